@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { scopeAllows, type TokenInfo } from '../security/index.ts';
+import type { OAuth } from '../security/index.ts';
+import { HttpError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified bearer token, if the request carried a valid one. */
+    token: TokenInfo | null;
+  }
+}
+
+export interface UserToken extends TokenInfo {
+  accountId: string;
+}
+
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] ?? null;
+  }
+  return null;
+}
+
+export async function resolveToken(oauth: OAuth, request: FastifyRequest): Promise<void> {
+  const raw = bearerToken(request);
+  request.token = raw ? await oauth.verifyToken(raw) : null;
+  if (raw && !request.token) throw new HttpError(401, 'The access token is invalid');
+}
+
+/** The signed-in account's token with the scope checked; 401 without a user token, 403 on scope. */
+export function requireUser(request: FastifyRequest, scope: string): UserToken {
+  const token = request.token;
+  if (!token || !token.accountId) throw new HttpError(401, 'This method requires an authenticated user');
+  if (!scopeAllows(token.scopes, scope)) throw new HttpError(403, `This action is outside the authorized scopes (needs ${scope})`);
+  return token as UserToken;
+}
+
+/** For endpoints that work signed out but show more when signed in (scope still checked). */
+export function optionalUser(request: FastifyRequest, scope: string): UserToken | null {
+  const token = request.token;
+  if (!token || !token.accountId) return null;
+  if (!scopeAllows(token.scopes, scope)) throw new HttpError(403, `This action is outside the authorized scopes (needs ${scope})`);
+  return token as UserToken;
+}
+
+export type Reply = FastifyReply;

@@ -1,0 +1,52 @@
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const LINKABLE = /(\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'’])|((?<![\p{L}\p{N}_/@.])@([A-Za-z0-9_]{1,30})(?:@[A-Za-z0-9.-]+(?::\d+)?)?)/giu;
+
+export interface MentionLink {
+  username: string;
+  url: string;
+}
+
+/**
+ * Renders post text as the small HTML subset Mastodon clients expect: paragraphs, line
+ * breaks, links and mention links. Everything else is escaped, so no markup a poster
+ * types (or texts) can reach a reader's screen.
+ */
+export function renderPostHtml(text: string, mentions: readonly MentionLink[]): string {
+  const byName = new Map(mentions.map((m) => [m.username.toLowerCase(), m]));
+  const linkify = (paragraph: string): string => {
+    let out = '';
+    let last = 0;
+    for (const match of paragraph.matchAll(LINKABLE)) {
+      const index = match.index ?? 0;
+      out += escapeHtml(paragraph.slice(last, index));
+      const [whole, url, , username] = match;
+      if (url) {
+        out += `<a href="${escapeHtml(url)}" rel="nofollow noopener noreferrer" target="_blank">${escapeHtml(url)}</a>`;
+      } else {
+        const mention = username ? byName.get(username.toLowerCase()) : undefined;
+        out += mention
+          ? `<span class="h-card"><a href="${escapeHtml(mention.url)}" class="u-url mention">@<span>${escapeHtml(mention.username)}</span></a></span>`
+          : escapeHtml(whole);
+      }
+      last = index + whole.length;
+    }
+    return out + escapeHtml(paragraph.slice(last));
+  };
+  return text
+    .split(/\n{2,}/)
+    .map((paragraph) => `<p>${paragraph.split('\n').map(linkify).join('<br />')}</p>`)
+    .join('');
+}
+
+export function renderNoteHtml(note: string): string {
+  return note.trim() === '' ? '' : renderPostHtml(note, []);
+}

@@ -1,0 +1,210 @@
+import type { Account, NotificationView, PostView, Relationship } from '../../core/index.ts';
+import { renderNoteHtml, renderPostHtml } from '../html.ts';
+
+/**
+ * Mastodon entities. Each renderer has a JSON schema used as the route's response
+ * schema: Fastify serialises only the fields listed there, so nothing internal can leak
+ * into a response by accident, and serialisation is compiled and fast.
+ */
+export interface Urls {
+  publicUrl: string;
+  domain: string;
+}
+
+const str = { type: 'string' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const int = { type: 'integer' } as const;
+const bool = { type: 'boolean' } as const;
+const emptyArray = { type: 'array', items: { type: 'object', additionalProperties: true } } as const;
+
+const accountProperties = {
+  id: str, username: str, acct: str, display_name: str, locked: bool, bot: bool, discoverable: bool, group: bool,
+  indexable: bool, hide_collections: bool, noindex: bool,
+  created_at: str, note: str, url: str, uri: str, avatar: str, avatar_static: str, header: str, header_static: str,
+  followers_count: int, following_count: int, statuses_count: int, last_status_at: nullableStr,
+  emojis: emptyArray, fields: emptyArray, roles: emptyArray,
+} as const;
+
+export const accountSchema = {
+  type: 'object',
+  properties: accountProperties,
+  required: Object.keys(accountProperties),
+} as const;
+
+export const credentialAccountSchema = {
+  type: 'object',
+  properties: {
+    ...accountProperties,
+    source: {
+      type: 'object',
+      properties: {
+        privacy: str, sensitive: bool, language: nullableStr, note: str, fields: emptyArray, follow_requests_count: int,
+        discoverable: bool, indexable: bool, hide_collections: bool,
+      },
+    },
+    role: { type: 'object', properties: { id: str, name: str, permissions: str, color: str, highlighted: bool } },
+  },
+} as const;
+
+const mentionSchema = { type: 'object', properties: { id: str, username: str, url: str, acct: str } } as const;
+
+const statusProperties = {
+  id: str, uri: str, url: nullableStr, created_at: str, edited_at: nullableStr,
+  account: accountSchema,
+  content: str, text: nullableStr, visibility: str, sensitive: bool, spoiler_text: str,
+  media_attachments: emptyArray,
+  application: { type: ['object', 'null'], properties: { name: str, website: nullableStr } },
+  mentions: { type: 'array', items: mentionSchema },
+  tags: emptyArray, emojis: emptyArray, filtered: emptyArray,
+  reblogs_count: int, favourites_count: int, replies_count: int,
+  in_reply_to_id: nullableStr, in_reply_to_account_id: nullableStr,
+  poll: { type: 'null' }, card: { type: 'null' },
+  language: nullableStr,
+  favourited: bool, reblogged: bool, muted: bool, bookmarked: bool, pinned: bool,
+} as const;
+
+export const statusSchema = {
+  type: 'object',
+  properties: {
+    ...statusProperties,
+    reblog: { type: ['object', 'null'], properties: { ...statusProperties, reblog: { type: 'null' } } },
+  },
+} as const;
+
+export const notificationSchema = {
+  type: 'object',
+  properties: {
+    id: str, type: str, created_at: str, group_key: str,
+    account: accountSchema,
+    status: { ...statusSchema, type: ['object', 'null'] },
+  },
+} as const;
+
+export const relationshipSchema = {
+  type: 'object',
+  properties: {
+    id: str, following: bool, showing_reblogs: bool, notifying: bool, followed_by: bool, blocking: bool, blocked_by: bool,
+    muting: bool, muting_notifications: bool, requested: bool, requested_by: bool, domain_blocking: bool, endorsed: bool,
+    note: str, languages: { type: ['array', 'null'], items: str },
+  },
+} as const;
+
+export const errorSchema = { type: 'object', properties: { error: str, error_description: str } } as const;
+
+export function avatarUrl(urls: Urls): string {
+  return `${urls.publicUrl}/avatars/original/missing.png`;
+}
+
+export function headerUrl(urls: Urls): string {
+  return `${urls.publicUrl}/headers/original/missing.png`;
+}
+
+export function renderAccount(account: Account, urls: Urls) {
+  const profile = `${urls.publicUrl}/@${account.username}`;
+  const avatar = avatarUrl(urls);
+  const header = headerUrl(urls);
+  return {
+    id: account.id,
+    username: account.username,
+    acct: account.username,
+    display_name: account.displayName,
+    locked: account.locked,
+    bot: account.bot,
+    discoverable: false,
+    indexable: false,
+    hide_collections: false,
+    noindex: true,
+    group: false,
+    created_at: midnight(account.createdAt),
+    note: renderNoteHtml(account.note),
+    url: profile,
+    uri: `${urls.publicUrl}/users/${account.username}`,
+    avatar, avatar_static: avatar, header, header_static: header,
+    followers_count: account.followersCount,
+    following_count: account.followingCount,
+    statuses_count: account.statusesCount,
+    last_status_at: account.lastStatusAt ? account.lastStatusAt.toISOString().slice(0, 10) : null,
+    emojis: [], fields: [], roles: [],
+  };
+}
+
+export function renderCredentialAccount(account: Account, urls: Urls) {
+  return {
+    ...renderAccount(account, urls),
+    source: {
+      privacy: 'public', sensitive: false, language: null, note: account.note, fields: [], follow_requests_count: 0,
+      discoverable: false, indexable: false, hide_collections: false,
+    },
+    role: { id: account.role === 'admin' ? '3' : account.role === 'moderator' ? '2' : '-99', name: account.role === 'user' ? '' : account.role, permissions: account.role === 'admin' ? '1' : '0', color: '', highlighted: account.role !== 'user' },
+  };
+}
+
+function applicationFor(source: string): { name: string; website: null } | null {
+  if (source.startsWith('api:')) return { name: source.slice(4), website: null };
+  if (source === 'web') return { name: 'Sparrow Web', website: null };
+  if (source === 'sms') return { name: 'SMS', website: null };
+  return null;
+}
+
+export function renderStatus(view: PostView, urls: Urls): Record<string, unknown> {
+  const { post, author } = view;
+  const mentions = view.mentions.map((a) => ({ id: a.id, username: a.username, url: `${urls.publicUrl}/@${a.username}`, acct: a.username }));
+  return {
+    id: post.id,
+    uri: `${urls.publicUrl}/users/${author.username}/statuses/${post.id}`,
+    url: `${urls.publicUrl}/@${author.username}/${post.id}`,
+    created_at: post.createdAt.toISOString(),
+    edited_at: post.editedAt?.toISOString() ?? null,
+    account: renderAccount(author, urls),
+    content: view.reblog ? '' : renderPostHtml(post.text, mentions),
+    text: null,
+    visibility: post.visibility,
+    sensitive: post.sensitive,
+    spoiler_text: post.spoilerText,
+    media_attachments: [],
+    application: applicationFor(post.source),
+    mentions,
+    tags: [], emojis: [], filtered: [],
+    reblogs_count: post.reblogsCount,
+    favourites_count: post.favouritesCount,
+    replies_count: post.repliesCount,
+    in_reply_to_id: post.inReplyToId,
+    in_reply_to_account_id: post.inReplyToAccountId,
+    reblog: view.reblog ? renderStatus(view.reblog, urls) : null,
+    poll: null, card: null,
+    language: post.language,
+    favourited: view.favourited,
+    reblogged: view.reblogged,
+    muted: view.muted,
+    bookmarked: false,
+    pinned: false,
+  };
+}
+
+/** The `text` field is only filled when answering a delete, so clients can offer "delete & redraft". */
+export function renderDeletedStatus(view: PostView, urls: Urls) {
+  return { ...renderStatus(view, urls), text: view.post.text };
+}
+
+export function renderNotification(view: NotificationView, urls: Urls) {
+  return {
+    id: view.notification.id,
+    type: view.notification.type,
+    created_at: view.notification.createdAt.toISOString(),
+    group_key: `ungrouped-${view.notification.id}`,
+    account: renderAccount(view.from, urls),
+    status: view.post ? renderStatus(view.post, urls) : null,
+  };
+}
+
+export function renderRelationship(r: Relationship) {
+  return {
+    id: r.id, following: r.following, showing_reblogs: r.following, notifying: false, followed_by: r.followedBy,
+    blocking: r.blocking, blocked_by: r.blockedBy, muting: r.muting, muting_notifications: r.mutingNotifications,
+    requested: false, requested_by: false, domain_blocking: false, endorsed: false, note: '', languages: null,
+  };
+}
+
+function midnight(date: Date): string {
+  return `${date.toISOString().slice(0, 10)}T00:00:00.000Z`;
+}

@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { CHARACTERS_RESERVED_PER_URL } from '../../core/index.ts';
+import { requireUser } from '../auth.ts';
+
+/** The Mastodon API version Sparrow's subset follows; clients use it for feature detection. */
+export const MASTODON_COMPATIBLE_VERSION = '4.3.0';
+export const SPARROW_VERSION = '0.1.0';
+
+const statusesConfiguration = (maxCharacters: number) => ({
+  max_characters: maxCharacters,
+  max_media_attachments: 0,
+  characters_reserved_per_url: CHARACTERS_RESERVED_PER_URL,
+});
+const mediaConfiguration = {
+  supported_mime_types: [], image_size_limit: 0, image_matrix_limit: 0, video_size_limit: 0, video_frame_rate_limit: 0, video_matrix_limit: 0,
+};
+const pollsConfiguration = { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 };
+
+export function instanceRoutes(ctx: AppContext) {
+  const { config } = ctx;
+  const version = `${MASTODON_COMPATIBLE_VERSION} (compatible; Sparrow ${SPARROW_VERSION})`;
+  const description = 'A Sparrow server: microblogging by web, app or plain text message.';
+  return async (app: FastifyInstance) => {
+    app.get('/api/v1/instance', async () => {
+      const stats = await ctx.stats();
+      return {
+        uri: config.domain,
+        title: config.instanceName,
+        short_description: description,
+        description,
+        email: '',
+        version,
+        urls: { streaming_api: config.publicUrl.replace(/^http/, 'ws') },
+        stats: { user_count: stats.accounts, status_count: stats.posts, domain_count: 0 },
+        thumbnail: null,
+        languages: ['en'],
+        registrations: config.registrationsOpen,
+        approval_required: false,
+        invites_enabled: false,
+        configuration: {
+          accounts: { max_featured_tags: 0 },
+          statuses: statusesConfiguration(config.maxPostLength),
+          media_attachments: mediaConfiguration,
+          polls: pollsConfiguration,
+        },
+        contact_account: null,
+        rules: [],
+      };
+    });
+
+    app.get('/api/v2/instance', async () => {
+      const stats = await ctx.stats();
+      return {
+        domain: config.domain,
+        title: config.instanceName,
+        version,
+        source_url: config.publicUrl,
+        description,
+        usage: { users: { active_month: stats.activeMonth } },
+        thumbnail: { url: `${config.publicUrl}/avatars/original/missing.png` },
+        icon: [],
+        languages: ['en'],
+        configuration: {
+          urls: { streaming: config.publicUrl.replace(/^http/, 'ws'), status: null },
+          vapid: { public_key: '' },
+          accounts: { max_featured_tags: 0, max_pinned_statuses: 0 },
+          statuses: statusesConfiguration(config.maxPostLength),
+          media_attachments: mediaConfiguration,
+          polls: pollsConfiguration,
+          translation: { enabled: false },
+        },
+        registrations: { enabled: config.registrationsOpen, approval_required: false, message: null, url: null },
+        api_versions: { mastodon: 2 },
+        contact: { email: '', account: null },
+        rules: [],
+      };
+    });
+
+    app.get('/api/v1/instance/rules', async () => []);
+    app.get('/api/v1/instance/peers', async () => []);
+    app.get('/api/v1/instance/activity', async () => []);
+    app.get('/api/v1/custom_emojis', async () => []);
+    app.get('/api/v1/trends/statuses', async () => []);
+    app.get('/api/v1/trends/tags', async () => []);
+
+    // Endpoints that popular clients call on start-up. Sparrow has no lists, filters,
+    // announcements or follow requests yet, so each answers with an honest empty result
+    // instead of a 404 that some clients treat as a broken server.
+    for (const [path, scope] of [
+      ['/api/v1/lists', 'read:lists'], ['/api/v1/filters', 'read:filters'], ['/api/v2/filters', 'read:filters'],
+      ['/api/v1/announcements', 'read'], ['/api/v1/follow_requests', 'read:follows'], ['/api/v1/followed_tags', 'read:follows'],
+      ['/api/v1/conversations', 'read:statuses'], ['/api/v1/bookmarks', 'read:bookmarks'],
+    ] as const) {
+      app.get(path, async (request) => {
+        requireUser(request, scope);
+        return [];
+      });
+    }
+
+    app.get('/api/v1/preferences', async (request) => {
+      requireUser(request, 'read:accounts');
+      return {
+        'posting:default:visibility': 'public', 'posting:default:sensitive': false, 'posting:default:language': null,
+        'reading:expand:media': 'default', 'reading:expand:spoilers': false,
+      };
+    });
+
+    app.get('/api/v1/markers', async (request) => {
+      requireUser(request, 'read:statuses');
+      return {};
+    });
+  };
+}

@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { VISIBILITIES, type PostSource, type Visibility } from '../../core/index.ts';
+import { optionalUser, requireUser, type UserToken } from '../auth.ts';
+import { HttpError } from '../errors.ts';
+import { optionalBoolean, optionalId, optionalString, paramsOf, pathId, stringArray } from '../params.ts';
+import { renderDeletedStatus, renderStatus, statusSchema } from './entities.ts';
+
+const oneStatus = { response: { 200: statusSchema } };
+const MAX_IDEMPOTENCY_KEY = 200;
+
+/** Records which client made a post, as SPEC 3.1 asks: `api:<app name>`. */
+export function sourceOf(token: UserToken): PostSource {
+  return token.appName ? `api:${token.appName}` : 'api:sparrow-cli';
+}
+
+export function statusRoutes(ctx: AppContext) {
+  const urls = ctx.config;
+  return async (app: FastifyInstance) => {
+    app.post('/api/v1/statuses', { schema: oneStatus }, async (request) => {
+      const token = requireUser(request, 'write:statuses');
+      const params = paramsOf(request);
+      if (stringArray(params, 'media_ids').length > 0) throw new HttpError(422, 'Media attachments are not supported on this server');
+      if (params.poll !== undefined || params['poll[options][]'] !== undefined) throw new HttpError(422, 'Polls are not supported on this server');
+      if (optionalString(params, 'scheduled_at')) throw new HttpError(422, 'Scheduled posts are not supported on this server');
+      const visibility = optionalString(params, 'visibility', 20);
+      if (visibility !== undefined && !VISIBILITIES.includes(visibility as Visibility)) {
+        throw new HttpError(422, `visibility must be one of ${VISIBILITIES.join(', ')}`);
+      }
+      const idempotencyKey = request.headers['idempotency-key'];
+      if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+        throw new HttpError(422, `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
+      }
+      const post = await ctx.microblog.post(token.accountId, {
+        text: optionalString(params, 'status', 20_000) ?? '',
+        source: sourceOf(token),
+        visibility: (visibility as Visibility | undefined) ?? 'public',
+        spoilerText: optionalString(params, 'spoiler_text', 2_000) ?? '',
+        sensitive: optionalBoolean(params, 'sensitive') ?? false,
+        language: optionalString(params, 'language', 20) ?? null,
+        inReplyToId: optionalId(params, 'in_reply_to_id') ?? null,
+        idempotencyKey: idempotencyKey ?? null,
+      });
+      return renderStatus(await ctx.microblog.postView(token.accountId, post.id), urls);
+    });
+
+    app.get('/api/v1/statuses/:id', { schema: oneStatus }, async (request) => {
+      const viewer = optionalUser(request, 'read:statuses');
+      return renderStatus(await ctx.microblog.postView(viewer?.accountId ?? null, pathId(request)), urls);
+    });
+
+    app.delete('/api/v1/statuses/:id', { schema: oneStatus }, async (request) => {
+      const { accountId } = requireUser(request, 'write:statuses');
+      const view = await ctx.microblog.postView(accountId, pathId(request));
+      await ctx.microblog.deletePost(accountId, view.post.id);
+      return renderDeletedStatus(view, urls);
+    });
+
+    app.get('/api/v1/statuses/:id/context', {
+      schema: { response: { 200: { type: 'object', properties: { ancestors: { type: 'array', items: statusSchema }, descendants: { type: 'array', items: statusSchema } } } } },
+    }, async (request) => {
+      const viewer = optionalUser(request, 'read:statuses');
+      const { ancestors, descendants } = await ctx.microblog.context(viewer?.accountId ?? null, pathId(request));
+      return { ancestors: ancestors.map((v) => renderStatus(v, urls)), descendants: descendants.map((v) => renderStatus(v, urls)) };
+    });
+
+    const action = (path: string, scope: string, act: (token: UserToken, postId: string, params: Record<string, unknown>) => Promise<string>) => {
+      app.post(`/api/v1/statuses/:id/${path}`, { schema: oneStatus }, async (request) => {
+        const token = requireUser(request, scope);
+        const id = await act(token, pathId(request), paramsOf(request));
+        return renderStatus(await ctx.microblog.postView(token.accountId, id), urls);
+      });
+    };
+    action('favourite', 'write:favourites', async (t, id) => (await ctx.microblog.favourite(t.accountId, id)).id);
+    action('unfavourite', 'write:favourites', async (t, id) => (await ctx.microblog.unfavourite(t.accountId, id)).id);
+    action('reblog', 'write:statuses', async (t, id, params) => {
+      const visibility = optionalString(params, 'visibility', 20);
+      return (await ctx.microblog.reblog(t.accountId, id, sourceOf(t), visibility === 'unlisted' || visibility === 'private' ? visibility : 'public')).id;
+    });
+    action('unreblog', 'write:statuses', async (t, id) => (await ctx.microblog.unreblog(t.accountId, id)).id);
+  };
+}

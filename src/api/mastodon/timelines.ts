@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import type { NotificationType } from '../../core/index.ts';
+import { optionalUser, requireUser } from '../auth.ts';
+import { HttpError } from '../errors.ts';
+import { cursorsOf, linkHeader, optionalBoolean, pageOf, paramsOf, pathId, stringArray } from '../params.ts';
+import { notificationSchema, renderNotification, renderStatus, statusSchema } from './entities.ts';
+
+const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
+const NOTIFICATION_TYPES: readonly NotificationType[] = ['mention', 'status', 'reblog', 'follow', 'favourite'];
+
+export function timelineRoutes(ctx: AppContext) {
+  const urls = ctx.config;
+  return async (app: FastifyInstance) => {
+    app.get('/api/v1/timelines/home', { schema: statusList }, async (request, reply) => {
+      const { accountId } = requireUser(request, 'read:statuses');
+      const params = paramsOf(request);
+      const views = await ctx.microblog.homeTimeline(accountId, pageOf(params));
+      const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.post.id), { limit: params.limit });
+      if (link) void reply.header('Link', link);
+      return views.map((v) => renderStatus(v, urls));
+    });
+
+    app.get('/api/v1/timelines/public', { schema: statusList }, async (request, reply) => {
+      const viewer = optionalUser(request, 'read:statuses');
+      const params = paramsOf(request);
+      // Every account here is local; a remote-only timeline is empty until federation exists.
+      if (optionalBoolean(params, 'remote') || optionalBoolean(params, 'only_media')) return [];
+      const views = await ctx.microblog.publicTimeline(viewer?.accountId ?? null, pageOf(params));
+      const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.post.id), { local: params.local, limit: params.limit });
+      if (link) void reply.header('Link', link);
+      return views.map((v) => renderStatus(v, urls));
+    });
+
+    app.get('/api/v1/notifications', { schema: { response: { 200: { type: 'array', items: notificationSchema } } } }, async (request, reply) => {
+      const { accountId } = requireUser(request, 'read:notifications');
+      const params = paramsOf(request);
+      const include = stringArray(params, 'types', 20);
+      const exclude = new Set(stringArray(params, 'exclude_types', 20));
+      for (const type of [...include, ...exclude]) {
+        if (!/^[a-z_.]{1,40}$/.test(type)) throw new HttpError(422, 'types and exclude_types must be notification types');
+      }
+      const types = (include.length > 0 ? NOTIFICATION_TYPES.filter((t) => include.includes(t)) : NOTIFICATION_TYPES).filter((t) => !exclude.has(t));
+      const views = await ctx.microblog.notifications(accountId, pageOf(params, 40, 80), types.length === NOTIFICATION_TYPES.length ? null : types);
+      const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.notification.id), { limit: params.limit });
+      if (link) void reply.header('Link', link);
+      return views.map((v) => renderNotification(v, urls));
+    });
+
+    app.get('/api/v1/notifications/:id', { schema: { response: { 200: notificationSchema } } }, async (request) => {
+      const { accountId } = requireUser(request, 'read:notifications');
+      return renderNotification(await ctx.microblog.notification(accountId, pathId(request)), urls);
+    });
+
+    app.post('/api/v1/notifications/clear', async (request) => {
+      const { accountId } = requireUser(request, 'write:notifications');
+      await ctx.microblog.clearNotifications(accountId);
+      return {};
+    });
+
+    app.post('/api/v1/notifications/:id/dismiss', async (request) => {
+      const { accountId } = requireUser(request, 'write:notifications');
+      await ctx.microblog.dismissNotification(accountId, pathId(request));
+      return {};
+    });
+  };
+}

@@ -1,0 +1,83 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import type { AppContext } from '../app/context.ts';
+import { resolveToken } from './auth.ts';
+import { handleError } from './errors.ts';
+import { mastodonRoutes } from './mastodon/index.ts';
+import { oauthRoutes } from './oauth/routes.ts';
+import { solidPng } from '../web/placeholder-image.ts';
+import { safeEqual } from '../security/index.ts';
+
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: ctx.config.trustProxy,
+    // Ids are long digit strings; never let the query parser coerce anything.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  app.decorateRequest('token', null);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  await app.register(cookie);
+  // Several clients (masto.js among them) send forms as multipart. Only text fields
+  // matter here (no media uploads yet); the platform's own parser reads them.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, async (request: FastifyRequest, body: Buffer) => {
+    try {
+      const form = await new Response(body, { headers: { 'content-type': String(request.headers['content-type']) } }).formData();
+      const fields: Record<string, string | string[]> = {};
+      for (const [key, value] of form.entries()) {
+        if (typeof value !== 'string') continue;
+        const existing = fields[key];
+        fields[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+      }
+      return fields;
+    } catch {
+      throw Object.assign(new Error('Request body is not valid multipart form data'), { statusCode: 400 });
+    }
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: 'Record not found' });
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/api/') || request.url.startsWith('/oauth/')) await resolveToken(ctx.oauth, request);
+  });
+
+  const requests = ctx.metrics.counter('sparrow_http_requests_total', 'HTTP requests by method, route and status.');
+  const durations = ctx.metrics.histogram('sparrow_http_request_duration_seconds', 'HTTP request duration by route.', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL, so ids do not explode the label space.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    durations.observe(reply.elapsedTime / 1000, { route });
+  });
+  app.get('/metrics', async (request, reply) => {
+    const expected = ctx.config.metricsToken;
+    if (expected && !safeEqual(request.headers.authorization ?? '', `Bearer ${expected}`)) return reply.status(401).send({ error: 'Metrics require the metrics token' });
+    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render());
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await ctx.store.db.selectFrom('accounts').select('id').limit(1).execute();
+      return { status: 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+
+  const avatar = solidPng(96, 96, [0x9a, 0xa8, 0xb8]);
+  const header = solidPng(300, 100, [0xd8, 0xe0, 0xe8]);
+  const image = (png: Buffer) => async (_request: unknown, reply: import('fastify').FastifyReply) =>
+    reply.header('content-type', 'image/png').header('cache-control', 'public, max-age=86400').send(png);
+  app.get('/avatars/original/missing.png', image(avatar));
+  app.get('/headers/original/missing.png', image(header));
+
+  await app.register(oauthRoutes(ctx));
+  await app.register(mastodonRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,184 @@
+import { resolve } from 'node:path';
+
+export type SmsProviderName = 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
+export const SMS_PROVIDERS: readonly SmsProviderName[] = ['console', 'twilio', 'vonage', 'android-gateway', 'smpp'];
+
+export interface DatabaseConfig {
+  engine: 'sqlite' | 'postgres';
+  /** File path for SQLite (`:memory:` allowed), connection string for PostgreSQL. */
+  location: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  /** Host name shown in account handles (`user@domain`), derived from the public URL. */
+  domain: string;
+  instanceName: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  redisUrl: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Posts of accounts with more followers than this are merged at read time, not fanned out. */
+  fanoutMaxFollowers: number;
+  /** How many entries each materialised home feed keeps. */
+  homeFeedLength: number;
+  maxPostLength: number;
+  smsProvider: SmsProviderName;
+  twilio: { accountSid: string | null; authToken: string | null; from: string | null; apiBaseUrl: string };
+  smpp: { url: string | null; sourceAddr: string | null };
+  simSwap: { url: string | null; token: string | null };
+  /** Open sign-up through the web; operators can close it and create accounts by CLI. */
+  registrationsOpen: boolean;
+  /** Honour X-Forwarded-For from a reverse proxy (only behind one you run). */
+  trustProxy: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates every setting at once, so an operator sees all mistakes in one run
+ * rather than one per restart. Values are never echoed back for secret settings.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const text = (name: string): string | null => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? null : value.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === null) return fallback;
+    if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = text(name);
+    if (raw === null) return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  const url = (name: string, protocols: string[], secret = false): string | null => {
+    const raw = text(name);
+    if (raw === null) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must be a ${protocols.join(' or ')} URL`);
+        return null;
+      }
+      return raw;
+    } catch {
+      problems.push(secret ? `${name} is not a valid URL` : `${name} is not a valid URL (got "${raw}")`);
+      return null;
+    }
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = text('SPARROW_HOST') ?? '0.0.0.0';
+  const publicUrlRaw = url('SPARROW_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const publicUrl = publicUrlRaw.replace(/\/+$/, '');
+  const domain = new URL(publicUrl).host;
+  const dataDir = resolve(text('SPARROW_DATA_DIR') ?? './data');
+
+  const database = parseDatabaseUrl(text('SPARROW_DATABASE_URL'), dataDir, problems);
+  const redisUrl = url('SPARROW_REDIS_URL', ['redis:', 'rediss:'], true);
+
+  const logLevelRaw = text('SPARROW_LOG_LEVEL') ?? 'info';
+  const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const logLevel = (logLevels as readonly string[]).includes(logLevelRaw)
+    ? (logLevelRaw as Config['logLevel'])
+    : (problems.push(`SPARROW_LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`), 'info');
+
+  const providerRaw = text('SPARROW_SMS_PROVIDER') ?? 'console';
+  const smsProvider = (SMS_PROVIDERS as readonly string[]).includes(providerRaw)
+    ? (providerRaw as SmsProviderName)
+    : (problems.push(`SPARROW_SMS_PROVIDER must be one of ${SMS_PROVIDERS.join(', ')} (got "${providerRaw}")`), 'console');
+
+  const twilio = {
+    accountSid: text('SPARROW_TWILIO_ACCOUNT_SID'),
+    authToken: text('SPARROW_TWILIO_AUTH_TOKEN'),
+    from: text('SPARROW_TWILIO_FROM'),
+    apiBaseUrl: (url('SPARROW_TWILIO_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.twilio.com').replace(/\/+$/, ''),
+  };
+  if (smsProvider === 'twilio') {
+    for (const [name, value] of [
+      ['SPARROW_TWILIO_ACCOUNT_SID', twilio.accountSid],
+      ['SPARROW_TWILIO_AUTH_TOKEN', twilio.authToken],
+      ['SPARROW_TWILIO_FROM', twilio.from],
+    ] as const) {
+      if (value === null) problems.push(`${name} is required when SPARROW_SMS_PROVIDER=twilio`);
+    }
+  }
+  const smpp = { url: url('SPARROW_SMPP_URL', ['smpp:', 'ssmpp:'], true), sourceAddr: text('SPARROW_SMPP_SOURCE_ADDR') };
+  if (smsProvider === 'smpp' && smpp.url === null && text('SPARROW_SMPP_URL') === null) {
+    problems.push('SPARROW_SMPP_URL is required when SPARROW_SMS_PROVIDER=smpp');
+  }
+  const simSwap = { url: url('SPARROW_SIM_SWAP_URL', ['http:', 'https:']), token: text('SPARROW_SIM_SWAP_TOKEN') };
+
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    domain,
+    instanceName: text('SPARROW_INSTANCE_NAME') ?? 'Sparrow',
+    dataDir,
+    database,
+    redisUrl,
+    logLevel,
+    fanoutMaxFollowers: integer('SPARROW_FANOUT_MAX_FOLLOWERS', 10_000, 0, 100_000_000),
+    homeFeedLength: integer('SPARROW_HOME_FEED_LENGTH', 800, 40, 100_000),
+    maxPostLength: 280,
+    smsProvider,
+    twilio,
+    smpp,
+    simSwap,
+    registrationsOpen: boolean('SPARROW_REGISTRATIONS_OPEN', true),
+    trustProxy: boolean('SPARROW_TRUST_PROXY', false),
+    metricsToken: text('SPARROW_METRICS_TOKEN'),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parseDatabaseUrl(raw: string | null, dataDir: string, problems: string[]): DatabaseConfig {
+  if (raw === null) return { engine: 'sqlite', location: resolve(dataDir, 'sparrow.sqlite') };
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+    try {
+      new URL(raw);
+    } catch {
+      problems.push('SPARROW_DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { engine: 'postgres', location: raw };
+  }
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (path === '') {
+      problems.push('SPARROW_DATABASE_URL=sqlite: needs a file path, e.g. sqlite:./data/sparrow.sqlite');
+      return { engine: 'sqlite', location: ':memory:' };
+    }
+    return { engine: 'sqlite', location: path === ':memory:' ? path : resolve(path) };
+  }
+  problems.push('SPARROW_DATABASE_URL must start with sqlite: or postgres://');
+  return { engine: 'sqlite', location: ':memory:' };
+}
+
+/** A config for tests and tools: defaults plus overrides, no environment read. */
+export function configFor(overrides: Env = {}): Config {
+  return loadConfig({ SPARROW_LOG_LEVEL: 'silent', ...overrides });
+}

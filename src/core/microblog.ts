@@ -1,0 +1,589 @@
+import { newId } from '../shared/ids.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import type {
+  Account, Notification, NotificationType, NotificationView, Page, Post, PostSource, PostView, Relationship, Role, Visibility,
+} from './model.ts';
+import { VISIBILITIES } from './model.ts';
+import type { FanoutPlan, FeedEntry, MicroblogStore, NewAccount, NewNotification } from './ports.ts';
+import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
+
+export interface MicroblogOptions {
+  /** This server's host, so `@user@thishost` resolves to a local account. */
+  domain: string;
+  maxPostLength: number;
+  /** Authors above this follower count are merged into home timelines at read time. */
+  fanoutMaxFollowers: number;
+  /** Recent posts copied into a home feed when someone follows an account. */
+  followBackfill?: number;
+}
+
+export interface NewAccountInput {
+  username: string;
+  displayName?: string;
+  note?: string;
+  role?: Role;
+}
+
+export interface PostInput {
+  text: string;
+  source: PostSource;
+  visibility?: Visibility;
+  spoilerText?: string;
+  sensitive?: boolean;
+  language?: string | null;
+  inReplyToId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+const MAX_DISPLAY_NAME = 30;
+const MAX_NOTE = 500;
+const CELEBRITY_CACHE_MS = 30_000;
+
+/**
+ * The microblog: accounts, posts, the social graph and timelines. Every channel (web,
+ * client API, SMS) goes through here, so the rules are the same whichever way a person
+ * takes part. It knows nothing of HTTP or SQL; storage is the MicroblogStore port.
+ *
+ * Home timelines use fan-out on write into a materialised feed per account, with a
+ * read-time merge for accounts above `fanoutMaxFollowers` (see docs/timelines.md).
+ */
+export class Microblog {
+  private celebrities: { ids: string[]; fetchedAt: number } | null = null;
+
+  constructor(
+    private readonly store: MicroblogStore,
+    private readonly options: MicroblogOptions,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  // ── Accounts ────────────────────────────────────────────────────────────────
+
+  async createAccount(input: NewAccountInput): Promise<Account> {
+    return this.store.createAccount(await this.prepareAccount(input));
+  }
+
+  /** Validates a new account without storing it, for callers that store it with more (credentials). */
+  async prepareAccount(input: NewAccountInput): Promise<NewAccount> {
+    const username = input.username.trim();
+    if (!USERNAME_PATTERN.test(username)) {
+      throw invalid('Username must be 1 to 30 letters (A–Z), digits or underscores', { field: 'username' });
+    }
+    const displayName = (input.displayName ?? username).trim();
+    this.checkProfileText(displayName, input.note ?? '');
+    if (await this.store.accountByUsername(username)) throw conflict('Username is already taken');
+    return {
+      id: newId(this.clock.now().getTime()),
+      username,
+      displayName,
+      note: (input.note ?? '').trim(),
+      role: input.role ?? 'user',
+      createdAt: this.clock.now(),
+    };
+  }
+
+  async account(id: string): Promise<Account> {
+    const account = await this.store.accountById(id);
+    if (!account || account.suspended) throw notFound();
+    return account;
+  }
+
+  async accounts(ids: readonly string[]): Promise<Map<string, Account>> {
+    return this.store.accountsByIds(ids);
+  }
+
+  /** Resolves `user`, `@user` or `user@thisdomain`; accounts of other servers are not known here. */
+  async lookup(acct: string): Promise<Account | null> {
+    const trimmed = acct.trim().replace(/^@/, '');
+    const [username, domain] = trimmed.split('@');
+    if (!username || !USERNAME_PATTERN.test(username)) return null;
+    if (domain !== undefined && domain.toLowerCase() !== this.options.domain.toLowerCase()) return null;
+    const account = await this.store.accountByUsername(username);
+    return account && !account.suspended ? account : null;
+  }
+
+  async updateProfile(id: string, changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean }): Promise<Account> {
+    const current = await this.account(id);
+    const displayName = changes.displayName?.trim() ?? current.displayName;
+    const note = changes.note?.trim() ?? current.note;
+    this.checkProfileText(displayName, note);
+    return this.store.updateProfile(id, { ...changes, displayName, note });
+  }
+
+  private checkProfileText(displayName: string, note: string): void {
+    if (countGraphemes(displayName) > MAX_DISPLAY_NAME) {
+      throw invalid(`Display name must be at most ${MAX_DISPLAY_NAME} characters`, { field: 'display_name' });
+    }
+    if (countGraphemes(note) > MAX_NOTE) throw invalid(`Bio must be at most ${MAX_NOTE} characters`, { field: 'note' });
+  }
+
+  // ── Posts ───────────────────────────────────────────────────────────────────
+
+  async post(authorId: string, input: PostInput): Promise<Post> {
+    const author = await this.account(authorId);
+    if (input.idempotencyKey) {
+      const existing = await this.store.postIdForIdempotencyKey(authorId, input.idempotencyKey);
+      if (existing) return this.requirePost(existing);
+    }
+    const text = input.text.replace(/\r\n?/g, '\n').trim();
+    const spoilerText = (input.spoilerText ?? '').trim();
+    if (text === '') throw invalid('Text can’t be blank', { field: 'status' });
+    const length = postLength(text) + countGraphemes(spoilerText);
+    if (length > this.options.maxPostLength) {
+      throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, { field: 'status', length });
+    }
+    let visibility = input.visibility ?? 'public';
+    if (!VISIBILITIES.includes(visibility)) throw invalid('Unknown visibility', { field: 'visibility' });
+
+    let inReplyTo: Post | null = null;
+    if (input.inReplyToId) {
+      inReplyTo = await this.store.postById(input.inReplyToId);
+      if (!inReplyTo || inReplyTo.reblogOfId || !(await this.canView(authorId, inReplyTo))) {
+        throw notFound('The post you are replying to does not exist');
+      }
+      if (await this.store.isBlockedEitherWay(authorId, inReplyTo.accountId)) throw notFound('The post you are replying to does not exist');
+      // A reply never widens the audience of a restricted conversation.
+      if (inReplyTo.visibility === 'direct') visibility = 'direct';
+    }
+
+    const mentioned = await this.resolveMentions(text);
+    const mentionIds = mentioned.map((a) => a.id);
+    if (inReplyTo && inReplyTo.accountId !== authorId && !mentionIds.includes(inReplyTo.accountId)) {
+      mentionIds.push(inReplyTo.accountId);
+    }
+
+    const now = this.clock.now();
+    const id = newId(now.getTime());
+    const notifiable = await this.notifiableMentions(authorId, mentionIds);
+    const notifications: NewNotification[] = notifiable.map((accountId) => ({
+      id: newId(now.getTime()), accountId, type: 'mention', fromAccountId: authorId, postId: id,
+    }));
+
+    const fanout: FanoutPlan = { followersOf: null, alsoFollowing: null, accounts: [authorId] };
+    if (visibility === 'direct') {
+      fanout.accounts.push(...notifiable);
+    } else if (author.followersCount <= this.options.fanoutMaxFollowers) {
+      fanout.followersOf = authorId;
+      if (inReplyTo && inReplyTo.accountId !== authorId) fanout.alsoFollowing = inReplyTo.accountId;
+    }
+
+    const { postId } = await this.store.publish({
+      post: {
+        id, accountId: authorId, text, spoilerText, sensitive: input.sensitive ?? false, visibility,
+        language: normaliseLanguage(input.language), source: input.source,
+        inReplyToId: inReplyTo?.id ?? null, inReplyToAccountId: inReplyTo?.accountId ?? null,
+        reblogOfId: null, createdAt: now, mentionIds,
+      },
+      fanout,
+      notifications,
+      idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
+    });
+    return this.requirePost(postId);
+  }
+
+  async reblog(accountId: string, postId: string, source: PostSource, visibility: Visibility = 'public'): Promise<Post> {
+    const actor = await this.account(accountId);
+    const original = await this.visiblePost(accountId, postId);
+    const target = original.reblogOfId ? await this.requirePost(original.reblogOfId) : original;
+    if (target.visibility === 'direct' || (target.visibility === 'private' && target.accountId !== accountId)) {
+      throw forbidden('This post can’t be boosted');
+    }
+    const existing = await this.store.reblogOf(accountId, target.id);
+    if (existing) return existing;
+    const now = this.clock.now();
+    const id = newId(now.getTime());
+    const notify = target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
+    const reblogVisibility: Visibility = visibility === 'private' || target.visibility === 'private' ? 'private' : visibility === 'unlisted' ? 'unlisted' : 'public';
+    await this.store.publish({
+      post: {
+        id, accountId, text: '', spoilerText: '', sensitive: false, visibility: reblogVisibility, language: null,
+        source,
+        inReplyToId: null, inReplyToAccountId: null, reblogOfId: target.id, createdAt: now, mentionIds: [],
+      },
+      fanout: {
+        followersOf: actor.followersCount <= this.options.fanoutMaxFollowers ? accountId : null,
+        alsoFollowing: null,
+        accounts: [accountId],
+      },
+      notifications: notify
+        ? [{ id: newId(now.getTime()), accountId: target.accountId, type: 'reblog', fromAccountId: accountId, postId: id }]
+        : [],
+    });
+    return this.requirePost(id);
+  }
+
+  async unreblog(accountId: string, postId: string): Promise<Post> {
+    const target = await this.visiblePost(accountId, postId);
+    const reblog = await this.store.reblogOf(accountId, target.reblogOfId ?? target.id);
+    if (reblog) await this.store.deletePost(reblog.id);
+    return this.requirePost(target.reblogOfId ?? target.id);
+  }
+
+  async favourite(accountId: string, postId: string): Promise<Post> {
+    await this.account(accountId);
+    const post = await this.visiblePost(accountId, postId);
+    const target = post.reblogOfId ? await this.requirePost(post.reblogOfId) : post;
+    const notify = target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
+    await this.store.addFavourite(
+      newId(this.clock.now().getTime()), accountId, target.id,
+      notify ? { id: newId(this.clock.now().getTime()), accountId: target.accountId, type: 'favourite', fromAccountId: accountId, postId: target.id } : null,
+    );
+    return this.requirePost(target.id);
+  }
+
+  async unfavourite(accountId: string, postId: string): Promise<Post> {
+    const post = await this.visiblePost(accountId, postId);
+    const targetId = post.reblogOfId ?? post.id;
+    await this.store.removeFavourite(accountId, targetId);
+    return this.requirePost(targetId);
+  }
+
+  /** Deletes a post. Owners delete their own; moderators and admins any. Returns what was deleted. */
+  async deletePost(actorId: string, postId: string): Promise<Post> {
+    const actor = await this.account(actorId);
+    const post = await this.store.postById(postId);
+    if (!post) throw notFound();
+    if (post.accountId !== actorId) {
+      if (actor.role === 'user') throw (await this.canView(actorId, post)) ? forbidden('You can only delete your own posts') : notFound();
+    }
+    await this.store.deletePost(postId);
+    return post;
+  }
+
+  /** The newest post an account made through one channel (used by SMS `UNDO`). */
+  async lastPostFrom(accountId: string, source: PostSource): Promise<Post | null> {
+    return this.store.lastPostBySource(accountId, source);
+  }
+
+  async visiblePost(viewerId: string | null, postId: string): Promise<Post> {
+    const post = await this.store.postById(postId);
+    if (!post || !(await this.canView(viewerId, post))) throw notFound();
+    return post;
+  }
+
+  async postView(viewerId: string | null, postId: string): Promise<PostView> {
+    const post = await this.visiblePost(viewerId, postId);
+    const [view] = await this.hydrate(viewerId, [post]);
+    if (!view) throw notFound();
+    return view;
+  }
+
+  async context(viewerId: string | null, postId: string): Promise<{ ancestors: PostView[]; descendants: PostView[] }> {
+    const post = await this.visiblePost(viewerId, postId);
+    const ancestors: Post[] = [];
+    let parentId = post.inReplyToId;
+    while (parentId && ancestors.length < 40) {
+      const parent = await this.store.postById(parentId);
+      if (!parent) break;
+      if (await this.canView(viewerId, parent)) ancestors.unshift(parent);
+      parentId = parent.inReplyToId;
+    }
+    const descendants: Post[] = [];
+    const queue = [post.id];
+    while (queue.length > 0 && descendants.length < 200) {
+      const ids = await this.store.replies(queue.shift()!);
+      const posts = await this.store.postsByIds(ids);
+      for (const id of ids) {
+        const reply = posts.get(id);
+        if (reply && (await this.canView(viewerId, reply))) {
+          descendants.push(reply);
+          queue.push(reply.id);
+        }
+      }
+    }
+    const hidden = viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
+    const visible = (p: Post) => !hidden.has(p.accountId);
+    return {
+      ancestors: await this.hydrate(viewerId, ancestors.filter(visible)),
+      descendants: await this.hydrate(viewerId, descendants.filter(visible)),
+    };
+  }
+
+  // ── Social graph ────────────────────────────────────────────────────────────
+
+  async follow(accountId: string, targetId: string): Promise<Relationship> {
+    if (accountId === targetId) throw invalid('You can’t follow yourself');
+    await this.account(accountId);
+    await this.account(targetId);
+    if (await this.store.isBlockedEitherWay(accountId, targetId)) throw forbidden('You can’t follow this account');
+    const now = this.clock.now();
+    await this.store.follow({
+      id: newId(now.getTime()), accountId, targetId, backfill: this.options.followBackfill ?? 40,
+      notification: { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: accountId, postId: null },
+    });
+    return this.relationship(accountId, targetId);
+  }
+
+  async unfollow(accountId: string, targetId: string): Promise<Relationship> {
+    await this.account(targetId);
+    await this.store.unfollow(accountId, targetId);
+    return this.relationship(accountId, targetId);
+  }
+
+  async block(accountId: string, targetId: string): Promise<Relationship> {
+    if (accountId === targetId) throw invalid('You can’t block yourself');
+    await this.account(targetId);
+    await this.store.block({ id: newId(this.clock.now().getTime()), accountId, targetId });
+    return this.relationship(accountId, targetId);
+  }
+
+  async unblock(accountId: string, targetId: string): Promise<Relationship> {
+    await this.account(targetId);
+    await this.store.unblock(accountId, targetId);
+    return this.relationship(accountId, targetId);
+  }
+
+  async mute(accountId: string, targetId: string, hideNotifications = true): Promise<Relationship> {
+    if (accountId === targetId) throw invalid('You can’t mute yourself');
+    await this.account(targetId);
+    await this.store.mute({ id: newId(this.clock.now().getTime()), accountId, targetId, hideNotifications });
+    return this.relationship(accountId, targetId);
+  }
+
+  async unmute(accountId: string, targetId: string): Promise<Relationship> {
+    await this.account(targetId);
+    await this.store.unmute(accountId, targetId);
+    return this.relationship(accountId, targetId);
+  }
+
+  async relationship(accountId: string, targetId: string): Promise<Relationship> {
+    const [rel] = await this.relationships(accountId, [targetId]);
+    return rel!;
+  }
+
+  async relationships(accountId: string, targetIds: readonly string[]): Promise<Relationship[]> {
+    const r = await this.store.relationships(accountId, targetIds);
+    return targetIds.map((id) => ({
+      id,
+      following: r.following.has(id),
+      followedBy: r.followedBy.has(id),
+      blocking: r.blocking.has(id),
+      blockedBy: r.blockedBy.has(id),
+      muting: r.muting.has(id),
+      mutingNotifications: r.muting.get(id)?.hideNotifications ?? false,
+    }));
+  }
+
+  async isFollowing(accountId: string, targetId: string): Promise<boolean> {
+    return this.store.isFollowing(accountId, targetId);
+  }
+
+  async followers(accountId: string, page: Page) {
+    await this.account(accountId);
+    return this.store.followers(accountId, page);
+  }
+
+  async following(accountId: string, page: Page) {
+    await this.account(accountId);
+    return this.store.following(accountId, page);
+  }
+
+  // ── Timelines ───────────────────────────────────────────────────────────────
+
+  async homeTimeline(viewerId: string, page: Page): Promise<PostView[]> {
+    const celebrities = await this.followedCelebrities(viewerId);
+    const [fanned, pulled] = await Promise.all([
+      this.store.homeFeed(viewerId, page),
+      celebrities.length > 0 ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], page) : Promise.resolve([]),
+    ]);
+    const entries = mergeNewestFirst(fanned, pulled, page);
+    const hidden = await this.store.hiddenAuthors(viewerId);
+    const posts = await this.store.postsByIds(entries.map((e) => e.postId));
+    const visible: Post[] = [];
+    for (const entry of entries) {
+      const post = posts.get(entry.postId);
+      if (post && !hidden.has(post.accountId)) visible.push(post);
+    }
+    const views = await this.hydrate(viewerId, visible);
+    return views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id));
+  }
+
+  async publicTimeline(viewerId: string | null, page: Page): Promise<PostView[]> {
+    const ids = await this.store.publicTimeline(page);
+    return this.viewsFor(viewerId, ids);
+  }
+
+  async accountTimeline(
+    viewerId: string | null, accountId: string, page: Page,
+    options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {},
+  ): Promise<PostView[]> {
+    await this.account(accountId);
+    if (viewerId && viewerId !== accountId && (await this.store.isBlockedEitherWay(viewerId, accountId))) return [];
+    const visibilities: Visibility[] = ['public', 'unlisted'];
+    if (viewerId === accountId || (viewerId && (await this.store.isFollowing(viewerId, accountId)))) visibilities.push('private');
+    const ids = await this.store.accountPosts(accountId, visibilities, page, {
+      excludeReplies: options.excludeReplies ?? false,
+      excludeReblogs: options.excludeReblogs ?? false,
+    });
+    return this.viewsFor(viewerId, ids);
+  }
+
+  /** Direct messages sent or received by the account, newest first. */
+  async directMessages(accountId: string, page: Page): Promise<PostView[]> {
+    const ids = await this.store.directPosts(accountId, page);
+    return this.viewsFor(accountId, ids);
+  }
+
+  async notifications(accountId: string, page: Page, types: readonly NotificationType[] | null = null): Promise<NotificationView[]> {
+    const list = await this.store.notifications(accountId, page, types);
+    return this.notificationViews(accountId, list);
+  }
+
+  async notification(accountId: string, id: string): Promise<NotificationView> {
+    const n = await this.store.notificationById(accountId, id);
+    if (!n) throw notFound();
+    const [view] = await this.notificationViews(accountId, [n]);
+    if (!view) throw notFound();
+    return view;
+  }
+
+  async dismissNotification(accountId: string, id: string): Promise<void> {
+    if (!(await this.store.dismissNotification(accountId, id))) throw notFound();
+  }
+
+  async clearNotifications(accountId: string): Promise<void> {
+    await this.store.clearNotifications(accountId);
+  }
+
+  private async notificationViews(accountId: string, list: Notification[]): Promise<NotificationView[]> {
+    const hidden = await this.store.hiddenAuthors(accountId);
+    const kept = list.filter((n) => !hidden.has(n.fromAccountId));
+    const accounts = await this.store.accountsByIds(kept.map((n) => n.fromAccountId));
+    const postIds = kept.flatMap((n) => (n.postId ? [n.postId] : []));
+    const views = new Map((await this.viewsFor(accountId, postIds)).map((v) => [v.post.id, v]));
+    const result: NotificationView[] = [];
+    for (const notification of kept) {
+      const from = accounts.get(notification.fromAccountId);
+      if (!from || from.suspended) continue;
+      const post = notification.postId ? views.get(notification.postId) ?? null : null;
+      if (notification.postId && !post) continue;
+      result.push({ notification, from, post });
+    }
+    return result;
+  }
+
+  // ── Visibility and hydration ───────────────────────────────────────────────
+
+  async canView(viewerId: string | null, post: Post): Promise<boolean> {
+    if (viewerId === post.accountId) return true;
+    if (viewerId && (await this.store.isBlockedEitherWay(viewerId, post.accountId))) return false;
+    switch (post.visibility) {
+      case 'public':
+      case 'unlisted':
+        return true;
+      case 'private':
+        return viewerId !== null && (post.mentionIds.includes(viewerId) || (await this.store.isFollowing(viewerId, post.accountId)));
+      case 'direct':
+        return viewerId !== null && post.mentionIds.includes(viewerId);
+    }
+  }
+
+  private async viewsFor(viewerId: string | null, ids: readonly string[]): Promise<PostView[]> {
+    const posts = await this.store.postsByIds(ids);
+    const hidden = viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
+    const ordered: Post[] = [];
+    for (const id of ids) {
+      const post = posts.get(id);
+      if (post && !hidden.has(post.accountId)) ordered.push(post);
+    }
+    return this.hydrate(viewerId, ordered);
+  }
+
+  /** Turns posts into views with as few store round trips as possible (one per kind of data). */
+  async hydrate(viewerId: string | null, posts: readonly Post[]): Promise<PostView[]> {
+    const reblogIds = posts.flatMap((p) => (p.reblogOfId ? [p.reblogOfId] : []));
+    const originals = reblogIds.length > 0 ? await this.store.postsByIds(reblogIds) : new Map<string, Post>();
+    const all = [...posts, ...originals.values()];
+    const accountIds = new Set<string>();
+    for (const p of all) {
+      accountIds.add(p.accountId);
+      for (const m of p.mentionIds) accountIds.add(m);
+    }
+    const [accounts, flags] = await Promise.all([
+      this.store.accountsByIds([...accountIds]),
+      viewerId ? this.store.viewerFlags(viewerId, all.map((p) => p.id)) : Promise.resolve(null),
+    ]);
+    const build = (post: Post, reblog: PostView | null): PostView | null => {
+      const author = accounts.get(post.accountId);
+      if (!author || author.suspended) return null;
+      return {
+        post,
+        author,
+        mentions: post.mentionIds.flatMap((id) => {
+          const a = accounts.get(id);
+          return a ? [a] : [];
+        }),
+        inReplyTo: post.inReplyToId ? { id: post.inReplyToId, accountId: post.inReplyToAccountId ?? '' } : null,
+        reblog,
+        favourited: flags?.favourited.has(post.id) ?? false,
+        reblogged: flags?.reblogged.has(post.id) ?? false,
+        muted: false,
+      };
+    };
+    const views: PostView[] = [];
+    for (const post of posts) {
+      if (post.reblogOfId) {
+        const original = originals.get(post.reblogOfId);
+        const inner = original ? build(original, null) : null;
+        if (!inner) continue;
+        const outer = build(post, inner);
+        if (outer) views.push(outer);
+      } else {
+        const view = build(post, null);
+        if (view) views.push(view);
+      }
+    }
+    return views;
+  }
+
+  // ── Internals ───────────────────────────────────────────────────────────────
+
+  private async requirePost(id: string): Promise<Post> {
+    const post = await this.store.postById(id);
+    if (!post) throw notFound();
+    return post;
+  }
+
+  private async resolveMentions(text: string): Promise<Account[]> {
+    const tokens = extractMentions(text).filter(
+      (t) => t.domain === null || t.domain === this.options.domain.toLowerCase(),
+    );
+    if (tokens.length === 0) return [];
+    const accounts = await this.store.accountsByUsernames(tokens.map((t) => t.username));
+    return accounts.filter((a) => !a.suspended);
+  }
+
+  /** Mentioned accounts that want to hear about it: not the author, not blocking or muting them. */
+  private async notifiableMentions(authorId: string, mentionIds: readonly string[]): Promise<string[]> {
+    const targets = mentionIds.filter((id) => id !== authorId);
+    if (targets.length === 0) return [];
+    const rel = await this.store.relationships(authorId, targets);
+    return targets.filter((id) => !rel.blocking.has(id) && !rel.blockedBy.has(id));
+  }
+
+  private async followedCelebrities(viewerId: string): Promise<string[]> {
+    const now = this.clock.now().getTime();
+    if (!this.celebrities || now - this.celebrities.fetchedAt > CELEBRITY_CACHE_MS) {
+      this.celebrities = { ids: await this.store.accountsWithFollowersAbove(this.options.fanoutMaxFollowers), fetchedAt: now };
+    }
+    if (this.celebrities.ids.length === 0) return [];
+    return this.store.followedAmong(viewerId, this.celebrities.ids);
+  }
+}
+
+function normaliseLanguage(language: string | null | undefined): string | null {
+  if (!language) return null;
+  const trimmed = language.trim().toLowerCase();
+  if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(trimmed)) throw invalid('Language must be an ISO 639 code', { field: 'language' });
+  return trimmed;
+}
+
+/** Merges two newest-first lists, dropping duplicates, honouring the page direction and limit. */
+function mergeNewestFirst(a: FeedEntry[], b: FeedEntry[], page: Page): FeedEntry[] {
+  if (b.length === 0) return a;
+  const byId = new Map<string, FeedEntry>();
+  for (const entry of [...a, ...b]) byId.set(entry.postId, entry);
+  const sorted = [...byId.values()].sort((x, y) => (x.postId < y.postId ? 1 : x.postId > y.postId ? -1 : 0));
+  // With min_id the page is the oldest `limit` entries above the cursor, still returned newest first.
+  return page.minId ? sorted.slice(-page.limit) : sorted.slice(0, page.limit);
+}

@@ -1,0 +1,94 @@
+export type Role = 'user' | 'moderator' | 'admin';
+export type Visibility = 'public' | 'unlisted' | 'private' | 'direct';
+export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private', 'direct'];
+
+export type NotificationType = 'mention' | 'status' | 'reblog' | 'follow' | 'favourite';
+
+export interface Account {
+  id: string;
+  username: string;
+  displayName: string;
+  note: string;
+  role: Role;
+  locked: boolean;
+  bot: boolean;
+  createdAt: Date;
+  suspended: boolean;
+  followersCount: number;
+  followingCount: number;
+  statusesCount: number;
+  lastStatusAt: Date | null;
+}
+
+/** Where a post came from: the web UI, a client app (`api:<app name>`), or a text message. */
+export type PostSource = 'web' | 'sms' | `api:${string}`;
+
+export interface Post {
+  id: string;
+  accountId: string;
+  text: string;
+  spoilerText: string;
+  sensitive: boolean;
+  visibility: Visibility;
+  language: string | null;
+  source: PostSource;
+  inReplyToId: string | null;
+  inReplyToAccountId: string | null;
+  reblogOfId: string | null;
+  createdAt: Date;
+  editedAt: Date | null;
+  repliesCount: number;
+  reblogsCount: number;
+  favouritesCount: number;
+  /** Ids of the accounts this post mentions (for reblogs: empty; see the reblogged post). */
+  mentionIds: string[];
+}
+
+export interface Notification {
+  id: string;
+  accountId: string;
+  type: NotificationType;
+  fromAccountId: string;
+  postId: string | null;
+  createdAt: Date;
+}
+
+export interface Relationship {
+  id: string;
+  following: boolean;
+  followedBy: boolean;
+  blocking: boolean;
+  blockedBy: boolean;
+  muting: boolean;
+  mutingNotifications: boolean;
+}
+
+/** A post ready to show to one viewer: everything a client renders, fetched in batches. */
+export interface PostView {
+  post: Post;
+  author: Account;
+  mentions: Account[];
+  inReplyTo: { id: string; accountId: string } | null;
+  reblog: PostView | null;
+  favourited: boolean;
+  reblogged: boolean;
+  muted: boolean;
+}
+
+export interface NotificationView {
+  notification: Notification;
+  from: Account;
+  post: PostView | null;
+}
+
+/**
+ * Cursor paging over time-ordered ids, as the Mastodon API defines it:
+ * `maxId` pages backwards (older than), `sinceId` returns the newest items newer than it,
+ * `minId` returns the items immediately newer than it (paging forwards).
+ */
+export interface Page {
+  maxId?: string | undefined;
+  sinceId?: string | undefined;
+  minId?: string | undefined;
+  limit: number;
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { DatabaseConfig } from '../config/config.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Engine = DatabaseConfig['engine'];
+
+export interface StoreConnection {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** PostgreSQL schema holding the tables, when not the connection's default. */
+  schema: string | null;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: put every table in this schema (tests use one schema each). */
+  schema?: string;
+  poolSize?: number;
+}
+
+// PostgreSQL returns COUNT(*) and other int8 values as strings; the counts Sparrow reads
+// stay far below 2^53, so numbers are what every caller wants.
+pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10));
+
+export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): StoreConnection {
+  if (config.engine === 'sqlite') {
+    if (config.location !== ':memory:') mkdirSync(dirname(config.location), { recursive: true });
+    const sqlite = new SQLite(config.location);
+    // WAL lets readers proceed while one writer commits; NORMAL sync is durable across
+    // process crashes (only an OS crash can lose the last commits), the usual WAL pairing.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('cache_size = -65536');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, engine: 'sqlite', schema: null, close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({
+    connectionString: config.location,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client that loses its server (restart, failover) emits 'error'; the pool
+  // replaces it on next use, so this must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', schema: options.schema ?? null, close: () => db.destroy() };
+}
+
+export async function migrateToLatest(connection: StoreConnection): Promise<string[]> {
+  // Kysely keeps its bookkeeping tables in `public` unless told otherwise; with one schema
+  // per database user (or per test) the bookkeeping must live beside the tables it tracks,
+  // or concurrent migrators of different schemas would share and race on one lock table.
+  const migrator = new Migrator({
+    db: connection.db,
+    provider: migrationProvider,
+    ...(connection.schema ? { migrationTableSchema: connection.schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function checkConnection(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

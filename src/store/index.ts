@@ -1,0 +1,4 @@
+export { openDatabase, migrateToLatest, checkConnection, type StoreConnection, type Engine, type OpenOptions } from './database.ts';
+export { KyselyMicroblogStore } from './microblog-store.ts';
+export { KyselyCredentialStore, KyselyOAuthStore } from './security-store.ts';
+export type { Database } from './schema.ts';

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.ts';
+
+describe('configuration', () => {
+  it('defaults to the embedded store, console SMS and port 3000', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.database.engine).toBe('sqlite');
+    expect(config.database.location).toMatch(/data\/sparrow\.sqlite$/);
+    expect(config.smsProvider).toBe('console');
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.domain).toBe('localhost:3000');
+  });
+
+  it('reports every bad value at once, each with the variable name', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', SPARROW_DATABASE_URL: 'mysql://x', SPARROW_SMS_PROVIDER: 'pigeon', SPARROW_PUBLIC_URL: 'not a url', SPARROW_LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'SPARROW_DATABASE_URL', 'SPARROW_SMS_PROVIDER', 'SPARROW_PUBLIC_URL', 'SPARROW_LOG_LEVEL']) expect(problems).toContain(name);
+  });
+
+  it('requires the Twilio credentials when Twilio is the provider, without echoing secrets', () => {
+    expect(() => loadConfig({ SPARROW_SMS_PROVIDER: 'twilio' })).toThrow(/SPARROW_TWILIO_AUTH_TOKEN is required/);
+    try {
+      loadConfig({ SPARROW_REDIS_URL: 'http://:supersecret@host' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('supersecret');
+    }
+  });
+
+  it('accepts PostgreSQL and sqlite: URLs', () => {
+    expect(loadConfig({ SPARROW_DATABASE_URL: 'postgres://u@h:5432/db' }).database).toEqual({ engine: 'postgres', location: 'postgres://u@h:5432/db' });
+    expect(loadConfig({ SPARROW_DATABASE_URL: 'sqlite::memory:' }).database.location).toBe(':memory:');
+    expect(() => loadConfig({ SPARROW_DATABASE_URL: 'sqlite:' })).toThrow(ConfigError);
+  });
+});

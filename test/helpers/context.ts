@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createContext, type AppContext, type ContextOptions } from '../../src/app/context.ts';
+import { configFor } from '../../src/config/config.ts';
+
+export type EngineName = 'sqlite' | 'postgres';
+
+const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
+export const redisUrl = process.env.SPARROW_TEST_REDIS_URL ?? null;
+
+/**
+ * The engines every store-backed suite runs on. PostgreSQL joins when
+ * SPARROW_TEST_DATABASE_URL is set; otherwise its suites are reported as skipped with
+ * the reason in their name.
+ */
+export const ENGINES: { name: EngineName; label: string; skip: boolean }[] = [
+  { name: 'sqlite', label: 'sqlite', skip: false },
+  {
+    name: 'postgres',
+    label: postgresUrl ? 'postgres' : 'postgres (skipped: set SPARROW_TEST_DATABASE_URL to run)',
+    skip: !postgresUrl,
+  },
+];
+
+export interface TestContext extends AppContext {
+  /** Drops the test's database (schema) and closes connections. */
+  dispose(): Promise<void>;
+}
+
+/** A fresh, migrated store on the given engine, isolated from every other test. */
+export async function testContext(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  options: ContextOptions = {},
+): Promise<TestContext> {
+  if (engine === 'sqlite') {
+    const config = configFor({ SPARROW_DATABASE_URL: 'sqlite::memory:', ...env });
+    const ctx = await createContext(config, options);
+    return { ...ctx, dispose: () => ctx.close() };
+  }
+  if (!postgresUrl) throw new Error('SPARROW_TEST_DATABASE_URL is not set');
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const config = configFor({ SPARROW_DATABASE_URL: postgresUrl, ...env });
+  const ctx = await createContext(config, { ...options, schema, poolSize: 4 });
+  return {
+    ...ctx,
+    dispose: async () => {
+      await ctx.close();
+      const cleanup = new pg.Client({ connectionString: postgresUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop schema if exists ${schema} cascade`);
+      await cleanup.end();
+    },
+  };
+}
