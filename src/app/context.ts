@@ -21,6 +21,13 @@ export interface AppContext {
   metrics: MetricsRegistry;
   /** Instance-wide counts for the instance endpoints and metrics. */
   stats(): Promise<{ accounts: number; posts: number; activeMonth: number }>;
+  /**
+   * Starts the long-running work beside (or instead of) the web server: the SMS outbox
+   * dispatcher and provider binds. `stop()` lets in-flight work finish its current step.
+   */
+  startBackgroundWork(options: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }>;
+  /** Periodic housekeeping (feed trimming); safe to run on several instances at once. */
+  maintenance(): Promise<{ homeFeedEntriesTrimmed: number }>;
   close(): Promise<void>;
 }
 
@@ -73,6 +80,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
       ]);
       return { accounts: Number(accounts.n), posts: Number(posts.n), activeMonth: Number(active.n) };
     },
+    startBackgroundWork: async () => ({ stop: async () => {} }),
+    maintenance: async () => ({ homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength) }),
     close: () => store.close(),
   };
 }

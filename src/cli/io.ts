@@ -1,0 +1,62 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM); long-running commands await it. */
+  stopSignal: Promise<string>;
+}
+
+/** Bad command-line input: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string, readonly usage: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A command that ran but could not do what was asked: exit code 1. */
+export class CommandFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandFailed';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface ParsedArgs {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+/** Strict parsing: unknown flags and missing flag values are usage errors, not ignored. */
+export function parseCommandArgs(args: string[], options: Options, usage: string): ParsedArgs {
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { positionals: parsed.positionals, values: parsed.values as ParsedArgs['values'] };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(error);
+    throw new UsageError(message, usage);
+  }
+}
+
+export function requireString(parsed: ParsedArgs, name: string, usage: string): string {
+  const value = parsed.values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`, usage);
+  return value;
+}
+
+export function optionalString(parsed: ParsedArgs, name: string): string | null {
+  const value = parsed.values[name];
+  return typeof value === 'string' ? value : null;
+}
+
+export function onOff(value: string | null, flag: string, usage: string): boolean | null {
+  if (value === null) return null;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new UsageError(`${flag} must be "on" or "off" (got "${value}")`, usage);
+}
