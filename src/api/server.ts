@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { AppContext } from '../app/context.ts';
@@ -72,7 +72,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   const avatar = solidPng(96, 96, [0x9a, 0xa8, 0xb8]);
   const header = solidPng(300, 100, [0xd8, 0xe0, 0xe8]);
-  const image = (png: Buffer) => async (_request: unknown, reply: import('fastify').FastifyReply) =>
+  const image = (png: Buffer) => async (_request: unknown, reply: FastifyReply) =>
     reply.header('content-type', 'image/png').header('cache-control', 'public, max-age=86400').send(png);
   app.get('/avatars/original/missing.png', image(avatar));
   app.get('/headers/original/missing.png', image(header));

@@ -144,7 +144,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
   // ── Posts ───────────────────────────────────────────────────────────────────
 
   async publish(request: PublishRequest): Promise<{ postId: string; created: boolean }> {
-    const { post, fanout, notifications, idempotency } = request;
+    const { post, notifications, idempotency } = request;
     try {
       return await this.db.transaction().execute(async (tx) => {
         if (idempotency) {

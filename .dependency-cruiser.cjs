@@ -1,0 +1,72 @@
+/**
+ * The architecture, checked in CI (`npm run lint`). Domain folders hold the product's
+ * rules and know nothing of HTTP, SQL or Redis; adapters (store, api, web, cli) depend
+ * on the domain, never the other way round; the composition root (app) wires them.
+ */
+const DOMAIN = '^src/(core|security|sms|privacy|shared)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-knows-no-infrastructure',
+      comment: 'Domain code must not import HTTP frameworks, SQL drivers, query builders or Redis clients; it talks to ports.',
+      severity: 'error',
+      from: { path: DOMAIN },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: 'node_modules/(fastify|@fastify|kysely|pg|better-sqlite3|ioredis|bullmq)/' },
+    },
+    {
+      name: 'domain-knows-no-adapters',
+      comment: 'Domain code must not import the store, API, web UI, CLI or composition root.',
+      severity: 'error',
+      from: { path: DOMAIN },
+      to: { path: '^src/(store|api|web|cli|app)/' },
+    },
+    {
+      name: 'core-is-the-innermost-ring',
+      comment: 'The microblog core must not depend on the product parts built around it.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/(security|sms|privacy)/' },
+    },
+    {
+      name: 'shared-depends-on-nothing',
+      severity: 'error',
+      from: { path: '^src/shared/' },
+      to: { path: '^src/(?!shared/)' },
+    },
+    {
+      name: 'http-does-not-reach-into-storage',
+      comment: 'The API and web UI use domain services from the app context, never tables directly.',
+      severity: 'error',
+      from: { path: '^src/(api|web)/' },
+      to: { path: '^src/store/' },
+    },
+    {
+      name: 'ads-read-contacts-only-through-consent',
+      comment: 'SPEC 3.7: advertising reads contact data only through the consent-filtered source; importing contact storage breaks the build.',
+      severity: 'error',
+      from: { path: '^src/privacy/ads/' },
+      to: { path: ['^src/store/', '^src/privacy/contact-points/(?!consented-source)', '^src/security/', '^src/sms/'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-orphans',
+      comment: 'A module nothing imports is dead code (type declaration files excepted).',
+      severity: 'warn',
+      from: { orphan: true, pathNot: ['\\.d\\.ts$', '^src/cli/main\\.ts$'] },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: require('node:path').join(__dirname, 'tsconfig.json') },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+const depcruise = resolve(root, 'node_modules/.bin/depcruise');
+const config = resolve(root, '.dependency-cruiser.cjs');
+
+async function cruise(cwd: string): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout } = await run(depcruise, ['src', '--config', config, '--output-type', 'err'], { cwd });
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string };
+    return { code: failed.code ?? -1, output: failed.stdout ?? '' };
+  }
+}
+
+describe('architecture rules (dependency-cruiser, also run by npm run lint)', () => {
+  it('hold for the source tree', async () => {
+    const result = await cruise(root);
+    expect(result.output).not.toMatch(/error /);
+    expect(result.code).toBe(0);
+  }, 60_000);
+
+  it('refuse domain code importing storage or SQL, and ads importing contact storage', async () => {
+    const result = await cruise(resolve(root, 'test/fixtures/architecture'));
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/domain-knows-no-infrastructure: src\/core\/sql\.ts → .*kysely/);
+    expect(result.output).toMatch(/domain-knows-no-adapters: src\/core\/leaky\.ts → src\/store\/tables\.ts/);
+    expect(result.output).toMatch(/ads-read-contacts-only-through-consent: src\/privacy\/ads\/audience\.ts → src\/privacy\/contact-points\/storage\.ts/);
+    // The consent-filtered source is the one allowed way in.
+    expect(result.output).not.toMatch(/consented-source/);
+  }, 60_000);
+});
