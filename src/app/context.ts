@@ -1,8 +1,18 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { Microblog } from '../core/index.ts';
-import { Identity, OAuth } from '../security/index.ts';
-import { KyselyCredentialStore, KyselyMicroblogStore, KyselyOAuthStore, migrateToLatest, openDatabase, type OpenOptions, type StoreConnection } from '../store/index.ts';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Identity, OAuth, VerificationCodes, newSecret } from '../security/index.ts';
+import {
+  KyselyCodeStore, KyselyCredentialStore, KyselyMicroblogStore, KyselyOAuthStore, KyselySmsStore, instanceSecret, migrateToLatest, openDatabase,
+  type OpenOptions, type StoreConnection,
+} from '../store/index.ts';
+import {
+  Outbox, OutboxDispatcher, PhoneBinding, SmsChannel, SmsNotifier, SmsPolicy, SmsSettingsService,
+  type DispatcherOptions, type SmsProvider, type SmsStore,
+} from '../sms/index.ts';
+import { createSmsProvider } from './sms-provider.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
 
@@ -19,6 +29,7 @@ export interface AppContext {
   identity: Identity;
   oauth: OAuth;
   metrics: MetricsRegistry;
+  sms: SmsServices;
   /** Instance-wide counts for the instance endpoints and metrics. */
   stats(): Promise<{ accounts: number; posts: number; activeMonth: number }>;
   /**
@@ -31,9 +42,26 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
+export interface SmsServices {
+  store: SmsStore;
+  provider: SmsProvider;
+  policy: SmsPolicy;
+  outbox: Outbox;
+  channel: SmsChannel;
+  phones: PhoneBinding;
+  settings: SmsSettingsService;
+  notifier: SmsNotifier;
+  codes: VerificationCodes;
+}
+
 export interface ContextOptions extends OpenOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Replaces the configured SMS provider (tests use fakes of provider APIs at this seam only when a real one is not practical). */
+  smsProvider?: SmsProvider;
+  /** How long policy and kill-switch state may be cached (default 2 s; the promise is 5 s). */
+  policyRefreshMs?: number;
+  dispatcher?: Partial<Omit<DispatcherOptions, 'owner'>>;
   /** Run pending migrations on open (default true; `sparrow migrate` runs them explicitly). */
   migrate?: boolean;
 }
@@ -63,14 +91,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
     domain: config.domain,
     maxPostLength: config.maxPostLength,
     fanoutMaxFollowers: config.fanoutMaxFollowers,
+    reportError: (error, context) => logger.error({ err: error }, context),
   }, clock);
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
+  const sms = createSmsServices(config, options, store, microblog, clock, logger);
   const oauth = new OAuth(new KyselyOAuthStore(store.db), clock);
   const metrics = new MetricsRegistry();
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   return {
-    config, logger, clock, store, microblog, identity, oauth, metrics,
+    config, logger, clock, store, microblog, identity, oauth, metrics, sms: sms.services,
     stats: async () => {
       const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
       const [accounts, posts, active] = await Promise.all([
@@ -80,8 +110,62 @@ export async function createContext(config: Config, options: ContextOptions = {}
       ]);
       return { accounts: Number(accounts.n), posts: Number(posts.n), activeMonth: Number(active.n) };
     },
-    startBackgroundWork: async () => ({ stop: async () => {} }),
+    startBackgroundWork: (work) => sms.start(work),
     maintenance: async () => ({ homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength) }),
     close: () => store.close(),
   };
+}
+
+function createSmsServices(config: Config, options: ContextOptions, connection: StoreConnection, microblog: Microblog, clock: Clock, logger: Logger) {
+  const store = new KyselySmsStore(connection.db, connection.engine);
+  const codes = new VerificationCodes(
+    new KyselyCodeStore(connection.db),
+    async () => Buffer.from(await instanceSecret(connection.db, 'verification_code_key', () => newSecret(32), clock.now()), 'utf8'),
+    clock,
+  );
+  const policy = new SmsPolicy(store, clock, options.policyRefreshMs);
+  let wake = () => {};
+  const outbox = new Outbox(store, clock, () => wake());
+  const notifier = new SmsNotifier(store, microblog, outbox, policy, clock, {
+    publicUrl: config.publicUrl, maxSegments: config.sms.maxSegments, batchSize: 500, leaseMs: 60_000,
+  });
+  microblog.onPublished(notifier.postPublished);
+  const channel = new SmsChannel(store, microblog, outbox, policy, clock, {
+    publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments,
+  });
+  const provider = options.smsProvider ?? createSmsProvider(config, logger);
+  const services: SmsServices = {
+    store, provider, policy, outbox, channel, notifier, codes,
+    phones: new PhoneBinding(store, codes, outbox, clock),
+    settings: new SmsSettingsService(store, clock),
+  };
+
+  async function start(work: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }> {
+    if (work.inProcessWithWeb && !config.sms.dispatchInServe) return { stop: async () => {} };
+    const dispatcher = new OutboxDispatcher(store, provider, policy, clock, {
+      ...options.dispatcher,
+      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      throughputPerSecond: options.dispatcher?.throughputPerSecond ?? config.sms.throughputPerSecond,
+    }, {
+      sent: (m) => logger.debug({ sms: { id: m.id, purpose: m.purpose } }, 'SMS sent'),
+      failed: (m, error, final) => logger.warn({ sms: { id: m.id, purpose: m.purpose }, error, final }, 'SMS send failed'),
+      suppressed: (m, why) => logger.info({ sms: { id: m.id, purpose: m.purpose }, why }, 'SMS suppressed'),
+      error: (error, context) => logger.error({ err: error }, context),
+    }, [notifier]);
+    wake = () => dispatcher.wake();
+    await provider.start?.({
+      inbound: async (message) => { await channel.receive(provider.name, message); },
+      receipt: async (receipt) => { await outbox.applyReceipt(provider.name, receipt); },
+    });
+    dispatcher.start();
+    return {
+      async stop() {
+        wake = () => {};
+        await dispatcher.stop();
+        await provider.stop?.();
+      },
+    };
+  }
+
+  return { services, start };
 }

@@ -28,6 +28,16 @@ export interface Config {
   smsProvider: SmsProviderName;
   twilio: { accountSid: string | null; authToken: string | null; from: string | null; apiBaseUrl: string };
   smpp: { url: string | null; sourceAddr: string | null };
+  vonage: { apiKey: string | null; apiSecret: string | null; signatureSecret: string | null; from: string | null; apiBaseUrl: string };
+  androidGateway: { url: string | null; username: string | null; password: string | null; signingKey: string | null };
+  sms: {
+    /** Messages per second through this process's provider connection. */
+    throughputPerSecond: number;
+    /** Longest post notification or GET answer, in SMS segments; longer posts are cut with a link. */
+    maxSegments: number;
+    /** Run the outbox dispatcher inside `serve` (turn off when separate workers send). */
+    dispatchInServe: boolean;
+  };
   simSwap: { url: string | null; token: string | null };
   /** Open sign-up through the web; operators can close it and create accounts by CLI. */
   registrationsOpen: boolean;
@@ -129,6 +139,44 @@ export function loadConfig(env: Env = process.env): Config {
   if (smsProvider === 'smpp' && smpp.url === null && text('SPARROW_SMPP_URL') === null) {
     problems.push('SPARROW_SMPP_URL is required when SPARROW_SMS_PROVIDER=smpp');
   }
+  const vonage = {
+    apiKey: text('SPARROW_VONAGE_API_KEY'),
+    apiSecret: text('SPARROW_VONAGE_API_SECRET'),
+    signatureSecret: text('SPARROW_VONAGE_SIGNATURE_SECRET'),
+    from: text('SPARROW_VONAGE_FROM'),
+    apiBaseUrl: (url('SPARROW_VONAGE_API_BASE_URL', ['http:', 'https:']) ?? 'https://rest.nexmo.com').replace(/\/+$/, ''),
+  };
+  if (smsProvider === 'vonage') {
+    for (const [name, value] of [
+      ['SPARROW_VONAGE_API_KEY', vonage.apiKey],
+      ['SPARROW_VONAGE_API_SECRET', vonage.apiSecret],
+      ['SPARROW_VONAGE_SIGNATURE_SECRET', vonage.signatureSecret],
+      ['SPARROW_VONAGE_FROM', vonage.from],
+    ] as const) {
+      if (value === null) problems.push(`${name} is required when SPARROW_SMS_PROVIDER=vonage`);
+    }
+  }
+  const androidGateway = {
+    url: url('SPARROW_ANDROID_GATEWAY_URL', ['http:', 'https:']),
+    username: text('SPARROW_ANDROID_GATEWAY_USERNAME'),
+    password: text('SPARROW_ANDROID_GATEWAY_PASSWORD'),
+    signingKey: text('SPARROW_ANDROID_GATEWAY_SIGNING_KEY'),
+  };
+  if (smsProvider === 'android-gateway') {
+    for (const [name, value] of [
+      ['SPARROW_ANDROID_GATEWAY_URL', androidGateway.url ?? text('SPARROW_ANDROID_GATEWAY_URL')],
+      ['SPARROW_ANDROID_GATEWAY_USERNAME', androidGateway.username],
+      ['SPARROW_ANDROID_GATEWAY_PASSWORD', androidGateway.password],
+      ['SPARROW_ANDROID_GATEWAY_SIGNING_KEY', androidGateway.signingKey],
+    ] as const) {
+      if (value === null) problems.push(`${name} is required when SPARROW_SMS_PROVIDER=android-gateway`);
+    }
+  }
+  const sms = {
+    throughputPerSecond: integer('SPARROW_SMS_THROUGHPUT', 30, 1, 10_000),
+    maxSegments: integer('SPARROW_SMS_MAX_SEGMENTS', 3, 1, 10),
+    dispatchInServe: boolean('SPARROW_SMS_DISPATCH_IN_SERVE', true),
+  };
   const simSwap = { url: url('SPARROW_SIM_SWAP_URL', ['http:', 'https:']), token: text('SPARROW_SIM_SWAP_TOKEN') };
 
   const config: Config = {
@@ -147,6 +195,9 @@ export function loadConfig(env: Env = process.env): Config {
     smsProvider,
     twilio,
     smpp,
+    vonage,
+    androidGateway,
+    sms,
     simSwap,
     registrationsOpen: boolean('SPARROW_REGISTRATIONS_OPEN', true),
     trustProxy: boolean('SPARROW_TRUST_PROXY', false),

@@ -16,7 +16,12 @@ export interface MicroblogOptions {
   fanoutMaxFollowers: number;
   /** Recent posts copied into a home feed when someone follows an account. */
   followBackfill?: number;
+  /** Where failures of publication listeners go; they never fail the post itself. */
+  reportError?: (error: unknown, context: string) => void;
 }
+
+/** Called once for each new original post (not reblogs), after it is stored. */
+export type PublishedListener = (post: Post) => Promise<void>;
 
 export interface NewAccountInput {
   username: string;
@@ -50,6 +55,7 @@ const CELEBRITY_CACHE_MS = 30_000;
  */
 export class Microblog {
   private celebrities: { ids: string[]; fetchedAt: number } | null = null;
+  private readonly publishedListeners: PublishedListener[] = [];
 
   constructor(
     private readonly store: MicroblogStore,
@@ -119,6 +125,11 @@ export class Microblog {
 
   // ── Posts ───────────────────────────────────────────────────────────────────
 
+  /** Other channels (SMS notifications) learn of new posts here without the core knowing them. */
+  onPublished(listener: PublishedListener): void {
+    this.publishedListeners.push(listener);
+  }
+
   async post(authorId: string, input: PostInput): Promise<Post> {
     const author = await this.account(authorId);
     if (input.idempotencyKey) {
@@ -167,7 +178,7 @@ export class Microblog {
       if (inReplyTo && inReplyTo.accountId !== authorId) fanout.alsoFollowing = inReplyTo.accountId;
     }
 
-    const { postId } = await this.store.publish({
+    const { postId, created } = await this.store.publish({
       post: {
         id, accountId: authorId, text, spoilerText, sensitive: input.sensitive ?? false, visibility,
         language: normaliseLanguage(input.language), source: input.source,
@@ -178,7 +189,13 @@ export class Microblog {
       notifications,
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
     });
-    return this.requirePost(postId);
+    const stored = await this.requirePost(postId);
+    if (created) {
+      for (const listener of this.publishedListeners) {
+        await listener(stored).catch((error: unknown) => this.options.reportError?.(error, 'published listener'));
+      }
+    }
+    return stored;
   }
 
   async reblog(accountId: string, postId: string, source: PostSource, visibility: Visibility = 'public'): Promise<Post> {

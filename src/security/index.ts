@@ -4,3 +4,4 @@ export { scopeAllows, parseScopes, unknownScopes, ALL_SCOPES } from './scopes.ts
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { digest, newSecret, safeEqual } from './tokens.ts';
 export type * from './ports.ts';
+export { VerificationCodes, codeError, CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, type CodeCheck, type CodeLimits } from './codes.ts';

@@ -63,3 +63,28 @@ export interface OAuthStore {
   /** Revokes every token issued from a code (used when a code is replayed). */
   revokeTokensForApp(appId: string, accountId: string, at: Date): Promise<void>;
 }
+
+export interface StoredCode {
+  id: string;
+  purpose: string;
+  subject: string;
+  target: string;
+  codeHash: string;
+  attempts: number;
+  expiresAt: Date;
+  consumedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface CodeStore {
+  /** Stores a new code and retires every earlier unconsumed one of the same purpose and subject. */
+  replaceCode(code: StoredCode): Promise<void>;
+  /** The newest unconsumed, unexpired code for this purpose and subject. */
+  activeCode(purpose: string, subject: string, now: Date): Promise<StoredCode | null>;
+  /** Counts an attempt; returns the attempt count after it (atomic, so parallel guesses all count). */
+  countAttempt(id: string): Promise<number>;
+  /** Marks the code used; false if it was already used (single use under races). */
+  consume(id: string, now: Date): Promise<boolean>;
+  /** Codes issued since `since` for this purpose to this subject, and to this target. */
+  issuedSince(purpose: string, subject: string, target: string, since: Date): Promise<{ bySubject: number; byTarget: number }>;
+}

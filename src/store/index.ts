@@ -2,3 +2,4 @@ export { openDatabase, migrateToLatest, checkConnection, type StoreConnection, t
 export { KyselyMicroblogStore } from './microblog-store.ts';
 export { KyselyCredentialStore, KyselyOAuthStore } from './security-store.ts';
 export type { Database } from './schema.ts';
+export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';

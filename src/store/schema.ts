@@ -156,4 +156,94 @@ export interface Database {
   oauth_codes: OAuthCodesTable;
   oauth_tokens: OAuthTokensTable;
   idempotency_keys: IdempotencyKeysTable;
+  instance_secrets: InstanceSecretsTable;
+  sms_phones: SmsPhonesTable;
+  verification_codes: VerificationCodesTable;
+  sms_settings: SmsSettingsTable;
+  sms_subscriptions: SmsSubscriptionsTable;
+  sms_opt_outs: SmsOptOutsTable;
+  sms_inbound: SmsInboundTable;
+  sms_outbox: SmsOutboxTable;
+  sms_fanout_jobs: SmsFanoutJobsTable;
+  sms_country_policy: SmsCountryPolicyTable;
+  sms_switches: SmsSwitchesTable;
+  audit_log: AuditLogTable;
+  sms_reply_throttle: SmsReplyThrottleTable;
 }
+
+export interface InstanceSecretsTable { name: string; value: string; created_at: string }
+
+export interface SmsPhonesTable { account_id: string; e164: string; country: string; verified_at: string }
+
+export interface VerificationCodesTable {
+  id: string;
+  purpose: string;
+  subject: string;
+  target: string;
+  code_hash: string;
+  attempts: number;
+  expires_at: string;
+  consumed_at: string | null;
+  created_at: string;
+}
+
+export interface SmsSettingsTable { account_id: string; posting: number; notifications: number; updated_at: string }
+
+export interface SmsSubscriptionsTable { account_id: string; target_id: string; created_at: string }
+
+export interface SmsOptOutsTable { e164: string; opted_out_at: string }
+
+export interface SmsInboundTable {
+  id: string;
+  provider: string;
+  provider_message_id: string;
+  from_number: string;
+  to_number: string;
+  text: string;
+  received_at: string;
+  outcome: string;
+  account_id: string | null;
+  post_id: string | null;
+}
+
+export interface SmsOutboxTable {
+  id: string;
+  to_number: string;
+  country: string;
+  text: string;
+  class: string;
+  purpose: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  lease_owner: string | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  last_error: string | null;
+  encoding: string;
+  segments: number;
+  account_id: string | null;
+  post_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SmsFanoutJobsTable {
+  id: string;
+  post_id: string;
+  author_id: string;
+  after_account_id: string | null;
+  status: string;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SmsCountryPolicyTable { country: string; posting: number; notifications: number; updated_at: string; updated_by: string }
+
+export interface SmsSwitchesTable { name: string; enabled: number; reason: string; updated_at: string; updated_by: string }
+
+export interface AuditLogTable { id: string; actor: string; action: string; subject: string; details: string; reason: string; created_at: string }
+
+export interface SmsReplyThrottleTable { number: string; kind: string; last_sent_at: string }

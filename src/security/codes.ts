@@ -1,0 +1,86 @@
+import { createHmac, randomInt } from 'node:crypto';
+import type { Clock } from '../shared/clock.ts';
+import { DomainError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { CodeStore } from './ports.ts';
+import { safeEqual } from './tokens.ts';
+
+export const CODE_LIFETIME_MS = 10 * 60_000;
+export const MAX_CODE_ATTEMPTS = 5;
+
+export interface CodeLimits {
+  /** Codes one subject (account, flow) may request per hour. */
+  perSubjectPerHour: number;
+  /** Codes one target (phone number) may receive per hour, whoever asks. */
+  perTargetPerHour: number;
+}
+
+export type CodeCheck =
+  | { ok: true; target: string }
+  | { ok: false; reason: 'wrong' | 'expired_or_missing' | 'too_many_attempts' };
+
+/**
+ * One-time codes for security messages (SPEC 3.5): 6 digits from a CSPRNG, valid for at
+ * most 10 minutes, single use, at most 5 wrong attempts, bound to one purpose and one
+ * subject, and stored only as a keyed hash so a copy of the database yields no codes.
+ */
+export class VerificationCodes {
+  private key: Promise<Buffer> | null = null;
+
+  constructor(
+    private readonly store: CodeStore,
+    /** The installation's hashing key, read once when first needed. */
+    private readonly loadKey: () => Promise<Buffer>,
+    private readonly clock: Clock,
+    private readonly limits: CodeLimits = { perSubjectPerHour: 5, perTargetPerHour: 5 },
+  ) {}
+
+  /** Issues a code, or null when the hourly limits say no more codes now (the caller answers the same either way). */
+  async issue(purpose: string, subject: string, target: string): Promise<string | null> {
+    const now = this.clock.now();
+    const issued = await this.store.issuedSince(purpose, subject, target, new Date(now.getTime() - 3600_000));
+    if (issued.bySubject >= this.limits.perSubjectPerHour || issued.byTarget >= this.limits.perTargetPerHour) return null;
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const id = newId(now.getTime());
+    await this.store.replaceCode({
+      id, purpose, subject, target,
+      codeHash: await this.hash(id, purpose, subject, target, code),
+      attempts: 0,
+      expiresAt: new Date(now.getTime() + CODE_LIFETIME_MS),
+      consumedAt: null,
+      createdAt: now,
+    });
+    return code;
+  }
+
+  async check(purpose: string, subject: string, code: string): Promise<CodeCheck> {
+    const now = this.clock.now();
+    const active = await this.store.activeCode(purpose, subject, now);
+    if (!active) return { ok: false, reason: 'expired_or_missing' };
+    if (active.attempts >= MAX_CODE_ATTEMPTS) return { ok: false, reason: 'too_many_attempts' };
+    // Count the attempt before comparing, so parallel guesses cannot exceed the limit.
+    const attempts = await this.store.countAttempt(active.id);
+    if (attempts > MAX_CODE_ATTEMPTS) return { ok: false, reason: 'too_many_attempts' };
+    const candidate = /^[0-9]{6}$/.test(code.trim()) ? code.trim() : '';
+    const matches = candidate !== '' && safeEqual(await this.hash(active.id, purpose, subject, active.target, candidate), active.codeHash);
+    if (!matches) return { ok: false, reason: attempts >= MAX_CODE_ATTEMPTS ? 'too_many_attempts' : 'wrong' };
+    if (!(await this.store.consume(active.id, now))) return { ok: false, reason: 'expired_or_missing' };
+    return { ok: true, target: active.target };
+  }
+
+  private async hash(id: string, purpose: string, subject: string, target: string, code: string): Promise<string> {
+    this.key ??= this.loadKey();
+    return createHmac('sha256', await this.key).update(`${id}\n${purpose}\n${subject}\n${target}\n${code}`).digest('hex');
+  }
+}
+
+export function codeError(check: Exclude<CodeCheck, { ok: true }>): DomainError {
+  switch (check.reason) {
+    case 'too_many_attempts':
+      return new DomainError('rate_limited', 'Too many wrong codes. Request a new code.');
+    case 'expired_or_missing':
+      return new DomainError('invalid', 'The code has expired or was already used. Request a new code.', { field: 'code' });
+    default:
+      return new DomainError('invalid', 'That code is not right.', { field: 'code' });
+  }
+}

@@ -1,0 +1,235 @@
+import { postLength, type Account, type Microblog } from '../core/index.ts';
+import type { Clock } from '../shared/clock.ts';
+import { DomainError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseSmsCommand, type SmsCommand } from './commands.ts';
+import { fitSms } from './encoding.ts';
+import type { BoundPhone, InboundOutcome, MessageClass } from './model.ts';
+import type { Outbox } from './outbox.ts';
+import { normalisePhone } from './phone.ts';
+import type { SmsPolicy } from './policy.ts';
+import type { SmsStore } from './ports.ts';
+import type { InboundSms } from './providers/types.ts';
+import { replies } from './replies.ts';
+
+export interface ChannelOptions {
+  publicUrl: string;
+  maxPostLength: number;
+  /** Longest reply carrying someone's post (GET), in segments. */
+  maxSegments: number;
+}
+
+export interface InboundResult {
+  duplicate: boolean;
+  outcome: InboundOutcome | null;
+  postId: string | null;
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * The inbound pipeline (SPEC 3.3, 3.4). Authenticity is proven before a message gets here
+ * (the provider adapter checks signatures); from there: dedupe by provider message id →
+ * STOP / START / HELP for any number → the bound account → country policy and kill switch
+ * → the trust gate → the command. Nothing here reveals whether a number or user exists
+ * to a number that is not linked.
+ */
+export class SmsChannel {
+  constructor(
+    private readonly store: SmsStore,
+    private readonly microblog: Microblog,
+    private readonly outbox: Outbox,
+    private readonly policy: SmsPolicy,
+    private readonly clock: Clock,
+    private readonly options: ChannelOptions,
+  ) {}
+
+  async receive(provider: string, message: InboundSms): Promise<InboundResult> {
+    const now = this.clock.now();
+    const id = newId(now.getTime());
+    const fresh = await this.store.recordInbound({
+      id, provider, providerMessageId: message.providerMessageId, from: message.from, to: message.to, text: message.text, receivedAt: now,
+    });
+    if (!fresh) return { duplicate: true, outcome: null, postId: null };
+    const { outcome, accountId, postId } = await this.handle(message);
+    await this.store.finishInbound(id, outcome, accountId, postId);
+    return { duplicate: false, outcome, postId };
+  }
+
+  private async handle(message: InboundSms): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
+    const sender = normalisePhone(message.from);
+    if (!sender) return { outcome: 'invalid_number', accountId: null, postId: null };
+    const { e164, country } = sender;
+    const command = parseSmsCommand(message.text);
+    const web = this.options.publicUrl;
+
+    // Carrier rules: these work for every number, linked or not, whatever the policy.
+    if (command.kind === 'stop') {
+      await this.store.optOut(e164, this.clock.now());
+      await this.reply(e164, country, replies.stopped(), 'compliance', 'stop_confirmation');
+      return { outcome: 'opted_out', accountId: null, postId: null };
+    }
+    if (command.kind === 'start') {
+      await this.store.optIn(e164);
+      await this.reply(e164, country, replies.started(), 'compliance', 'start_confirmation');
+      return { outcome: 'opted_in', accountId: null, postId: null };
+    }
+    if (command.kind === 'help') {
+      if (await this.takeSlot(e164, 'help', 3600_000)) await this.reply(e164, country, replies.help(web), 'compliance', 'help');
+      return { outcome: 'help', accountId: null, postId: null };
+    }
+
+    const phone = await this.store.phoneByNumber(e164);
+    if (!phone) {
+      // One answer per day at most, the same for every text: nothing about accounts leaks.
+      if (await this.takeSlot(e164, 'not_linked', DAY_MS)) await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
+      return { outcome: 'unknown_number', accountId: null, postId: null };
+    }
+
+    const gate = await this.policy.postingAllowed(country);
+    if (!gate.allowed) {
+      if (await this.takeSlot(e164, 'refused', DAY_MS)) {
+        await this.reply(e164, country, gate.why === 'kill_switch' ? replies.killSwitch(web) : replies.countryOff(web), 'compliance', 'refused');
+      }
+      return { outcome: gate.why === 'kill_switch' ? 'refused_kill_switch' : 'refused_policy', accountId: phone.accountId, postId: null };
+    }
+    const settings = await this.store.settings(phone.accountId);
+    if (!settings.posting) {
+      if (await this.takeSlot(e164, 'refused', DAY_MS)) await this.reply(e164, country, replies.postingOff(web), 'compliance', 'refused');
+      return { outcome: 'refused_settings', accountId: phone.accountId, postId: null };
+    }
+
+    try {
+      return await this.execute(phone, command);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        await this.answer(phone, replies.notPosted(error.message));
+        return { outcome: 'rejected', accountId: phone.accountId, postId: null };
+      }
+      throw error;
+    }
+  }
+
+  private async execute(phone: BoundPhone, command: Exclude<SmsCommand, { kind: 'stop' | 'start' | 'help' }>) {
+    const me = phone.accountId;
+    const done = (outcome: InboundOutcome, postId: string | null = null) => ({ outcome, accountId: me, postId });
+    switch (command.kind) {
+      case 'post': {
+        const tooLong = await this.checkLength(phone, command.text);
+        if (tooLong) return done('rejected');
+        const post = await this.microblog.post(me, { text: command.text, source: 'sms' });
+        return done('posted', post.id);
+      }
+      case 'direct': {
+        const target = await this.target(phone, command.username);
+        if (!target) return done('rejected');
+        const text = `@${target.username} ${command.text}`;
+        if (await this.checkLength(phone, text)) return done('rejected');
+        const post = await this.microblog.post(me, { text, source: 'sms', visibility: 'direct' });
+        await this.answer(phone, replies.dmSent(target.username));
+        return done('posted', post.id);
+      }
+      case 'follow': {
+        const target = await this.target(phone, command.username);
+        if (!target) return done('rejected');
+        const relationship = await this.microblog.follow(me, target.id);
+        if (!relationship.following) {
+          await this.answer(phone, replies.followFailed(target.username));
+          return done('rejected');
+        }
+        await this.store.subscribe(me, target.id, this.clock.now());
+        const textsOn = (await this.store.settings(me)).notifications;
+        await this.answer(phone, replies.followed(target.username, textsOn));
+        return done('command');
+      }
+      case 'unfollow': {
+        const target = await this.target(phone, command.username);
+        if (!target) return done('rejected');
+        await this.microblog.unfollow(me, target.id);
+        await this.store.unsubscribe(me, target.id);
+        await this.answer(phone, replies.unfollowed(target.username));
+        return done('command');
+      }
+      case 'notifications': {
+        if (command.username === null) {
+          await this.store.updateSettings(me, { notifications: command.on }, this.clock.now());
+          await this.answer(phone, command.on ? replies.allOn() : replies.allOff());
+          return done('command');
+        }
+        const target = await this.target(phone, command.username);
+        if (!target) return done('rejected');
+        if (!command.on) {
+          await this.store.unsubscribe(me, target.id);
+          await this.answer(phone, replies.userOff(target.username));
+          return done('command');
+        }
+        if (!(await this.microblog.isFollowing(me, target.id))) {
+          await this.answer(phone, replies.notFollowing(target.username));
+          return done('rejected');
+        }
+        await this.store.subscribe(me, target.id, this.clock.now());
+        await this.answer(phone, replies.userOn(target.username));
+        return done('command');
+      }
+      case 'get': {
+        const target = await this.target(phone, command.username);
+        if (!target) return done('rejected');
+        const [latest] = await this.microblog.accountTimeline(me, target.id, { limit: 1 }, { excludeReblogs: true });
+        const text = latest
+          ? fitSms(`@${target.username}: ${latest.post.text}`, { maxSegments: this.options.maxSegments, link: `${this.options.publicUrl}/@${target.username}/${latest.post.id}` })
+          : replies.noPosts(target.username);
+        await this.answer(phone, text);
+        return done('command');
+      }
+      case 'whois': {
+        const target = await this.target(phone, command.username);
+        if (!target) return done('rejected');
+        const name = target.displayName && target.displayName !== target.username ? ` (${target.displayName})` : '';
+        const bio = target.note ? ` ${target.note}` : '';
+        const text = `@${target.username}${name}:${bio} ${target.statusesCount} posts, ${target.followersCount} followers, ${target.followingCount} following.`;
+        await this.answer(phone, fitSms(text, { maxSegments: 1 }));
+        return done('command');
+      }
+      case 'undo': {
+        const last = await this.microblog.lastPostFrom(me, 'sms');
+        if (!last) {
+          await this.answer(phone, replies.nothingToUndo());
+          return done('rejected');
+        }
+        await this.microblog.deletePost(me, last.id);
+        await this.answer(phone, replies.undone());
+        return done('command', last.id);
+      }
+      case 'malformed':
+        await this.answer(phone, replies.usage(command.usage));
+        return done('rejected');
+    }
+  }
+
+  private async checkLength(phone: BoundPhone, text: string): Promise<boolean> {
+    const length = postLength(text);
+    if (length <= this.options.maxPostLength) return false;
+    await this.answer(phone, replies.tooLong(length, this.options.maxPostLength));
+    return true;
+  }
+
+  private async target(phone: BoundPhone, username: string): Promise<Account | null> {
+    const account = await this.microblog.lookup(username);
+    if (!account) await this.answer(phone, replies.noSuchUser(username));
+    return account;
+  }
+
+  /** A reply to a linked account's command: content, so the kill switch and policy apply. */
+  private answer(phone: BoundPhone, text: string): Promise<void> {
+    return this.reply(phone.e164, phone.country, text, 'content', 'command_reply', phone.accountId);
+  }
+
+  private async reply(to: string, country: string, text: string, messageClass: MessageClass, purpose: string, accountId: string | null = null): Promise<void> {
+    await this.outbox.enqueue([{ to, country, text, messageClass, purpose, accountId }]);
+  }
+
+  private takeSlot(number: string, kind: string, periodMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    return this.store.takeReplySlot(number, kind, new Date(now.getTime() - periodMs), now);
+  }
+}

@@ -1,0 +1,13 @@
+export * from './model.ts';
+export type * from './ports.ts';
+export { parseSmsCommand, STOP_WORDS, START_WORDS, type SmsCommand } from './commands.ts';
+export { SmsPolicy, type Actor, type PolicySnapshot } from './policy.ts';
+export { Outbox, OutboxDispatcher, DEFAULT_DISPATCHER_OPTIONS, type OutgoingSms, type DispatcherOptions, type DispatchEvents, type BackgroundStep } from './outbox.ts';
+export { SmsNotifier, type NotifierOptions } from './notifier.ts';
+export { SmsChannel, type ChannelOptions, type InboundResult } from './channel.ts';
+export { PhoneBinding } from './phone-binding.ts';
+export { SmsSettingsService } from './settings.ts';
+export { replies } from './replies.ts';
+export { analyseSms, fitSms } from './encoding.ts';
+export { normalisePhone } from './phone.ts';
+export * from './providers/types.ts';

@@ -1,0 +1,55 @@
+import type { Clock } from '../shared/clock.ts';
+import { conflict, invalid } from '../shared/errors.ts';
+import { codeError, type VerificationCodes } from '../security/index.ts';
+import type { BoundPhone } from './model.ts';
+import type { Outbox } from './outbox.ts';
+import { normalisePhone } from './phone.ts';
+import type { SmsStore } from './ports.ts';
+import { replies } from './replies.ts';
+
+const PURPOSE = 'phone_verification';
+
+/**
+ * Linking a phone number to an account: a code goes to the number as a security message;
+ * the code proves possession and binds it. The request answers the same whether or not the
+ * number is linked elsewhere; only someone holding that phone (and so the code) can learn it.
+ */
+export class PhoneBinding {
+  constructor(
+    private readonly store: SmsStore,
+    private readonly codes: VerificationCodes,
+    private readonly outbox: Outbox,
+    private readonly clock: Clock,
+  ) {}
+
+  async request(accountId: string, numberInput: string): Promise<void> {
+    const phone = normalisePhone(numberInput);
+    if (!phone) throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', { field: 'number' });
+    const code = await this.codes.issue(PURPOSE, accountId, phone.e164);
+    // Over the hourly limit: answer as usual, send nothing (SMS pumping defence).
+    if (code === null) return;
+    await this.outbox.enqueue([{
+      to: phone.e164, country: phone.country, text: replies.verificationCode(code),
+      messageClass: 'security', purpose: PURPOSE, accountId,
+    }]);
+  }
+
+  async verify(accountId: string, code: string): Promise<BoundPhone> {
+    if (typeof code !== 'string' || code.trim() === '') throw invalid('A code is required', { field: 'code' });
+    const check = await this.codes.check(PURPOSE, accountId, code);
+    if (!check.ok) throw codeError(check);
+    const phone = normalisePhone(check.target);
+    if (!phone) throw invalid('That number can no longer be used');
+    const bound: BoundPhone = { accountId, e164: phone.e164, country: phone.country, verifiedAt: this.clock.now() };
+    if (!(await this.store.bindPhone(bound))) throw conflict('This number is already linked to another account');
+    return bound;
+  }
+
+  async unbind(accountId: string): Promise<void> {
+    await this.store.unbindPhone(accountId);
+  }
+
+  phoneOf(accountId: string): Promise<BoundPhone | null> {
+    return this.store.phoneOfAccount(accountId);
+  }
+}

@@ -1,0 +1,92 @@
+import type {
+  AuditEntry, BoundPhone, CountryPolicy, InboundOutcome, KillSwitchState, NewOutboxMessage, OutboxMessage, OutboxStatus, SmsSettings,
+} from './model.ts';
+
+export interface InboundRecord {
+  id: string;
+  provider: string;
+  providerMessageId: string;
+  from: string;
+  to: string;
+  text: string;
+  receivedAt: Date;
+}
+
+/** A batch of outbox rows this worker now owns until `leaseUntil`. */
+export interface ClaimRequest {
+  owner: string;
+  now: Date;
+  leaseUntil: Date;
+  limit: number;
+}
+
+export interface FanoutJob {
+  id: string;
+  postId: string;
+  authorId: string;
+  afterAccountId: string | null;
+}
+
+/** A follower who asked for an account's posts by SMS and can receive them now. */
+export interface SmsRecipient {
+  accountId: string;
+  e164: string;
+  country: string;
+}
+
+/** Persistence the SMS channel needs. Implementations must make each method atomic. */
+export interface SmsStore {
+  // Phones
+  phoneOfAccount(accountId: string): Promise<BoundPhone | null>;
+  phoneByNumber(e164: string): Promise<BoundPhone | null>;
+  /** Binds, replacing the account's previous number; false if the number is bound to another account. */
+  bindPhone(phone: BoundPhone): Promise<boolean>;
+  unbindPhone(accountId: string): Promise<void>;
+
+  // Settings and subscriptions
+  settings(accountId: string): Promise<SmsSettings>;
+  updateSettings(accountId: string, changes: Partial<SmsSettings>, now: Date): Promise<SmsSettings>;
+  subscribe(accountId: string, targetId: string, now: Date): Promise<void>;
+  unsubscribe(accountId: string, targetId: string): Promise<void>;
+  isSubscribed(accountId: string, targetId: string): Promise<boolean>;
+  /** Next page (by account id) of subscribers of `targetId` who can get content SMS now. */
+  smsRecipients(targetId: string, afterAccountId: string | null, limit: number): Promise<SmsRecipient[]>;
+
+  // Opt-outs (STOP), for any number, linked or not
+  optOut(e164: string, now: Date): Promise<void>;
+  optIn(e164: string): Promise<void>;
+  isOptedOut(e164: string): Promise<boolean>;
+
+  // Inbound log: the insert is the dedupe
+  /** Records a message once; false when this provider message id was seen before. */
+  recordInbound(record: InboundRecord): Promise<boolean>;
+  finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void>;
+
+  // Outbox
+  enqueue(messages: readonly NewOutboxMessage[]): Promise<void>;
+  claimDue(request: ClaimRequest): Promise<OutboxMessage[]>;
+  markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date): Promise<void>;
+  markRetry(id: string, owner: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
+  markFinal(id: string, owner: string | null, status: Extract<OutboxStatus, 'failed' | 'suppressed'>, error: string, now: Date): Promise<void>;
+  applyReceipt(provider: string, providerMessageId: string, status: Extract<OutboxStatus, 'sent' | 'delivered' | 'failed' | 'undelivered'>, error: string | null, now: Date): Promise<boolean>;
+  outboxMessage(id: string): Promise<OutboxMessage | null>;
+  /** Newest first; the dev phone simulator and support tools read this. */
+  messagesTo(e164: string, limit: number): Promise<OutboxMessage[]>;
+  outboxCounts(): Promise<Record<string, number>>;
+
+  // SMS notification fan-out jobs
+  createFanoutJob(job: FanoutJob, now: Date): Promise<void>;
+  claimFanoutJob(now: Date, leaseUntil: Date): Promise<FanoutJob | null>;
+  advanceFanoutJob(id: string, afterAccountId: string | null, done: boolean, now: Date): Promise<void>;
+
+  // Policy, kill switch, audit
+  countryPolicies(): Promise<CountryPolicy[]>;
+  setCountryPolicy(policy: CountryPolicy, audit: AuditEntry): Promise<void>;
+  killSwitch(): Promise<KillSwitchState>;
+  setKillSwitch(state: KillSwitchState, audit: AuditEntry): Promise<void>;
+  auditEntries(action: string | null, limit: number): Promise<AuditEntry[]>;
+
+  // Reply throttling ("at most one such reply per number per period")
+  /** Atomically: true (and records now) if no reply of this kind went to the number since `since`. */
+  takeReplySlot(number: string, kind: string, since: Date, now: Date): Promise<boolean>;
+}

@@ -1,0 +1,96 @@
+/**
+ * The one interface every SMS provider adapter implements. Adapters translate between a
+ * provider's wire format and these shapes; they know nothing of accounts, commands or
+ * the store. Signature checks happen inside `parseWebhook` so that no caller can reach a
+ * message that was not proven authentic.
+ */
+
+/** A text that reached the server. Numbers are as the provider gave them (normalised later). */
+export interface InboundSms {
+  /** The provider's own id for this message; retries of one message carry the same id. */
+  providerMessageId: string;
+  from: string;
+  to: string;
+  text: string;
+}
+
+export type DeliveryStatus = 'sent' | 'delivered' | 'failed' | 'undelivered';
+
+export interface DeliveryReceipt {
+  /** The id the provider returned when the message was submitted. */
+  providerMessageId: string;
+  status: DeliveryStatus;
+  errorCode: string | null;
+}
+
+export interface OutboundSms {
+  /** Sparrow's own message id, for correlation in logs and provider metadata. */
+  id: string;
+  to: string;
+  text: string;
+}
+
+export type SendResult =
+  | { ok: true; providerMessageId: string }
+  /** `retryable` false means trying again cannot help (invalid number, rejected content). */
+  | { ok: false; retryable: boolean; error: string };
+
+/** What the HTTP edge hands an adapter: the request exactly as received. */
+export interface WebhookRequest {
+  /** The full URL the provider called, as the provider saw it (public URL + path + query). */
+  url: string;
+  method: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string | undefined>;
+  /** The body bytes as received, before any parsing: signatures cover these. */
+  rawBody: Buffer;
+}
+
+export type WebhookKind = 'inbound' | 'status';
+
+export type WebhookResult =
+  | { kind: 'inbound'; messages: InboundSms[] }
+  | { kind: 'receipts'; receipts: DeliveryReceipt[] }
+  /** Authentic but nothing for Sparrow to act on (e.g. a provider's test ping). */
+  | { kind: 'ignored' };
+
+/** What the provider expects in the HTTP answer to its webhook. */
+export interface WebhookReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** Thrown by `parseWebhook` when the request is not proven to come from the provider. */
+export class WebhookSignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+  }
+}
+
+/** Thrown by `parseWebhook` when an authentic request carries a payload it cannot read. */
+export class WebhookPayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookPayloadError';
+  }
+}
+
+/** Where connection-oriented providers (SMPP) deliver what arrives on their bind. */
+export interface ProviderSink {
+  inbound(message: InboundSms): Promise<void>;
+  receipt(receipt: DeliveryReceipt): Promise<void>;
+}
+
+export interface SmsProvider {
+  readonly name: 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
+  /** Present on webhook providers. Throws WebhookSignatureError / WebhookPayloadError. */
+  parseWebhook?(request: WebhookRequest, kind: WebhookKind): WebhookResult;
+  /** The answer the provider expects once the webhook was accepted. */
+  webhookReply?(kind: WebhookKind): WebhookReply;
+  send(message: OutboundSms): Promise<SendResult>;
+  /** Connection-oriented providers bind here and push what arrives into the sink. */
+  start?(sink: ProviderSink): Promise<void>;
+  stop?(): Promise<void>;
+}

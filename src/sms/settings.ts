@@ -1,0 +1,33 @@
+import type { Clock } from '../shared/clock.ts';
+import { invalid } from '../shared/errors.ts';
+import type { BoundPhone, SmsSettings } from './model.ts';
+import type { SmsStore } from './ports.ts';
+
+export interface SmsSettingsView extends SmsSettings {
+  phone: BoundPhone | null;
+}
+
+/**
+ * The owner's SMS choices. Changed only through authenticated non-SMS channels (web, app):
+ * the SMS channel itself can toggle notifications (ON / OFF) but never posting.
+ */
+export class SmsSettingsService {
+  constructor(private readonly store: SmsStore, private readonly clock: Clock) {}
+
+  async get(accountId: string): Promise<SmsSettingsView> {
+    const [settings, phone] = await Promise.all([this.store.settings(accountId), this.store.phoneOfAccount(accountId)]);
+    return { ...settings, phone };
+  }
+
+  async update(accountId: string, changes: { posting?: unknown; notifications?: unknown }): Promise<SmsSettingsView> {
+    const update: Partial<SmsSettings> = {};
+    for (const field of ['posting', 'notifications'] as const) {
+      const value = changes[field];
+      if (value === undefined) continue;
+      if (typeof value !== 'boolean') throw invalid(`${field} must be true or false`, { field });
+      update[field] = value;
+    }
+    await this.store.updateSettings(accountId, update, this.clock.now());
+    return this.get(accountId);
+  }
+}

@@ -1,0 +1,401 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { CodeStore, StoredCode } from '../security/ports.ts';
+import type {
+  AuditEntry, BoundPhone, CountryPolicy, InboundOutcome, KillSwitchState, MessageClass, NewOutboxMessage, OutboxMessage, OutboxStatus, SmsSettings,
+} from '../sms/model.ts';
+import type { ClaimRequest, FanoutJob, InboundRecord, SmsRecipient, SmsStore } from '../sms/ports.ts';
+import type { Engine } from './database.ts';
+import { isUniqueViolation } from './microblog-store.ts';
+import { chunks } from './paging.ts';
+import type { Database, SmsOutboxTable, VerificationCodesTable } from './schema.ts';
+
+const iso = (d: Date) => d.toISOString();
+const KILL_SWITCH = 'kill_switch';
+
+function toOutbox(row: Selectable<SmsOutboxTable>): OutboxMessage {
+  return {
+    id: row.id,
+    to: row.to_number,
+    country: row.country,
+    text: row.text,
+    messageClass: row.class as MessageClass,
+    purpose: row.purpose,
+    status: row.status as OutboxStatus,
+    attempts: row.attempts,
+    nextAttemptAt: new Date(row.next_attempt_at),
+    provider: row.provider,
+    providerMessageId: row.provider_message_id,
+    lastError: row.last_error,
+    encoding: row.encoding as OutboxMessage['encoding'],
+    segments: row.segments,
+    accountId: row.account_id,
+    postId: row.post_id,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+export class KyselySmsStore implements SmsStore {
+  constructor(private readonly db: Kysely<Database>, private readonly engine: Engine) {}
+
+  // ── Phones ──────────────────────────────────────────────────────────────────
+
+  async phoneOfAccount(accountId: string): Promise<BoundPhone | null> {
+    const row = await this.db.selectFrom('sms_phones').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    return row ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) } : null;
+  }
+
+  async phoneByNumber(e164: string): Promise<BoundPhone | null> {
+    const row = await this.db.selectFrom('sms_phones').selectAll().where('e164', '=', e164).executeTakeFirst();
+    return row ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) } : null;
+  }
+
+  async bindPhone(phone: BoundPhone): Promise<boolean> {
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('sms_phones').where('account_id', '=', phone.accountId).execute();
+        await tx.insertInto('sms_phones')
+          .values({ account_id: phone.accountId, e164: phone.e164, country: phone.country, verified_at: iso(phone.verifiedAt) })
+          .execute();
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async unbindPhone(accountId: string): Promise<void> {
+    await this.db.deleteFrom('sms_phones').where('account_id', '=', accountId).execute();
+  }
+
+  // ── Settings and subscriptions ──────────────────────────────────────────────
+
+  async settings(accountId: string): Promise<SmsSettings> {
+    const row = await this.db.selectFrom('sms_settings').select(['posting', 'notifications']).where('account_id', '=', accountId).executeTakeFirst();
+    return { posting: row?.posting === 1, notifications: row ? row.notifications === 1 : true };
+  }
+
+  async updateSettings(accountId: string, changes: Partial<SmsSettings>, now: Date): Promise<SmsSettings> {
+    const current = await this.settings(accountId);
+    const next = { ...current, ...changes };
+    await this.db.insertInto('sms_settings')
+      .values({ account_id: accountId, posting: next.posting ? 1 : 0, notifications: next.notifications ? 1 : 0, updated_at: iso(now) })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet({
+        ...(changes.posting !== undefined ? { posting: changes.posting ? 1 : 0 } : {}),
+        ...(changes.notifications !== undefined ? { notifications: changes.notifications ? 1 : 0 } : {}),
+        updated_at: iso(now),
+      }))
+      .execute();
+    return this.settings(accountId);
+  }
+
+  async subscribe(accountId: string, targetId: string, now: Date): Promise<void> {
+    await this.db.insertInto('sms_subscriptions').values({ account_id: accountId, target_id: targetId, created_at: iso(now) })
+      .onConflict((oc) => oc.columns(['account_id', 'target_id']).doNothing()).execute();
+  }
+
+  async unsubscribe(accountId: string, targetId: string): Promise<void> {
+    await this.db.deleteFrom('sms_subscriptions').where('account_id', '=', accountId).where('target_id', '=', targetId).execute();
+  }
+
+  async isSubscribed(accountId: string, targetId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('sms_subscriptions').select('account_id')
+      .where('account_id', '=', accountId).where('target_id', '=', targetId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async smsRecipients(targetId: string, afterAccountId: string | null, limit: number): Promise<SmsRecipient[]> {
+    let query = this.db.selectFrom('sms_subscriptions as s')
+      .innerJoin('follows as f', (join) => join.onRef('f.account_id', '=', 's.account_id').onRef('f.target_account_id', '=', 's.target_id'))
+      .innerJoin('sms_phones as p', 'p.account_id', 's.account_id')
+      .leftJoin('sms_settings as st', 'st.account_id', 's.account_id')
+      .leftJoin('sms_opt_outs as o', 'o.e164', 'p.e164')
+      .select(['s.account_id as accountId', 'p.e164 as e164', 'p.country as country'])
+      .where('s.target_id', '=', targetId)
+      .where((eb) => eb.or([eb('st.notifications', 'is', null), eb('st.notifications', '=', 1)]))
+      .where('o.e164', 'is', null)
+      .orderBy('s.account_id')
+      .limit(limit);
+    if (afterAccountId) query = query.where('s.account_id', '>', afterAccountId);
+    return query.execute();
+  }
+
+  // ── Opt-outs ────────────────────────────────────────────────────────────────
+
+  async optOut(e164: string, now: Date): Promise<void> {
+    await this.db.insertInto('sms_opt_outs').values({ e164, opted_out_at: iso(now) }).onConflict((oc) => oc.column('e164').doNothing()).execute();
+  }
+
+  async optIn(e164: string): Promise<void> {
+    await this.db.deleteFrom('sms_opt_outs').where('e164', '=', e164).execute();
+  }
+
+  async isOptedOut(e164: string): Promise<boolean> {
+    return (await this.db.selectFrom('sms_opt_outs').select('e164').where('e164', '=', e164).executeTakeFirst()) !== undefined;
+  }
+
+  // ── Inbound log ─────────────────────────────────────────────────────────────
+
+  async recordInbound(record: InboundRecord): Promise<boolean> {
+    const result = await this.db.insertInto('sms_inbound').values({
+      id: record.id, provider: record.provider, provider_message_id: record.providerMessageId,
+      from_number: record.from, to_number: record.to, text: record.text, received_at: iso(record.receivedAt),
+      outcome: 'received', account_id: null, post_id: null,
+    }).onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void> {
+    await this.db.updateTable('sms_inbound').set({ outcome, account_id: accountId, post_id: postId }).where('id', '=', id).execute();
+  }
+
+  // ── Outbox ──────────────────────────────────────────────────────────────────
+
+  async enqueue(messages: readonly NewOutboxMessage[]): Promise<void> {
+    for (const part of chunks(messages, 400)) {
+      await this.db.insertInto('sms_outbox').values(part.map((m) => ({
+        id: m.id, to_number: m.to, country: m.country, text: m.text, class: m.messageClass, purpose: m.purpose,
+        status: 'queued', attempts: 0, next_attempt_at: iso(m.createdAt), lease_until: null, lease_owner: null,
+        provider: null, provider_message_id: null, last_error: null, encoding: m.encoding, segments: m.segments,
+        account_id: m.accountId, post_id: m.postId, created_at: iso(m.createdAt), updated_at: iso(m.createdAt),
+      }))).execute();
+    }
+  }
+
+  /**
+   * Claims due messages (and ones whose holder's lease ran out) in one statement.
+   * PostgreSQL workers skip rows another worker is claiming; SQLite has one writer at a time.
+   * Security and compliance messages are claimed before content, so codes never wait
+   * behind a large notification backlog.
+   */
+  async claimDue(request: ClaimRequest): Promise<OutboxMessage[]> {
+    const urgent = await this.claim(request, sql`class <> 'content'`, request.limit);
+    const rest = request.limit - urgent.length;
+    const content = rest > 0 ? await this.claim(request, sql`class = 'content'`, rest) : [];
+    return [...urgent, ...content];
+  }
+
+  private async claim(request: ClaimRequest, classFilter: ReturnType<typeof sql>, limit: number): Promise<OutboxMessage[]> {
+    const now = iso(request.now);
+    const lock = this.engine === 'postgres' ? sql`for update skip locked` : sql``;
+    const result = await sql<Selectable<SmsOutboxTable>>`
+      update sms_outbox
+         set status = 'sending', lease_owner = ${request.owner}, lease_until = ${iso(request.leaseUntil)}, updated_at = ${now}
+       where id in (
+         select id from sms_outbox
+          where ((status = 'queued' and next_attempt_at <= ${now}) or (status = 'sending' and lease_until < ${now}))
+            and ${classFilter}
+          order by next_attempt_at, id
+          limit ${limit}
+          ${lock})
+      returning *`.execute(this.db);
+    return result.rows.map(toOutbox).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date): Promise<void> {
+    await this.db.updateTable('sms_outbox')
+      .set((eb) => ({
+        status: 'sent', provider, provider_message_id: providerMessageId, attempts: eb('attempts', '+', 1),
+        lease_owner: null, lease_until: null, last_error: null, updated_at: iso(now),
+      }))
+      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'sending')
+      .execute();
+  }
+
+  async markRetry(id: string, owner: string, error: string, nextAttemptAt: Date, now: Date): Promise<void> {
+    await this.db.updateTable('sms_outbox')
+      .set((eb) => ({
+        status: 'queued', attempts: eb('attempts', '+', 1), next_attempt_at: iso(nextAttemptAt),
+        lease_owner: null, lease_until: null, last_error: error.slice(0, 500), updated_at: iso(now),
+      }))
+      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'sending')
+      .execute();
+  }
+
+  async markFinal(id: string, owner: string | null, status: 'failed' | 'suppressed', error: string, now: Date): Promise<void> {
+    let query = this.db.updateTable('sms_outbox')
+      .set((eb) => ({
+        status, lease_owner: null, lease_until: null, last_error: error.slice(0, 500), updated_at: iso(now),
+        attempts: status === 'failed' ? eb('attempts', '+', 1) : eb.ref('attempts'),
+      }))
+      .where('id', '=', id);
+    if (owner !== null) query = query.where('lease_owner', '=', owner).where('status', '=', 'sending');
+    await query.execute();
+  }
+
+  async applyReceipt(provider: string, providerMessageId: string, status: 'sent' | 'delivered' | 'failed' | 'undelivered', error: string | null, now: Date): Promise<boolean> {
+    // Receipts can arrive out of order; a final state is never replaced by 'sent'.
+    const settled = status === 'sent' ? ['sent'] : ['sent', 'delivered', 'failed', 'undelivered'];
+    const result = await this.db.updateTable('sms_outbox')
+      .set({ status, last_error: error, updated_at: iso(now) })
+      .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
+      .where('status', 'in', settled)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async outboxMessage(id: string): Promise<OutboxMessage | null> {
+    const row = await this.db.selectFrom('sms_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toOutbox(row) : null;
+  }
+
+  async messagesTo(e164: string, limit: number): Promise<OutboxMessage[]> {
+    const rows = await this.db.selectFrom('sms_outbox').selectAll().where('to_number', '=', e164).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toOutbox);
+  }
+
+  async outboxCounts(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('sms_outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  // ── Fan-out jobs ────────────────────────────────────────────────────────────
+
+  async createFanoutJob(job: FanoutJob, now: Date): Promise<void> {
+    await this.db.insertInto('sms_fanout_jobs').values({
+      id: job.id, post_id: job.postId, author_id: job.authorId, after_account_id: job.afterAccountId,
+      status: 'pending', lease_until: null, created_at: iso(now), updated_at: iso(now),
+    }).execute();
+  }
+
+  async claimFanoutJob(now: Date, leaseUntil: Date): Promise<FanoutJob | null> {
+    const lock = this.engine === 'postgres' ? sql`for update skip locked` : sql``;
+    const result = await sql<{ id: string; post_id: string; author_id: string; after_account_id: string | null }>`
+      update sms_fanout_jobs set lease_until = ${iso(leaseUntil)}, updated_at = ${iso(now)}
+       where id = (
+         select id from sms_fanout_jobs
+          where status = 'pending' and (lease_until is null or lease_until < ${iso(now)})
+          order by id limit 1 ${lock})
+      returning id, post_id, author_id, after_account_id`.execute(this.db);
+    const row = result.rows[0];
+    return row ? { id: row.id, postId: row.post_id, authorId: row.author_id, afterAccountId: row.after_account_id } : null;
+  }
+
+  async advanceFanoutJob(id: string, afterAccountId: string | null, done: boolean, now: Date): Promise<void> {
+    await this.db.updateTable('sms_fanout_jobs')
+      .set({ after_account_id: afterAccountId, status: done ? 'done' : 'pending', lease_until: null, updated_at: iso(now) })
+      .where('id', '=', id).execute();
+  }
+
+  // ── Policy, kill switch, audit ──────────────────────────────────────────────
+
+  async countryPolicies(): Promise<CountryPolicy[]> {
+    const rows = await this.db.selectFrom('sms_country_policy').selectAll().execute();
+    return rows.map((r) => ({ country: r.country, posting: r.posting === 1, notifications: r.notifications === 1, updatedAt: new Date(r.updated_at), updatedBy: r.updated_by }));
+  }
+
+  async setCountryPolicy(policy: CountryPolicy, audit: AuditEntry): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const values = { posting: policy.posting ? 1 : 0, notifications: policy.notifications ? 1 : 0, updated_at: iso(policy.updatedAt), updated_by: policy.updatedBy };
+      await tx.insertInto('sms_country_policy').values({ country: policy.country, ...values })
+        .onConflict((oc) => oc.column('country').doUpdateSet(values)).execute();
+      await tx.insertInto('audit_log').values(auditRow(audit)).execute();
+    });
+  }
+
+  async killSwitch(): Promise<KillSwitchState> {
+    const row = await this.db.selectFrom('sms_switches').selectAll().where('name', '=', KILL_SWITCH).executeTakeFirst();
+    return row
+      ? { enabled: row.enabled === 1, reason: row.reason, updatedAt: new Date(row.updated_at), updatedBy: row.updated_by }
+      : { enabled: false, reason: '', updatedAt: null, updatedBy: null };
+  }
+
+  async setKillSwitch(state: KillSwitchState, audit: AuditEntry): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const values = { enabled: state.enabled ? 1 : 0, reason: state.reason, updated_at: iso(state.updatedAt ?? audit.createdAt), updated_by: state.updatedBy ?? audit.actor };
+      await tx.insertInto('sms_switches').values({ name: KILL_SWITCH, ...values })
+        .onConflict((oc) => oc.column('name').doUpdateSet(values)).execute();
+      await tx.insertInto('audit_log').values(auditRow(audit)).execute();
+    });
+  }
+
+  async auditEntries(action: string | null, limit: number): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit);
+    if (action) query = query.where('action', '=', action);
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      id: r.id, actor: r.actor, action: r.action, subject: r.subject,
+      details: JSON.parse(r.details) as Record<string, unknown>, reason: r.reason, createdAt: new Date(r.created_at),
+    }));
+  }
+
+  // ── Reply throttling ────────────────────────────────────────────────────────
+
+  async takeReplySlot(number: string, kind: string, since: Date, now: Date): Promise<boolean> {
+    // One statement: insert, or take over a slot older than `since`; concurrent texts get one reply.
+    const result = await this.db.insertInto('sms_reply_throttle')
+      .values({ number, kind, last_sent_at: iso(now) })
+      .onConflict((oc) => oc.columns(['number', 'kind']).doUpdateSet({ last_sent_at: iso(now) })
+        .where('sms_reply_throttle.last_sent_at', '<', iso(since)))
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+}
+
+function auditRow(audit: AuditEntry) {
+  return {
+    id: audit.id, actor: audit.actor, action: audit.action, subject: audit.subject,
+    details: JSON.stringify(audit.details), reason: audit.reason, created_at: iso(audit.createdAt),
+  };
+}
+
+function toCode(row: Selectable<VerificationCodesTable>): StoredCode {
+  return {
+    id: row.id, purpose: row.purpose, subject: row.subject, target: row.target, codeHash: row.code_hash,
+    attempts: row.attempts, expiresAt: new Date(row.expires_at), consumedAt: row.consumed_at ? new Date(row.consumed_at) : null,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+export class KyselyCodeStore implements CodeStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async replaceCode(code: StoredCode): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('verification_codes').set({ consumed_at: iso(code.createdAt) })
+        .where('purpose', '=', code.purpose).where('subject', '=', code.subject).where('consumed_at', 'is', null).execute();
+      await tx.insertInto('verification_codes').values({
+        id: code.id, purpose: code.purpose, subject: code.subject, target: code.target, code_hash: code.codeHash,
+        attempts: 0, expires_at: iso(code.expiresAt), consumed_at: null, created_at: iso(code.createdAt),
+      }).execute();
+    });
+  }
+
+  async activeCode(purpose: string, subject: string, now: Date): Promise<StoredCode | null> {
+    const row = await this.db.selectFrom('verification_codes').selectAll()
+      .where('purpose', '=', purpose).where('subject', '=', subject).where('consumed_at', 'is', null).where('expires_at', '>', iso(now))
+      .orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? toCode(row) : null;
+  }
+
+  async countAttempt(id: string): Promise<number> {
+    const row = await this.db.updateTable('verification_codes').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id).returning('attempts').executeTakeFirst();
+    return row?.attempts ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  async consume(id: string, now: Date): Promise<boolean> {
+    const result = await this.db.updateTable('verification_codes').set({ consumed_at: iso(now) })
+      .where('id', '=', id).where('consumed_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async issuedSince(purpose: string, subject: string, target: string, since: Date): Promise<{ bySubject: number; byTarget: number }> {
+    const [bySubject, byTarget] = await Promise.all([
+      this.db.selectFrom('verification_codes').select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('purpose', '=', purpose).where('subject', '=', subject).where('created_at', '>=', iso(since)).executeTakeFirstOrThrow(),
+      this.db.selectFrom('verification_codes').select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('purpose', '=', purpose).where('target', '=', target).where('created_at', '>=', iso(since)).executeTakeFirstOrThrow(),
+    ]);
+    return { bySubject: Number(bySubject.n), byTarget: Number(byTarget.n) };
+  }
+}
+
+/** The keyed-hash secret for codes: created once per installation, shared by every instance. */
+export async function instanceSecret(db: Kysely<Database>, name: string, create: () => string, now: Date): Promise<string> {
+  await db.insertInto('instance_secrets').values({ name, value: create(), created_at: iso(now) })
+    .onConflict((oc) => oc.column('name').doNothing()).execute();
+  const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+  return row.value;
+}
