@@ -6,6 +6,9 @@ import { resolveToken } from './auth.ts';
 import { handleError } from './errors.ts';
 import { mastodonRoutes } from './mastodon/index.ts';
 import { oauthRoutes } from './oauth/routes.ts';
+import { smsRoutes } from './sparrow/sms.ts';
+import { devSmsRoutes } from './sparrow/dev.ts';
+import { webhookRoutes } from './webhooks.ts';
 import { solidPng } from '../web/placeholder-image.ts';
 import { safeEqual } from '../security/index.ts';
 
@@ -79,5 +82,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(oauthRoutes(ctx));
   await app.register(mastodonRoutes(ctx));
+  await app.register(smsRoutes(ctx));
+  await app.register(devSmsRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   return app;
 }

@@ -6,7 +6,7 @@ export { Outbox, OutboxDispatcher, DEFAULT_DISPATCHER_OPTIONS, type OutgoingSms,
 export { SmsNotifier, type NotifierOptions } from './notifier.ts';
 export { SmsChannel, type ChannelOptions, type InboundResult } from './channel.ts';
 export { PhoneBinding } from './phone-binding.ts';
-export { SmsSettingsService } from './settings.ts';
+export { SmsSettingsService, type SmsSettingsView } from './settings.ts';
 export { replies } from './replies.ts';
 export { analyseSms, fitSms } from './encoding.ts';
 export { normalisePhone } from './phone.ts';

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { normalisePhone } from '../../sms/index.ts';
+import { HttpError } from '../errors.ts';
+import { paramsOf, requiredString } from '../params.ts';
+
+/**
+ * The phone simulator's endpoints. Registered only with the `console` provider: they let
+ * anyone text the server as any number, which is the point in development and would be
+ * the end of the trust model anywhere else.
+ */
+export function devSmsRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance) => {
+    if (ctx.config.smsProvider !== 'console') return;
+
+    app.get('/api/v1/sparrow/dev/sms', async (request) => {
+      const number = requiredString(paramsOf(request), 'number', 40);
+      const phone = normalisePhone(number);
+      if (!phone) throw new HttpError(422, 'number is not a valid phone number');
+      const messages = await ctx.sms.store.messagesTo(phone.e164, 100);
+      return messages
+        .filter((m) => m.status !== 'queued' && m.status !== 'sending')
+        .map((m) => ({
+          id: m.id, to: m.to, text: m.text, status: m.status, class: m.messageClass, purpose: m.purpose,
+          encoding: m.encoding, segments: m.segments, created_at: m.createdAt.toISOString(), error: m.lastError,
+        }));
+    });
+
+    app.post('/api/v1/sparrow/dev/sms', async (request, reply) => {
+      const params = paramsOf(request);
+      const from = requiredString(params, 'from', 40);
+      const text = requiredString(params, 'text', 1600);
+      if (!normalisePhone(from)) throw new HttpError(422, 'from is not a valid phone number');
+      const result = await ctx.sms.channel.receive('console', { providerMessageId: `dev-${randomUUID()}`, from, to: 'sparrow', text });
+      return reply.status(202).send({ outcome: result.outcome, post_id: result.postId });
+    });
+  };
+}

@@ -1,0 +1,160 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import type { CountryPolicy, KillSwitchState, SmsSettingsView } from '../../sms/index.ts';
+import { requireUser, type UserToken } from '../auth.ts';
+import { HttpError } from '../errors.ts';
+import { optionalBoolean, paramsOf, requiredString, type Params } from '../params.ts';
+
+const settingsSchema = {
+  type: 'object',
+  properties: {
+    posting: { type: 'boolean' },
+    notifications: { type: 'boolean' },
+    pin: { type: ['string', 'null'] },
+    phone: {
+      type: ['object', 'null'],
+      properties: { number: { type: 'string' }, country: { type: 'string' }, verified_at: { type: 'string' } },
+    },
+  },
+} as const;
+
+const policySchema = {
+  type: 'object',
+  properties: {
+    country: { type: 'string' },
+    posting: { type: 'boolean' },
+    notifications: { type: 'boolean' },
+    updated_at: { type: 'string' },
+    updated_by: { type: 'string' },
+  },
+} as const;
+
+const killSwitchSchema = {
+  type: 'object',
+  properties: {
+    enabled: { type: 'boolean' },
+    reason: { type: 'string' },
+    updated_at: { type: ['string', 'null'] },
+    updated_by: { type: ['string', 'null'] },
+  },
+} as const;
+
+function renderSettings(view: SmsSettingsView) {
+  return {
+    posting: view.posting,
+    notifications: view.notifications,
+    // The PIN itself is never returned; null means none is set.
+    pin: null,
+    phone: view.phone ? { number: maskNumber(view.phone.e164), country: view.phone.country, verified_at: view.phone.verifiedAt.toISOString() } : null,
+  };
+}
+
+/** Shows enough of the number for its owner to recognise it, not the whole of it. */
+export function maskNumber(e164: string): string {
+  return e164.length <= 6 ? e164 : `${e164.slice(0, 4)}${'•'.repeat(e164.length - 6)}${e164.slice(-2)}`;
+}
+
+function renderPolicy(policy: CountryPolicy) {
+  return { country: policy.country, posting: policy.posting, notifications: policy.notifications, updated_at: policy.updatedAt.toISOString(), updated_by: policy.updatedBy };
+}
+
+function renderKillSwitch(state: KillSwitchState) {
+  return { enabled: state.enabled, reason: state.reason, updated_at: state.updatedAt?.toISOString() ?? null, updated_by: state.updatedBy };
+}
+
+function objectBody(request: FastifyRequest): Params {
+  const body = request.body;
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(422, 'Request body must be a JSON object');
+  }
+  return body as Params;
+}
+
+async function requireAdmin(ctx: AppContext, request: FastifyRequest, scope: string): Promise<UserToken> {
+  const token = requireUser(request, scope);
+  const account = await ctx.microblog.account(token.accountId);
+  if (account.role !== 'admin') throw new HttpError(403, 'This action needs an administrator');
+  return token;
+}
+
+export function smsRoutes(ctx: AppContext) {
+  const sms = ctx.sms;
+  return async (app: FastifyInstance) => {
+    // ── Phone binding ──────────────────────────────────────────────────────────
+    app.post('/api/v1/sparrow/phone', async (request, reply) => {
+      const { accountId } = requireUser(request, 'write:accounts');
+      const number = requiredString(objectBody(request), 'number', 40);
+      await sms.phones.request(accountId, number);
+      return reply.status(202).send({ status: 'code_sent_if_possible' });
+    });
+
+    app.post('/api/v1/sparrow/phone/verify', async (request) => {
+      const { accountId } = requireUser(request, 'write:accounts');
+      const code = requiredString(objectBody(request), 'code', 20);
+      const phone = await sms.phones.verify(accountId, code);
+      return { number: maskNumber(phone.e164), country: phone.country, verified_at: phone.verifiedAt.toISOString() };
+    });
+
+    app.delete('/api/v1/sparrow/phone', async (request) => {
+      const { accountId } = requireUser(request, 'write:accounts');
+      await sms.phones.unbind(accountId);
+      return {};
+    });
+
+    // ── The owner's SMS settings (never changeable by SMS itself) ──────────────
+    app.get('/api/v1/sparrow/sms_settings', { schema: { response: { 200: settingsSchema } } }, async (request) => {
+      const { accountId } = requireUser(request, 'read:accounts');
+      return renderSettings(await sms.settings.get(accountId));
+    });
+
+    app.patch('/api/v1/sparrow/sms_settings', { schema: { response: { 200: settingsSchema } } }, async (request) => {
+      const { accountId } = requireUser(request, 'write:accounts');
+      const params = paramsOf(request);
+      const known = new Set(['posting', 'notifications', 'pin']);
+      const unknown = Object.keys(objectBody(request)).filter((k) => !known.has(k));
+      if (unknown.length > 0) throw new HttpError(422, `Unknown setting(s): ${unknown.join(', ')}`);
+      if (params.pin !== undefined) throw new HttpError(422, 'Posting PINs are not available yet');
+      const view = await sms.settings.update(accountId, {
+        posting: optionalBoolean(params, 'posting'),
+        notifications: optionalBoolean(params, 'notifications'),
+      });
+      return renderSettings(view);
+    });
+
+    // ── Admin: country policy and kill switch ──────────────────────────────────
+    app.get('/api/v1/admin/sparrow/sms_policy', { schema: { response: { 200: { type: 'object', properties: { kill_switch: killSwitchSchema, countries: { type: 'array', items: policySchema } } } } } }, async (request) => {
+      await requireAdmin(ctx, request, 'admin:read');
+      const [countries, killSwitch] = await Promise.all([sms.policy.list(), ctx.sms.store.killSwitch()]);
+      return { kill_switch: renderKillSwitch(killSwitch), countries: countries.map(renderPolicy) };
+    });
+
+    app.put('/api/v1/admin/sparrow/sms_policy', { schema: { response: { 200: policySchema } } }, async (request) => {
+      const { accountId } = await requireAdmin(ctx, request, 'admin:write');
+      const body = objectBody(request);
+      const country = requiredString(body, 'country', 2);
+      const posting = optionalBoolean(body, 'posting');
+      const notifications = optionalBoolean(body, 'notifications');
+      const reason = typeof body.reason === 'string' ? body.reason : '';
+      const policy = await sms.policy.setCountry(country, {
+        ...(posting !== undefined ? { posting } : {}),
+        ...(notifications !== undefined ? { notifications } : {}),
+      }, { id: `account:${accountId}`, reason });
+      return renderPolicy(policy);
+    });
+
+    app.post('/api/v1/admin/sparrow/kill_switch', { schema: { response: { 200: killSwitchSchema } } }, async (request) => {
+      const { accountId } = await requireAdmin(ctx, request, 'admin:write');
+      const body = objectBody(request);
+      const enabled = optionalBoolean(body, 'enabled');
+      if (enabled === undefined) throw new HttpError(422, 'enabled is required (true or false)');
+      const reason = requiredString(body, 'reason', 500);
+      return renderKillSwitch(await sms.policy.setKillSwitch(enabled, { id: `account:${accountId}`, reason }));
+    });
+
+    app.get('/api/v1/admin/sparrow/audit_log', async (request) => {
+      await requireAdmin(ctx, request, 'admin:read');
+      const entries = await sms.policy.auditLog(100);
+      return entries.map((e) => ({ id: e.id, actor: e.actor, action: e.action, subject: e.subject, details: e.details, reason: e.reason, created_at: e.createdAt.toISOString() }));
+    });
+  };
+}
