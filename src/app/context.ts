@@ -94,7 +94,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     reportError: (error, context) => logger.error({ err: error }, context),
   }, clock);
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
-  const sms = createSmsServices(config, options, store, microblog, clock, logger);
+  const sms = await createSmsServices(config, options, store, microblog, clock, logger);
   const oauth = new OAuth(new KyselyOAuthStore(store.db), clock);
   const metrics = new MetricsRegistry();
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
@@ -116,7 +116,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   };
 }
 
-function createSmsServices(config: Config, options: ContextOptions, connection: StoreConnection, microblog: Microblog, clock: Clock, logger: Logger) {
+async function createSmsServices(config: Config, options: ContextOptions, connection: StoreConnection, microblog: Microblog, clock: Clock, logger: Logger) {
   const store = new KyselySmsStore(connection.db, connection.engine);
   const codes = new VerificationCodes(
     new KyselyCodeStore(connection.db),
@@ -133,7 +133,7 @@ function createSmsServices(config: Config, options: ContextOptions, connection: 
   const channel = new SmsChannel(store, microblog, outbox, policy, clock, {
     publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments,
   });
-  const provider = options.smsProvider ?? createSmsProvider(config, logger);
+  const provider = options.smsProvider ?? await createSmsProvider(config, logger);
   const services: SmsServices = {
     store, provider, policy, outbox, channel, notifier, codes,
     phones: new PhoneBinding(store, codes, outbox, clock),

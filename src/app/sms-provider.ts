@@ -1,18 +1,19 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { ConsoleProvider } from '../sms/providers/console.ts';
-import { TwilioProvider } from '../sms/providers/twilio.ts';
-import { VonageProvider } from '../sms/providers/vonage.ts';
-import { AndroidGatewayProvider } from '../sms/providers/android-gateway.ts';
-import { SmppProvider } from '../sms/providers/smpp.ts';
 import type { SmsProvider } from '../sms/providers/types.ts';
 
-/** The configured provider. Config validation already guaranteed the required settings. */
-export function createSmsProvider(config: Config, logger: Logger): SmsProvider {
+/**
+ * The configured provider. Config validation already guaranteed the required settings.
+ * Only the configured adapter is loaded, so an installation never pulls in (or starts)
+ * the protocol stacks of providers it does not use.
+ */
+export async function createSmsProvider(config: Config, logger: Logger): Promise<SmsProvider> {
   switch (config.smsProvider) {
     case 'console':
       return new ConsoleProvider((message) => logger.info({ sms: { id: message.id, to: message.to } }, 'console SMS sent'));
-    case 'twilio':
+    case 'twilio': {
+      const { TwilioProvider } = await import('../sms/providers/twilio.ts');
       return new TwilioProvider({
         accountSid: config.twilio.accountSid!,
         authToken: config.twilio.authToken!,
@@ -20,7 +21,9 @@ export function createSmsProvider(config: Config, logger: Logger): SmsProvider {
         apiBaseUrl: config.twilio.apiBaseUrl,
         statusCallbackUrl: `${config.publicUrl}/webhooks/sms/twilio/status`,
       });
-    case 'vonage':
+    }
+    case 'vonage': {
+      const { VonageProvider } = await import('../sms/providers/vonage.ts');
       return new VonageProvider({
         apiKey: config.vonage.apiKey!,
         apiSecret: config.vonage.apiSecret!,
@@ -28,18 +31,23 @@ export function createSmsProvider(config: Config, logger: Logger): SmsProvider {
         from: config.vonage.from!,
         apiBaseUrl: config.vonage.apiBaseUrl,
       });
-    case 'android-gateway':
+    }
+    case 'android-gateway': {
+      const { AndroidGatewayProvider } = await import('../sms/providers/android-gateway.ts');
       return new AndroidGatewayProvider({
         baseUrl: config.androidGateway.url!,
         username: config.androidGateway.username!,
         password: config.androidGateway.password!,
         signingKey: config.androidGateway.signingKey!,
       });
-    case 'smpp':
+    }
+    case 'smpp': {
+      const { SmppProvider } = await import('../sms/providers/smpp.ts');
       return new SmppProvider({
         url: config.smpp.url!,
         sourceAddr: config.smpp.sourceAddr ?? 'Sparrow',
         throughputPerSecond: config.sms.throughputPerSecond,
       });
+    }
   }
 }
