@@ -4,6 +4,7 @@ import { serve, worker, SERVE_USAGE, WORKER_USAGE } from './commands/serve.ts';
 import { migrate, MIGRATE_USAGE } from './commands/migrate.ts';
 import { users, USERS_USAGE } from './commands/users.ts';
 import { tokens, TOKENS_USAGE } from './commands/tokens.ts';
+import { sms, SMS_USAGE } from './commands/sms.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   migrate: { run: migrate, usage: MIGRATE_USAGE },
   users: { run: users, usage: USERS_USAGE },
   tokens: { run: tokens, usage: TOKENS_USAGE },
+  sms: { run: sms, usage: SMS_USAGE },
 };
 
 export const HELP = `Sparrow — a microblogging server where a text message is a safe way to take part.

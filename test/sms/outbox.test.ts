@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/shared/clock.ts';
+import { OutboxDispatcher, type OutboundSms, type SendResult, type SmsProvider } from '../../src/sms/index.ts';
+import { ENGINES, testContext, type TestContext } from '../helpers/context.ts';
+
+/** A provider double at the provider seam: records sends and fails on demand. */
+class ScriptedProvider implements SmsProvider {
+  readonly name = 'console' as const;
+  sent: OutboundSms[] = [];
+  script: SendResult[] = [];
+  async send(message: OutboundSms): Promise<SendResult> {
+    const next = this.script.shift();
+    if (next && !next.ok) return next;
+    this.sent.push(message);
+    return { ok: true, providerMessageId: `p-${message.id}` };
+  }
+}
+
+const KE = '+254712345678';
+
+describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
+  let ctx: TestContext;
+  let clock: ManualClock;
+  let provider: ScriptedProvider;
+
+  beforeAll(async () => {
+    if (skip) return;
+    clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+    provider = new ScriptedProvider();
+    ctx = await testContext(name, {}, { clock, smsProvider: provider });
+    await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+  });
+  afterAll(async () => ctx?.dispose());
+
+  const dispatcher = (owner: string, options = {}) =>
+    new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, { owner, throughputPerSecond: 10_000, ...options });
+  const content = (text: string) => ({ to: KE, country: 'KE', text, messageClass: 'content' as const, purpose: 'command_reply' });
+
+  it.skipIf(skip)('sends after a crash: messages claimed but never settled are claimed again when the lease ends', async () => {
+    const [id] = await ctx.sms.outbox.enqueue([content('survives a crash')]);
+    // A worker claims the message and dies before sending it.
+    const claimed = await ctx.sms.store.claimDue({ owner: 'crashed', now: clock.now(), leaseUntil: new Date(clock.now().getTime() + 60_000), limit: 10 });
+    expect(claimed.map((m) => m.id)).toEqual([id]);
+    const survivor = dispatcher('survivor');
+    expect(await survivor.runOnce()).toBe(0); // still leased to the crashed worker
+    clock.advance(61_000);
+    expect(await survivor.runOnce()).toBe(1);
+    expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'sent', provider: 'console', providerMessageId: `p-${id}` });
+    // The crashed worker's late settlement cannot overwrite the survivor's.
+    await ctx.sms.store.markRetry(id!, 'crashed', 'late', clock.now(), clock.now());
+    expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('sent');
+  });
+
+  it.skipIf(skip)('also resends after a real restart: a new context on the same store picks the queue up', async () => {
+    const [id] = await ctx.sms.outbox.enqueue([content('queued before restart')]);
+    const fresh = dispatcher('after-restart');
+    expect(await fresh.runOnce()).toBeGreaterThanOrEqual(1);
+    expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('sent');
+  });
+
+  it.skipIf(skip)('retries retryable failures with exponential backoff, then gives up', async () => {
+    const worker = dispatcher('retrier', { maxAttempts: 3, baseBackoffMs: 10_000, maxBackoffMs: 1_000_000 });
+    provider.script = [{ ok: false, retryable: true, error: 'HTTP 503' }, { ok: false, retryable: true, error: 'HTTP 503' }];
+    const [id] = await ctx.sms.outbox.enqueue([content('try again')]);
+    await worker.runOnce();
+    let message = await ctx.sms.store.outboxMessage(id!);
+    expect(message).toMatchObject({ status: 'queued', attempts: 1, lastError: 'HTTP 503' });
+    const firstDelay = message!.nextAttemptAt.getTime() - clock.now().getTime();
+    expect(firstDelay).toBeGreaterThanOrEqual(5_000);
+    expect(firstDelay).toBeLessThanOrEqual(10_000);
+    expect(await worker.runOnce()).toBe(0); // not due yet
+    clock.advance(firstDelay);
+    await worker.runOnce();
+    message = await ctx.sms.store.outboxMessage(id!);
+    const secondDelay = message!.nextAttemptAt.getTime() - clock.now().getTime();
+    expect(secondDelay).toBeGreaterThanOrEqual(10_000);
+    expect(secondDelay).toBeLessThanOrEqual(20_000);
+    clock.advance(secondDelay);
+    await worker.runOnce();
+    expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'sent', attempts: 3 });
+
+    provider.script = [{ ok: false, retryable: true, error: 'down' }, { ok: false, retryable: true, error: 'down' }, { ok: false, retryable: true, error: 'down' }];
+    const [doomed] = await ctx.sms.outbox.enqueue([content('never makes it')]);
+    for (let i = 0; i < 3; i += 1) {
+      await worker.runOnce();
+      clock.advance(1_000_000);
+    }
+    expect(await ctx.sms.store.outboxMessage(doomed!)).toMatchObject({ status: 'failed', attempts: 3, lastError: 'down' });
+  });
+
+  it.skipIf(skip)('does not retry permanent failures', async () => {
+    provider.script = [{ ok: false, retryable: false, error: '21211 invalid To number' }];
+    const [id] = await ctx.sms.outbox.enqueue([content('bad number')]);
+    await dispatcher('permanent').runOnce();
+    expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it.skipIf(skip)('applies delivery receipts, never moving a final state back', async () => {
+    const [id] = await ctx.sms.outbox.enqueue([content('receipt me')]);
+    await dispatcher('receipts').runOnce();
+    const providerMessageId = `p-${id}`;
+    expect(await ctx.sms.outbox.applyReceipt('console', { providerMessageId, status: 'delivered', errorCode: null })).toBe(true);
+    expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('delivered');
+    await ctx.sms.outbox.applyReceipt('console', { providerMessageId, status: 'sent', errorCode: null });
+    expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('delivered');
+    expect(await ctx.sms.outbox.applyReceipt('console', { providerMessageId: 'unknown', status: 'failed', errorCode: '30003' })).toBe(false);
+    expect(await ctx.sms.outbox.applyReceipt('twilio', { providerMessageId, status: 'failed', errorCode: '30003' })).toBe(false);
+  });
+
+  it.skipIf(skip)('claims security messages before a backlog of content', async () => {
+    await ctx.sms.outbox.enqueue(Array.from({ length: 30 }, (_, i) => content(`backlog ${i}`)));
+    await ctx.sms.outbox.enqueue([{ to: KE, country: 'KE', text: 'Your Sparrow code is 123456.', messageClass: 'security', purpose: 'phone_verification' }]);
+    const batch = await ctx.sms.store.claimDue({ owner: 'prio', now: clock.now(), leaseUntil: new Date(clock.now().getTime() + 60_000), limit: 5 });
+    expect(batch[0]?.messageClass).toBe('security');
+    clock.advance(61_000);
+    while ((await dispatcher('drain').runOnce()) > 0) { /* drain */ }
+  });
+
+  it.skipIf(skip)('never hands one message to two workers claiming at the same time', async () => {
+    provider.sent = [];
+    const ids = await ctx.sms.outbox.enqueue(Array.from({ length: 60 }, (_, i) => content(`parallel ${i}`)));
+    const workers = Array.from({ length: 4 }, (_, i) => dispatcher(`w${i}`, { batchSize: 7 }));
+    for (let round = 0; round < 20; round += 1) {
+      const handled = await Promise.all(workers.map((w) => w.runOnce()));
+      if (handled.every((n) => n === 0)) break;
+    }
+    const sentIds = provider.sent.map((m) => m.id).filter((id) => ids.includes(id));
+    expect(sentIds.length).toBe(60);
+    expect(new Set(sentIds).size).toBe(60);
+  });
+
+  it.skipIf(skip)('caps throughput per provider connection', async () => {
+    provider.sent = [];
+    await ctx.sms.outbox.enqueue(Array.from({ length: 6 }, (_, i) => content(`capped ${i}`)));
+    const capped = new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, { owner: 'capped', throughputPerSecond: 3 });
+    const started = performance.now();
+    while ((await capped.runOnce()) > 0) { /* drain */ }
+    // 6 messages at 3/s need at least one full window after the first 3.
+    expect(provider.sent.length).toBe(6);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
