@@ -26,6 +26,8 @@ export interface InboundResult {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** Handling takes milliseconds; a message still unfinished after this was abandoned by a crash. */
+const UNFINISHED_AFTER_MS = 60_000;
 
 /**
  * The inbound pipeline (SPEC 3.3, 3.4). Authenticity is proven before a message gets here
@@ -46,11 +48,16 @@ export class SmsChannel {
 
   async receive(provider: string, message: InboundSms): Promise<InboundResult> {
     const now = this.clock.now();
-    const id = newId(now.getTime());
+    let id = newId(now.getTime());
     const fresh = await this.store.recordInbound({
       id, provider, providerMessageId: message.providerMessageId, from: message.from, to: message.to, text: message.text, receivedAt: now,
     });
-    if (!fresh) return { duplicate: true, outcome: null, postId: null };
+    if (!fresh) {
+      // Providers retry when they got no answer; if the first handling died half-way, this retry finishes the job.
+      const unfinished = await this.store.takeOverUnfinishedInbound(provider, message.providerMessageId, new Date(now.getTime() - UNFINISHED_AFTER_MS), now);
+      if (!unfinished) return { duplicate: true, outcome: null, postId: null };
+      id = unfinished;
+    }
     const { outcome, accountId, postId } = await this.handle(message);
     await this.store.finishInbound(id, outcome, accountId, postId);
     return { duplicate: false, outcome, postId };

@@ -60,6 +60,11 @@ export interface SmsStore {
   // Inbound log: the insert is the dedupe
   /** Records a message once; false when this provider message id was seen before. */
   recordInbound(record: InboundRecord): Promise<boolean>;
+  /**
+   * A retried message whose first handling never finished (the process died mid-way) is
+   * taken over: returns its id if it was recorded before `staleBefore` and is unfinished.
+   */
+  takeOverUnfinishedInbound(provider: string, providerMessageId: string, staleBefore: Date, now: Date): Promise<string | null>;
   finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void>;
 
   // Outbox

@@ -146,6 +146,14 @@ export class KyselySmsStore implements SmsStore {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
+  async takeOverUnfinishedInbound(provider: string, providerMessageId: string, staleBefore: Date, now: Date): Promise<string | null> {
+    const row = await this.db.updateTable('sms_inbound').set({ received_at: iso(now) })
+      .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
+      .where('outcome', '=', 'received').where('received_at', '<', iso(staleBefore))
+      .returning('id').executeTakeFirst();
+    return row?.id ?? null;
+  }
+
   async finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void> {
     await this.db.updateTable('sms_inbound').set({ outcome, account_id: accountId, post_id: postId }).where('id', '=', id).execute();
   }

@@ -140,3 +140,28 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(900);
   });
 });
+
+describe.each(ENGINES)('SMS inbound crash safety on $label', ({ name, skip }) => {
+  it.skipIf(skip)('a provider retry finishes a message whose first handling died half-way, and acts once', async () => {
+    const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+    const ctx = await testContext(name, {}, { clock });
+    try {
+      const account = await ctx.microblog.createAccount({ username: 'amina' });
+      await ctx.sms.store.bindPhone({ accountId: account.id, e164: KE, country: 'KE', verifiedAt: clock.now() });
+      await ctx.sms.store.updateSettings(account.id, { posting: true }, clock.now());
+      await ctx.sms.policy.setCountry('KE', { posting: true }, { id: 'test', reason: '' });
+      // The first delivery was recorded, then the process died before handling it.
+      await ctx.sms.store.recordInbound({ id: '117000000000000001', provider: 'twilio', providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives', receivedAt: clock.now() });
+      const early = await ctx.sms.channel.receive('twilio', { providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives' });
+      expect(early.duplicate).toBe(true); // too soon to tell a crash from a slow first attempt
+      clock.advance(61_000);
+      const retry = await ctx.sms.channel.receive('twilio', { providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives' });
+      expect(retry).toMatchObject({ duplicate: false, outcome: 'posted' });
+      clock.advance(61_000);
+      expect((await ctx.sms.channel.receive('twilio', { providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives' })).duplicate).toBe(true);
+      expect((await ctx.microblog.account(account.id)).statusesCount).toBe(1);
+    } finally {
+      await ctx.dispose();
+    }
+  });
+});
