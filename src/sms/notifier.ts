@@ -39,6 +39,7 @@ export class SmsNotifier implements BackgroundStep {
     }
     // Replies to others stay in the conversation, as on the web's home timeline defaults.
     if (post.inReplyToAccountId && post.inReplyToAccountId !== post.accountId) return;
+    if (!(await this.store.hasSubscribers(post.accountId))) return;
     const now = this.clock.now();
     await this.store.createFanoutJob({ id: newId(now.getTime()), postId: post.id, authorId: post.accountId, afterAccountId: null }, now);
   };

@@ -49,6 +49,8 @@ export interface SmsStore {
   subscribe(accountId: string, targetId: string, now: Date): Promise<void>;
   unsubscribe(accountId: string, targetId: string): Promise<void>;
   isSubscribed(accountId: string, targetId: string): Promise<boolean>;
+  /** Whether anyone asked for this account's posts by SMS (most accounts: no one). */
+  hasSubscribers(targetId: string): Promise<boolean>;
   /** Next page (by account id) of subscribers of `targetId` who can get content SMS now. */
   smsRecipients(targetId: string, afterAccountId: string | null, limit: number): Promise<SmsRecipient[]>;
 

@@ -203,7 +203,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
     if (fanout.followersOf) {
       let followers = tx
         .selectFrom('follows as f')
-        .select(['f.account_id', sql.lit(post.id).as('post_id'), sql.lit(post.accountId).as('author_id')])
+        // Bound parameters, not literals: one prepared statement serves every post.
+        .select(['f.account_id', sql<string>`cast(${post.id} as text)`.as('post_id'), sql<string>`cast(${post.accountId} as text)`.as('author_id')])
         .where('f.target_account_id', '=', fanout.followersOf);
       if (fanout.alsoFollowing) {
         const also = fanout.alsoFollowing;
@@ -362,7 +363,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
       await this.adjustFollowCounts(tx, input.accountId, input.targetId, 1);
       if (input.backfill > 0) {
         const recent = tx.selectFrom('posts')
-          .select([sql.lit(input.accountId).as('account_id'), 'id as post_id', 'account_id as author_id'])
+          .select([sql<string>`cast(${input.accountId} as text)`.as('account_id'), 'id as post_id', 'account_id as author_id'])
           .where('account_id', '=', input.targetId)
           .where('visibility', 'in', ['public', 'unlisted', 'private'])
           .orderBy('id', 'desc')

@@ -105,6 +105,11 @@ export class KyselySmsStore implements SmsStore {
     return row !== undefined;
   }
 
+  async hasSubscribers(targetId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('sms_subscriptions').select('account_id').where('target_id', '=', targetId).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async smsRecipients(targetId: string, afterAccountId: string | null, limit: number): Promise<SmsRecipient[]> {
     let query = this.db.selectFrom('sms_subscriptions as s')
       .innerJoin('follows as f', (join) => join.onRef('f.account_id', '=', 's.account_id').onRef('f.target_account_id', '=', 's.target_id'))
