@@ -38,7 +38,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, engine: 'sqlite', schema: null, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -51,6 +51,36 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', schema: options.schema ?? null, close: () => db.destroy() };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query afresh; compiling SQL in SQLite costs more than running a
+ * typical point query. Queries built by the same code have the same text, so prepared
+ * statements are kept by text (least recently used dropped first). Safe because Kysely
+ * runs one statement at a time on its single SQLite connection.
+ */
+function withStatementCache(sqlite: SQLite.Database): { prepare: SQLite.Database['prepare']; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(source: string) {
+      const cached = cache.get(source);
+      if (cached) {
+        cache.delete(source);
+        cache.set(source, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(source);
+      cache.set(source, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  } as { prepare: SQLite.Database['prepare']; close(): void };
 }
 
 export async function migrateToLatest(connection: StoreConnection): Promise<string[]> {

@@ -1,0 +1,147 @@
+/**
+ * Inbound SMS benchmark (issue 3): signed Twilio webhooks → trust gate → published post with
+ * home-timeline fan-out, measured over HTTP against the same server's empty route.
+ *
+ *   npm run bench -- sms [--accounts 2000] [--followers 100] [--duration 15] [--connections 32]
+ *
+ * The server runs as a real `sparrow serve` child process on a seeded SQLite store; the
+ * load generator (autocannon) runs in this process, so both share the machine's cores.
+ */
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { createContext } from '../src/app/context.ts';
+import { configFor } from '../src/config/config.ts';
+import { newId } from '../src/shared/ids.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== 'sms'),
+  options: {
+    accounts: { type: 'string', default: '2000' },
+    followers: { type: 'string', default: '100' },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '32' },
+    port: { type: 'string', default: '3917' },
+  },
+});
+const accounts = Number(values.accounts);
+const followers = Number(values.followers);
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const port = Number(values.port);
+if (![accounts, followers, duration, connections, port].every((n) => Number.isInteger(n) && n > 0) || followers >= accounts) {
+  console.error('accounts, followers, duration, connections and port must be positive whole numbers, followers < accounts');
+  process.exit(2);
+}
+
+const SID = 'AC' + '0'.repeat(32);
+const TOKEN = 'bench-auth-token';
+const publicUrl = `http://127.0.0.1:${port}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-bench-sms-'));
+const env = {
+  PORT: String(port), SPARROW_HOST: '127.0.0.1', SPARROW_PUBLIC_URL: publicUrl, SPARROW_DATA_DIR: dataDir, SPARROW_LOG_LEVEL: 'warn',
+  SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: SID, SPARROW_TWILIO_AUTH_TOKEN: TOKEN, SPARROW_TWILIO_FROM: '+15005550006',
+  // Replies go nowhere: this measures the inbound path, not a provider's REST API.
+  SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9', SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
+};
+
+/** Kenyan mobile numbers +2547AABBBBBB, unique per account. */
+const numberOf = (i: number) => `+2547${String(10 + (i % 80)).padStart(2, '0')}${String(100000 + i).slice(-6)}`;
+
+async function seed(): Promise<void> {
+  const started = performance.now();
+  const ctx = await createContext(configFor(env));
+  const db = ctx.store.db;
+  const now = new Date().toISOString();
+  const ids: string[] = [];
+  await db.transaction().execute(async (tx) => {
+    for (let i = 0; i < accounts; i += 1) {
+      const id = newId();
+      ids.push(id);
+      await tx.insertInto('accounts').values({
+        id, username: `user${i}`, username_key: `user${i}`, display_name: `User ${i}`, note: '', role: 'user', locked: 0, bot: 0,
+        created_at: now, updated_at: now, suspended_at: null, followers_count: followers, following_count: followers, statuses_count: 0, last_status_at: null,
+      }).execute();
+      await tx.insertInto('sms_phones').values({ account_id: id, e164: numberOf(i), country: 'KE', verified_at: now }).execute();
+      await tx.insertInto('sms_settings').values({ account_id: id, posting: 1, notifications: 1, updated_at: now }).execute();
+    }
+    // Each account is followed by the next `followers` accounts (a ring), so every post fans out to that many feeds.
+    for (let i = 0; i < accounts; i += 1) {
+      const rows = [];
+      for (let k = 1; k <= followers; k += 1) {
+        rows.push({ id: newId(), account_id: ids[(i + k) % accounts]!, target_account_id: ids[i]!, created_at: now });
+      }
+      await tx.insertInto('follows').values(rows).execute();
+    }
+  });
+  await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'bench', reason: 'bench' });
+  await ctx.close();
+  console.log(`seeded ${accounts} accounts with phones, ${accounts * followers} follows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function startServer(): Promise<() => Promise<void>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/sparrow.js', 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening')) {
+        resolve(() => new Promise((done) => { child.on('exit', () => done()); child.kill('SIGTERM'); }));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function signed(index: number): { body: string; headers: Record<string, string> } {
+  const params: Record<string, string> = {
+    MessageSid: `SM${index.toString(16).padStart(32, '0')}`, AccountSid: SID,
+    From: numberOf(index % accounts), To: '+15005550006', Body: `Bench post number ${index} from the field`, NumMedia: '0',
+  };
+  let data = `${publicUrl}/webhooks/sms/twilio`;
+  for (const key of Object.keys(params).sort()) data += key + params[key];
+  const signature = createHmac('sha1', TOKEN).update(data).digest('base64');
+  return { body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } };
+}
+
+async function load(title: string, options: autocannon.Options): Promise<autocannon.Result> {
+  const result = await autocannon({ connections, duration, ...options, title });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  console.log(`${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${non2xx ? `, ${non2xx} failed` : ''}`);
+  return result;
+}
+
+try {
+  await seed();
+  const stop = await startServer();
+  try {
+    let counter = 0;
+    await load('warm-up', { url: `${publicUrl}/healthz`, duration: 3 });
+    const empty = await load('empty route (GET /healthz)', { url: `${publicUrl}/healthz` });
+    const sms = await load('inbound SMS (signed Twilio webhook → post + fan-out)', {
+      url: `${publicUrl}/webhooks/sms/twilio`,
+      method: 'POST',
+      requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
+    });
+    const ratio = sms.requests.average / empty.requests.average;
+    const summary = {
+      benchmark: 'sms-inbound', date: new Date().toISOString(), node: process.version,
+      accounts, followersPerAccount: followers, durationSeconds: duration, connections,
+      smsPerSecond: Math.round(sms.requests.average), smsP50Ms: sms.latency.p50, smsP99Ms: sms.latency.p99,
+      smsFailed: sms.non2xx + sms.errors + sms.timeouts,
+      emptyRoutePerSecond: Math.round(empty.requests.average), emptyP99Ms: empty.latency.p99,
+      ratioToEmptyRoute: Number(ratio.toFixed(3)), messagesSent: counter,
+    };
+    console.log(`\nratio inbound SMS / empty route: ${summary.ratioToEmptyRoute} (${summary.smsPerSecond} / ${summary.emptyRoutePerSecond} req/s)`);
+    mkdirSync('bench/results', { recursive: true });
+    const file = `bench/results/sms-inbound-${summary.date.slice(0, 10)}.json`;
+    writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`results written to ${file}`);
+  } finally {
+    await stop();
+  }
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
