@@ -9,6 +9,7 @@ import { oauthRoutes } from './oauth/routes.ts';
 import { smsRoutes } from './sparrow/sms.ts';
 import { devSmsRoutes } from './sparrow/dev.ts';
 import { webhookRoutes } from './webhooks.ts';
+import { webRoutes } from '../web/routes.ts';
 import { solidPng } from '../web/placeholder-image.ts';
 import { safeEqual } from '../security/index.ts';
 
@@ -85,5 +86,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(smsRoutes(ctx));
   await app.register(devSmsRoutes(ctx));
   await app.register(webhookRoutes(ctx));
+  await app.register(webRoutes(ctx));
   return app;
 }

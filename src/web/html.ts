@@ -1,0 +1,53 @@
+/**
+ * Server-rendered HTML, escaped by default: every interpolated value is escaped unless it
+ * is itself the result of `html` (or explicitly `trusted`), so markup injection needs a
+ * deliberate act in the code, not a forgotten call.
+ */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeText(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+type Value = SafeHtml | string | number | boolean | null | undefined | readonly Value[];
+
+function render(value: Value): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escapeText(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtml {
+  let out = strings[0]!;
+  values.forEach((value, i) => {
+    out += render(value) + strings[i + 1]!;
+  });
+  return new SafeHtml(out);
+}
+
+/** For markup produced by code that escapes on its own (e.g. the post renderer). */
+export function trusted(markup: string): SafeHtml {
+  return new SafeHtml(markup);
+}
+
+export interface PageOptions {
+  title: string;
+  body: SafeHtml;
+  scripts?: string[];
+}
+
+/** The page shell: small, readable at 320 px, no external fonts or frameworks. */
+export function page({ title, body, scripts = [] }: PageOptions): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title><link rel="stylesheet" href="/static/sparrow.css"></head>
+<body>${body}${scripts.map((src) => html`<script src="${src}" defer></script>`)}</body></html>`.value;
+}
