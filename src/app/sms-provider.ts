@@ -28,6 +28,7 @@ export async function createSmsProvider(config: Config, logger: Logger): Promise
         apiKey: config.vonage.apiKey!,
         apiSecret: config.vonage.apiSecret!,
         signatureSecret: config.vonage.signatureSecret!,
+        signatureMethod: config.vonage.signatureMethod,
         from: config.vonage.from!,
         apiBaseUrl: config.vonage.apiBaseUrl,
       });

@@ -28,7 +28,10 @@ export interface Config {
   smsProvider: SmsProviderName;
   twilio: { accountSid: string | null; authToken: string | null; from: string | null; apiBaseUrl: string };
   smpp: { url: string | null; sourceAddr: string | null };
-  vonage: { apiKey: string | null; apiSecret: string | null; signatureSecret: string | null; from: string | null; apiBaseUrl: string };
+  vonage: {
+    apiKey: string | null; apiSecret: string | null; signatureSecret: string | null; from: string | null; apiBaseUrl: string;
+    signatureMethod: 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
+  };
   androidGateway: { url: string | null; username: string | null; password: string | null; signingKey: string | null };
   sms: {
     /** Messages per second through this process's provider connection. */
@@ -99,6 +102,14 @@ export function loadConfig(env: Env = process.env): Config {
     }
   };
 
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = text(name);
+    if (raw === null) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return fallback;
+  };
+
   const port = integer('PORT', 3000, 0, 65535);
   const host = text('SPARROW_HOST') ?? '0.0.0.0';
   const publicUrlRaw = url('SPARROW_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
@@ -145,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
     signatureSecret: text('SPARROW_VONAGE_SIGNATURE_SECRET'),
     from: text('SPARROW_VONAGE_FROM'),
     apiBaseUrl: (url('SPARROW_VONAGE_API_BASE_URL', ['http:', 'https:']) ?? 'https://rest.nexmo.com').replace(/\/+$/, ''),
+    signatureMethod: oneOf('SPARROW_VONAGE_SIGNATURE_METHOD', ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const, 'sha256'),
   };
   if (smsProvider === 'vonage') {
     for (const [name, value] of [
