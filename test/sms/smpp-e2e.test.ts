@@ -1,11 +1,12 @@
+import type { PDU } from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, testContext, type TestContext } from '../helpers/context.ts';
 import { FakeSmsc, waitFor } from './providers/fake-smsc.ts';
 
 const KE = '+254712345678';
 
-const textOf = (pdu: { short_message?: unknown; message_payload?: unknown }) => {
-  const value = pdu.short_message ?? pdu.message_payload;
+const textOf = (pdu: PDU) => {
+  const value = pdu['short_message'] ?? pdu['message_payload'];
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && 'message' in value) return String((value as { message: unknown }).message);
   return String(value);
