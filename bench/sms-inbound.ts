@@ -67,7 +67,7 @@ async function seed(): Promise<void> {
         created_at: now, updated_at: now, suspended_at: null, followers_count: followers, following_count: followers, statuses_count: 0, last_status_at: null,
       }).execute();
       await tx.insertInto('sms_phones').values({ account_id: id, e164: numberOf(i), country: 'KE', verified_at: now }).execute();
-      await tx.insertInto('sms_settings').values({ account_id: id, posting: 1, notifications: 1, updated_at: now }).execute();
+      await tx.insertInto('sms_settings').values({ account_id: id, posting: 1, notifications: 1, updated_at: now, pin_hash: null, pin_failures: 0, locked_at: null, lock_reason: null, confirmed_until: null }).execute();
     }
     // Each account is followed by the next `followers` accounts (a ring), so every post fans out to that many feeds.
     for (let i = 0; i < accounts; i += 1) {

@@ -3,14 +3,15 @@ import type { Config } from '../config/config.ts';
 import { Microblog } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Identity, OAuth, VerificationCodes, newSecret } from '../security/index.ts';
+import { Identity, OAuth, VerificationCodes, hashPassword, newSecret, verifyPassword } from '../security/index.ts';
 import {
   KyselyCodeStore, KyselyCredentialStore, KyselyMicroblogStore, KyselyOAuthStore, KyselySmsStore, instanceSecret, migrateToLatest, openDatabase,
   type OpenOptions, type StoreConnection,
 } from '../store/index.ts';
 import {
-  Outbox, OutboxDispatcher, PhoneBinding, SmsChannel, SmsNotifier, SmsPolicy, SmsSettingsService,
-  type DispatcherOptions, type SmsProvider, type SmsStore,
+  CachedSimSwapChecker, CamaraSimSwapClient, CountryPolicyStep, OwnerAlerts, Outbox, OutboxDispatcher, PhoneBinding, PinStep, PostingEnabledStep,
+  RateLimitStep, SimSwapStep, SmsChannel, SmsNotifier, SmsOwnerControls, SmsPolicy, SmsSettingsService, TrustGate,
+  type DispatcherOptions, type GateStep, type SimSwapChecker, type SmsProvider, type SmsStore,
 } from '../sms/index.ts';
 import { createSmsProvider } from './sms-provider.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
@@ -52,6 +53,9 @@ export interface SmsServices {
   settings: SmsSettingsService;
   notifier: SmsNotifier;
   codes: VerificationCodes;
+  gate: TrustGate;
+  alerts: OwnerAlerts;
+  owner: SmsOwnerControls;
 }
 
 export interface ContextOptions extends OpenOptions {
@@ -62,6 +66,8 @@ export interface ContextOptions extends OpenOptions {
   /** How long policy and kill-switch state may be cached (default 2 s; the promise is 5 s). */
   policyRefreshMs?: number;
   dispatcher?: Partial<Omit<DispatcherOptions, 'owner'>>;
+  /** Replaces the CAMARA client (tests that need a carrier answer without one). */
+  simSwapChecker?: SimSwapChecker;
   /** Run pending migrations on open (default true; `sparrow migrate` runs them explicitly). */
   migrate?: boolean;
 }
@@ -130,12 +136,28 @@ async function createSmsServices(config: Config, options: ContextOptions, connec
     publicUrl: config.publicUrl, maxSegments: config.sms.maxSegments, batchSize: 500, leaseMs: 60_000,
   });
   microblog.onPublished(notifier.postPublished);
-  const channel = new SmsChannel(store, microblog, outbox, policy, clock, {
+  const alerts = new OwnerAlerts(store, clock, (error) => logger.error({ err: error }, 'owner alert channel failed'));
+  const steps: GateStep[] = [new PostingEnabledStep(), new CountryPolicyStep(policy)];
+  if (options.simSwapChecker || config.simSwap.url) {
+    const checker = options.simSwapChecker ?? new CamaraSimSwapClient({ baseUrl: config.simSwap.url!, token: config.simSwap.token, timeoutMs: config.simSwap.timeoutMs });
+    steps.push(new SimSwapStep(new CachedSimSwapChecker(checker, clock), store, alerts, clock, { maxAgeHours: config.simSwap.maxAgeHours, failOpen: config.simSwap.failOpen }));
+  }
+  const pins = { hash: hashPassword, verify: verifyPassword };
+  steps.push(new PinStep(pins.verify, store, alerts, clock, { requiredAboveFollowers: config.sms.pinFollowerThreshold }));
+  steps.push(new RateLimitStep(store, clock, { perMinute: config.sms.postsPerMinute, perDay: config.sms.postsPerDay }));
+  const gate = new TrustGate(steps);
+  const channel = new SmsChannel(store, microblog, outbox, gate, alerts, clock, {
     publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments,
   });
   const provider = options.smsProvider ?? await createSmsProvider(config, logger);
+  const credentials = new KyselyCredentialStore(connection.db);
+  const owner = new SmsOwnerControls(store, microblog, channel, alerts, pins, async (accountId, proof) => {
+    const stored = await credentials.credentialsByAccount(accountId);
+    if (!stored || typeof proof.password !== 'string' || proof.password.length > 1024) return false;
+    return verifyPassword(stored.passwordHash, proof.password);
+  }, clock);
   const services: SmsServices = {
-    store, provider, policy, outbox, channel, notifier, codes,
+    store, provider, policy, outbox, channel, notifier, codes, gate, alerts, owner,
     phones: new PhoneBinding(store, codes, outbox, clock),
     settings: new SmsSettingsService(store, clock),
   };

@@ -5,6 +5,7 @@ import { migrate, MIGRATE_USAGE } from './commands/migrate.ts';
 import { users, USERS_USAGE } from './commands/users.ts';
 import { tokens, TOKENS_USAGE } from './commands/tokens.ts';
 import { sms, SMS_USAGE } from './commands/sms.ts';
+import { dev, DEV_USAGE } from './commands/dev.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   users: { run: users, usage: USERS_USAGE },
   tokens: { run: tokens, usage: TOKENS_USAGE },
   sms: { run: sms, usage: SMS_USAGE },
+  dev: { run: dev, usage: DEV_USAGE },
 };
 
 export const HELP = `Sparrow — a microblogging server where a text message is a safe way to take part.

@@ -40,8 +40,12 @@ export interface Config {
     maxSegments: number;
     /** Run the outbox dispatcher inside `serve` (turn off when separate workers send). */
     dispatchInServe: boolean;
+    /** Accounts with more followers than this must use a posting PIN (admins and moderators always). */
+    pinFollowerThreshold: number;
+    postsPerMinute: number;
+    postsPerDay: number;
   };
-  simSwap: { url: string | null; token: string | null };
+  simSwap: { url: string | null; token: string | null; failOpen: boolean; maxAgeHours: number; timeoutMs: number };
   /** Open sign-up through the web; operators can close it and create accounts by CLI. */
   registrationsOpen: boolean;
   /** Honour X-Forwarded-For from a reverse proxy (only behind one you run). */
@@ -188,8 +192,18 @@ export function loadConfig(env: Env = process.env): Config {
     throughputPerSecond: integer('SPARROW_SMS_THROUGHPUT', 30, 1, 10_000),
     maxSegments: integer('SPARROW_SMS_MAX_SEGMENTS', 3, 1, 10),
     dispatchInServe: boolean('SPARROW_SMS_DISPATCH_IN_SERVE', true),
+    pinFollowerThreshold: integer('SPARROW_SMS_PIN_FOLLOWER_THRESHOLD', 1000, 0, 1_000_000_000),
+    postsPerMinute: integer('SPARROW_SMS_POSTS_PER_MINUTE', 5, 1, 1000),
+    postsPerDay: integer('SPARROW_SMS_POSTS_PER_DAY', 100, 1, 100_000),
   };
-  const simSwap = { url: url('SPARROW_SIM_SWAP_URL', ['http:', 'https:']), token: text('SPARROW_SIM_SWAP_TOKEN') };
+  const simSwap = {
+    url: url('SPARROW_SIM_SWAP_URL', ['http:', 'https:']),
+    token: text('SPARROW_SIM_SWAP_TOKEN'),
+    // Fail closed unless the operator decides that an unreachable carrier API must not stop SMS posting.
+    failOpen: boolean('SPARROW_SIM_SWAP_FAIL_OPEN', false),
+    maxAgeHours: integer('SPARROW_SIM_SWAP_MAX_AGE_HOURS', 72, 1, 2400),
+    timeoutMs: integer('SPARROW_SIM_SWAP_TIMEOUT_MS', 3000, 100, 30_000),
+  };
 
   const config: Config = {
     port,

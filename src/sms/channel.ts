@@ -7,7 +7,8 @@ import { fitSms } from './encoding.ts';
 import type { BoundPhone, InboundOutcome, MessageClass } from './model.ts';
 import type { Outbox } from './outbox.ts';
 import { normalisePhone } from './phone.ts';
-import type { SmsPolicy } from './policy.ts';
+import type { OwnerAlerts } from './alerts.ts';
+import type { TrustGate } from './trust-gate.ts';
 import type { SmsStore } from './ports.ts';
 import type { InboundSms } from './providers/types.ts';
 import { replies } from './replies.ts';
@@ -41,7 +42,8 @@ export class SmsChannel {
     private readonly store: SmsStore,
     private readonly microblog: Microblog,
     private readonly outbox: Outbox,
-    private readonly policy: SmsPolicy,
+    private readonly gate: TrustGate,
+    private readonly alerts: OwnerAlerts,
     private readonly clock: Clock,
     private readonly options: ChannelOptions,
   ) {}
@@ -58,12 +60,12 @@ export class SmsChannel {
       if (!unfinished) return { duplicate: true, outcome: null, postId: null };
       id = unfinished;
     }
-    const { outcome, accountId, postId } = await this.handle(message);
+    const { outcome, accountId, postId } = await this.handle(message, id);
     await this.store.finishInbound(id, outcome, accountId, postId);
     return { duplicate: false, outcome, postId };
   }
 
-  private async handle(message: InboundSms): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
+  private async handle(message: InboundSms, inboundId: string): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
     const sender = normalisePhone(message.from);
     if (!sender) return { outcome: 'invalid_number', accountId: null, postId: null };
     const { e164, country } = sender;
@@ -93,21 +95,42 @@ export class SmsChannel {
       return { outcome: 'unknown_number', accountId: null, postId: null };
     }
 
-    const gate = await this.policy.postingAllowed(country);
-    if (!gate.allowed) {
-      if (await this.takeSlot(e164, 'refused', DAY_MS)) {
-        await this.reply(e164, country, gate.why === 'kill_switch' ? replies.killSwitch(web) : replies.countryOff(web), 'compliance', 'refused');
+    const account = await this.microblog.account(phone.accountId);
+    const [settings, security] = await Promise.all([this.store.settings(phone.accountId), this.store.securityState(phone.accountId)]);
+    const decision = await this.gate.evaluate({ phone, account, settings, security, text: message.text });
+    if (decision.kind === 'refuse') {
+      const period = decision.outcome === 'refused_pin' ? 3600_000 : DAY_MS;
+      if (decision.reply && (await this.takeSlot(e164, decision.outcome, period))) {
+        await this.reply(e164, country, decision.reply(web), 'compliance', 'refused', phone.accountId);
       }
-      return { outcome: gate.why === 'kill_switch' ? 'refused_kill_switch' : 'refused_policy', accountId: phone.accountId, postId: null };
+      return { outcome: decision.outcome, accountId: phone.accountId, postId: null };
     }
-    const settings = await this.store.settings(phone.accountId);
-    if (!settings.posting) {
-      if (await this.takeSlot(e164, 'refused', DAY_MS)) await this.reply(e164, country, replies.postingOff(web), 'compliance', 'refused');
-      return { outcome: 'refused_settings', accountId: phone.accountId, postId: null };
+    if (decision.kind === 'hold') {
+      const now = this.clock.now();
+      // The PIN check may not have run yet (a SIM-swap hold comes first): never keep a PIN.
+      const text = security.pinHash ? message.text.trim().replace(/^\d{4,8}(\s+|$)/, '') : message.text.trim();
+      await this.store.createHold({ id: newId(now.getTime()), accountId: phone.accountId, inboundId, text, reason: decision.reason, status: 'pending', createdAt: now, decidedAt: null });
+      await this.alerts.alert(phone.accountId, 'sms_message_held', { reason: decision.reason });
+      if (decision.reply && (await this.takeSlot(e164, `held_${decision.reason}`, 3600_000))) {
+        await this.reply(e164, country, decision.reply(web), 'compliance', 'refused', phone.accountId);
+      }
+      return { outcome: 'held', accountId: phone.accountId, postId: null };
     }
+    return this.run(phone, decision.text);
+  }
 
+  /** Runs a text that passed the gate (or that the owner released from hold) as its owner. */
+  async run(phone: BoundPhone, text: string): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
+    const command = parseSmsCommand(text);
+    if (command.kind === 'stop' || command.kind === 'start' || command.kind === 'help') {
+      return { outcome: 'rejected', accountId: phone.accountId, postId: null };
+    }
     try {
-      return await this.execute(phone, command);
+      const result = await this.execute(phone, command);
+      if (result.outcome === 'posted' && result.postId) {
+        await this.alerts.alert(phone.accountId, 'sms_post', { postId: result.postId, kind: command.kind });
+      }
+      return result;
     } catch (error) {
       if (error instanceof DomainError) {
         await this.answer(phone, replies.notPosted(error.message));

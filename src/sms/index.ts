@@ -11,3 +11,10 @@ export { replies } from './replies.ts';
 export { analyseSms, fitSms } from './encoding.ts';
 export { normalisePhone } from './phone.ts';
 export * from './providers/types.ts';
+export { OwnerAlerts, type AlertChannel } from './alerts.ts';
+export { CamaraSimSwapClient, CachedSimSwapChecker, type SimSwapChecker, type SimSwapAnswer } from './sim-swap.ts';
+export {
+  TrustGate, PostingEnabledStep, CountryPolicyStep, SimSwapStep, PinStep, RateLimitStep, MAX_PIN_FAILURES,
+  type GateStep, type GateContext, type GateDecision, type StepResult,
+} from './trust-gate.ts';
+export { SmsOwnerControls, type PinHasher, type NonSmsFactorCheck } from './owner-controls.ts';

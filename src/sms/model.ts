@@ -80,7 +80,7 @@ export interface BoundPhone {
 
 export type InboundOutcome =
   | 'posted' | 'command' | 'opted_out' | 'opted_in' | 'help' | 'unknown_number'
-  | 'refused_settings' | 'refused_policy' | 'refused_kill_switch' | 'rejected' | 'invalid_number';
+  | 'refused_settings' | 'refused_locked' | 'refused_pin' | 'refused_policy' | 'refused_kill_switch' | 'held' | 'rejected' | 'invalid_number';
 
 export interface AuditEntry {
   id: string;
@@ -89,5 +89,46 @@ export interface AuditEntry {
   subject: string;
   details: Record<string, unknown>;
   reason: string;
+  createdAt: Date;
+}
+
+export type LockReason = 'sim_swap' | 'pin' | 'not_me';
+
+/** What the trust gate keeps per account besides the owner's choices. */
+export interface SmsSecurityState {
+  pinHash: string | null;
+  pinFailures: number;
+  lockedAt: Date | null;
+  lockReason: LockReason | null;
+  /** Id of the newest SMS post the owner confirmed as theirs. */
+  confirmedUntil: string | null;
+}
+
+export type HoldReason = 'sim_swap' | 'sim_swap_unavailable' | 'rate_limit';
+export type HoldStatus = 'pending' | 'released' | 'discarded';
+
+/** An inbound text that passed authentication but not the trust gate; the owner decides. */
+export interface HeldMessage {
+  id: string;
+  accountId: string;
+  inboundId: string;
+  /** The text without the posting PIN (a PIN is never stored in clear). */
+  text: string;
+  reason: HoldReason;
+  status: HoldStatus;
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+export type SecurityEventKind =
+  | 'sms_post' | 'sim_swap_detected' | 'sim_swap_check_failed' | 'sms_posting_locked' | 'sms_message_held'
+  | 'sms_not_me' | 'sms_posting_unlocked';
+
+/** Something the owner must hear about on their non-SMS channels. */
+export interface SecurityEvent {
+  id: string;
+  accountId: string;
+  kind: SecurityEventKind;
+  details: Record<string, unknown>;
   createdAt: Date;
 }

@@ -1,4 +1,5 @@
 import type {
+  HeldMessage, HoldStatus, LockReason, SecurityEvent, SmsSecurityState,
   AuditEntry, BoundPhone, CountryPolicy, InboundOutcome, KillSwitchState, NewOutboxMessage, OutboxMessage, OutboxStatus, SmsSettings,
 } from './model.ts';
 
@@ -92,6 +93,29 @@ export interface SmsStore {
   killSwitch(): Promise<KillSwitchState>;
   setKillSwitch(state: KillSwitchState, audit: AuditEntry): Promise<void>;
   auditEntries(action: string | null, limit: number): Promise<AuditEntry[]>;
+
+  // Trust gate state
+  securityState(accountId: string): Promise<SmsSecurityState>;
+  setPinHash(accountId: string, pinHash: string | null, now: Date): Promise<void>;
+  /** Counts a wrong PIN; returns the failures so far. */
+  recordPinFailure(accountId: string): Promise<number>;
+  resetPinFailures(accountId: string): Promise<void>;
+  lockPosting(accountId: string, reason: LockReason, now: Date): Promise<void>;
+  unlockPosting(accountId: string, now: Date): Promise<void>;
+  confirmSmsPosts(accountId: string, upToPostId: string): Promise<void>;
+  /** Ids of the account's SMS posts newer than `afterPostId` (all of them when null). */
+  smsPostIdsAfter(accountId: string, afterPostId: string | null): Promise<string[]>;
+  /** Texts this number sent since `since` that were acted on or held (rate limits). */
+  inboundCountSince(e164: string, since: Date): Promise<number>;
+
+  createHold(hold: HeldMessage): Promise<void>;
+  holds(accountId: string, status: HoldStatus | null, limit: number): Promise<HeldMessage[]>;
+  hold(id: string): Promise<HeldMessage | null>;
+  /** Moves a pending hold to a decision; false if it was not pending (decided twice, or raced). */
+  decideHold(id: string, status: Exclude<HoldStatus, 'pending'>, now: Date): Promise<boolean>;
+
+  addSecurityEvent(event: SecurityEvent): Promise<void>;
+  securityEvents(accountId: string, limit: number): Promise<SecurityEvent[]>;
 
   // Reply throttling ("at most one such reply per number per period")
   /** Atomically: true (and records now) if no reply of this kind went to the number since `since`. */

@@ -87,10 +87,15 @@ export async function migrateToLatest(connection: StoreConnection): Promise<stri
   // Kysely keeps its bookkeeping tables in `public` unless told otherwise; with one schema
   // per database user (or per test) the bookkeeping must live beside the tables it tracks,
   // or concurrent migrators of different schemas would share and race on one lock table.
+  // Kysely looks for its bookkeeping tables in any schema unless told which, so name the
+  // schema the connection actually writes to (set by SPARROW_DATABASE_URL's search_path, say).
+  const schema = connection.engine === 'postgres'
+    ? connection.schema ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(connection.db)).rows[0]?.schema ?? null
+    : null;
   const migrator = new Migrator({
     db: connection.db,
     provider: migrationProvider,
-    ...(connection.schema ? { migrationTableSchema: connection.schema } : {}),
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

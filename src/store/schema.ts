@@ -169,6 +169,8 @@ export interface Database {
   sms_switches: SmsSwitchesTable;
   audit_log: AuditLogTable;
   sms_reply_throttle: SmsReplyThrottleTable;
+  sms_holds: SmsHoldsTable;
+  account_security_events: AccountSecurityEventsTable;
 }
 
 export interface InstanceSecretsTable { name: string; value: string; created_at: string }
@@ -187,7 +189,38 @@ export interface VerificationCodesTable {
   created_at: string;
 }
 
-export interface SmsSettingsTable { account_id: string; posting: number; notifications: number; updated_at: string }
+export interface SmsSettingsTable {
+  account_id: string;
+  posting: number;
+  notifications: number;
+  updated_at: string;
+  pin_hash: string | null;
+  pin_failures: number;
+  locked_at: string | null;
+  lock_reason: string | null;
+  /** Id of the newest SMS post the owner confirmed; "not me" removes those after it. */
+  confirmed_until: string | null;
+}
+
+export interface SmsHoldsTable {
+  id: string;
+  account_id: string;
+  inbound_id: string;
+  text: string;
+  reason: string;
+  status: string;
+  created_at: string;
+  decided_at: string | null;
+}
+
+export interface AccountSecurityEventsTable {
+  id: string;
+  account_id: string;
+  kind: string;
+  details: string;
+  created_at: string;
+  read_at: string | null;
+}
 
 export interface SmsSubscriptionsTable { account_id: string; target_id: string; created_at: string }
 

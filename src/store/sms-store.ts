@@ -1,13 +1,14 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { CodeStore, StoredCode } from '../security/ports.ts';
 import type {
+  HeldMessage, HoldStatus, LockReason, SecurityEvent, SmsSecurityState,
   AuditEntry, BoundPhone, CountryPolicy, InboundOutcome, KillSwitchState, MessageClass, NewOutboxMessage, OutboxMessage, OutboxStatus, SmsSettings,
 } from '../sms/model.ts';
 import type { ClaimRequest, FanoutJob, InboundRecord, SmsRecipient, SmsStore } from '../sms/ports.ts';
 import type { Engine } from './database.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
-import type { Database, SmsOutboxTable, VerificationCodesTable } from './schema.ts';
+import type { Database, SmsHoldsTable, SmsOutboxTable, VerificationCodesTable } from './schema.ts';
 
 const iso = (d: Date) => d.toISOString();
 const KILL_SWITCH = 'kill_switch';
@@ -80,7 +81,10 @@ export class KyselySmsStore implements SmsStore {
     const current = await this.settings(accountId);
     const next = { ...current, ...changes };
     await this.db.insertInto('sms_settings')
-      .values({ account_id: accountId, posting: next.posting ? 1 : 0, notifications: next.notifications ? 1 : 0, updated_at: iso(now) })
+      .values({
+        account_id: accountId, posting: next.posting ? 1 : 0, notifications: next.notifications ? 1 : 0, updated_at: iso(now),
+        pin_hash: null, pin_failures: 0, locked_at: null, lock_reason: null, confirmed_until: null,
+      })
       .onConflict((oc) => oc.column('account_id').doUpdateSet({
         ...(changes.posting !== undefined ? { posting: changes.posting ? 1 : 0 } : {}),
         ...(changes.notifications !== undefined ? { notifications: changes.notifications ? 1 : 0 } : {}),
@@ -333,6 +337,113 @@ export class KyselySmsStore implements SmsStore {
     }));
   }
 
+  // ── Trust gate state ────────────────────────────────────────────────────────
+
+  /** Settings rows are created on first need, so every update below has a row to change. */
+  private async ensureSettings(accountId: string, now: Date): Promise<void> {
+    await this.db.insertInto('sms_settings')
+      .values({ account_id: accountId, posting: 0, notifications: 1, updated_at: iso(now), pin_hash: null, pin_failures: 0, locked_at: null, lock_reason: null, confirmed_until: null })
+      .onConflict((oc) => oc.column('account_id').doNothing()).execute();
+  }
+
+  async securityState(accountId: string): Promise<SmsSecurityState> {
+    const row = await this.db.selectFrom('sms_settings').select(['pin_hash', 'pin_failures', 'locked_at', 'lock_reason', 'confirmed_until'])
+      .where('account_id', '=', accountId).executeTakeFirst();
+    return {
+      pinHash: row?.pin_hash ?? null,
+      pinFailures: row?.pin_failures ?? 0,
+      lockedAt: row?.locked_at ? new Date(row.locked_at) : null,
+      lockReason: (row?.lock_reason as LockReason | null | undefined) ?? null,
+      confirmedUntil: row?.confirmed_until ?? null,
+    };
+  }
+
+  async setPinHash(accountId: string, pinHash: string | null, now: Date): Promise<void> {
+    await this.ensureSettings(accountId, now);
+    await this.db.updateTable('sms_settings').set({ pin_hash: pinHash, pin_failures: 0, updated_at: iso(now) }).where('account_id', '=', accountId).execute();
+  }
+
+  async recordPinFailure(accountId: string): Promise<number> {
+    const row = await this.db.updateTable('sms_settings').set((eb) => ({ pin_failures: eb('pin_failures', '+', 1) }))
+      .where('account_id', '=', accountId).returning('pin_failures').executeTakeFirst();
+    return row?.pin_failures ?? 0;
+  }
+
+  async resetPinFailures(accountId: string): Promise<void> {
+    await this.db.updateTable('sms_settings').set({ pin_failures: 0 }).where('account_id', '=', accountId).where('pin_failures', '>', 0).execute();
+  }
+
+  async lockPosting(accountId: string, reason: LockReason, now: Date): Promise<void> {
+    await this.ensureSettings(accountId, now);
+    // The first reason stands: a SIM-swap freeze is not turned into a PIN lock by later texts.
+    await this.db.updateTable('sms_settings').set({ locked_at: iso(now), lock_reason: reason, updated_at: iso(now) })
+      .where('account_id', '=', accountId).where('locked_at', 'is', null).execute();
+  }
+
+  async unlockPosting(accountId: string, now: Date): Promise<void> {
+    await this.db.updateTable('sms_settings').set({ locked_at: null, lock_reason: null, pin_failures: 0, updated_at: iso(now) })
+      .where('account_id', '=', accountId).execute();
+  }
+
+  async confirmSmsPosts(accountId: string, upToPostId: string): Promise<void> {
+    await this.db.updateTable('sms_settings').set({ confirmed_until: upToPostId })
+      .where('account_id', '=', accountId)
+      .where((eb) => eb.or([eb('confirmed_until', 'is', null), eb('confirmed_until', '<', upToPostId)]))
+      .execute();
+  }
+
+  async smsPostIdsAfter(accountId: string, afterPostId: string | null): Promise<string[]> {
+    let query = this.db.selectFrom('posts').select('id').where('account_id', '=', accountId).where('source', '=', 'sms');
+    if (afterPostId) query = query.where('id', '>', afterPostId);
+    return (await query.orderBy('id').execute()).map((r) => r.id);
+  }
+
+  async inboundCountSince(e164: string, since: Date): Promise<number> {
+    const row = await this.db.selectFrom('sms_inbound').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('from_number', '=', e164).where('received_at', '>=', iso(since))
+      .where('outcome', 'in', ['posted', 'command', 'held', 'received'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async createHold(hold: HeldMessage): Promise<void> {
+    await this.db.insertInto('sms_holds').values({
+      id: hold.id, account_id: hold.accountId, inbound_id: hold.inboundId, text: hold.text, reason: hold.reason,
+      status: hold.status, created_at: iso(hold.createdAt), decided_at: null,
+    }).execute();
+  }
+
+  async holds(accountId: string, status: HoldStatus | null, limit: number): Promise<HeldMessage[]> {
+    let query = this.db.selectFrom('sms_holds').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit);
+    if (status) query = query.where('status', '=', status);
+    return (await query.execute()).map(toHold);
+  }
+
+  async hold(id: string): Promise<HeldMessage | null> {
+    const row = await this.db.selectFrom('sms_holds').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toHold(row) : null;
+  }
+
+  async decideHold(id: string, status: 'released' | 'discarded', now: Date): Promise<boolean> {
+    const result = await this.db.updateTable('sms_holds').set({ status, decided_at: iso(now) })
+      .where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async addSecurityEvent(event: SecurityEvent): Promise<void> {
+    await this.db.insertInto('account_security_events').values({
+      id: event.id, account_id: event.accountId, kind: event.kind, details: JSON.stringify(event.details), created_at: iso(event.createdAt), read_at: null,
+    }).execute();
+  }
+
+  async securityEvents(accountId: string, limit: number): Promise<SecurityEvent[]> {
+    const rows = await this.db.selectFrom('account_security_events').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({
+      id: r.id, accountId: r.account_id, kind: r.kind as SecurityEvent['kind'],
+      details: JSON.parse(r.details) as Record<string, unknown>, createdAt: new Date(r.created_at),
+    }));
+  }
+
   // ── Reply throttling ────────────────────────────────────────────────────────
 
   async takeReplySlot(number: string, kind: string, since: Date, now: Date): Promise<boolean> {
@@ -344,6 +455,13 @@ export class KyselySmsStore implements SmsStore {
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
+}
+
+function toHold(row: Selectable<SmsHoldsTable>): HeldMessage {
+  return {
+    id: row.id, accountId: row.account_id, inboundId: row.inbound_id, text: row.text, reason: row.reason as HeldMessage['reason'],
+    status: row.status as HoldStatus, createdAt: new Date(row.created_at), decidedAt: row.decided_at ? new Date(row.decided_at) : null,
+  };
 }
 
 function auditRow(audit: AuditEntry) {

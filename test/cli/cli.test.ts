@@ -65,6 +65,7 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
 
     it('migrates, then reports the database up to date', async () => {
       const first = await run(['migrate'], target.env());
+      expect(first.stderr).toBe('');
       expect(first).toMatchObject({ code: 0 });
       expect(first.stdout).toMatch(/Applied \d+ migration\(s\): 0001_core/);
       const second = await run(['migrate'], target.env());

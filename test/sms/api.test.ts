@@ -54,7 +54,10 @@ describe.each(ENGINES)('SMS API on $label', ({ name, skip }) => {
     // Single use.
     expect((await verify(alice, code)).statusCode).toBe(422);
     const settings = await h.app.inject({ url: '/api/v1/sparrow/sms_settings', headers: alice.auth });
-    expect(settings.json()).toEqual({ posting: false, notifications: true, pin: null, phone: { number: expect.any(String), country: 'KE', verified_at: expect.any(String) } });
+    expect(settings.json()).toEqual({
+      posting: false, notifications: true, pin: null, pin_set: false, locked: false, lock_reason: null,
+      phone: { number: expect.any(String), country: 'KE', verified_at: expect.any(String) },
+    });
   });
 
   it.skipIf(skip)('answers the same for a number linked elsewhere; only the phone\'s holder learns it is taken', async () => {

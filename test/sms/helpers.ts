@@ -30,7 +30,9 @@ let counter = 0;
 
 export async function smsHarness(engine: EngineName, env: Record<string, string> = {}, options: ContextOptions = {}): Promise<SmsHarness> {
   const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
-  const ctx = await testContext(engine, { SPARROW_SMS_PROVIDER: 'console', SPARROW_PUBLIC_URL: 'https://sparrow.example', ...env }, { clock, ...options });
+  const ctx = await testContext(engine, {
+    SPARROW_SMS_PROVIDER: 'console', SPARROW_PUBLIC_URL: 'https://sparrow.example', SPARROW_SMS_POSTS_PER_MINUTE: '1000', SPARROW_SMS_POSTS_PER_DAY: '10000', ...env,
+  }, { clock, ...options });
   const app = await buildServer(ctx);
   await app.ready();
   const dispatcher = new OutboxDispatcher(ctx.sms.store, ctx.sms.provider, ctx.sms.policy, clock, { owner: 'test', throughputPerSecond: 10_000 });

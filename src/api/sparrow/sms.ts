@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import type { CountryPolicy, KillSwitchState, SmsSettingsView } from '../../sms/index.ts';
+import type { CountryPolicy, HeldMessage, KillSwitchState, SecurityEvent, SmsSecurityState, SmsSettingsView } from '../../sms/index.ts';
 import { requireUser, type UserToken } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { optionalBoolean, paramsOf, requiredString, type Params } from '../params.ts';
+import { optionalBoolean, paramsOf, pathId, requiredString, type Params } from '../params.ts';
 
 const settingsSchema = {
   type: 'object',
@@ -11,6 +11,9 @@ const settingsSchema = {
     posting: { type: 'boolean' },
     notifications: { type: 'boolean' },
     pin: { type: ['string', 'null'] },
+    pin_set: { type: 'boolean' },
+    locked: { type: 'boolean' },
+    lock_reason: { type: ['string', 'null'] },
     phone: {
       type: ['object', 'null'],
       properties: { number: { type: 'string' }, country: { type: 'string' }, verified_at: { type: 'string' } },
@@ -39,12 +42,15 @@ const killSwitchSchema = {
   },
 } as const;
 
-function renderSettings(view: SmsSettingsView) {
+function renderSettings(view: SmsSettingsView, security: SmsSecurityState) {
   return {
     posting: view.posting,
     notifications: view.notifications,
-    // The PIN itself is never returned; null means none is set.
+    // The PIN itself is never returned; pin_set says whether there is one.
     pin: null,
+    pin_set: security.pinHash !== null,
+    locked: security.lockedAt !== null,
+    lock_reason: security.lockReason,
     phone: view.phone ? { number: maskNumber(view.phone.e164), country: view.phone.country, verified_at: view.phone.verifiedAt.toISOString() } : null,
   };
 }
@@ -52,6 +58,24 @@ function renderSettings(view: SmsSettingsView) {
 /** Shows enough of the number for its owner to recognise it, not the whole of it. */
 export function maskNumber(e164: string): string {
   return e164.length <= 6 ? e164 : `${e164.slice(0, 4)}${'•'.repeat(e164.length - 6)}${e164.slice(-2)}`;
+}
+
+const holdSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, text: { type: 'string' }, reason: { type: 'string' }, status: { type: 'string' }, created_at: { type: 'string' }, decided_at: { type: ['string', 'null'] } },
+} as const;
+
+const eventSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, kind: { type: 'string' }, details: { type: 'object', additionalProperties: true }, created_at: { type: 'string' } },
+} as const;
+
+function renderHold(hold: HeldMessage) {
+  return { id: hold.id, text: hold.text, reason: hold.reason, status: hold.status, created_at: hold.createdAt.toISOString(), decided_at: hold.decidedAt?.toISOString() ?? null };
+}
+
+function renderEvent(event: SecurityEvent) {
+  return { id: event.id, kind: event.kind, details: event.details, created_at: event.createdAt.toISOString() };
 }
 
 function renderPolicy(policy: CountryPolicy) {
@@ -102,23 +126,73 @@ export function smsRoutes(ctx: AppContext) {
     });
 
     // ── The owner's SMS settings (never changeable by SMS itself) ──────────────
+    const currentSettings = async (accountId: string) =>
+      renderSettings(await sms.settings.get(accountId), await sms.owner.state(accountId));
+
     app.get('/api/v1/sparrow/sms_settings', { schema: { response: { 200: settingsSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'read:accounts');
-      return renderSettings(await sms.settings.get(accountId));
+      return currentSettings(accountId);
     });
 
     app.patch('/api/v1/sparrow/sms_settings', { schema: { response: { 200: settingsSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'write:accounts');
       const params = paramsOf(request);
       const known = new Set(['posting', 'notifications', 'pin']);
+      // Validate everything before changing anything: a bad PIN must not leave posting half-switched.
       const unknown = Object.keys(objectBody(request)).filter((k) => !known.has(k));
       if (unknown.length > 0) throw new HttpError(422, `Unknown setting(s): ${unknown.join(', ')}`);
-      if (params.pin !== undefined) throw new HttpError(422, 'Posting PINs are not available yet');
-      const view = await sms.settings.update(accountId, {
-        posting: optionalBoolean(params, 'posting'),
-        notifications: optionalBoolean(params, 'notifications'),
-      });
-      return renderSettings(view);
+      const posting = optionalBoolean(params, 'posting');
+      const notifications = optionalBoolean(params, 'notifications');
+      if (params.pin !== undefined) await sms.owner.setPin(accountId, params.pin);
+      await sms.settings.update(accountId, { posting, notifications });
+      return currentSettings(accountId);
+    });
+
+    // Locks (wrong PINs, SIM swap, "not me") are lifted only with a non-SMS factor.
+    app.post('/api/v1/sparrow/sms_settings/unlock', { schema: { response: { 200: settingsSchema } } }, async (request) => {
+      const { accountId } = requireUser(request, 'write:accounts');
+      await sms.owner.unlock(accountId, { password: objectBody(request).password });
+      return currentSettings(accountId);
+    });
+
+    // ── Held texts, "this wasn't me", owner alerts ─────────────────────────────
+    app.get('/api/v1/sparrow/sms_holds', { schema: { response: { 200: { type: 'array', items: holdSchema } } } }, async (request) => {
+      const { accountId } = requireUser(request, 'read:accounts');
+      const status = (request.query as Record<string, unknown>).status;
+      if (status !== undefined && status !== 'pending' && status !== 'released' && status !== 'discarded' && status !== 'all') {
+        throw new HttpError(422, 'status must be pending, released, discarded or all');
+      }
+      const holds = await sms.owner.holds(accountId, status === 'all' ? null : (status as HeldMessage['status'] | undefined) ?? 'pending');
+      return holds.map(renderHold);
+    });
+
+    app.post('/api/v1/sparrow/sms_holds/:id/release', async (request) => {
+      const { accountId } = requireUser(request, 'write:statuses');
+      const result = await sms.owner.release(accountId, pathId(request));
+      return { outcome: result.outcome, post_id: result.postId };
+    });
+
+    app.post('/api/v1/sparrow/sms_holds/:id/discard', async (request) => {
+      const { accountId } = requireUser(request, 'write:statuses');
+      await sms.owner.discard(accountId, pathId(request));
+      return {};
+    });
+
+    app.post('/api/v1/sparrow/sms_not_me', async (request) => {
+      const { accountId } = requireUser(request, 'write:statuses');
+      const { removed } = await sms.owner.notMe(accountId);
+      return { removed_post_ids: removed, sms_posting_locked: true };
+    });
+
+    app.post('/api/v1/sparrow/sms_confirm', async (request) => {
+      const { accountId } = requireUser(request, 'write:statuses');
+      await sms.owner.confirm(accountId);
+      return {};
+    });
+
+    app.get('/api/v1/sparrow/security_events', { schema: { response: { 200: { type: 'array', items: eventSchema } } } }, async (request) => {
+      const { accountId } = requireUser(request, 'read:accounts');
+      return (await sms.alerts.list(accountId, 100)).map(renderEvent);
     });
 
     // ── Admin: country policy and kill switch ──────────────────────────────────

@@ -1,0 +1,175 @@
+import type { Account } from '../core/index.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { OwnerAlerts } from './alerts.ts';
+import type { BoundPhone, HoldReason, InboundOutcome, SmsSecurityState, SmsSettings } from './model.ts';
+import type { SmsPolicy } from './policy.ts';
+import type { SmsStore } from './ports.ts';
+import type { SimSwapChecker } from './sim-swap.ts';
+
+/** Everything a gate step may look at for one inbound text from a bound number. */
+export interface GateContext {
+  phone: BoundPhone;
+  account: Account;
+  settings: SmsSettings;
+  security: SmsSecurityState;
+  /** The text as it stands after earlier steps (the PIN step strips the PIN). */
+  text: string;
+}
+
+export type Refusal = {
+  kind: 'refuse';
+  outcome: InboundOutcome;
+  /** Reply for the sender, at most once a day per kind; null for none. */
+  reply: ((web: string) => string) | null;
+};
+export type StepResult = { kind: 'continue'; text?: string } | Refusal | { kind: 'hold'; reason: HoldReason; reply: ((web: string) => string) | null };
+
+/** One named rule of SPEC 3.4. Steps run in order; the first that does not continue decides. */
+export interface GateStep {
+  readonly name: string;
+  evaluate(context: GateContext): Promise<StepResult>;
+}
+
+const CONTINUE: StepResult = { kind: 'continue' };
+
+/** 2. The number is bound (checked before the gate), SMS posting is on and not locked. */
+export class PostingEnabledStep implements GateStep {
+  readonly name = 'posting-enabled';
+  async evaluate({ settings, security }: GateContext): Promise<StepResult> {
+    if (!settings.posting) return { kind: 'refuse', outcome: 'refused_settings', reply: (web) => `Posting by text is off for your account. Turn it on in settings at ${web}` };
+    if (security.lockedAt) {
+      return { kind: 'refuse', outcome: 'refused_locked', reply: (web) => `Posting by text is locked for your account. Unlock it in settings at ${web}` };
+    }
+    return CONTINUE;
+  }
+}
+
+/** 3. The kill switch and the sender's country policy. */
+export class CountryPolicyStep implements GateStep {
+  readonly name = 'country-policy';
+  constructor(private readonly policy: SmsPolicy) {}
+  async evaluate({ phone }: GateContext): Promise<StepResult> {
+    const gate = await this.policy.postingAllowed(phone.country);
+    if (gate.allowed) return CONTINUE;
+    return gate.why === 'kill_switch'
+      ? { kind: 'refuse', outcome: 'refused_kill_switch', reply: (web) => `Texting Sparrow is paused right now. Use ${web}` }
+      : { kind: 'refuse', outcome: 'refused_policy', reply: (web) => `Posting by text is not available in your country. Use ${web}` };
+  }
+}
+
+/**
+ * 4. No SIM swap in the last 72 hours, by the carrier's CAMARA API. A swap freezes SMS
+ * posting and holds the text; the owner hears of it on their other channels and needs a
+ * non-SMS factor to re-enable. When the carrier cannot answer, the text is held (fail
+ * closed) unless the operator chose otherwise.
+ */
+export class SimSwapStep implements GateStep {
+  readonly name = 'sim-swap';
+  constructor(
+    private readonly checker: SimSwapChecker,
+    private readonly store: SmsStore,
+    private readonly alerts: OwnerAlerts,
+    private readonly clock: Clock,
+    private readonly options: { maxAgeHours: number; failOpen: boolean },
+  ) {}
+
+  async evaluate({ phone, account }: GateContext): Promise<StepResult> {
+    const answer = await this.checker.check(phone.e164, this.options.maxAgeHours);
+    if (answer === 'not_swapped') return CONTINUE;
+    if (answer === 'swapped') {
+      await this.store.lockPosting(account.id, 'sim_swap', this.clock.now());
+      await this.alerts.alert(account.id, 'sim_swap_detected', { number: phone.e164.slice(-4) });
+      return { kind: 'hold', reason: 'sim_swap', reply: null };
+    }
+    if (this.options.failOpen) return CONTINUE;
+    await this.alerts.alert(account.id, 'sim_swap_check_failed', {});
+    return { kind: 'hold', reason: 'sim_swap_unavailable', reply: null };
+  }
+}
+
+export const MAX_PIN_FAILURES = 5;
+const PIN_PREFIX = /^(\d{4,8})(?:\s+|$)([\s\S]*)$/;
+
+/**
+ * 5. The posting PIN: required for admins, moderators and accounts above a follower count;
+ * the text must start with it, and it is removed before anything else reads the text.
+ * Five wrong PINs lock SMS posting until the owner unlocks it from the web.
+ */
+export class PinStep implements GateStep {
+  readonly name = 'posting-pin';
+  constructor(
+    private readonly verifyPin: (hash: string, pin: string) => Promise<boolean>,
+    private readonly store: SmsStore,
+    private readonly alerts: OwnerAlerts,
+    private readonly clock: Clock,
+    private readonly options: { requiredAboveFollowers: number },
+  ) {}
+
+  pinRequired(account: Account): boolean {
+    return account.role !== 'user' || account.followersCount > this.options.requiredAboveFollowers;
+  }
+
+  async evaluate({ account, security, text }: GateContext): Promise<StepResult> {
+    if (!security.pinHash) {
+      return this.pinRequired(account)
+        ? { kind: 'refuse', outcome: 'refused_pin', reply: (web) => `Your account needs a posting PIN for texts. Set one in settings at ${web}` }
+        : CONTINUE;
+    }
+    const match = PIN_PREFIX.exec(text.trim());
+    if (!match) return { kind: 'refuse', outcome: 'refused_pin', reply: () => 'Start your text with your posting PIN, then a space.' };
+    if (await this.verifyPin(security.pinHash, match[1]!)) {
+      if (security.pinFailures > 0) await this.store.resetPinFailures(account.id);
+      return { kind: 'continue', text: match[2]!.trim() };
+    }
+    const failures = await this.store.recordPinFailure(account.id);
+    if (failures >= MAX_PIN_FAILURES) {
+      await this.store.lockPosting(account.id, 'pin', this.clock.now());
+      await this.alerts.alert(account.id, 'sms_posting_locked', { reason: 'pin', failures });
+      return { kind: 'refuse', outcome: 'refused_pin', reply: (web) => `Too many wrong PINs: posting by text is locked. Unlock it at ${web}` };
+    }
+    return { kind: 'refuse', outcome: 'refused_pin', reply: () => 'Wrong posting PIN. Not posted.' };
+  }
+}
+
+/** 6. Per-number limits: texts beyond them are held for the owner, not dropped. */
+export class RateLimitStep implements GateStep {
+  readonly name = 'rate-limit';
+  constructor(private readonly store: SmsStore, private readonly clock: Clock, private readonly limits: { perMinute: number; perDay: number }) {}
+
+  async evaluate({ phone }: GateContext): Promise<StepResult> {
+    const now = this.clock.now().getTime();
+    // The text being handled is already recorded, so it counts itself.
+    const [minute, day] = await Promise.all([
+      this.store.inboundCountSince(phone.e164, new Date(now - 60_000)),
+      this.store.inboundCountSince(phone.e164, new Date(now - 24 * 3600_000)),
+    ]);
+    if (minute > this.limits.perMinute || day > this.limits.perDay) {
+      return { kind: 'hold', reason: 'rate_limit', reply: (web) => `Too many texts: this one is held. Release it at ${web}` };
+    }
+    return CONTINUE;
+  }
+}
+
+export type GateDecision = { kind: 'pass'; text: string; step: null } | (Exclude<StepResult, { kind: 'continue' }> & { step: string });
+
+/** The trust gate (SPEC 3.4): the steps in order, stopping at the first that does not let the text through. */
+export class TrustGate {
+  constructor(private readonly steps: readonly GateStep[]) {}
+
+  get stepNames(): string[] {
+    return this.steps.map((s) => s.name);
+  }
+
+  async evaluate(context: GateContext): Promise<GateDecision> {
+    let text = context.text;
+    for (const step of this.steps) {
+      const result = await step.evaluate({ ...context, text });
+      if (result.kind === 'continue') {
+        if (result.text !== undefined) text = result.text;
+        continue;
+      }
+      return { ...result, step: step.name };
+    }
+    return { kind: 'pass', text, step: null };
+  }
+}
