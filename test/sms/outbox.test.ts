@@ -165,3 +165,43 @@ describe.each(ENGINES)('SMS inbound crash safety on $label', ({ name, skip }) =>
     }
   });
 });
+
+describe.each(ENGINES)('SMS notification fan-out on $label', ({ name, skip }) => {
+  it.skipIf(skip)('sends one notification to each of 1,200 SMS followers in batches, none twice, none to STOPped or OFF numbers', async () => {
+    const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+    const provider = new ScriptedProvider();
+    const ctx = await testContext(name, {}, { clock, smsProvider: provider });
+    try {
+      await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+      const star = await ctx.microblog.createAccount({ username: 'star' });
+      const now = clock.now().toISOString();
+      const followers: { id: string; e164: string }[] = [];
+      for (let i = 0; i < 1200; i += 1) {
+        const account = await ctx.microblog.createAccount({ username: `fan${i}` });
+        followers.push({ id: account.id, e164: `+25471${String(1000000 + i).slice(-7)}` });
+      }
+      await ctx.store.db.transaction().execute(async (tx) => {
+        for (const [i, f] of followers.entries()) {
+          await tx.insertInto('follows').values({ id: `9${String(i).padStart(17, '0')}`, account_id: f.id, target_account_id: star.id, created_at: now }).execute();
+          await tx.insertInto('sms_phones').values({ account_id: f.id, e164: f.e164, country: 'KE', verified_at: now }).execute();
+          await tx.insertInto('sms_subscriptions').values({ account_id: f.id, target_id: star.id, created_at: now }).execute();
+        }
+      });
+      await ctx.sms.store.optOut(followers[0]!.e164, clock.now());
+      await ctx.sms.store.updateSettings(followers[1]!.id, { notifications: false }, clock.now());
+
+      await ctx.microblog.post(star.id, { text: 'Big news', source: 'web' });
+      const worker = new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, { owner: 'fan-out', throughputPerSecond: 100_000, batchSize: 200 }, {}, [ctx.sms.notifier]);
+      let rounds = 0;
+      while ((await worker.runOnce()) + (await ctx.sms.notifier.runOnce()) > 0) rounds += 1;
+      const recipients = provider.sent.filter((m) => m.text === '@star: Big news').map((m) => m.to);
+      expect(recipients.length).toBe(1198);
+      expect(new Set(recipients).size).toBe(1198);
+      expect(recipients).not.toContain(followers[0]!.e164);
+      expect(recipients).not.toContain(followers[1]!.e164);
+      expect(rounds).toBeGreaterThan(3); // worked through in batches, not one giant step
+    } finally {
+      await ctx.dispose();
+    }
+  }, 60_000);
+});

@@ -8,6 +8,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('sms_settings').addColumn('lock_reason', 'text').execute();
   await db.schema.alterTable('sms_settings').addColumn('confirmed_until', 'text').execute();
 
+  // Per-number limits count recent texts from one number on every inbound message.
+  await db.schema.createIndex('sms_inbound_from_received').on('sms_inbound').columns(['from_number', 'received_at']).execute();
+  // Code budgets count codes sent to one number.
+  await db.schema.createIndex('verification_codes_target').on('verification_codes').columns(['purpose', 'target', 'created_at']).execute();
+
   await db.schema
     .createTable('sms_holds')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -34,6 +39,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('verification_codes_target').execute();
+  await db.schema.dropIndex('sms_inbound_from_received').execute();
   await db.schema.dropTable('account_security_events').execute();
   await db.schema.dropTable('sms_holds').execute();
   for (const column of ['confirmed_until', 'lock_reason', 'locked_at', 'pin_failures', 'pin_hash']) {
