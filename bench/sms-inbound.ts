@@ -47,6 +47,8 @@ const env = {
   SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: SID, SPARROW_TWILIO_AUTH_TOKEN: TOKEN, SPARROW_TWILIO_FROM: '+15005550006',
   // Replies go nowhere: this measures the inbound path, not a provider's REST API.
   SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9', SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
+  // Measure the pipeline, not the per-number limits (they would hold part of the load).
+  SPARROW_SMS_POSTS_PER_MINUTE: '1000', SPARROW_SMS_POSTS_PER_DAY: '100000',
 };
 
 /** Kenyan mobile numbers +2547AABBBBBB, unique per account. */
