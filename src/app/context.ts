@@ -133,7 +133,7 @@ async function createSmsServices(config: Config, options: ContextOptions, connec
   let wake = () => {};
   const outbox = new Outbox(store, clock, () => wake());
   const notifier = new SmsNotifier(store, microblog, outbox, policy, clock, {
-    publicUrl: config.publicUrl, maxSegments: config.sms.maxSegments, batchSize: 500, leaseMs: 60_000,
+    publicUrl: config.publicUrl, maxSegments: config.sms.maxSegments, batchSize: 500, leaseMs: config.sms.leaseSeconds * 1000,
   });
   microblog.onPublished(notifier.postPublished);
   const alerts = new OwnerAlerts(store, clock, (error) => logger.error({ err: error }, 'owner alert channel failed'));
@@ -168,6 +168,7 @@ async function createSmsServices(config: Config, options: ContextOptions, connec
       ...options.dispatcher,
       owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
       throughputPerSecond: options.dispatcher?.throughputPerSecond ?? config.sms.throughputPerSecond,
+      leaseMs: options.dispatcher?.leaseMs ?? config.sms.leaseSeconds * 1000,
     }, {
       sent: (m) => logger.debug({ sms: { id: m.id, purpose: m.purpose } }, 'SMS sent'),
       failed: (m, error, final) => logger.warn({ sms: { id: m.id, purpose: m.purpose }, error, final }, 'SMS send failed'),

@@ -44,6 +44,8 @@ export interface Config {
     pinFollowerThreshold: number;
     postsPerMinute: number;
     postsPerDay: number;
+    /** How long a worker owns claimed messages; after a crash they are sent again once it ends. */
+    leaseSeconds: number;
   };
   simSwap: { url: string | null; token: string | null; failOpen: boolean; maxAgeHours: number; timeoutMs: number };
   /** Open sign-up through the web; operators can close it and create accounts by CLI. */
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     pinFollowerThreshold: integer('SPARROW_SMS_PIN_FOLLOWER_THRESHOLD', 1000, 0, 1_000_000_000),
     postsPerMinute: integer('SPARROW_SMS_POSTS_PER_MINUTE', 5, 1, 1000),
     postsPerDay: integer('SPARROW_SMS_POSTS_PER_DAY', 100, 1, 100_000),
+    leaseSeconds: integer('SPARROW_SMS_LEASE_SECONDS', 60, 1, 3600),
   };
   const simSwap = {
     url: url('SPARROW_SIM_SWAP_URL', ['http:', 'https:']),
