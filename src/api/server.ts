@@ -10,6 +10,7 @@ import { smsRoutes } from './sparrow/sms.ts';
 import { devSmsRoutes } from './sparrow/dev.ts';
 import { webhookRoutes } from './webhooks.ts';
 import { webRoutes } from '../web/routes.ts';
+import { streamingRoutes } from './streaming.ts';
 import { solidPng } from '../web/placeholder-image.ts';
 import { safeEqual } from '../security/index.ts';
 
@@ -87,5 +88,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(devSmsRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(webRoutes(ctx));
+  await app.register(streamingRoutes(ctx));
   return app;
 }

@@ -14,6 +14,7 @@ import {
   type DispatcherOptions, type GateStep, type SimSwapChecker, type SmsProvider, type SmsStore,
 } from '../sms/index.ts';
 import { createSmsProvider } from './sms-provider.ts';
+import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
 
@@ -31,6 +32,8 @@ export interface AppContext {
   oauth: OAuth;
   metrics: MetricsRegistry;
   sms: SmsServices;
+  /** New and deleted posts, for streaming clients; shared through Redis when configured. */
+  events: EventBus;
   /** Instance-wide counts for the instance endpoints and metrics. */
   stats(): Promise<{ accounts: number; posts: number; activeMonth: number }>;
   /**
@@ -101,12 +104,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
   }, clock);
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
   const sms = await createSmsServices(config, options, store, microblog, clock, logger);
+  const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
+  microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
+  microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
   const oauth = new OAuth(new KyselyOAuthStore(store.db), clock);
   const metrics = new MetricsRegistry();
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   return {
-    config, logger, clock, store, microblog, identity, oauth, metrics, sms: sms.services,
+    config, logger, clock, store, microblog, identity, oauth, metrics, sms: sms.services, events,
     stats: async () => {
       const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
       const [accounts, posts, active] = await Promise.all([
@@ -118,7 +124,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
     },
     startBackgroundWork: (work) => sms.start(work),
     maintenance: async () => ({ homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength) }),
-    close: () => store.close(),
+    close: async () => {
+      await events.close();
+      await store.close();
+    },
   };
 }
 

@@ -20,8 +20,10 @@ export interface MicroblogOptions {
   reportError?: (error: unknown, context: string) => void;
 }
 
-/** Called once for each new original post (not reblogs), after it is stored. */
+/** Called once for each new post or reblog, after it is stored. */
 export type PublishedListener = (post: Post) => Promise<void>;
+/** Called once for each deleted post, after it is gone. */
+export type DeletedListener = (post: Post) => Promise<void>;
 
 export interface NewAccountInput {
   username: string;
@@ -56,6 +58,7 @@ const CELEBRITY_CACHE_MS = 30_000;
 export class Microblog {
   private celebrities: { ids: string[]; fetchedAt: number } | null = null;
   private readonly publishedListeners: PublishedListener[] = [];
+  private readonly deletedListeners: DeletedListener[] = [];
 
   constructor(
     private readonly store: MicroblogStore,
@@ -130,6 +133,16 @@ export class Microblog {
     this.publishedListeners.push(listener);
   }
 
+  onDeleted(listener: DeletedListener): void {
+    this.deletedListeners.push(listener);
+  }
+
+  private async announce<T>(listeners: readonly ((value: T) => Promise<void>)[], value: T): Promise<void> {
+    for (const listener of listeners) {
+      await listener(value).catch((error: unknown) => this.options.reportError?.(error, 'post listener'));
+    }
+  }
+
   async post(authorId: string, input: PostInput): Promise<Post> {
     const author = await this.account(authorId);
     if (input.idempotencyKey) {
@@ -190,11 +203,7 @@ export class Microblog {
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
     });
     const stored = await this.requirePost(postId);
-    if (created) {
-      for (const listener of this.publishedListeners) {
-        await listener(stored).catch((error: unknown) => this.options.reportError?.(error, 'published listener'));
-      }
-    }
+    if (created) await this.announce(this.publishedListeners, stored);
     return stored;
   }
 
@@ -226,13 +235,18 @@ export class Microblog {
         ? [{ id: newId(now.getTime()), accountId: target.accountId, type: 'reblog', fromAccountId: accountId, postId: id }]
         : [],
     });
-    return this.requirePost(id);
+    const reblog = await this.requirePost(id);
+    await this.announce(this.publishedListeners, reblog);
+    return reblog;
   }
 
   async unreblog(accountId: string, postId: string): Promise<Post> {
     const target = await this.visiblePost(accountId, postId);
     const reblog = await this.store.reblogOf(accountId, target.reblogOfId ?? target.id);
-    if (reblog) await this.store.deletePost(reblog.id);
+    if (reblog) {
+      await this.store.deletePost(reblog.id);
+      await this.announce(this.deletedListeners, reblog);
+    }
     return this.requirePost(target.reblogOfId ?? target.id);
   }
 
@@ -264,6 +278,7 @@ export class Microblog {
       if (actor.role === 'user') throw (await this.canView(actorId, post)) ? forbidden('You can only delete your own posts') : notFound();
     }
     await this.store.deletePost(postId);
+    await this.announce(this.deletedListeners, post);
     return post;
   }
 

@@ -1,0 +1,81 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** What streaming clients hear about. Ids only: each instance renders for its own viewers. */
+export type StreamEvent =
+  | { type: 'update'; postId: string }
+  | { type: 'delete'; postId: string };
+
+export interface EventBus {
+  publish(event: StreamEvent): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe(handler: (event: StreamEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** One process: events go straight to this process's subscribers. */
+export class LocalEventBus implements EventBus {
+  private readonly handlers = new Set<(event: StreamEvent) => void>();
+
+  async publish(event: StreamEvent): Promise<void> {
+    for (const handler of this.handlers) handler(event);
+  }
+
+  subscribe(handler: (event: StreamEvent) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}
+
+const CHANNEL = 'sparrow:stream-events';
+
+/**
+ * Several instances: events go through Redis pub/sub so a client streaming from one
+ * instance hears about a post made through another. Pub/sub is fire-and-forget, like the
+ * streaming API itself: a client that was disconnected catches up through the timelines.
+ */
+export class RedisEventBus implements EventBus {
+  private readonly local = new LocalEventBus();
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly ready: Promise<unknown>;
+
+  constructor(url: string, private readonly logger: Logger) {
+    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
+    this.publisher = new Redis(url, options);
+    this.subscriber = new Redis(url, options);
+    for (const client of [this.publisher, this.subscriber]) client.on('error', (error) => this.logger.warn({ err: error }, 'redis event bus'));
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      try {
+        const event = JSON.parse(message) as StreamEvent;
+        if ((event.type === 'update' || event.type === 'delete') && typeof event.postId === 'string') void this.local.publish(event);
+      } catch {
+        this.logger.warn('ignored a malformed stream event');
+      }
+    });
+    this.ready = this.subscriber.subscribe(CHANNEL);
+  }
+
+  async publish(event: StreamEvent): Promise<void> {
+    await this.ready;
+    await this.publisher.publish(CHANNEL, JSON.stringify(event));
+  }
+
+  subscribe(handler: (event: StreamEvent) => void): () => void {
+    return this.local.subscribe(handler);
+  }
+
+  async whenReady(): Promise<void> {
+    await this.ready;
+  }
+
+  async close(): Promise<void> {
+    await this.local.close();
+    this.subscriber.disconnect();
+    this.publisher.disconnect();
+  }
+}

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/api/server.ts';
+import { createContext, type AppContext } from '../../src/app/context.ts';
+import { configFor } from '../../src/config/config.ts';
+import { redisUrl } from '../helpers/context.ts';
+import { freePort, startServer, type RunningServer } from '../helpers/server.ts';
+
+const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
+
+interface SseEvent { event: string; data: string }
+
+/** Reads a server-sent event stream in the background, collecting events. */
+async function listen(url: string, token?: string) {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: controller.signal });
+  const events: SseEvent[] = [];
+  const reading = (async () => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data !== undefined) events.push({ event, data });
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    events,
+    async waitFor(predicate: (e: SseEvent) => boolean, timeoutMs = 5000): Promise<SseEvent> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching event; got ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async close() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+async function tokenFor(ctx: AppContext, username: string) {
+  const account = await ctx.microblog.createAccount({ username });
+  const issued = await ctx.oauth.issueToken({ appId: null, accountId: account.id, scopes: ['read', 'write', 'follow'] });
+  return { id: account.id, token: issued.accessToken };
+}
+
+describe('streaming API (server-sent events)', () => {
+  let server: RunningServer;
+  beforeAll(async () => { server = await startServer('sqlite'); });
+  afterAll(async () => server?.close());
+
+  it('streams followed accounts\' posts and deletions to the user stream, and public posts to the public stream', async () => {
+    const { ctx, url } = server;
+    const alice = await tokenFor(ctx, 'alice');
+    const bob = await tokenFor(ctx, 'bob');
+    const carol = await tokenFor(ctx, 'carol');
+    await ctx.microblog.follow(alice.id, bob.id);
+
+    expect((await fetch(`${url}/api/v1/streaming/user`)).status).toBe(401);
+    const user = await listen(`${url}/api/v1/streaming/user`, alice.token);
+    const publicStream = await listen(`${url}/api/v1/streaming/public?access_token=${carol.token}`);
+    expect(user.status).toBe(200);
+    expect(user.contentType).toMatch(/text\/event-stream/);
+    try {
+      await ctx.microblog.post(carol.id, { text: 'not followed by alice', source: 'web' });
+      const followed = await ctx.microblog.post(bob.id, { text: 'hello followers', source: 'web' });
+      await ctx.microblog.post(bob.id, { text: 'followers only', source: 'web', visibility: 'private' });
+
+      const update = await user.waitFor((e) => e.event === 'update' && JSON.parse(e.data).id === followed.id);
+      expect(JSON.parse(update.data)).toMatchObject({ content: '<p>hello followers</p>', account: { username: 'bob' } });
+      await user.waitFor((e) => e.event === 'update' && JSON.parse(e.data).content === '<p>followers only</p>');
+      expect(user.events.some((e) => e.data.includes('not followed by alice'))).toBe(false);
+
+      await publicStream.waitFor((e) => e.event === 'update' && e.data.includes('not followed by alice'));
+      expect(publicStream.events.some((e) => e.data.includes('followers only'))).toBe(false);
+
+      await ctx.microblog.deletePost(bob.id, followed.id);
+      await user.waitFor((e) => e.event === 'delete' && e.data === followed.id);
+    } finally {
+      await user.close();
+      await publicStream.close();
+    }
+  });
+});
+
+describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreSQL + Redis)', () => {
+  const schema = `stream_${randomBytes(5).toString('hex')}`;
+  const instances: { ctx: AppContext; close(): Promise<void>; url: string }[] = [];
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    for (let i = 0; i < 2; i += 1) {
+      const port = await freePort();
+      const ctx = await createContext(configFor({ SPARROW_DATABASE_URL: postgresUrl!, SPARROW_REDIS_URL: redisUrl!, PORT: String(port) }), { schema, poolSize: 3 });
+      const app = await buildServer(ctx);
+      await app.listen({ host: '127.0.0.1', port });
+      instances.push({ ctx, url: `http://127.0.0.1:${port}`, close: async () => { await app.close(); await ctx.close(); } });
+    }
+  });
+  afterAll(async () => {
+    for (const instance of instances) await instance.close();
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  });
+
+  it('a client streaming from one instance sees a post made through the other', async () => {
+    const [a, b] = instances as [typeof instances[0], typeof instances[0]];
+    const reader = await tokenFor(a.ctx, 'reader');
+    const writer = await tokenFor(a.ctx, 'writer');
+    await a.ctx.microblog.follow(reader.id, writer.id);
+    const stream = await listen(`${b.url}/api/v1/streaming/user`, reader.token);
+    try {
+      // Let B's subscription reach Redis before publishing through A.
+      await new Promise((r) => setTimeout(r, 200));
+      const posted = await fetch(`${a.url}/api/v1/statuses`, {
+        method: 'POST', headers: { authorization: `Bearer ${writer.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'posted through instance A' }),
+      });
+      expect(posted.status).toBe(200);
+      const update = await stream.waitFor((e) => e.event === 'update');
+      expect(JSON.parse(update.data)).toMatchObject({ content: '<p>posted through instance A</p>' });
+    } finally {
+      await stream.close();
+    }
+  });
+});
