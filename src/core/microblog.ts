@@ -447,7 +447,7 @@ export class Microblog {
       excludeReplies: options.excludeReplies ?? false,
       excludeReblogs: options.excludeReblogs ?? false,
     });
-    return this.viewsFor(viewerId, ids);
+    return this.viewsFor(viewerId, ids, accountId);
   }
 
   /** Direct messages sent or received by the account, newest first. */
@@ -510,9 +510,14 @@ export class Microblog {
     }
   }
 
-  private async viewsFor(viewerId: string | null, ids: readonly string[]): Promise<PostView[]> {
+  /**
+   * Posts for a viewer, without authors they blocked, who blocked them, or (except on the
+   * muted account's own profile, where the viewer went looking) whom they muted.
+   */
+  private async viewsFor(viewerId: string | null, ids: readonly string[], showMutedAuthor: string | null = null): Promise<PostView[]> {
     const posts = await this.store.postsByIds(ids);
     const hidden = viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
+    if (showMutedAuthor && viewerId && !(await this.store.isBlockedEitherWay(viewerId, showMutedAuthor))) hidden.delete(showMutedAuthor);
     const ordered: Post[] = [];
     for (const id of ids) {
       const post = posts.get(id);
