@@ -7,19 +7,18 @@
  * The server runs as a real `sparrow serve` child process on a seeded SQLite store; the
  * load generator (autocannon) runs in this process, so both share the machine's cores.
  */
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { load, startServe, writeResults } from './lib.ts';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
 
 const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== 'sms'),
+  args: process.argv.slice(2),
   options: {
     accounts: { type: 'string', default: '2000' },
     followers: { type: 'string', default: '100' },
@@ -85,18 +84,6 @@ async function seed(): Promise<void> {
   console.log(`seeded ${accounts} accounts with phones, ${accounts * followers} follows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function startServer(): Promise<() => Promise<void>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sparrow.js', 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening')) {
-        resolve(() => new Promise((done) => { child.on('exit', () => done()); child.kill('SIGTERM'); }));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
-
 function signed(index: number): { body: string; headers: Record<string, string> } {
   const params: Record<string, string> = {
     MessageSid: `SM${index.toString(16).padStart(32, '0')}`, AccountSid: SID,
@@ -108,39 +95,29 @@ function signed(index: number): { body: string; headers: Record<string, string> 
   return { body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } };
 }
 
-async function load(title: string, options: autocannon.Options): Promise<autocannon.Result> {
-  const result = await autocannon({ connections, duration, ...options, title });
-  const non2xx = result.non2xx + result.errors + result.timeouts;
-  console.log(`${title}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${non2xx ? `, ${non2xx} failed` : ''}`);
-  return result;
-}
-
 try {
   await seed();
-  const stop = await startServer();
+  const stop = await startServe(env);
   try {
     let counter = 0;
-    await load('warm-up', { url: `${publicUrl}/healthz`, duration: 3 });
-    const empty = await load('empty route (GET /healthz)', { url: `${publicUrl}/healthz` });
+    await load('warm-up', { url: `${publicUrl}/healthz`, duration: 3, connections });
+    const empty = await load('empty route (GET /healthz)', { url: `${publicUrl}/healthz`, duration, connections });
     const sms = await load('inbound SMS (signed Twilio webhook → post + fan-out)', {
       url: `${publicUrl}/webhooks/sms/twilio`,
       method: 'POST',
+      duration,
+      connections,
       requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
     });
-    const ratio = sms.requests.average / empty.requests.average;
     const summary = {
       benchmark: 'sms-inbound', date: new Date().toISOString(), node: process.version,
       accounts, followersPerAccount: followers, durationSeconds: duration, connections,
-      smsPerSecond: Math.round(sms.requests.average), smsP50Ms: sms.latency.p50, smsP99Ms: sms.latency.p99,
-      smsFailed: sms.non2xx + sms.errors + sms.timeouts,
-      emptyRoutePerSecond: Math.round(empty.requests.average), emptyP99Ms: empty.latency.p99,
-      ratioToEmptyRoute: Number(ratio.toFixed(3)), messagesSent: counter,
+      smsPerSecond: sms.perSecond, smsP50Ms: sms.p50, smsP99Ms: sms.p99, smsFailed: sms.failed,
+      emptyRoutePerSecond: empty.perSecond, emptyP99Ms: empty.p99,
+      ratioToEmptyRoute: Number((sms.perSecond / empty.perSecond).toFixed(3)), messagesSent: counter,
     };
     console.log(`\nratio inbound SMS / empty route: ${summary.ratioToEmptyRoute} (${summary.smsPerSecond} / ${summary.emptyRoutePerSecond} req/s)`);
-    mkdirSync('bench/results', { recursive: true });
-    const file = `bench/results/sms-inbound-${summary.date.slice(0, 10)}.json`;
-    writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-    console.log(`results written to ${file}`);
+    writeResults('sms-inbound', summary);
   } finally {
     await stop();
   }

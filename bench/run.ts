@@ -1,0 +1,15 @@
+/**
+ * `npm run bench [-- <benchmark>] [options]`: `home` (default) measures home-timeline reads,
+ * `sms` inbound SMS through signed webhooks. Each prints its figures next to the same
+ * machine's empty-route rate and writes JSON under bench/results/.
+ */
+const [first, ...rest] = process.argv.slice(2);
+const benchmarks: Record<string, string> = { home: './home-timeline.ts', sms: './sms-inbound.ts' };
+const name = first && !first.startsWith('-') ? first : 'home';
+const module = benchmarks[name];
+if (!module) {
+  console.error(`unknown benchmark "${name}"; known: ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+process.argv = [process.argv[0]!, process.argv[1]!, ...(first && !first.startsWith('-') ? rest : process.argv.slice(2))];
+await import(module);
