@@ -180,10 +180,15 @@ try {
     const home = await load('home timeline (GET /api/v1/timelines/home?limit=20, rotating users)', {
       url: `${publicUrl}/api/v1/timelines/home?limit=20`, duration: DURATION, connections: CONNECTIONS, requests: rotating,
     });
+    // At saturation, latency is mostly queueing (connections / rate); one connection shows the service time.
+    const light = await load('home timeline, one connection (service latency)', {
+      url: `${publicUrl}/api/v1/timelines/home?limit=20`, duration: Math.min(DURATION, 10), connections: 1, requests: rotating,
+    });
     const summary = {
       benchmark: 'home-timeline', date: new Date().toISOString(), node: process.version, scale: values.scale,
       accounts: ACCOUNTS, posts: POSTS, followsPerAccount: FOLLOWS, readers: READERS, durationSeconds: DURATION, connections: CONNECTIONS,
       homePerSecond: home.perSecond, homeP50Ms: home.p50, homeP99Ms: home.p99, homeFailed: home.failed,
+      oneConnectionP50Ms: light.p50, oneConnectionP99Ms: light.p99,
       emptyRoutePerSecond: empty.perSecond, emptyP99Ms: empty.p99,
       ratioToEmptyRoute: Number((home.perSecond / empty.perSecond).toFixed(3)),
     };

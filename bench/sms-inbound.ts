@@ -109,10 +109,15 @@ try {
       connections,
       requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
     });
+    const light = await load('inbound SMS, one connection (service latency)', {
+      url: `${publicUrl}/webhooks/sms/twilio`, method: 'POST', duration: Math.min(duration, 10), connections: 1,
+      requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
+    });
     const summary = {
       benchmark: 'sms-inbound', date: new Date().toISOString(), node: process.version,
       accounts, followersPerAccount: followers, durationSeconds: duration, connections,
       smsPerSecond: sms.perSecond, smsP50Ms: sms.p50, smsP99Ms: sms.p99, smsFailed: sms.failed,
+      oneConnectionP50Ms: light.p50, oneConnectionP99Ms: light.p99,
       emptyRoutePerSecond: empty.perSecond, emptyP99Ms: empty.p99,
       ratioToEmptyRoute: Number((sms.perSecond / empty.perSecond).toFixed(3)), messagesSent: counter,
     };
