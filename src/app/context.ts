@@ -42,7 +42,7 @@ export interface AppContext {
    */
   startBackgroundWork(options: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }>;
   /** Periodic housekeeping (feed trimming); safe to run on several instances at once. */
-  maintenance(): Promise<{ homeFeedEntriesTrimmed: number }>;
+  maintenance(): Promise<{ homeFeedEntriesTrimmed: number; earlyReceiptsExpired: number }>;
   close(): Promise<void>;
 }
 
@@ -123,7 +123,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
       return { accounts: Number(accounts.n), posts: Number(posts.n), activeMonth: Number(active.n) };
     },
     startBackgroundWork: (work) => sms.start(work),
-    maintenance: async () => ({ homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength) }),
+    maintenance: async () => ({
+      homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
+      earlyReceiptsExpired: await sms.services.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
+    }),
     close: async () => {
       await events.close();
       await store.close();

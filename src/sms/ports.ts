@@ -78,6 +78,8 @@ export interface SmsStore {
   markFinal(id: string, owner: string | null, status: Extract<OutboxStatus, 'failed' | 'suppressed'>, error: string, now: Date): Promise<void>;
   applyReceipt(provider: string, providerMessageId: string, status: Extract<OutboxStatus, 'sent' | 'delivered' | 'failed' | 'undelivered'>, error: string | null, now: Date): Promise<boolean>;
   outboxMessage(id: string): Promise<OutboxMessage | null>;
+  /** Drops receipts that never matched a message of ours (kept for a send that overtook them). */
+  expireEarlyReceipts(before: Date): Promise<number>;
   /** Newest first; the dev phone simulator and support tools read this. */
   messagesTo(e164: string, limit: number): Promise<OutboxMessage[]>;
   outboxCounts(): Promise<Record<string, number>>;

@@ -171,7 +171,10 @@ export interface Database {
   sms_reply_throttle: SmsReplyThrottleTable;
   sms_holds: SmsHoldsTable;
   account_security_events: AccountSecurityEventsTable;
+  sms_early_receipts: SmsEarlyReceiptsTable;
 }
+
+export interface SmsEarlyReceiptsTable { provider: string; provider_message_id: string; status: string; error: string | null; received_at: string }
 
 export interface InstanceSecretsTable { name: string; value: string; created_at: string }
 

@@ -211,13 +211,18 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date): Promise<void> {
-    await this.db.updateTable('sms_outbox')
-      .set((eb) => ({
-        status: 'sent', provider, provider_message_id: providerMessageId, attempts: eb('attempts', '+', 1),
-        lease_owner: null, lease_until: null, last_error: null, updated_at: iso(now),
-      }))
-      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'sending')
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      const early = await tx.deleteFrom('sms_early_receipts')
+        .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
+        .returning(['status', 'error']).executeTakeFirst();
+      await tx.updateTable('sms_outbox')
+        .set((eb) => ({
+          status: early?.status ?? 'sent', provider, provider_message_id: providerMessageId, attempts: eb('attempts', '+', 1),
+          lease_owner: null, lease_until: null, last_error: early?.error ?? null, updated_at: iso(now),
+        }))
+        .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'sending')
+        .execute();
+    });
   }
 
   async markRetry(id: string, owner: string, error: string, nextAttemptAt: Date, now: Date): Promise<void> {
@@ -249,7 +254,21 @@ export class KyselySmsStore implements SmsStore {
       .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
       .where('status', 'in', settled)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    if (Number(result.numUpdatedRows) > 0) return true;
+    // Not (yet) known by this id: a final receipt may have overtaken the send's bookkeeping.
+    // It is kept briefly for markSent; receipts for messages that are not ours expire unused.
+    if (status !== 'sent') {
+      await this.db.insertInto('sms_early_receipts')
+        .values({ provider, provider_message_id: providerMessageId, status, error, received_at: iso(now) })
+        .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doUpdateSet({ status, error, received_at: iso(now) }))
+        .execute();
+    }
+    return false;
+  }
+
+  async expireEarlyReceipts(before: Date): Promise<number> {
+    const result = await this.db.deleteFrom('sms_early_receipts').where('received_at', '<', iso(before)).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async outboxMessage(id: string): Promise<OutboxMessage | null> {

@@ -74,6 +74,7 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
 
     it('creates users and refuses duplicates and bad input with clear errors', async () => {
       const created = await run(['users', 'create', 'alice', '--email', 'alice@example.org', '--password', 'correct horse battery', '--role', 'admin'], target.env());
+      expect(created.stderr).toBe('');
       expect(created.code).toBe(0);
       expect(created.stdout).toMatch(/^Created @alice \(id \d{18}, role admin\)/);
 
@@ -99,6 +100,7 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
 
       // Nothing was half-written by the refused attempts: bob can still be created.
       const fromEnv = await run(['users', 'create', 'bob', '--email', 'bob@example.org'], { ...target.env(), SPARROW_NEW_PASSWORD: 'correct horse battery' });
+      expect(fromEnv.stderr).toBe('');
       expect(fromEnv.code).toBe(0);
     });
 

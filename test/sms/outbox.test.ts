@@ -107,6 +107,22 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
     expect(await ctx.sms.outbox.applyReceipt('twilio', { providerMessageId, status: 'failed', errorCode: '30003' })).toBe(false);
   });
 
+  it.skipIf(skip)('keeps a receipt that overtakes the send and applies it when the send is recorded', async () => {
+    const [id] = await ctx.sms.outbox.enqueue([content('fast network')]);
+    const claimed = await ctx.sms.store.claimDue({ owner: 'racer', now: clock.now(), leaseUntil: new Date(clock.now().getTime() + 60_000), limit: 100 });
+    expect(claimed.map((m) => m.id)).toContain(id);
+    // The provider's "delivered" arrives before the dispatcher stored the provider's id.
+    expect(await ctx.sms.outbox.applyReceipt('console', { providerMessageId: 'SMfast', status: 'delivered', errorCode: null })).toBe(false);
+    await ctx.sms.store.markSent(id!, 'racer', 'console', 'SMfast', clock.now());
+    expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'delivered', providerMessageId: 'SMfast' });
+    for (const other of claimed.filter((m) => m.id !== id)) await ctx.sms.store.markRetry(other.id, 'racer', 'released', clock.now(), clock.now());
+    clock.advance(2 * 3600_000);
+    await ctx.sms.outbox.applyReceipt('console', { providerMessageId: 'SMnever', status: 'failed', errorCode: null });
+    clock.advance(2 * 3600_000);
+    expect((await ctx.maintenance()).earlyReceiptsExpired).toBeGreaterThanOrEqual(1);
+    expect(await ctx.store.db.selectFrom('sms_early_receipts').selectAll().execute()).toEqual([]);
+  });
+
   it.skipIf(skip)('claims security messages before a backlog of content', async () => {
     await ctx.sms.outbox.enqueue(Array.from({ length: 30 }, (_, i) => content(`backlog ${i}`)));
     await ctx.sms.outbox.enqueue([{ to: KE, country: 'KE', text: 'Your Sparrow code is 123456.', messageClass: 'security', purpose: 'phone_verification' }]);

@@ -55,7 +55,13 @@ describe.each(ENGINES)('SMPP end to end on $label', ({ name, skip }) => {
 
     await ctx.microblog.post(bob.id, { text: 'Matatu strike tomorrow', source: 'web' });
     await waitFor(() => submitsTo(KE).includes('@bob: Matatu strike tomorrow'), 'notification', 10_000);
-    const message = (await ctx.sms.store.messagesTo(KE, 5)).find((m) => m.text === '@bob: Matatu strike tomorrow');
+    // The SMSC has the message; the dispatcher records the submit_sm_resp right after.
+    let message;
+    for (let i = 0; i < 100; i += 1) {
+      message = (await ctx.sms.store.messagesTo(KE, 5)).find((m) => m.text === '@bob: Matatu strike tomorrow');
+      if (message?.status === 'sent') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(message).toMatchObject({ status: 'sent', provider: 'smpp' });
     expect(sequence).toBe(2);
   });

@@ -26,6 +26,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('sms_holds_account').on('sms_holds').columns(['account_id', 'status', 'id']).execute();
 
+  // Receipts can overtake the send's own bookkeeping (a fast "delivered" arrives before the
+  // dispatcher has stored the provider's id); they wait here for the message to be marked sent.
+  await db.schema
+    .createTable('sms_early_receipts')
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('provider_message_id', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('error', 'text')
+    .addColumn('received_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('sms_early_receipts_pk', ['provider', 'provider_message_id'])
+    .execute();
+
   await db.schema
     .createTable('account_security_events')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -42,6 +54,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('verification_codes_target').execute();
   await db.schema.dropIndex('sms_inbound_from_received').execute();
   await db.schema.dropTable('account_security_events').execute();
+  await db.schema.dropTable('sms_early_receipts').execute();
   await db.schema.dropTable('sms_holds').execute();
   for (const column of ['confirmed_until', 'lock_reason', 'locked_at', 'pin_failures', 'pin_hash']) {
     await db.schema.alterTable('sms_settings').dropColumn(column).execute();
