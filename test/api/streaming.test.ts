@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
-import { redisUrl } from '../helpers/context.ts';
+import { redisUrl, testSchemaName } from '../helpers/context.ts';
 import { freePort, startServer, type RunningServer } from '../helpers/server.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
@@ -104,7 +103,7 @@ describe('streaming API (server-sent events)', () => {
 });
 
 describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreSQL + Redis)', () => {
-  const schema = `stream_${randomBytes(5).toString('hex')}`;
+  const schema = testSchemaName('stream');
   const instances: { ctx: AppContext; close(): Promise<void>; url: string }[] = [];
 
   beforeAll(async () => {
@@ -122,10 +121,6 @@ describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreS
   });
   afterAll(async () => {
     for (const instance of instances) await instance.close();
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
   });
 
   it('a client streaming from one instance sees a post made through the other', async () => {

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { testSchemaName } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
@@ -39,7 +39,7 @@ function sqliteTarget(): Target {
 // The CLI reads only the environment, so PostgreSQL isolation goes through the
 // connection string: libpq's `options` parameter sets the schema search path.
 function postgresTarget(): Target {
-  const schema = `cli_${randomBytes(5).toString('hex')}`;
+  const schema = testSchemaName('cli');
   const admin = async (query: string) => {
     const client = new pg.Client({ connectionString: postgresUrl });
     await client.connect();
@@ -54,7 +54,7 @@ function postgresTarget(): Target {
       return { SPARROW_DATABASE_URL: url.toString() };
     },
     setup: () => admin(`create schema ${schema}`),
-    teardown: () => admin(`drop schema if exists ${schema} cascade`),
+    teardown: async () => {}, // dropped after the whole run (test/helpers/global-setup.ts)
   };
 }
 

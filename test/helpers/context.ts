@@ -23,8 +23,14 @@ export const ENGINES: { name: EngineName; label: string; skip: boolean }[] = [
 ];
 
 export interface TestContext extends AppContext {
-  /** Drops the test's database (schema) and closes connections. */
+  /** Closes connections; test schemas are dropped once the whole run is over. */
   dispose(): Promise<void>;
+}
+
+/** A PostgreSQL schema name for one test's store, dropped when the run ends (global-setup.ts). */
+export function testSchemaName(purpose: string): string {
+  const runId = process.env.SPARROW_TEST_RUN_ID ?? Date.now().toString(36);
+  return `sparrowtest_${runId}_${purpose}_${randomBytes(5).toString('hex')}`;
 }
 
 /** A fresh, migrated store on the given engine, isolated from every other test. */
@@ -39,7 +45,7 @@ export async function testContext(
     return { ...ctx, dispose: () => ctx.close() };
   }
   if (!postgresUrl) throw new Error('SPARROW_TEST_DATABASE_URL is not set');
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const schema = testSchemaName('t');
   const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
@@ -48,12 +54,7 @@ export async function testContext(
   const ctx = await createContext(config, { ...options, schema, poolSize: 4 });
   return {
     ...ctx,
-    dispose: async () => {
-      await ctx.close();
-      const cleanup = new pg.Client({ connectionString: postgresUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop schema if exists ${schema} cascade`);
-      await cleanup.end();
-    },
+    // The schema itself is dropped after the whole run (see global-setup.ts).
+    dispose: () => ctx.close(),
   };
 }

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
 import { main } from '../../src/cli/main.ts';
+import { testSchemaName } from '../helpers/context.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 const KE = '+254712345678';
@@ -23,7 +23,7 @@ function sqliteStore(): Store {
 }
 
 function postgresStore(): Store {
-  const schema = `inst_${randomBytes(5).toString('hex')}`;
+  const schema = testSchemaName('inst');
   const admin = async (query: string) => {
     const client = new pg.Client({ connectionString: postgresUrl });
     await client.connect();
@@ -36,7 +36,7 @@ function postgresStore(): Store {
     skip: !postgresUrl,
     env: url ? { SPARROW_DATABASE_URL: url.toString() } : {},
     setup: () => admin(`create schema ${schema}`),
-    teardown: () => admin(`drop schema if exists ${schema} cascade`),
+    teardown: async () => {}, // dropped after the whole run (test/helpers/global-setup.ts)
   };
 }
 
