@@ -1,10 +1,10 @@
 /**
  * `npm run bench [-- <benchmark>] [options]`: `home` (default) measures home-timeline reads,
- * `sms` inbound SMS through signed webhooks. Each prints its figures next to the same
+ * `sms` inbound SMS through signed webhooks, `soak` a fixed-rate mix over time with memory samples. Each prints its figures next to the same
  * machine's empty-route rate and writes JSON under bench/results/.
  */
 const [first, ...rest] = process.argv.slice(2);
-const benchmarks: Record<string, string> = { home: './home-timeline.ts', sms: './sms-inbound.ts' };
+const benchmarks: Record<string, string> = { home: './home-timeline.ts', sms: './sms-inbound.ts', soak: './soak.ts' };
 const name = first && !first.startsWith('-') ? first : 'home';
 const module = benchmarks[name];
 if (!module) {
