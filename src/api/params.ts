@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Page } from '../core/index.ts';
-import { isWellFormedId } from '../shared/ids.ts';
+import { ID_LENGTH, isWellFormedId } from '../shared/ids.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -67,7 +67,20 @@ export function pageOf(params: Params, defaultLimit = 20, maxLimit = 40): Page {
     if (!/^[0-9]+$/.test(rawLimit)) throw new HttpError(422, 'limit must be a positive number');
     limit = Math.min(Math.max(Number(rawLimit), 1), maxLimit);
   }
-  return { maxId: optionalId(params, 'max_id'), sinceId: optionalId(params, 'since_id'), minId: optionalId(params, 'min_id'), limit };
+  return { maxId: cursor(params, 'max_id'), sinceId: cursor(params, 'since_id'), minId: cursor(params, 'min_id'), limit };
+}
+
+/**
+ * Cursors are compared with stored ids as text, which orders correctly only at equal
+ * length: every id Sparrow issues has 18 digits, so shorter cursors are padded with leading
+ * zeros and longer ones (beyond any id) become the largest id.
+ */
+function cursor(params: Params, name: string): string | undefined {
+  const value = optionalId(params, name);
+  if (value === undefined) return undefined;
+  const digits = value.replace(/^0+(?=\d)/, '');
+  if (digits.length > ID_LENGTH) return '9'.repeat(ID_LENGTH);
+  return digits.padStart(ID_LENGTH, '0');
 }
 
 /** Route ids that are not ours cannot exist: answer 404 rather than querying. */

@@ -414,25 +414,29 @@ export class Microblog {
 
   async homeTimeline(viewerId: string, page: Page): Promise<PostView[]> {
     const celebrities = await this.followedCelebrities(viewerId);
-    const [fanned, pulled] = await Promise.all([
-      this.store.homeFeed(viewerId, page),
-      celebrities.length > 0 ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], page) : Promise.resolve([]),
-    ]);
-    const entries = mergeNewestFirst(fanned, pulled, page);
     const hidden = await this.store.hiddenAuthors(viewerId);
-    const posts = await this.store.postsByIds(entries.map((e) => e.postId));
-    const visible: Post[] = [];
-    for (const entry of entries) {
-      const post = posts.get(entry.postId);
-      if (post && !hidden.has(post.accountId)) visible.push(post);
-    }
-    const views = await this.hydrate(viewerId, visible);
-    return views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id));
+    return fillPage(page, async (slice) => {
+      const [fanned, pulled] = await Promise.all([
+        this.store.homeFeed(viewerId, slice),
+        celebrities.length > 0 ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], slice) : Promise.resolve([]),
+      ]);
+      const entries = mergeNewestFirst(fanned, pulled, slice);
+      const posts = await this.store.postsByIds(entries.map((e) => e.postId));
+      const visible: Post[] = [];
+      for (const entry of entries) {
+        const post = posts.get(entry.postId);
+        if (post && !hidden.has(post.accountId)) visible.push(post);
+      }
+      const views = await this.hydrate(viewerId, visible);
+      return { ids: entries.map((e) => e.postId), items: views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)) };
+    });
   }
 
   async publicTimeline(viewerId: string | null, page: Page): Promise<PostView[]> {
-    const ids = await this.store.publicTimeline(page);
-    return this.viewsFor(viewerId, ids);
+    return fillPage(page, async (slice) => {
+      const ids = await this.store.publicTimeline(slice);
+      return { ids, items: await this.viewsFor(viewerId, ids) };
+    });
   }
 
   async accountTimeline(
@@ -479,10 +483,19 @@ export class Microblog {
 
   private async notificationViews(accountId: string, list: Notification[]): Promise<NotificationView[]> {
     const hidden = await this.store.hiddenAuthors(accountId);
+    // A mute that keeps notifications (`notifications: false`) hides posts, not notifications;
+    // the store has already left out those of mutes that hide them. Blocks hide everything.
+    const mutedSenders = [...new Set(list.map((n) => n.fromAccountId))].filter((id) => hidden.has(id));
+    if (mutedSenders.length > 0) {
+      const rel = await this.store.relationships(accountId, mutedSenders);
+      for (const id of mutedSenders) {
+        if (!rel.blocking.has(id) && !rel.blockedBy.has(id) && rel.muting.get(id)?.hideNotifications === false) hidden.delete(id);
+      }
+    }
     const kept = list.filter((n) => !hidden.has(n.fromAccountId));
     const accounts = await this.store.accountsByIds(kept.map((n) => n.fromAccountId));
     const postIds = kept.flatMap((n) => (n.postId ? [n.postId] : []));
-    const views = new Map((await this.viewsFor(accountId, postIds)).map((v) => [v.post.id, v]));
+    const views = new Map((await this.viewsFor(accountId, postIds, null, hidden)).map((v) => [v.post.id, v]));
     const result: NotificationView[] = [];
     for (const notification of kept) {
       const from = accounts.get(notification.fromAccountId);
@@ -514,9 +527,11 @@ export class Microblog {
    * Posts for a viewer, without authors they blocked, who blocked them, or (except on the
    * muted account's own profile, where the viewer went looking) whom they muted.
    */
-  private async viewsFor(viewerId: string | null, ids: readonly string[], showMutedAuthor: string | null = null): Promise<PostView[]> {
+  private async viewsFor(
+    viewerId: string | null, ids: readonly string[], showMutedAuthor: string | null = null, hiddenAuthors?: Set<string>,
+  ): Promise<PostView[]> {
     const posts = await this.store.postsByIds(ids);
-    const hidden = viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
+    const hidden = hiddenAuthors ? new Set(hiddenAuthors) : viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
     if (showMutedAuthor && viewerId && !(await this.store.isBlockedEitherWay(viewerId, showMutedAuthor))) hidden.delete(showMutedAuthor);
     const ordered: Post[] = [];
     for (const id of ids) {
@@ -613,6 +628,33 @@ function normaliseLanguage(language: string | null | undefined): string | null {
   const trimmed = language.trim().toLowerCase();
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(trimmed)) throw invalid('Language must be an ISO 639 code', { field: 'language' });
   return trimmed;
+}
+
+/** Further slices fetched to fill a page whose first slice was partly hidden; bounds the work per request. */
+const MAX_FILL_ROUNDS = 10;
+const FILL_SLICE = 40;
+
+/**
+ * Fills a page from a source whose items may be dropped after loading (mutes and blocks are
+ * applied at read time): while items were dropped and the source has more, it loads the
+ * next slice, so that a stretch of hidden posts never looks like the end of the timeline
+ * to a client paging with max_id / min_id. `load` returns the ids it read (newest first,
+ * as the store pages them) and the items kept, in the same order.
+ */
+async function fillPage<T>(page: Page, load: (slice: Page) => Promise<{ ids: string[]; items: T[] }>): Promise<T[]> {
+  const collected: T[] = [];
+  let slice = page;
+  for (let round = 0; round < MAX_FILL_ROUNDS; round += 1) {
+    const { ids, items } = await load(slice);
+    // With min_id each slice is newer than the one before; otherwise older.
+    if (page.minId) collected.unshift(...items);
+    else collected.push(...items);
+    if (ids.length < slice.limit || collected.length >= page.limit) break;
+    const limit = Math.max(page.limit, FILL_SLICE);
+    slice = page.minId ? { ...slice, minId: ids[0], limit } : { ...slice, maxId: ids.at(-1), limit };
+  }
+  // min_id pages are the oldest `limit` items above the cursor; the others the newest below it.
+  return page.minId ? collected.slice(-page.limit) : collected.slice(0, page.limit);
 }
 
 /** Merges two newest-first lists, dropping duplicates, honouring the page direction and limit. */

@@ -39,6 +39,9 @@ export function timeOfId(id: string): Date {
 
 const ID_PATTERN = /^[0-9]{1,20}$/;
 
+/** Every id Sparrow issues has this many digits, so ids sort the same as text and as numbers. */
+export const ID_LENGTH = 18;
+
 /** Ids arrive from URLs and query strings; anything that is not one of ours is "not found". */
 export function isWellFormedId(value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERN.test(value);

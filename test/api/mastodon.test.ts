@@ -171,3 +171,20 @@ describe.each(ENGINES)('Mastodon API on $label', ({ name, skip }) => {
     expect(body).not.toHaveProperty('email');
   });
 });
+
+describe.each(ENGINES)('timeline cursors on $label', ({ name, skip }) => {
+  it.skipIf(skip)('compare as numbers, whatever their length', async () => {
+    const h = await apiHarness(name);
+    try {
+      const user = await h.user('cursor');
+      await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: user.auth, payload: { status: 'one' } });
+      const home = (query: string) => h.app.inject({ url: `/api/v1/timelines/home?${query}`, headers: user.auth }).then((r) => r.json() as unknown[]);
+      expect(await home('max_id=9')).toHaveLength(0);
+      expect(await home('since_id=9')).toHaveLength(1);
+      expect(await home('since_id=99999999999999999999')).toHaveLength(0);
+      expect(await home('max_id=99999999999999999999')).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
