@@ -50,6 +50,13 @@ module.exports = {
       to: { path: ['^src/store/', '^src/privacy/contact-points/(?!consented-source)', '^src/security/', '^src/sms/'] },
     },
     {
+      name: 'contact-storage-only-through-contact-points',
+      comment: 'SPEC 3.7: contact-point storage (its port and its Kysely store) is read only by src/privacy/contact-points; every other module goes through its purpose-bound services. The composition root only wires it.',
+      severity: 'error',
+      from: { pathNot: ['^src/privacy/contact-points/', '^src/app/context\\.ts$', '^src/store/(index|privacy-store)\\.ts$'] },
+      to: { path: ['^src/privacy/contact-points/(ports|storage)\\.ts$', '^src/store/privacy-store\\.ts$'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

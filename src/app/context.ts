@@ -3,20 +3,29 @@ import type { Config } from '../config/config.ts';
 import { Microblog } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Identity, OAuth, VerificationCodes, hashPassword, newSecret, verifyPassword } from '../security/index.ts';
 import {
-  KyselyCodeStore, KyselyCredentialStore, KyselyMicroblogStore, KyselyOAuthStore, KyselySmsStore, instanceSecret, migrateToLatest, openDatabase,
+  Authentication, Identity, OAuth, SecondFactors, SecretBox, SecurityMessages, SecurityMonitor, VerificationCodes, hashPassword, newSecret,
+  securityThrottleLimits, verifyPassword, type MailTransport, type PhoneDirectory,
+} from '../security/index.ts';
+import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
+import { BackgroundWork } from '../shared/background.ts';
+import { StoreThrottle } from './throttles.ts';
+import { describeSecurityEvent } from './security-mail.ts';
+import {
+  KyselyAuthStore, KyselyCodeStore, KyselyCredentialStore, KyselyMicroblogStore, KyselyOAuthStore, KyselySmsStore, instanceSecret, migrateToLatest, openDatabase,
   type OpenOptions, type StoreConnection,
 } from '../store/index.ts';
 import {
   CachedSimSwapChecker, CamaraSimSwapClient, CountryPolicyStep, OwnerAlerts, Outbox, OutboxDispatcher, PhoneBinding, PinStep, PostingEnabledStep,
-  RateLimitStep, SimSwapStep, SmsChannel, SmsNotifier, SmsOwnerControls, SmsPolicy, SmsSettingsService, TrustGate,
+  RateLimitStep, SimSwapStep, SmsChannel, SmsNotifier, SmsOwnerControls, SmsPolicy, SmsSettingsService, TrustGate, normalisePhone,
   type DispatcherOptions, type GateStep, type SimSwapChecker, type SmsProvider, type SmsStore,
 } from '../sms/index.ts';
 import { createSmsProvider } from './sms-provider.ts';
 import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
+import { Privacy } from '../privacy/index.ts';
+import { KyselyAdsStore, KyselyContactPointStore, KyselyDiscoveryStore, KyselyModerationStore } from '../store/index.ts';
 
 /**
  * The composition root: the one place that knows every concrete implementation and
@@ -32,6 +41,18 @@ export interface AppContext {
   oauth: OAuth;
   metrics: MetricsRegistry;
   sms: SmsServices;
+  /** Sign-in flows (password + second factor, SMS code), password reset and sign-up. */
+  auth: Authentication;
+  factors: SecondFactors;
+  securityMessages: SecurityMessages;
+  securityMonitor: SecurityMonitor;
+  mail: MailTransport;
+  /** The development mailbox when no SMTP server is configured. */
+  devMailbox: DevMailbox | null;
+  /** Work that runs after an answer is sent (code sends); `idle()` waits for it. */
+  background: BackgroundWork;
+  /** Purpose-bound contact points, contact discovery and advertising (SPEC 3.6, 3.7). */
+  privacy: Privacy;
   /** New and deleted posts, for streaming clients; shared through Redis when configured. */
   events: EventBus;
   /** Instance-wide counts for the instance endpoints and metrics. */
@@ -42,7 +63,7 @@ export interface AppContext {
    */
   startBackgroundWork(options: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }>;
   /** Periodic housekeeping (feed trimming); safe to run on several instances at once. */
-  maintenance(): Promise<{ homeFeedEntriesTrimmed: number; earlyReceiptsExpired: number }>;
+  maintenance(): Promise<{ homeFeedEntriesTrimmed: number; earlyReceiptsExpired: number; authFlowsExpired: number; securityAlertsRaised: number }>;
   close(): Promise<void>;
 }
 
@@ -73,12 +94,14 @@ export interface ContextOptions extends OpenOptions {
   simSwapChecker?: SimSwapChecker;
   /** Run pending migrations on open (default true; `sparrow migrate` runs them explicitly). */
   migrate?: boolean;
+  /** Replaces the configured mail transport (tests). */
+  mail?: MailTransport;
 }
 
 /** Fields that must never reach a log line. */
 export const REDACTED_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-twilio-signature"]',
-  'password', '*.password', 'client_secret', '*.client_secret', 'access_token', '*.access_token', 'code', '*.code', 'pin', '*.pin',
+  'password', '*.password', 'new_password', '*.new_password', 'flow_id', '*.flow_id', 'recovery_code', '*.recovery_code', 'client_secret', '*.client_secret', 'access_token', '*.access_token', 'code', '*.code', 'pin', '*.pin',
 ];
 
 export function createLogger(config: Config): Logger {
@@ -103,16 +126,69 @@ export async function createContext(config: Config, options: ContextOptions = {}
     reportError: (error, context) => logger.error({ err: error }, context),
   }, clock);
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
-  const sms = await createSmsServices(config, options, store, microblog, clock, logger);
+  const background = new BackgroundWork((error, label) => logger.error({ err: error }, `background work failed: ${label}`));
+  const devMailbox = options.mail || config.mail.smtpUrl ? null : new DevMailbox();
+  const mail: MailTransport = options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
+  const throttle = new StoreThrottle(store, config.redisUrl, securityThrottleLimits(config.security), logger);
+  const authStore = new KyselyAuthStore(store.db);
+  const sms = await createSmsServices(config, options, store, microblog, clock, logger, { mail, throttle, authStore });
   const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
-  const oauth = new OAuth(new KyselyOAuthStore(store.db), clock);
+  const oauthStore = new KyselyOAuthStore(store.db);
+  const oauth = new OAuth(oauthStore, clock);
+  const privacy = new Privacy({
+    contactStore: new KyselyContactPointStore(store.db),
+    discoveryStore: new KyselyDiscoveryStore(store.db),
+    moderationStore: new KyselyModerationStore(store.db),
+    adsStore: new KyselyAdsStore(store.db),
+    microblog, clock,
+    secret: async () => Buffer.from(await instanceSecret(store.db, 'contact_lookup_key', () => newSecret(32), clock.now()), 'utf8'),
+    discovery: config.privacy.discovery,
+    ads: config.privacy.ads,
+  });
+  const secret = (name: string, bytes = 32) => instanceSecret(store.db, name, () => newSecret(bytes), clock.now());
+  const factors = new SecondFactors(
+    authStore, authStore, new SecretBox(() => secret('factor_encryption_key')),
+    async () => Buffer.from(await secret('recovery_code_key'), 'utf8'),
+    async (accountId) => (await sms.services.store.phoneOfAccount(accountId)) !== null,
+    { id: new URL(config.publicUrl).hostname, name: config.instanceName, origin: config.publicUrl },
+    clock,
+  );
+  // Owners hear about security events by e-mail too, after the answer (a slow mail server must not slow SMS).
+  sms.services.alerts.addChannel(async (event) => {
+    background.run('security e-mail', async () => {
+      const [email, account] = await Promise.all([identity.emailOf(event.accountId), microblog.account(event.accountId).catch(() => null)]);
+      if (!email || !account) return;
+      await mail.send({ to: email, ...describeSecurityEvent(event, { instanceName: config.instanceName, publicUrl: config.publicUrl, username: account.username }) });
+    });
+  });
+  const phones: PhoneDirectory = {
+    parse: (input) => normalisePhone(input),
+    accountByPhone: async (e164) => (await sms.services.store.phoneByNumber(e164))?.accountId ?? null,
+    phoneOf: async (accountId) => {
+      const phone = await sms.services.store.phoneOfAccount(accountId);
+      return phone ? { e164: phone.e164, country: phone.country } : null;
+    },
+    recentlySwapped: async (e164) => {
+      if (!sms.simSwap) return false;
+      const answer = await sms.simSwap.check(e164, config.simSwap.maxAgeHours);
+      return answer === 'swapped' || (answer === 'unavailable' && !config.simSwap.failOpen);
+    },
+  };
+  const auth = new Authentication({
+    identity, flows: authStore, factors, codes: sms.services.codes, messages: sms.securityMessages, sessions: oauthStore, phones, throttle, background,
+    notifyOwner: async (accountId, kind, details) => { await sms.services.alerts.alert(accountId, kind as never, details); },
+    clock, instanceName: config.instanceName, publicUrl: config.publicUrl,
+  });
+  const securityMonitor = new SecurityMonitor(authStore, clock, { minCodes: config.security.anomalyMinCodes, minCompletion: config.security.anomalyMinCompletion },
+    (alert) => logger.warn({ alert }, 'security alert: verification codes are not being used (possible SMS pumping)'));
   const metrics = new MetricsRegistry();
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   return {
     config, logger, clock, store, microblog, identity, oauth, metrics, sms: sms.services, events,
+    auth, factors, securityMessages: sms.securityMessages, securityMonitor, mail, devMailbox, background, privacy,
     stats: async () => {
       const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
       const [accounts, posts, active] = await Promise.all([
@@ -126,15 +202,26 @@ export async function createContext(config: Config, options: ContextOptions = {}
     maintenance: async () => ({
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
       earlyReceiptsExpired: await sms.services.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
+      authFlowsExpired: await authStore.deleteExpiredFlows(clock.now()),
+      securityAlertsRaised: await securityMonitor.check(),
     }),
     close: async () => {
+      await background.idle();
+      await throttle.close();
+      if (mail instanceof SmtpMailTransport) mail.close();
       await events.close();
       await store.close();
     },
   };
 }
 
-async function createSmsServices(config: Config, options: ContextOptions, connection: StoreConnection, microblog: Microblog, clock: Clock, logger: Logger) {
+interface SecurityDeps {
+  mail: MailTransport;
+  throttle: StoreThrottle;
+  authStore: KyselyAuthStore;
+}
+
+async function createSmsServices(config: Config, options: ContextOptions, connection: StoreConnection, microblog: Microblog, clock: Clock, logger: Logger, security: SecurityDeps) {
   const store = new KyselySmsStore(connection.db, connection.engine);
   const codes = new VerificationCodes(
     new KyselyCodeStore(connection.db),
@@ -150,10 +237,18 @@ async function createSmsServices(config: Config, options: ContextOptions, connec
   microblog.onPublished(notifier.postPublished);
   const alerts = new OwnerAlerts(store, clock, (error) => logger.error({ err: error }, 'owner alert channel failed'));
   const steps: GateStep[] = [new PostingEnabledStep(), new CountryPolicyStep(policy)];
+  let simSwap: SimSwapChecker | null = null;
   if (options.simSwapChecker || config.simSwap.url) {
     const checker = options.simSwapChecker ?? new CamaraSimSwapClient({ baseUrl: config.simSwap.url!, token: config.simSwap.token, timeoutMs: config.simSwap.timeoutMs });
-    steps.push(new SimSwapStep(new CachedSimSwapChecker(checker, clock), store, alerts, clock, { maxAgeHours: config.simSwap.maxAgeHours, failOpen: config.simSwap.failOpen }));
+    simSwap = new CachedSimSwapChecker(checker, clock);
+    steps.push(new SimSwapStep(simSwap, store, alerts, clock, { maxAgeHours: config.simSwap.maxAgeHours, failOpen: config.simSwap.failOpen }));
   }
+  const securityMessages = new SecurityMessages(
+    codes,
+    { send: async (m) => { await outbox.enqueue([{ to: m.to, country: m.country, text: m.text, messageClass: 'security', purpose: m.purpose, accountId: m.accountId }]); } },
+    security.mail, security.throttle, security.authStore, config.security, clock,
+    (event) => { if (event.outcome !== 'sent') logger.info({ security_message: event }, 'security message not sent'); },
+  );
   const pins = { hash: hashPassword, verify: verifyPassword };
   steps.push(new PinStep(pins.verify, store, alerts, clock, { requiredAboveFollowers: config.sms.pinFollowerThreshold }));
   steps.push(new RateLimitStep(store, clock, { perMinute: config.sms.postsPerMinute, perDay: config.sms.postsPerDay }));
@@ -170,7 +265,7 @@ async function createSmsServices(config: Config, options: ContextOptions, connec
   }, clock);
   const services: SmsServices = {
     store, provider, policy, outbox, channel, notifier, codes, gate, alerts, owner,
-    phones: new PhoneBinding(store, codes, outbox, clock),
+    phones: new PhoneBinding(store, codes, securityMessages, clock),
     settings: new SmsSettingsService(store, clock),
   };
 
@@ -202,5 +297,5 @@ async function createSmsServices(config: Config, options: ContextOptions, connec
     };
   }
 
-  return { services, start };
+  return { services, start, simSwap, securityMessages };
 }

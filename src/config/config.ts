@@ -54,6 +54,49 @@ export interface Config {
   trustProxy: boolean;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** Outgoing e-mail: SMTP when a URL is set, otherwise a development mailbox kept in memory. */
+  mail: { smtpUrl: string | null; from: string };
+  security: SecurityLimits;
+  /** Contact discovery limits and advertising thresholds (docs/privacy.md). */
+  privacy: PrivacyConfig;
+}
+
+/** Contact discovery (SPEC 3.6) and advertising (3.7) settings; defaults and their reasons in docs/privacy.md. */
+export interface PrivacyConfig {
+  discovery: {
+    dailyLimit: number;
+    totalLimit: number;
+    ipDailyLimit: number;
+    networkDailyLimit: number;
+    minAccountAgeDays: number;
+    maxPerRequest: number;
+    youngAccountDays: number;
+    youngClusterSize: number;
+    sequentialRun: number;
+    denseBlockLimit: number;
+    missRatioMinLookups: number;
+    minHitPermille: number;
+  };
+  ads: { minAudienceSize: number };
+}
+
+/** Limits on security messages and sign-in (SMS pumping / toll fraud and brute-force defence). */
+export interface SecurityLimits {
+  /** ISO 3166 alpha-2 countries that receive security SMS (null: every country unless its policy says off). */
+  smsCountries: string[] | null;
+  smsPerNumberPerHour: number;
+  smsPerNumberPerDay: number;
+  smsPerIpPerHour: number;
+  smsPerAccountPerDay: number;
+  smsPerPrefixPerHour: number;
+  smsPerCountryPerDay: number;
+  emailPerAddressPerHour: number;
+  emailPerIpPerHour: number;
+  signInPerIpPer10Minutes: number;
+  signInPerAccountPer10Minutes: number;
+  /** Completion-rate alert: at least this many codes in the window, and fewer than this share used. */
+  anomalyMinCodes: number;
+  anomalyMinCompletion: number;
 }
 
 export class ConfigError extends Error {
@@ -208,6 +251,34 @@ export function loadConfig(env: Env = process.env): Config {
     timeoutMs: integer('SPARROW_SIM_SWAP_TIMEOUT_MS', 3000, 100, 30_000),
   };
 
+  const countriesRaw = text('SPARROW_SECURITY_SMS_COUNTRIES');
+  let smsCountries: string[] | null = null;
+  if (countriesRaw !== null && countriesRaw !== '*') {
+    smsCountries = countriesRaw.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+    const bad = smsCountries.filter((c) => !/^[A-Z]{2}$/.test(c));
+    if (bad.length > 0) problems.push(`SPARROW_SECURITY_SMS_COUNTRIES must be * or a comma-separated list of ISO 3166 alpha-2 codes (bad: ${bad.join(', ').slice(0, 100)})`);
+  }
+  const completionPercent = integer('SPARROW_SECURITY_ANOMALY_MIN_COMPLETION_PERCENT', 30, 0, 100);
+  const security: SecurityLimits = {
+    smsCountries,
+    smsPerNumberPerHour: integer('SPARROW_SECURITY_SMS_PER_NUMBER_HOUR', 3, 1, 1000),
+    smsPerNumberPerDay: integer('SPARROW_SECURITY_SMS_PER_NUMBER_DAY', 10, 1, 10_000),
+    smsPerIpPerHour: integer('SPARROW_SECURITY_SMS_PER_IP_HOUR', 10, 1, 100_000),
+    smsPerAccountPerDay: integer('SPARROW_SECURITY_SMS_PER_ACCOUNT_DAY', 10, 1, 10_000),
+    smsPerPrefixPerHour: integer('SPARROW_SECURITY_SMS_PER_PREFIX_HOUR', 20, 1, 100_000),
+    smsPerCountryPerDay: integer('SPARROW_SECURITY_SMS_PER_COUNTRY_DAY', 1000, 1, 100_000_000),
+    emailPerAddressPerHour: integer('SPARROW_SECURITY_EMAIL_PER_ADDRESS_HOUR', 5, 1, 1000),
+    emailPerIpPerHour: integer('SPARROW_SECURITY_EMAIL_PER_IP_HOUR', 20, 1, 100_000),
+    signInPerIpPer10Minutes: integer('SPARROW_SIGN_IN_PER_IP_10MIN', 30, 1, 100_000),
+    signInPerAccountPer10Minutes: integer('SPARROW_SIGN_IN_PER_ACCOUNT_10MIN', 10, 1, 10_000),
+    anomalyMinCodes: integer('SPARROW_SECURITY_ANOMALY_MIN_CODES', 20, 1, 1_000_000),
+    anomalyMinCompletion: completionPercent / 100,
+  };
+  const mail = {
+    smtpUrl: url('SPARROW_SMTP_URL', ['smtp:', 'smtps:'], true),
+    from: text('SPARROW_MAIL_FROM') ?? `Sparrow <no-reply@${new URL(publicUrl).hostname}>`,
+  };
+
   const config: Config = {
     port,
     host,
@@ -231,6 +302,26 @@ export function loadConfig(env: Env = process.env): Config {
     registrationsOpen: boolean('SPARROW_REGISTRATIONS_OPEN', true),
     trustProxy: boolean('SPARROW_TRUST_PROXY', false),
     metricsToken: text('SPARROW_METRICS_TOKEN'),
+    mail,
+    security,
+    privacy: {
+      discovery: {
+        dailyLimit: integer('SPARROW_DISCOVERY_DAILY_LIMIT', 200, 1, 100_000),
+        totalLimit: integer('SPARROW_DISCOVERY_TOTAL_LIMIT', 1000, 1, 10_000_000),
+        ipDailyLimit: integer('SPARROW_DISCOVERY_IP_DAILY_LIMIT', 400, 1, 10_000_000),
+        networkDailyLimit: integer('SPARROW_DISCOVERY_NETWORK_DAILY_LIMIT', 600, 1, 10_000_000),
+        minAccountAgeDays: integer('SPARROW_DISCOVERY_MIN_ACCOUNT_AGE_DAYS', 7, 0, 3650),
+        maxPerRequest: integer('SPARROW_DISCOVERY_MAX_PER_REQUEST', 500, 1, 5000),
+        youngAccountDays: integer('SPARROW_DISCOVERY_YOUNG_ACCOUNT_DAYS', 30, 0, 3650),
+        youngClusterSize: integer('SPARROW_DISCOVERY_YOUNG_CLUSTER_SIZE', 5, 2, 100_000),
+        sequentialRun: integer('SPARROW_DISCOVERY_SEQUENTIAL_RUN', 5, 3, 1000),
+        denseBlockLimit: integer('SPARROW_DISCOVERY_DENSE_BLOCK_LIMIT', 20, 3, 1000),
+        missRatioMinLookups: integer('SPARROW_DISCOVERY_MISS_RATIO_MIN_LOOKUPS', 1000, 10, 10_000_000),
+        minHitPermille: integer('SPARROW_DISCOVERY_MIN_HIT_PERMILLE', 5, 0, 1000),
+      },
+      // SPEC 3.7: audiences under 100 matches are never usable, so the floor is 100.
+      ads: { minAudienceSize: integer('SPARROW_ADS_MIN_AUDIENCE_SIZE', 100, 100, 10_000_000) },
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -36,7 +36,7 @@ export class VerificationCodes {
   ) {}
 
   /** Issues a code, or null when the hourly limits say no more codes now (the caller answers the same either way). */
-  async issue(purpose: string, subject: string, target: string): Promise<string | null> {
+  async issue(purpose: string, subject: string, target: string, where: { country?: string | null; prefix?: string | null } = {}): Promise<string | null> {
     const now = this.clock.now();
     const issued = await this.store.issuedSince(purpose, subject, target, new Date(now.getTime() - 3600_000));
     if (issued.bySubject >= this.limits.perSubjectPerHour || issued.byTarget >= this.limits.perTargetPerHour) return null;
@@ -49,11 +49,24 @@ export class VerificationCodes {
       expiresAt: new Date(now.getTime() + CODE_LIFETIME_MS),
       consumedAt: null,
       createdAt: now,
+      country: where.country ?? null,
+      prefix: where.prefix ?? null,
     });
     return code;
   }
 
   async check(purpose: string, subject: string, code: string): Promise<CodeCheck> {
+    const result = await this.peek(purpose, subject, code);
+    if (!result.ok) return result;
+    if (!(await this.retire(result.id))) return { ok: false, reason: 'expired_or_missing' };
+    return { ok: true, target: result.target };
+  }
+
+  /**
+   * Checks a code and counts the attempt without using the code up, for steps that may
+   * still fail for other reasons (a taken username); `retire` then uses it.
+   */
+  async peek(purpose: string, subject: string, code: string): Promise<{ ok: true; id: string; target: string } | Exclude<CodeCheck, { ok: true }>> {
     const now = this.clock.now();
     const active = await this.store.activeCode(purpose, subject, now);
     if (!active) return { ok: false, reason: 'expired_or_missing' };
@@ -61,11 +74,15 @@ export class VerificationCodes {
     // Count the attempt before comparing, so parallel guesses cannot exceed the limit.
     const attempts = await this.store.countAttempt(active.id);
     if (attempts > MAX_CODE_ATTEMPTS) return { ok: false, reason: 'too_many_attempts' };
-    const candidate = /^[0-9]{6}$/.test(code.trim()) ? code.trim() : '';
+    const candidate = typeof code === 'string' && /^[0-9]{6}$/.test(code.trim()) ? code.trim() : '';
     const matches = candidate !== '' && safeEqual(await this.hash(active.id, purpose, subject, active.target, candidate), active.codeHash);
     if (!matches) return { ok: false, reason: attempts >= MAX_CODE_ATTEMPTS ? 'too_many_attempts' : 'wrong' };
-    if (!(await this.store.consume(active.id, now))) return { ok: false, reason: 'expired_or_missing' };
-    return { ok: true, target: active.target };
+    return { ok: true, id: active.id, target: active.target };
+  }
+
+  /** Uses a code up; false if it already was (single use under races). */
+  retire(id: string): Promise<boolean> {
+    return this.store.consume(id, this.clock.now());
   }
 
   private async hash(id: string, purpose: string, subject: string, target: string, code: string): Promise<string> {

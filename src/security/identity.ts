@@ -62,6 +62,27 @@ export class Identity {
     }
   }
 
+  /** Checks the password of a known account (re-authentication before sensitive changes). */
+  async checkPassword(accountId: string, password: string): Promise<boolean> {
+    if (typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) return false;
+    const stored = await this.credentials.credentialsByAccount(accountId);
+    if (!stored) return burnPasswordCheck(password).then(() => false);
+    return verifyPassword(stored.passwordHash, password);
+  }
+
+  async accountIdForEmail(email: string): Promise<string | null> {
+    return (await this.credentials.credentialsByEmail(normaliseEmail(email)))?.accountId ?? null;
+  }
+
+  async emailOf(accountId: string): Promise<string | null> {
+    return (await this.credentials.credentialsByAccount(accountId))?.email ?? null;
+  }
+
+  async setPassword(accountId: string, newPassword: string): Promise<void> {
+    checkPasswordStrength(newPassword);
+    await this.credentials.setPasswordHash(accountId, await hashPassword(newPassword));
+  }
+
   async changePassword(accountId: string, currentPassword: string, newPassword: string): Promise<boolean> {
     const stored = await this.credentials.credentialsByAccount(accountId);
     if (!stored || !(await verifyPassword(stored.passwordHash, currentPassword))) return false;

@@ -5,3 +5,8 @@ export { hashPassword, verifyPassword } from './passwords.ts';
 export { digest, newSecret, safeEqual } from './tokens.ts';
 export type * from './ports.ts';
 export { VerificationCodes, codeError, CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, type CodeCheck, type CodeLimits } from './codes.ts';
+export { SecondFactors, RECOVERY_CODE_COUNT, type SecondFactorMethod, type FactorSummary, type WebAuthnRelyingParty } from './second-factors.ts';
+export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
+export { SecurityMessages, SecurityMonitor, securityThrottleLimits, numberPrefix, type PhoneTarget, type Requester, type SendOutcome } from './security-messages.ts';
+export { SecretBox } from './secret-box.ts';
+export type { SessionMeta } from './oauth.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { newId } from '../shared/ids.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import type { AccessTokenRecord, OAuthApp, OAuthStore } from './ports.ts';
+import type { AccessTokenRecord, OAuthApp, OAuthStore, SessionRecord, SessionStore } from './ports.ts';
 import { DEFAULT_SCOPES, isSubset, parseScopes, unknownScopes } from './scopes.ts';
 import { digest, newSecret, safeEqual } from './tokens.ts';
 
@@ -36,9 +36,21 @@ export interface TokenInfo {
   scopes: string[];
 }
 
+/** Where and how a token was issued, shown in the owner's session list. */
+export interface SessionMeta {
+  kind: 'web' | 'app' | 'operator';
+  ip?: string | null;
+  agent?: string | null;
+}
+
+const TOUCH_INTERVAL_MS = 5 * 60_000;
+
 export class OAuth {
+  /** When each token was last marked used by this process; keeps "last used" cheap. */
+  private readonly touched = new Map<string, number>();
+
   constructor(
-    private readonly store: OAuthStore,
+    private readonly store: OAuthStore & Partial<SessionStore>,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -126,7 +138,7 @@ export class OAuth {
     return app;
   }
 
-  async exchangeCode(input: { clientId: string; clientSecret: string | null; code: string; redirectUri: string; codeVerifier?: string | null }): Promise<IssuedToken> {
+  async exchangeCode(input: { clientId: string; clientSecret: string | null; code: string; redirectUri: string; codeVerifier?: string | null; session?: SessionMeta }): Promise<IssuedToken> {
     const app = await this.store.appByClientId(input.clientId);
     if (!app) throw new OAuthError('invalid_client', 'Client authentication failed');
     const now = this.clock.now();
@@ -145,7 +157,7 @@ export class OAuth {
     } else {
       await this.authenticateClient(input.clientId, input.clientSecret);
     }
-    return this.issueToken({ appId: app.id, accountId: code.accountId, scopes: code.scopes });
+    return this.issueToken({ appId: app.id, accountId: code.accountId, scopes: code.scopes, session: input.session ?? { kind: 'app' } });
   }
 
   async clientCredentials(input: { clientId: string; clientSecret: string | null; scope?: string | null }): Promise<IssuedToken> {
@@ -156,7 +168,7 @@ export class OAuth {
   }
 
   /** Operator-issued token (CLI), not tied to a registered app. */
-  async issueToken(input: { appId: string | null; accountId: string | null; scopes: string[] }): Promise<IssuedToken> {
+  async issueToken(input: { appId: string | null; accountId: string | null; scopes: string[]; session?: SessionMeta }): Promise<IssuedToken> {
     const unknown = unknownScopes(input.scopes);
     if (unknown.length > 0) throw new OAuthError('invalid_scope', `Unknown scopes: ${unknown.join(' ')}`);
     const accessToken = newSecret();
@@ -168,6 +180,9 @@ export class OAuth {
       accountId: input.accountId,
       scopes: input.scopes,
       createdAt,
+      sessionKind: input.session?.kind ?? null,
+      sessionIp: input.session?.ip ?? null,
+      sessionAgent: input.session?.agent ?? null,
     });
     return { accessToken, scopes: input.scopes, createdAt };
   }
@@ -182,7 +197,37 @@ export class OAuth {
     if (token.length < 16 || token.length > 512) return null;
     const record: AccessTokenRecord | null = await this.store.tokenByHash(digest(token));
     if (!record || record.revokedAt) return null;
+    this.touch(record);
     return { tokenId: record.id, accountId: record.accountId, appId: record.appId, appName: record.appName, scopes: record.scopes };
+  }
+
+  /** The account's signed-in sessions: web sign-ins and app tokens. */
+  async sessions(accountId: string): Promise<SessionRecord[]> {
+    return this.sessionStore().sessions(accountId);
+  }
+
+  async revokeSession(accountId: string, sessionId: string): Promise<boolean> {
+    this.touched.delete(sessionId);
+    return this.sessionStore().revokeSession(accountId, sessionId, this.clock.now());
+  }
+
+  async revokeAllSessions(accountId: string, keepSessionId?: string): Promise<number> {
+    return this.sessionStore().revokeAllSessions(accountId, this.clock.now(), keepSessionId);
+  }
+
+  private sessionStore(): SessionStore {
+    const store = this.store;
+    if (!store.sessions || !store.revokeSession || !store.revokeAllSessions || !store.touchSession) throw new Error('This token store keeps no sessions');
+    return store as SessionStore;
+  }
+
+  private touch(record: AccessTokenRecord): void {
+    const now = this.clock.now().getTime();
+    const last = this.touched.get(record.id) ?? record.lastUsedAt?.getTime() ?? 0;
+    if (now - last < TOUCH_INTERVAL_MS || !this.store.touchSession) return;
+    this.touched.set(record.id, now);
+    if (this.touched.size > 50_000) this.touched.clear();
+    void this.store.touchSession(record.id, new Date(now)).catch(() => {});
   }
 }
 

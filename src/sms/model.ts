@@ -122,7 +122,10 @@ export interface HeldMessage {
 
 export type SecurityEventKind =
   | 'sms_post' | 'sim_swap_detected' | 'sim_swap_check_failed' | 'sms_posting_locked' | 'sms_message_held'
-  | 'sms_not_me' | 'sms_posting_unlocked';
+  | 'sms_not_me' | 'sms_posting_unlocked'
+  // Account security (sign-in, reset, factors); these never go out by SMS either.
+  | 'sign_in_code_withheld' | 'reset_code_withheld' | 'password_reset' | 'recovery_code_used' | 'two_factor_changed' | 'passkey_added'
+  | 'session_revoked';
 
 /** Something the owner must hear about on their non-SMS channels. */
 export interface SecurityEvent {

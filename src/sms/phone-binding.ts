@@ -1,8 +1,7 @@
 import type { Clock } from '../shared/clock.ts';
 import { conflict, invalid } from '../shared/errors.ts';
-import { codeError, type VerificationCodes } from '../security/index.ts';
+import { codeError, type Requester, type SecurityMessages, type VerificationCodes } from '../security/index.ts';
 import type { BoundPhone } from './model.ts';
-import type { Outbox } from './outbox.ts';
 import { normalisePhone } from './phone.ts';
 import type { SmsStore } from './ports.ts';
 import { replies } from './replies.ts';
@@ -18,20 +17,15 @@ export class PhoneBinding {
   constructor(
     private readonly store: SmsStore,
     private readonly codes: VerificationCodes,
-    private readonly outbox: Outbox,
+    private readonly messages: SecurityMessages,
     private readonly clock: Clock,
   ) {}
 
-  async request(accountId: string, numberInput: string): Promise<void> {
+  /** Over a limit (SMS pumping defence) or in a country without security SMS, nothing is sent and the answer is the same. */
+  async request(accountId: string, numberInput: string, requester: Requester = { ip: null }): Promise<void> {
     const phone = normalisePhone(numberInput);
     if (!phone) throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', { field: 'number' });
-    const code = await this.codes.issue(PURPOSE, accountId, phone.e164);
-    // Over the hourly limit: answer as usual, send nothing (SMS pumping defence).
-    if (code === null) return;
-    await this.outbox.enqueue([{
-      to: phone.e164, country: phone.country, text: replies.verificationCode(code),
-      messageClass: 'security', purpose: PURPOSE, accountId,
-    }]);
+    await this.messages.sendSmsCode(PURPOSE, accountId, phone, { ...requester, accountId }, (code) => replies.verificationCode(code));
   }
 
   async verify(accountId: string, code: string): Promise<BoundPhone> {

@@ -35,6 +35,18 @@ export interface SmsRecipient {
   country: string;
 }
 
+/** One bucket of SMS traffic for the admin console: messages in one minute, one provider, one status. */
+export interface TrafficCount {
+  /** UTC minute, `YYYY-MM-DDTHH:MM`. */
+  minute: string;
+  direction: 'in' | 'out';
+  /** Outbound messages not yet handed to a provider count under `unassigned`. */
+  provider: string;
+  /** Outbound: the message status; inbound: the outcome. */
+  status: string;
+  count: number;
+}
+
 /** Persistence the SMS channel needs. Implementations must make each method atomic. */
 export interface SmsStore {
   // Phones
@@ -122,4 +134,8 @@ export interface SmsStore {
   // Reply throttling ("at most one such reply per number per period")
   /** Atomically: true (and records now) if no reply of this kind went to the number since `since`. */
   takeReplySlot(number: string, kind: string, since: Date, now: Date): Promise<boolean>;
+
+  // Traffic (admin console)
+  /** Inbound texts by provider and outcome, outbound by provider and status, per minute since `since`. */
+  trafficSince(since: Date): Promise<TrafficCount[]>;
 }

@@ -14,6 +14,8 @@ export interface StoreConnection {
   engine: Engine;
   /** PostgreSQL schema holding the tables, when not the connection's default. */
   schema: string | null;
+  /** The driver handle, for libraries that keep their own tables (rate-limiter-flexible). */
+  driver: { engine: 'sqlite'; sqlite: SQLite.Database } | { engine: 'postgres'; pool: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, engine: 'sqlite', schema: null, close: () => db.destroy() };
+    return { db, engine: 'sqlite', schema: null, driver: { engine: 'sqlite', sqlite }, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: config.location,
@@ -50,7 +52,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   // replaces it on next use, so this must not crash the process.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', schema: options.schema ?? null, close: () => db.destroy() };
+  return { db, engine: 'postgres', schema: options.schema ?? null, driver: { engine: 'postgres', pool }, close: () => db.destroy() };
 }
 
 const STATEMENT_CACHE_SIZE = 500;

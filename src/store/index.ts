@@ -3,3 +3,5 @@ export { KyselyMicroblogStore } from './microblog-store.ts';
 export { KyselyCredentialStore, KyselyOAuthStore } from './security-store.ts';
 export type { Database } from './schema.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
+export { KyselyAuthStore } from './auth-store.ts';
+export { KyselyAdsStore, KyselyContactPointStore, KyselyDiscoveryStore, KyselyModerationStore } from './privacy-store.ts';

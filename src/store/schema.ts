@@ -132,6 +132,9 @@ export interface OAuthTokensTable {
   created_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+  session_ip: string | null;
+  session_agent: string | null;
+  session_kind: string | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -172,6 +175,25 @@ export interface Database {
   sms_holds: SmsHoldsTable;
   account_security_events: AccountSecurityEventsTable;
   sms_early_receipts: SmsEarlyReceiptsTable;
+  account_factors: AccountFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  auth_flows: AuthFlowsTable;
+  security_alerts: SecurityAlertsTable;
+  // ── Privacy (0005_privacy) ──
+  contact_points: ContactPointsTable;
+  contact_point_purposes: ContactPointPurposesTable;
+  consent_records: ConsentRecordsTable;
+  contact_point_uses: ContactPointUsesTable;
+  discovery_lookups: DiscoveryLookupsTable;
+  discovery_ips: DiscoveryIpsTable;
+  discovery_blocks: DiscoveryBlocksTable;
+  moderation_reports: ModerationReportsTable;
+  advertisers: AdvertisersTable;
+  ad_audiences: AdAudiencesTable;
+  ad_audience_hashes: AdAudienceHashesTable;
+  ad_campaigns: AdCampaignsTable;
+  ad_impressions: AdImpressionsTable;
 }
 
 export interface SmsEarlyReceiptsTable { provider: string; provider_message_id: string; status: string; error: string | null; received_at: string }
@@ -190,6 +212,8 @@ export interface VerificationCodesTable {
   expires_at: string;
   consumed_at: string | null;
   created_at: string;
+  country: string | null;
+  prefix: string | null;
 }
 
 export interface SmsSettingsTable {
@@ -276,10 +300,108 @@ export interface SmsFanoutJobsTable {
   updated_at: string;
 }
 
-export interface SmsCountryPolicyTable { country: string; posting: number; notifications: number; updated_at: string; updated_by: string }
+export interface SmsCountryPolicyTable { country: string; posting: number; notifications: number; security: number | null; updated_at: string; updated_by: string }
 
 export interface SmsSwitchesTable { name: string; enabled: number; reason: string; updated_at: string; updated_by: string }
 
 export interface AuditLogTable { id: string; actor: string; action: string; subject: string; details: string; reason: string; created_at: string }
 
 export interface SmsReplyThrottleTable { number: string; kind: string; last_sent_at: string }
+
+export interface AccountFactorsTable {
+  account_id: string;
+  totp_secret: string | null;
+  totp_pending_secret: string | null;
+  totp_last_step: number | null;
+  sms_two_factor: number;
+  require_strong: number;
+  updated_at: string;
+}
+
+export interface RecoveryCodesTable { id: string; account_id: string; code_hash: string; used_at: string | null; created_at: string }
+
+export interface PasskeysTable {
+  id: string;
+  account_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface AuthFlowsTable {
+  id: string;
+  secret_hash: string;
+  kind: string;
+  stage: string;
+  account_id: string | null;
+  target: string | null;
+  challenge: string | null;
+  attempts: number;
+  ip: string | null;
+  created_at: string;
+  expires_at: string;
+  completed_at: string | null;
+}
+
+export interface SecurityAlertsTable { id: string; kind: string; scope: string; details: string; created_at: string; acknowledged_at: string | null }
+
+// ── Privacy: purpose-bound contact points, discovery, advertising (0005_privacy) ──────────
+
+export interface ContactPointsTable {
+  id: string;
+  account_id: string;
+  kind: string;
+  value: string;
+  /** Keyed HMAC of the contact, present only while `discovery` is on. */
+  discovery_key: string | null;
+  /** SHA-256 hex of the value, present only while `advertising` is on. */
+  ad_hash: string | null;
+  verified_at: string | null;
+  created_at: string;
+}
+
+export interface ContactPointPurposesTable { contact_point_id: string; purpose: string; since: string }
+
+export interface ConsentRecordsTable { id: string; account_id: string; contact_point_id: string; purpose: string; action: string; source: string; created_at: string }
+
+export interface ContactPointUsesTable { id: string; account_id: string; contact_point_id: string; purpose: string; kind: string; detail: string | null; created_at: string }
+
+export interface DiscoveryLookupsTable { account_id: string; contact_key: string; block_key: string | null; ip_key: string; hit: number; created_at: string }
+
+export interface DiscoveryIpsTable { account_id: string; ip_key: string; first_seen: string; last_seen: string }
+
+export interface DiscoveryBlocksTable { account_id: string; reason: string; report_id: string; created_at: string }
+
+export interface ModerationReportsTable {
+  id: string;
+  kind: string;
+  summary: string;
+  details: string;
+  account_ids: string;
+  status: string;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: string | null;
+}
+
+export interface AdvertisersTable { account_id: string; granted_by: string; created_at: string }
+
+export interface AdAudiencesTable { id: string; advertiser_id: string; name: string; hash_count: number; created_at: string }
+
+export interface AdAudienceHashesTable { audience_id: string; hash: string }
+
+export interface AdCampaignsTable {
+  id: string;
+  advertiser_id: string;
+  audience_id: string;
+  post_id: string;
+  frequency_cap: number;
+  status: string;
+  created_at: string;
+  stopped_at: string | null;
+}
+
+export interface AdImpressionsTable { id: string; campaign_id: string; account_id: string; day: string; created_at: string }

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Account } from '../core/model.ts';
 import type { NewAccount } from '../core/ports.ts';
-import type { AccessTokenRecord, AuthorizationCode, CredentialStore, OAuthApp, OAuthStore, StoredCredentials } from '../security/ports.ts';
+import type { AccessTokenRecord, AuthorizationCode, CredentialStore, OAuthApp, OAuthStore, SessionRecord, SessionStore, StoredCredentials } from '../security/ports.ts';
 import { conflict } from '../shared/errors.ts';
 import { toAccount } from './microblog-store.ts';
 import type { Database, OAuthAppsTable } from './schema.ts';
@@ -67,7 +67,7 @@ function toApp(row: Selectable<OAuthAppsTable>): OAuthApp {
   };
 }
 
-export class KyselyOAuthStore implements OAuthStore {
+export class KyselyOAuthStore implements OAuthStore, SessionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async createApp(app: OAuthApp): Promise<void> {
@@ -110,23 +110,25 @@ export class KyselyOAuthStore implements OAuthStore {
     };
   }
 
-  async createToken(token: Omit<AccessTokenRecord, 'appName' | 'revokedAt'>): Promise<void> {
+  async createToken(token: Omit<AccessTokenRecord, 'appName' | 'revokedAt' | 'lastUsedAt'>): Promise<void> {
     await this.db.insertInto('oauth_tokens').values({
       id: token.id, token_hash: token.tokenHash, app_id: token.appId, account_id: token.accountId,
       scopes: token.scopes.join(' '), created_at: iso(token.createdAt), revoked_at: null, last_used_at: null,
+      session_kind: token.sessionKind ?? null, session_ip: token.sessionIp ?? null, session_agent: token.sessionAgent?.slice(0, 300) ?? null,
     }).execute();
   }
 
   async tokenByHash(tokenHash: string): Promise<AccessTokenRecord | null> {
     const row = await this.db.selectFrom('oauth_tokens as t')
       .leftJoin('oauth_apps as a', 'a.id', 't.app_id')
-      .select(['t.id', 't.token_hash', 't.app_id', 'a.name as app_name', 't.account_id', 't.scopes', 't.created_at', 't.revoked_at'])
+      .select(['t.id', 't.token_hash', 't.app_id', 'a.name as app_name', 't.account_id', 't.scopes', 't.created_at', 't.revoked_at', 't.last_used_at'])
       .where('t.token_hash', '=', tokenHash)
       .executeTakeFirst();
     if (!row) return null;
     return {
       id: row.id, tokenHash: row.token_hash, appId: row.app_id, appName: row.app_name ?? null, accountId: row.account_id,
       scopes: row.scopes.split(' ').filter(Boolean), createdAt: new Date(row.created_at), revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+      lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
     };
   }
 
@@ -140,5 +142,35 @@ export class KyselyOAuthStore implements OAuthStore {
   async revokeTokensForApp(appId: string, accountId: string, at: Date): Promise<void> {
     await this.db.updateTable('oauth_tokens').set({ revoked_at: iso(at) })
       .where('app_id', '=', appId).where('account_id', '=', accountId).where('revoked_at', 'is', null).execute();
+  }
+
+  async sessions(accountId: string): Promise<SessionRecord[]> {
+    const rows = await this.db.selectFrom('oauth_tokens as t')
+      .leftJoin('oauth_apps as a', 'a.id', 't.app_id')
+      .select(['t.id', 't.app_id', 'a.name as app_name', 't.session_kind', 't.session_ip', 't.session_agent', 't.scopes', 't.created_at', 't.last_used_at'])
+      .where('t.account_id', '=', accountId).where('t.revoked_at', 'is', null)
+      .orderBy('t.id', 'desc').limit(200).execute();
+    return rows.map((row) => ({
+      id: row.id, appId: row.app_id, appName: row.app_name ?? null, kind: row.session_kind ?? (row.app_id ? 'app' : 'operator'),
+      ip: row.session_ip, agent: row.session_agent, scopes: row.scopes.split(' ').filter(Boolean),
+      createdAt: new Date(row.created_at), lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
+    }));
+  }
+
+  async revokeSession(accountId: string, id: string, at: Date): Promise<boolean> {
+    const result = await this.db.updateTable('oauth_tokens').set({ revoked_at: iso(at) })
+      .where('id', '=', id).where('account_id', '=', accountId).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async revokeAllSessions(accountId: string, at: Date, keepId?: string): Promise<number> {
+    let q = this.db.updateTable('oauth_tokens').set({ revoked_at: iso(at) }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
+    if (keepId) q = q.where('id', '!=', keepId);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async touchSession(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('oauth_tokens').set({ last_used_at: iso(at) }).where('id', '=', id).execute();
   }
 }

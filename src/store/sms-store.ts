@@ -4,7 +4,7 @@ import type {
   HeldMessage, HoldStatus, LockReason, SecurityEvent, SmsSecurityState,
   AuditEntry, BoundPhone, CountryPolicy, InboundOutcome, KillSwitchState, MessageClass, NewOutboxMessage, OutboxMessage, OutboxStatus, SmsSettings,
 } from '../sms/model.ts';
-import type { ClaimRequest, FanoutJob, InboundRecord, SmsRecipient, SmsStore } from '../sms/ports.ts';
+import type { ClaimRequest, FanoutJob, InboundRecord, SmsRecipient, SmsStore, TrafficCount } from '../sms/ports.ts';
 import type { Engine } from './database.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
@@ -474,6 +474,26 @@ export class KyselySmsStore implements SmsStore {
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
+
+  // ── Traffic (admin console) ────────────────────────────────────────────────
+
+  async trafficSince(since: Date): Promise<TrafficCount[]> {
+    // Timestamps are ISO text on both engines: the first 16 characters are the UTC minute.
+    const minute = sql<string>`substr(created_at, 1, 16)`;
+    const outbound = await this.db.selectFrom('sms_outbox')
+      .select([minute.as('minute'), 'provider', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('created_at', '>=', iso(since))
+      .groupBy([sql`substr(created_at, 1, 16)`, 'provider', 'status']).execute();
+    const inMinute = sql<string>`substr(received_at, 1, 16)`;
+    const inbound = await this.db.selectFrom('sms_inbound')
+      .select([inMinute.as('minute'), 'provider', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('received_at', '>=', iso(since))
+      .groupBy([sql`substr(received_at, 1, 16)`, 'provider', 'outcome']).execute();
+    return [
+      ...outbound.map((r) => ({ minute: r.minute, direction: 'out' as const, provider: r.provider ?? 'unassigned', status: r.status, count: Number(r.n) })),
+      ...inbound.map((r) => ({ minute: r.minute, direction: 'in' as const, provider: r.provider, status: r.outcome, count: Number(r.n) })),
+    ];
+  }
 }
 
 function toHold(row: Selectable<SmsHoldsTable>): HeldMessage {
@@ -508,6 +528,7 @@ export class KyselyCodeStore implements CodeStore {
       await tx.insertInto('verification_codes').values({
         id: code.id, purpose: code.purpose, subject: code.subject, target: code.target, code_hash: code.codeHash,
         attempts: 0, expires_at: iso(code.expiresAt), consumed_at: null, created_at: iso(code.createdAt),
+        country: code.country ?? null, prefix: code.prefix ?? null,
       }).execute();
     });
   }

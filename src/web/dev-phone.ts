@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { normalisePhone, type OutboxMessage } from '../sms/index.ts';
-import { html, page } from './html.ts';
+import { html } from './html.ts';
+import { layout, viewFor } from './layout.ts';
 
 const DEFAULT_NUMBER = '+254712345678';
 
@@ -36,7 +37,7 @@ ${outcome ? html`<p class="outcome">Sparrow: ${outcome.replace(/_/g, ' ')}</p>` 
 <form method="post" action="/dev/phone"><input type="hidden" name="number" value="${phone.e164}">
 <label>Text to Sparrow<br><textarea name="text" rows="3" cols="28" maxlength="1600" required></textarea></label><br><button>Send</button></form></div>`
         : html`<p>That is not a valid mobile number. Use the international format, e.g. ${DEFAULT_NUMBER}.</p>`}`;
-      return reply.type('text/html; charset=utf-8').send(page({ title: 'Phone simulator · Sparrow', body, scripts: ['/static/phone.js'] }));
+      return reply.type('text/html; charset=utf-8').send(layout(await viewFor(ctx, request, reply), 'Phone simulator', body, { scripts: ['/static/phone.js'] }));
     });
 
     app.post('/dev/phone', async (request, reply) => {
@@ -45,7 +46,7 @@ ${outcome ? html`<p class="outcome">Sparrow: ${outcome.replace(/_/g, ' ')}</p>` 
       const text = typeof form.text === 'string' ? form.text.trim() : '';
       if (!phone || text === '' || text.length > 1600) {
         return reply.status(422).type('text/html; charset=utf-8')
-          .send(page({ title: 'Phone simulator · Sparrow', body: html`<p>Give a valid number and a text of at most 1,600 characters. <a href="/dev/phone">Back</a></p>` }));
+          .send(layout(await viewFor(ctx, request, reply), 'Phone simulator', html`<p>Give a valid number and a text of at most 1,600 characters. <a href="/dev/phone">Back</a></p>`));
       }
       const result = await ctx.sms.channel.receive('console', { providerMessageId: `dev-${randomUUID()}`, from: phone.e164, to: 'sparrow', text });
       return reply.redirect(`/dev/phone?number=${encodeURIComponent(phone.e164)}&outcome=${encodeURIComponent(result.outcome ?? 'duplicate')}`, 303);

@@ -1,15 +1,69 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { DomainError } from '../shared/errors.ts';
+import { adminPages } from './admin-pages.ts';
+import { authPages } from './auth-pages.ts';
 import { devPhonePages } from './dev-phone.ts';
-import { PHONE_SCRIPT, STYLESHEET } from './static.ts';
+import { html } from './html.ts';
+import { layout, sendPage, viewFor } from './layout.ts';
+import { csrfValid } from './session.ts';
+import { settingsPages } from './settings-pages.ts';
+import { notFoundPage, socialPages } from './social-pages.ts';
+import { PHONE_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
+
+/**
+ * Strict by default: no inline script or style, nothing from elsewhere, no framing. The
+ * pages work without any script; the two small files under /static only improve them.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+  "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
+].join('; ');
+
+/** Forms that act for nobody: the simulator plays an anonymous phone, like a real handset would. */
+const CSRF_EXEMPT = new Set(['/dev/phone']);
+
+function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  void reply.header('x-frame-options', 'DENY');
+  void reply.header('referrer-policy', 'same-origin');
+  void reply.header('x-content-type-options', 'nosniff');
+  if (!request.url.startsWith('/static/')) void reply.header('cache-control', 'no-store');
+}
 
 /** Every page and asset of the web UI. */
 export function webRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    app.get('/static/sparrow.css', async (_request, reply) =>
-      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
-    app.get('/static/phone.js', async (_request, reply) =>
-      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PHONE_SCRIPT));
+    app.addHook('onRequest', async (request, reply) => securityHeaders(request, reply));
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.method !== 'POST' || CSRF_EXEMPT.has(request.url.split('?')[0]!)) return;
+      if (!(await csrfValid(ctx, request))) {
+        const view = await viewFor(ctx, request, reply);
+        return sendPage(reply, layout(view, 'Form expired', html`<h1>This form has expired</h1>
+<p>For your safety the form was not accepted (it lacked this browser’s form token). Go back, reload the page and try again.</p>`), 403);
+      }
+    });
+    app.setErrorHandler(async (error, request, reply) => {
+      const view = await viewFor(ctx, request, reply).catch(() => null);
+      if (error instanceof DomainError && error.kind === 'not_found' && view) return notFoundPage(view, reply);
+      const status = error instanceof DomainError ? { invalid: 422, forbidden: 403, conflict: 409, rate_limited: 429, unauthorized: 401, not_found: 404 }[error.kind]
+        : (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 500) request.log.error({ err: error }, 'web page failed');
+      const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : error instanceof Error ? error.message : 'Request failed';
+      const body = html`<h1>Sorry</h1><p>${message}</p><p><a href="/">Home</a></p>`;
+      if (!view) return reply.status(status).type('text/plain; charset=utf-8').send(message);
+      return sendPage(reply, layout(view, 'Error', body), status);
+    });
+
+    const asset = (type: string, content: string) => async (_request: FastifyRequest, reply: FastifyReply) =>
+      reply.type(type).header('cache-control', 'public, max-age=3600').send(content);
+    app.get('/static/sparrow.css', asset('text/css; charset=utf-8', STYLESHEET));
+    app.get('/static/phone.js', asset('text/javascript; charset=utf-8', PHONE_SCRIPT));
+    app.get('/static/sparrow.js', asset('text/javascript; charset=utf-8', SITE_SCRIPT));
+    await app.register(authPages(ctx));
+    await app.register(socialPages(ctx));
+    await app.register(settingsPages(ctx));
+    await app.register(adminPages(ctx));
     await app.register(devPhonePages(ctx));
   };
 }

@@ -11,6 +11,41 @@ form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 .sms li small{display:block;color:#5a6675;font-size:.75rem}
 .sms li.suppressed{opacity:.6;text-decoration:line-through}
 .note{color:#5a6675;font-size:.9rem}.outcome{padding:.4rem .6rem;background:#eef7ee;border-radius:.35rem}
+header nav{display:flex;flex-wrap:wrap;gap:.3rem .8rem;align-items:center;padding:.4rem 0 .6rem;border-bottom:1px solid #d8e0e8;margin-bottom:.5rem}
+nav a[aria-current=page]{font-weight:700;text-decoration:none;color:#1d2430}
+nav.sub{display:flex;flex-wrap:wrap;gap:.2rem .7rem;font-size:.9rem;margin:.3rem 0 .6rem}
+form.inline{display:inline-flex}form.out{margin-left:auto}
+button.link,form.link button{background:none;border:0;color:#1b5fb3;padding:0;text-decoration:underline;font-size:.9rem}
+button.danger,form.danger button{background:#b42318;border-color:#b42318}
+.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.4rem 0}
+label{font-weight:600}label input[type=checkbox]{margin-right:.3rem}
+textarea{width:100%}input:not([type=checkbox]){max-width:100%}
+.compose{margin:0 0 1rem;padding:.6rem;background:#fff;border:1px solid #d8e0e8;border-radius:.5rem}
+.post{padding:.6rem 0;border-bottom:1px solid #e2e8f0;overflow-wrap:anywhere}.post .text p{margin:.3rem 0}
+.meta{margin:.1rem 0;color:#5a6675;font-size:.85rem}.meta form{display:inline}
+.who{text-decoration:none;color:inherit}.acct{color:#5a6675;font-weight:400;font-size:.9em}
+.focus .post{font-size:1.1rem}.thread{margin:.5rem 0}
+.plain{list-style:none;padding:0;margin:0}.plain>li{padding:.45rem 0;border-bottom:1px solid #e2e8f0}
+.notice{padding:.45rem .6rem;background:#eef7ee;border-left:4px solid #15803d}
+.error{padding:.45rem .6rem;background:#fdecea;border-left:4px solid #b42318}
+.warn{padding:.45rem .6rem;background:#fff7e6;border-left:4px solid #c2410c}
+.ok{padding:.1rem .6rem;border-left:4px solid #15803d}
+.placeholder{padding:.6rem;border:2px dashed #9aa8b8;border-radius:.5rem}
+.card{padding:.6rem;border:1px solid #d8e0e8;border-radius:.5rem;background:#fff}
+blockquote{margin:.2rem 0;padding:.3rem .6rem;border-left:3px solid #9aa8b8;white-space:pre-wrap;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;font-size:.9rem;display:block;overflow-x:auto}
+th,td{text-align:left;padding:.35rem;border-bottom:1px solid #e2e8f0;vertical-align:top}
+form.cell{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center}form.cell label{font-weight:400}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.chart{margin:.5rem 0 1rem}.chart svg{display:block;background:#fff;border:1px solid #e2e8f0}
+.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.85rem}
+.swatch[data-colour="0"]{color:#1b5fb3}.swatch[data-colour="1"]{color:#c2410c}.swatch[data-colour="2"]{color:#15803d}
+.swatch[data-colour="3"]{color:#7e22ce}.swatch[data-colour="4"]{color:#be123c}.swatch[data-colour="5"]{color:#0e7490}
+.counter{display:block;font-size:.85rem;color:#5a6675}.counter.over{color:#b42318;font-weight:700}
+a.btn{display:inline-block;padding:.45rem .55rem;border:1px solid #1b5fb3;border-radius:.35rem;text-decoration:none}
+code{background:#eef2f6;padding:0 .2rem;border-radius:.2rem}
+@media (max-width:30rem){table.policy,table.policy tbody,table.policy tr,table.policy td,table.policy th{display:block}
+table.policy thead{display:none}table.policy tr{border-bottom:1px solid #d8e0e8;padding:.3rem 0}table.policy td,table.policy th{border:0;padding:.15rem 0}}
 `;
 
 export const PHONE_SCRIPT = `
@@ -20,4 +55,12 @@ function refresh(){fetch('/api/v1/sparrow/dev/sms?number='+encodeURIComponent(nu
 var html=items.slice().reverse().map(function(m){return '<li class="'+m.status+'">'+esc(m.text)+'<small>'+esc(m.created_at.slice(11,19)+' · '+m.status+' · '+m.segments+' segment(s)')+'</small></li>'}).join('');
 if(list.innerHTML!==html){list.innerHTML=html||'<li class="note">No messages yet.</li>';list.scrollTop=list.scrollHeight}}).catch(function(){})}
 setInterval(refresh,2000)})();
+`;
+
+/** Progressive enhancement only: a live character counter under textareas with data-max. */
+export const SITE_SCRIPT = `
+(function(){var areas=document.querySelectorAll('textarea[data-max]');for(var i=0;i<areas.length;i++)(function(t){
+var max=+t.getAttribute('data-max'),out=document.createElement('span');out.className='counter';out.setAttribute('aria-live','polite');
+t.parentNode.insertBefore(out,t.nextSibling);function upd(){var n=Array.from(t.value).length,left=max-n;out.textContent=left+' characters left';
+out.className='counter'+(left<0?' over':'')}t.addEventListener('input',upd);upd()})(areas[i])})();
 `;

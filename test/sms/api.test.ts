@@ -97,12 +97,13 @@ describe.each(ENGINES)('SMS API on $label', ({ name, skip }) => {
     for (let i = 0; i < 8; i += 1) statuses.push((await requestCode(pumper, target)).statusCode);
     expect(new Set(statuses)).toEqual(new Set([202]));
     await h.drain();
-    expect((await h.inbox(target)).length).toBe(5);
+    // SPARROW_SECURITY_SMS_PER_NUMBER_HOUR (3) is the tightest limit here.
+    expect((await h.inbox(target)).length).toBe(3);
     // Another account cannot push more codes to the same number.
     const helper = await h.user('pumper2');
     await requestCode(helper, target);
     await h.drain();
-    expect((await h.inbox(target)).length).toBe(5);
+    expect((await h.inbox(target)).length).toBe(3);
   });
 
   it.skipIf(skip)('validates SMS settings and never lets them leak a PIN', async () => {

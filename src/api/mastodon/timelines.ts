@@ -7,18 +7,27 @@ import { cursorsOf, linkHeader, optionalBoolean, pageOf, paramsOf, pathId, strin
 import { notificationSchema, renderNotification, renderStatus, statusSchema } from './entities.ts';
 
 const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
+/** Home timeline items may be promoted posts (docs/privacy.md): the status plus `sparrow_promoted`. */
+const homeList = { response: { 200: { type: 'array', items: { ...statusSchema, properties: { ...statusSchema.properties, sparrow_promoted: { type: 'boolean' } } } } } };
 const NOTIFICATION_TYPES: readonly NotificationType[] = ['mention', 'status', 'reblog', 'follow', 'favourite'];
 
 export function timelineRoutes(ctx: AppContext) {
   const urls = ctx.config;
   return async (app: FastifyInstance) => {
-    app.get('/api/v1/timelines/home', { schema: statusList }, async (request, reply) => {
+    app.get('/api/v1/timelines/home', { schema: homeList }, async (request, reply) => {
       const { accountId } = requireUser(request, 'read:statuses');
       const params = paramsOf(request);
-      const views = await ctx.microblog.homeTimeline(accountId, pageOf(params));
+      const page = pageOf(params);
+      const views = await ctx.microblog.homeTimeline(accountId, page);
       const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.post.id), { limit: params.limit });
       if (link) void reply.header('Link', link);
-      return views.map((v) => renderStatus(v, urls));
+      const statuses = views.map((v) => renderStatus(v, urls));
+      // Promoted posts only on the newest page (not when paging back), within each campaign's frequency cap.
+      if (!page.maxId && !page.minId && !page.sinceId) {
+        const promoted = await ctx.privacy.promotedFor(accountId);
+        statuses.splice(Math.min(2, statuses.length), 0, ...promoted.map((p) => ({ ...renderStatus(p.view, urls), sparrow_promoted: true })));
+      }
+      return statuses;
     });
 
     app.get('/api/v1/timelines/public', { schema: statusList }, async (request, reply) => {

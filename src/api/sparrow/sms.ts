@@ -108,7 +108,7 @@ export function smsRoutes(ctx: AppContext) {
     app.post('/api/v1/sparrow/phone', async (request, reply) => {
       const { accountId } = requireUser(request, 'write:accounts');
       const number = requiredString(objectBody(request), 'number', 40);
-      await sms.phones.request(accountId, number);
+      await sms.phones.request(accountId, number, { ip: request.ip });
       return reply.status(202).send({ status: 'code_sent_if_possible' });
     });
 

@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Throttle, ThrottleLimit } from '../security/index.ts';
+import type { StoreConnection } from '../store/index.ts';
+
+/**
+ * The security throttles' counters: in Redis when configured (shared by every instance,
+ * fast), otherwise in the database (shared by every process on it). If the counter store
+ * cannot be reached the throttle refuses: security sends fail closed.
+ */
+export class StoreThrottle implements Throttle {
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly redis: Redis | null;
+
+  constructor(
+    connection: StoreConnection,
+    redisUrl: string | null,
+    limits: Record<string, ThrottleLimit>,
+    private readonly logger: Logger,
+  ) {
+    this.redis = redisUrl ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }) : null;
+    // ioredis reconnects by itself; an unreachable Redis must not crash the process.
+    this.redis?.on('error', () => {});
+    for (const [name, limit] of Object.entries(limits)) {
+      const common = { keyPrefix: `sparrow_${name}`, points: limit.points, duration: limit.durationSeconds };
+      if (this.redis) {
+        this.limiters.set(name, new RateLimiterRedis({ ...common, storeClient: this.redis, rejectIfRedisNotReady: true }));
+      } else if (connection.driver.engine === 'sqlite') {
+        this.limiters.set(name, new RateLimiterSQLite({ ...common, storeClient: connection.driver.sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true }));
+      } else {
+        this.limiters.set(name, new RateLimiterPostgres({
+          ...common, storeClient: connection.driver.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true,
+          ...(connection.schema ? { schemaName: connection.schema } : {}),
+        }));
+      }
+    }
+  }
+
+  async consume(limit: string, key: string, points = 1): Promise<boolean> {
+    const limiter = this.limiters.get(limit);
+    if (!limiter) throw new Error(`Unknown throttle limit ${limit}`);
+    try {
+      await limiter.consume(key.slice(0, 200), points);
+      return true;
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return false;
+      this.logger.error({ err: error, limit }, 'throttle store unavailable: refusing (security throttles fail closed)');
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.redis) this.redis.disconnect();
+  }
+}

@@ -1,0 +1,94 @@
+import type { Account, Microblog, PostView } from '../core/index.ts';
+import type { Clock } from '../shared/clock.ts';
+import { DomainError } from '../shared/errors.ts';
+import { Advertising, DEFAULT_ADS_OPTIONS, type AdsOptions, type AdsStore } from './ads/index.ts';
+import { ContactPoints, consentedSource, type ContactPointStore } from './contact-points/index.ts';
+import { ContactDiscovery, DEFAULT_DISCOVERY_OPTIONS, type DiscoveryOptions, type DiscoveryStore, type MatchInput, type ModerationStore } from './discovery/index.ts';
+
+export * from './model.ts';
+export { ContactPoints, type ContactPointView, type UseTarget, type ContactPointStore } from './contact-points/index.ts';
+export { ContactDiscovery, DEFAULT_DISCOVERY_OPTIONS, type DiscoveryOptions, type DiscoveryStore, type ModerationStore, type MatchInput } from './discovery/index.ts';
+export { Advertising, DEFAULT_ADS_OPTIONS, type AdsOptions, type AdsStore, type Audience, type AudienceView, type Campaign } from './ads/index.ts';
+
+export interface PromotedPost {
+  campaignId: string;
+  view: PostView;
+}
+
+export interface PrivacyDependencies {
+  contactStore: ContactPointStore;
+  discoveryStore: DiscoveryStore;
+  moderationStore: ModerationStore;
+  adsStore: AdsStore;
+  microblog: Microblog;
+  clock: Clock;
+  /** The instance's secret for keyed contact hashes. */
+  secret: () => Promise<Buffer>;
+  discovery?: Partial<DiscoveryOptions>;
+  ads?: Partial<AdsOptions>;
+}
+
+/**
+ * Purpose-bound personal data, contact discovery and advertising (SPEC 3.6, 3.7), as the
+ * API and web UI use them.
+ */
+export class Privacy {
+  readonly contactPoints: ContactPoints;
+  readonly discovery: ContactDiscovery;
+  readonly ads: Advertising;
+  private readonly microblog: Microblog;
+
+  constructor(deps: PrivacyDependencies) {
+    this.microblog = deps.microblog;
+    this.contactPoints = new ContactPoints(deps.contactStore, deps.clock, deps.secret);
+    this.discovery = new ContactDiscovery(
+      this.contactPoints, deps.discoveryStore, deps.moderationStore,
+      async (ids) => new Map([...(await deps.microblog.accounts(ids)).values()].map((a) => [a.id, a.createdAt])),
+      deps.clock, { ...DEFAULT_DISCOVERY_OPTIONS, ...deps.discovery },
+    );
+    this.ads = new Advertising(
+      deps.adsStore, consentedSource(deps.contactStore, this.contactPoints), deps.clock,
+      async (advertiserId, postId) => {
+        try {
+          const post = await deps.microblog.visiblePost(null, postId);
+          return post.accountId === advertiserId && post.visibility === 'public' && post.reblogOfId === null;
+        } catch (error) {
+          if (error instanceof DomainError) return false;
+          throw error;
+        }
+      },
+      { ...DEFAULT_ADS_OPTIONS, ...deps.ads },
+    );
+  }
+
+  /** Contact matching: the discoverable accounts among the contacts, as accounts. */
+  async match(accountId: string, ip: string, input: MatchInput): Promise<Account[]> {
+    const ids = await this.discovery.match(accountId, ip, input);
+    const accounts = await this.microblog.accounts(ids);
+    return ids.map((id) => accounts.get(id)).filter((a): a is Account => a !== undefined && !a.suspended);
+  }
+
+  /**
+   * Promoted posts to show this account now (at most `limit`), each counted against its
+   * campaign's frequency cap. Empty unless the account allowed `advertising` on a contact
+   * that an active campaign's audience holds. The web UI and the home timeline both use this.
+   */
+  async promotedFor(accountId: string, limit = 1): Promise<PromotedPost[]> {
+    const shown: PromotedPost[] = [];
+    for (const { campaign, contactPointId } of await this.ads.candidates(accountId)) {
+      if (shown.length >= limit) break;
+      let view: PostView;
+      try {
+        view = await this.microblog.postView(accountId, campaign.postId);
+      } catch (error) {
+        if (error instanceof DomainError) continue;
+        throw error;
+      }
+      const relationship = await this.microblog.relationship(accountId, campaign.advertiserId);
+      if (relationship.blocking || relationship.blockedBy || relationship.muting) continue;
+      await this.ads.shown(campaign, accountId, contactPointId);
+      shown.push({ campaignId: campaign.id, view });
+    }
+    return shown;
+  }
+}

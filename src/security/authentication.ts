@@ -1,0 +1,324 @@
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { Account } from '../core/model.ts';
+import type { BackgroundWork } from '../shared/background.ts';
+import type { Clock } from '../shared/clock.ts';
+import { DomainError, invalid } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { VerificationCodes } from './codes.ts';
+import { checkPasswordStrength, normaliseEmail, type Identity } from './identity.ts';
+import type { AuthFlow, FlowKind, FlowStore, SessionStore, Throttle } from './ports.ts';
+import type { SecondFactorMethod, SecondFactors } from './second-factors.ts';
+import type { PhoneTarget, Requester, SecurityMessages } from './security-messages.ts';
+import { digest, newSecret } from './tokens.ts';
+
+const FLOW_TTL_MS = 10 * 60_000;
+const MAX_FLOW_ATTEMPTS = 5;
+const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
+
+export type SignInStep =
+  | { status: 'signed_in'; accountId: string }
+  | { status: 'second_factor'; flowId: string; methods: SecondFactorMethod[] };
+
+export interface SecondFactorProof {
+  method: SecondFactorMethod | 'login_code';
+  code?: string;
+  password?: string;
+  credential?: AuthenticationResponseJSON;
+}
+
+/** What the authentication flows need to know about phones; the SMS channel owns them. */
+export interface PhoneDirectory {
+  parse(input: string): PhoneTarget | null;
+  accountByPhone(e164: string): Promise<string | null>;
+  phoneOf(accountId: string): Promise<PhoneTarget | null>;
+  /** True when the carrier reports a recent SIM swap, or cannot be asked and policy says fail closed. */
+  recentlySwapped(e164: string): Promise<boolean>;
+}
+
+export interface AuthenticationDeps {
+  identity: Identity;
+  flows: FlowStore;
+  factors: SecondFactors;
+  codes: VerificationCodes;
+  messages: SecurityMessages;
+  sessions: SessionStore;
+  phones: PhoneDirectory;
+  throttle: Throttle;
+  background: BackgroundWork;
+  /** Tells the owner on their non-SMS channels (in-app and e-mail). */
+  notifyOwner: (accountId: string, kind: string, details: Record<string, unknown>) => Promise<void>;
+  clock: Clock;
+  instanceName: string;
+  publicUrl: string;
+}
+
+const EXPIRED = () => invalid('This sign-in has expired. Start again.', { field: 'flow_id' });
+// One message for a wrong code, a code for a flow that never had one, and an expired code:
+// the answer must not say whether a number or address has an account.
+const WRONG_CODE = () => invalid('That code is not right or has expired.', { field: 'code' });
+const TOO_MANY = () => new DomainError('rate_limited', 'Too many wrong attempts. Start again.');
+
+/**
+ * Every way into an account (SPEC 3.5): password then second factor, a code by SMS, password
+ * reset by SMS or e-mail, and sign-up that proves the e-mail first. Each is a flow with a
+ * secret id, bound to one purpose, answered the same whether or not an account exists:
+ * lookups and sends happen in the background after the answer, so neither the body nor
+ * the time taken tells an account apart from none.
+ */
+export class Authentication {
+  constructor(private readonly deps: AuthenticationDeps) {}
+
+  /** Null for wrong credentials (the caller shows one message for every cause). */
+  async signInWithPassword(login: string, password: string, requester: Requester): Promise<SignInStep | null> {
+    const { throttle, identity, factors } = this.deps;
+    if (requester.ip && !(await throttle.consume('sign_in_ip', requester.ip))) throw rateLimited();
+    if (!(await throttle.consume('sign_in_account', login.trim().toLowerCase().slice(0, 320)))) throw rateLimited();
+    const account = await identity.authenticate(login, password);
+    if (!account) return null;
+    const methods = await factors.methodsFor(account.id, 'password');
+    if (methods.length === 0) return { status: 'signed_in', accountId: account.id };
+    const flowId = await this.createFlow('password', 'second_factor', account.id, null, requester);
+    return { status: 'second_factor', flowId, methods };
+  }
+
+  /** Starts sign-in by SMS code. The answer never depends on the number having an account. */
+  async startSmsSignIn(numberInput: string, requester: Requester): Promise<{ flowId: string }> {
+    const phone = this.parsePhone(numberInput);
+    await this.checkFlowStart(requester);
+    const flowId = await this.createFlow('sms_login', 'code', null, phone.e164, requester);
+    const flow = await this.flowOrThrow(flowId);
+    this.deps.background.run('sms sign-in code', async () => {
+      const accountId = await this.deps.phones.accountByPhone(phone.e164);
+      if (!accountId) return;
+      if (await this.deps.phones.recentlySwapped(phone.e164)) {
+        await this.deps.notifyOwner(accountId, 'sign_in_code_withheld', { reason: 'sim_swap' });
+        return;
+      }
+      await this.deps.messages.sendSmsCode('sign_in', flow.id, phone, { ...requester, accountId }, (code) =>
+        `${code} is your ${this.deps.instanceName} sign-in code. It expires in 10 minutes. Never share it: we will never ask for it.`);
+    });
+    return { flowId };
+  }
+
+  /** Sends the SMS second-factor code for a password sign-in waiting on its second step. */
+  async sendSmsSecondFactor(flowId: string, requester: Requester): Promise<void> {
+    const flow = await this.flowOrThrow(flowId);
+    if (flow.stage !== 'second_factor' || !flow.accountId) throw EXPIRED();
+    const methods = await this.methodsForFlow(flow);
+    if (!methods.includes('sms')) throw invalid('SMS codes are not available for this sign-in', { field: 'method' });
+    const accountId = flow.accountId;
+    this.deps.background.run('sms second factor', async () => {
+      const phone = await this.deps.phones.phoneOf(accountId);
+      if (!phone) return;
+      if (await this.deps.phones.recentlySwapped(phone.e164)) {
+        await this.deps.notifyOwner(accountId, 'sign_in_code_withheld', { reason: 'sim_swap' });
+        return;
+      }
+      await this.deps.messages.sendSmsCode('two_factor', flow.id, phone, { ...requester, accountId }, (code) =>
+        `${code} is your ${this.deps.instanceName} sign-in code. Someone entered your password: if it was not you, change it now.`);
+    });
+  }
+
+  async passkeyOptions(flowId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const flow = await this.flowOrThrow(flowId);
+    if (flow.stage !== 'second_factor' || !(await this.methodsForFlow(flow)).includes('passkey')) throw EXPIRED();
+    return this.deps.factors.passkeyAuthenticationOptions(flow);
+  }
+
+  /** The methods a flow waiting on its second step accepts. */
+  async methodsForFlow(flow: AuthFlow): Promise<SecondFactorMethod[]> {
+    if (!flow.accountId) return [];
+    return this.deps.factors.methodsFor(flow.accountId, flow.kind === 'sms_login' ? 'sms' : 'password');
+  }
+
+  async pendingMethods(flowId: string): Promise<SecondFactorMethod[]> {
+    const flow = await this.flowOrThrow(flowId);
+    return flow.stage === 'second_factor' ? this.methodsForFlow(flow) : [];
+  }
+
+  /** Checks one step of a sign-in flow; returns the next step or the signed-in account. */
+  async continueSignIn(flowId: string, proof: SecondFactorProof): Promise<SignInStep> {
+    const flow = await this.flowOrThrow(flowId);
+    if (flow.kind !== 'password' && flow.kind !== 'sms_login') throw EXPIRED();
+    if ((await this.deps.flows.countFlowAttempt(flow.id)) > MAX_FLOW_ATTEMPTS) throw TOO_MANY();
+
+    if (flow.stage === 'code') {
+      if (proof.method !== 'login_code' || typeof proof.code !== 'string') throw WRONG_CODE();
+      const check = await this.deps.codes.check('sign_in', flow.id, proof.code);
+      const accountId = check.ok && flow.target ? await this.deps.phones.accountByPhone(flow.target) : null;
+      if (!accountId) throw check.ok || check.reason !== 'too_many_attempts' ? WRONG_CODE() : TOO_MANY();
+      const methods = await this.deps.factors.methodsFor(accountId, 'sms');
+      if (methods.length === 0) return this.finish(flow, accountId);
+      await this.deps.flows.updateFlow(flow.id, { stage: 'second_factor', accountId });
+      return { status: 'second_factor', flowId, methods };
+    }
+
+    if (flow.stage !== 'second_factor' || !flow.accountId) throw EXPIRED();
+    const accountId = flow.accountId;
+    const methods = await this.methodsForFlow(flow);
+    if (proof.method === 'login_code' || !methods.includes(proof.method)) throw invalid('That method is not available for this sign-in', { field: 'method' });
+    let ok = false;
+    switch (proof.method) {
+      case 'totp':
+        ok = typeof proof.code === 'string' && (await this.deps.factors.verifyTotp(accountId, proof.code));
+        break;
+      case 'recovery_code':
+        ok = typeof proof.code === 'string' && (await this.deps.factors.useRecoveryCode(accountId, proof.code));
+        if (ok) {
+          const left = await this.deps.factors.recoveryCodesLeft(accountId);
+          await this.deps.notifyOwner(accountId, 'recovery_code_used', { remaining: left });
+        }
+        break;
+      case 'sms': {
+        const check = typeof proof.code === 'string' ? await this.deps.codes.check('two_factor', flow.id, proof.code) : null;
+        if (check && !check.ok && check.reason === 'too_many_attempts') throw TOO_MANY();
+        ok = check?.ok === true;
+        break;
+      }
+      case 'passkey':
+        ok = proof.credential !== undefined && (await this.deps.factors.verifyPasskey(flow, proof.credential));
+        break;
+      case 'password':
+        ok = typeof proof.password === 'string' && (await this.deps.identity.checkPassword(accountId, proof.password));
+        break;
+    }
+    if (!ok) throw proof.method === 'passkey' ? invalid('The passkey could not be verified', { field: 'credential' }) : WRONG_CODE();
+    return this.finish(flow, accountId);
+  }
+
+  /** Starts a password reset by e-mail or SMS; the same answer whether or not an account matches. */
+  async startPasswordReset(input: { email?: string; number?: string }, requester: Requester): Promise<{ flowId: string }> {
+    const email = input.email !== undefined ? this.parseEmail(input.email) : null;
+    const phone = email === null && input.number !== undefined ? this.parsePhone(input.number) : null;
+    if (!email && !phone) throw invalid('Give the e-mail address or phone number of the account', { field: 'email' });
+    await this.checkFlowStart(requester);
+    const flowId = await this.createFlow('password_reset', 'code', null, email ?? phone!.e164, requester);
+    const flow = await this.flowOrThrow(flowId);
+    const name = this.deps.instanceName;
+    this.deps.background.run('password reset code', async () => {
+      if (email) {
+        const accountId = await this.deps.identity.accountIdForEmail(email);
+        if (!accountId) return;
+        await this.deps.messages.sendEmailCode('password_reset', flow.id, email, { ...requester, accountId }, (code) => ({
+          subject: `${name} password reset code: ${code}`,
+          text: `Someone asked to reset the password of your ${name} account.\n\nYour code is ${code}. It expires in 10 minutes.\n\nIf this was not you, ignore this e-mail: your password stays as it is.\n`,
+        }));
+        return;
+      }
+      const accountId = await this.deps.phones.accountByPhone(phone!.e164);
+      if (!accountId) return;
+      if (await this.deps.phones.recentlySwapped(phone!.e164)) {
+        await this.deps.notifyOwner(accountId, 'reset_code_withheld', { reason: 'sim_swap' });
+        return;
+      }
+      await this.deps.messages.sendSmsCode('password_reset', flow.id, phone!, { ...requester, accountId }, (code) =>
+        `${code} is your ${name} password reset code. It expires in 10 minutes. If you did not ask for it, ignore this message.`);
+    });
+    return { flowId };
+  }
+
+  /** Sets a new password with the reset code, then signs the account out everywhere. */
+  async finishPasswordReset(flowId: string, code: string, newPassword: string): Promise<void> {
+    checkPasswordStrength(newPassword);
+    const flow = await this.flowOrThrow(flowId);
+    if (flow.kind !== 'password_reset' || flow.stage !== 'code' || !flow.target) throw EXPIRED();
+    if ((await this.deps.flows.countFlowAttempt(flow.id)) > MAX_FLOW_ATTEMPTS) throw TOO_MANY();
+    const check = await this.deps.codes.check('password_reset', flow.id, code);
+    const byEmail = flow.target.includes('@');
+    const accountId = check.ok
+      ? byEmail ? await this.deps.identity.accountIdForEmail(flow.target) : await this.deps.phones.accountByPhone(flow.target)
+      : null;
+    if (!accountId) throw check.ok || check.reason !== 'too_many_attempts' ? WRONG_CODE() : TOO_MANY();
+    if (!(await this.deps.flows.completeFlow(flow.id, this.deps.clock.now()))) throw EXPIRED();
+    await this.deps.identity.setPassword(accountId, newPassword);
+    const revoked = await this.deps.sessions.revokeAllSessions(accountId, this.deps.clock.now());
+    await this.deps.notifyOwner(accountId, 'password_reset', { via: byEmail ? 'email' : 'sms', sessions_signed_out: revoked });
+  }
+
+  /**
+   * Sign-up proves the e-mail first. An address that already has an account gets a
+   * reminder instead of a code, and the answer here is the same, so sign-up cannot be
+   * used to learn who is registered.
+   */
+  async startSignup(emailInput: string, requester: Requester): Promise<{ flowId: string }> {
+    const email = this.parseEmail(emailInput);
+    await this.checkFlowStart(requester);
+    const flowId = await this.createFlow('signup', 'code', null, email, requester);
+    const flow = await this.flowOrThrow(flowId);
+    const name = this.deps.instanceName;
+    this.deps.background.run('sign-up code', async () => {
+      const existing = await this.deps.identity.accountIdForEmail(email);
+      if (existing) {
+        await this.deps.messages.sendEmailNotice(email, requester, {
+          subject: `You already have a ${name} account`,
+          text: `Someone tried to sign up to ${name} with this address, which already has an account.\n\nIf it was you, sign in at ${this.deps.publicUrl}/auth/sign_in, or reset your password there.\nIf not, you can ignore this e-mail.\n`,
+        });
+        return;
+      }
+      await this.deps.messages.sendEmailCode('signup', flow.id, email, requester, (code) => ({
+        subject: `${name} sign-up code: ${code}`,
+        text: `Welcome to ${name}.\n\nYour code is ${code}. It expires in 10 minutes.\n\nIf you did not try to sign up, ignore this e-mail.\n`,
+      }));
+    });
+    return { flowId };
+  }
+
+  async finishSignup(flowId: string, code: string, profile: { username: string; password: string; displayName?: string }): Promise<Account> {
+    checkPasswordStrength(profile.password);
+    const flow = await this.flowOrThrow(flowId);
+    if (flow.kind !== 'signup' || flow.stage !== 'code' || !flow.target) throw EXPIRED();
+    if ((await this.deps.flows.countFlowAttempt(flow.id)) > MAX_FLOW_ATTEMPTS) throw TOO_MANY();
+    // The code stays valid until the account is created, so a taken username can be retried.
+    const check = await this.deps.codes.peek('signup', flow.id, code);
+    if (!check.ok) throw check.reason === 'too_many_attempts' ? TOO_MANY() : WRONG_CODE();
+    const account = await this.deps.identity.register({
+      username: profile.username, email: flow.target, password: profile.password,
+      ...(profile.displayName !== undefined ? { displayName: profile.displayName } : {}),
+    });
+    await this.deps.codes.retire(check.id);
+    await this.deps.flows.completeFlow(flow.id, this.deps.clock.now());
+    return account;
+  }
+
+  private async finish(flow: AuthFlow, accountId: string): Promise<SignInStep> {
+    if (!(await this.deps.flows.completeFlow(flow.id, this.deps.clock.now()))) throw EXPIRED();
+    return { status: 'signed_in', accountId };
+  }
+
+  private async createFlow(kind: FlowKind, stage: AuthFlow['stage'], accountId: string | null, target: string | null, requester: Requester): Promise<string> {
+    const secret = newSecret();
+    const now = this.deps.clock.now();
+    await this.deps.flows.createFlow({
+      id: newId(now.getTime()), secretHash: digest(secret), kind, stage, accountId, target, challenge: null, attempts: 0,
+      ip: requester.ip, createdAt: now, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), completedAt: null,
+    });
+    return secret;
+  }
+
+  private async flowOrThrow(flowId: string): Promise<AuthFlow> {
+    if (typeof flowId !== 'string' || flowId.length < 20 || flowId.length > 100) throw EXPIRED();
+    const flow = await this.deps.flows.flowBySecretHash(digest(flowId));
+    if (!flow || flow.completedAt || flow.expiresAt.getTime() < this.deps.clock.now().getTime()) throw EXPIRED();
+    return flow;
+  }
+
+  private async checkFlowStart(requester: Requester): Promise<void> {
+    if (!(await this.deps.messages.allowFlowStart(requester.ip))) throw rateLimited();
+  }
+
+  private parsePhone(input: string): PhoneTarget {
+    const phone = typeof input === 'string' && input.length <= 40 ? this.deps.phones.parse(input) : null;
+    if (!phone) throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', { field: 'number' });
+    return phone;
+  }
+
+  private parseEmail(input: string): string {
+    const email = typeof input === 'string' ? input.trim() : '';
+    if (email.length > 320 || !EMAIL_PATTERN.test(email)) throw invalid('E-mail address is not valid', { field: 'email' });
+    return normaliseEmail(email);
+  }
+}
+
+function rateLimited(): DomainError {
+  return new DomainError('rate_limited', 'Too many attempts from here. Wait a few minutes and try again.');
+}

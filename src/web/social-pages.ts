@@ -1,0 +1,211 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app/context.ts';
+import type { Account, NotificationView, PostView, Visibility } from '../core/model.ts';
+import { html, type SafeHtml } from './html.ts';
+import { requireViewer } from './auth-pages.ts';
+import {
+  button, errorBox, field, form, layout, maxId, name, notice, olderLink, postCard, postList, sendPage, userMessage, viewFor, when, type View,
+} from './layout.ts';
+
+const PAGE = 20;
+const VISIBILITY_LABELS: [Visibility, string][] = [
+  ['public', 'Public'], ['unlisted', 'Unlisted (not in public lists)'], ['private', 'Followers only'], ['direct', 'Mentioned people only'],
+];
+
+function compose(view: View, options: { replyTo?: PostView; text?: string; error?: string } = {}): SafeHtml {
+  const max = view.ctx.config.maxPostLength;
+  const reply = options.replyTo;
+  const start = options.text ?? (reply && reply.author.id !== view.viewer?.id ? `@${reply.author.username} ` : '');
+  return html`<section id="${reply ? 'reply' : 'compose'}" class="compose">${errorBox(options.error)}${form(view, '/posts', html`${reply ? html`<input type="hidden" name="in_reply_to_id" value="${reply.post.id}">` : ''}
+<label for="status">${reply ? 'Your reply' : 'What’s happening?'}</label>
+<textarea id="status" name="status" rows="3" required data-max="${max}" aria-describedby="status-help">${start}</textarea>
+<small id="status-help" class="note">Up to ${max} characters. Links count as 23.</small>
+<div class="row"><label for="visibility">Who can see it</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(([value, label]) =>
+    html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${label}</option>`)}</select>
+<button>${reply ? 'Reply' : 'Post'}</button></div>`)}</section>`;
+}
+
+function participants(item: PostView, me: string): Account[] {
+  const all = [item.author, ...item.mentions].filter((a) => a.id !== me);
+  return [...new Map(all.map((a) => [a.id, a])).values()].sort((a, b) => a.username.localeCompare(b.username));
+}
+
+function notificationItem(view: View, n: NotificationView): SafeHtml {
+  const what: Record<string, string> = {
+    mention: 'mentioned you', status: 'posted', reblog: 'boosted your post', follow: 'followed you', favourite: 'favourited your post',
+  };
+  return html`<li class="notification"><p class="meta">${name(n.from)} ${what[n.notification.type] ?? n.notification.type} · ${when(n.notification.createdAt)}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
+}
+
+function profileHeader(view: View, account: Account, following: boolean): SafeHtml {
+  const me = view.viewer;
+  return html`<section class="profile"><h1>${account.displayName || account.username} <span class="acct">@${account.username}</span></h1>
+${account.note ? html`<p class="bio">${account.note}</p>` : ''}
+<p class="meta">${account.statusesCount} posts · ${account.followingCount} following · ${account.followersCount} followers${account.role !== 'user' ? ` · ${account.role}` : ''}</p>
+${me && me.id !== account.id ? html`<div class="row">${following
+    ? button(view, `/users/${account.username}/unfollow`, 'Unfollow')
+    : button(view, `/users/${account.username}/follow`, 'Follow')} <a class="btn" href="/messages/${account.username}">Message</a></div>` : ''}
+${me?.id === account.id ? html`<p><a href="/settings/profile">Edit profile</a></p>` : ''}</section>`;
+}
+
+function backTo(request: FastifyRequest, fallback: string): string {
+  const value = ((request.body ?? {}) as Record<string, unknown>).back;
+  return typeof value === 'string' && /^\/(?![/\\])[\w\-./@]*$/.test(value) ? value : fallback;
+}
+
+export function socialPages(ctx: AppContext) {
+  return async (app: FastifyInstance) => {
+    async function homePage(request: FastifyRequest, view: View, me: Account, composeOptions: Parameters<typeof compose>[1] = {}) {
+      const items = await ctx.microblog.homeTimeline(me.id, { limit: PAGE, maxId: maxId(request) });
+      return layout(view, 'Home', html`<h1>Home</h1>${notice(request)}${compose(view, composeOptions)}
+<section aria-label="Timeline">${postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')}</section>
+${olderLink('/home', items.map((i) => i.post), PAGE)}`);
+    }
+
+    app.get('/home', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      return sendPage(reply, await homePage(request, await viewFor(ctx, request, reply), me));
+    });
+
+    app.post('/posts', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      const text = field(request, 'status', 20_000);
+      const inReplyToId = field(request, 'in_reply_to_id', 40) || null;
+      const visibilityInput = field(request, 'visibility', 20);
+      const visibility = VISIBILITY_LABELS.some(([v]) => v === visibilityInput) ? visibilityInput as Visibility : 'public';
+      try {
+        const post = await ctx.microblog.post(me.id, { text, source: 'web', visibility, inReplyToId });
+        if (inReplyToId) return reply.redirect(`/@${me.username}/${post.id}?notice=posted`, 303);
+        return reply.redirect('/home?notice=posted', 303);
+      } catch (error) {
+        const message = userMessage(error);
+        const view = await viewFor(ctx, request, reply);
+        return sendPage(reply, await homePage(request, view, me, { text, error: message }), 422);
+      }
+    });
+
+    app.post('/posts/:id/delete', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      await ctx.microblog.deletePost(me.id, (request.params as { id: string }).id);
+      return reply.redirect(`/@${me.username}?notice=deleted`, 303);
+    });
+
+    app.get('/@:username', async (request, reply) => {
+      const view = await viewFor(ctx, request, reply);
+      const account = await ctx.microblog.lookup((request.params as { username: string }).username);
+      if (!account) return notFoundPage(view, reply);
+      const items = await ctx.microblog.accountTimeline(view.viewer?.id ?? null, account.id, { limit: PAGE, maxId: maxId(request) });
+      const following = view.viewer ? await ctx.microblog.isFollowing(view.viewer.id, account.id) : false;
+      return sendPage(reply, layout(view, `${account.displayName || account.username} (@${account.username})`, html`${notice(request)}${profileHeader(view, account, following)}
+<section aria-label="Posts">${postList(view, items, 'No posts yet.')}</section>${olderLink(`/@${account.username}`, items.map((i) => i.post), PAGE)}`));
+    });
+
+    app.get('/@:username/:id', async (request, reply) => {
+      const view = await viewFor(ctx, request, reply);
+      const params = request.params as { username: string; id: string };
+      const account = await ctx.microblog.lookup(params.username);
+      if (!account || !/^\d{1,30}$/.test(params.id)) return notFoundPage(view, reply);
+      const viewerId = view.viewer?.id ?? null;
+      const item = await ctx.microblog.postView(viewerId, params.id).catch(() => null);
+      if (!item || item.post.accountId !== account.id) return notFoundPage(view, reply);
+      const { ancestors, descendants } = await ctx.microblog.context(viewerId, params.id);
+      return sendPage(reply, layout(view, `Post by @${account.username}`, html`${notice(request)}
+${ancestors.length ? html`<section aria-label="Earlier in the conversation" class="thread">${ancestors.map((a) => postCard(view, a))}</section>` : ''}
+<section aria-label="Post" class="focus">${postCard(view, item, { link: false })}</section>
+${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href="/login?next=${encodeURIComponent(request.url)}">Log in</a> to reply.</p>`}
+<section aria-label="Replies" class="thread"><h2>Replies</h2>${postList(view, descendants, 'No replies yet.')}</section>`));
+    });
+
+    for (const action of ['follow', 'unfollow'] as const) {
+      app.post(`/users/:username/${action}`, async (request, reply) => {
+        const me = await requireViewer(ctx, request, reply);
+        if (!me) return reply;
+        const target = await ctx.microblog.lookup((request.params as { username: string }).username);
+        if (!target) return notFoundPage(await viewFor(ctx, request, reply), reply);
+        if (action === 'follow') await ctx.microblog.follow(me.id, target.id);
+        else await ctx.microblog.unfollow(me.id, target.id);
+        return reply.redirect(`${backTo(request, `/@${target.username}`)}?notice=${action}ed`, 303);
+      });
+    }
+
+    app.get('/notifications', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      const view = await viewFor(ctx, request, reply);
+      const items = await ctx.microblog.notifications(me.id, { limit: PAGE, maxId: maxId(request) });
+      return sendPage(reply, layout(view, 'Notifications', html`<h1>Notifications</h1>
+${items.length === 0 ? html`<p class="note">No notifications yet.</p>` : html`<ul class="plain">${items.map((n) => notificationItem(view, n))}</ul>`}
+${olderLink('/notifications', items.map((n) => n.notification), PAGE)}`));
+    });
+
+    app.get('/messages', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      const view = await viewFor(ctx, request, reply);
+      const items = await ctx.microblog.directMessages(me.id, { limit: 200 });
+      const conversations = new Map<string, { with: Account[]; last: PostView; count: number }>();
+      for (const item of items) {
+        const people = participants(item, me.id);
+        const key = people.map((a) => a.id).join(',') || me.id;
+        const existing = conversations.get(key);
+        if (existing) existing.count += 1;
+        else conversations.set(key, { with: people, last: item, count: 1 });
+      }
+      const list = [...conversations.values()];
+      return sendPage(reply, layout(view, 'Messages', html`<h1>Direct messages</h1>${notice(request)}
+${form(view, '/messages', html`<p><label for="to">To (username)</label><br><input id="to" name="to" required maxlength="60" autocomplete="off"></p>
+<p><label for="dm-text">Message</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"></textarea></p><p><button>Send</button></p>`)}
+<h2>Conversations</h2>
+${list.length === 0 ? html`<p class="note">No messages yet.</p>` : html`<ul class="plain conversations">${list.map((c) => {
+    const single = c.with.length === 1 ? c.with[0]! : null;
+    const title = c.with.length ? c.with.map((a) => `@${a.username}`).join(', ') : 'Notes to self';
+    return html`<li>${single ? html`<a href="/messages/${single.username}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`} · ${c.count} message${c.count === 1 ? '' : 's'} · ${when(c.last.post.createdAt)}<br><span class="note">${c.last.author.id === me.id ? 'You: ' : ''}${c.last.post.text.slice(0, 120)}</span></li>`;
+  })}</ul>`}`));
+    });
+
+    async function conversationPage(request: FastifyRequest, view: View, me: Account, other: Account, error?: string, text = '') {
+      const items = (await ctx.microblog.directMessages(me.id, { limit: 200 }))
+        .filter((item) => { const people = participants(item, me.id); return people.length === 1 && people[0]!.id === other.id; })
+        .reverse();
+      return layout(view, `Messages with @${other.username}`, html`<h1>Messages with ${name(other)}</h1>${notice(request)}
+<section aria-label="Conversation">${postList(view, items, 'No messages yet.')}</section>${errorBox(error)}
+${form(view, '/messages', html`<input type="hidden" name="to" value="${other.username}"><p><label for="dm-text">Message to @${other.username}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}">${text}</textarea></p><p><button>Send</button></p>`)}
+<p><a href="/messages">All conversations</a></p>`);
+    }
+
+    app.get('/messages/:username', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      const view = await viewFor(ctx, request, reply);
+      const other = await ctx.microblog.lookup((request.params as { username: string }).username);
+      if (!other) return notFoundPage(view, reply);
+      return sendPage(reply, await conversationPage(request, view, me, other));
+    });
+
+    app.post('/messages', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      const to = field(request, 'to', 60).trim().replace(/^@/, '');
+      const text = field(request, 'text', 20_000).trim();
+      const other = to ? await ctx.microblog.lookup(to) : null;
+      const view = await viewFor(ctx, request, reply);
+      if (!other) {
+        return sendPage(reply, layout(view, 'Messages', html`<h1>Direct messages</h1>${errorBox('There is no account with that username.')}<p><a href="/messages">Back</a></p>`), 422);
+      }
+      try {
+        // A direct message is a post with direct visibility that mentions its recipient.
+        await ctx.microblog.post(me.id, { text: `@${other.username} ${text}`, source: 'web', visibility: 'direct' });
+        return reply.redirect(`/messages/${other.username}?notice=sent`, 303);
+      } catch (error) {
+        return sendPage(reply, await conversationPage(request, view, me, other, userMessage(error), text), 422);
+      }
+    });
+  };
+}
+
+export function notFoundPage(view: View, reply: FastifyReply) {
+  return sendPage(reply, layout(view, 'Not found', html`<h1>Not found</h1><p>There is nothing here, or you cannot see it.</p><p><a href="/">Home</a></p>`), 404);
+}

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/context.ts';
+import { privacyHarness, type PrivacyHarness, type PrivacyUser } from './helpers.ts';
+
+/** +254712000000 … +254712002999: a sequential range of valid Kenyan mobile numbers. */
+const RANGE_START = 254712000000;
+const RANGE_SIZE = 3000;
+const inRange = (i: number) => `+${RANGE_START + i}`;
+
+/** Deterministic shuffle (mulberry32), so the replay is the same on every run. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  let a = seed;
+  const random = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
+  let h: PrivacyHarness;
+  let friend: PrivacyUser;
+  let hidden: PrivacyUser;
+  let mailFriend: PrivacyUser;
+  let seeker: PrivacyUser;
+
+  beforeAll(async () => {
+    if (skip) return;
+    h = await privacyHarness(name);
+    friend = await h.user('friend', { phone: '+254700100200' });
+    hidden = await h.user('hidden', { phone: '+254700100300' });
+    mailFriend = await h.user('mailfriend', { email: 'Mail.Friend@example.org' });
+    await h.allow(friend, 'phone', { discovery: true });
+    await h.allow(mailFriend, 'email', { discovery: true });
+    seeker = await h.user('seeker', { phone: '+254700999000', ageDays: 90 });
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  const match = (user: PrivacyUser, payload: { phones?: string[]; emails?: string[] }, ip = '192.0.2.10') =>
+    h.app.inject({ method: 'POST', url: '/api/v1/sparrow/contacts/match', headers: user.auth, payload, remoteAddress: ip });
+
+  it.skipIf(skip)('finds only accounts that allowed discovery, by phone or e-mail', async () => {
+    const res = await match(seeker, { phones: ['+254 700 100 200', '+254700100300'], emails: ['  mail.friend@EXAMPLE.org'] });
+    expect(res.statusCode).toBe(200);
+    const ids = (res.json().accounts as { id: string; username: string }[]).map((a) => a.id).sort();
+    expect(ids).toEqual([friend.id, mailFriend.id].sort());
+    expect(ids).not.toContain(hidden.id);
+  });
+
+  it.skipIf(skip)('answers "not registered" and "not discoverable" byte for byte the same', async () => {
+    const notRegistered = await match(seeker, { phones: ['+254700100999'] });
+    const notDiscoverable = await match(seeker, { phones: ['+254700100300'] });
+    expect(notRegistered.statusCode).toBe(200);
+    expect(notDiscoverable.statusCode).toBe(notRegistered.statusCode);
+    expect(notDiscoverable.body).toBe(notRegistered.body);
+    expect(notDiscoverable.headers['content-length']).toBe(notRegistered.headers['content-length']);
+    expect(notRegistered.body).toBe('{"accounts":[]}');
+  });
+
+  it.skipIf(skip)('stops matching at once when the owner withdraws discovery', async () => {
+    const friendPoint = (await h.ctx.privacy.contactPoints.ensure(friend.id)).find((p) => p.kind === 'phone')!;
+    await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/contact_points', headers: friend.auth, payload: { id: friendPoint.id, purposes: { discovery: false } } });
+    expect((await match(seeker, { phones: ['+254700100200'] })).body).toBe('{"accounts":[]}');
+    await h.allow(friend, 'phone', { discovery: true });
+    // The friend sees that discovery matched them, not by whom.
+    const points = await h.app.inject({ url: '/api/v1/sparrow/contact_points', headers: friend.auth });
+    expect(points.json()[0].uses.discovery_match).toBeGreaterThanOrEqual(1);
+  });
+
+  it.skipIf(skip)('refuses new and unverified accounts with a clear 403', async () => {
+    const fresh = await h.user('fresh', { phone: '+254700555001', ageDays: 2 });
+    const young = await match(fresh, { phones: ['+254700100200'] }, '198.51.100.1');
+    expect(young.statusCode).toBe(403);
+    expect(young.json().error).toMatch(/older than 7 days/);
+    const unverified = await h.user('unverified', { email: 'u@example.org', ageDays: 60 });
+    const res = await match(unverified, { phones: ['+254700100200'] }, '198.51.100.2');
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error).toMatch(/verified phone number or e-mail/);
+    const verifiedByMail = await h.user('verifiedmail', { email: 'v@example.org', emailVerified: true, ageDays: 60 });
+    expect((await match(verifiedByMail, { emails: ['mail.friend@example.org'] }, '198.51.100.3')).statusCode).toBe(200);
+  });
+
+  it.skipIf(skip)('limits new contacts per account per day (repeats of known contacts are free)', async () => {
+    const limited = await privacyHarness(name, { SPARROW_DISCOVERY_DAILY_LIMIT: '5' });
+    try {
+      const user = await limited.user('limited', { phone: '+254700200001' });
+      const book = ['+254711000101', '+254722000202', '+254733000303', '+254744000404', '+254755000505'];
+      const ip = '203.0.113.9';
+      const call = (phones: string[]) => limited.app.inject({ method: 'POST', url: '/api/v1/sparrow/contacts/match', headers: user.auth, payload: { phones }, remoteAddress: ip });
+      expect((await call(book)).statusCode).toBe(200);
+      expect((await call(book)).statusCode).toBe(200);
+      const over = await call(['+254766000606']);
+      expect(over.statusCode).toBe(429);
+      limited.clock.advance(25 * 3600 * 1000);
+      expect((await call(['+254766000606'])).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it.skipIf(skip)('replays a fake-account network enumerating a number range: it learns nothing about hidden accounts, little about discoverable ones, and is blocked and reported', async () => {
+    // 40 accounts spread through the range; every other one allowed discovery.
+    const discoverable = new Set<string>();
+    const hiddenInRange = new Set<string>();
+    for (let i = 0; i < 40; i += 1) {
+      const user = await h.user(`target${i}`, { phone: inRange(37 + i * 73) });
+      if (i % 2 === 0) {
+        await h.allow(user, 'phone', { discovery: true });
+        discoverable.add(user.id);
+      } else {
+        hiddenInRange.add(user.id);
+      }
+    }
+    // 20 fake accounts, 10 days old (past the minimum age, still young), each with a verified SIM, behind 2 IPs.
+    const attackers: { user: PrivacyUser; ip: string }[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      attackers.push({ user: await h.user(`bot${i}`, { phone: `+2547330${String(10000 + i).slice(1)}`, ageDays: 10 }), ip: i < 10 ? '10.66.0.1' : '10.66.0.2' });
+    }
+
+    const found = new Set<string>();
+    const statuses: number[] = [];
+    let looked = 0;
+    // Round 1: the naive sweep, 100 consecutive numbers.
+    const sweep = await match(attackers[0]!.user, { phones: Array.from({ length: 100 }, (_, i) => inRange(i)) }, attackers[0]!.ip);
+    statuses.push(sweep.statusCode);
+    looked += 100;
+    expect(sweep.statusCode).toBe(403);
+    // Round 2: evasive: shuffled numbers, small batches, rotating through every account.
+    const order = shuffled(Array.from({ length: RANGE_SIZE }, (_, i) => inRange(i)), 42);
+    const alive = new Set(attackers.slice(1).map((_, i) => i + 1));
+    let cursor = 0;
+    while (alive.size > 0 && cursor < order.length) {
+      for (const index of [...alive]) {
+        const batch = order.slice(cursor, cursor + 10);
+        if (batch.length === 0) break;
+        cursor += batch.length;
+        const res = await match(attackers[index]!.user, { phones: batch }, attackers[index]!.ip);
+        statuses.push(res.statusCode);
+        looked += batch.length;
+        if (res.statusCode !== 200) {
+          alive.delete(index);
+          continue;
+        }
+        for (const account of res.json().accounts as { id: string }[]) found.add(account.id);
+      }
+    }
+
+    const foundDiscoverable = [...found].filter((id) => discoverable.has(id)).length;
+    const foundHidden = [...found].filter((id) => hiddenInRange.has(id)).length;
+    const yieldRatio = foundDiscoverable / discoverable.size;
+    console.log(`[${name}] enumeration replay: ${statuses.length} requests, ${looked} numbers sent of ${RANGE_SIZE}, ` +
+      `${statuses.filter((s) => s === 200).length} answered; found ${foundDiscoverable}/${discoverable.size} discoverable ` +
+      `(yield ${(yieldRatio * 100).toFixed(1)}%), ${foundHidden}/${hiddenInRange.size} hidden`);
+
+    expect(foundHidden).toBe(0);
+    expect(yieldRatio).toBeLessThanOrEqual(0.1);
+    expect(alive.size).toBe(0);
+    // Every fake account is blocked from matching now, even with a harmless request.
+    for (const { user, ip } of attackers) expect((await match(user, { phones: ['+254700100200'] }, ip)).statusCode).toBe(403);
+    // A legitimate user elsewhere is unaffected.
+    expect((await match(seeker, { phones: ['+254700100200'] })).statusCode).toBe(200);
+
+    // Moderators see the reports; ordinary users cannot.
+    const moderator = await h.user('mod', { role: 'moderator', scopes: 'read write admin:read admin:write' });
+    const reports = await h.app.inject({ url: '/api/v1/admin/sparrow/reports', headers: moderator.auth });
+    expect(reports.statusCode).toBe(200);
+    const list = reports.json() as { id: string; kind: string; account_ids: string[]; details: { signals: { signal: string }[] } }[];
+    const signals = new Set(list.flatMap((r) => r.details.signals.map((s) => s.signal)));
+    expect(signals.has('sequential_numbers')).toBe(true);
+    const reported = new Set(list.flatMap((r) => r.account_ids));
+    for (const { user } of attackers) expect(reported.has(user.id)).toBe(true);
+    expect(reported.has(seeker.id)).toBe(false);
+    expect((await h.app.inject({ url: '/api/v1/admin/sparrow/reports', headers: seeker.auth })).statusCode).toBe(403);
+
+    // Lookups are stored as keyed hashes only: no number from the range appears in the table.
+    const rows = await h.ctx.store.db.selectFrom('discovery_lookups').selectAll().execute();
+    expect(rows.length).toBeGreaterThan(0);
+    const dump = JSON.stringify(rows);
+    expect(dump.includes(String(RANGE_START).slice(0, 9)), 'a raw number prefix is stored').toBe(false);
+    expect(dump.includes('10.66.0.'), 'a raw IP is stored').toBe(false);
+
+    // A moderator can lift the block after review.
+    const first = list.find((r) => r.account_ids.includes(attackers[0]!.user.id))!;
+    const resolved = await h.app.inject({ method: 'POST', url: `/api/v1/admin/sparrow/reports/${first.id}/resolve`, headers: moderator.auth, payload: { unblock: true } });
+    expect(resolved.json()).toMatchObject({ status: 'resolved', resolved_by: moderator.id });
+  }, 120_000);
+});

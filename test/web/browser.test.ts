@@ -1,0 +1,187 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** playwright-core has no assertion library: wait (up to 5 s) until a locator shows the text. */
+async function hasText(locator: Locator, text: string, exact = false): Promise<void> {
+  let last = '';
+  for (let i = 0; i < 50; i += 1) {
+    last = await locator.first().innerText({ timeout: 5_000 }).catch(() => '');
+    if (exact ? last.trim() === text : last.includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(last).toBe(text);
+}
+const hasChromium = existsSync(CHROMIUM);
+const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
+const NUMBER = '+254712345699';
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * The web UI in a real browser (Debian's Chromium through playwright-core) against a real
+ * server: console SMS provider, SQLite in a temporary directory, the outbox dispatcher
+ * running as under `sparrow serve`. Phone-sized viewport (320 px).
+ */
+describe.skipIf(!hasChromium)(hasChromium ? 'web UI in Chromium' : `web UI in Chromium (skipped: ${CHROMIUM} is missing; apt-get install chromium)`, () => {
+  let server: RunningServer;
+  let work: { stop(): Promise<void> };
+  let browser: Browser;
+  let dataDir: string;
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sparrow-web-'));
+    server = await startServer('sqlite', {
+      SPARROW_SMS_PROVIDER: 'console', SPARROW_DATA_DIR: dataDir, SPARROW_DATABASE_URL: `sqlite:${join(dataDir, 'sparrow.db')}`,
+    });
+    work = await server.ctx.startBackgroundWork({ inProcessWithWeb: true });
+    await server.ctx.identity.register({ username: 'root', email: 'root@example.test', password: PASSWORD, role: 'admin' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await work?.stop();
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function newPage(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return page;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  async function waitForText(page: Page, url: string, pattern: RegExp, count = 1): Promise<string[]> {
+    for (let i = 0; i < 50; i += 1) {
+      await page.goto(url);
+      const matches = [...(await page.locator('.sms').innerText()).matchAll(new RegExp(pattern, 'g'))].map((m) => m[1] ?? m[0]);
+      if (matches.length >= count) return matches;
+      await page.waitForTimeout(200);
+    }
+    throw new Error(`${pattern} did not arrive at ${url}`);
+  }
+
+  it('signs up, links a phone through the simulator, posts by SMS; the kill switch refuses posts but not codes', async () => {
+    const user = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });
+    const staff = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });
+    const me = await newPage(user);
+    const phone = await newPage(user);
+    const admin = await newPage(staff);
+    const simulator = `/dev/phone?number=${encodeURIComponent(NUMBER)}`;
+
+    // The operator enables Kenya (posting and notifications) in the admin console.
+    await admin.goto('/login');
+    await admin.getByLabel('Username or e-mail').fill('root');
+    await admin.getByLabel('Password').fill(PASSWORD);
+    await admin.getByRole('button', { name: 'Log in' }).click();
+    await admin.goto('/admin/sms?q=kenya');
+    const kenya = admin.locator('tr', { hasText: 'Kenya' });
+    await kenya.getByLabel('posting').check();
+    await kenya.getByLabel('notifications').check();
+    await kenya.getByLabel('Reason').fill('pilot launch');
+    await kenya.getByRole('button', { name: 'Save' }).click();
+    await hasText(admin.locator('.notice'), 'Country policy saved.', true);
+    await shot(admin, 'admin-sms-policy');
+
+    // Sign up.
+    await me.goto('/');
+    await shot(me, 'welcome');
+    await me.getByRole('link', { name: 'Create an account' }).click();
+    await me.getByLabel('Username').fill('wanjiru');
+    await me.getByLabel('E-mail').fill('wanjiru@example.test');
+    await me.getByLabel('Password').fill(PASSWORD);
+    await me.getByRole('button', { name: 'Sign up' }).click();
+    await hasText(me.locator('h1'), 'Home', true);
+    await me.getByLabel('What’s happening?').fill('First post, from the web');
+    await me.getByRole('button', { name: 'Post', exact: true }).click();
+    await hasText(me.locator('.post').first(), 'First post, from the web');
+    expect(await me.locator('.counter').count()).toBe(1); // the optional script ran (CSP allows 'self')
+
+    // Link the phone: request the code on the settings page, read it on the simulated phone.
+    await me.goto('/settings/phone');
+    await me.getByLabel('Mobile number').fill(NUMBER);
+    await me.getByRole('button', { name: 'Send code' }).click();
+    await hasText(me.locator('.notice'), 'a code is on its way');
+    const [code] = await waitForText(phone, simulator, /Your Sparrow code is (\d{6})/);
+    await shot(phone, 'phone-simulator-code');
+    await me.getByLabel('Code from the text message').fill(code!);
+    await me.getByRole('button', { name: 'Verify' }).click();
+    await hasText(me.locator('.notice'), 'Phone number linked.', true);
+    await shot(me, 'settings-phone');
+
+    // Turn SMS posting on.
+    await me.goto('/settings/sms');
+    await me.getByLabel('Let me post by text message').check();
+    await me.getByRole('button', { name: 'Save' }).click();
+    await me.waitForLoadState();
+    expect(await me.getByLabel('Let me post by text message').isChecked()).toBe(true);
+    await shot(me, 'settings-sms');
+
+    // Text a post from the simulator; it shows on the web.
+    await phone.goto(simulator);
+    await phone.getByLabel('Text to Sparrow').fill('Hello from my feature phone');
+    await phone.getByRole('button', { name: 'Send' }).click();
+    await hasText(phone.locator('.outcome'), 'Sparrow: posted', true);
+    await shot(phone, 'phone-simulator-posted');
+    await me.goto('/home');
+    await hasText(me.locator('.post').first(), 'Hello from my feature phone');
+    await hasText(me.locator('.post').first(), 'via SMS');
+    await shot(me, 'home');
+    await me.goto('/@wanjiru');
+    await hasText(me.locator('main'), 'Hello from my feature phone');
+    await shot(me, 'profile');
+    await me.goto('/settings/events');
+    await hasText(me.locator('main'), 'A post was made by SMS');
+    await shot(me, 'security-events');
+
+    // The operator flips the kill switch (reason, then a confirmation step).
+    await admin.goto('/admin/sms');
+    await admin.getByLabel('Reason (required, goes to the audit log)').fill('SMS pumping suspected');
+    await admin.getByRole('button', { name: 'Turn kill switch on…' }).click();
+    await hasText(admin.locator('h1'), 'Turn the kill switch on?', true);
+    await shot(admin, 'admin-kill-switch-confirm');
+    await admin.getByRole('button', { name: 'Yes, turn it on' }).click();
+    await hasText(admin.locator('.notice'), 'Kill switch is ON');
+    await shot(admin, 'admin-kill-switch-on');
+    await admin.goto('/admin/audit');
+    await hasText(admin.locator('main'), 'SMS pumping suspected');
+    await admin.goto('/admin/traffic');
+    await admin.locator('svg').first().waitFor();
+    await shot(admin, 'admin-traffic');
+
+    // Posting by SMS is refused now…
+    await phone.goto(simulator);
+    await phone.getByLabel('Text to Sparrow').fill('This must not be posted');
+    await phone.getByRole('button', { name: 'Send' }).click();
+    await hasText(phone.locator('.outcome'), 'Sparrow: refused kill switch', true);
+    await shot(phone, 'phone-simulator-refused');
+    await me.goto('/@wanjiru');
+    expect(await me.locator('main').innerText()).not.toContain('This must not be posted');
+
+    // …while a phone verification code (a security message) still arrives.
+    await me.goto('/settings/phone');
+    await me.getByLabel('Use another number').fill(NUMBER);
+    await me.getByRole('button', { name: 'Send code' }).click();
+    const codes = await waitForText(phone, simulator, /Your Sparrow code is (\d{6})/, 2);
+    expect(codes).toHaveLength(2);
+
+    // Every page stayed inside the strict CSP.
+    expect(cspViolations).toEqual([]);
+    await user.close();
+    await staff.close();
+  }, 120_000);
+});
+
