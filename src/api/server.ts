@@ -7,6 +7,8 @@ import { handleError } from './errors.ts';
 import { mastodonRoutes } from './mastodon/index.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { smsRoutes } from './sparrow/sms.ts';
+import { authRoutes } from './sparrow/auth.ts';
+import { securityRoutes } from './sparrow/security.ts';
 import { privacyRoutes } from './sparrow/privacy.ts';
 import { devSmsRoutes } from './sparrow/dev.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -86,6 +88,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(oauthRoutes(ctx));
   await app.register(mastodonRoutes(ctx));
   await app.register(smsRoutes(ctx));
+  await app.register(authRoutes(ctx));
+  await app.register(securityRoutes(ctx));
   await app.register(privacyRoutes(ctx));
   await app.register(devSmsRoutes(ctx));
   await app.register(webhookRoutes(ctx));

@@ -24,6 +24,69 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
+interface Replay { foundDiscoverable: number; foundHidden: number; discoverable: number; hidden: number; requests: number; answered: number; looked: number; stillAlive: number; attackers: { user: PrivacyUser; ip: string }[] }
+
+/**
+ * A fake-account network (20 accounts with verified SIMs behind 2 IPs) against a range
+ * holding 40 accounts, half of them discoverable: first a naive sweep, then shuffled
+ * small batches rotated through every account until all are blocked or the range is done.
+ */
+async function replayEnumeration(h: PrivacyHarness, label: string, attackerAgeDays: number, prefix: string): Promise<Replay> {
+  const discoverable = new Set<string>();
+  const hiddenInRange = new Set<string>();
+  for (let i = 0; i < 40; i += 1) {
+    const user = await h.user(`${prefix}target${i}`, { phone: inRange(37 + i * 73) });
+    if (i % 2 === 0) {
+      await h.allow(user, 'phone', { discovery: true });
+      discoverable.add(user.id);
+    } else {
+      hiddenInRange.add(user.id);
+    }
+  }
+  const attackers: { user: PrivacyUser; ip: string }[] = [];
+  for (let i = 0; i < 20; i += 1) {
+    attackers.push({ user: await h.user(`${prefix}bot${i}`, { phone: `+2547330${String(10000 + i).slice(1)}`, ageDays: attackerAgeDays }), ip: i < 10 ? '10.66.0.1' : '10.66.0.2' });
+  }
+  const match = (user: PrivacyUser, phones: string[], ip: string) =>
+    h.app.inject({ method: 'POST', url: '/api/v1/sparrow/contacts/match', headers: user.auth, payload: { phones }, remoteAddress: ip });
+
+  const found = new Set<string>();
+  const statuses: number[] = [];
+  let looked = 0;
+  const sweep = await match(attackers[0]!.user, Array.from({ length: 100 }, (_, i) => inRange(i)), attackers[0]!.ip);
+  statuses.push(sweep.statusCode);
+  looked += 100;
+  for (const account of sweep.statusCode === 200 ? (sweep.json().accounts as { id: string }[]) : []) found.add(account.id);
+  const order = shuffled(Array.from({ length: RANGE_SIZE }, (_, i) => inRange(i)), 42);
+  const alive = new Set(attackers.map((_, i) => i).filter((i) => i > 0 || sweep.statusCode === 200));
+  let cursor = 0;
+  while (alive.size > 0 && cursor < order.length) {
+    for (const index of [...alive]) {
+      const batch = order.slice(cursor, cursor + 10);
+      if (batch.length === 0) break;
+      cursor += batch.length;
+      const res = await match(attackers[index]!.user, batch, attackers[index]!.ip);
+      statuses.push(res.statusCode);
+      looked += batch.length;
+      if (res.statusCode !== 200) {
+        alive.delete(index);
+        continue;
+      }
+      for (const account of res.json().accounts as { id: string }[]) found.add(account.id);
+    }
+  }
+  const result: Replay = {
+    foundDiscoverable: [...found].filter((id) => discoverable.has(id)).length,
+    foundHidden: [...found].filter((id) => hiddenInRange.has(id)).length,
+    discoverable: discoverable.size, hidden: hiddenInRange.size,
+    requests: statuses.length, answered: statuses.filter((c) => c === 200).length, looked, stillAlive: alive.size, attackers,
+  };
+  console.log(`[${label}] enumeration replay (fake accounts ${attackerAgeDays} days old): ${result.requests} requests, ${looked} numbers sent of ${RANGE_SIZE}, ` +
+    `${result.answered} answered; found ${result.foundDiscoverable}/${result.discoverable} discoverable ` +
+    `(yield ${((result.foundDiscoverable / result.discoverable) * 100).toFixed(1)}%), ${result.foundHidden}/${result.hidden} hidden`);
+  return result;
+}
+
 describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
   let h: PrivacyHarness;
   let friend: PrivacyUser;
@@ -106,62 +169,11 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
   });
 
   it.skipIf(skip)('replays a fake-account network enumerating a number range: it learns nothing about hidden accounts, little about discoverable ones, and is blocked and reported', async () => {
-    // 40 accounts spread through the range; every other one allowed discovery.
-    const discoverable = new Set<string>();
-    const hiddenInRange = new Set<string>();
-    for (let i = 0; i < 40; i += 1) {
-      const user = await h.user(`target${i}`, { phone: inRange(37 + i * 73) });
-      if (i % 2 === 0) {
-        await h.allow(user, 'phone', { discovery: true });
-        discoverable.add(user.id);
-      } else {
-        hiddenInRange.add(user.id);
-      }
-    }
-    // 20 fake accounts, 10 days old (past the minimum age, still young), each with a verified SIM, behind 2 IPs.
-    const attackers: { user: PrivacyUser; ip: string }[] = [];
-    for (let i = 0; i < 20; i += 1) {
-      attackers.push({ user: await h.user(`bot${i}`, { phone: `+2547330${String(10000 + i).slice(1)}`, ageDays: 10 }), ip: i < 10 ? '10.66.0.1' : '10.66.0.2' });
-    }
-
-    const found = new Set<string>();
-    const statuses: number[] = [];
-    let looked = 0;
-    // Round 1: the naive sweep, 100 consecutive numbers.
-    const sweep = await match(attackers[0]!.user, { phones: Array.from({ length: 100 }, (_, i) => inRange(i)) }, attackers[0]!.ip);
-    statuses.push(sweep.statusCode);
-    looked += 100;
-    expect(sweep.statusCode).toBe(403);
-    // Round 2: evasive: shuffled numbers, small batches, rotating through every account.
-    const order = shuffled(Array.from({ length: RANGE_SIZE }, (_, i) => inRange(i)), 42);
-    const alive = new Set(attackers.slice(1).map((_, i) => i + 1));
-    let cursor = 0;
-    while (alive.size > 0 && cursor < order.length) {
-      for (const index of [...alive]) {
-        const batch = order.slice(cursor, cursor + 10);
-        if (batch.length === 0) break;
-        cursor += batch.length;
-        const res = await match(attackers[index]!.user, { phones: batch }, attackers[index]!.ip);
-        statuses.push(res.statusCode);
-        looked += batch.length;
-        if (res.statusCode !== 200) {
-          alive.delete(index);
-          continue;
-        }
-        for (const account of res.json().accounts as { id: string }[]) found.add(account.id);
-      }
-    }
-
-    const foundDiscoverable = [...found].filter((id) => discoverable.has(id)).length;
-    const foundHidden = [...found].filter((id) => hiddenInRange.has(id)).length;
-    const yieldRatio = foundDiscoverable / discoverable.size;
-    console.log(`[${name}] enumeration replay: ${statuses.length} requests, ${looked} numbers sent of ${RANGE_SIZE}, ` +
-      `${statuses.filter((s) => s === 200).length} answered; found ${foundDiscoverable}/${discoverable.size} discoverable ` +
-      `(yield ${(yieldRatio * 100).toFixed(1)}%), ${foundHidden}/${hiddenInRange.size} hidden`);
-
-    expect(foundHidden).toBe(0);
-    expect(yieldRatio).toBeLessThanOrEqual(0.1);
-    expect(alive.size).toBe(0);
+    const replay = await replayEnumeration(h, name, 10, '');
+    expect(replay.foundHidden).toBe(0);
+    expect(replay.foundDiscoverable / replay.discoverable).toBeLessThanOrEqual(0.1);
+    expect(replay.stillAlive).toBe(0);
+    const attackers = replay.attackers;
     // Every fake account is blocked from matching now, even with a harmless request.
     for (const { user, ip } of attackers) expect((await match(user, { phones: ['+254700100200'] }, ip)).statusCode).toBe(403);
     // A legitimate user elsewhere is unaffected.
@@ -190,5 +202,18 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
     const first = list.find((r) => r.account_ids.includes(attackers[0]!.user.id))!;
     const resolved = await h.app.inject({ method: 'POST', url: `/api/v1/admin/sparrow/reports/${first.id}/resolve`, headers: moderator.auth, payload: { unblock: true } });
     expect(resolved.json()).toMatchObject({ status: 'resolved', resolved_by: moderator.id });
+  }, 120_000);
+
+  it.skipIf(skip)('replays the same attack with aged fake accounts (past the young-account window): range density and shared IPs still stop it', async () => {
+    const aged = await privacyHarness(name);
+    try {
+      const replay = await replayEnumeration(aged, `${name}, aged`, 45, 'a');
+      expect(replay.foundHidden).toBe(0);
+      expect(replay.foundDiscoverable / replay.discoverable).toBeLessThanOrEqual(0.1);
+      expect(replay.stillAlive).toBe(0);
+      expect(replay.looked).toBeLessThan(RANGE_SIZE / 5);
+    } finally {
+      await aged.close();
+    }
   }, 120_000);
 });

@@ -94,7 +94,7 @@ function objectBody(request: FastifyRequest): Params {
   return body as Params;
 }
 
-async function requireAdmin(ctx: AppContext, request: FastifyRequest, scope: string): Promise<UserToken> {
+export async function requireAdmin(ctx: AppContext, request: FastifyRequest, scope: string): Promise<UserToken> {
   const token = requireUser(request, scope);
   const account = await ctx.microblog.account(token.accountId);
   if (account.role !== 'admin') throw new HttpError(403, 'This action needs an administrator');

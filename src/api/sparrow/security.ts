@@ -1,0 +1,193 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { requireUser, type UserToken } from '../auth.ts';
+import { HttpError } from '../errors.ts';
+import { optionalBoolean, optionalString, paramsOf, pathId, requiredString, type Params } from '../params.ts';
+import { requireAdmin } from './sms.ts';
+
+const summarySchema = {
+  type: 'object',
+  properties: {
+    two_factor_enabled: { type: 'boolean' },
+    totp: { type: 'boolean' },
+    sms_two_factor: { type: 'boolean' },
+    require_strong_factor: { type: 'boolean' },
+    recovery_codes_remaining: { type: 'integer' },
+    has_phone: { type: 'boolean' },
+    passkeys: {
+      type: 'array',
+      items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string' }, last_used_at: { type: ['string', 'null'] } } },
+    },
+    weakest_factor_note: { type: 'string' },
+  },
+} as const;
+
+const sessionSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' }, kind: { type: 'string' }, app: { type: ['string', 'null'] }, ip: { type: ['string', 'null'] },
+      user_agent: { type: ['string', 'null'] }, scopes: { type: 'array', items: { type: 'string' } },
+      created_at: { type: 'string' }, last_used_at: { type: ['string', 'null'] }, current: { type: 'boolean' },
+    },
+  },
+} as const;
+
+const recoverySchema = { type: 'object', properties: { recovery_codes: { type: ['array', 'null'], items: { type: 'string' } } } } as const;
+
+/**
+ * Sensitive changes need the password again, whatever token the request carries: a stolen
+ * token (or a borrowed, unlocked phone) must not be enough to turn protection off.
+ */
+async function confirmPassword(ctx: AppContext, token: UserToken, params: Params): Promise<void> {
+  const password = optionalString(params, 'password', 1024);
+  if (!password) throw new HttpError(422, 'password is required to change sign-in protection');
+  if (!(await ctx.identity.checkPassword(token.accountId, password))) throw new HttpError(403, 'That password is not right');
+}
+
+export async function securitySummary(ctx: AppContext, accountId: string) {
+  const s = await ctx.factors.summary(accountId);
+  return {
+    two_factor_enabled: s.twoFactorEnabled,
+    totp: s.totp,
+    sms_two_factor: s.smsTwoFactor,
+    require_strong_factor: s.requireStrong,
+    recovery_codes_remaining: s.recoveryCodesLeft,
+    has_phone: s.hasPhone,
+    passkeys: s.passkeys.map((p) => ({ id: p.id, name: p.name, created_at: p.createdAt.toISOString(), last_used_at: p.lastUsedAt?.toISOString() ?? null })),
+    weakest_factor_note: 'SMS codes are the weakest factor: a SIM swap or an intercepted message defeats them. Prefer an authenticator app or a passkey.',
+  };
+}
+
+/** The owner's sign-in protection and sessions. None of this can be done by SMS. */
+export function securityRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance) => {
+    const notify = (accountId: string, change: string) => ctx.sms.alerts.alert(accountId, 'two_factor_changed', { change });
+
+    app.get('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
+      const token = requireUser(request, 'read');
+      return securitySummary(ctx, token.accountId);
+    });
+
+    app.patch('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
+      const token = requireUser(request, 'write');
+      const params = paramsOf(request);
+      const unknown = Object.keys(params).filter((k) => !['password', 'sms_two_factor', 'require_strong_factor'].includes(k));
+      if (unknown.length > 0) throw new HttpError(422, `Unknown settings: ${unknown.join(', ').slice(0, 200)}`);
+      await confirmPassword(ctx, token, params);
+      const sms = optionalBoolean(params, 'sms_two_factor');
+      const strong = optionalBoolean(params, 'require_strong_factor');
+      if (sms !== undefined) {
+        await ctx.factors.setSmsTwoFactor(token.accountId, sms);
+        await notify(token.accountId, sms ? 'sms_two_factor_on' : 'sms_two_factor_off');
+      }
+      if (strong !== undefined) {
+        await ctx.factors.setRequireStrong(token.accountId, strong);
+        await notify(token.accountId, strong ? 'strong_factor_required' : 'strong_factor_no_longer_required');
+      }
+      return securitySummary(ctx, token.accountId);
+    });
+
+    app.post('/api/v1/sparrow/security/totp', async (request) => {
+      const token = requireUser(request, 'write');
+      await confirmPassword(ctx, token, paramsOf(request));
+      const account = await ctx.microblog.account(token.accountId);
+      const { secret, uri } = await ctx.factors.beginTotp(token.accountId, `${account.username}@${ctx.config.domain}`, ctx.config.instanceName);
+      return { secret, otpauth_uri: uri };
+    });
+
+    app.post('/api/v1/sparrow/security/totp/confirm', { schema: { response: { 200: recoverySchema } } }, async (request) => {
+      const token = requireUser(request, 'write');
+      const { recoveryCodes } = await ctx.factors.confirmTotp(token.accountId, requiredString(paramsOf(request), 'code', 20));
+      await notify(token.accountId, 'authenticator_app_added');
+      return { recovery_codes: recoveryCodes };
+    });
+
+    app.delete('/api/v1/sparrow/security/totp', { schema: { response: { 200: summarySchema } } }, async (request) => {
+      const token = requireUser(request, 'write');
+      await confirmPassword(ctx, token, paramsOf(request));
+      await ctx.factors.disableTotp(token.accountId);
+      await notify(token.accountId, 'authenticator_app_removed');
+      return securitySummary(ctx, token.accountId);
+    });
+
+    app.post('/api/v1/sparrow/security/recovery_codes', { schema: { response: { 200: recoverySchema } } }, async (request) => {
+      const token = requireUser(request, 'write');
+      await confirmPassword(ctx, token, paramsOf(request));
+      const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId);
+      await notify(token.accountId, 'recovery_codes_regenerated');
+      return { recovery_codes: codes };
+    });
+
+    app.post('/api/v1/sparrow/security/passkeys/options', async (request) => {
+      const token = requireUser(request, 'write');
+      await confirmPassword(ctx, token, paramsOf(request));
+      const account = await ctx.microblog.account(token.accountId);
+      return ctx.factors.passkeyRegistrationOptions(token.accountId, account.username);
+    });
+
+    app.post('/api/v1/sparrow/security/passkeys', async (request) => {
+      const token = requireUser(request, 'write');
+      const params = paramsOf(request);
+      const credential = params.credential;
+      if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) throw new HttpError(422, 'credential must be a WebAuthn registration response object');
+      const passkey = await ctx.factors.registerPasskey(token.accountId, credential as Parameters<typeof ctx.factors.registerPasskey>[1], optionalString(params, 'name', 100) ?? 'Passkey');
+      await ctx.sms.alerts.alert(token.accountId, 'passkey_added', { name: passkey.name });
+      return { id: passkey.id, name: passkey.name, created_at: passkey.createdAt.toISOString(), last_used_at: null };
+    });
+
+    app.delete('/api/v1/sparrow/security/passkeys/:id', async (request) => {
+      const token = requireUser(request, 'write');
+      await confirmPassword(ctx, token, paramsOf(request));
+      const id = (request.params as { id: string }).id;
+      if (typeof id !== 'string' || id.length > 1400) throw new HttpError(404, 'Record not found');
+      if (!(await ctx.factors.removePasskey(token.accountId, id))) throw new HttpError(404, 'Record not found');
+      await notify(token.accountId, 'passkey_removed');
+      return securitySummary(ctx, token.accountId);
+    });
+
+    app.post('/api/v1/sparrow/security/password', async (request) => {
+      const token = requireUser(request, 'write');
+      const params = paramsOf(request);
+      const changed = await ctx.identity.changePassword(token.accountId, requiredString(params, 'current_password', 1024), requiredString(params, 'new_password', 1024));
+      if (!changed) throw new HttpError(403, 'The current password is not right');
+      // Everyone else holding a session is signed out; this one stays.
+      const signedOut = await ctx.oauth.revokeAllSessions(token.accountId, token.tokenId);
+      await notify(token.accountId, 'password_changed');
+      return { sessions_signed_out: signedOut };
+    });
+
+    app.get('/api/v1/sparrow/sessions', { schema: { response: { 200: sessionSchema } } }, async (request) => {
+      const token = requireUser(request, 'read');
+      const sessions = await ctx.oauth.sessions(token.accountId);
+      return sessions.map((s) => ({
+        id: s.id, kind: s.kind, app: s.appName, ip: s.ip, user_agent: s.agent, scopes: s.scopes,
+        created_at: s.createdAt.toISOString(), last_used_at: s.lastUsedAt?.toISOString() ?? null, current: s.id === token.tokenId,
+      }));
+    });
+
+    app.delete('/api/v1/sparrow/sessions/:id', async (request) => {
+      const token = requireUser(request, 'write');
+      const id = pathId(request);
+      if (!(await ctx.oauth.revokeSession(token.accountId, id))) throw new HttpError(404, 'Record not found');
+      return {};
+    });
+
+    app.get('/api/v1/admin/sparrow/security_alerts', async (request: FastifyRequest) => {
+      await requireAdmin(ctx, request, 'admin:read');
+      const alerts = await ctx.securityMonitor.alerts(100);
+      return alerts.map((a) => ({ id: a.id, kind: a.kind, scope: a.scope, details: a.details, created_at: a.createdAt.toISOString() }));
+    });
+
+    if (ctx.devMailbox && ctx.config.smsProvider === 'console') {
+      const mailbox = ctx.devMailbox;
+      // Development only (console SMS provider, no SMTP): what was "sent" to an address. Anywhere
+      // else this would hand out everyone's reset codes, so it exists only beside the phone simulator.
+      app.get('/api/v1/sparrow/dev/mail', async (request) => {
+        const to = requiredString(paramsOf(request), 'to', 320);
+        return mailbox.messagesTo(to).map((m) => ({ to: m.to, subject: m.subject, text: m.text, sent_at: m.at.toISOString() }));
+      });
+    }
+  };
+}
