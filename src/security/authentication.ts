@@ -146,7 +146,8 @@ export class Authentication {
       if (proof.method !== 'login_code' || typeof proof.code !== 'string') throw WRONG_CODE();
       const check = await this.deps.codes.check('sign_in', flow.id, proof.code);
       const accountId = check.ok && flow.target ? await this.deps.phones.accountByPhone(flow.target) : null;
-      if (!accountId) throw check.ok || check.reason !== 'too_many_attempts' ? WRONG_CODE() : TOO_MANY();
+      // The flow's own attempt limit (above) is the visible one: a code-level "too many" would tell a real flow from one with no account.
+      if (!accountId) throw WRONG_CODE();
       const methods = await this.deps.factors.methodsFor(accountId, 'sms');
       if (methods.length === 0) return this.finish(flow, accountId);
       await this.deps.flows.updateFlow(flow.id, { stage: 'second_factor', accountId });
@@ -228,7 +229,7 @@ export class Authentication {
     const accountId = check.ok
       ? byEmail ? await this.deps.identity.accountIdForEmail(flow.target) : await this.deps.phones.accountByPhone(flow.target)
       : null;
-    if (!accountId) throw check.ok || check.reason !== 'too_many_attempts' ? WRONG_CODE() : TOO_MANY();
+    if (!accountId) throw WRONG_CODE();
     if (!(await this.deps.flows.completeFlow(flow.id, this.deps.clock.now()))) throw EXPIRED();
     await this.deps.identity.setPassword(accountId, newPassword);
     const revoked = await this.deps.sessions.revokeAllSessions(accountId, this.deps.clock.now());
@@ -270,7 +271,7 @@ export class Authentication {
     if ((await this.deps.flows.countFlowAttempt(flow.id)) > MAX_FLOW_ATTEMPTS) throw TOO_MANY();
     // The code stays valid until the account is created, so a taken username can be retried.
     const check = await this.deps.codes.peek('signup', flow.id, code);
-    if (!check.ok) throw check.reason === 'too_many_attempts' ? TOO_MANY() : WRONG_CODE();
+    if (!check.ok) throw WRONG_CODE();
     const account = await this.deps.identity.register({
       username: profile.username, email: flow.target, password: profile.password,
       ...(profile.displayName !== undefined ? { displayName: profile.displayName } : {}),
