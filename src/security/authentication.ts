@@ -252,7 +252,7 @@ export class Authentication {
       if (existing) {
         await this.deps.messages.sendEmailNotice(email, requester, {
           subject: `You already have a ${name} account`,
-          text: `Someone tried to sign up to ${name} with this address, which already has an account.\n\nIf it was you, sign in at ${this.deps.publicUrl}/auth/sign_in, or reset your password there.\nIf not, you can ignore this e-mail.\n`,
+          text: `Someone tried to sign up to ${name} with this address, which already has an account.\n\nIf it was you, sign in at ${this.deps.publicUrl}/login, or reset your password at ${this.deps.publicUrl}/password_reset.\nIf not, you can ignore this e-mail.\n`,
         });
         return;
       }

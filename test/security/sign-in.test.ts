@@ -208,4 +208,40 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     expect(me.json().username).toBe('newcomer');
     expect((await confirm({ username: 'newcomer2' })).statusCode).toBe(422);
   });
+
+  it.skipIf(skip)('asks for the second factor on the OAuth consent page before issuing a code', async () => {
+    const jo = await h.person('jo', { phone: '+254711000003' });
+    const { secret } = (await api('POST', '/api/v1/sparrow/security/totp', jo.auth, { password: jo.password })).json();
+    await api('POST', '/api/v1/sparrow/security/totp/confirm', jo.auth, { code: h.totpNow(secret) });
+    await api('PATCH', '/api/v1/sparrow/security', jo.auth, { password: jo.password, sms_two_factor: true });
+    h.clock.advance(30_000);
+    const client = await h.ctx.oauth.registerApp({ name: 'Tusky', redirectUris: 'https://app.example/callback', scopes: 'read write' });
+    const base = { client_id: client.app.clientId, redirect_uri: 'https://app.example/callback', response_type: 'code', scope: 'read', state: 'xyz' };
+    const form = (fields: Record<string, string>) => h.app.inject({
+      method: 'POST', url: '/oauth/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ ...base, ...fields }).toString(),
+    });
+    const first = await form({ login: 'jo', password: jo.password, decision: 'approve' });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('Confirm it');
+    expect(first.body).toContain('the weakest option');
+    const flowId = /name="flow_id" value="([^"]+)"/.exec(first.body)![1]!;
+    const wrong = await form({ flow_id: flowId, method: 'totp', code: '000000', decision: 'approve' });
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.headers.location).toBeUndefined();
+    const texted = await form({ flow_id: flowId, method: 'sms', send_sms: '1', decision: 'approve' });
+    expect(texted.statusCode).toBe(200);
+    const smsCode = await h.lastCodeAt('+254711000003');
+    const done = await form({ flow_id: flowId, method: 'sms', code: smsCode!, decision: 'approve' });
+    expect(done.statusCode).toBe(302);
+    const location = new URL(done.headers.location as string);
+    expect(location.searchParams.get('state')).toBe('xyz');
+    const token = await h.app.inject({
+      method: 'POST', url: '/oauth/token',
+      payload: { grant_type: 'authorization_code', code: location.searchParams.get('code'), client_id: client.app.clientId, client_secret: client.clientSecret, redirect_uri: 'https://app.example/callback' },
+    });
+    expect(token.statusCode).toBe(200);
+    // The flow is spent: it cannot authorize a second time.
+    expect((await form({ flow_id: flowId, method: 'totp', code: h.totpNow(secret), decision: 'approve' })).statusCode).toBe(422);
+  });
 });

@@ -46,6 +46,43 @@ ${page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : '
 </form>`);
 }
 
+export interface SecondFactorPage {
+  appName: string;
+  hidden: Record<string, string>;
+  flowId: string;
+  methods: string[];
+  error?: string;
+  notice?: string;
+}
+
+const METHOD_LABELS: Record<string, string> = {
+  totp: 'Code from your authenticator app',
+  recovery_code: 'One of your recovery codes',
+  sms: 'Code sent by SMS (the weakest option)',
+  password: 'Your password',
+};
+
+/** The second sign-in step inside the authorization flow, one small form per method. */
+export function renderSecondFactorPage(page: SecondFactorPage): string {
+  const hidden = Object.entries({ ...page.hidden, flow_id: page.flowId, decision: 'approve' })
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  const forms = page.methods.filter((m) => m in METHOD_LABELS).map((method) => {
+    const id = `code_${method}`;
+    const input = method === 'password'
+      ? `<input type="password" id="${id}" name="password" autocomplete="current-password" required>`
+      : `<input type="text" id="${id}" name="code" autocomplete="one-time-code" inputmode="${method === 'recovery_code' ? 'text' : 'numeric'}" required maxlength="20">`;
+    const send = method === 'sms' ? `<button type="submit" name="send_sms" value="1" class="secondary" formnovalidate>Text me a code</button>` : '';
+    return `<form method="post" action="/oauth/authorize">${hidden}<input type="hidden" name="method" value="${method}">
+<label for="${id}">${escapeHtml(METHOD_LABELS[method]!)}</label>${input}<button type="submit">Continue</button>${send}</form>`;
+  }).join('');
+  const passkeyOnly = page.methods.includes('passkey')
+    ? `<p>Passkeys work on the website; here, use another method.</p>` : '';
+  return layout('Second step', `<h1>Confirm it's you</h1>
+${page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : ''}${page.notice ? `<p role="status">${escapeHtml(page.notice)}</p>` : ''}
+<p>Your account asks for a second step before <strong>${escapeHtml(page.appName)}</strong> gets access.</p>${forms}${passkeyOnly}`);
+}
+
 export function renderCodePage(code: string): string {
   return layout('Authorization code', `<h1>Authorization code</h1><p>Copy this code and paste it into the app:</p><p><code>${escapeHtml(code)}</code></p>`);
 }

@@ -3,7 +3,8 @@ import type { AppContext } from '../../app/context.ts';
 import { OAuthError, OUT_OF_BAND, type IssuedToken } from '../../security/index.ts';
 import { HttpError } from '../errors.ts';
 import { optionalString, paramsOf, requiredString, stringArray, type Params } from '../params.ts';
-import { renderCodePage, renderConsentPage, renderErrorPage } from './pages.ts';
+import { renderCodePage, renderConsentPage, renderErrorPage, renderSecondFactorPage } from './pages.ts';
+import { DomainError } from '../../shared/errors.ts';
 
 // The consent page must never be framed by another site (clickjacking) nor cached.
 const PAGE_HEADERS = {
@@ -111,16 +112,52 @@ export function oauthRoutes(ctx: AppContext) {
       if (optionalString(raw, 'decision', 20) === 'deny') {
         return redirectWith(reply, params.redirectUri, { error: 'access_denied', error_description: 'The user denied the request', state: params.state });
       }
-      const login = optionalString(raw, 'login', 320) ?? '';
-      const password = optionalString(raw, 'password', 1024) ?? '';
-      const account = login && password ? await ctx.identity.authenticate(login, password) : null;
-      if (!account) {
-        return sendPage(reply, 401, renderConsentPage({
-          appName: client.name, scopes, hidden: hiddenFields(params, scopes), login, error: 'Wrong e-mail, username or password.',
-        }));
+      const hidden = hiddenFields(params, scopes);
+      const requester = { ip: request.ip };
+      let accountId: string;
+      const flowId = optionalString(raw, 'flow_id', 100);
+      try {
+        if (flowId) {
+          // The second step: the sign-in flow from the first step, plus one factor.
+          const methods = await ctx.auth.pendingMethods(flowId);
+          if (optionalString(raw, 'send_sms', 5)) {
+            await ctx.auth.sendSmsSecondFactor(flowId, requester);
+            return sendPage(reply, 200, renderSecondFactorPage({ appName: client.name, hidden, flowId, methods, notice: 'If your number can receive it, a code is on its way.' }));
+          }
+          const method = optionalString(raw, 'method', 20) ?? '';
+          const code = optionalString(raw, 'code', 40);
+          const password = optionalString(raw, 'password', 1024);
+          let step;
+          try {
+            step = await ctx.auth.continueSignIn(flowId, {
+              method: method as never, ...(code !== undefined ? { code } : {}), ...(password !== undefined ? { password } : {}),
+            });
+          } catch (error) {
+            if (error instanceof DomainError && error.kind === 'invalid' && methods.length > 0) {
+              return sendPage(reply, 422, renderSecondFactorPage({ appName: client.name, hidden, flowId, methods, error: error.message }));
+            }
+            throw error;
+          }
+          if (step.status === 'second_factor') return sendPage(reply, 200, renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }));
+          accountId = step.accountId;
+        } else {
+          const login = optionalString(raw, 'login', 320) ?? '';
+          const password = optionalString(raw, 'password', 1024) ?? '';
+          const step = login && password ? await ctx.auth.signInWithPassword(login, password, requester) : null;
+          if (!step) {
+            return sendPage(reply, 401, renderConsentPage({ appName: client.name, scopes, hidden, login, error: 'Wrong e-mail, username or password.' }));
+          }
+          if (step.status === 'second_factor') return sendPage(reply, 200, renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }));
+          accountId = step.accountId;
+        }
+      } catch (error) {
+        if (error instanceof DomainError && (error.kind === 'rate_limited' || error.kind === 'invalid')) {
+          return sendPage(reply, error.kind === 'rate_limited' ? 429 : 422, renderConsentPage({ appName: client.name, scopes, hidden, error: error.message }));
+        }
+        throw error;
       }
       const code = await ctx.oauth.issueCode({
-        app: client, accountId: account.id, redirectUri: params.redirectUri, scopes,
+        app: client, accountId, redirectUri: params.redirectUri, scopes,
         codeChallenge: params.codeChallenge, codeChallengeMethod: params.codeChallengeMethod,
       });
       if (params.redirectUri === OUT_OF_BAND) return sendPage(reply, 200, renderCodePage(code));
@@ -138,6 +175,7 @@ export function oauthRoutes(ctx: AppContext) {
           code: requiredOAuth(params, 'code'),
           redirectUri: requiredOAuth(params, 'redirect_uri'),
           codeVerifier: optionalString(params, 'code_verifier', 200) ?? null,
+          session: { kind: 'app', ip: request.ip, agent: request.headers['user-agent'] ?? null },
         }));
       }
       if (grantType === 'client_credentials') {
