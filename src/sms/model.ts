@@ -53,6 +53,8 @@ export interface CountryPolicy {
   country: string;
   posting: boolean;
   notifications: boolean;
+  /** Security messages (codes) to numbers of this country; null follows SPARROW_SECURITY_SMS_COUNTRIES. */
+  security: boolean | null;
   updatedAt: Date;
   updatedBy: string;
 }

@@ -77,13 +77,13 @@ export class SmsPolicy {
     return [...(await this.store.countryPolicies())].sort((a, b) => a.country.localeCompare(b.country));
   }
 
-  async setCountry(countryInput: string, changes: { posting?: boolean; notifications?: boolean }, actor: Actor): Promise<CountryPolicy> {
+  async setCountry(countryInput: string, changes: { posting?: boolean; notifications?: boolean; security?: boolean | null }, actor: Actor): Promise<CountryPolicy> {
     const country = countryInput.trim().toUpperCase();
     if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country)) {
       throw invalid(`"${countryInput}" is not an ISO 3166-1 alpha-2 country code with a phone numbering plan`, { field: 'country' });
     }
-    if (changes.posting === undefined && changes.notifications === undefined) {
-      throw invalid('Nothing to change: give posting and/or notifications', { field: 'posting' });
+    if (changes.posting === undefined && changes.notifications === undefined && changes.security === undefined) {
+      throw invalid('Nothing to change: give posting, notifications and/or security', { field: 'posting' });
     }
     checkReason(actor);
     const existing = (await this.store.countryPolicies()).find((p) => p.country === country);
@@ -92,12 +92,13 @@ export class SmsPolicy {
       country,
       posting: changes.posting ?? existing?.posting ?? false,
       notifications: changes.notifications ?? existing?.notifications ?? false,
+      security: changes.security !== undefined ? changes.security : existing?.security ?? null,
       updatedAt: now,
       updatedBy: actor.id,
     };
     await this.store.setCountryPolicy(policy, audit(actor, 'sms.policy.set', country, {
-      before: existing ? { posting: existing.posting, notifications: existing.notifications } : null,
-      after: { posting: policy.posting, notifications: policy.notifications },
+      before: existing ? { posting: existing.posting, notifications: existing.notifications, security: existing.security } : null,
+      after: { posting: policy.posting, notifications: policy.notifications, security: policy.security },
     }, now));
     this.invalidate();
     return policy;

@@ -318,12 +318,18 @@ export class KyselySmsStore implements SmsStore {
 
   async countryPolicies(): Promise<CountryPolicy[]> {
     const rows = await this.db.selectFrom('sms_country_policy').selectAll().execute();
-    return rows.map((r) => ({ country: r.country, posting: r.posting === 1, notifications: r.notifications === 1, updatedAt: new Date(r.updated_at), updatedBy: r.updated_by }));
+    return rows.map((r) => ({
+      country: r.country, posting: r.posting === 1, notifications: r.notifications === 1, security: r.security === null ? null : r.security === 1,
+      updatedAt: new Date(r.updated_at), updatedBy: r.updated_by,
+    }));
   }
 
   async setCountryPolicy(policy: CountryPolicy, audit: AuditEntry): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const values = { posting: policy.posting ? 1 : 0, notifications: policy.notifications ? 1 : 0, updated_at: iso(policy.updatedAt), updated_by: policy.updatedBy };
+      const values = {
+        posting: policy.posting ? 1 : 0, notifications: policy.notifications ? 1 : 0, security: policy.security === null ? null : policy.security ? 1 : 0,
+        updated_at: iso(policy.updatedAt), updated_by: policy.updatedBy,
+      };
       await tx.insertInto('sms_country_policy').values({ country: policy.country, ...values })
         .onConflict((oc) => oc.column('country').doUpdateSet(values)).execute();
       await tx.insertInto('audit_log').values(auditRow(audit)).execute();

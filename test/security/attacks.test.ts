@@ -187,13 +187,27 @@ describe.each(ENGINES)('security SMS budgets per country on $label', ({ name, sk
       expect(res.statusCode).toBe(202);
     }
     const gb = await h.person('briton');
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', headers: gb.auth, payload: { number: '+447911123456' } })).statusCode).toBe(202);
+    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', headers: gb.auth, payload: { number: '+447400123456' } })).statusCode).toBe(202);
     await h.settle();
     let delivered = 0;
     for (let n = 0; n < 8; n += 1) delivered += (await h.inbox(`+25471${n}012345`)).length;
     expect(delivered).toBe(5);
-    expect(await h.inbox('+447911123456')).toHaveLength(0);
+    expect(await h.inbox('+447400123456')).toHaveLength(0);
     expect(await h.ctx.securityMessages.smsCountryEnabled('UG')).toBe(true);
     expect(await h.ctx.securityMessages.smsCountryEnabled('GB')).toBe(false);
+
+    // An administrator enables GB for security SMS (audited); KE's budget is spent for today.
+    const admin = await h.person('budgetadmin');
+    await h.ctx.store.db.updateTable('accounts').set({ role: 'admin' }).where('id', '=', admin.id).execute();
+    const adminToken = (await h.ctx.oauth.issueToken({ appId: null, accountId: admin.id, scopes: ['admin:read', 'admin:write'] })).accessToken;
+    const put = await h.app.inject({ method: 'PUT', url: '/api/v1/admin/sparrow/sms_policy', headers: { authorization: `Bearer ${adminToken}` }, payload: { country: 'GB', security: true, reason: 'UK users' } });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ country: 'GB', security: true, posting: false });
+    h.clock.advance(3600_000);
+    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', headers: gb.auth, payload: { number: '+447400123456' }, remoteAddress: '192.0.2.77' })).statusCode).toBe(202);
+    await h.settle();
+    expect(await h.inbox('+447400123456')).toHaveLength(1);
+    const audit = (await h.app.inject({ method: 'GET', url: '/api/v1/admin/sparrow/audit_log', headers: { authorization: `Bearer ${adminToken}` } })).json() as { action: string; subject: string; reason: string }[];
+    expect(audit.find((e) => e.subject === 'GB')).toMatchObject({ action: 'sms.policy.set', reason: 'UK users' });
   });
 });

@@ -27,6 +27,7 @@ const policySchema = {
     country: { type: 'string' },
     posting: { type: 'boolean' },
     notifications: { type: 'boolean' },
+    security: { type: ['boolean', 'null'] },
     updated_at: { type: 'string' },
     updated_by: { type: 'string' },
   },
@@ -79,7 +80,10 @@ function renderEvent(event: SecurityEvent) {
 }
 
 function renderPolicy(policy: CountryPolicy) {
-  return { country: policy.country, posting: policy.posting, notifications: policy.notifications, updated_at: policy.updatedAt.toISOString(), updated_by: policy.updatedBy };
+  return {
+    country: policy.country, posting: policy.posting, notifications: policy.notifications, security: policy.security,
+    updated_at: policy.updatedAt.toISOString(), updated_by: policy.updatedBy,
+  };
 }
 
 function renderKillSwitch(state: KillSwitchState) {
@@ -208,10 +212,13 @@ export function smsRoutes(ctx: AppContext) {
       const country = requiredString(body, 'country', 2);
       const posting = optionalBoolean(body, 'posting');
       const notifications = optionalBoolean(body, 'notifications');
+      // null: back to the instance default (SPARROW_SECURITY_SMS_COUNTRIES).
+      const security = body.security === null ? null : optionalBoolean(body, 'security');
       const reason = typeof body.reason === 'string' ? body.reason : '';
       const policy = await sms.policy.setCountry(country, {
         ...(posting !== undefined ? { posting } : {}),
         ...(notifications !== undefined ? { notifications } : {}),
+        ...(security !== undefined ? { security } : {}),
       }, { id: `account:${accountId}`, reason });
       return renderPolicy(policy);
     });

@@ -3,7 +3,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { CommandFailed, UsageError, onOff, optionalString, parseCommandArgs, requireString, type CliIo } from '../io.ts';
 import { withContext } from '../runtime.ts';
 
-export const SMS_USAGE = `usage: sparrow sms policy set <country> --posting on|off [--notifications on|off] [--reason <text>]
+export const SMS_USAGE = `usage: sparrow sms policy set <country> --posting on|off [--notifications on|off] [--security on|off|default] [--reason <text>]
        sparrow sms policy list
        sparrow sms kill-switch on|off --reason <text>
        sparrow sms status
@@ -49,15 +49,18 @@ async function policy(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (action !== 'set') throw new UsageError(action ? `unknown policy command "${action}"` : 'missing policy command', SMS_USAGE);
-  const parsed = parseCommandArgs(rest, { posting: { type: 'string' }, notifications: { type: 'string' }, reason: { type: 'string' } }, SMS_USAGE);
+  const parsed = parseCommandArgs(rest, { posting: { type: 'string' }, notifications: { type: 'string' }, security: { type: 'string' }, reason: { type: 'string' } }, SMS_USAGE);
   if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <country> (ISO 3166-1 alpha-2, e.g. KE)', SMS_USAGE);
   const posting = onOff(optionalString(parsed, 'posting'), '--posting', SMS_USAGE);
   const notifications = onOff(optionalString(parsed, 'notifications'), '--notifications', SMS_USAGE);
-  if (posting === null) throw new UsageError('--posting on|off is required', SMS_USAGE);
+  const securityRaw = optionalString(parsed, 'security');
+  const security = securityRaw === 'default' ? null : securityRaw === undefined ? undefined : onOff(securityRaw, '--security', SMS_USAGE);
+  if (posting === null && security === undefined) throw new UsageError('--posting on|off is required (or --security on|off|default alone)', SMS_USAGE);
   const result = await withContext(io, (ctx) => domainFailure(() => ctx.sms.policy.setCountry(parsed.positionals[0]!, {
-    posting, ...(notifications !== null ? { notifications } : {}),
+    ...(posting !== null ? { posting } : {}), ...(notifications !== null ? { notifications } : {}), ...(security !== undefined ? { security } : {}),
   }, { id: operator(io), reason: optionalString(parsed, 'reason') ?? '' })));
-  io.stdout.write(`${result.country}: posting ${result.posting ? 'on' : 'off'}, notifications ${result.notifications ? 'on' : 'off'} (audited as ${result.updatedBy})\n`);
+  const securityText = result.security === null ? 'default' : result.security ? 'on' : 'off';
+  io.stdout.write(`${result.country}: posting ${result.posting ? 'on' : 'off'}, notifications ${result.notifications ? 'on' : 'off'}, security SMS ${securityText} (audited as ${result.updatedBy})\n`);
   return 0;
 }
 
