@@ -155,7 +155,10 @@ export class OutboxDispatcher {
     }
     const now = this.clock.now();
     if (result.ok) {
-      await this.store.markSent(message.id, owner, this.provider.name, result.providerMessageId, now);
+      // Codes are kept only as keyed hashes: once a security message is with the provider its text goes.
+      // The console provider is the exception: there the outbox is the simulated phones' inbox.
+      const replaceText = message.messageClass === 'security' && this.provider.name !== 'console' ? '[security message: text removed after sending]' : undefined;
+      await this.store.markSent(message.id, owner, this.provider.name, result.providerMessageId, now, replaceText);
       this.events.sent?.(message);
       return;
     }

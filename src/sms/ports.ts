@@ -85,7 +85,8 @@ export interface SmsStore {
   // Outbox
   enqueue(messages: readonly NewOutboxMessage[]): Promise<void>;
   claimDue(request: ClaimRequest): Promise<OutboxMessage[]>;
-  markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date): Promise<void>;
+  /** `replaceText`: what to keep instead of the text once sent (security codes are not kept at rest). */
+  markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date, replaceText?: string): Promise<void>;
   markRetry(id: string, owner: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
   markFinal(id: string, owner: string | null, status: Extract<OutboxStatus, 'failed' | 'suppressed'>, error: string, now: Date): Promise<void>;
   applyReceipt(provider: string, providerMessageId: string, status: Extract<OutboxStatus, 'sent' | 'delivered' | 'failed' | 'undelivered'>, error: string | null, now: Date): Promise<boolean>;

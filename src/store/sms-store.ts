@@ -210,7 +210,7 @@ export class KyselySmsStore implements SmsStore {
     return result.rows.map(toOutbox).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date): Promise<void> {
+  async markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date, replaceText?: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const early = await tx.deleteFrom('sms_early_receipts')
         .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
@@ -219,6 +219,7 @@ export class KyselySmsStore implements SmsStore {
         .set((eb) => ({
           status: early?.status ?? 'sent', provider, provider_message_id: providerMessageId, attempts: eb('attempts', '+', 1),
           lease_owner: null, lease_until: null, last_error: early?.error ?? null, updated_at: iso(now),
+          ...(replaceText !== undefined ? { text: replaceText } : {}),
         }))
         .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'sending')
         .execute();

@@ -112,6 +112,21 @@ describe.each(ENGINES)('Twilio end to end on $label', ({ name, skip }) => {
     await until(async () => (await ctx.sms.store.messagesTo(KE, 10)).find((m) => m.providerMessageId === delivered.sid)?.status === 'delivered');
   });
 
+  it.skipIf(skip)('sends a verification code through Twilio and keeps no copy of it once sent', async () => {
+    const { ctx } = server;
+    const user = await ctx.microblog.createAccount({ username: 'coder' });
+    await ctx.sms.phones.request(user.id, '+254733123456', { ip: '127.0.0.1' });
+    await until(() => api.sent.some((m) => m.to === '+254733123456'));
+    const code = /(\d{6})/.exec(api.sent.find((m) => m.to === '+254733123456')!.body)?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    await until(async () => (await ctx.sms.store.messagesTo('+254733123456', 5))[0]?.status === 'sent');
+    const stored = (await ctx.sms.store.messagesTo('+254733123456', 5))[0]!;
+    expect(stored.text).not.toContain(code!);
+    expect(stored.messageClass).toBe('security');
+    // The code still works: it is kept as a keyed hash, not as text.
+    expect((await ctx.sms.phones.verify(user.id, code!)).e164).toBe('+254733123456');
+  });
+
   it.skipIf(skip)('acts once when Twilio retries the same MessageSid', async () => {
     const { ctx } = server;
     const amina = (await ctx.microblog.lookup('amina'))!;
