@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   Authentication, Identity, OAuth, SecondFactors, SecretBox, SecurityMessages, SecurityMonitor, VerificationCodes, hashPassword, newSecret,
-  securityThrottleLimits, verifyPassword, type MailTransport, type PhoneDirectory,
+  securityThrottleLimits, verifyPassword, type MailTransport, type PhoneDirectory, type SendEvent,
 } from '../security/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -131,7 +131,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const mail: MailTransport = options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
   const throttle = new StoreThrottle(store, config.redisUrl, securityThrottleLimits(config.security), logger);
   const authStore = new KyselyAuthStore(store.db);
-  const sms = await createSmsServices(config, options, store, microblog, clock, logger, { mail, throttle, authStore });
+  const securitySent: SecurityDeps['sent'] = { hook: () => {} };
+  const sms = await createSmsServices(config, options, store, microblog, clock, logger, { mail, throttle, authStore, sent: securitySent });
   const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
@@ -147,6 +148,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     discovery: config.privacy.discovery,
     ads: config.privacy.ads,
   });
+  // Every code sent to a contact point shows in the owner's record of uses (SPEC 3.7 transparency).
+  securitySent.hook = (event) => {
+    if (!event.accountId || !event.to) return;
+    const target = { accountId: event.accountId, kind: event.channel === 'sms' ? 'phone' as const : 'email' as const, value: event.to };
+    const kind = event.purpose === 'phone_verification' ? 'verification_code_sent' as const : 'security_message_sent' as const;
+    background.run('record contact use', () => privacy.contactPoints.recordUse(target, 'authentication', kind, event.purpose));
+  };
   const secret = (name: string, bytes = 32) => instanceSecret(store.db, name, () => newSecret(bytes), clock.now());
   const factors = new SecondFactors(
     authStore, authStore, new SecretBox(() => secret('factor_encryption_key')),
@@ -216,6 +224,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
 }
 
 interface SecurityDeps {
+  /** Told about every security message sent (set once the privacy module exists, to record the use). */
+  sent: { hook: (event: SendEvent) => void };
   mail: MailTransport;
   throttle: StoreThrottle;
   authStore: KyselyAuthStore;
@@ -247,7 +257,10 @@ async function createSmsServices(config: Config, options: ContextOptions, connec
     codes,
     { send: async (m) => { await outbox.enqueue([{ to: m.to, country: m.country, text: m.text, messageClass: 'security', purpose: m.purpose, accountId: m.accountId }]); } },
     security.mail, security.throttle, security.authStore, config.security, clock,
-    (event) => { if (event.outcome !== 'sent') logger.info({ security_message: event }, 'security message not sent'); },
+    (event) => {
+      if (event.outcome !== 'sent') logger.info({ security_message: { ...event, to: undefined } }, 'security message not sent');
+      else security.sent.hook(event);
+    },
   );
   const pins = { hash: hashPassword, verify: verifyPassword };
   steps.push(new PinStep(pins.verify, store, alerts, clock, { requiredAboveFollowers: config.sms.pinFollowerThreshold }));

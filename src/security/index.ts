@@ -7,6 +7,6 @@ export type * from './ports.ts';
 export { VerificationCodes, codeError, CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, type CodeCheck, type CodeLimits } from './codes.ts';
 export { SecondFactors, RECOVERY_CODE_COUNT, type SecondFactorMethod, type FactorSummary, type WebAuthnRelyingParty } from './second-factors.ts';
 export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
-export { SecurityMessages, SecurityMonitor, securityThrottleLimits, numberPrefix, type PhoneTarget, type Requester, type SendOutcome } from './security-messages.ts';
+export { SecurityMessages, SecurityMonitor, securityThrottleLimits, numberPrefix, type PhoneTarget, type Requester, type SendOutcome, type SendEvent } from './security-messages.ts';
 export { SecretBox } from './secret-box.ts';
 export type { SessionMeta } from './oauth.ts';

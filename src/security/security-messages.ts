@@ -17,6 +17,17 @@ export interface Requester {
 
 export type SendOutcome = 'sent' | 'throttled' | 'country_disabled';
 
+export interface SendEvent {
+  channel: 'sms' | 'email';
+  purpose: string;
+  outcome: SendOutcome;
+  limit?: string;
+  country?: string;
+  /** Set when sent: whose contact was used, and which (for the owner's record of uses). */
+  accountId?: string | null;
+  to?: string;
+}
+
 /** The named limits the security throttles use, from configuration. */
 export function securityThrottleLimits(limits: SecurityLimits): Record<string, ThrottleLimit> {
   return {
@@ -60,7 +71,7 @@ export class SecurityMessages {
     private readonly settings: SecurityMonitorStore,
     private readonly limits: Pick<SecurityLimits, 'smsCountries'>,
     private readonly clock: Clock,
-    private readonly log: (event: { channel: 'sms' | 'email'; purpose: string; outcome: SendOutcome; limit?: string; country?: string }) => void = () => {},
+    private readonly log: (event: SendEvent) => void = () => {},
   ) {}
 
   async smsCountryEnabled(country: string): Promise<boolean> {
@@ -99,7 +110,7 @@ export class SecurityMessages {
       return 'throttled';
     }
     await this.sms.send({ to: phone.e164, country: phone.country, text: text(code), purpose, accountId: requester.accountId ?? null });
-    this.log({ channel: 'sms', purpose, outcome: 'sent', country: phone.country });
+    this.log({ channel: 'sms', purpose, outcome: 'sent', country: phone.country, accountId: requester.accountId ?? null, to: phone.e164 });
     return 'sent';
   }
 
@@ -111,7 +122,7 @@ export class SecurityMessages {
     const code = await this.codes.issue(purpose, subject, normaliseEmail(email));
     if (code === null) return 'throttled';
     await this.mail.send({ to: email, ...compose(code) });
-    this.log({ channel: 'email', purpose, outcome: 'sent' });
+    this.log({ channel: 'email', purpose, outcome: 'sent', accountId: requester.accountId ?? null, to: email });
     return 'sent';
   }
 

@@ -100,6 +100,12 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     const code = await h.lastCodeAt('+254711000001');
     expect(code).toMatch(/^\d{6}$/);
     expect((await h.verify(started.flow_id, { method: 'sms', code })).statusCode).toBe(200);
+    // The owner's record of uses shows the code sent to the phone (SPEC 3.7 transparency).
+    await h.settle();
+    const points = (await api('GET', '/api/v1/sparrow/contact_points', di.auth)).json() as { id: string; kind: string }[];
+    const phonePoint = points.find((p) => p.kind === 'phone')!;
+    const uses = (await api('GET', `/api/v1/sparrow/contact_points/${phonePoint.id}/uses`, di.auth)).json().uses as { kind: string; detail: string }[];
+    expect(uses).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'security_message_sent', detail: 'two_factor' })]));
 
     // Requiring a strong factor needs one first; then SMS is no longer offered.
     expect((await api('PATCH', '/api/v1/sparrow/security', di.auth, { password: di.password, require_strong_factor: true })).statusCode).toBe(422);
