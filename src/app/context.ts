@@ -130,6 +130,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const devMailbox = options.mail || config.mail.smtpUrl ? null : new DevMailbox();
   const mail: MailTransport = options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
   const throttle = new StoreThrottle(store, config.redisUrl, securityThrottleLimits(config.security), logger);
+  await throttle.ready();
   const authStore = new KyselyAuthStore(store.db);
   const securitySent: SecurityDeps['sent'] = { hook: () => {} };
   const sms = await createSmsServices(config, options, store, microblog, clock, logger, { mail, throttle, authStore, sent: securitySent });

@@ -45,9 +45,10 @@ export class RedisEventBus implements EventBus {
   private readonly ready: Promise<unknown>;
 
   constructor(url: string, private readonly logger: Logger) {
-    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false } as const;
-    this.publisher = new Redis(url, options);
-    this.subscriber = new Redis(url, options);
+    // The publisher fails fast while Redis is away (a post must not wait for its stream event);
+    // the subscriber queues its SUBSCRIBE and ioredis re-subscribes after every reconnect.
+    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true });
     for (const client of [this.publisher, this.subscriber]) client.on('error', (error) => this.logger.warn({ err: error }, 'redis event bus'));
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
@@ -57,12 +58,14 @@ export class RedisEventBus implements EventBus {
         this.logger.warn('ignored a malformed stream event');
       }
     });
-    this.ready = this.subscriber.subscribe(CHANNEL);
+    this.ready = this.subscriber.subscribe(CHANNEL).catch((error: unknown) => this.logger.warn({ err: error }, 'redis event bus: subscribe failed'));
   }
 
+  /** Best effort, like the streaming API: while Redis is away, events are dropped and logged. */
   async publish(event: StreamEvent): Promise<void> {
-    await this.ready;
-    await this.publisher.publish(CHANNEL, JSON.stringify(event));
+    await this.publisher.publish(CHANNEL, JSON.stringify(event)).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'redis event bus: event dropped');
+    });
   }
 
   subscribe(handler: (event: StreamEvent) => void): () => void {

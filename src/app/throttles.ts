@@ -37,6 +37,21 @@ export class StoreThrottle implements Throttle {
     }
   }
 
+  /** Waits (bounded) for the Redis connection at start, so the first requests are not refused needlessly. */
+  async ready(timeoutMs = 3000): Promise<void> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        redis!.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
+  }
+
   async consume(limit: string, key: string, points = 1): Promise<boolean> {
     const limiter = this.limiters.get(limit);
     if (!limiter) throw new Error(`Unknown throttle limit ${limit}`);

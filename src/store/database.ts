@@ -51,6 +51,9 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   // An idle client that loses its server (restart, failover) emits 'error'; the pool
   // replaces it on next use, so this must not crash the process.
   pool.on('error', () => {});
+  // A client in use (mid-transaction) that loses its server emits 'error' on itself, not the
+  // pool; the query in flight rejects anyway, and an unhandled 'error' would end the process.
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', schema: options.schema ?? null, driver: { engine: 'postgres', pool }, close: () => db.destroy() };
 }
