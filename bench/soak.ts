@@ -4,6 +4,12 @@
  * memory from /metrics. Loopback only, bounded in time.
  *
  *   npm run bench -- soak [--rate 200] [--duration 60] [--accounts 1000]
+ *                         [--store sqlite|postgres] [--instances 1|2] [--peak]
+ *
+ * `--peak` sends as fast as the server answers (no rate cap) to find the sustainable peak;
+ * `--store postgres` uses PostgreSQL + Redis (SPARROW_BENCH_DATABASE_URL, default the local
+ * `test` database in a fresh schema; SPARROW_BENCH_REDIS_URL, default local Redis), and
+ * `--instances 2` runs two `serve` processes sharing them, the load split between them.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
@@ -18,8 +25,26 @@ import { startServe, writeResults } from './lib.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60' }, accounts: { type: 'string', default: '1000' }, port: { type: 'string', default: '3919' } },
+  options: {
+    rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60' }, accounts: { type: 'string', default: '1000' },
+    port: { type: 'string', default: '3919' }, store: { type: 'string', default: 'sqlite' }, instances: { type: 'string', default: '1' },
+    peak: { type: 'boolean', default: false },
+  },
 });
+const STORE = values.store;
+const INSTANCES = Number(values.instances);
+if (STORE !== 'sqlite' && STORE !== 'postgres') {
+  console.error('--store must be sqlite or postgres');
+  process.exit(2);
+}
+if (INSTANCES !== 1 && INSTANCES !== 2) {
+  console.error('--instances must be 1 or 2');
+  process.exit(2);
+}
+if (STORE === 'sqlite' && INSTANCES === 2) {
+  console.error('two instances need --store postgres (the embedded store is for one process)');
+  process.exit(2);
+}
 const RATE = Number(values.rate);
 const DURATION = Number(values.duration);
 const ACCOUNTS = Number(values.accounts);
@@ -33,7 +58,17 @@ const SID = 'AC' + '1'.repeat(32);
 const TOKEN = 'soak-auth-token';
 const publicUrl = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-soak-'));
-const env = {
+const benchDatabase = process.env.SPARROW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `sparrow_soak_${Date.now().toString(36)}`;
+const storeEnv: Record<string, string> = {};
+if (STORE === 'postgres') {
+  const url = new URL(benchDatabase);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  storeEnv.SPARROW_DATABASE_URL = url.toString();
+  storeEnv.SPARROW_REDIS_URL = process.env.SPARROW_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+}
+const env: Record<string, string> = {
+  ...storeEnv,
   PORT: String(PORT), SPARROW_HOST: '127.0.0.1', SPARROW_PUBLIC_URL: publicUrl, SPARROW_DATA_DIR: dataDir, SPARROW_LOG_LEVEL: 'warn',
   SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: SID, SPARROW_TWILIO_AUTH_TOKEN: TOKEN, SPARROW_TWILIO_FROM: '+15005550006',
   SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9', SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
@@ -66,9 +101,9 @@ async function seed(): Promise<string[]> {
   return tokens;
 }
 
-async function memory(): Promise<number | null> {
+async function memory(url = publicUrl): Promise<number | null> {
   try {
-    const text = await (await fetch(`${publicUrl}/metrics`)).text();
+    const text = await (await fetch(`${url}/metrics`)).text();
     const match = /^process_resident_memory_bytes\s+(\d+)/m.exec(text);
     return match ? Number(match[1]) : null;
   } catch {
@@ -76,9 +111,24 @@ async function memory(): Promise<number | null> {
   }
 }
 
+async function withSchema<T>(run: () => Promise<T>): Promise<T> {
+  if (STORE !== 'postgres') return run();
+  const admin = new pg.Client({ connectionString: benchDatabase });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  try {
+    return await run();
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`).catch(() => {});
+    await admin.end();
+  }
+}
+
 try {
+  await withSchema(async () => {
   const tokens = await seed();
-  const stop = await startServe(env);
+  const ports = Array.from({ length: INSTANCES }, (_, i) => PORT + i);
+  const stops = await Promise.all(ports.map((port) => startServe({ ...env, PORT: String(port) })));
   try {
     let n = 0;
     const next = () => {
@@ -87,6 +137,7 @@ try {
       const token = tokens[n % tokens.length]!;
       if (kind === 0) {
         const params: Record<string, string> = { MessageSid: `SMsoak${n}`, AccountSid: SID, From: numberOf(n % ACCOUNTS), To: '+15005550006', Body: `soak text ${n}` };
+        // Every instance checks signatures against the configured public URL, as behind one proxy.
         let data = `${publicUrl}/webhooks/sms/twilio`;
         for (const key of Object.keys(params).sort()) data += key + params[key];
         return { method: 'POST' as const, path: '/webhooks/sms/twilio', body: new URLSearchParams(params).toString(),
@@ -100,26 +151,34 @@ try {
     const samples: { second: number; rssMb: number }[] = [];
     const started = Date.now();
     const sampler = setInterval(() => {
-      void memory().then((rss) => { if (rss) samples.push({ second: Math.round((Date.now() - started) / 1000), rssMb: Math.round(rss / 1e6) }); });
+      void Promise.all(ports.map((port) => memory(`http://127.0.0.1:${port}`))).then((values) => {
+        const rss = values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
+        if (rss) samples.push({ second: Math.round((Date.now() - started) / 1000), rssMb: Math.round(rss / 1e6) });
+      });
     }, 5_000);
-    const result = await autocannon({
-      url: publicUrl, connections: 16, duration: DURATION, overallRate: RATE,
+    const results = await Promise.all(ports.map((port) => autocannon({
+      url: `http://127.0.0.1:${port}`, connections: values.peak ? 32 / INSTANCES : 16 / INSTANCES, duration: DURATION,
+      ...(values.peak ? {} : { overallRate: Math.max(1, Math.round(RATE / INSTANCES)) }),
       requests: [{ setupRequest: (request) => ({ ...request, ...next() }) }],
-    });
+    })));
     clearInterval(sampler);
-    const failed = result.non2xx + result.errors + result.timeouts;
+    const failed = results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
+    const achieved = results.reduce((sum, r) => sum + r.requests.average, 0);
     const first = samples[0]?.rssMb ?? null;
     const last = samples.at(-1)?.rssMb ?? null;
     const summary = {
-      benchmark: 'soak', date: new Date().toISOString(), node: process.version, targetRate: RATE, durationSeconds: DURATION,
-      achievedPerSecond: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, failed,
-      memoryMb: { first, last, max: Math.max(...samples.map((s) => s.rssMb)), samples },
+      benchmark: 'soak', date: new Date().toISOString(), node: process.version, store: STORE, instances: INSTANCES, peak: values.peak,
+      targetRate: values.peak ? null : RATE, durationSeconds: DURATION,
+      achievedPerSecond: Math.round(achieved), p50Ms: Math.max(...results.map((r) => r.latency.p50)), p99Ms: Math.max(...results.map((r) => r.latency.p99)), failed,
+      memoryMb: { first, last, max: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null, samples },
     };
-    console.log(`soak at ${RATE}/s for ${DURATION}s: ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`);
-    writeResults('soak', summary);
+    const label = `${STORE}${STORE === 'postgres' ? ' + redis' : ''}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''}`;
+    console.log(`soak ${values.peak ? 'at peak' : `at ${RATE}/s`} for ${DURATION}s (${label}): ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`);
+    writeResults(`soak-${STORE}-${INSTANCES}${values.peak ? '-peak' : ''}`, summary);
   } finally {
-    await stop();
+    await Promise.all(stops.map((stop) => stop()));
   }
+  });
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
