@@ -9,6 +9,7 @@ import { oauthRoutes } from './oauth/routes.ts';
 import { smsRoutes } from './sparrow/sms.ts';
 import { authRoutes } from './sparrow/auth.ts';
 import { securityRoutes } from './sparrow/security.ts';
+import { moderationRoutes } from './sparrow/moderation.ts';
 import { privacyRoutes } from './sparrow/privacy.ts';
 import { devSmsRoutes } from './sparrow/dev.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -90,6 +91,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(smsRoutes(ctx));
   await app.register(authRoutes(ctx));
   await app.register(securityRoutes(ctx));
+  await app.register(moderationRoutes(ctx));
   await app.register(privacyRoutes(ctx));
   await app.register(devSmsRoutes(ctx));
   await app.register(webhookRoutes(ctx));

@@ -111,6 +111,27 @@ export class Microblog {
     return account && !account.suspended ? account : null;
   }
 
+  /**
+   * Moderation: a suspended account disappears (profile, posts in timelines, sign-in) but
+   * nothing is deleted, so lifting the suspension restores it. Returns the account as it is now.
+   */
+  async setSuspended(idOrUsername: string, suspended: boolean): Promise<Account> {
+    const account = await this.accountForModeration(idOrUsername);
+    if (!account) throw notFound();
+    await this.store.setSuspended(account.id, suspended ? this.clock.now() : null);
+    return { ...account, suspended };
+  }
+
+  /** Finds an account by id or username whether or not it is suspended (moderators only). */
+  async accountForModeration(idOrUsername: string): Promise<Account | null> {
+    const key = idOrUsername.trim().replace(/^@/, '');
+    if (/^[0-9]{1,20}$/.test(key)) {
+      const byId = await this.store.accountById(key);
+      if (byId) return byId;
+    }
+    return USERNAME_PATTERN.test(key) ? this.store.accountByUsername(key) : null;
+  }
+
   async updateProfile(id: string, changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean }): Promise<Account> {
     const current = await this.account(id);
     const displayName = changes.displayName?.trim() ?? current.displayName;

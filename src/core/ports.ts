@@ -67,6 +67,8 @@ export interface MicroblogStore {
   accountById(id: string): Promise<Account | null>;
   accountsByIds(ids: readonly string[]): Promise<Map<string, Account>>;
   accountByUsername(username: string): Promise<Account | null>;
+  /** Sets or clears suspension; false when the account does not exist. */
+  setSuspended(accountId: string, at: Date | null): Promise<boolean>;
   accountsByUsernames(usernames: readonly string[]): Promise<Account[]>;
   updateProfile(id: string, changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean }): Promise<Account>;
 

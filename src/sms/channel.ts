@@ -95,7 +95,12 @@ export class SmsChannel {
       return { outcome: 'unknown_number', accountId: null, postId: null };
     }
 
-    const account = await this.microblog.account(phone.accountId);
+    const account = await this.microblog.account(phone.accountId).catch(() => null);
+    if (!account) {
+      // A suspended account's number reads like an unlinked one: the text does nothing.
+      if (await this.takeSlot(e164, 'not_linked', DAY_MS)) await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
+      return { outcome: 'refused_suspended', accountId: phone.accountId, postId: null };
+    }
     const [settings, security] = await Promise.all([this.store.settings(phone.accountId), this.store.securityState(phone.accountId)]);
     const decision = await this.gate.evaluate({ phone, account, settings, security, text: message.text });
     if (decision.kind === 'refuse') {

@@ -82,7 +82,7 @@ export interface BoundPhone {
 
 export type InboundOutcome =
   | 'posted' | 'command' | 'opted_out' | 'opted_in' | 'help' | 'unknown_number'
-  | 'refused_settings' | 'refused_locked' | 'refused_pin' | 'refused_policy' | 'refused_kill_switch' | 'held' | 'rejected' | 'invalid_number';
+  | 'refused_settings' | 'refused_suspended' | 'refused_locked' | 'refused_pin' | 'refused_policy' | 'refused_kill_switch' | 'held' | 'rejected' | 'invalid_number';
 
 export interface AuditEntry {
   id: string;

@@ -104,6 +104,12 @@ export class SmsPolicy {
     return policy;
   }
 
+  /** Any other operator or moderator action that belongs in the same audit log (suspensions, unlocks). */
+  async recordAction(actor: Actor, action: string, subject: string, details: Record<string, unknown> = {}): Promise<void> {
+    checkReason(actor);
+    await this.store.recordAudit(audit(actor, action, subject, details, this.clock.now()));
+  }
+
   async setKillSwitch(enabled: boolean, actor: Actor): Promise<KillSwitchState> {
     checkReason(actor, true);
     const now = this.clock.now();

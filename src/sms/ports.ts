@@ -108,6 +108,7 @@ export interface SmsStore {
   killSwitch(): Promise<KillSwitchState>;
   setKillSwitch(state: KillSwitchState, audit: AuditEntry): Promise<void>;
   auditEntries(action: string | null, limit: number): Promise<AuditEntry[]>;
+  recordAudit(entry: AuditEntry): Promise<void>;
 
   // Trust gate state
   securityState(accountId: string): Promise<SmsSecurityState>;

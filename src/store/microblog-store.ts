@@ -112,6 +112,11 @@ export class KyselyMicroblogStore implements MicroblogStore {
     return result;
   }
 
+  async setSuspended(accountId: string, at: Date | null): Promise<boolean> {
+    const result = await this.db.updateTable('accounts').set({ suspended_at: at ? at.toISOString() : null }).where('id', '=', accountId).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async accountByUsername(username: string): Promise<Account | null> {
     const row = await this.db.selectFrom('accounts').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst();
     return row ? toAccount(row) : null;

@@ -337,6 +337,10 @@ export class KyselySmsStore implements SmsStore {
     });
   }
 
+  async recordAudit(entry: AuditEntry): Promise<void> {
+    await this.db.insertInto('audit_log').values(auditRow(entry)).execute();
+  }
+
   async killSwitch(): Promise<KillSwitchState> {
     const row = await this.db.selectFrom('sms_switches').selectAll().where('name', '=', KILL_SWITCH).executeTakeFirst();
     return row

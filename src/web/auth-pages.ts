@@ -1,23 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account } from '../core/model.ts';
-import { html } from './html.ts';
+import type { SecondFactorProof, SignInStep } from '../security/authentication.ts';
+import type { SecondFactorMethod } from '../security/second-factors.ts';
+import { DomainError } from '../shared/errors.ts';
+import { html, type SafeHtml } from './html.ts';
 import { errorBox, field, form, layout, notice, queryString, sendPage, userMessage, viewFor, type View } from './layout.ts';
 import { currentAccount, signIn, signOut } from './session.ts';
 
 /** Only local paths: never redirect to another site after sign-in. */
 export function safeNext(value: string): string {
   return /^\/(?![/\\])[\w\-./@?=&%]*$/.test(value) ? value : '/home';
-}
-
-/**
- * Called once the password is right. Today it starts the session; a second factor (SMS
- * code, TOTP, passkey) slots in here by redirecting to its own step instead, and calling
- * `signIn` when that step succeeds.
- */
-export async function passwordAccepted(ctx: AppContext, reply: FastifyReply, account: Account, next: string): Promise<FastifyReply> {
-  await signIn(ctx, reply, account.id);
-  return reply.redirect(safeNext(next), 303);
 }
 
 /** Sends signed-out visitors to the login page, coming back here afterwards. */
@@ -30,26 +23,165 @@ export async function requireViewer(ctx: AppContext, request: FastifyRequest, re
   return account;
 }
 
-function loginPage(view: View, values: { login?: string; next?: string; error?: string } = {}) {
-  return layout(view, 'Log in', html`<h1>Log in</h1>${errorBox(values.error)}
-${form(view, '/login', html`<input type="hidden" name="next" value="${values.next ?? '/home'}">
+const WRONG_LOGIN = 'That username or e-mail and password do not match.';
+const PROOF_METHODS = new Set<string>(['login_code', 'totp', 'recovery_code', 'sms', 'password', 'passkey']);
+
+function isRateLimited(error: unknown): error is DomainError {
+  return error instanceof DomainError && error.kind === 'rate_limited';
+}
+
+/** Throttled: a page of its own with status 429, never the form again (that would invite retries). */
+function tooManyPage(view: View, reply: FastifyReply, error: DomainError, again = '/login'): FastifyReply {
+  return sendPage(reply, layout(view, 'Too many attempts', html`<h1>Too many attempts</h1>${errorBox(error.message)}
+<p>This protects accounts from guessing. Wait a few minutes, then <a href="${again}">start again</a>.</p>`), 429);
+}
+
+const hiddenFlow = (flowId: string, next: string) =>
+  html`<input type="hidden" name="flow_id" value="${flowId}"><input type="hidden" name="next" value="${next}">`;
+
+const codeInput = (id: string, label: string, autocomplete = 'one-time-code') =>
+  html`<p><label for="${id}">${label}</label><br><input id="${id}" name="code" inputmode="numeric" autocomplete="${autocomplete}" required maxlength="40" spellcheck="false"></p>`;
+
+// ── Pages ──────────────────────────────────────────────────────────────────
+
+function loginPage(view: View, request: FastifyRequest, values: { login?: string; next?: string; error?: string } = {}) {
+  const next = values.next ?? '/home';
+  return layout(view, 'Log in', html`<h1>Log in</h1>${notice(request)}${errorBox(values.error)}
+${form(view, '/login', html`<input type="hidden" name="next" value="${next}">
 <p><label for="login">Username or e-mail</label><br><input id="login" name="login" autocomplete="username" required maxlength="320" value="${values.login ?? ''}"></p>
 <p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p>
 <p><button>Log in</button></p>`)}
-<p class="note">No account yet? <a href="/signup">Sign up</a>.</p>`);
+<p><a href="/login/sms?next=${encodeURIComponent(next)}">Sign in with a code by SMS instead</a></p>
+<p class="note"><a href="/password_reset">Forgot your password?</a> · No account yet? <a href="/signup">Sign up</a>.</p>`);
 }
 
-function signupPage(view: View, values: { username?: string; email?: string; error?: string } = {}) {
+interface StepValues { flowId: string; methods: readonly SecondFactorMethod[]; next: string; error?: string; info?: string }
+
+/** The second step of a sign-in: one form per method the account offers, strongest first. */
+export function secondStepPage(view: View, v: StepValues): string {
+  const has = (m: SecondFactorMethod) => v.methods.includes(m);
+  const verify = (method: string, body: SafeHtml, attrs: { passkey?: boolean } = {}) =>
+    html`<form method="post" action="/login/verify"${attrs.passkey ? html` data-passkey="sign-in"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">${hiddenFlow(v.flowId, v.next)}<input type="hidden" name="method" value="${method}">${body}</form>`;
+  const sections: SafeHtml[] = [];
+  if (has('passkey')) {
+    sections.push(html`<section><h2>Passkey</h2>
+<p class="note" data-passkey-nojs>Signing in with a passkey needs JavaScript, which is off or unavailable in this browser. Use another option below.</p>
+${verify('passkey', html`<input type="hidden" name="credential" value=""><p><button hidden>Use a passkey</button></p>`, { passkey: true })}</section>`);
+  }
+  if (has('totp')) {
+    sections.push(html`<section><h2>Authenticator app</h2>${verify('totp', html`${codeInput('totp-code', 'Code from your authenticator app')}<p><button>Verify</button></p>`)}</section>`);
+  }
+  if (has('recovery_code')) {
+    sections.push(html`<section><h2>Recovery code</h2>${verify('recovery_code', html`<p><label for="recovery-code">Recovery code</label><br><input id="recovery-code" name="code" autocomplete="off" required maxlength="40" spellcheck="false"></p>
+<p class="note">Each of your saved recovery codes works once.</p><p><button>Use recovery code</button></p>`)}</section>`);
+  }
+  if (has('sms')) {
+    sections.push(html`<section><h2>Code by SMS</h2>
+<p class="warn">SMS is the weakest option: a SIM swap or an intercepted message defeats it. Prefer an authenticator app or a passkey when you can.</p>
+${form(view, '/login/second_factor/sms', html`${hiddenFlow(v.flowId, v.next)}<button>Text me a code</button>`, { className: 'inline' })}
+${verify('sms', html`${codeInput('sms-code', 'Code from the text message')}<p><button>Verify</button></p>`)}</section>`);
+  }
+  if (has('password')) {
+    sections.push(html`<section><h2>Password</h2>${verify('password', html`<p><label for="step-password">Password</label><br><input id="step-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Continue</button></p>`)}</section>`);
+  }
+  return layout(view, 'Confirm it’s you', html`<h1>Confirm it’s you</h1>
+${v.info ? html`<p class="notice" role="status">${v.info}</p>` : ''}${errorBox(v.error)}
+<p>Your account is protected by a second step. Choose one way to confirm it’s you.</p>
+${sections}
+<p class="note"><a href="/login">Start again</a></p>`, { scripts: ['/static/passkey.js'] });
+}
+
+function smsNumberPage(view: View, values: { number?: string; next: string; error?: string }) {
+  return layout(view, 'Sign in by SMS', html`<h1>Sign in with a code by SMS</h1>${errorBox(values.error)}
+<p>We text a 6-digit code to the mobile number linked to your account. SMS is the weakest way to sign in; if your account has a second step, you will be asked for it too.</p>
+${form(view, '/login/sms', html`<input type="hidden" name="next" value="${values.next}">
+<p><label for="sms-number">Mobile number</label><br><input id="sms-number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678" value="${values.number ?? ''}"></p>
+<p><button>Text me a code</button></p>`)}
+<p class="note"><a href="/login">Log in with your password instead</a></p>`);
+}
+
+function smsCodePage(view: View, values: { flowId: string; next: string; number?: string; error?: string }) {
+  const dev = view.ctx.config.smsProvider === 'console' && values.number;
+  return layout(view, 'Enter your code', html`<h1>Enter your code</h1>${errorBox(values.error)}
+<p>If ${values.number ? html`<strong>${values.number}</strong>` : 'that number'} is linked to an account, a code is on its way. It is valid for 10 minutes.</p>
+${form(view, '/login/verify', html`${hiddenFlow(values.flowId, values.next)}<input type="hidden" name="method" value="login_code"><input type="hidden" name="number" value="${values.number ?? ''}">
+${codeInput('login-code', 'Code from the text message')}<p><button>Sign in</button></p>`)}
+${dev ? html`<p class="note">Development: see the text on the <a href="/dev/phone?number=${encodeURIComponent(values.number ?? '')}">phone simulator</a>.</p>` : ''}
+<p class="note"><a href="/login/sms">Use another number</a> · <a href="/login">Log in with your password</a></p>`);
+}
+
+function signupPage(view: View, values: { email?: string; error?: string } = {}) {
   return layout(view, 'Sign up', html`<h1>Create your account</h1>${errorBox(values.error)}
-${form(view, '/signup', html`<p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required maxlength="30" pattern="[A-Za-z0-9_]+" value="${values.username ?? ''}"><br><small class="note">Letters, digits and _; people will find you as @name.</small></p>
-<p><label for="email">E-mail</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
-<p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
-<p><button>Sign up</button></p>`)}
+<p>First, your e-mail address: we send you a code to check it is yours.</p>
+${form(view, '/signup', html`<p><label for="email">E-mail</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
+<p><button>Send me a code</button></p>`)}
 <p class="note">Already have an account? <a href="/login">Log in</a>.</p>`);
 }
 
+function signupCodePage(view: View, values: { flowId: string; email: string; username?: string; displayName?: string; error?: string }) {
+  const devMail = view.ctx.config.smsProvider === 'console' && view.ctx.devMailbox !== null;
+  return layout(view, 'Check your e-mail', html`<h1>Check your e-mail</h1>${errorBox(values.error)}
+<p>We sent an e-mail to <strong>${values.email}</strong>. Enter the 6-digit code from it (valid for 10 minutes) and choose your username and password.</p>
+${devMail ? html`<p class="note">Development: read it in the <a href="/dev/mail?to=${encodeURIComponent(values.email)}">dev mailbox</a>.</p>` : ''}
+${form(view, '/signup/finish', html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="email" value="${values.email}">
+${codeInput('signup-code', 'Code from the e-mail')}
+<p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required maxlength="30" pattern="[A-Za-z0-9_]+" value="${values.username ?? ''}"><br><small class="note">Letters, digits and _; people will find you as @name.</small></p>
+<p><label for="display_name">Display name (optional)</label><br><input id="display_name" name="display_name" autocomplete="name" maxlength="30" value="${values.displayName ?? ''}"></p>
+<p><label for="new-password">Password</label><br><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
+<p><button>Create account</button></p>`)}
+<p class="note">No e-mail? Check the address, or <a href="/signup">start again</a>.</p>`);
+}
+
+function resetStartPage(view: View, values: { target?: string; error?: string } = {}) {
+  return layout(view, 'Reset your password', html`<h1>Reset your password</h1>${errorBox(values.error)}
+<p>Give the e-mail address or mobile number of your account. If it has one, we send it a code.</p>
+${form(view, '/password_reset', html`<p><label for="reset-target">E-mail or mobile number</label><br><input id="reset-target" name="target" autocomplete="username" required maxlength="320" value="${values.target ?? ''}"></p>
+<p><button>Send me a code</button></p>`)}
+<p class="note"><a href="/login">Back to log in</a></p>`);
+}
+
+function resetCodePage(view: View, values: { flowId: string; target: string; error?: string }) {
+  const dev = view.ctx.config.smsProvider === 'console';
+  const byEmail = values.target.includes('@');
+  const devLink = !dev ? '' : byEmail
+    ? view.ctx.devMailbox ? html`<p class="note">Development: read it in the <a href="/dev/mail?to=${encodeURIComponent(values.target)}">dev mailbox</a>.</p>` : ''
+    : html`<p class="note">Development: see the text on the <a href="/dev/phone?number=${encodeURIComponent(values.target)}">phone simulator</a>.</p>`;
+  return layout(view, 'Choose a new password', html`<h1>Choose a new password</h1>${errorBox(values.error)}
+<p>If <strong>${values.target}</strong> belongs to an account, we sent it a code, valid for 10 minutes.</p>${devLink}
+${form(view, '/password_reset/finish', html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="target" value="${values.target}">
+${codeInput('reset-code', 'Code')}
+<p><label for="reset-password">New password</label><br><input id="reset-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
+<p class="note">Every signed-in session is signed out when the password changes.</p>
+<p><button>Set new password</button></p>`)}
+<p class="note"><a href="/password_reset">Start again</a></p>`);
+}
+
+// ── Routes ─────────────────────────────────────────────────────────────────
+
 export function authPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
+    const requester = (request: FastifyRequest) => ({ ip: request.ip });
+
+    /** The outcome of a sign-in step: in (session + redirect) or the second-step page. */
+    async function stepDone(request: FastifyRequest, reply: FastifyReply, step: SignInStep, next: string, info?: string): Promise<FastifyReply> {
+      if (step.status === 'signed_in') {
+        await signIn(ctx, request, reply, step.accountId);
+        return reply.redirect(next, 303);
+      }
+      const view = await viewFor(ctx, request, reply);
+      return sendPage(reply, secondStepPage(view, { flowId: step.flowId, methods: step.methods, next, ...(info ? { info } : {}) }));
+    }
+
+    /** Shows the second step again with an error, or the login page when the flow is gone. */
+    async function stepFailed(request: FastifyRequest, reply: FastifyReply, flowId: string, next: string, error: unknown): Promise<FastifyReply> {
+      const view = await viewFor(ctx, request, reply);
+      if (isRateLimited(error)) return tooManyPage(view, reply, error);
+      const message = userMessage(error);
+      const methods = await ctx.auth.pendingMethods(flowId).catch(() => []);
+      if (methods.length === 0) return sendPage(reply, loginPage(view, request, { next, error: message }), 422);
+      return sendPage(reply, secondStepPage(view, { flowId, methods, next, error: message }), 422);
+    }
+
     app.get('/', async (request, reply) => {
       const view = await viewFor(ctx, request, reply);
       if (view.viewer) return reply.redirect('/home', 303);
@@ -58,24 +190,93 @@ export function authPages(ctx: AppContext) {
 <p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>`));
     });
 
+    // ── Log in: password, then a second step when the account has one ─────────
     app.get('/login', async (request, reply) => {
       const view = await viewFor(ctx, request, reply);
       if (view.viewer) return reply.redirect('/home', 303);
-      return sendPage(reply, loginPage(view, { next: safeNext(queryString(request, 'next', 500) || '/home') }));
+      return sendPage(reply, loginPage(view, request, { next: safeNext(queryString(request, 'next', 500) || '/home') }));
     });
 
     app.post('/login', async (request, reply) => {
       const login = field(request, 'login', 320).trim();
+      const password = field(request, 'password', 2048);
       const next = safeNext(field(request, 'next', 500));
-      const account = login ? await ctx.identity.authenticate(login, field(request, 'password', 2048)) : null;
-      if (!account) {
+      let step: SignInStep | null = null;
+      try {
+        step = login && password ? await ctx.auth.signInWithPassword(login, password, requester(request)) : null;
+      } catch (error) {
+        if (isRateLimited(error)) return tooManyPage(await viewFor(ctx, request, reply), reply, error);
+        throw error;
+      }
+      if (!step) {
         const view = await viewFor(ctx, request, reply);
         // Same answer whether the account exists or not.
-        return sendPage(reply, loginPage(view, { login, next, error: 'That username or e-mail and password do not match.' }), 401);
+        return sendPage(reply, loginPage(view, request, { login, next, error: WRONG_LOGIN }), 401);
       }
-      return passwordAccepted(ctx, reply, account, next);
+      return stepDone(request, reply, step, next);
     });
 
+    app.post('/login/verify', async (request, reply) => {
+      const flowId = field(request, 'flow_id', 200);
+      const next = safeNext(field(request, 'next', 500));
+      const method = field(request, 'method', 20);
+      const proof: SecondFactorProof = { method: (PROOF_METHODS.has(method) ? method : 'totp') as SecondFactorProof['method'] };
+      if (method === 'password') proof.password = field(request, 'password', 2048);
+      else if (method === 'passkey') {
+        try {
+          const parsed: unknown = JSON.parse(field(request, 'credential', 20_000) || 'null');
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) proof.credential = parsed as NonNullable<SecondFactorProof['credential']>;
+        } catch {
+          // Left out: the domain answers "could not be verified".
+        }
+      } else if (method === 'recovery_code') proof.code = field(request, 'code', 40).trim();
+      else proof.code = field(request, 'code', 40).replace(/\s+/g, '');
+      try {
+        if (!PROOF_METHODS.has(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
+        return await stepDone(request, reply, await ctx.auth.continueSignIn(flowId, proof), next);
+      } catch (error) {
+        if (method === 'login_code' && !isRateLimited(error)) {
+          const view = await viewFor(ctx, request, reply);
+          return sendPage(reply, smsCodePage(view, { flowId, next, number: field(request, 'number', 40), error: userMessage(error) }), 422);
+        }
+        return stepFailed(request, reply, flowId, next, error);
+      }
+    });
+
+    app.post('/login/second_factor/sms', async (request, reply) => {
+      const flowId = field(request, 'flow_id', 200);
+      const next = safeNext(field(request, 'next', 500));
+      try {
+        await ctx.auth.sendSmsSecondFactor(flowId, requester(request));
+        const methods = await ctx.auth.pendingMethods(flowId);
+        const view = await viewFor(ctx, request, reply);
+        return sendPage(reply, secondStepPage(view, { flowId, methods, next, info: 'A code is on its way to the phone number linked to your account. Enter it below.' }));
+      } catch (error) {
+        return stepFailed(request, reply, flowId, next, error);
+      }
+    });
+
+    // ── Sign in with a code by SMS ──────────────────────────────────────────────
+    app.get('/login/sms', async (request, reply) => {
+      const view = await viewFor(ctx, request, reply);
+      if (view.viewer) return reply.redirect('/home', 303);
+      return sendPage(reply, smsNumberPage(view, { next: safeNext(queryString(request, 'next', 500) || '/home') }));
+    });
+
+    app.post('/login/sms', async (request, reply) => {
+      const number = field(request, 'number', 40).trim();
+      const next = safeNext(field(request, 'next', 500));
+      const view = await viewFor(ctx, request, reply);
+      try {
+        const { flowId } = await ctx.auth.startSmsSignIn(number, requester(request));
+        return sendPage(reply, smsCodePage(view, { flowId, next, number }));
+      } catch (error) {
+        if (isRateLimited(error)) return tooManyPage(view, reply, error, '/login/sms');
+        return sendPage(reply, smsNumberPage(view, { number, next, error: userMessage(error) }), 422);
+      }
+    });
+
+    // ── Sign up: e-mail first, then code + username + password ───────────────
     app.get('/signup', async (request, reply) => {
       const view = await viewFor(ctx, request, reply);
       if (view.viewer) return reply.redirect('/home', 303);
@@ -83,20 +284,71 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/signup', async (request, reply) => {
-      const username = field(request, 'username', 60).trim();
       const email = field(request, 'email', 320).trim();
+      const view = await viewFor(ctx, request, reply);
       try {
-        const account = await ctx.identity.register({ username, email, password: field(request, 'password', 2048) });
-        await signIn(ctx, reply, account.id);
-        return reply.redirect('/home?notice=welcome', 303);
+        // The same page whether or not the address has an account (it gets a reminder instead of a code).
+        const { flowId } = await ctx.auth.startSignup(email, requester(request));
+        return sendPage(reply, signupCodePage(view, { flowId, email }));
       } catch (error) {
-        const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, signupPage(view, { username, email, error: userMessage(error) }), 422);
+        if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
+        return sendPage(reply, signupPage(view, { email, error: userMessage(error) }), 422);
       }
     });
 
-    app.post('/logout', async (_request, reply) => {
-      signOut(ctx, reply);
+    app.post('/signup/finish', async (request, reply) => {
+      const flowId = field(request, 'flow_id', 200);
+      const email = field(request, 'email', 320);
+      const username = field(request, 'username', 60).trim();
+      const displayName = field(request, 'display_name', 200).trim();
+      try {
+        const account = await ctx.auth.finishSignup(flowId, field(request, 'code', 40).replace(/\s+/g, ''), {
+          username, password: field(request, 'password', 2048), ...(displayName ? { displayName } : {}),
+        });
+        await signIn(ctx, request, reply, account.id);
+        return reply.redirect('/home?notice=welcome', 303);
+      } catch (error) {
+        const view = await viewFor(ctx, request, reply);
+        if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
+        return sendPage(reply, signupCodePage(view, { flowId, email, username, displayName, error: userMessage(error) }), 422);
+      }
+    });
+
+    // ── Password reset by e-mail or SMS ─────────────────────────────────────────
+    app.get('/password_reset', async (request, reply) => {
+      const view = await viewFor(ctx, request, reply);
+      return sendPage(reply, resetStartPage(view));
+    });
+
+    app.post('/password_reset', async (request, reply) => {
+      const target = field(request, 'target', 320).trim();
+      const view = await viewFor(ctx, request, reply);
+      try {
+        const { flowId } = await ctx.auth.startPasswordReset(target.includes('@') ? { email: target } : { number: target }, requester(request));
+        return sendPage(reply, resetCodePage(view, { flowId, target }));
+      } catch (error) {
+        if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
+        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error) }), 422);
+      }
+    });
+
+    app.post('/password_reset/finish', async (request, reply) => {
+      const flowId = field(request, 'flow_id', 200);
+      const target = field(request, 'target', 320);
+      try {
+        await ctx.auth.finishPasswordReset(flowId, field(request, 'code', 40).replace(/\s+/g, ''), field(request, 'password', 2048));
+        // The reset signed every session out, this browser's included.
+        await signOut(ctx, request, reply);
+        return reply.redirect('/login?notice=password_reset', 303);
+      } catch (error) {
+        const view = await viewFor(ctx, request, reply);
+        if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
+        return sendPage(reply, resetCodePage(view, { flowId, target, error: userMessage(error) }), 422);
+      }
+    });
+
+    app.post('/logout', async (request, reply) => {
+      await signOut(ctx, request, reply);
       return reply.redirect('/', 303);
     });
   };

@@ -72,6 +72,18 @@ const NOTICES: Record<string, string> = {
   suspended: 'Account suspended.',
   sms_reset: 'SMS lock and PIN failures reset.',
   welcome: 'Welcome to Sparrow!',
+  password_reset: 'Your password was changed and every session signed out. Log in with the new password.',
+  totp_on: 'Authenticator app turned on.',
+  totp_off: 'Authenticator app turned off.',
+  sms_2fa_on: 'SMS codes turned on (the weakest factor).',
+  sms_2fa_off: 'SMS codes turned off.',
+  strong_on: 'A strong factor is now required.',
+  strong_off: 'A strong factor is no longer required.',
+  passkey_added: 'Passkey added.',
+  passkey_removed: 'Passkey removed.',
+  password_changed: 'Password changed. Every other session was signed out.',
+  session_revoked: 'That session was signed out.',
+  others_signed_out: 'Every other session was signed out.',
 };
 
 export function notice(request: FastifyRequest): SafeHtml {

@@ -3,17 +3,21 @@ import type { AppContext } from '../app/context.ts';
 import { DomainError } from '../shared/errors.ts';
 import { adminPages } from './admin-pages.ts';
 import { authPages } from './auth-pages.ts';
+import { devMailPages } from './dev-mail.ts';
 import { devPhonePages } from './dev-phone.ts';
 import { html } from './html.ts';
 import { layout, sendPage, viewFor } from './layout.ts';
 import { csrfValid } from './session.ts';
+import { privacyPages } from './privacy-pages.ts';
+import { securityPages } from './security-pages.ts';
 import { settingsPages } from './settings-pages.ts';
 import { notFoundPage, socialPages } from './social-pages.ts';
-import { PHONE_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
+import { PASSKEY_SCRIPT, PHONE_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
 
 /**
  * Strict by default: no inline script or style, nothing from elsewhere, no framing. The
- * pages work without any script; the two small files under /static only improve them.
+ * pages work without any script; the small scripts under /static only improve them (passkeys
+ * alone need script, and the pages say so).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
@@ -60,10 +64,14 @@ export function webRoutes(ctx: AppContext) {
     app.get('/static/sparrow.css', asset('text/css; charset=utf-8', STYLESHEET));
     app.get('/static/phone.js', asset('text/javascript; charset=utf-8', PHONE_SCRIPT));
     app.get('/static/sparrow.js', asset('text/javascript; charset=utf-8', SITE_SCRIPT));
+    app.get('/static/passkey.js', asset('text/javascript; charset=utf-8', PASSKEY_SCRIPT));
     await app.register(authPages(ctx));
     await app.register(socialPages(ctx));
     await app.register(settingsPages(ctx));
+    await app.register(securityPages(ctx));
+    await app.register(privacyPages(ctx));
     await app.register(adminPages(ctx));
     await app.register(devPhonePages(ctx));
+    await app.register(devMailPages(ctx));
   };
 }

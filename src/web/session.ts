@@ -42,19 +42,31 @@ function cookieOptions(ctx: AppContext, maxAge: number) {
   };
 }
 
-/** Starts a session for an account that passed every sign-in step. */
-export async function signIn(ctx: AppContext, reply: FastifyReply, accountId: string): Promise<void> {
-  const { accessToken } = await ctx.oauth.issueToken({ appId: null, accountId, scopes: WEB_SCOPES });
+/**
+ * Starts a session for an account that passed every sign-in step. The session records where
+ * it was started (IP, browser) so its owner can recognise it in the sessions list.
+ */
+export async function signIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, accountId: string): Promise<void> {
+  const agent = request.headers['user-agent'];
+  const { accessToken } = await ctx.oauth.issueToken({
+    appId: null, accountId, scopes: WEB_SCOPES,
+    session: { kind: 'web', ip: request.ip, agent: typeof agent === 'string' ? agent.slice(0, 500) : null },
+  });
   void reply.setCookie(SESSION_COOKIE, accessToken, cookieOptions(ctx, SESSION_MAX_AGE_S));
   void reply.clearCookie(PRESESSION_COOKIE, { path: '/' });
 }
 
-/**
- * Ends the session in this browser. The token itself stays valid until it expires: there is
- * no domain method yet to revoke a token without its app's credentials (see report).
- */
-export function signOut(ctx: AppContext, reply: FastifyReply): void {
+/** Forgets the session cookie in this browser (without touching the token). */
+export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
   void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.publicUrl.startsWith('https:') });
+}
+
+/** Ends the session in this browser: the token is revoked on the server and the cookie cleared. */
+export async function signOut(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const session = await currentSession(ctx, request);
+  if (session) await ctx.oauth.revokeSession(session.account.id, session.tokenId);
+  request.webSession = null;
+  clearSessionCookie(ctx, reply);
 }
 
 /** The signed-in account, or null (cached on the request). Suspended accounts are signed out. */

@@ -17,14 +17,14 @@ const SECTIONS: [string, string][] = [
   ['/settings/privacy', 'Privacy'],
 ];
 
-function settingsLayout(view: View, request: FastifyRequest, title: string, body: SafeHtml): string {
+export function settingsLayout(view: View, request: FastifyRequest, title: string, body: SafeHtml, options: { scripts?: string[] } = {}): string {
   return layout(view, title, html`<nav class="sub" aria-label="Settings">${SECTIONS.map(([href, label]) =>
     html`<a href="${href}"${view.path === href ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
-<h1>${title}</h1>${notice(request)}${body}`);
+<h1>${title}</h1>${notice(request)}${body}`, options);
 }
 
 /** Enough of the number for its owner to recognise it, not the whole of it. */
-function masked(e164: string): string {
+export function masked(e164: string): string {
   return e164.length <= 6 ? e164 : `${e164.slice(0, 4)}${'•'.repeat(e164.length - 6)}${e164.slice(-2)}`;
 }
 
@@ -44,16 +44,20 @@ function eventItem(view: View, event: SecurityEvent): SafeHtml {
     postId && view.viewer ? html` <a href="/@${view.viewer.username}/${postId}">See the post</a>` : ''}</p></li>`;
 }
 
+/** Runs a page or action for the signed-in viewer; redirects others to log in. */
+export function signedInFor(ctx: AppContext) {
+  return (handler: (request: FastifyRequest, reply: FastifyReply, me: Account) => Promise<FastifyReply>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      return handler(request, reply, me);
+    };
+}
+
 export function settingsPages(ctx: AppContext) {
   const sms = ctx.sms;
   return async (app: FastifyInstance) => {
-    /** Runs a page or action for the signed-in viewer; redirects others to log in. */
-    const signedIn = (handler: (request: FastifyRequest, reply: FastifyReply, me: Account) => Promise<FastifyReply>) =>
-      async (request: FastifyRequest, reply: FastifyReply) => {
-        const me = await requireViewer(ctx, request, reply);
-        if (!me) return reply;
-        return handler(request, reply, me);
-      };
+    const signedIn = signedInFor(ctx);
 
     app.get('/settings', signedIn(async (_request, reply) => reply.redirect('/settings/profile', 303)));
 
@@ -220,18 +224,6 @@ ${holds.length === 0 ? html`<p class="note">No held texts.</p>` : html`<ul class
       const events = await sms.alerts.list(me.id, 100);
       return sendPage(reply, settingsLayout(view, request, 'Security events', html`<p>What happened through SMS on your account. If something here was not you, use <a href="/settings/sms">This wasn’t me</a>.</p>
 ${events.length === 0 ? html`<p class="note">Nothing yet.</p>` : html`<ul class="plain events">${events.map((e) => eventItem(view, e))}</ul>`}`));
-    }));
-
-    // ── Placeholders: filled by the sign-in/2FA and privacy work ───────────────
-    app.get('/settings/security', signedIn(async (request, reply) => {
-      const view = await viewFor(ctx, request, reply);
-      return sendPage(reply, settingsLayout(view, request, 'Sign-in & 2FA', html`<p class="placeholder"><strong>Coming soon.</strong> Two-factor methods (authenticator app, passkeys, SMS codes — the weakest), recovery codes, password change and your signed-in sessions will be managed here.</p>
-<ul><li><a href="/settings/security#2fa">Two-factor authentication</a></li><li><a href="/settings/security#passkeys">Passkeys</a></li><li><a href="/settings/security#recovery">Recovery codes</a></li><li><a href="/settings/security#sessions">Sessions</a></li></ul>`));
-    }));
-    app.get('/settings/privacy', signedIn(async (request, reply) => {
-      const view = await viewFor(ctx, request, reply);
-      return sendPage(reply, settingsLayout(view, request, 'Privacy', html`<p class="placeholder"><strong>Coming soon.</strong> Your contact points (phone numbers and e-mail addresses) and what each may be used for — sign-in, being found by people who know it, advertising — will be managed here.</p>
-<ul><li><a href="/settings/privacy#contact-points">Contact points</a></li></ul>`));
     }));
   };
 }

@@ -1,7 +1,7 @@
 /** Static assets, kept in code: a handful of small files, served with long cache lifetimes. */
 export const STYLESHEET = `
 *{box-sizing:border-box}body{margin:0 auto;max-width:40rem;padding:.75rem;font:16px/1.45 system-ui,sans-serif;color:#1d2430;background:#fbfcfd}
-h1{font-size:1.3rem;margin:.5rem 0 1rem}a{color:#1b5fb3}
+h1{font-size:1.3rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin:1.1rem 0 .4rem}h3{font-size:1rem}a{color:#1b5fb3}
 input,textarea,button,select{font:inherit;padding:.45rem .55rem;border:1px solid #9aa8b8;border-radius:.35rem;max-width:100%}
 button{background:#1b5fb3;color:#fff;border-color:#1b5fb3;cursor:pointer}
 form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
@@ -43,7 +43,9 @@ form.cell{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center}form.cell lab
 .swatch[data-colour="3"]{color:#7e22ce}.swatch[data-colour="4"]{color:#be123c}.swatch[data-colour="5"]{color:#0e7490}
 .counter{display:block;font-size:.85rem;color:#5a6675}.counter.over{color:#b42318;font-weight:700}
 a.btn{display:inline-block;padding:.45rem .55rem;border:1px solid #1b5fb3;border-radius:.35rem;text-decoration:none}
-code{background:#eef2f6;padding:0 .2rem;border-radius:.2rem}
+code{background:#eef2f6;padding:0 .2rem;border-radius:.2rem;overflow-wrap:anywhere}
+code.secret{font-size:1.1rem;letter-spacing:.05em}ol.codes{columns:2;font-size:1.05rem}
+ul.sessions li{display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:baseline}
 @media (max-width:30rem){table.policy,table.policy tbody,table.policy tr,table.policy td,table.policy th{display:block}
 table.policy thead{display:none}table.policy tr{border-bottom:1px solid #d8e0e8;padding:.3rem 0}table.policy td,table.policy th{border:0;padding:.15rem 0}}
 `;
@@ -63,4 +65,41 @@ export const SITE_SCRIPT = `
 var max=+t.getAttribute('data-max'),out=document.createElement('span');out.className='counter';out.setAttribute('aria-live','polite');
 t.parentNode.insertBefore(out,t.nextSibling);function upd(){var n=Array.from(t.value).length,left=max-n;out.textContent=left+' characters left';
 out.className='counter'+(left<0?' over':'')}t.addEventListener('input',upd);upd()})(areas[i])})();
+`;
+
+/**
+ * Passkeys (WebAuthn) need script: the pages explain that without it and this file, when it
+ * runs, reveals the passkey buttons. Sign-in: options from the JSON API for the flow, then
+ * navigator.credentials.get, and the result goes back in the form's hidden field. Registration:
+ * options from the settings route (password checked there), navigator.credentials.create,
+ * then a normal form post. Binary fields travel as base64url, as the server library expects.
+ */
+export const PASSKEY_SCRIPT = `
+(function(){var d=document;
+function toBuf(s){s=String(s).replace(/-/g,'+').replace(/_/g,'/');while(s.length%4)s+='=';var b=atob(s),a=new Uint8Array(b.length);for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);return a.buffer}
+function toB64(buf){if(!buf)return undefined;var a=new Uint8Array(buf),s='';for(var i=0;i<a.length;i++)s+=String.fromCharCode(a[i]);return btoa(s).replace(/\\+/g,'-').replace(/\\//g,'_').replace(/=+$/,'')}
+function fail(form,e){var p=form.querySelector('.passkey-error');if(!p){p=d.createElement('p');p.className='error passkey-error';p.setAttribute('role','alert');form.insertBefore(p,form.firstChild)}
+p.textContent=e&&e.name==='NotAllowedError'?'The passkey request was cancelled or timed out.':(e&&e.message)||'Passkeys did not work in this browser.'}
+function base(c){return{id:c.id,rawId:toB64(c.rawId),type:c.type,authenticatorAttachment:c.authenticatorAttachment||undefined,clientExtensionResults:c.getClientExtensionResults?c.getClientExtensionResults():{}}}
+function json(r){return r.json().catch(function(){return{}}).then(function(j){if(!r.ok)throw new Error(j.error||'This sign-in has expired. Start again.');return j})}
+if(!window.PublicKeyCredential||!navigator.credentials)return;
+var notes=d.querySelectorAll('[data-passkey-nojs]');for(var i=0;i<notes.length;i++)notes[i].hidden=true;
+var signIns=d.querySelectorAll('form[data-passkey="sign-in"]');for(var j=0;j<signIns.length;j++)(function(form){
+var b=form.querySelector('button');if(b)b.hidden=false;
+form.addEventListener('submit',function(ev){ev.preventDefault();
+fetch('/api/v1/sparrow/auth/sign_in/passkey_options',{method:'POST',credentials:'same-origin',headers:{'content-type':'application/json'},body:JSON.stringify({flow_id:form.elements.flow_id.value})})
+.then(json).then(function(o){o.challenge=toBuf(o.challenge);(o.allowCredentials||[]).forEach(function(c){c.id=toBuf(c.id)});return navigator.credentials.get({publicKey:o})})
+.then(function(c){var r=c.response,out=base(c);out.response={clientDataJSON:toB64(r.clientDataJSON),authenticatorData:toB64(r.authenticatorData),signature:toB64(r.signature),userHandle:toB64(r.userHandle)};
+form.elements.credential.value=JSON.stringify(out);form.submit()}).catch(function(e){fail(form,e)})})})(signIns[j]);
+var regs=d.querySelectorAll('form[data-passkey="register"]');for(var k=0;k<regs.length;k++)(function(form){form.hidden=false;
+form.addEventListener('submit',function(ev){ev.preventDefault();
+fetch(form.action,{method:'POST',credentials:'same-origin',headers:{accept:'application/json'},body:new URLSearchParams(new FormData(form))})
+.then(json).then(function(o){o.challenge=toBuf(o.challenge);o.user.id=toBuf(o.user.id);(o.excludeCredentials||[]).forEach(function(c){c.id=toBuf(c.id)});return navigator.credentials.create({publicKey:o})})
+.then(function(c){var r=c.response,out=base(c);out.response={clientDataJSON:toB64(r.clientDataJSON),attestationObject:toB64(r.attestationObject),
+transports:r.getTransports?r.getTransports():[],authenticatorData:r.getAuthenticatorData?toB64(r.getAuthenticatorData()):undefined,
+publicKeyAlgorithm:r.getPublicKeyAlgorithm?r.getPublicKeyAlgorithm():undefined,publicKey:r.getPublicKey&&r.getPublicKey()?toB64(r.getPublicKey()):undefined};
+var f=d.createElement('form');f.method='post';f.action=form.getAttribute('data-finish');
+[['_csrf',form.elements._csrf.value],['name',form.elements.name.value],['credential',JSON.stringify(out)]].forEach(function(p){var i=d.createElement('input');i.type='hidden';i.name=p[0];i.value=p[1];f.appendChild(i)});
+d.body.appendChild(f);f.submit()}).catch(function(e){fail(form,e)})})})(regs[k]);
+})();
 `;

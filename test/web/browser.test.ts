@@ -2,8 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as OTPAuth from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { buildServer } from '../../src/api/server.ts';
+import { testContext } from '../helpers/context.ts';
+import { freePort, startServer, type RunningServer } from '../helpers/server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -74,6 +77,16 @@ describe.skipIf(!hasChromium)(hasChromium ? 'web UI in Chromium' : `web UI in Ch
     throw new Error(`${pattern} did not arrive at ${url}`);
   }
 
+  async function waitForMail(page: Page, url: string, pattern: RegExp): Promise<string[]> {
+    for (let i = 0; i < 50; i += 1) {
+      await page.goto(url);
+      const matches = [...(await page.locator('main').innerText()).matchAll(new RegExp(pattern, 'g'))].map((m) => m[1] ?? m[0]);
+      if (matches.length > 0) return matches;
+      await page.waitForTimeout(200);
+    }
+    throw new Error(`${pattern} did not arrive at ${url}`);
+  }
+
   it('signs up, links a phone through the simulator, posts by SMS; the kill switch refuses posts but not codes', async () => {
     const user = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });
     const staff = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });
@@ -96,14 +109,21 @@ describe.skipIf(!hasChromium)(hasChromium ? 'web UI in Chromium' : `web UI in Ch
     await hasText(admin.locator('.notice'), 'Country policy saved.', true);
     await shot(admin, 'admin-sms-policy');
 
-    // Sign up.
+    // Sign up: e-mail first, the code from the dev mailbox, then username and password.
     await me.goto('/');
     await shot(me, 'welcome');
     await me.getByRole('link', { name: 'Create an account' }).click();
-    await me.getByLabel('Username').fill('wanjiru');
     await me.getByLabel('E-mail').fill('wanjiru@example.test');
-    await me.getByLabel('Password').fill(PASSWORD);
-    await me.getByRole('button', { name: 'Sign up' }).click();
+    await me.getByRole('button', { name: 'Send me a code' }).click();
+    await hasText(me.locator('h1'), 'Check your e-mail', true);
+    await shot(me, 'signup-code');
+    const mailbox = await newPage(user);
+    const [signupCode] = await waitForMail(mailbox, '/dev/mail?to=wanjiru%40example.test', /sign-up code: (\d{6})/);
+    await shot(mailbox, 'dev-mailbox');
+    await me.getByLabel('Code from the e-mail').fill(signupCode!);
+    await me.getByLabel('Username').fill('wanjiru');
+    await me.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await me.getByRole('button', { name: 'Create account' }).click();
     await hasText(me.locator('h1'), 'Home', true);
     await me.getByLabel('What’s happening?').fill('First post, from the web');
     await me.getByRole('button', { name: 'Post', exact: true }).click();
@@ -183,5 +203,104 @@ describe.skipIf(!hasChromium)(hasChromium ? 'web UI in Chromium' : `web UI in Ch
     await user.close();
     await staff.close();
   }, 120_000);
+  it('sets up an authenticator app on the security page, then signs in with password and TOTP', async () => {
+    await server.ctx.identity.register({ username: 'kamau', email: 'kamau@example.test', password: PASSWORD });
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });
+    const page = await newPage(context);
+    const logIn = async () => {
+      await page.goto('/login');
+      await page.getByLabel('Username or e-mail').fill('kamau');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+    };
+    await logIn();
+    await hasText(page.locator('h1'), 'Home', true);
+
+    await page.goto('/settings/security');
+    await hasText(page.locator('main'), 'SMS is the weakest factor');
+    await shot(page, 'settings-security');
+    const app = page.locator('section#authenticator');
+    await app.getByLabel('Your password').fill(PASSWORD);
+    await app.getByRole('button', { name: 'Set up authenticator app' }).click();
+    await hasText(page.locator('#totp-setup h2'), 'Set up your authenticator app', true);
+    const secret = (await page.locator('code.secret').innerText()).replace(/\s+/g, '');
+    await shot(page, 'settings-security-totp-setup');
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+    await page.getByLabel('Code shown by the app').fill(totp.generate());
+    await page.getByRole('button', { name: 'Turn on authenticator app' }).click();
+    await hasText(page.locator('#recovery-codes'), 'Save these now');
+    expect(await page.locator('#recovery-codes li').count()).toBe(10);
+    await shot(page, 'settings-security-recovery-codes');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await hasText(page.locator('h1'), 'Sparrow', true);
+    await logIn();
+    await hasText(page.locator('h1'), 'Confirm it’s you', true);
+    expect(await page.locator('[data-passkey-nojs]').count()).toBe(0); // no passkey registered: not offered
+    await shot(page, 'sign-in-second-step');
+    // The setup code's time step is spent; the next one is accepted (one step of drift is allowed).
+    await page.getByLabel('Code from your authenticator app').fill(totp.generate({ timestamp: Date.now() + 30_000 }));
+    await page.locator('form', { has: page.getByLabel('Code from your authenticator app') }).getByRole('button', { name: 'Verify' }).click();
+    await hasText(page.locator('h1'), 'Home', true);
+    await shot(page, 'signed-in-with-totp');
+
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  }, 60_000);
+  it('adds a passkey (Chromium virtual authenticator) and signs in with it as the second step', async () => {
+    // WebAuthn refuses IP addresses as relying-party ids, so this server is reached as localhost.
+    const port = await freePort();
+    const url = `http://localhost:${port}`;
+    const dir = mkdtempSync(join(tmpdir(), 'sparrow-passkey-'));
+    const ctx = await testContext('sqlite', {
+      PORT: String(port), SPARROW_PUBLIC_URL: url, SPARROW_SMS_PROVIDER: 'console', SPARROW_DATA_DIR: dir, SPARROW_DATABASE_URL: `sqlite:${join(dir, 'sparrow.db')}`,
+    });
+    const app = await buildServer(ctx);
+    await app.listen({ host: '127.0.0.1', port });
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: url });
+    try {
+      await ctx.identity.register({ username: 'achieng', email: 'achieng@example.test', password: PASSWORD });
+      const page = await newPage(context);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      });
+      const logIn = async () => {
+        await page.goto('/login');
+        await page.getByLabel('Username or e-mail').fill('achieng');
+        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Log in' }).click();
+      };
+      await logIn();
+      await hasText(page.locator('h1'), 'Home', true);
+
+      await page.goto('/settings/security');
+      const passkeys = page.locator('section#passkeys');
+      expect(await passkeys.locator('[data-passkey-nojs]').isVisible()).toBe(false); // the script ran
+      await passkeys.getByLabel('Name for this passkey').fill('Test laptop');
+      await passkeys.getByLabel('Your password').fill(PASSWORD);
+      await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+      await hasText(page.locator('.notice'), 'Passkey added.', true);
+      await hasText(passkeys, 'Test laptop');
+      await shot(page, 'settings-security-passkey');
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await hasText(page.locator('h1'), 'Sparrow', true);
+      await logIn();
+      await hasText(page.locator('h1'), 'Confirm it’s you', true);
+      await shot(page, 'sign-in-second-step-passkey');
+      await page.getByRole('button', { name: 'Use a passkey' }).click();
+      await hasText(page.locator('h1'), 'Home', true);
+      const [key] = (await ctx.factors.summary((await ctx.microblog.lookup('achieng'))!.id)).passkeys;
+      expect(key?.lastUsedAt).not.toBeNull();
+      expect(cspViolations).toEqual([]);
+    } finally {
+      await context.close();
+      await app.close();
+      await ctx.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 

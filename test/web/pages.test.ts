@@ -1,37 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { smsHarness, type SmsHarness } from '../sms/helpers.ts';
-import { FormClient } from './helpers.ts';
+import { FormClient, expectGoodPage, flowIdOf } from './helpers.ts';
 
 const KE = '+254712345670';
-const LIMIT = 30 * 1024;
-
-function expectGoodPage(res: { statusCode: number; body: string; headers: Record<string, unknown> }, url: string): void {
-  expect(res.statusCode, url).toBe(200);
-  expect(res.headers['content-type'], url).toMatch(/^text\/html/);
-  expect(Buffer.byteLength(res.body), `${url} weighs ${Buffer.byteLength(res.body)} bytes`).toBeLessThan(LIMIT);
-  const csp = String(res.headers['content-security-policy']);
-  expect(csp, url).toContain("script-src 'self'");
-  expect(csp, url).toContain("frame-ancestors 'none'");
-  expect(csp, url).not.toContain('unsafe-inline');
-  expect(res.headers['x-frame-options'], url).toBe('DENY');
-  expect(res.headers['referrer-policy'], url).toBeDefined();
-  expect(res.body, url).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
-  // No inline script and no inline event handlers: the page works with scripts off.
-  expect(res.body, url).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-  expect(res.body, url).not.toMatch(/\son[a-z]+=/i);
-  expect(res.body, url).not.toMatch(/\sstyle=/i);
-  // Every state-changing form carries the CSRF token.
-  for (const formTag of res.body.match(/<form method="post"[^>]*>(?:(?!<\/form>)[\s\S])*<\/form>/g) ?? []) {
-    if (formTag.includes('action="/dev/phone"')) continue;
-    expect(formTag, url).toContain('name="_csrf"');
-  }
-  // Every visible input has a label.
-  for (const id of [...res.body.matchAll(/<(?:input|textarea|select)(?![^>]*type="(?:hidden|checkbox)")[^>]*\bid="([^"]+)"/g)].map((m) => m[1])) {
-    expect(res.body, `${url}: label for #${id}`).toContain(`for="${id}"`);
-  }
-}
-
 describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
   let h: SmsHarness;
   let alice: FormClient;
@@ -55,7 +27,16 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
     const anon = new FormClient(h.app);
     const page = await anon.get('/signup');
     expectGoodPage(page, '/signup');
-    const res = await anon.post('/signup', { username: 'carol', email: 'carol@example.test', password: 'correct horse battery staple' });
+    const first = await anon.post('/signup', { email: 'carol@example.test' });
+    expectGoodPage(first, 'sign-up code page');
+    expect(first.body).toContain('carol@example.test');
+    expect(first.body).toContain('/dev/mail?to=carol%40example.test');
+    const code = await anon.mailCode('carol@example.test');
+    const flowId = flowIdOf(first.body);
+    const wrongCode = await anon.post('/signup/finish', { flow_id: flowId, email: 'carol@example.test', code: code === '000000' ? '111111' : '000000', username: 'carol', password: 'correct horse battery staple' });
+    expect(wrongCode.statusCode).toBe(422);
+    expect(wrongCode.body).toContain('not right');
+    const res = await anon.post('/signup/finish', { flow_id: flowId, email: 'carol@example.test', code, username: 'carol', display_name: 'Carol', password: 'correct horse battery staple' });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/home?notice=welcome');
     const cookie = String(res.headers['set-cookie']);
@@ -63,6 +44,7 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).toMatch(/Secure/); // the public URL is https
     expect((await anon.get(res.headers.location as string)).body).toContain('Welcome to Sparrow!');
+    expect((await h.ctx.microblog.lookup('carol'))?.displayName).toBe('Carol');
 
     await anon.post('/logout');
     expect((await anon.get('/home')).statusCode).toBe(303);
@@ -148,7 +130,7 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
     const aliceId = (await h.ctx.microblog.lookup('alice'))!.id;
     const [post] = await h.ctx.microblog.accountTimeline(null, aliceId, { limit: 1 });
     const anon = new FormClient(h.app);
-    for (const url of ['/', '/login', '/signup', '/@alice', `/@alice/${post!.post.id}`]) expectGoodPage(await anon.get(url), url);
+    for (const url of ['/', '/login', '/login/sms', '/signup', '/password_reset', '/@alice', `/@alice/${post!.post.id}`]) expectGoodPage(await anon.get(url), url);
     const userPages = ['/home', '/notifications', '/messages', '/messages/bob', '/settings/profile', '/settings/phone', '/settings/sms',
       '/settings/sms/follows', '/settings/sms/holds', '/settings/events', '/settings/security', '/settings/privacy'];
     const weights: Record<string, number> = {};
@@ -163,6 +145,7 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
       weights[url] = Buffer.byteLength(res.body);
     }
     expectGoodPage(await anon.get('/dev/phone'), '/dev/phone');
+    expectGoodPage(await anon.get('/dev/mail?to=alice%40example.test'), '/dev/mail');
     const css = await anon.get('/static/sparrow.css');
     expect(Buffer.byteLength(css.body)).toBeLessThan(8 * 1024);
     console.info('page weights (bytes):', JSON.stringify(weights));
