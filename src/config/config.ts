@@ -1,3 +1,4 @@
+import type { DiscoveryOptions } from '../privacy/discovery/service.ts';
 import { resolve } from 'node:path';
 
 export type SmsProviderName = 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
@@ -63,20 +64,7 @@ export interface Config {
 
 /** Contact discovery (SPEC 3.6) and advertising (3.7) settings; defaults and their reasons in docs/privacy.md. */
 export interface PrivacyConfig {
-  discovery: {
-    dailyLimit: number;
-    totalLimit: number;
-    ipDailyLimit: number;
-    networkDailyLimit: number;
-    minAccountAgeDays: number;
-    maxPerRequest: number;
-    youngAccountDays: number;
-    youngClusterSize: number;
-    sequentialRun: number;
-    denseBlockLimit: number;
-    missRatioMinLookups: number;
-    minHitPermille: number;
-  };
+  discovery: DiscoveryOptions;
   ads: { minAudienceSize: number };
 }
 

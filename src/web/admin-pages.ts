@@ -9,7 +9,7 @@ import { lineChart, minuteSlots, type Series } from './charts.ts';
 import { button, errorBox, field, form, layout, name, notice, queryString, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
 
 const SECTIONS: [string, string][] = [
-  ['/admin/sms', 'SMS policy'], ['/admin/traffic', 'SMS traffic'], ['/admin/audit', 'Audit log'], ['/admin/users', 'Users'],
+  ['/admin/sms', 'SMS policy'], ['/admin/traffic', 'SMS traffic'], ['/admin/alerts', 'Alerts'], ['/admin/audit', 'Audit log'], ['/admin/users', 'Users'],
 ];
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -155,28 +155,79 @@ ${outcomes.size === 0 ? html`<p class="note">No inbound texts in the last hour.<
     }));
 
     // ── Users ─────────────────────────────────────────────────────────────────
+    // ── Fraud and enumeration alerts ─────────────────────────────────────────
+    app.get('/admin/alerts', staff(async (request, reply, _me, view) => {
+      const [alerts, reports] = await Promise.all([ctx.securityMonitor.alerts(50), ctx.privacy.discovery.reportList('open', 50)]);
+      const accounts = await ctx.microblog.accounts(reports.flatMap((r) => r.accountIds).slice(0, 500));
+      return sendPage(reply, adminLayout(view, request, 'Alerts', html`<h2>SMS pumping: codes nobody uses</h2>
+${alerts.length === 0 ? html`<p class="note">No alerts. One is raised when codes sent to a country or number block in an hour are mostly left unused.</p>`
+    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Where</th><th scope="col">Codes</th><th scope="col">Used</th></tr></thead><tbody>${alerts.map((a) =>
+      html`<tr><td>${when(a.createdAt)}</td><td>${a.scope.replace(':', ' ')}</td><td>${String(a.details.issued ?? '')}</td><td>${String(a.details.completed ?? '')} (${Math.round(Number(a.details.completion_rate ?? 0) * 100)}%)</td></tr>`)}</tbody></table>
+<p class="note">Tighten <code>SPARROW_SECURITY_SMS_PER_PREFIX_HOUR</code> or turn security SMS off for the country (SMS policy) if a range is being pumped.</p>`}
+<h2>Contact discovery: fake-account networks</h2>
+${reports.length === 0 ? html`<p class="note">No open reports.</p>` : reports.map((r) => html`<section class="card"><p><strong>${r.summary}</strong> · ${when(r.createdAt)}</p>
+<p>Accounts blocked from matching: ${r.accountIds.slice(0, 30).map((id) => { const a = accounts.get(id); return a ? html`<a href="/admin/users?q=${a.username}">@${a.username}</a> ` : html`${id} `; })}${r.accountIds.length > 30 ? `and ${r.accountIds.length - 30} more` : ''}</p>
+${button(view, `/admin/alerts/reports/${r.id}/resolve`, 'Resolve, keep blocked')} ${button(view, `/admin/alerts/reports/${r.id}/resolve`, 'Resolve and unblock', html`<input type="hidden" name="unblock" value="1">`)}</section>`)}`));
+    }));
+
+    app.post('/admin/alerts/reports/:id/resolve', staff(async (request, reply, me) => {
+      const id = (request.params as { id: string }).id;
+      if (/^[0-9]{1,20}$/.test(id)) {
+        const unblock = field(request, 'unblock', 5) === '1';
+        const report = await ctx.privacy.discovery.resolveReport(id, me.id, unblock);
+        if (report) await sms.policy.recordAction({ id: `account:${me.id}`, reason: '' }, 'report.resolve', id, { unblock });
+      }
+      return reply.redirect('/admin/alerts?notice=report_resolved', 303);
+    }));
+
     app.get('/admin/users', staff(async (request, reply, _me, view) => {
       const q = queryString(request, 'q', 60).trim().replace(/^@/, '');
-      const account = q ? await ctx.microblog.lookup(q) : null;
+      const account = q ? await ctx.microblog.accountForModeration(q) : null;
       let details: SafeHtml = html``;
       if (account) {
         const [state, settings] = await Promise.all([sms.owner.state(account.id), sms.settings.get(account.id)]);
         details = html`<section class="card"><h2>${name(account)}</h2>
-<p>Role: ${account.role} · joined ${when(account.createdAt)} · ${account.statusesCount} posts · ${account.followersCount} followers</p>
+<p>Role: ${account.role} · joined ${when(account.createdAt)} · ${account.statusesCount} posts · ${account.followersCount} followers${account.suspended ? html` · <strong>suspended</strong>` : ''}</p>
 <p>SMS: ${settings.phone ? `phone linked (${settings.phone.country})` : 'no phone'} · posting ${settings.posting ? 'on' : 'off'} · PIN ${state.pinHash ? 'set' : 'not set'} · wrong PINs ${state.pinFailures} · ${state.lockedAt ? html`<strong>locked (${state.lockReason ?? ''})</strong>` : 'not locked'}</p>
 ${button(view, `/admin/users/${account.username}/reset-sms`, 'Reset SMS lock and PIN failures')}
-<p class="note">Suspending accounts is not available yet: the core has no suspend operation.</p></section>`;
+${account.suspended ? button(view, `/admin/users/${account.username}/unsuspend`, 'Lift the suspension')
+    : form(view, `/admin/users/${account.username}/suspend`, html`<p><label for="reason">Reason (for the audit log)</label><br><input id="reason" name="reason" required maxlength="500"></p><p><button class="danger">Suspend @${account.username}</button></p>`)}
+<p class="note">Suspension hides the account, its posts and its texts, and signs it out everywhere; nothing is deleted.</p></section>`;
       }
       return sendPage(reply, adminLayout(view, request, 'Users', html`<form method="get" action="/admin/users" class="inline" role="search"><label for="uq">Username</label> <input id="uq" name="q" value="${q}" maxlength="60"> <button>Find</button></form>
 ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`));
     }));
 
-    app.post('/admin/users/:username/reset-sms', staff(async (request, reply) => {
-      const account = await ctx.microblog.lookup((request.params as { username: string }).username);
+    app.post('/admin/users/:username/suspend', staff(async (request, reply, me, view) => {
+      const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
+      const reason = field(request, 'reason', 500).trim();
+      if (!account) return reply.redirect('/admin/users', 303);
+      if (account.id === me.id || (account.role === 'admin' && me.role !== 'admin') || reason === '') {
+        const why = reason === '' ? 'A reason is required.' : 'You cannot suspend this account.';
+        return sendPage(reply, adminLayout(view, request, 'Users', errorBox(why)), 422);
+      }
+      await ctx.microblog.setSuspended(account.id, true);
+      const signedOut = await ctx.oauth.revokeAllSessions(account.id);
+      await sms.policy.recordAction({ id: `account:${me.id}`, reason }, 'account.suspend', account.id, { username: account.username, sessions_signed_out: signedOut });
+      return reply.redirect(`/admin/users?${new URLSearchParams({ q: account.username, notice: 'suspended' }).toString()}`, 303);
+    }));
+
+    app.post('/admin/users/:username/unsuspend', staff(async (request, reply, me) => {
+      const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
+      if (account?.suspended) {
+        await ctx.microblog.setSuspended(account.id, false);
+        await sms.policy.recordAction({ id: `account:${me.id}`, reason: '' }, 'account.unsuspend', account.id, { username: account.username });
+      }
+      return reply.redirect(`/admin/users?${new URLSearchParams({ q: account?.username ?? '', notice: 'unsuspended' }).toString()}`, 303);
+    }));
+
+    app.post('/admin/users/:username/reset-sms', staff(async (request, reply, me) => {
+      const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
       if (account) {
         const now = ctx.clock.now();
         await sms.store.resetPinFailures(account.id);
         await sms.store.unlockPosting(account.id, now);
+        await sms.policy.recordAction({ id: `account:${me.id}`, reason: '' }, 'sms.unlock', account.id, { username: account.username });
         // The owner hears about it on their other channels, like any unlock.
         await sms.alerts.alert(account.id, 'sms_posting_unlocked', { by: 'staff' });
       }

@@ -71,9 +71,13 @@ describe.each(ENGINES)('Twilio end to end on $label', ({ name, skip }) => {
 
   // Generous: under a full parallel test run on two cores the dispatcher can be slow to get a turn.
   const until = async (probe: () => boolean | Promise<boolean>) => {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 20_000;
     while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error('timed out');
+      if (Date.now() > deadline) {
+        const outbox = await server.ctx.store.db.selectFrom('sms_outbox').select(['to_number', 'text', 'status', 'attempts', 'last_error', 'next_attempt_at', 'lease_owner']).execute().catch((e) => String(e));
+        const jobs = await server.ctx.store.db.selectFrom('sms_fanout_jobs').selectAll().execute().catch((e) => String(e));
+        throw new Error(`timed out; sent ${JSON.stringify(api.sent)}; outbox ${JSON.stringify(outbox)}; fan-out jobs ${JSON.stringify(jobs)}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -110,7 +114,7 @@ describe.each(ENGINES)('Twilio end to end on $label', ({ name, skip }) => {
     expect(receipt.status).toBeLessThan(300);
     // Whether the receipt or the dispatcher's own bookkeeping lands first, the message ends delivered.
     await until(async () => (await ctx.sms.store.messagesTo(KE, 10)).find((m) => m.providerMessageId === delivered.sid)?.status === 'delivered');
-  });
+  }, 90_000);
 
   it.skipIf(skip)('sends a verification code through Twilio and keeps no copy of it once sent', async () => {
     const { ctx } = server;

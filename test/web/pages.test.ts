@@ -212,4 +212,31 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
     expect(users.body).toContain('Reset SMS lock');
     expect((await admin.post('/admin/users/alice/reset-sms')).headers.location).toBe('/admin/users?q=alice&notice=sms_reset');
   });
+
+  it.skipIf(skip)('admin console: suspends and restores an account (audited), and lists fraud and enumeration alerts', async () => {
+    const dave = new FormClient(h.app);
+    await dave.signUp('dave');
+    expect((await dave.get('/home')).statusCode).toBe(200);
+    expect((await dave.post('/admin/users/alice/suspend', { reason: 'x' })).statusCode).toBe(403);
+    expect((await admin.post('/admin/users/dave/suspend', { reason: '' })).statusCode).toBe(422);
+    expect((await admin.post('/admin/users/dave/suspend', { reason: 'spam wave' })).headers.location).toBe('/admin/users?q=dave&notice=suspended');
+    // Signed out everywhere, profile gone.
+    expect((await dave.get('/home')).headers.location).toMatch(/^\/login/);
+    expect((await alice.get('/@dave')).statusCode).toBe(404);
+    const page = await admin.get('/admin/users?q=dave');
+    expectGoodPage(page, '/admin/users?q=dave');
+    expect(page.body).toContain('suspended');
+    expect(page.body).toContain('Lift the suspension');
+    const audit = await admin.get('/admin/audit');
+    expect(audit.body).toContain('account.suspend');
+    expect(audit.body).toContain('spam wave');
+    expect((await admin.post('/admin/users/dave/unsuspend')).headers.location).toBe('/admin/users?q=dave&notice=unsuspended');
+    expect((await alice.get('/@dave')).statusCode).toBe(200);
+
+    const alerts = await admin.get('/admin/alerts');
+    expectGoodPage(alerts, '/admin/alerts');
+    expect(alerts.body).toContain('SMS pumping');
+    expect(alerts.body).toContain('fake-account networks');
+    expect((await alice.get('/admin/alerts')).statusCode).toBe(403);
+  });
 });

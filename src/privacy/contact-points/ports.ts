@@ -14,14 +14,7 @@ export interface SourceContact {
   verifiedAt: Date | null;
 }
 
-export interface NewContactPoint {
-  id: string;
-  accountId: string;
-  kind: ContactKind;
-  value: string;
-  verifiedAt: Date | null;
-  createdAt: Date;
-}
+export type NewContactPoint = Omit<ContactPoint, 'purposes'>;
 
 /** Derived values that exist only while a purpose is on (cleared in the same transaction as the revocation). */
 export interface PurposeKeys {
