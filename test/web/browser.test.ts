@@ -198,6 +198,19 @@ describe.skipIf(!hasChromium)(hasChromium ? 'web UI in Chromium' : `web UI in Ch
     const codes = await waitForText(phone, simulator, /Your Sparrow code is (\d{6})/, 2);
     expect(codes).toHaveLength(2);
 
+    // …and so does a sign-in code: someone signing in by SMS code in another browser.
+    const visitor = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });
+    const login = await newPage(visitor);
+    await login.goto('/login/sms');
+    await login.getByLabel('Mobile number').fill(NUMBER);
+    await login.getByRole('button', { name: 'Text me a code' }).click();
+    const [signInCode] = await waitForText(phone, simulator, /(\d{6}) is your Sparrow sign-in code/);
+    await login.getByLabel('Code from the text message').fill(signInCode!);
+    await login.getByRole('button', { name: 'Sign in' }).click();
+    await login.waitForURL(/\/home/);
+    await shot(login, 'signed-in-by-sms-code-during-kill-switch');
+    await visitor.close();
+
     // Every page stayed inside the strict CSP.
     expect(cspViolations).toEqual([]);
     await user.close();
