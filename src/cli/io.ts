@@ -1,4 +1,6 @@
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DomainError } from '../shared/errors.ts';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -59,4 +61,18 @@ export function onOff(value: string | null, flag: string, usage: string): boolea
   if (value === 'on') return true;
   if (value === 'off') return false;
   throw new UsageError(`${flag} must be "on" or "off" (got "${value}")`, usage);
+}
+
+/** Who an operator action is audited as: SPARROW_OPERATOR, or the OS user running the CLI. */
+export function operator(io: CliIo): string {
+  const name = io.env.SPARROW_OPERATOR?.trim() || (() => { try { return userInfo().username; } catch { return 'unknown'; } })();
+  return `cli:${name}`;
+}
+
+/** Domain refusals become a clear message and exit code 1, not a stack trace. */
+export function domainFailure<T>(run: () => Promise<T>): Promise<T> {
+  return run().catch((error: unknown) => {
+    if (error instanceof DomainError) throw new CommandFailed(error.message);
+    throw error;
+  });
 }

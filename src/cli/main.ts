@@ -6,6 +6,7 @@ import { users, USERS_USAGE } from './commands/users.ts';
 import { tokens, TOKENS_USAGE } from './commands/tokens.ts';
 import { sms, SMS_USAGE } from './commands/sms.ts';
 import { dev, DEV_USAGE } from './commands/dev.ts';
+import { security, SECURITY_USAGE } from './commands/security.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   users: { run: users, usage: USERS_USAGE },
   tokens: { run: tokens, usage: TOKENS_USAGE },
   sms: { run: sms, usage: SMS_USAGE },
+  security: { run: security, usage: SECURITY_USAGE },
   dev: { run: dev, usage: DEV_USAGE },
 };
 

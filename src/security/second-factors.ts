@@ -141,6 +141,18 @@ export class SecondFactors {
     return this.store.recoveryCodesLeft(accountId);
   }
 
+  /**
+   * Operator recovery for an owner who lost every factor: removes the authenticator app,
+   * passkeys, recovery codes and SMS codes, leaving the password alone.
+   */
+  async resetAll(accountId: string): Promise<void> {
+    const now = this.clock.now();
+    const factors = await this.store.factors(accountId);
+    await this.store.saveFactors({ ...factors, totpSecret: null, totpPendingSecret: null, totpLastStep: null, smsTwoFactor: false, requireStrong: false }, now);
+    for (const passkey of await this.store.passkeys(accountId)) await this.store.removePasskey(accountId, passkey.id);
+    await this.store.replaceRecoveryCodes(accountId, [], now);
+  }
+
   async setSmsTwoFactor(accountId: string, on: boolean): Promise<void> {
     if (on && !(await this.hasPhone(accountId))) throw invalid('Link and verify a phone number first', { field: 'sms_two_factor' });
     const factors = await this.store.factors(accountId);

@@ -133,6 +133,46 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
       expect(badScope.code).toBe(2);
       expect(badScope.stderr).toContain('unknown scope(s): admin:everything');
     });
+
+    it('suspends, unsuspends and resets second factors, audited; refuses without a reason', async () => {
+      expect((await run(['users', 'create', 'carl', '--email', 'carl@example.test', '--password', 'correct horse battery staple'], target.env())).code).toBe(0);
+      expect((await run(['users', 'suspend', 'carl'], target.env())).code).toBe(2);
+      expect((await run(['users', 'suspend', 'nobody', '--reason', 'x'], target.env())).code).toBe(1);
+      const token = (await run(['tokens', 'create', 'carl'], target.env())).stdout.trim();
+      const suspended = await run(['users', 'suspend', 'carl', '--reason', 'spam'], { ...target.env(), SPARROW_OPERATOR: 'ops-anna' });
+      expect(suspended).toMatchObject({ code: 0 });
+      expect(suspended.stdout).toContain('Suspended @carl; 1 session(s) signed out (audited as cli:ops-anna)');
+      expect((await run(['users', 'unsuspend', 'carl'], target.env())).code).toBe(0);
+
+      const { createContext } = await import('../../src/app/context.ts');
+      const { configFor } = await import('../../src/config/config.ts');
+      const ctx = await createContext(configFor(target.env()));
+      try {
+        const carl = await ctx.microblog.lookup('carl');
+        const { secret } = await ctx.factors.beginTotp(carl!.id, 'carl', 'Sparrow');
+        const OTPAuth = await import('otpauth');
+        await ctx.factors.confirmTotp(carl!.id, new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate());
+        expect((await ctx.factors.summary(carl!.id)).twoFactorEnabled).toBe(true);
+        expect(await ctx.oauth.verifyToken(token)).toBeNull();
+      } finally {
+        await ctx.close();
+      }
+      const reset = await run(['users', 'reset-2fa', 'carl', '--reason', 'lost phone, identity checked by support'], target.env());
+      expect(reset.code).toBe(0);
+      const after = await createContext(configFor(target.env()));
+      try {
+        const carl = await after.microblog.lookup('carl');
+        expect(await after.factors.summary(carl!.id)).toMatchObject({ twoFactorEnabled: false, recoveryCodesLeft: 0 });
+        const actions = (await after.sms.policy.auditLog(20)).map((e) => e.action);
+        expect(actions).toEqual(expect.arrayContaining(['account.suspend', 'account.unsuspend', 'account.reset_2fa']));
+        expect((await after.sms.alerts.list(carl!.id)).map((e) => e.kind)).toContain('two_factor_changed');
+      } finally {
+        await after.close();
+      }
+      const alerts = await run(['security', 'alerts'], target.env());
+      expect(alerts).toMatchObject({ code: 0, stdout: 'No security alerts.\n' });
+      expect((await run(['security', 'alerts', '--limit', 'many'], target.env())).code).toBe(2);
+    });
   });
 });
 

@@ -1,6 +1,4 @@
-import { userInfo } from 'node:os';
-import { DomainError } from '../../shared/errors.ts';
-import { CommandFailed, UsageError, onOff, optionalString, parseCommandArgs, requireString, type CliIo } from '../io.ts';
+import { UsageError, domainFailure, onOff, operator, optionalString, parseCommandArgs, requireString, type CliIo } from '../io.ts';
 import { withContext } from '../runtime.ts';
 
 export const SMS_USAGE = `usage: sparrow sms policy set <country> --posting on|off [--notifications on|off] [--security on|off|default] [--reason <text>]
@@ -9,19 +7,6 @@ export const SMS_USAGE = `usage: sparrow sms policy set <country> --posting on|o
        sparrow sms status
   Country policy and the global kill switch for content SMS (security messages are never affected).
   Every change is recorded in the audit log with the operator's name and reason.`;
-
-/** The operator as recorded in the audit log: SPARROW_OPERATOR if set, else the OS user. */
-function operator(io: CliIo): string {
-  const name = io.env.SPARROW_OPERATOR?.trim() || (() => { try { return userInfo().username; } catch { return 'unknown'; } })();
-  return `cli:${name}`;
-}
-
-function domainFailure<T>(run: () => Promise<T>): Promise<T> {
-  return run().catch((error: unknown) => {
-    if (error instanceof DomainError) throw new CommandFailed(error.message);
-    throw error;
-  });
-}
 
 export async function sms(args: string[], io: CliIo): Promise<number> {
   const [area, ...rest] = args;

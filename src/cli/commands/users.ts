@@ -1,16 +1,24 @@
 import type { Role } from '../../core/index.ts';
-import { CommandFailed, UsageError, optionalString, parseCommandArgs, requireString, type CliIo } from '../io.ts';
+import { CommandFailed, UsageError, domainFailure, operator, optionalString, parseCommandArgs, requireString, type CliIo } from '../io.ts';
 import { withContext } from '../runtime.ts';
 import { DomainError } from '../../shared/errors.ts';
 
 export const USERS_USAGE = `usage: sparrow users create <username> --email <address> --password <password> [--role user|admin|moderator]
-  Creates a local account. Prefer SPARROW_NEW_PASSWORD in the environment over --password,
-  so the password does not end up in shell history.`;
+       sparrow users suspend <username> --reason <text>
+       sparrow users unsuspend <username> [--reason <text>]
+       sparrow users reset-2fa <username> --reason <text>
+  create: a local account. Prefer SPARROW_NEW_PASSWORD in the environment over --password,
+  so the password does not end up in shell history.
+  suspend: hides the account, its posts and texts and signs it out everywhere (nothing deleted).
+  reset-2fa: for an owner who lost every second factor, after checking who they are: removes
+  the authenticator app, passkeys, recovery codes and SMS codes and signs out every session.
+  Suspensions and resets are audited with the operator's name and reason.`;
 
 const ROLES: readonly Role[] = ['user', 'admin', 'moderator'];
 
 export async function users(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
+  if (action === 'suspend' || action === 'unsuspend' || action === 'reset-2fa') return moderate(action, rest, io);
   if (action !== 'create') throw new UsageError(action ? `unknown users command "${action}"` : 'missing users command', USERS_USAGE);
   const parsed = parseCommandArgs(rest, {
     email: { type: 'string' },
@@ -33,5 +41,36 @@ export async function users(args: string[], io: CliIo): Promise<number> {
     }
   });
   io.stdout.write(`Created @${account.username} (id ${account.id}, role ${account.role})\n`);
+  return 0;
+}
+
+async function moderate(action: 'suspend' | 'unsuspend' | 'reset-2fa', rest: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(rest, { reason: { type: 'string' } }, USERS_USAGE);
+  if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <username>', USERS_USAGE);
+  const reason = optionalString(parsed, 'reason') ?? '';
+  if (action !== 'unsuspend' && reason.trim() === '') throw new UsageError('--reason is required (it goes in the audit log)', USERS_USAGE);
+  const actor = { id: operator(io), reason };
+  const message = await withContext(io, (ctx) => domainFailure(async () => {
+    const account = await ctx.microblog.accountForModeration(parsed.positionals[0]!);
+    if (!account) throw new CommandFailed(`No account ${parsed.positionals[0]!}`);
+    if (action === 'suspend') {
+      await ctx.microblog.setSuspended(account.id, true);
+      const signedOut = await ctx.oauth.revokeAllSessions(account.id);
+      await ctx.sms.policy.recordAction(actor, 'account.suspend', account.id, { username: account.username, sessions_signed_out: signedOut });
+      return `Suspended @${account.username}; ${signedOut} session(s) signed out`;
+    }
+    if (action === 'unsuspend') {
+      await ctx.microblog.setSuspended(account.id, false);
+      await ctx.sms.policy.recordAction(actor, 'account.unsuspend', account.id, { username: account.username });
+      return `Lifted the suspension of @${account.username}`;
+    }
+    await ctx.factors.resetAll(account.id);
+    const signedOut = await ctx.oauth.revokeAllSessions(account.id);
+    await ctx.sms.policy.recordAction(actor, 'account.reset_2fa', account.id, { username: account.username, sessions_signed_out: signedOut });
+    await ctx.sms.alerts.alert(account.id, 'two_factor_changed', { change: 'reset_by_operator' });
+    await ctx.background.idle();
+    return `Removed every second factor of @${account.username}; ${signedOut} session(s) signed out; the owner was told`;
+  }));
+  io.stdout.write(`${message} (audited as ${actor.id})\n`);
   return 0;
 }
