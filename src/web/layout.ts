@@ -125,12 +125,12 @@ export function name(account: Account): SafeHtml {
 }
 
 /** One post, its text rendered by the same escaping renderer the API uses. */
-export function postCard(view: View, item: PostView, options: { link?: boolean } = {}): SafeHtml {
+export function postCard(view: View, item: PostView, options: { link?: boolean; promoted?: boolean } = {}): SafeHtml {
   const shown = item.reblog ?? item;
   const p = shown.post;
   const text = trusted(renderPostHtml(p.text, shown.mentions.map((a) => ({ username: a.username, url: `/@${a.username}` }))));
   const own = view.viewer?.id === p.accountId;
-  return html`<article class="post">${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
+  return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>Promoted</strong> · <a href="/settings/privacy">why you see this</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
 ${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div></details>` : html`<div class="text">${text}</div>`}
 <p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(p.createdAt)}</a> · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${

@@ -56,9 +56,14 @@ function backTo(request: FastifyRequest, fallback: string): string {
 export function socialPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     async function homePage(request: FastifyRequest, view: View, me: Account, composeOptions: Parameters<typeof compose>[1] = {}) {
+      const newest = !maxId(request);
       const items = await ctx.microblog.homeTimeline(me.id, { limit: PAGE, maxId: maxId(request) });
+      // Promoted posts (labelled, frequency-capped, only for advertising consent) on the newest page only, as in the API.
+      const promoted = newest ? await ctx.privacy.promotedFor(me.id) : [];
+      const timeline = promoted.length === 0 ? postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')
+        : html`${items.length > 0 ? postList(view, items.slice(0, 2), '') : ''}${promoted.map((p) => postCard(view, p.view, { promoted: true }))}${items.length > 2 ? postList(view, items.slice(2), '') : ''}`;
       return layout(view, 'Home', html`<h1>Home</h1>${notice(request)}${compose(view, composeOptions)}
-<section aria-label="Timeline">${postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')}</section>
+<section aria-label="Timeline">${timeline}</section>
 ${olderLink('/home', items.map((i) => i.post), PAGE)}`);
     }
 

@@ -106,12 +106,22 @@ describe.each(ENGINES)('tailored audiences and promoted posts on $label', ({ nam
     const stored = await h.ctx.store.db.selectFrom('contact_points').select('ad_hash').where('account_id', '=', leaver.id).executeTakeFirstOrThrow();
     expect(stored.ad_hash).toBeNull();
 
+    // The web home timeline shows it too, labelled.
+    const webViewer = members[3]!;
+    const session = await h.ctx.oauth.issueToken({ appId: null, accountId: webViewer.id, scopes: ['read', 'write', 'follow', 'push'], session: { kind: 'web' } });
+    const webHome = () => h.app.inject({ url: '/home', cookies: { sparrow_session: session.accessToken } });
+    const page = await webHome();
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<strong>Promoted</strong>');
+    expect(page.body).toContain('Fresh bread daily');
+
     // Stopping the campaign stops it for everyone.
     const other = members[2]!;
     expect((await home(other)).some((s) => s.sparrow_promoted)).toBe(true);
     const stopped = await h.app.inject({ method: 'POST', url: `/api/v1/sparrow/ads/campaigns/${campaign.id}/stop`, headers: shop.auth });
     expect(stopped.json()).toMatchObject({ status: 'stopped' });
     expect((await home(other)).some((s) => s.sparrow_promoted)).toBe(false);
+    expect((await webHome()).body).not.toContain('<strong>Promoted</strong>');
     const list = await h.app.inject({ url: '/api/v1/sparrow/ads/campaigns', headers: shop.auth });
     expect(list.json().map((c: { id: string }) => c.id)).toContain(campaign.id);
     // Another advertiser cannot see or stop it.
