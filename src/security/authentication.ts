@@ -71,10 +71,18 @@ export class Authentication {
   /** Null for wrong credentials (the caller shows one message for every cause). */
   async signInWithPassword(login: string, password: string, requester: Requester): Promise<SignInStep | null> {
     const { throttle, identity, factors } = this.deps;
-    if (requester.ip && !(await throttle.consume('sign_in_ip', requester.ip))) throw rateLimited();
-    if (!(await throttle.consume('sign_in_account', login.trim().toLowerCase().slice(0, 320)))) throw rateLimited();
+    // Failed attempts count (per address and per login name), so people who sign in often are
+    // never locked out; a zero-point check refuses once a limit has been passed.
+    const loginKey = login.trim().toLowerCase().slice(0, 320);
+    if (requester.ip && !(await throttle.consume('sign_in_ip', requester.ip, 0))) throw rateLimited();
+    if (!(await throttle.consume('sign_in_account', loginKey, 0))) throw rateLimited();
     const account = await identity.authenticate(login, password);
-    if (!account) return null;
+    if (!account) {
+      const withinIp = requester.ip ? await throttle.consume('sign_in_ip', requester.ip) : true;
+      const withinAccount = await throttle.consume('sign_in_account', loginKey);
+      if (!withinIp || !withinAccount) throw rateLimited();
+      return null;
+    }
     const methods = await factors.methodsFor(account.id, 'password');
     if (methods.length === 0) return { status: 'signed_in', accountId: account.id };
     const flowId = await this.createFlow('password', 'second_factor', account.id, null, requester);
