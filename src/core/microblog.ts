@@ -331,19 +331,34 @@ export class Microblog {
       if (await this.canView(viewerId, parent)) ancestors.unshift(parent);
       parentId = parent.inReplyToId;
     }
-    const descendants: Post[] = [];
+    // Gather the reply tree level by level (bounded), then list it depth-first, each
+    // branch in reply order, as Mastodon does: clients indent a thread from that order.
+    const children = new Map<string, Post[]>();
+    let gathered = 0;
     const queue = [post.id];
-    while (queue.length > 0 && descendants.length < 200) {
-      const ids = await this.store.replies(queue.shift()!);
+    while (queue.length > 0 && gathered < 200) {
+      const parentId = queue.shift()!;
+      const ids = await this.store.replies(parentId);
       const posts = await this.store.postsByIds(ids);
+      const visibleReplies: Post[] = [];
       for (const id of ids) {
         const reply = posts.get(id);
-        if (reply && (await this.canView(viewerId, reply))) {
-          descendants.push(reply);
+        if (reply && gathered < 200 && (await this.canView(viewerId, reply))) {
+          visibleReplies.push(reply);
+          gathered += 1;
           queue.push(reply.id);
         }
       }
+      children.set(parentId, visibleReplies.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)));
     }
+    const descendants: Post[] = [];
+    const walk = (parentId: string) => {
+      for (const reply of children.get(parentId) ?? []) {
+        descendants.push(reply);
+        walk(reply.id);
+      }
+    };
+    walk(post.id);
     const hidden = viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
     const visible = (p: Post) => !hidden.has(p.accountId);
     return {

@@ -139,7 +139,7 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
   });
 
   describe.skipIf(skip)('replies and mentions', () => {
-    it('threads replies: ancestors root first, descendants in reply order, counts kept', async () => {
+    it('threads replies: ancestors root first, descendants depth-first, counts kept', async () => {
       const [a, b, c] = [await h.account(), await h.account(), await h.account()];
       const root = await h.post(a, 'root');
       const r1 = await h.post(b, 'r1', { inReplyToId: root.id });
@@ -154,6 +154,8 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
       const fromRoot = await h.ctx.microblog.context(null, root.id);
       expect(fromRoot.ancestors).toEqual([]);
       expect(new Set(ids(fromRoot.descendants))).toEqual(new Set([r1.id, r1a.id, r2.id, r1a1.id]));
+      // Depth-first, each branch in reply order (how Mastodon clients expect to indent a thread).
+      expect(ids(fromRoot.descendants)).toEqual([r1.id, r1a.id, r1a1.id, r2.id]);
       // Every descendant comes after the post it replies to.
       const order = ids(fromRoot.descendants);
       for (const view of fromRoot.descendants) {
