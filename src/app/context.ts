@@ -63,7 +63,9 @@ export interface AppContext {
    */
   startBackgroundWork(options: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }>;
   /** Periodic housekeeping (feed trimming); safe to run on several instances at once. */
-  maintenance(): Promise<{ homeFeedEntriesTrimmed: number; earlyReceiptsExpired: number; authFlowsExpired: number; securityAlertsRaised: number }>;
+  maintenance(): Promise<{
+    homeFeedEntriesTrimmed: number; earlyReceiptsExpired: number; authFlowsExpired: number; throttleCountersExpired: number; securityAlertsRaised: number;
+  }>;
   close(): Promise<void>;
 }
 
@@ -212,6 +214,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
       earlyReceiptsExpired: await sms.services.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
       authFlowsExpired: await authStore.deleteExpiredFlows(clock.now()),
+      throttleCountersExpired: await authStore.deleteExpiredRateLimits(clock.now()),
       securityAlertsRaised: await securityMonitor.check(),
     }),
     close: async () => {

@@ -27,10 +27,10 @@ export class StoreThrottle implements Throttle {
       if (this.redis) {
         this.limiters.set(name, new RateLimiterRedis({ ...common, storeClient: this.redis, rejectIfRedisNotReady: true }));
       } else if (connection.driver.engine === 'sqlite') {
-        this.limiters.set(name, new RateLimiterSQLite({ ...common, storeClient: connection.driver.sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true }));
+        this.limiters.set(name, new RateLimiterSQLite({ ...common, storeClient: connection.driver.sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false }));
       } else {
         this.limiters.set(name, new RateLimiterPostgres({
-          ...common, storeClient: connection.driver.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true,
+          ...common, storeClient: connection.driver.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false,
           ...(connection.schema ? { schemaName: connection.schema } : {}),
         }));
       }

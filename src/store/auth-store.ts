@@ -144,6 +144,12 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
     return Number(result.numDeletedRows);
   }
 
+  /** Throttle counters whose window has passed (expire is in epoch milliseconds). */
+  async deleteExpiredRateLimits(now: Date): Promise<number> {
+    const result = await this.db.deleteFrom('rate_limits').where('expire', '<', now.getTime()).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async completionStats(since: Date, until: Date): Promise<{ countries: CompletionStat[]; prefixes: CompletionStat[] }> {
     const grouped = async (column: 'country' | 'prefix') => {
       const rows = await this.db.selectFrom('verification_codes')

@@ -180,6 +180,7 @@ export interface Database {
   passkeys: PasskeysTable;
   auth_flows: AuthFlowsTable;
   security_alerts: SecurityAlertsTable;
+  rate_limits: RateLimitsTable;
   // ── Privacy (0005_privacy) ──
   contact_points: ContactPointsTable;
   contact_point_purposes: ContactPointPurposesTable;
@@ -405,3 +406,6 @@ export interface AdCampaignsTable {
 }
 
 export interface AdImpressionsTable { id: string; campaign_id: string; account_id: string; day: string; created_at: string }
+
+/** rate-limiter-flexible's own layout (counters of the security throttles without Redis). */
+export interface RateLimitsTable { key: string; points: number; expire: number | null }

@@ -107,3 +107,23 @@ describe.skipIf(!redisUrl)(`security throttles in Redis${redisUrl ? '' : ' (skip
     }
   });
 });
+
+describe.each(ENGINES)('throttle counters in the database on $label', ({ name, skip }) => {
+  it.skipIf(skip)('keeps counters in rate_limits and lets maintenance remove expired ones', async () => {
+    const h = await securityHarness(name);
+    try {
+      const user = await h.person('counted');
+      await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', headers: user.auth, payload: { number: '+254712377001' }, remoteAddress: '203.0.113.77' });
+      await h.settle();
+      const rows = await h.ctx.store.db.selectFrom('rate_limits').selectAll().execute();
+      expect(rows.some((r) => r.key.includes('+254712377001'))).toBe(true);
+      await h.ctx.store.db.insertInto('rate_limits').values({ key: 'sparrow_sms_ip_hour:old', points: 3, expire: h.clock.now().getTime() - 1000 }).execute();
+      const result = await h.ctx.maintenance();
+      expect(result.throttleCountersExpired).toBeGreaterThanOrEqual(1);
+      const left = await h.ctx.store.db.selectFrom('rate_limits').select('key').execute();
+      expect(left.map((r) => r.key)).not.toContain('sparrow_sms_ip_hour:old');
+    } finally {
+      await h.close();
+    }
+  });
+});
