@@ -371,6 +371,15 @@ export class KyselyMicroblogStore implements MicroblogStore {
           .select([sql<string>`cast(${input.accountId} as text)`.as('account_id'), 'id as post_id', 'account_id as author_id'])
           .where('account_id', '=', input.targetId)
           .where('visibility', 'in', ['public', 'unlisted', 'private'])
+          // The same rule as fan-out: a reply to someone else only if the new follower follows
+          // (or is) that someone; replies in the author's own thread always.
+          .where((eb) => eb.or([
+            eb('in_reply_to_account_id', 'is', null),
+            eb('in_reply_to_account_id', '=', input.targetId),
+            eb('in_reply_to_account_id', '=', input.accountId),
+            eb.exists(eb.selectFrom('follows as g').select('g.id')
+              .where('g.account_id', '=', input.accountId).whereRef('g.target_account_id', '=', 'posts.in_reply_to_account_id')),
+          ]))
           .orderBy('id', 'desc')
           .limit(input.backfill);
         await tx.insertInto('home_feed').columns(['account_id', 'post_id', 'author_id'])

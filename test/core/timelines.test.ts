@@ -79,13 +79,18 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       const friendSays = await h.post(friend, 'friend says');
       const boost = await h.ctx.microblog.reblog(author.id, (await h.post(await h.account(), 'stranger says')).id, 'web');
       expect(ids(await home(reader))).toEqual([friendSays.id]);
+      // Replies follow the fan-out rule in the backfill too: to a stranger no, to a friend yes.
+      const stranger = await h.account();
+      const toStranger = await h.post(author, `@${stranger.username} hi`, { inReplyToId: (await h.post(stranger, 'anyone?')).id });
+      const toFriend = await h.post(author, `@${friend.username} hi`, { inReplyToId: friendSays.id });
 
       await h.ctx.microblog.follow(reader.id, author.id);
       // The 40 most recent of the author's posts and boosts (not the direct message), merged with what was there.
-      const backfilled = [boost.id, secret.id, ...newestFirst(posts)].slice(0, 40);
+      const backfilled = [toFriend.id, boost.id, secret.id, ...newestFirst(posts)].slice(0, 40);
       expect(await feedRows(reader)).toEqual([...backfilled, friendSays.id].sort().reverse());
-      expect(ids(await home(reader, { limit: 3 }))).toEqual([boost.id, friendSays.id, secret.id]);
-      expect((await home(reader, { limit: 1 }))[0]?.reblog?.post.text).toBe('stranger says');
+      expect(await feedRows(reader)).not.toContain(toStranger.id);
+      expect(ids(await home(reader, { limit: 3 }))).toEqual([toFriend.id, boost.id, friendSays.id]);
+      expect((await home(reader, { limit: 2 }))[1]?.reblog?.post.text).toBe('stranger says');
 
       await h.ctx.microblog.unfollow(reader.id, author.id);
       expect(ids(await home(reader))).toEqual([friendSays.id]);
