@@ -5,7 +5,9 @@ import autocannon from 'autocannon';
 /** Starts `sparrow serve` as a child process (so the load generator does not share its event loop). */
 export function startServe(env: Record<string, string>): Promise<() => Promise<void>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sparrow.js', 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // SPARROW_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open it in Chrome DevTools).
+    const profile = process.env.SPARROW_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SPARROW_BENCH_PROFILE}`] : [];
+    const child = spawn(process.execPath, [...profile, 'bin/sparrow.js', 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening')) {
         resolve(() => new Promise((done) => { child.on('exit', () => done()); child.kill('SIGTERM'); }));
