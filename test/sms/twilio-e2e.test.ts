@@ -29,6 +29,8 @@ async function fakeTwilioApi(): Promise<{ url: string; sent: Sent[]; close(): Pr
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid, status: 'queued', from: form.get('From') }));
     });
   });
+  // Keep connections open longer than the client's pool does, so a reused socket is never closed under it.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return { url: `http://127.0.0.1:${address.port}`, sent, close: () => new Promise((r) => server.close(() => r())) };
@@ -46,7 +48,8 @@ describe.each(ENGINES)('Twilio end to end on $label', ({ name, skip }) => {
     server = await startServer(name, {
       SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: SID, SPARROW_TWILIO_AUTH_TOKEN: TOKEN,
       SPARROW_TWILIO_FROM: FROM, SPARROW_TWILIO_API_BASE_URL: api.url,
-    });
+    // A send that fails for a passing reason (a kept-alive socket closing under load) is retried within a second here.
+    }, { dispatcher: { baseBackoffMs: 200, maxBackoffMs: 2_000 } });
     background = await server.ctx.startBackgroundWork({ inProcessWithWeb: false });
   });
   afterAll(async () => {
