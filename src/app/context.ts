@@ -103,7 +103,7 @@ export interface ContextOptions extends OpenOptions {
 /** Fields that must never reach a log line. */
 export const REDACTED_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-twilio-signature"]',
-  'password', '*.password', 'new_password', '*.new_password', 'flow_id', '*.flow_id', 'recovery_code', '*.recovery_code', 'client_secret', '*.client_secret', 'access_token', '*.access_token', 'code', '*.code', 'pin', '*.pin',
+  'password', '*.password', 'new_password', '*.new_password', 'flow_id', '*.flow_id', 'recovery_code', '*.recovery_code', 'current_password', '*.current_password', 'secret', '*.secret', 'recovery_codes', '*.recovery_codes', 'client_secret', '*.client_secret', 'access_token', '*.access_token', 'code', '*.code', 'pin', '*.pin',
 ];
 
 export function createLogger(config: Config): Logger {
