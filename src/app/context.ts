@@ -151,6 +151,20 @@ export async function createContext(config: Config, options: ContextOptions = {}
     discovery: config.privacy.discovery,
     ads: config.privacy.ads,
   });
+  // One truth for the SMS channel's consent: revoking `sms_channel` on the phone turns SMS posting and
+  // notifications off; turning either on again (from the web or an app) grants it again.
+  privacy.contactPoints.onPurposeChange(async (change) => {
+    if (change.purpose !== 'sms_channel' || change.on || change.kind !== 'phone') return;
+    const phone = await sms.services.store.phoneOfAccount(change.accountId);
+    if (phone?.e164 === change.value) await sms.services.settings.update(change.accountId, { posting: false, notifications: false });
+  });
+  sms.services.settings.onChange(async (accountId, changes) => {
+    if (changes.posting !== true && changes.notifications !== true) return;
+    const phone = await sms.services.store.phoneOfAccount(accountId);
+    if (!phone) return;
+    const point = (await privacy.contactPoints.list(accountId)).find((p) => p.kind === 'phone' && p.value === phone.e164);
+    if (point && !point.purposes.sms_channel) await privacy.contactPoints.setPurposes(accountId, point.id, { sms_channel: true });
+  });
   // Every code sent to a contact point shows in the owner's record of uses (SPEC 3.7 transparency).
   securitySent.hook = (event) => {
     if (!event.accountId || !event.to) return;

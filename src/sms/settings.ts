@@ -12,7 +12,14 @@ export interface SmsSettingsView extends SmsSettings {
  * the SMS channel itself can toggle notifications (ON / OFF) but never posting.
  */
 export class SmsSettingsService {
+  private readonly listeners: ((accountId: string, changes: Partial<SmsSettings>) => Promise<void>)[] = [];
+
   constructor(private readonly store: SmsStore, private readonly clock: Clock) {}
+
+  /** Told after every change the owner makes (the privacy module keeps the phone's sms_channel consent in step). */
+  onChange(listener: (accountId: string, changes: Partial<SmsSettings>) => Promise<void>): void {
+    this.listeners.push(listener);
+  }
 
   async get(accountId: string): Promise<SmsSettingsView> {
     const [settings, phone] = await Promise.all([this.store.settings(accountId), this.store.phoneOfAccount(accountId)]);
@@ -28,6 +35,7 @@ export class SmsSettingsService {
       update[field] = value;
     }
     await this.store.updateSettings(accountId, update, this.clock.now());
+    for (const listener of this.listeners) await listener(accountId, update);
     return this.get(accountId);
   }
 }

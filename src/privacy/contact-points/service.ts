@@ -17,6 +17,15 @@ export interface ContactPointView extends ContactPoint {
   useCounts: Record<string, number>;
 }
 
+/** A purpose the owner switched on or off, for modules that act on it. */
+export interface PurposeChange {
+  accountId: string;
+  kind: ContactKind;
+  value: string;
+  purpose: Purpose;
+  on: boolean;
+}
+
 /** A use can name the contact point by id or by what it is (the SMS and security modules know numbers, not ids). */
 export type UseTarget = string | { accountId: string; kind: ContactKind; value: string };
 
@@ -27,6 +36,8 @@ export type UseTarget = string | { accountId: string; kind: ContactKind; value: 
  * purpose-bound reads to the rest of the product.
  */
 export class ContactPoints {
+  private readonly purposeListeners: ((change: PurposeChange) => Promise<void>)[] = [];
+
   constructor(
     private readonly store: ContactPointStore,
     private readonly clock: Clock,
@@ -97,6 +108,11 @@ export class ContactPoints {
    * The owner switches purposes on or off. `authentication` cannot be switched off here
    * (remove the contact instead); every change is a timestamped consent record.
    */
+  /** Told after the owner switched a purpose on or off (the SMS channel follows `sms_channel`). */
+  onPurposeChange(listener: (change: PurposeChange) => Promise<void>): void {
+    this.purposeListeners.push(listener);
+  }
+
   async setPurposes(accountId: string, id: string, changes: Partial<Record<Purpose, boolean>>): Promise<ContactPointView> {
     for (const [purpose, on] of Object.entries(changes)) {
       if (!(PURPOSES as readonly string[]).includes(purpose)) throw invalid(`Unknown purpose: ${purpose}`, { field: 'purposes' });
@@ -114,6 +130,7 @@ export class ContactPoints {
       if (on === undefined || (point.purposes[purpose] !== undefined) === on) continue;
       const record: ConsentRecord = { id: newId(now.getTime()), contactPointId: point.id, accountId, purpose, action: on ? 'grant' : 'revoke', source: 'owner', createdAt: now };
       await this.store.setPurpose(point, purpose, on, await this.keysFor(point, purpose, on), record);
+      for (const listener of this.purposeListeners) await listener({ accountId, kind: point.kind, value: point.value, purpose, on });
     }
     return this.get(accountId, id);
   }
