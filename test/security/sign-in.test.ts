@@ -157,6 +157,14 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     const fresh = (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/sign_in/passkey_options', payload: { flow_id: flow.flow_id } })).json();
     expect((await h.verify(flow.flow_id, { method: 'passkey', credential: key.assert(fresh) })).statusCode).toBe(200);
     expect((await api('GET', '/api/v1/sparrow/security', fay.auth)).json().passkeys[0].last_used_at).not.toBeNull();
+
+    // Removing it needs the password; afterwards it is no longer offered or accepted.
+    expect((await api('DELETE', `/api/v1/sparrow/security/passkeys/${encodeURIComponent(key.id)}`, fay.auth, { password: 'not her password' })).statusCode).toBe(403);
+    const removed = await api('DELETE', `/api/v1/sparrow/security/passkeys/${encodeURIComponent(key.id)}`, fay.auth, { password: fay.password });
+    expect(removed.statusCode).toBe(200);
+    expect(removed.json()).toMatchObject({ passkeys: [], two_factor_enabled: false });
+    const after = await h.signIn('fay', fay.password);
+    expect(after.json().access_token).toBeTruthy();
   });
 
   it.skipIf(skip)('lists sessions and revokes one; a password change signs out every other session', async () => {
