@@ -62,6 +62,10 @@ export interface SmsStore {
   subscribe(accountId: string, targetId: string, now: Date): Promise<void>;
   unsubscribe(accountId: string, targetId: string): Promise<void>;
   isSubscribed(accountId: string, targetId: string): Promise<boolean>;
+  /** Which of these accounts `accountId` gets by SMS (one query for a page of a list). */
+  subscribedAmong(accountId: string, targetIds: readonly string[]): Promise<Set<string>>;
+  /** Accounts whose posts `accountId` gets by SMS, newest subscription first. */
+  subscriptionsOf(accountId: string, limit: number): Promise<string[]>;
   /** Whether anyone asked for this account's posts by SMS (most accounts: no one). */
   hasSubscribers(targetId: string): Promise<boolean>;
   /** Next page (by account id) of subscribers of `targetId` who can get content SMS now. */

@@ -109,6 +109,19 @@ export class KyselySmsStore implements SmsStore {
     return row !== undefined;
   }
 
+  async subscribedAmong(accountId: string, targetIds: readonly string[]): Promise<Set<string>> {
+    if (targetIds.length === 0) return new Set();
+    const rows = await this.db.selectFrom('sms_subscriptions').select('target_id')
+      .where('account_id', '=', accountId).where('target_id', 'in', [...targetIds]).execute();
+    return new Set(rows.map((r) => r.target_id));
+  }
+
+  async subscriptionsOf(accountId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('sms_subscriptions').select('target_id')
+      .where('account_id', '=', accountId).orderBy('created_at', 'desc').limit(limit).execute();
+    return rows.map((r) => r.target_id);
+  }
+
   async hasSubscribers(targetId: string): Promise<boolean> {
     const row = await this.db.selectFrom('sms_subscriptions').select('account_id').where('target_id', '=', targetId).limit(1).executeTakeFirst();
     return row !== undefined;

@@ -4,7 +4,7 @@ import type { Account } from '../core/model.ts';
 import type { SecurityEvent } from '../sms/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
-import { button, errorBox, field, form, layout, name, notice, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
+import { button, errorBox, field, form, layout, maxId, name, notice, olderLink, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
 
 const SECTIONS: [string, string][] = [
   ['/settings/profile', 'Profile'],
@@ -181,13 +181,18 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
     app.get('/settings/sms/follows', signedIn(async (request, reply, me) => {
       const view = await viewFor(ctx, request, reply);
       const settings = await sms.settings.get(me.id);
-      const rows = await ctx.microblog.following(me.id, { limit: 80 });
-      const accounts = await ctx.microblog.accounts(rows.map((r) => r.accountId));
-      const list = await Promise.all(rows.map(async (r) => ({ account: accounts.get(r.accountId), on: await sms.store.isSubscribed(me.id, r.accountId) })));
+      const rows = await ctx.microblog.following(me.id, { limit: 80, maxId: maxId(request) });
+      const texted = maxId(request) ? [] : await sms.store.subscriptionsOf(me.id, 200);
+      const accounts = await ctx.microblog.accounts([...texted, ...rows.map((r) => r.accountId)]);
+      const subscribed = await sms.store.subscribedAmong(me.id, rows.map((r) => r.accountId));
+      const list = rows.map((r) => ({ account: accounts.get(r.accountId), on: subscribed.has(r.accountId) }));
+      const textedNames = texted.map((id) => accounts.get(id)).filter((a): a is Account => a !== undefined);
       return sendPage(reply, settingsLayout(view, request, 'SMS notifications', html`
 <p>${settings.notifications ? 'Text notifications are on.' : html`Text notifications are off for everyone (<a href="/settings/sms">change</a>).`} Choose whose posts reach you by SMS. Texting <code>FOLLOW @name</code>, <code>ON @name</code> or <code>OFF @name</code> does the same.</p>
+${textedNames.length > 0 ? html`<p>By SMS now: ${textedNames.map((a, i) => html`${i > 0 ? ', ' : ''}@${a.username}`)}.</p>` : ''}
 ${list.length === 0 ? html`<p class="note">You do not follow anyone yet.</p>` : html`<ul class="plain">${list.map(({ account, on }) => account ? html`<li class="row">${name(account)} <span class="note">${on ? 'by SMS' : 'not by SMS'}</span> ${
-      button(view, `/settings/sms/follows/${account.username}`, on ? 'Stop texts' : 'Text me their posts', html`<input type="hidden" name="on" value="${on ? 'off' : 'on'}">`)}</li>` : '')}</ul>`}`));
+      button(view, `/settings/sms/follows/${account.username}`, on ? 'Stop texts' : 'Text me their posts', html`<input type="hidden" name="on" value="${on ? 'off' : 'on'}">`)}</li>` : '')}</ul>`}
+${olderLink('/settings/sms/follows', rows.map((r) => ({ id: r.cursor })), 80)}`));
     }));
     app.post('/settings/sms/follows/:username', signedIn(async (request, reply, me) => {
       const target = await ctx.microblog.lookup((request.params as { username: string }).username);

@@ -114,6 +114,9 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
     // SMS notifications per followed account.
     await bob.post('/settings/sms/follows/alice', { on: 'on' });
     expect(await h.ctx.sms.store.isSubscribed((await h.ctx.microblog.lookup('bob'))!.id, (await h.ctx.microblog.lookup('alice'))!.id)).toBe(true);
+    const follows = await bob.get('/settings/sms/follows');
+    expect(follows.body).toContain('By SMS now: @alice.');
+    expect(follows.body).toContain('Stop texts');
     // "This wasn't me" removes the SMS post and locks posting; the password unlocks it.
     expect((await alice.post('/settings/sms/not-me')).headers.location).toBe('/settings/sms?notice=not_me');
     expect((await bob.get('/home')).body).not.toContain('Texted from a feature phone');
