@@ -130,6 +130,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
   const background = new BackgroundWork((error, label) => logger.error({ err: error }, `background work failed: ${label}`));
   const devMailbox = options.mail || config.mail.smtpUrl ? null : new DevMailbox();
+  if (devMailbox && config.smsProvider !== 'console') {
+    logger.warn('SPARROW_SMTP_URL is not set: e-mail (sign-up and reset codes, owner alerts) is kept in memory and never delivered');
+  }
   const mail: MailTransport = options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
   const throttle = new StoreThrottle(store, config.redisUrl, securityThrottleLimits(config.security), logger);
   await throttle.ready();
