@@ -208,6 +208,14 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     expect(h.mailTo(ida.email)[0]!.subject).toMatch(/password was changed/);
   });
 
+  it.skipIf(skip)('points apps at the e-mail-first sign-up instead of one-step registration', async () => {
+    const instance = (await h.app.inject({ url: '/api/v2/instance' })).json();
+    expect(instance.registrations).toMatchObject({ enabled: true, url: 'https://sparrow.example/signup' });
+    const oneStep = await h.app.inject({ method: 'POST', url: '/api/v1/accounts', headers: h.appAuth, payload: { username: 'x', email: 'ann@mail.example', password: 'whatever long', agreement: true } });
+    expect(oneStep.statusCode).toBe(422);
+    expect(oneStep.json().error).toContain('/signup');
+  });
+
   it.skipIf(skip)('signs up after proving the e-mail; a taken username can be retried with the same code', async () => {
     const started = await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/sign_up', payload: { email: 'newcomer@mail.example' } });
     expect(started.statusCode).toBe(202);

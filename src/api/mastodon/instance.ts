@@ -70,7 +70,12 @@ export function instanceRoutes(ctx: AppContext) {
           polls: pollsConfiguration,
           translation: { enabled: false },
         },
-        registrations: { enabled: config.registrationsOpen, approval_required: false, message: null, url: null },
+        // Sign-up proves the e-mail before the account exists (SPEC 3.5), so apps send people to the web page.
+        registrations: {
+          enabled: config.registrationsOpen, approval_required: false,
+          message: config.registrationsOpen ? 'Sign up on the website: we send a code to your e-mail first.' : null,
+          url: config.registrationsOpen ? `${config.publicUrl}/signup` : null,
+        },
         api_versions: { mastodon: 2 },
         contact: { email: '', account: null },
         rules: [],

@@ -100,6 +100,14 @@ export function authRoutes(ctx: AppContext) {
       return {};
     });
 
+    // Mastodon's one-step registration would reveal which e-mails have accounts; point apps at
+    // the e-mail-first flow instead (also advertised as registrations.url in /api/v2/instance).
+    app.post('/api/v1/accounts', async (_request, reply) => reply.status(ctx.config.registrationsOpen ? 422 : 403).send({
+      error: ctx.config.registrationsOpen
+        ? `Sign up at ${ctx.config.publicUrl}/signup, or with POST /api/v1/sparrow/auth/sign_up: the e-mail address is confirmed first`
+        : 'Registrations are closed on this server',
+    }));
+
     app.post('/api/v1/sparrow/auth/sign_up', { schema: { response: { 202: flowSchema } } }, async (request, reply) => {
       if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
       const { flowId } = await ctx.auth.startSignup(requiredString(paramsOf(request), 'email', 320), { ip: request.ip });
