@@ -31,4 +31,13 @@ export class OwnerAlerts {
   list(accountId: string, limit = 50): Promise<SecurityEvent[]> {
     return this.store.securityEvents(accountId, limit);
   }
+
+  /** New events the owner has not looked at: the in-app notice that something happened. */
+  unread(accountId: string): Promise<number> {
+    return this.store.unreadSecurityEvents(accountId);
+  }
+
+  markRead(accountId: string): Promise<void> {
+    return this.store.markSecurityEventsRead(accountId, this.clock.now());
+  }
 }

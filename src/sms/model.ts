@@ -136,4 +136,6 @@ export interface SecurityEvent {
   kind: SecurityEventKind;
   details: Record<string, unknown>;
   createdAt: Date;
+  /** When the owner saw it (in the app or on the web); null while it is new. */
+  readAt?: Date | null;
 }

@@ -136,6 +136,8 @@ export interface SmsStore {
 
   addSecurityEvent(event: SecurityEvent): Promise<void>;
   securityEvents(accountId: string, limit: number): Promise<SecurityEvent[]>;
+  unreadSecurityEvents(accountId: string): Promise<number>;
+  markSecurityEventsRead(accountId: string, now: Date): Promise<void>;
 
   // Reply throttling ("at most one such reply per number per period")
   /** Atomically: true (and records now) if no reply of this kind went to the number since `since`. */

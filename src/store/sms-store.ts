@@ -484,7 +484,18 @@ export class KyselySmsStore implements SmsStore {
     return rows.map((r) => ({
       id: r.id, accountId: r.account_id, kind: r.kind as SecurityEvent['kind'],
       details: JSON.parse(r.details) as Record<string, unknown>, createdAt: new Date(r.created_at),
+      readAt: r.read_at ? new Date(r.read_at) : null,
     }));
+  }
+
+  async unreadSecurityEvents(accountId: string): Promise<number> {
+    const row = await this.db.selectFrom('account_security_events').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId).where('read_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async markSecurityEventsRead(accountId: string, now: Date): Promise<void> {
+    await this.db.updateTable('account_security_events').set({ read_at: iso(now) }).where('account_id', '=', accountId).where('read_at', 'is', null).execute();
   }
 
   // ── Reply throttling ────────────────────────────────────────────────────────

@@ -227,6 +227,8 @@ ${holds.length === 0 ? html`<p class="note">No held texts.</p>` : html`<ul class
     app.get('/settings/events', signedIn(async (request, reply, me) => {
       const view = await viewFor(ctx, request, reply);
       const events = await sms.alerts.list(me.id, 100);
+      // Seen here: the banner on the home page goes away.
+      await sms.alerts.markRead(me.id);
       return sendPage(reply, settingsLayout(view, request, 'Security events', html`<p>What happened through SMS on your account. If something here was not you, use <a href="/settings/sms">This wasn’t me</a>.</p>
 ${events.length === 0 ? html`<p class="note">Nothing yet.</p>` : html`<ul class="plain events">${events.map((e) => eventItem(view, e))}</ul>`}`));
     }));

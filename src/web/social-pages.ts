@@ -62,7 +62,11 @@ export function socialPages(ctx: AppContext) {
       const promoted = newest ? await ctx.privacy.promotedFor(me.id) : [];
       const timeline = promoted.length === 0 ? postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')
         : html`${items.length > 0 ? postList(view, items.slice(0, 2), '') : ''}${promoted.map((p) => postCard(view, p.view, { promoted: true }))}${items.length > 2 ? postList(view, items.slice(2), '') : ''}`;
-      return layout(view, 'Home', html`<h1>Home</h1>${notice(request)}${compose(view, composeOptions)}
+      const unread = await ctx.sms.alerts.unread(me.id);
+      const alert = unread > 0
+        ? html`<p class="notice warn" role="alert"><strong>${unread} new security ${unread === 1 ? 'event' : 'events'}</strong> on your account. <a href="/settings/events">Review ${unread === 1 ? 'it' : 'them'}</a>.</p>`
+        : html``;
+      return layout(view, 'Home', html`<h1>Home</h1>${alert}${notice(request)}${compose(view, composeOptions)}
 <section aria-label="Timeline">${timeline}</section>
 ${olderLink('/home', items.map((i) => i.post), PAGE)}`);
     }

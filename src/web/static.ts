@@ -28,6 +28,7 @@ textarea{width:100%}input:not([type=checkbox]){max-width:100%}
 .focus .post{font-size:1.1rem}.thread{margin:.5rem 0}
 .plain{list-style:none;padding:0;margin:0}.plain>li{padding:.45rem 0;border-bottom:1px solid #e2e8f0}
 .notice{padding:.45rem .6rem;background:#eef7ee;border-left:4px solid #15803d}
+.notice.warn{background:#fff4e5;border-left-color:#b45309}
 .error{padding:.45rem .6rem;background:#fdecea;border-left:4px solid #b42318}
 .warn{padding:.45rem .6rem;background:#fff7e6;border-left:4px solid #c2410c}
 .ok{padding:.1rem .6rem;border-left:4px solid #15803d}

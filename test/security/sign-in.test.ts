@@ -78,6 +78,9 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     expect(summary).toMatchObject({ totp: true, recovery_codes_remaining: 8, two_factor_enabled: true });
     const events = (await api('GET', '/api/v1/sparrow/security_events', cy.auth)).json() as { kind: string }[];
     expect(events.filter((e) => e.kind === 'recovery_code_used')).toHaveLength(2);
+    expect((events as unknown as { read: boolean }[]).every((e) => !e.read)).toBe(true);
+    expect((await api('POST', '/api/v1/sparrow/security_events/read', cy.auth)).statusCode).toBe(200);
+    expect(((await api('GET', '/api/v1/sparrow/security_events', cy.auth)).json() as { read: boolean }[]).every((e) => e.read)).toBe(true);
     await h.settle();
     expect(h.mailTo(cy.email).some((m) => m.subject.includes('recovery code was used'))).toBe(true);
     // Regenerating replaces the whole set.

@@ -110,7 +110,10 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
     await h.text(KE, '4071 Texted from a feature phone');
     expect((await bob.get('/home')).body).toContain('Texted from a feature phone');
     expect((await alice.get('/@alice')).body).toContain('via SMS');
+    // The SMS post is a security event: a banner on the home page until the owner looks at it.
+    expect((await alice.get('/home')).body).toMatch(/new security events?<\/strong>/);
     expect((await alice.get('/settings/events')).body).toContain('A post was made by SMS');
+    expect((await alice.get('/home')).body).not.toContain('new security event');
     // SMS notifications per followed account.
     await bob.post('/settings/sms/follows/alice', { on: 'on' });
     expect(await h.ctx.sms.store.isSubscribed((await h.ctx.microblog.lookup('bob'))!.id, (await h.ctx.microblog.lookup('alice'))!.id)).toBe(true);

@@ -68,7 +68,10 @@ const holdSchema = {
 
 const eventSchema = {
   type: 'object',
-  properties: { id: { type: 'string' }, kind: { type: 'string' }, details: { type: 'object', additionalProperties: true }, created_at: { type: 'string' } },
+  properties: {
+    id: { type: 'string' }, kind: { type: 'string' }, details: { type: 'object', additionalProperties: true }, created_at: { type: 'string' },
+    read: { type: 'boolean' },
+  },
 } as const;
 
 function renderHold(hold: HeldMessage) {
@@ -76,7 +79,7 @@ function renderHold(hold: HeldMessage) {
 }
 
 function renderEvent(event: SecurityEvent) {
-  return { id: event.id, kind: event.kind, details: event.details, created_at: event.createdAt.toISOString() };
+  return { id: event.id, kind: event.kind, details: event.details, created_at: event.createdAt.toISOString(), read: Boolean(event.readAt) };
 }
 
 function renderPolicy(policy: CountryPolicy) {
@@ -197,6 +200,12 @@ export function smsRoutes(ctx: AppContext) {
     app.get('/api/v1/sparrow/security_events', { schema: { response: { 200: { type: 'array', items: eventSchema } } } }, async (request) => {
       const { accountId } = requireUser(request, 'read:accounts');
       return (await sms.alerts.list(accountId, 100)).map(renderEvent);
+    });
+
+    app.post('/api/v1/sparrow/security_events/read', async (request) => {
+      const { accountId } = requireUser(request, 'write:accounts');
+      await sms.alerts.markRead(accountId);
+      return {};
     });
 
     // ── Admin: country policy and kill switch ──────────────────────────────────
