@@ -4,7 +4,7 @@ import { Microblog } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
-  Authentication, Identity, OAuth, SecondFactors, SecretBox, SecurityMessages, SecurityMonitor, VerificationCodes, hashPassword, newSecret,
+  Authentication, Identity, OAuth, SecondFactors, SecretBox, SignedLinks, SecurityMessages, SecurityMonitor, VerificationCodes, hashPassword, newSecret,
   securityThrottleLimits, verifyPassword, type MailTransport, type PhoneDirectory, type SendEvent,
 } from '../security/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
@@ -51,6 +51,8 @@ export interface AppContext {
   devMailbox: DevMailbox | null;
   /** Work that runs after an answer is sent (code sends); `idle()` waits for it. */
   background: BackgroundWork;
+  /** Signed one-step links in e-mails ("this wasn't me"). */
+  links: SignedLinks;
   /** Purpose-bound contact points, contact discovery and advertising (SPEC 3.6, 3.7). */
   privacy: Privacy;
   /** New and deleted posts, for streaming clients; shared through Redis when configured. */
@@ -183,12 +185,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
     { id: new URL(config.publicUrl).hostname, name: config.instanceName, origin: config.publicUrl },
     clock,
   );
+  const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
   // Owners hear about security events by e-mail too, after the answer (a slow mail server must not slow SMS).
+  // An SMS post's e-mail carries the one-step "this wasn't me" link.
   sms.services.alerts.addChannel(async (event) => {
     background.run('security e-mail', async () => {
       const [email, account] = await Promise.all([identity.emailOf(event.accountId), microblog.account(event.accountId).catch(() => null)]);
       if (!email || !account) return;
-      await mail.send({ to: email, ...describeSecurityEvent(event, { instanceName: config.instanceName, publicUrl: config.publicUrl, username: account.username }) });
+      const notMeUrl = event.kind === 'sms_post'
+        ? `${config.publicUrl}/sms/not-me?t=${await links.sign('sms_not_me', event.accountId, 7 * 24 * 3600_000)}` : null;
+      await mail.send({ to: email, ...describeSecurityEvent(event, { instanceName: config.instanceName, publicUrl: config.publicUrl, username: account.username, notMeUrl }) });
     });
   });
   const phones: PhoneDirectory = {
@@ -216,7 +222,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   return {
     config, logger, clock, store, microblog, identity, oauth, metrics, sms: sms.services, events,
-    auth, factors, securityMessages: sms.securityMessages, securityMonitor, mail, devMailbox, background, privacy,
+    auth, factors, securityMessages: sms.securityMessages, securityMonitor, mail, devMailbox, background, links, privacy,
     stats: async () => {
       const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
       const [accounts, posts, active] = await Promise.all([

@@ -2,12 +2,14 @@ import type { OutgoingMail } from '../security/index.ts';
 import type { SecurityEvent } from '../sms/index.ts';
 
 /** The e-mail an owner gets for a security event: what happened, and the one step to take if it was not them. */
-export function describeSecurityEvent(event: SecurityEvent, site: { instanceName: string; publicUrl: string; username: string }): Omit<OutgoingMail, 'to'> {
+export function describeSecurityEvent(event: SecurityEvent, site: { instanceName: string; publicUrl: string; username: string; notMeUrl?: string | null }): Omit<OutgoingMail, 'to'> {
   const settings = `${site.publicUrl}/settings/sms`;
   const security = `${site.publicUrl}/settings/security`;
   const d = event.details;
   const lines: Record<string, [string, string]> = {
-    sms_post: ['New post by SMS', `A post was published on @${site.username} by SMS.\n\nIf it was not you, open ${settings} and choose "This wasn't me": it removes the SMS posts since the last one you confirmed and locks SMS posting.`],
+    sms_post: ['New post by SMS', site.notMeUrl
+      ? `A post was published on @${site.username} by SMS.\n\nIf it was not you, open this link — one step, no sign-in needed — to remove the SMS posts since the last one you confirmed and lock SMS posting:\n${site.notMeUrl}\n\n(The link works for 7 days. You can also do it at ${settings}.)`
+      : `A post was published on @${site.username} by SMS.\n\nIf it was not you, open ${settings} and choose "This wasn't me": it removes the SMS posts since the last one you confirmed and locks SMS posting.`],
     sim_swap_detected: ['SMS posting frozen: your SIM may have been swapped', `Your carrier reports that the SIM for your number changed recently. SMS posting is frozen and the message was held.\n\nIf you changed your SIM yourself, re-enable SMS posting at ${settings}. If not, contact your carrier now.`],
     sim_swap_check_failed: ['An SMS was held', `We could not check your number with your carrier, so a text was held. Review it at ${settings}.`],
     sms_posting_locked: ['SMS posting locked', `SMS posting for @${site.username} is locked${typeof d.reason === 'string' ? ` (${d.reason.replace(/_/g, ' ')})` : ''}. Unlock it at ${settings}.`],

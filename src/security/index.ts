@@ -10,3 +10,4 @@ export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDire
 export { SecurityMessages, SecurityMonitor, securityThrottleLimits, numberPrefix, type PhoneTarget, type Requester, type SendOutcome, type SendEvent } from './security-messages.ts';
 export { SecretBox } from './secret-box.ts';
 export type { SessionMeta } from './oauth.ts';
+export { SignedLinks } from './signed-links.ts';

@@ -11,6 +11,7 @@ import { csrfValid } from './session.ts';
 import { privacyPages } from './privacy-pages.ts';
 import { securityPages } from './security-pages.ts';
 import { settingsPages } from './settings-pages.ts';
+import { notMePages } from './not-me-pages.ts';
 import { notFoundPage, socialPages } from './social-pages.ts';
 import { PASSKEY_SCRIPT, PHONE_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
 
@@ -24,8 +25,11 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
 ].join('; ');
 
-/** Forms that act for nobody: the simulator plays an anonymous phone, like a real handset would. */
-const CSRF_EXEMPT = new Set(['/dev/phone']);
+/**
+ * Forms without the session's CSRF token: the simulator plays an anonymous phone, like a real
+ * handset; the e-mailed "this wasn't me" form carries its own signed token instead.
+ */
+const CSRF_EXEMPT = new Set(['/dev/phone', '/sms/not-me']);
 
 function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
   void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
@@ -68,6 +72,7 @@ export function webRoutes(ctx: AppContext) {
     await app.register(authPages(ctx));
     await app.register(socialPages(ctx));
     await app.register(settingsPages(ctx));
+    await app.register(notMePages(ctx));
     await app.register(securityPages(ctx));
     await app.register(privacyPages(ctx));
     await app.register(adminPages(ctx));
