@@ -213,6 +213,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const auth = new Authentication({
     identity, flows: authStore, factors, codes: sms.services.codes, messages: sms.securityMessages, sessions: oauthStore, phones, throttle, background,
     notifyOwner: async (accountId, kind, details) => { await sms.services.alerts.alert(accountId, kind as never, details); },
+    contactProved: (accountId, kind, value) => privacy.contactPoints.markVerified(accountId, kind, value),
     clock, instanceName: config.instanceName, publicUrl: config.publicUrl,
   });
   const securityMonitor = new SecurityMonitor(authStore, clock, { minCodes: config.security.anomalyMinCodes, minCompletion: config.security.anomalyMinCompletion },

@@ -47,6 +47,8 @@ export interface AuthenticationDeps {
   background: BackgroundWork;
   /** Tells the owner on their non-SMS channels (in-app and e-mail). */
   notifyOwner: (accountId: string, kind: string, details: Record<string, unknown>) => Promise<void>;
+  /** A code sent to this contact came back: its holder is proven (the contact point is verified). */
+  contactProved?: (accountId: string, kind: 'email' | 'phone', value: string) => Promise<void>;
   clock: Clock;
   instanceName: string;
   publicUrl: string;
@@ -242,6 +244,7 @@ export class Authentication {
     await this.deps.identity.setPassword(accountId, newPassword);
     const revoked = await this.deps.sessions.revokeAllSessions(accountId, this.deps.clock.now());
     await this.deps.notifyOwner(accountId, 'password_reset', { via: byEmail ? 'email' : 'sms', sessions_signed_out: revoked });
+    await this.deps.contactProved?.(accountId, byEmail ? 'email' : 'phone', flow.target);
   }
 
   /**
@@ -286,6 +289,7 @@ export class Authentication {
     });
     await this.deps.codes.retire(check.id);
     await this.deps.flows.completeFlow(flow.id, this.deps.clock.now());
+    await this.deps.contactProved?.(account.id, 'email', flow.target);
     return account;
   }
 

@@ -209,6 +209,10 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     expect((await h.signIn('ida', 'my new long passphrase')).statusCode).toBe(200);
     await h.settle();
     expect(h.mailTo(ida.email)[0]!.subject).toMatch(/password was changed/);
+    // The code proved the address: its contact point is now verified.
+    const fresh = (await h.signIn('ida', 'my new long passphrase')).json().access_token as string;
+    const points = (await h.app.inject({ url: '/api/v1/sparrow/contact_points', headers: { authorization: `Bearer ${fresh}` } })).json() as { kind: string; verified: boolean }[];
+    expect(points.find((p) => p.kind === 'email')?.verified).toBe(true);
   });
 
   it.skipIf(skip)('points apps at the e-mail-first sign-up instead of one-step registration', async () => {

@@ -123,9 +123,6 @@ export function authRoutes(ctx: AppContext) {
         username: requiredString(params, 'username', 60), password: requiredString(params, 'password', 1024),
         ...(displayName !== undefined ? { displayName } : {}),
       });
-      // The code proved the address: its contact point is verified.
-      const email = await ctx.identity.emailOf(account.id);
-      if (email) await ctx.privacy.contactPoints.markVerified(account.id, 'email', email);
       return stepReply({ status: 'signed_in', accountId: account.id }, client.id, client.scopes, request);
     });
   };
