@@ -170,6 +170,29 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     expect(after.json().access_token).toBeTruthy();
   });
 
+  it.skipIf(skip)('a passkey answers the second step on the OAuth consent page too', async () => {
+    const kai = await h.person('kai');
+    const key = new SoftwarePasskey('sparrow.example', 'https://sparrow.example');
+    const options = (await api('POST', '/api/v1/sparrow/security/passkeys/options', kai.auth, { password: kai.password })).json();
+    expect((await api('POST', '/api/v1/sparrow/security/passkeys', kai.auth, { name: 'Phone', credential: key.register(options) })).statusCode).toBe(200);
+    const client = await h.ctx.oauth.registerApp({ name: 'Ivory', redirectUris: 'https://ivory.example/cb', scopes: 'read' });
+    const base = { client_id: client.app.clientId, redirect_uri: 'https://ivory.example/cb', response_type: 'code', scope: 'read' };
+    const form = (fields: Record<string, string>) => h.app.inject({
+      method: 'POST', url: '/oauth/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ ...base, ...fields }).toString(),
+    });
+    const first = await form({ login: 'kai', password: kai.password, decision: 'approve' });
+    expect(first.body).toContain('data-passkey="sign-in"');
+    expect(first.body).toContain('<script src="/static/passkey.js" defer></script>');
+    expect(first.headers['content-security-policy']).toContain("script-src 'self'");
+    const flowId = /name="flow_id" value="([^"]+)"/.exec(first.body)![1]!;
+    const assertion = (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/sign_in/passkey_options', payload: { flow_id: flowId } })).json();
+    expect((await form({ flow_id: flowId, method: 'passkey', credential: 'not json', decision: 'approve' })).statusCode).toBe(422);
+    const done = await form({ flow_id: flowId, method: 'passkey', credential: JSON.stringify(key.assert(assertion)), decision: 'approve' });
+    expect(done.statusCode).toBe(302);
+    expect(new URL(done.headers.location as string).searchParams.get('code')).toBeTruthy();
+  });
+
   it.skipIf(skip)('lists sessions and revokes one; a password change signs out every other session', async () => {
     const gus = await h.person('gus');
     const web = (await h.signIn('gus', gus.password)).json().access_token as string;

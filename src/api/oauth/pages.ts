@@ -22,9 +22,9 @@ button{margin-top:1rem;padding:.6rem 1rem;font-size:1rem;border-radius:4px;borde
 button.secondary{background:#fff;color:#235}.error{background:#fde;border:1px solid #c33;padding:.5rem;border-radius:4px}
 ul{padding-left:1.2rem}code{word-break:break-all;font-size:1.1rem}`;
 
-function layout(title: string, body: string): string {
+function layout(title: string, body: string, scripts: string[] = []): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)} · Sparrow</title><style>${STYLE}</style></head><body>${body}</body></html>`;
+<title>${escapeHtml(title)} · Sparrow</title><style>${STYLE}</style>${scripts.map((src) => `<script src="${escapeHtml(src)}" defer></script>`).join('')}</head><body>${body}</body></html>`;
 }
 
 /** Sign-in and consent in one plain form: works without JavaScript on any browser. */
@@ -76,11 +76,14 @@ export function renderSecondFactorPage(page: SecondFactorPage): string {
     return `<form method="post" action="/oauth/authorize">${hidden}<input type="hidden" name="method" value="${method}">
 <label for="${id}">${escapeHtml(METHOD_LABELS[method]!)}</label>${input}<button type="submit">Continue</button>${send}</form>`;
   }).join('');
-  const passkeyOnly = page.methods.includes('passkey')
-    ? `<p>Passkeys work on the website; here, use another method.</p>` : '';
+  // The passkey form needs JavaScript (the browser's WebAuthn API): the shared script fills in
+  // the assertion and shows the button; without it a note says so.
+  const passkey = page.methods.includes('passkey')
+    ? `<form method="post" action="/oauth/authorize" data-passkey="sign-in">${hidden}<input type="hidden" name="method" value="passkey"><input type="hidden" name="credential" value="">
+<button type="submit" hidden>Use a passkey</button><p data-passkey-nojs>Passkeys need JavaScript; use another method here.</p></form>` : '';
   return layout('Second step', `<h1>Confirm it's you</h1>
 ${page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : ''}${page.notice ? `<p role="status">${escapeHtml(page.notice)}</p>` : ''}
-<p>Your account asks for a second step before <strong>${escapeHtml(page.appName)}</strong> gets access.</p>${forms}${passkeyOnly}`);
+<p>Your account asks for a second step before <strong>${escapeHtml(page.appName)}</strong> gets access.</p>${passkey}${forms}`, page.methods.includes('passkey') ? ['/static/passkey.js'] : []);
 }
 
 export function renderCodePage(code: string): string {

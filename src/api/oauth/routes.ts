@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { OAuthError, OUT_OF_BAND, type IssuedToken } from '../../security/index.ts';
+import { OAuthError, OUT_OF_BAND, type IssuedToken, type SecondFactorProof } from '../../security/index.ts';
 import { HttpError } from '../errors.ts';
 import { optionalString, paramsOf, requiredString, stringArray, type Params } from '../params.ts';
 import { renderCodePage, renderConsentPage, renderErrorPage, renderSecondFactorPage } from './pages.ts';
@@ -9,7 +9,7 @@ import { DomainError } from '../../shared/errors.ts';
 // The consent page must never be framed by another site (clickjacking) nor cached.
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self' *; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
@@ -127,10 +127,12 @@ export function oauthRoutes(ctx: AppContext) {
           const method = optionalString(raw, 'method', 20) ?? '';
           const code = optionalString(raw, 'code', 40);
           const password = optionalString(raw, 'password', 1024);
+          const credential = parseCredential(optionalString(raw, 'credential', 20_000));
           let step;
           try {
             step = await ctx.auth.continueSignIn(flowId, {
               method: method as never, ...(code !== undefined ? { code } : {}), ...(password !== undefined ? { password } : {}),
+              ...(credential ? { credential } : {}),
             });
           } catch (error) {
             if (error instanceof DomainError && error.kind === 'invalid' && methods.length > 0) {
@@ -205,6 +207,17 @@ export function oauthRoutes(ctx: AppContext) {
       service_documentation: 'https://docs.joinmastodon.org/',
     }));
   };
+}
+
+/** The WebAuthn assertion the passkey script posts as JSON text; anything else is no credential. */
+function parseCredential(raw: string | undefined): SecondFactorProof['credential'] | undefined {
+  if (!raw) return undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value as SecondFactorProof['credential'] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function requiredOAuth(params: Params, name: string): string {
