@@ -190,8 +190,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // An SMS post's e-mail carries the one-step "this wasn't me" link.
   sms.services.alerts.addChannel(async (event) => {
     background.run('security e-mail', async () => {
-      const [email, account] = await Promise.all([identity.emailOf(event.accountId), microblog.account(event.accountId).catch(() => null)]);
-      if (!email || !account) return;
+      const email = await identity.emailOf(event.accountId);
+      if (!email) return;
+      // Someone texting often gets at most one "new post by SMS" e-mail per 10 minutes; every post
+      // is still in the in-app record, and each e-mail carries the link that covers them all.
+      if (event.kind === 'sms_post' && !(await throttle.consume('sms_post_mail', event.accountId))) return;
+      const account = await microblog.account(event.accountId).catch(() => null);
+      if (!account) return;
       const notMeUrl = event.kind === 'sms_post'
         ? `${config.publicUrl}/sms/not-me?t=${await links.sign('sms_not_me', event.accountId, 7 * 24 * 3600_000)}` : null;
       await mail.send({ to: email, ...describeSecurityEvent(event, { instanceName: config.instanceName, publicUrl: config.publicUrl, username: account.username, notMeUrl }) });

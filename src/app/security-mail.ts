@@ -8,7 +8,7 @@ export function describeSecurityEvent(event: SecurityEvent, site: { instanceName
   const d = event.details;
   const lines: Record<string, [string, string]> = {
     sms_post: ['New post by SMS', site.notMeUrl
-      ? `A post was published on @${site.username} by SMS.\n\nIf it was not you, open this link — one step, no sign-in needed — to remove the SMS posts since the last one you confirmed and lock SMS posting:\n${site.notMeUrl}\n\n(The link works for 7 days. You can also do it at ${settings}.)`
+      ? `A post was published on @${site.username} by SMS (more may follow within 10 minutes without another e-mail; all are listed at ${site.publicUrl}/settings/events).\n\nIf it was not you, open this link — one step, no sign-in needed — to remove the SMS posts since the last one you confirmed and lock SMS posting:\n${site.notMeUrl}\n\n(The link works for 7 days. You can also do it at ${settings}.)`
       : `A post was published on @${site.username} by SMS.\n\nIf it was not you, open ${settings} and choose "This wasn't me": it removes the SMS posts since the last one you confirmed and locks SMS posting.`],
     sim_swap_detected: ['SMS posting frozen: your SIM may have been swapped', `Your carrier reports that the SIM for your number changed recently. SMS posting is frozen and the message was held.\n\nIf you changed your SIM yourself, re-enable SMS posting at ${settings}. If not, contact your carrier now.`],
     sim_swap_check_failed: ['An SMS was held', `We could not check your number with your carrier, so a text was held. Review it at ${settings}.`],

@@ -41,6 +41,8 @@ export function securityThrottleLimits(limits: SecurityLimits): Record<string, T
     email_ip_hour: { points: limits.emailPerIpPerHour, durationSeconds: 3600 },
     sign_in_ip: { points: limits.signInPerIpPer10Minutes, durationSeconds: 600 },
     sign_in_account: { points: limits.signInPerAccountPer10Minutes, durationSeconds: 600 },
+    // Owner e-mails about SMS posts (each e-mail's link covers every post since the last confirmed one).
+    sms_post_mail: { points: 1, durationSeconds: 600 },
     // Starting flows (code sign-in, reset, sign-up) from one address; each start may cost a message.
     flow_ip: { points: limits.smsPerIpPerHour * 3, durationSeconds: 3600 },
   };

@@ -16,7 +16,13 @@ describe.each(ENGINES)('the one-step "this wasn\'t me" link in the e-mail on $la
     await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: owner.auth, payload: { posting: true } });
     const texted = await h.text('+254712355001', 'posted by whoever holds the SIM');
     expect(texted.post_id).not.toBeNull();
+    const second = await h.text('+254712355001', 'and another one');
+    expect(second.post_id).not.toBeNull();
     await h.settle();
+    // Two SMS posts within ten minutes: two in-app events, one e-mail.
+    expect(h.mailTo(owner.email).filter((m) => m.subject.includes('New post by SMS'))).toHaveLength(1);
+    const events = (await h.app.inject({ url: '/api/v1/sparrow/security_events', headers: owner.auth })).json() as { kind: string }[];
+    expect(events.filter((e) => e.kind === 'sms_post')).toHaveLength(2);
     const mail = h.mailTo(owner.email).find((m) => m.subject.includes('New post by SMS'))!;
     const link = /(https:\/\/sparrow\.example\/sms\/not-me\?t=\S+)/.exec(mail.text)![1]!;
     const path = link.replace('https://sparrow.example', '');
@@ -32,7 +38,7 @@ describe.each(ENGINES)('the one-step "this wasn\'t me" link in the e-mail on $la
     expect(forged.statusCode).toBe(400);
     const done = await h.app.inject({ method: 'POST', url: '/sms/not-me', payload: { t: token } });
     expect(done.statusCode).toBe(200);
-    expect(done.body).toContain('1 post made by SMS was removed');
+    expect(done.body).toContain('2 posts made by SMS were removed');
     expect((await h.app.inject({ url: `/api/v1/statuses/${texted.post_id}` })).statusCode).toBe(404);
     expect((await h.app.inject({ url: '/api/v1/sparrow/sms_settings', headers: owner.auth })).json()).toMatchObject({ locked: true });
 
