@@ -36,11 +36,31 @@ const EVENT_TEXT: Record<string, string> = {
   sms_message_held: 'A text from your number was held for you to review.',
   sms_not_me: 'You reported SMS posts as not yours; they were removed and SMS posting was locked.',
   sms_posting_unlocked: 'SMS posting was unlocked.',
+  sign_in_code_withheld: 'Someone asked for a sign-in code by SMS; none was sent because your carrier reported a recent SIM change.',
+  reset_code_withheld: 'Someone asked for a password reset code by SMS; none was sent because your carrier reported a recent SIM change.',
+  password_reset: 'Your password was reset and every session was signed out.',
+  recovery_code_used: 'A recovery code was used to sign in.',
+  two_factor_changed: 'Your sign-in protection changed.',
+  passkey_added: 'A passkey was added.',
+  session_revoked: 'A session was signed out.',
 };
+
+const CHANGE_TEXT: Record<string, string> = {
+  authenticator_app_added: 'an authenticator app was added', authenticator_app_removed: 'the authenticator app was removed',
+  recovery_codes_regenerated: 'new recovery codes were made', sms_two_factor_on: 'SMS codes were turned on', sms_two_factor_off: 'SMS codes were turned off',
+  strong_factor_required: 'a strong factor is now required', strong_factor_no_longer_required: 'a strong factor is no longer required',
+  password_changed: 'the password was changed', passkey_removed: 'a passkey was removed', reset_by_operator: 'an operator removed every second factor',
+};
+
+function eventText(event: SecurityEvent): string {
+  const base = EVENT_TEXT[event.kind] ?? event.kind.replace(/_/g, ' ');
+  const change = typeof event.details.change === 'string' ? CHANGE_TEXT[event.details.change] : undefined;
+  return change ? `${base.replace(/\.$/, '')}: ${change}.` : base;
+}
 
 function eventItem(view: View, event: SecurityEvent): SafeHtml {
   const postId = typeof event.details.postId === 'string' ? event.details.postId : typeof event.details.post_id === 'string' ? event.details.post_id : null;
-  return html`<li><p>${EVENT_TEXT[event.kind] ?? event.kind} <span class="note">${when(event.createdAt)}</span>${
+  return html`<li><p>${eventText(event)} <span class="note">${when(event.createdAt)}</span>${
     postId && view.viewer ? html` <a href="/@${view.viewer.username}/${postId}">See the post</a>` : ''}</p></li>`;
 }
 
@@ -229,7 +249,7 @@ ${holds.length === 0 ? html`<p class="note">No held texts.</p>` : html`<ul class
       const events = await sms.alerts.list(me.id, 100);
       // Seen here: the banner on the home page goes away.
       await sms.alerts.markRead(me.id);
-      return sendPage(reply, settingsLayout(view, request, 'Security events', html`<p>What happened through SMS on your account. If something here was not you, use <a href="/settings/sms">This wasn’t me</a>.</p>
+      return sendPage(reply, settingsLayout(view, request, 'Security events', html`<p>What happened to your account’s security and through SMS. If an SMS post here was not you, use <a href="/settings/sms">This wasn’t me</a>; if anything else was not you, change your password and review <a href="/settings/security">Sign-in &amp; 2FA</a>.</p>
 ${events.length === 0 ? html`<p class="note">Nothing yet.</p>` : html`<ul class="plain events">${events.map((e) => eventItem(view, e))}</ul>`}`));
     }));
   };
