@@ -50,6 +50,13 @@ module.exports = {
       to: { path: ['^src/store/', '^src/privacy/contact-points/(?!consented-source)', '^src/security/', '^src/sms/'] },
     },
     {
+      name: 'discovery-reads-contacts-only-through-contact-points',
+      comment: 'SPEC 3.6: contact matching sees only what contact points expose for `discovery`; it may reuse the pure normalisers, never the SMS or sign-in storage.',
+      severity: 'error',
+      from: { path: '^src/privacy/discovery/' },
+      to: { path: ['^src/store/', '^src/sms/(?!phone\\.ts$)', '^src/security/(?!identity\\.ts$)'] },
+    },
+    {
       name: 'contact-storage-only-through-contact-points',
       comment: 'SPEC 3.7: contact-point storage (its port and its Kysely store) is read only by src/privacy/contact-points; every other module goes through its purpose-bound services. The composition root only wires it.',
       severity: 'error',
