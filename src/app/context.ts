@@ -4,7 +4,7 @@ import { Microblog } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
-  Authentication, Identity, OAuth, SecondFactors, SecretBox, SignedLinks, SecurityMessages, SecurityMonitor, VerificationCodes, hashPassword, newSecret,
+  AccountModeration, Authentication, Identity, OAuth, SecondFactors, SecretBox, SignedLinks, SecurityMessages, SecurityMonitor, VerificationCodes, hashPassword, newSecret,
   securityThrottleLimits, verifyPassword, type MailTransport, type PhoneDirectory, type SendEvent,
 } from '../security/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
@@ -53,6 +53,8 @@ export interface AppContext {
   background: BackgroundWork;
   /** Signed one-step links in e-mails ("this wasn't me"). */
   links: SignedLinks;
+  /** Suspensions and second-factor resets by staff and operators (audited). */
+  moderation: AccountModeration;
   /** Purpose-bound contact points, contact discovery and advertising (SPEC 3.6, 3.7). */
   privacy: Privacy;
   /** New and deleted posts, for streaming clients; shared through Redis when configured. */
@@ -184,6 +186,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     async (accountId) => (await sms.services.store.phoneOfAccount(accountId)) !== null,
     { id: new URL(config.publicUrl).hostname, name: config.instanceName, origin: config.publicUrl },
     clock,
+    async (accountId, kind, details) => { await sms.services.alerts.alert(accountId, kind, details); },
   );
   const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
   // Owners hear about security events by e-mail too, after the answer (a slow mail server must not slow SMS).
@@ -221,6 +224,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     contactProved: (accountId, kind, value) => privacy.contactPoints.markVerified(accountId, kind, value),
     clock, instanceName: config.instanceName, publicUrl: config.publicUrl,
   });
+  const moderation = new AccountModeration({
+    setSuspended: (accountId, suspended) => microblog.setSuspended(accountId, suspended),
+    revokeAllSessions: (accountId) => oauth.revokeAllSessions(accountId),
+    resetSecondFactors: (accountId) => factors.resetAll(accountId),
+    audit: (actor, action, subject, details) => sms.services.policy.recordAction(actor, action, subject, details),
+    notifyOwner: async (accountId, kind, details) => { await sms.services.alerts.alert(accountId, kind as never, details); },
+  });
   const securityMonitor = new SecurityMonitor(authStore, clock, { minCodes: config.security.anomalyMinCodes, minCompletion: config.security.anomalyMinCompletion },
     (alert) => logger.warn({ alert }, 'security alert: verification codes are not being used (possible SMS pumping)'));
   const metrics = new MetricsRegistry();
@@ -228,7 +238,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   return {
     config, logger, clock, store, microblog, identity, oauth, metrics, sms: sms.services, events,
-    auth, factors, securityMessages: sms.securityMessages, securityMonitor, mail, devMailbox, background, links, privacy,
+    auth, factors, securityMessages: sms.securityMessages, securityMonitor, mail, devMailbox, background, links, moderation, privacy,
     stats: async () => {
       const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
       const [accounts, posts, active] = await Promise.all([

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { VerificationCodes } from './codes.ts';
-import { checkPasswordStrength, normaliseEmail, type Identity } from './identity.ts';
+import { checkPasswordStrength, isPlausibleEmail, normaliseEmail, type Identity } from './identity.ts';
 import type { AuthFlow, FlowKind, FlowStore, SessionStore, Throttle } from './ports.ts';
 import type { SecondFactorMethod, SecondFactors } from './second-factors.ts';
 import type { PhoneTarget, Requester, SecurityMessages } from './security-messages.ts';
@@ -13,7 +13,6 @@ import { digest, newSecret } from './tokens.ts';
 
 const FLOW_TTL_MS = 10 * 60_000;
 const MAX_FLOW_ATTEMPTS = 5;
-const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
 
 export type SignInStep =
   | { status: 'signed_in'; accountId: string }
@@ -87,27 +86,22 @@ export class Authentication {
     }
     const methods = await factors.methodsFor(account.id, 'password');
     if (methods.length === 0) return { status: 'signed_in', accountId: account.id };
-    const flowId = await this.createFlow('password', 'second_factor', account.id, null, requester);
-    return { status: 'second_factor', flowId, methods };
+    const { secret } = await this.createFlow('password', 'second_factor', account.id, null, requester);
+    return { status: 'second_factor', flowId: secret, methods };
   }
 
   /** Starts sign-in by SMS code. The answer never depends on the number having an account. */
   async startSmsSignIn(numberInput: string, requester: Requester): Promise<{ flowId: string }> {
     const phone = this.parsePhone(numberInput);
     await this.checkFlowStart(requester);
-    const flowId = await this.createFlow('sms_login', 'code', null, phone.e164, requester);
-    const flow = await this.flowOrThrow(flowId);
+    const flow = await this.createFlow('sms_login', 'code', null, phone.e164, requester);
     this.deps.background.run('sms sign-in code', async () => {
       const accountId = await this.deps.phones.accountByPhone(phone.e164);
       if (!accountId) return;
-      if (await this.deps.phones.recentlySwapped(phone.e164)) {
-        await this.deps.notifyOwner(accountId, 'sign_in_code_withheld', { reason: 'sim_swap' });
-        return;
-      }
-      await this.deps.messages.sendSmsCode('sign_in', flow.id, phone, { ...requester, accountId }, (code) =>
+      await this.smsCodeUnlessSwapped('sign_in', flow.id, phone, { ...requester, accountId }, 'sign_in_code_withheld', (code) =>
         `${code} is your ${this.deps.instanceName} sign-in code. It expires in 10 minutes. Never share it: we will never ask for it.`);
     });
-    return { flowId };
+    return { flowId: flow.secret };
   }
 
   /** Sends the SMS second-factor code for a password sign-in waiting on its second step. */
@@ -120,11 +114,7 @@ export class Authentication {
     this.deps.background.run('sms second factor', async () => {
       const phone = await this.deps.phones.phoneOf(accountId);
       if (!phone) return;
-      if (await this.deps.phones.recentlySwapped(phone.e164)) {
-        await this.deps.notifyOwner(accountId, 'sign_in_code_withheld', { reason: 'sim_swap' });
-        return;
-      }
-      await this.deps.messages.sendSmsCode('two_factor', flow.id, phone, { ...requester, accountId }, (code) =>
+      await this.smsCodeUnlessSwapped('two_factor', flow.id, phone, { ...requester, accountId }, 'sign_in_code_withheld', (code) =>
         `${code} is your ${this.deps.instanceName} sign-in code. Someone entered your password: if it was not you, change it now.`);
     });
   }
@@ -203,8 +193,7 @@ export class Authentication {
     const phone = email === null && input.number !== undefined ? this.parsePhone(input.number) : null;
     if (!email && !phone) throw invalid('Give the e-mail address or phone number of the account', { field: 'email' });
     await this.checkFlowStart(requester);
-    const flowId = await this.createFlow('password_reset', 'code', null, email ?? phone!.e164, requester);
-    const flow = await this.flowOrThrow(flowId);
+    const flow = await this.createFlow('password_reset', 'code', null, email ?? phone!.e164, requester);
     const name = this.deps.instanceName;
     this.deps.background.run('password reset code', async () => {
       if (email) {
@@ -218,14 +207,10 @@ export class Authentication {
       }
       const accountId = await this.deps.phones.accountByPhone(phone!.e164);
       if (!accountId) return;
-      if (await this.deps.phones.recentlySwapped(phone!.e164)) {
-        await this.deps.notifyOwner(accountId, 'reset_code_withheld', { reason: 'sim_swap' });
-        return;
-      }
-      await this.deps.messages.sendSmsCode('password_reset', flow.id, phone!, { ...requester, accountId }, (code) =>
+      await this.smsCodeUnlessSwapped('password_reset', flow.id, phone!, { ...requester, accountId }, 'reset_code_withheld', (code) =>
         `${code} is your ${name} password reset code. It expires in 10 minutes. If you did not ask for it, ignore this message.`);
     });
-    return { flowId };
+    return { flowId: flow.secret };
   }
 
   /** Sets a new password with the reset code, then signs the account out everywhere. */
@@ -255,8 +240,7 @@ export class Authentication {
   async startSignup(emailInput: string, requester: Requester): Promise<{ flowId: string }> {
     const email = this.parseEmail(emailInput);
     await this.checkFlowStart(requester);
-    const flowId = await this.createFlow('signup', 'code', null, email, requester);
-    const flow = await this.flowOrThrow(flowId);
+    const flow = await this.createFlow('signup', 'code', null, email, requester);
     const name = this.deps.instanceName;
     this.deps.background.run('sign-up code', async () => {
       const existing = await this.deps.identity.accountIdForEmail(email);
@@ -272,7 +256,7 @@ export class Authentication {
         text: `Welcome to ${name}.\n\nYour code is ${code}. It expires in 10 minutes.\n\nIf you did not try to sign up, ignore this e-mail.\n`,
       }));
     });
-    return { flowId };
+    return { flowId: flow.secret };
   }
 
   async finishSignup(flowId: string, code: string, profile: { username: string; password: string; displayName?: string }): Promise<Account> {
@@ -298,14 +282,27 @@ export class Authentication {
     return { status: 'signed_in', accountId };
   }
 
-  private async createFlow(kind: FlowKind, stage: AuthFlow['stage'], accountId: string | null, target: string | null, requester: Requester): Promise<string> {
+  /** A new flow: its id (internal, what codes are bound to) and its secret (what the client holds). */
+  private async createFlow(kind: FlowKind, stage: AuthFlow['stage'], accountId: string | null, target: string | null, requester: Requester): Promise<{ id: string; secret: string }> {
     const secret = newSecret();
     const now = this.deps.clock.now();
+    const id = newId(now.getTime());
     await this.deps.flows.createFlow({
-      id: newId(now.getTime()), secretHash: digest(secret), kind, stage, accountId, target, challenge: null, attempts: 0,
+      id, secretHash: digest(secret), kind, stage, accountId, target, challenge: null, attempts: 0,
       ip: requester.ip, createdAt: now, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), completedAt: null,
     });
-    return secret;
+    return { id, secret };
+  }
+
+  /** An account's code by SMS, unless the carrier says the SIM may be in other hands: then the owner hears of it elsewhere. */
+  private async smsCodeUnlessSwapped(
+    purpose: string, flowId: string, phone: PhoneTarget, requester: Requester & { accountId: string }, withheld: string, text: (code: string) => string,
+  ): Promise<void> {
+    if (await this.deps.phones.recentlySwapped(phone.e164)) {
+      await this.deps.notifyOwner(requester.accountId, withheld, { reason: 'sim_swap' });
+      return;
+    }
+    await this.deps.messages.sendSmsCode(purpose, flowId, phone, requester, text);
   }
 
   private async flowOrThrow(flowId: string): Promise<AuthFlow> {
@@ -327,7 +324,7 @@ export class Authentication {
 
   private parseEmail(input: string): string {
     const email = typeof input === 'string' ? input.trim() : '';
-    if (email.length > 320 || !EMAIL_PATTERN.test(email)) throw invalid('E-mail address is not valid', { field: 'email' });
+    if (!isPlausibleEmail(email)) throw invalid('E-mail address is not valid', { field: 'email' });
     return normaliseEmail(email);
   }
 }

@@ -7,6 +7,10 @@ import type { CredentialStore } from './ports.ts';
 // Deliberately loose: the real check is the verification mail; this only stops obvious typos.
 const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
 
+export function isPlausibleEmail(email: string): boolean {
+  return email.length <= 320 && EMAIL_PATTERN.test(email);
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -28,7 +32,7 @@ export class Identity {
 
   async register(input: RegisterInput): Promise<Account> {
     const email = input.email.trim();
-    if (!EMAIL_PATTERN.test(email)) throw invalid('E-mail address is not valid', { field: 'email' });
+    if (!isPlausibleEmail(email)) throw invalid('E-mail address is not valid', { field: 'email' });
     checkPasswordStrength(input.password);
     const account = await this.microblog.prepareAccount({
       username: input.username,

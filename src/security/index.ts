@@ -11,3 +11,4 @@ export { SecurityMessages, SecurityMonitor, securityThrottleLimits, numberPrefix
 export { SecretBox } from './secret-box.ts';
 export type { SessionMeta } from './oauth.ts';
 export { SignedLinks } from './signed-links.ts';
+export { AccountModeration, type Moderator, type ModerationDeps } from './moderation.ts';

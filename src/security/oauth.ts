@@ -50,7 +50,7 @@ export class OAuth {
   private readonly touched = new Map<string, number>();
 
   constructor(
-    private readonly store: OAuthStore & Partial<SessionStore>,
+    private readonly store: OAuthStore & SessionStore,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -203,28 +203,22 @@ export class OAuth {
 
   /** The account's signed-in sessions: web sign-ins and app tokens. */
   async sessions(accountId: string): Promise<SessionRecord[]> {
-    return this.sessionStore().sessions(accountId);
+    return this.store.sessions(accountId);
   }
 
   async revokeSession(accountId: string, sessionId: string): Promise<boolean> {
     this.touched.delete(sessionId);
-    return this.sessionStore().revokeSession(accountId, sessionId, this.clock.now());
+    return this.store.revokeSession(accountId, sessionId, this.clock.now());
   }
 
   async revokeAllSessions(accountId: string, keepSessionId?: string): Promise<number> {
-    return this.sessionStore().revokeAllSessions(accountId, this.clock.now(), keepSessionId);
-  }
-
-  private sessionStore(): SessionStore {
-    const store = this.store;
-    if (!store.sessions || !store.revokeSession || !store.revokeAllSessions || !store.touchSession) throw new Error('This token store keeps no sessions');
-    return store as SessionStore;
+    return this.store.revokeAllSessions(accountId, this.clock.now(), keepSessionId);
   }
 
   private touch(record: AccessTokenRecord): void {
     const now = this.clock.now().getTime();
     const last = this.touched.get(record.id) ?? record.lastUsedAt?.getTime() ?? 0;
-    if (now - last < TOUCH_INTERVAL_MS || !this.store.touchSession) return;
+    if (now - last < TOUCH_INTERVAL_MS) return;
     this.touched.set(record.id, now);
     if (this.touched.size > 50_000) this.touched.clear();
     void this.store.touchSession(record.id, new Date(now)).catch(() => {});

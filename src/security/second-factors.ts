@@ -51,7 +51,13 @@ export class SecondFactors {
     private readonly hasPhone: (accountId: string) => Promise<boolean>,
     private readonly relyingParty: WebAuthnRelyingParty,
     private readonly clock: Clock,
+    /** Every change to sign-in protection is told to the owner outside this session (in the app and by e-mail). */
+    private readonly notifyOwner: (accountId: string, kind: 'two_factor_changed' | 'passkey_added', details: Record<string, unknown>) => Promise<void> = async () => {},
   ) {}
+
+  private changed(accountId: string, change: string): Promise<void> {
+    return this.notifyOwner(accountId, 'two_factor_changed', { change });
+  }
 
   async summary(accountId: string): Promise<FactorSummary> {
     const [factors, passkeys, recoveryCodesLeft, hasPhone] = await Promise.all([
@@ -102,7 +108,8 @@ export class SecondFactors {
     const step = this.totpStep(await this.box.open(factors.totpPendingSecret), code);
     if (step === null) throw invalid('That code is not right. Check the time on your phone and try the current code.', { field: 'code' });
     await this.store.saveFactors({ ...factors, totpSecret: factors.totpPendingSecret, totpPendingSecret: null, totpLastStep: step }, this.clock.now());
-    const recoveryCodes = (await this.store.recoveryCodesLeft(accountId)) === 0 ? await this.regenerateRecoveryCodes(accountId) : null;
+    const recoveryCodes = (await this.store.recoveryCodesLeft(accountId)) === 0 ? await this.newRecoveryCodes(accountId) : null;
+    await this.changed(accountId, 'authenticator_app_added');
     return { recoveryCodes };
   }
 
@@ -121,9 +128,16 @@ export class SecondFactors {
       ...factors, totpSecret: null, totpPendingSecret: null, totpLastStep: null,
       requireStrong: factors.requireStrong && passkeys.length > 0,
     }, this.clock.now());
+    await this.changed(accountId, 'authenticator_app_removed');
   }
 
   async regenerateRecoveryCodes(accountId: string): Promise<string[]> {
+    const codes = await this.newRecoveryCodes(accountId);
+    await this.changed(accountId, 'recovery_codes_regenerated');
+    return codes;
+  }
+
+  private async newRecoveryCodes(accountId: string): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => recoveryCode());
     const now = this.clock.now();
     const hashed = await Promise.all(codes.map(async (code) => ({ id: newId(now.getTime()), hash: await this.recoveryHash(accountId, code) })));
@@ -157,6 +171,7 @@ export class SecondFactors {
     if (on && !(await this.hasPhone(accountId))) throw invalid('Link and verify a phone number first', { field: 'sms_two_factor' });
     const factors = await this.store.factors(accountId);
     await this.store.saveFactors({ ...factors, smsTwoFactor: on }, this.clock.now());
+    await this.changed(accountId, on ? 'sms_two_factor_on' : 'sms_two_factor_off');
   }
 
   async setRequireStrong(accountId: string, on: boolean): Promise<void> {
@@ -166,6 +181,7 @@ export class SecondFactors {
     }
     const factors = await this.store.factors(accountId);
     await this.store.saveFactors({ ...factors, requireStrong: on }, this.clock.now());
+    await this.changed(accountId, on ? 'strong_factor_required' : 'strong_factor_no_longer_required');
   }
 
   async passkeyRegistrationOptions(accountId: string, userName: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
@@ -212,6 +228,7 @@ export class SecondFactors {
     };
     if (await this.store.passkey(passkey.id)) throw new DomainError('conflict', 'This passkey is already registered');
     await this.store.addPasskey(passkey);
+    await this.notifyOwner(accountId, 'passkey_added', { name: passkey.name });
     return passkey;
   }
 
@@ -221,6 +238,7 @@ export class SecondFactors {
 
   async removePasskey(accountId: string, id: string): Promise<boolean> {
     const removed = await this.store.removePasskey(accountId, id);
+    if (removed) await this.changed(accountId, 'passkey_removed');
     const summary = await this.summary(accountId);
     if (removed && summary.requireStrong && !summary.totp && summary.passkeys.length === 0) await this.setRequireStrong(accountId, false);
     return removed;

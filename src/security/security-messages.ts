@@ -144,10 +144,6 @@ export class SecurityMessages {
   allowFlowStart(ip: string | null): Promise<boolean> {
     return ip ? this.throttle.consume('flow_ip', ip) : Promise.resolve(true);
   }
-
-  now(): Date {
-    return this.clock.now();
-  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { getCountries } from 'libphonenumber-js/max';
 import type { AppContext } from '../app/context.ts';
 import type { Account } from '../core/model.ts';
 import type { CountryPolicy, TrafficCount } from '../sms/index.ts';
+import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
 import { lineChart, minuteSlots, type Series } from './charts.ts';
@@ -202,22 +203,19 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`))
       const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
       const reason = field(request, 'reason', 500).trim();
       if (!account) return reply.redirect('/admin/users', 303);
-      if (account.id === me.id || (account.role === 'admin' && me.role !== 'admin') || reason === '') {
-        const why = reason === '' ? 'A reason is required.' : 'You cannot suspend this account.';
-        return sendPage(reply, adminLayout(view, request, 'Users', errorBox(why)), 422);
+      if (reason === '') return sendPage(reply, adminLayout(view, request, 'Users', errorBox('A reason is required.')), 422);
+      try {
+        await ctx.moderation.suspend(account, { id: `account:${me.id}`, reason, account: me });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return sendPage(reply, adminLayout(view, request, 'Users', errorBox(error.message)), error.kind === 'forbidden' ? 403 : 422);
       }
-      await ctx.microblog.setSuspended(account.id, true);
-      const signedOut = await ctx.oauth.revokeAllSessions(account.id);
-      await sms.policy.recordAction({ id: `account:${me.id}`, reason }, 'account.suspend', account.id, { username: account.username, sessions_signed_out: signedOut });
       return reply.redirect(`/admin/users?${new URLSearchParams({ q: account.username, notice: 'suspended' }).toString()}`, 303);
     }));
 
     app.post('/admin/users/:username/unsuspend', staff(async (request, reply, me) => {
       const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
-      if (account?.suspended) {
-        await ctx.microblog.setSuspended(account.id, false);
-        await sms.policy.recordAction({ id: `account:${me.id}`, reason: '' }, 'account.unsuspend', account.id, { username: account.username });
-      }
+      if (account?.suspended) await ctx.moderation.unsuspend(account, { id: `account:${me.id}`, reason: '', account: me });
       return reply.redirect(`/admin/users?${new URLSearchParams({ q: account?.username ?? '', notice: 'unsuspended' }).toString()}`, 303);
     }));
 

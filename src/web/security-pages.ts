@@ -132,7 +132,6 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
     app.post('/settings/security/totp/confirm', signedIn(async (request, reply, me) => {
       try {
         const { recoveryCodes } = await ctx.factors.confirmTotp(me.id, field(request, 'code', 20).replace(/\s+/g, ''));
-        await notify(me.id, 'authenticator_app_added');
         if (!recoveryCodes) return reply.redirect('/settings/security?notice=totp_on', 303);
         return securityPage(request, reply, me, { recoveryCodes });
       } catch (error) {
@@ -142,27 +141,23 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
 
     app.post('/settings/security/totp/disable', guarded(async (_request, reply, me) => {
       await ctx.factors.disableTotp(me.id);
-      await notify(me.id, 'authenticator_app_removed');
       return reply.redirect('/settings/security?notice=totp_off', 303);
     }));
 
     app.post('/settings/security/sms', guarded(async (request, reply, me) => {
       const on = field(request, 'on') === 'on';
       await ctx.factors.setSmsTwoFactor(me.id, on);
-      await notify(me.id, on ? 'sms_two_factor_on' : 'sms_two_factor_off');
       return reply.redirect(`/settings/security?notice=${on ? 'sms_2fa_on' : 'sms_2fa_off'}`, 303);
     }));
 
     app.post('/settings/security/strong', guarded(async (request, reply, me) => {
       const on = field(request, 'on') === 'on';
       await ctx.factors.setRequireStrong(me.id, on);
-      await notify(me.id, on ? 'strong_factor_required' : 'strong_factor_no_longer_required');
       return reply.redirect(`/settings/security?notice=${on ? 'strong_on' : 'strong_off'}`, 303);
     }));
 
     app.post('/settings/security/recovery_codes', guarded(async (request, reply, me) => {
       const recoveryCodes = await ctx.factors.regenerateRecoveryCodes(me.id);
-      await notify(me.id, 'recovery_codes_regenerated');
       return securityPage(request, reply, me, { recoveryCodes });
     }));
 
@@ -186,8 +181,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         }
         if (!credential || typeof credential !== 'object' || Array.isArray(credential)) throw new DomainError('invalid', 'The passkey could not be read. Try again.');
         const name = field(request, 'name', 100).trim() || 'Passkey';
-        const passkey = await ctx.factors.registerPasskey(me.id, credential as Parameters<typeof ctx.factors.registerPasskey>[1], name);
-        await ctx.sms.alerts.alert(me.id, 'passkey_added', { name: passkey.name });
+        await ctx.factors.registerPasskey(me.id, credential as Parameters<typeof ctx.factors.registerPasskey>[1], name);
         return reply.redirect('/settings/security?notice=passkey_added#passkeys', 303);
       } catch (error) {
         return securityPage(request, reply, me, { error: userMessage(error) }, 422);
@@ -199,7 +193,6 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       if (typeof id !== 'string' || id.length > 1400 || !(await ctx.factors.removePasskey(me.id, id))) {
         throw new DomainError('invalid', 'That passkey was not found.');
       }
-      await notify(me.id, 'passkey_removed');
       return reply.redirect('/settings/security?notice=passkey_removed#passkeys', 303);
     }));
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account } from '../core/model.ts';
 import type { SecurityEvent } from '../sms/index.ts';
+import { maskContact } from '../privacy/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
 import { button, errorBox, field, form, layout, maxId, name, notice, olderLink, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
@@ -23,10 +24,6 @@ export function settingsLayout(view: View, request: FastifyRequest, title: strin
 <h1>${title}</h1>${notice(request)}${body}`, options);
 }
 
-/** Enough of the number for its owner to recognise it, not the whole of it. */
-export function masked(e164: string): string {
-  return e164.length <= 6 ? e164 : `${e164.slice(0, 4)}${'•'.repeat(e164.length - 6)}${e164.slice(-2)}`;
-}
 
 const EVENT_TEXT: Record<string, string> = {
   sms_post: 'A post was made by SMS from your phone number.',
@@ -110,7 +107,7 @@ ${form(view, '/settings/profile', html`<p><label for="display_name">Display name
       const requestForm = form(view, '/settings/phone', html`<p><label for="number">${phone ? 'Use another number' : 'Mobile number'}</label><br><input id="number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678"></p>
 <p><button>Send code</button></p>`);
       return sendPage(reply, settingsLayout(view, request, 'Phone', html`${errorBox(error)}
-${phone ? html`<p>Linked number: <strong>${masked(phone.e164)}</strong> (${phone.country}), verified ${when(phone.verifiedAt)}.</p>
+${phone ? html`<p>Linked number: <strong>${maskContact('phone', phone.e164)}</strong> (${phone.country}), verified ${when(phone.verifiedAt)}.</p>
 ${button(view, '/settings/phone/remove', 'Remove this number')}` : html`<p>No phone number is linked. Link one to post and get notifications by text message.</p>`}
 <h2>${phone ? 'Change number' : 'Link a number'}</h2>
 <p class="note">We text a 6-digit code to the number. It is valid for 10 minutes. Use the international format, starting with +.</p>
@@ -144,7 +141,7 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`), error ? 422 : 200);
       const [settings, state] = await Promise.all([sms.settings.get(me.id), sms.owner.state(me.id)]);
       const check = (on: boolean) => (on ? html` checked` : html``);
       return sendPage(reply, settingsLayout(view, request, 'SMS posting & PIN', html`${errorBox(error)}
-${settings.phone ? html`<p>Texts from <strong>${masked(settings.phone.e164)}</strong> can act for you only as set here.</p>` : html`<p class="warn">No phone linked yet: <a href="/settings/phone">link a number</a> first.</p>`}
+${settings.phone ? html`<p>Texts from <strong>${maskContact('phone', settings.phone.e164)}</strong> can act for you only as set here.</p>` : html`<p class="warn">No phone linked yet: <a href="/settings/phone">link a number</a> first.</p>`}
 ${state.lockedAt ? html`<section class="warn"><h2>SMS posting is locked</h2><p>Since ${when(state.lockedAt)} (${state.lockReason === 'pin' ? 'too many wrong PINs' : state.lockReason === 'sim_swap' ? 'your SIM card changed' : 'you reported posts as not yours'}). Unlock with your password.</p>
 ${form(view, '/settings/sms/unlock', html`<p><label for="unlock-password">Password</label><br><input id="unlock-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Unlock SMS posting</button></p>`)}</section>` : ''}
 <h2>Channels</h2>

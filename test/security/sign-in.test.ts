@@ -43,6 +43,10 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     const confirmed = await api('POST', '/api/v1/sparrow/security/totp/confirm', bo.auth, { code: h.totpNow(secret) });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.json().recovery_codes).toHaveLength(10);
+    // The owner hears of it outside this session (a stolen token cannot change protection quietly).
+    const changes = ((await api('GET', '/api/v1/sparrow/security_events', bo.auth)).json() as { kind: string; details: { change?: string } }[])
+      .filter((e) => e.kind === 'two_factor_changed').map((e) => e.details.change);
+    expect(changes).toEqual(['authenticator_app_added']);
 
     h.clock.advance(30_000);
     const first = await h.signIn('bo', bo.password);

@@ -15,7 +15,7 @@ const adminAccountSchema = {
 } as const;
 
 /** Moderators and administrators (Mastodon's admin API allows both to act on accounts). */
-async function requireStaff(ctx: AppContext, request: FastifyRequest, scope: string): Promise<UserToken & { role: string }> {
+async function requireStaff(ctx: AppContext, request: FastifyRequest, scope: string): Promise<UserToken & { role: Account['role'] }> {
   const token = requireUser(request, scope);
   const account = await ctx.microblog.account(token.accountId);
   if (account.role !== 'admin' && account.role !== 'moderator') throw new HttpError(403, 'This action needs a moderator or administrator');
@@ -53,24 +53,18 @@ export function moderationRoutes(ctx: AppContext) {
       const type = optionalString(params, 'type', 20) ?? 'none';
       const reason = optionalString(params, 'text', 500) ?? '';
       if (type !== 'none' && type !== 'suspend') throw new HttpError(422, `type ${type} is not supported here (none or suspend)`);
-      if (account.id === staff.accountId) throw new HttpError(422, 'You cannot suspend your own account');
-      if (account.role === 'admin' && staff.role !== 'admin') throw new HttpError(403, 'Only an administrator can act on an administrator');
-      if (type === 'suspend') {
-        await ctx.microblog.setSuspended(account.id, true);
-        const signedOut = await ctx.oauth.revokeAllSessions(account.id);
-        await ctx.sms.policy.recordAction({ id: `account:${staff.accountId}`, reason }, 'account.suspend', account.id, { username: account.username, sessions_signed_out: signedOut });
-      } else {
-        await ctx.sms.policy.recordAction({ id: `account:${staff.accountId}`, reason }, 'account.warn', account.id, { username: account.username });
-      }
+      const actor = { id: `account:${staff.accountId}`, reason, account: { id: staff.accountId, role: staff.role } };
+      if (type === 'suspend') await ctx.moderation.suspend(account, actor);
+      else await ctx.sms.policy.recordAction(actor, 'account.warn', account.id, { username: account.username });
       return {};
     });
 
     app.post('/api/v1/admin/accounts/:id/unsuspend', { schema: { response: { 200: adminAccountSchema } } }, async (request) => {
       const staff = await requireStaff(ctx, request, 'admin:write:accounts');
       const account = await target(ctx, request);
-      const updated = await ctx.microblog.setSuspended(account.id, false);
-      await ctx.sms.policy.recordAction({ id: `account:${staff.accountId}`, reason: optionalString(paramsOf(request), 'text', 500) ?? '' }, 'account.unsuspend', account.id, { username: account.username });
-      return render(updated);
+      const reason = optionalString(paramsOf(request), 'text', 500) ?? '';
+      await ctx.moderation.unsuspend(account, { id: `account:${staff.accountId}`, reason, account: { id: staff.accountId, role: staff.role } });
+      return render({ ...account, suspended: false });
     });
   };
 }

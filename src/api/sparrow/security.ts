@@ -80,11 +80,9 @@ export function securityRoutes(ctx: AppContext) {
       const strong = optionalBoolean(params, 'require_strong_factor');
       if (sms !== undefined) {
         await ctx.factors.setSmsTwoFactor(token.accountId, sms);
-        await notify(token.accountId, sms ? 'sms_two_factor_on' : 'sms_two_factor_off');
       }
       if (strong !== undefined) {
         await ctx.factors.setRequireStrong(token.accountId, strong);
-        await notify(token.accountId, strong ? 'strong_factor_required' : 'strong_factor_no_longer_required');
       }
       return securitySummary(ctx, token.accountId);
     });
@@ -100,7 +98,6 @@ export function securityRoutes(ctx: AppContext) {
     app.post('/api/v1/sparrow/security/totp/confirm', { schema: { response: { 200: recoverySchema } } }, async (request) => {
       const token = requireUser(request, 'write');
       const { recoveryCodes } = await ctx.factors.confirmTotp(token.accountId, requiredString(paramsOf(request), 'code', 20));
-      await notify(token.accountId, 'authenticator_app_added');
       return { recovery_codes: recoveryCodes };
     });
 
@@ -108,7 +105,6 @@ export function securityRoutes(ctx: AppContext) {
       const token = requireUser(request, 'write');
       await confirmPassword(ctx, token, paramsOf(request));
       await ctx.factors.disableTotp(token.accountId);
-      await notify(token.accountId, 'authenticator_app_removed');
       return securitySummary(ctx, token.accountId);
     });
 
@@ -116,7 +112,6 @@ export function securityRoutes(ctx: AppContext) {
       const token = requireUser(request, 'write');
       await confirmPassword(ctx, token, paramsOf(request));
       const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId);
-      await notify(token.accountId, 'recovery_codes_regenerated');
       return { recovery_codes: codes };
     });
 
@@ -133,7 +128,6 @@ export function securityRoutes(ctx: AppContext) {
       const credential = params.credential;
       if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) throw new HttpError(422, 'credential must be a WebAuthn registration response object');
       const passkey = await ctx.factors.registerPasskey(token.accountId, credential as Parameters<typeof ctx.factors.registerPasskey>[1], optionalString(params, 'name', 100) ?? 'Passkey');
-      await ctx.sms.alerts.alert(token.accountId, 'passkey_added', { name: passkey.name });
       return { id: passkey.id, name: passkey.name, created_at: passkey.createdAt.toISOString(), last_used_at: null };
     });
 
@@ -143,7 +137,6 @@ export function securityRoutes(ctx: AppContext) {
       const id = (request.params as { id: string }).id;
       if (typeof id !== 'string' || id.length > 1400) throw new HttpError(404, 'Record not found');
       if (!(await ctx.factors.removePasskey(token.accountId, id))) throw new HttpError(404, 'Record not found');
-      await notify(token.accountId, 'passkey_removed');
       return securitySummary(ctx, token.accountId);
     });
 

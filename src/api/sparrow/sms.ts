@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import type { CountryPolicy, HeldMessage, KillSwitchState, SecurityEvent, SmsSecurityState, SmsSettingsView } from '../../sms/index.ts';
+import { maskContact } from '../../privacy/index.ts';
 import { requireUser, type UserToken } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { optionalBoolean, paramsOf, pathId, requiredString, type Params } from '../params.ts';
@@ -52,14 +53,10 @@ function renderSettings(view: SmsSettingsView, security: SmsSecurityState) {
     pin_set: security.pinHash !== null,
     locked: security.lockedAt !== null,
     lock_reason: security.lockReason,
-    phone: view.phone ? { number: maskNumber(view.phone.e164), country: view.phone.country, verified_at: view.phone.verifiedAt.toISOString() } : null,
+    phone: view.phone ? { number: maskContact('phone', view.phone.e164), country: view.phone.country, verified_at: view.phone.verifiedAt.toISOString() } : null,
   };
 }
 
-/** Shows enough of the number for its owner to recognise it, not the whole of it. */
-export function maskNumber(e164: string): string {
-  return e164.length <= 6 ? e164 : `${e164.slice(0, 4)}${'•'.repeat(e164.length - 6)}${e164.slice(-2)}`;
-}
 
 const holdSchema = {
   type: 'object',
@@ -123,7 +120,7 @@ export function smsRoutes(ctx: AppContext) {
       const { accountId } = requireUser(request, 'write:accounts');
       const code = requiredString(objectBody(request), 'code', 20);
       const phone = await sms.phones.verify(accountId, code);
-      return { number: maskNumber(phone.e164), country: phone.country, verified_at: phone.verifiedAt.toISOString() };
+      return { number: maskContact('phone', phone.e164), country: phone.country, verified_at: phone.verifiedAt.toISOString() };
     });
 
     app.delete('/api/v1/sparrow/phone', async (request) => {

@@ -54,20 +54,14 @@ async function moderate(action: 'suspend' | 'unsuspend' | 'reset-2fa', rest: str
     const account = await ctx.microblog.accountForModeration(parsed.positionals[0]!);
     if (!account) throw new CommandFailed(`No account ${parsed.positionals[0]!}`);
     if (action === 'suspend') {
-      await ctx.microblog.setSuspended(account.id, true);
-      const signedOut = await ctx.oauth.revokeAllSessions(account.id);
-      await ctx.sms.policy.recordAction(actor, 'account.suspend', account.id, { username: account.username, sessions_signed_out: signedOut });
-      return `Suspended @${account.username}; ${signedOut} session(s) signed out`;
+      const { sessionsSignedOut } = await ctx.moderation.suspend(account, actor);
+      return `Suspended @${account.username}; ${sessionsSignedOut} session(s) signed out`;
     }
     if (action === 'unsuspend') {
-      await ctx.microblog.setSuspended(account.id, false);
-      await ctx.sms.policy.recordAction(actor, 'account.unsuspend', account.id, { username: account.username });
+      await ctx.moderation.unsuspend(account, actor);
       return `Lifted the suspension of @${account.username}`;
     }
-    await ctx.factors.resetAll(account.id);
-    const signedOut = await ctx.oauth.revokeAllSessions(account.id);
-    await ctx.sms.policy.recordAction(actor, 'account.reset_2fa', account.id, { username: account.username, sessions_signed_out: signedOut });
-    await ctx.sms.alerts.alert(account.id, 'two_factor_changed', { change: 'reset_by_operator' });
+    const { sessionsSignedOut: signedOut } = await ctx.moderation.resetSecondFactors(account, actor);
     await ctx.background.idle();
     return `Removed every second factor of @${account.username}; ${signedOut} session(s) signed out; the owner was told`;
   }));
