@@ -13,8 +13,12 @@ const STATUS: Record<DomainErrorKind, number> = {
 
 /** Thrown by route code for HTTP-only failures (missing token, wrong scope). */
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string, readonly extra: Record<string, string> = {}) {
+  readonly statusCode: number;
+  readonly extra: Record<string, string>;
+  constructor(statusCode: number, message: string, extra: Record<string, string> = {}) {
     super(message);
+    this.statusCode = statusCode;
+    this.extra = extra;
   }
 }
 

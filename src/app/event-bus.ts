@@ -44,7 +44,9 @@ export class RedisEventBus implements EventBus {
   private readonly subscriber: Redis;
   private readonly ready: Promise<unknown>;
 
-  constructor(url: string, private readonly logger: Logger) {
+  private readonly logger: Logger;
+  constructor(url: string, logger: Logger) {
+    this.logger = logger;
     // The publisher fails fast while Redis is away (a post must not wait for its stream event);
     // the subscriber queues its SUBSCRIBE and ioredis re-subscribes after every reconnect.
     this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });

@@ -13,12 +13,14 @@ export class StoreThrottle implements Throttle {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   private readonly redis: Redis | null;
 
+  private readonly logger: Logger;
   constructor(
     connection: StoreConnection,
     redisUrl: string | null,
     limits: Record<string, ThrottleLimit>,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
+    this.logger = logger;
     this.redis = redisUrl ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }) : null;
     // ioredis reconnects by itself; an unreachable Redis must not crash the process.
     this.redis?.on('error', () => {});

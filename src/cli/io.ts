@@ -13,8 +13,10 @@ export interface CliIo {
 
 /** Bad command-line input: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usage: string) {
+  readonly usage: string;
+  constructor(message: string, usage: string) {
     super(message);
+    this.usage = usage;
     this.name = 'UsageError';
   }
 }

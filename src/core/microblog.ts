@@ -60,11 +60,18 @@ export class Microblog {
   private readonly publishedListeners: PublishedListener[] = [];
   private readonly deletedListeners: DeletedListener[] = [];
 
+  private readonly store: MicroblogStore;
+  private readonly options: MicroblogOptions;
+  private readonly clock: Clock;
   constructor(
-    private readonly store: MicroblogStore,
-    private readonly options: MicroblogOptions,
-    private readonly clock: Clock = systemClock,
-  ) {}
+    store: MicroblogStore,
+    options: MicroblogOptions,
+    clock: Clock = systemClock,
+  ) {
+    this.store = store;
+    this.options = options;
+    this.clock = clock;
+  }
 
   // ── Accounts ────────────────────────────────────────────────────────────────
 

@@ -23,7 +23,9 @@ export class SimSwapSimulator {
   private server: Server | null = null;
   private readonly basePath: string;
 
-  constructor(private readonly options: SimSwapSimulatorOptions) {
+  private readonly options: SimSwapSimulatorOptions;
+  constructor(options: SimSwapSimulatorOptions) {
+    this.options = options;
     this.basePath = (options.basePath ?? '/sim-swap/v0').replace(/\/+$/, '');
     for (const [number, at] of Object.entries(options.swaps ?? {})) this.swaps.set(number, new Date(at));
   }

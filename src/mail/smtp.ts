@@ -5,7 +5,9 @@ import type { MailTransport, OutgoingMail } from '../security/ports.ts';
 export class SmtpMailTransport implements MailTransport {
   private readonly transporter: Transporter;
 
-  constructor(url: string, private readonly from: string, options: { timeoutMs?: number } = {}) {
+  private readonly from: string;
+  constructor(url: string, from: string, options: { timeoutMs?: number } = {}) {
+    this.from = from;
     const timeout = options.timeoutMs ?? 15_000;
     this.transporter = nodemailer.createTransport(url, { connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
   }

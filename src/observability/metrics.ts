@@ -9,7 +9,14 @@ const labelKey = (labels: Labels) =>
   Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(',');
 
 abstract class Metric {
-  constructor(readonly name: string, readonly help: string, readonly type: 'counter' | 'gauge' | 'histogram') {}
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  constructor(name: string, help: string, type: 'counter' | 'gauge' | 'histogram') {
+    this.name = name;
+    this.help = help;
+    this.type = type;
+  }
   abstract lines(): string[];
 }
 
@@ -32,8 +39,10 @@ export class Counter extends Metric {
 
 export class Gauge extends Metric {
   private readonly values = new Map<string, number>();
-  constructor(name: string, help: string, private readonly collect?: () => number | Map<Labels, number>) {
+  private readonly collect?: () => number | Map<Labels, number>;
+  constructor(name: string, help: string, collect?: () => number | Map<Labels, number>) {
     super(name, help, 'gauge');
+    this.collect = collect;
   }
   set(value: number, labels: Labels = {}): void {
     this.values.set(labelKey(labels), value);
@@ -50,8 +59,10 @@ export class Gauge extends Metric {
 
 export class Histogram extends Metric {
   private readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
-  constructor(name: string, help: string, private readonly bounds: readonly number[]) {
+  private readonly bounds: readonly number[];
+  constructor(name: string, help: string, bounds: readonly number[]) {
     super(name, help, 'histogram');
+    this.bounds = bounds;
   }
   observe(value: number, labels: Labels = {}): void {
     const key = labelKey(labels);

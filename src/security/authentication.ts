@@ -67,7 +67,10 @@ const TOO_MANY = () => new DomainError('rate_limited', 'Too many wrong attempts.
  * the time taken tells an account apart from none.
  */
 export class Authentication {
-  constructor(private readonly deps: AuthenticationDeps) {}
+  private readonly deps: AuthenticationDeps;
+  constructor(deps: AuthenticationDeps) {
+    this.deps = deps;
+  }
 
   /** Null for wrong credentials (the caller shows one message for every cause). */
   async signInWithPassword(login: string, password: string, requester: Requester): Promise<SignInStep | null> {

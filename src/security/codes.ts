@@ -27,13 +27,22 @@ export type CodeCheck =
 export class VerificationCodes {
   private key: Promise<Buffer> | null = null;
 
+  private readonly store: CodeStore;
+  private readonly loadKey: () => Promise<Buffer>;
+  private readonly clock: Clock;
+  private readonly limits: CodeLimits;
   constructor(
-    private readonly store: CodeStore,
+    store: CodeStore,
     /** The installation's hashing key, read once when first needed. */
-    private readonly loadKey: () => Promise<Buffer>,
-    private readonly clock: Clock,
-    private readonly limits: CodeLimits = { perSubjectPerHour: 5, perTargetPerHour: 5 },
-  ) {}
+    loadKey: () => Promise<Buffer>,
+    clock: Clock,
+    limits: CodeLimits = { perSubjectPerHour: 5, perTargetPerHour: 5 },
+  ) {
+    this.store = store;
+    this.loadKey = loadKey;
+    this.clock = clock;
+    this.limits = limits;
+  }
 
   /** Issues a code, or null when the hourly limits say no more codes now (the caller answers the same either way). */
   async issue(purpose: string, subject: string, target: string, where: { country?: string | null; prefix?: string | null } = {}): Promise<string | null> {

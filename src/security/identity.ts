@@ -25,10 +25,15 @@ export interface RegisterInput {
 
 /** Local sign-up and password sign-in. Accounts themselves belong to the microblog core. */
 export class Identity {
+  private readonly microblog: Microblog;
+  private readonly credentials: CredentialStore;
   constructor(
-    private readonly microblog: Microblog,
-    private readonly credentials: CredentialStore,
-  ) {}
+    microblog: Microblog,
+    credentials: CredentialStore,
+  ) {
+    this.microblog = microblog;
+    this.credentials = credentials;
+  }
 
   async register(input: RegisterInput): Promise<Account> {
     const email = input.email.trim();

@@ -24,7 +24,10 @@ export interface ModerationDeps {
  * and remove every second factor for an owner who lost them. Every action is audited.
  */
 export class AccountModeration {
-  constructor(private readonly deps: ModerationDeps) {}
+  private readonly deps: ModerationDeps;
+  constructor(deps: ModerationDeps) {
+    this.deps = deps;
+  }
 
   async suspend(target: Account, actor: Moderator): Promise<{ sessionsSignedOut: number }> {
     this.checkMayAct(target, actor);

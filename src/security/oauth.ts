@@ -12,8 +12,10 @@ const CODE_TTL_MS = 10 * 60 * 1000;
 
 /** OAuth 2 errors carry the RFC 6749 error code, which the HTTP edge returns as-is. */
 export class OAuthError extends DomainError {
-  constructor(readonly code: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope', message: string) {
+  readonly code: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+  constructor(code: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope', message: string) {
     super(code === 'invalid_client' ? 'unauthorized' : 'invalid', message);
+    this.code = code;
   }
 }
 
@@ -49,10 +51,15 @@ export class OAuth {
   /** When each token was last marked used by this process; keeps "last used" cheap. */
   private readonly touched = new Map<string, number>();
 
+  private readonly store: OAuthStore & SessionStore;
+  private readonly clock: Clock;
   constructor(
-    private readonly store: OAuthStore & SessionStore,
-    private readonly clock: Clock = systemClock,
-  ) {}
+    store: OAuthStore & SessionStore,
+    clock: Clock = systemClock,
+  ) {
+    this.store = store;
+    this.clock = clock;
+  }
 
   async registerApp(input: { name: string; redirectUris: string; scopes?: string | null; website?: string | null }): Promise<RegisteredApp> {
     const name = input.name.trim();

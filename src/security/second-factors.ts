@@ -43,17 +43,34 @@ export interface WebAuthnRelyingParty {
  * SMS out of sign-in altogether.
  */
 export class SecondFactors {
+  private readonly store: FactorStore;
+  private readonly flows: FlowStore;
+  private readonly box: SecretBox;
+  private readonly recoveryKey: () => Promise<Buffer>;
+  private readonly hasPhone: (accountId: string) => Promise<boolean>;
+  private readonly relyingParty: WebAuthnRelyingParty;
+  private readonly clock: Clock;
+  private readonly notifyOwner: (accountId: string, kind: 'two_factor_changed' | 'passkey_added', details: Record<string, unknown>) => Promise<void>;
   constructor(
-    private readonly store: FactorStore,
-    private readonly flows: FlowStore,
-    private readonly box: SecretBox,
-    private readonly recoveryKey: () => Promise<Buffer>,
-    private readonly hasPhone: (accountId: string) => Promise<boolean>,
-    private readonly relyingParty: WebAuthnRelyingParty,
-    private readonly clock: Clock,
+    store: FactorStore,
+    flows: FlowStore,
+    box: SecretBox,
+    recoveryKey: () => Promise<Buffer>,
+    hasPhone: (accountId: string) => Promise<boolean>,
+    relyingParty: WebAuthnRelyingParty,
+    clock: Clock,
     /** Every change to sign-in protection is told to the owner outside this session (in the app and by e-mail). */
-    private readonly notifyOwner: (accountId: string, kind: 'two_factor_changed' | 'passkey_added', details: Record<string, unknown>) => Promise<void> = async () => {},
-  ) {}
+    notifyOwner: (accountId: string, kind: 'two_factor_changed' | 'passkey_added', details: Record<string, unknown>) => Promise<void> = async () => {},
+  ) {
+    this.store = store;
+    this.flows = flows;
+    this.box = box;
+    this.recoveryKey = recoveryKey;
+    this.hasPhone = hasPhone;
+    this.relyingParty = relyingParty;
+    this.clock = clock;
+    this.notifyOwner = notifyOwner;
+  }
 
   private changed(accountId: string, change: string): Promise<void> {
     return this.notifyOwner(accountId, 'two_factor_changed', { change });

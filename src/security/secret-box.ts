@@ -7,7 +7,10 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 export class SecretBox {
   private key: Promise<Buffer> | null = null;
 
-  constructor(private readonly loadKey: () => Promise<string>) {}
+  private readonly loadKey: () => Promise<string>;
+  constructor(loadKey: () => Promise<string>) {
+    this.loadKey = loadKey;
+  }
 
   async seal(plain: string): Promise<string> {
     const iv = randomBytes(12);

@@ -65,16 +65,33 @@ export function numberPrefix(e164: string): string {
  * answer the same whatever the outcome; the outcome is for logs and tests.
  */
 export class SecurityMessages {
+  private readonly codes: VerificationCodes;
+  private readonly sms: SecuritySmsSender;
+  private readonly mail: MailTransport;
+  private readonly throttle: Throttle;
+  private readonly settings: SecurityMonitorStore;
+  private readonly limits: Pick<SecurityLimits, 'smsCountries'>;
+  private readonly clock: Clock;
+  private readonly log: (event: SendEvent) => void;
   constructor(
-    private readonly codes: VerificationCodes,
-    private readonly sms: SecuritySmsSender,
-    private readonly mail: MailTransport,
-    private readonly throttle: Throttle,
-    private readonly settings: SecurityMonitorStore,
-    private readonly limits: Pick<SecurityLimits, 'smsCountries'>,
-    private readonly clock: Clock,
-    private readonly log: (event: SendEvent) => void = () => {},
-  ) {}
+    codes: VerificationCodes,
+    sms: SecuritySmsSender,
+    mail: MailTransport,
+    throttle: Throttle,
+    settings: SecurityMonitorStore,
+    limits: Pick<SecurityLimits, 'smsCountries'>,
+    clock: Clock,
+    log: (event: SendEvent) => void = () => {},
+  ) {
+    this.codes = codes;
+    this.sms = sms;
+    this.mail = mail;
+    this.throttle = throttle;
+    this.settings = settings;
+    this.limits = limits;
+    this.clock = clock;
+    this.log = log;
+  }
 
   async smsCountryEnabled(country: string): Promise<boolean> {
     const setting = await this.settings.securitySmsCountrySetting(country);
@@ -152,12 +169,21 @@ export class SecurityMessages {
  * rate falls is raised to the operators (once per six hours per scope).
  */
 export class SecurityMonitor {
+  private readonly store: SecurityMonitorStore;
+  private readonly clock: Clock;
+  private readonly options: { minCodes: number; minCompletion: number };
+  private readonly raise: (alert: { kind: string; scope: string; details: Record<string, unknown> }) => void;
   constructor(
-    private readonly store: SecurityMonitorStore,
-    private readonly clock: Clock,
-    private readonly options: { minCodes: number; minCompletion: number },
-    private readonly raise: (alert: { kind: string; scope: string; details: Record<string, unknown> }) => void = () => {},
-  ) {}
+    store: SecurityMonitorStore,
+    clock: Clock,
+    options: { minCodes: number; minCompletion: number },
+    raise: (alert: { kind: string; scope: string; details: Record<string, unknown> }) => void = () => {},
+  ) {
+    this.store = store;
+    this.clock = clock;
+    this.options = options;
+    this.raise = raise;
+  }
 
   async check(): Promise<number> {
     const now = this.clock.now().getTime();

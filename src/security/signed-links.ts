@@ -16,7 +16,12 @@ export interface LinkClaims {
 export class SignedLinks {
   private key: Promise<Buffer> | null = null;
 
-  constructor(private readonly loadKey: () => Promise<Buffer>, private readonly clock: Clock) {}
+  private readonly loadKey: () => Promise<Buffer>;
+  private readonly clock: Clock;
+  constructor(loadKey: () => Promise<Buffer>, clock: Clock) {
+    this.loadKey = loadKey;
+    this.clock = clock;
+  }
 
   async sign(purpose: string, accountId: string, ttlMs: number): Promise<string> {
     const expires = Math.floor((this.clock.now().getTime() + ttlMs) / 1000);

@@ -6,7 +6,10 @@
 export class BackgroundWork {
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly reportError: (error: unknown, label: string) => void) {}
+  private readonly reportError: (error: unknown, label: string) => void;
+  constructor(reportError: (error: unknown, label: string) => void) {
+    this.reportError = reportError;
+  }
 
   run(label: string, work: () => Promise<unknown>): void {
     const task: Promise<void> = Promise.resolve()

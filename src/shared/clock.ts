@@ -6,7 +6,10 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 export class ManualClock implements Clock {
-  constructor(private current: Date = new Date('2026-01-01T00:00:00Z')) {}
+  private current: Date;
+  constructor(current: Date = new Date('2026-01-01T00:00:00Z')) {
+    this.current = current;
+  }
   now(): Date {
     return new Date(this.current);
   }

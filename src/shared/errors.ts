@@ -11,12 +11,16 @@ export type DomainErrorKind =
   | 'unauthorized';
 
 export class DomainError extends Error {
+  readonly kind: DomainErrorKind;
+  readonly details?: Record<string, unknown>;
   constructor(
-    readonly kind: DomainErrorKind,
+    kind: DomainErrorKind,
     message: string,
-    readonly details?: Record<string, unknown>,
+    details?: Record<string, unknown>,
   ) {
     super(message);
+    this.kind = kind;
+    this.details = details;
     this.name = 'DomainError';
   }
 }

@@ -14,7 +14,14 @@ export type AlertChannel = (event: SecurityEvent) => Promise<void>;
 export class OwnerAlerts {
   private readonly channels: AlertChannel[] = [];
 
-  constructor(private readonly store: SmsStore, private readonly clock: Clock, private readonly reportError: (error: unknown) => void = () => {}) {}
+  private readonly store: SmsStore;
+  private readonly clock: Clock;
+  private readonly reportError: (error: unknown) => void;
+  constructor(store: SmsStore, clock: Clock, reportError: (error: unknown) => void = () => {}) {
+    this.store = store;
+    this.clock = clock;
+    this.reportError = reportError;
+  }
 
   addChannel(channel: AlertChannel): void {
     this.channels.push(channel);

@@ -38,15 +38,30 @@ const UNFINISHED_AFTER_MS = 60_000;
  * to a number that is not linked.
  */
 export class SmsChannel {
+  private readonly store: SmsStore;
+  private readonly microblog: Microblog;
+  private readonly outbox: Outbox;
+  private readonly gate: TrustGate;
+  private readonly alerts: OwnerAlerts;
+  private readonly clock: Clock;
+  private readonly options: ChannelOptions;
   constructor(
-    private readonly store: SmsStore,
-    private readonly microblog: Microblog,
-    private readonly outbox: Outbox,
-    private readonly gate: TrustGate,
-    private readonly alerts: OwnerAlerts,
-    private readonly clock: Clock,
-    private readonly options: ChannelOptions,
-  ) {}
+    store: SmsStore,
+    microblog: Microblog,
+    outbox: Outbox,
+    gate: TrustGate,
+    alerts: OwnerAlerts,
+    clock: Clock,
+    options: ChannelOptions,
+  ) {
+    this.store = store;
+    this.microblog = microblog;
+    this.outbox = outbox;
+    this.gate = gate;
+    this.alerts = alerts;
+    this.clock = clock;
+    this.options = options;
+  }
 
   async receive(provider: string, message: InboundSms): Promise<InboundResult> {
     const now = this.clock.now();

@@ -21,14 +21,27 @@ export interface NotifierOptions {
  * an account with 100,000 SMS followers costs the poster nothing and survives a crash.
  */
 export class SmsNotifier implements BackgroundStep {
+  private readonly store: SmsStore;
+  private readonly microblog: Microblog;
+  private readonly outbox: Outbox;
+  private readonly policy: SmsPolicy;
+  private readonly clock: Clock;
+  private readonly options: NotifierOptions;
   constructor(
-    private readonly store: SmsStore,
-    private readonly microblog: Microblog,
-    private readonly outbox: Outbox,
-    private readonly policy: SmsPolicy,
-    private readonly clock: Clock,
-    private readonly options: NotifierOptions,
-  ) {}
+    store: SmsStore,
+    microblog: Microblog,
+    outbox: Outbox,
+    policy: SmsPolicy,
+    clock: Clock,
+    options: NotifierOptions,
+  ) {
+    this.store = store;
+    this.microblog = microblog;
+    this.outbox = outbox;
+    this.policy = policy;
+    this.clock = clock;
+    this.options = options;
+  }
 
   /** Listener for Microblog.onPublished. */
   readonly postPublished = async (post: Post): Promise<void> => {

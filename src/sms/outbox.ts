@@ -22,12 +22,19 @@ const ALLOWED_AFTER_STOP = new Set(['stop_confirmation', 'help']);
 
 /** The write side of the durable queue: callers enqueue, the dispatcher delivers. */
 export class Outbox {
+  private readonly store: SmsStore;
+  private readonly clock: Clock;
+  private readonly wake: () => void;
   constructor(
-    private readonly store: SmsStore,
-    private readonly clock: Clock,
+    store: SmsStore,
+    clock: Clock,
     /** Woken after enqueue so a waiting dispatcher in this process sends at once. */
-    private readonly wake: () => void = () => {},
-  ) {}
+    wake: () => void = () => {},
+  ) {
+    this.store = store;
+    this.clock = clock;
+    this.wake = wake;
+  }
 
   async enqueue(messages: readonly OutgoingSms[]): Promise<string[]> {
     if (messages.length === 0) return [];
@@ -111,15 +118,27 @@ export class OutboxDispatcher {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
 
+  private readonly store: SmsStore;
+  private readonly provider: SmsProvider;
+  private readonly policy: SmsPolicy;
+  private readonly clock: Clock;
+  private readonly events: DispatchEvents;
+  private readonly steps: BackgroundStep[];
   constructor(
-    private readonly store: SmsStore,
-    private readonly provider: SmsProvider,
-    private readonly policy: SmsPolicy,
-    private readonly clock: Clock,
+    store: SmsStore,
+    provider: SmsProvider,
+    policy: SmsPolicy,
+    clock: Clock,
     options: Partial<DispatcherOptions> & { owner: string },
-    private readonly events: DispatchEvents = {},
-    private readonly steps: BackgroundStep[] = [],
+    events: DispatchEvents = {},
+    steps: BackgroundStep[] = [],
   ) {
+    this.store = store;
+    this.provider = provider;
+    this.policy = policy;
+    this.clock = clock;
+    this.events = events;
+    this.steps = steps;
     this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...options };
     const limiter = new RateLimiterMemory({ points: this.options.throughputPerSecond, duration: 1 });
     this.throttle = new RateLimiterQueue(limiter, { maxQueueSize: Math.max(1000, this.options.batchSize * 4) });

@@ -21,15 +21,30 @@ export type NonSmsFactorCheck = (accountId: string, proof: { password?: unknown 
  * whoever holds a swapped SIM can receive SMS codes.
  */
 export class SmsOwnerControls {
+  private readonly store: SmsStore;
+  private readonly microblog: Microblog;
+  private readonly channel: SmsChannel;
+  private readonly alerts: OwnerAlerts;
+  private readonly pins: PinHasher;
+  private readonly nonSmsFactor: NonSmsFactorCheck;
+  private readonly clock: Clock;
   constructor(
-    private readonly store: SmsStore,
-    private readonly microblog: Microblog,
-    private readonly channel: SmsChannel,
-    private readonly alerts: OwnerAlerts,
-    private readonly pins: PinHasher,
-    private readonly nonSmsFactor: NonSmsFactorCheck,
-    private readonly clock: Clock,
-  ) {}
+    store: SmsStore,
+    microblog: Microblog,
+    channel: SmsChannel,
+    alerts: OwnerAlerts,
+    pins: PinHasher,
+    nonSmsFactor: NonSmsFactorCheck,
+    clock: Clock,
+  ) {
+    this.store = store;
+    this.microblog = microblog;
+    this.channel = channel;
+    this.alerts = alerts;
+    this.pins = pins;
+    this.nonSmsFactor = nonSmsFactor;
+    this.clock = clock;
+  }
 
   state(accountId: string): Promise<SmsSecurityState> {
     return this.store.securityState(accountId);

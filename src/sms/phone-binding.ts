@@ -14,12 +14,21 @@ const PURPOSE = 'phone_verification';
  * number is linked elsewhere; only someone holding that phone (and so the code) can learn it.
  */
 export class PhoneBinding {
+  private readonly store: SmsStore;
+  private readonly codes: VerificationCodes;
+  private readonly messages: SecurityMessages;
+  private readonly clock: Clock;
   constructor(
-    private readonly store: SmsStore,
-    private readonly codes: VerificationCodes,
-    private readonly messages: SecurityMessages,
-    private readonly clock: Clock,
-  ) {}
+    store: SmsStore,
+    codes: VerificationCodes,
+    messages: SecurityMessages,
+    clock: Clock,
+  ) {
+    this.store = store;
+    this.codes = codes;
+    this.messages = messages;
+    this.clock = clock;
+  }
 
   /** Over a limit (SMS pumping defence) or in a country without security SMS, nothing is sent and the answer is the same. */
   async request(accountId: string, numberInput: string, requester: Requester = { ip: null }): Promise<void> {

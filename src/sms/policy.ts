@@ -28,11 +28,18 @@ export class SmsPolicy {
   private snapshot: PolicySnapshot | null = null;
   private loading: Promise<PolicySnapshot> | null = null;
 
+  private readonly store: SmsStore;
+  private readonly clock: Clock;
+  private readonly refreshMs: number;
   constructor(
-    private readonly store: SmsStore,
-    private readonly clock: Clock,
-    private readonly refreshMs = 2_000,
-  ) {}
+    store: SmsStore,
+    clock: Clock,
+    refreshMs = 2_000,
+  ) {
+    this.store = store;
+    this.clock = clock;
+    this.refreshMs = refreshMs;
+  }
 
   async current(): Promise<PolicySnapshot> {
     const now = this.clock.now().getTime();

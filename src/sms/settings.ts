@@ -14,7 +14,12 @@ export interface SmsSettingsView extends SmsSettings {
 export class SmsSettingsService {
   private readonly listeners: ((accountId: string, changes: Partial<SmsSettings>) => Promise<void>)[] = [];
 
-  constructor(private readonly store: SmsStore, private readonly clock: Clock) {}
+  private readonly store: SmsStore;
+  private readonly clock: Clock;
+  constructor(store: SmsStore, clock: Clock) {
+    this.store = store;
+    this.clock = clock;
+  }
 
   /** Told after every change the owner makes (the privacy module keeps the phone's sms_channel consent in step). */
   onChange(listener: (accountId: string, changes: Partial<SmsSettings>) => Promise<void>): void {

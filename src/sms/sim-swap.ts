@@ -24,7 +24,9 @@ export interface CamaraOptions {
 export class CamaraSimSwapClient implements SimSwapChecker {
   private readonly timeoutMs: number;
 
-  constructor(private readonly options: CamaraOptions) {
+  private readonly options: CamaraOptions;
+  constructor(options: CamaraOptions) {
+    this.options = options;
     this.timeoutMs = options.timeoutMs ?? 3_000;
   }
 
@@ -58,7 +60,14 @@ export class CamaraSimSwapClient implements SimSwapChecker {
 export class CachedSimSwapChecker implements SimSwapChecker {
   private readonly cache = new Map<string, number>();
 
-  constructor(private readonly inner: SimSwapChecker, private readonly clock: Clock, private readonly notSwappedTtlMs = 60_000) {}
+  private readonly inner: SimSwapChecker;
+  private readonly clock: Clock;
+  private readonly notSwappedTtlMs: number;
+  constructor(inner: SimSwapChecker, clock: Clock, notSwappedTtlMs = 60_000) {
+    this.inner = inner;
+    this.clock = clock;
+    this.notSwappedTtlMs = notSwappedTtlMs;
+  }
 
   async check(e164: string, maxAgeHours: number): Promise<SimSwapAnswer> {
     const now = this.clock.now().getTime();

@@ -47,7 +47,10 @@ export class PostingEnabledStep implements GateStep {
 /** 3. The kill switch and the sender's country policy. */
 export class CountryPolicyStep implements GateStep {
   readonly name = 'country-policy';
-  constructor(private readonly policy: SmsPolicy) {}
+  private readonly policy: SmsPolicy;
+  constructor(policy: SmsPolicy) {
+    this.policy = policy;
+  }
   async evaluate({ phone }: GateContext): Promise<StepResult> {
     const gate = await this.policy.postingAllowed(phone.country);
     if (gate.allowed) return CONTINUE;
@@ -65,13 +68,24 @@ export class CountryPolicyStep implements GateStep {
  */
 export class SimSwapStep implements GateStep {
   readonly name = 'sim-swap';
+  private readonly checker: SimSwapChecker;
+  private readonly store: SmsStore;
+  private readonly alerts: OwnerAlerts;
+  private readonly clock: Clock;
+  private readonly options: { maxAgeHours: number; failOpen: boolean };
   constructor(
-    private readonly checker: SimSwapChecker,
-    private readonly store: SmsStore,
-    private readonly alerts: OwnerAlerts,
-    private readonly clock: Clock,
-    private readonly options: { maxAgeHours: number; failOpen: boolean },
-  ) {}
+    checker: SimSwapChecker,
+    store: SmsStore,
+    alerts: OwnerAlerts,
+    clock: Clock,
+    options: { maxAgeHours: number; failOpen: boolean },
+  ) {
+    this.checker = checker;
+    this.store = store;
+    this.alerts = alerts;
+    this.clock = clock;
+    this.options = options;
+  }
 
   async evaluate({ phone, account }: GateContext): Promise<StepResult> {
     const answer = await this.checker.check(phone.e164, this.options.maxAgeHours);
@@ -97,13 +111,24 @@ const PIN_PREFIX = /^(\d{4,8})(?:\s+|$)([\s\S]*)$/;
  */
 export class PinStep implements GateStep {
   readonly name = 'posting-pin';
+  private readonly verifyPin: (hash: string, pin: string) => Promise<boolean>;
+  private readonly store: SmsStore;
+  private readonly alerts: OwnerAlerts;
+  private readonly clock: Clock;
+  private readonly options: { requiredAboveFollowers: number };
   constructor(
-    private readonly verifyPin: (hash: string, pin: string) => Promise<boolean>,
-    private readonly store: SmsStore,
-    private readonly alerts: OwnerAlerts,
-    private readonly clock: Clock,
-    private readonly options: { requiredAboveFollowers: number },
-  ) {}
+    verifyPin: (hash: string, pin: string) => Promise<boolean>,
+    store: SmsStore,
+    alerts: OwnerAlerts,
+    clock: Clock,
+    options: { requiredAboveFollowers: number },
+  ) {
+    this.verifyPin = verifyPin;
+    this.store = store;
+    this.alerts = alerts;
+    this.clock = clock;
+    this.options = options;
+  }
 
   pinRequired(account: Account): boolean {
     return account.role !== 'user' || account.followersCount > this.options.requiredAboveFollowers;
@@ -134,7 +159,14 @@ export class PinStep implements GateStep {
 /** 6. Per-number limits: texts beyond them are held for the owner, not dropped. */
 export class RateLimitStep implements GateStep {
   readonly name = 'rate-limit';
-  constructor(private readonly store: SmsStore, private readonly clock: Clock, private readonly limits: { perMinute: number; perDay: number }) {}
+  private readonly store: SmsStore;
+  private readonly clock: Clock;
+  private readonly limits: { perMinute: number; perDay: number };
+  constructor(store: SmsStore, clock: Clock, limits: { perMinute: number; perDay: number }) {
+    this.store = store;
+    this.clock = clock;
+    this.limits = limits;
+  }
 
   async evaluate({ phone }: GateContext): Promise<StepResult> {
     const now = this.clock.now().getTime();
@@ -154,7 +186,10 @@ export type GateDecision = { kind: 'pass'; text: string; step: null } | (Exclude
 
 /** The trust gate (SPEC 3.4): the steps in order, stopping at the first that does not let the text through. */
 export class TrustGate {
-  constructor(private readonly steps: readonly GateStep[]) {}
+  private readonly steps: readonly GateStep[];
+  constructor(steps: readonly GateStep[]) {
+    this.steps = steps;
+  }
 
   get stepNames(): string[] {
     return this.steps.map((s) => s.name);

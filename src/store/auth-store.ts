@@ -24,7 +24,10 @@ function toPasskey(row: Selectable<PasskeysTable>): StoredPasskey {
 
 /** Second factors, sign-in flows and the security monitor's data. */
 export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async factors(accountId: string): Promise<AccountFactors> {
     const row = await this.db.selectFrom('account_factors').selectAll().where('account_id', '=', accountId).executeTakeFirst();

@@ -66,7 +66,10 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 export class KyselyMicroblogStore implements MicroblogStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   // ── Accounts ────────────────────────────────────────────────────────────────
 

@@ -33,7 +33,10 @@ function held(eb: ExpressionBuilder<Database, 'contact_points'>) {
 
 /** Contact-point storage: used only by src/privacy/contact-points (and wired by the composition root). */
 export class KyselyContactPointStore implements ContactPointStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async sourceContacts(accountId: string): Promise<SourceContact[]> {
     const [emails, phones] = await Promise.all([
@@ -200,7 +203,10 @@ export class KyselyContactPointStore implements ContactPointStore {
 }
 
 export class KyselyDiscoveryStore implements DiscoveryStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async recordIp(accountId: string, ipKey: string, at: Date): Promise<void> {
     await this.db.insertInto('discovery_ips').values({ account_id: accountId, ip_key: ipKey, first_seen: iso(at), last_seen: iso(at) })
@@ -288,7 +294,10 @@ function toReport(row: Selectable<ModerationReportsTable>): ModerationReport {
 }
 
 export class KyselyModerationStore implements ModerationStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async createReport(report: ModerationReport): Promise<void> {
     await this.db.insertInto('moderation_reports').values({
@@ -318,7 +327,10 @@ function toCampaign(row: Selectable<AdCampaignsTable>): Campaign {
 }
 
 export class KyselyAdsStore implements AdsStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async isAdvertiser(accountId: string): Promise<boolean> {
     return (await this.db.selectFrom('advertisers').select('account_id').where('account_id', '=', accountId).executeTakeFirst()) !== undefined;

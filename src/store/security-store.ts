@@ -16,7 +16,10 @@ function uniqueViolationOn(error: unknown): string | null {
 }
 
 export class KyselyCredentialStore implements CredentialStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async createUser(account: NewAccount, credentials: { email: string; emailKey: string; passwordHash: string }): Promise<Account> {
     const row = {
@@ -68,7 +71,10 @@ function toApp(row: Selectable<OAuthAppsTable>): OAuthApp {
 }
 
 export class KyselyOAuthStore implements OAuthStore, SessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async createApp(app: OAuthApp): Promise<void> {
     await this.db.insertInto('oauth_apps').values({

@@ -37,7 +37,12 @@ function toOutbox(row: Selectable<SmsOutboxTable>): OutboxMessage {
 }
 
 export class KyselySmsStore implements SmsStore {
-  constructor(private readonly db: Kysely<Database>, private readonly engine: Engine) {}
+  private readonly db: Kysely<Database>;
+  private readonly engine: Engine;
+  constructor(db: Kysely<Database>, engine: Engine) {
+    this.db = db;
+    this.engine = engine;
+  }
 
   // ── Phones ──────────────────────────────────────────────────────────────────
 
@@ -554,7 +559,10 @@ function toCode(row: Selectable<VerificationCodesTable>): StoredCode {
 }
 
 export class KyselyCodeStore implements CodeStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
 
   async replaceCode(code: StoredCode): Promise<void> {
     await this.db.transaction().execute(async (tx) => {

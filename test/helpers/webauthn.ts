@@ -12,7 +12,11 @@ export class SoftwarePasskey {
   private readonly jwk: { x: string; y: string };
   private counter = 0;
 
-  constructor(private readonly rpId: string, private readonly origin: string) {
+  private readonly rpId: string;
+  private readonly origin: string;
+  constructor(rpId: string, origin: string) {
+    this.rpId = rpId;
+    this.origin = origin;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     this.privateKey = privateKey;
     this.jwk = publicKey.export({ format: 'jwk' }) as { x: string; y: string };

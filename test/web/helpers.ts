@@ -6,7 +6,10 @@ export class FormClient {
   readonly cookies = new Map<string, string>();
   csrf = '';
 
-  constructor(private readonly app: FastifyInstance) {}
+  private readonly app: FastifyInstance;
+  constructor(app: FastifyInstance) {
+    this.app = app;
+  }
 
   private keep(res: LightMyRequestResponse): void {
     const raw = res.headers['set-cookie'];

@@ -35,13 +35,24 @@ const HASH = /^[0-9a-f]{64}$/;
 export class Advertising {
   private readonly sizes = new Map<string, { size: number; at: number }>();
 
+  private readonly store: AdsStore;
+  private readonly source: ConsentedContactSource;
+  private readonly clock: Clock;
+  private readonly promotable: PromotablePost;
+  private readonly options: AdsOptions;
   constructor(
-    private readonly store: AdsStore,
-    private readonly source: ConsentedContactSource,
-    private readonly clock: Clock,
-    private readonly promotable: PromotablePost,
-    private readonly options: AdsOptions = DEFAULT_ADS_OPTIONS,
-  ) {}
+    store: AdsStore,
+    source: ConsentedContactSource,
+    clock: Clock,
+    promotable: PromotablePost,
+    options: AdsOptions = DEFAULT_ADS_OPTIONS,
+  ) {
+    this.store = store;
+    this.source = source;
+    this.clock = clock;
+    this.promotable = promotable;
+    this.options = options;
+  }
 
   async isAdvertiser(accountId: string): Promise<boolean> {
     return this.store.isAdvertiser(accountId);

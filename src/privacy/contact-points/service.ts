@@ -38,12 +38,19 @@ export type UseTarget = string | { accountId: string; kind: ContactKind; value: 
 export class ContactPoints {
   private readonly purposeListeners: ((change: PurposeChange) => Promise<void>)[] = [];
 
+  private readonly store: ContactPointStore;
+  private readonly clock: Clock;
+  private readonly secret: () => Promise<Buffer>;
   constructor(
-    private readonly store: ContactPointStore,
-    private readonly clock: Clock,
+    store: ContactPointStore,
+    clock: Clock,
     /** The instance's secret for keyed contact hashes (discovery keys and lookup logs). */
-    private readonly secret: () => Promise<Buffer>,
-  ) {}
+    secret: () => Promise<Buffer>,
+  ) {
+    this.store = store;
+    this.clock = clock;
+    this.secret = secret;
+  }
 
   /** Keyed hash of a normalised contact: what discovery stores and compares, never the contact itself. */
   async keyOf(kind: ContactKind | 'ip' | 'block', value: string): Promise<string> {

@@ -87,14 +87,27 @@ interface Entry {
  * moderator report.
  */
 export class ContactDiscovery {
+  private readonly points: ContactPoints;
+  private readonly store: DiscoveryStore;
+  private readonly reports: ModerationStore;
+  private readonly createdAt: AccountCreationTimes;
+  private readonly clock: Clock;
+  private readonly options: DiscoveryOptions;
   constructor(
-    private readonly points: ContactPoints,
-    private readonly store: DiscoveryStore,
-    private readonly reports: ModerationStore,
-    private readonly createdAt: AccountCreationTimes,
-    private readonly clock: Clock,
-    private readonly options: DiscoveryOptions = DEFAULT_DISCOVERY_OPTIONS,
-  ) {}
+    points: ContactPoints,
+    store: DiscoveryStore,
+    reports: ModerationStore,
+    createdAt: AccountCreationTimes,
+    clock: Clock,
+    options: DiscoveryOptions = DEFAULT_DISCOVERY_OPTIONS,
+  ) {
+    this.points = points;
+    this.store = store;
+    this.reports = reports;
+    this.createdAt = createdAt;
+    this.clock = clock;
+    this.options = options;
+  }
 
   /** Ids of the discoverable accounts among the contacts; throws forbidden / rate_limited. */
   async match(accountId: string, ip: string, input: MatchInput): Promise<string[]> {

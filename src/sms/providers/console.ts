@@ -9,7 +9,10 @@ import type { OutboundSms, SendResult, SmsProvider } from './types.ts';
 export class ConsoleProvider implements SmsProvider {
   readonly name = 'console' as const;
 
-  constructor(private readonly onSend: (message: OutboundSms) => void = () => {}) {}
+  private readonly onSend: (message: OutboundSms) => void;
+  constructor(onSend: (message: OutboundSms) => void = () => {}) {
+    this.onSend = onSend;
+  }
 
   async send(message: OutboundSms): Promise<SendResult> {
     this.onSend(message);

@@ -91,8 +91,12 @@ function statusName(status: number): string {
 }
 
 class SmppRequestError extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly status?: number) {
+  readonly retryable: boolean;
+  readonly status?: number;
+  constructor(message: string, retryable: boolean, status?: number) {
     super(message);
+    this.retryable = retryable;
+    this.status = status;
     this.name = 'SmppRequestError';
   }
 }

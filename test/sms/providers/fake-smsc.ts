@@ -18,7 +18,11 @@ export class FakeSmsc {
   private readonly sessions = new Set<Session>();
   private bound: Session | null = null;
 
-  constructor(readonly systemId = 'sparrow', readonly password = 'secret') {
+  readonly systemId: string;
+  readonly password: string;
+  constructor(systemId = 'sparrow', password = 'secret') {
+    this.systemId = systemId;
+    this.password = password;
     this.server = smpp.createServer((session) => {
       this.sessions.add(session);
       session.on('error', () => {});
