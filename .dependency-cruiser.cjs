@@ -10,10 +10,14 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-knows-no-infrastructure',
-      comment: 'Domain code must not import HTTP frameworks, SQL drivers, query builders or Redis clients; it talks to ports.',
+      comment:
+        'Domain code must not import HTTP frameworks, SQL drivers, query builders or Redis clients; it talks to ports.',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: 'node_modules/(fastify|@fastify|kysely|pg|better-sqlite3|ioredis|bullmq)/' },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
+        path: 'node_modules/(fastify|@fastify|kysely|pg|better-sqlite3|ioredis|bullmq)/',
+      },
     },
     {
       name: 'domain-knows-no-adapters',
@@ -44,23 +48,28 @@ module.exports = {
     },
     {
       name: 'ads-read-contacts-only-through-consent',
-      comment: 'SPEC 3.7: advertising reads contact data only through the consent-filtered source; importing contact storage breaks the build.',
+      comment:
+        'SPEC 3.7: advertising reads contact data only through the consent-filtered source; importing contact storage breaks the build.',
       severity: 'error',
       from: { path: '^src/privacy/ads/' },
       to: { path: ['^src/store/', '^src/privacy/contact-points/(?!consented-source)', '^src/security/', '^src/sms/'] },
     },
     {
       name: 'discovery-reads-contacts-only-through-contact-points',
-      comment: 'SPEC 3.6: contact matching sees only what contact points expose for `discovery`; it may reuse the pure normalisers, never the SMS or sign-in storage.',
+      comment:
+        'SPEC 3.6: contact matching sees only what contact points expose for `discovery`; it may reuse the pure normalisers, never the SMS or sign-in storage.',
       severity: 'error',
       from: { path: '^src/privacy/discovery/' },
       to: { path: ['^src/store/', '^src/sms/(?!phone\\.ts$)', '^src/security/(?!identity\\.ts$)'] },
     },
     {
       name: 'contact-storage-only-through-contact-points',
-      comment: 'SPEC 3.7: contact-point storage (its port and its Kysely store) is read only by src/privacy/contact-points; every other module goes through its purpose-bound services. The composition root only wires it.',
+      comment:
+        'SPEC 3.7: contact-point storage (its port and its Kysely store) is read only by src/privacy/contact-points; every other module goes through its purpose-bound services. The composition root only wires it.',
       severity: 'error',
-      from: { pathNot: ['^src/privacy/contact-points/', '^src/app/context\\.ts$', '^src/store/(index|privacy-store)\\.ts$'] },
+      from: {
+        pathNot: ['^src/privacy/contact-points/', '^src/app/context\\.ts$', '^src/store/(index|privacy-store)\\.ts$'],
+      },
       to: { path: ['^src/privacy/contact-points/(ports|storage)\\.ts$', '^src/store/privacy-store\\.ts$'] },
     },
     {

@@ -6,11 +6,22 @@ import autocannon from 'autocannon';
 export function startServe(env: Record<string, string>): Promise<() => Promise<void>> {
   return new Promise((resolve, reject) => {
     // SPARROW_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open it in Chrome DevTools).
-    const profile = process.env.SPARROW_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SPARROW_BENCH_PROFILE}`] : [];
-    const child = spawn(process.execPath, [...profile, 'bin/sparrow.js', 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const profile = process.env.SPARROW_BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SPARROW_BENCH_PROFILE}`]
+      : [];
+    const child = spawn(process.execPath, [...profile, 'bin/sparrow.js', 'serve'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening')) {
-        resolve(() => new Promise((done) => { child.on('exit', () => done()); child.kill('SIGTERM'); }));
+        resolve(
+          () =>
+            new Promise((done) => {
+              child.on('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        );
       }
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -27,8 +38,15 @@ export interface LoadResult {
 export async function load(title: string, options: autocannon.Options): Promise<LoadResult> {
   const result = await autocannon({ ...options, title });
   const failed = result.non2xx + result.errors + result.timeouts;
-  const summary = { perSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, failed };
-  console.log(`${title}: ${summary.perSecond} req/s, p50 ${summary.p50} ms, p99 ${summary.p99} ms${failed ? `, ${failed} failed` : ''}`);
+  const summary = {
+    perSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed,
+  };
+  console.log(
+    `${title}: ${summary.perSecond} req/s, p50 ${summary.p50} ms, p99 ${summary.p99} ms${failed ? `, ${failed} failed` : ''}`,
+  );
   return summary;
 }
 

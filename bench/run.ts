@@ -11,5 +11,9 @@ if (!module) {
   console.error(`unknown benchmark "${name}"; known: ${Object.keys(benchmarks).join(', ')}`);
   process.exit(2);
 }
-process.argv = [process.argv[0]!, process.argv[1]!, ...(first && !first.startsWith('-') ? rest : process.argv.slice(2))];
+process.argv = [
+  process.argv[0]!,
+  process.argv[1]!,
+  ...(first && !first.startsWith('-') ? rest : process.argv.slice(2)),
+];
 await import(module);

@@ -32,8 +32,13 @@ const followers = Number(values.followers);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const port = Number(values.port);
-if (![accounts, followers, duration, connections, port].every((n) => Number.isInteger(n) && n > 0) || followers >= accounts) {
-  console.error('accounts, followers, duration, connections and port must be positive whole numbers, followers < accounts');
+if (
+  ![accounts, followers, duration, connections, port].every((n) => Number.isInteger(n) && n > 0) ||
+  followers >= accounts
+) {
+  console.error(
+    'accounts, followers, duration, connections and port must be positive whole numbers, followers < accounts',
+  );
   process.exit(2);
 }
 
@@ -42,12 +47,21 @@ const TOKEN = 'bench-auth-token';
 const publicUrl = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-bench-sms-'));
 const env = {
-  PORT: String(port), SPARROW_HOST: '127.0.0.1', SPARROW_PUBLIC_URL: publicUrl, SPARROW_DATA_DIR: dataDir, SPARROW_LOG_LEVEL: 'warn',
-  SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: SID, SPARROW_TWILIO_AUTH_TOKEN: TOKEN, SPARROW_TWILIO_FROM: '+15005550006',
+  PORT: String(port),
+  SPARROW_HOST: '127.0.0.1',
+  SPARROW_PUBLIC_URL: publicUrl,
+  SPARROW_DATA_DIR: dataDir,
+  SPARROW_LOG_LEVEL: 'warn',
+  SPARROW_SMS_PROVIDER: 'twilio',
+  SPARROW_TWILIO_ACCOUNT_SID: SID,
+  SPARROW_TWILIO_AUTH_TOKEN: TOKEN,
+  SPARROW_TWILIO_FROM: '+15005550006',
   // Replies go nowhere: this measures the inbound path, not a provider's REST API.
-  SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9', SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
+  SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+  SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
   // Measure the pipeline, not the per-number limits (they would hold part of the load).
-  SPARROW_SMS_POSTS_PER_MINUTE: '1000', SPARROW_SMS_POSTS_PER_DAY: '100000',
+  SPARROW_SMS_POSTS_PER_MINUTE: '1000',
+  SPARROW_SMS_POSTS_PER_DAY: '100000',
 };
 
 /** Kenyan mobile numbers +2547AABBBBBB, unique per account. */
@@ -63,12 +77,44 @@ async function seed(): Promise<void> {
     for (let i = 0; i < accounts; i += 1) {
       const id = newId();
       ids.push(id);
-      await tx.insertInto('accounts').values({
-        id, username: `user${i}`, username_key: `user${i}`, display_name: `User ${i}`, note: '', role: 'user', locked: 0, bot: 0,
-        created_at: now, updated_at: now, suspended_at: null, followers_count: followers, following_count: followers, statuses_count: 0, last_status_at: null,
-      }).execute();
-      await tx.insertInto('sms_phones').values({ account_id: id, e164: numberOf(i), country: 'KE', verified_at: now }).execute();
-      await tx.insertInto('sms_settings').values({ account_id: id, posting: 1, notifications: 1, updated_at: now, pin_hash: null, pin_failures: 0, locked_at: null, lock_reason: null, confirmed_until: null }).execute();
+      await tx
+        .insertInto('accounts')
+        .values({
+          id,
+          username: `user${i}`,
+          username_key: `user${i}`,
+          display_name: `User ${i}`,
+          note: '',
+          role: 'user',
+          locked: 0,
+          bot: 0,
+          created_at: now,
+          updated_at: now,
+          suspended_at: null,
+          followers_count: followers,
+          following_count: followers,
+          statuses_count: 0,
+          last_status_at: null,
+        })
+        .execute();
+      await tx
+        .insertInto('sms_phones')
+        .values({ account_id: id, e164: numberOf(i), country: 'KE', verified_at: now })
+        .execute();
+      await tx
+        .insertInto('sms_settings')
+        .values({
+          account_id: id,
+          posting: 1,
+          notifications: 1,
+          updated_at: now,
+          pin_hash: null,
+          pin_failures: 0,
+          locked_at: null,
+          lock_reason: null,
+          confirmed_until: null,
+        })
+        .execute();
     }
     // Each account is followed by the next `followers` accounts (a ring), so every post fans out to that many feeds.
     for (let i = 0; i < accounts; i += 1) {
@@ -81,18 +127,27 @@ async function seed(): Promise<void> {
   });
   await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'bench', reason: 'bench' });
   await ctx.close();
-  console.log(`seeded ${accounts} accounts with phones, ${accounts * followers} follows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${accounts} accounts with phones, ${accounts * followers} follows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 function signed(index: number): { body: string; headers: Record<string, string> } {
   const params: Record<string, string> = {
-    MessageSid: `SM${index.toString(16).padStart(32, '0')}`, AccountSid: SID,
-    From: numberOf(index % accounts), To: '+15005550006', Body: `Bench post number ${index} from the field`, NumMedia: '0',
+    MessageSid: `SM${index.toString(16).padStart(32, '0')}`,
+    AccountSid: SID,
+    From: numberOf(index % accounts),
+    To: '+15005550006',
+    Body: `Bench post number ${index} from the field`,
+    NumMedia: '0',
   };
   let data = `${publicUrl}/webhooks/sms/twilio`;
   for (const key of Object.keys(params).sort()) data += key + params[key];
   const signature = createHmac('sha1', TOKEN).update(data).digest('base64');
-  return { body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } };
+  return {
+    body: new URLSearchParams(params).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+  };
 }
 
 try {
@@ -110,18 +165,34 @@ try {
       requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
     });
     const light = await load('inbound SMS, one connection (service latency)', {
-      url: `${publicUrl}/webhooks/sms/twilio`, method: 'POST', duration: Math.min(duration, 10), connections: 1,
+      url: `${publicUrl}/webhooks/sms/twilio`,
+      method: 'POST',
+      duration: Math.min(duration, 10),
+      connections: 1,
       requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
     });
     const summary = {
-      benchmark: 'sms-inbound', date: new Date().toISOString(), node: process.version,
-      accounts, followersPerAccount: followers, durationSeconds: duration, connections,
-      smsPerSecond: sms.perSecond, smsP50Ms: sms.p50, smsP99Ms: sms.p99, smsFailed: sms.failed,
-      oneConnectionP50Ms: light.p50, oneConnectionP99Ms: light.p99,
-      emptyRoutePerSecond: empty.perSecond, emptyP99Ms: empty.p99,
-      ratioToEmptyRoute: Number((sms.perSecond / empty.perSecond).toFixed(3)), messagesSent: counter,
+      benchmark: 'sms-inbound',
+      date: new Date().toISOString(),
+      node: process.version,
+      accounts,
+      followersPerAccount: followers,
+      durationSeconds: duration,
+      connections,
+      smsPerSecond: sms.perSecond,
+      smsP50Ms: sms.p50,
+      smsP99Ms: sms.p99,
+      smsFailed: sms.failed,
+      oneConnectionP50Ms: light.p50,
+      oneConnectionP99Ms: light.p99,
+      emptyRoutePerSecond: empty.perSecond,
+      emptyP99Ms: empty.p99,
+      ratioToEmptyRoute: Number((sms.perSecond / empty.perSecond).toFixed(3)),
+      messagesSent: counter,
     };
-    console.log(`\nratio inbound SMS / empty route: ${summary.ratioToEmptyRoute} (${summary.smsPerSecond} / ${summary.emptyRoutePerSecond} req/s)`);
+    console.log(
+      `\nratio inbound SMS / empty route: ${summary.ratioToEmptyRoute} (${summary.smsPerSecond} / ${summary.emptyRoutePerSecond} req/s)`,
+    );
     writeResults('sms-inbound', summary);
   } finally {
     await stop();

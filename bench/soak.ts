@@ -26,8 +26,12 @@ import { startServe, writeResults } from './lib.ts';
 const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
-    rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '60' }, accounts: { type: 'string', default: '1000' },
-    port: { type: 'string', default: '3919' }, store: { type: 'string', default: 'sqlite' }, instances: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '60' },
+    accounts: { type: 'string', default: '1000' },
+    port: { type: 'string', default: '3919' },
+    store: { type: 'string', default: 'sqlite' },
+    instances: { type: 'string', default: '1' },
     peak: { type: 'boolean', default: false },
   },
 });
@@ -69,10 +73,19 @@ if (STORE === 'postgres') {
 }
 const env: Record<string, string> = {
   ...storeEnv,
-  PORT: String(PORT), SPARROW_HOST: '127.0.0.1', SPARROW_PUBLIC_URL: publicUrl, SPARROW_DATA_DIR: dataDir, SPARROW_LOG_LEVEL: 'warn',
-  SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: SID, SPARROW_TWILIO_AUTH_TOKEN: TOKEN, SPARROW_TWILIO_FROM: '+15005550006',
-  SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9', SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
-  SPARROW_SMS_POSTS_PER_MINUTE: '1000', SPARROW_SMS_POSTS_PER_DAY: '100000',
+  PORT: String(PORT),
+  SPARROW_HOST: '127.0.0.1',
+  SPARROW_PUBLIC_URL: publicUrl,
+  SPARROW_DATA_DIR: dataDir,
+  SPARROW_LOG_LEVEL: 'warn',
+  SPARROW_SMS_PROVIDER: 'twilio',
+  SPARROW_TWILIO_ACCOUNT_SID: SID,
+  SPARROW_TWILIO_AUTH_TOKEN: TOKEN,
+  SPARROW_TWILIO_FROM: '+15005550006',
+  SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+  SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
+  SPARROW_SMS_POSTS_PER_MINUTE: '1000',
+  SPARROW_SMS_POSTS_PER_DAY: '100000',
 };
 const numberOf = (i: number) => `+2547${String(10 + (i % 80)).padStart(2, '0')}${String(100000 + i).slice(-6)}`;
 
@@ -85,12 +98,59 @@ async function seed(): Promise<string[]> {
     for (let i = 0; i < ACCOUNTS; i += 1) {
       const id = newId();
       ids.push(id);
-      await tx.insertInto('accounts').values({ id, username: `soak${i}`, username_key: `soak${i}`, display_name: '', note: '', role: 'user', locked: 0, bot: 0, created_at: now, updated_at: now, suspended_at: null, followers_count: 0, following_count: 0, statuses_count: 0, last_status_at: null }).execute();
-      await tx.insertInto('sms_phones').values({ account_id: id, e164: numberOf(i), country: 'KE', verified_at: now }).execute();
-      await tx.insertInto('sms_settings').values({ account_id: id, posting: 1, notifications: 1, updated_at: now, pin_hash: null, pin_failures: 0, locked_at: null, lock_reason: null, confirmed_until: null }).execute();
+      await tx
+        .insertInto('accounts')
+        .values({
+          id,
+          username: `soak${i}`,
+          username_key: `soak${i}`,
+          display_name: '',
+          note: '',
+          role: 'user',
+          locked: 0,
+          bot: 0,
+          created_at: now,
+          updated_at: now,
+          suspended_at: null,
+          followers_count: 0,
+          following_count: 0,
+          statuses_count: 0,
+          last_status_at: null,
+        })
+        .execute();
+      await tx
+        .insertInto('sms_phones')
+        .values({ account_id: id, e164: numberOf(i), country: 'KE', verified_at: now })
+        .execute();
+      await tx
+        .insertInto('sms_settings')
+        .values({
+          account_id: id,
+          posting: 1,
+          notifications: 1,
+          updated_at: now,
+          pin_hash: null,
+          pin_failures: 0,
+          locked_at: null,
+          lock_reason: null,
+          confirmed_until: null,
+        })
+        .execute();
       const token = randomBytes(32).toString('base64url');
       tokens.push(token);
-      await tx.insertInto('oauth_tokens').values({ id: newId(), token_hash: createHash('sha256').update(token).digest('hex'), app_id: null, account_id: id, scopes: 'read write follow', created_at: now, revoked_at: null, last_used_at: null }).execute();
+      await tx
+        .insertInto('oauth_tokens')
+        .values({
+          id: newId(),
+          token_hash: createHash('sha256').update(token).digest('hex'),
+          app_id: null,
+          account_id: id,
+          scopes: 'read write follow',
+          created_at: now,
+          revoked_at: null,
+          last_used_at: null,
+        })
+        .execute();
     }
   });
   for (let i = 0; i < ACCOUNTS; i += 1) {
@@ -126,58 +186,97 @@ async function withSchema<T>(run: () => Promise<T>): Promise<T> {
 
 try {
   await withSchema(async () => {
-  const tokens = await seed();
-  const ports = Array.from({ length: INSTANCES }, (_, i) => PORT + i);
-  const stops = await Promise.all(ports.map((port) => startServe({ ...env, PORT: String(port) })));
-  try {
-    let n = 0;
-    const next = () => {
-      n += 1;
-      const kind = n % 3;
-      const token = tokens[n % tokens.length]!;
-      if (kind === 0) {
-        const params: Record<string, string> = { MessageSid: `SMsoak${n}`, AccountSid: SID, From: numberOf(n % ACCOUNTS), To: '+15005550006', Body: `soak text ${n}` };
-        // Every instance checks signatures against the configured public URL, as behind one proxy.
-        let data = `${publicUrl}/webhooks/sms/twilio`;
-        for (const key of Object.keys(params).sort()) data += key + params[key];
-        return { method: 'POST' as const, path: '/webhooks/sms/twilio', body: new URLSearchParams(params).toString(),
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': createHmac('sha1', TOKEN).update(data).digest('base64') } };
-      }
-      if (kind === 1) {
-        return { method: 'POST' as const, path: '/api/v1/statuses', body: JSON.stringify({ status: `soak post ${n}` }), headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } };
-      }
-      return { method: 'GET' as const, path: '/api/v1/timelines/home?limit=20', headers: { authorization: `Bearer ${token}` } };
-    };
-    const samples: { second: number; rssMb: number }[] = [];
-    const started = Date.now();
-    const sampler = setInterval(() => {
-      void Promise.all(ports.map((port) => memory(`http://127.0.0.1:${port}`))).then((values) => {
-        const rss = values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
-        if (rss) samples.push({ second: Math.round((Date.now() - started) / 1000), rssMb: Math.round(rss / 1e6) });
-      });
-    }, 5_000);
-    const results = await Promise.all(ports.map((port) => autocannon({
-      url: `http://127.0.0.1:${port}`, connections: values.peak ? 32 / INSTANCES : 16 / INSTANCES, duration: DURATION,
-      ...(values.peak ? {} : { overallRate: Math.max(1, Math.round(RATE / INSTANCES)) }),
-      requests: [{ setupRequest: (request) => ({ ...request, ...next() }) }],
-    })));
-    clearInterval(sampler);
-    const failed = results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
-    const achieved = results.reduce((sum, r) => sum + r.requests.average, 0);
-    const first = samples[0]?.rssMb ?? null;
-    const last = samples.at(-1)?.rssMb ?? null;
-    const summary = {
-      benchmark: 'soak', date: new Date().toISOString(), node: process.version, store: STORE, instances: INSTANCES, peak: values.peak,
-      targetRate: values.peak ? null : RATE, durationSeconds: DURATION,
-      achievedPerSecond: Math.round(achieved), p50Ms: Math.max(...results.map((r) => r.latency.p50)), p99Ms: Math.max(...results.map((r) => r.latency.p99)), failed,
-      memoryMb: { first, last, max: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null, samples },
-    };
-    const label = `${STORE}${STORE === 'postgres' ? ' + redis' : ''}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''}`;
-    console.log(`soak ${values.peak ? 'at peak' : `at ${RATE}/s`} for ${DURATION}s (${label}): ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`);
-    writeResults(`soak-${STORE}-${INSTANCES}${values.peak ? '-peak' : ''}`, summary);
-  } finally {
-    await Promise.all(stops.map((stop) => stop()));
-  }
+    const tokens = await seed();
+    const ports = Array.from({ length: INSTANCES }, (_, i) => PORT + i);
+    const stops = await Promise.all(ports.map((port) => startServe({ ...env, PORT: String(port) })));
+    try {
+      let n = 0;
+      const next = () => {
+        n += 1;
+        const kind = n % 3;
+        const token = tokens[n % tokens.length]!;
+        if (kind === 0) {
+          const params: Record<string, string> = {
+            MessageSid: `SMsoak${n}`,
+            AccountSid: SID,
+            From: numberOf(n % ACCOUNTS),
+            To: '+15005550006',
+            Body: `soak text ${n}`,
+          };
+          // Every instance checks signatures against the configured public URL, as behind one proxy.
+          let data = `${publicUrl}/webhooks/sms/twilio`;
+          for (const key of Object.keys(params).sort()) data += key + params[key];
+          return {
+            method: 'POST' as const,
+            path: '/webhooks/sms/twilio',
+            body: new URLSearchParams(params).toString(),
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-twilio-signature': createHmac('sha1', TOKEN).update(data).digest('base64'),
+            },
+          };
+        }
+        if (kind === 1) {
+          return {
+            method: 'POST' as const,
+            path: '/api/v1/statuses',
+            body: JSON.stringify({ status: `soak post ${n}` }),
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          };
+        }
+        return {
+          method: 'GET' as const,
+          path: '/api/v1/timelines/home?limit=20',
+          headers: { authorization: `Bearer ${token}` },
+        };
+      };
+      const samples: { second: number; rssMb: number }[] = [];
+      const started = Date.now();
+      const sampler = setInterval(() => {
+        void Promise.all(ports.map((port) => memory(`http://127.0.0.1:${port}`))).then((values) => {
+          const rss = values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
+          if (rss) samples.push({ second: Math.round((Date.now() - started) / 1000), rssMb: Math.round(rss / 1e6) });
+        });
+      }, 5_000);
+      const results = await Promise.all(
+        ports.map((port) =>
+          autocannon({
+            url: `http://127.0.0.1:${port}`,
+            connections: values.peak ? 32 / INSTANCES : 16 / INSTANCES,
+            duration: DURATION,
+            ...(values.peak ? {} : { overallRate: Math.max(1, Math.round(RATE / INSTANCES)) }),
+            requests: [{ setupRequest: (request) => ({ ...request, ...next() }) }],
+          }),
+        ),
+      );
+      clearInterval(sampler);
+      const failed = results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
+      const achieved = results.reduce((sum, r) => sum + r.requests.average, 0);
+      const first = samples[0]?.rssMb ?? null;
+      const last = samples.at(-1)?.rssMb ?? null;
+      const summary = {
+        benchmark: 'soak',
+        date: new Date().toISOString(),
+        node: process.version,
+        store: STORE,
+        instances: INSTANCES,
+        peak: values.peak,
+        targetRate: values.peak ? null : RATE,
+        durationSeconds: DURATION,
+        achievedPerSecond: Math.round(achieved),
+        p50Ms: Math.max(...results.map((r) => r.latency.p50)),
+        p99Ms: Math.max(...results.map((r) => r.latency.p99)),
+        failed,
+        memoryMb: { first, last, max: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null, samples },
+      };
+      const label = `${STORE}${STORE === 'postgres' ? ' + redis' : ''}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''}`;
+      console.log(
+        `soak ${values.peak ? 'at peak' : `at ${RATE}/s`} for ${DURATION}s (${label}): ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`,
+      );
+      writeResults(`soak-${STORE}-${INSTANCES}${values.peak ? '-peak' : ''}`, summary);
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
+    }
   });
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

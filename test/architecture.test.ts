@@ -30,11 +30,17 @@ describe('architecture rules (dependency-cruiser, also run by npm run lint)', ()
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/domain-knows-no-infrastructure: src\/core\/sql\.ts → .*kysely/);
     expect(result.output).toMatch(/domain-knows-no-adapters: src\/core\/leaky\.ts → src\/store\/tables\.ts/);
-    expect(result.output).toMatch(/ads-read-contacts-only-through-consent: src\/privacy\/ads\/audience\.ts → src\/privacy\/contact-points\/storage\.ts/);
+    expect(result.output).toMatch(
+      /ads-read-contacts-only-through-consent: src\/privacy\/ads\/audience\.ts → src\/privacy\/contact-points\/storage\.ts/,
+    );
     // Contact-point storage is private to src/privacy/contact-points: any other module importing it fails.
-    expect(result.output).toMatch(/contact-storage-only-through-contact-points: src\/sms\/contact-peek\.ts → src\/privacy\/contact-points\/storage\.ts/);
+    expect(result.output).toMatch(
+      /contact-storage-only-through-contact-points: src\/sms\/contact-peek\.ts → src\/privacy\/contact-points\/storage\.ts/,
+    );
     // Contact matching may not read storage (or SMS and sign-in data) around contact points.
-    expect(result.output).toMatch(/discovery-reads-contacts-only-through-contact-points: src\/privacy\/discovery\/matcher\.ts → src\/store\/tables\.ts/);
+    expect(result.output).toMatch(
+      /discovery-reads-contacts-only-through-contact-points: src\/privacy\/discovery\/matcher\.ts → src\/store\/tables\.ts/,
+    );
     // The consent-filtered source is the one allowed way in.
     expect(result.output).not.toMatch(/consented-source/);
   }, 60_000);

@@ -15,13 +15,26 @@ describe('configuration', () => {
   it('reports every bad value at once, each with the variable name', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', SPARROW_DATABASE_URL: 'mysql://x', SPARROW_SMS_PROVIDER: 'pigeon', SPARROW_PUBLIC_URL: 'not a url', SPARROW_LOG_LEVEL: 'loud' });
+      loadConfig({
+        PORT: 'eighty',
+        SPARROW_DATABASE_URL: 'mysql://x',
+        SPARROW_SMS_PROVIDER: 'pigeon',
+        SPARROW_PUBLIC_URL: 'not a url',
+        SPARROW_LOG_LEVEL: 'loud',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'SPARROW_DATABASE_URL', 'SPARROW_SMS_PROVIDER', 'SPARROW_PUBLIC_URL', 'SPARROW_LOG_LEVEL']) expect(problems).toContain(name);
+    for (const name of [
+      'PORT',
+      'SPARROW_DATABASE_URL',
+      'SPARROW_SMS_PROVIDER',
+      'SPARROW_PUBLIC_URL',
+      'SPARROW_LOG_LEVEL',
+    ])
+      expect(problems).toContain(name);
   });
 
   it('requires the Twilio credentials when Twilio is the provider, without echoing secrets', () => {
@@ -34,7 +47,10 @@ describe('configuration', () => {
   });
 
   it('accepts PostgreSQL and sqlite: URLs', () => {
-    expect(loadConfig({ SPARROW_DATABASE_URL: 'postgres://u@h:5432/db' }).database).toEqual({ engine: 'postgres', location: 'postgres://u@h:5432/db' });
+    expect(loadConfig({ SPARROW_DATABASE_URL: 'postgres://u@h:5432/db' }).database).toEqual({
+      engine: 'postgres',
+      location: 'postgres://u@h:5432/db',
+    });
     expect(loadConfig({ SPARROW_DATABASE_URL: 'sqlite::memory:' }).database.location).toBe(':memory:');
     expect(() => loadConfig({ SPARROW_DATABASE_URL: 'sqlite:' })).toThrow(ConfigError);
   });

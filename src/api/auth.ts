@@ -33,7 +33,8 @@ export async function resolveToken(oauth: OAuth, request: FastifyRequest): Promi
 export function requireUser(request: FastifyRequest, scope: string): UserToken {
   const token = request.token;
   if (!token || !token.accountId) throw new HttpError(401, 'This method requires an authenticated user');
-  if (!scopeAllows(token.scopes, scope)) throw new HttpError(403, `This action is outside the authorized scopes (needs ${scope})`);
+  if (!scopeAllows(token.scopes, scope))
+    throw new HttpError(403, `This action is outside the authorized scopes (needs ${scope})`);
   return token as UserToken;
 }
 
@@ -41,7 +42,8 @@ export function requireUser(request: FastifyRequest, scope: string): UserToken {
 export function optionalUser(request: FastifyRequest, scope: string): UserToken | null {
   const token = request.token;
   if (!token || !token.accountId) return null;
-  if (!scopeAllows(token.scopes, scope)) throw new HttpError(403, `This action is outside the authorized scopes (needs ${scope})`);
+  if (!scopeAllows(token.scopes, scope))
+    throw new HttpError(403, `This action is outside the authorized scopes (needs ${scope})`);
   return token as UserToken;
 }
 

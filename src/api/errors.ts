@@ -48,11 +48,14 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
   const status = fastifyError.statusCode;
   if (status && status >= 400 && status < 500) {
-    const message = fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-      ? 'Request body is not valid JSON'
-      : fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body is too large'
-      : fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Unsupported content type'
-      : fastifyError.message;
+    const message =
+      fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+        ? 'Request body is not valid JSON'
+        : fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'Request body is too large'
+          : fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'Unsupported content type'
+            : fastifyError.message;
     void reply.status(status).send({ error: message });
     return;
   }

@@ -8,7 +8,8 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
-const LINKABLE = /(\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'’])|((?<![\p{L}\p{N}_/@.])@([A-Za-z0-9_]{1,30})(?:@[A-Za-z0-9.-]+(?::\d+)?)?)/giu;
+const LINKABLE =
+  /(\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'’])|((?<![\p{L}\p{N}_/@.])@([A-Za-z0-9_]{1,30})(?:@[A-Za-z0-9.-]+(?::\d+)?)?)/giu;
 
 export interface MentionLink {
   username: string;

@@ -55,7 +55,8 @@ export function stringArray(params: Params, name: string, maxItems = 100): strin
   const list = Array.isArray(value) ? value : [value];
   if (list.length > maxItems) throw new HttpError(422, `${name} has too many items (at most ${maxItems})`);
   return list.map((item) => {
-    if (typeof item !== 'string' && typeof item !== 'number') throw new HttpError(422, `${name} must be a list of strings`);
+    if (typeof item !== 'string' && typeof item !== 'number')
+      throw new HttpError(422, `${name} must be a list of strings`);
     return String(item);
   });
 }
@@ -67,7 +68,12 @@ export function pageOf(params: Params, defaultLimit = 20, maxLimit = 40): Page {
     if (!/^[0-9]+$/.test(rawLimit)) throw new HttpError(422, 'limit must be a positive number');
     limit = Math.min(Math.max(Number(rawLimit), 1), maxLimit);
   }
-  return { maxId: cursor(params, 'max_id'), sinceId: cursor(params, 'since_id'), minId: cursor(params, 'min_id'), limit };
+  return {
+    maxId: cursor(params, 'max_id'),
+    sinceId: cursor(params, 'since_id'),
+    minId: cursor(params, 'min_id'),
+    limit,
+  };
 }
 
 /**
@@ -94,11 +100,17 @@ export function pathId(request: FastifyRequest, name = 'id'): string {
  * RFC 8288 `Link` header for a newest-first page: `next` continues to older items,
  * `prev` asks for newer ones. Omitted when the page is empty.
  */
-export function linkHeader(baseUrl: string, request: FastifyRequest, cursors: { newest: string; oldest: string } | null, keep: Params = {}): string | null {
+export function linkHeader(
+  baseUrl: string,
+  request: FastifyRequest,
+  cursors: { newest: string; oldest: string } | null,
+  keep: Params = {},
+): string | null {
   if (!cursors) return null;
   const path = request.url.split('?')[0];
   const carry = new URLSearchParams();
-  for (const [key, value] of Object.entries(keep)) if (value !== undefined && value !== null) carry.set(key, String(value));
+  for (const [key, value] of Object.entries(keep))
+    if (value !== undefined && value !== null) carry.set(key, String(value));
   const next = new URLSearchParams(carry);
   next.set('max_id', cursors.oldest);
   const prev = new URLSearchParams(carry);
@@ -106,7 +118,10 @@ export function linkHeader(baseUrl: string, request: FastifyRequest, cursors: { 
   return `<${baseUrl}${path}?${next}>; rel="next", <${baseUrl}${path}?${prev}>; rel="prev"`;
 }
 
-export function cursorsOf<T>(items: readonly T[], idOf: (item: T) => string): { newest: string; oldest: string } | null {
+export function cursorsOf<T>(
+  items: readonly T[],
+  idOf: (item: T) => string,
+): { newest: string; oldest: string } | null {
   if (items.length === 0) return null;
   return { newest: idOf(items[0]!), oldest: idOf(items[items.length - 1]!) };
 }

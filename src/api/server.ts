@@ -34,20 +34,27 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(cookie);
   // Several clients (masto.js among them) send forms as multipart. Only text fields
   // matter here (no media uploads yet); the platform's own parser reads them.
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, async (request: FastifyRequest, body: Buffer) => {
-    try {
-      const form = await new Response(body, { headers: { 'content-type': String(request.headers['content-type']) } }).formData();
-      const fields: Record<string, string | string[]> = {};
-      for (const [key, value] of form.entries()) {
-        if (typeof value !== 'string') continue;
-        const existing = fields[key];
-        fields[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
+    async (request: FastifyRequest, body: Buffer) => {
+      try {
+        const form = await new Response(body, {
+          headers: { 'content-type': String(request.headers['content-type']) },
+        }).formData();
+        const fields: Record<string, string | string[]> = {};
+        for (const [key, value] of form.entries()) {
+          if (typeof value !== 'string') continue;
+          const existing = fields[key];
+          fields[key] =
+            existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+        }
+        return fields;
+      } catch {
+        throw Object.assign(new Error('Request body is not valid multipart form data'), { statusCode: 400 });
       }
-      return fields;
-    } catch {
-      throw Object.assign(new Error('Request body is not valid multipart form data'), { statusCode: 400 });
-    }
-  });
+    },
+  );
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: 'Record not found' });
@@ -57,7 +64,11 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   const requests = ctx.metrics.counter('sparrow_http_requests_total', 'HTTP requests by method, route and status.');
-  const durations = ctx.metrics.histogram('sparrow_http_request_duration_seconds', 'HTTP request duration by route.', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+  const durations = ctx.metrics.histogram(
+    'sparrow_http_request_duration_seconds',
+    'HTTP request duration by route.',
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL, so ids do not explode the label space.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -66,7 +77,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
   app.get('/metrics', async (request, reply) => {
     const expected = ctx.config.metricsToken;
-    if (expected && !safeEqual(request.headers.authorization ?? '', `Bearer ${expected}`)) return reply.status(401).send({ error: 'Metrics require the metrics token' });
+    if (expected && !safeEqual(request.headers.authorization ?? '', `Bearer ${expected}`))
+      return reply.status(401).send({ error: 'Metrics require the metrics token' });
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render());
   });
 

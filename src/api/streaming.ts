@@ -22,7 +22,11 @@ const HEARTBEAT_MS = 15_000;
  */
 export function streamingRoutes(ctx: AppContext) {
   const connections = new Set<Connection>();
-  ctx.metrics.gauge('sparrow_streaming_connections', 'Open streaming connections on this instance.', () => connections.size);
+  ctx.metrics.gauge(
+    'sparrow_streaming_connections',
+    'Open streaming connections on this instance.',
+    () => connections.size,
+  );
 
   const dispatch = async (event: StreamEvent) => {
     if (connections.size === 0) return;
@@ -37,9 +41,11 @@ export function streamingRoutes(ctx: AppContext) {
           if (post.visibility !== 'public' || post.reblogOfId) continue;
         } else {
           const viewerId = c.viewerId!;
-          if (post.visibility === 'direct' && post.accountId !== viewerId && !post.mentionIds.includes(viewerId)) continue;
+          if (post.visibility === 'direct' && post.accountId !== viewerId && !post.mentionIds.includes(viewerId))
+            continue;
           const own = post.accountId === viewerId;
-          if (!own && post.visibility !== 'direct' && !(await ctx.microblog.isFollowing(viewerId, post.accountId))) continue;
+          if (!own && post.visibility !== 'direct' && !(await ctx.microblog.isFollowing(viewerId, post.accountId)))
+            continue;
           if (!own && (await ctx.microblog.relationship(viewerId, post.accountId)).muting) continue;
         }
         const [view] = await ctx.microblog.hydrate(c.viewerId, [post]);
@@ -67,7 +73,12 @@ export function streamingRoutes(ctx: AppContext) {
       return token;
     };
 
-    const open = (request: FastifyRequest, reply: FastifyReply, stream: Connection['stream'], viewerId: string | null) => {
+    const open = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      stream: Connection['stream'],
+      viewerId: string | null,
+    ) => {
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -78,8 +89,11 @@ export function streamingRoutes(ctx: AppContext) {
       });
       raw.write(':)\n\n');
       const connection: Connection = {
-        stream, viewerId,
-        send: (event, data) => { raw.write(`event: ${event}\ndata: ${data}\n\n`); },
+        stream,
+        viewerId,
+        send: (event, data) => {
+          raw.write(`event: ${event}\ndata: ${data}\n\n`);
+        },
         end: () => raw.end(),
       };
       connections.add(connection);
@@ -96,13 +110,15 @@ export function streamingRoutes(ctx: AppContext) {
     app.get('/api/v1/streaming/user', async (request, reply) => {
       const token = await tokenOf(request);
       if (!token?.accountId) throw new HttpError(401, 'This method requires an authenticated user');
-      if (!scopeAllows(token.scopes, 'read:statuses')) throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
+      if (!scopeAllows(token.scopes, 'read:statuses'))
+        throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
       open(request, reply, 'user', token.accountId);
     });
 
     app.get('/api/v1/streaming/public', async (request, reply) => {
       const token = await tokenOf(request);
-      if (token && !scopeAllows(token.scopes, 'read:statuses')) throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
+      if (token && !scopeAllows(token.scopes, 'read:statuses'))
+        throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
       open(request, reply, 'public', token?.accountId ?? null);
     });
     app.get('/api/v1/streaming/public/local', async (request, reply) => {

@@ -11,47 +11,58 @@ const WEBHOOK_BODY_LIMIT = 64 * 1024;
  */
 export function webhookRoutes(ctx: AppContext) {
   const provider = ctx.sms.provider;
-  const received = ctx.metrics.counter('sparrow_sms_webhooks_total', 'SMS provider webhooks by provider, kind and result.');
+  const received = ctx.metrics.counter(
+    'sparrow_sms_webhooks_total',
+    'SMS provider webhooks by provider, kind and result.',
+  );
   return async (app: FastifyInstance) => {
     // Signatures cover the body as sent, so this scope keeps it as raw bytes.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) =>
+      done(null, body),
+    );
 
-    const handle = (kind: WebhookKind) => async (request: FastifyRequest<{ Params: { provider: string } }>, reply: FastifyReply) => {
-      const name = request.params.provider;
-      if (name !== provider.name || !provider.parseWebhook) {
-        return reply.status(404).send({ error: 'No such webhook' });
-      }
-      let result;
-      try {
-        result = provider.parseWebhook({
-          url: `${ctx.config.publicUrl}${request.url}`,
-          method: request.method,
-          headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v])),
-          rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-        }, kind);
-      } catch (error) {
-        if (error instanceof WebhookSignatureError) {
-          received.inc({ provider: name, kind, result: 'bad_signature' });
-          request.log.warn({ provider: name, reason: error.message }, 'webhook signature rejected');
-          return reply.status(403).send({ error: 'Signature verification failed' });
+    const handle =
+      (kind: WebhookKind) => async (request: FastifyRequest<{ Params: { provider: string } }>, reply: FastifyReply) => {
+        const name = request.params.provider;
+        if (name !== provider.name || !provider.parseWebhook) {
+          return reply.status(404).send({ error: 'No such webhook' });
         }
-        if (error instanceof WebhookPayloadError) {
-          received.inc({ provider: name, kind, result: 'bad_payload' });
-          return reply.status(400).send({ error: error.message });
+        let result;
+        try {
+          result = provider.parseWebhook(
+            {
+              url: `${ctx.config.publicUrl}${request.url}`,
+              method: request.method,
+              headers: Object.fromEntries(
+                Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
+              ),
+              rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+            },
+            kind,
+          );
+        } catch (error) {
+          if (error instanceof WebhookSignatureError) {
+            received.inc({ provider: name, kind, result: 'bad_signature' });
+            request.log.warn({ provider: name, reason: error.message }, 'webhook signature rejected');
+            return reply.status(403).send({ error: 'Signature verification failed' });
+          }
+          if (error instanceof WebhookPayloadError) {
+            received.inc({ provider: name, kind, result: 'bad_payload' });
+            return reply.status(400).send({ error: error.message });
+          }
+          throw error;
         }
-        throw error;
-      }
-      if (result.kind === 'inbound') {
-        for (const message of result.messages) await ctx.sms.channel.receive(provider.name, message);
-      } else if (result.kind === 'receipts') {
-        for (const receipt of result.receipts) await ctx.sms.outbox.applyReceipt(provider.name, receipt);
-      }
-      received.inc({ provider: name, kind, result: result.kind });
-      const answer = provider.webhookReply?.(kind);
-      if (!answer) return reply.status(204).send();
-      return reply.status(answer.status).header('content-type', answer.contentType).send(answer.body);
-    };
+        if (result.kind === 'inbound') {
+          for (const message of result.messages) await ctx.sms.channel.receive(provider.name, message);
+        } else if (result.kind === 'receipts') {
+          for (const receipt of result.receipts) await ctx.sms.outbox.applyReceipt(provider.name, receipt);
+        }
+        received.inc({ provider: name, kind, result: result.kind });
+        const answer = provider.webhookReply?.(kind);
+        if (!answer) return reply.status(204).send();
+        return reply.status(answer.status).header('content-type', answer.contentType).send(answer.body);
+      };
 
     app.post('/webhooks/sms/:provider', handle('inbound'));
     app.post('/webhooks/sms/:provider/status', handle('status'));

@@ -4,28 +4,77 @@ import { Microblog } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
-  AccountModeration, Authentication, Identity, OAuth, SecondFactors, SecretBox, SignedLinks, SecurityMessages, SecurityMonitor, VerificationCodes, hashPassword, newSecret,
-  securityThrottleLimits, verifyPassword, type MailTransport, type PhoneDirectory, type SendEvent,
+  AccountModeration,
+  Authentication,
+  Identity,
+  OAuth,
+  SecondFactors,
+  SecretBox,
+  SignedLinks,
+  SecurityMessages,
+  SecurityMonitor,
+  VerificationCodes,
+  hashPassword,
+  newSecret,
+  securityThrottleLimits,
+  verifyPassword,
+  type MailTransport,
+  type PhoneDirectory,
+  type SendEvent,
 } from '../security/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
 import { StoreThrottle } from './throttles.ts';
 import { describeSecurityEvent } from './security-mail.ts';
 import {
-  KyselyAuthStore, KyselyCodeStore, KyselyCredentialStore, KyselyMicroblogStore, KyselyOAuthStore, KyselySmsStore, instanceSecret, migrateToLatest, openDatabase,
-  type OpenOptions, type StoreConnection,
+  KyselyAuthStore,
+  KyselyCodeStore,
+  KyselyCredentialStore,
+  KyselyMicroblogStore,
+  KyselyOAuthStore,
+  KyselySmsStore,
+  instanceSecret,
+  migrateToLatest,
+  openDatabase,
+  type OpenOptions,
+  type StoreConnection,
 } from '../store/index.ts';
 import {
-  CachedSimSwapChecker, CamaraSimSwapClient, CountryPolicyStep, OwnerAlerts, Outbox, OutboxDispatcher, PhoneBinding, PinStep, PostingEnabledStep,
-  RateLimitStep, SimSwapStep, SmsChannel, SmsNotifier, SmsOwnerControls, SmsPolicy, SmsSettingsService, TrustGate, normalisePhone,
-  type DispatcherOptions, type GateStep, type SimSwapChecker, type SmsProvider, type SmsStore,
+  CachedSimSwapChecker,
+  CamaraSimSwapClient,
+  CountryPolicyStep,
+  OwnerAlerts,
+  Outbox,
+  OutboxDispatcher,
+  PhoneBinding,
+  PinStep,
+  PostingEnabledStep,
+  RateLimitStep,
+  SimSwapStep,
+  SmsChannel,
+  SmsNotifier,
+  SmsOwnerControls,
+  SmsPolicy,
+  SmsSettingsService,
+  TrustGate,
+  normalisePhone,
+  type DispatcherOptions,
+  type GateStep,
+  type SimSwapChecker,
+  type SmsProvider,
+  type SmsStore,
 } from '../sms/index.ts';
 import { createSmsProvider } from './sms-provider.ts';
 import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
 import { Privacy } from '../privacy/index.ts';
-import { KyselyAdsStore, KyselyContactPointStore, KyselyDiscoveryStore, KyselyModerationStore } from '../store/index.ts';
+import {
+  KyselyAdsStore,
+  KyselyContactPointStore,
+  KyselyDiscoveryStore,
+  KyselyModerationStore,
+} from '../store/index.ts';
 
 /**
  * The composition root: the one place that knows every concrete implementation and
@@ -68,7 +117,11 @@ export interface AppContext {
   startBackgroundWork(options: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }>;
   /** Periodic housekeeping (feed trimming); safe to run on several instances at once. */
   maintenance(): Promise<{
-    homeFeedEntriesTrimmed: number; earlyReceiptsExpired: number; authFlowsExpired: number; throttleCountersExpired: number; securityAlertsRaised: number;
+    homeFeedEntriesTrimmed: number;
+    earlyReceiptsExpired: number;
+    authFlowsExpired: number;
+    throttleCountersExpired: number;
+    securityAlertsRaised: number;
   }>;
   close(): Promise<void>;
 }
@@ -106,8 +159,31 @@ export interface ContextOptions extends OpenOptions {
 
 /** Fields that must never reach a log line. */
 export const REDACTED_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-twilio-signature"]',
-  'password', '*.password', 'new_password', '*.new_password', 'flow_id', '*.flow_id', 'recovery_code', '*.recovery_code', 'current_password', '*.current_password', 'secret', '*.secret', 'recovery_codes', '*.recovery_codes', 'client_secret', '*.client_secret', 'access_token', '*.access_token', 'code', '*.code', 'pin', '*.pin',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-twilio-signature"]',
+  'password',
+  '*.password',
+  'new_password',
+  '*.new_password',
+  'flow_id',
+  '*.flow_id',
+  'recovery_code',
+  '*.recovery_code',
+  'current_password',
+  '*.current_password',
+  'secret',
+  '*.secret',
+  'recovery_codes',
+  '*.recovery_codes',
+  'client_secret',
+  '*.client_secret',
+  'access_token',
+  '*.access_token',
+  'code',
+  '*.code',
+  'pin',
+  '*.pin',
 ];
 
 export function createLogger(config: Config): Logger {
@@ -125,24 +201,38 @@ export async function createContext(config: Config, options: ContextOptions = {}
     throw error;
   }
   const microblogStore = new KyselyMicroblogStore(store.db);
-  const microblog = new Microblog(microblogStore, {
-    domain: config.domain,
-    maxPostLength: config.maxPostLength,
-    fanoutMaxFollowers: config.fanoutMaxFollowers,
-    reportError: (error, context) => logger.error({ err: error }, context),
-  }, clock);
+  const microblog = new Microblog(
+    microblogStore,
+    {
+      domain: config.domain,
+      maxPostLength: config.maxPostLength,
+      fanoutMaxFollowers: config.fanoutMaxFollowers,
+      reportError: (error, context) => logger.error({ err: error }, context),
+    },
+    clock,
+  );
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
-  const background = new BackgroundWork((error, label) => logger.error({ err: error }, `background work failed: ${label}`));
+  const background = new BackgroundWork((error, label) =>
+    logger.error({ err: error }, `background work failed: ${label}`),
+  );
   const devMailbox = options.mail || config.mail.smtpUrl ? null : new DevMailbox();
   if (devMailbox && config.smsProvider !== 'console') {
-    logger.warn('SPARROW_SMTP_URL is not set: e-mail (sign-up and reset codes, owner alerts) is kept in memory and never delivered');
+    logger.warn(
+      'SPARROW_SMTP_URL is not set: e-mail (sign-up and reset codes, owner alerts) is kept in memory and never delivered',
+    );
   }
-  const mail: MailTransport = options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
+  const mail: MailTransport =
+    options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
   const throttle = new StoreThrottle(store, config.redisUrl, securityThrottleLimits(config.security), logger);
   await throttle.ready();
   const authStore = new KyselyAuthStore(store.db);
   const securitySent: SecurityDeps['sent'] = { hook: () => {} };
-  const sms = await createSmsServices(config, options, store, microblog, clock, logger, { mail, throttle, authStore, sent: securitySent });
+  const sms = await createSmsServices(config, options, store, microblog, clock, logger, {
+    mail,
+    throttle,
+    authStore,
+    sent: securitySent,
+  });
   const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
@@ -153,8 +243,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
     discoveryStore: new KyselyDiscoveryStore(store.db),
     moderationStore: new KyselyModerationStore(store.db),
     adsStore: new KyselyAdsStore(store.db),
-    microblog, clock,
-    secret: async () => Buffer.from(await instanceSecret(store.db, 'contact_lookup_key', () => newSecret(32), clock.now()), 'utf8'),
+    microblog,
+    clock,
+    secret: async () =>
+      Buffer.from(await instanceSecret(store.db, 'contact_lookup_key', () => newSecret(32), clock.now()), 'utf8'),
     discovery: config.privacy.discovery,
     ads: config.privacy.ads,
   });
@@ -163,30 +255,45 @@ export async function createContext(config: Config, options: ContextOptions = {}
   privacy.contactPoints.onPurposeChange(async (change) => {
     if (change.purpose !== 'sms_channel' || change.on || change.kind !== 'phone') return;
     const phone = await sms.services.store.phoneOfAccount(change.accountId);
-    if (phone?.e164 === change.value) await sms.services.settings.update(change.accountId, { posting: false, notifications: false });
+    if (phone?.e164 === change.value)
+      await sms.services.settings.update(change.accountId, { posting: false, notifications: false });
   });
   sms.services.settings.onChange(async (accountId, changes) => {
     if (changes.posting !== true && changes.notifications !== true) return;
     const phone = await sms.services.store.phoneOfAccount(accountId);
     if (!phone) return;
-    const point = (await privacy.contactPoints.list(accountId)).find((p) => p.kind === 'phone' && p.value === phone.e164);
-    if (point && !point.purposes.sms_channel) await privacy.contactPoints.setPurposes(accountId, point.id, { sms_channel: true });
+    const point = (await privacy.contactPoints.list(accountId)).find(
+      (p) => p.kind === 'phone' && p.value === phone.e164,
+    );
+    if (point && !point.purposes.sms_channel)
+      await privacy.contactPoints.setPurposes(accountId, point.id, { sms_channel: true });
   });
   // Every code sent to a contact point shows in the owner's record of uses (SPEC 3.7 transparency).
   securitySent.hook = (event) => {
     if (!event.accountId || !event.to) return;
-    const target = { accountId: event.accountId, kind: event.channel === 'sms' ? 'phone' as const : 'email' as const, value: event.to };
-    const kind = event.purpose === 'phone_verification' ? 'verification_code_sent' as const : 'security_message_sent' as const;
-    background.run('record contact use', () => privacy.contactPoints.recordUse(target, 'authentication', kind, event.purpose));
+    const target = {
+      accountId: event.accountId,
+      kind: event.channel === 'sms' ? ('phone' as const) : ('email' as const),
+      value: event.to,
+    };
+    const kind =
+      event.purpose === 'phone_verification' ? ('verification_code_sent' as const) : ('security_message_sent' as const);
+    background.run('record contact use', () =>
+      privacy.contactPoints.recordUse(target, 'authentication', kind, event.purpose),
+    );
   };
   const secret = (name: string, bytes = 32) => instanceSecret(store.db, name, () => newSecret(bytes), clock.now());
   const factors = new SecondFactors(
-    authStore, authStore, new SecretBox(() => secret('factor_encryption_key')),
+    authStore,
+    authStore,
+    new SecretBox(() => secret('factor_encryption_key')),
     async () => Buffer.from(await secret('recovery_code_key'), 'utf8'),
     async (accountId) => (await sms.services.store.phoneOfAccount(accountId)) !== null,
     { id: new URL(config.publicUrl).hostname, name: config.instanceName, origin: config.publicUrl },
     clock,
-    async (accountId, kind, details) => { await sms.services.alerts.alert(accountId, kind, details); },
+    async (accountId, kind, details) => {
+      await sms.services.alerts.alert(accountId, kind, details);
+    },
   );
   const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
   // Owners hear about security events by e-mail too, after the answer (a slow mail server must not slow SMS).
@@ -200,9 +307,19 @@ export async function createContext(config: Config, options: ContextOptions = {}
       if (event.kind === 'sms_post' && !(await throttle.consume('sms_post_mail', event.accountId))) return;
       const account = await microblog.account(event.accountId).catch(() => null);
       if (!account) return;
-      const notMeUrl = event.kind === 'sms_post'
-        ? `${config.publicUrl}/sms/not-me?t=${await links.sign('sms_not_me', event.accountId, 7 * 24 * 3600_000)}` : null;
-      await mail.send({ to: email, ...describeSecurityEvent(event, { instanceName: config.instanceName, publicUrl: config.publicUrl, username: account.username, notMeUrl }) });
+      const notMeUrl =
+        event.kind === 'sms_post'
+          ? `${config.publicUrl}/sms/not-me?t=${await links.sign('sms_not_me', event.accountId, 7 * 24 * 3600_000)}`
+          : null;
+      await mail.send({
+        to: email,
+        ...describeSecurityEvent(event, {
+          instanceName: config.instanceName,
+          publicUrl: config.publicUrl,
+          username: account.username,
+          notMeUrl,
+        }),
+      });
     });
   });
   const phones: PhoneDirectory = {
@@ -219,32 +336,80 @@ export async function createContext(config: Config, options: ContextOptions = {}
     },
   };
   const auth = new Authentication({
-    identity, flows: authStore, factors, codes: sms.services.codes, messages: sms.securityMessages, sessions: oauthStore, phones, throttle, background,
-    notifyOwner: async (accountId, kind, details) => { await sms.services.alerts.alert(accountId, kind as never, details); },
+    identity,
+    flows: authStore,
+    factors,
+    codes: sms.services.codes,
+    messages: sms.securityMessages,
+    sessions: oauthStore,
+    phones,
+    throttle,
+    background,
+    notifyOwner: async (accountId, kind, details) => {
+      await sms.services.alerts.alert(accountId, kind as never, details);
+    },
     contactProved: (accountId, kind, value) => privacy.contactPoints.markVerified(accountId, kind, value),
-    clock, instanceName: config.instanceName, publicUrl: config.publicUrl,
+    clock,
+    instanceName: config.instanceName,
+    publicUrl: config.publicUrl,
   });
   const moderation = new AccountModeration({
     setSuspended: (accountId, suspended) => microblog.setSuspended(accountId, suspended),
     revokeAllSessions: (accountId) => oauth.revokeAllSessions(accountId),
     resetSecondFactors: (accountId) => factors.resetAll(accountId),
     audit: (actor, action, subject, details) => sms.services.policy.recordAction(actor, action, subject, details),
-    notifyOwner: async (accountId, kind, details) => { await sms.services.alerts.alert(accountId, kind as never, details); },
+    notifyOwner: async (accountId, kind, details) => {
+      await sms.services.alerts.alert(accountId, kind as never, details);
+    },
   });
-  const securityMonitor = new SecurityMonitor(authStore, clock, { minCodes: config.security.anomalyMinCodes, minCompletion: config.security.anomalyMinCompletion },
-    (alert) => logger.warn({ alert }, 'security alert: verification codes are not being used (possible SMS pumping)'));
+  const securityMonitor = new SecurityMonitor(
+    authStore,
+    clock,
+    { minCodes: config.security.anomalyMinCodes, minCompletion: config.security.anomalyMinCompletion },
+    (alert) => logger.warn({ alert }, 'security alert: verification codes are not being used (possible SMS pumping)'),
+  );
   const metrics = new MetricsRegistry();
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   return {
-    config, logger, clock, store, microblog, identity, oauth, metrics, sms: sms.services, events,
-    auth, factors, securityMessages: sms.securityMessages, securityMonitor, mail, devMailbox, background, links, moderation, privacy,
+    config,
+    logger,
+    clock,
+    store,
+    microblog,
+    identity,
+    oauth,
+    metrics,
+    sms: sms.services,
+    events,
+    auth,
+    factors,
+    securityMessages: sms.securityMessages,
+    securityMonitor,
+    mail,
+    devMailbox,
+    background,
+    links,
+    moderation,
+    privacy,
     stats: async () => {
       const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
       const [accounts, posts, active] = await Promise.all([
-        store.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('suspended_at', 'is', null).executeTakeFirstOrThrow(),
-        store.db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).where('reblog_of_id', 'is', null).executeTakeFirstOrThrow(),
-        store.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('last_status_at', '>=', monthAgo).executeTakeFirstOrThrow(),
+        store.db
+          .selectFrom('accounts')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('suspended_at', 'is', null)
+          .executeTakeFirstOrThrow(),
+        store.db
+          .selectFrom('posts')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('reblog_of_id', 'is', null)
+          .executeTakeFirstOrThrow(),
+        store.db
+          .selectFrom('accounts')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('last_status_at', '>=', monthAgo)
+          .executeTakeFirstOrThrow(),
       ]);
       return { accounts: Number(accounts.n), posts: Number(posts.n), activeMonth: Number(active.n) };
     },
@@ -274,74 +439,152 @@ interface SecurityDeps {
   authStore: KyselyAuthStore;
 }
 
-async function createSmsServices(config: Config, options: ContextOptions, connection: StoreConnection, microblog: Microblog, clock: Clock, logger: Logger, security: SecurityDeps) {
+async function createSmsServices(
+  config: Config,
+  options: ContextOptions,
+  connection: StoreConnection,
+  microblog: Microblog,
+  clock: Clock,
+  logger: Logger,
+  security: SecurityDeps,
+) {
   const store = new KyselySmsStore(connection.db, connection.engine);
   const codes = new VerificationCodes(
     new KyselyCodeStore(connection.db),
-    async () => Buffer.from(await instanceSecret(connection.db, 'verification_code_key', () => newSecret(32), clock.now()), 'utf8'),
+    async () =>
+      Buffer.from(
+        await instanceSecret(connection.db, 'verification_code_key', () => newSecret(32), clock.now()),
+        'utf8',
+      ),
     clock,
   );
   const policy = new SmsPolicy(store, clock, options.policyRefreshMs);
   let wake = () => {};
   const outbox = new Outbox(store, clock, () => wake());
   const notifier = new SmsNotifier(store, microblog, outbox, policy, clock, {
-    publicUrl: config.publicUrl, maxSegments: config.sms.maxSegments, batchSize: 500, leaseMs: config.sms.leaseSeconds * 1000,
+    publicUrl: config.publicUrl,
+    maxSegments: config.sms.maxSegments,
+    batchSize: 500,
+    leaseMs: config.sms.leaseSeconds * 1000,
   });
   microblog.onPublished(notifier.postPublished);
   const alerts = new OwnerAlerts(store, clock, (error) => logger.error({ err: error }, 'owner alert channel failed'));
   const steps: GateStep[] = [new PostingEnabledStep(), new CountryPolicyStep(policy)];
   let simSwap: SimSwapChecker | null = null;
   if (options.simSwapChecker || config.simSwap.url) {
-    const checker = options.simSwapChecker ?? new CamaraSimSwapClient({ baseUrl: config.simSwap.url!, token: config.simSwap.token, timeoutMs: config.simSwap.timeoutMs });
+    const checker =
+      options.simSwapChecker ??
+      new CamaraSimSwapClient({
+        baseUrl: config.simSwap.url!,
+        token: config.simSwap.token,
+        timeoutMs: config.simSwap.timeoutMs,
+      });
     simSwap = new CachedSimSwapChecker(checker, clock);
-    steps.push(new SimSwapStep(simSwap, store, alerts, clock, { maxAgeHours: config.simSwap.maxAgeHours, failOpen: config.simSwap.failOpen }));
+    steps.push(
+      new SimSwapStep(simSwap, store, alerts, clock, {
+        maxAgeHours: config.simSwap.maxAgeHours,
+        failOpen: config.simSwap.failOpen,
+      }),
+    );
   }
   const securityMessages = new SecurityMessages(
     codes,
-    { send: async (m) => { await outbox.enqueue([{ to: m.to, country: m.country, text: m.text, messageClass: 'security', purpose: m.purpose, accountId: m.accountId }]); } },
-    security.mail, security.throttle, security.authStore, config.security, clock,
+    {
+      send: async (m) => {
+        await outbox.enqueue([
+          {
+            to: m.to,
+            country: m.country,
+            text: m.text,
+            messageClass: 'security',
+            purpose: m.purpose,
+            accountId: m.accountId,
+          },
+        ]);
+      },
+    },
+    security.mail,
+    security.throttle,
+    security.authStore,
+    config.security,
+    clock,
     (event) => {
-      if (event.outcome !== 'sent') logger.info({ security_message: { ...event, to: undefined } }, 'security message not sent');
+      if (event.outcome !== 'sent')
+        logger.info({ security_message: { ...event, to: undefined } }, 'security message not sent');
       else security.sent.hook(event);
     },
   );
   const pins = { hash: hashPassword, verify: verifyPassword };
-  steps.push(new PinStep(pins.verify, store, alerts, clock, { requiredAboveFollowers: config.sms.pinFollowerThreshold }));
+  steps.push(
+    new PinStep(pins.verify, store, alerts, clock, { requiredAboveFollowers: config.sms.pinFollowerThreshold }),
+  );
   steps.push(new RateLimitStep(store, clock, { perMinute: config.sms.postsPerMinute, perDay: config.sms.postsPerDay }));
   const gate = new TrustGate(steps);
   const channel = new SmsChannel(store, microblog, outbox, gate, alerts, clock, {
-    publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments,
+    publicUrl: config.publicUrl,
+    maxPostLength: config.maxPostLength,
+    maxSegments: config.sms.maxSegments,
   });
-  const provider = options.smsProvider ?? await createSmsProvider(config, logger);
+  const provider = options.smsProvider ?? (await createSmsProvider(config, logger));
   const credentials = new KyselyCredentialStore(connection.db);
-  const owner = new SmsOwnerControls(store, microblog, channel, alerts, pins, async (accountId, proof) => {
-    const stored = await credentials.credentialsByAccount(accountId);
-    if (!stored || typeof proof.password !== 'string' || proof.password.length > 1024) return false;
-    return verifyPassword(stored.passwordHash, proof.password);
-  }, clock);
+  const owner = new SmsOwnerControls(
+    store,
+    microblog,
+    channel,
+    alerts,
+    pins,
+    async (accountId, proof) => {
+      const stored = await credentials.credentialsByAccount(accountId);
+      if (!stored || typeof proof.password !== 'string' || proof.password.length > 1024) return false;
+      return verifyPassword(stored.passwordHash, proof.password);
+    },
+    clock,
+  );
   const services: SmsServices = {
-    store, provider, policy, outbox, channel, notifier, codes, gate, alerts, owner,
+    store,
+    provider,
+    policy,
+    outbox,
+    channel,
+    notifier,
+    codes,
+    gate,
+    alerts,
+    owner,
     phones: new PhoneBinding(store, codes, securityMessages, clock),
     settings: new SmsSettingsService(store, clock),
   };
 
   async function start(work: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }> {
     if (work.inProcessWithWeb && !config.sms.dispatchInServe) return { stop: async () => {} };
-    const dispatcher = new OutboxDispatcher(store, provider, policy, clock, {
-      ...options.dispatcher,
-      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-      throughputPerSecond: options.dispatcher?.throughputPerSecond ?? config.sms.throughputPerSecond,
-      leaseMs: options.dispatcher?.leaseMs ?? config.sms.leaseSeconds * 1000,
-    }, {
-      sent: (m) => logger.debug({ sms: { id: m.id, purpose: m.purpose } }, 'SMS sent'),
-      failed: (m, error, final) => logger.warn({ sms: { id: m.id, purpose: m.purpose }, error, final }, 'SMS send failed'),
-      suppressed: (m, why) => logger.info({ sms: { id: m.id, purpose: m.purpose }, why }, 'SMS suppressed'),
-      error: (error, context) => logger.error({ err: error }, context),
-    }, [notifier]);
+    const dispatcher = new OutboxDispatcher(
+      store,
+      provider,
+      policy,
+      clock,
+      {
+        ...options.dispatcher,
+        owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        throughputPerSecond: options.dispatcher?.throughputPerSecond ?? config.sms.throughputPerSecond,
+        leaseMs: options.dispatcher?.leaseMs ?? config.sms.leaseSeconds * 1000,
+      },
+      {
+        sent: (m) => logger.debug({ sms: { id: m.id, purpose: m.purpose } }, 'SMS sent'),
+        failed: (m, error, final) =>
+          logger.warn({ sms: { id: m.id, purpose: m.purpose }, error, final }, 'SMS send failed'),
+        suppressed: (m, why) => logger.info({ sms: { id: m.id, purpose: m.purpose }, why }, 'SMS suppressed'),
+        error: (error, context) => logger.error({ err: error }, context),
+      },
+      [notifier],
+    );
     wake = () => dispatcher.wake();
     await provider.start?.({
-      inbound: async (message) => { await channel.receive(provider.name, message); },
-      receipt: async (receipt) => { await outbox.applyReceipt(provider.name, receipt); },
+      inbound: async (message) => {
+        await channel.receive(provider.name, message);
+      },
+      receipt: async (receipt) => {
+        await outbox.applyReceipt(provider.name, receipt);
+      },
     });
     dispatcher.start();
     return {

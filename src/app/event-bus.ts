@@ -2,9 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** What streaming clients hear about. Ids only: each instance renders for its own viewers. */
-export type StreamEvent =
-  | { type: 'update'; postId: string }
-  | { type: 'delete'; postId: string };
+export type StreamEvent = { type: 'update'; postId: string } | { type: 'delete'; postId: string };
 
 export interface EventBus {
   publish(event: StreamEvent): Promise<void>;
@@ -51,16 +49,20 @@ export class RedisEventBus implements EventBus {
     // the subscriber queues its SUBSCRIBE and ioredis re-subscribes after every reconnect.
     this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true });
-    for (const client of [this.publisher, this.subscriber]) client.on('error', (error) => this.logger.warn({ err: error }, 'redis event bus'));
+    for (const client of [this.publisher, this.subscriber])
+      client.on('error', (error) => this.logger.warn({ err: error }, 'redis event bus'));
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
         const event = JSON.parse(message) as StreamEvent;
-        if ((event.type === 'update' || event.type === 'delete') && typeof event.postId === 'string') void this.local.publish(event);
+        if ((event.type === 'update' || event.type === 'delete') && typeof event.postId === 'string')
+          void this.local.publish(event);
       } catch {
         this.logger.warn('ignored a malformed stream event');
       }
     });
-    this.ready = this.subscriber.subscribe(CHANNEL).catch((error: unknown) => this.logger.warn({ err: error }, 'redis event bus: subscribe failed'));
+    this.ready = this.subscriber
+      .subscribe(CHANNEL)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'redis event bus: subscribe failed'));
   }
 
   /** Best effort, like the streaming API: while Redis is away, events are dropped and logged. */

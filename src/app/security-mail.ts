@@ -2,29 +2,74 @@ import type { OutgoingMail } from '../security/index.ts';
 import type { SecurityEvent } from '../sms/index.ts';
 
 /** The e-mail an owner gets for a security event: what happened, and the one step to take if it was not them. */
-export function describeSecurityEvent(event: SecurityEvent, site: { instanceName: string; publicUrl: string; username: string; notMeUrl?: string | null }): Omit<OutgoingMail, 'to'> {
+export function describeSecurityEvent(
+  event: SecurityEvent,
+  site: { instanceName: string; publicUrl: string; username: string; notMeUrl?: string | null },
+): Omit<OutgoingMail, 'to'> {
   const settings = `${site.publicUrl}/settings/sms`;
   const security = `${site.publicUrl}/settings/security`;
   const d = event.details;
   const lines: Record<string, [string, string]> = {
-    sms_post: ['New post by SMS', site.notMeUrl
-      ? `A post was published on @${site.username} by SMS (more may follow within 10 minutes without another e-mail; all are listed at ${site.publicUrl}/settings/events).\n\nIf it was not you, open this link — one step, no sign-in needed — to remove the SMS posts since the last one you confirmed and lock SMS posting:\n${site.notMeUrl}\n\n(The link works for 7 days. You can also do it at ${settings}.)`
-      : `A post was published on @${site.username} by SMS.\n\nIf it was not you, open ${settings} and choose "This wasn't me": it removes the SMS posts since the last one you confirmed and locks SMS posting.`],
-    sim_swap_detected: ['SMS posting frozen: your SIM may have been swapped', `Your carrier reports that the SIM for your number changed recently. SMS posting is frozen and the message was held.\n\nIf you changed your SIM yourself, re-enable SMS posting at ${settings}. If not, contact your carrier now.`],
-    sim_swap_check_failed: ['An SMS was held', `We could not check your number with your carrier, so a text was held. Review it at ${settings}.`],
-    sms_posting_locked: ['SMS posting locked', `SMS posting for @${site.username} is locked${typeof d.reason === 'string' ? ` (${d.reason.replace(/_/g, ' ')})` : ''}. Unlock it at ${settings}.`],
-    sms_message_held: ['A text is waiting for you', `A text from your number was held${typeof d.reason === 'string' ? ` (${d.reason.replace(/_/g, ' ')})` : ''}. Release or discard it at ${settings}.`],
-    sms_not_me: ['SMS posts removed', `You reported SMS posts as not yours. They were removed and SMS posting is locked.`],
-    sms_posting_unlocked: ['SMS posting unlocked', `SMS posting for @${site.username} was unlocked. If this was not you, change your password at ${security}.`],
-    sign_in_code_withheld: ['Sign-in code not sent', `Someone asked for a sign-in code by SMS, but your carrier reports a recent SIM change, so no code was sent. If this was you, sign in with your password.`],
-    reset_code_withheld: ['Password reset code not sent', `Someone asked for a password reset code by SMS, but your carrier reports a recent SIM change, so no code was sent. Use e-mail to reset your password.`],
-    password_reset: ['Your password was changed', `The password of @${site.username} was reset${typeof d.via === 'string' ? ` with a code sent by ${d.via === 'sms' ? 'SMS' : 'e-mail'}` : ''}, and every session was signed out.\n\nIf this was not you, reset it again now at ${site.publicUrl}/password_reset and review ${security}.`],
-    recovery_code_used: ['A recovery code was used', `A recovery code was used to sign in to @${site.username}${typeof d.remaining === 'number' ? ` (${d.remaining} left)` : ''}. If this was not you, review ${security}.`],
-    two_factor_changed: ['Two-factor settings changed', `The sign-in protection of @${site.username} changed${typeof d.change === 'string' ? `: ${d.change.replace(/_/g, ' ')}` : ''}. If this was not you, review ${security}.`],
-    passkey_added: ['A passkey was added', `A passkey was added to @${site.username}. If this was not you, remove it at ${security}.`],
+    sms_post: [
+      'New post by SMS',
+      site.notMeUrl
+        ? `A post was published on @${site.username} by SMS (more may follow within 10 minutes without another e-mail; all are listed at ${site.publicUrl}/settings/events).\n\nIf it was not you, open this link — one step, no sign-in needed — to remove the SMS posts since the last one you confirmed and lock SMS posting:\n${site.notMeUrl}\n\n(The link works for 7 days. You can also do it at ${settings}.)`
+        : `A post was published on @${site.username} by SMS.\n\nIf it was not you, open ${settings} and choose "This wasn't me": it removes the SMS posts since the last one you confirmed and locks SMS posting.`,
+    ],
+    sim_swap_detected: [
+      'SMS posting frozen: your SIM may have been swapped',
+      `Your carrier reports that the SIM for your number changed recently. SMS posting is frozen and the message was held.\n\nIf you changed your SIM yourself, re-enable SMS posting at ${settings}. If not, contact your carrier now.`,
+    ],
+    sim_swap_check_failed: [
+      'An SMS was held',
+      `We could not check your number with your carrier, so a text was held. Review it at ${settings}.`,
+    ],
+    sms_posting_locked: [
+      'SMS posting locked',
+      `SMS posting for @${site.username} is locked${typeof d.reason === 'string' ? ` (${d.reason.replace(/_/g, ' ')})` : ''}. Unlock it at ${settings}.`,
+    ],
+    sms_message_held: [
+      'A text is waiting for you',
+      `A text from your number was held${typeof d.reason === 'string' ? ` (${d.reason.replace(/_/g, ' ')})` : ''}. Release or discard it at ${settings}.`,
+    ],
+    sms_not_me: [
+      'SMS posts removed',
+      `You reported SMS posts as not yours. They were removed and SMS posting is locked.`,
+    ],
+    sms_posting_unlocked: [
+      'SMS posting unlocked',
+      `SMS posting for @${site.username} was unlocked. If this was not you, change your password at ${security}.`,
+    ],
+    sign_in_code_withheld: [
+      'Sign-in code not sent',
+      `Someone asked for a sign-in code by SMS, but your carrier reports a recent SIM change, so no code was sent. If this was you, sign in with your password.`,
+    ],
+    reset_code_withheld: [
+      'Password reset code not sent',
+      `Someone asked for a password reset code by SMS, but your carrier reports a recent SIM change, so no code was sent. Use e-mail to reset your password.`,
+    ],
+    password_reset: [
+      'Your password was changed',
+      `The password of @${site.username} was reset${typeof d.via === 'string' ? ` with a code sent by ${d.via === 'sms' ? 'SMS' : 'e-mail'}` : ''}, and every session was signed out.\n\nIf this was not you, reset it again now at ${site.publicUrl}/password_reset and review ${security}.`,
+    ],
+    recovery_code_used: [
+      'A recovery code was used',
+      `A recovery code was used to sign in to @${site.username}${typeof d.remaining === 'number' ? ` (${d.remaining} left)` : ''}. If this was not you, review ${security}.`,
+    ],
+    two_factor_changed: [
+      'Two-factor settings changed',
+      `The sign-in protection of @${site.username} changed${typeof d.change === 'string' ? `: ${d.change.replace(/_/g, ' ')}` : ''}. If this was not you, review ${security}.`,
+    ],
+    passkey_added: [
+      'A passkey was added',
+      `A passkey was added to @${site.username}. If this was not you, remove it at ${security}.`,
+    ],
     session_revoked: ['A session was signed out', `A session of @${site.username} was signed out.`],
   };
-  const [subject, text] = lines[event.kind] ?? ['Security notice', `Something changed on @${site.username}. Review ${security}.`];
+  const [subject, text] = lines[event.kind] ?? [
+    'Security notice',
+    `Something changed on @${site.username}. Review ${security}.`,
+  ];
   return {
     subject: `${site.instanceName}: ${subject}`,
     text: `${text}\n\n— ${site.instanceName} (${site.publicUrl}). We never ask for codes or passwords by e-mail or SMS.\n`,

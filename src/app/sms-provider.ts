@@ -11,7 +11,9 @@ import type { SmsProvider } from '../sms/providers/types.ts';
 export async function createSmsProvider(config: Config, logger: Logger): Promise<SmsProvider> {
   switch (config.smsProvider) {
     case 'console':
-      return new ConsoleProvider((message) => logger.info({ sms: { id: message.id, to: message.to } }, 'console SMS sent'));
+      return new ConsoleProvider((message) =>
+        logger.info({ sms: { id: message.id, to: message.to } }, 'console SMS sent'),
+      );
     case 'twilio': {
       const { TwilioProvider } = await import('../sms/providers/twilio.ts');
       return new TwilioProvider({

@@ -1,6 +1,12 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RateLimiterSQLite,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { Throttle, ThrottleLimit } from '../security/index.ts';
 import type { StoreConnection } from '../store/index.ts';
 
@@ -21,20 +27,43 @@ export class StoreThrottle implements Throttle {
     logger: Logger,
   ) {
     this.logger = logger;
-    this.redis = redisUrl ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 }) : null;
+    this.redis = redisUrl
+      ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+      : null;
     // ioredis reconnects by itself; an unreachable Redis must not crash the process.
     this.redis?.on('error', () => {});
     for (const [name, limit] of Object.entries(limits)) {
       const common = { keyPrefix: `sparrow_${name}`, points: limit.points, duration: limit.durationSeconds };
       if (this.redis) {
-        this.limiters.set(name, new RateLimiterRedis({ ...common, storeClient: this.redis, rejectIfRedisNotReady: true }));
+        this.limiters.set(
+          name,
+          new RateLimiterRedis({ ...common, storeClient: this.redis, rejectIfRedisNotReady: true }),
+        );
       } else if (connection.driver.engine === 'sqlite') {
-        this.limiters.set(name, new RateLimiterSQLite({ ...common, storeClient: connection.driver.sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false }));
+        this.limiters.set(
+          name,
+          new RateLimiterSQLite({
+            ...common,
+            storeClient: connection.driver.sqlite,
+            storeType: 'better-sqlite3',
+            tableName: 'rate_limits',
+            tableCreated: true,
+            clearExpiredByTimeout: false,
+          }),
+        );
       } else {
-        this.limiters.set(name, new RateLimiterPostgres({
-          ...common, storeClient: connection.driver.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false,
-          ...(connection.schema ? { schemaName: connection.schema } : {}),
-        }));
+        this.limiters.set(
+          name,
+          new RateLimiterPostgres({
+            ...common,
+            storeClient: connection.driver.pool,
+            storeType: 'pool',
+            tableName: 'rate_limits',
+            tableCreated: true,
+            clearExpiredByTimeout: false,
+            ...(connection.schema ? { schemaName: connection.schema } : {}),
+          }),
+        );
       }
     }
   }

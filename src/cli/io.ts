@@ -67,7 +67,15 @@ export function onOff(value: string | null, flag: string, usage: string): boolea
 
 /** Who an operator action is audited as: SPARROW_OPERATOR, or the OS user running the CLI. */
 export function operator(io: CliIo): string {
-  const name = io.env.SPARROW_OPERATOR?.trim() || (() => { try { return userInfo().username; } catch { return 'unknown'; } })();
+  const name =
+    io.env.SPARROW_OPERATOR?.trim() ||
+    (() => {
+      try {
+        return userInfo().username;
+      } catch {
+        return 'unknown';
+      }
+    })();
   return `cli:${name}`;
 }
 

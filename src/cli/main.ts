@@ -23,7 +23,9 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
 
 export const HELP = `Sparrow — a microblogging server where a text message is a safe way to take part.
 
-${Object.values(COMMANDS).map((c) => c.usage.split('\n')[0]!.replace(/^usage: /, '  ')).join('\n')}
+${Object.values(COMMANDS)
+  .map((c) => c.usage.split('\n')[0]!.replace(/^usage: /, '  '))
+  .join('\n')}
 
 Run "sparrow <command> --help" for details. Configuration comes from SPARROW_* environment variables (see README).
 `;
@@ -46,7 +48,9 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     env: io?.env ?? process.env,
     stdout: io?.stdout ?? process.stdout,
     stderr: io?.stderr ?? process.stderr,
-    get stopSignal() { return io?.stopSignal ?? processStopSignal(); },
+    get stopSignal() {
+      return io?.stopSignal ?? processStopSignal();
+    },
   };
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -30,7 +30,11 @@ export interface Config {
   twilio: { accountSid: string | null; authToken: string | null; from: string | null; apiBaseUrl: string };
   smpp: { url: string | null; sourceAddr: string | null };
   vonage: {
-    apiKey: string | null; apiSecret: string | null; signatureSecret: string | null; from: string | null; apiBaseUrl: string;
+    apiKey: string | null;
+    apiSecret: string | null;
+    signatureSecret: string | null;
+    from: string | null;
+    apiBaseUrl: string;
     signatureMethod: 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
   };
   androidGateway: { url: string | null; username: string | null; password: string | null; signingKey: string | null };
@@ -168,13 +172,17 @@ export function loadConfig(env: Env = process.env): Config {
   const providerRaw = text('SPARROW_SMS_PROVIDER') ?? 'console';
   const smsProvider = (SMS_PROVIDERS as readonly string[]).includes(providerRaw)
     ? (providerRaw as SmsProviderName)
-    : (problems.push(`SPARROW_SMS_PROVIDER must be one of ${SMS_PROVIDERS.join(', ')} (got "${providerRaw}")`), 'console');
+    : (problems.push(`SPARROW_SMS_PROVIDER must be one of ${SMS_PROVIDERS.join(', ')} (got "${providerRaw}")`),
+      'console');
 
   const twilio = {
     accountSid: text('SPARROW_TWILIO_ACCOUNT_SID'),
     authToken: text('SPARROW_TWILIO_AUTH_TOKEN'),
     from: text('SPARROW_TWILIO_FROM'),
-    apiBaseUrl: (url('SPARROW_TWILIO_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.twilio.com').replace(/\/+$/, ''),
+    apiBaseUrl: (url('SPARROW_TWILIO_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.twilio.com').replace(
+      /\/+$/,
+      '',
+    ),
   };
   if (smsProvider === 'twilio') {
     for (const [name, value] of [
@@ -185,7 +193,10 @@ export function loadConfig(env: Env = process.env): Config {
       if (value === null) problems.push(`${name} is required when SPARROW_SMS_PROVIDER=twilio`);
     }
   }
-  const smpp = { url: url('SPARROW_SMPP_URL', ['smpp:', 'ssmpp:'], true), sourceAddr: text('SPARROW_SMPP_SOURCE_ADDR') };
+  const smpp = {
+    url: url('SPARROW_SMPP_URL', ['smpp:', 'ssmpp:'], true),
+    sourceAddr: text('SPARROW_SMPP_SOURCE_ADDR'),
+  };
   if (smsProvider === 'smpp' && smpp.url === null && text('SPARROW_SMPP_URL') === null) {
     problems.push('SPARROW_SMPP_URL is required when SPARROW_SMS_PROVIDER=smpp');
   }
@@ -194,8 +205,15 @@ export function loadConfig(env: Env = process.env): Config {
     apiSecret: text('SPARROW_VONAGE_API_SECRET'),
     signatureSecret: text('SPARROW_VONAGE_SIGNATURE_SECRET'),
     from: text('SPARROW_VONAGE_FROM'),
-    apiBaseUrl: (url('SPARROW_VONAGE_API_BASE_URL', ['http:', 'https:']) ?? 'https://rest.nexmo.com').replace(/\/+$/, ''),
-    signatureMethod: oneOf('SPARROW_VONAGE_SIGNATURE_METHOD', ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const, 'sha256'),
+    apiBaseUrl: (url('SPARROW_VONAGE_API_BASE_URL', ['http:', 'https:']) ?? 'https://rest.nexmo.com').replace(
+      /\/+$/,
+      '',
+    ),
+    signatureMethod: oneOf(
+      'SPARROW_VONAGE_SIGNATURE_METHOD',
+      ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const,
+      'sha256',
+    ),
   };
   if (smsProvider === 'vonage') {
     for (const [name, value] of [
@@ -244,9 +262,15 @@ export function loadConfig(env: Env = process.env): Config {
   const countriesRaw = text('SPARROW_SECURITY_SMS_COUNTRIES');
   let smsCountries: string[] | null = null;
   if (countriesRaw !== null && countriesRaw !== '*') {
-    smsCountries = countriesRaw.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+    smsCountries = countriesRaw
+      .split(',')
+      .map((c) => c.trim().toUpperCase())
+      .filter(Boolean);
     const bad = smsCountries.filter((c) => !/^[A-Z]{2}$/.test(c));
-    if (bad.length > 0) problems.push(`SPARROW_SECURITY_SMS_COUNTRIES must be * or a comma-separated list of ISO 3166 alpha-2 codes (bad: ${bad.join(', ').slice(0, 100)})`);
+    if (bad.length > 0)
+      problems.push(
+        `SPARROW_SECURITY_SMS_COUNTRIES must be * or a comma-separated list of ISO 3166 alpha-2 codes (bad: ${bad.join(', ').slice(0, 100)})`,
+      );
   }
   const completionPercent = integer('SPARROW_SECURITY_ANOMALY_MIN_COMPLETION_PERCENT', 30, 0, 100);
   const security: SecurityLimits = {

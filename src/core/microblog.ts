@@ -2,7 +2,17 @@ import { newId } from '../shared/ids.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import type {
-  Account, Notification, NotificationType, NotificationView, Page, Post, PostSource, PostView, Relationship, Role, Visibility,
+  Account,
+  Notification,
+  NotificationType,
+  NotificationView,
+  Page,
+  Post,
+  PostSource,
+  PostView,
+  Relationship,
+  Role,
+  Visibility,
 } from './model.ts';
 import { VISIBILITIES } from './model.ts';
 import type { FanoutPlan, FeedEntry, MicroblogStore, NewAccount, NewNotification } from './ports.ts';
@@ -63,11 +73,7 @@ export class Microblog {
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
   private readonly clock: Clock;
-  constructor(
-    store: MicroblogStore,
-    options: MicroblogOptions,
-    clock: Clock = systemClock,
-  ) {
+  constructor(store: MicroblogStore, options: MicroblogOptions, clock: Clock = systemClock) {
     this.store = store;
     this.options = options;
     this.clock = clock;
@@ -139,7 +145,10 @@ export class Microblog {
     return USERNAME_PATTERN.test(key) ? this.store.accountByUsername(key) : null;
   }
 
-  async updateProfile(id: string, changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean }): Promise<Account> {
+  async updateProfile(
+    id: string,
+    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean },
+  ): Promise<Account> {
     const current = await this.account(id);
     const displayName = changes.displayName?.trim() ?? current.displayName;
     const note = changes.note?.trim() ?? current.note;
@@ -182,7 +191,10 @@ export class Microblog {
     if (text === '') throw invalid('Text can’t be blank', { field: 'status' });
     const length = postLength(text) + countGraphemes(spoilerText);
     if (length > this.options.maxPostLength) {
-      throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, { field: 'status', length });
+      throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, {
+        field: 'status',
+        length,
+      });
     }
     let visibility = input.visibility ?? 'public';
     if (!VISIBILITIES.includes(visibility)) throw invalid('Unknown visibility', { field: 'visibility' });
@@ -193,7 +205,8 @@ export class Microblog {
       if (!inReplyTo || inReplyTo.reblogOfId || !(await this.canView(authorId, inReplyTo))) {
         throw notFound('The post you are replying to does not exist');
       }
-      if (await this.store.isBlockedEitherWay(authorId, inReplyTo.accountId)) throw notFound('The post you are replying to does not exist');
+      if (await this.store.isBlockedEitherWay(authorId, inReplyTo.accountId))
+        throw notFound('The post you are replying to does not exist');
       // A reply never widens the audience of a restricted conversation.
       if (inReplyTo.visibility === 'direct') visibility = 'direct';
     }
@@ -208,7 +221,11 @@ export class Microblog {
     const id = newId(now.getTime());
     const notifiable = await this.notifiableMentions(authorId, mentionIds);
     const notifications: NewNotification[] = notifiable.map((accountId) => ({
-      id: newId(now.getTime()), accountId, type: 'mention', fromAccountId: authorId, postId: id,
+      id: newId(now.getTime()),
+      accountId,
+      type: 'mention',
+      fromAccountId: authorId,
+      postId: id,
     }));
 
     const fanout: FanoutPlan = { followersOf: null, alsoFollowing: null, accounts: [authorId] };
@@ -221,10 +238,19 @@ export class Microblog {
 
     const { postId, created } = await this.store.publish({
       post: {
-        id, accountId: authorId, text, spoilerText, sensitive: input.sensitive ?? false, visibility,
-        language: normaliseLanguage(input.language), source: input.source,
-        inReplyToId: inReplyTo?.id ?? null, inReplyToAccountId: inReplyTo?.accountId ?? null,
-        reblogOfId: null, createdAt: now, mentionIds,
+        id,
+        accountId: authorId,
+        text,
+        spoilerText,
+        sensitive: input.sensitive ?? false,
+        visibility,
+        language: normaliseLanguage(input.language),
+        source: input.source,
+        inReplyToId: inReplyTo?.id ?? null,
+        inReplyToAccountId: inReplyTo?.accountId ?? null,
+        reblogOfId: null,
+        createdAt: now,
+        mentionIds,
       },
       fanout,
       notifications,
@@ -235,7 +261,12 @@ export class Microblog {
     return stored;
   }
 
-  async reblog(accountId: string, postId: string, source: PostSource, visibility: Visibility = 'public'): Promise<Post> {
+  async reblog(
+    accountId: string,
+    postId: string,
+    source: PostSource,
+    visibility: Visibility = 'public',
+  ): Promise<Post> {
     const actor = await this.account(accountId);
     const original = await this.visiblePost(accountId, postId);
     const target = original.reblogOfId ? await this.requirePost(original.reblogOfId) : original;
@@ -246,13 +277,29 @@ export class Microblog {
     if (existing) return existing;
     const now = this.clock.now();
     const id = newId(now.getTime());
-    const notify = target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
-    const reblogVisibility: Visibility = visibility === 'private' || target.visibility === 'private' ? 'private' : visibility === 'unlisted' ? 'unlisted' : 'public';
+    const notify =
+      target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
+    const reblogVisibility: Visibility =
+      visibility === 'private' || target.visibility === 'private'
+        ? 'private'
+        : visibility === 'unlisted'
+          ? 'unlisted'
+          : 'public';
     await this.store.publish({
       post: {
-        id, accountId, text: '', spoilerText: '', sensitive: false, visibility: reblogVisibility, language: null,
+        id,
+        accountId,
+        text: '',
+        spoilerText: '',
+        sensitive: false,
+        visibility: reblogVisibility,
+        language: null,
         source,
-        inReplyToId: null, inReplyToAccountId: null, reblogOfId: target.id, createdAt: now, mentionIds: [],
+        inReplyToId: null,
+        inReplyToAccountId: null,
+        reblogOfId: target.id,
+        createdAt: now,
+        mentionIds: [],
       },
       fanout: {
         followersOf: actor.followersCount <= this.options.fanoutMaxFollowers ? accountId : null,
@@ -260,7 +307,15 @@ export class Microblog {
         accounts: [accountId],
       },
       notifications: notify
-        ? [{ id: newId(now.getTime()), accountId: target.accountId, type: 'reblog', fromAccountId: accountId, postId: id }]
+        ? [
+            {
+              id: newId(now.getTime()),
+              accountId: target.accountId,
+              type: 'reblog',
+              fromAccountId: accountId,
+              postId: id,
+            },
+          ]
         : [],
     });
     const reblog = await this.requirePost(id);
@@ -282,10 +337,21 @@ export class Microblog {
     await this.account(accountId);
     const post = await this.visiblePost(accountId, postId);
     const target = post.reblogOfId ? await this.requirePost(post.reblogOfId) : post;
-    const notify = target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
+    const notify =
+      target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
     await this.store.addFavourite(
-      newId(this.clock.now().getTime()), accountId, target.id,
-      notify ? { id: newId(this.clock.now().getTime()), accountId: target.accountId, type: 'favourite', fromAccountId: accountId, postId: target.id } : null,
+      newId(this.clock.now().getTime()),
+      accountId,
+      target.id,
+      notify
+        ? {
+            id: newId(this.clock.now().getTime()),
+            accountId: target.accountId,
+            type: 'favourite',
+            fromAccountId: accountId,
+            postId: target.id,
+          }
+        : null,
     );
     return this.requirePost(target.id);
   }
@@ -303,7 +369,8 @@ export class Microblog {
     const post = await this.store.postById(postId);
     if (!post) throw notFound();
     if (post.accountId !== actorId) {
-      if (actor.role === 'user') throw (await this.canView(actorId, post)) ? forbidden('You can only delete your own posts') : notFound();
+      if (actor.role === 'user')
+        throw (await this.canView(actorId, post)) ? forbidden('You can only delete your own posts') : notFound();
     }
     await this.store.deletePost(postId);
     await this.announce(this.deletedListeners, post);
@@ -356,7 +423,10 @@ export class Microblog {
           queue.push(reply.id);
         }
       }
-      children.set(parentId, visibleReplies.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)));
+      children.set(
+        parentId,
+        visibleReplies.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)),
+      );
     }
     const descendants: Post[] = [];
     const walk = (parentId: string) => {
@@ -383,8 +453,17 @@ export class Microblog {
     if (await this.store.isBlockedEitherWay(accountId, targetId)) throw forbidden('You can’t follow this account');
     const now = this.clock.now();
     await this.store.follow({
-      id: newId(now.getTime()), accountId, targetId, backfill: this.options.followBackfill ?? 40,
-      notification: { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: accountId, postId: null },
+      id: newId(now.getTime()),
+      accountId,
+      targetId,
+      backfill: this.options.followBackfill ?? 40,
+      notification: {
+        id: newId(now.getTime()),
+        accountId: targetId,
+        type: 'follow',
+        fromAccountId: accountId,
+        postId: null,
+      },
     });
     return this.relationship(accountId, targetId);
   }
@@ -461,7 +540,9 @@ export class Microblog {
     return fillPage(page, async (slice) => {
       const [fanned, pulled] = await Promise.all([
         this.store.homeFeed(viewerId, slice),
-        celebrities.length > 0 ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], slice) : Promise.resolve([]),
+        celebrities.length > 0
+          ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], slice)
+          : Promise.resolve([]),
       ]);
       const entries = mergeNewestFirst(fanned, pulled, slice);
       const posts = await this.store.postsByIds(entries.map((e) => e.postId));
@@ -471,7 +552,10 @@ export class Microblog {
         if (post && !hidden.has(post.accountId)) visible.push(post);
       }
       const views = await this.hydrate(viewerId, visible);
-      return { ids: entries.map((e) => e.postId), items: views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)) };
+      return {
+        ids: entries.map((e) => e.postId),
+        items: views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)),
+      };
     });
   }
 
@@ -483,13 +567,16 @@ export class Microblog {
   }
 
   async accountTimeline(
-    viewerId: string | null, accountId: string, page: Page,
+    viewerId: string | null,
+    accountId: string,
+    page: Page,
     options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {},
   ): Promise<PostView[]> {
     await this.account(accountId);
     if (viewerId && viewerId !== accountId && (await this.store.isBlockedEitherWay(viewerId, accountId))) return [];
     const visibilities: Visibility[] = ['public', 'unlisted'];
-    if (viewerId === accountId || (viewerId && (await this.store.isFollowing(viewerId, accountId)))) visibilities.push('private');
+    if (viewerId === accountId || (viewerId && (await this.store.isFollowing(viewerId, accountId))))
+      visibilities.push('private');
     const ids = await this.store.accountPosts(accountId, visibilities, page, {
       excludeReplies: options.excludeReplies ?? false,
       excludeReblogs: options.excludeReblogs ?? false,
@@ -503,7 +590,11 @@ export class Microblog {
     return this.viewsFor(accountId, ids);
   }
 
-  async notifications(accountId: string, page: Page, types: readonly NotificationType[] | null = null): Promise<NotificationView[]> {
+  async notifications(
+    accountId: string,
+    page: Page,
+    types: readonly NotificationType[] | null = null,
+  ): Promise<NotificationView[]> {
     const list = await this.store.notifications(accountId, page, types);
     return this.notificationViews(accountId, list);
   }
@@ -532,7 +623,8 @@ export class Microblog {
     if (mutedSenders.length > 0) {
       const rel = await this.store.relationships(accountId, mutedSenders);
       for (const id of mutedSenders) {
-        if (!rel.blocking.has(id) && !rel.blockedBy.has(id) && rel.muting.get(id)?.hideNotifications === false) hidden.delete(id);
+        if (!rel.blocking.has(id) && !rel.blockedBy.has(id) && rel.muting.get(id)?.hideNotifications === false)
+          hidden.delete(id);
       }
     }
     const kept = list.filter((n) => !hidden.has(n.fromAccountId));
@@ -543,7 +635,7 @@ export class Microblog {
     for (const notification of kept) {
       const from = accounts.get(notification.fromAccountId);
       if (!from || from.suspended) continue;
-      const post = notification.postId ? views.get(notification.postId) ?? null : null;
+      const post = notification.postId ? (views.get(notification.postId) ?? null) : null;
       if (notification.postId && !post) continue;
       result.push({ notification, from, post });
     }
@@ -560,7 +652,10 @@ export class Microblog {
       case 'unlisted':
         return true;
       case 'private':
-        return viewerId !== null && (post.mentionIds.includes(viewerId) || (await this.store.isFollowing(viewerId, post.accountId)));
+        return (
+          viewerId !== null &&
+          (post.mentionIds.includes(viewerId) || (await this.store.isFollowing(viewerId, post.accountId)))
+        );
       case 'direct':
         return viewerId !== null && post.mentionIds.includes(viewerId);
     }
@@ -571,11 +666,19 @@ export class Microblog {
    * muted account's own profile, where the viewer went looking) whom they muted.
    */
   private async viewsFor(
-    viewerId: string | null, ids: readonly string[], showMutedAuthor: string | null = null, hiddenAuthors?: Set<string>,
+    viewerId: string | null,
+    ids: readonly string[],
+    showMutedAuthor: string | null = null,
+    hiddenAuthors?: Set<string>,
   ): Promise<PostView[]> {
     const posts = await this.store.postsByIds(ids);
-    const hidden = hiddenAuthors ? new Set(hiddenAuthors) : viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
-    if (showMutedAuthor && viewerId && !(await this.store.isBlockedEitherWay(viewerId, showMutedAuthor))) hidden.delete(showMutedAuthor);
+    const hidden = hiddenAuthors
+      ? new Set(hiddenAuthors)
+      : viewerId
+        ? await this.store.hiddenAuthors(viewerId)
+        : new Set<string>();
+    if (showMutedAuthor && viewerId && !(await this.store.isBlockedEitherWay(viewerId, showMutedAuthor)))
+      hidden.delete(showMutedAuthor);
     const ordered: Post[] = [];
     for (const id of ids) {
       const post = posts.get(id);
@@ -596,7 +699,12 @@ export class Microblog {
     }
     const [accounts, flags] = await Promise.all([
       this.store.accountsByIds([...accountIds]),
-      viewerId ? this.store.viewerFlags(viewerId, all.map((p) => p.id)) : Promise.resolve(null),
+      viewerId
+        ? this.store.viewerFlags(
+            viewerId,
+            all.map((p) => p.id),
+          )
+        : Promise.resolve(null),
     ]);
     const build = (post: Post, reblog: PostView | null): PostView | null => {
       const author = accounts.get(post.accountId);
@@ -659,7 +767,10 @@ export class Microblog {
   private async followedCelebrities(viewerId: string): Promise<string[]> {
     const now = this.clock.now().getTime();
     if (!this.celebrities || now - this.celebrities.fetchedAt > CELEBRITY_CACHE_MS) {
-      this.celebrities = { ids: await this.store.accountsWithFollowersAbove(this.options.fanoutMaxFollowers), fetchedAt: now };
+      this.celebrities = {
+        ids: await this.store.accountsWithFollowersAbove(this.options.fanoutMaxFollowers),
+        fetchedAt: now,
+      };
     }
     if (this.celebrities.ids.length === 0) return [];
     return this.store.followedAmong(viewerId, this.celebrities.ids);
@@ -669,7 +780,8 @@ export class Microblog {
 function normaliseLanguage(language: string | null | undefined): string | null {
   if (!language) return null;
   const trimmed = language.trim().toLowerCase();
-  if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(trimmed)) throw invalid('Language must be an ISO 639 code', { field: 'language' });
+  if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(trimmed))
+    throw invalid('Language must be an ISO 639 code', { field: 'language' });
   return trimmed;
 }
 

@@ -70,7 +70,10 @@ export interface MicroblogStore {
   /** Sets or clears suspension; false when the account does not exist. */
   setSuspended(accountId: string, at: Date | null): Promise<boolean>;
   accountsByUsernames(usernames: readonly string[]): Promise<Account[]>;
-  updateProfile(id: string, changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean }): Promise<Account>;
+  updateProfile(
+    id: string,
+    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean },
+  ): Promise<Account>;
 
   /** Inserts the post, its mentions, counters, fan-out and notifications; returns the existing post id when the idempotency key was used already. */
   publish(request: PublishRequest): Promise<{ postId: string; created: boolean }>;
@@ -85,14 +88,26 @@ export interface MicroblogStore {
   addFavourite(id: string, accountId: string, postId: string, notification: NewNotification | null): Promise<boolean>;
   removeFavourite(accountId: string, postId: string): Promise<boolean>;
 
-  follow(input: { id: string; accountId: string; targetId: string; backfill: number; notification: NewNotification | null }): Promise<boolean>;
+  follow(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    backfill: number;
+    notification: NewNotification | null;
+  }): Promise<boolean>;
   unfollow(accountId: string, targetId: string): Promise<boolean>;
   block(input: { id: string; accountId: string; targetId: string }): Promise<void>;
   unblock(accountId: string, targetId: string): Promise<void>;
   mute(input: { id: string; accountId: string; targetId: string; hideNotifications: boolean }): Promise<void>;
   unmute(accountId: string, targetId: string): Promise<void>;
-  relationships(accountId: string, targetIds: readonly string[]): Promise<{
-    following: Set<string>; followedBy: Set<string>; blocking: Set<string>; blockedBy: Set<string>;
+  relationships(
+    accountId: string,
+    targetIds: readonly string[],
+  ): Promise<{
+    following: Set<string>;
+    followedBy: Set<string>;
+    blocking: Set<string>;
+    blockedBy: Set<string>;
     muting: Map<string, { hideNotifications: boolean }>;
   }>;
   /** Accounts the viewer must not see posts from: blocked either way, or muted by the viewer. */
@@ -112,11 +127,19 @@ export interface MicroblogStore {
   /** Drops home-feed entries beyond the newest `keep` of each account; returns how many went. */
   trimHomeFeeds(keep: number): Promise<number>;
   publicTimeline(page: Page): Promise<string[]>;
-  accountPosts(accountId: string, visibilities: readonly Visibility[], page: Page, options: { excludeReplies: boolean; excludeReblogs: boolean }): Promise<string[]>;
+  accountPosts(
+    accountId: string,
+    visibilities: readonly Visibility[],
+    page: Page,
+    options: { excludeReplies: boolean; excludeReblogs: boolean },
+  ): Promise<string[]>;
   replies(postId: string): Promise<string[]>;
   directPosts(accountId: string, page: Page): Promise<string[]>;
 
-  viewerFlags(viewerId: string, postIds: readonly string[]): Promise<{ favourited: Set<string>; reblogged: Set<string> }>;
+  viewerFlags(
+    viewerId: string,
+    postIds: readonly string[],
+  ): Promise<{ favourited: Set<string>; reblogged: Set<string> }>;
   mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>>;
 
   notifications(accountId: string, page: Page, types: readonly NotificationType[] | null): Promise<Notification[]>;

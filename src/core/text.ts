@@ -13,7 +13,8 @@ const URL_PATTERN = /\bhttps?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'’]/giu;
 export const USERNAME_PATTERN = /^[A-Za-z0-9_]{1,30}$/;
 
 // `@name` or `@name@domain`, not preceded by a word character (so e-mail addresses are not mentions).
-const MENTION_PATTERN = /(?<![\p{L}\p{N}_/@.])@([A-Za-z0-9_]{1,30})(?:@([A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?|localhost(?::\d+)?))?/gu;
+const MENTION_PATTERN =
+  /(?<![\p{L}\p{N}_/@.])@([A-Za-z0-9_]{1,30})(?:@([A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?|localhost(?::\d+)?))?/gu;
 
 /** Characters as a person counts them: grapheme clusters, so 👍🏽 or é is one character. */
 export function countGraphemes(text: string): number {

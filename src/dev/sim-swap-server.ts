@@ -56,7 +56,12 @@ export class SimSwapSimulator {
     if (this.options.token !== null) {
       const given = Buffer.from(req.headers.authorization ?? '');
       const expected = Buffer.from(`Bearer ${this.options.token}`);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return error(401, 'UNAUTHENTICATED', 'Request not authenticated due to missing, invalid, or expired credentials.');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        return error(
+          401,
+          'UNAUTHENTICATED',
+          'Request not authenticated due to missing, invalid, or expired credentials.',
+        );
     }
     let raw = '';
     for await (const chunk of req) {

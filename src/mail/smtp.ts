@@ -9,7 +9,11 @@ export class SmtpMailTransport implements MailTransport {
   constructor(url: string, from: string, options: { timeoutMs?: number } = {}) {
     this.from = from;
     const timeout = options.timeoutMs ?? 15_000;
-    this.transporter = nodemailer.createTransport(url, { connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
+    this.transporter = nodemailer.createTransport(url, {
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    });
   }
 
   async send(mail: OutgoingMail): Promise<void> {

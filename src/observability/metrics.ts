@@ -6,7 +6,10 @@ type Labels = Record<string, string>;
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labelKey = (labels: Labels) =>
-  Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(',');
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${escapeLabel(labels[k]!)}"`)
+    .join(',');
 
 abstract class Metric {
   readonly name: string;

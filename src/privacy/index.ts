@@ -3,12 +3,39 @@ import type { Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { Advertising, DEFAULT_ADS_OPTIONS, type AdsOptions, type AdsStore } from './ads/index.ts';
 import { ContactPoints, consentedSource, type ContactPointStore } from './contact-points/index.ts';
-import { ContactDiscovery, DEFAULT_DISCOVERY_OPTIONS, type DiscoveryOptions, type DiscoveryStore, type MatchInput, type ModerationStore } from './discovery/index.ts';
+import {
+  ContactDiscovery,
+  DEFAULT_DISCOVERY_OPTIONS,
+  type DiscoveryOptions,
+  type DiscoveryStore,
+  type MatchInput,
+  type ModerationStore,
+} from './discovery/index.ts';
 
 export * from './model.ts';
-export { ContactPoints, type ContactPointView, type UseTarget, type ContactPointStore } from './contact-points/index.ts';
-export { ContactDiscovery, DEFAULT_DISCOVERY_OPTIONS, type DiscoveryOptions, type DiscoveryStore, type ModerationStore, type MatchInput } from './discovery/index.ts';
-export { Advertising, DEFAULT_ADS_OPTIONS, type AdsOptions, type AdsStore, type Audience, type AudienceView, type Campaign } from './ads/index.ts';
+export {
+  ContactPoints,
+  type ContactPointView,
+  type UseTarget,
+  type ContactPointStore,
+} from './contact-points/index.ts';
+export {
+  ContactDiscovery,
+  DEFAULT_DISCOVERY_OPTIONS,
+  type DiscoveryOptions,
+  type DiscoveryStore,
+  type ModerationStore,
+  type MatchInput,
+} from './discovery/index.ts';
+export {
+  Advertising,
+  DEFAULT_ADS_OPTIONS,
+  type AdsOptions,
+  type AdsStore,
+  type Audience,
+  type AudienceView,
+  type Campaign,
+} from './ads/index.ts';
 
 export interface PromotedPost {
   campaignId: string;
@@ -42,12 +69,17 @@ export class Privacy {
     this.microblog = deps.microblog;
     this.contactPoints = new ContactPoints(deps.contactStore, deps.clock, deps.secret);
     this.discovery = new ContactDiscovery(
-      this.contactPoints, deps.discoveryStore, deps.moderationStore,
+      this.contactPoints,
+      deps.discoveryStore,
+      deps.moderationStore,
       async (ids) => new Map([...(await deps.microblog.accounts(ids)).values()].map((a) => [a.id, a.createdAt])),
-      deps.clock, { ...DEFAULT_DISCOVERY_OPTIONS, ...deps.discovery },
+      deps.clock,
+      { ...DEFAULT_DISCOVERY_OPTIONS, ...deps.discovery },
     );
     this.ads = new Advertising(
-      deps.adsStore, consentedSource(deps.contactStore, this.contactPoints), deps.clock,
+      deps.adsStore,
+      consentedSource(deps.contactStore, this.contactPoints),
+      deps.clock,
       async (advertiserId, postId) => {
         try {
           const post = await deps.microblog.visiblePost(null, postId);

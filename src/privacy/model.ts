@@ -72,7 +72,8 @@ export interface ModerationReport {
 
 /** Shows enough of a contact for its owner to recognise it, not the whole of it. */
 export function maskContact(kind: ContactKind, value: string): string {
-  if (kind === 'phone') return value.length <= 6 ? value : `${value.slice(0, 4)}${'•'.repeat(value.length - 6)}${value.slice(-2)}`;
+  if (kind === 'phone')
+    return value.length <= 6 ? value : `${value.slice(0, 4)}${'•'.repeat(value.length - 6)}${value.slice(-2)}`;
   const at = value.lastIndexOf('@');
   if (at <= 0) return '•••';
   const local = value.slice(0, at);

@@ -101,8 +101,15 @@ export class Authentication {
     this.deps.background.run('sms sign-in code', async () => {
       const accountId = await this.deps.phones.accountByPhone(phone.e164);
       if (!accountId) return;
-      await this.smsCodeUnlessSwapped('sign_in', flow.id, phone, { ...requester, accountId }, 'sign_in_code_withheld', (code) =>
-        `${code} is your ${this.deps.instanceName} sign-in code. It expires in 10 minutes. Never share it: we will never ask for it.`);
+      await this.smsCodeUnlessSwapped(
+        'sign_in',
+        flow.id,
+        phone,
+        { ...requester, accountId },
+        'sign_in_code_withheld',
+        (code) =>
+          `${code} is your ${this.deps.instanceName} sign-in code. It expires in 10 minutes. Never share it: we will never ask for it.`,
+      );
     });
     return { flowId: flow.secret };
   }
@@ -117,8 +124,15 @@ export class Authentication {
     this.deps.background.run('sms second factor', async () => {
       const phone = await this.deps.phones.phoneOf(accountId);
       if (!phone) return;
-      await this.smsCodeUnlessSwapped('two_factor', flow.id, phone, { ...requester, accountId }, 'sign_in_code_withheld', (code) =>
-        `${code} is your ${this.deps.instanceName} sign-in code. Someone entered your password: if it was not you, change it now.`);
+      await this.smsCodeUnlessSwapped(
+        'two_factor',
+        flow.id,
+        phone,
+        { ...requester, accountId },
+        'sign_in_code_withheld',
+        (code) =>
+          `${code} is your ${this.deps.instanceName} sign-in code. Someone entered your password: if it was not you, change it now.`,
+      );
     });
   }
 
@@ -160,7 +174,8 @@ export class Authentication {
     if (flow.stage !== 'second_factor' || !flow.accountId) throw EXPIRED();
     const accountId = flow.accountId;
     const methods = await this.methodsForFlow(flow);
-    if (proof.method === 'login_code' || !methods.includes(proof.method)) throw invalid('That method is not available for this sign-in', { field: 'method' });
+    if (proof.method === 'login_code' || !methods.includes(proof.method))
+      throw invalid('That method is not available for this sign-in', { field: 'method' });
     let ok = false;
     switch (proof.method) {
       case 'totp':
@@ -174,7 +189,8 @@ export class Authentication {
         }
         break;
       case 'sms': {
-        const check = typeof proof.code === 'string' ? await this.deps.codes.check('two_factor', flow.id, proof.code) : null;
+        const check =
+          typeof proof.code === 'string' ? await this.deps.codes.check('two_factor', flow.id, proof.code) : null;
         if (check && !check.ok && check.reason === 'too_many_attempts') throw TOO_MANY();
         ok = check?.ok === true;
         break;
@@ -186,12 +202,18 @@ export class Authentication {
         ok = typeof proof.password === 'string' && (await this.deps.identity.checkPassword(accountId, proof.password));
         break;
     }
-    if (!ok) throw proof.method === 'passkey' ? invalid('The passkey could not be verified', { field: 'credential' }) : WRONG_CODE();
+    if (!ok)
+      throw proof.method === 'passkey'
+        ? invalid('The passkey could not be verified', { field: 'credential' })
+        : WRONG_CODE();
     return this.finish(flow, accountId);
   }
 
   /** Starts a password reset by e-mail or SMS; the same answer whether or not an account matches. */
-  async startPasswordReset(input: { email?: string; number?: string }, requester: Requester): Promise<{ flowId: string }> {
+  async startPasswordReset(
+    input: { email?: string; number?: string },
+    requester: Requester,
+  ): Promise<{ flowId: string }> {
     const email = input.email !== undefined ? this.parseEmail(input.email) : null;
     const phone = email === null && input.number !== undefined ? this.parsePhone(input.number) : null;
     if (!email && !phone) throw invalid('Give the e-mail address or phone number of the account', { field: 'email' });
@@ -202,16 +224,29 @@ export class Authentication {
       if (email) {
         const accountId = await this.deps.identity.accountIdForEmail(email);
         if (!accountId) return;
-        await this.deps.messages.sendEmailCode('password_reset', flow.id, email, { ...requester, accountId }, (code) => ({
-          subject: `${name} password reset code: ${code}`,
-          text: `Someone asked to reset the password of your ${name} account.\n\nYour code is ${code}. It expires in 10 minutes.\n\nIf this was not you, ignore this e-mail: your password stays as it is.\n`,
-        }));
+        await this.deps.messages.sendEmailCode(
+          'password_reset',
+          flow.id,
+          email,
+          { ...requester, accountId },
+          (code) => ({
+            subject: `${name} password reset code: ${code}`,
+            text: `Someone asked to reset the password of your ${name} account.\n\nYour code is ${code}. It expires in 10 minutes.\n\nIf this was not you, ignore this e-mail: your password stays as it is.\n`,
+          }),
+        );
         return;
       }
       const accountId = await this.deps.phones.accountByPhone(phone!.e164);
       if (!accountId) return;
-      await this.smsCodeUnlessSwapped('password_reset', flow.id, phone!, { ...requester, accountId }, 'reset_code_withheld', (code) =>
-        `${code} is your ${name} password reset code. It expires in 10 minutes. If you did not ask for it, ignore this message.`);
+      await this.smsCodeUnlessSwapped(
+        'password_reset',
+        flow.id,
+        phone!,
+        { ...requester, accountId },
+        'reset_code_withheld',
+        (code) =>
+          `${code} is your ${name} password reset code. It expires in 10 minutes. If you did not ask for it, ignore this message.`,
+      );
     });
     return { flowId: flow.secret };
   }
@@ -225,13 +260,18 @@ export class Authentication {
     const check = await this.deps.codes.check('password_reset', flow.id, code);
     const byEmail = flow.target.includes('@');
     const accountId = check.ok
-      ? byEmail ? await this.deps.identity.accountIdForEmail(flow.target) : await this.deps.phones.accountByPhone(flow.target)
+      ? byEmail
+        ? await this.deps.identity.accountIdForEmail(flow.target)
+        : await this.deps.phones.accountByPhone(flow.target)
       : null;
     if (!accountId) throw WRONG_CODE();
     if (!(await this.deps.flows.completeFlow(flow.id, this.deps.clock.now()))) throw EXPIRED();
     await this.deps.identity.setPassword(accountId, newPassword);
     const revoked = await this.deps.sessions.revokeAllSessions(accountId, this.deps.clock.now());
-    await this.deps.notifyOwner(accountId, 'password_reset', { via: byEmail ? 'email' : 'sms', sessions_signed_out: revoked });
+    await this.deps.notifyOwner(accountId, 'password_reset', {
+      via: byEmail ? 'email' : 'sms',
+      sessions_signed_out: revoked,
+    });
     await this.deps.contactProved?.(accountId, byEmail ? 'email' : 'phone', flow.target);
   }
 
@@ -262,7 +302,11 @@ export class Authentication {
     return { flowId: flow.secret };
   }
 
-  async finishSignup(flowId: string, code: string, profile: { username: string; password: string; displayName?: string }): Promise<Account> {
+  async finishSignup(
+    flowId: string,
+    code: string,
+    profile: { username: string; password: string; displayName?: string },
+  ): Promise<Account> {
     checkPasswordStrength(profile.password);
     const flow = await this.flowOrThrow(flowId);
     if (flow.kind !== 'signup' || flow.stage !== 'code' || !flow.target) throw EXPIRED();
@@ -271,7 +315,9 @@ export class Authentication {
     const check = await this.deps.codes.peek('signup', flow.id, code);
     if (!check.ok) throw WRONG_CODE();
     const account = await this.deps.identity.register({
-      username: profile.username, email: flow.target, password: profile.password,
+      username: profile.username,
+      email: flow.target,
+      password: profile.password,
       ...(profile.displayName !== undefined ? { displayName: profile.displayName } : {}),
     });
     await this.deps.codes.retire(check.id);
@@ -286,20 +332,41 @@ export class Authentication {
   }
 
   /** A new flow: its id (internal, what codes are bound to) and its secret (what the client holds). */
-  private async createFlow(kind: FlowKind, stage: AuthFlow['stage'], accountId: string | null, target: string | null, requester: Requester): Promise<{ id: string; secret: string }> {
+  private async createFlow(
+    kind: FlowKind,
+    stage: AuthFlow['stage'],
+    accountId: string | null,
+    target: string | null,
+    requester: Requester,
+  ): Promise<{ id: string; secret: string }> {
     const secret = newSecret();
     const now = this.deps.clock.now();
     const id = newId(now.getTime());
     await this.deps.flows.createFlow({
-      id, secretHash: digest(secret), kind, stage, accountId, target, challenge: null, attempts: 0,
-      ip: requester.ip, createdAt: now, expiresAt: new Date(now.getTime() + FLOW_TTL_MS), completedAt: null,
+      id,
+      secretHash: digest(secret),
+      kind,
+      stage,
+      accountId,
+      target,
+      challenge: null,
+      attempts: 0,
+      ip: requester.ip,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
+      completedAt: null,
     });
     return { id, secret };
   }
 
   /** An account's code by SMS, unless the carrier says the SIM may be in other hands: then the owner hears of it elsewhere. */
   private async smsCodeUnlessSwapped(
-    purpose: string, flowId: string, phone: PhoneTarget, requester: Requester & { accountId: string }, withheld: string, text: (code: string) => string,
+    purpose: string,
+    flowId: string,
+    phone: PhoneTarget,
+    requester: Requester & { accountId: string },
+    withheld: string,
+    text: (code: string) => string,
   ): Promise<void> {
     if (await this.deps.phones.recentlySwapped(phone.e164)) {
       await this.deps.notifyOwner(requester.accountId, withheld, { reason: 'sim_swap' });
@@ -321,7 +388,10 @@ export class Authentication {
 
   private parsePhone(input: string): PhoneTarget {
     const phone = typeof input === 'string' && input.length <= 40 ? this.deps.phones.parse(input) : null;
-    if (!phone) throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', { field: 'number' });
+    if (!phone)
+      throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', {
+        field: 'number',
+      });
     return phone;
   }
 

@@ -45,14 +45,23 @@ export class VerificationCodes {
   }
 
   /** Issues a code, or null when the hourly limits say no more codes now (the caller answers the same either way). */
-  async issue(purpose: string, subject: string, target: string, where: { country?: string | null; prefix?: string | null } = {}): Promise<string | null> {
+  async issue(
+    purpose: string,
+    subject: string,
+    target: string,
+    where: { country?: string | null; prefix?: string | null } = {},
+  ): Promise<string | null> {
     const now = this.clock.now();
     const issued = await this.store.issuedSince(purpose, subject, target, new Date(now.getTime() - 3600_000));
-    if (issued.bySubject >= this.limits.perSubjectPerHour || issued.byTarget >= this.limits.perTargetPerHour) return null;
+    if (issued.bySubject >= this.limits.perSubjectPerHour || issued.byTarget >= this.limits.perTargetPerHour)
+      return null;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const id = newId(now.getTime());
     await this.store.replaceCode({
-      id, purpose, subject, target,
+      id,
+      purpose,
+      subject,
+      target,
       codeHash: await this.hash(id, purpose, subject, target, code),
       attempts: 0,
       expiresAt: new Date(now.getTime() + CODE_LIFETIME_MS),
@@ -75,7 +84,11 @@ export class VerificationCodes {
    * Checks a code and counts the attempt without using the code up, for steps that may
    * still fail for other reasons (a taken username); `retire` then uses it.
    */
-  async peek(purpose: string, subject: string, code: string): Promise<{ ok: true; id: string; target: string } | Exclude<CodeCheck, { ok: true }>> {
+  async peek(
+    purpose: string,
+    subject: string,
+    code: string,
+  ): Promise<{ ok: true; id: string; target: string } | Exclude<CodeCheck, { ok: true }>> {
     const now = this.clock.now();
     const active = await this.store.activeCode(purpose, subject, now);
     if (!active) return { ok: false, reason: 'expired_or_missing' };
@@ -84,7 +97,9 @@ export class VerificationCodes {
     const attempts = await this.store.countAttempt(active.id);
     if (attempts > MAX_CODE_ATTEMPTS) return { ok: false, reason: 'too_many_attempts' };
     const candidate = typeof code === 'string' && /^[0-9]{6}$/.test(code.trim()) ? code.trim() : '';
-    const matches = candidate !== '' && safeEqual(await this.hash(active.id, purpose, subject, active.target, candidate), active.codeHash);
+    const matches =
+      candidate !== '' &&
+      safeEqual(await this.hash(active.id, purpose, subject, active.target, candidate), active.codeHash);
     if (!matches) return { ok: false, reason: attempts >= MAX_CODE_ATTEMPTS ? 'too_many_attempts' : 'wrong' };
     return { ok: true, id: active.id, target: active.target };
   }
@@ -96,7 +111,9 @@ export class VerificationCodes {
 
   private async hash(id: string, purpose: string, subject: string, target: string, code: string): Promise<string> {
     this.key ??= this.loadKey();
-    return createHmac('sha256', await this.key).update(`${id}\n${purpose}\n${subject}\n${target}\n${code}`).digest('hex');
+    return createHmac('sha256', await this.key)
+      .update(`${id}\n${purpose}\n${subject}\n${target}\n${code}`)
+      .digest('hex');
   }
 }
 
@@ -105,7 +122,9 @@ export function codeError(check: Exclude<CodeCheck, { ok: true }>): DomainError 
     case 'too_many_attempts':
       return new DomainError('rate_limited', 'Too many wrong codes. Request a new code.');
     case 'expired_or_missing':
-      return new DomainError('invalid', 'The code has expired or was already used. Request a new code.', { field: 'code' });
+      return new DomainError('invalid', 'The code has expired or was already used. Request a new code.', {
+        field: 'code',
+      });
     default:
       return new DomainError('invalid', 'That code is not right.', { field: 'code' });
   }

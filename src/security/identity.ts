@@ -1,7 +1,13 @@
 import type { Account, Role } from '../core/model.ts';
 import type { Microblog } from '../core/microblog.ts';
 import { invalid } from '../shared/errors.ts';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
+import {
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  burnPasswordCheck,
+  hashPassword,
+  verifyPassword,
+} from './passwords.ts';
 import type { CredentialStore } from './ports.ts';
 
 // Deliberately loose: the real check is the verification mail; this only stops obvious typos.
@@ -27,10 +33,7 @@ export interface RegisterInput {
 export class Identity {
   private readonly microblog: Microblog;
   private readonly credentials: CredentialStore;
-  constructor(
-    microblog: Microblog,
-    credentials: CredentialStore,
-  ) {
+  constructor(microblog: Microblog, credentials: CredentialStore) {
     this.microblog = microblog;
     this.credentials = credentials;
   }

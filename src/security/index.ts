@@ -1,13 +1,43 @@
 export { Identity, normaliseEmail, checkPasswordStrength, type RegisterInput } from './identity.ts';
-export { OAuth, OAuthError, OUT_OF_BAND, pkceChallenge, type TokenInfo, type IssuedToken, type RegisteredApp } from './oauth.ts';
+export {
+  OAuth,
+  OAuthError,
+  OUT_OF_BAND,
+  pkceChallenge,
+  type TokenInfo,
+  type IssuedToken,
+  type RegisteredApp,
+} from './oauth.ts';
 export { scopeAllows, parseScopes, unknownScopes, ALL_SCOPES } from './scopes.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { digest, newSecret, safeEqual } from './tokens.ts';
 export type * from './ports.ts';
-export { VerificationCodes, codeError, CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, type CodeCheck, type CodeLimits } from './codes.ts';
-export { SecondFactors, RECOVERY_CODE_COUNT, type SecondFactorMethod, type FactorSummary, type WebAuthnRelyingParty } from './second-factors.ts';
+export {
+  VerificationCodes,
+  codeError,
+  CODE_LIFETIME_MS,
+  MAX_CODE_ATTEMPTS,
+  type CodeCheck,
+  type CodeLimits,
+} from './codes.ts';
+export {
+  SecondFactors,
+  RECOVERY_CODE_COUNT,
+  type SecondFactorMethod,
+  type FactorSummary,
+  type WebAuthnRelyingParty,
+} from './second-factors.ts';
 export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
-export { SecurityMessages, SecurityMonitor, securityThrottleLimits, numberPrefix, type PhoneTarget, type Requester, type SendOutcome, type SendEvent } from './security-messages.ts';
+export {
+  SecurityMessages,
+  SecurityMonitor,
+  securityThrottleLimits,
+  numberPrefix,
+  type PhoneTarget,
+  type Requester,
+  type SendOutcome,
+  type SendEvent,
+} from './security-messages.ts';
 export { SecretBox } from './secret-box.ts';
 export type { SessionMeta } from './oauth.ts';
 export { SignedLinks } from './signed-links.ts';

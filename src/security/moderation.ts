@@ -33,7 +33,10 @@ export class AccountModeration {
     this.checkMayAct(target, actor);
     await this.deps.setSuspended(target.id, true);
     const sessionsSignedOut = await this.deps.revokeAllSessions(target.id);
-    await this.deps.audit(actor, 'account.suspend', target.id, { username: target.username, sessions_signed_out: sessionsSignedOut });
+    await this.deps.audit(actor, 'account.suspend', target.id, {
+      username: target.username,
+      sessions_signed_out: sessionsSignedOut,
+    });
     return { sessionsSignedOut };
   }
 
@@ -48,7 +51,10 @@ export class AccountModeration {
     this.checkMayAct(target, actor);
     await this.deps.resetSecondFactors(target.id);
     const sessionsSignedOut = await this.deps.revokeAllSessions(target.id);
-    await this.deps.audit(actor, 'account.reset_2fa', target.id, { username: target.username, sessions_signed_out: sessionsSignedOut });
+    await this.deps.audit(actor, 'account.reset_2fa', target.id, {
+      username: target.username,
+      sessions_signed_out: sessionsSignedOut,
+    });
     await this.deps.notifyOwner(target.id, 'two_factor_changed', { change: 'reset_by_operator' });
     return { sessionsSignedOut };
   }
@@ -56,6 +62,7 @@ export class AccountModeration {
   private checkMayAct(target: Account, actor: Moderator): void {
     if (!actor.account) return;
     if (actor.account.id === target.id) throw invalid('You cannot act on your own account here');
-    if (target.role === 'admin' && actor.account.role !== 'admin') throw forbidden('Only an administrator can act on an administrator');
+    if (target.role === 'admin' && actor.account.role !== 'admin')
+      throw forbidden('Only an administrator can act on an administrator');
   }
 }

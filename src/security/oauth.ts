@@ -12,8 +12,23 @@ const CODE_TTL_MS = 10 * 60 * 1000;
 
 /** OAuth 2 errors carry the RFC 6749 error code, which the HTTP edge returns as-is. */
 export class OAuthError extends DomainError {
-  readonly code: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
-  constructor(code: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope', message: string) {
+  readonly code:
+    | 'invalid_request'
+    | 'invalid_client'
+    | 'invalid_grant'
+    | 'unauthorized_client'
+    | 'unsupported_grant_type'
+    | 'invalid_scope';
+  constructor(
+    code:
+      | 'invalid_request'
+      | 'invalid_client'
+      | 'invalid_grant'
+      | 'unauthorized_client'
+      | 'unsupported_grant_type'
+      | 'invalid_scope',
+    message: string,
+  ) {
     super(code === 'invalid_client' ? 'unauthorized' : 'invalid', message);
     this.code = code;
   }
@@ -53,21 +68,25 @@ export class OAuth {
 
   private readonly store: OAuthStore & SessionStore;
   private readonly clock: Clock;
-  constructor(
-    store: OAuthStore & SessionStore,
-    clock: Clock = systemClock,
-  ) {
+  constructor(store: OAuthStore & SessionStore, clock: Clock = systemClock) {
     this.store = store;
     this.clock = clock;
   }
 
-  async registerApp(input: { name: string; redirectUris: string; scopes?: string | null; website?: string | null }): Promise<RegisteredApp> {
+  async registerApp(input: {
+    name: string;
+    redirectUris: string;
+    scopes?: string | null;
+    website?: string | null;
+  }): Promise<RegisteredApp> {
     const name = input.name.trim();
-    if (name === '' || name.length > 100) throw invalid('client_name must be 1 to 100 characters', { field: 'client_name' });
+    if (name === '' || name.length > 100)
+      throw invalid('client_name must be 1 to 100 characters', { field: 'client_name' });
     const redirectUris = input.redirectUris.split(/\s+/).filter(Boolean);
     if (redirectUris.length === 0) throw invalid('redirect_uris is required', { field: 'redirect_uris' });
     for (const uri of redirectUris) {
-      if (uri !== OUT_OF_BAND && !isAbsoluteUri(uri)) throw invalid(`redirect_uris contains an invalid URI: ${uri.slice(0, 200)}`, { field: 'redirect_uris' });
+      if (uri !== OUT_OF_BAND && !isAbsoluteUri(uri))
+        throw invalid(`redirect_uris contains an invalid URI: ${uri.slice(0, 200)}`, { field: 'redirect_uris' });
     }
     const scopes = parseScopes(input.scopes || DEFAULT_SCOPES);
     const unknown = unknownScopes(scopes);
@@ -99,27 +118,39 @@ export class OAuth {
 
   /** Validates an authorization request before the consent page is shown. */
   async checkAuthorizationRequest(input: {
-    clientId: string; redirectUri: string; scope?: string | null; responseType?: string | null;
-    codeChallenge?: string | null; codeChallengeMethod?: string | null;
+    clientId: string;
+    redirectUri: string;
+    scope?: string | null;
+    responseType?: string | null;
+    codeChallenge?: string | null;
+    codeChallengeMethod?: string | null;
   }): Promise<{ app: OAuthApp; scopes: string[] }> {
     const app = await this.store.appByClientId(input.clientId);
     if (!app) throw new OAuthError('invalid_client', 'Unknown client_id');
-    if (!app.redirectUris.includes(input.redirectUri)) throw new OAuthError('invalid_request', 'redirect_uri does not match the registered URIs');
-    if ((input.responseType ?? 'code') !== 'code') throw new OAuthError('invalid_request', 'Only response_type=code is supported');
+    if (!app.redirectUris.includes(input.redirectUri))
+      throw new OAuthError('invalid_request', 'redirect_uri does not match the registered URIs');
+    if ((input.responseType ?? 'code') !== 'code')
+      throw new OAuthError('invalid_request', 'Only response_type=code is supported');
     const scopes = parseScopes(input.scope || app.scopes.join(' '));
-    if (unknownScopes(scopes).length > 0 || !isSubset(scopes, app.scopes)) throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app');
+    if (unknownScopes(scopes).length > 0 || !isSubset(scopes, app.scopes))
+      throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app');
     if (input.codeChallenge) {
       const method = input.codeChallengeMethod || 'plain';
       if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
-      if (!/^[A-Za-z0-9_-]{43,128}$/.test(input.codeChallenge)) throw new OAuthError('invalid_request', 'code_challenge is malformed');
+      if (!/^[A-Za-z0-9_-]{43,128}$/.test(input.codeChallenge))
+        throw new OAuthError('invalid_request', 'code_challenge is malformed');
     }
     return { app, scopes };
   }
 
   /** Issues an authorization code after the signed-in user approved the request. */
   async issueCode(input: {
-    app: OAuthApp; accountId: string; redirectUri: string; scopes: string[];
-    codeChallenge?: string | null; codeChallengeMethod?: string | null;
+    app: OAuthApp;
+    accountId: string;
+    redirectUri: string;
+    scopes: string[];
+    codeChallenge?: string | null;
+    codeChallengeMethod?: string | null;
   }): Promise<string> {
     const code = newSecret();
     const now = this.clock.now();
@@ -145,14 +176,24 @@ export class OAuth {
     return app;
   }
 
-  async exchangeCode(input: { clientId: string; clientSecret: string | null; code: string; redirectUri: string; codeVerifier?: string | null; session?: SessionMeta }): Promise<IssuedToken> {
+  async exchangeCode(input: {
+    clientId: string;
+    clientSecret: string | null;
+    code: string;
+    redirectUri: string;
+    codeVerifier?: string | null;
+    session?: SessionMeta;
+  }): Promise<IssuedToken> {
     const app = await this.store.appByClientId(input.clientId);
     if (!app) throw new OAuthError('invalid_client', 'Client authentication failed');
     const now = this.clock.now();
     const code = await this.store.consumeCode(digest(input.code), now);
-    if (!code || code.appId !== app.id) throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used');
-    if (code.expiresAt.getTime() < now.getTime()) throw new OAuthError('invalid_grant', 'The authorization code has expired');
-    if (code.redirectUri !== input.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+    if (!code || code.appId !== app.id)
+      throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used');
+    if (code.expiresAt.getTime() < now.getTime())
+      throw new OAuthError('invalid_grant', 'The authorization code has expired');
+    if (code.redirectUri !== input.redirectUri)
+      throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     if (code.codeChallenge) {
       // PKCE: a public client proves it started the flow; the secret is then optional.
       if (!input.codeVerifier || !safeEqual(pkceChallenge(input.codeVerifier), code.codeChallenge)) {
@@ -164,18 +205,33 @@ export class OAuth {
     } else {
       await this.authenticateClient(input.clientId, input.clientSecret);
     }
-    return this.issueToken({ appId: app.id, accountId: code.accountId, scopes: code.scopes, session: input.session ?? { kind: 'app' } });
+    return this.issueToken({
+      appId: app.id,
+      accountId: code.accountId,
+      scopes: code.scopes,
+      session: input.session ?? { kind: 'app' },
+    });
   }
 
-  async clientCredentials(input: { clientId: string; clientSecret: string | null; scope?: string | null }): Promise<IssuedToken> {
+  async clientCredentials(input: {
+    clientId: string;
+    clientSecret: string | null;
+    scope?: string | null;
+  }): Promise<IssuedToken> {
     const app = await this.authenticateClient(input.clientId, input.clientSecret);
     const scopes = parseScopes(input.scope || app.scopes.join(' '));
-    if (!isSubset(scopes, app.scopes)) throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app');
+    if (!isSubset(scopes, app.scopes))
+      throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app');
     return this.issueToken({ appId: app.id, accountId: null, scopes });
   }
 
   /** Operator-issued token (CLI), not tied to a registered app. */
-  async issueToken(input: { appId: string | null; accountId: string | null; scopes: string[]; session?: SessionMeta }): Promise<IssuedToken> {
+  async issueToken(input: {
+    appId: string | null;
+    accountId: string | null;
+    scopes: string[];
+    session?: SessionMeta;
+  }): Promise<IssuedToken> {
     const unknown = unknownScopes(input.scopes);
     if (unknown.length > 0) throw new OAuthError('invalid_scope', `Unknown scopes: ${unknown.join(' ')}`);
     const accessToken = newSecret();
@@ -205,7 +261,13 @@ export class OAuth {
     const record: AccessTokenRecord | null = await this.store.tokenByHash(digest(token));
     if (!record || record.revokedAt) return null;
     this.touch(record);
-    return { tokenId: record.id, accountId: record.accountId, appId: record.appId, appName: record.appName, scopes: record.scopes };
+    return {
+      tokenId: record.id,
+      accountId: record.accountId,
+      appId: record.appId,
+      appName: record.appName,
+      scopes: record.scopes,
+    };
   }
 
   /** The account's signed-in sessions: web sign-ins and app tokens. */

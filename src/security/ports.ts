@@ -9,7 +9,10 @@ export interface StoredCredentials {
 
 export interface CredentialStore {
   /** Creates the account and its login in one transaction; conflict if username or e-mail is taken. */
-  createUser(account: NewAccount, credentials: { email: string; emailKey: string; passwordHash: string }): Promise<Account>;
+  createUser(
+    account: NewAccount,
+    credentials: { email: string; emailKey: string; passwordHash: string },
+  ): Promise<Account>;
   credentialsByEmail(emailKey: string): Promise<StoredCredentials | null>;
   credentialsByAccount(accountId: string): Promise<StoredCredentials | null>;
   setPasswordHash(accountId: string, passwordHash: string): Promise<void>;
@@ -93,7 +96,12 @@ export interface CodeStore {
   /** Marks the code used; false if it was already used (single use under races). */
   consume(id: string, now: Date): Promise<boolean>;
   /** Codes issued since `since` for this purpose to this subject, and to this target. */
-  issuedSince(purpose: string, subject: string, target: string, since: Date): Promise<{ bySubject: number; byTarget: number }>;
+  issuedSince(
+    purpose: string,
+    subject: string,
+    target: string,
+    since: Date,
+  ): Promise<{ bySubject: number; byTarget: number }>;
 }
 
 export interface AccountFactors {
@@ -156,7 +164,10 @@ export interface AuthFlow {
 export interface FlowStore {
   createFlow(flow: AuthFlow): Promise<void>;
   flowBySecretHash(secretHash: string): Promise<AuthFlow | null>;
-  updateFlow(id: string, patch: Partial<Pick<AuthFlow, 'stage' | 'accountId' | 'challenge' | 'target' | 'completedAt'>>): Promise<void>;
+  updateFlow(
+    id: string,
+    patch: Partial<Pick<AuthFlow, 'stage' | 'accountId' | 'challenge' | 'target' | 'completedAt'>>,
+  ): Promise<void>;
   /** Marks the flow done; false if it already was (a flow completes once). */
   completeFlow(id: string, now: Date): Promise<boolean>;
   /** Counts an attempt and returns the count after it. */

@@ -5,10 +5,52 @@
  */
 const TOP_LEVEL = ['read', 'write', 'follow', 'push', 'profile', 'admin:read', 'admin:write'] as const;
 const GRANULAR: Record<string, readonly string[]> = {
-  read: ['accounts', 'blocks', 'bookmarks', 'favourites', 'filters', 'follows', 'lists', 'mutes', 'notifications', 'search', 'statuses'],
-  write: ['accounts', 'blocks', 'bookmarks', 'conversations', 'favourites', 'filters', 'follows', 'lists', 'media', 'mutes', 'notifications', 'reports', 'statuses'],
-  'admin:read': ['accounts', 'reports', 'domain_allows', 'domain_blocks', 'ip_blocks', 'email_domain_blocks', 'canonical_email_blocks'],
-  'admin:write': ['accounts', 'reports', 'domain_allows', 'domain_blocks', 'ip_blocks', 'email_domain_blocks', 'canonical_email_blocks'],
+  read: [
+    'accounts',
+    'blocks',
+    'bookmarks',
+    'favourites',
+    'filters',
+    'follows',
+    'lists',
+    'mutes',
+    'notifications',
+    'search',
+    'statuses',
+  ],
+  write: [
+    'accounts',
+    'blocks',
+    'bookmarks',
+    'conversations',
+    'favourites',
+    'filters',
+    'follows',
+    'lists',
+    'media',
+    'mutes',
+    'notifications',
+    'reports',
+    'statuses',
+  ],
+  'admin:read': [
+    'accounts',
+    'reports',
+    'domain_allows',
+    'domain_blocks',
+    'ip_blocks',
+    'email_domain_blocks',
+    'canonical_email_blocks',
+  ],
+  'admin:write': [
+    'accounts',
+    'reports',
+    'domain_allows',
+    'domain_blocks',
+    'ip_blocks',
+    'email_domain_blocks',
+    'canonical_email_blocks',
+  ],
 };
 const FOLLOW_COVERS = ['read:blocks', 'write:blocks', 'read:follows', 'write:follows', 'read:mutes', 'write:mutes'];
 

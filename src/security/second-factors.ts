@@ -1,9 +1,15 @@
 import { createHmac, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransportFuture,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
@@ -50,7 +56,11 @@ export class SecondFactors {
   private readonly hasPhone: (accountId: string) => Promise<boolean>;
   private readonly relyingParty: WebAuthnRelyingParty;
   private readonly clock: Clock;
-  private readonly notifyOwner: (accountId: string, kind: 'two_factor_changed' | 'passkey_added', details: Record<string, unknown>) => Promise<void>;
+  private readonly notifyOwner: (
+    accountId: string,
+    kind: 'two_factor_changed' | 'passkey_added',
+    details: Record<string, unknown>,
+  ) => Promise<void>;
   constructor(
     store: FactorStore,
     flows: FlowStore,
@@ -60,7 +70,11 @@ export class SecondFactors {
     relyingParty: WebAuthnRelyingParty,
     clock: Clock,
     /** Every change to sign-in protection is told to the owner outside this session (in the app and by e-mail). */
-    notifyOwner: (accountId: string, kind: 'two_factor_changed' | 'passkey_added', details: Record<string, unknown>) => Promise<void> = async () => {},
+    notifyOwner: (
+      accountId: string,
+      kind: 'two_factor_changed' | 'passkey_added',
+      details: Record<string, unknown>,
+    ) => Promise<void> = async () => {},
   ) {
     this.store = store;
     this.flows = flows;
@@ -78,7 +92,10 @@ export class SecondFactors {
 
   async summary(accountId: string): Promise<FactorSummary> {
     const [factors, passkeys, recoveryCodesLeft, hasPhone] = await Promise.all([
-      this.store.factors(accountId), this.store.passkeys(accountId), this.store.recoveryCodesLeft(accountId), this.hasPhone(accountId),
+      this.store.factors(accountId),
+      this.store.passkeys(accountId),
+      this.store.recoveryCodesLeft(accountId),
+      this.hasPhone(accountId),
     ]);
     const smsTwoFactor = factors.smsTwoFactor && hasPhone;
     return {
@@ -113,7 +130,10 @@ export class SecondFactors {
   async beginTotp(accountId: string, label: string, issuer: string): Promise<{ secret: string; uri: string }> {
     const secret = new OTPAuth.Secret({ size: 20 });
     const factors = await this.store.factors(accountId);
-    await this.store.saveFactors({ ...factors, totpPendingSecret: await this.box.seal(secret.base32) }, this.clock.now());
+    await this.store.saveFactors(
+      { ...factors, totpPendingSecret: await this.box.seal(secret.base32) },
+      this.clock.now(),
+    );
     const totp = new OTPAuth.TOTP({ issuer, label, secret, algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD });
     return { secret: secret.base32, uri: totp.toString() };
   }
@@ -123,9 +143,16 @@ export class SecondFactors {
     const factors = await this.store.factors(accountId);
     if (!factors.totpPendingSecret) throw invalid('Start setting up the authenticator app first', { field: 'code' });
     const step = this.totpStep(await this.box.open(factors.totpPendingSecret), code);
-    if (step === null) throw invalid('That code is not right. Check the time on your phone and try the current code.', { field: 'code' });
-    await this.store.saveFactors({ ...factors, totpSecret: factors.totpPendingSecret, totpPendingSecret: null, totpLastStep: step }, this.clock.now());
-    const recoveryCodes = (await this.store.recoveryCodesLeft(accountId)) === 0 ? await this.newRecoveryCodes(accountId) : null;
+    if (step === null)
+      throw invalid('That code is not right. Check the time on your phone and try the current code.', {
+        field: 'code',
+      });
+    await this.store.saveFactors(
+      { ...factors, totpSecret: factors.totpPendingSecret, totpPendingSecret: null, totpLastStep: step },
+      this.clock.now(),
+    );
+    const recoveryCodes =
+      (await this.store.recoveryCodesLeft(accountId)) === 0 ? await this.newRecoveryCodes(accountId) : null;
     await this.changed(accountId, 'authenticator_app_added');
     return { recoveryCodes };
   }
@@ -141,10 +168,16 @@ export class SecondFactors {
   async disableTotp(accountId: string): Promise<void> {
     const factors = await this.store.factors(accountId);
     const passkeys = await this.store.passkeys(accountId);
-    await this.store.saveFactors({
-      ...factors, totpSecret: null, totpPendingSecret: null, totpLastStep: null,
-      requireStrong: factors.requireStrong && passkeys.length > 0,
-    }, this.clock.now());
+    await this.store.saveFactors(
+      {
+        ...factors,
+        totpSecret: null,
+        totpPendingSecret: null,
+        totpLastStep: null,
+        requireStrong: factors.requireStrong && passkeys.length > 0,
+      },
+      this.clock.now(),
+    );
     await this.changed(accountId, 'authenticator_app_removed');
   }
 
@@ -157,7 +190,9 @@ export class SecondFactors {
   private async newRecoveryCodes(accountId: string): Promise<string[]> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => recoveryCode());
     const now = this.clock.now();
-    const hashed = await Promise.all(codes.map(async (code) => ({ id: newId(now.getTime()), hash: await this.recoveryHash(accountId, code) })));
+    const hashed = await Promise.all(
+      codes.map(async (code) => ({ id: newId(now.getTime()), hash: await this.recoveryHash(accountId, code) })),
+    );
     await this.store.replaceRecoveryCodes(accountId, hashed, now);
     return codes;
   }
@@ -179,13 +214,24 @@ export class SecondFactors {
   async resetAll(accountId: string): Promise<void> {
     const now = this.clock.now();
     const factors = await this.store.factors(accountId);
-    await this.store.saveFactors({ ...factors, totpSecret: null, totpPendingSecret: null, totpLastStep: null, smsTwoFactor: false, requireStrong: false }, now);
+    await this.store.saveFactors(
+      {
+        ...factors,
+        totpSecret: null,
+        totpPendingSecret: null,
+        totpLastStep: null,
+        smsTwoFactor: false,
+        requireStrong: false,
+      },
+      now,
+    );
     for (const passkey of await this.store.passkeys(accountId)) await this.store.removePasskey(accountId, passkey.id);
     await this.store.replaceRecoveryCodes(accountId, [], now);
   }
 
   async setSmsTwoFactor(accountId: string, on: boolean): Promise<void> {
-    if (on && !(await this.hasPhone(accountId))) throw invalid('Link and verify a phone number first', { field: 'sms_two_factor' });
+    if (on && !(await this.hasPhone(accountId)))
+      throw invalid('Link and verify a phone number first', { field: 'sms_two_factor' });
     const factors = await this.store.factors(accountId);
     await this.store.saveFactors({ ...factors, smsTwoFactor: on }, this.clock.now());
     await this.changed(accountId, on ? 'sms_two_factor_on' : 'sms_two_factor_off');
@@ -194,14 +240,19 @@ export class SecondFactors {
   async setRequireStrong(accountId: string, on: boolean): Promise<void> {
     const summary = await this.summary(accountId);
     if (on && !summary.totp && summary.passkeys.length === 0) {
-      throw invalid('Add an authenticator app or a passkey before requiring a strong factor', { field: 'require_strong_factor' });
+      throw invalid('Add an authenticator app or a passkey before requiring a strong factor', {
+        field: 'require_strong_factor',
+      });
     }
     const factors = await this.store.factors(accountId);
     await this.store.saveFactors({ ...factors, requireStrong: on }, this.clock.now());
     await this.changed(accountId, on ? 'strong_factor_required' : 'strong_factor_no_longer_required');
   }
 
-  async passkeyRegistrationOptions(accountId: string, userName: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async passkeyRegistrationOptions(
+    accountId: string,
+    userName: string,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.store.passkeys(accountId);
     const options = await generateRegistrationOptions({
       rpName: this.relyingParty.name,
@@ -209,14 +260,26 @@ export class SecondFactors {
       userName,
       userID: new TextEncoder().encode(accountId),
       attestationType: 'none',
-      excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransportFuture[] })),
+      excludeCredentials: existing.map((p) => ({
+        id: p.id,
+        transports: p.transports as AuthenticatorTransportFuture[],
+      })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
     });
     const now = this.clock.now();
     await this.flows.createFlow({
-      id: newId(now.getTime()), secretHash: digest(`passkey:${options.challenge}`), kind: 'passkey_registration', stage: 'code',
-      accountId, target: null, challenge: options.challenge, attempts: 0, ip: null, createdAt: now,
-      expiresAt: new Date(now.getTime() + PASSKEY_CHALLENGE_TTL_MS), completedAt: null,
+      id: newId(now.getTime()),
+      secretHash: digest(`passkey:${options.challenge}`),
+      kind: 'passkey_registration',
+      stage: 'code',
+      accountId,
+      target: null,
+      challenge: options.challenge,
+      attempts: 0,
+      ip: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + PASSKEY_CHALLENGE_TTL_MS),
+      completedAt: null,
     });
     return options;
   }
@@ -225,23 +288,41 @@ export class SecondFactors {
     const challenge = clientChallenge(response.response?.clientDataJSON);
     const flow = challenge ? await this.flows.flowBySecretHash(digest(`passkey:${challenge}`)) : null;
     const now = this.clock.now();
-    if (!flow || flow.kind !== 'passkey_registration' || flow.accountId !== accountId || flow.expiresAt < now || !(await this.flows.completeFlow(flow.id, now))) {
+    if (
+      !flow ||
+      flow.kind !== 'passkey_registration' ||
+      flow.accountId !== accountId ||
+      flow.expiresAt < now ||
+      !(await this.flows.completeFlow(flow.id, now))
+    ) {
       throw invalid('This passkey request has expired. Try again.', { field: 'response' });
     }
     let verification;
     try {
       verification = await verifyRegistrationResponse({
-        response, expectedChallenge: flow.challenge!, expectedOrigin: this.relyingParty.origin, expectedRPID: this.relyingParty.id,
+        response,
+        expectedChallenge: flow.challenge!,
+        expectedOrigin: this.relyingParty.origin,
+        expectedRPID: this.relyingParty.id,
         requireUserVerification: false,
       });
     } catch (error) {
-      throw invalid(`The passkey could not be verified: ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`, { field: 'response' });
+      throw invalid(
+        `The passkey could not be verified: ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`,
+        { field: 'response' },
+      );
     }
     if (!verification.verified) throw invalid('The passkey could not be verified', { field: 'response' });
     const credential = verification.registrationInfo.credential;
     const passkey: StoredPasskey = {
-      id: credential.id, accountId, publicKey: Buffer.from(credential.publicKey).toString('base64url'), counter: credential.counter,
-      transports: credential.transports ?? [], name: cleanName(name), createdAt: now, lastUsedAt: null,
+      id: credential.id,
+      accountId,
+      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+      counter: credential.counter,
+      transports: credential.transports ?? [],
+      name: cleanName(name),
+      createdAt: now,
+      lastUsedAt: null,
     };
     if (await this.store.passkey(passkey.id)) throw new DomainError('conflict', 'This passkey is already registered');
     await this.store.addPasskey(passkey);
@@ -257,7 +338,8 @@ export class SecondFactors {
     const removed = await this.store.removePasskey(accountId, id);
     if (removed) await this.changed(accountId, 'passkey_removed');
     const summary = await this.summary(accountId);
-    if (removed && summary.requireStrong && !summary.totp && summary.passkeys.length === 0) await this.setRequireStrong(accountId, false);
+    if (removed && summary.requireStrong && !summary.totp && summary.passkeys.length === 0)
+      await this.setRequireStrong(accountId, false);
     return removed;
   }
 
@@ -283,8 +365,16 @@ export class SecondFactors {
     await this.flows.updateFlow(flow.id, { challenge: null });
     try {
       const result = await verifyAuthenticationResponse({
-        response, expectedChallenge: flow.challenge, expectedOrigin: this.relyingParty.origin, expectedRPID: this.relyingParty.id,
-        credential: { id: passkey.id, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: passkey.counter, transports: passkey.transports as AuthenticatorTransportFuture[] },
+        response,
+        expectedChallenge: flow.challenge,
+        expectedOrigin: this.relyingParty.origin,
+        expectedRPID: this.relyingParty.id,
+        credential: {
+          id: passkey.id,
+          publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')),
+          counter: passkey.counter,
+          transports: passkey.transports as AuthenticatorTransportFuture[],
+        },
         requireUserVerification: false,
       });
       if (!result.verified) return false;
@@ -298,7 +388,12 @@ export class SecondFactors {
   private totpStep(base32: string, code: string): number | null {
     const token = code.replace(/\s+/g, '');
     if (!/^[0-9]{6}$/.test(token)) return null;
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(base32), algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD });
+    const totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(base32),
+      algorithm: 'SHA1',
+      digits: 6,
+      period: TOTP_PERIOD,
+    });
     const timestamp = this.clock.now().getTime();
     // One step either side tolerates clock drift between phone and server.
     const delta = totp.validate({ token, timestamp, window: 1 });
@@ -307,7 +402,9 @@ export class SecondFactors {
   }
 
   private async recoveryHash(accountId: string, code: string): Promise<string> {
-    return createHmac('sha256', await this.recoveryKey()).update(`recovery\n${accountId}\n${code.toLowerCase().replace(/[^a-z0-9]/g, '')}`).digest('hex');
+    return createHmac('sha256', await this.recoveryKey())
+      .update(`recovery\n${accountId}\n${code.toLowerCase().replace(/[^a-z0-9]/g, '')}`)
+      .digest('hex');
   }
 }
 

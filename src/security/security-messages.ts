@@ -2,7 +2,14 @@ import type { SecurityLimits } from '../config/config.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { VerificationCodes } from './codes.ts';
-import type { MailTransport, OutgoingMail, SecurityMonitorStore, SecuritySmsSender, Throttle, ThrottleLimit } from './ports.ts';
+import type {
+  MailTransport,
+  OutgoingMail,
+  SecurityMonitorStore,
+  SecuritySmsSender,
+  Throttle,
+  ThrottleLimit,
+} from './ports.ts';
 import { normaliseEmail } from './identity.ts';
 
 export interface PhoneTarget {
@@ -117,23 +124,57 @@ export class SecurityMessages {
     return { outcome: 'sent' };
   }
 
-  async sendSmsCode(purpose: string, subject: string, phone: PhoneTarget, requester: Requester, text: (code: string) => string): Promise<SendOutcome> {
+  async sendSmsCode(
+    purpose: string,
+    subject: string,
+    phone: PhoneTarget,
+    requester: Requester,
+    text: (code: string) => string,
+  ): Promise<SendOutcome> {
     const allowed = await this.allowSms(phone, requester);
     if (allowed.outcome !== 'sent') {
-      this.log({ channel: 'sms', purpose, outcome: allowed.outcome, ...(allowed.limit ? { limit: allowed.limit } : {}), country: phone.country });
+      this.log({
+        channel: 'sms',
+        purpose,
+        outcome: allowed.outcome,
+        ...(allowed.limit ? { limit: allowed.limit } : {}),
+        country: phone.country,
+      });
       return allowed.outcome;
     }
-    const code = await this.codes.issue(purpose, subject, phone.e164, { country: phone.country, prefix: numberPrefix(phone.e164) });
+    const code = await this.codes.issue(purpose, subject, phone.e164, {
+      country: phone.country,
+      prefix: numberPrefix(phone.e164),
+    });
     if (code === null) {
       this.log({ channel: 'sms', purpose, outcome: 'throttled', limit: 'codes_per_hour', country: phone.country });
       return 'throttled';
     }
-    await this.sms.send({ to: phone.e164, country: phone.country, text: text(code), purpose, accountId: requester.accountId ?? null });
-    this.log({ channel: 'sms', purpose, outcome: 'sent', country: phone.country, accountId: requester.accountId ?? null, to: phone.e164 });
+    await this.sms.send({
+      to: phone.e164,
+      country: phone.country,
+      text: text(code),
+      purpose,
+      accountId: requester.accountId ?? null,
+    });
+    this.log({
+      channel: 'sms',
+      purpose,
+      outcome: 'sent',
+      country: phone.country,
+      accountId: requester.accountId ?? null,
+      to: phone.e164,
+    });
     return 'sent';
   }
 
-  async sendEmailCode(purpose: string, subject: string, email: string, requester: Requester, compose: (code: string) => Omit<OutgoingMail, 'to'>): Promise<SendOutcome> {
+  async sendEmailCode(
+    purpose: string,
+    subject: string,
+    email: string,
+    requester: Requester,
+    compose: (code: string) => Omit<OutgoingMail, 'to'>,
+  ): Promise<SendOutcome> {
     if (!(await this.allowEmail(email, requester))) {
       this.log({ channel: 'email', purpose, outcome: 'throttled' });
       return 'throttled';
@@ -200,8 +241,20 @@ export class SecurityMonitor {
       if (rate >= this.options.minCompletion) continue;
       const latest = await this.store.latestAlert('low_completion_rate', stat.scope);
       if (latest && now - latest.createdAt.getTime() < 6 * 3600_000) continue;
-      const details = { issued: stat.issued, completed: stat.completed, completion_rate: Math.round(rate * 1000) / 1000, window_minutes: 60 };
-      await this.store.addAlert({ id: newId(now), kind: 'low_completion_rate', scope: stat.scope, details, createdAt: new Date(now), acknowledgedAt: null });
+      const details = {
+        issued: stat.issued,
+        completed: stat.completed,
+        completion_rate: Math.round(rate * 1000) / 1000,
+        window_minutes: 60,
+      };
+      await this.store.addAlert({
+        id: newId(now),
+        kind: 'low_completion_rate',
+        scope: stat.scope,
+        details,
+        createdAt: new Date(now),
+        acknowledgedAt: null,
+      });
       this.raise({ kind: 'low_completion_rate', scope: stat.scope, details });
       raised += 1;
     }

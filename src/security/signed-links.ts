@@ -42,6 +42,8 @@ export class SignedLinks {
 
   private async mac(purpose: string, body: string): Promise<string> {
     this.key ??= this.loadKey();
-    return createHmac('sha256', await this.key).update(`${purpose}\n${body}`).digest('base64url');
+    return createHmac('sha256', await this.key)
+      .update(`${purpose}\n${body}`)
+      .digest('base64url');
   }
 }

@@ -14,7 +14,10 @@ export class BackgroundWork {
   run(label: string, work: () => Promise<unknown>): void {
     const task: Promise<void> = Promise.resolve()
       .then(work)
-      .then(() => undefined, (error: unknown) => this.reportError(error, label))
+      .then(
+        () => undefined,
+        (error: unknown) => this.reportError(error, label),
+      )
       .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }

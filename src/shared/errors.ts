@@ -13,11 +13,7 @@ export type DomainErrorKind =
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;
   readonly details?: Record<string, unknown>;
-  constructor(
-    kind: DomainErrorKind,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
+  constructor(kind: DomainErrorKind, message: string, details?: Record<string, unknown>) {
     super(message);
     this.kind = kind;
     this.details = details;

@@ -27,7 +27,11 @@ export class OwnerAlerts {
     this.channels.push(channel);
   }
 
-  async alert(accountId: string, kind: SecurityEventKind, details: Record<string, unknown> = {}): Promise<SecurityEvent> {
+  async alert(
+    accountId: string,
+    kind: SecurityEventKind,
+    details: Record<string, unknown> = {},
+  ): Promise<SecurityEvent> {
     const now = this.clock.now();
     const event: SecurityEvent = { id: newId(now.getTime()), accountId, kind, details, createdAt: now };
     await this.store.addSecurityEvent(event);

@@ -67,11 +67,22 @@ export class SmsChannel {
     const now = this.clock.now();
     let id = newId(now.getTime());
     const fresh = await this.store.recordInbound({
-      id, provider, providerMessageId: message.providerMessageId, from: message.from, to: message.to, text: message.text, receivedAt: now,
+      id,
+      provider,
+      providerMessageId: message.providerMessageId,
+      from: message.from,
+      to: message.to,
+      text: message.text,
+      receivedAt: now,
     });
     if (!fresh) {
       // Providers retry when they got no answer; if the first handling died half-way, this retry finishes the job.
-      const unfinished = await this.store.takeOverUnfinishedInbound(provider, message.providerMessageId, new Date(now.getTime() - UNFINISHED_AFTER_MS), now);
+      const unfinished = await this.store.takeOverUnfinishedInbound(
+        provider,
+        message.providerMessageId,
+        new Date(now.getTime() - UNFINISHED_AFTER_MS),
+        now,
+      );
       if (!unfinished) return { duplicate: true, outcome: null, postId: null };
       id = unfinished;
     }
@@ -80,7 +91,10 @@ export class SmsChannel {
     return { duplicate: false, outcome, postId };
   }
 
-  private async handle(message: InboundSms, inboundId: string): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
+  private async handle(
+    message: InboundSms,
+    inboundId: string,
+  ): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
     const sender = normalisePhone(message.from);
     if (!sender) return { outcome: 'invalid_number', accountId: null, postId: null };
     const { e164, country } = sender;
@@ -99,24 +113,30 @@ export class SmsChannel {
       return { outcome: 'opted_in', accountId: null, postId: null };
     }
     if (command.kind === 'help') {
-      if (await this.takeSlot(e164, 'help', 3600_000)) await this.reply(e164, country, replies.help(web), 'compliance', 'help');
+      if (await this.takeSlot(e164, 'help', 3600_000))
+        await this.reply(e164, country, replies.help(web), 'compliance', 'help');
       return { outcome: 'help', accountId: null, postId: null };
     }
 
     const phone = await this.store.phoneByNumber(e164);
     if (!phone) {
       // One answer per day at most, the same for every text: nothing about accounts leaks.
-      if (await this.takeSlot(e164, 'not_linked', DAY_MS)) await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
+      if (await this.takeSlot(e164, 'not_linked', DAY_MS))
+        await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
       return { outcome: 'unknown_number', accountId: null, postId: null };
     }
 
     const account = await this.microblog.account(phone.accountId).catch(() => null);
     if (!account) {
       // A suspended account's number reads like an unlinked one: the text does nothing.
-      if (await this.takeSlot(e164, 'not_linked', DAY_MS)) await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
+      if (await this.takeSlot(e164, 'not_linked', DAY_MS))
+        await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
       return { outcome: 'refused_suspended', accountId: phone.accountId, postId: null };
     }
-    const [settings, security] = await Promise.all([this.store.settings(phone.accountId), this.store.securityState(phone.accountId)]);
+    const [settings, security] = await Promise.all([
+      this.store.settings(phone.accountId),
+      this.store.securityState(phone.accountId),
+    ]);
     const decision = await this.gate.evaluate({ phone, account, settings, security, text: message.text });
     if (decision.kind === 'refuse') {
       const period = decision.outcome === 'refused_pin' ? 3600_000 : DAY_MS;
@@ -129,7 +149,16 @@ export class SmsChannel {
       const now = this.clock.now();
       // The PIN check may not have run yet (a SIM-swap hold comes first): never keep a PIN.
       const text = security.pinHash ? message.text.trim().replace(/^\d{4,8}(\s+|$)/, '') : message.text.trim();
-      await this.store.createHold({ id: newId(now.getTime()), accountId: phone.accountId, inboundId, text, reason: decision.reason, status: 'pending', createdAt: now, decidedAt: null });
+      await this.store.createHold({
+        id: newId(now.getTime()),
+        accountId: phone.accountId,
+        inboundId,
+        text,
+        reason: decision.reason,
+        status: 'pending',
+        createdAt: now,
+        decidedAt: null,
+      });
       await this.alerts.alert(phone.accountId, 'sms_message_held', { reason: decision.reason });
       if (decision.reply && (await this.takeSlot(e164, `held_${decision.reason}`, 3600_000))) {
         await this.reply(e164, country, decision.reply(web), 'compliance', 'refused', phone.accountId);
@@ -140,7 +169,10 @@ export class SmsChannel {
   }
 
   /** Runs a text that passed the gate (or that the owner released from hold) as its owner. */
-  async run(phone: BoundPhone, text: string): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
+  async run(
+    phone: BoundPhone,
+    text: string,
+  ): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
     const command = parseSmsCommand(text);
     if (command.kind === 'stop' || command.kind === 'start' || command.kind === 'help') {
       return { outcome: 'rejected', accountId: phone.accountId, postId: null };
@@ -226,7 +258,10 @@ export class SmsChannel {
         if (!target) return done('rejected');
         const [latest] = await this.microblog.accountTimeline(me, target.id, { limit: 1 }, { excludeReblogs: true });
         const text = latest
-          ? fitSms(`@${target.username}: ${latest.post.text}`, { maxSegments: this.options.maxSegments, link: `${this.options.publicUrl}/@${target.username}/${latest.post.id}` })
+          ? fitSms(`@${target.username}: ${latest.post.text}`, {
+              maxSegments: this.options.maxSegments,
+              link: `${this.options.publicUrl}/@${target.username}/${latest.post.id}`,
+            })
           : replies.noPosts(target.username);
         await this.answer(phone, text);
         return done('command');
@@ -274,7 +309,14 @@ export class SmsChannel {
     return this.reply(phone.e164, phone.country, text, 'content', 'command_reply', phone.accountId);
   }
 
-  private async reply(to: string, country: string, text: string, messageClass: MessageClass, purpose: string, accountId: string | null = null): Promise<void> {
+  private async reply(
+    to: string,
+    country: string,
+    text: string,
+    messageClass: MessageClass,
+    purpose: string,
+    accountId: string | null = null,
+  ): Promise<void> {
     await this.outbox.enqueue([{ to, country, text, messageClass, purpose, accountId }]);
   }
 

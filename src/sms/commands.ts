@@ -80,7 +80,14 @@ export function parseSmsCommand(raw: string): SmsCommand {
     case 'LEAVE':
     case 'GET':
     case 'WHOIS': {
-      const usage = first === 'FOLLOW' ? USAGE.follow : first === 'GET' ? USAGE.get : first === 'WHOIS' ? USAGE.whois : USAGE.unfollow;
+      const usage =
+        first === 'FOLLOW'
+          ? USAGE.follow
+          : first === 'GET'
+            ? USAGE.get
+            : first === 'WHOIS'
+              ? USAGE.whois
+              : USAGE.unfollow;
       if (alone) return { kind: 'malformed', command: first, usage };
       const target = words.length === 1 ? addressed(words[0], capitals) : null;
       if (!target) {
@@ -97,7 +104,10 @@ export function parseSmsCommand(raw: string): SmsCommand {
       const on = first === 'ON';
       if (alone) return { kind: 'notifications', on, username: null };
       const target = words.length === 1 ? addressed(words[0], capitals) : null;
-      if (!target) return words[0]!.startsWith('@') ? { kind: 'malformed', command: first, usage: on ? USAGE.on : USAGE.off } : { kind: 'post', text };
+      if (!target)
+        return words[0]!.startsWith('@')
+          ? { kind: 'malformed', command: first, usage: on ? USAGE.on : USAGE.off }
+          : { kind: 'post', text };
       return { kind: 'notifications', on, username: target };
     }
     default:

@@ -81,8 +81,21 @@ export interface BoundPhone {
 }
 
 export type InboundOutcome =
-  | 'posted' | 'command' | 'opted_out' | 'opted_in' | 'help' | 'unknown_number'
-  | 'refused_settings' | 'refused_suspended' | 'refused_locked' | 'refused_pin' | 'refused_policy' | 'refused_kill_switch' | 'held' | 'rejected' | 'invalid_number';
+  | 'posted'
+  | 'command'
+  | 'opted_out'
+  | 'opted_in'
+  | 'help'
+  | 'unknown_number'
+  | 'refused_settings'
+  | 'refused_suspended'
+  | 'refused_locked'
+  | 'refused_pin'
+  | 'refused_policy'
+  | 'refused_kill_switch'
+  | 'held'
+  | 'rejected'
+  | 'invalid_number';
 
 export interface AuditEntry {
   id: string;
@@ -123,10 +136,20 @@ export interface HeldMessage {
 }
 
 export type SecurityEventKind =
-  | 'sms_post' | 'sim_swap_detected' | 'sim_swap_check_failed' | 'sms_posting_locked' | 'sms_message_held'
-  | 'sms_not_me' | 'sms_posting_unlocked'
+  | 'sms_post'
+  | 'sim_swap_detected'
+  | 'sim_swap_check_failed'
+  | 'sms_posting_locked'
+  | 'sms_message_held'
+  | 'sms_not_me'
+  | 'sms_posting_unlocked'
   // Account security (sign-in, reset, factors); these never go out by SMS either.
-  | 'sign_in_code_withheld' | 'reset_code_withheld' | 'password_reset' | 'recovery_code_used' | 'two_factor_changed' | 'passkey_added'
+  | 'sign_in_code_withheld'
+  | 'reset_code_withheld'
+  | 'password_reset'
+  | 'recovery_code_used'
+  | 'two_factor_changed'
+  | 'passkey_added'
   | 'session_revoked';
 
 /** Something the owner must hear about on their non-SMS channels. */

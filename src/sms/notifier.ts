@@ -54,7 +54,10 @@ export class SmsNotifier implements BackgroundStep {
     if (post.inReplyToAccountId && post.inReplyToAccountId !== post.accountId) return;
     if (!(await this.store.hasSubscribers(post.accountId))) return;
     const now = this.clock.now();
-    await this.store.createFanoutJob({ id: newId(now.getTime()), postId: post.id, authorId: post.accountId, afterAccountId: null }, now);
+    await this.store.createFanoutJob(
+      { id: newId(now.getTime()), postId: post.id, authorId: post.accountId, afterAccountId: null },
+      now,
+    );
   };
 
   private async notifyDirect(post: Post): Promise<void> {
@@ -66,9 +69,16 @@ export class SmsNotifier implements BackgroundStep {
       if (!phone || !(await this.store.settings(accountId)).notifications) continue;
       if (!(await this.policy.mayDeliver('content', 'post_notification', phone.country))) continue;
       messages.push({
-        to: phone.e164, country: phone.country, messageClass: 'content' as const, purpose: 'post_notification',
-        accountId, postId: post.id,
-        text: fitSms(`DM from @${author.username}: ${post.text}`, { maxSegments: this.options.maxSegments, link: this.link(author.username, post.id) }),
+        to: phone.e164,
+        country: phone.country,
+        messageClass: 'content' as const,
+        purpose: 'post_notification',
+        accountId,
+        postId: post.id,
+        text: fitSms(`DM from @${author.username}: ${post.text}`, {
+          maxSegments: this.options.maxSegments,
+          link: this.link(author.username, post.id),
+        }),
       });
     }
     await this.outbox.enqueue(messages);
@@ -81,21 +91,34 @@ export class SmsNotifier implements BackgroundStep {
     if (!job) return 0;
     let post: Post;
     try {
-      post = await this.microblog.visiblePost(null, job.postId).catch(() => this.microblog.visiblePost(job.authorId, job.postId));
+      post = await this.microblog
+        .visiblePost(null, job.postId)
+        .catch(() => this.microblog.visiblePost(job.authorId, job.postId));
     } catch {
       await this.store.advanceFanoutJob(job.id, job.afterAccountId, true, now); // deleted meanwhile
       return 0;
     }
     const author = await this.microblog.account(job.authorId);
     const recipients = await this.store.smsRecipients(job.authorId, job.afterAccountId, this.options.batchSize);
-    const text = fitSms(`@${author.username}: ${post.text}`, { maxSegments: this.options.maxSegments, link: this.link(author.username, post.id) });
+    const text = fitSms(`@${author.username}: ${post.text}`, {
+      maxSegments: this.options.maxSegments,
+      link: this.link(author.username, post.id),
+    });
     const allowed = [];
     for (const recipient of recipients) {
       if (await this.policy.mayDeliver('content', 'post_notification', recipient.country)) allowed.push(recipient);
     }
-    await this.outbox.enqueue(allowed.map((r) => ({
-      to: r.e164, country: r.country, text, messageClass: 'content' as const, purpose: 'post_notification', accountId: r.accountId, postId: post.id,
-    })));
+    await this.outbox.enqueue(
+      allowed.map((r) => ({
+        to: r.e164,
+        country: r.country,
+        text,
+        messageClass: 'content' as const,
+        purpose: 'post_notification',
+        accountId: r.accountId,
+        postId: post.id,
+      })),
+    );
     const last = recipients.at(-1)?.accountId ?? job.afterAccountId;
     await this.store.advanceFanoutJob(job.id, last, recipients.length < this.options.batchSize, this.clock.now());
     // Count the step as work even when everyone was filtered out, so the loop keeps going.

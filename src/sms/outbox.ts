@@ -62,7 +62,13 @@ export class Outbox {
 
   /** Applies a provider's delivery receipt; unknown ids are ignored (not ours, or long gone). */
   async applyReceipt(provider: string, receipt: DeliveryReceipt): Promise<boolean> {
-    return this.store.applyReceipt(provider, receipt.providerMessageId, receipt.status, receipt.errorCode, this.clock.now());
+    return this.store.applyReceipt(
+      provider,
+      receipt.providerMessageId,
+      receipt.status,
+      receipt.errorCode,
+      this.clock.now(),
+    );
   }
 }
 
@@ -176,7 +182,10 @@ export class OutboxDispatcher {
     if (result.ok) {
       // Codes are kept only as keyed hashes: once a security message is with the provider its text goes.
       // The console provider is the exception: there the outbox is the simulated phones' inbox.
-      const replaceText = message.messageClass === 'security' && this.provider.name !== 'console' ? '[security message: text removed after sending]' : undefined;
+      const replaceText =
+        message.messageClass === 'security' && this.provider.name !== 'console'
+          ? '[security message: text removed after sending]'
+          : undefined;
       await this.store.markSent(message.id, owner, this.provider.name, result.providerMessageId, now, replaceText);
       this.events.sent?.(message);
       return;
@@ -195,9 +204,12 @@ export class OutboxDispatcher {
 
   /** Why this message must not go out now, or null. Checked at send time, not enqueue time. */
   private async whyNotNow(message: OutboxMessage): Promise<string | null> {
-    if (!ALLOWED_AFTER_STOP.has(message.purpose) && (await this.store.isOptedOut(message.to))) return 'recipient sent STOP';
+    if (!ALLOWED_AFTER_STOP.has(message.purpose) && (await this.store.isOptedOut(message.to)))
+      return 'recipient sent STOP';
     if (!(await this.policy.mayDeliver(message.messageClass, message.purpose, message.country))) {
-      return (await this.policy.killSwitch()).enabled ? 'kill switch is on' : `content SMS are off for ${message.country}`;
+      return (await this.policy.killSwitch()).enabled
+        ? 'kill switch is on'
+        : `content SMS are off for ${message.country}`;
     }
     return null;
   }
@@ -233,7 +245,10 @@ export class OutboxDispatcher {
       if (handled === 0 && this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.options.pollMs);
-          this.wakeUp = () => { clearTimeout(timer); resolve(); };
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
         this.wakeUp = null;
       }

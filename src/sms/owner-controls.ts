@@ -53,12 +53,15 @@ export class SmsOwnerControls {
   async setPin(accountId: string, pin: unknown): Promise<void> {
     if (pin === null) {
       const account = await this.microblog.account(accountId);
-      if (account.role !== 'user') throw invalid('Administrators and moderators must keep a posting PIN', { field: 'pin' });
+      if (account.role !== 'user')
+        throw invalid('Administrators and moderators must keep a posting PIN', { field: 'pin' });
       await this.store.setPinHash(accountId, null, this.clock.now());
       return;
     }
-    if (typeof pin !== 'string' || !/^\d{4,8}$/.test(pin)) throw invalid('The PIN must be 4 to 8 digits', { field: 'pin' });
-    if (isGuessable(pin)) throw invalid('That PIN is too easy to guess (repeated or consecutive digits)', { field: 'pin' });
+    if (typeof pin !== 'string' || !/^\d{4,8}$/.test(pin))
+      throw invalid('The PIN must be 4 to 8 digits', { field: 'pin' });
+    if (isGuessable(pin))
+      throw invalid('That PIN is too easy to guess (repeated or consecutive digits)', { field: 'pin' });
     await this.store.setPinHash(accountId, await this.pins.hash(pin), this.clock.now());
   }
 
@@ -71,14 +74,16 @@ export class SmsOwnerControls {
     const hold = await this.ownHold(accountId, holdId);
     const phone = await this.store.phoneOfAccount(accountId);
     if (!phone) throw conflict('Link a phone number before releasing held texts');
-    if (!(await this.store.decideHold(hold.id, 'released', this.clock.now()))) throw conflict('This text was already released or discarded');
+    if (!(await this.store.decideHold(hold.id, 'released', this.clock.now())))
+      throw conflict('This text was already released or discarded');
     const result = await this.channel.run(phone, hold.text);
     return { outcome: result.outcome, postId: result.postId };
   }
 
   async discard(accountId: string, holdId: string): Promise<void> {
     const hold = await this.ownHold(accountId, holdId);
-    if (!(await this.store.decideHold(hold.id, 'discarded', this.clock.now()))) throw conflict('This text was already released or discarded');
+    if (!(await this.store.decideHold(hold.id, 'discarded', this.clock.now())))
+      throw conflict('This text was already released or discarded');
   }
 
   /** "This wasn't me": removes SMS posts since the last confirmed one, discards held texts, locks SMS posting. */
@@ -86,7 +91,8 @@ export class SmsOwnerControls {
     const state = await this.store.securityState(accountId);
     const ids = await this.store.smsPostIdsAfter(accountId, state.confirmedUntil);
     for (const id of ids) await this.microblog.deletePost(accountId, id).catch(() => {});
-    for (const hold of await this.store.holds(accountId, 'pending', 1000)) await this.store.decideHold(hold.id, 'discarded', this.clock.now());
+    for (const hold of await this.store.holds(accountId, 'pending', 1000))
+      await this.store.decideHold(hold.id, 'discarded', this.clock.now());
     await this.store.lockPosting(accountId, 'not_me', this.clock.now());
     await this.alerts.alert(accountId, 'sms_not_me', { removed: ids.length });
     return { removed: ids };

@@ -18,12 +18,7 @@ export class PhoneBinding {
   private readonly codes: VerificationCodes;
   private readonly messages: SecurityMessages;
   private readonly clock: Clock;
-  constructor(
-    store: SmsStore,
-    codes: VerificationCodes,
-    messages: SecurityMessages,
-    clock: Clock,
-  ) {
+  constructor(store: SmsStore, codes: VerificationCodes, messages: SecurityMessages, clock: Clock) {
     this.store = store;
     this.codes = codes;
     this.messages = messages;
@@ -33,8 +28,13 @@ export class PhoneBinding {
   /** Over a limit (SMS pumping defence) or in a country without security SMS, nothing is sent and the answer is the same. */
   async request(accountId: string, numberInput: string, requester: Requester = { ip: null }): Promise<void> {
     const phone = normalisePhone(numberInput);
-    if (!phone) throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', { field: 'number' });
-    await this.messages.sendSmsCode(PURPOSE, accountId, phone, { ...requester, accountId }, (code) => replies.verificationCode(code));
+    if (!phone)
+      throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', {
+        field: 'number',
+      });
+    await this.messages.sendSmsCode(PURPOSE, accountId, phone, { ...requester, accountId }, (code) =>
+      replies.verificationCode(code),
+    );
   }
 
   async verify(accountId: string, code: string): Promise<BoundPhone> {

@@ -31,11 +31,7 @@ export class SmsPolicy {
   private readonly store: SmsStore;
   private readonly clock: Clock;
   private readonly refreshMs: number;
-  constructor(
-    store: SmsStore,
-    clock: Clock,
-    refreshMs = 2_000,
-  ) {
+  constructor(store: SmsStore, clock: Clock, refreshMs = 2_000) {
     this.store = store;
     this.clock = clock;
     this.refreshMs = refreshMs;
@@ -44,7 +40,9 @@ export class SmsPolicy {
   async current(): Promise<PolicySnapshot> {
     const now = this.clock.now().getTime();
     if (this.snapshot && now - this.snapshot.loadedAt < this.refreshMs) return this.snapshot;
-    this.loading ??= this.load(now).finally(() => { this.loading = null; });
+    this.loading ??= this.load(now).finally(() => {
+      this.loading = null;
+    });
     return this.loading;
   }
 
@@ -59,7 +57,9 @@ export class SmsPolicy {
     this.snapshot = null;
   }
 
-  async postingAllowed(country: string): Promise<{ allowed: true } | { allowed: false; why: 'kill_switch' | 'country' }> {
+  async postingAllowed(
+    country: string,
+  ): Promise<{ allowed: true } | { allowed: false; why: 'kill_switch' | 'country' }> {
     const { killSwitch, countries } = await this.current();
     if (killSwitch.enabled) return { allowed: false, why: 'kill_switch' };
     if (!countries.get(country)?.posting) return { allowed: false, why: 'country' };
@@ -84,10 +84,16 @@ export class SmsPolicy {
     return [...(await this.store.countryPolicies())].sort((a, b) => a.country.localeCompare(b.country));
   }
 
-  async setCountry(countryInput: string, changes: { posting?: boolean; notifications?: boolean; security?: boolean | null }, actor: Actor): Promise<CountryPolicy> {
+  async setCountry(
+    countryInput: string,
+    changes: { posting?: boolean; notifications?: boolean; security?: boolean | null },
+    actor: Actor,
+  ): Promise<CountryPolicy> {
     const country = countryInput.trim().toUpperCase();
     if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country)) {
-      throw invalid(`"${countryInput}" is not an ISO 3166-1 alpha-2 country code with a phone numbering plan`, { field: 'country' });
+      throw invalid(`"${countryInput}" is not an ISO 3166-1 alpha-2 country code with a phone numbering plan`, {
+        field: 'country',
+      });
     }
     if (changes.posting === undefined && changes.notifications === undefined && changes.security === undefined) {
       throw invalid('Nothing to change: give posting, notifications and/or security', { field: 'posting' });
@@ -99,20 +105,36 @@ export class SmsPolicy {
       country,
       posting: changes.posting ?? existing?.posting ?? false,
       notifications: changes.notifications ?? existing?.notifications ?? false,
-      security: changes.security !== undefined ? changes.security : existing?.security ?? null,
+      security: changes.security !== undefined ? changes.security : (existing?.security ?? null),
       updatedAt: now,
       updatedBy: actor.id,
     };
-    await this.store.setCountryPolicy(policy, audit(actor, 'sms.policy.set', country, {
-      before: existing ? { posting: existing.posting, notifications: existing.notifications, security: existing.security } : null,
-      after: { posting: policy.posting, notifications: policy.notifications, security: policy.security },
-    }, now));
+    await this.store.setCountryPolicy(
+      policy,
+      audit(
+        actor,
+        'sms.policy.set',
+        country,
+        {
+          before: existing
+            ? { posting: existing.posting, notifications: existing.notifications, security: existing.security }
+            : null,
+          after: { posting: policy.posting, notifications: policy.notifications, security: policy.security },
+        },
+        now,
+      ),
+    );
     this.invalidate();
     return policy;
   }
 
   /** Any other operator or moderator action that belongs in the same audit log (suspensions, unlocks). */
-  async recordAction(actor: Actor, action: string, subject: string, details: Record<string, unknown> = {}): Promise<void> {
+  async recordAction(
+    actor: Actor,
+    action: string,
+    subject: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
     checkReason(actor);
     await this.store.recordAudit(audit(actor, action, subject, details, this.clock.now()));
   }
@@ -122,7 +144,16 @@ export class SmsPolicy {
     const now = this.clock.now();
     const before = await this.store.killSwitch();
     const state: KillSwitchState = { enabled, reason: actor.reason.trim(), updatedAt: now, updatedBy: actor.id };
-    await this.store.setKillSwitch(state, audit(actor, enabled ? 'sms.kill_switch.on' : 'sms.kill_switch.off', 'kill_switch', { before: before.enabled, after: enabled }, now));
+    await this.store.setKillSwitch(
+      state,
+      audit(
+        actor,
+        enabled ? 'sms.kill_switch.on' : 'sms.kill_switch.off',
+        'kill_switch',
+        { before: before.enabled, after: enabled },
+        now,
+      ),
+    );
     this.invalidate();
     return state;
   }
@@ -143,5 +174,13 @@ function checkReason(actor: Actor, required = false): void {
 }
 
 function audit(actor: Actor, action: string, subject: string, details: Record<string, unknown>, now: Date): AuditEntry {
-  return { id: newId(now.getTime()), actor: actor.id, action, subject, details, reason: actor.reason.trim(), createdAt: now };
+  return {
+    id: newId(now.getTime()),
+    actor: actor.id,
+    action,
+    subject,
+    details,
+    reason: actor.reason.trim(),
+    createdAt: now,
+  };
 }

@@ -1,6 +1,18 @@
 import type {
-  HeldMessage, HoldStatus, LockReason, SecurityEvent, SmsSecurityState,
-  AuditEntry, BoundPhone, CountryPolicy, InboundOutcome, KillSwitchState, NewOutboxMessage, OutboxMessage, OutboxStatus, SmsSettings,
+  HeldMessage,
+  HoldStatus,
+  LockReason,
+  SecurityEvent,
+  SmsSecurityState,
+  AuditEntry,
+  BoundPhone,
+  CountryPolicy,
+  InboundOutcome,
+  KillSwitchState,
+  NewOutboxMessage,
+  OutboxMessage,
+  OutboxStatus,
+  SmsSettings,
 } from './model.ts';
 
 export interface InboundRecord {
@@ -83,17 +95,41 @@ export interface SmsStore {
    * A retried message whose first handling never finished (the process died mid-way) is
    * taken over: returns its id if it was recorded before `staleBefore` and is unfinished.
    */
-  takeOverUnfinishedInbound(provider: string, providerMessageId: string, staleBefore: Date, now: Date): Promise<string | null>;
+  takeOverUnfinishedInbound(
+    provider: string,
+    providerMessageId: string,
+    staleBefore: Date,
+    now: Date,
+  ): Promise<string | null>;
   finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void>;
 
   // Outbox
   enqueue(messages: readonly NewOutboxMessage[]): Promise<void>;
   claimDue(request: ClaimRequest): Promise<OutboxMessage[]>;
   /** `replaceText`: what to keep instead of the text once sent (security codes are not kept at rest). */
-  markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date, replaceText?: string): Promise<void>;
+  markSent(
+    id: string,
+    owner: string,
+    provider: string,
+    providerMessageId: string,
+    now: Date,
+    replaceText?: string,
+  ): Promise<void>;
   markRetry(id: string, owner: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
-  markFinal(id: string, owner: string | null, status: Extract<OutboxStatus, 'failed' | 'suppressed'>, error: string, now: Date): Promise<void>;
-  applyReceipt(provider: string, providerMessageId: string, status: Extract<OutboxStatus, 'sent' | 'delivered' | 'failed' | 'undelivered'>, error: string | null, now: Date): Promise<boolean>;
+  markFinal(
+    id: string,
+    owner: string | null,
+    status: Extract<OutboxStatus, 'failed' | 'suppressed'>,
+    error: string,
+    now: Date,
+  ): Promise<void>;
+  applyReceipt(
+    provider: string,
+    providerMessageId: string,
+    status: Extract<OutboxStatus, 'sent' | 'delivered' | 'failed' | 'undelivered'>,
+    error: string | null,
+    now: Date,
+  ): Promise<boolean>;
   outboxMessage(id: string): Promise<OutboxMessage | null>;
   /** Drops receipts that never matched a message of ours (kept for a send that overtook them). */
   expireEarlyReceipts(before: Date): Promise<number>;

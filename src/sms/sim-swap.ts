@@ -44,7 +44,8 @@ export class CamaraSimSwapClient implements SimSwapChecker {
       });
       if (!response.ok) return 'unavailable';
       const body = (await response.json()) as unknown;
-      if (typeof body !== 'object' || body === null || typeof (body as { swapped?: unknown }).swapped !== 'boolean') return 'unavailable';
+      if (typeof body !== 'object' || body === null || typeof (body as { swapped?: unknown }).swapped !== 'boolean')
+        return 'unavailable';
       return (body as { swapped: boolean }).swapped ? 'swapped' : 'not_swapped';
     } catch {
       return 'unavailable';

@@ -22,7 +22,10 @@ export type Refusal = {
   /** Reply for the sender, at most once a day per kind; null for none. */
   reply: ((web: string) => string) | null;
 };
-export type StepResult = { kind: 'continue'; text?: string } | Refusal | { kind: 'hold'; reason: HoldReason; reply: ((web: string) => string) | null };
+export type StepResult =
+  | { kind: 'continue'; text?: string }
+  | Refusal
+  | { kind: 'hold'; reason: HoldReason; reply: ((web: string) => string) | null };
 
 /** One named rule of SPEC 3.4. Steps run in order; the first that does not continue decides. */
 export interface GateStep {
@@ -36,9 +39,18 @@ const CONTINUE: StepResult = { kind: 'continue' };
 export class PostingEnabledStep implements GateStep {
   readonly name = 'posting-enabled';
   async evaluate({ settings, security }: GateContext): Promise<StepResult> {
-    if (!settings.posting) return { kind: 'refuse', outcome: 'refused_settings', reply: (web) => `Posting by text is off for your account. Turn it on in settings at ${web}` };
+    if (!settings.posting)
+      return {
+        kind: 'refuse',
+        outcome: 'refused_settings',
+        reply: (web) => `Posting by text is off for your account. Turn it on in settings at ${web}`,
+      };
     if (security.lockedAt) {
-      return { kind: 'refuse', outcome: 'refused_locked', reply: (web) => `Posting by text is locked for your account. Unlock it in settings at ${web}` };
+      return {
+        kind: 'refuse',
+        outcome: 'refused_locked',
+        reply: (web) => `Posting by text is locked for your account. Unlock it in settings at ${web}`,
+      };
     }
     return CONTINUE;
   }
@@ -55,8 +67,16 @@ export class CountryPolicyStep implements GateStep {
     const gate = await this.policy.postingAllowed(phone.country);
     if (gate.allowed) return CONTINUE;
     return gate.why === 'kill_switch'
-      ? { kind: 'refuse', outcome: 'refused_kill_switch', reply: (web) => `Texting Sparrow is paused right now. Use ${web}` }
-      : { kind: 'refuse', outcome: 'refused_policy', reply: (web) => `Posting by text is not available in your country. Use ${web}` };
+      ? {
+          kind: 'refuse',
+          outcome: 'refused_kill_switch',
+          reply: (web) => `Texting Sparrow is paused right now. Use ${web}`,
+        }
+      : {
+          kind: 'refuse',
+          outcome: 'refused_policy',
+          reply: (web) => `Posting by text is not available in your country. Use ${web}`,
+        };
   }
 }
 
@@ -137,11 +157,20 @@ export class PinStep implements GateStep {
   async evaluate({ account, security, text }: GateContext): Promise<StepResult> {
     if (!security.pinHash) {
       return this.pinRequired(account)
-        ? { kind: 'refuse', outcome: 'refused_pin', reply: (web) => `Your account needs a posting PIN for texts. Set one in settings at ${web}` }
+        ? {
+            kind: 'refuse',
+            outcome: 'refused_pin',
+            reply: (web) => `Your account needs a posting PIN for texts. Set one in settings at ${web}`,
+          }
         : CONTINUE;
     }
     const match = PIN_PREFIX.exec(text.trim());
-    if (!match) return { kind: 'refuse', outcome: 'refused_pin', reply: () => 'Start your text with your posting PIN, then a space.' };
+    if (!match)
+      return {
+        kind: 'refuse',
+        outcome: 'refused_pin',
+        reply: () => 'Start your text with your posting PIN, then a space.',
+      };
     if (await this.verifyPin(security.pinHash, match[1]!)) {
       if (security.pinFailures > 0) await this.store.resetPinFailures(account.id);
       return { kind: 'continue', text: match[2]!.trim() };
@@ -150,7 +179,11 @@ export class PinStep implements GateStep {
     if (failures >= MAX_PIN_FAILURES) {
       await this.store.lockPosting(account.id, 'pin', this.clock.now());
       await this.alerts.alert(account.id, 'sms_posting_locked', { reason: 'pin', failures });
-      return { kind: 'refuse', outcome: 'refused_pin', reply: (web) => `Too many wrong PINs: posting by text is locked. Unlock it at ${web}` };
+      return {
+        kind: 'refuse',
+        outcome: 'refused_pin',
+        reply: (web) => `Too many wrong PINs: posting by text is locked. Unlock it at ${web}`,
+      };
     }
     return { kind: 'refuse', outcome: 'refused_pin', reply: () => 'Wrong posting PIN. Not posted.' };
   }
@@ -176,13 +209,19 @@ export class RateLimitStep implements GateStep {
       this.store.inboundCountSince(phone.e164, new Date(now - 24 * 3600_000)),
     ]);
     if (minute > this.limits.perMinute || day > this.limits.perDay) {
-      return { kind: 'hold', reason: 'rate_limit', reply: (web) => `Too many texts: this one is held. Release it at ${web}` };
+      return {
+        kind: 'hold',
+        reason: 'rate_limit',
+        reply: (web) => `Too many texts: this one is held. Release it at ${web}`,
+      };
     }
     return CONTINUE;
   }
 }
 
-export type GateDecision = { kind: 'pass'; text: string; step: null } | (Exclude<StepResult, { kind: 'continue' }> & { step: string });
+export type GateDecision =
+  | { kind: 'pass'; text: string; step: null }
+  | (Exclude<StepResult, { kind: 'continue' }> & { step: string });
 
 /** The trust gate (SPEC 3.4): the steps in order, stopping at the first that does not let the text through. */
 export class TrustGate {

@@ -1,6 +1,15 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type {
-  AccountFactors, AuthFlow, CompletionStat, FactorStore, FlowKind, FlowStage, FlowStore, SecurityAlert, SecurityMonitorStore, StoredPasskey,
+  AccountFactors,
+  AuthFlow,
+  CompletionStat,
+  FactorStore,
+  FlowKind,
+  FlowStage,
+  FlowStore,
+  SecurityAlert,
+  SecurityMonitorStore,
+  StoredPasskey,
 } from '../security/ports.ts';
 import type { AuthFlowsTable, Database, PasskeysTable } from './schema.ts';
 
@@ -8,17 +17,31 @@ const iso = (d: Date) => d.toISOString();
 
 function toFlow(row: Selectable<AuthFlowsTable>): AuthFlow {
   return {
-    id: row.id, secretHash: row.secret_hash, kind: row.kind as FlowKind, stage: row.stage as FlowStage,
-    accountId: row.account_id, target: row.target, challenge: row.challenge, attempts: row.attempts, ip: row.ip,
-    createdAt: new Date(row.created_at), expiresAt: new Date(row.expires_at), completedAt: row.completed_at ? new Date(row.completed_at) : null,
+    id: row.id,
+    secretHash: row.secret_hash,
+    kind: row.kind as FlowKind,
+    stage: row.stage as FlowStage,
+    accountId: row.account_id,
+    target: row.target,
+    challenge: row.challenge,
+    attempts: row.attempts,
+    ip: row.ip,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+    completedAt: row.completed_at ? new Date(row.completed_at) : null,
   };
 }
 
 function toPasskey(row: Selectable<PasskeysTable>): StoredPasskey {
   return {
-    id: row.id, accountId: row.account_id, publicKey: row.public_key, counter: Number(row.counter),
-    transports: row.transports.split(',').filter(Boolean), name: row.name,
-    createdAt: new Date(row.created_at), lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
+    id: row.id,
+    accountId: row.account_id,
+    publicKey: row.public_key,
+    counter: Number(row.counter),
+    transports: row.transports.split(',').filter(Boolean),
+    name: row.name,
+    createdAt: new Date(row.created_at),
+    lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
   };
 }
 
@@ -30,7 +53,11 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
   }
 
   async factors(accountId: string): Promise<AccountFactors> {
-    const row = await this.db.selectFrom('account_factors').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('account_factors')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     return {
       accountId,
       totpSecret: row?.totp_secret ?? null,
@@ -43,15 +70,24 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
 
   async saveFactors(factors: AccountFactors, now: Date): Promise<void> {
     const values = {
-      totp_secret: factors.totpSecret, totp_pending_secret: factors.totpPendingSecret, totp_last_step: factors.totpLastStep,
-      sms_two_factor: factors.smsTwoFactor ? 1 : 0, require_strong: factors.requireStrong ? 1 : 0, updated_at: iso(now),
+      totp_secret: factors.totpSecret,
+      totp_pending_secret: factors.totpPendingSecret,
+      totp_last_step: factors.totpLastStep,
+      sms_two_factor: factors.smsTwoFactor ? 1 : 0,
+      require_strong: factors.requireStrong ? 1 : 0,
+      updated_at: iso(now),
     };
-    await this.db.insertInto('account_factors').values({ account_id: factors.accountId, ...values })
-      .onConflict((oc) => oc.column('account_id').doUpdateSet(values)).execute();
+    await this.db
+      .insertInto('account_factors')
+      .values({ account_id: factors.accountId, ...values })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet(values))
+      .execute();
   }
 
   async useTotpStep(accountId: string, step: number): Promise<boolean> {
-    const result = await this.db.updateTable('account_factors').set({ totp_last_step: step })
+    const result = await this.db
+      .updateTable('account_factors')
+      .set({ totp_last_step: step })
       .where('account_id', '=', accountId)
       .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
       .executeTakeFirst();
@@ -62,33 +98,66 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
       if (codes.length > 0) {
-        await tx.insertInto('recovery_codes')
-          .values(codes.map((c) => ({ id: c.id, account_id: accountId, code_hash: c.hash, used_at: null, created_at: iso(now) }))).execute();
+        await tx
+          .insertInto('recovery_codes')
+          .values(
+            codes.map((c) => ({
+              id: c.id,
+              account_id: accountId,
+              code_hash: c.hash,
+              used_at: null,
+              created_at: iso(now),
+            })),
+          )
+          .execute();
       }
     });
   }
 
   async useRecoveryCode(accountId: string, hash: string, now: Date): Promise<boolean> {
-    const result = await this.db.updateTable('recovery_codes').set({ used_at: iso(now) })
-      .where('account_id', '=', accountId).where('code_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('recovery_codes')
+      .set({ used_at: iso(now) })
+      .where('account_id', '=', accountId)
+      .where('code_hash', '=', hash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
   async recoveryCodesLeft(accountId: string): Promise<number> {
-    const row = await this.db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('recovery_codes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId)
+      .where('used_at', 'is', null)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async addPasskey(passkey: StoredPasskey): Promise<void> {
-    await this.db.insertInto('passkeys').values({
-      id: passkey.id, account_id: passkey.accountId, public_key: passkey.publicKey, counter: passkey.counter,
-      transports: passkey.transports.join(','), name: passkey.name, created_at: iso(passkey.createdAt), last_used_at: null,
-    }).execute();
+    await this.db
+      .insertInto('passkeys')
+      .values({
+        id: passkey.id,
+        account_id: passkey.accountId,
+        public_key: passkey.publicKey,
+        counter: passkey.counter,
+        transports: passkey.transports.join(','),
+        name: passkey.name,
+        created_at: iso(passkey.createdAt),
+        last_used_at: null,
+      })
+      .execute();
   }
 
   async passkeys(accountId: string): Promise<StoredPasskey[]> {
-    const rows = await this.db.selectFrom('passkeys').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('passkeys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
     return rows.map(toPasskey);
   }
 
@@ -98,28 +167,55 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
   }
 
   async passkeyUsed(id: string, counter: number, now: Date): Promise<void> {
-    await this.db.updateTable('passkeys').set({ counter, last_used_at: iso(now) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('passkeys')
+      .set({ counter, last_used_at: iso(now) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async removePasskey(accountId: string, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('passkeys').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('passkeys')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }
 
   async createFlow(flow: AuthFlow): Promise<void> {
-    await this.db.insertInto('auth_flows').values({
-      id: flow.id, secret_hash: flow.secretHash, kind: flow.kind, stage: flow.stage, account_id: flow.accountId, target: flow.target,
-      challenge: flow.challenge, attempts: flow.attempts, ip: flow.ip, created_at: iso(flow.createdAt), expires_at: iso(flow.expiresAt),
-      completed_at: null,
-    }).execute();
+    await this.db
+      .insertInto('auth_flows')
+      .values({
+        id: flow.id,
+        secret_hash: flow.secretHash,
+        kind: flow.kind,
+        stage: flow.stage,
+        account_id: flow.accountId,
+        target: flow.target,
+        challenge: flow.challenge,
+        attempts: flow.attempts,
+        ip: flow.ip,
+        created_at: iso(flow.createdAt),
+        expires_at: iso(flow.expiresAt),
+        completed_at: null,
+      })
+      .execute();
   }
 
   async flowBySecretHash(secretHash: string): Promise<AuthFlow | null> {
-    const row = await this.db.selectFrom('auth_flows').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('auth_flows')
+      .selectAll()
+      .where('secret_hash', '=', secretHash)
+      .executeTakeFirst();
     return row ? toFlow(row) : null;
   }
 
-  async updateFlow(id: string, patch: Partial<Pick<AuthFlow, 'stage' | 'accountId' | 'challenge' | 'target' | 'completedAt'>>): Promise<void> {
+  async updateFlow(
+    id: string,
+    patch: Partial<Pick<AuthFlow, 'stage' | 'accountId' | 'challenge' | 'target' | 'completedAt'>>,
+  ): Promise<void> {
     const set: Updateable<AuthFlowsTable> = {};
     if (patch.stage !== undefined) set.stage = patch.stage;
     if (patch.accountId !== undefined) set.account_id = patch.accountId;
@@ -131,19 +227,30 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
   }
 
   async completeFlow(id: string, now: Date): Promise<boolean> {
-    const result = await this.db.updateTable('auth_flows').set({ stage: 'done', completed_at: iso(now) })
-      .where('id', '=', id).where('completed_at', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('auth_flows')
+      .set({ stage: 'done', completed_at: iso(now) })
+      .where('id', '=', id)
+      .where('completed_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
   async countFlowAttempt(id: string): Promise<number> {
-    const row = await this.db.updateTable('auth_flows').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id).returning('attempts').executeTakeFirst();
+    const row = await this.db
+      .updateTable('auth_flows')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .returning('attempts')
+      .executeTakeFirst();
     return row?.attempts ?? Number.MAX_SAFE_INTEGER;
   }
 
   async deleteExpiredFlows(now: Date): Promise<number> {
-    const result = await this.db.deleteFrom('auth_flows').where('expires_at', '<', iso(new Date(now.getTime() - 24 * 3600_000))).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('auth_flows')
+      .where('expires_at', '<', iso(new Date(now.getTime() - 24 * 3600_000)))
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
@@ -153,30 +260,51 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
     return Number(result.numDeletedRows);
   }
 
-  async completionStats(since: Date, until: Date): Promise<{ countries: CompletionStat[]; prefixes: CompletionStat[] }> {
+  async completionStats(
+    since: Date,
+    until: Date,
+  ): Promise<{ countries: CompletionStat[]; prefixes: CompletionStat[] }> {
     const grouped = async (column: 'country' | 'prefix') => {
-      const rows = await this.db.selectFrom('verification_codes')
+      const rows = await this.db
+        .selectFrom('verification_codes')
         .select([
           `${column} as scope`,
           (eb) => eb.fn.countAll<number>().as('issued'),
           sql<number>`sum(case when consumed_at is not null and attempts > 0 then 1 else 0 end)`.as('completed'),
         ])
-        .where('created_at', '>=', iso(since)).where('created_at', '<', iso(until)).where(column, 'is not', null)
-        .groupBy(column).execute();
+        .where('created_at', '>=', iso(since))
+        .where('created_at', '<', iso(until))
+        .where(column, 'is not', null)
+        .groupBy(column)
+        .execute();
       return rows.map((r) => ({ scope: String(r.scope), issued: Number(r.issued), completed: Number(r.completed) }));
     };
     return { countries: await grouped('country'), prefixes: await grouped('prefix') };
   }
 
   async addAlert(alert: SecurityAlert): Promise<void> {
-    await this.db.insertInto('security_alerts').values({
-      id: alert.id, kind: alert.kind, scope: alert.scope, details: JSON.stringify(alert.details), created_at: iso(alert.createdAt), acknowledged_at: null,
-    }).execute();
+    await this.db
+      .insertInto('security_alerts')
+      .values({
+        id: alert.id,
+        kind: alert.kind,
+        scope: alert.scope,
+        details: JSON.stringify(alert.details),
+        created_at: iso(alert.createdAt),
+        acknowledged_at: null,
+      })
+      .execute();
   }
 
   async latestAlert(kind: string, scope: string): Promise<SecurityAlert | null> {
-    const row = await this.db.selectFrom('security_alerts').selectAll().where('kind', '=', kind).where('scope', '=', scope)
-      .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('security_alerts')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('scope', '=', scope)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? toAlert(row) : null;
   }
 
@@ -186,14 +314,22 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
   }
 
   async securitySmsCountrySetting(country: string): Promise<boolean | null> {
-    const row = await this.db.selectFrom('sms_country_policy').select('security').where('country', '=', country).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sms_country_policy')
+      .select('security')
+      .where('country', '=', country)
+      .executeTakeFirst();
     return row?.security === null || row?.security === undefined ? null : row.security === 1;
   }
 }
 
 function toAlert(row: Selectable<Database['security_alerts']>): SecurityAlert {
   return {
-    id: row.id, kind: row.kind, scope: row.scope, details: JSON.parse(row.details) as Record<string, unknown>,
-    createdAt: new Date(row.created_at), acknowledgedAt: row.acknowledged_at ? new Date(row.acknowledged_at) : null,
+    id: row.id,
+    kind: row.kind,
+    scope: row.scope,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    createdAt: new Date(row.created_at),
+    acknowledgedAt: row.acknowledged_at ? new Date(row.acknowledged_at) : null,
   };
 }

@@ -53,9 +53,17 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   pool.on('error', () => {});
   // A client in use (mid-transaction) that loses its server emits 'error' on itself, not the
   // pool; the query in flight rejects anyway, and an unhandled 'error' would end the process.
-  pool.on('connect', (client) => { client.on('error', () => {}); });
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', schema: options.schema ?? null, driver: { engine: 'postgres', pool }, close: () => db.destroy() };
+  return {
+    db,
+    engine: 'postgres',
+    schema: options.schema ?? null,
+    driver: { engine: 'postgres', pool },
+    close: () => db.destroy(),
+  };
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -94,9 +102,12 @@ export async function migrateToLatest(connection: StoreConnection): Promise<stri
   // or concurrent migrators of different schemas would share and race on one lock table.
   // Kysely looks for its bookkeeping tables in any schema unless told which, so name the
   // schema the connection actually writes to (set by SPARROW_DATABASE_URL's search_path, say).
-  const schema = connection.engine === 'postgres'
-    ? connection.schema ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(connection.db)).rows[0]?.schema ?? null
-    : null;
+  const schema =
+    connection.engine === 'postgres'
+      ? (connection.schema ??
+        (await sql<{ schema: string }>`select current_schema() as schema`.execute(connection.db)).rows[0]?.schema ??
+        null)
+      : null;
   const migrator = new Migrator({
     db: connection.db,
     provider: migrationProvider,
@@ -105,7 +116,9 @@ export async function migrateToLatest(connection: StoreConnection): Promise<stri
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `Migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

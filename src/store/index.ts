@@ -1,7 +1,19 @@
-export { openDatabase, migrateToLatest, checkConnection, type StoreConnection, type Engine, type OpenOptions } from './database.ts';
+export {
+  openDatabase,
+  migrateToLatest,
+  checkConnection,
+  type StoreConnection,
+  type Engine,
+  type OpenOptions,
+} from './database.ts';
 export { KyselyMicroblogStore } from './microblog-store.ts';
 export { KyselyCredentialStore, KyselyOAuthStore } from './security-store.ts';
 export type { Database } from './schema.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
 export { KyselyAuthStore } from './auth-store.ts';
-export { KyselyAdsStore, KyselyContactPointStore, KyselyDiscoveryStore, KyselyModerationStore } from './privacy-store.ts';
+export {
+  KyselyAdsStore,
+  KyselyContactPointStore,
+  KyselyDiscoveryStore,
+  KyselyModerationStore,
+} from './privacy-store.ts';

@@ -116,12 +116,20 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async setSuspended(accountId: string, at: Date | null): Promise<boolean> {
-    const result = await this.db.updateTable('accounts').set({ suspended_at: at ? at.toISOString() : null }).where('id', '=', accountId).executeTakeFirst();
+    const result = await this.db
+      .updateTable('accounts')
+      .set({ suspended_at: at ? at.toISOString() : null })
+      .where('id', '=', accountId)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
   async accountByUsername(username: string): Promise<Account | null> {
-    const row = await this.db.selectFrom('accounts').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('username_key', '=', username.toLowerCase())
+      .executeTakeFirst();
     return row ? toAccount(row) : null;
   }
 
@@ -132,7 +140,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
     return rows.map(toAccount);
   }
 
-  async updateProfile(id: string, changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean }): Promise<Account> {
+  async updateProfile(
+    id: string,
+    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean },
+  ): Promise<Account> {
     await this.db
       .updateTable('accounts')
       .set({
@@ -158,40 +169,61 @@ export class KyselyMicroblogStore implements MicroblogStore {
         if (idempotency) {
           const existing = await this.idempotentPost(tx, post.accountId, idempotency.key);
           if (existing) return { postId: existing, created: false };
-          await tx.insertInto('idempotency_keys')
-            .values({ account_id: post.accountId, key: idempotency.key, post_id: post.id, created_at: iso(idempotency.createdAt) })
+          await tx
+            .insertInto('idempotency_keys')
+            .values({
+              account_id: post.accountId,
+              key: idempotency.key,
+              post_id: post.id,
+              created_at: iso(idempotency.createdAt),
+            })
             .execute();
         }
-        await tx.insertInto('posts').values({
-          id: post.id,
-          account_id: post.accountId,
-          text: post.text,
-          spoiler_text: post.spoilerText,
-          sensitive: post.sensitive ? 1 : 0,
-          visibility: post.visibility,
-          language: post.language,
-          source: post.source,
-          in_reply_to_id: post.inReplyToId,
-          in_reply_to_account_id: post.inReplyToAccountId,
-          reblog_of_id: post.reblogOfId,
-          created_at: iso(post.createdAt),
-          edited_at: null,
-          replies_count: 0,
-          reblogs_count: 0,
-          favourites_count: 0,
-        }).execute();
+        await tx
+          .insertInto('posts')
+          .values({
+            id: post.id,
+            account_id: post.accountId,
+            text: post.text,
+            spoiler_text: post.spoilerText,
+            sensitive: post.sensitive ? 1 : 0,
+            visibility: post.visibility,
+            language: post.language,
+            source: post.source,
+            in_reply_to_id: post.inReplyToId,
+            in_reply_to_account_id: post.inReplyToAccountId,
+            reblog_of_id: post.reblogOfId,
+            created_at: iso(post.createdAt),
+            edited_at: null,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+          })
+          .execute();
         if (post.mentionIds.length > 0) {
-          await tx.insertInto('mentions').values(post.mentionIds.map((accountId) => ({ post_id: post.id, account_id: accountId }))).execute();
+          await tx
+            .insertInto('mentions')
+            .values(post.mentionIds.map((accountId) => ({ post_id: post.id, account_id: accountId })))
+            .execute();
         }
-        await tx.updateTable('accounts')
+        await tx
+          .updateTable('accounts')
           .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1), last_status_at: iso(post.createdAt) }))
           .where('id', '=', post.accountId)
           .execute();
         if (post.inReplyToId) {
-          await tx.updateTable('posts').set((eb) => ({ replies_count: eb('replies_count', '+', 1) })).where('id', '=', post.inReplyToId).execute();
+          await tx
+            .updateTable('posts')
+            .set((eb) => ({ replies_count: eb('replies_count', '+', 1) }))
+            .where('id', '=', post.inReplyToId)
+            .execute();
         }
         if (post.reblogOfId) {
-          await tx.updateTable('posts').set((eb) => ({ reblogs_count: eb('reblogs_count', '+', 1) })).where('id', '=', post.reblogOfId).execute();
+          await tx
+            .updateTable('posts')
+            .set((eb) => ({ reblogs_count: eb('reblogs_count', '+', 1) }))
+            .where('id', '=', post.reblogOfId)
+            .execute();
         }
         await this.fanOut(tx, request);
         if (notifications.length > 0) await this.insertNotifications(tx, notifications, post.createdAt);
@@ -212,14 +244,24 @@ export class KyselyMicroblogStore implements MicroblogStore {
       let followers = tx
         .selectFrom('follows as f')
         // Bound parameters, not literals: one prepared statement serves every post.
-        .select(['f.account_id', sql<string>`cast(${post.id} as text)`.as('post_id'), sql<string>`cast(${post.accountId} as text)`.as('author_id')])
+        .select([
+          'f.account_id',
+          sql<string>`cast(${post.id} as text)`.as('post_id'),
+          sql<string>`cast(${post.accountId} as text)`.as('author_id'),
+        ])
         .where('f.target_account_id', '=', fanout.followersOf);
       if (fanout.alsoFollowing) {
         const also = fanout.alsoFollowing;
         followers = followers.where((eb) =>
           eb.or([
             eb('f.account_id', '=', also),
-            eb.exists(eb.selectFrom('follows as g').select('g.id').whereRef('g.account_id', '=', 'f.account_id').where('g.target_account_id', '=', also)),
+            eb.exists(
+              eb
+                .selectFrom('follows as g')
+                .select('g.id')
+                .whereRef('g.account_id', '=', 'f.account_id')
+                .where('g.target_account_id', '=', also),
+            ),
           ]),
         );
       }
@@ -227,10 +269,19 @@ export class KyselyMicroblogStore implements MicroblogStore {
         // Someone who already has the original in their feed does not need the boost too.
         const original = post.reblogOfId;
         followers = followers.where((eb) =>
-          eb.not(eb.exists(eb.selectFrom('home_feed as h').select('h.post_id').whereRef('h.account_id', '=', 'f.account_id').where('h.post_id', '=', original))),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('home_feed as h')
+                .select('h.post_id')
+                .whereRef('h.account_id', '=', 'f.account_id')
+                .where('h.post_id', '=', original),
+            ),
+          ),
         );
       }
-      await tx.insertInto('home_feed')
+      await tx
+        .insertInto('home_feed')
         .columns(['account_id', 'post_id', 'author_id'])
         .expression(followers)
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
@@ -238,7 +289,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
     }
     const direct = [...new Set(fanout.accounts)];
     if (direct.length > 0) {
-      await tx.insertInto('home_feed')
+      await tx
+        .insertInto('home_feed')
         .values(direct.map((accountId) => ({ account_id: accountId, post_id: post.id, author_id: post.accountId })))
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
         .execute();
@@ -246,15 +298,28 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   private async insertNotifications(tx: Db, notifications: NewNotification[], at: Date): Promise<void> {
-    await tx.insertInto('notifications')
-      .values(notifications.map((n) => ({
-        id: n.id, account_id: n.accountId, type: n.type, from_account_id: n.fromAccountId, post_id: n.postId, created_at: iso(at),
-      })))
+    await tx
+      .insertInto('notifications')
+      .values(
+        notifications.map((n) => ({
+          id: n.id,
+          account_id: n.accountId,
+          type: n.type,
+          from_account_id: n.fromAccountId,
+          post_id: n.postId,
+          created_at: iso(at),
+        })),
+      )
       .execute();
   }
 
   private async idempotentPost(db: Db, accountId: string, key: string): Promise<string | null> {
-    const row = await db.selectFrom('idempotency_keys').select('post_id').where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
+    const row = await db
+      .selectFrom('idempotency_keys')
+      .select('post_id')
+      .where('account_id', '=', accountId)
+      .where('key', '=', key)
+      .executeTakeFirst();
     return row?.post_id ?? null;
   }
 
@@ -293,7 +358,11 @@ export class KyselyMicroblogStore implements MicroblogStore {
     await this.db.transaction().execute(async (tx) => {
       const post = await tx.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
       if (!post) return;
-      const reblogs = await tx.selectFrom('posts').select(['id', 'account_id']).where('reblog_of_id', '=', id).execute();
+      const reblogs = await tx
+        .selectFrom('posts')
+        .select(['id', 'account_id'])
+        .where('reblog_of_id', '=', id)
+        .execute();
       const doomed = [id, ...reblogs.map((r) => r.id)];
       for (const chunk of chunks(doomed)) {
         await tx.deleteFrom('home_feed').where('post_id', 'in', chunk).execute();
@@ -308,41 +377,74 @@ export class KyselyMicroblogStore implements MicroblogStore {
         decrement.set(author, (decrement.get(author) ?? 0) + 1);
       }
       for (const [accountId, n] of decrement) {
-        await tx.updateTable('accounts').set((eb) => ({ statuses_count: eb('statuses_count', '-', n) })).where('id', '=', accountId).execute();
+        await tx
+          .updateTable('accounts')
+          .set((eb) => ({ statuses_count: eb('statuses_count', '-', n) }))
+          .where('id', '=', accountId)
+          .execute();
       }
       if (post.in_reply_to_id) {
-        await tx.updateTable('posts').set((eb) => ({ replies_count: eb('replies_count', '-', 1) }))
-          .where('id', '=', post.in_reply_to_id).where('replies_count', '>', 0).execute();
+        await tx
+          .updateTable('posts')
+          .set((eb) => ({ replies_count: eb('replies_count', '-', 1) }))
+          .where('id', '=', post.in_reply_to_id)
+          .where('replies_count', '>', 0)
+          .execute();
       }
       if (post.reblog_of_id) {
-        await tx.updateTable('posts').set((eb) => ({ reblogs_count: eb('reblogs_count', '-', 1) }))
-          .where('id', '=', post.reblog_of_id).where('reblogs_count', '>', 0).execute();
+        await tx
+          .updateTable('posts')
+          .set((eb) => ({ reblogs_count: eb('reblogs_count', '-', 1) }))
+          .where('id', '=', post.reblog_of_id)
+          .where('reblogs_count', '>', 0)
+          .execute();
       }
     });
   }
 
   async reblogOf(accountId: string, postId: string): Promise<Post | null> {
-    const row = await this.db.selectFrom('posts').selectAll().where('reblog_of_id', '=', postId).where('account_id', '=', accountId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('posts')
+      .selectAll()
+      .where('reblog_of_id', '=', postId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     return row ? toPost(row, []) : null;
   }
 
   async lastPostBySource(accountId: string, source: PostSource): Promise<Post | null> {
-    const row = await this.db.selectFrom('posts').select('id')
-      .where('account_id', '=', accountId).where('source', '=', source).where('reblog_of_id', 'is', null)
-      .orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('posts')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('source', '=', source)
+      .where('reblog_of_id', 'is', null)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? this.postById(row.id) : null;
   }
 
   // ── Favourites ──────────────────────────────────────────────────────────────
 
-  async addFavourite(id: string, accountId: string, postId: string, notification: NewNotification | null): Promise<boolean> {
+  async addFavourite(
+    id: string,
+    accountId: string,
+    postId: string,
+    notification: NewNotification | null,
+  ): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const inserted = await tx.insertInto('favourites')
+      const inserted = await tx
+        .insertInto('favourites')
         .values({ id, account_id: accountId, post_id: postId, created_at: iso(new Date()) })
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-      await tx.updateTable('posts').set((eb) => ({ favourites_count: eb('favourites_count', '+', 1) })).where('id', '=', postId).execute();
+      await tx
+        .updateTable('posts')
+        .set((eb) => ({ favourites_count: eb('favourites_count', '+', 1) }))
+        .where('id', '=', postId)
+        .execute();
       if (notification) await this.insertNotifications(tx, [notification], new Date());
       return true;
     });
@@ -350,42 +452,81 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async removeFavourite(accountId: string, postId: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const deleted = await tx.deleteFrom('favourites').where('account_id', '=', accountId).where('post_id', '=', postId).executeTakeFirst();
+      const deleted = await tx
+        .deleteFrom('favourites')
+        .where('account_id', '=', accountId)
+        .where('post_id', '=', postId)
+        .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) return false;
-      await tx.updateTable('posts').set((eb) => ({ favourites_count: eb('favourites_count', '-', 1) }))
-        .where('id', '=', postId).where('favourites_count', '>', 0).execute();
-      await tx.deleteFrom('notifications').where('type', '=', 'favourite').where('from_account_id', '=', accountId).where('post_id', '=', postId).execute();
+      await tx
+        .updateTable('posts')
+        .set((eb) => ({ favourites_count: eb('favourites_count', '-', 1) }))
+        .where('id', '=', postId)
+        .where('favourites_count', '>', 0)
+        .execute();
+      await tx
+        .deleteFrom('notifications')
+        .where('type', '=', 'favourite')
+        .where('from_account_id', '=', accountId)
+        .where('post_id', '=', postId)
+        .execute();
       return true;
     });
   }
 
   // ── Graph ───────────────────────────────────────────────────────────────────
 
-  async follow(input: { id: string; accountId: string; targetId: string; backfill: number; notification: NewNotification | null }): Promise<boolean> {
+  async follow(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    backfill: number;
+    notification: NewNotification | null;
+  }): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const inserted = await tx.insertInto('follows')
-        .values({ id: input.id, account_id: input.accountId, target_account_id: input.targetId, created_at: iso(new Date()) })
+      const inserted = await tx
+        .insertInto('follows')
+        .values({
+          id: input.id,
+          account_id: input.accountId,
+          target_account_id: input.targetId,
+          created_at: iso(new Date()),
+        })
         .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
       await this.adjustFollowCounts(tx, input.accountId, input.targetId, 1);
       if (input.backfill > 0) {
-        const recent = tx.selectFrom('posts')
-          .select([sql<string>`cast(${input.accountId} as text)`.as('account_id'), 'id as post_id', 'account_id as author_id'])
+        const recent = tx
+          .selectFrom('posts')
+          .select([
+            sql<string>`cast(${input.accountId} as text)`.as('account_id'),
+            'id as post_id',
+            'account_id as author_id',
+          ])
           .where('account_id', '=', input.targetId)
           .where('visibility', 'in', ['public', 'unlisted', 'private'])
           // The same rule as fan-out: a reply to someone else only if the new follower follows
           // (or is) that someone; replies in the author's own thread always.
-          .where((eb) => eb.or([
-            eb('in_reply_to_account_id', 'is', null),
-            eb('in_reply_to_account_id', '=', input.targetId),
-            eb('in_reply_to_account_id', '=', input.accountId),
-            eb.exists(eb.selectFrom('follows as g').select('g.id')
-              .where('g.account_id', '=', input.accountId).whereRef('g.target_account_id', '=', 'posts.in_reply_to_account_id')),
-          ]))
+          .where((eb) =>
+            eb.or([
+              eb('in_reply_to_account_id', 'is', null),
+              eb('in_reply_to_account_id', '=', input.targetId),
+              eb('in_reply_to_account_id', '=', input.accountId),
+              eb.exists(
+                eb
+                  .selectFrom('follows as g')
+                  .select('g.id')
+                  .where('g.account_id', '=', input.accountId)
+                  .whereRef('g.target_account_id', '=', 'posts.in_reply_to_account_id'),
+              ),
+            ]),
+          )
           .orderBy('id', 'desc')
           .limit(input.backfill);
-        await tx.insertInto('home_feed').columns(['account_id', 'post_id', 'author_id'])
+        await tx
+          .insertInto('home_feed')
+          .columns(['account_id', 'post_id', 'author_id'])
           .expression(tx.selectFrom(recent.as('recent')).selectAll().where(sql.lit(true), '=', sql.lit(true)))
           .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
           .execute();
@@ -395,9 +536,22 @@ export class KyselyMicroblogStore implements MicroblogStore {
     });
   }
 
-  private async adjustFollowCounts(tx: Transaction<Database>, accountId: string, targetId: string, delta: 1 | -1): Promise<void> {
-    await tx.updateTable('accounts').set((eb) => ({ following_count: eb('following_count', '+', delta) })).where('id', '=', accountId).execute();
-    await tx.updateTable('accounts').set((eb) => ({ followers_count: eb('followers_count', '+', delta) })).where('id', '=', targetId).execute();
+  private async adjustFollowCounts(
+    tx: Transaction<Database>,
+    accountId: string,
+    targetId: string,
+    delta: 1 | -1,
+  ): Promise<void> {
+    await tx
+      .updateTable('accounts')
+      .set((eb) => ({ following_count: eb('following_count', '+', delta) }))
+      .where('id', '=', accountId)
+      .execute();
+    await tx
+      .updateTable('accounts')
+      .set((eb) => ({ followers_count: eb('followers_count', '+', delta) }))
+      .where('id', '=', targetId)
+      .execute();
   }
 
   async unfollow(accountId: string, targetId: string): Promise<boolean> {
@@ -405,7 +559,11 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   private async removeFollow(tx: Transaction<Database>, accountId: string, targetId: string): Promise<boolean> {
-    const deleted = await tx.deleteFrom('follows').where('account_id', '=', accountId).where('target_account_id', '=', targetId).executeTakeFirst();
+    const deleted = await tx
+      .deleteFrom('follows')
+      .where('account_id', '=', accountId)
+      .where('target_account_id', '=', targetId)
+      .executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) return false;
     await this.adjustFollowCounts(tx, accountId, targetId, -1);
     await tx.deleteFrom('home_feed').where('account_id', '=', accountId).where('author_id', '=', targetId).execute();
@@ -414,43 +572,111 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async block(input: { id: string; accountId: string; targetId: string }): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('blocks')
-        .values({ id: input.id, account_id: input.accountId, target_account_id: input.targetId, created_at: iso(new Date()) })
+      await tx
+        .insertInto('blocks')
+        .values({
+          id: input.id,
+          account_id: input.accountId,
+          target_account_id: input.targetId,
+          created_at: iso(new Date()),
+        })
         .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doNothing())
         .execute();
       await this.removeFollow(tx, input.accountId, input.targetId);
       await this.removeFollow(tx, input.targetId, input.accountId);
-      await tx.deleteFrom('home_feed').where('account_id', '=', input.accountId).where('author_id', '=', input.targetId).execute();
-      await tx.deleteFrom('home_feed').where('account_id', '=', input.targetId).where('author_id', '=', input.accountId).execute();
-      await tx.deleteFrom('notifications').where('account_id', '=', input.accountId).where('from_account_id', '=', input.targetId).execute();
+      await tx
+        .deleteFrom('home_feed')
+        .where('account_id', '=', input.accountId)
+        .where('author_id', '=', input.targetId)
+        .execute();
+      await tx
+        .deleteFrom('home_feed')
+        .where('account_id', '=', input.targetId)
+        .where('author_id', '=', input.accountId)
+        .execute();
+      await tx
+        .deleteFrom('notifications')
+        .where('account_id', '=', input.accountId)
+        .where('from_account_id', '=', input.targetId)
+        .execute();
     });
   }
 
   async unblock(accountId: string, targetId: string): Promise<void> {
-    await this.db.deleteFrom('blocks').where('account_id', '=', accountId).where('target_account_id', '=', targetId).execute();
+    await this.db
+      .deleteFrom('blocks')
+      .where('account_id', '=', accountId)
+      .where('target_account_id', '=', targetId)
+      .execute();
   }
 
   async mute(input: { id: string; accountId: string; targetId: string; hideNotifications: boolean }): Promise<void> {
-    await this.db.insertInto('mutes')
-      .values({ id: input.id, account_id: input.accountId, target_account_id: input.targetId, hide_notifications: input.hideNotifications ? 1 : 0, created_at: iso(new Date()) })
-      .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doUpdateSet({ hide_notifications: input.hideNotifications ? 1 : 0 }))
+    await this.db
+      .insertInto('mutes')
+      .values({
+        id: input.id,
+        account_id: input.accountId,
+        target_account_id: input.targetId,
+        hide_notifications: input.hideNotifications ? 1 : 0,
+        created_at: iso(new Date()),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['account_id', 'target_account_id'])
+          .doUpdateSet({ hide_notifications: input.hideNotifications ? 1 : 0 }),
+      )
       .execute();
   }
 
   async unmute(accountId: string, targetId: string): Promise<void> {
-    await this.db.deleteFrom('mutes').where('account_id', '=', accountId).where('target_account_id', '=', targetId).execute();
+    await this.db
+      .deleteFrom('mutes')
+      .where('account_id', '=', accountId)
+      .where('target_account_id', '=', targetId)
+      .execute();
   }
 
   async relationships(accountId: string, targetIds: readonly string[]) {
     const ids = [...new Set(targetIds)];
-    const empty = { following: new Set<string>(), followedBy: new Set<string>(), blocking: new Set<string>(), blockedBy: new Set<string>(), muting: new Map<string, { hideNotifications: boolean }>() };
+    const empty = {
+      following: new Set<string>(),
+      followedBy: new Set<string>(),
+      blocking: new Set<string>(),
+      blockedBy: new Set<string>(),
+      muting: new Map<string, { hideNotifications: boolean }>(),
+    };
     if (ids.length === 0) return empty;
     const [following, followedBy, blocking, blockedBy, muting] = await Promise.all([
-      this.db.selectFrom('follows').select('target_account_id as id').where('account_id', '=', accountId).where('target_account_id', 'in', ids).execute(),
-      this.db.selectFrom('follows').select('account_id as id').where('target_account_id', '=', accountId).where('account_id', 'in', ids).execute(),
-      this.db.selectFrom('blocks').select('target_account_id as id').where('account_id', '=', accountId).where('target_account_id', 'in', ids).execute(),
-      this.db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', accountId).where('account_id', 'in', ids).execute(),
-      this.db.selectFrom('mutes').select(['target_account_id as id', 'hide_notifications']).where('account_id', '=', accountId).where('target_account_id', 'in', ids).execute(),
+      this.db
+        .selectFrom('follows')
+        .select('target_account_id as id')
+        .where('account_id', '=', accountId)
+        .where('target_account_id', 'in', ids)
+        .execute(),
+      this.db
+        .selectFrom('follows')
+        .select('account_id as id')
+        .where('target_account_id', '=', accountId)
+        .where('account_id', 'in', ids)
+        .execute(),
+      this.db
+        .selectFrom('blocks')
+        .select('target_account_id as id')
+        .where('account_id', '=', accountId)
+        .where('target_account_id', 'in', ids)
+        .execute(),
+      this.db
+        .selectFrom('blocks')
+        .select('account_id as id')
+        .where('target_account_id', '=', accountId)
+        .where('account_id', 'in', ids)
+        .execute(),
+      this.db
+        .selectFrom('mutes')
+        .select(['target_account_id as id', 'hide_notifications'])
+        .where('account_id', '=', accountId)
+        .where('target_account_id', 'in', ids)
+        .execute(),
     ]);
     return {
       following: new Set(following.map((r) => r.id)),
@@ -462,7 +688,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async hiddenAuthors(viewerId: string): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('blocks').select('target_account_id as id').where('account_id', '=', viewerId)
+    const rows = await this.db
+      .selectFrom('blocks')
+      .select('target_account_id as id')
+      .where('account_id', '=', viewerId)
       .union(this.db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', viewerId))
       .union(this.db.selectFrom('mutes').select('target_account_id as id').where('account_id', '=', viewerId))
       .execute();
@@ -470,17 +699,27 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
-    const row = await this.db.selectFrom('blocks').select('id')
-      .where((eb) => eb.or([
-        eb.and([eb('account_id', '=', a), eb('target_account_id', '=', b)]),
-        eb.and([eb('account_id', '=', b), eb('target_account_id', '=', a)]),
-      ]))
-      .limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('blocks')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('account_id', '=', a), eb('target_account_id', '=', b)]),
+          eb.and([eb('account_id', '=', b), eb('target_account_id', '=', a)]),
+        ]),
+      )
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   async isFollowing(accountId: string, targetId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('follows').select('id').where('account_id', '=', accountId).where('target_account_id', '=', targetId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('follows')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('target_account_id', '=', targetId)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -492,7 +731,12 @@ export class KyselyMicroblogStore implements MicroblogStore {
   async followedAmong(accountId: string, candidates: readonly string[]): Promise<string[]> {
     const result: string[] = [];
     for (const chunk of chunks(candidates)) {
-      const rows = await this.db.selectFrom('follows').select('target_account_id').where('account_id', '=', accountId).where('target_account_id', 'in', chunk).execute();
+      const rows = await this.db
+        .selectFrom('follows')
+        .select('target_account_id')
+        .where('account_id', '=', accountId)
+        .where('target_account_id', 'in', chunk)
+        .execute();
       result.push(...rows.map((r) => r.target_account_id));
     }
     return result;
@@ -500,14 +744,24 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async followers(accountId: string, page: Page) {
     const rows = await applyPage(
-      this.db.selectFrom('follows').select(['account_id as accountId', 'id as cursor']).where('target_account_id', '=', accountId), 'id', page,
+      this.db
+        .selectFrom('follows')
+        .select(['account_id as accountId', 'id as cursor'])
+        .where('target_account_id', '=', accountId),
+      'id',
+      page,
     ).execute();
     return newestFirst(rows, page);
   }
 
   async following(accountId: string, page: Page) {
     const rows = await applyPage(
-      this.db.selectFrom('follows').select(['target_account_id as accountId', 'id as cursor']).where('account_id', '=', accountId), 'id', page,
+      this.db
+        .selectFrom('follows')
+        .select(['target_account_id as accountId', 'id as cursor'])
+        .where('account_id', '=', accountId),
+      'id',
+      page,
     ).execute();
     return newestFirst(rows, page);
   }
@@ -516,17 +770,30 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async homeFeed(accountId: string, page: Page): Promise<FeedEntry[]> {
     const rows = await applyPage(
-      this.db.selectFrom('home_feed').select(['post_id as postId', 'author_id as authorId']).where('account_id', '=', accountId), 'post_id', page,
+      this.db
+        .selectFrom('home_feed')
+        .select(['post_id as postId', 'author_id as authorId'])
+        .where('account_id', '=', accountId),
+      'post_id',
+      page,
     ).execute();
     return newestFirst(rows, page);
   }
 
-  async postsByAuthors(authorIds: readonly string[], visibilities: readonly Visibility[], page: Page): Promise<FeedEntry[]> {
+  async postsByAuthors(
+    authorIds: readonly string[],
+    visibilities: readonly Visibility[],
+    page: Page,
+  ): Promise<FeedEntry[]> {
     if (authorIds.length === 0) return [];
     const rows = await applyPage(
-      this.db.selectFrom('posts').select(['id as postId', 'account_id as authorId'])
-        .where('account_id', 'in', [...authorIds]).where('visibility', 'in', [...visibilities]),
-      'id', page,
+      this.db
+        .selectFrom('posts')
+        .select(['id as postId', 'account_id as authorId'])
+        .where('account_id', 'in', [...authorIds])
+        .where('visibility', 'in', [...visibilities]),
+      'id',
+      page,
     ).execute();
     return newestFirst(rows, page);
   }
@@ -544,15 +811,29 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async publicTimeline(page: Page): Promise<string[]> {
     const rows = await applyPage(
-      this.db.selectFrom('posts').select('id')
-        .where('visibility', '=', 'public').where('reblog_of_id', 'is', null).where('in_reply_to_id', 'is', null),
-      'id', page,
+      this.db
+        .selectFrom('posts')
+        .select('id')
+        .where('visibility', '=', 'public')
+        .where('reblog_of_id', 'is', null)
+        .where('in_reply_to_id', 'is', null),
+      'id',
+      page,
     ).execute();
     return newestFirst(rows, page).map((r) => r.id);
   }
 
-  async accountPosts(accountId: string, visibilities: readonly Visibility[], page: Page, options: { excludeReplies: boolean; excludeReblogs: boolean }): Promise<string[]> {
-    let q = this.db.selectFrom('posts').select('id').where('account_id', '=', accountId).where('visibility', 'in', [...visibilities]);
+  async accountPosts(
+    accountId: string,
+    visibilities: readonly Visibility[],
+    page: Page,
+    options: { excludeReplies: boolean; excludeReblogs: boolean },
+  ): Promise<string[]> {
+    let q = this.db
+      .selectFrom('posts')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('visibility', 'in', [...visibilities]);
     if (options.excludeReplies) {
       q = q.where((eb) => eb.or([eb('in_reply_to_id', 'is', null), eb('in_reply_to_account_id', '=', accountId)]));
     }
@@ -562,16 +843,27 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async replies(postId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('posts').select('id').where('in_reply_to_id', '=', postId).orderBy('id', 'asc').limit(200).execute();
+    const rows = await this.db
+      .selectFrom('posts')
+      .select('id')
+      .where('in_reply_to_id', '=', postId)
+      .orderBy('id', 'asc')
+      .limit(200)
+      .execute();
     return rows.map((r) => r.id);
   }
 
   async directPosts(accountId: string, page: Page): Promise<string[]> {
-    const q = this.db.selectFrom('posts').select('id').where('visibility', '=', 'direct')
-      .where((eb) => eb.or([
-        eb('account_id', '=', accountId),
-        eb('id', 'in', eb.selectFrom('mentions').select('post_id').where('account_id', '=', accountId)),
-      ]));
+    const q = this.db
+      .selectFrom('posts')
+      .select('id')
+      .where('visibility', '=', 'direct')
+      .where((eb) =>
+        eb.or([
+          eb('account_id', '=', accountId),
+          eb('id', 'in', eb.selectFrom('mentions').select('post_id').where('account_id', '=', accountId)),
+        ]),
+      );
     const rows = await applyPage(q, 'id', page).execute();
     return newestFirst(rows, page).map((r) => r.id);
   }
@@ -581,8 +873,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
     const reblogged = new Set<string>();
     for (const chunk of chunks([...new Set(postIds)])) {
       const [favs, reblogs] = await Promise.all([
-        this.db.selectFrom('favourites').select('post_id').where('account_id', '=', viewerId).where('post_id', 'in', chunk).execute(),
-        this.db.selectFrom('posts').select('reblog_of_id').where('account_id', '=', viewerId).where('reblog_of_id', 'in', chunk).execute(),
+        this.db
+          .selectFrom('favourites')
+          .select('post_id')
+          .where('account_id', '=', viewerId)
+          .where('post_id', 'in', chunk)
+          .execute(),
+        this.db
+          .selectFrom('posts')
+          .select('reblog_of_id')
+          .where('account_id', '=', viewerId)
+          .where('reblog_of_id', 'in', chunk)
+          .execute(),
       ]);
       for (const f of favs) favourited.add(f.post_id);
       for (const r of reblogs) if (r.reblog_of_id) reblogged.add(r.reblog_of_id);
@@ -593,7 +895,11 @@ export class KyselyMicroblogStore implements MicroblogStore {
   async mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>();
     for (const chunk of chunks([...new Set(postIds)])) {
-      const rows = await this.db.selectFrom('mentions').select(['post_id', 'account_id']).where('post_id', 'in', chunk).execute();
+      const rows = await this.db
+        .selectFrom('mentions')
+        .select(['post_id', 'account_id'])
+        .where('post_id', 'in', chunk)
+        .execute();
       for (const r of rows) result.set(r.post_id, [...(result.get(r.post_id) ?? []), r.account_id]);
     }
     return result;
@@ -601,9 +907,24 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   // ── Notifications ───────────────────────────────────────────────────────────
 
-  async notifications(accountId: string, page: Page, types: readonly NotificationType[] | null): Promise<Notification[]> {
-    let q = this.db.selectFrom('notifications').selectAll().where('account_id', '=', accountId)
-      .where('from_account_id', 'not in', this.db.selectFrom('mutes').select('target_account_id').where('account_id', '=', accountId).where('hide_notifications', '=', 1));
+  async notifications(
+    accountId: string,
+    page: Page,
+    types: readonly NotificationType[] | null,
+  ): Promise<Notification[]> {
+    let q = this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where(
+        'from_account_id',
+        'not in',
+        this.db
+          .selectFrom('mutes')
+          .select('target_account_id')
+          .where('account_id', '=', accountId)
+          .where('hide_notifications', '=', 1),
+      );
     if (types) {
       if (types.length === 0) return [];
       q = q.where('type', 'in', [...types]);
@@ -613,12 +934,21 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async notificationById(accountId: string, id: string): Promise<Notification | null> {
-    const row = await this.db.selectFrom('notifications').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? toNotification(row) : null;
   }
 
   async dismissNotification(accountId: string, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('notifications').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('notifications')
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 

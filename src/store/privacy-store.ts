@@ -1,8 +1,20 @@
 import { type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { AdsStore, Audience, Campaign } from '../privacy/ads/index.ts';
-import type { ContactPointStore, NewContactPoint, PurposeKeys, SourceContact } from '../privacy/contact-points/index.ts';
+import type {
+  ContactPointStore,
+  NewContactPoint,
+  PurposeKeys,
+  SourceContact,
+} from '../privacy/contact-points/index.ts';
 import type { DiscoveryStore, LookupRecord, LookupScope, ModerationStore } from '../privacy/discovery/index.ts';
-import type { ConsentRecord, ContactKind, ContactPoint, ContactUse, ModerationReport, Purpose } from '../privacy/model.ts';
+import type {
+  ConsentRecord,
+  ContactKind,
+  ContactPoint,
+  ContactUse,
+  ModerationReport,
+  Purpose,
+} from '../privacy/model.ts';
 import { newId } from '../shared/ids.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
@@ -20,13 +32,23 @@ function held(eb: ExpressionBuilder<Database, 'contact_points'>) {
   return eb.or([
     eb.and([
       eb('contact_points.kind', '=', 'phone'),
-      eb.exists(eb.selectFrom('sms_phones').select('sms_phones.account_id')
-        .whereRef('sms_phones.e164', '=', 'contact_points.value').whereRef('sms_phones.account_id', '=', 'contact_points.account_id')),
+      eb.exists(
+        eb
+          .selectFrom('sms_phones')
+          .select('sms_phones.account_id')
+          .whereRef('sms_phones.e164', '=', 'contact_points.value')
+          .whereRef('sms_phones.account_id', '=', 'contact_points.account_id'),
+      ),
     ]),
     eb.and([
       eb('contact_points.kind', '=', 'email'),
-      eb.exists(eb.selectFrom('credentials').select('credentials.account_id')
-        .whereRef('credentials.email_key', '=', 'contact_points.value').whereRef('credentials.account_id', '=', 'contact_points.account_id')),
+      eb.exists(
+        eb
+          .selectFrom('credentials')
+          .select('credentials.account_id')
+          .whereRef('credentials.email_key', '=', 'contact_points.value')
+          .whereRef('credentials.account_id', '=', 'contact_points.account_id'),
+      ),
     ]),
   ]);
 }
@@ -51,50 +73,116 @@ export class KyselyContactPointStore implements ContactPointStore {
 
   private async withPurposes(rows: Selectable<ContactPointsTable>[]): Promise<ContactPoint[]> {
     if (rows.length === 0) return [];
-    const purposes = await this.db.selectFrom('contact_point_purposes').selectAll().where('contact_point_id', 'in', rows.map((r) => r.id)).execute();
+    const purposes = await this.db
+      .selectFrom('contact_point_purposes')
+      .selectAll()
+      .where(
+        'contact_point_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
     return rows.map((row) => {
       const on: Partial<Record<Purpose, Date>> = {};
       for (const p of purposes) if (p.contact_point_id === row.id) on[p.purpose as Purpose] = new Date(p.since);
       return {
-        id: row.id, accountId: row.account_id, kind: row.kind as ContactKind, value: row.value,
-        verifiedAt: date(row.verified_at), createdAt: new Date(row.created_at), purposes: on,
+        id: row.id,
+        accountId: row.account_id,
+        kind: row.kind as ContactKind,
+        value: row.value,
+        verifiedAt: date(row.verified_at),
+        createdAt: new Date(row.created_at),
+        purposes: on,
       };
     });
   }
 
   async contactPoints(accountId: string): Promise<ContactPoint[]> {
-    return this.withPurposes(await this.db.selectFrom('contact_points').selectAll().where('account_id', '=', accountId).orderBy('id').execute());
+    return this.withPurposes(
+      await this.db
+        .selectFrom('contact_points')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('id')
+        .execute(),
+    );
   }
 
   async contactPoint(accountId: string, id: string): Promise<ContactPoint | null> {
-    const rows = await this.db.selectFrom('contact_points').selectAll().where('account_id', '=', accountId).where('id', '=', id).execute();
+    const rows = await this.db
+      .selectFrom('contact_points')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
     return (await this.withPurposes(rows))[0] ?? null;
   }
 
   async contactPointById(id: string): Promise<ContactPoint | null> {
-    return (await this.withPurposes(await this.db.selectFrom('contact_points').selectAll().where('id', '=', id).execute()))[0] ?? null;
+    return (
+      (
+        await this.withPurposes(await this.db.selectFrom('contact_points').selectAll().where('id', '=', id).execute())
+      )[0] ?? null
+    );
   }
 
   async findByValue(accountId: string, kind: ContactKind, value: string): Promise<ContactPoint | null> {
-    const rows = await this.db.selectFrom('contact_points').selectAll()
-      .where('account_id', '=', accountId).where('kind', '=', kind).where('value', '=', value).execute();
+    const rows = await this.db
+      .selectFrom('contact_points')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('kind', '=', kind)
+      .where('value', '=', value)
+      .execute();
     return (await this.withPurposes(rows))[0] ?? null;
   }
 
-  async createContactPoint(point: NewContactPoint, implied: readonly Purpose[], consentIds: readonly string[]): Promise<void> {
+  async createContactPoint(
+    point: NewContactPoint,
+    implied: readonly Purpose[],
+    consentIds: readonly string[],
+  ): Promise<void> {
     try {
       await this.db.transaction().execute(async (tx) => {
         // The security side says this account holds the contact now: a copy left by a former holder goes.
-        await tx.deleteFrom('contact_points').where('kind', '=', point.kind).where('value', '=', point.value).where('account_id', '<>', point.accountId).execute();
-        await tx.insertInto('contact_points').values({
-          id: point.id, account_id: point.accountId, kind: point.kind, value: point.value, discovery_key: null, ad_hash: null,
-          verified_at: point.verifiedAt ? iso(point.verifiedAt) : null, created_at: iso(point.createdAt),
-        }).execute();
+        await tx
+          .deleteFrom('contact_points')
+          .where('kind', '=', point.kind)
+          .where('value', '=', point.value)
+          .where('account_id', '<>', point.accountId)
+          .execute();
+        await tx
+          .insertInto('contact_points')
+          .values({
+            id: point.id,
+            account_id: point.accountId,
+            kind: point.kind,
+            value: point.value,
+            discovery_key: null,
+            ad_hash: null,
+            verified_at: point.verifiedAt ? iso(point.verifiedAt) : null,
+            created_at: iso(point.createdAt),
+          })
+          .execute();
         if (implied.length === 0) return;
-        await tx.insertInto('contact_point_purposes').values(implied.map((purpose) => ({ contact_point_id: point.id, purpose, since: iso(point.createdAt) }))).execute();
-        await tx.insertInto('consent_records').values(implied.map((purpose, i) => ({
-          id: consentIds[i]!, account_id: point.accountId, contact_point_id: point.id, purpose, action: 'grant', source: 'implied', created_at: iso(point.createdAt),
-        }))).execute();
+        await tx
+          .insertInto('contact_point_purposes')
+          .values(implied.map((purpose) => ({ contact_point_id: point.id, purpose, since: iso(point.createdAt) })))
+          .execute();
+        await tx
+          .insertInto('consent_records')
+          .values(
+            implied.map((purpose, i) => ({
+              id: consentIds[i]!,
+              account_id: point.accountId,
+              contact_point_id: point.id,
+              purpose,
+              action: 'grant',
+              source: 'implied',
+              created_at: iso(point.createdAt),
+            })),
+          )
+          .execute();
       });
     } catch (error) {
       // Another request created it first.
@@ -103,7 +191,11 @@ export class KyselyContactPointStore implements ContactPointStore {
   }
 
   async setVerified(id: string, verifiedAt: Date | null): Promise<void> {
-    await this.db.updateTable('contact_points').set({ verified_at: verifiedAt ? iso(verifiedAt) : null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('contact_points')
+      .set({ verified_at: verifiedAt ? iso(verifiedAt) : null })
+      .where('id', '=', id)
+      .execute();
   }
 
   async deleteContactPoint(id: string): Promise<void> {
@@ -113,53 +205,112 @@ export class KyselyContactPointStore implements ContactPointStore {
     });
   }
 
-  async setPurpose(point: ContactPoint, purpose: Purpose, on: boolean, keys: PurposeKeys, record: ConsentRecord): Promise<void> {
+  async setPurpose(
+    point: ContactPoint,
+    purpose: Purpose,
+    on: boolean,
+    keys: PurposeKeys,
+    record: ConsentRecord,
+  ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       if (on) {
-        await tx.insertInto('contact_point_purposes').values({ contact_point_id: point.id, purpose, since: iso(record.createdAt) })
-          .onConflict((oc) => oc.columns(['contact_point_id', 'purpose']).doNothing()).execute();
+        await tx
+          .insertInto('contact_point_purposes')
+          .values({ contact_point_id: point.id, purpose, since: iso(record.createdAt) })
+          .onConflict((oc) => oc.columns(['contact_point_id', 'purpose']).doNothing())
+          .execute();
       } else {
-        await tx.deleteFrom('contact_point_purposes').where('contact_point_id', '=', point.id).where('purpose', '=', purpose).execute();
+        await tx
+          .deleteFrom('contact_point_purposes')
+          .where('contact_point_id', '=', point.id)
+          .where('purpose', '=', purpose)
+          .execute();
       }
       const set: { discovery_key?: string | null; ad_hash?: string | null } = {};
       if (keys.discoveryKey !== undefined) set.discovery_key = keys.discoveryKey;
       if (keys.adHash !== undefined) set.ad_hash = keys.adHash;
-      if (Object.keys(set).length > 0) await tx.updateTable('contact_points').set(set).where('id', '=', point.id).execute();
-      await tx.insertInto('consent_records').values({
-        id: record.id, account_id: record.accountId, contact_point_id: record.contactPointId, purpose: record.purpose,
-        action: record.action, source: record.source, created_at: iso(record.createdAt),
-      }).execute();
+      if (Object.keys(set).length > 0)
+        await tx.updateTable('contact_points').set(set).where('id', '=', point.id).execute();
+      await tx
+        .insertInto('consent_records')
+        .values({
+          id: record.id,
+          account_id: record.accountId,
+          contact_point_id: record.contactPointId,
+          purpose: record.purpose,
+          action: record.action,
+          source: record.source,
+          created_at: iso(record.createdAt),
+        })
+        .execute();
     });
   }
 
   async consents(contactPointId: string, limit: number): Promise<ConsentRecord[]> {
-    const rows = await this.db.selectFrom('consent_records').selectAll().where('contact_point_id', '=', contactPointId).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('consent_records')
+      .selectAll()
+      .where('contact_point_id', '=', contactPointId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      id: r.id, contactPointId: r.contact_point_id, accountId: r.account_id, purpose: r.purpose as Purpose,
-      action: r.action as ConsentRecord['action'], source: r.source as ConsentRecord['source'], createdAt: new Date(r.created_at),
+      id: r.id,
+      contactPointId: r.contact_point_id,
+      accountId: r.account_id,
+      purpose: r.purpose as Purpose,
+      action: r.action as ConsentRecord['action'],
+      source: r.source as ConsentRecord['source'],
+      createdAt: new Date(r.created_at),
     }));
   }
 
   async recordUses(uses: readonly ContactUse[]): Promise<void> {
     for (const chunk of chunks(uses, 200)) {
-      await this.db.insertInto('contact_point_uses').values(chunk.map((u) => ({
-        id: u.id, account_id: u.accountId, contact_point_id: u.contactPointId, purpose: u.purpose, kind: u.kind, detail: u.detail, created_at: iso(u.createdAt),
-      }))).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await this.db
+        .insertInto('contact_point_uses')
+        .values(
+          chunk.map((u) => ({
+            id: u.id,
+            account_id: u.accountId,
+            contact_point_id: u.contactPointId,
+            purpose: u.purpose,
+            kind: u.kind,
+            detail: u.detail,
+            created_at: iso(u.createdAt),
+          })),
+        )
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
     }
   }
 
   async uses(contactPointId: string, limit: number): Promise<ContactUse[]> {
-    const rows = await this.db.selectFrom('contact_point_uses').selectAll().where('contact_point_id', '=', contactPointId).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('contact_point_uses')
+      .selectAll()
+      .where('contact_point_id', '=', contactPointId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      id: r.id, contactPointId: r.contact_point_id, accountId: r.account_id, purpose: r.purpose as Purpose,
-      kind: r.kind as ContactUse['kind'], detail: r.detail, createdAt: new Date(r.created_at),
+      id: r.id,
+      contactPointId: r.contact_point_id,
+      accountId: r.account_id,
+      purpose: r.purpose as Purpose,
+      kind: r.kind as ContactUse['kind'],
+      detail: r.detail,
+      createdAt: new Date(r.created_at),
     }));
   }
 
   async useCounts(accountId: string): Promise<Map<string, Record<string, number>>> {
-    const rows = await this.db.selectFrom('contact_point_uses')
+    const rows = await this.db
+      .selectFrom('contact_point_uses')
       .select(['contact_point_id', 'kind', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('account_id', '=', accountId).groupBy(['contact_point_id', 'kind']).execute();
+      .where('account_id', '=', accountId)
+      .groupBy(['contact_point_id', 'kind'])
+      .execute();
     const out = new Map<string, Record<string, number>>();
     for (const row of rows) {
       const counts = out.get(row.contact_point_id) ?? {};
@@ -172,32 +323,47 @@ export class KyselyContactPointStore implements ContactPointStore {
   async discoverable(keys: readonly string[]): Promise<{ contactPointId: string; accountId: string; key: string }[]> {
     const out: { contactPointId: string; accountId: string; key: string }[] = [];
     for (const chunk of chunks(keys, 500)) {
-      const rows = await this.db.selectFrom('contact_points').select(['id', 'account_id', 'discovery_key'])
-        .where('discovery_key', 'in', chunk).where(held).execute();
+      const rows = await this.db
+        .selectFrom('contact_points')
+        .select(['id', 'account_id', 'discovery_key'])
+        .where('discovery_key', 'in', chunk)
+        .where(held)
+        .execute();
       for (const r of rows) out.push({ contactPointId: r.id, accountId: r.account_id, key: r.discovery_key! });
     }
     return out;
   }
 
   async audienceSize(audienceId: string): Promise<number> {
-    const row = await this.db.selectFrom('contact_points')
+    const row = await this.db
+      .selectFrom('contact_points')
       .innerJoin('ad_audience_hashes', 'ad_audience_hashes.hash', 'contact_points.ad_hash')
       .select((eb) => eb.fn.count<number>('contact_points.account_id').distinct().as('n'))
-      .where('ad_audience_hashes.audience_id', '=', audienceId).where(held).executeTakeFirstOrThrow();
+      .where('ad_audience_hashes.audience_id', '=', audienceId)
+      .where(held)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async audienceMembers(audienceId: string): Promise<{ contactPointId: string; accountId: string }[]> {
-    const rows = await this.db.selectFrom('contact_points')
+    const rows = await this.db
+      .selectFrom('contact_points')
       .innerJoin('ad_audience_hashes', 'ad_audience_hashes.hash', 'contact_points.ad_hash')
       .select(['contact_points.id', 'contact_points.account_id'])
-      .where('ad_audience_hashes.audience_id', '=', audienceId).where(held).execute();
+      .where('ad_audience_hashes.audience_id', '=', audienceId)
+      .where(held)
+      .execute();
     return rows.map((r) => ({ contactPointId: r.id, accountId: r.account_id }));
   }
 
   async advertisingHashesOf(accountId: string): Promise<{ contactPointId: string; hash: string }[]> {
-    const rows = await this.db.selectFrom('contact_points').select(['id', 'ad_hash'])
-      .where('account_id', '=', accountId).where('ad_hash', 'is not', null).where(held).execute();
+    const rows = await this.db
+      .selectFrom('contact_points')
+      .select(['id', 'ad_hash'])
+      .where('account_id', '=', accountId)
+      .where('ad_hash', 'is not', null)
+      .where(held)
+      .execute();
     return rows.map((r) => ({ contactPointId: r.id, hash: r.ad_hash! }));
   }
 }
@@ -209,14 +375,29 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
   }
 
   async recordIp(accountId: string, ipKey: string, at: Date): Promise<void> {
-    await this.db.insertInto('discovery_ips').values({ account_id: accountId, ip_key: ipKey, first_seen: iso(at), last_seen: iso(at) })
-      .onConflict((oc) => oc.columns(['account_id', 'ip_key']).doUpdateSet({ last_seen: iso(at) })).execute();
+    await this.db
+      .insertInto('discovery_ips')
+      .values({ account_id: accountId, ip_key: ipKey, first_seen: iso(at), last_seen: iso(at) })
+      .onConflict((oc) => oc.columns(['account_id', 'ip_key']).doUpdateSet({ last_seen: iso(at) }))
+      .execute();
   }
 
   async networkOf(accountId: string, since: Date, limit: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('discovery_ips').select('account_id').distinct()
-      .where('ip_key', 'in', (eb) => eb.selectFrom('discovery_ips as mine').select('mine.ip_key').where('mine.account_id', '=', accountId).where('mine.last_seen', '>=', iso(since)))
-      .where('last_seen', '>=', iso(since)).orderBy('account_id').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('discovery_ips')
+      .select('account_id')
+      .distinct()
+      .where('ip_key', 'in', (eb) =>
+        eb
+          .selectFrom('discovery_ips as mine')
+          .select('mine.ip_key')
+          .where('mine.account_id', '=', accountId)
+          .where('mine.last_seen', '>=', iso(since)),
+      )
+      .where('last_seen', '>=', iso(since))
+      .orderBy('account_id')
+      .limit(limit)
+      .execute();
     const ids = rows.map((r) => r.account_id);
     return ids.includes(accountId) ? ids : [accountId, ...ids];
   }
@@ -224,28 +405,43 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
   async seenContacts(accountId: string, keys: readonly string[]): Promise<Set<string>> {
     const seen = new Set<string>();
     for (const chunk of chunks(keys, 500)) {
-      const rows = await this.db.selectFrom('discovery_lookups').select('contact_key').where('account_id', '=', accountId).where('contact_key', 'in', chunk).execute();
+      const rows = await this.db
+        .selectFrom('discovery_lookups')
+        .select('contact_key')
+        .where('account_id', '=', accountId)
+        .where('contact_key', 'in', chunk)
+        .execute();
       for (const r of rows) seen.add(r.contact_key);
     }
     return seen;
   }
 
   async countDistinct(scope: LookupScope): Promise<number> {
-    let q = this.db.selectFrom('discovery_lookups').select((eb) => eb.fn.count<number>('contact_key').distinct().as('n'));
+    let q = this.db
+      .selectFrom('discovery_lookups')
+      .select((eb) => eb.fn.count<number>('contact_key').distinct().as('n'));
     if (scope.accountIds) q = q.where('account_id', 'in', scope.accountIds.length > 0 ? [...scope.accountIds] : ['']);
     if (scope.ipKey !== undefined) q = q.where('ip_key', '=', scope.ipKey);
     if (scope.since) q = q.where('created_at', '>=', iso(scope.since));
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
-  async blockDensity(accountIds: readonly string[], blockKeys: readonly string[], since: Date): Promise<Map<string, number>> {
+  async blockDensity(
+    accountIds: readonly string[],
+    blockKeys: readonly string[],
+    since: Date,
+  ): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (accountIds.length === 0 || blockKeys.length === 0) return out;
     for (const chunk of chunks(blockKeys, 200)) {
-      const rows = await this.db.selectFrom('discovery_lookups')
+      const rows = await this.db
+        .selectFrom('discovery_lookups')
         .select(['block_key', (eb) => eb.fn.count<number>('contact_key').distinct().as('n')])
-        .where('account_id', 'in', [...accountIds]).where('block_key', 'in', chunk).where('created_at', '>=', iso(since))
-        .groupBy('block_key').execute();
+        .where('account_id', 'in', [...accountIds])
+        .where('block_key', 'in', chunk)
+        .where('created_at', '>=', iso(since))
+        .groupBy('block_key')
+        .execute();
       for (const r of rows) if (r.block_key) out.set(r.block_key, Number(r.n));
     }
     return out;
@@ -253,30 +449,51 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
 
   async hitStats(accountIds: readonly string[], since: Date): Promise<{ lookups: number; hits: number }> {
     if (accountIds.length === 0) return { lookups: 0, hits: 0 };
-    const row = await this.db.selectFrom('discovery_lookups')
+    const row = await this.db
+      .selectFrom('discovery_lookups')
       .select((eb) => [eb.fn.countAll<number>().as('lookups'), eb.fn.sum<number>('hit').as('hits')])
-      .where('account_id', 'in', [...accountIds]).where('created_at', '>=', iso(since)).executeTakeFirstOrThrow();
+      .where('account_id', 'in', [...accountIds])
+      .where('created_at', '>=', iso(since))
+      .executeTakeFirstOrThrow();
     return { lookups: Number(row.lookups), hits: Number(row.hits ?? 0) };
   }
 
   async recordLookups(rows: readonly LookupRecord[]): Promise<void> {
     for (const chunk of chunks(rows, 500)) {
-      await this.db.insertInto('discovery_lookups').values(chunk.map((r) => ({
-        account_id: r.accountId, contact_key: r.contactKey, block_key: r.blockKey, ip_key: r.ipKey, hit: r.hit ? 1 : 0, created_at: iso(r.at),
-      }))).onConflict((oc) => oc.columns(['account_id', 'contact_key']).doNothing()).execute();
+      await this.db
+        .insertInto('discovery_lookups')
+        .values(
+          chunk.map((r) => ({
+            account_id: r.accountId,
+            contact_key: r.contactKey,
+            block_key: r.blockKey,
+            ip_key: r.ipKey,
+            hit: r.hit ? 1 : 0,
+            created_at: iso(r.at),
+          })),
+        )
+        .onConflict((oc) => oc.columns(['account_id', 'contact_key']).doNothing())
+        .execute();
     }
   }
 
   async blockedAmong(accountIds: readonly string[]): Promise<Set<string>> {
     if (accountIds.length === 0) return new Set();
-    const rows = await this.db.selectFrom('discovery_blocks').select('account_id').where('account_id', 'in', [...accountIds]).execute();
+    const rows = await this.db
+      .selectFrom('discovery_blocks')
+      .select('account_id')
+      .where('account_id', 'in', [...accountIds])
+      .execute();
     return new Set(rows.map((r) => r.account_id));
   }
 
   async block(accountIds: readonly string[], reason: string, reportId: string, at: Date): Promise<void> {
     for (const chunk of chunks(accountIds, 200)) {
-      await this.db.insertInto('discovery_blocks').values(chunk.map((id) => ({ account_id: id, reason, report_id: reportId, created_at: iso(at) })))
-        .onConflict((oc) => oc.column('account_id').doNothing()).execute();
+      await this.db
+        .insertInto('discovery_blocks')
+        .values(chunk.map((id) => ({ account_id: id, reason, report_id: reportId, created_at: iso(at) })))
+        .onConflict((oc) => oc.column('account_id').doNothing())
+        .execute();
     }
   }
 
@@ -287,9 +504,15 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
 
 function toReport(row: Selectable<ModerationReportsTable>): ModerationReport {
   return {
-    id: row.id, kind: row.kind as ModerationReport['kind'], summary: row.summary,
-    details: JSON.parse(row.details) as Record<string, unknown>, accountIds: JSON.parse(row.account_ids) as string[],
-    status: row.status as ModerationReport['status'], createdAt: new Date(row.created_at), resolvedAt: date(row.resolved_at), resolvedBy: row.resolved_by,
+    id: row.id,
+    kind: row.kind as ModerationReport['kind'],
+    summary: row.summary,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    accountIds: JSON.parse(row.account_ids) as string[],
+    status: row.status as ModerationReport['status'],
+    createdAt: new Date(row.created_at),
+    resolvedAt: date(row.resolved_at),
+    resolvedBy: row.resolved_by,
   };
 }
 
@@ -300,10 +523,20 @@ export class KyselyModerationStore implements ModerationStore {
   }
 
   async createReport(report: ModerationReport): Promise<void> {
-    await this.db.insertInto('moderation_reports').values({
-      id: report.id, kind: report.kind, summary: report.summary, details: JSON.stringify(report.details), account_ids: JSON.stringify(report.accountIds),
-      status: report.status, created_at: iso(report.createdAt), resolved_at: null, resolved_by: null,
-    }).execute();
+    await this.db
+      .insertInto('moderation_reports')
+      .values({
+        id: report.id,
+        kind: report.kind,
+        summary: report.summary,
+        details: JSON.stringify(report.details),
+        account_ids: JSON.stringify(report.accountIds),
+        status: report.status,
+        created_at: iso(report.createdAt),
+        resolved_at: null,
+        resolved_by: null,
+      })
+      .execute();
   }
 
   async reports(status: 'open' | 'resolved' | null, limit: number): Promise<ModerationReport[]> {
@@ -313,7 +546,12 @@ export class KyselyModerationStore implements ModerationStore {
   }
 
   async resolve(id: string, by: string, at: Date): Promise<ModerationReport | null> {
-    await this.db.updateTable('moderation_reports').set({ status: 'resolved', resolved_at: iso(at), resolved_by: by }).where('id', '=', id).where('status', '=', 'open').execute();
+    await this.db
+      .updateTable('moderation_reports')
+      .set({ status: 'resolved', resolved_at: iso(at), resolved_by: by })
+      .where('id', '=', id)
+      .where('status', '=', 'open')
+      .execute();
     const row = await this.db.selectFrom('moderation_reports').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toReport(row) : null;
   }
@@ -321,8 +559,14 @@ export class KyselyModerationStore implements ModerationStore {
 
 function toCampaign(row: Selectable<AdCampaignsTable>): Campaign {
   return {
-    id: row.id, advertiserId: row.advertiser_id, audienceId: row.audience_id, postId: row.post_id, frequencyCap: row.frequency_cap,
-    status: row.status as Campaign['status'], createdAt: new Date(row.created_at), stoppedAt: date(row.stopped_at),
+    id: row.id,
+    advertiserId: row.advertiser_id,
+    audienceId: row.audience_id,
+    postId: row.post_id,
+    frequencyCap: row.frequency_cap,
+    status: row.status as Campaign['status'],
+    createdAt: new Date(row.created_at),
+    stoppedAt: date(row.stopped_at),
   };
 }
 
@@ -333,13 +577,22 @@ export class KyselyAdsStore implements AdsStore {
   }
 
   async isAdvertiser(accountId: string): Promise<boolean> {
-    return (await this.db.selectFrom('advertisers').select('account_id').where('account_id', '=', accountId).executeTakeFirst()) !== undefined;
+    return (
+      (await this.db
+        .selectFrom('advertisers')
+        .select('account_id')
+        .where('account_id', '=', accountId)
+        .executeTakeFirst()) !== undefined
+    );
   }
 
   async setAdvertiser(accountId: string, on: boolean, by: string, at: Date): Promise<void> {
     if (on) {
-      await this.db.insertInto('advertisers').values({ account_id: accountId, granted_by: by, created_at: iso(at) })
-        .onConflict((oc) => oc.column('account_id').doNothing()).execute();
+      await this.db
+        .insertInto('advertisers')
+        .values({ account_id: accountId, granted_by: by, created_at: iso(at) })
+        .onConflict((oc) => oc.column('account_id').doNothing())
+        .execute();
     } else {
       await this.db.deleteFrom('advertisers').where('account_id', '=', accountId).execute();
     }
@@ -347,12 +600,22 @@ export class KyselyAdsStore implements AdsStore {
 
   async createAudience(audience: Audience, hashes: readonly string[]): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('ad_audiences').values({
-        id: audience.id, advertiser_id: audience.advertiserId, name: audience.name, hash_count: hashes.length, created_at: iso(audience.createdAt),
-      }).execute();
+      await tx
+        .insertInto('ad_audiences')
+        .values({
+          id: audience.id,
+          advertiser_id: audience.advertiserId,
+          name: audience.name,
+          hash_count: hashes.length,
+          created_at: iso(audience.createdAt),
+        })
+        .execute();
       for (const chunk of chunks(hashes, 1000)) {
-        await tx.insertInto('ad_audience_hashes').values(chunk.map((hash) => ({ audience_id: audience.id, hash })))
-          .onConflict((oc) => oc.columns(['audience_id', 'hash']).doNothing()).execute();
+        await tx
+          .insertInto('ad_audience_hashes')
+          .values(chunk.map((hash) => ({ audience_id: audience.id, hash })))
+          .onConflict((oc) => oc.columns(['audience_id', 'hash']).doNothing())
+          .execute();
       }
     });
   }
@@ -360,30 +623,70 @@ export class KyselyAdsStore implements AdsStore {
   async addHashes(audienceId: string, hashes: readonly string[]): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
       for (const chunk of chunks(hashes, 1000)) {
-        await tx.insertInto('ad_audience_hashes').values(chunk.map((hash) => ({ audience_id: audienceId, hash })))
-          .onConflict((oc) => oc.columns(['audience_id', 'hash']).doNothing()).execute();
+        await tx
+          .insertInto('ad_audience_hashes')
+          .values(chunk.map((hash) => ({ audience_id: audienceId, hash })))
+          .onConflict((oc) => oc.columns(['audience_id', 'hash']).doNothing())
+          .execute();
       }
-      const row = await tx.selectFrom('ad_audience_hashes').select((eb) => eb.fn.countAll<number>().as('n')).where('audience_id', '=', audienceId).executeTakeFirstOrThrow();
-      await tx.updateTable('ad_audiences').set({ hash_count: Number(row.n) }).where('id', '=', audienceId).execute();
+      const row = await tx
+        .selectFrom('ad_audience_hashes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('audience_id', '=', audienceId)
+        .executeTakeFirstOrThrow();
+      await tx
+        .updateTable('ad_audiences')
+        .set({ hash_count: Number(row.n) })
+        .where('id', '=', audienceId)
+        .execute();
       return Number(row.n);
     });
   }
 
   async audience(id: string): Promise<Audience | null> {
     const row = await this.db.selectFrom('ad_audiences').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, advertiserId: row.advertiser_id, name: row.name, hashCount: row.hash_count, createdAt: new Date(row.created_at) } : null;
+    return row
+      ? {
+          id: row.id,
+          advertiserId: row.advertiser_id,
+          name: row.name,
+          hashCount: row.hash_count,
+          createdAt: new Date(row.created_at),
+        }
+      : null;
   }
 
   async audiences(advertiserId: string): Promise<Audience[]> {
-    const rows = await this.db.selectFrom('ad_audiences').selectAll().where('advertiser_id', '=', advertiserId).orderBy('id', 'desc').limit(200).execute();
-    return rows.map((row) => ({ id: row.id, advertiserId: row.advertiser_id, name: row.name, hashCount: row.hash_count, createdAt: new Date(row.created_at) }));
+    const rows = await this.db
+      .selectFrom('ad_audiences')
+      .selectAll()
+      .where('advertiser_id', '=', advertiserId)
+      .orderBy('id', 'desc')
+      .limit(200)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      advertiserId: row.advertiser_id,
+      name: row.name,
+      hashCount: row.hash_count,
+      createdAt: new Date(row.created_at),
+    }));
   }
 
   async createCampaign(c: Campaign): Promise<void> {
-    await this.db.insertInto('ad_campaigns').values({
-      id: c.id, advertiser_id: c.advertiserId, audience_id: c.audienceId, post_id: c.postId, frequency_cap: c.frequencyCap,
-      status: c.status, created_at: iso(c.createdAt), stopped_at: null,
-    }).execute();
+    await this.db
+      .insertInto('ad_campaigns')
+      .values({
+        id: c.id,
+        advertiser_id: c.advertiserId,
+        audience_id: c.audienceId,
+        post_id: c.postId,
+        frequency_cap: c.frequencyCap,
+        status: c.status,
+        created_at: iso(c.createdAt),
+        stopped_at: null,
+      })
+      .execute();
   }
 
   async campaign(id: string): Promise<Campaign | null> {
@@ -392,30 +695,56 @@ export class KyselyAdsStore implements AdsStore {
   }
 
   async campaigns(advertiserId: string): Promise<Campaign[]> {
-    return (await this.db.selectFrom('ad_campaigns').selectAll().where('advertiser_id', '=', advertiserId).orderBy('id', 'desc').limit(200).execute()).map(toCampaign);
+    return (
+      await this.db
+        .selectFrom('ad_campaigns')
+        .selectAll()
+        .where('advertiser_id', '=', advertiserId)
+        .orderBy('id', 'desc')
+        .limit(200)
+        .execute()
+    ).map(toCampaign);
   }
 
   async stopCampaign(id: string, at: Date): Promise<void> {
-    await this.db.updateTable('ad_campaigns').set({ status: 'stopped', stopped_at: iso(at) }).where('id', '=', id).where('status', '=', 'active').execute();
+    await this.db
+      .updateTable('ad_campaigns')
+      .set({ status: 'stopped', stopped_at: iso(at) })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .execute();
   }
 
   async activeCampaignsMatching(hashes: readonly string[]): Promise<{ campaign: Campaign; hash: string }[]> {
     if (hashes.length === 0) return [];
-    const rows = await this.db.selectFrom('ad_campaigns')
+    const rows = await this.db
+      .selectFrom('ad_campaigns')
       .innerJoin('ad_audience_hashes', 'ad_audience_hashes.audience_id', 'ad_campaigns.audience_id')
-      .selectAll('ad_campaigns').select('ad_audience_hashes.hash')
-      .where('ad_campaigns.status', '=', 'active').where('ad_audience_hashes.hash', 'in', [...hashes])
-      .orderBy('ad_campaigns.id', 'desc').limit(50).execute();
+      .selectAll('ad_campaigns')
+      .select('ad_audience_hashes.hash')
+      .where('ad_campaigns.status', '=', 'active')
+      .where('ad_audience_hashes.hash', 'in', [...hashes])
+      .orderBy('ad_campaigns.id', 'desc')
+      .limit(50)
+      .execute();
     return rows.map((r) => ({ campaign: toCampaign(r), hash: r.hash }));
   }
 
   async impressions(campaignId: string, accountId: string, day: string): Promise<number> {
-    const row = await this.db.selectFrom('ad_impressions').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('campaign_id', '=', campaignId).where('account_id', '=', accountId).where('day', '=', day).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('ad_impressions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('campaign_id', '=', campaignId)
+      .where('account_id', '=', accountId)
+      .where('day', '=', day)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async recordImpression(campaignId: string, accountId: string, day: string, at: Date): Promise<void> {
-    await this.db.insertInto('ad_impressions').values({ id: newId(at.getTime()), campaign_id: campaignId, account_id: accountId, day, created_at: iso(at) }).execute();
+    await this.db
+      .insertInto('ad_impressions')
+      .values({ id: newId(at.getTime()), campaign_id: campaignId, account_id: accountId, day, created_at: iso(at) })
+      .execute();
   }
 }

@@ -197,11 +197,26 @@ export interface Database {
   ad_impressions: AdImpressionsTable;
 }
 
-export interface SmsEarlyReceiptsTable { provider: string; provider_message_id: string; status: string; error: string | null; received_at: string }
+export interface SmsEarlyReceiptsTable {
+  provider: string;
+  provider_message_id: string;
+  status: string;
+  error: string | null;
+  received_at: string;
+}
 
-export interface InstanceSecretsTable { name: string; value: string; created_at: string }
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
 
-export interface SmsPhonesTable { account_id: string; e164: string; country: string; verified_at: string }
+export interface SmsPhonesTable {
+  account_id: string;
+  e164: string;
+  country: string;
+  verified_at: string;
+}
 
 export interface VerificationCodesTable {
   id: string;
@@ -250,9 +265,16 @@ export interface AccountSecurityEventsTable {
   read_at: string | null;
 }
 
-export interface SmsSubscriptionsTable { account_id: string; target_id: string; created_at: string }
+export interface SmsSubscriptionsTable {
+  account_id: string;
+  target_id: string;
+  created_at: string;
+}
 
-export interface SmsOptOutsTable { e164: string; opted_out_at: string }
+export interface SmsOptOutsTable {
+  e164: string;
+  opted_out_at: string;
+}
 
 export interface SmsInboundTable {
   id: string;
@@ -301,13 +323,38 @@ export interface SmsFanoutJobsTable {
   updated_at: string;
 }
 
-export interface SmsCountryPolicyTable { country: string; posting: number; notifications: number; security: number | null; updated_at: string; updated_by: string }
+export interface SmsCountryPolicyTable {
+  country: string;
+  posting: number;
+  notifications: number;
+  security: number | null;
+  updated_at: string;
+  updated_by: string;
+}
 
-export interface SmsSwitchesTable { name: string; enabled: number; reason: string; updated_at: string; updated_by: string }
+export interface SmsSwitchesTable {
+  name: string;
+  enabled: number;
+  reason: string;
+  updated_at: string;
+  updated_by: string;
+}
 
-export interface AuditLogTable { id: string; actor: string; action: string; subject: string; details: string; reason: string; created_at: string }
+export interface AuditLogTable {
+  id: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  reason: string;
+  created_at: string;
+}
 
-export interface SmsReplyThrottleTable { number: string; kind: string; last_sent_at: string }
+export interface SmsReplyThrottleTable {
+  number: string;
+  kind: string;
+  last_sent_at: string;
+}
 
 export interface AccountFactorsTable {
   account_id: string;
@@ -319,7 +366,13 @@ export interface AccountFactorsTable {
   updated_at: string;
 }
 
-export interface RecoveryCodesTable { id: string; account_id: string; code_hash: string; used_at: string | null; created_at: string }
+export interface RecoveryCodesTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  used_at: string | null;
+  created_at: string;
+}
 
 export interface PasskeysTable {
   id: string;
@@ -347,7 +400,14 @@ export interface AuthFlowsTable {
   completed_at: string | null;
 }
 
-export interface SecurityAlertsTable { id: string; kind: string; scope: string; details: string; created_at: string; acknowledged_at: string | null }
+export interface SecurityAlertsTable {
+  id: string;
+  kind: string;
+  scope: string;
+  details: string;
+  created_at: string;
+  acknowledged_at: string | null;
+}
 
 // ── Privacy: purpose-bound contact points, discovery, advertising (0005_privacy) ──────────
 
@@ -364,17 +424,54 @@ export interface ContactPointsTable {
   created_at: string;
 }
 
-export interface ContactPointPurposesTable { contact_point_id: string; purpose: string; since: string }
+export interface ContactPointPurposesTable {
+  contact_point_id: string;
+  purpose: string;
+  since: string;
+}
 
-export interface ConsentRecordsTable { id: string; account_id: string; contact_point_id: string; purpose: string; action: string; source: string; created_at: string }
+export interface ConsentRecordsTable {
+  id: string;
+  account_id: string;
+  contact_point_id: string;
+  purpose: string;
+  action: string;
+  source: string;
+  created_at: string;
+}
 
-export interface ContactPointUsesTable { id: string; account_id: string; contact_point_id: string; purpose: string; kind: string; detail: string | null; created_at: string }
+export interface ContactPointUsesTable {
+  id: string;
+  account_id: string;
+  contact_point_id: string;
+  purpose: string;
+  kind: string;
+  detail: string | null;
+  created_at: string;
+}
 
-export interface DiscoveryLookupsTable { account_id: string; contact_key: string; block_key: string | null; ip_key: string; hit: number; created_at: string }
+export interface DiscoveryLookupsTable {
+  account_id: string;
+  contact_key: string;
+  block_key: string | null;
+  ip_key: string;
+  hit: number;
+  created_at: string;
+}
 
-export interface DiscoveryIpsTable { account_id: string; ip_key: string; first_seen: string; last_seen: string }
+export interface DiscoveryIpsTable {
+  account_id: string;
+  ip_key: string;
+  first_seen: string;
+  last_seen: string;
+}
 
-export interface DiscoveryBlocksTable { account_id: string; reason: string; report_id: string; created_at: string }
+export interface DiscoveryBlocksTable {
+  account_id: string;
+  reason: string;
+  report_id: string;
+  created_at: string;
+}
 
 export interface ModerationReportsTable {
   id: string;
@@ -388,11 +485,24 @@ export interface ModerationReportsTable {
   resolved_by: string | null;
 }
 
-export interface AdvertisersTable { account_id: string; granted_by: string; created_at: string }
+export interface AdvertisersTable {
+  account_id: string;
+  granted_by: string;
+  created_at: string;
+}
 
-export interface AdAudiencesTable { id: string; advertiser_id: string; name: string; hash_count: number; created_at: string }
+export interface AdAudiencesTable {
+  id: string;
+  advertiser_id: string;
+  name: string;
+  hash_count: number;
+  created_at: string;
+}
 
-export interface AdAudienceHashesTable { audience_id: string; hash: string }
+export interface AdAudienceHashesTable {
+  audience_id: string;
+  hash: string;
+}
 
 export interface AdCampaignsTable {
   id: string;
@@ -405,7 +515,17 @@ export interface AdCampaignsTable {
   stopped_at: string | null;
 }
 
-export interface AdImpressionsTable { id: string; campaign_id: string; account_id: string; day: string; created_at: string }
+export interface AdImpressionsTable {
+  id: string;
+  campaign_id: string;
+  account_id: string;
+  day: string;
+  created_at: string;
+}
 
 /** rate-limiter-flexible's own layout (counters of the security throttles without Redis). */
-export interface RateLimitsTable { key: string; points: number; expire: number | null }
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: number | null;
+}

@@ -1,8 +1,21 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { CodeStore, StoredCode } from '../security/ports.ts';
 import type {
-  HeldMessage, HoldStatus, LockReason, SecurityEvent, SmsSecurityState,
-  AuditEntry, BoundPhone, CountryPolicy, InboundOutcome, KillSwitchState, MessageClass, NewOutboxMessage, OutboxMessage, OutboxStatus, SmsSettings,
+  HeldMessage,
+  HoldStatus,
+  LockReason,
+  SecurityEvent,
+  SmsSecurityState,
+  AuditEntry,
+  BoundPhone,
+  CountryPolicy,
+  InboundOutcome,
+  KillSwitchState,
+  MessageClass,
+  NewOutboxMessage,
+  OutboxMessage,
+  OutboxStatus,
+  SmsSettings,
 } from '../sms/model.ts';
 import type { ClaimRequest, FanoutJob, InboundRecord, SmsRecipient, SmsStore, TrafficCount } from '../sms/ports.ts';
 import type { Engine } from './database.ts';
@@ -47,21 +60,35 @@ export class KyselySmsStore implements SmsStore {
   // ── Phones ──────────────────────────────────────────────────────────────────
 
   async phoneOfAccount(accountId: string): Promise<BoundPhone | null> {
-    const row = await this.db.selectFrom('sms_phones').selectAll().where('account_id', '=', accountId).executeTakeFirst();
-    return row ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) } : null;
+    const row = await this.db
+      .selectFrom('sms_phones')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row
+      ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) }
+      : null;
   }
 
   async phoneByNumber(e164: string): Promise<BoundPhone | null> {
     const row = await this.db.selectFrom('sms_phones').selectAll().where('e164', '=', e164).executeTakeFirst();
-    return row ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) } : null;
+    return row
+      ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) }
+      : null;
   }
 
   async bindPhone(phone: BoundPhone): Promise<boolean> {
     try {
       await this.db.transaction().execute(async (tx) => {
         await tx.deleteFrom('sms_phones').where('account_id', '=', phone.accountId).execute();
-        await tx.insertInto('sms_phones')
-          .values({ account_id: phone.accountId, e164: phone.e164, country: phone.country, verified_at: iso(phone.verifiedAt) })
+        await tx
+          .insertInto('sms_phones')
+          .values({
+            account_id: phone.accountId,
+            e164: phone.e164,
+            country: phone.country,
+            verified_at: iso(phone.verifiedAt),
+          })
           .execute();
       });
       return true;
@@ -78,63 +105,105 @@ export class KyselySmsStore implements SmsStore {
   // ── Settings and subscriptions ──────────────────────────────────────────────
 
   async settings(accountId: string): Promise<SmsSettings> {
-    const row = await this.db.selectFrom('sms_settings').select(['posting', 'notifications']).where('account_id', '=', accountId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sms_settings')
+      .select(['posting', 'notifications'])
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     return { posting: row?.posting === 1, notifications: row ? row.notifications === 1 : true };
   }
 
   async updateSettings(accountId: string, changes: Partial<SmsSettings>, now: Date): Promise<SmsSettings> {
     const current = await this.settings(accountId);
     const next = { ...current, ...changes };
-    await this.db.insertInto('sms_settings')
+    await this.db
+      .insertInto('sms_settings')
       .values({
-        account_id: accountId, posting: next.posting ? 1 : 0, notifications: next.notifications ? 1 : 0, updated_at: iso(now),
-        pin_hash: null, pin_failures: 0, locked_at: null, lock_reason: null, confirmed_until: null,
-      })
-      .onConflict((oc) => oc.column('account_id').doUpdateSet({
-        ...(changes.posting !== undefined ? { posting: changes.posting ? 1 : 0 } : {}),
-        ...(changes.notifications !== undefined ? { notifications: changes.notifications ? 1 : 0 } : {}),
+        account_id: accountId,
+        posting: next.posting ? 1 : 0,
+        notifications: next.notifications ? 1 : 0,
         updated_at: iso(now),
-      }))
+        pin_hash: null,
+        pin_failures: 0,
+        locked_at: null,
+        lock_reason: null,
+        confirmed_until: null,
+      })
+      .onConflict((oc) =>
+        oc.column('account_id').doUpdateSet({
+          ...(changes.posting !== undefined ? { posting: changes.posting ? 1 : 0 } : {}),
+          ...(changes.notifications !== undefined ? { notifications: changes.notifications ? 1 : 0 } : {}),
+          updated_at: iso(now),
+        }),
+      )
       .execute();
     return this.settings(accountId);
   }
 
   async subscribe(accountId: string, targetId: string, now: Date): Promise<void> {
-    await this.db.insertInto('sms_subscriptions').values({ account_id: accountId, target_id: targetId, created_at: iso(now) })
-      .onConflict((oc) => oc.columns(['account_id', 'target_id']).doNothing()).execute();
+    await this.db
+      .insertInto('sms_subscriptions')
+      .values({ account_id: accountId, target_id: targetId, created_at: iso(now) })
+      .onConflict((oc) => oc.columns(['account_id', 'target_id']).doNothing())
+      .execute();
   }
 
   async unsubscribe(accountId: string, targetId: string): Promise<void> {
-    await this.db.deleteFrom('sms_subscriptions').where('account_id', '=', accountId).where('target_id', '=', targetId).execute();
+    await this.db
+      .deleteFrom('sms_subscriptions')
+      .where('account_id', '=', accountId)
+      .where('target_id', '=', targetId)
+      .execute();
   }
 
   async isSubscribed(accountId: string, targetId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('sms_subscriptions').select('account_id')
-      .where('account_id', '=', accountId).where('target_id', '=', targetId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sms_subscriptions')
+      .select('account_id')
+      .where('account_id', '=', accountId)
+      .where('target_id', '=', targetId)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   async subscribedAmong(accountId: string, targetIds: readonly string[]): Promise<Set<string>> {
     if (targetIds.length === 0) return new Set();
-    const rows = await this.db.selectFrom('sms_subscriptions').select('target_id')
-      .where('account_id', '=', accountId).where('target_id', 'in', [...targetIds]).execute();
+    const rows = await this.db
+      .selectFrom('sms_subscriptions')
+      .select('target_id')
+      .where('account_id', '=', accountId)
+      .where('target_id', 'in', [...targetIds])
+      .execute();
     return new Set(rows.map((r) => r.target_id));
   }
 
   async subscriptionsOf(accountId: string, limit: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('sms_subscriptions').select('target_id')
-      .where('account_id', '=', accountId).orderBy('created_at', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('sms_subscriptions')
+      .select('target_id')
+      .where('account_id', '=', accountId)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => r.target_id);
   }
 
   async hasSubscribers(targetId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('sms_subscriptions').select('account_id').where('target_id', '=', targetId).limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sms_subscriptions')
+      .select('account_id')
+      .where('target_id', '=', targetId)
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   async smsRecipients(targetId: string, afterAccountId: string | null, limit: number): Promise<SmsRecipient[]> {
-    let query = this.db.selectFrom('sms_subscriptions as s')
-      .innerJoin('follows as f', (join) => join.onRef('f.account_id', '=', 's.account_id').onRef('f.target_account_id', '=', 's.target_id'))
+    let query = this.db
+      .selectFrom('sms_subscriptions as s')
+      .innerJoin('follows as f', (join) =>
+        join.onRef('f.account_id', '=', 's.account_id').onRef('f.target_account_id', '=', 's.target_id'),
+      )
       .innerJoin('sms_phones as p', 'p.account_id', 's.account_id')
       .leftJoin('sms_settings as st', 'st.account_id', 's.account_id')
       .leftJoin('sms_opt_outs as o', 'o.e164', 'p.e164')
@@ -151,7 +220,11 @@ export class KyselySmsStore implements SmsStore {
   // ── Opt-outs ────────────────────────────────────────────────────────────────
 
   async optOut(e164: string, now: Date): Promise<void> {
-    await this.db.insertInto('sms_opt_outs').values({ e164, opted_out_at: iso(now) }).onConflict((oc) => oc.column('e164').doNothing()).execute();
+    await this.db
+      .insertInto('sms_opt_outs')
+      .values({ e164, opted_out_at: iso(now) })
+      .onConflict((oc) => oc.column('e164').doNothing())
+      .execute();
   }
 
   async optIn(e164: string): Promise<void> {
@@ -159,42 +232,96 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async isOptedOut(e164: string): Promise<boolean> {
-    return (await this.db.selectFrom('sms_opt_outs').select('e164').where('e164', '=', e164).executeTakeFirst()) !== undefined;
+    return (
+      (await this.db.selectFrom('sms_opt_outs').select('e164').where('e164', '=', e164).executeTakeFirst()) !==
+      undefined
+    );
   }
 
   // ── Inbound log ─────────────────────────────────────────────────────────────
 
   async recordInbound(record: InboundRecord): Promise<boolean> {
-    const result = await this.db.insertInto('sms_inbound').values({
-      id: record.id, provider: record.provider, provider_message_id: record.providerMessageId,
-      from_number: record.from, to_number: record.to, text: record.text, received_at: iso(record.receivedAt),
-      outcome: 'received', account_id: null, post_id: null,
-    }).onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('sms_inbound')
+      .values({
+        id: record.id,
+        provider: record.provider,
+        provider_message_id: record.providerMessageId,
+        from_number: record.from,
+        to_number: record.to,
+        text: record.text,
+        received_at: iso(record.receivedAt),
+        outcome: 'received',
+        account_id: null,
+        post_id: null,
+      })
+      .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  async takeOverUnfinishedInbound(provider: string, providerMessageId: string, staleBefore: Date, now: Date): Promise<string | null> {
-    const row = await this.db.updateTable('sms_inbound').set({ received_at: iso(now) })
-      .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
-      .where('outcome', '=', 'received').where('received_at', '<', iso(staleBefore))
-      .returning('id').executeTakeFirst();
+  async takeOverUnfinishedInbound(
+    provider: string,
+    providerMessageId: string,
+    staleBefore: Date,
+    now: Date,
+  ): Promise<string | null> {
+    const row = await this.db
+      .updateTable('sms_inbound')
+      .set({ received_at: iso(now) })
+      .where('provider', '=', provider)
+      .where('provider_message_id', '=', providerMessageId)
+      .where('outcome', '=', 'received')
+      .where('received_at', '<', iso(staleBefore))
+      .returning('id')
+      .executeTakeFirst();
     return row?.id ?? null;
   }
 
-  async finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void> {
-    await this.db.updateTable('sms_inbound').set({ outcome, account_id: accountId, post_id: postId }).where('id', '=', id).execute();
+  async finishInbound(
+    id: string,
+    outcome: InboundOutcome,
+    accountId: string | null,
+    postId: string | null,
+  ): Promise<void> {
+    await this.db
+      .updateTable('sms_inbound')
+      .set({ outcome, account_id: accountId, post_id: postId })
+      .where('id', '=', id)
+      .execute();
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────
 
   async enqueue(messages: readonly NewOutboxMessage[]): Promise<void> {
     for (const part of chunks(messages, 400)) {
-      await this.db.insertInto('sms_outbox').values(part.map((m) => ({
-        id: m.id, to_number: m.to, country: m.country, text: m.text, class: m.messageClass, purpose: m.purpose,
-        status: 'queued', attempts: 0, next_attempt_at: iso(m.createdAt), lease_until: null, lease_owner: null,
-        provider: null, provider_message_id: null, last_error: null, encoding: m.encoding, segments: m.segments,
-        account_id: m.accountId, post_id: m.postId, created_at: iso(m.createdAt), updated_at: iso(m.createdAt),
-      }))).execute();
+      await this.db
+        .insertInto('sms_outbox')
+        .values(
+          part.map((m) => ({
+            id: m.id,
+            to_number: m.to,
+            country: m.country,
+            text: m.text,
+            class: m.messageClass,
+            purpose: m.purpose,
+            status: 'queued',
+            attempts: 0,
+            next_attempt_at: iso(m.createdAt),
+            lease_until: null,
+            lease_owner: null,
+            provider: null,
+            provider_message_id: null,
+            last_error: null,
+            encoding: m.encoding,
+            segments: m.segments,
+            account_id: m.accountId,
+            post_id: m.postId,
+            created_at: iso(m.createdAt),
+            updated_at: iso(m.createdAt),
+          })),
+        )
+        .execute();
     }
   }
 
@@ -211,7 +338,11 @@ export class KyselySmsStore implements SmsStore {
     return [...urgent, ...content];
   }
 
-  private async claim(request: ClaimRequest, classFilter: ReturnType<typeof sql>, limit: number): Promise<OutboxMessage[]> {
+  private async claim(
+    request: ClaimRequest,
+    classFilter: ReturnType<typeof sql>,
+    limit: number,
+  ): Promise<OutboxMessage[]> {
     const now = iso(request.now);
     const lock = this.engine === 'postgres' ? sql`for update skip locked` : sql``;
     const result = await sql<Selectable<SmsOutboxTable>>`
@@ -228,36 +359,74 @@ export class KyselySmsStore implements SmsStore {
     return result.rows.map(toOutbox).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async markSent(id: string, owner: string, provider: string, providerMessageId: string, now: Date, replaceText?: string): Promise<void> {
+  async markSent(
+    id: string,
+    owner: string,
+    provider: string,
+    providerMessageId: string,
+    now: Date,
+    replaceText?: string,
+  ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const early = await tx.deleteFrom('sms_early_receipts')
-        .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
-        .returning(['status', 'error']).executeTakeFirst();
-      await tx.updateTable('sms_outbox')
+      const early = await tx
+        .deleteFrom('sms_early_receipts')
+        .where('provider', '=', provider)
+        .where('provider_message_id', '=', providerMessageId)
+        .returning(['status', 'error'])
+        .executeTakeFirst();
+      await tx
+        .updateTable('sms_outbox')
         .set((eb) => ({
-          status: early?.status ?? 'sent', provider, provider_message_id: providerMessageId, attempts: eb('attempts', '+', 1),
-          lease_owner: null, lease_until: null, last_error: early?.error ?? null, updated_at: iso(now),
+          status: early?.status ?? 'sent',
+          provider,
+          provider_message_id: providerMessageId,
+          attempts: eb('attempts', '+', 1),
+          lease_owner: null,
+          lease_until: null,
+          last_error: early?.error ?? null,
+          updated_at: iso(now),
           ...(replaceText !== undefined ? { text: replaceText } : {}),
         }))
-        .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'sending')
+        .where('id', '=', id)
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'sending')
         .execute();
     });
   }
 
   async markRetry(id: string, owner: string, error: string, nextAttemptAt: Date, now: Date): Promise<void> {
-    await this.db.updateTable('sms_outbox')
+    await this.db
+      .updateTable('sms_outbox')
       .set((eb) => ({
-        status: 'queued', attempts: eb('attempts', '+', 1), next_attempt_at: iso(nextAttemptAt),
-        lease_owner: null, lease_until: null, last_error: error.slice(0, 500), updated_at: iso(now),
+        status: 'queued',
+        attempts: eb('attempts', '+', 1),
+        next_attempt_at: iso(nextAttemptAt),
+        lease_owner: null,
+        lease_until: null,
+        last_error: error.slice(0, 500),
+        updated_at: iso(now),
       }))
-      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'sending')
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'sending')
       .execute();
   }
 
-  async markFinal(id: string, owner: string | null, status: 'failed' | 'suppressed', error: string, now: Date): Promise<void> {
-    let query = this.db.updateTable('sms_outbox')
+  async markFinal(
+    id: string,
+    owner: string | null,
+    status: 'failed' | 'suppressed',
+    error: string,
+    now: Date,
+  ): Promise<void> {
+    let query = this.db
+      .updateTable('sms_outbox')
       .set((eb) => ({
-        status, lease_owner: null, lease_until: null, last_error: error.slice(0, 500), updated_at: iso(now),
+        status,
+        lease_owner: null,
+        lease_until: null,
+        last_error: error.slice(0, 500),
+        updated_at: iso(now),
         attempts: status === 'failed' ? eb('attempts', '+', 1) : eb.ref('attempts'),
       }))
       .where('id', '=', id);
@@ -265,28 +434,42 @@ export class KyselySmsStore implements SmsStore {
     await query.execute();
   }
 
-  async applyReceipt(provider: string, providerMessageId: string, status: 'sent' | 'delivered' | 'failed' | 'undelivered', error: string | null, now: Date): Promise<boolean> {
+  async applyReceipt(
+    provider: string,
+    providerMessageId: string,
+    status: 'sent' | 'delivered' | 'failed' | 'undelivered',
+    error: string | null,
+    now: Date,
+  ): Promise<boolean> {
     // Receipts can arrive out of order; a final state is never replaced by 'sent'.
     const settled = status === 'sent' ? ['sent'] : ['sent', 'delivered', 'failed', 'undelivered'];
-    const result = await this.db.updateTable('sms_outbox')
+    const result = await this.db
+      .updateTable('sms_outbox')
       .set({ status, last_error: error, updated_at: iso(now) })
-      .where('provider', '=', provider).where('provider_message_id', '=', providerMessageId)
+      .where('provider', '=', provider)
+      .where('provider_message_id', '=', providerMessageId)
       .where('status', 'in', settled)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) > 0) return true;
     // Not (yet) known by this id: a final receipt may have overtaken the send's bookkeeping.
     // It is kept briefly for markSent; receipts for messages that are not ours expire unused.
     if (status !== 'sent') {
-      await this.db.insertInto('sms_early_receipts')
+      await this.db
+        .insertInto('sms_early_receipts')
         .values({ provider, provider_message_id: providerMessageId, status, error, received_at: iso(now) })
-        .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doUpdateSet({ status, error, received_at: iso(now) }))
+        .onConflict((oc) =>
+          oc.columns(['provider', 'provider_message_id']).doUpdateSet({ status, error, received_at: iso(now) }),
+        )
         .execute();
     }
     return false;
   }
 
   async expireEarlyReceipts(before: Date): Promise<number> {
-    const result = await this.db.deleteFrom('sms_early_receipts').where('received_at', '<', iso(before)).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('sms_early_receipts')
+      .where('received_at', '<', iso(before))
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
@@ -296,22 +479,41 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async messagesTo(e164: string, limit: number): Promise<OutboxMessage[]> {
-    const rows = await this.db.selectFrom('sms_outbox').selectAll().where('to_number', '=', e164).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('sms_outbox')
+      .selectAll()
+      .where('to_number', '=', e164)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map(toOutbox);
   }
 
   async outboxCounts(): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom('sms_outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('sms_outbox')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
   // ── Fan-out jobs ────────────────────────────────────────────────────────────
 
   async createFanoutJob(job: FanoutJob, now: Date): Promise<void> {
-    await this.db.insertInto('sms_fanout_jobs').values({
-      id: job.id, post_id: job.postId, author_id: job.authorId, after_account_id: job.afterAccountId,
-      status: 'pending', lease_until: null, created_at: iso(now), updated_at: iso(now),
-    }).execute();
+    await this.db
+      .insertInto('sms_fanout_jobs')
+      .values({
+        id: job.id,
+        post_id: job.postId,
+        author_id: job.authorId,
+        after_account_id: job.afterAccountId,
+        status: 'pending',
+        lease_until: null,
+        created_at: iso(now),
+        updated_at: iso(now),
+      })
+      .execute();
   }
 
   async claimFanoutJob(now: Date, leaseUntil: Date): Promise<FanoutJob | null> {
@@ -324,13 +526,22 @@ export class KyselySmsStore implements SmsStore {
           order by id limit 1 ${lock})
       returning id, post_id, author_id, after_account_id`.execute(this.db);
     const row = result.rows[0];
-    return row ? { id: row.id, postId: row.post_id, authorId: row.author_id, afterAccountId: row.after_account_id } : null;
+    return row
+      ? { id: row.id, postId: row.post_id, authorId: row.author_id, afterAccountId: row.after_account_id }
+      : null;
   }
 
   async advanceFanoutJob(id: string, afterAccountId: string | null, done: boolean, now: Date): Promise<void> {
-    await this.db.updateTable('sms_fanout_jobs')
-      .set({ after_account_id: afterAccountId, status: done ? 'done' : 'pending', lease_until: null, updated_at: iso(now) })
-      .where('id', '=', id).execute();
+    await this.db
+      .updateTable('sms_fanout_jobs')
+      .set({
+        after_account_id: afterAccountId,
+        status: done ? 'done' : 'pending',
+        lease_until: null,
+        updated_at: iso(now),
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
   // ── Policy, kill switch, audit ──────────────────────────────────────────────
@@ -338,19 +549,29 @@ export class KyselySmsStore implements SmsStore {
   async countryPolicies(): Promise<CountryPolicy[]> {
     const rows = await this.db.selectFrom('sms_country_policy').selectAll().execute();
     return rows.map((r) => ({
-      country: r.country, posting: r.posting === 1, notifications: r.notifications === 1, security: r.security === null ? null : r.security === 1,
-      updatedAt: new Date(r.updated_at), updatedBy: r.updated_by,
+      country: r.country,
+      posting: r.posting === 1,
+      notifications: r.notifications === 1,
+      security: r.security === null ? null : r.security === 1,
+      updatedAt: new Date(r.updated_at),
+      updatedBy: r.updated_by,
     }));
   }
 
   async setCountryPolicy(policy: CountryPolicy, audit: AuditEntry): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const values = {
-        posting: policy.posting ? 1 : 0, notifications: policy.notifications ? 1 : 0, security: policy.security === null ? null : policy.security ? 1 : 0,
-        updated_at: iso(policy.updatedAt), updated_by: policy.updatedBy,
+        posting: policy.posting ? 1 : 0,
+        notifications: policy.notifications ? 1 : 0,
+        security: policy.security === null ? null : policy.security ? 1 : 0,
+        updated_at: iso(policy.updatedAt),
+        updated_by: policy.updatedBy,
       };
-      await tx.insertInto('sms_country_policy').values({ country: policy.country, ...values })
-        .onConflict((oc) => oc.column('country').doUpdateSet(values)).execute();
+      await tx
+        .insertInto('sms_country_policy')
+        .values({ country: policy.country, ...values })
+        .onConflict((oc) => oc.column('country').doUpdateSet(values))
+        .execute();
       await tx.insertInto('audit_log').values(auditRow(audit)).execute();
     });
   }
@@ -362,15 +583,28 @@ export class KyselySmsStore implements SmsStore {
   async killSwitch(): Promise<KillSwitchState> {
     const row = await this.db.selectFrom('sms_switches').selectAll().where('name', '=', KILL_SWITCH).executeTakeFirst();
     return row
-      ? { enabled: row.enabled === 1, reason: row.reason, updatedAt: new Date(row.updated_at), updatedBy: row.updated_by }
+      ? {
+          enabled: row.enabled === 1,
+          reason: row.reason,
+          updatedAt: new Date(row.updated_at),
+          updatedBy: row.updated_by,
+        }
       : { enabled: false, reason: '', updatedAt: null, updatedBy: null };
   }
 
   async setKillSwitch(state: KillSwitchState, audit: AuditEntry): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const values = { enabled: state.enabled ? 1 : 0, reason: state.reason, updated_at: iso(state.updatedAt ?? audit.createdAt), updated_by: state.updatedBy ?? audit.actor };
-      await tx.insertInto('sms_switches').values({ name: KILL_SWITCH, ...values })
-        .onConflict((oc) => oc.column('name').doUpdateSet(values)).execute();
+      const values = {
+        enabled: state.enabled ? 1 : 0,
+        reason: state.reason,
+        updated_at: iso(state.updatedAt ?? audit.createdAt),
+        updated_by: state.updatedBy ?? audit.actor,
+      };
+      await tx
+        .insertInto('sms_switches')
+        .values({ name: KILL_SWITCH, ...values })
+        .onConflict((oc) => oc.column('name').doUpdateSet(values))
+        .execute();
       await tx.insertInto('audit_log').values(auditRow(audit)).execute();
     });
   }
@@ -380,8 +614,13 @@ export class KyselySmsStore implements SmsStore {
     if (action) query = query.where('action', '=', action);
     const rows = await query.execute();
     return rows.map((r) => ({
-      id: r.id, actor: r.actor, action: r.action, subject: r.subject,
-      details: JSON.parse(r.details) as Record<string, unknown>, reason: r.reason, createdAt: new Date(r.created_at),
+      id: r.id,
+      actor: r.actor,
+      action: r.action,
+      subject: r.subject,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+      reason: r.reason,
+      createdAt: new Date(r.created_at),
     }));
   }
 
@@ -389,14 +628,29 @@ export class KyselySmsStore implements SmsStore {
 
   /** Settings rows are created on first need, so every update below has a row to change. */
   private async ensureSettings(accountId: string, now: Date): Promise<void> {
-    await this.db.insertInto('sms_settings')
-      .values({ account_id: accountId, posting: 0, notifications: 1, updated_at: iso(now), pin_hash: null, pin_failures: 0, locked_at: null, lock_reason: null, confirmed_until: null })
-      .onConflict((oc) => oc.column('account_id').doNothing()).execute();
+    await this.db
+      .insertInto('sms_settings')
+      .values({
+        account_id: accountId,
+        posting: 0,
+        notifications: 1,
+        updated_at: iso(now),
+        pin_hash: null,
+        pin_failures: 0,
+        locked_at: null,
+        lock_reason: null,
+        confirmed_until: null,
+      })
+      .onConflict((oc) => oc.column('account_id').doNothing())
+      .execute();
   }
 
   async securityState(accountId: string): Promise<SmsSecurityState> {
-    const row = await this.db.selectFrom('sms_settings').select(['pin_hash', 'pin_failures', 'locked_at', 'lock_reason', 'confirmed_until'])
-      .where('account_id', '=', accountId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sms_settings')
+      .select(['pin_hash', 'pin_failures', 'locked_at', 'lock_reason', 'confirmed_until'])
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     return {
       pinHash: row?.pin_hash ?? null,
       pinFailures: row?.pin_failures ?? 0,
@@ -408,61 +662,104 @@ export class KyselySmsStore implements SmsStore {
 
   async setPinHash(accountId: string, pinHash: string | null, now: Date): Promise<void> {
     await this.ensureSettings(accountId, now);
-    await this.db.updateTable('sms_settings').set({ pin_hash: pinHash, pin_failures: 0, updated_at: iso(now) }).where('account_id', '=', accountId).execute();
+    await this.db
+      .updateTable('sms_settings')
+      .set({ pin_hash: pinHash, pin_failures: 0, updated_at: iso(now) })
+      .where('account_id', '=', accountId)
+      .execute();
   }
 
   async recordPinFailure(accountId: string): Promise<number> {
-    const row = await this.db.updateTable('sms_settings').set((eb) => ({ pin_failures: eb('pin_failures', '+', 1) }))
-      .where('account_id', '=', accountId).returning('pin_failures').executeTakeFirst();
+    const row = await this.db
+      .updateTable('sms_settings')
+      .set((eb) => ({ pin_failures: eb('pin_failures', '+', 1) }))
+      .where('account_id', '=', accountId)
+      .returning('pin_failures')
+      .executeTakeFirst();
     return row?.pin_failures ?? 0;
   }
 
   async resetPinFailures(accountId: string): Promise<void> {
-    await this.db.updateTable('sms_settings').set({ pin_failures: 0 }).where('account_id', '=', accountId).where('pin_failures', '>', 0).execute();
+    await this.db
+      .updateTable('sms_settings')
+      .set({ pin_failures: 0 })
+      .where('account_id', '=', accountId)
+      .where('pin_failures', '>', 0)
+      .execute();
   }
 
   async lockPosting(accountId: string, reason: LockReason, now: Date): Promise<void> {
     await this.ensureSettings(accountId, now);
     // The first reason stands: a SIM-swap freeze is not turned into a PIN lock by later texts.
-    await this.db.updateTable('sms_settings').set({ locked_at: iso(now), lock_reason: reason, updated_at: iso(now) })
-      .where('account_id', '=', accountId).where('locked_at', 'is', null).execute();
+    await this.db
+      .updateTable('sms_settings')
+      .set({ locked_at: iso(now), lock_reason: reason, updated_at: iso(now) })
+      .where('account_id', '=', accountId)
+      .where('locked_at', 'is', null)
+      .execute();
   }
 
   async unlockPosting(accountId: string, now: Date): Promise<void> {
-    await this.db.updateTable('sms_settings').set({ locked_at: null, lock_reason: null, pin_failures: 0, updated_at: iso(now) })
-      .where('account_id', '=', accountId).execute();
+    await this.db
+      .updateTable('sms_settings')
+      .set({ locked_at: null, lock_reason: null, pin_failures: 0, updated_at: iso(now) })
+      .where('account_id', '=', accountId)
+      .execute();
   }
 
   async confirmSmsPosts(accountId: string, upToPostId: string): Promise<void> {
-    await this.db.updateTable('sms_settings').set({ confirmed_until: upToPostId })
+    await this.db
+      .updateTable('sms_settings')
+      .set({ confirmed_until: upToPostId })
       .where('account_id', '=', accountId)
       .where((eb) => eb.or([eb('confirmed_until', 'is', null), eb('confirmed_until', '<', upToPostId)]))
       .execute();
   }
 
   async smsPostIdsAfter(accountId: string, afterPostId: string | null): Promise<string[]> {
-    let query = this.db.selectFrom('posts').select('id').where('account_id', '=', accountId).where('source', '=', 'sms');
+    let query = this.db
+      .selectFrom('posts')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('source', '=', 'sms');
     if (afterPostId) query = query.where('id', '>', afterPostId);
     return (await query.orderBy('id').execute()).map((r) => r.id);
   }
 
   async inboundCountSince(e164: string, since: Date): Promise<number> {
-    const row = await this.db.selectFrom('sms_inbound').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('from_number', '=', e164).where('received_at', '>=', iso(since))
+    const row = await this.db
+      .selectFrom('sms_inbound')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('from_number', '=', e164)
+      .where('received_at', '>=', iso(since))
       .where('outcome', 'in', ['posted', 'command', 'held', 'received'])
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async createHold(hold: HeldMessage): Promise<void> {
-    await this.db.insertInto('sms_holds').values({
-      id: hold.id, account_id: hold.accountId, inbound_id: hold.inboundId, text: hold.text, reason: hold.reason,
-      status: hold.status, created_at: iso(hold.createdAt), decided_at: null,
-    }).execute();
+    await this.db
+      .insertInto('sms_holds')
+      .values({
+        id: hold.id,
+        account_id: hold.accountId,
+        inbound_id: hold.inboundId,
+        text: hold.text,
+        reason: hold.reason,
+        status: hold.status,
+        created_at: iso(hold.createdAt),
+        decided_at: null,
+      })
+      .execute();
   }
 
   async holds(accountId: string, status: HoldStatus | null, limit: number): Promise<HeldMessage[]> {
-    let query = this.db.selectFrom('sms_holds').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit);
+    let query = this.db
+      .selectFrom('sms_holds')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .limit(limit);
     if (status) query = query.where('status', '=', status);
     return (await query.execute()).map(toHold);
   }
@@ -473,44 +770,79 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async decideHold(id: string, status: 'released' | 'discarded', now: Date): Promise<boolean> {
-    const result = await this.db.updateTable('sms_holds').set({ status, decided_at: iso(now) })
-      .where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+    const result = await this.db
+      .updateTable('sms_holds')
+      .set({ status, decided_at: iso(now) })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
   async addSecurityEvent(event: SecurityEvent): Promise<void> {
-    await this.db.insertInto('account_security_events').values({
-      id: event.id, account_id: event.accountId, kind: event.kind, details: JSON.stringify(event.details), created_at: iso(event.createdAt), read_at: null,
-    }).execute();
+    await this.db
+      .insertInto('account_security_events')
+      .values({
+        id: event.id,
+        account_id: event.accountId,
+        kind: event.kind,
+        details: JSON.stringify(event.details),
+        created_at: iso(event.createdAt),
+        read_at: null,
+      })
+      .execute();
   }
 
   async securityEvents(accountId: string, limit: number): Promise<SecurityEvent[]> {
-    const rows = await this.db.selectFrom('account_security_events').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('account_security_events')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      id: r.id, accountId: r.account_id, kind: r.kind as SecurityEvent['kind'],
-      details: JSON.parse(r.details) as Record<string, unknown>, createdAt: new Date(r.created_at),
+      id: r.id,
+      accountId: r.account_id,
+      kind: r.kind as SecurityEvent['kind'],
+      details: JSON.parse(r.details) as Record<string, unknown>,
+      createdAt: new Date(r.created_at),
       readAt: r.read_at ? new Date(r.read_at) : null,
     }));
   }
 
   async unreadSecurityEvents(accountId: string): Promise<number> {
-    const row = await this.db.selectFrom('account_security_events').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('account_id', '=', accountId).where('read_at', 'is', null).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('account_security_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId)
+      .where('read_at', 'is', null)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async markSecurityEventsRead(accountId: string, now: Date): Promise<void> {
-    await this.db.updateTable('account_security_events').set({ read_at: iso(now) }).where('account_id', '=', accountId).where('read_at', 'is', null).execute();
+    await this.db
+      .updateTable('account_security_events')
+      .set({ read_at: iso(now) })
+      .where('account_id', '=', accountId)
+      .where('read_at', 'is', null)
+      .execute();
   }
 
   // ── Reply throttling ────────────────────────────────────────────────────────
 
   async takeReplySlot(number: string, kind: string, since: Date, now: Date): Promise<boolean> {
     // One statement: insert, or take over a slot older than `since`; concurrent texts get one reply.
-    const result = await this.db.insertInto('sms_reply_throttle')
+    const result = await this.db
+      .insertInto('sms_reply_throttle')
       .values({ number, kind, last_sent_at: iso(now) })
-      .onConflict((oc) => oc.columns(['number', 'kind']).doUpdateSet({ last_sent_at: iso(now) })
-        .where('sms_reply_throttle.last_sent_at', '<', iso(since)))
+      .onConflict((oc) =>
+        oc
+          .columns(['number', 'kind'])
+          .doUpdateSet({ last_sent_at: iso(now) })
+          .where('sms_reply_throttle.last_sent_at', '<', iso(since)),
+      )
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
@@ -520,40 +852,73 @@ export class KyselySmsStore implements SmsStore {
   async trafficSince(since: Date): Promise<TrafficCount[]> {
     // Timestamps are ISO text on both engines: the first 16 characters are the UTC minute.
     const minute = sql<string>`substr(created_at, 1, 16)`;
-    const outbound = await this.db.selectFrom('sms_outbox')
+    const outbound = await this.db
+      .selectFrom('sms_outbox')
       .select([minute.as('minute'), 'provider', 'status', (eb) => eb.fn.countAll<number>().as('n')])
       .where('created_at', '>=', iso(since))
-      .groupBy([sql`substr(created_at, 1, 16)`, 'provider', 'status']).execute();
+      .groupBy([sql`substr(created_at, 1, 16)`, 'provider', 'status'])
+      .execute();
     const inMinute = sql<string>`substr(received_at, 1, 16)`;
-    const inbound = await this.db.selectFrom('sms_inbound')
+    const inbound = await this.db
+      .selectFrom('sms_inbound')
       .select([inMinute.as('minute'), 'provider', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
       .where('received_at', '>=', iso(since))
-      .groupBy([sql`substr(received_at, 1, 16)`, 'provider', 'outcome']).execute();
+      .groupBy([sql`substr(received_at, 1, 16)`, 'provider', 'outcome'])
+      .execute();
     return [
-      ...outbound.map((r) => ({ minute: r.minute, direction: 'out' as const, provider: r.provider ?? 'unassigned', status: r.status, count: Number(r.n) })),
-      ...inbound.map((r) => ({ minute: r.minute, direction: 'in' as const, provider: r.provider, status: r.outcome, count: Number(r.n) })),
+      ...outbound.map((r) => ({
+        minute: r.minute,
+        direction: 'out' as const,
+        provider: r.provider ?? 'unassigned',
+        status: r.status,
+        count: Number(r.n),
+      })),
+      ...inbound.map((r) => ({
+        minute: r.minute,
+        direction: 'in' as const,
+        provider: r.provider,
+        status: r.outcome,
+        count: Number(r.n),
+      })),
     ];
   }
 }
 
 function toHold(row: Selectable<SmsHoldsTable>): HeldMessage {
   return {
-    id: row.id, accountId: row.account_id, inboundId: row.inbound_id, text: row.text, reason: row.reason as HeldMessage['reason'],
-    status: row.status as HoldStatus, createdAt: new Date(row.created_at), decidedAt: row.decided_at ? new Date(row.decided_at) : null,
+    id: row.id,
+    accountId: row.account_id,
+    inboundId: row.inbound_id,
+    text: row.text,
+    reason: row.reason as HeldMessage['reason'],
+    status: row.status as HoldStatus,
+    createdAt: new Date(row.created_at),
+    decidedAt: row.decided_at ? new Date(row.decided_at) : null,
   };
 }
 
 function auditRow(audit: AuditEntry) {
   return {
-    id: audit.id, actor: audit.actor, action: audit.action, subject: audit.subject,
-    details: JSON.stringify(audit.details), reason: audit.reason, created_at: iso(audit.createdAt),
+    id: audit.id,
+    actor: audit.actor,
+    action: audit.action,
+    subject: audit.subject,
+    details: JSON.stringify(audit.details),
+    reason: audit.reason,
+    created_at: iso(audit.createdAt),
   };
 }
 
 function toCode(row: Selectable<VerificationCodesTable>): StoredCode {
   return {
-    id: row.id, purpose: row.purpose, subject: row.subject, target: row.target, codeHash: row.code_hash,
-    attempts: row.attempts, expiresAt: new Date(row.expires_at), consumedAt: row.consumed_at ? new Date(row.consumed_at) : null,
+    id: row.id,
+    purpose: row.purpose,
+    subject: row.subject,
+    target: row.target,
+    codeHash: row.code_hash,
+    attempts: row.attempts,
+    expiresAt: new Date(row.expires_at),
+    consumedAt: row.consumed_at ? new Date(row.consumed_at) : null,
     createdAt: new Date(row.created_at),
   };
 }
@@ -566,50 +931,108 @@ export class KyselyCodeStore implements CodeStore {
 
   async replaceCode(code: StoredCode): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      await tx.updateTable('verification_codes').set({ consumed_at: iso(code.createdAt) })
-        .where('purpose', '=', code.purpose).where('subject', '=', code.subject).where('consumed_at', 'is', null).execute();
-      await tx.insertInto('verification_codes').values({
-        id: code.id, purpose: code.purpose, subject: code.subject, target: code.target, code_hash: code.codeHash,
-        attempts: 0, expires_at: iso(code.expiresAt), consumed_at: null, created_at: iso(code.createdAt),
-        country: code.country ?? null, prefix: code.prefix ?? null,
-      }).execute();
+      await tx
+        .updateTable('verification_codes')
+        .set({ consumed_at: iso(code.createdAt) })
+        .where('purpose', '=', code.purpose)
+        .where('subject', '=', code.subject)
+        .where('consumed_at', 'is', null)
+        .execute();
+      await tx
+        .insertInto('verification_codes')
+        .values({
+          id: code.id,
+          purpose: code.purpose,
+          subject: code.subject,
+          target: code.target,
+          code_hash: code.codeHash,
+          attempts: 0,
+          expires_at: iso(code.expiresAt),
+          consumed_at: null,
+          created_at: iso(code.createdAt),
+          country: code.country ?? null,
+          prefix: code.prefix ?? null,
+        })
+        .execute();
     });
   }
 
   async activeCode(purpose: string, subject: string, now: Date): Promise<StoredCode | null> {
-    const row = await this.db.selectFrom('verification_codes').selectAll()
-      .where('purpose', '=', purpose).where('subject', '=', subject).where('consumed_at', 'is', null).where('expires_at', '>', iso(now))
-      .orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('verification_codes')
+      .selectAll()
+      .where('purpose', '=', purpose)
+      .where('subject', '=', subject)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', iso(now))
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? toCode(row) : null;
   }
 
   async countAttempt(id: string): Promise<number> {
-    const row = await this.db.updateTable('verification_codes').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id).returning('attempts').executeTakeFirst();
+    const row = await this.db
+      .updateTable('verification_codes')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .returning('attempts')
+      .executeTakeFirst();
     return row?.attempts ?? Number.MAX_SAFE_INTEGER;
   }
 
   async consume(id: string, now: Date): Promise<boolean> {
-    const result = await this.db.updateTable('verification_codes').set({ consumed_at: iso(now) })
-      .where('id', '=', id).where('consumed_at', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('verification_codes')
+      .set({ consumed_at: iso(now) })
+      .where('id', '=', id)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async issuedSince(purpose: string, subject: string, target: string, since: Date): Promise<{ bySubject: number; byTarget: number }> {
+  async issuedSince(
+    purpose: string,
+    subject: string,
+    target: string,
+    since: Date,
+  ): Promise<{ bySubject: number; byTarget: number }> {
     const [bySubject, byTarget] = await Promise.all([
-      this.db.selectFrom('verification_codes').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('purpose', '=', purpose).where('subject', '=', subject).where('created_at', '>=', iso(since)).executeTakeFirstOrThrow(),
-      this.db.selectFrom('verification_codes').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('purpose', '=', purpose).where('target', '=', target).where('created_at', '>=', iso(since)).executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('verification_codes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('purpose', '=', purpose)
+        .where('subject', '=', subject)
+        .where('created_at', '>=', iso(since))
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('verification_codes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('purpose', '=', purpose)
+        .where('target', '=', target)
+        .where('created_at', '>=', iso(since))
+        .executeTakeFirstOrThrow(),
     ]);
     return { bySubject: Number(bySubject.n), byTarget: Number(byTarget.n) };
   }
 }
 
 /** The keyed-hash secret for codes: created once per installation, shared by every instance. */
-export async function instanceSecret(db: Kysely<Database>, name: string, create: () => string, now: Date): Promise<string> {
-  await db.insertInto('instance_secrets').values({ name, value: create(), created_at: iso(now) })
-    .onConflict((oc) => oc.column('name').doNothing()).execute();
-  const row = await db.selectFrom('instance_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+export async function instanceSecret(
+  db: Kysely<Database>,
+  name: string,
+  create: () => string,
+  now: Date,
+): Promise<string> {
+  await db
+    .insertInto('instance_secrets')
+    .values({ name, value: create(), created_at: iso(now) })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('instance_secrets')
+    .select('value')
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
   return row.value;
 }

@@ -5,7 +5,18 @@ import type { SecondFactorProof, SignInStep } from '../security/authentication.t
 import type { SecondFactorMethod } from '../security/second-factors.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
-import { errorBox, field, form, layout, notice, queryString, sendPage, userMessage, viewFor, type View } from './layout.ts';
+import {
+  errorBox,
+  field,
+  form,
+  layout,
+  notice,
+  queryString,
+  sendPage,
+  userMessage,
+  viewFor,
+  type View,
+} from './layout.ts';
 import { currentAccount, signIn, signOut } from './session.ts';
 
 /** Only local paths: never redirect to another site after sign-in. */
@@ -14,7 +25,11 @@ export function safeNext(value: string): string {
 }
 
 /** Sends signed-out visitors to the login page, coming back here afterwards. */
-export async function requireViewer(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<Account | null> {
+export async function requireViewer(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Account | null> {
   const account = await currentAccount(ctx, request);
   if (!account) {
     void reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
@@ -32,8 +47,16 @@ function isRateLimited(error: unknown): error is DomainError {
 
 /** Throttled: a page of its own with status 429, never the form again (that would invite retries). */
 function tooManyPage(view: View, reply: FastifyReply, error: DomainError, again = '/login'): FastifyReply {
-  return sendPage(reply, layout(view, 'Too many attempts', html`<h1>Too many attempts</h1>${errorBox(error.message)}
-<p>This protects accounts from guessing. Wait a few minutes, then <a href="${again}">start again</a>.</p>`), 429);
+  return sendPage(
+    reply,
+    layout(
+      view,
+      'Too many attempts',
+      html`<h1>Too many attempts</h1>${errorBox(error.message)}
+<p>This protects accounts from guessing. Wait a few minutes, then <a href="${again}">start again</a>.</p>`,
+    ),
+    429,
+  );
 }
 
 const hiddenFlow = (flowId: string, next: string) =>
@@ -44,18 +67,36 @@ const codeInput = (id: string, label: string, autocomplete = 'one-time-code') =>
 
 // ── Pages ──────────────────────────────────────────────────────────────────
 
-function loginPage(view: View, request: FastifyRequest, values: { login?: string; next?: string; error?: string } = {}) {
+function loginPage(
+  view: View,
+  request: FastifyRequest,
+  values: { login?: string; next?: string; error?: string } = {},
+) {
   const next = values.next ?? '/home';
-  return layout(view, 'Log in', html`<h1>Log in</h1>${notice(request)}${errorBox(values.error)}
-${form(view, '/login', html`<input type="hidden" name="next" value="${next}">
+  return layout(
+    view,
+    'Log in',
+    html`<h1>Log in</h1>${notice(request)}${errorBox(values.error)}
+${form(
+  view,
+  '/login',
+  html`<input type="hidden" name="next" value="${next}">
 <p><label for="login">Username or e-mail</label><br><input id="login" name="login" autocomplete="username" required maxlength="320" value="${values.login ?? ''}"></p>
 <p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p>
-<p><button>Log in</button></p>`)}
+<p><button>Log in</button></p>`,
+)}
 <p><a href="/login/sms?next=${encodeURIComponent(next)}">Sign in with a code by SMS instead</a></p>
-<p class="note"><a href="/password_reset">Forgot your password?</a> · No account yet? <a href="/signup">Sign up</a>.</p>`);
+<p class="note"><a href="/password_reset">Forgot your password?</a> · No account yet? <a href="/signup">Sign up</a>.</p>`,
+  );
 }
 
-interface StepValues { flowId: string; methods: readonly SecondFactorMethod[]; next: string; error?: string; info?: string }
+interface StepValues {
+  flowId: string;
+  methods: readonly SecondFactorMethod[];
+  next: string;
+  error?: string;
+  info?: string;
+}
 
 /** The second step of a sign-in: one form per method the account offers, strongest first. */
 export function secondStepPage(view: View, v: StepValues): string {
@@ -69,11 +110,18 @@ export function secondStepPage(view: View, v: StepValues): string {
 ${verify('passkey', html`<input type="hidden" name="credential" value=""><p><button hidden>Use a passkey</button></p>`, { passkey: true })}</section>`);
   }
   if (has('totp')) {
-    sections.push(html`<section><h2>Authenticator app</h2>${verify('totp', html`${codeInput('totp-code', 'Code from your authenticator app')}<p><button>Verify</button></p>`)}</section>`);
+    sections.push(
+      html`<section><h2>Authenticator app</h2>${verify('totp', html`${codeInput('totp-code', 'Code from your authenticator app')}<p><button>Verify</button></p>`)}</section>`,
+    );
   }
   if (has('recovery_code')) {
-    sections.push(html`<section><h2>Recovery code</h2>${verify('recovery_code', html`<p><label for="recovery-code">Recovery code</label><br><input id="recovery-code" name="code" autocomplete="off" required maxlength="40" spellcheck="false"></p>
-<p class="note">Each of your saved recovery codes works once.</p><p><button>Use recovery code</button></p>`)}</section>`);
+    sections.push(
+      html`<section><h2>Recovery code</h2>${verify(
+        'recovery_code',
+        html`<p><label for="recovery-code">Recovery code</label><br><input id="recovery-code" name="code" autocomplete="off" required maxlength="40" spellcheck="false"></p>
+<p class="note">Each of your saved recovery codes works once.</p><p><button>Use recovery code</button></p>`,
+      )}</section>`,
+    );
   }
   if (has('sms')) {
     sections.push(html`<section><h2>Code by SMS</h2>
@@ -82,78 +130,140 @@ ${form(view, '/login/second_factor/sms', html`${hiddenFlow(v.flowId, v.next)}<bu
 ${verify('sms', html`${codeInput('sms-code', 'Code from the text message')}<p><button>Verify</button></p>`)}</section>`);
   }
   if (has('password')) {
-    sections.push(html`<section><h2>Password</h2>${verify('password', html`<p><label for="step-password">Password</label><br><input id="step-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Continue</button></p>`)}</section>`);
+    sections.push(
+      html`<section><h2>Password</h2>${verify('password', html`<p><label for="step-password">Password</label><br><input id="step-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Continue</button></p>`)}</section>`,
+    );
   }
-  return layout(view, 'Confirm it’s you', html`<h1>Confirm it’s you</h1>
+  return layout(
+    view,
+    'Confirm it’s you',
+    html`<h1>Confirm it’s you</h1>
 ${v.info ? html`<p class="notice" role="status">${v.info}</p>` : ''}${errorBox(v.error)}
 <p>Your account is protected by a second step. Choose one way to confirm it’s you.</p>
 ${sections}
-<p class="note"><a href="/login">Start again</a></p>`, { scripts: ['/static/passkey.js'] });
+<p class="note"><a href="/login">Start again</a></p>`,
+    { scripts: ['/static/passkey.js'] },
+  );
 }
 
 function smsNumberPage(view: View, values: { number?: string; next: string; error?: string }) {
-  return layout(view, 'Sign in by SMS', html`<h1>Sign in with a code by SMS</h1>${errorBox(values.error)}
+  return layout(
+    view,
+    'Sign in by SMS',
+    html`<h1>Sign in with a code by SMS</h1>${errorBox(values.error)}
 <p>We text a 6-digit code to the mobile number linked to your account. SMS is the weakest way to sign in; if your account has a second step, you will be asked for it too.</p>
-${form(view, '/login/sms', html`<input type="hidden" name="next" value="${values.next}">
+${form(
+  view,
+  '/login/sms',
+  html`<input type="hidden" name="next" value="${values.next}">
 <p><label for="sms-number">Mobile number</label><br><input id="sms-number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678" value="${values.number ?? ''}"></p>
-<p><button>Text me a code</button></p>`)}
-<p class="note"><a href="/login">Log in with your password instead</a></p>`);
+<p><button>Text me a code</button></p>`,
+)}
+<p class="note"><a href="/login">Log in with your password instead</a></p>`,
+  );
 }
 
 function smsCodePage(view: View, values: { flowId: string; next: string; number?: string; error?: string }) {
   const dev = view.ctx.config.smsProvider === 'console' && values.number;
-  return layout(view, 'Enter your code', html`<h1>Enter your code</h1>${errorBox(values.error)}
+  return layout(
+    view,
+    'Enter your code',
+    html`<h1>Enter your code</h1>${errorBox(values.error)}
 <p>If ${values.number ? html`<strong>${values.number}</strong>` : 'that number'} is linked to an account, a code is on its way. It is valid for 10 minutes.</p>
-${form(view, '/login/verify', html`${hiddenFlow(values.flowId, values.next)}<input type="hidden" name="method" value="login_code"><input type="hidden" name="number" value="${values.number ?? ''}">
-${codeInput('login-code', 'Code from the text message')}<p><button>Sign in</button></p>`)}
+${form(
+  view,
+  '/login/verify',
+  html`${hiddenFlow(values.flowId, values.next)}<input type="hidden" name="method" value="login_code"><input type="hidden" name="number" value="${values.number ?? ''}">
+${codeInput('login-code', 'Code from the text message')}<p><button>Sign in</button></p>`,
+)}
 ${dev ? html`<p class="note">Development: see the text on the <a href="/dev/phone?number=${encodeURIComponent(values.number ?? '')}">phone simulator</a>.</p>` : ''}
-<p class="note"><a href="/login/sms">Use another number</a> · <a href="/login">Log in with your password</a></p>`);
+<p class="note"><a href="/login/sms">Use another number</a> · <a href="/login">Log in with your password</a></p>`,
+  );
 }
 
 function signupPage(view: View, values: { email?: string; error?: string } = {}) {
-  return layout(view, 'Sign up', html`<h1>Create your account</h1>${errorBox(values.error)}
+  return layout(
+    view,
+    'Sign up',
+    html`<h1>Create your account</h1>${errorBox(values.error)}
 <p>First, your e-mail address: we send you a code to check it is yours.</p>
-${form(view, '/signup', html`<p><label for="email">E-mail</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
-<p><button>Send me a code</button></p>`)}
-<p class="note">Already have an account? <a href="/login">Log in</a>.</p>`);
+${form(
+  view,
+  '/signup',
+  html`<p><label for="email">E-mail</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
+<p><button>Send me a code</button></p>`,
+)}
+<p class="note">Already have an account? <a href="/login">Log in</a>.</p>`,
+  );
 }
 
-function signupCodePage(view: View, values: { flowId: string; email: string; username?: string; displayName?: string; error?: string }) {
+function signupCodePage(
+  view: View,
+  values: { flowId: string; email: string; username?: string; displayName?: string; error?: string },
+) {
   const devMail = view.ctx.config.smsProvider === 'console' && view.ctx.devMailbox !== null;
-  return layout(view, 'Check your e-mail', html`<h1>Check your e-mail</h1>${errorBox(values.error)}
+  return layout(
+    view,
+    'Check your e-mail',
+    html`<h1>Check your e-mail</h1>${errorBox(values.error)}
 <p>We sent an e-mail to <strong>${values.email}</strong>. Enter the 6-digit code from it (valid for 10 minutes) and choose your username and password.</p>
 ${devMail ? html`<p class="note">Development: read it in the <a href="/dev/mail?to=${encodeURIComponent(values.email)}">dev mailbox</a>.</p>` : ''}
-${form(view, '/signup/finish', html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="email" value="${values.email}">
+${form(
+  view,
+  '/signup/finish',
+  html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="email" value="${values.email}">
 ${codeInput('signup-code', 'Code from the e-mail')}
 <p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required maxlength="30" pattern="[A-Za-z0-9_]+" value="${values.username ?? ''}"><br><small class="note">Letters, digits and _; people will find you as @name.</small></p>
 <p><label for="display_name">Display name (optional)</label><br><input id="display_name" name="display_name" autocomplete="name" maxlength="30" value="${values.displayName ?? ''}"></p>
 <p><label for="new-password">Password</label><br><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
-<p><button>Create account</button></p>`)}
-<p class="note">No e-mail? Check the address, or <a href="/signup">start again</a>.</p>`);
+<p><button>Create account</button></p>`,
+)}
+<p class="note">No e-mail? Check the address, or <a href="/signup">start again</a>.</p>`,
+  );
 }
 
 function resetStartPage(view: View, values: { target?: string; error?: string } = {}) {
-  return layout(view, 'Reset your password', html`<h1>Reset your password</h1>${errorBox(values.error)}
+  return layout(
+    view,
+    'Reset your password',
+    html`<h1>Reset your password</h1>${errorBox(values.error)}
 <p>Give the e-mail address or mobile number of your account. If it has one, we send it a code.</p>
-${form(view, '/password_reset', html`<p><label for="reset-target">E-mail or mobile number</label><br><input id="reset-target" name="target" autocomplete="username" required maxlength="320" value="${values.target ?? ''}"></p>
-<p><button>Send me a code</button></p>`)}
-<p class="note"><a href="/login">Back to log in</a></p>`);
+${form(
+  view,
+  '/password_reset',
+  html`<p><label for="reset-target">E-mail or mobile number</label><br><input id="reset-target" name="target" autocomplete="username" required maxlength="320" value="${values.target ?? ''}"></p>
+<p><button>Send me a code</button></p>`,
+)}
+<p class="note"><a href="/login">Back to log in</a></p>`,
+  );
 }
 
 function resetCodePage(view: View, values: { flowId: string; target: string; error?: string }) {
   const dev = view.ctx.config.smsProvider === 'console';
   const byEmail = values.target.includes('@');
-  const devLink = !dev ? '' : byEmail
-    ? view.ctx.devMailbox ? html`<p class="note">Development: read it in the <a href="/dev/mail?to=${encodeURIComponent(values.target)}">dev mailbox</a>.</p>` : ''
-    : html`<p class="note">Development: see the text on the <a href="/dev/phone?number=${encodeURIComponent(values.target)}">phone simulator</a>.</p>`;
-  return layout(view, 'Choose a new password', html`<h1>Choose a new password</h1>${errorBox(values.error)}
+  const devLink = !dev
+    ? ''
+    : byEmail
+      ? view.ctx.devMailbox
+        ? html`<p class="note">Development: read it in the <a href="/dev/mail?to=${encodeURIComponent(values.target)}">dev mailbox</a>.</p>`
+        : ''
+      : html`<p class="note">Development: see the text on the <a href="/dev/phone?number=${encodeURIComponent(values.target)}">phone simulator</a>.</p>`;
+  return layout(
+    view,
+    'Choose a new password',
+    html`<h1>Choose a new password</h1>${errorBox(values.error)}
 <p>If <strong>${values.target}</strong> belongs to an account, we sent it a code, valid for 10 minutes.</p>${devLink}
-${form(view, '/password_reset/finish', html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="target" value="${values.target}">
+${form(
+  view,
+  '/password_reset/finish',
+  html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="target" value="${values.target}">
 ${codeInput('reset-code', 'Code')}
 <p><label for="reset-password">New password</label><br><input id="reset-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
 <p class="note">Every signed-in session is signed out when the password changes.</p>
-<p><button>Set new password</button></p>`)}
-<p class="note"><a href="/password_reset">Start again</a></p>`);
+<p><button>Set new password</button></p>`,
+)}
+<p class="note"><a href="/password_reset">Start again</a></p>`,
+  );
 }
 
 // ── Routes ─────────────────────────────────────────────────────────────────
@@ -163,17 +273,32 @@ export function authPages(ctx: AppContext) {
     const requester = (request: FastifyRequest) => ({ ip: request.ip });
 
     /** The outcome of a sign-in step: in (session + redirect) or the second-step page. */
-    async function stepDone(request: FastifyRequest, reply: FastifyReply, step: SignInStep, next: string, info?: string): Promise<FastifyReply> {
+    async function stepDone(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      step: SignInStep,
+      next: string,
+      info?: string,
+    ): Promise<FastifyReply> {
       if (step.status === 'signed_in') {
         await signIn(ctx, request, reply, step.accountId);
         return reply.redirect(next, 303);
       }
       const view = await viewFor(ctx, request, reply);
-      return sendPage(reply, secondStepPage(view, { flowId: step.flowId, methods: step.methods, next, ...(info ? { info } : {}) }));
+      return sendPage(
+        reply,
+        secondStepPage(view, { flowId: step.flowId, methods: step.methods, next, ...(info ? { info } : {}) }),
+      );
     }
 
     /** Shows the second step again with an error, or the login page when the flow is gone. */
-    async function stepFailed(request: FastifyRequest, reply: FastifyReply, flowId: string, next: string, error: unknown): Promise<FastifyReply> {
+    async function stepFailed(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      flowId: string,
+      next: string,
+      error: unknown,
+    ): Promise<FastifyReply> {
       const view = await viewFor(ctx, request, reply);
       if (isRateLimited(error)) return tooManyPage(view, reply, error);
       const message = userMessage(error);
@@ -185,16 +310,26 @@ export function authPages(ctx: AppContext) {
     app.get('/', async (request, reply) => {
       const view = await viewFor(ctx, request, reply);
       if (view.viewer) return reply.redirect('/home', 303);
-      return sendPage(reply, layout(view, 'Welcome', html`<h1>Sparrow</h1>${notice(request)}
+      return sendPage(
+        reply,
+        layout(
+          view,
+          'Welcome',
+          html`<h1>Sparrow</h1>${notice(request)}
 <p>Short posts for everyone: on the web, in any Mastodon app, or by plain text message from any phone.</p>
-<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>`));
+<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>`,
+        ),
+      );
     });
 
     // ── Log in: password, then a second step when the account has one ─────────
     app.get('/login', async (request, reply) => {
       const view = await viewFor(ctx, request, reply);
       if (view.viewer) return reply.redirect('/home', 303);
-      return sendPage(reply, loginPage(view, request, { next: safeNext(queryString(request, 'next', 500) || '/home') }));
+      return sendPage(
+        reply,
+        loginPage(view, request, { next: safeNext(queryString(request, 'next', 500) || '/home') }),
+      );
     });
 
     app.post('/login', async (request, reply) => {
@@ -220,12 +355,15 @@ export function authPages(ctx: AppContext) {
       const flowId = field(request, 'flow_id', 200);
       const next = safeNext(field(request, 'next', 500));
       const method = field(request, 'method', 20);
-      const proof: SecondFactorProof = { method: (PROOF_METHODS.has(method) ? method : 'totp') as SecondFactorProof['method'] };
+      const proof: SecondFactorProof = {
+        method: (PROOF_METHODS.has(method) ? method : 'totp') as SecondFactorProof['method'],
+      };
       if (method === 'password') proof.password = field(request, 'password', 2048);
       else if (method === 'passkey') {
         try {
           const parsed: unknown = JSON.parse(field(request, 'credential', 20_000) || 'null');
-          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) proof.credential = parsed as NonNullable<SecondFactorProof['credential']>;
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+            proof.credential = parsed as NonNullable<SecondFactorProof['credential']>;
         } catch {
           // Left out: the domain answers "could not be verified".
         }
@@ -237,7 +375,11 @@ export function authPages(ctx: AppContext) {
       } catch (error) {
         if (method === 'login_code' && !isRateLimited(error)) {
           const view = await viewFor(ctx, request, reply);
-          return sendPage(reply, smsCodePage(view, { flowId, next, number: field(request, 'number', 40), error: userMessage(error) }), 422);
+          return sendPage(
+            reply,
+            smsCodePage(view, { flowId, next, number: field(request, 'number', 40), error: userMessage(error) }),
+            422,
+          );
         }
         return stepFailed(request, reply, flowId, next, error);
       }
@@ -250,7 +392,15 @@ export function authPages(ctx: AppContext) {
         await ctx.auth.sendSmsSecondFactor(flowId, requester(request));
         const methods = await ctx.auth.pendingMethods(flowId);
         const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, secondStepPage(view, { flowId, methods, next, info: 'A code is on its way to the phone number linked to your account. Enter it below.' }));
+        return sendPage(
+          reply,
+          secondStepPage(view, {
+            flowId,
+            methods,
+            next,
+            info: 'A code is on its way to the phone number linked to your account. Enter it below.',
+          }),
+        );
       } catch (error) {
         return stepFailed(request, reply, flowId, next, error);
       }
@@ -303,14 +453,20 @@ export function authPages(ctx: AppContext) {
       const displayName = field(request, 'display_name', 200).trim();
       try {
         const account = await ctx.auth.finishSignup(flowId, field(request, 'code', 40).replace(/\s+/g, ''), {
-          username, password: field(request, 'password', 2048), ...(displayName ? { displayName } : {}),
+          username,
+          password: field(request, 'password', 2048),
+          ...(displayName ? { displayName } : {}),
         });
         await signIn(ctx, request, reply, account.id);
         return reply.redirect('/home?notice=welcome', 303);
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
-        return sendPage(reply, signupCodePage(view, { flowId, email, username, displayName, error: userMessage(error) }), 422);
+        return sendPage(
+          reply,
+          signupCodePage(view, { flowId, email, username, displayName, error: userMessage(error) }),
+          422,
+        );
       }
     });
 
@@ -324,7 +480,10 @@ export function authPages(ctx: AppContext) {
       const target = field(request, 'target', 320).trim();
       const view = await viewFor(ctx, request, reply);
       try {
-        const { flowId } = await ctx.auth.startPasswordReset(target.includes('@') ? { email: target } : { number: target }, requester(request));
+        const { flowId } = await ctx.auth.startPasswordReset(
+          target.includes('@') ? { email: target } : { number: target },
+          requester(request),
+        );
         return sendPage(reply, resetCodePage(view, { flowId, target }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
@@ -336,7 +495,11 @@ export function authPages(ctx: AppContext) {
       const flowId = field(request, 'flow_id', 200);
       const target = field(request, 'target', 320);
       try {
-        await ctx.auth.finishPasswordReset(flowId, field(request, 'code', 40).replace(/\s+/g, ''), field(request, 'password', 2048));
+        await ctx.auth.finishPasswordReset(
+          flowId,
+          field(request, 'code', 40).replace(/\s+/g, ''),
+          field(request, 'password', 2048),
+        );
         // The reset signed every session out, this browser's included.
         await signOut(ctx, request, reply);
         return reply.redirect('/login?notice=password_reset', 303);

@@ -18,12 +18,22 @@ export function lineChart(id: string, title: string, slots: string[], series: Se
   const height = 200;
   const pad = { left: 40, right: 8, top: 10, bottom: 26 };
   const max = Math.max(1, ...series.flatMap((s) => s.values));
-  const x = (i: number) => pad.left + (slots.length <= 1 ? 0 : (i * (width - pad.left - pad.right)) / (slots.length - 1));
+  const x = (i: number) =>
+    pad.left + (slots.length <= 1 ? 0 : (i * (width - pad.left - pad.right)) / (slots.length - 1));
   const y = (v: number) => pad.top + (height - pad.top - pad.bottom) * (1 - v / max);
   const total = series.reduce((sum, s) => sum + s.values.reduce((a, b) => a + b, 0), 0);
-  const lines = series.map((s, n) => html`<polyline fill="none" stroke="${PALETTE[n % PALETTE.length]!}" stroke-width="2" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`);
-  const ticks = [0, Math.ceil(max / 2), max].map((v) => html`<text x="${pad.left - 4}" y="${y(v) + 4}" text-anchor="end" font-size="16" fill="#5a6675">${v}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v)}" y2="${y(v)}" stroke="#e2e8f0"/>`);
-  const labels = slots.length > 0 ? html`<text x="${x(0)}" y="${height - 6}" font-size="16" fill="#5a6675">${slots[0]!.slice(11)}</text><text x="${x(slots.length - 1)}" y="${height - 6}" font-size="16" text-anchor="end" fill="#5a6675">${slots.at(-1)!.slice(11)} UTC</text>` : '';
+  const lines = series.map(
+    (s, n) =>
+      html`<polyline fill="none" stroke="${PALETTE[n % PALETTE.length]!}" stroke-width="2" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+  );
+  const ticks = [0, Math.ceil(max / 2), max].map(
+    (v) =>
+      html`<text x="${pad.left - 4}" y="${y(v) + 4}" text-anchor="end" font-size="16" fill="#5a6675">${v}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v)}" y2="${y(v)}" stroke="#e2e8f0"/>`,
+  );
+  const labels =
+    slots.length > 0
+      ? html`<text x="${x(0)}" y="${height - 6}" font-size="16" fill="#5a6675">${slots[0]!.slice(11)}</text><text x="${x(slots.length - 1)}" y="${height - 6}" font-size="16" text-anchor="end" fill="#5a6675">${slots.at(-1)!.slice(11)} UTC</text>`
+      : '';
   return html`<figure class="chart"><figcaption id="${id}-title">${title} <span class="note">(${total} in the last hour)</span></figcaption>
 <svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${id}-title"><title>${title}</title>${ticks}${lines}${labels}</svg>
 ${series.length ? html`<ul class="legend">${series.map((s, n) => html`<li><span class="swatch" data-colour="${n % PALETTE.length}">■</span> ${s.label}: ${s.values.reduce((a, b) => a + b, 0)}</li>`)}</ul>` : html`<p class="note">No messages.</p>`}</figure>`;

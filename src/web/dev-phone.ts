@@ -10,7 +10,10 @@ const DEFAULT_NUMBER = '+254712345678';
 function inbox(messages: OutboxMessage[]) {
   const shown = messages.filter((m) => m.status !== 'queued' && m.status !== 'sending').reverse();
   if (shown.length === 0) return html`<li class="note">No messages yet.</li>`;
-  return shown.map((m) => html`<li class="${m.status}">${m.text}<small>${m.createdAt.toISOString().slice(11, 19)} · ${m.status} · ${m.segments} segment(s)</small></li>`);
+  return shown.map(
+    (m) =>
+      html`<li class="${m.status}">${m.text}<small>${m.createdAt.toISOString().slice(11, 19)} · ${m.status} · ${m.segments} segment(s)</small></li>`,
+  );
 }
 
 /**
@@ -31,13 +34,18 @@ export function devPhonePages(ctx: AppContext) {
       const body = html`<h1>Phone simulator</h1>
 <p class="note">Development only: texts from here reach Sparrow as if sent from this number; nothing leaves the machine.</p>
 <form class="inline" method="get" action="/dev/phone"><label>Number <input name="number" value="${phone?.e164 ?? requested}" inputmode="tel" size="16"></label><button>Use</button></form>
-${phone ? html`<div class="phone"><p><strong>${phone.e164}</strong> (${phone.country})</p>
+${
+  phone
+    ? html`<div class="phone"><p><strong>${phone.e164}</strong> (${phone.country})</p>
 <ul class="sms" data-inbox="${phone.e164}">${inbox(messages)}</ul>
 ${outcome ? html`<p class="outcome">Sparrow: ${outcome.replace(/_/g, ' ')}</p>` : ''}
 <form method="post" action="/dev/phone"><input type="hidden" name="number" value="${phone.e164}">
 <label>Text to Sparrow<br><textarea name="text" rows="3" cols="28" maxlength="1600" required></textarea></label><br><button>Send</button></form></div>`
-        : html`<p>That is not a valid mobile number. Use the international format, e.g. ${DEFAULT_NUMBER}.</p>`}`;
-      return reply.type('text/html; charset=utf-8').send(layout(await viewFor(ctx, request, reply), 'Phone simulator', body, { scripts: ['/static/phone.js'] }));
+    : html`<p>That is not a valid mobile number. Use the international format, e.g. ${DEFAULT_NUMBER}.</p>`
+}`;
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(layout(await viewFor(ctx, request, reply), 'Phone simulator', body, { scripts: ['/static/phone.js'] }));
     });
 
     app.post('/dev/phone', async (request, reply) => {
@@ -45,11 +53,27 @@ ${outcome ? html`<p class="outcome">Sparrow: ${outcome.replace(/_/g, ' ')}</p>` 
       const phone = typeof form.number === 'string' ? normalisePhone(form.number) : null;
       const text = typeof form.text === 'string' ? form.text.trim() : '';
       if (!phone || text === '' || text.length > 1600) {
-        return reply.status(422).type('text/html; charset=utf-8')
-          .send(layout(await viewFor(ctx, request, reply), 'Phone simulator', html`<p>Give a valid number and a text of at most 1,600 characters. <a href="/dev/phone">Back</a></p>`));
+        return reply
+          .status(422)
+          .type('text/html; charset=utf-8')
+          .send(
+            layout(
+              await viewFor(ctx, request, reply),
+              'Phone simulator',
+              html`<p>Give a valid number and a text of at most 1,600 characters. <a href="/dev/phone">Back</a></p>`,
+            ),
+          );
       }
-      const result = await ctx.sms.channel.receive('console', { providerMessageId: `dev-${randomUUID()}`, from: phone.e164, to: 'sparrow', text });
-      return reply.redirect(`/dev/phone?number=${encodeURIComponent(phone.e164)}&outcome=${encodeURIComponent(result.outcome ?? 'duplicate')}`, 303);
+      const result = await ctx.sms.channel.receive('console', {
+        providerMessageId: `dev-${randomUUID()}`,
+        from: phone.e164,
+        to: 'sparrow',
+        text,
+      });
+      return reply.redirect(
+        `/dev/phone?number=${encodeURIComponent(phone.e164)}&outcome=${encodeURIComponent(result.outcome ?? 'duplicate')}`,
+        303,
+      );
     });
   };
 }

@@ -17,7 +17,12 @@ export interface View {
 
 export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<View> {
   const session = await currentSession(ctx, request);
-  return { ctx, viewer: session?.account ?? null, csrf: await csrfToken(ctx, request, reply), path: request.url.split('?')[0] ?? '/' };
+  return {
+    ctx,
+    viewer: session?.account ?? null,
+    csrf: await csrfToken(ctx, request, reply),
+    path: request.url.split('?')[0] ?? '/',
+  };
 }
 
 /** A form that posts with the CSRF token. */
@@ -26,7 +31,13 @@ export function form(view: View, action: string, body: SafeHtml, options: { clas
 }
 
 /** A one-button form (follow, delete, release…). */
-export function button(view: View, action: string, label: string, extra: SafeHtml | string = '', className = 'inline'): SafeHtml {
+export function button(
+  view: View,
+  action: string,
+  label: string,
+  extra: SafeHtml | string = '',
+  className = 'inline',
+): SafeHtml {
   return form(view, action, html`${extra}<button>${label}</button>`, { className });
 }
 
@@ -37,7 +48,8 @@ function navLink(view: View, href: string, label: string): SafeHtml {
 
 export function layout(view: View, title: string, body: SafeHtml, options: { scripts?: string[] } = {}): string {
   const v = view.viewer;
-  const simulator = view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', 'Phone simulator')}` : '';
+  const simulator =
+    view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', 'Phone simulator')}` : '';
   const nav = v
     ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out')}</nav>`
     : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/login', 'Log in')} ${navLink(view, '/signup', 'Sign up')}${simulator}</nav>`;
@@ -128,13 +140,19 @@ export function name(account: Account): SafeHtml {
 export function postCard(view: View, item: PostView, options: { link?: boolean; promoted?: boolean } = {}): SafeHtml {
   const shown = item.reblog ?? item;
   const p = shown.post;
-  const text = trusted(renderPostHtml(p.text, shown.mentions.map((a) => ({ username: a.username, url: `/@${a.username}` }))));
+  const text = trusted(
+    renderPostHtml(
+      p.text,
+      shown.mentions.map((a) => ({ username: a.username, url: `/@${a.username}` })),
+    ),
+  );
   const own = view.viewer?.id === p.accountId;
   return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>Promoted</strong> · <a href="/settings/privacy">why you see this</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
 ${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div></details>` : html`<div class="text">${text}</div>`}
 <p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(p.createdAt)}</a> · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
-  options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">Reply</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;
+    options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">Reply</a>` : ''
+  }${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;
 }
 
 export function postList(view: View, items: readonly PostView[], empty: string): SafeHtml {
@@ -142,7 +160,12 @@ export function postList(view: View, items: readonly PostView[], empty: string):
 }
 
 /** "Older" link for cursor paging (Mastodon-style max_id). */
-export function olderLink(path: string, items: readonly { id: string }[], limit: number, extra: Record<string, string> = {}): SafeHtml {
+export function olderLink(
+  path: string,
+  items: readonly { id: string }[],
+  limit: number,
+  extra: Record<string, string> = {},
+): SafeHtml {
   if (items.length < limit) return html``;
   const params = new URLSearchParams({ ...extra, max_id: items.at(-1)!.id });
   return html`<p><a href="${path}?${params.toString()}" rel="next">Older</a></p>`;

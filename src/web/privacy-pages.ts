@@ -16,10 +16,12 @@ const PURPOSE_NAME: Record<Purpose, string> = {
 };
 
 const PURPOSE_HELP: Record<Purpose, string> = {
-  authentication: 'Always on while the contact is on your account: sign-in codes, two-factor codes, password reset and security alerts. Remove the phone or e-mail to stop it.',
+  authentication:
+    'Always on while the contact is on your account: sign-in codes, two-factor codes, password reset and security alerts. Remove the phone or e-mail to stop it.',
   sms_channel: 'Post and receive notifications by text message through this number.',
   discovery: 'People who have it in their contacts can find your account. Off by default.',
-  advertising: 'Advertisers who already have it can show you their promoted posts (they upload it hashed; small audiences are refused). Off by default.',
+  advertising:
+    'Advertisers who already have it can show you their promoted posts (they upload it hashed; small audiences are refused). Off by default.',
 };
 
 const USE_TEXT: Record<string, string> = {
@@ -38,7 +40,8 @@ function choosable(point: ContactPointView): readonly Purpose[] {
 
 function label(point: ContactPointView): SafeHtml {
   return html`<strong>${maskContact(point.kind, point.value)}</strong> <span class="note">${point.kind === 'phone' ? 'phone' : 'e-mail'} · ${
-    point.verifiedAt ? html`verified ${when(point.verifiedAt)}` : 'not verified'}</span>`;
+    point.verifiedAt ? html`verified ${when(point.verifiedAt)}` : 'not verified'
+  }</span>`;
 }
 
 function purposeState(point: ContactPointView, purpose: Purpose): SafeHtml {
@@ -53,10 +56,14 @@ function contactCard(view: View, point: ContactPointView): SafeHtml {
 <li><strong>${PURPOSE_NAME.authentication}</strong>: ${purposeState(point, 'authentication')}<br><span class="note">${PURPOSE_HELP.authentication}</span></li>
 ${choosable(point).map((p) => html`<li><strong>${PURPOSE_NAME[p]}</strong>: ${purposeState(point, p)}</li>`)}
 </ul>
-${form(view, `/settings/privacy/${point.id}`, html`<fieldset><legend>What may this be used for?</legend>
+${form(
+  view,
+  `/settings/privacy/${point.id}`,
+  html`<fieldset><legend>What may this be used for?</legend>
 <p><label><input type="checkbox" checked disabled> ${PURPOSE_NAME.authentication} (always)</label></p>
 ${choosable(point).map((p) => html`<p><label><input type="checkbox" name="${p}" value="on"${point.purposes[p] ? html` checked` : ''}> ${PURPOSE_NAME[p]}</label><br><span class="note">${PURPOSE_HELP[p]}</span></p>`)}
-<p><button>Save</button></p></fieldset>`)}
+<p><button>Save</button></p></fieldset>`,
+)}
 <p><a href="/settings/privacy/${point.id}/history">History: consents and ${uses} recorded use(s)</a></p></section>`;
 }
 
@@ -65,49 +72,96 @@ export function privacyPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     const signedIn = signedInFor(ctx);
 
-    async function privacyPage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: string): Promise<FastifyReply> {
+    async function privacyPage(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      me: Account,
+      error?: string,
+    ): Promise<FastifyReply> {
       const view = await viewFor(ctx, request, reply);
       const points = await ctx.privacy.contactPoints.list(me.id);
-      return sendPage(reply, settingsLayout(view, request, 'Privacy', html`${errorBox(error)}
+      return sendPage(
+        reply,
+        settingsLayout(
+          view,
+          request,
+          'Privacy',
+          html`${errorBox(error)}
 <p>Each phone number and e-mail address on your account, and what it may be used for. Using it for sign-in and security comes with adding it; everything else is your choice and can be turned off at any time.</p>
-<div id="contact-points">${points.length === 0 ? html`<p class="note">No contact points yet. Your e-mail appears here, and a phone once you <a href="/settings/phone">link one</a>.</p>`
-    : points.map((p) => contactCard(view, p))}</div>`), error ? 422 : 200);
+<div id="contact-points">${
+            points.length === 0
+              ? html`<p class="note">No contact points yet. Your e-mail appears here, and a phone once you <a href="/settings/phone">link one</a>.</p>`
+              : points.map((p) => contactCard(view, p))
+          }</div>`,
+        ),
+        error ? 422 : 200,
+      );
     }
 
-    app.get('/settings/privacy', signedIn((request, reply, me) => privacyPage(request, reply, me)));
+    app.get(
+      '/settings/privacy',
+      signedIn((request, reply, me) => privacyPage(request, reply, me)),
+    );
 
-    app.post('/settings/privacy/:id', signedIn(async (request, reply, me) => {
-      const id = (request.params as { id: string }).id;
-      if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found');
-      const point = (await ctx.privacy.contactPoints.list(me.id)).find((p) => p.id === id);
-      if (!point) throw new DomainError('not_found', 'Record not found');
-      const changes: Partial<Record<Purpose, boolean>> = {};
-      for (const purpose of choosable(point)) changes[purpose] = field(request, purpose) === 'on';
-      try {
-        await ctx.privacy.contactPoints.setPurposes(me.id, id, changes);
-        return reply.redirect(`/settings/privacy?notice=saved#cp-${id}`, 303);
-      } catch (error) {
-        return privacyPage(request, reply, me, userMessage(error));
-      }
-    }));
+    app.post(
+      '/settings/privacy/:id',
+      signedIn(async (request, reply, me) => {
+        const id = (request.params as { id: string }).id;
+        if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found');
+        const point = (await ctx.privacy.contactPoints.list(me.id)).find((p) => p.id === id);
+        if (!point) throw new DomainError('not_found', 'Record not found');
+        const changes: Partial<Record<Purpose, boolean>> = {};
+        for (const purpose of choosable(point)) changes[purpose] = field(request, purpose) === 'on';
+        try {
+          await ctx.privacy.contactPoints.setPurposes(me.id, id, changes);
+          return reply.redirect(`/settings/privacy?notice=saved#cp-${id}`, 303);
+        } catch (error) {
+          return privacyPage(request, reply, me, userMessage(error));
+        }
+      }),
+    );
 
-    app.get('/settings/privacy/:id/history', signedIn(async (request, reply, me) => {
-      const id = (request.params as { id: string }).id;
-      if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found');
-      const view = await viewFor(ctx, request, reply);
-      const { point, consents, uses } = await ctx.privacy.contactPoints.history(me.id, id);
-      return sendPage(reply, settingsLayout(view, request, 'Your data: one contact point', html`<p>${label(point)}</p>
+    app.get(
+      '/settings/privacy/:id/history',
+      signedIn(async (request, reply, me) => {
+        const id = (request.params as { id: string }).id;
+        if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found');
+        const view = await viewFor(ctx, request, reply);
+        const { point, consents, uses } = await ctx.privacy.contactPoints.history(me.id, id);
+        return sendPage(
+          reply,
+          settingsLayout(
+            view,
+            request,
+            'Your data: one contact point',
+            html`<p>${label(point)}</p>
 <p><a href="/settings/privacy#cp-${point.id}">Back to privacy settings</a></p>
 <h2>Purposes now</h2>
 <ul>${(['authentication', ...choosable(point)] as Purpose[]).map((p) => html`<li>${PURPOSE_NAME[p]}: ${purposeState(point, p)}</li>`)}</ul>
 <h2>Consent decisions</h2>
-${consents.length === 0 ? html`<p class="note">None recorded.</p>` : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">Decision</th><th scope="col">By</th></tr></thead><tbody>${
-  consents.map((c) => html`<tr><td>${when(c.createdAt)}</td><td>${PURPOSE_NAME[c.purpose] ?? c.purpose}</td><td>${c.action === 'grant' ? 'turned on' : 'turned off'}</td><td>${
-    c.source === 'owner' ? 'you' : c.source === 'implied' ? 'added for security' : 'moderation'}</td></tr>`)}</tbody></table>`}
+${
+  consents.length === 0
+    ? html`<p class="note">None recorded.</p>`
+    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">Decision</th><th scope="col">By</th></tr></thead><tbody>${consents.map(
+        (c) =>
+          html`<tr><td>${when(c.createdAt)}</td><td>${PURPOSE_NAME[c.purpose] ?? c.purpose}</td><td>${c.action === 'grant' ? 'turned on' : 'turned off'}</td><td>${
+            c.source === 'owner' ? 'you' : c.source === 'implied' ? 'added for security' : 'moderation'
+          }</td></tr>`,
+      )}</tbody></table>`
+}
 <h2>Uses</h2>
-${uses.length === 0 ? html`<p class="note">No uses recorded.</p>` : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${
-  uses.map((u) => html`<tr><td>${when(u.createdAt)}</td><td>${PURPOSE_NAME[u.purpose] ?? u.purpose}</td><td>${USE_TEXT[u.kind] ?? u.kind}</td><td>${u.detail ?? ''}</td></tr>`)}</tbody></table>`}
-${button(view, `/settings/privacy/${point.id}`, 'Turn off every optional use', '', 'inline danger')}`));
-    }));
+${
+  uses.length === 0
+    ? html`<p class="note">No uses recorded.</p>`
+    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${uses.map(
+        (u) =>
+          html`<tr><td>${when(u.createdAt)}</td><td>${PURPOSE_NAME[u.purpose] ?? u.purpose}</td><td>${USE_TEXT[u.kind] ?? u.kind}</td><td>${u.detail ?? ''}</td></tr>`,
+      )}</tbody></table>`
+}
+${button(view, `/settings/privacy/${point.id}`, 'Turn off every optional use', '', 'inline danger')}`,
+          ),
+        );
+      }),
+    );
   };
 }

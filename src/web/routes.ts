@@ -21,8 +21,14 @@ import { PASSKEY_SCRIPT, PHONE_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.
  * alone need script, and the pages say so).
  */
 export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-  "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
 ].join('; ');
 
 /**
@@ -47,17 +53,34 @@ export function webRoutes(ctx: AppContext) {
       if (request.method !== 'POST' || CSRF_EXEMPT.has(request.url.split('?')[0]!)) return;
       if (!(await csrfValid(ctx, request))) {
         const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, layout(view, 'Form expired', html`<h1>This form has expired</h1>
-<p>For your safety the form was not accepted (it lacked this browser’s form token). Go back, reload the page and try again.</p>`), 403);
+        return sendPage(
+          reply,
+          layout(
+            view,
+            'Form expired',
+            html`<h1>This form has expired</h1>
+<p>For your safety the form was not accepted (it lacked this browser’s form token). Go back, reload the page and try again.</p>`,
+          ),
+          403,
+        );
       }
     });
     app.setErrorHandler(async (error, request, reply) => {
       const view = await viewFor(ctx, request, reply).catch(() => null);
       if (error instanceof DomainError && error.kind === 'not_found' && view) return notFoundPage(view, reply);
-      const status = error instanceof DomainError ? { invalid: 422, forbidden: 403, conflict: 409, rate_limited: 429, unauthorized: 401, not_found: 404 }[error.kind]
-        : (error as { statusCode?: number }).statusCode ?? 500;
+      const status =
+        error instanceof DomainError
+          ? { invalid: 422, forbidden: 403, conflict: 409, rate_limited: 429, unauthorized: 401, not_found: 404 }[
+              error.kind
+            ]
+          : ((error as { statusCode?: number }).statusCode ?? 500);
       if (status >= 500) request.log.error({ err: error }, 'web page failed');
-      const message = status >= 500 ? 'Something went wrong on our side. Please try again.' : error instanceof Error ? error.message : 'Request failed';
+      const message =
+        status >= 500
+          ? 'Something went wrong on our side. Please try again.'
+          : error instanceof Error
+            ? error.message
+            : 'Request failed';
       const body = html`<h1>Sorry</h1><p>${message}</p><p><a href="/">Home</a></p>`;
       if (!view) return reply.status(status).type('text/plain; charset=utf-8').send(message);
       return sendPage(reply, layout(view, 'Error', body), status);

@@ -46,10 +46,17 @@ function cookieOptions(ctx: AppContext, maxAge: number) {
  * Starts a session for an account that passed every sign-in step. The session records where
  * it was started (IP, browser) so its owner can recognise it in the sessions list.
  */
-export async function signIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, accountId: string): Promise<void> {
+export async function signIn(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  accountId: string,
+): Promise<void> {
   const agent = request.headers['user-agent'];
   const { accessToken } = await ctx.oauth.issueToken({
-    appId: null, accountId, scopes: WEB_SCOPES,
+    appId: null,
+    accountId,
+    scopes: WEB_SCOPES,
     session: { kind: 'web', ip: request.ip, agent: typeof agent === 'string' ? agent.slice(0, 500) : null },
   });
   void reply.setCookie(SESSION_COOKIE, accessToken, cookieOptions(ctx, SESSION_MAX_AGE_S));
@@ -58,7 +65,12 @@ export async function signIn(ctx: AppContext, request: FastifyRequest, reply: Fa
 
 /** Forgets the session cookie in this browser (without touching the token). */
 export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
-  void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.publicUrl.startsWith('https:') });
+  void reply.clearCookie(SESSION_COOKIE, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.publicUrl.startsWith('https:'),
+  });
 }
 
 /** Ends the session in this browser: the token is revoked on the server and the cookie cleared. */

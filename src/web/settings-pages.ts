@@ -5,7 +5,22 @@ import type { SecurityEvent } from '../sms/index.ts';
 import { maskContact } from '../privacy/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
-import { button, errorBox, field, form, layout, maxId, name, notice, olderLink, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
+import {
+  button,
+  errorBox,
+  field,
+  form,
+  layout,
+  maxId,
+  name,
+  notice,
+  olderLink,
+  sendPage,
+  userMessage,
+  viewFor,
+  when,
+  type View,
+} from './layout.ts';
 
 const SECTIONS: [string, string][] = [
   ['/settings/profile', 'Profile'],
@@ -18,12 +33,23 @@ const SECTIONS: [string, string][] = [
   ['/settings/privacy', 'Privacy'],
 ];
 
-export function settingsLayout(view: View, request: FastifyRequest, title: string, body: SafeHtml, options: { scripts?: string[] } = {}): string {
-  return layout(view, title, html`<nav class="sub" aria-label="Settings">${SECTIONS.map(([href, label]) =>
-    html`<a href="${href}"${view.path === href ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
-<h1>${title}</h1>${notice(request)}${body}`, options);
+export function settingsLayout(
+  view: View,
+  request: FastifyRequest,
+  title: string,
+  body: SafeHtml,
+  options: { scripts?: string[] } = {},
+): string {
+  return layout(
+    view,
+    title,
+    html`<nav class="sub" aria-label="Settings">${SECTIONS.map(
+      ([href, label]) => html`<a href="${href}"${view.path === href ? html` aria-current="page"` : ''}>${label}</a>`,
+    )}</nav>
+<h1>${title}</h1>${notice(request)}${body}`,
+    options,
+  );
 }
-
 
 const EVENT_TEXT: Record<string, string> = {
   sms_post: 'A post was made by SMS from your phone number.',
@@ -33,8 +59,10 @@ const EVENT_TEXT: Record<string, string> = {
   sms_message_held: 'A text from your number was held for you to review.',
   sms_not_me: 'You reported SMS posts as not yours; they were removed and SMS posting was locked.',
   sms_posting_unlocked: 'SMS posting was unlocked.',
-  sign_in_code_withheld: 'Someone asked for a sign-in code by SMS; none was sent because your carrier reported a recent SIM change.',
-  reset_code_withheld: 'Someone asked for a password reset code by SMS; none was sent because your carrier reported a recent SIM change.',
+  sign_in_code_withheld:
+    'Someone asked for a sign-in code by SMS; none was sent because your carrier reported a recent SIM change.',
+  reset_code_withheld:
+    'Someone asked for a password reset code by SMS; none was sent because your carrier reported a recent SIM change.',
   password_reset: 'Your password was reset and every session was signed out.',
   recovery_code_used: 'A recovery code was used to sign in.',
   two_factor_changed: 'Your sign-in protection changed.',
@@ -43,10 +71,16 @@ const EVENT_TEXT: Record<string, string> = {
 };
 
 const CHANGE_TEXT: Record<string, string> = {
-  authenticator_app_added: 'an authenticator app was added', authenticator_app_removed: 'the authenticator app was removed',
-  recovery_codes_regenerated: 'new recovery codes were made', sms_two_factor_on: 'SMS codes were turned on', sms_two_factor_off: 'SMS codes were turned off',
-  strong_factor_required: 'a strong factor is now required', strong_factor_no_longer_required: 'a strong factor is no longer required',
-  password_changed: 'the password was changed', passkey_removed: 'a passkey was removed', reset_by_operator: 'an operator removed every second factor',
+  authenticator_app_added: 'an authenticator app was added',
+  authenticator_app_removed: 'the authenticator app was removed',
+  recovery_codes_regenerated: 'new recovery codes were made',
+  sms_two_factor_on: 'SMS codes were turned on',
+  sms_two_factor_off: 'SMS codes were turned off',
+  strong_factor_required: 'a strong factor is now required',
+  strong_factor_no_longer_required: 'a strong factor is no longer required',
+  password_changed: 'the password was changed',
+  passkey_removed: 'a passkey was removed',
+  reset_by_operator: 'an operator removed every second factor',
 };
 
 function eventText(event: SecurityEvent): string {
@@ -56,9 +90,15 @@ function eventText(event: SecurityEvent): string {
 }
 
 function eventItem(view: View, event: SecurityEvent): SafeHtml {
-  const postId = typeof event.details.postId === 'string' ? event.details.postId : typeof event.details.post_id === 'string' ? event.details.post_id : null;
+  const postId =
+    typeof event.details.postId === 'string'
+      ? event.details.postId
+      : typeof event.details.post_id === 'string'
+        ? event.details.post_id
+        : null;
   return html`<li><p>${eventText(event)} <span class="note">${when(event.createdAt)}</span>${
-    postId && view.viewer ? html` <a href="/@${view.viewer.username}/${postId}">See the post</a>` : ''}</p></li>`;
+    postId && view.viewer ? html` <a href="/@${view.viewer.username}/${postId}">See the post</a>` : ''
+  }</p></li>`;
 }
 
 /** Runs a page or action for the signed-in viewer; redirects others to log in. */
@@ -76,178 +116,352 @@ export function settingsPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     const signedIn = signedInFor(ctx);
 
-    app.get('/settings', signedIn(async (_request, reply) => reply.redirect('/settings/profile', 303)));
+    app.get(
+      '/settings',
+      signedIn(async (_request, reply) => reply.redirect('/settings/profile', 303)),
+    );
 
     // ── Profile ───────────────────────────────────────────────────────────────
-    async function profilePage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: string, values?: { displayName: string; note: string }) {
+    async function profilePage(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      me: Account,
+      error?: string,
+      values?: { displayName: string; note: string },
+    ) {
       const view = await viewFor(ctx, request, reply);
-      return sendPage(reply, settingsLayout(view, request, 'Profile', html`${errorBox(error)}
-${form(view, '/settings/profile', html`<p><label for="display_name">Display name</label><br><input id="display_name" name="display_name" maxlength="30" value="${values?.displayName ?? me.displayName}"></p>
+      return sendPage(
+        reply,
+        settingsLayout(
+          view,
+          request,
+          'Profile',
+          html`${errorBox(error)}
+${form(
+  view,
+  '/settings/profile',
+  html`<p><label for="display_name">Display name</label><br><input id="display_name" name="display_name" maxlength="30" value="${values?.displayName ?? me.displayName}"></p>
 <p><label for="note">Bio</label><br><textarea id="note" name="note" rows="4" maxlength="500">${values?.note ?? me.note}</textarea></p>
-<p><button>Save</button></p>`)}
-<p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>`), error ? 422 : 200);
+<p><button>Save</button></p>`,
+)}
+<p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>`,
+        ),
+        error ? 422 : 200,
+      );
     }
-    app.get('/settings/profile', signedIn((request, reply, me) => profilePage(request, reply, me)));
-    app.post('/settings/profile', signedIn(async (request, reply, me) => {
-      const displayName = field(request, 'display_name', 200);
-      const note = field(request, 'note', 2000);
-      try {
-        await ctx.microblog.updateProfile(me.id, { displayName, note });
-        return reply.redirect('/settings/profile?notice=saved', 303);
-      } catch (error) {
-        return profilePage(request, reply, me, userMessage(error), { displayName, note });
-      }
-    }));
+    app.get(
+      '/settings/profile',
+      signedIn((request, reply, me) => profilePage(request, reply, me)),
+    );
+    app.post(
+      '/settings/profile',
+      signedIn(async (request, reply, me) => {
+        const displayName = field(request, 'display_name', 200);
+        const note = field(request, 'note', 2000);
+        try {
+          await ctx.microblog.updateProfile(me.id, { displayName, note });
+          return reply.redirect('/settings/profile?notice=saved', 303);
+        } catch (error) {
+          return profilePage(request, reply, me, userMessage(error), { displayName, note });
+        }
+      }),
+    );
 
     // ── Phone ─────────────────────────────────────────────────────────────────
     async function phonePage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: string) {
       const view = await viewFor(ctx, request, reply);
       const phone = await sms.phones.phoneOf(me.id);
-      const verifyForm = form(view, '/settings/phone/verify', html`<p><label for="code">Code from the text message</label><br><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required></p><p><button>Verify</button></p>`);
-      const requestForm = form(view, '/settings/phone', html`<p><label for="number">${phone ? 'Use another number' : 'Mobile number'}</label><br><input id="number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678"></p>
-<p><button>Send code</button></p>`);
-      return sendPage(reply, settingsLayout(view, request, 'Phone', html`${errorBox(error)}
-${phone ? html`<p>Linked number: <strong>${maskContact('phone', phone.e164)}</strong> (${phone.country}), verified ${when(phone.verifiedAt)}.</p>
-${button(view, '/settings/phone/remove', 'Remove this number')}` : html`<p>No phone number is linked. Link one to post and get notifications by text message.</p>`}
+      const verifyForm = form(
+        view,
+        '/settings/phone/verify',
+        html`<p><label for="code">Code from the text message</label><br><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required></p><p><button>Verify</button></p>`,
+      );
+      const requestForm = form(
+        view,
+        '/settings/phone',
+        html`<p><label for="number">${phone ? 'Use another number' : 'Mobile number'}</label><br><input id="number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678"></p>
+<p><button>Send code</button></p>`,
+      );
+      return sendPage(
+        reply,
+        settingsLayout(
+          view,
+          request,
+          'Phone',
+          html`${errorBox(error)}
+${
+  phone
+    ? html`<p>Linked number: <strong>${maskContact('phone', phone.e164)}</strong> (${phone.country}), verified ${when(phone.verifiedAt)}.</p>
+${button(view, '/settings/phone/remove', 'Remove this number')}`
+    : html`<p>No phone number is linked. Link one to post and get notifications by text message.</p>`
+}
 <h2>${phone ? 'Change number' : 'Link a number'}</h2>
 <p class="note">We text a 6-digit code to the number. It is valid for 10 minutes. Use the international format, starting with +.</p>
-${requestForm}<h2>Enter your code</h2>${verifyForm}`), error ? 422 : 200);
+${requestForm}<h2>Enter your code</h2>${verifyForm}`,
+        ),
+        error ? 422 : 200,
+      );
     }
-    app.get('/settings/phone', signedIn((request, reply, me) => phonePage(request, reply, me)));
-    app.post('/settings/phone', signedIn(async (request, reply, me) => {
-      try {
-        await sms.phones.request(me.id, field(request, 'number', 40), { ip: request.ip });
-        return reply.redirect('/settings/phone?notice=code_sent#code', 303);
-      } catch (error) {
-        return phonePage(request, reply, me, userMessage(error));
-      }
-    }));
-    app.post('/settings/phone/verify', signedIn(async (request, reply, me) => {
-      try {
-        await sms.phones.verify(me.id, field(request, 'code', 20).replace(/\s+/g, ''));
-        return reply.redirect('/settings/phone?notice=phone_linked', 303);
-      } catch (error) {
-        return phonePage(request, reply, me, userMessage(error));
-      }
-    }));
-    app.post('/settings/phone/remove', signedIn(async (_request, reply, me) => {
-      await sms.phones.unbind(me.id);
-      return reply.redirect('/settings/phone?notice=phone_removed', 303);
-    }));
+    app.get(
+      '/settings/phone',
+      signedIn((request, reply, me) => phonePage(request, reply, me)),
+    );
+    app.post(
+      '/settings/phone',
+      signedIn(async (request, reply, me) => {
+        try {
+          await sms.phones.request(me.id, field(request, 'number', 40), { ip: request.ip });
+          return reply.redirect('/settings/phone?notice=code_sent#code', 303);
+        } catch (error) {
+          return phonePage(request, reply, me, userMessage(error));
+        }
+      }),
+    );
+    app.post(
+      '/settings/phone/verify',
+      signedIn(async (request, reply, me) => {
+        try {
+          await sms.phones.verify(me.id, field(request, 'code', 20).replace(/\s+/g, ''));
+          return reply.redirect('/settings/phone?notice=phone_linked', 303);
+        } catch (error) {
+          return phonePage(request, reply, me, userMessage(error));
+        }
+      }),
+    );
+    app.post(
+      '/settings/phone/remove',
+      signedIn(async (_request, reply, me) => {
+        await sms.phones.unbind(me.id);
+        return reply.redirect('/settings/phone?notice=phone_removed', 303);
+      }),
+    );
 
     // ── SMS posting, notifications, PIN, locks ──────────────────────────────────
     async function smsPage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: string) {
       const view = await viewFor(ctx, request, reply);
       const [settings, state] = await Promise.all([sms.settings.get(me.id), sms.owner.state(me.id)]);
       const check = (on: boolean) => (on ? html` checked` : html``);
-      return sendPage(reply, settingsLayout(view, request, 'SMS posting & PIN', html`${errorBox(error)}
+      return sendPage(
+        reply,
+        settingsLayout(
+          view,
+          request,
+          'SMS posting & PIN',
+          html`${errorBox(error)}
 ${settings.phone ? html`<p>Texts from <strong>${maskContact('phone', settings.phone.e164)}</strong> can act for you only as set here.</p>` : html`<p class="warn">No phone linked yet: <a href="/settings/phone">link a number</a> first.</p>`}
-${state.lockedAt ? html`<section class="warn"><h2>SMS posting is locked</h2><p>Since ${when(state.lockedAt)} (${state.lockReason === 'pin' ? 'too many wrong PINs' : state.lockReason === 'sim_swap' ? 'your SIM card changed' : 'you reported posts as not yours'}). Unlock with your password.</p>
-${form(view, '/settings/sms/unlock', html`<p><label for="unlock-password">Password</label><br><input id="unlock-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Unlock SMS posting</button></p>`)}</section>` : ''}
+${
+  state.lockedAt
+    ? html`<section class="warn"><h2>SMS posting is locked</h2><p>Since ${when(state.lockedAt)} (${state.lockReason === 'pin' ? 'too many wrong PINs' : state.lockReason === 'sim_swap' ? 'your SIM card changed' : 'you reported posts as not yours'}). Unlock with your password.</p>
+${form(view, '/settings/sms/unlock', html`<p><label for="unlock-password">Password</label><br><input id="unlock-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Unlock SMS posting</button></p>`)}</section>`
+    : ''
+}
 <h2>Channels</h2>
-${form(view, '/settings/sms', html`<p><label><input type="checkbox" name="posting" value="on"${check(settings.posting)}> Let me post by text message</label></p>
+${form(
+  view,
+  '/settings/sms',
+  html`<p><label><input type="checkbox" name="posting" value="on"${check(settings.posting)}> Let me post by text message</label></p>
 <p><label><input type="checkbox" name="notifications" value="on"${check(settings.notifications)}> Send me notifications by text message</label></p>
-<p><button>Save</button></p>`)}
+<p><button>Save</button></p>`,
+)}
 <h2>Posting PIN</h2>
 <p>${state.pinHash ? 'A PIN is set: start every text you post with it.' : 'No PIN set. With a PIN, a text only posts when it starts with it.'}${me.role !== 'user' ? ' Administrators and moderators must keep one.' : ''}</p>
 ${form(view, '/settings/sms/pin', html`<p><label for="pin">New PIN (4 to 8 digits)</label><br><input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,8}" minlength="4" maxlength="8" required></p><p><button>Set PIN</button></p>`)}
 ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 'Remove PIN') : ''}
 <h2>Posts by SMS</h2>
 <p>If a post came from your number and it was not you, this removes every SMS post since your last confirmation, discards held texts and locks SMS posting.</p>
-<div class="row">${button(view, '/settings/sms/not-me', 'This wasn’t me', '', 'inline danger')} ${button(view, '/settings/sms/confirm', 'They were all mine')}</div>`), error ? 422 : 200);
+<div class="row">${button(view, '/settings/sms/not-me', 'This wasn’t me', '', 'inline danger')} ${button(view, '/settings/sms/confirm', 'They were all mine')}</div>`,
+        ),
+        error ? 422 : 200,
+      );
     }
-    app.get('/settings/sms', signedIn((request, reply, me) => smsPage(request, reply, me)));
-    app.post('/settings/sms', signedIn(async (request, reply, me) => {
-      await sms.settings.update(me.id, { posting: field(request, 'posting') === 'on', notifications: field(request, 'notifications') === 'on' });
-      return reply.redirect('/settings/sms?notice=saved', 303);
-    }));
-    app.post('/settings/sms/pin', signedIn(async (request, reply, me) => {
-      try {
-        await sms.owner.setPin(me.id, field(request, 'pin', 20));
-        return reply.redirect('/settings/sms?notice=pin_set', 303);
-      } catch (error) {
-        return smsPage(request, reply, me, userMessage(error));
-      }
-    }));
-    app.post('/settings/sms/pin/clear', signedIn(async (request, reply, me) => {
-      try {
-        await sms.owner.setPin(me.id, null);
-        return reply.redirect('/settings/sms?notice=pin_cleared', 303);
-      } catch (error) {
-        return smsPage(request, reply, me, userMessage(error));
-      }
-    }));
-    app.post('/settings/sms/unlock', signedIn(async (request, reply, me) => {
-      try {
-        await sms.owner.unlock(me.id, { password: field(request, 'password', 2048) });
-        return reply.redirect('/settings/sms?notice=unlocked', 303);
-      } catch (error) {
-        return smsPage(request, reply, me, userMessage(error));
-      }
-    }));
-    app.post('/settings/sms/not-me', signedIn(async (_request, reply, me) => {
-      await sms.owner.notMe(me.id);
-      return reply.redirect('/settings/sms?notice=not_me', 303);
-    }));
-    app.post('/settings/sms/confirm', signedIn(async (_request, reply, me) => {
-      await sms.owner.confirm(me.id);
-      return reply.redirect('/settings/sms?notice=confirmed', 303);
-    }));
+    app.get(
+      '/settings/sms',
+      signedIn((request, reply, me) => smsPage(request, reply, me)),
+    );
+    app.post(
+      '/settings/sms',
+      signedIn(async (request, reply, me) => {
+        await sms.settings.update(me.id, {
+          posting: field(request, 'posting') === 'on',
+          notifications: field(request, 'notifications') === 'on',
+        });
+        return reply.redirect('/settings/sms?notice=saved', 303);
+      }),
+    );
+    app.post(
+      '/settings/sms/pin',
+      signedIn(async (request, reply, me) => {
+        try {
+          await sms.owner.setPin(me.id, field(request, 'pin', 20));
+          return reply.redirect('/settings/sms?notice=pin_set', 303);
+        } catch (error) {
+          return smsPage(request, reply, me, userMessage(error));
+        }
+      }),
+    );
+    app.post(
+      '/settings/sms/pin/clear',
+      signedIn(async (request, reply, me) => {
+        try {
+          await sms.owner.setPin(me.id, null);
+          return reply.redirect('/settings/sms?notice=pin_cleared', 303);
+        } catch (error) {
+          return smsPage(request, reply, me, userMessage(error));
+        }
+      }),
+    );
+    app.post(
+      '/settings/sms/unlock',
+      signedIn(async (request, reply, me) => {
+        try {
+          await sms.owner.unlock(me.id, { password: field(request, 'password', 2048) });
+          return reply.redirect('/settings/sms?notice=unlocked', 303);
+        } catch (error) {
+          return smsPage(request, reply, me, userMessage(error));
+        }
+      }),
+    );
+    app.post(
+      '/settings/sms/not-me',
+      signedIn(async (_request, reply, me) => {
+        await sms.owner.notMe(me.id);
+        return reply.redirect('/settings/sms?notice=not_me', 303);
+      }),
+    );
+    app.post(
+      '/settings/sms/confirm',
+      signedIn(async (_request, reply, me) => {
+        await sms.owner.confirm(me.id);
+        return reply.redirect('/settings/sms?notice=confirmed', 303);
+      }),
+    );
 
     // ── Per-account SMS notifications (what FOLLOW / ON @user / OFF @user set by text) ──
-    app.get('/settings/sms/follows', signedIn(async (request, reply, me) => {
-      const view = await viewFor(ctx, request, reply);
-      const settings = await sms.settings.get(me.id);
-      const rows = await ctx.microblog.following(me.id, { limit: 80, maxId: maxId(request) });
-      const texted = maxId(request) ? [] : await sms.store.subscriptionsOf(me.id, 200);
-      const accounts = await ctx.microblog.accounts([...texted, ...rows.map((r) => r.accountId)]);
-      const subscribed = await sms.store.subscribedAmong(me.id, rows.map((r) => r.accountId));
-      const list = rows.map((r) => ({ account: accounts.get(r.accountId), on: subscribed.has(r.accountId) }));
-      const textedNames = texted.map((id) => accounts.get(id)).filter((a): a is Account => a !== undefined);
-      return sendPage(reply, settingsLayout(view, request, 'SMS notifications', html`
+    app.get(
+      '/settings/sms/follows',
+      signedIn(async (request, reply, me) => {
+        const view = await viewFor(ctx, request, reply);
+        const settings = await sms.settings.get(me.id);
+        const rows = await ctx.microblog.following(me.id, { limit: 80, maxId: maxId(request) });
+        const texted = maxId(request) ? [] : await sms.store.subscriptionsOf(me.id, 200);
+        const accounts = await ctx.microblog.accounts([...texted, ...rows.map((r) => r.accountId)]);
+        const subscribed = await sms.store.subscribedAmong(
+          me.id,
+          rows.map((r) => r.accountId),
+        );
+        const list = rows.map((r) => ({ account: accounts.get(r.accountId), on: subscribed.has(r.accountId) }));
+        const textedNames = texted.map((id) => accounts.get(id)).filter((a): a is Account => a !== undefined);
+        return sendPage(
+          reply,
+          settingsLayout(
+            view,
+            request,
+            'SMS notifications',
+            html`
 <p>${settings.notifications ? 'Text notifications are on.' : html`Text notifications are off for everyone (<a href="/settings/sms">change</a>).`} Choose whose posts reach you by SMS. Texting <code>FOLLOW @name</code>, <code>ON @name</code> or <code>OFF @name</code> does the same.</p>
 ${textedNames.length > 0 ? html`<p>By SMS now: ${textedNames.map((a, i) => html`${i > 0 ? ', ' : ''}@${a.username}`)}.</p>` : ''}
-${list.length === 0 ? html`<p class="note">You do not follow anyone yet.</p>` : html`<ul class="plain">${list.map(({ account, on }) => account ? html`<li class="row">${name(account)} <span class="note">${on ? 'by SMS' : 'not by SMS'}</span> ${
-      button(view, `/settings/sms/follows/${account.username}`, on ? 'Stop texts' : 'Text me their posts', html`<input type="hidden" name="on" value="${on ? 'off' : 'on'}">`)}</li>` : '')}</ul>`}
-${olderLink('/settings/sms/follows', rows.map((r) => ({ id: r.cursor })), 80)}`));
-    }));
-    app.post('/settings/sms/follows/:username', signedIn(async (request, reply, me) => {
-      const target = await ctx.microblog.lookup((request.params as { username: string }).username);
-      if (target && field(request, 'on') === 'on') {
-        if (await ctx.microblog.isFollowing(me.id, target.id)) await sms.store.subscribe(me.id, target.id, ctx.clock.now());
-      } else if (target) {
-        await sms.store.unsubscribe(me.id, target.id);
-      }
-      return reply.redirect('/settings/sms/follows?notice=saved', 303);
-    }));
+${
+  list.length === 0
+    ? html`<p class="note">You do not follow anyone yet.</p>`
+    : html`<ul class="plain">${list.map(({ account, on }) =>
+        account
+          ? html`<li class="row">${name(account)} <span class="note">${on ? 'by SMS' : 'not by SMS'}</span> ${button(
+              view,
+              `/settings/sms/follows/${account.username}`,
+              on ? 'Stop texts' : 'Text me their posts',
+              html`<input type="hidden" name="on" value="${on ? 'off' : 'on'}">`,
+            )}</li>`
+          : '',
+      )}</ul>`
+}
+${olderLink(
+  '/settings/sms/follows',
+  rows.map((r) => ({ id: r.cursor })),
+  80,
+)}`,
+          ),
+        );
+      }),
+    );
+    app.post(
+      '/settings/sms/follows/:username',
+      signedIn(async (request, reply, me) => {
+        const target = await ctx.microblog.lookup((request.params as { username: string }).username);
+        if (target && field(request, 'on') === 'on') {
+          if (await ctx.microblog.isFollowing(me.id, target.id))
+            await sms.store.subscribe(me.id, target.id, ctx.clock.now());
+        } else if (target) {
+          await sms.store.unsubscribe(me.id, target.id);
+        }
+        return reply.redirect('/settings/sms/follows?notice=saved', 303);
+      }),
+    );
 
     // ── Held texts ─────────────────────────────────────────────────────────────
-    app.get('/settings/sms/holds', signedIn(async (request, reply, me) => {
-      const view = await viewFor(ctx, request, reply);
-      const holds = await sms.owner.holds(me.id, null);
-      const reasons: Record<string, string> = { sim_swap: 'SIM change', sim_swap_unavailable: 'carrier check unavailable', rate_limit: 'too many texts' };
-      return sendPage(reply, settingsLayout(view, request, 'Held texts', html`<p>Texts from your number that were not acted on. Release one to act on it now, or discard it.</p>
-${holds.length === 0 ? html`<p class="note">No held texts.</p>` : html`<ul class="plain">${holds.map((h) => html`<li class="hold"><blockquote>${h.text}</blockquote>
-<p class="meta">${when(h.createdAt)} · held: ${reasons[h.reason] ?? h.reason} · ${h.status}</p>${h.status === 'pending'
-    ? html`<div class="row">${button(view, `/settings/sms/holds/${h.id}/release`, 'Release')} ${button(view, `/settings/sms/holds/${h.id}/discard`, 'Discard', '', 'inline danger')}</div>` : ''}</li>`)}</ul>`}`));
-    }));
+    app.get(
+      '/settings/sms/holds',
+      signedIn(async (request, reply, me) => {
+        const view = await viewFor(ctx, request, reply);
+        const holds = await sms.owner.holds(me.id, null);
+        const reasons: Record<string, string> = {
+          sim_swap: 'SIM change',
+          sim_swap_unavailable: 'carrier check unavailable',
+          rate_limit: 'too many texts',
+        };
+        return sendPage(
+          reply,
+          settingsLayout(
+            view,
+            request,
+            'Held texts',
+            html`<p>Texts from your number that were not acted on. Release one to act on it now, or discard it.</p>
+${
+  holds.length === 0
+    ? html`<p class="note">No held texts.</p>`
+    : html`<ul class="plain">${holds.map(
+        (h) => html`<li class="hold"><blockquote>${h.text}</blockquote>
+<p class="meta">${when(h.createdAt)} · held: ${reasons[h.reason] ?? h.reason} · ${h.status}</p>${
+          h.status === 'pending'
+            ? html`<div class="row">${button(view, `/settings/sms/holds/${h.id}/release`, 'Release')} ${button(view, `/settings/sms/holds/${h.id}/discard`, 'Discard', '', 'inline danger')}</div>`
+            : ''
+        }</li>`,
+      )}</ul>`
+}`,
+          ),
+        );
+      }),
+    );
     for (const action of ['release', 'discard'] as const) {
-      app.post(`/settings/sms/holds/:id/${action}`, signedIn(async (request, reply, me) => {
-        const id = (request.params as { id: string }).id;
-        if (action === 'release') await sms.owner.release(me.id, id);
-        else await sms.owner.discard(me.id, id);
-        return reply.redirect(`/settings/sms/holds?notice=${action}d`, 303);
-      }));
+      app.post(
+        `/settings/sms/holds/:id/${action}`,
+        signedIn(async (request, reply, me) => {
+          const id = (request.params as { id: string }).id;
+          if (action === 'release') await sms.owner.release(me.id, id);
+          else await sms.owner.discard(me.id, id);
+          return reply.redirect(`/settings/sms/holds?notice=${action}d`, 303);
+        }),
+      );
     }
 
     // ── Security events ────────────────────────────────────────────────────────
-    app.get('/settings/events', signedIn(async (request, reply, me) => {
-      const view = await viewFor(ctx, request, reply);
-      const events = await sms.alerts.list(me.id, 100);
-      // Seen here: the banner on the home page goes away.
-      await sms.alerts.markRead(me.id);
-      return sendPage(reply, settingsLayout(view, request, 'Security events', html`<p>What happened to your account’s security and through SMS. If an SMS post here was not you, use <a href="/settings/sms">This wasn’t me</a>; if anything else was not you, change your password and review <a href="/settings/security">Sign-in &amp; 2FA</a>.</p>
-${events.length === 0 ? html`<p class="note">Nothing yet.</p>` : html`<ul class="plain events">${events.map((e) => eventItem(view, e))}</ul>`}`));
-    }));
+    app.get(
+      '/settings/events',
+      signedIn(async (request, reply, me) => {
+        const view = await viewFor(ctx, request, reply);
+        const events = await sms.alerts.list(me.id, 100);
+        // Seen here: the banner on the home page goes away.
+        await sms.alerts.markRead(me.id);
+        return sendPage(
+          reply,
+          settingsLayout(
+            view,
+            request,
+            'Security events',
+            html`<p>What happened to your account’s security and through SMS. If an SMS post here was not you, use <a href="/settings/sms">This wasn’t me</a>; if anything else was not you, change your password and review <a href="/settings/security">Sign-in &amp; 2FA</a>.</p>
+${events.length === 0 ? html`<p class="note">Nothing yet.</p>` : html`<ul class="plain events">${events.map((e) => eventItem(view, e))}</ul>`}`,
+          ),
+        );
+      }),
+    );
   };
 }

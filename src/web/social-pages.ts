@@ -4,25 +4,49 @@ import type { Account, NotificationView, PostView, Visibility } from '../core/mo
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
 import {
-  button, errorBox, field, form, layout, maxId, name, notice, olderLink, postCard, postList, sendPage, userMessage, viewFor, when, type View,
+  button,
+  errorBox,
+  field,
+  form,
+  layout,
+  maxId,
+  name,
+  notice,
+  olderLink,
+  postCard,
+  postList,
+  sendPage,
+  userMessage,
+  viewFor,
+  when,
+  type View,
 } from './layout.ts';
 
 const PAGE = 20;
 const VISIBILITY_LABELS: [Visibility, string][] = [
-  ['public', 'Public'], ['unlisted', 'Unlisted (not in public lists)'], ['private', 'Followers only'], ['direct', 'Mentioned people only'],
+  ['public', 'Public'],
+  ['unlisted', 'Unlisted (not in public lists)'],
+  ['private', 'Followers only'],
+  ['direct', 'Mentioned people only'],
 ];
 
 function compose(view: View, options: { replyTo?: PostView; text?: string; error?: string } = {}): SafeHtml {
   const max = view.ctx.config.maxPostLength;
   const reply = options.replyTo;
   const start = options.text ?? (reply && reply.author.id !== view.viewer?.id ? `@${reply.author.username} ` : '');
-  return html`<section id="${reply ? 'reply' : 'compose'}" class="compose">${errorBox(options.error)}${form(view, '/posts', html`${reply ? html`<input type="hidden" name="in_reply_to_id" value="${reply.post.id}">` : ''}
+  return html`<section id="${reply ? 'reply' : 'compose'}" class="compose">${errorBox(options.error)}${form(
+    view,
+    '/posts',
+    html`${reply ? html`<input type="hidden" name="in_reply_to_id" value="${reply.post.id}">` : ''}
 <label for="status">${reply ? 'Your reply' : 'What’s happening?'}</label>
 <textarea id="status" name="status" rows="3" required data-max="${max}" aria-describedby="status-help">${start}</textarea>
 <small id="status-help" class="note">Up to ${max} characters. Links count as 23.</small>
-<div class="row"><label for="visibility">Who can see it</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(([value, label]) =>
-    html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${label}</option>`)}</select>
-<button>${reply ? 'Reply' : 'Post'}</button></div>`)}</section>`;
+<div class="row"><label for="visibility">Who can see it</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(
+      ([value, label]) =>
+        html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${label}</option>`,
+    )}</select>
+<button>${reply ? 'Reply' : 'Post'}</button></div>`,
+  )}</section>`;
 }
 
 function participants(item: PostView, me: string): Account[] {
@@ -32,7 +56,11 @@ function participants(item: PostView, me: string): Account[] {
 
 function notificationItem(view: View, n: NotificationView): SafeHtml {
   const what: Record<string, string> = {
-    mention: 'mentioned you', status: 'posted', reblog: 'boosted your post', follow: 'followed you', favourite: 'favourited your post',
+    mention: 'mentioned you',
+    status: 'posted',
+    reblog: 'boosted your post',
+    follow: 'followed you',
+    favourite: 'favourited your post',
   };
   return html`<li class="notification"><p class="meta">${name(n.from)} ${what[n.notification.type] ?? n.notification.type} · ${when(n.notification.createdAt)}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
 }
@@ -42,9 +70,15 @@ function profileHeader(view: View, account: Account, following: boolean): SafeHt
   return html`<section class="profile"><h1>${account.displayName || account.username} <span class="acct">@${account.username}</span></h1>
 ${account.note ? html`<p class="bio">${account.note}</p>` : ''}
 <p class="meta">${account.statusesCount} posts · ${account.followingCount} following · ${account.followersCount} followers${account.role !== 'user' ? ` · ${account.role}` : ''}</p>
-${me && me.id !== account.id ? html`<div class="row">${following
-    ? button(view, `/users/${account.username}/unfollow`, 'Unfollow')
-    : button(view, `/users/${account.username}/follow`, 'Follow')} <a class="btn" href="/messages/${account.username}">Message</a></div>` : ''}
+${
+  me && me.id !== account.id
+    ? html`<div class="row">${
+        following
+          ? button(view, `/users/${account.username}/unfollow`, 'Unfollow')
+          : button(view, `/users/${account.username}/follow`, 'Follow')
+      } <a class="btn" href="/messages/${account.username}">Message</a></div>`
+    : ''
+}
 ${me?.id === account.id ? html`<p><a href="/settings/profile">Edit profile</a></p>` : ''}</section>`;
 }
 
@@ -55,20 +89,36 @@ function backTo(request: FastifyRequest, fallback: string): string {
 
 export function socialPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    async function homePage(request: FastifyRequest, view: View, me: Account, composeOptions: Parameters<typeof compose>[1] = {}) {
+    async function homePage(
+      request: FastifyRequest,
+      view: View,
+      me: Account,
+      composeOptions: Parameters<typeof compose>[1] = {},
+    ) {
       const newest = !maxId(request);
       const items = await ctx.microblog.homeTimeline(me.id, { limit: PAGE, maxId: maxId(request) });
       // Promoted posts (labelled, frequency-capped, only for advertising consent) on the newest page only, as in the API.
       const promoted = newest ? await ctx.privacy.promotedFor(me.id) : [];
-      const timeline = promoted.length === 0 ? postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')
-        : html`${items.length > 0 ? postList(view, items.slice(0, 2), '') : ''}${promoted.map((p) => postCard(view, p.view, { promoted: true }))}${items.length > 2 ? postList(view, items.slice(2), '') : ''}`;
+      const timeline =
+        promoted.length === 0
+          ? postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')
+          : html`${items.length > 0 ? postList(view, items.slice(0, 2), '') : ''}${promoted.map((p) => postCard(view, p.view, { promoted: true }))}${items.length > 2 ? postList(view, items.slice(2), '') : ''}`;
       const unread = await ctx.sms.alerts.unread(me.id);
-      const alert = unread > 0
-        ? html`<p class="notice warn" role="alert"><strong>${unread} new security ${unread === 1 ? 'event' : 'events'}</strong> on your account. <a href="/settings/events">Review ${unread === 1 ? 'it' : 'them'}</a>.</p>`
-        : html``;
-      return layout(view, 'Home', html`<h1>Home</h1>${alert}${notice(request)}${compose(view, composeOptions)}
+      const alert =
+        unread > 0
+          ? html`<p class="notice warn" role="alert"><strong>${unread} new security ${unread === 1 ? 'event' : 'events'}</strong> on your account. <a href="/settings/events">Review ${unread === 1 ? 'it' : 'them'}</a>.</p>`
+          : html``;
+      return layout(
+        view,
+        'Home',
+        html`<h1>Home</h1>${alert}${notice(request)}${compose(view, composeOptions)}
 <section aria-label="Timeline">${timeline}</section>
-${olderLink('/home', items.map((i) => i.post), PAGE)}`);
+${olderLink(
+  '/home',
+  items.map((i) => i.post),
+  PAGE,
+)}`,
+      );
     }
 
     app.get('/home', async (request, reply) => {
@@ -83,7 +133,9 @@ ${olderLink('/home', items.map((i) => i.post), PAGE)}`);
       const text = field(request, 'status', 20_000);
       const inReplyToId = field(request, 'in_reply_to_id', 40) || null;
       const visibilityInput = field(request, 'visibility', 20);
-      const visibility = VISIBILITY_LABELS.some(([v]) => v === visibilityInput) ? visibilityInput as Visibility : 'public';
+      const visibility = VISIBILITY_LABELS.some(([v]) => v === visibilityInput)
+        ? (visibilityInput as Visibility)
+        : 'public';
       try {
         const post = await ctx.microblog.post(me.id, { text, source: 'web', visibility, inReplyToId });
         if (inReplyToId) return reply.redirect(`/@${me.username}/${post.id}?notice=posted`, 303);
@@ -106,10 +158,24 @@ ${olderLink('/home', items.map((i) => i.post), PAGE)}`);
       const view = await viewFor(ctx, request, reply);
       const account = await ctx.microblog.lookup((request.params as { username: string }).username);
       if (!account) return notFoundPage(view, reply);
-      const items = await ctx.microblog.accountTimeline(view.viewer?.id ?? null, account.id, { limit: PAGE, maxId: maxId(request) });
+      const items = await ctx.microblog.accountTimeline(view.viewer?.id ?? null, account.id, {
+        limit: PAGE,
+        maxId: maxId(request),
+      });
       const following = view.viewer ? await ctx.microblog.isFollowing(view.viewer.id, account.id) : false;
-      return sendPage(reply, layout(view, `${account.displayName || account.username} (@${account.username})`, html`${notice(request)}${profileHeader(view, account, following)}
-<section aria-label="Posts">${postList(view, items, 'No posts yet.')}</section>${olderLink(`/@${account.username}`, items.map((i) => i.post), PAGE)}`));
+      return sendPage(
+        reply,
+        layout(
+          view,
+          `${account.displayName || account.username} (@${account.username})`,
+          html`${notice(request)}${profileHeader(view, account, following)}
+<section aria-label="Posts">${postList(view, items, 'No posts yet.')}</section>${olderLink(
+            `/@${account.username}`,
+            items.map((i) => i.post),
+            PAGE,
+          )}`,
+        ),
+      );
     });
 
     app.get('/@:username/:id', async (request, reply) => {
@@ -121,11 +187,18 @@ ${olderLink('/home', items.map((i) => i.post), PAGE)}`);
       const item = await ctx.microblog.postView(viewerId, params.id).catch(() => null);
       if (!item || item.post.accountId !== account.id) return notFoundPage(view, reply);
       const { ancestors, descendants } = await ctx.microblog.context(viewerId, params.id);
-      return sendPage(reply, layout(view, `Post by @${account.username}`, html`${notice(request)}
+      return sendPage(
+        reply,
+        layout(
+          view,
+          `Post by @${account.username}`,
+          html`${notice(request)}
 ${ancestors.length ? html`<section aria-label="Earlier in the conversation" class="thread">${ancestors.map((a) => postCard(view, a))}</section>` : ''}
 <section aria-label="Post" class="focus">${postCard(view, item, { link: false })}</section>
 ${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href="/login?next=${encodeURIComponent(request.url)}">Log in</a> to reply.</p>`}
-<section aria-label="Replies" class="thread"><h2>Replies</h2>${postList(view, descendants, 'No replies yet.')}</section>`));
+<section aria-label="Replies" class="thread"><h2>Replies</h2>${postList(view, descendants, 'No replies yet.')}</section>`,
+        ),
+      );
     });
 
     for (const action of ['follow', 'unfollow'] as const) {
@@ -145,9 +218,20 @@ ${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href=
       if (!me) return reply;
       const view = await viewFor(ctx, request, reply);
       const items = await ctx.microblog.notifications(me.id, { limit: PAGE, maxId: maxId(request) });
-      return sendPage(reply, layout(view, 'Notifications', html`<h1>Notifications</h1>
+      return sendPage(
+        reply,
+        layout(
+          view,
+          'Notifications',
+          html`<h1>Notifications</h1>
 ${items.length === 0 ? html`<p class="note">No notifications yet.</p>` : html`<ul class="plain">${items.map((n) => notificationItem(view, n))}</ul>`}
-${olderLink('/notifications', items.map((n) => n.notification), PAGE)}`));
+${olderLink(
+  '/notifications',
+  items.map((n) => n.notification),
+  PAGE,
+)}`,
+        ),
+      );
     });
 
     app.get('/messages', async (request, reply) => {
@@ -164,25 +248,54 @@ ${olderLink('/notifications', items.map((n) => n.notification), PAGE)}`));
         else conversations.set(key, { with: people, last: item, count: 1 });
       }
       const list = [...conversations.values()];
-      return sendPage(reply, layout(view, 'Messages', html`<h1>Direct messages</h1>${notice(request)}
-${form(view, '/messages', html`<p><label for="to">To (username)</label><br><input id="to" name="to" required maxlength="60" autocomplete="off"></p>
-<p><label for="dm-text">Message</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"></textarea></p><p><button>Send</button></p>`)}
+      return sendPage(
+        reply,
+        layout(
+          view,
+          'Messages',
+          html`<h1>Direct messages</h1>${notice(request)}
+${form(
+  view,
+  '/messages',
+  html`<p><label for="to">To (username)</label><br><input id="to" name="to" required maxlength="60" autocomplete="off"></p>
+<p><label for="dm-text">Message</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"></textarea></p><p><button>Send</button></p>`,
+)}
 <h2>Conversations</h2>
-${list.length === 0 ? html`<p class="note">No messages yet.</p>` : html`<ul class="plain conversations">${list.map((c) => {
-    const single = c.with.length === 1 ? c.with[0]! : null;
-    const title = c.with.length ? c.with.map((a) => `@${a.username}`).join(', ') : 'Notes to self';
-    return html`<li>${single ? html`<a href="/messages/${single.username}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`} · ${c.count} message${c.count === 1 ? '' : 's'} · ${when(c.last.post.createdAt)}<br><span class="note">${c.last.author.id === me.id ? 'You: ' : ''}${c.last.post.text.slice(0, 120)}</span></li>`;
-  })}</ul>`}`));
+${
+  list.length === 0
+    ? html`<p class="note">No messages yet.</p>`
+    : html`<ul class="plain conversations">${list.map((c) => {
+        const single = c.with.length === 1 ? c.with[0]! : null;
+        const title = c.with.length ? c.with.map((a) => `@${a.username}`).join(', ') : 'Notes to self';
+        return html`<li>${single ? html`<a href="/messages/${single.username}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`} · ${c.count} message${c.count === 1 ? '' : 's'} · ${when(c.last.post.createdAt)}<br><span class="note">${c.last.author.id === me.id ? 'You: ' : ''}${c.last.post.text.slice(0, 120)}</span></li>`;
+      })}</ul>`
+}`,
+        ),
+      );
     });
 
-    async function conversationPage(request: FastifyRequest, view: View, me: Account, other: Account, error?: string, text = '') {
+    async function conversationPage(
+      request: FastifyRequest,
+      view: View,
+      me: Account,
+      other: Account,
+      error?: string,
+      text = '',
+    ) {
       const items = (await ctx.microblog.directMessages(me.id, { limit: 200 }))
-        .filter((item) => { const people = participants(item, me.id); return people.length === 1 && people[0]!.id === other.id; })
+        .filter((item) => {
+          const people = participants(item, me.id);
+          return people.length === 1 && people[0]!.id === other.id;
+        })
         .reverse();
-      return layout(view, `Messages with @${other.username}`, html`<h1>Messages with ${name(other)}</h1>${notice(request)}
+      return layout(
+        view,
+        `Messages with @${other.username}`,
+        html`<h1>Messages with ${name(other)}</h1>${notice(request)}
 <section aria-label="Conversation">${postList(view, items, 'No messages yet.')}</section>${errorBox(error)}
 ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.username}"><p><label for="dm-text">Message to @${other.username}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}">${text}</textarea></p><p><button>Send</button></p>`)}
-<p><a href="/messages">All conversations</a></p>`);
+<p><a href="/messages">All conversations</a></p>`,
+      );
     }
 
     app.get('/messages/:username', async (request, reply) => {
@@ -202,7 +315,15 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
       const other = to ? await ctx.microblog.lookup(to) : null;
       const view = await viewFor(ctx, request, reply);
       if (!other) {
-        return sendPage(reply, layout(view, 'Messages', html`<h1>Direct messages</h1>${errorBox('There is no account with that username.')}<p><a href="/messages">Back</a></p>`), 422);
+        return sendPage(
+          reply,
+          layout(
+            view,
+            'Messages',
+            html`<h1>Direct messages</h1>${errorBox('There is no account with that username.')}<p><a href="/messages">Back</a></p>`,
+          ),
+          422,
+        );
       }
       try {
         // A direct message is a post with direct visibility that mentions its recipient.
@@ -216,5 +337,13 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
 }
 
 export function notFoundPage(view: View, reply: FastifyReply) {
-  return sendPage(reply, layout(view, 'Not found', html`<h1>Not found</h1><p>There is nothing here, or you cannot see it.</p><p><a href="/">Home</a></p>`), 404);
+  return sendPage(
+    reply,
+    layout(
+      view,
+      'Not found',
+      html`<h1>Not found</h1><p>There is nothing here, or you cannot see it.</p><p><a href="/">Home</a></p>`,
+    ),
+    404,
+  );
 }

@@ -22,7 +22,11 @@ export async function apiHarness(engine: EngineName, env: Record<string, string>
     async user(username, scopes = 'read write follow') {
       counter += 1;
       const account = await ctx.microblog.createAccount({ username });
-      const app = await ctx.oauth.registerApp({ name: `Test App ${counter}`, redirectUris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow push' });
+      const app = await ctx.oauth.registerApp({
+        name: `Test App ${counter}`,
+        redirectUris: 'urn:ietf:wg:oauth:2.0:oob',
+        scopes: 'read write follow push',
+      });
       const token = await ctx.oauth.issueToken({ appId: app.app.id, accountId: account.id, scopes: scopes.split(' ') });
       return { id: account.id, token: token.accessToken, auth: { authorization: `Bearer ${token.accessToken}` } };
     },

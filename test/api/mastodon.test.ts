@@ -22,14 +22,27 @@ describe.each(ENGINES)('Mastodon API on $label', ({ name, skip }) => {
   const post = (user: User, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
     h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: { ...user.auth, ...headers }, payload });
   const statusCount = async (user: User) =>
-    (await h.app.inject({ method: 'GET', url: '/api/v1/accounts/verify_credentials', headers: user.auth })).json().statuses_count as number;
+    (await h.app.inject({ method: 'GET', url: '/api/v1/accounts/verify_credentials', headers: user.auth })).json()
+      .statuses_count as number;
 
   it.skipIf(skip)('creates a status from JSON and from a form, recording the client app as source', async () => {
-    const json = await post(alice, { status: 'from json', visibility: 'unlisted', sensitive: true, spoiler_text: 'cw' });
+    const json = await post(alice, {
+      status: 'from json',
+      visibility: 'unlisted',
+      sensitive: true,
+      spoiler_text: 'cw',
+    });
     expect(json.statusCode).toBe(200);
-    expect(json.json()).toMatchObject({ visibility: 'unlisted', sensitive: true, spoiler_text: 'cw', application: { name: expect.stringMatching(/^Test App/) } });
+    expect(json.json()).toMatchObject({
+      visibility: 'unlisted',
+      sensitive: true,
+      spoiler_text: 'cw',
+      application: { name: expect.stringMatching(/^Test App/) },
+    });
     const form = await h.app.inject({
-      method: 'POST', url: '/api/v1/statuses', headers: { ...alice.auth, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: { ...alice.auth, 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'status=from+a+form&sensitive=false',
     });
     expect(form.statusCode).toBe(200);
@@ -51,44 +64,78 @@ describe.each(ENGINES)('Mastodon API on $label', ({ name, skip }) => {
     expect((await post(alice, { status: '👍🏽'.repeat(280) })).statusCode).toBe(200);
   });
 
-  it.skipIf(skip)('answers malformed JSON, bad types and unsupported features with 4xx and writes nothing', async () => {
-    const before = await statusCount(alice);
-    const malformed = await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: { ...alice.auth, 'content-type': 'application/json' }, payload: '{"status": "x"' });
-    expect(malformed.statusCode).toBe(400);
-    expect(malformed.json()).toEqual({ error: 'Request body is not valid JSON' });
-    expect((await post(alice, { status: ['array'] })).statusCode).toBe(422);
-    expect((await post(alice, { status: 'x', visibility: 'everyone' })).statusCode).toBe(422);
-    expect((await post(alice, { status: 'x', media_ids: ['1'] })).statusCode).toBe(422);
-    expect((await post(alice, { status: 'x', in_reply_to_id: 'not-an-id' })).statusCode).toBe(422);
-    expect((await post(alice, { status: 'x', in_reply_to_id: '999999999999999999' })).statusCode).toBe(404);
-    expect((await post(alice, { status: '   ' })).statusCode).toBe(422);
-    const tooLarge = await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: { ...alice.auth, 'content-type': 'application/json' }, payload: JSON.stringify({ status: 'x'.repeat(300_000) }) });
-    expect(tooLarge.statusCode).toBe(413);
-    expect(await statusCount(alice)).toBe(before);
-  });
+  it.skipIf(skip)(
+    'answers malformed JSON, bad types and unsupported features with 4xx and writes nothing',
+    async () => {
+      const before = await statusCount(alice);
+      const malformed = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/statuses',
+        headers: { ...alice.auth, 'content-type': 'application/json' },
+        payload: '{"status": "x"',
+      });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json()).toEqual({ error: 'Request body is not valid JSON' });
+      expect((await post(alice, { status: ['array'] })).statusCode).toBe(422);
+      expect((await post(alice, { status: 'x', visibility: 'everyone' })).statusCode).toBe(422);
+      expect((await post(alice, { status: 'x', media_ids: ['1'] })).statusCode).toBe(422);
+      expect((await post(alice, { status: 'x', in_reply_to_id: 'not-an-id' })).statusCode).toBe(422);
+      expect((await post(alice, { status: 'x', in_reply_to_id: '999999999999999999' })).statusCode).toBe(404);
+      expect((await post(alice, { status: '   ' })).statusCode).toBe(422);
+      const tooLarge = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/statuses',
+        headers: { ...alice.auth, 'content-type': 'application/json' },
+        payload: JSON.stringify({ status: 'x'.repeat(300_000) }),
+      });
+      expect(tooLarge.statusCode).toBe(413);
+      expect(await statusCount(alice)).toBe(before);
+    },
+  );
 
   it.skipIf(skip)('enforces authentication and scopes', async () => {
     const anonymous = await h.app.inject({ method: 'POST', url: '/api/v1/statuses', payload: { status: 'x' } });
     expect(anonymous.statusCode).toBe(401);
-    const badToken = await h.app.inject({ method: 'GET', url: '/api/v1/timelines/home', headers: { authorization: 'Bearer not-a-real-token-at-all' } });
+    const badToken = await h.app.inject({
+      method: 'GET',
+      url: '/api/v1/timelines/home',
+      headers: { authorization: 'Bearer not-a-real-token-at-all' },
+    });
     expect(badToken.statusCode).toBe(401);
     const before = await statusCount(readOnly);
     const wrongScope = await post(readOnly, { status: 'should not post' });
     expect(wrongScope.statusCode).toBe(403);
     expect(wrongScope.json().error).toMatch(/scope/);
     expect(await statusCount(readOnly)).toBe(before);
-    expect((await h.app.inject({ method: 'POST', url: `/api/v1/accounts/${alice.id}/follow`, headers: readOnly.auth })).statusCode).toBe(403);
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1/timelines/home', headers: readOnly.auth })).statusCode).toBe(200);
+    expect(
+      (await h.app.inject({ method: 'POST', url: `/api/v1/accounts/${alice.id}/follow`, headers: readOnly.auth }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/api/v1/timelines/home', headers: readOnly.auth })).statusCode,
+    ).toBe(200);
   });
 
   it.skipIf(skip)('answers unknown ids with 404', async () => {
-    for (const url of ['/api/v1/statuses/123456789012345678', '/api/v1/statuses/abc', '/api/v1/accounts/123456789012345678', '/api/v1/notifications/123456789012345678', '/api/v1/nothing-here']) {
+    for (const url of [
+      '/api/v1/statuses/123456789012345678',
+      '/api/v1/statuses/abc',
+      '/api/v1/accounts/123456789012345678',
+      '/api/v1/notifications/123456789012345678',
+      '/api/v1/nothing-here',
+    ]) {
       const res = await h.app.inject({ method: 'GET', url, headers: alice.auth });
       expect(res.statusCode, url).toBe(404);
       expect(res.json()).toHaveProperty('error');
     }
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/accounts/123456789012345678/follow', headers: alice.auth })).statusCode).toBe(404);
-    expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/statuses/123456789012345678', headers: alice.auth })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/api/v1/accounts/123456789012345678/follow', headers: alice.auth }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'DELETE', url: '/api/v1/statuses/123456789012345678', headers: alice.auth }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it.skipIf(skip)('honours Idempotency-Key: a retried request creates one post', async () => {
@@ -115,12 +162,24 @@ describe.each(ENGINES)('Mastodon API on $label', ({ name, skip }) => {
     const link = String(first.headers.link);
     const next = /<([^>]+)>; rel="next"/.exec(link)![1]!;
     expect(next).toContain(`max_id=${newestFirst[2]}`);
-    const second = await h.app.inject({ method: 'GET', url: new URL(next).pathname + new URL(next).search, headers: reader.auth });
+    const second = await h.app.inject({
+      method: 'GET',
+      url: new URL(next).pathname + new URL(next).search,
+      headers: reader.auth,
+    });
     expect(second.json().map((s: { id: string }) => s.id)).toEqual(newestFirst.slice(3, 6));
 
-    const since = await h.app.inject({ method: 'GET', url: `/api/v1/timelines/home?since_id=${ids[2]}&limit=2`, headers: reader.auth });
+    const since = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/timelines/home?since_id=${ids[2]}&limit=2`,
+      headers: reader.auth,
+    });
     expect(since.json().map((s: { id: string }) => s.id)).toEqual(newestFirst.slice(0, 2));
-    const min = await h.app.inject({ method: 'GET', url: `/api/v1/timelines/home?min_id=${ids[2]}&limit=2`, headers: reader.auth });
+    const min = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/timelines/home?min_id=${ids[2]}&limit=2`,
+      headers: reader.auth,
+    });
     expect(min.json().map((s: { id: string }) => s.id)).toEqual([ids[4], ids[3]]);
     const bad = await h.app.inject({ method: 'GET', url: '/api/v1/timelines/home?limit=abc', headers: reader.auth });
     expect(bad.statusCode).toBe(422);
@@ -139,16 +198,40 @@ describe.each(ENGINES)('Mastodon API on $label', ({ name, skip }) => {
 
   it.skipIf(skip)('favourites, reblogs and deletes with counts and the deleted text returned', async () => {
     const original = (await post(alice, { status: 'boost me' })).json();
-    const fav = await h.app.inject({ method: 'POST', url: `/api/v1/statuses/${original.id}/favourite`, headers: bob.auth });
+    const fav = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/statuses/${original.id}/favourite`,
+      headers: bob.auth,
+    });
     expect(fav.json()).toMatchObject({ favourited: true, favourites_count: 1 });
     await h.app.inject({ method: 'POST', url: `/api/v1/statuses/${original.id}/favourite`, headers: bob.auth });
-    const reblog = await h.app.inject({ method: 'POST', url: `/api/v1/statuses/${original.id}/reblog`, headers: bob.auth });
-    expect(reblog.json().reblog).toMatchObject({ id: original.id, reblogs_count: 1, reblogged: true, favourites_count: 1 });
-    const forbidden = await h.app.inject({ method: 'DELETE', url: `/api/v1/statuses/${original.id}`, headers: bob.auth });
+    const reblog = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/statuses/${original.id}/reblog`,
+      headers: bob.auth,
+    });
+    expect(reblog.json().reblog).toMatchObject({
+      id: original.id,
+      reblogs_count: 1,
+      reblogged: true,
+      favourites_count: 1,
+    });
+    const forbidden = await h.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/statuses/${original.id}`,
+      headers: bob.auth,
+    });
     expect(forbidden.statusCode).toBe(403);
-    const deleted = await h.app.inject({ method: 'DELETE', url: `/api/v1/statuses/${original.id}`, headers: alice.auth });
+    const deleted = await h.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/statuses/${original.id}`,
+      headers: alice.auth,
+    });
     expect(deleted.json().text).toBe('boost me');
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${reblog.json().id}`, headers: bob.auth })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${reblog.json().id}`, headers: bob.auth }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it.skipIf(skip)('looks accounts up and reports relationships', async () => {
@@ -156,11 +239,21 @@ describe.each(ENGINES)('Mastodon API on $label', ({ name, skip }) => {
     expect(lookup.json()).toMatchObject({ id: alice.id, username: 'alice', acct: 'alice' });
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/accounts/lookup?acct=nobody' })).statusCode).toBe(404);
     await h.app.inject({ method: 'POST', url: `/api/v1/accounts/${alice.id}/follow`, headers: bob.auth });
-    const rel = await h.app.inject({ method: 'GET', url: `/api/v1/accounts/relationships?id[]=${alice.id}`, headers: bob.auth });
+    const rel = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/accounts/relationships?id[]=${alice.id}`,
+      headers: bob.auth,
+    });
     expect(rel.json()).toEqual([expect.objectContaining({ id: alice.id, following: true, followed_by: false })]);
-    const unfollow = await h.app.inject({ method: 'POST', url: `/api/v1/accounts/${alice.id}/unfollow`, headers: bob.auth });
+    const unfollow = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/accounts/${alice.id}/unfollow`,
+      headers: bob.auth,
+    });
     expect(unfollow.json().following).toBe(false);
-    expect((await h.app.inject({ method: 'POST', url: `/api/v1/accounts/${bob.id}/follow`, headers: bob.auth })).statusCode).toBe(422);
+    expect(
+      (await h.app.inject({ method: 'POST', url: `/api/v1/accounts/${bob.id}/follow`, headers: bob.auth })).statusCode,
+    ).toBe(422);
   });
 
   it.skipIf(skip)('returns only allowlisted fields', async () => {
@@ -178,7 +271,8 @@ describe.each(ENGINES)('timeline cursors on $label', ({ name, skip }) => {
     try {
       const user = await h.user('cursor');
       await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: user.auth, payload: { status: 'one' } });
-      const home = (query: string) => h.app.inject({ url: `/api/v1/timelines/home?${query}`, headers: user.auth }).then((r) => r.json() as unknown[]);
+      const home = (query: string) =>
+        h.app.inject({ url: `/api/v1/timelines/home?${query}`, headers: user.auth }).then((r) => r.json() as unknown[]);
       expect(await home('max_id=9')).toHaveLength(0);
       expect(await home('since_id=9')).toHaveLength(1);
       expect(await home('since_id=99999999999999999999')).toHaveLength(0);

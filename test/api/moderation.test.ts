@@ -20,36 +20,66 @@ describe.each(ENGINES)('account moderation on $label', ({ name, skip }) => {
   const act = (who: SmsUser, id: string, payload: Record<string, unknown>) =>
     h.app.inject({ method: 'POST', url: `/api/v1/admin/accounts/${id}/action`, headers: who.auth, payload });
 
-  it.skipIf(skip)('suspends: the account disappears, its sessions end, its texts do nothing; unsuspending restores it', async () => {
-    const spammer = await h.smsUser('spammer', '+254712345001', 'KE');
-    const post = await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: spammer.auth, payload: { status: 'buy now' } });
-    expect(post.statusCode).toBe(200);
+  it.skipIf(skip)(
+    'suspends: the account disappears, its sessions end, its texts do nothing; unsuspending restores it',
+    async () => {
+      const spammer = await h.smsUser('spammer', '+254712345001', 'KE');
+      const post = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/statuses',
+        headers: spammer.auth,
+        payload: { status: 'buy now' },
+      });
+      expect(post.statusCode).toBe(200);
 
-    const bystander = await h.user('bystander');
-    expect((await act(bystander, spammer.id, { type: 'suspend' })).statusCode).toBe(403);
-    expect((await act(moderator, spammer.id, { type: 'silence' })).statusCode).toBe(422);
-    expect((await act(moderator, '999999999999999999', { type: 'suspend' })).statusCode).toBe(404);
-    expect((await act(moderator, spammer.id, { type: 'suspend', text: 'spam run' })).statusCode).toBe(200);
+      const bystander = await h.user('bystander');
+      expect((await act(bystander, spammer.id, { type: 'suspend' })).statusCode).toBe(403);
+      expect((await act(moderator, spammer.id, { type: 'silence' })).statusCode).toBe(422);
+      expect((await act(moderator, '999999999999999999', { type: 'suspend' })).statusCode).toBe(404);
+      expect((await act(moderator, spammer.id, { type: 'suspend', text: 'spam run' })).statusCode).toBe(200);
 
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1/accounts/verify_credentials', headers: spammer.auth })).statusCode).toBe(401);
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/accounts/${spammer.id}` })).statusCode).toBe(404);
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${post.json().id}` })).statusCode).toBe(404);
-    const publicTimeline = (await h.app.inject({ method: 'GET', url: '/api/v1/timelines/public' })).json() as { id: string }[];
-    expect(publicTimeline.map((p) => p.id)).not.toContain(post.json().id);
-    const texted = await h.text('+254712345001', 'still here?');
-    expect(texted.post_id).toBeNull();
+      expect(
+        (await h.app.inject({ method: 'GET', url: '/api/v1/accounts/verify_credentials', headers: spammer.auth }))
+          .statusCode,
+      ).toBe(401);
+      expect((await h.app.inject({ method: 'GET', url: `/api/v1/accounts/${spammer.id}` })).statusCode).toBe(404);
+      expect((await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${post.json().id}` })).statusCode).toBe(404);
+      const publicTimeline = (await h.app.inject({ method: 'GET', url: '/api/v1/timelines/public' })).json() as {
+        id: string;
+      }[];
+      expect(publicTimeline.map((p) => p.id)).not.toContain(post.json().id);
+      const texted = await h.text('+254712345001', 'still here?');
+      expect(texted.post_id).toBeNull();
 
-    const view = await h.app.inject({ method: 'GET', url: `/api/v1/admin/accounts/${spammer.username}`, headers: moderator.auth });
-    expect(view.json()).toMatchObject({ username: 'spammer', suspended: true });
-    const audit = (await h.app.inject({ method: 'GET', url: '/api/v1/admin/sparrow/audit_log', headers: admin.auth })).json() as { action: string; subject: string; reason: string; actor: string }[];
-    expect(audit.find((e) => e.action === 'account.suspend')).toMatchObject({ subject: spammer.id, reason: 'spam run', actor: `account:${moderator.id}` });
+      const view = await h.app.inject({
+        method: 'GET',
+        url: `/api/v1/admin/accounts/${spammer.username}`,
+        headers: moderator.auth,
+      });
+      expect(view.json()).toMatchObject({ username: 'spammer', suspended: true });
+      const audit = (
+        await h.app.inject({ method: 'GET', url: '/api/v1/admin/sparrow/audit_log', headers: admin.auth })
+      ).json() as { action: string; subject: string; reason: string; actor: string }[];
+      expect(audit.find((e) => e.action === 'account.suspend')).toMatchObject({
+        subject: spammer.id,
+        reason: 'spam run',
+        actor: `account:${moderator.id}`,
+      });
 
-    const restored = await h.app.inject({ method: 'POST', url: `/api/v1/admin/accounts/${spammer.id}/unsuspend`, headers: moderator.auth });
-    expect(restored.json()).toMatchObject({ suspended: false });
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${post.json().id}` })).statusCode).toBe(200);
-    // Sessions ended by the suspension stay ended.
-    expect((await h.app.inject({ method: 'GET', url: '/api/v1/accounts/verify_credentials', headers: spammer.auth })).statusCode).toBe(401);
-  });
+      const restored = await h.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/accounts/${spammer.id}/unsuspend`,
+        headers: moderator.auth,
+      });
+      expect(restored.json()).toMatchObject({ suspended: false });
+      expect((await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${post.json().id}` })).statusCode).toBe(200);
+      // Sessions ended by the suspension stay ended.
+      expect(
+        (await h.app.inject({ method: 'GET', url: '/api/v1/accounts/verify_credentials', headers: spammer.auth }))
+          .statusCode,
+      ).toBe(401);
+    },
+  );
 
   it.skipIf(skip)('a moderator cannot act on an administrator or on themselves', async () => {
     expect((await act(moderator, admin.id, { type: 'suspend' })).statusCode).toBe(403);

@@ -3,7 +3,9 @@ import { apiHarness, type ApiHarness } from './helpers.ts';
 
 describe('operations endpoints', () => {
   let h: ApiHarness;
-  beforeAll(async () => { h = await apiHarness('sqlite'); });
+  beforeAll(async () => {
+    h = await apiHarness('sqlite');
+  });
   afterAll(async () => h.close());
 
   it('reports health', async () => {

@@ -8,12 +8,18 @@ import { freePort, startServer, type RunningServer } from '../helpers/server.ts'
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 
-interface SseEvent { event: string; data: string }
+interface SseEvent {
+  event: string;
+  data: string;
+}
 
 /** Reads a server-sent event stream in the background, collecting events. */
 async function listen(url: string, token?: string) {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: controller.signal });
+  const response = await fetch(url, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: controller.signal,
+  });
   const events: SseEvent[] = [];
   const reading = (async () => {
     const reader = response.body!.getReader();
@@ -59,16 +65,22 @@ async function listen(url: string, token?: string) {
 
 async function tokenFor(ctx: AppContext, username: string) {
   const account = await ctx.microblog.createAccount({ username });
-  const issued = await ctx.oauth.issueToken({ appId: null, accountId: account.id, scopes: ['read', 'write', 'follow'] });
+  const issued = await ctx.oauth.issueToken({
+    appId: null,
+    accountId: account.id,
+    scopes: ['read', 'write', 'follow'],
+  });
   return { id: account.id, token: issued.accessToken };
 }
 
 describe('streaming API (server-sent events)', () => {
   let server: RunningServer;
-  beforeAll(async () => { server = await startServer('sqlite'); });
+  beforeAll(async () => {
+    server = await startServer('sqlite');
+  });
   afterAll(async () => server?.close());
 
-  it('streams followed accounts\' posts and deletions to the user stream, and public posts to the public stream', async () => {
+  it("streams followed accounts' posts and deletions to the user stream, and public posts to the public stream", async () => {
     const { ctx, url } = server;
     const alice = await tokenFor(ctx, 'alice');
     const bob = await tokenFor(ctx, 'bob');
@@ -86,7 +98,10 @@ describe('streaming API (server-sent events)', () => {
       await ctx.microblog.post(bob.id, { text: 'followers only', source: 'web', visibility: 'private' });
 
       const update = await user.waitFor((e) => e.event === 'update' && JSON.parse(e.data).id === followed.id);
-      expect(JSON.parse(update.data)).toMatchObject({ content: '<p>hello followers</p>', account: { username: 'bob' } });
+      expect(JSON.parse(update.data)).toMatchObject({
+        content: '<p>hello followers</p>',
+        account: { username: 'bob' },
+      });
       await user.waitFor((e) => e.event === 'update' && JSON.parse(e.data).content === '<p>followers only</p>');
       expect(user.events.some((e) => e.data.includes('not followed by alice'))).toBe(false);
 
@@ -113,10 +128,20 @@ describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreS
     await admin.end();
     for (let i = 0; i < 2; i += 1) {
       const port = await freePort();
-      const ctx = await createContext(configFor({ SPARROW_DATABASE_URL: postgresUrl!, SPARROW_REDIS_URL: redisUrl!, PORT: String(port) }), { schema, poolSize: 3 });
+      const ctx = await createContext(
+        configFor({ SPARROW_DATABASE_URL: postgresUrl!, SPARROW_REDIS_URL: redisUrl!, PORT: String(port) }),
+        { schema, poolSize: 3 },
+      );
       const app = await buildServer(ctx);
       await app.listen({ host: '127.0.0.1', port });
-      instances.push({ ctx, url: `http://127.0.0.1:${port}`, close: async () => { await app.close(); await ctx.close(); } });
+      instances.push({
+        ctx,
+        url: `http://127.0.0.1:${port}`,
+        close: async () => {
+          await app.close();
+          await ctx.close();
+        },
+      });
     }
   });
   afterAll(async () => {
@@ -124,7 +149,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreS
   });
 
   it('a client streaming from one instance sees a post made through the other', async () => {
-    const [a, b] = instances as [typeof instances[0], typeof instances[0]];
+    const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
     const reader = await tokenFor(a.ctx, 'reader');
     const writer = await tokenFor(a.ctx, 'writer');
     await a.ctx.microblog.follow(reader.id, writer.id);
@@ -133,7 +158,8 @@ describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreS
       // Let B's subscription reach Redis before publishing through A.
       await new Promise((r) => setTimeout(r, 200));
       const posted = await fetch(`${a.url}/api/v1/statuses`, {
-        method: 'POST', headers: { authorization: `Bearer ${writer.token}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: `Bearer ${writer.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ status: 'posted through instance A' }),
       });
       expect(posted.status).toBe(200);

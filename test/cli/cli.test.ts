@@ -10,28 +10,49 @@ import { freePort } from '../helpers/server.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function run(argv: string[], env: Record<string, string>): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
     env: { SPARROW_LOG_LEVEL: 'silent', ...env },
-    stdout: { write: (t: string) => { stdout += t; } },
-    stderr: { write: (t: string) => { stderr += t; } },
+    stdout: {
+      write: (t: string) => {
+        stdout += t;
+      },
+    },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+      },
+    },
     stopSignal: new Promise(() => {}),
   });
   return { code, stdout, stderr };
 }
 
-interface Target { label: string; skip: boolean; env(): Record<string, string>; setup(): Promise<void>; teardown(): Promise<void> }
+interface Target {
+  label: string;
+  skip: boolean;
+  env(): Record<string, string>;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+}
 
 function sqliteTarget(): Target {
   let dir = '';
   return {
-    label: 'sqlite', skip: false,
+    label: 'sqlite',
+    skip: false,
     env: () => ({ SPARROW_DATA_DIR: dir }),
-    setup: async () => { dir = mkdtempSync(join(tmpdir(), 'sparrow-cli-')); },
+    setup: async () => {
+      dir = mkdtempSync(join(tmpdir(), 'sparrow-cli-'));
+    },
     teardown: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -43,7 +64,11 @@ function postgresTarget(): Target {
   const admin = async (query: string) => {
     const client = new pg.Client({ connectionString: postgresUrl });
     await client.connect();
-    try { await client.query(query); } finally { await client.end(); }
+    try {
+      await client.query(query);
+    } finally {
+      await client.end();
+    }
   };
   return {
     label: postgresUrl ? 'postgres' : 'postgres (skipped: set SPARROW_TEST_DATABASE_URL to run)',
@@ -73,20 +98,52 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
     });
 
     it('creates users and refuses duplicates and bad input with clear errors', async () => {
-      const created = await run(['users', 'create', 'alice', '--email', 'alice@example.org', '--password', 'correct horse battery', '--role', 'admin'], target.env());
+      const created = await run(
+        [
+          'users',
+          'create',
+          'alice',
+          '--email',
+          'alice@example.org',
+          '--password',
+          'correct horse battery',
+          '--role',
+          'admin',
+        ],
+        target.env(),
+      );
       expect(created.stderr).toBe('');
       expect(created.code).toBe(0);
       expect(created.stdout).toMatch(/^Created @alice \(id \d{18}, role admin\)/);
 
-      const duplicate = await run(['users', 'create', 'alice', '--email', 'other@example.org', '--password', 'correct horse battery'], target.env());
+      const duplicate = await run(
+        ['users', 'create', 'alice', '--email', 'other@example.org', '--password', 'correct horse battery'],
+        target.env(),
+      );
       expect(duplicate.code).toBe(1);
       expect(duplicate.stderr).toContain('Username is already taken');
 
-      const weak = await run(['users', 'create', 'bob', '--email', 'bob@example.org', '--password', 'short'], target.env());
+      const weak = await run(
+        ['users', 'create', 'bob', '--email', 'bob@example.org', '--password', 'short'],
+        target.env(),
+      );
       expect(weak.code).toBe(1);
       expect(weak.stderr).toMatch(/Password must be at least/);
 
-      const badRole = await run(['users', 'create', 'bob', '--email', 'bob@example.org', '--password', 'correct horse battery', '--role', 'king'], target.env());
+      const badRole = await run(
+        [
+          'users',
+          'create',
+          'bob',
+          '--email',
+          'bob@example.org',
+          '--password',
+          'correct horse battery',
+          '--role',
+          'king',
+        ],
+        target.env(),
+      );
       expect(badRole.code).toBe(2);
       expect(badRole.stderr).toContain('--role must be one of user, admin, moderator');
 
@@ -94,12 +151,18 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
       expect(noEmail).toMatchObject({ code: 2 });
       expect(noEmail.stderr).toContain('--email is required');
 
-      const unknownFlag = await run(['users', 'create', 'bob', '--email', 'b@example.org', '--pasword', 'x'], target.env());
+      const unknownFlag = await run(
+        ['users', 'create', 'bob', '--email', 'b@example.org', '--pasword', 'x'],
+        target.env(),
+      );
       expect(unknownFlag.code).toBe(2);
       expect(unknownFlag.stderr).toMatch(/pasword/);
 
       // Nothing was half-written by the refused attempts: bob can still be created.
-      const fromEnv = await run(['users', 'create', 'bob', '--email', 'bob@example.org'], { ...target.env(), SPARROW_NEW_PASSWORD: 'correct horse battery' });
+      const fromEnv = await run(['users', 'create', 'bob', '--email', 'bob@example.org'], {
+        ...target.env(),
+        SPARROW_NEW_PASSWORD: 'correct horse battery',
+      });
       expect(fromEnv.stderr).toBe('');
       expect(fromEnv.code).toBe(0);
     });
@@ -116,10 +179,18 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
       const ctx = await createContext(configFor(target.env()));
       const app = await buildServer(ctx);
       try {
-        const me = await app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token}` } });
+        const me = await app.inject({
+          url: '/api/v1/accounts/verify_credentials',
+          headers: { authorization: `Bearer ${token}` },
+        });
         expect(me.statusCode).toBe(200);
         expect(me.json().username).toBe('alice');
-        const post = await app.inject({ method: 'POST', url: '/api/v1/statuses', headers: { authorization: `Bearer ${token}` }, payload: { status: 'hi' } });
+        const post = await app.inject({
+          method: 'POST',
+          url: '/api/v1/statuses',
+          headers: { authorization: `Bearer ${token}` },
+          payload: { status: 'hi' },
+        });
         expect(post.statusCode).toBe(403);
       } finally {
         await app.close();
@@ -135,11 +206,21 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
     });
 
     it('suspends, unsuspends and resets second factors, audited; refuses without a reason', async () => {
-      expect((await run(['users', 'create', 'carl', '--email', 'carl@example.test', '--password', 'correct horse battery staple'], target.env())).code).toBe(0);
+      expect(
+        (
+          await run(
+            ['users', 'create', 'carl', '--email', 'carl@example.test', '--password', 'correct horse battery staple'],
+            target.env(),
+          )
+        ).code,
+      ).toBe(0);
       expect((await run(['users', 'suspend', 'carl'], target.env())).code).toBe(2);
       expect((await run(['users', 'suspend', 'nobody', '--reason', 'x'], target.env())).code).toBe(1);
       const token = (await run(['tokens', 'create', 'carl'], target.env())).stdout.trim();
-      const suspended = await run(['users', 'suspend', 'carl', '--reason', 'spam'], { ...target.env(), SPARROW_OPERATOR: 'ops-anna' });
+      const suspended = await run(['users', 'suspend', 'carl', '--reason', 'spam'], {
+        ...target.env(),
+        SPARROW_OPERATOR: 'ops-anna',
+      });
       expect(suspended).toMatchObject({ code: 0 });
       expect(suspended.stdout).toContain('Suspended @carl; 1 session(s) signed out (audited as cli:ops-anna)');
       expect((await run(['users', 'unsuspend', 'carl'], target.env())).code).toBe(0);
@@ -151,13 +232,19 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
         const carl = await ctx.microblog.lookup('carl');
         const { secret } = await ctx.factors.beginTotp(carl!.id, 'carl', 'Sparrow');
         const OTPAuth = await import('otpauth');
-        await ctx.factors.confirmTotp(carl!.id, new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate());
+        await ctx.factors.confirmTotp(
+          carl!.id,
+          new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate(),
+        );
         expect((await ctx.factors.summary(carl!.id)).twoFactorEnabled).toBe(true);
         expect(await ctx.oauth.verifyToken(token)).toBeNull();
       } finally {
         await ctx.close();
       }
-      const reset = await run(['users', 'reset-2fa', 'carl', '--reason', 'lost phone, identity checked by support'], target.env());
+      const reset = await run(
+        ['users', 'reset-2fa', 'carl', '--reason', 'lost phone, identity checked by support'],
+        target.env(),
+      );
       expect(reset.code).toBe(0);
       const after = await createContext(configFor(target.env()));
       try {
@@ -194,18 +281,31 @@ describe('sparrow CLI usage', () => {
 
 describe('sparrow serve as a process', () => {
   let dir = '';
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'sparrow-serve-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sparrow-serve-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('starts on the embedded store, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['bin/sparrow.js', 'serve'], {
-      env: { ...process.env, PORT: String(port), SPARROW_HOST: '127.0.0.1', SPARROW_DATA_DIR: dir, SPARROW_LOG_LEVEL: 'warn', SPARROW_DATABASE_URL: '' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        SPARROW_HOST: '127.0.0.1',
+        SPARROW_DATA_DIR: dir,
+        SPARROW_LOG_LEVEL: 'warn',
+        SPARROW_DATABASE_URL: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 20_000;

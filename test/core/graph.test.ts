@@ -15,9 +15,18 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
     const fresh = await h.ctx.microblog.account(a.id);
     return { followers: fresh.followersCount, following: fresh.followingCount };
   };
-  const flags = (r: Relationship) => ({ following: r.following, followedBy: r.followedBy, blocking: r.blocking, blockedBy: r.blockedBy, muting: r.muting });
+  const flags = (r: Relationship) => ({
+    following: r.following,
+    followedBy: r.followedBy,
+    blocking: r.blocking,
+    blockedBy: r.blockedBy,
+    muting: r.muting,
+  });
   const home = async (a: Account) => texts(await h.ctx.microblog.homeTimeline(a.id, h.page({ limit: 40 })));
-  const noteTypes = async (a: Account) => (await h.ctx.microblog.notifications(a.id, h.page({ limit: 40 }))).map((n) => `${n.notification.type}:${n.from.username}`);
+  const noteTypes = async (a: Account) =>
+    (await h.ctx.microblog.notifications(a.id, h.page({ limit: 40 }))).map(
+      (n) => `${n.notification.type}:${n.from.username}`,
+    );
 
   describe.skipIf(skip)('follows', () => {
     it('follow and unfollow keep counts, relationships and notifications exact, however often repeated', async () => {
@@ -26,8 +35,20 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       await Promise.all([h.ctx.microblog.follow(a.id, b.id), h.ctx.microblog.follow(a.id, b.id)]);
       expect(await counts(a)).toEqual({ followers: 0, following: 1 });
       expect(await counts(b)).toEqual({ followers: 1, following: 0 });
-      expect(flags(await h.ctx.microblog.relationship(a.id, b.id))).toEqual({ following: true, followedBy: false, blocking: false, blockedBy: false, muting: false });
-      expect(flags(await h.ctx.microblog.relationship(b.id, a.id))).toEqual({ following: false, followedBy: true, blocking: false, blockedBy: false, muting: false });
+      expect(flags(await h.ctx.microblog.relationship(a.id, b.id))).toEqual({
+        following: true,
+        followedBy: false,
+        blocking: false,
+        blockedBy: false,
+        muting: false,
+      });
+      expect(flags(await h.ctx.microblog.relationship(b.id, a.id))).toEqual({
+        following: false,
+        followedBy: true,
+        blocking: false,
+        blockedBy: false,
+        muting: false,
+      });
       expect(await noteTypes(b)).toEqual([`follow:${a.username}`]);
       expect(await h.ctx.microblog.isFollowing(a.id, b.id)).toBe(true);
 
@@ -73,7 +94,13 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       await h.ctx.microblog.follow(b.id, a.id);
       await h.ctx.microblog.follow(c.id, b.id);
       const rel = await h.ctx.microblog.block(a.id, b.id);
-      expect(flags(rel)).toEqual({ following: false, followedBy: false, blocking: true, blockedBy: false, muting: false });
+      expect(flags(rel)).toEqual({
+        following: false,
+        followedBy: false,
+        blocking: true,
+        blockedBy: false,
+        muting: false,
+      });
       expect(flags(await h.ctx.microblog.relationship(b.id, a.id))).toMatchObject({ blocking: false, blockedBy: true });
       expect(await counts(a)).toEqual({ followers: 0, following: 0 });
       expect(await counts(b)).toEqual({ followers: 1, following: 0 }); // c still follows b
@@ -83,13 +110,19 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       expect(await counts(a)).toEqual({ followers: 0, following: 0 });
 
       await h.ctx.microblog.unblock(a.id, b.id);
-      expect(flags(await h.ctx.microblog.relationship(a.id, b.id))).toEqual({ following: false, followedBy: false, blocking: false, blockedBy: false, muting: false });
+      expect(flags(await h.ctx.microblog.relationship(a.id, b.id))).toEqual({
+        following: false,
+        followedBy: false,
+        blocking: false,
+        blockedBy: false,
+        muting: false,
+      });
       await h.ctx.microblog.follow(b.id, a.id);
       expect(await counts(a)).toEqual({ followers: 1, following: 0 });
       await domainError(h.ctx.microblog.block(a.id, a.id), 'invalid');
     });
 
-    it('hide each side\'s posts from the other, and stop replies, boosts, favourites and mention notifications', async () => {
+    it("hide each side's posts from the other, and stop replies, boosts, favourites and mention notifications", async () => {
       const [a, b, c] = [await h.account(), await h.account(), await h.account()];
       await h.ctx.microblog.follow(a.id, b.id);
       await h.ctx.microblog.follow(b.id, a.id);
@@ -104,7 +137,9 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       await h.ctx.microblog.block(a.id, b.id);
       // Neither sees the other: home (even through c's boost), profiles, single posts, threads.
       expect(await home(a)).not.toContain('from b');
-      expect((await h.ctx.microblog.homeTimeline(a.id, h.page())).some((v) => v.reblog?.author.id === b.id)).toBe(false);
+      expect((await h.ctx.microblog.homeTimeline(a.id, h.page())).some((v) => v.reblog?.author.id === b.id)).toBe(
+        false,
+      );
       expect(await home(b)).not.toContain('from a');
       expect(await h.ctx.microblog.accountTimeline(a.id, b.id, h.page())).toEqual([]);
       expect(await h.ctx.microblog.accountTimeline(b.id, a.id, h.page())).toEqual([]);
@@ -135,7 +170,7 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       expect((await noteTypes(b)).filter((t) => t.endsWith(`:${a.username}`))).toEqual([]);
     });
 
-    it('drop the blocked account from the blocker\'s threads', async () => {
+    it("drop the blocked account from the blocker's threads", async () => {
       const [a, b, c] = [await h.account(), await h.account(), await h.account()];
       const root = await h.post(c, 'root');
       const fromB = await h.post(b, 'b replies', { inReplyToId: root.id });
@@ -143,7 +178,9 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       await h.ctx.microblog.block(a.id, b.id);
       expect(ids((await h.ctx.microblog.context(a.id, root.id)).descendants)).toEqual([fromA.id]);
       expect(ids((await h.ctx.microblog.context(b.id, root.id)).descendants)).toEqual([fromB.id]);
-      expect(new Set(ids((await h.ctx.microblog.context(c.id, root.id)).descendants))).toEqual(new Set([fromA.id, fromB.id]));
+      expect(new Set(ids((await h.ctx.microblog.context(c.id, root.id)).descendants))).toEqual(
+        new Set([fromA.id, fromB.id]),
+      );
     });
   });
 
@@ -168,9 +205,17 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       expect(ids(await h.ctx.microblog.publicTimeline(a.id, h.page({ limit: 40 })))).not.toContain(loud.id);
       expect(ids((await h.ctx.microblog.context(a.id, calm.id)).descendants)).not.toContain(reply.id);
       // The profile of the muted account still shows its posts: the viewer went looking.
-      expect(ids(await h.ctx.microblog.accountTimeline(a.id, noisy.id, h.page()))).toEqual(expect.arrayContaining([loud.id, reply.id]));
+      expect(ids(await h.ctx.microblog.accountTimeline(a.id, noisy.id, h.page()))).toEqual(
+        expect.arrayContaining([loud.id, reply.id]),
+      );
       // The muted account notices nothing.
-      expect(flags(await h.ctx.microblog.relationship(noisy.id, a.id))).toEqual({ following: false, followedBy: true, blocking: false, blockedBy: false, muting: false });
+      expect(flags(await h.ctx.microblog.relationship(noisy.id, a.id))).toEqual({
+        following: false,
+        followedBy: true,
+        blocking: false,
+        blockedBy: false,
+        muting: false,
+      });
       expect(ids(await h.ctx.microblog.accountTimeline(noisy.id, a.id, h.page()))).toEqual([]);
 
       await h.ctx.microblog.unmute(a.id, noisy.id);
@@ -195,7 +240,10 @@ describe.each(ENGINES)('follows, blocks and mutes on $label', ({ name, skip }) =
       await h.ctx.microblog.follow(b.id, a.id);
       const mention = await h.post(b, `@${a.username} hello`);
       const notes = await h.ctx.microblog.notifications(a.id, h.page());
-      expect(notes.map((n) => `${n.notification.type}:${n.from.username}`)).toEqual([`mention:${b.username}`, `follow:${b.username}`]);
+      expect(notes.map((n) => `${n.notification.type}:${n.from.username}`)).toEqual([
+        `mention:${b.username}`,
+        `follow:${b.username}`,
+      ]);
       expect(notes[0]!.post?.post.id).toBe(mention.id);
       expect((await h.ctx.microblog.notification(a.id, notes[0]!.notification.id)).post?.post.id).toBe(mention.id);
       // Still a mute: b's posts stay out of a's home.

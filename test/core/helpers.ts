@@ -47,8 +47,10 @@ export async function domainError(promise: Promise<unknown>, kind: DomainErrorKi
   } catch (error) {
     caught = error;
   }
-  if (!(caught instanceof DomainError)) throw new Error(`expected a DomainError (${kind}), got ${caught === undefined ? 'success' : String(caught)}`);
-  if (caught.kind !== kind) throw new Error(`expected a DomainError of kind ${kind}, got ${caught.kind}: ${caught.message}`);
+  if (!(caught instanceof DomainError))
+    throw new Error(`expected a DomainError (${kind}), got ${caught === undefined ? 'success' : String(caught)}`);
+  if (caught.kind !== kind)
+    throw new Error(`expected a DomainError of kind ${kind}, got ${caught.kind}: ${caught.message}`);
   return caught;
 }
 
@@ -56,7 +58,10 @@ export async function domainError(promise: Promise<unknown>, kind: DomainErrorKi
  * Walks a timeline backwards with max_id until an empty page, as a client following
  * `Link: rel="next"` does, failing if it loops.
  */
-export async function pageBackwards(fetch: (page: Page) => Promise<readonly { post: { id: string } }[]>, limit: number): Promise<string[]> {
+export async function pageBackwards(
+  fetch: (page: Page) => Promise<readonly { post: { id: string } }[]>,
+  limit: number,
+): Promise<string[]> {
   const seen: string[] = [];
   let maxId: string | undefined;
   for (let guard = 0; guard < 1000; guard += 1) {
@@ -69,7 +74,11 @@ export async function pageBackwards(fetch: (page: Page) => Promise<readonly { po
 }
 
 /** Walks a timeline forwards with min_id from a starting cursor, as a client catching up does. */
-export async function pageForwards(fetch: (page: Page) => Promise<readonly { post: { id: string } }[]>, limit: number, from: string): Promise<string[]> {
+export async function pageForwards(
+  fetch: (page: Page) => Promise<readonly { post: { id: string } }[]>,
+  limit: number,
+  from: string,
+): Promise<string[]> {
   const seen: string[] = [];
   let minId = from;
   for (let guard = 0; guard < 1000; guard += 1) {

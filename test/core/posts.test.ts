@@ -16,7 +16,9 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
 
   const postCount = async (a: Account) => (await h.ctx.microblog.account(a.id)).statusesCount;
   const rowsOf = async (a: Account) =>
-    (await h.ctx.store.db.selectFrom('posts').select('text').where('account_id', '=', a.id).execute()).map((r) => r.text);
+    (await h.ctx.store.db.selectFrom('posts').select('text').where('account_id', '=', a.id).execute()).map(
+      (r) => r.text,
+    );
 
   describe.skipIf(skip)('length and content', () => {
     it('accepts 280 characters as people count them, and refuses 281 without writing anything', async () => {
@@ -70,20 +72,24 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
     it('property: a text accepted at the limit is refused one character over', async () => {
       const a = await h.account('prop');
       // Texts that start with a visible character (trimming would shorten them) and hold no links.
-      const body = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 })
+      const body = fc
+        .string({ unit: 'grapheme', minLength: 1, maxLength: 60 })
         .filter((s) => s.trim() === s && !s.includes('://') && postLength(`${s} `) <= 279);
       let accepted = 0;
-      await fc.assert(fc.asyncProperty(body, async (start) => {
-        // Pad with x after a space: each x is then one character of its own.
-        const atLimit = `${start} ${'x'.repeat(280 - postLength(`${start} `))}`;
-        expect(postLength(atLimit)).toBe(280);
-        const before = await postCount(a);
-        await domainError(h.post(a, `${atLimit}x`), 'invalid');
-        expect(await postCount(a)).toBe(before);
-        const post = await h.post(a, atLimit);
-        expect(post.text).toBe(atLimit.replace(/\r\n?/g, '\n'));
-        accepted += 1;
-      }), { numRuns: 25 });
+      await fc.assert(
+        fc.asyncProperty(body, async (start) => {
+          // Pad with x after a space: each x is then one character of its own.
+          const atLimit = `${start} ${'x'.repeat(280 - postLength(`${start} `))}`;
+          expect(postLength(atLimit)).toBe(280);
+          const before = await postCount(a);
+          await domainError(h.post(a, `${atLimit}x`), 'invalid');
+          expect(await postCount(a)).toBe(before);
+          const post = await h.post(a, atLimit);
+          expect(post.text).toBe(atLimit.replace(/\r\n?/g, '\n'));
+          accepted += 1;
+        }),
+        { numRuns: 25 },
+      );
       expect(await postCount(a)).toBe(accepted);
     });
   });
@@ -132,7 +138,9 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
 
     it('answers concurrent requests with one idempotency key with one post', async () => {
       const a = await h.account();
-      const results = await Promise.all(Array.from({ length: 5 }, () => h.post(a, 'racing', { idempotencyKey: 'race' })));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => h.post(a, 'racing', { idempotencyKey: 'race' })),
+      );
       expect(new Set(results.map((p) => p.id)).size).toBe(1);
       expect(await postCount(a)).toBe(1);
     });
@@ -159,7 +167,8 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
       // Every descendant comes after the post it replies to.
       const order = ids(fromRoot.descendants);
       for (const view of fromRoot.descendants) {
-        if (view.post.inReplyToId !== root.id) expect(order.indexOf(view.post.inReplyToId!)).toBeLessThan(order.indexOf(view.post.id));
+        if (view.post.inReplyToId !== root.id)
+          expect(order.indexOf(view.post.inReplyToId!)).toBeLessThan(order.indexOf(view.post.id));
       }
       const middle = await h.ctx.microblog.context(null, r1.id);
       expect(ids(middle.ancestors)).toEqual([root.id]);
@@ -197,11 +206,16 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
 
     it('notifies each mentioned account once; unknown, remote and self mentions are no error and notify nobody', async () => {
       const [a, b, c] = [await h.account(), await h.account(), await h.account()];
-      const post = await h.post(a, `hi @${b.username} @${b.username.toUpperCase()} @${c.username}@sparrow.example @${a.username} @ghost_nobody @${c.username}@elsewhere.example`);
+      const post = await h.post(
+        a,
+        `hi @${b.username} @${b.username.toUpperCase()} @${c.username}@sparrow.example @${a.username} @ghost_nobody @${c.username}@elsewhere.example`,
+      );
       expect(new Set(post.mentionIds)).toEqual(new Set([b.id, c.id, a.id]));
       for (const target of [b, c]) {
         const notes = await h.ctx.microblog.notifications(target.id, h.page());
-        expect(notes.map((n) => [n.notification.type, n.from.id, n.post?.post.id])).toEqual([['mention', a.id, post.id]]);
+        expect(notes.map((n) => [n.notification.type, n.from.id, n.post?.post.id])).toEqual([
+          ['mention', a.id, post.id],
+        ]);
       }
       expect(await h.ctx.microblog.notifications(a.id, h.page())).toEqual([]);
       const view = await h.ctx.microblog.postView(null, post.id);
@@ -265,7 +279,11 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
       expect([view.post.reblogsCount, view.reblogged]).toEqual([1, true]);
       expect(await postCount(b)).toBe(1);
       const boostView = await h.ctx.microblog.postView(null, boost.id);
-      expect([boostView.author.id, boostView.reblog?.post.id, boostView.reblog?.author.id]).toEqual([b.id, post.id, a.id]);
+      expect([boostView.author.id, boostView.reblog?.post.id, boostView.reblog?.author.id]).toEqual([
+        b.id,
+        post.id,
+        a.id,
+      ]);
       const notes = await h.ctx.microblog.notifications(a.id, h.page(), ['reblog']);
       expect(notes.map((n) => [n.from.id, n.post?.reblog?.post.id])).toEqual([[b.id, post.id]]);
 
@@ -289,7 +307,7 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
       await domainError(h.ctx.microblog.reblog(a.id, dm.id, 'web'), 'forbidden');
       // Someone who can't see it can't learn it exists.
       await domainError(h.ctx.microblog.reblog(friend.id, secret.id, 'web'), 'not_found');
-      expect((await h.ctx.microblog.visiblePost(null, secret.id).catch(() => null))).toBeNull();
+      expect(await h.ctx.microblog.visiblePost(null, secret.id).catch(() => null)).toBeNull();
       expect((await h.ctx.microblog.postView(a.id, secret.id)).post.reblogsCount).toBe(0);
       expect(await postCount(follower)).toBe(0);
       const own = await h.ctx.microblog.reblog(a.id, secret.id, 'web');
@@ -313,17 +331,26 @@ describe.each(ENGINES)('posts on $label', ({ name, skip }) => {
       // Only the reply's mention remains, and it still shows.
       const notes = await h.ctx.microblog.notifications(a.id, h.page());
       expect(notes.map((n) => n.notification.type)).toEqual(['mention']);
-      expect(await h.ctx.store.db.selectFrom('favourites').select('id').where('post_id', '=', post.id).execute()).toEqual([]);
-      expect(await h.ctx.store.db.selectFrom('posts').select('id').where('reblog_of_id', '=', post.id).execute()).toEqual([]);
+      expect(
+        await h.ctx.store.db.selectFrom('favourites').select('id').where('post_id', '=', post.id).execute(),
+      ).toEqual([]);
+      expect(
+        await h.ctx.store.db.selectFrom('posts').select('id').where('reblog_of_id', '=', post.id).execute(),
+      ).toEqual([]);
       await domainError(h.ctx.microblog.deletePost(a.id, post.id), 'not_found');
     });
 
     it('lets only the author, a moderator or an admin delete a post', async () => {
       const [a, b] = [await h.account(), await h.account()];
-      const moderator = await h.ctx.microblog.createAccount({ username: `mod${Date.now() % 100000}`, role: 'moderator' });
+      const moderator = await h.ctx.microblog.createAccount({
+        username: `mod${Date.now() % 100000}`,
+        role: 'moderator',
+      });
       const post = await h.post(a, 'mine');
       const hidden = await h.post(a, 'followers only', { visibility: 'private' });
-      expect((await domainError(h.ctx.microblog.deletePost(b.id, post.id), 'forbidden')).message).toMatch(/only delete your own/);
+      expect((await domainError(h.ctx.microblog.deletePost(b.id, post.id), 'forbidden')).message).toMatch(
+        /only delete your own/,
+      );
       // A post b can't see is "not found" for b, not "forbidden".
       await domainError(h.ctx.microblog.deletePost(b.id, hidden.id), 'not_found');
       expect(await postCount(a)).toBe(2);

@@ -30,12 +30,15 @@ describe('countGraphemes', () => {
   });
 
   it('property: never negative, zero only for the empty string, at most one per UTF-16 unit', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (text) => {
-      const n = countGraphemes(text);
-      expect(n).toBeGreaterThanOrEqual(0);
-      expect(n === 0).toBe(text === '');
-      expect(n).toBeLessThanOrEqual(text.length);
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (text) => {
+        const n = countGraphemes(text);
+        expect(n).toBeGreaterThanOrEqual(0);
+        expect(n === 0).toBe(text === '');
+        expect(n).toBeLessThanOrEqual(text.length);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('property: appending never decreases the count, and adds at most what was appended', () => {
@@ -43,18 +46,44 @@ describe('countGraphemes', () => {
       fc.string({ unit: 'grapheme', maxLength: 40 }),
       // Any code points, lone surrogates included (cheaper than fast-check's 'binary' unit to set up).
       fc.string({
-        unit: fc.oneof(fc.integer({ min: 0, max: 0x10ffff }).map((cp) => String.fromCodePoint(cp)), fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u))),
+        unit: fc.oneof(
+          fc.integer({ min: 0, max: 0x10ffff }).map((cp) => String.fromCodePoint(cp)),
+          fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u)),
+        ),
         maxLength: 40,
       }),
       // Pieces that combine with their neighbours.
-      fc.array(fc.constantFrom('\u200D', '\u0301', '🏽', '🇰', '🇪', '👩', '\uFE0F', 'e', '\r', '\n', '\u1100', '\u1161', '\u0600', ' '), { maxLength: 20 }).map((parts) => parts.join('')),
+      fc
+        .array(
+          fc.constantFrom(
+            '\u200D',
+            '\u0301',
+            '🏽',
+            '🇰',
+            '🇪',
+            '👩',
+            '\uFE0F',
+            'e',
+            '\r',
+            '\n',
+            '\u1100',
+            '\u1161',
+            '\u0600',
+            ' ',
+          ),
+          { maxLength: 20 },
+        )
+        .map((parts) => parts.join('')),
     );
-    fc.assert(fc.property(anyText, anyText, (text, more) => {
-      const before = countGraphemes(text);
-      const after = countGraphemes(text + more);
-      expect(after).toBeGreaterThanOrEqual(before);
-      expect(after).toBeLessThanOrEqual(before + countGraphemes(more));
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(anyText, anyText, (text, more) => {
+        const before = countGraphemes(text);
+        const after = countGraphemes(text + more);
+        expect(after).toBeGreaterThanOrEqual(before);
+        expect(after).toBeLessThanOrEqual(before + countGraphemes(more));
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 
@@ -79,10 +108,13 @@ describe('postLength', () => {
   });
 
   it('property: text without links is counted exactly as graphemes', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {
-      fc.pre(urlFree(text));
-      expect(postLength(text)).toBe(countGraphemes(text));
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {
+        fc.pre(urlFree(text));
+        expect(postLength(text)).toBe(countGraphemes(text));
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('property: never negative, and never more than the graphemes typed plus the links', () => {
@@ -90,27 +122,46 @@ describe('postLength', () => {
       fc.string({ unit: 'grapheme', maxLength: 10 }),
       fc.constantFrom('https://example.org', 'http://a.b/c', 'https://x.example/a.', ' ', '.', 'https://'),
     );
-    fc.assert(fc.property(fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')), (text) => {
-      const n = postLength(text);
-      expect(n).toBeGreaterThanOrEqual(0);
-      const links = text.match(/https?:\/\//gi)?.length ?? 0;
-      expect(n).toBeLessThanOrEqual(countGraphemes(text) + links * CHARACTERS_RESERVED_PER_URL);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')),
+        (text) => {
+          const n = postLength(text);
+          expect(n).toBeGreaterThanOrEqual(0);
+          const links = text.match(/https?:\/\//gi)?.length ?? 0;
+          expect(n).toBeLessThanOrEqual(countGraphemes(text) + links * CHARACTERS_RESERVED_PER_URL);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('property: appending a character to link-free text never decreases the length', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), (text, char) => {
-      fc.pre(urlFree(text));
-      expect(postLength(text + char)).toBeGreaterThanOrEqual(postLength(text));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 80 }),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+        (text, char) => {
+          fc.pre(urlFree(text));
+          expect(postLength(text + char)).toBeGreaterThanOrEqual(postLength(text));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('property: appending a new word (after a space) never decreases the length, links or not', () => {
-    const word = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.constantFrom('https://example.org/x', 'http://', 'https://a.b.'));
+    const word = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 10 }),
+      fc.constantFrom('https://example.org/x', 'http://', 'https://a.b.'),
+    );
     const text = fc.array(word, { maxLength: 8 }).map((w) => w.join(''));
-    fc.assert(fc.property(text, word, (before, more) => {
-      expect(postLength(`${before} ${more}`)).toBeGreaterThanOrEqual(postLength(before));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(text, word, (before, more) => {
+        expect(postLength(`${before} ${more}`)).toBeGreaterThanOrEqual(postLength(before));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -121,7 +172,9 @@ describe('extractMentions', () => {
       { username: 'Bob', domain: 'example.org' },
     ]);
     expect(extractMentions('(@dave) @eve: @a_b1')).toEqual([
-      { username: 'dave', domain: null }, { username: 'eve', domain: null }, { username: 'a_b1', domain: null },
+      { username: 'dave', domain: null },
+      { username: 'eve', domain: null },
+      { username: 'a_b1', domain: null },
     ]);
     expect(extractMentions('@localuser@localhost:3000').map((m) => m.domain)).toEqual(['localhost:3000']);
     expect(extractMentions('no mentions @ all, nor @-this')).toEqual([]);
@@ -152,17 +205,24 @@ describe('ids', () => {
   const expectStrictlyIncreasing = (list: readonly string[]) => expect(firstDisorder(list)).toBeNull();
 
   it('property: strictly increasing as strings and as numbers under a manual clock, even when it stands still or goes back', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: -2000, max: 5000 }), { minLength: 1, maxLength: 200 }), fc.nat({ max: 5 }), (steps, burst) => {
-      const clock = new ManualClock(new Date(BASE));
-      const list: string[] = [];
-      for (const step of steps) {
-        clock.advance(step);
-        for (let i = 0; i <= burst; i += 1) list.push(newId(clock.now().getTime()));
-      }
-      expectStrictlyIncreasing(list);
-      expect(list.every((id) => isWellFormedId(id) && id.length === 18)).toBe(true);
-      expect([...list].sort()).toEqual([...list].sort(bigintOrder));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -2000, max: 5000 }), { minLength: 1, maxLength: 200 }),
+        fc.nat({ max: 5 }),
+        (steps, burst) => {
+          const clock = new ManualClock(new Date(BASE));
+          const list: string[] = [];
+          for (const step of steps) {
+            clock.advance(step);
+            for (let i = 0; i <= burst; i += 1) list.push(newId(clock.now().getTime()));
+          }
+          expectStrictlyIncreasing(list);
+          expect(list.every((id) => isWellFormedId(id) && id.length === 18)).toBe(true);
+          expect([...list].sort()).toEqual([...list].sort(bigintOrder));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('are strictly increasing with real time, many per millisecond', async () => {
@@ -202,16 +262,41 @@ describe('ids', () => {
   });
 
   it('property: isWellFormedId rejects anything that is not 1 to 20 ASCII digits', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 25 }), (value) => {
-      expect(isWellFormedId(value)).toBe(/^[0-9]{1,20}$/.test(value));
-    }), { numRuns: 1000 });
-    fc.assert(fc.property(fc.stringMatching(/^[0-9]{1,20}$/), (value) => {
-      expect(isWellFormedId(value)).toBe(true);
-    }));
-    fc.assert(fc.property(fc.anything().filter((v) => typeof v !== 'string'), (value) => {
-      expect(isWellFormedId(value)).toBe(false);
-    }));
-    for (const junk of ['', ' 1', '1 ', '1\n', '-1', '+1', '1e9', '0x1f', '1.0', '١٢٣', '１２３', '1'.repeat(21), '1;drop table posts', '12/../3']) {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 25 }), (value) => {
+        expect(isWellFormedId(value)).toBe(/^[0-9]{1,20}$/.test(value));
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9]{1,20}$/), (value) => {
+        expect(isWellFormedId(value)).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.anything().filter((v) => typeof v !== 'string'),
+        (value) => {
+          expect(isWellFormedId(value)).toBe(false);
+        },
+      ),
+    );
+    for (const junk of [
+      '',
+      ' 1',
+      '1 ',
+      '1\n',
+      '-1',
+      '+1',
+      '1e9',
+      '0x1f',
+      '1.0',
+      '١٢٣',
+      '１２３',
+      '1'.repeat(21),
+      '1;drop table posts',
+      '12/../3',
+    ]) {
       expect(isWellFormedId(junk), JSON.stringify(junk)).toBe(false);
     }
     for (const junk of [null, undefined, 12, 12n, ['1'], { id: '1' }, true]) expect(isWellFormedId(junk)).toBe(false);

@@ -14,11 +14,23 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
   });
   afterAll(async () => h?.ctx.dispose());
 
-  const home = (a: Account, page: Partial<Page> = {}) => h.ctx.microblog.homeTimeline(a.id, h.page({ limit: 40, ...page }));
+  const home = (a: Account, page: Partial<Page> = {}) =>
+    h.ctx.microblog.homeTimeline(a.id, h.page({ limit: 40, ...page }));
   const homeTexts = async (a: Account) => texts(await home(a));
   const feedRows = async (a: Account) =>
-    (await h.ctx.store.db.selectFrom('home_feed').select('post_id').where('account_id', '=', a.id).orderBy('post_id', 'desc').execute()).map((r) => r.post_id);
-  const newestFirst = (posts: readonly Post[]) => posts.map((p) => p.id).sort().reverse();
+    (
+      await h.ctx.store.db
+        .selectFrom('home_feed')
+        .select('post_id')
+        .where('account_id', '=', a.id)
+        .orderBy('post_id', 'desc')
+        .execute()
+    ).map((r) => r.post_id);
+  const newestFirst = (posts: readonly Post[]) =>
+    posts
+      .map((p) => p.id)
+      .sort()
+      .reverse();
   /** Gives an account more than the fan-out limit of followers. */
   const makeCelebrity = async (celebrity: Account) => {
     for (let i = 0; i < 3; i += 1) await h.ctx.microblog.follow((await h.account('fan')).id, celebrity.id);
@@ -44,7 +56,12 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
     });
 
     it('delivers a reply to someone else only to followers who also follow that someone', async () => {
-      const [author, other, followsBoth, followsAuthor] = [await h.account(), await h.account(), await h.account(), await h.account()];
+      const [author, other, followsBoth, followsAuthor] = [
+        await h.account(),
+        await h.account(),
+        await h.account(),
+        await h.account(),
+      ];
       await h.ctx.microblog.follow(followsBoth.id, author.id);
       await h.ctx.microblog.follow(followsBoth.id, other.id);
       await h.ctx.microblog.follow(followsAuthor.id, author.id);
@@ -57,7 +74,12 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
     });
 
     it('skips a boost for followers who already have the original', async () => {
-      const [author, booster, followsBoth, followsBooster] = [await h.account(), await h.account(), await h.account(), await h.account()];
+      const [author, booster, followsBoth, followsBooster] = [
+        await h.account(),
+        await h.account(),
+        await h.account(),
+        await h.account(),
+      ];
       await h.ctx.microblog.follow(followsBoth.id, author.id);
       await h.ctx.microblog.follow(followsBoth.id, booster.id);
       await h.ctx.microblog.follow(followsBooster.id, booster.id);
@@ -69,7 +91,7 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       expect([seen[0]!.author.id, seen[0]!.reblog?.post.id]).toEqual([booster.id, post.id]);
     });
 
-    it('backfills recent posts on follow and removes the followee\'s posts and boosts on unfollow', async () => {
+    it("backfills recent posts on follow and removes the followee's posts and boosts on unfollow", async () => {
       const [author, reader, friend] = [await h.account(), await h.account(), await h.account()];
       await h.ctx.microblog.follow(reader.id, friend.id);
       const posts: Post[] = [];
@@ -77,11 +99,17 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       const secret = await h.post(author, 'followers only', { visibility: 'private' });
       await h.post(author, `@${friend.username} direct`, { visibility: 'direct' });
       const friendSays = await h.post(friend, 'friend says');
-      const boost = await h.ctx.microblog.reblog(author.id, (await h.post(await h.account(), 'stranger says')).id, 'web');
+      const boost = await h.ctx.microblog.reblog(
+        author.id,
+        (await h.post(await h.account(), 'stranger says')).id,
+        'web',
+      );
       expect(ids(await home(reader))).toEqual([friendSays.id]);
       // Replies follow the fan-out rule in the backfill too: to a stranger no, to a friend yes.
       const stranger = await h.account();
-      const toStranger = await h.post(author, `@${stranger.username} hi`, { inReplyToId: (await h.post(stranger, 'anyone?')).id });
+      const toStranger = await h.post(author, `@${stranger.username} hi`, {
+        inReplyToId: (await h.post(stranger, 'anyone?')).id,
+      });
       const toFriend = await h.post(author, `@${friend.username} hi`, { inReplyToId: friendSays.id });
 
       await h.ctx.microblog.follow(reader.id, author.id);
@@ -142,7 +170,11 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       const pub = await h.post(celebrity, 'to the masses');
       const priv = await h.post(celebrity, 'to followers', { visibility: 'private' });
       const dm = await h.post(celebrity, `@${stranger.username} hi`, { visibility: 'direct' });
-      const feedOwners = await h.ctx.store.db.selectFrom('home_feed').select('account_id').where('post_id', 'in', [pub.id, priv.id]).execute();
+      const feedOwners = await h.ctx.store.db
+        .selectFrom('home_feed')
+        .select('account_id')
+        .where('post_id', 'in', [pub.id, priv.id])
+        .execute();
       expect(new Set(feedOwners.map((r) => r.account_id))).toEqual(new Set([celebrity.id]));
       expect(ids(await home(reader))).toEqual([priv.id, pub.id]);
       expect(ids(await home(stranger))).toEqual([dm.id]);
@@ -191,7 +223,7 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
   });
 
   describe.skipIf(skip)('home: read-time filters', () => {
-    it('pages past stretches of a muted account\'s posts without stopping early', async () => {
+    it("pages past stretches of a muted account's posts without stopping early", async () => {
       const [reader, friend, noisy] = [await h.account(), await h.account(), await h.account('noisy')];
       await h.ctx.microblog.follow(reader.id, friend.id);
       await h.ctx.microblog.follow(reader.id, noisy.id);
@@ -209,8 +241,13 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       expect(ids(await fetch({ limit: 40, sinceId: wanted[1]!.id }))).toEqual(newestFirst(wanted).slice(0, 2));
     });
 
-    it('pages the public timeline past stretches of muted and blocked accounts\' posts', async () => {
-      const [reader, friend, muted, blocked] = [await h.account(), await h.account(), await h.account('muted'), await h.account('blocked')];
+    it("pages the public timeline past stretches of muted and blocked accounts' posts", async () => {
+      const [reader, friend, muted, blocked] = [
+        await h.account(),
+        await h.account(),
+        await h.account('muted'),
+        await h.account('blocked'),
+      ];
       const marker = await h.post(friend, 'marker');
       const wanted: Post[] = [];
       for (let i = 0; i < 3; i += 1) {
@@ -223,7 +260,9 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       expect(await pageBackwards((page) => fetch({ ...page, sinceId: marker.id }), 2)).toEqual(newestFirst(wanted));
       expect(await pageForwards(fetch, 2, marker.id)).toEqual(newestFirst(wanted));
       // Anonymous readers see everything.
-      expect(await pageBackwards((page) => h.ctx.microblog.publicTimeline(null, { ...page, sinceId: marker.id }), 40)).toHaveLength(3 * 6);
+      expect(
+        await pageBackwards((page) => h.ctx.microblog.publicTimeline(null, { ...page, sinceId: marker.id }), 40),
+      ).toHaveLength(3 * 6);
     });
   });
 
@@ -247,15 +286,24 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       }
       const fetch = (page: Page) => h.ctx.microblog.publicTimeline(null, { ...page, sinceId: marker.id });
       expect(await pageBackwards(fetch, 5)).toEqual(newestFirst(shown));
-      expect(await pageForwards((page) => h.ctx.microblog.publicTimeline(null, page), 4, marker.id)).toEqual(newestFirst(shown));
+      expect(await pageForwards((page) => h.ctx.microblog.publicTimeline(null, page), 4, marker.id)).toEqual(
+        newestFirst(shown),
+      );
       // The same for a signed-in viewer who follows b (private posts are not public).
       await h.ctx.microblog.follow(a.id, b.id);
-      expect(await pageBackwards((page) => h.ctx.microblog.publicTimeline(a.id, { ...page, sinceId: marker.id }), 7)).toEqual(newestFirst(shown));
+      expect(
+        await pageBackwards((page) => h.ctx.microblog.publicTimeline(a.id, { ...page, sinceId: marker.id }), 7),
+      ).toEqual(newestFirst(shown));
       expect(hidden.length).toBe(12 + 3 * 4);
     });
 
     it('profile: strangers see public and unlisted posts, followers and the owner private ones too, nobody sees direct ones there', async () => {
-      const [owner, follower, stranger, friend] = [await h.account(), await h.account(), await h.account(), await h.account()];
+      const [owner, follower, stranger, friend] = [
+        await h.account(),
+        await h.account(),
+        await h.account(),
+        await h.account(),
+      ];
       await h.ctx.microblog.follow(follower.id, owner.id);
       const pub = await h.post(owner, 'public');
       const unl = await h.post(owner, 'unlisted', { visibility: 'unlisted' });
@@ -275,17 +323,37 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       const withPrivate = [boost.id, selfReply.id, reply.id, priv.id, unl.id, pub.id];
       expect(await profile(follower)).toEqual(withPrivate);
       expect(await profile(owner)).toEqual(withPrivate);
-      expect(await profile(follower, { excludeReplies: true })).toEqual([boost.id, selfReply.id, priv.id, unl.id, pub.id]);
-      expect(await profile(follower, { excludeReblogs: true })).toEqual([selfReply.id, reply.id, priv.id, unl.id, pub.id]);
+      expect(await profile(follower, { excludeReplies: true })).toEqual([
+        boost.id,
+        selfReply.id,
+        priv.id,
+        unl.id,
+        pub.id,
+      ]);
+      expect(await profile(follower, { excludeReblogs: true })).toEqual([
+        selfReply.id,
+        reply.id,
+        priv.id,
+        unl.id,
+        pub.id,
+      ]);
       // Paging a profile.
-      expect(await pageBackwards((page) => h.ctx.microblog.accountTimeline(owner.id, owner.id, page), 2)).toEqual(withPrivate);
+      expect(await pageBackwards((page) => h.ctx.microblog.accountTimeline(owner.id, owner.id, page), 2)).toEqual(
+        withPrivate,
+      );
       await domainError(h.ctx.microblog.accountTimeline(null, '999999999999999999', h.page()), 'not_found');
     });
   });
 
   describe.skipIf(skip)('direct messages', () => {
     it('are visible to their participants only, and listed for each of them', async () => {
-      const [a, b, c, follower, outsider] = [await h.account(), await h.account(), await h.account(), await h.account(), await h.account()];
+      const [a, b, c, follower, outsider] = [
+        await h.account(),
+        await h.account(),
+        await h.account(),
+        await h.account(),
+        await h.account(),
+      ];
       await h.ctx.microblog.follow(follower.id, a.id);
       await h.ctx.microblog.follow(outsider.id, b.id);
       const dm = await h.post(a, `@${b.username} @${c.username} group chat`, { visibility: 'direct' });
@@ -293,8 +361,10 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       const other = await h.post(c, `@${a.username} just a and c`, { visibility: 'direct' });
       expect(answer.visibility).toBe('direct');
 
-      for (const participant of [a, b, c]) expect((await h.ctx.microblog.visiblePost(participant.id, dm.id)).id).toBe(dm.id);
-      for (const viewer of [follower, outsider, null]) await domainError(h.ctx.microblog.visiblePost(viewer?.id ?? null, dm.id), 'not_found');
+      for (const participant of [a, b, c])
+        expect((await h.ctx.microblog.visiblePost(participant.id, dm.id)).id).toBe(dm.id);
+      for (const viewer of [follower, outsider, null])
+        await domainError(h.ctx.microblog.visiblePost(viewer?.id ?? null, dm.id), 'not_found');
       await domainError(h.ctx.microblog.visiblePost(b.id, other.id), 'not_found');
       // The reply mentions a (the author replied to) only: c is not part of it.
       await domainError(h.ctx.microblog.visiblePost(c.id, answer.id), 'not_found');
@@ -303,7 +373,9 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       expect(ids(await h.ctx.microblog.directMessages(b.id, h.page()))).toEqual([answer.id, dm.id]);
       expect(ids(await h.ctx.microblog.directMessages(c.id, h.page()))).toEqual([other.id, dm.id]);
       expect(await h.ctx.microblog.directMessages(follower.id, h.page())).toEqual([]);
-      expect(ids(await h.ctx.microblog.directMessages(a.id, h.page({ limit: 1, maxId: other.id })))).toEqual([answer.id]);
+      expect(ids(await h.ctx.microblog.directMessages(a.id, h.page({ limit: 1, maxId: other.id })))).toEqual([
+        answer.id,
+      ]);
 
       for (const viewer of [follower, outsider]) {
         expect(await h.ctx.microblog.homeTimeline(viewer.id, h.page())).toEqual([]);
@@ -367,7 +439,10 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       const follows = await h.ctx.microblog.notifications(me.id, { limit: 80 }, ['follow']);
       expect(follows.map((n) => n.from.username)).toEqual([...expected].reverse());
       const mentionsAndBoosts = await h.ctx.microblog.notifications(me.id, { limit: 80 }, ['mention', 'reblog']);
-      expect(mentionsAndBoosts.map((n) => n.notification.type).sort()).toEqual([...Array(5).fill('mention'), ...Array(3).fill('reblog')]);
+      expect(mentionsAndBoosts.map((n) => n.notification.type).sort()).toEqual([
+        ...Array(5).fill('mention'),
+        ...Array(3).fill('reblog'),
+      ]);
       expect(await h.ctx.microblog.notifications(me.id, { limit: 80 }, [])).toEqual([]);
 
       const first = all[0]!.notification.id;

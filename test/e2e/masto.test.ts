@@ -7,10 +7,21 @@ import { startServer, type RunningServer } from '../helpers/server.ts';
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
 /** Plays the browser part of the OAuth flow: sign in on the consent page and catch the redirect. */
-async function authorize(server: RunningServer, clientId: string, login: string, password: string, challenge: string): Promise<string> {
+async function authorize(
+  server: RunningServer,
+  clientId: string,
+  login: string,
+  password: string,
+  challenge: string,
+): Promise<string> {
   const query = new URLSearchParams({
-    client_id: clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'read write follow',
-    state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256',
+    client_id: clientId,
+    redirect_uri: REDIRECT_URI,
+    response_type: 'code',
+    scope: 'read write follow',
+    state: 'xyz',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
   });
   const page = await fetch(`${server.url}/oauth/authorize?${query}`);
   expect(page.status).toBe(200);
@@ -18,7 +29,15 @@ async function authorize(server: RunningServer, clientId: string, login: string,
   expect(html).toContain('Sign in to authorize');
   const form = new URLSearchParams();
   for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    form.set(match[1]!, match[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+    form.set(
+      match[1]!,
+      match[2]!
+        .replace(/&amp;/g, '&')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>'),
+    );
   }
   form.set('login', login);
   form.set('password', password);
@@ -49,17 +68,34 @@ describe.each(ENGINES)('masto.js drives Sparrow end to end on $label', ({ name, 
   beforeAll(async () => {
     if (skip) return;
     server = await startServer(name);
-    await server.ctx.identity.register({ username: 'ada', email: 'ada@example.org', password: 'correct horse battery' });
-    const friend = await server.ctx.identity.register({ username: 'grace', email: 'grace@example.org', password: 'another long password' });
+    await server.ctx.identity.register({
+      username: 'ada',
+      email: 'ada@example.org',
+      password: 'correct horse battery',
+    });
+    const friend = await server.ctx.identity.register({
+      username: 'grace',
+      email: 'grace@example.org',
+      password: 'another long password',
+    });
     friendId = friend.id;
-    const friendToken = await server.ctx.oauth.issueToken({ appId: null, accountId: friend.id, scopes: ['read', 'write', 'follow'] });
+    const friendToken = await server.ctx.oauth.issueToken({
+      appId: null,
+      accountId: friend.id,
+      scopes: ['read', 'write', 'follow'],
+    });
     friendClient = createRestAPIClient({ url: server.url, accessToken: friendToken.accessToken });
   });
   afterAll(async () => server?.close());
 
   it.skipIf(skip)('registers an app, signs in through OAuth with PKCE and uses the token', async () => {
     const anonymous = createRestAPIClient({ url: server.url });
-    const app = await anonymous.v1.apps.create({ clientName: 'masto e2e', redirectUris: REDIRECT_URI, scopes: 'read write follow', website: 'https://example.org' });
+    const app = await anonymous.v1.apps.create({
+      clientName: 'masto e2e',
+      redirectUris: REDIRECT_URI,
+      scopes: 'read write follow',
+      website: 'https://example.org',
+    });
     expect(app.clientId).toBeTruthy();
     expect(app.clientSecret).toBeTruthy();
 
@@ -69,16 +105,27 @@ describe.each(ENGINES)('masto.js drives Sparrow end to end on $label', ({ name, 
 
     const oauth = createOAuthAPIClient({ url: server.url });
     const token = await oauth.token.create({
-      grantType: 'authorization_code', clientId: app.clientId!, clientSecret: app.clientSecret!, redirectUri: REDIRECT_URI, code,
-      scope: 'read write follow', codeVerifier: verifier,
+      grantType: 'authorization_code',
+      clientId: app.clientId!,
+      clientSecret: app.clientSecret!,
+      redirectUri: REDIRECT_URI,
+      code,
+      scope: 'read write follow',
+      codeVerifier: verifier,
     } as Parameters<typeof oauth.token.create>[0]);
     expect(token.accessToken).toBeTruthy();
 
     // The same code cannot be exchanged twice.
-    await expect(oauth.token.create({
-      grantType: 'authorization_code', clientId: app.clientId!, clientSecret: app.clientSecret!, redirectUri: REDIRECT_URI, code,
-      codeVerifier: verifier,
-    } as Parameters<typeof oauth.token.create>[0])).rejects.toThrow();
+    await expect(
+      oauth.token.create({
+        grantType: 'authorization_code',
+        clientId: app.clientId!,
+        clientSecret: app.clientSecret!,
+        redirectUri: REDIRECT_URI,
+        code,
+        codeVerifier: verifier,
+      } as Parameters<typeof oauth.token.create>[0]),
+    ).rejects.toThrow();
 
     client = createRestAPIClient({ url: server.url, accessToken: token.accessToken });
     const me = await client.v1.accounts.verifyCredentials();
@@ -106,7 +153,12 @@ describe.each(ENGINES)('masto.js drives Sparrow end to end on $label', ({ name, 
     expect(new Set(ids).size).toBe(ids.length);
 
     const notifications = await client.v1.notifications.list({ limit: 40 });
-    expect(notifications.filter((n) => n.type === 'mention').map((n) => n.status?.id).sort()).toEqual([...friendPosts].sort());
+    expect(
+      notifications
+        .filter((n) => n.type === 'mention')
+        .map((n) => n.status?.id)
+        .sort(),
+    ).toEqual([...friendPosts].sort());
 
     const friendNotes = await friendClient.v1.notifications.list();
     expect(friendNotes.some((n) => n.type === 'follow' && n.account.username === 'ada')).toBe(true);

@@ -15,7 +15,9 @@ async function dropSchemas(select: (name: string) => boolean): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>(`select nspname as name from pg_namespace where nspname like 'sparrowtest\\_%'`);
+    const { rows } = await client.query<{ name: string }>(
+      `select nspname as name from pg_namespace where nspname like 'sparrowtest\\_%'`,
+    );
     for (const { name } of rows) {
       if (/^[a-z_0-9]+$/.test(name) && select(name)) await client.query(`drop schema if exists ${name} cascade`);
     }

@@ -27,34 +27,68 @@ export class SoftwarePasskey {
   }
 
   register(options: { challenge: string }, origin = this.origin) {
-    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin, crossOrigin: false }));
+    const clientDataJSON = Buffer.from(
+      JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin, crossOrigin: false }),
+    );
     const cose = new Map<number, number | Uint8Array>([
-      [1, 2], [3, -7], [-1, 1],
+      [1, 2],
+      [3, -7],
+      [-1, 1],
       [-2, new Uint8Array(Buffer.from(this.jwk.x, 'base64url'))],
       [-3, new Uint8Array(Buffer.from(this.jwk.y, 'base64url'))],
     ]);
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const authData = Buffer.concat([
-      this.rpIdHash(), Buffer.from([0x45]), this.counterBytes(),
-      Buffer.alloc(16), idLength, this.credentialId, Buffer.from(isoCBOR.encode(cose)),
+      this.rpIdHash(),
+      Buffer.from([0x45]),
+      this.counterBytes(),
+      Buffer.alloc(16),
+      idLength,
+      this.credentialId,
+      Buffer.from(isoCBOR.encode(cose)),
     ]);
-    const attestationObject = Buffer.from(isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(authData)]]) as never));
+    const attestationObject = Buffer.from(
+      isoCBOR.encode(
+        new Map<string, unknown>([
+          ['fmt', 'none'],
+          ['attStmt', new Map()],
+          ['authData', new Uint8Array(authData)],
+        ]) as never,
+      ),
+    );
     return {
-      id: this.id, rawId: this.id, type: 'public-key', clientExtensionResults: {},
-      response: { clientDataJSON: clientDataJSON.toString('base64url'), attestationObject: attestationObject.toString('base64url'), transports: ['internal'] },
+      id: this.id,
+      rawId: this.id,
+      type: 'public-key',
+      clientExtensionResults: {},
+      response: {
+        clientDataJSON: clientDataJSON.toString('base64url'),
+        attestationObject: attestationObject.toString('base64url'),
+        transports: ['internal'],
+      },
     };
   }
 
   assert(options: { challenge: string }, origin = this.origin) {
     this.counter += 1;
-    const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin, crossOrigin: false }));
+    const clientDataJSON = Buffer.from(
+      JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin, crossOrigin: false }),
+    );
     const authenticatorData = Buffer.concat([this.rpIdHash(), Buffer.from([0x05]), this.counterBytes()]);
-    const signature = sign('sha256', Buffer.concat([authenticatorData, createHash('sha256').update(clientDataJSON).digest()]), this.privateKey);
+    const signature = sign(
+      'sha256',
+      Buffer.concat([authenticatorData, createHash('sha256').update(clientDataJSON).digest()]),
+      this.privateKey,
+    );
     return {
-      id: this.id, rawId: this.id, type: 'public-key', clientExtensionResults: {},
+      id: this.id,
+      rawId: this.id,
+      type: 'public-key',
+      clientExtensionResults: {},
       response: {
-        clientDataJSON: clientDataJSON.toString('base64url'), authenticatorData: authenticatorData.toString('base64url'),
+        clientDataJSON: clientDataJSON.toString('base64url'),
+        authenticatorData: authenticatorData.toString('base64url'),
         signature: signature.toString('base64url'),
       },
     };

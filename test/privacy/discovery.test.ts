@@ -24,14 +24,29 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-interface Replay { foundDiscoverable: number; foundHidden: number; discoverable: number; hidden: number; requests: number; answered: number; looked: number; stillAlive: number; attackers: { user: PrivacyUser; ip: string }[] }
+interface Replay {
+  foundDiscoverable: number;
+  foundHidden: number;
+  discoverable: number;
+  hidden: number;
+  requests: number;
+  answered: number;
+  looked: number;
+  stillAlive: number;
+  attackers: { user: PrivacyUser; ip: string }[];
+}
 
 /**
  * A fake-account network (20 accounts with verified SIMs behind 2 IPs) against a range
  * holding 40 accounts, half of them discoverable: first a naive sweep, then shuffled
  * small batches rotated through every account until all are blocked or the range is done.
  */
-async function replayEnumeration(h: PrivacyHarness, label: string, attackerAgeDays: number, prefix: string): Promise<Replay> {
+async function replayEnumeration(
+  h: PrivacyHarness,
+  label: string,
+  attackerAgeDays: number,
+  prefix: string,
+): Promise<Replay> {
   const discoverable = new Set<string>();
   const hiddenInRange = new Set<string>();
   for (let i = 0; i < 40; i += 1) {
@@ -45,19 +60,39 @@ async function replayEnumeration(h: PrivacyHarness, label: string, attackerAgeDa
   }
   const attackers: { user: PrivacyUser; ip: string }[] = [];
   for (let i = 0; i < 20; i += 1) {
-    attackers.push({ user: await h.user(`${prefix}bot${i}`, { phone: `+2547330${String(10000 + i).slice(1)}`, ageDays: attackerAgeDays }), ip: i < 10 ? '10.66.0.1' : '10.66.0.2' });
+    attackers.push({
+      user: await h.user(`${prefix}bot${i}`, {
+        phone: `+2547330${String(10000 + i).slice(1)}`,
+        ageDays: attackerAgeDays,
+      }),
+      ip: i < 10 ? '10.66.0.1' : '10.66.0.2',
+    });
   }
   const match = (user: PrivacyUser, phones: string[], ip: string) =>
-    h.app.inject({ method: 'POST', url: '/api/v1/sparrow/contacts/match', headers: user.auth, payload: { phones }, remoteAddress: ip });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sparrow/contacts/match',
+      headers: user.auth,
+      payload: { phones },
+      remoteAddress: ip,
+    });
 
   const found = new Set<string>();
   const statuses: number[] = [];
   let looked = 0;
-  const sweep = await match(attackers[0]!.user, Array.from({ length: 100 }, (_, i) => inRange(i)), attackers[0]!.ip);
+  const sweep = await match(
+    attackers[0]!.user,
+    Array.from({ length: 100 }, (_, i) => inRange(i)),
+    attackers[0]!.ip,
+  );
   statuses.push(sweep.statusCode);
   looked += 100;
-  for (const account of sweep.statusCode === 200 ? (sweep.json().accounts as { id: string }[]) : []) found.add(account.id);
-  const order = shuffled(Array.from({ length: RANGE_SIZE }, (_, i) => inRange(i)), 42);
+  for (const account of sweep.statusCode === 200 ? (sweep.json().accounts as { id: string }[]) : [])
+    found.add(account.id);
+  const order = shuffled(
+    Array.from({ length: RANGE_SIZE }, (_, i) => inRange(i)),
+    42,
+  );
   const alive = new Set(attackers.map((_, i) => i).filter((i) => i > 0 || sweep.statusCode === 200));
   let cursor = 0;
   while (alive.size > 0 && cursor < order.length) {
@@ -78,12 +113,19 @@ async function replayEnumeration(h: PrivacyHarness, label: string, attackerAgeDa
   const result: Replay = {
     foundDiscoverable: [...found].filter((id) => discoverable.has(id)).length,
     foundHidden: [...found].filter((id) => hiddenInRange.has(id)).length,
-    discoverable: discoverable.size, hidden: hiddenInRange.size,
-    requests: statuses.length, answered: statuses.filter((c) => c === 200).length, looked, stillAlive: alive.size, attackers,
+    discoverable: discoverable.size,
+    hidden: hiddenInRange.size,
+    requests: statuses.length,
+    answered: statuses.filter((c) => c === 200).length,
+    looked,
+    stillAlive: alive.size,
+    attackers,
   };
-  console.log(`[${label}] enumeration replay (fake accounts ${attackerAgeDays} days old): ${result.requests} requests, ${looked} numbers sent of ${RANGE_SIZE}, ` +
-    `${result.answered} answered; found ${result.foundDiscoverable}/${result.discoverable} discoverable ` +
-    `(yield ${((result.foundDiscoverable / result.discoverable) * 100).toFixed(1)}%), ${result.foundHidden}/${result.hidden} hidden`);
+  console.log(
+    `[${label}] enumeration replay (fake accounts ${attackerAgeDays} days old): ${result.requests} requests, ${looked} numbers sent of ${RANGE_SIZE}, ` +
+      `${result.answered} answered; found ${result.foundDiscoverable}/${result.discoverable} discoverable ` +
+      `(yield ${((result.foundDiscoverable / result.discoverable) * 100).toFixed(1)}%), ${result.foundHidden}/${result.hidden} hidden`,
+  );
   return result;
 }
 
@@ -107,10 +149,19 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
   afterAll(async () => h?.close());
 
   const match = (user: PrivacyUser, payload: { phones?: string[]; emails?: string[] }, ip = '192.0.2.10') =>
-    h.app.inject({ method: 'POST', url: '/api/v1/sparrow/contacts/match', headers: user.auth, payload, remoteAddress: ip });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sparrow/contacts/match',
+      headers: user.auth,
+      payload,
+      remoteAddress: ip,
+    });
 
   it.skipIf(skip)('finds only accounts that allowed discovery, by phone or e-mail', async () => {
-    const res = await match(seeker, { phones: ['+254 700 100 200', '+254700100300'], emails: ['  mail.friend@EXAMPLE.org'] });
+    const res = await match(seeker, {
+      phones: ['+254 700 100 200', '+254700100300'],
+      emails: ['  mail.friend@EXAMPLE.org'],
+    });
     expect(res.statusCode).toBe(200);
     const ids = (res.json().accounts as { id: string; username: string }[]).map((a) => a.id).sort();
     expect(ids).toEqual([friend.id, mailFriend.id].sort());
@@ -129,7 +180,12 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
 
   it.skipIf(skip)('stops matching at once when the owner withdraws discovery', async () => {
     const friendPoint = (await h.ctx.privacy.contactPoints.ensure(friend.id)).find((p) => p.kind === 'phone')!;
-    await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/contact_points', headers: friend.auth, payload: { id: friendPoint.id, purposes: { discovery: false } } });
+    await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sparrow/contact_points',
+      headers: friend.auth,
+      payload: { id: friendPoint.id, purposes: { discovery: false } },
+    });
     expect((await match(seeker, { phones: ['+254700100200'] })).body).toBe('{"accounts":[]}');
     await h.allow(friend, 'phone', { discovery: true });
     // The friend sees that discovery matched them, not by whom.
@@ -156,7 +212,14 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
       const user = await limited.user('limited', { phone: '+254700200001' });
       const book = ['+254711000101', '+254722000202', '+254733000303', '+254744000404', '+254755000505'];
       const ip = '203.0.113.9';
-      const call = (phones: string[]) => limited.app.inject({ method: 'POST', url: '/api/v1/sparrow/contacts/match', headers: user.auth, payload: { phones }, remoteAddress: ip });
+      const call = (phones: string[]) =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/sparrow/contacts/match',
+          headers: user.auth,
+          payload: { phones },
+          remoteAddress: ip,
+        });
       expect((await call(book)).statusCode).toBe(200);
       expect((await call(book)).statusCode).toBe(200);
       const over = await call(['+254766000606']);
@@ -168,52 +231,71 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
     }
   });
 
-  it.skipIf(skip)('replays a fake-account network enumerating a number range: it learns nothing about hidden accounts, little about discoverable ones, and is blocked and reported', async () => {
-    const replay = await replayEnumeration(h, name, 10, '');
-    expect(replay.foundHidden).toBe(0);
-    expect(replay.foundDiscoverable / replay.discoverable).toBeLessThanOrEqual(0.1);
-    expect(replay.stillAlive).toBe(0);
-    const attackers = replay.attackers;
-    // Every fake account is blocked from matching now, even with a harmless request.
-    for (const { user, ip } of attackers) expect((await match(user, { phones: ['+254700100200'] }, ip)).statusCode).toBe(403);
-    // A legitimate user elsewhere is unaffected.
-    expect((await match(seeker, { phones: ['+254700100200'] })).statusCode).toBe(200);
-
-    // Moderators see the reports; ordinary users cannot.
-    const moderator = await h.user('mod', { role: 'moderator', scopes: 'read write admin:read admin:write' });
-    const reports = await h.app.inject({ url: '/api/v1/admin/sparrow/reports', headers: moderator.auth });
-    expect(reports.statusCode).toBe(200);
-    const list = reports.json() as { id: string; kind: string; account_ids: string[]; details: { signals: { signal: string }[] } }[];
-    const signals = new Set(list.flatMap((r) => r.details.signals.map((s) => s.signal)));
-    expect(signals.has('sequential_numbers')).toBe(true);
-    const reported = new Set(list.flatMap((r) => r.account_ids));
-    for (const { user } of attackers) expect(reported.has(user.id)).toBe(true);
-    expect(reported.has(seeker.id)).toBe(false);
-    expect((await h.app.inject({ url: '/api/v1/admin/sparrow/reports', headers: seeker.auth })).statusCode).toBe(403);
-
-    // Lookups are stored as keyed hashes only: no number from the range appears in the table.
-    const rows = await h.ctx.store.db.selectFrom('discovery_lookups').selectAll().execute();
-    expect(rows.length).toBeGreaterThan(0);
-    const dump = JSON.stringify(rows);
-    expect(dump.includes(String(RANGE_START).slice(0, 9)), 'a raw number prefix is stored').toBe(false);
-    expect(dump.includes('10.66.0.'), 'a raw IP is stored').toBe(false);
-
-    // A moderator can lift the block after review.
-    const first = list.find((r) => r.account_ids.includes(attackers[0]!.user.id))!;
-    const resolved = await h.app.inject({ method: 'POST', url: `/api/v1/admin/sparrow/reports/${first.id}/resolve`, headers: moderator.auth, payload: { unblock: true } });
-    expect(resolved.json()).toMatchObject({ status: 'resolved', resolved_by: moderator.id });
-  }, 120_000);
-
-  it.skipIf(skip)('replays the same attack with aged fake accounts (past the young-account window): range density and shared IPs still stop it', async () => {
-    const aged = await privacyHarness(name);
-    try {
-      const replay = await replayEnumeration(aged, `${name}, aged`, 45, 'a');
+  it.skipIf(skip)(
+    'replays a fake-account network enumerating a number range: it learns nothing about hidden accounts, little about discoverable ones, and is blocked and reported',
+    async () => {
+      const replay = await replayEnumeration(h, name, 10, '');
       expect(replay.foundHidden).toBe(0);
       expect(replay.foundDiscoverable / replay.discoverable).toBeLessThanOrEqual(0.1);
       expect(replay.stillAlive).toBe(0);
-      expect(replay.looked).toBeLessThan(RANGE_SIZE / 5);
-    } finally {
-      await aged.close();
-    }
-  }, 120_000);
+      const attackers = replay.attackers;
+      // Every fake account is blocked from matching now, even with a harmless request.
+      for (const { user, ip } of attackers)
+        expect((await match(user, { phones: ['+254700100200'] }, ip)).statusCode).toBe(403);
+      // A legitimate user elsewhere is unaffected.
+      expect((await match(seeker, { phones: ['+254700100200'] })).statusCode).toBe(200);
+
+      // Moderators see the reports; ordinary users cannot.
+      const moderator = await h.user('mod', { role: 'moderator', scopes: 'read write admin:read admin:write' });
+      const reports = await h.app.inject({ url: '/api/v1/admin/sparrow/reports', headers: moderator.auth });
+      expect(reports.statusCode).toBe(200);
+      const list = reports.json() as {
+        id: string;
+        kind: string;
+        account_ids: string[];
+        details: { signals: { signal: string }[] };
+      }[];
+      const signals = new Set(list.flatMap((r) => r.details.signals.map((s) => s.signal)));
+      expect(signals.has('sequential_numbers')).toBe(true);
+      const reported = new Set(list.flatMap((r) => r.account_ids));
+      for (const { user } of attackers) expect(reported.has(user.id)).toBe(true);
+      expect(reported.has(seeker.id)).toBe(false);
+      expect((await h.app.inject({ url: '/api/v1/admin/sparrow/reports', headers: seeker.auth })).statusCode).toBe(403);
+
+      // Lookups are stored as keyed hashes only: no number from the range appears in the table.
+      const rows = await h.ctx.store.db.selectFrom('discovery_lookups').selectAll().execute();
+      expect(rows.length).toBeGreaterThan(0);
+      const dump = JSON.stringify(rows);
+      expect(dump.includes(String(RANGE_START).slice(0, 9)), 'a raw number prefix is stored').toBe(false);
+      expect(dump.includes('10.66.0.'), 'a raw IP is stored').toBe(false);
+
+      // A moderator can lift the block after review.
+      const first = list.find((r) => r.account_ids.includes(attackers[0]!.user.id))!;
+      const resolved = await h.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/sparrow/reports/${first.id}/resolve`,
+        headers: moderator.auth,
+        payload: { unblock: true },
+      });
+      expect(resolved.json()).toMatchObject({ status: 'resolved', resolved_by: moderator.id });
+    },
+    120_000,
+  );
+
+  it.skipIf(skip)(
+    'replays the same attack with aged fake accounts (past the young-account window): range density and shared IPs still stop it',
+    async () => {
+      const aged = await privacyHarness(name);
+      try {
+        const replay = await replayEnumeration(aged, `${name}, aged`, 45, 'a');
+        expect(replay.foundHidden).toBe(0);
+        expect(replay.foundDiscoverable / replay.discoverable).toBeLessThanOrEqual(0.1);
+        expect(replay.stillAlive).toBe(0);
+        expect(replay.looked).toBeLessThan(RANGE_SIZE / 5);
+      } finally {
+        await aged.close();
+      }
+    },
+    120_000,
+  );
 });

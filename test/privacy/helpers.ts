@@ -4,7 +4,11 @@ import { buildServer } from '../../src/api/server.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { testContext, type EngineName, type TestContext } from '../helpers/context.ts';
 
-export interface PrivacyUser { id: string; username: string; auth: { authorization: string } }
+export interface PrivacyUser {
+  id: string;
+  username: string;
+  auth: { authorization: string };
+}
 
 export interface UserOptions {
   /** Verified SMS phone (E.164). */
@@ -37,25 +41,52 @@ export async function privacyHarness(engine: EngineName, env: Record<string, str
   const ctx = await testContext(engine, { SPARROW_PUBLIC_URL: 'https://sparrow.example', ...env }, { clock });
   const app = await buildServer(ctx);
   await app.ready();
-  const registered = await ctx.oauth.registerApp({ name: 'Privacy tests', redirectUris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow push admin:read admin:write' });
+  const registered = await ctx.oauth.registerApp({
+    name: 'Privacy tests',
+    redirectUris: 'urn:ietf:wg:oauth:2.0:oob',
+    scopes: 'read write follow push admin:read admin:write',
+  });
 
   return {
-    ctx, app, clock,
+    ctx,
+    app,
+    clock,
     async user(username, options = {}) {
       const account = await ctx.microblog.createAccount({ username });
       const created = new Date(clock.now().getTime() - (options.ageDays ?? 60) * DAY).toISOString();
-      await ctx.store.db.updateTable('accounts').set({ created_at: created, ...(options.role ? { role: options.role } : {}) }).where('id', '=', account.id).execute();
+      await ctx.store.db
+        .updateTable('accounts')
+        .set({ created_at: created, ...(options.role ? { role: options.role } : {}) })
+        .where('id', '=', account.id)
+        .execute();
       if (options.phone) {
-        const bound = await ctx.sms.store.bindPhone({ accountId: account.id, e164: options.phone, country: 'KE', verifiedAt: clock.now() });
+        const bound = await ctx.sms.store.bindPhone({
+          accountId: account.id,
+          e164: options.phone,
+          country: 'KE',
+          verifiedAt: clock.now(),
+        });
         if (!bound) throw new Error(`phone ${options.phone} already bound`);
       }
       if (options.email) {
-        await ctx.store.db.insertInto('credentials').values({
-          account_id: account.id, email: options.email, email_key: options.email.trim().toLowerCase(), password_hash: 'unused', created_at: created,
-        }).execute();
-        if (options.emailVerified) await ctx.privacy.contactPoints.markVerified(account.id, 'email', options.email.trim().toLowerCase());
+        await ctx.store.db
+          .insertInto('credentials')
+          .values({
+            account_id: account.id,
+            email: options.email,
+            email_key: options.email.trim().toLowerCase(),
+            password_hash: 'unused',
+            created_at: created,
+          })
+          .execute();
+        if (options.emailVerified)
+          await ctx.privacy.contactPoints.markVerified(account.id, 'email', options.email.trim().toLowerCase());
       }
-      const token = await ctx.oauth.issueToken({ appId: registered.app.id, accountId: account.id, scopes: (options.scopes ?? 'read write follow').split(' ') });
+      const token = await ctx.oauth.issueToken({
+        appId: registered.app.id,
+        accountId: account.id,
+        scopes: (options.scopes ?? 'read write follow').split(' '),
+      });
       return { id: account.id, username, auth: { authorization: `Bearer ${token.accessToken}` } };
     },
     async allow(user, kind, purposes) {

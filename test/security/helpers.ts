@@ -28,10 +28,22 @@ export interface SecurityHarness extends SmsHarness {
   verify(flowId: string, proof: Record<string, unknown>): Promise<LightMyRequestResponse>;
 }
 
-export async function securityHarness(engine: EngineName, env: Record<string, string> = {}, options: ContextOptions = {}): Promise<SecurityHarness> {
+export async function securityHarness(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  options: ContextOptions = {},
+): Promise<SecurityHarness> {
   const base = await smsHarness(engine, env, options);
-  const registered = await base.ctx.oauth.registerApp({ name: 'Security Test Client', redirectUris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow' });
-  const appToken = await base.ctx.oauth.clientCredentials({ clientId: registered.app.clientId, clientSecret: registered.clientSecret, scope: 'read' });
+  const registered = await base.ctx.oauth.registerApp({
+    name: 'Security Test Client',
+    redirectUris: 'urn:ietf:wg:oauth:2.0:oob',
+    scopes: 'read write follow',
+  });
+  const appToken = await base.ctx.oauth.clientCredentials({
+    clientId: registered.app.clientId,
+    clientSecret: registered.clientSecret,
+    scope: 'read',
+  });
   const appAuth = { authorization: `Bearer ${appToken.accessToken}` };
   const h: SecurityHarness = Object.assign(base, {
     appAuth,
@@ -39,8 +51,19 @@ export async function securityHarness(engine: EngineName, env: Record<string, st
       const email = `${username}@mail.example`;
       const password = `correct horse ${username} battery`;
       const account = await base.ctx.identity.register({ username, email, password });
-      const token = await base.ctx.oauth.issueToken({ appId: registered.app.id, accountId: account.id, scopes: ['read', 'write', 'follow'] });
-      const person: Person = { id: account.id, username, email, password, token: token.accessToken, auth: { authorization: `Bearer ${token.accessToken}` } };
+      const token = await base.ctx.oauth.issueToken({
+        appId: registered.app.id,
+        accountId: account.id,
+        scopes: ['read', 'write', 'follow'],
+      });
+      const person: Person = {
+        id: account.id,
+        username,
+        email,
+        password,
+        token: token.accessToken,
+        auth: { authorization: `Bearer ${token.accessToken}` },
+      };
       if (opts.phone) await base.linkPhone({ ...person }, opts.phone);
       return person;
     },
@@ -59,14 +82,29 @@ export async function securityHarness(engine: EngineName, env: Record<string, st
       return /code is (\d{6})/.exec(h.mailTo(address)[0]?.text ?? '')?.[1] ?? null;
     },
     totpNow(secret: string, offsetSteps = 0) {
-      return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' })
-        .generate({ timestamp: base.clock.now().getTime() + offsetSteps * 30_000 });
+      return new OTPAuth.TOTP({
+        secret: OTPAuth.Secret.fromBase32(secret),
+        digits: 6,
+        period: 30,
+        algorithm: 'SHA1',
+      }).generate({ timestamp: base.clock.now().getTime() + offsetSteps * 30_000 });
     },
     signIn(login: string, password: string, ip = '198.51.100.7') {
-      return base.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/sign_in', headers: appAuth, remoteAddress: ip, payload: { login, password } });
+      return base.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/auth/sign_in',
+        headers: appAuth,
+        remoteAddress: ip,
+        payload: { login, password },
+      });
     },
     verify(flowId: string, proof: Record<string, unknown>) {
-      return base.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/sign_in/verify', headers: appAuth, payload: { flow_id: flowId, ...proof } });
+      return base.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/auth/sign_in/verify',
+        headers: appAuth,
+        payload: { flow_id: flowId, ...proof },
+      });
     },
   });
   return h;

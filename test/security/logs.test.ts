@@ -14,7 +14,12 @@ describe('logs keep secrets out', () => {
   let output = '';
 
   beforeAll(async () => {
-    const sink = new Writable({ write(chunk: Buffer, _encoding, done) { output += chunk.toString('utf8'); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        output += chunk.toString('utf8');
+        done();
+      },
+    });
     const logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink);
     h = await securityHarness('sqlite', { SPARROW_LOG_LEVEL: 'trace' }, { logger });
     await h.enableCountry('KE');
@@ -30,10 +35,24 @@ describe('logs keep secrets out', () => {
     expect(wrong.statusCode).toBe(401);
     secrets.push('a wrong password for the log test');
 
-    const totp = (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/security/totp', headers: person.auth, payload: { password: person.password } })).json();
+    const totp = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/security/totp',
+        headers: person.auth,
+        payload: { password: person.password },
+      })
+    ).json();
     secrets.push(totp.secret);
     const confirmCode = h.totpNow(totp.secret);
-    const recovery = (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/security/totp/confirm', headers: person.auth, payload: { code: confirmCode } })).json().recovery_codes as string[];
+    const recovery = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/security/totp/confirm',
+        headers: person.auth,
+        payload: { code: confirmCode },
+      })
+    ).json().recovery_codes as string[];
     secrets.push(...recovery);
 
     h.clock.advance(30_000);
@@ -42,20 +61,41 @@ describe('logs keep secrets out', () => {
     const done = (await h.verify(first.flow_id, { method: 'totp', code: h.totpNow(totp.secret) })).json();
     secrets.push(done.access_token);
 
-    const smsFlow = (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/sign_in/sms', payload: { number: '+254712388001' } })).json().flow_id as string;
+    const smsFlow = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/auth/sign_in/sms',
+        payload: { number: '+254712388001' },
+      })
+    ).json().flow_id as string;
     secrets.push(smsFlow);
     const smsCode = await h.lastCodeAt('+254712388001');
     secrets.push(`${smsCode} is your`);
     await h.verify(smsFlow, { method: 'login_code', code: smsCode });
 
-    const reset = (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/password_reset', payload: { email: person.email } })).json().flow_id as string;
+    const reset = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/auth/password_reset',
+        payload: { email: person.email },
+      })
+    ).json().flow_id as string;
     await h.settle();
     const resetCode = h.lastMailCode(person.email)!;
     secrets.push(reset, `code is ${resetCode}`);
-    await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/auth/password_reset/confirm', payload: { flow_id: reset, code: resetCode, password: 'the new password after reset' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sparrow/auth/password_reset/confirm',
+      payload: { flow_id: reset, code: resetCode, password: 'the new password after reset' },
+    });
     secrets.push('the new password after reset');
 
-    await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: person.auth, payload: { pin: '8642' } });
+    await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sparrow/sms_settings',
+      headers: person.auth,
+      payload: { pin: '8642' },
+    });
     secrets.push('"8642"');
     await h.settle();
 

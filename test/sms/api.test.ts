@@ -34,10 +34,21 @@ describe.each(ENGINES)('SMS API on $label', ({ name, skip }) => {
     expect((await requestCode(alice, 'not a number')).statusCode).toBe(422);
     expect((await requestCode(alice, '+1900555')).statusCode).toBe(422);
     expect((await requestCode(alice, 12345)).statusCode).toBe(422);
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', payload: { number: KE } })).statusCode).toBe(401);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', payload: { number: KE } })).statusCode,
+    ).toBe(401);
     const readOnly = await h.user('reader', 'read');
     expect((await requestCode(readOnly, KE)).statusCode).toBe(403);
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', headers: { ...alice.auth, 'content-type': 'application/json' }, payload: '{"number":' })).statusCode).toBe(400);
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/api/v1/sparrow/phone',
+          headers: { ...alice.auth, 'content-type': 'application/json' },
+          payload: '{"number":',
+        })
+      ).statusCode,
+    ).toBe(400);
     expect(await h.inbox(KE)).toHaveLength(0);
   });
 
@@ -55,20 +66,28 @@ describe.each(ENGINES)('SMS API on $label', ({ name, skip }) => {
     expect((await verify(alice, code)).statusCode).toBe(422);
     const settings = await h.app.inject({ url: '/api/v1/sparrow/sms_settings', headers: alice.auth });
     expect(settings.json()).toEqual({
-      posting: false, notifications: true, pin: null, pin_set: false, locked: false, lock_reason: null,
+      posting: false,
+      notifications: true,
+      pin: null,
+      pin_set: false,
+      locked: false,
+      lock_reason: null,
       phone: { number: expect.any(String), country: 'KE', verified_at: expect.any(String) },
     });
   });
 
-  it.skipIf(skip)('answers the same for a number linked elsewhere; only the phone\'s holder learns it is taken', async () => {
-    const forTaken = await requestCode(mallory, KE);
-    const forFree = await requestCode(mallory, KE_OTHER);
-    expect([forTaken.statusCode, forTaken.body]).toEqual([forFree.statusCode, forFree.body]);
-    // The code for alice's number goes to alice's phone, not to mallory: mallory cannot bind it.
-    const guessed = await verify(mallory, '000000');
-    expect(guessed.statusCode).toBe(422);
-    expect((await h.ctx.sms.store.phoneByNumber(KE))?.accountId).toBe(alice.id);
-  });
+  it.skipIf(skip)(
+    "answers the same for a number linked elsewhere; only the phone's holder learns it is taken",
+    async () => {
+      const forTaken = await requestCode(mallory, KE);
+      const forFree = await requestCode(mallory, KE_OTHER);
+      expect([forTaken.statusCode, forTaken.body]).toEqual([forFree.statusCode, forFree.body]);
+      // The code for alice's number goes to alice's phone, not to mallory: mallory cannot bind it.
+      const guessed = await verify(mallory, '000000');
+      expect(guessed.statusCode).toBe(422);
+      expect((await h.ctx.sms.store.phoneByNumber(KE))?.accountId).toBe(alice.id);
+    },
+  );
 
   it.skipIf(skip)('locks a code after 5 wrong attempts, even when the right one comes next', async () => {
     const victim = await h.user('victim');
@@ -107,12 +126,27 @@ describe.each(ENGINES)('SMS API on $label', ({ name, skip }) => {
   });
 
   it.skipIf(skip)('validates SMS settings and never lets them leak a PIN', async () => {
-    const bad = await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: alice.auth, payload: { posting: 'yes please' } });
+    const bad = await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sparrow/sms_settings',
+      headers: alice.auth,
+      payload: { posting: 'yes please' },
+    });
     expect(bad.statusCode).toBe(422);
-    const unknown = await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: alice.auth, payload: { admin: true } });
+    const unknown = await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sparrow/sms_settings',
+      headers: alice.auth,
+      payload: { admin: true },
+    });
     expect(unknown.statusCode).toBe(422);
     expect((await h.ctx.sms.store.settings(alice.id)).posting).toBe(false);
-    const ok = await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: alice.auth, payload: { posting: true, notifications: false } });
+    const ok = await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sparrow/sms_settings',
+      headers: alice.auth,
+      payload: { posting: true, notifications: false },
+    });
     expect(ok.json()).toMatchObject({ posting: true, notifications: false, pin: null });
   });
 
@@ -133,26 +167,47 @@ describe.each(ENGINES)('SMS API on $label', ({ name, skip }) => {
     expect((await put(admin, { country: 'KE' })).statusCode).toBe(422);
     const ok = await put(admin, { country: 'ke', posting: true, reason: 'pilot' });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toMatchObject({ country: 'KE', posting: true, notifications: false, updated_by: `account:${admin.id}` });
+    expect(ok.json()).toMatchObject({
+      country: 'KE',
+      posting: true,
+      notifications: false,
+      updated_by: `account:${admin.id}`,
+    });
 
     const kill = (payload: Record<string, unknown>, user = admin) =>
       h.app.inject({ method: 'POST', url: '/api/v1/admin/sparrow/kill_switch', headers: user.auth, payload });
     expect((await kill({ enabled: true })).statusCode).toBe(422);
     expect((await kill({ enabled: true, reason: 'x' }, mallory)).statusCode).toBe(403);
-    expect((await kill({ enabled: true, reason: 'carrier incident' })).json()).toMatchObject({ enabled: true, reason: 'carrier incident' });
+    expect((await kill({ enabled: true, reason: 'carrier incident' })).json()).toMatchObject({
+      enabled: true,
+      reason: 'carrier incident',
+    });
     const listed = await h.app.inject({ url: '/api/v1/admin/sparrow/sms_policy', headers: admin.auth });
-    expect(listed.json()).toMatchObject({ kill_switch: { enabled: true }, countries: [{ country: 'KE', posting: true }] });
+    expect(listed.json()).toMatchObject({
+      kill_switch: { enabled: true },
+      countries: [{ country: 'KE', posting: true }],
+    });
     const audit = await h.app.inject({ url: '/api/v1/admin/sparrow/audit_log', headers: admin.auth });
     expect(audit.json().slice(0, 2)).toMatchObject([
       { action: 'sms.kill_switch.on', actor: `account:${admin.id}`, reason: 'carrier incident' },
-      { action: 'sms.policy.set', subject: 'KE', reason: 'pilot', details: { before: null, after: { posting: true, notifications: false } } },
+      {
+        action: 'sms.policy.set',
+        subject: 'KE',
+        reason: 'pilot',
+        details: { before: null, after: { posting: true, notifications: false } },
+      },
     ]);
     await kill({ enabled: false, reason: 'resolved' });
   });
 
   it.skipIf(skip)('exposes the dev simulator only with the console provider, validating input', async () => {
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/dev/sms', payload: { from: 'nope', text: 'hi' } })).statusCode).toBe(422);
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/dev/sms', payload: { from: KE } })).statusCode).toBe(422);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/dev/sms', payload: { from: 'nope', text: 'hi' } }))
+        .statusCode,
+    ).toBe(422);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/dev/sms', payload: { from: KE } })).statusCode,
+    ).toBe(422);
     expect((await h.app.inject({ url: '/api/v1/sparrow/dev/sms?number=abc' })).statusCode).toBe(422);
   });
 });

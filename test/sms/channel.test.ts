@@ -22,7 +22,11 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
   afterAll(async () => h?.close());
 
   const statuses = async (user: SmsUser) =>
-    (await h.app.inject({ url: `/api/v1/accounts/${user.id}/statuses`, headers: user.auth })).json() as { id: string; content: string; visibility: string }[];
+    (await h.app.inject({ url: `/api/v1/accounts/${user.id}/statuses`, headers: user.auth })).json() as {
+      id: string;
+      content: string;
+      visibility: string;
+    }[];
   const lastText = async (number: string) => (await h.inbox(number)).at(-1)?.text ?? null;
 
   it.skipIf(skip)('posts a text from a linked number, recorded as an SMS post', async () => {
@@ -42,18 +46,28 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     expect((await statuses(alice)).length).toBe(before + 1);
   });
 
-  it.skipIf(skip)('FOLLOW follows and sends the followed account\'s next post by SMS', async () => {
+  it.skipIf(skip)("FOLLOW follows and sends the followed account's next post by SMS", async () => {
     await h.text(KE_1, 'FOLLOW @bob');
     expect(await lastText(KE_1)).toBe('You follow @bob. Their posts will come by text. OFF @bob to stop.');
     expect(await h.ctx.microblog.isFollowing(alice.id, bob.id)).toBe(true);
 
-    const posted = await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'Rain expected in Kisumu today' } });
+    const posted = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: 'Rain expected in Kisumu today' },
+    });
     expect(posted.statusCode).toBe(200);
     await h.drain();
     expect(await lastText(KE_1)).toBe('@bob: Rain expected in Kisumu today');
 
     // Private (followers-only) posts go to followers too; direct messages to others do not.
-    await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'followers only', visibility: 'private' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: 'followers only', visibility: 'private' },
+    });
     await h.drain();
     expect(await lastText(KE_1)).toBe('@bob: followers only');
   });
@@ -61,7 +75,12 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
   it.skipIf(skip)('cuts long notifications to the segment budget with a link to the post', async () => {
     // Cyrillic needs UCS-2: 67 units per segment, so 270 characters exceed 3 segments.
     const long = 'дождь '.repeat(45).trim();
-    const posted = await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: long } });
+    const posted = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: long },
+    });
     await h.drain();
     const received = (await h.inbox(KE_1)).at(-1)!;
     expect(received.text.startsWith('@bob: дождь дождь')).toBe(true);
@@ -80,7 +99,12 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     await h.text(KE_1, 'OFF @bob');
     expect(await lastText(KE_1)).toBe("No more texts of @bob's posts.");
     let before = await count();
-    await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'not by SMS' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: 'not by SMS' },
+    });
     await h.drain();
     expect(await count()).toBe(before);
 
@@ -89,7 +113,12 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     await h.text(KE_1, 'off');
     expect(await lastText(KE_1)).toBe('Texts OFF. Reply ON to resume.');
     before = await count();
-    await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'still quiet' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: 'still quiet' },
+    });
     await h.drain();
     expect(await count()).toBe(before);
     await h.text(KE_1, 'ON');
@@ -149,7 +178,9 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     const first = await h.text(STRANGER, 'WHOIS @alice');
     expect(first.outcome).toBe('unknown_number');
     const reply = await lastText(STRANGER);
-    expect(reply).toBe('This number is not linked to a Sparrow account. Link it in settings at https://sparrow.example. HELP for help, STOP to quit.');
+    expect(reply).toBe(
+      'This number is not linked to a Sparrow account. Link it in settings at https://sparrow.example. HELP for help, STOP to quit.',
+    );
     await h.text(STRANGER, 'FOLLOW @alice');
     await h.text(STRANGER, 'hello?');
     expect(await h.inbox(STRANGER)).toHaveLength(1);
@@ -165,9 +196,19 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     const before = (await h.inbox(KE_2)).length;
     await h.text(KE_2, 'stop');
     expect(await lastText(KE_2)).toBe('You will get no more texts from Sparrow. Reply START to resume.');
-    await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'nobody should text this to carol' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: 'nobody should text this to carol' },
+    });
     // Not even a security code goes to a number that said STOP.
-    await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', headers: carol.auth, payload: { number: KE_2 } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/sparrow/phone',
+      headers: carol.auth,
+      payload: { number: KE_2 },
+    });
     await h.drain();
     expect((await h.inbox(KE_2)).length).toBe(before + 1);
     // Notifications are not even queued for a stopped number; a queued code is suppressed at send time.
@@ -177,7 +218,12 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
 
     await h.text(KE_2, 'START');
     expect(await lastText(KE_2)).toBe('Texts from Sparrow resumed. Reply HELP for commands, STOP to quit.');
-    await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'welcome back' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: 'welcome back' },
+    });
     await h.drain();
     expect(await lastText(KE_2)).toBe('@bob: welcome back');
 
@@ -194,14 +240,21 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     expect((await h.text(KE_3, 'can I post?')).outcome).toBe('refused_settings');
     expect((await h.text(KE_3, 'FOLLOW @bob')).outcome).toBe('refused_settings');
     const texts = (await h.inbox(KE_3)).slice(before).map((m) => m.text);
-    expect(texts).toEqual(['Posting by text is off for your account. Turn it on in settings at https://sparrow.example']);
+    expect(texts).toEqual([
+      'Posting by text is off for your account. Turn it on in settings at https://sparrow.example',
+    ]);
     expect(await h.ctx.microblog.isFollowing(dave.id, bob.id)).toBe(false);
   });
 
-  it.skipIf(skip)('applies the country policy by the sender\'s number', async () => {
+  it.skipIf(skip)("applies the country policy by the sender's number", async () => {
     const eve = await h.user('eve');
     await h.linkPhone(eve, NG_1); // security SMS go out whatever the content policy says
-    await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: eve.auth, payload: { posting: true } });
+    await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sparrow/sms_settings',
+      headers: eve.auth,
+      payload: { posting: true },
+    });
     const refused = await h.text(NG_1, 'Hello from Lagos');
     expect(refused.outcome).toBe('refused_policy');
     expect(await lastText(NG_1)).toBe('Posting by text is not available in your country. Use https://sparrow.example');
@@ -211,32 +264,56 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     // Notifications stay off for NG: FOLLOW works, but posts do not arrive by SMS.
     await h.text(NG_1, 'FOLLOW @bob');
     const before = (await h.inbox(NG_1)).length;
-    await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'not to Nigeria by SMS' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/statuses',
+      headers: bob.auth,
+      payload: { status: 'not to Nigeria by SMS' },
+    });
     await h.drain();
     expect((await h.inbox(NG_1)).length).toBe(before);
   });
 
-  it.skipIf(skip)('kill switch stops content SMS on this instance within its refresh time, never security codes', async () => {
-    await h.text(KE_1, 'FOLLOW @bob');
-    // Already queued content is held back at send time too.
-    await h.ctx.sms.outbox.enqueue([{ to: KE_1, country: 'KE', text: 'queued before the switch', messageClass: 'content', purpose: 'post_notification' }]);
-    await h.ctx.sms.policy.setKillSwitch(true, { id: 'cli:test', reason: 'SMS pumping attack' });
-    const posted = await h.text(KE_1, 'should not post');
-    expect(posted.outcome).toBe('refused_kill_switch');
-    expect(await lastText(KE_1)).toBe('Texting Sparrow is paused right now. Use https://sparrow.example');
-    await h.app.inject({ method: 'POST', url: '/api/v1/statuses', headers: bob.auth, payload: { status: 'not during the kill switch' } });
-    // Verification codes still go out.
-    const frank = await h.user('frank');
-    await h.linkPhone(frank, '+254701234567');
-    await h.drain();
-    const recent = await h.ctx.sms.store.messagesTo(KE_1, 10);
-    expect(recent.find((m) => m.text === 'queued before the switch')).toMatchObject({ status: 'suppressed', lastError: 'kill switch is on' });
-    expect(recent.some((m) => m.text.includes('not during'))).toBe(false);
-    await h.ctx.sms.policy.setKillSwitch(false, { id: 'cli:test', reason: 'over' });
-    const audit = await h.ctx.sms.policy.auditLog(10);
-    expect(audit.slice(0, 2).map((a) => [a.action, a.actor, a.reason])).toEqual([
-      ['sms.kill_switch.off', 'cli:test', 'over'],
-      ['sms.kill_switch.on', 'cli:test', 'SMS pumping attack'],
-    ]);
-  });
+  it.skipIf(skip)(
+    'kill switch stops content SMS on this instance within its refresh time, never security codes',
+    async () => {
+      await h.text(KE_1, 'FOLLOW @bob');
+      // Already queued content is held back at send time too.
+      await h.ctx.sms.outbox.enqueue([
+        {
+          to: KE_1,
+          country: 'KE',
+          text: 'queued before the switch',
+          messageClass: 'content',
+          purpose: 'post_notification',
+        },
+      ]);
+      await h.ctx.sms.policy.setKillSwitch(true, { id: 'cli:test', reason: 'SMS pumping attack' });
+      const posted = await h.text(KE_1, 'should not post');
+      expect(posted.outcome).toBe('refused_kill_switch');
+      expect(await lastText(KE_1)).toBe('Texting Sparrow is paused right now. Use https://sparrow.example');
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/statuses',
+        headers: bob.auth,
+        payload: { status: 'not during the kill switch' },
+      });
+      // Verification codes still go out.
+      const frank = await h.user('frank');
+      await h.linkPhone(frank, '+254701234567');
+      await h.drain();
+      const recent = await h.ctx.sms.store.messagesTo(KE_1, 10);
+      expect(recent.find((m) => m.text === 'queued before the switch')).toMatchObject({
+        status: 'suppressed',
+        lastError: 'kill switch is on',
+      });
+      expect(recent.some((m) => m.text.includes('not during'))).toBe(false);
+      await h.ctx.sms.policy.setKillSwitch(false, { id: 'cli:test', reason: 'over' });
+      const audit = await h.ctx.sms.policy.auditLog(10);
+      expect(audit.slice(0, 2).map((a) => [a.action, a.actor, a.reason])).toEqual([
+        ['sms.kill_switch.off', 'cli:test', 'over'],
+        ['sms.kill_switch.on', 'cli:test', 'SMS pumping attack'],
+      ]);
+    },
+  );
 });

@@ -34,33 +34,64 @@ describe('SMS command parser', () => {
   });
 
   it.each([
-    ['On my way home'], ['Get well soon Ann'], ['Follow the money'], ['Stop the war now'], ['Help is coming'], ['Undo the damage'],
-    ['D-day is here'], ['Leave it to me'], ['end of the day'], ['hello world'],
+    ['On my way home'],
+    ['Get well soon Ann'],
+    ['Follow the money'],
+    ['Stop the war now'],
+    ['Help is coming'],
+    ['Undo the damage'],
+    ['D-day is here'],
+    ['Leave it to me'],
+    ['end of the day'],
+    ['hello world'],
   ])('treats ordinary text as a post: %j', (text) => {
     expect(parseSmsCommand(text)).toEqual({ kind: 'post', text });
   });
 
   it.each([
-    ['FOLLOW', 'FOLLOW @user'], ['GET', 'GET @user'], ['D', 'D @user message'], ['D @bob', 'D @user message'],
-    ['FOLLOW @bob now', 'FOLLOW @user'], ['ON @bob @carol', 'ON or ON @user'], ['WHOIS @', 'WHOIS @user'],
+    ['FOLLOW', 'FOLLOW @user'],
+    ['GET', 'GET @user'],
+    ['D', 'D @user message'],
+    ['D @bob', 'D @user message'],
+    ['FOLLOW @bob now', 'FOLLOW @user'],
+    ['ON @bob @carol', 'ON or ON @user'],
+    ['WHOIS @', 'WHOIS @user'],
   ])('answers a malformed command with its usage: %j', (text, usage) => {
     expect(parseSmsCommand(text)).toMatchObject({ kind: 'malformed', usage });
   });
 
   it('never throws and always returns a known kind, whatever arrives', () => {
-    const kinds = new Set(['post', 'direct', 'follow', 'unfollow', 'notifications', 'get', 'whois', 'undo', 'help', 'stop', 'start', 'malformed']);
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 400 }), (text) => {
-      const command = parseSmsCommand(text);
-      expect(kinds.has(command.kind)).toBe(true);
-      if (command.kind === 'post') expect(command.text).toBe(command.text.trim());
-    }), { numRuns: 2000 });
+    const kinds = new Set([
+      'post',
+      'direct',
+      'follow',
+      'unfollow',
+      'notifications',
+      'get',
+      'whois',
+      'undo',
+      'help',
+      'stop',
+      'start',
+      'malformed',
+    ]);
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 400 }), (text) => {
+        const command = parseSmsCommand(text);
+        expect(kinds.has(command.kind)).toBe(true);
+        if (command.kind === 'post') expect(command.text).toBe(command.text.trim());
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps every word of a post', () => {
-    fc.assert(fc.property(fc.array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 3, maxLength: 20 }), (words) => {
-      const text = words.join(' ');
-      const command = parseSmsCommand(text);
-      if (command.kind === 'post') expect(command.text).toBe(text);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 3, maxLength: 20 }), (words) => {
+        const text = words.join(' ');
+        const command = parseSmsCommand(text);
+        if (command.kind === 'post') expect(command.text).toBe(text);
+      }),
+    );
   });
 });

@@ -15,14 +15,24 @@ async function slowTwilio(delayMs: number) {
   const received: string[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
-    req.on('end', () => setTimeout(() => {
-      received.push(new URLSearchParams(body).get('Body') ?? '');
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${received.length}`, status: 'queued' }));
-    }, delayMs));
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () =>
+      setTimeout(() => {
+        received.push(new URLSearchParams(body).get('Body') ?? '');
+        res
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ sid: `SM${received.length}`, status: 'queued' }));
+      }, delayMs),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
@@ -44,8 +54,14 @@ describe('SMS worker killed with SIGKILL mid-send', () => {
     dir = mkdtempSync(join(tmpdir(), 'sparrow-crash-'));
     api = await slowTwilio(15);
     env = {
-      SPARROW_DATA_DIR: dir, SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: SID, SPARROW_TWILIO_AUTH_TOKEN: TOKEN,
-      SPARROW_TWILIO_FROM: '+15005550006', SPARROW_TWILIO_API_BASE_URL: api.url, SPARROW_SMS_LEASE_SECONDS: '2', SPARROW_LOG_LEVEL: 'warn',
+      SPARROW_DATA_DIR: dir,
+      SPARROW_SMS_PROVIDER: 'twilio',
+      SPARROW_TWILIO_ACCOUNT_SID: SID,
+      SPARROW_TWILIO_AUTH_TOKEN: TOKEN,
+      SPARROW_TWILIO_FROM: '+15005550006',
+      SPARROW_TWILIO_API_BASE_URL: api.url,
+      SPARROW_SMS_LEASE_SECONDS: '2',
+      SPARROW_LOG_LEVEL: 'warn',
     };
     web = await createContext(configFor(env));
     await web.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
@@ -58,17 +74,30 @@ describe('SMS worker killed with SIGKILL mid-send', () => {
   });
 
   const startWorker = async () => {
-    const child = spawn(process.execPath, ['bin/sparrow.js', 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/sparrow.js', 'worker'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     workers.push(child);
     let output = '';
-    child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
+    child.stdout!.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
     await until('worker start', () => output.includes('worker running'));
     return child;
   };
 
   it('delivers every queued message after a restart, none twice beyond the one in flight', async () => {
     const texts = Array.from({ length: 120 }, (_, i) => `notification ${i}`);
-    await web.sms.outbox.enqueue(texts.map((text) => ({ to: '+254712345678', country: 'KE', text, messageClass: 'content', purpose: 'post_notification' })));
+    await web.sms.outbox.enqueue(
+      texts.map((text) => ({
+        to: '+254712345678',
+        country: 'KE',
+        text,
+        messageClass: 'content',
+        purpose: 'post_notification',
+      })),
+    );
     const first = await startWorker();
     await until('part of the queue sent', () => api.received.length >= 30);
     first.kill('SIGKILL');

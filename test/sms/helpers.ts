@@ -5,7 +5,12 @@ import { ManualClock } from '../../src/shared/clock.ts';
 import { OutboxDispatcher, type OutboxMessage } from '../../src/sms/index.ts';
 import { testContext, type EngineName, type TestContext } from '../helpers/context.ts';
 
-export interface SmsUser { id: string; username: string; token: string; auth: { authorization: string } }
+export interface SmsUser {
+  id: string;
+  username: string;
+  token: string;
+  auth: { authorization: string };
+}
 
 export interface SmsHarness {
   ctx: TestContext;
@@ -28,23 +33,53 @@ export interface SmsHarness {
 
 let counter = 0;
 
-export async function smsHarness(engine: EngineName, env: Record<string, string> = {}, options: ContextOptions = {}): Promise<SmsHarness> {
+export async function smsHarness(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  options: ContextOptions = {},
+): Promise<SmsHarness> {
   const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
-  const ctx = await testContext(engine, {
-    SPARROW_SMS_PROVIDER: 'console', SPARROW_PUBLIC_URL: 'https://sparrow.example', SPARROW_SMS_POSTS_PER_MINUTE: '1000', SPARROW_SMS_POSTS_PER_DAY: '10000', ...env,
-  }, { clock, ...options });
+  const ctx = await testContext(
+    engine,
+    {
+      SPARROW_SMS_PROVIDER: 'console',
+      SPARROW_PUBLIC_URL: 'https://sparrow.example',
+      SPARROW_SMS_POSTS_PER_MINUTE: '1000',
+      SPARROW_SMS_POSTS_PER_DAY: '10000',
+      ...env,
+    },
+    { clock, ...options },
+  );
   const app = await buildServer(ctx);
   await app.ready();
-  const dispatcher = new OutboxDispatcher(ctx.sms.store, ctx.sms.provider, ctx.sms.policy, clock, { owner: 'test', throughputPerSecond: 10_000 });
+  const dispatcher = new OutboxDispatcher(ctx.sms.store, ctx.sms.provider, ctx.sms.policy, clock, {
+    owner: 'test',
+    throughputPerSecond: 10_000,
+  });
 
   const harness: SmsHarness = {
-    ctx, app, clock,
+    ctx,
+    app,
+    clock,
     async user(username, scopes = 'read write follow') {
       counter += 1;
       const account = await ctx.microblog.createAccount({ username });
-      const registered = await ctx.oauth.registerApp({ name: `SMS Test ${counter}`, redirectUris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow' });
-      const token = await ctx.oauth.issueToken({ appId: registered.app.id, accountId: account.id, scopes: scopes.split(' ') });
-      return { id: account.id, username, token: token.accessToken, auth: { authorization: `Bearer ${token.accessToken}` } };
+      const registered = await ctx.oauth.registerApp({
+        name: `SMS Test ${counter}`,
+        redirectUris: 'urn:ietf:wg:oauth:2.0:oob',
+        scopes: 'read write follow',
+      });
+      const token = await ctx.oauth.issueToken({
+        appId: registered.app.id,
+        accountId: account.id,
+        scopes: scopes.split(' '),
+      });
+      return {
+        id: account.id,
+        username,
+        token: token.accessToken,
+        auth: { authorization: `Bearer ${token.accessToken}` },
+      };
     },
     async drain() {
       for (let round = 0; round < 1000; round += 1) {
@@ -64,23 +99,42 @@ export async function smsHarness(engine: EngineName, env: Record<string, string>
       return res.json();
     },
     async linkPhone(user, number) {
-      const requested = await app.inject({ method: 'POST', url: '/api/v1/sparrow/phone', headers: user.auth, payload: { number } });
+      const requested = await app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/phone',
+        headers: user.auth,
+        payload: { number },
+      });
       if (requested.statusCode !== 202) throw new Error(`phone: ${requested.statusCode} ${requested.body}`);
       await harness.drain();
       const last = (await harness.inbox(number)).at(-1);
       const code = /code is (\d{6})/.exec(last?.text ?? '')?.[1];
       if (!code) throw new Error(`no code arrived at ${number}`);
-      const verified = await app.inject({ method: 'POST', url: '/api/v1/sparrow/phone/verify', headers: user.auth, payload: { code } });
+      const verified = await app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/phone/verify',
+        headers: user.auth,
+        payload: { code },
+      });
       if (verified.statusCode !== 200) throw new Error(`verify: ${verified.statusCode} ${verified.body}`);
     },
     async enableCountry(country, policy = {}) {
-      await ctx.sms.policy.setCountry(country, { posting: policy.posting ?? true, notifications: policy.notifications ?? true }, { id: 'test', reason: 'tests' });
+      await ctx.sms.policy.setCountry(
+        country,
+        { posting: policy.posting ?? true, notifications: policy.notifications ?? true },
+        { id: 'test', reason: 'tests' },
+      );
     },
     async smsUser(username, number, country) {
       const user = await harness.user(username);
       await harness.enableCountry(country);
       await harness.linkPhone(user, number);
-      const res = await app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: user.auth, payload: { posting: true } });
+      const res = await app.inject({
+        method: 'PATCH',
+        url: '/api/v1/sparrow/sms_settings',
+        headers: user.auth,
+        payload: { posting: true },
+      });
       if (res.statusCode !== 200) throw new Error(`settings: ${res.statusCode} ${res.body}`);
       return user;
     },

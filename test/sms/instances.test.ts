@@ -12,13 +12,22 @@ import { testSchemaName } from '../helpers/context.ts';
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 const KE = '+254712345678';
 
-interface Store { label: string; skip: boolean; env: Record<string, string>; setup(): Promise<void>; teardown(): Promise<void> }
+interface Store {
+  label: string;
+  skip: boolean;
+  env: Record<string, string>;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+}
 
 function sqliteStore(): Store {
   const dir = mkdtempSync(join(tmpdir(), 'sparrow-instances-'));
   return {
-    label: 'sqlite', skip: false, env: { SPARROW_DATA_DIR: dir },
-    setup: async () => {}, teardown: async () => rmSync(dir, { recursive: true, force: true }),
+    label: 'sqlite',
+    skip: false,
+    env: { SPARROW_DATA_DIR: dir },
+    setup: async () => {},
+    teardown: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
@@ -27,7 +36,11 @@ function postgresStore(): Store {
   const admin = async (query: string) => {
     const client = new pg.Client({ connectionString: postgresUrl });
     await client.connect();
-    try { await client.query(query); } finally { await client.end(); }
+    try {
+      await client.query(query);
+    } finally {
+      await client.end();
+    }
   };
   const url = postgresUrl ? new URL(postgresUrl) : null;
   url?.searchParams.set('options', `-c search_path=${schema}`);
@@ -40,7 +53,11 @@ function postgresStore(): Store {
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -67,8 +84,12 @@ describe.each([sqliteStore(), postgresStore()])('kill switch across processes on
       env: { ...process.env, ...store.env, SPARROW_SMS_PROVIDER: 'console', SPARROW_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    worker.stdout!.on('data', (c: Buffer) => { workerOutput += c.toString(); });
-    worker.stderr!.on('data', (c: Buffer) => { workerOutput += c.toString(); });
+    worker.stdout!.on('data', (c: Buffer) => {
+      workerOutput += c.toString();
+    });
+    worker.stderr!.on('data', (c: Buffer) => {
+      workerOutput += c.toString();
+    });
     await until('worker start', async () => workerOutput.includes('worker running'), 20_000);
   }, 30_000);
 
@@ -82,33 +103,59 @@ describe.each([sqliteStore(), postgresStore()])('kill switch across processes on
   });
 
   const status = async (id: string) => (await web.sms.store.outboxMessage(id))?.status;
-  const cli = (...argv: string[]) => main(argv, {
-    env: { ...store.env, SPARROW_LOG_LEVEL: 'silent', SPARROW_OPERATOR: 'ops-oncall' },
-    stdout: { write: () => true }, stderr: { write: () => true }, stopSignal: new Promise(() => {}),
-  });
+  const cli = (...argv: string[]) =>
+    main(argv, {
+      env: { ...store.env, SPARROW_LOG_LEVEL: 'silent', SPARROW_OPERATOR: 'ops-oncall' },
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      stopSignal: new Promise(() => {}),
+    });
 
-  it.skipIf(store.skip)('stops content SMS within 5 s on the worker while security codes keep going', async () => {
-    expect(await cli('sms', 'policy', 'set', 'KE', '--posting', 'on', '--notifications', 'on', '--reason', 'test')).toBe(0);
-    const [before] = await web.sms.outbox.enqueue([{ to: KE, country: 'KE', text: 'before', messageClass: 'content', purpose: 'post_notification' }]);
-    await until('worker to send content', async () => (await status(before!)) === 'sent');
+  it.skipIf(store.skip)(
+    'stops content SMS within 5 s on the worker while security codes keep going',
+    async () => {
+      expect(
+        await cli('sms', 'policy', 'set', 'KE', '--posting', 'on', '--notifications', 'on', '--reason', 'test'),
+      ).toBe(0);
+      const [before] = await web.sms.outbox.enqueue([
+        { to: KE, country: 'KE', text: 'before', messageClass: 'content', purpose: 'post_notification' },
+      ]);
+      await until('worker to send content', async () => (await status(before!)) === 'sent');
 
-    expect(await cli('sms', 'kill-switch', 'on', '--reason', 'SMS pumping from a carrier')).toBe(0);
-    const switchedAt = Date.now();
-    // Policy state is cached for at most 2 s in each process; 5 s is the promise.
-    await new Promise((r) => setTimeout(r, 2_500));
-    const [content, code] = await web.sms.outbox.enqueue([
-      { to: KE, country: 'KE', text: 'during', messageClass: 'content', purpose: 'post_notification' },
-      { to: KE, country: 'KE', text: 'Your Sparrow code is 123456.', messageClass: 'security', purpose: 'phone_verification' },
-    ]);
-    await until('worker to settle both', async () => (await status(content!)) === 'suppressed' && (await status(code!)) === 'sent');
-    expect(Date.now() - switchedAt).toBeLessThan(5_000);
+      expect(await cli('sms', 'kill-switch', 'on', '--reason', 'SMS pumping from a carrier')).toBe(0);
+      const switchedAt = Date.now();
+      // Policy state is cached for at most 2 s in each process; 5 s is the promise.
+      await new Promise((r) => setTimeout(r, 2_500));
+      const [content, code] = await web.sms.outbox.enqueue([
+        { to: KE, country: 'KE', text: 'during', messageClass: 'content', purpose: 'post_notification' },
+        {
+          to: KE,
+          country: 'KE',
+          text: 'Your Sparrow code is 123456.',
+          messageClass: 'security',
+          purpose: 'phone_verification',
+        },
+      ]);
+      await until(
+        'worker to settle both',
+        async () => (await status(content!)) === 'suppressed' && (await status(code!)) === 'sent',
+      );
+      expect(Date.now() - switchedAt).toBeLessThan(5_000);
 
-    const [audit] = await web.sms.policy.auditLog(1);
-    expect(audit).toMatchObject({ action: 'sms.kill_switch.on', actor: 'cli:ops-oncall', reason: 'SMS pumping from a carrier' });
+      const [audit] = await web.sms.policy.auditLog(1);
+      expect(audit).toMatchObject({
+        action: 'sms.kill_switch.on',
+        actor: 'cli:ops-oncall',
+        reason: 'SMS pumping from a carrier',
+      });
 
-    expect(await cli('sms', 'kill-switch', 'off', '--reason', 'resolved')).toBe(0);
-    await new Promise((r) => setTimeout(r, 2_500));
-    const [after] = await web.sms.outbox.enqueue([{ to: KE, country: 'KE', text: 'after', messageClass: 'content', purpose: 'post_notification' }]);
-    await until('content to flow again', async () => (await status(after!)) === 'sent');
-  }, 30_000);
+      expect(await cli('sms', 'kill-switch', 'off', '--reason', 'resolved')).toBe(0);
+      await new Promise((r) => setTimeout(r, 2_500));
+      const [after] = await web.sms.outbox.enqueue([
+        { to: KE, country: 'KE', text: 'after', messageClass: 'content', purpose: 'post_notification' },
+      ]);
+      await until('content to flow again', async () => (await status(after!)) === 'sent');
+    },
+    30_000,
+  );
 });

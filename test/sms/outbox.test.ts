@@ -33,23 +33,45 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
   afterAll(async () => ctx?.dispose());
 
   const dispatcher = (owner: string, options = {}) =>
-    new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, { owner, throughputPerSecond: 10_000, ...options });
-  const content = (text: string) => ({ to: KE, country: 'KE', text, messageClass: 'content' as const, purpose: 'command_reply' });
-
-  it.skipIf(skip)('sends after a crash: messages claimed but never settled are claimed again when the lease ends', async () => {
-    const [id] = await ctx.sms.outbox.enqueue([content('survives a crash')]);
-    // A worker claims the message and dies before sending it.
-    const claimed = await ctx.sms.store.claimDue({ owner: 'crashed', now: clock.now(), leaseUntil: new Date(clock.now().getTime() + 60_000), limit: 10 });
-    expect(claimed.map((m) => m.id)).toEqual([id]);
-    const survivor = dispatcher('survivor');
-    expect(await survivor.runOnce()).toBe(0); // still leased to the crashed worker
-    clock.advance(61_000);
-    expect(await survivor.runOnce()).toBe(1);
-    expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'sent', provider: 'console', providerMessageId: `p-${id}` });
-    // The crashed worker's late settlement cannot overwrite the survivor's.
-    await ctx.sms.store.markRetry(id!, 'crashed', 'late', clock.now(), clock.now());
-    expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('sent');
+    new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, {
+      owner,
+      throughputPerSecond: 10_000,
+      ...options,
+    });
+  const content = (text: string) => ({
+    to: KE,
+    country: 'KE',
+    text,
+    messageClass: 'content' as const,
+    purpose: 'command_reply',
   });
+
+  it.skipIf(skip)(
+    'sends after a crash: messages claimed but never settled are claimed again when the lease ends',
+    async () => {
+      const [id] = await ctx.sms.outbox.enqueue([content('survives a crash')]);
+      // A worker claims the message and dies before sending it.
+      const claimed = await ctx.sms.store.claimDue({
+        owner: 'crashed',
+        now: clock.now(),
+        leaseUntil: new Date(clock.now().getTime() + 60_000),
+        limit: 10,
+      });
+      expect(claimed.map((m) => m.id)).toEqual([id]);
+      const survivor = dispatcher('survivor');
+      expect(await survivor.runOnce()).toBe(0); // still leased to the crashed worker
+      clock.advance(61_000);
+      expect(await survivor.runOnce()).toBe(1);
+      expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({
+        status: 'sent',
+        provider: 'console',
+        providerMessageId: `p-${id}`,
+      });
+      // The crashed worker's late settlement cannot overwrite the survivor's.
+      await ctx.sms.store.markRetry(id!, 'crashed', 'late', clock.now(), clock.now());
+      expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('sent');
+    },
+  );
 
   it.skipIf(skip)('also resends after a real restart: a new context on the same store picks the queue up', async () => {
     const [id] = await ctx.sms.outbox.enqueue([content('queued before restart')]);
@@ -60,7 +82,10 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
 
   it.skipIf(skip)('retries retryable failures with exponential backoff, then gives up', async () => {
     const worker = dispatcher('retrier', { maxAttempts: 3, baseBackoffMs: 10_000, maxBackoffMs: 1_000_000 });
-    provider.script = [{ ok: false, retryable: true, error: 'HTTP 503' }, { ok: false, retryable: true, error: 'HTTP 503' }];
+    provider.script = [
+      { ok: false, retryable: true, error: 'HTTP 503' },
+      { ok: false, retryable: true, error: 'HTTP 503' },
+    ];
     const [id] = await ctx.sms.outbox.enqueue([content('try again')]);
     await worker.runOnce();
     let message = await ctx.sms.store.outboxMessage(id!);
@@ -79,13 +104,21 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
     await worker.runOnce();
     expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'sent', attempts: 3 });
 
-    provider.script = [{ ok: false, retryable: true, error: 'down' }, { ok: false, retryable: true, error: 'down' }, { ok: false, retryable: true, error: 'down' }];
+    provider.script = [
+      { ok: false, retryable: true, error: 'down' },
+      { ok: false, retryable: true, error: 'down' },
+      { ok: false, retryable: true, error: 'down' },
+    ];
     const [doomed] = await ctx.sms.outbox.enqueue([content('never makes it')]);
     for (let i = 0; i < 3; i += 1) {
       await worker.runOnce();
       clock.advance(1_000_000);
     }
-    expect(await ctx.sms.store.outboxMessage(doomed!)).toMatchObject({ status: 'failed', attempts: 3, lastError: 'down' });
+    expect(await ctx.sms.store.outboxMessage(doomed!)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'down',
+    });
   });
 
   it.skipIf(skip)('does not retry permanent failures', async () => {
@@ -99,23 +132,45 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
     const [id] = await ctx.sms.outbox.enqueue([content('receipt me')]);
     await dispatcher('receipts').runOnce();
     const providerMessageId = `p-${id}`;
-    expect(await ctx.sms.outbox.applyReceipt('console', { providerMessageId, status: 'delivered', errorCode: null })).toBe(true);
+    expect(
+      await ctx.sms.outbox.applyReceipt('console', { providerMessageId, status: 'delivered', errorCode: null }),
+    ).toBe(true);
     expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('delivered');
     await ctx.sms.outbox.applyReceipt('console', { providerMessageId, status: 'sent', errorCode: null });
     expect((await ctx.sms.store.outboxMessage(id!))?.status).toBe('delivered');
-    expect(await ctx.sms.outbox.applyReceipt('console', { providerMessageId: 'unknown', status: 'failed', errorCode: '30003' })).toBe(false);
-    expect(await ctx.sms.outbox.applyReceipt('twilio', { providerMessageId, status: 'failed', errorCode: '30003' })).toBe(false);
+    expect(
+      await ctx.sms.outbox.applyReceipt('console', {
+        providerMessageId: 'unknown',
+        status: 'failed',
+        errorCode: '30003',
+      }),
+    ).toBe(false);
+    expect(
+      await ctx.sms.outbox.applyReceipt('twilio', { providerMessageId, status: 'failed', errorCode: '30003' }),
+    ).toBe(false);
   });
 
   it.skipIf(skip)('keeps a receipt that overtakes the send and applies it when the send is recorded', async () => {
     const [id] = await ctx.sms.outbox.enqueue([content('fast network')]);
-    const claimed = await ctx.sms.store.claimDue({ owner: 'racer', now: clock.now(), leaseUntil: new Date(clock.now().getTime() + 60_000), limit: 100 });
+    const claimed = await ctx.sms.store.claimDue({
+      owner: 'racer',
+      now: clock.now(),
+      leaseUntil: new Date(clock.now().getTime() + 60_000),
+      limit: 100,
+    });
     expect(claimed.map((m) => m.id)).toContain(id);
     // The provider's "delivered" arrives before the dispatcher stored the provider's id.
-    expect(await ctx.sms.outbox.applyReceipt('console', { providerMessageId: 'SMfast', status: 'delivered', errorCode: null })).toBe(false);
+    expect(
+      await ctx.sms.outbox.applyReceipt('console', {
+        providerMessageId: 'SMfast',
+        status: 'delivered',
+        errorCode: null,
+      }),
+    ).toBe(false);
     await ctx.sms.store.markSent(id!, 'racer', 'console', 'SMfast', clock.now());
     expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'delivered', providerMessageId: 'SMfast' });
-    for (const other of claimed.filter((m) => m.id !== id)) await ctx.sms.store.markRetry(other.id, 'racer', 'released', clock.now(), clock.now());
+    for (const other of claimed.filter((m) => m.id !== id))
+      await ctx.sms.store.markRetry(other.id, 'racer', 'released', clock.now(), clock.now());
     clock.advance(2 * 3600_000);
     await ctx.sms.outbox.applyReceipt('console', { providerMessageId: 'SMnever', status: 'failed', errorCode: null });
     clock.advance(2 * 3600_000);
@@ -125,11 +180,26 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
 
   it.skipIf(skip)('claims security messages before a backlog of content', async () => {
     await ctx.sms.outbox.enqueue(Array.from({ length: 30 }, (_, i) => content(`backlog ${i}`)));
-    await ctx.sms.outbox.enqueue([{ to: KE, country: 'KE', text: 'Your Sparrow code is 123456.', messageClass: 'security', purpose: 'phone_verification' }]);
-    const batch = await ctx.sms.store.claimDue({ owner: 'prio', now: clock.now(), leaseUntil: new Date(clock.now().getTime() + 60_000), limit: 5 });
+    await ctx.sms.outbox.enqueue([
+      {
+        to: KE,
+        country: 'KE',
+        text: 'Your Sparrow code is 123456.',
+        messageClass: 'security',
+        purpose: 'phone_verification',
+      },
+    ]);
+    const batch = await ctx.sms.store.claimDue({
+      owner: 'prio',
+      now: clock.now(),
+      leaseUntil: new Date(clock.now().getTime() + 60_000),
+      limit: 5,
+    });
     expect(batch[0]?.messageClass).toBe('security');
     clock.advance(61_000);
-    while ((await dispatcher('drain').runOnce()) > 0) { /* drain */ }
+    while ((await dispatcher('drain').runOnce()) > 0) {
+      /* drain */
+    }
   });
 
   it.skipIf(skip)('never hands one message to two workers claiming at the same time', async () => {
@@ -148,9 +218,14 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
   it.skipIf(skip)('caps throughput per provider connection', async () => {
     provider.sent = [];
     await ctx.sms.outbox.enqueue(Array.from({ length: 6 }, (_, i) => content(`capped ${i}`)));
-    const capped = new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, { owner: 'capped', throughputPerSecond: 3 });
+    const capped = new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, {
+      owner: 'capped',
+      throughputPerSecond: 3,
+    });
     const started = performance.now();
-    while ((await capped.runOnce()) > 0) { /* drain */ }
+    while ((await capped.runOnce()) > 0) {
+      /* drain */
+    }
     // 6 messages at 3/s need at least one full window after the first 3.
     expect(provider.sent.length).toBe(6);
     expect(performance.now() - started).toBeGreaterThanOrEqual(900);
@@ -167,14 +242,35 @@ describe.each(ENGINES)('SMS inbound crash safety on $label', ({ name, skip }) =>
       await ctx.sms.store.updateSettings(account.id, { posting: true }, clock.now());
       await ctx.sms.policy.setCountry('KE', { posting: true }, { id: 'test', reason: '' });
       // The first delivery was recorded, then the process died before handling it.
-      await ctx.sms.store.recordInbound({ id: '117000000000000001', provider: 'twilio', providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives', receivedAt: clock.now() });
-      const early = await ctx.sms.channel.receive('twilio', { providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives' });
+      await ctx.sms.store.recordInbound({
+        id: '117000000000000001',
+        provider: 'twilio',
+        providerMessageId: 'SM1',
+        from: KE,
+        to: 'x',
+        text: 'survives',
+        receivedAt: clock.now(),
+      });
+      const early = await ctx.sms.channel.receive('twilio', {
+        providerMessageId: 'SM1',
+        from: KE,
+        to: 'x',
+        text: 'survives',
+      });
       expect(early.duplicate).toBe(true); // too soon to tell a crash from a slow first attempt
       clock.advance(61_000);
-      const retry = await ctx.sms.channel.receive('twilio', { providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives' });
+      const retry = await ctx.sms.channel.receive('twilio', {
+        providerMessageId: 'SM1',
+        from: KE,
+        to: 'x',
+        text: 'survives',
+      });
       expect(retry).toMatchObject({ duplicate: false, outcome: 'posted' });
       clock.advance(61_000);
-      expect((await ctx.sms.channel.receive('twilio', { providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives' })).duplicate).toBe(true);
+      expect(
+        (await ctx.sms.channel.receive('twilio', { providerMessageId: 'SM1', from: KE, to: 'x', text: 'survives' }))
+          .duplicate,
+      ).toBe(true);
       expect((await ctx.microblog.account(account.id)).statusesCount).toBe(1);
     } finally {
       await ctx.dispose();
@@ -183,41 +279,67 @@ describe.each(ENGINES)('SMS inbound crash safety on $label', ({ name, skip }) =>
 });
 
 describe.each(ENGINES)('SMS notification fan-out on $label', ({ name, skip }) => {
-  it.skipIf(skip)('sends one notification to each of 1,200 SMS followers in batches, none twice, none to STOPped or OFF numbers', async () => {
-    const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
-    const provider = new ScriptedProvider();
-    const ctx = await testContext(name, {}, { clock, smsProvider: provider });
-    try {
-      await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
-      const star = await ctx.microblog.createAccount({ username: 'star' });
-      const now = clock.now().toISOString();
-      const followers: { id: string; e164: string }[] = [];
-      for (let i = 0; i < 1200; i += 1) {
-        const account = await ctx.microblog.createAccount({ username: `fan${i}` });
-        followers.push({ id: account.id, e164: `+25471${String(1000000 + i).slice(-7)}` });
-      }
-      await ctx.store.db.transaction().execute(async (tx) => {
-        for (const [i, f] of followers.entries()) {
-          await tx.insertInto('follows').values({ id: `9${String(i).padStart(17, '0')}`, account_id: f.id, target_account_id: star.id, created_at: now }).execute();
-          await tx.insertInto('sms_phones').values({ account_id: f.id, e164: f.e164, country: 'KE', verified_at: now }).execute();
-          await tx.insertInto('sms_subscriptions').values({ account_id: f.id, target_id: star.id, created_at: now }).execute();
+  it.skipIf(skip)(
+    'sends one notification to each of 1,200 SMS followers in batches, none twice, none to STOPped or OFF numbers',
+    async () => {
+      const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+      const provider = new ScriptedProvider();
+      const ctx = await testContext(name, {}, { clock, smsProvider: provider });
+      try {
+        await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+        const star = await ctx.microblog.createAccount({ username: 'star' });
+        const now = clock.now().toISOString();
+        const followers: { id: string; e164: string }[] = [];
+        for (let i = 0; i < 1200; i += 1) {
+          const account = await ctx.microblog.createAccount({ username: `fan${i}` });
+          followers.push({ id: account.id, e164: `+25471${String(1000000 + i).slice(-7)}` });
         }
-      });
-      await ctx.sms.store.optOut(followers[0]!.e164, clock.now());
-      await ctx.sms.store.updateSettings(followers[1]!.id, { notifications: false }, clock.now());
+        await ctx.store.db.transaction().execute(async (tx) => {
+          for (const [i, f] of followers.entries()) {
+            await tx
+              .insertInto('follows')
+              .values({
+                id: `9${String(i).padStart(17, '0')}`,
+                account_id: f.id,
+                target_account_id: star.id,
+                created_at: now,
+              })
+              .execute();
+            await tx
+              .insertInto('sms_phones')
+              .values({ account_id: f.id, e164: f.e164, country: 'KE', verified_at: now })
+              .execute();
+            await tx
+              .insertInto('sms_subscriptions')
+              .values({ account_id: f.id, target_id: star.id, created_at: now })
+              .execute();
+          }
+        });
+        await ctx.sms.store.optOut(followers[0]!.e164, clock.now());
+        await ctx.sms.store.updateSettings(followers[1]!.id, { notifications: false }, clock.now());
 
-      await ctx.microblog.post(star.id, { text: 'Big news', source: 'web' });
-      const worker = new OutboxDispatcher(ctx.sms.store, provider, ctx.sms.policy, clock, { owner: 'fan-out', throughputPerSecond: 100_000, batchSize: 200 }, {}, [ctx.sms.notifier]);
-      let rounds = 0;
-      while ((await worker.runOnce()) + (await ctx.sms.notifier.runOnce()) > 0) rounds += 1;
-      const recipients = provider.sent.filter((m) => m.text === '@star: Big news').map((m) => m.to);
-      expect(recipients.length).toBe(1198);
-      expect(new Set(recipients).size).toBe(1198);
-      expect(recipients).not.toContain(followers[0]!.e164);
-      expect(recipients).not.toContain(followers[1]!.e164);
-      expect(rounds).toBeGreaterThan(3); // worked through in batches, not one giant step
-    } finally {
-      await ctx.dispose();
-    }
-  }, 60_000);
+        await ctx.microblog.post(star.id, { text: 'Big news', source: 'web' });
+        const worker = new OutboxDispatcher(
+          ctx.sms.store,
+          provider,
+          ctx.sms.policy,
+          clock,
+          { owner: 'fan-out', throughputPerSecond: 100_000, batchSize: 200 },
+          {},
+          [ctx.sms.notifier],
+        );
+        let rounds = 0;
+        while ((await worker.runOnce()) + (await ctx.sms.notifier.runOnce()) > 0) rounds += 1;
+        const recipients = provider.sent.filter((m) => m.text === '@star: Big news').map((m) => m.to);
+        expect(recipients.length).toBe(1198);
+        expect(new Set(recipients).size).toBe(1198);
+        expect(recipients).not.toContain(followers[0]!.e164);
+        expect(recipients).not.toContain(followers[1]!.e164);
+        expect(rounds).toBeGreaterThan(3); // worked through in batches, not one giant step
+      } finally {
+        await ctx.dispose();
+      }
+    },
+    60_000,
+  );
 });

@@ -22,7 +22,11 @@ describe.each(ENGINES)('SMPP end to end on $label', ({ name, skip }) => {
   beforeAll(async () => {
     if (skip) return;
     smsc = await new FakeSmsc('sparrow', 's3cret').listen();
-    ctx = await testContext(name, { SPARROW_SMS_PROVIDER: 'smpp', SPARROW_SMPP_URL: smsc.url(), SPARROW_SMPP_SOURCE_ADDR: 'Sparrow' });
+    ctx = await testContext(name, {
+      SPARROW_SMS_PROVIDER: 'smpp',
+      SPARROW_SMPP_URL: smsc.url(),
+      SPARROW_SMPP_SOURCE_ADDR: 'Sparrow',
+    });
     background = await ctx.startBackgroundWork({ inProcessWithWeb: false });
     await waitFor(() => smsc.isBound, 'bind');
   });
@@ -34,11 +38,18 @@ describe.each(ENGINES)('SMPP end to end on $label', ({ name, skip }) => {
 
   const deliver = (from: string, text: string) => {
     sequence += 1;
-    return smsc.deliver({ source_addr: from.replace('+', ''), source_addr_ton: 1, source_addr_npi: 1, destination_addr: 'Sparrow', short_message: `${text}` });
+    return smsc.deliver({
+      source_addr: from.replace('+', ''),
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      destination_addr: 'Sparrow',
+      short_message: `${text}`,
+    });
   };
-  const submitsTo = (number: string) => smsc.submits.filter((p) => String(p.destination_addr).replace(/^\+?/, '+') === number).map(textOf);
+  const submitsTo = (number: string) =>
+    smsc.submits.filter((p) => String(p.destination_addr).replace(/^\+?/, '+') === number).map(textOf);
 
-  it.skipIf(skip)('posts from deliver_sm, follows, and sends the followed account\'s post by submit_sm', async () => {
+  it.skipIf(skip)("posts from deliver_sm, follows, and sends the followed account's post by submit_sm", async () => {
     const amina = await ctx.microblog.createAccount({ username: 'amina' });
     const bob = await ctx.microblog.createAccount({ username: 'bob' });
     await ctx.sms.store.bindPhone({ accountId: amina.id, e164: KE, country: 'KE', verifiedAt: new Date() });

@@ -6,7 +6,9 @@ const KE = '+254712345678';
 
 describe('phone simulator (/dev/phone)', () => {
   let h: SmsHarness;
-  beforeAll(async () => { h = await smsHarness('sqlite'); });
+  beforeAll(async () => {
+    h = await smsHarness('sqlite');
+  });
   afterAll(async () => h?.close());
 
   it('links a number, texts a post and shows replies, all without JavaScript', async () => {
@@ -20,11 +22,27 @@ describe('phone simulator (/dev/phone)', () => {
     expect(phonePage.headers['content-type']).toMatch(/text\/html/);
     const code = /Your Sparrow code is (\d{6})/.exec(phonePage.body)?.[1];
     expect(code).toBeDefined();
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/sparrow/phone/verify', headers: user.auth, payload: { code } })).statusCode).toBe(200);
-    await h.app.inject({ method: 'PATCH', url: '/api/v1/sparrow/sms_settings', headers: user.auth, payload: { posting: true } });
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/api/v1/sparrow/phone/verify',
+          headers: user.auth,
+          payload: { code },
+        })
+      ).statusCode,
+    ).toBe(200);
+    await h.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sparrow/sms_settings',
+      headers: user.auth,
+      payload: { posting: true },
+    });
 
     const sent = await h.app.inject({
-      method: 'POST', url: '/dev/phone', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/dev/phone',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ number: KE, text: 'Posted from the simulator' }).toString(),
     });
     expect(sent.statusCode).toBe(303);
@@ -33,7 +51,9 @@ describe('phone simulator (/dev/phone)', () => {
     expect(timeline[0]?.post).toMatchObject({ text: 'Posted from the simulator', source: 'sms' });
 
     await h.app.inject({
-      method: 'POST', url: '/dev/phone', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/dev/phone',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ number: KE, text: 'HELP' }).toString(),
     });
     await h.drain();
@@ -44,21 +64,36 @@ describe('phone simulator (/dev/phone)', () => {
   });
 
   it('escapes what it shows and refuses bad input', async () => {
-    await h.ctx.sms.outbox.enqueue([{ to: KE, country: 'KE', text: '<script>alert(1)</script>', messageClass: 'security', purpose: 'test' }]);
+    await h.ctx.sms.outbox.enqueue([
+      { to: KE, country: 'KE', text: '<script>alert(1)</script>', messageClass: 'security', purpose: 'test' },
+    ]);
     await h.drain();
     const res = await h.app.inject({ url: `/dev/phone?number=${encodeURIComponent(KE)}&outcome=<b>x</b>` });
     expect(res.body).not.toContain('<script>alert(1)</script>');
     expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(res.body).not.toContain('<b>x</b>');
-    const bad = await h.app.inject({ method: 'POST', url: '/dev/phone', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'number=123&text=hi' });
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/dev/phone',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'number=123&text=hi',
+    });
     expect(bad.statusCode).toBe(422);
   });
 
   it('does not exist with a real provider', async () => {
-    const real = await apiHarness('sqlite', { SPARROW_SMS_PROVIDER: 'twilio', SPARROW_TWILIO_ACCOUNT_SID: 'AC1', SPARROW_TWILIO_AUTH_TOKEN: 't', SPARROW_TWILIO_FROM: '+15005550006' });
+    const real = await apiHarness('sqlite', {
+      SPARROW_SMS_PROVIDER: 'twilio',
+      SPARROW_TWILIO_ACCOUNT_SID: 'AC1',
+      SPARROW_TWILIO_AUTH_TOKEN: 't',
+      SPARROW_TWILIO_FROM: '+15005550006',
+    });
     try {
       expect((await real.app.inject({ url: '/dev/phone' })).statusCode).toBe(404);
-      expect((await real.app.inject({ method: 'POST', url: '/api/v1/sparrow/dev/sms', payload: { from: KE, text: 'x' } })).statusCode).toBe(404);
+      expect(
+        (await real.app.inject({ method: 'POST', url: '/api/v1/sparrow/dev/sms', payload: { from: KE, text: 'x' } }))
+          .statusCode,
+      ).toBe(404);
     } finally {
       await real.close();
     }

@@ -41,7 +41,9 @@ export class FormClient {
     const withToken = { _csrf: this.csrf, ...fields };
     for (const [k, v] of Object.entries(withToken)) if (v !== null) form.set(k, v);
     const res = await this.app.inject({
-      method: 'POST', url, payload: form.toString(),
+      method: 'POST',
+      url,
+      payload: form.toString(),
       headers: { ...this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
     });
     this.keep(res);
@@ -90,7 +92,10 @@ export function flowIdOf(body: string): string {
 const LIMIT = 30 * 1024;
 
 /** The rules every page keeps: small, strict CSP, no inline script or style, CSRF in every form, labels. */
-export function expectGoodPage(res: { statusCode: number; body: string; headers: Record<string, unknown> }, url: string): void {
+export function expectGoodPage(
+  res: { statusCode: number; body: string; headers: Record<string, unknown> },
+  url: string,
+): void {
   expect(res.statusCode, url).toBe(200);
   expect(res.headers['content-type'], url).toMatch(/^text\/html/);
   expect(Buffer.byteLength(res.body), `${url} weighs ${Buffer.byteLength(res.body)} bytes`).toBeLessThan(LIMIT);
@@ -111,8 +116,9 @@ export function expectGoodPage(res: { statusCode: number; body: string; headers:
     expect(formTag, url).toContain('name="_csrf"');
   }
   // Every visible input has a label.
-  for (const id of [...res.body.matchAll(/<(?:input|textarea|select)(?![^>]*type="(?:hidden|checkbox)")[^>]*\bid="([^"]+)"/g)].map((m) => m[1])) {
+  for (const id of [
+    ...res.body.matchAll(/<(?:input|textarea|select)(?![^>]*type="(?:hidden|checkbox)")[^>]*\bid="([^"]+)"/g),
+  ].map((m) => m[1])) {
     expect(res.body, `${url}: label for #${id}`).toContain(`for="${id}"`);
   }
 }
-

@@ -2,8 +2,26 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { cursorsOf, linkHeader, optionalBoolean, optionalString, pageOf, paramsOf, pathId, stringArray } from '../params.ts';
-import { accountSchema, credentialAccountSchema, relationshipSchema, renderAccount, renderCredentialAccount, renderRelationship, renderStatus, statusSchema } from './entities.ts';
+import {
+  cursorsOf,
+  linkHeader,
+  optionalBoolean,
+  optionalString,
+  pageOf,
+  paramsOf,
+  pathId,
+  stringArray,
+} from '../params.ts';
+import {
+  accountSchema,
+  credentialAccountSchema,
+  relationshipSchema,
+  renderAccount,
+  renderCredentialAccount,
+  renderRelationship,
+  renderStatus,
+  statusSchema,
+} from './entities.ts';
 import { isWellFormedId } from '../../shared/ids.ts';
 
 const accountList = { response: { 200: { type: 'array', items: accountSchema } } };
@@ -13,26 +31,34 @@ const oneRelationship = { response: { 200: relationshipSchema } };
 export function accountRoutes(ctx: AppContext) {
   const urls = ctx.config;
   return async (app: FastifyInstance) => {
-    app.get('/api/v1/accounts/verify_credentials', { schema: { response: { 200: credentialAccountSchema } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:accounts');
-      return renderCredentialAccount(await ctx.microblog.account(accountId), urls);
-    });
+    app.get(
+      '/api/v1/accounts/verify_credentials',
+      { schema: { response: { 200: credentialAccountSchema } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:accounts');
+        return renderCredentialAccount(await ctx.microblog.account(accountId), urls);
+      },
+    );
 
-    app.patch('/api/v1/accounts/update_credentials', { schema: { response: { 200: credentialAccountSchema } } }, async (request) => {
-      const { accountId } = requireUser(request, 'write:accounts');
-      const params = paramsOf(request);
-      const displayName = optionalString(params, 'display_name', 1000);
-      const note = optionalString(params, 'note', 5000);
-      const locked = optionalBoolean(params, 'locked');
-      const bot = optionalBoolean(params, 'bot');
-      const account = await ctx.microblog.updateProfile(accountId, {
-        ...(displayName !== undefined ? { displayName } : {}),
-        ...(note !== undefined ? { note } : {}),
-        ...(locked !== undefined ? { locked } : {}),
-        ...(bot !== undefined ? { bot } : {}),
-      });
-      return renderCredentialAccount(account, urls);
-    });
+    app.patch(
+      '/api/v1/accounts/update_credentials',
+      { schema: { response: { 200: credentialAccountSchema } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'write:accounts');
+        const params = paramsOf(request);
+        const displayName = optionalString(params, 'display_name', 1000);
+        const note = optionalString(params, 'note', 5000);
+        const locked = optionalBoolean(params, 'locked');
+        const bot = optionalBoolean(params, 'bot');
+        const account = await ctx.microblog.updateProfile(accountId, {
+          ...(displayName !== undefined ? { displayName } : {}),
+          ...(note !== undefined ? { note } : {}),
+          ...(locked !== undefined ? { locked } : {}),
+          ...(bot !== undefined ? { bot } : {}),
+        });
+        return renderCredentialAccount(account, urls);
+      },
+    );
 
     app.get('/api/v1/accounts/lookup', { schema: { response: { 200: accountSchema } } }, async (request) => {
       const acct = optionalString(paramsOf(request), 'acct', 300);
@@ -42,11 +68,15 @@ export function accountRoutes(ctx: AppContext) {
       return renderAccount(account, urls);
     });
 
-    app.get('/api/v1/accounts/relationships', { schema: { response: { 200: { type: 'array', items: relationshipSchema } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:follows');
-      const ids = stringArray(paramsOf(request), 'id', 100).filter(isWellFormedId);
-      return (await ctx.microblog.relationships(accountId, ids)).map(renderRelationship);
-    });
+    app.get(
+      '/api/v1/accounts/relationships',
+      { schema: { response: { 200: { type: 'array', items: relationshipSchema } } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:follows');
+        const ids = stringArray(paramsOf(request), 'id', 100).filter(isWellFormedId);
+        return (await ctx.microblog.relationships(accountId, ids)).map(renderRelationship);
+      },
+    );
 
     app.get('/api/v1/accounts/:id', { schema: { response: { 200: accountSchema } } }, async (request) => {
       return renderAccount(await ctx.microblog.account(pathId(request)), urls);
@@ -62,9 +92,16 @@ export function accountRoutes(ctx: AppContext) {
         excludeReplies: optionalBoolean(params, 'exclude_replies') ?? false,
         excludeReblogs: optionalBoolean(params, 'exclude_reblogs') ?? false,
       });
-      const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.post.id), {
-        exclude_replies: params.exclude_replies, exclude_reblogs: params.exclude_reblogs, limit: params.limit,
-      });
+      const link = linkHeader(
+        urls.publicUrl,
+        request,
+        cursorsOf(views, (v) => v.post.id),
+        {
+          exclude_replies: params.exclude_replies,
+          exclude_reblogs: params.exclude_reblogs,
+          limit: params.limit,
+        },
+      );
       if (link) void reply.header('Link', link);
       return views.map((v) => renderStatus(v, urls));
     });
@@ -75,9 +112,15 @@ export function accountRoutes(ctx: AppContext) {
         const params = paramsOf(request);
         const page = pageOf(params, 40, 80);
         const id = pathId(request);
-        const rows = direction === 'followers' ? await ctx.microblog.followers(id, page) : await ctx.microblog.following(id, page);
+        const rows =
+          direction === 'followers' ? await ctx.microblog.followers(id, page) : await ctx.microblog.following(id, page);
         const accounts = await ctx.microblog.accounts(rows.map((r) => r.accountId));
-        const link = linkHeader(urls.publicUrl, request, cursorsOf(rows, (r) => r.cursor), { limit: params.limit });
+        const link = linkHeader(
+          urls.publicUrl,
+          request,
+          cursorsOf(rows, (r) => r.cursor),
+          { limit: params.limit },
+        );
         if (link) void reply.header('Link', link);
         return rows.flatMap((r) => {
           const account = accounts.get(r.accountId);
@@ -86,7 +129,15 @@ export function accountRoutes(ctx: AppContext) {
       });
     }
 
-    const relationshipAction = (path: string, scope: string, act: (accountId: string, targetId: string, params: Record<string, unknown>) => Promise<Parameters<typeof renderRelationship>[0]>) => {
+    const relationshipAction = (
+      path: string,
+      scope: string,
+      act: (
+        accountId: string,
+        targetId: string,
+        params: Record<string, unknown>,
+      ) => Promise<Parameters<typeof renderRelationship>[0]>,
+    ) => {
       app.post(`/api/v1/accounts/:id/${path}`, { schema: oneRelationship }, async (request) => {
         const { accountId } = requireUser(request, scope);
         return renderRelationship(await act(accountId, pathId(request), paramsOf(request)));
@@ -96,7 +147,9 @@ export function accountRoutes(ctx: AppContext) {
     relationshipAction('unfollow', 'write:follows', (a, t) => ctx.microblog.unfollow(a, t));
     relationshipAction('block', 'write:blocks', (a, t) => ctx.microblog.block(a, t));
     relationshipAction('unblock', 'write:blocks', (a, t) => ctx.microblog.unblock(a, t));
-    relationshipAction('mute', 'write:mutes', (a, t, p) => ctx.microblog.mute(a, t, optionalBoolean(p, 'notifications') ?? true));
+    relationshipAction('mute', 'write:mutes', (a, t, p) =>
+      ctx.microblog.mute(a, t, optionalBoolean(p, 'notifications') ?? true),
+    );
     relationshipAction('unmute', 'write:mutes', (a, t) => ctx.microblog.unmute(a, t));
   };
 }

@@ -18,11 +18,32 @@ const bool = { type: 'boolean' } as const;
 const emptyArray = { type: 'array', items: { type: 'object', additionalProperties: true } } as const;
 
 const accountProperties = {
-  id: str, username: str, acct: str, display_name: str, locked: bool, bot: bool, discoverable: bool, group: bool,
-  indexable: bool, hide_collections: bool, noindex: bool,
-  created_at: str, note: str, url: str, uri: str, avatar: str, avatar_static: str, header: str, header_static: str,
-  followers_count: int, following_count: int, statuses_count: int, last_status_at: nullableStr,
-  emojis: emptyArray, fields: emptyArray, roles: emptyArray,
+  id: str,
+  username: str,
+  acct: str,
+  display_name: str,
+  locked: bool,
+  bot: bool,
+  discoverable: bool,
+  group: bool,
+  indexable: bool,
+  hide_collections: bool,
+  noindex: bool,
+  created_at: str,
+  note: str,
+  url: str,
+  uri: str,
+  avatar: str,
+  avatar_static: str,
+  header: str,
+  header_static: str,
+  followers_count: int,
+  following_count: int,
+  statuses_count: int,
+  last_status_at: nullableStr,
+  emojis: emptyArray,
+  fields: emptyArray,
+  roles: emptyArray,
 } as const;
 
 export const accountSchema = {
@@ -38,8 +59,15 @@ export const credentialAccountSchema = {
     source: {
       type: 'object',
       properties: {
-        privacy: str, sensitive: bool, language: nullableStr, note: str, fields: emptyArray, follow_requests_count: int,
-        discoverable: bool, indexable: bool, hide_collections: bool,
+        privacy: str,
+        sensitive: bool,
+        language: nullableStr,
+        note: str,
+        fields: emptyArray,
+        follow_requests_count: int,
+        discoverable: bool,
+        indexable: bool,
+        hide_collections: bool,
       },
     },
     role: { type: 'object', properties: { id: str, name: str, permissions: str, color: str, highlighted: bool } },
@@ -49,18 +77,36 @@ export const credentialAccountSchema = {
 const mentionSchema = { type: 'object', properties: { id: str, username: str, url: str, acct: str } } as const;
 
 const statusProperties = {
-  id: str, uri: str, url: nullableStr, created_at: str, edited_at: nullableStr,
+  id: str,
+  uri: str,
+  url: nullableStr,
+  created_at: str,
+  edited_at: nullableStr,
   account: accountSchema,
-  content: str, text: nullableStr, visibility: str, sensitive: bool, spoiler_text: str,
+  content: str,
+  text: nullableStr,
+  visibility: str,
+  sensitive: bool,
+  spoiler_text: str,
   media_attachments: emptyArray,
   application: { type: ['object', 'null'], properties: { name: str, website: nullableStr } },
   mentions: { type: 'array', items: mentionSchema },
-  tags: emptyArray, emojis: emptyArray, filtered: emptyArray,
-  reblogs_count: int, favourites_count: int, replies_count: int,
-  in_reply_to_id: nullableStr, in_reply_to_account_id: nullableStr,
-  poll: { type: 'null' }, card: { type: 'null' },
+  tags: emptyArray,
+  emojis: emptyArray,
+  filtered: emptyArray,
+  reblogs_count: int,
+  favourites_count: int,
+  replies_count: int,
+  in_reply_to_id: nullableStr,
+  in_reply_to_account_id: nullableStr,
+  poll: { type: 'null' },
+  card: { type: 'null' },
   language: nullableStr,
-  favourited: bool, reblogged: bool, muted: bool, bookmarked: bool, pinned: bool,
+  favourited: bool,
+  reblogged: bool,
+  muted: bool,
+  bookmarked: bool,
+  pinned: bool,
 } as const;
 
 export const statusSchema = {
@@ -74,7 +120,10 @@ export const statusSchema = {
 export const notificationSchema = {
   type: 'object',
   properties: {
-    id: str, type: str, created_at: str, group_key: str,
+    id: str,
+    type: str,
+    created_at: str,
+    group_key: str,
     account: accountSchema,
     status: { ...statusSchema, type: ['object', 'null'] },
   },
@@ -83,9 +132,21 @@ export const notificationSchema = {
 export const relationshipSchema = {
   type: 'object',
   properties: {
-    id: str, following: bool, showing_reblogs: bool, notifying: bool, followed_by: bool, blocking: bool, blocked_by: bool,
-    muting: bool, muting_notifications: bool, requested: bool, requested_by: bool, domain_blocking: bool, endorsed: bool,
-    note: str, languages: { type: ['array', 'null'], items: str },
+    id: str,
+    following: bool,
+    showing_reblogs: bool,
+    notifying: bool,
+    followed_by: bool,
+    blocking: bool,
+    blocked_by: bool,
+    muting: bool,
+    muting_notifications: bool,
+    requested: bool,
+    requested_by: bool,
+    domain_blocking: bool,
+    endorsed: bool,
+    note: str,
+    languages: { type: ['array', 'null'], items: str },
   },
 } as const;
 
@@ -119,12 +180,17 @@ export function renderAccount(account: Account, urls: Urls) {
     note: renderNoteHtml(account.note),
     url: profile,
     uri: `${urls.publicUrl}/users/${account.username}`,
-    avatar, avatar_static: avatar, header, header_static: header,
+    avatar,
+    avatar_static: avatar,
+    header,
+    header_static: header,
     followers_count: account.followersCount,
     following_count: account.followingCount,
     statuses_count: account.statusesCount,
     last_status_at: account.lastStatusAt ? account.lastStatusAt.toISOString().slice(0, 10) : null,
-    emojis: [], fields: [], roles: [],
+    emojis: [],
+    fields: [],
+    roles: [],
   };
 }
 
@@ -132,10 +198,23 @@ export function renderCredentialAccount(account: Account, urls: Urls) {
   return {
     ...renderAccount(account, urls),
     source: {
-      privacy: 'public', sensitive: false, language: null, note: account.note, fields: [], follow_requests_count: 0,
-      discoverable: false, indexable: false, hide_collections: false,
+      privacy: 'public',
+      sensitive: false,
+      language: null,
+      note: account.note,
+      fields: [],
+      follow_requests_count: 0,
+      discoverable: false,
+      indexable: false,
+      hide_collections: false,
     },
-    role: { id: account.role === 'admin' ? '3' : account.role === 'moderator' ? '2' : '-99', name: account.role === 'user' ? '' : account.role, permissions: account.role === 'admin' ? '1' : '0', color: '', highlighted: account.role !== 'user' },
+    role: {
+      id: account.role === 'admin' ? '3' : account.role === 'moderator' ? '2' : '-99',
+      name: account.role === 'user' ? '' : account.role,
+      permissions: account.role === 'admin' ? '1' : '0',
+      color: '',
+      highlighted: account.role !== 'user',
+    },
   };
 }
 
@@ -148,7 +227,12 @@ function applicationFor(source: string): { name: string; website: null } | null 
 
 export function renderStatus(view: PostView, urls: Urls): Record<string, unknown> {
   const { post, author } = view;
-  const mentions = view.mentions.map((a) => ({ id: a.id, username: a.username, url: `${urls.publicUrl}/@${a.username}`, acct: a.username }));
+  const mentions = view.mentions.map((a) => ({
+    id: a.id,
+    username: a.username,
+    url: `${urls.publicUrl}/@${a.username}`,
+    acct: a.username,
+  }));
   return {
     id: post.id,
     uri: `${urls.publicUrl}/users/${author.username}/statuses/${post.id}`,
@@ -164,14 +248,17 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     media_attachments: [],
     application: applicationFor(post.source),
     mentions,
-    tags: [], emojis: [], filtered: [],
+    tags: [],
+    emojis: [],
+    filtered: [],
     reblogs_count: post.reblogsCount,
     favourites_count: post.favouritesCount,
     replies_count: post.repliesCount,
     in_reply_to_id: post.inReplyToId,
     in_reply_to_account_id: post.inReplyToAccountId,
     reblog: view.reblog ? renderStatus(view.reblog, urls) : null,
-    poll: null, card: null,
+    poll: null,
+    card: null,
     language: post.language,
     favourited: view.favourited,
     reblogged: view.reblogged,
@@ -199,9 +286,21 @@ export function renderNotification(view: NotificationView, urls: Urls) {
 
 export function renderRelationship(r: Relationship) {
   return {
-    id: r.id, following: r.following, showing_reblogs: r.following, notifying: false, followed_by: r.followedBy,
-    blocking: r.blocking, blocked_by: r.blockedBy, muting: r.muting, muting_notifications: r.mutingNotifications,
-    requested: false, requested_by: false, domain_blocking: false, endorsed: false, note: '', languages: null,
+    id: r.id,
+    following: r.following,
+    showing_reblogs: r.following,
+    notifying: false,
+    followed_by: r.followedBy,
+    blocking: r.blocking,
+    blocked_by: r.blockedBy,
+    muting: r.muting,
+    muting_notifications: r.mutingNotifications,
+    requested: false,
+    requested_by: false,
+    domain_blocking: false,
+    endorsed: false,
+    note: '',
+    languages: null,
   };
 }
 

@@ -13,7 +13,12 @@ const statusesConfiguration = (maxCharacters: number) => ({
   characters_reserved_per_url: CHARACTERS_RESERVED_PER_URL,
 });
 const mediaConfiguration = {
-  supported_mime_types: [], image_size_limit: 0, image_matrix_limit: 0, video_size_limit: 0, video_frame_rate_limit: 0, video_matrix_limit: 0,
+  supported_mime_types: [],
+  image_size_limit: 0,
+  image_matrix_limit: 0,
+  video_size_limit: 0,
+  video_frame_rate_limit: 0,
+  video_matrix_limit: 0,
 };
 const pollsConfiguration = { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 };
 
@@ -72,7 +77,8 @@ export function instanceRoutes(ctx: AppContext) {
         },
         // Sign-up proves the e-mail before the account exists (SPEC 3.5), so apps send people to the web page.
         registrations: {
-          enabled: config.registrationsOpen, approval_required: false,
+          enabled: config.registrationsOpen,
+          approval_required: false,
           message: config.registrationsOpen ? 'Sign up on the website: we send a code to your e-mail first.' : null,
           url: config.registrationsOpen ? `${config.publicUrl}/signup` : null,
         },
@@ -93,9 +99,14 @@ export function instanceRoutes(ctx: AppContext) {
     // announcements or follow requests yet, so each answers with an honest empty result
     // instead of a 404 that some clients treat as a broken server.
     for (const [path, scope] of [
-      ['/api/v1/lists', 'read:lists'], ['/api/v1/filters', 'read:filters'], ['/api/v2/filters', 'read:filters'],
-      ['/api/v1/announcements', 'read'], ['/api/v1/follow_requests', 'read:follows'], ['/api/v1/followed_tags', 'read:follows'],
-      ['/api/v1/conversations', 'read:statuses'], ['/api/v1/bookmarks', 'read:bookmarks'],
+      ['/api/v1/lists', 'read:lists'],
+      ['/api/v1/filters', 'read:filters'],
+      ['/api/v2/filters', 'read:filters'],
+      ['/api/v1/announcements', 'read'],
+      ['/api/v1/follow_requests', 'read:follows'],
+      ['/api/v1/followed_tags', 'read:follows'],
+      ['/api/v1/conversations', 'read:statuses'],
+      ['/api/v1/bookmarks', 'read:bookmarks'],
     ] as const) {
       app.get(path, async (request) => {
         requireUser(request, scope);
@@ -106,8 +117,11 @@ export function instanceRoutes(ctx: AppContext) {
     app.get('/api/v1/preferences', async (request) => {
       requireUser(request, 'read:accounts');
       return {
-        'posting:default:visibility': 'public', 'posting:default:sensitive': false, 'posting:default:language': null,
-        'reading:expand:media': 'default', 'reading:expand:spoilers': false,
+        'posting:default:visibility': 'public',
+        'posting:default:sensitive': false,
+        'posting:default:language': null,
+        'reading:expand:media': 'default',
+        'reading:expand:spoilers': false,
       };
     });
 

@@ -20,15 +20,23 @@ export function statusRoutes(ctx: AppContext) {
     app.post('/api/v1/statuses', { schema: oneStatus }, async (request) => {
       const token = requireUser(request, 'write:statuses');
       const params = paramsOf(request);
-      if (stringArray(params, 'media_ids').length > 0) throw new HttpError(422, 'Media attachments are not supported on this server');
-      if (params.poll !== undefined || params['poll[options][]'] !== undefined) throw new HttpError(422, 'Polls are not supported on this server');
-      if (optionalString(params, 'scheduled_at')) throw new HttpError(422, 'Scheduled posts are not supported on this server');
+      if (stringArray(params, 'media_ids').length > 0)
+        throw new HttpError(422, 'Media attachments are not supported on this server');
+      if (params.poll !== undefined || params['poll[options][]'] !== undefined)
+        throw new HttpError(422, 'Polls are not supported on this server');
+      if (optionalString(params, 'scheduled_at'))
+        throw new HttpError(422, 'Scheduled posts are not supported on this server');
       const visibility = optionalString(params, 'visibility', 20);
       if (visibility !== undefined && !VISIBILITIES.includes(visibility as Visibility)) {
         throw new HttpError(422, `visibility must be one of ${VISIBILITIES.join(', ')}`);
       }
       const idempotencyKey = request.headers['idempotency-key'];
-      if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+      if (
+        idempotencyKey !== undefined &&
+        (typeof idempotencyKey !== 'string' ||
+          idempotencyKey.length === 0 ||
+          idempotencyKey.length > MAX_IDEMPOTENCY_KEY)
+      ) {
         throw new HttpError(422, `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
       }
       const post = await ctx.microblog.post(token.accountId, {
@@ -56,15 +64,36 @@ export function statusRoutes(ctx: AppContext) {
       return renderDeletedStatus(view, urls);
     });
 
-    app.get('/api/v1/statuses/:id/context', {
-      schema: { response: { 200: { type: 'object', properties: { ancestors: { type: 'array', items: statusSchema }, descendants: { type: 'array', items: statusSchema } } } } },
-    }, async (request) => {
-      const viewer = optionalUser(request, 'read:statuses');
-      const { ancestors, descendants } = await ctx.microblog.context(viewer?.accountId ?? null, pathId(request));
-      return { ancestors: ancestors.map((v) => renderStatus(v, urls)), descendants: descendants.map((v) => renderStatus(v, urls)) };
-    });
+    app.get(
+      '/api/v1/statuses/:id/context',
+      {
+        schema: {
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                ancestors: { type: 'array', items: statusSchema },
+                descendants: { type: 'array', items: statusSchema },
+              },
+            },
+          },
+        },
+      },
+      async (request) => {
+        const viewer = optionalUser(request, 'read:statuses');
+        const { ancestors, descendants } = await ctx.microblog.context(viewer?.accountId ?? null, pathId(request));
+        return {
+          ancestors: ancestors.map((v) => renderStatus(v, urls)),
+          descendants: descendants.map((v) => renderStatus(v, urls)),
+        };
+      },
+    );
 
-    const action = (path: string, scope: string, act: (token: UserToken, postId: string, params: Record<string, unknown>) => Promise<string>) => {
+    const action = (
+      path: string,
+      scope: string,
+      act: (token: UserToken, postId: string, params: Record<string, unknown>) => Promise<string>,
+    ) => {
       app.post(`/api/v1/statuses/:id/${path}`, { schema: oneStatus }, async (request) => {
         const token = requireUser(request, scope);
         const id = await act(token, pathId(request), paramsOf(request));
@@ -75,7 +104,14 @@ export function statusRoutes(ctx: AppContext) {
     action('unfavourite', 'write:favourites', async (t, id) => (await ctx.microblog.unfavourite(t.accountId, id)).id);
     action('reblog', 'write:statuses', async (t, id, params) => {
       const visibility = optionalString(params, 'visibility', 20);
-      return (await ctx.microblog.reblog(t.accountId, id, sourceOf(t), visibility === 'unlisted' || visibility === 'private' ? visibility : 'public')).id;
+      return (
+        await ctx.microblog.reblog(
+          t.accountId,
+          id,
+          sourceOf(t),
+          visibility === 'unlisted' || visibility === 'private' ? visibility : 'public',
+        )
+      ).id;
     });
     action('unreblog', 'write:statuses', async (t, id) => (await ctx.microblog.unreblog(t.accountId, id)).id);
   };

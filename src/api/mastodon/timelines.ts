@@ -8,7 +8,14 @@ import { notificationSchema, renderNotification, renderStatus, statusSchema } fr
 
 const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
 /** Home timeline items may be promoted posts (docs/privacy.md): the status plus `sparrow_promoted`. */
-const homeList = { response: { 200: { type: 'array', items: { ...statusSchema, properties: { ...statusSchema.properties, sparrow_promoted: { type: 'boolean' } } } } } };
+const homeList = {
+  response: {
+    200: {
+      type: 'array',
+      items: { ...statusSchema, properties: { ...statusSchema.properties, sparrow_promoted: { type: 'boolean' } } },
+    },
+  },
+};
 const NOTIFICATION_TYPES: readonly NotificationType[] = ['mention', 'status', 'reblog', 'follow', 'favourite'];
 
 export function timelineRoutes(ctx: AppContext) {
@@ -19,13 +26,22 @@ export function timelineRoutes(ctx: AppContext) {
       const params = paramsOf(request);
       const page = pageOf(params);
       const views = await ctx.microblog.homeTimeline(accountId, page);
-      const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.post.id), { limit: params.limit });
+      const link = linkHeader(
+        urls.publicUrl,
+        request,
+        cursorsOf(views, (v) => v.post.id),
+        { limit: params.limit },
+      );
       if (link) void reply.header('Link', link);
       const statuses = views.map((v) => renderStatus(v, urls));
       // Promoted posts only on the newest page (not when paging back), within each campaign's frequency cap.
       if (!page.maxId && !page.minId && !page.sinceId) {
         const promoted = await ctx.privacy.promotedFor(accountId);
-        statuses.splice(Math.min(2, statuses.length), 0, ...promoted.map((p) => ({ ...renderStatus(p.view, urls), sparrow_promoted: true })));
+        statuses.splice(
+          Math.min(2, statuses.length),
+          0,
+          ...promoted.map((p) => ({ ...renderStatus(p.view, urls), sparrow_promoted: true })),
+        );
       }
       return statuses;
     });
@@ -36,25 +52,46 @@ export function timelineRoutes(ctx: AppContext) {
       // Every account here is local; a remote-only timeline is empty until federation exists.
       if (optionalBoolean(params, 'remote') || optionalBoolean(params, 'only_media')) return [];
       const views = await ctx.microblog.publicTimeline(viewer?.accountId ?? null, pageOf(params));
-      const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.post.id), { local: params.local, limit: params.limit });
+      const link = linkHeader(
+        urls.publicUrl,
+        request,
+        cursorsOf(views, (v) => v.post.id),
+        { local: params.local, limit: params.limit },
+      );
       if (link) void reply.header('Link', link);
       return views.map((v) => renderStatus(v, urls));
     });
 
-    app.get('/api/v1/notifications', { schema: { response: { 200: { type: 'array', items: notificationSchema } } } }, async (request, reply) => {
-      const { accountId } = requireUser(request, 'read:notifications');
-      const params = paramsOf(request);
-      const include = stringArray(params, 'types', 20);
-      const exclude = new Set(stringArray(params, 'exclude_types', 20));
-      for (const type of [...include, ...exclude]) {
-        if (!/^[a-z_.]{1,40}$/.test(type)) throw new HttpError(422, 'types and exclude_types must be notification types');
-      }
-      const types = (include.length > 0 ? NOTIFICATION_TYPES.filter((t) => include.includes(t)) : NOTIFICATION_TYPES).filter((t) => !exclude.has(t));
-      const views = await ctx.microblog.notifications(accountId, pageOf(params, 40, 80), types.length === NOTIFICATION_TYPES.length ? null : types);
-      const link = linkHeader(urls.publicUrl, request, cursorsOf(views, (v) => v.notification.id), { limit: params.limit });
-      if (link) void reply.header('Link', link);
-      return views.map((v) => renderNotification(v, urls));
-    });
+    app.get(
+      '/api/v1/notifications',
+      { schema: { response: { 200: { type: 'array', items: notificationSchema } } } },
+      async (request, reply) => {
+        const { accountId } = requireUser(request, 'read:notifications');
+        const params = paramsOf(request);
+        const include = stringArray(params, 'types', 20);
+        const exclude = new Set(stringArray(params, 'exclude_types', 20));
+        for (const type of [...include, ...exclude]) {
+          if (!/^[a-z_.]{1,40}$/.test(type))
+            throw new HttpError(422, 'types and exclude_types must be notification types');
+        }
+        const types = (
+          include.length > 0 ? NOTIFICATION_TYPES.filter((t) => include.includes(t)) : NOTIFICATION_TYPES
+        ).filter((t) => !exclude.has(t));
+        const views = await ctx.microblog.notifications(
+          accountId,
+          pageOf(params, 40, 80),
+          types.length === NOTIFICATION_TYPES.length ? null : types,
+        );
+        const link = linkHeader(
+          urls.publicUrl,
+          request,
+          cursorsOf(views, (v) => v.notification.id),
+          { limit: params.limit },
+        );
+        if (link) void reply.header('Link', link);
+        return views.map((v) => renderNotification(v, urls));
+      },
+    );
 
     app.get('/api/v1/notifications/:id', { schema: { response: { 200: notificationSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'read:notifications');

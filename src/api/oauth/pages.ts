@@ -32,10 +32,10 @@ export function renderConsentPage(page: ConsentPage): string {
   const hidden = Object.entries(page.hidden)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join('');
-  const scopes = page.scopes
-    .map((s) => `<li>${escapeHtml(SCOPE_WORDS[s] ?? s)}</li>`)
-    .join('');
-  return layout('Authorize', `<h1>Sign in to authorize ${escapeHtml(page.appName)}</h1>
+  const scopes = page.scopes.map((s) => `<li>${escapeHtml(SCOPE_WORDS[s] ?? s)}</li>`).join('');
+  return layout(
+    'Authorize',
+    `<h1>Sign in to authorize ${escapeHtml(page.appName)}</h1>
 ${page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : ''}
 <p><strong>${escapeHtml(page.appName)}</strong> asks to:</p><ul>${scopes}</ul>
 <form method="post" action="/oauth/authorize">${hidden}
@@ -43,7 +43,8 @@ ${page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : '
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" name="decision" value="approve">Sign in and authorize</button>
 <button type="submit" name="decision" value="deny" class="secondary" formnovalidate>Deny</button>
-</form>`);
+</form>`,
+  );
 }
 
 export interface SecondFactorPage {
@@ -67,27 +68,42 @@ export function renderSecondFactorPage(page: SecondFactorPage): string {
   const hidden = Object.entries({ ...page.hidden, flow_id: page.flowId, decision: 'approve' })
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join('');
-  const forms = page.methods.filter((m) => m in METHOD_LABELS).map((method) => {
-    const id = `code_${method}`;
-    const input = method === 'password'
-      ? `<input type="password" id="${id}" name="password" autocomplete="current-password" required>`
-      : `<input type="text" id="${id}" name="code" autocomplete="one-time-code" inputmode="${method === 'recovery_code' ? 'text' : 'numeric'}" required maxlength="20">`;
-    const send = method === 'sms' ? `<button type="submit" name="send_sms" value="1" class="secondary" formnovalidate>Text me a code</button>` : '';
-    return `<form method="post" action="/oauth/authorize">${hidden}<input type="hidden" name="method" value="${method}">
+  const forms = page.methods
+    .filter((m) => m in METHOD_LABELS)
+    .map((method) => {
+      const id = `code_${method}`;
+      const input =
+        method === 'password'
+          ? `<input type="password" id="${id}" name="password" autocomplete="current-password" required>`
+          : `<input type="text" id="${id}" name="code" autocomplete="one-time-code" inputmode="${method === 'recovery_code' ? 'text' : 'numeric'}" required maxlength="20">`;
+      const send =
+        method === 'sms'
+          ? `<button type="submit" name="send_sms" value="1" class="secondary" formnovalidate>Text me a code</button>`
+          : '';
+      return `<form method="post" action="/oauth/authorize">${hidden}<input type="hidden" name="method" value="${method}">
 <label for="${id}">${escapeHtml(METHOD_LABELS[method]!)}</label>${input}<button type="submit">Continue</button>${send}</form>`;
-  }).join('');
+    })
+    .join('');
   // The passkey form needs JavaScript (the browser's WebAuthn API): the shared script fills in
   // the assertion and shows the button; without it a note says so.
   const passkey = page.methods.includes('passkey')
     ? `<form method="post" action="/oauth/authorize" data-passkey="sign-in">${hidden}<input type="hidden" name="method" value="passkey"><input type="hidden" name="credential" value="">
-<button type="submit" hidden>Use a passkey</button><p data-passkey-nojs>Passkeys need JavaScript; use another method here.</p></form>` : '';
-  return layout('Second step', `<h1>Confirm it's you</h1>
+<button type="submit" hidden>Use a passkey</button><p data-passkey-nojs>Passkeys need JavaScript; use another method here.</p></form>`
+    : '';
+  return layout(
+    'Second step',
+    `<h1>Confirm it's you</h1>
 ${page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : ''}${page.notice ? `<p role="status">${escapeHtml(page.notice)}</p>` : ''}
-<p>Your account asks for a second step before <strong>${escapeHtml(page.appName)}</strong> gets access.</p>${passkey}${forms}`, page.methods.includes('passkey') ? ['/static/passkey.js'] : []);
+<p>Your account asks for a second step before <strong>${escapeHtml(page.appName)}</strong> gets access.</p>${passkey}${forms}`,
+    page.methods.includes('passkey') ? ['/static/passkey.js'] : [],
+  );
 }
 
 export function renderCodePage(code: string): string {
-  return layout('Authorization code', `<h1>Authorization code</h1><p>Copy this code and paste it into the app:</p><p><code>${escapeHtml(code)}</code></p>`);
+  return layout(
+    'Authorization code',
+    `<h1>Authorization code</h1><p>Copy this code and paste it into the app:</p><p><code>${escapeHtml(code)}</code></p>`,
+  );
 }
 
 export function renderErrorPage(message: string): string {

@@ -9,7 +9,8 @@ import { DomainError } from '../../shared/errors.ts';
 // The consent page must never be framed by another site (clickjacking) nor cached.
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self' *; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self' *; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
@@ -18,20 +19,35 @@ const PAGE_HEADERS = {
 const applicationSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, name: { type: 'string' }, website: { type: ['string', 'null'] },
-    redirect_uri: { type: 'string' }, redirect_uris: { type: 'array', items: { type: 'string' } },
-    client_id: { type: 'string' }, client_secret: { type: 'string' }, vapid_key: { type: 'string' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    website: { type: ['string', 'null'] },
+    redirect_uri: { type: 'string' },
+    redirect_uris: { type: 'array', items: { type: 'string' } },
+    client_id: { type: 'string' },
+    client_secret: { type: 'string' },
+    vapid_key: { type: 'string' },
     scopes: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 
 const tokenSchema = {
   type: 'object',
-  properties: { access_token: { type: 'string' }, token_type: { type: 'string' }, scope: { type: 'string' }, created_at: { type: 'integer' } },
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { type: 'string' },
+    scope: { type: 'string' },
+    created_at: { type: 'integer' },
+  },
 } as const;
 
 function renderToken(token: IssuedToken) {
-  return { access_token: token.accessToken, token_type: 'Bearer', scope: token.scopes.join(' '), created_at: Math.floor(token.createdAt.getTime() / 1000) };
+  return {
+    access_token: token.accessToken,
+    token_type: 'Bearer',
+    scope: token.scopes.join(' '),
+    created_at: Math.floor(token.createdAt.getTime() / 1000),
+  };
 }
 
 /** Client credentials from the body or from HTTP Basic authentication (RFC 6749 §2.3.1). */
@@ -41,7 +57,10 @@ function clientCredentials(request: FastifyRequest, params: Params): { clientId:
     const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon > 0) {
-      return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+      return {
+        clientId: decodeURIComponent(decoded.slice(0, colon)),
+        clientSecret: decodeURIComponent(decoded.slice(colon + 1)),
+      };
     }
   }
   const clientId = optionalString(params, 'client_id', 200);
@@ -65,7 +84,9 @@ export function oauthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     app.post('/api/v1/apps', { schema: { response: { 200: applicationSchema } } }, async (request) => {
       const params = paramsOf(request);
-      const redirectUris = Array.isArray(params.redirect_uris) ? stringArray(params, 'redirect_uris', 20).join('\n') : requiredString(params, 'redirect_uris', 4000);
+      const redirectUris = Array.isArray(params.redirect_uris)
+        ? stringArray(params, 'redirect_uris', 20).join('\n')
+        : requiredString(params, 'redirect_uris', 4000);
       const { app: registered, clientSecret } = await ctx.oauth.registerApp({
         name: requiredString(params, 'client_name', 200),
         redirectUris,
@@ -73,9 +94,15 @@ export function oauthRoutes(ctx: AppContext) {
         website: optionalString(params, 'website', 2000) ?? null,
       });
       return {
-        id: registered.id, name: registered.name, website: registered.website,
-        redirect_uri: registered.redirectUris.join('\n'), redirect_uris: registered.redirectUris,
-        client_id: registered.clientId, client_secret: clientSecret, vapid_key: '', scopes: registered.scopes,
+        id: registered.id,
+        name: registered.name,
+        website: registered.website,
+        redirect_uri: registered.redirectUris.join('\n'),
+        redirect_uris: registered.redirectUris,
+        client_id: registered.clientId,
+        client_secret: clientSecret,
+        vapid_key: '',
+        scopes: registered.scopes,
       };
     });
 
@@ -84,14 +111,24 @@ export function oauthRoutes(ctx: AppContext) {
       if (!token || !token.appId) throw new HttpError(401, 'The access token is invalid');
       const registered = await ctx.oauth.appById(token.appId);
       if (!registered) throw new HttpError(401, 'The access token is invalid');
-      return { name: registered.name, website: registered.website, scopes: registered.scopes, redirect_uris: registered.redirectUris, vapid_key: '' };
+      return {
+        name: registered.name,
+        website: registered.website,
+        scopes: registered.scopes,
+        redirect_uris: registered.redirectUris,
+        vapid_key: '',
+      };
     });
 
     app.get('/oauth/authorize', async (request, reply) => {
       const params = authorizationParams(paramsOf(request));
       try {
         const { app: client, scopes } = await ctx.oauth.checkAuthorizationRequest(params);
-        return sendPage(reply, 200, renderConsentPage({ appName: client.name, scopes, hidden: hiddenFields(params, scopes) }));
+        return sendPage(
+          reply,
+          200,
+          renderConsentPage({ appName: client.name, scopes, hidden: hiddenFields(params, scopes) }),
+        );
       } catch (error) {
         if (error instanceof OAuthError) return sendPage(reply, 400, renderErrorPage(error.message));
         throw error;
@@ -110,7 +147,11 @@ export function oauthRoutes(ctx: AppContext) {
       }
       const { app: client, scopes } = checked;
       if (optionalString(raw, 'decision', 20) === 'deny') {
-        return redirectWith(reply, params.redirectUri, { error: 'access_denied', error_description: 'The user denied the request', state: params.state });
+        return redirectWith(reply, params.redirectUri, {
+          error: 'access_denied',
+          error_description: 'The user denied the request',
+          state: params.state,
+        });
       }
       const hidden = hiddenFields(params, scopes);
       const requester = { ip: request.ip };
@@ -122,7 +163,17 @@ export function oauthRoutes(ctx: AppContext) {
           const methods = await ctx.auth.pendingMethods(flowId);
           if (optionalString(raw, 'send_sms', 5)) {
             await ctx.auth.sendSmsSecondFactor(flowId, requester);
-            return sendPage(reply, 200, renderSecondFactorPage({ appName: client.name, hidden, flowId, methods, notice: 'If your number can receive it, a code is on its way.' }));
+            return sendPage(
+              reply,
+              200,
+              renderSecondFactorPage({
+                appName: client.name,
+                hidden,
+                flowId,
+                methods,
+                notice: 'If your number can receive it, a code is on its way.',
+              }),
+            );
           }
           const method = optionalString(raw, 'method', 20) ?? '';
           const code = optionalString(raw, 'code', 40);
@@ -131,36 +182,70 @@ export function oauthRoutes(ctx: AppContext) {
           let step;
           try {
             step = await ctx.auth.continueSignIn(flowId, {
-              method: method as never, ...(code !== undefined ? { code } : {}), ...(password !== undefined ? { password } : {}),
+              method: method as never,
+              ...(code !== undefined ? { code } : {}),
+              ...(password !== undefined ? { password } : {}),
               ...(credential ? { credential } : {}),
             });
           } catch (error) {
             if (error instanceof DomainError && error.kind === 'invalid' && methods.length > 0) {
-              return sendPage(reply, 422, renderSecondFactorPage({ appName: client.name, hidden, flowId, methods, error: error.message }));
+              return sendPage(
+                reply,
+                422,
+                renderSecondFactorPage({ appName: client.name, hidden, flowId, methods, error: error.message }),
+              );
             }
             throw error;
           }
-          if (step.status === 'second_factor') return sendPage(reply, 200, renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }));
+          if (step.status === 'second_factor')
+            return sendPage(
+              reply,
+              200,
+              renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }),
+            );
           accountId = step.accountId;
         } else {
           const login = optionalString(raw, 'login', 320) ?? '';
           const password = optionalString(raw, 'password', 1024) ?? '';
           const step = login && password ? await ctx.auth.signInWithPassword(login, password, requester) : null;
           if (!step) {
-            return sendPage(reply, 401, renderConsentPage({ appName: client.name, scopes, hidden, login, error: 'Wrong e-mail, username or password.' }));
+            return sendPage(
+              reply,
+              401,
+              renderConsentPage({
+                appName: client.name,
+                scopes,
+                hidden,
+                login,
+                error: 'Wrong e-mail, username or password.',
+              }),
+            );
           }
-          if (step.status === 'second_factor') return sendPage(reply, 200, renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }));
+          if (step.status === 'second_factor')
+            return sendPage(
+              reply,
+              200,
+              renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }),
+            );
           accountId = step.accountId;
         }
       } catch (error) {
         if (error instanceof DomainError && (error.kind === 'rate_limited' || error.kind === 'invalid')) {
-          return sendPage(reply, error.kind === 'rate_limited' ? 429 : 422, renderConsentPage({ appName: client.name, scopes, hidden, error: error.message }));
+          return sendPage(
+            reply,
+            error.kind === 'rate_limited' ? 429 : 422,
+            renderConsentPage({ appName: client.name, scopes, hidden, error: error.message }),
+          );
         }
         throw error;
       }
       const code = await ctx.oauth.issueCode({
-        app: client, accountId, redirectUri: params.redirectUri, scopes,
-        codeChallenge: params.codeChallenge, codeChallengeMethod: params.codeChallengeMethod,
+        app: client,
+        accountId,
+        redirectUri: params.redirectUri,
+        scopes,
+        codeChallenge: params.codeChallenge,
+        codeChallengeMethod: params.codeChallengeMethod,
       });
       if (params.redirectUri === OUT_OF_BAND) return sendPage(reply, 200, renderCodePage(code));
       return redirectWith(reply, params.redirectUri, { code, state: params.state });
@@ -172,18 +257,25 @@ export function oauthRoutes(ctx: AppContext) {
       const grantType = optionalString(params, 'grant_type', 100);
       const client = clientCredentials(request, params);
       if (grantType === 'authorization_code') {
-        return renderToken(await ctx.oauth.exchangeCode({
-          ...client,
-          code: requiredOAuth(params, 'code'),
-          redirectUri: requiredOAuth(params, 'redirect_uri'),
-          codeVerifier: optionalString(params, 'code_verifier', 200) ?? null,
-          session: { kind: 'app', ip: request.ip, agent: request.headers['user-agent'] ?? null },
-        }));
+        return renderToken(
+          await ctx.oauth.exchangeCode({
+            ...client,
+            code: requiredOAuth(params, 'code'),
+            redirectUri: requiredOAuth(params, 'redirect_uri'),
+            codeVerifier: optionalString(params, 'code_verifier', 200) ?? null,
+            session: { kind: 'app', ip: request.ip, agent: request.headers['user-agent'] ?? null },
+          }),
+        );
       }
       if (grantType === 'client_credentials') {
-        return renderToken(await ctx.oauth.clientCredentials({ ...client, scope: optionalString(params, 'scope', 1000) ?? null }));
+        return renderToken(
+          await ctx.oauth.clientCredentials({ ...client, scope: optionalString(params, 'scope', 1000) ?? null }),
+        );
       }
-      throw new OAuthError(grantType ? 'unsupported_grant_type' : 'invalid_request', grantType ? `grant_type ${grantType} is not supported` : 'grant_type is required');
+      throw new OAuthError(
+        grantType ? 'unsupported_grant_type' : 'invalid_request',
+        grantType ? `grant_type ${grantType} is not supported` : 'grant_type is required',
+      );
     });
 
     app.post('/oauth/revoke', async (request) => {
@@ -214,7 +306,9 @@ function parseCredential(raw: string | undefined): SecondFactorProof['credential
   if (!raw) return undefined;
   try {
     const value: unknown = JSON.parse(raw);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value as SecondFactorProof['credential'] : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as SecondFactorProof['credential'])
+      : undefined;
   } catch {
     return undefined;
   }
@@ -228,7 +322,10 @@ function requiredOAuth(params: Params, name: string): string {
 
 function hiddenFields(params: ReturnType<typeof authorizationParams>, scopes: string[]): Record<string, string> {
   const fields: Record<string, string> = {
-    client_id: params.clientId, redirect_uri: params.redirectUri, response_type: 'code', scope: scopes.join(' '),
+    client_id: params.clientId,
+    redirect_uri: params.redirectUri,
+    response_type: 'code',
+    scope: scopes.join(' '),
   };
   if (params.state !== null) fields.state = params.state;
   if (params.codeChallenge) {
@@ -247,5 +344,3 @@ function redirectWith(reply: FastifyReply, redirectUri: string, query: Record<st
   for (const [key, value] of Object.entries(query)) if (value !== null) target.searchParams.set(key, value);
   return reply.header('cache-control', 'no-store').redirect(target.toString(), 302);
 }
-
-

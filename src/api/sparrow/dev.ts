@@ -22,8 +22,16 @@ export function devSmsRoutes(ctx: AppContext) {
       return messages
         .filter((m) => m.status !== 'queued' && m.status !== 'sending')
         .map((m) => ({
-          id: m.id, to: m.to, text: m.text, status: m.status, class: m.messageClass, purpose: m.purpose,
-          encoding: m.encoding, segments: m.segments, created_at: m.createdAt.toISOString(), error: m.lastError,
+          id: m.id,
+          to: m.to,
+          text: m.text,
+          status: m.status,
+          class: m.messageClass,
+          purpose: m.purpose,
+          encoding: m.encoding,
+          segments: m.segments,
+          created_at: m.createdAt.toISOString(),
+          error: m.lastError,
         }));
     });
 
@@ -32,7 +40,12 @@ export function devSmsRoutes(ctx: AppContext) {
       const from = requiredString(params, 'from', 40);
       const text = requiredString(params, 'text', 1600);
       if (!normalisePhone(from)) throw new HttpError(422, 'from is not a valid phone number');
-      const result = await ctx.sms.channel.receive('console', { providerMessageId: `dev-${randomUUID()}`, from, to: 'sparrow', text });
+      const result = await ctx.sms.channel.receive('console', {
+        providerMessageId: `dev-${randomUUID()}`,
+        from,
+        to: 'sparrow',
+        text,
+      });
       return reply.status(202).send({ outcome: result.outcome, post_id: result.postId });
     });
   };

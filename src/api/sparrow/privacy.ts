@@ -1,8 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import {
-  CHOOSABLE_PURPOSES, PURPOSES, maskContact, type AudienceView, type Campaign, type ConsentRecord, type ContactPointView, type ContactUse,
-  type ModerationReport, type Purpose,
+  CHOOSABLE_PURPOSES,
+  PURPOSES,
+  maskContact,
+  type AudienceView,
+  type Campaign,
+  type ConsentRecord,
+  type ContactPointView,
+  type ContactUse,
+  type ModerationReport,
+  type Purpose,
 } from '../../privacy/index.ts';
 import { isWellFormedId } from '../../shared/ids.ts';
 import { requireUser, type UserToken } from '../auth.ts';
@@ -15,7 +23,10 @@ import { optionalString, pathId, requiredString, stringArray, type Params } from
  * they raise (SPEC 3.6, 3.7; docs/privacy.md). Response schemas are field allowlists.
  */
 
-const purposeState = { type: 'object', properties: { enabled: { type: 'boolean' }, since: { type: ['string', 'null'] } } } as const;
+const purposeState = {
+  type: 'object',
+  properties: { enabled: { type: 'boolean' }, since: { type: ['string', 'null'] } },
+} as const;
 
 const contactPointSchema = {
   type: 'object',
@@ -38,11 +49,27 @@ const historySchema = {
     contact_point: contactPointSchema,
     consents: {
       type: 'array',
-      items: { type: 'object', properties: { purpose: { type: 'string' }, action: { type: 'string' }, source: { type: 'string' }, created_at: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: {
+          purpose: { type: 'string' },
+          action: { type: 'string' },
+          source: { type: 'string' },
+          created_at: { type: 'string' },
+        },
+      },
     },
     uses: {
       type: 'array',
-      items: { type: 'object', properties: { purpose: { type: 'string' }, kind: { type: 'string' }, detail: { type: ['string', 'null'] }, created_at: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: {
+          purpose: { type: 'string' },
+          kind: { type: 'string' },
+          detail: { type: ['string', 'null'] },
+          created_at: { type: 'string' },
+        },
+      },
     },
   },
 } as const;
@@ -50,25 +77,40 @@ const historySchema = {
 const audienceSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, name: { type: 'string' }, usable: { type: 'boolean' }, size: { type: ['integer', 'null'] },
-    uploaded: { type: 'integer' }, created_at: { type: 'string' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    usable: { type: 'boolean' },
+    size: { type: ['integer', 'null'] },
+    uploaded: { type: 'integer' },
+    created_at: { type: 'string' },
   },
 } as const;
 
 const campaignSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, audience_id: { type: 'string' }, status_id: { type: 'string' }, frequency_cap: { type: 'integer' },
-    status: { type: 'string' }, created_at: { type: 'string' }, stopped_at: { type: ['string', 'null'] },
+    id: { type: 'string' },
+    audience_id: { type: 'string' },
+    status_id: { type: 'string' },
+    frequency_cap: { type: 'integer' },
+    status: { type: 'string' },
+    created_at: { type: 'string' },
+    stopped_at: { type: ['string', 'null'] },
   },
 } as const;
 
 const reportSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, kind: { type: 'string' }, summary: { type: 'string' }, details: { type: 'object', additionalProperties: true },
-    account_ids: { type: 'array', items: { type: 'string' } }, status: { type: 'string' }, created_at: { type: 'string' },
-    resolved_at: { type: ['string', 'null'] }, resolved_by: { type: ['string', 'null'] },
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    summary: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+    account_ids: { type: 'array', items: { type: 'string' } },
+    status: { type: 'string' },
+    created_at: { type: 'string' },
+    resolved_at: { type: ['string', 'null'] },
+    resolved_by: { type: ['string', 'null'] },
   },
 } as const;
 
@@ -82,57 +124,100 @@ function renderContactPoint(point: ContactPointView) {
     verified: point.verifiedAt !== null,
     verified_at: point.verifiedAt?.toISOString() ?? null,
     created_at: point.createdAt.toISOString(),
-    purposes: Object.fromEntries(PURPOSES.map((p) => [p, { enabled: point.purposes[p] !== undefined, since: point.purposes[p]?.toISOString() ?? null }])),
+    purposes: Object.fromEntries(
+      PURPOSES.map((p) => [
+        p,
+        { enabled: point.purposes[p] !== undefined, since: point.purposes[p]?.toISOString() ?? null },
+      ]),
+    ),
     uses: point.useCounts,
   };
 }
 
-const renderConsent = (c: ConsentRecord) => ({ purpose: c.purpose, action: c.action, source: c.source, created_at: c.createdAt.toISOString() });
-const renderUse = (u: ContactUse) => ({ purpose: u.purpose, kind: u.kind, detail: u.detail, created_at: u.createdAt.toISOString() });
+const renderConsent = (c: ConsentRecord) => ({
+  purpose: c.purpose,
+  action: c.action,
+  source: c.source,
+  created_at: c.createdAt.toISOString(),
+});
+const renderUse = (u: ContactUse) => ({
+  purpose: u.purpose,
+  kind: u.kind,
+  detail: u.detail,
+  created_at: u.createdAt.toISOString(),
+});
 
 function renderAudience(view: AudienceView) {
   return {
-    id: view.audience.id, name: view.audience.name, usable: view.usable, size: view.size,
-    uploaded: view.audience.hashCount, created_at: view.audience.createdAt.toISOString(),
+    id: view.audience.id,
+    name: view.audience.name,
+    usable: view.usable,
+    size: view.size,
+    uploaded: view.audience.hashCount,
+    created_at: view.audience.createdAt.toISOString(),
   };
 }
 
 function renderCampaign(c: Campaign) {
   return {
-    id: c.id, audience_id: c.audienceId, status_id: c.postId, frequency_cap: c.frequencyCap, status: c.status,
-    created_at: c.createdAt.toISOString(), stopped_at: c.stoppedAt?.toISOString() ?? null,
+    id: c.id,
+    audience_id: c.audienceId,
+    status_id: c.postId,
+    frequency_cap: c.frequencyCap,
+    status: c.status,
+    created_at: c.createdAt.toISOString(),
+    stopped_at: c.stoppedAt?.toISOString() ?? null,
   };
 }
 
 function renderReport(r: ModerationReport) {
   return {
-    id: r.id, kind: r.kind, summary: r.summary, details: r.details, account_ids: r.accountIds, status: r.status,
-    created_at: r.createdAt.toISOString(), resolved_at: r.resolvedAt?.toISOString() ?? null, resolved_by: r.resolvedBy,
+    id: r.id,
+    kind: r.kind,
+    summary: r.summary,
+    details: r.details,
+    account_ids: r.accountIds,
+    status: r.status,
+    created_at: r.createdAt.toISOString(),
+    resolved_at: r.resolvedAt?.toISOString() ?? null,
+    resolved_by: r.resolvedBy,
   };
 }
 
 function objectBody(request: FastifyRequest): Params {
   const body = request.body;
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(422, 'Request body must be a JSON object');
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(422, 'Request body must be a JSON object');
   return body as Params;
 }
 
 /** `{ "discovery": true, "advertising": false }`: only known purposes, only booleans. */
 function purposeChanges(value: unknown): Partial<Record<Purpose, boolean>> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HttpError(422, 'purposes must be an object of purpose: true|false');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new HttpError(422, 'purposes must be an object of purpose: true|false');
   const changes: Partial<Record<Purpose, boolean>> = {};
   for (const [key, on] of Object.entries(value as Record<string, unknown>)) {
-    if (!(PURPOSES as readonly string[]).includes(key)) throw new HttpError(422, `Unknown purpose: ${key.slice(0, 40)} (one of ${PURPOSES.join(', ')})`);
+    if (!(PURPOSES as readonly string[]).includes(key))
+      throw new HttpError(422, `Unknown purpose: ${key.slice(0, 40)} (one of ${PURPOSES.join(', ')})`);
     if (typeof on !== 'boolean') throw new HttpError(422, `purposes.${key} must be true or false`);
     changes[key as Purpose] = on;
   }
   return changes;
 }
 
-async function requireStaff(ctx: AppContext, request: FastifyRequest, scope: string, roles: readonly string[]): Promise<UserToken> {
+async function requireStaff(
+  ctx: AppContext,
+  request: FastifyRequest,
+  scope: string,
+  roles: readonly string[],
+): Promise<UserToken> {
   const token = requireUser(request, scope);
   const account = await ctx.microblog.account(token.accountId);
-  if (!roles.includes(account.role)) throw new HttpError(403, `This action needs ${roles.includes('moderator') ? 'a moderator or administrator' : 'an administrator'}`);
+  if (!roles.includes(account.role))
+    throw new HttpError(
+      403,
+      `This action needs ${roles.includes('moderator') ? 'a moderator or administrator' : 'an administrator'}`,
+    );
   return token;
 }
 
@@ -147,61 +232,98 @@ export function privacyRoutes(ctx: AppContext) {
   const urls = ctx.config;
   return async (app: FastifyInstance) => {
     // ── Contact points and their purposes ────────────────────────────────────
-    app.get('/api/v1/sparrow/contact_points', { schema: { response: { 200: { type: 'array', items: contactPointSchema } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:accounts');
-      return (await privacy.contactPoints.list(accountId)).map(renderContactPoint);
-    });
+    app.get(
+      '/api/v1/sparrow/contact_points',
+      { schema: { response: { 200: { type: 'array', items: contactPointSchema } } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:accounts');
+        return (await privacy.contactPoints.list(accountId)).map(renderContactPoint);
+      },
+    );
 
-    app.patch('/api/v1/sparrow/contact_points', { schema: { response: { 200: contactPointSchema } } }, async (request) => {
-      const { accountId } = requireUser(request, 'write:accounts');
-      const body = objectBody(request);
-      const unknown = Object.keys(body).filter((k) => k !== 'id' && k !== 'purposes');
-      if (unknown.length > 0) throw new HttpError(422, `Unknown field(s): ${unknown.join(', ')}`);
-      const id = requiredString(body, 'id', 40);
-      if (!isWellFormedId(id)) throw new HttpError(404, 'Record not found');
-      const changes = purposeChanges(body.purposes);
-      if (Object.keys(changes).length === 0) throw new HttpError(422, `purposes must name at least one of ${CHOOSABLE_PURPOSES.join(', ')}`);
-      return renderContactPoint(await privacy.contactPoints.setPurposes(accountId, id, changes));
-    });
+    app.patch(
+      '/api/v1/sparrow/contact_points',
+      { schema: { response: { 200: contactPointSchema } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'write:accounts');
+        const body = objectBody(request);
+        const unknown = Object.keys(body).filter((k) => k !== 'id' && k !== 'purposes');
+        if (unknown.length > 0) throw new HttpError(422, `Unknown field(s): ${unknown.join(', ')}`);
+        const id = requiredString(body, 'id', 40);
+        if (!isWellFormedId(id)) throw new HttpError(404, 'Record not found');
+        const changes = purposeChanges(body.purposes);
+        if (Object.keys(changes).length === 0)
+          throw new HttpError(422, `purposes must name at least one of ${CHOOSABLE_PURPOSES.join(', ')}`);
+        return renderContactPoint(await privacy.contactPoints.setPurposes(accountId, id, changes));
+      },
+    );
 
-    app.get('/api/v1/sparrow/contact_points/:id/uses', { schema: { response: { 200: historySchema } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:accounts');
-      const history = await privacy.contactPoints.history(accountId, pathId(request));
-      return { contact_point: renderContactPoint(history.point), consents: history.consents.map(renderConsent), uses: history.uses.map(renderUse) };
-    });
+    app.get(
+      '/api/v1/sparrow/contact_points/:id/uses',
+      { schema: { response: { 200: historySchema } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:accounts');
+        const history = await privacy.contactPoints.history(accountId, pathId(request));
+        return {
+          contact_point: renderContactPoint(history.point),
+          consents: history.consents.map(renderConsent),
+          uses: history.uses.map(renderUse),
+        };
+      },
+    );
 
     // ── Contact matching ─────────────────────────────────────────────────────
-    app.post('/api/v1/sparrow/contacts/match', { schema: { response: { 200: { type: 'object', properties: { accounts: { type: 'array', items: accountSchema } } } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:accounts');
-      const body = objectBody(request);
-      const max = ctx.config.privacy.discovery.maxPerRequest;
-      const phones = stringArray(body, 'phones', max);
-      const emails = stringArray(body, 'emails', max);
-      const accounts = await privacy.match(accountId, request.ip, { phones, emails });
-      return { accounts: accounts.map((a) => renderAccount(a, urls)) };
-    });
+    app.post(
+      '/api/v1/sparrow/contacts/match',
+      {
+        schema: {
+          response: { 200: { type: 'object', properties: { accounts: { type: 'array', items: accountSchema } } } },
+        },
+      },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:accounts');
+        const body = objectBody(request);
+        const max = ctx.config.privacy.discovery.maxPerRequest;
+        const phones = stringArray(body, 'phones', max);
+        const emails = stringArray(body, 'emails', max);
+        const accounts = await privacy.match(accountId, request.ip, { phones, emails });
+        return { accounts: accounts.map((a) => renderAccount(a, urls)) };
+      },
+    );
 
     // ── Advertising ──────────────────────────────────────────────────────────
     app.post('/api/v1/sparrow/ads/audiences', { schema: { response: { 200: audienceSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'write');
       const body = objectBody(request);
-      return renderAudience(await privacy.ads.createAudience(accountId, requiredString(body, 'name', 200), hashList(body)));
+      return renderAudience(
+        await privacy.ads.createAudience(accountId, requiredString(body, 'name', 200), hashList(body)),
+      );
     });
 
-    app.get('/api/v1/sparrow/ads/audiences', { schema: { response: { 200: { type: 'array', items: audienceSchema } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read');
-      return (await privacy.ads.audiences(accountId)).map(renderAudience);
-    });
+    app.get(
+      '/api/v1/sparrow/ads/audiences',
+      { schema: { response: { 200: { type: 'array', items: audienceSchema } } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read');
+        return (await privacy.ads.audiences(accountId)).map(renderAudience);
+      },
+    );
 
     app.get('/api/v1/sparrow/ads/audiences/:id', { schema: { response: { 200: audienceSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'read');
       return renderAudience(await privacy.ads.audience(accountId, pathId(request)));
     });
 
-    app.post('/api/v1/sparrow/ads/audiences/:id/hashes', { schema: { response: { 200: audienceSchema } } }, async (request) => {
-      const { accountId } = requireUser(request, 'write');
-      return renderAudience(await privacy.ads.addToAudience(accountId, pathId(request), hashList(objectBody(request))));
-    });
+    app.post(
+      '/api/v1/sparrow/ads/audiences/:id/hashes',
+      { schema: { response: { 200: audienceSchema } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'write');
+        return renderAudience(
+          await privacy.ads.addToAudience(accountId, pathId(request), hashList(objectBody(request))),
+        );
+      },
+    );
 
     app.post('/api/v1/sparrow/ads/campaigns', { schema: { response: { 200: campaignSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'write');
@@ -209,21 +331,36 @@ export function privacyRoutes(ctx: AppContext) {
       const audienceId = requiredString(body, 'audience_id', 40);
       const postId = requiredString(body, 'status_id', 40);
       const capRaw = body.frequency_cap;
-      if (capRaw !== undefined && typeof capRaw !== 'number') throw new HttpError(422, 'frequency_cap must be a number');
+      if (capRaw !== undefined && typeof capRaw !== 'number')
+        throw new HttpError(422, 'frequency_cap must be a number');
       if (!isWellFormedId(audienceId)) throw new HttpError(422, 'audience_id is not a valid id');
       if (!isWellFormedId(postId)) throw new HttpError(422, 'status_id is not a valid id');
-      return renderCampaign(await privacy.ads.createCampaign(accountId, { audienceId, postId, ...(capRaw !== undefined ? { frequencyCap: capRaw } : {}) }));
+      return renderCampaign(
+        await privacy.ads.createCampaign(accountId, {
+          audienceId,
+          postId,
+          ...(capRaw !== undefined ? { frequencyCap: capRaw } : {}),
+        }),
+      );
     });
 
-    app.get('/api/v1/sparrow/ads/campaigns', { schema: { response: { 200: { type: 'array', items: campaignSchema } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read');
-      return (await privacy.ads.campaigns(accountId)).map(renderCampaign);
-    });
+    app.get(
+      '/api/v1/sparrow/ads/campaigns',
+      { schema: { response: { 200: { type: 'array', items: campaignSchema } } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read');
+        return (await privacy.ads.campaigns(accountId)).map(renderCampaign);
+      },
+    );
 
-    app.post('/api/v1/sparrow/ads/campaigns/:id/stop', { schema: { response: { 200: campaignSchema } } }, async (request) => {
-      const { accountId } = requireUser(request, 'write');
-      return renderCampaign(await privacy.ads.stopCampaign(accountId, pathId(request)));
-    });
+    app.post(
+      '/api/v1/sparrow/ads/campaigns/:id/stop',
+      { schema: { response: { 200: campaignSchema } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'write');
+        return renderCampaign(await privacy.ads.stopCampaign(accountId, pathId(request)));
+      },
+    );
 
     // ── Administration ───────────────────────────────────────────────────────
     app.put('/api/v1/admin/sparrow/advertisers/:id', async (request) => {
@@ -240,20 +377,32 @@ export function privacyRoutes(ctx: AppContext) {
       return { account_id: target.id, advertiser: false };
     });
 
-    app.get('/api/v1/admin/sparrow/reports', { schema: { response: { 200: { type: 'array', items: reportSchema } } } }, async (request) => {
-      await requireStaff(ctx, request, 'admin:read', ['admin', 'moderator']);
-      const status = optionalString(request.query as Params, 'status', 20);
-      if (status !== undefined && status !== 'open' && status !== 'resolved' && status !== 'all') throw new HttpError(422, 'status must be open, resolved or all');
-      return (await privacy.discovery.reportList(status === undefined ? 'open' : status === 'all' ? null : status, 200)).map(renderReport);
-    });
+    app.get(
+      '/api/v1/admin/sparrow/reports',
+      { schema: { response: { 200: { type: 'array', items: reportSchema } } } },
+      async (request) => {
+        await requireStaff(ctx, request, 'admin:read', ['admin', 'moderator']);
+        const status = optionalString(request.query as Params, 'status', 20);
+        if (status !== undefined && status !== 'open' && status !== 'resolved' && status !== 'all')
+          throw new HttpError(422, 'status must be open, resolved or all');
+        return (
+          await privacy.discovery.reportList(status === undefined ? 'open' : status === 'all' ? null : status, 200)
+        ).map(renderReport);
+      },
+    );
 
-    app.post('/api/v1/admin/sparrow/reports/:id/resolve', { schema: { response: { 200: reportSchema } } }, async (request) => {
-      const { accountId } = await requireStaff(ctx, request, 'admin:write', ['admin', 'moderator']);
-      const body = (request.body ?? {}) as Params;
-      if (body.unblock !== undefined && typeof body.unblock !== 'boolean') throw new HttpError(422, 'unblock must be true or false');
-      const report = await privacy.discovery.resolveReport(pathId(request), accountId, body.unblock === true);
-      if (!report) throw new HttpError(404, 'Record not found');
-      return renderReport(report);
-    });
+    app.post(
+      '/api/v1/admin/sparrow/reports/:id/resolve',
+      { schema: { response: { 200: reportSchema } } },
+      async (request) => {
+        const { accountId } = await requireStaff(ctx, request, 'admin:write', ['admin', 'moderator']);
+        const body = (request.body ?? {}) as Params;
+        if (body.unblock !== undefined && typeof body.unblock !== 'boolean')
+          throw new HttpError(422, 'unblock must be true or false');
+        const report = await privacy.discovery.resolveReport(pathId(request), accountId, body.unblock === true);
+        if (!report) throw new HttpError(404, 'Record not found');
+        return renderReport(report);
+      },
+    );
   };
 }

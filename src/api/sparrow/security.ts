@@ -16,7 +16,15 @@ const summarySchema = {
     has_phone: { type: 'boolean' },
     passkeys: {
       type: 'array',
-      items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string' }, last_used_at: { type: ['string', 'null'] } } },
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          created_at: { type: 'string' },
+          last_used_at: { type: ['string', 'null'] },
+        },
+      },
     },
     weakest_factor_note: { type: 'string' },
   },
@@ -27,14 +35,23 @@ const sessionSchema = {
   items: {
     type: 'object',
     properties: {
-      id: { type: 'string' }, kind: { type: 'string' }, app: { type: ['string', 'null'] }, ip: { type: ['string', 'null'] },
-      user_agent: { type: ['string', 'null'] }, scopes: { type: 'array', items: { type: 'string' } },
-      created_at: { type: 'string' }, last_used_at: { type: ['string', 'null'] }, current: { type: 'boolean' },
+      id: { type: 'string' },
+      kind: { type: 'string' },
+      app: { type: ['string', 'null'] },
+      ip: { type: ['string', 'null'] },
+      user_agent: { type: ['string', 'null'] },
+      scopes: { type: 'array', items: { type: 'string' } },
+      created_at: { type: 'string' },
+      last_used_at: { type: ['string', 'null'] },
+      current: { type: 'boolean' },
     },
   },
 } as const;
 
-const recoverySchema = { type: 'object', properties: { recovery_codes: { type: ['array', 'null'], items: { type: 'string' } } } } as const;
+const recoverySchema = {
+  type: 'object',
+  properties: { recovery_codes: { type: ['array', 'null'], items: { type: 'string' } } },
+} as const;
 
 /**
  * Sensitive changes need the password again, whatever token the request carries: a stolen
@@ -43,7 +60,8 @@ const recoverySchema = { type: 'object', properties: { recovery_codes: { type: [
 async function confirmPassword(ctx: AppContext, token: UserToken, params: Params): Promise<void> {
   const password = optionalString(params, 'password', 1024);
   if (!password) throw new HttpError(422, 'password is required to change sign-in protection');
-  if (!(await ctx.identity.checkPassword(token.accountId, password))) throw new HttpError(403, 'That password is not right');
+  if (!(await ctx.identity.checkPassword(token.accountId, password)))
+    throw new HttpError(403, 'That password is not right');
 }
 
 export async function securitySummary(ctx: AppContext, accountId: string) {
@@ -55,15 +73,22 @@ export async function securitySummary(ctx: AppContext, accountId: string) {
     require_strong_factor: s.requireStrong,
     recovery_codes_remaining: s.recoveryCodesLeft,
     has_phone: s.hasPhone,
-    passkeys: s.passkeys.map((p) => ({ id: p.id, name: p.name, created_at: p.createdAt.toISOString(), last_used_at: p.lastUsedAt?.toISOString() ?? null })),
-    weakest_factor_note: 'SMS codes are the weakest factor: a SIM swap or an intercepted message defeats them. Prefer an authenticator app or a passkey.',
+    passkeys: s.passkeys.map((p) => ({
+      id: p.id,
+      name: p.name,
+      created_at: p.createdAt.toISOString(),
+      last_used_at: p.lastUsedAt?.toISOString() ?? null,
+    })),
+    weakest_factor_note:
+      'SMS codes are the weakest factor: a SIM swap or an intercepted message defeats them. Prefer an authenticator app or a passkey.',
   };
 }
 
 /** The owner's sign-in protection and sessions. None of this can be done by SMS. */
 export function securityRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    const notify = (accountId: string, change: string) => ctx.sms.alerts.alert(accountId, 'two_factor_changed', { change });
+    const notify = (accountId: string, change: string) =>
+      ctx.sms.alerts.alert(accountId, 'two_factor_changed', { change });
 
     app.get('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'read');
@@ -73,7 +98,9 @@ export function securityRoutes(ctx: AppContext) {
     app.patch('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'write');
       const params = paramsOf(request);
-      const unknown = Object.keys(params).filter((k) => !['password', 'sms_two_factor', 'require_strong_factor'].includes(k));
+      const unknown = Object.keys(params).filter(
+        (k) => !['password', 'sms_two_factor', 'require_strong_factor'].includes(k),
+      );
       if (unknown.length > 0) throw new HttpError(422, `Unknown settings: ${unknown.join(', ').slice(0, 200)}`);
       await confirmPassword(ctx, token, params);
       const sms = optionalBoolean(params, 'sms_two_factor');
@@ -91,15 +118,26 @@ export function securityRoutes(ctx: AppContext) {
       const token = requireUser(request, 'write');
       await confirmPassword(ctx, token, paramsOf(request));
       const account = await ctx.microblog.account(token.accountId);
-      const { secret, uri } = await ctx.factors.beginTotp(token.accountId, `${account.username}@${ctx.config.domain}`, ctx.config.instanceName);
+      const { secret, uri } = await ctx.factors.beginTotp(
+        token.accountId,
+        `${account.username}@${ctx.config.domain}`,
+        ctx.config.instanceName,
+      );
       return { secret, otpauth_uri: uri };
     });
 
-    app.post('/api/v1/sparrow/security/totp/confirm', { schema: { response: { 200: recoverySchema } } }, async (request) => {
-      const token = requireUser(request, 'write');
-      const { recoveryCodes } = await ctx.factors.confirmTotp(token.accountId, requiredString(paramsOf(request), 'code', 20));
-      return { recovery_codes: recoveryCodes };
-    });
+    app.post(
+      '/api/v1/sparrow/security/totp/confirm',
+      { schema: { response: { 200: recoverySchema } } },
+      async (request) => {
+        const token = requireUser(request, 'write');
+        const { recoveryCodes } = await ctx.factors.confirmTotp(
+          token.accountId,
+          requiredString(paramsOf(request), 'code', 20),
+        );
+        return { recovery_codes: recoveryCodes };
+      },
+    );
 
     app.delete('/api/v1/sparrow/security/totp', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'write');
@@ -108,12 +146,16 @@ export function securityRoutes(ctx: AppContext) {
       return securitySummary(ctx, token.accountId);
     });
 
-    app.post('/api/v1/sparrow/security/recovery_codes', { schema: { response: { 200: recoverySchema } } }, async (request) => {
-      const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
-      const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId);
-      return { recovery_codes: codes };
-    });
+    app.post(
+      '/api/v1/sparrow/security/recovery_codes',
+      { schema: { response: { 200: recoverySchema } } },
+      async (request) => {
+        const token = requireUser(request, 'write');
+        await confirmPassword(ctx, token, paramsOf(request));
+        const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId);
+        return { recovery_codes: codes };
+      },
+    );
 
     app.post('/api/v1/sparrow/security/passkeys/options', async (request) => {
       const token = requireUser(request, 'write');
@@ -126,8 +168,13 @@ export function securityRoutes(ctx: AppContext) {
       const token = requireUser(request, 'write');
       const params = paramsOf(request);
       const credential = params.credential;
-      if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) throw new HttpError(422, 'credential must be a WebAuthn registration response object');
-      const passkey = await ctx.factors.registerPasskey(token.accountId, credential as Parameters<typeof ctx.factors.registerPasskey>[1], optionalString(params, 'name', 100) ?? 'Passkey');
+      if (typeof credential !== 'object' || credential === null || Array.isArray(credential))
+        throw new HttpError(422, 'credential must be a WebAuthn registration response object');
+      const passkey = await ctx.factors.registerPasskey(
+        token.accountId,
+        credential as Parameters<typeof ctx.factors.registerPasskey>[1],
+        optionalString(params, 'name', 100) ?? 'Passkey',
+      );
       return { id: passkey.id, name: passkey.name, created_at: passkey.createdAt.toISOString(), last_used_at: null };
     });
 
@@ -143,7 +190,11 @@ export function securityRoutes(ctx: AppContext) {
     app.post('/api/v1/sparrow/security/password', async (request) => {
       const token = requireUser(request, 'write');
       const params = paramsOf(request);
-      const changed = await ctx.identity.changePassword(token.accountId, requiredString(params, 'current_password', 1024), requiredString(params, 'new_password', 1024));
+      const changed = await ctx.identity.changePassword(
+        token.accountId,
+        requiredString(params, 'current_password', 1024),
+        requiredString(params, 'new_password', 1024),
+      );
       if (!changed) throw new HttpError(403, 'The current password is not right');
       // Everyone else holding a session is signed out; this one stays.
       const signedOut = await ctx.oauth.revokeAllSessions(token.accountId, token.tokenId);
@@ -155,8 +206,15 @@ export function securityRoutes(ctx: AppContext) {
       const token = requireUser(request, 'read');
       const sessions = await ctx.oauth.sessions(token.accountId);
       return sessions.map((s) => ({
-        id: s.id, kind: s.kind, app: s.appName, ip: s.ip, user_agent: s.agent, scopes: s.scopes,
-        created_at: s.createdAt.toISOString(), last_used_at: s.lastUsedAt?.toISOString() ?? null, current: s.id === token.tokenId,
+        id: s.id,
+        kind: s.kind,
+        app: s.appName,
+        ip: s.ip,
+        user_agent: s.agent,
+        scopes: s.scopes,
+        created_at: s.createdAt.toISOString(),
+        last_used_at: s.lastUsedAt?.toISOString() ?? null,
+        current: s.id === token.tokenId,
       }));
     });
 
@@ -170,7 +228,13 @@ export function securityRoutes(ctx: AppContext) {
     app.get('/api/v1/admin/sparrow/security_alerts', async (request: FastifyRequest) => {
       await requireAdmin(ctx, request, 'admin:read');
       const alerts = await ctx.securityMonitor.alerts(100);
-      return alerts.map((a) => ({ id: a.id, kind: a.kind, scope: a.scope, details: a.details, created_at: a.createdAt.toISOString() }));
+      return alerts.map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        scope: a.scope,
+        details: a.details,
+        created_at: a.createdAt.toISOString(),
+      }));
     });
 
     if (ctx.devMailbox && ctx.config.smsProvider === 'console') {
@@ -179,7 +243,9 @@ export function securityRoutes(ctx: AppContext) {
       // else this would hand out everyone's reset codes, so it exists only beside the phone simulator.
       app.get('/api/v1/sparrow/dev/mail', async (request) => {
         const to = requiredString(paramsOf(request), 'to', 320);
-        return mailbox.messagesTo(to).map((m) => ({ to: m.to, subject: m.subject, text: m.text, sent_at: m.at.toISOString() }));
+        return mailbox
+          .messagesTo(to)
+          .map((m) => ({ to: m.to, subject: m.subject, text: m.text, sent_at: m.at.toISOString() }));
       });
     }
   };

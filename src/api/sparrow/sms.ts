@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import type { CountryPolicy, HeldMessage, KillSwitchState, SecurityEvent, SmsSecurityState, SmsSettingsView } from '../../sms/index.ts';
+import type {
+  CountryPolicy,
+  HeldMessage,
+  KillSwitchState,
+  SecurityEvent,
+  SmsSecurityState,
+  SmsSettingsView,
+} from '../../sms/index.ts';
 import { maskContact } from '../../privacy/index.ts';
 import { requireUser, type UserToken } from '../auth.ts';
 import { HttpError } from '../errors.ts';
@@ -53,41 +60,78 @@ function renderSettings(view: SmsSettingsView, security: SmsSecurityState) {
     pin_set: security.pinHash !== null,
     locked: security.lockedAt !== null,
     lock_reason: security.lockReason,
-    phone: view.phone ? { number: maskContact('phone', view.phone.e164), country: view.phone.country, verified_at: view.phone.verifiedAt.toISOString() } : null,
+    phone: view.phone
+      ? {
+          number: maskContact('phone', view.phone.e164),
+          country: view.phone.country,
+          verified_at: view.phone.verifiedAt.toISOString(),
+        }
+      : null,
   };
 }
 
-
 const holdSchema = {
   type: 'object',
-  properties: { id: { type: 'string' }, text: { type: 'string' }, reason: { type: 'string' }, status: { type: 'string' }, created_at: { type: 'string' }, decided_at: { type: ['string', 'null'] } },
+  properties: {
+    id: { type: 'string' },
+    text: { type: 'string' },
+    reason: { type: 'string' },
+    status: { type: 'string' },
+    created_at: { type: 'string' },
+    decided_at: { type: ['string', 'null'] },
+  },
 } as const;
 
 const eventSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' }, kind: { type: 'string' }, details: { type: 'object', additionalProperties: true }, created_at: { type: 'string' },
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+    created_at: { type: 'string' },
     read: { type: 'boolean' },
   },
 } as const;
 
 function renderHold(hold: HeldMessage) {
-  return { id: hold.id, text: hold.text, reason: hold.reason, status: hold.status, created_at: hold.createdAt.toISOString(), decided_at: hold.decidedAt?.toISOString() ?? null };
+  return {
+    id: hold.id,
+    text: hold.text,
+    reason: hold.reason,
+    status: hold.status,
+    created_at: hold.createdAt.toISOString(),
+    decided_at: hold.decidedAt?.toISOString() ?? null,
+  };
 }
 
 function renderEvent(event: SecurityEvent) {
-  return { id: event.id, kind: event.kind, details: event.details, created_at: event.createdAt.toISOString(), read: Boolean(event.readAt) };
+  return {
+    id: event.id,
+    kind: event.kind,
+    details: event.details,
+    created_at: event.createdAt.toISOString(),
+    read: Boolean(event.readAt),
+  };
 }
 
 function renderPolicy(policy: CountryPolicy) {
   return {
-    country: policy.country, posting: policy.posting, notifications: policy.notifications, security: policy.security,
-    updated_at: policy.updatedAt.toISOString(), updated_by: policy.updatedBy,
+    country: policy.country,
+    posting: policy.posting,
+    notifications: policy.notifications,
+    security: policy.security,
+    updated_at: policy.updatedAt.toISOString(),
+    updated_by: policy.updatedBy,
   };
 }
 
 function renderKillSwitch(state: KillSwitchState) {
-  return { enabled: state.enabled, reason: state.reason, updated_at: state.updatedAt?.toISOString() ?? null, updated_by: state.updatedBy };
+  return {
+    enabled: state.enabled,
+    reason: state.reason,
+    updated_at: state.updatedAt?.toISOString() ?? null,
+    updated_by: state.updatedBy,
+  };
 }
 
 function objectBody(request: FastifyRequest): Params {
@@ -120,7 +164,11 @@ export function smsRoutes(ctx: AppContext) {
       const { accountId } = requireUser(request, 'write:accounts');
       const code = requiredString(objectBody(request), 'code', 20);
       const phone = await sms.phones.verify(accountId, code);
-      return { number: maskContact('phone', phone.e164), country: phone.country, verified_at: phone.verifiedAt.toISOString() };
+      return {
+        number: maskContact('phone', phone.e164),
+        country: phone.country,
+        verified_at: phone.verifiedAt.toISOString(),
+      };
     });
 
     app.delete('/api/v1/sparrow/phone', async (request) => {
@@ -153,22 +201,39 @@ export function smsRoutes(ctx: AppContext) {
     });
 
     // Locks (wrong PINs, SIM swap, "not me") are lifted only with a non-SMS factor.
-    app.post('/api/v1/sparrow/sms_settings/unlock', { schema: { response: { 200: settingsSchema } } }, async (request) => {
-      const { accountId } = requireUser(request, 'write:accounts');
-      await sms.owner.unlock(accountId, { password: objectBody(request).password });
-      return currentSettings(accountId);
-    });
+    app.post(
+      '/api/v1/sparrow/sms_settings/unlock',
+      { schema: { response: { 200: settingsSchema } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'write:accounts');
+        await sms.owner.unlock(accountId, { password: objectBody(request).password });
+        return currentSettings(accountId);
+      },
+    );
 
     // ── Held texts, "this wasn't me", owner alerts ─────────────────────────────
-    app.get('/api/v1/sparrow/sms_holds', { schema: { response: { 200: { type: 'array', items: holdSchema } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:accounts');
-      const status = (request.query as Record<string, unknown>).status;
-      if (status !== undefined && status !== 'pending' && status !== 'released' && status !== 'discarded' && status !== 'all') {
-        throw new HttpError(422, 'status must be pending, released, discarded or all');
-      }
-      const holds = await sms.owner.holds(accountId, status === 'all' ? null : (status as HeldMessage['status'] | undefined) ?? 'pending');
-      return holds.map(renderHold);
-    });
+    app.get(
+      '/api/v1/sparrow/sms_holds',
+      { schema: { response: { 200: { type: 'array', items: holdSchema } } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:accounts');
+        const status = (request.query as Record<string, unknown>).status;
+        if (
+          status !== undefined &&
+          status !== 'pending' &&
+          status !== 'released' &&
+          status !== 'discarded' &&
+          status !== 'all'
+        ) {
+          throw new HttpError(422, 'status must be pending, released, discarded or all');
+        }
+        const holds = await sms.owner.holds(
+          accountId,
+          status === 'all' ? null : ((status as HeldMessage['status'] | undefined) ?? 'pending'),
+        );
+        return holds.map(renderHold);
+      },
+    );
 
     app.post('/api/v1/sparrow/sms_holds/:id/release', async (request) => {
       const { accountId } = requireUser(request, 'write:statuses');
@@ -194,10 +259,14 @@ export function smsRoutes(ctx: AppContext) {
       return {};
     });
 
-    app.get('/api/v1/sparrow/security_events', { schema: { response: { 200: { type: 'array', items: eventSchema } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:accounts');
-      return (await sms.alerts.list(accountId, 100)).map(renderEvent);
-    });
+    app.get(
+      '/api/v1/sparrow/security_events',
+      { schema: { response: { 200: { type: 'array', items: eventSchema } } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:accounts');
+        return (await sms.alerts.list(accountId, 100)).map(renderEvent);
+      },
+    );
 
     app.post('/api/v1/sparrow/security_events/read', async (request) => {
       const { accountId } = requireUser(request, 'write:accounts');
@@ -206,11 +275,24 @@ export function smsRoutes(ctx: AppContext) {
     });
 
     // ── Admin: country policy and kill switch ──────────────────────────────────
-    app.get('/api/v1/admin/sparrow/sms_policy', { schema: { response: { 200: { type: 'object', properties: { kill_switch: killSwitchSchema, countries: { type: 'array', items: policySchema } } } } } }, async (request) => {
-      await requireAdmin(ctx, request, 'admin:read');
-      const [countries, killSwitch] = await Promise.all([sms.policy.list(), ctx.sms.store.killSwitch()]);
-      return { kill_switch: renderKillSwitch(killSwitch), countries: countries.map(renderPolicy) };
-    });
+    app.get(
+      '/api/v1/admin/sparrow/sms_policy',
+      {
+        schema: {
+          response: {
+            200: {
+              type: 'object',
+              properties: { kill_switch: killSwitchSchema, countries: { type: 'array', items: policySchema } },
+            },
+          },
+        },
+      },
+      async (request) => {
+        await requireAdmin(ctx, request, 'admin:read');
+        const [countries, killSwitch] = await Promise.all([sms.policy.list(), ctx.sms.store.killSwitch()]);
+        return { kill_switch: renderKillSwitch(killSwitch), countries: countries.map(renderPolicy) };
+      },
+    );
 
     app.put('/api/v1/admin/sparrow/sms_policy', { schema: { response: { 200: policySchema } } }, async (request) => {
       const { accountId } = await requireAdmin(ctx, request, 'admin:write');
@@ -221,27 +303,43 @@ export function smsRoutes(ctx: AppContext) {
       // null: back to the instance default (SPARROW_SECURITY_SMS_COUNTRIES).
       const security = body.security === null ? null : optionalBoolean(body, 'security');
       const reason = typeof body.reason === 'string' ? body.reason : '';
-      const policy = await sms.policy.setCountry(country, {
-        ...(posting !== undefined ? { posting } : {}),
-        ...(notifications !== undefined ? { notifications } : {}),
-        ...(security !== undefined ? { security } : {}),
-      }, { id: `account:${accountId}`, reason });
+      const policy = await sms.policy.setCountry(
+        country,
+        {
+          ...(posting !== undefined ? { posting } : {}),
+          ...(notifications !== undefined ? { notifications } : {}),
+          ...(security !== undefined ? { security } : {}),
+        },
+        { id: `account:${accountId}`, reason },
+      );
       return renderPolicy(policy);
     });
 
-    app.post('/api/v1/admin/sparrow/kill_switch', { schema: { response: { 200: killSwitchSchema } } }, async (request) => {
-      const { accountId } = await requireAdmin(ctx, request, 'admin:write');
-      const body = objectBody(request);
-      const enabled = optionalBoolean(body, 'enabled');
-      if (enabled === undefined) throw new HttpError(422, 'enabled is required (true or false)');
-      const reason = requiredString(body, 'reason', 500);
-      return renderKillSwitch(await sms.policy.setKillSwitch(enabled, { id: `account:${accountId}`, reason }));
-    });
+    app.post(
+      '/api/v1/admin/sparrow/kill_switch',
+      { schema: { response: { 200: killSwitchSchema } } },
+      async (request) => {
+        const { accountId } = await requireAdmin(ctx, request, 'admin:write');
+        const body = objectBody(request);
+        const enabled = optionalBoolean(body, 'enabled');
+        if (enabled === undefined) throw new HttpError(422, 'enabled is required (true or false)');
+        const reason = requiredString(body, 'reason', 500);
+        return renderKillSwitch(await sms.policy.setKillSwitch(enabled, { id: `account:${accountId}`, reason }));
+      },
+    );
 
     app.get('/api/v1/admin/sparrow/audit_log', async (request) => {
       await requireAdmin(ctx, request, 'admin:read');
       const entries = await sms.policy.auditLog(100);
-      return entries.map((e) => ({ id: e.id, actor: e.actor, action: e.action, subject: e.subject, details: e.details, reason: e.reason, created_at: e.createdAt.toISOString() }));
+      return entries.map((e) => ({
+        id: e.id,
+        actor: e.actor,
+        action: e.action,
+        subject: e.subject,
+        details: e.details,
+        reason: e.reason,
+        created_at: e.createdAt.toISOString(),
+      }));
     });
   };
 }

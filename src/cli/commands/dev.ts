@@ -8,22 +8,34 @@ export const DEV_USAGE = `usage: sparrow dev sim-swap-server [--port 9099] [--ho
 
 export async function dev(args: string[], io: CliIo): Promise<number> {
   const [tool, ...rest] = args;
-  if (tool !== 'sim-swap-server') throw new UsageError(tool ? `unknown dev tool "${tool}"` : 'missing dev tool', DEV_USAGE);
-  const parsed = parseCommandArgs(rest, {
-    port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, swapped: { type: 'string', multiple: true },
-  }, DEV_USAGE);
+  if (tool !== 'sim-swap-server')
+    throw new UsageError(tool ? `unknown dev tool "${tool}"` : 'missing dev tool', DEV_USAGE);
+  const parsed = parseCommandArgs(
+    rest,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      swapped: { type: 'string', multiple: true },
+    },
+    DEV_USAGE,
+  );
   const portRaw = optionalString(parsed, 'port') ?? '9099';
-  if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) > 65535) throw new UsageError(`--port must be a port number (got "${portRaw}")`, DEV_USAGE);
+  if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) > 65535)
+    throw new UsageError(`--port must be a port number (got "${portRaw}")`, DEV_USAGE);
   const swaps: Record<string, string> = {};
   for (const entry of (parsed.values.swapped as unknown as string[] | undefined) ?? []) {
     const [number, at] = entry.split('=');
-    if (!number || !/^\+[1-9]\d{4,14}$/.test(number)) throw new UsageError(`--swapped needs an E.164 number (got "${entry}")`, DEV_USAGE);
+    if (!number || !/^\+[1-9]\d{4,14}$/.test(number))
+      throw new UsageError(`--swapped needs an E.164 number (got "${entry}")`, DEV_USAGE);
     const when = at ?? new Date().toISOString();
     if (Number.isNaN(Date.parse(when))) throw new UsageError(`--swapped date is not ISO 8601 (got "${at}")`, DEV_USAGE);
     swaps[number] = when;
   }
-  const simulator = await new SimSwapSimulator({ token: optionalString(parsed, 'token'), swaps })
-    .listen(Number(portRaw), optionalString(parsed, 'host') ?? '127.0.0.1');
+  const simulator = await new SimSwapSimulator({ token: optionalString(parsed, 'token'), swaps }).listen(
+    Number(portRaw),
+    optionalString(parsed, 'host') ?? '127.0.0.1',
+  );
   io.stdout.write(`CAMARA SIM Swap simulator at ${simulator.url} (${Object.keys(swaps).length} swapped number(s))\n`);
   await io.stopSignal;
   await simulator.close();

@@ -3,8 +3,10 @@ import { createContext, type AppContext } from '../../app/context.ts';
 import { buildServer } from '../../api/server.ts';
 import { parseCommandArgs, type CliIo } from '../io.ts';
 
-export const SERVE_USAGE = 'usage: sparrow serve\n  Starts the web UI, the API and the SMS channel (configured by SPARROW_* environment variables).';
-export const WORKER_USAGE = 'usage: sparrow worker\n  Runs the SMS queue, provider binds and housekeeping without serving HTTP (for scaled deployments).';
+export const SERVE_USAGE =
+  'usage: sparrow serve\n  Starts the web UI, the API and the SMS channel (configured by SPARROW_* environment variables).';
+export const WORKER_USAGE =
+  'usage: sparrow worker\n  Runs the SMS queue, provider binds and housekeeping without serving HTTP (for scaled deployments).';
 
 const MAINTENANCE_INTERVAL_MS = 5 * 60_000;
 
@@ -14,10 +16,13 @@ function startMaintenance(ctx: AppContext): () => void {
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    ctx.maintenance()
+    ctx
+      .maintenance()
       .then((result) => ctx.logger.debug(result, 'maintenance done'))
       .catch((error: unknown) => ctx.logger.error({ err: error }, 'maintenance failed'))
-      .finally(() => { running = false; });
+      .finally(() => {
+        running = false;
+      });
   }, MAINTENANCE_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
@@ -39,7 +44,9 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     await ctx.close();
     throw error;
   }
-  io.stdout.write(`Sparrow is listening on ${config.publicUrl} (store: ${config.database.engine}, SMS: ${config.smsProvider})\n`);
+  io.stdout.write(
+    `Sparrow is listening on ${config.publicUrl} (store: ${config.database.engine}, SMS: ${config.smsProvider})\n`,
+  );
   const signal = await io.stopSignal;
   ctx.logger.info({ signal }, 'shutting down');
   stopMaintenance();

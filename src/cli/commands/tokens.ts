@@ -7,7 +7,8 @@ export const TOKENS_USAGE = `usage: sparrow tokens create <username> [--scopes "
 
 export async function tokens(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'create') throw new UsageError(action ? `unknown tokens command "${action}"` : 'missing tokens command', TOKENS_USAGE);
+  if (action !== 'create')
+    throw new UsageError(action ? `unknown tokens command "${action}"` : 'missing tokens command', TOKENS_USAGE);
   const parsed = parseCommandArgs(rest, { scopes: { type: 'string' } }, TOKENS_USAGE);
   if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <username>', TOKENS_USAGE);
   const username = parsed.positionals[0]!.replace(/^@/, '');
@@ -15,7 +16,10 @@ export async function tokens(args: string[], io: CliIo): Promise<number> {
   if (scopes.length === 0) throw new UsageError('--scopes must name at least one scope', TOKENS_USAGE);
   const unknown = unknownScopes(scopes);
   if (unknown.length > 0) {
-    throw new UsageError(`unknown scope(s): ${unknown.join(', ')}; known: ${[...ALL_SCOPES].filter((s) => !s.includes(':')).join(', ')} and their granular forms`, TOKENS_USAGE);
+    throw new UsageError(
+      `unknown scope(s): ${unknown.join(', ')}; known: ${[...ALL_SCOPES].filter((s) => !s.includes(':')).join(', ')} and their granular forms`,
+      TOKENS_USAGE,
+    );
   }
   const token = await withContext(io, async (ctx) => {
     const account = await ctx.microblog.lookup(username);

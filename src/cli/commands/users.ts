@@ -1,5 +1,14 @@
 import type { Role } from '../../core/index.ts';
-import { CommandFailed, UsageError, domainFailure, operator, optionalString, parseCommandArgs, requireString, type CliIo } from '../io.ts';
+import {
+  CommandFailed,
+  UsageError,
+  domainFailure,
+  operator,
+  optionalString,
+  parseCommandArgs,
+  requireString,
+  type CliIo,
+} from '../io.ts';
 import { withContext } from '../runtime.ts';
 import { DomainError } from '../../shared/errors.ts';
 
@@ -19,19 +28,25 @@ const ROLES: readonly Role[] = ['user', 'admin', 'moderator'];
 export async function users(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
   if (action === 'suspend' || action === 'unsuspend' || action === 'reset-2fa') return moderate(action, rest, io);
-  if (action !== 'create') throw new UsageError(action ? `unknown users command "${action}"` : 'missing users command', USERS_USAGE);
-  const parsed = parseCommandArgs(rest, {
-    email: { type: 'string' },
-    password: { type: 'string' },
-    role: { type: 'string' },
-  }, USERS_USAGE);
+  if (action !== 'create')
+    throw new UsageError(action ? `unknown users command "${action}"` : 'missing users command', USERS_USAGE);
+  const parsed = parseCommandArgs(
+    rest,
+    {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+    },
+    USERS_USAGE,
+  );
   if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <username>', USERS_USAGE);
   const username = parsed.positionals[0]!;
   const email = requireString(parsed, 'email', USERS_USAGE);
   const password = optionalString(parsed, 'password') ?? io.env.SPARROW_NEW_PASSWORD ?? null;
   if (!password) throw new UsageError('--password (or SPARROW_NEW_PASSWORD) is required', USERS_USAGE);
   const roleRaw = optionalString(parsed, 'role') ?? 'user';
-  if (!(ROLES as readonly string[]).includes(roleRaw)) throw new UsageError(`--role must be one of ${ROLES.join(', ')} (got "${roleRaw}")`, USERS_USAGE);
+  if (!(ROLES as readonly string[]).includes(roleRaw))
+    throw new UsageError(`--role must be one of ${ROLES.join(', ')} (got "${roleRaw}")`, USERS_USAGE);
   const account = await withContext(io, async (ctx) => {
     try {
       return await ctx.identity.register({ username, email, password, role: roleRaw as Role });
@@ -48,23 +63,26 @@ async function moderate(action: 'suspend' | 'unsuspend' | 'reset-2fa', rest: str
   const parsed = parseCommandArgs(rest, { reason: { type: 'string' } }, USERS_USAGE);
   if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <username>', USERS_USAGE);
   const reason = optionalString(parsed, 'reason') ?? '';
-  if (action !== 'unsuspend' && reason.trim() === '') throw new UsageError('--reason is required (it goes in the audit log)', USERS_USAGE);
+  if (action !== 'unsuspend' && reason.trim() === '')
+    throw new UsageError('--reason is required (it goes in the audit log)', USERS_USAGE);
   const actor = { id: operator(io), reason };
-  const message = await withContext(io, (ctx) => domainFailure(async () => {
-    const account = await ctx.microblog.accountForModeration(parsed.positionals[0]!);
-    if (!account) throw new CommandFailed(`No account ${parsed.positionals[0]!}`);
-    if (action === 'suspend') {
-      const { sessionsSignedOut } = await ctx.moderation.suspend(account, actor);
-      return `Suspended @${account.username}; ${sessionsSignedOut} session(s) signed out`;
-    }
-    if (action === 'unsuspend') {
-      await ctx.moderation.unsuspend(account, actor);
-      return `Lifted the suspension of @${account.username}`;
-    }
-    const { sessionsSignedOut: signedOut } = await ctx.moderation.resetSecondFactors(account, actor);
-    await ctx.background.idle();
-    return `Removed every second factor of @${account.username}; ${signedOut} session(s) signed out; the owner was told`;
-  }));
+  const message = await withContext(io, (ctx) =>
+    domainFailure(async () => {
+      const account = await ctx.microblog.accountForModeration(parsed.positionals[0]!);
+      if (!account) throw new CommandFailed(`No account ${parsed.positionals[0]!}`);
+      if (action === 'suspend') {
+        const { sessionsSignedOut } = await ctx.moderation.suspend(account, actor);
+        return `Suspended @${account.username}; ${sessionsSignedOut} session(s) signed out`;
+      }
+      if (action === 'unsuspend') {
+        await ctx.moderation.unsuspend(account, actor);
+        return `Lifted the suspension of @${account.username}`;
+      }
+      const { sessionsSignedOut: signedOut } = await ctx.moderation.resetSecondFactors(account, actor);
+      await ctx.background.idle();
+      return `Removed every second factor of @${account.username}; ${signedOut} session(s) signed out; the owner was told`;
+    }),
+  );
   io.stdout.write(`${message} (audited as ${actor.id})\n`);
   return 0;
 }

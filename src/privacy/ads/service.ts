@@ -67,11 +67,15 @@ export class Advertising {
   }
 
   static checkHashes(hashes: readonly unknown[]): string[] {
-    return [...new Set(hashes.map((hash, index) => {
-      const value = typeof hash === 'string' ? hash.trim().toLowerCase() : '';
-      if (!HASH.test(value)) throw invalid(`hashes[${index}] is not a SHA-256 hex digest`, { field: 'hashes' });
-      return value;
-    }))];
+    return [
+      ...new Set(
+        hashes.map((hash, index) => {
+          const value = typeof hash === 'string' ? hash.trim().toLowerCase() : '';
+          if (!HASH.test(value)) throw invalid(`hashes[${index}] is not a SHA-256 hex digest`, { field: 'hashes' });
+          return value;
+        }),
+      ),
+    ];
   }
 
   async createAudience(advertiserId: string, name: string, hashes: readonly unknown[]): Promise<AudienceView> {
@@ -80,7 +84,13 @@ export class Advertising {
     if (trimmed === '' || trimmed.length > 200) throw invalid('name must be 1 to 200 characters', { field: 'name' });
     const clean = Advertising.checkHashes(hashes);
     const now = this.clock.now();
-    const audience: Audience = { id: newId(now.getTime()), advertiserId, name: trimmed, hashCount: clean.length, createdAt: now };
+    const audience: Audience = {
+      id: newId(now.getTime()),
+      advertiserId,
+      name: trimmed,
+      hashCount: clean.length,
+      createdAt: now,
+    };
     await this.store.createAudience(audience, clean);
     await this.source.recordAudienceMatches(audience.id);
     return this.view(audience, true);
@@ -126,19 +136,34 @@ export class Advertising {
     return { audience, usable, size: usable ? size : null };
   }
 
-  async createCampaign(advertiserId: string, input: { audienceId: string; postId: string; frequencyCap?: number }): Promise<Campaign> {
+  async createCampaign(
+    advertiserId: string,
+    input: { audienceId: string; postId: string; frequencyCap?: number },
+  ): Promise<Campaign> {
     const audience = await this.ownAudience(advertiserId, input.audienceId);
     const cap = input.frequencyCap ?? 1;
     if (!Number.isInteger(cap) || cap < 1 || cap > this.options.maxFrequencyCap) {
-      throw invalid(`frequency_cap must be a whole number from 1 to ${this.options.maxFrequencyCap}`, { field: 'frequency_cap' });
+      throw invalid(`frequency_cap must be a whole number from 1 to ${this.options.maxFrequencyCap}`, {
+        field: 'frequency_cap',
+      });
     }
     if (!(await this.view(audience, true)).usable) {
-      throw invalid(`This audience cannot be used (fewer than ${this.options.minAudienceSize} matches)`, { field: 'audience_id' });
+      throw invalid(`This audience cannot be used (fewer than ${this.options.minAudienceSize} matches)`, {
+        field: 'audience_id',
+      });
     }
-    if (!(await this.promotable(advertiserId, input.postId))) throw invalid('Only your own public posts can be promoted', { field: 'status_id' });
+    if (!(await this.promotable(advertiserId, input.postId)))
+      throw invalid('Only your own public posts can be promoted', { field: 'status_id' });
     const now = this.clock.now();
     const campaign: Campaign = {
-      id: newId(now.getTime()), advertiserId, audienceId: audience.id, postId: input.postId, frequencyCap: cap, status: 'active', createdAt: now, stoppedAt: null,
+      id: newId(now.getTime()),
+      advertiserId,
+      audienceId: audience.id,
+      postId: input.postId,
+      frequencyCap: cap,
+      status: 'active',
+      createdAt: now,
+      stoppedAt: null,
     };
     await this.store.createCampaign(campaign);
     return campaign;

@@ -28,6 +28,7 @@ export function consentedSource(store: ContactPointStore, points: ContactPoints)
       await points.recordUses(members, 'advertising', 'audience_match', `audience:${audienceId}`);
       return members.length;
     },
-    recordPromotedShown: (contactPointId, campaignId) => points.recordUse(contactPointId, 'advertising', 'promoted_post_shown', `campaign:${campaignId}`),
+    recordPromotedShown: (contactPointId, campaignId) =>
+      points.recordUse(contactPointId, 'advertising', 'promoted_post_shown', `campaign:${campaignId}`),
   };
 }

@@ -36,7 +36,13 @@ export interface ContactPointStore {
   /** Removes a contact point the account no longer holds (its consent and use history stay). */
   deleteContactPoint(id: string): Promise<void>;
   /** Switches one purpose and appends the consent record, atomically. */
-  setPurpose(point: ContactPoint, purpose: Purpose, on: boolean, keys: PurposeKeys, record: ConsentRecord): Promise<void>;
+  setPurpose(
+    point: ContactPoint,
+    purpose: Purpose,
+    on: boolean,
+    keys: PurposeKeys,
+    record: ConsentRecord,
+  ): Promise<void>;
   consents(contactPointId: string, limit: number): Promise<ConsentRecord[]>;
   recordUses(uses: readonly ContactUse[]): Promise<void>;
   uses(contactPointId: string, limit: number): Promise<ContactUse[]>;

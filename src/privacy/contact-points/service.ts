@@ -3,7 +3,14 @@ import type { Clock } from '../../shared/clock.ts';
 import { invalid, notFound } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import {
-  CHOOSABLE_PURPOSES, PURPOSES, type ConsentRecord, type ContactKind, type ContactPoint, type ContactUse, type Purpose, type UseKind,
+  CHOOSABLE_PURPOSES,
+  PURPOSES,
+  type ConsentRecord,
+  type ContactKind,
+  type ContactPoint,
+  type ContactUse,
+  type Purpose,
+  type UseKind,
 } from '../model.ts';
 import type { ContactPointStore, PurposeKeys, SourceContact } from './ports.ts';
 
@@ -58,16 +65,22 @@ export class ContactPoints {
       this.key = null;
       throw error;
     });
-    return createHmac('sha256', await this.key).update(`${kind}:${value}`).digest('hex');
+    return createHmac('sha256', await this.key)
+      .update(`${kind}:${value}`)
+      .digest('hex');
   }
 
   private key: Promise<Buffer> | null = null;
 
   /** The account's contact points, created or removed to match what it holds today. */
   async ensure(accountId: string): Promise<ContactPoint[]> {
-    const [sources, existing] = await Promise.all([this.store.sourceContacts(accountId), this.store.contactPoints(accountId)]);
+    const [sources, existing] = await Promise.all([
+      this.store.sourceContacts(accountId),
+      this.store.contactPoints(accountId),
+    ]);
     const now = this.clock.now();
-    const same = (a: { kind: string; value: string }, b: { kind: string; value: string }) => a.kind === b.kind && a.value === b.value;
+    const same = (a: { kind: string; value: string }, b: { kind: string; value: string }) =>
+      a.kind === b.kind && a.value === b.value;
     let changed = false;
     for (const point of existing) {
       const source = sources.find((s) => same(s, point));
@@ -120,12 +133,19 @@ export class ContactPoints {
     this.purposeListeners.push(listener);
   }
 
-  async setPurposes(accountId: string, id: string, changes: Partial<Record<Purpose, boolean>>): Promise<ContactPointView> {
+  async setPurposes(
+    accountId: string,
+    id: string,
+    changes: Partial<Record<Purpose, boolean>>,
+  ): Promise<ContactPointView> {
     for (const [purpose, on] of Object.entries(changes)) {
-      if (!(PURPOSES as readonly string[]).includes(purpose)) throw invalid(`Unknown purpose: ${purpose}`, { field: 'purposes' });
+      if (!(PURPOSES as readonly string[]).includes(purpose))
+        throw invalid(`Unknown purpose: ${purpose}`, { field: 'purposes' });
       if (typeof on !== 'boolean') throw invalid(`purposes.${purpose} must be true or false`, { field: 'purposes' });
       if (purpose === 'authentication' && !on) {
-        throw invalid('authentication comes with the contact itself; remove the phone or e-mail to stop it', { field: 'purposes' });
+        throw invalid('authentication comes with the contact itself; remove the phone or e-mail to stop it', {
+          field: 'purposes',
+        });
       }
     }
     await this.ensure(accountId);
@@ -135,20 +155,34 @@ export class ContactPoints {
     for (const purpose of CHOOSABLE_PURPOSES) {
       const on = changes[purpose];
       if (on === undefined || (point.purposes[purpose] !== undefined) === on) continue;
-      const record: ConsentRecord = { id: newId(now.getTime()), contactPointId: point.id, accountId, purpose, action: on ? 'grant' : 'revoke', source: 'owner', createdAt: now };
+      const record: ConsentRecord = {
+        id: newId(now.getTime()),
+        contactPointId: point.id,
+        accountId,
+        purpose,
+        action: on ? 'grant' : 'revoke',
+        source: 'owner',
+        createdAt: now,
+      };
       await this.store.setPurpose(point, purpose, on, await this.keysFor(point, purpose, on), record);
-      for (const listener of this.purposeListeners) await listener({ accountId, kind: point.kind, value: point.value, purpose, on });
+      for (const listener of this.purposeListeners)
+        await listener({ accountId, kind: point.kind, value: point.value, purpose, on });
     }
     return this.get(accountId, id);
   }
 
   private async keysFor(point: ContactPoint, purpose: Purpose, on: boolean): Promise<PurposeKeys> {
     if (purpose === 'discovery') return { discoveryKey: on ? await this.keyOf(point.kind, point.value) : null };
-    if (purpose === 'advertising') return { adHash: on ? createHash('sha256').update(point.value).digest('hex') : null };
+    if (purpose === 'advertising')
+      return { adHash: on ? createHash('sha256').update(point.value).digest('hex') : null };
     return {};
   }
 
-  async history(accountId: string, id: string, limit = 200): Promise<{ point: ContactPointView; consents: ConsentRecord[]; uses: ContactUse[] }> {
+  async history(
+    accountId: string,
+    id: string,
+    limit = 200,
+  ): Promise<{ point: ContactPointView; consents: ConsentRecord[]; uses: ContactUse[] }> {
     const point = await this.get(accountId, id);
     const [consents, uses] = await Promise.all([this.store.consents(id, limit), this.store.uses(id, limit)]);
     return { point, consents, uses };
@@ -172,10 +206,25 @@ export class ContactPoints {
   }
 
   /** Bulk form of recordUse for callers that already hold contact point ids (discovery, audiences). */
-  async recordUses(points: readonly { contactPointId: string; accountId: string }[], purpose: Purpose, kind: UseKind, detail: string | null = null): Promise<void> {
+  async recordUses(
+    points: readonly { contactPointId: string; accountId: string }[],
+    purpose: Purpose,
+    kind: UseKind,
+    detail: string | null = null,
+  ): Promise<void> {
     if (points.length === 0) return;
     const now = this.clock.now();
-    await this.store.recordUses(points.map((p) => ({ id: newId(now.getTime()), contactPointId: p.contactPointId, accountId: p.accountId, purpose, kind, detail, createdAt: now })));
+    await this.store.recordUses(
+      points.map((p) => ({
+        id: newId(now.getTime()),
+        contactPointId: p.contactPointId,
+        accountId: p.accountId,
+        purpose,
+        kind,
+        detail,
+        createdAt: now,
+      })),
+    );
   }
 
   /** Marks an e-mail (or phone) as verified, for the flow that proves possession of it. */

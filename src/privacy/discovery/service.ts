@@ -55,7 +55,12 @@ export interface MatchInput {
 }
 
 export interface DiscoverySignal {
-  signal: 'sequential_numbers' | 'dense_number_range' | 'young_account_cluster' | 'high_miss_ratio' | 'shares_ip_with_blocked_account';
+  signal:
+    | 'sequential_numbers'
+    | 'dense_number_range'
+    | 'young_account_cluster'
+    | 'high_miss_ratio'
+    | 'shares_ip_with_blocked_account';
   value: number;
   threshold: number;
 }
@@ -133,12 +138,19 @@ export class ContactDiscovery {
     const blocked = await this.store.blockedAmong(network);
     if (blocked.has(accountId)) throw forbidden(BLOCKED_MESSAGE);
     if (blocked.size > 0) {
-      await this.raise([accountId], [{ signal: 'shares_ip_with_blocked_account', value: blocked.size, threshold: 1 }], now);
+      await this.raise(
+        [accountId],
+        [{ signal: 'shares_ip_with_blocked_account', value: blocked.size, threshold: 1 }],
+        now,
+      );
       throw forbidden(BLOCKED_MESSAGE);
     }
 
     const entries = await this.entries(input);
-    const seen = await this.store.seenContacts(accountId, entries.map((e) => e.key));
+    const seen = await this.store.seenContacts(
+      accountId,
+      entries.map((e) => e.key),
+    );
     const fresh = entries.filter((e) => !seen.has(e.key));
     if (fresh.length > 0) await this.checkLimits(accountId, ipKey, network, fresh.length, now);
 
@@ -147,16 +159,29 @@ export class ContactDiscovery {
     const hitKeys = new Set(matches.map((m) => m.key));
 
     const signals = await this.detect(network, fresh, hitKeys, windowStart);
-    await this.store.recordLookups(fresh.map((e): LookupRecord => ({
-      accountId, contactKey: e.key, blockKey: e.blockKey, ipKey, hit: hitKeys.has(e.key), at: now,
-    })));
+    await this.store.recordLookups(
+      fresh.map(
+        (e): LookupRecord => ({
+          accountId,
+          contactKey: e.key,
+          blockKey: e.blockKey,
+          ipKey,
+          hit: hitKeys.has(e.key),
+          at: now,
+        }),
+      ),
+    );
     if (signals.length > 0) {
       await this.raise(network, signals, now);
       throw forbidden(BLOCKED_MESSAGE);
     }
 
     const found = matches.filter((m) => m.accountId !== accountId);
-    await this.points.recordUses(found.map((m) => ({ contactPointId: m.contactPointId, accountId: m.accountId })), 'discovery', 'discovery_match');
+    await this.points.recordUses(
+      found.map((m) => ({ contactPointId: m.contactPointId, accountId: m.accountId })),
+      'discovery',
+      'discovery_match',
+    );
     return [...new Set(found.map((m) => m.accountId))];
   }
 
@@ -167,7 +192,14 @@ export class ContactDiscovery {
       if (!phone) continue;
       const key = await this.points.keyOf('phone', phone.e164);
       const block = phone.e164.slice(0, -3);
-      byKey.set(key, { kind: 'phone', value: phone.e164, key, block, blockKey: await this.points.keyOf('block', block), numeric: BigInt(phone.e164.slice(1)) });
+      byKey.set(key, {
+        kind: 'phone',
+        value: phone.e164,
+        key,
+        block,
+        blockKey: await this.points.keyOf('block', block),
+        numeric: BigInt(phone.e164.slice(1)),
+      });
     }
     for (const raw of input.emails) {
       if (typeof raw !== 'string' || raw.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(raw.trim())) continue;
@@ -178,7 +210,13 @@ export class ContactDiscovery {
     return [...byKey.values()];
   }
 
-  private async checkLimits(accountId: string, ipKey: string, network: readonly string[], fresh: number, now: Date): Promise<void> {
+  private async checkLimits(
+    accountId: string,
+    ipKey: string,
+    network: readonly string[],
+    fresh: number,
+    now: Date,
+  ): Promise<void> {
     const o = this.options;
     const dayAgo = new Date(now.getTime() - DAY_MS);
     const limited = (message: string) => new DomainError('rate_limited', message);
@@ -191,24 +229,35 @@ export class ContactDiscovery {
     if ((await this.store.countDistinct({ ipKey, since: dayAgo })) + fresh > o.ipDailyLimit) {
       throw limited('Too many contact lookups from this network today; try again later');
     }
-    if (network.length > 1 && (await this.store.countDistinct({ accountIds: network, since: dayAgo })) + fresh > o.networkDailyLimit) {
+    if (
+      network.length > 1 &&
+      (await this.store.countDistinct({ accountIds: network, since: dayAgo })) + fresh > o.networkDailyLimit
+    ) {
       throw limited('Too many contact lookups from this network today; try again later');
     }
   }
 
-  private async detect(network: readonly string[], fresh: readonly Entry[], hits: ReadonlySet<string>, since: Date): Promise<DiscoverySignal[]> {
+  private async detect(
+    network: readonly string[],
+    fresh: readonly Entry[],
+    hits: ReadonlySet<string>,
+    since: Date,
+  ): Promise<DiscoverySignal[]> {
     const o = this.options;
     const signals: DiscoverySignal[] = [];
 
     // Sequential numbers in one request: address books are not number ranges.
-    const numbers = [...new Set(fresh.filter((e) => e.numeric !== null).map((e) => e.numeric!))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const numbers = [...new Set(fresh.filter((e) => e.numeric !== null).map((e) => e.numeric!))].sort((a, b) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     let run = numbers.length > 0 ? 1 : 0;
     let longest = run;
     for (let i = 1; i < numbers.length; i += 1) {
       run = numbers[i]! - numbers[i - 1]! === 1n ? run + 1 : 1;
       longest = Math.max(longest, run);
     }
-    if (longest >= o.sequentialRun) signals.push({ signal: 'sequential_numbers', value: longest, threshold: o.sequentialRun });
+    if (longest >= o.sequentialRun)
+      signals.push({ signal: 'sequential_numbers', value: longest, threshold: o.sequentialRun });
 
     // Dense ranges: many distinct numbers from one block of 1000, across the whole network and 30 days.
     const inRequest = new Map<string, number>();
@@ -216,21 +265,27 @@ export class ContactDiscovery {
     if (inRequest.size > 0) {
       const before = await this.store.blockDensity(network, [...inRequest.keys()], since);
       const densest = Math.max(...[...inRequest].map(([block, n]) => n + (before.get(block) ?? 0)));
-      if (densest >= o.denseBlockLimit) signals.push({ signal: 'dense_number_range', value: densest, threshold: o.denseBlockLimit });
+      if (densest >= o.denseBlockLimit)
+        signals.push({ signal: 'dense_number_range', value: densest, threshold: o.denseBlockLimit });
     }
 
     // Many young accounts using matching from shared IPs.
     const created = await this.createdAt(network);
     const youngSince = this.clock.now().getTime() - o.youngAccountDays * DAY_MS;
     const young = [...created.values()].filter((d) => d.getTime() > youngSince).length;
-    if (young >= o.youngClusterSize) signals.push({ signal: 'young_account_cluster', value: young, threshold: o.youngClusterSize });
+    if (young >= o.youngClusterSize)
+      signals.push({ signal: 'young_account_cluster', value: young, threshold: o.youngClusterSize });
 
     // A very high miss ratio over many lookups: guessing, not an address book.
     const stats = await this.store.hitStats(network, since);
     const lookups = stats.lookups + fresh.length;
     const hitCount = stats.hits + fresh.filter((e) => hits.has(e.key)).length;
     if (lookups >= o.missRatioMinLookups && (hitCount * 1000) / lookups < o.minHitPermille) {
-      signals.push({ signal: 'high_miss_ratio', value: Math.round((hitCount * 1000) / lookups), threshold: o.minHitPermille });
+      signals.push({
+        signal: 'high_miss_ratio',
+        value: Math.round((hitCount * 1000) / lookups),
+        threshold: o.minHitPermille,
+      });
     }
     return signals;
   }
@@ -238,9 +293,15 @@ export class ContactDiscovery {
   private async raise(accountIds: readonly string[], signals: DiscoverySignal[], now: Date): Promise<void> {
     const id = newId(now.getTime());
     await this.reports.createReport({
-      id, kind: 'contact_discovery_abuse',
+      id,
+      kind: 'contact_discovery_abuse',
       summary: `Contact matching blocked for ${accountIds.length} account(s): ${signals.map((s) => s.signal).join(', ')}`,
-      details: { signals }, accountIds: [...accountIds], status: 'open', createdAt: now, resolvedAt: null, resolvedBy: null,
+      details: { signals },
+      accountIds: [...accountIds],
+      status: 'open',
+      createdAt: now,
+      resolvedAt: null,
+      resolvedBy: null,
     });
     await this.store.block(accountIds, signals.map((s) => s.signal).join(','), id, now);
   }

@@ -1,12 +1,32 @@
 import { createHmac } from 'node:crypto';
 import {
-  ProviderConfigError, basicAuth, bodyText, describeError, header, httpFailure, isFresh, isRecord, networkFailure,
-  optionalPositiveNumber, optionalString, readJson, requireBaseUrl, requireString, safeEqual,
+  ProviderConfigError,
+  basicAuth,
+  bodyText,
+  describeError,
+  header,
+  httpFailure,
+  isFresh,
+  isRecord,
+  networkFailure,
+  optionalPositiveNumber,
+  optionalString,
+  readJson,
+  requireBaseUrl,
+  requireString,
+  safeEqual,
 } from './shared.ts';
 import {
-  WebhookPayloadError, WebhookSignatureError,
-  type DeliveryStatus, type OutboundSms, type SendResult, type SmsProvider, type WebhookKind, type WebhookReply,
-  type WebhookRequest, type WebhookResult,
+  WebhookPayloadError,
+  WebhookSignatureError,
+  type DeliveryStatus,
+  type OutboundSms,
+  type SendResult,
+  type SmsProvider,
+  type WebhookKind,
+  type WebhookReply,
+  type WebhookRequest,
+  type WebhookResult,
 } from './types.ts';
 
 export interface AndroidGatewayProviderOptions {
@@ -84,20 +104,25 @@ export class AndroidGatewayProvider implements SmsProvider {
     this.password = requireString(PROVIDER, o, 'password');
     this.signingKey = requireString(PROVIDER, o, 'signingKey');
     const sendPath = optionalString(PROVIDER, o, 'sendPath') ?? '/message';
-    if (!/^\/[A-Za-z0-9/_.-]*$/.test(sendPath)) throw new ProviderConfigError(PROVIDER, 'option "sendPath" must be a path starting with "/"');
+    if (!/^\/[A-Za-z0-9/_.-]*$/.test(sendPath))
+      throw new ProviderConfigError(PROVIDER, 'option "sendPath" must be a path starting with "/"');
     this.sendPath = sendPath;
     if (o.legacyMessageField !== undefined && typeof o.legacyMessageField !== 'boolean') {
       throw new ProviderConfigError(PROVIDER, 'option "legacyMessageField" must be a boolean');
     }
     this.legacyMessageField = o.legacyMessageField === true;
-    if (o.simNumber !== undefined && (!Number.isInteger(o.simNumber) || (o.simNumber as number) < 1 || (o.simNumber as number) > 3)) {
+    if (
+      o.simNumber !== undefined &&
+      (!Number.isInteger(o.simNumber) || (o.simNumber as number) < 1 || (o.simNumber as number) > 3)
+    ) {
       throw new ProviderConfigError(PROVIDER, 'option "simNumber" must be 1, 2 or 3');
     }
     this.simNumber = o.simNumber as number | undefined;
     this.deviceNumber = optionalString(PROVIDER, o, 'deviceNumber');
     this.maxWebhookAgeMs = optionalPositiveNumber(PROVIDER, o, 'maxWebhookAgeMs', 5 * 60_000);
     this.requestTimeoutMs = optionalPositiveNumber(PROVIDER, o, 'requestTimeoutMs', 15_000);
-    if (o.now !== undefined && typeof o.now !== 'function') throw new ProviderConfigError(PROVIDER, 'option "now" must be a function');
+    if (o.now !== undefined && typeof o.now !== 'function')
+      throw new ProviderConfigError(PROVIDER, 'option "now" must be a function');
     this.now = (o.now as (() => number) | undefined) ?? Date.now;
   }
 
@@ -111,14 +136,16 @@ export class AndroidGatewayProvider implements SmsProvider {
     } catch {
       event = undefined;
     }
-    if (!isRecord(event) || typeof event.event !== 'string') throw new WebhookPayloadError('Android gateway webhook is not a JSON event');
+    if (!isRecord(event) || typeof event.event !== 'string')
+      throw new WebhookPayloadError('Android gateway webhook is not a JSON event');
     const payload = isRecord(event.payload) ? event.payload : {};
 
     if (event.event === 'sms:received') {
       const from = str(payload.sender) ?? str(payload.phoneNumber);
       const message = payload.message;
       const eventId = str(event.id);
-      const id = eventId ?? (str(payload.messageId) ? `${str(event.deviceId) ?? ''}:${str(payload.messageId)}` : undefined);
+      const id =
+        eventId ?? (str(payload.messageId) ? `${str(event.deviceId) ?? ''}:${str(payload.messageId)}` : undefined);
       if (!from || typeof message !== 'string' || !id) {
         throw new WebhookPayloadError('sms:received without sender, message or id');
       }
@@ -188,7 +215,8 @@ export class AndroidGatewayProvider implements SmsProvider {
     if (!timestamp) throw new WebhookSignatureError('missing X-Timestamp');
     if (!/^[0-9]{1,12}$/.test(timestamp)) throw new WebhookSignatureError('X-Timestamp is not a Unix time in seconds');
     const expected = androidGatewaySignature(this.signingKey, request.rawBody, timestamp);
-    if (!safeEqual(signature.trim().toLowerCase(), expected)) throw new WebhookSignatureError('X-Signature does not match');
+    if (!safeEqual(signature.trim().toLowerCase(), expected))
+      throw new WebhookSignatureError('X-Signature does not match');
     if (!isFresh(Number(timestamp), this.now(), this.maxWebhookAgeMs)) {
       throw new WebhookSignatureError('X-Timestamp is outside the accepted window (stale or replayed)');
     }

@@ -9,5 +9,9 @@ export { ProviderConfigError } from './shared.ts';
 export { ConsoleProvider } from './console.ts';
 export { TwilioProvider, twilioSignature, type TwilioProviderOptions } from './twilio.ts';
 export { VonageProvider, vonageSignature, type VonageProviderOptions, type VonageSignatureMethod } from './vonage.ts';
-export { AndroidGatewayProvider, androidGatewaySignature, type AndroidGatewayProviderOptions } from './android-gateway.ts';
+export {
+  AndroidGatewayProvider,
+  androidGatewaySignature,
+  type AndroidGatewayProviderOptions,
+} from './android-gateway.ts';
 export { SmppProvider, SmppBindError, type SmppEvent, type SmppProviderOptions } from './smpp.ts';

@@ -17,7 +17,11 @@ export function requireString(provider: string, options: Record<string, unknown>
   return value;
 }
 
-export function optionalString(provider: string, options: Record<string, unknown> | undefined, key: string): string | undefined {
+export function optionalString(
+  provider: string,
+  options: Record<string, unknown> | undefined,
+  key: string,
+): string | undefined {
   const value = options?.[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
@@ -26,7 +30,12 @@ export function optionalString(provider: string, options: Record<string, unknown
   return value;
 }
 
-export function optionalPositiveNumber(provider: string, options: Record<string, unknown> | undefined, key: string, fallback: number): number {
+export function optionalPositiveNumber(
+  provider: string,
+  options: Record<string, unknown> | undefined,
+  key: string,
+  fallback: number,
+): number {
   const value = options?.[key];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -36,7 +45,12 @@ export function optionalPositiveNumber(provider: string, options: Record<string,
 }
 
 /** An http(s) base URL without a trailing slash. */
-export function requireBaseUrl(provider: string, options: Record<string, unknown> | undefined, key: string, fallback?: string): string {
+export function requireBaseUrl(
+  provider: string,
+  options: Record<string, unknown> | undefined,
+  key: string,
+  fallback?: string,
+): string {
   const raw = options?.[key] ?? fallback;
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new ProviderConfigError(provider, `option "${key}" is required and must be an http(s) URL`);
@@ -105,7 +119,8 @@ export function httpFailure(provider: string, status: number, detail: string): S
 /** Network failure or timeout: the request may or may not have arrived; retrying is the safe default. */
 export function networkFailure(provider: string, error: unknown): SendResult {
   const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  const message =
+    error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
   const what = name === 'TimeoutError' || name === 'AbortError' ? 'request timed out' : `network error: ${message}`;
   return { ok: false, retryable: true, error: `${provider}: ${what}` };
 }
@@ -126,7 +141,9 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function describeError(body: unknown): string {
   if (isRecord(body)) {
-    const parts = [body.code, body.message ?? body.error ?? body['error-text']].filter((p) => p !== undefined && p !== null);
+    const parts = [body.code, body.message ?? body.error ?? body['error-text']].filter(
+      (p) => p !== undefined && p !== null,
+    );
     if (parts.length > 0) return parts.map(String).join(' ');
   }
   if (typeof body === 'string') return body.slice(0, 200);

@@ -30,7 +30,11 @@ declare module 'smpp' {
     };
 
     export type ResponseCallback = (pdu: PDU) => void;
-    type Shortcut = (options?: Record<string, unknown>, responseCallback?: ResponseCallback, sendCallback?: ResponseCallback) => boolean;
+    type Shortcut = (
+      options?: Record<string, unknown>,
+      responseCallback?: ResponseCallback,
+      sendCallback?: ResponseCallback,
+    ) => boolean;
 
     export class Session extends EventEmitter {
       socket: Socket;
@@ -75,7 +79,6 @@ declare module 'smpp' {
     export const ESME_RINVDSTADR: number;
     export const ESME_RX_T_APPN: number;
     export const errors: Record<string, number>;
-
   }
 
   export = smpp;

@@ -2,7 +2,15 @@ import { createHash, randomInt } from 'node:crypto';
 import smpp, { type PDU, type Session } from 'smpp';
 import { encodeSms } from '../encoding.ts';
 import { ProviderConfigError, optionalPositiveNumber, requireString } from './shared.ts';
-import type { DeliveryReceipt, DeliveryStatus, InboundSms, OutboundSms, ProviderSink, SendResult, SmsProvider } from './types.ts';
+import type {
+  DeliveryReceipt,
+  DeliveryStatus,
+  InboundSms,
+  OutboundSms,
+  ProviderSink,
+  SendResult,
+  SmsProvider,
+} from './types.ts';
 
 /**
  * Direct SMPP 3.4 bind to an SMSC (transceiver), built on node-smpp.
@@ -122,7 +130,10 @@ function parseSmppUrl(raw: string): ParsedUrl {
   try {
     url = new URL(raw);
   } catch {
-    throw new ProviderConfigError(PROVIDER, `option "url" is not a valid URL (expected smpp://system_id:password@host:port)`);
+    throw new ProviderConfigError(
+      PROVIDER,
+      `option "url" is not a valid URL (expected smpp://system_id:password@host:port)`,
+    );
   }
   if (url.protocol !== 'smpp:' && url.protocol !== 'ssmpp:') {
     throw new ProviderConfigError(PROVIDER, `option "url" must use smpp:// or ssmpp://, not ${url.protocol}`);
@@ -131,33 +142,49 @@ function parseSmppUrl(raw: string): ParsedUrl {
   const systemId = decodeURIComponent(url.username);
   const password = decodeURIComponent(url.password);
   if (!url.hostname) throw new ProviderConfigError(PROVIDER, 'option "url" has no host');
-  if (!systemId) throw new ProviderConfigError(PROVIDER, 'option "url" has no system_id (smpp://system_id:password@host:port)');
-  if (systemId.length > 15) throw new ProviderConfigError(PROVIDER, 'system_id is longer than 15 characters (SMPP 3.4 limit)');
-  if (password.length > 8) throw new ProviderConfigError(PROVIDER, 'password is longer than 8 characters (SMPP 3.4 limit)');
+  if (!systemId)
+    throw new ProviderConfigError(PROVIDER, 'option "url" has no system_id (smpp://system_id:password@host:port)');
+  if (systemId.length > 15)
+    throw new ProviderConfigError(PROVIDER, 'system_id is longer than 15 characters (SMPP 3.4 limit)');
+  if (password.length > 8)
+    throw new ProviderConfigError(PROVIDER, 'password is longer than 8 characters (SMPP 3.4 limit)');
   const port = url.port ? Number(url.port) : tls ? 3550 : 2775;
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port, tls, systemId, password };
 }
 
 function mapStat(stat: string): DeliveryStatus | null {
   switch (stat.toUpperCase()) {
-    case 'DELIVRD': return 'delivered';
+    case 'DELIVRD':
+      return 'delivered';
     case 'ACCEPTD':
-    case 'ENROUTE': return 'sent';
+    case 'ENROUTE':
+      return 'sent';
     case 'EXPIRED':
-    case 'UNDELIV': return 'undelivered';
+    case 'UNDELIV':
+      return 'undelivered';
     case 'DELETED':
-    case 'REJECTD': return 'failed';
-    default: return null; // UNKNOWN, SCHEDULED, SKIPPED
+    case 'REJECTD':
+      return 'failed';
+    default:
+      return null; // UNKNOWN, SCHEDULED, SKIPPED
   }
 }
 
 function mapMessageState(state: number): DeliveryStatus | null {
   switch (state) {
-    case 2: return 'delivered';
-    case 1: case 6: return 'sent';
-    case 3: case 5: return 'undelivered';
-    case 4: case 8: return 'failed';
-    default: return null;
+    case 2:
+      return 'delivered';
+    case 1:
+    case 6:
+      return 'sent';
+    case 3:
+    case 5:
+      return 'undelivered';
+    case 4:
+    case 8:
+      return 'failed';
+    default:
+      return null;
   }
 }
 
@@ -174,14 +201,23 @@ function messageText(value: unknown): { text: string; udh: Buffer[] } | null {
   return null;
 }
 
-interface ConcatInfo { ref: number; total: number; part: number }
+interface ConcatInfo {
+  ref: number;
+  total: number;
+  part: number;
+}
 
 function concatInfo(pdu: PDU, udh: Buffer[]): ConcatInfo | null {
   for (const ie of udh) {
     if (ie[0] === 0x00 && ie[1] === 3 && ie.length >= 5) return { ref: ie[2]!, total: ie[3]!, part: ie[4]! };
-    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6) return { ref: ie.readUInt16BE(2), total: ie[4]!, part: ie[5]! };
+    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6)
+      return { ref: ie.readUInt16BE(2), total: ie[4]!, part: ie[5]! };
   }
-  if (typeof pdu.sar_msg_ref_num === 'number' && typeof pdu.sar_total_segments === 'number' && typeof pdu.sar_segment_seqnum === 'number') {
+  if (
+    typeof pdu.sar_msg_ref_num === 'number' &&
+    typeof pdu.sar_total_segments === 'number' &&
+    typeof pdu.sar_segment_seqnum === 'number'
+  ) {
     return { ref: pdu.sar_msg_ref_num, total: pdu.sar_total_segments, part: pdu.sar_segment_seqnum };
   }
   return null;
@@ -198,8 +234,16 @@ function addressIn(addr: unknown, ton: unknown): string {
   return ton === 1 && /^[0-9]+$/.test(value) ? `+${value}` : value;
 }
 
-interface Composite { id: string; remaining: Set<string>; done: boolean; createdAt: number }
-interface PendingConcat { firstSeen: number; parts: Map<number, string> }
+interface Composite {
+  id: string;
+  remaining: Set<string>;
+  done: boolean;
+  createdAt: number;
+}
+interface PendingConcat {
+  firstSeen: number;
+  parts: Map<number, string>;
+}
 
 export class SmppProvider implements SmsProvider {
   readonly name = 'smpp' as const;
@@ -239,7 +283,10 @@ export class SmppProvider implements SmsProvider {
     const sourceAddr = requireString(PROVIDER, o, 'sourceAddr');
     const source = addressOut(sourceAddr);
     if (source.ton === 5 && (source.addr.length > 11 || !/^[\x20-\x7e]+$/.test(source.addr))) {
-      throw new ProviderConfigError(PROVIDER, 'option "sourceAddr" must be E.164, digits, or at most 11 printable ASCII characters');
+      throw new ProviderConfigError(
+        PROVIDER,
+        'option "sourceAddr" must be E.164, digits, or at most 11 printable ASCII characters',
+      );
     }
     for (const key of ['sourceAddrTon', 'sourceAddrNpi'] as const) {
       const v = o[key];
@@ -247,28 +294,40 @@ export class SmppProvider implements SmsProvider {
         throw new ProviderConfigError(PROVIDER, `option "${key}" must be an integer 0-255`);
       }
     }
-    this.source = { addr: source.addr, ton: (o.sourceAddrTon as number | undefined) ?? source.ton, npi: (o.sourceAddrNpi as number | undefined) ?? source.npi };
+    this.source = {
+      addr: source.addr,
+      ton: (o.sourceAddrTon as number | undefined) ?? source.ton,
+      npi: (o.sourceAddrNpi as number | undefined) ?? source.npi,
+    };
     const systemType = o.systemType ?? '';
-    if (typeof systemType !== 'string' || systemType.length > 12) throw new ProviderConfigError(PROVIDER, 'option "systemType" must be a string of at most 12 characters');
+    if (typeof systemType !== 'string' || systemType.length > 12)
+      throw new ProviderConfigError(PROVIDER, 'option "systemType" must be a string of at most 12 characters');
     this.systemType = systemType;
-    const tps = o.throughputPerSecond === undefined ? null : optionalPositiveNumber(PROVIDER, o, 'throughputPerSecond', 1);
+    const tps =
+      o.throughputPerSecond === undefined ? null : optionalPositiveNumber(PROVIDER, o, 'throughputPerSecond', 1);
     this.intervalMs = tps === null ? null : 1000 / tps;
     this.enquireLinkIntervalMs = optionalPositiveNumber(PROVIDER, o, 'enquireLinkIntervalMs', 30_000);
     this.responseTimeoutMs = optionalPositiveNumber(PROVIDER, o, 'responseTimeoutMs', 10_000);
     this.reconnectInitialDelayMs = optionalPositiveNumber(PROVIDER, o, 'reconnectInitialDelayMs', 1_000);
     this.reconnectMaxDelayMs = optionalPositiveNumber(PROVIDER, o, 'reconnectMaxDelayMs', 60_000);
     if (this.reconnectMaxDelayMs < this.reconnectInitialDelayMs) {
-      throw new ProviderConfigError(PROVIDER, 'option "reconnectMaxDelayMs" must not be below "reconnectInitialDelayMs"');
+      throw new ProviderConfigError(
+        PROVIDER,
+        'option "reconnectMaxDelayMs" must not be below "reconnectInitialDelayMs"',
+      );
     }
     const longMessages = o.longMessages ?? 'udh';
-    if (longMessages !== 'udh' && longMessages !== 'payload') throw new ProviderConfigError(PROVIDER, 'option "longMessages" must be "udh" or "payload"');
+    if (longMessages !== 'udh' && longMessages !== 'payload')
+      throw new ProviderConfigError(PROVIDER, 'option "longMessages" must be "udh" or "payload"');
     this.longMessages = longMessages;
     this.inboundDedupeWindowMs = optionalPositiveNumber(PROVIDER, o, 'inboundDedupeWindowMs', 10 * 60_000);
     this.concatTimeoutMs = optionalPositiveNumber(PROVIDER, o, 'concatTimeoutMs', 10 * 60_000);
     this.receiptTrackingMs = optionalPositiveNumber(PROVIDER, o, 'receiptTrackingMs', 72 * 3_600_000);
-    if (o.onEvent !== undefined && typeof o.onEvent !== 'function') throw new ProviderConfigError(PROVIDER, 'option "onEvent" must be a function');
+    if (o.onEvent !== undefined && typeof o.onEvent !== 'function')
+      throw new ProviderConfigError(PROVIDER, 'option "onEvent" must be a function');
     this.onEvent = (o.onEvent as ((e: SmppEvent) => void) | undefined) ?? (() => {});
-    if (o.now !== undefined && typeof o.now !== 'function') throw new ProviderConfigError(PROVIDER, 'option "now" must be a function');
+    if (o.now !== undefined && typeof o.now !== 'function')
+      throw new ProviderConfigError(PROVIDER, 'option "now" must be a function');
     this.now = (o.now as (() => number) | undefined) ?? Date.now;
   }
 
@@ -313,14 +372,18 @@ export class SmppProvider implements SmsProvider {
         if (session.socket.destroyed) return resolve();
         session.socket.once('close', () => resolve());
         session.close();
-        setTimeout(() => { session.destroy(); resolve(); }, this.responseTimeoutMs).unref();
+        setTimeout(() => {
+          session.destroy();
+          resolve();
+        }, this.responseTimeoutMs).unref();
       });
     }
     this.sink = null;
   }
 
   async send(message: OutboundSms): Promise<SendResult> {
-    if (!this.bound || !this.session) return { ok: false, retryable: true, error: `${PROVIDER}: not bound to the SMSC` };
+    if (!this.bound || !this.session)
+      return { ok: false, retryable: true, error: `${PROVIDER}: not bound to the SMSC` };
     const dest = addressOut(message.to);
     const encoded = encodeSms(message.text);
     const dataCoding = encoded.encoding === 'GSM-7' ? 0x00 : 0x08;
@@ -331,18 +394,33 @@ export class SmppProvider implements SmsProvider {
       return buf;
     };
     const base = {
-      source_addr_ton: this.source.ton, source_addr_npi: this.source.npi, source_addr: this.source.addr,
-      dest_addr_ton: dest.ton, dest_addr_npi: dest.npi, destination_addr: dest.addr,
-      registered_delivery: 1, data_coding: dataCoding,
+      source_addr_ton: this.source.ton,
+      source_addr_npi: this.source.npi,
+      source_addr: this.source.addr,
+      dest_addr_ton: dest.ton,
+      dest_addr_npi: dest.npi,
+      destination_addr: dest.addr,
+      registered_delivery: 1,
+      data_coding: dataCoding,
     };
 
     const submits: Record<string, unknown>[] = [];
     if (encoded.segments.length <= 1) {
       submits.push({ ...base, esm_class: 0, short_message: bytesOf(encoded.segments[0]?.codeUnits ?? []) });
     } else if (this.longMessages === 'payload') {
-      submits.push({ ...base, esm_class: 0, short_message: Buffer.alloc(0), message_payload: bytesOf(encoded.segments.flatMap((s) => s.codeUnits)) });
+      submits.push({
+        ...base,
+        esm_class: 0,
+        short_message: Buffer.alloc(0),
+        message_payload: bytesOf(encoded.segments.flatMap((s) => s.codeUnits)),
+      });
     } else {
-      if (encoded.segments.length > 255) return { ok: false, retryable: false, error: `${PROVIDER}: message too long (${encoded.segments.length} parts)` };
+      if (encoded.segments.length > 255)
+        return {
+          ok: false,
+          retryable: false,
+          error: `${PROVIDER}: message too long (${encoded.segments.length} parts)`,
+        };
       const ref = this.concatRef;
       this.concatRef = (this.concatRef + 1) % 256;
       encoded.segments.forEach((segment, i) => {
@@ -359,7 +437,11 @@ export class SmppProvider implements SmsProvider {
         if (!this.bound || !session) throw new SmppRequestError('connection to the SMSC lost', true);
         const response = await this.request(session, 'submit_sm', params);
         if (response.command_status !== 0) {
-          throw new SmppRequestError(`submit_sm refused: ${statusName(response.command_status)}`, RETRYABLE_STATUSES.has(response.command_status), response.command_status);
+          throw new SmppRequestError(
+            `submit_sm refused: ${statusName(response.command_status)}`,
+            RETRYABLE_STATUSES.has(response.command_status),
+            response.command_status,
+          );
         }
         const id = typeof response.message_id === 'string' ? response.message_id : '';
         if (!id) throw new SmppRequestError('submit_sm_resp without message_id', false);
@@ -368,7 +450,11 @@ export class SmppProvider implements SmsProvider {
         const e = error instanceof SmppRequestError ? error : new SmppRequestError(String(error), true);
         if (ids.length > 0) {
           // Earlier parts went out: a retry would send them twice.
-          return { ok: false, retryable: false, error: `${PROVIDER}: ${e.message} after ${ids.length} of ${submits.length} parts were sent` };
+          return {
+            ok: false,
+            retryable: false,
+            error: `${PROVIDER}: ${e.message} after ${ids.length} of ${submits.length} parts were sent`,
+          };
         }
         return { ok: false, retryable: e.retryable, error: `${PROVIDER}: ${e.message}` };
       }
@@ -380,10 +466,14 @@ export class SmppProvider implements SmsProvider {
 
   // ---- connection ----------------------------------------------------------------------
 
-  private connect(): Promise<{ kind: 'bound' } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string }> {
+  private connect(): Promise<
+    { kind: 'bound' } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string }
+  > {
     return new Promise((resolve) => {
       let settled = false;
-      const settle = (outcome: { kind: 'bound' } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string }) => {
+      const settle = (
+        outcome: { kind: 'bound' } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string },
+      ) => {
         if (settled) return;
         settled = true;
         resolve(outcome);
@@ -407,51 +497,63 @@ export class SmppProvider implements SmsProvider {
       });
       session.on(this.target.tls ? 'secureConnect' : 'connect', () => {
         this.request(session, 'bind_transceiver', {
-          system_id: this.target.systemId, password: this.target.password, system_type: this.systemType, interface_version: 0x34,
-        }).then((response) => {
-          clearTimeout(connectTimer);
-          if (response.command_status !== 0) {
-            const reason = statusName(response.command_status);
-            this.onEvent({ type: 'bind_failed', error: reason });
-            const refused = CREDENTIAL_STATUSES.has(response.command_status);
-            // The first refusal of the credentials ends start(); later ones keep retrying.
-            if (refused && this.attempt === 0 && !settled) {
-              settled = true;
-              this.session = null;
+          system_id: this.target.systemId,
+          password: this.target.password,
+          system_type: this.systemType,
+          interface_version: 0x34,
+        }).then(
+          (response) => {
+            clearTimeout(connectTimer);
+            if (response.command_status !== 0) {
+              const reason = statusName(response.command_status);
+              this.onEvent({ type: 'bind_failed', error: reason });
+              const refused = CREDENTIAL_STATUSES.has(response.command_status);
+              // The first refusal of the credentials ends start(); later ones keep retrying.
+              if (refused && this.attempt === 0 && !settled) {
+                settled = true;
+                this.session = null;
+                session.destroy();
+                resolve({ kind: 'refused', reason });
+                return;
+              }
               session.destroy();
-              resolve({ kind: 'refused', reason });
+              settle({ kind: 'failed', reason });
               return;
             }
+            if (!this.running || this.session !== session) {
+              session.destroy();
+              settle({ kind: 'failed', reason: 'stopped' });
+              return;
+            }
+            this.bound = true;
+            this.attempt = 0;
+            this.scheduleEnquireLink(session);
+            this.onEvent({ type: 'bound' });
+            settle({ kind: 'bound' });
+          },
+          (error: Error) => {
+            clearTimeout(connectTimer);
+            this.onEvent({ type: 'bind_failed', error: error.message });
             session.destroy();
-            settle({ kind: 'failed', reason });
-            return;
-          }
-          if (!this.running || this.session !== session) {
-            session.destroy();
-            settle({ kind: 'failed', reason: 'stopped' });
-            return;
-          }
-          this.bound = true;
-          this.attempt = 0;
-          this.scheduleEnquireLink(session);
-          this.onEvent({ type: 'bound' });
-          settle({ kind: 'bound' });
-        }, (error: Error) => {
-          clearTimeout(connectTimer);
-          this.onEvent({ type: 'bind_failed', error: error.message });
-          session.destroy();
-          settle({ kind: 'failed', reason: error.message });
-        });
+            settle({ kind: 'failed', reason: error.message });
+          },
+        );
       });
 
-      session.on('deliver_sm', (pdu: PDU) => { void this.onDeliverSm(session, pdu); });
-      session.on('enquire_link', (pdu: PDU) => { session.send(pdu.response()); });
+      session.on('deliver_sm', (pdu: PDU) => {
+        void this.onDeliverSm(session, pdu);
+      });
+      session.on('enquire_link', (pdu: PDU) => {
+        session.send(pdu.response());
+      });
       session.on('unbind', (pdu: PDU) => {
         session.send(pdu.response());
         this.lost('SMSC unbound');
         session.close();
       });
-      session.on('unknown', (pdu: PDU) => { session.send(pdu.response()); });
+      session.on('unknown', (pdu: PDU) => {
+        session.send(pdu.response());
+      });
     });
   }
 
@@ -486,7 +588,9 @@ export class SmppProvider implements SmsProvider {
       this.enquireTimer = null;
       if (this.session !== session || !this.bound) return;
       this.request(session, 'enquire_link', {}).then(
-        () => { if (this.session === session && this.bound) this.scheduleEnquireLink(session); },
+        () => {
+          if (this.session === session && this.bound) this.scheduleEnquireLink(session);
+        },
         () => {
           // No answer: the link is dead even if TCP has not noticed. Drop it; `close` rebinds.
           if (this.session === session) session.destroy();
@@ -506,7 +610,10 @@ export class SmppProvider implements SmsProvider {
         reject(error);
       };
       this.inflight.add(fail);
-      timer = setTimeout(() => fail(new SmppRequestError(`no ${command}_resp within ${this.responseTimeoutMs} ms`, true)), this.responseTimeoutMs);
+      timer = setTimeout(
+        () => fail(new SmppRequestError(`no ${command}_resp within ${this.responseTimeoutMs} ms`, true)),
+        this.responseTimeoutMs,
+      );
       let sent = false;
       try {
         sent = session.send(new smpp.PDU(command, params), (response) => {
@@ -515,7 +622,12 @@ export class SmppProvider implements SmsProvider {
           resolve(response);
         });
       } catch (error) {
-        fail(new SmppRequestError(`cannot encode ${command}: ${error instanceof Error ? error.message : String(error)}`, false));
+        fail(
+          new SmppRequestError(
+            `cannot encode ${command}: ${error instanceof Error ? error.message : String(error)}`,
+            false,
+          ),
+        );
         return;
       }
       if (!sent) fail(new SmppRequestError('connection to the SMSC is not writable', true));
@@ -621,7 +733,8 @@ export class SmppProvider implements SmsProvider {
     if (concat && concat.total > 1) {
       if (concat.part < 1 || concat.part > concat.total) return null;
       const now = this.now();
-      for (const [key, entry] of this.pendingConcat) if (now - entry.firstSeen > this.concatTimeoutMs) this.pendingConcat.delete(key);
+      for (const [key, entry] of this.pendingConcat)
+        if (now - entry.firstSeen > this.concatTimeoutMs) this.pendingConcat.delete(key);
       const key = `${from}\u0000${to}\u0000${concat.ref}\u0000${concat.total}`;
       let entry = this.pendingConcat.get(key);
       if (!entry) {
@@ -637,10 +750,20 @@ export class SmppProvider implements SmsProvider {
       this.pendingConcat.delete(key);
       let text = '';
       for (let i = 1; i <= concat.total; i++) text += entry.parts.get(i) ?? '';
-      return { providerMessageId: this.inboundId([from, to, 'concat', concat.ref, concat.total, dataCoding, text]), from, to, text };
+      return {
+        providerMessageId: this.inboundId([from, to, 'concat', concat.ref, concat.total, dataCoding, text]),
+        from,
+        to,
+        text,
+      };
     }
     const esmClass = typeof pdu.esm_class === 'number' ? pdu.esm_class : 0;
-    return { providerMessageId: this.inboundId([from, to, esmClass, dataCoding, content.text]), from, to, text: content.text };
+    return {
+      providerMessageId: this.inboundId([from, to, esmClass, dataCoding, content.text]),
+      from,
+      to,
+      text: content.text,
+    };
   }
 
   /** See the class comment: content fingerprint + first sighting within the dedupe window. */
@@ -656,7 +779,8 @@ export class SmppProvider implements SmsProvider {
       return seen.id;
     }
     for (const [key, entry] of this.seenInbound) {
-      if (now - entry.lastSeen > this.inboundDedupeWindowMs || this.seenInbound.size > 100_000) this.seenInbound.delete(key);
+      if (now - entry.lastSeen > this.inboundDedupeWindowMs || this.seenInbound.size > 100_000)
+        this.seenInbound.delete(key);
       else break;
     }
     const id = `mo-${fingerprint}-${now.toString(36)}`;

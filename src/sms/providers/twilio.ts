@@ -1,12 +1,34 @@
 import { createHash, createHmac } from 'node:crypto';
 import {
-  ProviderConfigError, basicAuth, bodyText, contentType, describeError, header, httpFailure, isRecord, networkFailure, optionalPositiveNumber,
-  optionalString, parseForm, readJson, requireBaseUrl, requireString, safeEqual,
+  ProviderConfigError,
+  basicAuth,
+  bodyText,
+  contentType,
+  describeError,
+  header,
+  httpFailure,
+  isRecord,
+  networkFailure,
+  optionalPositiveNumber,
+  optionalString,
+  parseForm,
+  readJson,
+  requireBaseUrl,
+  requireString,
+  safeEqual,
 } from './shared.ts';
 import {
-  WebhookPayloadError, WebhookSignatureError,
-  type DeliveryReceipt, type DeliveryStatus, type OutboundSms, type SendResult, type SmsProvider, type WebhookKind,
-  type WebhookReply, type WebhookRequest, type WebhookResult,
+  WebhookPayloadError,
+  WebhookSignatureError,
+  type DeliveryReceipt,
+  type DeliveryStatus,
+  type OutboundSms,
+  type SendResult,
+  type SmsProvider,
+  type WebhookKind,
+  type WebhookReply,
+  type WebhookRequest,
+  type WebhookResult,
 } from './types.ts';
 
 export interface TwilioProviderOptions {
@@ -33,7 +55,11 @@ const RETRYABLE_TWILIO_CODES = new Set([20429, 21611, 30001]);
  * over the full URL followed by every POST parameter name and value, sorted by name
  * (a repeated name contributes each distinct value, values sorted).
  */
-export function twilioSignature(authToken: string, url: string, params: ReadonlyMap<string, readonly string[]>): string {
+export function twilioSignature(
+  authToken: string,
+  url: string,
+  params: ReadonlyMap<string, readonly string[]>,
+): string {
   let data = url;
   for (const name of [...params.keys()].sort()) {
     const values = params.get(name) ?? [];
@@ -65,14 +91,19 @@ function urlCandidates(url: string): string[] {
 
 function mapStatus(status: string): DeliveryStatus | null {
   switch (status) {
-    case 'sent': return 'sent';
+    case 'sent':
+      return 'sent';
     case 'delivered':
-    case 'read': return 'delivered';
-    case 'undelivered': return 'undelivered';
+    case 'read':
+      return 'delivered';
+    case 'undelivered':
+      return 'undelivered';
     case 'failed':
-    case 'canceled': return 'failed';
+    case 'canceled':
+      return 'failed';
     // queued, accepted, scheduled, sending: still inside Twilio; receiving/received: inbound.
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -97,7 +128,10 @@ export class TwilioProvider implements SmsProvider {
     this.apiBaseUrl = requireBaseUrl(PROVIDER, o, 'apiBaseUrl', 'https://api.twilio.com');
     this.statusCallbackUrl = optionalString(PROVIDER, o, 'statusCallbackUrl');
     if (this.statusCallbackUrl !== undefined && !URL.canParse(this.statusCallbackUrl)) {
-      throw new ProviderConfigError(PROVIDER, `option "statusCallbackUrl" is not a valid URL: ${this.statusCallbackUrl}`);
+      throw new ProviderConfigError(
+        PROVIDER,
+        `option "statusCallbackUrl" is not a valid URL: ${this.statusCallbackUrl}`,
+      );
     }
     this.requestTimeoutMs = optionalPositiveNumber(PROVIDER, o, 'requestTimeoutMs', 15_000);
   }
@@ -108,14 +142,19 @@ export class TwilioProvider implements SmsProvider {
 
     const sid = get('MessageSid') ?? get('SmsMessageSid') ?? get('SmsSid');
     const status = get('MessageStatus') ?? get('SmsStatus');
-    const looksLikeStatus = status !== undefined && status !== 'received' && status !== 'receiving' && get('Body') === undefined;
+    const looksLikeStatus =
+      status !== undefined && status !== 'received' && status !== 'receiving' && get('Body') === undefined;
 
     if (kind === 'status' || looksLikeStatus) {
       if (!sid || !status) throw new WebhookPayloadError('Twilio status callback without MessageSid or MessageStatus');
       const mapped = mapStatus(status);
       if (mapped === null) return { kind: 'ignored' };
       const errorCode = get('ErrorCode');
-      const receipt: DeliveryReceipt = { providerMessageId: sid, status: mapped, errorCode: errorCode && errorCode !== '' ? errorCode : null };
+      const receipt: DeliveryReceipt = {
+        providerMessageId: sid,
+        status: mapped,
+        errorCode: errorCode && errorCode !== '' ? errorCode : null,
+      };
       return { kind: 'receipts', receipts: [receipt] };
     }
 
@@ -190,7 +229,10 @@ export class TwilioProvider implements SmsProvider {
       // GET webhooks: everything is in the URL, which is all Twilio signs.
       signed = new Map();
       params = parseForm(new URL(request.url).search);
-    } else if (contentType(request) === 'application/x-www-form-urlencoded' || (contentType(request) === '' && request.rawBody.length === 0)) {
+    } else if (
+      contentType(request) === 'application/x-www-form-urlencoded' ||
+      (contentType(request) === '' && request.rawBody.length === 0)
+    ) {
       if (text === null) throw new WebhookSignatureError('body is not valid UTF-8');
       signed = parseForm(text);
       params = signed;
@@ -208,7 +250,9 @@ export class TwilioProvider implements SmsProvider {
       params = new Map();
     }
 
-    const valid = urlCandidates(request.url).some((candidate) => safeEqual(signature, twilioSignature(this.authToken, candidate, signed)));
+    const valid = urlCandidates(request.url).some((candidate) =>
+      safeEqual(signature, twilioSignature(this.authToken, candidate, signed)),
+    );
     if (!valid) throw new WebhookSignatureError('X-Twilio-Signature does not match');
     if (bodyHash !== null) {
       const actual = createHash('sha256').update(request.rawBody).digest('hex');

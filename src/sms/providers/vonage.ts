@@ -1,13 +1,34 @@
 import { createHash, createHmac } from 'node:crypto';
 import { analyseSms } from '../encoding.ts';
 import {
-  ProviderConfigError, bodyText, contentType, describeError, httpFailure, isFresh, isRecord, networkFailure,
-  optionalPositiveNumber, optionalString, parseForm, readJson, requireBaseUrl, requireString, safeEqual,
+  ProviderConfigError,
+  bodyText,
+  contentType,
+  describeError,
+  httpFailure,
+  isFresh,
+  isRecord,
+  networkFailure,
+  optionalPositiveNumber,
+  optionalString,
+  parseForm,
+  readJson,
+  requireBaseUrl,
+  requireString,
+  safeEqual,
 } from './shared.ts';
 import {
-  WebhookPayloadError, WebhookSignatureError,
-  type DeliveryStatus, type InboundSms, type OutboundSms, type SendResult, type SmsProvider, type WebhookKind,
-  type WebhookReply, type WebhookRequest, type WebhookResult,
+  WebhookPayloadError,
+  WebhookSignatureError,
+  type DeliveryStatus,
+  type InboundSms,
+  type OutboundSms,
+  type SendResult,
+  type SmsProvider,
+  type WebhookKind,
+  type WebhookReply,
+  type WebhookRequest,
+  type WebhookResult,
 } from './types.ts';
 
 /**
@@ -48,24 +69,38 @@ const METHODS: ReadonlySet<string> = new Set(['md5hash', 'md5', 'sha1', 'sha256'
  * `&`); then either MD5 of that string with the secret appended (`md5hash`) or the HMAC of it
  * keyed with the secret. Hex; Vonage's case varies, so compare case-insensitively.
  */
-export function vonageSignature(params: Readonly<Record<string, string>>, secret: string, method: VonageSignatureMethod): string {
+export function vonageSignature(
+  params: Readonly<Record<string, string>>,
+  secret: string,
+  method: VonageSignatureMethod,
+): string {
   let signed = '';
-  for (const name of Object.keys(params).filter((k) => k !== 'sig').sort()) {
+  for (const name of Object.keys(params)
+    .filter((k) => k !== 'sig')
+    .sort()) {
     signed += `&${name}=${(params[name] ?? '').replace(/[&=]/g, '_')}`;
   }
-  if (method === 'md5hash') return createHash('md5').update(signed + secret, 'utf8').digest('hex');
+  if (method === 'md5hash')
+    return createHash('md5')
+      .update(signed + secret, 'utf8')
+      .digest('hex');
   return createHmac(method, secret).update(signed, 'utf8').digest('hex');
 }
 
 function mapStatus(status: string): DeliveryStatus | null {
   switch (status) {
-    case 'delivered': return 'delivered';
+    case 'delivered':
+      return 'delivered';
     case 'accepted':
-    case 'buffered': return 'sent';
-    case 'expired': return 'undelivered';
+    case 'buffered':
+      return 'sent';
+    case 'expired':
+      return 'undelivered';
     case 'failed':
-    case 'rejected': return 'failed';
-    default: return null; // `unknown`: no information yet
+    case 'rejected':
+      return 'failed';
+    default:
+      return null; // `unknown`: no information yet
   }
 }
 
@@ -112,7 +147,10 @@ export class VonageProvider implements SmsProvider {
     this.signatureSecret = requireString(PROVIDER, o, 'signatureSecret');
     const method = o.signatureMethod ?? 'sha256';
     if (typeof method !== 'string' || !METHODS.has(method)) {
-      throw new ProviderConfigError(PROVIDER, `option "signatureMethod" must be one of ${[...METHODS].join(', ')} (got ${String(method)})`);
+      throw new ProviderConfigError(
+        PROVIDER,
+        `option "signatureMethod" must be one of ${[...METHODS].join(', ')} (got ${String(method)})`,
+      );
     }
     this.signatureMethod = method as VonageSignatureMethod;
     this.from = requireString(PROVIDER, o, 'from');
@@ -122,10 +160,14 @@ export class VonageProvider implements SmsProvider {
     this.maxPendingConcat = optionalPositiveNumber(PROVIDER, o, 'maxPendingConcat', 10_000);
     this.deliveryReceiptUrl = optionalString(PROVIDER, o, 'deliveryReceiptUrl');
     if (this.deliveryReceiptUrl !== undefined && !URL.canParse(this.deliveryReceiptUrl)) {
-      throw new ProviderConfigError(PROVIDER, `option "deliveryReceiptUrl" is not a valid URL: ${this.deliveryReceiptUrl}`);
+      throw new ProviderConfigError(
+        PROVIDER,
+        `option "deliveryReceiptUrl" is not a valid URL: ${this.deliveryReceiptUrl}`,
+      );
     }
     this.requestTimeoutMs = optionalPositiveNumber(PROVIDER, o, 'requestTimeoutMs', 15_000);
-    if (o.now !== undefined && typeof o.now !== 'function') throw new ProviderConfigError(PROVIDER, 'option "now" must be a function');
+    if (o.now !== undefined && typeof o.now !== 'function')
+      throw new ProviderConfigError(PROVIDER, 'option "now" must be a function');
     this.now = (o.now as (() => number) | undefined) ?? Date.now;
   }
 
@@ -142,11 +184,15 @@ export class VonageProvider implements SmsProvider {
       const status = mapStatus(params.status);
       if (status === null) return { kind: 'ignored' };
       const err = params['err-code'];
-      return { kind: 'receipts', receipts: [{ providerMessageId: id, status, errorCode: err && err !== '0' ? err : null }] };
+      return {
+        kind: 'receipts',
+        receipts: [{ providerMessageId: id, status, errorCode: err && err !== '0' ? err : null }],
+      };
     }
 
     const { msisdn, to, messageId, type } = params;
-    if (!msisdn || !to || !messageId) throw new WebhookPayloadError('Vonage inbound message without msisdn, to or messageId');
+    if (!msisdn || !to || !messageId)
+      throw new WebhookPayloadError('Vonage inbound message without msisdn, to or messageId');
     if (type === 'binary') return { kind: 'ignored' };
     const text = params.text;
     if (text === undefined) throw new WebhookPayloadError('Vonage inbound message without text');
@@ -207,7 +253,11 @@ export class VonageProvider implements SmsProvider {
       // 1 throttled, 5 internal error: try again later — unless some parts already went out,
       // where a retry would send those twice.
       const retryable = (status === '1' || status === '5') && !anySent;
-      return { ok: false, retryable, error: `${PROVIDER}: status ${status}${text ? ` ${text}` : ''}${anySent ? ' (some parts were sent)' : ''}` };
+      return {
+        ok: false,
+        retryable,
+        error: `${PROVIDER}: status ${status}${text ? ` ${text}` : ''}${anySent ? ' (some parts were sent)' : ''}`,
+      };
     }
     const id = messages[0]?.['message-id'];
     if (typeof id !== 'string' || id === '') {
@@ -225,7 +275,15 @@ export class VonageProvider implements SmsProvider {
     const ref = params['concat-ref'];
     const part = Number(params['concat-part']);
     const total = Number(params['concat-total']);
-    if (!ref || !Number.isInteger(part) || !Number.isInteger(total) || total < 1 || total > 255 || part < 1 || part > total) {
+    if (
+      !ref ||
+      !Number.isInteger(part) ||
+      !Number.isInteger(total) ||
+      total < 1 ||
+      total > 255 ||
+      part < 1 ||
+      part > total
+    ) {
       throw new WebhookPayloadError('Vonage concatenated message with invalid concat-ref, concat-part or concat-total');
     }
     const now = this.now();
@@ -247,7 +305,12 @@ export class VonageProvider implements SmsProvider {
     this.pending.delete(key);
     let whole = '';
     for (let i = 1; i <= entry.total; i++) whole += entry.parts.get(i)?.text ?? '';
-    const message: InboundSms = { providerMessageId: entry.parts.get(1)?.messageId ?? params.messageId ?? '', from, to, text: whole };
+    const message: InboundSms = {
+      providerMessageId: entry.parts.get(1)?.messageId ?? params.messageId ?? '',
+      from,
+      to,
+      text: whole,
+    };
     return { kind: 'inbound', messages: [message] };
   }
 
@@ -263,9 +326,11 @@ export class VonageProvider implements SmsProvider {
     const sig = params.sig;
     if (!sig) throw new WebhookSignatureError('missing Vonage sig parameter (are signed webhooks enabled?)');
     const expected = vonageSignature(params, this.signatureSecret, this.signatureMethod);
-    if (!safeEqual(sig.toLowerCase(), expected.toLowerCase())) throw new WebhookSignatureError('Vonage sig does not match');
+    if (!safeEqual(sig.toLowerCase(), expected.toLowerCase()))
+      throw new WebhookSignatureError('Vonage sig does not match');
     const timestamp = params.timestamp;
-    if (!timestamp || !/^[0-9]+$/.test(timestamp)) throw new WebhookSignatureError('signed webhook without a timestamp');
+    if (!timestamp || !/^[0-9]+$/.test(timestamp))
+      throw new WebhookSignatureError('signed webhook without a timestamp');
     if (!isFresh(Number(timestamp), this.now(), this.maxWebhookAgeMs)) {
       throw new WebhookSignatureError('Vonage webhook timestamp is outside the accepted window (stale or replayed)');
     }

@@ -85,7 +85,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
       .addColumn('target_account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
       .addColumn('created_at', 'text', (c) => c.notNull());
-    if (table === 'mutes') builder = builder.addColumn('hide_notifications', 'integer', (c) => c.notNull().defaultTo(1));
+    if (table === 'mutes')
+      builder = builder.addColumn('hide_notifications', 'integer', (c) => c.notNull().defaultTo(1));
     await builder.addUniqueConstraint(`${table}_pair`, ['account_id', 'target_account_id']).execute();
     await db.schema.createIndex(`${table}_target`).on(table).columns(['target_account_id', 'account_id']).execute();
   }
@@ -166,8 +167,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
-    'idempotency_keys', 'oauth_tokens', 'oauth_codes', 'oauth_apps', 'notifications', 'home_feed',
-    'mutes', 'blocks', 'follows', 'favourites', 'mentions', 'posts', 'credentials', 'accounts',
+    'idempotency_keys',
+    'oauth_tokens',
+    'oauth_codes',
+    'oauth_apps',
+    'notifications',
+    'home_feed',
+    'mutes',
+    'blocks',
+    'follows',
+    'favourites',
+    'mentions',
+    'posts',
+    'credentials',
+    'accounts',
   ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }

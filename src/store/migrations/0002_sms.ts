@@ -30,7 +30,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('consumed_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('verification_codes_subject').on('verification_codes').columns(['purpose', 'subject', 'id']).execute();
+  await db.schema
+    .createIndex('verification_codes_subject')
+    .on('verification_codes')
+    .columns(['purpose', 'subject', 'id'])
+    .execute();
 
   await db.schema
     .createTable('sms_settings')
@@ -47,7 +51,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('sms_subscriptions_pk', ['account_id', 'target_id'])
     .execute();
-  await db.schema.createIndex('sms_subscriptions_target').on('sms_subscriptions').columns(['target_id', 'account_id']).execute();
+  await db.schema
+    .createIndex('sms_subscriptions_target')
+    .on('sms_subscriptions')
+    .columns(['target_id', 'account_id'])
+    .execute();
 
   await db.schema
     .createTable('sms_opt_outs')
@@ -96,7 +104,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('sms_outbox_due').on('sms_outbox').columns(['status', 'next_attempt_at']).execute();
-  await db.schema.createIndex('sms_outbox_provider_message').on('sms_outbox').columns(['provider', 'provider_message_id']).execute();
+  await db.schema
+    .createIndex('sms_outbox_provider_message')
+    .on('sms_outbox')
+    .columns(['provider', 'provider_message_id'])
+    .execute();
   await db.schema.createIndex('sms_outbox_to_number').on('sms_outbox').columns(['to_number', 'id']).execute();
 
   await db.schema
@@ -152,8 +164,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['sms_reply_throttle', 'audit_log', 'sms_switches', 'sms_country_policy', 'sms_fanout_jobs', 'sms_outbox',
-    'sms_inbound', 'sms_opt_outs', 'sms_subscriptions', 'sms_settings', 'verification_codes', 'sms_phones', 'instance_secrets']) {
+  for (const table of [
+    'sms_reply_throttle',
+    'audit_log',
+    'sms_switches',
+    'sms_country_policy',
+    'sms_fanout_jobs',
+    'sms_outbox',
+    'sms_inbound',
+    'sms_opt_outs',
+    'sms_subscriptions',
+    'sms_settings',
+    'verification_codes',
+    'sms_phones',
+    'instance_secrets',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -3,15 +3,26 @@ import type { Kysely } from 'kysely';
 /** The SMS trust gate: posting PIN, locks, SIM-swap freezes, held messages and owner alerts. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('sms_settings').addColumn('pin_hash', 'text').execute();
-  await db.schema.alterTable('sms_settings').addColumn('pin_failures', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('sms_settings')
+    .addColumn('pin_failures', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('sms_settings').addColumn('locked_at', 'text').execute();
   await db.schema.alterTable('sms_settings').addColumn('lock_reason', 'text').execute();
   await db.schema.alterTable('sms_settings').addColumn('confirmed_until', 'text').execute();
 
   // Per-number limits count recent texts from one number on every inbound message.
-  await db.schema.createIndex('sms_inbound_from_received').on('sms_inbound').columns(['from_number', 'received_at']).execute();
+  await db.schema
+    .createIndex('sms_inbound_from_received')
+    .on('sms_inbound')
+    .columns(['from_number', 'received_at'])
+    .execute();
   // Code budgets count codes sent to one number.
-  await db.schema.createIndex('verification_codes_target').on('verification_codes').columns(['purpose', 'target', 'created_at']).execute();
+  await db.schema
+    .createIndex('verification_codes_target')
+    .on('verification_codes')
+    .columns(['purpose', 'target', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('sms_holds')
@@ -47,7 +58,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('read_at', 'text')
     .execute();
-  await db.schema.createIndex('account_security_events_account').on('account_security_events').columns(['account_id', 'id']).execute();
+  await db.schema
+    .createIndex('account_security_events_account')
+    .on('account_security_events')
+    .columns(['account_id', 'id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

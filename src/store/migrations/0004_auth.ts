@@ -87,7 +87,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expire', 'bigint')
     .execute();
 
-  await db.schema.createIndex('security_alerts_scope').on('security_alerts').columns(['kind', 'scope', 'created_at']).execute();
+  await db.schema
+    .createIndex('security_alerts_scope')
+    .on('security_alerts')
+    .columns(['kind', 'scope', 'created_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
@@ -98,7 +102,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('verification_codes').dropColumn('prefix').execute();
   await db.schema.alterTable('verification_codes').dropColumn('country').execute();
   await db.schema.dropIndex('oauth_tokens_account').execute();
-  for (const column of ['session_kind', 'session_agent', 'session_ip']) await db.schema.alterTable('oauth_tokens').dropColumn(column).execute();
+  for (const column of ['session_kind', 'session_agent', 'session_ip'])
+    await db.schema.alterTable('oauth_tokens').dropColumn(column).execute();
   await db.schema.dropTable('auth_flows').execute();
   await db.schema.dropTable('passkeys').execute();
   await db.schema.dropTable('recovery_codes').execute();

@@ -41,7 +41,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('consent_records_point').on('consent_records').columns(['contact_point_id', 'id']).execute();
+  await db.schema
+    .createIndex('consent_records_point')
+    .on('consent_records')
+    .columns(['contact_point_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('contact_point_uses')
@@ -53,8 +57,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detail', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('contact_point_uses_point').on('contact_point_uses').columns(['contact_point_id', 'id']).execute();
-  await db.schema.createIndex('contact_point_uses_account').on('contact_point_uses').columns(['account_id', 'contact_point_id', 'kind']).execute();
+  await db.schema
+    .createIndex('contact_point_uses_point')
+    .on('contact_point_uses')
+    .columns(['contact_point_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('contact_point_uses_account')
+    .on('contact_point_uses')
+    .columns(['account_id', 'contact_point_id', 'kind'])
+    .execute();
 
   await db.schema
     .createTable('discovery_lookups')
@@ -66,9 +78,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('discovery_lookups_pk', ['account_id', 'contact_key'])
     .execute();
-  await db.schema.createIndex('discovery_lookups_account_time').on('discovery_lookups').columns(['account_id', 'created_at']).execute();
-  await db.schema.createIndex('discovery_lookups_ip_time').on('discovery_lookups').columns(['ip_key', 'created_at']).execute();
-  await db.schema.createIndex('discovery_lookups_block').on('discovery_lookups').columns(['block_key', 'account_id']).execute();
+  await db.schema
+    .createIndex('discovery_lookups_account_time')
+    .on('discovery_lookups')
+    .columns(['account_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('discovery_lookups_ip_time')
+    .on('discovery_lookups')
+    .columns(['ip_key', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('discovery_lookups_block')
+    .on('discovery_lookups')
+    .columns(['block_key', 'account_id'])
+    .execute();
 
   await db.schema
     .createTable('discovery_ips')
@@ -150,13 +174,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('day', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('ad_impressions_cap').on('ad_impressions').columns(['campaign_id', 'account_id', 'day']).execute();
+  await db.schema
+    .createIndex('ad_impressions_cap')
+    .on('ad_impressions')
+    .columns(['campaign_id', 'account_id', 'day'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
-    'ad_impressions', 'ad_campaigns', 'ad_audience_hashes', 'ad_audiences', 'advertisers', 'moderation_reports', 'discovery_blocks',
-    'discovery_ips', 'discovery_lookups', 'contact_point_uses', 'consent_records', 'contact_point_purposes', 'contact_points',
+    'ad_impressions',
+    'ad_campaigns',
+    'ad_audience_hashes',
+    'ad_audiences',
+    'advertisers',
+    'moderation_reports',
+    'discovery_blocks',
+    'discovery_ips',
+    'discovery_lookups',
+    'contact_point_uses',
+    'consent_records',
+    'contact_point_purposes',
+    'contact_points',
   ]) {
     await db.schema.dropTable(table).execute();
   }

@@ -13,7 +13,10 @@ export type Handler = (request: RecordedRequest, response: ServerResponse) => vo
 /** A throwaway HTTP server on an ephemeral port that records what it receives. */
 export class FakeHttpServer {
   readonly requests: RecordedRequest[] = [];
-  handler: Handler = (_req, res) => { res.statusCode = 500; res.end(); };
+  handler: Handler = (_req, res) => {
+    res.statusCode = 500;
+    res.end();
+  };
   private server: Server | null = null;
   private port = 0;
 
@@ -26,7 +29,12 @@ export class FakeHttpServer {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const recorded = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         this.requests.push(recorded);
         this.handler(recorded, res);
       });

@@ -13,7 +13,9 @@ export class FakeSmsc {
   unbinds = 0;
   ignoreEnquireLink = false;
   /** Decides the answer to a submit_sm; default: accept with the next id. */
-  onSubmit: (pdu: PDU) => { command_status?: number; message_id?: string } | null = () => ({ message_id: `msg-${this.submits.length}` });
+  onSubmit: (pdu: PDU) => { command_status?: number; message_id?: string } | null = () => ({
+    message_id: `msg-${this.submits.length}`,
+  });
   private readonly server: smpp.Server;
   private readonly sessions = new Set<Session>();
   private bound: Session | null = null;
@@ -85,7 +87,10 @@ export class FakeSmsc {
     if (!session) return Promise.reject(new Error('no bound ESME'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no deliver_sm_resp')), 3000);
-      session.deliver_sm(params, (resp) => { clearTimeout(timer); resolve(resp); });
+      session.deliver_sm(params, (resp) => {
+        clearTimeout(timer);
+        resolve(resp);
+      });
     });
   }
 

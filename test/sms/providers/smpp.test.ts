@@ -1,7 +1,12 @@
 import type { DecodedMessage, PDU } from 'smpp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderConfigError } from '../../../src/sms/providers/shared.ts';
-import { SmppBindError, SmppProvider, type SmppEvent, type SmppProviderOptions } from '../../../src/sms/providers/smpp.ts';
+import {
+  SmppBindError,
+  SmppProvider,
+  type SmppEvent,
+  type SmppProviderOptions,
+} from '../../../src/sms/providers/smpp.ts';
 import type { DeliveryReceipt, InboundSms, ProviderSink } from '../../../src/sms/providers/types.ts';
 import { FakeSmsc, waitFor } from './fake-smsc.ts';
 
@@ -10,7 +15,10 @@ class RecordingSink implements ProviderSink {
   readonly receipts: DeliveryReceipt[] = [];
   failNext = 0;
   async inbound(message: InboundSms): Promise<void> {
-    if (this.failNext > 0) { this.failNext -= 1; throw new Error('store down'); }
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('store down');
+    }
     this.inbounds.push(message);
   }
   async receipt(receipt: DeliveryReceipt): Promise<void> {
@@ -28,9 +36,14 @@ const providers: SmppProvider[] = [];
 
 function provider(extra: Partial<SmppProviderOptions> = {}): SmppProvider {
   const p = new SmppProvider({
-    url: extra.url ?? smsc.url(), sourceAddr: '+254700000000',
-    enquireLinkIntervalMs: 5000, responseTimeoutMs: 1000, reconnectInitialDelayMs: 20, reconnectMaxDelayMs: 100,
-    onEvent: (e) => events.push(e), ...extra,
+    url: extra.url ?? smsc.url(),
+    sourceAddr: '+254700000000',
+    enquireLinkIntervalMs: 5000,
+    responseTimeoutMs: 1000,
+    reconnectInitialDelayMs: 20,
+    reconnectMaxDelayMs: 100,
+    onEvent: (e) => events.push(e),
+    ...extra,
   });
   providers.push(p);
   return p;
@@ -62,10 +75,24 @@ describe('SmppProvider options', () => {
     expect(() => new SmppProvider({ url: 'not a url', sourceAddr: 'S' })).toThrow(/url/);
     expect(() => new SmppProvider({ url: 'smpp://a:waytoolongpassword@host', sourceAddr: 'S' })).toThrow(/password/);
     expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: '' })).toThrow(/sourceAddr/);
-    expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: 'ThisIsTooLongForAlpha' })).toThrow(/sourceAddr/);
-    expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: 'S', throughputPerSecond: 0 })).toThrow(/throughputPerSecond/);
-    expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: 'S', longMessages: 'sar' as never })).toThrow(/longMessages/);
-    expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: 'S', reconnectInitialDelayMs: 10, reconnectMaxDelayMs: 5 })).toThrow(/reconnectMaxDelayMs/);
+    expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: 'ThisIsTooLongForAlpha' })).toThrow(
+      /sourceAddr/,
+    );
+    expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: 'S', throughputPerSecond: 0 })).toThrow(
+      /throughputPerSecond/,
+    );
+    expect(() => new SmppProvider({ url: 'smpp://a:b@host', sourceAddr: 'S', longMessages: 'sar' as never })).toThrow(
+      /longMessages/,
+    );
+    expect(
+      () =>
+        new SmppProvider({
+          url: 'smpp://a:b@host',
+          sourceAddr: 'S',
+          reconnectInitialDelayMs: 10,
+          reconnectMaxDelayMs: 5,
+        }),
+    ).toThrow(/reconnectMaxDelayMs/);
   });
 });
 
@@ -108,16 +135,25 @@ describe('SmppProvider send', () => {
     expect(result).toEqual({ ok: true, providerMessageId: 'msg-1' });
     const pdu = smsc.submits[0]!;
     expect(pdu).toMatchObject({
-      source_addr: '254700000000', source_addr_ton: 1, source_addr_npi: 1,
-      destination_addr: '254712345678', dest_addr_ton: 1, dest_addr_npi: 1,
-      registered_delivery: 1, data_coding: 0, esm_class: 0,
+      source_addr: '254700000000',
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      destination_addr: '254712345678',
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      registered_delivery: 1,
+      data_coding: 0,
+      esm_class: 0,
     });
     expect(text(pdu)).toBe('Habari @amani {ok} €5');
   });
 
   it('submits other text as UCS-2 (data_coding 8)', async () => {
     const p = await started();
-    expect(await p.send({ id: '1', to: '+254712345678', text: 'Привет 😀' })).toEqual({ ok: true, providerMessageId: 'msg-1' });
+    expect(await p.send({ id: '1', to: '+254712345678', text: 'Привет 😀' })).toEqual({
+      ok: true,
+      providerMessageId: 'msg-1',
+    });
     expect(smsc.submits[0]).toMatchObject({ data_coding: 8 });
     expect(text(smsc.submits[0]!)).toBe('Привет 😀');
   });
@@ -143,10 +179,14 @@ describe('SmppProvider send', () => {
     expect(parts.map((part) => part.message).join('')).toBe(long);
     expect(parts[0]!.message).toBe('a'.repeat(152)); // the € does not straddle parts
 
-    const receipt = (id: string, stat: string, err = '000') => smsc.deliver({
-      source_addr: '254712345678', source_addr_ton: 1, destination_addr: '254700000000', esm_class: 0x04,
-      short_message: `id:${id} sub:001 dlvrd:001 submit date:2601151200 done date:2601151201 stat:${stat} err:${err} text:`,
-    });
+    const receipt = (id: string, stat: string, err = '000') =>
+      smsc.deliver({
+        source_addr: '254712345678',
+        source_addr_ton: 1,
+        destination_addr: '254700000000',
+        esm_class: 0x04,
+        short_message: `id:${id} sub:001 dlvrd:001 submit date:2601151200 done date:2601151201 stat:${stat} err:${err} text:`,
+      });
     await receipt('msg-2', 'DELIVRD');
     await receipt('msg-1', 'DELIVRD');
     expect(sink.receipts).toEqual([]);
@@ -163,7 +203,10 @@ describe('SmppProvider send', () => {
   it('can send long text in one submit_sm with message_payload instead', async () => {
     const p = await started({ longMessages: 'payload' });
     const long = 'Привет '.repeat(30);
-    expect(await p.send({ id: '1', to: '+254712345678', text: long })).toEqual({ ok: true, providerMessageId: 'msg-1' });
+    expect(await p.send({ id: '1', to: '+254712345678', text: long })).toEqual({
+      ok: true,
+      providerMessageId: 'msg-1',
+    });
     expect(smsc.submits).toHaveLength(1);
     expect(smsc.submits[0]).toMatchObject({ data_coding: 8 });
     expect(text(smsc.submits[0]!, 'message_payload')).toBe(long);
@@ -172,9 +215,17 @@ describe('SmppProvider send', () => {
   it('maps submit_sm errors: throttling is retryable, an invalid destination is not', async () => {
     const p = await started();
     smsc.onSubmit = () => ({ command_status: 0x58 });
-    expect(await p.send({ id: '1', to: '+254712345678', text: 'x' })).toMatchObject({ ok: false, retryable: true, error: expect.stringContaining('ESME_RTHROTTLED') });
+    expect(await p.send({ id: '1', to: '+254712345678', text: 'x' })).toMatchObject({
+      ok: false,
+      retryable: true,
+      error: expect.stringContaining('ESME_RTHROTTLED'),
+    });
     smsc.onSubmit = () => ({ command_status: 0x0b });
-    expect(await p.send({ id: '1', to: '+254712345678', text: 'x' })).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('ESME_RINVDSTADR') });
+    expect(await p.send({ id: '1', to: '+254712345678', text: 'x' })).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: expect.stringContaining('ESME_RINVDSTADR'),
+    });
   });
 
   it('a missing submit_sm_resp times out as retryable', async () => {
@@ -186,7 +237,9 @@ describe('SmppProvider send', () => {
   it('caps throughput per second', async () => {
     const p = await started({ throughputPerSecond: 20 });
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: 5 }, (_, i) => p.send({ id: String(i), to: '+254712345678', text: `m${i}` })));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => p.send({ id: String(i), to: '+254712345678', text: `m${i}` })),
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
     expect(smsc.submits).toHaveLength(5);
   });
@@ -194,15 +247,28 @@ describe('SmppProvider send', () => {
 
 describe('SmppProvider deliver_sm', () => {
   const mo = (textValue: string, extra: Record<string, unknown> = {}) => ({
-    source_addr: '254712345678', source_addr_ton: 1, source_addr_npi: 1, destination_addr: '254700000000', dest_addr_ton: 1,
-    esm_class: 0, short_message: textValue, ...extra,
+    source_addr: '254712345678',
+    source_addr_ton: 1,
+    source_addr_npi: 1,
+    destination_addr: '254700000000',
+    dest_addr_ton: 1,
+    esm_class: 0,
+    short_message: textValue,
+    ...extra,
   });
 
   it('delivers an inbound message to the sink and answers deliver_sm_resp after it', async () => {
     await started();
     const resp = await smsc.deliver(mo('FOLLOW @amani'));
     expect(resp.command_status).toBe(0);
-    expect(sink.inbounds).toEqual([{ providerMessageId: expect.stringMatching(/^mo-[0-9a-f]{32}-/), from: '+254712345678', to: '+254700000000', text: 'FOLLOW @amani' }]);
+    expect(sink.inbounds).toEqual([
+      {
+        providerMessageId: expect.stringMatching(/^mo-[0-9a-f]{32}-/),
+        from: '+254712345678',
+        to: '+254700000000',
+        text: 'FOLLOW @amani',
+      },
+    ]);
   });
 
   it('gives a redelivery the same id; other content a different id', async () => {
@@ -240,7 +306,10 @@ describe('SmppProvider deliver_sm', () => {
 
   it('reassembles a concatenated inbound message (UDH), acknowledging each part', async () => {
     await started();
-    const part = (n: number, t: string) => smsc.deliver(mo('', { esm_class: 0x40, short_message: { udh: Buffer.from([0x05, 0x00, 0x03, 0x2a, 0x03, n]), message: t } }));
+    const part = (n: number, t: string) =>
+      smsc.deliver(
+        mo('', { esm_class: 0x40, short_message: { udh: Buffer.from([0x05, 0x00, 0x03, 0x2a, 0x03, n]), message: t } }),
+      );
     expect((await part(2, 'two ')).command_status).toBe(0);
     expect((await part(1, 'one ')).command_status).toBe(0);
     expect(sink.inbounds).toEqual([]);
@@ -250,8 +319,19 @@ describe('SmppProvider deliver_sm', () => {
 
   it('turns delivery receipts into receipts: text form and TLV form', async () => {
     await started();
-    await smsc.deliver(mo('id:abc123 sub:001 dlvrd:001 submit date:2601151200 done date:2601151201 stat:DELIVRD err:000 text:hello', { esm_class: 0x04 }));
-    await smsc.deliver(mo('', { esm_class: 0x04, receipted_message_id: 'def456', message_state: 5, network_error_code: Buffer.from([0x03, 0x00, 0x0b]) }));
+    await smsc.deliver(
+      mo('id:abc123 sub:001 dlvrd:001 submit date:2601151200 done date:2601151201 stat:DELIVRD err:000 text:hello', {
+        esm_class: 0x04,
+      }),
+    );
+    await smsc.deliver(
+      mo('', {
+        esm_class: 0x04,
+        receipted_message_id: 'def456',
+        message_state: 5,
+        network_error_code: Buffer.from([0x03, 0x00, 0x0b]),
+      }),
+    );
     await smsc.deliver(mo('id:zzz stat:EXPIRED err:0fe', { esm_class: 0x04 }));
     await smsc.deliver(mo('id:yyy stat:UNKNOWN err:000', { esm_class: 0x04 }));
     expect(sink.receipts).toEqual([
@@ -274,11 +354,17 @@ describe('SmppProvider link', () => {
     expect((await p.send({ id: '1', to: '+254712345678', text: 'before' })).ok).toBe(true);
     smsc.dropAll();
     await waitFor(() => !p.isBound, 'the drop to be noticed');
-    expect(await p.send({ id: '2', to: '+254712345678', text: 'while down' })).toMatchObject({ ok: false, retryable: true });
+    expect(await p.send({ id: '2', to: '+254712345678', text: 'while down' })).toMatchObject({
+      ok: false,
+      retryable: true,
+    });
     await waitFor(() => p.isBound, 'the rebind');
     expect(smsc.binds.filter((b) => b.ok)).toHaveLength(2);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['bound', 'disconnected', 'reconnecting']));
-    expect(await p.send({ id: '3', to: '+254712345678', text: 'after' })).toEqual({ ok: true, providerMessageId: 'msg-2' });
+    expect(await p.send({ id: '3', to: '+254712345678', text: 'after' })).toEqual({
+      ok: true,
+      providerMessageId: 'msg-2',
+    });
     expect(text(smsc.submits[1]!)).toBe('after');
   });
 
