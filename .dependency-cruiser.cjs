@@ -3,7 +3,7 @@
  * rules and know nothing of HTTP, SQL or Redis; adapters (store, api, web, cli) depend
  * on the domain, never the other way round; the composition root (app) wires them.
  */
-const DOMAIN = '^src/(core|security|sms|privacy|shared)/';
+const DOMAIN = '^src/(core|security|sms|privacy|shared|audit|notices)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -52,7 +52,15 @@ module.exports = {
         'SPEC 3.7: advertising reads contact data only through the consent-filtered source; importing contact storage breaks the build.',
       severity: 'error',
       from: { path: '^src/privacy/ads/' },
-      to: { path: ['^src/store/', '^src/privacy/contact-points/(?!consented-source)', '^src/security/', '^src/sms/'] },
+      // The permission policy is the one exception in security/: it decides who may manage advertisers.
+      to: {
+        path: [
+          '^src/store/',
+          '^src/privacy/contact-points/(?!consented-source)',
+          '^src/security/(?!permissions\\.ts$)',
+          '^src/sms/',
+        ],
+      },
     },
     {
       name: 'discovery-reads-contacts-only-through-contact-points',
@@ -60,7 +68,7 @@ module.exports = {
         'SPEC 3.6: contact matching sees only what contact points expose for `discovery`; it may reuse the pure normalisers, never the SMS or sign-in storage.',
       severity: 'error',
       from: { path: '^src/privacy/discovery/' },
-      to: { path: ['^src/store/', '^src/sms/(?!phone\\.ts$)', '^src/security/(?!identity\\.ts$)'] },
+      to: { path: ['^src/store/', '^src/sms/(?!phone\\.ts$)', '^src/security/(?!(identity|permissions)\\.ts$)'] },
     },
     {
       name: 'contact-storage-only-through-contact-points',

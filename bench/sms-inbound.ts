@@ -16,6 +16,7 @@ import { load, startServe, writeResults } from './lib.ts';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
+import { operatorActor } from '../src/security/index.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -125,7 +126,11 @@ async function seed(): Promise<void> {
       await tx.insertInto('follows').values(rows).execute();
     }
   });
-  await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'bench', reason: 'bench' });
+  await ctx.sms.policy.setCountry(
+    'KE',
+    { posting: true, notifications: true },
+    { actor: operatorActor('bench'), reason: 'bench' },
+  );
   await ctx.close();
   console.log(
     `seeded ${accounts} accounts with phones, ${accounts * followers} follows in ${((performance.now() - started) / 1000).toFixed(1)} s`,

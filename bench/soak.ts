@@ -22,6 +22,7 @@ import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
 import { startServe, writeResults } from './lib.ts';
+import { operatorActor } from '../src/security/index.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -156,7 +157,11 @@ async function seed(): Promise<string[]> {
   for (let i = 0; i < ACCOUNTS; i += 1) {
     for (let k = 1; k <= 20; k += 1) await ctx.microblog.follow(ids[i]!, ids[(i + k) % ACCOUNTS]!);
   }
-  await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'soak', reason: 'soak' });
+  await ctx.sms.policy.setCountry(
+    'KE',
+    { posting: true, notifications: true },
+    { actor: operatorActor('soak'), reason: 'soak' },
+  );
   await ctx.close();
   return tokens;
 }

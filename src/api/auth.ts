@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { scopeAllows, type TokenInfo } from '../security/index.ts';
+import type { Microblog } from '../core/index.ts';
+import { accountActor, scopeAllows, type Actor, type TokenInfo } from '../security/index.ts';
 import type { OAuth } from '../security/index.ts';
 import { HttpError } from './errors.ts';
 
@@ -48,3 +49,17 @@ export function optionalUser(request: FastifyRequest, scope: string): UserToken 
 }
 
 export type Reply = FastifyReply;
+
+/**
+ * Who acts behind a staff request: the token's account with its current role. Whether that
+ * account may take the action is not decided here but by the permission policy in the service.
+ */
+export async function actingAccount(
+  microblog: Microblog,
+  request: FastifyRequest,
+  scope: string,
+): Promise<UserToken & { actor: Actor }> {
+  const token = requireUser(request, scope);
+  const account = await microblog.account(token.accountId);
+  return { ...token, actor: accountActor(account) };
+}

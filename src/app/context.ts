@@ -22,15 +22,19 @@ import {
   type PhoneDirectory,
   type SendEvent,
 } from '../security/index.ts';
+import { AuditLog } from '../audit/index.ts';
+import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
 import { StoreThrottle } from './throttles.ts';
 import { describeSecurityEvent } from './security-mail.ts';
 import {
+  KyselyAuditStore,
   KyselyAuthStore,
   KyselyCodeStore,
   KyselyCredentialStore,
   KyselyMicroblogStore,
+  KyselyNoticeStore,
   KyselyOAuthStore,
   KyselySmsStore,
   instanceSecret,
@@ -43,7 +47,6 @@ import {
   CachedSimSwapChecker,
   CamaraSimSwapClient,
   CountryPolicyStep,
-  OwnerAlerts,
   Outbox,
   OutboxDispatcher,
   PhoneBinding,
@@ -56,6 +59,7 @@ import {
   SmsOwnerControls,
   SmsPolicy,
   SmsSettingsService,
+  SmsTraffic,
   TrustGate,
   normalisePhone,
   type DispatcherOptions,
@@ -102,8 +106,12 @@ export interface AppContext {
   background: BackgroundWork;
   /** Signed one-step links in e-mails ("this wasn't me"). */
   links: SignedLinks;
-  /** Suspensions and second-factor resets by staff and operators (audited). */
+  /** Suspensions, SMS unlocks and second-factor resets by staff and operators (audited). */
   moderation: AccountModeration;
+  /** What staff and operators did, who and why. */
+  audit: AuditLog;
+  /** What the owner must hear about on their non-SMS channels (in the app, by e-mail). */
+  notices: AccountNotices;
   /** Purpose-bound contact points, contact discovery and advertising (SPEC 3.6, 3.7). */
   privacy: Privacy;
   /** New and deleted posts, for streaming clients; shared through Redis when configured. */
@@ -137,7 +145,7 @@ export interface SmsServices {
   notifier: SmsNotifier;
   codes: VerificationCodes;
   gate: TrustGate;
-  alerts: OwnerAlerts;
+  traffic: SmsTraffic;
   owner: SmsOwnerControls;
 }
 
@@ -227,7 +235,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
   await throttle.ready();
   const authStore = new KyselyAuthStore(store.db);
   const securitySent: SecurityDeps['sent'] = { hook: () => {} };
-  const sms = await createSmsServices(config, options, store, microblog, clock, logger, {
+  const audit = new AuditLog(new KyselyAuditStore(store.db), clock);
+  const notices = new AccountNotices(new KyselyNoticeStore(store.db), clock, (error) =>
+    logger.error({ err: error }, 'account notice channel failed'),
+  );
+  const sms = await createSmsServices(config, options, store, microblog, clock, logger, audit, notices, {
     mail,
     throttle,
     authStore,
@@ -244,6 +256,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     moderationStore: new KyselyModerationStore(store.db),
     adsStore: new KyselyAdsStore(store.db),
     microblog,
+    audit,
     clock,
     secret: async () =>
       Buffer.from(await instanceSecret(store.db, 'contact_lookup_key', () => newSecret(32), clock.now()), 'utf8'),
@@ -292,13 +305,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     { id: new URL(config.publicUrl).hostname, name: config.instanceName, origin: config.publicUrl },
     clock,
     async (accountId, kind, details) => {
-      await sms.services.alerts.alert(accountId, kind, details);
+      await notices.notify(accountId, kind, details);
     },
   );
   const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
   // Owners hear about security events by e-mail too, after the answer (a slow mail server must not slow SMS).
   // An SMS post's e-mail carries the one-step "this wasn't me" link.
-  sms.services.alerts.addChannel(async (event) => {
+  notices.addChannel(async (event) => {
     background.run('security e-mail', async () => {
       const email = await identity.emailOf(event.accountId);
       if (!email) return;
@@ -346,7 +359,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     throttle,
     background,
     notifyOwner: async (accountId, kind, details) => {
-      await sms.services.alerts.alert(accountId, kind as never, details);
+      await notices.notify(accountId, kind, details);
     },
     contactProved: (accountId, kind, value) => privacy.contactPoints.markVerified(accountId, kind, value),
     clock,
@@ -354,12 +367,17 @@ export async function createContext(config: Config, options: ContextOptions = {}
     publicUrl: config.publicUrl,
   });
   const moderation = new AccountModeration({
+    findAccount: (idOrUsername) => microblog.accountForModeration(idOrUsername),
     setSuspended: (accountId, suspended) => microblog.setSuspended(accountId, suspended),
     revokeAllSessions: (accountId) => oauth.revokeAllSessions(accountId),
     resetSecondFactors: (accountId) => factors.resetAll(accountId),
-    audit: (actor, action, subject, details) => sms.services.policy.recordAction(actor, action, subject, details),
+    unlockSmsPosting: async (accountId) => {
+      await sms.services.store.resetPinFailures(accountId);
+      await sms.services.store.unlockPosting(accountId, clock.now());
+    },
+    audit,
     notifyOwner: async (accountId, kind, details) => {
-      await sms.services.alerts.alert(accountId, kind as never, details);
+      await notices.notify(accountId, kind, details);
     },
   });
   const securityMonitor = new SecurityMonitor(
@@ -391,6 +409,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     background,
     links,
     moderation,
+    audit,
+    notices,
     privacy,
     stats: async () => {
       const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
@@ -446,6 +466,8 @@ async function createSmsServices(
   microblog: Microblog,
   clock: Clock,
   logger: Logger,
+  audit: AuditLog,
+  notices: AccountNotices,
   security: SecurityDeps,
 ) {
   const store = new KyselySmsStore(connection.db, connection.engine);
@@ -458,7 +480,7 @@ async function createSmsServices(
       ),
     clock,
   );
-  const policy = new SmsPolicy(store, clock, options.policyRefreshMs);
+  const policy = new SmsPolicy(store, audit, clock, options.policyRefreshMs);
   let wake = () => {};
   const outbox = new Outbox(store, clock, () => wake());
   const notifier = new SmsNotifier(store, microblog, outbox, policy, clock, {
@@ -468,7 +490,6 @@ async function createSmsServices(
     leaseMs: config.sms.leaseSeconds * 1000,
   });
   microblog.onPublished(notifier.postPublished);
-  const alerts = new OwnerAlerts(store, clock, (error) => logger.error({ err: error }, 'owner alert channel failed'));
   const steps: GateStep[] = [new PostingEnabledStep(), new CountryPolicyStep(policy)];
   let simSwap: SimSwapChecker | null = null;
   if (options.simSwapChecker || config.simSwap.url) {
@@ -481,7 +502,7 @@ async function createSmsServices(
       });
     simSwap = new CachedSimSwapChecker(checker, clock);
     steps.push(
-      new SimSwapStep(simSwap, store, alerts, clock, {
+      new SimSwapStep(simSwap, store, notices, clock, {
         maxAgeHours: config.simSwap.maxAgeHours,
         failOpen: config.simSwap.failOpen,
       }),
@@ -516,11 +537,11 @@ async function createSmsServices(
   );
   const pins = { hash: hashPassword, verify: verifyPassword };
   steps.push(
-    new PinStep(pins.verify, store, alerts, clock, { requiredAboveFollowers: config.sms.pinFollowerThreshold }),
+    new PinStep(pins.verify, store, notices, clock, { requiredAboveFollowers: config.sms.pinFollowerThreshold }),
   );
   steps.push(new RateLimitStep(store, clock, { perMinute: config.sms.postsPerMinute, perDay: config.sms.postsPerDay }));
   const gate = new TrustGate(steps);
-  const channel = new SmsChannel(store, microblog, outbox, gate, alerts, clock, {
+  const channel = new SmsChannel(store, microblog, outbox, gate, notices, clock, {
     publicUrl: config.publicUrl,
     maxPostLength: config.maxPostLength,
     maxSegments: config.sms.maxSegments,
@@ -531,7 +552,7 @@ async function createSmsServices(
     store,
     microblog,
     channel,
-    alerts,
+    notices,
     pins,
     async (accountId, proof) => {
       const stored = await credentials.credentialsByAccount(accountId);
@@ -549,7 +570,7 @@ async function createSmsServices(
     notifier,
     codes,
     gate,
-    alerts,
+    traffic: new SmsTraffic(store),
     owner,
     phones: new PhoneBinding(store, codes, securityMessages, clock),
     settings: new SmsSettingsService(store, clock),

@@ -1,9 +1,9 @@
 import type { OutgoingMail } from '../security/index.ts';
-import type { SecurityEvent } from '../sms/index.ts';
+import type { AccountNotice } from '../notices/index.ts';
 
 /** The e-mail an owner gets for a security event: what happened, and the one step to take if it was not them. */
 export function describeSecurityEvent(
-  event: SecurityEvent,
+  event: AccountNotice,
   site: { instanceName: string; publicUrl: string; username: string; notMeUrl?: string | null },
 ): Omit<OutgoingMail, 'to'> {
   const settings = `${site.publicUrl}/settings/sms`;

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DomainError } from '../shared/errors.ts';
+import { operatorActor, type Actor } from '../security/index.ts';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -65,8 +66,11 @@ export function onOff(value: string | null, flag: string, usage: string): boolea
   throw new UsageError(`${flag} must be "on" or "off" (got "${value}")`, usage);
 }
 
-/** Who an operator action is audited as: SPARROW_OPERATOR, or the OS user running the CLI. */
-export function operator(io: CliIo): string {
+/**
+ * The CLI acts as the operator (shell access: SPEC §2 lets them do everything), audited
+ * under SPARROW_OPERATOR or the OS user running the command.
+ */
+export function operator(io: CliIo): Actor {
   const name =
     io.env.SPARROW_OPERATOR?.trim() ||
     (() => {
@@ -76,7 +80,7 @@ export function operator(io: CliIo): string {
         return 'unknown';
       }
     })();
-  return `cli:${name}`;
+  return operatorActor(name);
 }
 
 /** Domain refusals become a clear message and exit code 1, not a stack trace. */

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/index.ts';
 import type { Account, Microblog, PostView } from '../core/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -48,6 +49,8 @@ export interface PrivacyDependencies {
   moderationStore: ModerationStore;
   adsStore: AdsStore;
   microblog: Microblog;
+  /** Staff actions (resolving reports, granting the advertiser role) are recorded here. */
+  audit: AuditLog;
   clock: Clock;
   /** The instance's secret for keyed contact hashes. */
   secret: () => Promise<Buffer>;
@@ -73,12 +76,14 @@ export class Privacy {
       deps.discoveryStore,
       deps.moderationStore,
       async (ids) => new Map([...(await deps.microblog.accounts(ids)).values()].map((a) => [a.id, a.createdAt])),
+      deps.audit,
       deps.clock,
       { ...DEFAULT_DISCOVERY_OPTIONS, ...deps.discovery },
     );
     this.ads = new Advertising(
       deps.adsStore,
       consentedSource(deps.contactStore, this.contactPoints),
+      deps.audit,
       deps.clock,
       async (advertiserId, postId) => {
         try {

@@ -1,5 +1,6 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Account } from '../core/model.ts';
+import type { NotifyOwner } from '../notices/index.ts';
 import type { BackgroundWork } from '../shared/background.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
@@ -45,7 +46,7 @@ export interface AuthenticationDeps {
   throttle: Throttle;
   background: BackgroundWork;
   /** Tells the owner on their non-SMS channels (in-app and e-mail). */
-  notifyOwner: (accountId: string, kind: string, details: Record<string, unknown>) => Promise<void>;
+  notifyOwner: NotifyOwner;
   /** A code sent to this contact came back: its holder is proven (the contact point is verified). */
   contactProved?: (accountId: string, kind: 'email' | 'phone', value: string) => Promise<void>;
   clock: Clock;
@@ -365,7 +366,7 @@ export class Authentication {
     flowId: string,
     phone: PhoneTarget,
     requester: Requester & { accountId: string },
-    withheld: string,
+    withheld: 'sign_in_code_withheld' | 'reset_code_withheld',
     text: (code: string) => string,
   ): Promise<void> {
     if (await this.deps.phones.recentlySwapped(phone.e164)) {

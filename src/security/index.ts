@@ -41,4 +41,20 @@ export {
 export { SecretBox } from './secret-box.ts';
 export type { SessionMeta } from './oauth.ts';
 export { SignedLinks } from './signed-links.ts';
-export { AccountModeration, type Moderator, type ModerationDeps } from './moderation.ts';
+export { AccountModeration, type ModerationDeps } from './moderation.ts';
+export {
+  accountActor,
+  actorLabel,
+  authorize,
+  can,
+  checkedReason,
+  decide,
+  operatorActor,
+  MAX_REASON_LENGTH,
+  type AccountAction,
+  type Acting,
+  type Action,
+  type Actor,
+  type Decision,
+  type InstanceAction,
+} from './permissions.ts';

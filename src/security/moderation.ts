@@ -1,27 +1,26 @@
+import type { AuditLog } from '../audit/index.ts';
 import type { Account } from '../core/model.ts';
-import { forbidden, invalid } from '../shared/errors.ts';
-
-/** Who acts: a staff account (with its role) or an operator at the CLI, with the reason for the audit log. */
-export interface Moderator {
-  /** As recorded in the audit log: `account:<id>` or `cli:<name>`. */
-  id: string;
-  reason: string;
-  /** The staff account acting, if any; operators at the CLI have none and may act on anyone. */
-  account?: Pick<Account, 'id' | 'role'>;
-}
+import type { NotifyOwner } from '../notices/index.ts';
+import { notFound } from '../shared/errors.ts';
+import { authorize, checkedReason, type AccountAction, type Acting, type Actor } from './permissions.ts';
 
 export interface ModerationDeps {
+  /** By id or username, suspended or not. */
+  findAccount(idOrUsername: string): Promise<Account | null>;
   setSuspended(accountId: string, suspended: boolean): Promise<unknown>;
   revokeAllSessions(accountId: string): Promise<number>;
   resetSecondFactors(accountId: string): Promise<void>;
-  audit(actor: Moderator, action: string, subject: string, details: Record<string, unknown>): Promise<void>;
-  notifyOwner(accountId: string, kind: string, details: Record<string, unknown>): Promise<void>;
+  /** Clears an SMS posting lock (wrong PINs, SIM swap, "not me") and the count of wrong PINs. */
+  unlockSmsPosting(accountId: string): Promise<void>;
+  audit: AuditLog;
+  notifyOwner: NotifyOwner;
 }
 
 /**
  * What staff and operators may do to an account, the same from the admin API, the admin
  * console and the CLI: suspend (hidden everywhere, signed out, nothing deleted), lift it,
- * and remove every second factor for an owner who lost them. Every action is audited.
+ * unlock SMS posting, and remove every second factor for an owner who lost them. The
+ * permission policy decides who may act on whom; every action needs a reason and is audited.
  */
 export class AccountModeration {
   private readonly deps: ModerationDeps;
@@ -29,29 +28,51 @@ export class AccountModeration {
     this.deps = deps;
   }
 
-  async suspend(target: Account, actor: Moderator): Promise<{ sessionsSignedOut: number }> {
-    this.checkMayAct(target, actor);
+  /** The account staff look at or act on; asking is itself staff-only, so nobody else learns which exist. */
+  async find(actor: Actor, idOrUsername: string): Promise<Account> {
+    authorize(actor, 'accounts.read');
+    const account = idOrUsername.length <= 60 ? await this.deps.findAccount(idOrUsername) : null;
+    if (!account) throw notFound();
+    return account;
+  }
+
+  async suspend(target: Account, acting: Acting): Promise<{ sessionsSignedOut: number }> {
+    const reason = this.approve('account.suspend', target, acting);
     await this.deps.setSuspended(target.id, true);
     const sessionsSignedOut = await this.deps.revokeAllSessions(target.id);
-    await this.deps.audit(actor, 'account.suspend', target.id, {
+    await this.deps.audit.record(acting.actor, reason, 'account.suspend', target.id, {
       username: target.username,
       sessions_signed_out: sessionsSignedOut,
     });
     return { sessionsSignedOut };
   }
 
-  async unsuspend(target: Account, actor: Moderator): Promise<void> {
-    this.checkMayAct(target, actor);
+  async unsuspend(target: Account, acting: Acting): Promise<void> {
+    const reason = this.approve('account.unsuspend', target, acting);
     await this.deps.setSuspended(target.id, false);
-    await this.deps.audit(actor, 'account.unsuspend', target.id, { username: target.username });
+    await this.deps.audit.record(acting.actor, reason, 'account.unsuspend', target.id, { username: target.username });
+  }
+
+  /** A recorded warning that changes nothing (Mastodon's admin action `none`). */
+  async warn(target: Account, acting: Acting): Promise<void> {
+    const reason = this.approve('account.warn', target, acting);
+    await this.deps.audit.record(acting.actor, reason, 'account.warn', target.id, { username: target.username });
+  }
+
+  /** Staff lift an SMS posting lock for an owner who cannot (no password at hand); the owner hears of it. */
+  async unlockSmsPosting(target: Account, acting: Acting): Promise<void> {
+    const reason = this.approve('account.unlock_sms', target, acting);
+    await this.deps.unlockSmsPosting(target.id);
+    await this.deps.audit.record(acting.actor, reason, 'sms.unlock', target.id, { username: target.username });
+    await this.deps.notifyOwner(target.id, 'sms_posting_unlocked', { by: 'staff' });
   }
 
   /** Sessions stay signed out: whoever held them must sign in again, with the password and whatever factor the owner sets up next. */
-  async resetSecondFactors(target: Account, actor: Moderator): Promise<{ sessionsSignedOut: number }> {
-    this.checkMayAct(target, actor);
+  async resetSecondFactors(target: Account, acting: Acting): Promise<{ sessionsSignedOut: number }> {
+    const reason = this.approve('account.reset_second_factors', target, acting);
     await this.deps.resetSecondFactors(target.id);
     const sessionsSignedOut = await this.deps.revokeAllSessions(target.id);
-    await this.deps.audit(actor, 'account.reset_2fa', target.id, {
+    await this.deps.audit.record(acting.actor, reason, 'account.reset_2fa', target.id, {
       username: target.username,
       sessions_signed_out: sessionsSignedOut,
     });
@@ -59,10 +80,9 @@ export class AccountModeration {
     return { sessionsSignedOut };
   }
 
-  private checkMayAct(target: Account, actor: Moderator): void {
-    if (!actor.account) return;
-    if (actor.account.id === target.id) throw invalid('You cannot act on your own account here');
-    if (target.role === 'admin' && actor.account.role !== 'admin')
-      throw forbidden('Only an administrator can act on an administrator');
+  /** The policy first (a refusal says nothing about the reason), then the reason. */
+  private approve(action: AccountAction, target: Account, acting: Acting): string {
+    authorize(acting.actor, action, target);
+    return checkedReason(acting.reason);
   }
 }

@@ -11,6 +11,7 @@ import type {
   ThrottleLimit,
 } from './ports.ts';
 import { normaliseEmail } from './identity.ts';
+import { authorize, type Actor } from './permissions.ts';
 
 export interface PhoneTarget {
   e164: string;
@@ -261,7 +262,9 @@ export class SecurityMonitor {
     return raised;
   }
 
-  alerts(limit = 100) {
+  /** Fraud alerts, newest first; staff and operators only. */
+  async alerts(actor: Actor, limit = 100) {
+    authorize(actor, 'alerts.read');
     return this.store.alerts(limit);
   }
 }

@@ -7,7 +7,7 @@ import { fitSms } from './encoding.ts';
 import type { BoundPhone, InboundOutcome, MessageClass } from './model.ts';
 import type { Outbox } from './outbox.ts';
 import { normalisePhone } from './phone.ts';
-import type { OwnerAlerts } from './alerts.ts';
+import type { AccountNotices } from '../notices/index.ts';
 import type { TrustGate } from './trust-gate.ts';
 import type { SmsStore } from './ports.ts';
 import type { InboundSms } from './providers/types.ts';
@@ -42,7 +42,7 @@ export class SmsChannel {
   private readonly microblog: Microblog;
   private readonly outbox: Outbox;
   private readonly gate: TrustGate;
-  private readonly alerts: OwnerAlerts;
+  private readonly notices: AccountNotices;
   private readonly clock: Clock;
   private readonly options: ChannelOptions;
   constructor(
@@ -50,7 +50,7 @@ export class SmsChannel {
     microblog: Microblog,
     outbox: Outbox,
     gate: TrustGate,
-    alerts: OwnerAlerts,
+    notices: AccountNotices,
     clock: Clock,
     options: ChannelOptions,
   ) {
@@ -58,7 +58,7 @@ export class SmsChannel {
     this.microblog = microblog;
     this.outbox = outbox;
     this.gate = gate;
-    this.alerts = alerts;
+    this.notices = notices;
     this.clock = clock;
     this.options = options;
   }
@@ -159,7 +159,7 @@ export class SmsChannel {
         createdAt: now,
         decidedAt: null,
       });
-      await this.alerts.alert(phone.accountId, 'sms_message_held', { reason: decision.reason });
+      await this.notices.notify(phone.accountId, 'sms_message_held', { reason: decision.reason });
       if (decision.reply && (await this.takeSlot(e164, `held_${decision.reason}`, 3600_000))) {
         await this.reply(e164, country, decision.reply(web), 'compliance', 'refused', phone.accountId);
       }
@@ -180,7 +180,7 @@ export class SmsChannel {
     try {
       const result = await this.execute(phone, command);
       if (result.outcome === 'posted' && result.postId) {
-        await this.alerts.alert(phone.accountId, 'sms_post', { postId: result.postId, kind: command.kind });
+        await this.notices.notify(phone.accountId, 'sms_post', { postId: result.postId, kind: command.kind });
       }
       return result;
     } catch (error) {

@@ -1,7 +1,8 @@
 export * from './model.ts';
 export type * from './ports.ts';
 export { parseSmsCommand, STOP_WORDS, START_WORDS, type SmsCommand } from './commands.ts';
-export { SmsPolicy, type Actor, type PolicySnapshot } from './policy.ts';
+export { SmsPolicy, type PolicySnapshot } from './policy.ts';
+export { SmsTraffic } from './traffic.ts';
 export {
   Outbox,
   OutboxDispatcher,
@@ -19,7 +20,6 @@ export { replies } from './replies.ts';
 export { analyseSms, fitSms } from './encoding.ts';
 export { normalisePhone } from './phone.ts';
 export * from './providers/types.ts';
-export { OwnerAlerts, type AlertChannel } from './alerts.ts';
 export { CamaraSimSwapClient, CachedSimSwapChecker, type SimSwapChecker, type SimSwapAnswer } from './sim-swap.ts';
 export {
   TrustGate,

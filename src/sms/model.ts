@@ -97,16 +97,6 @@ export type InboundOutcome =
   | 'rejected'
   | 'invalid_number';
 
-export interface AuditEntry {
-  id: string;
-  actor: string;
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
-  reason: string;
-  createdAt: Date;
-}
-
 export type LockReason = 'sim_swap' | 'pin' | 'not_me';
 
 /** What the trust gate keeps per account besides the owner's choices. */
@@ -133,32 +123,4 @@ export interface HeldMessage {
   status: HoldStatus;
   createdAt: Date;
   decidedAt: Date | null;
-}
-
-export type SecurityEventKind =
-  | 'sms_post'
-  | 'sim_swap_detected'
-  | 'sim_swap_check_failed'
-  | 'sms_posting_locked'
-  | 'sms_message_held'
-  | 'sms_not_me'
-  | 'sms_posting_unlocked'
-  // Account security (sign-in, reset, factors); these never go out by SMS either.
-  | 'sign_in_code_withheld'
-  | 'reset_code_withheld'
-  | 'password_reset'
-  | 'recovery_code_used'
-  | 'two_factor_changed'
-  | 'passkey_added'
-  | 'session_revoked';
-
-/** Something the owner must hear about on their non-SMS channels. */
-export interface SecurityEvent {
-  id: string;
-  accountId: string;
-  kind: SecurityEventKind;
-  details: Record<string, unknown>;
-  createdAt: Date;
-  /** When the owner saw it (in the app or on the web); null while it is new. */
-  readAt?: Date | null;
 }

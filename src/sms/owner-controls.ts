@@ -1,7 +1,7 @@
 import type { Microblog } from '../core/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
-import type { OwnerAlerts } from './alerts.ts';
+import type { AccountNotices } from '../notices/index.ts';
 import type { SmsChannel } from './channel.ts';
 import type { HeldMessage, HoldStatus, SmsSecurityState } from './model.ts';
 import type { SmsStore } from './ports.ts';
@@ -24,7 +24,7 @@ export class SmsOwnerControls {
   private readonly store: SmsStore;
   private readonly microblog: Microblog;
   private readonly channel: SmsChannel;
-  private readonly alerts: OwnerAlerts;
+  private readonly notices: AccountNotices;
   private readonly pins: PinHasher;
   private readonly nonSmsFactor: NonSmsFactorCheck;
   private readonly clock: Clock;
@@ -32,7 +32,7 @@ export class SmsOwnerControls {
     store: SmsStore,
     microblog: Microblog,
     channel: SmsChannel,
-    alerts: OwnerAlerts,
+    notices: AccountNotices,
     pins: PinHasher,
     nonSmsFactor: NonSmsFactorCheck,
     clock: Clock,
@@ -40,7 +40,7 @@ export class SmsOwnerControls {
     this.store = store;
     this.microblog = microblog;
     this.channel = channel;
-    this.alerts = alerts;
+    this.notices = notices;
     this.pins = pins;
     this.nonSmsFactor = nonSmsFactor;
     this.clock = clock;
@@ -94,7 +94,7 @@ export class SmsOwnerControls {
     for (const hold of await this.store.holds(accountId, 'pending', 1000))
       await this.store.decideHold(hold.id, 'discarded', this.clock.now());
     await this.store.lockPosting(accountId, 'not_me', this.clock.now());
-    await this.alerts.alert(accountId, 'sms_not_me', { removed: ids.length });
+    await this.notices.notify(accountId, 'sms_not_me', { removed: ids.length });
     return { removed: ids };
   }
 
@@ -108,7 +108,7 @@ export class SmsOwnerControls {
   async unlock(accountId: string, proof: { password?: unknown }): Promise<void> {
     if (!(await this.nonSmsFactor(accountId, proof))) throw forbidden('Unlocking SMS posting needs your password');
     await this.store.unlockPosting(accountId, this.clock.now());
-    await this.alerts.alert(accountId, 'sms_posting_unlocked', {});
+    await this.notices.notify(accountId, 'sms_posting_unlocked', {});
   }
 
   private async ownHold(accountId: string, holdId: string): Promise<HeldMessage> {

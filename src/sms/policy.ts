@@ -1,16 +1,10 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
+import type { AuditLog } from '../audit/index.ts';
+import { actorLabel, authorize, checkedReason, type Acting, type Actor } from '../security/permissions.ts';
 import type { Clock } from '../shared/clock.ts';
 import { invalid } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
-import type { AuditEntry, CountryPolicy, KillSwitchState, MessageClass } from './model.ts';
+import type { CountryPolicy, KillSwitchState, MessageClass } from './model.ts';
 import type { SmsStore } from './ports.ts';
-
-/** Who changed something and why, for the audit log. */
-export interface Actor {
-  /** `account:<id>` for the admin API, `cli:<os user>` for the CLI. */
-  id: string;
-  reason: string;
-}
 
 export interface PolicySnapshot {
   killSwitch: KillSwitchState;
@@ -22,17 +16,20 @@ export interface PolicySnapshot {
  * Country policy and the global kill switch. Every instance (web or worker) reads them
  * from the shared store and keeps them for at most `refreshMs`, so a change reaches every
  * running process within that time without any message bus. Security messages are never
- * subject to either.
+ * subject to either. Changes follow the roles table (SPEC §2): any staff member may turn the
+ * kill switch on, only an administrator turns it off or sets country policy.
  */
 export class SmsPolicy {
   private snapshot: PolicySnapshot | null = null;
   private loading: Promise<PolicySnapshot> | null = null;
 
   private readonly store: SmsStore;
+  private readonly audit: AuditLog;
   private readonly clock: Clock;
   private readonly refreshMs: number;
-  constructor(store: SmsStore, clock: Clock, refreshMs = 2_000) {
+  constructor(store: SmsStore, audit: AuditLog, clock: Clock, refreshMs = 2_000) {
     this.store = store;
+    this.audit = audit;
     this.clock = clock;
     this.refreshMs = refreshMs;
   }
@@ -80,15 +77,19 @@ export class SmsPolicy {
     return purpose === 'post_notification' ? policy.notifications : policy.posting || policy.notifications;
   }
 
-  async list(): Promise<CountryPolicy[]> {
-    return [...(await this.store.countryPolicies())].sort((a, b) => a.country.localeCompare(b.country));
+  /** What staff see: the kill switch as stored now (not cached) and every country with a policy. */
+  async status(actor: Actor): Promise<{ killSwitch: KillSwitchState; countries: CountryPolicy[] }> {
+    authorize(actor, 'sms_policy.read');
+    const [killSwitch, countries] = await Promise.all([this.store.killSwitch(), this.store.countryPolicies()]);
+    return { killSwitch, countries: [...countries].sort((a, b) => a.country.localeCompare(b.country)) };
   }
 
   async setCountry(
     countryInput: string,
     changes: { posting?: boolean; notifications?: boolean; security?: boolean | null },
-    actor: Actor,
+    acting: Acting,
   ): Promise<CountryPolicy> {
+    authorize(acting.actor, 'sms_policy.set');
     const country = countryInput.trim().toUpperCase();
     if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country)) {
       throw invalid(`"${countryInput}" is not an ISO 3166-1 alpha-2 country code with a phone numbering plan`, {
@@ -98,7 +99,7 @@ export class SmsPolicy {
     if (changes.posting === undefined && changes.notifications === undefined && changes.security === undefined) {
       throw invalid('Nothing to change: give posting, notifications and/or security', { field: 'posting' });
     }
-    checkReason(actor);
+    const reason = checkedReason(acting.reason);
     const existing = (await this.store.countryPolicies()).find((p) => p.country === country);
     const now = this.clock.now();
     const policy: CountryPolicy = {
@@ -107,12 +108,13 @@ export class SmsPolicy {
       notifications: changes.notifications ?? existing?.notifications ?? false,
       security: changes.security !== undefined ? changes.security : (existing?.security ?? null),
       updatedAt: now,
-      updatedBy: actor.id,
+      updatedBy: actorLabel(acting.actor),
     };
     await this.store.setCountryPolicy(
       policy,
-      audit(
-        actor,
+      this.audit.entry(
+        acting.actor,
+        reason,
         'sms.policy.set',
         country,
         {
@@ -128,26 +130,17 @@ export class SmsPolicy {
     return policy;
   }
 
-  /** Any other operator or moderator action that belongs in the same audit log (suspensions, unlocks). */
-  async recordAction(
-    actor: Actor,
-    action: string,
-    subject: string,
-    details: Record<string, unknown> = {},
-  ): Promise<void> {
-    checkReason(actor);
-    await this.store.recordAudit(audit(actor, action, subject, details, this.clock.now()));
-  }
-
-  async setKillSwitch(enabled: boolean, actor: Actor): Promise<KillSwitchState> {
-    checkReason(actor, true);
+  async setKillSwitch(enabled: boolean, acting: Acting): Promise<KillSwitchState> {
+    authorize(acting.actor, enabled ? 'kill_switch.on' : 'kill_switch.off');
+    const reason = checkedReason(acting.reason);
     const now = this.clock.now();
     const before = await this.store.killSwitch();
-    const state: KillSwitchState = { enabled, reason: actor.reason.trim(), updatedAt: now, updatedBy: actor.id };
+    const state: KillSwitchState = { enabled, reason, updatedAt: now, updatedBy: actorLabel(acting.actor) };
     await this.store.setKillSwitch(
       state,
-      audit(
-        actor,
+      this.audit.entry(
+        acting.actor,
+        reason,
         enabled ? 'sms.kill_switch.on' : 'sms.kill_switch.off',
         'kill_switch',
         { before: before.enabled, after: enabled },
@@ -161,26 +154,4 @@ export class SmsPolicy {
   async killSwitch(): Promise<KillSwitchState> {
     return (await this.current()).killSwitch;
   }
-
-  auditLog(limit = 50): Promise<AuditEntry[]> {
-    return this.store.auditEntries(null, limit);
-  }
-}
-
-function checkReason(actor: Actor, required = false): void {
-  const reason = actor.reason.trim();
-  if (required && reason === '') throw invalid('A reason is required for the audit log', { field: 'reason' });
-  if (reason.length > 500) throw invalid('Reason must be at most 500 characters', { field: 'reason' });
-}
-
-function audit(actor: Actor, action: string, subject: string, details: Record<string, unknown>, now: Date): AuditEntry {
-  return {
-    id: newId(now.getTime()),
-    actor: actor.id,
-    action,
-    subject,
-    details,
-    reason: actor.reason.trim(),
-    createdAt: now,
-  };
 }

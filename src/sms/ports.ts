@@ -1,10 +1,9 @@
+import type { AuditEntry } from '../audit/index.ts';
 import type {
   HeldMessage,
   HoldStatus,
   LockReason,
-  SecurityEvent,
   SmsSecurityState,
-  AuditEntry,
   BoundPhone,
   CountryPolicy,
   InboundOutcome,
@@ -147,8 +146,6 @@ export interface SmsStore {
   setCountryPolicy(policy: CountryPolicy, audit: AuditEntry): Promise<void>;
   killSwitch(): Promise<KillSwitchState>;
   setKillSwitch(state: KillSwitchState, audit: AuditEntry): Promise<void>;
-  auditEntries(action: string | null, limit: number): Promise<AuditEntry[]>;
-  recordAudit(entry: AuditEntry): Promise<void>;
 
   // Trust gate state
   securityState(accountId: string): Promise<SmsSecurityState>;
@@ -169,11 +166,6 @@ export interface SmsStore {
   hold(id: string): Promise<HeldMessage | null>;
   /** Moves a pending hold to a decision; false if it was not pending (decided twice, or raced). */
   decideHold(id: string, status: Exclude<HoldStatus, 'pending'>, now: Date): Promise<boolean>;
-
-  addSecurityEvent(event: SecurityEvent): Promise<void>;
-  securityEvents(accountId: string, limit: number): Promise<SecurityEvent[]>;
-  unreadSecurityEvents(accountId: string): Promise<number>;
-  markSecurityEventsRead(accountId: string, now: Date): Promise<void>;
 
   // Reply throttling ("at most one such reply per number per period")
   /** Atomically: true (and records now) if no reply of this kind went to the number since `since`. */

@@ -1,6 +1,6 @@
 import type { Account } from '../core/index.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { OwnerAlerts } from './alerts.ts';
+import type { AccountNotices } from '../notices/index.ts';
 import type { BoundPhone, HoldReason, InboundOutcome, SmsSecurityState, SmsSettings } from './model.ts';
 import type { SmsPolicy } from './policy.ts';
 import type { SmsStore } from './ports.ts';
@@ -90,19 +90,19 @@ export class SimSwapStep implements GateStep {
   readonly name = 'sim-swap';
   private readonly checker: SimSwapChecker;
   private readonly store: SmsStore;
-  private readonly alerts: OwnerAlerts;
+  private readonly notices: AccountNotices;
   private readonly clock: Clock;
   private readonly options: { maxAgeHours: number; failOpen: boolean };
   constructor(
     checker: SimSwapChecker,
     store: SmsStore,
-    alerts: OwnerAlerts,
+    notices: AccountNotices,
     clock: Clock,
     options: { maxAgeHours: number; failOpen: boolean },
   ) {
     this.checker = checker;
     this.store = store;
-    this.alerts = alerts;
+    this.notices = notices;
     this.clock = clock;
     this.options = options;
   }
@@ -112,11 +112,11 @@ export class SimSwapStep implements GateStep {
     if (answer === 'not_swapped') return CONTINUE;
     if (answer === 'swapped') {
       await this.store.lockPosting(account.id, 'sim_swap', this.clock.now());
-      await this.alerts.alert(account.id, 'sim_swap_detected', { number: phone.e164.slice(-4) });
+      await this.notices.notify(account.id, 'sim_swap_detected', { number: phone.e164.slice(-4) });
       return { kind: 'hold', reason: 'sim_swap', reply: null };
     }
     if (this.options.failOpen) return CONTINUE;
-    await this.alerts.alert(account.id, 'sim_swap_check_failed', {});
+    await this.notices.notify(account.id, 'sim_swap_check_failed', {});
     return { kind: 'hold', reason: 'sim_swap_unavailable', reply: null };
   }
 }
@@ -133,19 +133,19 @@ export class PinStep implements GateStep {
   readonly name = 'posting-pin';
   private readonly verifyPin: (hash: string, pin: string) => Promise<boolean>;
   private readonly store: SmsStore;
-  private readonly alerts: OwnerAlerts;
+  private readonly notices: AccountNotices;
   private readonly clock: Clock;
   private readonly options: { requiredAboveFollowers: number };
   constructor(
     verifyPin: (hash: string, pin: string) => Promise<boolean>,
     store: SmsStore,
-    alerts: OwnerAlerts,
+    notices: AccountNotices,
     clock: Clock,
     options: { requiredAboveFollowers: number },
   ) {
     this.verifyPin = verifyPin;
     this.store = store;
-    this.alerts = alerts;
+    this.notices = notices;
     this.clock = clock;
     this.options = options;
   }
@@ -178,7 +178,7 @@ export class PinStep implements GateStep {
     const failures = await this.store.recordPinFailure(account.id);
     if (failures >= MAX_PIN_FAILURES) {
       await this.store.lockPosting(account.id, 'pin', this.clock.now());
-      await this.alerts.alert(account.id, 'sms_posting_locked', { reason: 'pin', failures });
+      await this.notices.notify(account.id, 'sms_posting_locked', { reason: 'pin', failures });
       return {
         kind: 'refuse',
         outcome: 'refused_pin',

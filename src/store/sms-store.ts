@@ -1,12 +1,12 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { AuditEntry } from '../audit/index.ts';
 import type { CodeStore, StoredCode } from '../security/ports.ts';
+import { auditRow } from './audit-store.ts';
 import type {
   HeldMessage,
   HoldStatus,
   LockReason,
-  SecurityEvent,
   SmsSecurityState,
-  AuditEntry,
   BoundPhone,
   CountryPolicy,
   InboundOutcome,
@@ -576,10 +576,6 @@ export class KyselySmsStore implements SmsStore {
     });
   }
 
-  async recordAudit(entry: AuditEntry): Promise<void> {
-    await this.db.insertInto('audit_log').values(auditRow(entry)).execute();
-  }
-
   async killSwitch(): Promise<KillSwitchState> {
     const row = await this.db.selectFrom('sms_switches').selectAll().where('name', '=', KILL_SWITCH).executeTakeFirst();
     return row
@@ -607,21 +603,6 @@ export class KyselySmsStore implements SmsStore {
         .execute();
       await tx.insertInto('audit_log').values(auditRow(audit)).execute();
     });
-  }
-
-  async auditEntries(action: string | null, limit: number): Promise<AuditEntry[]> {
-    let query = this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit);
-    if (action) query = query.where('action', '=', action);
-    const rows = await query.execute();
-    return rows.map((r) => ({
-      id: r.id,
-      actor: r.actor,
-      action: r.action,
-      subject: r.subject,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-      reason: r.reason,
-      createdAt: new Date(r.created_at),
-    }));
   }
 
   // ── Trust gate state ────────────────────────────────────────────────────────
@@ -779,57 +760,6 @@ export class KyselySmsStore implements SmsStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async addSecurityEvent(event: SecurityEvent): Promise<void> {
-    await this.db
-      .insertInto('account_security_events')
-      .values({
-        id: event.id,
-        account_id: event.accountId,
-        kind: event.kind,
-        details: JSON.stringify(event.details),
-        created_at: iso(event.createdAt),
-        read_at: null,
-      })
-      .execute();
-  }
-
-  async securityEvents(accountId: string, limit: number): Promise<SecurityEvent[]> {
-    const rows = await this.db
-      .selectFrom('account_security_events')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      accountId: r.account_id,
-      kind: r.kind as SecurityEvent['kind'],
-      details: JSON.parse(r.details) as Record<string, unknown>,
-      createdAt: new Date(r.created_at),
-      readAt: r.read_at ? new Date(r.read_at) : null,
-    }));
-  }
-
-  async unreadSecurityEvents(accountId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('account_security_events')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('account_id', '=', accountId)
-      .where('read_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
-  async markSecurityEventsRead(accountId: string, now: Date): Promise<void> {
-    await this.db
-      .updateTable('account_security_events')
-      .set({ read_at: iso(now) })
-      .where('account_id', '=', accountId)
-      .where('read_at', 'is', null)
-      .execute();
-  }
-
   // ── Reply throttling ────────────────────────────────────────────────────────
 
   async takeReplySlot(number: string, kind: string, since: Date, now: Date): Promise<boolean> {
@@ -894,18 +824,6 @@ function toHold(row: Selectable<SmsHoldsTable>): HeldMessage {
     status: row.status as HoldStatus,
     createdAt: new Date(row.created_at),
     decidedAt: row.decided_at ? new Date(row.decided_at) : null,
-  };
-}
-
-function auditRow(audit: AuditEntry) {
-  return {
-    id: audit.id,
-    actor: audit.actor,
-    action: audit.action,
-    subject: audit.subject,
-    details: JSON.stringify(audit.details),
-    reason: audit.reason,
-    created_at: iso(audit.createdAt),
   };
 }
 

@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getCountries } from 'libphonenumber-js/max';
 import type { AppContext } from '../app/context.ts';
 import type { Account } from '../core/model.ts';
+import { accountActor, can, type Actor } from '../security/index.ts';
 import type { CountryPolicy, TrafficCount } from '../sms/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
 import { lineChart, minuteSlots, type Series } from './charts.ts';
 import {
-  button,
   errorBox,
   field,
   form,
@@ -55,29 +55,40 @@ function actorLabel(actor: string): string {
 export function adminPages(ctx: AppContext) {
   const sms = ctx.sms;
   return async (app: FastifyInstance) => {
-    /** Staff only: administrators and moderators; everyone else gets 403. */
+    const forbiddenPage = (reply: FastifyReply, view: View, message: string) =>
+      sendPage(reply, layout(view, 'Forbidden', html`<h1>Forbidden</h1><p>${message}</p>`), 403);
+
+    /**
+     * Signed in, and the permission policy lets this account open the console. Each action
+     * is then decided again by the service it calls; a refusal comes back as a 403 page.
+     */
     const staff =
-      (
-        handler: (request: FastifyRequest, reply: FastifyReply, me: Account, view: View) => Promise<FastifyReply>,
-        adminOnly = false,
-      ) =>
+      (handler: (request: FastifyRequest, reply: FastifyReply, actor: Actor, view: View) => Promise<FastifyReply>) =>
       async (request: FastifyRequest, reply: FastifyReply) => {
         const me = await requireViewer(ctx, request, reply);
         if (!me) return reply;
         const view = await viewFor(ctx, request, reply);
-        if (me.role === 'user' || (adminOnly && me.role !== 'admin')) {
-          return sendPage(
-            reply,
-            layout(
-              view,
-              'Forbidden',
-              html`<h1>Forbidden</h1><p>This page is for ${adminOnly ? 'administrators' : 'administrators and moderators'}.</p>`,
-            ),
-            403,
-          );
+        const actor = accountActor(me);
+        if (!can(actor, 'admin_console.open'))
+          return forbiddenPage(reply, view, 'This page is for administrators and moderators.');
+        try {
+          return await handler(request, reply, actor, view);
+        } catch (error) {
+          if (error instanceof DomainError && error.kind === 'forbidden')
+            return forbiddenPage(reply, view, error.message);
+          throw error;
         }
-        return handler(request, reply, me, view);
       };
+
+    /** A refused or invalid staff action: the policy's refusal as 403, anything else as the form's error. */
+    const actionFailed = (reply: FastifyReply, request: FastifyRequest, view: View, title: string, error: unknown) => {
+      if (!(error instanceof DomainError)) throw error;
+      return sendPage(
+        reply,
+        adminLayout(view, request, title, errorBox(error.message)),
+        error.kind === 'forbidden' ? 403 : error.kind === 'not_found' ? 404 : 422,
+      );
+    };
 
     app.get(
       '/admin',
@@ -85,9 +96,9 @@ export function adminPages(ctx: AppContext) {
     );
 
     // ── Country policy and kill switch ─────────────────────────────────────────
-    async function policyPage(request: FastifyRequest, reply: FastifyReply, view: View, error?: string) {
+    async function policyPage(request: FastifyRequest, reply: FastifyReply, actor: Actor, view: View, error?: string) {
       const q = queryString(request, 'q', 60).trim();
-      const [policies, kill] = await Promise.all([sms.policy.list(), sms.store.killSwitch()]);
+      const { killSwitch: kill, countries: policies } = await sms.policy.status(actor);
       const byCode = new Map(policies.map((p) => [p.country, p]));
       const needle = q.toLowerCase();
       const rows: { code: string; name: string; policy: CountryPolicy | undefined }[] = q
@@ -95,7 +106,8 @@ export function adminPages(ctx: AppContext) {
             .slice(0, MAX_SEARCH_ROWS)
             .map((c) => ({ ...c, policy: byCode.get(c.code) }))
         : policies.map((p) => ({ code: p.country, name: regionNames.of(p.country) ?? p.country, policy: p }));
-      const isAdmin = view.viewer?.role === 'admin';
+      const isAdmin = can(actor, 'sms_policy.set');
+      const mayFlip = can(actor, kill.enabled ? 'kill_switch.off' : 'kill_switch.on');
       const check = (on: boolean | undefined) => (on ? html` checked` : html``);
       return sendPage(
         reply,
@@ -107,13 +119,17 @@ export function adminPages(ctx: AppContext) {
 <section class="${kill.enabled ? 'warn' : 'ok'}"><h2>Kill switch: ${kill.enabled ? 'ON — no content SMS' : 'off'}</h2>
 ${kill.updatedAt ? html`<p class="note">Last changed ${when(kill.updatedAt)} by ${actorLabel(kill.updatedBy ?? '')}: “${kill.reason}”</p>` : ''}
 <p>Stops every content text (posting by SMS, notifications) on every instance within seconds. Security texts (codes) keep working.</p>
-${form(
-  view,
-  '/admin/sms/kill-switch',
-  html`<input type="hidden" name="enabled" value="${kill.enabled ? 'off' : 'on'}">
+${
+  mayFlip
+    ? form(
+        view,
+        '/admin/sms/kill-switch',
+        html`<input type="hidden" name="enabled" value="${kill.enabled ? 'off' : 'on'}">
 <p><label for="kill-reason">Reason (required, goes to the audit log)</label><br><input id="kill-reason" name="reason" required maxlength="500" size="40"></p>
 <p><button class="${kill.enabled ? '' : 'danger'}">${kill.enabled ? 'Turn kill switch off…' : 'Turn kill switch on…'}</button></p>`,
-)}</section>
+      )
+    : html`<p class="note">Only an administrator can turn the kill switch off.</p>`
+}</section>
 <h2>Countries</h2>
 <form method="get" action="/admin/sms" class="inline" role="search"><label for="q">Find a country</label> <input id="q" name="q" value="${q}" maxlength="60" placeholder="Kenya or KE"> <button>Search</button>${q ? html` <a href="/admin/sms">Show enabled</a>` : ''}</form>
 <p class="note">${q ? `Countries matching “${q}”.` : 'Countries with a policy; search to add one. Everything else is off.'}${isAdmin ? '' : ' Only administrators can change country policy.'}</p>
@@ -144,37 +160,41 @@ ${rows.map(
     }
     app.get(
       '/admin/sms',
-      staff((request, reply, _me, view) => policyPage(request, reply, view)),
+      staff((request, reply, actor, view) => policyPage(request, reply, actor, view)),
     );
 
     app.post(
       '/admin/sms/policy',
-      staff(async (request, reply, me, view) => {
+      staff(async (request, reply, actor, view) => {
         const q = field(request, 'q', 60);
         try {
           await sms.policy.setCountry(
             field(request, 'country', 10),
             { posting: field(request, 'posting') === 'on', notifications: field(request, 'notifications') === 'on' },
-            { id: `account:${me.id}`, reason: field(request, 'reason', 600) },
+            { actor, reason: field(request, 'reason', 600) },
           );
           return reply.redirect(
             `/admin/sms?${new URLSearchParams({ ...(q ? { q } : {}), notice: 'policy_saved' }).toString()}`,
             303,
           );
         } catch (error) {
-          return policyPage(request, reply, view, userMessage(error));
+          if (error instanceof DomainError && error.kind === 'forbidden') throw error;
+          return policyPage(request, reply, actor, view, userMessage(error));
         }
-      }, true),
+      }),
     );
 
     // Two steps: the first POST shows what will happen; only the confirmed second one acts.
     app.post(
       '/admin/sms/kill-switch',
-      staff(async (request, reply, me, view) => {
+      staff(async (request, reply, actor, view) => {
         const enabled = field(request, 'enabled') === 'on';
         const reason = field(request, 'reason', 600).trim();
-        if (reason === '') return policyPage(request, reply, view, 'A reason is required for the audit log.');
         if (field(request, 'confirm') !== 'yes') {
+          // Ask the policy and check the reason before asking for confirmation, so a refusal comes first.
+          if (!can(actor, enabled ? 'kill_switch.on' : 'kill_switch.off'))
+            return forbiddenPage(reply, view, 'Only an administrator can turn the kill switch off.');
+          if (reason === '') return policyPage(request, reply, actor, view, 'A reason is required for the audit log.');
           return sendPage(
             reply,
             adminLayout(
@@ -197,10 +217,11 @@ ${form(
           );
         }
         try {
-          await sms.policy.setKillSwitch(enabled, { id: `account:${me.id}`, reason });
+          await sms.policy.setKillSwitch(enabled, { actor, reason });
           return reply.redirect(`/admin/sms?notice=${enabled ? 'kill_on' : 'kill_off'}`, 303);
         } catch (error) {
-          return policyPage(request, reply, view, userMessage(error));
+          if (error instanceof DomainError && error.kind === 'forbidden') throw error;
+          return policyPage(request, reply, actor, view, userMessage(error));
         }
       }),
     );
@@ -208,8 +229,8 @@ ${form(
     // ── Audit log ─────────────────────────────────────────────────────────────
     app.get(
       '/admin/audit',
-      staff(async (request, reply, _me, view) => {
-        const entries = await sms.policy.auditLog(100);
+      staff(async (request, reply, actor, view) => {
+        const entries = await ctx.audit.recent(actor, 100);
         return sendPage(
           reply,
           adminLayout(
@@ -230,10 +251,10 @@ ${form(
     // ── Traffic ───────────────────────────────────────────────────────────────
     app.get(
       '/admin/traffic',
-      staff(async (request, reply, _me, view) => {
+      staff(async (request, reply, actor, view) => {
         const now = ctx.clock.now();
         const slots = minuteSlots(now, 60);
-        const counts = await sms.store.trafficSince(new Date(Date.parse(`${slots[0]!}:00Z`)));
+        const counts = await sms.traffic.perMinuteSince(actor, new Date(Date.parse(`${slots[0]!}:00Z`)));
         const series = (direction: TrafficCount['direction']): Series[] => {
           const byProvider = new Map<string, number[]>();
           const index = new Map(slots.map((s, i) => [s, i]));
@@ -296,10 +317,10 @@ ${outcomes.size === 0 ? html`<p class="note">No inbound texts in the last hour.<
     // ── Fraud and enumeration alerts ─────────────────────────────────────────
     app.get(
       '/admin/alerts',
-      staff(async (request, reply, _me, view) => {
+      staff(async (request, reply, actor, view) => {
         const [alerts, reports] = await Promise.all([
-          ctx.securityMonitor.alerts(50),
-          ctx.privacy.discovery.reportList('open', 50),
+          ctx.securityMonitor.alerts(actor, 50),
+          ctx.privacy.discovery.reportList(actor, 'open', 50),
         ]);
         const accounts = await ctx.microblog.accounts(reports.flatMap((r) => r.accountIds).slice(0, 500));
         return sendPage(
@@ -328,7 +349,12 @@ ${
           const a = accounts.get(id);
           return a ? html`<a href="/admin/users?q=${a.username}">@${a.username}</a> ` : html`${id} `;
         })}${r.accountIds.length > 30 ? `and ${r.accountIds.length - 30} more` : ''}</p>
-${button(view, `/admin/alerts/reports/${r.id}/resolve`, 'Resolve, keep blocked')} ${button(view, `/admin/alerts/reports/${r.id}/resolve`, 'Resolve and unblock', html`<input type="hidden" name="unblock" value="1">`)}</section>`,
+${form(
+  view,
+  `/admin/alerts/reports/${r.id}/resolve`,
+  html`<p><label for="report-reason-${r.id}">Reason (for the audit log)</label><br><input id="report-reason-${r.id}" name="reason" required maxlength="500"></p>
+<p><label><input type="checkbox" name="unblock" value="1"> unblock the accounts</label> <button>Resolve</button></p>`,
+)}</section>`,
       )
 }`,
           ),
@@ -338,13 +364,15 @@ ${button(view, `/admin/alerts/reports/${r.id}/resolve`, 'Resolve, keep blocked')
 
     app.post(
       '/admin/alerts/reports/:id/resolve',
-      staff(async (request, reply, me) => {
+      staff(async (request, reply, actor, view) => {
         const id = (request.params as { id: string }).id;
         if (/^[0-9]{1,20}$/.test(id)) {
           const unblock = field(request, 'unblock', 5) === '1';
-          const report = await ctx.privacy.discovery.resolveReport(id, me.id, unblock);
-          if (report)
-            await sms.policy.recordAction({ id: `account:${me.id}`, reason: '' }, 'report.resolve', id, { unblock });
+          try {
+            await ctx.privacy.discovery.resolveReport(id, unblock, { actor, reason: field(request, 'reason', 600) });
+          } catch (error) {
+            return actionFailed(reply, request, view, 'Alerts', error);
+          }
         }
         return reply.redirect('/admin/alerts?notice=report_resolved', 303);
       }),
@@ -352,25 +380,46 @@ ${button(view, `/admin/alerts/reports/${r.id}/resolve`, 'Resolve, keep blocked')
 
     app.get(
       '/admin/users',
-      staff(async (request, reply, _me, view) => {
+      staff(async (request, reply, actor, view) => {
         const q = queryString(request, 'q', 60).trim().replace(/^@/, '');
-        const account = q ? await ctx.microblog.accountForModeration(q) : null;
+        const account = q ? await ctx.moderation.find(actor, q).catch(notFoundAsNull) : null;
         let details: SafeHtml = html``;
         if (account) {
           const [state, settings] = await Promise.all([sms.owner.state(account.id), sms.settings.get(account.id)]);
+          const reasonField = (id: string) =>
+            html`<p><label for="${id}">Reason (for the audit log)</label><br><input id="${id}" name="reason" required maxlength="500"></p>`;
+          const may = (action: 'account.suspend' | 'account.unsuspend' | 'account.unlock_sms') =>
+            can(actor, action, account);
           details = html`<section class="card"><h2>${name(account)}</h2>
 <p>Role: ${account.role} · joined ${when(account.createdAt)} · ${account.statusesCount} posts · ${account.followersCount} followers${account.suspended ? html` · <strong>suspended</strong>` : ''}</p>
 <p>SMS: ${settings.phone ? `phone linked (${settings.phone.country})` : 'no phone'} · posting ${settings.posting ? 'on' : 'off'} · PIN ${state.pinHash ? 'set' : 'not set'} · wrong PINs ${state.pinFailures} · ${state.lockedAt ? html`<strong>locked (${state.lockReason ?? ''})</strong>` : 'not locked'}</p>
-${button(view, `/admin/users/${account.username}/reset-sms`, 'Reset SMS lock and PIN failures')}
+${
+  may('account.unlock_sms')
+    ? form(
+        view,
+        `/admin/users/${account.username}/reset-sms`,
+        html`${reasonField('unlock-reason')}<p><button>Reset SMS lock and PIN failures</button></p>`,
+      )
+    : ''
+}
 ${
   account.suspended
-    ? button(view, `/admin/users/${account.username}/unsuspend`, 'Lift the suspension')
-    : form(
-        view,
-        `/admin/users/${account.username}/suspend`,
-        html`<p><label for="reason">Reason (for the audit log)</label><br><input id="reason" name="reason" required maxlength="500"></p><p><button class="danger">Suspend @${account.username}</button></p>`,
-      )
+    ? may('account.unsuspend')
+      ? form(
+          view,
+          `/admin/users/${account.username}/unsuspend`,
+          html`${reasonField('unsuspend-reason')}<p><button>Lift the suspension</button></p>`,
+        )
+      : ''
+    : may('account.suspend')
+      ? form(
+          view,
+          `/admin/users/${account.username}/suspend`,
+          html`${reasonField('reason')}<p><button class="danger">Suspend @${account.username}</button></p>`,
+        )
+      : ''
 }
+${may('account.suspend') ? '' : html`<p class="note">You cannot act on this account: ${account.role === 'user' ? 'it is your own' : 'only an administrator acts on staff accounts, and never on their own'}.</p>`}
 <p class="note">Suspension hides the account, its posts and its texts, and signs it out everywhere; nothing is deleted.</p></section>`;
         }
         return sendPage(
@@ -386,63 +435,38 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`,
       }),
     );
 
+    /** The three account actions share one shape: find the account, let the service decide, report back. */
+    const accountAction = (
+      notice: string,
+      run: (account: Account, acting: { actor: Actor; reason: string }) => Promise<unknown>,
+    ) =>
+      staff(async (request, reply, actor, view) => {
+        const username = (request.params as { username: string }).username;
+        try {
+          const account = await ctx.moderation.find(actor, username);
+          await run(account, { actor, reason: field(request, 'reason', 600) });
+          return reply.redirect(`/admin/users?${new URLSearchParams({ q: account.username, notice }).toString()}`, 303);
+        } catch (error) {
+          return actionFailed(reply, request, view, 'Users', error);
+        }
+      });
+
     app.post(
       '/admin/users/:username/suspend',
-      staff(async (request, reply, me, view) => {
-        const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
-        const reason = field(request, 'reason', 500).trim();
-        if (!account) return reply.redirect('/admin/users', 303);
-        if (reason === '')
-          return sendPage(reply, adminLayout(view, request, 'Users', errorBox('A reason is required.')), 422);
-        try {
-          await ctx.moderation.suspend(account, { id: `account:${me.id}`, reason, account: me });
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          return sendPage(
-            reply,
-            adminLayout(view, request, 'Users', errorBox(error.message)),
-            error.kind === 'forbidden' ? 403 : 422,
-          );
-        }
-        return reply.redirect(
-          `/admin/users?${new URLSearchParams({ q: account.username, notice: 'suspended' }).toString()}`,
-          303,
-        );
-      }),
+      accountAction('suspended', (account, acting) => ctx.moderation.suspend(account, acting)),
     );
-
     app.post(
       '/admin/users/:username/unsuspend',
-      staff(async (request, reply, me) => {
-        const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
-        if (account?.suspended)
-          await ctx.moderation.unsuspend(account, { id: `account:${me.id}`, reason: '', account: me });
-        return reply.redirect(
-          `/admin/users?${new URLSearchParams({ q: account?.username ?? '', notice: 'unsuspended' }).toString()}`,
-          303,
-        );
-      }),
+      accountAction('unsuspended', (account, acting) => ctx.moderation.unsuspend(account, acting)),
     );
-
     app.post(
       '/admin/users/:username/reset-sms',
-      staff(async (request, reply, me) => {
-        const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
-        if (account) {
-          const now = ctx.clock.now();
-          await sms.store.resetPinFailures(account.id);
-          await sms.store.unlockPosting(account.id, now);
-          await sms.policy.recordAction({ id: `account:${me.id}`, reason: '' }, 'sms.unlock', account.id, {
-            username: account.username,
-          });
-          // The owner hears about it on their other channels, like any unlock.
-          await sms.alerts.alert(account.id, 'sms_posting_unlocked', { by: 'staff' });
-        }
-        return reply.redirect(
-          `/admin/users?${new URLSearchParams({ q: account?.username ?? '', notice: 'sms_reset' }).toString()}`,
-          303,
-        );
-      }),
+      accountAction('sms_reset', (account, acting) => ctx.moderation.unlockSmsPosting(account, acting)),
     );
   };
+}
+
+function notFoundAsNull(error: unknown): null {
+  if (error instanceof DomainError && error.kind === 'not_found') return null;
+  throw error;
 }

@@ -46,7 +46,7 @@ export function securityPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     const signedIn = signedInFor(ctx);
     const notify = (accountId: string, change: string) =>
-      ctx.sms.alerts.alert(accountId, 'two_factor_changed', { change });
+      ctx.notices.notify(accountId, 'two_factor_changed', { change });
 
     async function securityPage(
       request: FastifyRequest,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account } from '../core/model.ts';
-import type { SecurityEvent } from '../sms/index.ts';
+import type { AccountNotice } from '../notices/index.ts';
 import { maskContact } from '../privacy/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
@@ -83,13 +83,13 @@ const CHANGE_TEXT: Record<string, string> = {
   reset_by_operator: 'an operator removed every second factor',
 };
 
-function eventText(event: SecurityEvent): string {
+function eventText(event: AccountNotice): string {
   const base = EVENT_TEXT[event.kind] ?? event.kind.replace(/_/g, ' ');
   const change = typeof event.details.change === 'string' ? CHANGE_TEXT[event.details.change] : undefined;
   return change ? `${base.replace(/\.$/, '')}: ${change}.` : base;
 }
 
-function eventItem(view: View, event: SecurityEvent): SafeHtml {
+function eventItem(view: View, event: AccountNotice): SafeHtml {
   const postId =
     typeof event.details.postId === 'string'
       ? event.details.postId
@@ -448,9 +448,9 @@ ${
       '/settings/events',
       signedIn(async (request, reply, me) => {
         const view = await viewFor(ctx, request, reply);
-        const events = await sms.alerts.list(me.id, 100);
+        const events = await ctx.notices.list(me.id, 100);
         // Seen here: the banner on the home page goes away.
-        await sms.alerts.markRead(me.id);
+        await ctx.notices.markRead(me.id);
         return sendPage(
           reply,
           settingsLayout(

@@ -103,7 +103,7 @@ export function socialPages(ctx: AppContext) {
         promoted.length === 0
           ? postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')
           : html`${items.length > 0 ? postList(view, items.slice(0, 2), '') : ''}${promoted.map((p) => postCard(view, p.view, { promoted: true }))}${items.length > 2 ? postList(view, items.slice(2), '') : ''}`;
-      const unread = await ctx.sms.alerts.unread(me.id);
+      const unread = await ctx.notices.unread(me.id);
       const alert =
         unread > 0
           ? html`<p class="notice warn" role="alert"><strong>${unread} new security ${unread === 1 ? 'event' : 'events'}</strong> on your account. <a href="/settings/events">Review ${unread === 1 ? 'it' : 'them'}</a>.</p>`

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { testSchemaName } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 
@@ -250,9 +251,9 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
       try {
         const carl = await after.microblog.lookup('carl');
         expect(await after.factors.summary(carl!.id)).toMatchObject({ twoFactorEnabled: false, recoveryCodesLeft: 0 });
-        const actions = (await after.sms.policy.auditLog(20)).map((e) => e.action);
+        const actions = (await after.audit.recent(operatorActor('test'), 20)).map((e) => e.action);
         expect(actions).toEqual(expect.arrayContaining(['account.suspend', 'account.unsuspend', 'account.reset_2fa']));
-        expect((await after.sms.alerts.list(carl!.id)).map((e) => e.kind)).toContain('two_factor_changed');
+        expect((await after.notices.list(carl!.id)).map((e) => e.kind)).toContain('two_factor_changed');
       } finally {
         await after.close();
       }

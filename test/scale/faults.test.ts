@@ -9,6 +9,7 @@ import { buildServer } from '../../src/api/server.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
 import { freePort } from '../helpers/server.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const run = promisify(execFile);
 
@@ -162,7 +163,7 @@ describe.skipIf(!canRunPostgres)(
       await ctx.sms.policy.setCountry(
         'KE',
         { posting: true, notifications: true },
-        { id: 'test', reason: 'fault test' },
+        { actor: operatorActor('test'), reason: 'fault test' },
       );
     }, 120_000);
     afterAll(async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimSwapSimulator } from '../../src/dev/sim-swap-server.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { securityHarness, type SecurityHarness } from './helpers.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 /**
  * Attack replays against security messages and sign-in (SPEC 3.5), through the public
@@ -203,13 +204,13 @@ describe.each(ENGINES)('security attack replays on $label', ({ name, skip }) => 
 
   it.skipIf(skip)('the kill switch stops content SMS but never sign-in codes', async () => {
     await h.person('killed', { phone: '+254712300111' });
-    await h.ctx.sms.policy.setKillSwitch(true, { id: 'test', reason: 'incident drill' });
+    await h.ctx.sms.policy.setKillSwitch(true, { actor: operatorActor('test'), reason: 'incident drill' });
     try {
       await post('/api/v1/sparrow/auth/sign_in/sms', { number: '+254712300111' }, '198.18.4.1');
       expect(await h.lastCodeAt('+254712300111')).toMatch(/^\d{6}$/);
       expect((await h.inbox('+254712300111')).at(-1)!.text).toMatch(/sign-in code/);
     } finally {
-      await h.ctx.sms.policy.setKillSwitch(false, { id: 'test', reason: 'drill over' });
+      await h.ctx.sms.policy.setKillSwitch(false, { actor: operatorActor('test'), reason: 'drill over' });
     }
   });
 

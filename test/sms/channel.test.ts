@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { smsHarness, type SmsHarness, type SmsUser } from './helpers.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const KE_1 = '+254712345678';
 const KE_2 = '+254722123456';
@@ -288,7 +289,7 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
           purpose: 'post_notification',
         },
       ]);
-      await h.ctx.sms.policy.setKillSwitch(true, { id: 'cli:test', reason: 'SMS pumping attack' });
+      await h.ctx.sms.policy.setKillSwitch(true, { actor: operatorActor('test'), reason: 'SMS pumping attack' });
       const posted = await h.text(KE_1, 'should not post');
       expect(posted.outcome).toBe('refused_kill_switch');
       expect(await lastText(KE_1)).toBe('Texting Sparrow is paused right now. Use https://sparrow.example');
@@ -308,8 +309,8 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
         lastError: 'kill switch is on',
       });
       expect(recent.some((m) => m.text.includes('not during'))).toBe(false);
-      await h.ctx.sms.policy.setKillSwitch(false, { id: 'cli:test', reason: 'over' });
-      const audit = await h.ctx.sms.policy.auditLog(10);
+      await h.ctx.sms.policy.setKillSwitch(false, { actor: operatorActor('test'), reason: 'over' });
+      const audit = await h.ctx.audit.recent(operatorActor('test'), 10);
       expect(audit.slice(0, 2).map((a) => [a.action, a.actor, a.reason])).toEqual([
         ['sms.kill_switch.off', 'cli:test', 'over'],
         ['sms.kill_switch.on', 'cli:test', 'SMS pumping attack'],

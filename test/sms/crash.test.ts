@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const SID = 'AC00000000000000000000000000000009';
 const TOKEN = 'crash-test-token';
@@ -64,7 +65,11 @@ describe('SMS worker killed with SIGKILL mid-send', () => {
       SPARROW_LOG_LEVEL: 'warn',
     };
     web = await createContext(configFor(env));
-    await web.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+    await web.sms.policy.setCountry(
+      'KE',
+      { posting: true, notifications: true },
+      { actor: operatorActor('test'), reason: 'test setup' },
+    );
   });
   afterAll(async () => {
     for (const w of workers) w.kill('SIGKILL');

@@ -4,6 +4,7 @@ import type { ContextOptions } from '../../src/app/context.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { OutboxDispatcher, type OutboxMessage } from '../../src/sms/index.ts';
 import { testContext, type EngineName, type TestContext } from '../helpers/context.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 export interface SmsUser {
   id: string;
@@ -122,7 +123,7 @@ export async function smsHarness(
       await ctx.sms.policy.setCountry(
         country,
         { posting: policy.posting ?? true, notifications: policy.notifications ?? true },
-        { id: 'test', reason: 'tests' },
+        { actor: operatorActor('test'), reason: 'tests' },
       );
     },
     async smsUser(username, number, country) {

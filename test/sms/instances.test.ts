@@ -8,6 +8,7 @@ import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
 import { main } from '../../src/cli/main.ts';
 import { testSchemaName } from '../helpers/context.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 const KE = '+254712345678';
@@ -142,7 +143,7 @@ describe.each([sqliteStore(), postgresStore()])('kill switch across processes on
       );
       expect(Date.now() - switchedAt).toBeLessThan(5_000);
 
-      const [audit] = await web.sms.policy.auditLog(1);
+      const [audit] = await web.audit.recent(operatorActor('test'), 1);
       expect(audit).toMatchObject({
         action: 'sms.kill_switch.on',
         actor: 'cli:ops-oncall',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { OutboxDispatcher, type OutboundSms, type SendResult, type SmsProvider } from '../../src/sms/index.ts';
 import { ENGINES, testContext, type TestContext } from '../helpers/context.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 /** A provider double at the provider seam: records sends and fails on demand. */
 class ScriptedProvider implements SmsProvider {
@@ -28,7 +29,11 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
     clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
     provider = new ScriptedProvider();
     ctx = await testContext(name, {}, { clock, smsProvider: provider });
-    await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+    await ctx.sms.policy.setCountry(
+      'KE',
+      { posting: true, notifications: true },
+      { actor: operatorActor('test'), reason: 'test setup' },
+    );
   });
   afterAll(async () => ctx?.dispose());
 
@@ -240,7 +245,7 @@ describe.each(ENGINES)('SMS inbound crash safety on $label', ({ name, skip }) =>
       const account = await ctx.microblog.createAccount({ username: 'amina' });
       await ctx.sms.store.bindPhone({ accountId: account.id, e164: KE, country: 'KE', verifiedAt: clock.now() });
       await ctx.sms.store.updateSettings(account.id, { posting: true }, clock.now());
-      await ctx.sms.policy.setCountry('KE', { posting: true }, { id: 'test', reason: '' });
+      await ctx.sms.policy.setCountry('KE', { posting: true }, { actor: operatorActor('test'), reason: 'test setup' });
       // The first delivery was recorded, then the process died before handling it.
       await ctx.sms.store.recordInbound({
         id: '117000000000000001',
@@ -286,7 +291,11 @@ describe.each(ENGINES)('SMS notification fan-out on $label', ({ name, skip }) =>
       const provider = new ScriptedProvider();
       const ctx = await testContext(name, {}, { clock, smsProvider: provider });
       try {
-        await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+        await ctx.sms.policy.setCountry(
+          'KE',
+          { posting: true, notifications: true },
+          { actor: operatorActor('test'), reason: 'test setup' },
+        );
         const star = await ctx.microblog.createAccount({ username: 'star' });
         const now = clock.now().toISOString();
         const followers: { id: string; e164: string }[] = [];

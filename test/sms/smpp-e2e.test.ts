@@ -2,6 +2,7 @@ import type { PDU } from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, testContext, type TestContext } from '../helpers/context.ts';
 import { FakeSmsc, waitFor } from './providers/fake-smsc.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const KE = '+254712345678';
 
@@ -54,7 +55,11 @@ describe.each(ENGINES)('SMPP end to end on $label', ({ name, skip }) => {
     const bob = await ctx.microblog.createAccount({ username: 'bob' });
     await ctx.sms.store.bindPhone({ accountId: amina.id, e164: KE, country: 'KE', verifiedAt: new Date() });
     await ctx.sms.settings.update(amina.id, { posting: true });
-    await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+    await ctx.sms.policy.setCountry(
+      'KE',
+      { posting: true, notifications: true },
+      { actor: operatorActor('test'), reason: 'test setup' },
+    );
 
     const resp = await deliver(KE, 'Posted over SMPP');
     expect(resp.command_status).toBe(0);

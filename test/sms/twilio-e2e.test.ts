@@ -3,6 +3,7 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const SID = 'AC00000000000000000000000000000001';
 const TOKEN = 'twilio-auth-token-for-tests';
@@ -135,7 +136,11 @@ describe.each(ENGINES)('Twilio end to end on $label', ({ name, skip }) => {
       const bob = await ctx.microblog.createAccount({ username: 'bob' });
       await ctx.sms.store.bindPhone({ accountId: amina.id, e164: KE, country: 'KE', verifiedAt: new Date() });
       await ctx.sms.settings.update(amina.id, { posting: true });
-      await ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+      await ctx.sms.policy.setCountry(
+        'KE',
+        { posting: true, notifications: true },
+        { actor: operatorActor('test'), reason: 'test setup' },
+      );
 
       const posted = await inbound(KE, 'Habari from Kisumu');
       expect(posted.status).toBe(200);

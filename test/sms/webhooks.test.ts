@@ -3,6 +3,7 @@ import { androidGatewaySignature } from '../../src/sms/providers/android-gateway
 import { vonageSignature } from '../../src/sms/providers/vonage.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { apiHarness, type ApiHarness } from '../api/helpers.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 const KE = '+254712345678';
 
@@ -10,7 +11,11 @@ async function readyToText(h: ApiHarness) {
   const account = await h.ctx.microblog.createAccount({ username: 'amina' });
   await h.ctx.sms.store.bindPhone({ accountId: account.id, e164: KE, country: 'KE', verifiedAt: new Date() });
   await h.ctx.sms.settings.update(account.id, { posting: true });
-  await h.ctx.sms.policy.setCountry('KE', { posting: true, notifications: true }, { id: 'test', reason: '' });
+  await h.ctx.sms.policy.setCountry(
+    'KE',
+    { posting: true, notifications: true },
+    { actor: operatorActor('test'), reason: 'test setup' },
+  );
   return account;
 }
 const inboundRows = async (h: ApiHarness) =>

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import type { Account } from '../../core/index.ts';
-import { requireUser, type UserToken } from '../auth.ts';
+import type { Actor } from '../../security/index.ts';
+import { actingAccount } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { optionalString, paramsOf } from '../params.ts';
 
@@ -22,29 +23,14 @@ const adminAccountSchema = {
   },
 } as const;
 
-/** Moderators and administrators (Mastodon's admin API allows both to act on accounts). */
-async function requireStaff(
-  ctx: AppContext,
-  request: FastifyRequest,
-  scope: string,
-): Promise<UserToken & { role: Account['role'] }> {
-  const token = requireUser(request, scope);
-  const account = await ctx.microblog.account(token.accountId);
-  if (account.role !== 'admin' && account.role !== 'moderator')
-    throw new HttpError(403, 'This action needs a moderator or administrator');
-  return { ...token, role: account.role };
-}
-
-async function target(ctx: AppContext, request: FastifyRequest): Promise<Account> {
-  const id = (request.params as { id?: string }).id ?? '';
-  const account = id.length <= 40 ? await ctx.microblog.accountForModeration(id) : null;
-  if (!account) throw new HttpError(404, 'Record not found');
-  return account;
+async function target(ctx: AppContext, request: FastifyRequest, actor: Actor): Promise<Account> {
+  return ctx.moderation.find(actor, (request.params as { id?: string }).id ?? '');
 }
 
 /**
  * Account moderation through Mastodon's admin API shapes: suspend (hide everything, sign
- * out everywhere, keep the data) and unsuspend. Every action goes to the audit log.
+ * out everywhere, keep the data) and unsuspend. Who may act on whom is the permission
+ * policy's call inside AccountModeration; every action needs a reason and is audited.
  */
 export function moderationRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
@@ -63,21 +49,20 @@ export function moderationRoutes(ctx: AppContext) {
     });
 
     app.get('/api/v1/admin/accounts/:id', { schema: { response: { 200: adminAccountSchema } } }, async (request) => {
-      await requireStaff(ctx, request, 'admin:read:accounts');
-      return render(await target(ctx, request));
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:read:accounts');
+      return render(await target(ctx, request, actor));
     });
 
     app.post('/api/v1/admin/accounts/:id/action', async (request) => {
-      const staff = await requireStaff(ctx, request, 'admin:write:accounts');
-      const account = await target(ctx, request);
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:write:accounts');
+      const account = await target(ctx, request, actor);
       const params = paramsOf(request);
       const type = optionalString(params, 'type', 20) ?? 'none';
-      const reason = optionalString(params, 'text', 500) ?? '';
+      const reason = optionalString(params, 'text') ?? '';
       if (type !== 'none' && type !== 'suspend')
         throw new HttpError(422, `type ${type} is not supported here (none or suspend)`);
-      const actor = { id: `account:${staff.accountId}`, reason, account: { id: staff.accountId, role: staff.role } };
-      if (type === 'suspend') await ctx.moderation.suspend(account, actor);
-      else await ctx.sms.policy.recordAction(actor, 'account.warn', account.id, { username: account.username });
+      if (type === 'suspend') await ctx.moderation.suspend(account, { actor, reason });
+      else await ctx.moderation.warn(account, { actor, reason });
       return {};
     });
 
@@ -85,14 +70,10 @@ export function moderationRoutes(ctx: AppContext) {
       '/api/v1/admin/accounts/:id/unsuspend',
       { schema: { response: { 200: adminAccountSchema } } },
       async (request) => {
-        const staff = await requireStaff(ctx, request, 'admin:write:accounts');
-        const account = await target(ctx, request);
-        const reason = optionalString(paramsOf(request), 'text', 500) ?? '';
-        await ctx.moderation.unsuspend(account, {
-          id: `account:${staff.accountId}`,
-          reason,
-          account: { id: staff.accountId, role: staff.role },
-        });
+        const { actor } = await actingAccount(ctx.microblog, request, 'admin:write:accounts');
+        const account = await target(ctx, request, actor);
+        const reason = optionalString(paramsOf(request), 'text') ?? '';
+        await ctx.moderation.unsuspend(account, { actor, reason });
         return render({ ...account, suspended: false });
       },
     );

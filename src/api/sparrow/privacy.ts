@@ -13,7 +13,7 @@ import {
   type Purpose,
 } from '../../privacy/index.ts';
 import { isWellFormedId } from '../../shared/ids.ts';
-import { requireUser, type UserToken } from '../auth.ts';
+import { actingAccount, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { accountSchema, renderAccount } from '../mastodon/entities.ts';
 import { optionalString, pathId, requiredString, stringArray, type Params } from '../params.ts';
@@ -205,20 +205,10 @@ function purposeChanges(value: unknown): Partial<Record<Purpose, boolean>> {
   return changes;
 }
 
-async function requireStaff(
-  ctx: AppContext,
-  request: FastifyRequest,
-  scope: string,
-  roles: readonly string[],
-): Promise<UserToken> {
-  const token = requireUser(request, scope);
-  const account = await ctx.microblog.account(token.accountId);
-  if (!roles.includes(account.role))
-    throw new HttpError(
-      403,
-      `This action needs ${roles.includes('moderator') ? 'a moderator or administrator' : 'an administrator'}`,
-    );
-  return token;
+/** The audit reason of a staff request, from the JSON body or the query (`DELETE` has no body). */
+function reasonOf(request: FastifyRequest): string {
+  const body = (request.body ?? {}) as Params;
+  return optionalString(body, 'reason') ?? optionalString(request.query as Params, 'reason') ?? '';
 }
 
 function hashList(params: Params): unknown[] {
@@ -364,16 +354,16 @@ export function privacyRoutes(ctx: AppContext) {
 
     // ── Administration ───────────────────────────────────────────────────────
     app.put('/api/v1/admin/sparrow/advertisers/:id', async (request) => {
-      const { accountId } = await requireStaff(ctx, request, 'admin:write', ['admin']);
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
       const target = await ctx.microblog.account(pathId(request));
-      await privacy.ads.setAdvertiser(target.id, true, accountId);
+      await privacy.ads.setAdvertiser(target.id, true, { actor, reason: reasonOf(request) });
       return { account_id: target.id, advertiser: true };
     });
 
     app.delete('/api/v1/admin/sparrow/advertisers/:id', async (request) => {
-      const { accountId } = await requireStaff(ctx, request, 'admin:write', ['admin']);
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
       const target = await ctx.microblog.account(pathId(request));
-      await privacy.ads.setAdvertiser(target.id, false, accountId);
+      await privacy.ads.setAdvertiser(target.id, false, { actor, reason: reasonOf(request) });
       return { account_id: target.id, advertiser: false };
     });
 
@@ -381,12 +371,16 @@ export function privacyRoutes(ctx: AppContext) {
       '/api/v1/admin/sparrow/reports',
       { schema: { response: { 200: { type: 'array', items: reportSchema } } } },
       async (request) => {
-        await requireStaff(ctx, request, 'admin:read', ['admin', 'moderator']);
+        const { actor } = await actingAccount(ctx.microblog, request, 'admin:read');
         const status = optionalString(request.query as Params, 'status', 20);
         if (status !== undefined && status !== 'open' && status !== 'resolved' && status !== 'all')
           throw new HttpError(422, 'status must be open, resolved or all');
         return (
-          await privacy.discovery.reportList(status === undefined ? 'open' : status === 'all' ? null : status, 200)
+          await privacy.discovery.reportList(
+            actor,
+            status === undefined ? 'open' : status === 'all' ? null : status,
+            200,
+          )
         ).map(renderReport);
       },
     );
@@ -395,11 +389,14 @@ export function privacyRoutes(ctx: AppContext) {
       '/api/v1/admin/sparrow/reports/:id/resolve',
       { schema: { response: { 200: reportSchema } } },
       async (request) => {
-        const { accountId } = await requireStaff(ctx, request, 'admin:write', ['admin', 'moderator']);
+        const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
         const body = (request.body ?? {}) as Params;
         if (body.unblock !== undefined && typeof body.unblock !== 'boolean')
           throw new HttpError(422, 'unblock must be true or false');
-        const report = await privacy.discovery.resolveReport(pathId(request), accountId, body.unblock === true);
+        const report = await privacy.discovery.resolveReport(pathId(request), body.unblock === true, {
+          actor,
+          reason: reasonOf(request),
+        });
         if (!report) throw new HttpError(404, 'Record not found');
         return renderReport(report);
       },

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { requireUser, type UserToken } from '../auth.ts';
+import { actingAccount, requireUser, type UserToken } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { optionalBoolean, optionalString, paramsOf, pathId, requiredString, type Params } from '../params.ts';
-import { requireAdmin } from './sms.ts';
 
 const summarySchema = {
   type: 'object',
@@ -88,7 +87,7 @@ export async function securitySummary(ctx: AppContext, accountId: string) {
 export function securityRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     const notify = (accountId: string, change: string) =>
-      ctx.sms.alerts.alert(accountId, 'two_factor_changed', { change });
+      ctx.notices.notify(accountId, 'two_factor_changed', { change });
 
     app.get('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'read');
@@ -226,8 +225,8 @@ export function securityRoutes(ctx: AppContext) {
     });
 
     app.get('/api/v1/admin/sparrow/security_alerts', async (request: FastifyRequest) => {
-      await requireAdmin(ctx, request, 'admin:read');
-      const alerts = await ctx.securityMonitor.alerts(100);
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:read');
+      const alerts = await ctx.securityMonitor.alerts(actor, 100);
       return alerts.map((a) => ({
         id: a.id,
         kind: a.kind,

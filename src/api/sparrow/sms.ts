@@ -1,17 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
+import type { AccountNotice } from '../../notices/index.ts';
 import type {
   CountryPolicy,
   HeldMessage,
   KillSwitchState,
-  SecurityEvent,
   SmsSecurityState,
   SmsSettingsView,
 } from '../../sms/index.ts';
 import { maskContact } from '../../privacy/index.ts';
-import { requireUser, type UserToken } from '../auth.ts';
+import { actingAccount, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { optionalBoolean, paramsOf, pathId, requiredString, type Params } from '../params.ts';
+import { optionalBoolean, optionalString, paramsOf, pathId, requiredString, type Params } from '../params.ts';
 
 const settingsSchema = {
   type: 'object',
@@ -104,7 +104,7 @@ function renderHold(hold: HeldMessage) {
   };
 }
 
-function renderEvent(event: SecurityEvent) {
+function renderEvent(event: AccountNotice) {
   return {
     id: event.id,
     kind: event.kind,
@@ -140,13 +140,6 @@ function objectBody(request: FastifyRequest): Params {
     throw new HttpError(422, 'Request body must be a JSON object');
   }
   return body as Params;
-}
-
-export async function requireAdmin(ctx: AppContext, request: FastifyRequest, scope: string): Promise<UserToken> {
-  const token = requireUser(request, scope);
-  const account = await ctx.microblog.account(token.accountId);
-  if (account.role !== 'admin') throw new HttpError(403, 'This action needs an administrator');
-  return token;
 }
 
 export function smsRoutes(ctx: AppContext) {
@@ -264,13 +257,13 @@ export function smsRoutes(ctx: AppContext) {
       { schema: { response: { 200: { type: 'array', items: eventSchema } } } },
       async (request) => {
         const { accountId } = requireUser(request, 'read:accounts');
-        return (await sms.alerts.list(accountId, 100)).map(renderEvent);
+        return (await ctx.notices.list(accountId, 100)).map(renderEvent);
       },
     );
 
     app.post('/api/v1/sparrow/security_events/read', async (request) => {
       const { accountId } = requireUser(request, 'write:accounts');
-      await sms.alerts.markRead(accountId);
+      await ctx.notices.markRead(accountId);
       return {};
     });
 
@@ -288,21 +281,21 @@ export function smsRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
-        await requireAdmin(ctx, request, 'admin:read');
-        const [countries, killSwitch] = await Promise.all([sms.policy.list(), ctx.sms.store.killSwitch()]);
+        const { actor } = await actingAccount(ctx.microblog, request, 'admin:read');
+        const { killSwitch, countries } = await sms.policy.status(actor);
         return { kill_switch: renderKillSwitch(killSwitch), countries: countries.map(renderPolicy) };
       },
     );
 
     app.put('/api/v1/admin/sparrow/sms_policy', { schema: { response: { 200: policySchema } } }, async (request) => {
-      const { accountId } = await requireAdmin(ctx, request, 'admin:write');
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
       const body = objectBody(request);
       const country = requiredString(body, 'country', 2);
       const posting = optionalBoolean(body, 'posting');
       const notifications = optionalBoolean(body, 'notifications');
       // null: back to the instance default (SPARROW_SECURITY_SMS_COUNTRIES).
       const security = body.security === null ? null : optionalBoolean(body, 'security');
-      const reason = typeof body.reason === 'string' ? body.reason : '';
+      const reason = optionalString(body, 'reason') ?? '';
       const policy = await sms.policy.setCountry(
         country,
         {
@@ -310,7 +303,7 @@ export function smsRoutes(ctx: AppContext) {
           ...(notifications !== undefined ? { notifications } : {}),
           ...(security !== undefined ? { security } : {}),
         },
-        { id: `account:${accountId}`, reason },
+        { actor, reason },
       );
       return renderPolicy(policy);
     });
@@ -319,18 +312,18 @@ export function smsRoutes(ctx: AppContext) {
       '/api/v1/admin/sparrow/kill_switch',
       { schema: { response: { 200: killSwitchSchema } } },
       async (request) => {
-        const { accountId } = await requireAdmin(ctx, request, 'admin:write');
+        const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
         const body = objectBody(request);
         const enabled = optionalBoolean(body, 'enabled');
         if (enabled === undefined) throw new HttpError(422, 'enabled is required (true or false)');
-        const reason = requiredString(body, 'reason', 500);
-        return renderKillSwitch(await sms.policy.setKillSwitch(enabled, { id: `account:${accountId}`, reason }));
+        const reason = optionalString(body, 'reason') ?? '';
+        return renderKillSwitch(await sms.policy.setKillSwitch(enabled, { actor, reason }));
       },
     );
 
     app.get('/api/v1/admin/sparrow/audit_log', async (request) => {
-      await requireAdmin(ctx, request, 'admin:read');
-      const entries = await sms.policy.auditLog(100);
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:read');
+      const entries = await ctx.audit.recent(actor, 100);
       return entries.map((e) => ({
         id: e.id,
         actor: e.actor,

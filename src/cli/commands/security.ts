@@ -1,4 +1,4 @@
-import { UsageError, parseCommandArgs, type CliIo } from '../io.ts';
+import { UsageError, domainFailure, operator, parseCommandArgs, type CliIo } from '../io.ts';
 import { withContext } from '../runtime.ts';
 
 export const SECURITY_USAGE = `usage: sparrow security alerts [--limit <n>]
@@ -13,7 +13,9 @@ export async function security(args: string[], io: CliIo): Promise<number> {
   const limitRaw = typeof parsed.values.limit === 'string' ? parsed.values.limit : '50';
   if (!/^[0-9]{1,4}$/.test(limitRaw) || Number(limitRaw) < 1)
     throw new UsageError('--limit must be a whole number from 1 to 9999', SECURITY_USAGE);
-  const alerts = await withContext(io, (ctx) => ctx.securityMonitor.alerts(Number(limitRaw)));
+  const alerts = await withContext(io, (ctx) =>
+    domainFailure(() => ctx.securityMonitor.alerts(operator(io), Number(limitRaw))),
+  );
   if (alerts.length === 0) {
     io.stdout.write('No security alerts.\n');
     return 0;

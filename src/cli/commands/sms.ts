@@ -10,7 +10,7 @@ import {
 } from '../io.ts';
 import { withContext } from '../runtime.ts';
 
-export const SMS_USAGE = `usage: sparrow sms policy set <country> --posting on|off [--notifications on|off] [--security on|off|default] [--reason <text>]
+export const SMS_USAGE = `usage: sparrow sms policy set <country> --posting on|off [--notifications on|off] [--security on|off|default] --reason <text>
        sparrow sms policy list
        sparrow sms kill-switch on|off --reason <text>
        sparrow sms status
@@ -35,7 +35,7 @@ async function policy(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
   if (action === 'list') {
     parseCommandArgs(rest, {}, SMS_USAGE);
-    const policies = await withContext(io, (ctx) => ctx.sms.policy.list());
+    const { countries: policies } = await withContext(io, (ctx) => ctx.sms.policy.status(operator(io)));
     if (policies.length === 0) {
       io.stdout.write('No country has SMS posting or notifications enabled (the default is off everywhere).\n');
       return 0;
@@ -82,7 +82,7 @@ async function policy(args: string[], io: CliIo): Promise<number> {
           ...(notifications !== null ? { notifications } : {}),
           ...(security !== undefined ? { security } : {}),
         },
-        { id: operator(io), reason: optionalString(parsed, 'reason') ?? '' },
+        { actor: operator(io), reason: requireString(parsed, 'reason', SMS_USAGE) },
       ),
     ),
   );
@@ -99,7 +99,7 @@ async function killSwitch(args: string[], io: CliIo): Promise<number> {
   const enabled = onOff(parsed.positionals[0]!, 'kill-switch', SMS_USAGE)!;
   const reason = requireString(parsed, 'reason', SMS_USAGE);
   const state = await withContext(io, (ctx) =>
-    domainFailure(() => ctx.sms.policy.setKillSwitch(enabled, { id: operator(io), reason })),
+    domainFailure(() => ctx.sms.policy.setKillSwitch(enabled, { actor: operator(io), reason })),
   );
   io.stdout.write(
     enabled
@@ -112,11 +112,11 @@ async function killSwitch(args: string[], io: CliIo): Promise<number> {
 async function status(args: string[], io: CliIo): Promise<number> {
   parseCommandArgs(args, {}, SMS_USAGE);
   await withContext(io, async (ctx, config) => {
-    const [state, policies, counts, audit] = await Promise.all([
-      ctx.sms.store.killSwitch(),
-      ctx.sms.policy.list(),
-      ctx.sms.store.outboxCounts(),
-      ctx.sms.policy.auditLog(5),
+    const actor = operator(io);
+    const [{ killSwitch: state, countries: policies }, counts, audit] = await Promise.all([
+      ctx.sms.policy.status(actor),
+      ctx.sms.traffic.outboxCounts(actor),
+      ctx.audit.recent(actor, 5),
     ]);
     const lines = [
       `Provider:      ${config.smsProvider}`,

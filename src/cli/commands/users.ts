@@ -11,23 +11,27 @@ import {
 } from '../io.ts';
 import { withContext } from '../runtime.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { actorLabel } from '../../security/index.ts';
 
 export const USERS_USAGE = `usage: sparrow users create <username> --email <address> --password <password> [--role user|admin|moderator]
        sparrow users suspend <username> --reason <text>
-       sparrow users unsuspend <username> [--reason <text>]
+       sparrow users unsuspend <username> --reason <text>
+       sparrow users unlock-sms <username> --reason <text>
        sparrow users reset-2fa <username> --reason <text>
   create: a local account. Prefer SPARROW_NEW_PASSWORD in the environment over --password,
   so the password does not end up in shell history.
   suspend: hides the account, its posts and texts and signs it out everywhere (nothing deleted).
+  unlock-sms: lifts an SMS posting lock (wrong PINs, SIM swap, "this wasn't me"); the owner is told.
   reset-2fa: for an owner who lost every second factor, after checking who they are: removes
   the authenticator app, passkeys, recovery codes and SMS codes and signs out every session.
-  Suspensions and resets are audited with the operator's name and reason.`;
+  Every one of these is audited with the operator's name and reason.`;
 
 const ROLES: readonly Role[] = ['user', 'admin', 'moderator'];
 
 export async function users(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
-  if (action === 'suspend' || action === 'unsuspend' || action === 'reset-2fa') return moderate(action, rest, io);
+  if (action === 'suspend' || action === 'unsuspend' || action === 'unlock-sms' || action === 'reset-2fa')
+    return moderate(action, rest, io);
   if (action !== 'create')
     throw new UsageError(action ? `unknown users command "${action}"` : 'missing users command', USERS_USAGE);
   const parsed = parseCommandArgs(
@@ -59,30 +63,39 @@ export async function users(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-async function moderate(action: 'suspend' | 'unsuspend' | 'reset-2fa', rest: string[], io: CliIo): Promise<number> {
+async function moderate(
+  action: 'suspend' | 'unsuspend' | 'unlock-sms' | 'reset-2fa',
+  rest: string[],
+  io: CliIo,
+): Promise<number> {
   const parsed = parseCommandArgs(rest, { reason: { type: 'string' } }, USERS_USAGE);
   if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <username>', USERS_USAGE);
-  const reason = optionalString(parsed, 'reason') ?? '';
-  if (action !== 'unsuspend' && reason.trim() === '')
-    throw new UsageError('--reason is required (it goes in the audit log)', USERS_USAGE);
-  const actor = { id: operator(io), reason };
+  const acting = { actor: operator(io), reason: optionalString(parsed, 'reason') ?? '' };
   const message = await withContext(io, (ctx) =>
     domainFailure(async () => {
-      const account = await ctx.microblog.accountForModeration(parsed.positionals[0]!);
-      if (!account) throw new CommandFailed(`No account ${parsed.positionals[0]!}`);
+      const account = await ctx.moderation.find(acting.actor, parsed.positionals[0]!).catch((error: unknown) => {
+        if (error instanceof DomainError && error.kind === 'not_found')
+          throw new CommandFailed(`No account ${parsed.positionals[0]!}`);
+        throw error;
+      });
       if (action === 'suspend') {
-        const { sessionsSignedOut } = await ctx.moderation.suspend(account, actor);
+        const { sessionsSignedOut } = await ctx.moderation.suspend(account, acting);
         return `Suspended @${account.username}; ${sessionsSignedOut} session(s) signed out`;
       }
       if (action === 'unsuspend') {
-        await ctx.moderation.unsuspend(account, actor);
+        await ctx.moderation.unsuspend(account, acting);
         return `Lifted the suspension of @${account.username}`;
       }
-      const { sessionsSignedOut: signedOut } = await ctx.moderation.resetSecondFactors(account, actor);
+      if (action === 'unlock-sms') {
+        await ctx.moderation.unlockSmsPosting(account, acting);
+        await ctx.background.idle();
+        return `Unlocked SMS posting of @${account.username}; the owner was told`;
+      }
+      const { sessionsSignedOut: signedOut } = await ctx.moderation.resetSecondFactors(account, acting);
       await ctx.background.idle();
       return `Removed every second factor of @${account.username}; ${signedOut} session(s) signed out; the owner was told`;
     }),
   );
-  io.stdout.write(`${message} (audited as ${actor.id})\n`);
+  io.stdout.write(`${message} (audited as ${actorLabel(acting.actor)})\n`);
   return 0;
 }

@@ -1,3 +1,5 @@
+import type { AuditLog } from '../../audit/index.ts';
+import { authorize, checkedReason, type Acting } from '../../security/permissions.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { forbidden, invalid, notFound } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -37,17 +39,20 @@ export class Advertising {
 
   private readonly store: AdsStore;
   private readonly source: ConsentedContactSource;
+  private readonly audit: AuditLog;
   private readonly clock: Clock;
   private readonly promotable: PromotablePost;
   private readonly options: AdsOptions;
   constructor(
     store: AdsStore,
     source: ConsentedContactSource,
+    audit: AuditLog,
     clock: Clock,
     promotable: PromotablePost,
     options: AdsOptions = DEFAULT_ADS_OPTIONS,
   ) {
     this.store = store;
+    this.audit = audit;
     this.source = source;
     this.clock = clock;
     this.promotable = promotable;
@@ -58,8 +63,13 @@ export class Advertising {
     return this.store.isAdvertiser(accountId);
   }
 
-  async setAdvertiser(accountId: string, on: boolean, by: string): Promise<void> {
+  /** Administrators grant or revoke the advertiser role (SPEC §2), with a reason for the audit log. */
+  async setAdvertiser(accountId: string, on: boolean, acting: Acting): Promise<void> {
+    authorize(acting.actor, 'advertisers.manage');
+    const reason = checkedReason(acting.reason);
+    const by = acting.actor.kind === 'account' ? acting.actor.account.id : `cli:${acting.actor.name}`;
     await this.store.setAdvertiser(accountId, on, by, this.clock.now());
+    await this.audit.record(acting.actor, reason, on ? 'advertiser.grant' : 'advertiser.revoke', accountId);
   }
 
   private async requireAdvertiser(accountId: string): Promise<void> {

@@ -1,3 +1,5 @@
+import type { AuditLog } from '../../audit/index.ts';
+import { authorize, checkedReason, type Acting, type Actor } from '../../security/permissions.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, forbidden, invalid } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -96,6 +98,7 @@ export class ContactDiscovery {
   private readonly store: DiscoveryStore;
   private readonly reports: ModerationStore;
   private readonly createdAt: AccountCreationTimes;
+  private readonly audit: AuditLog;
   private readonly clock: Clock;
   private readonly options: DiscoveryOptions;
   constructor(
@@ -103,9 +106,11 @@ export class ContactDiscovery {
     store: DiscoveryStore,
     reports: ModerationStore,
     createdAt: AccountCreationTimes,
+    audit: AuditLog,
     clock: Clock,
     options: DiscoveryOptions = DEFAULT_DISCOVERY_OPTIONS,
   ) {
+    this.audit = audit;
     this.points = points;
     this.store = store;
     this.reports = reports;
@@ -306,14 +311,20 @@ export class ContactDiscovery {
     await this.store.block(accountIds, signals.map((s) => s.signal).join(','), id, now);
   }
 
-  /** A moderator closes a report; with `unblock`, the accounts it blocked may match again. */
-  async resolveReport(reportId: string, moderatorId: string, unblock: boolean) {
-    const report = await this.reports.resolve(reportId, moderatorId, this.clock.now());
-    if (report && unblock) await this.store.unblockReport(reportId);
+  /** Staff close a report (audited, with a reason); with `unblock`, the accounts it blocked may match again. */
+  async resolveReport(reportId: string, unblock: boolean, acting: Acting) {
+    authorize(acting.actor, 'reports.resolve');
+    const reason = checkedReason(acting.reason);
+    const resolvedBy = acting.actor.kind === 'account' ? acting.actor.account.id : `cli:${acting.actor.name}`;
+    const report = await this.reports.resolve(reportId, resolvedBy, this.clock.now());
+    if (!report) return null;
+    if (unblock) await this.store.unblockReport(reportId);
+    await this.audit.record(acting.actor, reason, 'report.resolve', reportId, { unblock });
     return report;
   }
 
-  reportList(status: 'open' | 'resolved' | null, limit: number) {
+  async reportList(actor: Actor, status: 'open' | 'resolved' | null, limit: number) {
+    authorize(actor, 'reports.read');
     return this.reports.reports(status, limit);
   }
 }
