@@ -70,6 +70,7 @@ describe.each(ENGINES)('account moderation on $label', ({ name, skip }) => {
         method: 'POST',
         url: `/api/v1/admin/accounts/${spammer.id}/unsuspend`,
         headers: moderator.auth,
+        payload: { text: 'appeal accepted' },
       });
       expect(restored.json()).toMatchObject({ suspended: false });
       expect((await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${post.json().id}` })).statusCode).toBe(200);
@@ -82,7 +83,8 @@ describe.each(ENGINES)('account moderation on $label', ({ name, skip }) => {
   );
 
   it.skipIf(skip)('a moderator cannot act on an administrator or on themselves', async () => {
-    expect((await act(moderator, admin.id, { type: 'suspend' })).statusCode).toBe(403);
-    expect((await act(moderator, moderator.id, { type: 'suspend' })).statusCode).toBe(422);
+    expect((await act(moderator, admin.id, { type: 'suspend', text: 'x' })).statusCode).toBe(403);
+    // Acting on yourself is a refusal of the permission policy, like acting on staff.
+    expect((await act(moderator, moderator.id, { type: 'suspend', text: 'x' })).statusCode).toBe(403);
   });
 });

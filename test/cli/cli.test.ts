@@ -224,7 +224,8 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
       });
       expect(suspended).toMatchObject({ code: 0 });
       expect(suspended.stdout).toContain('Suspended @carl; 1 session(s) signed out (audited as cli:ops-anna)');
-      expect((await run(['users', 'unsuspend', 'carl'], target.env())).code).toBe(0);
+      expect((await run(['users', 'unsuspend', 'carl'], target.env())).code).toBe(2);
+      expect((await run(['users', 'unsuspend', 'carl', '--reason', 'appeal accepted'], target.env())).code).toBe(0);
 
       const { createContext } = await import('../../src/app/context.ts');
       const { configFor } = await import('../../src/config/config.ts');

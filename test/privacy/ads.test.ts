@@ -53,6 +53,7 @@ describe.each(ENGINES)('tailored audiences and promoted posts on $label', ({ nam
       method: 'PUT',
       url: `/api/v1/admin/sparrow/advertisers/${shop.id}`,
       headers: admin.auth,
+      payload: { reason: 'contract signed' },
     });
     expect(granted.json()).toEqual({ account_id: shop.id, advertiser: true });
     expect((await createAudience(shop, { name: 'bad', hashes: ['not-a-hash'] })).statusCode).toBe(422);

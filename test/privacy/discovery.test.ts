@@ -275,7 +275,7 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
         method: 'POST',
         url: `/api/v1/admin/sparrow/reports/${first.id}/resolve`,
         headers: moderator.auth,
-        payload: { unblock: true },
+        payload: { unblock: true, reason: 'reviewed: a family sharing contacts' },
       });
       expect(resolved.json()).toMatchObject({ status: 'resolved', resolved_by: moderator.id });
     },

@@ -317,9 +317,10 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
 
       const users = await admin.get('/admin/users?q=alice');
       expect(users.body).toContain('Reset SMS lock');
-      expect((await admin.post('/admin/users/alice/reset-sms')).headers.location).toBe(
-        '/admin/users?q=alice&notice=sms_reset',
-      );
+      expect((await admin.post('/admin/users/alice/reset-sms', { reason: '' })).statusCode).toBe(422);
+      expect(
+        (await admin.post('/admin/users/alice/reset-sms', { reason: 'owner called support' })).headers.location,
+      ).toBe('/admin/users?q=alice&notice=sms_reset');
     },
   );
 
@@ -344,7 +345,7 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
       const audit = await admin.get('/admin/audit');
       expect(audit.body).toContain('account.suspend');
       expect(audit.body).toContain('spam wave');
-      expect((await admin.post('/admin/users/dave/unsuspend')).headers.location).toBe(
+      expect((await admin.post('/admin/users/dave/unsuspend', { reason: 'appeal accepted' })).headers.location).toBe(
         '/admin/users?q=dave&notice=unsuspended',
       );
       expect((await alice.get('/@dave')).statusCode).toBe(200);

@@ -70,7 +70,8 @@ async function moderate(
 ): Promise<number> {
   const parsed = parseCommandArgs(rest, { reason: { type: 'string' } }, USERS_USAGE);
   if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <username>', USERS_USAGE);
-  const acting = { actor: operator(io), reason: optionalString(parsed, 'reason') ?? '' };
+  // The flag must be there; what makes a valid reason is the domain's rule.
+  const acting = { actor: operator(io), reason: requireString(parsed, 'reason', USERS_USAGE) };
   const message = await withContext(io, (ctx) =>
     domainFailure(async () => {
       const account = await ctx.moderation.find(acting.actor, parsed.positionals[0]!).catch((error: unknown) => {
