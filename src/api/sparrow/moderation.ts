@@ -77,5 +77,23 @@ export function moderationRoutes(ctx: AppContext) {
         return render({ ...account, suspended: false });
       },
     );
+
+    // Sparrow additions beside Mastodon's shapes: the same staff actions the console and CLI offer.
+    app.post('/api/v1/admin/accounts/:id/sms_unlock', async (request) => {
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:write:accounts');
+      const account = await target(ctx, request, actor);
+      await ctx.moderation.unlockSmsPosting(account, { actor, reason: optionalString(paramsOf(request), 'text') ?? '' });
+      return {};
+    });
+
+    app.post('/api/v1/admin/accounts/:id/reset_second_factors', async (request) => {
+      const { actor } = await actingAccount(ctx.microblog, request, 'admin:write:accounts');
+      const account = await target(ctx, request, actor);
+      const { sessionsSignedOut } = await ctx.moderation.resetSecondFactors(account, {
+        actor,
+        reason: optionalString(paramsOf(request), 'text') ?? '',
+      });
+      return { sessions_signed_out: sessionsSignedOut };
+    });
   };
 }
