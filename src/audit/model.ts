@@ -1,5 +1,5 @@
 /** Every kind of staff or operator action the audit log records. */
-export const AUDIT_ACTIONS = [
+const AUDIT_ACTIONS = [
   'sms.kill_switch.on',
   'sms.kill_switch.off',
   'sms.policy.set',

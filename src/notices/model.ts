@@ -1,5 +1,5 @@
 /** Every kind of account-wide notice the owner may get (in the app, and by e-mail). */
-export const NOTICE_KINDS = [
+const NOTICE_KINDS = [
   // What happened through SMS.
   'sms_post',
   'sim_swap_detected',

@@ -50,7 +50,6 @@ export {
   checkedReason,
   decide,
   operatorActor,
-  MAX_REASON_LENGTH,
   type AccountAction,
   type Acting,
   type Action,

@@ -118,7 +118,7 @@ export function authorize(actor: Actor, action: Action, target?: Target): void {
   if (!decision.allowed) throw forbidden(decision.why);
 }
 
-export const MAX_REASON_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 
 /** Every staff action carries a reason for the audit log: trimmed, not empty, not a novel. */
 export function checkedReason(reason: unknown): string {

@@ -82,7 +82,10 @@ export function moderationRoutes(ctx: AppContext) {
     app.post('/api/v1/admin/accounts/:id/sms_unlock', async (request) => {
       const { actor } = await actingAccount(ctx.microblog, request, 'admin:write:accounts');
       const account = await target(ctx, request, actor);
-      await ctx.moderation.unlockSmsPosting(account, { actor, reason: optionalString(paramsOf(request), 'text') ?? '' });
+      await ctx.moderation.unlockSmsPosting(account, {
+        actor,
+        reason: optionalString(paramsOf(request), 'text') ?? '',
+      });
       return {};
     });
 
