@@ -3,7 +3,7 @@ import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import { analyseSms } from './encoding.ts';
 import type { MessageClass, NewOutboxMessage, OutboxMessage } from './model.ts';
-import type { SmsStore } from './ports.ts';
+import type { SmsStore, TrafficCount } from './ports.ts';
 import type { SmsPolicy } from './policy.ts';
 import type { DeliveryReceipt, SmsProvider } from './providers/types.ts';
 
@@ -58,6 +58,21 @@ export class Outbox {
     await this.store.enqueue(rows);
     this.wake();
     return rows.map((r) => r.id);
+  }
+
+  /** What a number has been texted: messages that left the queue (sent, delivered, failed or suppressed), newest first. */
+  async sentTo(e164: string, limit = 100): Promise<OutboxMessage[]> {
+    return (await this.store.messagesTo(e164, limit)).filter((m) => m.status !== 'queued' && m.status !== 'sending');
+  }
+
+  /** Messages in the queue by status, for operators. */
+  counts(): Promise<Record<string, number>> {
+    return this.store.outboxCounts();
+  }
+
+  /** Inbound texts by provider and outcome, outbound by provider and status, per minute since `since`. */
+  trafficSince(since: Date): Promise<TrafficCount[]> {
+    return this.store.trafficSince(since);
   }
 
   /** Applies a provider's delivery receipt; unknown ids are ignored (not ours, or long gone). */

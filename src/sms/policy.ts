@@ -158,6 +158,12 @@ export class SmsPolicy {
     return state;
   }
 
+  /** The kill switch and every country policy as stored now (not cached), for operators' views. */
+  async status(): Promise<{ killSwitch: KillSwitchState; countries: CountryPolicy[] }> {
+    const [killSwitch, countries] = await Promise.all([this.store.killSwitch(), this.list()]);
+    return { killSwitch, countries };
+  }
+
   async killSwitch(): Promise<KillSwitchState> {
     return (await this.current()).killSwitch;
   }

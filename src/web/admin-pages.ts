@@ -87,7 +87,7 @@ export function adminPages(ctx: AppContext) {
     // ── Country policy and kill switch ─────────────────────────────────────────
     async function policyPage(request: FastifyRequest, reply: FastifyReply, view: View, error?: string) {
       const q = queryString(request, 'q', 60).trim();
-      const [policies, kill] = await Promise.all([sms.policy.list(), sms.store.killSwitch()]);
+      const { countries: policies, killSwitch: kill } = await sms.policy.status();
       const byCode = new Map(policies.map((p) => [p.country, p]));
       const needle = q.toLowerCase();
       const rows: { code: string; name: string; policy: CountryPolicy | undefined }[] = q
@@ -233,7 +233,7 @@ ${form(
       staff(async (request, reply, _me, view) => {
         const now = ctx.clock.now();
         const slots = minuteSlots(now, 60);
-        const counts = await sms.store.trafficSince(new Date(Date.parse(`${slots[0]!}:00Z`)));
+        const counts = await sms.outbox.trafficSince(new Date(Date.parse(`${slots[0]!}:00Z`)));
         const series = (direction: TrafficCount['direction']): Series[] => {
           const byProvider = new Map<string, number[]>();
           const index = new Map(slots.map((s, i) => [s, i]));
@@ -429,9 +429,7 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`,
       staff(async (request, reply, me) => {
         const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
         if (account) {
-          const now = ctx.clock.now();
-          await sms.store.resetPinFailures(account.id);
-          await sms.store.unlockPosting(account.id, now);
+          await sms.owner.clearLockForStaff(account.id);
           await sms.policy.recordAction({ id: `account:${me.id}`, reason: '' }, 'sms.unlock', account.id, {
             username: account.username,
           });

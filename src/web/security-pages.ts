@@ -45,8 +45,6 @@ function recoveryBlock(codes: string[]): SafeHtml {
 export function securityPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     const signedIn = signedInFor(ctx);
-    const notify = (accountId: string, change: string) =>
-      ctx.sms.alerts.alert(accountId, 'two_factor_changed', { change });
 
     async function securityPage(
       request: FastifyRequest,
@@ -302,18 +300,17 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       '/settings/security/password',
       signedIn(async (request, reply, me) => {
         try {
-          const changed = await ctx.identity.changePassword(
+          const session = await currentSession(ctx, request);
+          await ctx.auth.changePassword(
             me.id,
             field(request, 'current_password', 2048),
             field(request, 'new_password', 2048),
+            session?.tokenId ?? null,
           );
-          if (!changed) return securityPage(request, reply, me, { error: 'The current password is not right.' }, 403);
-          const session = await currentSession(ctx, request);
-          await ctx.oauth.revokeAllSessions(me.id, session?.tokenId);
-          await notify(me.id, 'password_changed');
           return reply.redirect('/settings/security?notice=password_changed', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, 422);
+          const status = error instanceof DomainError && error.kind === 'forbidden' ? 403 : 422;
+          return securityPage(request, reply, me, { error: userMessage(error) }, status);
         }
       }),
     );

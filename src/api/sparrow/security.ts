@@ -87,9 +87,6 @@ export async function securitySummary(ctx: AppContext, accountId: string) {
 /** The owner's sign-in protection and sessions. None of this can be done by SMS. */
 export function securityRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    const notify = (accountId: string, change: string) =>
-      ctx.sms.alerts.alert(accountId, 'two_factor_changed', { change });
-
     app.get('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'read');
       return securitySummary(ctx, token.accountId);
@@ -190,16 +187,13 @@ export function securityRoutes(ctx: AppContext) {
     app.post('/api/v1/sparrow/security/password', async (request) => {
       const token = requireUser(request, 'write');
       const params = paramsOf(request);
-      const changed = await ctx.identity.changePassword(
+      const { sessionsSignedOut } = await ctx.auth.changePassword(
         token.accountId,
         requiredString(params, 'current_password', 1024),
         requiredString(params, 'new_password', 1024),
+        token.tokenId,
       );
-      if (!changed) throw new HttpError(403, 'The current password is not right');
-      // Everyone else holding a session is signed out; this one stays.
-      const signedOut = await ctx.oauth.revokeAllSessions(token.accountId, token.tokenId);
-      await notify(token.accountId, 'password_changed');
-      return { sessions_signed_out: signedOut };
+      return { sessions_signed_out: sessionsSignedOut };
     });
 
     app.get('/api/v1/sparrow/sessions', { schema: { response: { 200: sessionSchema } } }, async (request) => {

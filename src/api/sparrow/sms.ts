@@ -289,7 +289,7 @@ export function smsRoutes(ctx: AppContext) {
       },
       async (request) => {
         await requireAdmin(ctx, request, 'admin:read');
-        const [countries, killSwitch] = await Promise.all([sms.policy.list(), ctx.sms.store.killSwitch()]);
+        const { countries, killSwitch } = await sms.policy.status();
         return { kill_switch: renderKillSwitch(killSwitch), countries: countries.map(renderPolicy) };
       },
     );

@@ -112,10 +112,9 @@ async function killSwitch(args: string[], io: CliIo): Promise<number> {
 async function status(args: string[], io: CliIo): Promise<number> {
   parseCommandArgs(args, {}, SMS_USAGE);
   await withContext(io, async (ctx, config) => {
-    const [state, policies, counts, audit] = await Promise.all([
-      ctx.sms.store.killSwitch(),
-      ctx.sms.policy.list(),
-      ctx.sms.store.outboxCounts(),
+    const [{ killSwitch: state, countries: policies }, counts, audit] = await Promise.all([
+      ctx.sms.policy.status(),
+      ctx.sms.outbox.counts(),
       ctx.sms.policy.auditLog(5),
     ]);
     const lines = [
