@@ -92,6 +92,46 @@ describe.each(ENGINES)('one use case, the same through every interface ($label)'
     );
   }
 
+  for (const via of INTERFACES) {
+    it.skipIf(skip)(
+      `changing sign-in protection through the ${via} needs the password again, whatever session asks`,
+      async () => {
+        const owner = await h.person(`reauth_${via}`);
+        const browser = new FormClient(h.app);
+        await browser.logIn(owner.username, owner.password);
+        const regenerate = (password: string | null) => {
+          const fields = password === null ? {} : { password };
+          return via === 'api'
+            ? h.app.inject({
+                method: 'POST',
+                url: '/api/v1/sparrow/security/recovery_codes',
+                headers: owner.auth,
+                payload: fields,
+              })
+            : browser.post('/settings/security/recovery_codes', fields);
+        };
+        const told = async () => {
+          await h.settle();
+          return h.mailTo(owner.email).filter((m) => m.text.includes('recovery codes regenerated')).length;
+        };
+
+        const missing = await regenerate(null);
+        expect(missing.statusCode).toBe(422);
+        expect(missing.body).toContain('Your password is required to change sign-in protection');
+        const wrong = await regenerate('somebody else’s guess');
+        expect(wrong.statusCode).toBe(403);
+        expect(wrong.body).toContain('That password is not right');
+        expect(await told()).toBe(0);
+
+        const done = await regenerate(owner.password);
+        expect(done.statusCode).toBe(200);
+        if (via === 'api') expect((done.json() as { recovery_codes: string[] }).recovery_codes).toHaveLength(10);
+        else expect(done.body).toContain('Save these now');
+        expect(await told()).toBe(1);
+      },
+    );
+  }
+
   it.skipIf(skip)(
     'posts come by SMS only from followed accounts: the SMS command and the web settings refuse alike',
     async () => {

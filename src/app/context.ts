@@ -319,6 +319,7 @@ export async function composeApp(
     async (accountId) => (await sms.store.phoneOfAccount(accountId)) !== null,
     { id: new URL(config.publicUrl).hostname, name: config.instanceName, origin: config.publicUrl },
     clock,
+    (accountId, password) => identity.checkPassword(accountId, password),
     async (accountId, kind, details) => {
       await sms.services.alerts.alert(accountId, kind, details);
     },

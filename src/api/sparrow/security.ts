@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { requireUser, type UserToken } from '../auth.ts';
+import { requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { optionalBoolean, optionalString, paramsOf, pathId, requiredString, type Params } from '../params.ts';
+import { optionalBoolean, optionalString, paramsOf, pathId, requiredString } from '../params.ts';
 import { requireAdmin } from './sms.ts';
 
 const summarySchema = {
@@ -53,17 +53,6 @@ const recoverySchema = {
   properties: { recovery_codes: { type: ['array', 'null'], items: { type: 'string' } } },
 } as const;
 
-/**
- * Sensitive changes need the password again, whatever token the request carries: a stolen
- * token (or a borrowed, unlocked phone) must not be enough to turn protection off.
- */
-async function confirmPassword(ctx: AppContext, token: UserToken, params: Params): Promise<void> {
-  const password = optionalString(params, 'password', 1024);
-  if (!password) throw new HttpError(422, 'password is required to change sign-in protection');
-  if (!(await ctx.identity.checkPassword(token.accountId, password)))
-    throw new HttpError(403, 'That password is not right');
-}
-
 export async function securitySummary(ctx: AppContext, accountId: string) {
   const s = await ctx.factors.summary(accountId);
   return {
@@ -99,24 +88,19 @@ export function securityRoutes(ctx: AppContext) {
         (k) => !['password', 'sms_two_factor', 'require_strong_factor'].includes(k),
       );
       if (unknown.length > 0) throw new HttpError(422, `Unknown settings: ${unknown.join(', ').slice(0, 200)}`);
-      await confirmPassword(ctx, token, params);
-      const sms = optionalBoolean(params, 'sms_two_factor');
-      const strong = optionalBoolean(params, 'require_strong_factor');
-      if (sms !== undefined) {
-        await ctx.factors.setSmsTwoFactor(token.accountId, sms);
-      }
-      if (strong !== undefined) {
-        await ctx.factors.setRequireStrong(token.accountId, strong);
-      }
+      await ctx.factors.changeProtection(token.accountId, params.password, {
+        smsTwoFactor: optionalBoolean(params, 'sms_two_factor'),
+        requireStrong: optionalBoolean(params, 'require_strong_factor'),
+      });
       return securitySummary(ctx, token.accountId);
     });
 
     app.post('/api/v1/sparrow/security/totp', async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
       const account = await ctx.microblog.account(token.accountId);
       const { secret, uri } = await ctx.factors.beginTotp(
         token.accountId,
+        paramsOf(request).password,
         `${account.username}@${ctx.config.domain}`,
         ctx.config.instanceName,
       );
@@ -138,8 +122,7 @@ export function securityRoutes(ctx: AppContext) {
 
     app.delete('/api/v1/sparrow/security/totp', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
-      await ctx.factors.disableTotp(token.accountId);
+      await ctx.factors.disableTotp(token.accountId, paramsOf(request).password);
       return securitySummary(ctx, token.accountId);
     });
 
@@ -148,17 +131,15 @@ export function securityRoutes(ctx: AppContext) {
       { schema: { response: { 200: recoverySchema } } },
       async (request) => {
         const token = requireUser(request, 'write');
-        await confirmPassword(ctx, token, paramsOf(request));
-        const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId);
+        const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId, paramsOf(request).password);
         return { recovery_codes: codes };
       },
     );
 
     app.post('/api/v1/sparrow/security/passkeys/options', async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
       const account = await ctx.microblog.account(token.accountId);
-      return ctx.factors.passkeyRegistrationOptions(token.accountId, account.username);
+      return ctx.factors.passkeyRegistrationOptions(token.accountId, paramsOf(request).password, account.username);
     });
 
     app.post('/api/v1/sparrow/security/passkeys', async (request) => {
@@ -177,10 +158,11 @@ export function securityRoutes(ctx: AppContext) {
 
     app.delete('/api/v1/sparrow/security/passkeys/:id', async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
+      const password = paramsOf(request).password;
       const id = (request.params as { id: string }).id;
       if (typeof id !== 'string' || id.length > 1400) throw new HttpError(404, 'Record not found');
-      if (!(await ctx.factors.removePasskey(token.accountId, id))) throw new HttpError(404, 'Record not found');
+      if (!(await ctx.factors.removePasskey(token.accountId, password, id)))
+        throw new HttpError(404, 'Record not found');
       return securitySummary(ctx, token.accountId);
     });
 
