@@ -100,7 +100,7 @@ describe.each(ENGINES)('one use case, the same through every interface ($label)'
         const browser = new FormClient(h.app);
         await browser.logIn(owner.username, owner.password);
         const regenerate = (password: string | null) => {
-          const fields = password === null ? {} : { password };
+          const fields: Record<string, string> = password === null ? {} : { password };
           return via === 'api'
             ? h.app.inject({
                 method: 'POST',

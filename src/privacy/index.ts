@@ -37,7 +37,7 @@ export {
   type Campaign,
 } from './ads/index.ts';
 
-export interface PromotedPost {
+interface PromotedPost {
   campaignId: string;
   view: PostView;
 }
