@@ -40,10 +40,11 @@ module.exports = {
       to: { path: '^src/(?!shared/)' },
     },
     {
-      name: 'http-does-not-reach-into-storage',
-      comment: 'The API and web UI use domain services from the app context, never tables directly.',
+      name: 'interfaces-do-not-reach-into-storage',
+      comment:
+        'The API, web UI and CLI call domain services from the app context, never storage directly; the composition root (app) owns storage.',
       severity: 'error',
-      from: { path: '^src/(api|web)/' },
+      from: { path: '^src/(api|web|cli)/' },
       to: { path: '^src/store/' },
     },
     {

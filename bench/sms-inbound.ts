@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { load, startServe, writeResults } from './lib.ts';
-import { createContext } from '../src/app/context.ts';
+import { composeApp } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
 import { operatorActor } from '../src/security/index.ts';
@@ -70,8 +70,8 @@ const numberOf = (i: number) => `+2547${String(10 + (i % 80)).padStart(2, '0')}$
 
 async function seed(): Promise<void> {
   const started = performance.now();
-  const ctx = await createContext(configFor(env));
-  const db = ctx.store.db;
+  const { context: ctx, storage } = await composeApp(configFor(env));
+  const db = storage.connection.db;
   const now = new Date().toISOString();
   const ids: string[] = [];
   await db.transaction().execute(async (tx) => {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { createContext } from '../src/app/context.ts';
+import { composeApp } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
 import { startServe, writeResults } from './lib.ts';
@@ -91,11 +91,11 @@ const env: Record<string, string> = {
 const numberOf = (i: number) => `+2547${String(10 + (i % 80)).padStart(2, '0')}${String(100000 + i).slice(-6)}`;
 
 async function seed(): Promise<string[]> {
-  const ctx = await createContext(configFor(env));
+  const { context: ctx, storage } = await composeApp(configFor(env));
   const tokens: string[] = [];
   const ids: string[] = [];
   const now = new Date().toISOString();
-  await ctx.store.db.transaction().execute(async (tx) => {
+  await storage.connection.db.transaction().execute(async (tx) => {
     for (let i = 0; i < ACCOUNTS; i += 1) {
       const id = newId();
       ids.push(id);

@@ -25,7 +25,7 @@ describe('architecture rules (dependency-cruiser, also run by npm run lint)', ()
     expect(result.code).toBe(0);
   }, 60_000);
 
-  it('refuse domain code importing storage or SQL, and ads importing contact storage', async () => {
+  it('refuse domain code importing storage or SQL, interfaces reaching storage, and ads importing contact storage', async () => {
     const result = await cruise(resolve(root, 'test/fixtures/architecture'));
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/domain-knows-no-infrastructure: src\/core\/sql\.ts → .*kysely/);
@@ -40,6 +40,16 @@ describe('architecture rules (dependency-cruiser, also run by npm run lint)', ()
     // Contact matching may not read storage (or SMS and sign-in data) around contact points.
     expect(result.output).toMatch(
       /discovery-reads-contacts-only-through-contact-points: src\/privacy\/discovery\/matcher\.ts → src\/store\/tables\.ts/,
+    );
+    // API, web and CLI call services; none of them may import storage.
+    expect(result.output).toMatch(
+      /interfaces-do-not-reach-into-storage: src\/api\/health\.ts → src\/store\/tables\.ts/,
+    );
+    expect(result.output).toMatch(
+      /interfaces-do-not-reach-into-storage: src\/web\/subscriptions\.ts → src\/store\/tables\.ts/,
+    );
+    expect(result.output).toMatch(
+      /interfaces-do-not-reach-into-storage: src\/cli\/migrate\.ts → src\/store\/tables\.ts/,
     );
     // The consent-filtered source is the one allowed way in.
     expect(result.output).not.toMatch(/consented-source/);

@@ -82,14 +82,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render());
   });
 
-  app.get('/healthz', async (_request, reply) => {
-    try {
-      await ctx.store.db.selectFrom('accounts').select('id').limit(1).execute();
-      return { status: 'ok' };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable' });
-    }
-  });
+  app.get('/healthz', async (_request, reply) =>
+    (await ctx.health.ready()) ? { status: 'ok' } : reply.status(503).send({ status: 'unavailable' }),
+  );
 
   const avatar = solidPng(96, 96, [0x9a, 0xa8, 0xb8]);
   const header = solidPng(300, 100, [0xd8, 0xe0, 0xe8]);

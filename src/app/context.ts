@@ -37,6 +37,7 @@ import {
   KyselyNoticeStore,
   KyselyOAuthStore,
   KyselySmsStore,
+  DatabaseHealthProbe,
   instanceSecret,
   migrateToLatest,
   openDatabase,
@@ -60,6 +61,7 @@ import {
   SmsPolicy,
   SmsSettingsService,
   SmsTraffic,
+  SmsSubscriptions,
   TrustGate,
   normalisePhone,
   type DispatcherOptions,
@@ -72,6 +74,7 @@ import { createSmsProvider } from './sms-provider.ts';
 import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
+import { Health } from '../observability/health.ts';
 import { Privacy } from '../privacy/index.ts';
 import {
   KyselyAdsStore,
@@ -88,11 +91,12 @@ export interface AppContext {
   config: Config;
   logger: Logger;
   clock: Clock;
-  store: StoreConnection;
   microblog: Microblog;
   identity: Identity;
   oauth: OAuth;
   metrics: MetricsRegistry;
+  /** Readiness (`GET /healthz`): the database answers. */
+  health: Health;
   sms: SmsServices;
   /** Sign-in flows (password + second factor, SMS code), password reset and sign-up. */
   auth: Authentication;
@@ -116,8 +120,6 @@ export interface AppContext {
   privacy: Privacy;
   /** New and deleted posts, for streaming clients; shared through Redis when configured. */
   events: EventBus;
-  /** Instance-wide counts for the instance endpoints and metrics. */
-  stats(): Promise<{ accounts: number; posts: number; activeMonth: number }>;
   /**
    * Starts the long-running work beside (or instead of) the web server: the SMS outbox
    * dispatcher and provider binds. `stop()` lets in-flight work finish its current step.
@@ -135,13 +137,14 @@ export interface AppContext {
 }
 
 export interface SmsServices {
-  store: SmsStore;
   provider: SmsProvider;
   policy: SmsPolicy;
   outbox: Outbox;
   channel: SmsChannel;
   phones: PhoneBinding;
   settings: SmsSettingsService;
+  /** Whose posts reach a person by SMS (only accounts they follow). */
+  subscriptions: SmsSubscriptions;
   notifier: SmsNotifier;
   codes: VerificationCodes;
   gate: TrustGate;
@@ -159,8 +162,6 @@ export interface ContextOptions extends OpenOptions {
   dispatcher?: Partial<Omit<DispatcherOptions, 'owner'>>;
   /** Replaces the CAMARA client (tests that need a carrier answer without one). */
   simSwapChecker?: SimSwapChecker;
-  /** Run pending migrations on open (default true; `sparrow migrate` runs them explicitly). */
-  migrate?: boolean;
   /** Replaces the configured mail transport (tests). */
   mail?: MailTransport;
 }
@@ -198,12 +199,39 @@ export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
 
+/**
+ * Storage under the services, for tests that set up or inspect state the interfaces never
+ * see. API, web and CLI get an AppContext, which has none of it.
+ */
+export interface AppStorage {
+  connection: StoreConnection;
+  sms: SmsStore;
+}
+
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
+  return (await composeApp(config, options)).context;
+}
+
+/** Applies pending database migrations (`sparrow migrate`); returns the names of those applied. */
+export async function migrateDatabase(config: Config, options: OpenOptions = {}): Promise<string[]> {
+  const connection = openDatabase(config.database, options);
+  try {
+    return await migrateToLatest(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The app context and, beside it, the storage it was built on (tests only read the latter). */
+export async function composeApp(
+  config: Config,
+  options: ContextOptions = {},
+): Promise<{ context: AppContext; storage: AppStorage }> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   const store = openDatabase(config.database, options);
   try {
-    if (options.migrate ?? true) await migrateToLatest(store);
+    await migrateToLatest(store);
   } catch (error) {
     await store.close();
     throw error;
@@ -267,13 +295,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // notifications off; turning either on again (from the web or an app) grants it again.
   privacy.contactPoints.onPurposeChange(async (change) => {
     if (change.purpose !== 'sms_channel' || change.on || change.kind !== 'phone') return;
-    const phone = await sms.services.store.phoneOfAccount(change.accountId);
+    const phone = await sms.store.phoneOfAccount(change.accountId);
     if (phone?.e164 === change.value)
       await sms.services.settings.update(change.accountId, { posting: false, notifications: false });
   });
   sms.services.settings.onChange(async (accountId, changes) => {
     if (changes.posting !== true && changes.notifications !== true) return;
-    const phone = await sms.services.store.phoneOfAccount(accountId);
+    const phone = await sms.store.phoneOfAccount(accountId);
     if (!phone) return;
     const point = (await privacy.contactPoints.list(accountId)).find(
       (p) => p.kind === 'phone' && p.value === phone.e164,
@@ -301,9 +329,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
     authStore,
     new SecretBox(() => secret('factor_encryption_key')),
     async () => Buffer.from(await secret('recovery_code_key'), 'utf8'),
-    async (accountId) => (await sms.services.store.phoneOfAccount(accountId)) !== null,
+    async (accountId) => (await sms.store.phoneOfAccount(accountId)) !== null,
     { id: new URL(config.publicUrl).hostname, name: config.instanceName, origin: config.publicUrl },
     clock,
+    (accountId, password) => identity.checkPassword(accountId, password),
     async (accountId, kind, details) => {
       await notices.notify(accountId, kind, details);
     },
@@ -337,9 +366,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   });
   const phones: PhoneDirectory = {
     parse: (input) => normalisePhone(input),
-    accountByPhone: async (e164) => (await sms.services.store.phoneByNumber(e164))?.accountId ?? null,
+    accountByPhone: async (e164) => (await sms.store.phoneByNumber(e164))?.accountId ?? null,
     phoneOf: async (accountId) => {
-      const phone = await sms.services.store.phoneOfAccount(accountId);
+      const phone = await sms.store.phoneOfAccount(accountId);
       return phone ? { e164: phone.e164, country: phone.country } : null;
     },
     recentlySwapped: async (e164) => {
@@ -371,10 +400,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     setSuspended: (accountId, suspended) => microblog.setSuspended(accountId, suspended),
     revokeAllSessions: (accountId) => oauth.revokeAllSessions(accountId),
     resetSecondFactors: (accountId) => factors.resetAll(accountId),
-    unlockSmsPosting: async (accountId) => {
-      await sms.services.store.resetPinFailures(accountId);
-      await sms.services.store.unlockPosting(accountId, clock.now());
-    },
+    unlockSmsPosting: (accountId) => sms.services.owner.clearLockForStaff(accountId),
     audit,
     notifyOwner: async (accountId, kind, details) => {
       await notices.notify(accountId, kind, details);
@@ -389,15 +415,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const metrics = new MetricsRegistry();
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
-  return {
+  const context: AppContext = {
     config,
     logger,
     clock,
-    store,
     microblog,
     identity,
     oauth,
     metrics,
+    health: new Health([new DatabaseHealthProbe(store.db)]),
     sms: sms.services,
     events,
     auth,
@@ -412,31 +438,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
     audit,
     notices,
     privacy,
-    stats: async () => {
-      const monthAgo = new Date(clock.now().getTime() - 30 * 24 * 3600 * 1000).toISOString();
-      const [accounts, posts, active] = await Promise.all([
-        store.db
-          .selectFrom('accounts')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('suspended_at', 'is', null)
-          .executeTakeFirstOrThrow(),
-        store.db
-          .selectFrom('posts')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('reblog_of_id', 'is', null)
-          .executeTakeFirstOrThrow(),
-        store.db
-          .selectFrom('accounts')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('last_status_at', '>=', monthAgo)
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { accounts: Number(accounts.n), posts: Number(posts.n), activeMonth: Number(active.n) };
-    },
     startBackgroundWork: (work) => sms.start(work),
     maintenance: async () => ({
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
-      earlyReceiptsExpired: await sms.services.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
+      earlyReceiptsExpired: await sms.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
       authFlowsExpired: await authStore.deleteExpiredFlows(clock.now()),
       throttleCountersExpired: await authStore.deleteExpiredRateLimits(clock.now()),
       securityAlertsRaised: await securityMonitor.check(),
@@ -449,6 +454,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       await store.close();
     },
   };
+  return { context, storage: { connection: store, sms: sms.store } };
 }
 
 interface SecurityDeps {
@@ -541,7 +547,8 @@ async function createSmsServices(
   );
   steps.push(new RateLimitStep(store, clock, { perMinute: config.sms.postsPerMinute, perDay: config.sms.postsPerDay }));
   const gate = new TrustGate(steps);
-  const channel = new SmsChannel(store, microblog, outbox, gate, notices, clock, {
+  const subscriptions = new SmsSubscriptions(store, microblog, clock);
+  const channel = new SmsChannel(store, microblog, outbox, gate, notices, subscriptions, clock, {
     publicUrl: config.publicUrl,
     maxPostLength: config.maxPostLength,
     maxSegments: config.sms.maxSegments,
@@ -562,7 +569,6 @@ async function createSmsServices(
     clock,
   );
   const services: SmsServices = {
-    store,
     provider,
     policy,
     outbox,
@@ -574,6 +580,7 @@ async function createSmsServices(
     owner,
     phones: new PhoneBinding(store, codes, securityMessages, clock),
     settings: new SmsSettingsService(store, clock),
+    subscriptions,
   };
 
   async function start(work: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }> {
@@ -617,5 +624,5 @@ async function createSmsServices(
     };
   }
 
-  return { services, start, simSwap, securityMessages };
+  return { services, store, start, simSwap, securityMessages };
 }

@@ -15,7 +15,14 @@ import type {
   Visibility,
 } from './model.ts';
 import { VISIBILITIES } from './model.ts';
-import type { FanoutPlan, FeedEntry, MicroblogStore, NewAccount, NewNotification } from './ports.ts';
+import type {
+  FanoutPlan,
+  FeedEntry,
+  InstanceStatistics,
+  MicroblogStore,
+  NewAccount,
+  NewNotification,
+} from './ports.ts';
 import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
 
 export interface MicroblogOptions {
@@ -530,6 +537,11 @@ export class Microblog {
   async following(accountId: string, page: Page) {
     await this.account(accountId);
     return this.store.following(accountId, page);
+  }
+
+  /** Instance-wide counts; "active" means posted within the last 30 days. */
+  async instanceStatistics(): Promise<InstanceStatistics> {
+    return this.store.instanceCounts(new Date(this.clock.now().getTime() - 30 * 24 * 3600_000));
   }
 
   // ── Timelines ───────────────────────────────────────────────────────────────

@@ -62,6 +62,13 @@ export interface FeedEntry {
  * The storage the microblog needs. Each method is atomic: the domain never has to
  * coordinate a transaction, and the store never makes a product decision.
  */
+/** Instance-wide counts shown by the instance endpoints. */
+export interface InstanceStatistics {
+  accounts: number;
+  posts: number;
+  activeMonth: number;
+}
+
 export interface MicroblogStore {
   createAccount(account: NewAccount): Promise<Account>;
   accountById(id: string): Promise<Account | null>;
@@ -126,6 +133,8 @@ export interface MicroblogStore {
   postsByAuthors(authorIds: readonly string[], visibilities: readonly Visibility[], page: Page): Promise<FeedEntry[]>;
   /** Drops home-feed entries beyond the newest `keep` of each account; returns how many went. */
   trimHomeFeeds(keep: number): Promise<number>;
+  /** Accounts not suspended, original posts (reblogs excluded), and accounts that posted since `activeSince`. */
+  instanceCounts(activeSince: Date): Promise<InstanceStatistics>;
   publicTimeline(page: Page): Promise<string[]>;
   accountPosts(
     accountId: string,

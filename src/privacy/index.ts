@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/index.ts';
-import type { Account, Microblog, PostView } from '../core/index.ts';
+import type { Account, Microblog, Page, PostView } from '../core/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { Advertising, DEFAULT_ADS_OPTIONS, type AdsOptions, type AdsStore } from './ads/index.ts';
@@ -38,10 +38,21 @@ export {
   type Campaign,
 } from './ads/index.ts';
 
-export interface PromotedPost {
+interface PromotedPost {
   campaignId: string;
   view: PostView;
 }
+
+/** One page of the home timeline as shown, promoted posts placed among the viewer's own. */
+export interface HomeTimelinePage {
+  /** The viewer's timeline page itself; paging cursors come from these, never from promoted posts. */
+  posts: PostView[];
+  /** What to show, in order. */
+  items: { view: PostView; promoted: boolean }[];
+}
+
+/** Promoted posts go after this many posts of the viewer's own timeline (or at its end when shorter). */
+const PROMOTED_AFTER = 2;
 
 export interface PrivacyDependencies {
   contactStore: ContactPointStore;
@@ -106,11 +117,27 @@ export class Privacy {
   }
 
   /**
+   * The home timeline as the API and the web show it: promoted posts (labelled by each
+   * interface, frequency-capped) appear on the newest page only, never when paging back.
+   */
+  async homeTimeline(viewerId: string, page: Page): Promise<HomeTimelinePage> {
+    const posts = await this.microblog.homeTimeline(viewerId, page);
+    const newest = !page.maxId && !page.minId && !page.sinceId;
+    const promoted = newest ? await this.promotedFor(viewerId) : [];
+    const own = posts.map((view) => ({ view, promoted: false }));
+    const at = Math.min(PROMOTED_AFTER, own.length);
+    return {
+      posts,
+      items: [...own.slice(0, at), ...promoted.map((p) => ({ view: p.view, promoted: true })), ...own.slice(at)],
+    };
+  }
+
+  /**
    * Promoted posts to show this account now (at most `limit`), each counted against its
    * campaign's frequency cap. Empty unless the account allowed `advertising` on a contact
-   * that an active campaign's audience holds. The web UI and the home timeline both use this.
+   * that an active campaign's audience holds.
    */
-  async promotedFor(accountId: string, limit = 1): Promise<PromotedPost[]> {
+  private async promotedFor(accountId: string, limit = 1): Promise<PromotedPost[]> {
     const shown: PromotedPost[] = [];
     for (const { campaign, contactPointId } of await this.ads.candidates(accountId)) {
       if (shown.length >= limit) break;

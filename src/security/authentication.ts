@@ -3,7 +3,7 @@ import type { Account } from '../core/model.ts';
 import type { NotifyOwner } from '../notices/index.ts';
 import type { BackgroundWork } from '../shared/background.ts';
 import type { Clock } from '../shared/clock.ts';
-import { DomainError, invalid } from '../shared/errors.ts';
+import { DomainError, forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { VerificationCodes } from './codes.ts';
 import { checkPasswordStrength, isPlausibleEmail, normaliseEmail, type Identity } from './identity.ts';
@@ -274,6 +274,28 @@ export class Authentication {
       sessions_signed_out: revoked,
     });
     await this.deps.contactProved?.(accountId, byEmail ? 'email' : 'phone', flow.target);
+  }
+
+  /**
+   * The owner changes their password, proving the current one. Every other session is signed
+   * out (whoever else holds one may be why the password changes), the one making the change
+   * stays, and the owner hears about it on their other channels.
+   */
+  async changePassword(
+    accountId: string,
+    currentPassword: string,
+    newPassword: string,
+    keepSessionId: string | null,
+  ): Promise<{ sessionsSignedOut: number }> {
+    if (!(await this.deps.identity.changePassword(accountId, currentPassword, newPassword)))
+      throw forbidden('The current password is not right');
+    const sessionsSignedOut = await this.deps.sessions.revokeAllSessions(
+      accountId,
+      this.deps.clock.now(),
+      keepSessionId ?? undefined,
+    );
+    await this.deps.notifyOwner(accountId, 'two_factor_changed', { change: 'password_changed' });
+    return { sessionsSignedOut };
   }
 
   /**

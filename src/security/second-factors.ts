@@ -12,7 +12,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Clock } from '../shared/clock.ts';
-import { DomainError, invalid } from '../shared/errors.ts';
+import { DomainError, forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { AuthFlow, FactorStore, FlowStore, StoredPasskey } from './ports.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -56,6 +56,7 @@ export class SecondFactors {
   private readonly hasPhone: (accountId: string) => Promise<boolean>;
   private readonly relyingParty: WebAuthnRelyingParty;
   private readonly clock: Clock;
+  private readonly checkPassword: (accountId: string, password: string) => Promise<boolean>;
   private readonly notifyOwner: (
     accountId: string,
     kind: 'two_factor_changed' | 'passkey_added',
@@ -69,6 +70,7 @@ export class SecondFactors {
     hasPhone: (accountId: string) => Promise<boolean>,
     relyingParty: WebAuthnRelyingParty,
     clock: Clock,
+    checkPassword: (accountId: string, password: string) => Promise<boolean>,
     /** Every change to sign-in protection is told to the owner outside this session (in the app and by e-mail). */
     notifyOwner: (
       accountId: string,
@@ -83,7 +85,18 @@ export class SecondFactors {
     this.hasPhone = hasPhone;
     this.relyingParty = relyingParty;
     this.clock = clock;
+    this.checkPassword = checkPassword;
     this.notifyOwner = notifyOwner;
+  }
+
+  /**
+   * Changes to sign-in protection need the password again, whatever session asks: a stolen
+   * token (or a borrowed, unlocked phone) must not be enough to turn protection off.
+   */
+  private async confirmPassword(accountId: string, password: unknown): Promise<void> {
+    if (typeof password !== 'string' || password === '')
+      throw invalid('Your password is required to change sign-in protection', { field: 'password' });
+    if (!(await this.checkPassword(accountId, password))) throw forbidden('That password is not right');
   }
 
   private changed(accountId: string, change: string): Promise<void> {
@@ -127,7 +140,13 @@ export class SecondFactors {
     return methods;
   }
 
-  async beginTotp(accountId: string, label: string, issuer: string): Promise<{ secret: string; uri: string }> {
+  async beginTotp(
+    accountId: string,
+    password: unknown,
+    label: string,
+    issuer: string,
+  ): Promise<{ secret: string; uri: string }> {
+    await this.confirmPassword(accountId, password);
     const secret = new OTPAuth.Secret({ size: 20 });
     const factors = await this.store.factors(accountId);
     await this.store.saveFactors(
@@ -165,7 +184,8 @@ export class SecondFactors {
     return step !== null && this.store.useTotpStep(accountId, step);
   }
 
-  async disableTotp(accountId: string): Promise<void> {
+  async disableTotp(accountId: string, password: unknown): Promise<void> {
+    await this.confirmPassword(accountId, password);
     const factors = await this.store.factors(accountId);
     const passkeys = await this.store.passkeys(accountId);
     await this.store.saveFactors(
@@ -181,7 +201,8 @@ export class SecondFactors {
     await this.changed(accountId, 'authenticator_app_removed');
   }
 
-  async regenerateRecoveryCodes(accountId: string): Promise<string[]> {
+  async regenerateRecoveryCodes(accountId: string, password: unknown): Promise<string[]> {
+    await this.confirmPassword(accountId, password);
     const codes = await this.newRecoveryCodes(accountId);
     await this.changed(accountId, 'recovery_codes_regenerated');
     return codes;
@@ -229,7 +250,18 @@ export class SecondFactors {
     await this.store.replaceRecoveryCodes(accountId, [], now);
   }
 
-  async setSmsTwoFactor(accountId: string, on: boolean): Promise<void> {
+  /** SMS codes as a second factor, and whether a strong factor is required; either may be left as it is. */
+  async changeProtection(
+    accountId: string,
+    password: unknown,
+    changes: { smsTwoFactor?: boolean; requireStrong?: boolean },
+  ): Promise<void> {
+    await this.confirmPassword(accountId, password);
+    if (changes.smsTwoFactor !== undefined) await this.setSmsTwoFactor(accountId, changes.smsTwoFactor);
+    if (changes.requireStrong !== undefined) await this.setRequireStrong(accountId, changes.requireStrong);
+  }
+
+  private async setSmsTwoFactor(accountId: string, on: boolean): Promise<void> {
     if (on && !(await this.hasPhone(accountId)))
       throw invalid('Link and verify a phone number first', { field: 'sms_two_factor' });
     const factors = await this.store.factors(accountId);
@@ -237,7 +269,7 @@ export class SecondFactors {
     await this.changed(accountId, on ? 'sms_two_factor_on' : 'sms_two_factor_off');
   }
 
-  async setRequireStrong(accountId: string, on: boolean): Promise<void> {
+  private async setRequireStrong(accountId: string, on: boolean): Promise<void> {
     const summary = await this.summary(accountId);
     if (on && !summary.totp && summary.passkeys.length === 0) {
       throw invalid('Add an authenticator app or a passkey before requiring a strong factor', {
@@ -251,8 +283,10 @@ export class SecondFactors {
 
   async passkeyRegistrationOptions(
     accountId: string,
+    password: unknown,
     userName: string,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    await this.confirmPassword(accountId, password);
     const existing = await this.store.passkeys(accountId);
     const options = await generateRegistrationOptions({
       rpName: this.relyingParty.name,
@@ -334,7 +368,8 @@ export class SecondFactors {
     return this.store.passkeys(accountId);
   }
 
-  async removePasskey(accountId: string, id: string): Promise<boolean> {
+  async removePasskey(accountId: string, password: unknown, id: string): Promise<boolean> {
+    await this.confirmPassword(accountId, password);
     const removed = await this.store.removePasskey(accountId, id);
     if (removed) await this.changed(accountId, 'passkey_removed');
     const summary = await this.summary(accountId);

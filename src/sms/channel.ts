@@ -11,6 +11,7 @@ import type { AccountNotices } from '../notices/index.ts';
 import type { TrustGate } from './trust-gate.ts';
 import type { SmsStore } from './ports.ts';
 import type { InboundSms } from './providers/types.ts';
+import { NotFollowingError, type SmsSubscriptions } from './subscriptions.ts';
 import { replies } from './replies.ts';
 
 export interface ChannelOptions {
@@ -43,6 +44,7 @@ export class SmsChannel {
   private readonly outbox: Outbox;
   private readonly gate: TrustGate;
   private readonly notices: AccountNotices;
+  private readonly subscriptions: SmsSubscriptions;
   private readonly clock: Clock;
   private readonly options: ChannelOptions;
   constructor(
@@ -51,6 +53,7 @@ export class SmsChannel {
     outbox: Outbox,
     gate: TrustGate,
     notices: AccountNotices,
+    subscriptions: SmsSubscriptions,
     clock: Clock,
     options: ChannelOptions,
   ) {
@@ -59,6 +62,7 @@ export class SmsChannel {
     this.outbox = outbox;
     this.gate = gate;
     this.notices = notices;
+    this.subscriptions = subscriptions;
     this.clock = clock;
     this.options = options;
   }
@@ -219,7 +223,7 @@ export class SmsChannel {
           await this.answer(phone, replies.followFailed(target.username));
           return done('rejected');
         }
-        await this.store.subscribe(me, target.id, this.clock.now());
+        await this.subscriptions.subscribe(me, target);
         const textsOn = (await this.store.settings(me)).notifications;
         await this.answer(phone, replies.followed(target.username, textsOn));
         return done('command');
@@ -228,7 +232,7 @@ export class SmsChannel {
         const target = await this.target(phone, command.username);
         if (!target) return done('rejected');
         await this.microblog.unfollow(me, target.id);
-        await this.store.unsubscribe(me, target.id);
+        await this.subscriptions.unsubscribe(me, target.id);
         await this.answer(phone, replies.unfollowed(target.username));
         return done('command');
       }
@@ -241,15 +245,17 @@ export class SmsChannel {
         const target = await this.target(phone, command.username);
         if (!target) return done('rejected');
         if (!command.on) {
-          await this.store.unsubscribe(me, target.id);
+          await this.subscriptions.unsubscribe(me, target.id);
           await this.answer(phone, replies.userOff(target.username));
           return done('command');
         }
-        if (!(await this.microblog.isFollowing(me, target.id))) {
+        try {
+          await this.subscriptions.subscribe(me, target);
+        } catch (error) {
+          if (!(error instanceof NotFollowingError)) throw error;
           await this.answer(phone, replies.notFollowing(target.username));
           return done('rejected');
         }
-        await this.store.subscribe(me, target.id, this.clock.now());
         await this.answer(phone, replies.userOn(target.username));
         return done('command');
       }

@@ -16,6 +16,7 @@ export { SmsNotifier, type NotifierOptions } from './notifier.ts';
 export { SmsChannel, type ChannelOptions, type InboundResult } from './channel.ts';
 export { PhoneBinding } from './phone-binding.ts';
 export { SmsSettingsService, type SmsSettingsView } from './settings.ts';
+export { SmsSubscriptions, NotFollowingError } from './subscriptions.ts';
 export { replies } from './replies.ts';
 export { analyseSms, fitSms } from './encoding.ts';
 export { normalisePhone } from './phone.ts';

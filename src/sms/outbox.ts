@@ -60,6 +60,11 @@ export class Outbox {
     return rows.map((r) => r.id);
   }
 
+  /** What a number has been texted: messages that left the queue (sent, delivered, failed or suppressed), newest first. */
+  async sentTo(e164: string, limit = 100): Promise<OutboxMessage[]> {
+    return (await this.store.messagesTo(e164, limit)).filter((m) => m.status !== 'queued' && m.status !== 'sending');
+  }
+
   /** Applies a provider's delivery receipt; unknown ids are ignored (not ours, or long gone). */
   async applyReceipt(provider: string, receipt: DeliveryReceipt): Promise<boolean> {
     return this.store.applyReceipt(

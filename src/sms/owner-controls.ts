@@ -111,6 +111,12 @@ export class SmsOwnerControls {
     await this.notices.notify(accountId, 'sms_posting_unlocked', {});
   }
 
+  /** Staff lift a lock (PIN failures, SIM swap, "not me") after checking with the owner; the caller audits it. */
+  async clearLockForStaff(accountId: string): Promise<void> {
+    await this.store.resetPinFailures(accountId);
+    await this.store.unlockPosting(accountId, this.clock.now());
+  }
+
   private async ownHold(accountId: string, holdId: string): Promise<HeldMessage> {
     const hold = await this.store.hold(holdId);
     if (!hold || hold.accountId !== accountId) throw notFound('No such held text');

@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import type { HealthProbe } from '../observability/health.ts';
 
 export type Engine = DatabaseConfig['engine'];
 
@@ -123,6 +124,15 @@ export async function migrateToLatest(connection: StoreConnection): Promise<stri
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-export async function checkConnection(db: Kysely<Database>): Promise<void> {
-  await sql`select 1`.execute(db);
+/** The database is usable when its (migrated) tables answer a read. */
+export class DatabaseHealthProbe implements HealthProbe {
+  private readonly db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  async probe(): Promise<void> {
+    await this.db.selectFrom('accounts').select('id').limit(1).execute();
+  }
 }

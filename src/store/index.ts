@@ -1,7 +1,7 @@
 export {
   openDatabase,
   migrateToLatest,
-  checkConnection,
+  DatabaseHealthProbe,
   type StoreConnection,
   type Engine,
   type OpenOptions,

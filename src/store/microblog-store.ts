@@ -1,6 +1,13 @@
 import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
 import type { Account, Notification, NotificationType, Page, Post, PostSource, Visibility } from '../core/model.ts';
-import type { FeedEntry, MicroblogStore, NewAccount, NewNotification, PublishRequest } from '../core/ports.ts';
+import type {
+  FeedEntry,
+  InstanceStatistics,
+  MicroblogStore,
+  NewAccount,
+  NewNotification,
+  PublishRequest,
+} from '../core/ports.ts';
 import { conflict } from '../shared/errors.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import type { AccountsTable, Database, NotificationsTable, PostsTable } from './schema.ts';
@@ -807,6 +814,27 @@ export class KyselyMicroblogStore implements MicroblogStore {
         ) ranked where position > ${keep}
       )`.execute(this.db);
     return Number(result.numAffectedRows ?? 0);
+  }
+
+  async instanceCounts(activeSince: Date): Promise<InstanceStatistics> {
+    const [accounts, posts, active] = await Promise.all([
+      this.db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('suspended_at', 'is', null)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('posts')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('reblog_of_id', 'is', null)
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('last_status_at', '>=', activeSince.toISOString())
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { accounts: Number(accounts.n), posts: Number(posts.n), activeMonth: Number(active.n) };
   }
 
   async publicTimeline(page: Page): Promise<string[]> {

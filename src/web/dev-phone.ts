@@ -8,7 +8,7 @@ import { layout, viewFor } from './layout.ts';
 const DEFAULT_NUMBER = '+254712345678';
 
 function inbox(messages: OutboxMessage[]) {
-  const shown = messages.filter((m) => m.status !== 'queued' && m.status !== 'sending').reverse();
+  const shown = [...messages].reverse();
   if (shown.length === 0) return html`<li class="note">No messages yet.</li>`;
   return shown.map(
     (m) =>
@@ -30,7 +30,7 @@ export function devPhonePages(ctx: AppContext) {
       const requested = typeof query.number === 'string' ? query.number : DEFAULT_NUMBER;
       const phone = normalisePhone(requested);
       const outcome = typeof query.outcome === 'string' ? query.outcome.slice(0, 40) : null;
-      const messages = phone ? await ctx.sms.store.messagesTo(phone.e164, 100) : [];
+      const messages = phone ? await ctx.sms.outbox.sentTo(phone.e164) : [];
       const body = html`<h1>Phone simulator</h1>
 <p class="note">Development only: texts from here reach Sparrow as if sent from this number; nothing leaves the machine.</p>
 <form class="inline" method="get" action="/dev/phone"><label>Number <input name="number" value="${phone?.e164 ?? requested}" inputmode="tel" size="16"></label><button>Use</button></form>

@@ -9,7 +9,6 @@ import { settingsLayout, signedInFor } from './settings-pages.ts';
 
 const WEAKEST_NOTE =
   'SMS is the weakest factor: a SIM swap or an intercepted message defeats it. Prefer an authenticator app or a passkey.';
-const WRONG_PASSWORD = 'That password is not right.';
 
 /** Things shown once, right after the action that produced them, never stored for later. */
 interface OneTime {
@@ -42,11 +41,15 @@ function recoveryBlock(codes: string[]): SafeHtml {
 <ol class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol></section>`;
 }
 
+/** The status of a page answering a refused change. */
+function pageStatus(error: unknown): number {
+  if (!(error instanceof DomainError)) return 422;
+  return error.kind === 'forbidden' ? 403 : error.kind === 'rate_limited' ? 429 : 422;
+}
+
 export function securityPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     const signedIn = signedInFor(ctx);
-    const notify = (accountId: string, change: string) =>
-      ctx.notices.notify(accountId, 'two_factor_changed', { change });
 
     async function securityPage(
       request: FastifyRequest,
@@ -159,26 +162,15 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       );
     }
 
-    /** The password again before any change to sign-in protection (like the JSON API). */
-    async function passwordOk(request: FastifyRequest, me: Account): Promise<boolean> {
-      const password = field(request, 'password', 2048);
-      return password.length > 0 && ctx.identity.checkPassword(me.id, password);
-    }
-
-    /** Runs a change that needs the password; shows the page with the error when it fails. */
-    const guarded = (action: (request: FastifyRequest, reply: FastifyReply, me: Account) => Promise<FastifyReply>) =>
+    /** Runs a change to sign-in protection (the domain asks for the password again); shows the page with any error. */
+    const guarded = (
+      action: (request: FastifyRequest, reply: FastifyReply, me: Account, password: string) => Promise<FastifyReply>,
+    ) =>
       signedIn(async (request, reply, me) => {
-        if (!(await passwordOk(request, me))) return securityPage(request, reply, me, { error: WRONG_PASSWORD }, 403);
         try {
-          return await action(request, reply, me);
+          return await action(request, reply, me, field(request, 'password', 2048));
         } catch (error) {
-          return securityPage(
-            request,
-            reply,
-            me,
-            { error: userMessage(error) },
-            error instanceof DomainError && error.kind === 'rate_limited' ? 429 : 422,
-          );
+          return securityPage(request, reply, me, { error: userMessage(error) }, pageStatus(error));
         }
       });
 
@@ -189,9 +181,10 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
 
     app.post(
       '/settings/security/totp',
-      guarded(async (request, reply, me) => {
+      guarded(async (request, reply, me, password) => {
         const totpSetup = await ctx.factors.beginTotp(
           me.id,
+          password,
           `${me.username}@${ctx.config.domain}`,
           ctx.config.instanceName,
         );
@@ -217,34 +210,34 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
 
     app.post(
       '/settings/security/totp/disable',
-      guarded(async (_request, reply, me) => {
-        await ctx.factors.disableTotp(me.id);
+      guarded(async (_request, reply, me, password) => {
+        await ctx.factors.disableTotp(me.id, password);
         return reply.redirect('/settings/security?notice=totp_off', 303);
       }),
     );
 
     app.post(
       '/settings/security/sms',
-      guarded(async (request, reply, me) => {
+      guarded(async (request, reply, me, password) => {
         const on = field(request, 'on') === 'on';
-        await ctx.factors.setSmsTwoFactor(me.id, on);
+        await ctx.factors.changeProtection(me.id, password, { smsTwoFactor: on });
         return reply.redirect(`/settings/security?notice=${on ? 'sms_2fa_on' : 'sms_2fa_off'}`, 303);
       }),
     );
 
     app.post(
       '/settings/security/strong',
-      guarded(async (request, reply, me) => {
+      guarded(async (request, reply, me, password) => {
         const on = field(request, 'on') === 'on';
-        await ctx.factors.setRequireStrong(me.id, on);
+        await ctx.factors.changeProtection(me.id, password, { requireStrong: on });
         return reply.redirect(`/settings/security?notice=${on ? 'strong_on' : 'strong_off'}`, 303);
       }),
     );
 
     app.post(
       '/settings/security/recovery_codes',
-      guarded(async (request, reply, me) => {
-        const recoveryCodes = await ctx.factors.regenerateRecoveryCodes(me.id);
+      guarded(async (request, reply, me, password) => {
+        const recoveryCodes = await ctx.factors.regenerateRecoveryCodes(me.id, password);
         return securityPage(request, reply, me, { recoveryCodes });
       }),
     );
@@ -253,11 +246,12 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
     app.post(
       '/settings/security/passkeys/options',
       signedIn(async (request, reply, me) => {
-        if (!(await passwordOk(request, me))) return reply.status(403).send({ error: WRONG_PASSWORD });
         try {
-          return reply.send(await ctx.factors.passkeyRegistrationOptions(me.id, me.username));
+          return reply.send(
+            await ctx.factors.passkeyRegistrationOptions(me.id, field(request, 'password', 2048), me.username),
+          );
         } catch (error) {
-          return reply.status(422).send({ error: userMessage(error) });
+          return reply.status(pageStatus(error)).send({ error: userMessage(error) });
         }
       }),
     );
@@ -289,9 +283,9 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
 
     app.post(
       '/settings/security/passkeys/:id/remove',
-      guarded(async (request, reply, me) => {
+      guarded(async (request, reply, me, password) => {
         const id = (request.params as { id: string }).id;
-        if (typeof id !== 'string' || id.length > 1400 || !(await ctx.factors.removePasskey(me.id, id))) {
+        if (typeof id !== 'string' || id.length > 1400 || !(await ctx.factors.removePasskey(me.id, password, id))) {
           throw new DomainError('invalid', 'That passkey was not found.');
         }
         return reply.redirect('/settings/security?notice=passkey_removed#passkeys', 303);
@@ -302,18 +296,16 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       '/settings/security/password',
       signedIn(async (request, reply, me) => {
         try {
-          const changed = await ctx.identity.changePassword(
+          const session = await currentSession(ctx, request);
+          await ctx.auth.changePassword(
             me.id,
             field(request, 'current_password', 2048),
             field(request, 'new_password', 2048),
+            session?.tokenId ?? null,
           );
-          if (!changed) return securityPage(request, reply, me, { error: 'The current password is not right.' }, 403);
-          const session = await currentSession(ctx, request);
-          await ctx.oauth.revokeAllSessions(me.id, session?.tokenId);
-          await notify(me.id, 'password_changed');
           return reply.redirect('/settings/security?notice=password_changed', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, 422);
+          return securityPage(request, reply, me, { error: userMessage(error) }, pageStatus(error));
         }
       }),
     );

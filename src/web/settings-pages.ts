@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account } from '../core/model.ts';
 import type { AccountNotice } from '../notices/index.ts';
+import { NotFollowingError } from '../sms/index.ts';
 import { maskContact } from '../privacy/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
@@ -337,27 +338,31 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
     );
 
     // ── Per-account SMS notifications (what FOLLOW / ON @user / OFF @user set by text) ──
-    app.get(
-      '/settings/sms/follows',
-      signedIn(async (request, reply, me) => {
-        const view = await viewFor(ctx, request, reply);
-        const settings = await sms.settings.get(me.id);
-        const rows = await ctx.microblog.following(me.id, { limit: 80, maxId: maxId(request) });
-        const texted = maxId(request) ? [] : await sms.store.subscriptionsOf(me.id, 200);
-        const accounts = await ctx.microblog.accounts([...texted, ...rows.map((r) => r.accountId)]);
-        const subscribed = await sms.store.subscribedAmong(
-          me.id,
-          rows.map((r) => r.accountId),
-        );
-        const list = rows.map((r) => ({ account: accounts.get(r.accountId), on: subscribed.has(r.accountId) }));
-        const textedNames = texted.map((id) => accounts.get(id)).filter((a): a is Account => a !== undefined);
-        return sendPage(
-          reply,
-          settingsLayout(
-            view,
-            request,
-            'SMS notifications',
-            html`
+    async function smsFollowsPage(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      me: Account,
+      error: string | null = null,
+      status = 200,
+    ) {
+      const view = await viewFor(ctx, request, reply);
+      const settings = await sms.settings.get(me.id);
+      const rows = await ctx.microblog.following(me.id, { limit: 80, maxId: maxId(request) });
+      const texted = maxId(request) ? [] : await sms.subscriptions.subscriptionsOf(me.id, 200);
+      const accounts = await ctx.microblog.accounts([...texted, ...rows.map((r) => r.accountId)]);
+      const subscribed = await sms.subscriptions.subscribedAmong(
+        me.id,
+        rows.map((r) => r.accountId),
+      );
+      const list = rows.map((r) => ({ account: accounts.get(r.accountId), on: subscribed.has(r.accountId) }));
+      const textedNames = texted.map((id) => accounts.get(id)).filter((a): a is Account => a !== undefined);
+      return sendPage(
+        reply,
+        settingsLayout(
+          view,
+          request,
+          'SMS notifications',
+          html`${errorBox(error)}
 <p>${settings.notifications ? 'Text notifications are on.' : html`Text notifications are off for everyone (<a href="/settings/sms">change</a>).`} Choose whose posts reach you by SMS. Texting <code>FOLLOW @name</code>, <code>ON @name</code> or <code>OFF @name</code> does the same.</p>
 ${textedNames.length > 0 ? html`<p>By SMS now: ${textedNames.map((a, i) => html`${i > 0 ? ', ' : ''}@${a.username}`)}.</p>` : ''}
 ${
@@ -379,19 +384,27 @@ ${olderLink(
   rows.map((r) => ({ id: r.cursor })),
   80,
 )}`,
-          ),
-        );
-      }),
+        ),
+        status,
+      );
+    }
+    app.get(
+      '/settings/sms/follows',
+      signedIn(async (request, reply, me) => smsFollowsPage(request, reply, me)),
     );
     app.post(
       '/settings/sms/follows/:username',
       signedIn(async (request, reply, me) => {
         const target = await ctx.microblog.lookup((request.params as { username: string }).username);
         if (target && field(request, 'on') === 'on') {
-          if (await ctx.microblog.isFollowing(me.id, target.id))
-            await sms.store.subscribe(me.id, target.id, ctx.clock.now());
+          try {
+            await sms.subscriptions.subscribe(me.id, target);
+          } catch (error) {
+            if (!(error instanceof NotFollowingError)) throw error;
+            return smsFollowsPage(request, reply, me, error.message, 409);
+          }
         } else if (target) {
-          await sms.store.unsubscribe(me.id, target.id);
+          await sms.subscriptions.unsubscribe(me.id, target.id);
         }
         return reply.redirect('/settings/sms/follows?notice=saved', 303);
       }),

@@ -95,14 +95,11 @@ export function socialPages(ctx: AppContext) {
       me: Account,
       composeOptions: Parameters<typeof compose>[1] = {},
     ) {
-      const newest = !maxId(request);
-      const items = await ctx.microblog.homeTimeline(me.id, { limit: PAGE, maxId: maxId(request) });
-      // Promoted posts (labelled, frequency-capped, only for advertising consent) on the newest page only, as in the API.
-      const promoted = newest ? await ctx.privacy.promotedFor(me.id) : [];
+      const { posts, items } = await ctx.privacy.homeTimeline(me.id, { limit: PAGE, maxId: maxId(request) });
       const timeline =
-        promoted.length === 0
-          ? postList(view, items, 'Nothing here yet. Follow people to see their posts, or write your first post above.')
-          : html`${items.length > 0 ? postList(view, items.slice(0, 2), '') : ''}${promoted.map((p) => postCard(view, p.view, { promoted: true }))}${items.length > 2 ? postList(view, items.slice(2), '') : ''}`;
+        items.length === 0
+          ? postList(view, [], 'Nothing here yet. Follow people to see their posts, or write your first post above.')
+          : html`${items.map((item) => postCard(view, item.view, { promoted: item.promoted }))}`;
       const unread = await ctx.notices.unread(me.id);
       const alert =
         unread > 0
@@ -115,7 +112,7 @@ export function socialPages(ctx: AppContext) {
 <section aria-label="Timeline">${timeline}</section>
 ${olderLink(
   '/home',
-  items.map((i) => i.post),
+  posts.map((i) => i.post),
   PAGE,
 )}`,
       );

@@ -14,6 +14,18 @@ describe('operations endpoints', () => {
     expect(res.json()).toEqual({ status: 'ok' });
   });
 
+  it('reports unavailable while the database cannot answer, and recovers', async () => {
+    await h.ctx.store.db.schema.alterTable('accounts').renameTo('accounts_away').execute();
+    try {
+      const res = await h.app.inject({ method: 'GET', url: '/healthz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ status: 'unavailable' });
+    } finally {
+      await h.ctx.store.db.schema.alterTable('accounts_away').renameTo('accounts').execute();
+    }
+    expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
   it('exposes Prometheus metrics labelled by route pattern, not by id', async () => {
     await h.app.inject({ method: 'GET', url: '/api/v1/statuses/123456789012345678' });
     const res = await h.app.inject({ method: 'GET', url: '/metrics' });

@@ -232,7 +232,7 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
       const ctx = await createContext(configFor(target.env()));
       try {
         const carl = await ctx.microblog.lookup('carl');
-        const { secret } = await ctx.factors.beginTotp(carl!.id, 'carl', 'Sparrow');
+        const { secret } = await ctx.factors.beginTotp(carl!.id, 'correct horse battery staple', 'carl', 'Sparrow');
         const OTPAuth = await import('otpauth');
         await ctx.factors.confirmTotp(
           carl!.id,

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createContext, type AppContext, type ContextOptions } from '../../src/app/context.ts';
+import {
+  composeApp,
+  type AppContext,
+  type AppStorage,
+  type ContextOptions,
+  type SmsServices,
+} from '../../src/app/context.ts';
+import type { Config } from '../../src/config/config.ts';
 import { configFor } from '../../src/config/config.ts';
 
 export type EngineName = 'sqlite' | 'postgres';
@@ -22,9 +29,27 @@ export const ENGINES: { name: EngineName; label: string; skip: boolean }[] = [
   },
 ];
 
+/**
+ * The app context the interfaces get, plus the storage beneath it under the names tests
+ * use to set up and inspect state (`store`, `sms.store`). Only tests see these.
+ */
 export interface TestContext extends AppContext {
+  store: AppStorage['connection'];
+  sms: SmsServices & { store: AppStorage['sms'] };
   /** Closes connections; test schemas are dropped once the whole run is over. */
   dispose(): Promise<void>;
+}
+
+/** A context built like production's, with its storage exposed for the test's own checks. */
+export async function contextWithStorage(config: Config, options: ContextOptions = {}): Promise<TestContext> {
+  const { context, storage } = await composeApp(config, options);
+  return {
+    ...context,
+    store: storage.connection,
+    sms: { ...context.sms, store: storage.sms },
+    // PostgreSQL test schemas are dropped after the whole run (see global-setup.ts).
+    dispose: () => context.close(),
+  };
 }
 
 /** A PostgreSQL schema name for one test's store, dropped when the run ends (global-setup.ts). */
@@ -40,9 +65,7 @@ export async function testContext(
   options: ContextOptions = {},
 ): Promise<TestContext> {
   if (engine === 'sqlite') {
-    const config = configFor({ SPARROW_DATABASE_URL: 'sqlite::memory:', ...env });
-    const ctx = await createContext(config, options);
-    return { ...ctx, dispose: () => ctx.close() };
+    return contextWithStorage(configFor({ SPARROW_DATABASE_URL: 'sqlite::memory:', ...env }), options);
   }
   if (!postgresUrl) throw new Error('SPARROW_TEST_DATABASE_URL is not set');
   const schema = testSchemaName('t');
@@ -50,11 +73,9 @@ export async function testContext(
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  const config = configFor({ SPARROW_DATABASE_URL: postgresUrl, ...env });
-  const ctx = await createContext(config, { ...options, schema, poolSize: 4 });
-  return {
-    ...ctx,
-    // The schema itself is dropped after the whole run (see global-setup.ts).
-    dispose: () => ctx.close(),
-  };
+  return contextWithStorage(configFor({ SPARROW_DATABASE_URL: postgresUrl, ...env }), {
+    ...options,
+    schema,
+    poolSize: 4,
+  });
 }

@@ -171,6 +171,26 @@ describe.each(ENGINES)('tailored audiences and promoted posts on $label', ({ nam
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('<strong>Promoted</strong>');
       expect(page.body).toContain('Fresh bread daily');
+      // One frequency cap across interfaces: the web showing counted, so one more in the app reaches the cap of 2.
+      expect((await home(webViewer)).some((s) => s.sparrow_promoted)).toBe(true);
+      expect((await home(webViewer)).some((s) => s.sparrow_promoted)).toBe(false);
+      expect((await webHome()).body).not.toContain('<strong>Promoted</strong>');
+      // Only on the newest page: paging back shows none, in the app and on the web alike.
+      const pager = members[4]!;
+      const older = `max_id=${post.id}`;
+      const olderApi = await h.app.inject({ url: `/api/v1/timelines/home?${older}`, headers: pager.auth });
+      expect((olderApi.json() as { sparrow_promoted?: boolean }[]).some((s) => s.sparrow_promoted)).toBe(false);
+      const pagerSession = await h.ctx.oauth.issueToken({
+        appId: null,
+        accountId: pager.id,
+        scopes: ['read', 'write', 'follow', 'push'],
+        session: { kind: 'web' },
+      });
+      const pagerHome = (query: string) =>
+        h.app.inject({ url: `/home${query}`, cookies: { sparrow_session: pagerSession.accessToken } });
+      expect((await pagerHome(`?${older}`)).body).not.toContain('<strong>Promoted</strong>');
+      expect((await pagerHome('')).body).toContain('<strong>Promoted</strong>');
+      expect((await home(pager)).some((s) => s.sparrow_promoted)).toBe(true);
 
       // Stopping the campaign stops it for everyone.
       const other = members[2]!;

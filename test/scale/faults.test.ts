@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
-import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
+import { contextWithStorage, type TestContext } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
 import { operatorActor } from '../../src/security/index.ts';
 
@@ -133,14 +133,14 @@ describe.skipIf(!canRunPostgres)(
   `PostgreSQL restarted while texts arrive${canRunPostgres ? '' : ' (skipped: needs Debian PostgreSQL binaries)'}`,
   () => {
     let cluster: Awaited<ReturnType<typeof privatePostgres>>;
-    let ctx: AppContext;
+    let ctx: TestContext;
     let url: string;
     let close: () => Promise<void>;
 
     beforeAll(async () => {
       cluster = await privatePostgres();
       const port = await freePort();
-      ctx = await createContext(
+      ctx = await contextWithStorage(
         configFor({
           SPARROW_DATABASE_URL: cluster.url,
           PORT: String(port),
@@ -229,7 +229,7 @@ describe.skipIf(!canRunPostgres)(
 describe.skipIf(!canRunRedis)(`Redis lost and back${canRunRedis ? '' : ' (skipped: needs redis-server)'}`, () => {
   it('fails closed for security sends while Redis is down, keeps posting working, and recovers', async () => {
     const redis = await privateRedis();
-    const ctx = await createContext(
+    const ctx = await contextWithStorage(
       configFor({
         SPARROW_DATABASE_URL: 'sqlite::memory:',
         SPARROW_REDIS_URL: redis.url,

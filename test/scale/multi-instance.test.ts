@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
-import { redisUrl, testSchemaName } from '../helpers/context.ts';
+import { contextWithStorage, redisUrl, testSchemaName, type TestContext } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
@@ -30,7 +29,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('two serve instances and two workers 
   const schema = testSchemaName('multi');
   const processes: ChildProcess[] = [];
   let env: Record<string, string>;
-  let admin: AppContext;
+  let admin: TestContext;
   const urls: string[] = [];
 
   const start = async (command: 'serve' | 'worker', extra: Record<string, string> = {}) => {
@@ -66,7 +65,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('two serve instances and two workers 
       SPARROW_SMS_POSTS_PER_MINUTE: '3',
       SPARROW_SMS_THROUGHPUT: '200',
     };
-    admin = await createContext(configFor(env)); // migrates before the processes start
+    admin = await contextWithStorage(configFor(env)); // migrates before the processes start
     for (let i = 0; i < 2; i += 1) {
       const port = await freePort();
       urls.push(`http://127.0.0.1:${port}`);

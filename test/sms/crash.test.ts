@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
 import { operatorActor } from '../../src/security/index.ts';
+import { contextWithStorage, type TestContext } from '../helpers/context.ts';
 
 const SID = 'AC00000000000000000000000000000009';
 const TOKEN = 'crash-test-token';
@@ -47,7 +47,7 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
 describe('SMS worker killed with SIGKILL mid-send', () => {
   let dir: string;
   let api: Awaited<ReturnType<typeof slowTwilio>>;
-  let web: AppContext;
+  let web: TestContext;
   let env: Record<string, string>;
   const workers: ChildProcess[] = [];
 
@@ -64,7 +64,7 @@ describe('SMS worker killed with SIGKILL mid-send', () => {
       SPARROW_SMS_LEASE_SECONDS: '2',
       SPARROW_LOG_LEVEL: 'warn',
     };
-    web = await createContext(configFor(env));
+    web = await contextWithStorage(configFor(env));
     await web.sms.policy.setCountry(
       'KE',
       { posting: true, notifications: true },

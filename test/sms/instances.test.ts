@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
 import { main } from '../../src/cli/main.ts';
-import { testSchemaName } from '../helpers/context.ts';
 import { operatorActor } from '../../src/security/index.ts';
+import { contextWithStorage, testSchemaName, type TestContext } from '../helpers/context.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 const KE = '+254712345678';
@@ -73,14 +72,14 @@ async function until<T>(
  * this test plays the web instance and an operator's CLI, all sharing one store.
  */
 describe.each([sqliteStore(), postgresStore()])('kill switch across processes on $label', (store) => {
-  let web: AppContext;
+  let web: TestContext;
   let worker: ChildProcess;
   let workerOutput = '';
 
   beforeAll(async () => {
     if (store.skip) return;
     await store.setup();
-    web = await createContext(configFor({ SPARROW_SMS_PROVIDER: 'console', ...store.env }));
+    web = await contextWithStorage(configFor({ SPARROW_SMS_PROVIDER: 'console', ...store.env }));
     worker = spawn(process.execPath, ['bin/sparrow.js', 'worker'], {
       env: { ...process.env, ...store.env, SPARROW_SMS_PROVIDER: 'console', SPARROW_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],

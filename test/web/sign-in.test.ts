@@ -64,7 +64,7 @@ describe.each(ENGINES)('sign-in, 2FA, security and privacy pages ($label)', ({ n
 
       const refused = await tess.post('/settings/security/totp', { password: 'not my password' });
       expect(refused.statusCode).toBe(403);
-      expect(refused.body).toContain('That password is not right.');
+      expect(refused.body).toContain('That password is not right');
       const setup = await tess.post('/settings/security/totp', { password: PASSWORD });
       expectGoodPage(setup, 'TOTP setup');
       expect(setup.body).toContain('otpauth://totp/');
@@ -431,7 +431,7 @@ describe.each(ENGINES)('sign-in, 2FA, security and privacy pages ($label)', ({ n
       expect(noJs.statusCode).toBe(422);
       const options = await alice.post('/settings/security/passkeys/options', { password: 'wrong password' });
       expect(options.statusCode).toBe(403);
-      expect(JSON.parse(options.body)).toEqual({ error: 'That password is not right.' });
+      expect(JSON.parse(options.body)).toEqual({ error: 'That password is not right' });
     },
   );
 });

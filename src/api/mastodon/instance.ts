@@ -28,7 +28,7 @@ export function instanceRoutes(ctx: AppContext) {
   const description = 'A Sparrow server: microblogging by web, app or plain text message.';
   return async (app: FastifyInstance) => {
     app.get('/api/v1/instance', async () => {
-      const stats = await ctx.stats();
+      const stats = await ctx.microblog.instanceStatistics();
       return {
         uri: config.domain,
         title: config.instanceName,
@@ -55,7 +55,7 @@ export function instanceRoutes(ctx: AppContext) {
     });
 
     app.get('/api/v2/instance', async () => {
-      const stats = await ctx.stats();
+      const stats = await ctx.microblog.instanceStatistics();
       return {
         domain: config.domain,
         title: config.instanceName,

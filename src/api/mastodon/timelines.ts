@@ -24,26 +24,17 @@ export function timelineRoutes(ctx: AppContext) {
     app.get('/api/v1/timelines/home', { schema: homeList }, async (request, reply) => {
       const { accountId } = requireUser(request, 'read:statuses');
       const params = paramsOf(request);
-      const page = pageOf(params);
-      const views = await ctx.microblog.homeTimeline(accountId, page);
+      const { posts, items } = await ctx.privacy.homeTimeline(accountId, pageOf(params));
       const link = linkHeader(
         urls.publicUrl,
         request,
-        cursorsOf(views, (v) => v.post.id),
+        cursorsOf(posts, (v) => v.post.id),
         { limit: params.limit },
       );
       if (link) void reply.header('Link', link);
-      const statuses = views.map((v) => renderStatus(v, urls));
-      // Promoted posts only on the newest page (not when paging back), within each campaign's frequency cap.
-      if (!page.maxId && !page.minId && !page.sinceId) {
-        const promoted = await ctx.privacy.promotedFor(accountId);
-        statuses.splice(
-          Math.min(2, statuses.length),
-          0,
-          ...promoted.map((p) => ({ ...renderStatus(p.view, urls), sparrow_promoted: true })),
-        );
-      }
-      return statuses;
+      return items.map((item) =>
+        item.promoted ? { ...renderStatus(item.view, urls), sparrow_promoted: true } : renderStatus(item.view, urls),
+      );
     });
 
     app.get('/api/v1/timelines/public', { schema: statusList }, async (request, reply) => {

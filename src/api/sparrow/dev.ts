@@ -18,21 +18,19 @@ export function devSmsRoutes(ctx: AppContext) {
       const number = requiredString(paramsOf(request), 'number', 40);
       const phone = normalisePhone(number);
       if (!phone) throw new HttpError(422, 'number is not a valid phone number');
-      const messages = await ctx.sms.store.messagesTo(phone.e164, 100);
-      return messages
-        .filter((m) => m.status !== 'queued' && m.status !== 'sending')
-        .map((m) => ({
-          id: m.id,
-          to: m.to,
-          text: m.text,
-          status: m.status,
-          class: m.messageClass,
-          purpose: m.purpose,
-          encoding: m.encoding,
-          segments: m.segments,
-          created_at: m.createdAt.toISOString(),
-          error: m.lastError,
-        }));
+      const messages = await ctx.sms.outbox.sentTo(phone.e164);
+      return messages.map((m) => ({
+        id: m.id,
+        to: m.to,
+        text: m.text,
+        status: m.status,
+        class: m.messageClass,
+        purpose: m.purpose,
+        encoding: m.encoding,
+        segments: m.segments,
+        created_at: m.createdAt.toISOString(),
+        error: m.lastError,
+      }));
     });
 
     app.post('/api/v1/sparrow/dev/sms', async (request, reply) => {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { actingAccount, requireUser, type UserToken } from '../auth.ts';
+import { actingAccount, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { optionalBoolean, optionalString, paramsOf, pathId, requiredString, type Params } from '../params.ts';
+import { optionalBoolean, optionalString, paramsOf, pathId, requiredString } from '../params.ts';
 
 const summarySchema = {
   type: 'object',
@@ -52,17 +52,6 @@ const recoverySchema = {
   properties: { recovery_codes: { type: ['array', 'null'], items: { type: 'string' } } },
 } as const;
 
-/**
- * Sensitive changes need the password again, whatever token the request carries: a stolen
- * token (or a borrowed, unlocked phone) must not be enough to turn protection off.
- */
-async function confirmPassword(ctx: AppContext, token: UserToken, params: Params): Promise<void> {
-  const password = optionalString(params, 'password', 1024);
-  if (!password) throw new HttpError(422, 'password is required to change sign-in protection');
-  if (!(await ctx.identity.checkPassword(token.accountId, password)))
-    throw new HttpError(403, 'That password is not right');
-}
-
 export async function securitySummary(ctx: AppContext, accountId: string) {
   const s = await ctx.factors.summary(accountId);
   return {
@@ -86,9 +75,6 @@ export async function securitySummary(ctx: AppContext, accountId: string) {
 /** The owner's sign-in protection and sessions. None of this can be done by SMS. */
 export function securityRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    const notify = (accountId: string, change: string) =>
-      ctx.notices.notify(accountId, 'two_factor_changed', { change });
-
     app.get('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'read');
       return securitySummary(ctx, token.accountId);
@@ -101,24 +87,19 @@ export function securityRoutes(ctx: AppContext) {
         (k) => !['password', 'sms_two_factor', 'require_strong_factor'].includes(k),
       );
       if (unknown.length > 0) throw new HttpError(422, `Unknown settings: ${unknown.join(', ').slice(0, 200)}`);
-      await confirmPassword(ctx, token, params);
-      const sms = optionalBoolean(params, 'sms_two_factor');
-      const strong = optionalBoolean(params, 'require_strong_factor');
-      if (sms !== undefined) {
-        await ctx.factors.setSmsTwoFactor(token.accountId, sms);
-      }
-      if (strong !== undefined) {
-        await ctx.factors.setRequireStrong(token.accountId, strong);
-      }
+      await ctx.factors.changeProtection(token.accountId, params.password, {
+        smsTwoFactor: optionalBoolean(params, 'sms_two_factor'),
+        requireStrong: optionalBoolean(params, 'require_strong_factor'),
+      });
       return securitySummary(ctx, token.accountId);
     });
 
     app.post('/api/v1/sparrow/security/totp', async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
       const account = await ctx.microblog.account(token.accountId);
       const { secret, uri } = await ctx.factors.beginTotp(
         token.accountId,
+        paramsOf(request).password,
         `${account.username}@${ctx.config.domain}`,
         ctx.config.instanceName,
       );
@@ -140,8 +121,7 @@ export function securityRoutes(ctx: AppContext) {
 
     app.delete('/api/v1/sparrow/security/totp', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
-      await ctx.factors.disableTotp(token.accountId);
+      await ctx.factors.disableTotp(token.accountId, paramsOf(request).password);
       return securitySummary(ctx, token.accountId);
     });
 
@@ -150,17 +130,15 @@ export function securityRoutes(ctx: AppContext) {
       { schema: { response: { 200: recoverySchema } } },
       async (request) => {
         const token = requireUser(request, 'write');
-        await confirmPassword(ctx, token, paramsOf(request));
-        const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId);
+        const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId, paramsOf(request).password);
         return { recovery_codes: codes };
       },
     );
 
     app.post('/api/v1/sparrow/security/passkeys/options', async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
       const account = await ctx.microblog.account(token.accountId);
-      return ctx.factors.passkeyRegistrationOptions(token.accountId, account.username);
+      return ctx.factors.passkeyRegistrationOptions(token.accountId, paramsOf(request).password, account.username);
     });
 
     app.post('/api/v1/sparrow/security/passkeys', async (request) => {
@@ -179,26 +157,24 @@ export function securityRoutes(ctx: AppContext) {
 
     app.delete('/api/v1/sparrow/security/passkeys/:id', async (request) => {
       const token = requireUser(request, 'write');
-      await confirmPassword(ctx, token, paramsOf(request));
+      const password = paramsOf(request).password;
       const id = (request.params as { id: string }).id;
       if (typeof id !== 'string' || id.length > 1400) throw new HttpError(404, 'Record not found');
-      if (!(await ctx.factors.removePasskey(token.accountId, id))) throw new HttpError(404, 'Record not found');
+      if (!(await ctx.factors.removePasskey(token.accountId, password, id)))
+        throw new HttpError(404, 'Record not found');
       return securitySummary(ctx, token.accountId);
     });
 
     app.post('/api/v1/sparrow/security/password', async (request) => {
       const token = requireUser(request, 'write');
       const params = paramsOf(request);
-      const changed = await ctx.identity.changePassword(
+      const { sessionsSignedOut } = await ctx.auth.changePassword(
         token.accountId,
         requiredString(params, 'current_password', 1024),
         requiredString(params, 'new_password', 1024),
+        token.tokenId,
       );
-      if (!changed) throw new HttpError(403, 'The current password is not right');
-      // Everyone else holding a session is signed out; this one stays.
-      const signedOut = await ctx.oauth.revokeAllSessions(token.accountId, token.tokenId);
-      await notify(token.accountId, 'password_changed');
-      return { sessions_signed_out: signedOut };
+      return { sessions_signed_out: sessionsSignedOut };
     });
 
     app.get('/api/v1/sparrow/sessions', { schema: { response: { 200: sessionSchema } } }, async (request) => {
