@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
-import { renderPostHtml } from '../api/html.ts';
+import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
 import { CSRF_FIELD, csrfToken, currentSession } from './session.ts';
 

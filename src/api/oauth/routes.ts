@@ -3,7 +3,7 @@ import type { AppContext } from '../../app/context.ts';
 import { OAuthError, OUT_OF_BAND, type IssuedToken, type SecondFactorProof } from '../../security/index.ts';
 import { HttpError } from '../errors.ts';
 import { optionalString, paramsOf, requiredString, stringArray, type Params } from '../params.ts';
-import { renderCodePage, renderConsentPage, renderErrorPage, renderSecondFactorPage } from './pages.ts';
+import { renderCodePage, renderConsentPage, renderErrorPage, renderSecondFactorPage } from '../../web/oauth-pages.ts';
 import { DomainError } from '../../shared/errors.ts';
 
 // The consent page must never be framed by another site (clickjacking) nor cached.

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../html.ts';
+import { escapeHtml } from '../core/post-html.ts';
 
 export interface ConsentPage {
   appName: string;
