@@ -23,7 +23,11 @@ export {
 export {
   SecondFactors,
   RECOVERY_CODE_COUNT,
+  SECOND_FACTOR_METHODS,
+  SIGN_IN_PROOF_METHODS,
+  isSignInProofMethod,
   type SecondFactorMethod,
+  type SignInProofMethod,
   type FactorSummary,
   type WebAuthnRelyingParty,
 } from './second-factors.ts';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getCountries } from 'libphonenumber-js/max';
 import type { AppContext } from '../app/context.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import type { CountryPolicy, TrafficCount } from '../sms/index.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -17,10 +18,12 @@ import {
   notice,
   queryString,
   sendPage,
-  userMessage,
   viewFor,
   when,
   type View,
+  failure,
+  formFailure,
+  type Failure,
 } from './layout.ts';
 
 const SECTIONS: [string, string][] = [
@@ -85,7 +88,7 @@ export function adminPages(ctx: AppContext) {
     );
 
     // ── Country policy and kill switch ─────────────────────────────────────────
-    async function policyPage(request: FastifyRequest, reply: FastifyReply, view: View, error?: string) {
+    async function policyPage(request: FastifyRequest, reply: FastifyReply, view: View, error?: Failure) {
       const q = queryString(request, 'q', 60).trim();
       const [policies, kill] = await Promise.all([sms.policy.list(), sms.store.killSwitch()]);
       const byCode = new Map(policies.map((p) => [p.country, p]));
@@ -103,7 +106,7 @@ export function adminPages(ctx: AppContext) {
           view,
           request,
           'SMS policy',
-          html`${errorBox(error)}
+          html`${errorBox(error?.message)}
 <section class="${kill.enabled ? 'warn' : 'ok'}"><h2>Kill switch: ${kill.enabled ? 'ON — no content SMS' : 'off'}</h2>
 ${kill.updatedAt ? html`<p class="note">Last changed ${when(kill.updatedAt)} by ${actorLabel(kill.updatedBy ?? '')}: “${kill.reason}”</p>` : ''}
 <p>Stops every content text (posting by SMS, notifications) on every instance within seconds. Security texts (codes) keep working.</p>
@@ -139,7 +142,7 @@ ${rows.map(
 </tbody></table>`
 }`,
         ),
-        error ? 422 : 200,
+        error?.status ?? 200,
       );
     }
     app.get(
@@ -162,7 +165,7 @@ ${rows.map(
             303,
           );
         } catch (error) {
-          return policyPage(request, reply, view, userMessage(error));
+          return policyPage(request, reply, view, failure(error));
         }
       }, true),
     );
@@ -173,7 +176,8 @@ ${rows.map(
       staff(async (request, reply, me, view) => {
         const enabled = field(request, 'enabled') === 'on';
         const reason = field(request, 'reason', 600).trim();
-        if (reason === '') return policyPage(request, reply, view, 'A reason is required for the audit log.');
+        if (reason === '')
+          return policyPage(request, reply, view, formFailure('A reason is required for the audit log.'));
         if (field(request, 'confirm') !== 'yes') {
           return sendPage(
             reply,
@@ -200,7 +204,7 @@ ${form(
           await sms.policy.setKillSwitch(enabled, { id: `account:${me.id}`, reason });
           return reply.redirect(`/admin/sms?notice=${enabled ? 'kill_on' : 'kill_off'}`, 303);
         } catch (error) {
-          return policyPage(request, reply, view, userMessage(error));
+          return policyPage(request, reply, view, failure(error));
         }
       }),
     );
@@ -398,11 +402,7 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`,
           await ctx.moderation.suspend(account, { id: `account:${me.id}`, reason, account: me });
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          return sendPage(
-            reply,
-            adminLayout(view, request, 'Users', errorBox(error.message)),
-            error.kind === 'forbidden' ? 403 : 422,
-          );
+          return sendPage(reply, adminLayout(view, request, 'Users', errorBox(error.message)), httpStatusOf(error));
         }
         return reply.redirect(
           `/admin/users?${new URLSearchParams({ q: account.username, notice: 'suspended' }).toString()}`,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import type { SecondFactorProof, SignInStep } from '../security/authentication.ts';
 import type { SecondFactorMethod } from '../security/second-factors.ts';
@@ -303,8 +304,9 @@ export function authPages(ctx: AppContext) {
       if (isRateLimited(error)) return tooManyPage(view, reply, error);
       const message = userMessage(error);
       const methods = await ctx.auth.pendingMethods(flowId).catch(() => []);
-      if (methods.length === 0) return sendPage(reply, loginPage(view, request, { next, error: message }), 422);
-      return sendPage(reply, secondStepPage(view, { flowId, methods, next, error: message }), 422);
+      const status = httpStatusOf(error);
+      if (methods.length === 0) return sendPage(reply, loginPage(view, request, { next, error: message }), status);
+      return sendPage(reply, secondStepPage(view, { flowId, methods, next, error: message }), status);
     }
 
     app.get('/', async (request, reply) => {
@@ -378,7 +380,7 @@ export function authPages(ctx: AppContext) {
           return sendPage(
             reply,
             smsCodePage(view, { flowId, next, number: field(request, 'number', 40), error: userMessage(error) }),
-            422,
+            httpStatusOf(error),
           );
         }
         return stepFailed(request, reply, flowId, next, error);
@@ -422,7 +424,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, smsCodePage(view, { flowId, next, number }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/login/sms');
-        return sendPage(reply, smsNumberPage(view, { number, next, error: userMessage(error) }), 422);
+        return sendPage(reply, smsNumberPage(view, { number, next, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 
@@ -442,7 +444,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, signupCodePage(view, { flowId, email }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
-        return sendPage(reply, signupPage(view, { email, error: userMessage(error) }), 422);
+        return sendPage(reply, signupPage(view, { email, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 
@@ -465,7 +467,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(
           reply,
           signupCodePage(view, { flowId, email, username, displayName, error: userMessage(error) }),
-          422,
+          httpStatusOf(error),
         );
       }
     });
@@ -487,7 +489,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, resetCodePage(view, { flowId, target }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error) }), 422);
+        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 
@@ -506,7 +508,7 @@ export function authPages(ctx: AppContext) {
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetCodePage(view, { flowId, target, error: userMessage(error) }), 422);
+        return sendPage(reply, resetCodePage(view, { flowId, target, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
+import { HTTP_STATUS_OF, httpStatusOf } from '../http/error-status.ts';
 import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
 import { CSRF_FIELD, csrfToken, currentSession } from './session.ts';
@@ -114,6 +115,22 @@ export function errorBox(message: string | null | undefined): SafeHtml {
 export function userMessage(error: unknown): string {
   if (error instanceof DomainError && error.kind !== 'not_found') return error.message;
   throw error;
+}
+
+/** What went wrong with a form, and the status its page answers with. */
+export interface Failure {
+  message: string;
+  status: number;
+}
+
+/** A domain failure a person can act on, with the status the one table gives it; rethrows anything else. */
+export function failure(error: unknown): Failure {
+  return { message: userMessage(error), status: httpStatusOf(error) };
+}
+
+/** A problem the page found in the form itself, before any domain call. */
+export function formFailure(message: string): Failure {
+  return { message, status: HTTP_STATUS_OF.invalid };
 }
 
 export function sendPage(reply: FastifyReply, markup: string, status = 200): FastifyReply {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { DomainError } from '../shared/errors.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import { adminPages } from './admin-pages.ts';
 import { authPages } from './auth-pages.ts';
 import { devMailPages } from './dev-mail.ts';
@@ -68,12 +69,7 @@ export function webRoutes(ctx: AppContext) {
     app.setErrorHandler(async (error, request, reply) => {
       const view = await viewFor(ctx, request, reply).catch(() => null);
       if (error instanceof DomainError && error.kind === 'not_found' && view) return notFoundPage(view, reply);
-      const status =
-        error instanceof DomainError
-          ? { invalid: 422, forbidden: 403, conflict: 409, rate_limited: 429, unauthorized: 401, not_found: 404 }[
-              error.kind
-            ]
-          : ((error as { statusCode?: number }).statusCode ?? 500);
+      const status = httpStatusOf(error);
       if (status >= 500) request.log.error({ err: error }, 'web page failed');
       const message =
         status >= 500

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -172,13 +173,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           return await action(request, reply, me);
         } catch (error) {
-          return securityPage(
-            request,
-            reply,
-            me,
-            { error: userMessage(error) },
-            error instanceof DomainError && error.kind === 'rate_limited' ? 429 : 422,
-          );
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       });
 
@@ -210,7 +205,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           if (!recoveryCodes) return reply.redirect('/settings/security?notice=totp_on', 303);
           return securityPage(request, reply, me, { recoveryCodes });
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, 422);
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       }),
     );
@@ -257,7 +252,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           return reply.send(await ctx.factors.passkeyRegistrationOptions(me.id, me.username));
         } catch (error) {
-          return reply.status(422).send({ error: userMessage(error) });
+          return reply.status(httpStatusOf(error)).send({ error: userMessage(error) });
         }
       }),
     );
@@ -282,7 +277,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           );
           return reply.redirect('/settings/security?notice=passkey_added#passkeys', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, 422);
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       }),
     );
@@ -313,7 +308,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           await notify(me.id, 'password_changed');
           return reply.redirect('/settings/security?notice=password_changed', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, 422);
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       }),
     );

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account, NotificationView, PostView, Visibility } from '../core/model.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
@@ -143,7 +144,7 @@ ${olderLink(
       } catch (error) {
         const message = userMessage(error);
         const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, await homePage(request, view, me, { text, error: message }), 422);
+        return sendPage(reply, await homePage(request, view, me, { text, error: message }), httpStatusOf(error));
       }
     });
 
@@ -330,7 +331,11 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
         await ctx.microblog.post(me.id, { text: `@${other.username} ${text}`, source: 'web', visibility: 'direct' });
         return reply.redirect(`/messages/${other.username}?notice=sent`, 303);
       } catch (error) {
-        return sendPage(reply, await conversationPage(request, view, me, other, userMessage(error), text), 422);
+        return sendPage(
+          reply,
+          await conversationPage(request, view, me, other, userMessage(error), text),
+          httpStatusOf(error),
+        );
       }
     });
   };
