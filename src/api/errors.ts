@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../shared/errors.ts';
 import { OAuthError } from '../security/index.ts';
 import { httpStatusOf } from '../http/error-status.ts';
+import { describeValidation } from './input.ts';
 
 /** Thrown by route code for HTTP-only failures (missing token, wrong scope). */
 export class HttpError extends Error {
@@ -35,7 +36,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    void reply.status(422).send({ error: `Validation failed: ${fastifyError.message}` });
+    void reply.status(422).send({ error: describeValidation(fastifyError.validation) });
     return;
   }
   const status = fastifyError.statusCode;

@@ -15,6 +15,7 @@ export const FIELD_LIMITS = {
   display_name: 400,
   note: 5000,
   code: 40,
+  authorization_code: 2000,
   number: 40,
   pin: 20,
   flow_id: 100,

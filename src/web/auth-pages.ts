@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import type { SecondFactorProof, SignInStep } from '../security/authentication.ts';
-import type { SecondFactorMethod } from '../security/second-factors.ts';
+import { isSignInProofMethod, type SecondFactorMethod } from '../security/second-factors.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
 import {
@@ -40,7 +40,6 @@ export async function requireViewer(
 }
 
 const WRONG_LOGIN = 'That username or e-mail and password do not match.';
-const PROOF_METHODS = new Set<string>(['login_code', 'totp', 'recovery_code', 'sms', 'password', 'passkey']);
 
 function isRateLimited(error: unknown): error is DomainError {
   return error instanceof DomainError && error.kind === 'rate_limited';
@@ -358,7 +357,7 @@ export function authPages(ctx: AppContext) {
       const next = safeNext(field(request, 'next', 500));
       const method = field(request, 'method', 20);
       const proof: SecondFactorProof = {
-        method: (PROOF_METHODS.has(method) ? method : 'totp') as SecondFactorProof['method'],
+        method: isSignInProofMethod(method) ? method : 'totp',
       };
       if (method === 'password') proof.password = field(request, 'password', 2048);
       else if (method === 'passkey') {
@@ -372,7 +371,7 @@ export function authPages(ctx: AppContext) {
       } else if (method === 'recovery_code') proof.code = field(request, 'code', 40).trim();
       else proof.code = field(request, 'code', 40).replace(/\s+/g, '');
       try {
-        if (!PROOF_METHODS.has(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
+        if (!isSignInProofMethod(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
         return await stepDone(request, reply, await ctx.auth.continueSignIn(flowId, proof), next);
       } catch (error) {
         if (method === 'login_code' && !isRateLimited(error)) {

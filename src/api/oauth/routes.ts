@@ -2,7 +2,31 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { OAuthError, type IssuedToken } from '../../security/index.ts';
 import { HttpError } from '../errors.ts';
-import { optionalString, paramsOf, requiredString, stringArray, type Params } from '../params.ts';
+import { input, list, text } from '../input.ts';
+
+const appInput = input(
+  {
+    client_name: text('client_name'),
+    redirect_uris: list('redirect_uris', 20),
+    scopes: text('scope'),
+    website: text('website'),
+  },
+  ['client_name', 'redirect_uris'],
+);
+
+/** Client authentication fields, shared by the token and revoke endpoints. */
+const clientFields = { client_id: text('client_id'), client_secret: text('client_secret') } as const;
+
+// Presence is checked by hand below: RFC 6749 wants a missing parameter to answer 400 invalid_request.
+const tokenInput = input({
+  ...clientFields,
+  grant_type: text('grant_type'),
+  code: text('authorization_code'),
+  redirect_uri: text('redirect_uri'),
+  code_verifier: text('code_verifier'),
+  scope: text('scope'),
+});
+const revokeInput = input({ ...clientFields, token: text('token') });
 
 const applicationSchema = {
   type: 'object',
@@ -39,7 +63,10 @@ function renderToken(token: IssuedToken) {
 }
 
 /** Client credentials from the body or from HTTP Basic authentication (RFC 6749 §2.3.1). */
-function clientCredentials(request: FastifyRequest, params: Params): { clientId: string; clientSecret: string | null } {
+function clientCredentials(
+  request: FastifyRequest,
+  params: { client_id?: string; client_secret?: string },
+): { clientId: string; clientSecret: string | null } {
   const header = request.headers.authorization;
   if (typeof header === 'string' && /^Basic\s+/i.test(header)) {
     const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
@@ -51,23 +78,21 @@ function clientCredentials(request: FastifyRequest, params: Params): { clientId:
       };
     }
   }
-  const clientId = optionalString(params, 'client_id', 200);
+  const clientId = params.client_id;
   if (!clientId) throw new OAuthError('invalid_request', 'client_id is required');
-  return { clientId, clientSecret: optionalString(params, 'client_secret', 200) ?? null };
+  return { clientId, clientSecret: params.client_secret ?? null };
 }
 
 export function oauthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    app.post('/api/v1/apps', { schema: { response: { 200: applicationSchema } } }, async (request) => {
-      const params = paramsOf(request);
-      const redirectUris = Array.isArray(params.redirect_uris)
-        ? stringArray(params, 'redirect_uris', 20).join('\n')
-        : requiredString(params, 'redirect_uris', 4000);
+    app.post('/api/v1/apps', appInput.route({ response: { 200: applicationSchema } }), async (request) => {
+      const params = appInput.read(request);
+      const redirectUris = params.redirect_uris.join('\n');
       const { app: registered, clientSecret } = await ctx.oauth.registerApp({
-        name: requiredString(params, 'client_name', 200),
+        name: params.client_name,
         redirectUris,
-        scopes: optionalString(params, 'scopes', 1000) ?? null,
-        website: optionalString(params, 'website', 2000) ?? null,
+        scopes: params.scopes ?? null,
+        website: params.website ?? null,
       });
       return {
         id: registered.id,
@@ -96,26 +121,24 @@ export function oauthRoutes(ctx: AppContext) {
       };
     });
 
-    app.post('/oauth/token', { schema: { response: { 200: tokenSchema } } }, async (request, reply) => {
+    app.post('/oauth/token', tokenInput.route({ response: { 200: tokenSchema } }), async (request, reply) => {
       void reply.header('cache-control', 'no-store');
-      const params = paramsOf(request);
-      const grantType = optionalString(params, 'grant_type', 100);
+      const params = tokenInput.read(request);
+      const grantType = params.grant_type;
       const client = clientCredentials(request, params);
       if (grantType === 'authorization_code') {
         return renderToken(
           await ctx.oauth.exchangeCode({
             ...client,
-            code: requiredOAuth(params, 'code'),
-            redirectUri: requiredOAuth(params, 'redirect_uri'),
-            codeVerifier: optionalString(params, 'code_verifier', 200) ?? null,
+            code: requiredOAuth(params.code, 'code'),
+            redirectUri: requiredOAuth(params.redirect_uri, 'redirect_uri'),
+            codeVerifier: params.code_verifier ?? null,
             session: { kind: 'app', ip: request.ip, agent: request.headers['user-agent'] ?? null },
           }),
         );
       }
       if (grantType === 'client_credentials') {
-        return renderToken(
-          await ctx.oauth.clientCredentials({ ...client, scope: optionalString(params, 'scope', 1000) ?? null }),
-        );
+        return renderToken(await ctx.oauth.clientCredentials({ ...client, scope: params.scope ?? null }));
       }
       throw new OAuthError(
         grantType ? 'unsupported_grant_type' : 'invalid_request',
@@ -123,10 +146,10 @@ export function oauthRoutes(ctx: AppContext) {
       );
     });
 
-    app.post('/oauth/revoke', async (request) => {
-      const params = paramsOf(request);
+    app.post('/oauth/revoke', revokeInput.route(), async (request) => {
+      const params = revokeInput.read(request);
       const client = clientCredentials(request, params);
-      await ctx.oauth.revoke({ ...client, token: requiredOAuth(params, 'token') });
+      await ctx.oauth.revoke({ ...client, token: requiredOAuth(params.token, 'token') });
       return {};
     });
 
@@ -146,8 +169,7 @@ export function oauthRoutes(ctx: AppContext) {
   };
 }
 
-function requiredOAuth(params: Params, name: string): string {
-  const value = optionalString(params, name, 2000);
+function requiredOAuth(value: string | undefined, name: string): string {
   if (!value) throw new OAuthError('invalid_request', `${name} is required`);
   return value;
 }
