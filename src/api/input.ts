@@ -1,23 +1,26 @@
-import type { FastifyRequest, FastifySchema, preValidationAsyncHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { FIELD_LIMITS, type LimitedField } from '../shared/field-limits.ts';
 import { ID_PATTERN as WELL_FORMED_ID } from '../shared/ids.ts';
 
 /**
  * Request validation by schema at the API's edge, on Fastify's own Ajv (configured in
- * src/app/http-server.ts with `coerceTypes: false`).
+ * src/app/http-server.ts with `coerceTypes: false`; each schema is compiled once per route).
  *
  * Mastodon clients send the same parameters as JSON, form fields, multipart or query strings:
  * booleans as `true`, `"true"`, `"1"` or `"on"`, arrays as `key[]`, numbers as text. So each route
- * declares ONE schema for its parameters, and a preValidation hook merges query and body (the
- * body wins), applies the few form coercions the schema asks for (flags to booleans, single
- * values to one-item lists, numbers to text) and hands the result to Ajv as the body. A failure
- * answers 422 naming the field (see `describeValidation`). String caps come from the one table
- * of field limits (src/shared/field-limits.ts); the sign-in proof methods from the security domain.
+ * declares ONE schema for its parameters; reading them merges query and body (the body wins),
+ * applies the few form coercions the schema asks for (flags to booleans, single values to
+ * one-item lists, numbers to text), validates the result and answers 422 naming the field
+ * (`describeValidation`). Validation runs where the handler reads its input, after the token
+ * and scope checks, so an unauthenticated request still gets 401 first. String caps come from
+ * the one table of field limits (src/shared/field-limits.ts); the sign-in proof methods from the
+ * security domain.
  *
- * Converting a route:
+ * Converting a route (the remaining `paramsOf` readers in src/api/sparrow/*):
  *
  *   const unlockInput = input({ password: text('password'), reason: text('reason') }, ['reason']);
- *   app.post('/api/v1/…', unlockInput.route({ response: { 200: schema } }), async (request) => {
+ *   app.post('/api/v1/…', { schema: { response: { 200: schema } } }, async (request) => {
+ *     const user = requireUser(request, 'write:…');
  *     const { password, reason } = unlockInput.read(request); // reason: string, password?: string
  *   });
  */
@@ -54,6 +57,14 @@ export const oneOf = <const T extends readonly string[]>(values: T) =>
   ({ type: 'string', maxLength: Math.max(...values.map((v) => v.length)), enum: values }) as const;
 export const flag = { type: 'boolean' } as const;
 export const id = { type: 'string', maxLength: FIELD_LIMITS.id, pattern: ID_PATTERN } as const;
+const DIGITS = '^[0-9]+$';
+/** Mastodon's paging parameters (newest first, cursors are ids); read them with `pageOf`. */
+export const paging = {
+  limit: { type: 'string', maxLength: FIELD_LIMITS.limit, pattern: DIGITS },
+  max_id: id,
+  since_id: id,
+  min_id: id,
+} as const;
 /** A list of texts, sent as a JSON array, repeated `key[]` form fields, or one value. */
 export const list = (field: LimitedField, maxItems: number) =>
   ({ type: 'array', items: { type: 'string', maxLength: FIELD_LIMITS[field] }, maxItems }) as const;
@@ -69,8 +80,7 @@ function mergedParams(request: FastifyRequest): Record<string, unknown> {
   const query = (request.query ?? {}) as Record<string, unknown>;
   const body = request.body;
   if (body === undefined || body === null || body === '') return { ...query };
-  if (typeof body !== 'object' || Array.isArray(body))
-    throw Object.assign(new Error('Request body must be an object'), { statusCode: 422 });
+  if (typeof body !== 'object' || Array.isArray(body)) throw unprocessable('Request body must be an object');
   return { ...query, ...(body as Record<string, unknown>) };
 }
 
@@ -88,7 +98,8 @@ function coerce(params: Record<string, unknown>, properties: Properties): Record
       if (value === '') delete params[name];
       else params[name] = TRUE.has(value) ? true : FALSE.has(value) ? false : value;
     } else if (property.type === 'string') {
-      params[name] = typeof value === 'number' ? String(value) : value;
+      if (value === '' && 'pattern' in property) delete params[name];
+      else params[name] = typeof value === 'number' ? String(value) : value;
     } else if (property.type === 'array') {
       params[name] = (Array.isArray(value) ? value : [value]).map((item) =>
         typeof item === 'number' ? String(item) : item,
@@ -99,12 +110,9 @@ function coerce(params: Record<string, unknown>, properties: Properties): Record
 }
 
 export interface RouteInput<P extends Properties, R extends keyof P> {
-  /** Route options: the schema (plus any response schema given) and the merging hook. */
-  route(extra?: Omit<FastifySchema, 'body' | 'querystring'>): {
-    schema: FastifySchema;
-    preValidation: preValidationAsyncHookHandler;
-  };
-  /** The validated parameters, typed from the schema. */
+  /** The JSON schema the parameters are checked against (for documentation and tests). */
+  readonly schema: Readonly<Record<string, unknown>>;
+  /** The route's parameters from query and body, coerced and validated, typed from the schema. */
   read(request: FastifyRequest): Input<P, R>;
 }
 
@@ -121,14 +129,21 @@ export function input<const P extends Properties, const R extends keyof P & stri
         : property,
     ]),
   );
-  const body = { type: 'object', properties: shaped, required: [...required] };
-  const preValidation: preValidationAsyncHookHandler = async (request) => {
-    request.body = coerce(mergedParams(request), properties);
-  };
+  const schema = { type: 'object', properties: shaped, required: [...required] };
   return {
-    route: (extra = {}) => ({ schema: { ...extra, body }, preValidation }),
-    read: (request) => request.body as Input<P, R>,
+    schema,
+    read(request) {
+      const params = coerce(mergedParams(request), properties);
+      const validate = request.compileValidationSchema(schema, 'body');
+      if (!validate(params))
+        throw unprocessable(describeValidation((validate.errors ?? []) as unknown as ValidationIssue[]));
+      return params as Input<P, R>;
+    },
   };
+}
+
+function unprocessable(message: string): Error {
+  return Object.assign(new Error(message), { statusCode: 422 });
 }
 
 interface ValidationIssue {
@@ -156,7 +171,9 @@ export function describeValidation(issues: readonly ValidationIssue[]): string {
     case 'enum':
       return `${field} must be one of ${(issue.params.allowedValues as string[]).join(', ')}`;
     case 'pattern':
-      return issue.params.pattern === ID_PATTERN ? `${field} is not a valid id` : `${field} is not valid`;
+      if (issue.params.pattern === ID_PATTERN) return `${field} is not a valid id`;
+      if (issue.params.pattern === DIGITS) return `${field} must be a positive number`;
+      return `${field} is not valid`;
     case 'type': {
       if (inList) return `${field} must be a list of strings`;
       const expected = String(issue.params.type);

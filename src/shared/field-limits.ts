@@ -27,7 +27,10 @@ export const FIELD_LIMITS = {
   spoiler_text: 2000,
   visibility: 20,
   language: 20,
+  date: 40,
   id: 40,
+  limit: 10,
+  acct: 300,
   // OAuth clients
   client_id: 200,
   client_secret: 200,

@@ -85,7 +85,7 @@ function clientCredentials(
 
 export function oauthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    app.post('/api/v1/apps', appInput.route({ response: { 200: applicationSchema } }), async (request) => {
+    app.post('/api/v1/apps', { schema: { response: { 200: applicationSchema } } }, async (request) => {
       const params = appInput.read(request);
       const redirectUris = params.redirect_uris.join('\n');
       const { app: registered, clientSecret } = await ctx.oauth.registerApp({
@@ -121,7 +121,7 @@ export function oauthRoutes(ctx: AppContext) {
       };
     });
 
-    app.post('/oauth/token', tokenInput.route({ response: { 200: tokenSchema } }), async (request, reply) => {
+    app.post('/oauth/token', { schema: { response: { 200: tokenSchema } } }, async (request, reply) => {
       void reply.header('cache-control', 'no-store');
       const params = tokenInput.read(request);
       const grantType = params.grant_type;
@@ -146,7 +146,7 @@ export function oauthRoutes(ctx: AppContext) {
       );
     });
 
-    app.post('/oauth/revoke', revokeInput.route(), async (request) => {
+    app.post('/oauth/revoke', async (request) => {
       const params = revokeInput.read(request);
       const client = clientCredentials(request, params);
       await ctx.oauth.revoke({ ...client, token: requiredOAuth(params.token, 'token') });

@@ -82,7 +82,7 @@ export function authRoutes(ctx: AppContext) {
 
     app.post(
       '/api/v1/sparrow/auth/sign_in',
-      signInInput.route({ response: { 200: stepSchema } }),
+      { schema: { response: { 200: stepSchema } } },
       async (request, reply: FastifyReply) => {
         const client = await requireApp(ctx, request);
         const { login, password } = signInInput.read(request);
@@ -94,44 +94,40 @@ export function authRoutes(ctx: AppContext) {
 
     app.post(
       '/api/v1/sparrow/auth/sign_in/sms',
-      numberInput.route({ response: { 202: flowSchema } }),
+      { schema: { response: { 202: flowSchema } } },
       async (request, reply) => {
         const { flowId } = await ctx.auth.startSmsSignIn(numberInput.read(request).number, { ip: request.ip });
         return reply.status(202).send({ flow_id: flowId });
       },
     );
 
-    app.post('/api/v1/sparrow/auth/sign_in/sms_code', flowInput.route(), async (request, reply) => {
+    app.post('/api/v1/sparrow/auth/sign_in/sms_code', async (request, reply) => {
       await ctx.auth.sendSmsSecondFactor(flowInput.read(request).flow_id, { ip: request.ip });
       return reply.status(202).send({});
     });
 
-    app.post('/api/v1/sparrow/auth/sign_in/passkey_options', flowInput.route(), async (request) =>
+    app.post('/api/v1/sparrow/auth/sign_in/passkey_options', async (request) =>
       ctx.auth.passkeyOptions(flowInput.read(request).flow_id),
     );
 
-    app.post(
-      '/api/v1/sparrow/auth/sign_in/verify',
-      verifyInput.route({ response: { 200: stepSchema } }),
-      async (request) => {
-        const client = await requireApp(ctx, request);
-        const { flow_id: flowId, method, code, password, credential } = verifyInput.read(request);
-        const step = await ctx.auth.continueSignIn(flowId, {
-          method,
-          ...(code !== undefined ? { code } : {}),
-          ...(password !== undefined ? { password } : {}),
-          // The shape of a WebAuthn assertion is the domain's to check (it refuses anything else).
-          ...(credential !== undefined
-            ? { credential: credential as unknown as NonNullable<SecondFactorProof['credential']> }
-            : {}),
-        });
-        return stepReply(step, client.id, client.scopes, request);
-      },
-    );
+    app.post('/api/v1/sparrow/auth/sign_in/verify', { schema: { response: { 200: stepSchema } } }, async (request) => {
+      const client = await requireApp(ctx, request);
+      const { flow_id: flowId, method, code, password, credential } = verifyInput.read(request);
+      const step = await ctx.auth.continueSignIn(flowId, {
+        method,
+        ...(code !== undefined ? { code } : {}),
+        ...(password !== undefined ? { password } : {}),
+        // The shape of a WebAuthn assertion is the domain's to check (it refuses anything else).
+        ...(credential !== undefined
+          ? { credential: credential as unknown as NonNullable<SecondFactorProof['credential']> }
+          : {}),
+      });
+      return stepReply(step, client.id, client.scopes, request);
+    });
 
     app.post(
       '/api/v1/sparrow/auth/password_reset',
-      resetInput.route({ response: { 202: flowSchema } }),
+      { schema: { response: { 202: flowSchema } } },
       async (request, reply) => {
         const { email, number } = resetInput.read(request);
         const { flowId } = await ctx.auth.startPasswordReset(
@@ -145,7 +141,7 @@ export function authRoutes(ctx: AppContext) {
       },
     );
 
-    app.post('/api/v1/sparrow/auth/password_reset/confirm', resetConfirmInput.route(), async (request) => {
+    app.post('/api/v1/sparrow/auth/password_reset/confirm', async (request) => {
       const params = resetConfirmInput.read(request);
       await ctx.auth.finishPasswordReset(params.flow_id, params.code, params.password);
       return {};
@@ -161,30 +157,22 @@ export function authRoutes(ctx: AppContext) {
       }),
     );
 
-    app.post(
-      '/api/v1/sparrow/auth/sign_up',
-      signUpInput.route({ response: { 202: flowSchema } }),
-      async (request, reply) => {
-        if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
-        const { flowId } = await ctx.auth.startSignup(signUpInput.read(request).email, { ip: request.ip });
-        return reply.status(202).send({ flow_id: flowId });
-      },
-    );
+    app.post('/api/v1/sparrow/auth/sign_up', { schema: { response: { 202: flowSchema } } }, async (request, reply) => {
+      if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
+      const { flowId } = await ctx.auth.startSignup(signUpInput.read(request).email, { ip: request.ip });
+      return reply.status(202).send({ flow_id: flowId });
+    });
 
-    app.post(
-      '/api/v1/sparrow/auth/sign_up/confirm',
-      signUpConfirmInput.route({ response: { 200: stepSchema } }),
-      async (request) => {
-        if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
-        const client = await requireApp(ctx, request);
-        const params = signUpConfirmInput.read(request);
-        const account = await ctx.auth.finishSignup(params.flow_id, params.code, {
-          username: params.username,
-          password: params.password,
-          ...(params.display_name !== undefined ? { displayName: params.display_name } : {}),
-        });
-        return stepReply({ status: 'signed_in', accountId: account.id }, client.id, client.scopes, request);
-      },
-    );
+    app.post('/api/v1/sparrow/auth/sign_up/confirm', { schema: { response: { 200: stepSchema } } }, async (request) => {
+      if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
+      const client = await requireApp(ctx, request);
+      const params = signUpConfirmInput.read(request);
+      const account = await ctx.auth.finishSignup(params.flow_id, params.code, {
+        username: params.username,
+        password: params.password,
+        ...(params.display_name !== undefined ? { displayName: params.display_name } : {}),
+      });
+      return stepReply({ status: 'signed_in', accountId: account.id }, client.id, client.scopes, request);
+    });
   };
 }
