@@ -29,7 +29,8 @@ type Property =
   | { type: 'string'; maxLength: number; enum?: readonly string[]; pattern?: string }
   | { type: 'boolean' }
   | { type: 'array'; items: { type: 'string'; maxLength: number; pattern?: string }; maxItems: number }
-  | { type: 'object' };
+  | { type: 'object' }
+  | { type: 'integer'; minimum: number; maximum: number };
 
 type Properties = Record<string, Property>;
 
@@ -41,7 +42,9 @@ type ValueOf<P extends Property> = P extends { type: 'string'; enum: readonly (i
       ? boolean
       : P extends { type: 'array' }
         ? string[]
-        : Record<string, unknown>;
+        : P extends { type: 'integer' }
+          ? number
+          : Record<string, unknown>;
 
 export type Input<P extends Properties, R extends keyof P> = { [K in R]: ValueOf<P[K]> } & {
   [K in Exclude<keyof P, R>]?: ValueOf<P[K]>;
@@ -70,6 +73,8 @@ export const list = (field: LimitedField, maxItems: number) =>
   ({ type: 'array', items: { type: 'string', maxLength: FIELD_LIMITS[field] }, maxItems }) as const;
 export const idList = (maxItems: number) =>
   ({ type: 'array', items: { type: 'string', maxLength: FIELD_LIMITS.id, pattern: ID_PATTERN }, maxItems }) as const;
+/** A whole number; form and query spellings ("12") are read as numbers. */
+export const count = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 /** A JSON object (a WebAuthn assertion, say): JSON bodies only. */
 export const object = { type: 'object' } as const;
 
@@ -100,6 +105,8 @@ function coerce(params: Record<string, unknown>, properties: Properties): Record
     } else if (property.type === 'string') {
       if (value === '' && 'pattern' in property) delete params[name];
       else params[name] = typeof value === 'number' ? String(value) : value;
+    } else if (property.type === 'integer') {
+      params[name] = typeof value === 'string' && /^-?[0-9]{1,15}$/.test(value) ? Number(value) : value;
     } else if (property.type === 'array') {
       params[name] = (Array.isArray(value) ? value : [value]).map((item) =>
         typeof item === 'number' ? String(item) : item,
@@ -166,6 +173,10 @@ export function describeValidation(issues: readonly ValidationIssue[]): string {
       return `${field} is required`;
     case 'maxLength':
       return `${field} is too long (at most ${String(issue.params.limit)} characters)`;
+    case 'minimum':
+      return `${field} must be at least ${String(issue.params.limit)}`;
+    case 'maximum':
+      return `${field} must be at most ${String(issue.params.limit)}`;
     case 'maxItems':
       return `${field} has too many items (at most ${String(issue.params.limit)})`;
     case 'enum':
@@ -180,6 +191,7 @@ export function describeValidation(issues: readonly ValidationIssue[]): string {
       if (expected === 'boolean') return `${field} must be true or false`;
       if (expected === 'array') return `${field} must be a list`;
       if (expected === 'object') return `${field} must be an object`;
+      if (expected === 'integer') return `${field} must be a number`;
       return `${field} must be a ${expected}`;
     }
     default:
