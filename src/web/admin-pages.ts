@@ -156,9 +156,9 @@ ${rows.map(
         const q = field(request, 'q', 60);
         try {
           await sms.policy.setCountry(
-            field(request, 'country', 10),
+            field(request, 'country'),
             { posting: field(request, 'posting') === 'on', notifications: field(request, 'notifications') === 'on' },
-            { id: `account:${me.id}`, reason: field(request, 'reason', 600) },
+            { id: `account:${me.id}`, reason: field(request, 'reason') },
           );
           return reply.redirect(
             `/admin/sms?${new URLSearchParams({ ...(q ? { q } : {}), notice: 'policy_saved' }).toString()}`,
@@ -175,7 +175,7 @@ ${rows.map(
       '/admin/sms/kill-switch',
       staff(async (request, reply, me, view) => {
         const enabled = field(request, 'enabled') === 'on';
-        const reason = field(request, 'reason', 600).trim();
+        const reason = field(request, 'reason').trim();
         if (reason === '')
           return policyPage(request, reply, view, formFailure('A reason is required for the audit log.'));
         if (field(request, 'confirm') !== 'yes') {
@@ -394,7 +394,7 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`,
       '/admin/users/:username/suspend',
       staff(async (request, reply, me, view) => {
         const account = await ctx.microblog.accountForModeration((request.params as { username: string }).username);
-        const reason = field(request, 'reason', 500).trim();
+        const reason = field(request, 'reason').trim();
         if (!account) return reply.redirect('/admin/users', 303);
         if (reason === '')
           return sendPage(reply, adminLayout(view, request, 'Users', errorBox('A reason is required.')), 422);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import type { SecondFactorProof, SignInStep } from '../security/authentication.ts';
@@ -334,9 +335,9 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login', async (request, reply) => {
-      const login = field(request, 'login', 320).trim();
-      const password = field(request, 'password', 2048);
-      const next = safeNext(field(request, 'next', 500));
+      const login = field(request, 'login').trim();
+      const password = field(request, 'password');
+      const next = safeNext(field(request, 'next'));
       let step: SignInStep | null = null;
       try {
         step = login && password ? await ctx.auth.signInWithPassword(login, password, requester(request)) : null;
@@ -353,23 +354,23 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login/verify', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const next = safeNext(field(request, 'next', 500));
-      const method = field(request, 'method', 20);
+      const flowId = field(request, 'flow_id');
+      const next = safeNext(field(request, 'next'));
+      const method = field(request, 'method');
       const proof: SecondFactorProof = {
         method: isSignInProofMethod(method) ? method : 'totp',
       };
-      if (method === 'password') proof.password = field(request, 'password', 2048);
+      if (method === 'password') proof.password = field(request, 'password');
       else if (method === 'passkey') {
         try {
-          const parsed: unknown = JSON.parse(field(request, 'credential', 20_000) || 'null');
+          const parsed: unknown = JSON.parse(field(request, 'credential') || 'null');
           if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
             proof.credential = parsed as NonNullable<SecondFactorProof['credential']>;
         } catch {
           // Left out: the domain answers "could not be verified".
         }
-      } else if (method === 'recovery_code') proof.code = field(request, 'code', 40).trim();
-      else proof.code = field(request, 'code', 40).replace(/\s+/g, '');
+      } else if (method === 'recovery_code') proof.code = field(request, 'code').trim();
+      else proof.code = field(request, 'code').replace(/\s+/g, '');
       try {
         if (!isSignInProofMethod(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
         return await stepDone(request, reply, await ctx.auth.continueSignIn(flowId, proof), next);
@@ -378,7 +379,7 @@ export function authPages(ctx: AppContext) {
           const view = await viewFor(ctx, request, reply);
           return sendPage(
             reply,
-            smsCodePage(view, { flowId, next, number: field(request, 'number', 40), error: userMessage(error) }),
+            smsCodePage(view, { flowId, next, number: field(request, 'number'), error: userMessage(error) }),
             httpStatusOf(error),
           );
         }
@@ -387,8 +388,8 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login/second_factor/sms', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const next = safeNext(field(request, 'next', 500));
+      const flowId = field(request, 'flow_id');
+      const next = safeNext(field(request, 'next'));
       try {
         await ctx.auth.sendSmsSecondFactor(flowId, requester(request));
         const methods = await ctx.auth.pendingMethods(flowId);
@@ -415,8 +416,8 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login/sms', async (request, reply) => {
-      const number = field(request, 'number', 40).trim();
-      const next = safeNext(field(request, 'next', 500));
+      const number = field(request, 'number').trim();
+      const next = safeNext(field(request, 'next'));
       const view = await viewFor(ctx, request, reply);
       try {
         const { flowId } = await ctx.auth.startSmsSignIn(number, requester(request));
@@ -435,7 +436,7 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/signup', async (request, reply) => {
-      const email = field(request, 'email', 320).trim();
+      const email = field(request, 'email').trim();
       const view = await viewFor(ctx, request, reply);
       try {
         // The same page whether or not the address has an account (it gets a reminder instead of a code).
@@ -448,14 +449,14 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/signup/finish', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const email = field(request, 'email', 320);
-      const username = field(request, 'username', 60).trim();
-      const displayName = field(request, 'display_name', 200).trim();
+      const flowId = field(request, 'flow_id');
+      const email = field(request, 'email');
+      const username = field(request, 'username').trim();
+      const displayName = field(request, 'display_name').trim();
       try {
-        const account = await ctx.auth.finishSignup(flowId, field(request, 'code', 40).replace(/\s+/g, ''), {
+        const account = await ctx.auth.finishSignup(flowId, field(request, 'code').replace(/\s+/g, ''), {
           username,
-          password: field(request, 'password', 2048),
+          password: field(request, 'password'),
           ...(displayName ? { displayName } : {}),
         });
         await signIn(ctx, request, reply, account.id);
@@ -478,7 +479,7 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/password_reset', async (request, reply) => {
-      const target = field(request, 'target', 320).trim();
+      const target = field(request, 'target', FIELD_LIMITS.login).trim();
       const view = await viewFor(ctx, request, reply);
       try {
         const { flowId } = await ctx.auth.startPasswordReset(
@@ -493,13 +494,13 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/password_reset/finish', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const target = field(request, 'target', 320);
+      const flowId = field(request, 'flow_id');
+      const target = field(request, 'target', FIELD_LIMITS.login);
       try {
         await ctx.auth.finishPasswordReset(
           flowId,
-          field(request, 'code', 40).replace(/\s+/g, ''),
-          field(request, 'password', 2048),
+          field(request, 'code').replace(/\s+/g, ''),
+          field(request, 'password'),
         );
         // The reset signed every session out, this browser's included.
         await signOut(ctx, request, reply);

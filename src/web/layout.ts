@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
+import { FIELD_LIMITS, type LimitedField } from '../shared/field-limits.ts';
 import { HTTP_STATUS_OF, httpStatusOf } from '../http/error-status.ts';
 import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
@@ -193,11 +194,21 @@ export function maxId(request: FastifyRequest): string | undefined {
   return typeof value === 'string' && /^\d{1,30}$/.test(value) ? value : undefined;
 }
 
-export function field(request: FastifyRequest, key: string, max = 5000): string {
+/**
+ * A form field as text ('' when absent). Its cap comes from the one table of field limits
+ * (`max` only for fields the table does not know); a longer value is refused with a message
+ * naming the field, never cut short (a cut password would silently become another one).
+ */
+export function field(request: FastifyRequest, key: string, max?: number): string {
   const body = (request.body ?? {}) as Record<string, unknown>;
   const value = body[key];
-  return typeof value === 'string' ? value.slice(0, max) : '';
+  if (typeof value !== 'string') return '';
+  const limit = max ?? (key in FIELD_LIMITS ? FIELD_LIMITS[key as LimitedField] : DEFAULT_FIELD_LIMIT);
+  if (value.length > limit) throw new DomainError('invalid', `${key} is too long (at most ${limit} characters)`);
+  return value;
 }
+
+const DEFAULT_FIELD_LIMIT = 5000;
 
 export function queryString(request: FastifyRequest, key: string, max = 200): string {
   const value = (request.query as Record<string, unknown>)[key];

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -162,7 +163,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
 
     /** The password again before any change to sign-in protection (like the JSON API). */
     async function passwordOk(request: FastifyRequest, me: Account): Promise<boolean> {
-      const password = field(request, 'password', 2048);
+      const password = field(request, 'password');
       return password.length > 0 && ctx.identity.checkPassword(me.id, password);
     }
 
@@ -198,10 +199,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       '/settings/security/totp/confirm',
       signedIn(async (request, reply, me) => {
         try {
-          const { recoveryCodes } = await ctx.factors.confirmTotp(
-            me.id,
-            field(request, 'code', 20).replace(/\s+/g, ''),
-          );
+          const { recoveryCodes } = await ctx.factors.confirmTotp(me.id, field(request, 'code').replace(/\s+/g, ''));
           if (!recoveryCodes) return reply.redirect('/settings/security?notice=totp_on', 303);
           return securityPage(request, reply, me, { recoveryCodes });
         } catch (error) {
@@ -263,13 +261,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           let credential: unknown = null;
           try {
-            credential = JSON.parse(field(request, 'credential', 50_000) || 'null');
+            credential = JSON.parse(field(request, 'credential') || 'null');
           } catch {
             credential = null;
           }
           if (!credential || typeof credential !== 'object' || Array.isArray(credential))
             throw new DomainError('invalid', 'The passkey could not be read. Try again.');
-          const name = field(request, 'name', 100).trim() || 'Passkey';
+          const name = field(request, 'name').trim() || 'Passkey';
           await ctx.factors.registerPasskey(
             me.id,
             credential as Parameters<typeof ctx.factors.registerPasskey>[1],
@@ -299,8 +297,8 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           const changed = await ctx.identity.changePassword(
             me.id,
-            field(request, 'current_password', 2048),
-            field(request, 'new_password', 2048),
+            field(request, 'current_password', FIELD_LIMITS.password),
+            field(request, 'new_password', FIELD_LIMITS.password),
           );
           if (!changed) return securityPage(request, reply, me, { error: 'The current password is not right.' }, 403);
           const session = await currentSession(ctx, request);

@@ -157,8 +157,8 @@ ${form(
     app.post(
       '/settings/profile',
       signedIn(async (request, reply, me) => {
-        const displayName = field(request, 'display_name', 200);
-        const note = field(request, 'note', 2000);
+        const displayName = field(request, 'display_name');
+        const note = field(request, 'note');
         try {
           await ctx.microblog.updateProfile(me.id, { displayName, note });
           return reply.redirect('/settings/profile?notice=saved', 303);
@@ -211,7 +211,7 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
       '/settings/phone',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.phones.request(me.id, field(request, 'number', 40), { ip: request.ip });
+          await sms.phones.request(me.id, field(request, 'number'), { ip: request.ip });
           return reply.redirect('/settings/phone?notice=code_sent#code', 303);
         } catch (error) {
           return phonePage(request, reply, me, failure(error));
@@ -222,7 +222,7 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
       '/settings/phone/verify',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.phones.verify(me.id, field(request, 'code', 20).replace(/\s+/g, ''));
+          await sms.phones.verify(me.id, field(request, 'code').replace(/\s+/g, ''));
           return reply.redirect('/settings/phone?notice=phone_linked', 303);
         } catch (error) {
           return phonePage(request, reply, me, failure(error));
@@ -293,7 +293,7 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
       '/settings/sms/pin',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.owner.setPin(me.id, field(request, 'pin', 20));
+          await sms.owner.setPin(me.id, field(request, 'pin'));
           return reply.redirect('/settings/sms?notice=pin_set', 303);
         } catch (error) {
           return smsPage(request, reply, me, failure(error));
@@ -315,7 +315,7 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
       '/settings/sms/unlock',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.owner.unlock(me.id, { password: field(request, 'password', 2048) });
+          await sms.owner.unlock(me.id, { password: field(request, 'password') });
           return reply.redirect('/settings/sms?notice=unlocked', 303);
         } catch (error) {
           return smsPage(request, reply, me, failure(error));

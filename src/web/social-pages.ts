@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account, NotificationView, PostView, Visibility } from '../core/model.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -131,9 +132,9 @@ ${olderLink(
     app.post('/posts', async (request, reply) => {
       const me = await requireViewer(ctx, request, reply);
       if (!me) return reply;
-      const text = field(request, 'status', 20_000);
-      const inReplyToId = field(request, 'in_reply_to_id', 40) || null;
-      const visibilityInput = field(request, 'visibility', 20);
+      const text = field(request, 'status');
+      const inReplyToId = field(request, 'in_reply_to_id', FIELD_LIMITS.id) || null;
+      const visibilityInput = field(request, 'visibility');
       const visibility = VISIBILITY_LABELS.some(([v]) => v === visibilityInput)
         ? (visibilityInput as Visibility)
         : 'public';
@@ -312,7 +313,7 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
       const me = await requireViewer(ctx, request, reply);
       if (!me) return reply;
       const to = field(request, 'to', 60).trim().replace(/^@/, '');
-      const text = field(request, 'text', 20_000).trim();
+      const text = field(request, 'text', FIELD_LIMITS.status).trim();
       const other = to ? await ctx.microblog.lookup(to) : null;
       const view = await viewFor(ctx, request, reply);
       if (!other) {
