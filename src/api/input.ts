@@ -46,7 +46,7 @@ type ValueOf<P extends Property> = P extends { type: 'string'; enum: readonly (i
           ? number
           : Record<string, unknown>;
 
-export type Input<P extends Properties, R extends keyof P> = { [K in R]: ValueOf<P[K]> } & {
+type Input<P extends Properties, R extends keyof P> = { [K in R]: ValueOf<P[K]> } & {
   [K in Exclude<keyof P, R>]?: ValueOf<P[K]>;
 };
 
@@ -71,8 +71,6 @@ export const paging = {
 /** A list of texts, sent as a JSON array, repeated `key[]` form fields, or one value. */
 export const list = (field: LimitedField, maxItems: number) =>
   ({ type: 'array', items: { type: 'string', maxLength: FIELD_LIMITS[field] }, maxItems }) as const;
-export const idList = (maxItems: number) =>
-  ({ type: 'array', items: { type: 'string', maxLength: FIELD_LIMITS.id, pattern: ID_PATTERN }, maxItems }) as const;
 /** A whole number; form and query spellings ("12") are read as numbers. */
 export const count = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 /** A JSON object (a WebAuthn assertion, say): JSON bodies only. */

@@ -23,7 +23,6 @@ export {
 export {
   SecondFactors,
   RECOVERY_CODE_COUNT,
-  SECOND_FACTOR_METHODS,
   SIGN_IN_PROOF_METHODS,
   isSignInProofMethod,
   type SecondFactorMethod,

@@ -19,7 +19,7 @@ import type { SecretBox } from './secret-box.ts';
 import { digest, safeEqual } from './tokens.ts';
 
 /** Every way to prove it's you at the second step, strongest first. */
-export const SECOND_FACTOR_METHODS = ['passkey', 'totp', 'recovery_code', 'sms', 'password'] as const;
+const SECOND_FACTOR_METHODS = ['passkey', 'totp', 'recovery_code', 'sms', 'password'] as const;
 export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
 
 /**

@@ -44,7 +44,7 @@ function hiddenInputs(fields: Hidden): SafeHtml {
   return html`${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
 }
 
-export interface ConsentPage {
+interface ConsentPage {
   appName: string;
   scopes: string[];
   hidden: Hidden;
@@ -52,7 +52,7 @@ export interface ConsentPage {
   login?: string;
 }
 
-export function consentPage(view: View, page: ConsentPage): string {
+function consentPage(view: View, page: ConsentPage): string {
   return layout(
     view,
     'Authorize',
@@ -68,7 +68,7 @@ ${errorBox(page.error)}
   );
 }
 
-export interface SecondFactorPage {
+interface SecondFactorPage {
   appName: string;
   hidden: Hidden;
   flowId: string;
@@ -78,7 +78,7 @@ export interface SecondFactorPage {
 }
 
 /** The second sign-in step inside the authorization flow, one small form per method. */
-export function secondFactorPage(view: View, page: SecondFactorPage): string {
+function secondFactorPage(view: View, page: SecondFactorPage): string {
   const hidden = hiddenInputs({ ...page.hidden, flow_id: page.flowId, decision: 'approve' });
   const forms = page.methods.flatMap((method) => {
     const label = METHOD_LABELS[method];

@@ -19,7 +19,7 @@ export function contentSecurityPolicy(options: { formAction?: readonly string[] 
   ].join('; ');
 }
 
-export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 export function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
   void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
