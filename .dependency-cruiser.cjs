@@ -48,6 +48,22 @@ module.exports = {
       to: { path: '^src/store/' },
     },
     {
+      name: 'api-does-not-import-web',
+      comment:
+        'The API and the web UI are two interfaces side by side: what both need lives in src/http (HTTP plumbing) or the domain; src/app assembles the server from both.',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: { path: '^src/web/' },
+    },
+    {
+      name: 'web-does-not-import-api',
+      comment:
+        'The web UI renders pages from domain services, never through the API modules; shared HTTP plumbing lives in src/http.',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { path: '^src/api/' },
+    },
+    {
       name: 'ads-read-contacts-only-through-consent',
       comment:
         'SPEC 3.7: advertising reads contact data only through the consent-filtered source; importing contact storage breaks the build.',

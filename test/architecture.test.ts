@@ -25,7 +25,7 @@ describe('architecture rules (dependency-cruiser, also run by npm run lint)', ()
     expect(result.code).toBe(0);
   }, 60_000);
 
-  it('refuse domain code importing storage or SQL, interfaces reaching storage, and ads importing contact storage', async () => {
+  it('refuse domain code importing storage or SQL, interfaces reaching storage, ads importing contact storage, and api and web importing each other', async () => {
     const result = await cruise(resolve(root, 'test/fixtures/architecture'));
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/domain-knows-no-infrastructure: src\/core\/sql\.ts → .*kysely/);
@@ -51,6 +51,9 @@ describe('architecture rules (dependency-cruiser, also run by npm run lint)', ()
     expect(result.output).toMatch(
       /interfaces-do-not-reach-into-storage: src\/cli\/migrate\.ts → src\/store\/tables\.ts/,
     );
+    // The API and the web UI never import each other; src/app assembles the server from both.
+    expect(result.output).toMatch(/api-does-not-import-web: src\/api\/renders-pages\.ts → src\/web\/shell\.ts/);
+    expect(result.output).toMatch(/web-does-not-import-api: src\/web\/uses-api-params\.ts → src\/api\/params\.ts/);
     // The consent-filtered source is the one allowed way in.
     expect(result.output).not.toMatch(/consented-source/);
   }, 60_000);

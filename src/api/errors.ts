@@ -1,15 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, type DomainErrorKind } from '../shared/errors.ts';
+import { DomainError } from '../shared/errors.ts';
 import { OAuthError } from '../security/index.ts';
-
-const STATUS: Record<DomainErrorKind, number> = {
-  invalid: 422,
-  not_found: 404,
-  forbidden: 403,
-  conflict: 422,
-  rate_limited: 429,
-  unauthorized: 401,
-};
+import { httpStatusOf } from '../http/error-status.ts';
+import { describeValidation } from './input.ts';
 
 /** Thrown by route code for HTTP-only failures (missing token, wrong scope). */
 export class HttpError extends Error {
@@ -34,7 +27,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return;
   }
   if (error instanceof DomainError) {
-    void reply.status(STATUS[error.kind]).send({ error: error.message });
+    void reply.status(httpStatusOf(error)).send({ error: error.message });
     return;
   }
   if (error instanceof HttpError) {
@@ -43,7 +36,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    void reply.status(422).send({ error: `Validation failed: ${fastifyError.message}` });
+    void reply.status(422).send({ error: describeValidation(fastifyError.validation) });
     return;
   }
   const status = fastifyError.statusCode;

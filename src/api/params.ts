@@ -49,18 +49,6 @@ export function optionalId(params: Params, name: string): string | undefined {
   return value;
 }
 
-export function stringArray(params: Params, name: string, maxItems = 100): string[] {
-  const value = params[name] ?? params[`${name}[]`];
-  if (value === undefined || value === null) return [];
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length > maxItems) throw new HttpError(422, `${name} has too many items (at most ${maxItems})`);
-  return list.map((item) => {
-    if (typeof item !== 'string' && typeof item !== 'number')
-      throw new HttpError(422, `${name} must be a list of strings`);
-    return String(item);
-  });
-}
-
 export function pageOf(params: Params, defaultLimit = 20, maxLimit = 40): Page {
   const rawLimit = optionalString(params, 'limit', 10);
   let limit = defaultLimit;

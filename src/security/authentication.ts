@@ -8,7 +8,7 @@ import { newId } from '../shared/ids.ts';
 import type { VerificationCodes } from './codes.ts';
 import { checkPasswordStrength, isPlausibleEmail, normaliseEmail, type Identity } from './identity.ts';
 import type { AuthFlow, FlowKind, FlowStore, SessionStore, Throttle } from './ports.ts';
-import type { SecondFactorMethod, SecondFactors } from './second-factors.ts';
+import type { SecondFactorMethod, SecondFactors, SignInProofMethod } from './second-factors.ts';
 import type { PhoneTarget, Requester, SecurityMessages } from './security-messages.ts';
 import { digest, newSecret } from './tokens.ts';
 
@@ -20,7 +20,7 @@ export type SignInStep =
   | { status: 'second_factor'; flowId: string; methods: SecondFactorMethod[] };
 
 export interface SecondFactorProof {
-  method: SecondFactorMethod | 'login_code';
+  method: SignInProofMethod;
   code?: string;
   password?: string;
   credential?: AuthenticationResponseJSON;

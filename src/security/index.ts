@@ -23,7 +23,10 @@ export {
 export {
   SecondFactors,
   RECOVERY_CODE_COUNT,
+  SIGN_IN_PROOF_METHODS,
+  isSignInProofMethod,
   type SecondFactorMethod,
+  type SignInProofMethod,
   type FactorSummary,
   type WebAuthnRelyingParty,
 } from './second-factors.ts';

@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
 
 // OWASP's recommended argon2id profile (19 MiB, 2 passes, 1 lane).
 const OPTIONS = {
@@ -9,7 +10,7 @@ const OPTIONS = {
 } as const;
 
 export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 1024;
+export const MAX_PASSWORD_LENGTH = FIELD_LIMITS.password;
 
 export async function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);

@@ -18,7 +18,20 @@ import type { AuthFlow, FactorStore, FlowStore, StoredPasskey } from './ports.ts
 import type { SecretBox } from './secret-box.ts';
 import { digest, safeEqual } from './tokens.ts';
 
-export type SecondFactorMethod = 'totp' | 'passkey' | 'recovery_code' | 'sms' | 'password';
+/** Every way to prove it's you at the second step, strongest first. */
+const SECOND_FACTOR_METHODS = ['passkey', 'totp', 'recovery_code', 'sms', 'password'] as const;
+export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
+
+/**
+ * What a sign-in flow accepts as its next proof: a second factor, or the code texted to sign
+ * in by phone number. The one list the API schema and the web forms check against.
+ */
+export const SIGN_IN_PROOF_METHODS = ['login_code', ...SECOND_FACTOR_METHODS] as const;
+export type SignInProofMethod = (typeof SIGN_IN_PROOF_METHODS)[number];
+
+export function isSignInProofMethod(value: string): value is SignInProofMethod {
+  return (SIGN_IN_PROOF_METHODS as readonly string[]).includes(value);
+}
 
 export const RECOVERY_CODE_COUNT = 10;
 const TOTP_PERIOD = 30;

@@ -37,7 +37,7 @@ export function timeOfId(id: string): Date {
   return new Date(Number(BigInt(id) / BigInt(SEQUENCE_SPACE)));
 }
 
-const ID_PATTERN = /^[0-9]{1,20}$/;
+export const ID_PATTERN = /^[0-9]{1,20}$/;
 
 /** Every id Sparrow issues has this many digits, so ids sort the same as text and as numbers. */
 export const ID_LENGTH = 18;

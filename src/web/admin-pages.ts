@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getCountries } from 'libphonenumber-js/max';
 import type { AppContext } from '../app/context.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
-import { accountActor, can, type Actor } from '../security/index.ts';
+import { accountActor, can, checkedReason, type Actor } from '../security/index.ts';
 import type { CountryPolicy, TrafficCount } from '../sms/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -17,10 +18,11 @@ import {
   notice,
   queryString,
   sendPage,
-  userMessage,
   viewFor,
   when,
   type View,
+  failure,
+  type Failure,
 } from './layout.ts';
 
 const SECTIONS: [string, string][] = [
@@ -80,14 +82,10 @@ export function adminPages(ctx: AppContext) {
         }
       };
 
-    /** A refused or invalid staff action: the policy's refusal as 403, anything else as the form's error. */
+    /** A refused or invalid staff action, on the page, with the status the one table gives it. */
     const actionFailed = (reply: FastifyReply, request: FastifyRequest, view: View, title: string, error: unknown) => {
       if (!(error instanceof DomainError)) throw error;
-      return sendPage(
-        reply,
-        adminLayout(view, request, title, errorBox(error.message)),
-        error.kind === 'forbidden' ? 403 : error.kind === 'not_found' ? 404 : 422,
-      );
+      return sendPage(reply, adminLayout(view, request, title, errorBox(error.message)), httpStatusOf(error));
     };
 
     app.get(
@@ -96,7 +94,7 @@ export function adminPages(ctx: AppContext) {
     );
 
     // ── Country policy and kill switch ─────────────────────────────────────────
-    async function policyPage(request: FastifyRequest, reply: FastifyReply, actor: Actor, view: View, error?: string) {
+    async function policyPage(request: FastifyRequest, reply: FastifyReply, actor: Actor, view: View, error?: Failure) {
       const q = queryString(request, 'q', 60).trim();
       const { killSwitch: kill, countries: policies } = await sms.policy.status(actor);
       const byCode = new Map(policies.map((p) => [p.country, p]));
@@ -115,7 +113,7 @@ export function adminPages(ctx: AppContext) {
           view,
           request,
           'SMS policy',
-          html`${errorBox(error)}
+          html`${errorBox(error?.message)}
 <section class="${kill.enabled ? 'warn' : 'ok'}"><h2>Kill switch: ${kill.enabled ? 'ON — no content SMS' : 'off'}</h2>
 ${kill.updatedAt ? html`<p class="note">Last changed ${when(kill.updatedAt)} by ${actorLabel(kill.updatedBy ?? '')}: “${kill.reason}”</p>` : ''}
 <p>Stops every content text (posting by SMS, notifications) on every instance within seconds. Security texts (codes) keep working.</p>
@@ -155,7 +153,7 @@ ${rows.map(
 </tbody></table>`
 }`,
         ),
-        error ? 422 : 200,
+        error?.status ?? 200,
       );
     }
     app.get(
@@ -169,9 +167,9 @@ ${rows.map(
         const q = field(request, 'q', 60);
         try {
           await sms.policy.setCountry(
-            field(request, 'country', 10),
+            field(request, 'country'),
             { posting: field(request, 'posting') === 'on', notifications: field(request, 'notifications') === 'on' },
-            { actor, reason: field(request, 'reason', 600) },
+            { actor, reason: field(request, 'reason') },
           );
           return reply.redirect(
             `/admin/sms?${new URLSearchParams({ ...(q ? { q } : {}), notice: 'policy_saved' }).toString()}`,
@@ -179,7 +177,7 @@ ${rows.map(
           );
         } catch (error) {
           if (error instanceof DomainError && error.kind === 'forbidden') throw error;
-          return policyPage(request, reply, actor, view, userMessage(error));
+          return policyPage(request, reply, actor, view, failure(error));
         }
       }),
     );
@@ -189,12 +187,16 @@ ${rows.map(
       '/admin/sms/kill-switch',
       staff(async (request, reply, actor, view) => {
         const enabled = field(request, 'enabled') === 'on';
-        const reason = field(request, 'reason', 600).trim();
+        const reason = field(request, 'reason').trim();
         if (field(request, 'confirm') !== 'yes') {
           // Ask the policy and check the reason before asking for confirmation, so a refusal comes first.
           if (!can(actor, enabled ? 'kill_switch.on' : 'kill_switch.off'))
             return forbiddenPage(reply, view, 'Only an administrator can turn the kill switch off.');
-          if (reason === '') return policyPage(request, reply, actor, view, 'A reason is required for the audit log.');
+          try {
+            checkedReason(reason);
+          } catch (error) {
+            return policyPage(request, reply, actor, view, failure(error));
+          }
           return sendPage(
             reply,
             adminLayout(
@@ -221,7 +223,7 @@ ${form(
           return reply.redirect(`/admin/sms?notice=${enabled ? 'kill_on' : 'kill_off'}`, 303);
         } catch (error) {
           if (error instanceof DomainError && error.kind === 'forbidden') throw error;
-          return policyPage(request, reply, actor, view, userMessage(error));
+          return policyPage(request, reply, actor, view, failure(error));
         }
       }),
     );
@@ -369,7 +371,7 @@ ${form(
         if (/^[0-9]{1,20}$/.test(id)) {
           const unblock = field(request, 'unblock', 5) === '1';
           try {
-            await ctx.privacy.discovery.resolveReport(id, unblock, { actor, reason: field(request, 'reason', 600) });
+            await ctx.privacy.discovery.resolveReport(id, unblock, { actor, reason: field(request, 'reason') });
           } catch (error) {
             return actionFailed(reply, request, view, 'Alerts', error);
           }
@@ -444,7 +446,7 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`,
         const username = (request.params as { username: string }).username;
         try {
           const account = await ctx.moderation.find(actor, username);
-          await run(account, { actor, reason: field(request, 'reason', 600) });
+          await run(account, { actor, reason: field(request, 'reason') });
           return reply.redirect(`/admin/users?${new URLSearchParams({ q: account.username, notice }).toString()}`, 303);
         } catch (error) {
           return actionFailed(reply, request, view, 'Users', error);

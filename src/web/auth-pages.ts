@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import type { SecondFactorProof, SignInStep } from '../security/authentication.ts';
-import type { SecondFactorMethod } from '../security/second-factors.ts';
+import { isSignInProofMethod, type SecondFactorMethod } from '../security/second-factors.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
 import {
@@ -39,7 +41,6 @@ export async function requireViewer(
 }
 
 const WRONG_LOGIN = 'That username or e-mail and password do not match.';
-const PROOF_METHODS = new Set<string>(['login_code', 'totp', 'recovery_code', 'sms', 'password', 'passkey']);
 
 function isRateLimited(error: unknown): error is DomainError {
   return error instanceof DomainError && error.kind === 'rate_limited';
@@ -303,8 +304,9 @@ export function authPages(ctx: AppContext) {
       if (isRateLimited(error)) return tooManyPage(view, reply, error);
       const message = userMessage(error);
       const methods = await ctx.auth.pendingMethods(flowId).catch(() => []);
-      if (methods.length === 0) return sendPage(reply, loginPage(view, request, { next, error: message }), 422);
-      return sendPage(reply, secondStepPage(view, { flowId, methods, next, error: message }), 422);
+      const status = httpStatusOf(error);
+      if (methods.length === 0) return sendPage(reply, loginPage(view, request, { next, error: message }), status);
+      return sendPage(reply, secondStepPage(view, { flowId, methods, next, error: message }), status);
     }
 
     app.get('/', async (request, reply) => {
@@ -333,9 +335,9 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login', async (request, reply) => {
-      const login = field(request, 'login', 320).trim();
-      const password = field(request, 'password', 2048);
-      const next = safeNext(field(request, 'next', 500));
+      const login = field(request, 'login').trim();
+      const password = field(request, 'password');
+      const next = safeNext(field(request, 'next'));
       let step: SignInStep | null = null;
       try {
         step = login && password ? await ctx.auth.signInWithPassword(login, password, requester(request)) : null;
@@ -352,33 +354,33 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login/verify', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const next = safeNext(field(request, 'next', 500));
-      const method = field(request, 'method', 20);
+      const flowId = field(request, 'flow_id');
+      const next = safeNext(field(request, 'next'));
+      const method = field(request, 'method');
       const proof: SecondFactorProof = {
-        method: (PROOF_METHODS.has(method) ? method : 'totp') as SecondFactorProof['method'],
+        method: isSignInProofMethod(method) ? method : 'totp',
       };
-      if (method === 'password') proof.password = field(request, 'password', 2048);
+      if (method === 'password') proof.password = field(request, 'password');
       else if (method === 'passkey') {
         try {
-          const parsed: unknown = JSON.parse(field(request, 'credential', 20_000) || 'null');
+          const parsed: unknown = JSON.parse(field(request, 'credential') || 'null');
           if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
             proof.credential = parsed as NonNullable<SecondFactorProof['credential']>;
         } catch {
           // Left out: the domain answers "could not be verified".
         }
-      } else if (method === 'recovery_code') proof.code = field(request, 'code', 40).trim();
-      else proof.code = field(request, 'code', 40).replace(/\s+/g, '');
+      } else if (method === 'recovery_code') proof.code = field(request, 'code').trim();
+      else proof.code = field(request, 'code').replace(/\s+/g, '');
       try {
-        if (!PROOF_METHODS.has(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
+        if (!isSignInProofMethod(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
         return await stepDone(request, reply, await ctx.auth.continueSignIn(flowId, proof), next);
       } catch (error) {
         if (method === 'login_code' && !isRateLimited(error)) {
           const view = await viewFor(ctx, request, reply);
           return sendPage(
             reply,
-            smsCodePage(view, { flowId, next, number: field(request, 'number', 40), error: userMessage(error) }),
-            422,
+            smsCodePage(view, { flowId, next, number: field(request, 'number'), error: userMessage(error) }),
+            httpStatusOf(error),
           );
         }
         return stepFailed(request, reply, flowId, next, error);
@@ -386,8 +388,8 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login/second_factor/sms', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const next = safeNext(field(request, 'next', 500));
+      const flowId = field(request, 'flow_id');
+      const next = safeNext(field(request, 'next'));
       try {
         await ctx.auth.sendSmsSecondFactor(flowId, requester(request));
         const methods = await ctx.auth.pendingMethods(flowId);
@@ -414,15 +416,15 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/login/sms', async (request, reply) => {
-      const number = field(request, 'number', 40).trim();
-      const next = safeNext(field(request, 'next', 500));
+      const number = field(request, 'number').trim();
+      const next = safeNext(field(request, 'next'));
       const view = await viewFor(ctx, request, reply);
       try {
         const { flowId } = await ctx.auth.startSmsSignIn(number, requester(request));
         return sendPage(reply, smsCodePage(view, { flowId, next, number }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/login/sms');
-        return sendPage(reply, smsNumberPage(view, { number, next, error: userMessage(error) }), 422);
+        return sendPage(reply, smsNumberPage(view, { number, next, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 
@@ -434,7 +436,7 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/signup', async (request, reply) => {
-      const email = field(request, 'email', 320).trim();
+      const email = field(request, 'email').trim();
       const view = await viewFor(ctx, request, reply);
       try {
         // The same page whether or not the address has an account (it gets a reminder instead of a code).
@@ -442,19 +444,19 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, signupCodePage(view, { flowId, email }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
-        return sendPage(reply, signupPage(view, { email, error: userMessage(error) }), 422);
+        return sendPage(reply, signupPage(view, { email, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 
     app.post('/signup/finish', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const email = field(request, 'email', 320);
-      const username = field(request, 'username', 60).trim();
-      const displayName = field(request, 'display_name', 200).trim();
+      const flowId = field(request, 'flow_id');
+      const email = field(request, 'email');
+      const username = field(request, 'username').trim();
+      const displayName = field(request, 'display_name').trim();
       try {
-        const account = await ctx.auth.finishSignup(flowId, field(request, 'code', 40).replace(/\s+/g, ''), {
+        const account = await ctx.auth.finishSignup(flowId, field(request, 'code').replace(/\s+/g, ''), {
           username,
-          password: field(request, 'password', 2048),
+          password: field(request, 'password'),
           ...(displayName ? { displayName } : {}),
         });
         await signIn(ctx, request, reply, account.id);
@@ -465,7 +467,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(
           reply,
           signupCodePage(view, { flowId, email, username, displayName, error: userMessage(error) }),
-          422,
+          httpStatusOf(error),
         );
       }
     });
@@ -477,7 +479,7 @@ export function authPages(ctx: AppContext) {
     });
 
     app.post('/password_reset', async (request, reply) => {
-      const target = field(request, 'target', 320).trim();
+      const target = field(request, 'target', FIELD_LIMITS.login).trim();
       const view = await viewFor(ctx, request, reply);
       try {
         const { flowId } = await ctx.auth.startPasswordReset(
@@ -487,18 +489,18 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, resetCodePage(view, { flowId, target }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error) }), 422);
+        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 
     app.post('/password_reset/finish', async (request, reply) => {
-      const flowId = field(request, 'flow_id', 200);
-      const target = field(request, 'target', 320);
+      const flowId = field(request, 'flow_id');
+      const target = field(request, 'target', FIELD_LIMITS.login);
       try {
         await ctx.auth.finishPasswordReset(
           flowId,
-          field(request, 'code', 40).replace(/\s+/g, ''),
-          field(request, 'password', 2048),
+          field(request, 'code').replace(/\s+/g, ''),
+          field(request, 'password'),
         );
         // The reset signed every session out, this browser's included.
         await signOut(ctx, request, reply);
@@ -506,7 +508,7 @@ export function authPages(ctx: AppContext) {
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetCodePage(view, { flowId, target, error: userMessage(error) }), 422);
+        return sendPage(reply, resetCodePage(view, { flowId, target, error: userMessage(error) }), httpStatusOf(error));
       }
     });
 

@@ -1,3 +1,5 @@
+import { escapeHtml } from '../core/post-html.ts';
+
 /**
  * Server-rendered HTML, escaped by default: every interpolated value is escaped unless it
  * is itself the result of `html` (or explicitly `trusted`), so markup injection needs a
@@ -13,19 +15,13 @@ export class SafeHtml {
   }
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
 type Value = SafeHtml | string | number | boolean | null | undefined | readonly Value[];
 
 function render(value: Value): string {
   if (value === null || value === undefined || value === false) return '';
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
-  return escapeText(String(value));
+  return escapeHtml(String(value));
 }
 
 export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtml {

@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
-import { renderPostHtml } from '../api/html.ts';
+import { FIELD_LIMITS, type LimitedField } from '../shared/field-limits.ts';
+import { HTTP_STATUS_OF, httpStatusOf } from '../http/error-status.ts';
+import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
 import { CSRF_FIELD, csrfToken, currentSession } from './session.ts';
 
@@ -116,6 +118,22 @@ export function userMessage(error: unknown): string {
   throw error;
 }
 
+/** What went wrong with a form, and the status its page answers with. */
+export interface Failure {
+  message: string;
+  status: number;
+}
+
+/** A domain failure a person can act on, with the status the one table gives it; rethrows anything else. */
+export function failure(error: unknown): Failure {
+  return { message: userMessage(error), status: httpStatusOf(error) };
+}
+
+/** A problem the page found in the form itself, before any domain call. */
+export function formFailure(message: string): Failure {
+  return { message, status: HTTP_STATUS_OF.invalid };
+}
+
 export function sendPage(reply: FastifyReply, markup: string, status = 200): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(markup);
 }
@@ -176,11 +194,21 @@ export function maxId(request: FastifyRequest): string | undefined {
   return typeof value === 'string' && /^\d{1,30}$/.test(value) ? value : undefined;
 }
 
-export function field(request: FastifyRequest, key: string, max = 5000): string {
+/**
+ * A form field as text ('' when absent). Its cap comes from the one table of field limits
+ * (`max` only for fields the table does not know); a longer value is refused with a message
+ * naming the field, never cut short (a cut password would silently become another one).
+ */
+export function field(request: FastifyRequest, key: string, max?: number): string {
   const body = (request.body ?? {}) as Record<string, unknown>;
   const value = body[key];
-  return typeof value === 'string' ? value.slice(0, max) : '';
+  if (typeof value !== 'string') return '';
+  const limit = max ?? (key in FIELD_LIMITS ? FIELD_LIMITS[key as LimitedField] : DEFAULT_FIELD_LIMIT);
+  if (value.length > limit) throw new DomainError('invalid', `${key} is too long (at most ${limit} characters)`);
+  return value;
 }
+
+const DEFAULT_FIELD_LIMIT = 5000;
 
 export function queryString(request: FastifyRequest, key: string, max = 200): string {
   const value = (request.query as Record<string, unknown>)[key];

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { html } from './html.ts';
 import { field, layout, queryString, sendPage, viewFor } from './layout.ts';
 
@@ -41,7 +42,7 @@ export function notMePages(ctx: AppContext) {
     });
 
     app.post('/sms/not-me', async (request, reply) => {
-      const accountId = await ctx.links.verify(PURPOSE, field(request, 't', 200));
+      const accountId = await ctx.links.verify(PURPOSE, field(request, 't', FIELD_LIMITS.token));
       if (!accountId) return invalid(request, reply);
       const { removed } = await ctx.sms.owner.notMe(accountId);
       return sendPage(

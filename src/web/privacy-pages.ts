@@ -5,7 +5,7 @@ import { CHOOSABLE_PURPOSES, maskContact, type ContactPointView, type Purpose } 
 import { DomainError } from '../shared/errors.ts';
 import { isWellFormedId } from '../shared/ids.ts';
 import { html, type SafeHtml } from './html.ts';
-import { button, errorBox, field, form, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
+import { button, errorBox, failure, field, form, sendPage, viewFor, when, type Failure, type View } from './layout.ts';
 import { settingsLayout, signedInFor } from './settings-pages.ts';
 
 const PURPOSE_NAME: Record<Purpose, string> = {
@@ -76,7 +76,7 @@ export function privacyPages(ctx: AppContext) {
       request: FastifyRequest,
       reply: FastifyReply,
       me: Account,
-      error?: string,
+      error?: Failure,
     ): Promise<FastifyReply> {
       const view = await viewFor(ctx, request, reply);
       const points = await ctx.privacy.contactPoints.list(me.id);
@@ -86,7 +86,7 @@ export function privacyPages(ctx: AppContext) {
           view,
           request,
           'Privacy',
-          html`${errorBox(error)}
+          html`${errorBox(error?.message)}
 <p>Each phone number and e-mail address on your account, and what it may be used for. Using it for sign-in and security comes with adding it; everything else is your choice and can be turned off at any time.</p>
 <div id="contact-points">${
             points.length === 0
@@ -94,7 +94,7 @@ export function privacyPages(ctx: AppContext) {
               : points.map((p) => contactCard(view, p))
           }</div>`,
         ),
-        error ? 422 : 200,
+        error?.status ?? 200,
       );
     }
 
@@ -116,7 +116,7 @@ export function privacyPages(ctx: AppContext) {
           await ctx.privacy.contactPoints.setPurposes(me.id, id, changes);
           return reply.redirect(`/settings/privacy?notice=saved#cp-${id}`, 303);
         } catch (error) {
-          return privacyPage(request, reply, me, userMessage(error));
+          return privacyPage(request, reply, me, failure(error));
         }
       }),
     );

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { DomainError } from '../shared/errors.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import { adminPages } from './admin-pages.ts';
 import { authPages } from './auth-pages.ts';
 import { devMailPages } from './dev-mail.ts';
@@ -13,37 +14,16 @@ import { securityPages } from './security-pages.ts';
 import { settingsPages } from './settings-pages.ts';
 import { notMePages } from './not-me-pages.ts';
 import { notFoundPage, socialPages } from './social-pages.ts';
+import { oauthPages } from './oauth-pages.ts';
+import { securityHeaders } from './security-headers.ts';
 import { PASSKEY_SCRIPT, PHONE_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
 
 /**
- * Strict by default: no inline script or style, nothing from elsewhere, no framing. The
- * pages work without any script; the small scripts under /static only improve them (passkeys
- * alone need script, and the pages say so).
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
-
-/**
  * Forms without the session's CSRF token: the simulator plays an anonymous phone, like a real
- * handset; the e-mailed "this wasn't me" form carries its own signed token instead.
+ * handset; the e-mailed "this wasn't me" form carries its own signed token instead; the OAuth
+ * consent form is for someone not signed in here, and grants only to a registered redirect URI.
  */
-const CSRF_EXEMPT = new Set(['/dev/phone', '/sms/not-me']);
-
-function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-  void reply.header('x-frame-options', 'DENY');
-  void reply.header('referrer-policy', 'same-origin');
-  void reply.header('x-content-type-options', 'nosniff');
-  if (!request.url.startsWith('/static/')) void reply.header('cache-control', 'no-store');
-}
+const CSRF_EXEMPT = new Set(['/dev/phone', '/sms/not-me', '/oauth/authorize']);
 
 /** Every page and asset of the web UI. */
 export function webRoutes(ctx: AppContext) {
@@ -68,12 +48,7 @@ export function webRoutes(ctx: AppContext) {
     app.setErrorHandler(async (error, request, reply) => {
       const view = await viewFor(ctx, request, reply).catch(() => null);
       if (error instanceof DomainError && error.kind === 'not_found' && view) return notFoundPage(view, reply);
-      const status =
-        error instanceof DomainError
-          ? { invalid: 422, forbidden: 403, conflict: 409, rate_limited: 429, unauthorized: 401, not_found: 404 }[
-              error.kind
-            ]
-          : ((error as { statusCode?: number }).statusCode ?? 500);
+      const status = httpStatusOf(error);
       if (status >= 500) request.log.error({ err: error }, 'web page failed');
       const message =
         status >= 500
@@ -93,6 +68,7 @@ export function webRoutes(ctx: AppContext) {
     app.get('/static/sparrow.js', asset('text/javascript; charset=utf-8', SITE_SCRIPT));
     app.get('/static/passkey.js', asset('text/javascript; charset=utf-8', PASSKEY_SCRIPT));
     await app.register(authPages(ctx));
+    await app.register(oauthPages(ctx));
     await app.register(socialPages(ctx));
     await app.register(settingsPages(ctx));
     await app.register(notMePages(ctx));

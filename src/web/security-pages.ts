@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -39,12 +41,6 @@ function recoveryBlock(codes: string[]): SafeHtml {
   return html`<section class="card" id="recovery-codes"><h2>Your recovery codes</h2>
 <p class="warn"><strong>Save these now</strong> (print them or keep them in a password manager): they are shown only this once. Each code signs you in once if you lose your authenticator app or passkeys.</p>
 <ol class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol></section>`;
-}
-
-/** The status of a page answering a refused change. */
-function pageStatus(error: unknown): number {
-  if (!(error instanceof DomainError)) return 422;
-  return error.kind === 'forbidden' ? 403 : error.kind === 'rate_limited' ? 429 : 422;
 }
 
 export function securityPages(ctx: AppContext) {
@@ -170,7 +166,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           return await action(request, reply, me, field(request, 'password', 2048));
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, pageStatus(error));
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       });
 
@@ -196,14 +192,11 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       '/settings/security/totp/confirm',
       signedIn(async (request, reply, me) => {
         try {
-          const { recoveryCodes } = await ctx.factors.confirmTotp(
-            me.id,
-            field(request, 'code', 20).replace(/\s+/g, ''),
-          );
+          const { recoveryCodes } = await ctx.factors.confirmTotp(me.id, field(request, 'code').replace(/\s+/g, ''));
           if (!recoveryCodes) return reply.redirect('/settings/security?notice=totp_on', 303);
           return securityPage(request, reply, me, { recoveryCodes });
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, 422);
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       }),
     );
@@ -251,7 +244,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
             await ctx.factors.passkeyRegistrationOptions(me.id, field(request, 'password', 2048), me.username),
           );
         } catch (error) {
-          return reply.status(pageStatus(error)).send({ error: userMessage(error) });
+          return reply.status(httpStatusOf(error)).send({ error: userMessage(error) });
         }
       }),
     );
@@ -262,13 +255,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           let credential: unknown = null;
           try {
-            credential = JSON.parse(field(request, 'credential', 50_000) || 'null');
+            credential = JSON.parse(field(request, 'credential') || 'null');
           } catch {
             credential = null;
           }
           if (!credential || typeof credential !== 'object' || Array.isArray(credential))
             throw new DomainError('invalid', 'The passkey could not be read. Try again.');
-          const name = field(request, 'name', 100).trim() || 'Passkey';
+          const name = field(request, 'name').trim() || 'Passkey';
           await ctx.factors.registerPasskey(
             me.id,
             credential as Parameters<typeof ctx.factors.registerPasskey>[1],
@@ -276,7 +269,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           );
           return reply.redirect('/settings/security?notice=passkey_added#passkeys', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, 422);
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       }),
     );
@@ -299,13 +292,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           const session = await currentSession(ctx, request);
           await ctx.auth.changePassword(
             me.id,
-            field(request, 'current_password', 2048),
-            field(request, 'new_password', 2048),
+            field(request, 'current_password', FIELD_LIMITS.password),
+            field(request, 'new_password', FIELD_LIMITS.password),
             session?.tokenId ?? null,
           );
           return reply.redirect('/settings/security?notice=password_changed', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, pageStatus(error));
+          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
         }
       }),
     );

@@ -17,10 +17,11 @@ import {
   notice,
   olderLink,
   sendPage,
-  userMessage,
   viewFor,
   when,
   type View,
+  failure,
+  type Failure,
 } from './layout.ts';
 
 const SECTIONS: [string, string][] = [
@@ -127,7 +128,7 @@ export function settingsPages(ctx: AppContext) {
       request: FastifyRequest,
       reply: FastifyReply,
       me: Account,
-      error?: string,
+      error?: Failure,
       values?: { displayName: string; note: string },
     ) {
       const view = await viewFor(ctx, request, reply);
@@ -137,7 +138,7 @@ export function settingsPages(ctx: AppContext) {
           view,
           request,
           'Profile',
-          html`${errorBox(error)}
+          html`${errorBox(error?.message)}
 ${form(
   view,
   '/settings/profile',
@@ -147,7 +148,7 @@ ${form(
 )}
 <p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>`,
         ),
-        error ? 422 : 200,
+        error?.status ?? 200,
       );
     }
     app.get(
@@ -157,19 +158,19 @@ ${form(
     app.post(
       '/settings/profile',
       signedIn(async (request, reply, me) => {
-        const displayName = field(request, 'display_name', 200);
-        const note = field(request, 'note', 2000);
+        const displayName = field(request, 'display_name');
+        const note = field(request, 'note');
         try {
           await ctx.microblog.updateProfile(me.id, { displayName, note });
           return reply.redirect('/settings/profile?notice=saved', 303);
         } catch (error) {
-          return profilePage(request, reply, me, userMessage(error), { displayName, note });
+          return profilePage(request, reply, me, failure(error), { displayName, note });
         }
       }),
     );
 
     // ── Phone ─────────────────────────────────────────────────────────────────
-    async function phonePage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: string) {
+    async function phonePage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: Failure) {
       const view = await viewFor(ctx, request, reply);
       const phone = await sms.phones.phoneOf(me.id);
       const verifyForm = form(
@@ -189,7 +190,7 @@ ${form(
           view,
           request,
           'Phone',
-          html`${errorBox(error)}
+          html`${errorBox(error?.message)}
 ${
   phone
     ? html`<p>Linked number: <strong>${maskContact('phone', phone.e164)}</strong> (${phone.country}), verified ${when(phone.verifiedAt)}.</p>
@@ -200,7 +201,7 @@ ${button(view, '/settings/phone/remove', 'Remove this number')}`
 <p class="note">We text a 6-digit code to the number. It is valid for 10 minutes. Use the international format, starting with +.</p>
 ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
         ),
-        error ? 422 : 200,
+        error?.status ?? 200,
       );
     }
     app.get(
@@ -211,10 +212,10 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
       '/settings/phone',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.phones.request(me.id, field(request, 'number', 40), { ip: request.ip });
+          await sms.phones.request(me.id, field(request, 'number'), { ip: request.ip });
           return reply.redirect('/settings/phone?notice=code_sent#code', 303);
         } catch (error) {
-          return phonePage(request, reply, me, userMessage(error));
+          return phonePage(request, reply, me, failure(error));
         }
       }),
     );
@@ -222,10 +223,10 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
       '/settings/phone/verify',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.phones.verify(me.id, field(request, 'code', 20).replace(/\s+/g, ''));
+          await sms.phones.verify(me.id, field(request, 'code').replace(/\s+/g, ''));
           return reply.redirect('/settings/phone?notice=phone_linked', 303);
         } catch (error) {
-          return phonePage(request, reply, me, userMessage(error));
+          return phonePage(request, reply, me, failure(error));
         }
       }),
     );
@@ -238,7 +239,7 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
     );
 
     // ── SMS posting, notifications, PIN, locks ──────────────────────────────────
-    async function smsPage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: string) {
+    async function smsPage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: Failure) {
       const view = await viewFor(ctx, request, reply);
       const [settings, state] = await Promise.all([sms.settings.get(me.id), sms.owner.state(me.id)]);
       const check = (on: boolean) => (on ? html` checked` : html``);
@@ -248,7 +249,7 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
           view,
           request,
           'SMS posting & PIN',
-          html`${errorBox(error)}
+          html`${errorBox(error?.message)}
 ${settings.phone ? html`<p>Texts from <strong>${maskContact('phone', settings.phone.e164)}</strong> can act for you only as set here.</p>` : html`<p class="warn">No phone linked yet: <a href="/settings/phone">link a number</a> first.</p>`}
 ${
   state.lockedAt
@@ -272,7 +273,7 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
 <p>If a post came from your number and it was not you, this removes every SMS post since your last confirmation, discards held texts and locks SMS posting.</p>
 <div class="row">${button(view, '/settings/sms/not-me', 'This wasn’t me', '', 'inline danger')} ${button(view, '/settings/sms/confirm', 'They were all mine')}</div>`,
         ),
-        error ? 422 : 200,
+        error?.status ?? 200,
       );
     }
     app.get(
@@ -293,10 +294,10 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
       '/settings/sms/pin',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.owner.setPin(me.id, field(request, 'pin', 20));
+          await sms.owner.setPin(me.id, field(request, 'pin'));
           return reply.redirect('/settings/sms?notice=pin_set', 303);
         } catch (error) {
-          return smsPage(request, reply, me, userMessage(error));
+          return smsPage(request, reply, me, failure(error));
         }
       }),
     );
@@ -307,7 +308,7 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
           await sms.owner.setPin(me.id, null);
           return reply.redirect('/settings/sms?notice=pin_cleared', 303);
         } catch (error) {
-          return smsPage(request, reply, me, userMessage(error));
+          return smsPage(request, reply, me, failure(error));
         }
       }),
     );
@@ -315,10 +316,10 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
       '/settings/sms/unlock',
       signedIn(async (request, reply, me) => {
         try {
-          await sms.owner.unlock(me.id, { password: field(request, 'password', 2048) });
+          await sms.owner.unlock(me.id, { password: field(request, 'password') });
           return reply.redirect('/settings/sms?notice=unlocked', 303);
         } catch (error) {
-          return smsPage(request, reply, me, userMessage(error));
+          return smsPage(request, reply, me, failure(error));
         }
       }),
     );

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import type { Account, NotificationView, PostView, Visibility } from '../core/model.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
@@ -127,9 +129,9 @@ ${olderLink(
     app.post('/posts', async (request, reply) => {
       const me = await requireViewer(ctx, request, reply);
       if (!me) return reply;
-      const text = field(request, 'status', 20_000);
-      const inReplyToId = field(request, 'in_reply_to_id', 40) || null;
-      const visibilityInput = field(request, 'visibility', 20);
+      const text = field(request, 'status');
+      const inReplyToId = field(request, 'in_reply_to_id', FIELD_LIMITS.id) || null;
+      const visibilityInput = field(request, 'visibility');
       const visibility = VISIBILITY_LABELS.some(([v]) => v === visibilityInput)
         ? (visibilityInput as Visibility)
         : 'public';
@@ -140,7 +142,7 @@ ${olderLink(
       } catch (error) {
         const message = userMessage(error);
         const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, await homePage(request, view, me, { text, error: message }), 422);
+        return sendPage(reply, await homePage(request, view, me, { text, error: message }), httpStatusOf(error));
       }
     });
 
@@ -308,7 +310,7 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
       const me = await requireViewer(ctx, request, reply);
       if (!me) return reply;
       const to = field(request, 'to', 60).trim().replace(/^@/, '');
-      const text = field(request, 'text', 20_000).trim();
+      const text = field(request, 'text', FIELD_LIMITS.status).trim();
       const other = to ? await ctx.microblog.lookup(to) : null;
       const view = await viewFor(ctx, request, reply);
       if (!other) {
@@ -327,7 +329,11 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
         await ctx.microblog.post(me.id, { text: `@${other.username} ${text}`, source: 'web', visibility: 'direct' });
         return reply.redirect(`/messages/${other.username}?notice=sent`, 303);
       } catch (error) {
-        return sendPage(reply, await conversationPage(request, view, me, other, userMessage(error), text), 422);
+        return sendPage(
+          reply,
+          await conversationPage(request, view, me, other, userMessage(error), text),
+          httpStatusOf(error),
+        );
       }
     });
   };

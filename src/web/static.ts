@@ -17,6 +17,7 @@ nav.sub{display:flex;flex-wrap:wrap;gap:.2rem .7rem;font-size:.9rem;margin:.3rem
 form.inline{display:inline-flex}form.out{margin-left:auto}
 button.link,form.link button{background:none;border:0;color:#1b5fb3;padding:0;text-decoration:underline;font-size:.9rem}
 article.promoted{border-left:3px solid #b58900;padding-left:.5rem}
+button.secondary{background:#fff;color:#1b5fb3}code.code{font-size:1.1rem;word-break:break-all}
 button.danger,form.danger button{background:#b42318;border-color:#b42318}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.4rem 0}
 label{font-weight:600}label input[type=checkbox]{margin-right:.3rem}

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer } from '../../src/app/http-server.ts';
 import { testContext, type EngineName, type TestContext } from '../helpers/context.ts';
 
 export interface ApiHarness {

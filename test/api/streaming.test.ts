@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer } from '../../src/app/http-server.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { configFor } from '../../src/config/config.ts';
 import { redisUrl, testSchemaName } from '../helpers/context.ts';

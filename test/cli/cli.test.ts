@@ -176,7 +176,7 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
 
       const { createContext } = await import('../../src/app/context.ts');
       const { configFor } = await import('../../src/config/config.ts');
-      const { buildServer } = await import('../../src/api/server.ts');
+      const { buildServer } = await import('../../src/app/http-server.ts');
       const ctx = await createContext(configFor(target.env()));
       const app = await buildServer(ctx);
       try {

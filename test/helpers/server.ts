@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer } from '../../src/app/http-server.ts';
 import type { ContextOptions } from '../../src/app/context.ts';
 import { testContext, type EngineName, type TestContext } from './context.ts';
 

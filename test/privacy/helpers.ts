@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer } from '../../src/app/http-server.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { testContext, type EngineName, type TestContext } from '../helpers/context.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer } from '../../src/app/http-server.ts';
 import { configFor } from '../../src/config/config.ts';
 import { contextWithStorage, type TestContext } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer } from '../../src/app/http-server.ts';
 import type { ContextOptions } from '../../src/app/context.ts';
 import { ManualClock } from '../../src/shared/clock.ts';
 import { OutboxDispatcher, type OutboxMessage } from '../../src/sms/index.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as OTPAuth from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer } from '../../src/app/http-server.ts';
 import { testContext } from '../helpers/context.ts';
 import { freePort, startServer, type RunningServer } from '../helpers/server.ts';
 

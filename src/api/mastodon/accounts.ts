@@ -1,17 +1,23 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import {
-  cursorsOf,
-  linkHeader,
-  optionalBoolean,
-  optionalString,
-  pageOf,
-  paramsOf,
-  pathId,
-  stringArray,
-} from '../params.ts';
+import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
+import { flag, input, list, paging, text } from '../input.ts';
+
+const profileInput = input({ display_name: text('display_name'), note: text('note'), locked: flag, bot: flag });
+const lookupInput = input({ acct: text('acct') }, ['acct']);
+// Unknown ids are skipped, not refused: clients ask for whatever they have cached.
+const relationshipsInput = input({ id: list('id', 100) });
+const accountStatusesInput = input({
+  ...paging,
+  pinned: flag,
+  only_media: flag,
+  exclude_replies: flag,
+  exclude_reblogs: flag,
+});
+const followListInput = input(paging);
+const muteInput = input({ notifications: flag });
 import {
   accountSchema,
   credentialAccountSchema,
@@ -45,11 +51,7 @@ export function accountRoutes(ctx: AppContext) {
       { schema: { response: { 200: credentialAccountSchema } } },
       async (request) => {
         const { accountId } = requireUser(request, 'write:accounts');
-        const params = paramsOf(request);
-        const displayName = optionalString(params, 'display_name', 1000);
-        const note = optionalString(params, 'note', 5000);
-        const locked = optionalBoolean(params, 'locked');
-        const bot = optionalBoolean(params, 'bot');
+        const { display_name: displayName, note, locked, bot } = profileInput.read(request);
         const account = await ctx.microblog.updateProfile(accountId, {
           ...(displayName !== undefined ? { displayName } : {}),
           ...(note !== undefined ? { note } : {}),
@@ -61,8 +63,7 @@ export function accountRoutes(ctx: AppContext) {
     );
 
     app.get('/api/v1/accounts/lookup', { schema: { response: { 200: accountSchema } } }, async (request) => {
-      const acct = optionalString(paramsOf(request), 'acct', 300);
-      if (!acct) throw new HttpError(422, 'acct is required');
+      const { acct } = lookupInput.read(request);
       const account = await ctx.microblog.lookup(acct);
       if (!account) throw new HttpError(404, 'Record not found');
       return renderAccount(account, urls);
@@ -73,7 +74,7 @@ export function accountRoutes(ctx: AppContext) {
       { schema: { response: { 200: { type: 'array', items: relationshipSchema } } } },
       async (request) => {
         const { accountId } = requireUser(request, 'read:follows');
-        const ids = stringArray(paramsOf(request), 'id', 100).filter(isWellFormedId);
+        const ids = (relationshipsInput.read(request).id ?? []).filter(isWellFormedId);
         return (await ctx.microblog.relationships(accountId, ids)).map(renderRelationship);
       },
     );
@@ -84,13 +85,13 @@ export function accountRoutes(ctx: AppContext) {
 
     app.get('/api/v1/accounts/:id/statuses', { schema: statusList }, async (request, reply) => {
       const viewer = optionalUser(request, 'read:statuses');
-      const params = paramsOf(request);
+      const params = accountStatusesInput.read(request);
       const page = pageOf(params);
       // Sparrow has no pinning or media yet, so those filters have nothing to return.
-      if (optionalBoolean(params, 'pinned') || optionalBoolean(params, 'only_media')) return [];
+      if (params.pinned || params.only_media) return [];
       const views = await ctx.microblog.accountTimeline(viewer?.accountId ?? null, pathId(request), page, {
-        excludeReplies: optionalBoolean(params, 'exclude_replies') ?? false,
-        excludeReblogs: optionalBoolean(params, 'exclude_reblogs') ?? false,
+        excludeReplies: params.exclude_replies ?? false,
+        excludeReblogs: params.exclude_reblogs ?? false,
       });
       const link = linkHeader(
         urls.publicUrl,
@@ -109,7 +110,7 @@ export function accountRoutes(ctx: AppContext) {
     for (const direction of ['followers', 'following'] as const) {
       app.get(`/api/v1/accounts/:id/${direction}`, { schema: accountList }, async (request, reply) => {
         optionalUser(request, 'read:accounts');
-        const params = paramsOf(request);
+        const params = followListInput.read(request);
         const page = pageOf(params, 40, 80);
         const id = pathId(request);
         const rows =
@@ -135,20 +136,20 @@ export function accountRoutes(ctx: AppContext) {
       act: (
         accountId: string,
         targetId: string,
-        params: Record<string, unknown>,
+        request: FastifyRequest,
       ) => Promise<Parameters<typeof renderRelationship>[0]>,
     ) => {
       app.post(`/api/v1/accounts/:id/${path}`, { schema: oneRelationship }, async (request) => {
         const { accountId } = requireUser(request, scope);
-        return renderRelationship(await act(accountId, pathId(request), paramsOf(request)));
+        return renderRelationship(await act(accountId, pathId(request), request));
       });
     };
     relationshipAction('follow', 'write:follows', (a, t) => ctx.microblog.follow(a, t));
     relationshipAction('unfollow', 'write:follows', (a, t) => ctx.microblog.unfollow(a, t));
     relationshipAction('block', 'write:blocks', (a, t) => ctx.microblog.block(a, t));
     relationshipAction('unblock', 'write:blocks', (a, t) => ctx.microblog.unblock(a, t));
-    relationshipAction('mute', 'write:mutes', (a, t, p) =>
-      ctx.microblog.mute(a, t, optionalBoolean(p, 'notifications') ?? true),
+    relationshipAction('mute', 'write:mutes', (a, t, request) =>
+      ctx.microblog.mute(a, t, muteInput.read(request).notifications ?? true),
     );
     relationshipAction('unmute', 'write:mutes', (a, t) => ctx.microblog.unmute(a, t));
   };

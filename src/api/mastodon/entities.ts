@@ -1,5 +1,5 @@
 import type { Account, NotificationView, PostView, Relationship } from '../../core/index.ts';
-import { renderNoteHtml, renderPostHtml } from '../html.ts';
+import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response

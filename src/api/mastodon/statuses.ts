@@ -1,9 +1,22 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { VISIBILITIES, type PostSource, type Visibility } from '../../core/index.ts';
+import { VISIBILITIES, type PostSource } from '../../core/index.ts';
 import { optionalUser, requireUser, type UserToken } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { optionalBoolean, optionalId, optionalString, paramsOf, pathId, stringArray } from '../params.ts';
+import { pathId } from '../params.ts';
+import { flag, id, input, list, oneOf, text } from '../input.ts';
+
+const postInput = input({
+  status: text('status'),
+  spoiler_text: text('spoiler_text'),
+  visibility: oneOf(VISIBILITIES),
+  sensitive: flag,
+  language: text('language'),
+  in_reply_to_id: id,
+  media_ids: list('id', 20),
+  scheduled_at: text('date'),
+});
+const reblogInput = input({ visibility: text('visibility') });
 import { renderDeletedStatus, renderStatus, statusSchema } from './entities.ts';
 
 const oneStatus = { response: { 200: statusSchema } };
@@ -19,17 +32,13 @@ export function statusRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     app.post('/api/v1/statuses', { schema: oneStatus }, async (request) => {
       const token = requireUser(request, 'write:statuses');
-      const params = paramsOf(request);
-      if (stringArray(params, 'media_ids').length > 0)
+      const params = postInput.read(request) as ReturnType<typeof postInput.read> & Record<string, unknown>;
+      if ((params.media_ids ?? []).length > 0)
         throw new HttpError(422, 'Media attachments are not supported on this server');
       if (params.poll !== undefined || params['poll[options][]'] !== undefined)
         throw new HttpError(422, 'Polls are not supported on this server');
-      if (optionalString(params, 'scheduled_at'))
-        throw new HttpError(422, 'Scheduled posts are not supported on this server');
-      const visibility = optionalString(params, 'visibility', 20);
-      if (visibility !== undefined && !VISIBILITIES.includes(visibility as Visibility)) {
-        throw new HttpError(422, `visibility must be one of ${VISIBILITIES.join(', ')}`);
-      }
+      if (params.scheduled_at) throw new HttpError(422, 'Scheduled posts are not supported on this server');
+      const visibility = params.visibility;
       const idempotencyKey = request.headers['idempotency-key'];
       if (
         idempotencyKey !== undefined &&
@@ -40,13 +49,13 @@ export function statusRoutes(ctx: AppContext) {
         throw new HttpError(422, `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
       }
       const post = await ctx.microblog.post(token.accountId, {
-        text: optionalString(params, 'status', 20_000) ?? '',
+        text: params.status ?? '',
         source: sourceOf(token),
-        visibility: (visibility as Visibility | undefined) ?? 'public',
-        spoilerText: optionalString(params, 'spoiler_text', 2_000) ?? '',
-        sensitive: optionalBoolean(params, 'sensitive') ?? false,
-        language: optionalString(params, 'language', 20) ?? null,
-        inReplyToId: optionalId(params, 'in_reply_to_id') ?? null,
+        visibility: visibility ?? 'public',
+        spoilerText: params.spoiler_text ?? '',
+        sensitive: params.sensitive ?? false,
+        language: params.language ?? null,
+        inReplyToId: params.in_reply_to_id ?? null,
         idempotencyKey: idempotencyKey ?? null,
       });
       return renderStatus(await ctx.microblog.postView(token.accountId, post.id), urls);
@@ -92,18 +101,18 @@ export function statusRoutes(ctx: AppContext) {
     const action = (
       path: string,
       scope: string,
-      act: (token: UserToken, postId: string, params: Record<string, unknown>) => Promise<string>,
+      act: (token: UserToken, postId: string, request: FastifyRequest) => Promise<string>,
     ) => {
       app.post(`/api/v1/statuses/:id/${path}`, { schema: oneStatus }, async (request) => {
         const token = requireUser(request, scope);
-        const id = await act(token, pathId(request), paramsOf(request));
+        const id = await act(token, pathId(request), request);
         return renderStatus(await ctx.microblog.postView(token.accountId, id), urls);
       });
     };
     action('favourite', 'write:favourites', async (t, id) => (await ctx.microblog.favourite(t.accountId, id)).id);
     action('unfavourite', 'write:favourites', async (t, id) => (await ctx.microblog.unfavourite(t.accountId, id)).id);
-    action('reblog', 'write:statuses', async (t, id, params) => {
-      const visibility = optionalString(params, 'visibility', 20);
+    action('reblog', 'write:statuses', async (t, id, request) => {
+      const { visibility } = reblogInput.read(request);
       return (
         await ctx.microblog.reblog(
           t.accountId,

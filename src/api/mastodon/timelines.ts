@@ -3,7 +3,12 @@ import type { AppContext } from '../../app/context.ts';
 import type { NotificationType } from '../../core/index.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { cursorsOf, linkHeader, optionalBoolean, pageOf, paramsOf, pathId, stringArray } from '../params.ts';
+import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
+import { flag, input, list, paging } from '../input.ts';
+
+const homeInput = input(paging);
+const publicInput = input({ ...paging, local: flag, remote: flag, only_media: flag });
+const notificationsInput = input({ ...paging, types: list('type', 20), exclude_types: list('type', 20) });
 import { notificationSchema, renderNotification, renderStatus, statusSchema } from './entities.ts';
 
 const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
@@ -23,7 +28,7 @@ export function timelineRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     app.get('/api/v1/timelines/home', { schema: homeList }, async (request, reply) => {
       const { accountId } = requireUser(request, 'read:statuses');
-      const params = paramsOf(request);
+      const params = homeInput.read(request);
       const { posts, items } = await ctx.privacy.homeTimeline(accountId, pageOf(params));
       const link = linkHeader(
         urls.publicUrl,
@@ -39,9 +44,9 @@ export function timelineRoutes(ctx: AppContext) {
 
     app.get('/api/v1/timelines/public', { schema: statusList }, async (request, reply) => {
       const viewer = optionalUser(request, 'read:statuses');
-      const params = paramsOf(request);
+      const params = publicInput.read(request);
       // Every account here is local; a remote-only timeline is empty until federation exists.
-      if (optionalBoolean(params, 'remote') || optionalBoolean(params, 'only_media')) return [];
+      if (params.remote || params.only_media) return [];
       const views = await ctx.microblog.publicTimeline(viewer?.accountId ?? null, pageOf(params));
       const link = linkHeader(
         urls.publicUrl,
@@ -58,9 +63,9 @@ export function timelineRoutes(ctx: AppContext) {
       { schema: { response: { 200: { type: 'array', items: notificationSchema } } } },
       async (request, reply) => {
         const { accountId } = requireUser(request, 'read:notifications');
-        const params = paramsOf(request);
-        const include = stringArray(params, 'types', 20);
-        const exclude = new Set(stringArray(params, 'exclude_types', 20));
+        const params = notificationsInput.read(request);
+        const include = params.types ?? [];
+        const exclude = new Set(params.exclude_types ?? []);
         for (const type of [...include, ...exclude]) {
           if (!/^[a-z_.]{1,40}$/.test(type))
             throw new HttpError(422, 'types and exclude_types must be notification types');

@@ -1,20 +1,32 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { OAuthError, OUT_OF_BAND, type IssuedToken, type SecondFactorProof } from '../../security/index.ts';
+import { OAuthError, type IssuedToken } from '../../security/index.ts';
 import { HttpError } from '../errors.ts';
-import { optionalString, paramsOf, requiredString, stringArray, type Params } from '../params.ts';
-import { renderCodePage, renderConsentPage, renderErrorPage, renderSecondFactorPage } from './pages.ts';
-import { DomainError } from '../../shared/errors.ts';
+import { input, list, text } from '../input.ts';
 
-// The consent page must never be framed by another site (clickjacking) nor cached.
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self' *; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-};
+const appInput = input(
+  {
+    client_name: text('client_name'),
+    redirect_uris: list('redirect_uris', 20),
+    scopes: text('scope'),
+    website: text('website'),
+  },
+  ['client_name', 'redirect_uris'],
+);
+
+/** Client authentication fields, shared by the token and revoke endpoints. */
+const clientFields = { client_id: text('client_id'), client_secret: text('client_secret') } as const;
+
+// Presence is checked by hand below: RFC 6749 wants a missing parameter to answer 400 invalid_request.
+const tokenInput = input({
+  ...clientFields,
+  grant_type: text('grant_type'),
+  code: text('authorization_code'),
+  redirect_uri: text('redirect_uri'),
+  code_verifier: text('code_verifier'),
+  scope: text('scope'),
+});
+const revokeInput = input({ ...clientFields, token: text('token') });
 
 const applicationSchema = {
   type: 'object',
@@ -51,7 +63,10 @@ function renderToken(token: IssuedToken) {
 }
 
 /** Client credentials from the body or from HTTP Basic authentication (RFC 6749 §2.3.1). */
-function clientCredentials(request: FastifyRequest, params: Params): { clientId: string; clientSecret: string | null } {
+function clientCredentials(
+  request: FastifyRequest,
+  params: { client_id?: string; client_secret?: string },
+): { clientId: string; clientSecret: string | null } {
   const header = request.headers.authorization;
   if (typeof header === 'string' && /^Basic\s+/i.test(header)) {
     const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
@@ -63,35 +78,21 @@ function clientCredentials(request: FastifyRequest, params: Params): { clientId:
       };
     }
   }
-  const clientId = optionalString(params, 'client_id', 200);
+  const clientId = params.client_id;
   if (!clientId) throw new OAuthError('invalid_request', 'client_id is required');
-  return { clientId, clientSecret: optionalString(params, 'client_secret', 200) ?? null };
-}
-
-function authorizationParams(params: Params) {
-  return {
-    clientId: optionalString(params, 'client_id', 200) ?? '',
-    redirectUri: optionalString(params, 'redirect_uri', 2000) ?? '',
-    scope: optionalString(params, 'scope', 1000) ?? null,
-    responseType: optionalString(params, 'response_type', 50) ?? null,
-    state: optionalString(params, 'state', 1000) ?? null,
-    codeChallenge: optionalString(params, 'code_challenge', 200) ?? null,
-    codeChallengeMethod: optionalString(params, 'code_challenge_method', 20) ?? null,
-  };
+  return { clientId, clientSecret: params.client_secret ?? null };
 }
 
 export function oauthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     app.post('/api/v1/apps', { schema: { response: { 200: applicationSchema } } }, async (request) => {
-      const params = paramsOf(request);
-      const redirectUris = Array.isArray(params.redirect_uris)
-        ? stringArray(params, 'redirect_uris', 20).join('\n')
-        : requiredString(params, 'redirect_uris', 4000);
+      const params = appInput.read(request);
+      const redirectUris = params.redirect_uris.join('\n');
       const { app: registered, clientSecret } = await ctx.oauth.registerApp({
-        name: requiredString(params, 'client_name', 200),
+        name: params.client_name,
         redirectUris,
-        scopes: optionalString(params, 'scopes', 1000) ?? null,
-        website: optionalString(params, 'website', 2000) ?? null,
+        scopes: params.scopes ?? null,
+        website: params.website ?? null,
       });
       return {
         id: registered.id,
@@ -120,157 +121,24 @@ export function oauthRoutes(ctx: AppContext) {
       };
     });
 
-    app.get('/oauth/authorize', async (request, reply) => {
-      const params = authorizationParams(paramsOf(request));
-      try {
-        const { app: client, scopes } = await ctx.oauth.checkAuthorizationRequest(params);
-        return sendPage(
-          reply,
-          200,
-          renderConsentPage({ appName: client.name, scopes, hidden: hiddenFields(params, scopes) }),
-        );
-      } catch (error) {
-        if (error instanceof OAuthError) return sendPage(reply, 400, renderErrorPage(error.message));
-        throw error;
-      }
-    });
-
-    app.post('/oauth/authorize', async (request, reply) => {
-      const raw = paramsOf(request);
-      const params = authorizationParams(raw);
-      let checked;
-      try {
-        checked = await ctx.oauth.checkAuthorizationRequest(params);
-      } catch (error) {
-        if (error instanceof OAuthError) return sendPage(reply, 400, renderErrorPage(error.message));
-        throw error;
-      }
-      const { app: client, scopes } = checked;
-      if (optionalString(raw, 'decision', 20) === 'deny') {
-        return redirectWith(reply, params.redirectUri, {
-          error: 'access_denied',
-          error_description: 'The user denied the request',
-          state: params.state,
-        });
-      }
-      const hidden = hiddenFields(params, scopes);
-      const requester = { ip: request.ip };
-      let accountId: string;
-      const flowId = optionalString(raw, 'flow_id', 100);
-      try {
-        if (flowId) {
-          // The second step: the sign-in flow from the first step, plus one factor.
-          const methods = await ctx.auth.pendingMethods(flowId);
-          if (optionalString(raw, 'send_sms', 5)) {
-            await ctx.auth.sendSmsSecondFactor(flowId, requester);
-            return sendPage(
-              reply,
-              200,
-              renderSecondFactorPage({
-                appName: client.name,
-                hidden,
-                flowId,
-                methods,
-                notice: 'If your number can receive it, a code is on its way.',
-              }),
-            );
-          }
-          const method = optionalString(raw, 'method', 20) ?? '';
-          const code = optionalString(raw, 'code', 40);
-          const password = optionalString(raw, 'password', 1024);
-          const credential = parseCredential(optionalString(raw, 'credential', 20_000));
-          let step;
-          try {
-            step = await ctx.auth.continueSignIn(flowId, {
-              method: method as never,
-              ...(code !== undefined ? { code } : {}),
-              ...(password !== undefined ? { password } : {}),
-              ...(credential ? { credential } : {}),
-            });
-          } catch (error) {
-            if (error instanceof DomainError && error.kind === 'invalid' && methods.length > 0) {
-              return sendPage(
-                reply,
-                422,
-                renderSecondFactorPage({ appName: client.name, hidden, flowId, methods, error: error.message }),
-              );
-            }
-            throw error;
-          }
-          if (step.status === 'second_factor')
-            return sendPage(
-              reply,
-              200,
-              renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }),
-            );
-          accountId = step.accountId;
-        } else {
-          const login = optionalString(raw, 'login', 320) ?? '';
-          const password = optionalString(raw, 'password', 1024) ?? '';
-          const step = login && password ? await ctx.auth.signInWithPassword(login, password, requester) : null;
-          if (!step) {
-            return sendPage(
-              reply,
-              401,
-              renderConsentPage({
-                appName: client.name,
-                scopes,
-                hidden,
-                login,
-                error: 'Wrong e-mail, username or password.',
-              }),
-            );
-          }
-          if (step.status === 'second_factor')
-            return sendPage(
-              reply,
-              200,
-              renderSecondFactorPage({ appName: client.name, hidden, flowId: step.flowId, methods: step.methods }),
-            );
-          accountId = step.accountId;
-        }
-      } catch (error) {
-        if (error instanceof DomainError && (error.kind === 'rate_limited' || error.kind === 'invalid')) {
-          return sendPage(
-            reply,
-            error.kind === 'rate_limited' ? 429 : 422,
-            renderConsentPage({ appName: client.name, scopes, hidden, error: error.message }),
-          );
-        }
-        throw error;
-      }
-      const code = await ctx.oauth.issueCode({
-        app: client,
-        accountId,
-        redirectUri: params.redirectUri,
-        scopes,
-        codeChallenge: params.codeChallenge,
-        codeChallengeMethod: params.codeChallengeMethod,
-      });
-      if (params.redirectUri === OUT_OF_BAND) return sendPage(reply, 200, renderCodePage(code));
-      return redirectWith(reply, params.redirectUri, { code, state: params.state });
-    });
-
     app.post('/oauth/token', { schema: { response: { 200: tokenSchema } } }, async (request, reply) => {
       void reply.header('cache-control', 'no-store');
-      const params = paramsOf(request);
-      const grantType = optionalString(params, 'grant_type', 100);
+      const params = tokenInput.read(request);
+      const grantType = params.grant_type;
       const client = clientCredentials(request, params);
       if (grantType === 'authorization_code') {
         return renderToken(
           await ctx.oauth.exchangeCode({
             ...client,
-            code: requiredOAuth(params, 'code'),
-            redirectUri: requiredOAuth(params, 'redirect_uri'),
-            codeVerifier: optionalString(params, 'code_verifier', 200) ?? null,
+            code: requiredOAuth(params.code, 'code'),
+            redirectUri: requiredOAuth(params.redirect_uri, 'redirect_uri'),
+            codeVerifier: params.code_verifier ?? null,
             session: { kind: 'app', ip: request.ip, agent: request.headers['user-agent'] ?? null },
           }),
         );
       }
       if (grantType === 'client_credentials') {
-        return renderToken(
-          await ctx.oauth.clientCredentials({ ...client, scope: optionalString(params, 'scope', 1000) ?? null }),
-        );
+        return renderToken(await ctx.oauth.clientCredentials({ ...client, scope: params.scope ?? null }));
       }
       throw new OAuthError(
         grantType ? 'unsupported_grant_type' : 'invalid_request',
@@ -279,9 +147,9 @@ export function oauthRoutes(ctx: AppContext) {
     });
 
     app.post('/oauth/revoke', async (request) => {
-      const params = paramsOf(request);
+      const params = revokeInput.read(request);
       const client = clientCredentials(request, params);
-      await ctx.oauth.revoke({ ...client, token: requiredOAuth(params, 'token') });
+      await ctx.oauth.revoke({ ...client, token: requiredOAuth(params.token, 'token') });
       return {};
     });
 
@@ -301,46 +169,7 @@ export function oauthRoutes(ctx: AppContext) {
   };
 }
 
-/** The WebAuthn assertion the passkey script posts as JSON text; anything else is no credential. */
-function parseCredential(raw: string | undefined): SecondFactorProof['credential'] | undefined {
-  if (!raw) return undefined;
-  try {
-    const value: unknown = JSON.parse(raw);
-    return value && typeof value === 'object' && !Array.isArray(value)
-      ? (value as SecondFactorProof['credential'])
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function requiredOAuth(params: Params, name: string): string {
-  const value = optionalString(params, name, 2000);
+function requiredOAuth(value: string | undefined, name: string): string {
   if (!value) throw new OAuthError('invalid_request', `${name} is required`);
   return value;
-}
-
-function hiddenFields(params: ReturnType<typeof authorizationParams>, scopes: string[]): Record<string, string> {
-  const fields: Record<string, string> = {
-    client_id: params.clientId,
-    redirect_uri: params.redirectUri,
-    response_type: 'code',
-    scope: scopes.join(' '),
-  };
-  if (params.state !== null) fields.state = params.state;
-  if (params.codeChallenge) {
-    fields.code_challenge = params.codeChallenge;
-    fields.code_challenge_method = params.codeChallengeMethod ?? 'S256';
-  }
-  return fields;
-}
-
-function sendPage(reply: FastifyReply, status: number, html: string) {
-  return reply.status(status).headers(PAGE_HEADERS).send(html);
-}
-
-function redirectWith(reply: FastifyReply, redirectUri: string, query: Record<string, string | null>) {
-  const target = new URL(redirectUri);
-  for (const [key, value] of Object.entries(query)) if (value !== null) target.searchParams.set(key, value);
-  return reply.header('cache-control', 'no-store').redirect(target.toString(), 302);
 }

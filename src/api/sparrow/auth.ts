@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import type { SecondFactorMethod, SignInStep, SecondFactorProof } from '../../security/index.ts';
+import { SIGN_IN_PROOF_METHODS, type SignInStep, type SecondFactorProof } from '../../security/index.ts';
 import { HttpError } from '../errors.ts';
-import { optionalString, paramsOf, requiredString, type Params } from '../params.ts';
-
-const METHODS = ['login_code', 'totp', 'passkey', 'recovery_code', 'sms', 'password'] as const;
+import { input, object, oneOf, text } from '../input.ts';
 
 const stepSchema = {
   type: 'object',
@@ -29,26 +27,36 @@ async function requireApp(ctx: AppContext, request: FastifyRequest) {
   return app;
 }
 
-function proofFrom(params: Params): SecondFactorProof {
-  const method = requiredString(params, 'method', 20);
-  if (!(METHODS as readonly string[]).includes(method))
-    throw new HttpError(422, `method must be one of ${METHODS.join(', ')}`);
-  const credential = params.credential;
-  if (
-    credential !== undefined &&
-    (typeof credential !== 'object' || credential === null || Array.isArray(credential))
-  ) {
-    throw new HttpError(422, 'credential must be a WebAuthn assertion object');
-  }
-  const code = optionalString(params, 'code', 40);
-  const password = optionalString(params, 'password', 1024);
-  return {
-    method: method as SecondFactorMethod | 'login_code',
-    ...(code !== undefined ? { code } : {}),
-    ...(password !== undefined ? { password } : {}),
-    ...(credential !== undefined ? { credential: credential as NonNullable<SecondFactorProof['credential']> } : {}),
-  };
-}
+const signInInput = input({ login: text('login'), password: text('password') }, ['login', 'password']);
+const numberInput = input({ number: text('number') }, ['number']);
+const flowInput = input({ flow_id: text('flow_id') }, ['flow_id']);
+const verifyInput = input(
+  {
+    flow_id: text('flow_id'),
+    method: oneOf(SIGN_IN_PROOF_METHODS),
+    code: text('code'),
+    password: text('password'),
+    credential: object,
+  },
+  ['flow_id', 'method'],
+);
+const resetInput = input({ email: text('email'), number: text('number') });
+const resetConfirmInput = input({ flow_id: text('flow_id'), code: text('code'), password: text('password') }, [
+  'flow_id',
+  'code',
+  'password',
+]);
+const signUpInput = input({ email: text('email') }, ['email']);
+const signUpConfirmInput = input(
+  {
+    flow_id: text('flow_id'),
+    code: text('code'),
+    username: text('username'),
+    password: text('password'),
+    display_name: text('display_name'),
+  },
+  ['flow_id', 'code', 'username', 'password'],
+);
 
 /**
  * Sign-in, sign-up and password reset for apps (SPEC 3.5). Every start answers the same
@@ -77,12 +85,8 @@ export function authRoutes(ctx: AppContext) {
       { schema: { response: { 200: stepSchema } } },
       async (request, reply: FastifyReply) => {
         const client = await requireApp(ctx, request);
-        const params = paramsOf(request);
-        const step = await ctx.auth.signInWithPassword(
-          requiredString(params, 'login', 320),
-          requiredString(params, 'password', 1024),
-          { ip: request.ip },
-        );
+        const { login, password } = signInInput.read(request);
+        const step = await ctx.auth.signInWithPassword(login, password, { ip: request.ip });
         if (!step) return reply.status(401).send({ error: 'Wrong e-mail, username or password' });
         return stepReply(step, client.id, client.scopes, request);
       },
@@ -92,26 +96,32 @@ export function authRoutes(ctx: AppContext) {
       '/api/v1/sparrow/auth/sign_in/sms',
       { schema: { response: { 202: flowSchema } } },
       async (request, reply) => {
-        const { flowId } = await ctx.auth.startSmsSignIn(requiredString(paramsOf(request), 'number', 40), {
-          ip: request.ip,
-        });
+        const { flowId } = await ctx.auth.startSmsSignIn(numberInput.read(request).number, { ip: request.ip });
         return reply.status(202).send({ flow_id: flowId });
       },
     );
 
     app.post('/api/v1/sparrow/auth/sign_in/sms_code', async (request, reply) => {
-      await ctx.auth.sendSmsSecondFactor(requiredString(paramsOf(request), 'flow_id', 100), { ip: request.ip });
+      await ctx.auth.sendSmsSecondFactor(flowInput.read(request).flow_id, { ip: request.ip });
       return reply.status(202).send({});
     });
 
     app.post('/api/v1/sparrow/auth/sign_in/passkey_options', async (request) =>
-      ctx.auth.passkeyOptions(requiredString(paramsOf(request), 'flow_id', 100)),
+      ctx.auth.passkeyOptions(flowInput.read(request).flow_id),
     );
 
     app.post('/api/v1/sparrow/auth/sign_in/verify', { schema: { response: { 200: stepSchema } } }, async (request) => {
       const client = await requireApp(ctx, request);
-      const params = paramsOf(request);
-      const step = await ctx.auth.continueSignIn(requiredString(params, 'flow_id', 100), proofFrom(params));
+      const { flow_id: flowId, method, code, password, credential } = verifyInput.read(request);
+      const step = await ctx.auth.continueSignIn(flowId, {
+        method,
+        ...(code !== undefined ? { code } : {}),
+        ...(password !== undefined ? { password } : {}),
+        // The shape of a WebAuthn assertion is the domain's to check (it refuses anything else).
+        ...(credential !== undefined
+          ? { credential: credential as unknown as NonNullable<SecondFactorProof['credential']> }
+          : {}),
+      });
       return stepReply(step, client.id, client.scopes, request);
     });
 
@@ -119,9 +129,7 @@ export function authRoutes(ctx: AppContext) {
       '/api/v1/sparrow/auth/password_reset',
       { schema: { response: { 202: flowSchema } } },
       async (request, reply) => {
-        const params = paramsOf(request);
-        const email = optionalString(params, 'email', 320);
-        const number = optionalString(params, 'number', 40);
+        const { email, number } = resetInput.read(request);
         const { flowId } = await ctx.auth.startPasswordReset(
           {
             ...(email !== undefined ? { email } : {}),
@@ -134,12 +142,8 @@ export function authRoutes(ctx: AppContext) {
     );
 
     app.post('/api/v1/sparrow/auth/password_reset/confirm', async (request) => {
-      const params = paramsOf(request);
-      await ctx.auth.finishPasswordReset(
-        requiredString(params, 'flow_id', 100),
-        requiredString(params, 'code', 20),
-        requiredString(params, 'password', 1024),
-      );
+      const params = resetConfirmInput.read(request);
+      await ctx.auth.finishPasswordReset(params.flow_id, params.code, params.password);
       return {};
     });
 
@@ -155,26 +159,19 @@ export function authRoutes(ctx: AppContext) {
 
     app.post('/api/v1/sparrow/auth/sign_up', { schema: { response: { 202: flowSchema } } }, async (request, reply) => {
       if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
-      const { flowId } = await ctx.auth.startSignup(requiredString(paramsOf(request), 'email', 320), {
-        ip: request.ip,
-      });
+      const { flowId } = await ctx.auth.startSignup(signUpInput.read(request).email, { ip: request.ip });
       return reply.status(202).send({ flow_id: flowId });
     });
 
     app.post('/api/v1/sparrow/auth/sign_up/confirm', { schema: { response: { 200: stepSchema } } }, async (request) => {
       if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
       const client = await requireApp(ctx, request);
-      const params = paramsOf(request);
-      const displayName = optionalString(params, 'display_name', 100);
-      const account = await ctx.auth.finishSignup(
-        requiredString(params, 'flow_id', 100),
-        requiredString(params, 'code', 20),
-        {
-          username: requiredString(params, 'username', 60),
-          password: requiredString(params, 'password', 1024),
-          ...(displayName !== undefined ? { displayName } : {}),
-        },
-      );
+      const params = signUpConfirmInput.read(request);
+      const account = await ctx.auth.finishSignup(params.flow_id, params.code, {
+        username: params.username,
+        password: params.password,
+        ...(params.display_name !== undefined ? { displayName: params.display_name } : {}),
+      });
       return stepReply({ status: 'signed_in', accountId: account.id }, client.id, client.scopes, request);
     });
   };

@@ -16,7 +16,8 @@ import { isWellFormedId } from '../../shared/ids.ts';
 import { actingAccount, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { accountSchema, renderAccount } from '../mastodon/entities.ts';
-import { optionalString, pathId, requiredString, stringArray, type Params } from '../params.ts';
+import { optionalString, pathId, requiredString, type Params } from '../params.ts';
+import { count, id, input, list, text } from '../input.ts';
 
 /**
  * Purpose-bound contact points, contact matching, advertising and the moderator reports
@@ -217,9 +218,18 @@ function hashList(params: Params): unknown[] {
   return hashes;
 }
 
+const audienceInput = input({ name: text('name') }, ['name']);
+// The cap's own bounds are the advertising domain's rule; the edge checks only that it is a number.
+const campaignInput = input({ audience_id: id, status_id: id, frequency_cap: count(-1_000_000, 1_000_000) }, [
+  'audience_id',
+  'status_id',
+]);
+
 export function privacyRoutes(ctx: AppContext) {
   const privacy = ctx.privacy;
   const urls = ctx.config;
+  const max = ctx.config.privacy.discovery.maxPerRequest;
+  const matchInput = input({ phones: list('number', max), emails: list('email', max) });
   return async (app: FastifyInstance) => {
     // ── Contact points and their purposes ────────────────────────────────────
     app.get(
@@ -272,10 +282,8 @@ export function privacyRoutes(ctx: AppContext) {
       },
       async (request) => {
         const { accountId } = requireUser(request, 'read:accounts');
-        const body = objectBody(request);
-        const max = ctx.config.privacy.discovery.maxPerRequest;
-        const phones = stringArray(body, 'phones', max);
-        const emails = stringArray(body, 'emails', max);
+        objectBody(request);
+        const { phones = [], emails = [] } = matchInput.read(request);
         const accounts = await privacy.match(accountId, request.ip, { phones, emails });
         return { accounts: accounts.map((a) => renderAccount(a, urls)) };
       },
@@ -286,7 +294,7 @@ export function privacyRoutes(ctx: AppContext) {
       const { accountId } = requireUser(request, 'write');
       const body = objectBody(request);
       return renderAudience(
-        await privacy.ads.createAudience(accountId, requiredString(body, 'name', 200), hashList(body)),
+        await privacy.ads.createAudience(accountId, audienceInput.read(request).name, hashList(body)),
       );
     });
 
@@ -317,14 +325,8 @@ export function privacyRoutes(ctx: AppContext) {
 
     app.post('/api/v1/sparrow/ads/campaigns', { schema: { response: { 200: campaignSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'write');
-      const body = objectBody(request);
-      const audienceId = requiredString(body, 'audience_id', 40);
-      const postId = requiredString(body, 'status_id', 40);
-      const capRaw = body.frequency_cap;
-      if (capRaw !== undefined && typeof capRaw !== 'number')
-        throw new HttpError(422, 'frequency_cap must be a number');
-      if (!isWellFormedId(audienceId)) throw new HttpError(422, 'audience_id is not a valid id');
-      if (!isWellFormedId(postId)) throw new HttpError(422, 'status_id is not a valid id');
+      objectBody(request);
+      const { audience_id: audienceId, status_id: postId, frequency_cap: capRaw } = campaignInput.read(request);
       return renderCampaign(
         await privacy.ads.createCampaign(accountId, {
           audienceId,

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/config.ts';
 import { createContext, type AppContext } from '../../app/context.ts';
-import { buildServer } from '../../api/server.ts';
+import { buildServer } from '../../app/http-server.ts';
 import { parseCommandArgs, type CliIo } from '../io.ts';
 
 export const SERVE_USAGE =

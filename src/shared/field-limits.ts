@@ -1,0 +1,59 @@
+/**
+ * The longest value any interface reads for each input field, in UTF-16 code units: one
+ * number per field, used by the API's request schemas and the web's form readers alike, so
+ * the same field cannot be capped at 1024 in one place and 2048 in another. These are caps on
+ * what the edge is willing to read; the domain still enforces its own rules (graphemes in a
+ * display name, the configured post length, password strength) with its own messages, so each
+ * cap is at least the domain's limit.
+ */
+export const FIELD_LIMITS = {
+  // Accounts and sign-in
+  username: 60,
+  login: 320,
+  email: 320,
+  password: 1024,
+  display_name: 400,
+  note: 5000,
+  code: 40,
+  authorization_code: 2000,
+  number: 40,
+  pin: 20,
+  flow_id: 100,
+  method: 20,
+  credential: 50_000,
+  token: 2000,
+  // Posts
+  status: 20_000,
+  spoiler_text: 2000,
+  visibility: 20,
+  language: 20,
+  date: 40,
+  id: 40,
+  limit: 10,
+  acct: 300,
+  // OAuth clients
+  client_id: 200,
+  client_secret: 200,
+  client_name: 200,
+  redirect_uri: 2000,
+  redirect_uris: 4000,
+  website: 2000,
+  scope: 1000,
+  state: 1000,
+  response_type: 50,
+  grant_type: 100,
+  code_challenge: 200,
+  code_challenge_method: 20,
+  code_verifier: 200,
+  decision: 20,
+  // Moderation and messages
+  reason: 600,
+  message: 1600,
+  name: 200,
+  type: 20,
+  country: 10,
+  query: 200,
+  next: 500,
+} as const;
+
+export type LimitedField = keyof typeof FIELD_LIMITS;
