@@ -43,6 +43,7 @@ import {
   CachedSimSwapChecker,
   CamaraSimSwapClient,
   CountryPolicyStep,
+  EarlyReceiptReconciler,
   OwnerAlerts,
   Outbox,
   OutboxDispatcher,
@@ -575,7 +576,7 @@ async function createSmsServices(
         suppressed: (m, why) => logger.info({ sms: { id: m.id, purpose: m.purpose }, why }, 'SMS suppressed'),
         error: (error, context) => logger.error({ err: error }, context),
       },
-      [notifier],
+      [notifier, new EarlyReceiptReconciler(store, clock)],
     );
     wake = () => dispatcher.wake();
     await provider.start?.({

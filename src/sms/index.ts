@@ -4,6 +4,7 @@ export { parseSmsCommand, STOP_WORDS, START_WORDS, type SmsCommand } from './com
 export { SmsPolicy, type Actor, type PolicySnapshot } from './policy.ts';
 export {
   Outbox,
+  EarlyReceiptReconciler,
   OutboxDispatcher,
   DEFAULT_DISPATCHER_OPTIONS,
   type OutgoingSms,
