@@ -4,7 +4,12 @@
  * machine's empty-route rate and writes JSON under bench/results/.
  */
 const [first, ...rest] = process.argv.slice(2);
-const benchmarks: Record<string, string> = { home: './home-timeline.ts', sms: './sms-inbound.ts', soak: './soak.ts' };
+const benchmarks: Record<string, string> = {
+  home: './home-timeline.ts',
+  sms: './sms-inbound.ts',
+  soak: './soak.ts',
+  startup: './startup.ts',
+};
 const name = first && !first.startsWith('-') ? first : 'home';
 const module = benchmarks[name];
 if (!module) {

@@ -48,6 +48,7 @@ import {
   CachedSimSwapChecker,
   CamaraSimSwapClient,
   CountryPolicyStep,
+  EarlyReceiptReconciler,
   Outbox,
   OutboxDispatcher,
   PhoneBinding,
@@ -603,7 +604,7 @@ async function createSmsServices(
         suppressed: (m, why) => logger.info({ sms: { id: m.id, purpose: m.purpose }, why }, 'SMS suppressed'),
         error: (error, context) => logger.error({ err: error }, context),
       },
-      [notifier],
+      [notifier, new EarlyReceiptReconciler(store, clock)],
     );
     wake = () => dispatcher.wake();
     await provider.start?.({

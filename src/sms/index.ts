@@ -5,6 +5,7 @@ export { SmsPolicy, type PolicySnapshot } from './policy.ts';
 export { SmsTraffic } from './traffic.ts';
 export {
   Outbox,
+  EarlyReceiptReconciler,
   OutboxDispatcher,
   DEFAULT_DISPATCHER_OPTIONS,
   type OutgoingSms,

@@ -116,6 +116,25 @@ export interface BackgroundStep {
 }
 
 /**
+ * Settles delivery receipts that arrived before the send was recorded. A receipt that finds no
+ * message is kept early and `markSent` picks it up, but the two can cross (the receipt looks
+ * before the send is recorded, and is stored after the send looked): this step, run between
+ * outbox batches, applies those within a poll interval instead of letting them expire.
+ */
+export class EarlyReceiptReconciler implements BackgroundStep {
+  private readonly store: SmsStore;
+  private readonly clock: Clock;
+  constructor(store: SmsStore, clock: Clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  runOnce(): Promise<number> {
+    return this.store.reconcileEarlyReceipts(this.clock.now(), 100);
+  }
+}
+
+/**
  * Delivers the outbox through one provider: claims due messages under a lease, checks at
  * send time what may still be sent (kill switch, country policy, STOP), respects the
  * provider's throughput cap, retries with exponential backoff and records the outcome.

@@ -132,6 +132,11 @@ export interface SmsStore {
   outboxMessage(id: string): Promise<OutboxMessage | null>;
   /** Drops receipts that never matched a message of ours (kept for a send that overtook them). */
   expireEarlyReceipts(before: Date): Promise<number>;
+  /**
+   * Applies receipts kept early whose message has since been recorded as sent (a receipt and the
+   * send's bookkeeping can cross each other); returns how many were applied.
+   */
+  reconcileEarlyReceipts(now: Date, limit: number): Promise<number>;
   /** Newest first; the dev phone simulator and support tools read this. */
   messagesTo(e164: string, limit: number): Promise<OutboxMessage[]>;
   outboxCounts(): Promise<Record<string, number>>;

@@ -465,6 +465,39 @@ export class KyselySmsStore implements SmsStore {
     return false;
   }
 
+  async reconcileEarlyReceipts(now: Date, limit: number): Promise<number> {
+    const matched = await this.db
+      .selectFrom('sms_early_receipts as e')
+      .innerJoin('sms_outbox as o', (join) =>
+        join.onRef('o.provider', '=', 'e.provider').onRef('o.provider_message_id', '=', 'e.provider_message_id'),
+      )
+      .where('o.status', '=', 'sent')
+      .select(['e.provider', 'e.provider_message_id', 'e.status', 'e.error'])
+      .limit(limit)
+      .execute();
+    let applied = 0;
+    for (const receipt of matched) {
+      await this.db.transaction().execute(async (tx) => {
+        const taken = await tx
+          .deleteFrom('sms_early_receipts')
+          .where('provider', '=', receipt.provider)
+          .where('provider_message_id', '=', receipt.provider_message_id)
+          .executeTakeFirst();
+        // Another worker reconciled it first.
+        if (Number(taken.numDeletedRows) === 0) return;
+        await tx
+          .updateTable('sms_outbox')
+          .set({ status: receipt.status, last_error: receipt.error, updated_at: iso(now) })
+          .where('provider', '=', receipt.provider)
+          .where('provider_message_id', '=', receipt.provider_message_id)
+          .where('status', '=', 'sent')
+          .execute();
+        applied++;
+      });
+    }
+    return applied;
+  }
+
   async expireEarlyReceipts(before: Date): Promise<number> {
     const result = await this.db
       .deleteFrom('sms_early_receipts')

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.ts';
-import { OutboxDispatcher, type OutboundSms, type SendResult, type SmsProvider } from '../../src/sms/index.ts';
+import {
+  EarlyReceiptReconciler,
+  OutboxDispatcher,
+  type OutboundSms,
+  type SendResult,
+  type SmsProvider,
+} from '../../src/sms/index.ts';
 import { ENGINES, testContext, type TestContext } from '../helpers/context.ts';
 import { operatorActor } from '../../src/security/index.ts';
 
@@ -182,6 +188,48 @@ describe.each(ENGINES)('SMS outbox on $label', ({ name, skip }) => {
     expect((await ctx.maintenance()).earlyReceiptsExpired).toBeGreaterThanOrEqual(1);
     expect(await ctx.store.db.selectFrom('sms_early_receipts').selectAll().execute()).toEqual([]);
   });
+
+  it.skipIf(skip)(
+    'applies a receipt that crossed the send bookkeeping (stored early just after the send looked)',
+    async () => {
+      const [id] = await ctx.sms.outbox.enqueue([content('crossing')]);
+      const claimed = await ctx.sms.store.claimDue({
+        owner: 'crosser',
+        now: clock.now(),
+        leaseUntil: new Date(clock.now().getTime() + 60_000),
+        limit: 100,
+      });
+      for (const other of claimed.filter((m) => m.id !== id))
+        await ctx.sms.store.markRetry(other.id, 'crosser', 'released', clock.now(), clock.now());
+      // The receipt found no message, the send was recorded (finding no early receipt), then the receipt was kept early.
+      await ctx.sms.store.markSent(id!, 'crosser', 'console', 'SMcross', clock.now());
+      await ctx.store.db
+        .insertInto('sms_early_receipts')
+        .values({
+          provider: 'console',
+          provider_message_id: 'SMcross',
+          status: 'delivered',
+          error: null,
+          received_at: clock.now().toISOString(),
+        })
+        .execute();
+      expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({ status: 'sent' });
+      const reconciler = new EarlyReceiptReconciler(ctx.sms.store, clock);
+      expect(await reconciler.runOnce()).toBe(1);
+      expect(await ctx.sms.store.outboxMessage(id!)).toMatchObject({
+        status: 'delivered',
+        providerMessageId: 'SMcross',
+      });
+      expect(await reconciler.runOnce()).toBe(0);
+      expect(
+        await ctx.store.db
+          .selectFrom('sms_early_receipts')
+          .where('provider_message_id', '=', 'SMcross')
+          .selectAll()
+          .execute(),
+      ).toEqual([]);
+    },
+  );
 
   it.skipIf(skip)('claims security messages before a backlog of content', async () => {
     await ctx.sms.outbox.enqueue(Array.from({ length: 30 }, (_, i) => content(`backlog ${i}`)));

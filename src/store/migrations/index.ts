@@ -1,4 +1,4 @@
-import type { Migration, MigrationProvider } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as core from './0001_core.ts';
 import * as sms from './0002_sms.ts';
 import * as trust from './0003_trust.ts';
