@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Microblog } from '../core/index.ts';
 import { accountActor, scopeAllows, type Actor, type TokenInfo } from '../security/index.ts';
 import type { OAuth } from '../security/index.ts';
@@ -15,7 +15,7 @@ export interface UserToken extends TokenInfo {
   accountId: string;
 }
 
-export function bearerToken(request: FastifyRequest): string | null {
+function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -47,8 +47,6 @@ export function optionalUser(request: FastifyRequest, scope: string): UserToken 
     throw new HttpError(403, `This action is outside the authorized scopes (needs ${scope})`);
   return token as UserToken;
 }
-
-export type Reply = FastifyReply;
 
 /**
  * Who acts behind a staff request: the token's account with its current role. Whether that

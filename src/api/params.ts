@@ -42,7 +42,7 @@ export function optionalBoolean(params: Params, name: string): boolean | undefin
   throw new HttpError(422, `${name} must be true or false`);
 }
 
-export function optionalId(params: Params, name: string): string | undefined {
+function optionalId(params: Params, name: string): string | undefined {
   const value = optionalString(params, name, 40);
   if (value === undefined || value === '') return undefined;
   if (!isWellFormedId(value)) throw new HttpError(422, `${name} is not a valid id`);

@@ -196,7 +196,7 @@ export const REDACTED_PATHS = [
   '*.pin',
 ];
 
-export function createLogger(config: Config): Logger {
+function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
 

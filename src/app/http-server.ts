@@ -18,7 +18,7 @@ import { streamingRoutes } from '../api/streaming.ts';
 import { solidPng } from '../http/placeholder-image.ts';
 import { safeEqual } from '../security/index.ts';
 
-export const BODY_LIMIT_BYTES = 256 * 1024;
+const BODY_LIMIT_BYTES = 256 * 1024;
 
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({

@@ -1,8 +1,8 @@
 import type { DiscoveryOptions } from '../privacy/discovery/service.ts';
 import { resolve } from 'node:path';
 
-export type SmsProviderName = 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
-export const SMS_PROVIDERS: readonly SmsProviderName[] = ['console', 'twilio', 'vonage', 'android-gateway', 'smpp'];
+type SmsProviderName = 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
+const SMS_PROVIDERS: readonly SmsProviderName[] = ['console', 'twilio', 'vonage', 'android-gateway', 'smpp'];
 
 export interface DatabaseConfig {
   engine: 'sqlite' | 'postgres';
@@ -67,7 +67,7 @@ export interface Config {
 }
 
 /** Contact discovery (SPEC 3.6) and advertising (3.7) settings; defaults and their reasons in docs/privacy.md. */
-export interface PrivacyConfig {
+interface PrivacyConfig {
   discovery: DiscoveryOptions;
   ads: { minAudienceSize: number };
 }

@@ -9,7 +9,7 @@ export interface NewAccount {
   createdAt: Date;
 }
 
-export interface NewPost {
+interface NewPost {
   id: string;
   accountId: string;
   text: string;

@@ -50,5 +50,3 @@ export function extractMentions(text: string): MentionToken[] {
   }
   return mentions;
 }
-
-export { URL_PATTERN, MENTION_PATTERN };

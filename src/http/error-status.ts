@@ -9,7 +9,7 @@ import { DomainError, type DomainErrorKind } from '../shared/errors.ts';
  * `error` text to the person, and Sparrow's API has always answered 422 here. Browsers show
  * the page whatever the status, so the web follows the API rather than the other way round.
  */
-export const HTTP_STATUS_OF: Readonly<Record<DomainErrorKind, number>> = {
+const HTTP_STATUS_OF: Readonly<Record<DomainErrorKind, number>> = {
   invalid: 422,
   not_found: 404,
   forbidden: 403,

@@ -1,2 +1,2 @@
 export { SmtpMailTransport } from './smtp.ts';
-export { DevMailbox, type DeliveredMail } from './dev-mailbox.ts';
+export { DevMailbox } from './dev-mailbox.ts';

@@ -17,23 +17,13 @@ export * from './model.ts';
 export {
   ContactPoints,
   type ContactPointView,
-  type UseTarget,
-  type ContactPointStore,
 } from './contact-points/index.ts';
 export {
   ContactDiscovery,
-  DEFAULT_DISCOVERY_OPTIONS,
-  type DiscoveryOptions,
-  type DiscoveryStore,
-  type ModerationStore,
   type MatchInput,
 } from './discovery/index.ts';
 export {
   Advertising,
-  DEFAULT_ADS_OPTIONS,
-  type AdsOptions,
-  type AdsStore,
-  type Audience,
   type AudienceView,
   type Campaign,
 } from './ads/index.ts';

@@ -10,10 +10,6 @@ export const CHOOSABLE_PURPOSES: readonly Purpose[] = ['sms_channel', 'discovery
 
 export type ContactKind = 'phone' | 'email';
 
-export function isPurpose(value: unknown): value is Purpose {
-  return typeof value === 'string' && (PURPOSES as readonly string[]).includes(value);
-}
-
 export interface ContactPoint {
   id: string;
   accountId: string;
@@ -27,7 +23,7 @@ export interface ContactPoint {
 }
 
 /** Who made a consent decision: the owner, or the security flow that added the contact. */
-export type ConsentSource = 'owner' | 'implied' | 'moderation';
+type ConsentSource = 'owner' | 'implied' | 'moderation';
 
 export interface ConsentRecord {
   id: string;

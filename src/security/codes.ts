@@ -5,8 +5,8 @@ import { newId } from '../shared/ids.ts';
 import type { CodeStore } from './ports.ts';
 import { safeEqual } from './tokens.ts';
 
-export const CODE_LIFETIME_MS = 10 * 60_000;
-export const MAX_CODE_ATTEMPTS = 5;
+const CODE_LIFETIME_MS = 10 * 60_000;
+const MAX_CODE_ATTEMPTS = 5;
 
 export interface CodeLimits {
   /** Codes one subject (account, flow) may request per hour. */

@@ -196,7 +196,7 @@ export interface SessionStore {
 }
 
 /** One security message over SMS (always sent: kill switch and posting policy never apply). */
-export interface SecuritySms {
+interface SecuritySms {
   to: string;
   country: string;
   text: string;

@@ -33,7 +33,7 @@ export function isSignInProofMethod(value: string): value is SignInProofMethod {
   return (SIGN_IN_PROOF_METHODS as readonly string[]).includes(value);
 }
 
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 const TOTP_PERIOD = 30;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const PASSKEY_CHALLENGE_TTL_MS = 5 * 60_000;

@@ -61,7 +61,7 @@ export function securityThrottleLimits(limits: SecurityLimits): Record<string, T
  * premium or international numbers that share a block, so limits per block stop it even
  * when every single number stays under its own limit.
  */
-export function numberPrefix(e164: string): string {
+function numberPrefix(e164: string): string {
   return e164.length > 8 ? e164.slice(0, e164.length - 4) : e164;
 }
 

@@ -2,12 +2,6 @@ import { createHmac } from 'node:crypto';
 import type { Clock } from '../shared/clock.ts';
 import { safeEqual } from './tokens.ts';
 
-export interface LinkClaims {
-  purpose: string;
-  accountId: string;
-  expiresAt: Date;
-}
-
 /**
  * One-step links sent by e-mail ("this wasn't me"): the link itself is the proof, so it is
  * signed with an instance key, bound to one purpose and one account, and expires. Only

@@ -17,12 +17,12 @@ export type SmsCommand =
   /** A command word with missing or malformed arguments: answered with its usage. */
   | { kind: 'malformed'; command: string; usage: string };
 
-export const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
-export const START_WORDS = ['START', 'UNSTOP'] as const;
+const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
+const START_WORDS = ['START', 'UNSTOP'] as const;
 
 const USERNAME = /^@?([A-Za-z0-9_]{1,30})(?:@[A-Za-z0-9.-]+)?$/;
 
-export const USAGE = {
+const USAGE = {
   direct: 'D @user message',
   follow: 'FOLLOW @user',
   unfollow: 'UNFOLLOW @user',

@@ -16,7 +16,7 @@ import { SegmentedMessage } from 'sms-segments-calculator';
  * header, leaving 153 septets / 67 units.
  */
 
-export type SmsEncoding = 'GSM-7' | 'UCS-2';
+type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 export interface SmsAnalysis {
   encoding: SmsEncoding;
@@ -31,7 +31,7 @@ export interface SmsAnalysis {
 }
 
 /** One segment as it goes on the wire: its text and the code units that encode it. */
-export interface SmsSegment {
+interface SmsSegment {
   text: string;
   /** GSM-7: unpacked septet values (escape 0x1B included); UCS-2: UTF-16 code units. */
   codeUnits: number[];

@@ -1,7 +1,3 @@
-import type { SmsProvider } from './providers/types.ts';
-
-export type ProviderName = SmsProvider['name'];
-
 /**
  * Why a message is sent decides whether it may be sent. Security messages (codes) are
  * never stopped by the kill switch or country content policy; compliance messages

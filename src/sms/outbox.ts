@@ -93,7 +93,7 @@ export interface DispatcherOptions {
   pollMs: number;
 }
 
-export const DEFAULT_DISPATCHER_OPTIONS: Omit<DispatcherOptions, 'owner'> = {
+const DEFAULT_DISPATCHER_OPTIONS: Omit<DispatcherOptions, 'owner'> = {
   batchSize: 50,
   leaseMs: 60_000,
   maxAttempts: 6,

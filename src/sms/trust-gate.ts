@@ -16,7 +16,7 @@ export interface GateContext {
   text: string;
 }
 
-export type Refusal = {
+type Refusal = {
   kind: 'refuse';
   outcome: InboundOutcome;
   /** Reply for the sender, at most once a day per kind; null for none. */
@@ -121,7 +121,7 @@ export class SimSwapStep implements GateStep {
   }
 }
 
-export const MAX_PIN_FAILURES = 5;
+const MAX_PIN_FAILURES = 5;
 const PIN_PREFIX = /^(\d{4,8})(?:\s+|$)([\s\S]*)$/;
 
 /**

@@ -3,12 +3,10 @@ export {
   migrateToLatest,
   DatabaseHealthProbe,
   type StoreConnection,
-  type Engine,
   type OpenOptions,
 } from './database.ts';
 export { KyselyMicroblogStore } from './microblog-store.ts';
 export { KyselyCredentialStore, KyselyOAuthStore } from './security-store.ts';
-export type { Database } from './schema.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
 export { KyselyAuthStore } from './auth-store.ts';
 export { KyselyAuditStore } from './audit-store.ts';

@@ -22,7 +22,7 @@ export interface AccountsTable {
   last_status_at: string | null;
 }
 
-export interface CredentialsTable {
+interface CredentialsTable {
   account_id: string;
   email: string;
   email_key: string;
@@ -49,33 +49,33 @@ export interface PostsTable {
   favourites_count: number;
 }
 
-export interface MentionsTable {
+interface MentionsTable {
   post_id: string;
   account_id: string;
 }
 
-export interface FavouritesTable {
+interface FavouritesTable {
   id: string;
   account_id: string;
   post_id: string;
   created_at: string;
 }
 
-export interface FollowsTable {
+interface FollowsTable {
   id: string;
   account_id: string;
   target_account_id: string;
   created_at: string;
 }
 
-export interface BlocksTable {
+interface BlocksTable {
   id: string;
   account_id: string;
   target_account_id: string;
   created_at: string;
 }
 
-export interface MutesTable {
+interface MutesTable {
   id: string;
   account_id: string;
   target_account_id: string;
@@ -83,7 +83,7 @@ export interface MutesTable {
   created_at: string;
 }
 
-export interface HomeFeedTable {
+interface HomeFeedTable {
   account_id: string;
   post_id: string;
   /** Author of the entry (the reblogger for reblogs), so unfollow and block can remove it. */
@@ -110,7 +110,7 @@ export interface OAuthAppsTable {
   created_at: string;
 }
 
-export interface OAuthCodesTable {
+interface OAuthCodesTable {
   code_hash: string;
   app_id: string;
   account_id: string;
@@ -123,7 +123,7 @@ export interface OAuthCodesTable {
   used_at: string | null;
 }
 
-export interface OAuthTokensTable {
+interface OAuthTokensTable {
   id: string;
   token_hash: string;
   app_id: string | null;
@@ -137,7 +137,7 @@ export interface OAuthTokensTable {
   session_kind: string | null;
 }
 
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   account_id: string;
   key: string;
   post_id: string;
@@ -197,7 +197,7 @@ export interface Database {
   ad_impressions: AdImpressionsTable;
 }
 
-export interface SmsEarlyReceiptsTable {
+interface SmsEarlyReceiptsTable {
   provider: string;
   provider_message_id: string;
   status: string;
@@ -205,13 +205,13 @@ export interface SmsEarlyReceiptsTable {
   received_at: string;
 }
 
-export interface InstanceSecretsTable {
+interface InstanceSecretsTable {
   name: string;
   value: string;
   created_at: string;
 }
 
-export interface SmsPhonesTable {
+interface SmsPhonesTable {
   account_id: string;
   e164: string;
   country: string;
@@ -232,7 +232,7 @@ export interface VerificationCodesTable {
   prefix: string | null;
 }
 
-export interface SmsSettingsTable {
+interface SmsSettingsTable {
   account_id: string;
   posting: number;
   notifications: number;
@@ -256,7 +256,7 @@ export interface SmsHoldsTable {
   decided_at: string | null;
 }
 
-export interface AccountSecurityEventsTable {
+interface AccountSecurityEventsTable {
   id: string;
   account_id: string;
   kind: string;
@@ -265,18 +265,18 @@ export interface AccountSecurityEventsTable {
   read_at: string | null;
 }
 
-export interface SmsSubscriptionsTable {
+interface SmsSubscriptionsTable {
   account_id: string;
   target_id: string;
   created_at: string;
 }
 
-export interface SmsOptOutsTable {
+interface SmsOptOutsTable {
   e164: string;
   opted_out_at: string;
 }
 
-export interface SmsInboundTable {
+interface SmsInboundTable {
   id: string;
   provider: string;
   provider_message_id: string;
@@ -312,7 +312,7 @@ export interface SmsOutboxTable {
   updated_at: string;
 }
 
-export interface SmsFanoutJobsTable {
+interface SmsFanoutJobsTable {
   id: string;
   post_id: string;
   author_id: string;
@@ -323,7 +323,7 @@ export interface SmsFanoutJobsTable {
   updated_at: string;
 }
 
-export interface SmsCountryPolicyTable {
+interface SmsCountryPolicyTable {
   country: string;
   posting: number;
   notifications: number;
@@ -332,7 +332,7 @@ export interface SmsCountryPolicyTable {
   updated_by: string;
 }
 
-export interface SmsSwitchesTable {
+interface SmsSwitchesTable {
   name: string;
   enabled: number;
   reason: string;
@@ -340,7 +340,7 @@ export interface SmsSwitchesTable {
   updated_by: string;
 }
 
-export interface AuditLogTable {
+interface AuditLogTable {
   id: string;
   actor: string;
   action: string;
@@ -350,13 +350,13 @@ export interface AuditLogTable {
   created_at: string;
 }
 
-export interface SmsReplyThrottleTable {
+interface SmsReplyThrottleTable {
   number: string;
   kind: string;
   last_sent_at: string;
 }
 
-export interface AccountFactorsTable {
+interface AccountFactorsTable {
   account_id: string;
   totp_secret: string | null;
   totp_pending_secret: string | null;
@@ -366,7 +366,7 @@ export interface AccountFactorsTable {
   updated_at: string;
 }
 
-export interface RecoveryCodesTable {
+interface RecoveryCodesTable {
   id: string;
   account_id: string;
   code_hash: string;
@@ -400,7 +400,7 @@ export interface AuthFlowsTable {
   completed_at: string | null;
 }
 
-export interface SecurityAlertsTable {
+interface SecurityAlertsTable {
   id: string;
   kind: string;
   scope: string;
@@ -424,13 +424,13 @@ export interface ContactPointsTable {
   created_at: string;
 }
 
-export interface ContactPointPurposesTable {
+interface ContactPointPurposesTable {
   contact_point_id: string;
   purpose: string;
   since: string;
 }
 
-export interface ConsentRecordsTable {
+interface ConsentRecordsTable {
   id: string;
   account_id: string;
   contact_point_id: string;
@@ -440,7 +440,7 @@ export interface ConsentRecordsTable {
   created_at: string;
 }
 
-export interface ContactPointUsesTable {
+interface ContactPointUsesTable {
   id: string;
   account_id: string;
   contact_point_id: string;
@@ -450,7 +450,7 @@ export interface ContactPointUsesTable {
   created_at: string;
 }
 
-export interface DiscoveryLookupsTable {
+interface DiscoveryLookupsTable {
   account_id: string;
   contact_key: string;
   block_key: string | null;
@@ -459,14 +459,14 @@ export interface DiscoveryLookupsTable {
   created_at: string;
 }
 
-export interface DiscoveryIpsTable {
+interface DiscoveryIpsTable {
   account_id: string;
   ip_key: string;
   first_seen: string;
   last_seen: string;
 }
 
-export interface DiscoveryBlocksTable {
+interface DiscoveryBlocksTable {
   account_id: string;
   reason: string;
   report_id: string;
@@ -485,13 +485,13 @@ export interface ModerationReportsTable {
   resolved_by: string | null;
 }
 
-export interface AdvertisersTable {
+interface AdvertisersTable {
   account_id: string;
   granted_by: string;
   created_at: string;
 }
 
-export interface AdAudiencesTable {
+interface AdAudiencesTable {
   id: string;
   advertiser_id: string;
   name: string;
@@ -499,7 +499,7 @@ export interface AdAudiencesTable {
   created_at: string;
 }
 
-export interface AdAudienceHashesTable {
+interface AdAudienceHashesTable {
   audience_id: string;
   hash: string;
 }
@@ -515,7 +515,7 @@ export interface AdCampaignsTable {
   stopped_at: string | null;
 }
 
-export interface AdImpressionsTable {
+interface AdImpressionsTable {
   id: string;
   campaign_id: string;
   account_id: string;
@@ -524,7 +524,7 @@ export interface AdImpressionsTable {
 }
 
 /** rate-limiter-flexible's own layout (counters of the security throttles without Redis). */
-export interface RateLimitsTable {
+interface RateLimitsTable {
   key: string;
   points: number;
   expire: number | null;

@@ -22,7 +22,7 @@ import {
 import { currentAccount, signIn, signOut } from './session.ts';
 
 /** Only local paths: never redirect to another site after sign-in. */
-export function safeNext(value: string): string {
+function safeNext(value: string): string {
   return /^\/(?![/\\])[\w\-./@?=&%]*$/.test(value) ? value : '/home';
 }
 
@@ -100,7 +100,7 @@ interface StepValues {
 }
 
 /** The second step of a sign-in: one form per method the account offers, strongest first. */
-export function secondStepPage(view: View, v: StepValues): string {
+function secondStepPage(view: View, v: StepValues): string {
   const has = (m: SecondFactorMethod) => v.methods.includes(m);
   const verify = (method: string, body: SafeHtml, attrs: { passkey?: boolean } = {}) =>
     html`<form method="post" action="/login/verify"${attrs.passkey ? html` data-passkey="sign-in"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">${hiddenFlow(v.flowId, v.next)}<input type="hidden" name="method" value="${method}">${body}</form>`;

@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
 import { FIELD_LIMITS, type LimitedField } from '../shared/field-limits.ts';
-import { HTTP_STATUS_OF, httpStatusOf } from '../http/error-status.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
 import { CSRF_FIELD, csrfToken, currentSession } from './session.ts';
@@ -129,11 +129,6 @@ export function failure(error: unknown): Failure {
   return { message: userMessage(error), status: httpStatusOf(error) };
 }
 
-/** A problem the page found in the form itself, before any domain call. */
-export function formFailure(message: string): Failure {
-  return { message, status: HTTP_STATUS_OF.invalid };
-}
-
 export function sendPage(reply: FastifyReply, markup: string, status = 200): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(markup);
 }
@@ -143,7 +138,7 @@ export function when(date: Date): SafeHtml {
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>`;
 }
 
-export function sourceLabel(source: string): string {
+function sourceLabel(source: string): string {
   if (source === 'sms') return 'via SMS';
   if (source === 'web') return 'via web';
   if (source.startsWith('api:')) return `via ${source.slice(4)}`;

@@ -13,8 +13,8 @@ import type { Account } from '../core/model.ts';
  * A cross-site page can make the browser send the cookie but can never read it, so it cannot
  * compute the form token. Nothing is kept on the server, so any instance can check it.
  */
-export const SESSION_COOKIE = 'sparrow_session';
-export const PRESESSION_COOKIE = 'sparrow_csrf';
+const SESSION_COOKIE = 'sparrow_session';
+const PRESESSION_COOKIE = 'sparrow_csrf';
 export const CSRF_FIELD = '_csrf';
 const WEB_SCOPES = ['read', 'write', 'follow', 'push'];
 const SESSION_MAX_AGE_S = 30 * 24 * 3600;

@@ -10,7 +10,7 @@ export interface PrivacyUser {
   auth: { authorization: string };
 }
 
-export interface UserOptions {
+interface UserOptions {
   /** Verified SMS phone (E.164). */
   phone?: string;
   /** Sign-in e-mail (unverified unless `emailVerified`). */

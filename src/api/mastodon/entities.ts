@@ -150,13 +150,11 @@ export const relationshipSchema = {
   },
 } as const;
 
-export const errorSchema = { type: 'object', properties: { error: str, error_description: str } } as const;
-
-export function avatarUrl(urls: Urls): string {
+function avatarUrl(urls: Urls): string {
   return `${urls.publicUrl}/avatars/original/missing.png`;
 }
 
-export function headerUrl(urls: Urls): string {
+function headerUrl(urls: Urls): string {
   return `${urls.publicUrl}/headers/original/missing.png`;
 }
 

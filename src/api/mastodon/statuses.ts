@@ -23,7 +23,7 @@ const oneStatus = { response: { 200: statusSchema } };
 const MAX_IDEMPOTENCY_KEY = 200;
 
 /** Records which client made a post, as SPEC 3.1 asks: `api:<app name>`. */
-export function sourceOf(token: UserToken): PostSource {
+function sourceOf(token: UserToken): PostSource {
   return token.appName ? `api:${token.appName}` : 'api:sparrow-cli';
 }
 

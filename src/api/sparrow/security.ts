@@ -52,7 +52,7 @@ const recoverySchema = {
   properties: { recovery_codes: { type: ['array', 'null'], items: { type: 'string' } } },
 } as const;
 
-export async function securitySummary(ctx: AppContext, accountId: string) {
+async function securitySummary(ctx: AppContext, accountId: string) {
   const s = await ctx.factors.summary(accountId);
   return {
     two_factor_enabled: s.twoFactorEnabled,

@@ -2,8 +2,6 @@ export {
   ContactDiscovery,
   DEFAULT_DISCOVERY_OPTIONS,
   type DiscoveryOptions,
-  type DiscoverySignal,
   type MatchInput,
-  type AccountCreationTimes,
 } from './service.ts';
 export type { DiscoveryStore, ModerationStore, LookupRecord, LookupScope } from './ports.ts';
