@@ -16,25 +16,33 @@ import { ID_PATTERN as WELL_FORMED_ID } from '../shared/ids.ts';
  * the one table of field limits (src/shared/field-limits.ts); the sign-in proof methods from the
  * security domain.
  *
- * Converting a route (the remaining `paramsOf` readers in src/api/sparrow/*):
+ * This is the one way API routes read their input (src/api/params.ts keeps only paging, path
+ * ids and Link headers). A route declares its schema once, beside its handler:
  *
  *   const unlockInput = input({ password: text('password'), reason: text('reason') }, ['reason']);
  *   app.post('/api/v1/…', { schema: { response: { 200: schema } } }, async (request) => {
  *     const user = requireUser(request, 'write:…');
  *     const { password, reason } = unlockInput.read(request); // reason: string, password?: string
  *   });
+ *
+ * Unknown fields are ignored (clients send extras), except where `{ closed: true }` refuses
+ * them: settings, where a misspelt switch would look accepted and change nothing. Staff reasons
+ * are only bounded here; the permission policy requires and trims them (checkedReason).
  */
 
-type Property =
+type Property = (
   | { type: 'string'; maxLength: number; enum?: readonly string[]; pattern?: string }
   | { type: 'boolean' }
   | { type: 'array'; items: { type: 'string'; maxLength: number; pattern?: string }; maxItems: number }
   | { type: 'object' }
-  | { type: 'integer'; minimum: number; maximum: number };
+  | { type: 'integer'; minimum: number; maximum: number }
+) & { nullable?: true };
 
 type Properties = Record<string, Property>;
 
-type ValueOf<P extends Property> = P extends { type: 'string'; enum: readonly (infer E)[] }
+type ValueOf<P extends Property> = P extends { nullable: true } ? PlainValueOf<P> | null : PlainValueOf<P>;
+
+type PlainValueOf<P extends Property> = P extends { type: 'string'; enum: readonly (infer E)[] }
   ? E
   : P extends { type: 'string' }
     ? string
@@ -75,6 +83,11 @@ export const list = (field: LimitedField, maxItems: number) =>
 export const count = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 /** A JSON object (a WebAuthn assertion, say): JSON bodies only. */
 export const object = { type: 'object' } as const;
+/**
+ * A field where an explicit JSON `null` means something ("remove my PIN", "back to the
+ * instance default"); absent and `null` stay distinct. Form fields cannot say null.
+ */
+export const orNull = <const P extends Property>(property: P) => ({ ...property, nullable: true }) as const;
 
 const TRUE = new Set<unknown>([true, 'true', '1', 1, 'on']);
 const FALSE = new Set<unknown>([false, 'false', '0', 0, 'off']);
@@ -93,6 +106,7 @@ function coerce(params: Record<string, unknown>, properties: Properties): Record
     let value = params[name];
     if (property.type === 'array' && value === undefined) value = params[`${name}[]`];
     delete params[`${name}[]`];
+    if (value === null && property.nullable) continue;
     if (value === undefined || value === null) {
       delete params[name];
       continue;
@@ -121,20 +135,36 @@ export interface RouteInput<P extends Properties, R extends keyof P> {
   read(request: FastifyRequest): Input<P, R>;
 }
 
+export interface InputOptions {
+  /**
+   * Refuse fields the schema does not name (422 "x is not a known field") instead of ignoring
+   * them. For settings, where a misspelt switch would otherwise look accepted and change nothing.
+   */
+  readonly closed?: boolean;
+}
+
 export function input<const P extends Properties, const R extends keyof P & string = never>(
   properties: P,
   required: readonly R[] = [],
+  options: InputOptions = {},
 ): RouteInput<P, R> {
-  // A required text must also be non-empty: an empty form field is a missing one.
   const shaped = Object.fromEntries(
-    Object.entries(properties).map(([name, property]) => [
-      name,
-      property.type === 'string' && (required as readonly string[]).includes(name)
-        ? { ...property, minLength: 1 }
-        : property,
-    ]),
+    Object.entries(properties).map(([name, { nullable, ...property }]) => {
+      // A required text must also be non-empty: an empty form field is a missing one.
+      const shape: Record<string, unknown> =
+        property.type === 'string' && (required as readonly string[]).includes(name)
+          ? { ...property, minLength: 1 }
+          : { ...property };
+      if (nullable) shape.type = [property.type, 'null'];
+      return [name, shape];
+    }),
   );
-  const schema = { type: 'object', properties: shaped, required: [...required] };
+  const schema = {
+    type: 'object',
+    properties: shaped,
+    required: [...required],
+    ...(options.closed ? { additionalProperties: false } : {}),
+  };
   return {
     schema,
     read(request) {
@@ -183,14 +213,18 @@ export function describeValidation(issues: readonly ValidationIssue[]): string {
       if (issue.params.pattern === ID_PATTERN) return `${field} is not a valid id`;
       if (issue.params.pattern === DIGITS) return `${field} must be a positive number`;
       return `${field} is not valid`;
+    case 'additionalProperties':
+      return `${String(issue.params.additionalProperty).slice(0, 40)} is not a known field`;
     case 'type': {
       if (inList) return `${field} must be a list of strings`;
-      const expected = String(issue.params.type);
-      if (expected === 'boolean') return `${field} must be true or false`;
-      if (expected === 'array') return `${field} must be a list`;
-      if (expected === 'object') return `${field} must be an object`;
-      if (expected === 'integer') return `${field} must be a number`;
-      return `${field} must be a ${expected}`;
+      // A nullable field's expected type arrives as "boolean,null".
+      const [expected, orNull] = String(issue.params.type).split(',');
+      const either = orNull ? ' (or null)' : '';
+      if (expected === 'boolean') return `${field} must be true or false${either}`;
+      if (expected === 'array') return `${field} must be a list${either}`;
+      if (expected === 'object') return `${field} must be an object${either}`;
+      if (expected === 'integer') return `${field} must be a number${either}`;
+      return `${field} must be a ${expected}${either}`;
     }
     default:
       return `${field} ${issue.message ?? 'is not valid'}`;

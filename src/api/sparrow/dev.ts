@@ -3,7 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { normalisePhone } from '../../sms/index.ts';
 import { HttpError } from '../errors.ts';
-import { paramsOf, requiredString } from '../params.ts';
+import { input, text } from '../input.ts';
+
+const outboxInput = input({ number: text('number') }, ['number']);
+const inboundInput = input({ from: text('number'), text: text('message') }, ['from', 'text']);
 
 /**
  * The phone simulator's endpoints. Registered only with the `console` provider: they let
@@ -15,7 +18,7 @@ export function devSmsRoutes(ctx: AppContext) {
     if (ctx.config.smsProvider !== 'console') return;
 
     app.get('/api/v1/sparrow/dev/sms', async (request) => {
-      const number = requiredString(paramsOf(request), 'number', 40);
+      const { number } = outboxInput.read(request);
       const phone = normalisePhone(number);
       if (!phone) throw new HttpError(422, 'number is not a valid phone number');
       const messages = await ctx.sms.outbox.sentTo(phone.e164);
@@ -34,15 +37,13 @@ export function devSmsRoutes(ctx: AppContext) {
     });
 
     app.post('/api/v1/sparrow/dev/sms', async (request, reply) => {
-      const params = paramsOf(request);
-      const from = requiredString(params, 'from', 40);
-      const text = requiredString(params, 'text', 1600);
+      const { from, text: message } = inboundInput.read(request);
       if (!normalisePhone(from)) throw new HttpError(422, 'from is not a valid phone number');
       const result = await ctx.sms.channel.receive('console', {
         providerMessageId: `dev-${randomUUID()}`,
         from,
         to: 'sparrow',
-        text,
+        text: message,
       });
       return reply.status(202).send({ outcome: result.outcome, post_id: result.postId });
     });

@@ -3,8 +3,7 @@ import type { AppContext } from '../../app/context.ts';
 import type { Account } from '../../core/index.ts';
 import type { Actor } from '../../security/index.ts';
 import { actingAccount } from '../auth.ts';
-import { HttpError } from '../errors.ts';
-import { optionalString, paramsOf } from '../params.ts';
+import { input, oneOf, text } from '../input.ts';
 
 const adminAccountSchema = {
   type: 'object',
@@ -22,6 +21,12 @@ const adminAccountSchema = {
     approved: { type: 'boolean' },
   },
 } as const;
+
+// Mastodon's admin shapes carry the staff reason as `text`: bounded here like every reason,
+// required, trimmed and audited by the permission policy.
+const staffInput = input({ text: text('reason') });
+// Of Mastodon's action types Sparrow offers a warning (`none`, audited) and `suspend`.
+const actionInput = input({ type: oneOf(['none', 'suspend']), text: text('reason') });
 
 async function target(ctx: AppContext, request: FastifyRequest, actor: Actor): Promise<Account> {
   return ctx.moderation.find(actor, (request.params as { id?: string }).id ?? '');
@@ -56,11 +61,7 @@ export function moderationRoutes(ctx: AppContext) {
     app.post('/api/v1/admin/accounts/:id/action', async (request) => {
       const { actor } = await actingAccount(ctx.microblog, request, 'admin:write:accounts');
       const account = await target(ctx, request, actor);
-      const params = paramsOf(request);
-      const type = optionalString(params, 'type', 20) ?? 'none';
-      const reason = optionalString(params, 'text') ?? '';
-      if (type !== 'none' && type !== 'suspend')
-        throw new HttpError(422, `type ${type} is not supported here (none or suspend)`);
+      const { type = 'none', text: reason = '' } = actionInput.read(request);
       if (type === 'suspend') await ctx.moderation.suspend(account, { actor, reason });
       else await ctx.moderation.warn(account, { actor, reason });
       return {};
@@ -72,7 +73,7 @@ export function moderationRoutes(ctx: AppContext) {
       async (request) => {
         const { actor } = await actingAccount(ctx.microblog, request, 'admin:write:accounts');
         const account = await target(ctx, request, actor);
-        const reason = optionalString(paramsOf(request), 'text') ?? '';
+        const { text: reason = '' } = staffInput.read(request);
         await ctx.moderation.unsuspend(account, { actor, reason });
         return render({ ...account, suspended: false });
       },
@@ -84,7 +85,7 @@ export function moderationRoutes(ctx: AppContext) {
       const account = await target(ctx, request, actor);
       await ctx.moderation.unlockSmsPosting(account, {
         actor,
-        reason: optionalString(paramsOf(request), 'text') ?? '',
+        reason: staffInput.read(request).text ?? '',
       });
       return {};
     });
@@ -94,7 +95,7 @@ export function moderationRoutes(ctx: AppContext) {
       const account = await target(ctx, request, actor);
       const { sessionsSignedOut } = await ctx.moderation.resetSecondFactors(account, {
         actor,
-        reason: optionalString(paramsOf(request), 'text') ?? '',
+        reason: staffInput.read(request).text ?? '',
       });
       return { sessions_signed_out: sessionsSignedOut };
     });

@@ -16,8 +16,8 @@ import { isWellFormedId } from '../../shared/ids.ts';
 import { actingAccount, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { accountSchema, renderAccount } from '../mastodon/entities.ts';
-import { optionalString, pathId, requiredString, type Params } from '../params.ts';
-import { count, id, input, list, text } from '../input.ts';
+import { pathId, type Params } from '../params.ts';
+import { count, flag, id, input, list, object, oneOf, text } from '../input.ts';
 
 /**
  * Purpose-bound contact points, contact matching, advertising and the moderator reports
@@ -192,12 +192,14 @@ function objectBody(request: FastifyRequest): Params {
   return body as Params;
 }
 
+// Closed: a misspelt field must be refused rather than look accepted. An id that is not ours
+// cannot exist (404, as in a path).
+const contactPointInput = input({ id: text('id'), purposes: object }, ['id', 'purposes'], { closed: true });
+
 /** `{ "discovery": true, "advertising": false }`: only known purposes, only booleans. */
-function purposeChanges(value: unknown): Partial<Record<Purpose, boolean>> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new HttpError(422, 'purposes must be an object of purpose: true|false');
+function purposeChanges(value: Record<string, unknown>): Partial<Record<Purpose, boolean>> {
   const changes: Partial<Record<Purpose, boolean>> = {};
-  for (const [key, on] of Object.entries(value as Record<string, unknown>)) {
+  for (const [key, on] of Object.entries(value)) {
     if (!(PURPOSES as readonly string[]).includes(key))
       throw new HttpError(422, `Unknown purpose: ${key.slice(0, 40)} (one of ${PURPOSES.join(', ')})`);
     if (typeof on !== 'boolean') throw new HttpError(422, `purposes.${key} must be true or false`);
@@ -206,10 +208,16 @@ function purposeChanges(value: unknown): Partial<Record<Purpose, boolean>> {
   return changes;
 }
 
-/** The audit reason of a staff request, from the JSON body or the query (`DELETE` has no body). */
+/**
+ * The audit reason of a staff request, from the body or the query (`DELETE` has no body):
+ * bounded here, required and trimmed by the permission policy.
+ */
+const staffInput = input({ reason: text('reason') });
+const reportsInput = input({ status: oneOf(['open', 'resolved', 'all']) });
+const resolveInput = input({ unblock: flag, reason: text('reason') });
+
 function reasonOf(request: FastifyRequest): string {
-  const body = (request.body ?? {}) as Params;
-  return optionalString(body, 'reason') ?? optionalString(request.query as Params, 'reason') ?? '';
+  return staffInput.read(request).reason ?? '';
 }
 
 function hashList(params: Params): unknown[] {
@@ -246,12 +254,9 @@ export function privacyRoutes(ctx: AppContext) {
       { schema: { response: { 200: contactPointSchema } } },
       async (request) => {
         const { accountId } = requireUser(request, 'write:accounts');
-        const body = objectBody(request);
-        const unknown = Object.keys(body).filter((k) => k !== 'id' && k !== 'purposes');
-        if (unknown.length > 0) throw new HttpError(422, `Unknown field(s): ${unknown.join(', ')}`);
-        const id = requiredString(body, 'id', 40);
+        const { id, purposes } = contactPointInput.read(request);
         if (!isWellFormedId(id)) throw new HttpError(404, 'Record not found');
-        const changes = purposeChanges(body.purposes);
+        const changes = purposeChanges(purposes);
         if (Object.keys(changes).length === 0)
           throw new HttpError(422, `purposes must name at least one of ${CHOOSABLE_PURPOSES.join(', ')}`);
         return renderContactPoint(await privacy.contactPoints.setPurposes(accountId, id, changes));
@@ -374,16 +379,8 @@ export function privacyRoutes(ctx: AppContext) {
       { schema: { response: { 200: { type: 'array', items: reportSchema } } } },
       async (request) => {
         const { actor } = await actingAccount(ctx.microblog, request, 'admin:read');
-        const status = optionalString(request.query as Params, 'status', 20);
-        if (status !== undefined && status !== 'open' && status !== 'resolved' && status !== 'all')
-          throw new HttpError(422, 'status must be open, resolved or all');
-        return (
-          await privacy.discovery.reportList(
-            actor,
-            status === undefined ? 'open' : status === 'all' ? null : status,
-            200,
-          )
-        ).map(renderReport);
+        const { status = 'open' } = reportsInput.read(request);
+        return (await privacy.discovery.reportList(actor, status === 'all' ? null : status, 200)).map(renderReport);
       },
     );
 
@@ -392,13 +389,9 @@ export function privacyRoutes(ctx: AppContext) {
       { schema: { response: { 200: reportSchema } } },
       async (request) => {
         const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
-        const body = (request.body ?? {}) as Params;
-        if (body.unblock !== undefined && typeof body.unblock !== 'boolean')
-          throw new HttpError(422, 'unblock must be true or false');
-        const report = await privacy.discovery.resolveReport(pathId(request), body.unblock === true, {
-          actor,
-          reason: reasonOf(request),
-        });
+        const reportId = pathId(request);
+        const { unblock = false, reason = '' } = resolveInput.read(request);
+        const report = await privacy.discovery.resolveReport(reportId, unblock, { actor, reason });
         if (!report) throw new HttpError(404, 'Record not found');
         return renderReport(report);
       },

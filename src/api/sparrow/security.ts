@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { actingAccount, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { optionalBoolean, optionalString, paramsOf, pathId, requiredString } from '../params.ts';
+import { flag, input, object, text } from '../input.ts';
+import { pathId } from '../params.ts';
 
 const summarySchema = {
   type: 'object',
@@ -52,6 +53,21 @@ const recoverySchema = {
   properties: { recovery_codes: { type: ['array', 'null'], items: { type: 'string' } } },
 } as const;
 
+// Closed: a misspelt protection switch must be refused, not look accepted and change nothing.
+const protectionInput = input({ password: text('password'), sms_two_factor: flag, require_strong_factor: flag }, [], {
+  closed: true,
+});
+// The password is optional here because the domain asks for it with its own message.
+const passwordInput = input({ password: text('password') });
+const totpConfirmInput = input({ code: text('code') }, ['code']);
+// The shape of a WebAuthn registration response is the domain's to check.
+const passkeyInput = input({ credential: object, name: text('name') }, ['credential']);
+const passwordChangeInput = input({ current_password: text('password'), new_password: text('password') }, [
+  'current_password',
+  'new_password',
+]);
+const devMailInput = input({ to: text('email') }, ['to']);
+
 async function securitySummary(ctx: AppContext, accountId: string) {
   const s = await ctx.factors.summary(accountId);
   return {
@@ -82,14 +98,10 @@ export function securityRoutes(ctx: AppContext) {
 
     app.patch('/api/v1/sparrow/security', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'write');
-      const params = paramsOf(request);
-      const unknown = Object.keys(params).filter(
-        (k) => !['password', 'sms_two_factor', 'require_strong_factor'].includes(k),
-      );
-      if (unknown.length > 0) throw new HttpError(422, `Unknown settings: ${unknown.join(', ').slice(0, 200)}`);
+      const params = protectionInput.read(request);
       await ctx.factors.changeProtection(token.accountId, params.password, {
-        smsTwoFactor: optionalBoolean(params, 'sms_two_factor'),
-        requireStrong: optionalBoolean(params, 'require_strong_factor'),
+        smsTwoFactor: params.sms_two_factor,
+        requireStrong: params.require_strong_factor,
       });
       return securitySummary(ctx, token.accountId);
     });
@@ -99,7 +111,7 @@ export function securityRoutes(ctx: AppContext) {
       const account = await ctx.microblog.account(token.accountId);
       const { secret, uri } = await ctx.factors.beginTotp(
         token.accountId,
-        paramsOf(request).password,
+        passwordInput.read(request).password,
         `${account.username}@${ctx.config.domain}`,
         ctx.config.instanceName,
       );
@@ -111,17 +123,14 @@ export function securityRoutes(ctx: AppContext) {
       { schema: { response: { 200: recoverySchema } } },
       async (request) => {
         const token = requireUser(request, 'write');
-        const { recoveryCodes } = await ctx.factors.confirmTotp(
-          token.accountId,
-          requiredString(paramsOf(request), 'code', 20),
-        );
+        const { recoveryCodes } = await ctx.factors.confirmTotp(token.accountId, totpConfirmInput.read(request).code);
         return { recovery_codes: recoveryCodes };
       },
     );
 
     app.delete('/api/v1/sparrow/security/totp', { schema: { response: { 200: summarySchema } } }, async (request) => {
       const token = requireUser(request, 'write');
-      await ctx.factors.disableTotp(token.accountId, paramsOf(request).password);
+      await ctx.factors.disableTotp(token.accountId, passwordInput.read(request).password);
       return securitySummary(ctx, token.accountId);
     });
 
@@ -130,7 +139,7 @@ export function securityRoutes(ctx: AppContext) {
       { schema: { response: { 200: recoverySchema } } },
       async (request) => {
         const token = requireUser(request, 'write');
-        const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId, paramsOf(request).password);
+        const codes = await ctx.factors.regenerateRecoveryCodes(token.accountId, passwordInput.read(request).password);
         return { recovery_codes: codes };
       },
     );
@@ -138,26 +147,24 @@ export function securityRoutes(ctx: AppContext) {
     app.post('/api/v1/sparrow/security/passkeys/options', async (request) => {
       const token = requireUser(request, 'write');
       const account = await ctx.microblog.account(token.accountId);
-      return ctx.factors.passkeyRegistrationOptions(token.accountId, paramsOf(request).password, account.username);
+      const { password } = passwordInput.read(request);
+      return ctx.factors.passkeyRegistrationOptions(token.accountId, password, account.username);
     });
 
     app.post('/api/v1/sparrow/security/passkeys', async (request) => {
       const token = requireUser(request, 'write');
-      const params = paramsOf(request);
-      const credential = params.credential;
-      if (typeof credential !== 'object' || credential === null || Array.isArray(credential))
-        throw new HttpError(422, 'credential must be a WebAuthn registration response object');
+      const { credential, name } = passkeyInput.read(request);
       const passkey = await ctx.factors.registerPasskey(
         token.accountId,
-        credential as Parameters<typeof ctx.factors.registerPasskey>[1],
-        optionalString(params, 'name', 100) ?? 'Passkey',
+        credential as unknown as Parameters<typeof ctx.factors.registerPasskey>[1],
+        name ?? 'Passkey',
       );
       return { id: passkey.id, name: passkey.name, created_at: passkey.createdAt.toISOString(), last_used_at: null };
     });
 
     app.delete('/api/v1/sparrow/security/passkeys/:id', async (request) => {
       const token = requireUser(request, 'write');
-      const password = paramsOf(request).password;
+      const { password } = passwordInput.read(request);
       const id = (request.params as { id: string }).id;
       if (typeof id !== 'string' || id.length > 1400) throw new HttpError(404, 'Record not found');
       if (!(await ctx.factors.removePasskey(token.accountId, password, id)))
@@ -167,11 +174,11 @@ export function securityRoutes(ctx: AppContext) {
 
     app.post('/api/v1/sparrow/security/password', async (request) => {
       const token = requireUser(request, 'write');
-      const params = paramsOf(request);
+      const params = passwordChangeInput.read(request);
       const { sessionsSignedOut } = await ctx.auth.changePassword(
         token.accountId,
-        requiredString(params, 'current_password', 1024),
-        requiredString(params, 'new_password', 1024),
+        params.current_password,
+        params.new_password,
         token.tokenId,
       );
       return { sessions_signed_out: sessionsSignedOut };
@@ -217,7 +224,7 @@ export function securityRoutes(ctx: AppContext) {
       // Development only (console SMS provider, no SMTP): what was "sent" to an address. Anywhere
       // else this would hand out everyone's reset codes, so it exists only beside the phone simulator.
       app.get('/api/v1/sparrow/dev/mail', async (request) => {
-        const to = requiredString(paramsOf(request), 'to', 320);
+        const { to } = devMailInput.read(request);
         return mailbox
           .messagesTo(to)
           .map((m) => ({ to: m.to, subject: m.subject, text: m.text, sent_at: m.at.toISOString() }));

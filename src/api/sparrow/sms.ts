@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import type { AccountNotice } from '../../notices/index.ts';
 import type {
@@ -10,8 +10,8 @@ import type {
 } from '../../sms/index.ts';
 import { maskContact } from '../../privacy/index.ts';
 import { actingAccount, requireUser } from '../auth.ts';
-import { HttpError } from '../errors.ts';
-import { optionalBoolean, optionalString, paramsOf, pathId, requiredString, type Params } from '../params.ts';
+import { flag, input, oneOf, orNull, text } from '../input.ts';
+import { pathId } from '../params.ts';
 
 const settingsSchema = {
   type: 'object',
@@ -134,13 +134,26 @@ function renderKillSwitch(state: KillSwitchState) {
   };
 }
 
-function objectBody(request: FastifyRequest): Params {
-  const body = request.body;
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new HttpError(422, 'Request body must be a JSON object');
-  }
-  return body as Params;
-}
+const phoneInput = input({ number: text('number') }, ['number']);
+const verifyInput = input({ code: text('code') }, ['code']);
+// Closed: a misspelt switch (`sms_posting: false`) must be refused, not look accepted and change nothing.
+// `pin: null` removes the PIN; its format is the domain's rule.
+const settingsInput = input({ posting: flag, notifications: flag, pin: orNull(text('pin')) }, [], { closed: true });
+const unlockInput = input({ password: text('password') });
+const holdsInput = input({ status: oneOf(['pending', 'released', 'discarded', 'all']) });
+// The reason is bounded here and checked by the permission policy (required, trimmed, audited).
+const policyInput = input(
+  {
+    country: text('country'),
+    posting: flag,
+    notifications: flag,
+    // null: back to the instance default (SPARROW_SECURITY_SMS_COUNTRIES).
+    security: orNull(flag),
+    reason: text('reason'),
+  },
+  ['country'],
+);
+const killSwitchInput = input({ enabled: flag, reason: text('reason') }, ['enabled']);
 
 export function smsRoutes(ctx: AppContext) {
   const sms = ctx.sms;
@@ -148,14 +161,14 @@ export function smsRoutes(ctx: AppContext) {
     // ── Phone binding ──────────────────────────────────────────────────────────
     app.post('/api/v1/sparrow/phone', async (request, reply) => {
       const { accountId } = requireUser(request, 'write:accounts');
-      const number = requiredString(objectBody(request), 'number', 40);
+      const { number } = phoneInput.read(request);
       await sms.phones.request(accountId, number, { ip: request.ip });
       return reply.status(202).send({ status: 'code_sent_if_possible' });
     });
 
     app.post('/api/v1/sparrow/phone/verify', async (request) => {
       const { accountId } = requireUser(request, 'write:accounts');
-      const code = requiredString(objectBody(request), 'code', 20);
+      const { code } = verifyInput.read(request);
       const phone = await sms.phones.verify(accountId, code);
       return {
         number: maskContact('phone', phone.e164),
@@ -181,14 +194,9 @@ export function smsRoutes(ctx: AppContext) {
 
     app.patch('/api/v1/sparrow/sms_settings', { schema: { response: { 200: settingsSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'write:accounts');
-      const params = paramsOf(request);
-      const known = new Set(['posting', 'notifications', 'pin']);
       // Validate everything before changing anything: a bad PIN must not leave posting half-switched.
-      const unknown = Object.keys(objectBody(request)).filter((k) => !known.has(k));
-      if (unknown.length > 0) throw new HttpError(422, `Unknown setting(s): ${unknown.join(', ')}`);
-      const posting = optionalBoolean(params, 'posting');
-      const notifications = optionalBoolean(params, 'notifications');
-      if (params.pin !== undefined) await sms.owner.setPin(accountId, params.pin);
+      const { posting, notifications, pin } = settingsInput.read(request);
+      if (pin !== undefined) await sms.owner.setPin(accountId, pin);
       await sms.settings.update(accountId, { posting, notifications });
       return currentSettings(accountId);
     });
@@ -199,7 +207,7 @@ export function smsRoutes(ctx: AppContext) {
       { schema: { response: { 200: settingsSchema } } },
       async (request) => {
         const { accountId } = requireUser(request, 'write:accounts');
-        await sms.owner.unlock(accountId, { password: objectBody(request).password });
+        await sms.owner.unlock(accountId, { password: unlockInput.read(request).password });
         return currentSettings(accountId);
       },
     );
@@ -210,20 +218,8 @@ export function smsRoutes(ctx: AppContext) {
       { schema: { response: { 200: { type: 'array', items: holdSchema } } } },
       async (request) => {
         const { accountId } = requireUser(request, 'read:accounts');
-        const status = (request.query as Record<string, unknown>).status;
-        if (
-          status !== undefined &&
-          status !== 'pending' &&
-          status !== 'released' &&
-          status !== 'discarded' &&
-          status !== 'all'
-        ) {
-          throw new HttpError(422, 'status must be pending, released, discarded or all');
-        }
-        const holds = await sms.owner.holds(
-          accountId,
-          status === 'all' ? null : ((status as HeldMessage['status'] | undefined) ?? 'pending'),
-        );
+        const { status = 'pending' } = holdsInput.read(request);
+        const holds = await sms.owner.holds(accountId, status === 'all' ? null : status);
         return holds.map(renderHold);
       },
     );
@@ -289,13 +285,7 @@ export function smsRoutes(ctx: AppContext) {
 
     app.put('/api/v1/admin/sparrow/sms_policy', { schema: { response: { 200: policySchema } } }, async (request) => {
       const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
-      const body = objectBody(request);
-      const country = requiredString(body, 'country', 2);
-      const posting = optionalBoolean(body, 'posting');
-      const notifications = optionalBoolean(body, 'notifications');
-      // null: back to the instance default (SPARROW_SECURITY_SMS_COUNTRIES).
-      const security = body.security === null ? null : optionalBoolean(body, 'security');
-      const reason = optionalString(body, 'reason') ?? '';
+      const { country, posting, notifications, security, reason = '' } = policyInput.read(request);
       const policy = await sms.policy.setCountry(
         country,
         {
@@ -313,10 +303,7 @@ export function smsRoutes(ctx: AppContext) {
       { schema: { response: { 200: killSwitchSchema } } },
       async (request) => {
         const { actor } = await actingAccount(ctx.microblog, request, 'admin:write');
-        const body = objectBody(request);
-        const enabled = optionalBoolean(body, 'enabled');
-        if (enabled === undefined) throw new HttpError(422, 'enabled is required (true or false)');
-        const reason = optionalString(body, 'reason') ?? '';
+        const { enabled, reason = '' } = killSwitchInput.read(request);
         return renderKillSwitch(await sms.policy.setKillSwitch(enabled, { actor, reason }));
       },
     );
