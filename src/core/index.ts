@@ -7,5 +7,6 @@ export {
   type PostInput,
   type PublishedListener,
   type DeletedListener,
+  type FollowRequestListener,
 } from './microblog.ts';
 export { CHARACTERS_RESERVED_PER_URL, USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
