@@ -549,6 +549,7 @@ async function createSmsServices(
   steps.push(new RateLimitStep(store, clock, { perMinute: config.sms.postsPerMinute, perDay: config.sms.postsPerDay }));
   const gate = new TrustGate(steps);
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
+  microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
   const channel = new SmsChannel(store, microblog, outbox, gate, notices, subscriptions, clock, {
     publicUrl: config.publicUrl,
     maxPostLength: config.maxPostLength,

@@ -1,4 +1,4 @@
 export * from './model.ts';
 export type * from './ports.ts';
-export { Microblog } from './microblog.ts';
+export { Microblog, type FollowRequestListener } from './microblog.ts';
 export { CHARACTERS_RESERVED_PER_URL, postLength } from './text.ts';

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import type {
   Account,
+  FollowRequestOutcome,
   Notification,
   NotificationType,
   NotificationView,
@@ -41,6 +42,11 @@ export interface MicroblogOptions {
 export type PublishedListener = (post: Post) => Promise<void>;
 /** Called once for each deleted post, after it is gone. */
 export type DeletedListener = (post: Post) => Promise<void>;
+/** Called once when a follow request ends: `accountId` asked to follow `targetId`. */
+export type FollowRequestListener = (
+  request: { accountId: string; targetId: string },
+  outcome: FollowRequestOutcome,
+) => Promise<void>;
 
 export interface NewAccountInput {
   username: string;
@@ -76,6 +82,7 @@ export class Microblog {
   private celebrities: { ids: string[]; fetchedAt: number } | null = null;
   private readonly publishedListeners: PublishedListener[] = [];
   private readonly deletedListeners: DeletedListener[] = [];
+  private readonly followRequestListeners: FollowRequestListener[] = [];
 
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
@@ -160,7 +167,10 @@ export class Microblog {
     const displayName = changes.displayName?.trim() ?? current.displayName;
     const note = changes.note?.trim() ?? current.note;
     this.checkProfileText(displayName, note);
-    return this.store.updateProfile(id, { ...changes, displayName, note });
+    const updated = await this.store.updateProfile(id, { ...changes, displayName, note });
+    // As on Mastodon, unlocking says yes to everyone still waiting: nobody stays pending on an open account.
+    if (current.locked && !updated.locked) await this.authorizeAllFollowRequests(id);
+    return updated;
   }
 
   private checkProfileText(displayName: string, note: string): void {
@@ -179,6 +189,11 @@ export class Microblog {
 
   onDeleted(listener: DeletedListener): void {
     this.deletedListeners.push(listener);
+  }
+
+  /** Other channels (SMS subscriptions) learn here when a follow request is answered or withdrawn. */
+  onFollowRequestClosed(listener: FollowRequestListener): void {
+    this.followRequestListeners.push(listener);
   }
 
   private async announce<T>(listeners: readonly ((value: T) => Promise<void>)[], value: T): Promise<void> {
@@ -453,12 +468,33 @@ export class Microblog {
 
   // ── Social graph ────────────────────────────────────────────────────────────
 
+  /**
+   * Follows an account, or, when it is locked, asks to: the request waits for the target to
+   * authorize it, and until then the requester is not a follower anywhere (timelines, threads,
+   * SMS, streaming all key on accepted follows only).
+   */
   async follow(accountId: string, targetId: string): Promise<Relationship> {
     if (accountId === targetId) throw invalid('You can’t follow yourself');
     await this.account(accountId);
-    await this.account(targetId);
+    const target = await this.account(targetId);
     if (await this.store.isBlockedEitherWay(accountId, targetId)) throw forbidden('You can’t follow this account');
+    if (await this.store.isFollowing(accountId, targetId)) return this.relationship(accountId, targetId);
     const now = this.clock.now();
+    if (target.locked) {
+      await this.store.requestFollow({
+        id: newId(now.getTime()),
+        accountId,
+        targetId,
+        notification: {
+          id: newId(now.getTime()),
+          accountId: targetId,
+          type: 'follow_request',
+          fromAccountId: accountId,
+          postId: null,
+        },
+      });
+      return this.relationship(accountId, targetId);
+    }
     await this.store.follow({
       id: newId(now.getTime()),
       accountId,
@@ -475,10 +511,80 @@ export class Microblog {
     return this.relationship(accountId, targetId);
   }
 
+  /** Stops following, or withdraws a pending request (Mastodon cancels a request by unfollowing). */
   async unfollow(accountId: string, targetId: string): Promise<Relationship> {
     await this.account(targetId);
     await this.store.unfollow(accountId, targetId);
+    if (await this.store.removeFollowRequest(accountId, targetId))
+      await this.closeFollowRequest(accountId, targetId, 'withdrawn');
     return this.relationship(accountId, targetId);
+  }
+
+  /** Requests waiting for `accountId` to answer, oldest cursor last (newest first). */
+  async followRequests(accountId: string, page: Page): Promise<{ accountId: string; cursor: string }[]> {
+    await this.account(accountId);
+    return this.store.followRequests(accountId, page);
+  }
+
+  async followRequestCount(accountId: string): Promise<number> {
+    return this.store.followRequestCount(accountId);
+  }
+
+  /**
+   * The locked account `accountId` accepts `requesterId` as a follower. Answers the
+   * relationship from `accountId` to the requester (now `followed_by`), as Mastodon does.
+   */
+  async authorizeFollowRequest(accountId: string, requesterId: string): Promise<Relationship> {
+    await this.account(accountId);
+    const accepted = await this.acceptRequest(requesterId, accountId);
+    if (!accepted) throw notFound('There is no follow request from this account');
+    return this.relationship(accountId, requesterId);
+  }
+
+  async rejectFollowRequest(accountId: string, requesterId: string): Promise<Relationship> {
+    await this.account(accountId);
+    if (!(await this.store.removeFollowRequest(requesterId, accountId)))
+      throw notFound('There is no follow request from this account');
+    await this.closeFollowRequest(requesterId, accountId, 'rejected');
+    return this.relationship(accountId, requesterId);
+  }
+
+  private async acceptRequest(requesterId: string, targetId: string): Promise<boolean> {
+    const now = this.clock.now();
+    const requester = await this.store.accountById(requesterId);
+    const accepted = await this.store.acceptFollowRequest({
+      followId: newId(now.getTime()),
+      accountId: requesterId,
+      targetId,
+      backfill: this.options.followBackfill ?? 40,
+      // A suspended requester becomes a follower (lifting the suspension restores it) but sends no notification.
+      notification:
+        requester && !requester.suspended
+          ? { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: requesterId, postId: null }
+          : null,
+    });
+    if (accepted) await this.closeFollowRequest(requesterId, targetId, 'authorized');
+    return accepted;
+  }
+
+  private async authorizeAllFollowRequests(accountId: string): Promise<void> {
+    for (;;) {
+      const batch = await this.store.followRequests(accountId, { limit: 100 });
+      if (batch.length === 0) return;
+      for (const request of batch) {
+        // A request that vanished meanwhile (withdrawn) is simply gone; drop it either way so the loop ends.
+        if (!(await this.acceptRequest(request.accountId, accountId)))
+          await this.store.removeFollowRequest(request.accountId, accountId);
+      }
+    }
+  }
+
+  private async closeFollowRequest(accountId: string, targetId: string, outcome: FollowRequestOutcome) {
+    for (const listener of this.followRequestListeners) {
+      await listener({ accountId, targetId }, outcome).catch((error: unknown) =>
+        this.options.reportError?.(error, 'follow request listener'),
+      );
+    }
   }
 
   async block(accountId: string, targetId: string): Promise<Relationship> {
@@ -522,6 +628,8 @@ export class Microblog {
       blockedBy: r.blockedBy.has(id),
       muting: r.muting.has(id),
       mutingNotifications: r.muting.get(id)?.hideNotifications ?? false,
+      requested: r.requested.has(id),
+      requestedBy: r.requestedBy.has(id),
     }));
   }
 
@@ -558,12 +666,12 @@ export class Microblog {
       ]);
       const entries = mergeNewestFirst(fanned, pulled, slice);
       const posts = await this.store.postsByIds(entries.map((e) => e.postId));
-      const visible: Post[] = [];
+      const kept: Post[] = [];
       for (const entry of entries) {
         const post = posts.get(entry.postId);
-        if (post && !hidden.has(post.accountId)) visible.push(post);
+        if (post && !hidden.has(post.accountId)) kept.push(post);
       }
-      const views = await this.hydrate(viewerId, visible);
+      const views = await this.hydrate(viewerId, await this.withinAudience(viewerId, kept));
       return {
         ids: entries.map((e) => e.postId),
         items: views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)),
@@ -696,7 +804,47 @@ export class Microblog {
       const post = posts.get(id);
       if (post && !hidden.has(post.accountId)) ordered.push(post);
     }
-    return this.hydrate(viewerId, ordered);
+    return this.hydrate(viewerId, await this.withinAudience(viewerId, ordered));
+  }
+
+  /**
+   * The posts whose audience includes the viewer, as `canView` decides it, for a whole list
+   * in one round trip: followers-only posts reach their author, the people they mention and
+   * accepted followers; direct posts their author and the people they mention. Lists stored
+   * earlier (materialised home feeds, notifications) are filtered through this at read time,
+   * so an entry written before a follow ended, or under an older rule, never shows a post
+   * its viewer may not see now. Blocks and mutes are the callers' (hiddenAuthors).
+   */
+  private async withinAudience(viewerId: string | null, posts: readonly Post[]): Promise<Post[]> {
+    const needsFollow = new Set<string>();
+    for (const post of posts) {
+      if (post.visibility === 'private' && post.accountId !== viewerId && !post.mentionIds.includes(viewerId ?? ''))
+        needsFollow.add(post.accountId);
+    }
+    const followed =
+      viewerId && needsFollow.size > 0
+        ? new Set(await this.store.followedAmong(viewerId, [...needsFollow]))
+        : new Set<string>();
+    const inAudience = (post: Post) => {
+      if (post.accountId === viewerId) return true;
+      switch (post.visibility) {
+        case 'public':
+        case 'unlisted':
+          return true;
+        case 'private':
+          return viewerId !== null && (post.mentionIds.includes(viewerId) || followed.has(post.accountId));
+        case 'direct':
+          return viewerId !== null && post.mentionIds.includes(viewerId);
+      }
+    };
+    // A followers-only boost of your own post still reaches you (its `reblog` notification).
+    const boostsOutside = posts.filter((p) => p.reblogOfId && !inAudience(p)).map((p) => p.reblogOfId!);
+    const originals = boostsOutside.length > 0 ? await this.store.postsByIds(boostsOutside) : new Map<string, Post>();
+    return posts.filter(
+      (post) =>
+        inAudience(post) ||
+        (viewerId !== null && post.reblogOfId !== null && originals.get(post.reblogOfId)?.accountId === viewerId),
+    );
   }
 
   /** Turns posts into views with as few store round trips as possible (one per kind of data). */

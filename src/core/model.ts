@@ -2,7 +2,15 @@ export type Role = 'user' | 'moderator' | 'admin';
 export type Visibility = 'public' | 'unlisted' | 'private' | 'direct';
 export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private', 'direct'];
 
-export type NotificationType = 'mention' | 'status' | 'reblog' | 'follow' | 'favourite';
+export type NotificationType = 'mention' | 'status' | 'reblog' | 'follow' | 'follow_request' | 'favourite';
+export const NOTIFICATION_TYPES: readonly NotificationType[] = [
+  'mention',
+  'status',
+  'reblog',
+  'follow',
+  'follow_request',
+  'favourite',
+];
 
 export interface Account {
   id: string;
@@ -61,7 +69,14 @@ export interface Relationship {
   blockedBy: boolean;
   muting: boolean;
   mutingNotifications: boolean;
+  /** The account asked to follow the target, which is locked, and is waiting for an answer. */
+  requested: boolean;
+  /** The target asked to follow the account and is waiting for its answer. */
+  requestedBy: boolean;
 }
+
+/** How a follow request ended: accepted by its target, refused by it, or withdrawn by the requester. */
+export type FollowRequestOutcome = 'authorized' | 'rejected' | 'withdrawn';
 
 /** A post ready to show to one viewer: everything a client renders, fetched in batches. */
 export interface PostView {

@@ -103,6 +103,30 @@ export interface MicroblogStore {
     notification: NewNotification | null;
   }): Promise<boolean>;
   unfollow(accountId: string, targetId: string): Promise<boolean>;
+  /** Records a request to follow a locked account, with its notification; false when one is pending already. */
+  requestFollow(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    notification: NewNotification;
+  }): Promise<boolean>;
+  /**
+   * Turns a pending request into a follow (with backfill, counts and the `follow` notification,
+   * as `follow` does) and drops the request and its notification, in one transaction. False
+   * when no request was pending.
+   */
+  acceptFollowRequest(input: {
+    followId: string;
+    accountId: string;
+    targetId: string;
+    backfill: number;
+    notification: NewNotification | null;
+  }): Promise<boolean>;
+  /** Drops a pending request and its notification; false when none was pending. */
+  removeFollowRequest(accountId: string, targetId: string): Promise<boolean>;
+  /** Pending requests to follow `targetId`, paged by request id. */
+  followRequests(targetId: string, page: Page): Promise<{ accountId: string; cursor: string }[]>;
+  followRequestCount(targetId: string): Promise<number>;
   block(input: { id: string; accountId: string; targetId: string }): Promise<void>;
   unblock(accountId: string, targetId: string): Promise<void>;
   mute(input: { id: string; accountId: string; targetId: string; hideNotifications: boolean }): Promise<void>;
@@ -116,6 +140,8 @@ export interface MicroblogStore {
     blocking: Set<string>;
     blockedBy: Set<string>;
     muting: Map<string, { hideNotifications: boolean }>;
+    requested: Set<string>;
+    requestedBy: Set<string>;
   }>;
   /** Accounts the viewer must not see posts from: blocked either way, or muted by the viewer. */
   hiddenAuthors(viewerId: string): Promise<Set<string>>;

@@ -219,13 +219,19 @@ export class SmsChannel {
         const target = await this.target(phone, command.username);
         if (!target) return done('rejected');
         const relationship = await this.microblog.follow(me, target.id);
-        if (!relationship.following) {
+        if (!relationship.following && !relationship.requested) {
           await this.answer(phone, replies.followFailed(target.username));
           return done('rejected');
         }
+        // A locked account's posts start coming only once it accepts (see SmsSubscriptions).
         await this.subscriptions.subscribe(me, target);
         const textsOn = (await this.store.settings(me)).notifications;
-        await this.answer(phone, replies.followed(target.username, textsOn));
+        await this.answer(
+          phone,
+          relationship.following
+            ? replies.followed(target.username, textsOn)
+            : replies.followRequested(target.username, textsOn),
+        );
         return done('command');
       }
       case 'unfollow': {
@@ -249,14 +255,18 @@ export class SmsChannel {
           await this.answer(phone, replies.userOff(target.username));
           return done('command');
         }
+        let state: 'active' | 'on_acceptance';
         try {
-          await this.subscriptions.subscribe(me, target);
+          state = await this.subscriptions.subscribe(me, target);
         } catch (error) {
           if (!(error instanceof NotFollowingError)) throw error;
           await this.answer(phone, replies.notFollowing(target.username));
           return done('rejected');
         }
-        await this.answer(phone, replies.userOn(target.username));
+        await this.answer(
+          phone,
+          state === 'active' ? replies.userOn(target.username) : replies.stillRequested(target.username),
+        );
         return done('command');
       }
       case 'get': {

@@ -75,7 +75,7 @@ export interface SmsStore {
   isSubscribed(accountId: string, targetId: string): Promise<boolean>;
   /** Which of these accounts `accountId` gets by SMS (one query for a page of a list). */
   subscribedAmong(accountId: string, targetIds: readonly string[]): Promise<Set<string>>;
-  /** Accounts whose posts `accountId` gets by SMS, newest subscription first. */
+  /** Accounts whose posts `accountId` gets by SMS now (subscribed and followed), newest subscription first. */
   subscriptionsOf(accountId: string, limit: number): Promise<string[]>;
   /** Whether anyone asked for this account's posts by SMS (most accounts: no one). */
   hasSubscribers(targetId: string): Promise<boolean>;

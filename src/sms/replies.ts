@@ -21,6 +21,10 @@ export const replies = {
     textsOn
       ? `You follow @${username}. Their posts will come by text. OFF @${username} to stop.`
       : `You follow @${username}. Texts are OFF for you; reply ON to get their posts.`,
+  followRequested: (username: string, textsOn: boolean) =>
+    textsOn
+      ? `@${username} approves followers: request sent. Their posts will come by text once they accept. UNFOLLOW @${username} to cancel.`
+      : `@${username} approves followers: request sent. Texts are OFF for you; reply ON to get their posts once they accept.`,
   followFailed: (username: string) => `Could not follow @${username}.`,
   unfollowed: (username: string) => `You no longer follow @${username}.`,
   allOn: () => 'Texts ON for accounts you asked for. OFF to pause all.',
@@ -28,6 +32,8 @@ export const replies = {
   userOn: (username: string) => `Posts from @${username} will come by text.`,
   userOff: (username: string) => `No more texts of @${username}'s posts.`,
   notFollowing: (username: string) => `You don't follow @${username}. Reply FOLLOW @${username}.`,
+  stillRequested: (username: string) =>
+    `@${username} has not accepted your follow request yet. Their posts will come by text once they do.`,
   noPosts: (username: string) => `@${username} has no public posts yet.`,
   dmSent: (username: string) => `Sent to @${username}.`,
   undone: () => 'Deleted your last post by text.',

@@ -490,9 +490,75 @@ export class KyselyMicroblogStore implements MicroblogStore {
     backfill: number;
     notification: NewNotification | null;
   }): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => this.insertFollow(tx, input));
+  }
+
+  private async insertFollow(
+    tx: Transaction<Database>,
+    input: { id: string; accountId: string; targetId: string; backfill: number; notification: NewNotification | null },
+  ): Promise<boolean> {
+    const inserted = await tx
+      .insertInto('follows')
+      .values({
+        id: input.id,
+        account_id: input.accountId,
+        target_account_id: input.targetId,
+        created_at: iso(new Date()),
+      })
+      .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+    await this.adjustFollowCounts(tx, input.accountId, input.targetId, 1);
+    if (input.backfill > 0) {
+      const recent = tx
+        .selectFrom('posts')
+        .select([
+          sql<string>`cast(${input.accountId} as text)`.as('account_id'),
+          'id as post_id',
+          'account_id as author_id',
+        ])
+        .where('account_id', '=', input.targetId)
+        .where('visibility', 'in', ['public', 'unlisted', 'private'])
+        // The same rule as fan-out: a reply to someone else only if the new follower follows
+        // (or is) that someone; replies in the author's own thread always.
+        .where((eb) =>
+          eb.or([
+            eb('in_reply_to_account_id', 'is', null),
+            eb('in_reply_to_account_id', '=', input.targetId),
+            eb('in_reply_to_account_id', '=', input.accountId),
+            eb.exists(
+              eb
+                .selectFrom('follows as g')
+                .select('g.id')
+                .where('g.account_id', '=', input.accountId)
+                .whereRef('g.target_account_id', '=', 'posts.in_reply_to_account_id'),
+            ),
+          ]),
+        )
+        .orderBy('id', 'desc')
+        .limit(input.backfill);
+      await tx
+        .insertInto('home_feed')
+        .columns(['account_id', 'post_id', 'author_id'])
+        .expression(tx.selectFrom(recent.as('recent')).selectAll().where(sql.lit(true), '=', sql.lit(true)))
+        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+        .execute();
+    }
+    if (input.notification) await this.insertNotifications(tx, [input.notification], new Date());
+    return true;
+  }
+
+  // ── Follow requests ─────────────────────────────────────────────────────────
+
+  async requestFollow(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    notification: NewNotification;
+  }): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       const inserted = await tx
-        .insertInto('follows')
+        .insertInto('follow_requests')
         .values({
           id: input.id,
           account_id: input.accountId,
@@ -502,45 +568,65 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-      await this.adjustFollowCounts(tx, input.accountId, input.targetId, 1);
-      if (input.backfill > 0) {
-        const recent = tx
-          .selectFrom('posts')
-          .select([
-            sql<string>`cast(${input.accountId} as text)`.as('account_id'),
-            'id as post_id',
-            'account_id as author_id',
-          ])
-          .where('account_id', '=', input.targetId)
-          .where('visibility', 'in', ['public', 'unlisted', 'private'])
-          // The same rule as fan-out: a reply to someone else only if the new follower follows
-          // (or is) that someone; replies in the author's own thread always.
-          .where((eb) =>
-            eb.or([
-              eb('in_reply_to_account_id', 'is', null),
-              eb('in_reply_to_account_id', '=', input.targetId),
-              eb('in_reply_to_account_id', '=', input.accountId),
-              eb.exists(
-                eb
-                  .selectFrom('follows as g')
-                  .select('g.id')
-                  .where('g.account_id', '=', input.accountId)
-                  .whereRef('g.target_account_id', '=', 'posts.in_reply_to_account_id'),
-              ),
-            ]),
-          )
-          .orderBy('id', 'desc')
-          .limit(input.backfill);
-        await tx
-          .insertInto('home_feed')
-          .columns(['account_id', 'post_id', 'author_id'])
-          .expression(tx.selectFrom(recent.as('recent')).selectAll().where(sql.lit(true), '=', sql.lit(true)))
-          .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-          .execute();
-      }
-      if (input.notification) await this.insertNotifications(tx, [input.notification], new Date());
+      await this.insertNotifications(tx, [input.notification], new Date());
       return true;
     });
+  }
+
+  async acceptFollowRequest(input: {
+    followId: string;
+    accountId: string;
+    targetId: string;
+    backfill: number;
+    notification: NewNotification | null;
+  }): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      if (!(await this.deleteFollowRequest(tx, input.accountId, input.targetId))) return false;
+      await this.insertFollow(tx, { ...input, id: input.followId });
+      return true;
+    });
+  }
+
+  async removeFollowRequest(accountId: string, targetId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => this.deleteFollowRequest(tx, accountId, targetId));
+  }
+
+  /** Deletes the request and the `follow_request` notification it raised (it has been answered). */
+  private async deleteFollowRequest(tx: Transaction<Database>, accountId: string, targetId: string): Promise<boolean> {
+    const deleted = await tx
+      .deleteFrom('follow_requests')
+      .where('account_id', '=', accountId)
+      .where('target_account_id', '=', targetId)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) return false;
+    await tx
+      .deleteFrom('notifications')
+      .where('account_id', '=', targetId)
+      .where('from_account_id', '=', accountId)
+      .where('type', '=', 'follow_request')
+      .execute();
+    return true;
+  }
+
+  async followRequests(targetId: string, page: Page) {
+    const rows = await applyPage(
+      this.db
+        .selectFrom('follow_requests')
+        .select(['account_id as accountId', 'id as cursor'])
+        .where('target_account_id', '=', targetId),
+      'id',
+      page,
+    ).execute();
+    return newestFirst(rows, page);
+  }
+
+  async followRequestCount(targetId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('follow_requests')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('target_account_id', '=', targetId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   private async adjustFollowCounts(
@@ -591,6 +677,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .execute();
       await this.removeFollow(tx, input.accountId, input.targetId);
       await this.removeFollow(tx, input.targetId, input.accountId);
+      await this.deleteFollowRequest(tx, input.accountId, input.targetId);
+      await this.deleteFollowRequest(tx, input.targetId, input.accountId);
       await tx
         .deleteFrom('home_feed')
         .where('account_id', '=', input.accountId)
@@ -651,9 +739,11 @@ export class KyselyMicroblogStore implements MicroblogStore {
       blocking: new Set<string>(),
       blockedBy: new Set<string>(),
       muting: new Map<string, { hideNotifications: boolean }>(),
+      requested: new Set<string>(),
+      requestedBy: new Set<string>(),
     };
     if (ids.length === 0) return empty;
-    const [following, followedBy, blocking, blockedBy, muting] = await Promise.all([
+    const [following, followedBy, blocking, blockedBy, muting, requested, requestedBy] = await Promise.all([
       this.db
         .selectFrom('follows')
         .select('target_account_id as id')
@@ -684,6 +774,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .where('account_id', '=', accountId)
         .where('target_account_id', 'in', ids)
         .execute(),
+      this.db
+        .selectFrom('follow_requests')
+        .select('target_account_id as id')
+        .where('account_id', '=', accountId)
+        .where('target_account_id', 'in', ids)
+        .execute(),
+      this.db
+        .selectFrom('follow_requests')
+        .select('account_id as id')
+        .where('target_account_id', '=', accountId)
+        .where('account_id', 'in', ids)
+        .execute(),
     ]);
     return {
       following: new Set(following.map((r) => r.id)),
@@ -691,6 +793,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
       blocking: new Set(blocking.map((r) => r.id)),
       blockedBy: new Set(blockedBy.map((r) => r.id)),
       muting: new Map(muting.map((r) => [r.id, { hideNotifications: r.hide_notifications === 1 }])),
+      requested: new Set(requested.map((r) => r.id)),
+      requestedBy: new Set(requestedBy.map((r) => r.id)),
     };
   }
 

@@ -1,3 +1,5 @@
+import type { NotificationType } from '../core/model.ts';
+
 /**
  * Table shapes shared by SQLite and PostgreSQL. Portable column types only: ids and
  * timestamps are text (ids are 18-digit time-ordered strings, timestamps ISO-8601 UTC,
@@ -68,6 +70,14 @@ interface FollowsTable {
   created_at: string;
 }
 
+/** Pending requests to follow a locked account (0006_follow_requests); accepted ones become follows. */
+interface FollowRequestsTable {
+  id: string;
+  account_id: string;
+  target_account_id: string;
+  created_at: string;
+}
+
 interface BlocksTable {
   id: string;
   account_id: string;
@@ -93,7 +103,7 @@ interface HomeFeedTable {
 export interface NotificationsTable {
   id: string;
   account_id: string;
-  type: 'mention' | 'status' | 'reblog' | 'follow' | 'favourite';
+  type: NotificationType;
   from_account_id: string;
   post_id: string | null;
   created_at: string;
@@ -151,6 +161,7 @@ export interface Database {
   mentions: MentionsTable;
   favourites: FavouritesTable;
   follows: FollowsTable;
+  follow_requests: FollowRequestsTable;
   blocks: BlocksTable;
   mutes: MutesTable;
   home_feed: HomeFeedTable;

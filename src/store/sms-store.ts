@@ -178,11 +178,15 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async subscriptionsOf(accountId: string, limit: number): Promise<string[]> {
+    // Only choices that carry posts now: a choice waiting for a follow request to be accepted does not.
     const rows = await this.db
-      .selectFrom('sms_subscriptions')
-      .select('target_id')
-      .where('account_id', '=', accountId)
-      .orderBy('created_at', 'desc')
+      .selectFrom('sms_subscriptions as s')
+      .innerJoin('follows as f', (join) =>
+        join.onRef('f.account_id', '=', 's.account_id').onRef('f.target_account_id', '=', 's.target_id'),
+      )
+      .select('s.target_id')
+      .where('s.account_id', '=', accountId)
+      .orderBy('s.created_at', 'desc')
       .limit(limit)
       .execute();
     return rows.map((r) => r.target_id);

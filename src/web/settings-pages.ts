@@ -129,9 +129,11 @@ export function settingsPages(ctx: AppContext) {
       reply: FastifyReply,
       me: Account,
       error?: Failure,
-      values?: { displayName: string; note: string },
+      values?: { displayName: string; note: string; locked: boolean },
     ) {
       const view = await viewFor(ctx, request, reply);
+      const locked = values?.locked ?? me.locked;
+      const waiting = await ctx.microblog.followRequestCount(me.id);
       return sendPage(
         reply,
         settingsLayout(
@@ -144,8 +146,11 @@ ${form(
   '/settings/profile',
   html`<p><label for="display_name">Display name</label><br><input id="display_name" name="display_name" maxlength="30" value="${values?.displayName ?? me.displayName}"></p>
 <p><label for="note">Bio</label><br><textarea id="note" name="note" rows="4" maxlength="500">${values?.note ?? me.note}</textarea></p>
+<p><label><input type="checkbox" name="locked" value="on"${locked ? html` checked` : ''} aria-describedby="locked-help"> Approve followers by hand</label><br>
+<small id="locked-help" class="note">People then ask to follow you and see your followers-only posts only once you accept. Turning this off accepts everyone still waiting.</small></p>
 <p><button>Save</button></p>`,
 )}
+${locked || waiting > 0 ? html`<p><a href="/follow_requests">Follow requests</a>${waiting > 0 ? ` (${waiting} waiting)` : ''}</p>` : ''}
 <p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>`,
         ),
         error?.status ?? 200,
@@ -160,11 +165,13 @@ ${form(
       signedIn(async (request, reply, me) => {
         const displayName = field(request, 'display_name');
         const note = field(request, 'note');
+        // A form without JavaScript sends an unticked box as nothing at all: absent means open.
+        const locked = field(request, 'locked') === 'on';
         try {
-          await ctx.microblog.updateProfile(me.id, { displayName, note });
+          await ctx.microblog.updateProfile(me.id, { displayName, note, locked });
           return reply.redirect('/settings/profile?notice=saved', 303);
         } catch (error) {
-          return profilePage(request, reply, me, failure(error), { displayName, note });
+          return profilePage(request, reply, me, failure(error), { displayName, note, locked });
         }
       }),
     );

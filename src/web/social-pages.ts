@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
-import type { Account, NotificationView, PostView, Visibility } from '../core/model.ts';
+import type { Account, NotificationView, PostView, Relationship, Visibility } from '../core/model.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
 import {
@@ -62,23 +62,34 @@ function notificationItem(view: View, n: NotificationView): SafeHtml {
     status: 'posted',
     reblog: 'boosted your post',
     follow: 'followed you',
+    follow_request: 'asked to follow you',
     favourite: 'favourited your post',
   };
-  return html`<li class="notification"><p class="meta">${name(n.from)} ${what[n.notification.type] ?? n.notification.type} · ${when(n.notification.createdAt)}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
+  const answer =
+    n.notification.type === 'follow_request' ? html` <a href="/follow_requests">Review follow requests</a>` : '';
+  return html`<li class="notification"><p class="meta">${name(n.from)} ${what[n.notification.type] ?? n.notification.type} · ${when(n.notification.createdAt)}${answer}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
 }
 
-function profileHeader(view: View, account: Account, following: boolean): SafeHtml {
+/** Follow, unfollow, or (for a locked account) request and withdraw the request. */
+function followControl(view: View, account: Account, relationship: Relationship | null): SafeHtml {
+  if (relationship?.following) return button(view, `/users/${account.username}/unfollow`, 'Unfollow');
+  if (relationship?.requested)
+    return html`<span class="note">Requested</span> ${button(view, `/users/${account.username}/unfollow`, 'Cancel request')}`;
+  return button(view, `/users/${account.username}/follow`, account.locked ? 'Request to follow' : 'Follow');
+}
+
+function profileHeader(view: View, account: Account, relationship: Relationship | null): SafeHtml {
   const me = view.viewer;
   return html`<section class="profile"><h1>${account.displayName || account.username} <span class="acct">@${account.username}</span></h1>
 ${account.note ? html`<p class="bio">${account.note}</p>` : ''}
-<p class="meta">${account.statusesCount} posts · ${account.followingCount} following · ${account.followersCount} followers${account.role !== 'user' ? ` · ${account.role}` : ''}</p>
+<p class="meta">${account.statusesCount} posts · ${account.followingCount} following · ${account.followersCount} followers${account.role !== 'user' ? ` · ${account.role}` : ''}${account.locked ? ' · approves followers' : ''}</p>
 ${
   me && me.id !== account.id
-    ? html`<div class="row">${
-        following
-          ? button(view, `/users/${account.username}/unfollow`, 'Unfollow')
-          : button(view, `/users/${account.username}/follow`, 'Follow')
-      } <a class="btn" href="/messages/${account.username}">Message</a></div>`
+    ? html`<div class="row">${followControl(view, account, relationship)} <a class="btn" href="/messages/${account.username}">Message</a></div>${
+        relationship?.requestedBy
+          ? html`<p class="note">@${account.username} asked to follow you. <a href="/follow_requests">Review follow requests</a></p>`
+          : ''
+      }`
     : ''
 }
 ${me?.id === account.id ? html`<p><a href="/settings/profile">Edit profile</a></p>` : ''}</section>`;
@@ -161,13 +172,16 @@ ${olderLink(
         limit: PAGE,
         maxId: maxId(request),
       });
-      const following = view.viewer ? await ctx.microblog.isFollowing(view.viewer.id, account.id) : false;
+      const relationship =
+        view.viewer && view.viewer.id !== account.id
+          ? await ctx.microblog.relationship(view.viewer.id, account.id)
+          : null;
       return sendPage(
         reply,
         layout(
           view,
           `${account.displayName || account.username} (@${account.username})`,
-          html`${notice(request)}${profileHeader(view, account, following)}
+          html`${notice(request)}${profileHeader(view, account, relationship)}
 <section aria-label="Posts">${postList(view, items, 'No posts yet.')}</section>${olderLink(
             `/@${account.username}`,
             items.map((i) => i.post),
@@ -206,9 +220,67 @@ ${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href=
         if (!me) return reply;
         const target = await ctx.microblog.lookup((request.params as { username: string }).username);
         if (!target) return notFoundPage(await viewFor(ctx, request, reply), reply);
-        if (action === 'follow') await ctx.microblog.follow(me.id, target.id);
-        else await ctx.microblog.unfollow(me.id, target.id);
-        return reply.redirect(`${backTo(request, `/@${target.username}`)}?notice=${action}ed`, 303);
+        const before = action === 'unfollow' ? await ctx.microblog.relationship(me.id, target.id) : null;
+        const after =
+          action === 'follow'
+            ? await ctx.microblog.follow(me.id, target.id)
+            : await ctx.microblog.unfollow(me.id, target.id);
+        const outcome = after.requested
+          ? 'requested'
+          : before?.requested && !before.following
+            ? 'request_withdrawn'
+            : `${action}ed`;
+        return reply.redirect(`${backTo(request, `/@${target.username}`)}?notice=${outcome}`, 303);
+      });
+    }
+
+    // ── Follow requests: a locked account says who may follow it ──
+    app.get('/follow_requests', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      const view = await viewFor(ctx, request, reply);
+      const rows = await ctx.microblog.followRequests(me.id, { limit: PAGE, maxId: maxId(request) });
+      const accounts = await ctx.microblog.accounts(rows.map((r) => r.accountId));
+      const waiting = rows.flatMap((r) => {
+        const account = accounts.get(r.accountId);
+        return account && !account.suspended ? [account] : [];
+      });
+      return sendPage(
+        reply,
+        layout(
+          view,
+          'Follow requests',
+          html`<h1>Follow requests</h1>${notice(request)}
+<p class="note">${me.locked ? 'Your account approves followers: only people you accept here see your followers-only posts.' : html`Your account is open: anyone can follow it. <a href="/settings/profile">Approve followers by hand</a>.`}</p>
+${
+  waiting.length === 0
+    ? html`<p class="note">Nobody is waiting.</p>`
+    : html`<ul class="plain">${waiting.map(
+        (account) =>
+          html`<li class="row">${name(account)} ${button(view, `/follow_requests/${account.id}/authorize`, 'Accept')} ${button(view, `/follow_requests/${account.id}/reject`, 'Reject')}</li>`,
+      )}</ul>`
+}
+${olderLink(
+  '/follow_requests',
+  rows.map((r) => ({ id: r.cursor })),
+  PAGE,
+)}`,
+        ),
+      );
+    });
+
+    for (const answer of ['authorize', 'reject'] as const) {
+      app.post(`/follow_requests/:id/${answer}`, async (request, reply) => {
+        const me = await requireViewer(ctx, request, reply);
+        if (!me) return reply;
+        const requesterId = (request.params as { id: string }).id;
+        if (!/^\d{1,20}$/.test(requesterId)) return notFoundPage(await viewFor(ctx, request, reply), reply);
+        if (answer === 'authorize') await ctx.microblog.authorizeFollowRequest(me.id, requesterId);
+        else await ctx.microblog.rejectFollowRequest(me.id, requesterId);
+        return reply.redirect(
+          `/follow_requests?notice=${answer === 'authorize' ? 'request_accepted' : 'request_rejected'}`,
+          303,
+        );
       });
     }
 
@@ -217,12 +289,14 @@ ${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href=
       if (!me) return reply;
       const view = await viewFor(ctx, request, reply);
       const items = await ctx.microblog.notifications(me.id, { limit: PAGE, maxId: maxId(request) });
+      const waiting = await ctx.microblog.followRequestCount(me.id);
       return sendPage(
         reply,
         layout(
           view,
           'Notifications',
           html`<h1>Notifications</h1>
+${waiting > 0 ? html`<p class="notice" role="status"><a href="/follow_requests">${waiting} follow ${waiting === 1 ? 'request' : 'requests'} waiting</a></p>` : ''}
 ${items.length === 0 ? html`<p class="note">No notifications yet.</p>` : html`<ul class="plain">${items.map((n) => notificationItem(view, n))}</ul>`}
 ${olderLink(
   '/notifications',

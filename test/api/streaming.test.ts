@@ -117,6 +117,38 @@ describe('streaming API (server-sent events)', () => {
   });
 });
 
+describe('streaming to a pending follow requester (issue 11, finding 5)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer('sqlite');
+  });
+  afterAll(async () => server?.close());
+
+  it("streams none of a locked account's followers-only posts until it accepts the request", async () => {
+    const { ctx, url } = server;
+    const owner = await tokenFor(ctx, 'lockedowner');
+    const requester = await tokenFor(ctx, 'requester');
+    const marker = await tokenFor(ctx, 'marker');
+    await ctx.microblog.updateProfile(owner.id, { locked: true });
+    expect(await ctx.microblog.follow(requester.id, owner.id)).toMatchObject({ following: false, requested: true });
+    await ctx.microblog.follow(requester.id, marker.id);
+    const user = await listen(`${url}/api/v1/streaming/user`, requester.token);
+    try {
+      await ctx.microblog.post(owner.id, { text: 'secret while pending', source: 'web', visibility: 'private' });
+      await ctx.microblog.post(owner.id, { text: 'public while pending', source: 'web' });
+      // Events are dispatched in order; once the marker arrives, the earlier posts were decided.
+      await ctx.microblog.post(marker.id, { text: 'marker', source: 'web' });
+      await user.waitFor((e) => e.event === 'update' && e.data.includes('marker'));
+      await ctx.microblog.authorizeFollowRequest(owner.id, requester.id);
+      await ctx.microblog.post(owner.id, { text: 'secret once accepted', source: 'web', visibility: 'private' });
+      await user.waitFor((e) => e.event === 'update' && e.data.includes('secret once accepted'));
+      expect(user.events.some((e) => e.data.includes('while pending'))).toBe(false);
+    } finally {
+      await user.close();
+    }
+  });
+});
+
 describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreSQL + Redis)', () => {
   const schema = testSchemaName('stream');
   const instances: { ctx: AppContext; close(): Promise<void>; url: string }[] = [];

@@ -171,6 +171,57 @@ describe.each(ENGINES)('masto.js drives Sparrow end to end on $label', ({ name, 
     expect(instance.configuration.statuses.maxCharacters).toBe(280);
   });
 
+  it.skipIf(skip)(
+    'locks an account, and a follow becomes a request the owner lists and authorizes (issue 11, finding 5)',
+    async () => {
+      const clientFor = async (username: string) => {
+        const account = await server.ctx.microblog.createAccount({ username });
+        const issued = await server.ctx.oauth.issueToken({
+          appId: null,
+          accountId: account.id,
+          scopes: ['read', 'write', 'follow'],
+        });
+        return { id: account.id, rest: createRestAPIClient({ url: server.url, accessToken: issued.accessToken }) };
+      };
+      const owner = await clientFor('hopper');
+      const requesters = [await clientFor('lovelace'), await clientFor('babbage')];
+      const [first, second] = requesters as [(typeof requesters)[0], (typeof requesters)[0]];
+      const locked = await owner.rest.v1.accounts.updateCredentials({ locked: true });
+      expect(locked.locked).toBe(true);
+      const secret = await owner.rest.v1.statuses.create({ status: 'for approved eyes only', visibility: 'private' });
+
+      for (const requester of requesters) {
+        const relationship = await requester.rest.v1.accounts.$select(owner.id).follow();
+        expect(relationship).toMatchObject({ following: false, requested: true });
+      }
+      const seenBy = async (client: mastodon.rest.Client) => [
+        ...(await client.v1.accounts.$select(owner.id).statuses.list()).map((s) => s.id),
+        ...(await client.v1.timelines.home.list()).map((s) => s.id),
+      ];
+      expect(await seenBy(first.rest)).not.toContain(secret.id);
+      await expect(first.rest.v1.statuses.$select(secret.id).fetch()).rejects.toThrow();
+
+      expect((await owner.rest.v1.accounts.verifyCredentials()).source?.followRequestsCount).toBe(2);
+      const pages = await collect(owner.rest.v1.followRequests.list({ limit: 1 }));
+      expect(pages.flat().map((a) => a.username)).toEqual(['babbage', 'lovelace']);
+      const asks = await owner.rest.v1.notifications.list({ types: ['follow_request'] });
+      expect(asks.map((n) => n.account.username).sort()).toEqual(['babbage', 'lovelace']);
+
+      const accepted = await owner.rest.v1.followRequests.$select(first.id).authorize();
+      expect(accepted).toMatchObject({ id: first.id, followedBy: true, requestedBy: false });
+      const rejected = await owner.rest.v1.followRequests.$select(second.id).reject();
+      expect(rejected).toMatchObject({ id: second.id, followedBy: false, requestedBy: false });
+
+      const [relationship] = await first.rest.v1.accounts.relationships.fetch({ id: [owner.id] });
+      expect(relationship).toMatchObject({ following: true, requested: false });
+      expect(await seenBy(first.rest)).toEqual([secret.id, secret.id]);
+      expect(await seenBy(second.rest)).not.toContain(secret.id);
+      expect((await owner.rest.v1.notifications.list({ types: ['follow'] })).map((n) => n.account.username)).toEqual([
+        'lovelace',
+      ]);
+    },
+  );
+
   it.skipIf(skip)('rejects an oversized post with a clear error and writes nothing', async () => {
     const before = await client.v1.accounts.verifyCredentials();
     await expect(client.v1.statuses.create({ status: 'x'.repeat(281) })).rejects.toThrow(/too long/i);

@@ -42,7 +42,11 @@ export function accountRoutes(ctx: AppContext) {
       { schema: { response: { 200: credentialAccountSchema } } },
       async (request) => {
         const { accountId } = requireUser(request, 'read:accounts');
-        return renderCredentialAccount(await ctx.microblog.account(accountId), urls);
+        return renderCredentialAccount(
+          await ctx.microblog.account(accountId),
+          urls,
+          await ctx.microblog.followRequestCount(accountId),
+        );
       },
     );
 
@@ -58,7 +62,7 @@ export function accountRoutes(ctx: AppContext) {
           ...(locked !== undefined ? { locked } : {}),
           ...(bot !== undefined ? { bot } : {}),
         });
-        return renderCredentialAccount(account, urls);
+        return renderCredentialAccount(account, urls, await ctx.microblog.followRequestCount(accountId));
       },
     );
 
@@ -152,5 +156,35 @@ export function accountRoutes(ctx: AppContext) {
       ctx.microblog.mute(a, t, muteInput.read(request).notifications ?? true),
     );
     relationshipAction('unmute', 'write:mutes', (a, t) => ctx.microblog.unmute(a, t));
+
+    // ── Follow requests (locked accounts) ──
+    app.get('/api/v1/follow_requests', { schema: accountList }, async (request, reply) => {
+      const { accountId } = requireUser(request, 'read:follows');
+      const params = followListInput.read(request);
+      const rows = await ctx.microblog.followRequests(accountId, pageOf(params, 40, 80));
+      const accounts = await ctx.microblog.accounts(rows.map((r) => r.accountId));
+      const link = linkHeader(
+        urls.publicUrl,
+        request,
+        cursorsOf(rows, (r) => r.cursor),
+        { limit: params.limit },
+      );
+      if (link) void reply.header('Link', link);
+      return rows.flatMap((r) => {
+        const account = accounts.get(r.accountId);
+        return account && !account.suspended ? [renderAccount(account, urls)] : [];
+      });
+    });
+    for (const answer of ['authorize', 'reject'] as const) {
+      app.post(`/api/v1/follow_requests/:id/${answer}`, { schema: oneRelationship }, async (request) => {
+        const { accountId } = requireUser(request, 'write:follows');
+        const requesterId = pathId(request);
+        return renderRelationship(
+          answer === 'authorize'
+            ? await ctx.microblog.authorizeFollowRequest(accountId, requesterId)
+            : await ctx.microblog.rejectFollowRequest(accountId, requesterId),
+        );
+      });
+    }
   };
 }

@@ -192,7 +192,8 @@ export function renderAccount(account: Account, urls: Urls) {
   };
 }
 
-export function renderCredentialAccount(account: Account, urls: Urls) {
+/** The signed-in account, with its `source`; `followRequestsCount` is how many requests wait for its answer. */
+export function renderCredentialAccount(account: Account, urls: Urls, followRequestsCount: number) {
   return {
     ...renderAccount(account, urls),
     source: {
@@ -201,7 +202,7 @@ export function renderCredentialAccount(account: Account, urls: Urls) {
       language: null,
       note: account.note,
       fields: [],
-      follow_requests_count: 0,
+      follow_requests_count: followRequestsCount,
       discoverable: false,
       indexable: false,
       hide_collections: false,
@@ -293,8 +294,8 @@ export function renderRelationship(r: Relationship) {
     blocked_by: r.blockedBy,
     muting: r.muting,
     muting_notifications: r.mutingNotifications,
-    requested: false,
-    requested_by: false,
+    requested: r.requested,
+    requested_by: r.requestedBy,
     domain_blocking: false,
     endorsed: false,
     note: '',

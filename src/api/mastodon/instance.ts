@@ -96,14 +96,13 @@ export function instanceRoutes(ctx: AppContext) {
     app.get('/api/v1/trends/tags', async () => []);
 
     // Endpoints that popular clients call on start-up. Sparrow has no lists, filters,
-    // announcements or follow requests yet, so each answers with an honest empty result
+    // announcements or bookmarks yet, so each answers with an honest empty result
     // instead of a 404 that some clients treat as a broken server.
     for (const [path, scope] of [
       ['/api/v1/lists', 'read:lists'],
       ['/api/v1/filters', 'read:filters'],
       ['/api/v2/filters', 'read:filters'],
       ['/api/v1/announcements', 'read'],
-      ['/api/v1/follow_requests', 'read:follows'],
       ['/api/v1/followed_tags', 'read:follows'],
       ['/api/v1/conversations', 'read:statuses'],
       ['/api/v1/bookmarks', 'read:bookmarks'],

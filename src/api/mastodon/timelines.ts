@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import type { NotificationType } from '../../core/index.ts';
+import { NOTIFICATION_TYPES } from '../../core/index.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
@@ -21,7 +21,6 @@ const homeList = {
     },
   },
 };
-const NOTIFICATION_TYPES: readonly NotificationType[] = ['mention', 'status', 'reblog', 'follow', 'favourite'];
 
 export function timelineRoutes(ctx: AppContext) {
   const urls = ctx.config;
