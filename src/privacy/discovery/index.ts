@@ -6,4 +6,4 @@ export {
   type MatchInput,
   type AccountCreationTimes,
 } from './service.ts';
-export type { DiscoveryStore, ModerationStore, LookupRecord, LookupScope } from './ports.ts';
+export type { DiscoveryStore, ModerationStore, LookupActivity, LookupRecord, LookupScope } from './ports.ts';
