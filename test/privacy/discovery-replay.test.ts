@@ -155,6 +155,7 @@ async function attack(h: PrivacyHarness, range: Range, label: string, shape: Sha
   const found = new Set<string>();
   const foundByDay: number[] = [];
   const named = new Map<string, number>();
+  const signals = new Set<string>();
   let requests = 0;
   let answered = 0;
   let numbersAnswered = 0;
@@ -183,8 +184,10 @@ async function attack(h: PrivacyHarness, range: Range, label: string, shape: Sha
     foundByDay.push([...found].filter((id) => range.discoverable.has(id)).length);
     const reports = await h.app.inject({ url: '/api/v1/admin/sparrow/reports?status=all', headers: moderator.auth });
     expect(reports.statusCode).toBe(200);
-    for (const report of reports.json() as { account_ids: string[] }[])
+    for (const report of reports.json() as { account_ids: string[]; details: { signals: { signal: string }[] } }[]) {
       for (const id of report.account_ids) if (!named.has(id)) named.set(id, day + 1);
+      for (const s of report.details.signals) signals.add(s.signal);
+    }
     // The next day's run starts a little later than today's, so rolling 24-hour limits have renewed.
     h.clock.advance(DAY + 3600 * 1000);
   }
@@ -207,7 +210,7 @@ async function attack(h: PrivacyHarness, range: Range, label: string, shape: Sha
       `found ${outcome.foundDiscoverable}/${OWNERS} discoverable (cumulative by day ${foundByDay.join(',')}; ` +
       `${(outcome.foundDiscoverable / shape.accounts).toFixed(2)} per account, ${(outcome.foundDiscoverable / shape.accounts / DAYS).toFixed(3)} per account-day), ` +
       `${outcome.foundHidden}/${OWNERS} hidden; ${named.size}/${shape.accounts} accounts named in reports` +
-      (firstNamed ? ` (first on day ${firstNamed})` : ''),
+      (firstNamed ? ` (first on day ${firstNamed}; signals ${[...signals].join(', ')})` : ''),
   );
   return outcome;
 }
@@ -289,6 +292,7 @@ describe.each(ENGINES)('contact discovery replays on $label', ({ name, skip }) =
         const list = range.positions.map((i) => numberAt(i));
         let foundDiscoverable = 0;
         let foundHidden = 0;
+        let answered = 0;
         for (let k = 0; k < 10; k += 1) {
           const bot = await h.user(`listbot${k}`, { phone: botPhone(100 + k), ageDays: 45 });
           const res = await h.app.inject({
@@ -298,12 +302,13 @@ describe.each(ENGINES)('contact discovery replays on $label', ({ name, skip }) =
             payload: { phones: shuffle(list, k) },
             remoteAddress: `10.9.0.${k}`,
           });
+          if (res.statusCode === 200) answered += list.length;
           const ids = res.statusCode === 200 ? (res.json().accounts as { id: string }[]).map((a) => a.id) : [];
           foundDiscoverable += ids.filter((id) => range.discoverable.has(id)).length;
           foundHidden += ids.filter((id) => range.hidden.has(id)).length;
         }
         console.log(
-          `[${name}, targeted] 10 accounts each looking up the ${list.length} owners' numbers: found ${foundDiscoverable} discoverable, ${foundHidden} hidden`,
+          `[${name}, targeted] 10 accounts each looking up the ${list.length} owners' numbers: ${answered} numbers answered, found ${foundDiscoverable} discoverable, ${foundHidden} hidden`,
         );
         expect(foundHidden).toBe(0);
         expect(foundDiscoverable).toBe(0);

@@ -232,6 +232,65 @@ describe.each(ENGINES)('contact discovery on $label', ({ name, skip }) => {
     expect((await match(verifiedByMail, { emails: ['mail.friend@example.org'] }, '198.51.100.3')).statusCode).toBe(200);
   });
 
+  it.skipIf(skip)('looking up phone numbers needs a phone held long enough; e-mail lookups do not', async () => {
+    const newPhone = await h.user('newphone', { phone: '+254700555100', ageDays: 60, phoneAgeDays: 3 });
+    const res = await match(newPhone, { phones: ['+254700100200'] }, '198.51.100.20');
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error).toMatch(/phone number verified on this account at least 14 days ago/);
+    expect((await match(newPhone, { emails: ['mail.friend@example.org'] }, '198.51.100.20')).statusCode).toBe(200);
+    const mailOnly = await h.user('mailonly', { email: 'only@example.org', emailVerified: true, ageDays: 60 });
+    expect((await match(mailOnly, { phones: ['+254700100200'] }, '198.51.100.21')).statusCode).toBe(403);
+  });
+
+  it.skipIf(skip)(
+    'an instance-wide daily budget bounds all accounts together and tells moderators who spent it',
+    async () => {
+      const small = await privacyHarness(name, { SPARROW_DISCOVERY_INSTANCE_DAILY_LIMIT: '30' });
+      try {
+        const users = [
+          await small.user('u1', { phone: '+254711000001' }),
+          await small.user('u2', { phone: '+254722000002' }),
+          await small.user('u3', { phone: '+254733000003' }),
+        ];
+        // Address-book-like numbers: every one in its own block.
+        const book = (u: number) =>
+          Array.from(
+            { length: 12 },
+            (_, n) => `+2547${String(10 + u * 20 + n).padStart(2, '0')}${String(123457 + n * 1111)}`,
+          );
+        const call = (u: number, phones: string[]) =>
+          small.app.inject({
+            method: 'POST',
+            url: '/api/v1/sparrow/contacts/match',
+            headers: users[u]!.auth,
+            payload: { phones },
+            remoteAddress: `203.0.113.${u + 1}`,
+          });
+        expect((await call(0, book(0))).statusCode).toBe(200);
+        expect((await call(1, book(1))).statusCode).toBe(200);
+        const over = await call(2, book(2));
+        expect(over.statusCode).toBe(429);
+        expect(over.json().error).toMatch(/budget for today is used up/);
+        expect((await call(2, book(2).slice(0, 8))).statusCode).toBe(429);
+        // Re-syncs of known contacts still work.
+        expect((await call(0, book(0))).statusCode).toBe(200);
+        const moderator = await small.user('mod', { role: 'moderator', scopes: 'read write admin:read admin:write' });
+        const reports = (
+          await small.app.inject({ url: '/api/v1/admin/sparrow/reports', headers: moderator.auth })
+        ).json() as { account_ids: string[]; details: { signals: { signal: string }[] } }[];
+        const budget = reports.filter((r) => r.details.signals.some((x) => x.signal === 'instance_budget_exhausted'));
+        expect(budget).toHaveLength(1);
+        expect(budget[0]!.account_ids.sort()).toEqual([users[0]!.id, users[1]!.id].sort());
+        // The budget is not a block: the next day the third account is answered.
+        small.clock.advance(25 * 3600 * 1000);
+        expect((await call(2, book(2))).statusCode).toBe(200);
+      } finally {
+        await small.close();
+      }
+    },
+    60_000,
+  );
+
   it.skipIf(skip)('limits new contacts per account per day (repeats of known contacts are free)', async () => {
     const limited = await privacyHarness(name, { SPARROW_DISCOVERY_DAILY_LIMIT: '5' });
     try {
