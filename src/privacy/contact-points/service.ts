@@ -234,11 +234,6 @@ export class ContactPoints {
     if (point) await this.store.setVerified(point.id, at);
   }
 
-  /** Whether the account holds at least one verified phone or e-mail. */
-  async hasVerifiedContact(accountId: string): Promise<boolean> {
-    return (await this.ensure(accountId)).some((p) => p.verifiedAt !== null);
-  }
-
   /**
    * For discovery: the keyed hashes of the account's verified contacts (what someone who
    * holds them in an address book submitted), and since when its phone is verified.
