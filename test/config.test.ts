@@ -54,4 +54,29 @@ describe('configuration', () => {
     expect(loadConfig({ SPARROW_DATABASE_URL: 'sqlite::memory:' }).database.location).toBe(':memory:');
     expect(() => loadConfig({ SPARROW_DATABASE_URL: 'sqlite:' })).toThrow(ConfigError);
   });
+
+  it('validates the discovery limits and names removed discovery settings', () => {
+    const config = loadConfig({
+      SPARROW_DISCOVERY_INSTANCE_DAILY_LIMIT: '5000',
+      SPARROW_DISCOVERY_MIN_PHONE_AGE_DAYS: '30',
+    });
+    expect(config.privacy.discovery).toMatchObject({ instanceDailyLimit: 5000, minPhoneAgeDays: 30, cohortSize: 5 });
+    let error: unknown;
+    try {
+      loadConfig({
+        SPARROW_DISCOVERY_COHORT_SIZE: '1',
+        SPARROW_DISCOVERY_CONCENTRATION_PER_BLOCK: 'many',
+        SPARROW_DISCOVERY_NETWORK_DAILY_LIMIT: '600',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('SPARROW_DISCOVERY_COHORT_SIZE must be a whole number from 2');
+    expect(problems).toContain('SPARROW_DISCOVERY_CONCENTRATION_PER_BLOCK');
+    expect(problems).toMatch(
+      /SPARROW_DISCOVERY_NETWORK_DAILY_LIMIT was removed: .*SPARROW_DISCOVERY_INSTANCE_DAILY_LIMIT/,
+    );
+  });
 });

@@ -102,6 +102,18 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Discovery settings that lost their meaning when discovery stopped keying on IP networks (issue 11). */
+const REMOVED_DISCOVERY_SETTINGS: readonly (readonly [string, string])[] = [
+  [
+    'SPARROW_DISCOVERY_NETWORK_DAILY_LIMIT',
+    'accounts are no longer grouped by shared IPs; see SPARROW_DISCOVERY_INSTANCE_DAILY_LIMIT',
+  ],
+  ['SPARROW_DISCOVERY_YOUNG_ACCOUNT_DAYS', 'replaced by the cohort signal, SPARROW_DISCOVERY_COHORT_*'],
+  ['SPARROW_DISCOVERY_YOUNG_CLUSTER_SIZE', 'replaced by the cohort signal, SPARROW_DISCOVERY_COHORT_*'],
+  ['SPARROW_DISCOVERY_MISS_RATIO_MIN_LOOKUPS', 'replaced by the cohort signal, SPARROW_DISCOVERY_COHORT_*'],
+  ['SPARROW_DISCOVERY_MIN_HIT_PERMILLE', 'replaced by the cohort signal, SPARROW_DISCOVERY_COHORT_*'],
+];
+
 /**
  * Reads and validates every setting at once, so an operator sees all mistakes in one run
  * rather than one per restart. Values are never echoed back for secret settings.
@@ -323,20 +335,25 @@ export function loadConfig(env: Env = process.env): Config {
         dailyLimit: integer('SPARROW_DISCOVERY_DAILY_LIMIT', 200, 1, 100_000),
         totalLimit: integer('SPARROW_DISCOVERY_TOTAL_LIMIT', 1000, 1, 10_000_000),
         ipDailyLimit: integer('SPARROW_DISCOVERY_IP_DAILY_LIMIT', 400, 1, 10_000_000),
-        networkDailyLimit: integer('SPARROW_DISCOVERY_NETWORK_DAILY_LIMIT', 600, 1, 10_000_000),
+        instanceDailyLimit: integer('SPARROW_DISCOVERY_INSTANCE_DAILY_LIMIT', 10_000, 1, 100_000_000),
         minAccountAgeDays: integer('SPARROW_DISCOVERY_MIN_ACCOUNT_AGE_DAYS', 7, 0, 3650),
+        minPhoneAgeDays: integer('SPARROW_DISCOVERY_MIN_PHONE_AGE_DAYS', 14, 0, 3650),
         maxPerRequest: integer('SPARROW_DISCOVERY_MAX_PER_REQUEST', 500, 1, 5000),
-        youngAccountDays: integer('SPARROW_DISCOVERY_YOUNG_ACCOUNT_DAYS', 30, 0, 3650),
-        youngClusterSize: integer('SPARROW_DISCOVERY_YOUNG_CLUSTER_SIZE', 5, 2, 100_000),
         sequentialRun: integer('SPARROW_DISCOVERY_SEQUENTIAL_RUN', 5, 3, 1000),
         denseBlockLimit: integer('SPARROW_DISCOVERY_DENSE_BLOCK_LIMIT', 20, 3, 1000),
-        missRatioMinLookups: integer('SPARROW_DISCOVERY_MISS_RATIO_MIN_LOOKUPS', 1000, 10, 10_000_000),
-        minHitPermille: integer('SPARROW_DISCOVERY_MIN_HIT_PERMILLE', 5, 0, 1000),
+        concentrationMinLookups: integer('SPARROW_DISCOVERY_CONCENTRATION_MIN_LOOKUPS', 100, 10, 10_000_000),
+        concentrationPerBlock: integer('SPARROW_DISCOVERY_CONCENTRATION_PER_BLOCK', 3, 2, 1000),
+        cohortWindowHours: integer('SPARROW_DISCOVERY_COHORT_WINDOW_HOURS', 72, 1, 8760),
+        cohortMinLookups: integer('SPARROW_DISCOVERY_COHORT_MIN_LOOKUPS', 100, 10, 10_000_000),
+        cohortSize: integer('SPARROW_DISCOVERY_COHORT_SIZE', 5, 2, 100_000),
       },
       // SPEC 3.7: audiences under 100 matches are never usable, so the floor is 100.
       ads: { minAudienceSize: integer('SPARROW_ADS_MIN_AUDIENCE_SIZE', 100, 100, 10_000_000) },
     },
   };
+  for (const [name, replacement] of REMOVED_DISCOVERY_SETTINGS) {
+    if (text(name) !== null) problems.push(`${name} was removed: ${replacement} (docs/privacy.md §2); unset it`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

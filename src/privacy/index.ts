@@ -77,6 +77,12 @@ export class Privacy {
       deps.discoveryStore,
       deps.moderationStore,
       async (ids) => new Map([...(await deps.microblog.accounts(ids)).values()].map((a) => [a.id, a.createdAt])),
+      async (accountId, ids) =>
+        new Set(
+          (ids.length === 0 ? [] : await deps.microblog.relationships(accountId, ids))
+            .filter((r) => r.following && r.followedBy)
+            .map((r) => r.id),
+        ),
       deps.audit,
       deps.clock,
       { ...DEFAULT_DISCOVERY_OPTIONS, ...deps.discovery },

@@ -6,7 +6,13 @@ import type {
   PurposeKeys,
   SourceContact,
 } from '../privacy/contact-points/index.ts';
-import type { DiscoveryStore, LookupRecord, LookupScope, ModerationStore } from '../privacy/discovery/index.ts';
+import type {
+  DiscoveryStore,
+  LookupActivity,
+  LookupRecord,
+  LookupScope,
+  ModerationStore,
+} from '../privacy/discovery/index.ts';
 import type {
   ConsentRecord,
   ContactKind,
@@ -374,34 +380,6 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     this.db = db;
   }
 
-  async recordIp(accountId: string, ipKey: string, at: Date): Promise<void> {
-    await this.db
-      .insertInto('discovery_ips')
-      .values({ account_id: accountId, ip_key: ipKey, first_seen: iso(at), last_seen: iso(at) })
-      .onConflict((oc) => oc.columns(['account_id', 'ip_key']).doUpdateSet({ last_seen: iso(at) }))
-      .execute();
-  }
-
-  async networkOf(accountId: string, since: Date, limit: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('discovery_ips')
-      .select('account_id')
-      .distinct()
-      .where('ip_key', 'in', (eb) =>
-        eb
-          .selectFrom('discovery_ips as mine')
-          .select('mine.ip_key')
-          .where('mine.account_id', '=', accountId)
-          .where('mine.last_seen', '>=', iso(since)),
-      )
-      .where('last_seen', '>=', iso(since))
-      .orderBy('account_id')
-      .limit(limit)
-      .execute();
-    const ids = rows.map((r) => r.account_id);
-    return ids.includes(accountId) ? ids : [accountId, ...ids];
-  }
-
   async seenContacts(accountId: string, keys: readonly string[]): Promise<Set<string>> {
     const seen = new Set<string>();
     for (const chunk of chunks(keys, 500)) {
@@ -410,34 +388,45 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
         .select('contact_key')
         .where('account_id', '=', accountId)
         .where('contact_key', 'in', chunk)
+        .where('answered', '=', 1)
         .execute();
       for (const r of rows) seen.add(r.contact_key);
     }
     return seen;
   }
 
-  async countDistinct(scope: LookupScope): Promise<number> {
+  async countLookups(scope: LookupScope): Promise<number> {
     let q = this.db
       .selectFrom('discovery_lookups')
-      .select((eb) => eb.fn.count<number>('contact_key').distinct().as('n'));
-    if (scope.accountIds) q = q.where('account_id', 'in', scope.accountIds.length > 0 ? [...scope.accountIds] : ['']);
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('answered', '=', 1);
+    if (scope.accountId !== undefined) q = q.where('account_id', '=', scope.accountId);
     if (scope.ipKey !== undefined) q = q.where('ip_key', '=', scope.ipKey);
     if (scope.since) q = q.where('created_at', '>=', iso(scope.since));
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
-  async blockDensity(
-    accountIds: readonly string[],
-    blockKeys: readonly string[],
-    since: Date,
-  ): Promise<Map<string, number>> {
+  async blockSpread(accountId: string, since: Date): Promise<{ lookups: number; blocks: number }> {
+    const row = await this.db
+      .selectFrom('discovery_lookups')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('lookups'),
+        eb.fn.count<number>('block_key').distinct().as('blocks'),
+      ])
+      .where('account_id', '=', accountId)
+      .where('block_key', 'is not', null)
+      .where('created_at', '>=', iso(since))
+      .executeTakeFirstOrThrow();
+    return { lookups: Number(row.lookups), blocks: Number(row.blocks) };
+  }
+
+  async blockDensity(accountId: string, blockKeys: readonly string[], since: Date): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    if (accountIds.length === 0 || blockKeys.length === 0) return out;
     for (const chunk of chunks(blockKeys, 200)) {
       const rows = await this.db
         .selectFrom('discovery_lookups')
-        .select(['block_key', (eb) => eb.fn.count<number>('contact_key').distinct().as('n')])
-        .where('account_id', 'in', [...accountIds])
+        .select(['block_key', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('account_id', '=', accountId)
         .where('block_key', 'in', chunk)
         .where('created_at', '>=', iso(since))
         .groupBy('block_key')
@@ -447,15 +436,56 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
     return out;
   }
 
-  async hitStats(accountIds: readonly string[], since: Date): Promise<{ lookups: number; hits: number }> {
-    if (accountIds.length === 0) return { lookups: 0, hits: 0 };
-    const row = await this.db
+  async activity(since: Date, minLookups: number): Promise<LookupActivity[]> {
+    const rows = await this.db
       .selectFrom('discovery_lookups')
-      .select((eb) => [eb.fn.countAll<number>().as('lookups'), eb.fn.sum<number>('hit').as('hits')])
-      .where('account_id', 'in', [...accountIds])
+      .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('block_key', 'is not', null)
       .where('created_at', '>=', iso(since))
-      .executeTakeFirstOrThrow();
-    return { lookups: Number(row.lookups), hits: Number(row.hits ?? 0) };
+      .groupBy('account_id')
+      .having((eb) => eb.fn.countAll(), '>=', minLookups)
+      .execute();
+    const out = new Map<string, LookupActivity>(
+      rows.map((r) => [r.account_id, { accountId: r.account_id, lookups: Number(r.n), matchedAccounts: [] }]),
+    );
+    for (const chunk of chunks([...out.keys()], 200)) {
+      const matched = await this.db
+        .selectFrom('discovery_lookups')
+        .select(['account_id', 'matched_account_id'])
+        .distinct()
+        .where('account_id', 'in', chunk)
+        .where('matched_account_id', 'is not', null)
+        .where('created_at', '>=', iso(since))
+        .execute();
+      for (const m of matched) out.get(m.account_id)?.matchedAccounts.push(m.matched_account_id!);
+    }
+    return [...out.values()];
+  }
+
+  async uploadedBy(accountIds: readonly string[], contactKeys: readonly string[]): Promise<Set<string>> {
+    // Runs even with nothing to check, so a lookup costs the same whether or not something matched.
+    const rows = await this.db
+      .selectFrom('discovery_lookups')
+      .select('account_id')
+      .distinct()
+      .where('account_id', 'in', accountIds.length > 0 ? [...accountIds] : [''])
+      .where('contact_key', 'in', contactKeys.length > 0 ? [...contactKeys] : [''])
+      .execute();
+    return new Set(rows.map((r) => r.account_id));
+  }
+
+  async topLookers(since: Date, limit: number): Promise<{ accountId: string; lookups: number }[]> {
+    const rows = await this.db
+      .selectFrom('discovery_lookups')
+      .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('answered', '=', 1)
+      .where('created_at', '>=', iso(since))
+      .groupBy('account_id')
+      .orderBy('n', 'desc')
+      .orderBy('account_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ accountId: r.account_id, lookups: Number(r.n) }));
   }
 
   async recordLookups(rows: readonly LookupRecord[]): Promise<void> {
@@ -468,11 +498,26 @@ export class KyselyDiscoveryStore implements DiscoveryStore {
             contact_key: r.contactKey,
             block_key: r.blockKey,
             ip_key: r.ipKey,
-            hit: r.hit ? 1 : 0,
+            hit: r.matchedAccountId ? 1 : 0,
+            answered: r.answered ? 1 : 0,
+            matched_account_id: r.matchedAccountId,
             created_at: iso(r.at),
           })),
         )
-        .onConflict((oc) => oc.columns(['account_id', 'contact_key']).doNothing())
+        // A contact first refused (evidence only) and later answered becomes an answered lookup then.
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', 'contact_key'])
+            .doUpdateSet((eb) => ({
+              answered: eb.ref('excluded.answered'),
+              hit: eb.ref('excluded.hit'),
+              matched_account_id: eb.ref('excluded.matched_account_id'),
+              ip_key: eb.ref('excluded.ip_key'),
+              created_at: eb.ref('excluded.created_at'),
+            }))
+            .where('discovery_lookups.answered', '=', 0)
+            .where((eb) => eb.ref('excluded.answered'), '=', 1),
+        )
         .execute();
     }
   }

@@ -198,7 +198,6 @@ export interface Database {
   consent_records: ConsentRecordsTable;
   contact_point_uses: ContactPointUsesTable;
   discovery_lookups: DiscoveryLookupsTable;
-  discovery_ips: DiscoveryIpsTable;
   discovery_blocks: DiscoveryBlocksTable;
   moderation_reports: ModerationReportsTable;
   advertisers: AdvertisersTable;
@@ -466,15 +465,13 @@ interface DiscoveryLookupsTable {
   contact_key: string;
   block_key: string | null;
   ip_key: string;
+  /** 1 when the lookup was returned a match (a mutual, discoverable owner). */
   hit: number;
+  /** 0 for a refused phone lookup kept only as evidence (it counts towards no limit and is not "seen"). */
+  answered: number;
+  /** The account returned for this contact, if any. */
+  matched_account_id: string | null;
   created_at: string;
-}
-
-interface DiscoveryIpsTable {
-  account_id: string;
-  ip_key: string;
-  first_seen: string;
-  last_seen: string;
 }
 
 interface DiscoveryBlocksTable {

@@ -18,6 +18,8 @@ interface UserOptions {
   emailVerified?: boolean;
   /** Account age in days (default 60). */
   ageDays?: number;
+  /** Days since the phone was verified (default: since the account was created). */
+  phoneAgeDays?: number;
   scopes?: string;
   role?: 'user' | 'moderator' | 'admin';
 }
@@ -64,7 +66,7 @@ export async function privacyHarness(engine: EngineName, env: Record<string, str
           accountId: account.id,
           e164: options.phone,
           country: 'KE',
-          verifiedAt: clock.now(),
+          verifiedAt: new Date(clock.now().getTime() - (options.phoneAgeDays ?? options.ageDays ?? 60) * DAY),
         });
         if (!bound) throw new Error(`phone ${options.phone} already bound`);
       }

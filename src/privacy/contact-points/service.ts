@@ -234,9 +234,16 @@ export class ContactPoints {
     if (point) await this.store.setVerified(point.id, at);
   }
 
-  /** Whether the account holds at least one verified phone or e-mail. */
-  async hasVerifiedContact(accountId: string): Promise<boolean> {
-    return (await this.ensure(accountId)).some((p) => p.verifiedAt !== null);
+  /**
+   * For discovery: the keyed hashes of the account's verified contacts (what someone who
+   * holds them in an address book submitted), and since when its phone is verified.
+   */
+  async verifiedIdentity(accountId: string): Promise<{ keys: string[]; phoneVerifiedAt: Date | null }> {
+    const points = (await this.ensure(accountId)).filter((p) => p.verifiedAt !== null);
+    return {
+      keys: await Promise.all(points.map((p) => this.keyOf(p.kind, p.value))),
+      phoneVerifiedAt: points.find((p) => p.kind === 'phone')?.verifiedAt ?? null,
+    };
   }
 
   /** Whether a purpose is on for a contact the account holds (for modules deciding whether to use it). */

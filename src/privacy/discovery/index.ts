@@ -4,4 +4,4 @@ export {
   type DiscoveryOptions,
   type MatchInput,
 } from './service.ts';
-export type { DiscoveryStore, ModerationStore, LookupRecord, LookupScope } from './ports.ts';
+export type { DiscoveryStore, ModerationStore, LookupActivity, LookupRecord, LookupScope } from './ports.ts';

@@ -4,33 +4,46 @@ import type { ModerationReport } from '../model.ts';
 export interface LookupRecord {
   accountId: string;
   contactKey: string;
-  /** Keyed hash of the number's block of 1000 (phones only), for dense-range detection. */
+  /** Keyed hash of the number's block of 1000 (phones only), for range signals. */
   blockKey: string | null;
   ipKey: string;
-  hit: boolean;
+  /** False for a phone lookup refused at the door (no old-enough phone): kept as evidence only. */
+  answered: boolean;
+  /** The (mutual, discoverable) account this lookup returned, if any. */
+  matchedAccountId: string | null;
   at: Date;
 }
 
 export interface LookupScope {
-  accountIds?: readonly string[];
+  /** One account's lookups; without it, every account's (the instance). */
+  accountId?: string;
   ipKey?: string;
   since?: Date;
 }
 
+/** An account's phone lookups in a window, answered or refused, and whom it was returned. */
+export interface LookupActivity {
+  accountId: string;
+  lookups: number;
+  matchedAccounts: string[];
+}
+
 export interface DiscoveryStore {
-  /** Remembers that the account used discovery from this (hashed) IP. */
-  recordIp(accountId: string, ipKey: string, at: Date): Promise<void>;
-  /** The account and every account that used discovery from one of its IPs since then (bounded). */
-  networkOf(accountId: string, since: Date, limit: number): Promise<string[]>;
-  /** Which of these contact keys the account looked up before. */
+  /** Which of these contact keys the account looked up before and was answered for. */
   seenContacts(accountId: string, keys: readonly string[]): Promise<Set<string>>;
-  /** Distinct contacts looked up in the scope. */
-  countDistinct(scope: LookupScope): Promise<number>;
-  /** Distinct contacts per block key looked up by these accounts since then. */
-  blockDensity(accountIds: readonly string[], blockKeys: readonly string[], since: Date): Promise<Map<string, number>>;
-  /** Distinct lookups and hits by these accounts since then. */
-  hitStats(accountIds: readonly string[], since: Date): Promise<{ lookups: number; hits: number }>;
-  /** Stores first lookups (an account's repeat of a contact is kept once). */
+  /** Answered lookups in the scope (each a first lookup of a contact by one account). */
+  countLookups(scope: LookupScope): Promise<number>;
+  /** The account's phone lookups (answered or refused) since then, and how many blocks of 1000 they fall in. */
+  blockSpread(accountId: string, since: Date): Promise<{ lookups: number; blocks: number }>;
+  /** The account's distinct numbers per block key since then. */
+  blockDensity(accountId: string, blockKeys: readonly string[], since: Date): Promise<Map<string, number>>;
+  /** Every account with at least `minLookups` phone lookups since then. */
+  activity(since: Date, minLookups: number): Promise<LookupActivity[]>;
+  /** Which of these accounts ever submitted one of these contact keys (their own address books). */
+  uploadedBy(accountIds: readonly string[], contactKeys: readonly string[]): Promise<Set<string>>;
+  /** The accounts with the most answered lookups since then. */
+  topLookers(since: Date, limit: number): Promise<{ accountId: string; lookups: number }[]>;
+  /** Stores first lookups; an answered lookup replaces a refused one of the same contact. */
   recordLookups(rows: readonly LookupRecord[]): Promise<void>;
   blockedAmong(accountIds: readonly string[]): Promise<Set<string>>;
   block(accountIds: readonly string[], reason: string, reportId: string, at: Date): Promise<void>;

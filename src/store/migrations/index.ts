@@ -5,6 +5,7 @@ import * as trust from './0003_trust.ts';
 import * as auth from './0004_auth.ts';
 import * as privacy from './0005_privacy.ts';
 import * as followRequests from './0006_follow_requests.ts';
+import * as discoveryMutual from './0007_discovery_mutual.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004_auth': auth,
   '0005_privacy': privacy,
   '0006_follow_requests': followRequests,
+  '0007_discovery_mutual': discoveryMutual,
 };
 
 export const migrationProvider: MigrationProvider = {
