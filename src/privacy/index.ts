@@ -32,10 +32,14 @@ export {
   Advertising,
   DEFAULT_ADS_OPTIONS,
   type AdsOptions,
+  type AdsRequester,
   type AdsStore,
   type Audience,
+  type AudienceSizing,
   type AudienceView,
   type Campaign,
+  type Exclusion,
+  type InteractionShare,
 } from './ads/index.ts';
 
 interface PromotedPost {
@@ -105,6 +109,7 @@ export class Privacy {
           throw error;
         }
       },
+      async (ids) => new Map([...(await deps.microblog.accounts(ids)).values()].map((a) => [a.id, a.createdAt])),
       { ...DEFAULT_ADS_OPTIONS, ...deps.ads },
     );
   }

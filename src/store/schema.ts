@@ -195,6 +195,7 @@ export interface Database {
   ad_audience_hashes: AdAudienceHashesTable;
   ad_campaigns: AdCampaignsTable;
   ad_impressions: AdImpressionsTable;
+  ad_advertiser_networks: AdAdvertiserNetworksTable;
 }
 
 export interface SmsEarlyReceiptsTable {
@@ -428,6 +429,8 @@ export interface ContactPointPurposesTable {
   contact_point_id: string;
   purpose: string;
   since: string;
+  /** Keyed hash of the network the purpose was granted from (advertising only; null when unknown). */
+  network_key: string | null;
 }
 
 export interface ConsentRecordsTable {
@@ -497,6 +500,17 @@ export interface AdAudiencesTable {
   name: string;
   hash_count: number;
   created_at: string;
+  /** The answer fixed when the list was uploaded (null until sized). */
+  usable: number | null;
+  size_floor: number | null;
+  sized_at: string | null;
+}
+
+export interface AdAdvertiserNetworksTable {
+  advertiser_id: string;
+  network_key: string;
+  first_seen: string;
+  last_seen: string;
 }
 
 export interface AdAudienceHashesTable {
