@@ -32,14 +32,10 @@ export {
   Advertising,
   DEFAULT_ADS_OPTIONS,
   type AdsOptions,
-  type AdsRequester,
   type AdsStore,
   type Audience,
-  type AudienceSizing,
   type AudienceView,
   type Campaign,
-  type Exclusion,
-  type InteractionShare,
 } from './ads/index.ts';
 
 interface PromotedPost {
