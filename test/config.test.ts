@@ -37,6 +37,37 @@ describe('configuration', () => {
       expect(problems).toContain(name);
   });
 
+  it('validates the advertising floor settings and keeps each rule from being switched off', () => {
+    expect(loadConfig({}).privacy.ads).toEqual({
+      minAudienceSize: 100,
+      minAccountAgeDays: 30,
+      burstSize: 5,
+      burstWindowHours: 24,
+      networkClusterSize: 3,
+    });
+    let error: unknown;
+    try {
+      loadConfig({
+        SPARROW_ADS_MIN_AUDIENCE_SIZE: '99',
+        SPARROW_ADS_MIN_ACCOUNT_AGE_DAYS: '0',
+        SPARROW_ADS_BURST_SIZE: 'many',
+        SPARROW_ADS_BURST_WINDOW_HOURS: '0',
+        SPARROW_ADS_NETWORK_CLUSTER_SIZE: '1',
+      });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of [
+      'SPARROW_ADS_MIN_AUDIENCE_SIZE',
+      'SPARROW_ADS_MIN_ACCOUNT_AGE_DAYS',
+      'SPARROW_ADS_BURST_SIZE',
+      'SPARROW_ADS_BURST_WINDOW_HOURS',
+      'SPARROW_ADS_NETWORK_CLUSTER_SIZE',
+    ])
+      expect(problems).toContain(name);
+  });
+
   it('requires the Twilio credentials when Twilio is the provider, without echoing secrets', () => {
     expect(() => loadConfig({ SPARROW_SMS_PROVIDER: 'twilio' })).toThrow(/SPARROW_TWILIO_AUTH_TOKEN is required/);
     try {

@@ -69,7 +69,13 @@ export interface Config {
 /** Contact discovery (SPEC 3.6) and advertising (3.7) settings; defaults and their reasons in docs/privacy.md. */
 interface PrivacyConfig {
   discovery: DiscoveryOptions;
-  ads: { minAudienceSize: number };
+  ads: {
+    minAudienceSize: number;
+    minAccountAgeDays: number;
+    burstSize: number;
+    burstWindowHours: number;
+    networkClusterSize: number;
+  };
 }
 
 /** Limits on security messages and sign-in (SMS pumping / toll fraud and brute-force defence). */
@@ -348,7 +354,14 @@ export function loadConfig(env: Env = process.env): Config {
         cohortSize: integer('SPARROW_DISCOVERY_COHORT_SIZE', 5, 2, 100_000),
       },
       // SPEC 3.7: audiences under 100 matches are never usable, so the floor is 100.
-      ads: { minAudienceSize: integer('SPARROW_ADS_MIN_AUDIENCE_SIZE', 100, 100, 10_000_000) },
+      ads: {
+        minAudienceSize: integer('SPARROW_ADS_MIN_AUDIENCE_SIZE', 100, 100, 10_000_000),
+        // Who counts towards the floor (docs/privacy.md §3): bounds keep each rule from being switched off.
+        minAccountAgeDays: integer('SPARROW_ADS_MIN_ACCOUNT_AGE_DAYS', 30, 7, 3650),
+        burstSize: integer('SPARROW_ADS_BURST_SIZE', 5, 2, 1000),
+        burstWindowHours: integer('SPARROW_ADS_BURST_WINDOW_HOURS', 24, 1, 24 * 30),
+        networkClusterSize: integer('SPARROW_ADS_NETWORK_CLUSTER_SIZE', 3, 2, 1000),
+      },
     },
   };
   for (const [name, replacement] of REMOVED_DISCOVERY_SETTINGS) {

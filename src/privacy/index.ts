@@ -101,6 +101,7 @@ export class Privacy {
           throw error;
         }
       },
+      async (ids) => new Map([...(await deps.microblog.accounts(ids)).values()].map((a) => [a.id, a.createdAt])),
       { ...DEFAULT_ADS_OPTIONS, ...deps.ads },
     );
   }

@@ -1,6 +1,7 @@
-import { type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
-import type { AdsStore, Audience, Campaign } from '../privacy/ads/index.ts';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import type { AdsStore, Audience, AudienceSizing, Campaign, InteractionShare } from '../privacy/ads/index.ts';
 import type {
+  AudienceMatch,
   ContactPointStore,
   NewContactPoint,
   PurposeKeys,
@@ -24,7 +25,13 @@ import type {
 import { newId } from '../shared/ids.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
-import type { AdCampaignsTable, ContactPointsTable, Database, ModerationReportsTable } from './schema.ts';
+import type {
+  AdAudiencesTable,
+  AdCampaignsTable,
+  ContactPointsTable,
+  Database,
+  ModerationReportsTable,
+} from './schema.ts';
 
 const iso = (d: Date) => d.toISOString();
 const date = (s: string | null) => (s === null ? null : new Date(s));
@@ -222,7 +229,12 @@ export class KyselyContactPointStore implements ContactPointStore {
       if (on) {
         await tx
           .insertInto('contact_point_purposes')
-          .values({ contact_point_id: point.id, purpose, since: iso(record.createdAt) })
+          .values({
+            contact_point_id: point.id,
+            purpose,
+            since: iso(record.createdAt),
+            network_key: keys.grantNetwork ?? null,
+          })
           .onConflict((oc) => oc.columns(['contact_point_id', 'purpose']).doNothing())
           .execute();
       } else {
@@ -340,15 +352,42 @@ export class KyselyContactPointStore implements ContactPointStore {
     return out;
   }
 
-  async audienceSize(audienceId: string): Promise<number> {
-    const row = await this.db
+  async audienceMatches(audienceId: string): Promise<AudienceMatch[]> {
+    const rows = await this.db
       .selectFrom('contact_points')
       .innerJoin('ad_audience_hashes', 'ad_audience_hashes.hash', 'contact_points.ad_hash')
-      .select((eb) => eb.fn.count<number>('contact_points.account_id').distinct().as('n'))
+      .innerJoin('contact_point_purposes', (join) =>
+        join
+          .onRef('contact_point_purposes.contact_point_id', '=', 'contact_points.id')
+          .on('contact_point_purposes.purpose', '=', 'advertising'),
+      )
+      .select([
+        'contact_points.id',
+        'contact_points.account_id',
+        'contact_point_purposes.since',
+        'contact_point_purposes.network_key',
+      ])
       .where('ad_audience_hashes.audience_id', '=', audienceId)
       .where(held)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+      .execute();
+    return rows.map((r) => ({
+      contactPointId: r.id,
+      accountId: r.account_id,
+      consentedAt: new Date(r.since),
+      grantNetwork: r.network_key,
+    }));
+  }
+
+  async advertisingGrantNetworks(accountId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('contact_point_purposes')
+      .innerJoin('contact_points', 'contact_points.id', 'contact_point_purposes.contact_point_id')
+      .select('contact_point_purposes.network_key')
+      .where('contact_points.account_id', '=', accountId)
+      .where('contact_point_purposes.purpose', '=', 'advertising')
+      .where('contact_point_purposes.network_key', 'is not', null)
+      .execute();
+    return rows.map((r) => r.network_key!);
   }
 
   async audienceMembers(audienceId: string): Promise<{ contactPointId: string; accountId: string }[]> {
@@ -615,6 +654,20 @@ function toCampaign(row: Selectable<AdCampaignsTable>): Campaign {
   };
 }
 
+function toAudience(row: Selectable<AdAudiencesTable>): Audience {
+  return {
+    id: row.id,
+    advertiserId: row.advertiser_id,
+    name: row.name,
+    hashCount: row.hash_count,
+    createdAt: new Date(row.created_at),
+    sizing:
+      row.sized_at === null
+        ? null
+        : { usable: row.usable === 1, sizeFloor: row.size_floor, at: new Date(row.sized_at) },
+  };
+}
+
 export class KyselyAdsStore implements AdsStore {
   private readonly db: Kysely<Database>;
   constructor(db: Kysely<Database>) {
@@ -688,17 +741,17 @@ export class KyselyAdsStore implements AdsStore {
     });
   }
 
+  async setSizing(audienceId: string, sizing: AudienceSizing): Promise<void> {
+    await this.db
+      .updateTable('ad_audiences')
+      .set({ usable: sizing.usable ? 1 : 0, size_floor: sizing.sizeFloor, sized_at: iso(sizing.at) })
+      .where('id', '=', audienceId)
+      .execute();
+  }
+
   async audience(id: string): Promise<Audience | null> {
     const row = await this.db.selectFrom('ad_audiences').selectAll().where('id', '=', id).executeTakeFirst();
-    return row
-      ? {
-          id: row.id,
-          advertiserId: row.advertiser_id,
-          name: row.name,
-          hashCount: row.hash_count,
-          createdAt: new Date(row.created_at),
-        }
-      : null;
+    return row ? toAudience(row) : null;
   }
 
   async audiences(advertiserId: string): Promise<Audience[]> {
@@ -709,13 +762,87 @@ export class KyselyAdsStore implements AdsStore {
       .orderBy('id', 'desc')
       .limit(200)
       .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      advertiserId: row.advertiser_id,
-      name: row.name,
-      hashCount: row.hash_count,
-      createdAt: new Date(row.created_at),
-    }));
+    return rows.map(toAudience);
+  }
+
+  async recordAdvertiserNetwork(advertiserId: string, networkKey: string, at: Date): Promise<void> {
+    await this.db
+      .insertInto('ad_advertiser_networks')
+      .values({ advertiser_id: advertiserId, network_key: networkKey, first_seen: iso(at), last_seen: iso(at) })
+      .onConflict((oc) => oc.columns(['advertiser_id', 'network_key']).doUpdateSet({ last_seen: iso(at) }))
+      .execute();
+  }
+
+  async advertiserNetworks(advertiserId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('ad_advertiser_networks')
+      .select('network_key')
+      .where('advertiser_id', '=', advertiserId)
+      .execute();
+    return rows.map((r) => r.network_key);
+  }
+
+  async interactionShares(advertiserId: string, accountIds: readonly string[]): Promise<Map<string, InteractionShare>> {
+    const shares = new Map<string, InteractionShare>();
+    const add = (accountId: string, total: number, withAdvertiser: number) => {
+      const share = shares.get(accountId) ?? { total: 0, withAdvertiser: 0 };
+      share.total += Number(total);
+      share.withAdvertiser += Number(withAdvertiser);
+      shares.set(accountId, share);
+    };
+    const toAdvertiser = (
+      column: 'target_account_id' | 'posts.account_id' | 'in_reply_to_account_id' | 'original.account_id',
+    ) => sql<number>`sum(case when ${sql.ref(column)} = ${advertiserId} then 1 else 0 end)`;
+    for (const chunk of chunks(accountIds, 500)) {
+      const follows = await this.db
+        .selectFrom('follows')
+        .select([
+          'account_id',
+          (eb) => eb.fn.countAll<number>().as('total'),
+          toAdvertiser('target_account_id').as('mine'),
+        ])
+        .where('account_id', 'in', chunk)
+        .groupBy('account_id')
+        .execute();
+      for (const r of follows) add(r.account_id, r.total, r.mine);
+      const favourites = await this.db
+        .selectFrom('favourites')
+        .innerJoin('posts', 'posts.id', 'favourites.post_id')
+        .select([
+          'favourites.account_id',
+          (eb) => eb.fn.countAll<number>().as('total'),
+          toAdvertiser('posts.account_id').as('mine'),
+        ])
+        .where('favourites.account_id', 'in', chunk)
+        .groupBy('favourites.account_id')
+        .execute();
+      for (const r of favourites) add(r.account_id, r.total, r.mine);
+      const replies = await this.db
+        .selectFrom('posts')
+        .select([
+          'account_id',
+          (eb) => eb.fn.countAll<number>().as('total'),
+          toAdvertiser('in_reply_to_account_id').as('mine'),
+        ])
+        .where('account_id', 'in', chunk)
+        .where('in_reply_to_account_id', 'is not', null)
+        .groupBy('account_id')
+        .execute();
+      for (const r of replies) add(r.account_id, r.total, r.mine);
+      const boosts = await this.db
+        .selectFrom('posts')
+        .innerJoin('posts as original', 'original.id', 'posts.reblog_of_id')
+        .select([
+          'posts.account_id',
+          (eb) => eb.fn.countAll<number>().as('total'),
+          toAdvertiser('original.account_id').as('mine'),
+        ])
+        .where('posts.account_id', 'in', chunk)
+        .groupBy('posts.account_id')
+        .execute();
+      for (const r of boosts) add(r.account_id, r.total, r.mine);
+    }
+    return shares;
   }
 
   async createCampaign(c: Campaign): Promise<void> {

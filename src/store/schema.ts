@@ -205,6 +205,7 @@ export interface Database {
   ad_audience_hashes: AdAudienceHashesTable;
   ad_campaigns: AdCampaignsTable;
   ad_impressions: AdImpressionsTable;
+  ad_advertiser_networks: AdAdvertiserNetworksTable;
 }
 
 interface SmsEarlyReceiptsTable {
@@ -438,6 +439,8 @@ interface ContactPointPurposesTable {
   contact_point_id: string;
   purpose: string;
   since: string;
+  /** Keyed hash of the network the purpose was granted from (advertising only; null when unknown). */
+  network_key: string | null;
 }
 
 interface ConsentRecordsTable {
@@ -499,12 +502,23 @@ interface AdvertisersTable {
   created_at: string;
 }
 
-interface AdAudiencesTable {
+export interface AdAudiencesTable {
   id: string;
   advertiser_id: string;
   name: string;
   hash_count: number;
   created_at: string;
+  /** The answer fixed when the list was uploaded (null until sized). */
+  usable: number | null;
+  size_floor: number | null;
+  sized_at: string | null;
+}
+
+interface AdAdvertiserNetworksTable {
+  advertiser_id: string;
+  network_key: string;
+  first_seen: string;
+  last_seen: string;
 }
 
 interface AdAudienceHashesTable {

@@ -113,7 +113,7 @@ export function privacyPages(ctx: AppContext) {
         const changes: Partial<Record<Purpose, boolean>> = {};
         for (const purpose of choosable(point)) changes[purpose] = field(request, purpose) === 'on';
         try {
-          await ctx.privacy.contactPoints.setPurposes(me.id, id, changes);
+          await ctx.privacy.contactPoints.setPurposes(me.id, id, changes, { ip: request.ip });
           return reply.redirect(`/settings/privacy?notice=saved#cp-${id}`, 303);
         } catch (error) {
           return privacyPage(request, reply, me, failure(error));

@@ -259,7 +259,7 @@ export function privacyRoutes(ctx: AppContext) {
         const changes = purposeChanges(purposes);
         if (Object.keys(changes).length === 0)
           throw new HttpError(422, `purposes must name at least one of ${CHOOSABLE_PURPOSES.join(', ')}`);
-        return renderContactPoint(await privacy.contactPoints.setPurposes(accountId, id, changes));
+        return renderContactPoint(await privacy.contactPoints.setPurposes(accountId, id, changes, { ip: request.ip }));
       },
     );
 
@@ -299,7 +299,9 @@ export function privacyRoutes(ctx: AppContext) {
       const { accountId } = requireUser(request, 'write');
       const body = objectBody(request);
       return renderAudience(
-        await privacy.ads.createAudience(accountId, audienceInput.read(request).name, hashList(body)),
+        await privacy.ads.createAudience(accountId, audienceInput.read(request).name, hashList(body), {
+          ip: request.ip,
+        }),
       );
     });
 
@@ -323,7 +325,9 @@ export function privacyRoutes(ctx: AppContext) {
       async (request) => {
         const { accountId } = requireUser(request, 'write');
         return renderAudience(
-          await privacy.ads.addToAudience(accountId, pathId(request), hashList(objectBody(request))),
+          await privacy.ads.addToAudience(accountId, pathId(request), hashList(objectBody(request)), {
+            ip: request.ip,
+          }),
         );
       },
     );
@@ -333,11 +337,11 @@ export function privacyRoutes(ctx: AppContext) {
       objectBody(request);
       const { audience_id: audienceId, status_id: postId, frequency_cap: capRaw } = campaignInput.read(request);
       return renderCampaign(
-        await privacy.ads.createCampaign(accountId, {
-          audienceId,
-          postId,
-          ...(capRaw !== undefined ? { frequencyCap: capRaw } : {}),
-        }),
+        await privacy.ads.createCampaign(
+          accountId,
+          { audienceId, postId, ...(capRaw !== undefined ? { frequencyCap: capRaw } : {}) },
+          { ip: request.ip },
+        ),
       );
     });
 

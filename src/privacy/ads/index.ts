@@ -4,4 +4,4 @@ export {
   type AdsOptions,
   type AudienceView,
 } from './service.ts';
-export type { AdsStore, Audience, Campaign } from './ports.ts';
+export type { AdsStore, Audience, AudienceSizing, Campaign, InteractionShare } from './ports.ts';

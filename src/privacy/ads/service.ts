@@ -4,51 +4,94 @@ import type { Clock } from '../../shared/clock.ts';
 import { forbidden, invalid, notFound } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { ConsentedContactSource } from '../contact-points/consented-source.ts';
-import type { AdsStore, Audience, Campaign } from './ports.ts';
+import { bucketFloor, byAccount, difference, exclusions, type EligibilityRule, type Exclusion } from './eligibility.ts';
+import type { AdsStore, Audience, AudienceSizing, Campaign } from './ports.ts';
 
 export interface AdsOptions {
-  /** Audiences with fewer matches cannot be used and their size is not disclosed (SPEC: 100, never lower). */
+  /**
+   * The floor: audiences with fewer eligible people cannot be used and their size is not
+   * disclosed, and a campaign whose eligible reach falls under it reaches nobody (SPEC: 100, never lower).
+   */
   minAudienceSize: number;
   maxFrequencyCap: number;
-  /** How long a computed audience size may be reused when serving promoted posts. */
-  sizeCacheMs: number;
+  /** How long a computed eligible reach may be reused when serving promoted posts. */
+  reachCacheMs: number;
+  /** Matched accounts younger than this do not count and are not served. */
+  minAccountAgeDays: number;
+  /** This many matched accounts created, or granting advertising consent, within one burst window do not count. */
+  burstSize: number;
+  burstWindowHours: number;
+  /** This many matched accounts granting advertising consent from one network within a week do not count. */
+  networkClusterSize: number;
 }
 
-export const DEFAULT_ADS_OPTIONS: AdsOptions = { minAudienceSize: 100, maxFrequencyCap: 10, sizeCacheMs: 60_000 };
+export const DEFAULT_ADS_OPTIONS: AdsOptions = {
+  minAudienceSize: 100,
+  maxFrequencyCap: 10,
+  reachCacheMs: 60_000,
+  minAccountAgeDays: 30,
+  burstSize: 5,
+  burstWindowHours: 24,
+  networkClusterSize: 3,
+};
 
 export interface AudienceView {
   audience: Audience;
   usable: boolean;
-  /** Matching accounts, or null while under the minimum (never disclosed then). */
+  /** The lower bound of the eligible size's bucket (100 = 100–999), fixed per upload; null when not usable. */
   size: number | null;
 }
+
+/** Where an advertiser's request came from (its network is remembered, as a keyed hash, to recognise their accounts). */
+export interface AdsRequester {
+  ip?: string | null;
+}
+
+/** Earlier uploads are compared with a new one for this long (differencing defence). */
+const COMPARE_WITH_DAYS = 90;
+/** …and at most this many of them. */
+const COMPARE_WITH_AUDIENCES = 20;
+const DAY_MS = 24 * 3600 * 1000;
 
 /** Whether the advertiser may promote this post (their own, public). */
 export type PromotablePost = (advertiserId: string, postId: string) => Promise<boolean>;
 
+/** When each account was created (accounts that no longer exist are left out). */
+export type AccountsCreated = (accountIds: readonly string[]) => Promise<Map<string, Date>>;
+
 const HASH = /^[0-9a-f]{64}$/;
 
 /**
- * Tailored audiences and promoted posts (SPEC 3.7). Advertisers upload SHA-256 hashes;
- * matching goes only through the consent-filtered source, so only contact points whose
- * owner allowed `advertising` ever match, and withdrawing that consent takes effect at the
- * next read (membership is evaluated at read time, never copied).
+ * Tailored audiences and promoted posts (SPEC 3.7; threat model in docs/privacy.md §3).
+ * Advertisers upload SHA-256 hashes; matching goes only through the consent-filtered
+ * source, so only contact points whose owner allowed `advertising` ever match, and
+ * withdrawing that consent takes the person out of every campaign at once.
+ *
+ * Only *eligible* people count and are served: plausibly real and not linked to the
+ * advertiser (see `exclusions`). What the advertiser is told (usable, a bucketed size) is
+ * decided once per upload and stored, so consent changes cannot be watched through it, and
+ * an upload whose eligible people differ from an earlier upload's by fewer than the floor
+ * gets that earlier answer, so lists cannot be differenced down to one person. Serving
+ * checks the live eligible reach against the floor: under it, a campaign reaches nobody.
  */
 export class Advertising {
-  private readonly sizes = new Map<string, { size: number; at: number }>();
+  private readonly reaches = new Map<string, { members: Set<string>; at: number }>();
 
   private readonly store: AdsStore;
   private readonly source: ConsentedContactSource;
   private readonly audit: AuditLog;
   private readonly clock: Clock;
   private readonly promotable: PromotablePost;
+  private readonly accountsCreated: AccountsCreated;
   private readonly options: AdsOptions;
+  private readonly rule: EligibilityRule;
   constructor(
     store: AdsStore,
     source: ConsentedContactSource,
     audit: AuditLog,
     clock: Clock,
     promotable: PromotablePost,
+    accountsCreated: AccountsCreated,
     options: AdsOptions = DEFAULT_ADS_OPTIONS,
   ) {
     this.store = store;
@@ -56,7 +99,14 @@ export class Advertising {
     this.source = source;
     this.clock = clock;
     this.promotable = promotable;
+    this.accountsCreated = accountsCreated;
     this.options = options;
+    this.rule = {
+      minAccountAgeMs: options.minAccountAgeDays * DAY_MS,
+      burstSize: options.burstSize,
+      burstWindowMs: options.burstWindowHours * 3600 * 1000,
+      networkClusterSize: options.networkClusterSize,
+    };
   }
 
   async isAdvertiser(accountId: string): Promise<boolean> {
@@ -88,11 +138,18 @@ export class Advertising {
     ];
   }
 
-  async createAudience(advertiserId: string, name: string, hashes: readonly unknown[]): Promise<AudienceView> {
+  async createAudience(
+    advertiserId: string,
+    name: string,
+    hashes: readonly unknown[],
+    from: AdsRequester = {},
+  ): Promise<AudienceView> {
     await this.requireAdvertiser(advertiserId);
     const trimmed = name.trim();
     if (trimmed === '' || trimmed.length > 200) throw invalid('name must be 1 to 200 characters', { field: 'name' });
     const clean = Advertising.checkHashes(hashes);
+    await this.recordNetwork(advertiserId, from);
+    const earlier = await this.earlierUploads(advertiserId, null);
     const now = this.clock.now();
     const audience: Audience = {
       id: newId(now.getTime()),
@@ -100,28 +157,39 @@ export class Advertising {
       name: trimmed,
       hashCount: clean.length,
       createdAt: now,
+      sizing: null,
     };
     await this.store.createAudience(audience, clean);
     await this.source.recordAudienceMatches(audience.id);
-    return this.view(audience, true);
+    return this.size(audience, earlier);
   }
 
-  async addToAudience(advertiserId: string, audienceId: string, hashes: readonly unknown[]): Promise<AudienceView> {
+  async addToAudience(
+    advertiserId: string,
+    audienceId: string,
+    hashes: readonly unknown[],
+    from: AdsRequester = {},
+  ): Promise<AudienceView> {
     const audience = await this.ownAudience(advertiserId, audienceId);
     const clean = Advertising.checkHashes(hashes);
+    await this.recordNetwork(advertiserId, from);
+    // The audience as it was counts as an earlier upload: adding a handful of hashes gets its answer back.
+    const earlier = await this.earlierUploads(advertiserId, audience);
     audience.hashCount = await this.store.addHashes(audience.id, clean);
     await this.source.recordAudienceMatches(audience.id);
-    return this.view(audience, true);
+    return this.size(audience, earlier);
   }
 
   async audience(advertiserId: string, audienceId: string): Promise<AudienceView> {
-    return this.view(await this.ownAudience(advertiserId, audienceId), true);
+    return this.view(await this.ownAudience(advertiserId, audienceId));
   }
 
   async audiences(advertiserId: string): Promise<AudienceView[]> {
     await this.requireAdvertiser(advertiserId);
     const list = await this.store.audiences(advertiserId);
-    return Promise.all(list.map((a) => this.view(a, true)));
+    const views: AudienceView[] = [];
+    for (const audience of list) views.push(await this.view(audience));
+    return views;
   }
 
   private async ownAudience(advertiserId: string, audienceId: string): Promise<Audience> {
@@ -131,34 +199,120 @@ export class Advertising {
     return audience;
   }
 
-  private async size(audienceId: string, fresh: boolean): Promise<number> {
-    const cached = this.sizes.get(audienceId);
-    const now = Date.now();
-    if (!fresh && cached && now - cached.at < this.options.sizeCacheMs) return cached.size;
-    const size = await this.source.audienceSize(audienceId);
-    this.sizes.set(audienceId, { size, at: now });
-    return size;
+  private async recordNetwork(advertiserId: string, from: AdsRequester): Promise<void> {
+    const key = from.ip ? await this.source.networkKey(from.ip) : null;
+    if (key !== null) await this.store.recordAdvertiserNetwork(advertiserId, key, this.clock.now());
   }
 
-  private async view(audience: Audience, fresh: boolean): Promise<AudienceView> {
-    const size = await this.size(audience.id, fresh);
-    const usable = size >= this.options.minAudienceSize;
-    return { audience, usable, size: usable ? size : null };
+  /**
+   * The accounts that count towards an audience and may be shown its campaigns now: matched
+   * through advertising-consented contacts, plausibly real, not linked to the advertiser.
+   */
+  async eligible(advertiserId: string, audienceId: string): Promise<Set<string>> {
+    return new Set((await this.eligibility(advertiserId, audienceId)).eligible);
+  }
+
+  /** Eligible accounts and, for each matched account left out, why (tests and docs; never shown to advertisers). */
+  async eligibility(
+    advertiserId: string,
+    audienceId: string,
+  ): Promise<{ eligible: string[]; excluded: Map<string, Exclusion> }> {
+    const matches = await this.source.audienceMatches(audienceId);
+    if (matches.length === 0) return { eligible: [], excluded: new Map() };
+    const ids = [...new Set(matches.map((m) => m.accountId))];
+    const accounts = byAccount(matches, await this.accountsCreated(ids));
+    const [stored, own, interactions] = await Promise.all([
+      this.store.advertiserNetworks(advertiserId),
+      this.source.advertisingGrantNetworks(advertiserId),
+      this.store.interactionShares(advertiserId, ids),
+    ]);
+    const excluded = exclusions(
+      advertiserId,
+      accounts,
+      { now: this.clock.now(), advertiserNetworks: new Set([...stored, ...own]), interactions },
+      this.rule,
+    );
+    return { eligible: accounts.map((a) => a.accountId).filter((id) => !excluded.has(id)), excluded };
+  }
+
+  /** The advertiser's recent uploads with their fixed answers and their eligible people as of now. */
+  private async earlierUploads(
+    advertiserId: string,
+    itself: Audience | null,
+  ): Promise<{ sizing: AudienceSizing; eligible: Set<string> }[]> {
+    const since = this.clock.now().getTime() - COMPARE_WITH_DAYS * DAY_MS;
+    const recent = (await this.store.audiences(advertiserId))
+      .filter((a) => a.id !== itself?.id && a.sizing !== null && a.sizing.at.getTime() >= since)
+      .slice(0, COMPARE_WITH_AUDIENCES);
+    if (itself?.sizing) recent.unshift(itself);
+    const out: { sizing: AudienceSizing; eligible: Set<string> }[] = [];
+    for (const a of recent) out.push({ sizing: a.sizing!, eligible: await this.eligible(advertiserId, a.id) });
+    return out;
+  }
+
+  /**
+   * Fixes the answer for this upload. A fresh answer only when its eligible people differ from
+   * every earlier upload's by at least the floor; otherwise the nearest earlier answer stands.
+   */
+  private async size(
+    audience: Audience,
+    earlier: readonly { sizing: AudienceSizing; eligible: Set<string> }[],
+  ): Promise<AudienceView> {
+    const floor = this.options.minAudienceSize;
+    const eligible = await this.eligible(audience.advertiserId, audience.id);
+    let nearest: { sizing: AudienceSizing; distance: number } | null = null;
+    for (const e of earlier) {
+      const distance = difference(eligible, e.eligible);
+      if (distance < floor && (nearest === null || distance < nearest.distance))
+        nearest = { sizing: e.sizing, distance };
+    }
+    const usable = nearest ? nearest.sizing.usable : eligible.size >= floor;
+    const sizing: AudienceSizing = {
+      usable,
+      sizeFloor: nearest ? nearest.sizing.sizeFloor : usable ? bucketFloor(eligible.size, floor) : null,
+      at: this.clock.now(),
+    };
+    await this.store.setSizing(audience.id, sizing);
+    audience.sizing = sizing;
+    return this.view(audience);
+  }
+
+  private async view(audience: Audience): Promise<AudienceView> {
+    // Audiences uploaded before answers were fixed are sized once, now.
+    if (!audience.sizing) return this.size(audience, []);
+    return {
+      audience,
+      usable: audience.sizing.usable,
+      size: audience.sizing.usable ? audience.sizing.sizeFloor : null,
+    };
+  }
+
+  /** Eligible reach for serving, reused for a short while (the viewer's own consent is always checked live). */
+  private async reach(advertiserId: string, audienceId: string): Promise<Set<string>> {
+    const now = this.clock.now().getTime();
+    const cached = this.reaches.get(audienceId);
+    if (cached && now - cached.at < this.options.reachCacheMs) return cached.members;
+    const members = await this.eligible(advertiserId, audienceId);
+    this.reaches.set(audienceId, { members, at: now });
+    return members;
   }
 
   async createCampaign(
     advertiserId: string,
     input: { audienceId: string; postId: string; frequencyCap?: number },
+    from: AdsRequester = {},
   ): Promise<Campaign> {
     const audience = await this.ownAudience(advertiserId, input.audienceId);
+    await this.recordNetwork(advertiserId, from);
     const cap = input.frequencyCap ?? 1;
     if (!Number.isInteger(cap) || cap < 1 || cap > this.options.maxFrequencyCap) {
       throw invalid(`frequency_cap must be a whole number from 1 to ${this.options.maxFrequencyCap}`, {
         field: 'frequency_cap',
       });
     }
-    if (!(await this.view(audience, true)).usable) {
-      throw invalid(`This audience cannot be used (fewer than ${this.options.minAudienceSize} matches)`, {
+    // The answer fixed at upload decides, never a live count (which would show consent changes).
+    if (!(await this.view(audience)).usable) {
+      throw invalid(`This audience cannot be used (fewer than ${this.options.minAudienceSize} eligible people)`, {
         field: 'audience_id',
       });
     }
@@ -193,9 +347,10 @@ export class Advertising {
   }
 
   /**
-   * Campaigns that may be shown to this account now: its audience membership is
-   * evaluated from advertising-consented contacts at this moment, the audience is still
-   * large enough, and today's frequency cap is not reached. Nothing is recorded.
+   * Campaigns that may be shown to this account now: it holds an advertising-consented
+   * contact the audience matches (checked live), it is among the audience's eligible people,
+   * the eligible reach is at least the floor (else the campaign reaches nobody), and today's
+   * frequency cap is not reached. Nothing is recorded.
    */
   async candidates(accountId: string): Promise<{ campaign: Campaign; contactPointId: string }[]> {
     const hashes = await this.source.advertisingHashesOf(accountId);
@@ -208,7 +363,8 @@ export class Advertising {
     for (const { campaign, hash } of matches) {
       if (seen.has(campaign.id) || campaign.advertiserId === accountId) continue;
       seen.add(campaign.id);
-      if ((await this.size(campaign.audienceId, false)) < this.options.minAudienceSize) continue;
+      const reach = await this.reach(campaign.advertiserId, campaign.audienceId);
+      if (reach.size < this.options.minAudienceSize || !reach.has(accountId)) continue;
       if ((await this.store.impressions(campaign.id, accountId, day)) >= campaign.frequencyCap) continue;
       result.push({ campaign, contactPointId: pointOf.get(hash)! });
     }

@@ -1,4 +1,7 @@
-import type { ContactPointStore } from './ports.ts';
+import { networkOf } from '../../shared/network.ts';
+import type { AudienceMatch, ContactPointStore } from './ports.ts';
+
+export type { AudienceMatch };
 import type { ContactPoints } from './service.ts';
 
 /**
@@ -9,8 +12,12 @@ import type { ContactPoints } from './service.ts';
  * a contact out of every audience at once. Raw phone numbers and e-mails never leave it.
  */
 export interface ConsentedContactSource {
-  /** Distinct accounts whose advertising-consented contacts match the audience's hashes, now. */
-  audienceSize(audienceId: string): Promise<number>;
+  /** The advertising-consented contacts matching the audience's hashes now, with when and where each consented. */
+  audienceMatches(audienceId: string): Promise<AudienceMatch[]>;
+  /** The networks (keyed hashes) an account granted advertising consent from. */
+  advertisingGrantNetworks(accountId: string): Promise<string[]>;
+  /** The keyed hash of an address's network, comparable with consents' networks; null for a non-address. */
+  networkKey(ip: string): Promise<string | null>;
   /** The SHA-256 hashes of one account's advertising-consented contacts (none without consent). */
   advertisingHashesOf(accountId: string): Promise<{ contactPointId: string; hash: string }[]>;
   /** Logs an audience match on each matching contact point (owners see it); returns how many. */
@@ -21,7 +28,12 @@ export interface ConsentedContactSource {
 
 export function consentedSource(store: ContactPointStore, points: ContactPoints): ConsentedContactSource {
   return {
-    audienceSize: (audienceId) => store.audienceSize(audienceId),
+    audienceMatches: (audienceId) => store.audienceMatches(audienceId),
+    advertisingGrantNetworks: (accountId) => store.advertisingGrantNetworks(accountId),
+    async networkKey(ip) {
+      const network = networkOf(ip);
+      return network === null ? null : points.keyOf('network', network);
+    },
     advertisingHashesOf: (accountId) => store.advertisingHashesOf(accountId),
     async recordAudienceMatches(audienceId) {
       const members = await store.audienceMembers(audienceId);

@@ -1,3 +1,3 @@
 export { ContactPoints, type ContactPointView } from './service.ts';
 export { consentedSource } from './consented-source.ts';
-export type { ContactPointStore, SourceContact, NewContactPoint, PurposeKeys } from './ports.ts';
+export type { AudienceMatch, ContactPointStore, SourceContact, NewContactPoint, PurposeKeys } from './ports.ts';

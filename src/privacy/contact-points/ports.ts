@@ -22,6 +22,18 @@ export interface PurposeKeys {
   discoveryKey?: string | null;
   /** SHA-256 hex of the normalised contact, set only while `advertising` is on. */
   adHash?: string | null;
+  /** Keyed hash of the network the purpose is being granted from (kept with the grant, gone with it). */
+  grantNetwork?: string | null;
+}
+
+/** An advertising-consented contact point that an audience's hashes match, with its consent's when and where. */
+export interface AudienceMatch {
+  contactPointId: string;
+  accountId: string;
+  /** When `advertising` was (last) switched on. */
+  consentedAt: Date;
+  /** Keyed hash of the network it was switched on from; null when not known. */
+  grantNetwork: string | null;
 }
 
 export interface ContactPointStore {
@@ -55,8 +67,10 @@ export interface ContactPointStore {
 
   /** Discoverable contact points among the given discovery keys, still held by their account. */
   discoverable(keys: readonly string[]): Promise<{ contactPointId: string; accountId: string; key: string }[]>;
-  /** Distinct accounts whose advertising-consented contacts match an audience's uploaded hashes. */
-  audienceSize(audienceId: string): Promise<number>;
+  /** The advertising-consented contact points matching an audience's uploaded hashes, with their consent. */
+  audienceMatches(audienceId: string): Promise<AudienceMatch[]>;
+  /** The networks one account switched `advertising` on from, for its contacts where it is still on. */
+  advertisingGrantNetworks(accountId: string): Promise<string[]>;
   /** The advertising-consented contact points matching an audience (for the owners' use logs). */
   audienceMembers(audienceId: string): Promise<{ contactPointId: string; accountId: string }[]>;
   /** One account's advertising-consented contact points and their SHA-256 hashes. */

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Clock } from '../../shared/clock.ts';
 import { invalid, notFound } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
+import { networkOf } from '../../shared/network.ts';
 import {
   CHOOSABLE_PURPOSES,
   PURPOSES,
@@ -60,7 +61,7 @@ export class ContactPoints {
   }
 
   /** Keyed hash of a normalised contact: what discovery stores and compares, never the contact itself. */
-  async keyOf(kind: ContactKind | 'ip' | 'block', value: string): Promise<string> {
+  async keyOf(kind: ContactKind | 'ip' | 'block' | 'network', value: string): Promise<string> {
     this.key ??= this.secret().catch((error: unknown) => {
       this.key = null;
       throw error;
@@ -137,6 +138,8 @@ export class ContactPoints {
     accountId: string,
     id: string,
     changes: Partial<Record<Purpose, boolean>>,
+    /** Where the owner made the change: the network of an advertising grant is kept with it (docs/privacy.md §3). */
+    from: { ip?: string | null } = {},
   ): Promise<ContactPointView> {
     for (const [purpose, on] of Object.entries(changes)) {
       if (!(PURPOSES as readonly string[]).includes(purpose))
@@ -164,17 +167,23 @@ export class ContactPoints {
         source: 'owner',
         createdAt: now,
       };
-      await this.store.setPurpose(point, purpose, on, await this.keysFor(point, purpose, on), record);
+      await this.store.setPurpose(point, purpose, on, await this.keysFor(point, purpose, on, from.ip ?? null), record);
       for (const listener of this.purposeListeners)
         await listener({ accountId, kind: point.kind, value: point.value, purpose, on });
     }
     return this.get(accountId, id);
   }
 
-  private async keysFor(point: ContactPoint, purpose: Purpose, on: boolean): Promise<PurposeKeys> {
+  private async keysFor(point: ContactPoint, purpose: Purpose, on: boolean, ip: string | null): Promise<PurposeKeys> {
     if (purpose === 'discovery') return { discoveryKey: on ? await this.keyOf(point.kind, point.value) : null };
-    if (purpose === 'advertising')
-      return { adHash: on ? createHash('sha256').update(point.value).digest('hex') : null };
+    if (purpose === 'advertising') {
+      // The grant's network tells advertising which consents came from an advertiser's own network.
+      const network = on && ip !== null ? networkOf(ip) : null;
+      return {
+        adHash: on ? createHash('sha256').update(point.value).digest('hex') : null,
+        grantNetwork: network === null ? null : await this.keyOf('network', network),
+      };
+    }
     return {};
   }
 

@@ -6,6 +6,7 @@ import * as auth from './0004_auth.ts';
 import * as privacy from './0005_privacy.ts';
 import * as followRequests from './0006_follow_requests.ts';
 import * as discoveryMutual from './0007_discovery_mutual.ts';
+import * as adsFloor from './0008_ads_floor.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_privacy': privacy,
   '0006_follow_requests': followRequests,
   '0007_discovery_mutual': discoveryMutual,
+  '0008_ads_floor': adsFloor,
 };
 
 export const migrationProvider: MigrationProvider = {
