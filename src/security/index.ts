@@ -30,7 +30,15 @@ export {
   type FactorSummary,
   type WebAuthnRelyingParty,
 } from './second-factors.ts';
-export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
+export {
+  Authentication,
+  type SignInStep,
+  type SecondFactorProof,
+  type PhoneDirectory,
+  type SignUpOutcome,
+} from './authentication.ts';
+export { SignUpGate, signUpThrottleLimits, networkOf, type SignUpProof, type SignUpChallenge } from './sign-up-gate.ts';
+export { RegistrationReview, type PendingApplication } from './registrations.ts';
 export {
   SecurityMessages,
   SecurityMonitor,
