@@ -73,7 +73,7 @@ export interface PrivacyConfig {
 }
 
 export type RegistrationsMode = 'open' | 'approval' | 'closed';
-export const REGISTRATIONS_MODES: readonly RegistrationsMode[] = ['open', 'approval', 'closed'];
+const REGISTRATIONS_MODES: readonly RegistrationsMode[] = ['open', 'approval', 'closed'];
 
 /** Sign-up: who may join, the proof-of-work puzzle and the limits beyond one address. */
 export interface RegistrationsConfig {

@@ -35,9 +35,8 @@ export {
   type SignInStep,
   type SecondFactorProof,
   type PhoneDirectory,
-  type SignUpOutcome,
 } from './authentication.ts';
-export { SignUpGate, signUpThrottleLimits, networkOf, type SignUpProof, type SignUpChallenge } from './sign-up-gate.ts';
+export { SignUpGate, signUpThrottleLimits } from './sign-up-gate.ts';
 export { RegistrationReview, type PendingApplication } from './registrations.ts';
 export {
   SecurityMessages,

@@ -51,7 +51,7 @@ export function signUpThrottleLimits(c: RegistrationsConfig): Record<string, Thr
  * address, the /48 of an IPv6 address (what a site is assigned). Rotating addresses inside
  * one network therefore count as one sender.
  */
-export function networkOf(ip: string): string {
+function networkOf(ip: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   const address = mapped ? mapped[1]! : ip;
   if (/^\d+\.\d+\.\d+\.\d+$/.test(address)) return `${address.split('.').slice(0, 3).join('.')}.0/24`;

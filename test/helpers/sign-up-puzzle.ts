@@ -12,7 +12,7 @@ export function solveChallenge(challenge: string, bits: number): string {
   }
 }
 
-export function leadingZeroBits(hash: Buffer): number {
+function leadingZeroBits(hash: Buffer): number {
   let bits = 0;
   for (const byte of hash) {
     if (byte !== 0) return bits + Math.clz32(byte) - 24;
