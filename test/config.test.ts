@@ -110,4 +110,38 @@ describe('configuration', () => {
       /SPARROW_DISCOVERY_NETWORK_DAILY_LIMIT was removed: .*SPARROW_DISCOVERY_INSTANCE_DAILY_LIMIT/,
     );
   });
+
+  it('reads the registrations mode, the sign-up puzzle and its limits, with a message per bad value', () => {
+    expect(loadConfig({}).registrations).toEqual({
+      mode: 'open',
+      powBits: 16,
+      powMaxBits: 22,
+      perNetworkPerHour: 10,
+      perDomainPer10Minutes: 10,
+      perInstancePerHour: 60,
+    });
+    expect(loadConfig({ SPARROW_REGISTRATIONS_OPEN: 'false' }).registrations.mode).toBe('closed');
+    expect(loadConfig({ SPARROW_REGISTRATIONS_MODE: 'approval' }).registrations.mode).toBe('approval');
+    try {
+      loadConfig({
+        SPARROW_REGISTRATIONS_MODE: 'invite',
+        SPARROW_SIGNUP_POW_BITS: '40',
+        SPARROW_SIGNUP_PER_HOUR: '0',
+        SPARROW_SIGNUP_PER_NETWORK_HOUR: 'many',
+      });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toContain('SPARROW_REGISTRATIONS_MODE must be one of open, approval, closed (got "invite")');
+      expect(problems).toContain('SPARROW_SIGNUP_POW_BITS must be a whole number from 0 to 28');
+      expect(problems).toContain('SPARROW_SIGNUP_PER_HOUR must be a whole number from 1');
+      expect(problems).toContain('SPARROW_SIGNUP_PER_NETWORK_HOUR must be a whole number');
+    }
+    expect(() => loadConfig({ SPARROW_REGISTRATIONS_OPEN: 'false', SPARROW_REGISTRATIONS_MODE: 'open' })).toThrow(
+      /contradicts/,
+    );
+    expect(() => loadConfig({ SPARROW_SIGNUP_POW_BITS: '20', SPARROW_SIGNUP_POW_MAX_BITS: '18' })).toThrow(
+      /SPARROW_SIGNUP_POW_MAX_BITS must be at least/,
+    );
+  });
 });

@@ -30,6 +30,10 @@ describe('property: hostile input', () => {
     'SPARROW_VONAGE_SIGNATURE_METHOD',
     'SPARROW_SMS_MAX_SEGMENTS',
     'SPARROW_REGISTRATIONS_OPEN',
+    'SPARROW_REGISTRATIONS_MODE',
+    'SPARROW_SIGNUP_POW_BITS',
+    'SPARROW_SIGNUP_POW_MAX_BITS',
+    'SPARROW_SIGNUP_PER_HOUR',
   ];
 
   it('the config loader returns a config or a ConfigError naming the variables, nothing else', () => {

@@ -8,7 +8,9 @@ import {
   Authentication,
   Identity,
   OAuth,
+  RegistrationReview,
   SecondFactors,
+  SignUpGate,
   SecretBox,
   SignedLinks,
   SecurityMessages,
@@ -17,6 +19,7 @@ import {
   hashPassword,
   newSecret,
   securityThrottleLimits,
+  signUpThrottleLimits,
   verifyPassword,
   type MailTransport,
   type PhoneDirectory,
@@ -36,6 +39,7 @@ import {
   KyselyMicroblogStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
+  KyselyRegistrationStore,
   KyselySmsStore,
   DatabaseHealthProbe,
   instanceSecret,
@@ -101,6 +105,10 @@ export interface AppContext {
   sms: SmsServices;
   /** Sign-in flows (password + second factor, SMS code), password reset and sign-up. */
   auth: Authentication;
+  /** Sign-up's gate: registrations mode, proof-of-work challenges, limits beyond one address. */
+  signUps: SignUpGate;
+  /** Sign-ups waiting for staff approval (approve / reject, audited). */
+  registrations: RegistrationReview;
   factors: SecondFactors;
   securityMessages: SecurityMessages;
   securityMonitor: SecurityMonitor;
@@ -260,7 +268,12 @@ export async function composeApp(
   }
   const mail: MailTransport =
     options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
-  const throttle = new StoreThrottle(store, config.redisUrl, securityThrottleLimits(config.security), logger);
+  const throttle = new StoreThrottle(
+    store,
+    config.redisUrl,
+    { ...securityThrottleLimits(config.security), ...signUpThrottleLimits(config.registrations) },
+    logger,
+  );
   await throttle.ready();
   const authStore = new KyselyAuthStore(store.db);
   const securitySent: SecurityDeps['sent'] = { hook: () => {} };
@@ -378,7 +391,26 @@ export async function composeApp(
       return answer === 'swapped' || (answer === 'unavailable' && !config.simSwap.failOpen);
     },
   };
+  const signUps = new SignUpGate({
+    throttle,
+    clock,
+    key: async () => Buffer.from(await secret('sign_up_challenge_key'), 'utf8'),
+    options: config.registrations,
+  });
+  const registrations = new RegistrationReview({
+    store: new KyselyRegistrationStore(store.db),
+    findAccount: (accountId) => microblog.accountForModeration(accountId),
+    setSuspended: (accountId, suspended) => microblog.setSuspended(accountId, suspended),
+    emailOf: (accountId) => identity.emailOf(accountId),
+    mail: (message) => mail.send(message),
+    audit,
+    clock,
+    instanceName: config.instanceName,
+    publicUrl: config.publicUrl,
+  });
   const auth = new Authentication({
+    signUps,
+    registrations,
     identity,
     flows: authStore,
     factors,
@@ -402,6 +434,7 @@ export async function composeApp(
     revokeAllSessions: (accountId) => oauth.revokeAllSessions(accountId),
     resetSecondFactors: (accountId) => factors.resetAll(accountId),
     unlockSmsPosting: (accountId) => sms.services.owner.clearLockForStaff(accountId),
+    waitingForApproval: (accountId) => registrations.isWaiting(accountId),
     audit,
     notifyOwner: async (accountId, kind, details) => {
       await notices.notify(accountId, kind, details);
@@ -428,6 +461,8 @@ export async function composeApp(
     sms: sms.services,
     events,
     auth,
+    signUps,
+    registrations,
     factors,
     securityMessages: sms.securityMessages,
     securityMonitor,

@@ -8,6 +8,8 @@ const AUDIT_ACTIONS = [
   'account.suspend',
   'account.unsuspend',
   'account.reset_2fa',
+  'account.approve',
+  'account.reject',
   'report.resolve',
   'advertiser.grant',
   'advertiser.revoke',

@@ -53,8 +53,8 @@ export interface Config {
     leaseSeconds: number;
   };
   simSwap: { url: string | null; token: string | null; failOpen: boolean; maxAgeHours: number; timeoutMs: number };
-  /** Open sign-up through the web; operators can close it and create accounts by CLI. */
-  registrationsOpen: boolean;
+  /** Who may sign up, and the limits on sign-up (docs: README "Account security"). */
+  registrations: RegistrationsConfig;
   /** Honour X-Forwarded-For from a reverse proxy (only behind one you run). */
   trustProxy: boolean;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
@@ -76,6 +76,25 @@ interface PrivacyConfig {
     burstWindowHours: number;
     networkClusterSize: number;
   };
+}
+
+export type RegistrationsMode = 'open' | 'approval' | 'closed';
+const REGISTRATIONS_MODES: readonly RegistrationsMode[] = ['open', 'approval', 'closed'];
+
+/** Sign-up: who may join, the proof-of-work puzzle and the limits beyond one address. */
+export interface RegistrationsConfig {
+  /** `open`: anyone; `approval`: staff approve each new account; `closed`: operators create accounts by CLI. */
+  mode: RegistrationsMode;
+  /** Leading zero bits the sign-up puzzle needs when nothing is busy (0 turns the puzzle off). */
+  powBits: number;
+  /** The most the puzzle is raised to when a network or the whole instance is busy. */
+  powMaxBits: number;
+  /** Sign-ups started from one network (/24 IPv4, /48 IPv6) per hour. */
+  perNetworkPerHour: number;
+  /** Sign-ups started with addresses at one e-mail domain per 10 minutes. */
+  perDomainPer10Minutes: number;
+  /** Sign-ups started on the whole instance per hour. */
+  perInstancePerHour: number;
 }
 
 /** Limits on security messages and sign-in (SMS pumping / toll fraud and brute-force defence). */
@@ -306,6 +325,30 @@ export function loadConfig(env: Env = process.env): Config {
     anomalyMinCodes: integer('SPARROW_SECURITY_ANOMALY_MIN_CODES', 20, 1, 1_000_000),
     anomalyMinCompletion: completionPercent / 100,
   };
+  const registrationsConfig = (): RegistrationsConfig => {
+    // SPARROW_REGISTRATIONS_OPEN=false is the older spelling of SPARROW_REGISTRATIONS_MODE=closed.
+    const legacyOpen = boolean('SPARROW_REGISTRATIONS_OPEN', true);
+    const explicitMode = text('SPARROW_REGISTRATIONS_MODE');
+    const mode = oneOf('SPARROW_REGISTRATIONS_MODE', REGISTRATIONS_MODES, legacyOpen ? 'open' : 'closed');
+    if (explicitMode !== null && !legacyOpen && mode !== 'closed')
+      problems.push(
+        `SPARROW_REGISTRATIONS_OPEN=false contradicts SPARROW_REGISTRATIONS_MODE=${mode} (set only SPARROW_REGISTRATIONS_MODE)`,
+      );
+    const powBits = integer('SPARROW_SIGNUP_POW_BITS', 16, 0, 28);
+    const powMaxBits = integer('SPARROW_SIGNUP_POW_MAX_BITS', Math.max(22, powBits), 0, 32);
+    if (powMaxBits < powBits)
+      problems.push(
+        `SPARROW_SIGNUP_POW_MAX_BITS must be at least SPARROW_SIGNUP_POW_BITS (${powBits}) (got "${powMaxBits}")`,
+      );
+    return {
+      mode,
+      powBits,
+      powMaxBits: Math.max(powMaxBits, powBits),
+      perNetworkPerHour: integer('SPARROW_SIGNUP_PER_NETWORK_HOUR', 10, 1, 1_000_000),
+      perDomainPer10Minutes: integer('SPARROW_SIGNUP_PER_DOMAIN_10MIN', 10, 1, 1_000_000),
+      perInstancePerHour: integer('SPARROW_SIGNUP_PER_HOUR', 60, 1, 10_000_000),
+    };
+  };
   const mail = {
     smtpUrl: url('SPARROW_SMTP_URL', ['smtp:', 'smtps:'], true),
     from: text('SPARROW_MAIL_FROM') ?? `Sparrow <no-reply@${new URL(publicUrl).hostname}>`,
@@ -331,7 +374,7 @@ export function loadConfig(env: Env = process.env): Config {
     androidGateway,
     sms,
     simSwap,
-    registrationsOpen: boolean('SPARROW_REGISTRATIONS_OPEN', true),
+    registrations: registrationsConfig(),
     trustProxy: boolean('SPARROW_TRUST_PROXY', false),
     metricsToken: text('SPARROW_METRICS_TOKEN'),
     mail,

@@ -10,6 +10,8 @@ import { checkPasswordStrength, isPlausibleEmail, normaliseEmail, type Identity 
 import type { AuthFlow, FlowKind, FlowStore, SessionStore, Throttle } from './ports.ts';
 import type { SecondFactorMethod, SecondFactors, SignInProofMethod } from './second-factors.ts';
 import type { PhoneTarget, Requester, SecurityMessages } from './security-messages.ts';
+import type { RegistrationReview } from './registrations.ts';
+import type { SignUpGate, SignUpProof } from './sign-up-gate.ts';
 import { digest, newSecret } from './tokens.ts';
 
 const FLOW_TTL_MS = 10 * 60_000;
@@ -18,6 +20,12 @@ const MAX_FLOW_ATTEMPTS = 5;
 export type SignInStep =
   | { status: 'signed_in'; accountId: string }
   | { status: 'second_factor'; flowId: string; methods: SecondFactorMethod[] };
+
+/** A finished sign-up: the account, and whether it waits for staff approval before it can sign in. */
+export interface SignUpOutcome {
+  account: Account;
+  approvalPending: boolean;
+}
 
 export interface SecondFactorProof {
   method: SignInProofMethod;
@@ -47,6 +55,10 @@ export interface AuthenticationDeps {
   background: BackgroundWork;
   /** Tells the owner on their non-SMS channels (in-app and e-mail). */
   notifyOwner: NotifyOwner;
+  /** Registrations mode, proof of work and the limits beyond one address (sign-up only). */
+  signUps: SignUpGate;
+  /** Accounts that wait for staff approval. */
+  registrations: RegistrationReview;
   /** A code sent to this contact came back: its holder is proven (the contact point is verified). */
   contactProved?: (accountId: string, kind: 'email' | 'phone', value: string) => Promise<void>;
   clock: Clock;
@@ -301,12 +313,21 @@ export class Authentication {
   /**
    * Sign-up proves the e-mail first. An address that already has an account gets a
    * reminder instead of a code, and the answer here is the same, so sign-up cannot be
-   * used to learn who is registered.
+   * used to learn who is registered. Before that, the sign-up gate: the registrations mode,
+   * the proof of work (`proof`; without one only the web's no-script fallback goes on, as an
+   * application for approval) and the limits per network, e-mail domain and instance.
    */
-  async startSignup(emailInput: string, requester: Requester): Promise<{ flowId: string }> {
+  async startSignup(
+    emailInput: string,
+    requester: Requester,
+    proof: SignUpProof | null = null,
+    withoutProof: 'refuse' | 'review' = 'refuse',
+  ): Promise<{ flowId: string }> {
+    this.deps.signUps.ensureOpen();
     const email = this.parseEmail(emailInput);
     await this.checkFlowStart(requester);
-    const flow = await this.createFlow('signup', 'code', null, email, requester);
+    const { review } = await this.deps.signUps.admit(email, requester, proof, withoutProof);
+    const flow = await this.createFlow(review ? 'signup_review' : 'signup', 'code', null, email, requester);
     const name = this.deps.instanceName;
     this.deps.background.run('sign-up code', async () => {
       const existing = await this.deps.identity.accountIdForEmail(email);
@@ -325,28 +346,42 @@ export class Authentication {
     return { flowId: flow.secret };
   }
 
+  /** Whether a sign-up flow ends in an application for approval (the page asks why they want to join). */
+  async signupNeedsApproval(flowId: string): Promise<boolean> {
+    if (this.deps.signUps.approvalRequired) return true;
+    const flow = await this.flowOrThrow(flowId).catch(() => null);
+    return flow?.kind === 'signup_review';
+  }
+
   async finishSignup(
     flowId: string,
     code: string,
-    profile: { username: string; password: string; displayName?: string },
-  ): Promise<Account> {
+    profile: { username: string; password: string; displayName?: string; reason?: string },
+  ): Promise<SignUpOutcome> {
+    this.deps.signUps.ensureOpen();
     checkPasswordStrength(profile.password);
     const flow = await this.flowOrThrow(flowId);
-    if (flow.kind !== 'signup' || flow.stage !== 'code' || !flow.target) throw EXPIRED();
+    if ((flow.kind !== 'signup' && flow.kind !== 'signup_review') || flow.stage !== 'code' || !flow.target)
+      throw EXPIRED();
     if ((await this.deps.flows.countFlowAttempt(flow.id)) > MAX_FLOW_ATTEMPTS) throw TOO_MANY();
     // The code stays valid until the account is created, so a taken username can be retried.
     const check = await this.deps.codes.peek('signup', flow.id, code);
     if (!check.ok) throw WRONG_CODE();
+    const approvalPending = flow.kind === 'signup_review' || this.deps.signUps.approvalRequired;
+    const reason = profile.reason?.trim() ?? '';
+    if (reason.length > 500) throw invalid('Keep the reason to at most 500 characters', { field: 'reason' });
     const account = await this.deps.identity.register({
       username: profile.username,
       email: flow.target,
       password: profile.password,
       ...(profile.displayName !== undefined ? { displayName: profile.displayName } : {}),
+      ...(approvalPending ? { application: { reason: reason === '' ? null : reason } } : {}),
     });
     await this.deps.codes.retire(check.id);
     await this.deps.flows.completeFlow(flow.id, this.deps.clock.now());
     await this.deps.contactProved?.(account.id, 'email', flow.target);
-    return account;
+    if (approvalPending) await this.deps.registrations.received(account);
+    return { account, approvalPending };
   }
 
   private async finish(flow: AuthFlow, accountId: string): Promise<SignInStep> {

@@ -27,6 +27,8 @@ export interface RegisterInput {
   password: string;
   displayName?: string;
   role?: Role;
+  /** Sign-up that waits for staff approval: the account is created suspended, with this application. */
+  application?: { reason: string | null };
 }
 
 /** Local sign-up and password sign-in. Accounts themselves belong to the microblog core. */
@@ -48,7 +50,11 @@ export class Identity {
       role: input.role ?? 'user',
     });
     const passwordHash = await hashPassword(input.password);
-    return this.credentials.createUser(account, { email, emailKey: normaliseEmail(email), passwordHash });
+    return this.credentials.createUser(
+      account,
+      { email, emailKey: normaliseEmail(email), passwordHash },
+      ...(input.application ? [input.application] : []),
+    );
   }
 
   /**

@@ -20,7 +20,14 @@ export {
   isSignInProofMethod,
   type SecondFactorMethod,
 } from './second-factors.ts';
-export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
+export {
+  Authentication,
+  type SignInStep,
+  type SecondFactorProof,
+  type PhoneDirectory,
+} from './authentication.ts';
+export { SignUpGate, signUpThrottleLimits } from './sign-up-gate.ts';
+export { RegistrationReview, type PendingApplication } from './registrations.ts';
 export {
   SecurityMessages,
   SecurityMonitor,

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/index.ts';
 import type { Account } from '../core/model.ts';
 import type { NotifyOwner } from '../notices/index.ts';
-import { notFound } from '../shared/errors.ts';
+import { invalid, notFound } from '../shared/errors.ts';
 import { authorize, checkedReason, type AccountAction, type Acting, type Actor } from './permissions.ts';
 
 export interface ModerationDeps {
@@ -12,6 +12,8 @@ export interface ModerationDeps {
   resetSecondFactors(accountId: string): Promise<void>;
   /** Clears an SMS posting lock (wrong PINs, SIM swap, "not me") and the count of wrong PINs. */
   unlockSmsPosting(accountId: string): Promise<void>;
+  /** True while the account's sign-up waits for approval: then only approve or reject lift its hold. */
+  waitingForApproval?(accountId: string): Promise<boolean>;
   audit: AuditLog;
   notifyOwner: NotifyOwner;
 }
@@ -49,6 +51,10 @@ export class AccountModeration {
 
   async unsuspend(target: Account, acting: Acting): Promise<void> {
     const reason = this.approve('account.unsuspend', target, acting);
+    if (await this.deps.waitingForApproval?.(target.id))
+      throw invalid(`@${target.username} is waiting for sign-up approval: approve or reject it instead`, {
+        field: 'id',
+      });
     await this.deps.setSuspended(target.id, false);
     await this.deps.audit.record(acting.actor, reason, 'account.unsuspend', target.id, { username: target.username });
   }

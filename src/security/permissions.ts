@@ -35,7 +35,9 @@ export type AccountAction =
   | 'account.suspend'
   | 'account.unsuspend'
   | 'account.unlock_sms'
-  | 'account.reset_second_factors';
+  | 'account.reset_second_factors'
+  | 'account.approve'
+  | 'account.reject';
 
 export type Action = InstanceAction | AccountAction;
 
@@ -69,6 +71,8 @@ const ACCOUNT_ACTIONS: ReadonlySet<string> = new Set<AccountAction>([
   'account.unsuspend',
   'account.unlock_sms',
   'account.reset_second_factors',
+  'account.approve',
+  'account.reject',
 ]);
 
 const isAccountAction = (action: Action): action is AccountAction => ACCOUNT_ACTIONS.has(action);

@@ -8,10 +8,14 @@ export interface StoredCredentials {
 }
 
 export interface CredentialStore {
-  /** Creates the account and its login in one transaction; conflict if username or e-mail is taken. */
+  /**
+   * Creates the account and its login in one transaction; conflict if username or e-mail is taken.
+   * With an application, the account is created suspended (hidden, no sign-in) until staff approve it.
+   */
   createUser(
     account: NewAccount,
     credentials: { email: string; emailKey: string; passwordHash: string },
+    application?: { reason: string | null },
   ): Promise<Account>;
   credentialsByEmail(emailKey: string): Promise<StoredCredentials | null>;
   credentialsByAccount(accountId: string): Promise<StoredCredentials | null>;
@@ -142,7 +146,14 @@ export interface FactorStore {
   removePasskey(accountId: string, id: string): Promise<boolean>;
 }
 
-export type FlowKind = 'password' | 'sms_login' | 'password_reset' | 'signup' | 'passkey_registration';
+/** `signup_review`: a sign-up without a solved puzzle (scripts off); its account waits for staff approval. */
+export type FlowKind =
+  | 'password'
+  | 'sms_login'
+  | 'password_reset'
+  | 'signup'
+  | 'signup_review'
+  | 'passkey_registration';
 export type FlowStage = 'code' | 'second_factor' | 'done';
 
 export interface AuthFlow {
@@ -256,4 +267,23 @@ export interface SecurityMonitorStore {
   alerts(limit: number): Promise<SecurityAlert[]>;
   /** Null: the country follows the instance default. */
   securitySmsCountrySetting(country: string): Promise<boolean | null>;
+}
+
+export type ApplicationStatus = 'pending' | 'approved' | 'rejected';
+
+/** An account that waits (or waited) for staff approval, with the applicant's "why I want to join". */
+export interface SignUpApplication {
+  accountId: string;
+  reason: string | null;
+  status: ApplicationStatus;
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+export interface RegistrationStore {
+  /** Oldest first. */
+  applications(status: ApplicationStatus, limit: number): Promise<SignUpApplication[]>;
+  application(accountId: string): Promise<SignUpApplication | null>;
+  /** Decides a pending application; false when it was not pending (decided once, under races too). */
+  decide(accountId: string, status: 'approved' | 'rejected', at: Date): Promise<boolean>;
 }

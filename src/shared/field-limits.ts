@@ -19,6 +19,9 @@ export const FIELD_LIMITS = {
   number: 40,
   pin: 20,
   flow_id: 100,
+  // The sign-up puzzle: a signed challenge and the nonce that solves it.
+  pow_challenge: 200,
+  pow_nonce: 20,
   method: 20,
   credential: 50_000,
   token: 2000,

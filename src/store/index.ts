@@ -6,7 +6,7 @@ export {
   type OpenOptions,
 } from './database.ts';
 export { KyselyMicroblogStore } from './microblog-store.ts';
-export { KyselyCredentialStore, KyselyOAuthStore } from './security-store.ts';
+export { KyselyCredentialStore, KyselyOAuthStore, KyselyRegistrationStore } from './security-store.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
 export { KyselyAuthStore } from './auth-store.ts';
 export { KyselyAuditStore } from './audit-store.ts';

@@ -32,6 +32,15 @@ interface CredentialsTable {
   created_at: string;
 }
 
+/** Accounts that wait (or waited) for staff approval (registrations mode `approval`, or no puzzle solved). */
+interface SignUpApplicationsTable {
+  account_id: string;
+  reason: string | null;
+  status: string;
+  created_at: string;
+  decided_at: string | null;
+}
+
 export interface PostsTable {
   id: string;
   account_id: string;
@@ -157,6 +166,7 @@ interface IdempotencyKeysTable {
 export interface Database {
   accounts: AccountsTable;
   credentials: CredentialsTable;
+  sign_up_applications: SignUpApplicationsTable;
   posts: PostsTable;
   mentions: MentionsTable;
   favourites: FavouritesTable;

@@ -4,8 +4,11 @@ import type { NewAccount } from '../core/ports.ts';
 import type {
   AccessTokenRecord,
   AuthorizationCode,
+  ApplicationStatus,
   CredentialStore,
   OAuthApp,
+  RegistrationStore,
+  SignUpApplication,
   OAuthStore,
   SessionRecord,
   SessionStore,
@@ -33,6 +36,7 @@ export class KyselyCredentialStore implements CredentialStore {
   async createUser(
     account: NewAccount,
     credentials: { email: string; emailKey: string; passwordHash: string },
+    application?: { reason: string | null },
   ): Promise<Account> {
     const row = {
       id: account.id,
@@ -45,7 +49,8 @@ export class KyselyCredentialStore implements CredentialStore {
       bot: 0,
       created_at: iso(account.createdAt),
       updated_at: iso(account.createdAt),
-      suspended_at: null,
+      // An account waiting for approval is held suspended from its first moment: it never signs in before staff decide.
+      suspended_at: application ? iso(account.createdAt) : null,
       followers_count: 0,
       following_count: 0,
       statuses_count: 0,
@@ -64,6 +69,17 @@ export class KyselyCredentialStore implements CredentialStore {
             created_at: iso(account.createdAt),
           })
           .execute();
+        if (application)
+          await tx
+            .insertInto('sign_up_applications')
+            .values({
+              account_id: account.id,
+              reason: application.reason,
+              status: 'pending',
+              created_at: iso(account.createdAt),
+              decided_at: null,
+            })
+            .execute();
       });
     } catch (error) {
       const violation = uniqueViolationOn(error);
@@ -326,5 +342,53 @@ export class KyselyOAuthStore implements OAuthStore, SessionStore {
       .set({ last_used_at: iso(at) })
       .where('id', '=', id)
       .execute();
+  }
+}
+
+function toApplication(row: Selectable<Database['sign_up_applications']>): SignUpApplication {
+  return {
+    accountId: row.account_id,
+    reason: row.reason,
+    status: row.status as ApplicationStatus,
+    createdAt: new Date(row.created_at),
+    decidedAt: row.decided_at ? new Date(row.decided_at) : null,
+  };
+}
+
+export class KyselyRegistrationStore implements RegistrationStore {
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  async applications(status: ApplicationStatus, limit: number): Promise<SignUpApplication[]> {
+    const rows = await this.db
+      .selectFrom('sign_up_applications')
+      .selectAll()
+      .where('status', '=', status)
+      .orderBy('created_at', 'asc')
+      .orderBy('account_id', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(toApplication);
+  }
+
+  async application(accountId: string): Promise<SignUpApplication | null> {
+    const row = await this.db
+      .selectFrom('sign_up_applications')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row ? toApplication(row) : null;
+  }
+
+  async decide(accountId: string, status: 'approved' | 'rejected', at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sign_up_applications')
+      .set({ status, decided_at: iso(at) })
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 }

@@ -31,6 +31,7 @@ const SECTIONS: [string, string][] = [
   ['/admin/alerts', 'Alerts'],
   ['/admin/audit', 'Audit log'],
   ['/admin/users', 'Users'],
+  ['/admin/signups', 'Sign-ups'],
 ];
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -464,6 +465,61 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`,
     app.post(
       '/admin/users/:username/reset-sms',
       accountAction('sms_reset', (account, acting) => ctx.moderation.unlockSmsPosting(account, acting)),
+    );
+
+    // ── Sign-ups waiting for approval (registrations mode `approval`, or no puzzle solved) ──
+    app.get(
+      '/admin/signups',
+      staff(async (request, reply, actor, view) => {
+        const waiting = await ctx.registrations.pending(actor, 100);
+        const rows = waiting.map((application) => {
+          const username = application.account.username;
+          const decide = (verb: 'approve' | 'reject', label: string, danger: boolean) =>
+            can(actor, verb === 'approve' ? 'account.approve' : 'account.reject', application.account)
+              ? form(
+                  view,
+                  `/admin/signups/${username}/${verb}`,
+                  html`<label for="${verb}-${username}">Reason</label> <input id="${verb}-${username}" name="reason" required maxlength="500"> <button${danger ? html` class="danger"` : ''}>${label}</button>`,
+                  { className: 'cell' },
+                )
+              : '';
+          return html`<li class="card"><p><strong>@${username}</strong> · ${application.email ?? ''} · applied ${when(application.createdAt)}</p>
+${application.reason ? html`<blockquote>${application.reason}</blockquote>` : html`<p class="note">No reason given.</p>`}
+${decide('approve', 'Approve', false)}${decide('reject', 'Reject', true)}</li>`;
+        });
+        return sendPage(
+          reply,
+          adminLayout(
+            view,
+            request,
+            'Sign-ups',
+            html`<p class="note">Registrations are <strong>${ctx.signUps.mode}</strong>. Accounts listed here cannot sign in, post or be seen until approved; the applicant is e-mailed either way.</p>
+${rows.length ? html`<ul class="plain">${rows}</ul>` : html`<p>Nobody is waiting.</p>`}`,
+          ),
+        );
+      }),
+    );
+
+    const signUpDecision = (
+      notice: string,
+      run: (account: Account, acting: { actor: Actor; reason: string }) => Promise<unknown>,
+    ) =>
+      staff(async (request, reply, actor, view) => {
+        try {
+          const account = await ctx.moderation.find(actor, (request.params as { username: string }).username);
+          await run(account, { actor, reason: field(request, 'reason') });
+          return reply.redirect(`/admin/signups?notice=${notice}`, 303);
+        } catch (error) {
+          return actionFailed(reply, request, view, 'Sign-ups', error);
+        }
+      });
+    app.post(
+      '/admin/signups/:username/approve',
+      signUpDecision('approved', (account, acting) => ctx.registrations.approve(account, acting)),
+    );
+    app.post(
+      '/admin/signups/:username/reject',
+      signUpDecision('rejected', (account, acting) => ctx.registrations.reject(account, acting)),
     );
   };
 }

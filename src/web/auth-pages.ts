@@ -182,25 +182,64 @@ ${dev ? html`<p class="note">Development: see the text on the <a href="/dev/phon
   );
 }
 
-function signupPage(view: View, values: { email?: string; error?: string } = {}) {
+interface SignupPageValues {
+  email?: string;
+  error?: string;
+  /** The puzzle this page's script solves (absent when the puzzle is off). */
+  challenge?: { challenge: string; bits: number } | null;
+}
+
+function signupPage(view: View, values: SignupPageValues = {}) {
+  const challenge = values.challenge ?? null;
+  const approval = view.ctx.signUps.approvalRequired;
   return layout(
     view,
     'Sign up',
     html`<h1>Create your account</h1>${errorBox(values.error)}
 <p>First, your e-mail address: we send you a code to check it is yours.</p>
-${form(
-  view,
-  '/signup',
-  html`<p><label for="email">E-mail</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
-<p><button>Send me a code</button></p>`,
-)}
+${approval ? html`<p class="note">A moderator approves new accounts on this server before they can sign in.</p>` : ''}
+<form method="post" action="/signup"${challenge ? html` data-pow-bits="${String(challenge.bits)}"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">
+${challenge ? html`<input type="hidden" name="pow_challenge" value="${challenge.challenge}"><input type="hidden" name="pow_nonce" value="">` : ''}
+<p><label for="email">E-mail</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
+${challenge ? html`<p id="pow-status" class="note" role="status" hidden></p>` : ''}
+<p><button>Send me a code</button></p></form>
+${
+  challenge && !approval
+    ? html`<noscript><p class="note">Scripts are off in this browser, so it cannot run our automatic check against bulk sign-ups. You can still sign up: a moderator then approves your account before you can sign in.</p></noscript>`
+    : ''
+}
 <p class="note">Already have an account? <a href="/login">Log in</a>.</p>`,
+    challenge ? { scripts: ['/static/sparrow.js', '/static/signup-pow.js'] } : {},
+  );
+}
+
+function signupClosedPage(view: View) {
+  return layout(
+    view,
+    'Sign up',
+    html`<h1>Sign-ups are closed</h1><p>This server does not take new accounts right now.</p><p class="note">Already have an account? <a href="/login">Log in</a>.</p>`,
+  );
+}
+
+function signupPendingPage(view: View, username: string) {
+  return layout(
+    view,
+    'Waiting for approval',
+    html`<h1>Thanks, @${username}</h1><p class="notice" role="status">Your account waits for a moderator to approve it. We will e-mail you when they have decided; until then you cannot sign in.</p><p><a href="/">Home</a></p>`,
   );
 }
 
 function signupCodePage(
   view: View,
-  values: { flowId: string; email: string; username?: string; displayName?: string; error?: string },
+  values: {
+    flowId: string;
+    email: string;
+    username?: string;
+    displayName?: string;
+    reason?: string;
+    approval: boolean;
+    error?: string;
+  },
 ) {
   const devMail = view.ctx.config.smsProvider === 'console' && view.ctx.devMailbox !== null;
   return layout(
@@ -217,6 +256,12 @@ ${codeInput('signup-code', 'Code from the e-mail')}
 <p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required maxlength="30" pattern="[A-Za-z0-9_]+" value="${values.username ?? ''}"><br><small class="note">Letters, digits and _; people will find you as @name.</small></p>
 <p><label for="display_name">Display name (optional)</label><br><input id="display_name" name="display_name" autocomplete="name" maxlength="30" value="${values.displayName ?? ''}"></p>
 <p><label for="new-password">Password</label><br><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
+${
+  values.approval
+    ? html`<p><label for="join-reason">Why do you want to join? (optional, for the moderators)</label><br><textarea id="join-reason" name="reason" rows="3" maxlength="500">${values.reason ?? ''}</textarea></p>
+<p class="note">A moderator approves your account before you can sign in; we e-mail you when they have decided.</p>`
+    : ''
+}
 <p><button>Create account</button></p>`,
 )}
 <p class="note">No e-mail? Check the address, or <a href="/signup">start again</a>.</p>`,
@@ -429,22 +474,40 @@ export function authPages(ctx: AppContext) {
     });
 
     // ── Sign up: e-mail first, then code + username + password ───────────────
+    /** The sign-up form with a fresh puzzle for this visitor, or the closed page. */
+    async function signupForm(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      view: View,
+      values: SignupPageValues = {},
+      status = 200,
+    ): Promise<FastifyReply> {
+      if (ctx.signUps.mode === 'closed') return sendPage(reply, signupClosedPage(view), 403);
+      const issued = await ctx.signUps.challenge(requester(request));
+      const challenge = issued.bits > 0 ? { challenge: issued.challenge, bits: issued.bits } : null;
+      return sendPage(reply, signupPage(view, { ...values, challenge }), status);
+    }
+
     app.get('/signup', async (request, reply) => {
       const view = await viewFor(ctx, request, reply);
       if (view.viewer) return reply.redirect('/home', 303);
-      return sendPage(reply, signupPage(view));
+      return signupForm(request, reply, view);
     });
 
     app.post('/signup', async (request, reply) => {
       const email = field(request, 'email').trim();
+      const nonce = field(request, 'pow_nonce', FIELD_LIMITS.pow_nonce).trim();
+      const proof = nonce ? { challenge: field(request, 'pow_challenge', FIELD_LIMITS.pow_challenge), nonce } : null;
       const view = await viewFor(ctx, request, reply);
       try {
         // The same page whether or not the address has an account (it gets a reminder instead of a code).
-        const { flowId } = await ctx.auth.startSignup(email, requester(request));
-        return sendPage(reply, signupCodePage(view, { flowId, email }));
+        // Without a solved puzzle (scripts off) the sign-up goes on as an application for a moderator.
+        const { flowId } = await ctx.auth.startSignup(email, requester(request), proof, 'review');
+        const approval = await ctx.auth.signupNeedsApproval(flowId);
+        return sendPage(reply, signupCodePage(view, { flowId, email, approval }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
-        return sendPage(reply, signupPage(view, { email, error: userMessage(error) }), httpStatusOf(error));
+        return signupForm(request, reply, view, { email, error: userMessage(error) }, httpStatusOf(error));
       }
     });
 
@@ -453,20 +516,29 @@ export function authPages(ctx: AppContext) {
       const email = field(request, 'email');
       const username = field(request, 'username').trim();
       const displayName = field(request, 'display_name').trim();
+      const reason = field(request, 'reason', FIELD_LIMITS.reason).trim();
       try {
-        const account = await ctx.auth.finishSignup(flowId, field(request, 'code').replace(/\s+/g, ''), {
-          username,
-          password: field(request, 'password'),
-          ...(displayName ? { displayName } : {}),
-        });
+        const { account, approvalPending } = await ctx.auth.finishSignup(
+          flowId,
+          field(request, 'code').replace(/\s+/g, ''),
+          {
+            username,
+            password: field(request, 'password'),
+            ...(displayName ? { displayName } : {}),
+            ...(reason ? { reason } : {}),
+          },
+        );
+        if (approvalPending)
+          return sendPage(reply, signupPendingPage(await viewFor(ctx, request, reply), account.username));
         await signIn(ctx, request, reply, account.id);
         return reply.redirect('/home?notice=welcome', 303);
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
+        const approval = await ctx.auth.signupNeedsApproval(flowId);
         return sendPage(
           reply,
-          signupCodePage(view, { flowId, email, username, displayName, error: userMessage(error) }),
+          signupCodePage(view, { flowId, email, username, displayName, reason, approval, error: userMessage(error) }),
           httpStatusOf(error),
         );
       }

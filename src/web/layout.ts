@@ -91,6 +91,8 @@ const NOTICES: Record<string, string> = {
   unsuspended: 'Suspension lifted.',
   report_resolved: 'Report resolved.',
   sms_reset: 'SMS lock and PIN failures reset.',
+  approved: 'Account approved; the applicant was told by e-mail.',
+  rejected: 'Sign-up rejected; the applicant was told by e-mail.',
   welcome: 'Welcome to Sparrow!',
   password_reset: 'Your password was changed and every session signed out. Log in with the new password.',
   totp_on: 'Authenticator app turned on.',

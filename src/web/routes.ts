@@ -16,7 +16,7 @@ import { notMePages } from './not-me-pages.ts';
 import { notFoundPage, socialPages } from './social-pages.ts';
 import { oauthPages } from './oauth-pages.ts';
 import { securityHeaders } from './security-headers.ts';
-import { PASSKEY_SCRIPT, PHONE_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
+import { PASSKEY_SCRIPT, PHONE_SCRIPT, SIGNUP_POW_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
 
 /**
  * Forms without the session's CSRF token: the simulator plays an anonymous phone, like a real
@@ -67,6 +67,7 @@ export function webRoutes(ctx: AppContext) {
     app.get('/static/phone.js', asset('text/javascript; charset=utf-8', PHONE_SCRIPT));
     app.get('/static/sparrow.js', asset('text/javascript; charset=utf-8', SITE_SCRIPT));
     app.get('/static/passkey.js', asset('text/javascript; charset=utf-8', PASSKEY_SCRIPT));
+    app.get('/static/signup-pow.js', asset('text/javascript; charset=utf-8', SIGNUP_POW_SCRIPT));
     await app.register(authPages(ctx));
     await app.register(oauthPages(ctx));
     await app.register(socialPages(ctx));

@@ -41,6 +41,8 @@ const ACCOUNT_ACTIONS: AccountAction[] = [
   'account.unsuspend',
   'account.unlock_sms',
   'account.reset_second_factors',
+  'account.approve',
+  'account.reject',
 ];
 const ROLES: Role[] = ['user', 'moderator', 'admin'];
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { SoftwarePasskey } from '../helpers/webauthn.ts';
 import { securityHarness, type SecurityHarness } from './helpers.ts';
+import { solvedApiChallenge } from '../helpers/sign-up-puzzle.ts';
 
 describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) => {
   let h: SecurityHarness;
@@ -443,7 +444,7 @@ describe.each(ENGINES)('sign-in and second factors on $label', ({ name, skip }) 
     const started = await h.app.inject({
       method: 'POST',
       url: '/api/v1/sparrow/auth/sign_up',
-      payload: { email: 'newcomer@mail.example' },
+      payload: { email: 'newcomer@mail.example', ...(await solvedApiChallenge((r) => h.app.inject(r))) },
     });
     expect(started.statusCode).toBe(202);
     await h.settle();

@@ -133,8 +133,11 @@ describe.skipIf(!hasChromium)(
       await shot(me, 'welcome');
       await me.getByRole('link', { name: 'Create an account' }).click();
       await me.getByLabel('E-mail').fill('wanjiru@example.test');
+      // The sign-up puzzle runs in the page's own script (CSP script-src 'self') before the form goes.
+      await hasText(me.locator('#pow-status'), 'Sign-up check done.', true);
       await me.getByRole('button', { name: 'Send me a code' }).click();
       await hasText(me.locator('h1'), 'Check your e-mail', true);
+      expect(await me.getByLabel('Why do you want to join?').count()).toBe(0); // solved: no approval needed
       await shot(me, 'signup-code');
       const mailbox = await newPage(user);
       const [signupCode] = await waitForMail(mailbox, '/dev/mail?to=wanjiru%40example.test', /sign-up code: (\d{6})/);
@@ -235,6 +238,51 @@ describe.skipIf(!hasChromium)(
       await user.close();
       await staff.close();
     }, 120_000);
+    it('signs up with JavaScript off: the account waits, an administrator approves it in the console, then it signs in', async () => {
+      const noScript = await browser.newContext({
+        viewport: { width: 320, height: 640 },
+        baseURL: server.url,
+        javaScriptEnabled: false,
+      });
+      const staff = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });
+      const me = await newPage(noScript);
+      await me.goto('/signup');
+      await hasText(me.locator('main'), 'Scripts are off in this browser');
+      await me.getByLabel('E-mail').fill('akinyi@example.test');
+      await me.getByRole('button', { name: 'Send me a code' }).click();
+      await hasText(me.locator('h1'), 'Check your e-mail', true);
+      const mailbox = await newPage(noScript);
+      const [code] = await waitForMail(mailbox, '/dev/mail?to=akinyi%40example.test', /sign-up code: (\d{6})/);
+      await me.getByLabel('Code from the e-mail').fill(code!);
+      await me.getByLabel('Username').fill('akinyi');
+      await me.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await me.getByLabel('Why do you want to join?').fill('My browser has scripts off');
+      await me.getByRole('button', { name: 'Create account' }).click();
+      await hasText(me.locator('main'), 'waits for a moderator');
+      await shot(me, 'signup-waiting-for-approval');
+
+      const admin = await newPage(staff);
+      await admin.goto('/login');
+      await admin.getByLabel('Username or e-mail').fill('root');
+      await admin.getByLabel('Password').fill(PASSWORD);
+      await admin.getByRole('button', { name: 'Log in' }).click();
+      await admin.goto('/admin/signups');
+      const row = admin.locator('li.card', { hasText: '@akinyi' });
+      await hasText(row, 'My browser has scripts off');
+      await shot(admin, 'admin-signups');
+      await row.getByLabel('Reason').first().fill('a real person, scripts off');
+      await row.getByRole('button', { name: 'Approve' }).click();
+      await hasText(admin.locator('.notice'), 'Account approved');
+
+      await me.goto('/login');
+      await me.getByLabel('Username or e-mail').fill('akinyi');
+      await me.getByLabel('Password').fill(PASSWORD);
+      await me.getByRole('button', { name: 'Log in' }).click();
+      await hasText(me.locator('h1'), 'Home', true);
+      await noScript.close();
+      await staff.close();
+    });
+
     it('sets up an authenticator app on the security page, then signs in with password and TOTP', async () => {
       await server.ctx.identity.register({ username: 'kamau', email: 'kamau@example.test', password: PASSWORD });
       const context = await browser.newContext({ viewport: { width: 320, height: 640 }, baseURL: server.url });

@@ -26,6 +26,21 @@ export function instanceRoutes(ctx: AppContext) {
   const { config } = ctx;
   const version = `${MASTODON_COMPATIBLE_VERSION} (compatible; Sparrow ${SPARROW_VERSION})`;
   const description = 'A Sparrow server: microblogging by web, app or plain text message.';
+  const registrationsInfo = () => {
+    const enabled = ctx.signUps.mode !== 'closed';
+    const approvalRequired = ctx.signUps.approvalRequired;
+    return {
+      enabled,
+      approval_required: approvalRequired,
+      reason_required: false,
+      message: !enabled
+        ? null
+        : approvalRequired
+          ? 'Sign up on the website: we send a code to your e-mail first, then a moderator approves new accounts.'
+          : 'Sign up on the website: we send a code to your e-mail first.',
+      url: enabled ? `${config.publicUrl}/signup` : null,
+    };
+  };
   return async (app: FastifyInstance) => {
     app.get('/api/v1/instance', async () => {
       const stats = await ctx.microblog.instanceStatistics();
@@ -40,8 +55,8 @@ export function instanceRoutes(ctx: AppContext) {
         stats: { user_count: stats.accounts, status_count: stats.posts, domain_count: 0 },
         thumbnail: null,
         languages: ['en'],
-        registrations: config.registrationsOpen,
-        approval_required: false,
+        registrations: ctx.signUps.mode !== 'closed',
+        approval_required: ctx.signUps.approvalRequired,
         invites_enabled: false,
         configuration: {
           accounts: { max_featured_tags: 0 },
@@ -76,12 +91,7 @@ export function instanceRoutes(ctx: AppContext) {
           translation: { enabled: false },
         },
         // Sign-up proves the e-mail before the account exists (SPEC 3.5), so apps send people to the web page.
-        registrations: {
-          enabled: config.registrationsOpen,
-          approval_required: false,
-          message: config.registrationsOpen ? 'Sign up on the website: we send a code to your e-mail first.' : null,
-          url: config.registrationsOpen ? `${config.publicUrl}/signup` : null,
-        },
+        registrations: registrationsInfo(),
         api_versions: { mastodon: 2 },
         contact: { email: '', account: null },
         rules: [],

@@ -18,6 +18,21 @@ const stepSchema = {
 
 const flowSchema = { type: 'object', properties: { flow_id: { type: 'string' } } } as const;
 
+const challengeSchema = {
+  type: 'object',
+  properties: {
+    challenge: { type: 'string' },
+    difficulty_bits: { type: 'integer' },
+    algorithm: { type: 'string' },
+    expires_at: { type: 'string' },
+  },
+} as const;
+
+const pendingSchema = {
+  type: 'object',
+  properties: { approval_pending: { type: 'boolean' }, message: { type: 'string' } },
+} as const;
+
 /** The app a token-issuing request comes from: its client-credentials token says which. */
 async function requireApp(ctx: AppContext, request: FastifyRequest) {
   const token = request.token;
@@ -46,7 +61,10 @@ const resetConfirmInput = input({ flow_id: text('flow_id'), code: text('code'), 
   'code',
   'password',
 ]);
-const signUpInput = input({ email: text('email') }, ['email']);
+const signUpInput = input(
+  { email: text('email'), pow_challenge: text('pow_challenge'), pow_nonce: text('pow_nonce') },
+  ['email'],
+);
 const signUpConfirmInput = input(
   {
     flow_id: text('flow_id'),
@@ -54,6 +72,7 @@ const signUpConfirmInput = input(
     username: text('username'),
     password: text('password'),
     display_name: text('display_name'),
+    reason: text('reason'),
   },
   ['flow_id', 'code', 'username', 'password'],
 );
@@ -149,30 +168,61 @@ export function authRoutes(ctx: AppContext) {
 
     // Mastodon's one-step registration would reveal which e-mails have accounts; point apps at
     // the e-mail-first flow instead (also advertised as registrations.url in /api/v2/instance).
-    app.post('/api/v1/accounts', async (_request, reply) =>
-      reply.status(ctx.config.registrationsOpen ? 422 : 403).send({
-        error: ctx.config.registrationsOpen
+    app.post('/api/v1/accounts', async (_request, reply) => {
+      const open = ctx.signUps.mode !== 'closed';
+      return reply.status(open ? 422 : 403).send({
+        error: open
           ? `Sign up at ${ctx.config.publicUrl}/signup, or with POST /api/v1/sparrow/auth/sign_up: the e-mail address is confirmed first`
           : 'Registrations are closed on this server',
-      }),
+      });
+    });
+
+    // The sign-up puzzle: find a decimal nonce so that SHA-256(challenge + nonce) starts with
+    // difficulty_bits zero bits, then send both with the sign-up. Single use, 10 minutes.
+    app.get(
+      '/api/v1/sparrow/auth/sign_up/challenge',
+      { schema: { response: { 200: challengeSchema } } },
+      async (request) => {
+        const issued = await ctx.signUps.challenge({ ip: request.ip });
+        return {
+          challenge: issued.challenge,
+          difficulty_bits: issued.bits,
+          algorithm: 'sha256-leading-zero-bits',
+          expires_at: issued.expiresAt.toISOString(),
+        };
+      },
     );
 
     app.post('/api/v1/sparrow/auth/sign_up', { schema: { response: { 202: flowSchema } } }, async (request, reply) => {
-      if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
-      const { flowId } = await ctx.auth.startSignup(signUpInput.read(request).email, { ip: request.ip });
+      const params = signUpInput.read(request);
+      const proof =
+        params.pow_challenge !== undefined || params.pow_nonce !== undefined
+          ? { challenge: params.pow_challenge ?? '', nonce: params.pow_nonce ?? '' }
+          : null;
+      const { flowId } = await ctx.auth.startSignup(params.email, { ip: request.ip }, proof, 'refuse');
       return reply.status(202).send({ flow_id: flowId });
     });
 
-    app.post('/api/v1/sparrow/auth/sign_up/confirm', { schema: { response: { 200: stepSchema } } }, async (request) => {
-      if (!ctx.config.registrationsOpen) throw new HttpError(403, 'Registrations are closed on this server');
-      const client = await requireApp(ctx, request);
-      const params = signUpConfirmInput.read(request);
-      const account = await ctx.auth.finishSignup(params.flow_id, params.code, {
-        username: params.username,
-        password: params.password,
-        ...(params.display_name !== undefined ? { displayName: params.display_name } : {}),
-      });
-      return stepReply({ status: 'signed_in', accountId: account.id }, client.id, client.scopes, request);
-    });
+    app.post(
+      '/api/v1/sparrow/auth/sign_up/confirm',
+      { schema: { response: { 200: stepSchema, 202: pendingSchema } } },
+      async (request, reply) => {
+        const client = await requireApp(ctx, request);
+        const params = signUpConfirmInput.read(request);
+        const { account, approvalPending } = await ctx.auth.finishSignup(params.flow_id, params.code, {
+          username: params.username,
+          password: params.password,
+          ...(params.display_name !== undefined ? { displayName: params.display_name } : {}),
+          ...(params.reason !== undefined ? { reason: params.reason } : {}),
+        });
+        // No token for an account that waits: it cannot sign in until a moderator approves it.
+        if (approvalPending)
+          return reply.status(202).send({
+            approval_pending: true,
+            message: 'Your account waits for a moderator to approve it; we will e-mail you.',
+          });
+        return stepReply({ status: 'signed_in', accountId: account.id }, client.id, client.scopes, request);
+      },
+    );
   };
 }

@@ -18,20 +18,33 @@ export const USERS_USAGE = `usage: sparrow users create <username> --email <addr
        sparrow users unsuspend <username> --reason <text>
        sparrow users unlock-sms <username> --reason <text>
        sparrow users reset-2fa <username> --reason <text>
+       sparrow users pending
+       sparrow users approve <username> --reason <text>
+       sparrow users reject <username> --reason <text>
   create: a local account. Prefer SPARROW_NEW_PASSWORD in the environment over --password,
   so the password does not end up in shell history.
   suspend: hides the account, its posts and texts and signs it out everywhere (nothing deleted).
   unlock-sms: lifts an SMS posting lock (wrong PINs, SIM swap, "this wasn't me"); the owner is told.
   reset-2fa: for an owner who lost every second factor, after checking who they are: removes
   the authenticator app, passkeys, recovery codes and SMS codes and signs out every session.
+  pending: sign-ups waiting for approval (SPARROW_REGISTRATIONS_MODE=approval, or a browser
+  without scripts); approve lets the account in, reject keeps it out; the applicant is e-mailed.
   Every one of these is audited with the operator's name and reason.`;
 
 const ROLES: readonly Role[] = ['user', 'admin', 'moderator'];
 
 export async function users(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
-  if (action === 'suspend' || action === 'unsuspend' || action === 'unlock-sms' || action === 'reset-2fa')
+  if (
+    action === 'suspend' ||
+    action === 'unsuspend' ||
+    action === 'unlock-sms' ||
+    action === 'reset-2fa' ||
+    action === 'approve' ||
+    action === 'reject'
+  )
     return moderate(action, rest, io);
+  if (action === 'pending') return pending(rest, io);
   if (action !== 'create')
     throw new UsageError(action ? `unknown users command "${action}"` : 'missing users command', USERS_USAGE);
   const parsed = parseCommandArgs(
@@ -64,7 +77,7 @@ export async function users(args: string[], io: CliIo): Promise<number> {
 }
 
 async function moderate(
-  action: 'suspend' | 'unsuspend' | 'unlock-sms' | 'reset-2fa',
+  action: 'suspend' | 'unsuspend' | 'unlock-sms' | 'reset-2fa' | 'approve' | 'reject',
   rest: string[],
   io: CliIo,
 ): Promise<number> {
@@ -87,6 +100,14 @@ async function moderate(
         await ctx.moderation.unsuspend(account, acting);
         return `Lifted the suspension of @${account.username}`;
       }
+      if (action === 'approve') {
+        await ctx.registrations.approve(account, acting);
+        return `Approved @${account.username}; the applicant was told by e-mail`;
+      }
+      if (action === 'reject') {
+        await ctx.registrations.reject(account, acting);
+        return `Rejected the sign-up of @${account.username}; the applicant was told by e-mail`;
+      }
       if (action === 'unlock-sms') {
         await ctx.moderation.unlockSmsPosting(account, acting);
         await ctx.background.idle();
@@ -98,5 +119,17 @@ async function moderate(
     }),
   );
   io.stdout.write(`${message} (audited as ${actorLabel(acting.actor)})\n`);
+  return 0;
+}
+
+async function pending(rest: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(rest, {}, USERS_USAGE);
+  if (parsed.positionals.length !== 0) throw new UsageError('pending takes no arguments', USERS_USAGE);
+  const waiting = await withContext(io, (ctx) => domainFailure(() => ctx.registrations.pending(operator(io), 500)));
+  if (waiting.length === 0) io.stdout.write('Nobody is waiting for approval\n');
+  for (const application of waiting)
+    io.stdout.write(
+      `@${application.account.username}\t${application.email ?? ''}\t${application.createdAt.toISOString()}\t${(application.reason ?? '').replace(/\s+/g, ' ')}\n`,
+    );
   return 0;
 }

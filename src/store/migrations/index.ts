@@ -7,6 +7,7 @@ import * as privacy from './0005_privacy.ts';
 import * as followRequests from './0006_follow_requests.ts';
 import * as discoveryMutual from './0007_discovery_mutual.ts';
 import * as adsFloor from './0008_ads_floor.ts';
+import * as signUpApplications from './0009_sign_up_applications.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_follow_requests': followRequests,
   '0007_discovery_mutual': discoveryMutual,
   '0008_ads_floor': adsFloor,
+  '0009_sign_up_applications': signUpApplications,
 };
 
 export const migrationProvider: MigrationProvider = {

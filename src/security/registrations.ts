@@ -1,0 +1,105 @@
+import type { AuditLog } from '../audit/index.ts';
+import type { Account } from '../core/model.ts';
+import type { Clock } from '../shared/clock.ts';
+import { invalid } from '../shared/errors.ts';
+import { authorize, checkedReason, type Acting, type Actor } from './permissions.ts';
+import type { OutgoingMail, RegistrationStore } from './ports.ts';
+
+export interface PendingApplication {
+  account: Account;
+  email: string | null;
+  reason: string | null;
+  createdAt: Date;
+}
+
+export interface RegistrationReviewDeps {
+  store: RegistrationStore;
+  /** By id, suspended or not (pending accounts are held suspended). */
+  findAccount(accountId: string): Promise<Account | null>;
+  setSuspended(accountId: string, suspended: boolean): Promise<unknown>;
+  emailOf(accountId: string): Promise<string | null>;
+  /** Tells the applicant by e-mail (they cannot sign in to read anything in the app yet). */
+  mail(message: OutgoingMail): Promise<void>;
+  audit: AuditLog;
+  clock: Clock;
+  instanceName: string;
+  publicUrl: string;
+}
+
+/**
+ * Approval mode (and the fallback for sign-ups that could not solve the puzzle): an account
+ * that waits is held suspended — hidden, no sign-in, no posting — until a moderator or
+ * administrator approves it (the suspension lifts) or rejects it (it stays suspended and
+ * its username and address stay taken). The permission policy decides who may; every
+ * decision carries a reason, is audited, and the applicant hears of it by e-mail.
+ */
+export class RegistrationReview {
+  private readonly deps: RegistrationReviewDeps;
+  constructor(deps: RegistrationReviewDeps) {
+    this.deps = deps;
+  }
+
+  /** Applications waiting, oldest first; staff and operators only. */
+  async pending(actor: Actor, limit = 100): Promise<PendingApplication[]> {
+    authorize(actor, 'accounts.read');
+    const applications = await this.deps.store.applications('pending', Math.min(Math.max(limit, 1), 500));
+    const rows = await Promise.all(
+      applications.map(async (application) => {
+        const account = await this.deps.findAccount(application.accountId);
+        if (!account) return null;
+        return {
+          account,
+          email: await this.deps.emailOf(application.accountId),
+          reason: application.reason,
+          createdAt: application.createdAt,
+        };
+      }),
+    );
+    return rows.filter((row): row is PendingApplication => row !== null);
+  }
+
+  async isWaiting(accountId: string): Promise<boolean> {
+    return (await this.deps.store.application(accountId))?.status === 'pending';
+  }
+
+  async approve(target: Account, acting: Acting): Promise<void> {
+    authorize(acting.actor, 'account.approve', target);
+    const reason = checkedReason(acting.reason);
+    if (!(await this.deps.store.decide(target.id, 'approved', this.deps.clock.now())))
+      throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' });
+    await this.deps.setSuspended(target.id, false);
+    await this.deps.audit.record(acting.actor, reason, 'account.approve', target.id, { username: target.username });
+    const name = this.deps.instanceName;
+    await this.tell(target.id, {
+      subject: `Welcome to ${name}: your account is approved`,
+      text: `Your ${name} account @${target.username} was approved. Sign in at ${this.deps.publicUrl}/login.\n`,
+    });
+  }
+
+  async reject(target: Account, acting: Acting): Promise<void> {
+    authorize(acting.actor, 'account.reject', target);
+    const reason = checkedReason(acting.reason);
+    if (!(await this.deps.store.decide(target.id, 'rejected', this.deps.clock.now())))
+      throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' });
+    await this.deps.audit.record(acting.actor, reason, 'account.reject', target.id, { username: target.username });
+    const name = this.deps.instanceName;
+    await this.tell(target.id, {
+      subject: `Your ${name} sign-up was not approved`,
+      text: `The moderators of ${name} did not approve the account @${target.username}. It will not be activated.\n`,
+    });
+  }
+
+  /** The applicant hears that the application arrived and what happens next. */
+  async received(account: Account): Promise<void> {
+    const name = this.deps.instanceName;
+    await this.tell(account.id, {
+      subject: `Your ${name} sign-up is waiting for approval`,
+      text: `Thanks for signing up to ${name} as @${account.username}. A moderator reviews new accounts before they can sign in; we will e-mail you when they have decided.\n`,
+    });
+  }
+
+  private async tell(accountId: string, mail: Omit<OutgoingMail, 'to'>): Promise<void> {
+    const email = await this.deps.emailOf(accountId);
+    if (email) await this.deps.mail({ to: email, ...mail });
+  }
+}
