@@ -30,12 +30,28 @@ export {
   type FactorSummary,
   type WebAuthnRelyingParty,
 } from './second-factors.ts';
+export {
+  CodeFailures,
+  type CodeFailurePolicy,
+  type CodeStanding,
+  type CodeSubjects,
+  type CodesLocked,
+} from './code-failures.ts';
+export {
+  PumpingDetector,
+  FLOOD_ALERT,
+  describeAlert,
+  windowBucket,
+  type FloodPolicy,
+  type RaisedAlert,
+} from './pumping.ts';
 export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
 export {
   SecurityMessages,
   SecurityMonitor,
   securityThrottleLimits,
   numberPrefix,
+  type CodeAudience,
   type PhoneTarget,
   type Requester,
   type SendOutcome,

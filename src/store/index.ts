@@ -10,7 +10,7 @@ export { KyselyMicroblogStore } from './microblog-store.ts';
 export { KyselyCredentialStore, KyselyOAuthStore } from './security-store.ts';
 export type { Database } from './schema.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
-export { KyselyAuthStore } from './auth-store.ts';
+export { KyselyAuthStore, KyselyEventCounter } from './auth-store.ts';
 export { KyselyAuditStore } from './audit-store.ts';
 export { KyselyNoticeStore } from './notice-store.ts';
 export {

@@ -195,6 +195,9 @@ export interface Database {
   ad_audience_hashes: AdAudienceHashesTable;
   ad_campaigns: AdCampaignsTable;
   ad_impressions: AdImpressionsTable;
+  // ── Code abuse (0006_code_abuse) ──
+  code_failures: CodeFailuresTable;
+  security_event_counts: SecurityEventCountsTable;
 }
 
 export interface SmsEarlyReceiptsTable {
@@ -528,4 +531,17 @@ export interface RateLimitsTable {
   key: string;
   points: number;
   expire: number | null;
+}
+
+export interface CodeFailuresTable {
+  key: string;
+  failures: number;
+  last_failure_at: string;
+}
+
+export interface SecurityEventCountsTable {
+  key: string;
+  bucket: number;
+  events: number;
+  expires_at: number;
 }
