@@ -287,11 +287,17 @@ export async function composeApp(
         await notices.notify(accountId, 'sms_codes_locked', { until: event.until.toISOString() });
     }),
   );
-  const pumping = new PumpingDetector(throttle, authStore, clock, config.security.flood, (alert) =>
-    logger.warn(
-      { alert },
-      'security alert: a flood of code requests (possible SMS pumping); codes to new numbers there stopped',
-    ),
+  const pumping = new PumpingDetector(
+    throttle,
+    authStore,
+    clock,
+    config.security.flood,
+    (alert) =>
+      logger.warn(
+        { alert },
+        'security alert: a flood of code requests (possible SMS pumping); codes to new numbers there stopped',
+      ),
+    (error) => logger.error({ err: error }, 'flood counters unavailable: refusing codes to new numbers (fail closed)'),
   );
   const sms = await createSmsServices(config, options, store, microblog, clock, logger, audit, notices, {
     mail,

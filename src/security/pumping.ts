@@ -44,25 +44,38 @@ export class PumpingDetector {
   private readonly clock: Clock;
   private readonly policy: FloodPolicy;
   private readonly raise: (alert: RaisedAlert) => void;
+  private readonly reportError: (error: unknown) => void;
   constructor(
     counter: EventCounter,
     alerts: Pick<SecurityMonitorStore, 'addAlert' | 'latestAlert'>,
     clock: Clock,
     policy: FloodPolicy,
     raise: (alert: RaisedAlert) => void = () => {},
+    reportError: (error: unknown) => void = () => {},
   ) {
     this.counter = counter;
     this.alerts = alerts;
     this.clock = clock;
     this.policy = policy;
     this.raise = raise;
+    this.reportError = reportError;
   }
 
   /**
    * Counts one request toward `block` in `country`; returns the flooded scope that stops it
-   * (`prefix:…`, `country:…`, `countries`), or null when it may go on to the budgets.
+   * (`prefix:…`, `country:…`, `countries`), or null when it may go on to the budgets. When the
+   * counters cannot be reached it answers `unavailable`: like the budgets, it fails closed.
    */
   async request(country: string, block: string): Promise<string | null> {
+    try {
+      return await this.count(country, block);
+    } catch (error) {
+      this.reportError(error);
+      return 'unavailable';
+    }
+  }
+
+  private async count(country: string, block: string): Promise<string | null> {
     const now = this.clock.now();
     const { windowMs } = this.policy;
     const inCountry = await this.counter.add(`country:${country}`, now, windowMs);

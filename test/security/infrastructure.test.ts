@@ -4,6 +4,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, redisUrl } from '../helpers/context.ts';
 import { securityHarness, type SecurityHarness } from './helpers.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 interface Received {
   from: string;
@@ -124,6 +125,45 @@ describe.skipIf(!redisUrl)(
         await two.settle();
         const sent = (await one.inbox(number)).length + (await two.inbox(number)).length;
         expect(sent).toBe(3); // SPARROW_SECURITY_SMS_PER_NUMBER_HOUR, shared
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+
+    it('counts a flood split across two instances in the shared Redis, and raises the alert', async () => {
+      // Only the block's threshold is in play: country counters in a shared Redis see other runs too.
+      const env = {
+        SPARROW_REDIS_URL: redisUrl!,
+        SPARROW_SECURITY_FLOOD_PER_COUNTRY: '100000',
+        SPARROW_SECURITY_FLOOD_COUNTRIES: '1000',
+        SPARROW_SECURITY_SMS_PER_IP_HOUR: '1000',
+      };
+      const one = await securityHarness(engine, env);
+      const two = await securityHarness(engine, env);
+      try {
+        // A block no other run has used: the counters are keyed by it.
+        const block = `+2547${10 + randomInt(0, 20)}${String(randomInt(0, 100)).padStart(2, '0')}`;
+        for (let i = 0; i < 16; i += 1) {
+          const h = i % 2 === 0 ? one : two;
+          const user = await h.person(`flooder${i}x${randomInt(0, 1e6)}`);
+          const res = await h.app.inject({
+            method: 'POST',
+            url: '/api/v1/sparrow/phone',
+            headers: user.auth,
+            payload: { number: `${block}${String(i).padStart(4, '0')}` },
+            remoteAddress: `10.10.${i}.1`,
+          });
+          expect(res.statusCode).toBe(202);
+          one.clock.advance(1000);
+          two.clock.advance(1000);
+        }
+        // Each instance saw 8 requests (below the block's 10); together they saw 16.
+        const raised = [
+          ...(await one.ctx.securityMonitor.alerts(operatorActor('test'))),
+          ...(await two.ctx.securityMonitor.alerts(operatorActor('test'))),
+        ].filter((a) => a.kind === 'sms_flood' && a.scope === `prefix:${block}`);
+        expect(raised.length).toBeGreaterThanOrEqual(1);
       } finally {
         await one.close();
         await two.close();
