@@ -33,17 +33,14 @@ export {
 export {
   CodeFailures,
   type CodeFailurePolicy,
-  type CodeStanding,
   type CodeSubjects,
   type CodesLocked,
 } from './code-failures.ts';
 export {
   PumpingDetector,
-  FLOOD_ALERT,
   describeAlert,
   windowBucket,
   type FloodPolicy,
-  type RaisedAlert,
 } from './pumping.ts';
 export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
 export {
