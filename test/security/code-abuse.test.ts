@@ -178,6 +178,23 @@ describe.each(ENGINES)('failed codes counted across codes and flows on $label', 
       expect(await events(owner)).toContain('sms_codes_locked');
       expect(h.mailTo(owner.email).some((m) => /SMS codes locked/i.test(m.subject))).toBe(true);
 
+      // Reset by SMS is an SMS code too: locked alike.
+      const reset = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/auth/password_reset',
+        headers: h.appAuth,
+        payload: { number: '+254733200001' },
+        remoteAddress: '198.18.22.9',
+      });
+      const resetCode = await h.lastCodeAt('+254733200001');
+      const confirm = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/sparrow/auth/password_reset/confirm',
+        headers: h.appAuth,
+        payload: { flow_id: reset.json().flow_id, code: resetCode ?? '000000', password: 'a brand new passphrase 42' },
+      });
+      expect(confirm.statusCode).toBe(429);
+      expect(retryAfter(confirm)).toBeGreaterThan(3600);
       // While locked, the owner's own sign-in by SMS does not work either...
       const blocked = (await startSignIn('+254733200001', '198.18.22.1')).json().flow_id as string;
       const blockedCode = await h.lastCodeAt('+254733200001');
