@@ -68,6 +68,29 @@ describe('configuration', () => {
       expect(problems).toContain(name);
   });
 
+  it('validates the code-failure and flood settings, and keeps the lock after the wait', () => {
+    const config = loadConfig({});
+    expect(config.security.codeFailures).toEqual({ beforeWait: 5, beforeLock: 10, lockMs: 24 * 3600_000 });
+    expect(config.security.flood).toMatchObject({ windowMs: 60_000, perBlock: 10, perCountry: 30, countries: 8 });
+    let error: unknown;
+    try {
+      loadConfig({
+        SPARROW_SECURITY_CODE_FAILURES_BEFORE_WAIT: '8',
+        SPARROW_SECURITY_CODE_FAILURES_BEFORE_LOCK: '6',
+        SPARROW_SECURITY_FLOOD_WINDOW_SECONDS: '5',
+        SPARROW_SECURITY_FLOOD_PER_BLOCK: 'lots',
+        SPARROW_SECURITY_OWN_SMS_PER_NUMBER_HOUR: '0',
+      });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('SPARROW_SECURITY_CODE_FAILURES_BEFORE_LOCK (6) must be greater than');
+    expect(problems).toContain('SPARROW_SECURITY_FLOOD_WINDOW_SECONDS must be a whole number from 10 to 3600');
+    expect(problems).toContain('SPARROW_SECURITY_FLOOD_PER_BLOCK must be a whole number');
+    expect(problems).toContain('SPARROW_SECURITY_OWN_SMS_PER_NUMBER_HOUR must be a whole number from 1');
+  });
+
   it('requires the Twilio credentials when Twilio is the provider, without echoing secrets', () => {
     expect(() => loadConfig({ SPARROW_SMS_PROVIDER: 'twilio' })).toThrow(/SPARROW_TWILIO_AUTH_TOKEN is required/);
     try {

@@ -27,6 +27,10 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return;
   }
   if (error instanceof DomainError) {
+    // A refusal that says when to try again (wrong codes in a row) tells clients in the standard header.
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (error.kind === 'rate_limited' && typeof retryAfter === 'number')
+      void reply.header('retry-after', String(retryAfter));
     void reply.status(httpStatusOf(error)).send({ error: error.message });
     return;
   }

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import {
   AccountModeration,
   Authentication,
+  CodeFailures,
+  PumpingDetector,
   Identity,
   OAuth,
   RegistrationReview,
@@ -35,6 +37,7 @@ import {
   KyselyAuditStore,
   KyselyAuthStore,
   KyselyCodeStore,
+  KyselyEventCounter,
   KyselyCredentialStore,
   KyselyMicroblogStore,
   KyselyNoticeStore,
@@ -268,24 +271,49 @@ export async function composeApp(
   }
   const mail: MailTransport =
     options.mail ?? (config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl, config.mail.from) : devMailbox!);
+  const authStore = new KyselyAuthStore(store.db);
   const throttle = new StoreThrottle(
     store,
     config.redisUrl,
     { ...securityThrottleLimits(config.security), ...signUpThrottleLimits(config.registrations) },
     logger,
+    new KyselyEventCounter(store.db),
   );
   await throttle.ready();
-  const authStore = new KyselyAuthStore(store.db);
   const securitySent: SecurityDeps['sent'] = { hook: () => {} };
   const audit = new AuditLog(new KyselyAuditStore(store.db), clock);
   const notices = new AccountNotices(new KyselyNoticeStore(store.db), clock, (error) =>
     logger.error({ err: error }, 'account notice channel failed'),
+  );
+  // Wrong SMS codes in a row lock codes for the account and the number; both owners hear of it.
+  const codeFailures = new CodeFailures(authStore, clock, config.security.codeFailures, (event) =>
+    background.run('codes locked notice', async () => {
+      const owners = new Set<string>(event.accountId ? [event.accountId] : []);
+      const holder = event.number ? await sms.store.phoneByNumber(event.number) : null;
+      if (holder) owners.add(holder.accountId);
+      for (const accountId of owners)
+        await notices.notify(accountId, 'sms_codes_locked', { until: event.until.toISOString() });
+    }),
+  );
+  const pumping = new PumpingDetector(
+    throttle,
+    authStore,
+    clock,
+    config.security.flood,
+    (alert) =>
+      logger.warn(
+        { alert },
+        'security alert: a flood of code requests (possible SMS pumping); codes to new numbers there stopped',
+      ),
+    (error) => logger.error({ err: error }, 'flood counters unavailable: refusing codes to new numbers (fail closed)'),
   );
   const sms = await createSmsServices(config, options, store, microblog, clock, logger, audit, notices, {
     mail,
     throttle,
     authStore,
     sent: securitySent,
+    codeFailures,
+    pumping,
   });
   const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
@@ -415,6 +443,7 @@ export async function composeApp(
     flows: authStore,
     factors,
     codes: sms.services.codes,
+    failures: codeFailures,
     messages: sms.securityMessages,
     sessions: oauthStore,
     phones,
@@ -479,7 +508,10 @@ export async function composeApp(
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
       earlyReceiptsExpired: await sms.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
       authFlowsExpired: await authStore.deleteExpiredFlows(clock.now()),
-      throttleCountersExpired: await authStore.deleteExpiredRateLimits(clock.now()),
+      throttleCountersExpired:
+        (await authStore.deleteExpiredRateLimits(clock.now())) +
+        (await authStore.deleteExpiredEventCounts(clock.now())) +
+        (await codeFailures.forgetOld()),
       securityAlertsRaised: await securityMonitor.check(),
     }),
     close: async () => {
@@ -499,6 +531,8 @@ interface SecurityDeps {
   mail: MailTransport;
   throttle: StoreThrottle;
   authStore: KyselyAuthStore;
+  codeFailures: CodeFailures;
+  pumping: PumpingDetector;
 }
 
 async function createSmsServices(
@@ -568,6 +602,7 @@ async function createSmsServices(
     },
     security.mail,
     security.throttle,
+    security.pumping,
     security.authStore,
     config.security,
     clock,
@@ -615,7 +650,7 @@ async function createSmsServices(
     gate,
     traffic: new SmsTraffic(store),
     owner,
-    phones: new PhoneBinding(store, codes, securityMessages, clock),
+    phones: new PhoneBinding(store, codes, securityMessages, security.codeFailures, clock),
     settings: new SmsSettingsService(store, clock),
     subscriptions,
   };

@@ -42,11 +42,19 @@ export function describeSecurityEvent(
     ],
     sign_in_code_withheld: [
       'Sign-in code not sent',
-      `Someone asked for a sign-in code by SMS, but your carrier reports a recent SIM change, so no code was sent. If this was you, sign in with your password.`,
+      d.reason === 'too_many_requests'
+        ? `Someone asked for a sign-in code by SMS, but so many codes were asked for your number that none was sent. If this was you, sign in with your password, or ask again from a network you have signed in from before.`
+        : `Someone asked for a sign-in code by SMS, but your carrier reports a recent SIM change, so no code was sent. If this was you, sign in with your password.`,
     ],
     reset_code_withheld: [
       'Password reset code not sent',
-      `Someone asked for a password reset code by SMS, but your carrier reports a recent SIM change, so no code was sent. Use e-mail to reset your password.`,
+      d.reason === 'too_many_requests'
+        ? `Someone asked for a password reset code by SMS, but so many codes were asked for your number that none was sent. Use e-mail to reset your password.`
+        : `Someone asked for a password reset code by SMS, but your carrier reports a recent SIM change, so no code was sent. Use e-mail to reset your password.`,
+    ],
+    sms_codes_locked: [
+      'SMS codes locked',
+      `Too many wrong codes were entered for @${site.username} or its phone number, so codes sent by SMS (sign-in, second factor, password reset, phone verification) are locked${typeof d.until === 'string' ? ` until ${d.until}` : ''}.\n\nIf this was not you, someone may be trying to get into your account: nothing is needed from you, and no code works while the lock lasts. To lift it now, sign in with your password (and your other factor, if you have one) or reset your password by e-mail at ${site.publicUrl}/password_reset. Review ${security}.`,
     ],
     password_reset: [
       'Your password was changed',

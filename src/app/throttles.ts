@@ -7,17 +7,22 @@ import {
   RateLimiterSQLite,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import type { Throttle, ThrottleLimit } from '../security/index.ts';
+import { windowBucket, type EventCounter, type Throttle, type ThrottleLimit } from '../security/index.ts';
 import type { StoreConnection } from '../store/index.ts';
 
 /**
  * The security throttles' counters: in Redis when configured (shared by every instance,
  * fast), otherwise in the database (shared by every process on it). If the counter store
  * cannot be reached the throttle refuses: security sends fail closed.
+ *
+ * The same stores keep the pumping detector's sliding-window counts, whose time comes from
+ * the injected clock (the throttles' own windows follow the wall clock).
  */
-export class StoreThrottle implements Throttle {
+export class StoreThrottle implements Throttle, EventCounter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   private readonly redis: Redis | null;
+  /** The database's counters, used when Redis is not configured. */
+  private readonly storedCounter: EventCounter;
 
   private readonly logger: Logger;
   constructor(
@@ -25,8 +30,10 @@ export class StoreThrottle implements Throttle {
     redisUrl: string | null,
     limits: Record<string, ThrottleLimit>,
     logger: Logger,
+    storedCounter: EventCounter,
   ) {
     this.logger = logger;
+    this.storedCounter = storedCounter;
     this.redis = redisUrl
       ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
       : null;
@@ -94,6 +101,42 @@ export class StoreThrottle implements Throttle {
       this.logger.error({ err: error, limit }, 'throttle store unavailable: refusing (security throttles fail closed)');
       return false;
     }
+  }
+
+  /**
+   * Sliding-window estimate from two fixed buckets: this bucket's events plus the previous
+   * bucket's, weighted by how much of it still lies inside the window.
+   */
+  async add(key: string, at: Date, windowMs: number): Promise<{ inWindow: number; firstInBucket: boolean }> {
+    if (this.redis) {
+      const { bucket, previousWeight } = windowBucket(at, windowMs);
+      const name = `${windowMs}:${key.slice(0, 200)}`;
+      const here = `sparrow_events:${name}:${bucket}`;
+      const replies = await this.redis
+        .multi()
+        .incr(here)
+        .pexpire(here, windowMs * 2 + 1000)
+        .get(`sparrow_events:${name}:${bucket - 1}`)
+        .exec();
+      if (!replies || replies.some(([error]) => error)) throw new Error('event counter: Redis transaction failed');
+      const current = Number(replies[0]![1]);
+      const previous = Number(replies[2]![1] ?? 0);
+      return { inWindow: Math.ceil(current + previous * previousWeight), firstInBucket: current === 1 };
+    }
+    return this.storedCounter.add(key, at, windowMs);
+  }
+
+  async count(key: string, at: Date, windowMs: number): Promise<number> {
+    if (this.redis) {
+      const { bucket, previousWeight } = windowBucket(at, windowMs);
+      const name = `${windowMs}:${key.slice(0, 200)}`;
+      const [current, previous] = await this.redis.mget(
+        `sparrow_events:${name}:${bucket}`,
+        `sparrow_events:${name}:${bucket - 1}`,
+      );
+      return Math.ceil(Number(current ?? 0) + Number(previous ?? 0) * previousWeight);
+    }
+    return this.storedCounter.count(key, at, windowMs);
   }
 
   async close(): Promise<void> {

@@ -114,6 +114,14 @@ export interface SecurityLimits {
   /** Completion-rate alert: at least this many codes in the window, and fewer than this share used. */
   anomalyMinCodes: number;
   anomalyMinCompletion: number;
+  /** Codes to a number already verified on the account whose own flow asks (sign-in, second factor, reset). */
+  ownSmsPerNumberPerHour: number;
+  ownSmsPerNumberPerDay: number;
+  ownSmsPerCountryPerDay: number;
+  /** Wrong codes in a row, per account and per number, across codes and flows (docs/sms.md). */
+  codeFailures: { beforeWait: number; beforeLock: number; lockMs: number };
+  /** Real-time SMS-pumping detection on the send path (docs/sms.md). */
+  flood: { windowMs: number; perBlock: number; perCountry: number; countries: number; throttleMs: number };
 }
 
 export class ConfigError extends Error {
@@ -324,6 +332,21 @@ export function loadConfig(env: Env = process.env): Config {
     signInPerAccountPer10Minutes: integer('SPARROW_SIGN_IN_PER_ACCOUNT_10MIN', 10, 1, 10_000),
     anomalyMinCodes: integer('SPARROW_SECURITY_ANOMALY_MIN_CODES', 20, 1, 1_000_000),
     anomalyMinCompletion: completionPercent / 100,
+    ownSmsPerNumberPerHour: integer('SPARROW_SECURITY_OWN_SMS_PER_NUMBER_HOUR', 3, 1, 1000),
+    ownSmsPerNumberPerDay: integer('SPARROW_SECURITY_OWN_SMS_PER_NUMBER_DAY', 10, 1, 10_000),
+    ownSmsPerCountryPerDay: integer('SPARROW_SECURITY_OWN_SMS_PER_COUNTRY_DAY', 1000, 1, 100_000_000),
+    codeFailures: {
+      beforeWait: integer('SPARROW_SECURITY_CODE_FAILURES_BEFORE_WAIT', 5, 1, 100),
+      beforeLock: integer('SPARROW_SECURITY_CODE_FAILURES_BEFORE_LOCK', 10, 2, 100),
+      lockMs: integer('SPARROW_SECURITY_CODE_LOCK_HOURS', 24, 1, 720) * 3600_000,
+    },
+    flood: {
+      windowMs: integer('SPARROW_SECURITY_FLOOD_WINDOW_SECONDS', 60, 10, 3600) * 1000,
+      perBlock: integer('SPARROW_SECURITY_FLOOD_PER_BLOCK', 10, 1, 1_000_000),
+      perCountry: integer('SPARROW_SECURITY_FLOOD_PER_COUNTRY', 30, 1, 1_000_000),
+      countries: integer('SPARROW_SECURITY_FLOOD_COUNTRIES', 8, 1, 1000),
+      throttleMs: integer('SPARROW_SECURITY_FLOOD_THROTTLE_MINUTES', 60, 1, 10_080) * 60_000,
+    },
   };
   const registrationsConfig = (): RegistrationsConfig => {
     // SPARROW_REGISTRATIONS_OPEN=false is the older spelling of SPARROW_REGISTRATIONS_MODE=closed.
@@ -349,6 +372,10 @@ export function loadConfig(env: Env = process.env): Config {
       perInstancePerHour: integer('SPARROW_SIGNUP_PER_HOUR', 60, 1, 10_000_000),
     };
   };
+  if (security.codeFailures.beforeLock <= security.codeFailures.beforeWait)
+    problems.push(
+      `SPARROW_SECURITY_CODE_FAILURES_BEFORE_LOCK (${security.codeFailures.beforeLock}) must be greater than SPARROW_SECURITY_CODE_FAILURES_BEFORE_WAIT (${security.codeFailures.beforeWait})`,
+    );
   const mail = {
     smtpUrl: url('SPARROW_SMTP_URL', ['smtp:', 'smtps:'], true),
     from: text('SPARROW_MAIL_FROM') ?? `Sparrow <no-reply@${new URL(publicUrl).hostname}>`,

@@ -11,6 +11,7 @@ const NOTICE_KINDS = [
   // Account security (sign-in, reset, factors).
   'sign_in_code_withheld',
   'reset_code_withheld',
+  'sms_codes_locked',
   'password_reset',
   'recovery_code_used',
   'two_factor_changed',

@@ -5,11 +5,12 @@ import type { BackgroundWork } from '../shared/background.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, forbidden, invalid } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import type { CodeFailures } from './code-failures.ts';
 import type { VerificationCodes } from './codes.ts';
 import { checkPasswordStrength, isPlausibleEmail, normaliseEmail, type Identity } from './identity.ts';
 import type { AuthFlow, FlowKind, FlowStore, SessionStore, Throttle } from './ports.ts';
 import type { SecondFactorMethod, SecondFactors, SignInProofMethod } from './second-factors.ts';
-import type { PhoneTarget, Requester, SecurityMessages } from './security-messages.ts';
+import type { CodeAudience, PhoneTarget, Requester, SecurityMessages } from './security-messages.ts';
 import type { RegistrationReview } from './registrations.ts';
 import type { SignUpGate, SignUpProof } from './sign-up-gate.ts';
 import { digest, newSecret } from './tokens.ts';
@@ -48,6 +49,8 @@ export interface AuthenticationDeps {
   flows: FlowStore;
   factors: SecondFactors;
   codes: VerificationCodes;
+  /** Wrong SMS codes counted per account and per number across codes and flows. */
+  failures: CodeFailures;
   messages: SecurityMessages;
   sessions: SessionStore;
   phones: PhoneDirectory;
@@ -101,7 +104,10 @@ export class Authentication {
       return null;
     }
     const methods = await factors.methodsFor(account.id, 'password');
-    if (methods.length === 0) return { status: 'signed_in', accountId: account.id };
+    if (methods.length === 0) {
+      await this.accountProved(account.id);
+      return { status: 'signed_in', accountId: account.id };
+    }
     const { secret } = await this.createFlow('password', 'second_factor', account.id, null, requester);
     return { status: 'second_factor', flowId: secret, methods };
   }
@@ -118,7 +124,7 @@ export class Authentication {
         'sign_in',
         flow.id,
         phone,
-        { ...requester, accountId },
+        await this.ownRequester(requester, accountId),
         'sign_in_code_withheld',
         (code) =>
           `${code} is your ${this.deps.instanceName} sign-in code. It expires in 10 minutes. Never share it: we will never ask for it.`,
@@ -141,7 +147,7 @@ export class Authentication {
         'two_factor',
         flow.id,
         phone,
-        { ...requester, accountId },
+        await this.ownRequester(requester, accountId),
         'sign_in_code_withheld',
         (code) =>
           `${code} is your ${this.deps.instanceName} sign-in code. Someone entered your password: if it was not you, change it now.`,
@@ -173,8 +179,12 @@ export class Authentication {
     if ((await this.deps.flows.countFlowAttempt(flow.id)) > MAX_FLOW_ATTEMPTS) throw TOO_MANY();
 
     if (flow.stage === 'code') {
-      if (proof.method !== 'login_code' || typeof proof.code !== 'string') throw WRONG_CODE();
-      const check = await this.deps.codes.check('sign_in', flow.id, proof.code);
+      if (proof.method !== 'login_code' || typeof proof.code !== 'string' || !flow.target) throw WRONG_CODE();
+      const code = proof.code;
+      // Counted against the number alone, for real and empty flows alike: the answer never tells them apart.
+      const check = await this.deps.failures.attempt({ number: flow.target }, () =>
+        this.deps.codes.check('sign_in', flow.id, code),
+      );
       const accountId = check.ok && flow.target ? await this.deps.phones.accountByPhone(flow.target) : null;
       // The flow's own attempt limit (above) is the visible one: a code-level "too many" would tell a real flow from one with no account.
       if (!accountId) throw WRONG_CODE();
@@ -202,8 +212,14 @@ export class Authentication {
         }
         break;
       case 'sms': {
+        const code = proof.code;
+        const number = (await this.deps.phones.phoneOf(accountId))?.e164 ?? null;
         const check =
-          typeof proof.code === 'string' ? await this.deps.codes.check('two_factor', flow.id, proof.code) : null;
+          typeof code === 'string'
+            ? await this.deps.failures.attempt({ accountId, number }, () =>
+                this.deps.codes.check('two_factor', flow.id, code),
+              )
+            : null;
         if (check && !check.ok && check.reason === 'too_many_attempts') throw TOO_MANY();
         ok = check?.ok === true;
         break;
@@ -270,8 +286,10 @@ export class Authentication {
     const flow = await this.flowOrThrow(flowId);
     if (flow.kind !== 'password_reset' || flow.stage !== 'code' || !flow.target) throw EXPIRED();
     if ((await this.deps.flows.countFlowAttempt(flow.id)) > MAX_FLOW_ATTEMPTS) throw TOO_MANY();
-    const check = await this.deps.codes.check('password_reset', flow.id, code);
     const byEmail = flow.target.includes('@');
+    const compare = () => this.deps.codes.check('password_reset', flow.id, code);
+    // Reset codes by SMS count against the number like every SMS code; e-mail is the recovery path.
+    const check = byEmail ? await compare() : await this.deps.failures.attempt({ number: flow.target }, compare);
     const accountId = check.ok
       ? byEmail
         ? await this.deps.identity.accountIdForEmail(flow.target)
@@ -280,6 +298,7 @@ export class Authentication {
     if (!accountId) throw WRONG_CODE();
     if (!(await this.deps.flows.completeFlow(flow.id, this.deps.clock.now()))) throw EXPIRED();
     await this.deps.identity.setPassword(accountId, newPassword);
+    if (byEmail) await this.accountProved(accountId);
     const revoked = await this.deps.sessions.revokeAllSessions(accountId, this.deps.clock.now());
     await this.deps.notifyOwner(accountId, 'password_reset', {
       via: byEmail ? 'email' : 'sms',
@@ -386,7 +405,25 @@ export class Authentication {
 
   private async finish(flow: AuthFlow, accountId: string): Promise<SignInStep> {
     if (!(await this.deps.flows.completeFlow(flow.id, this.deps.clock.now()))) throw EXPIRED();
+    // Every completed sign-in proved the account with all it asks for: a run of wrong SMS codes ends.
+    await this.accountProved(accountId);
     return { status: 'signed_in', accountId };
+  }
+
+  /**
+   * The recovery path from an SMS-code lock that needs no SMS: a completed sign-in (password,
+   * and the account's other factor when it has one) or a reset by e-mail clears the count of
+   * the account and of its number.
+   */
+  private async accountProved(accountId: string): Promise<void> {
+    const phone = await this.deps.phones.phoneOf(accountId);
+    await this.deps.failures.clear({ accountId, number: phone?.e164 ?? null });
+  }
+
+  /** A code for the account's own number: from its usual network when one of its sessions started at this address. */
+  private async ownRequester(requester: Requester, accountId: string): Promise<Requester & { accountId: string }> {
+    const sessions = requester.ip ? await this.deps.sessions.sessions(accountId) : [];
+    return { ...requester, accountId, knownNetwork: sessions.some((s) => s.ip === requester.ip) };
   }
 
   /** A new flow: its id (internal, what codes are bound to) and its secret (what the client holds). */
@@ -417,7 +454,12 @@ export class Authentication {
     return { id, secret };
   }
 
-  /** An account's code by SMS, unless the carrier says the SIM may be in other hands: then the owner hears of it elsewhere. */
+  /**
+   * An account's code to its own number, unless the carrier says the SIM may be in other hands
+   * or codes to it are locked after too many wrong ones (the owner was told then). When a
+   * budget refuses it the owner hears of it elsewhere too (at most once an hour): a flood never
+   * makes a real person's code silently go nowhere.
+   */
   private async smsCodeUnlessSwapped(
     purpose: string,
     flowId: string,
@@ -430,7 +472,11 @@ export class Authentication {
       await this.deps.notifyOwner(requester.accountId, withheld, { reason: 'sim_swap' });
       return;
     }
-    await this.deps.messages.sendSmsCode(purpose, flowId, phone, requester, text);
+    if (await this.deps.failures.locked({ accountId: requester.accountId, number: phone.e164 })) return;
+    const audience: CodeAudience = 'own_number';
+    const outcome = await this.deps.messages.sendSmsCode(purpose, flowId, phone, requester, audience, text);
+    if (outcome === 'throttled' && (await this.deps.messages.mayTellWithheld(requester.accountId)))
+      await this.deps.notifyOwner(requester.accountId, withheld, { reason: 'too_many_requests' });
   }
 
   private async flowOrThrow(flowId: string): Promise<AuthFlow> {

@@ -104,6 +104,11 @@ export class VerificationCodes {
     return { ok: true, id: active.id, target: active.target };
   }
 
+  /** Where the live code for this purpose and subject went, or null when there is none. */
+  async pendingTarget(purpose: string, subject: string): Promise<string | null> {
+    return (await this.store.activeCode(purpose, subject, this.clock.now()))?.target ?? null;
+  }
+
   /** Uses a code up; false if it already was (single use under races). */
   retire(id: string): Promise<boolean> {
     return this.store.consume(id, this.clock.now());

@@ -20,12 +20,13 @@ export {
   isSignInProofMethod,
   type SecondFactorMethod,
 } from './second-factors.ts';
+export { CodeFailures } from './code-failures.ts';
 export {
-  Authentication,
-  type SignInStep,
-  type SecondFactorProof,
-  type PhoneDirectory,
-} from './authentication.ts';
+  PumpingDetector,
+  describeAlert,
+  windowBucket,
+} from './pumping.ts';
+export { Authentication, type SignInStep, type SecondFactorProof, type PhoneDirectory } from './authentication.ts';
 export { SignUpGate, signUpThrottleLimits } from './sign-up-gate.ts';
 export { RegistrationReview, type PendingApplication } from './registrations.ts';
 export {

@@ -287,3 +287,31 @@ export interface RegistrationStore {
   /** Decides a pending application; false when it was not pending (decided once, under races too). */
   decide(accountId: string, status: 'approved' | 'rejected', at: Date): Promise<boolean>;
 }
+
+/** Wrong codes in a row for one key (an account or a number), across codes and flows. */
+export interface FailureRecord {
+  failures: number;
+  lastFailureAt: Date;
+}
+
+export interface CodeFailureStore {
+  failureRecords(keys: string[]): Promise<Map<string, FailureRecord>>;
+  /**
+   * Counts one failure atomically and returns the record after it; a run whose last failure
+   * is older than `forgetBefore` starts again at one.
+   */
+  addFailure(key: string, at: Date, forgetBefore: Date): Promise<FailureRecord>;
+  clearFailures(keys: string[]): Promise<void>;
+  deleteFailuresBefore(before: Date): Promise<number>;
+}
+
+/**
+ * Counts events per key in a sliding window of time taken from the injected clock, shared by
+ * every instance (Redis when configured, otherwise the database).
+ */
+export interface EventCounter {
+  /** Counts one event; returns the events in the window ending at `at` and whether it was the first in this bucket. */
+  add(key: string, at: Date, windowMs: number): Promise<{ inWindow: number; firstInBucket: boolean }>;
+  /** The events in the window ending at `at`, without counting one. */
+  count(key: string, at: Date, windowMs: number): Promise<number>;
+}

@@ -2,6 +2,7 @@ import type { SecurityLimits } from '../config/config.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { VerificationCodes } from './codes.ts';
+import type { PumpingDetector } from './pumping.ts';
 import type {
   MailTransport,
   OutgoingMail,
@@ -21,7 +22,18 @@ export interface PhoneTarget {
 export interface Requester {
   ip: string | null;
   accountId?: string | null;
+  /** The account has an active session that was started from this address (its owner's usual network). */
+  knownNetwork?: boolean;
 }
+
+/**
+ * Whose number a code goes to. `new_number`: a number being verified, which anyone with an
+ * account may name, so SMS pumping comes in this way; it spends the pumping budgets and the
+ * flood detector. `own_number`: a number already verified on the account whose own flow asks
+ * (sign-in, second factor, reset); it spends budgets of its own, so floods and anonymous
+ * requests toward the number, its block or its country cannot starve it.
+ */
+export type CodeAudience = 'new_number' | 'own_number';
 
 export type SendOutcome = 'sent' | 'throttled' | 'country_disabled';
 
@@ -45,6 +57,14 @@ export function securityThrottleLimits(limits: SecurityLimits): Record<string, T
     sms_account_day: { points: limits.smsPerAccountPerDay, durationSeconds: 86_400 },
     sms_prefix_hour: { points: limits.smsPerPrefixPerHour, durationSeconds: 3600 },
     sms_country_day: { points: limits.smsPerCountryPerDay, durationSeconds: 86_400 },
+    // Codes to a number verified on the account whose own flow asks: from anywhere, and from its usual network.
+    sms_own_number_hour: { points: limits.ownSmsPerNumberPerHour, durationSeconds: 3600 },
+    sms_own_number_day: { points: limits.ownSmsPerNumberPerDay, durationSeconds: 86_400 },
+    sms_own_country_day: { points: limits.ownSmsPerCountryPerDay, durationSeconds: 86_400 },
+    sms_own_known_number_hour: { points: limits.ownSmsPerNumberPerHour, durationSeconds: 3600 },
+    sms_own_known_number_day: { points: limits.ownSmsPerNumberPerDay, durationSeconds: 86_400 },
+    // "Your code was not sent" notices: at most one an hour per account, so a flood cannot mail-bomb the owner.
+    code_withheld_notice: { points: 1, durationSeconds: 3600 },
     email_address_hour: { points: limits.emailPerAddressPerHour, durationSeconds: 3600 },
     email_ip_hour: { points: limits.emailPerIpPerHour, durationSeconds: 3600 },
     sign_in_ip: { points: limits.signInPerIpPer10Minutes, durationSeconds: 600 },
@@ -77,6 +97,7 @@ export class SecurityMessages {
   private readonly sms: SecuritySmsSender;
   private readonly mail: MailTransport;
   private readonly throttle: Throttle;
+  private readonly detector: PumpingDetector;
   private readonly settings: SecurityMonitorStore;
   private readonly limits: Pick<SecurityLimits, 'smsCountries'>;
   private readonly clock: Clock;
@@ -86,6 +107,7 @@ export class SecurityMessages {
     sms: SecuritySmsSender,
     mail: MailTransport,
     throttle: Throttle,
+    detector: PumpingDetector,
     settings: SecurityMonitorStore,
     limits: Pick<SecurityLimits, 'smsCountries'>,
     clock: Clock,
@@ -95,6 +117,7 @@ export class SecurityMessages {
     this.sms = sms;
     this.mail = mail;
     this.throttle = throttle;
+    this.detector = detector;
     this.settings = settings;
     this.limits = limits;
     this.clock = clock;
@@ -107,17 +130,43 @@ export class SecurityMessages {
     return this.limits.smsCountries === null || this.limits.smsCountries.includes(country);
   }
 
-  /** Spends the budgets one security SMS to `phone` needs; the first exhausted limit refuses it. */
-  async allowSms(phone: PhoneTarget, requester: Requester): Promise<{ outcome: SendOutcome; limit?: string }> {
+  /**
+   * Spends the budgets one security SMS to `phone` needs; the first exhausted limit refuses it.
+   * Codes to new numbers pass the flood detector and the pumping budgets (per address, account,
+   * number, block and country); codes to an account's own verified number spend their own
+   * per-number and per-country budgets, and from the owner's usual network only per-number ones.
+   */
+  async allowSms(
+    phone: PhoneTarget,
+    requester: Requester,
+    audience: CodeAudience,
+  ): Promise<{ outcome: SendOutcome; limit?: string }> {
     if (!(await this.smsCountryEnabled(phone.country))) return { outcome: 'country_disabled' };
-    const checks: [string, string | null | undefined][] = [
-      ['sms_ip_hour', requester.ip],
-      ['sms_account_day', requester.accountId],
-      ['sms_number_hour', phone.e164],
-      ['sms_number_day', phone.e164],
-      ['sms_prefix_hour', numberPrefix(phone.e164)],
-      ['sms_country_day', phone.country],
-    ];
+    let checks: [string, string | null | undefined][];
+    if (audience === 'new_number') {
+      const flooded = await this.detector.request(phone.country, numberPrefix(phone.e164));
+      if (flooded) return { outcome: 'throttled', limit: `flood:${flooded}` };
+      checks = [
+        ['sms_ip_hour', requester.ip],
+        ['sms_account_day', requester.accountId],
+        ['sms_number_hour', phone.e164],
+        ['sms_number_day', phone.e164],
+        ['sms_prefix_hour', numberPrefix(phone.e164)],
+        ['sms_country_day', phone.country],
+      ];
+    } else if (requester.knownNetwork) {
+      checks = [
+        ['sms_own_known_number_hour', phone.e164],
+        ['sms_own_known_number_day', phone.e164],
+      ];
+    } else {
+      checks = [
+        ['sms_ip_hour', requester.ip],
+        ['sms_own_number_hour', phone.e164],
+        ['sms_own_number_day', phone.e164],
+        ['sms_own_country_day', phone.country],
+      ];
+    }
     for (const [limit, key] of checks) {
       if (key === null || key === undefined) continue;
       if (!(await this.throttle.consume(limit, key))) return { outcome: 'throttled', limit };
@@ -125,14 +174,20 @@ export class SecurityMessages {
     return { outcome: 'sent' };
   }
 
+  /** Whether an owner may be told now that a code of theirs was withheld (at most one such notice an hour). */
+  mayTellWithheld(accountId: string): Promise<boolean> {
+    return this.throttle.consume('code_withheld_notice', accountId);
+  }
+
   async sendSmsCode(
     purpose: string,
     subject: string,
     phone: PhoneTarget,
     requester: Requester,
+    audience: CodeAudience,
     text: (code: string) => string,
   ): Promise<SendOutcome> {
-    const allowed = await this.allowSms(phone, requester);
+    const allowed = await this.allowSms(phone, requester, audience);
     if (allowed.outcome !== 'sent') {
       this.log({
         channel: 'sms',

@@ -1,6 +1,12 @@
 import type { Clock } from '../shared/clock.ts';
 import { conflict, invalid } from '../shared/errors.ts';
-import { codeError, type Requester, type SecurityMessages, type VerificationCodes } from '../security/index.ts';
+import {
+  codeError,
+  type CodeFailures,
+  type Requester,
+  type SecurityMessages,
+  type VerificationCodes,
+} from '../security/index.ts';
 import type { BoundPhone } from './model.ts';
 import { normalisePhone } from './phone.ts';
 import type { SmsStore } from './ports.ts';
@@ -17,29 +23,48 @@ export class PhoneBinding {
   private readonly store: SmsStore;
   private readonly codes: VerificationCodes;
   private readonly messages: SecurityMessages;
+  private readonly failures: CodeFailures;
   private readonly clock: Clock;
-  constructor(store: SmsStore, codes: VerificationCodes, messages: SecurityMessages, clock: Clock) {
+  constructor(
+    store: SmsStore,
+    codes: VerificationCodes,
+    messages: SecurityMessages,
+    failures: CodeFailures,
+    clock: Clock,
+  ) {
     this.store = store;
     this.codes = codes;
     this.messages = messages;
+    this.failures = failures;
     this.clock = clock;
   }
 
-  /** Over a limit (SMS pumping defence) or in a country without security SMS, nothing is sent and the answer is the same. */
+  /**
+   * Over a limit (SMS pumping defence) or in a country without security SMS, nothing is sent
+   * and the answer is the same. While the account or the number is locked after too many
+   * wrong codes the request is refused (the lock is the same whether or not the number is linked).
+   */
   async request(accountId: string, numberInput: string, requester: Requester = { ip: null }): Promise<void> {
     const phone = normalisePhone(numberInput);
     if (!phone)
       throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', {
         field: 'number',
       });
-    await this.messages.sendSmsCode(PURPOSE, accountId, phone, { ...requester, accountId }, (code) =>
+    const locked = await this.failures.locked({ accountId, number: phone.e164 });
+    if (locked) await this.failures.assertOpen({ accountId, number: phone.e164 });
+    await this.messages.sendSmsCode(PURPOSE, accountId, phone, { ...requester, accountId }, 'new_number', (code) =>
       replies.verificationCode(code),
     );
   }
 
+  /** Wrong codes count against the account and the number across codes (see CodeFailures). */
   async verify(accountId: string, code: string): Promise<BoundPhone> {
     if (typeof code !== 'string' || code.trim() === '') throw invalid('A code is required', { field: 'code' });
-    const check = await this.codes.check(PURPOSE, accountId, code);
+    const number = await this.codes.pendingTarget(PURPOSE, accountId);
+    if (!number) await this.failures.assertOpen({ accountId });
+    const check = number
+      ? await this.failures.attempt({ accountId, number }, () => this.codes.check(PURPOSE, accountId, code))
+      : await this.codes.check(PURPOSE, accountId, code);
     if (!check.ok) throw codeError(check);
     const phone = normalisePhone(check.target);
     if (!phone) throw invalid('That number can no longer be used');

@@ -2,7 +2,10 @@ import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type {
   AccountFactors,
   AuthFlow,
+  CodeFailureStore,
   CompletionStat,
+  EventCounter,
+  FailureRecord,
   FactorStore,
   FlowKind,
   FlowStage,
@@ -11,6 +14,7 @@ import type {
   SecurityMonitorStore,
   StoredPasskey,
 } from '../security/ports.ts';
+import { windowBucket } from '../security/pumping.ts';
 import type { AuthFlowsTable, Database, PasskeysTable } from './schema.ts';
 
 const iso = (d: Date) => d.toISOString();
@@ -46,7 +50,7 @@ function toPasskey(row: Selectable<PasskeysTable>): StoredPasskey {
 }
 
 /** Second factors, sign-in flows and the security monitor's data. */
-export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorStore {
+export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorStore, CodeFailureStore {
   private readonly db: Kysely<Database>;
   constructor(db: Kysely<Database>) {
     this.db = db;
@@ -260,6 +264,52 @@ export class KyselyAuthStore implements FactorStore, FlowStore, SecurityMonitorS
     return Number(result.numDeletedRows);
   }
 
+  async failureRecords(keys: string[]): Promise<Map<string, FailureRecord>> {
+    const found = new Map<string, FailureRecord>();
+    if (keys.length === 0) return found;
+    const rows = await this.db.selectFrom('code_failures').selectAll().where('key', 'in', keys).execute();
+    for (const row of rows)
+      found.set(row.key, { failures: Number(row.failures), lastFailureAt: new Date(row.last_failure_at) });
+    return found;
+  }
+
+  async addFailure(key: string, at: Date, forgetBefore: Date): Promise<FailureRecord> {
+    // One statement, so parallel attempts all count.
+    const row = await this.db
+      .insertInto('code_failures')
+      .values({ key, failures: 1, last_failure_at: iso(at) })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql<number>`case when code_failures.last_failure_at < ${iso(forgetBefore)} then 1 else code_failures.failures + 1 end`,
+          last_failure_at: iso(at),
+        }),
+      )
+      .returning(['failures', 'last_failure_at'])
+      .executeTakeFirstOrThrow();
+    return { failures: Number(row.failures), lastFailureAt: new Date(row.last_failure_at) };
+  }
+
+  async clearFailures(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.db.deleteFrom('code_failures').where('key', 'in', keys).execute();
+  }
+
+  async deleteFailuresBefore(before: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('code_failures')
+      .where('last_failure_at', '<', iso(before))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Pumping-detector counters whose window has passed (expires_at is in epoch milliseconds). */
+  async deleteExpiredEventCounts(now: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('security_event_counts')
+      .where('expires_at', '<', now.getTime())
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async completionStats(
     since: Date,
     until: Date,
@@ -332,4 +382,45 @@ function toAlert(row: Selectable<Database['security_alerts']>): SecurityAlert {
     createdAt: new Date(row.created_at),
     acknowledgedAt: row.acknowledged_at ? new Date(row.acknowledged_at) : null,
   };
+}
+
+/** The pumping detector's sliding-window counts in the database (when Redis is not configured). */
+export class KyselyEventCounter implements EventCounter {
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  async add(key: string, at: Date, windowMs: number): Promise<{ inWindow: number; firstInBucket: boolean }> {
+    const { bucket, previousWeight } = windowBucket(at, windowMs);
+    const name = `${windowMs}:${key.slice(0, 200)}`;
+    // One statement, so parallel requests on every instance all count.
+    const row = await this.db
+      .insertInto('security_event_counts')
+      .values({ key: name, bucket, events: 1, expires_at: (bucket + 2) * windowMs })
+      .onConflict((oc) =>
+        oc.columns(['key', 'bucket']).doUpdateSet({ events: sql<number>`security_event_counts.events + 1` }),
+      )
+      .returning('events')
+      .executeTakeFirstOrThrow();
+    const current = Number(row.events);
+    const previous = await this.events(name, bucket - 1);
+    return { inWindow: Math.ceil(current + previous * previousWeight), firstInBucket: current === 1 };
+  }
+
+  async count(key: string, at: Date, windowMs: number): Promise<number> {
+    const { bucket, previousWeight } = windowBucket(at, windowMs);
+    const name = `${windowMs}:${key.slice(0, 200)}`;
+    return Math.ceil((await this.events(name, bucket)) + (await this.events(name, bucket - 1)) * previousWeight);
+  }
+
+  private async events(name: string, bucket: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('security_event_counts')
+      .select('events')
+      .where('key', '=', name)
+      .where('bucket', '=', bucket)
+      .executeTakeFirst();
+    return Number(row?.events ?? 0);
+  }
 }

@@ -8,7 +8,7 @@ export {
 export { KyselyMicroblogStore } from './microblog-store.ts';
 export { KyselyCredentialStore, KyselyOAuthStore, KyselyRegistrationStore } from './security-store.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
-export { KyselyAuthStore } from './auth-store.ts';
+export { KyselyAuthStore, KyselyEventCounter } from './auth-store.ts';
 export { KyselyAuditStore } from './audit-store.ts';
 export { KyselyNoticeStore } from './notice-store.ts';
 export {

@@ -216,6 +216,9 @@ export interface Database {
   ad_campaigns: AdCampaignsTable;
   ad_impressions: AdImpressionsTable;
   ad_advertiser_networks: AdAdvertiserNetworksTable;
+  // ── Code abuse (0011_code_abuse) ──
+  code_failures: CodeFailuresTable;
+  security_event_counts: SecurityEventCountsTable;
 }
 
 interface SmsEarlyReceiptsTable {
@@ -560,4 +563,17 @@ interface RateLimitsTable {
   key: string;
   points: number;
   expire: number | null;
+}
+
+interface CodeFailuresTable {
+  key: string;
+  failures: number;
+  last_failure_at: string;
+}
+
+interface SecurityEventCountsTable {
+  key: string;
+  bucket: number;
+  events: number;
+  expires_at: number;
 }

@@ -3,7 +3,7 @@ import { getCountries } from 'libphonenumber-js/max';
 import type { AppContext } from '../app/context.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
-import { accountActor, can, checkedReason, type Actor } from '../security/index.ts';
+import { accountActor, can, checkedReason, describeAlert, type Actor } from '../security/index.ts';
 import type { CountryPolicy, TrafficCount } from '../sms/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -332,15 +332,15 @@ ${outcomes.size === 0 ? html`<p class="note">No inbound texts in the last hour.<
             view,
             request,
             'Alerts',
-            html`<h2>SMS pumping: codes nobody uses</h2>
+            html`<h2>SMS pumping: floods and codes nobody uses</h2>
 ${
   alerts.length === 0
-    ? html`<p class="note">No alerts. One is raised when codes sent to a country or number block in an hour are mostly left unused.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Where</th><th scope="col">Codes</th><th scope="col">Used</th></tr></thead><tbody>${alerts.map(
+    ? html`<p class="note">No alerts. One is raised as soon as code requests flood a number block, a country or many countries at once, and when codes sent to a country or number block in an hour are mostly left unused.</p>`
+    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Kind</th><th scope="col">Where</th><th scope="col">What</th></tr></thead><tbody>${alerts.map(
         (a) =>
-          html`<tr><td>${when(a.createdAt)}</td><td>${a.scope.replace(':', ' ')}</td><td>${String(a.details.issued ?? '')}</td><td>${String(a.details.completed ?? '')} (${Math.round(Number(a.details.completion_rate ?? 0) * 100)}%)</td></tr>`,
+          html`<tr><td>${when(a.createdAt)}</td><td>${a.kind === 'sms_flood' ? 'flood' : 'unused codes'}</td><td>${a.scope.replace(':', ' ')}</td><td>${describeAlert(a)}</td></tr>`,
       )}</tbody></table>
-<p class="note">Tighten <code>SPARROW_SECURITY_SMS_PER_PREFIX_HOUR</code> or turn security SMS off for the country (SMS policy) if a range is being pumped.</p>`
+<p class="note">A flooded target gets no codes to new numbers for <code>SPARROW_SECURITY_FLOOD_THROTTLE_MINUTES</code>; codes to people's own verified numbers still go out. Tighten <code>SPARROW_SECURITY_SMS_PER_PREFIX_HOUR</code> or turn security SMS off for the country (SMS policy) if a range keeps being pumped.</p>`
 }
 <h2>Contact discovery: fake-account networks</h2>
 ${

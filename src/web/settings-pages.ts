@@ -65,6 +65,8 @@ const EVENT_TEXT: Record<string, string> = {
     'Someone asked for a sign-in code by SMS; none was sent because your carrier reported a recent SIM change.',
   reset_code_withheld:
     'Someone asked for a password reset code by SMS; none was sent because your carrier reported a recent SIM change.',
+  sms_codes_locked:
+    'Too many wrong SMS codes were entered: codes by SMS are locked for a while. Signing in with your password (and other factor) or resetting it by e-mail lifts the lock.',
   password_reset: 'Your password was reset and every session was signed out.',
   recovery_code_used: 'A recovery code was used to sign in.',
   two_factor_changed: 'Your sign-in protection changed.',
@@ -85,8 +87,19 @@ const CHANGE_TEXT: Record<string, string> = {
   reset_by_operator: 'an operator removed every second factor',
 };
 
+/** Codes withheld because too many were asked for the number (not because of a SIM change). */
+const FLOOD_WITHHELD_TEXT: Record<string, string> = {
+  sign_in_code_withheld:
+    'Someone asked for a sign-in code by SMS; none was sent because too many codes were asked for your number. Sign in with your password, or from a network you used before.',
+  reset_code_withheld:
+    'Someone asked for a password reset code by SMS; none was sent because too many codes were asked for your number. Reset it by e-mail.',
+};
+
 function eventText(event: AccountNotice): string {
-  const base = EVENT_TEXT[event.kind] ?? event.kind.replace(/_/g, ' ');
+  const base =
+    (event.details.reason === 'too_many_requests' ? FLOOD_WITHHELD_TEXT[event.kind] : undefined) ??
+    EVENT_TEXT[event.kind] ??
+    event.kind.replace(/_/g, ' ');
   const change = typeof event.details.change === 'string' ? CHANGE_TEXT[event.details.change] : undefined;
   return change ? `${base.replace(/\.$/, '')}: ${change}.` : base;
 }

@@ -20,6 +20,11 @@ describe.each(ENGINES)('security attack replays on $label', ({ name, skip }) => 
       SPARROW_SIM_SWAP_URL: carrier.url,
       SPARROW_SIM_SWAP_TOKEN: 'carrier-token',
       SPARROW_SECURITY_ANOMALY_MIN_CODES: '10',
+      // These replays measure the budgets and the completion-rate monitor on their own; the flood
+      // detector on the send path (which stops these floods sooner) has its replays in code-abuse.test.ts.
+      SPARROW_SECURITY_FLOOD_PER_BLOCK: '100000',
+      SPARROW_SECURITY_FLOOD_PER_COUNTRY: '100000',
+      SPARROW_SECURITY_FLOOD_COUNTRIES: '1000',
     });
     await h.enableCountry('KE');
   });

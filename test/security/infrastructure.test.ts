@@ -4,6 +4,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, redisUrl } from '../helpers/context.ts';
 import { securityHarness, type SecurityHarness } from './helpers.ts';
+import { operatorActor } from '../../src/security/index.ts';
 
 interface Received {
   from: string;
@@ -99,12 +100,23 @@ describe.skipIf(!redisUrl)(
   () => {
     const engine = ENGINES.find((e) => e.name === 'postgres' && !e.skip) ? 'postgres' : 'sqlite';
 
+    // Every harness's clock starts at the same instant, so the flood detector's windows in a shared
+    // Redis also hold other runs' requests from the last two minutes: tests of the budgets raise its thresholds.
+    const budgetsOnly = {
+      SPARROW_REDIS_URL: redisUrl!,
+      SPARROW_SECURITY_FLOOD_PER_BLOCK: '100000',
+      SPARROW_SECURITY_FLOOD_PER_COUNTRY: '100000',
+      SPARROW_SECURITY_FLOOD_COUNTRIES: '1000',
+    };
+
     it('counts the codes of one number across two instances sharing Redis', async () => {
-      const one = await securityHarness(engine, { SPARROW_REDIS_URL: redisUrl! });
-      const two = await securityHarness(engine, { SPARROW_REDIS_URL: redisUrl! });
+      const one = await securityHarness(engine, budgetsOnly);
+      const two = await securityHarness(engine, budgetsOnly);
       try {
         // A number no other run has used this hour: the counters live in the shared Redis.
         const number = `+2547${20 + randomInt(0, 10)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+        // Addresses no other run has used this hour either (the per-address budget lives in Redis too).
+        const subnet = randomInt(0, 256);
         for (let i = 0; i < 4; i += 1) {
           const h = i % 2 === 0 ? one : two;
           const user = await h.person(`redisuser${i}${randomInt(0, 1e6)}`);
@@ -115,7 +127,7 @@ describe.skipIf(!redisUrl)(
                 url: '/api/v1/sparrow/phone',
                 headers: user.auth,
                 payload: { number },
-                remoteAddress: `10.9.${i}.1`,
+                remoteAddress: `10.9.${subnet}.${i + 1}`,
               })
             ).statusCode,
           ).toBe(202);
@@ -124,6 +136,45 @@ describe.skipIf(!redisUrl)(
         await two.settle();
         const sent = (await one.inbox(number)).length + (await two.inbox(number)).length;
         expect(sent).toBe(3); // SPARROW_SECURITY_SMS_PER_NUMBER_HOUR, shared
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+
+    it('counts a flood split across two instances in the shared Redis, and raises the alert', async () => {
+      // Only the block's threshold is in play: country counters in a shared Redis see other runs too.
+      const env = {
+        SPARROW_REDIS_URL: redisUrl!,
+        SPARROW_SECURITY_FLOOD_PER_COUNTRY: '100000',
+        SPARROW_SECURITY_FLOOD_COUNTRIES: '1000',
+        SPARROW_SECURITY_SMS_PER_IP_HOUR: '1000',
+      };
+      const one = await securityHarness(engine, env);
+      const two = await securityHarness(engine, env);
+      try {
+        // A block no other run has used: the counters are keyed by it.
+        const block = `+2547${10 + randomInt(0, 20)}${String(randomInt(0, 100)).padStart(2, '0')}`;
+        for (let i = 0; i < 16; i += 1) {
+          const h = i % 2 === 0 ? one : two;
+          const user = await h.person(`flooder${i}x${randomInt(0, 1e6)}`);
+          const res = await h.app.inject({
+            method: 'POST',
+            url: '/api/v1/sparrow/phone',
+            headers: user.auth,
+            payload: { number: `${block}${String(i).padStart(4, '0')}` },
+            remoteAddress: `10.10.${i}.1`,
+          });
+          expect(res.statusCode).toBe(202);
+          one.clock.advance(1000);
+          two.clock.advance(1000);
+        }
+        // Each instance saw 8 requests (below the block's 10); together they saw 16.
+        const raised = [
+          ...(await one.ctx.securityMonitor.alerts(operatorActor('test'))),
+          ...(await two.ctx.securityMonitor.alerts(operatorActor('test'))),
+        ].filter((a) => a.kind === 'sms_flood' && a.scope === `prefix:${block}`);
+        expect(raised.length).toBeGreaterThanOrEqual(1);
       } finally {
         await one.close();
         await two.close();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { actingAccount, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
+import { describeAlert } from '../../security/index.ts';
 import { flag, input, object, text } from '../input.ts';
 import { pathId } from '../params.ts';
 
@@ -214,6 +215,7 @@ export function securityRoutes(ctx: AppContext) {
         id: a.id,
         kind: a.kind,
         scope: a.scope,
+        summary: describeAlert(a),
         details: a.details,
         created_at: a.createdAt.toISOString(),
       }));

@@ -1,9 +1,11 @@
 import { UsageError, domainFailure, operator, parseCommandArgs, type CliIo } from '../io.ts';
 import { withContext } from '../runtime.ts';
+import { describeAlert } from '../../security/index.ts';
 
 export const SECURITY_USAGE = `usage: sparrow security alerts [--limit <n>]
-  Alerts of the SMS-pumping monitor: countries and number blocks whose security codes
-  went mostly unused in an hour (newest first).`;
+  Alerts of the SMS-pumping defences, newest first: floods of code requests toward a number
+  block, a country or many countries (raised as they happen), and countries and number
+  blocks whose security codes went mostly unused in an hour.`;
 
 export async function security(args: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
@@ -20,10 +22,10 @@ export async function security(args: string[], io: CliIo): Promise<number> {
     io.stdout.write('No security alerts.\n');
     return 0;
   }
-  io.stdout.write('WHEN                      SCOPE                 CODES  USED\n');
+  io.stdout.write('WHEN                      KIND                 SCOPE                 WHAT\n');
   for (const a of alerts) {
     io.stdout.write(
-      `${a.createdAt.toISOString().padEnd(26)}${a.scope.padEnd(22)}${String(a.details.issued ?? '').padEnd(7)}${String(a.details.completed ?? '')}\n`,
+      `${a.createdAt.toISOString().padEnd(26)}${a.kind.padEnd(21)}${a.scope.padEnd(22)}${describeAlert(a)}\n`,
     );
   }
   return 0;

@@ -8,6 +8,7 @@ import * as followRequests from './0006_follow_requests.ts';
 import * as discoveryMutual from './0007_discovery_mutual.ts';
 import * as adsFloor from './0008_ads_floor.ts';
 import * as signUpApplications from './0009_sign_up_applications.ts';
+import * as codeAbuse from './0011_code_abuse.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_discovery_mutual': discoveryMutual,
   '0008_ads_floor': adsFloor,
   '0009_sign_up_applications': signUpApplications,
+  '0011_code_abuse': codeAbuse,
 };
 
 export const migrationProvider: MigrationProvider = {
