@@ -39,6 +39,11 @@ export interface FanoutJob {
   afterAccountId: string | null;
 }
 
+/** A fan-out job this worker holds until `leaseUntil` (the lease it was claimed with). */
+export interface ClaimedFanoutJob extends FanoutJob {
+  leaseUntil: Date;
+}
+
 /** A follower who asked for an account's posts by SMS and can receive them now. */
 export interface SmsRecipient {
   accountId: string;
@@ -143,8 +148,19 @@ export interface SmsStore {
 
   // SMS notification fan-out jobs
   createFanoutJob(job: FanoutJob, now: Date): Promise<void>;
-  claimFanoutJob(now: Date, leaseUntil: Date): Promise<FanoutJob | null>;
+  claimFanoutJob(now: Date, leaseUntil: Date): Promise<ClaimedFanoutJob | null>;
   advanceFanoutJob(id: string, afterAccountId: string | null, done: boolean, now: Date): Promise<void>;
+  /**
+   * Queues one batch of a job's messages and moves the job past them in one transaction:
+   * a crash leaves both or neither, so at most the messages in flight go out twice. False,
+   * with nothing queued, when this worker's lease ran out and another worker holds the job.
+   */
+  queueFanoutBatch(
+    job: ClaimedFanoutJob,
+    messages: readonly NewOutboxMessage[],
+    next: { afterAccountId: string | null; done: boolean },
+    now: Date,
+  ): Promise<boolean>;
 
   // Policy, kill switch, audit
   countryPolicies(): Promise<CountryPolicy[]>;
