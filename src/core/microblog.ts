@@ -1,4 +1,5 @@
 import { newId } from '../shared/ids.ts';
+import { canonicalTimeZone } from '../shared/time-zone.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import type {
@@ -161,6 +162,20 @@ export class Microblog {
     const note = changes.note?.trim() ?? current.note;
     this.checkProfileText(displayName, note);
     return this.store.updateProfile(id, { ...changes, displayName, note });
+  }
+
+  /**
+   * The zone the owner reads times in: an IANA name (stored in its canonical spelling), or
+   * null for none chosen, which pages show as UTC.
+   */
+  async setTimeZone(id: string, zone: string | null): Promise<Account> {
+    if (zone === null) return this.store.updateProfile(id, { timeZone: null });
+    const canonical = canonicalTimeZone(zone);
+    if (!canonical)
+      throw invalid('Time zone must be an IANA name such as Africa/Nairobi, Europe/Berlin or UTC', {
+        field: 'time_zone',
+      });
+    return this.store.updateProfile(id, { timeZone: canonical });
   }
 
   private checkProfileText(displayName: string, note: string): void {

@@ -24,6 +24,14 @@ export interface InboundRecord {
   receivedAt: Date;
 }
 
+/** A text a number sent us, and what came of it (`received` while it is being handled). */
+export interface ReceivedText {
+  id: string;
+  text: string;
+  outcome: InboundOutcome | 'received';
+  receivedAt: Date;
+}
+
 /** A batch of outbox rows this worker now owns until `leaseUntil`. */
 export interface ClaimRequest {
   owner: string;
@@ -106,6 +114,8 @@ export interface SmsStore {
     now: Date,
   ): Promise<string | null>;
   finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void>;
+  /** What a number texted us, newest first (the phone simulator's sent folder). */
+  textsFrom(e164: string, limit: number): Promise<ReceivedText[]>;
 
   // Outbox
   enqueue(messages: readonly NewOutboxMessage[]): Promise<void>;

@@ -22,6 +22,7 @@ import type {
   ClaimedFanoutJob,
   FanoutJob,
   InboundRecord,
+  ReceivedText,
   SmsRecipient,
   SmsStore,
   TrafficCount,
@@ -304,6 +305,22 @@ export class KyselySmsStore implements SmsStore {
       .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async textsFrom(e164: string, limit: number): Promise<ReceivedText[]> {
+    const rows = await this.db
+      .selectFrom('sms_inbound')
+      .select(['id', 'text', 'outcome', 'received_at'])
+      .where('from_number', '=', e164)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      text: r.text,
+      outcome: r.outcome as ReceivedText['outcome'],
+      receivedAt: new Date(r.received_at),
+    }));
   }
 
   async takeOverUnfinishedInbound(

@@ -217,6 +217,8 @@ ${codeInput('signup-code', 'Code from the e-mail')}
 <p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required maxlength="30" pattern="[A-Za-z0-9_]+" value="${values.username ?? ''}"><br><small class="note">Letters, digits and _; people will find you as @name.</small></p>
 <p><label for="display_name">Display name (optional)</label><br><input id="display_name" name="display_name" autocomplete="name" maxlength="30" value="${values.displayName ?? ''}"></p>
 <p><label for="new-password">Password</label><br><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
+<input type="hidden" name="time_zone" value="" data-browser-time-zone>
+<p class="note">Times will show in this browser’s time zone (in UTC if the page cannot ask it); you can change it in Settings.</p>
 <p><button>Create account</button></p>`,
 )}
 <p class="note">No e-mail? Check the address, or <a href="/signup">start again</a>.</p>`,
@@ -459,6 +461,12 @@ export function authPages(ctx: AppContext) {
           password: field(request, 'password'),
           ...(displayName ? { displayName } : {}),
         });
+        // The browser's zone, filled in by the page's script; one this server does not know leaves UTC.
+        const timeZone = field(request, 'time_zone', 100).trim();
+        if (timeZone)
+          await ctx.microblog.setTimeZone(account.id, timeZone).catch((error: unknown) => {
+            if (!(error instanceof DomainError)) throw error;
+          });
         await signIn(ctx, request, reply, account.id);
         return reply.redirect('/home?notice=welcome', 303);
       } catch (error) {
