@@ -368,7 +368,7 @@ ${lineChart('out', 'Outbound texts per minute', slots, series('out'))}
 ${
   providers.size === 0
     ? html`<p class="note">No outbound texts in the last hour.</p>`
-    : html`<table><thead><tr><th scope="col">Provider</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col">Delivered</th><th scope="col">Failed</th><th scope="col">Suppressed</th><th scope="col">Delivery success</th></tr></thead><tbody>
+    : html`<table tabindex="0" aria-label="Delivery by provider (scrolls sideways on narrow screens)"><thead><tr><th scope="col">Provider</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col">Delivered</th><th scope="col">Failed</th><th scope="col">Suppressed</th><th scope="col">Delivery success</th></tr></thead><tbody>
 ${[...providers.entries()].map(([provider, row]) => html`<tr><th scope="row">${provider}</th><td>${(row.queued ?? 0) + (row.sending ?? 0)}</td><td>${row.sent ?? 0}</td><td>${row.delivered ?? 0}</td><td>${(row.failed ?? 0) + (row.undelivered ?? 0)}</td><td>${row.suppressed ?? 0}</td><td>${rate(row)}</td></tr>`)}</tbody></table>
 <p class="note">Delivery success: delivered ÷ (delivered + failed + undelivered), from delivery receipts; “sent” awaits a receipt.</p>`
 }
@@ -399,7 +399,7 @@ ${outcomes.size === 0 ? html`<p class="note">No inbound texts in the last hour.<
 ${
   alerts.length === 0
     ? html`<p class="note">No alerts. One is raised when codes sent to a country or number block in an hour are mostly left unused.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Where</th><th scope="col">Codes</th><th scope="col">Used</th></tr></thead><tbody>${alerts.map(
+    : html`<table tabindex="0" aria-label="SMS pumping alerts (scrolls sideways on narrow screens)"><thead><tr><th scope="col">When</th><th scope="col">Where</th><th scope="col">Codes</th><th scope="col">Used</th></tr></thead><tbody>${alerts.map(
         (a) =>
           html`<tr><td>${when(view, a.createdAt)}</td><td>${a.scope.replace(':', ' ')}</td><td>${String(a.details.issued ?? '')}</td><td>${String(a.details.completed ?? '')} (${Math.round(Number(a.details.completion_rate ?? 0) * 100)}%)</td></tr>`,
       )}</tbody></table>

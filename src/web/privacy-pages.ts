@@ -142,7 +142,7 @@ export function privacyPages(ctx: AppContext) {
 ${
   consents.length === 0
     ? html`<p class="note">None recorded.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">Decision</th><th scope="col">By</th></tr></thead><tbody>${consents.map(
+    : html`<table tabindex="0" aria-label="Consent decisions (scrolls sideways on narrow screens)"><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">Decision</th><th scope="col">By</th></tr></thead><tbody>${consents.map(
         (c) =>
           html`<tr><td>${when(view, c.createdAt)}</td><td>${PURPOSE_NAME[c.purpose] ?? c.purpose}</td><td>${c.action === 'grant' ? 'turned on' : 'turned off'}</td><td>${
             c.source === 'owner' ? 'you' : c.source === 'implied' ? 'added for security' : 'moderation'
@@ -153,7 +153,7 @@ ${
 ${
   uses.length === 0
     ? html`<p class="note">No uses recorded.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${uses.map(
+    : html`<table tabindex="0" aria-label="Uses (scrolls sideways on narrow screens)"><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${uses.map(
         (u) =>
           html`<tr><td>${when(view, u.createdAt)}</td><td>${PURPOSE_NAME[u.purpose] ?? u.purpose}</td><td>${USE_TEXT[u.kind] ?? u.kind}</td><td>${u.detail ?? ''}</td></tr>`,
       )}</tbody></table>`

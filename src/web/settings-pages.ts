@@ -225,7 +225,7 @@ ${form(
           ? ''
           : html`<section class="card state" aria-labelledby="phone-state"><h2 id="phone-state">No number linked</h2><p>Link a mobile number to post and get notifications by text message.</p></section>`;
       const waiting = pending
-        ? html`<section class="card state" id="code" aria-labelledby="code-state"><h2 id="code-state">Code sent to ${pending.e164}</h2><p>Enter the 6-digit code from the text (valid until ${when(view, pending.expiresAt, { date: false })})${phone ? html` to link this number instead of ${maskContact('phone', phone.e164)}` : ''}.</p>${verifyForm}</section>`
+        ? html`<section class="card state" aria-labelledby="code-state"><h2 id="code-state">Code sent to ${pending.e164}</h2><p>Enter the 6-digit code from the text (valid until ${when(view, pending.expiresAt, { date: false })})${phone ? html` to link this number instead of ${maskContact('phone', phone.e164)}` : ''}.</p>${verifyForm}</section>`
         : askedJustNow
           ? html`<p class="warn">No code is waiting: that number may not be able to receive texts from us, or too many codes were asked for in the last hour. Check the number, or try again later.</p>`
           : '';
