@@ -23,6 +23,7 @@ import {
   when,
   type View,
   failure,
+  formatTime,
   type Failure,
 } from './layout.ts';
 
@@ -320,6 +321,7 @@ ${form(
       staff(async (request, reply, actor, view) => {
         const now = ctx.clock.now();
         const slots = minuteSlots(now, 60);
+        const axisTime = (slot: string) => formatTime(new Date(`${slot}:00Z`), view.timeZone, { date: false });
         const counts = await sms.traffic.perMinuteSince(actor, new Date(Date.parse(`${slots[0]!}:00Z`)));
         const series = (direction: TrafficCount['direction']): Series[] => {
           const byProvider = new Map<string, number[]>();
@@ -361,9 +363,9 @@ ${form(
             view,
             request,
             'SMS traffic',
-            html`<p class="note">The last hour, per minute (UTC). Reload for fresh numbers.</p>
-${lineChart('in', 'Inbound texts per minute', slots, series('in'))}
-${lineChart('out', 'Outbound texts per minute', slots, series('out'))}
+            html`<p class="note">The last hour, per minute (times in ${view.timeZone}). Reload for fresh numbers.</p>
+${lineChart('in', 'Inbound texts per minute', slots, series('in'), axisTime)}
+${lineChart('out', 'Outbound texts per minute', slots, series('out'), axisTime)}
 <h2>Delivery by provider</h2>
 ${
   providers.size === 0

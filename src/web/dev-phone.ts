@@ -10,10 +10,10 @@ const DEFAULT_NUMBER = '+254712345678';
 const RELOAD_SECONDS = 15;
 
 /** What Sparrow did with a text: acted on it, held it for the owner, or refused it. */
-function outcomeKind(outcome: string): 'ok' | 'held' | 'refused' | 'pending' {
+function outcomeKind(outcome: string): 'acted' | 'held' | 'refused' | 'pending' {
   if (outcome === 'received') return 'pending';
   if (outcome === 'held') return 'held';
-  if (['posted', 'command', 'opted_out', 'opted_in', 'help', 'duplicate'].includes(outcome)) return 'ok';
+  if (['posted', 'command', 'opted_out', 'opted_in', 'help', 'duplicate'].includes(outcome)) return 'acted';
   return 'refused';
 }
 
@@ -29,11 +29,11 @@ function conversation(view: View, received: readonly OutboxMessage[], sent: read
   return html`${entries.map(({ item }) => {
     if (item.kind === 'received') {
       const m = item.message;
-      return html`<li class="received ${m.status}"><span class="sr">Sparrow wrote: </span>${m.text}<small>${when(view, m.createdAt, { date: false })} · ${m.status} · ${m.segments} segment(s)</small></li>`;
+      return html`<li class="from-sparrow ${m.status}"><span class="sr">Sparrow wrote: </span>${m.text}<small>${when(view, m.createdAt, { date: false })} · ${m.status} · ${m.segments} segment(s)</small></li>`;
     }
     const t = item.text;
     const kind = outcomeKind(t.outcome);
-    return html`<li class="sent ${kind}"><span class="sr">You wrote: </span>${t.text}<small>${when(view, t.receivedAt, { date: false })} · ${kind === 'pending' ? 'sent' : kind === 'refused' ? html`<strong>refused: ${words(t.outcome).replace(/^refused /, '')}</strong>` : words(t.outcome)}</small></li>`;
+    return html`<li class="from-phone ${kind}"><span class="sr">You wrote: </span>${t.text}<small>${when(view, t.receivedAt, { date: false })} · ${kind === 'pending' ? 'sent' : kind === 'refused' ? html`<strong>refused: ${words(t.outcome).replace(/^refused /, '')}</strong>` : words(t.outcome)}</small></li>`;
   })}`;
 }
 

@@ -10,9 +10,9 @@ form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 .sms li{margin:.35rem 0;padding:.45rem .6rem;border-radius:.8rem;background:#e8eef5;white-space:pre-wrap;overflow-wrap:anywhere}
 .sms li small{display:block;color:#5a6675;font-size:.75rem}
 .sms li.suppressed{opacity:.6;text-decoration:line-through}
-.sms li.received{margin-right:2.5rem}.sms li.sent{margin-left:2.5rem;background:#1b5fb3;color:#fff}.sms li.sent small{color:#eef3fa}
-.sms li.sent.refused{background:#fdecea;color:#1d2430;border:1px solid #b42318}.sms li.sent.refused small{color:#8a1c12}
-.sms li.sent.held{background:#fff4e5;color:#1d2430;border:1px solid #b45309}.sms li.sent.held small{color:#5a3a06}
+.sms li.from-sparrow{margin-right:2.5rem}.sms li.from-phone{margin-left:2.5rem;background:#1b5fb3;color:#fff}.sms li.from-phone small{color:#eef3fa}
+.sms li.from-phone.refused{background:#fdecea;color:#1d2430;border:1px solid #b42318}.sms li.from-phone.refused small{color:#8a1c12}
+.sms li.from-phone.held{background:#fff4e5;color:#1d2430;border:1px solid #b45309}.sms li.from-phone.held small{color:#5a3a06}
 .note{color:#5a6675;font-size:.9rem}.outcome{padding:.4rem .6rem;border-radius:.35rem;border-left:4px solid #15803d;background:#eef7ee}
 .outcome.refused{background:#fdecea;border-left-color:#b42318;font-weight:600}.outcome.held,.outcome.pending{background:#fff4e5;border-left-color:#b45309}
 header nav{display:flex;flex-wrap:wrap;gap:.3rem .7rem;align-items:center;padding:.4rem 0 .6rem;border-bottom:1px solid #d8e0e8;margin-bottom:.5rem;font-size:.95rem}
@@ -28,6 +28,7 @@ a.btn.danger{color:#b42318;border-color:#b42318;background:#fff}.state{margin:.6
 ol.audit>li p{margin:.15rem 0}.why{font-style:italic;overflow-wrap:anywhere}details>summary{cursor:pointer;color:#1b5fb3}
 dl.details{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.1rem .6rem;margin:.3rem 0;font-size:.85rem}
 dl.details dt{font-weight:600}dl.details dd{margin:0;min-width:0}
+@media (max-width:30rem){dl.details{grid-template-columns:minmax(0,1fr)}dl.details dd{margin-bottom:.25rem}}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.4rem 0}
 label{font-weight:600}label input[type=checkbox]{margin-right:.3rem}
 textarea{width:100%}input:not([type=checkbox]){max-width:100%}

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import axeCore from 'axe-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const PASSWORD = 'correct horse battery staple';
 const NUMBER = '+254712345601';
 const WIDTHS = [320, 1280] as const;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** axe-core's whole source, to evaluate in each page. */
+const AXE_SOURCE = axeCore.source;
 
 /** What the page functions below use of the browser (the tests compile without the DOM library). */
 interface BrowserGlobals {
@@ -510,8 +511,15 @@ describe.skipIf(!hasChromium)(
           (el) => (globalThis as unknown as BrowserGlobals).getComputedStyle(el).backgroundColor,
         );
         // The text the phone sent is in the conversation, beside what it received.
-        await phone.locator('.sms li.sent', { hasText: 'help' }).last().waitFor();
-        await phone.locator('.sms li.received', { hasText: 'Sparrow: text to post' }).first().waitFor();
+        await phone.locator('.sms li.from-phone', { hasText: 'help' }).last().waitFor();
+        await phone.locator('.sms li.from-sparrow', { hasText: 'Sparrow: text to post' }).first().waitFor();
+        // Like a phone's messaging app: Sparrow's texts on the left, the phone's own on the right, coloured apart.
+        const theirs = phone.locator('.sms li.from-sparrow', { hasText: 'Sparrow: text to post' }).last();
+        const mine = phone.locator('.sms li.from-phone', { hasText: 'help' }).last();
+        const background = (el: unknown) =>
+          (globalThis as unknown as BrowserGlobals).getComputedStyle(el).backgroundColor;
+        expect(await theirs.evaluate(background)).not.toBe(await mine.evaluate(background));
+        expect((await theirs.boundingBox())!.x).toBeLessThan((await mine.boundingBox())!.x);
         await check(phone, 'phone-simulator');
         await shot(phone, 'phone-simulator-conversation');
 
@@ -528,7 +536,7 @@ describe.skipIf(!hasChromium)(
             (el) => (globalThis as unknown as BrowserGlobals).getComputedStyle(el).backgroundColor,
           ),
         ).not.toBe(okBackground);
-        const sentRefused = phone.locator('.sms li.sent', { hasText: `Posting during the drill at ${width}px` });
+        const sentRefused = phone.locator('.sms li.from-phone', { hasText: `Posting during the drill at ${width}px` });
         expect(await sentRefused.getAttribute('class')).toContain('refused');
         expect(await sentRefused.innerText()).toContain('refused: kill switch');
         await check(phone, 'phone-simulator-refused');
