@@ -176,6 +176,11 @@ export interface ContextOptions extends OpenOptions {
   simSwapChecker?: SimSwapChecker;
   /** Replaces the configured mail transport (tests). */
   mail?: MailTransport;
+  /**
+   * A one-shot command (`sparrow tokens create` …): connections to Redis open only when a
+   * service first needs them, and nothing long-running (event subscription) starts.
+   */
+  oneShot?: boolean;
 }
 
 /** Fields that must never reach a log line. */
@@ -207,8 +212,15 @@ export const REDACTED_PATHS = [
   '*.pin',
 ];
 
-function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/**
+ * Logs go to stderr, always: stdout is the command's result (a token, a listing, the
+ * address a server listens on), which scripts read.
+ */
+export function createLogger(
+  config: Config,
+  destination: pino.DestinationStream = pino.destination({ dest: 2, sync: true }),
+): Logger {
+  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
 
 /**
@@ -279,7 +291,7 @@ export async function composeApp(
     logger,
     new KyselyEventCounter(store.db),
   );
-  await throttle.ready();
+  if (!options.oneShot) await throttle.ready();
   const securitySent: SecurityDeps['sent'] = { hook: () => {} };
   const audit = new AuditLog(new KyselyAuditStore(store.db), clock);
   const notices = new AccountNotices(new KyselyNoticeStore(store.db), clock, (error) =>
@@ -316,6 +328,8 @@ export async function composeApp(
     pumping,
   });
   const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
+  // Servers and workers hear the other instances from the start; one-shot commands only publish.
+  if (events instanceof RedisEventBus && !options.oneShot) events.start();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
   const oauthStore = new KyselyOAuthStore(store.db);

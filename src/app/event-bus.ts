@@ -32,26 +32,51 @@ export class LocalEventBus implements EventBus {
 const CHANNEL = 'sparrow:stream-events';
 
 /**
+ * Disconnects on purpose and resolves once nothing of the connection is left: it ended, or
+ * it was between attempts to reach an unreachable Redis (ioredis then just drops its retry
+ * timer and has no socket to close, and emits nothing more).
+ */
+function disconnect(client: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    client.once('end', () => resolve());
+    client.disconnect();
+    if (client.status === 'end' || client.status === 'reconnecting') resolve();
+  });
+}
+
+/**
  * Several instances: events go through Redis pub/sub so a client streaming from one
  * instance hears about a post made through another. Pub/sub is fire-and-forget, like the
  * streaming API itself: a client that was disconnected catches up through the timelines.
+ *
+ * Nothing connects until it is needed: `start()` (long-running processes) subscribes at
+ * once; a one-shot command that never calls it opens only a publisher, and only if it
+ * publishes something.
  */
 export class RedisEventBus implements EventBus {
   private readonly local = new LocalEventBus();
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
-  private readonly ready: Promise<unknown>;
-
+  private readonly url: string;
   private readonly logger: Logger;
+  private publisher: Redis | null = null;
+  private publisherReady: Promise<void> | null = null;
+  private subscriber: Redis | null = null;
+  private subscribed: Promise<void> | null = null;
+  /** Set by close(): errors from connections being taken down on purpose are not news. */
+  private closing = false;
+
   constructor(url: string, logger: Logger) {
+    this.url = url;
     this.logger = logger;
-    // The publisher fails fast while Redis is away (a post must not wait for its stream event);
-    // the subscriber queues its SUBSCRIBE and ioredis re-subscribes after every reconnect.
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    this.subscriber = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true });
-    for (const client of [this.publisher, this.subscriber])
-      client.on('error', (error) => this.logger.warn({ err: error }, 'redis event bus'));
-    this.subscriber.on('message', (_channel: string, message: string) => {
+  }
+
+  /** Subscribes to the other instances' events (the SUBSCRIBE is queued until Redis answers). */
+  start(): void {
+    if (this.subscriber || this.closing) return;
+    // The subscriber queues its SUBSCRIBE and ioredis re-subscribes after every reconnect.
+    const subscriber = new Redis(this.url, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+    this.subscriber = subscriber;
+    this.watch(subscriber);
+    subscriber.on('message', (_channel: string, message: string) => {
       try {
         const event = JSON.parse(message) as StreamEvent;
         if ((event.type === 'update' || event.type === 'delete') && typeof event.postId === 'string')
@@ -60,29 +85,77 @@ export class RedisEventBus implements EventBus {
         this.logger.warn('ignored a malformed stream event');
       }
     });
-    this.ready = this.subscriber
-      .subscribe(CHANNEL)
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'redis event bus: subscribe failed'));
+    this.subscribed = subscriber.subscribe(CHANNEL).then(
+      () => {},
+      (error: unknown) => {
+        if (!this.closing) this.logger.warn({ err: error }, 'redis event bus: subscribe failed');
+      },
+    );
   }
 
   /** Best effort, like the streaming API: while Redis is away, events are dropped and logged. */
   async publish(event: StreamEvent): Promise<void> {
-    await this.publisher.publish(CHANNEL, JSON.stringify(event)).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'redis event bus: event dropped');
+    if (this.closing) return;
+    const publisher = await this.connectedPublisher();
+    await publisher.publish(CHANNEL, JSON.stringify(event)).catch((error: unknown) => {
+      if (!this.closing) this.logger.warn({ err: error }, 'redis event bus: event dropped');
     });
   }
 
   subscribe(handler: (event: StreamEvent) => void): () => void {
+    this.start();
     return this.local.subscribe(handler);
   }
 
+  /** Resolves once this instance hears the others (starting the subscription if needed). */
   async whenReady(): Promise<void> {
-    await this.ready;
+    this.start();
+    await this.subscribed;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.local.close();
-    this.subscriber.disconnect();
-    this.publisher.disconnect();
+    // Taking the connections down rejects a SUBSCRIBE still queued; wait for it to settle
+    // (quietly) so nothing is left running, or logging, after close() returns.
+    const [subscriberGone, publisherGone] = [this.subscriber, this.publisher].map((c) => c && disconnect(c));
+    // A SUBSCRIBE queued while Redis was unreachable may never settle: the connection's end is enough.
+    await Promise.all([Promise.race([this.subscribed, subscriberGone]), publisherGone]);
+  }
+
+  /**
+   * The publisher fails fast while Redis is away (a post must not wait for its stream event):
+   * no offline queue, one try. Its first connection is awaited, briefly, so the first event
+   * after start is not dropped for want of a connection that was merely still opening.
+   */
+  private async connectedPublisher(): Promise<Redis> {
+    if (!this.publisher) {
+      const publisher = new Redis(this.url, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        connectTimeout: 2000,
+      });
+      this.publisher = publisher;
+      this.watch(publisher);
+      this.publisherReady = new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          publisher.off('ready', done);
+          publisher.off('end', done);
+          resolve();
+        };
+        const timer = setTimeout(done, 2000);
+        publisher.once('ready', done);
+        publisher.once('end', done);
+      });
+    }
+    await this.publisherReady;
+    return this.publisher;
+  }
+
+  private watch(client: Redis): void {
+    client.on('error', (error) => {
+      if (!this.closing) this.logger.warn({ err: error }, 'redis event bus');
+    });
   }
 }

@@ -35,7 +35,13 @@ export class StoreThrottle implements Throttle, EventCounter {
     this.logger = logger;
     this.storedCounter = storedCounter;
     this.redis = redisUrl
-      ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+      ? new Redis(redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 2000,
+          // Connected by `ready()`, at start for servers or on first use for one-shot commands.
+          lazyConnect: true,
+        })
       : null;
     // ioredis reconnects by itself; an unreachable Redis must not crash the process.
     this.redis?.on('error', () => {});
@@ -75,10 +81,15 @@ export class StoreThrottle implements Throttle, EventCounter {
     }
   }
 
-  /** Waits (bounded) for the Redis connection at start, so the first requests are not refused needlessly. */
+  /**
+   * Opens the Redis connection if it is not yet open and waits (bounded) for it, so the
+   * first requests are not refused needlessly.
+   */
   async ready(timeoutMs = 3000): Promise<void> {
     const redis = this.redis;
     if (!redis || redis.status === 'ready') return;
+    // An unreachable Redis is reported by the limiter (fail closed), not here.
+    if (redis.status === 'wait') redis.connect().catch(() => {});
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       function done() {
@@ -93,6 +104,7 @@ export class StoreThrottle implements Throttle, EventCounter {
   async consume(limit: string, key: string, points = 1): Promise<boolean> {
     const limiter = this.limiters.get(limit);
     if (!limiter) throw new Error(`Unknown throttle limit ${limit}`);
+    if (this.redis?.status === 'wait') await this.ready();
     try {
       await limiter.consume(key.slice(0, 200), points);
       return true;

@@ -1,4 +1,5 @@
 import { newId } from '../shared/ids.ts';
+import { canonicalTimeZone } from '../shared/time-zone.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import type {
@@ -171,6 +172,20 @@ export class Microblog {
     // As on Mastodon, unlocking says yes to everyone still waiting: nobody stays pending on an open account.
     if (current.locked && !updated.locked) await this.authorizeAllFollowRequests(id);
     return updated;
+  }
+
+  /**
+   * The zone the owner reads times in: an IANA name (stored in its canonical spelling), or
+   * null for none chosen, which pages show as UTC.
+   */
+  async setTimeZone(id: string, zone: string | null): Promise<Account> {
+    if (zone === null) return this.store.updateProfile(id, { timeZone: null });
+    const canonical = canonicalTimeZone(zone);
+    if (!canonical)
+      throw invalid('Time zone must be an IANA name such as Africa/Nairobi, Europe/Berlin or UTC', {
+        field: 'time_zone',
+      });
+    return this.store.updateProfile(id, { timeZone: canonical });
   }
 
   private checkProfileText(displayName: string, note: string): void {

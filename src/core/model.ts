@@ -26,6 +26,8 @@ export interface Account {
   followingCount: number;
   statusesCount: number;
   lastStatusAt: Date | null;
+  /** The IANA zone the owner reads times in; null until chosen (times then show in UTC). */
+  timeZone: string | null;
 }
 
 /** Where a post came from: the web UI, a client app (`api:<app name>`), or a text message. */

@@ -79,7 +79,7 @@ export interface MicroblogStore {
   accountsByUsernames(usernames: readonly string[]): Promise<Account[]>;
   updateProfile(
     id: string,
-    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean },
+    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean; timeZone?: string | null },
   ): Promise<Account>;
 
   /** Inserts the post, its mentions, counters, fan-out and notifications; returns the existing post id when the idempotency key was used already. */

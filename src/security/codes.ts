@@ -109,6 +109,16 @@ export class VerificationCodes {
     return (await this.store.activeCode(purpose, subject, this.clock.now()))?.target ?? null;
   }
 
+  /**
+   * Where the code waiting for this purpose and subject went, and until when it is valid;
+   * null when none can still be used. The code itself is never readable.
+   */
+  async pending(purpose: string, subject: string): Promise<{ target: string; expiresAt: Date } | null> {
+    const active = await this.store.activeCode(purpose, subject, this.clock.now());
+    if (!active || active.attempts >= MAX_CODE_ATTEMPTS) return null;
+    return { target: active.target, expiresAt: active.expiresAt };
+  }
+
   /** Uses a code up; false if it already was (single use under races). */
   retire(id: string): Promise<boolean> {
     return this.store.consume(id, this.clock.now());

@@ -9,7 +9,7 @@ import type { Outbox } from './outbox.ts';
 import { normalisePhone } from './phone.ts';
 import type { AccountNotices } from '../notices/index.ts';
 import type { TrustGate } from './trust-gate.ts';
-import type { SmsStore } from './ports.ts';
+import type { ReceivedText, SmsStore } from './ports.ts';
 import type { InboundSms } from './providers/types.ts';
 import { NotFollowingError, type SmsSubscriptions } from './subscriptions.ts';
 import { replies } from './replies.ts';
@@ -65,6 +65,11 @@ export class SmsChannel {
     this.subscriptions = subscriptions;
     this.clock = clock;
     this.options = options;
+  }
+
+  /** What a number texted us and what came of each, newest first (the phone simulator shows it). */
+  textsFrom(e164: string, limit = 100): Promise<ReceivedText[]> {
+    return this.store.textsFrom(e164, limit);
   }
 
   async receive(provider: string, message: InboundSms): Promise<InboundResult> {

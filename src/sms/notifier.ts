@@ -108,7 +108,11 @@ export class SmsNotifier implements BackgroundStep {
     for (const recipient of recipients) {
       if (await this.policy.mayDeliver('content', 'post_notification', recipient.country)) allowed.push(recipient);
     }
-    await this.outbox.enqueue(
+    const last = recipients.at(-1)?.accountId ?? job.afterAccountId;
+    const next = { afterAccountId: last, done: recipients.length < this.options.batchSize };
+    // The batch and the job's progress are written together: a crash between them would
+    // otherwise queue the whole batch again once the lease ran out.
+    const queued = await this.outbox.enqueueWith(
       allowed.map((r) => ({
         to: r.e164,
         country: r.country,
@@ -118,9 +122,9 @@ export class SmsNotifier implements BackgroundStep {
         accountId: r.accountId,
         postId: post.id,
       })),
+      (rows) => this.store.queueFanoutBatch(job, rows, next, this.clock.now()),
     );
-    const last = recipients.at(-1)?.accountId ?? job.afterAccountId;
-    await this.store.advanceFanoutJob(job.id, last, recipients.length < this.options.batchSize, this.clock.now());
+    if (!queued) return 0; // our lease ran out meanwhile; the job's new holder sends this batch
     // Count the step as work even when everyone was filtered out, so the loop keeps going.
     return Math.max(allowed.length, recipients.length > 0 ? 1 : 0);
   }

@@ -38,6 +38,17 @@ export class Outbox {
 
   async enqueue(messages: readonly OutgoingSms[]): Promise<string[]> {
     if (messages.length === 0) return [];
+    return this.enqueueWith(messages, async (rows) => {
+      await this.store.enqueue(rows);
+      return rows.map((r) => r.id);
+    });
+  }
+
+  /**
+   * Enqueues through `write`, which stores the rows together with another change in one
+   * transaction (a fan-out job's progress); whatever `write` answers is passed back.
+   */
+  async enqueueWith<T>(messages: readonly OutgoingSms[], write: (rows: NewOutboxMessage[]) => Promise<T>): Promise<T> {
     const now = this.clock.now();
     const rows: NewOutboxMessage[] = messages.map((m) => {
       const analysis = analyseSms(m.text);
@@ -55,9 +66,9 @@ export class Outbox {
         createdAt: now,
       };
     });
-    await this.store.enqueue(rows);
-    this.wake();
-    return rows.map((r) => r.id);
+    const written = await write(rows);
+    if (rows.length > 0) this.wake();
+    return written;
   }
 
   /** What a number has been texted: messages that left the queue (sent, delivered, failed or suppressed), newest first. */

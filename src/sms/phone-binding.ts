@@ -77,6 +77,12 @@ export class PhoneBinding {
     await this.store.unbindPhone(accountId);
   }
 
+  /** The number a verification code is waiting for (the owner asked to link it), or null. */
+  async pendingNumber(accountId: string): Promise<{ e164: string; expiresAt: Date } | null> {
+    const pending = await this.codes.pending(PURPOSE, accountId);
+    return pending ? { e164: pending.target, expiresAt: pending.expiresAt } : null;
+  }
+
   phoneOf(accountId: string): Promise<BoundPhone | null> {
     return this.store.phoneOfAccount(accountId);
   }

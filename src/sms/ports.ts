@@ -24,6 +24,14 @@ export interface InboundRecord {
   receivedAt: Date;
 }
 
+/** A text a number sent us, and what came of it (`received` while it is being handled). */
+export interface ReceivedText {
+  id: string;
+  text: string;
+  outcome: InboundOutcome | 'received';
+  receivedAt: Date;
+}
+
 /** A batch of outbox rows this worker now owns until `leaseUntil`. */
 export interface ClaimRequest {
   owner: string;
@@ -37,6 +45,11 @@ export interface FanoutJob {
   postId: string;
   authorId: string;
   afterAccountId: string | null;
+}
+
+/** A fan-out job this worker holds until `leaseUntil` (the lease it was claimed with). */
+export interface ClaimedFanoutJob extends FanoutJob {
+  leaseUntil: Date;
 }
 
 /** A follower who asked for an account's posts by SMS and can receive them now. */
@@ -101,6 +114,8 @@ export interface SmsStore {
     now: Date,
   ): Promise<string | null>;
   finishInbound(id: string, outcome: InboundOutcome, accountId: string | null, postId: string | null): Promise<void>;
+  /** What a number texted us, newest first (the phone simulator's sent folder). */
+  textsFrom(e164: string, limit: number): Promise<ReceivedText[]>;
 
   // Outbox
   enqueue(messages: readonly NewOutboxMessage[]): Promise<void>;
@@ -143,8 +158,19 @@ export interface SmsStore {
 
   // SMS notification fan-out jobs
   createFanoutJob(job: FanoutJob, now: Date): Promise<void>;
-  claimFanoutJob(now: Date, leaseUntil: Date): Promise<FanoutJob | null>;
+  claimFanoutJob(now: Date, leaseUntil: Date): Promise<ClaimedFanoutJob | null>;
   advanceFanoutJob(id: string, afterAccountId: string | null, done: boolean, now: Date): Promise<void>;
+  /**
+   * Queues one batch of a job's messages and moves the job past them in one transaction:
+   * a crash leaves both or neither, so at most the messages in flight go out twice. False,
+   * with nothing queued, when this worker's lease ran out and another worker holds the job.
+   */
+  queueFanoutBatch(
+    job: ClaimedFanoutJob,
+    messages: readonly NewOutboxMessage[],
+    next: { afterAccountId: string | null; done: boolean },
+    now: Date,
+  ): Promise<boolean>;
 
   // Policy, kill switch, audit
   countryPolicies(): Promise<CountryPolicy[]>;

@@ -16,7 +16,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 const iso = (d: Date) => d.toISOString();
 
-export function toAccount(row: Selectable<AccountsTable>): Account {
+/** Rows read back, or just written (a new account has chosen no time zone yet). */
+export function toAccount(row: Omit<Selectable<AccountsTable>, 'time_zone'> & { time_zone?: string | null }): Account {
   return {
     id: row.id,
     username: row.username,
@@ -31,6 +32,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     followingCount: row.following_count,
     statusesCount: row.statuses_count,
     lastStatusAt: row.last_status_at ? new Date(row.last_status_at) : null,
+    timeZone: row.time_zone ?? null,
   };
 }
 
@@ -149,7 +151,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async updateProfile(
     id: string,
-    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean },
+    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean; timeZone?: string | null },
   ): Promise<Account> {
     await this.db
       .updateTable('accounts')
@@ -158,6 +160,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
         ...(changes.note !== undefined ? { note: changes.note } : {}),
         ...(changes.locked !== undefined ? { locked: changes.locked ? 1 : 0 } : {}),
         ...(changes.bot !== undefined ? { bot: changes.bot ? 1 : 0 } : {}),
+        ...(changes.timeZone !== undefined ? { time_zone: changes.timeZone } : {}),
         updated_at: iso(new Date()),
       })
       .where('id', '=', id)

@@ -1,5 +1,6 @@
 import type { NotificationType } from '../core/model.ts';
 
+import type { ColumnType } from 'kysely';
 /**
  * Table shapes shared by SQLite and PostgreSQL. Portable column types only: ids and
  * timestamps are text (ids are 18-digit time-ordered strings, timestamps ISO-8601 UTC,
@@ -22,6 +23,8 @@ export interface AccountsTable {
   following_count: number;
   statuses_count: number;
   last_status_at: string | null;
+  /** IANA zone the owner reads times in; null = not chosen (pages show UTC). */
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface CredentialsTable {

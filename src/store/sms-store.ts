@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
 import type { AuditEntry } from '../audit/index.ts';
 import type { CodeStore, StoredCode } from '../security/ports.ts';
 import { auditRow } from './audit-store.ts';
@@ -17,7 +17,16 @@ import type {
   OutboxStatus,
   SmsSettings,
 } from '../sms/model.ts';
-import type { ClaimRequest, FanoutJob, InboundRecord, SmsRecipient, SmsStore, TrafficCount } from '../sms/ports.ts';
+import type {
+  ClaimRequest,
+  ClaimedFanoutJob,
+  FanoutJob,
+  InboundRecord,
+  ReceivedText,
+  SmsRecipient,
+  SmsStore,
+  TrafficCount,
+} from '../sms/ports.ts';
 import type { Engine } from './database.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
@@ -47,6 +56,44 @@ function toOutbox(row: Selectable<SmsOutboxTable>): OutboxMessage {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
+}
+
+/** Rolls a fan-out batch back: another worker holds the job now. */
+class LeaseLost extends Error {}
+
+async function insertOutbox(
+  db: Kysely<Database> | Transaction<Database>,
+  messages: readonly NewOutboxMessage[],
+): Promise<void> {
+  for (const part of chunks(messages, 400)) {
+    await db
+      .insertInto('sms_outbox')
+      .values(
+        part.map((m) => ({
+          id: m.id,
+          to_number: m.to,
+          country: m.country,
+          text: m.text,
+          class: m.messageClass,
+          purpose: m.purpose,
+          status: 'queued',
+          attempts: 0,
+          next_attempt_at: iso(m.createdAt),
+          lease_until: null,
+          lease_owner: null,
+          provider: null,
+          provider_message_id: null,
+          last_error: null,
+          encoding: m.encoding,
+          segments: m.segments,
+          account_id: m.accountId,
+          post_id: m.postId,
+          created_at: iso(m.createdAt),
+          updated_at: iso(m.createdAt),
+        })),
+      )
+      .execute();
+  }
 }
 
 export class KyselySmsStore implements SmsStore {
@@ -264,6 +311,22 @@ export class KyselySmsStore implements SmsStore {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
+  async textsFrom(e164: string, limit: number): Promise<ReceivedText[]> {
+    const rows = await this.db
+      .selectFrom('sms_inbound')
+      .select(['id', 'text', 'outcome', 'received_at'])
+      .where('from_number', '=', e164)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      text: r.text,
+      outcome: r.outcome as ReceivedText['outcome'],
+      receivedAt: new Date(r.received_at),
+    }));
+  }
+
   async takeOverUnfinishedInbound(
     provider: string,
     providerMessageId: string,
@@ -298,35 +361,7 @@ export class KyselySmsStore implements SmsStore {
   // ── Outbox ──────────────────────────────────────────────────────────────────
 
   async enqueue(messages: readonly NewOutboxMessage[]): Promise<void> {
-    for (const part of chunks(messages, 400)) {
-      await this.db
-        .insertInto('sms_outbox')
-        .values(
-          part.map((m) => ({
-            id: m.id,
-            to_number: m.to,
-            country: m.country,
-            text: m.text,
-            class: m.messageClass,
-            purpose: m.purpose,
-            status: 'queued',
-            attempts: 0,
-            next_attempt_at: iso(m.createdAt),
-            lease_until: null,
-            lease_owner: null,
-            provider: null,
-            provider_message_id: null,
-            last_error: null,
-            encoding: m.encoding,
-            segments: m.segments,
-            account_id: m.accountId,
-            post_id: m.postId,
-            created_at: iso(m.createdAt),
-            updated_at: iso(m.createdAt),
-          })),
-        )
-        .execute();
-    }
+    await insertOutbox(this.db, messages);
   }
 
   /**
@@ -553,7 +588,7 @@ export class KyselySmsStore implements SmsStore {
       .execute();
   }
 
-  async claimFanoutJob(now: Date, leaseUntil: Date): Promise<FanoutJob | null> {
+  async claimFanoutJob(now: Date, leaseUntil: Date): Promise<ClaimedFanoutJob | null> {
     const lock = this.engine === 'postgres' ? sql`for update skip locked` : sql``;
     const result = await sql<{ id: string; post_id: string; author_id: string; after_account_id: string | null }>`
       update sms_fanout_jobs set lease_until = ${iso(leaseUntil)}, updated_at = ${iso(now)}
@@ -564,8 +599,46 @@ export class KyselySmsStore implements SmsStore {
       returning id, post_id, author_id, after_account_id`.execute(this.db);
     const row = result.rows[0];
     return row
-      ? { id: row.id, postId: row.post_id, authorId: row.author_id, afterAccountId: row.after_account_id }
+      ? {
+          id: row.id,
+          postId: row.post_id,
+          authorId: row.author_id,
+          afterAccountId: row.after_account_id,
+          leaseUntil,
+        }
       : null;
+  }
+
+  async queueFanoutBatch(
+    job: ClaimedFanoutJob,
+    messages: readonly NewOutboxMessage[],
+    next: { afterAccountId: string | null; done: boolean },
+    now: Date,
+  ): Promise<boolean> {
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        await insertOutbox(tx, messages);
+        // Only while our lease holds: a worker that stalled past it must not queue the batch
+        // the job's new holder is queuing too.
+        const moved = await tx
+          .updateTable('sms_fanout_jobs')
+          .set({
+            after_account_id: next.afterAccountId,
+            status: next.done ? 'done' : 'pending',
+            lease_until: null,
+            updated_at: iso(now),
+          })
+          .where('id', '=', job.id)
+          .where('status', '=', 'pending')
+          .where('lease_until', '=', iso(job.leaseUntil))
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) throw new LeaseLost();
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof LeaseLost) return false;
+      throw error;
+    }
   }
 
   async advanceFanoutJob(id: string, afterAccountId: string | null, done: boolean, now: Date): Promise<void> {

@@ -5,6 +5,7 @@ import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import { accountActor, can, checkedReason, describeAlert, type Actor } from '../security/index.ts';
 import type { CountryPolicy, TrafficCount } from '../sms/index.ts';
+import type { AuditEntry } from '../audit/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
@@ -22,6 +23,7 @@ import {
   when,
   type View,
   failure,
+  formatTime,
   type Failure,
 } from './layout.ts';
 
@@ -51,8 +53,58 @@ function adminLayout(view: View, request: FastifyRequest, title: string, body: S
   );
 }
 
-function actorLabel(actor: string): string {
-  return actor.startsWith('account:') ? `account ${actor.slice(8)}` : actor;
+/** The account ids an audit label (`account:<id>`, `cli:<operator>`) names. */
+function accountIdIn(label: string | null): string | null {
+  return label?.startsWith('account:') ? label.slice(8) : null;
+}
+
+/**
+ * Who acted, as people know them: @name for accounts (linked to the user page), the operator
+ * for the CLI (`cli:ops-anna`), the raw label when the account is gone.
+ */
+function actorName(label: string, accounts: ReadonlyMap<string, Account>): SafeHtml {
+  const id = accountIdIn(label);
+  if (!id) return html`${label.startsWith('cli:') ? `${label.slice(4)} (command line)` : label}`;
+  const account = accounts.get(id);
+  return account ? html`<a href="/admin/users?q=${account.username}">@${account.username}</a>` : html`${label}`;
+}
+
+/** What each kind of audited action did, in words; kinds added later show their code. */
+const AUDIT_WHAT: Record<string, string> = {
+  'sms.kill_switch.on': 'turned the SMS kill switch on',
+  'sms.kill_switch.off': 'turned the SMS kill switch off',
+  'sms.policy.set': 'set the SMS policy for',
+  'sms.unlock': 'unlocked SMS posting for',
+  'account.warn': 'warned',
+  'account.suspend': 'suspended',
+  'account.unsuspend': 'lifted the suspension of',
+  'account.reset_2fa': 'removed every second factor of',
+  'report.resolve': 'resolved report',
+  'advertiser.grant': 'let advertise:',
+  'advertiser.revoke': 'stopped advertising for',
+};
+
+/** The subject of an audited action as a reader knows it: @name, a country's name, a report number. */
+function auditSubject(entry: AuditEntry, accounts: ReadonlyMap<string, Account>): SafeHtml {
+  if (entry.subject === 'kill_switch') return html``;
+  if (entry.action === 'sms.policy.set') return html` ${regionNames.of(entry.subject) ?? entry.subject}`;
+  const account = accounts.get(entry.subject);
+  if (account) return html` <a href="/admin/users?q=${account.username}">@${account.username}</a>`;
+  return html` ${entry.action === 'report.resolve' ? `#${entry.subject}` : entry.subject}`;
+}
+
+/** Each detail of an entry on its own line, values as compact JSON that wraps instead of widening the page. */
+function auditDetails(entry: AuditEntry): SafeHtml {
+  const rows: [string, string][] = [
+    ['action', entry.action],
+    ['actor', entry.actor],
+    ['subject', entry.subject],
+    ...Object.entries(entry.details).map(([key, value]): [string, string] => [
+      key,
+      typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
+  ];
+  return html`<details><summary>Details</summary><dl class="details">${rows.map(([key, value]) => html`<dt>${key}</dt><dd><code>${value}</code></dd>`)}</dl></details>`;
 }
 
 export function adminPages(ctx: AppContext) {
@@ -108,6 +160,8 @@ export function adminPages(ctx: AppContext) {
       const isAdmin = can(actor, 'sms_policy.set');
       const mayFlip = can(actor, kill.enabled ? 'kill_switch.off' : 'kill_switch.on');
       const check = (on: boolean | undefined) => (on ? html` checked` : html``);
+      const killerId = accountIdIn(kill.updatedBy);
+      const killedBy = killerId ? await ctx.microblog.accounts([killerId]) : new Map<string, Account>();
       return sendPage(
         reply,
         adminLayout(
@@ -116,7 +170,7 @@ export function adminPages(ctx: AppContext) {
           'SMS policy',
           html`${errorBox(error?.message)}
 <section class="${kill.enabled ? 'warn' : 'ok'}"><h2>Kill switch: ${kill.enabled ? 'ON — no content SMS' : 'off'}</h2>
-${kill.updatedAt ? html`<p class="note">Last changed ${when(kill.updatedAt)} by ${actorLabel(kill.updatedBy ?? '')}: “${kill.reason}”</p>` : ''}
+${kill.updatedAt ? html`<p class="note">Last changed ${when(view, kill.updatedAt)} by ${actorName(kill.updatedBy ?? '', killedBy)}: “${kill.reason}”</p>` : ''}
 <p>Stops every content text (posting by SMS, notifications) on every instance within seconds. Security texts (codes) keep working.</p>
 ${
   mayFlip
@@ -234,6 +288,14 @@ ${form(
       '/admin/audit',
       staff(async (request, reply, actor, view) => {
         const entries = await ctx.audit.recent(actor, 100);
+        const ids = new Set<string>();
+        for (const e of entries) {
+          const actorId = accountIdIn(e.actor);
+          if (actorId) ids.add(actorId);
+          if (/^\d{1,30}$/.test(e.subject)) ids.add(e.subject);
+        }
+        const accounts = await ctx.microblog.accounts([...ids]);
+        // A list, not a table: who and why lead each entry, and nothing is wider than the page.
         return sendPage(
           reply,
           adminLayout(
@@ -242,10 +304,13 @@ ${form(
             'Audit log',
             entries.length === 0
               ? html`<p class="note">No changes yet.</p>`
-              : html`<table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Why</th></tr></thead><tbody>${entries.map(
+              : html`<p class="note">The newest ${entries.length} staff and operator actions, newest first.</p>
+<ol class="plain audit">${entries.map(
                   (e) =>
-                    html`<tr><td>${when(e.createdAt)}</td><td>${actorLabel(e.actor)}</td><td>${e.action} ${e.subject}<br><small class="note">${JSON.stringify(e.details).slice(0, 160)}</small></td><td>${e.reason}</td></tr>`,
-                )}</tbody></table>`,
+                    html`<li><p><strong>${actorName(e.actor, accounts)}</strong> ${AUDIT_WHAT[e.action] ?? e.action}${auditSubject(e, accounts)}</p>
+<p class="why">Why: “${e.reason}”</p>
+<p class="meta">${when(view, e.createdAt)}</p>${auditDetails(e)}</li>`,
+                )}</ol>`,
           ),
         );
       }),
@@ -257,6 +322,7 @@ ${form(
       staff(async (request, reply, actor, view) => {
         const now = ctx.clock.now();
         const slots = minuteSlots(now, 60);
+        const axisTime = (slot: string) => formatTime(new Date(`${slot}:00Z`), view.timeZone, { date: false });
         const counts = await sms.traffic.perMinuteSince(actor, new Date(Date.parse(`${slots[0]!}:00Z`)));
         const series = (direction: TrafficCount['direction']): Series[] => {
           const byProvider = new Map<string, number[]>();
@@ -298,14 +364,14 @@ ${form(
             view,
             request,
             'SMS traffic',
-            html`<p class="note">The last hour, per minute (UTC). Reload for fresh numbers.</p>
-${lineChart('in', 'Inbound texts per minute', slots, series('in'))}
-${lineChart('out', 'Outbound texts per minute', slots, series('out'))}
+            html`<p class="note">The last hour, per minute (times in ${view.timeZone}). Reload for fresh numbers.</p>
+${lineChart('in', 'Inbound texts per minute', slots, series('in'), axisTime)}
+${lineChart('out', 'Outbound texts per minute', slots, series('out'), axisTime)}
 <h2>Delivery by provider</h2>
 ${
   providers.size === 0
     ? html`<p class="note">No outbound texts in the last hour.</p>`
-    : html`<table><thead><tr><th scope="col">Provider</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col">Delivered</th><th scope="col">Failed</th><th scope="col">Suppressed</th><th scope="col">Delivery success</th></tr></thead><tbody>
+    : html`<table tabindex="0" aria-label="Delivery by provider (scrolls sideways on narrow screens)"><thead><tr><th scope="col">Provider</th><th scope="col">Queued</th><th scope="col">Sent</th><th scope="col">Delivered</th><th scope="col">Failed</th><th scope="col">Suppressed</th><th scope="col">Delivery success</th></tr></thead><tbody>
 ${[...providers.entries()].map(([provider, row]) => html`<tr><th scope="row">${provider}</th><td>${(row.queued ?? 0) + (row.sending ?? 0)}</td><td>${row.sent ?? 0}</td><td>${row.delivered ?? 0}</td><td>${(row.failed ?? 0) + (row.undelivered ?? 0)}</td><td>${row.suppressed ?? 0}</td><td>${rate(row)}</td></tr>`)}</tbody></table>
 <p class="note">Delivery success: delivered ÷ (delivered + failed + undelivered), from delivery receipts; “sent” awaits a receipt.</p>`
 }
@@ -336,9 +402,9 @@ ${outcomes.size === 0 ? html`<p class="note">No inbound texts in the last hour.<
 ${
   alerts.length === 0
     ? html`<p class="note">No alerts. One is raised as soon as code requests flood a number block, a country or many countries at once, and when codes sent to a country or number block in an hour are mostly left unused.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Kind</th><th scope="col">Where</th><th scope="col">What</th></tr></thead><tbody>${alerts.map(
+    : html`<table tabindex="0" aria-label="SMS pumping alerts (scrolls sideways on narrow screens)"><thead><tr><th scope="col">When</th><th scope="col">Kind</th><th scope="col">Where</th><th scope="col">What</th></tr></thead><tbody>${alerts.map(
         (a) =>
-          html`<tr><td>${when(a.createdAt)}</td><td>${a.kind === 'sms_flood' ? 'flood' : 'unused codes'}</td><td>${a.scope.replace(':', ' ')}</td><td>${describeAlert(a)}</td></tr>`,
+          html`<tr><td>${when(view, a.createdAt)}</td><td>${a.kind === 'sms_flood' ? 'flood' : 'unused codes'}</td><td>${a.scope.replace(':', ' ')}</td><td>${describeAlert(a)}</td></tr>`,
       )}</tbody></table>
 <p class="note">A flooded target gets no codes to new numbers for <code>SPARROW_SECURITY_FLOOD_THROTTLE_MINUTES</code>; codes to people's own verified numbers still go out. Tighten <code>SPARROW_SECURITY_SMS_PER_PREFIX_HOUR</code> or turn security SMS off for the country (SMS policy) if a range keeps being pumped.</p>`
 }
@@ -347,7 +413,7 @@ ${
   reports.length === 0
     ? html`<p class="note">No open reports.</p>`
     : reports.map(
-        (r) => html`<section class="card"><p><strong>${r.summary}</strong> · ${when(r.createdAt)}</p>
+        (r) => html`<section class="card"><p><strong>${r.summary}</strong> · ${when(view, r.createdAt)}</p>
 <p>Accounts blocked from matching: ${r.accountIds.slice(0, 30).map((id) => {
           const a = accounts.get(id);
           return a ? html`<a href="/admin/users?q=${a.username}">@${a.username}</a> ` : html`${id} `;
@@ -394,7 +460,7 @@ ${form(
           const may = (action: 'account.suspend' | 'account.unsuspend' | 'account.unlock_sms') =>
             can(actor, action, account);
           details = html`<section class="card"><h2>${name(account)}</h2>
-<p>Role: ${account.role} · joined ${when(account.createdAt)} · ${account.statusesCount} posts · ${account.followersCount} followers${account.suspended ? html` · <strong>suspended</strong>` : ''}</p>
+<p>Role: ${account.role} · joined ${when(view, account.createdAt)} · ${account.statusesCount} posts · ${account.followersCount} followers${account.suspended ? html` · <strong>suspended</strong>` : ''}</p>
 <p>SMS: ${settings.phone ? `phone linked (${settings.phone.country})` : 'no phone'} · posting ${settings.posting ? 'on' : 'off'} · PIN ${state.pinHash ? 'set' : 'not set'} · wrong PINs ${state.pinFailures} · ${state.lockedAt ? html`<strong>locked (${state.lockReason ?? ''})</strong>` : 'not locked'}</p>
 ${
   may('account.unlock_sms')
@@ -483,7 +549,7 @@ ${q && !account ? html`<p class="note">No account @${q}.</p>` : ''}${details}`,
                   { className: 'cell' },
                 )
               : '';
-          return html`<li class="card"><p><strong>@${username}</strong> · ${application.email ?? ''} · applied ${when(application.createdAt)}</p>
+          return html`<li class="card"><p><strong>@${username}</strong> · ${application.email ?? ''} · applied ${when(view, application.createdAt)}</p>
 ${application.reason ? html`<blockquote>${application.reason}</blockquote>` : html`<p class="note">No reason given.</p>`}
 ${decide('approve', 'Approve', false)}${decide('reject', 'Reject', true)}</li>`;
         });

@@ -262,6 +262,8 @@ ${
 <p class="note">A moderator approves your account before you can sign in; we e-mail you when they have decided.</p>`
     : ''
 }
+<input type="hidden" name="time_zone" value="" data-browser-time-zone>
+<p class="note">Times will show in this browser’s time zone (in UTC if the page cannot ask it); you can change it in Settings.</p>
 <p><button>Create account</button></p>`,
 )}
 <p class="note">No e-mail? Check the address, or <a href="/signup">start again</a>.</p>`,
@@ -528,6 +530,12 @@ export function authPages(ctx: AppContext) {
             ...(reason ? { reason } : {}),
           },
         );
+        // The browser's zone, filled in by the page's script; one this server does not know leaves UTC.
+        const timeZone = field(request, 'time_zone', 100).trim();
+        if (timeZone)
+          await ctx.microblog.setTimeZone(account.id, timeZone).catch((error: unknown) => {
+            if (!(error instanceof DomainError)) throw error;
+          });
         if (approvalPending)
           return sendPage(reply, signupPendingPage(await viewFor(ctx, request, reply), account.username));
         await signIn(ctx, request, reply, account.id);

@@ -13,7 +13,14 @@ const PALETTE = ['#1b5fb3', '#c2410c', '#15803d', '#7e22ce', '#be123c', '#0e7490
  * to the width). Colours are attributes, not styles, so the strict CSP needs no exception.
  * The numbers are also given as text for screen readers and text browsers.
  */
-export function lineChart(id: string, title: string, slots: string[], series: Series[]): SafeHtml {
+export function lineChart(
+  id: string,
+  title: string,
+  slots: string[],
+  series: Series[],
+  /** How a slot's time is written on the axis (the reader's zone, saying which). */
+  timeLabel: (slot: string) => string,
+): SafeHtml {
   const width = 600;
   const height = 200;
   const pad = { left: 40, right: 8, top: 10, bottom: 26 };
@@ -32,7 +39,7 @@ export function lineChart(id: string, title: string, slots: string[], series: Se
   );
   const labels =
     slots.length > 0
-      ? html`<text x="${x(0)}" y="${height - 6}" font-size="16" fill="#5a6675">${slots[0]!.slice(11)}</text><text x="${x(slots.length - 1)}" y="${height - 6}" font-size="16" text-anchor="end" fill="#5a6675">${slots.at(-1)!.slice(11)} UTC</text>`
+      ? html`<text x="${x(0)}" y="${height - 6}" font-size="16" fill="#5a6675">${timeLabel(slots[0]!)}</text><text x="${x(slots.length - 1)}" y="${height - 6}" font-size="16" text-anchor="end" fill="#5a6675">${timeLabel(slots.at(-1)!)}</text>`
       : '';
   return html`<figure class="chart"><figcaption id="${id}-title">${title} <span class="note">(${total} in the last hour)</span></figcaption>
 <svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${id}-title"><title>${title}</title>${ticks}${lines}${labels}</svg>

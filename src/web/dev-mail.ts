@@ -25,7 +25,7 @@ export function devMailPages(ctx: AppContext) {
           html`<h1>Dev mailbox</h1>
 <p class="note">Development only: no e-mail leaves this machine; the last messages to each address are kept in memory.</p>
 <form class="inline" method="get" action="/dev/mail"><label for="mail-to">Address</label> <input id="mail-to" name="to" type="email" value="${to}" size="24"><button>Open</button></form>
-${to ? (messages.length === 0 ? html`<p class="note">No messages to ${to} yet.</p>` : html`<ul class="plain mail">${messages.map((m) => html`<li><p><strong>${m.subject}</strong> <span class="note">${when(m.at)}</span></p><blockquote>${m.text}</blockquote></li>`)}</ul>`) : ''}`,
+${to ? (messages.length === 0 ? html`<p class="note">No messages to ${to} yet.</p>` : html`<ul class="plain mail">${messages.map((m) => html`<li><p><strong>${m.subject}</strong> <span class="note">${when(view, m.at)}</span></p><blockquote>${m.text}</blockquote></li>`)}</ul>`) : ''}`,
         ),
       );
     });

@@ -1,25 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
-import { normalisePhone, type OutboxMessage } from '../sms/index.ts';
-import { html } from './html.ts';
-import { layout, viewFor } from './layout.ts';
+import { normalisePhone, type OutboxMessage, type ReceivedText } from '../sms/index.ts';
+import { html, type SafeHtml } from './html.ts';
+import { layout, viewFor, when, type View } from './layout.ts';
 
 const DEFAULT_NUMBER = '+254712345678';
+/** Seconds between reloads of the page when no script keeps the conversation fresh. */
+const RELOAD_SECONDS = 15;
 
-function inbox(messages: OutboxMessage[]) {
-  const shown = [...messages].reverse();
-  if (shown.length === 0) return html`<li class="note">No messages yet.</li>`;
-  return shown.map(
-    (m) =>
-      html`<li class="${m.status}">${m.text}<small>${m.createdAt.toISOString().slice(11, 19)} · ${m.status} · ${m.segments} segment(s)</small></li>`,
-  );
+/** What Sparrow did with a text: acted on it, held it for the owner, or refused it. */
+function outcomeKind(outcome: string): 'acted' | 'held' | 'refused' | 'pending' {
+  if (outcome === 'received') return 'pending';
+  if (outcome === 'held') return 'held';
+  if (['posted', 'command', 'opted_out', 'opted_in', 'help', 'duplicate'].includes(outcome)) return 'acted';
+  return 'refused';
+}
+
+const words = (outcome: string) => outcome.replace(/_/g, ' ');
+
+/** The phone's conversation with Sparrow, oldest first: what it received and what it sent. */
+function conversation(view: View, received: readonly OutboxMessage[], sent: readonly ReceivedText[]): SafeHtml {
+  const entries = [
+    ...received.map((m) => ({ at: m.createdAt, id: m.id, item: { kind: 'received' as const, message: m } })),
+    ...sent.map((t) => ({ at: t.receivedAt, id: t.id, item: { kind: 'sent' as const, text: t } })),
+  ].sort((a, b) => a.at.getTime() - b.at.getTime() || a.id.localeCompare(b.id));
+  if (entries.length === 0) return html`<li class="note">No messages yet.</li>`;
+  return html`${entries.map(({ item }) => {
+    if (item.kind === 'received') {
+      const m = item.message;
+      return html`<li class="from-sparrow ${m.status}"><span class="sr">Sparrow wrote: </span>${m.text}<small>${when(view, m.createdAt, { date: false })} · ${m.status} · ${m.segments} segment(s)</small></li>`;
+    }
+    const t = item.text;
+    const kind = outcomeKind(t.outcome);
+    return html`<li class="from-phone ${kind}"><span class="sr">You wrote: </span>${t.text}<small>${when(view, t.receivedAt, { date: false })} · ${kind === 'pending' ? 'sent' : kind === 'refused' ? html`<strong>refused: ${words(t.outcome).replace(/^refused /, '')}</strong>` : words(t.outcome)}</small></li>`;
+  })}`;
 }
 
 /**
- * The phone simulator (`console` provider only): be any phone number, see what Sparrow
- * texted it, text Sparrow back. Works without JavaScript (forms and redirects); the
- * script only refreshes the inbox while the page is open.
+ * The phone simulator (`console` provider only): be any phone number, see the conversation
+ * with Sparrow (what it texted this number and what this number texted it), text Sparrow
+ * back. Works without JavaScript (forms, redirects, and the page reloads itself); the script
+ * only refreshes the conversation in place while the page is open.
  */
 export function devPhonePages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
@@ -30,22 +52,43 @@ export function devPhonePages(ctx: AppContext) {
       const requested = typeof query.number === 'string' ? query.number : DEFAULT_NUMBER;
       const phone = normalisePhone(requested);
       const outcome = typeof query.outcome === 'string' ? query.outcome.slice(0, 40) : null;
-      const messages = phone ? await ctx.sms.outbox.sentTo(phone.e164) : [];
+      const reloading = query.reload !== 'off';
+      const view = await viewFor(ctx, request, reply);
+      const [received, sent] = phone
+        ? await Promise.all([ctx.sms.outbox.sentTo(phone.e164), ctx.sms.channel.textsFrom(phone.e164)])
+        : [[], []];
+      const here = phone ? `/dev/phone?number=${encodeURIComponent(phone.e164)}` : '/dev/phone';
+      const kind = outcome ? outcomeKind(outcome) : null;
       const body = html`<h1>Phone simulator</h1>
 <p class="note">Development only: texts from here reach Sparrow as if sent from this number; nothing leaves the machine.</p>
 <form class="inline" method="get" action="/dev/phone"><label>Number <input name="number" value="${phone?.e164 ?? requested}" inputmode="tel" size="16"></label><button>Use</button></form>
 ${
   phone
     ? html`<div class="phone"><p><strong>${phone.e164}</strong> (${phone.country})</p>
-<ul class="sms" data-inbox="${phone.e164}">${inbox(messages)}</ul>
-${outcome ? html`<p class="outcome">Sparrow: ${outcome.replace(/_/g, ' ')}</p>` : ''}
+<ol class="sms" data-inbox="${phone.e164}" tabindex="0" aria-label="Conversation with Sparrow">${conversation(view, received, sent)}</ol>
+${
+  outcome && kind
+    ? html`<p class="outcome ${kind}" role="${kind === 'refused' ? 'alert' : 'status'}">Sparrow: ${words(outcome)}</p>`
+    : ''
+}
 <form method="post" action="/dev/phone"><input type="hidden" name="number" value="${phone.e164}">
-<label>Text to Sparrow<br><textarea name="text" rows="3" cols="28" maxlength="1600" required></textarea></label><br><button>Send</button></form></div>`
+<label>Text to Sparrow<br><textarea name="text" rows="3" cols="28" maxlength="1600" required></textarea></label><br><button>Send</button></form>
+<p class="note"><a href="${here}${reloading ? '' : '&reload=off'}">Refresh</a><noscript> · ${
+        reloading
+          ? html`reloads every ${RELOAD_SECONDS} s · <a href="${here}&reload=off">stop while I type</a>`
+          : html`<a href="${here}">reload every ${RELOAD_SECONDS} s</a>`
+      }</noscript></p></div>`
     : html`<p>That is not a valid mobile number. Use the international format, e.g. ${DEFAULT_NUMBER}.</p>`
 }`;
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(layout(await viewFor(ctx, request, reply), 'Phone simulator', body, { scripts: ['/static/phone.js'] }));
+      return reply.type('text/html; charset=utf-8').send(
+        layout(view, 'Phone simulator', body, {
+          scripts: ['/static/phone.js'],
+          // Without script the page reloads itself to show new texts (a meta refresh needs no CSP exception).
+          ...(phone && reloading
+            ? { head: html`<noscript><meta http-equiv="refresh" content="${RELOAD_SECONDS}"></noscript>` }
+            : {}),
+        }),
+      );
     });
 
     app.post('/dev/phone', async (request, reply) => {

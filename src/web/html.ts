@@ -41,12 +41,14 @@ export interface PageOptions {
   title: string;
   body: SafeHtml;
   scripts?: string[];
+  /** Extra elements for the head (the phone simulator's refresh without script). */
+  head?: SafeHtml;
 }
 
 /** The page shell: small, readable at 320 px, no external fonts or frameworks. */
-export function page({ title, body, scripts = [] }: PageOptions): string {
+export function page({ title, body, scripts = [], head }: PageOptions): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><link rel="stylesheet" href="/static/sparrow.css"></head>
+<title>${title}</title><link rel="stylesheet" href="/static/sparrow.css">${head ?? ''}</head>
 <body>${body}${scripts.map((src) => html`<script src="${src}" defer></script>`)}</body></html>`.value;
 }

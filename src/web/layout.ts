@@ -15,6 +15,8 @@ export interface View {
   csrf: string;
   /** Path of the page, to mark the current navigation entry. */
   path: string;
+  /** The zone times are shown in: the viewer's choice, else UTC (and every time says which). */
+  timeZone: string;
 }
 
 export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<View> {
@@ -24,6 +26,7 @@ export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: F
     viewer: session?.account ?? null,
     csrf: await csrfToken(ctx, request, reply),
     path: request.url.split('?')[0] ?? '/',
+    timeZone: session?.account.timeZone ?? 'UTC',
   };
 }
 
@@ -48,17 +51,23 @@ function navLink(view: View, href: string, label: string): SafeHtml {
   return html`<a href="${href}"${current ? trusted(' aria-current="page"') : ''}>${label}</a>`;
 }
 
-export function layout(view: View, title: string, body: SafeHtml, options: { scripts?: string[] } = {}): string {
+export function layout(
+  view: View,
+  title: string,
+  body: SafeHtml,
+  options: { scripts?: string[]; head?: SafeHtml } = {},
+): string {
   const v = view.viewer;
   const simulator =
     view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', 'Phone simulator')}` : '';
   const nav = v
-    ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out')}</nav>`
+    ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out link')}</nav>`
     : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/login', 'Log in')} ${navLink(view, '/signup', 'Sign up')}${simulator}</nav>`;
   return page({
     title: `${title} · Sparrow`,
     body: html`<header>${nav}</header><main id="main">${body}</main>`,
     scripts: options.scripts ?? ['/static/sparrow.js'],
+    ...(options.head ? { head: options.head } : {}),
   });
 }
 
@@ -73,6 +82,7 @@ const NOTICES: Record<string, string> = {
   request_accepted: 'Accepted: they follow you now.',
   request_rejected: 'Request rejected.',
   saved: 'Saved.',
+  time_zone_saved: 'Time zone saved: times are now shown in it.',
   code_sent: 'If that number can receive texts from us, a code is on its way. Enter it below.',
   phone_linked: 'Phone number linked.',
   phone_removed: 'Phone number removed.',
@@ -139,9 +149,35 @@ export function sendPage(reply: FastifyReply, markup: string, status = 200): Fas
   return reply.status(status).type('text/html; charset=utf-8').send(markup);
 }
 
-export function when(date: Date): SafeHtml {
-  const iso = date.toISOString();
-  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>`;
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The one way pages write a time: in `zone`, with the zone's short name (`EAT`, `GMT+2`,
+ * `UTC`), as `2026-11-25 13:05 EAT` (or `13:05 EAT` with `date: false`).
+ */
+export function formatTime(date: Date, zone: string, options: { date?: boolean } = {}): string {
+  let format = timeFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    timeFormats.set(zone, format);
+  }
+  const part = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
+  const time = `${part.hour}:${part.minute} ${part.timeZoneName}`;
+  return options.date === false ? time : `${part.year}-${part.month}-${part.day} ${time}`;
+}
+
+/** A time on a page, in the reader's zone and saying which; the exact instant stays machine-readable. */
+export function when(view: Pick<View, 'timeZone'>, date: Date, options: { date?: boolean } = {}): SafeHtml {
+  return html`<time datetime="${date.toISOString()}" title="${view.timeZone}">${formatTime(date, view.timeZone, options)}</time>`;
 }
 
 function sourceLabel(source: string): string {
@@ -169,7 +205,7 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
   return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>Promoted</strong> · <a href="/settings/privacy">why you see this</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
 ${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div></details>` : html`<div class="text">${text}</div>`}
-<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(p.createdAt)}</a> · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
+<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a> · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
     options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">Reply</a>` : ''
   }${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;
 }

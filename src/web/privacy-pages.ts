@@ -38,23 +38,23 @@ function choosable(point: ContactPointView): readonly Purpose[] {
   return CHOOSABLE_PURPOSES.filter((p) => p !== 'sms_channel' || point.kind === 'phone');
 }
 
-function label(point: ContactPointView): SafeHtml {
+function label(view: View, point: ContactPointView): SafeHtml {
   return html`<strong>${maskContact(point.kind, point.value)}</strong> <span class="note">${point.kind === 'phone' ? 'phone' : 'e-mail'} · ${
-    point.verifiedAt ? html`verified ${when(point.verifiedAt)}` : 'not verified'
+    point.verifiedAt ? html`verified ${when(view, point.verifiedAt)}` : 'not verified'
   }</span>`;
 }
 
-function purposeState(point: ContactPointView, purpose: Purpose): SafeHtml {
+function purposeState(view: View, point: ContactPointView, purpose: Purpose): SafeHtml {
   const since = point.purposes[purpose];
-  return since ? html`on since ${when(since)}` : html`off`;
+  return since ? html`on since ${when(view, since)}` : html`off`;
 }
 
 function contactCard(view: View, point: ContactPointView): SafeHtml {
   const uses = Object.values(point.useCounts).reduce((a, b) => a + b, 0);
-  return html`<section class="card" id="cp-${point.id}"><h2>${label(point)}</h2>
+  return html`<section class="card" id="cp-${point.id}"><h2>${label(view, point)}</h2>
 <ul>
-<li><strong>${PURPOSE_NAME.authentication}</strong>: ${purposeState(point, 'authentication')}<br><span class="note">${PURPOSE_HELP.authentication}</span></li>
-${choosable(point).map((p) => html`<li><strong>${PURPOSE_NAME[p]}</strong>: ${purposeState(point, p)}</li>`)}
+<li><strong>${PURPOSE_NAME.authentication}</strong>: ${purposeState(view, point, 'authentication')}<br><span class="note">${PURPOSE_HELP.authentication}</span></li>
+${choosable(point).map((p) => html`<li><strong>${PURPOSE_NAME[p]}</strong>: ${purposeState(view, point, p)}</li>`)}
 </ul>
 ${form(
   view,
@@ -134,17 +134,17 @@ export function privacyPages(ctx: AppContext) {
             view,
             request,
             'Your data: one contact point',
-            html`<p>${label(point)}</p>
+            html`<p>${label(view, point)}</p>
 <p><a href="/settings/privacy#cp-${point.id}">Back to privacy settings</a></p>
 <h2>Purposes now</h2>
-<ul>${(['authentication', ...choosable(point)] as Purpose[]).map((p) => html`<li>${PURPOSE_NAME[p]}: ${purposeState(point, p)}</li>`)}</ul>
+<ul>${(['authentication', ...choosable(point)] as Purpose[]).map((p) => html`<li>${PURPOSE_NAME[p]}: ${purposeState(view, point, p)}</li>`)}</ul>
 <h2>Consent decisions</h2>
 ${
   consents.length === 0
     ? html`<p class="note">None recorded.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">Decision</th><th scope="col">By</th></tr></thead><tbody>${consents.map(
+    : html`<table tabindex="0" aria-label="Consent decisions (scrolls sideways on narrow screens)"><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">Decision</th><th scope="col">By</th></tr></thead><tbody>${consents.map(
         (c) =>
-          html`<tr><td>${when(c.createdAt)}</td><td>${PURPOSE_NAME[c.purpose] ?? c.purpose}</td><td>${c.action === 'grant' ? 'turned on' : 'turned off'}</td><td>${
+          html`<tr><td>${when(view, c.createdAt)}</td><td>${PURPOSE_NAME[c.purpose] ?? c.purpose}</td><td>${c.action === 'grant' ? 'turned on' : 'turned off'}</td><td>${
             c.source === 'owner' ? 'you' : c.source === 'implied' ? 'added for security' : 'moderation'
           }</td></tr>`,
       )}</tbody></table>`
@@ -153,9 +153,9 @@ ${
 ${
   uses.length === 0
     ? html`<p class="note">No uses recorded.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${uses.map(
+    : html`<table tabindex="0" aria-label="Uses (scrolls sideways on narrow screens)"><thead><tr><th scope="col">When</th><th scope="col">Purpose</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead><tbody>${uses.map(
         (u) =>
-          html`<tr><td>${when(u.createdAt)}</td><td>${PURPOSE_NAME[u.purpose] ?? u.purpose}</td><td>${USE_TEXT[u.kind] ?? u.kind}</td><td>${u.detail ?? ''}</td></tr>`,
+          html`<tr><td>${when(view, u.createdAt)}</td><td>${PURPOSE_NAME[u.purpose] ?? u.purpose}</td><td>${USE_TEXT[u.kind] ?? u.kind}</td><td>${u.detail ?? ''}</td></tr>`,
       )}</tbody></table>`
 }
 ${button(view, `/settings/privacy/${point.id}`, 'Turn off every optional use', '', 'inline danger')}`,

@@ -98,7 +98,7 @@ ${postForm(view, '/settings/security/strong', html`<input type="hidden" name="on
               (
                 p,
                 i,
-              ) => html`<li><p><strong>${p.name}</strong> <span class="note">added ${when(p.createdAt)}${p.lastUsedAt ? html`, last used ${when(p.lastUsedAt)}` : ', never used'}</span></p>
+              ) => html`<li><p><strong>${p.name}</strong> <span class="note">added ${when(view, p.createdAt)}${p.lastUsedAt ? html`, last used ${when(view, p.lastUsedAt)}` : ', never used'}</span></p>
 ${postForm(view, `/settings/security/passkeys/${encodeURIComponent(p.id)}/remove`, html`${passwordField(`passkey-remove-${i}`)}<button class="danger">Remove</button>`)}</li>`,
             )}</ul>`
       }
@@ -118,7 +118,7 @@ ${passwordField('passkey-password')}<p><button>Add a passkey</button></p>`,
         ) => html`<li><strong>${x.kind === 'web' ? 'Web browser' : x.kind === 'app' ? `App: ${x.appName ?? 'unnamed'}` : 'Operator token'}</strong>${
           x.id === session?.tokenId ? html` <strong class="ok">this browser</strong>` : ''
         }
-<span class="note">${x.agent ? x.agent.slice(0, 120) : 'unknown browser or app'} · IP ${x.ip ?? 'unknown'} · started ${when(x.createdAt)} · last used ${x.lastUsedAt ? when(x.lastUsedAt) : 'never'}</span>
+<span class="note">${x.agent ? x.agent.slice(0, 120) : 'unknown browser or app'} · IP ${x.ip ?? 'unknown'} · started ${when(view, x.createdAt)} · last used ${x.lastUsedAt ? when(view, x.lastUsedAt) : 'never'}</span>
 ${postForm(view, `/settings/security/sessions/${encodeURIComponent(x.id)}/revoke`, html`<button class="link">Sign out</button>`, html` class="inline"`)}</li>`,
       );
 

@@ -111,7 +111,7 @@ function eventItem(view: View, event: AccountNotice): SafeHtml {
       : typeof event.details.post_id === 'string'
         ? event.details.post_id
         : null;
-  return html`<li><p>${eventText(event)} <span class="note">${when(event.createdAt)}</span>${
+  return html`<li><p>${eventText(event)} <span class="note">${when(view, event.createdAt)}</span>${
     postId && view.viewer ? html` <a href="/@${view.viewer.username}/${postId}">See the post</a>` : ''
   }</p></li>`;
 }
@@ -136,13 +136,14 @@ export function settingsPages(ctx: AppContext) {
       signedIn(async (_request, reply) => reply.redirect('/settings/profile', 303)),
     );
 
-    // ── Profile ───────────────────────────────────────────────────────────────
+    // ── Profile and time zone ─────────────────────────────────────────────────
     async function profilePage(
       request: FastifyRequest,
       reply: FastifyReply,
       me: Account,
       error?: Failure,
       values?: { displayName: string; note: string; locked: boolean },
+      zoneError?: { failure: Failure; value: string },
     ) {
       const view = await viewFor(ctx, request, reply);
       const locked = values?.locked ?? me.locked;
@@ -164,9 +165,17 @@ ${form(
 <p><button>Save</button></p>`,
 )}
 ${locked || waiting > 0 ? html`<p><a href="/follow_requests">Follow requests</a>${waiting > 0 ? ` (${waiting} waiting)` : ''}</p>` : ''}
-<p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>`,
+<p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>
+<h2 id="time-zone">Time zone</h2>${errorBox(zoneError?.failure.message)}
+<p>Times are shown in <strong>${me.timeZone ?? 'UTC'}</strong>${me.timeZone ? '' : ' (no zone chosen yet, so UTC)'}; every time on a page says which zone it is in.</p>
+${form(
+  view,
+  '/settings/time-zone',
+  html`<p><label for="time_zone">Time zone</label><br><input id="time_zone" name="time_zone" maxlength="64" autocomplete="off" spellcheck="false" placeholder="UTC" value="${zoneError?.value ?? me.timeZone ?? ''}"${me.timeZone || zoneError ? '' : html` data-browser-time-zone`}><br><small class="note">An IANA name such as Africa/Nairobi, Europe/Berlin or America/New_York; empty for UTC.${me.timeZone ? '' : ' Where the page can ask your browser, the field is filled with its zone: save to use it.'}</small></p>
+<p><button>Save time zone</button></p>`,
+)}`,
         ),
-        error?.status ?? 200,
+        error?.status ?? zoneError?.failure.status ?? 200,
       );
     }
     app.get(
@@ -188,22 +197,58 @@ ${locked || waiting > 0 ? html`<p><a href="/follow_requests">Follow requests</a>
         }
       }),
     );
+    app.post(
+      '/settings/time-zone',
+      signedIn(async (request, reply, me) => {
+        const zone = field(request, 'time_zone', 100).trim();
+        try {
+          await ctx.microblog.setTimeZone(me.id, zone === '' ? null : zone);
+          return reply.redirect('/settings/profile?notice=time_zone_saved#time-zone', 303);
+        } catch (error) {
+          return profilePage(request, reply, me, undefined, undefined, { failure: failure(error), value: zone });
+        }
+      }),
+    );
 
     // ── Phone ─────────────────────────────────────────────────────────────────
-    async function phonePage(request: FastifyRequest, reply: FastifyReply, me: Account, error?: Failure) {
+    /**
+     * One of three states, said in words: no number, a code waiting for a number (sent to
+     * +…, with the form to enter it), or a linked number (and perhaps a code for a new one).
+     * The code form shows only while a code is waiting; a number typed in stays in its field.
+     */
+    async function phonePage(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      me: Account,
+      error?: Failure,
+      typedNumber?: string,
+    ) {
       const view = await viewFor(ctx, request, reply);
-      const phone = await sms.phones.phoneOf(me.id);
+      const [phone, pending] = await Promise.all([sms.phones.phoneOf(me.id), sms.phones.pendingNumber(me.id)]);
+      const askedJustNow = (request.query as Record<string, unknown>).notice === 'code_sent';
       const verifyForm = form(
         view,
         '/settings/phone/verify',
         html`<p><label for="code">Code from the text message</label><br><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required></p><p><button>Verify</button></p>`,
       );
+      const numberValue = typedNumber ?? pending?.e164 ?? '';
       const requestForm = form(
         view,
         '/settings/phone',
-        html`<p><label for="number">${phone ? 'Use another number' : 'Mobile number'}</label><br><input id="number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678"></p>
-<p><button>Send code</button></p>`,
+        html`<p><label for="number">${phone ? 'Use another number' : 'Mobile number'}</label><br><input id="number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678" value="${numberValue}"></p>
+<p><button${pending ? html` class="secondary"` : ''}>${pending ? 'Send a new code' : 'Send code'}</button></p>`,
       );
+      const linked = phone
+        ? html`<section class="card state" aria-labelledby="phone-state"><h2 id="phone-state">Linked</h2><p><strong>${maskContact('phone', phone.e164)}</strong> (${phone.country}), verified ${when(view, phone.verifiedAt)}. Texts from it can post, follow and get notifications as set under <a href="/settings/sms">SMS posting</a>.</p>
+<p><a class="btn danger" href="/settings/phone/remove">Remove this number…</a></p></section>`
+        : pending
+          ? ''
+          : html`<section class="card state" aria-labelledby="phone-state"><h2 id="phone-state">No number linked</h2><p>Link a mobile number to post and get notifications by text message.</p></section>`;
+      const waiting = pending
+        ? html`<section class="card state" aria-labelledby="code-state"><h2 id="code-state">Code sent to ${pending.e164}</h2><p>Enter the 6-digit code from the text (valid until ${when(view, pending.expiresAt, { date: false })})${phone ? html` to link this number instead of ${maskContact('phone', phone.e164)}` : ''}.</p>${verifyForm}</section>`
+        : askedJustNow
+          ? html`<p class="warn">No code is waiting: that number may not be able to receive texts from us, or too many codes were asked for in the last hour. Check the number, or try again later.</p>`
+          : '';
       return sendPage(
         reply,
         settingsLayout(
@@ -211,15 +256,10 @@ ${locked || waiting > 0 ? html`<p><a href="/follow_requests">Follow requests</a>
           request,
           'Phone',
           html`${errorBox(error?.message)}
-${
-  phone
-    ? html`<p>Linked number: <strong>${maskContact('phone', phone.e164)}</strong> (${phone.country}), verified ${when(phone.verifiedAt)}.</p>
-${button(view, '/settings/phone/remove', 'Remove this number')}`
-    : html`<p>No phone number is linked. Link one to post and get notifications by text message.</p>`
-}
-<h2>${phone ? 'Change number' : 'Link a number'}</h2>
+${linked}${waiting}
+<h2>${pending ? 'Wrong number, or no text?' : phone ? 'Change number' : 'Link a number'}</h2>
 <p class="note">We text a 6-digit code to the number. It is valid for 10 minutes. Use the international format, starting with +.</p>
-${requestForm}<h2>Enter your code</h2>${verifyForm}`,
+${requestForm}`,
         ),
         error?.status ?? 200,
       );
@@ -231,11 +271,12 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
     app.post(
       '/settings/phone',
       signedIn(async (request, reply, me) => {
+        const number = field(request, 'number');
         try {
-          await sms.phones.request(me.id, field(request, 'number'), { ip: request.ip });
+          await sms.phones.request(me.id, number, { ip: request.ip });
           return reply.redirect('/settings/phone?notice=code_sent#code', 303);
         } catch (error) {
-          return phonePage(request, reply, me, failure(error));
+          return phonePage(request, reply, me, failure(error), number);
         }
       }),
     );
@@ -248,6 +289,27 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
         } catch (error) {
           return phonePage(request, reply, me, failure(error));
         }
+      }),
+    );
+    // Removing the number is a step of its own: it ends posting, notifications and SMS sign-in codes.
+    app.get(
+      '/settings/phone/remove',
+      signedIn(async (request, reply, me) => {
+        const phone = await sms.phones.phoneOf(me.id);
+        if (!phone) return reply.redirect('/settings/phone', 303);
+        const view = await viewFor(ctx, request, reply);
+        return sendPage(
+          reply,
+          settingsLayout(
+            view,
+            request,
+            'Remove your phone number?',
+            html`<section class="warn"><p>Removing <strong>${maskContact('phone', phone.e164)}</strong> means:</p>
+<ul><li>texts from it no longer post, follow or reach you;</li><li>you get no notifications by text;</li><li>sign-in and second-factor codes by SMS stop.</li></ul>
+<p>You can link it again later with a new code.</p></section>
+<div class="row">${form(view, '/settings/phone/remove', html`<button class="danger">Yes, remove this number</button>`, { className: 'inline' })}<a href="/settings/phone">Cancel, keep it</a></div>`,
+          ),
+        );
       }),
     );
     app.post(
@@ -273,7 +335,7 @@ ${requestForm}<h2>Enter your code</h2>${verifyForm}`,
 ${settings.phone ? html`<p>Texts from <strong>${maskContact('phone', settings.phone.e164)}</strong> can act for you only as set here.</p>` : html`<p class="warn">No phone linked yet: <a href="/settings/phone">link a number</a> first.</p>`}
 ${
   state.lockedAt
-    ? html`<section class="warn"><h2>SMS posting is locked</h2><p>Since ${when(state.lockedAt)} (${state.lockReason === 'pin' ? 'too many wrong PINs' : state.lockReason === 'sim_swap' ? 'your SIM card changed' : 'you reported posts as not yours'}). Unlock with your password.</p>
+    ? html`<section class="warn"><h2>SMS posting is locked</h2><p>Since ${when(view, state.lockedAt)} (${state.lockReason === 'pin' ? 'too many wrong PINs' : state.lockReason === 'sim_swap' ? 'your SIM card changed' : 'you reported posts as not yours'}). Unlock with your password.</p>
 ${form(view, '/settings/sms/unlock', html`<p><label for="unlock-password">Password</label><br><input id="unlock-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Unlock SMS posting</button></p>`)}</section>`
     : ''
 }
@@ -454,7 +516,7 @@ ${
     ? html`<p class="note">No held texts.</p>`
     : html`<ul class="plain">${holds.map(
         (h) => html`<li class="hold"><blockquote>${h.text}</blockquote>
-<p class="meta">${when(h.createdAt)} · held: ${reasons[h.reason] ?? h.reason} · ${h.status}</p>${
+<p class="meta">${when(view, h.createdAt)} · held: ${reasons[h.reason] ?? h.reason} · ${h.status}</p>${
           h.status === 'pending'
             ? html`<div class="row">${button(view, `/settings/sms/holds/${h.id}/release`, 'Release')} ${button(view, `/settings/sms/holds/${h.id}/discard`, 'Discard', '', 'inline danger')}</div>`
             : ''

@@ -67,7 +67,7 @@ function notificationItem(view: View, n: NotificationView): SafeHtml {
   };
   const answer =
     n.notification.type === 'follow_request' ? html` <a href="/follow_requests">Review follow requests</a>` : '';
-  return html`<li class="notification"><p class="meta">${name(n.from)} ${what[n.notification.type] ?? n.notification.type} · ${when(n.notification.createdAt)}${answer}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
+  return html`<li class="notification"><p class="meta">${name(n.from)} ${what[n.notification.type] ?? n.notification.type} · ${when(view, n.notification.createdAt)}${answer}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
 }
 
 /** Follow, unfollow, or (for a locked account) request and withdraw the request. */
@@ -340,7 +340,7 @@ ${
     : html`<ul class="plain conversations">${list.map((c) => {
         const single = c.with.length === 1 ? c.with[0]! : null;
         const title = c.with.length ? c.with.map((a) => `@${a.username}`).join(', ') : 'Notes to self';
-        return html`<li>${single ? html`<a href="/messages/${single.username}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`} · ${c.count} message${c.count === 1 ? '' : 's'} · ${when(c.last.post.createdAt)}<br><span class="note">${c.last.author.id === me.id ? 'You: ' : ''}${c.last.post.text.slice(0, 120)}</span></li>`;
+        return html`<li>${single ? html`<a href="/messages/${single.username}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`} · ${c.count} message${c.count === 1 ? '' : 's'} · ${when(view, c.last.post.createdAt)}<br><span class="note">${c.last.author.id === me.id ? 'You: ' : ''}${c.last.post.text.slice(0, 120)}</span></li>`;
       })}</ul>`
 }`,
         ),

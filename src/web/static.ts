@@ -10,8 +10,13 @@ form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 .sms li{margin:.35rem 0;padding:.45rem .6rem;border-radius:.8rem;background:#e8eef5;white-space:pre-wrap;overflow-wrap:anywhere}
 .sms li small{display:block;color:#5a6675;font-size:.75rem}
 .sms li.suppressed{opacity:.6;text-decoration:line-through}
-.note{color:#5a6675;font-size:.9rem}.outcome{padding:.4rem .6rem;background:#eef7ee;border-radius:.35rem}
-header nav{display:flex;flex-wrap:wrap;gap:.3rem .8rem;align-items:center;padding:.4rem 0 .6rem;border-bottom:1px solid #d8e0e8;margin-bottom:.5rem}
+.sms li.from-sparrow{margin-right:2.5rem}.sms li.from-phone{margin-left:2.5rem;background:#1b5fb3;color:#fff}.sms li.from-phone small{color:#eef3fa}
+.sms li.from-phone.refused{background:#fdecea;color:#1d2430;border:1px solid #b42318}.sms li.from-phone.refused small{color:#8a1c12}
+.sms li.from-phone.held{background:#fff4e5;color:#1d2430;border:1px solid #b45309}.sms li.from-phone.held small{color:#5a3a06}
+.note{color:#5a6675;font-size:.9rem}.outcome{padding:.4rem .6rem;border-radius:.35rem;border-left:4px solid #15803d;background:#eef7ee}
+.outcome.refused{background:#fdecea;border-left-color:#b42318;font-weight:600}.outcome.held,.outcome.pending{background:#fff4e5;border-left-color:#b45309}
+header nav{display:flex;flex-wrap:wrap;gap:.3rem .7rem;align-items:center;padding:.4rem 0 .6rem;border-bottom:1px solid #d8e0e8;margin-bottom:.5rem;font-size:.95rem}
+@media (min-width:50rem){body{max-width:44rem}}
 nav a[aria-current=page]{font-weight:700;text-decoration:none;color:#1d2430}
 nav.sub{display:flex;flex-wrap:wrap;gap:.2rem .7rem;font-size:.9rem;margin:.3rem 0 .6rem}
 form.inline{display:inline-flex}form.out{margin-left:auto}
@@ -19,6 +24,11 @@ button.link,form.link button{background:none;border:0;color:#1b5fb3;padding:0;te
 article.promoted{border-left:3px solid #b58900;padding-left:.5rem}
 button.secondary{background:#fff;color:#1b5fb3}code.code{font-size:1.1rem;word-break:break-all}
 button.danger,form.danger button{background:#b42318;border-color:#b42318}
+a.btn.danger{color:#b42318;border-color:#b42318;background:#fff}.state{margin:.6rem 0}.state h2{margin-top:0}
+ol.audit>li p{margin:.15rem 0}.why{font-style:italic;overflow-wrap:anywhere}details>summary{cursor:pointer;color:#1b5fb3}
+dl.details{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.1rem .6rem;margin:.3rem 0;font-size:.85rem}
+dl.details dt{font-weight:600}dl.details dd{margin:0;min-width:0}
+@media (max-width:30rem){dl.details{grid-template-columns:minmax(0,1fr)}dl.details dd{margin-bottom:.25rem}}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.4rem 0}
 label{font-weight:600}label input[type=checkbox]{margin-right:.3rem}
 textarea{width:100%}input:not([type=checkbox]){max-width:100%}
@@ -53,21 +63,29 @@ ul.sessions li{display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:baseline}
 table.policy thead{display:none}table.policy tr{border-bottom:1px solid #d8e0e8;padding:.3rem 0}table.policy td,table.policy th{border:0;padding:.15rem 0}}
 `;
 
+/**
+ * Keeps the phone simulator's conversation fresh: fetches the page itself (so received and
+ * sent texts render exactly as the server renders them) and swaps the list when it changed.
+ */
 export const PHONE_SCRIPT = `
 (function(){var list=document.querySelector('[data-inbox]');if(!list)return;var number=list.getAttribute('data-inbox');
-function esc(t){var d=document.createElement('div');d.textContent=t;return d.innerHTML}
-function refresh(){fetch('/api/v1/sparrow/dev/sms?number='+encodeURIComponent(number)).then(function(r){return r.ok?r.json():[]}).then(function(items){
-var html=items.slice().reverse().map(function(m){return '<li class="'+m.status+'">'+esc(m.text)+'<small>'+esc(m.created_at.slice(11,19)+' · '+m.status+' · '+m.segments+' segment(s)')+'</small></li>'}).join('');
-if(list.innerHTML!==html){list.innerHTML=html||'<li class="note">No messages yet.</li>';list.scrollTop=list.scrollHeight}}).catch(function(){})}
-setInterval(refresh,2000)})();
+function refresh(){fetch('/dev/phone?reload=off&number='+encodeURIComponent(number),{credentials:'same-origin'}).then(function(r){return r.ok?r.text():''}).then(function(text){
+if(!text)return;var fresh=new DOMParser().parseFromString(text,'text/html').querySelector('[data-inbox]');
+if(fresh&&list.innerHTML!==fresh.innerHTML){list.innerHTML=fresh.innerHTML;list.scrollTop=list.scrollHeight}}).catch(function(){})}
+list.scrollTop=list.scrollHeight;setInterval(refresh,2000)})();
 `;
 
-/** Progressive enhancement only: a live character counter under textareas with data-max. */
+/**
+ * Progressive enhancement only: a live character counter under textareas with data-max, and
+ * the browser's time zone in empty fields marked data-browser-time-zone (sign-up, settings).
+ */
 export const SITE_SCRIPT = `
 (function(){var areas=document.querySelectorAll('textarea[data-max]');for(var i=0;i<areas.length;i++)(function(t){
 var max=+t.getAttribute('data-max'),out=document.createElement('span');out.className='counter';out.setAttribute('aria-live','polite');
 t.parentNode.insertBefore(out,t.nextSibling);function upd(){var n=Array.from(t.value).length,left=max-n;out.textContent=left+' characters left';
 out.className='counter'+(left<0?' over':'')}t.addEventListener('input',upd);upd()})(areas[i])})();
+(function(){var zone;try{zone=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){return}if(!zone)return;
+var fields=document.querySelectorAll('input[data-browser-time-zone]');for(var i=0;i<fields.length;i++)if(!fields[i].value)fields[i].value=zone})();
 `;
 
 /**

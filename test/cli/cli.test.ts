@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { testSchemaName } from '../helpers/context.ts';
+import { redisUrl, testSchemaName } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
 import { operatorActor } from '../../src/security/index.ts';
 
@@ -321,3 +321,76 @@ describe('sparrow serve as a process', () => {
     expect(await exited).toBe(0);
   }, 30_000);
 });
+
+/** One real `sparrow` process: what it printed on each stream, and how it ended. */
+function runProcess(argv: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/sparrow.js', ...argv], {
+      env: { ...process.env, SPARROW_LOG_LEVEL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe.skipIf(!redisUrl)(
+  `sparrow CLI processes with Redis configured${redisUrl ? '' : ' (skipped: set SPARROW_TEST_REDIS_URL to run)'}`,
+  () => {
+    let dir = '';
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'sparrow-cli-redis-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('prints exactly the token on stdout, run after run; logs (if any) go to stderr', async () => {
+      const env = { SPARROW_DATA_DIR: dir, SPARROW_DATABASE_URL: '', SPARROW_REDIS_URL: redisUrl! };
+      const created = await runProcess(
+        ['users', 'create', 'dana', '--email', 'dana@example.test', '--password', 'correct horse battery'],
+        env,
+      );
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^Created @dana \(id \d{18}, role user\)\n$/);
+      const runs = [];
+      for (let i = 0; i < 5; i += 1) runs.push(await runProcess(['tokens', 'create', 'dana', '--scopes', 'read'], env));
+      for (const issued of runs) {
+        expect(issued.code).toBe(0);
+        // A script reading the token reads the whole of stdout: one line, the token, nothing else.
+        expect(issued.stdout).toMatch(/^[A-Za-z0-9_-]{32,}\n$/);
+        // A one-shot command starts no event bus, so it has nothing to say about one either.
+        expect(issued.stderr).not.toMatch(/event bus|subscribe/i);
+      }
+      expect(new Set(runs.map((r) => r.stdout)).size).toBe(runs.length);
+
+      // With every log line on, logs still never reach stdout.
+      const verbose = await runProcess(['tokens', 'create', 'dana'], { ...env, SPARROW_LOG_LEVEL: 'trace' });
+      expect(verbose.code).toBe(0);
+      expect(verbose.stdout).toMatch(/^[A-Za-z0-9_-]{32,}\n$/);
+    }, 60_000);
+
+    it('sends a logged warning to stderr, the result to stdout', async () => {
+      // An SMTP-less installation with a real SMS provider warns about mail at start: a log line.
+      const env = {
+        SPARROW_DATA_DIR: dir,
+        SPARROW_DATABASE_URL: '',
+        SPARROW_REDIS_URL: redisUrl!,
+        SPARROW_SMS_PROVIDER: 'twilio',
+        SPARROW_TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
+        SPARROW_TWILIO_AUTH_TOKEN: 'token',
+        SPARROW_TWILIO_FROM: '+15005550006',
+      };
+      const issued = await runProcess(['tokens', 'create', 'dana'], env);
+      expect(issued.code).toBe(0);
+      expect(issued.stdout).toMatch(/^[A-Za-z0-9_-]{32,}\n$/);
+      expect(issued.stderr).toContain('SPARROW_SMTP_URL is not set');
+    }, 30_000);
+  },
+);

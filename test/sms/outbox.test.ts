@@ -399,4 +399,55 @@ describe.each(ENGINES)('SMS notification fan-out on $label', ({ name, skip }) =>
     },
     60_000,
   );
+
+  it.skipIf(skip)(
+    'a worker that stalled past its lease queues nothing: the job’s new holder sends the batch once',
+    async () => {
+      const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+      const ctx = await testContext(name, {}, { clock, smsProvider: new ScriptedProvider() });
+      try {
+        await ctx.sms.policy.setCountry(
+          'KE',
+          { posting: true, notifications: true },
+          { actor: operatorActor('test'), reason: 'test setup' },
+        );
+        const star = await ctx.microblog.createAccount({ username: 'star' });
+        for (let i = 0; i < 3; i += 1) {
+          const fan = await ctx.microblog.createAccount({ username: `fan${i}` });
+          await ctx.microblog.follow(fan.id, star.id);
+          await ctx.sms.store.bindPhone({
+            accountId: fan.id,
+            e164: `+25471100000${i}`,
+            country: 'KE',
+            verifiedAt: clock.now(),
+          });
+          await ctx.sms.subscriptions.subscribe(fan.id, star);
+        }
+        await ctx.microblog.post(star.id, { text: 'Big news', source: 'web' });
+        // Worker A claims the job, then stalls (a long GC pause, a frozen VM) past its lease.
+        const stalled = await ctx.sms.store.claimFanoutJob(clock.now(), new Date(clock.now().getTime() + 60_000));
+        expect(stalled).not.toBeNull();
+        clock.advance(61_000);
+        // Worker B takes the job over and queues the batch.
+        expect(await ctx.sms.notifier.runOnce()).toBe(3);
+        // A wakes up and tries to queue the same batch and move the job: refused, nothing queued.
+        const late = await ctx.sms.outbox.enqueueWith(
+          [
+            {
+              to: '+254711000000',
+              country: 'KE',
+              text: '@star: Big news',
+              messageClass: 'content',
+              purpose: 'post_notification',
+            },
+          ],
+          (rows) => ctx.sms.store.queueFanoutBatch(stalled!, rows, { afterAccountId: null, done: true }, clock.now()),
+        );
+        expect(late).toBe(false);
+        expect((await ctx.sms.store.outboxCounts()).queued).toBe(3);
+      } finally {
+        await ctx.dispose();
+      }
+    },
+  );
 });

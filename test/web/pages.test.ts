@@ -348,6 +348,13 @@ describe.each(ENGINES)('web pages ($label)', ({ name: engine, skip }) => {
       const audit = await admin.get('/admin/audit');
       expect(audit.body).toContain('account.suspend');
       expect(audit.body).toContain('spam wave');
+      // Who, what and why in words, with the subject by name; the raw record folded away.
+      expect(audit.body).toMatch(
+        /<strong><a href="\/admin\/users\?q=\w+">@\w+<\/a><\/strong> suspended <a href="\/admin\/users\?q=dave">@dave<\/a>/,
+      );
+      expect(audit.body).toContain('Why: “spam wave”');
+      expect(audit.body).toMatch(/<details><summary>Details<\/summary>/);
+      expect(audit.body).not.toMatch(/account \d{18}/);
       expect((await admin.post('/admin/users/dave/unsuspend', { reason: 'appeal accepted' })).headers.location).toBe(
         '/admin/users?q=dave&notice=unsuspended',
       );

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/config.ts';
-import { createContext, type AppContext } from '../../app/context.ts';
+import { createContext, createLogger, type AppContext } from '../../app/context.ts';
 import { buildServer } from '../../app/http-server.ts';
 import { parseCommandArgs, type CliIo } from '../io.ts';
 
@@ -7,6 +7,11 @@ export const SERVE_USAGE =
   'usage: sparrow serve\n  Starts the web UI, the API and the SMS channel (configured by SPARROW_* environment variables).';
 export const WORKER_USAGE =
   'usage: sparrow worker\n  Runs the SMS queue, provider binds and housekeeping without serving HTTP (for scaled deployments).';
+
+/** Logs go to stderr; stdout says only where the server listens (or that the worker runs). */
+function stderrLogger(config: ReturnType<typeof loadConfig>, io: CliIo) {
+  return createLogger(config, { write: (line: string) => io.stderr.write(line) });
+}
 
 const MAINTENANCE_INTERVAL_MS = 5 * 60_000;
 
@@ -31,7 +36,7 @@ function startMaintenance(ctx: AppContext): () => void {
 export async function serve(args: string[], io: CliIo): Promise<number> {
   parseCommandArgs(args, {}, SERVE_USAGE);
   const config = loadConfig(io.env);
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, { logger: stderrLogger(config, io) });
   const app = await buildServer(ctx);
   const stopMaintenance = startMaintenance(ctx);
   const background = await ctx.startBackgroundWork({ inProcessWithWeb: true });
@@ -60,7 +65,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
 export async function worker(args: string[], io: CliIo): Promise<number> {
   parseCommandArgs(args, {}, WORKER_USAGE);
   const config = loadConfig(io.env);
-  const ctx = await createContext(config);
+  const ctx = await createContext(config, { logger: stderrLogger(config, io) });
   const stopMaintenance = startMaintenance(ctx);
   const background = await ctx.startBackgroundWork({ inProcessWithWeb: false });
   io.stdout.write(`Sparrow worker running (store: ${config.database.engine}, SMS: ${config.smsProvider})\n`);

@@ -9,6 +9,7 @@ import * as discoveryMutual from './0007_discovery_mutual.ts';
 import * as adsFloor from './0008_ads_floor.ts';
 import * as signUpApplications from './0009_sign_up_applications.ts';
 import * as codeAbuse from './0011_code_abuse.ts';
+import * as timeZone from './0010_time_zone.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008_ads_floor': adsFloor,
   '0009_sign_up_applications': signUpApplications,
   '0011_code_abuse': codeAbuse,
+  '0010_time_zone': timeZone,
 };
 
 export const migrationProvider: MigrationProvider = {
