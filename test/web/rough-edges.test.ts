@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { smsHarness, type SmsHarness } from '../sms/helpers.ts';
 import { FormClient, expectGoodPage, flowIdOf } from './helpers.ts';
+import { solvedSignupFields } from '../helpers/sign-up-puzzle.ts';
 import { operatorActor } from '../../src/security/index.ts';
 
 const KE = '+254712345680';
@@ -84,8 +85,12 @@ describe.each(ENGINES)('rough edges, without JavaScript ($label)', ({ name: engi
 
       // Sign-up carries the browser's zone (a script fills the hidden field); here it is sent as the script would.
       const nairobi = new FormClient(h.app);
-      await nairobi.get('/signup');
-      const started = await nairobi.post('/signup', { email: 'zawadi@example.test' });
+      // Scripts on: the page's script also solves the sign-up puzzle (issue 11) before the form goes.
+      const signupPage = await nairobi.get('/signup');
+      const started = await nairobi.post('/signup', {
+        email: 'zawadi@example.test',
+        ...solvedSignupFields(signupPage.body),
+      });
       expect(started.body).toContain('<input type="hidden" name="time_zone" value="" data-browser-time-zone>');
       const code = await nairobi.mailCode('zawadi@example.test');
       await nairobi.post('/signup/finish', {
@@ -103,8 +108,8 @@ describe.each(ENGINES)('rough edges, without JavaScript ($label)', ({ name: engi
 
       // A zone the server does not know (a tampered field) leaves the account on UTC; sign-up still works.
       const odd = new FormClient(h.app);
-      await odd.get('/signup');
-      const oddStart = await odd.post('/signup', { email: 'odd@example.test' });
+      const oddPage = await odd.get('/signup');
+      const oddStart = await odd.post('/signup', { email: 'odd@example.test', ...solvedSignupFields(oddPage.body) });
       const finished = await odd.post('/signup/finish', {
         flow_id: flowIdOf(oddStart.body),
         email: 'odd@example.test',
