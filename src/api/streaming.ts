@@ -81,13 +81,16 @@ export function streamingRoutes(ctx: AppContext) {
     ) => {
       reply.hijack();
       const raw = reply.raw;
+      // Headers set before the hijack (the cross-origin grant) still belong to this answer.
+      for (const [name, value] of Object.entries(reply.getHeaders()))
+        if (value !== undefined) raw.setHeader(name, value);
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      raw.write(':)\n\n');
+      raw.write(':)\n');
       const connection: Connection = {
         stream,
         viewerId,
@@ -97,7 +100,7 @@ export function streamingRoutes(ctx: AppContext) {
         end: () => raw.end(),
       };
       connections.add(connection);
-      const heartbeat = setInterval(() => raw.write(':thump\n\n'), HEARTBEAT_MS);
+      const heartbeat = setInterval(() => raw.write(':thump\n'), HEARTBEAT_MS);
       heartbeat.unref();
       request.raw.on('close', () => {
         clearInterval(heartbeat);
