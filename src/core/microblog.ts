@@ -41,6 +41,11 @@ export interface MicroblogOptions {
 
 /** Called once for each new post or reblog, after it is stored. */
 export type PublishedListener = (post: Post) => Promise<void>;
+/**
+ * Called after notifications may have been stored, with their ids and recipients; a
+ * notification the store did not keep (a repeated favourite) is simply not found later.
+ */
+export type NotifiedListener = (notifications: readonly { id: string; accountId: string }[]) => Promise<void>;
 /** Called once for each deleted post, after it is gone. */
 export type DeletedListener = (post: Post) => Promise<void>;
 /** Called once when a follow request ends: `accountId` asked to follow `targetId`. */
@@ -84,6 +89,7 @@ export class Microblog {
   private readonly publishedListeners: PublishedListener[] = [];
   private readonly deletedListeners: DeletedListener[] = [];
   private readonly followRequestListeners: FollowRequestListener[] = [];
+  private readonly notifiedListeners: NotifiedListener[] = [];
 
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
@@ -202,6 +208,20 @@ export class Microblog {
     this.publishedListeners.push(listener);
   }
 
+  /** Streaming (and later push) learns of new notifications here. */
+  onNotified(listener: NotifiedListener): void {
+    this.notifiedListeners.push(listener);
+  }
+
+  private async announceNotifications(notifications: readonly (NewNotification | null)[]): Promise<void> {
+    const stored = notifications.filter((n): n is NewNotification => n !== null);
+    if (stored.length === 0) return;
+    await this.announce(
+      this.notifiedListeners,
+      stored.map((n) => ({ id: n.id, accountId: n.accountId })),
+    );
+  }
+
   onDeleted(listener: DeletedListener): void {
     this.deletedListeners.push(listener);
   }
@@ -294,7 +314,10 @@ export class Microblog {
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
     });
     const stored = await this.requirePost(postId);
-    if (created) await this.announce(this.publishedListeners, stored);
+    if (created) {
+      await this.announce(this.publishedListeners, stored);
+      await this.announceNotifications(notifications);
+    }
     return stored;
   }
 
@@ -322,7 +345,10 @@ export class Microblog {
         : visibility === 'unlisted'
           ? 'unlisted'
           : 'public';
-    await this.store.publish({
+    const reblogNotification: NewNotification | null = notify
+      ? { id: newId(now.getTime()), accountId: target.accountId, type: 'reblog', fromAccountId: accountId, postId: id }
+      : null;
+    const { created } = await this.store.publish({
       post: {
         id,
         accountId,
@@ -343,20 +369,11 @@ export class Microblog {
         alsoFollowing: null,
         accounts: [accountId],
       },
-      notifications: notify
-        ? [
-            {
-              id: newId(now.getTime()),
-              accountId: target.accountId,
-              type: 'reblog',
-              fromAccountId: accountId,
-              postId: id,
-            },
-          ]
-        : [],
+      notifications: reblogNotification ? [reblogNotification] : [],
     });
     const reblog = await this.requirePost(id);
     await this.announce(this.publishedListeners, reblog);
+    if (created) await this.announceNotifications([reblogNotification]);
     return reblog;
   }
 
@@ -376,20 +393,17 @@ export class Microblog {
     const target = post.reblogOfId ? await this.requirePost(post.reblogOfId) : post;
     const notify =
       target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
-    await this.store.addFavourite(
-      newId(this.clock.now().getTime()),
-      accountId,
-      target.id,
-      notify
-        ? {
-            id: newId(this.clock.now().getTime()),
-            accountId: target.accountId,
-            type: 'favourite',
-            fromAccountId: accountId,
-            postId: target.id,
-          }
-        : null,
-    );
+    const notification: NewNotification | null = notify
+      ? {
+          id: newId(this.clock.now().getTime()),
+          accountId: target.accountId,
+          type: 'favourite',
+          fromAccountId: accountId,
+          postId: target.id,
+        }
+      : null;
+    if (await this.store.addFavourite(newId(this.clock.now().getTime()), accountId, target.id, notification))
+      await this.announceNotifications([notification]);
     return this.requirePost(target.id);
   }
 
@@ -496,33 +510,32 @@ export class Microblog {
     if (await this.store.isFollowing(accountId, targetId)) return this.relationship(accountId, targetId);
     const now = this.clock.now();
     if (target.locked) {
-      await this.store.requestFollow({
+      const notification: NewNotification = {
         id: newId(now.getTime()),
-        accountId,
-        targetId,
-        notification: {
-          id: newId(now.getTime()),
-          accountId: targetId,
-          type: 'follow_request',
-          fromAccountId: accountId,
-          postId: null,
-        },
-      });
+        accountId: targetId,
+        type: 'follow_request',
+        fromAccountId: accountId,
+        postId: null,
+      };
+      if (await this.store.requestFollow({ id: newId(now.getTime()), accountId, targetId, notification }))
+        await this.announceNotifications([notification]);
       return this.relationship(accountId, targetId);
     }
-    await this.store.follow({
+    const notification: NewNotification = {
+      id: newId(now.getTime()),
+      accountId: targetId,
+      type: 'follow',
+      fromAccountId: accountId,
+      postId: null,
+    };
+    const followed = await this.store.follow({
       id: newId(now.getTime()),
       accountId,
       targetId,
       backfill: this.options.followBackfill ?? 40,
-      notification: {
-        id: newId(now.getTime()),
-        accountId: targetId,
-        type: 'follow',
-        fromAccountId: accountId,
-        postId: null,
-      },
+      notification,
     });
+    if (followed) await this.announceNotifications([notification]);
     return this.relationship(accountId, targetId);
   }
 
@@ -567,18 +580,22 @@ export class Microblog {
   private async acceptRequest(requesterId: string, targetId: string): Promise<boolean> {
     const now = this.clock.now();
     const requester = await this.store.accountById(requesterId);
+    // A suspended requester becomes a follower (lifting the suspension restores it) but sends no notification.
+    const notification: NewNotification | null =
+      requester && !requester.suspended
+        ? { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: requesterId, postId: null }
+        : null;
     const accepted = await this.store.acceptFollowRequest({
       followId: newId(now.getTime()),
       accountId: requesterId,
       targetId,
       backfill: this.options.followBackfill ?? 40,
-      // A suspended requester becomes a follower (lifting the suspension restores it) but sends no notification.
-      notification:
-        requester && !requester.suspended
-          ? { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: requesterId, postId: null }
-          : null,
+      notification,
     });
-    if (accepted) await this.closeFollowRequest(requesterId, targetId, 'authorized');
+    if (accepted) {
+      await this.closeFollowRequest(requesterId, targetId, 'authorized');
+      await this.announceNotifications([notification]);
+    }
     return accepted;
   }
 
@@ -772,7 +789,10 @@ export class Microblog {
       if (!from || from.suspended) continue;
       const post = notification.postId ? (views.get(notification.postId) ?? null) : null;
       if (notification.postId && !post) continue;
-      result.push({ notification, from, post });
+      // A reblog notification is stored against the boost (undoing the boost removes it) but
+      // is about the boosted post, which is what every client shows (Mastodon's `status`).
+      const about = notification.type === 'reblog' && post?.reblog ? post.reblog : post;
+      result.push({ notification, from, post: about });
     }
     return result;
   }
