@@ -26,6 +26,7 @@ import type {
   NewNotification,
 } from './ports.ts';
 import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
+import { NotificationGrouper, type NotificationGroupPage } from './notification-groups.ts';
 
 export interface MicroblogOptions {
   /** This server's host, so `@user@thishost` resolves to a local account. */
@@ -75,6 +76,9 @@ export interface PostInput {
 const MAX_DISPLAY_NAME = 30;
 const MAX_NOTE = 500;
 const CELEBRITY_CACHE_MS = 30_000;
+/** Notifications read per slice, and at most per page, when grouping them. */
+const GROUP_WALK_SLICE = 80;
+const GROUP_WALK_MAX = 2000;
 
 /**
  * The microblog: accounts, posts, the social graph and timelines. Every channel (web,
@@ -749,6 +753,43 @@ export class Microblog {
   ): Promise<NotificationView[]> {
     const list = await this.store.notifications(accountId, page, types);
     return this.notificationViews(accountId, list);
+  }
+
+  /**
+   * One page of grouped notifications (Mastodon's `GET /api/v2/notifications`): walks the
+   * notifications away from the cursor in slices until `page.limit` groups are complete, the
+   * notifications run out, or a bounded number were read (a page then simply ends early; its
+   * range says where the next one starts).
+   */
+  async groupedNotifications(
+    accountId: string,
+    page: Page,
+    options: {
+      types: readonly NotificationType[] | null;
+      groupedTypes: readonly NotificationType[];
+      fromAccountId?: string | null;
+    },
+  ): Promise<NotificationGroupPage> {
+    const grouper = new NotificationGrouper(page.limit, options.groupedTypes);
+    const upwards = page.minId !== undefined;
+    const sliceSize = Math.max(page.limit * 2, GROUP_WALK_SLICE);
+    let slice: Page = { ...page, limit: sliceSize };
+    let read = 0;
+    walk: while (read < GROUP_WALK_MAX) {
+      const raw = await this.store.notifications(accountId, slice, options.types);
+      if (raw.length === 0) break;
+      read += raw.length;
+      // The store answers newest first; walking up (min_id) takes the slice oldest first.
+      const ordered = upwards ? [...raw].reverse() : raw;
+      const views = await this.notificationViews(accountId, ordered);
+      for (const view of views) {
+        if (options.fromAccountId && view.from.id !== options.fromAccountId) continue;
+        if (!grouper.add(view)) break walk;
+      }
+      if (raw.length < slice.limit) break;
+      slice = upwards ? { ...slice, minId: raw[0]!.id } : { ...slice, maxId: raw.at(-1)!.id };
+    }
+    return grouper.page();
   }
 
   async notification(accountId: string, id: string): Promise<NotificationView> {
