@@ -1,4 +1,4 @@
-import { newId } from '../shared/ids.ts';
+import { idFloorForTime, newId } from '../shared/ids.ts';
 import { canonicalTimeZone } from '../shared/time-zone.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
@@ -26,7 +26,12 @@ import type {
   NewNotification,
 } from './ports.ts';
 import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
-import { NotificationGrouper, type NotificationGroupPage } from './notification-groups.ts';
+import {
+  NotificationGrouper,
+  notificationGroupKey,
+  parseNotificationGroupKey,
+  type NotificationGroupPage,
+} from './notification-groups.ts';
 
 export interface MicroblogOptions {
   /** This server's host, so `@user@thishost` resolves to a local account. */
@@ -790,6 +795,45 @@ export class Microblog {
       slice = upwards ? { ...slice, minId: raw[0]!.id } : { ...slice, maxId: raw.at(-1)!.id };
     }
     return grouper.page();
+  }
+
+  /**
+   * Every notification of one group (by the key the lists gave), newest first. Grouped keys
+   * name a 12-hour window, so only that window's notifications are read. Not found when the
+   * key is not one Sparrow issues or the group is empty (dismissed, or hidden by a mute).
+   */
+  async notificationGroupMembers(accountId: string, key: string): Promise<NotificationView[]> {
+    const parsed = parseNotificationGroupKey(key);
+    if (!parsed) throw notFound();
+    if ('notificationId' in parsed) return [await this.notification(accountId, parsed.notificationId)];
+    const members: NotificationView[] = [];
+    // A minute either side: a notification's time and its id's time may differ by a few milliseconds.
+    let slice: Page = {
+      maxId: idFloorForTime(parsed.windowEnd + 60_000),
+      sinceId: idFloorForTime(parsed.windowStart - 60_000),
+      limit: GROUP_WALK_SLICE,
+    };
+    for (let read = 0; read < GROUP_WALK_MAX; ) {
+      const raw = await this.store.notifications(accountId, slice, [parsed.type]);
+      read += raw.length;
+      for (const view of await this.notificationViews(accountId, raw))
+        if (notificationGroupKey(view) === key) members.push(view);
+      if (raw.length < slice.limit) break;
+      slice = { ...slice, maxId: raw.at(-1)!.id };
+    }
+    if (members.length === 0) throw notFound();
+    return members;
+  }
+
+  /** One group as a page of its own (every member counted). */
+  async notificationGroup(accountId: string, key: string): Promise<NotificationGroupPage> {
+    return NotificationGrouper.whole(await this.notificationGroupMembers(accountId, key));
+  }
+
+  /** Dismisses every notification of a group. */
+  async dismissNotificationGroup(accountId: string, key: string): Promise<void> {
+    for (const member of await this.notificationGroupMembers(accountId, key))
+      await this.store.dismissNotification(accountId, member.notification.id);
   }
 
   async notification(accountId: string, id: string): Promise<NotificationView> {

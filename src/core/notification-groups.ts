@@ -31,6 +31,31 @@ export function notificationGroupKey(
     : `${notification.type}-${view.post?.post.id ?? 'none'}-${window}`;
 }
 
+/**
+ * What a group key names, so one group can be fetched without reading every notification:
+ * one notification, or a type (and post) within one 12-hour window. Null for keys Sparrow
+ * never issues.
+ */
+type ParsedGroupKey =
+  | { notificationId: string }
+  | { type: NotificationType; postId: string | null; windowStart: number; windowEnd: number };
+
+export function parseNotificationGroupKey(key: string): ParsedGroupKey | null {
+  const single = /^ungrouped-([0-9]{1,20})$/.exec(key);
+  if (single) return { notificationId: single[1]! };
+  const grouped = /^(?:(favourite|reblog)-([0-9]{1,20})|(follow))-([0-9]{1,9})$/.exec(key);
+  if (!grouped) return null;
+  const hours = Number(grouped[4]);
+  if (hours % GROUP_WINDOW_HOURS !== 0) return null;
+  const type = (grouped[1] ?? grouped[3]) as NotificationType;
+  return {
+    type,
+    postId: grouped[2] ?? null,
+    windowStart: hours * HOUR_MS,
+    windowEnd: (hours + GROUP_WINDOW_HOURS) * HOUR_MS,
+  };
+}
+
 interface NotificationGroup {
   key: string;
   type: NotificationType;
@@ -71,6 +96,14 @@ export class NotificationGrouper {
   /** The notification that opened the `limit`-th group; the walk stops at the next new group. */
   private boundary: string | null = null;
   private full = false;
+
+  /** One whole group (every member, however many), as `GET /api/v2/notifications/:group_key` shows it. */
+  static whole(views: readonly NotificationView[]): NotificationGroupPage {
+    // No limit: the page never fills, so no member falls outside its range.
+    const grouper = new NotificationGrouper(Number.POSITIVE_INFINITY, GROUPABLE_NOTIFICATION_TYPES);
+    for (const view of views) grouper.add(view);
+    return grouper.page();
+  }
 
   constructor(limit: number, groupedTypes: readonly NotificationType[]) {
     this.limit = limit;

@@ -246,4 +246,35 @@ describe.each(ENGINES)('grouped notifications (v2) on $label', ({ name, skip }) 
     expect(Number(instance.apiVersions.mastodon)).toBe(2);
     expect((await get('/api/v2/notifications')).status).toBe(200);
   });
+
+  it.skipIf(skip)('fetches one group whole, lists its accounts and dismisses it', async () => {
+    const list = await ada.v2.notifications.list({ limit: 40 });
+    const favourites = list.notificationGroups.at(-1)!;
+    expect([favourites.type, favourites.notificationsCount]).toEqual(['favourite', 3]);
+    // A group cut by a page boundary still comes whole on its own.
+    const one = await ada.v2.notifications.$select(favourites.groupKey).fetch();
+    expect(one.notificationGroups.map((g) => [g.groupKey, g.notificationsCount])).toEqual([[favourites.groupKey, 3]]);
+    expect(one.statuses.map((s) => s.id)).toEqual([liked.id]);
+    const accounts = await ada.v2.notifications.$select(favourites.groupKey).accounts.fetch();
+    expect(accounts.map((a) => a.username)).toEqual(['f3', 'f2', 'f1']);
+    const mention = list.notificationGroups.find((g) => g.type === 'mention')!;
+    expect((await ada.v2.notifications.$select(mention.groupKey).fetch()).notificationGroups).toHaveLength(1);
+
+    // Not ada's, not a key Sparrow issues, or a feature Sparrow lacks: 404.
+    expect((await get(`/api/v2/notifications/${favourites.groupKey}`, people.f1!.token)).status).toBe(404);
+    for (const key of ['favourite-1-5', 'nonsense', 'unread_count', 'policy', 'ungrouped-abc'])
+      expect((await get(`/api/v2/notifications/${key}`)).status, key).toBe(404);
+
+    // Someone else cannot dismiss ada's group.
+    const foreign = await fetch(`${server.url}/api/v2/notifications/${favourites.groupKey}/dismiss`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${people.f1!.token}` },
+    });
+    expect(foreign.status).toBe(404);
+    await ada.v2.notifications.$select(favourites.groupKey).dismiss();
+    expect((await get(`/api/v2/notifications/${favourites.groupKey}`)).status).toBe(404);
+    const after = await ada.v2.notifications.list({ limit: 40 });
+    expect(after.notificationGroups.some((g) => g.groupKey === favourites.groupKey)).toBe(false);
+    expect(after.notificationGroups.reduce((sum, g) => sum + g.notificationsCount, 0)).toBe(total - 3);
+  });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { GROUPABLE_NOTIFICATION_TYPES, NOTIFICATION_TYPES, type NotificationType } from '../../core/index.ts';
 import { optionalUser, requireUser } from '../auth.ts';
@@ -20,6 +20,7 @@ const groupedNotificationsInput = input({
 });
 import {
   notificationSchema,
+  renderAccount,
   renderNotification,
   renderNotificationGroups,
   renderStatus,
@@ -139,6 +140,26 @@ export function timelineRoutes(ctx: AppContext) {
       );
       if (link) void reply.header('Link', link);
       return renderNotificationGroups(page, urls);
+    });
+
+    const groupKeyOf = (request: FastifyRequest) => (request.params as { group_key: string }).group_key;
+
+    app.get('/api/v2/notifications/:group_key', async (request) => {
+      const { accountId } = requireUser(request, 'read:notifications');
+      return renderNotificationGroups(await ctx.microblog.notificationGroup(accountId, groupKeyOf(request)), urls);
+    });
+
+    app.get('/api/v2/notifications/:group_key/accounts', async (request) => {
+      const { accountId } = requireUser(request, 'read:notifications');
+      const members = await ctx.microblog.notificationGroupMembers(accountId, groupKeyOf(request));
+      const accounts = new Map(members.map((m) => [m.from.id, m.from] as const));
+      return [...accounts.values()].map((a) => renderAccount(a, urls));
+    });
+
+    app.post('/api/v2/notifications/:group_key/dismiss', async (request) => {
+      const { accountId } = requireUser(request, 'write:notifications');
+      await ctx.microblog.dismissNotificationGroup(accountId, groupKeyOf(request));
+      return {};
     });
 
     app.get('/api/v1/notifications/:id', { schema: { response: { 200: notificationSchema } } }, async (request) => {
