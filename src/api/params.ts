@@ -56,8 +56,10 @@ export function linkHeader(
   if (!cursors) return null;
   const path = request.url.split('?')[0];
   const carry = new URLSearchParams();
-  for (const [key, value] of Object.entries(keep))
-    if (value !== undefined && value !== null) carry.set(key, String(value));
+  for (const [key, value] of Object.entries(keep)) {
+    if (Array.isArray(value)) for (const item of value) carry.append(`${key}[]`, String(item));
+    else if (value !== undefined && value !== null) carry.set(key, String(value));
+  }
   const next = new URLSearchParams(carry);
   next.set('max_id', cursors.oldest);
   const prev = new URLSearchParams(carry);

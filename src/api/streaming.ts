@@ -3,11 +3,14 @@ import type { AppContext } from '../app/context.ts';
 import type { StreamEvent } from '../app/event-bus.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { HttpError } from './errors.ts';
-import { renderStatus } from './mastodon/entities.ts';
+import { renderNotification, renderStatus } from './mastodon/entities.ts';
 
 interface Connection {
-  stream: 'user' | 'public';
+  /** `user:notification` hears only the notifications of the user stream. */
+  stream: 'user' | 'user:notification' | 'public';
   viewerId: string | null;
+  /** Whether the token may read notifications (`read:notifications`): the user streams carry them only then. */
+  notifications: boolean;
   send(event: string, data: string): void;
   end(): void;
 }
@@ -18,7 +21,8 @@ const HEARTBEAT_MS = 15_000;
  * Mastodon's streaming API over server-sent events (`/api/v1/streaming/user`, `/public`).
  * Every instance keeps its own connections and hears of new and deleted posts through the
  * event bus (Redis pub/sub when several instances run), then renders each post for each
- * viewer it may reach. Notifications are not streamed yet; clients poll them.
+ * viewer it may reach. New notifications go to their recipient's user streams, rendered as
+ * `GET /api/v1/notifications/:id` would (so mutes and blocks apply as there).
  */
 export function streamingRoutes(ctx: AppContext) {
   const connections = new Set<Connection>();
@@ -30,11 +34,24 @@ export function streamingRoutes(ctx: AppContext) {
 
   const dispatch = async (event: StreamEvent) => {
     if (connections.size === 0) return;
+    if (event.type === 'notification') {
+      for (const c of connections) {
+        if (c.stream === 'public' || c.viewerId !== event.accountId || !c.notifications) continue;
+        try {
+          const view = await ctx.microblog.notification(event.accountId, event.notificationId);
+          c.send('notification', JSON.stringify(renderNotification(view, ctx.config)));
+        } catch {
+          // Not kept, hidden from this person (a mute, a block) or gone already: nothing to send.
+        }
+      }
+      return;
+    }
     if (event.type === 'delete') {
-      for (const c of connections) c.send('delete', event.postId);
+      for (const c of connections) if (c.stream !== 'user:notification') c.send('delete', event.postId);
       return;
     }
     for (const c of connections) {
+      if (c.stream === 'user:notification') continue;
       try {
         const post = await ctx.microblog.visiblePost(c.viewerId, event.postId);
         if (c.stream === 'public') {
@@ -77,27 +94,31 @@ export function streamingRoutes(ctx: AppContext) {
       request: FastifyRequest,
       reply: FastifyReply,
       stream: Connection['stream'],
-      viewerId: string | null,
+      token: TokenInfo | null,
     ) => {
       reply.hijack();
       const raw = reply.raw;
+      // Headers set before the hijack (the cross-origin grant) still belong to this answer.
+      for (const [name, value] of Object.entries(reply.getHeaders()))
+        if (value !== undefined) raw.setHeader(name, value);
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      raw.write(':)\n\n');
+      raw.write(':)\n');
       const connection: Connection = {
         stream,
-        viewerId,
+        viewerId: token?.accountId ?? null,
+        notifications: token !== null && scopeAllows(token.scopes, 'read:notifications'),
         send: (event, data) => {
           raw.write(`event: ${event}\ndata: ${data}\n\n`);
         },
         end: () => raw.end(),
       };
       connections.add(connection);
-      const heartbeat = setInterval(() => raw.write(':thump\n\n'), HEARTBEAT_MS);
+      const heartbeat = setInterval(() => raw.write(':thump\n'), HEARTBEAT_MS);
       heartbeat.unref();
       request.raw.on('close', () => {
         clearInterval(heartbeat);
@@ -112,18 +133,26 @@ export function streamingRoutes(ctx: AppContext) {
       if (!token?.accountId) throw new HttpError(401, 'This method requires an authenticated user');
       if (!scopeAllows(token.scopes, 'read:statuses'))
         throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
-      open(request, reply, 'user', token.accountId);
+      open(request, reply, 'user', token);
+    });
+
+    app.get('/api/v1/streaming/user/notification', async (request, reply) => {
+      const token = await tokenOf(request);
+      if (!token?.accountId) throw new HttpError(401, 'This method requires an authenticated user');
+      if (!scopeAllows(token.scopes, 'read:notifications'))
+        throw new HttpError(403, 'This action is outside the authorized scopes (needs read:notifications)');
+      open(request, reply, 'user:notification', token);
     });
 
     app.get('/api/v1/streaming/public', async (request, reply) => {
       const token = await tokenOf(request);
       if (token && !scopeAllows(token.scopes, 'read:statuses'))
         throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
-      open(request, reply, 'public', token?.accountId ?? null);
+      open(request, reply, 'public', token);
     });
     app.get('/api/v1/streaming/public/local', async (request, reply) => {
       const token = await tokenOf(request);
-      open(request, reply, 'public', token?.accountId ?? null);
+      open(request, reply, 'public', token);
     });
   };
 }

@@ -332,6 +332,10 @@ export async function composeApp(
   if (events instanceof RedisEventBus && !options.oneShot) events.start();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
+  microblog.onNotified(async (notifications) => {
+    for (const n of notifications)
+      await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
+  });
   const oauthStore = new KyselyOAuthStore(store.db);
   const oauth = new OAuth(oauthStore, clock);
   const privacy = new Privacy({

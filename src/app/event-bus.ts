@@ -2,7 +2,20 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** What streaming clients hear about. Ids only: each instance renders for its own viewers. */
-export type StreamEvent = { type: 'update'; postId: string } | { type: 'delete'; postId: string };
+export type StreamEvent =
+  | { type: 'update'; postId: string }
+  | { type: 'delete'; postId: string }
+  | { type: 'notification'; accountId: string; notificationId: string };
+
+/** Events from Redis come from other processes: only well-formed ones are passed on. */
+function isStreamEvent(value: unknown): value is StreamEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const event = value as Record<string, unknown>;
+  if (event.type === 'update' || event.type === 'delete') return typeof event.postId === 'string';
+  if (event.type === 'notification')
+    return typeof event.accountId === 'string' && typeof event.notificationId === 'string';
+  return false;
+}
 
 export interface EventBus {
   publish(event: StreamEvent): Promise<void>;
@@ -78,9 +91,8 @@ export class RedisEventBus implements EventBus {
     this.watch(subscriber);
     subscriber.on('message', (_channel: string, message: string) => {
       try {
-        const event = JSON.parse(message) as StreamEvent;
-        if ((event.type === 'update' || event.type === 'delete') && typeof event.postId === 'string')
-          void this.local.publish(event);
+        const event: unknown = JSON.parse(message);
+        if (isStreamEvent(event)) void this.local.publish(event);
       } catch {
         this.logger.warn('ignored a malformed stream event');
       }

@@ -17,6 +17,7 @@ import { webhookRoutes } from '../api/webhooks.ts';
 import { webRoutes } from '../web/routes.ts';
 import { streamingRoutes } from '../api/streaming.ts';
 import { solidPng } from '../http/placeholder-image.ts';
+import { CORS_RESPONSE_HEADERS, corsApplies, preflightHeaders } from '../http/cors.ts';
 import { safeEqual } from '../security/index.ts';
 
 const BODY_LIMIT_BYTES = 256 * 1024;
@@ -59,6 +60,19 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: 'Record not found' });
+  });
+  // Before the token check, so a rejected token's 401 is still readable by a web client.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!corsApplies(request.url)) return;
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+      const requested = request.headers['access-control-request-headers'];
+      await reply
+        .code(204)
+        .headers(preflightHeaders(typeof requested === 'string' ? requested : undefined))
+        .send();
+      return reply;
+    }
+    void reply.headers(CORS_RESPONSE_HEADERS);
   });
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/api/') || request.url.startsWith('/oauth/')) await resolveToken(ctx.oauth, request);

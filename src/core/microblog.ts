@@ -1,4 +1,4 @@
-import { newId } from '../shared/ids.ts';
+import { idFloorForTime, newId } from '../shared/ids.ts';
 import { canonicalTimeZone } from '../shared/time-zone.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
@@ -26,6 +26,12 @@ import type {
   NewNotification,
 } from './ports.ts';
 import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
+import {
+  NotificationGrouper,
+  notificationGroupKey,
+  parseNotificationGroupKey,
+  type NotificationGroupPage,
+} from './notification-groups.ts';
 
 export interface MicroblogOptions {
   /** This server's host, so `@user@thishost` resolves to a local account. */
@@ -41,6 +47,11 @@ export interface MicroblogOptions {
 
 /** Called once for each new post or reblog, after it is stored. */
 export type PublishedListener = (post: Post) => Promise<void>;
+/**
+ * Called after notifications may have been stored, with their ids and recipients; a
+ * notification the store did not keep (a repeated favourite) is simply not found later.
+ */
+export type NotifiedListener = (notifications: readonly { id: string; accountId: string }[]) => Promise<void>;
 /** Called once for each deleted post, after it is gone. */
 export type DeletedListener = (post: Post) => Promise<void>;
 /** Called once when a follow request ends: `accountId` asked to follow `targetId`. */
@@ -70,6 +81,9 @@ export interface PostInput {
 const MAX_DISPLAY_NAME = 30;
 const MAX_NOTE = 500;
 const CELEBRITY_CACHE_MS = 30_000;
+/** Notifications read per slice, and at most per page, when grouping them. */
+const GROUP_WALK_SLICE = 80;
+const GROUP_WALK_MAX = 2000;
 
 /**
  * The microblog: accounts, posts, the social graph and timelines. Every channel (web,
@@ -84,6 +98,7 @@ export class Microblog {
   private readonly publishedListeners: PublishedListener[] = [];
   private readonly deletedListeners: DeletedListener[] = [];
   private readonly followRequestListeners: FollowRequestListener[] = [];
+  private readonly notifiedListeners: NotifiedListener[] = [];
 
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
@@ -202,6 +217,20 @@ export class Microblog {
     this.publishedListeners.push(listener);
   }
 
+  /** Streaming (and later push) learns of new notifications here. */
+  onNotified(listener: NotifiedListener): void {
+    this.notifiedListeners.push(listener);
+  }
+
+  private async announceNotifications(notifications: readonly (NewNotification | null)[]): Promise<void> {
+    const stored = notifications.filter((n): n is NewNotification => n !== null);
+    if (stored.length === 0) return;
+    await this.announce(
+      this.notifiedListeners,
+      stored.map((n) => ({ id: n.id, accountId: n.accountId })),
+    );
+  }
+
   onDeleted(listener: DeletedListener): void {
     this.deletedListeners.push(listener);
   }
@@ -294,7 +323,10 @@ export class Microblog {
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
     });
     const stored = await this.requirePost(postId);
-    if (created) await this.announce(this.publishedListeners, stored);
+    if (created) {
+      await this.announce(this.publishedListeners, stored);
+      await this.announceNotifications(notifications);
+    }
     return stored;
   }
 
@@ -322,7 +354,10 @@ export class Microblog {
         : visibility === 'unlisted'
           ? 'unlisted'
           : 'public';
-    await this.store.publish({
+    const reblogNotification: NewNotification | null = notify
+      ? { id: newId(now.getTime()), accountId: target.accountId, type: 'reblog', fromAccountId: accountId, postId: id }
+      : null;
+    const { created } = await this.store.publish({
       post: {
         id,
         accountId,
@@ -343,20 +378,11 @@ export class Microblog {
         alsoFollowing: null,
         accounts: [accountId],
       },
-      notifications: notify
-        ? [
-            {
-              id: newId(now.getTime()),
-              accountId: target.accountId,
-              type: 'reblog',
-              fromAccountId: accountId,
-              postId: id,
-            },
-          ]
-        : [],
+      notifications: reblogNotification ? [reblogNotification] : [],
     });
     const reblog = await this.requirePost(id);
     await this.announce(this.publishedListeners, reblog);
+    if (created) await this.announceNotifications([reblogNotification]);
     return reblog;
   }
 
@@ -376,20 +402,17 @@ export class Microblog {
     const target = post.reblogOfId ? await this.requirePost(post.reblogOfId) : post;
     const notify =
       target.accountId !== accountId && !(await this.store.isBlockedEitherWay(accountId, target.accountId));
-    await this.store.addFavourite(
-      newId(this.clock.now().getTime()),
-      accountId,
-      target.id,
-      notify
-        ? {
-            id: newId(this.clock.now().getTime()),
-            accountId: target.accountId,
-            type: 'favourite',
-            fromAccountId: accountId,
-            postId: target.id,
-          }
-        : null,
-    );
+    const notification: NewNotification | null = notify
+      ? {
+          id: newId(this.clock.now().getTime()),
+          accountId: target.accountId,
+          type: 'favourite',
+          fromAccountId: accountId,
+          postId: target.id,
+        }
+      : null;
+    if (await this.store.addFavourite(newId(this.clock.now().getTime()), accountId, target.id, notification))
+      await this.announceNotifications([notification]);
     return this.requirePost(target.id);
   }
 
@@ -496,33 +519,32 @@ export class Microblog {
     if (await this.store.isFollowing(accountId, targetId)) return this.relationship(accountId, targetId);
     const now = this.clock.now();
     if (target.locked) {
-      await this.store.requestFollow({
+      const notification: NewNotification = {
         id: newId(now.getTime()),
-        accountId,
-        targetId,
-        notification: {
-          id: newId(now.getTime()),
-          accountId: targetId,
-          type: 'follow_request',
-          fromAccountId: accountId,
-          postId: null,
-        },
-      });
+        accountId: targetId,
+        type: 'follow_request',
+        fromAccountId: accountId,
+        postId: null,
+      };
+      if (await this.store.requestFollow({ id: newId(now.getTime()), accountId, targetId, notification }))
+        await this.announceNotifications([notification]);
       return this.relationship(accountId, targetId);
     }
-    await this.store.follow({
+    const notification: NewNotification = {
+      id: newId(now.getTime()),
+      accountId: targetId,
+      type: 'follow',
+      fromAccountId: accountId,
+      postId: null,
+    };
+    const followed = await this.store.follow({
       id: newId(now.getTime()),
       accountId,
       targetId,
       backfill: this.options.followBackfill ?? 40,
-      notification: {
-        id: newId(now.getTime()),
-        accountId: targetId,
-        type: 'follow',
-        fromAccountId: accountId,
-        postId: null,
-      },
+      notification,
     });
+    if (followed) await this.announceNotifications([notification]);
     return this.relationship(accountId, targetId);
   }
 
@@ -567,18 +589,22 @@ export class Microblog {
   private async acceptRequest(requesterId: string, targetId: string): Promise<boolean> {
     const now = this.clock.now();
     const requester = await this.store.accountById(requesterId);
+    // A suspended requester becomes a follower (lifting the suspension restores it) but sends no notification.
+    const notification: NewNotification | null =
+      requester && !requester.suspended
+        ? { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: requesterId, postId: null }
+        : null;
     const accepted = await this.store.acceptFollowRequest({
       followId: newId(now.getTime()),
       accountId: requesterId,
       targetId,
       backfill: this.options.followBackfill ?? 40,
-      // A suspended requester becomes a follower (lifting the suspension restores it) but sends no notification.
-      notification:
-        requester && !requester.suspended
-          ? { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: requesterId, postId: null }
-          : null,
+      notification,
     });
-    if (accepted) await this.closeFollowRequest(requesterId, targetId, 'authorized');
+    if (accepted) {
+      await this.closeFollowRequest(requesterId, targetId, 'authorized');
+      await this.announceNotifications([notification]);
+    }
     return accepted;
   }
 
@@ -734,6 +760,82 @@ export class Microblog {
     return this.notificationViews(accountId, list);
   }
 
+  /**
+   * One page of grouped notifications (Mastodon's `GET /api/v2/notifications`): walks the
+   * notifications away from the cursor in slices until `page.limit` groups are complete, the
+   * notifications run out, or a bounded number were read (a page then simply ends early; its
+   * range says where the next one starts).
+   */
+  async groupedNotifications(
+    accountId: string,
+    page: Page,
+    options: {
+      types: readonly NotificationType[] | null;
+      groupedTypes: readonly NotificationType[];
+      fromAccountId?: string | null;
+    },
+  ): Promise<NotificationGroupPage> {
+    const grouper = new NotificationGrouper(page.limit, options.groupedTypes);
+    const upwards = page.minId !== undefined;
+    const sliceSize = Math.max(page.limit * 2, GROUP_WALK_SLICE);
+    let slice: Page = { ...page, limit: sliceSize };
+    let read = 0;
+    walk: while (read < GROUP_WALK_MAX) {
+      const raw = await this.store.notifications(accountId, slice, options.types);
+      if (raw.length === 0) break;
+      read += raw.length;
+      // The store answers newest first; walking up (min_id) takes the slice oldest first.
+      const ordered = upwards ? [...raw].reverse() : raw;
+      const views = await this.notificationViews(accountId, ordered);
+      for (const view of views) {
+        if (options.fromAccountId && view.from.id !== options.fromAccountId) continue;
+        if (!grouper.add(view)) break walk;
+      }
+      if (raw.length < slice.limit) break;
+      slice = upwards ? { ...slice, minId: raw[0]!.id } : { ...slice, maxId: raw.at(-1)!.id };
+    }
+    return grouper.page();
+  }
+
+  /**
+   * Every notification of one group (by the key the lists gave), newest first. Grouped keys
+   * name a 12-hour window, so only that window's notifications are read. Not found when the
+   * key is not one Sparrow issues or the group is empty (dismissed, or hidden by a mute).
+   */
+  async notificationGroupMembers(accountId: string, key: string): Promise<NotificationView[]> {
+    const parsed = parseNotificationGroupKey(key);
+    if (!parsed) throw notFound();
+    if ('notificationId' in parsed) return [await this.notification(accountId, parsed.notificationId)];
+    const members: NotificationView[] = [];
+    // A minute either side: a notification's time and its id's time may differ by a few milliseconds.
+    let slice: Page = {
+      maxId: idFloorForTime(parsed.windowEnd + 60_000),
+      sinceId: idFloorForTime(parsed.windowStart - 60_000),
+      limit: GROUP_WALK_SLICE,
+    };
+    for (let read = 0; read < GROUP_WALK_MAX; ) {
+      const raw = await this.store.notifications(accountId, slice, [parsed.type]);
+      read += raw.length;
+      for (const view of await this.notificationViews(accountId, raw))
+        if (notificationGroupKey(view) === key) members.push(view);
+      if (raw.length < slice.limit) break;
+      slice = { ...slice, maxId: raw.at(-1)!.id };
+    }
+    if (members.length === 0) throw notFound();
+    return members;
+  }
+
+  /** One group as a page of its own (every member counted). */
+  async notificationGroup(accountId: string, key: string): Promise<NotificationGroupPage> {
+    return NotificationGrouper.whole(await this.notificationGroupMembers(accountId, key));
+  }
+
+  /** Dismisses every notification of a group. */
+  async dismissNotificationGroup(accountId: string, key: string): Promise<void> {
+    for (const member of await this.notificationGroupMembers(accountId, key))
+      await this.store.dismissNotification(accountId, member.notification.id);
+  }
+
   async notification(accountId: string, id: string): Promise<NotificationView> {
     const n = await this.store.notificationById(accountId, id);
     if (!n) throw notFound();
@@ -772,7 +874,10 @@ export class Microblog {
       if (!from || from.suspended) continue;
       const post = notification.postId ? (views.get(notification.postId) ?? null) : null;
       if (notification.postId && !post) continue;
-      result.push({ notification, from, post });
+      // A reblog notification is stored against the boost (undoing the boost removes it) but
+      // is about the boosted post, which is what every client shows (Mastodon's `status`).
+      const about = notification.type === 'reblog' && post?.reblog ? post.reblog : post;
+      result.push({ notification, from, post: about });
     }
     return result;
   }

@@ -9,6 +9,7 @@ import type {
   PublishRequest,
 } from '../core/ports.ts';
 import { conflict } from '../shared/errors.ts';
+import { timeOfId } from '../shared/ids.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import type { AccountsTable, Database, NotificationsTable, PostsTable } from './schema.ts';
 
@@ -236,7 +237,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .execute();
         }
         await this.fanOut(tx, request);
-        if (notifications.length > 0) await this.insertNotifications(tx, notifications, post.createdAt);
+        if (notifications.length > 0) await this.insertNotifications(tx, notifications);
         return { postId: post.id, created: true };
       });
     } catch (error) {
@@ -307,7 +308,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
     }
   }
 
-  private async insertNotifications(tx: Db, notifications: NewNotification[], at: Date): Promise<void> {
+  /** A notification's time is the one its id was made at, by the domain's clock (not this machine's). */
+  private async insertNotifications(tx: Db, notifications: NewNotification[]): Promise<void> {
     await tx
       .insertInto('notifications')
       .values(
@@ -317,7 +319,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
           type: n.type,
           from_account_id: n.fromAccountId,
           post_id: n.postId,
-          created_at: iso(at),
+          created_at: iso(timeOfId(n.id)),
         })),
       )
       .execute();
@@ -455,7 +457,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .set((eb) => ({ favourites_count: eb('favourites_count', '+', 1) }))
         .where('id', '=', postId)
         .execute();
-      if (notification) await this.insertNotifications(tx, [notification], new Date());
+      if (notification) await this.insertNotifications(tx, [notification]);
       return true;
     });
   }
@@ -547,7 +549,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
         .execute();
     }
-    if (input.notification) await this.insertNotifications(tx, [input.notification], new Date());
+    if (input.notification) await this.insertNotifications(tx, [input.notification]);
     return true;
   }
 
@@ -571,7 +573,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-      await this.insertNotifications(tx, [input.notification], new Date());
+      await this.insertNotifications(tx, [input.notification]);
       return true;
     });
   }

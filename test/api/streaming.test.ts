@@ -117,6 +117,94 @@ describe('streaming API (server-sent events)', () => {
   });
 });
 
+describe('streaming notifications and SSE framing as Mastodon writes them', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer('sqlite');
+  });
+  afterAll(async () => server?.close());
+
+  it("opens with ':)' on a line of its own, as Mastodon does (some client parsers abort on an empty event)", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/api/v1/streaming/public`, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    const { value } = await reader.read();
+    const first = new TextDecoder().decode(value);
+    controller.abort();
+    expect(first.startsWith(':)\n')).toBe(true);
+    expect(first.startsWith(':)\n\n')).toBe(false);
+  });
+
+  it('streams each new notification to its recipient, about the right post, and respects mutes and scopes', async () => {
+    const { ctx, url } = server;
+    const alice = await tokenFor(ctx, 'n_alice');
+    const bob = await tokenFor(ctx, 'n_bob');
+    const muted = await tokenFor(ctx, 'n_muted');
+    const other = await tokenFor(ctx, 'n_other');
+    await ctx.microblog.mute(alice.id, muted.id, true);
+    const statusesOnly = await ctx.oauth.issueToken({ appId: null, accountId: alice.id, scopes: ['read:statuses'] });
+
+    const user = await listen(`${url}/api/v1/streaming/user`, alice.token);
+    const onlyNotifications = await listen(`${url}/api/v1/streaming/user/notification`, alice.token);
+    const withoutScope = await listen(`${url}/api/v1/streaming/user`, statusesOnly.accessToken);
+    const someoneElse = await listen(`${url}/api/v1/streaming/user`, other.token);
+    expect(
+      (await fetch(`${url}/api/v1/streaming/user/notification?access_token=${statusesOnly.accessToken}`)).status,
+    ).toBe(403);
+    try {
+      const post = await ctx.microblog.post(alice.id, { text: 'notice me', source: 'web' });
+      await ctx.microblog.follow(bob.id, alice.id);
+      await ctx.microblog.favourite(bob.id, post.id);
+      const boost = await ctx.microblog.reblog(bob.id, post.id, 'web');
+      await ctx.microblog.post(muted.id, { text: '@n_alice from a muted account', source: 'web' });
+      await ctx.microblog.post(bob.id, { text: '@n_alice hello', source: 'web' });
+
+      const notificationOf = async (stream: Awaited<ReturnType<typeof listen>>, type: string) =>
+        JSON.parse(
+          (await stream.waitFor((e) => e.event === 'notification' && JSON.parse(e.data).type === type)).data,
+        ) as {
+          id: string;
+          type: string;
+          account: { username: string };
+          status: { id: string; content: string } | null;
+        };
+
+      const follow = await notificationOf(user, 'follow');
+      expect([follow.account.username, follow.status]).toEqual(['n_bob', null]);
+      const favourite = await notificationOf(user, 'favourite');
+      expect(favourite.status?.id).toBe(post.id);
+      const reblog = await notificationOf(user, 'reblog');
+      // The boosted post, not the boost that wraps it.
+      expect(reblog.status?.id).toBe(post.id);
+      expect(reblog.status?.id).not.toBe(boost.id);
+      const mention = await notificationOf(user, 'mention');
+      expect(mention.status?.content).toContain('hello');
+      // The streamed notification is the one the REST API has.
+      const rest = await fetch(`${url}/api/v1/notifications/${mention.id}`, {
+        headers: { authorization: `Bearer ${alice.token}` },
+      });
+      expect(((await rest.json()) as { id: string }).id).toBe(mention.id);
+
+      for (const type of ['follow', 'favourite', 'reblog', 'mention']) await notificationOf(onlyNotifications, type);
+      expect(onlyNotifications.events.every((e) => e.event === 'notification')).toBe(true);
+      expect(user.events.some((e) => e.event === 'update')).toBe(true);
+
+      expect(user.events.some((e) => e.data.includes('from a muted account'))).toBe(false);
+      expect(withoutScope.events.some((e) => e.event === 'notification')).toBe(false);
+      expect(someoneElse.events.some((e) => e.event === 'notification')).toBe(false);
+      // Repeating a favourite or a follow makes no second notification, streamed or not.
+      await ctx.microblog.favourite(bob.id, post.id);
+      await ctx.microblog.follow(bob.id, alice.id);
+      await ctx.microblog.post(bob.id, { text: '@n_alice marker', source: 'web' });
+      await user.waitFor((e) => e.event === 'notification' && e.data.includes('marker'));
+      const types = user.events.filter((e) => e.event === 'notification').map((e) => JSON.parse(e.data).type);
+      expect(types.sort()).toEqual(['favourite', 'follow', 'mention', 'mention', 'reblog']);
+    } finally {
+      for (const stream of [user, onlyNotifications, withoutScope, someoneElse]) await stream.close();
+    }
+  });
+});
+
 describe('streaming to a pending follow requester (issue 11, finding 5)', () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -197,6 +285,30 @@ describe.skipIf(!postgresUrl || !redisUrl)('streaming across instances (PostgreS
       expect(posted.status).toBe(200);
       const update = await stream.waitFor((e) => e.event === 'update');
       expect(JSON.parse(update.data)).toMatchObject({ content: '<p>posted through instance A</p>' });
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('a notification made through one instance is streamed from the other', async () => {
+    const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
+    const author = await tokenFor(a.ctx, 'notified_author');
+    const fan = await tokenFor(a.ctx, 'notifying_fan');
+    const post = await a.ctx.microblog.post(author.id, { text: 'like it elsewhere', source: 'web' });
+    const stream = await listen(`${b.url}/api/v1/streaming/user/notification`, author.token);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const liked = await fetch(`${a.url}/api/v1/statuses/${post.id}/favourite`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${fan.token}` },
+      });
+      expect(liked.status).toBe(200);
+      const event = await stream.waitFor((e) => e.event === 'notification');
+      expect(JSON.parse(event.data)).toMatchObject({
+        type: 'favourite',
+        account: { username: 'notifying_fan' },
+        status: { id: post.id },
+      });
     } finally {
       await stream.close();
     }

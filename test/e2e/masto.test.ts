@@ -167,6 +167,16 @@ describe.each(ENGINES)('masto.js drives Sparrow end to end on $label', ({ name, 
     const favourited = await friendClient.v1.statuses.$select(friendPosts[0]!).fetch();
     expect(favourited.favouritesCount).toBe(1);
 
+    // A boost's notification carries the boosted post, as Mastodon's does (issue 12).
+    const boost = await client.v1.statuses.$select(friendPosts[1]!).reblog();
+    const boosted = (await friendClient.v1.notifications.list({ types: ['reblog'] }))[0]!;
+    expect([boosted.account.username, boosted.status?.id, boosted.status?.reblog]).toEqual([
+      'ada',
+      friendPosts[1],
+      null,
+    ]);
+    expect(boosted.status?.id).not.toBe(boost.id);
+
     const instance = await client.v2.instance.fetch();
     expect(instance.configuration.statuses.maxCharacters).toBe(280);
   });

@@ -1,4 +1,5 @@
-import type { Account, NotificationView, PostView, Relationship } from '../../core/index.ts';
+import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
+import { notificationGroupKey } from '../../core/index.ts';
 import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 
 /**
@@ -277,9 +278,40 @@ export function renderNotification(view: NotificationView, urls: Urls) {
     id: view.notification.id,
     type: view.notification.type,
     created_at: view.notification.createdAt.toISOString(),
-    group_key: `ungrouped-${view.notification.id}`,
+    group_key: notificationGroupKey(view),
     account: renderAccount(view.from, urls),
     status: view.post ? renderStatus(view.post, urls) : null,
+  };
+}
+
+/**
+ * A page of grouped notifications (Mastodon 4.3's GroupedNotificationsResults): each account
+ * and status once, the groups referring to them by id.
+ */
+export function renderNotificationGroups(page: NotificationGroupPage, urls: Urls) {
+  const accounts = new Map<string, Account>();
+  const statuses = new Map<string, PostView>();
+  for (const group of page.groups) {
+    for (const account of group.sampleAccounts) accounts.set(account.id, account);
+    if (group.post) {
+      statuses.set(group.post.post.id, group.post);
+      accounts.set(group.post.author.id, group.post.author);
+    }
+  }
+  return {
+    accounts: [...accounts.values()].map((a) => renderAccount(a, urls)),
+    statuses: [...statuses.values()].map((v) => renderStatus(v, urls)),
+    notification_groups: page.groups.map((group) => ({
+      group_key: group.key,
+      notifications_count: group.count,
+      type: group.type,
+      most_recent_notification_id: group.mostRecent.notification.id,
+      page_min_id: group.oldestId,
+      page_max_id: group.mostRecent.notification.id,
+      latest_page_notification_at: group.mostRecent.notification.createdAt.toISOString(),
+      sample_account_ids: group.sampleAccounts.map((a) => a.id),
+      ...(group.post ? { status_id: group.post.post.id } : {}),
+    })),
   };
 }
 

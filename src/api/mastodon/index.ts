@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { accountRoutes } from './accounts.ts';
+import { discoveryRoutes } from './discovery.ts';
 import { instanceRoutes } from './instance.ts';
 import { statusRoutes } from './statuses.ts';
 import { timelineRoutes } from './timelines.ts';
@@ -12,5 +13,6 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(accountRoutes(ctx));
     await app.register(statusRoutes(ctx));
     await app.register(timelineRoutes(ctx));
+    await app.register(discoveryRoutes(ctx));
   };
 }

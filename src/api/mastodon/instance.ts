@@ -5,7 +5,7 @@ import { requireUser } from '../auth.ts';
 
 /** The Mastodon API version Sparrow's subset follows; clients use it for feature detection. */
 const MASTODON_COMPATIBLE_VERSION = '4.3.0';
-const SPARROW_VERSION = '0.1.0';
+export const SPARROW_VERSION = '0.1.0';
 
 const statusesConfiguration = (maxCharacters: number) => ({
   max_characters: maxCharacters,
