@@ -1,101 +1,56 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from '@fastify/websocket';
 import type { AppContext } from '../app/context.ts';
-import type { StreamEvent } from '../app/event-bus.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { HttpError } from './errors.ts';
-import { renderNotification, renderStatus } from './mastodon/entities.ts';
-
-interface Connection {
-  /** `user:notification` hears only the notifications of the user stream. */
-  stream: 'user' | 'user:notification' | 'public';
-  viewerId: string | null;
-  /** Whether the token may read notifications (`read:notifications`): the user streams carry them only then. */
-  notifications: boolean;
-  send(event: string, data: string): void;
-  end(): void;
-}
+import { isStreamName, StreamHub, streamRefusal, type StreamName, type StreamSubscriber } from './stream-hub.ts';
 
 const HEARTBEAT_MS = 15_000;
 
 /**
- * Mastodon's streaming API over server-sent events (`/api/v1/streaming/user`, `/public`).
- * Every instance keeps its own connections and hears of new and deleted posts through the
- * event bus (Redis pub/sub when several instances run), then renders each post for each
- * viewer it may reach. New notifications go to their recipient's user streams, rendered as
- * `GET /api/v1/notifications/:id` would (so mutes and blocks apply as there).
+ * Mastodon's streaming API over two transports, both fed and filtered by one `StreamHub`:
+ * server-sent events (`/api/v1/streaming/user`, `/public`, …, and `/api/v1/streaming?stream=`)
+ * and the WebSocket at `/api/v1/streaming`, where one connection subscribes to several streams
+ * with `{"type":"subscribe","stream":"user"}` messages and hears Mastodon's frames
+ * `{"stream":["user"],"event":"update","payload":"<JSON>"}`.
  */
 export function streamingRoutes(ctx: AppContext) {
-  const connections = new Set<Connection>();
-  ctx.metrics.gauge(
-    'sparrow_streaming_connections',
-    'Open streaming connections on this instance.',
-    () => connections.size,
-  );
-
-  const dispatch = async (event: StreamEvent) => {
-    if (connections.size === 0) return;
-    if (event.type === 'notification') {
-      for (const c of connections) {
-        if (c.stream === 'public' || c.viewerId !== event.accountId || !c.notifications) continue;
-        try {
-          const view = await ctx.microblog.notification(event.accountId, event.notificationId);
-          c.send('notification', JSON.stringify(renderNotification(view, ctx.config)));
-        } catch {
-          // Not kept, hidden from this person (a mute, a block) or gone already: nothing to send.
-        }
-      }
-      return;
-    }
-    if (event.type === 'delete') {
-      for (const c of connections) if (c.stream !== 'user:notification') c.send('delete', event.postId);
-      return;
-    }
-    for (const c of connections) {
-      if (c.stream === 'user:notification') continue;
-      try {
-        const post = await ctx.microblog.visiblePost(c.viewerId, event.postId);
-        if (c.stream === 'public') {
-          if (post.visibility !== 'public' || post.reblogOfId) continue;
-        } else {
-          const viewerId = c.viewerId!;
-          if (post.visibility === 'direct' && post.accountId !== viewerId && !post.mentionIds.includes(viewerId))
-            continue;
-          const own = post.accountId === viewerId;
-          if (!own && post.visibility !== 'direct' && !(await ctx.microblog.isFollowing(viewerId, post.accountId)))
-            continue;
-          if (!own && (await ctx.microblog.relationship(viewerId, post.accountId)).muting) continue;
-        }
-        const [view] = await ctx.microblog.hydrate(c.viewerId, [post]);
-        if (view) c.send('update', JSON.stringify(renderStatus(view, ctx.config)));
-      } catch {
-        // Not visible to this viewer (or gone already): nothing to send.
-      }
-    }
-  };
+  const hub = new StreamHub(ctx);
+  const closers = new Set<() => void>();
 
   return async (app: FastifyInstance) => {
-    const unsubscribe = ctx.events.subscribe((event) => void dispatch(event));
+    const stop = hub.start();
     // Streams never end on their own: close them before the server waits for connections.
     app.addHook('preClose', async () => {
-      unsubscribe();
-      for (const c of connections) c.end();
+      stop();
+      for (const close of closers) close();
     });
 
+    /**
+     * The token, from where Mastodon accepts it: the Authorization header (checked for every
+     * API request), the `access_token` query parameter, or, for WebSockets, whose browser API
+     * cannot set headers, the `Sec-WebSocket-Protocol` header. A token given but not valid is refused.
+     */
     const tokenOf = async (request: FastifyRequest): Promise<TokenInfo | null> => {
       if (request.token) return request.token;
       const fromQuery = (request.query as Record<string, unknown>).access_token;
-      if (typeof fromQuery !== 'string') return null;
-      const token = await ctx.oauth.verifyToken(fromQuery);
+      const fromProtocol = request.headers['sec-websocket-protocol']?.split(',')[0]?.trim();
+      const raw = typeof fromQuery === 'string' ? fromQuery : fromProtocol;
+      if (!raw) return null;
+      const token = await ctx.oauth.verifyToken(raw);
       if (!token) throw new HttpError(401, 'The access token is invalid');
       return token;
     };
 
-    const open = (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      stream: Connection['stream'],
-      token: TokenInfo | null,
-    ) => {
+    const viewer = (token: TokenInfo | null) => ({
+      viewerId: token?.accountId ?? null,
+      notifications: token !== null && scopeAllows(token.scopes, 'read:notifications'),
+    });
+
+    const openEventStream = async (request: FastifyRequest, reply: FastifyReply, stream: StreamName) => {
+      const token = await tokenOf(request);
+      const refusal = streamRefusal(stream, token);
+      if (refusal) throw refusal;
       reply.hijack();
       const raw = reply.raw;
       // Headers set before the hijack (the cross-origin grant) still belong to this answer.
@@ -108,51 +63,96 @@ export function streamingRoutes(ctx: AppContext) {
         'x-accel-buffering': 'no',
       });
       raw.write(':)\n');
-      const connection: Connection = {
-        stream,
-        viewerId: token?.accountId ?? null,
-        notifications: token !== null && scopeAllows(token.scopes, 'read:notifications'),
-        send: (event, data) => {
-          raw.write(`event: ${event}\ndata: ${data}\n\n`);
+      const subscriber: StreamSubscriber = {
+        ...viewer(token),
+        streams: () => [stream],
+        send: (_stream, event, payload) => {
+          raw.write(`event: ${event}\ndata: ${payload}\n\n`);
         },
-        end: () => raw.end(),
       };
-      connections.add(connection);
+      const close = () => raw.end();
+      hub.add(subscriber);
+      closers.add(close);
       const heartbeat = setInterval(() => raw.write(':thump\n'), HEARTBEAT_MS);
       heartbeat.unref();
       request.raw.on('close', () => {
         clearInterval(heartbeat);
-        connections.delete(connection);
+        hub.remove(subscriber);
+        closers.delete(close);
       });
+    };
+
+    /** Synchronous, so no message is missed: the token was checked before the upgrade. */
+    const openWebSocket = (socket: WebSocket, request: FastifyRequest) => {
+      const token = request.token;
+      const streams = new Set<StreamName>();
+      const sendError = (error: string, status: number) => socket.send(JSON.stringify({ error, status }));
+      const subscribe = (stream: unknown) => {
+        if (!isStreamName(stream)) return sendError('Unknown stream type', 400);
+        const refusal = streamRefusal(stream, token);
+        if (refusal) return sendError(refusal.message, refusal.statusCode);
+        streams.add(stream);
+      };
+      const subscriber: StreamSubscriber = {
+        ...viewer(token),
+        streams: () => streams,
+        send: (stream, event, payload) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ stream: [stream], event, payload }));
+        },
+      };
+      const close = () => socket.close(1001, 'server shutting down');
+      hub.add(subscriber);
+      closers.add(close);
+      const heartbeat = setInterval(() => socket.ping(), HEARTBEAT_MS);
+      heartbeat.unref();
+      socket.on('close', () => {
+        clearInterval(heartbeat);
+        hub.remove(subscriber);
+        closers.delete(close);
+      });
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        let message: unknown;
+        try {
+          message = isBinary ? null : JSON.parse(String(data));
+        } catch {
+          message = null;
+        }
+        if (typeof message !== 'object' || message === null) return sendError('Invalid message', 400);
+        const { type, stream } = message as Record<string, unknown>;
+        if (type === 'subscribe') subscribe(stream);
+        else if (type === 'unsubscribe' && isStreamName(stream)) streams.delete(stream);
+        else if (type === 'unsubscribe') sendError('Unknown stream type', 400);
+        else sendError('Unknown message type', 400);
+      });
+      const initial = (request.query as Record<string, unknown>).stream;
+      if (initial !== undefined) subscribe(initial);
     };
 
     app.get('/api/v1/streaming/health', async (_request, reply) => reply.type('text/plain').send('OK'));
 
-    app.get('/api/v1/streaming/user', async (request, reply) => {
-      const token = await tokenOf(request);
-      if (!token?.accountId) throw new HttpError(401, 'This method requires an authenticated user');
-      if (!scopeAllows(token.scopes, 'read:statuses'))
-        throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
-      open(request, reply, 'user', token);
+    app.route({
+      method: 'GET',
+      url: '/api/v1/streaming',
+      // A token offered but not valid is refused before the upgrade, with Mastodon's 401.
+      preValidation: async (request) => {
+        if (request.ws) request.token = await tokenOf(request);
+      },
+      handler: async (request, reply) => {
+        const stream = (request.query as Record<string, unknown>).stream;
+        if (!isStreamName(stream)) throw new HttpError(400, 'Unknown stream type');
+        await openEventStream(request, reply, stream);
+      },
+      wsHandler: openWebSocket,
     });
 
-    app.get('/api/v1/streaming/user/notification', async (request, reply) => {
-      const token = await tokenOf(request);
-      if (!token?.accountId) throw new HttpError(401, 'This method requires an authenticated user');
-      if (!scopeAllows(token.scopes, 'read:notifications'))
-        throw new HttpError(403, 'This action is outside the authorized scopes (needs read:notifications)');
-      open(request, reply, 'user:notification', token);
-    });
-
-    app.get('/api/v1/streaming/public', async (request, reply) => {
-      const token = await tokenOf(request);
-      if (token && !scopeAllows(token.scopes, 'read:statuses'))
-        throw new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
-      open(request, reply, 'public', token);
-    });
-    app.get('/api/v1/streaming/public/local', async (request, reply) => {
-      const token = await tokenOf(request);
-      open(request, reply, 'public', token);
-    });
+    app.get('/api/v1/streaming/user', async (request, reply) => openEventStream(request, reply, 'user'));
+    app.get('/api/v1/streaming/user/notification', async (request, reply) =>
+      openEventStream(request, reply, 'user:notification'),
+    );
+    app.get('/api/v1/streaming/public', async (request, reply) => openEventStream(request, reply, 'public'));
+    app.get('/api/v1/streaming/public/local', async (request, reply) =>
+      openEventStream(request, reply, 'public:local'),
+    );
+    app.get('/api/v1/streaming/direct', async (request, reply) => openEventStream(request, reply, 'direct'));
   };
 }

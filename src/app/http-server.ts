@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
 import type { AppContext } from './context.ts';
 import { resolveToken } from '../api/auth.ts';
 import { handleError } from '../api/errors.ts';
@@ -34,6 +35,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.decorateRequest('token', null);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   await app.register(cookie);
+  // Streaming clients send only subscribe/unsubscribe messages of a few dozen bytes.
+  await app.register(websocket, { options: { maxPayload: 4096 } });
   // Several clients (masto.js among them) send forms as multipart. Only text fields
   // matter here (no media uploads yet); the platform's own parser reads them.
   app.addContentTypeParser(
