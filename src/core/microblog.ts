@@ -84,6 +84,8 @@ const CELEBRITY_CACHE_MS = 30_000;
 /** Notifications read per slice, and at most per page, when grouping them. */
 const GROUP_WALK_SLICE = 80;
 const GROUP_WALK_MAX = 2000;
+/** Posts an account may pin to its profile, as Mastodon's default. */
+const MAX_PINS = 5;
 
 /**
  * The microblog: accounts, posts, the social graph and timelines. Every channel (web,
@@ -421,6 +423,155 @@ export class Microblog {
     const targetId = post.reblogOfId ?? post.id;
     await this.store.removeFavourite(accountId, targetId);
     return this.requirePost(targetId);
+  }
+
+  // ── Bookmarks, pins, and who favourited or boosted ─────────────────────────
+
+  /** Saves a post the account can see (a boost saves the boosted post); returns the saved post. */
+  async bookmark(accountId: string, postId: string): Promise<Post> {
+    await this.account(accountId);
+    const post = await this.visiblePost(accountId, postId);
+    const target = post.reblogOfId ? await this.visiblePost(accountId, post.reblogOfId) : post;
+    await this.store.addBookmark(newId(this.clock.now().getTime()), accountId, target.id);
+    return target;
+  }
+
+  /**
+   * Removes a bookmark. One whose post the account can no longer see (blocked since, follow
+   * ended) still goes, but the post is not shown again: that answer is "not found".
+   */
+  async unbookmark(accountId: string, postId: string): Promise<Post> {
+    if (await this.store.removeBookmark(accountId, postId)) return this.visiblePost(accountId, postId);
+    const post = await this.visiblePost(accountId, postId);
+    const targetId = post.reblogOfId ?? post.id;
+    await this.store.removeBookmark(accountId, targetId);
+    return this.visiblePost(accountId, targetId);
+  }
+
+  /**
+   * The account's bookmarks, newest bookmark first, each with its bookmark id (the paging
+   * cursor). Posts it may no longer see (blocked either way, follow ended) are left out;
+   * mutes are not applied, since the account chose to keep these.
+   */
+  async bookmarks(accountId: string, page: Page): Promise<{ view: PostView; cursor: string }[]> {
+    await this.account(accountId);
+    return fillPage(page, async (slice) => {
+      const rows = await this.store.bookmarks(accountId, slice);
+      const posts = await this.store.postsByIds(rows.map((r) => r.postId));
+      const blocked = await this.blockedEitherWay(
+        accountId,
+        [...posts.values()].map((p) => p.accountId),
+      );
+      const kept = rows.flatMap((r) => {
+        const post = posts.get(r.postId);
+        return post && !blocked.has(post.accountId) ? [post] : [];
+      });
+      const views = await this.hydrate(accountId, await this.withinAudience(accountId, kept));
+      const cursorOf = new Map(rows.map((r) => [r.postId, r.cursor]));
+      return {
+        ids: rows.map((r) => r.cursor),
+        items: views.map((view) => ({ view, cursor: cursorOf.get(view.post.id)! })),
+      };
+    });
+  }
+
+  /** Who favourited a post the viewer can see, newest first, without accounts blocked either way or suspended. */
+  async favouritedBy(
+    viewerId: string | null,
+    postId: string,
+    page: Page,
+  ): Promise<{ account: Account; cursor: string }[]> {
+    const target = await this.visibleOriginal(viewerId, postId);
+    return fillPage(page, async (slice) => {
+      const rows = await this.store.favouritedBy(target.id, slice);
+      return { ids: rows.map((r) => r.cursor), items: await this.listedAccounts(viewerId, rows) };
+    });
+  }
+
+  /**
+   * Who boosted a post the viewer can see, newest first. A followers-only boost is listed
+   * only to its booster's followers (and to the booster and the post's author), as the
+   * boost itself is.
+   */
+  async rebloggedBy(
+    viewerId: string | null,
+    postId: string,
+    page: Page,
+  ): Promise<{ account: Account; cursor: string }[]> {
+    const target = await this.visibleOriginal(viewerId, postId);
+    return fillPage(page, async (slice) => {
+      const rows = await this.store.rebloggedBy(target.id, slice);
+      const privateBoosters = rows
+        .filter((r) => r.visibility !== 'public' && r.visibility !== 'unlisted')
+        .map((r) => r.accountId)
+        .filter((id) => id !== viewerId && viewerId !== target.accountId);
+      const followed =
+        viewerId && privateBoosters.length > 0
+          ? new Set(await this.store.followedAmong(viewerId, privateBoosters))
+          : new Set<string>();
+      const audible = rows.filter(
+        (r) =>
+          r.visibility === 'public' ||
+          r.visibility === 'unlisted' ||
+          (viewerId !== null &&
+            (r.accountId === viewerId || viewerId === target.accountId || followed.has(r.accountId))),
+      );
+      return { ids: rows.map((r) => r.cursor), items: await this.listedAccounts(viewerId, audible) };
+    });
+  }
+
+  /** Pins one of the account's own public or unlisted posts to its profile, at most MAX_PINS. */
+  async pin(accountId: string, postId: string): Promise<Post> {
+    await this.account(accountId);
+    const post = await this.visiblePost(accountId, postId);
+    if (post.accountId !== accountId) throw invalid('You can only pin your own posts', { field: 'id' });
+    if (post.reblogOfId) throw invalid('Boosts cannot be pinned', { field: 'id' });
+    if (post.visibility !== 'public' && post.visibility !== 'unlisted')
+      throw invalid('Only public and unlisted posts can be pinned', { field: 'id' });
+    const outcome = await this.store.addPin(newId(this.clock.now().getTime()), accountId, post.id, MAX_PINS);
+    if (outcome === 'full') throw invalid(`You can pin at most ${MAX_PINS} posts`, { field: 'id' });
+    return post;
+  }
+
+  async unpin(accountId: string, postId: string): Promise<Post> {
+    const post = await this.visiblePost(accountId, postId);
+    await this.store.removePin(accountId, post.id);
+    return post;
+  }
+
+  /** The account's pinned posts as the viewer may see them, newest pin first. */
+  async pinnedPosts(viewerId: string | null, accountId: string): Promise<PostView[]> {
+    await this.account(accountId);
+    if (viewerId && viewerId !== accountId && (await this.store.isBlockedEitherWay(viewerId, accountId))) return [];
+    return this.viewsFor(viewerId, await this.store.pinnedPosts(accountId), accountId);
+  }
+
+  private async visibleOriginal(viewerId: string | null, postId: string): Promise<Post> {
+    const post = await this.visiblePost(viewerId, postId);
+    return post.reblogOfId ? this.visiblePost(viewerId, post.reblogOfId) : post;
+  }
+
+  private async blockedEitherWay(viewerId: string, accountIds: readonly string[]): Promise<Set<string>> {
+    const others = [...new Set(accountIds)].filter((id) => id !== viewerId);
+    if (others.length === 0) return new Set();
+    const rel = await this.store.relationships(viewerId, others);
+    return new Set(others.filter((id) => rel.blocking.has(id) || rel.blockedBy.has(id)));
+  }
+
+  /** Accounts for a list shown to the viewer, in order, without suspended ones or ones blocked either way. */
+  private async listedAccounts(
+    viewerId: string | null,
+    rows: readonly { accountId: string; cursor: string }[],
+  ): Promise<{ account: Account; cursor: string }[]> {
+    const ids = rows.map((r) => r.accountId);
+    const [accounts, blocked] = await Promise.all([
+      this.store.accountsByIds(ids),
+      viewerId ? this.blockedEitherWay(viewerId, ids) : Promise.resolve(new Set<string>()),
+    ]);
+    return rows.flatMap((r) => {
+      const account = accounts.get(r.accountId);
+      return account && !account.suspended && !blocked.has(account.id) ? [{ account, cursor: r.cursor }] : [];
+    });
   }
 
   /** Deletes a post. Owners delete their own; moderators and admins any. Returns what was deleted. */
@@ -1000,6 +1151,8 @@ export class Microblog {
         reblog,
         favourited: flags?.favourited.has(post.id) ?? false,
         reblogged: flags?.reblogged.has(post.id) ?? false,
+        bookmarked: flags?.bookmarked.has(post.id) ?? false,
+        pinned: flags?.pinned.has(post.id) ?? false,
         muted: false,
       };
     };

@@ -89,6 +89,9 @@ export interface PostView {
   reblog: PostView | null;
   favourited: boolean;
   reblogged: boolean;
+  bookmarked: boolean;
+  /** Pinned on its author's profile (only ever true for the viewer's own posts, as in Mastodon). */
+  pinned: boolean;
   muted: boolean;
 }
 

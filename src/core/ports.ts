@@ -171,10 +171,30 @@ export interface MicroblogStore {
   replies(postId: string): Promise<string[]>;
   directPosts(accountId: string, page: Page): Promise<string[]>;
 
+  /** Which of these posts the viewer favourited, boosted, bookmarked and pinned: one batched read per kind. */
   viewerFlags(
     viewerId: string,
     postIds: readonly string[],
-  ): Promise<{ favourited: Set<string>; reblogged: Set<string> }>;
+  ): Promise<{ favourited: Set<string>; reblogged: Set<string>; bookmarked: Set<string>; pinned: Set<string> }>;
+
+  /** False when the post was bookmarked already. */
+  addBookmark(id: string, accountId: string, postId: string): Promise<boolean>;
+  removeBookmark(accountId: string, postId: string): Promise<boolean>;
+  /** The account's bookmarks, paged by bookmark id (newest bookmark first). */
+  bookmarks(accountId: string, page: Page): Promise<{ postId: string; cursor: string }[]>;
+  /** Who favourited the post, paged by favourite id. */
+  favouritedBy(postId: string, page: Page): Promise<{ accountId: string; cursor: string }[]>;
+  /** Who boosted the post, paged by the boost's id, with the boost's visibility. */
+  rebloggedBy(postId: string, page: Page): Promise<{ accountId: string; cursor: string; visibility: Visibility }[]>;
+
+  /**
+   * Pins the post unless the account has `max` pins already, atomically: 'pinned', 'already'
+   * when it was pinned, 'full' when the limit is reached.
+   */
+  addPin(id: string, accountId: string, postId: string, max: number): Promise<'pinned' | 'already' | 'full'>;
+  removePin(accountId: string, postId: string): Promise<boolean>;
+  /** The account's pinned posts, the newest pin first. */
+  pinnedPosts(accountId: string): Promise<string[]>;
   mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>>;
 
   notifications(accountId: string, page: Page, types: readonly NotificationType[] | null): Promise<Notification[]>;

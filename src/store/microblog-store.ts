@@ -382,6 +382,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
         await tx.deleteFrom('idempotency_keys').where('post_id', 'in', chunk).execute();
         await tx.deleteFrom('mentions').where('post_id', 'in', chunk).execute();
         await tx.deleteFrom('favourites').where('post_id', 'in', chunk).execute();
+        await tx.deleteFrom('bookmarks').where('post_id', 'in', chunk).execute();
+        await tx.deleteFrom('pins').where('post_id', 'in', chunk).execute();
         await tx.deleteFrom('posts').where('id', 'in', chunk).execute();
       }
       const decrement = new Map<string, number>();
@@ -484,6 +486,98 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .execute();
       return true;
     });
+  }
+
+  async favouritedBy(postId: string, page: Page) {
+    const rows = await applyPage(
+      this.db
+        .selectFrom('favourites')
+        .select(['account_id as accountId', 'id as cursor'])
+        .where('post_id', '=', postId),
+      'id',
+      page,
+    ).execute();
+    return newestFirst(rows, page);
+  }
+
+  async rebloggedBy(postId: string, page: Page) {
+    const rows = await applyPage(
+      this.db
+        .selectFrom('posts')
+        .select(['account_id as accountId', 'id as cursor', 'visibility'])
+        .where('reblog_of_id', '=', postId),
+      'id',
+      page,
+    ).execute();
+    return newestFirst(rows, page);
+  }
+
+  // ── Bookmarks and pins ──────────────────────────────────────────────────────
+
+  async addBookmark(id: string, accountId: string, postId: string): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('bookmarks')
+      .values({ id, account_id: accountId, post_id: postId, created_at: iso(new Date()) })
+      .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async removeBookmark(accountId: string, postId: string): Promise<boolean> {
+    const deleted = await this.db
+      .deleteFrom('bookmarks')
+      .where('account_id', '=', accountId)
+      .where('post_id', '=', postId)
+      .executeTakeFirst();
+    return Number(deleted.numDeletedRows) > 0;
+  }
+
+  async bookmarks(accountId: string, page: Page) {
+    const rows = await applyPage(
+      this.db.selectFrom('bookmarks').select(['post_id as postId', 'id as cursor']).where('account_id', '=', accountId),
+      'id',
+      page,
+    ).execute();
+    return newestFirst(rows, page);
+  }
+
+  async addPin(id: string, accountId: string, postId: string, max: number): Promise<'pinned' | 'already' | 'full'> {
+    return this.db.transaction().execute(async (tx) => {
+      // A no-op write on the account row locks it on PostgreSQL, serialising concurrent pins by
+      // the same account so the limit holds (SQLite runs one write transaction at a time anyway).
+      await tx
+        .updateTable('accounts')
+        .set((eb) => ({ id: eb.ref('id') }))
+        .where('id', '=', accountId)
+        .execute();
+      const existing = await tx.selectFrom('pins').select('post_id').where('account_id', '=', accountId).execute();
+      if (existing.some((r) => r.post_id === postId)) return 'already';
+      if (existing.length >= max) return 'full';
+      await tx
+        .insertInto('pins')
+        .values({ id, account_id: accountId, post_id: postId, created_at: iso(new Date()) })
+        .execute();
+      return 'pinned';
+    });
+  }
+
+  async removePin(accountId: string, postId: string): Promise<boolean> {
+    const deleted = await this.db
+      .deleteFrom('pins')
+      .where('account_id', '=', accountId)
+      .where('post_id', '=', postId)
+      .executeTakeFirst();
+    return Number(deleted.numDeletedRows) > 0;
+  }
+
+  async pinnedPosts(accountId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('pins')
+      .select('post_id')
+      .where('account_id', '=', accountId)
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((r) => r.post_id);
   }
 
   // ── Graph ───────────────────────────────────────────────────────────────────
@@ -1008,8 +1102,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
   async viewerFlags(viewerId: string, postIds: readonly string[]) {
     const favourited = new Set<string>();
     const reblogged = new Set<string>();
+    const bookmarked = new Set<string>();
+    const pinned = new Set<string>();
     for (const chunk of chunks([...new Set(postIds)])) {
-      const [favs, reblogs] = await Promise.all([
+      const [favs, reblogs, marks, pins] = await Promise.all([
         this.db
           .selectFrom('favourites')
           .select('post_id')
@@ -1022,11 +1118,25 @@ export class KyselyMicroblogStore implements MicroblogStore {
           .where('account_id', '=', viewerId)
           .where('reblog_of_id', 'in', chunk)
           .execute(),
+        this.db
+          .selectFrom('bookmarks')
+          .select('post_id')
+          .where('account_id', '=', viewerId)
+          .where('post_id', 'in', chunk)
+          .execute(),
+        this.db
+          .selectFrom('pins')
+          .select('post_id')
+          .where('account_id', '=', viewerId)
+          .where('post_id', 'in', chunk)
+          .execute(),
       ]);
       for (const f of favs) favourited.add(f.post_id);
       for (const r of reblogs) if (r.reblog_of_id) reblogged.add(r.reblog_of_id);
+      for (const b of marks) bookmarked.add(b.post_id);
+      for (const p of pins) pinned.add(p.post_id);
     }
-    return { favourited, reblogged };
+    return { favourited, reblogged, bookmarked, pinned };
   }
 
   async mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>> {

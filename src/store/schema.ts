@@ -75,6 +75,14 @@ interface FavouritesTable {
   created_at: string;
 }
 
+/** A post the account saved for later (bookmarks) or shows first on its profile (pins). */
+interface PostMarksTable {
+  id: string;
+  account_id: string;
+  post_id: string;
+  created_at: string;
+}
+
 interface FollowsTable {
   id: string;
   account_id: string;
@@ -173,6 +181,8 @@ export interface Database {
   posts: PostsTable;
   mentions: MentionsTable;
   favourites: FavouritesTable;
+  bookmarks: PostMarksTable;
+  pins: PostMarksTable;
   follows: FollowsTable;
   follow_requests: FollowRequestsTable;
   blocks: BlocksTable;

@@ -91,8 +91,14 @@ export function accountRoutes(ctx: AppContext) {
       const viewer = optionalUser(request, 'read:statuses');
       const params = accountStatusesInput.read(request);
       const page = pageOf(params);
-      // Sparrow has no pinning or media yet, so those filters have nothing to return.
-      if (params.pinned || params.only_media) return [];
+      // Pins are few (at most 5) and come in one page, as Mastodon's do.
+      if (params.pinned) {
+        if (params.max_id || params.min_id || params.since_id) return [];
+        const pinned = await ctx.microblog.pinnedPosts(viewer?.accountId ?? null, pathId(request));
+        return pinned.map((v) => renderStatus(v, urls));
+      }
+      // Sparrow has no media yet, so that filter has nothing to return.
+      if (params.only_media) return [];
       const views = await ctx.microblog.accountTimeline(viewer?.accountId ?? null, pathId(request), page, {
         excludeReplies: params.exclude_replies ?? false,
         excludeReblogs: params.exclude_reblogs ?? false,

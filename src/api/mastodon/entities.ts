@@ -263,8 +263,8 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     favourited: view.favourited,
     reblogged: view.reblogged,
     muted: view.muted,
-    bookmarked: false,
-    pinned: false,
+    bookmarked: view.bookmarked,
+    pinned: view.pinned,
   };
 }
 

@@ -105,8 +105,8 @@ export function instanceRoutes(ctx: AppContext) {
     app.get('/api/v1/trends/statuses', async () => []);
     app.get('/api/v1/trends/tags', async () => []);
 
-    // Endpoints that popular clients call on start-up. Sparrow has no lists, filters,
-    // announcements or bookmarks yet, so each answers with an honest empty result
+    // Endpoints that popular clients call on start-up. Sparrow has no lists, filters
+    // or announcements yet, so each answers with an honest empty result
     // instead of a 404 that some clients treat as a broken server.
     for (const [path, scope] of [
       ['/api/v1/lists', 'read:lists'],
@@ -115,7 +115,6 @@ export function instanceRoutes(ctx: AppContext) {
       ['/api/v1/announcements', 'read'],
       ['/api/v1/followed_tags', 'read:follows'],
       ['/api/v1/conversations', 'read:statuses'],
-      ['/api/v1/bookmarks', 'read:bookmarks'],
     ] as const) {
       app.get(path, async (request) => {
         requireUser(request, scope);

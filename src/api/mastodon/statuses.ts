@@ -3,8 +3,8 @@ import type { AppContext } from '../../app/context.ts';
 import { VISIBILITIES, type PostSource } from '../../core/index.ts';
 import { optionalUser, requireUser, type UserToken } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { pathId } from '../params.ts';
-import { flag, id, input, list, oneOf, text } from '../input.ts';
+import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
+import { flag, id, input, list, oneOf, paging, text } from '../input.ts';
 
 const postInput = input({
   status: text('status'),
@@ -17,9 +17,12 @@ const postInput = input({
   scheduled_at: text('date'),
 });
 const reblogInput = input({ visibility: text('visibility') });
-import { renderDeletedStatus, renderStatus, statusSchema } from './entities.ts';
+const pagingInput = input(paging);
+import { accountSchema, renderAccount, renderDeletedStatus, renderStatus, statusSchema } from './entities.ts';
 
 const oneStatus = { response: { 200: statusSchema } };
+const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
+const accountList = { response: { 200: { type: 'array', items: accountSchema } } };
 const MAX_IDEMPOTENCY_KEY = 200;
 
 /** Records which client made a post, as SPEC 3.1 asks: `api:<app name>`. */
@@ -123,5 +126,43 @@ export function statusRoutes(ctx: AppContext) {
       ).id;
     });
     action('unreblog', 'write:statuses', async (t, id) => (await ctx.microblog.unreblog(t.accountId, id)).id);
+    action('bookmark', 'write:bookmarks', async (t, id) => (await ctx.microblog.bookmark(t.accountId, id)).id);
+    action('unbookmark', 'write:bookmarks', async (t, id) => (await ctx.microblog.unbookmark(t.accountId, id)).id);
+    action('pin', 'write:accounts', async (t, id) => (await ctx.microblog.pin(t.accountId, id)).id);
+    action('unpin', 'write:accounts', async (t, id) => (await ctx.microblog.unpin(t.accountId, id)).id);
+
+    app.get('/api/v1/bookmarks', { schema: statusList }, async (request, reply) => {
+      const { accountId } = requireUser(request, 'read:bookmarks');
+      const params = pagingInput.read(request);
+      const marks = await ctx.microblog.bookmarks(accountId, pageOf(params, 20, 40));
+      // Pages by bookmark id, not post id, so a post saved today comes first whatever its age.
+      const link = linkHeader(
+        urls.publicUrl,
+        request,
+        cursorsOf(marks, (m) => m.cursor),
+        { limit: params.limit },
+      );
+      if (link) void reply.header('Link', link);
+      return marks.map((m) => renderStatus(m.view, urls));
+    });
+
+    for (const [path, list] of [
+      ['favourited_by', (viewer, id, page) => ctx.microblog.favouritedBy(viewer, id, page)],
+      ['reblogged_by', (viewer, id, page) => ctx.microblog.rebloggedBy(viewer, id, page)],
+    ] as const satisfies readonly (readonly [string, typeof ctx.microblog.favouritedBy])[]) {
+      app.get(`/api/v1/statuses/:id/${path}`, { schema: accountList }, async (request, reply) => {
+        const viewer = optionalUser(request, 'read:accounts');
+        const params = pagingInput.read(request);
+        const rows = await list(viewer?.accountId ?? null, pathId(request), pageOf(params, 40, 80));
+        const link = linkHeader(
+          urls.publicUrl,
+          request,
+          cursorsOf(rows, (r) => r.cursor),
+          { limit: params.limit },
+        );
+        if (link) void reply.header('Link', link);
+        return rows.map((r) => renderAccount(r.account, urls));
+      });
+    }
   };
 }

@@ -10,6 +10,7 @@ import * as adsFloor from './0008_ads_floor.ts';
 import * as signUpApplications from './0009_sign_up_applications.ts';
 import * as codeAbuse from './0011_code_abuse.ts';
 import * as timeZone from './0010_time_zone.ts';
+import * as bookmarksPins from './0012_bookmarks_pins.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009_sign_up_applications': signUpApplications,
   '0011_code_abuse': codeAbuse,
   '0010_time_zone': timeZone,
+  '0012_bookmarks_pins': bookmarksPins,
 };
 
 export const migrationProvider: MigrationProvider = {
