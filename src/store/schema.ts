@@ -232,6 +232,36 @@ export interface Database {
   // ── Code abuse (0011_code_abuse) ──
   code_failures: CodeFailuresTable;
   security_event_counts: SecurityEventCountsTable;
+  // ── Federation (0020_federation) ──
+  federation_kv: FederationKvTable;
+  federation_queue: FederationQueueTable;
+  actor_keys: ActorKeysTable;
+}
+
+/** Fedify's key-value state; `key` is the JSON array of the key's parts. */
+interface FederationKvTable {
+  key: string;
+  value: string;
+  expires_at: string | null;
+}
+
+/** Fedify's messages (deliveries, inbox work, fan-out), claimed with a lease. */
+export interface FederationQueueTable {
+  id: string;
+  payload: string;
+  ordering_key: string | null;
+  ready_at: string;
+  lease_until: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: string;
+}
+
+interface ActorKeysTable {
+  account_id: string;
+  algorithm: string;
+  public_jwk: string;
+  private_jwk_sealed: string;
+  created_at: string;
 }
 
 interface SmsEarlyReceiptsTable {

@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * Federation (issue 13) keeps Fedify's working state in Sparrow's own database — one
+ * database, one queue, one backup — instead of a separate key-value store and broker:
+ * - `federation_kv`: Fedify's cache of remote documents, idempotency marks and the like;
+ * - `federation_queue`: its outbox/inbox/fan-out messages, claimed with a lease so each is
+ *   handled by one process at a time and survives restarts;
+ * - `actor_keys`: each local account's signing key pairs (RSA for Mastodon, Ed25519 for
+ *   object integrity proofs), private halves sealed with the instance secret.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('federation_kv')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'text')
+    .execute();
+  await db.schema.createIndex('federation_kv_expires_at').on('federation_kv').column('expires_at').execute();
+
+  await db.schema
+    .createTable('federation_queue')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('ordering_key', 'text')
+    .addColumn('ready_at', 'text', (c) => c.notNull())
+    .addColumn('lease_until', 'text')
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('federation_queue_ready_at').on('federation_queue').columns(['ready_at', 'id']).execute();
+  await db.schema
+    .createIndex('federation_queue_ordering_key')
+    .on('federation_queue')
+    .columns(['ordering_key', 'id'])
+    .execute();
+
+  await db.schema
+    .createTable('actor_keys')
+    .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+    .addColumn('algorithm', 'text', (c) => c.notNull())
+    .addColumn('public_jwk', 'text', (c) => c.notNull())
+    .addColumn('private_jwk_sealed', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('actor_keys_pk', ['account_id', 'algorithm'])
+    .execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('actor_keys').execute();
+  await db.schema.dropTable('federation_queue').execute();
+  await db.schema.dropTable('federation_kv').execute();
+}
