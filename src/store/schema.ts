@@ -25,6 +25,10 @@ export interface AccountsTable {
   last_status_at: string | null;
   /** IANA zone the owner reads times in; null = not chosen (pages show UTC). */
   time_zone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Federation (0020): the server of a remote account (null: this one), its actor id and profile page. */
+  domain: ColumnType<string | null, string | null | undefined, string | null>;
+  uri: ColumnType<string | null, string | null | undefined, string | null>;
+  url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface CredentialsTable {
@@ -61,6 +65,10 @@ export interface PostsTable {
   replies_count: number;
   reblogs_count: number;
   favourites_count: number;
+  /** Federation (0020): a remote post's object id, page and sanitised HTML (null for local posts). */
+  uri: ColumnType<string | null, string | null | undefined, string | null>;
+  url: ColumnType<string | null, string | null | undefined, string | null>;
+  remote_html: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface MentionsTable {
@@ -236,6 +244,15 @@ export interface Database {
   federation_kv: FederationKvTable;
   federation_queue: FederationQueueTable;
   actor_keys: ActorKeysTable;
+  remote_actors: RemoteActorsTable;
+}
+
+interface RemoteActorsTable {
+  account_id: string;
+  inbox_url: string;
+  shared_inbox_url: string | null;
+  followers_url: string | null;
+  fetched_at: string;
 }
 
 /** Fedify's key-value state; `key` is the JSON array of the key's parts. */

@@ -10,6 +10,29 @@ import type { Kysely } from 'kysely';
  *   object integrity proofs), private halves sealed with the instance secret.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Accounts and posts of other servers live beside local ones, so follows, timelines,
+  // notifications and SMS subscriptions work on them unchanged. A remote account's
+  // `username_key` is `user@domain` (local keys never hold an @), keeping handles unique.
+  await db.schema.alterTable('accounts').addColumn('domain', 'text').execute();
+  await db.schema.alterTable('accounts').addColumn('uri', 'text').execute();
+  await db.schema.alterTable('accounts').addColumn('url', 'text').execute();
+  await db.schema.createIndex('accounts_uri').on('accounts').column('uri').unique().execute();
+  await db.schema.alterTable('posts').addColumn('uri', 'text').execute();
+  await db.schema.alterTable('posts').addColumn('url', 'text').execute();
+  // Remote posts arrive as HTML; this is it after the allowlist sanitiser, shown as is.
+  await db.schema.alterTable('posts').addColumn('remote_html', 'text').execute();
+  await db.schema.createIndex('posts_uri').on('posts').column('uri').unique().execute();
+
+  // Where to deliver to a remote account, and when its document was last fetched.
+  await db.schema
+    .createTable('remote_actors')
+    .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+    .addColumn('inbox_url', 'text', (c) => c.notNull())
+    .addColumn('shared_inbox_url', 'text')
+    .addColumn('followers_url', 'text')
+    .addColumn('fetched_at', 'text', (c) => c.notNull())
+    .execute();
+
   await db.schema
     .createTable('federation_kv')
     .addColumn('key', 'text', (c) => c.primaryKey())
@@ -48,6 +71,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('actor_keys').execute();
+  await db.schema.dropTable('remote_actors').execute();
+  await db.schema.dropIndex('posts_uri').execute();
+  await db.schema.dropIndex('accounts_uri').execute();
+  for (const column of ['uri', 'url', 'remote_html']) await db.schema.alterTable('posts').dropColumn(column).execute();
+  for (const column of ['domain', 'uri', 'url']) await db.schema.alterTable('accounts').dropColumn(column).execute();
   await db.schema.dropTable('federation_queue').execute();
   await db.schema.dropTable('federation_kv').execute();
 }
