@@ -28,6 +28,7 @@ import {
   type SendEvent,
 } from '../security/index.ts';
 import { AuditLog } from '../audit/index.ts';
+import { Federator } from '../federation/federation.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -39,6 +40,9 @@ import {
   KyselyCodeStore,
   KyselyEventCounter,
   KyselyCredentialStore,
+  KyselyFederationKv,
+  KyselyFederationQueue,
+  KyselyFederationStore,
   KyselyMicroblogStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
@@ -132,6 +136,8 @@ export interface AppContext {
   privacy: Privacy;
   /** New and deleted posts, for streaming clients; shared through Redis when configured. */
   events: EventBus;
+  /** ActivityPub (null when `SPARROW_FEDERATION=off`: the server is an island). */
+  federation: Federator | null;
   /**
    * Starts the long-running work beside (or instead of) the web server: the SMS outbox
    * dispatcher and provider binds. `stop()` lets in-flight work finish its current step.
@@ -397,6 +403,23 @@ export async function composeApp(
       await notices.notify(accountId, kind, details);
     },
   );
+  const federation = config.federation.enabled
+    ? new Federator(
+        { publicUrl: config.publicUrl, domain: config.domain, allowPrivateAddresses: config.federation.allowPrivateAddresses },
+        {
+          microblog,
+          store: new KyselyFederationStore(store.db),
+          kv: new KyselyFederationKv(store.db, clock),
+          queue: new KyselyFederationQueue(store.db, store.engine, clock, {
+            onError: (error) => logger.warn({ err: error }, 'federation queue'),
+          }),
+          secretBox: new SecretBox(() => secret('actor_key_encryption_key')),
+          clock,
+          logger,
+        },
+      )
+    : null;
+  if (federation) microblog.setRemoteResolver((username, domain) => federation.resolveRemote(username, domain));
   const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
   // Owners hear about security events by e-mail too, after the answer (a slow mail server must not slow SMS).
   // An SMS post's e-mail carries the one-step "this wasn't me" link.
@@ -521,7 +544,20 @@ export async function composeApp(
     audit,
     notices,
     privacy,
-    startBackgroundWork: (work) => sms.start(work),
+    federation,
+    startBackgroundWork: async (work) => {
+      const smsWork = await sms.start(work);
+      // Deliveries and inbox work are leased rows: every process may listen, each message is handled once.
+      const federationWork = new AbortController();
+      const listening = federation?.startQueue(federationWork.signal);
+      return {
+        async stop() {
+          federationWork.abort();
+          await listening?.catch(() => {});
+          await smsWork.stop();
+        },
+      };
+    },
     maintenance: async () => ({
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
       earlyReceiptsExpired: await sms.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),

@@ -16,6 +16,7 @@ import { privacyRoutes } from '../api/sparrow/privacy.ts';
 import { devSmsRoutes } from '../api/sparrow/dev.ts';
 import { webhookRoutes } from '../api/webhooks.ts';
 import { webRoutes } from '../web/routes.ts';
+import { activityPubRoutes } from '../federation/http.ts';
 import { streamingRoutes } from '../api/streaming.ts';
 import { solidPng } from '../http/placeholder-image.ts';
 import { CORS_RESPONSE_HEADERS, corsApplies, preflightHeaders } from '../http/cors.ts';
@@ -123,5 +124,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(webhookRoutes(ctx));
   await app.register(webRoutes(ctx));
   await app.register(streamingRoutes(ctx));
+  if (ctx.federation) await app.register(activityPubRoutes(ctx.federation, ctx.config.publicUrl));
   return app;
 }

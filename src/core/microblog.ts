@@ -1290,6 +1290,13 @@ export class Microblog {
     return this.store.postByUri(uri);
   }
 
+  /** A post and its author whoever may see it: for addressing replies, never shown as is. */
+  async postAndAuthor(postId: string): Promise<{ post: Post; author: Account } | null> {
+    const post = await this.store.postById(postId);
+    const author = post ? await this.store.accountById(post.accountId) : null;
+    return post && author ? { post, author } : null;
+  }
+
   /** The other server accepted `localId`'s request to follow its account `remoteId`. */
   async remoteFollowAccepted(localId: string, remoteId: string): Promise<void> {
     await this.acceptRequest(localId, remoteId);
