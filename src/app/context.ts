@@ -405,7 +405,11 @@ export async function composeApp(
   );
   const federation = config.federation.enabled
     ? new Federator(
-        { publicUrl: config.publicUrl, domain: config.domain, allowPrivateAddresses: config.federation.allowPrivateAddresses },
+        {
+          publicUrl: config.publicUrl,
+          domain: config.domain,
+          allowPrivateAddresses: config.federation.allowPrivateAddresses,
+        },
         {
           microblog,
           store: new KyselyFederationStore(store.db),

@@ -700,7 +700,13 @@ export class Microblog {
     if (target.locked || target.domain !== null) {
       const notification: NewNotification | null =
         target.domain === null
-          ? { id: newId(now.getTime()), accountId: targetId, type: 'follow_request', fromAccountId: accountId, postId: null }
+          ? {
+              id: newId(now.getTime()),
+              accountId: targetId,
+              type: 'follow_request',
+              fromAccountId: accountId,
+              postId: null,
+            }
           : null;
       if (await this.store.requestFollow({ id: newId(now.getTime()), accountId, targetId, notification })) {
         await this.announceNotifications([notification]);
@@ -1218,7 +1224,9 @@ export class Microblog {
     const local = this.options.domain.toLowerCase();
     const tokens = extractMentions(text);
     if (tokens.length === 0) return [];
-    const keys = tokens.map((t) => (t.domain === null || t.domain === local ? t.username : `${t.username}@${t.domain}`));
+    const keys = tokens.map((t) =>
+      t.domain === null || t.domain === local ? t.username : `${t.username}@${t.domain}`,
+    );
     const accounts = await this.store.accountsByUsernames(keys);
     return accounts.filter((a) => !a.suspended);
   }
@@ -1324,7 +1332,9 @@ export class Microblog {
     const createdAt = input.createdAt.getTime() > now.getTime() ? now : input.createdAt;
     const id = newId(createdAt.getTime());
     const mentionIds = [...new Set(input.mentionIds)];
-    const notifiable = (await this.notifiableMentions(authorId, mentionIds)).filter((accountId) => accountId !== authorId);
+    const notifiable = (await this.notifiableMentions(authorId, mentionIds)).filter(
+      (accountId) => accountId !== authorId,
+    );
     const accounts = await this.store.accountsByIds(notifiable);
     const localNotifiable = notifiable.filter((accountId) => accounts.get(accountId)?.domain === null);
     const notifications: NewNotification[] = localNotifiable.map((accountId) => ({
@@ -1376,7 +1386,6 @@ export class Microblog {
     await this.announce(this.deletedListeners, post);
     return true;
   }
-
 }
 
 function normaliseLanguage(language: string | null | undefined): string | null {

@@ -120,7 +120,16 @@ export class Federator {
   async resolveRemote(username: string, domain: string): Promise<Account | null> {
     const ctx = this.context();
     try {
-      const found = await ctx.lookupObject(`acct:${username}@${domain}`);
+      let found = await ctx.lookupObject(`acct:${username}@${domain}`);
+      if (!found && this.settings.allowPrivateAddresses) {
+        // WebFinger on an acct: handle is always https; a lab or test server on plain http
+        // answers for its profile URL instead (Sparrow's WebFinger accepts both).
+        const descriptor = await ctx.lookupWebFinger(`http://${domain}/@${username}`);
+        const self = descriptor?.links?.find(
+          (link) => link.rel === 'self' && link.type === 'application/activity+json' && link.href,
+        );
+        if (self?.href) found = await ctx.lookupObject(self.href);
+      }
       if (!found || !isActor(found) || !found.id) return null;
       return await this.rememberActor(found);
     } catch (error) {
@@ -348,9 +357,7 @@ export class Federator {
         if (!follower) return;
         // The Follow's own id is what the eventual Accept or Reject must name.
         await this.deps.kv.set(['sparrow', 'follow', follower.id, target.id], follow.id.href);
-        const relationship = await this.deps.microblog
-          .follow(follower.id, target.id)
-          .catch(() => null);
+        const relationship = await this.deps.microblog.follow(follower.id, target.id).catch(() => null);
         if (!relationship) {
           await this.answerFollow(ctx, target, follower, 'reject');
         } else if (relationship.following) {
@@ -368,22 +375,15 @@ export class Federator {
         }
       })
       .on(Accept, async (ctx, accept) => {
-        const follow = await accept.getObject(ctx).catch(() => null);
         const sender = accept.actorId ? await this.deps.microblog.accountByUri(accept.actorId.href) : null;
-        if (!sender) return;
-        const follower =
-          follow instanceof Follow ? await this.localAccountOfUri(ctx, follow.actorId) : await this.followerFromId(ctx, accept.objectId);
-        if (!follower) return;
-        await this.deps.microblog.remoteFollowAccepted(follower.id, sender.id);
+        const follower = sender ? await this.followerNamedBy(ctx, accept) : null;
+        // Only a pending request of ours to this very sender becomes a follow.
+        if (sender && follower) await this.deps.microblog.remoteFollowAccepted(follower.id, sender.id);
       })
       .on(Reject, async (ctx, reject) => {
-        const follow = await reject.getObject(ctx).catch(() => null);
         const sender = reject.actorId ? await this.deps.microblog.accountByUri(reject.actorId.href) : null;
-        if (!sender) return;
-        const follower =
-          follow instanceof Follow ? await this.localAccountOfUri(ctx, follow.actorId) : await this.followerFromId(ctx, reject.objectId);
-        if (!follower) return;
-        await this.deps.microblog.remoteFollowRejected(follower.id, sender.id);
+        const follower = sender ? await this.followerNamedBy(ctx, reject) : null;
+        if (sender && follower) await this.deps.microblog.remoteFollowRejected(follower.id, sender.id);
       })
       .on(Create, async (ctx, create) => {
         const object = await create.getObject(ctx);
@@ -405,11 +405,22 @@ export class Federator {
       .onError((_ctx, error) => this.deps.logger.warn({ err: error }, 'ActivityPub inbox error'));
   }
 
-  /** An Accept or Reject naming the Follow by id only: the id is one Sparrow made for `actor`. */
-  private async followerFromId(ctx: Context<void>, id: URL | null): Promise<Account | null> {
-    if (!id || id.origin !== new URL(this.settings.publicUrl).origin) return null;
-    const match = /^\/users\/([^/]+)#follows\//.exec(id.pathname + id.hash);
-    return match ? this.localAccountOfUri(ctx, ctx.getActorUri(decodeURIComponent(match[1]!))) : null;
+  /**
+   * The local follower an Accept or Reject answers. The Follow's id is one Sparrow made
+   * (`/users/<name>#follows/…`); when a server names the Follow only by its content, the
+   * embedded Follow's actor says who (embedded objects of our origin sent by another server
+   * are not refetched: the answer is only used if that account has a request pending).
+   */
+  private async followerNamedBy(ctx: Context<void>, answer: Accept | Reject): Promise<Account | null> {
+    const id = answer.objectId;
+    if (id && id.origin === new URL(this.settings.publicUrl).origin) {
+      const match = /^\/users\/([^/]+)#follows\//.exec(id.pathname + id.hash);
+      if (match) return this.localAccount(decodeURIComponent(match[1]!));
+    }
+    const follow = await answer
+      .getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, crossOrigin: 'trust' })
+      .catch(() => null);
+    return follow instanceof Follow ? this.localAccountOfUri(ctx, follow.actorId) : null;
   }
 
   private async receiveNote(ctx: Context<void>, author: Account, actor: Actor, note: Note): Promise<void> {
@@ -489,7 +500,12 @@ export class Federator {
     });
   }
 
-  private async sendTo(ctx: Context<void>, sender: Account, recipients: readonly Account[], activity: Parameters<Context<void>['sendActivity']>[2]) {
+  private async sendTo(
+    ctx: Context<void>,
+    sender: Account,
+    recipients: readonly Account[],
+    activity: Parameters<Context<void>['sendActivity']>[2],
+  ) {
     const remote = recipients.filter((a) => a.domain !== null && a.uri !== null);
     if (remote.length === 0) return;
     const endpoints = await this.deps.store.endpoints(remote.map((a) => a.id));
@@ -521,9 +537,16 @@ export class Federator {
     return all;
   }
 
-  private async deliverToFollowersAndMentions(ctx: Context<void>, author: Account, post: Post, activity: Create | Delete) {
+  private async deliverToFollowersAndMentions(
+    ctx: Context<void>,
+    author: Account,
+    post: Post,
+    activity: Create | Delete,
+  ) {
     const followers = post.visibility === 'direct' ? [] : await this.remoteFollowers(author.id);
-    const mentioned = [...(await this.deps.microblog.accounts(post.mentionIds)).values()].filter((a) => a.domain !== null);
+    const mentioned = [...(await this.deps.microblog.accounts(post.mentionIds)).values()].filter(
+      (a) => a.domain !== null,
+    );
     const recipients = new Map<string, Recipient>();
     for (const follower of followers) {
       recipients.set(follower.uri, {

@@ -15,17 +15,27 @@ export function activityPubRoutes(federator: Federator, publicUrl: string) {
   return async (app: FastifyInstance) => {
     // Signatures cover the exact bytes: inbox bodies reach Fedify unparsed.
     for (const type of ACTIVITY_TYPES)
-      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: INBOX_BODY_LIMIT }, async (_r: FastifyRequest, body: Buffer) => body);
-    app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: INBOX_BODY_LIMIT }, async (_r: FastifyRequest, body: Buffer) => body);
+      app.addContentTypeParser(
+        type,
+        { parseAs: 'buffer', bodyLimit: INBOX_BODY_LIMIT },
+        async (_r: FastifyRequest, body: Buffer) => body,
+      );
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: INBOX_BODY_LIMIT },
+      async (_r: FastifyRequest, body: Buffer) => body,
+    );
 
-    const forward = (fallback: (params: Record<string, string>) => string | null) =>
+    const forward =
+      (fallback: (params: Record<string, string>) => string | null) =>
       async (request: FastifyRequest, reply: FastifyReply) => {
         const headers = new Headers();
         for (const [name, value] of Object.entries(request.headers)) {
           if (value === undefined) continue;
           headers.set(name, Array.isArray(value) ? value.join(', ') : value);
         }
-        const body = request.method === 'POST' && Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : undefined;
+        const body =
+          request.method === 'POST' && Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : undefined;
         const response = await federator.handle(
           new Request(new URL(request.url, publicUrl), { method: request.method, headers, body }),
         );
@@ -46,8 +56,17 @@ export function activityPubRoutes(federator: Federator, publicUrl: string) {
     app.get('/users/:username/outbox', forward(profile));
     app.get('/users/:username/followers', forward(profile));
     app.get('/users/:username/following', forward(profile));
-    app.get('/users/:username/statuses/:id', forward((p) => `${profile(p)}/${encodeURIComponent(p.id ?? '')}`));
-    app.post('/users/:username/inbox', forward(() => null));
-    app.post('/inbox', forward(() => null));
+    app.get(
+      '/users/:username/statuses/:id',
+      forward((p) => `${profile(p)}/${encodeURIComponent(p.id ?? '')}`),
+    );
+    app.post(
+      '/users/:username/inbox',
+      forward(() => null),
+    );
+    app.post(
+      '/inbox',
+      forward(() => null),
+    );
   };
 }

@@ -30,7 +30,11 @@ export interface FederationStore {
   saveEndpoints(accountId: string, endpoints: RemoteEndpoints, now: Date): Promise<void>;
   endpoints(accountIds: readonly string[]): Promise<Map<string, RemoteEndpoints>>;
   /** Followers of `accountId` on other servers, paged by follow id. */
-  remoteFollowers(accountId: string, cursor: string | null, limit: number): Promise<{ items: RemoteFollower[]; next: string | null }>;
+  remoteFollowers(
+    accountId: string,
+    cursor: string | null,
+    limit: number,
+  ): Promise<{ items: RemoteFollower[]; next: string | null }>;
   /** Followers of an account (remote ones by ActivityPub id, local ones by username), paged by follow id. */
   followers(
     accountId: string,

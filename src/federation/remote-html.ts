@@ -8,7 +8,24 @@ import sanitizeHtml from 'sanitize-html';
  */
 export function sanitizeRemoteHtml(html: string): string {
   return sanitizeHtml(html, {
-    allowedTags: ['p', 'br', 'a', 'span', 'del', 'pre', 'code', 'em', 'strong', 'b', 'i', 'u', 'ul', 'ol', 'li', 'blockquote'],
+    allowedTags: [
+      'p',
+      'br',
+      'a',
+      'span',
+      'del',
+      'pre',
+      'code',
+      'em',
+      'strong',
+      'b',
+      'i',
+      'u',
+      'ul',
+      'ol',
+      'li',
+      'blockquote',
+    ],
     allowedAttributes: { a: ['href', 'rel', 'class', 'target'], span: ['class'] },
     allowedClasses: {
       a: ['mention', 'hashtag', 'u-url', 'h-card'],

@@ -127,10 +127,7 @@ export class KyselyFederationKv implements KvStore {
       const start = encodePrefix(prefix);
       // substr, not LIKE: keys may hold % and _, and SQLite's LIKE ignores case.
       query = query.where((eb) =>
-        eb.or([
-          eb('key', '=', exact),
-          eb(sql<string>`substr(key, 1, ${start.length + 1})`, '=', `${start},`),
-        ]),
+        eb.or([eb('key', '=', exact), eb(sql<string>`substr(key, 1, ${start.length + 1})`, '=', `${start},`)]),
       );
     }
     for (const row of await query.execute()) {

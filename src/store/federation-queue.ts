@@ -148,7 +148,10 @@ export class KyselyFederationQueue implements MessageQueue {
       .execute();
   }
 
-  async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+  async listen(
+    handler: (message: unknown) => Promise<void> | void,
+    options?: MessageQueueListenOptions,
+  ): Promise<void> {
     const signal = options?.signal;
     while (!signal?.aborted) {
       let rows: Selectable<FederationQueueTable>[] = [];

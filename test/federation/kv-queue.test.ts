@@ -123,7 +123,9 @@ describe.each(ENGINES)('federation key-value store and queue on $label', ({ name
     while (handled.length < 51 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 20));
     stop.abort();
     await listening;
-    expect(handled.sort()).toEqual([...plain.map((m) => m.id), ...Array.from({ length: 10 }, (_, i) => `o${i}`), 'late'].sort());
+    expect(handled.sort()).toEqual(
+      [...plain.map((m) => m.id), ...Array.from({ length: 10 }, (_, i) => `o${i}`), 'late'].sort(),
+    );
     expect(new Set(handled).size).toBe(handled.length);
     expect(overlapping).toBe(false);
     expect((await queue1.getDepth()).queued).toBe(0);

@@ -49,7 +49,13 @@ export function discoveryRoutes(ctx: AppContext) {
         aliases: [profile],
         links: [
           ...(ctx.federation
-            ? [{ rel: 'self', type: 'application/activity+json', href: `${config.publicUrl}/users/${account.username}` }]
+            ? [
+                {
+                  rel: 'self',
+                  type: 'application/activity+json',
+                  href: `${config.publicUrl}/users/${account.username}`,
+                },
+              ]
             : []),
           { rel: 'http://webfinger.net/rel/profile-page', type: 'text/html', href: profile },
           // The Mastodon API's record of the account.
