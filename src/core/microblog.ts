@@ -64,6 +64,9 @@ export type FollowRequestListener = (
 /** Called when `accountId` starts or stops following `targetId`, or asks to (federation tells the other server). */
 export type FollowListener = (follow: { accountId: string; targetId: string }) => Promise<void>;
 
+/** Called when `accountId` favourites a post (`added`) or takes the favourite back. */
+export type FavouriteListener = (favourite: { accountId: string; post: Post; added: boolean }) => Promise<void>;
+
 /** Finds an account of another server by its handle (`user@domain`), fetching it when unknown. */
 export type RemoteAccountResolver = (username: string, domain: string) => Promise<Account | null>;
 
@@ -126,6 +129,7 @@ export class Microblog {
   private readonly notifiedListeners: NotifiedListener[] = [];
   private readonly followRequestedListeners: FollowListener[] = [];
   private readonly unfollowedListeners: FollowListener[] = [];
+  private readonly favouriteListeners: FavouriteListener[] = [];
   private remoteResolver: RemoteAccountResolver | null = null;
 
   private readonly store: MicroblogStore;
@@ -439,15 +443,20 @@ export class Microblog {
           postId: target.id,
         }
       : null;
-    if (await this.store.addFavourite(newId(this.clock.now().getTime()), accountId, target.id, notification))
+    if (await this.store.addFavourite(newId(this.clock.now().getTime()), accountId, target.id, notification)) {
       await this.announceNotifications([notification]);
+      await this.announce(this.favouriteListeners, { accountId, post: target, added: true });
+    }
     return this.requirePost(target.id);
   }
 
   async unfavourite(accountId: string, postId: string): Promise<Post> {
     const post = await this.visiblePost(accountId, postId);
     const targetId = post.reblogOfId ?? post.id;
-    await this.store.removeFavourite(accountId, targetId);
+    if (await this.store.removeFavourite(accountId, targetId)) {
+      const target = await this.requirePost(targetId);
+      await this.announce(this.favouriteListeners, { accountId, post: target, added: false });
+    }
     return this.requirePost(targetId);
   }
 
@@ -1260,6 +1269,10 @@ export class Microblog {
 
   onUnfollowed(listener: FollowListener): void {
     this.unfollowedListeners.push(listener);
+  }
+
+  onFavourited(listener: FavouriteListener): void {
+    this.favouriteListeners.push(listener);
   }
 
   /** Federation lets lookups reach other servers (WebFinger); without it they stay local. */

@@ -11,10 +11,12 @@ import {
 } from '@fedify/fedify';
 import {
   Accept,
+  Announce,
   Create,
   Delete,
   Endpoints,
   Follow,
+  Like,
   Mention,
   Note,
   PUBLIC_COLLECTION,
@@ -365,8 +367,48 @@ export class Federator {
         }
         // Otherwise the account is locked: the answer goes out when its owner decides.
       })
+      .on(Like, async (ctx, like) => {
+        const sender = like.actorId ? await this.deps.microblog.accountByUri(like.actorId.href) : null;
+        const post = sender ? await this.postNamed(ctx, like.objectId) : null;
+        if (sender && post) await this.deps.microblog.favourite(sender.id, post.id).catch(() => {});
+      })
+      .on(Announce, async (ctx, announce) => {
+        if (!announce.actorId || !announce.objectId) return;
+        const actor = await announce.getActor(ctx);
+        if (!actor || !isActor(actor)) return;
+        const booster = await this.rememberActor(actor);
+        if (!booster) return;
+        const post =
+          (await this.postNamed(ctx, announce.objectId)) ?? (await this.fetchRemoteNote(ctx, announce.objectId));
+        if (!post) return;
+        const visibility = announce.toIds.some((id) => id.href === PUBLIC_COLLECTION.href) ? 'public' : 'unlisted';
+        // A boost of something its booster may not see (a followers-only post) is refused by the core.
+        await this.deps.microblog.reblog(booster.id, post.id, 'federation', visibility).catch(() => {});
+      })
       .on(Undo, async (ctx, undo) => {
-        const object = await undo.getObject(ctx);
+        const object = await undo.getObject({
+          documentLoader: ctx.documentLoader,
+          contextLoader: ctx.contextLoader,
+          crossOrigin: 'trust',
+        });
+        const undoer = undo.actorId ? await this.deps.microblog.accountByUri(undo.actorId.href) : null;
+        // Only the actor who did something may undo it.
+        if (!undoer) return;
+        if (
+          (object instanceof Like || object instanceof Announce || object instanceof Follow) &&
+          object.actorId?.href !== undoer.uri
+        )
+          return;
+        if (object instanceof Like) {
+          const post = await this.postNamed(ctx, object.objectId);
+          if (post) await this.deps.microblog.unfavourite(undoer.id, post.id).catch(() => {});
+          return;
+        }
+        if (object instanceof Announce) {
+          const post = await this.postNamed(ctx, object.objectId);
+          if (post) await this.deps.microblog.unreblog(undoer.id, post.id).catch(() => {});
+          return;
+        }
         if (object instanceof Follow) {
           const sender = undo.actorId ? await this.deps.microblog.accountByUri(undo.actorId.href) : null;
           const target = await this.localAccountOfUri(ctx, object.objectId);
@@ -421,6 +463,29 @@ export class Federator {
       .getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, crossOrigin: 'trust' })
       .catch(() => null);
     return follow instanceof Follow ? this.localAccountOfUri(ctx, follow.actorId) : null;
+  }
+
+  /** A post this server knows by an object id: a local Note URI or a remote post's id. */
+  private async postNamed(ctx: Context<void>, id: URL | null): Promise<Post | null> {
+    if (!id) return null;
+    const parsed = ctx.parseUri(id);
+    if (parsed?.type === 'object' && parsed.class === Note) {
+      const found = await this.deps.microblog.postAndAuthor(parsed.values.id ?? '');
+      return found && found.author.username === parsed.values.identifier ? found.post : null;
+    }
+    return this.deps.microblog.postByUri(id.href);
+  }
+
+  /** Fetches a Note of another server (a boosted post not seen before) and stores it. */
+  private async fetchRemoteNote(ctx: Context<void>, id: URL): Promise<Post | null> {
+    const note = await ctx.lookupObject(id).catch(() => null);
+    if (!(note instanceof Note) || !note.id || note.id.origin !== id.origin || !note.attributionId) return null;
+    const actor = await note.getAttribution(ctx).catch(() => null);
+    if (!actor || !isActor(actor) || actor.id?.origin !== note.id.origin) return null;
+    const author = await this.rememberActor(actor);
+    if (!author) return null;
+    await this.receiveNote(ctx, author, actor, note);
+    return this.deps.microblog.postByUri(note.id.href);
   }
 
   private async receiveNote(ctx: Context<void>, author: Account, actor: Actor, note: Note): Promise<void> {
@@ -541,7 +606,7 @@ export class Federator {
     ctx: Context<void>,
     author: Account,
     post: Post,
-    activity: Create | Delete,
+    activity: Create | Delete | Announce | Undo,
   ) {
     const followers = post.visibility === 'direct' ? [] : await this.remoteFollowers(author.id);
     const mentioned = [...(await this.deps.microblog.accounts(post.mentionIds)).values()].filter(
@@ -616,7 +681,66 @@ export class Federator {
       );
     });
 
+    microblog.onFavourited(async ({ accountId, post, added }) => {
+      const accounts = await microblog.accounts([accountId, post.accountId]);
+      const liker = accounts.get(accountId);
+      const author = accounts.get(post.accountId);
+      if (!liker || !author || liker.domain !== null || author.domain === null || !post.uri) return;
+      const ctx = this.context();
+      const like = new Like({
+        id: new URL(`${ctx.getActorUri(liker.username).href}#likes/${post.id}`),
+        actor: ctx.getActorUri(liker.username),
+        object: new URL(post.uri),
+      });
+      const activity = added
+        ? like
+        : new Undo({ id: new URL(`${like.id!.href}/undo/${Date.now()}`), actor: like.actorId, object: like });
+      await this.sendTo(ctx, liker, [author], activity).catch(report('a like'));
+    });
+
+    const announceOf = async (ctx: Context<void>, booster: Account, reblog: Post) => {
+      const found = await microblog.postAndAuthor(reblog.reblogOfId!);
+      if (!found) return null;
+      const originalAuthor = found.author.uri ? new URL(found.author.uri) : ctx.getActorUri(found.author.username);
+      return {
+        original: found,
+        announce: new Announce({
+          id: new URL(`${ctx.getActorUri(booster.username).href}/statuses/${reblog.id}/activity`),
+          actor: ctx.getActorUri(booster.username),
+          object: this.noteUri(ctx, found.author, found.post),
+          published: Temporal.Instant.fromEpochMilliseconds(reblog.createdAt.getTime()),
+          tos: [reblog.visibility === 'public' ? PUBLIC_COLLECTION : ctx.getFollowersUri(booster.username)],
+          ccs: [
+            reblog.visibility === 'public' ? ctx.getFollowersUri(booster.username) : PUBLIC_COLLECTION,
+            originalAuthor,
+          ],
+        }),
+      };
+    };
+    const deliverBoost = async (reblog: Post, undo: boolean) => {
+      const booster = (await microblog.accounts([reblog.accountId])).get(reblog.accountId);
+      if (!booster || booster.domain !== null) return;
+      const ctx = this.context();
+      const built = await announceOf(ctx, booster, reblog);
+      if (!built) return;
+      const activity = undo
+        ? new Undo({
+            id: new URL(`${built.announce.id!.href}/undo`),
+            actor: ctx.getActorUri(booster.username),
+            object: built.announce,
+          })
+        : built.announce;
+      // The booster's followers elsewhere, and the boosted post's author if remote.
+      await this.deliverToFollowersAndMentions(
+        ctx,
+        booster,
+        { ...reblog, mentionIds: built.original.author.domain ? [built.original.author.id] : [] },
+        activity,
+      ).catch(report('a boost'));
+    };
+
     microblog.onPublished(async (post) => {
+      if (post.reblogOfId !== null && post.source !== 'federation') return deliverBoost(post, false);
       if (post.reblogOfId !== null || post.uri !== null) return;
       const author = (await microblog.accounts([post.accountId])).get(post.accountId);
       if (!author || author.domain !== null) return;
@@ -634,6 +758,7 @@ export class Federator {
     });
 
     microblog.onDeleted(async (post) => {
+      if (post.reblogOfId !== null && post.source !== 'federation') return deliverBoost(post, true);
       if (post.reblogOfId !== null || post.uri !== null) return;
       const author = (await microblog.accounts([post.accountId])).get(post.accountId);
       if (!author || author.domain !== null) return;

@@ -54,31 +54,38 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
     await b?.close();
   });
 
-  it.skipIf(skip)('FOLLOW @user@domain, WHOIS, ON, and a text post from A arriving by SMS on B', async () => {
-    const aliceHandle = `alice@${new URL(a.url).host}`;
-    await b.text(bobPhone, `FOLLOW @${aliceHandle}`);
-    const aliceOnB = await b.ctx.microblog.resolve(aliceHandle);
-    expect(aliceOnB?.domain).toBe(new URL(a.url).host);
-    await until('the Accept from A', async () => (await b.ctx.microblog.relationship(bob.id, aliceOnB!.id)).following);
+  it.skipIf(skip)(
+    'FOLLOW @user@domain, WHOIS, ON, and a text post from A arriving by SMS on B',
+    async () => {
+      const aliceHandle = `alice@${new URL(a.url).host}`;
+      await b.text(bobPhone, `FOLLOW @${aliceHandle}`);
+      const aliceOnB = await b.ctx.microblog.resolve(aliceHandle);
+      expect(aliceOnB?.domain).toBe(new URL(a.url).host);
+      await until(
+        'the Accept from A',
+        async () => (await b.ctx.microblog.relationship(bob.id, aliceOnB!.id)).following,
+      );
 
-    await b.text(bobPhone, `WHOIS @${aliceHandle}`);
-    expect((await b.inbox(bobPhone)).at(-1)?.text).toMatch(/^@alice/);
+      await b.text(bobPhone, `WHOIS @${aliceHandle}`);
+      expect((await b.inbox(bobPhone)).at(-1)?.text).toMatch(/^@alice/);
 
-    await b.text(bobPhone, `ON @${aliceHandle}`);
-    expect((await b.inbox(bobPhone)).at(-1)?.text).toContain('will come by text');
+      await b.text(bobPhone, `ON @${aliceHandle}`);
+      expect((await b.inbox(bobPhone)).at(-1)?.text).toContain('will come by text');
 
-    // Alice texts a post to her own server; it federates to B and reaches Bob's phone.
-    const before = (await b.inbox(bobPhone)).length;
-    const sent = await a.text(alicePhone, 'Rain at last in Kitui, the river is running');
-    expect(sent.post_id).not.toBeNull();
-    await until('the SMS on B', async () => {
-      await b.drain();
-      return (await b.inbox(bobPhone)).length > before;
-    });
-    const received = (await b.inbox(bobPhone)).slice(before).map((m) => m.text);
-    expect(received.some((text) => text.includes('Rain at last in Kitui'))).toBe(true);
-    // Nothing about alice's phone crossed to B.
-    const aliceAsSeenOnB = await b.ctx.microblog.account(aliceOnB!.id);
-    expect(JSON.stringify(aliceAsSeenOnB)).not.toContain('254711');
-  }, 90_000);
+      // Alice texts a post to her own server; it federates to B and reaches Bob's phone.
+      const before = (await b.inbox(bobPhone)).length;
+      const sent = await a.text(alicePhone, 'Rain at last in Kitui, the river is running');
+      expect(sent.post_id).not.toBeNull();
+      await until('the SMS on B', async () => {
+        await b.drain();
+        return (await b.inbox(bobPhone)).length > before;
+      });
+      const received = (await b.inbox(bobPhone)).slice(before).map((m) => m.text);
+      expect(received.some((text) => text.includes('Rain at last in Kitui'))).toBe(true);
+      // Nothing about alice's phone crossed to B.
+      const aliceAsSeenOnB = await b.ctx.microblog.account(aliceOnB!.id);
+      expect(JSON.stringify(aliceAsSeenOnB)).not.toContain('254711');
+    },
+    90_000,
+  );
 });

@@ -162,6 +162,72 @@ describe.each(ENGINES)('two federating Sparrow servers on $label', ({ name, skip
   );
 
   it.skipIf(skip)(
+    'likes and boosts travel both ways, and are taken back',
+    async () => {
+      const gina = await a.ctx.microblog.createAccount({ username: 'gina' });
+      const hugo = await b.ctx.microblog.createAccount({ username: 'hugo' });
+      const hugoOnA = (await a.ctx.microblog.resolve(`hugo@${domainOf(b)}`))!;
+      const ginaOnB = (await b.ctx.microblog.resolve(`gina@${domainOf(a)}`))!;
+      await a.ctx.microblog.follow(gina.id, hugoOnA.id);
+      await b.ctx.microblog.follow(hugo.id, ginaOnB.id);
+      await eventually(
+        () => a.ctx.microblog.relationship(gina.id, hugoOnA.id),
+        (r) => r.following,
+        'the Accept on A',
+      );
+      await eventually(
+        () => b.ctx.microblog.relationship(hugo.id, ginaOnB.id),
+        (r) => r.following,
+        'the Accept on B',
+      );
+
+      const original = await b.ctx.microblog.post(hugo.id, { text: 'like and boost me', source: 'web' });
+      const copy = (await eventually(
+        () => a.ctx.microblog.postByUri(`${b.url}/users/hugo/statuses/${original.id}`),
+        (p) => p !== null,
+        'the post on A',
+      ))!;
+      // Gina likes and boosts it on A: hugo's post on B counts both, and hugo is told.
+      await a.ctx.microblog.favourite(gina.id, copy.id);
+      await a.ctx.microblog.reblog(gina.id, copy.id, 'web');
+      await eventually(
+        () => b.ctx.microblog.visiblePost(hugo.id, original.id),
+        (p) => p.favouritesCount === 1 && p.reblogsCount === 1,
+        'the like and boost on B',
+      );
+      const types = (await b.ctx.microblog.notifications(hugo.id, { limit: 20 }))
+        .filter((n) => n.from.id === ginaOnB.id)
+        .map((n) => n.notification.type)
+        .sort();
+      expect(types).toEqual(['favourite', 'follow', 'reblog']);
+
+      // …and takes both back.
+      await a.ctx.microblog.unfavourite(gina.id, copy.id);
+      await a.ctx.microblog.unreblog(gina.id, copy.id);
+      await eventually(
+        () => b.ctx.microblog.visiblePost(hugo.id, original.id),
+        (p) => p.favouritesCount === 0 && p.reblogsCount === 0,
+        'the Undo on B',
+      );
+
+      // Hugo boosts gina's post from B: A counts it, and gina's followers on B see the boost.
+      const own = await a.ctx.microblog.post(gina.id, { text: 'boost me back', source: 'web' });
+      const ownOnB = (await eventually(
+        () => b.ctx.microblog.postByUri(`${a.url}/users/gina/statuses/${own.id}`),
+        (p) => p !== null,
+        'gina’s post on B',
+      ))!;
+      await b.ctx.microblog.reblog(hugo.id, ownOnB.id, 'web');
+      await eventually(
+        () => a.ctx.microblog.visiblePost(gina.id, own.id),
+        (p) => p.reblogsCount === 1,
+        'the boost on A',
+      );
+    },
+    90_000,
+  );
+
+  it.skipIf(skip)(
     'a remote account follows a local one, which is told',
     async () => {
       const erin = await a.ctx.microblog.createAccount({ username: 'erin' });
