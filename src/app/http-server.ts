@@ -11,6 +11,7 @@ import { smsRoutes } from '../api/sparrow/sms.ts';
 import { authRoutes } from '../api/sparrow/auth.ts';
 import { securityRoutes } from '../api/sparrow/security.ts';
 import { moderationRoutes } from '../api/sparrow/moderation.ts';
+import { federationAdminRoutes } from '../api/sparrow/federation.ts';
 import { registrationRoutes } from '../api/sparrow/registrations.ts';
 import { privacyRoutes } from '../api/sparrow/privacy.ts';
 import { devSmsRoutes } from '../api/sparrow/dev.ts';
@@ -118,6 +119,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(authRoutes(ctx));
   await app.register(securityRoutes(ctx));
   await app.register(moderationRoutes(ctx));
+  await app.register(federationAdminRoutes(ctx));
   await app.register(registrationRoutes(ctx));
   await app.register(privacyRoutes(ctx));
   await app.register(devSmsRoutes(ctx));

@@ -37,6 +37,7 @@ import type { SecretBox } from '../security/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { FederationStore, RemoteFollower, StoredKeyPair } from './ports.ts';
 import { htmlToText, sanitizeRemoteHtml } from './remote-html.ts';
+import type { DomainBlocks } from './domain-blocks.ts';
 
 export interface FederationSettings {
   publicUrl: string;
@@ -47,12 +48,15 @@ export interface FederationSettings {
 
 export interface FederationDeps {
   microblog: Microblog;
+  domainBlocks: DomainBlocks;
   store: FederationStore;
   kv: KvStore;
   queue: MessageQueue;
   secretBox: SecretBox;
   clock: Clock;
   logger: Logger;
+  /** Counts failed delivery attempts (metrics). */
+  deliveryFailed?: () => void;
 }
 
 /** Remote followers fetched per delivery page. */
@@ -82,14 +86,23 @@ export class Federator {
       origin: settings.publicUrl,
       allowPrivateAddress: settings.allowPrivateAddresses,
       userAgent: { software: 'Sparrow', url: new URL(settings.publicUrl) },
-      onOutboxError: (error, activity) =>
-        deps.logger.warn({ err: error, activity: activity?.id?.href }, 'ActivityPub delivery failed'),
+      onOutboxError: (error, activity) => {
+        deps.deliveryFailed?.();
+        deps.logger.warn({ err: error, activity: activity?.id?.href }, 'ActivityPub delivery failed');
+      },
     });
     this.registerActors();
     this.registerCollections();
     this.registerObjects();
     this.registerInbox();
     this.listenToTheDomain();
+  }
+
+  /** Messages waiting in the federation queue (deliveries, inbox work), for status and metrics. */
+  async queueDepth(): Promise<{ queued: number; ready: number; delayed: number }> {
+    const depth = (await this.deps.queue.getDepth?.()) ?? { queued: 0 };
+    const ready = depth.ready ?? depth.queued;
+    return { queued: depth.queued, ready, delayed: depth.delayed ?? depth.queued - ready };
   }
 
   /** Starts handling queued deliveries and inbox work until the signal aborts. */
@@ -99,6 +112,15 @@ export class Federator {
 
   /** Answers an ActivityPub request, or null when it is not one (the web or API answers it). */
   async handle(request: Request): Promise<Response | null> {
+    if (request.method === 'POST') {
+      // A suspended server's deliveries are refused before any signature work is spent on them.
+      const host = await senderHost(request.clone());
+      if (host && (await this.deps.domainBlocks.isSuspended(host)))
+        return new Response(JSON.stringify({ error: 'This server does not accept activities from your domain' }), {
+          status: 403,
+          headers: { 'content-type': 'application/json' },
+        });
+    }
     let passed = false;
     const response = await this.federation.fetch(request, {
       contextData: undefined,
@@ -120,6 +142,7 @@ export class Federator {
 
   /** Finds `user@domain` on its server (WebFinger, then the actor) and remembers it. */
   async resolveRemote(username: string, domain: string): Promise<Account | null> {
+    if (await this.deps.domainBlocks.isSuspended(domain)) return null;
     const ctx = this.context();
     try {
       let found = await ctx.lookupObject(`acct:${username}@${domain}`);
@@ -314,6 +337,7 @@ export class Federator {
     if (!actor.id || !actor.inboxId) return null;
     const domain = actor.id.host.toLowerCase();
     if (domain === this.settings.domain.toLowerCase()) return null;
+    if (await this.deps.domainBlocks.isSuspended(domain)) return null;
     const username = (actor.preferredUsername?.toString() ?? '').trim();
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(username)) return null;
     const account = await this.deps.microblog.rememberRemoteAccount({
@@ -489,6 +513,9 @@ export class Federator {
   }
 
   private async receiveNote(ctx: Context<void>, author: Account, actor: Actor, note: Note): Promise<void> {
+    // A limited server gets in only through accounts someone here chose to follow.
+    const block = author.domain ? await this.deps.domainBlocks.blockOf(author.domain) : null;
+    if (block?.severity === 'limit' && author.followersCount === 0) return;
     const html = sanitizeRemoteHtml(note.content?.toString() ?? '');
     const text = htmlToText(html);
     const tos = note.toIds.map((u) => u.href);
@@ -571,7 +598,11 @@ export class Federator {
     recipients: readonly Account[],
     activity: Parameters<Context<void>['sendActivity']>[2],
   ) {
-    const remote = recipients.filter((a) => a.domain !== null && a.uri !== null);
+    const remote: Account[] = [];
+    for (const account of recipients) {
+      if (account.domain === null || account.uri === null) continue;
+      if (!(await this.deps.domainBlocks.isSuspended(account.domain))) remote.push(account);
+    }
     if (remote.length === 0) return;
     const endpoints = await this.deps.store.endpoints(remote.map((a) => a.id));
     const targets: Recipient[] = remote.flatMap((account) => {
@@ -629,6 +660,9 @@ export class Federator {
         inboxId: new URL(known.inbox),
         endpoints: { sharedInbox: known.sharedInbox ? new URL(known.sharedInbox) : null },
       });
+    }
+    for (const [uri] of recipients) {
+      if (await this.deps.domainBlocks.isSuspended(new URL(uri).host)) recipients.delete(uri);
     }
     if (recipients.size === 0) return;
     await ctx.sendActivity({ identifier: author.username }, [...recipients.values()], activity, {
@@ -772,5 +806,16 @@ export class Federator {
       });
       await this.deliverToFollowersAndMentions(ctx, author, post, del).catch(report('a delete'));
     });
+  }
+}
+
+/** The host of the actor an incoming activity claims, read without trusting it (for blocks only). */
+async function senderHost(request: Request): Promise<string | null> {
+  try {
+    const body = (await request.json()) as { actor?: unknown };
+    const actor = typeof body.actor === 'string' ? body.actor : (body.actor as { id?: unknown } | undefined)?.id;
+    return typeof actor === 'string' ? new URL(actor).host.toLowerCase() : null;
+  } catch {
+    return null;
   }
 }

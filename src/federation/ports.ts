@@ -42,3 +42,25 @@ export interface FederationStore {
     limit: number,
   ): Promise<{ items: { uri: string | null; username: string }[]; next: string | null }>;
 }
+
+/** `suspend`: nothing comes in or goes out, its accounts are suspended here; `limit`: only what local accounts follow gets in. */
+export type DomainBlockSeverity = 'suspend' | 'limit';
+
+export interface DomainBlock {
+  id: string;
+  domain: string;
+  severity: DomainBlockSeverity;
+  /** Stored for when remote media is fetched (remote media is shown by reference only today). */
+  rejectMedia: boolean;
+  reason: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface DomainBlockStore {
+  saveDomainBlock(block: DomainBlock): Promise<DomainBlock>;
+  removeDomainBlock(domain: string): Promise<DomainBlock | null>;
+  domainBlocks(): Promise<DomainBlock[]>;
+  /** Suspends (or lifts the suspension of) every account of a domain; returns how many changed. */
+  setDomainSuspended(domain: string, at: Date | null): Promise<number>;
+}

@@ -1,6 +1,13 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { FederationStore, RemoteEndpoints, RemoteFollower, StoredKeyPair } from '../federation/ports.ts';
+import type {
+  DomainBlock,
+  DomainBlockStore,
+  FederationStore,
+  RemoteEndpoints,
+  RemoteFollower,
+  StoredKeyPair,
+} from '../federation/ports.ts';
 import type { Database } from './schema.ts';
 
 /** Signing keys of local accounts and delivery endpoints of remote ones (migration 0020). */
@@ -117,5 +124,58 @@ export class KyselyFederationStore implements FederationStore {
       items: page.map((row) => ({ uri: row.uri, username: row.username })),
       next: rows.length > limit ? (page.at(-1)?.followId ?? null) : null,
     };
+  }
+}
+
+/** Admins' blocks of other servers (migration 0020). */
+export class KyselyDomainBlockStore implements DomainBlockStore {
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  async saveDomainBlock(block: DomainBlock): Promise<DomainBlock> {
+    const values = {
+      severity: block.severity,
+      reject_media: block.rejectMedia ? 1 : 0,
+      reason: block.reason,
+      created_by: block.createdBy,
+    };
+    await this.db
+      .insertInto('instance_domain_blocks')
+      .values({ id: block.id, domain: block.domain, created_at: block.createdAt.toISOString(), ...values })
+      .onConflict((oc) => oc.column('domain').doUpdateSet(values))
+      .execute();
+    const saved = (await this.domainBlocks()).find((b) => b.domain === block.domain);
+    return saved ?? block;
+  }
+
+  async removeDomainBlock(domain: string): Promise<DomainBlock | null> {
+    const existing = (await this.domainBlocks()).find((b) => b.domain === domain) ?? null;
+    if (existing) await this.db.deleteFrom('instance_domain_blocks').where('domain', '=', domain).execute();
+    return existing;
+  }
+
+  async domainBlocks(): Promise<DomainBlock[]> {
+    const rows = await this.db.selectFrom('instance_domain_blocks').selectAll().orderBy('domain').execute();
+    return rows.map((row) => ({
+      id: row.id,
+      domain: row.domain,
+      severity: row.severity === 'limit' ? 'limit' : 'suspend',
+      rejectMedia: row.reject_media === 1,
+      reason: row.reason,
+      createdBy: row.created_by,
+      createdAt: new Date(row.created_at),
+    }));
+  }
+
+  async setDomainSuspended(domain: string, at: Date | null): Promise<number> {
+    const result = await this.db
+      .updateTable('accounts')
+      .set({ suspended_at: at ? at.toISOString() : null })
+      .where('domain', '=', domain)
+      .where((eb) => (at ? eb('suspended_at', 'is', null) : eb('suspended_at', 'is not', null)))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 }

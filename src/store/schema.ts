@@ -245,6 +245,17 @@ export interface Database {
   federation_queue: FederationQueueTable;
   actor_keys: ActorKeysTable;
   remote_actors: RemoteActorsTable;
+  instance_domain_blocks: InstanceDomainBlocksTable;
+}
+
+interface InstanceDomainBlocksTable {
+  id: string;
+  domain: string;
+  severity: string;
+  reject_media: number;
+  reason: string;
+  created_by: string;
+  created_at: string;
 }
 
 interface RemoteActorsTable {

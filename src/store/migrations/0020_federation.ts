@@ -58,6 +58,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['ordering_key', 'id'])
     .execute();
 
+  // Servers the instance refuses (suspend) or keeps at arm's length (limit), set by admins.
+  await db.schema
+    .createTable('instance_domain_blocks')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('domain', 'text', (c) => c.notNull().unique())
+    .addColumn('severity', 'text', (c) => c.notNull())
+    .addColumn('reject_media', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+
   await db.schema
     .createTable('actor_keys')
     .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
@@ -71,6 +83,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('actor_keys').execute();
+  await db.schema.dropTable('instance_domain_blocks').execute();
   await db.schema.dropTable('remote_actors').execute();
   await db.schema.dropIndex('posts_uri').execute();
   await db.schema.dropIndex('accounts_uri').execute();
