@@ -244,4 +244,56 @@ describe.each(ENGINES)('two federating Sparrow servers on $label', ({ name, skip
     },
     60_000,
   );
+  it.skipIf(skip)(
+    'an admin blocks a server: nothing from it gets in, its accounts vanish, lifting restores',
+    async () => {
+      const admin = await a.ctx.microblog.createAccount({ username: 'admin_a', role: 'admin' });
+      const token = (
+        await a.ctx.oauth.issueToken({ appId: null, accountId: admin.id, scopes: ['admin:read', 'admin:write'] })
+      ).accessToken;
+      const moe = await a.ctx.microblog.createAccount({ username: 'moe' });
+      const noa = await b.ctx.microblog.createAccount({ username: 'noa' });
+      const noaOnA = (await a.ctx.microblog.resolve(`noa@${domainOf(b)}`))!;
+      await a.ctx.microblog.follow(moe.id, noaOnA.id);
+      await eventually(
+        () => a.ctx.microblog.relationship(moe.id, noaOnA.id),
+        (r) => r.following,
+        'the Accept',
+      );
+
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const blocked = await fetch(`${a.url}/api/v1/admin/domain_blocks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ domain: domainOf(b), severity: 'suspend', private_comment: 'spam wave' }),
+      });
+      expect(blocked.status).toBe(200);
+      const block = (await blocked.json()) as { id: string; domain: string; severity: string };
+      expect(block).toMatchObject({ domain: domainOf(b), severity: 'suspend' });
+      // Its accounts are suspended here, and what it sends is refused.
+      await expect(a.ctx.microblog.account(noaOnA.id)).rejects.toThrow();
+      await b.ctx.microblog.post(noa.id, { text: 'sent into the block', source: 'web' });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(
+        (await a.ctx.microblog.homeTimeline(moe.id, { limit: 20 })).some((v) => v.post.text === 'sent into the block'),
+      ).toBe(false);
+      expect(await a.ctx.microblog.resolve(`someone@${domainOf(b)}`)).toBeNull();
+      // Moderators may read the list but not change it; users neither.
+      const list = await fetch(`${a.url}/api/v1/admin/domain_blocks`, { headers });
+      expect(((await list.json()) as unknown[]).length).toBe(1);
+
+      const lifted = await fetch(`${a.url}/api/v1/admin/domain_blocks/${block.id}`, {
+        method: 'DELETE',
+        headers,
+        body: JSON.stringify({ reason: 'wave over' }),
+      });
+      expect(lifted.status).toBe(200);
+      expect((await a.ctx.microblog.account(noaOnA.id)).id).toBe(noaOnA.id);
+      const audit = await a.ctx.audit.recent({ kind: 'operator', name: 'test' }, 10);
+      expect(audit.map((e) => e.action)).toEqual(
+        expect.arrayContaining(['federation.domain_block', 'federation.domain_unblock']),
+      );
+    },
+    60_000,
+  );
 });

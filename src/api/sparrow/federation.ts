@@ -53,7 +53,10 @@ export function federationAdminRoutes(ctx: AppContext) {
       const body = blockInput.read(request);
       const block = await ctx.domainBlocks.block(
         body.domain,
-        { severity: body.severity === 'silence' || body.severity === 'limit' ? 'limit' : 'suspend', rejectMedia: body.reject_media },
+        {
+          severity: body.severity === 'silence' || body.severity === 'limit' ? 'limit' : 'suspend',
+          rejectMedia: body.reject_media,
+        },
         { actor, reason: body.private_comment ?? body.public_comment ?? '' },
       );
       return render(block);

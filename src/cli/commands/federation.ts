@@ -26,7 +26,10 @@ export async function federation(args: string[], io: CliIo): Promise<number> {
     case 'unblock-domain':
       return unblock(rest, io);
     default:
-      throw new UsageError(command ? `unknown federation command "${command}"` : 'missing federation command', FEDERATION_USAGE);
+      throw new UsageError(
+        command ? `unknown federation command "${command}"` : 'missing federation command',
+        FEDERATION_USAGE,
+      );
   }
 }
 
@@ -40,7 +43,8 @@ async function status(args: string[], io: CliIo): Promise<number> {
       `Queue:         ${depth ? `${depth.queued} waiting (${depth.ready} due, ${depth.delayed} retrying later)` : '—'}`,
       `Blocked:       ${blocks.length === 0 ? 'no server' : ''}`,
       ...blocks.map(
-        (b) => `  ${b.domain.padEnd(30)} ${b.severity.padEnd(8)} ${b.createdAt.toISOString()} ${b.createdBy}: ${b.reason}`,
+        (b) =>
+          `  ${b.domain.padEnd(30)} ${b.severity.padEnd(8)} ${b.createdAt.toISOString()} ${b.createdBy}: ${b.reason}`,
       ),
     ];
     io.stdout.write(`${lines.join('\n')}\n`);
