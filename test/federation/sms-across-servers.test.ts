@@ -33,7 +33,6 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
   let a: SmsHarness & { url: string };
   let b: SmsHarness & { url: string };
   const stop = new AbortController();
-  let alice: SmsUser;
   let bob: SmsUser;
   const alicePhone = '+254711000001';
   const bobPhone = '+254722000002';
@@ -44,7 +43,7 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
     b = await federatedHarness(name);
     void a.ctx.federation!.startQueue(stop.signal);
     void b.ctx.federation!.startQueue(stop.signal);
-    alice = await a.smsUser('alice', alicePhone, 'KE');
+    await a.smsUser('alice', alicePhone, 'KE');
     bob = await b.smsUser('bob', bobPhone, 'KE');
   }, 60_000);
 
