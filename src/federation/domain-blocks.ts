@@ -12,7 +12,7 @@ const CACHE_MS = 5000;
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*(:[0-9]{1,5})?$/;
 
 /** A domain as typed by an admin (`Example.Social`, `https://example.social/`) in its one stored form. */
-export function normaliseDomain(raw: string): string {
+function normaliseDomain(raw: string): string {
   const trimmed = raw.trim().toLowerCase();
   const host = /^https?:\/\//.test(trimmed) ? new URL(trimmed).host : trimmed.replace(/\/+$/, '');
   if (!DOMAIN.test(host)) throw invalid('Domain must be a host name such as example.social', { field: 'domain' });
