@@ -44,7 +44,7 @@ module.exports = {
       comment:
         'The API, web UI and CLI call domain services from the app context, never storage directly; the composition root (app) owns storage.',
       severity: 'error',
-      from: { path: '^src/(api|web|cli)/' },
+      from: { path: '^src/(api|web|cli|federation)/' },
       to: { path: '^src/store/' },
     },
     {

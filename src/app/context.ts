@@ -28,6 +28,8 @@ import {
   type SendEvent,
 } from '../security/index.ts';
 import { AuditLog } from '../audit/index.ts';
+import { Federator } from '../federation/federation.ts';
+import { DomainBlocks } from '../federation/domain-blocks.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -39,6 +41,10 @@ import {
   KyselyCodeStore,
   KyselyEventCounter,
   KyselyCredentialStore,
+  KyselyFederationKv,
+  KyselyFederationQueue,
+  KyselyFederationStore,
+  KyselyDomainBlockStore,
   KyselyMicroblogStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
@@ -132,6 +138,10 @@ export interface AppContext {
   privacy: Privacy;
   /** New and deleted posts, for streaming clients; shared through Redis when configured. */
   events: EventBus;
+  /** ActivityPub (null when `SPARROW_FEDERATION=off`: the server is an island). */
+  federation: Federator | null;
+  /** Admins' blocks of other servers (kept even when federation is off, for when it is turned on). */
+  domainBlocks: DomainBlocks;
   /**
    * Starts the long-running work beside (or instead of) the web server: the SMS outbox
    * dispatcher and provider binds. `stop()` lets in-flight work finish its current step.
@@ -397,6 +407,32 @@ export async function composeApp(
       await notices.notify(accountId, kind, details);
     },
   );
+  // Counted once the metrics registry exists (below).
+  const federationCounters = { deliveryFailed: () => {} };
+  const domainBlocks = new DomainBlocks(new KyselyDomainBlockStore(store.db), audit, clock);
+  const federation = config.federation.enabled
+    ? new Federator(
+        {
+          publicUrl: config.publicUrl,
+          domain: config.domain,
+          allowPrivateAddresses: config.federation.allowPrivateAddresses,
+        },
+        {
+          microblog,
+          domainBlocks,
+          store: new KyselyFederationStore(store.db),
+          kv: new KyselyFederationKv(store.db, clock),
+          queue: new KyselyFederationQueue(store.db, store.engine, clock, {
+            onError: (error) => logger.warn({ err: error }, 'federation queue'),
+          }),
+          secretBox: new SecretBox(() => secret('actor_key_encryption_key')),
+          clock,
+          logger,
+          deliveryFailed: () => federationCounters.deliveryFailed(),
+        },
+      )
+    : null;
+  if (federation) microblog.setRemoteResolver((username, domain) => federation.resolveRemote(username, domain));
   const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
   // Owners hear about security events by e-mail too, after the answer (a slow mail server must not slow SMS).
   // An SMS post's e-mail carries the one-step "this wasn't me" link.
@@ -494,6 +530,15 @@ export async function composeApp(
     (alert) => logger.warn({ alert }, 'security alert: verification codes are not being used (possible SMS pumping)'),
   );
   const metrics = new MetricsRegistry();
+  const deliveryFailures = metrics.counter(
+    'sparrow_federation_delivery_failures_total',
+    'ActivityPub deliveries that failed (each is retried with back-off by the queue).',
+  );
+  federationCounters.deliveryFailed = () => deliveryFailures.inc();
+  const depthGauge = metrics.gauge(
+    'sparrow_federation_queue_messages',
+    'ActivityPub messages waiting in the federation queue: due now (ready) or retrying later (delayed).',
+  );
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   const context: AppContext = {
@@ -521,7 +566,31 @@ export async function composeApp(
     audit,
     notices,
     privacy,
-    startBackgroundWork: (work) => sms.start(work),
+    federation,
+    domainBlocks,
+    startBackgroundWork: async (work) => {
+      const smsWork = await sms.start(work);
+      // Deliveries and inbox work are leased rows: every process may listen, each message is handled once.
+      const federationWork = new AbortController();
+      const listening = federation?.startQueue(federationWork.signal);
+      const sampleDepth = async () => {
+        const depth = await federation?.queueDepth().catch(() => null);
+        if (!depth) return;
+        depthGauge.set(depth.ready, { state: 'ready' });
+        depthGauge.set(depth.delayed, { state: 'delayed' });
+      };
+      const sampler = federation ? setInterval(() => void sampleDepth(), 15_000) : null;
+      sampler?.unref();
+      void sampleDepth();
+      return {
+        async stop() {
+          if (sampler) clearInterval(sampler);
+          federationWork.abort();
+          await listening?.catch(() => {});
+          await smsWork.stop();
+        },
+      };
+    },
     maintenance: async () => ({
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
       earlyReceiptsExpired: await sms.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),

@@ -11,11 +11,13 @@ import { smsRoutes } from '../api/sparrow/sms.ts';
 import { authRoutes } from '../api/sparrow/auth.ts';
 import { securityRoutes } from '../api/sparrow/security.ts';
 import { moderationRoutes } from '../api/sparrow/moderation.ts';
+import { federationAdminRoutes } from '../api/sparrow/federation.ts';
 import { registrationRoutes } from '../api/sparrow/registrations.ts';
 import { privacyRoutes } from '../api/sparrow/privacy.ts';
 import { devSmsRoutes } from '../api/sparrow/dev.ts';
 import { webhookRoutes } from '../api/webhooks.ts';
 import { webRoutes } from '../web/routes.ts';
+import { activityPubRoutes } from '../federation/http.ts';
 import { streamingRoutes } from '../api/streaming.ts';
 import { solidPng } from '../http/placeholder-image.ts';
 import { CORS_RESPONSE_HEADERS, corsApplies, preflightHeaders } from '../http/cors.ts';
@@ -117,11 +119,13 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(authRoutes(ctx));
   await app.register(securityRoutes(ctx));
   await app.register(moderationRoutes(ctx));
+  await app.register(federationAdminRoutes(ctx));
   await app.register(registrationRoutes(ctx));
   await app.register(privacyRoutes(ctx));
   await app.register(devSmsRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(webRoutes(ctx));
   await app.register(streamingRoutes(ctx));
+  if (ctx.federation) await app.register(activityPubRoutes(ctx.federation, ctx.config.publicUrl));
   return app;
 }

@@ -13,6 +13,8 @@ const AUDIT_ACTIONS = [
   'report.resolve',
   'advertiser.grant',
   'advertiser.revoke',
+  'federation.domain_block',
+  'federation.domain_unblock',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -5,6 +5,7 @@ import { migrate, MIGRATE_USAGE } from './commands/migrate.ts';
 import { users, USERS_USAGE } from './commands/users.ts';
 import { tokens, TOKENS_USAGE } from './commands/tokens.ts';
 import { sms, SMS_USAGE } from './commands/sms.ts';
+import { federation, FEDERATION_USAGE } from './commands/federation.ts';
 import { dev, DEV_USAGE } from './commands/dev.ts';
 import { security, SECURITY_USAGE } from './commands/security.ts';
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   users: { run: users, usage: USERS_USAGE },
   tokens: { run: tokens, usage: TOKENS_USAGE },
   sms: { run: sms, usage: SMS_USAGE },
+  federation: { run: federation, usage: FEDERATION_USAGE },
   security: { run: security, usage: SECURITY_USAGE },
   dev: { run: dev, usage: DEV_USAGE },
 };

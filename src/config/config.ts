@@ -57,6 +57,8 @@ export interface Config {
   registrations: RegistrationsConfig;
   /** Honour X-Forwarded-For from a reverse proxy (only behind one you run). */
   trustProxy: boolean;
+  /** ActivityPub (docs/federation.md): on by default; `allowPrivateAddresses` only for tests and labs. */
+  federation: { enabled: boolean; allowPrivateAddresses: boolean };
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   /** Outgoing e-mail: SMTP when a URL is set, otherwise a development mailbox kept in memory. */
@@ -403,6 +405,10 @@ export function loadConfig(env: Env = process.env): Config {
     simSwap,
     registrations: registrationsConfig(),
     trustProxy: boolean('SPARROW_TRUST_PROXY', false),
+    federation: {
+      enabled: boolean('SPARROW_FEDERATION', true),
+      allowPrivateAddresses: boolean('SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES', false),
+    },
     metricsToken: text('SPARROW_METRICS_TOKEN'),
     mail,
     security,

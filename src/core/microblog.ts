@@ -24,6 +24,7 @@ import type {
   MicroblogStore,
   NewAccount,
   NewNotification,
+  RemoteAccountProfile,
 } from './ports.ts';
 import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
 import {
@@ -59,6 +60,31 @@ export type FollowRequestListener = (
   request: { accountId: string; targetId: string },
   outcome: FollowRequestOutcome,
 ) => Promise<void>;
+
+/** Called when `accountId` starts or stops following `targetId`, or asks to (federation tells the other server). */
+export type FollowListener = (follow: { accountId: string; targetId: string }) => Promise<void>;
+
+/** Called when `accountId` favourites a post (`added`) or takes the favourite back. */
+export type FavouriteListener = (favourite: { accountId: string; post: Post; added: boolean }) => Promise<void>;
+
+/** Finds an account of another server by its handle (`user@domain`), fetching it when unknown. */
+export type RemoteAccountResolver = (username: string, domain: string) => Promise<Account | null>;
+
+/** A post received from another server, already checked and sanitised by federation. */
+export interface RemotePostInput {
+  uri: string;
+  url: string | null;
+  html: string;
+  /** The same content as plain text, for SMS, search and length checks. */
+  text: string;
+  spoilerText: string;
+  sensitive: boolean;
+  visibility: Visibility;
+  language: string | null;
+  inReplyToId: string | null;
+  mentionIds: string[];
+  createdAt: Date;
+}
 
 export interface NewAccountInput {
   username: string;
@@ -101,6 +127,10 @@ export class Microblog {
   private readonly deletedListeners: DeletedListener[] = [];
   private readonly followRequestListeners: FollowRequestListener[] = [];
   private readonly notifiedListeners: NotifiedListener[] = [];
+  private readonly followRequestedListeners: FollowListener[] = [];
+  private readonly unfollowedListeners: FollowListener[] = [];
+  private readonly favouriteListeners: FavouriteListener[] = [];
+  private remoteResolver: RemoteAccountResolver | null = null;
 
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
@@ -413,15 +443,20 @@ export class Microblog {
           postId: target.id,
         }
       : null;
-    if (await this.store.addFavourite(newId(this.clock.now().getTime()), accountId, target.id, notification))
+    if (await this.store.addFavourite(newId(this.clock.now().getTime()), accountId, target.id, notification)) {
       await this.announceNotifications([notification]);
+      await this.announce(this.favouriteListeners, { accountId, post: target, added: true });
+    }
     return this.requirePost(target.id);
   }
 
   async unfavourite(accountId: string, postId: string): Promise<Post> {
     const post = await this.visiblePost(accountId, postId);
     const targetId = post.reblogOfId ?? post.id;
-    await this.store.removeFavourite(accountId, targetId);
+    if (await this.store.removeFavourite(accountId, targetId)) {
+      const target = await this.requirePost(targetId);
+      await this.announce(this.favouriteListeners, { accountId, post: target, added: false });
+    }
     return this.requirePost(targetId);
   }
 
@@ -669,16 +704,23 @@ export class Microblog {
     if (await this.store.isBlockedEitherWay(accountId, targetId)) throw forbidden('You can’t follow this account');
     if (await this.store.isFollowing(accountId, targetId)) return this.relationship(accountId, targetId);
     const now = this.clock.now();
-    if (target.locked) {
-      const notification: NewNotification = {
-        id: newId(now.getTime()),
-        accountId: targetId,
-        type: 'follow_request',
-        fromAccountId: accountId,
-        postId: null,
-      };
-      if (await this.store.requestFollow({ id: newId(now.getTime()), accountId, targetId, notification }))
+    // An account of another server is followed once its server accepts (federation sends the
+    // Follow and brings the Accept); until then it is a pending request, as with a locked one.
+    if (target.locked || target.domain !== null) {
+      const notification: NewNotification | null =
+        target.domain === null
+          ? {
+              id: newId(now.getTime()),
+              accountId: targetId,
+              type: 'follow_request',
+              fromAccountId: accountId,
+              postId: null,
+            }
+          : null;
+      if (await this.store.requestFollow({ id: newId(now.getTime()), accountId, targetId, notification })) {
         await this.announceNotifications([notification]);
+        await this.announce(this.followRequestedListeners, { accountId, targetId });
+      }
       return this.relationship(accountId, targetId);
     }
     const notification: NewNotification = {
@@ -695,14 +737,18 @@ export class Microblog {
       backfill: this.options.followBackfill ?? 40,
       notification,
     });
-    if (followed) await this.announceNotifications([notification]);
+    if (followed) {
+      await this.announceNotifications([notification]);
+      await this.announce(this.followRequestedListeners, { accountId, targetId });
+    }
     return this.relationship(accountId, targetId);
   }
 
   /** Stops following, or withdraws a pending request (Mastodon cancels a request by unfollowing). */
   async unfollow(accountId: string, targetId: string): Promise<Relationship> {
     await this.account(targetId);
-    await this.store.unfollow(accountId, targetId);
+    if (await this.store.unfollow(accountId, targetId))
+      await this.announce(this.unfollowedListeners, { accountId, targetId });
     if (await this.store.removeFollowRequest(accountId, targetId))
       await this.closeFollowRequest(accountId, targetId, 'withdrawn');
     return this.relationship(accountId, targetId);
@@ -740,9 +786,11 @@ export class Microblog {
   private async acceptRequest(requesterId: string, targetId: string): Promise<boolean> {
     const now = this.clock.now();
     const requester = await this.store.accountById(requesterId);
-    // A suspended requester becomes a follower (lifting the suspension restores it) but sends no notification.
+    const target = await this.store.accountById(targetId);
+    // A suspended requester becomes a follower (lifting the suspension restores it) but sends
+    // no notification; nor does anyone notify an account of another server (its server does).
     const notification: NewNotification | null =
-      requester && !requester.suspended
+      requester && !requester.suspended && target?.domain === null
         ? { id: newId(now.getTime()), accountId: targetId, type: 'follow', fromAccountId: requesterId, postId: null }
         : null;
     const accepted = await this.store.acceptFollowRequest({
@@ -1180,12 +1228,15 @@ export class Microblog {
     return post;
   }
 
+  /** Mentioned accounts: local ones by username, known accounts of other servers by `user@domain`. */
   private async resolveMentions(text: string): Promise<Account[]> {
-    const tokens = extractMentions(text).filter(
-      (t) => t.domain === null || t.domain === this.options.domain.toLowerCase(),
-    );
+    const local = this.options.domain.toLowerCase();
+    const tokens = extractMentions(text);
     if (tokens.length === 0) return [];
-    const accounts = await this.store.accountsByUsernames(tokens.map((t) => t.username));
+    const keys = tokens.map((t) =>
+      t.domain === null || t.domain === local ? t.username : `${t.username}@${t.domain}`,
+    );
+    const accounts = await this.store.accountsByUsernames(keys);
     return accounts.filter((a) => !a.suspended);
   }
 
@@ -1207,6 +1258,146 @@ export class Microblog {
     }
     if (this.celebrities.ids.length === 0) return [];
     return this.store.followedAmong(viewerId, this.celebrities.ids);
+  }
+
+  // ── Federation: accounts and posts of other servers ──────────────────────────
+
+  /** Federation tells other servers when someone starts following one of their accounts or asks to. */
+  onFollowRequested(listener: FollowListener): void {
+    this.followRequestedListeners.push(listener);
+  }
+
+  onUnfollowed(listener: FollowListener): void {
+    this.unfollowedListeners.push(listener);
+  }
+
+  onFavourited(listener: FavouriteListener): void {
+    this.favouriteListeners.push(listener);
+  }
+
+  /** Federation lets lookups reach other servers (WebFinger); without it they stay local. */
+  setRemoteResolver(resolver: RemoteAccountResolver): void {
+    this.remoteResolver = resolver;
+  }
+
+  /**
+   * Resolves `user`, `@user`, `user@thisdomain` or, when federation is on, `user@otherdomain`
+   * (fetching the account from its server the first time). Suspended accounts are not found.
+   */
+  async resolve(acct: string): Promise<Account | null> {
+    const trimmed = acct.trim().replace(/^@/, '');
+    const [username, domain, extra] = trimmed.split('@');
+    if (extra !== undefined || !username) return null;
+    if (domain === undefined || domain.toLowerCase() === this.options.domain.toLowerCase()) return this.lookup(trimmed);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(username) || !/^[a-z0-9.-]+(:[0-9]{1,5})?$/i.test(domain)) return null;
+    const known = await this.store.accountsByUsernames([`${username}@${domain.toLowerCase()}`]);
+    const found = known[0] ?? (this.remoteResolver ? await this.remoteResolver(username, domain.toLowerCase()) : null);
+    return found && !found.suspended ? found : null;
+  }
+
+  /** Creates or refreshes an account of another server from its actor document. */
+  async rememberRemoteAccount(profile: RemoteAccountProfile): Promise<Account> {
+    if (profile.domain.toLowerCase() === this.options.domain.toLowerCase())
+      throw invalid('An account of this server is not remote');
+    const now = this.clock.now();
+    return this.store.upsertRemoteAccount(newId(now.getTime()), profile, now);
+  }
+
+  async accountByUri(uri: string): Promise<Account | null> {
+    return this.store.accountByUri(uri);
+  }
+
+  async postByUri(uri: string): Promise<Post | null> {
+    return this.store.postByUri(uri);
+  }
+
+  /** A post and its author whoever may see it: for addressing replies, never shown as is. */
+  async postAndAuthor(postId: string): Promise<{ post: Post; author: Account } | null> {
+    const post = await this.store.postById(postId);
+    const author = post ? await this.store.accountById(post.accountId) : null;
+    return post && author ? { post, author } : null;
+  }
+
+  /** The other server accepted `localId`'s request to follow its account `remoteId`. */
+  async remoteFollowAccepted(localId: string, remoteId: string): Promise<void> {
+    await this.acceptRequest(localId, remoteId);
+  }
+
+  /** The other server refused `localId`'s request, or stopped letting it follow. */
+  async remoteFollowRejected(localId: string, remoteId: string): Promise<void> {
+    await this.store.unfollow(localId, remoteId);
+    if (await this.store.removeFollowRequest(localId, remoteId))
+      await this.closeFollowRequest(localId, remoteId, 'rejected');
+  }
+
+  /**
+   * Stores a post received from another server (once: a repeated delivery returns the stored
+   * one) and delivers it like a local post: to its author's followers here, mentions notified,
+   * SMS subscribers told through the published listeners.
+   */
+  async receiveRemotePost(authorId: string, input: RemotePostInput): Promise<Post> {
+    const existing = await this.store.postByUri(input.uri);
+    if (existing) return existing;
+    const author = await this.account(authorId);
+    if (author.domain === null) throw invalid('Only accounts of other servers send remote posts');
+    const inReplyTo = input.inReplyToId ? await this.store.postById(input.inReplyToId) : null;
+    const now = this.clock.now();
+    const createdAt = input.createdAt.getTime() > now.getTime() ? now : input.createdAt;
+    const id = newId(createdAt.getTime());
+    const mentionIds = [...new Set(input.mentionIds)];
+    const notifiable = (await this.notifiableMentions(authorId, mentionIds)).filter(
+      (accountId) => accountId !== authorId,
+    );
+    const accounts = await this.store.accountsByIds(notifiable);
+    const localNotifiable = notifiable.filter((accountId) => accounts.get(accountId)?.domain === null);
+    const notifications: NewNotification[] = localNotifiable.map((accountId) => ({
+      id: newId(now.getTime()),
+      accountId,
+      type: 'mention',
+      fromAccountId: authorId,
+      postId: id,
+    }));
+    const fanout: FanoutPlan = { followersOf: null, alsoFollowing: null, accounts: [] };
+    if (input.visibility === 'direct') fanout.accounts.push(...localNotifiable);
+    else {
+      fanout.followersOf = authorId;
+      if (inReplyTo && inReplyTo.accountId !== authorId) fanout.alsoFollowing = inReplyTo.accountId;
+    }
+    const { postId, created } = await this.store.publish({
+      post: {
+        id,
+        accountId: authorId,
+        text: input.text,
+        spoilerText: input.spoilerText,
+        sensitive: input.sensitive,
+        visibility: input.visibility,
+        language: normaliseLanguage(input.language),
+        source: 'federation',
+        inReplyToId: inReplyTo?.id ?? null,
+        inReplyToAccountId: inReplyTo?.accountId ?? null,
+        reblogOfId: null,
+        createdAt,
+        mentionIds,
+        remote: { uri: input.uri, url: input.url, html: input.html },
+      },
+      fanout,
+      notifications,
+    });
+    const stored = await this.requirePost(postId);
+    if (created) {
+      await this.announce(this.publishedListeners, stored);
+      await this.announceNotifications(notifications);
+    }
+    return stored;
+  }
+
+  /** Deletes a remote post at its author's request (the sender must be the author). */
+  async deleteRemotePost(authorId: string, uri: string): Promise<boolean> {
+    const post = await this.store.postByUri(uri);
+    if (!post || post.accountId !== authorId) return false;
+    await this.store.deletePost(post.id);
+    await this.announce(this.deletedListeners, post);
+    return true;
   }
 }
 

@@ -28,10 +28,15 @@ export interface Account {
   lastStatusAt: Date | null;
   /** The IANA zone the owner reads times in; null until chosen (times then show in UTC). */
   timeZone: string | null;
+  /** The server of a remote account (from federation); null for accounts of this server. */
+  domain: string | null;
+  /** A remote account's ActivityPub id and profile page; null for local accounts. */
+  uri: string | null;
+  url: string | null;
 }
 
-/** Where a post came from: the web UI, a client app (`api:<app name>`), or a text message. */
-export type PostSource = 'web' | 'sms' | `api:${string}`;
+/** Where a post came from: the web UI, a client app (`api:<app name>`), a text message, or another server. */
+export type PostSource = 'web' | 'sms' | 'federation' | `api:${string}`;
 
 export interface Post {
   id: string;
@@ -52,6 +57,10 @@ export interface Post {
   favouritesCount: number;
   /** Ids of the accounts this post mentions (for reblogs: empty; see the reblogged post). */
   mentionIds: string[];
+  /** A remote post's ActivityPub id and page, and its HTML after sanitising; null for local posts. */
+  uri: string | null;
+  url: string | null;
+  remoteHtml: string | null;
 }
 
 export interface Notification {

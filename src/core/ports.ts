@@ -23,6 +23,21 @@ interface NewPost {
   reblogOfId: string | null;
   createdAt: Date;
   mentionIds: string[];
+  /** A post of another server (federation): its id there, its page and its sanitised HTML. */
+  remote?: { uri: string; url: string | null; html: string } | undefined;
+}
+
+/** What Sparrow keeps of an account of another server, from its ActivityPub actor document. */
+export interface RemoteAccountProfile {
+  uri: string;
+  url: string | null;
+  username: string;
+  domain: string;
+  displayName: string;
+  /** Plain text of the bio (remote HTML is reduced to text). */
+  note: string;
+  locked: boolean;
+  bot: boolean;
 }
 
 export interface NewNotification {
@@ -70,6 +85,10 @@ export interface InstanceStatistics {
 }
 
 export interface MicroblogStore {
+  /** Creates or refreshes an account of another server, keyed by its ActivityPub id. */
+  upsertRemoteAccount(id: string, profile: RemoteAccountProfile, now: Date): Promise<Account>;
+  accountByUri(uri: string): Promise<Account | null>;
+  postByUri(uri: string): Promise<Post | null>;
   createAccount(account: NewAccount): Promise<Account>;
   accountById(id: string): Promise<Account | null>;
   accountsByIds(ids: readonly string[]): Promise<Map<string, Account>>;
@@ -108,7 +127,8 @@ export interface MicroblogStore {
     id: string;
     accountId: string;
     targetId: string;
-    notification: NewNotification;
+    /** Null when the target is an account of another server (its own server notifies it). */
+    notification: NewNotification | null;
   }): Promise<boolean>;
   /**
    * Turns a pending request into a follow (with backfill, counts and the `follow` notification,

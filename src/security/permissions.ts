@@ -27,7 +27,9 @@ export type InstanceAction =
   | 'reports.read'
   | 'reports.resolve'
   | 'alerts.read'
-  | 'audit_log.read';
+  | 'audit_log.read'
+  | 'domain_blocks.read'
+  | 'domain_blocks.manage';
 
 /** Actions aimed at one account: who the target is matters. */
 export type AccountAction =
@@ -63,6 +65,8 @@ const INSTANCE_RULES: Record<InstanceAction, readonly Role[]> = {
   'reports.resolve': STAFF,
   'alerts.read': STAFF,
   'audit_log.read': STAFF,
+  'domain_blocks.read': STAFF,
+  'domain_blocks.manage': ADMIN,
 };
 
 const ACCOUNT_ACTIONS: ReadonlySet<string> = new Set<AccountAction>([

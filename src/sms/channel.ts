@@ -320,7 +320,8 @@ export class SmsChannel {
   }
 
   private async target(phone: BoundPhone, username: string): Promise<Account | null> {
-    const account = await this.microblog.lookup(username);
+    // `user@otherserver` is found on its server when federation is on (SPEC 5: FOLLOW @user@domain).
+    const account = await this.microblog.resolve(username);
     if (!account) await this.answer(phone, replies.noSuchUser(username));
     return account;
   }

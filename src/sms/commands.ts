@@ -20,7 +20,8 @@ export type SmsCommand =
 const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
 const START_WORDS = ['START', 'UNSTOP'] as const;
 
-const USERNAME = /^@?([A-Za-z0-9_]{1,30})(?:@[A-Za-z0-9.-]+)?$/;
+// `bob`, `@bob`, `@bob@this.server` or, for accounts of other servers, `@bob@example.social`.
+const USERNAME = /^@?([A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9.-]+(?::[0-9]{1,5})?)?)$/;
 
 const USAGE = {
   direct: 'D @user message',

@@ -11,6 +11,9 @@ export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts'
 export { KyselyAuthStore, KyselyEventCounter } from './auth-store.ts';
 export { KyselyAuditStore } from './audit-store.ts';
 export { KyselyNoticeStore } from './notice-store.ts';
+export { KyselyFederationKv } from './federation-kv.ts';
+export { KyselyFederationQueue } from './federation-queue.ts';
+export { KyselyDomainBlockStore, KyselyFederationStore } from './federation-store.ts';
 export {
   KyselyAdsStore,
   KyselyContactPointStore,

@@ -7,7 +7,9 @@ import type {
   NewAccount,
   NewNotification,
   PublishRequest,
+  RemoteAccountProfile,
 } from '../core/ports.ts';
+import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
@@ -18,7 +20,14 @@ type Db = Kysely<Database> | Transaction<Database>;
 const iso = (d: Date) => d.toISOString();
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
-export function toAccount(row: Omit<Selectable<AccountsTable>, 'time_zone'> & { time_zone?: string | null }): Account {
+export function toAccount(
+  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'domain' | 'uri' | 'url'> & {
+    time_zone?: string | null;
+    domain?: string | null;
+    uri?: string | null;
+    url?: string | null;
+  },
+): Account {
   return {
     id: row.id,
     username: row.username,
@@ -34,6 +43,9 @@ export function toAccount(row: Omit<Selectable<AccountsTable>, 'time_zone'> & { 
     statusesCount: row.statuses_count,
     lastStatusAt: row.last_status_at ? new Date(row.last_status_at) : null,
     timeZone: row.time_zone ?? null,
+    domain: row.domain ?? null,
+    uri: row.uri ?? null,
+    url: row.url ?? null,
   };
 }
 
@@ -56,6 +68,9 @@ function toPost(row: Selectable<PostsTable>, mentionIds: string[]): Post {
     reblogsCount: row.reblogs_count,
     favouritesCount: row.favourites_count,
     mentionIds,
+    uri: row.uri ?? null,
+    url: row.url ?? null,
+    remoteHtml: row.remote_html ?? null,
   };
 }
 
@@ -82,6 +97,20 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   // ── Accounts ────────────────────────────────────────────────────────────────
+
+  async upsertRemoteAccount(id: string, profile: RemoteAccountProfile, now: Date): Promise<Account> {
+    return toAccount(await upsertRemoteAccountRow(this.db, id, profile, now));
+  }
+
+  async accountByUri(uri: string): Promise<Account | null> {
+    const row = await this.db.selectFrom('accounts').selectAll().where('uri', '=', uri).executeTakeFirst();
+    return row ? toAccount(row) : null;
+  }
+
+  async postByUri(uri: string): Promise<Post | null> {
+    const row = await this.db.selectFrom('posts').select('id').where('uri', '=', uri).executeTakeFirst();
+    return row ? this.postById(row.id) : null;
+  }
 
   async createAccount(account: NewAccount): Promise<Account> {
     const row = {
@@ -209,6 +238,9 @@ export class KyselyMicroblogStore implements MicroblogStore {
             replies_count: 0,
             reblogs_count: 0,
             favourites_count: 0,
+            uri: post.remote?.uri ?? null,
+            url: post.remote?.url ?? null,
+            remote_html: post.remote?.html ?? null,
           })
           .execute();
         if (post.mentionIds.length > 0) {
@@ -667,7 +699,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-      await this.insertNotifications(tx, [input.notification]);
+      if (input.notification) await this.insertNotifications(tx, [input.notification]);
       return true;
     });
   }

@@ -25,6 +25,10 @@ export interface AccountsTable {
   last_status_at: string | null;
   /** IANA zone the owner reads times in; null = not chosen (pages show UTC). */
   time_zone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Federation (0020): the server of a remote account (null: this one), its actor id and profile page. */
+  domain: ColumnType<string | null, string | null | undefined, string | null>;
+  uri: ColumnType<string | null, string | null | undefined, string | null>;
+  url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface CredentialsTable {
@@ -61,6 +65,10 @@ export interface PostsTable {
   replies_count: number;
   reblogs_count: number;
   favourites_count: number;
+  /** Federation (0020): a remote post's object id, page and sanitised HTML (null for local posts). */
+  uri: ColumnType<string | null, string | null | undefined, string | null>;
+  url: ColumnType<string | null, string | null | undefined, string | null>;
+  remote_html: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface MentionsTable {
@@ -232,6 +240,56 @@ export interface Database {
   // ── Code abuse (0011_code_abuse) ──
   code_failures: CodeFailuresTable;
   security_event_counts: SecurityEventCountsTable;
+  // ── Federation (0020_federation) ──
+  federation_kv: FederationKvTable;
+  federation_queue: FederationQueueTable;
+  actor_keys: ActorKeysTable;
+  remote_actors: RemoteActorsTable;
+  instance_domain_blocks: InstanceDomainBlocksTable;
+}
+
+interface InstanceDomainBlocksTable {
+  id: string;
+  domain: string;
+  severity: string;
+  reject_media: number;
+  reason: string;
+  created_by: string;
+  created_at: string;
+}
+
+interface RemoteActorsTable {
+  account_id: string;
+  inbox_url: string;
+  shared_inbox_url: string | null;
+  followers_url: string | null;
+  fetched_at: string;
+}
+
+/** Fedify's key-value state; `key` is the JSON array of the key's parts. */
+interface FederationKvTable {
+  key: string;
+  value: string;
+  expires_at: string | null;
+}
+
+/** Fedify's messages (deliveries, inbox work, fan-out), claimed with a lease. */
+export interface FederationQueueTable {
+  id: string;
+  payload: string;
+  ordering_key: string | null;
+  ready_at: string;
+  lease_until: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: string;
+}
+
+interface ActorKeysTable {
+  account_id: string;
+  algorithm: string;
+  public_jwk: string;
+  private_jwk_sealed: string;
+  created_at: string;
 }
 
 interface SmsEarlyReceiptsTable {

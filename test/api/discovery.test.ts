@@ -42,14 +42,17 @@ describe.each(ENGINES)('discovery documents on $label', ({ name, skip }) => {
         type: 'text/html',
         href: `${server.url}/@ada_wf`,
       });
-      const self = jrd.links.find((l) => l.rel === 'self')!;
-      // Every link leads somewhere real: the profile page and the API record both answer.
+      const api = jrd.links.find((l) => l.rel === 'alternate' && l.type === 'application/json')!;
+      const actor = jrd.links.find((l) => l.rel === 'self')!;
+      expect(actor.type).toBe('application/activity+json');
+      // Every link leads somewhere real: the profile page, the API record and the actor all answer.
       expect((await fetch(profile!.href)).status).toBe(200);
-      const record = await fetch(self.href);
+      const record = await fetch(api.href);
       expect(record.status).toBe(200);
       expect(((await record.json()) as { id: string }).id).toBe(ada.id);
-      // No ActivityPub actor is claimed: Sparrow does not federate.
-      expect(jrd.links.some((l) => l.type === 'application/activity+json')).toBe(false);
+      const person = await fetch(actor.href, { headers: { accept: 'application/activity+json' } });
+      expect(person.status).toBe(200);
+      expect(((await person.json()) as { id: string; preferredUsername: string }).preferredUsername).toBe('ada_wf');
     }
 
     for (const resource of [`acct:nobody_here@${host}`, `acct:ada_wf@elsewhere.example`, 'acct:ada_wf@']) {
@@ -100,7 +103,7 @@ describe.each(ENGINES)('discovery documents on $label', ({ name, skip }) => {
       const after = await read(version);
       expect(after.version).toBe(version);
       expect(after.software.name).toBe('sparrow');
-      expect(after.protocols).toEqual([]);
+      expect(after.protocols).toEqual(['activitypub']);
       expect(after.usage.users.total).toBe(before.usage.users.total + 2);
       expect(after.usage.localPosts).toBe(before.usage.localPosts + 1);
       // Approval mode still takes applications, as Mastodon reports it.

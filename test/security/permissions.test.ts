@@ -26,6 +26,8 @@ const INSTANCE_TABLE: Record<InstanceAction, Record<Role, boolean>> = {
   'reports.resolve': { user: false, moderator: true, admin: true },
   'alerts.read': { user: false, moderator: true, admin: true },
   'audit_log.read': { user: false, moderator: true, admin: true },
+  'domain_blocks.read': { user: false, moderator: true, admin: true },
+  'domain_blocks.manage': { user: false, moderator: false, admin: true },
 };
 
 type TargetKind = 'user' | 'moderator' | 'admin' | 'self';

@@ -18,9 +18,9 @@ function handleOf(resource: string, publicUrl: string): string | null {
 
 /**
  * Discovery documents: host-meta (which points at WebFinger), WebFinger for local accounts,
- * and NodeInfo 2.0/2.1 with the instance's real usage. Sparrow does not federate, so these
- * never advertise an ActivityPub actor or protocol: a remote server finds the person's
- * profile page and API record, and nothing it would then fail to talk to.
+ * and NodeInfo 2.0/2.1 with the instance's real usage. With federation on they advertise the
+ * ActivityPub actor and protocol; with it off (an island) they never do, so no server tries
+ * to talk a protocol Sparrow would then refuse.
  */
 export function discoveryRoutes(ctx: AppContext) {
   const { config } = ctx;
@@ -48,10 +48,19 @@ export function discoveryRoutes(ctx: AppContext) {
         subject: `acct:${account.username}@${config.domain}`,
         aliases: [profile],
         links: [
+          ...(ctx.federation
+            ? [
+                {
+                  rel: 'self',
+                  type: 'application/activity+json',
+                  href: `${config.publicUrl}/users/${account.username}`,
+                },
+              ]
+            : []),
           { rel: 'http://webfinger.net/rel/profile-page', type: 'text/html', href: profile },
-          // The Mastodon API's record of the account (not an ActivityPub actor, which Sparrow has not).
+          // The Mastodon API's record of the account.
           {
-            rel: 'self',
+            rel: 'alternate',
             type: 'application/json',
             href: `${config.publicUrl}/api/v1/accounts/${account.id}`,
           },
@@ -81,9 +90,8 @@ export function discoveryRoutes(ctx: AppContext) {
             version: SPARROW_VERSION,
             ...(version === '2.1' ? { homepage: config.publicUrl } : {}),
           },
-          // Sparrow speaks none of the federation protocols NodeInfo lists; claiming one would
-          // have other servers try to federate with it.
-          protocols: [],
+          // Claimed only when on: other servers try to federate with whoever lists a protocol.
+          protocols: ctx.federation ? ['activitypub'] : [],
           services: { inbound: [], outbound: [] },
           usage: { users: { total: stats.accounts, activeMonth: stats.activeMonth }, localPosts: stats.posts },
           // As Mastodon: open unless closed (with approval, anyone may still apply).

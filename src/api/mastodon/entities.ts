@@ -159,14 +159,19 @@ function headerUrl(urls: Urls): string {
   return `${urls.publicUrl}/headers/original/missing.png`;
 }
 
+/** `user` for accounts of this server, `user@domain` for those of others (Mastodon's `acct`). */
+function acctOf(account: Account): string {
+  return account.domain ? `${account.username}@${account.domain}` : account.username;
+}
+
 export function renderAccount(account: Account, urls: Urls) {
-  const profile = `${urls.publicUrl}/@${account.username}`;
+  const profile = account.url ?? `${urls.publicUrl}/@${account.username}`;
   const avatar = avatarUrl(urls);
   const header = headerUrl(urls);
   return {
     id: account.id,
     username: account.username,
-    acct: account.username,
+    acct: acctOf(account),
     display_name: account.displayName,
     locked: account.locked,
     bot: account.bot,
@@ -178,7 +183,7 @@ export function renderAccount(account: Account, urls: Urls) {
     created_at: midnight(account.createdAt),
     note: renderNoteHtml(account.note),
     url: profile,
-    uri: `${urls.publicUrl}/users/${account.username}`,
+    uri: account.uri ?? `${urls.publicUrl}/users/${account.username}`,
     avatar,
     avatar_static: avatar,
     header,
@@ -230,17 +235,17 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
   const mentions = view.mentions.map((a) => ({
     id: a.id,
     username: a.username,
-    url: `${urls.publicUrl}/@${a.username}`,
-    acct: a.username,
+    url: a.url ?? `${urls.publicUrl}/@${a.username}`,
+    acct: acctOf(a),
   }));
   return {
     id: post.id,
-    uri: `${urls.publicUrl}/users/${author.username}/statuses/${post.id}`,
-    url: `${urls.publicUrl}/@${author.username}/${post.id}`,
+    uri: post.uri ?? `${urls.publicUrl}/users/${author.username}/statuses/${post.id}`,
+    url: post.url ?? `${urls.publicUrl}/@${author.username}/${post.id}`,
     created_at: post.createdAt.toISOString(),
     edited_at: post.editedAt?.toISOString() ?? null,
     account: renderAccount(author, urls),
-    content: view.reblog ? '' : renderPostHtml(post.text, mentions),
+    content: view.reblog ? '' : (post.remoteHtml ?? renderPostHtml(post.text, mentions)),
     text: null,
     visibility: post.visibility,
     sensitive: post.sensitive,

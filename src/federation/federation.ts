@@ -1,0 +1,821 @@
+import type { webcrypto } from 'node:crypto';
+import {
+  createFederation,
+  exportJwk,
+  generateCryptoKeyPair,
+  importJwk,
+  type Context,
+  type Federation,
+  type KvStore,
+  type MessageQueue,
+} from '@fedify/fedify';
+import {
+  Accept,
+  Announce,
+  Create,
+  Delete,
+  Endpoints,
+  Follow,
+  Like,
+  Mention,
+  Note,
+  PUBLIC_COLLECTION,
+  Person,
+  Reject,
+  Tombstone,
+  Undo,
+  isActor,
+  type Actor,
+  type Recipient,
+} from '@fedify/fedify/vocab';
+import { Temporal } from '@js-temporal/polyfill';
+import type { Logger } from 'pino';
+import type { Account, Post } from '../core/model.ts';
+import type { Microblog } from '../core/microblog.ts';
+import { renderNoteHtml, renderPostHtml } from '../core/post-html.ts';
+import type { SecretBox } from '../security/index.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { FederationStore, RemoteFollower, StoredKeyPair } from './ports.ts';
+import { htmlToText, sanitizeRemoteHtml } from './remote-html.ts';
+import type { DomainBlocks } from './domain-blocks.ts';
+
+export interface FederationSettings {
+  publicUrl: string;
+  domain: string;
+  /** Tests and labs only: lets Fedify fetch from and deliver to loopback/private addresses. */
+  allowPrivateAddresses: boolean;
+}
+
+export interface FederationDeps {
+  microblog: Microblog;
+  domainBlocks: DomainBlocks;
+  store: FederationStore;
+  kv: KvStore;
+  queue: MessageQueue;
+  secretBox: SecretBox;
+  clock: Clock;
+  logger: Logger;
+  /** Counts failed delivery attempts (metrics). */
+  deliveryFailed?: () => void;
+}
+
+/** Remote followers fetched per delivery page. */
+const FOLLOWERS_PAGE = 200;
+
+/**
+ * Sparrow on the fediverse (ActivityPub, through Fedify): local accounts as actors with
+ * signing keys, their followers collections and public posts as objects; an inbox that turns
+ * remote activities into calls on the one microblog domain (follows, posts, deletes); and
+ * delivery of local activity to remote followers through the durable queue.
+ *
+ * What leaves the server is built here and only here, from accounts and posts: never phone
+ * numbers, e-mail addresses or SMS settings (the core's Account holds none of them).
+ */
+export class Federator {
+  readonly federation: Federation<void>;
+  private readonly settings: FederationSettings;
+  private readonly deps: FederationDeps;
+
+  constructor(settings: FederationSettings, deps: FederationDeps) {
+    this.settings = settings;
+    this.deps = deps;
+    this.federation = createFederation<void>({
+      kv: deps.kv,
+      queue: deps.queue,
+      manuallyStartQueue: true,
+      origin: settings.publicUrl,
+      allowPrivateAddress: settings.allowPrivateAddresses,
+      userAgent: { software: 'Sparrow', url: new URL(settings.publicUrl) },
+      onOutboxError: (error, activity) => {
+        deps.deliveryFailed?.();
+        deps.logger.warn({ err: error, activity: activity?.id?.href }, 'ActivityPub delivery failed');
+      },
+    });
+    this.registerActors();
+    this.registerCollections();
+    this.registerObjects();
+    this.registerInbox();
+    this.listenToTheDomain();
+  }
+
+  /** Messages waiting in the federation queue (deliveries, inbox work), for status and metrics. */
+  async queueDepth(): Promise<{ queued: number; ready: number; delayed: number }> {
+    const depth = (await this.deps.queue.getDepth?.()) ?? { queued: 0 };
+    const ready = depth.ready ?? depth.queued;
+    return { queued: depth.queued, ready, delayed: depth.delayed ?? depth.queued - ready };
+  }
+
+  /** Starts handling queued deliveries and inbox work until the signal aborts. */
+  startQueue(signal: AbortSignal): Promise<void> {
+    return this.federation.startQueue(undefined, { signal });
+  }
+
+  /** Answers an ActivityPub request, or null when it is not one (the web or API answers it). */
+  async handle(request: Request): Promise<Response | null> {
+    if (request.method === 'POST') {
+      // A suspended server's deliveries are refused before any signature work is spent on them.
+      const host = await senderHost(request.clone());
+      if (host && (await this.deps.domainBlocks.isSuspended(host)))
+        return new Response(JSON.stringify({ error: 'This server does not accept activities from your domain' }), {
+          status: 403,
+          headers: { 'content-type': 'application/json' },
+        });
+    }
+    let passed = false;
+    const response = await this.federation.fetch(request, {
+      contextData: undefined,
+      onNotFound: () => {
+        passed = true;
+        return new Response(null, { status: 404 });
+      },
+      onNotAcceptable: () => {
+        passed = true;
+        return new Response(null, { status: 406 });
+      },
+    });
+    return passed ? null : response;
+  }
+
+  private context(): Context<void> {
+    return this.federation.createContext(new URL(this.settings.publicUrl), undefined);
+  }
+
+  /** Finds `user@domain` on its server (WebFinger, then the actor) and remembers it. */
+  async resolveRemote(username: string, domain: string): Promise<Account | null> {
+    if (await this.deps.domainBlocks.isSuspended(domain)) return null;
+    const ctx = this.context();
+    try {
+      let found = await ctx.lookupObject(`acct:${username}@${domain}`);
+      if (!found && this.settings.allowPrivateAddresses) {
+        // WebFinger on an acct: handle is always https; a lab or test server on plain http
+        // answers for its profile URL instead (Sparrow's WebFinger accepts both).
+        const descriptor = await ctx.lookupWebFinger(`http://${domain}/@${username}`);
+        const self = descriptor?.links?.find(
+          (link) => link.rel === 'self' && link.type === 'application/activity+json' && link.href,
+        );
+        if (self?.href) found = await ctx.lookupObject(self.href);
+      }
+      if (!found || !isActor(found) || !found.id) return null;
+      return await this.rememberActor(found);
+    } catch (error) {
+      this.deps.logger.info({ err: error, handle: `${username}@${domain}` }, 'Could not resolve a remote account');
+      return null;
+    }
+  }
+
+  // ── Actors and keys ─────────────────────────────────────────────────────────
+
+  private async localAccount(identifier: string): Promise<Account | null> {
+    const account = await this.deps.microblog.lookup(identifier);
+    return account && account.domain === null ? account : null;
+  }
+
+  private registerActors(): void {
+    this.federation
+      .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
+        const account = await this.localAccount(identifier);
+        if (!account) return null;
+        const keys = await ctx.getActorKeyPairs(identifier);
+        return new Person({
+          id: ctx.getActorUri(identifier),
+          preferredUsername: account.username,
+          name: account.displayName,
+          summary: account.note === '' ? null : renderNoteHtml(account.note),
+          url: new URL(`${this.settings.publicUrl}/@${account.username}`),
+          published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
+          manuallyApprovesFollowers: account.locked,
+          discoverable: true,
+          inbox: ctx.getInboxUri(identifier),
+          outbox: ctx.getOutboxUri(identifier),
+          followers: ctx.getFollowersUri(identifier),
+          following: ctx.getFollowingUri(identifier),
+          endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+          publicKey: keys[0]?.cryptographicKey ?? null,
+          assertionMethods: keys.map((key) => key.multikey),
+        });
+      })
+      .setKeyPairsDispatcher(async (_ctx, identifier) => {
+        const account = await this.localAccount(identifier);
+        if (!account) return [];
+        return this.keyPairsOf(account.id);
+      });
+  }
+
+  /**
+   * An account's key pairs: RSA (what Mastodon verifies) first, then Ed25519 (object proofs).
+   * Made on first use; when two processes race, the store keeps the first and both use it.
+   */
+  private async keyPairsOf(accountId: string): Promise<webcrypto.CryptoKeyPair[]> {
+    let stored = await this.deps.store.keyPairs(accountId);
+    if (stored.length < 2) {
+      const made: StoredKeyPair[] = [];
+      for (const [algorithm, name] of [
+        ['rsa', 'RSASSA-PKCS1-v1_5'],
+        ['ed25519', 'Ed25519'],
+      ] as const) {
+        if (stored.some((pair) => pair.algorithm === algorithm)) continue;
+        const pair = await generateCryptoKeyPair(name);
+        made.push({
+          algorithm,
+          publicJwk: (await exportJwk(pair.publicKey)) as StoredKeyPair['publicJwk'],
+          privateSealed: await this.deps.secretBox.seal(JSON.stringify(await exportJwk(pair.privateKey))),
+        });
+      }
+      await this.deps.store.addKeyPairs(accountId, made, this.deps.clock.now());
+      stored = await this.deps.store.keyPairs(accountId);
+    }
+    const ordered = [...stored].sort((a, b) => (a.algorithm === 'rsa' ? -1 : b.algorithm === 'rsa' ? 1 : 0));
+    return Promise.all(
+      ordered.map(async (pair) => ({
+        publicKey: await importJwk(pair.publicJwk as Parameters<typeof importJwk>[0], 'public'),
+        privateKey: await importJwk(
+          JSON.parse(await this.deps.secretBox.open(pair.privateSealed)) as Parameters<typeof importJwk>[0],
+          'private',
+        ),
+      })),
+    );
+  }
+
+  // ── Collections and objects ─────────────────────────────────────────────────
+
+  private registerCollections(): void {
+    this.federation
+      .setFollowersDispatcher('/users/{identifier}/followers', async (ctx, identifier, cursor) => {
+        const account = await this.localAccount(identifier);
+        if (!account) return null;
+        const page = await this.deps.store.followers(account.id, cursor, FOLLOWERS_PAGE);
+        const items: Recipient[] = page.items.map((item) =>
+          item.uri
+            ? { id: new URL(item.uri), inboxId: null }
+            : { id: ctx.getActorUri(item.username), inboxId: ctx.getInboxUri(item.username) },
+        );
+        return { items, nextCursor: page.next };
+      })
+      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followersCount ?? null)
+      .setFirstCursor(() => '');
+
+    this.federation
+      .setFollowingDispatcher('/users/{identifier}/following', async (_ctx, identifier) => {
+        const account = await this.localAccount(identifier);
+        if (!account) return null;
+        // The accounts a person follows are theirs to know; the collection says how many only.
+        return { items: [] };
+      })
+      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followingCount ?? null);
+
+    this.federation
+      .setOutboxDispatcher('/users/{identifier}/outbox', async (_ctx, identifier) => {
+        const account = await this.localAccount(identifier);
+        if (!account) return null;
+        // Public posts are fetched one by one through their ids; the outbox gives the count.
+        return { items: [] };
+      })
+      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.statusesCount ?? null);
+  }
+
+  private registerObjects(): void {
+    this.federation.setObjectDispatcher(Note, '/users/{identifier}/statuses/{id}', async (ctx, values) => {
+      const account = await this.localAccount(values.identifier);
+      if (!account) return null;
+      const post = await this.deps.microblog.visiblePost(null, values.id).catch(() => null);
+      // Only what anyone may read is served to anyone; followers-only and direct posts
+      // reach their audience by delivery, never by fetch.
+      if (!post || post.accountId !== account.id || post.reblogOfId !== null) return null;
+      return this.noteOf(ctx, account, post);
+    });
+  }
+
+  private noteUri(ctx: Context<void>, account: Account, post: Post): URL {
+    return post.uri ? new URL(post.uri) : ctx.getObjectUri(Note, { identifier: account.username, id: post.id });
+  }
+
+  /** The Note for a local post, addressed as Mastodon addresses each visibility. */
+  private async noteOf(ctx: Context<void>, author: Account, post: Post): Promise<Note> {
+    const mentioned = await this.deps.microblog.accounts(post.mentionIds);
+    const mentions = [...mentioned.values()].map((account) => ({
+      account,
+      uri: account.uri ? new URL(account.uri) : ctx.getActorUri(account.username),
+    }));
+    const followers = ctx.getFollowersUri(author.username);
+    const mentionUris = mentions.map((m) => m.uri);
+    const addressing =
+      post.visibility === 'public'
+        ? { tos: [PUBLIC_COLLECTION], ccs: [followers, ...mentionUris] }
+        : post.visibility === 'unlisted'
+          ? { tos: [followers], ccs: [PUBLIC_COLLECTION, ...mentionUris] }
+          : post.visibility === 'private'
+            ? { tos: [followers], ccs: mentionUris }
+            : { tos: mentionUris, ccs: [] };
+    const parent = post.inReplyToId ? await this.deps.microblog.postAndAuthor(post.inReplyToId) : null;
+    return new Note({
+      id: this.noteUri(ctx, author, post),
+      attribution: ctx.getActorUri(author.username),
+      content: renderPostHtml(
+        post.text,
+        mentions.map((m) => ({ username: m.account.username, url: m.account.url ?? m.uri.href })),
+      ),
+      summary: post.spoilerText === '' ? null : post.spoilerText,
+      sensitive: post.sensitive,
+      published: Temporal.Instant.fromEpochMilliseconds(post.createdAt.getTime()),
+      url: new URL(`${this.settings.publicUrl}/@${author.username}/${post.id}`),
+      replyTarget: parent ? this.noteUri(ctx, parent.author, parent.post) : null,
+      tags: mentions.map(
+        (m) =>
+          new Mention({
+            href: m.uri,
+            name: `@${m.account.username}${m.account.domain ? `@${m.account.domain}` : `@${this.settings.domain}`}`,
+          }),
+      ),
+      ...addressing,
+    });
+  }
+
+  // ── Inbox ───────────────────────────────────────────────────────────────────
+
+  /** Creates or refreshes the account behind a remote actor, with where to deliver to it. */
+  private async rememberActor(actor: Actor): Promise<Account | null> {
+    if (!actor.id || !actor.inboxId) return null;
+    const domain = actor.id.host.toLowerCase();
+    if (domain === this.settings.domain.toLowerCase()) return null;
+    if (await this.deps.domainBlocks.isSuspended(domain)) return null;
+    const username = (actor.preferredUsername?.toString() ?? '').trim();
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(username)) return null;
+    const account = await this.deps.microblog.rememberRemoteAccount({
+      uri: actor.id.href,
+      url: actor.url instanceof URL ? actor.url.href : actor.id.href,
+      username,
+      domain,
+      displayName: (actor.name?.toString() ?? username).slice(0, 100),
+      note: htmlToText(actor.summary?.toString() ?? '').slice(0, 2000),
+      locked: actor.manuallyApprovesFollowers ?? false,
+      bot: actor.constructor.name === 'Service' || actor.constructor.name === 'Application',
+    });
+    await this.deps.store.saveEndpoints(
+      account.id,
+      {
+        inbox: actor.inboxId.href,
+        sharedInbox: actor.endpoints?.sharedInbox?.href ?? null,
+        followersUrl: actor.followersId?.href ?? null,
+      },
+      this.deps.clock.now(),
+    );
+    return account;
+  }
+
+  /** The local account an actor URI of this server names, or null. */
+  private async localAccountOfUri(ctx: Context<void>, uri: URL | null): Promise<Account | null> {
+    if (!uri) return null;
+    const parsed = ctx.parseUri(uri);
+    if (parsed?.type !== 'actor') return null;
+    return this.localAccount(parsed.identifier);
+  }
+
+  private registerInbox(): void {
+    this.federation
+      .setInboxListeners('/users/{identifier}/inbox', '/inbox')
+      .on(Follow, async (ctx, follow) => {
+        if (!follow.id || !follow.actorId || !follow.objectId) return;
+        const target = await this.localAccountOfUri(ctx, follow.objectId);
+        if (!target) return;
+        const actor = await follow.getActor(ctx);
+        if (!actor || !isActor(actor)) return;
+        const follower = await this.rememberActor(actor);
+        if (!follower) return;
+        // The Follow's own id is what the eventual Accept or Reject must name.
+        await this.deps.kv.set(['sparrow', 'follow', follower.id, target.id], follow.id.href);
+        const relationship = await this.deps.microblog.follow(follower.id, target.id).catch(() => null);
+        if (!relationship) {
+          await this.answerFollow(ctx, target, follower, 'reject');
+        } else if (relationship.following) {
+          await this.answerFollow(ctx, target, follower, 'accept');
+        }
+        // Otherwise the account is locked: the answer goes out when its owner decides.
+      })
+      .on(Like, async (ctx, like) => {
+        const sender = like.actorId ? await this.deps.microblog.accountByUri(like.actorId.href) : null;
+        const post = sender ? await this.postNamed(ctx, like.objectId) : null;
+        if (sender && post) await this.deps.microblog.favourite(sender.id, post.id).catch(() => {});
+      })
+      .on(Announce, async (ctx, announce) => {
+        if (!announce.actorId || !announce.objectId) return;
+        const actor = await announce.getActor(ctx);
+        if (!actor || !isActor(actor)) return;
+        const booster = await this.rememberActor(actor);
+        if (!booster) return;
+        const post =
+          (await this.postNamed(ctx, announce.objectId)) ?? (await this.fetchRemoteNote(ctx, announce.objectId));
+        if (!post) return;
+        const visibility = announce.toIds.some((id) => id.href === PUBLIC_COLLECTION.href) ? 'public' : 'unlisted';
+        // A boost of something its booster may not see (a followers-only post) is refused by the core.
+        await this.deps.microblog.reblog(booster.id, post.id, 'federation', visibility).catch(() => {});
+      })
+      .on(Undo, async (ctx, undo) => {
+        const object = await undo.getObject({
+          documentLoader: ctx.documentLoader,
+          contextLoader: ctx.contextLoader,
+          crossOrigin: 'trust',
+        });
+        const undoer = undo.actorId ? await this.deps.microblog.accountByUri(undo.actorId.href) : null;
+        // Only the actor who did something may undo it.
+        if (!undoer) return;
+        if (
+          (object instanceof Like || object instanceof Announce || object instanceof Follow) &&
+          object.actorId?.href !== undoer.uri
+        )
+          return;
+        if (object instanceof Like) {
+          const post = await this.postNamed(ctx, object.objectId);
+          if (post) await this.deps.microblog.unfavourite(undoer.id, post.id).catch(() => {});
+          return;
+        }
+        if (object instanceof Announce) {
+          const post = await this.postNamed(ctx, object.objectId);
+          if (post) await this.deps.microblog.unreblog(undoer.id, post.id).catch(() => {});
+          return;
+        }
+        if (object instanceof Follow) {
+          const sender = undo.actorId ? await this.deps.microblog.accountByUri(undo.actorId.href) : null;
+          const target = await this.localAccountOfUri(ctx, object.objectId);
+          if (!sender || !target || object.actorId?.href !== sender.uri) return;
+          await this.deps.microblog.unfollow(sender.id, target.id);
+        }
+      })
+      .on(Accept, async (ctx, accept) => {
+        const sender = accept.actorId ? await this.deps.microblog.accountByUri(accept.actorId.href) : null;
+        const follower = sender ? await this.followerNamedBy(ctx, accept) : null;
+        // Only a pending request of ours to this very sender becomes a follow.
+        if (sender && follower) await this.deps.microblog.remoteFollowAccepted(follower.id, sender.id);
+      })
+      .on(Reject, async (ctx, reject) => {
+        const sender = reject.actorId ? await this.deps.microblog.accountByUri(reject.actorId.href) : null;
+        const follower = sender ? await this.followerNamedBy(ctx, reject) : null;
+        if (sender && follower) await this.deps.microblog.remoteFollowRejected(follower.id, sender.id);
+      })
+      .on(Create, async (ctx, create) => {
+        const object = await create.getObject(ctx);
+        if (!(object instanceof Note) || !object.id || !create.actorId) return;
+        // A post is accepted only from its own author.
+        if (object.attributionId?.href !== create.actorId.href) return;
+        const actor = await create.getActor(ctx);
+        if (!actor || !isActor(actor)) return;
+        const author = await this.rememberActor(actor);
+        if (!author) return;
+        await this.receiveNote(ctx, author, actor, object);
+      })
+      .on(Delete, async (_ctx, del) => {
+        if (!del.actorId || !del.objectId) return;
+        const author = await this.deps.microblog.accountByUri(del.actorId.href);
+        if (!author) return;
+        await this.deps.microblog.deleteRemotePost(author.id, del.objectId.href);
+      })
+      .onError((_ctx, error) => this.deps.logger.warn({ err: error }, 'ActivityPub inbox error'));
+  }
+
+  /**
+   * The local follower an Accept or Reject answers. The Follow's id is one Sparrow made
+   * (`/users/<name>#follows/…`); when a server names the Follow only by its content, the
+   * embedded Follow's actor says who (embedded objects of our origin sent by another server
+   * are not refetched: the answer is only used if that account has a request pending).
+   */
+  private async followerNamedBy(ctx: Context<void>, answer: Accept | Reject): Promise<Account | null> {
+    const id = answer.objectId;
+    if (id && id.origin === new URL(this.settings.publicUrl).origin) {
+      const match = /^\/users\/([^/]+)#follows\//.exec(id.pathname + id.hash);
+      if (match) return this.localAccount(decodeURIComponent(match[1]!));
+    }
+    const follow = await answer
+      .getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, crossOrigin: 'trust' })
+      .catch(() => null);
+    return follow instanceof Follow ? this.localAccountOfUri(ctx, follow.actorId) : null;
+  }
+
+  /** A post this server knows by an object id: a local Note URI or a remote post's id. */
+  private async postNamed(ctx: Context<void>, id: URL | null): Promise<Post | null> {
+    if (!id) return null;
+    const parsed = ctx.parseUri(id);
+    if (parsed?.type === 'object' && parsed.class === Note) {
+      const found = await this.deps.microblog.postAndAuthor(parsed.values.id ?? '');
+      return found && found.author.username === parsed.values.identifier ? found.post : null;
+    }
+    return this.deps.microblog.postByUri(id.href);
+  }
+
+  /** Fetches a Note of another server (a boosted post not seen before) and stores it. */
+  private async fetchRemoteNote(ctx: Context<void>, id: URL): Promise<Post | null> {
+    const note = await ctx.lookupObject(id).catch(() => null);
+    if (!(note instanceof Note) || !note.id || note.id.origin !== id.origin || !note.attributionId) return null;
+    const actor = await note.getAttribution(ctx).catch(() => null);
+    if (!actor || !isActor(actor) || actor.id?.origin !== note.id.origin) return null;
+    const author = await this.rememberActor(actor);
+    if (!author) return null;
+    await this.receiveNote(ctx, author, actor, note);
+    return this.deps.microblog.postByUri(note.id.href);
+  }
+
+  private async receiveNote(ctx: Context<void>, author: Account, actor: Actor, note: Note): Promise<void> {
+    // A limited server gets in only through accounts someone here chose to follow.
+    const block = author.domain ? await this.deps.domainBlocks.blockOf(author.domain) : null;
+    if (block?.severity === 'limit' && author.followersCount === 0) return;
+    const html = sanitizeRemoteHtml(note.content?.toString() ?? '');
+    const text = htmlToText(html);
+    const tos = note.toIds.map((u) => u.href);
+    const ccs = note.ccIds.map((u) => u.href);
+    const publicId = PUBLIC_COLLECTION.href;
+    const followersUrl = actor.followersId?.href ?? null;
+    const visibility = tos.includes(publicId)
+      ? 'public'
+      : ccs.includes(publicId)
+        ? 'unlisted'
+        : followersUrl && (tos.includes(followersUrl) || ccs.includes(followersUrl))
+          ? 'private'
+          : 'direct';
+    const mentionIds: string[] = [];
+    for await (const tag of note.getTags(ctx)) {
+      if (!(tag instanceof Mention) || !tag.href) continue;
+      const local = await this.localAccountOfUri(ctx, tag.href);
+      const known = local ?? (await this.deps.microblog.accountByUri(tag.href.href));
+      if (known) mentionIds.push(known.id);
+    }
+    let inReplyToId: string | null = null;
+    if (note.replyTargetId) {
+      const parsed = ctx.parseUri(note.replyTargetId);
+      const parent =
+        parsed?.type === 'object' && parsed.class === Note
+          ? (await this.deps.microblog.postAndAuthor(parsed.values.id ?? ''))?.post
+          : await this.deps.microblog.postByUri(note.replyTargetId.href);
+      inReplyToId = parent?.id ?? null;
+    }
+    await this.deps.microblog.receiveRemotePost(author.id, {
+      uri: note.id!.href,
+      url: note.url instanceof URL ? note.url.href : note.id!.href,
+      html,
+      text,
+      spoilerText: htmlToText(note.summary?.toString() ?? ''),
+      sensitive: note.sensitive ?? false,
+      visibility,
+      language: note.content instanceof Object && 'language' in note.content ? String(note.content.language) : null,
+      inReplyToId,
+      mentionIds,
+      createdAt: note.published ? new Date(note.published.epochMilliseconds) : this.deps.clock.now(),
+    });
+  }
+
+  // ── Delivery ────────────────────────────────────────────────────────────────
+
+  private async answerFollow(ctx: Context<void>, target: Account, follower: Account, answer: 'accept' | 'reject') {
+    const endpoints = (await this.deps.store.endpoints([follower.id])).get(follower.id);
+    if (!endpoints || !follower.uri) return;
+    const followId = await this.deps.kv.get<string>(['sparrow', 'follow', follower.id, target.id]);
+    const follow = new Follow({
+      id: followId ? new URL(followId) : null,
+      actor: new URL(follower.uri),
+      object: ctx.getActorUri(target.username),
+    });
+    const Activity = answer === 'accept' ? Accept : Reject;
+    await ctx.sendActivity(
+      { identifier: target.username },
+      { id: new URL(follower.uri), inboxId: new URL(endpoints.inbox) },
+      new Activity({
+        id: new URL(`${ctx.getActorUri(target.username).href}#${answer}s/${follower.id}/${Date.now()}`),
+        actor: ctx.getActorUri(target.username),
+        object: follow,
+      }),
+    );
+    if (answer === 'reject') await this.deps.kv.delete(['sparrow', 'follow', follower.id, target.id]);
+  }
+
+  private followActivity(ctx: Context<void>, follower: Account, target: Account): Follow {
+    return new Follow({
+      id: new URL(`${ctx.getActorUri(follower.username).href}#follows/${target.id}`),
+      actor: ctx.getActorUri(follower.username),
+      object: new URL(target.uri!),
+    });
+  }
+
+  private async sendTo(
+    ctx: Context<void>,
+    sender: Account,
+    recipients: readonly Account[],
+    activity: Parameters<Context<void>['sendActivity']>[2],
+  ) {
+    const remote: Account[] = [];
+    for (const account of recipients) {
+      if (account.domain === null || account.uri === null) continue;
+      if (!(await this.deps.domainBlocks.isSuspended(account.domain))) remote.push(account);
+    }
+    if (remote.length === 0) return;
+    const endpoints = await this.deps.store.endpoints(remote.map((a) => a.id));
+    const targets: Recipient[] = remote.flatMap((account) => {
+      const known = endpoints.get(account.id);
+      return known
+        ? [
+            {
+              id: new URL(account.uri!),
+              inboxId: new URL(known.inbox),
+              endpoints: { sharedInbox: known.sharedInbox ? new URL(known.sharedInbox) : null },
+            },
+          ]
+        : [];
+    });
+    if (targets.length > 0)
+      await ctx.sendActivity({ identifier: sender.username }, targets, activity, { preferSharedInbox: true });
+  }
+
+  /** Every remote follower of `accountId`, page by page. */
+  private async remoteFollowers(accountId: string): Promise<RemoteFollower[]> {
+    const all: RemoteFollower[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.deps.store.remoteFollowers(accountId, cursor, FOLLOWERS_PAGE);
+      all.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    return all;
+  }
+
+  private async deliverToFollowersAndMentions(
+    ctx: Context<void>,
+    author: Account,
+    post: Post,
+    activity: Create | Delete | Announce | Undo,
+  ) {
+    const followers = post.visibility === 'direct' ? [] : await this.remoteFollowers(author.id);
+    const mentioned = [...(await this.deps.microblog.accounts(post.mentionIds)).values()].filter(
+      (a) => a.domain !== null,
+    );
+    const recipients = new Map<string, Recipient>();
+    for (const follower of followers) {
+      recipients.set(follower.uri, {
+        id: new URL(follower.uri),
+        inboxId: new URL(follower.inbox),
+        endpoints: { sharedInbox: follower.sharedInbox ? new URL(follower.sharedInbox) : null },
+      });
+    }
+    const endpoints = await this.deps.store.endpoints(mentioned.map((a) => a.id));
+    for (const account of mentioned) {
+      const known = endpoints.get(account.id);
+      if (!known || !account.uri) continue;
+      recipients.set(account.uri, {
+        id: new URL(account.uri),
+        inboxId: new URL(known.inbox),
+        endpoints: { sharedInbox: known.sharedInbox ? new URL(known.sharedInbox) : null },
+      });
+    }
+    for (const [uri] of recipients) {
+      if (await this.deps.domainBlocks.isSuspended(new URL(uri).host)) recipients.delete(uri);
+    }
+    if (recipients.size === 0) return;
+    await ctx.sendActivity({ identifier: author.username }, [...recipients.values()], activity, {
+      // A direct or followers-only post goes to each addressee's own inbox, never a shared one
+      // that would hand it to the whole server.
+      preferSharedInbox: post.visibility === 'public' || post.visibility === 'unlisted',
+    });
+  }
+
+  /** Local activity that other servers must hear of, from the domain's listeners. */
+  private listenToTheDomain(): void {
+    const { microblog } = this.deps;
+    const report = (what: string) => (error: unknown) =>
+      this.deps.logger.warn({ err: error }, `ActivityPub: could not send ${what}`);
+
+    microblog.onFollowRequested(async ({ accountId, targetId }) => {
+      const accounts = await microblog.accounts([accountId, targetId]);
+      const follower = accounts.get(accountId);
+      const target = accounts.get(targetId);
+      if (!follower || !target || follower.domain !== null || target.domain === null || !target.uri) return;
+      const ctx = this.context();
+      await this.sendTo(ctx, follower, [target], this.followActivity(ctx, follower, target)).catch(report('a follow'));
+    });
+
+    const undoFollow = async (accountId: string, targetId: string) => {
+      const accounts = await microblog.accounts([accountId, targetId]);
+      const follower = accounts.get(accountId);
+      const target = accounts.get(targetId);
+      if (!follower || !target || follower.domain !== null || target.domain === null || !target.uri) return;
+      const ctx = this.context();
+      const follow = this.followActivity(ctx, follower, target);
+      await this.sendTo(
+        ctx,
+        follower,
+        [target],
+        new Undo({ id: new URL(`${follow.id!.href}/undo/${Date.now()}`), actor: follow.actorId, object: follow }),
+      ).catch(report('an unfollow'));
+    };
+    microblog.onUnfollowed(async ({ accountId, targetId }) => undoFollow(accountId, targetId));
+
+    microblog.onFollowRequestClosed(async ({ accountId, targetId }, outcome) => {
+      if (outcome === 'withdrawn') return undoFollow(accountId, targetId);
+      // A local locked account answered a remote account's request.
+      const accounts = await microblog.accounts([accountId, targetId]);
+      const requester = accounts.get(accountId);
+      const target = accounts.get(targetId);
+      if (!requester || !target || requester.domain === null || target.domain !== null) return;
+      await this.answerFollow(this.context(), target, requester, outcome === 'authorized' ? 'accept' : 'reject').catch(
+        report('a follow answer'),
+      );
+    });
+
+    microblog.onFavourited(async ({ accountId, post, added }) => {
+      const accounts = await microblog.accounts([accountId, post.accountId]);
+      const liker = accounts.get(accountId);
+      const author = accounts.get(post.accountId);
+      if (!liker || !author || liker.domain !== null || author.domain === null || !post.uri) return;
+      const ctx = this.context();
+      const like = new Like({
+        id: new URL(`${ctx.getActorUri(liker.username).href}#likes/${post.id}`),
+        actor: ctx.getActorUri(liker.username),
+        object: new URL(post.uri),
+      });
+      const activity = added
+        ? like
+        : new Undo({ id: new URL(`${like.id!.href}/undo/${Date.now()}`), actor: like.actorId, object: like });
+      await this.sendTo(ctx, liker, [author], activity).catch(report('a like'));
+    });
+
+    const announceOf = async (ctx: Context<void>, booster: Account, reblog: Post) => {
+      const found = await microblog.postAndAuthor(reblog.reblogOfId!);
+      if (!found) return null;
+      const originalAuthor = found.author.uri ? new URL(found.author.uri) : ctx.getActorUri(found.author.username);
+      return {
+        original: found,
+        announce: new Announce({
+          id: new URL(`${ctx.getActorUri(booster.username).href}/statuses/${reblog.id}/activity`),
+          actor: ctx.getActorUri(booster.username),
+          object: this.noteUri(ctx, found.author, found.post),
+          published: Temporal.Instant.fromEpochMilliseconds(reblog.createdAt.getTime()),
+          tos: [reblog.visibility === 'public' ? PUBLIC_COLLECTION : ctx.getFollowersUri(booster.username)],
+          ccs: [
+            reblog.visibility === 'public' ? ctx.getFollowersUri(booster.username) : PUBLIC_COLLECTION,
+            originalAuthor,
+          ],
+        }),
+      };
+    };
+    const deliverBoost = async (reblog: Post, undo: boolean) => {
+      const booster = (await microblog.accounts([reblog.accountId])).get(reblog.accountId);
+      if (!booster || booster.domain !== null) return;
+      const ctx = this.context();
+      const built = await announceOf(ctx, booster, reblog);
+      if (!built) return;
+      const activity = undo
+        ? new Undo({
+            id: new URL(`${built.announce.id!.href}/undo`),
+            actor: ctx.getActorUri(booster.username),
+            object: built.announce,
+          })
+        : built.announce;
+      // The booster's followers elsewhere, and the boosted post's author if remote.
+      await this.deliverToFollowersAndMentions(
+        ctx,
+        booster,
+        { ...reblog, mentionIds: built.original.author.domain ? [built.original.author.id] : [] },
+        activity,
+      ).catch(report('a boost'));
+    };
+
+    microblog.onPublished(async (post) => {
+      if (post.reblogOfId !== null && post.source !== 'federation') return deliverBoost(post, false);
+      if (post.reblogOfId !== null || post.uri !== null) return;
+      const author = (await microblog.accounts([post.accountId])).get(post.accountId);
+      if (!author || author.domain !== null) return;
+      const ctx = this.context();
+      const note = await this.noteOf(ctx, author, post);
+      const create = new Create({
+        id: new URL(`${note.id!.href}/activity`),
+        actor: ctx.getActorUri(author.username),
+        object: note,
+        tos: note.toIds,
+        ccs: note.ccIds,
+        published: note.published,
+      });
+      await this.deliverToFollowersAndMentions(ctx, author, post, create).catch(report('a post'));
+    });
+
+    microblog.onDeleted(async (post) => {
+      if (post.reblogOfId !== null && post.source !== 'federation') return deliverBoost(post, true);
+      if (post.reblogOfId !== null || post.uri !== null) return;
+      const author = (await microblog.accounts([post.accountId])).get(post.accountId);
+      if (!author || author.domain !== null) return;
+      const ctx = this.context();
+      const id = this.noteUri(ctx, author, post);
+      const del = new Delete({
+        id: new URL(`${id.href}#delete`),
+        actor: ctx.getActorUri(author.username),
+        object: new Tombstone({ id }),
+        tos: [PUBLIC_COLLECTION],
+      });
+      await this.deliverToFollowersAndMentions(ctx, author, post, del).catch(report('a delete'));
+    });
+  }
+}
+
+/** The host of the actor an incoming activity claims, read without trusting it (for blocks only). */
+async function senderHost(request: Request): Promise<string | null> {
+  try {
+    const body = (await request.json()) as { actor?: unknown };
+    const actor = typeof body.actor === 'string' ? body.actor : (body.actor as { id?: unknown } | undefined)?.id;
+    return typeof actor === 'string' ? new URL(actor).host.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}

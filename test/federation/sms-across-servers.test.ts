@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/context.ts';
+import { freePort } from '../helpers/server.ts';
+import { smsHarness, type SmsHarness, type SmsUser } from '../sms/helpers.ts';
+
+/**
+ * By text across the fediverse (issue 13): a person on a feature phone on server B follows
+ * an account of server A with `FOLLOW @user@domain`, asks for its posts by text, and gets
+ * A's owner's SMS post as an SMS, under B's country policy and segment rules.
+ */
+async function federatedHarness(engine: 'sqlite' | 'postgres'): Promise<SmsHarness & { url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const harness = await smsHarness(engine, {
+    PORT: String(port),
+    SPARROW_PUBLIC_URL: url,
+    SPARROW_FEDERATION: 'on',
+    SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'true',
+  });
+  await harness.app.listen({ host: '127.0.0.1', port });
+  return Object.assign(harness, { url });
+}
+
+async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, skip }) => {
+  let a: SmsHarness & { url: string };
+  let b: SmsHarness & { url: string };
+  const stop = new AbortController();
+  let bob: SmsUser;
+  const alicePhone = '+254711000001';
+  const bobPhone = '+254722000002';
+
+  beforeAll(async () => {
+    if (skip) return;
+    a = await federatedHarness(name);
+    b = await federatedHarness(name);
+    void a.ctx.federation!.startQueue(stop.signal);
+    void b.ctx.federation!.startQueue(stop.signal);
+    await a.smsUser('alice', alicePhone, 'KE');
+    bob = await b.smsUser('bob', bobPhone, 'KE');
+  }, 60_000);
+
+  afterAll(async () => {
+    stop.abort();
+    await a?.close();
+    await b?.close();
+  });
+
+  it.skipIf(skip)(
+    'FOLLOW @user@domain, WHOIS, ON, and a text post from A arriving by SMS on B',
+    async () => {
+      const aliceHandle = `alice@${new URL(a.url).host}`;
+      await b.text(bobPhone, `FOLLOW @${aliceHandle}`);
+      const aliceOnB = await b.ctx.microblog.resolve(aliceHandle);
+      expect(aliceOnB?.domain).toBe(new URL(a.url).host);
+      await until(
+        'the Accept from A',
+        async () => (await b.ctx.microblog.relationship(bob.id, aliceOnB!.id)).following,
+      );
+
+      await b.text(bobPhone, `WHOIS @${aliceHandle}`);
+      expect((await b.inbox(bobPhone)).at(-1)?.text).toMatch(/^@alice/);
+
+      await b.text(bobPhone, `ON @${aliceHandle}`);
+      expect((await b.inbox(bobPhone)).at(-1)?.text).toContain('will come by text');
+
+      // Alice texts a post to her own server; it federates to B and reaches Bob's phone.
+      const before = (await b.inbox(bobPhone)).length;
+      const sent = await a.text(alicePhone, 'Rain at last in Kitui, the river is running');
+      expect(sent.post_id).not.toBeNull();
+      await until('the SMS on B', async () => {
+        await b.drain();
+        return (await b.inbox(bobPhone)).length > before;
+      });
+      const received = (await b.inbox(bobPhone)).slice(before).map((m) => m.text);
+      expect(received.some((text) => text.includes('Rain at last in Kitui'))).toBe(true);
+      // Nothing about alice's phone crossed to B.
+      const aliceAsSeenOnB = await b.ctx.microblog.account(aliceOnB!.id);
+      expect(JSON.stringify(aliceAsSeenOnB)).not.toContain('254711');
+    },
+    90_000,
+  );
+});
