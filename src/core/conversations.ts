@@ -124,10 +124,12 @@ export class Conversations {
 
   private async render(viewerId: string, records: readonly ConversationRecord[]): Promise<ConversationView[]> {
     const posts = new Map(
-      (await this.microblog.postViews(
-        viewerId,
-        records.map((r) => r.lastPostId),
-      )).map((v) => [v.post.id, v]),
+      (
+        await this.microblog.postViews(
+          viewerId,
+          records.map((r) => r.lastPostId),
+        )
+      ).map((v) => [v.post.id, v]),
     );
     const accounts = await this.microblog.accounts([...new Set(records.flatMap((r) => r.participantIds))]);
     return records.map((r) => ({

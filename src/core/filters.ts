@@ -61,7 +61,12 @@ export interface FilterChanges {
   context?: readonly string[] | undefined;
   action?: string | undefined;
   expiresIn?: number | null | undefined;
-  keywords?: readonly { id?: string | undefined; keyword?: string | undefined; wholeWord?: boolean | undefined; destroy?: boolean }[];
+  keywords?: readonly {
+    id?: string | undefined;
+    keyword?: string | undefined;
+    wholeWord?: boolean | undefined;
+    destroy?: boolean;
+  }[];
 }
 
 const MAX_TITLE = 256;
@@ -239,9 +244,7 @@ export class Filters {
    * never changed, so a shared (cached) view is not marked for another viewer.
    */
   async applyFilters(viewerId: string, context: FilterContext, views: readonly PostView[]): Promise<PostView[]> {
-    const active = (await this.store.filters(viewerId)).filter(
-      (f) => f.context.includes(context) && this.isActive(f),
-    );
+    const active = (await this.store.filters(viewerId)).filter((f) => f.context.includes(context) && this.isActive(f));
     if (active.length === 0) return [...views];
     const rules = active.map((filter) => ({
       filter,
@@ -259,7 +262,9 @@ export class Filters {
       const results: FilterResult[] = [];
       for (const rule of rules) {
         const keywordMatches = rule.keywords.filter((k) => k.pattern.test(text)).map((k) => k.keyword);
-        const statusMatches = [view.post.id, proper.post.id].filter((id, i, all) => rule.postIds.has(id) && all.indexOf(id) === i);
+        const statusMatches = [view.post.id, proper.post.id].filter(
+          (id, i, all) => rule.postIds.has(id) && all.indexOf(id) === i,
+        );
         if (keywordMatches.length === 0 && statusMatches.length === 0) continue;
         results.push({
           filter: rule.filter,

@@ -210,6 +210,7 @@ function checkedTitle(title: string): string {
 
 function checkedPolicy(policy: string): RepliesPolicy {
   const found = REPLIES_POLICIES.find((p) => p === policy);
-  if (!found) throw invalid(`replies_policy must be one of ${REPLIES_POLICIES.join(', ')}`, { field: 'replies_policy' });
+  if (!found)
+    throw invalid(`replies_policy must be one of ${REPLIES_POLICIES.join(', ')}`, { field: 'replies_policy' });
   return found;
 }

@@ -667,11 +667,7 @@ export class Microblog {
     const visible = (p: Post) => !hidden.has(p.accountId);
     return {
       ancestors: await this.filtered(viewerId, 'thread', await this.hydrate(viewerId, ancestors.filter(visible))),
-      descendants: await this.filtered(
-        viewerId,
-        'thread',
-        await this.hydrate(viewerId, descendants.filter(visible)),
-      ),
+      descendants: await this.filtered(viewerId, 'thread', await this.hydrate(viewerId, descendants.filter(visible))),
     };
   }
 

@@ -35,7 +35,12 @@ export class KyselyListStore implements ListStore {
   }
 
   async lists(accountId: string): Promise<List[]> {
-    const rows = await this.db.selectFrom('lists').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('lists')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
     return rows.map(toList);
   }
 
@@ -107,7 +112,9 @@ export class KyselyListStore implements ListStore {
       if (missing.length > 0) return missing;
       await tx
         .insertInto('list_accounts')
-        .values(accountIds.map((id) => ({ id: newId(), list_id: listId, account_id: id, follow_id: followId.get(id)! })))
+        .values(
+          accountIds.map((id) => ({ id: newId(), list_id: listId, account_id: id, follow_id: followId.get(id)! })),
+        )
         .onConflict((oc) => oc.columns(['list_id', 'account_id']).doNothing())
         .execute();
       return [];
@@ -239,7 +246,8 @@ export class KyselyFilterStore implements FilterStore {
           .where('id', '=', k.id)
           .where('filter_id', '=', id)
           .execute();
-      if (keywords.add.length > 0) await tx.insertInto('filter_keywords').values(keywords.add.map(keywordRow)).execute();
+      if (keywords.add.length > 0)
+        await tx.insertInto('filter_keywords').values(keywords.add.map(keywordRow)).execute();
     });
   }
 
@@ -251,7 +259,12 @@ export class KyselyFilterStore implements FilterStore {
     const row = await this.db
       .selectFrom('filter_keywords')
       .innerJoin('filters', 'filters.id', 'filter_keywords.filter_id')
-      .select(['filter_keywords.id', 'filter_keywords.filter_id', 'filter_keywords.keyword', 'filter_keywords.whole_word'])
+      .select([
+        'filter_keywords.id',
+        'filter_keywords.filter_id',
+        'filter_keywords.keyword',
+        'filter_keywords.whole_word',
+      ])
       .where('filter_keywords.id', '=', id)
       .where('filters.account_id', '=', accountId)
       .executeTakeFirst();
@@ -497,7 +510,8 @@ export class KyselyConversationStore implements ConversationStore {
           .select((eb) => eb.fn.max('post_id').as('last'))
           .where('conversation_id', '=', id)
           .executeTakeFirst();
-        if (newest?.last) await tx.updateTable('conversations').set({ last_post_id: newest.last }).where('id', '=', id).execute();
+        if (newest?.last)
+          await tx.updateTable('conversations').set({ last_post_id: newest.last }).where('id', '=', id).execute();
         else await tx.deleteFrom('conversations').where('id', '=', id).execute();
       }
     });

@@ -40,7 +40,8 @@ function expiresIn(params: Record<string, unknown>): number | null | undefined {
   if (!('expires_in' in params)) return undefined;
   const value = params.expires_in;
   if (value === null || value === '') return null;
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,12}$/.test(value) ? Number(value) : NaN;
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,12}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(number)) throw new HttpError(422, 'expires_in must be a number of seconds');
   return number;
 }
@@ -64,35 +65,29 @@ function keywordAttributes(params: Record<string, unknown>): NonNullable<FilterC
   else if (typeof direct === 'object' && direct !== null) items = Object.values(direct);
   else if (direct !== undefined) throw new HttpError(422, 'keywords_attributes must be a list of keywords');
   else {
+    // With `[]` (no index) the form parser has gathered each field's values in order: the
+    // n-th value of every field belongs to the n-th keyword, as Rails reads them.
     const byIndex = new Map<string, Record<string, unknown>>();
-    let current: Record<string, unknown> | null = null;
-    let unnamed = 0;
     for (const [key, value] of Object.entries(params)) {
-      const match = /^keywords_attributes\[([0-9]*)\]\[(keyword|whole_word|id|_destroy)\]$/.exec(key);
+      const match = /^keywords_attributes\[([0-9]{0,4})\]\[(keyword|whole_word|id|_destroy)\]$/.exec(key);
       if (!match) continue;
       const index = match[1] ?? '';
       const field = match[2] ?? '';
       const values = Array.isArray(value) ? value : [value];
-      for (const v of values) {
-        if (index !== '') {
-          const item = byIndex.get(index) ?? {};
-          item[field] = v;
-          byIndex.set(index, item);
-        } else {
-          if (!current || field in current) {
-            current = {};
-            byIndex.set(`_${unnamed++}`, current);
-          }
-          current[field] = v;
-        }
-      }
+      values.slice(0, MAX_KEYWORD_ATTRIBUTES + 1).forEach((v, position) => {
+        const slot = index === '' ? `_${position}` : index;
+        const item = byIndex.get(slot) ?? {};
+        item[field] = v;
+        byIndex.set(slot, item);
+      });
     }
     items = [...byIndex.values()];
   }
   if (items.length > MAX_KEYWORD_ATTRIBUTES)
     throw new HttpError(422, `keywords_attributes has too many items (at most ${MAX_KEYWORD_ATTRIBUTES})`);
   return items.map((item) => {
-    if (typeof item !== 'object' || item === null) throw new HttpError(422, 'keywords_attributes must be a list of keywords');
+    if (typeof item !== 'object' || item === null)
+      throw new HttpError(422, 'keywords_attributes must be a list of keywords');
     const fields = item as Record<string, unknown>;
     const keyword = fields.keyword;
     if (keyword !== undefined && (typeof keyword !== 'string' || keyword.length > FIELD_LIMITS.keyword))
@@ -174,25 +169,28 @@ export function filterRoutes(ctx: AppContext) {
       );
     });
 
-    app.get('/api/v2/filter_keywords/:id', async (request) => {
-      const { accountId } = requireUser(request, 'read:filters');
-      return renderFilterKeyword(await ctx.filters.getKeyword(accountId, pathId(request)));
-    });
+    // Mastodon's paths are /api/v2/filters/keywords/:id; /api/v2/filter_keywords/:id is accepted too.
+    for (const prefix of ['/api/v2/filters/keywords', '/api/v2/filter_keywords']) {
+      app.get(`${prefix}/:id`, async (request) => {
+        const { accountId } = requireUser(request, 'read:filters');
+        return renderFilterKeyword(await ctx.filters.getKeyword(accountId, pathId(request)));
+      });
 
-    app.put('/api/v2/filter_keywords/:id', async (request) => {
-      const { accountId } = requireUser(request, 'write:filters');
-      const id = pathId(request);
-      const params = keywordUpdateInput.read(request);
-      return renderFilterKeyword(
-        await ctx.filters.updateKeyword(accountId, id, { keyword: params.keyword, wholeWord: params.whole_word }),
-      );
-    });
+      app.put(`${prefix}/:id`, async (request) => {
+        const { accountId } = requireUser(request, 'write:filters');
+        const id = pathId(request);
+        const params = keywordUpdateInput.read(request);
+        return renderFilterKeyword(
+          await ctx.filters.updateKeyword(accountId, id, { keyword: params.keyword, wholeWord: params.whole_word }),
+        );
+      });
 
-    app.delete('/api/v2/filter_keywords/:id', async (request) => {
-      const { accountId } = requireUser(request, 'write:filters');
-      await ctx.filters.removeKeyword(accountId, pathId(request));
-      return {};
-    });
+      app.delete(`${prefix}/:id`, async (request) => {
+        const { accountId } = requireUser(request, 'write:filters');
+        await ctx.filters.removeKeyword(accountId, pathId(request));
+        return {};
+      });
+    }
 
     app.get('/api/v2/filters/:id/statuses', async (request) => {
       const { accountId } = requireUser(request, 'read:filters');
@@ -209,16 +207,18 @@ export function filterRoutes(ctx: AppContext) {
       return renderFilterStatus(await ctx.filters.addStatus(accountId, id, post.id));
     });
 
-    app.get('/api/v2/filter_statuses/:id', async (request) => {
-      const { accountId } = requireUser(request, 'read:filters');
-      return renderFilterStatus(await ctx.filters.getStatus(accountId, pathId(request)));
-    });
+    for (const prefix of ['/api/v2/filters/statuses', '/api/v2/filter_statuses']) {
+      app.get(`${prefix}/:id`, async (request) => {
+        const { accountId } = requireUser(request, 'read:filters');
+        return renderFilterStatus(await ctx.filters.getStatus(accountId, pathId(request)));
+      });
 
-    app.delete('/api/v2/filter_statuses/:id', async (request) => {
-      const { accountId } = requireUser(request, 'write:filters');
-      await ctx.filters.removeStatus(accountId, pathId(request));
-      return {};
-    });
+      app.delete(`${prefix}/:id`, async (request) => {
+        const { accountId } = requireUser(request, 'write:filters');
+        await ctx.filters.removeStatus(accountId, pathId(request));
+        return {};
+      });
+    }
 
     // v1 filters, read only: each keyword of a v2 filter is one v1 filter.
     app.get('/api/v1/filters', async (request) => {

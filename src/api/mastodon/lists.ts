@@ -16,10 +16,9 @@ const listSchema = {
   },
 } as const;
 
-const createInput = input(
-  { title: text('title'), replies_policy: oneOf(REPLIES_POLICIES), exclusive: flag },
-  ['title'],
-);
+const createInput = input({ title: text('title'), replies_policy: oneOf(REPLIES_POLICIES), exclusive: flag }, [
+  'title',
+]);
 const updateInput = input({ title: text('title'), replies_policy: oneOf(REPLIES_POLICIES), exclusive: flag });
 const membersInput = input({ account_ids: list('id', 250) }, ['account_ids']);
 const membersPageInput = input(paging);
@@ -37,10 +36,14 @@ export function listRoutes(ctx: AppContext) {
   const urls = ctx.config;
   const oneList = { schema: { response: { 200: listSchema } } };
   return async (app: FastifyInstance) => {
-    app.get('/api/v1/lists', { schema: { response: { 200: { type: 'array', items: listSchema } } } }, async (request) => {
-      const { accountId } = requireUser(request, 'read:lists');
-      return (await ctx.lists.lists(accountId)).map(renderList);
-    });
+    app.get(
+      '/api/v1/lists',
+      { schema: { response: { 200: { type: 'array', items: listSchema } } } },
+      async (request) => {
+        const { accountId } = requireUser(request, 'read:lists');
+        return (await ctx.lists.lists(accountId)).map(renderList);
+      },
+    );
 
     app.post('/api/v1/lists', oneList, async (request) => {
       const { accountId } = requireUser(request, 'write:lists');
