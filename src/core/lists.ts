@@ -45,7 +45,7 @@ export interface ListStore {
 const MAX_TITLE = 100;
 const MAX_LISTS = 100;
 /** List timelines are read from the members' posts at request time, so members are bounded. */
-export const MAX_LIST_MEMBERS = 500;
+const MAX_LIST_MEMBERS = 500;
 
 /**
  * Lists: named sets of accounts their owner follows, each with its own timeline. A list
