@@ -615,9 +615,11 @@ export class Microblog {
     return post;
   }
 
-  async postView(viewerId: string | null, postId: string): Promise<PostView> {
+  /** One post as the viewer sees it; with a filter context, the viewer's filters apply (a hide match: not found). */
+  async postView(viewerId: string | null, postId: string, context?: FilterContext): Promise<PostView> {
     const post = await this.visiblePost(viewerId, postId);
-    const [view] = await this.hydrate(viewerId, [post]);
+    const views = await this.hydrate(viewerId, [post]);
+    const [view] = context ? await this.filtered(viewerId, context, views) : views;
     if (!view) throw notFound();
     return view;
   }
