@@ -30,7 +30,7 @@ export interface ConversationStore {
   conversation(accountId: string, id: string): Promise<ConversationRecord | null>;
   /** The account's conversation that holds this post. */
   conversationWithPost(accountId: string, postId: string): Promise<ConversationRecord | null>;
-  markRead(id: string): Promise<void>;
+  setUnread(id: string, unread: boolean): Promise<void>;
   remove(id: string): Promise<void>;
   /** After a post is deleted: conversations whose newest post it was fall back to their previous one, or go. */
   postDeleted(postId: string): Promise<void>;
@@ -109,9 +109,17 @@ export class Conversations {
   }
 
   async markRead(viewerId: string, id: string): Promise<ConversationView> {
+    return this.setUnread(viewerId, id, false);
+  }
+
+  async markUnread(viewerId: string, id: string): Promise<ConversationView> {
+    return this.setUnread(viewerId, id, true);
+  }
+
+  private async setUnread(viewerId: string, id: string, unread: boolean): Promise<ConversationView> {
     const record = await this.store.conversation(viewerId, id);
     if (!record) throw notFound();
-    await this.store.markRead(record.id);
+    await this.store.setUnread(record.id, unread);
     return this.get(viewerId, id);
   }
 

@@ -492,8 +492,12 @@ export class KyselyConversationStore implements ConversationStore {
     return row ? toConversation(row) : null;
   }
 
-  async markRead(id: string): Promise<void> {
-    await this.db.updateTable('conversations').set({ unread: 0 }).where('id', '=', id).execute();
+  async setUnread(id: string, unread: boolean): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({ unread: unread ? 1 : 0 })
+      .where('id', '=', id)
+      .execute();
   }
 
   async remove(id: string): Promise<void> {

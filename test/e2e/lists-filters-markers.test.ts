@@ -534,6 +534,8 @@ describe.each(ENGINES)('lists, filters, markers and conversations on $label', ({
     expect((await ann.rest.v1.conversations.list())[0]).toMatchObject({ unread: true, lastStatus: { id: reply.id } });
     const read = await ann.rest.v1.conversations.$select(anns[0]!.id).read();
     expect(read.unread).toBe(false);
+    expect((await ann.rest.v1.conversations.$select(anns[0]!.id).unread()).unread).toBe(true);
+    await ann.rest.v1.conversations.$select(anns[0]!.id).read();
 
     // A reply that adds someone starts a conversation for the new set; Cat sees only that reply.
     const widened = await ann.rest.v1.statuses.create({

@@ -81,4 +81,22 @@ describe.each(ENGINES)('lists on the web ($label)', ({ name: engine, skip }) => 
     expect(deleted.headers.location).toBe('/lists?notice=list_deleted');
     expect((await owner.get(listUrl)).statusCode).toBe(404);
   });
+
+  it.skipIf(skip)(
+    'messages list conversations with unread marks; opening one reads it; nobody else sees it',
+    async () => {
+      expect((await friend.post('/messages', { to: 'lister', text: 'psst, lister' })).statusCode).toBe(303);
+      let inbox = await owner.get('/messages');
+      expectGoodPage(inbox, '/messages');
+      expect(inbox.body).toMatch(
+        /<a href="\/messages\/friendly"><strong>@friendly<\/strong><\/a> · <strong>new<\/strong>/,
+      );
+      expect(inbox.body).toContain('psst, lister');
+      expectGoodPage(await owner.get('/messages/friendly'), '/messages/friendly');
+      inbox = await owner.get('/messages');
+      expect(inbox.body).toContain('psst, lister');
+      expect(inbox.body).not.toContain('<strong>new</strong>');
+      expect((await stranger.get('/messages')).body).not.toContain('psst');
+    },
+  );
 });

@@ -97,6 +97,12 @@ export function readingRoutes(ctx: AppContext) {
       return renderConversation(await ctx.conversations.markRead(accountId, pathId(request)), urls);
     });
 
+    // Not in Mastodon's documentation, but clients (masto.js) offer it: the inverse of `read`.
+    app.post('/api/v1/conversations/:id/unread', async (request) => {
+      const { accountId } = requireUser(request, 'write:conversations');
+      return renderConversation(await ctx.conversations.markUnread(accountId, pathId(request)), urls);
+    });
+
     app.delete('/api/v1/conversations/:id', async (request) => {
       const { accountId } = requireUser(request, 'write:conversations');
       await ctx.conversations.remove(accountId, pathId(request));
