@@ -559,7 +559,11 @@ export class Microblog {
   async pinnedPosts(viewerId: string | null, accountId: string): Promise<PostView[]> {
     await this.account(accountId);
     if (viewerId && viewerId !== accountId && (await this.store.isBlockedEitherWay(viewerId, accountId))) return [];
-    return this.viewsFor(viewerId, await this.store.pinnedPosts(accountId), accountId);
+    return this.filtered(
+      viewerId,
+      'account',
+      await this.viewsFor(viewerId, await this.store.pinnedPosts(accountId), accountId),
+    );
   }
 
   private async visibleOriginal(viewerId: string | null, postId: string): Promise<Post> {
