@@ -1,8 +1,11 @@
 import type { AppContext } from '../app/context.ts';
 import type { StreamEvent } from '../app/event-bus.ts';
+import type { FilterContext, Post } from '../core/index.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
+import { isWellFormedId } from '../shared/ids.ts';
 import { HttpError } from './errors.ts';
 import { renderNotification, renderStatus } from './mastodon/entities.ts';
+import { renderConversation } from './mastodon/reading.ts';
 
 /**
  * The streams Sparrow serves, named as Mastodon names them (the WebSocket `stream` field and
@@ -16,7 +19,17 @@ export function isStreamName(value: unknown): value is StreamName {
   return typeof value === 'string' && (STREAM_NAMES as readonly string[]).includes(value);
 }
 
-type StreamEventName = 'update' | 'delete' | 'notification';
+/** What one connection listens to: a named stream, or one list (`list:<id>`, its owner only). */
+export type StreamKey = StreamName | `list:${string}`;
+
+export const listStream = (listId: string): StreamKey => `list:${listId}`;
+
+/** The `stream` field of a WebSocket frame, as Mastodon writes it: `["user"]`, `["list", "<id>"]`. */
+export function streamArray(key: StreamKey): string[] {
+  return key.startsWith('list:') ? ['list', key.slice(5)] : [key];
+}
+
+type StreamEventName = 'update' | 'delete' | 'notification' | 'conversation';
 
 /**
  * Who may open which stream: the one rule both transports (SSE and WebSocket) apply.
@@ -35,18 +48,46 @@ export function streamRefusal(stream: StreamName, token: TokenInfo | null): Http
   return null;
 }
 
+/**
+ * Who may open a list's stream: its owner, with a token that may read lists. Someone else's
+ * list is answered as one that does not exist.
+ */
+export async function listStreamRefusal(
+  ctx: AppContext,
+  listId: unknown,
+  token: TokenInfo | null,
+): Promise<HttpError | null> {
+  if (!token?.accountId) return new HttpError(401, 'This method requires an authenticated user');
+  if (!scopeAllows(token.scopes, 'read:lists'))
+    return new HttpError(403, 'This action is outside the authorized scopes (needs read:lists)');
+  if (typeof listId !== 'string' || !isWellFormedId(listId)) return new HttpError(404, 'Record not found');
+  try {
+    await ctx.lists.get(token.accountId, listId);
+    return null;
+  } catch {
+    return new HttpError(404, 'Record not found');
+  }
+}
+
 /** One open connection (an SSE response or a WebSocket), listening to one or more streams. */
 export interface StreamSubscriber {
   readonly viewerId: string | null;
   /** Whether the token may read notifications (`read:notifications`): the user streams carry them only then. */
   readonly notifications: boolean;
-  streams(): Iterable<StreamName>;
-  send(stream: StreamName, event: StreamEventName, payload: string): void;
+  streams(): Iterable<StreamKey>;
+  send(stream: StreamKey, event: StreamEventName, payload: string): void;
 }
 
 /** Whether `stream` carries notifications, deletions or posts at all. */
-const carriesNotifications = (stream: StreamName) => stream === 'user' || stream === 'user:notification';
-const carriesPosts = (stream: StreamName) => stream !== 'user:notification';
+const carriesNotifications = (stream: StreamKey) => stream === 'user' || stream === 'user:notification';
+const carriesPosts = (stream: StreamKey) => stream !== 'user:notification';
+
+/** The filter context of a stream's posts, as for the matching timeline (the direct stream has none). */
+function filterContext(stream: StreamKey): FilterContext | null {
+  if (stream === 'public' || stream === 'public:local') return 'public';
+  if (stream === 'direct') return null;
+  return 'home';
+}
 
 /**
  * Mastodon's streaming for every transport. Every instance keeps its own subscribers and
@@ -110,15 +151,24 @@ export class StreamHub {
       if (streams.length === 0) continue;
       try {
         const post = await microblog.visiblePost(s.viewerId, event.postId);
-        let payload: string | null = null;
+        // Filters differ by context, so the rendering does too: one per context at most.
+        const payloads = new Map<FilterContext | null, string | null>();
         for (const stream of streams) {
           if (!(await this.reaches(stream, post, s.viewerId))) continue;
-          if (payload === null) {
-            const [view] = await microblog.hydrate(s.viewerId, [post]);
-            if (!view) break;
-            payload = JSON.stringify(renderStatus(view, config));
+          if (stream === 'direct') {
+            // The direct stream carries conversations, as Mastodon's does.
+            const conversation = s.viewerId ? await this.ctx.conversations.forPost(s.viewerId, post.id) : null;
+            if (conversation) s.send(stream, 'conversation', JSON.stringify(renderConversation(conversation, config)));
+            continue;
           }
-          s.send(stream, 'update', payload);
+          const context = filterContext(stream);
+          if (!payloads.has(context)) {
+            // Filters (hide drops, warn/blur noted) through the same call as every timeline.
+            const view = await microblog.streamView(s.viewerId, post, context);
+            payloads.set(context, view ? JSON.stringify(renderStatus(view, config)) : null);
+          }
+          const payload = payloads.get(context);
+          if (payload) s.send(stream, 'update', payload);
         }
       } catch {
         // Not visible to this viewer (or gone already): nothing to send.
@@ -129,22 +179,22 @@ export class StreamHub {
   /**
    * Whether a post the viewer may see belongs on `stream`: public streams carry public
    * originals; the user stream the viewer's own posts, accepted follows' posts (not muted)
-   * and direct posts naming the viewer; the direct stream direct posts by or naming the viewer;
-   * never a muted account's posts.
+   * and direct posts naming the viewer, except members of the viewer's exclusive lists; a list
+   * stream its owner's list members' posts as the list timeline shows them; the direct stream
+   * direct posts by or naming the viewer; never a muted account's posts.
    */
-  private async reaches(
-    stream: StreamName,
-    post: Awaited<ReturnType<AppContext['microblog']['visiblePost']>>,
-    viewerId: string | null,
-  ): Promise<boolean> {
+  private async reaches(stream: StreamKey, post: Post, viewerId: string | null): Promise<boolean> {
     if (stream === 'public' || stream === 'public:local') return post.visibility === 'public' && !post.reblogOfId;
     if (!viewerId || stream === 'user:notification') return false;
     const own = post.accountId === viewerId;
     const addressed = own || post.mentionIds.includes(viewerId);
     const { microblog } = this.ctx;
-    if (stream === 'direct' || post.visibility === 'direct') {
+    if (stream.startsWith('list:')) {
+      if (!(await this.ctx.lists.streams(viewerId, stream.slice(5), post))) return false;
+    } else if (stream === 'direct' || post.visibility === 'direct') {
       if (post.visibility !== 'direct' || !addressed) return false;
     } else if (!own && !(await microblog.isFollowing(viewerId, post.accountId))) return false;
+    else if (!own && (await this.ctx.lists.homeExclusions(viewerId)).has(post.accountId)) return false;
     // A muted account's posts, direct ones included, stay out of the viewer's streams.
     return own || !(await microblog.relationship(viewerId, post.accountId)).muting;
   }

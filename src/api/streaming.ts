@@ -3,7 +3,16 @@ import type { WebSocket } from '@fastify/websocket';
 import type { AppContext } from '../app/context.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { HttpError } from './errors.ts';
-import { isStreamName, StreamHub, streamRefusal, type StreamName, type StreamSubscriber } from './stream-hub.ts';
+import {
+  isStreamName,
+  listStream,
+  listStreamRefusal,
+  StreamHub,
+  streamArray,
+  streamRefusal,
+  type StreamKey,
+  type StreamSubscriber,
+} from './stream-hub.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -47,10 +56,22 @@ export function streamingRoutes(ctx: AppContext) {
       notifications: token !== null && scopeAllows(token.scopes, 'read:notifications'),
     });
 
-    const openEventStream = async (request: FastifyRequest, reply: FastifyReply, stream: StreamName) => {
-      const token = await tokenOf(request);
-      const refusal = streamRefusal(stream, token);
+    /** The stream a request names (`stream=list&list=<id>` for a list), checked for this token. */
+    const checkedStream = async (name: unknown, listId: unknown, token: TokenInfo | null): Promise<StreamKey> => {
+      if (name === 'list') {
+        const refusal = await listStreamRefusal(ctx, listId, token);
+        if (refusal) throw refusal;
+        return listStream(listId as string);
+      }
+      if (!isStreamName(name)) throw new HttpError(400, 'Unknown stream type');
+      const refusal = streamRefusal(name, token);
       if (refusal) throw refusal;
+      return name;
+    };
+
+    const openEventStream = async (request: FastifyRequest, reply: FastifyReply, name: string) => {
+      const token = await tokenOf(request);
+      const stream = await checkedStream(name, (request.query as Record<string, unknown>).list, token);
       reply.hijack();
       const raw = reply.raw;
       // Headers set before the hijack (the cross-origin grant) still belong to this answer.
@@ -85,19 +106,24 @@ export function streamingRoutes(ctx: AppContext) {
     /** Synchronous, so no message is missed: the token was checked before the upgrade. */
     const openWebSocket = (socket: WebSocket, request: FastifyRequest) => {
       const token = request.token;
-      const streams = new Set<StreamName>();
-      const sendError = (error: string, status: number) => socket.send(JSON.stringify({ error, status }));
-      const subscribe = (stream: unknown) => {
-        if (!isStreamName(stream)) return sendError('Unknown stream type', 400);
-        const refusal = streamRefusal(stream, token);
-        if (refusal) return sendError(refusal.message, refusal.statusCode);
-        streams.add(stream);
+      const streams = new Set<StreamKey>();
+      const sendError = (error: string, status: number) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ error, status }));
+      };
+      const subscribe = async (stream: unknown, list: unknown) => {
+        try {
+          streams.add(await checkedStream(stream, list, token));
+        } catch (error) {
+          const refusal = error instanceof HttpError ? error : new HttpError(500, 'Internal error');
+          sendError(refusal.message, refusal.statusCode);
+        }
       };
       const subscriber: StreamSubscriber = {
         ...viewer(token),
         streams: () => streams,
         send: (stream, event, payload) => {
-          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ stream: [stream], event, payload }));
+          if (socket.readyState === socket.OPEN)
+            socket.send(JSON.stringify({ stream: streamArray(stream), event, payload }));
         },
       };
       const close = () => socket.close(1001, 'server shutting down');
@@ -110,6 +136,19 @@ export function streamingRoutes(ctx: AppContext) {
         hub.remove(subscriber);
         closers.delete(close);
       });
+      // Messages are handled one after another (a list subscription waits for its ownership
+      // check), so a client's subscribe and unsubscribe take effect in the order sent.
+      let queue: Promise<void> = Promise.resolve();
+      const handle = async (message: unknown) => {
+        if (typeof message !== 'object' || message === null) return sendError('Invalid message', 400);
+        const { type, stream, list } = message as Record<string, unknown>;
+        if (type === 'subscribe') await subscribe(stream, list);
+        else if (type === 'unsubscribe' && stream === 'list' && typeof list === 'string')
+          streams.delete(listStream(list));
+        else if (type === 'unsubscribe' && isStreamName(stream)) streams.delete(stream);
+        else if (type === 'unsubscribe') sendError('Unknown stream type', 400);
+        else sendError('Unknown message type', 400);
+      };
       socket.on('message', (data: Buffer, isBinary: boolean) => {
         let message: unknown;
         try {
@@ -117,15 +156,10 @@ export function streamingRoutes(ctx: AppContext) {
         } catch {
           message = null;
         }
-        if (typeof message !== 'object' || message === null) return sendError('Invalid message', 400);
-        const { type, stream } = message as Record<string, unknown>;
-        if (type === 'subscribe') subscribe(stream);
-        else if (type === 'unsubscribe' && isStreamName(stream)) streams.delete(stream);
-        else if (type === 'unsubscribe') sendError('Unknown stream type', 400);
-        else sendError('Unknown message type', 400);
+        queue = queue.then(() => handle(message));
       });
-      const initial = (request.query as Record<string, unknown>).stream;
-      if (initial !== undefined) subscribe(initial);
+      const query = request.query as Record<string, unknown>;
+      if (query.stream !== undefined) queue = queue.then(() => subscribe(query.stream, query.list));
     };
 
     app.get('/api/v1/streaming/health', async (_request, reply) => reply.type('text/plain').send('OK'));
@@ -139,8 +173,7 @@ export function streamingRoutes(ctx: AppContext) {
       },
       handler: async (request, reply) => {
         const stream = (request.query as Record<string, unknown>).stream;
-        if (!isStreamName(stream)) throw new HttpError(400, 'Unknown stream type');
-        await openEventStream(request, reply, stream);
+        await openEventStream(request, reply, typeof stream === 'string' ? stream : '');
       },
       wsHandler: openWebSocket,
     });
@@ -154,5 +187,6 @@ export function streamingRoutes(ctx: AppContext) {
       openEventStream(request, reply, 'public:local'),
     );
     app.get('/api/v1/streaming/direct', async (request, reply) => openEventStream(request, reply, 'direct'));
+    app.get('/api/v1/streaming/list', async (request, reply) => openEventStream(request, reply, 'list'));
   };
 }

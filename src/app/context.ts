@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { Microblog } from '../core/index.ts';
+import { Conversations, Filters, Lists, Markers, Microblog } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -46,6 +46,10 @@ import {
   KyselyFederationStore,
   KyselyDomainBlockStore,
   KyselyMicroblogStore,
+  KyselyConversationStore,
+  KyselyFilterStore,
+  KyselyListStore,
+  KyselyMarkerStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
   KyselyRegistrationStore,
@@ -106,6 +110,11 @@ export interface AppContext {
   logger: Logger;
   clock: Clock;
   microblog: Microblog;
+  /** Lists, filters, markers and direct-message conversations: how an account reads. */
+  lists: Lists;
+  filters: Filters;
+  markers: Markers;
+  conversations: Conversations;
   identity: Identity;
   oauth: OAuth;
   metrics: MetricsRegistry;
@@ -281,6 +290,19 @@ export async function composeApp(
     },
     clock,
   );
+  // Reading rules beside the core: filters and exclusive lists apply on every read path of the
+  // microblog; conversations hear of direct messages before streaming does (the direct stream
+  // sends the conversation the message went into).
+  const lists = new Lists(new KyselyListStore(store.db), microblog, clock);
+  const filters = new Filters(new KyselyFilterStore(store.db), clock);
+  const markers = new Markers(new KyselyMarkerStore(store.db), clock);
+  const conversations = new Conversations(new KyselyConversationStore(store.db), microblog, clock);
+  microblog.useReadPolicy({
+    homeExclusions: (viewerId) => lists.homeExclusions(viewerId),
+    applyFilters: (viewerId, context, views) => filters.applyFilters(viewerId, context, views),
+  });
+  microblog.onPublished(conversations.postPublished);
+  microblog.onDeleted(conversations.postDeleted);
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
   const background = new BackgroundWork((error, label) =>
     logger.error({ err: error }, `background work failed: ${label}`),
@@ -546,6 +568,10 @@ export async function composeApp(
     logger,
     clock,
     microblog,
+    lists,
+    filters,
+    markers,
+    conversations,
     identity,
     oauth,
     metrics,

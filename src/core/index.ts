@@ -7,3 +7,7 @@ export {
   notificationGroupKey,
   type NotificationGroupPage,
 } from './notification-groups.ts';
+export { Lists, REPLIES_POLICIES, type List } from './lists.ts';
+export { Filters, type FilterChanges } from './filters.ts';
+export { Markers, MARKER_TIMELINES, MAX_UNREAD_COUNT, type Marker } from './markers.ts';
+export { Conversations, type ConversationView } from './conversations.ts';

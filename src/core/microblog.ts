@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import type {
   Account,
+  FilterContext,
   FollowRequestOutcome,
   Notification,
   NotificationType,
@@ -12,6 +13,7 @@ import type {
   Post,
   PostSource,
   PostView,
+  ReadPolicy,
   Relationship,
   Role,
   Visibility,
@@ -131,6 +133,7 @@ export class Microblog {
   private readonly unfollowedListeners: FollowListener[] = [];
   private readonly favouriteListeners: FavouriteListener[] = [];
   private remoteResolver: RemoteAccountResolver | null = null;
+  private readPolicy: ReadPolicy | null = null;
 
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
@@ -240,6 +243,19 @@ export class Microblog {
       throw invalid(`Display name must be at most ${MAX_DISPLAY_NAME} characters`, { field: 'display_name' });
     }
     if (countGraphemes(note) > MAX_NOTE) throw invalid(`Bio must be at most ${MAX_NOTE} characters`, { field: 'note' });
+  }
+
+  // ── Reading policy (filters, exclusive lists) ──────────────────────────────
+
+  /** Filters and exclusive lists plug in here; every read path below applies them. */
+  useReadPolicy(policy: ReadPolicy): void {
+    this.readPolicy = policy;
+  }
+
+  /** The one place the viewer's filters are applied: hide matches dropped, warn/blur matches noted. */
+  private async filtered(viewerId: string | null, context: FilterContext, views: PostView[]): Promise<PostView[]> {
+    if (!viewerId || !this.readPolicy || views.length === 0) return views;
+    return this.readPolicy.applyFilters(viewerId, context, views);
   }
 
   // ── Posts ───────────────────────────────────────────────────────────────────
@@ -578,7 +594,11 @@ export class Microblog {
   async pinnedPosts(viewerId: string | null, accountId: string): Promise<PostView[]> {
     await this.account(accountId);
     if (viewerId && viewerId !== accountId && (await this.store.isBlockedEitherWay(viewerId, accountId))) return [];
-    return this.viewsFor(viewerId, await this.store.pinnedPosts(accountId), accountId);
+    return this.filtered(
+      viewerId,
+      'account',
+      await this.viewsFor(viewerId, await this.store.pinnedPosts(accountId), accountId),
+    );
   }
 
   private async visibleOriginal(viewerId: string | null, postId: string): Promise<Post> {
@@ -634,9 +654,11 @@ export class Microblog {
     return post;
   }
 
-  async postView(viewerId: string | null, postId: string): Promise<PostView> {
+  /** One post as the viewer sees it; with a filter context, the viewer's filters apply (a hide match: not found). */
+  async postView(viewerId: string | null, postId: string, context?: FilterContext): Promise<PostView> {
     const post = await this.visiblePost(viewerId, postId);
-    const [view] = await this.hydrate(viewerId, [post]);
+    const views = await this.hydrate(viewerId, [post]);
+    const [view] = context ? await this.filtered(viewerId, context, views) : views;
     if (!view) throw notFound();
     return view;
   }
@@ -685,8 +707,8 @@ export class Microblog {
     const hidden = viewerId ? await this.store.hiddenAuthors(viewerId) : new Set<string>();
     const visible = (p: Post) => !hidden.has(p.accountId);
     return {
-      ancestors: await this.hydrate(viewerId, ancestors.filter(visible)),
-      descendants: await this.hydrate(viewerId, descendants.filter(visible)),
+      ancestors: await this.filtered(viewerId, 'thread', await this.hydrate(viewerId, ancestors.filter(visible))),
+      descendants: await this.filtered(viewerId, 'thread', await this.hydrate(viewerId, descendants.filter(visible))),
     };
   }
 
@@ -897,6 +919,7 @@ export class Microblog {
   async homeTimeline(viewerId: string, page: Page): Promise<PostView[]> {
     const celebrities = await this.followedCelebrities(viewerId);
     const hidden = await this.store.hiddenAuthors(viewerId);
+    const excluded = this.readPolicy ? await this.readPolicy.homeExclusions(viewerId) : new Set<string>();
     return fillPage(page, async (slice) => {
       const [fanned, pulled] = await Promise.all([
         this.store.homeFeed(viewerId, slice),
@@ -909,12 +932,16 @@ export class Microblog {
       const kept: Post[] = [];
       for (const entry of entries) {
         const post = posts.get(entry.postId);
-        if (post && !hidden.has(post.accountId)) kept.push(post);
+        if (post && !hidden.has(post.accountId) && !excluded.has(post.accountId)) kept.push(post);
       }
       const views = await this.hydrate(viewerId, await this.withinAudience(viewerId, kept));
       return {
         ids: entries.map((e) => e.postId),
-        items: views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)),
+        items: await this.filtered(
+          viewerId,
+          'home',
+          views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)),
+        ),
       };
     });
   }
@@ -922,7 +949,7 @@ export class Microblog {
   async publicTimeline(viewerId: string | null, page: Page): Promise<PostView[]> {
     return fillPage(page, async (slice) => {
       const ids = await this.store.publicTimeline(slice);
-      return { ids, items: await this.viewsFor(viewerId, ids) };
+      return { ids, items: await this.filtered(viewerId, 'public', await this.viewsFor(viewerId, ids)) };
     });
   }
 
@@ -941,7 +968,56 @@ export class Microblog {
       excludeReplies: options.excludeReplies ?? false,
       excludeReblogs: options.excludeReblogs ?? false,
     });
-    return this.viewsFor(viewerId, ids, accountId);
+    return this.filtered(viewerId, 'account', await this.viewsFor(viewerId, ids, accountId));
+  }
+
+  /**
+   * A timeline read at request time from the posts (and boosts) of a set of authors, as list
+   * timelines are (docs/timelines.md): audience, blocks and mutes as in home, `keep` deciding
+   * which of the authors' posts belong (a list's replies policy), and the viewer's `home` filters.
+   */
+  async authorsTimeline(
+    viewerId: string,
+    authorIds: readonly string[],
+    page: Page,
+    keep: (posts: readonly Post[]) => Promise<Post[]>,
+  ): Promise<PostView[]> {
+    if (authorIds.length === 0) return [];
+    const hidden = await this.store.hiddenAuthors(viewerId);
+    const authors = authorIds.filter((id) => !hidden.has(id));
+    if (authors.length === 0) return [];
+    return fillPage(page, async (slice) => {
+      const entries = await this.store.postsByAuthors(authors, ['public', 'unlisted', 'private'], slice);
+      const posts = await this.store.postsByIds(entries.map((e) => e.postId));
+      const candidates = entries.flatMap((e) => {
+        const post = posts.get(e.postId);
+        return post ? [post] : [];
+      });
+      const views = await this.hydrate(viewerId, await this.withinAudience(viewerId, await keep(candidates)));
+      return {
+        ids: entries.map((e) => e.postId),
+        items: await this.filtered(
+          viewerId,
+          'home',
+          views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)),
+        ),
+      };
+    });
+  }
+
+  /**
+   * One post as it reaches the viewer live (streaming), in a filter context: null when a
+   * filter hides it or it cannot be shown.
+   */
+  async streamView(viewerId: string | null, post: Post, context: FilterContext | null): Promise<PostView | null> {
+    const views = await this.hydrate(viewerId, [post]);
+    const [view] = context ? await this.filtered(viewerId, context, views) : views;
+    return view ?? null;
+  }
+
+  /** Posts by id as the viewer may see them (audience, blocks, mutes), in the order given; unfiltered. */
+  async postViews(viewerId: string, ids: readonly string[]): Promise<PostView[]> {
+    return this.viewsFor(viewerId, ids);
   }
 
   /** Direct messages sent or received by the account, newest first. */
@@ -1066,7 +1142,11 @@ export class Microblog {
     const kept = list.filter((n) => !hidden.has(n.fromAccountId));
     const accounts = await this.store.accountsByIds(kept.map((n) => n.fromAccountId));
     const postIds = kept.flatMap((n) => (n.postId ? [n.postId] : []));
-    const views = new Map((await this.viewsFor(accountId, postIds, null, hidden)).map((v) => [v.post.id, v]));
+    const views = new Map(
+      (await this.filtered(accountId, 'notifications', await this.viewsFor(accountId, postIds, null, hidden))).map(
+        (v) => [v.post.id, v],
+      ),
+    );
     const result: NotificationView[] = [];
     for (const notification of kept) {
       const from = accounts.get(notification.fromAccountId);

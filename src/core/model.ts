@@ -102,6 +102,11 @@ export interface PostView {
   /** Pinned on its author's profile (only ever true for the viewer's own posts, as in Mastodon). */
   pinned: boolean;
   muted: boolean;
+  /**
+   * The viewer's filters this post matched in the context it is read in (warn and blur; a
+   * `hide` match drops the post instead). Per viewer, never part of a shared status body.
+   */
+  filtered?: FilterResult[];
 }
 
 export interface NotificationView {
@@ -120,4 +125,54 @@ export interface Page {
   sinceId?: string | undefined;
   minId?: string | undefined;
   limit: number;
+}
+
+/** Where a filter applies, as Mastodon names the contexts (`home` covers lists too, `public` tag timelines). */
+export type FilterContext = 'home' | 'notifications' | 'public' | 'thread' | 'account';
+export const FILTER_CONTEXTS: readonly FilterContext[] = ['home', 'notifications', 'public', 'thread', 'account'];
+/** What a match does: show a warning, hide the post entirely, or blur its media. */
+export type FilterAction = 'warn' | 'hide' | 'blur';
+export const FILTER_ACTIONS: readonly FilterAction[] = ['warn', 'hide', 'blur'];
+
+export interface FilterKeyword {
+  id: string;
+  filterId: string;
+  keyword: string;
+  wholeWord: boolean;
+}
+
+export interface FilterStatus {
+  id: string;
+  filterId: string;
+  postId: string;
+}
+
+export interface Filter {
+  id: string;
+  accountId: string;
+  title: string;
+  context: FilterContext[];
+  action: FilterAction;
+  expiresAt: Date | null;
+  keywords: FilterKeyword[];
+  statuses: FilterStatus[];
+}
+
+/** One filter a post matched: which of its keywords, and whether the post itself was listed. */
+export interface FilterResult {
+  filter: Filter;
+  keywordMatches: string[] | null;
+  statusMatches: string[] | null;
+}
+
+/**
+ * Per-viewer reading rules that live outside the microblog core but apply to every read path
+ * in it: the viewer's filters, and the accounts whose posts their exclusive lists take out of
+ * the home timeline. Wired in by the composition root (src/app/context.ts).
+ */
+export interface ReadPolicy {
+  /** Authors whose posts stay out of the viewer's home timeline (members of exclusive lists). */
+  homeExclusions(viewerId: string): Promise<Set<string>>;
+  /** The views kept (hide matches dropped), each carrying its warn/blur matches in `filtered`. */
+  applyFilters(viewerId: string, context: FilterContext, views: readonly PostView[]): Promise<PostView[]>;
 }

@@ -140,7 +140,8 @@ export class Privacy {
       if (shown.length >= limit) break;
       let view: PostView;
       try {
-        view = await this.microblog.postView(accountId, campaign.postId);
+        // Shown in home: the reader's home filters apply to promoted posts too.
+        view = await this.microblog.postView(accountId, campaign.postId, 'home');
       } catch (error) {
         if (error instanceof DomainError) continue;
         throw error;

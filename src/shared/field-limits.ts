@@ -57,6 +57,11 @@ export const FIELD_LIMITS = {
   country: 10,
   query: 200,
   next: 500,
+  // Lists, filters and markers
+  title: 1000,
+  keyword: 1000,
+  replies_policy: 20,
+  filter_context: 20,
 } as const;
 
 export type LimitedField = keyof typeof FIELD_LIMITS;

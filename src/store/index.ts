@@ -20,3 +20,4 @@ export {
   KyselyDiscoveryStore,
   KyselyModerationStore,
 } from './privacy-store.ts';
+export { KyselyConversationStore, KyselyFilterStore, KyselyListStore, KyselyMarkerStore } from './reading-store.ts';

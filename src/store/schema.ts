@@ -182,7 +182,77 @@ interface IdempotencyKeysTable {
   created_at: string;
 }
 
+/** Lists, filters, markers and conversations (migration 0016). */
+interface ListsTable {
+  id: string;
+  account_id: string;
+  title: string;
+  replies_policy: string;
+  exclusive: number;
+  created_at: string;
+}
+
+interface ListAccountsTable {
+  id: string;
+  list_id: string;
+  account_id: string;
+  follow_id: string;
+}
+
+interface FiltersTable {
+  id: string;
+  account_id: string;
+  title: string;
+  context: string;
+  action: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+interface FilterKeywordsTable {
+  id: string;
+  filter_id: string;
+  keyword: string;
+  whole_word: number;
+}
+
+interface FilterStatusesTable {
+  id: string;
+  filter_id: string;
+  post_id: string;
+}
+
+interface MarkersTable {
+  account_id: string;
+  timeline: string;
+  last_read_id: string;
+  version: number;
+  updated_at: string;
+}
+
+interface ConversationsTable {
+  id: string;
+  account_id: string;
+  participants_key: string;
+  participant_ids: string;
+  last_post_id: string;
+  unread: number;
+}
+
+interface ConversationPostsTable {
+  conversation_id: string;
+  post_id: string;
+}
+
 export interface Database {
+  lists: ListsTable;
+  list_accounts: ListAccountsTable;
+  filters: FiltersTable;
+  filter_keywords: FilterKeywordsTable;
+  filter_statuses: FilterStatusesTable;
+  markers: MarkersTable;
+  conversations: ConversationsTable;
+  conversation_posts: ConversationPostsTable;
   accounts: AccountsTable;
   credentials: CredentialsTable;
   sign_up_applications: SignUpApplicationsTable;

@@ -61,7 +61,7 @@ export function layout(
   const simulator =
     view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', 'Phone simulator')}` : '';
   const nav = v
-    ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out link')}</nav>`
+    ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, '/lists', 'Lists')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out link')}</nav>`
     : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/login', 'Log in')} ${navLink(view, '/signup', 'Sign up')}${simulator}</nav>`;
   return page({
     title: `${title} · Sparrow`,
@@ -116,6 +116,11 @@ const NOTICES: Record<string, string> = {
   password_changed: 'Password changed. Every other session was signed out.',
   session_revoked: 'That session was signed out.',
   others_signed_out: 'Every other session was signed out.',
+  list_created: 'List created. Add people you follow below.',
+  list_saved: 'List saved.',
+  list_deleted: 'List deleted.',
+  member_added: 'Added to the list.',
+  member_removed: 'Removed from the list.',
 };
 
 export function notice(request: FastifyRequest): SafeHtml {

@@ -311,16 +311,8 @@ ${olderLink(
       const me = await requireViewer(ctx, request, reply);
       if (!me) return reply;
       const view = await viewFor(ctx, request, reply);
-      const items = await ctx.microblog.directMessages(me.id, { limit: 200 });
-      const conversations = new Map<string, { with: Account[]; last: PostView; count: number }>();
-      for (const item of items) {
-        const people = participants(item, me.id);
-        const key = people.map((a) => a.id).join(',') || me.id;
-        const existing = conversations.get(key);
-        if (existing) existing.count += 1;
-        else conversations.set(key, { with: people, last: item, count: 1 });
-      }
-      const list = [...conversations.values()];
+      // Conversations as the API keeps them (src/core/conversations.ts): one per set of people, newest first.
+      const list = await ctx.conversations.list(me.id, { limit: 40, maxId: maxId(request) });
       return sendPage(
         reply,
         layout(
@@ -338,11 +330,22 @@ ${
   list.length === 0
     ? html`<p class="note">No messages yet.</p>`
     : html`<ul class="plain conversations">${list.map((c) => {
-        const single = c.with.length === 1 ? c.with[0]! : null;
-        const title = c.with.length ? c.with.map((a) => `@${a.username}`).join(', ') : 'Notes to self';
-        return html`<li>${single ? html`<a href="/messages/${single.username}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`} · ${c.count} message${c.count === 1 ? '' : 's'} · ${when(view, c.last.post.createdAt)}<br><span class="note">${c.last.author.id === me.id ? 'You: ' : ''}${c.last.post.text.slice(0, 120)}</span></li>`;
+        const single = c.accounts.length === 1 ? c.accounts[0]! : null;
+        const title = c.accounts.length ? c.accounts.map((a) => `@${a.username}`).join(', ') : 'Notes to self';
+        const last = c.lastPost;
+        const href = single
+          ? `/messages/${single.username}`
+          : last
+            ? `/@${last.author.username}/${last.post.id}`
+            : null;
+        return html`<li>${href ? html`<a href="${href}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`}${c.unread ? html` · <strong>new</strong>` : ''}${last ? html` · ${when(view, last.post.createdAt)}<br><span class="note">${last.author.id === me.id ? 'You: ' : ''}${last.post.text.slice(0, 120)}</span>` : ''}</li>`;
       })}</ul>`
-}`,
+}
+${olderLink(
+  '/messages',
+  list.map((c) => ({ id: c.cursor })),
+  40,
+)}`,
         ),
       );
     });
@@ -377,6 +380,10 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
       const view = await viewFor(ctx, request, reply);
       const other = await ctx.microblog.lookup((request.params as { username: string }).username);
       if (!other) return notFoundPage(view, reply);
+      // Reading the conversation with one person marks it read, as opening it in an app does.
+      for (const c of await ctx.conversations.list(me.id, { limit: 40 }))
+        if (c.unread && c.accounts.length === 1 && c.accounts[0]!.id === other.id)
+          await ctx.conversations.markRead(me.id, c.id);
       return sendPage(reply, await conversationPage(request, view, me, other));
     });
 

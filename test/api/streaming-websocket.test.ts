@@ -206,7 +206,7 @@ describe('streaming API over WebSocket (/api/v1/streaming)', () => {
     }
   });
 
-  it('the direct stream carries only direct posts by or to the viewer; the same streams answer as SSE at /api/v1/streaming?stream=', async () => {
+  it('the direct stream carries only conversations of direct posts by or to the viewer; the same streams answer as SSE at /api/v1/streaming?stream=', async () => {
     const { ctx, url } = server;
     const recipient = await tokenFor(ctx, 'ws_recipient');
     const sender = await tokenFor(ctx, 'ws_sender');
@@ -227,7 +227,13 @@ describe('streaming API over WebSocket (/api/v1/streaming)', () => {
         source: 'web',
         visibility: 'direct',
       });
-      await socket.waitFor((f) => f.stream?.[0] === 'direct' && f.event === 'update' && f.payload!.includes(dm.id));
+      // As on Mastodon, the direct stream carries the conversation the message went into.
+      const frame = await socket.waitFor(
+        (f) => f.stream?.[0] === 'direct' && f.event === 'conversation' && f.payload!.includes(dm.id),
+      );
+      const conversation = JSON.parse(frame.payload!) as { last_status: { id: string }; unread: boolean };
+      expect(conversation.last_status.id).toBe(dm.id);
+      expect(conversation.unread).toBe(true);
       expect(socket.frames.some((f) => f.payload?.includes('not direct'))).toBe(false);
       expect(socket.frames.some((f) => f.payload?.includes('not for the recipient'))).toBe(false);
     } finally {

@@ -1,6 +1,7 @@
 import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
 import { notificationGroupKey } from '../../core/index.ts';
 import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
+import { renderFilterResult } from './filter-entities.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
@@ -255,7 +256,8 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     mentions,
     tags: [],
     emojis: [],
-    filtered: [],
+    // The viewer's own filter matches (never part of a shared body; see PostView.filtered).
+    filtered: view.filtered?.map(renderFilterResult) ?? [],
     reblogs_count: post.reblogsCount,
     favourites_count: post.favouritesCount,
     replies_count: post.repliesCount,

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { accountRoutes } from './accounts.ts';
 import { discoveryRoutes } from './discovery.ts';
+import { filterRoutes } from './filters.ts';
+import { listRoutes } from './lists.ts';
+import { readingRoutes } from './reading.ts';
 import { instanceRoutes } from './instance.ts';
 import { statusRoutes } from './statuses.ts';
 import { timelineRoutes } from './timelines.ts';
@@ -14,5 +17,8 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(statusRoutes(ctx));
     await app.register(timelineRoutes(ctx));
     await app.register(discoveryRoutes(ctx));
+    await app.register(listRoutes(ctx));
+    await app.register(filterRoutes(ctx));
+    await app.register(readingRoutes(ctx));
   };
 }

@@ -105,16 +105,12 @@ export function instanceRoutes(ctx: AppContext) {
     app.get('/api/v1/trends/statuses', async () => []);
     app.get('/api/v1/trends/tags', async () => []);
 
-    // Endpoints that popular clients call on start-up. Sparrow has no lists, filters
-    // or announcements yet, so each answers with an honest empty result
+    // Endpoints that popular clients call on start-up. Sparrow has no announcements
+    // yet, so each answers with an honest empty result
     // instead of a 404 that some clients treat as a broken server.
     for (const [path, scope] of [
-      ['/api/v1/lists', 'read:lists'],
-      ['/api/v1/filters', 'read:filters'],
-      ['/api/v2/filters', 'read:filters'],
       ['/api/v1/announcements', 'read'],
       ['/api/v1/followed_tags', 'read:follows'],
-      ['/api/v1/conversations', 'read:statuses'],
     ] as const) {
       app.get(path, async (request) => {
         requireUser(request, scope);
@@ -131,11 +127,6 @@ export function instanceRoutes(ctx: AppContext) {
         'reading:expand:media': 'default',
         'reading:expand:spoilers': false,
       };
-    });
-
-    app.get('/api/v1/markers', async (request) => {
-      requireUser(request, 'read:statuses');
-      return {};
     });
   };
 }

@@ -111,8 +111,8 @@ export function timelineRoutes(ctx: AppContext) {
     );
 
     // Grouped notifications (Mastodon 4.3). `expand_accounts=partial_avatars` is answered in
-    // full (every account in `accounts`), which that option allows; nothing is filtered, so
-    // `include_filtered` changes nothing.
+    // full (every account in `accounts`), which that option allows. The viewer's filters apply
+    // (src/core/filters.ts); `include_filtered` is about notification policies, which Sparrow lacks.
     app.get('/api/v2/notifications', async (request, reply) => {
       const { accountId } = requireUser(request, 'read:notifications');
       const params = groupedNotificationsInput.read(request);

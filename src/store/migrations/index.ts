@@ -12,6 +12,7 @@ import * as codeAbuse from './0011_code_abuse.ts';
 import * as timeZone from './0010_time_zone.ts';
 import * as bookmarksPins from './0012_bookmarks_pins.ts';
 import * as federation from './0020_federation.ts';
+import * as listsFiltersMarkers from './0016_lists_filters_markers_conversations.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010_time_zone': timeZone,
   '0012_bookmarks_pins': bookmarksPins,
   '0020_federation': federation,
+  '0016_lists_filters_markers_conversations': listsFiltersMarkers,
 };
 
 export const migrationProvider: MigrationProvider = {
