@@ -16,7 +16,7 @@ export function isStreamName(value: unknown): value is StreamName {
   return typeof value === 'string' && (STREAM_NAMES as readonly string[]).includes(value);
 }
 
-type StreamEventName = 'update' | 'delete' | 'notification';
+type StreamEventName = 'update' | 'status.update' | 'delete' | 'notification';
 
 /**
  * Who may open which stream: the one rule both transports (SSE and WebSocket) apply.
@@ -105,6 +105,8 @@ export class StreamHub {
         for (const stream of s.streams()) if (carriesPosts(stream)) s.send(stream, 'delete', event.postId);
       return;
     }
+    // A new post is `update`; an edited one `status.update`, to the same streams, rendered as edited.
+    const name: StreamEventName = event.type;
     for (const s of this.subscribers) {
       const streams = [...s.streams()].filter(carriesPosts);
       if (streams.length === 0) continue;
@@ -118,7 +120,7 @@ export class StreamHub {
             if (!view) break;
             payload = JSON.stringify(renderStatus(view, config));
           }
-          s.send(stream, 'update', payload);
+          s.send(stream, name, payload);
         }
       } catch {
         // Not visible to this viewer (or gone already): nothing to send.

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { Microblog } from '../core/index.ts';
+import { Microblog, Polls, ScheduledPosts } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -42,6 +42,7 @@ import {
   KyselyMicroblogStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
+  KyselyPostExtrasStore,
   KyselyRegistrationStore,
   KyselySmsStore,
   DatabaseHealthProbe,
@@ -72,6 +73,7 @@ import {
   SmsSubscriptions,
   TrustGate,
   normalisePhone,
+  type BackgroundStep,
   type DispatcherOptions,
   type GateStep,
   type SimSwapChecker,
@@ -100,6 +102,10 @@ export interface AppContext {
   logger: Logger;
   clock: Clock;
   microblog: Microblog;
+  /** Reading and voting on polls; the end of polls is announced by the background work. */
+  polls: Polls;
+  /** Posts published later (`scheduled_at`), by the background work. */
+  scheduledPosts: ScheduledPosts;
   identity: Identity;
   oauth: OAuth;
   metrics: MetricsRegistry;
@@ -261,6 +267,7 @@ export async function composeApp(
     throw error;
   }
   const microblogStore = new KyselyMicroblogStore(store.db);
+  const extrasStore = new KyselyPostExtrasStore(store.db, store.engine);
   const microblog = new Microblog(
     microblogStore,
     {
@@ -270,6 +277,7 @@ export async function composeApp(
       reportError: (error, context) => logger.error({ err: error }, context),
     },
     clock,
+    extrasStore,
   );
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
   const background = new BackgroundWork((error, label) =>
@@ -332,6 +340,15 @@ export async function composeApp(
   if (events instanceof RedisEventBus && !options.oneShot) events.start();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
+  microblog.onEdited(async (post) => events.publish({ type: 'status.update', postId: post.id }));
+  const polls = new Polls(microblog, extrasStore, clock, async (notifications) => {
+    for (const n of notifications)
+      await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
+  });
+  const scheduledPosts = new ScheduledPosts(microblog, extrasStore, clock, {
+    leaseMs: config.sms.leaseSeconds * 1000,
+    reportError: (error, context) => logger.warn({ err: error }, context),
+  });
   microblog.onNotified(async (notifications) => {
     for (const n of notifications)
       await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
@@ -501,6 +518,8 @@ export async function composeApp(
     logger,
     clock,
     microblog,
+    polls,
+    scheduledPosts,
     identity,
     oauth,
     metrics,
@@ -521,7 +540,8 @@ export async function composeApp(
     audit,
     notices,
     privacy,
-    startBackgroundWork: (work) => sms.start(work),
+    // Poll endings and scheduled posts are worked by the same loop as the SMS outbox.
+    startBackgroundWork: (work) => sms.start(work, [polls, scheduledPosts]),
     maintenance: async () => ({
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
       earlyReceiptsExpired: await sms.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
@@ -673,7 +693,10 @@ async function createSmsServices(
     subscriptions,
   };
 
-  async function start(work: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }> {
+  async function start(
+    work: { inProcessWithWeb: boolean },
+    otherSteps: readonly BackgroundStep[] = [],
+  ): Promise<{ stop(): Promise<void> }> {
     if (work.inProcessWithWeb && !config.sms.dispatchInServe) return { stop: async () => {} };
     const dispatcher = new OutboxDispatcher(
       store,
@@ -693,7 +716,7 @@ async function createSmsServices(
         suppressed: (m, why) => logger.info({ sms: { id: m.id, purpose: m.purpose }, why }, 'SMS suppressed'),
         error: (error, context) => logger.error({ err: error }, context),
       },
-      [notifier, new EarlyReceiptReconciler(store, clock)],
+      [notifier, new EarlyReceiptReconciler(store, clock), ...otherSteps],
     );
     wake = () => dispatcher.wake();
     await provider.start?.({

@@ -1,8 +1,18 @@
+import type { PollView } from './post-extras.ts';
+
 export type Role = 'user' | 'moderator' | 'admin';
 export type Visibility = 'public' | 'unlisted' | 'private' | 'direct';
 export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private', 'direct'];
 
-export type NotificationType = 'mention' | 'status' | 'reblog' | 'follow' | 'follow_request' | 'favourite';
+export type NotificationType =
+  | 'mention'
+  | 'status'
+  | 'reblog'
+  | 'follow'
+  | 'follow_request'
+  | 'favourite'
+  | 'poll'
+  | 'update';
 export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'mention',
   'status',
@@ -10,6 +20,8 @@ export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'follow',
   'follow_request',
   'favourite',
+  'poll',
+  'update',
 ];
 
 export interface Account {
@@ -93,6 +105,8 @@ export interface PostView {
   /** Pinned on its author's profile (only ever true for the viewer's own posts, as in Mastodon). */
   pinned: boolean;
   muted: boolean;
+  /** The post's poll as the viewer sees it (src/core/post-extras.ts). */
+  poll?: PollView | null;
 }
 
 export interface NotificationView {

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.ts';
 import { accountRoutes } from './accounts.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { instanceRoutes } from './instance.ts';
+import { postExtrasRoutes } from './post-extras.ts';
 import { statusRoutes } from './statuses.ts';
 import { timelineRoutes } from './timelines.ts';
 
@@ -12,6 +13,7 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(instanceRoutes(ctx));
     await app.register(accountRoutes(ctx));
     await app.register(statusRoutes(ctx));
+    await app.register(postExtrasRoutes(ctx));
     await app.register(timelineRoutes(ctx));
     await app.register(discoveryRoutes(ctx));
   };
