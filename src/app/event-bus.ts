@@ -13,7 +13,8 @@ export type StreamEvent =
 function isStreamEvent(value: unknown): value is StreamEvent {
   if (typeof value !== 'object' || value === null) return false;
   const event = value as Record<string, unknown>;
-  if (event.type === 'update' || event.type === 'delete' || event.type === 'status.update') return typeof event.postId === 'string';
+  if (event.type === 'update' || event.type === 'delete' || event.type === 'status.update')
+    return typeof event.postId === 'string';
   if (event.type === 'notification')
     return typeof event.accountId === 'string' && typeof event.notificationId === 'string';
   return false;

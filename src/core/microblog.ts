@@ -504,7 +504,8 @@ export class Microblog {
     if (post.inReplyToAccountId && post.inReplyToAccountId !== actorId && !mentionIds.includes(post.inReplyToAccountId))
       mentionIds.push(post.inReplyToAccountId);
     // A direct post keeps everyone it reached: an edit never takes a message back from its recipients.
-    if (post.visibility === 'direct') for (const id of post.mentionIds) if (!mentionIds.includes(id)) mentionIds.push(id);
+    if (post.visibility === 'direct')
+      for (const id of post.mentionIds) if (!mentionIds.includes(id)) mentionIds.push(id);
 
     const current = (await this.extras.pollStates([post.id], null)).get(post.id)?.poll ?? null;
     let pollChange: PollChange = { kind: 'none' };

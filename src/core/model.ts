@@ -1,4 +1,4 @@
-import type { PollView } from './post-extras.ts';
+import type { PollView } from './poll-model.ts';
 
 export type Role = 'user' | 'moderator' | 'admin';
 export type Visibility = 'public' | 'unlisted' | 'private' | 'direct';

@@ -55,8 +55,7 @@ export class Polls {
     if (unique.length !== choices.length) throw invalid('Each option can be chosen once', { field: 'choices' });
     if (unique.some((c) => !Number.isInteger(c) || c < 0 || c >= poll.options.length))
       throw invalid('That option is not in this poll', { field: 'choices' });
-    if (!poll.multiple && unique.length > 1)
-      throw invalid('This poll allows only one choice', { field: 'choices' });
+    if (!poll.multiple && unique.length > 1) throw invalid('This poll allows only one choice', { field: 'choices' });
     const outcome = await this.store.vote({
       pollId,
       accountId,

@@ -1,4 +1,4 @@
-import type { NewPoll } from './post-extras.ts';
+import type { NewPoll } from './poll-model.ts';
 import type { Account, Notification, NotificationType, Page, Post, Role, Visibility, PostSource } from './model.ts';
 
 export interface NewAccount {

@@ -2,6 +2,9 @@ import { invalid } from '../shared/errors.ts';
 import type { NewNotification } from './ports.ts';
 import type { Page, PostSource, Visibility } from './model.ts';
 import { countGraphemes } from './text.ts';
+import type { NewPoll, Poll, PollInput, PollView } from './poll-model.ts';
+
+export type { NewPoll, Poll, PollInput, PollView } from './poll-model.ts';
 
 /**
  * What a post may carry beyond its text: a poll, earlier versions (edits), and a publication
@@ -18,55 +21,12 @@ export const POLL_LIMITS = {
   maxExpirationSeconds: 2_629_746,
 } as const;
 
-/** A poll as asked for on create or edit. */
-export interface PollInput {
-  options: string[];
-  expiresInSeconds: number;
-  multiple?: boolean;
-  hideTotals?: boolean;
-}
-
-export interface Poll {
-  id: string;
-  postId: string;
-  accountId: string;
-  options: string[];
-  multiple: boolean;
-  hideTotals: boolean;
-  expiresAt: Date;
-  createdAt: Date;
-}
-
-/** A poll with its tallies as one viewer may see them. */
-export interface PollView {
-  poll: Poll;
-  expired: boolean;
-  votesCount: number;
-  votersCount: number;
-  /** Votes per option, or null while `hide_totals` hides them (until the poll ends). */
-  optionVotes: (number | null)[];
-  /** Null without a viewer. */
-  voted: boolean | null;
-  ownVotes: number[] | null;
-}
-
 /** A poll's stored state and the viewer's own votes, read in one batch for many posts. */
 export interface PollState {
   poll: Poll;
   optionVotes: number[];
   votersCount: number;
   ownVotes: number[] | null;
-}
-
-export interface NewPoll {
-  id: string;
-  postId: string;
-  accountId: string;
-  options: string[];
-  multiple: boolean;
-  hideTotals: boolean;
-  expiresAt: Date;
-  createdAt: Date;
 }
 
 /** One version of a post as `GET /api/v1/statuses/:id/history` shows it. */
@@ -132,9 +92,12 @@ export interface PostExtrasStore {
   pollStates(postIds: readonly string[], viewerId: string | null): Promise<Map<string, PollState>>;
   pollById(id: string): Promise<Poll | null>;
   /** Records one account's vote: 'already' when it voted on this poll before (concurrent tries included). */
-  vote(input: { pollId: string; accountId: string; choices: { id: string; choice: number }[]; at: Date }): Promise<
-    'voted' | 'already'
-  >;
+  vote(input: {
+    pollId: string;
+    accountId: string;
+    choices: { id: string; choice: number }[];
+    at: Date;
+  }): Promise<'voted' | 'already'>;
   /**
    * Claims one poll that ended and was not announced yet, and stores the notifications
    * `plan` makes for it (given the voters), in one transaction: whichever instance claims it,
@@ -189,7 +152,12 @@ export function checkPoll(input: PollInput): Required<PollInput> {
       `A poll lasts between ${POLL_LIMITS.minExpirationSeconds} seconds and ${POLL_LIMITS.maxExpirationSeconds} seconds`,
       { field: 'poll[expires_in]' },
     );
-  return { options, expiresInSeconds: seconds, multiple: input.multiple ?? false, hideTotals: input.hideTotals ?? false };
+  return {
+    options,
+    expiresInSeconds: seconds,
+    multiple: input.multiple ?? false,
+    hideTotals: input.hideTotals ?? false,
+  };
 }
 
 /** The poll as one viewer sees it at `now`. */

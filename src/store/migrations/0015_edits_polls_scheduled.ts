@@ -70,11 +70,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('scheduled_posts_due').on('scheduled_posts').column('scheduled_at').execute();
-  await db.schema
-    .createIndex('scheduled_posts_account')
-    .on('scheduled_posts')
-    .columns(['account_id', 'id'])
-    .execute();
+  await db.schema.createIndex('scheduled_posts_account').on('scheduled_posts').columns(['account_id', 'id']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
