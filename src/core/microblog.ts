@@ -96,7 +96,8 @@ export interface EditInput {
   spoilerText?: string;
   sensitive?: boolean;
   language?: string | null;
-  poll?: PollInput | null;
+  /** The new poll; null or absent removes it (as Mastodon); 'keep' leaves it as it is (the web's edit form). */
+  poll?: PollInput | null | 'keep';
 }
 
 const MAX_DISPLAY_NAME = 30;
@@ -495,7 +496,11 @@ export class Microblog {
     await this.account(actorId);
     const post = await this.store.postById(postId);
     if (!post || post.reblogOfId || post.accountId !== actorId) throw notFound();
-    const { text, spoilerText, poll } = this.checkPostInput({ ...input, visibility: post.visibility });
+    const { text, spoilerText, poll } = this.checkPostInput({
+      ...input,
+      poll: input.poll === 'keep' ? null : input.poll,
+      visibility: post.visibility,
+    });
     const language = input.language === undefined ? post.language : normaliseLanguage(input.language);
     const sensitive = input.sensitive ?? false;
     const now = this.clock.now();
@@ -531,7 +536,7 @@ export class Microblog {
               createdAt: now,
             },
           };
-    } else if (current) pollChange = { kind: 'remove' };
+    } else if (current && input.poll !== 'keep') pollChange = { kind: 'remove' };
 
     const unchanged =
       text === post.text &&
@@ -557,7 +562,11 @@ export class Microblog {
         createdAt: post.createdAt,
       });
     const pollOptions =
-      pollChange.kind === 'replace' ? pollChange.poll.options : pollChange.kind === 'update' ? current!.options : null;
+      pollChange.kind === 'replace'
+        ? pollChange.poll.options
+        : pollChange.kind === 'remove'
+          ? null
+          : (current?.options ?? null);
     versions.push({
       id: newId(now.getTime()),
       postId: post.id,

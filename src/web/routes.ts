@@ -14,6 +14,7 @@ import { securityPages } from './security-pages.ts';
 import { settingsPages } from './settings-pages.ts';
 import { notMePages } from './not-me-pages.ts';
 import { notFoundPage, socialPages } from './social-pages.ts';
+import { postExtrasPages } from './post-extras-pages.ts';
 import { oauthPages } from './oauth-pages.ts';
 import { securityHeaders } from './security-headers.ts';
 import { PASSKEY_SCRIPT, PHONE_SCRIPT, SIGNUP_POW_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
@@ -71,6 +72,7 @@ export function webRoutes(ctx: AppContext) {
     await app.register(authPages(ctx));
     await app.register(oauthPages(ctx));
     await app.register(socialPages(ctx));
+    await app.register(postExtrasPages(ctx));
     await app.register(settingsPages(ctx));
     await app.register(notMePages(ctx));
     await app.register(securityPages(ctx));

@@ -64,6 +64,8 @@ function notificationItem(view: View, n: NotificationView): SafeHtml {
     follow: 'followed you',
     follow_request: 'asked to follow you',
     favourite: 'favourited your post',
+    poll: 'ran a poll that has ended',
+    update: 'edited a post you boosted',
   };
   const answer =
     n.notification.type === 'follow_request' ? html` <a href="/follow_requests">Review follow requests</a>` : '';
