@@ -27,6 +27,56 @@ async function collect<T>(paginator: AsyncIterable<T[]>, maxPages = 20): Promise
   return pages;
 }
 
+interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/** Reads a server-sent event stream in the background, collecting its events. */
+async function listen(url: string, token: string | null) {
+  const controller = new AbortController();
+  const response = await fetch(url, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: controller.signal,
+  });
+  const events: SseEvent[] = [];
+  void (async () => {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data !== undefined) events.push({ event, data });
+        }
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return {
+    events,
+    async waitFor(predicate: (e: SseEvent) => boolean): Promise<SseEvent> {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const found = events.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching event; got ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
+
 describe.each(ENGINES)('edits, polls and scheduled posts on $label', ({ name, skip }) => {
   let server: RunningServer;
   let counter = 0;
@@ -174,6 +224,30 @@ describe.each(ENGINES)('edits, polls and scheduled posts on $label', ({ name, sk
       // The author is not told about their own edit.
       expect((await notificationsOf(author, 'update')).length).toBe(0);
     });
+
+    it.skipIf(skip)('streams the edit as status.update on the user and public streams', async () => {
+      const author = await person('streamer');
+      const follower = await person('watcher');
+      await follower.rest.v1.accounts.$select(author.id).follow();
+      const post = await author.rest.v1.statuses.create({ status: 'live before' });
+      const user = await listen(`${server.url}/api/v1/streaming/user`, follower.token);
+      const pub = await listen(`${server.url}/api/v1/streaming/public`, null);
+      try {
+        await new Promise((r) => setTimeout(r, 100));
+        await author.rest.v1.statuses.$select(post.id).update({ status: 'live after' });
+        for (const stream of [user, pub]) {
+          const event = await stream.waitFor((e) => e.event === 'status.update');
+          const status = JSON.parse(event.data) as { id: string; content: string; edited_at: string | null };
+          expect([status.id, status.content]).toEqual([post.id, '<p>live after</p>']);
+          expect(status.edited_at).not.toBeNull();
+        }
+        // An edit is not a new post: no `update` event for it.
+        expect(user.events.filter((e) => e.event === 'update').length).toBe(0);
+      } finally {
+        user.close();
+        pub.close();
+      }
+    });
   });
 
   describe('polls', () => {
@@ -306,8 +380,13 @@ describe.each(ENGINES)('edits, polls and scheduled posts on $label', ({ name, sk
       expect(ended.expired).toBe(true);
       expect(ended.options.map((o) => o.votesCount)).toEqual([0, 1]);
 
+      const stream = await listen(`${server.url}/api/v1/streaming/user/notification`, voter.token);
+      await new Promise((r) => setTimeout(r, 100));
       let handled = 0;
       while ((await server.ctx.polls.runOnce()) > 0) handled += 1;
+      const streamed = await stream.waitFor((e) => e.event === 'notification');
+      stream.close();
+      expect((JSON.parse(streamed.data) as { type: string }).type).toBe('poll');
       expect(handled).toBeGreaterThanOrEqual(1);
       expect(await server.ctx.polls.runOnce()).toBe(0);
       for (const who of [author, voter]) {
