@@ -360,6 +360,15 @@ describe.each(ENGINES)('edits, polls and scheduled posts on $label', ({ name, sk
       expect((await call('POST', `/api/v1/polls/${poll!.id}/votes`, stranger, { choices: [0] })).status).toBe(404);
       expect((await follower.rest.v1.polls.$select(poll!.id).votes.create({ choices: [0] })).votesCount).toBe(1);
       expect((await call('GET', '/api/v1/polls/123456789012345678', follower)).status).toBe(404);
+      // Someone the author blocked can neither read nor vote in a public poll.
+      const blocked = await person('blocked');
+      const open = await author.rest.v1.statuses.create({
+        status: 'Everyone but you',
+        poll: { options: ['a', 'b'], expiresIn: 600 },
+      });
+      await author.rest.v1.accounts.$select(blocked.id).block();
+      expect((await call('GET', `/api/v1/polls/${open.poll!.id}`, blocked)).status).toBe(404);
+      expect((await call('POST', `/api/v1/polls/${open.poll!.id}/votes`, blocked, { choices: [0] })).status).toBe(404);
     });
 
     it.skipIf(skip)('hides totals until the end, then notifies the author and voters once', async () => {
@@ -430,6 +439,18 @@ describe.each(ENGINES)('edits, polls and scheduled posts on $label', ({ name, sk
       ]);
       const removed = await author.rest.v1.statuses.$select(status.id).update({ status: 'No poll after all' });
       expect(removed.poll).toBeNull();
+      // A post with edits and a poll (and votes) deletes cleanly, its poll with it.
+      const other = await author.rest.v1.statuses.create({
+        status: 'Short-lived',
+        poll: { options: ['x', 'y'], expiresIn: 600 },
+      });
+      await voter.rest.v1.polls.$select(other.poll!.id).votes.create({ choices: [1] });
+      await author.rest.v1.statuses
+        .$select(other.id)
+        .update({ status: 'Short-lived!', poll: { options: ['x', 'y'], expiresIn: 600 } });
+      expect((await call('DELETE', `/api/v1/statuses/${other.id}`, author)).status).toBe(200);
+      expect((await call('GET', `/api/v1/polls/${other.poll!.id}`, voter)).status).toBe(404);
+      expect((await call('GET', `/api/v1/statuses/${other.id}/history`, voter)).status).toBe(404);
     });
   });
 
