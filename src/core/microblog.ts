@@ -604,6 +604,7 @@ export class Microblog {
     ];
     await this.extras.applyEdit({
       postId: post.id,
+      authorId: actorId,
       text,
       spoilerText,
       sensitive,
@@ -611,6 +612,7 @@ export class Microblog {
       editedAt: now,
       mentionIds,
       poll: pollChange,
+      deliverTo: post.visibility === 'direct' ? newlyMentioned : [],
       versions,
       notifications,
     });

@@ -52,6 +52,7 @@ export type PollChange =
 
 export interface PostEdit {
   postId: string;
+  authorId: string;
   text: string;
   spoilerText: string;
   sensitive: boolean;
@@ -59,6 +60,8 @@ export interface PostEdit {
   editedAt: Date;
   mentionIds: string[];
   poll: PollChange;
+  /** Home feeds the post now reaches too (people newly addressed by a direct message), as on create. */
+  deliverTo: string[];
   /** Versions to record: the original on the first edit, then the new one. */
   versions: PostVersion[];
   notifications: NewNotification[];

@@ -290,6 +290,18 @@ export class KyselyPostExtrasStore implements PostExtrasStore {
           })),
         )
         .execute();
+      if (edit.deliverTo.length > 0)
+        await tx
+          .insertInto('home_feed')
+          .values(
+            edit.deliverTo.map((accountId) => ({
+              account_id: accountId,
+              post_id: edit.postId,
+              author_id: edit.authorId,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+          .execute();
       await insertNotifications(tx, edit.notifications);
     });
   }

@@ -225,6 +225,21 @@ describe.each(ENGINES)('edits, polls and scheduled posts on $label', ({ name, sk
       expect((await notificationsOf(author, 'update')).length).toBe(0);
     });
 
+    it.skipIf(skip)('a direct message edited to name someone new reaches them; nobody loses it', async () => {
+      const author = await person('dmer');
+      const first = await person('firstdm');
+      const added = await person('addeddm');
+      const dm = await author.rest.v1.statuses.create({ status: `psst @${first.username}`, visibility: 'direct' });
+      expect((await call('GET', `/api/v1/statuses/${dm.id}`, added)).status).toBe(404);
+      await author.rest.v1.statuses.$select(dm.id).update({ status: `psst @${added.username}` });
+      expect((await added.rest.v1.timelines.home.list()).map((s) => s.id)).toContain(dm.id);
+      expect((await notificationsOf(added, 'mention')).map((n) => n.status?.id)).toEqual([dm.id]);
+      // The first recipient keeps the message (and is not notified again).
+      expect((await first.rest.v1.statuses.$select(dm.id).fetch()).content).toContain('psst');
+      expect((await notificationsOf(first, 'mention')).length).toBe(1);
+      expect((await call('GET', `/api/v1/statuses/${dm.id}`, await person('outsider'))).status).toBe(404);
+    });
+
     it.skipIf(skip)('streams the edit as status.update on the user and public streams', async () => {
       const author = await person('streamer');
       const follower = await person('watcher');
