@@ -29,7 +29,7 @@ export function streamArray(key: StreamKey): string[] {
   return key.startsWith('list:') ? ['list', key.slice(5)] : [key];
 }
 
-type StreamEventName = 'update' | 'delete' | 'notification' | 'conversation';
+type StreamEventName = 'update' | 'status.update' | 'delete' | 'notification' | 'conversation';
 
 /**
  * Who may open which stream: the one rule both transports (SSE and WebSocket) apply.
@@ -146,6 +146,8 @@ export class StreamHub {
         for (const stream of s.streams()) if (carriesPosts(stream)) s.send(stream, 'delete', event.postId);
       return;
     }
+    // A new post is `update`; an edited one `status.update`, to the same streams, rendered as edited.
+    const name: StreamEventName = event.type;
     for (const s of this.subscribers) {
       const streams = [...s.streams()].filter(carriesPosts);
       if (streams.length === 0) continue;
@@ -168,7 +170,7 @@ export class StreamHub {
             payloads.set(context, view ? JSON.stringify(renderStatus(view, config)) : null);
           }
           const payload = payloads.get(context);
-          if (payload) s.send(stream, 'update', payload);
+          if (payload) s.send(stream, name, payload);
         }
       } catch {
         // Not visible to this viewer (or gone already): nothing to send.

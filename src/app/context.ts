@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { Conversations, Filters, Lists, Markers, Microblog } from '../core/index.ts';
+import { Conversations, Filters, Lists, Markers, Microblog, Polls, ScheduledPosts } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -52,6 +52,7 @@ import {
   KyselyMarkerStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
+  KyselyPostExtrasStore,
   KyselyRegistrationStore,
   KyselySmsStore,
   DatabaseHealthProbe,
@@ -82,6 +83,7 @@ import {
   SmsSubscriptions,
   TrustGate,
   normalisePhone,
+  type BackgroundStep,
   type DispatcherOptions,
   type GateStep,
   type SimSwapChecker,
@@ -115,6 +117,10 @@ export interface AppContext {
   filters: Filters;
   markers: Markers;
   conversations: Conversations;
+  /** Reading and voting on polls; the end of polls is announced by the background work. */
+  polls: Polls;
+  /** Posts published later (`scheduled_at`), by the background work. */
+  scheduledPosts: ScheduledPosts;
   identity: Identity;
   oauth: OAuth;
   metrics: MetricsRegistry;
@@ -280,6 +286,7 @@ export async function composeApp(
     throw error;
   }
   const microblogStore = new KyselyMicroblogStore(store.db);
+  const extrasStore = new KyselyPostExtrasStore(store.db, store.engine);
   const microblog = new Microblog(
     microblogStore,
     {
@@ -289,6 +296,7 @@ export async function composeApp(
       reportError: (error, context) => logger.error({ err: error }, context),
     },
     clock,
+    extrasStore,
   );
   // Reading rules beside the core: filters and exclusive lists apply on every read path of the
   // microblog; conversations hear of direct messages before streaming does (the direct stream
@@ -364,6 +372,15 @@ export async function composeApp(
   if (events instanceof RedisEventBus && !options.oneShot) events.start();
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
+  microblog.onEdited(async (post) => events.publish({ type: 'status.update', postId: post.id }));
+  const polls = new Polls(microblog, extrasStore, clock, async (notifications) => {
+    for (const n of notifications)
+      await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
+  });
+  const scheduledPosts = new ScheduledPosts(microblog, extrasStore, clock, {
+    leaseMs: config.sms.leaseSeconds * 1000,
+    reportError: (error, context) => logger.warn({ err: error }, context),
+  });
   microblog.onNotified(async (notifications) => {
     for (const n of notifications)
       await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
@@ -572,6 +589,8 @@ export async function composeApp(
     filters,
     markers,
     conversations,
+    polls,
+    scheduledPosts,
     identity,
     oauth,
     metrics,
@@ -595,7 +614,8 @@ export async function composeApp(
     federation,
     domainBlocks,
     startBackgroundWork: async (work) => {
-      const smsWork = await sms.start(work);
+      // Poll endings and scheduled posts are worked by the same loop as the SMS outbox.
+      const smsWork = await sms.start(work, [polls, scheduledPosts]);
       // Deliveries and inbox work are leased rows: every process may listen, each message is handled once.
       const federationWork = new AbortController();
       const listening = federation?.startQueue(federationWork.signal);
@@ -768,7 +788,10 @@ async function createSmsServices(
     subscriptions,
   };
 
-  async function start(work: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }> {
+  async function start(
+    work: { inProcessWithWeb: boolean },
+    otherSteps: readonly BackgroundStep[] = [],
+  ): Promise<{ stop(): Promise<void> }> {
     if (work.inProcessWithWeb && !config.sms.dispatchInServe) return { stop: async () => {} };
     const dispatcher = new OutboxDispatcher(
       store,
@@ -788,7 +811,7 @@ async function createSmsServices(
         suppressed: (m, why) => logger.info({ sms: { id: m.id, purpose: m.purpose }, why }, 'SMS suppressed'),
         error: (error, context) => logger.error({ err: error }, context),
       },
-      [notifier, new EarlyReceiptReconciler(store, clock)],
+      [notifier, new EarlyReceiptReconciler(store, clock), ...otherSteps],
     );
     wake = () => dispatcher.wake();
     await provider.start?.({

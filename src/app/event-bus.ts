@@ -5,13 +5,16 @@ import type { Logger } from 'pino';
 export type StreamEvent =
   | { type: 'update'; postId: string }
   | { type: 'delete'; postId: string }
+  /** A post was edited (Mastodon's `status.update`). */
+  | { type: 'status.update'; postId: string }
   | { type: 'notification'; accountId: string; notificationId: string };
 
 /** Events from Redis come from other processes: only well-formed ones are passed on. */
 function isStreamEvent(value: unknown): value is StreamEvent {
   if (typeof value !== 'object' || value === null) return false;
   const event = value as Record<string, unknown>;
-  if (event.type === 'update' || event.type === 'delete') return typeof event.postId === 'string';
+  if (event.type === 'update' || event.type === 'delete' || event.type === 'status.update')
+    return typeof event.postId === 'string';
   if (event.type === 'notification')
     return typeof event.accountId === 'string' && typeof event.notificationId === 'string';
   return false;

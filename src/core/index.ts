@@ -1,6 +1,7 @@
 export * from './model.ts';
 export type * from './ports.ts';
 export { Microblog, type FollowRequestListener } from './microblog.ts';
+export * from './post-extras.ts';
 export { CHARACTERS_RESERVED_PER_URL, postLength } from './text.ts';
 export {
   GROUPABLE_NOTIFICATION_TYPES,
@@ -11,3 +12,5 @@ export { Lists, REPLIES_POLICIES, type List } from './lists.ts';
 export { Filters, type FilterChanges } from './filters.ts';
 export { Markers, MARKER_TIMELINES, MAX_UNREAD_COUNT, type Marker } from './markers.ts';
 export { Conversations, type ConversationView } from './conversations.ts';
+export { Polls } from './polls.ts';
+export { ScheduledPosts } from './scheduled-posts.ts';

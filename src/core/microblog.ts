@@ -1,6 +1,6 @@
 import { idFloorForTime, newId } from '../shared/ids.ts';
 import { canonicalTimeZone } from '../shared/time-zone.ts';
-import { type Clock, systemClock } from '../shared/clock.ts';
+import type { Clock } from '../shared/clock.ts';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import type {
   Account,
@@ -30,6 +30,15 @@ import type {
 } from './ports.ts';
 import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
 import {
+  checkPoll,
+  pollView,
+  type NewPoll,
+  type PollChange,
+  type PollInput,
+  type PostExtrasStore,
+  type PostVersion,
+} from './post-extras.ts';
+import {
   NotificationGrouper,
   notificationGroupKey,
   parseNotificationGroupKey,
@@ -55,6 +64,8 @@ export type PublishedListener = (post: Post) => Promise<void>;
  * notification the store did not keep (a repeated favourite) is simply not found later.
  */
 export type NotifiedListener = (notifications: readonly { id: string; accountId: string }[]) => Promise<void>;
+/** Called once for each edit of a post, after it is stored. */
+export type EditedListener = (post: Post) => Promise<void>;
 /** Called once for each deleted post, after it is gone. */
 export type DeletedListener = (post: Post) => Promise<void>;
 /** Called once when a follow request ends: `accountId` asked to follow `targetId`. */
@@ -104,6 +115,17 @@ export interface PostInput {
   language?: string | null;
   inReplyToId?: string | null;
   idempotencyKey?: string | null;
+  poll?: PollInput | null;
+}
+
+/** A new version of a post (Mastodon's `PUT /api/v1/statuses/:id`): what is left out is cleared, as there. */
+export interface EditInput {
+  text: string;
+  spoilerText?: string;
+  sensitive?: boolean;
+  language?: string | null;
+  /** The new poll; null or absent removes it (as Mastodon); 'keep' leaves it as it is (the web's edit form). */
+  poll?: PollInput | null | 'keep';
 }
 
 const MAX_DISPLAY_NAME = 30;
@@ -127,6 +149,7 @@ export class Microblog {
   private celebrities: { ids: string[]; fetchedAt: number } | null = null;
   private readonly publishedListeners: PublishedListener[] = [];
   private readonly deletedListeners: DeletedListener[] = [];
+  private readonly editedListeners: EditedListener[] = [];
   private readonly followRequestListeners: FollowRequestListener[] = [];
   private readonly notifiedListeners: NotifiedListener[] = [];
   private readonly followRequestedListeners: FollowListener[] = [];
@@ -138,10 +161,12 @@ export class Microblog {
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
   private readonly clock: Clock;
-  constructor(store: MicroblogStore, options: MicroblogOptions, clock: Clock = systemClock) {
+  private readonly extras: PostExtrasStore;
+  constructor(store: MicroblogStore, options: MicroblogOptions, clock: Clock, extras: PostExtrasStore) {
     this.store = store;
     this.options = options;
     this.clock = clock;
+    this.extras = extras;
   }
 
   // ── Accounts ────────────────────────────────────────────────────────────────
@@ -279,6 +304,11 @@ export class Microblog {
     );
   }
 
+  /** Streaming learns of edits here (`status.update`). */
+  onEdited(listener: EditedListener): void {
+    this.editedListeners.push(listener);
+  }
+
   onDeleted(listener: DeletedListener): void {
     this.deletedListeners.push(listener);
   }
@@ -300,18 +330,8 @@ export class Microblog {
       const existing = await this.store.postIdForIdempotencyKey(authorId, input.idempotencyKey);
       if (existing) return this.requirePost(existing);
     }
-    const text = input.text.replace(/\r\n?/g, '\n').trim();
-    const spoilerText = (input.spoilerText ?? '').trim();
-    if (text === '') throw invalid('Text can’t be blank', { field: 'status' });
-    const length = postLength(text) + countGraphemes(spoilerText);
-    if (length > this.options.maxPostLength) {
-      throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, {
-        field: 'status',
-        length,
-      });
-    }
+    const { text, spoilerText, poll } = this.checkPostInput(input);
     let visibility = input.visibility ?? 'public';
-    if (!VISIBILITIES.includes(visibility)) throw invalid('Unknown visibility', { field: 'visibility' });
 
     let inReplyTo: Post | null = null;
     if (input.inReplyToId) {
@@ -350,7 +370,18 @@ export class Microblog {
       if (inReplyTo && inReplyTo.accountId !== authorId) fanout.alsoFollowing = inReplyTo.accountId;
     }
 
+    const newPoll: NewPoll | undefined = poll
+      ? {
+          ...poll,
+          id: newId(now.getTime()),
+          postId: id,
+          accountId: authorId,
+          expiresAt: new Date(now.getTime() + poll.expiresInSeconds * 1000),
+          createdAt: now,
+        }
+      : undefined;
     const { postId, created } = await this.store.publish({
+      poll: newPoll,
       post: {
         id,
         accountId: authorId,
@@ -474,6 +505,196 @@ export class Microblog {
       await this.announce(this.favouriteListeners, { accountId, post: target, added: false });
     }
     return this.requirePost(targetId);
+  }
+
+  /**
+   * The checks every new post passes (text, length, visibility, language, poll), shared by
+   * posting now and scheduling for later so a scheduled post is refused when it is written.
+   */
+  checkPostInput(input: {
+    text: string;
+    spoilerText?: string | null;
+    visibility?: Visibility | null;
+    language?: string | null;
+    poll?: PollInput | null;
+  }): { text: string; spoilerText: string; poll: Required<PollInput> | null } {
+    const text = input.text.replace(/\r\n?/g, '\n').trim();
+    const spoilerText = (input.spoilerText ?? '').trim();
+    if (text === '') throw invalid('Text can’t be blank', { field: 'status' });
+    const length = postLength(text) + countGraphemes(spoilerText);
+    if (length > this.options.maxPostLength) {
+      throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, {
+        field: 'status',
+        length,
+      });
+    }
+    if (input.visibility && !VISIBILITIES.includes(input.visibility))
+      throw invalid('Unknown visibility', { field: 'visibility' });
+    normaliseLanguage(input.language);
+    return { text, spoilerText, poll: input.poll ? checkPoll(input.poll) : null };
+  }
+
+  // ── Edits ───────────────────────────────────────────────────────────────────
+
+  /**
+   * Edits a post, as Mastodon's `PUT /api/v1/statuses/:id`: only its author may (anyone else
+   * is told it does not exist), the audience stays, the same limits as a new post apply.
+   * Mentions are parsed again (only newly mentioned people are notified), a poll whose
+   * options change starts again with no votes, and everyone who boosted the post gets an
+   * `update` notification. Every version, the original included, stays in the history.
+   */
+  async edit(actorId: string, postId: string, input: EditInput): Promise<Post> {
+    await this.account(actorId);
+    const post = await this.store.postById(postId);
+    if (!post || post.reblogOfId || post.accountId !== actorId) throw notFound();
+    const { text, spoilerText, poll } = this.checkPostInput({
+      ...input,
+      poll: input.poll === 'keep' ? null : input.poll,
+      visibility: post.visibility,
+    });
+    const language = input.language === undefined ? post.language : normaliseLanguage(input.language);
+    const sensitive = input.sensitive ?? false;
+    const now = this.clock.now();
+
+    const mentionIds = (await this.resolveMentions(text)).map((a) => a.id);
+    if (post.inReplyToAccountId && post.inReplyToAccountId !== actorId && !mentionIds.includes(post.inReplyToAccountId))
+      mentionIds.push(post.inReplyToAccountId);
+    // A direct post keeps everyone it reached: an edit never takes a message back from its recipients.
+    if (post.visibility === 'direct')
+      for (const id of post.mentionIds) if (!mentionIds.includes(id)) mentionIds.push(id);
+
+    const current = (await this.extras.pollStates([post.id], null)).get(post.id)?.poll ?? null;
+    let pollChange: PollChange = { kind: 'none' };
+    if (poll) {
+      const expiresAt = new Date(now.getTime() + poll.expiresInSeconds * 1000);
+      const same =
+        current !== null &&
+        current.multiple === poll.multiple &&
+        current.options.length === poll.options.length &&
+        current.options.every((o, i) => o === poll.options[i]);
+      pollChange = same
+        ? { kind: 'update', pollId: current.id, hideTotals: poll.hideTotals, expiresAt }
+        : {
+            kind: 'replace',
+            poll: {
+              id: newId(now.getTime()),
+              postId: post.id,
+              accountId: actorId,
+              options: poll.options,
+              multiple: poll.multiple,
+              hideTotals: poll.hideTotals,
+              expiresAt,
+              createdAt: now,
+            },
+          };
+    } else if (current && input.poll !== 'keep') pollChange = { kind: 'remove' };
+
+    const unchanged =
+      text === post.text &&
+      spoilerText === post.spoilerText &&
+      sensitive === post.sensitive &&
+      language === post.language &&
+      (pollChange.kind === 'none' ||
+        (pollChange.kind === 'update' &&
+          pollChange.hideTotals === current?.hideTotals &&
+          Math.abs(pollChange.expiresAt.getTime() - current.expiresAt.getTime()) < 1000));
+    if (unchanged) return post;
+
+    const versions: PostVersion[] = [];
+    if ((await this.extras.postVersions(post.id)).length === 0)
+      versions.push({
+        id: newId(post.createdAt.getTime()),
+        postId: post.id,
+        text: post.text,
+        spoilerText: post.spoilerText,
+        sensitive: post.sensitive,
+        language: post.language,
+        pollOptions: current?.options ?? null,
+        createdAt: post.createdAt,
+      });
+    const pollOptions =
+      pollChange.kind === 'replace'
+        ? pollChange.poll.options
+        : pollChange.kind === 'remove'
+          ? null
+          : (current?.options ?? null);
+    versions.push({
+      id: newId(now.getTime()),
+      postId: post.id,
+      text,
+      spoilerText,
+      sensitive,
+      language,
+      pollOptions,
+      createdAt: now,
+    });
+
+    const newlyMentioned = await this.notifiableMentions(
+      actorId,
+      mentionIds.filter((id) => !post.mentionIds.includes(id)),
+    );
+    const boosters = (await this.extras.boostersOf(post.id)).filter((id) => id !== actorId);
+    const blocked = await this.blockedEitherWay(actorId, boosters);
+    const notifications: NewNotification[] = [
+      ...newlyMentioned.map((accountId) => ({
+        id: newId(now.getTime()),
+        accountId,
+        type: 'mention' as const,
+        fromAccountId: actorId,
+        postId: post.id,
+      })),
+      ...boosters
+        .filter((id) => !blocked.has(id))
+        .map((accountId) => ({
+          id: newId(now.getTime()),
+          accountId,
+          type: 'update' as const,
+          fromAccountId: actorId,
+          postId: post.id,
+        })),
+    ];
+    await this.extras.applyEdit({
+      postId: post.id,
+      authorId: actorId,
+      text,
+      spoilerText,
+      sensitive,
+      language,
+      editedAt: now,
+      mentionIds,
+      poll: pollChange,
+      deliverTo: post.visibility === 'direct' ? newlyMentioned : [],
+      versions,
+      notifications,
+    });
+    const edited = await this.requirePost(post.id);
+    await this.announce(this.editedListeners, edited);
+    await this.announceNotifications(notifications);
+    return edited;
+  }
+
+  /** Every version of a post the viewer can see, oldest first, the original included. */
+  async editHistory(viewerId: string | null, postId: string): Promise<{ versions: PostVersion[]; author: Account }> {
+    const post = await this.visibleOriginal(viewerId, postId);
+    const author = await this.account(post.accountId);
+    const versions = await this.extras.postVersions(post.id);
+    if (versions.length > 0) return { versions, author };
+    const poll = (await this.extras.pollStates([post.id], null)).get(post.id)?.poll;
+    return {
+      author,
+      versions: [
+        {
+          id: post.id,
+          postId: post.id,
+          text: post.text,
+          spoilerText: post.spoilerText,
+          sensitive: post.sensitive,
+          language: post.language,
+          pollOptions: poll?.options ?? null,
+          createdAt: post.createdAt,
+        },
+      ],
+    };
   }
 
   // ── Bookmarks, pins, and who favourited or boosted ─────────────────────────
@@ -1256,7 +1477,7 @@ export class Microblog {
       accountIds.add(p.accountId);
       for (const m of p.mentionIds) accountIds.add(m);
     }
-    const [accounts, flags] = await Promise.all([
+    const [accounts, flags, polls] = await Promise.all([
       this.store.accountsByIds([...accountIds]),
       viewerId
         ? this.store.viewerFlags(
@@ -1264,7 +1485,12 @@ export class Microblog {
             all.map((p) => p.id),
           )
         : Promise.resolve(null),
+      this.extras.pollStates(
+        all.map((p) => p.id),
+        viewerId,
+      ),
     ]);
+    const now = this.clock.now();
     const build = (post: Post, reblog: PostView | null): PostView | null => {
       const author = accounts.get(post.accountId);
       if (!author || author.suspended) return null;
@@ -1282,6 +1508,7 @@ export class Microblog {
         bookmarked: flags?.bookmarked.has(post.id) ?? false,
         pinned: flags?.pinned.has(post.id) ?? false,
         muted: false,
+        poll: polls.has(post.id) ? pollView(polls.get(post.id)!, now, viewerId) : null,
       };
     };
     const views: PostView[] = [];

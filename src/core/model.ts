@@ -1,8 +1,18 @@
+import type { PollView } from './poll-model.ts';
+
 export type Role = 'user' | 'moderator' | 'admin';
 export type Visibility = 'public' | 'unlisted' | 'private' | 'direct';
 export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private', 'direct'];
 
-export type NotificationType = 'mention' | 'status' | 'reblog' | 'follow' | 'follow_request' | 'favourite';
+export type NotificationType =
+  | 'mention'
+  | 'status'
+  | 'reblog'
+  | 'follow'
+  | 'follow_request'
+  | 'favourite'
+  | 'poll'
+  | 'update';
 export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'mention',
   'status',
@@ -10,6 +20,8 @@ export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'follow',
   'follow_request',
   'favourite',
+  'poll',
+  'update',
 ];
 
 export interface Account {
@@ -107,6 +119,8 @@ export interface PostView {
    * `hide` match drops the post instead). Per viewer, never part of a shared status body.
    */
   filtered?: FilterResult[];
+  /** The post's poll as the viewer sees it (src/core/post-extras.ts). */
+  poll?: PollView | null;
 }
 
 export interface NotificationView {

@@ -1,3 +1,4 @@
+import type { NewPoll } from './poll-model.ts';
 import type { Account, Notification, NotificationType, Page, Post, Role, Visibility, PostSource } from './model.ts';
 
 export interface NewAccount {
@@ -63,6 +64,8 @@ export interface FanoutPlan {
 
 export interface PublishRequest {
   post: NewPost;
+  /** Stored with the post, in the same transaction. */
+  poll?: NewPoll | undefined;
   fanout: FanoutPlan;
   notifications: NewNotification[];
   idempotency?: { key: string; createdAt: Date } | undefined;

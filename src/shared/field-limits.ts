@@ -34,6 +34,9 @@ export const FIELD_LIMITS = {
   id: 40,
   limit: 10,
   acct: 300,
+  // Polls: an option's text (the domain allows 50 characters) and a vote's option number.
+  poll_option: 200,
+  choice: 10,
   // OAuth clients
   client_id: 200,
   client_secret: 200,

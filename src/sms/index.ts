@@ -6,6 +6,7 @@ export {
   Outbox,
   EarlyReceiptReconciler,
   OutboxDispatcher,
+  type BackgroundStep,
   type DispatcherOptions,
 } from './outbox.ts';
 export { SmsNotifier } from './notifier.ts';

@@ -75,7 +75,7 @@ export class SmsNotifier implements BackgroundStep {
         purpose: 'post_notification',
         accountId,
         postId: post.id,
-        text: fitSms(`DM from @${author.username}: ${post.text}`, {
+        text: fitSms(await this.withPoll(post, `DM from @${author.username}: ${post.text}`, author.username), {
           maxSegments: this.options.maxSegments,
           link: this.link(author.username, post.id),
         }),
@@ -100,7 +100,7 @@ export class SmsNotifier implements BackgroundStep {
     }
     const author = await this.microblog.account(job.authorId);
     const recipients = await this.store.smsRecipients(job.authorId, job.afterAccountId, this.options.batchSize);
-    const text = fitSms(`@${author.username}: ${post.text}`, {
+    const text = fitSms(await this.withPoll(post, `@${author.username}: ${post.text}`, author.username), {
       maxSegments: this.options.maxSegments,
       link: this.link(author.username, post.id),
     });
@@ -127,6 +127,18 @@ export class SmsNotifier implements BackgroundStep {
     if (!queued) return 0; // our lease ran out meanwhile; the job's new holder sends this batch
     // Count the step as work even when everyone was filtered out, so the loop keeps going.
     return Math.max(allowed.length, recipients.length > 0 ? 1 : 0);
+  }
+
+  /**
+   * A post with a poll reads as its text, the options numbered, and the link to vote on the
+   * web (voting by SMS is not offered).
+   */
+  private async withPoll(post: Post, text: string, username: string): Promise<string> {
+    const [view] = await this.microblog.hydrate(null, [post]);
+    const poll = view?.poll;
+    if (!poll) return text;
+    const options = poll.poll.options.map((title, i) => `${i + 1}) ${title}`).join('\n');
+    return `${text}\n${options}\nVote: ${this.link(username, post.id)}`;
   }
 
   private link(username: string, postId: string): string {

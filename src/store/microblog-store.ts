@@ -13,6 +13,7 @@ import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
+import { insertPoll } from './post-extras-store.ts';
 import type { AccountsTable, Database, NotificationsTable, PostsTable } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -268,6 +269,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .where('id', '=', post.reblogOfId)
             .execute();
         }
+        if (request.poll) await insertPoll(tx, request.poll);
         await this.fanOut(tx, request);
         if (notifications.length > 0) await this.insertNotifications(tx, notifications);
         return { postId: post.id, created: true };

@@ -316,6 +316,12 @@ export interface Database {
   actor_keys: ActorKeysTable;
   remote_actors: RemoteActorsTable;
   instance_domain_blocks: InstanceDomainBlocksTable;
+  // ── Edits, polls and scheduled posts (0015_edits_polls_scheduled) ──
+  post_edits: PostEditsTable;
+  polls: PollsTable;
+  poll_voters: PollVotersTable;
+  poll_votes: PollVotesTable;
+  scheduled_posts: ScheduledPostsTable;
 }
 
 interface InstanceDomainBlocksTable {
@@ -359,6 +365,56 @@ interface ActorKeysTable {
   algorithm: string;
   public_jwk: string;
   private_jwk_sealed: string;
+  created_at: string;
+}
+
+export interface PostEditsTable {
+  id: string;
+  post_id: string;
+  text: string;
+  spoiler_text: string;
+  sensitive: number;
+  language: string | null;
+  /** JSON array of option titles, or null for a version without a poll. */
+  poll_options: string | null;
+  created_at: string;
+}
+
+export interface PollsTable {
+  id: string;
+  post_id: string;
+  account_id: string;
+  /** JSON array of option titles. */
+  options: string;
+  multiple: number;
+  hide_totals: number;
+  expires_at: string;
+  expiry_notified_at: string | null;
+  created_at: string;
+}
+
+interface PollVotersTable {
+  poll_id: string;
+  account_id: string;
+  created_at: string;
+}
+
+interface PollVotesTable {
+  id: string;
+  poll_id: string;
+  account_id: string;
+  choice: number;
+  created_at: string;
+}
+
+export interface ScheduledPostsTable {
+  id: string;
+  account_id: string;
+  scheduled_at: string;
+  /** The post's parameters as JSON (Mastodon's ScheduledStatus `params`). */
+  params: string;
+  source: string;
+  lease_until: string | null;
   created_at: string;
 }
 

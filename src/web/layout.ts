@@ -75,6 +75,8 @@ export function layout(
 const NOTICES: Record<string, string> = {
   posted: 'Posted.',
   deleted: 'Post deleted.',
+  edited: 'Post edited.',
+  voted: 'Vote counted.',
   followed: 'Followed.',
   unfollowed: 'Unfollowed.',
   requested: 'Follow request sent. You will see their followers-only posts once they accept.',
@@ -210,9 +212,42 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
   return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>Promoted</strong> · <a href="/settings/privacy">why you see this</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
 ${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div></details>` : html`<div class="text">${text}</div>`}
-<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a> · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
+${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">edited</a>` : ''} · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
     options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">Reply</a>` : ''
-  }${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;
+  }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">Edit</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;
+}
+
+/**
+ * A post's poll: a plain form (radio buttons, or checkboxes when several choices are
+ * allowed) while the viewer may vote, otherwise the results with a bar per option
+ * (hidden until the end when the author asked so).
+ */
+function pollBlock(view: View, item: PostView): SafeHtml {
+  const poll = item.poll!;
+  const { id, options, multiple } = poll.poll;
+  const canVote = view.viewer !== null && !poll.expired && poll.voted === false;
+  const ends = html`${poll.expired ? 'Ended' : 'Ends'} ${when(view, poll.poll.expiresAt)}`;
+  const summary = html`<p class="meta">${poll.votesCount} vote${poll.votesCount === 1 ? '' : 's'} · ${poll.votersCount} ${poll.votersCount === 1 ? 'person' : 'people'} · ${ends}</p>`;
+  if (canVote) {
+    const type = multiple ? 'checkbox' : 'radio';
+    return form(
+      view,
+      `/polls/${id}/vote`,
+      html`<fieldset><legend>${multiple ? 'Poll: choose one or more' : 'Poll: choose one'}</legend>${options.map(
+        (title, i) =>
+          html`<label><input type="${type}" name="choices" value="${String(i)}"${multiple ? '' : ' required'}> ${title}</label>`,
+      )}</fieldset><button>Vote</button>${summary}`,
+      { className: 'poll' },
+    );
+  }
+  const total = poll.votesCount;
+  const own = new Set(poll.ownVotes ?? []);
+  return html`<div class="poll"><ul>${options.map((title, i) => {
+    const votes = poll.optionVotes[i];
+    if (votes === null || votes === undefined) return html`<li>${title}${own.has(i) ? ' (your vote)' : ''}</li>`;
+    const percent = total === 0 ? 0 : Math.round((votes / total) * 100);
+    return html`<li><span>${title}${own.has(i) ? ' (your vote)' : ''}</span> <progress max="100" value="${String(percent)}">${String(percent)}%</progress> ${String(percent)}% (${String(votes)})</li>`;
+  })}</ul>${poll.optionVotes.some((v) => v === null) ? html`<p class="note">Results are shown when the poll ends.</p>` : ''}${summary}</div>`;
 }
 
 export function postList(view: View, items: readonly PostView[], empty: string): SafeHtml {

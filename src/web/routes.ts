@@ -15,6 +15,7 @@ import { settingsPages } from './settings-pages.ts';
 import { notMePages } from './not-me-pages.ts';
 import { notFoundPage, socialPages } from './social-pages.ts';
 import { listPages } from './list-pages.ts';
+import { postExtrasPages } from './post-extras-pages.ts';
 import { oauthPages } from './oauth-pages.ts';
 import { securityHeaders } from './security-headers.ts';
 import { PASSKEY_SCRIPT, PHONE_SCRIPT, SIGNUP_POW_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
@@ -73,6 +74,7 @@ export function webRoutes(ctx: AppContext) {
     await app.register(oauthPages(ctx));
     await app.register(socialPages(ctx));
     await app.register(listPages(ctx));
+    await app.register(postExtrasPages(ctx));
     await app.register(settingsPages(ctx));
     await app.register(notMePages(ctx));
     await app.register(securityPages(ctx));

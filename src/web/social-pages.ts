@@ -5,6 +5,7 @@ import { httpStatusOf } from '../http/error-status.ts';
 import type { Account, NotificationView, PostView, Relationship, Visibility } from '../core/model.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
+import { pollComposer, pollFromForm } from './poll-form.ts';
 import {
   button,
   errorBox,
@@ -47,7 +48,7 @@ function compose(view: View, options: { replyTo?: PostView; text?: string; error
       ([value, label]) =>
         html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${label}</option>`,
     )}</select>
-<button>${reply ? 'Reply' : 'Post'}</button></div>`,
+<button>${reply ? 'Reply' : 'Post'}</button></div>${reply ? '' : pollComposer()}`,
   )}</section>`;
 }
 
@@ -64,6 +65,8 @@ function notificationItem(view: View, n: NotificationView): SafeHtml {
     follow: 'followed you',
     follow_request: 'asked to follow you',
     favourite: 'favourited your post',
+    poll: 'ran a poll that has ended',
+    update: 'edited a post you boosted',
   };
   const answer =
     n.notification.type === 'follow_request' ? html` <a href="/follow_requests">Review follow requests</a>` : '';
@@ -147,7 +150,8 @@ ${olderLink(
         ? (visibilityInput as Visibility)
         : 'public';
       try {
-        const post = await ctx.microblog.post(me.id, { text, source: 'web', visibility, inReplyToId });
+        const poll = pollFromForm(request);
+        const post = await ctx.microblog.post(me.id, { text, source: 'web', visibility, inReplyToId, poll });
         if (inReplyToId) return reply.redirect(`/@${me.username}/${post.id}?notice=posted`, 303);
         return reply.redirect('/home?notice=posted', 303);
       } catch (error) {

@@ -37,6 +37,7 @@ textarea{width:100%}input:not([type=checkbox]){max-width:100%}
 .meta{margin:.1rem 0;color:#5a6675;font-size:.85rem}.meta form{display:inline}
 .who{text-decoration:none;color:inherit}.acct{color:#5a6675;font-weight:400;font-size:.9em}
 .focus .post{font-size:1.1rem}.thread{margin:.5rem 0}
+.poll{margin:.4rem 0}.poll fieldset{border:1px solid #d8e0e8;border-radius:.35rem;margin:0 0 .4rem}.poll fieldset label{display:block;font-weight:400;padding:.15rem 0}.poll ul{list-style:none;padding:0;margin:0}.poll li{padding:.15rem 0}.poll progress{width:8rem;max-width:40%;vertical-align:middle}.poll-compose{margin:.4rem 0}.poll-compose label{display:block;margin-top:.3rem}
 .plain{list-style:none;padding:0;margin:0}.plain>li{padding:.45rem 0;border-bottom:1px solid #e2e8f0}
 .notice{padding:.45rem .6rem;background:#eef7ee;border-left:4px solid #15803d}
 .notice.warn{background:#fff4e5;border-left-color:#b45309}

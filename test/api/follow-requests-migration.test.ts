@@ -10,6 +10,8 @@ import { Microblog } from '../../src/core/index.ts';
 import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { KyselyMicroblogStore } from '../../src/store/microblog-store.ts';
+import { KyselyPostExtrasStore } from '../../src/store/post-extras-store.ts';
+import { systemClock } from '../../src/shared/clock.ts';
 import { migrationProvider } from '../../src/store/migrations/index.ts';
 import { contextWithStorage, ENGINES, testSchemaName, type TestContext } from '../helpers/context.ts';
 
@@ -60,7 +62,12 @@ describe.each(ENGINES)('migrating follows of locked accounts on $label', ({ name
     await migrateUpTo(old, '0005_privacy');
     // What the previous release's follow did: a follow row at once, with backfill and fan-out.
     const store = new KyselyMicroblogStore(old.db);
-    const microblog = new Microblog(store, { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 });
+    const microblog = new Microblog(
+      store,
+      { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
+      systemClock,
+      new KyselyPostExtrasStore(old.db, old.engine),
+    );
     const owner = await microblog.createAccount({ username: 'lockedowner' });
     const open = await microblog.createAccount({ username: 'openowner' });
     const follower = await microblog.createAccount({ username: 'earlyfollower' });

@@ -2,6 +2,7 @@ import type { Account, NotificationGroupPage, NotificationView, PostView, Relati
 import { notificationGroupKey } from '../../core/index.ts';
 import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 import { renderFilterResult } from './filter-entities.ts';
+import { pollSchema, renderPoll } from './poll-entity.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
@@ -101,7 +102,7 @@ const statusProperties = {
   replies_count: int,
   in_reply_to_id: nullableStr,
   in_reply_to_account_id: nullableStr,
-  poll: { type: 'null' },
+  poll: { ...pollSchema, type: ['object', 'null'] },
   card: { type: 'null' },
   language: nullableStr,
   favourited: bool,
@@ -264,7 +265,7 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     in_reply_to_id: post.inReplyToId,
     in_reply_to_account_id: post.inReplyToAccountId,
     reblog: view.reblog ? renderStatus(view.reblog, urls) : null,
-    poll: null,
+    poll: view.poll ? renderPoll(view.poll) : null,
     card: null,
     language: post.language,
     favourited: view.favourited,

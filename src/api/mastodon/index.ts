@@ -6,6 +6,7 @@ import { filterRoutes } from './filters.ts';
 import { listRoutes } from './lists.ts';
 import { readingRoutes } from './reading.ts';
 import { instanceRoutes } from './instance.ts';
+import { postExtrasRoutes } from './post-extras.ts';
 import { statusRoutes } from './statuses.ts';
 import { timelineRoutes } from './timelines.ts';
 
@@ -15,6 +16,7 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(instanceRoutes(ctx));
     await app.register(accountRoutes(ctx));
     await app.register(statusRoutes(ctx));
+    await app.register(postExtrasRoutes(ctx));
     await app.register(timelineRoutes(ctx));
     await app.register(discoveryRoutes(ctx));
     await app.register(listRoutes(ctx));

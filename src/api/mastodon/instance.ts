@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { CHARACTERS_RESERVED_PER_URL } from '../../core/index.ts';
+import { CHARACTERS_RESERVED_PER_URL, POLL_LIMITS } from '../../core/index.ts';
 import { requireUser } from '../auth.ts';
 
 /** The Mastodon API version Sparrow's subset follows; clients use it for feature detection. */
@@ -20,7 +20,12 @@ const mediaConfiguration = {
   video_frame_rate_limit: 0,
   video_matrix_limit: 0,
 };
-const pollsConfiguration = { max_options: 0, max_characters_per_option: 0, min_expiration: 0, max_expiration: 0 };
+const pollsConfiguration = {
+  max_options: POLL_LIMITS.maxOptions,
+  max_characters_per_option: POLL_LIMITS.maxCharactersPerOption,
+  min_expiration: POLL_LIMITS.minExpirationSeconds,
+  max_expiration: POLL_LIMITS.maxExpirationSeconds,
+};
 
 export function instanceRoutes(ctx: AppContext) {
   const { config } = ctx;

@@ -15,12 +15,16 @@ const postInput = input({
   in_reply_to_id: id,
   media_ids: list('id', 20),
   scheduled_at: text('date'),
+  ...pollFields,
 });
 const reblogInput = input({ visibility: text('visibility') });
 const pagingInput = input(paging);
 import { accountSchema, renderAccount, renderDeletedStatus, renderStatus, statusSchema } from './entities.ts';
+import { pollFields, pollFrom, renderScheduledStatus, scheduledAtFrom, scheduledStatusSchema } from './post-extras.ts';
 
 const oneStatus = { response: { 200: statusSchema } };
+/** A new post, or with `scheduled_at` the ScheduledStatus (told apart by its required fields). */
+const newStatus = { response: { 200: { anyOf: [scheduledStatusSchema, statusSchema] } } };
 const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
 const accountList = { response: { 200: { type: 'array', items: accountSchema } } };
 const MAX_IDEMPOTENCY_KEY = 200;
@@ -33,14 +37,12 @@ function sourceOf(token: UserToken): PostSource {
 export function statusRoutes(ctx: AppContext) {
   const urls = ctx.config;
   return async (app: FastifyInstance) => {
-    app.post('/api/v1/statuses', { schema: oneStatus }, async (request) => {
+    app.post('/api/v1/statuses', { schema: newStatus }, async (request) => {
       const token = requireUser(request, 'write:statuses');
-      const params = postInput.read(request) as ReturnType<typeof postInput.read> & Record<string, unknown>;
+      const params = postInput.read(request);
       if ((params.media_ids ?? []).length > 0)
         throw new HttpError(422, 'Media attachments are not supported on this server');
-      if (params.poll !== undefined || params['poll[options][]'] !== undefined)
-        throw new HttpError(422, 'Polls are not supported on this server');
-      if (params.scheduled_at) throw new HttpError(422, 'Scheduled posts are not supported on this server');
+      const poll = pollFrom(params);
       const visibility = params.visibility;
       const idempotencyKey = request.headers['idempotency-key'];
       if (
@@ -51,6 +53,25 @@ export function statusRoutes(ctx: AppContext) {
       ) {
         throw new HttpError(422, `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
       }
+      if (params.scheduled_at) {
+        const scheduled = await ctx.scheduledPosts.schedule(
+          token.accountId,
+          scheduledAtFrom(params.scheduled_at),
+          {
+            text: params.status ?? '',
+            visibility: visibility ?? null,
+            spoilerText: params.spoiler_text ?? null,
+            sensitive: params.sensitive ?? false,
+            language: params.language ?? null,
+            inReplyToId: params.in_reply_to_id ?? null,
+            mediaIds: [],
+            poll,
+            idempotency: idempotencyKey ?? null,
+          },
+          sourceOf(token),
+        );
+        return renderScheduledStatus(scheduled);
+      }
       const post = await ctx.microblog.post(token.accountId, {
         text: params.status ?? '',
         source: sourceOf(token),
@@ -60,6 +81,7 @@ export function statusRoutes(ctx: AppContext) {
         language: params.language ?? null,
         inReplyToId: params.in_reply_to_id ?? null,
         idempotencyKey: idempotencyKey ?? null,
+        poll,
       });
       return renderStatus(await ctx.microblog.postView(token.accountId, post.id), urls);
     });

@@ -13,6 +13,7 @@ import * as timeZone from './0010_time_zone.ts';
 import * as bookmarksPins from './0012_bookmarks_pins.ts';
 import * as federation from './0020_federation.ts';
 import * as listsFiltersMarkers from './0016_lists_filters_markers_conversations.ts';
+import * as editsPollsScheduled from './0015_edits_polls_scheduled.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0012_bookmarks_pins': bookmarksPins,
   '0020_federation': federation,
   '0016_lists_filters_markers_conversations': listsFiltersMarkers,
+  '0015_edits_polls_scheduled': editsPollsScheduled,
 };
 
 export const migrationProvider: MigrationProvider = {
