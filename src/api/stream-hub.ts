@@ -3,6 +3,7 @@ import type { StreamEvent } from '../app/event-bus.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { HttpError } from './errors.ts';
 import { renderNotification, renderStatus } from './mastodon/entities.ts';
+import { extractHashtags, hashtagKey, normaliseHashtag } from '../core/text.ts';
 
 /**
  * The streams Sparrow serves, named as Mastodon names them (the WebSocket `stream` field and
@@ -16,14 +17,37 @@ export function isStreamName(value: unknown): value is StreamName {
   return typeof value === 'string' && (STREAM_NAMES as readonly string[]).includes(value);
 }
 
+/**
+ * A hashtag stream (`hashtag` or `hashtag:local`, the same here): public posts carrying the
+ * tag. Its frames name it as Mastodon does, `"stream":["hashtag","tag"]`.
+ */
+export interface HashtagStream {
+  name: 'hashtag' | 'hashtag:local';
+  tag: string;
+}
+/** One stream a connection listens to. */
+export type Subscription = StreamName | HashtagStream;
+
+/** The hashtag stream `name` with `tag`, or null when `name` is not one or the tag is not a tag. */
+export function hashtagStream(name: unknown, tag: unknown): HashtagStream | null {
+  if (name !== 'hashtag' && name !== 'hashtag:local') return null;
+  const normalised = typeof tag === 'string' ? normaliseHashtag(tag) : null;
+  return normalised ? { name, tag: normalised } : null;
+}
+
+/** The `stream` field of a frame (and the key a connection keeps its subscriptions by). */
+export function streamLabel(stream: Subscription): string[] {
+  return typeof stream === 'string' ? [stream] : [stream.name, stream.tag];
+}
+
 type StreamEventName = 'update' | 'delete' | 'notification';
 
 /**
  * Who may open which stream: the one rule both transports (SSE and WebSocket) apply.
  * Returns the refusal, or null when the stream may be opened with this token (or none).
  */
-export function streamRefusal(stream: StreamName, token: TokenInfo | null): HttpError | null {
-  if (stream === 'public' || stream === 'public:local') {
+export function streamRefusal(stream: Subscription, token: TokenInfo | null): HttpError | null {
+  if (typeof stream !== 'string' || stream === 'public' || stream === 'public:local') {
     if (token && !scopeAllows(token.scopes, 'read:statuses'))
       return new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
     return null;
@@ -40,13 +64,13 @@ export interface StreamSubscriber {
   readonly viewerId: string | null;
   /** Whether the token may read notifications (`read:notifications`): the user streams carry them only then. */
   readonly notifications: boolean;
-  streams(): Iterable<StreamName>;
-  send(stream: StreamName, event: StreamEventName, payload: string): void;
+  streams(): Iterable<Subscription>;
+  send(stream: Subscription, event: StreamEventName, payload: string): void;
 }
 
 /** Whether `stream` carries notifications, deletions or posts at all. */
-const carriesNotifications = (stream: StreamName) => stream === 'user' || stream === 'user:notification';
-const carriesPosts = (stream: StreamName) => stream !== 'user:notification';
+const carriesNotifications = (stream: Subscription) => stream === 'user' || stream === 'user:notification';
+const carriesPosts = (stream: Subscription) => stream !== 'user:notification';
 
 /**
  * Mastodon's streaming for every transport. Every instance keeps its own subscribers and
@@ -133,10 +157,17 @@ export class StreamHub {
    * never a muted account's posts.
    */
   private async reaches(
-    stream: StreamName,
+    stream: Subscription,
     post: Awaited<ReturnType<AppContext['microblog']['visiblePost']>>,
     viewerId: string | null,
   ): Promise<boolean> {
+    if (typeof stream !== 'string') {
+      // Hashtag streams: public originals with the tag, never a muted account's (blocks: visiblePost).
+      if (post.visibility !== 'public' || post.reblogOfId) return false;
+      const key = hashtagKey(stream.tag);
+      if (!extractHashtags(post.text).some((name) => hashtagKey(name) === key)) return false;
+      return !viewerId || post.accountId === viewerId || !(await this.ctx.microblog.relationship(viewerId, post.accountId)).muting;
+    }
     if (stream === 'public' || stream === 'public:local') return post.visibility === 'public' && !post.reblogOfId;
     if (!viewerId || stream === 'user:notification') return false;
     const own = post.accountId === viewerId;

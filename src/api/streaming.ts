@@ -3,7 +3,15 @@ import type { WebSocket } from '@fastify/websocket';
 import type { AppContext } from '../app/context.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { HttpError } from './errors.ts';
-import { isStreamName, StreamHub, streamRefusal, type StreamName, type StreamSubscriber } from './stream-hub.ts';
+import {
+  hashtagStream,
+  isStreamName,
+  StreamHub,
+  streamLabel,
+  streamRefusal,
+  type StreamSubscriber,
+  type Subscription,
+} from './stream-hub.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -47,7 +55,7 @@ export function streamingRoutes(ctx: AppContext) {
       notifications: token !== null && scopeAllows(token.scopes, 'read:notifications'),
     });
 
-    const openEventStream = async (request: FastifyRequest, reply: FastifyReply, stream: StreamName) => {
+    const openEventStream = async (request: FastifyRequest, reply: FastifyReply, stream: Subscription) => {
       const token = await tokenOf(request);
       const refusal = streamRefusal(stream, token);
       if (refusal) throw refusal;
@@ -85,19 +93,24 @@ export function streamingRoutes(ctx: AppContext) {
     /** Synchronous, so no message is missed: the token was checked before the upgrade. */
     const openWebSocket = (socket: WebSocket, request: FastifyRequest) => {
       const token = request.token;
-      const streams = new Set<StreamName>();
+      const streams = new Map<string, Subscription>();
+      const keyOf = (stream: Subscription) => streamLabel(stream).join('\n');
       const sendError = (error: string, status: number) => socket.send(JSON.stringify({ error, status }));
-      const subscribe = (stream: unknown) => {
-        if (!isStreamName(stream)) return sendError('Unknown stream type', 400);
-        const refusal = streamRefusal(stream, token);
+      const parse = (stream: unknown, tag: unknown): Subscription | null =>
+        isStreamName(stream) ? stream : hashtagStream(stream, tag);
+      const subscribe = (stream: unknown, tag: unknown) => {
+        const subscription = parse(stream, tag);
+        if (!subscription) return sendError('Unknown stream type', 400);
+        const refusal = streamRefusal(subscription, token);
         if (refusal) return sendError(refusal.message, refusal.statusCode);
-        streams.add(stream);
+        streams.set(keyOf(subscription), subscription);
       };
       const subscriber: StreamSubscriber = {
         ...viewer(token),
-        streams: () => streams,
+        streams: () => streams.values(),
         send: (stream, event, payload) => {
-          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ stream: [stream], event, payload }));
+          if (socket.readyState === socket.OPEN)
+            socket.send(JSON.stringify({ stream: streamLabel(stream), event, payload }));
         },
       };
       const close = () => socket.close(1001, 'server shutting down');
@@ -118,14 +131,15 @@ export function streamingRoutes(ctx: AppContext) {
           message = null;
         }
         if (typeof message !== 'object' || message === null) return sendError('Invalid message', 400);
-        const { type, stream } = message as Record<string, unknown>;
-        if (type === 'subscribe') subscribe(stream);
-        else if (type === 'unsubscribe' && isStreamName(stream)) streams.delete(stream);
+        const { type, stream, tag } = message as Record<string, unknown>;
+        const known = type === 'unsubscribe' ? parse(stream, tag) : null;
+        if (type === 'subscribe') subscribe(stream, tag);
+        else if (known) streams.delete(keyOf(known));
         else if (type === 'unsubscribe') sendError('Unknown stream type', 400);
         else sendError('Unknown message type', 400);
       });
-      const initial = (request.query as Record<string, unknown>).stream;
-      if (initial !== undefined) subscribe(initial);
+      const query = request.query as Record<string, unknown>;
+      if (query.stream !== undefined) subscribe(query.stream, query.tag);
     };
 
     app.get('/api/v1/streaming/health', async (_request, reply) => reply.type('text/plain').send('OK'));
@@ -138,9 +152,10 @@ export function streamingRoutes(ctx: AppContext) {
         if (request.ws) request.token = await tokenOf(request);
       },
       handler: async (request, reply) => {
-        const stream = (request.query as Record<string, unknown>).stream;
-        if (!isStreamName(stream)) throw new HttpError(400, 'Unknown stream type');
-        await openEventStream(request, reply, stream);
+        const { stream, tag } = request.query as Record<string, unknown>;
+        const subscription = isStreamName(stream) ? stream : hashtagStream(stream, tag);
+        if (!subscription) throw new HttpError(400, 'Unknown stream type');
+        await openEventStream(request, reply, subscription);
       },
       wsHandler: openWebSocket,
     });
@@ -154,5 +169,15 @@ export function streamingRoutes(ctx: AppContext) {
       openEventStream(request, reply, 'public:local'),
     );
     app.get('/api/v1/streaming/direct', async (request, reply) => openEventStream(request, reply, 'direct'));
+    for (const [path, name] of [
+      ['/api/v1/streaming/hashtag', 'hashtag'],
+      ['/api/v1/streaming/hashtag/local', 'hashtag:local'],
+    ] as const) {
+      app.get(path, async (request, reply) => {
+        const stream = hashtagStream(name, (request.query as Record<string, unknown>).tag);
+        if (!stream) throw new HttpError(400, 'The tag parameter must be a hashtag');
+        await openEventStream(request, reply, stream);
+      });
+    }
   };
 }

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { Microblog } from '../core/index.ts';
+import { Hashtags, Microblog, Search, Trends } from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -40,6 +40,8 @@ import {
   KyselyEventCounter,
   KyselyCredentialStore,
   KyselyMicroblogStore,
+  KyselySearchStore,
+  KyselyTagStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
   KyselyRegistrationStore,
@@ -100,6 +102,12 @@ export interface AppContext {
   logger: Logger;
   clock: Clock;
   microblog: Microblog;
+  /** Hashtags: tag pages and timelines, followed tags (merged into home) and featured tags. */
+  hashtags: Hashtags;
+  /** Search for accounts, posts and hashtags, each viewer finding only what they may see. */
+  search: Search;
+  /** Trending tags, posts and links from recent public activity. */
+  trends: Trends;
   identity: Identity;
   oauth: OAuth;
   metrics: MetricsRegistry;
@@ -271,6 +279,10 @@ export async function composeApp(
     },
     clock,
   );
+  const tagStore = new KyselyTagStore(store.db);
+  const hashtags = new Hashtags(tagStore, microblog, clock);
+  const search = new Search(new KyselySearchStore(store.db, store.engine), microblog, hashtags, config.publicUrl);
+  const trends = new Trends(tagStore, microblog, hashtags, clock);
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
   const background = new BackgroundWork((error, label) =>
     logger.error({ err: error }, `background work failed: ${label}`),
@@ -501,6 +513,9 @@ export async function composeApp(
     logger,
     clock,
     microblog,
+    hashtags,
+    search,
+    trends,
     identity,
     oauth,
     metrics,

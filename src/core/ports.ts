@@ -23,6 +23,8 @@ interface NewPost {
   reblogOfId: string | null;
   createdAt: Date;
   mentionIds: string[];
+  /** Hashtags of an original post, as first written in it (`extractHashtags`). */
+  tags?: readonly string[];
 }
 
 export interface NewNotification {
@@ -87,6 +89,11 @@ export interface MicroblogStore {
   postIdForIdempotencyKey(accountId: string, key: string): Promise<string | null>;
   postById(id: string): Promise<Post | null>;
   postsByIds(ids: readonly string[]): Promise<Map<string, Post>>;
+  /**
+   * Brings a post's derived indexes (its hashtags, the full-text index) up to date with its
+   * current text, e.g. after an edit: `tags` are the post's hashtags now (`extractHashtags`).
+   */
+  reindexPost(postId: string, tags: readonly string[]): Promise<void>;
   /** Deletes a post and everything hanging off it (reblogs of it, feed entries, notifications), fixing counters. */
   deletePost(id: string): Promise<void>;
   reblogOf(accountId: string, postId: string): Promise<Post | null>;

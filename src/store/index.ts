@@ -6,6 +6,8 @@ export {
   type OpenOptions,
 } from './database.ts';
 export { KyselyMicroblogStore } from './microblog-store.ts';
+export { KyselyTagStore } from './tag-store.ts';
+export { KyselySearchStore } from './search-store.ts';
 export { KyselyCredentialStore, KyselyOAuthStore, KyselyRegistrationStore } from './security-store.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
 export { KyselyAuthStore, KyselyEventCounter } from './auth-store.ts';

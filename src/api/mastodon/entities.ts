@@ -1,6 +1,7 @@
 import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
 import { notificationGroupKey } from '../../core/index.ts';
 import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
+import { extractHashtags } from '../../core/text.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
@@ -92,7 +93,7 @@ const statusProperties = {
   media_attachments: emptyArray,
   application: { type: ['object', 'null'], properties: { name: str, website: nullableStr } },
   mentions: { type: 'array', items: mentionSchema },
-  tags: emptyArray,
+  tags: { type: 'array', items: { type: 'object', properties: { name: str, url: str } } },
   emojis: emptyArray,
   filtered: emptyArray,
   reblogs_count: int,
@@ -240,7 +241,7 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     created_at: post.createdAt.toISOString(),
     edited_at: post.editedAt?.toISOString() ?? null,
     account: renderAccount(author, urls),
-    content: view.reblog ? '' : renderPostHtml(post.text, mentions),
+    content: view.reblog ? '' : renderPostHtml(post.text, mentions, urls.publicUrl),
     text: null,
     visibility: post.visibility,
     sensitive: post.sensitive,
@@ -248,7 +249,12 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     media_attachments: [],
     application: applicationFor(post.source),
     mentions,
-    tags: [],
+    tags: view.reblog
+      ? []
+      : extractHashtags(post.text).map((name) => ({
+          name,
+          url: `${urls.publicUrl}/tags/${encodeURIComponent(name)}`,
+        })),
     emojis: [],
     filtered: [],
     reblogs_count: post.reblogsCount,

@@ -3,7 +3,9 @@ import type { AppContext } from '../../app/context.ts';
 import { accountRoutes } from './accounts.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { instanceRoutes } from './instance.ts';
+import { searchRoutes } from './search.ts';
 import { statusRoutes } from './statuses.ts';
+import { tagRoutes } from './tags.ts';
 import { timelineRoutes } from './timelines.ts';
 
 /** The Mastodon client API subset of SPEC 3.2. */
@@ -14,5 +16,7 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(statusRoutes(ctx));
     await app.register(timelineRoutes(ctx));
     await app.register(discoveryRoutes(ctx));
+    await app.register(searchRoutes(ctx));
+    await app.register(tagRoutes(ctx));
   };
 }
