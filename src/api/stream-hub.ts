@@ -166,7 +166,11 @@ export class StreamHub {
       if (post.visibility !== 'public' || post.reblogOfId) return false;
       const key = hashtagKey(stream.tag);
       if (!extractHashtags(post.text).some((name) => hashtagKey(name) === key)) return false;
-      return !viewerId || post.accountId === viewerId || !(await this.ctx.microblog.relationship(viewerId, post.accountId)).muting;
+      return (
+        !viewerId ||
+        post.accountId === viewerId ||
+        !(await this.ctx.microblog.relationship(viewerId, post.accountId)).muting
+      );
     }
     if (stream === 'public' || stream === 'public:local') return post.visibility === 'public' && !post.reblogOfId;
     if (!viewerId || stream === 'user:notification') return false;

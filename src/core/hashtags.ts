@@ -91,7 +91,12 @@ export class Hashtags {
   async follow(accountId: string, raw: string): Promise<TagView> {
     await this.microblog.account(accountId);
     const tag = await this.ensure(Hashtags.nameOf(raw));
-    await this.store.followTag({ id: newId(this.clock.now().getTime()), accountId, tagId: tag.id, createdAt: this.clock.now() });
+    await this.store.followTag({
+      id: newId(this.clock.now().getTime()),
+      accountId,
+      tagId: tag.id,
+      createdAt: this.clock.now(),
+    });
     return this.tag(accountId, tag.name);
   }
 

@@ -869,7 +869,10 @@ export class Microblog {
           : Promise.resolve([]),
         ...this.homeSources.map((source) => source(viewerId, slice)),
       ]);
-      const entries = merged.reduce((all, more) => mergeNewestFirst(all, more, slice), mergeNewestFirst(fanned, pulled, slice));
+      const entries = merged.reduce(
+        (all, more) => mergeNewestFirst(all, more, slice),
+        mergeNewestFirst(fanned, pulled, slice),
+      );
       const posts = await this.store.postsByIds(entries.map((e) => e.postId));
       const kept: Post[] = [];
       for (const entry of entries) {
@@ -1260,7 +1263,10 @@ const FILL_SLICE = 40;
  * to a client paging with max_id / min_id. `load` returns the ids it read (newest first,
  * as the store pages them) and the items kept, in the same order.
  */
-export async function fillPage<T>(page: Page, load: (slice: Page) => Promise<{ ids: string[]; items: T[] }>): Promise<T[]> {
+export async function fillPage<T>(
+  page: Page,
+  load: (slice: Page) => Promise<{ ids: string[]; items: T[] }>,
+): Promise<T[]> {
   const collected: T[] = [];
   let slice = page;
   for (let round = 0; round < MAX_FILL_ROUNDS; round += 1) {

@@ -32,7 +32,9 @@ export function renderPostHtml(text: string, mentions: readonly MentionLink[], t
       const [whole, url, , username, hashtag] = match;
       if (hashtag) {
         const name = normaliseHashtag(hashtag);
-        const written = name ? hashtag.slice(0, 1 + hashtag.slice(1).replace(/[\u00B7\u30FB\u200C]+$/u, '').length) : '';
+        const written = name
+          ? hashtag.slice(0, 1 + hashtag.slice(1).replace(/[\u00B7\u30FB\u200C]+$/u, '').length)
+          : '';
         out += name
           ? `<a href="${escapeHtml(`${tagBaseUrl}/tags/${encodeURIComponent(name)}`)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(written.slice(1))}</span></a>${escapeHtml(hashtag.slice(written.length))}`
           : escapeHtml(whole);

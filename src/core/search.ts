@@ -4,7 +4,7 @@ import type { Microblog } from './microblog.ts';
 import type { Account, Page, PostView } from './model.ts';
 import type { SearchStore } from './tag-ports.ts';
 
-export type SearchType = 'accounts' | 'statuses' | 'hashtags';
+type SearchType = 'accounts' | 'statuses' | 'hashtags';
 
 export interface SearchRequest {
   query: string;
@@ -29,8 +29,10 @@ export interface SearchResults {
 const MAX_TERMS = 12;
 
 /** Words of a query as the indexes split them: Unicode letters, marks and digits. */
-export function searchTerms(query: string): string[] {
-  return [...query.normalize('NFKC').matchAll(/[\p{L}\p{M}\p{N}_]+/gu)].map((m) => m[0].toLowerCase()).slice(0, MAX_TERMS);
+function searchTerms(query: string): string[] {
+  return [...query.normalize('NFKC').matchAll(/[\p{L}\p{M}\p{N}_]+/gu)]
+    .map((m) => m[0].toLowerCase())
+    .slice(0, MAX_TERMS);
 }
 
 /**

@@ -52,7 +52,7 @@ export function extractMentions(text: string): MentionToken[] {
 }
 
 /** Longest hashtag name kept (longer runs are not tags), as in Mastodon. */
-export const MAX_HASHTAG_LENGTH = 100;
+const MAX_HASHTAG_LENGTH = 100;
 
 // Mastodon's rule: `#` not preceded by a letter, digit, `=`, `/`, `)`, `&` or `#` (so URL
 // fragments, query strings and HTML entities are not tags), then Unicode letters, marks,
@@ -76,14 +76,14 @@ export function normaliseHashtag(raw: string): string | null {
 }
 
 /** A hashtag found in text: where it starts (the `#`), how long it is, and the name as written. */
-export interface HashtagToken {
+interface HashtagToken {
   index: number;
   length: number;
   name: string;
 }
 
 /** Hashtags in a piece of text outside links, in order of appearance (repeats included). */
-export function hashtagTokens(text: string): HashtagToken[] {
+function hashtagTokens(text: string): HashtagToken[] {
   const tokens: HashtagToken[] = [];
   // Fragments and paths of links are not tags: blank the links out first (same offsets).
   const withoutUrls = text.replace(URL_PATTERN, (url) => ' '.repeat(url.length));

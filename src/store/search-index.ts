@@ -29,7 +29,12 @@ export async function writePostTags(
   await db
     .insertInto('tags')
     .values(
-      keys.map((key) => ({ id: newId(post.createdAt.getTime()), name: byKey.get(key)!, name_key: key, created_at: post.createdAt.toISOString() })),
+      keys.map((key) => ({
+        id: newId(post.createdAt.getTime()),
+        name: byKey.get(key)!,
+        name_key: key,
+        created_at: post.createdAt.toISOString(),
+      })),
     )
     .onConflict((oc) => oc.column('name_key').doNothing())
     .execute();
@@ -48,11 +53,12 @@ export async function writePostTags(
     .execute();
 }
 
-
 /** Rebuilds one post's full-text entry from its current text (SQLite; PostgreSQL's index is an expression). */
 export async function reindexSearch(db: Db, postId: string): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
   await sql`delete from post_search where rowid = cast(${postId} as integer)`.execute(db);
   await sql`insert into post_search(rowid, body)
-    select cast(id as integer), spoiler_text || ' ' || text from posts where id = ${postId} and reblog_of_id is null`.execute(db);
+    select cast(id as integer), spoiler_text || ' ' || text from posts where id = ${postId} and reblog_of_id is null`.execute(
+    db,
+  );
 }

@@ -47,7 +47,9 @@ export class KyselySearchStore implements SearchStore {
       );
     }
     const rows = await q
-      .orderBy(sql`case when a.username_key = ${input.term} then 0 when a.username_key like ${`${like}%`} escape '\\' then 1 else 2 end`)
+      .orderBy(
+        sql`case when a.username_key = ${input.term} then 0 when a.username_key like ${`${like}%`} escape '\\' then 1 else 2 end`,
+      )
       .orderBy('a.followers_count', 'desc')
       .orderBy('a.id')
       .limit(input.limit)
@@ -85,7 +87,11 @@ export class KyselySearchStore implements SearchStore {
             ),
           ]),
           eb.exists(
-            eb.selectFrom('mentions as m').select('m.post_id').whereRef('m.post_id', '=', 'p.id').where('m.account_id', '=', viewer),
+            eb
+              .selectFrom('mentions as m')
+              .select('m.post_id')
+              .whereRef('m.post_id', '=', 'p.id')
+              .where('m.account_id', '=', viewer),
           ),
         ]),
       )

@@ -15,7 +15,11 @@ export class KyselyTagStore implements TagStore, TrendStore {
   async tagsByKeys(keys: readonly string[]): Promise<Map<string, Tag>> {
     const result = new Map<string, Tag>();
     for (const chunk of chunks([...new Set(keys)])) {
-      const rows = await this.db.selectFrom('tags').select(['id', 'name', 'name_key']).where('name_key', 'in', chunk).execute();
+      const rows = await this.db
+        .selectFrom('tags')
+        .select(['id', 'name', 'name_key'])
+        .where('name_key', 'in', chunk)
+        .execute();
       for (const row of rows) result.set(row.name_key, toTag(row));
     }
     return result;
@@ -79,7 +83,12 @@ export class KyselyTagStore implements TagStore, TrendStore {
   async followTag(input: { id: string; accountId: string; tagId: string; createdAt: Date }): Promise<void> {
     await this.db
       .insertInto('followed_tags')
-      .values({ id: input.id, account_id: input.accountId, tag_id: input.tagId, created_at: input.createdAt.toISOString() })
+      .values({
+        id: input.id,
+        account_id: input.accountId,
+        tag_id: input.tagId,
+        created_at: input.createdAt.toISOString(),
+      })
       .onConflict((oc) => oc.columns(['account_id', 'tag_id']).doNothing())
       .execute();
   }
@@ -194,7 +203,12 @@ export class KyselyTagStore implements TagStore, TrendStore {
       if (Number(n) >= max) return { outcome: 'full' as const, id: '' };
       await tx
         .insertInto('featured_tags')
-        .values({ id: input.id, account_id: input.accountId, tag_id: input.tagId, created_at: input.createdAt.toISOString() })
+        .values({
+          id: input.id,
+          account_id: input.accountId,
+          tag_id: input.tagId,
+          created_at: input.createdAt.toISOString(),
+        })
         .execute();
       return { outcome: 'added' as const, id: input.id };
     });
@@ -244,7 +258,7 @@ export class KyselyTagStore implements TagStore, TrendStore {
     const rows = await this.db
       .selectFrom('tags as t')
       .select(['t.id', 't.name'])
-      .where('t.name_key', 'like', `${escapeLike(prefix)}%`, )
+      .where('t.name_key', 'like', `${escapeLike(prefix)}%`)
       .where((eb) =>
         eb.or([
           eb.exists(listedUse(eb)),
@@ -290,7 +304,10 @@ export class KyselyTagStore implements TagStore, TrendStore {
         ])
         .groupBy(['pt.tag_id', day])
         .execute(),
-      base.select(['pt.tag_id as tagId', sql<number>`count(distinct pt.account_id)`.as('accounts')]).groupBy('pt.tag_id').execute(),
+      base
+        .select(['pt.tag_id as tagId', sql<number>`count(distinct pt.account_id)`.as('accounts')])
+        .groupBy('pt.tag_id')
+        .execute(),
     ]);
     return {
       days: days.map((r) => ({ tagId: r.tagId, day: r.day, uses: Number(r.uses), accounts: Number(r.accounts) })),

@@ -21,10 +21,7 @@ const searchInput = input(
   },
   ['q'],
 );
-const accountSearchInput = input(
-  { q: text('q'), limit: paging.limit, offset, resolve: flag, following: flag },
-  ['q'],
-);
+const accountSearchInput = input({ q: text('q'), limit: paging.limit, offset, resolve: flag, following: flag }, ['q']);
 
 /**
  * `GET /api/v2/search` and `GET /api/v1/accounts/search` (src/core/search.ts decides what each
@@ -56,7 +53,10 @@ export function searchRoutes(ctx: AppContext) {
         const params = searchInput.read(request);
         const offsetValue = Number(params.offset ?? 0);
         if (!viewer && params.resolve)
-          throw new HttpError(401, 'Search queries that resolve remote resources are not supported without authentication');
+          throw new HttpError(
+            401,
+            'Search queries that resolve remote resources are not supported without authentication',
+          );
         if (!viewer && offsetValue > 0)
           throw new HttpError(401, 'Search queries with offset are not supported without authentication');
         const results = await ctx.search.search(viewer?.accountId ?? null, {
@@ -84,7 +84,10 @@ export function searchRoutes(ctx: AppContext) {
         const params = accountSearchInput.read(request);
         const offsetValue = Number(params.offset ?? 0);
         if (!viewer && params.resolve)
-          throw new HttpError(401, 'Search queries that resolve remote resources are not supported without authentication');
+          throw new HttpError(
+            401,
+            'Search queries that resolve remote resources are not supported without authentication',
+          );
         if (!viewer && params.following) throw new HttpError(401, 'This method requires an authenticated user');
         const accounts = await ctx.search.accounts(viewer?.accountId ?? null, params.q, {
           following: params.following ?? false,
