@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import type { AppContext } from '../app/context.ts';
+import { hashtagKey } from '../core/text.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { HttpError } from './errors.ts';
 import {
@@ -94,7 +95,9 @@ export function streamingRoutes(ctx: AppContext) {
     const openWebSocket = (socket: WebSocket, request: FastifyRequest) => {
       const token = request.token;
       const streams = new Map<string, Subscription>();
-      const keyOf = (stream: Subscription) => streamLabel(stream).join('\n');
+      // One subscription per stream and tag, whatever the tag's case.
+      const keyOf = (stream: Subscription) =>
+        typeof stream === 'string' ? stream : `${stream.name}\n${hashtagKey(stream.tag)}`;
       const sendError = (error: string, status: number) => socket.send(JSON.stringify({ error, status }));
       const parse = (stream: unknown, tag: unknown): Subscription | null =>
         isStreamName(stream) ? stream : hashtagStream(stream, tag);
