@@ -27,6 +27,8 @@ export interface FeaturedTagView {
 
 export interface TagTimelineQuery {
   tag: string;
+  /** Only this account's posts (its profile filtered by a tag). */
+  authorId?: string | null;
   any?: readonly string[];
   all?: readonly string[];
   none?: readonly string[];
@@ -136,7 +138,7 @@ export class Hashtags {
     const anyTagIds = idsOf(anyKeys);
     const allTagIds = idsOf(allKeys);
     if (anyTagIds.length === 0 || allTagIds.length < new Set(allKeys).size) return [];
-    const tagQuery = { anyTagIds, allTagIds, noneTagIds: idsOf(noneKeys) };
+    const tagQuery = { anyTagIds, allTagIds, noneTagIds: idsOf(noneKeys), authorId: query.authorId ?? null };
     return fillPage(page, async (slice) => {
       const ids = await this.store.tagTimeline(tagQuery, slice);
       return { ids, items: await this.microblog.visibleViews(viewerId, ids) };

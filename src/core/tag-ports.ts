@@ -26,6 +26,8 @@ export interface TagQuery {
   anyTagIds: readonly string[];
   allTagIds: readonly string[];
   noneTagIds: readonly string[];
+  /** Only posts by this account (a profile's posts with a featured tag). */
+  authorId?: string | null;
 }
 
 /**

@@ -146,6 +146,7 @@ export class KyselyTagStore implements TagStore, TrendStore {
       .where('pt.tag_id', 'in', [...query.anyTagIds])
       .where('pt.visibility', '=', 'public')
       .where('a.suspended_at', 'is', null);
+    if (query.authorId) q = q.where('pt.account_id', '=', query.authorId);
     for (const tagId of query.allTagIds)
       q = q.where((eb) =>
         eb.exists(

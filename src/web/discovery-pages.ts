@@ -162,6 +162,33 @@ ${tag.following ? html`<p class="note">Public posts with this hashtag appear in 
       return sendPage(reply, layout(view, `#${tag.name}`, body));
     });
 
+    // A profile's public posts with one tag: where a featured tag links.
+    app.get('/@:username/tagged/:name', async (request, reply) => {
+      const view = await viewFor(ctx, request, reply);
+      const params = request.params as { username: string; name: string };
+      const account = await ctx.microblog.lookup(params.username);
+      let tagName: string;
+      try {
+        tagName = Hashtags.nameOf(params.name);
+      } catch {
+        return notFoundPage(view, reply);
+      }
+      if (!account) return notFoundPage(view, reply);
+      const posts = await ctx.hashtags.timeline(
+        view.viewer?.id ?? null,
+        { tag: tagName, authorId: account.id },
+        { limit: PAGE, maxId: maxId(request) },
+      );
+      const path = `/@${account.username}/tagged/${encodeURIComponent(tagName)}`;
+      const body = html`<h1>${name(account)} · <a href="${tagPath(tagName)}">#${tagName}</a></h1>
+<section aria-label="Posts">${postList(view, posts, 'No public posts with this hashtag.')}</section>${olderLink(
+        path,
+        posts.map((p) => p.post),
+        PAGE,
+      )}`;
+      return sendPage(reply, layout(view, `@${account.username} #${tagName}`, body));
+    });
+
     for (const action of ['follow', 'unfollow'] as const) {
       app.post(`/tags/:name/${action}`, async (request, reply) => {
         const me = await requireViewer(ctx, request, reply);

@@ -283,7 +283,7 @@ describe.each(ENGINES)('search, hashtags and trends, on $label', ({ name, skip }
   it.skipIf(skip)('features tags with counts, suggests the most used ones, and lists them on the profile', async () => {
     const me = await person('featurer');
     const t = word('garden');
-    await me.rest.v1.statuses.create({ status: `#${t} one` });
+    const first = await me.rest.v1.statuses.create({ status: `#${t} one` });
     const last = await me.rest.v1.statuses.create({ status: `#${t} two` });
     await me.rest.v1.statuses.create({ status: `#${t} private`, visibility: 'private' });
     const suggestions = await me.rest.v1.featuredTags.suggestions.list();
@@ -294,6 +294,9 @@ describe.each(ENGINES)('search, hashtags and trends, on $label', ({ name, skip }
     expect((await me.rest.v1.featuredTags.list()).map((f) => f.id)).toEqual([featured.id]);
     const other = await person('visitor');
     expect((await other.rest.v1.accounts.$select(me.id).featuredTags.list()).map((f) => f.name)).toEqual([t]);
+    // The profile filtered by the tag (`tagged`): public posts only, newest first.
+    const tagged = await other.rest.v1.accounts.$select(me.id).statuses.list({ tagged: t });
+    expect(tagged.map((s) => s.id)).toEqual([last.id, first.id]);
     expect((await me.rest.v1.featuredTags.suggestions.list()).map((s) => s.name)).not.toContain(t);
     // Someone else cannot remove it.
     const foreign = await fetch(`${server.url}/api/v1/featured_tags/${featured.id}`, {

@@ -74,5 +74,11 @@ describe.each(ENGINES)('search and hashtag pages ($label)', ({ name: engine, ski
     expectGoodPage(anonymous, '/tags anonymous');
     expect(anonymous.body).toContain('to follow this hashtag');
     expect((await alice.get('/tags/%23%23')).statusCode).toBe(404);
+    // A featured tag's link: one profile's public posts with the tag.
+    const tagged = await alice.get('/@webdave/tagged/photography');
+    expectGoodPage(tagged, '/@webdave/tagged/photography');
+    expect(tagged.body).toContain('Sunset over the lake');
+    expect(tagged.body).not.toContain('only friends');
+    expect((await alice.get('/@webalice/tagged/photography')).body).not.toContain('Sunset over the lake');
   });
 });
