@@ -9,7 +9,10 @@ type SearchType = 'accounts' | 'statuses' | 'hashtags';
 export interface SearchRequest {
   query: string;
   type: SearchType | null;
-  /** Look up a URL or handle of this server exactly (Mastodon's `resolve`; Sparrow does not federate). */
+  /**
+   * Mastodon's `resolve` (fetch remote accounts and posts). Sparrow does not federate, so there
+   * is nothing remote to fetch: a URL of this server is looked up exactly with or without it.
+   */
   resolve: boolean;
   /** Accounts: only those the viewer follows. */
   following: boolean;
