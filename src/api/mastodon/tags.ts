@@ -120,6 +120,18 @@ const trendsInput = input({
   offset: { type: 'string', maxLength: 10, pattern: '^[0-9]+$' },
 });
 
+/**
+ * The signed-in viewer for public endpoints (a tag, trends), when the token may read what the
+ * answer adds for them; a narrower token gets the public answer instead of 403, as on Mastodon.
+ */
+function viewerIf(request: FastifyRequest, scope: string): string | null {
+  try {
+    return optionalUser(request, scope)?.accountId ?? null;
+  } catch {
+    return null;
+  }
+}
+
 const tagName = (request: FastifyRequest, key = 'name') => (request.params as Record<string, string>)[key] ?? '';
 
 function limitOffset(params: { limit?: string; offset?: string }, defaultLimit: number, maxLimit: number) {
@@ -132,8 +144,7 @@ export function tagRoutes(ctx: AppContext) {
   const urls = ctx.config;
   return async (app: FastifyInstance) => {
     app.get('/api/v1/tags/:name', { schema: { response: { 200: tagSchema } } }, async (request) => {
-      const viewer = optionalUser(request, 'read');
-      return renderTag(await ctx.hashtags.tag(viewer?.accountId ?? null, tagName(request)), urls);
+      return renderTag(await ctx.hashtags.tag(viewerIf(request, 'read:follows'), tagName(request)), urls);
     });
 
     for (const action of ['follow', 'unfollow'] as const) {
@@ -228,9 +239,8 @@ export function tagRoutes(ctx: AppContext) {
     // ── Trends ─────────────────────────────────────────────────────────────────
     const tagList = { response: { 200: { type: 'array', items: tagSchema } } };
     const trendingTags = async (request: FastifyRequest) => {
-      const viewer = optionalUser(request, 'read');
       const { limit, offset } = limitOffset(trendsInput.read(request), 10, 20);
-      return (await ctx.trends.tags(viewer?.accountId ?? null, limit, offset)).map((t) => renderTag(t, urls));
+      return (await ctx.trends.tags(viewerIf(request, 'read:follows'), limit, offset)).map((t) => renderTag(t, urls));
     };
     app.get('/api/v1/trends', { schema: tagList }, trendingTags);
     app.get('/api/v1/trends/tags', { schema: tagList }, trendingTags);
@@ -239,9 +249,10 @@ export function tagRoutes(ctx: AppContext) {
       '/api/v1/trends/statuses',
       { schema: { response: { 200: { type: 'array', items: statusSchema } } } },
       async (request) => {
-        const viewer = optionalUser(request, 'read:statuses');
         const { limit, offset } = limitOffset(trendsInput.read(request), 20, 40);
-        return (await ctx.trends.statuses(viewer?.accountId ?? null, limit, offset)).map((v) => renderStatus(v, urls));
+        return (await ctx.trends.statuses(viewerIf(request, 'read:statuses'), limit, offset)).map((v) =>
+          renderStatus(v, urls),
+        );
       },
     );
 
@@ -249,7 +260,6 @@ export function tagRoutes(ctx: AppContext) {
       '/api/v1/trends/links',
       { schema: { response: { 200: { type: 'array', items: linkSchema } } } },
       async (request) => {
-        optionalUser(request, 'read');
         const { limit, offset } = limitOffset(trendsInput.read(request), 10, 20);
         return (await ctx.trends.links(limit, offset)).map(renderLink);
       },
