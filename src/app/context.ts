@@ -1,6 +1,17 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { Conversations, Filters, Lists, Markers, Microblog, Polls, ScheduledPosts } from '../core/index.ts';
+import {
+  Conversations,
+  Filters,
+  Hashtags,
+  Lists,
+  Markers,
+  Microblog,
+  Polls,
+  ScheduledPosts,
+  Search,
+  Trends,
+} from '../core/index.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
@@ -50,6 +61,8 @@ import {
   KyselyFilterStore,
   KyselyListStore,
   KyselyMarkerStore,
+  KyselySearchStore,
+  KyselyTagStore,
   KyselyNoticeStore,
   KyselyOAuthStore,
   KyselyPostExtrasStore,
@@ -121,6 +134,12 @@ export interface AppContext {
   polls: Polls;
   /** Posts published later (`scheduled_at`), by the background work. */
   scheduledPosts: ScheduledPosts;
+  /** Hashtags: tag pages and timelines, followed tags (merged into home) and featured tags. */
+  hashtags: Hashtags;
+  /** Search for accounts, posts and hashtags, each viewer finding only what they may see. */
+  search: Search;
+  /** Trending tags, posts and links from recent public activity. */
+  trends: Trends;
   identity: Identity;
   oauth: OAuth;
   metrics: MetricsRegistry;
@@ -311,6 +330,10 @@ export async function composeApp(
   });
   microblog.onPublished(conversations.postPublished);
   microblog.onDeleted(conversations.postDeleted);
+  const tagStore = new KyselyTagStore(store.db);
+  const hashtags = new Hashtags(tagStore, microblog, clock);
+  const search = new Search(new KyselySearchStore(store.db, store.engine), microblog, hashtags, config.publicUrl);
+  const trends = new Trends(tagStore, microblog, hashtags, clock);
   const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
   const background = new BackgroundWork((error, label) =>
     logger.error({ err: error }, `background work failed: ${label}`),
@@ -591,6 +614,9 @@ export async function composeApp(
     conversations,
     polls,
     scheduledPosts,
+    hashtags,
+    search,
+    trends,
     identity,
     oauth,
     metrics,

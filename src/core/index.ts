@@ -3,6 +3,9 @@ export type * from './ports.ts';
 export { Microblog, type FollowRequestListener } from './microblog.ts';
 export * from './post-extras.ts';
 export { CHARACTERS_RESERVED_PER_URL, postLength } from './text.ts';
+export { Hashtags, MAX_FEATURED_TAGS, type TagView, type FeaturedTagView } from './hashtags.ts';
+export { Search } from './search.ts';
+export { Trends, type TrendingLink } from './trends.ts';
 export {
   GROUPABLE_NOTIFICATION_TYPES,
   notificationGroupKey,

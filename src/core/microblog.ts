@@ -28,7 +28,7 @@ import type {
   NewNotification,
   RemoteAccountProfile,
 } from './ports.ts';
-import { USERNAME_PATTERN, countGraphemes, extractMentions, postLength } from './text.ts';
+import { USERNAME_PATTERN, countGraphemes, extractHashtags, extractMentions, postLength } from './text.ts';
 import {
   checkPoll,
   pollView,
@@ -66,6 +66,11 @@ export type PublishedListener = (post: Post) => Promise<void>;
 export type NotifiedListener = (notifications: readonly { id: string; accountId: string }[]) => Promise<void>;
 /** Called once for each edit of a post, after it is stored. */
 export type EditedListener = (post: Post) => Promise<void>;
+/**
+ * Posts merged into a home timeline at read time besides the materialised feed and large
+ * accounts (followed hashtags, src/core/hashtags.ts): newest first, paged like the feed.
+ */
+export type HomeSource = (viewerId: string, page: Page) => Promise<FeedEntry[]>;
 /** Called once for each deleted post, after it is gone. */
 export type DeletedListener = (post: Post) => Promise<void>;
 /** Called once when a follow request ends: `accountId` asked to follow `targetId`. */
@@ -157,6 +162,7 @@ export class Microblog {
   private readonly favouriteListeners: FavouriteListener[] = [];
   private remoteResolver: RemoteAccountResolver | null = null;
   private readPolicy: ReadPolicy | null = null;
+  private readonly homeSources: HomeSource[] = [];
 
   private readonly store: MicroblogStore;
   private readonly options: MicroblogOptions;
@@ -396,6 +402,7 @@ export class Microblog {
         reblogOfId: null,
         createdAt: now,
         mentionIds,
+        tags: extractHashtags(text),
       },
       fanout,
       notifications,
@@ -1137,18 +1144,27 @@ export class Microblog {
 
   // ── Timelines ───────────────────────────────────────────────────────────────
 
+  /** Adds a source of posts merged into every home timeline at read time (see `HomeSource`). */
+  addHomeSource(source: HomeSource): void {
+    this.homeSources.push(source);
+  }
+
   async homeTimeline(viewerId: string, page: Page): Promise<PostView[]> {
     const celebrities = await this.followedCelebrities(viewerId);
     const hidden = await this.store.hiddenAuthors(viewerId);
     const excluded = this.readPolicy ? await this.readPolicy.homeExclusions(viewerId) : new Set<string>();
     return fillPage(page, async (slice) => {
-      const [fanned, pulled] = await Promise.all([
+      const [fanned, pulled, ...merged] = await Promise.all([
         this.store.homeFeed(viewerId, slice),
         celebrities.length > 0
           ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], slice)
           : Promise.resolve([]),
+        ...this.homeSources.map((source) => source(viewerId, slice)),
       ]);
-      const entries = mergeNewestFirst(fanned, pulled, slice);
+      const entries = merged.reduce(
+        (all, more) => mergeNewestFirst(all, more, slice),
+        mergeNewestFirst(fanned, pulled, slice),
+      );
       const posts = await this.store.postsByIds(entries.map((e) => e.postId));
       const kept: Post[] = [];
       for (const entry of entries) {
@@ -1467,6 +1483,24 @@ export class Microblog {
     );
   }
 
+  /**
+   * Re-derives a post's hashtags and search index from its current text: the edit path calls
+   * this after changing a post's text (creation and deletion keep them in step on their own).
+   */
+  async reindexPost(postId: string): Promise<void> {
+    const post = await this.requirePost(postId);
+    await this.store.reindexPost(post.id, post.reblogOfId ? [] : extractHashtags(post.text));
+  }
+
+  /**
+   * Posts by id as the viewer may see them, in the given order: outside their audience,
+   * by authors blocked either way or muted, or by suspended authors, they are left out.
+   * For lists found elsewhere (search, tag timelines, trends).
+   */
+  async visibleViews(viewerId: string | null, ids: readonly string[]): Promise<PostView[]> {
+    return this.viewsFor(viewerId, ids);
+  }
+
   /** Turns posts into views with as few store round trips as possible (one per kind of data). */
   async hydrate(viewerId: string | null, posts: readonly Post[]): Promise<PostView[]> {
     const reblogIds = posts.flatMap((p) => (p.reblogOfId ? [p.reblogOfId] : []));
@@ -1727,7 +1761,10 @@ const FILL_SLICE = 40;
  * to a client paging with max_id / min_id. `load` returns the ids it read (newest first,
  * as the store pages them) and the items kept, in the same order.
  */
-async function fillPage<T>(page: Page, load: (slice: Page) => Promise<{ ids: string[]; items: T[] }>): Promise<T[]> {
+export async function fillPage<T>(
+  page: Page,
+  load: (slice: Page) => Promise<{ ids: string[]; items: T[] }>,
+): Promise<T[]> {
   const collected: T[] = [];
   let slice = page;
   for (let round = 0; round < MAX_FILL_ROUNDS; round += 1) {

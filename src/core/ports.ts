@@ -26,6 +26,8 @@ interface NewPost {
   mentionIds: string[];
   /** A post of another server (federation): its id there, its page and its sanitised HTML. */
   remote?: { uri: string; url: string | null; html: string } | undefined;
+  /** Hashtags of an original post, as first written in it (`extractHashtags`). */
+  tags?: readonly string[];
 }
 
 /** What Sparrow keeps of an account of another server, from its ActivityPub actor document. */
@@ -109,6 +111,11 @@ export interface MicroblogStore {
   postIdForIdempotencyKey(accountId: string, key: string): Promise<string | null>;
   postById(id: string): Promise<Post | null>;
   postsByIds(ids: readonly string[]): Promise<Map<string, Post>>;
+  /**
+   * Brings a post's derived indexes (its hashtags, the full-text index) up to date with its
+   * current text, e.g. after an edit: `tags` are the post's hashtags now (`extractHashtags`).
+   */
+  reindexPost(postId: string, tags: readonly string[]): Promise<void>;
   /** Deletes a post and everything hanging off it (reblogs of it, feed entries, notifications), fixing counters. */
   deletePost(id: string): Promise<void>;
   reblogOf(accountId: string, postId: string): Promise<Post | null>;

@@ -50,3 +50,63 @@ export function extractMentions(text: string): MentionToken[] {
   }
   return mentions;
 }
+
+/** Longest hashtag name kept (longer runs are not tags), as in Mastodon. */
+const MAX_HASHTAG_LENGTH = 100;
+
+// Mastodon's rule: `#` not preceded by a letter, digit, `=`, `/`, `)`, `&` or `#` (so URL
+// fragments, query strings and HTML entities are not tags), then Unicode letters, marks,
+// digits and underscores (plus the middle dot, katakana middle dot and zero-width non-joiner
+// inside a name), with at least one letter: `#2024` is not a tag, `#COP29` is.
+const HASHTAG_PATTERN = /(?<![\p{L}\p{N}_=/)&#])#([\p{L}\p{M}\p{N}_][\p{L}\p{M}\p{N}_\u00B7\u30FB\u200C]*)/gu;
+const HASHTAG_NAME = /^[\p{L}\p{M}\p{N}_][\p{L}\p{M}\p{N}_\u00B7\u30FB\u200C]*$/u;
+const TRAILING_SEPARATORS = /[\u00B7\u30FB\u200C]+$/u;
+
+/** The identity of a tag: `#Cats`, `#cats` and `#ｃａｔｓ` are one tag. */
+export function hashtagKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
+}
+
+/** A tag name as a person or a URL gives it (without `#`), or null when it cannot be a tag. */
+export function normaliseHashtag(raw: string): string | null {
+  const name = raw.replace(/^#/, '').normalize('NFC').replace(TRAILING_SEPARATORS, '');
+  if (name.length === 0 || name.length > MAX_HASHTAG_LENGTH) return null;
+  if (!HASHTAG_NAME.test(name) || !/\p{L}/u.test(name)) return null;
+  return name;
+}
+
+/** A hashtag found in text: where it starts (the `#`), how long it is, and the name as written. */
+interface HashtagToken {
+  index: number;
+  length: number;
+  name: string;
+}
+
+/** Hashtags in a piece of text outside links, in order of appearance (repeats included). */
+function hashtagTokens(text: string): HashtagToken[] {
+  const tokens: HashtagToken[] = [];
+  // Fragments and paths of links are not tags: blank the links out first (same offsets).
+  const withoutUrls = text.replace(URL_PATTERN, (url) => ' '.repeat(url.length));
+  for (const match of withoutUrls.matchAll(HASHTAG_PATTERN)) {
+    const name = normaliseHashtag(match[1]!);
+    if (!name) continue;
+    tokens.push({ index: match.index ?? 0, length: 1 + match[1]!.replace(TRAILING_SEPARATORS, '').length, name });
+  }
+  return tokens;
+}
+
+/** The distinct hashtags of a post (first spelling of each), at most `max`. */
+export function extractHashtags(text: string, max = 30): string[] {
+  const seen = new Map<string, string>();
+  for (const token of hashtagTokens(text)) {
+    const key = hashtagKey(token.name);
+    if (!seen.has(key)) seen.set(key, token.name);
+    if (seen.size >= max) break;
+  }
+  return [...seen.values()];
+}
+
+/** Links (http and https) in a text, as written. */
+export function extractUrls(text: string): string[] {
+  return [...text.matchAll(URL_PATTERN)].map((m) => m[0]);
+}

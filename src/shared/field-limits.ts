@@ -59,6 +59,10 @@ export const FIELD_LIMITS = {
   type: 20,
   country: 10,
   query: 200,
+  // Search and hashtags: a search query (longer ones are refused, not cut), a tag name.
+  q: 500,
+  hashtag: 100,
+  offset: 10,
   next: 500,
   // Lists, filters and markers
   title: 1000,

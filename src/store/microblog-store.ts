@@ -15,6 +15,7 @@ import { timeOfId } from '../shared/ids.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
 import type { AccountsTable, Database, NotificationsTable, PostsTable } from './schema.ts';
+import { reindexSearch, writePostTags } from './search-index.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -250,6 +251,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .values(post.mentionIds.map((accountId) => ({ post_id: post.id, account_id: accountId })))
             .execute();
         }
+        if (post.tags && post.tags.length > 0) await writePostTags(tx, post, post.tags);
         await tx
           .updateTable('accounts')
           .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1), last_status_at: iso(post.createdAt) }))
@@ -398,6 +400,23 @@ export class KyselyMicroblogStore implements MicroblogStore {
       for (const row of rows) result.set(row.id, toPost(row, byPost.get(row.id) ?? []));
     }
     return result;
+  }
+
+  async reindexPost(postId: string, tags: readonly string[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('posts')
+        .select(['id', 'account_id', 'visibility', 'created_at'])
+        .where('id', '=', postId)
+        .executeTakeFirst();
+      if (!row) return;
+      await writePostTags(
+        tx,
+        { id: row.id, accountId: row.account_id, visibility: row.visibility, createdAt: new Date(row.created_at) },
+        tags,
+      );
+      await reindexSearch(tx, postId);
+    });
   }
 
   async deletePost(id: string): Promise<void> {

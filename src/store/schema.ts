@@ -244,6 +244,31 @@ interface ConversationPostsTable {
   post_id: string;
 }
 
+/** A hashtag: `name_key` (NFKC, lower case) is its identity, `name` the spelling first seen. */
+interface TagsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  created_at: string;
+}
+
+/** An original post's tag, with the post's author, visibility and time (for timelines and trends). */
+interface PostTagsTable {
+  post_id: string;
+  tag_id: string;
+  account_id: string;
+  visibility: 'public' | 'unlisted' | 'private' | 'direct';
+  created_at: string;
+}
+
+/** Tags an account follows (their public posts join its home timeline) or features on its profile. */
+interface AccountTagsTable {
+  id: string;
+  account_id: string;
+  tag_id: string;
+  created_at: string;
+}
+
 export interface Database {
   lists: ListsTable;
   list_accounts: ListAccountsTable;
@@ -253,6 +278,10 @@ export interface Database {
   markers: MarkersTable;
   conversations: ConversationsTable;
   conversation_posts: ConversationPostsTable;
+  tags: TagsTable;
+  post_tags: PostTagsTable;
+  followed_tags: AccountTagsTable;
+  featured_tags: AccountTagsTable;
   accounts: AccountsTable;
   credentials: CredentialsTable;
   sign_up_applications: SignUpApplicationsTable;

@@ -61,8 +61,8 @@ export function layout(
   const simulator =
     view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', 'Phone simulator')}` : '';
   const nav = v
-    ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, '/lists', 'Lists')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out link')}</nav>`
-    : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/login', 'Log in')} ${navLink(view, '/signup', 'Sign up')}${simulator}</nav>`;
+    ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, '/lists', 'Lists')} ${navLink(view, '/search', 'Search')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out link')}</nav>`
+    : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/search', 'Search')} ${navLink(view, '/login', 'Log in')} ${navLink(view, '/signup', 'Sign up')}${simulator}</nav>`;
   return page({
     title: `${title} · Sparrow`,
     body: html`<header>${nav}</header><main id="main">${body}</main>`,

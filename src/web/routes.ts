@@ -6,6 +6,7 @@ import { adminPages } from './admin-pages.ts';
 import { authPages } from './auth-pages.ts';
 import { devMailPages } from './dev-mail.ts';
 import { devPhonePages } from './dev-phone.ts';
+import { discoveryPages } from './discovery-pages.ts';
 import { html } from './html.ts';
 import { layout, sendPage, viewFor } from './layout.ts';
 import { csrfValid } from './session.ts';
@@ -75,6 +76,7 @@ export function webRoutes(ctx: AppContext) {
     await app.register(socialPages(ctx));
     await app.register(listPages(ctx));
     await app.register(postExtrasPages(ctx));
+    await app.register(discoveryPages(ctx));
     await app.register(settingsPages(ctx));
     await app.register(notMePages(ctx));
     await app.register(securityPages(ctx));

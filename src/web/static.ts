@@ -16,7 +16,7 @@ form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 .note{color:#5a6675;font-size:.9rem}.outcome{padding:.4rem .6rem;border-radius:.35rem;border-left:4px solid #15803d;background:#eef7ee}
 .outcome.refused{background:#fdecea;border-left-color:#b42318;font-weight:600}.outcome.held,.outcome.pending{background:#fff4e5;border-left-color:#b45309}
 header nav{display:flex;flex-wrap:wrap;gap:.3rem .7rem;align-items:center;padding:.4rem 0 .6rem;border-bottom:1px solid #d8e0e8;margin-bottom:.5rem;font-size:.95rem}
-@media (min-width:50rem){body{max-width:44rem}}
+@media (min-width:50rem){body{max-width:48rem}}
 nav a[aria-current=page]{font-weight:700;text-decoration:none;color:#1d2430}
 nav.sub{display:flex;flex-wrap:wrap;gap:.2rem .7rem;font-size:.9rem;margin:.3rem 0 .6rem}
 form.inline{display:inline-flex}form.out{margin-left:auto}

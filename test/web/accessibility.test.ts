@@ -235,6 +235,8 @@ describe.skipIf(!hasChromium)(
           ['/@amina', 'profile'],
           ['/@baraka', 'profile-other'],
           [postUrl, 'post'],
+          ['/search?q=baraka', 'search'],
+          ['/tags/sparrow', 'hashtag'],
           ['/settings/profile', 'settings-profile'],
           ['/settings/phone', 'settings-phone'],
           ['/settings/sms', 'settings-sms'],

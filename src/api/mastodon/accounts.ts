@@ -15,6 +15,7 @@ const accountStatusesInput = input({
   only_media: flag,
   exclude_replies: flag,
   exclude_reblogs: flag,
+  tagged: text('hashtag'),
 });
 const followListInput = input(paging);
 const muteInput = input({ notifications: flag });
@@ -99,10 +100,17 @@ export function accountRoutes(ctx: AppContext) {
       }
       // Sparrow has no media yet, so that filter has nothing to return.
       if (params.only_media) return [];
-      const views = await ctx.microblog.accountTimeline(viewer?.accountId ?? null, pathId(request), page, {
-        excludeReplies: params.exclude_replies ?? false,
-        excludeReblogs: params.exclude_reblogs ?? false,
-      });
+      // `tagged` (a featured tag on a profile): the account's public posts with that hashtag.
+      const views = params.tagged
+        ? await ctx.hashtags.timeline(
+            viewer?.accountId ?? null,
+            { tag: params.tagged, authorId: (await ctx.microblog.account(pathId(request))).id },
+            page,
+          )
+        : await ctx.microblog.accountTimeline(viewer?.accountId ?? null, pathId(request), page, {
+            excludeReplies: params.exclude_replies ?? false,
+            excludeReblogs: params.exclude_reblogs ?? false,
+          });
       const link = linkHeader(
         urls.publicUrl,
         request,
@@ -110,6 +118,7 @@ export function accountRoutes(ctx: AppContext) {
         {
           exclude_replies: params.exclude_replies,
           exclude_reblogs: params.exclude_reblogs,
+          tagged: params.tagged,
           limit: params.limit,
         },
       );

@@ -3,6 +3,7 @@ import { notificationGroupKey } from '../../core/index.ts';
 import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 import { renderFilterResult } from './filter-entities.ts';
 import { pollSchema, renderPoll } from './poll-entity.ts';
+import { extractHashtags } from '../../core/text.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
@@ -94,7 +95,7 @@ const statusProperties = {
   media_attachments: emptyArray,
   application: { type: ['object', 'null'], properties: { name: str, website: nullableStr } },
   mentions: { type: 'array', items: mentionSchema },
-  tags: emptyArray,
+  tags: { type: 'array', items: { type: 'object', properties: { name: str, url: str } } },
   emojis: emptyArray,
   filtered: emptyArray,
   reblogs_count: int,
@@ -247,7 +248,7 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     created_at: post.createdAt.toISOString(),
     edited_at: post.editedAt?.toISOString() ?? null,
     account: renderAccount(author, urls),
-    content: view.reblog ? '' : (post.remoteHtml ?? renderPostHtml(post.text, mentions)),
+    content: view.reblog ? '' : (post.remoteHtml ?? renderPostHtml(post.text, mentions, urls.publicUrl)),
     text: null,
     visibility: post.visibility,
     sensitive: post.sensitive,
@@ -255,7 +256,12 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     media_attachments: [],
     application: applicationFor(post.source),
     mentions,
-    tags: [],
+    tags: view.reblog
+      ? []
+      : extractHashtags(post.text).map((name) => ({
+          name,
+          url: `${urls.publicUrl}/tags/${encodeURIComponent(name)}`,
+        })),
     emojis: [],
     // The viewer's own filter matches (never part of a shared body; see PostView.filtered).
     filtered: view.filtered?.map(renderFilterResult) ?? [],

@@ -7,7 +7,9 @@ import { listRoutes } from './lists.ts';
 import { readingRoutes } from './reading.ts';
 import { instanceRoutes } from './instance.ts';
 import { postExtrasRoutes } from './post-extras.ts';
+import { searchRoutes } from './search.ts';
 import { statusRoutes } from './statuses.ts';
+import { tagRoutes } from './tags.ts';
 import { timelineRoutes } from './timelines.ts';
 
 /** The Mastodon client API subset of SPEC 3.2. */
@@ -22,5 +24,7 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(listRoutes(ctx));
     await app.register(filterRoutes(ctx));
     await app.register(readingRoutes(ctx));
+    await app.register(searchRoutes(ctx));
+    await app.register(tagRoutes(ctx));
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { CHARACTERS_RESERVED_PER_URL, POLL_LIMITS } from '../../core/index.ts';
+import { CHARACTERS_RESERVED_PER_URL, MAX_FEATURED_TAGS, POLL_LIMITS } from '../../core/index.ts';
 import { requireUser } from '../auth.ts';
 
 /** The Mastodon API version Sparrow's subset follows; clients use it for feature detection. */
@@ -64,7 +64,7 @@ export function instanceRoutes(ctx: AppContext) {
         approval_required: ctx.signUps.approvalRequired,
         invites_enabled: false,
         configuration: {
-          accounts: { max_featured_tags: 0 },
+          accounts: { max_featured_tags: MAX_FEATURED_TAGS },
           statuses: statusesConfiguration(config.maxPostLength),
           media_attachments: mediaConfiguration,
           polls: pollsConfiguration,
@@ -89,7 +89,7 @@ export function instanceRoutes(ctx: AppContext) {
         configuration: {
           urls: { streaming: config.publicUrl.replace(/^http/, 'ws'), status: null },
           vapid: { public_key: '' },
-          accounts: { max_featured_tags: 0, max_pinned_statuses: 0 },
+          accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: 0 },
           statuses: statusesConfiguration(config.maxPostLength),
           media_attachments: mediaConfiguration,
           polls: pollsConfiguration,
@@ -107,15 +107,12 @@ export function instanceRoutes(ctx: AppContext) {
     app.get('/api/v1/instance/peers', async () => []);
     app.get('/api/v1/instance/activity', async () => []);
     app.get('/api/v1/custom_emojis', async () => []);
-    app.get('/api/v1/trends/statuses', async () => []);
-    app.get('/api/v1/trends/tags', async () => []);
 
     // Endpoints that popular clients call on start-up. Sparrow has no announcements
     // yet, so each answers with an honest empty result
     // instead of a 404 that some clients treat as a broken server.
     for (const [path, scope] of [
       ['/api/v1/announcements', 'read'],
-      ['/api/v1/followed_tags', 'read:follows'],
     ] as const) {
       app.get(path, async (request) => {
         requireUser(request, scope);

@@ -14,6 +14,7 @@ import * as bookmarksPins from './0012_bookmarks_pins.ts';
 import * as federation from './0020_federation.ts';
 import * as listsFiltersMarkers from './0016_lists_filters_markers_conversations.ts';
 import * as editsPollsScheduled from './0015_edits_polls_scheduled.ts';
+import * as searchTags from './0014_search_tags.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0020_federation': federation,
   '0016_lists_filters_markers_conversations': listsFiltersMarkers,
   '0015_edits_polls_scheduled': editsPollsScheduled,
+  '0014_search_tags': searchTags,
 };
 
 export const migrationProvider: MigrationProvider = {
