@@ -59,7 +59,7 @@ describe.each(ENGINES)('migration 0014 backfills tags and the search index on $l
       new KyselyMicroblogStore(old.db),
       { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
       systemClock,
-      new KyselyPostExtrasStore(old.db),
+      new KyselyPostExtrasStore(old.db, old.engine),
     );
     const author = await microblog.createAccount({ username: 'oldauthor' });
     const reader = await microblog.createAccount({ username: 'oldreader' });
