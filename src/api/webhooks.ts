@@ -23,9 +23,12 @@ export function webhookRoutes(ctx: AppContext) {
     );
 
     const handle =
-      (kind: WebhookKind) => async (request: FastifyRequest<{ Params: { provider: string } }>, reply: FastifyReply) => {
+      (kind: WebhookKind) =>
+      async (request: FastifyRequest<{ Params: { provider: string; secret?: string } }>, reply: FastifyReply) => {
         const name = request.params.provider;
-        if (name !== provider.name || !provider.parseWebhook) {
+        // Providers that sign nothing (Africa's Talking) carry a secret in the URL; the others have none.
+        const secretShapeFits = (request.params.secret !== undefined) === (provider.secretInPath === true);
+        if (name !== provider.name || !provider.parseWebhook || (!secretShapeFits && !provider.secretInPath)) {
           return reply.status(404).send({ error: 'No such webhook' });
         }
         let result;
@@ -38,6 +41,7 @@ export function webhookRoutes(ctx: AppContext) {
                 Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
               ),
               rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+              remoteAddress: request.ip,
             },
             kind,
           );
@@ -69,5 +73,7 @@ export function webhookRoutes(ctx: AppContext) {
     // Vonage can be set to call with GET and the fields in the query string.
     app.get('/webhooks/sms/:provider', handle('inbound'));
     app.get('/webhooks/sms/:provider/status', handle('status'));
+    app.post('/webhooks/sms/:provider/:secret', handle('inbound'));
+    app.post('/webhooks/sms/:provider/:secret/status', handle('status'));
   };
 }

@@ -89,7 +89,9 @@ import {
   KyselyContactPointStore,
   KyselyDiscoveryStore,
   KyselyModerationStore,
+  KyselyLanguageStore,
 } from '../store/index.ts';
+import { LanguagePreferences } from '../i18n/index.ts';
 
 /**
  * The composition root: the one place that knows every concrete implementation and
@@ -162,6 +164,8 @@ export interface SmsServices {
   gate: TrustGate;
   traffic: SmsTraffic;
   owner: SmsOwnerControls;
+  /** The language to speak per account and per phone number (web pages, SMS, USSD). */
+  languages: LanguagePreferences;
 }
 
 export interface ContextOptions extends OpenOptions {
@@ -638,11 +642,18 @@ async function createSmsServices(
   const gate = new TrustGate(steps);
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
   microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
-  const channel = new SmsChannel(store, microblog, outbox, gate, notices, subscriptions, clock, {
-    publicUrl: config.publicUrl,
-    maxPostLength: config.maxPostLength,
-    maxSegments: config.sms.maxSegments,
-  });
+  const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db), clock);
+  const channel = new SmsChannel(
+    store,
+    microblog,
+    outbox,
+    gate,
+    notices,
+    subscriptions,
+    clock,
+    { publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments },
+    languages,
+  );
   const provider = options.smsProvider ?? (await createSmsProvider(config, logger));
   const credentials = new KyselyCredentialStore(connection.db);
   const owner = new SmsOwnerControls(
@@ -668,9 +679,12 @@ async function createSmsServices(
     gate,
     traffic: new SmsTraffic(store),
     owner,
-    phones: new PhoneBinding(store, codes, securityMessages, security.codeFailures, clock),
+    phones: new PhoneBinding(store, codes, securityMessages, security.codeFailures, clock, async (accountId) =>
+      languages.forNumber('', accountId),
+    ),
     settings: new SmsSettingsService(store, clock),
     subscriptions,
+    languages,
   };
 
   async function start(work: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }> {

@@ -44,6 +44,17 @@ export async function createSmsProvider(config: Config, logger: Logger): Promise
         signingKey: config.androidGateway.signingKey!,
       });
     }
+    case 'africastalking': {
+      const { AfricasTalkingProvider } = await import('../sms/providers/africastalking.ts');
+      return new AfricasTalkingProvider({
+        username: config.africasTalking.username!,
+        apiKey: config.africasTalking.apiKey!,
+        ...(config.africasTalking.from ? { from: config.africasTalking.from } : {}),
+        apiBaseUrl: config.africasTalking.apiBaseUrl,
+        callbackSecret: config.africasTalking.callbackSecret!,
+        allowedSources: config.africasTalking.allowedSources,
+      });
+    }
     case 'smpp': {
       const { SmppProvider } = await import('../sms/providers/smpp.ts');
       return new SmppProvider({

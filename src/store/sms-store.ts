@@ -53,6 +53,7 @@ function toOutbox(row: Selectable<SmsOutboxTable>): OutboxMessage {
     segments: row.segments,
     accountId: row.account_id,
     postId: row.post_id,
+    replyLink: row.reply_link ?? null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -88,6 +89,7 @@ async function insertOutbox(
           segments: m.segments,
           account_id: m.accountId,
           post_id: m.postId,
+          reply_link: m.replyLink ?? null,
           created_at: iso(m.createdAt),
           updated_at: iso(m.createdAt),
         })),

@@ -12,6 +12,8 @@ export interface InboundSms {
   from: string;
   to: string;
   text: string;
+  /** A premium short code's session link (Africa's Talking `linkId`): replies must carry it. */
+  replyLink?: string;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'failed' | 'undelivered';
@@ -28,10 +30,16 @@ export interface OutboundSms {
   id: string;
   to: string;
   text: string;
+  /** The `linkId` of the text this answers (premium on-demand short codes). */
+  replyLink?: string;
 }
 
 export type SendResult =
-  | { ok: true; providerMessageId: string }
+  | {
+      ok: true;
+      providerMessageId: string /** What the provider says it charged, as it wrote it (e.g. `KES 0.8000`). */;
+      cost?: string;
+    }
   /** `retryable` false means trying again cannot help (invalid number, rejected content). */
   | { ok: false; retryable: boolean; error: string };
 
@@ -44,6 +52,8 @@ export interface WebhookRequest {
   headers: Record<string, string | undefined>;
   /** The body bytes as received, before any parsing: signatures cover these. */
   rawBody: Buffer;
+  /** The caller's address (after the reverse-proxy rules of SPARROW_TRUST_PROXY). */
+  remoteAddress?: string;
 }
 
 export type WebhookKind = 'inbound' | 'status';
@@ -84,7 +94,9 @@ export interface ProviderSink {
 }
 
 export interface SmsProvider {
-  readonly name: 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
+  readonly name: 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp' | 'africastalking';
+  /** The webhook URL carries a secret path segment (`/webhooks/sms/<name>/<secret>`), checked by the adapter. */
+  readonly secretInPath?: boolean;
   /** Present on webhook providers. Throws WebhookSignatureError / WebhookPayloadError. */
   parseWebhook?(request: WebhookRequest, kind: WebhookKind): WebhookResult;
   /** The answer the provider expects once the webhook was accepted. */
