@@ -66,6 +66,7 @@ import {
   SmsChannel,
   SmsNotifier,
   SmsOwnerControls,
+  UssdMenu,
   SmsPolicy,
   SmsSettingsService,
   SmsTraffic,
@@ -166,6 +167,8 @@ export interface SmsServices {
   owner: SmsOwnerControls;
   /** The language to speak per account and per phone number (web pages, SMS, USSD). */
   languages: LanguagePreferences;
+  /** The USSD menu (Africa's Talking's USSD callback, the phone simulator's USSD mode). */
+  ussd: UssdMenu;
 }
 
 export interface ContextOptions extends OpenOptions {
@@ -685,6 +688,10 @@ async function createSmsServices(
     settings: new SmsSettingsService(store, clock),
     subscriptions,
     languages,
+    ussd: new UssdMenu(channel, store, microblog, languages, clock, {
+      publicUrl: config.publicUrl,
+      provider: provider.name,
+    }),
   };
 
   async function start(work: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }> {

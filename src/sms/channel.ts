@@ -200,9 +200,10 @@ export class SmsChannel {
 
   /**
    * The trust gate for one text from a bound number (SMS or a USSD step): a refusal, a hold
-   * (recorded for the owner, PIN removed), or the text to act on with the PIN removed.
+   * (recorded for the owner, PIN removed, when there is an inbound record to hold), or the
+   * text to act on with the PIN removed.
    */
-  async admit(phone: BoundPhone, account: Account, text: string, inboundId: string): Promise<Admission> {
+  async admit(phone: BoundPhone, account: Account, text: string, inboundId: string | null): Promise<Admission> {
     const [settings, security] = await Promise.all([
       this.store.settings(phone.accountId),
       this.store.securityState(phone.accountId),
@@ -212,6 +213,16 @@ export class SmsChannel {
       const periodMs = decision.outcome === 'refused_pin' ? 3600_000 : DAY_MS;
       return { kind: 'refuse', outcome: decision.outcome, reply: decision.reply, throttle: decision.outcome, periodMs };
     }
+    if (decision.kind === 'hold' && inboundId === null) {
+      // Nothing to keep (a USSD screen that only reads): the answer is simply "not now".
+      return {
+        kind: 'hold',
+        outcome: 'held',
+        reply: decision.reply,
+        throttle: `held_${decision.reason}`,
+        periodMs: 3600_000,
+      };
+    }
     if (decision.kind === 'hold') {
       const now = this.clock.now();
       // The PIN check may not have run yet (a SIM-swap hold comes first): never keep a PIN.
@@ -219,7 +230,7 @@ export class SmsChannel {
       await this.store.createHold({
         id: newId(now.getTime()),
         accountId: phone.accountId,
-        inboundId,
+        inboundId: inboundId ?? '',
         text: kept,
         reason: decision.reason,
         status: 'pending',

@@ -23,7 +23,7 @@ import { PASSKEY_SCRIPT, PHONE_SCRIPT, SIGNUP_POW_SCRIPT, SITE_SCRIPT, STYLESHEE
  * handset; the e-mailed "this wasn't me" form carries its own signed token instead; the OAuth
  * consent form is for someone not signed in here, and grants only to a registered redirect URI.
  */
-const CSRF_EXEMPT = new Set(['/dev/phone', '/sms/not-me', '/oauth/authorize']);
+const CSRF_EXEMPT = new Set(['/dev/phone', '/dev/phone/ussd', '/sms/not-me', '/oauth/authorize']);
 
 /** Every page and asset of the web UI. */
 export function webRoutes(ctx: AppContext) {

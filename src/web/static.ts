@@ -7,6 +7,7 @@ button{background:#1b5fb3;color:#fff;border-color:#1b5fb3;cursor:pointer}
 form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 .phone{border:2px solid #1d2430;border-radius:1.2rem;padding:.75rem;background:#fff;max-width:22rem}
 .sms{list-style:none;margin:0 0 .75rem;padding:0;max-height:26rem;overflow-y:auto}
+pre.ussd{font:inherit;white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 .75rem;padding:.6rem;background:#e8eef5;border-radius:.5rem}
 .sms li{margin:.35rem 0;padding:.45rem .6rem;border-radius:.8rem;background:#e8eef5;white-space:pre-wrap;overflow-wrap:anywhere}
 .sms li small{display:block;color:#5a6675;font-size:.75rem}
 .sms li.suppressed{opacity:.6;text-decoration:line-through}

@@ -56,6 +56,7 @@ export const ar: Messages = {
   'ussd.held': 'محجوز: أطلقه في {web}',
   'ussd.notification':
     '{kind, select, mention {@{username} أشار إليك} reblog {@{username} أعاد النشر} favourite {@{username} أعجبه} follow {@{username} يتابعك} follow_request {@{username} يطلب متابعتك} other {@{username}}}',
+  'ussd.done': 'تم.',
   'ussd.empty': 'لم يُكتب شيء.',
 
   'web.nav.home': 'الرئيسية',

@@ -64,6 +64,7 @@ export const en = {
   'ussd.held': 'Held for you to release at {web}',
   'ussd.notification':
     '{kind, select, mention {@{username} mentioned you} reblog {@{username} boosted} favourite {@{username} liked} follow {@{username} followed you} follow_request {@{username} asked to follow} other {@{username}}}',
+  'ussd.done': 'Done.',
   'ussd.empty': 'Nothing was written.',
 
   // ── Web: layout and language switcher ──

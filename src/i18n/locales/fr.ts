@@ -58,6 +58,7 @@ export const fr: Messages = {
   'ussd.held': 'Retenu : libérez-le sur {web}',
   'ussd.notification':
     '{kind, select, mention {@{username} vous a mentionné} reblog {@{username} a partagé} favourite {@{username} a aimé} follow {@{username} vous suit} follow_request {@{username} demande à vous suivre} other {@{username}}}',
+  'ussd.done': "C'est fait.",
   'ussd.empty': "Rien n'a été écrit.",
 
   'web.nav.home': 'Accueil',

@@ -61,6 +61,7 @@ export const ha: Messages = {
   'ussd.held': 'An riƙe: saki shi a {web}',
   'ussd.notification':
     '{kind, select, mention {@{username} ya ambace ka} reblog {@{username} ya yaɗa} favourite {@{username} ya so} follow {@{username} yana binka} follow_request {@{username} yana son binka} other {@{username}}}',
+  'ussd.done': 'An gama.',
   'ussd.empty': 'Ba a rubuta komai ba.',
 
   'web.nav.home': 'Gida',

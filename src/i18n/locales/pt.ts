@@ -58,6 +58,7 @@ export const pt: Messages = {
   'ussd.held': 'Retido: liberte-o em {web}',
   'ussd.notification':
     '{kind, select, mention {@{username} mencionou-o} reblog {@{username} partilhou} favourite {@{username} gostou} follow {@{username} segue-o} follow_request {@{username} pediu para o seguir} other {@{username}}}',
+  'ussd.done': 'Feito.',
   'ussd.empty': 'Nada foi escrito.',
 
   'web.nav.home': 'Início',

@@ -58,6 +58,7 @@ export const sw: Messages = {
   'ussd.held': 'Imezuiliwa: iachilie kwenye {web}',
   'ussd.notification':
     '{kind, select, mention {@{username} amekutaja} reblog {@{username} amesambaza} favourite {@{username} amependa} follow {@{username} anakufuata} follow_request {@{username} anaomba kukufuata} other {@{username}}}',
+  'ussd.done': 'Imefanyika.',
   'ussd.empty': 'Hakuna kilichoandikwa.',
 
   'web.nav.home': 'Nyumbani',

@@ -23,6 +23,7 @@ import {
   type OutboundSms,
   type SendResult,
   type SmsProvider,
+  type UssdRequest,
   type WebhookKind,
   type WebhookReply,
   type WebhookRequest,
@@ -43,16 +44,6 @@ export interface AfricasTalkingOptions {
   allowedSources?: readonly string[];
   /** Per-request timeout for the REST API (default 15 s). */
   requestTimeoutMs?: number;
-}
-
-/** A USSD request as Africa's Talking posts it. */
-export interface UssdRequest {
-  sessionId: string;
-  serviceCode: string;
-  phoneNumber: string;
-  networkCode: string | null;
-  /** Everything typed in this session so far, inputs joined by `*` (empty on the first request). */
-  text: string;
 }
 
 const PROVIDER = 'africastalking';

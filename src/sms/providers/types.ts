@@ -93,6 +93,17 @@ export interface ProviderSink {
   receipt(receipt: DeliveryReceipt): Promise<void>;
 }
 
+/** One request of a USSD session, as a USSD gateway posts it. */
+export interface UssdRequest {
+  sessionId: string;
+  /** The code dialled, e.g. `*384*123#`. */
+  serviceCode: string;
+  phoneNumber: string;
+  networkCode: string | null;
+  /** Everything typed in this session so far, inputs joined by `*` (empty on the first request). */
+  text: string;
+}
+
 export interface SmsProvider {
   readonly name: 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp' | 'africastalking';
   /** The webhook URL carries a secret path segment (`/webhooks/sms/<name>/<secret>`), checked by the adapter. */
@@ -101,6 +112,8 @@ export interface SmsProvider {
   parseWebhook?(request: WebhookRequest, kind: WebhookKind): WebhookResult;
   /** The answer the provider expects once the webhook was accepted. */
   webhookReply?(kind: WebhookKind): WebhookReply;
+  /** Present on providers with a USSD gateway: proves and reads one USSD request. */
+  parseUssd?(request: WebhookRequest): UssdRequest;
   send(message: OutboundSms): Promise<SendResult>;
   /** Connection-oriented providers bind here and push what arrives into the sink. */
   start?(sink: ProviderSink): Promise<void>;
