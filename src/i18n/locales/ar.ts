@@ -13,7 +13,7 @@ export const ar: Messages = {
   'sms.pinNeeded': 'يحتاج حسابك رمز نشر. عيّنه في {web}',
   'sms.pinMissing': 'ابدأ رسالتك برمز النشر ثم مسافة.',
   'sms.pinWrong': 'رمز النشر خاطئ. لم يُنشر شيء.',
-  'sms.pinLocked': 'رموز خاطئة كثيرة: قُفل النشر بالرسائل. افتحه في {web}',
+  'sms.pinLocked': 'رموز خاطئة كثيرة: قُفل النشر. افتحه في {web}',
   'sms.held': 'رسائل كثيرة: حُجزت هذه. أطلقها في {web}',
   'sms.tooLong': 'لم يُنشر: {length} حرفاً والحد {max}. اختصر وأعد الإرسال.',
   'sms.notPosted': 'لم يُنشر: {why}',

@@ -3,7 +3,7 @@ import type { Messages } from '../catalogue-types.ts';
 /** Français. Accents outside GSM-7 (ê, ç, î…) are folded for SMS and USSD only. */
 export const fr: Messages = {
   'sms.help':
-    'Sparrow : envoyez un texte pour publier. SUIVRE @nom, DESABONNER @nom, D @nom msg, VOIR @nom, QUI @nom, ACTIVER/DESACTIVER, EFFACER. STOP pour arrêter. {web}',
+    'Sparrow: un texto = un post. SUIVRE @nom, DESABONNER @nom, D @nom msg, VOIR @nom, QUI @nom, ACTIVER/DESACTIVER, EFFACER. STOP: fin. {web}',
   'sms.stopped': 'Vous ne recevrez plus de textos de Sparrow. Répondez REPRENDRE pour reprendre.',
   'sms.started': 'Textos de Sparrow repris. AIDE pour les commandes, STOP pour arrêter.',
   'sms.notLinked':

@@ -3,7 +3,7 @@ import type { Messages } from '../catalogue-types.ts';
 /** Português. Accents outside GSM-7 (ã, ç, õ, á…) are folded for SMS and USSD only. */
 export const pt: Messages = {
   'sms.help':
-    'Sparrow: envie um texto para publicar. SEGUIR @nome, DEIXAR @nome, D @nome msg, VER @nome, QUEM @nome, LIGAR/DESLIGAR, DESFAZER. PARAR para sair. {web}',
+    'Sparrow: SMS = publicação. SEGUIR @nome, DEIXAR @nome, D @nome msg, VER @nome, QUEM @nome, LIGAR/DESLIGAR, DESFAZER. PARAR para sair. {web}',
   'sms.stopped': 'Não vai receber mais SMS do Sparrow. Responda RETOMAR para voltar.',
   'sms.started': 'SMS do Sparrow retomados. AJUDA para os comandos, PARAR para sair.',
   'sms.notLinked':
