@@ -79,7 +79,7 @@ import {
   type SmsProvider,
   type SmsStore,
 } from '../sms/index.ts';
-import { createSmsProvider } from './sms-provider.ts';
+import { createSmsProvider, loadPriceTable } from './sms-provider.ts';
 import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
@@ -680,7 +680,7 @@ async function createSmsServices(
     notifier,
     codes,
     gate,
-    traffic: new SmsTraffic(store),
+    traffic: new SmsTraffic(store, config.smsPricesFile ? loadPriceTable(config.smsPricesFile) : null),
     owner,
     phones: new PhoneBinding(store, codes, securityMessages, security.codeFailures, clock, async (accountId) =>
       languages.forNumber('', accountId),

@@ -6,6 +6,7 @@ import { adminPages } from './admin-pages.ts';
 import { authPages } from './auth-pages.ts';
 import { devMailPages } from './dev-mail.ts';
 import { devPhonePages } from './dev-phone.ts';
+import { languagePages } from './language-pages.ts';
 import { html } from './html.ts';
 import { layout, sendPage, viewFor } from './layout.ts';
 import { csrfValid } from './session.ts';
@@ -78,5 +79,6 @@ export function webRoutes(ctx: AppContext) {
     await app.register(adminPages(ctx));
     await app.register(devPhonePages(ctx));
     await app.register(devMailPages(ctx));
+    await app.register(languagePages(ctx));
   };
 }
