@@ -27,4 +27,3 @@ export {
 } from './trust-gate.ts';
 export { SmsOwnerControls } from './owner-controls.ts';
 export { UssdMenu, type UssdAnswer } from './ussd.ts';
-export type { CostRow } from './prices.ts';

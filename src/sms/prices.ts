@@ -15,7 +15,7 @@ export interface PriceTable {
   perSegment(provider: string, country: string): number | null;
 }
 
-export class PriceTableError extends Error {
+class PriceTableError extends Error {
   constructor(message: string) {
     super(`SMS price table: ${message}`);
     this.name = 'PriceTableError';
