@@ -220,13 +220,13 @@ export function formatTime(date: Date, zone: string, options: { date?: boolean }
 
 /** A time on a page, in the reader's zone and saying which; the exact instant stays machine-readable. */
 export function when(view: Pick<View, 'timeZone'>, date: Date, options: { date?: boolean } = {}): SafeHtml {
-  return html`<time datetime="${date.toISOString()}" title="${view.timeZone}">${formatTime(date, view.timeZone, options)}</time>`;
+  // Digits and the zone read left to right in every language (an isolate keeps them whole in Arabic).
+  return html`<bdi dir="ltr"><time datetime="${date.toISOString()}" title="${view.timeZone}">${formatTime(date, view.timeZone, options)}</time></bdi>`;
 }
 
-function sourceLabel(source: string): string {
-  if (source === 'sms') return 'via SMS';
-  if (source === 'web') return 'via web';
-  if (source.startsWith('api:')) return `via ${source.slice(4)}`;
+function sourceLabel(view: View, source: string): string {
+  if (source === 'sms' || source === 'web') return view.t('web.post.via', { source });
+  if (source.startsWith('api:')) return view.t('web.post.via', { source: source.slice(4) });
   return '';
 }
 
@@ -245,12 +245,14 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
     ),
   );
   const own = view.viewer?.id === p.accountId;
-  return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>Promoted</strong> · <a href="/settings/privacy">why you see this</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
+  return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>${view.t('web.post.promoted')}</strong> · <a href="/settings/privacy">${view.t('web.post.why')}</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} ${view.t('web.post.boosted')}</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
-${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div></details>` : html`<div class="text">${text}</div>`}
-<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a> · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
-    options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">Reply</a>` : ''
-  }${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;
+${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div></details>` : html`<div class="text" dir="auto">${text}</div>`}
+<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a> · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
+    options.link !== false
+      ? html` · <a href="/@${shown.author.username}/${p.id}#reply">${view.t('web.post.reply')}</a>`
+      : ''
+  }${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;
 }
 
 export function postList(view: View, items: readonly PostView[], empty: string): SafeHtml {

@@ -32,8 +32,22 @@ const SAMPLE = {
 
 describe('message catalogues', () => {
   it('every language has every message, each valid ICU MessageFormat with the same placeholders as English', () => {
-    const placeholders = (message: string) =>
-      [...new Set([...message.matchAll(/\{(\w+)[,}]/g)].map((m) => m[1]))].sort();
+    // The arguments a message reads, from its parsed form (plural and select branches included).
+    const placeholders = (message: string): string[] => {
+      const names = new Set<string>();
+      const walk = (elements: unknown[]) => {
+        for (const element of elements as {
+          type: number;
+          value?: unknown;
+          options?: Record<string, { value: unknown[] }>;
+        }[]) {
+          if (element.type >= 1 && element.type <= 6 && typeof element.value === 'string') names.add(element.value);
+          for (const option of Object.values(element.options ?? {})) walk(option.value);
+        }
+      };
+      walk(new IntlMessageFormat(message, 'en').getAst() as unknown[]);
+      return [...names].sort();
+    };
     for (const [locale, catalogue] of Object.entries(CATALOGUES)) {
       expect(Object.keys(catalogue).sort(), locale).toEqual(Object.keys(en).sort());
       for (const id of messageIds()) {
