@@ -422,12 +422,15 @@ export async function composeApp(
           : null;
       await mail.send({
         to: email,
-        ...describeSecurityEvent(event, {
-          instanceName: config.instanceName,
-          publicUrl: config.publicUrl,
-          username: account.username,
-          notMeUrl,
-        }),
+        ...describeSecurityEvent(
+          event,
+          { instanceName: config.instanceName, publicUrl: config.publicUrl, username: account.username, notMeUrl },
+          // In the owner's language: their choice, else the language their number texts in.
+          await sms.services.languages.forNumber(
+            (await sms.store.phoneOfAccount(event.accountId))?.e164 ?? '',
+            event.accountId,
+          ),
+        ),
       });
     });
   });

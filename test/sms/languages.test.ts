@@ -83,4 +83,31 @@ describe.each(ENGINES)('SMS in the sender’s language on $label', ({ name, skip
     await h.text(KE_UNLINKED, 'SIMAMA');
     expect(await last(KE_UNLINKED)).toBe('Hutapokea tena ujumbe kutoka Sparrow. Jibu ANZA kuendelea.');
   });
+
+  it.skipIf(skip)('e-mails about SMS events come in the owner’s language', async () => {
+    const account = await h.ctx.identity.register({
+      username: 'nadia',
+      email: 'nadia@example.test',
+      password: 'correct horse battery staple',
+    });
+    await h.ctx.sms.languages.setForAccount(account.id, 'fr');
+    await h.ctx.notices.notify(account.id, 'sms_message_held', { reason: 'rate_limit' });
+    await h.ctx.notices.notify(account.id, 'sim_swap_detected', {});
+    await h.ctx.background.idle();
+    const mails = h.ctx.devMailbox!.messagesTo('nadia@example.test');
+    const held = mails.find((m) => m.subject === 'Sparrow: Un texto vous attend');
+    expect(held?.text).toMatch(/^Un texto de votre numéro a été retenu \(rate limit\)\. Libérez-le/);
+    expect(held?.text).toContain('Nous ne demandons jamais de code ni de mot de passe');
+    expect(mails.some((m) => m.subject.startsWith('Sparrow: Publication par SMS gelée'))).toBe(true);
+
+    // In English the wording is unchanged.
+    await h.ctx.sms.languages.setForAccount(account.id, null);
+    await h.ctx.notices.notify(account.id, 'sms_message_held', { reason: 'rate_limit' });
+    await h.ctx.background.idle();
+    expect(
+      h.ctx
+        .devMailbox!.messagesTo('nadia@example.test')
+        .some((m) => m.text.startsWith('A text from your number was held (rate limit). Release or discard it at')),
+    ).toBe(true);
+  });
 });

@@ -68,6 +68,21 @@ export const en = {
   'ussd.empty': 'Nothing was written.',
 
   // ── Web: layout and language switcher ──
+  'mail.footer': '— {instance} ({web}). We never ask for codes or passwords by e-mail or SMS.',
+  'mail.smsPost.subject': 'New post by SMS',
+  'mail.smsPost.bodyWithLink':
+    'A post was published on @{username} by SMS (more may follow within 10 minutes without another e-mail; all are listed at {events}).\n\nIf it was not you, open this link — one step, no sign-in needed — to remove the SMS posts since the last one you confirmed and lock SMS posting:\n{link}\n\n(The link works for 7 days. You can also do it at {settings}.)',
+  'mail.smsPost.body':
+    'A post was published on @{username} by SMS.\n\nIf it was not you, open {settings} and choose "This wasn\'\'t me": it removes the SMS posts since the last one you confirmed and locks SMS posting.',
+  'mail.simSwap.subject': 'SMS posting frozen: your SIM may have been swapped',
+  'mail.simSwap.body':
+    'Your carrier reports that the SIM for your number changed recently. SMS posting is frozen and the message was held.\n\nIf you changed your SIM yourself, re-enable SMS posting at {settings}. If not, contact your carrier now.',
+  'mail.held.subject': 'A text is waiting for you',
+  'mail.held.body':
+    'A text from your number was held{reason, select, none {} other { ({reason})}}. Release or discard it at {settings}.',
+  'mail.locked.subject': 'SMS posting locked',
+  'mail.locked.body':
+    'SMS posting for @{username} is locked{reason, select, none {} other { ({reason})}}. Unlock it at {settings}.',
   'web.nav.home': 'Home',
   'web.nav.notifications': 'Notifications',
   'web.nav.messages': 'Messages',

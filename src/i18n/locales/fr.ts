@@ -61,6 +61,21 @@ export const fr: Messages = {
   'ussd.done': "C'est fait.",
   'ussd.empty': "Rien n'a été écrit.",
 
+  'mail.footer': '— {instance} ({web}). Nous ne demandons jamais de code ni de mot de passe par e-mail ou SMS.',
+  'mail.smsPost.subject': 'Nouveau post par SMS',
+  'mail.smsPost.bodyWithLink':
+    'Un post a été publié sur @{username} par SMS (d’autres peuvent suivre dans les 10 minutes sans nouvel e-mail ; tous sont listés sur {events}).\n\nSi ce n’était pas vous, ouvrez ce lien — une étape, sans connexion — pour supprimer les posts SMS depuis le dernier que vous avez confirmé et bloquer la publication par SMS :\n{link}\n\n(Le lien marche 7 jours. Vous pouvez aussi le faire sur {settings}.)',
+  'mail.smsPost.body':
+    'Un post a été publié sur @{username} par SMS.\n\nSi ce n’était pas vous, ouvrez {settings} et choisissez « Ce n’était pas moi » : les posts SMS depuis le dernier confirmé sont supprimés et la publication par SMS est bloquée.',
+  'mail.simSwap.subject': 'Publication par SMS gelée : votre carte SIM a peut-être été changée',
+  'mail.simSwap.body':
+    'Votre opérateur signale que la carte SIM de votre numéro a changé récemment. La publication par SMS est gelée et le message est retenu.\n\nSi vous avez changé de SIM vous-même, réactivez la publication par SMS sur {settings}. Sinon, contactez votre opérateur tout de suite.',
+  'mail.held.subject': 'Un texto vous attend',
+  'mail.held.body':
+    'Un texto de votre numéro a été retenu{reason, select, none {} other { ({reason})}}. Libérez-le ou supprimez-le sur {settings}.',
+  'mail.locked.subject': 'Publication par SMS bloquée',
+  'mail.locked.body':
+    'La publication par SMS de @{username} est bloquée{reason, select, none {} other { ({reason})}}. Débloquez-la sur {settings}.',
   'web.nav.home': 'Accueil',
   'web.nav.notifications': 'Notifications',
   'web.nav.messages': 'Messages',

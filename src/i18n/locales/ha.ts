@@ -64,6 +64,21 @@ export const ha: Messages = {
   'ussd.done': 'An gama.',
   'ussd.empty': 'Ba a rubuta komai ba.',
 
+  'mail.footer': '— {instance} ({web}). Ba mu taɓa neman lambobin sirri ko kalmar sirri ta imel ko SMS ba.',
+  'mail.smsPost.subject': 'Sabon rubutu ta SMS',
+  'mail.smsPost.bodyWithLink':
+    'An wallafa rubutu a @{username} ta SMS (wasu za su iya biyo baya cikin minti 10 ba tare da wani imel ba; duka suna a {events}).\n\nIdan ba kai ba ne, buɗe wannan hanyar haɗi — mataki ɗaya, ba tare da shiga ba — don share rubutun SMS tun na ƙarshe da ka tabbatar kuma a kulle wallafawa ta SMS:\n{link}\n\n(Hanyar haɗin tana aiki kwana 7. Kana iya yin hakan a {settings}.)',
+  'mail.smsPost.body':
+    'An wallafa rubutu a @{username} ta SMS.\n\nIdan ba kai ba ne, buɗe {settings} ka zaɓi "Ba ni ba ne": za a share rubutun SMS tun na ƙarshe da ka tabbatar kuma a kulle wallafawa ta SMS.',
+  'mail.simSwap.subject': 'An daskarar da wallafawa ta SMS: wataƙila an canza SIM ɗinka',
+  'mail.simSwap.body':
+    'Kamfanin wayarka ya ce SIM na lambarka ya canza kwanan nan. An daskarar da wallafawa ta SMS kuma an riƙe saƙon.\n\nIdan kai ne ka canza SIM, sake kunna wallafawa ta SMS a {settings}. Idan ba haka ba, tuntuɓi kamfanin wayarka yanzu.',
+  'mail.held.subject': 'Saƙo yana jiranka',
+  'mail.held.body':
+    'An riƙe saƙo daga lambarka{reason, select, none {} other { ({reason})}}. Saki shi ko ka share shi a {settings}.',
+  'mail.locked.subject': 'An kulle wallafawa ta SMS',
+  'mail.locked.body':
+    'An kulle wallafawa ta SMS na @{username}{reason, select, none {} other { ({reason})}}. Buɗe ta a {settings}.',
   'web.nav.home': 'Gida',
   'web.nav.notifications': 'Sanarwa',
   'web.nav.messages': 'Saƙonni',

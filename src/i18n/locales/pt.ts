@@ -61,6 +61,21 @@ export const pt: Messages = {
   'ussd.done': 'Feito.',
   'ussd.empty': 'Nada foi escrito.',
 
+  'mail.footer': '— {instance} ({web}). Nunca pedimos códigos nem palavras-passe por e-mail ou SMS.',
+  'mail.smsPost.subject': 'Nova publicação por SMS',
+  'mail.smsPost.bodyWithLink':
+    'Foi publicada uma publicação em @{username} por SMS (outras podem seguir-se nos próximos 10 minutos sem novo e-mail; estão todas em {events}).\n\nSe não foi você, abra esta ligação — um só passo, sem iniciar sessão — para apagar as publicações por SMS desde a última que confirmou e bloquear a publicação por SMS:\n{link}\n\n(A ligação funciona durante 7 dias. Também o pode fazer em {settings}.)',
+  'mail.smsPost.body':
+    'Foi publicada uma publicação em @{username} por SMS.\n\nSe não foi você, abra {settings} e escolha "Não fui eu": apaga as publicações por SMS desde a última que confirmou e bloqueia a publicação por SMS.',
+  'mail.simSwap.subject': 'Publicação por SMS congelada: o seu SIM pode ter sido trocado',
+  'mail.simSwap.body':
+    'O seu operador indica que o SIM do seu número mudou recentemente. A publicação por SMS está congelada e a mensagem ficou retida.\n\nSe foi você que trocou o SIM, volte a ligar a publicação por SMS em {settings}. Se não, contacte já o seu operador.',
+  'mail.held.subject': 'Um SMS está à sua espera',
+  'mail.held.body':
+    'Um SMS do seu número ficou retido{reason, select, none {} other { ({reason})}}. Liberte-o ou descarte-o em {settings}.',
+  'mail.locked.subject': 'Publicação por SMS bloqueada',
+  'mail.locked.body':
+    'A publicação por SMS de @{username} está bloqueada{reason, select, none {} other { ({reason})}}. Desbloqueie em {settings}.',
   'web.nav.home': 'Início',
   'web.nav.notifications': 'Notificações',
   'web.nav.messages': 'Mensagens',

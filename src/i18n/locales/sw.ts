@@ -61,6 +61,21 @@ export const sw: Messages = {
   'ussd.done': 'Imefanyika.',
   'ussd.empty': 'Hakuna kilichoandikwa.',
 
+  'mail.footer': '— {instance} ({web}). Hatuombi kamwe nambari za siri wala nenosiri kwa barua pepe au SMS.',
+  'mail.smsPost.subject': 'Chapisho jipya kwa SMS',
+  'mail.smsPost.bodyWithLink':
+    'Chapisho limechapishwa kwenye @{username} kwa SMS (mengine yanaweza kufuata ndani ya dakika 10 bila barua pepe nyingine; yote yameorodheshwa kwenye {events}).\n\nKama si wewe, fungua kiungo hiki — hatua moja, bila kuingia — kuondoa machapisho ya SMS tangu lile la mwisho ulilothibitisha na kufunga kuchapisha kwa SMS:\n{link}\n\n(Kiungo kinafanya kazi kwa siku 7. Unaweza pia kufanya hivyo kwenye {settings}.)',
+  'mail.smsPost.body':
+    'Chapisho limechapishwa kwenye @{username} kwa SMS.\n\nKama si wewe, fungua {settings} uchague "Si mimi": machapisho ya SMS tangu lile la mwisho ulilothibitisha yataondolewa na kuchapisha kwa SMS kutafungwa.',
+  'mail.simSwap.subject': 'Kuchapisha kwa SMS kumesimamishwa: huenda SIM yako imebadilishwa',
+  'mail.simSwap.body':
+    'Mtoa huduma wako anaripoti kwamba SIM ya namba yako ilibadilika hivi karibuni. Kuchapisha kwa SMS kumesimamishwa na ujumbe umezuiliwa.\n\nKama ulibadilisha SIM mwenyewe, washa tena kuchapisha kwa SMS kwenye {settings}. Kama sivyo, wasiliana na mtoa huduma wako sasa.',
+  'mail.held.subject': 'Ujumbe unakusubiri',
+  'mail.held.body':
+    'Ujumbe kutoka namba yako umezuiliwa{reason, select, none {} other { ({reason})}}. Uachilie au uufute kwenye {settings}.',
+  'mail.locked.subject': 'Kuchapisha kwa SMS kumefungwa',
+  'mail.locked.body':
+    'Kuchapisha kwa SMS kwa @{username} kumefungwa{reason, select, none {} other { ({reason})}}. Kufungua kwenye {settings}.',
   'web.nav.home': 'Nyumbani',
   'web.nav.notifications': 'Arifa',
   'web.nav.messages': 'Ujumbe',
