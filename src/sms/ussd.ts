@@ -115,7 +115,9 @@ export class UssdMenu {
       if ('empty' in walk) return end(say('ussd.empty'));
       return this.show(walk.screen, account, locale, say);
     }
-    return this.act(walk.action, request, linked.phone, account, locale, gateText, say);
+    // The replay key leaves the PIN out: a hash of a short PIN and a known path would give the PIN away.
+    const key = `${request.sessionId}:${createHash('sha256').update(inputs.join('*')).digest('hex').slice(0, 32)}`;
+    return this.act(walk.action, key, request.serviceCode, linked.phone, account, locale, gateText, say);
   }
 
   private async show(
@@ -161,7 +163,8 @@ export class UssdMenu {
 
   private async act(
     action: Action,
-    request: UssdRequest,
+    key: string,
+    serviceCode: string,
     phone: BoundPhone,
     account: Account,
     locale: Locale,
@@ -172,13 +175,12 @@ export class UssdMenu {
     const now = this.clock.now();
     const id = newId(now.getTime());
     // Keyed by session and inputs: the gateway's retry or a replayed request finds it and stops.
-    const key = `${request.sessionId}:${createHash('sha256').update(request.text).digest('hex').slice(0, 32)}`;
     const fresh = await this.store.recordInbound({
       id,
       provider: `${this.options.provider}-ussd`,
       providerMessageId: key,
       from: phone.e164,
-      to: request.serviceCode,
+      to: serviceCode,
       text: describe(action),
       receivedAt: now,
     });

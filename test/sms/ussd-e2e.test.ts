@@ -157,6 +157,16 @@ describe.each(ENGINES)("USSD through Africa's Talking on $label", ({ name, skip 
     expect((await dial(AMINA, '4071*2*With my PIN')).body).toBe('END Posted.');
     const [latest] = await ctx.microblog.accountTimeline(null, amina.id, { limit: 1 });
     expect(latest?.post.text).toBe('With my PIN');
+    // The PIN is kept nowhere: not in the post, not in the inbound log, not in its replay key.
+    const { createHash } = await import('node:crypto');
+    const logged = await ctx.store.db
+      .selectFrom('sms_inbound')
+      .select(['text', 'provider_message_id'])
+      .where('provider', '=', 'africastalking-ussd')
+      .execute();
+    const withPin = createHash('sha256').update('4071*2*With my PIN').digest('hex').slice(0, 32);
+    expect(logged.some((r) => r.text.includes('4071') || r.provider_message_id.endsWith(withPin))).toBe(false);
+    expect(logged.some((r) => r.text === 'With my PIN')).toBe(true);
     await ctx.sms.owner.setPin(amina.id, null);
 
     // The country policy and the kill switch apply as to texts.
