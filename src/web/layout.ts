@@ -220,8 +220,8 @@ export function formatTime(date: Date, zone: string, options: { date?: boolean }
 
 /** A time on a page, in the reader's zone and saying which; the exact instant stays machine-readable. */
 export function when(view: Pick<View, 'timeZone'>, date: Date, options: { date?: boolean } = {}): SafeHtml {
-  // Digits and the zone read left to right in every language (an isolate keeps them whole in Arabic).
-  return html`<bdi dir="ltr"><time datetime="${date.toISOString()}" title="${view.timeZone}">${formatTime(date, view.timeZone, options)}</time></bdi>`;
+  // Digits and the zone read left to right in every language: the stylesheet isolates <time> (Arabic pages).
+  return html`<time datetime="${date.toISOString()}" title="${view.timeZone}">${formatTime(date, view.timeZone, options)}</time>`;
 }
 
 function sourceLabel(view: View, source: string): string {

@@ -5,6 +5,7 @@ h1{font-size:1.3rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin:1.1rem 0 .4re
 input,textarea,button,select{font:inherit;padding:.45rem .55rem;border:1px solid #9aa8b8;border-radius:.35rem;max-width:100%}
 button{background:#1b5fb3;color:#fff;border-color:#1b5fb3;cursor:pointer}
 form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+time{unicode-bidi:isolate;direction:ltr}
 footer{margin-top:2rem;padding-top:.6rem;border-top:1px solid #e2e8f0;font-size:.9rem}
 .phone{border:2px solid #1d2430;border-radius:1.2rem;padding:.75rem;background:#fff;max-width:22rem}
 .sms{list-style:none;margin:0 0 .75rem;padding:0;max-height:26rem;overflow-y:auto}
