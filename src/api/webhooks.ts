@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
-import { WebhookPayloadError, WebhookSignatureError, type WebhookKind } from '../sms/index.ts';
+import { WebhookPayloadError, WebhookSignatureError, type WebhookKind, type WebhookRequest } from '../sms/index.ts';
 
 const WEBHOOK_BODY_LIMIT = 64 * 1024;
 
@@ -15,6 +15,16 @@ export function webhookRoutes(ctx: AppContext) {
     'sparrow_sms_webhooks_total',
     'SMS provider webhooks by provider, kind and result.',
   );
+  /** The request exactly as received, for the adapter to prove (the caller's address after SPARROW_TRUST_PROXY). */
+  const asReceived = (request: FastifyRequest): WebhookRequest => ({
+    url: `${ctx.config.publicUrl}${request.url}`,
+    method: request.method,
+    headers: Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
+    ),
+    rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+    remoteAddress: request.ip,
+  });
   return async (app: FastifyInstance) => {
     // Signatures cover the body as sent, so this scope keeps it as raw bytes.
     app.removeAllContentTypeParsers();
@@ -23,24 +33,17 @@ export function webhookRoutes(ctx: AppContext) {
     );
 
     const handle =
-      (kind: WebhookKind) => async (request: FastifyRequest<{ Params: { provider: string } }>, reply: FastifyReply) => {
+      (kind: WebhookKind) =>
+      async (request: FastifyRequest<{ Params: { provider: string; secret?: string } }>, reply: FastifyReply) => {
         const name = request.params.provider;
-        if (name !== provider.name || !provider.parseWebhook) {
+        // Providers that sign nothing (Africa's Talking) carry a secret in the URL; the others have none.
+        const secretShapeFits = (request.params.secret !== undefined) === (provider.secretInPath === true);
+        if (name !== provider.name || !provider.parseWebhook || (!secretShapeFits && !provider.secretInPath)) {
           return reply.status(404).send({ error: 'No such webhook' });
         }
         let result;
         try {
-          result = provider.parseWebhook(
-            {
-              url: `${ctx.config.publicUrl}${request.url}`,
-              method: request.method,
-              headers: Object.fromEntries(
-                Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
-              ),
-              rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-            },
-            kind,
-          );
+          result = provider.parseWebhook(asReceived(request), kind);
         } catch (error) {
           if (error instanceof WebhookSignatureError) {
             received.inc({ provider: name, kind, result: 'bad_signature' });
@@ -69,5 +72,41 @@ export function webhookRoutes(ctx: AppContext) {
     // Vonage can be set to call with GET and the fields in the query string.
     app.get('/webhooks/sms/:provider', handle('inbound'));
     app.get('/webhooks/sms/:provider/status', handle('status'));
+    app.post('/webhooks/sms/:provider/:secret', handle('inbound'));
+
+    /**
+     * USSD sessions: the provider proves the request (for Africa's Talking, the URL secret and
+     * the source allowlist) and the menu answers `CON …` (more to come) or `END …` as plain text.
+     * A replayed step is answered without acting twice (see UssdMenu).
+     */
+    app.post(
+      '/webhooks/ussd/:provider/:secret',
+      async (request: FastifyRequest<{ Params: { provider: string; secret: string } }>, reply: FastifyReply) => {
+        const name = request.params.provider;
+        if (name !== provider.name || !provider.parseUssd) return reply.status(404).send({ error: 'No such webhook' });
+        let ussd;
+        try {
+          ussd = provider.parseUssd(asReceived(request));
+        } catch (error) {
+          if (error instanceof WebhookSignatureError) {
+            received.inc({ provider: name, kind: 'ussd', result: 'bad_signature' });
+            request.log.warn({ provider: name, reason: error.message }, 'USSD callback rejected');
+            return reply.status(403).send({ error: 'Signature verification failed' });
+          }
+          if (error instanceof WebhookPayloadError) {
+            received.inc({ provider: name, kind: 'ussd', result: 'bad_payload' });
+            return reply.status(400).send({ error: error.message });
+          }
+          throw error;
+        }
+        const answer = await ctx.sms.ussd.answer(ussd);
+        received.inc({ provider: name, kind: 'ussd', result: answer.end ? 'end' : 'continue' });
+        return reply
+          .status(200)
+          .header('content-type', 'text/plain; charset=utf-8')
+          .send(`${answer.end ? 'END' : 'CON'} ${answer.text}`);
+      },
+    );
+    app.post('/webhooks/sms/:provider/:secret/status', handle('status'));
   };
 }

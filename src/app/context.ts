@@ -90,6 +90,7 @@ import {
   SmsChannel,
   SmsNotifier,
   SmsOwnerControls,
+  UssdMenu,
   SmsPolicy,
   SmsSettingsService,
   SmsTraffic,
@@ -103,7 +104,7 @@ import {
   type SmsProvider,
   type SmsStore,
 } from '../sms/index.ts';
-import { createSmsProvider } from './sms-provider.ts';
+import { createSmsProvider, loadPriceTable } from './sms-provider.ts';
 import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
@@ -114,7 +115,9 @@ import {
   KyselyContactPointStore,
   KyselyDiscoveryStore,
   KyselyModerationStore,
+  KyselyLanguageStore,
 } from '../store/index.ts';
+import { LanguagePreferences } from '../i18n/index.ts';
 
 /**
  * The composition root: the one place that knows every concrete implementation and
@@ -206,6 +209,10 @@ export interface SmsServices {
   gate: TrustGate;
   traffic: SmsTraffic;
   owner: SmsOwnerControls;
+  /** The language to speak per account and per phone number (web pages, SMS, USSD). */
+  languages: LanguagePreferences;
+  /** The USSD menu (Africa's Talking's USSD callback, the phone simulator's USSD mode). */
+  ussd: UssdMenu;
 }
 
 export interface ContextOptions extends OpenOptions {
@@ -513,12 +520,15 @@ export async function composeApp(
           : null;
       await mail.send({
         to: email,
-        ...describeSecurityEvent(event, {
-          instanceName: config.instanceName,
-          publicUrl: config.publicUrl,
-          username: account.username,
-          notMeUrl,
-        }),
+        ...describeSecurityEvent(
+          event,
+          { instanceName: config.instanceName, publicUrl: config.publicUrl, username: account.username, notMeUrl },
+          // In the owner's language: their choice, else the language their number texts in.
+          await sms.services.languages.forNumber(
+            (await sms.store.phoneOfAccount(event.accountId))?.e164 ?? '',
+            event.accountId,
+          ),
+        ),
       });
     });
   });
@@ -779,11 +789,18 @@ async function createSmsServices(
   const gate = new TrustGate(steps);
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
   microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
-  const channel = new SmsChannel(store, microblog, outbox, gate, notices, subscriptions, clock, {
-    publicUrl: config.publicUrl,
-    maxPostLength: config.maxPostLength,
-    maxSegments: config.sms.maxSegments,
-  });
+  const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db), clock);
+  const channel = new SmsChannel(
+    store,
+    microblog,
+    outbox,
+    gate,
+    notices,
+    subscriptions,
+    clock,
+    { publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments },
+    languages,
+  );
   const provider = options.smsProvider ?? (await createSmsProvider(config, logger));
   const credentials = new KyselyCredentialStore(connection.db);
   const owner = new SmsOwnerControls(
@@ -807,11 +824,18 @@ async function createSmsServices(
     notifier,
     codes,
     gate,
-    traffic: new SmsTraffic(store),
+    traffic: new SmsTraffic(store, config.smsPricesFile ? loadPriceTable(config.smsPricesFile) : null),
     owner,
-    phones: new PhoneBinding(store, codes, securityMessages, security.codeFailures, clock),
+    phones: new PhoneBinding(store, codes, securityMessages, security.codeFailures, clock, async (accountId) =>
+      languages.forNumber('', accountId),
+    ),
     settings: new SmsSettingsService(store, clock),
     subscriptions,
+    languages,
+    ussd: new UssdMenu(channel, store, microblog, languages, clock, {
+      publicUrl: config.publicUrl,
+      provider: provider.name,
+    }),
   };
 
   async function start(

@@ -1,36 +1,59 @@
 import type { OutgoingMail } from '../security/index.ts';
 import type { AccountNotice } from '../notices/index.ts';
+import { t, type Locale } from '../i18n/index.ts';
+
+/** Events whose e-mail comes from the catalogues (every language); the others are English for now. */
+function translatedMail(
+  event: AccountNotice,
+  site: { instanceName: string; publicUrl: string; username: string; notMeUrl?: string | null },
+  locale: Locale,
+): [string, string] | null {
+  const settings = `${site.publicUrl}/settings/sms`;
+  const reason = typeof event.details.reason === 'string' ? event.details.reason.replace(/_/g, ' ') : 'none';
+  const values = { username: site.username, settings, reason };
+  switch (event.kind) {
+    case 'sms_post':
+      return [
+        t(locale, 'mail.smsPost.subject'),
+        site.notMeUrl
+          ? t(locale, 'mail.smsPost.bodyWithLink', {
+              ...values,
+              events: `${site.publicUrl}/settings/events`,
+              link: site.notMeUrl,
+            })
+          : t(locale, 'mail.smsPost.body', values),
+      ];
+    case 'sim_swap_detected':
+      return [t(locale, 'mail.simSwap.subject'), t(locale, 'mail.simSwap.body', values)];
+    case 'sms_message_held':
+      return [t(locale, 'mail.held.subject'), t(locale, 'mail.held.body', values)];
+    case 'sms_posting_locked':
+      return [t(locale, 'mail.locked.subject'), t(locale, 'mail.locked.body', values)];
+    default:
+      return null;
+  }
+}
 
 /** The e-mail an owner gets for a security event: what happened, and the one step to take if it was not them. */
 export function describeSecurityEvent(
   event: AccountNotice,
   site: { instanceName: string; publicUrl: string; username: string; notMeUrl?: string | null },
+  locale: Locale = 'en',
 ): Omit<OutgoingMail, 'to'> {
+  const translated = translatedMail(event, site, locale);
+  if (translated) {
+    return {
+      subject: `${site.instanceName}: ${translated[0]}`,
+      text: `${translated[1]}\n\n${t(locale, 'mail.footer', { instance: site.instanceName, web: site.publicUrl })}\n`,
+    };
+  }
   const settings = `${site.publicUrl}/settings/sms`;
   const security = `${site.publicUrl}/settings/security`;
   const d = event.details;
   const lines: Record<string, [string, string]> = {
-    sms_post: [
-      'New post by SMS',
-      site.notMeUrl
-        ? `A post was published on @${site.username} by SMS (more may follow within 10 minutes without another e-mail; all are listed at ${site.publicUrl}/settings/events).\n\nIf it was not you, open this link — one step, no sign-in needed — to remove the SMS posts since the last one you confirmed and lock SMS posting:\n${site.notMeUrl}\n\n(The link works for 7 days. You can also do it at ${settings}.)`
-        : `A post was published on @${site.username} by SMS.\n\nIf it was not you, open ${settings} and choose "This wasn't me": it removes the SMS posts since the last one you confirmed and locks SMS posting.`,
-    ],
-    sim_swap_detected: [
-      'SMS posting frozen: your SIM may have been swapped',
-      `Your carrier reports that the SIM for your number changed recently. SMS posting is frozen and the message was held.\n\nIf you changed your SIM yourself, re-enable SMS posting at ${settings}. If not, contact your carrier now.`,
-    ],
     sim_swap_check_failed: [
       'An SMS was held',
       `We could not check your number with your carrier, so a text was held. Review it at ${settings}.`,
-    ],
-    sms_posting_locked: [
-      'SMS posting locked',
-      `SMS posting for @${site.username} is locked${typeof d.reason === 'string' ? ` (${d.reason.replace(/_/g, ' ')})` : ''}. Unlock it at ${settings}.`,
-    ],
-    sms_message_held: [
-      'A text is waiting for you',
-      `A text from your number was held${typeof d.reason === 'string' ? ` (${d.reason.replace(/_/g, ' ')})` : ''}. Release or discard it at ${settings}.`,
     ],
     sms_not_me: [
       'SMS posts removed',

@@ -2,6 +2,21 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { ConsoleProvider } from '../sms/providers/console.ts';
 import type { SmsProvider } from '../sms/providers/types.ts';
+import { parsePriceTable, type PriceTable } from '../sms/prices.ts';
+import { readFileSync } from 'node:fs';
+
+/** The operator's SMS price table (`SPARROW_SMS_PRICES_FILE`), read and checked once at start. */
+export function loadPriceTable(path: string): PriceTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `SPARROW_SMS_PRICES_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return parsePriceTable(text);
+}
 
 /**
  * The configured provider. Config validation already guaranteed the required settings.
@@ -42,6 +57,17 @@ export async function createSmsProvider(config: Config, logger: Logger): Promise
         username: config.androidGateway.username!,
         password: config.androidGateway.password!,
         signingKey: config.androidGateway.signingKey!,
+      });
+    }
+    case 'africastalking': {
+      const { AfricasTalkingProvider } = await import('../sms/providers/africastalking.ts');
+      return new AfricasTalkingProvider({
+        username: config.africasTalking.username!,
+        apiKey: config.africasTalking.apiKey!,
+        ...(config.africasTalking.from ? { from: config.africasTalking.from } : {}),
+        apiBaseUrl: config.africasTalking.apiBaseUrl,
+        callbackSecret: config.africasTalking.callbackSecret!,
+        allowedSources: config.africasTalking.allowedSources,
       });
     }
     case 'smpp': {

@@ -1,8 +1,16 @@
 import type { DiscoveryOptions } from '../privacy/discovery/service.ts';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
-type SmsProviderName = 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
-const SMS_PROVIDERS: readonly SmsProviderName[] = ['console', 'twilio', 'vonage', 'android-gateway', 'smpp'];
+type SmsProviderName = 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp' | 'africastalking';
+const SMS_PROVIDERS: readonly SmsProviderName[] = [
+  'console',
+  'twilio',
+  'vonage',
+  'android-gateway',
+  'smpp',
+  'africastalking',
+];
 
 export interface DatabaseConfig {
   engine: 'sqlite' | 'postgres';
@@ -38,6 +46,17 @@ export interface Config {
     signatureMethod: 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
   };
   androidGateway: { url: string | null; username: string | null; password: string | null; signingKey: string | null };
+  africasTalking: {
+    username: string | null;
+    apiKey: string | null;
+    from: string | null;
+    apiBaseUrl: string;
+    callbackSecret: string | null;
+    /** CIDRs allowed to call the callbacks; empty: any address (the URL secret still applies). */
+    allowedSources: string[];
+  };
+  /** JSON file of SMS prices per provider and country (admin console cost estimates); null: none. */
+  smsPricesFile: string | null;
   sms: {
     /** Messages per second through this process's provider connection. */
     throughputPerSecond: number;
@@ -288,6 +307,39 @@ export function loadConfig(env: Env = process.env): Config {
       if (value === null) problems.push(`${name} is required when SPARROW_SMS_PROVIDER=android-gateway`);
     }
   }
+  const africasTalking = {
+    username: text('SPARROW_AFRICASTALKING_USERNAME'),
+    apiKey: text('SPARROW_AFRICASTALKING_API_KEY'),
+    from: text('SPARROW_AFRICASTALKING_FROM'),
+    apiBaseUrl: (
+      url('SPARROW_AFRICASTALKING_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.africastalking.com'
+    ).replace(/\/+$/, ''),
+    callbackSecret: text('SPARROW_AFRICASTALKING_CALLBACK_SECRET'),
+    allowedSources: (text('SPARROW_AFRICASTALKING_ALLOWED_SOURCES') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
+  if (smsProvider === 'africastalking') {
+    for (const [name, value] of [
+      ['SPARROW_AFRICASTALKING_USERNAME', africasTalking.username],
+      ['SPARROW_AFRICASTALKING_API_KEY', africasTalking.apiKey],
+      ['SPARROW_AFRICASTALKING_CALLBACK_SECRET', africasTalking.callbackSecret],
+    ] as const) {
+      if (value === null) problems.push(`${name} is required when SPARROW_SMS_PROVIDER=africastalking`);
+    }
+    if (africasTalking.callbackSecret !== null && !/^[A-Za-z0-9_-]{16,}$/.test(africasTalking.callbackSecret)) {
+      problems.push('SPARROW_AFRICASTALKING_CALLBACK_SECRET must be at least 16 letters, digits, "-" or "_"');
+    }
+    const badSource = africasTalking.allowedSources.find(
+      (s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s) || !isIP(s.split('/')[0]!),
+    );
+    if (badSource !== undefined) {
+      problems.push(
+        `SPARROW_AFRICASTALKING_ALLOWED_SOURCES must be IP addresses or CIDRs (bad: ${badSource.slice(0, 60)})`,
+      );
+    }
+  }
   const sms = {
     throughputPerSecond: integer('SPARROW_SMS_THROUGHPUT', 30, 1, 10_000),
     maxSegments: integer('SPARROW_SMS_MAX_SEGMENTS', 3, 1, 10),
@@ -401,6 +453,8 @@ export function loadConfig(env: Env = process.env): Config {
     smpp,
     vonage,
     androidGateway,
+    africasTalking,
+    smsPricesFile: text('SPARROW_SMS_PRICES_FILE'),
     sms,
     simSwap,
     registrations: registrationsConfig(),

@@ -2,7 +2,7 @@ import { postLength, type Account, type Microblog } from '../core/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseSmsCommand, type SmsCommand } from './commands.ts';
+import { parseSmsCommand, parseWithLanguage, type SmsCommand } from './commands.ts';
 import { fitSms } from './encoding.ts';
 import type { BoundPhone, InboundOutcome, MessageClass } from './model.ts';
 import type { Outbox } from './outbox.ts';
@@ -12,7 +12,14 @@ import type { TrustGate } from './trust-gate.ts';
 import type { ReceivedText, SmsStore } from './ports.ts';
 import type { InboundSms } from './providers/types.ts';
 import { NotFollowingError, type SmsSubscriptions } from './subscriptions.ts';
-import { replies } from './replies.ts';
+import {
+  detectLanguage,
+  t,
+  type LanguagePreferences,
+  type Locale,
+  type MessageId,
+  type MessageValues,
+} from '../i18n/index.ts';
 
 export interface ChannelOptions {
   publicUrl: string;
@@ -20,6 +27,19 @@ export interface ChannelOptions {
   /** Longest reply carrying someone's post (GET), in segments. */
   maxSegments: number;
 }
+
+/** What a command did, and what to tell its sender (sent by SMS, or shown on a USSD screen). */
+export interface CommandResult {
+  outcome: InboundOutcome;
+  accountId: string | null;
+  postId: string | null;
+  reply: string | null;
+}
+
+/** The trust gate's answer for one text from a bound number, holds already recorded. */
+export type Admission =
+  | { kind: 'pass'; text: string }
+  | { kind: 'refuse' | 'hold'; outcome: InboundOutcome; reply: MessageId | null; throttle: string; periodMs: number };
 
 export interface InboundResult {
   duplicate: boolean;
@@ -47,6 +67,7 @@ export class SmsChannel {
   private readonly subscriptions: SmsSubscriptions;
   private readonly clock: Clock;
   private readonly options: ChannelOptions;
+  private readonly languages: LanguagePreferences;
   constructor(
     store: SmsStore,
     microblog: Microblog,
@@ -56,7 +77,9 @@ export class SmsChannel {
     subscriptions: SmsSubscriptions,
     clock: Clock,
     options: ChannelOptions,
+    languages: LanguagePreferences,
   ) {
+    this.languages = languages;
     this.store = store;
     this.microblog = microblog;
     this.outbox = outbox;
@@ -107,228 +130,304 @@ export class SmsChannel {
     const sender = normalisePhone(message.from);
     if (!sender) return { outcome: 'invalid_number', accountId: null, postId: null };
     const { e164, country } = sender;
-    const command = parseSmsCommand(message.text);
+    const { command, language } = parseWithLanguage(message.text);
+    // The first text that says which language it is in sets the number's language.
+    await this.languages.learnFromText(e164, language ?? detectLanguage(message.text));
     const web = this.options.publicUrl;
+    const link = message.replyLink ?? null;
+    const phone = await this.store.phoneByNumber(e164);
+    const locale = await this.languages.forNumber(e164, phone?.accountId ?? null);
+    const say = (id: MessageId, values: MessageValues = {}) => t(locale, id, values, 'phone');
 
     // Carrier rules: these work for every number, linked or not, whatever the policy.
     if (command.kind === 'stop') {
-      await this.store.optOut(e164, this.clock.now());
-      await this.reply(e164, country, replies.stopped(), 'compliance', 'stop_confirmation');
+      await this.optOut(e164);
+      await this.reply(e164, country, say('sms.stopped'), 'compliance', 'stop_confirmation', null, link);
       return { outcome: 'opted_out', accountId: null, postId: null };
     }
     if (command.kind === 'start') {
       await this.store.optIn(e164);
-      await this.reply(e164, country, replies.started(), 'compliance', 'start_confirmation');
+      await this.reply(e164, country, say('sms.started'), 'compliance', 'start_confirmation', null, link);
       return { outcome: 'opted_in', accountId: null, postId: null };
     }
     if (command.kind === 'help') {
       if (await this.takeSlot(e164, 'help', 3600_000))
-        await this.reply(e164, country, replies.help(web), 'compliance', 'help');
+        await this.reply(e164, country, say('sms.help', { web }), 'compliance', 'help', null, link);
       return { outcome: 'help', accountId: null, postId: null };
     }
 
-    const phone = await this.store.phoneByNumber(e164);
-    if (!phone) {
+    const linked = await this.linkedAccount(phone);
+    if (!linked) {
       // One answer per day at most, the same for every text: nothing about accounts leaks.
-      if (await this.takeSlot(e164, 'not_linked', DAY_MS))
-        await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
-      return { outcome: 'unknown_number', accountId: null, postId: null };
-    }
-
-    const account = await this.microblog.account(phone.accountId).catch(() => null);
-    if (!account) {
       // A suspended account's number reads like an unlinked one: the text does nothing.
       if (await this.takeSlot(e164, 'not_linked', DAY_MS))
-        await this.reply(e164, country, replies.notLinked(web), 'compliance', 'not_linked');
-      return { outcome: 'refused_suspended', accountId: phone.accountId, postId: null };
+        await this.reply(e164, country, say('sms.notLinked', { web }), 'compliance', 'not_linked', null, link);
+      return {
+        outcome: phone ? 'refused_suspended' : 'unknown_number',
+        accountId: phone?.accountId ?? null,
+        postId: null,
+      };
     }
+    const admission = await this.admit(linked.phone, linked.account, message.text, inboundId);
+    if (admission.kind !== 'pass') {
+      if (admission.reply && (await this.takeSlot(e164, admission.throttle, admission.periodMs))) {
+        await this.reply(
+          e164,
+          country,
+          say(admission.reply, { web }),
+          'compliance',
+          'refused',
+          linked.phone.accountId,
+          link,
+        );
+      }
+      return { outcome: admission.outcome, accountId: linked.phone.accountId, postId: null };
+    }
+    return this.run(linked.phone, admission.text, { replyLink: link, locale });
+  }
+
+  /** STOP: a number that opted out gets nothing but the confirmation (and HELP answers). */
+  private optOut(e164: string): Promise<void> {
+    return this.store.optOut(e164, this.clock.now());
+  }
+
+  /** The bound account behind a number, unless there is none or it is suspended. */
+  async linkedAccount(phone: BoundPhone | null): Promise<{ phone: BoundPhone; account: Account } | null> {
+    if (!phone) return null;
+    const account = await this.microblog.account(phone.accountId).catch(() => null);
+    return account ? { phone, account } : null;
+  }
+
+  /**
+   * The trust gate for one text from a bound number (SMS or a USSD step): a refusal, a hold
+   * (recorded for the owner, PIN removed, when there is an inbound record to hold), or the
+   * text to act on with the PIN removed.
+   */
+  async admit(phone: BoundPhone, account: Account, text: string, inboundId: string | null): Promise<Admission> {
     const [settings, security] = await Promise.all([
       this.store.settings(phone.accountId),
       this.store.securityState(phone.accountId),
     ]);
-    const decision = await this.gate.evaluate({ phone, account, settings, security, text: message.text });
+    const decision = await this.gate.evaluate({ phone, account, settings, security, text });
     if (decision.kind === 'refuse') {
-      const period = decision.outcome === 'refused_pin' ? 3600_000 : DAY_MS;
-      if (decision.reply && (await this.takeSlot(e164, decision.outcome, period))) {
-        await this.reply(e164, country, decision.reply(web), 'compliance', 'refused', phone.accountId);
-      }
-      return { outcome: decision.outcome, accountId: phone.accountId, postId: null };
+      const periodMs = decision.outcome === 'refused_pin' ? 3600_000 : DAY_MS;
+      return { kind: 'refuse', outcome: decision.outcome, reply: decision.reply, throttle: decision.outcome, periodMs };
+    }
+    if (decision.kind === 'hold' && inboundId === null) {
+      // Nothing to keep (a USSD screen that only reads): the answer is simply "not now".
+      return {
+        kind: 'hold',
+        outcome: 'held',
+        reply: decision.reply,
+        throttle: `held_${decision.reason}`,
+        periodMs: 3600_000,
+      };
     }
     if (decision.kind === 'hold') {
       const now = this.clock.now();
       // The PIN check may not have run yet (a SIM-swap hold comes first): never keep a PIN.
-      const text = security.pinHash ? message.text.trim().replace(/^\d{4,8}(\s+|$)/, '') : message.text.trim();
+      const kept = security.pinHash ? text.trim().replace(/^\d{4,8}(\s+|$)/, '') : text.trim();
       await this.store.createHold({
         id: newId(now.getTime()),
         accountId: phone.accountId,
-        inboundId,
-        text,
+        inboundId: inboundId ?? '',
+        text: kept,
         reason: decision.reason,
         status: 'pending',
         createdAt: now,
         decidedAt: null,
       });
       await this.notices.notify(phone.accountId, 'sms_message_held', { reason: decision.reason });
-      if (decision.reply && (await this.takeSlot(e164, `held_${decision.reason}`, 3600_000))) {
-        await this.reply(e164, country, decision.reply(web), 'compliance', 'refused', phone.accountId);
-      }
-      return { outcome: 'held', accountId: phone.accountId, postId: null };
+      return {
+        kind: 'hold',
+        outcome: 'held',
+        reply: decision.reply,
+        throttle: `held_${decision.reason}`,
+        periodMs: 3600_000,
+      };
     }
-    return this.run(phone, decision.text);
+    return { kind: 'pass', text: decision.text };
   }
 
-  /** Runs a text that passed the gate (or that the owner released from hold) as its owner. */
+  /** Runs a text that passed the gate (or that the owner released from hold) as its owner, answering by SMS. */
   async run(
     phone: BoundPhone,
     text: string,
+    options: { replyLink?: string | null; locale?: Locale } = {},
   ): Promise<{ outcome: InboundOutcome; accountId: string | null; postId: string | null }> {
     const command = parseSmsCommand(text);
     if (command.kind === 'stop' || command.kind === 'start' || command.kind === 'help') {
       return { outcome: 'rejected', accountId: phone.accountId, postId: null };
     }
+    const locale = options.locale ?? (await this.languages.forNumber(phone.e164, phone.accountId));
+    const result = await this.perform(phone, command, locale);
+    if (result.reply) await this.answer(phone, result.reply, options.replyLink ?? null);
+    return { outcome: result.outcome, accountId: result.accountId, postId: result.postId };
+  }
+
+  /**
+   * One command as the phone's owner, through the domain services; the reply is returned, not
+   * sent, so SMS texts it and USSD shows it. The one home of what each command does.
+   */
+  async perform(
+    phone: BoundPhone,
+    command:
+      | Exclude<SmsCommand, { kind: 'stop' | 'start' | 'help' }>
+      | { kind: 'reply'; inReplyToId: string; text: string },
+    locale: Locale,
+  ): Promise<CommandResult> {
+    const say = (id: MessageId, values: MessageValues = {}) => t(locale, id, values, 'phone');
     try {
-      const result = await this.execute(phone, command);
+      const result = await this.execute(phone, command, say);
       if (result.outcome === 'posted' && result.postId) {
         await this.notices.notify(phone.accountId, 'sms_post', { postId: result.postId, kind: command.kind });
       }
       return result;
     } catch (error) {
       if (error instanceof DomainError) {
-        await this.answer(phone, replies.notPosted(error.message));
-        return { outcome: 'rejected', accountId: phone.accountId, postId: null };
+        return {
+          outcome: 'rejected',
+          accountId: phone.accountId,
+          postId: null,
+          reply: say('sms.notPosted', { why: error.message }),
+        };
       }
       throw error;
     }
   }
 
-  private async execute(phone: BoundPhone, command: Exclude<SmsCommand, { kind: 'stop' | 'start' | 'help' }>) {
+  private async execute(
+    phone: BoundPhone,
+    command: Parameters<SmsChannel['perform']>[1],
+    say: (id: MessageId, values?: MessageValues) => string,
+  ): Promise<CommandResult> {
     const me = phone.accountId;
-    const done = (outcome: InboundOutcome, postId: string | null = null) => ({ outcome, accountId: me, postId });
+    const done = (outcome: InboundOutcome, reply: string | null, postId: string | null = null): CommandResult => ({
+      outcome,
+      accountId: me,
+      postId,
+      reply,
+    });
+    const tooLong = (text: string): string | null => {
+      const length = postLength(text);
+      return length > this.options.maxPostLength
+        ? say('sms.tooLong', { length, max: this.options.maxPostLength })
+        : null;
+    };
+    const target = async (username: string): Promise<Account | { missing: string }> =>
+      (await this.microblog.resolve(username)) ?? { missing: say('sms.noSuchUser', { username }) };
     switch (command.kind) {
       case 'post': {
-        const tooLong = await this.checkLength(phone, command.text);
-        if (tooLong) return done('rejected');
+        const refusal = tooLong(command.text);
+        if (refusal) return done('rejected', refusal);
         const post = await this.microblog.post(me, { text: command.text, source: 'sms' });
-        return done('posted', post.id);
+        return done('posted', null, post.id);
+      }
+      case 'reply': {
+        const refusal = tooLong(command.text);
+        if (refusal) return done('rejected', refusal);
+        const post = await this.microblog.post(me, {
+          text: command.text,
+          source: 'sms',
+          inReplyToId: command.inReplyToId,
+        });
+        return done('posted', null, post.id);
       }
       case 'direct': {
-        const target = await this.target(phone, command.username);
-        if (!target) return done('rejected');
-        const text = `@${target.username} ${command.text}`;
-        if (await this.checkLength(phone, text)) return done('rejected');
+        const found = await target(command.username);
+        if ('missing' in found) return done('rejected', found.missing);
+        const text = `@${found.username} ${command.text}`;
+        const refusal = tooLong(text);
+        if (refusal) return done('rejected', refusal);
         const post = await this.microblog.post(me, { text, source: 'sms', visibility: 'direct' });
-        await this.answer(phone, replies.dmSent(target.username));
-        return done('posted', post.id);
+        return done('posted', say('sms.dmSent', { username: found.username }), post.id);
       }
       case 'follow': {
-        const target = await this.target(phone, command.username);
-        if (!target) return done('rejected');
-        const relationship = await this.microblog.follow(me, target.id);
+        const found = await target(command.username);
+        if ('missing' in found) return done('rejected', found.missing);
+        const relationship = await this.microblog.follow(me, found.id);
         if (!relationship.following && !relationship.requested) {
-          await this.answer(phone, replies.followFailed(target.username));
-          return done('rejected');
+          return done('rejected', say('sms.followFailed', { username: found.username }));
         }
         // A locked account's posts start coming only once it accepts (see SmsSubscriptions).
-        await this.subscriptions.subscribe(me, target);
+        await this.subscriptions.subscribe(me, found);
         const textsOn = (await this.store.settings(me)).notifications;
-        await this.answer(
-          phone,
-          relationship.following
-            ? replies.followed(target.username, textsOn)
-            : replies.followRequested(target.username, textsOn),
+        return done(
+          'command',
+          say(relationship.following ? 'sms.followed' : 'sms.followRequested', { username: found.username, textsOn }),
         );
-        return done('command');
       }
       case 'unfollow': {
-        const target = await this.target(phone, command.username);
-        if (!target) return done('rejected');
-        await this.microblog.unfollow(me, target.id);
-        await this.subscriptions.unsubscribe(me, target.id);
-        await this.answer(phone, replies.unfollowed(target.username));
-        return done('command');
+        const found = await target(command.username);
+        if ('missing' in found) return done('rejected', found.missing);
+        await this.microblog.unfollow(me, found.id);
+        await this.subscriptions.unsubscribe(me, found.id);
+        return done('command', say('sms.unfollowed', { username: found.username }));
       }
       case 'notifications': {
         if (command.username === null) {
           await this.store.updateSettings(me, { notifications: command.on }, this.clock.now());
-          await this.answer(phone, command.on ? replies.allOn() : replies.allOff());
-          return done('command');
+          return done('command', say(command.on ? 'sms.allOn' : 'sms.allOff'));
         }
-        const target = await this.target(phone, command.username);
-        if (!target) return done('rejected');
+        const found = await target(command.username);
+        if ('missing' in found) return done('rejected', found.missing);
         if (!command.on) {
-          await this.subscriptions.unsubscribe(me, target.id);
-          await this.answer(phone, replies.userOff(target.username));
-          return done('command');
+          await this.subscriptions.unsubscribe(me, found.id);
+          return done('command', say('sms.userOff', { username: found.username }));
         }
         let state: 'active' | 'on_acceptance';
         try {
-          state = await this.subscriptions.subscribe(me, target);
+          state = await this.subscriptions.subscribe(me, found);
         } catch (error) {
           if (!(error instanceof NotFollowingError)) throw error;
-          await this.answer(phone, replies.notFollowing(target.username));
-          return done('rejected');
+          return done('rejected', say('sms.notFollowing', { username: found.username }));
         }
-        await this.answer(
-          phone,
-          state === 'active' ? replies.userOn(target.username) : replies.stillRequested(target.username),
+        return done(
+          'command',
+          say(state === 'active' ? 'sms.userOn' : 'sms.stillRequested', { username: found.username }),
         );
-        return done('command');
       }
       case 'get': {
-        const target = await this.target(phone, command.username);
-        if (!target) return done('rejected');
-        const [latest] = await this.microblog.accountTimeline(me, target.id, { limit: 1 }, { excludeReblogs: true });
+        const found = await target(command.username);
+        if ('missing' in found) return done('rejected', found.missing);
+        const [latest] = await this.microblog.accountTimeline(me, found.id, { limit: 1 }, { excludeReblogs: true });
         const text = latest
-          ? fitSms(`@${target.username}: ${latest.post.text}`, {
+          ? fitSms(`@${found.username}: ${latest.post.text}`, {
               maxSegments: this.options.maxSegments,
-              link: `${this.options.publicUrl}/@${target.username}/${latest.post.id}`,
+              link: `${this.options.publicUrl}/@${found.username}/${latest.post.id}`,
             })
-          : replies.noPosts(target.username);
-        await this.answer(phone, text);
-        return done('command');
+          : say('sms.noPosts', { username: found.username });
+        return done('command', text);
       }
       case 'whois': {
-        const target = await this.target(phone, command.username);
-        if (!target) return done('rejected');
-        const name = target.displayName && target.displayName !== target.username ? ` (${target.displayName})` : '';
-        const bio = target.note ? ` ${target.note}` : '';
-        const text = `@${target.username}${name}:${bio} ${target.statusesCount} posts, ${target.followersCount} followers, ${target.followingCount} following.`;
-        await this.answer(phone, fitSms(text, { maxSegments: 1 }));
-        return done('command');
+        const found = await target(command.username);
+        if ('missing' in found) return done('rejected', found.missing);
+        const name = found.displayName && found.displayName !== found.username ? ` (${found.displayName})` : '';
+        const bio = found.note ? ` ${found.note}` : '';
+        const text = say('sms.whois', {
+          username: found.username,
+          name,
+          bio,
+          posts: found.statusesCount,
+          followers: found.followersCount,
+          following: found.followingCount,
+        });
+        return done('command', fitSms(text, { maxSegments: 1 }));
       }
       case 'undo': {
         const last = await this.microblog.lastPostFrom(me, 'sms');
-        if (!last) {
-          await this.answer(phone, replies.nothingToUndo());
-          return done('rejected');
-        }
+        if (!last) return done('rejected', say('sms.nothingToUndo'));
         await this.microblog.deletePost(me, last.id);
-        await this.answer(phone, replies.undone());
-        return done('command', last.id);
+        return done('command', say('sms.undone'), last.id);
       }
       case 'malformed':
-        await this.answer(phone, replies.usage(command.usage));
-        return done('rejected');
+        return done('rejected', say('sms.usage', { usage: command.usage }));
     }
   }
 
-  private async checkLength(phone: BoundPhone, text: string): Promise<boolean> {
-    const length = postLength(text);
-    if (length <= this.options.maxPostLength) return false;
-    await this.answer(phone, replies.tooLong(length, this.options.maxPostLength));
-    return true;
-  }
-
-  private async target(phone: BoundPhone, username: string): Promise<Account | null> {
-    // `user@otherserver` is found on its server when federation is on (SPEC 5: FOLLOW @user@domain).
-    const account = await this.microblog.resolve(username);
-    if (!account) await this.answer(phone, replies.noSuchUser(username));
-    return account;
-  }
-
   /** A reply to a linked account's command: content, so the kill switch and policy apply. */
-  private answer(phone: BoundPhone, text: string): Promise<void> {
-    return this.reply(phone.e164, phone.country, text, 'content', 'command_reply', phone.accountId);
+  private answer(phone: BoundPhone, text: string, replyLink: string | null): Promise<void> {
+    return this.reply(phone.e164, phone.country, text, 'content', 'command_reply', phone.accountId, replyLink);
   }
 
   private async reply(
@@ -338,8 +437,9 @@ export class SmsChannel {
     messageClass: MessageClass,
     purpose: string,
     accountId: string | null = null,
+    replyLink: string | null = null,
   ): Promise<void> {
-    await this.outbox.enqueue([{ to, country, text, messageClass, purpose, accountId }]);
+    await this.outbox.enqueue([{ to, country, text, messageClass, purpose, accountId, replyLink }]);
   }
 
   private takeSlot(number: string, kind: string, periodMs: number): Promise<boolean> {

@@ -1,3 +1,6 @@
+import type { Locale } from '../i18n/index.ts';
+import { keyword } from './keywords.ts';
+
 /**
  * The SMS command language (SPEC 3.3). The first word decides; anything that is not a
  * command is a post. Parsing is pure so every rule can be tested on its own.
@@ -16,9 +19,6 @@ export type SmsCommand =
   | { kind: 'start' }
   /** A command word with missing or malformed arguments: answered with its usage. */
   | { kind: 'malformed'; command: string; usage: string };
-
-const STOP_WORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
-const START_WORDS = ['START', 'UNSTOP'] as const;
 
 // `bob`, `@bob`, `@bob@this.server` or, for accounts of other servers, `@bob@example.social`.
 const USERNAME = /^@?([A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9.-]+(?::[0-9]{1,5})?)?)$/;
@@ -51,67 +51,63 @@ function addressed(word: string | undefined, commandTypedInCapitals: boolean): s
 }
 
 export function parseSmsCommand(raw: string): SmsCommand {
+  return parseWithLanguage(raw).command;
+}
+
+/** The command, and the language of its command word (null when the text is a post). */
+export function parseWithLanguage(raw: string): { command: SmsCommand; language: Locale | null } {
   // Phones add stray whitespace and some keyboards a trailing full stop to a lone word.
   const text = raw.replace(/\r\n?/g, '\n').trim();
   const firstSpace = text.search(/\s/);
   const typed = (firstSpace === -1 ? text : text.slice(0, firstSpace)).replace(/[.!]+$/, '');
   const first = typed.toUpperCase();
-  const capitals = typed === first;
+  // Arabic has no capitals: there, a username always needs its @.
+  const capitals = typed === first && typed !== typed.toLowerCase();
   const rest = firstSpace === -1 ? '' : text.slice(firstSpace).trim();
   const words = rest.split(/\s+/).filter(Boolean);
   const alone = words.length === 0;
+  const word = keyword(first);
+  const post = { command: { kind: 'post', text } as SmsCommand, language: null };
+  if (!word) return post;
+  const found = (command: SmsCommand) => ({ command, language: word.locale });
 
-  if ((STOP_WORDS as readonly string[]).includes(first) && alone) return { kind: 'stop' };
-  if ((START_WORDS as readonly string[]).includes(first) && alone) return { kind: 'start' };
-  if ((first === 'HELP' || first === 'INFO') && alone) return { kind: 'help' };
-  if (first === 'UNDO' && alone) return { kind: 'undo' };
-
-  switch (first) {
-    case 'D':
-    case 'DM': {
-      if (alone) return { kind: 'malformed', command: first, usage: USAGE.direct };
+  switch (word.kind) {
+    case 'stop':
+    case 'start':
+    case 'help':
+    case 'undo':
+      return alone ? found({ kind: word.kind }) : post;
+    case 'dm': {
+      if (alone) return found({ kind: 'malformed', command: first, usage: USAGE.direct });
       const target = addressed(words[0], capitals);
-      if (!target) return { kind: 'post', text };
+      if (!target) return post;
       const message = rest.slice(words[0]!.length).trim();
-      if (message === '') return { kind: 'malformed', command: first, usage: USAGE.direct };
-      return { kind: 'direct', username: target, text: message };
+      if (message === '') return found({ kind: 'malformed', command: first, usage: USAGE.direct });
+      return found({ kind: 'direct', username: target, text: message });
     }
-    case 'FOLLOW':
-    case 'UNFOLLOW':
-    case 'LEAVE':
-    case 'GET':
-    case 'WHOIS': {
-      const usage =
-        first === 'FOLLOW'
-          ? USAGE.follow
-          : first === 'GET'
-            ? USAGE.get
-            : first === 'WHOIS'
-              ? USAGE.whois
-              : USAGE.unfollow;
-      if (alone) return { kind: 'malformed', command: first, usage };
+    case 'follow':
+    case 'unfollow':
+    case 'get':
+    case 'whois': {
+      const usage = USAGE[word.kind];
+      if (alone) return found({ kind: 'malformed', command: first, usage });
       const target = words.length === 1 ? addressed(words[0], capitals) : null;
       if (!target) {
         // "FOLLOW @bob now" is a slip, not a post about following; "Follow the money" is a post.
-        return words[0]!.startsWith('@') ? { kind: 'malformed', command: first, usage } : { kind: 'post', text };
+        return words[0]!.startsWith('@') ? found({ kind: 'malformed', command: first, usage }) : post;
       }
-      if (first === 'FOLLOW') return { kind: 'follow', username: target };
-      if (first === 'GET') return { kind: 'get', username: target };
-      if (first === 'WHOIS') return { kind: 'whois', username: target };
-      return { kind: 'unfollow', username: target };
+      return found({ kind: word.kind, username: target });
     }
-    case 'ON':
-    case 'OFF': {
-      const on = first === 'ON';
-      if (alone) return { kind: 'notifications', on, username: null };
+    case 'on':
+    case 'off': {
+      const on = word.kind === 'on';
+      if (alone) return found({ kind: 'notifications', on, username: null });
       const target = words.length === 1 ? addressed(words[0], capitals) : null;
       if (!target)
         return words[0]!.startsWith('@')
-          ? { kind: 'malformed', command: first, usage: on ? USAGE.on : USAGE.off }
-          : { kind: 'post', text };
-      return { kind: 'notifications', on, username: target };
+          ? found({ kind: 'malformed', command: first, usage: on ? USAGE.on : USAGE.off })
+          : post;
+      return found({ kind: 'notifications', on, username: target });
     }
-    default:
-      return { kind: 'post', text };
   }
 }

@@ -27,3 +27,4 @@ export {
   type GateStep,
 } from './trust-gate.ts';
 export { SmsOwnerControls } from './owner-controls.ts';
+export { UssdMenu, type UssdAnswer } from './ussd.ts';

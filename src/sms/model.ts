@@ -26,6 +26,8 @@ export interface OutboxMessage {
   segments: number;
   accountId: string | null;
   postId: string | null;
+  /** A premium short code's `linkId`: this message answers that text (Africa's Talking on-demand). */
+  replyLink: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +43,7 @@ export interface NewOutboxMessage {
   segments: number;
   accountId: string | null;
   postId: string | null;
+  replyLink?: string | null;
   createdAt: Date;
 }
 

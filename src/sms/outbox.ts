@@ -15,6 +15,8 @@ export interface OutgoingSms {
   purpose: string;
   accountId?: string | null;
   postId?: string | null;
+  /** The inbound text's premium `linkId`, when this answers it (Africa's Talking). */
+  replyLink?: string | null;
 }
 
 /** Purposes that still go to a number that sent STOP: the one confirmation, and HELP. */
@@ -63,6 +65,7 @@ export class Outbox {
         segments: analysis.segments,
         accountId: m.accountId ?? null,
         postId: m.postId ?? null,
+        replyLink: m.replyLink ?? null,
         createdAt: now,
       };
     });
@@ -209,7 +212,12 @@ export class OutboxDispatcher {
     await this.throttle.removeTokens(1);
     let result;
     try {
-      result = await this.provider.send({ id: message.id, to: message.to, text: message.text });
+      result = await this.provider.send({
+        id: message.id,
+        to: message.to,
+        text: message.text,
+        ...(message.replyLink ? { replyLink: message.replyLink } : {}),
+      });
     } catch (error) {
       result = { ok: false as const, retryable: true, error: error instanceof Error ? error.message : String(error) };
     }

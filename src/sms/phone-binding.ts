@@ -10,7 +10,7 @@ import {
 import type { BoundPhone } from './model.ts';
 import { normalisePhone } from './phone.ts';
 import type { SmsStore } from './ports.ts';
-import { replies } from './replies.ts';
+import { DEFAULT_LOCALE, t, type Locale } from '../i18n/index.ts';
 
 const PURPOSE = 'phone_verification';
 
@@ -25,13 +25,17 @@ export class PhoneBinding {
   private readonly messages: SecurityMessages;
   private readonly failures: CodeFailures;
   private readonly clock: Clock;
+  private readonly languageOf: (accountId: string) => Promise<Locale>;
   constructor(
     store: SmsStore,
     codes: VerificationCodes,
     messages: SecurityMessages,
     failures: CodeFailures,
     clock: Clock,
+    /** The language to write the code in (the account's choice). */
+    languageOf: (accountId: string) => Promise<Locale> = async () => DEFAULT_LOCALE,
   ) {
+    this.languageOf = languageOf;
     this.store = store;
     this.codes = codes;
     this.messages = messages;
@@ -52,8 +56,9 @@ export class PhoneBinding {
       });
     const locked = await this.failures.locked({ accountId, number: phone.e164 });
     if (locked) await this.failures.assertOpen({ accountId, number: phone.e164 });
+    const locale = await this.languageOf(accountId);
     await this.messages.sendSmsCode(PURPOSE, accountId, phone, { ...requester, accountId }, 'new_number', (code) =>
-      replies.verificationCode(code),
+      t(locale, 'sms.verificationCode', { code }, 'phone'),
     );
   }
 

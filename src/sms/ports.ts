@@ -71,6 +71,16 @@ export interface TrafficCount {
   count: number;
 }
 
+/** Outbound messages a provider took (sent, delivered or undelivered), per UTC day, country and provider. */
+export interface SegmentCount {
+  /** `YYYY-MM-DD`. */
+  day: string;
+  country: string;
+  provider: string;
+  messages: number;
+  segments: number;
+}
+
 /** Persistence the SMS channel needs. Implementations must make each method atomic. */
 export interface SmsStore {
   // Phones
@@ -205,4 +215,6 @@ export interface SmsStore {
   // Traffic (admin console)
   /** Inbound texts by provider and outcome, outbound by provider and status, per minute since `since`. */
   trafficSince(since: Date): Promise<TrafficCount[]>;
+  /** What providers were handed since `since`, for cost estimates (suppressed and queued texts cost nothing). */
+  segmentsSince(since: Date): Promise<SegmentCount[]>;
 }

@@ -5,6 +5,7 @@ import type { BoundPhone, HoldReason, InboundOutcome, SmsSecurityState, SmsSetti
 import type { SmsPolicy } from './policy.ts';
 import type { SmsStore } from './ports.ts';
 import type { SimSwapChecker } from './sim-swap.ts';
+import type { MessageId } from '../i18n/index.ts';
 
 /** Everything a gate step may look at for one inbound text from a bound number. */
 export interface GateContext {
@@ -19,13 +20,13 @@ export interface GateContext {
 type Refusal = {
   kind: 'refuse';
   outcome: InboundOutcome;
-  /** Reply for the sender, at most once a day per kind; null for none. */
-  reply: ((web: string) => string) | null;
+  /** Reply for the sender (a catalogue message, given `{web}`), at most once a day per kind; null for none. */
+  reply: MessageId | null;
 };
 export type StepResult =
   | { kind: 'continue'; text?: string }
   | Refusal
-  | { kind: 'hold'; reason: HoldReason; reply: ((web: string) => string) | null };
+  | { kind: 'hold'; reason: HoldReason; reply: MessageId | null };
 
 /** One named rule of SPEC 3.4. Steps run in order; the first that does not continue decides. */
 export interface GateStep {
@@ -43,13 +44,13 @@ export class PostingEnabledStep implements GateStep {
       return {
         kind: 'refuse',
         outcome: 'refused_settings',
-        reply: (web) => `Posting by text is off for your account. Turn it on in settings at ${web}`,
+        reply: 'sms.postingOff',
       };
     if (security.lockedAt) {
       return {
         kind: 'refuse',
         outcome: 'refused_locked',
-        reply: (web) => `Posting by text is locked for your account. Unlock it in settings at ${web}`,
+        reply: 'sms.locked',
       };
     }
     return CONTINUE;
@@ -70,12 +71,12 @@ export class CountryPolicyStep implements GateStep {
       ? {
           kind: 'refuse',
           outcome: 'refused_kill_switch',
-          reply: (web) => `Texting Sparrow is paused right now. Use ${web}`,
+          reply: 'sms.killSwitch',
         }
       : {
           kind: 'refuse',
           outcome: 'refused_policy',
-          reply: (web) => `Posting by text is not available in your country. Use ${web}`,
+          reply: 'sms.countryOff',
         };
   }
 }
@@ -160,7 +161,7 @@ export class PinStep implements GateStep {
         ? {
             kind: 'refuse',
             outcome: 'refused_pin',
-            reply: (web) => `Your account needs a posting PIN for texts. Set one in settings at ${web}`,
+            reply: 'sms.pinNeeded',
           }
         : CONTINUE;
     }
@@ -169,7 +170,7 @@ export class PinStep implements GateStep {
       return {
         kind: 'refuse',
         outcome: 'refused_pin',
-        reply: () => 'Start your text with your posting PIN, then a space.',
+        reply: 'sms.pinMissing',
       };
     if (await this.verifyPin(security.pinHash, match[1]!)) {
       if (security.pinFailures > 0) await this.store.resetPinFailures(account.id);
@@ -182,10 +183,10 @@ export class PinStep implements GateStep {
       return {
         kind: 'refuse',
         outcome: 'refused_pin',
-        reply: (web) => `Too many wrong PINs: posting by text is locked. Unlock it at ${web}`,
+        reply: 'sms.pinLocked',
       };
     }
-    return { kind: 'refuse', outcome: 'refused_pin', reply: () => 'Wrong posting PIN. Not posted.' };
+    return { kind: 'refuse', outcome: 'refused_pin', reply: 'sms.pinWrong' };
   }
 }
 
@@ -212,7 +213,7 @@ export class RateLimitStep implements GateStep {
       return {
         kind: 'hold',
         reason: 'rate_limit',
-        reply: (web) => `Too many texts: this one is held. Release it at ${web}`,
+        reply: 'sms.held',
       };
     }
     return CONTINUE;

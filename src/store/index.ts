@@ -24,3 +24,4 @@ export {
   KyselyModerationStore,
 } from './privacy-store.ts';
 export { KyselyConversationStore, KyselyFilterStore, KyselyListStore, KyselyMarkerStore } from './reading-store.ts';
+export { KyselyLanguageStore } from './language-store.ts';

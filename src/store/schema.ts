@@ -308,6 +308,9 @@ export interface Database {
   sms_opt_outs: SmsOptOutsTable;
   sms_inbound: SmsInboundTable;
   sms_outbox: SmsOutboxTable;
+  // ── Languages (0019_reach) ──
+  account_languages: LanguageChoiceTable & { account_id: string };
+  number_languages: LanguageChoiceTable & { e164: string };
   sms_fanout_jobs: SmsFanoutJobsTable;
   sms_country_policy: SmsCountryPolicyTable;
   sms_switches: SmsSwitchesTable;
@@ -560,6 +563,8 @@ export interface SmsOutboxTable {
   post_id: string | null;
   created_at: string;
   updated_at: string;
+  /** Africa's Talking premium `linkId` of the text this answers (0019). */
+  reply_link: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface SmsFanoutJobsTable {
@@ -802,4 +807,10 @@ interface SecurityEventCountsTable {
   bucket: number;
   events: number;
   expires_at: number;
+}
+
+/** A language chosen for an account or learnt from a phone number (0019). */
+interface LanguageChoiceTable {
+  language: string;
+  updated_at: string;
 }

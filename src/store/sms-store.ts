@@ -25,6 +25,7 @@ import type {
   ReceivedText,
   SmsRecipient,
   SmsStore,
+  SegmentCount,
   TrafficCount,
 } from '../sms/ports.ts';
 import type { Engine } from './database.ts';
@@ -53,6 +54,7 @@ function toOutbox(row: Selectable<SmsOutboxTable>): OutboxMessage {
     segments: row.segments,
     accountId: row.account_id,
     postId: row.post_id,
+    replyLink: row.reply_link ?? null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -88,6 +90,7 @@ async function insertOutbox(
           segments: m.segments,
           account_id: m.accountId,
           post_id: m.postId,
+          reply_link: m.replyLink ?? null,
           created_at: iso(m.createdAt),
           updated_at: iso(m.createdAt),
         })),
@@ -888,6 +891,30 @@ export class KyselySmsStore implements SmsStore {
   }
 
   // ── Traffic (admin console) ────────────────────────────────────────────────
+
+  async segmentsSince(since: Date): Promise<SegmentCount[]> {
+    // Timestamps are ISO text on both engines: the first 10 characters are the UTC day.
+    const rows = await this.db
+      .selectFrom('sms_outbox')
+      .select([
+        sql<string>`substr(created_at, 1, 10)`.as('day'),
+        'country',
+        'provider',
+        (eb) => eb.fn.countAll<number>().as('messages'),
+        (eb) => eb.fn.sum<number>('segments').as('segments'),
+      ])
+      .where('created_at', '>=', iso(since))
+      .where('status', 'in', ['sent', 'delivered', 'undelivered'])
+      .groupBy([sql`substr(created_at, 1, 10)`, 'country', 'provider'])
+      .execute();
+    return rows.map((r) => ({
+      day: r.day,
+      country: r.country,
+      provider: r.provider ?? 'unassigned',
+      messages: Number(r.messages),
+      segments: Number(r.segments),
+    }));
+  }
 
   async trafficSince(since: Date): Promise<TrafficCount[]> {
     // Timestamps are ISO text on both engines: the first 16 characters are the UTC minute.

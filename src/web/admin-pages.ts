@@ -355,6 +355,11 @@ ${form(
           const finished = delivered + (row.failed ?? 0) + (row.undelivered ?? 0);
           return finished === 0 ? '—' : `${Math.round((delivered / finished) * 1000) / 10}%`;
         };
+        // Segments and their estimated cost per country per day, for the last 7 UTC days.
+        const costSince = new Date(Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`) - 6 * 86_400_000);
+        const costs = await sms.traffic.costsSince(actor, costSince);
+        const prices = sms.traffic.prices;
+        const money = (amount: number) => `${amount.toFixed(4)} ${prices?.currency ?? ''}`.trim();
         const inbound = counts.filter((c) => c.direction === 'in');
         const outcomes = new Map<string, number>();
         for (const c of inbound) outcomes.set(c.status, (outcomes.get(c.status) ?? 0) + c.count);
@@ -375,6 +380,14 @@ ${
 ${[...providers.entries()].map(([provider, row]) => html`<tr><th scope="row">${provider}</th><td>${(row.queued ?? 0) + (row.sending ?? 0)}</td><td>${row.sent ?? 0}</td><td>${row.delivered ?? 0}</td><td>${(row.failed ?? 0) + (row.undelivered ?? 0)}</td><td>${row.suppressed ?? 0}</td><td>${rate(row)}</td></tr>`)}</tbody></table>
 <p class="note">Delivery success: delivered ÷ (delivered + failed + undelivered), from delivery receipts; “sent” awaits a receipt.</p>`
 }
+<h2 id="costs">Segments and estimated cost per country per day</h2>
+${
+  costs.length === 0
+    ? html`<p class="note">Nothing was handed to a provider in the last 7 days.</p>`
+    : html`<table tabindex="0" aria-label="Segments and estimated cost per country per day (scrolls sideways on narrow screens)"><thead><tr><th scope="col">Day (UTC)</th><th scope="col">Country</th><th scope="col">Provider</th><th scope="col">Messages</th><th scope="col">Segments</th><th scope="col">Estimated cost</th></tr></thead><tbody>
+${costs.map((c) => html`<tr><td>${c.day}</td><th scope="row">${regionNames.of(c.country) ?? c.country} (${c.country})</th><td>${c.provider}</td><td>${c.messages}</td><td>${c.segments}</td><td>${c.estimatedCost === null ? html`<span class="note">no price</span>` : money(c.estimatedCost)}</td></tr>`)}</tbody></table>`
+}
+<p class="note">${prices ? html`Prices per segment from the table in <code>SPARROW_SMS_PRICES_FILE</code> (${prices.currency}); counted are texts a provider took (sent, delivered or undelivered), not suppressed or queued ones.` : html`No price table: set <code>SPARROW_SMS_PRICES_FILE</code> to a JSON file of prices per provider and country (README) to see estimated costs.`}</p>
 <h2>Inbound outcomes</h2>
 ${outcomes.size === 0 ? html`<p class="note">No inbound texts in the last hour.</p>` : html`<ul>${[...outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([outcome, n]) => html`<li>${outcome.replace(/_/g, ' ')}: ${n}</li>`)}</ul>`}`,
           ),

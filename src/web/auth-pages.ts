@@ -76,18 +76,18 @@ function loginPage(
   const next = values.next ?? '/home';
   return layout(
     view,
-    'Log in',
-    html`<h1>Log in</h1>${notice(request)}${errorBox(values.error)}
+    view.t('web.login.title'),
+    html`<h1>${view.t('web.login.title')}</h1>${notice(request)}${errorBox(values.error)}
 ${form(
   view,
   '/login',
   html`<input type="hidden" name="next" value="${next}">
-<p><label for="login">Username or e-mail</label><br><input id="login" name="login" autocomplete="username" required maxlength="320" value="${values.login ?? ''}"></p>
-<p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p>
-<p><button>Log in</button></p>`,
+<p><label for="login">${view.t('web.login.user')}</label><br><input id="login" name="login" autocomplete="username" required maxlength="320" value="${values.login ?? ''}"></p>
+<p><label for="password">${view.t('web.login.password')}</label><br><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p>
+<p><button>${view.t('web.login.submit')}</button></p>`,
 )}
-<p><a href="/login/sms?next=${encodeURIComponent(next)}">Sign in with a code by SMS instead</a></p>
-<p class="note"><a href="/password_reset">Forgot your password?</a> · No account yet? <a href="/signup">Sign up</a>.</p>`,
+<p><a href="/login/sms?next=${encodeURIComponent(next)}">${view.t('web.login.bySms')}</a></p>
+<p class="note"><a href="/password_reset">${view.t('web.login.forgot')}</a> · ${view.t('web.login.noAccount')} <a href="/signup">${view.t('web.login.signup')}</a>.</p>`,
   );
 }
 

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
-import { normalisePhone, type OutboxMessage, type ReceivedText } from '../sms/index.ts';
+import { normalisePhone, type OutboxMessage, type ReceivedText, type UssdAnswer } from '../sms/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout, viewFor, when, type View } from './layout.ts';
 
 const DEFAULT_NUMBER = '+254712345678';
+/** The service code the simulator dials (any code reaches the same menu). */
+const USSD_CODE = '*384*123#';
 /** Seconds between reloads of the page when no script keeps the conversation fresh. */
 const RELOAD_SECONDS = 15;
 
@@ -73,6 +75,7 @@ ${
 }
 <form method="post" action="/dev/phone"><input type="hidden" name="number" value="${phone.e164}">
 <label>Text to Sparrow<br><textarea name="text" rows="3" cols="28" maxlength="1600" required></textarea></label><br><button>Send</button></form>
+<p class="note"><a href="/dev/phone/ussd?number=${encodeURIComponent(phone.e164)}">USSD mode: dial ${USSD_CODE}</a></p>
 <p class="note"><a href="${here}${reloading ? '' : '&reload=off'}">Refresh</a><noscript> · ${
         reloading
           ? html`reloads every ${RELOAD_SECONDS} s · <a href="${here}&reload=off">stop while I type</a>`
@@ -89,6 +92,56 @@ ${
             : {}),
         }),
       );
+    });
+
+    /** USSD mode: dial the service code and walk the menu, one screen per request, as on a feature phone. */
+    const ussdPage = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      number: string,
+      screen: { session: string; text: string; answer: UssdAnswer } | null,
+    ) => {
+      const view = await viewFor(ctx, request, reply);
+      const dialForm = html`<form method="post" action="/dev/phone/ussd"><input type="hidden" name="number" value="${number}"><input type="hidden" name="dial" value="1"><button>Dial ${USSD_CODE}</button></form>`;
+      const body = html`<h1>Phone simulator: USSD</h1>
+<p class="note">Development only: a USSD session with Sparrow's menu as ${number} (${USSD_CODE}); the same menu Africa's Talking's USSD callback reaches. <a href="/dev/phone?number=${encodeURIComponent(number)}">Back to texts</a></p>
+${
+  screen
+    ? html`<div class="phone"><pre class="ussd" role="status">${screen.answer.text}</pre>
+${
+  screen.answer.end
+    ? html`<p class="note">Session ended.</p>${dialForm}`
+    : html`<form method="post" action="/dev/phone/ussd"><input type="hidden" name="number" value="${number}"><input type="hidden" name="session" value="${screen.session}"><input type="hidden" name="text" value="${screen.text}"><label>Reply<br><input name="input" maxlength="160" autocomplete="off" autofocus></label> <button>Send</button></form>
+<p class="note"><a href="/dev/phone/ussd?number=${encodeURIComponent(number)}">Cancel</a></p>`
+}</div>`
+    : dialForm
+}`;
+      return reply.type('text/html; charset=utf-8').send(layout(view, 'USSD simulator', body));
+    };
+
+    app.get('/dev/phone/ussd', async (request, reply) => {
+      const query = request.query as Record<string, unknown>;
+      const phone = normalisePhone(typeof query.number === 'string' ? query.number : DEFAULT_NUMBER);
+      return ussdPage(request, reply, phone?.e164 ?? DEFAULT_NUMBER, null);
+    });
+
+    app.post('/dev/phone/ussd', async (request, reply) => {
+      const form = (request.body ?? {}) as Record<string, unknown>;
+      const phone = typeof form.number === 'string' ? normalisePhone(form.number) : null;
+      if (!phone) return reply.redirect('/dev/phone/ussd', 303);
+      const dialling = form.dial === '1' || typeof form.session !== 'string' || form.session === '';
+      const session = dialling ? `dev-${randomUUID()}` : String(form.session).slice(0, 100);
+      const previous = dialling || typeof form.text !== 'string' ? '' : form.text.slice(0, 1000);
+      const input = typeof form.input === 'string' ? form.input.trim().slice(0, 160) : '';
+      const text = dialling ? '' : previous === '' ? input : `${previous}*${input}`;
+      const answer = await ctx.sms.ussd.answer({
+        sessionId: session,
+        serviceCode: USSD_CODE,
+        phoneNumber: phone.e164,
+        networkCode: null,
+        text,
+      });
+      return ussdPage(request, reply, phone.e164, { session, text, answer });
     });
 
     app.post('/dev/phone', async (request, reply) => {

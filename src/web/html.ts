@@ -43,12 +43,15 @@ export interface PageOptions {
   scripts?: string[];
   /** Extra elements for the head (the phone simulator's refresh without script). */
   head?: SafeHtml;
+  /** The page's language (BCP 47) and writing direction. */
+  lang?: string;
+  dir?: 'ltr' | 'rtl';
 }
 
 /** The page shell: small, readable at 320 px, no external fonts or frameworks. */
-export function page({ title, body, scripts = [], head }: PageOptions): string {
+export function page({ title, body, scripts = [], head, lang = 'en', dir = 'ltr' }: PageOptions): string {
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${lang}" dir="${dir}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title><link rel="stylesheet" href="/static/sparrow.css">${head ?? ''}</head>
 <body>${body}${scripts.map((src) => html`<script src="${src}" defer></script>`)}</body></html>`.value;
 }

@@ -7,6 +7,17 @@ import { httpStatusOf } from '../http/error-status.ts';
 import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
 import { CSRF_FIELD, csrfToken, currentSession } from './session.ts';
+import {
+  DEFAULT_LOCALE,
+  LANGUAGE_NAMES,
+  LOCALES,
+  direction,
+  fromAcceptLanguage,
+  isLocale,
+  translator,
+  type Locale,
+  type Translate,
+} from '../i18n/index.ts';
 
 /** What every page renderer gets: who is looking and the form token for this browser. */
 export interface View {
@@ -17,17 +28,46 @@ export interface View {
   path: string;
   /** The zone times are shown in: the viewer's choice, else UTC (and every time says which). */
   timeZone: string;
+  /** The language pages are shown in, and its messages (src/i18n). */
+  locale: Locale;
+  t: Translate;
 }
+
+/** The browser's language choice for visitors who are not signed in (and before they are). */
+export const LANGUAGE_COOKIE = 'sparrow_lang';
 
 export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<View> {
   const session = await currentSession(ctx, request);
+  const cookie = request.cookies[LANGUAGE_COOKIE];
+  // The account's choice, else this browser's, else what the browser asks for, else English.
+  const locale =
+    (session ? await ctx.sms.languages.ofAccount(session.account.id) : null) ??
+    (isLocale(cookie) ? cookie : null) ??
+    fromAcceptLanguage(request.headers['accept-language']) ??
+    DEFAULT_LOCALE;
   return {
     ctx,
     viewer: session?.account ?? null,
     csrf: await csrfToken(ctx, request, reply),
     path: request.url.split('?')[0] ?? '/',
     timeZone: session?.account.timeZone ?? 'UTC',
+    locale,
+    t: translator(locale),
   };
+}
+
+/** The language switcher: a plain form (works without script), at the foot of every page. */
+function languageSwitcher(view: View): SafeHtml {
+  const back = view.path.startsWith('/') && !view.path.startsWith('//') ? view.path : '/';
+  return form(
+    view,
+    '/language',
+    html`<input type="hidden" name="return" value="${back}"><label for="language-choice">${view.t('web.language.label')}</label> <select id="language-choice" name="language">${LOCALES.map(
+      (code) =>
+        html`<option value="${code}" lang="${code}"${code === view.locale ? trusted(' selected') : ''}>${LANGUAGE_NAMES[code]}</option>`,
+    )}</select> <button>${view.t('web.language.save')}</button>`,
+    { className: 'inline language' },
+  );
 }
 
 /** A form that posts with the CSRF token. */
@@ -58,14 +98,17 @@ export function layout(
   options: { scripts?: string[]; head?: SafeHtml } = {},
 ): string {
   const v = view.viewer;
+  const t = view.t;
   const simulator =
-    view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', 'Phone simulator')}` : '';
+    view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', t('web.nav.simulator'))}` : '';
   const nav = v
-    ? html`<nav aria-label="Main">${navLink(view, '/home', 'Home')} ${navLink(view, '/notifications', 'Notifications')} ${navLink(view, '/messages', 'Messages')} ${navLink(view, '/lists', 'Lists')} ${navLink(view, '/search', 'Search')} ${navLink(view, `/@${v.username}`, 'Profile')} ${navLink(view, '/settings', 'Settings')}${v.role !== 'user' ? html` ${navLink(view, '/admin', 'Admin')}` : ''}${simulator} ${button(view, '/logout', 'Log out', '', 'inline out link')}</nav>`
-    : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/search', 'Search')} ${navLink(view, '/login', 'Log in')} ${navLink(view, '/signup', 'Sign up')}${simulator}</nav>`;
+    ? html`<nav aria-label="Main">${navLink(view, '/home', t('web.nav.home'))} ${navLink(view, '/notifications', t('web.nav.notifications'))} ${navLink(view, '/messages', t('web.nav.messages'))} ${navLink(view, '/lists', 'Lists')} ${navLink(view, '/search', 'Search')} ${navLink(view, `/@${v.username}`, t('web.nav.profile'))} ${navLink(view, '/settings', t('web.nav.settings'))}${v.role !== 'user' ? html` ${navLink(view, '/admin', t('web.nav.admin'))}` : ''}${simulator} ${button(view, '/logout', t('web.nav.logout'), '', 'inline out link')}</nav>`
+    : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/search', 'Search')} ${navLink(view, '/login', t('web.nav.login'))} ${navLink(view, '/signup', t('web.nav.signup'))}${simulator}</nav>`;
   return page({
     title: `${title} · Sparrow`,
-    body: html`<header>${nav}</header><main id="main">${body}</main>`,
+    lang: view.locale,
+    dir: direction(view.locale),
+    body: html`<header>${nav}</header><main id="main">${body}</main><footer>${languageSwitcher(view)}</footer>`,
     scripts: options.scripts ?? ['/static/sparrow.js'],
     ...(options.head ? { head: options.head } : {}),
   });
@@ -184,13 +227,13 @@ export function formatTime(date: Date, zone: string, options: { date?: boolean }
 
 /** A time on a page, in the reader's zone and saying which; the exact instant stays machine-readable. */
 export function when(view: Pick<View, 'timeZone'>, date: Date, options: { date?: boolean } = {}): SafeHtml {
+  // Digits and the zone read left to right in every language: the stylesheet isolates <time> (Arabic pages).
   return html`<time datetime="${date.toISOString()}" title="${view.timeZone}">${formatTime(date, view.timeZone, options)}</time>`;
 }
 
-function sourceLabel(source: string): string {
-  if (source === 'sms') return 'via SMS';
-  if (source === 'web') return 'via web';
-  if (source.startsWith('api:')) return `via ${source.slice(4)}`;
+function sourceLabel(view: View, source: string): string {
+  if (source === 'sms' || source === 'web') return view.t('web.post.via', { source });
+  if (source.startsWith('api:')) return view.t('web.post.via', { source: source.slice(4) });
   return '';
 }
 
@@ -209,12 +252,12 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
     ),
   );
   const own = view.viewer?.id === p.accountId;
-  return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>Promoted</strong> · <a href="/settings/privacy">why you see this</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
+  return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>${view.t('web.post.promoted')}</strong> · <a href="/settings/privacy">${view.t('web.post.why')}</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} ${view.t('web.post.boosted')}</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
-${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div></details>` : html`<div class="text">${text}</div>`}
-${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">edited</a>` : ''} · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
-    options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">Reply</a>` : ''
-  }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">Edit</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;
+${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div></details>` : html`<div class="text" dir="auto">${text}</div>`}
+${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">edited</a>` : ''} · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
+    options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">${view.t('web.post.reply')}</a>` : ''
+  }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">Edit</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { authPages } from './auth-pages.ts';
 import { devMailPages } from './dev-mail.ts';
 import { devPhonePages } from './dev-phone.ts';
 import { discoveryPages } from './discovery-pages.ts';
+import { languagePages } from './language-pages.ts';
 import { html } from './html.ts';
 import { layout, sendPage, viewFor } from './layout.ts';
 import { csrfValid } from './session.ts';
@@ -26,7 +27,7 @@ import { PASSKEY_SCRIPT, PHONE_SCRIPT, SIGNUP_POW_SCRIPT, SITE_SCRIPT, STYLESHEE
  * handset; the e-mailed "this wasn't me" form carries its own signed token instead; the OAuth
  * consent form is for someone not signed in here, and grants only to a registered redirect URI.
  */
-const CSRF_EXEMPT = new Set(['/dev/phone', '/sms/not-me', '/oauth/authorize']);
+const CSRF_EXEMPT = new Set(['/dev/phone', '/dev/phone/ussd', '/sms/not-me', '/oauth/authorize']);
 
 /** Every page and asset of the web UI. */
 export function webRoutes(ctx: AppContext) {
@@ -84,5 +85,6 @@ export function webRoutes(ctx: AppContext) {
     await app.register(adminPages(ctx));
     await app.register(devPhonePages(ctx));
     await app.register(devMailPages(ctx));
+    await app.register(languagePages(ctx));
   };
 }

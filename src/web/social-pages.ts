@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import type { MessageId } from '../i18n/index.ts';
 import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account, NotificationView, PostView, Relationship, Visibility } from '../core/model.ts';
@@ -26,11 +27,11 @@ import {
 } from './layout.ts';
 
 const PAGE = 20;
-const VISIBILITY_LABELS: [Visibility, string][] = [
-  ['public', 'Public'],
-  ['unlisted', 'Unlisted (not in public lists)'],
-  ['private', 'Followers only'],
-  ['direct', 'Mentioned people only'],
+const VISIBILITY_LABELS: [Visibility, MessageId][] = [
+  ['public', 'web.visibility.public'],
+  ['unlisted', 'web.visibility.unlisted'],
+  ['private', 'web.visibility.private'],
+  ['direct', 'web.visibility.direct'],
 ];
 
 function compose(view: View, options: { replyTo?: PostView; text?: string; error?: string } = {}): SafeHtml {
@@ -41,14 +42,14 @@ function compose(view: View, options: { replyTo?: PostView; text?: string; error
     view,
     '/posts',
     html`${reply ? html`<input type="hidden" name="in_reply_to_id" value="${reply.post.id}">` : ''}
-<label for="status">${reply ? 'Your reply' : 'What’s happening?'}</label>
+<label for="status">${view.t(reply ? 'web.compose.yourReply' : 'web.compose.whatsHappening')}</label>
 <textarea id="status" name="status" rows="3" required data-max="${max}" aria-describedby="status-help">${start}</textarea>
-<small id="status-help" class="note">Up to ${max} characters. Links count as 23.</small>
-<div class="row"><label for="visibility">Who can see it</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(
+<small id="status-help" class="note">${view.t('web.compose.help', { max })}</small>
+<div class="row"><label for="visibility">${view.t('web.compose.audience')}</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(
       ([value, label]) =>
-        html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${label}</option>`,
+        html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${view.t(label)}</option>`,
     )}</select>
-<button>${reply ? 'Reply' : 'Post'}</button></div>${reply ? '' : pollComposer()}`,
+<button>${view.t(reply ? 'web.compose.reply' : 'web.compose.post')}</button></div>${reply ? '' : pollComposer()}`,
   )}</section>`;
 }
 
@@ -114,17 +115,17 @@ export function socialPages(ctx: AppContext) {
       const { posts, items } = await ctx.privacy.homeTimeline(me.id, { limit: PAGE, maxId: maxId(request) });
       const timeline =
         items.length === 0
-          ? postList(view, [], 'Nothing here yet. Follow people to see their posts, or write your first post above.')
+          ? postList(view, [], view.t('web.home.empty'))
           : html`${items.map((item) => postCard(view, item.view, { promoted: item.promoted }))}`;
       const unread = await ctx.notices.unread(me.id);
       const alert =
         unread > 0
-          ? html`<p class="notice warn" role="alert"><strong>${unread} new security ${unread === 1 ? 'event' : 'events'}</strong> on your account. <a href="/settings/events">Review ${unread === 1 ? 'it' : 'them'}</a>.</p>`
+          ? html`<p class="notice warn" role="alert"><strong>${view.t('web.home.securityEvents', { count: unread })}</strong> ${view.t('web.home.onYourAccount')} <a href="/settings/events">${view.t('web.home.review', { count: unread })}</a>.</p>`
           : html``;
       return layout(
         view,
-        'Home',
-        html`<h1>Home</h1>${alert}${notice(request)}${compose(view, composeOptions)}
+        view.t('web.home.title'),
+        html`<h1>${view.t('web.home.title')}</h1>${alert}${notice(request)}${compose(view, composeOptions)}
 <section aria-label="Timeline">${timeline}</section>
 ${olderLink(
   '/home',
@@ -298,10 +299,10 @@ ${olderLink(
         reply,
         layout(
           view,
-          'Notifications',
-          html`<h1>Notifications</h1>
-${waiting > 0 ? html`<p class="notice" role="status"><a href="/follow_requests">${waiting} follow ${waiting === 1 ? 'request' : 'requests'} waiting</a></p>` : ''}
-${items.length === 0 ? html`<p class="note">No notifications yet.</p>` : html`<ul class="plain">${items.map((n) => notificationItem(view, n))}</ul>`}
+          view.t('web.notifications.title'),
+          html`<h1>${view.t('web.notifications.title')}</h1>
+${waiting > 0 ? html`<p class="notice" role="status"><a href="/follow_requests">${view.t('web.notifications.waiting', { count: waiting })}</a></p>` : ''}
+${items.length === 0 ? html`<p class="note">${view.t('web.notifications.empty')}</p>` : html`<ul class="plain">${items.map((n) => notificationItem(view, n))}</ul>`}
 ${olderLink(
   '/notifications',
   items.map((n) => n.notification),

@@ -5,23 +5,26 @@ h1{font-size:1.3rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin:1.1rem 0 .4re
 input,textarea,button,select{font:inherit;padding:.45rem .55rem;border:1px solid #9aa8b8;border-radius:.35rem;max-width:100%}
 button{background:#1b5fb3;color:#fff;border-color:#1b5fb3;cursor:pointer}
 form.inline{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+time{unicode-bidi:isolate;direction:ltr}
+footer{margin-top:2rem;padding-top:.6rem;border-top:1px solid #e2e8f0;font-size:.9rem}
 .phone{border:2px solid #1d2430;border-radius:1.2rem;padding:.75rem;background:#fff;max-width:22rem}
 .sms{list-style:none;margin:0 0 .75rem;padding:0;max-height:26rem;overflow-y:auto}
+pre.ussd{font:inherit;white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 .75rem;padding:.6rem;background:#e8eef5;border-radius:.5rem}
 .sms li{margin:.35rem 0;padding:.45rem .6rem;border-radius:.8rem;background:#e8eef5;white-space:pre-wrap;overflow-wrap:anywhere}
 .sms li small{display:block;color:#5a6675;font-size:.75rem}
 .sms li.suppressed{opacity:.6;text-decoration:line-through}
-.sms li.from-sparrow{margin-right:2.5rem}.sms li.from-phone{margin-left:2.5rem;background:#1b5fb3;color:#fff}.sms li.from-phone small{color:#eef3fa}
+.sms li.from-sparrow{margin-inline-end:2.5rem}.sms li.from-phone{margin-inline-start:2.5rem;background:#1b5fb3;color:#fff}.sms li.from-phone small{color:#eef3fa}
 .sms li.from-phone.refused{background:#fdecea;color:#1d2430;border:1px solid #b42318}.sms li.from-phone.refused small{color:#8a1c12}
 .sms li.from-phone.held{background:#fff4e5;color:#1d2430;border:1px solid #b45309}.sms li.from-phone.held small{color:#5a3a06}
-.note{color:#5a6675;font-size:.9rem}.outcome{padding:.4rem .6rem;border-radius:.35rem;border-left:4px solid #15803d;background:#eef7ee}
-.outcome.refused{background:#fdecea;border-left-color:#b42318;font-weight:600}.outcome.held,.outcome.pending{background:#fff4e5;border-left-color:#b45309}
+.note{color:#5a6675;font-size:.9rem}.outcome{padding:.4rem .6rem;border-radius:.35rem;border-inline-start:4px solid #15803d;background:#eef7ee}
+.outcome.refused{background:#fdecea;border-inline-start-color:#b42318;font-weight:600}.outcome.held,.outcome.pending{background:#fff4e5;border-inline-start-color:#b45309}
 header nav{display:flex;flex-wrap:wrap;gap:.3rem .7rem;align-items:center;padding:.4rem 0 .6rem;border-bottom:1px solid #d8e0e8;margin-bottom:.5rem;font-size:.95rem}
 @media (min-width:50rem){body{max-width:48rem}}
 nav a[aria-current=page]{font-weight:700;text-decoration:none;color:#1d2430}
 nav.sub{display:flex;flex-wrap:wrap;gap:.2rem .7rem;font-size:.9rem;margin:.3rem 0 .6rem}
-form.inline{display:inline-flex}form.out{margin-left:auto}
+form.inline{display:inline-flex}form.out{margin-inline-start:auto}
 button.link,form.link button{background:none;border:0;color:#1b5fb3;padding:0;text-decoration:underline;font-size:.9rem}
-article.promoted{border-left:3px solid #b58900;padding-left:.5rem}
+article.promoted{border-inline-start:3px solid #b58900;padding-inline-start:.5rem}
 button.secondary{background:#fff;color:#1b5fb3}code.code{font-size:1.1rem;word-break:break-all}
 button.danger,form.danger button{background:#b42318;border-color:#b42318}
 a.btn.danger{color:#b42318;border-color:#b42318;background:#fff}.state{margin:.6rem 0}.state h2{margin-top:0}
@@ -30,7 +33,7 @@ dl.details{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.1re
 dl.details dt{font-weight:600}dl.details dd{margin:0;min-width:0}
 @media (max-width:30rem){dl.details{grid-template-columns:minmax(0,1fr)}dl.details dd{margin-bottom:.25rem}}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.4rem 0}
-label{font-weight:600}label input[type=checkbox]{margin-right:.3rem}
+label{font-weight:600}label input[type=checkbox]{margin-inline-end:.3rem}
 textarea{width:100%}input:not([type=checkbox]){max-width:100%}
 .compose{margin:0 0 1rem;padding:.6rem;background:#fff;border:1px solid #d8e0e8;border-radius:.5rem}
 .post{padding:.6rem 0;border-bottom:1px solid #e2e8f0;overflow-wrap:anywhere}.post .text p{margin:.3rem 0}
@@ -39,16 +42,16 @@ textarea{width:100%}input:not([type=checkbox]){max-width:100%}
 .focus .post{font-size:1.1rem}.thread{margin:.5rem 0}
 .poll{margin:.4rem 0}.poll fieldset{border:1px solid #d8e0e8;border-radius:.35rem;margin:0 0 .4rem}.poll fieldset label{display:block;font-weight:400;padding:.15rem 0}.poll ul{list-style:none;padding:0;margin:0}.poll li{padding:.15rem 0}.poll progress{width:8rem;max-width:40%;vertical-align:middle}.poll-compose{margin:.4rem 0}.poll-compose label{display:block;margin-top:.3rem}
 .plain{list-style:none;padding:0;margin:0}.plain>li{padding:.45rem 0;border-bottom:1px solid #e2e8f0}
-.notice{padding:.45rem .6rem;background:#eef7ee;border-left:4px solid #15803d}
-.notice.warn{background:#fff4e5;border-left-color:#b45309}
-.error{padding:.45rem .6rem;background:#fdecea;border-left:4px solid #b42318}
-.warn{padding:.45rem .6rem;background:#fff7e6;border-left:4px solid #c2410c}
-.ok{padding:.1rem .6rem;border-left:4px solid #15803d}
+.notice{padding:.45rem .6rem;background:#eef7ee;border-inline-start:4px solid #15803d}
+.notice.warn{background:#fff4e5;border-inline-start-color:#b45309}
+.error{padding:.45rem .6rem;background:#fdecea;border-inline-start:4px solid #b42318}
+.warn{padding:.45rem .6rem;background:#fff7e6;border-inline-start:4px solid #c2410c}
+.ok{padding:.1rem .6rem;border-inline-start:4px solid #15803d}
 .placeholder{padding:.6rem;border:2px dashed #9aa8b8;border-radius:.5rem}
 .card{padding:.6rem;border:1px solid #d8e0e8;border-radius:.5rem;background:#fff}
-blockquote{margin:.2rem 0;padding:.3rem .6rem;border-left:3px solid #9aa8b8;white-space:pre-wrap;overflow-wrap:anywhere}
+blockquote{margin:.2rem 0;padding:.3rem .6rem;border-inline-start:3px solid #9aa8b8;white-space:pre-wrap;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;font-size:.9rem;display:block;overflow-x:auto}
-th,td{text-align:left;padding:.35rem;border-bottom:1px solid #e2e8f0;vertical-align:top}
+th,td{text-align:start;padding:.35rem;border-bottom:1px solid #e2e8f0;vertical-align:top}
 form.cell{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center}form.cell label{font-weight:400}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .chart{margin:.5rem 0 1rem}.chart svg{display:block;background:#fff;border:1px solid #e2e8f0}

@@ -133,7 +133,7 @@ describe.each(ENGINES)('SMS channel on $label', ({ name, skip }) => {
     await h.text(KE_1, 'GET @bob');
     expect(await lastText(KE_1)).toBe('@bob: back on');
     await h.text(KE_1, 'whois @bob');
-    expect(await lastText(KE_1)).toMatch(/^@bob \(Bob O\): Weather nerd \d+ posts, 1 followers, 0 following\.$/);
+    expect(await lastText(KE_1)).toMatch(/^@bob \(Bob O\): Weather nerd \d+ posts, 1 follower, 0 following\.$/);
 
     const dm = await h.text(KE_1, 'D @bob see you at 6');
     expect(dm.outcome).toBe('posted');

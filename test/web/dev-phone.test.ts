@@ -63,6 +63,32 @@ describe('phone simulator (/dev/phone)', () => {
     expect(Buffer.byteLength(after.body)).toBeLessThan(30 * 1024);
   });
 
+  it('runs a USSD session without a carrier: dial, read the menu, post', async () => {
+    const user = (await h.ctx.microblog.lookup('wanjiru'))!;
+    const form = (fields: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/dev/phone/ussd',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ number: KE, ...fields }).toString(),
+      });
+    const start = await h.app.inject({ url: `/dev/phone/ussd?number=${encodeURIComponent(KE)}` });
+    expect(start.body).toContain('Dial *384*123#');
+    const menu = await form({ dial: '1' });
+    expect(menu.body, menu.body.slice(-900)).toContain('1 Latest posts');
+    const hidden = (body: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(body)?.[1] ?? '';
+    const session = hidden(menu.body, 'session');
+    expect(session).toMatch(/^dev-/);
+    const write = await form({ session, text: hidden(menu.body, 'text'), input: '2' });
+    expect(write.body).toContain('Write your post:');
+    const done = await form({ session, text: hidden(write.body, 'text'), input: 'Posted by USSD' });
+    expect(done.body).toContain('Posted.');
+    expect(done.body).toContain('Session ended.');
+    const timeline = await h.ctx.microblog.accountTimeline(null, user.id, { limit: 1 });
+    expect(timeline[0]?.post.text).toBe('Posted by USSD');
+    expect(Buffer.byteLength(done.body)).toBeLessThan(30 * 1024);
+  });
+
   it('escapes what it shows and refuses bad input', async () => {
     await h.ctx.sms.outbox.enqueue([
       { to: KE, country: 'KE', text: '<script>alert(1)</script>', messageClass: 'security', purpose: 'test' },

@@ -35,6 +35,20 @@ const accountList = { response: { 200: { type: 'array', items: accountSchema } }
 const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
 const oneRelationship = { response: { 200: relationshipSchema } };
 
+/** The language in an update_credentials body: undefined when absent, null to clear (empty). */
+function sourceLanguage(body: unknown): string | null | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  const nested =
+    typeof record.source === 'object' && record.source !== null
+      ? (record.source as Record<string, unknown>).language
+      : undefined;
+  const value = nested ?? record['source[language]'];
+  if (value === undefined) return undefined;
+  if (value === null || value === '') return null;
+  return typeof value === 'string' ? value.slice(0, 20) : '(not text)';
+}
+
 export function accountRoutes(ctx: AppContext) {
   const urls = ctx.config;
   return async (app: FastifyInstance) => {
@@ -47,6 +61,7 @@ export function accountRoutes(ctx: AppContext) {
           await ctx.microblog.account(accountId),
           urls,
           await ctx.microblog.followRequestCount(accountId),
+          await ctx.sms.languages.ofAccount(accountId),
         );
       },
     );
@@ -63,7 +78,15 @@ export function accountRoutes(ctx: AppContext) {
           ...(locked !== undefined ? { locked } : {}),
           ...(bot !== undefined ? { bot } : {}),
         });
-        return renderCredentialAccount(account, urls, await ctx.microblog.followRequestCount(accountId));
+        // `source[language]` (form) or `source.language` (JSON): the language Sparrow speaks to this account.
+        const language = sourceLanguage(request.body);
+        if (language !== undefined) await ctx.sms.languages.setForAccount(accountId, language);
+        return renderCredentialAccount(
+          account,
+          urls,
+          await ctx.microblog.followRequestCount(accountId),
+          await ctx.sms.languages.ofAccount(accountId),
+        );
       },
     );
 

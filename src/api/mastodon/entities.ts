@@ -202,13 +202,18 @@ export function renderAccount(account: Account, urls: Urls) {
 }
 
 /** The signed-in account, with its `source`; `followRequestsCount` is how many requests wait for its answer. */
-export function renderCredentialAccount(account: Account, urls: Urls, followRequestsCount: number) {
+export function renderCredentialAccount(
+  account: Account,
+  urls: Urls,
+  followRequestsCount: number,
+  language: string | null = null,
+) {
   return {
     ...renderAccount(account, urls),
     source: {
       privacy: 'public',
       sensitive: false,
-      language: null,
+      language,
       note: account.note,
       fields: [],
       follow_requests_count: followRequestsCount,

@@ -1,3 +1,4 @@
+import { LOCALES } from '../../i18n/index.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { CHARACTERS_RESERVED_PER_URL, MAX_FEATURED_TAGS, POLL_LIMITS } from '../../core/index.ts';
@@ -59,7 +60,7 @@ export function instanceRoutes(ctx: AppContext) {
         urls: { streaming_api: config.publicUrl.replace(/^http/, 'ws') },
         stats: { user_count: stats.accounts, status_count: stats.posts, domain_count: 0 },
         thumbnail: null,
-        languages: ['en'],
+        languages: [...LOCALES],
         registrations: ctx.signUps.mode !== 'closed',
         approval_required: ctx.signUps.approvalRequired,
         invites_enabled: false,
@@ -85,7 +86,7 @@ export function instanceRoutes(ctx: AppContext) {
         usage: { users: { active_month: stats.activeMonth } },
         thumbnail: { url: `${config.publicUrl}/avatars/original/missing.png` },
         icon: [],
-        languages: ['en'],
+        languages: [...LOCALES],
         configuration: {
           urls: { streaming: config.publicUrl.replace(/^http/, 'ws'), status: null },
           vapid: { public_key: '' },
@@ -121,11 +122,11 @@ export function instanceRoutes(ctx: AppContext) {
     }
 
     app.get('/api/v1/preferences', async (request) => {
-      requireUser(request, 'read:accounts');
+      const { accountId } = requireUser(request, 'read:accounts');
       return {
         'posting:default:visibility': 'public',
         'posting:default:sensitive': false,
-        'posting:default:language': null,
+        'posting:default:language': await ctx.sms.languages.ofAccount(accountId),
         'reading:expand:media': 'default',
         'reading:expand:spoilers': false,
       };

@@ -12,6 +12,8 @@ export interface InboundSms {
   from: string;
   to: string;
   text: string;
+  /** A premium short code's session link (Africa's Talking `linkId`): replies must carry it. */
+  replyLink?: string;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'failed' | 'undelivered';
@@ -28,10 +30,16 @@ export interface OutboundSms {
   id: string;
   to: string;
   text: string;
+  /** The `linkId` of the text this answers (premium on-demand short codes). */
+  replyLink?: string;
 }
 
 export type SendResult =
-  | { ok: true; providerMessageId: string }
+  | {
+      ok: true;
+      providerMessageId: string /** What the provider says it charged, as it wrote it (e.g. `KES 0.8000`). */;
+      cost?: string;
+    }
   /** `retryable` false means trying again cannot help (invalid number, rejected content). */
   | { ok: false; retryable: boolean; error: string };
 
@@ -44,6 +52,8 @@ export interface WebhookRequest {
   headers: Record<string, string | undefined>;
   /** The body bytes as received, before any parsing: signatures cover these. */
   rawBody: Buffer;
+  /** The caller's address (after the reverse-proxy rules of SPARROW_TRUST_PROXY). */
+  remoteAddress?: string;
 }
 
 export type WebhookKind = 'inbound' | 'status';
@@ -83,12 +93,27 @@ export interface ProviderSink {
   receipt(receipt: DeliveryReceipt): Promise<void>;
 }
 
+/** One request of a USSD session, as a USSD gateway posts it. */
+export interface UssdRequest {
+  sessionId: string;
+  /** The code dialled, e.g. `*384*123#`. */
+  serviceCode: string;
+  phoneNumber: string;
+  networkCode: string | null;
+  /** Everything typed in this session so far, inputs joined by `*` (empty on the first request). */
+  text: string;
+}
+
 export interface SmsProvider {
-  readonly name: 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp';
+  readonly name: 'console' | 'twilio' | 'vonage' | 'android-gateway' | 'smpp' | 'africastalking';
+  /** The webhook URL carries a secret path segment (`/webhooks/sms/<name>/<secret>`), checked by the adapter. */
+  readonly secretInPath?: boolean;
   /** Present on webhook providers. Throws WebhookSignatureError / WebhookPayloadError. */
   parseWebhook?(request: WebhookRequest, kind: WebhookKind): WebhookResult;
   /** The answer the provider expects once the webhook was accepted. */
   webhookReply?(kind: WebhookKind): WebhookReply;
+  /** Present on providers with a USSD gateway: proves and reads one USSD request. */
+  parseUssd?(request: WebhookRequest): UssdRequest;
   send(message: OutboundSms): Promise<SendResult>;
   /** Connection-oriented providers bind here and push what arrives into the sink. */
   start?(sink: ProviderSink): Promise<void>;

@@ -15,6 +15,7 @@ import * as federation from './0020_federation.ts';
 import * as listsFiltersMarkers from './0016_lists_filters_markers_conversations.ts';
 import * as editsPollsScheduled from './0015_edits_polls_scheduled.ts';
 import * as searchTags from './0014_search_tags.ts';
+import * as reach from './0019_reach.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0016_lists_filters_markers_conversations': listsFiltersMarkers,
   '0015_edits_polls_scheduled': editsPollsScheduled,
   '0014_search_tags': searchTags,
+  '0019_reach': reach,
 };
 
 export const migrationProvider: MigrationProvider = {

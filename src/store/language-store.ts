@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { LanguageStore } from '../i18n/index.ts';
+import type { Database } from './schema.ts';
+
+/** Languages chosen per account and learnt per phone number (0019). */
+export class KyselyLanguageStore implements LanguageStore {
+  private readonly db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  async accountLanguage(accountId: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('account_languages')
+      .select('language')
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row?.language ?? null;
+  }
+
+  async setAccountLanguage(accountId: string, language: string | null, now: Date): Promise<void> {
+    if (language === null) {
+      await this.db.deleteFrom('account_languages').where('account_id', '=', accountId).execute();
+      return;
+    }
+    await this.db
+      .insertInto('account_languages')
+      .values({ account_id: accountId, language, updated_at: now.toISOString() })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet({ language, updated_at: now.toISOString() }))
+      .execute();
+  }
+
+  async numberLanguage(e164: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('number_languages')
+      .select('language')
+      .where('e164', '=', e164)
+      .executeTakeFirst();
+    return row?.language ?? null;
+  }
+
+  async learnNumberLanguage(e164: string, language: string, now: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('number_languages')
+      .values({ e164, language, updated_at: now.toISOString() })
+      .onConflict((oc) => oc.column('e164').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+}
