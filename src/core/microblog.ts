@@ -76,6 +76,8 @@ export interface PostInput {
   language?: string | null;
   inReplyToId?: string | null;
   idempotencyKey?: string | null;
+  /** Uploads of the author to attach (processed, not attached elsewhere), in order. */
+  mediaIds?: readonly string[];
 }
 
 const MAX_DISPLAY_NAME = 30;
@@ -86,6 +88,8 @@ const GROUP_WALK_SLICE = 80;
 const GROUP_WALK_MAX = 2000;
 /** Posts an account may pin to its profile, as Mastodon's default. */
 const MAX_PINS = 5;
+/** Media attachments per post, as Mastodon's `max_media_attachments`. */
+export const MAX_MEDIA_ATTACHMENTS = 4;
 
 /**
  * The microblog: accounts, posts, the social graph and timelines. Every channel (web,
@@ -192,6 +196,16 @@ export class Microblog {
   }
 
   /**
+   * Points the profile's avatar or header at a stored image (null: back to the placeholder).
+   * Returns the key it replaced, which the caller's storage may now delete.
+   */
+  async setProfileImage(id: string, kind: 'avatar' | 'header', key: string | null): Promise<string | null> {
+    const current = await this.account(id);
+    await this.store.setProfileImage(id, kind, key);
+    return current[kind] ?? null;
+  }
+
+  /**
    * The zone the owner reads times in: an IANA name (stored in its canonical spelling), or
    * null for none chosen, which pages show as UTC.
    */
@@ -256,7 +270,9 @@ export class Microblog {
     }
     const text = input.text.replace(/\r\n?/g, '\n').trim();
     const spoilerText = (input.spoilerText ?? '').trim();
-    if (text === '') throw invalid('Text can’t be blank', { field: 'status' });
+    const mediaIds = await this.attachableMedia(authorId, input.mediaIds ?? []);
+    // A post of images alone needs no text, as on Mastodon.
+    if (text === '' && mediaIds.length === 0) throw invalid('Text can’t be blank', { field: 'status' });
     const length = postLength(text) + countGraphemes(spoilerText);
     if (length > this.options.maxPostLength) {
       throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, {
@@ -323,6 +339,7 @@ export class Microblog {
       fanout,
       notifications,
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
+      mediaIds,
     });
     const stored = await this.requirePost(postId);
     if (created) {
@@ -1128,7 +1145,7 @@ export class Microblog {
       accountIds.add(p.accountId);
       for (const m of p.mentionIds) accountIds.add(m);
     }
-    const [accounts, flags] = await Promise.all([
+    const [accounts, flags, media] = await Promise.all([
       this.store.accountsByIds([...accountIds]),
       viewerId
         ? this.store.viewerFlags(
@@ -1136,6 +1153,7 @@ export class Microblog {
             all.map((p) => p.id),
           )
         : Promise.resolve(null),
+      this.store.mediaOfPosts(all.filter((p) => !p.reblogOfId).map((p) => p.id)),
     ]);
     const build = (post: Post, reblog: PostView | null): PostView | null => {
       const author = accounts.get(post.accountId);
@@ -1154,6 +1172,7 @@ export class Microblog {
         bookmarked: flags?.bookmarked.has(post.id) ?? false,
         pinned: flags?.pinned.has(post.id) ?? false,
         muted: false,
+        media: media.get(post.id) ?? [],
       };
     };
     const views: PostView[] = [];
@@ -1173,6 +1192,30 @@ export class Microblog {
   }
 
   // ── Internals ───────────────────────────────────────────────────────────────
+
+  /**
+   * The uploads a new post may carry: at most four, each the author's own (anyone else's is
+   * "not found", never confirmed), processed, and on no other post yet.
+   */
+  private async attachableMedia(authorId: string, requested: readonly string[]): Promise<string[]> {
+    const ids = [...new Set(requested)];
+    if (ids.length === 0) return [];
+    if (ids.length > MAX_MEDIA_ATTACHMENTS)
+      throw invalid(`A post can have at most ${MAX_MEDIA_ATTACHMENTS} media attachments`, { field: 'media_ids' });
+    const found = new Map((await this.store.mediaByIds(ids)).map((m) => [m.id, m]));
+    for (const id of ids) {
+      const media = found.get(id);
+      if (!media || media.accountId !== authorId)
+        throw invalid(`Media attachment ${id} was not found`, { field: 'media_ids' });
+      if (media.postId !== null) throw invalid('A media attachment is already on another post', { field: 'media_ids' });
+      if (media.state === 'processing')
+        throw invalid('Cannot attach files that have not finished processing. Try again in a moment!', {
+          field: 'media_ids',
+        });
+      if (media.state !== 'ready') throw invalid('A media attachment could not be processed', { field: 'media_ids' });
+    }
+    return ids;
+  }
 
   private async requirePost(id: string): Promise<Post> {
     const post = await this.store.postById(id);

@@ -28,6 +28,9 @@ export interface Account {
   lastStatusAt: Date | null;
   /** The IANA zone the owner reads times in; null until chosen (times then show in UTC). */
   timeZone: string | null;
+  /** Storage keys of the processed profile images; absent or null: the placeholder. */
+  avatar?: string | null;
+  header?: string | null;
 }
 
 /** Where a post came from: the web UI, a client app (`api:<app name>`), or a text message. */
@@ -93,6 +96,35 @@ export interface PostView {
   /** Pinned on its author's profile (only ever true for the viewer's own posts, as in Mastodon). */
   pinned: boolean;
   muted: boolean;
+  /** The post's media attachments, in the order the author gave them. */
+  media: MediaAttachment[];
+}
+
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/** An uploaded image: processed into a full-size file and a preview kept in the media storage. */
+export interface MediaAttachment {
+  id: string;
+  accountId: string;
+  /** The post it is attached to; null until a post attaches it. */
+  postId: string | null;
+  type: 'image';
+  /** Uploads are processed after they are received: files and meta exist once `ready`. */
+  state: 'processing' | 'ready' | 'failed';
+  /** Storage keys of the full-size file and the preview. */
+  fileKey: string | null;
+  previewKey: string | null;
+  contentType: string | null;
+  meta: { original: ImageSize; small: ImageSize } | null;
+  blurhash: string | null;
+  /** Alt text. */
+  description: string | null;
+  /** The focal point, each coordinate from -1 to 1 (Mastodon's convention: x right, y up). */
+  focus: { x: number; y: number } | null;
+  createdAt: Date;
 }
 
 export interface NotificationView {

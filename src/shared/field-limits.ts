@@ -34,6 +34,9 @@ export const FIELD_LIMITS = {
   id: 40,
   limit: 10,
   acct: 300,
+  // Media: alt text (twice DESCRIPTION_CHARACTERS: a character may take two code units) and the focal point "x,y"
+  description: 3000,
+  focus: 40,
   // OAuth clients
   client_id: 200,
   client_secret: 200,
@@ -58,5 +61,8 @@ export const FIELD_LIMITS = {
   query: 200,
   next: 500,
 } as const;
+
+/** Alt text of an image, in characters: Mastodon's `description_limit`. */
+export const DESCRIPTION_CHARACTERS = 1500;
 
 export type LimitedField = keyof typeof FIELD_LIMITS;

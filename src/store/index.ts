@@ -17,3 +17,4 @@ export {
   KyselyDiscoveryStore,
   KyselyModerationStore,
 } from './privacy-store.ts';
+export { KyselyMediaStore } from './media-store.ts';

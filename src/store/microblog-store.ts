@@ -1,5 +1,14 @@
 import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
-import type { Account, Notification, NotificationType, Page, Post, PostSource, Visibility } from '../core/model.ts';
+import type {
+  Account,
+  MediaAttachment,
+  Notification,
+  NotificationType,
+  Page,
+  Post,
+  PostSource,
+  Visibility,
+} from '../core/model.ts';
 import type {
   FeedEntry,
   InstanceStatistics,
@@ -11,6 +20,7 @@ import type {
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
+import { toMediaAttachment } from './media-store.ts';
 import type { AccountsTable, Database, NotificationsTable, PostsTable } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -18,7 +28,13 @@ type Db = Kysely<Database> | Transaction<Database>;
 const iso = (d: Date) => d.toISOString();
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
-export function toAccount(row: Omit<Selectable<AccountsTable>, 'time_zone'> & { time_zone?: string | null }): Account {
+export function toAccount(
+  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'avatar_key' | 'header_key'> & {
+    time_zone?: string | null;
+    avatar_key?: string | null;
+    header_key?: string | null;
+  },
+): Account {
   return {
     id: row.id,
     username: row.username,
@@ -34,6 +50,8 @@ export function toAccount(row: Omit<Selectable<AccountsTable>, 'time_zone'> & { 
     statusesCount: row.statuses_count,
     lastStatusAt: row.last_status_at ? new Date(row.last_status_at) : null,
     timeZone: row.time_zone ?? null,
+    avatar: row.avatar_key ?? null,
+    header: row.header_key ?? null,
   };
 }
 
@@ -236,6 +254,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .where('id', '=', post.reblogOfId)
             .execute();
         }
+        await this.attachMedia(tx, post.id, post.accountId, request.mediaIds ?? []);
         await this.fanOut(tx, request);
         if (notifications.length > 0) await this.insertNotifications(tx, notifications);
         return { postId: post.id, created: true };
@@ -248,6 +267,63 @@ export class KyselyMicroblogStore implements MicroblogStore {
       }
       throw error;
     }
+  }
+
+  /** Attaches the author's processed, unattached uploads; any other refuses the whole post. */
+  private async attachMedia(
+    tx: Transaction<Database>,
+    postId: string,
+    authorId: string,
+    mediaIds: readonly string[],
+  ): Promise<void> {
+    for (const [position, id] of mediaIds.entries()) {
+      const done = await tx
+        .updateTable('media_attachments')
+        .set({ post_id: postId, position })
+        .where('id', '=', id)
+        .where('account_id', '=', authorId)
+        .where('post_id', 'is', null)
+        .where('state', '=', 'ready')
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) throw conflict('A media attachment is already on another post');
+    }
+  }
+
+  async mediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>> {
+    const result = new Map<string, MediaAttachment[]>();
+    for (const chunk of chunks([...new Set(postIds)])) {
+      const rows = await this.db
+        .selectFrom('media_attachments')
+        .selectAll()
+        .where('post_id', 'in', chunk)
+        .orderBy('position')
+        .orderBy('id')
+        .execute();
+      for (const row of rows) {
+        const list = result.get(row.post_id!) ?? [];
+        list.push(toMediaAttachment(row));
+        result.set(row.post_id!, list);
+      }
+    }
+    return result;
+  }
+
+  async mediaByIds(ids: readonly string[]): Promise<MediaAttachment[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('media_attachments')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map(toMediaAttachment);
+  }
+
+  async setProfileImage(accountId: string, kind: 'avatar' | 'header', key: string | null): Promise<void> {
+    await this.db
+      .updateTable('accounts')
+      .set(kind === 'avatar' ? { avatar_key: key } : { header_key: key })
+      .where('id', '=', accountId)
+      .execute();
   }
 
   private async fanOut(tx: Transaction<Database>, { post, fanout }: PublishRequest): Promise<void> {

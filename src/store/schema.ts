@@ -25,6 +25,9 @@ export interface AccountsTable {
   last_status_at: string | null;
   /** IANA zone the owner reads times in; null = not chosen (pages show UTC). */
   time_zone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Storage keys of the processed profile images (0013_media); null = the placeholder. */
+  avatar_key: ColumnType<string | null, string | null | undefined, string | null>;
+  header_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface CredentialsTable {
@@ -232,6 +235,30 @@ export interface Database {
   // ── Code abuse (0011_code_abuse) ──
   code_failures: CodeFailuresTable;
   security_event_counts: SecurityEventCountsTable;
+  // ── Media (0013_media) ──
+  media_attachments: MediaAttachmentsTable;
+}
+
+export interface MediaAttachmentsTable {
+  id: string;
+  account_id: string;
+  post_id: string | null;
+  position: number | null;
+  type: string;
+  /** 'processing' | 'ready' | 'failed' */
+  state: string;
+  file_key: string | null;
+  preview_key: string | null;
+  content_type: string | null;
+  file_size: number | null;
+  /** JSON: { original, small } dimensions. */
+  meta: string | null;
+  blurhash: string | null;
+  description: string | null;
+  /** "x,y", each from -1 to 1. */
+  focus: string | null;
+  error: string | null;
+  created_at: string;
 }
 
 interface SmsEarlyReceiptsTable {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
+import { uploadedFile } from '../../http/multipart.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
 import { flag, input, list, paging, text } from '../input.ts';
 
@@ -52,10 +53,15 @@ export function accountRoutes(ctx: AppContext) {
 
     app.patch(
       '/api/v1/accounts/update_credentials',
-      { schema: { response: { 200: credentialAccountSchema } } },
+      { schema: { response: { 200: credentialAccountSchema } }, config: { uploads: true } },
       async (request) => {
         const { accountId } = requireUser(request, 'write:accounts');
         const { display_name: displayName, note, locked, bot } = profileInput.read(request);
+        // Avatar and header: processed and stored before the text changes, so a bad image changes nothing.
+        for (const kind of ['avatar', 'header'] as const) {
+          const file = uploadedFile(request, kind);
+          if (file) await ctx.media.setProfileImage(accountId, kind, file.data);
+        }
         const account = await ctx.microblog.updateProfile(accountId, {
           ...(displayName !== undefined ? { displayName } : {}),
           ...(note !== undefined ? { note } : {}),

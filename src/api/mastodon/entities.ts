@@ -1,13 +1,14 @@
 import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
 import { notificationGroupKey } from '../../core/index.ts';
 import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
+import { mediaAttachmentSchema, mediaFileUrl, renderMediaAttachment, type MediaUrls } from './media-entity.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
  * schema: Fastify serialises only the fields listed there, so nothing internal can leak
  * into a response by accident, and serialisation is compiled and fast.
  */
-export interface Urls {
+export interface Urls extends MediaUrls {
   publicUrl: string;
   domain: string;
 }
@@ -89,7 +90,7 @@ const statusProperties = {
   visibility: str,
   sensitive: bool,
   spoiler_text: str,
-  media_attachments: emptyArray,
+  media_attachments: { type: 'array', items: mediaAttachmentSchema },
   application: { type: ['object', 'null'], properties: { name: str, website: nullableStr } },
   mentions: { type: 'array', items: mentionSchema },
   tags: emptyArray,
@@ -151,18 +152,19 @@ export const relationshipSchema = {
   },
 } as const;
 
-function avatarUrl(urls: Urls): string {
-  return `${urls.publicUrl}/avatars/original/missing.png`;
+/** The account's own avatar, or the placeholder when it has none. */
+function avatarUrl(account: Account, urls: Urls): string {
+  return account.avatar ? mediaFileUrl(urls, account.avatar) : `${urls.publicUrl}/avatars/original/missing.png`;
 }
 
-function headerUrl(urls: Urls): string {
-  return `${urls.publicUrl}/headers/original/missing.png`;
+function headerUrl(account: Account, urls: Urls): string {
+  return account.header ? mediaFileUrl(urls, account.header) : `${urls.publicUrl}/headers/original/missing.png`;
 }
 
 export function renderAccount(account: Account, urls: Urls) {
   const profile = `${urls.publicUrl}/@${account.username}`;
-  const avatar = avatarUrl(urls);
-  const header = headerUrl(urls);
+  const avatar = avatarUrl(account, urls);
+  const header = headerUrl(account, urls);
   return {
     id: account.id,
     username: account.username,
@@ -245,7 +247,7 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     visibility: post.visibility,
     sensitive: post.sensitive,
     spoiler_text: post.spoilerText,
-    media_attachments: [],
+    media_attachments: view.media.map((m) => renderMediaAttachment(m, urls)),
     application: applicationFor(post.source),
     mentions,
     tags: [],

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.ts';
 import { accountRoutes } from './accounts.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { instanceRoutes } from './instance.ts';
+import { mediaRoutes } from './media.ts';
 import { statusRoutes } from './statuses.ts';
 import { timelineRoutes } from './timelines.ts';
 
@@ -14,5 +15,6 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(statusRoutes(ctx));
     await app.register(timelineRoutes(ctx));
     await app.register(discoveryRoutes(ctx));
+    await app.register(mediaRoutes(ctx));
   };
 }

@@ -36,8 +36,6 @@ export function statusRoutes(ctx: AppContext) {
     app.post('/api/v1/statuses', { schema: oneStatus }, async (request) => {
       const token = requireUser(request, 'write:statuses');
       const params = postInput.read(request) as ReturnType<typeof postInput.read> & Record<string, unknown>;
-      if ((params.media_ids ?? []).length > 0)
-        throw new HttpError(422, 'Media attachments are not supported on this server');
       if (params.poll !== undefined || params['poll[options][]'] !== undefined)
         throw new HttpError(422, 'Polls are not supported on this server');
       if (params.scheduled_at) throw new HttpError(422, 'Scheduled posts are not supported on this server');
@@ -60,6 +58,7 @@ export function statusRoutes(ctx: AppContext) {
         language: params.language ?? null,
         inReplyToId: params.in_reply_to_id ?? null,
         idempotencyKey: idempotencyKey ?? null,
+        mediaIds: params.media_ids ?? [],
       });
       return renderStatus(await ctx.microblog.postView(token.accountId, post.id), urls);
     });
