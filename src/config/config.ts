@@ -68,7 +68,7 @@ export interface Config {
   media: MediaConfig;
 }
 
-export interface MediaConfig {
+interface MediaConfig {
   /** Local storage directory (used when no S3 bucket is configured). */
   dir: string;
   /** Largest image upload, in bytes. */

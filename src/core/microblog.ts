@@ -899,7 +899,7 @@ export class Microblog {
     viewerId: string | null,
     accountId: string,
     page: Page,
-    options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {},
+    options: { excludeReplies?: boolean; excludeReblogs?: boolean; onlyMedia?: boolean } = {},
   ): Promise<PostView[]> {
     await this.account(accountId);
     if (viewerId && viewerId !== accountId && (await this.store.isBlockedEitherWay(viewerId, accountId))) return [];
@@ -909,6 +909,7 @@ export class Microblog {
     const ids = await this.store.accountPosts(accountId, visibilities, page, {
       excludeReplies: options.excludeReplies ?? false,
       excludeReblogs: options.excludeReblogs ?? false,
+      onlyMedia: options.onlyMedia ?? false,
     });
     return this.viewsFor(viewerId, ids, accountId);
   }

@@ -181,7 +181,7 @@ export interface MicroblogStore {
     accountId: string,
     visibilities: readonly Visibility[],
     page: Page,
-    options: { excludeReplies: boolean; excludeReblogs: boolean },
+    options: { excludeReplies: boolean; excludeReblogs: boolean; onlyMedia?: boolean },
   ): Promise<string[]>;
   replies(postId: string): Promise<string[]>;
   directPosts(accountId: string, page: Page): Promise<string[]>;

@@ -11,7 +11,7 @@ import type { ImageSize } from '../core/index.ts';
  */
 
 /** The formats taken, recognised by their first bytes. HEIC needs an HEVC decoder sharp's builds lack. */
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif';
+type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif';
 
 /** Mime types offered to clients as supported (the instance's `supported_mime_types`). */
 export const SUPPORTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'] as const;
@@ -25,7 +25,7 @@ const PREVIEW_PIXELS = 230_400;
 const AVATAR = { width: 400, height: 400 };
 const HEADER = { width: 1500, height: 500 };
 
-export function sniffImage(data: Buffer): ImageFormat | 'heic' | null {
+function sniffImage(data: Buffer): ImageFormat | 'heic' | null {
   const ascii = (from: number, to: number) => data.subarray(from, to).toString('latin1');
   if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
   if (data.length >= 8 && data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))

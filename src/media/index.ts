@@ -1,5 +1,4 @@
-export type { MediaFiles, MediaStore, ProcessingResult, StoredFile } from './ports.ts';
-export { MediaLibrary, DESCRIPTION_LIMIT, type MediaOptions } from './service.ts';
+export { MediaLibrary, DESCRIPTION_LIMIT } from './service.ts';
 export { SUPPORTED_IMAGE_TYPES, IMAGE_MATRIX_LIMIT } from './images.ts';
 export { LocalMediaFiles } from './local-files.ts';
 export { S3MediaFiles, MEDIA_CACHE_CONTROL } from './s3-files.ts';

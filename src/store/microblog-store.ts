@@ -1134,7 +1134,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
     accountId: string,
     visibilities: readonly Visibility[],
     page: Page,
-    options: { excludeReplies: boolean; excludeReblogs: boolean },
+    options: { excludeReplies: boolean; excludeReblogs: boolean; onlyMedia?: boolean },
   ): Promise<string[]> {
     let q = this.db
       .selectFrom('posts')
@@ -1145,6 +1145,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
       q = q.where((eb) => eb.or([eb('in_reply_to_id', 'is', null), eb('in_reply_to_account_id', '=', accountId)]));
     }
     if (options.excludeReblogs) q = q.where('reblog_of_id', 'is', null);
+    if (options.onlyMedia)
+      q = q.where((eb) =>
+        eb.exists(eb.selectFrom('media_attachments as m').select('m.id').whereRef('m.post_id', '=', 'posts.id')),
+      );
     const rows = await applyPage(q, 'id', page).execute();
     return newestFirst(rows, page).map((r) => r.id);
   }

@@ -103,11 +103,10 @@ export function accountRoutes(ctx: AppContext) {
         const pinned = await ctx.microblog.pinnedPosts(viewer?.accountId ?? null, pathId(request));
         return pinned.map((v) => renderStatus(v, urls));
       }
-      // Sparrow has no media yet, so that filter has nothing to return.
-      if (params.only_media) return [];
       const views = await ctx.microblog.accountTimeline(viewer?.accountId ?? null, pathId(request), page, {
         excludeReplies: params.exclude_replies ?? false,
         excludeReblogs: params.exclude_reblogs ?? false,
+        onlyMedia: params.only_media ?? false,
       });
       const link = linkHeader(
         urls.publicUrl,
@@ -116,6 +115,7 @@ export function accountRoutes(ctx: AppContext) {
         {
           exclude_replies: params.exclude_replies,
           exclude_reblogs: params.exclude_reblogs,
+          only_media: params.only_media,
           limit: params.limit,
         },
       );

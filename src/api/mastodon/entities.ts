@@ -242,7 +242,8 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     created_at: post.createdAt.toISOString(),
     edited_at: post.editedAt?.toISOString() ?? null,
     account: renderAccount(author, urls),
-    content: view.reblog ? '' : renderPostHtml(post.text, mentions),
+    // A post of images alone has no text, and its content is empty as on Mastodon.
+    content: view.reblog || post.text === '' ? '' : renderPostHtml(post.text, mentions),
     text: null,
     visibility: post.visibility,
     sensitive: post.sensitive,
