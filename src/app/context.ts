@@ -354,6 +354,7 @@ export async function composeApp(
       asyncWaitMs: options.mediaAsyncWaitMs ?? 3000,
     },
     runInBackground: (label, work) => background.run(label, work),
+    reportError: (error, context) => logger.error({ err: error }, context),
   });
   // A deleted post's images go with it.
   microblog.onDeleted(media.postDeleted);

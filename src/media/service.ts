@@ -42,7 +42,10 @@ export class MediaLibrary {
   private readonly clock: Clock;
   private readonly options: MediaOptions;
   private readonly runInBackground: (label: string, work: () => Promise<void>) => void;
+  private readonly reportError: (error: unknown, context: string) => void;
   constructor(deps: {
+    /** Where failures the uploader cannot fix go (storage refusing a write). */
+    reportError: (error: unknown, context: string) => void;
     store: MediaStore;
     files: MediaFiles;
     microblog: Microblog;
@@ -57,6 +60,7 @@ export class MediaLibrary {
     this.clock = deps.clock;
     this.options = deps.options;
     this.runInBackground = deps.runInBackground;
+    this.reportError = deps.reportError;
   }
 
   /**
@@ -117,8 +121,10 @@ export class MediaLibrary {
   ): Promise<void> {
     let result: ProcessingResult;
     const written: string[] = [];
+    let stage = 'processing';
     try {
       const processed = await processAttachment(data, image, thumbnail);
+      stage = 'storing';
       const name = newFileName('attachments');
       const fileKey = `${name}.${processed.full.extension}`;
       const previewKey = `${name}-small.${processed.preview.extension}`;
@@ -136,7 +142,11 @@ export class MediaLibrary {
         blurhash: processed.blurhash,
       };
     } catch (error) {
-      result = { state: 'failed', error: error instanceof Error ? error.message.slice(0, 300) : 'processing failed' };
+      if (stage === 'storing') this.reportError(error, 'media storage refused a file');
+      result = {
+        state: 'failed',
+        error: `${stage}: ${error instanceof Error ? error.message.slice(0, 300) : 'failed'}`,
+      };
     }
     // Deleted while processing: its files go too.
     if (!(await this.store.finish(id, result))) await this.deleteFiles(written);
