@@ -5,6 +5,7 @@ import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import type {
   Account,
   FollowRequestOutcome,
+  MediaAttachment,
   Notification,
   NotificationType,
   NotificationView,
@@ -603,6 +604,11 @@ export class Microblog {
     await this.store.deletePost(postId);
     await this.announce(this.deletedListeners, post);
     return post;
+  }
+
+  /** The images on a post, in order (channels that cannot show them say so and link to it). */
+  async attachments(postId: string): Promise<MediaAttachment[]> {
+    return (await this.store.mediaOfPosts([postId])).get(postId) ?? [];
   }
 
   /** The newest post an account made through one channel (used by SMS `UNDO`). */

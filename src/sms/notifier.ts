@@ -75,10 +75,7 @@ export class SmsNotifier implements BackgroundStep {
         purpose: 'post_notification',
         accountId,
         postId: post.id,
-        text: fitSms(`DM from @${author.username}: ${post.text}`, {
-          maxSegments: this.options.maxSegments,
-          link: this.link(author.username, post.id),
-        }),
+        text: await this.notificationText(`DM from @${author.username}: `, post, author.username),
       });
     }
     await this.outbox.enqueue(messages);
@@ -100,10 +97,7 @@ export class SmsNotifier implements BackgroundStep {
     }
     const author = await this.microblog.account(job.authorId);
     const recipients = await this.store.smsRecipients(job.authorId, job.afterAccountId, this.options.batchSize);
-    const text = fitSms(`@${author.username}: ${post.text}`, {
-      maxSegments: this.options.maxSegments,
-      link: this.link(author.username, post.id),
-    });
+    const text = await this.notificationText(`@${author.username}: `, post, author.username);
     const allowed = [];
     for (const recipient of recipients) {
       if (await this.policy.mayDeliver('content', 'post_notification', recipient.country)) allowed.push(recipient);
@@ -127,6 +121,22 @@ export class SmsNotifier implements BackgroundStep {
     if (!queued) return 0; // our lease ran out meanwhile; the job's new holder sends this batch
     // Count the step as work even when everyone was filtered out, so the loop keeps going.
     return Math.max(allowed.length, recipients.length > 0 ? 1 : 0);
+  }
+
+  /**
+   * The post as a text: cut with a link when too long. A phone cannot show images, so a post
+   * with images says how many (with their alt text) and always carries the link to see them.
+   */
+  private async notificationText(prefix: string, post: Post, username: string): Promise<string> {
+    const link = this.link(username, post.id);
+    const maxSegments = this.options.maxSegments;
+    const media = await this.microblog.attachments(post.id);
+    if (media.length === 0) return fitSms(`${prefix}${post.text}`, { maxSegments, link });
+    const alts = media.map((m) => m.description?.replace(/\s+/g, ' ')).filter((d): d is string => !!d);
+    const label = `[${media.length === 1 ? 'photo' : `${media.length} photos`}${alts.length > 0 ? `: ${alts.join(' | ')}` : ''}]`;
+    const text = `${prefix}${post.text}${post.text ? ' ' : ''}${label}`;
+    const whole = `${text} ${link}`;
+    return fitSms(whole, { maxSegments }) === whole ? whole : fitSms(text, { maxSegments, link });
   }
 
   private link(username: string, postId: string): string {
