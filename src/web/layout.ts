@@ -1,3 +1,4 @@
+import { postImages } from './media-html.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
@@ -31,8 +32,13 @@ export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: F
 }
 
 /** A form that posts with the CSRF token. */
-export function form(view: View, action: string, body: SafeHtml, options: { className?: string } = {}): SafeHtml {
-  return html`<form method="post" action="${action}"${options.className ? html` class="${options.className}"` : ''}><input type="hidden" name="${CSRF_FIELD}" value="${view.csrf}">${body}</form>`;
+export function form(
+  view: View,
+  action: string,
+  body: SafeHtml,
+  options: { className?: string; multipart?: boolean } = {},
+): SafeHtml {
+  return html`<form method="post" action="${action}"${options.className ? html` class="${options.className}"` : ''}${options.multipart ? html` enctype="multipart/form-data"` : ''}><input type="hidden" name="${CSRF_FIELD}" value="${view.csrf}">${body}</form>`;
 }
 
 /** A one-button form (follow, delete, release…). */
@@ -204,7 +210,7 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
   const own = view.viewer?.id === p.accountId;
   return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>Promoted</strong> · <a href="/settings/privacy">why you see this</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} boosted</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
-${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div></details>` : html`<div class="text">${text}</div>`}
+${p.spoilerText ? html`<details><summary>${p.spoilerText}</summary><div class="text">${text}</div>${postImages(view.ctx.config, shown)}</details>` : html`<div class="text">${text}</div>${postImages(view.ctx.config, shown)}`}
 <p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a> · ${sourceLabel(p.source)}${p.visibility !== 'public' ? ` · ${p.visibility}` : ''}${p.repliesCount > 0 ? ` · ${p.repliesCount} repl${p.repliesCount === 1 ? 'y' : 'ies'}` : ''}${
     options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">Reply</a>` : ''
   }${own ? html` ${button(view, `/posts/${p.id}/delete`, 'Delete', '', 'inline link')}` : ''}</p></article>`;

@@ -1,7 +1,8 @@
 import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
 import { notificationGroupKey } from '../../core/index.ts';
 import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
-import { mediaAttachmentSchema, mediaFileUrl, renderMediaAttachment, type MediaUrls } from './media-entity.ts';
+import { mediaAttachmentSchema, renderMediaAttachment, type MediaUrls } from './media-entity.ts';
+import { mediaFileUrl } from '../../http/media-urls.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response

@@ -1,4 +1,5 @@
 import type { ImageSize, MediaAttachment } from '../../core/index.ts';
+import { mediaFileUrl } from '../../http/media-urls.ts';
 
 /** Where media files are reached (the S3 public URL, or Sparrow's `/media`). */
 export interface MediaUrls {
@@ -35,11 +36,6 @@ export const mediaAttachmentSchema = {
     blurhash: nullableStr,
   },
 } as const;
-
-/** The public URL of a stored media file. */
-export function mediaFileUrl(urls: MediaUrls, key: string): string {
-  return `${urls.media.baseUrl}/${key}`;
-}
 
 function renderSize({ width, height }: ImageSize) {
   return { width, height, size: `${width}x${height}`, aspect: Math.round((width / height) * 10_000) / 10_000 };
