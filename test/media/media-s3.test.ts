@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createRestAPIClient } from 'masto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, configFor } from '../../src/config/config.ts';
+import { configFor, type ConfigError } from '../../src/config/config.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { startFakeS3, type FakeS3 } from './fake-s3.ts';

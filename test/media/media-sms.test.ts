@@ -14,7 +14,6 @@ const KE_1 = '+254712300101';
  */
 describe.each(ENGINES)('posts with images by SMS on $label', ({ name, skip }) => {
   let h: SmsHarness;
-  let alice: SmsUser;
   let bob: SmsUser;
   let dataDir: string;
 
@@ -22,7 +21,7 @@ describe.each(ENGINES)('posts with images by SMS on $label', ({ name, skip }) =>
     if (skip) return;
     dataDir = await mkdtemp(join(tmpdir(), 'sparrow-media-sms-'));
     h = await smsHarness(name, { SPARROW_DATA_DIR: dataDir });
-    alice = await h.smsUser('alice', KE_1, 'KE');
+    await h.smsUser('alice', KE_1, 'KE');
     bob = await h.user('bob');
     await h.text(KE_1, 'FOLLOW @bob');
   });
