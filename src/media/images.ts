@@ -18,6 +18,8 @@ export const SUPPORTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', '
 
 /** Mastodon's `image_matrix_limit`: larger images are refused before they are decoded. */
 export const IMAGE_MATRIX_LIMIT = 33_177_600;
+/** All frames of an animated GIF or WebP together (e.g. 100 frames of 1280×720). */
+const ANIMATION_PIXEL_LIMIT = 100_000_000;
 /** Full-size files are scaled down to this many pixels at most (3840×2160), as Mastodon does. */
 const FULL_SIZE_PIXELS = 8_294_400;
 /** Previews: this many pixels at most (640×360). */
@@ -73,6 +75,9 @@ export async function inspectImage(data: Buffer, field: string): Promise<Inspect
   const frameHeight = metadata.pageHeight ?? metadata.height;
   if (metadata.width * frameHeight > IMAGE_MATRIX_LIMIT)
     throw invalid(`The image is too large: at most ${IMAGE_MATRIX_LIMIT} pixels`, { field });
+  // Every frame of an animation is decoded and scaled: bound the work, not only one frame.
+  if (metadata.width * frameHeight * (metadata.pages ?? 1) > ANIMATION_PIXEL_LIMIT)
+    throw invalid('The animation is too large: fewer or smaller frames, please', { field });
   const rotated = (metadata.orientation ?? 1) >= 5;
   return {
     format: sniffed,
@@ -91,7 +96,7 @@ export interface ProcessedImage {
 
 function decoder(data: Buffer, animated: boolean): Sharp {
   // Pixel limits were checked by inspectImage; a decode error here is a corrupt file.
-  return sharp(data, { failOn: 'error', limitInputPixels: IMAGE_MATRIX_LIMIT * 64, animated }).autoOrient();
+  return sharp(data, { failOn: 'error', limitInputPixels: ANIMATION_PIXEL_LIMIT, animated }).autoOrient();
 }
 
 /** The largest size of this aspect within `pixels`, never larger than the original. */
@@ -149,9 +154,8 @@ async function blurhashOf(data: Buffer): Promise<string> {
 }
 
 /** An avatar (400×400) or header (1500×500): cropped to fill, a still WebP. */
-export async function processProfileImage(data: Buffer, image: Inspected, kind: 'avatar' | 'header'): Promise<Buffer> {
+export async function processProfileImage(data: Buffer, kind: 'avatar' | 'header'): Promise<Buffer> {
   const size = kind === 'avatar' ? AVATAR : HEADER;
-  void image;
   return decoder(data, false)
     .resize(size.width, size.height, { fit: 'cover', position: 'attention' })
     .webp({ quality: 85 })

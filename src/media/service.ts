@@ -207,8 +207,8 @@ export class MediaLibrary {
   async setProfileImage(accountId: string, kind: 'avatar' | 'header', data: Buffer): Promise<void> {
     await this.microblog.account(accountId);
     this.checkSize(data, kind);
-    const image = await inspectImage(data, kind);
-    const processed = await processProfileImage(data, image, kind);
+    await inspectImage(data, kind);
+    const processed = await processProfileImage(data, kind);
     const key = `${newFileName(kind === 'avatar' ? 'avatars' : 'headers')}.webp`;
     await this.files.put(key, processed, 'image/webp');
     const previous = await this.microblog.setProfileImage(accountId, kind, key);
