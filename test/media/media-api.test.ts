@@ -349,6 +349,41 @@ describe.each(ENGINES)('media on $label', ({ name, skip }) => {
     expect(body.preview_url).toMatch(/-small\.webp$/);
   });
 
+  it.skipIf(skip)('takes WebP and AVIF (served as JPEG), and a custom thumbnail as the preview', async () => {
+    const ada = await person();
+    const base = sharp({ create: { width: 300, height: 200, channels: 3, background: '#123456' } });
+    const webp = await uploadRaw(ada, await base.clone().webp().toBuffer(), 'application/octet-stream');
+    expect([webp.status, webp.body.url]).toEqual([200, expect.stringMatching(/\.webp$/)]);
+    const avif = await uploadRaw(ada, await base.clone().avif().toBuffer(), 'image/avif');
+    expect([avif.status, avif.body.url]).toEqual([200, expect.stringMatching(/\.jpg$/)]);
+    const served = await fetch(avif.body.url as string);
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    expect((await sharp(Buffer.from(await served.arrayBuffer())).metadata()).width).toBe(300);
+
+    const withThumb = await send(
+      'POST',
+      '/api/v2/media',
+      ada.token,
+      form({
+        file: [await photo(800, 400), 'image/jpeg', 'a.jpg'],
+        thumbnail: [await png(50, 50), 'image/png', 't.png'],
+      }),
+    );
+    expect(withThumb.status).toBe(200);
+    const preview = await sharp(
+      Buffer.from(await (await fetch(withThumb.body.preview_url as string)).arrayBuffer()),
+    ).metadata();
+    expect([preview.width, preview.height]).toEqual([50, 50]);
+    expect((withThumb.body.meta as Attachment['meta'])?.original).toMatchObject({ width: 800, height: 400 });
+    const badThumb = await send(
+      'POST',
+      '/api/v2/media',
+      ada.token,
+      form({ file: [await png(), 'image/png', 'a.png'], thumbnail: [Buffer.from('nope'), 'image/png', 't.png'] }),
+    );
+    expect([badThumb.status, badThumb.body.error]).toEqual([422, expect.stringMatching(/not a supported image/)]);
+  });
+
   it.skipIf(skip)('updates alt text and focus before posting; deletes only unattached uploads', async () => {
     const ada = await person();
     const first = (await uploadRaw(ada, await png())).body;
@@ -358,6 +393,11 @@ describe.each(ENGINES)('media on $label', ({ name, skip }) => {
     });
     expect([updated.status, updated.body.description]).toEqual([200, 'Green square']);
     expect((updated.body.meta as Attachment['meta'])?.focus).toEqual({ x: -0.5, y: 0.5 });
+    const badFocus = await send('PUT', `/api/v1/media/${first.id as string}`, ada.token, { focus: 'left' });
+    expect([badFocus.status, badFocus.body.error]).toEqual([
+      422,
+      'Focus must be two numbers from -1.0 to 1.0, as "x,y"',
+    ]);
 
     const second = (await uploadRaw(ada, await png())).body;
     const removed = await send('DELETE', `/api/v1/media/${second.id as string}`, ada.token);
