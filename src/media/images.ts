@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { encode } from 'blurhash';
 import { invalid } from '../shared/errors.ts';
 import type { ImageSize } from '../core/index.ts';
@@ -26,6 +26,13 @@ const FULL_SIZE_PIXELS = 8_294_400;
 const PREVIEW_PIXELS = 230_400;
 const AVATAR = { width: 400, height: 400 };
 const HEADER = { width: 1500, height: 500 };
+
+/** libvips loads on the first upload, not in every process (one-shot CLI commands never need it). */
+let library: Promise<{ default: (input: Buffer, options: SharpOptions) => Sharp }> | null = null;
+async function sharp(input: Buffer, options: SharpOptions): Promise<Sharp> {
+  library ??= import('sharp');
+  return (await library).default(input, options);
+}
 
 function sniffImage(data: Buffer): ImageFormat | 'heic' | null {
   const ascii = (from: number, to: number) => data.subarray(from, to).toString('latin1');
@@ -65,7 +72,7 @@ export async function inspectImage(data: Buffer, field: string): Promise<Inspect
     );
   let metadata: Metadata;
   try {
-    metadata = await sharp(data, { failOn: 'error', limitInputPixels: false, animated: true }).metadata();
+    metadata = await (await sharp(data, { failOn: 'error', limitInputPixels: false, animated: true })).metadata();
   } catch {
     throw invalid('The image is corrupt or truncated', { field });
   }
@@ -94,9 +101,9 @@ export interface ProcessedImage {
   blurhash: string;
 }
 
-function decoder(data: Buffer, animated: boolean): Sharp {
+async function decoder(data: Buffer, animated: boolean): Promise<Sharp> {
   // Pixel limits were checked by inspectImage; a decode error here is a corrupt file.
-  return sharp(data, { failOn: 'error', limitInputPixels: ANIMATION_PIXEL_LIMIT, animated }).autoOrient();
+  return (await sharp(data, { failOn: 'error', limitInputPixels: ANIMATION_PIXEL_LIMIT, animated })).autoOrient();
 }
 
 /** The largest size of this aspect within `pixels`, never larger than the original. */
@@ -117,7 +124,7 @@ export async function processAttachment(
   previewSource?: { data: Buffer; image: Inspected },
 ): Promise<ProcessedImage> {
   const fullSize = fitArea(image.width, image.height, FULL_SIZE_PIXELS);
-  const resized = decoder(data, image.animated).resize(fullSize.width, fullSize.height, { fit: 'fill' });
+  const resized = (await decoder(data, image.animated)).resize(fullSize.width, fullSize.height, { fit: 'fill' });
   let output: { pipeline: Sharp; contentType: string; extension: string };
   if (image.format === 'gif') output = { pipeline: resized.gif(), contentType: 'image/gif', extension: 'gif' };
   else if (image.format === 'webp')
@@ -133,7 +140,7 @@ export async function processAttachment(
   const full = await output.pipeline.toBuffer();
   const source = previewSource ?? { data, image };
   const previewSize = fitArea(source.image.width, source.image.height, PREVIEW_PIXELS);
-  const preview = await decoder(source.data, false)
+  const preview = await (await decoder(source.data, false))
     .resize(previewSize.width, previewSize.height, { fit: 'fill' })
     .webp({ quality: 80 })
     .toBuffer();
@@ -145,7 +152,7 @@ export async function processAttachment(
 }
 
 async function blurhashOf(data: Buffer): Promise<string> {
-  const { data: pixels, info } = await decoder(data, false)
+  const { data: pixels, info } = await (await decoder(data, false))
     .resize(32, 32, { fit: 'inside' })
     .ensureAlpha()
     .raw()
@@ -156,7 +163,7 @@ async function blurhashOf(data: Buffer): Promise<string> {
 /** An avatar (400×400) or header (1500×500): cropped to fill, a still WebP. */
 export async function processProfileImage(data: Buffer, kind: 'avatar' | 'header'): Promise<Buffer> {
   const size = kind === 'avatar' ? AVATAR : HEADER;
-  return decoder(data, false)
+  return (await decoder(data, false))
     .resize(size.width, size.height, { fit: 'cover', position: 'attention' })
     .webp({ quality: 85 })
     .toBuffer();
