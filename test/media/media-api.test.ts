@@ -173,48 +173,52 @@ describe.each(ENGINES)('media on $label', ({ name, skip }) => {
     expect((body.meta as Attachment['meta'])?.original).toMatchObject({ width: 200, height: 300 });
   });
 
-  it.skipIf(skip)('v2 answers 202 while processing; GET answers 206 until ready', async () => {
-    const slow = await startServer(name, { SPARROW_DATA_DIR: dataDir }, { clock, mediaAsyncWaitMs: 0 });
-    try {
-      const account = await slow.ctx.microblog.createAccount({ username: 'patient' });
-      const { accessToken } = await slow.ctx.oauth.issueToken({
-        appId: null,
-        accountId: account.id,
-        scopes: ['write'],
-      });
-      const headers = { authorization: `Bearer ${accessToken}` };
-      const response = await fetch(`${slow.url}/api/v2/media`, {
-        method: 'POST',
-        headers,
-        body: form({ file: [await photo(3000, 2000), 'image/jpeg', 'big.jpg'] }),
-      });
-      expect(response.status).toBe(202);
-      const pending = (await response.json()) as Attachment;
-      expect([pending.url, pending.type]).toEqual([null, 'image']);
-      // Not attachable while processing.
-      const early = await fetch(`${slow.url}/api/v1/statuses`, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ status: 'too soon', media_ids: [pending.id] }),
-      });
-      const statuses: number[] = [];
-      let done: Attachment | null = null;
-      for (let i = 0; i < 100 && !done; i++) {
-        const poll = await fetch(`${slow.url}/api/v1/media/${pending.id}`, { headers });
-        statuses.push(poll.status);
-        if (poll.status === 200) done = (await poll.json()) as Attachment;
-        else await new Promise((resolve) => setTimeout(resolve, 50));
+  it.skipIf(skip)(
+    'v2 answers 202 while processing; GET answers 206 until ready',
+    async () => {
+      const slow = await startServer(name, { SPARROW_DATA_DIR: dataDir }, { clock, mediaAsyncWaitMs: 0 });
+      try {
+        const account = await slow.ctx.microblog.createAccount({ username: 'patient' });
+        const { accessToken } = await slow.ctx.oauth.issueToken({
+          appId: null,
+          accountId: account.id,
+          scopes: ['write'],
+        });
+        const headers = { authorization: `Bearer ${accessToken}` };
+        const response = await fetch(`${slow.url}/api/v2/media`, {
+          method: 'POST',
+          headers,
+          body: form({ file: [await photo(3000, 2000), 'image/jpeg', 'big.jpg'] }),
+        });
+        expect(response.status).toBe(202);
+        const pending = (await response.json()) as Attachment;
+        expect([pending.url, pending.type]).toEqual([null, 'image']);
+        // Not attachable while processing.
+        const early = await fetch(`${slow.url}/api/v1/statuses`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ status: 'too soon', media_ids: [pending.id] }),
+        });
+        const statuses: number[] = [];
+        let done: Attachment | null = null;
+        for (let i = 0; i < 100 && !done; i++) {
+          const poll = await fetch(`${slow.url}/api/v1/media/${pending.id}`, { headers });
+          statuses.push(poll.status);
+          if (poll.status === 200) done = (await poll.json()) as Attachment;
+          else await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(done?.url).toMatch(/\.jpg$/);
+        expect(statuses.at(-1)).toBe(200);
+        expect(statuses[0]).toBe(206);
+        expect(statuses.every((s) => s === 206 || s === 200)).toBe(true);
+        expect(early.status).toBe(422);
+        expect(((await early.json()) as { error: string }).error).toMatch(/not finished processing/);
+      } finally {
+        await slow.close();
       }
-      expect(done?.url).toMatch(/\.jpg$/);
-      expect(statuses.at(-1)).toBe(200);
-      expect(statuses[0]).toBe(206);
-      expect(statuses.every((s) => s === 206 || s === 200)).toBe(true);
-      expect(early.status).toBe(422);
-      expect(((await early.json()) as { error: string }).error).toMatch(/not finished processing/);
-    } finally {
-      await slow.close();
-    }
-  });
+    },
+    120_000,
+  );
 
   it.skipIf(skip)('sets an avatar and header with masto.js, processed and cropped', async () => {
     const ada = await person();

@@ -90,40 +90,44 @@ describe.each(ENGINES)('media in S3-compatible storage on $label', ({ name, skip
     expect(page.headers.get('content-security-policy')).toContain(`img-src 'self' data: ${fake.url}`);
   });
 
-  it.skipIf(skip)('serves files itself when the bucket has no public URL, and refuses a wrong secret', async () => {
-    const proxied = await startServer(name, { SPARROW_DATA_DIR: dataDir, ...s3Env(fake) });
-    try {
-      const accessToken = await token(proxied, 'proxied');
-      const rest = createRestAPIClient({ url: proxied.url, accessToken });
-      const media = await rest.v2.media.create({ file: blob(await png(30, 20), 'image/png') });
-      expect(media.url).toMatch(new RegExp(`^${proxied.url}/media/attachments/[0-9a-f]{32}\\.png$`));
-      const served = await fetch(media.url!);
-      expect(served.status).toBe(200);
-      expect(served.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect((await sharp(Buffer.from(await served.arrayBuffer())).metadata()).format).toBe('png');
-      expect(fake.requests.at(-1)).toMatchObject({ method: 'GET', verified: true });
-    } finally {
-      await proxied.close();
-    }
-    const wrong = await startServer(name, {
-      SPARROW_DATA_DIR: dataDir,
-      ...s3Env(fake, { SPARROW_S3_SECRET_ACCESS_KEY: 'wrong' }),
-    });
-    try {
-      const accessToken = await token(wrong, 'unlucky');
-      const form = new FormData();
-      form.append('file', blob(await png(), 'image/png'), 'a.png');
-      const answer = await fetch(`${wrong.url}/api/v1/media`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}` },
-        body: form,
+  it.skipIf(skip)(
+    'serves files itself when the bucket has no public URL, and refuses a wrong secret',
+    async () => {
+      const proxied = await startServer(name, { SPARROW_DATA_DIR: dataDir, ...s3Env(fake) });
+      try {
+        const accessToken = await token(proxied, 'proxied');
+        const rest = createRestAPIClient({ url: proxied.url, accessToken });
+        const media = await rest.v2.media.create({ file: blob(await png(30, 20), 'image/png') });
+        expect(media.url).toMatch(new RegExp(`^${proxied.url}/media/attachments/[0-9a-f]{32}\\.png$`));
+        const served = await fetch(media.url!);
+        expect(served.status).toBe(200);
+        expect(served.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect((await sharp(Buffer.from(await served.arrayBuffer())).metadata()).format).toBe('png');
+        expect(fake.requests.at(-1)).toMatchObject({ method: 'GET', verified: true });
+      } finally {
+        await proxied.close();
+      }
+      const wrong = await startServer(name, {
+        SPARROW_DATA_DIR: dataDir,
+        ...s3Env(fake, { SPARROW_S3_SECRET_ACCESS_KEY: 'wrong' }),
       });
-      expect(answer.status).toBe(422);
-      expect(fake.requests.at(-1)).toMatchObject({ method: 'PUT', verified: false });
-    } finally {
-      await wrong.close();
-    }
-  });
+      try {
+        const accessToken = await token(wrong, 'unlucky');
+        const form = new FormData();
+        form.append('file', blob(await png(), 'image/png'), 'a.png');
+        const answer = await fetch(`${wrong.url}/api/v1/media`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${accessToken}` },
+          body: form,
+        });
+        expect(answer.status).toBe(422);
+        expect(fake.requests.at(-1)).toMatchObject({ method: 'PUT', verified: false });
+      } finally {
+        await wrong.close();
+      }
+    },
+    120_000,
+  );
 });
 
 describe('S3 settings', () => {
