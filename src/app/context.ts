@@ -110,12 +110,14 @@ import { type Clock, systemClock } from '../shared/clock.ts';
 import { MetricsRegistry } from '../observability/metrics.ts';
 import { Health } from '../observability/health.ts';
 import { Privacy } from '../privacy/index.ts';
+import { LocalMediaFiles, MediaLibrary, S3MediaFiles } from '../media/index.ts';
 import {
   KyselyAdsStore,
   KyselyContactPointStore,
   KyselyDiscoveryStore,
   KyselyModerationStore,
   KyselyLanguageStore,
+  KyselyMediaStore,
 } from '../store/index.ts';
 import { LanguagePreferences } from '../i18n/index.ts';
 
@@ -179,6 +181,8 @@ export interface AppContext {
   federation: Federator | null;
   /** Admins' blocks of other servers (kept even when federation is off, for when it is turned on). */
   domainBlocks: DomainBlocks;
+  /** Uploaded images (attachments, avatars, headers): processing and storage. */
+  media: MediaLibrary;
   /**
    * Starts the long-running work beside (or instead of) the web server: the SMS outbox
    * dispatcher and provider binds. `stop()` lets in-flight work finish its current step.
@@ -191,6 +195,7 @@ export interface AppContext {
     authFlowsExpired: number;
     throttleCountersExpired: number;
     securityAlertsRaised: number;
+    mediaRemoved: number;
   }>;
   close(): Promise<void>;
 }
@@ -227,6 +232,8 @@ export interface ContextOptions extends OpenOptions {
   simSwapChecker?: SimSwapChecker;
   /** Replaces the configured mail transport (tests). */
   mail?: MailTransport;
+  /** How long `POST /api/v2/media` waits for processing before answering 202 (default 3 s). */
+  mediaAsyncWaitMs?: number;
   /**
    * A one-shot command (`sparrow tokens create` …): connections to Redis open only when a
    * service first needs them, and nothing long-running (event subscription) starts.
@@ -415,6 +422,21 @@ export async function composeApp(
     for (const n of notifications)
       await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
   });
+  const media = new MediaLibrary({
+    store: new KyselyMediaStore(store.db),
+    files: config.media.s3 ? new S3MediaFiles(config.media.s3) : new LocalMediaFiles(config.media.dir),
+    microblog,
+    clock,
+    options: {
+      imageSizeLimit: config.media.imageSizeLimit,
+      unattachedLifetimeMs: 24 * 3600_000,
+      asyncWaitMs: options.mediaAsyncWaitMs ?? 3000,
+    },
+    runInBackground: (label, work) => background.run(label, work),
+    reportError: (error, context) => logger.error({ err: error }, context),
+  });
+  // A deleted post's images go with it.
+  microblog.onDeleted(media.postDeleted);
   const oauthStore = new KyselyOAuthStore(store.db);
   const oauth = new OAuth(oauthStore, clock);
   const privacy = new Privacy({
@@ -633,6 +655,7 @@ export async function composeApp(
     health: new Health([new DatabaseHealthProbe(store.db)]),
     sms: sms.services,
     events,
+    media,
     auth,
     signUps,
     registrations,
@@ -682,6 +705,7 @@ export async function composeApp(
         (await authStore.deleteExpiredEventCounts(clock.now())) +
         (await codeFailures.forgetOld()),
       securityAlertsRaised: await securityMonitor.check(),
+      mediaRemoved: await media.cleanUp(),
     }),
     close: async () => {
       await background.idle();

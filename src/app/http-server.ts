@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
@@ -20,6 +20,8 @@ import { webRoutes } from '../web/routes.ts';
 import { activityPubRoutes } from '../federation/http.ts';
 import { streamingRoutes } from '../api/streaming.ts';
 import { solidPng } from '../http/placeholder-image.ts';
+import { registerMultipart } from '../http/multipart.ts';
+import { mediaFileRoutes } from './media-files.ts';
 import { CORS_RESPONSE_HEADERS, corsApplies, preflightHeaders } from '../http/cors.ts';
 import { safeEqual } from '../security/index.ts';
 
@@ -39,29 +41,13 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(cookie);
   // Streaming clients send only subscribe/unsubscribe messages of a few dozen bytes.
   await app.register(websocket, { options: { maxPayload: 4096 } });
-  // Several clients (masto.js among them) send forms as multipart. Only text fields
-  // matter here (no media uploads yet); the platform's own parser reads them.
-  app.addContentTypeParser(
-    'multipart/form-data',
-    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
-    async (request: FastifyRequest, body: Buffer) => {
-      try {
-        const form = await new Response(body, {
-          headers: { 'content-type': String(request.headers['content-type']) },
-        }).formData();
-        const fields: Record<string, string | string[]> = {};
-        for (const [key, value] of form.entries()) {
-          if (typeof value !== 'string') continue;
-          const existing = fields[key];
-          fields[key] =
-            existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-        }
-        return fields;
-      } catch {
-        throw Object.assign(new Error('Request body is not valid multipart form data'), { statusCode: 400 });
-      }
-    },
-  );
+  // Several clients (masto.js among them) send forms as multipart, and uploads come that way.
+  await registerMultipart(app, {
+    maxUploadBytes: ctx.config.media.imageSizeLimit,
+    // API uploads need a token; web forms a session cookie (each route still checks them fully).
+    mayUpload: (request) =>
+      request.url.startsWith('/api/') ? request.token !== null : request.headers.cookie !== undefined,
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: 'Record not found' });
@@ -112,6 +98,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     reply.header('content-type', 'image/png').header('cache-control', 'public, max-age=86400').send(png);
   app.get('/avatars/original/missing.png', image(avatar));
   app.get('/headers/original/missing.png', image(header));
+  await app.register(mediaFileRoutes(ctx));
 
   await app.register(oauthRoutes(ctx));
   await app.register(mastodonRoutes(ctx));

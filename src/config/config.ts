@@ -85,6 +85,26 @@ export interface Config {
   security: SecurityLimits;
   /** Contact discovery limits and advertising thresholds (docs/privacy.md). */
   privacy: PrivacyConfig;
+  /** Uploaded images and where their files live (docs/media.md). */
+  media: MediaConfig;
+}
+
+interface MediaConfig {
+  /** Local storage directory (used when no S3 bucket is configured). */
+  dir: string;
+  /** Largest image upload, in bytes. */
+  imageSizeLimit: number;
+  /** Where files are reached: the S3 public URL, or Sparrow's own `/media`. */
+  baseUrl: string;
+  s3: {
+    bucket: string;
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    /** Public base URL of the bucket (a CDN, or the bucket's website); null: Sparrow serves the files. */
+    publicUrl: string | null;
+  } | null;
 }
 
 /** Contact discovery (SPEC 3.6) and advertising (3.7) settings; defaults and their reasons in docs/privacy.md. */
@@ -218,6 +238,50 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
     return fallback;
   };
+
+  function mediaConfig(): MediaConfig {
+    const bucket = text('SPARROW_S3_BUCKET');
+    const s3Names = [
+      'SPARROW_S3_ENDPOINT',
+      'SPARROW_S3_REGION',
+      'SPARROW_S3_ACCESS_KEY_ID',
+      'SPARROW_S3_SECRET_ACCESS_KEY',
+      'SPARROW_S3_PUBLIC_URL',
+    ];
+    let s3: MediaConfig['s3'] = null;
+    if (bucket === null) {
+      for (const name of s3Names)
+        if (text(name) !== null)
+          problems.push(`${name} is set but SPARROW_S3_BUCKET is not (set it to use S3 storage)`);
+    } else {
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+        problems.push(`SPARROW_S3_BUCKET must be a bucket name (3–63 lower-case letters, digits, dots, dashes)`);
+      const region = text('SPARROW_S3_REGION') ?? 'us-east-1';
+      if (!/^[a-z0-9-]{1,40}$/.test(region))
+        problems.push(`SPARROW_S3_REGION must be a region name such as eu-central-1`);
+      const accessKeyId = text('SPARROW_S3_ACCESS_KEY_ID');
+      const secretAccessKey = text('SPARROW_S3_SECRET_ACCESS_KEY');
+      if (accessKeyId === null) problems.push('SPARROW_S3_ACCESS_KEY_ID is required when SPARROW_S3_BUCKET is set');
+      if (secretAccessKey === null)
+        problems.push('SPARROW_S3_SECRET_ACCESS_KEY is required when SPARROW_S3_BUCKET is set');
+      const endpoint = url('SPARROW_S3_ENDPOINT', ['http:', 'https:']) ?? `https://s3.${region}.amazonaws.com`;
+      const publicUrl = url('SPARROW_S3_PUBLIC_URL', ['http:', 'https:']);
+      s3 = {
+        bucket,
+        endpoint: endpoint.replace(/\/+$/, ''),
+        region,
+        accessKeyId: accessKeyId ?? '',
+        secretAccessKey: secretAccessKey ?? '',
+        publicUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : null,
+      };
+    }
+    return {
+      dir: resolve(text('SPARROW_MEDIA_DIR') ?? resolve(dataDir, 'media')),
+      imageSizeLimit: integer('SPARROW_MEDIA_IMAGE_SIZE_LIMIT', 16 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+      baseUrl: s3?.publicUrl ?? `${publicUrl}/media`,
+      s3,
+    };
+  }
 
   const port = integer('PORT', 3000, 0, 65535);
   const host = text('SPARROW_HOST') ?? '0.0.0.0';
@@ -435,6 +499,8 @@ export function loadConfig(env: Env = process.env): Config {
     from: text('SPARROW_MAIL_FROM') ?? `Sparrow <no-reply@${new URL(publicUrl).hostname}>`,
   };
 
+  const media = mediaConfig();
+
   const config: Config = {
     port,
     host,
@@ -466,6 +532,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: text('SPARROW_METRICS_TOKEN'),
     mail,
     security,
+    media,
     privacy: {
       discovery: {
         dailyLimit: integer('SPARROW_DISCOVERY_DAILY_LIMIT', 200, 1, 100_000),

@@ -1,6 +1,6 @@
 export * from './model.ts';
 export type * from './ports.ts';
-export { Microblog, type FollowRequestListener } from './microblog.ts';
+export { Microblog, MAX_MEDIA_ATTACHMENTS, type FollowRequestListener } from './microblog.ts';
 export * from './post-extras.ts';
 export { CHARACTERS_RESERVED_PER_URL, postLength } from './text.ts';
 export { Hashtags, MAX_FEATURED_TAGS, type TagView, type FeaturedTagView } from './hashtags.ts';

@@ -6,6 +6,7 @@ import type {
   Account,
   FilterContext,
   FollowRequestOutcome,
+  MediaAttachment,
   Notification,
   NotificationType,
   NotificationView,
@@ -121,6 +122,8 @@ export interface PostInput {
   inReplyToId?: string | null;
   idempotencyKey?: string | null;
   poll?: PollInput | null;
+  /** Uploads of the author to attach (processed, not attached elsewhere), in order. */
+  mediaIds?: readonly string[];
 }
 
 /** A new version of a post (Mastodon's `PUT /api/v1/statuses/:id`): what is left out is cleared, as there. */
@@ -141,6 +144,8 @@ const GROUP_WALK_SLICE = 80;
 const GROUP_WALK_MAX = 2000;
 /** Posts an account may pin to its profile, as Mastodon's default. */
 const MAX_PINS = 5;
+/** Media attachments per post, as Mastodon's `max_media_attachments`. */
+export const MAX_MEDIA_ATTACHMENTS = 4;
 
 /**
  * The microblog: accounts, posts, the social graph and timelines. Every channel (web,
@@ -256,6 +261,16 @@ export class Microblog {
   }
 
   /**
+   * Points the profile's avatar or header at a stored image (null: back to the placeholder).
+   * Returns the key it replaced, which the caller's storage may now delete.
+   */
+  async setProfileImage(id: string, kind: 'avatar' | 'header', key: string | null): Promise<string | null> {
+    const current = await this.account(id);
+    await this.store.setProfileImage(id, kind, key);
+    return current[kind] ?? null;
+  }
+
+  /**
    * The zone the owner reads times in: an IANA name (stored in its canonical spelling), or
    * null for none chosen, which pages show as UTC.
    */
@@ -336,7 +351,9 @@ export class Microblog {
       const existing = await this.store.postIdForIdempotencyKey(authorId, input.idempotencyKey);
       if (existing) return this.requirePost(existing);
     }
-    const { text, spoilerText, poll } = this.checkPostInput(input);
+    const mediaIds = await this.attachableMedia(authorId, input.mediaIds ?? []);
+    // A post of images alone needs no text, as on Mastodon.
+    const { text, spoilerText, poll } = this.checkPostInput(input, mediaIds.length > 0);
     let visibility = input.visibility ?? 'public';
 
     let inReplyTo: Post | null = null;
@@ -407,6 +424,7 @@ export class Microblog {
       fanout,
       notifications,
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
+      mediaIds,
     });
     const stored = await this.requirePost(postId);
     if (created) {
@@ -524,10 +542,10 @@ export class Microblog {
     visibility?: Visibility | null;
     language?: string | null;
     poll?: PollInput | null;
-  }): { text: string; spoilerText: string; poll: Required<PollInput> | null } {
+  }, hasMedia = false): { text: string; spoilerText: string; poll: Required<PollInput> | null } {
     const text = input.text.replace(/\r\n?/g, '\n').trim();
     const spoilerText = (input.spoilerText ?? '').trim();
-    if (text === '') throw invalid('Text can’t be blank', { field: 'status' });
+    if (text === '' && !hasMedia) throw invalid('Text can’t be blank', { field: 'status' });
     const length = postLength(text) + countGraphemes(spoilerText);
     if (length > this.options.maxPostLength) {
       throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, {
@@ -871,6 +889,11 @@ export class Microblog {
     return post;
   }
 
+  /** The images on a post, in order (channels that cannot show them say so and link to it). */
+  async attachments(postId: string): Promise<MediaAttachment[]> {
+    return (await this.store.mediaOfPosts([postId])).get(postId) ?? [];
+  }
+
   /** The newest post an account made through one channel (used by SMS `UNDO`). */
   async lastPostFrom(accountId: string, source: PostSource): Promise<Post | null> {
     return this.store.lastPostBySource(accountId, source);
@@ -1194,7 +1217,7 @@ export class Microblog {
     viewerId: string | null,
     accountId: string,
     page: Page,
-    options: { excludeReplies?: boolean; excludeReblogs?: boolean } = {},
+    options: { excludeReplies?: boolean; excludeReblogs?: boolean; onlyMedia?: boolean } = {},
   ): Promise<PostView[]> {
     await this.account(accountId);
     if (viewerId && viewerId !== accountId && (await this.store.isBlockedEitherWay(viewerId, accountId))) return [];
@@ -1204,6 +1227,7 @@ export class Microblog {
     const ids = await this.store.accountPosts(accountId, visibilities, page, {
       excludeReplies: options.excludeReplies ?? false,
       excludeReblogs: options.excludeReblogs ?? false,
+      onlyMedia: options.onlyMedia ?? false,
     });
     return this.filtered(viewerId, 'account', await this.viewsFor(viewerId, ids, accountId));
   }
@@ -1511,7 +1535,7 @@ export class Microblog {
       accountIds.add(p.accountId);
       for (const m of p.mentionIds) accountIds.add(m);
     }
-    const [accounts, flags, polls] = await Promise.all([
+    const [accounts, flags, polls, media] = await Promise.all([
       this.store.accountsByIds([...accountIds]),
       viewerId
         ? this.store.viewerFlags(
@@ -1523,6 +1547,7 @@ export class Microblog {
         all.map((p) => p.id),
         viewerId,
       ),
+      this.store.mediaOfPosts(all.filter((p) => !p.reblogOfId).map((p) => p.id)),
     ]);
     const now = this.clock.now();
     const build = (post: Post, reblog: PostView | null): PostView | null => {
@@ -1543,6 +1568,7 @@ export class Microblog {
         pinned: flags?.pinned.has(post.id) ?? false,
         muted: false,
         poll: polls.has(post.id) ? pollView(polls.get(post.id)!, now, viewerId) : null,
+        media: media.get(post.id) ?? [],
       };
     };
     const views: PostView[] = [];
@@ -1562,6 +1588,30 @@ export class Microblog {
   }
 
   // ── Internals ───────────────────────────────────────────────────────────────
+
+  /**
+   * The uploads a new post may carry: at most four, each the author's own (anyone else's is
+   * "not found", never confirmed), processed, and on no other post yet.
+   */
+  private async attachableMedia(authorId: string, requested: readonly string[]): Promise<string[]> {
+    const ids = [...new Set(requested)];
+    if (ids.length === 0) return [];
+    if (ids.length > MAX_MEDIA_ATTACHMENTS)
+      throw invalid(`A post can have at most ${MAX_MEDIA_ATTACHMENTS} media attachments`, { field: 'media_ids' });
+    const found = new Map((await this.store.mediaByIds(ids)).map((m) => [m.id, m]));
+    for (const id of ids) {
+      const media = found.get(id);
+      if (!media || media.accountId !== authorId)
+        throw invalid(`Media attachment ${id} was not found`, { field: 'media_ids' });
+      if (media.postId !== null) throw invalid('A media attachment is already on another post', { field: 'media_ids' });
+      if (media.state === 'processing')
+        throw invalid('Cannot attach files that have not finished processing. Try again in a moment!', {
+          field: 'media_ids',
+        });
+      if (media.state !== 'ready') throw invalid('A media attachment could not be processed', { field: 'media_ids' });
+    }
+    return ids;
+  }
 
   private async requirePost(id: string): Promise<Post> {
     const post = await this.store.postById(id);

@@ -45,6 +45,9 @@ export interface Account {
   /** A remote account's ActivityPub id and profile page; null for local accounts. */
   uri: string | null;
   url: string | null;
+  /** Storage keys of the processed profile images; absent or null: the placeholder. */
+  avatar?: string | null;
+  header?: string | null;
 }
 
 /** Where a post came from: the web UI, a client app (`api:<app name>`), a text message, or another server. */
@@ -121,6 +124,35 @@ export interface PostView {
   filtered?: FilterResult[];
   /** The post's poll as the viewer sees it (src/core/post-extras.ts). */
   poll?: PollView | null;
+  /** The post's media attachments, in the order the author gave them. */
+  media: MediaAttachment[];
+}
+
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/** An uploaded image: processed into a full-size file and a preview kept in the media storage. */
+export interface MediaAttachment {
+  id: string;
+  accountId: string;
+  /** The post it is attached to; null until a post attaches it. */
+  postId: string | null;
+  type: 'image';
+  /** Uploads are processed after they are received: files and meta exist once `ready`. */
+  state: 'processing' | 'ready' | 'failed';
+  /** Storage keys of the full-size file and the preview. */
+  fileKey: string | null;
+  previewKey: string | null;
+  contentType: string | null;
+  meta: { original: ImageSize; small: ImageSize } | null;
+  blurhash: string | null;
+  /** Alt text. */
+  description: string | null;
+  /** The focal point, each coordinate from -1 to 1 (Mastodon's convention: x right, y up). */
+  focus: { x: number; y: number } | null;
+  createdAt: Date;
 }
 
 export interface NotificationView {

@@ -1,5 +1,15 @@
 import type { NewPoll } from './poll-model.ts';
-import type { Account, Notification, NotificationType, Page, Post, Role, Visibility, PostSource } from './model.ts';
+import type {
+  Account,
+  MediaAttachment,
+  Notification,
+  NotificationType,
+  Page,
+  Post,
+  Role,
+  Visibility,
+  PostSource,
+} from './model.ts';
 
 export interface NewAccount {
   id: string;
@@ -71,6 +81,11 @@ export interface PublishRequest {
   fanout: FanoutPlan;
   notifications: NewNotification[];
   idempotency?: { key: string; createdAt: Date } | undefined;
+  /**
+   * Uploads to attach, in order; the store attaches them in the same transaction and refuses
+   * (conflict) when one was attached meanwhile.
+   */
+  mediaIds?: readonly string[] | undefined;
 }
 
 export interface FeedEntry {
@@ -196,7 +211,7 @@ export interface MicroblogStore {
     accountId: string,
     visibilities: readonly Visibility[],
     page: Page,
-    options: { excludeReplies: boolean; excludeReblogs: boolean },
+    options: { excludeReplies: boolean; excludeReblogs: boolean; onlyMedia?: boolean },
   ): Promise<string[]>;
   replies(postId: string): Promise<string[]>;
   directPosts(accountId: string, page: Page): Promise<string[]>;
@@ -226,6 +241,11 @@ export interface MicroblogStore {
   /** The account's pinned posts, the newest pin first. */
   pinnedPosts(accountId: string): Promise<string[]>;
   mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** The media attached to these posts, in attachment order: one batched read. */
+  mediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>>;
+  /** These uploads as they are now (missing ids are absent from the answer). */
+  mediaByIds(ids: readonly string[]): Promise<MediaAttachment[]>;
+  setProfileImage(accountId: string, kind: 'avatar' | 'header', key: string | null): Promise<void>;
 
   notifications(accountId: string, page: Page, types: readonly NotificationType[] | null): Promise<Notification[]>;
   notificationById(accountId: string, id: string): Promise<Notification | null>;

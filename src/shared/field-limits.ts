@@ -37,6 +37,9 @@ export const FIELD_LIMITS = {
   // Polls: an option's text (the domain allows 50 characters) and a vote's option number.
   poll_option: 200,
   choice: 10,
+  // Media: alt text (twice DESCRIPTION_CHARACTERS: a character may take two code units) and the focal point "x,y"
+  description: 3000,
+  focus: 40,
   // OAuth clients
   client_id: 200,
   client_secret: 200,
@@ -70,5 +73,8 @@ export const FIELD_LIMITS = {
   replies_policy: 20,
   filter_context: 20,
 } as const;
+
+/** Alt text of an image, in characters: Mastodon's `description_limit`. */
+export const DESCRIPTION_CHARACTERS = 1500;
 
 export type LimitedField = keyof typeof FIELD_LIMITS;

@@ -75,10 +75,7 @@ export class SmsNotifier implements BackgroundStep {
         purpose: 'post_notification',
         accountId,
         postId: post.id,
-        text: fitSms(await this.withPoll(post, `DM from @${author.username}: ${post.text}`, author.username), {
-          maxSegments: this.options.maxSegments,
-          link: this.link(author.username, post.id),
-        }),
+        text: await this.notificationText(`DM from @${author.username}: `, post, author.username),
       });
     }
     await this.outbox.enqueue(messages);
@@ -100,10 +97,7 @@ export class SmsNotifier implements BackgroundStep {
     }
     const author = await this.microblog.account(job.authorId);
     const recipients = await this.store.smsRecipients(job.authorId, job.afterAccountId, this.options.batchSize);
-    const text = fitSms(await this.withPoll(post, `@${author.username}: ${post.text}`, author.username), {
-      maxSegments: this.options.maxSegments,
-      link: this.link(author.username, post.id),
-    });
+    const text = await this.notificationText(`@${author.username}: `, post, author.username);
     const allowed = [];
     for (const recipient of recipients) {
       if (await this.policy.mayDeliver('content', 'post_notification', recipient.country)) allowed.push(recipient);
@@ -139,6 +133,23 @@ export class SmsNotifier implements BackgroundStep {
     if (!poll) return text;
     const options = poll.poll.options.map((title, i) => `${i + 1}) ${title}`).join('\n');
     return `${text}\n${options}\nVote: ${this.link(username, post.id)}`;
+  }
+
+  /**
+   * The post as a text: cut with a link when too long. A phone cannot show images, so a post
+   * with images says how many (with their alt text) and always carries the link to see them.
+   */
+  private async notificationText(prefix: string, post: Post, username: string): Promise<string> {
+    const link = this.link(username, post.id);
+    const maxSegments = this.options.maxSegments;
+    const media = await this.microblog.attachments(post.id);
+    if (media.length === 0)
+      return fitSms(await this.withPoll(post, `${prefix}${post.text}`, username), { maxSegments, link });
+    const alts = media.map((m) => m.description?.replace(/\s+/g, ' ')).filter((d): d is string => !!d);
+    const label = `[${media.length === 1 ? 'photo' : `${media.length} photos`}${alts.length > 0 ? `: ${alts.join(' | ')}` : ''}]`;
+    const text = `${prefix}${post.text}${post.text ? ' ' : ''}${label}`;
+    const whole = `${text} ${link}`;
+    return fitSms(whole, { maxSegments }) === whole ? whole : fitSms(text, { maxSegments, link });
   }
 
   private link(username: string, postId: string): string {

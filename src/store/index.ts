@@ -25,3 +25,4 @@ export {
 } from './privacy-store.ts';
 export { KyselyConversationStore, KyselyFilterStore, KyselyListStore, KyselyMarkerStore } from './reading-store.ts';
 export { KyselyLanguageStore } from './language-store.ts';
+export { KyselyMediaStore } from './media-store.ts';

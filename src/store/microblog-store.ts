@@ -1,5 +1,14 @@
 import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
-import type { Account, Notification, NotificationType, Page, Post, PostSource, Visibility } from '../core/model.ts';
+import type {
+  Account,
+  MediaAttachment,
+  Notification,
+  NotificationType,
+  Page,
+  Post,
+  PostSource,
+  Visibility,
+} from '../core/model.ts';
 import type {
   FeedEntry,
   InstanceStatistics,
@@ -14,6 +23,7 @@ import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
+import { toMediaAttachment } from './media-store.ts';
 import type { AccountsTable, Database, NotificationsTable, PostsTable } from './schema.ts';
 import { reindexSearch, writePostTags } from './search-index.ts';
 
@@ -23,11 +33,13 @@ const iso = (d: Date) => d.toISOString();
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
 export function toAccount(
-  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'domain' | 'uri' | 'url'> & {
+  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'domain' | 'uri' | 'url' | 'avatar_key' | 'header_key'> & {
     time_zone?: string | null;
     domain?: string | null;
     uri?: string | null;
     url?: string | null;
+    avatar_key?: string | null;
+    header_key?: string | null;
   },
 ): Account {
   return {
@@ -48,6 +60,8 @@ export function toAccount(
     domain: row.domain ?? null,
     uri: row.uri ?? null,
     url: row.url ?? null,
+    avatar: row.avatar_key ?? null,
+    header: row.header_key ?? null,
   };
 }
 
@@ -272,6 +286,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .execute();
         }
         if (request.poll) await insertPoll(tx, request.poll);
+        await this.attachMedia(tx, post.id, post.accountId, request.mediaIds ?? []);
         await this.fanOut(tx, request);
         if (notifications.length > 0) await this.insertNotifications(tx, notifications);
         return { postId: post.id, created: true };
@@ -284,6 +299,63 @@ export class KyselyMicroblogStore implements MicroblogStore {
       }
       throw error;
     }
+  }
+
+  /** Attaches the author's processed, unattached uploads; any other refuses the whole post. */
+  private async attachMedia(
+    tx: Transaction<Database>,
+    postId: string,
+    authorId: string,
+    mediaIds: readonly string[],
+  ): Promise<void> {
+    for (const [position, id] of mediaIds.entries()) {
+      const done = await tx
+        .updateTable('media_attachments')
+        .set({ post_id: postId, position })
+        .where('id', '=', id)
+        .where('account_id', '=', authorId)
+        .where('post_id', 'is', null)
+        .where('state', '=', 'ready')
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) throw conflict('A media attachment is already on another post');
+    }
+  }
+
+  async mediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>> {
+    const result = new Map<string, MediaAttachment[]>();
+    for (const chunk of chunks([...new Set(postIds)])) {
+      const rows = await this.db
+        .selectFrom('media_attachments')
+        .selectAll()
+        .where('post_id', 'in', chunk)
+        .orderBy('position')
+        .orderBy('id')
+        .execute();
+      for (const row of rows) {
+        const list = result.get(row.post_id!) ?? [];
+        list.push(toMediaAttachment(row));
+        result.set(row.post_id!, list);
+      }
+    }
+    return result;
+  }
+
+  async mediaByIds(ids: readonly string[]): Promise<MediaAttachment[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('media_attachments')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map(toMediaAttachment);
+  }
+
+  async setProfileImage(accountId: string, kind: 'avatar' | 'header', key: string | null): Promise<void> {
+    await this.db
+      .updateTable('accounts')
+      .set(kind === 'avatar' ? { avatar_key: key } : { header_key: key })
+      .where('id', '=', accountId)
+      .execute();
   }
 
   private async fanOut(tx: Transaction<Database>, { post, fanout }: PublishRequest): Promise<void> {
@@ -1111,7 +1183,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
     accountId: string,
     visibilities: readonly Visibility[],
     page: Page,
-    options: { excludeReplies: boolean; excludeReblogs: boolean },
+    options: { excludeReplies: boolean; excludeReblogs: boolean; onlyMedia?: boolean },
   ): Promise<string[]> {
     let q = this.db
       .selectFrom('posts')
@@ -1122,6 +1194,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
       q = q.where((eb) => eb.or([eb('in_reply_to_id', 'is', null), eb('in_reply_to_account_id', '=', accountId)]));
     }
     if (options.excludeReblogs) q = q.where('reblog_of_id', 'is', null);
+    if (options.onlyMedia)
+      q = q.where((eb) =>
+        eb.exists(eb.selectFrom('media_attachments as m').select('m.id').whereRef('m.post_id', '=', 'posts.id')),
+      );
     const rows = await applyPage(q, 'id', page).execute();
     return newestFirst(rows, page).map((r) => r.id);
   }

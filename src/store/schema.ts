@@ -29,6 +29,9 @@ export interface AccountsTable {
   domain: ColumnType<string | null, string | null | undefined, string | null>;
   uri: ColumnType<string | null, string | null | undefined, string | null>;
   url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Storage keys of the processed profile images (0013_media); null = the placeholder. */
+  avatar_key: ColumnType<string | null, string | null | undefined, string | null>;
+  header_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface CredentialsTable {
@@ -354,6 +357,8 @@ export interface Database {
   poll_voters: PollVotersTable;
   poll_votes: PollVotesTable;
   scheduled_posts: ScheduledPostsTable;
+  // ── Media (0013_media) ──
+  media_attachments: MediaAttachmentsTable;
 }
 
 interface InstanceDomainBlocksTable {
@@ -447,6 +452,28 @@ export interface ScheduledPostsTable {
   params: string;
   source: string;
   lease_until: string | null;
+  created_at: string;
+}
+
+export interface MediaAttachmentsTable {
+  id: string;
+  account_id: string;
+  post_id: string | null;
+  position: number | null;
+  type: string;
+  /** 'processing' | 'ready' | 'failed' */
+  state: string;
+  file_key: string | null;
+  preview_key: string | null;
+  content_type: string | null;
+  file_size: number | null;
+  /** JSON: { original, small } dimensions. */
+  meta: string | null;
+  blurhash: string | null;
+  description: string | null;
+  /** "x,y", each from -1 to 1. */
+  focus: string | null;
+  error: string | null;
   created_at: string;
 }
 

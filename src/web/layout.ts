@@ -1,3 +1,4 @@
+import { postImages } from './media-html.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
@@ -71,8 +72,13 @@ function languageSwitcher(view: View): SafeHtml {
 }
 
 /** A form that posts with the CSRF token. */
-export function form(view: View, action: string, body: SafeHtml, options: { className?: string } = {}): SafeHtml {
-  return html`<form method="post" action="${action}"${options.className ? html` class="${options.className}"` : ''}><input type="hidden" name="${CSRF_FIELD}" value="${view.csrf}">${body}</form>`;
+export function form(
+  view: View,
+  action: string,
+  body: SafeHtml,
+  options: { className?: string; multipart?: boolean } = {},
+): SafeHtml {
+  return html`<form method="post" action="${action}"${options.className ? html` class="${options.className}"` : ''}${options.multipart ? html` enctype="multipart/form-data"` : ''}><input type="hidden" name="${CSRF_FIELD}" value="${view.csrf}">${body}</form>`;
 }
 
 /** A one-button form (follow, delete, release…). */
@@ -254,7 +260,7 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
   const own = view.viewer?.id === p.accountId;
   return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>${view.t('web.post.promoted')}</strong> · <a href="/settings/privacy">${view.t('web.post.why')}</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} ${view.t('web.post.boosted')}</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
-${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div></details>` : html`<div class="text" dir="auto">${text}</div>`}
+${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}</details>` : html`<div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}`}
 ${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">edited</a>` : ''} · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
     options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">${view.t('web.post.reply')}</a>` : ''
   }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">Edit</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;

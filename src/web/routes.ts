@@ -19,7 +19,7 @@ import { notFoundPage, socialPages } from './social-pages.ts';
 import { listPages } from './list-pages.ts';
 import { postExtrasPages } from './post-extras-pages.ts';
 import { oauthPages } from './oauth-pages.ts';
-import { securityHeaders } from './security-headers.ts';
+import { contentSecurityPolicy, securityHeaders } from './security-headers.ts';
 import { PASSKEY_SCRIPT, PHONE_SCRIPT, SIGNUP_POW_SCRIPT, SITE_SCRIPT, STYLESHEET } from './static.ts';
 
 /**
@@ -32,7 +32,10 @@ const CSRF_EXEMPT = new Set(['/dev/phone', '/dev/phone/ussd', '/sms/not-me', '/o
 /** Every page and asset of the web UI. */
 export function webRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    app.addHook('onRequest', async (request, reply) => securityHeaders(request, reply));
+    // Images on the pages come from here, or from the S3 bucket's public URL when configured.
+    const s3PublicUrl = ctx.config.media.s3?.publicUrl;
+    const policy = contentSecurityPolicy({ imgSrc: s3PublicUrl ? [new URL(s3PublicUrl).origin] : [] });
+    app.addHook('onRequest', async (request, reply) => securityHeaders(request, reply, policy));
     app.addHook('preHandler', async (request, reply) => {
       if (request.method !== 'POST' || CSRF_EXEMPT.has(request.url.split('?')[0]!)) return;
       if (!(await csrfValid(ctx, request))) {

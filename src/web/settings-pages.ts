@@ -6,6 +6,8 @@ import { NotFollowingError } from '../sms/index.ts';
 import { maskContact } from '../privacy/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { requireViewer } from './auth-pages.ts';
+import { avatarImage, headerImage } from './media-html.ts';
+import { uploadedFile } from '../http/multipart.ts';
 import {
   button,
   errorBox,
@@ -126,6 +128,23 @@ export function signedInFor(ctx: AppContext) {
     };
 }
 
+/** Avatar and header: both in one multipart form (works without script), each removable. */
+function profileImagesSection(view: View, me: Account): SafeHtml {
+  const urls = view.ctx.config;
+  const accept = 'image/jpeg,image/png,image/webp,image/gif,image/avif';
+  return html`<h2 id="pictures">Profile pictures</h2>
+${me.avatar ? html`<p>${avatarImage(urls, me, 96)}</p>` : ''}${me.header ? html`<p>${headerImage(urls, me)}</p>` : ''}
+${form(
+  view,
+  '/settings/profile/images',
+  html`<p><label for="avatar">Avatar (cropped to a square, 400×400)</label><br><input id="avatar" name="avatar" type="file" accept="${accept}"></p>
+<p><label for="header">Header (cropped to 1500×500)</label><br><input id="header" name="header" type="file" accept="${accept}"></p>
+<p><button>Upload</button></p>`,
+  { multipart: true },
+)}
+<div class="row">${me.avatar ? button(view, '/settings/profile/avatar/remove', 'Remove avatar') : ''}${me.header ? button(view, '/settings/profile/header/remove', 'Remove header') : ''}</div>`;
+}
+
 export function settingsPages(ctx: AppContext) {
   const sms = ctx.sms;
   return async (app: FastifyInstance) => {
@@ -164,6 +183,7 @@ ${form(
 <small id="locked-help" class="note">People then ask to follow you and see your followers-only posts only once you accept. Turning this off accepts everyone still waiting.</small></p>
 <p><button>Save</button></p>`,
 )}
+${profileImagesSection(view, me)}
 ${locked || waiting > 0 ? html`<p><a href="/follow_requests">Follow requests</a>${waiting > 0 ? ` (${waiting} waiting)` : ''}</p>` : ''}
 <p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>
 <h2 id="time-zone">Time zone</h2>${errorBox(zoneError?.failure.message)}
@@ -182,6 +202,30 @@ ${form(
       '/settings/profile',
       signedIn((request, reply, me) => profilePage(request, reply, me)),
     );
+    app.post(
+      '/settings/profile/images',
+      { config: { uploads: true } },
+      signedIn(async (request, reply, me) => {
+        try {
+          for (const kind of ['avatar', 'header'] as const) {
+            const file = uploadedFile(request, kind);
+            if (file) await ctx.media.setProfileImage(me.id, kind, file.data);
+          }
+          return reply.redirect('/settings/profile?notice=saved', 303);
+        } catch (error) {
+          return profilePage(request, reply, me, failure(error));
+        }
+      }),
+    );
+    for (const kind of ['avatar', 'header'] as const) {
+      app.post(
+        `/settings/profile/${kind}/remove`,
+        signedIn(async (_request, reply, me) => {
+          await ctx.media.removeProfileImage(me.id, kind);
+          return reply.redirect('/settings/profile?notice=saved', 303);
+        }),
+      );
+    }
     app.post(
       '/settings/profile',
       signedIn(async (request, reply, me) => {

@@ -5,6 +5,8 @@ import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account, NotificationView, PostView, Relationship, Visibility } from '../core/model.ts';
 import { html, type SafeHtml } from './html.ts';
+import { avatarImage, headerImage, imageInputs } from './media-html.ts';
+import { uploadedFile } from '../http/multipart.ts';
 import { requireViewer } from './auth-pages.ts';
 import { pollComposer, pollFromForm } from './poll-form.ts';
 import {
@@ -43,13 +45,15 @@ function compose(view: View, options: { replyTo?: PostView; text?: string; error
     '/posts',
     html`${reply ? html`<input type="hidden" name="in_reply_to_id" value="${reply.post.id}">` : ''}
 <label for="status">${view.t(reply ? 'web.compose.yourReply' : 'web.compose.whatsHappening')}</label>
-<textarea id="status" name="status" rows="3" required data-max="${max}" aria-describedby="status-help">${start}</textarea>
+<textarea id="status" name="status" rows="3" data-max="${max}" aria-describedby="status-help">${start}</textarea>
 <small id="status-help" class="note">${view.t('web.compose.help', { max })}</small>
+${imageInputs()}
 <div class="row"><label for="visibility">${view.t('web.compose.audience')}</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(
       ([value, label]) =>
         html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${view.t(label)}</option>`,
     )}</select>
 <button>${view.t(reply ? 'web.compose.reply' : 'web.compose.post')}</button></div>${reply ? '' : pollComposer()}`,
+    { multipart: true },
   )}</section>`;
 }
 
@@ -84,7 +88,8 @@ function followControl(view: View, account: Account, relationship: Relationship 
 
 function profileHeader(view: View, account: Account, relationship: Relationship | null): SafeHtml {
   const me = view.viewer;
-  return html`<section class="profile"><h1>${account.displayName || account.username} <span class="acct">@${account.username}</span></h1>
+  const urls = view.ctx.config;
+  return html`<section class="profile">${headerImage(urls, account)}<h1>${avatarImage(urls, account)} ${account.displayName || account.username} <span class="acct">@${account.username}</span></h1>
 ${account.note ? html`<p class="bio">${account.note}</p>` : ''}
 <p class="meta">${account.statusesCount} posts · ${account.followingCount} following · ${account.followersCount} followers${account.role !== 'user' ? ` · ${account.role}` : ''}${account.locked ? ' · approves followers' : ''}</p>
 ${
@@ -141,10 +146,12 @@ ${olderLink(
       return sendPage(reply, await homePage(request, await viewFor(ctx, request, reply), me));
     });
 
-    app.post('/posts', async (request, reply) => {
+    app.post('/posts', { config: { uploads: true } }, async (request, reply) => {
       const me = await requireViewer(ctx, request, reply);
       if (!me) return reply;
       const text = field(request, 'status');
+      const image = uploadedFile(request, 'image');
+      const imageDescription = field(request, 'image_description', FIELD_LIMITS.description);
       const inReplyToId = field(request, 'in_reply_to_id', FIELD_LIMITS.id) || null;
       const visibilityInput = field(request, 'visibility');
       const visibility = VISIBILITY_LABELS.some(([v]) => v === visibilityInput)
@@ -152,7 +159,11 @@ ${olderLink(
         : 'public';
       try {
         const poll = pollFromForm(request);
-        const post = await ctx.microblog.post(me.id, { text, source: 'web', visibility, inReplyToId, poll });
+        // The image is processed first; if the post is then refused, housekeeping removes it.
+        const mediaIds = image
+          ? [(await ctx.media.upload(me.id, { data: image.data, description: imageDescription }, 'wait')).id]
+          : [];
+        const post = await ctx.microblog.post(me.id, { text, source: 'web', visibility, inReplyToId, poll, mediaIds });
         if (inReplyToId) return reply.redirect(`/@${me.username}/${post.id}?notice=posted`, 303);
         return reply.redirect('/home?notice=posted', 303);
       } catch (error) {

@@ -37,6 +37,8 @@ label{font-weight:600}label input[type=checkbox]{margin-inline-end:.3rem}
 textarea{width:100%}input:not([type=checkbox]){max-width:100%}
 .compose{margin:0 0 1rem;padding:.6rem;background:#fff;border:1px solid #d8e0e8;border-radius:.5rem}
 .post{padding:.6rem 0;border-bottom:1px solid #e2e8f0;overflow-wrap:anywhere}.post .text p{margin:.3rem 0}
+.media{display:grid;grid-template-columns:repeat(auto-fit,minmax(8rem,1fr));gap:.3rem;margin:.4rem 0}.media img{display:block;width:100%;height:auto;max-height:24rem;object-fit:cover;border-radius:.4rem;background:#e2e8f0}
+img.avatar{width:3rem;height:3rem;border-radius:.4rem;vertical-align:middle}img.banner{display:block;width:100%;height:auto;border-radius:.4rem}
 .meta{margin:.1rem 0;color:#5a6675;font-size:.85rem}.meta form{display:inline}
 .who{text-decoration:none;color:inherit}.acct{color:#5a6675;font-weight:400;font-size:.9em}
 .focus .post{font-size:1.1rem}.thread{margin:.5rem 0}

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
+import { uploadedFile } from '../../http/multipart.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
 import { flag, input, list, paging, text } from '../input.ts';
 
@@ -68,10 +69,15 @@ export function accountRoutes(ctx: AppContext) {
 
     app.patch(
       '/api/v1/accounts/update_credentials',
-      { schema: { response: { 200: credentialAccountSchema } } },
+      { schema: { response: { 200: credentialAccountSchema } }, config: { uploads: true } },
       async (request) => {
         const { accountId } = requireUser(request, 'write:accounts');
         const { display_name: displayName, note, locked, bot } = profileInput.read(request);
+        // Avatar and header: processed and stored before the text changes, so a bad image changes nothing.
+        for (const kind of ['avatar', 'header'] as const) {
+          const file = uploadedFile(request, kind);
+          if (file) await ctx.media.setProfileImage(accountId, kind, file.data);
+        }
         const account = await ctx.microblog.updateProfile(accountId, {
           ...(displayName !== undefined ? { displayName } : {}),
           ...(note !== undefined ? { note } : {}),
@@ -121,8 +127,6 @@ export function accountRoutes(ctx: AppContext) {
         const pinned = await ctx.microblog.pinnedPosts(viewer?.accountId ?? null, pathId(request));
         return pinned.map((v) => renderStatus(v, urls));
       }
-      // Sparrow has no media yet, so that filter has nothing to return.
-      if (params.only_media) return [];
       // `tagged` (a featured tag on a profile): the account's public posts with that hashtag.
       const views = params.tagged
         ? await ctx.hashtags.timeline(
@@ -133,6 +137,7 @@ export function accountRoutes(ctx: AppContext) {
         : await ctx.microblog.accountTimeline(viewer?.accountId ?? null, pathId(request), page, {
             excludeReplies: params.exclude_replies ?? false,
             excludeReblogs: params.exclude_reblogs ?? false,
+            onlyMedia: params.only_media ?? false,
           });
       const link = linkHeader(
         urls.publicUrl,
@@ -142,6 +147,7 @@ export function accountRoutes(ctx: AppContext) {
           exclude_replies: params.exclude_replies,
           exclude_reblogs: params.exclude_reblogs,
           tagged: params.tagged,
+          only_media: params.only_media,
           limit: params.limit,
         },
       );

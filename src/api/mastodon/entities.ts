@@ -4,13 +4,15 @@ import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 import { renderFilterResult } from './filter-entities.ts';
 import { pollSchema, renderPoll } from './poll-entity.ts';
 import { extractHashtags } from '../../core/text.ts';
+import { mediaAttachmentSchema, renderMediaAttachment, type MediaUrls } from './media-entity.ts';
+import { mediaFileUrl } from '../../http/media-urls.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
  * schema: Fastify serialises only the fields listed there, so nothing internal can leak
  * into a response by accident, and serialisation is compiled and fast.
  */
-export interface Urls {
+export interface Urls extends MediaUrls {
   publicUrl: string;
   domain: string;
 }
@@ -92,7 +94,7 @@ const statusProperties = {
   visibility: str,
   sensitive: bool,
   spoiler_text: str,
-  media_attachments: emptyArray,
+  media_attachments: { type: 'array', items: mediaAttachmentSchema },
   application: { type: ['object', 'null'], properties: { name: str, website: nullableStr } },
   mentions: { type: 'array', items: mentionSchema },
   tags: { type: 'array', items: { type: 'object', properties: { name: str, url: str } } },
@@ -154,12 +156,13 @@ export const relationshipSchema = {
   },
 } as const;
 
-function avatarUrl(urls: Urls): string {
-  return `${urls.publicUrl}/avatars/original/missing.png`;
+/** The account's own avatar, or the placeholder when it has none. */
+function avatarUrl(account: Account, urls: Urls): string {
+  return account.avatar ? mediaFileUrl(urls, account.avatar) : `${urls.publicUrl}/avatars/original/missing.png`;
 }
 
-function headerUrl(urls: Urls): string {
-  return `${urls.publicUrl}/headers/original/missing.png`;
+function headerUrl(account: Account, urls: Urls): string {
+  return account.header ? mediaFileUrl(urls, account.header) : `${urls.publicUrl}/headers/original/missing.png`;
 }
 
 /** `user` for accounts of this server, `user@domain` for those of others (Mastodon's `acct`). */
@@ -169,8 +172,8 @@ function acctOf(account: Account): string {
 
 export function renderAccount(account: Account, urls: Urls) {
   const profile = account.url ?? `${urls.publicUrl}/@${account.username}`;
-  const avatar = avatarUrl(urls);
-  const header = headerUrl(urls);
+  const avatar = avatarUrl(account, urls);
+  const header = headerUrl(account, urls);
   return {
     id: account.id,
     username: account.username,
@@ -253,12 +256,14 @@ export function renderStatus(view: PostView, urls: Urls): Record<string, unknown
     created_at: post.createdAt.toISOString(),
     edited_at: post.editedAt?.toISOString() ?? null,
     account: renderAccount(author, urls),
-    content: view.reblog ? '' : (post.remoteHtml ?? renderPostHtml(post.text, mentions, urls.publicUrl)),
+    // A post of images alone has no text, and its content is empty as on Mastodon.
+    content:
+      view.reblog || post.text === '' ? '' : (post.remoteHtml ?? renderPostHtml(post.text, mentions, urls.publicUrl)),
     text: null,
     visibility: post.visibility,
     sensitive: post.sensitive,
     spoiler_text: post.spoilerText,
-    media_attachments: [],
+    media_attachments: view.media.map((m) => renderMediaAttachment(m, urls)),
     application: applicationFor(post.source),
     mentions,
     tags: view.reblog

@@ -8,6 +8,7 @@ import { readingRoutes } from './reading.ts';
 import { instanceRoutes } from './instance.ts';
 import { postExtrasRoutes } from './post-extras.ts';
 import { searchRoutes } from './search.ts';
+import { mediaRoutes } from './media.ts';
 import { statusRoutes } from './statuses.ts';
 import { tagRoutes } from './tags.ts';
 import { timelineRoutes } from './timelines.ts';
@@ -26,5 +27,6 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(readingRoutes(ctx));
     await app.register(searchRoutes(ctx));
     await app.register(tagRoutes(ctx));
+    await app.register(mediaRoutes(ctx));
   };
 }

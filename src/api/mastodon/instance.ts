@@ -1,7 +1,8 @@
 import { LOCALES } from '../../i18n/index.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { CHARACTERS_RESERVED_PER_URL, MAX_FEATURED_TAGS, POLL_LIMITS } from '../../core/index.ts';
+import { CHARACTERS_RESERVED_PER_URL, MAX_FEATURED_TAGS, MAX_MEDIA_ATTACHMENTS, POLL_LIMITS } from '../../core/index.ts';
+import { DESCRIPTION_LIMIT, IMAGE_MATRIX_LIMIT, SUPPORTED_IMAGE_TYPES } from '../../media/index.ts';
 import { requireUser } from '../auth.ts';
 
 /** The Mastodon API version Sparrow's subset follows; clients use it for feature detection. */
@@ -10,17 +11,19 @@ export const SPARROW_VERSION = '0.1.0';
 
 const statusesConfiguration = (maxCharacters: number) => ({
   max_characters: maxCharacters,
-  max_media_attachments: 0,
+  max_media_attachments: MAX_MEDIA_ATTACHMENTS,
   characters_reserved_per_url: CHARACTERS_RESERVED_PER_URL,
 });
-const mediaConfiguration = {
-  supported_mime_types: [],
-  image_size_limit: 0,
-  image_matrix_limit: 0,
+/** Images only: there is no video or audio processing (no ffmpeg), so the video limits are 0. */
+const mediaConfiguration = (imageSizeLimit: number) => ({
+  supported_mime_types: [...SUPPORTED_IMAGE_TYPES],
+  image_size_limit: imageSizeLimit,
+  image_matrix_limit: IMAGE_MATRIX_LIMIT,
   video_size_limit: 0,
   video_frame_rate_limit: 0,
   video_matrix_limit: 0,
-};
+  description_limit: DESCRIPTION_LIMIT,
+});
 const pollsConfiguration = {
   max_options: POLL_LIMITS.maxOptions,
   max_characters_per_option: POLL_LIMITS.maxCharactersPerOption,
@@ -67,7 +70,7 @@ export function instanceRoutes(ctx: AppContext) {
         configuration: {
           accounts: { max_featured_tags: MAX_FEATURED_TAGS },
           statuses: statusesConfiguration(config.maxPostLength),
-          media_attachments: mediaConfiguration,
+          media_attachments: mediaConfiguration(config.media.imageSizeLimit),
           polls: pollsConfiguration,
         },
         contact_account: null,
@@ -92,7 +95,7 @@ export function instanceRoutes(ctx: AppContext) {
           vapid: { public_key: '' },
           accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: 0 },
           statuses: statusesConfiguration(config.maxPostLength),
-          media_attachments: mediaConfiguration,
+          media_attachments: mediaConfiguration(config.media.imageSizeLimit),
           polls: pollsConfiguration,
           translation: { enabled: false },
         },

@@ -40,8 +40,6 @@ export function statusRoutes(ctx: AppContext) {
     app.post('/api/v1/statuses', { schema: newStatus }, async (request) => {
       const token = requireUser(request, 'write:statuses');
       const params = postInput.read(request);
-      if ((params.media_ids ?? []).length > 0)
-        throw new HttpError(422, 'Media attachments are not supported on this server');
       const poll = pollFrom(params);
       const visibility = params.visibility;
       const idempotencyKey = request.headers['idempotency-key'];
@@ -82,6 +80,7 @@ export function statusRoutes(ctx: AppContext) {
         inReplyToId: params.in_reply_to_id ?? null,
         idempotencyKey: idempotencyKey ?? null,
         poll,
+        mediaIds: params.media_ids ?? [],
       });
       return renderStatus(await ctx.microblog.postView(token.accountId, post.id), urls);
     });

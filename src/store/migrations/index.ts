@@ -16,6 +16,7 @@ import * as listsFiltersMarkers from './0016_lists_filters_markers_conversations
 import * as editsPollsScheduled from './0015_edits_polls_scheduled.ts';
 import * as searchTags from './0014_search_tags.ts';
 import * as reach from './0019_reach.ts';
+import * as media from './0013_media.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0015_edits_polls_scheduled': editsPollsScheduled,
   '0014_search_tags': searchTags,
   '0019_reach': reach,
+  '0013_media': media,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { AppContext } from './context.ts';
+import { MEDIA_CACHE_CONTROL, contentTypeOfKey } from '../media/index.ts';
+
+/**
+ * Media files served by Sparrow at `/media/<key>`: from the local disk, or fetched from the
+ * bucket when S3 has no public URL. A key names one file forever, so answers may be cached for
+ * a year; `nosniff` and a sandboxing CSP keep a browser from treating a file as anything but
+ * the image it is.
+ */
+export function mediaFileRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance) => {
+    app.get('/media/*', async (request, reply) => {
+      const key = (request.params as { '*': string })['*'];
+      const contentType = contentTypeOfKey(key);
+      const file = contentType ? await ctx.media.file(key) : null;
+      if (!file) return reply.status(404).header('cache-control', 'no-store').send({ error: 'Record not found' });
+      const etag = `"${createHash('sha256').update(file.data).digest('base64url').slice(0, 27)}"`;
+      void reply
+        .header('content-type', file.contentType)
+        .header('cache-control', MEDIA_CACHE_CONTROL)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cross-origin-resource-policy', 'cross-origin')
+        .header('access-control-allow-origin', '*')
+        .header('etag', etag);
+      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      return reply.send(file.data);
+    });
+  };
+}

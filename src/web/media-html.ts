@@ -1,0 +1,44 @@
+import type { Account, PostView } from '../core/model.ts';
+import { mediaFileUrl } from '../http/media-urls.ts';
+import { SUPPORTED_IMAGE_TYPES } from '../media/index.ts';
+import { DESCRIPTION_CHARACTERS } from '../shared/field-limits.ts';
+import { html, type SafeHtml } from './html.ts';
+
+type Urls = { media: { baseUrl: string } };
+
+/**
+ * A post's images on the web: each preview (at most 640×360, scaled to the screen by the
+ * stylesheet, so a 320 px phone loads small files) with its alt text and size, loaded lazily,
+ * linking to the full-size file. Sensitive posts fold them away behind a summary.
+ */
+export function postImages(urls: Urls, item: PostView): SafeHtml {
+  const ready = item.media.filter((m) => m.state === 'ready' && m.fileKey && m.previewKey);
+  if (ready.length === 0) return html``;
+  const images = html`<div class="media">${ready.map(
+    (m) =>
+      html`<a href="${mediaFileUrl(urls, m.fileKey!)}"><img src="${mediaFileUrl(urls, m.previewKey!)}" alt="${m.description ?? ''}"${m.meta ? html` width="${m.meta.small.width}" height="${m.meta.small.height}"` : ''} loading="lazy" decoding="async"></a>`,
+  )}</div>`;
+  return item.post.sensitive
+    ? html`<details><summary>Sensitive ${ready.length === 1 ? 'image' : 'images'}</summary>${images}</details>`
+    : images;
+}
+
+/** The compose form's image field and its alt text (a multipart form; works without script). */
+export function imageInputs(): SafeHtml {
+  return html`<p><label for="image">Image (optional)</label><br><input id="image" name="image" type="file" accept="${SUPPORTED_IMAGE_TYPES.join(',')}"><br>
+<label for="image_description">Describe the image for people who cannot see it</label><br><input id="image_description" name="image_description" maxlength="${DESCRIPTION_CHARACTERS}"></p>`;
+}
+
+/** An account's avatar, small, beside its name on the profile page. */
+export function avatarImage(urls: Urls, account: Account, size = 48): SafeHtml {
+  return account.avatar
+    ? html`<img class="avatar" src="${mediaFileUrl(urls, account.avatar)}" alt="" width="${size}" height="${size}">`
+    : html``;
+}
+
+/** The header banner of a profile, when it has one. */
+export function headerImage(urls: Urls, account: Account): SafeHtml {
+  return account.header
+    ? html`<img class="banner" src="${mediaFileUrl(urls, account.header)}" alt="" width="1500" height="500">`
+    : html``;
+}
