@@ -536,13 +536,16 @@ export class Microblog {
    * The checks every new post passes (text, length, visibility, language, poll), shared by
    * posting now and scheduling for later so a scheduled post is refused when it is written.
    */
-  checkPostInput(input: {
-    text: string;
-    spoilerText?: string | null;
-    visibility?: Visibility | null;
-    language?: string | null;
-    poll?: PollInput | null;
-  }, hasMedia = false): { text: string; spoilerText: string; poll: Required<PollInput> | null } {
+  checkPostInput(
+    input: {
+      text: string;
+      spoilerText?: string | null;
+      visibility?: Visibility | null;
+      language?: string | null;
+      poll?: PollInput | null;
+    },
+    hasMedia = false,
+  ): { text: string; spoilerText: string; poll: Required<PollInput> | null } {
     const text = input.text.replace(/\r\n?/g, '\n').trim();
     const spoilerText = (input.spoilerText ?? '').trim();
     if (text === '' && !hasMedia) throw invalid('Text can’t be blank', { field: 'status' });

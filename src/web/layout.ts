@@ -262,7 +262,9 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
 <p class="meta">${name(shown.author)}</p>
 ${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}</details>` : html`<div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}`}
 ${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">edited</a>` : ''} · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
-    options.link !== false ? html` · <a href="/@${shown.author.username}/${p.id}#reply">${view.t('web.post.reply')}</a>` : ''
+    options.link !== false
+      ? html` · <a href="/@${shown.author.username}/${p.id}#reply">${view.t('web.post.reply')}</a>`
+      : ''
   }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">Edit</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;
 }
 

@@ -1,7 +1,12 @@
 import { LOCALES } from '../../i18n/index.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { CHARACTERS_RESERVED_PER_URL, MAX_FEATURED_TAGS, MAX_MEDIA_ATTACHMENTS, POLL_LIMITS } from '../../core/index.ts';
+import {
+  CHARACTERS_RESERVED_PER_URL,
+  MAX_FEATURED_TAGS,
+  MAX_MEDIA_ATTACHMENTS,
+  POLL_LIMITS,
+} from '../../core/index.ts';
 import { DESCRIPTION_LIMIT, IMAGE_MATRIX_LIMIT, SUPPORTED_IMAGE_TYPES } from '../../media/index.ts';
 import { requireUser } from '../auth.ts';
 
@@ -115,9 +120,7 @@ export function instanceRoutes(ctx: AppContext) {
     // Endpoints that popular clients call on start-up. Sparrow has no announcements
     // yet, so each answers with an honest empty result
     // instead of a 404 that some clients treat as a broken server.
-    for (const [path, scope] of [
-      ['/api/v1/announcements', 'read'],
-    ] as const) {
+    for (const [path, scope] of [['/api/v1/announcements', 'read']] as const) {
       app.get(path, async (request) => {
         requireUser(request, scope);
         return [];
