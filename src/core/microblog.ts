@@ -695,6 +695,8 @@ export class Microblog {
       versions,
       notifications,
     });
+    // The post's hashtags and search entry follow its new text.
+    await this.store.reindexPost(post.id, extractHashtags(text));
     const edited = await this.requirePost(post.id);
     await this.announce(this.editedListeners, edited);
     await this.announceNotifications(notifications);
