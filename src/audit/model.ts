@@ -11,6 +11,10 @@ const AUDIT_ACTIONS = [
   'account.approve',
   'account.reject',
   'report.resolve',
+  'report.reopen',
+  'report.assign',
+  'rule.add',
+  'rule.remove',
   'advertiser.grant',
   'advertiser.revoke',
 ] as const;

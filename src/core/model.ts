@@ -2,7 +2,15 @@ export type Role = 'user' | 'moderator' | 'admin';
 export type Visibility = 'public' | 'unlisted' | 'private' | 'direct';
 export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private', 'direct'];
 
-export type NotificationType = 'mention' | 'status' | 'reblog' | 'follow' | 'follow_request' | 'favourite';
+export type NotificationType =
+  | 'mention'
+  | 'status'
+  | 'reblog'
+  | 'follow'
+  | 'follow_request'
+  | 'favourite'
+  /** To staff: someone filed a report (the notification names the reporter and the report). */
+  | 'admin.report';
 export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'mention',
   'status',
@@ -10,6 +18,7 @@ export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'follow',
   'follow_request',
   'favourite',
+  'admin.report',
 ];
 
 export interface Account {
@@ -28,6 +37,15 @@ export interface Account {
   lastStatusAt: Date | null;
   /** The IANA zone the owner reads times in; null until chosen (times then show in UTC). */
   timeZone: string | null;
+  /** Up to four name/value pairs shown on the profile (plain text; rendered safely). */
+  fields: ProfileField[];
+  /** The owner agreed to be suggested to others and listed in the directory. */
+  discoverable: boolean;
+}
+
+export interface ProfileField {
+  name: string;
+  value: string;
 }
 
 /** Where a post came from: the web UI, a client app (`api:<app name>`), or a text message. */
@@ -60,6 +78,8 @@ export interface Notification {
   type: NotificationType;
   fromAccountId: string;
   postId: string | null;
+  /** For `admin.report`: the report it is about. */
+  reportId: string | null;
   createdAt: Date;
 }
 

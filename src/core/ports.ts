@@ -1,4 +1,14 @@
-import type { Account, Notification, NotificationType, Page, Post, Role, Visibility, PostSource } from './model.ts';
+import type {
+  Account,
+  ProfileField,
+  Notification,
+  NotificationType,
+  Page,
+  Post,
+  Role,
+  Visibility,
+  PostSource,
+} from './model.ts';
 
 export interface NewAccount {
   id: string;
@@ -79,7 +89,15 @@ export interface MicroblogStore {
   accountsByUsernames(usernames: readonly string[]): Promise<Account[]>;
   updateProfile(
     id: string,
-    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean; timeZone?: string | null },
+    changes: {
+      displayName?: string;
+      note?: string;
+      locked?: boolean;
+      bot?: boolean;
+      timeZone?: string | null;
+      fields?: ProfileField[];
+      discoverable?: boolean;
+    },
   ): Promise<Account>;
 
   /** Inserts the post, its mentions, counters, fan-out and notifications; returns the existing post id when the idempotency key was used already. */
@@ -129,7 +147,14 @@ export interface MicroblogStore {
   followRequestCount(targetId: string): Promise<number>;
   block(input: { id: string; accountId: string; targetId: string }): Promise<void>;
   unblock(accountId: string, targetId: string): Promise<void>;
-  mute(input: { id: string; accountId: string; targetId: string; hideNotifications: boolean }): Promise<void>;
+  /** Mutes (or changes a mute); `expiresAt` null = until undone. Expired mutes count as absent everywhere. */
+  mute(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    hideNotifications: boolean;
+    expiresAt: Date | null;
+  }): Promise<void>;
   unmute(accountId: string, targetId: string): Promise<void>;
   relationships(
     accountId: string,

@@ -34,6 +34,9 @@ export const FIELD_LIMITS = {
   id: 40,
   limit: 10,
   acct: 300,
+  // Profile fields (the domain allows 255 characters each)
+  field_name: 1000,
+  field_value: 1000,
   // OAuth clients
   client_id: 200,
   client_secret: 200,

@@ -17,3 +17,5 @@ export {
   KyselyDiscoveryStore,
   KyselyModerationStore,
 } from './privacy-store.ts';
+export { KyselySafetyStore } from './safety-store.ts';
+export { KyselyPushStore } from './push-store.ts';

@@ -1,5 +1,14 @@
-import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
-import type { Account, Notification, NotificationType, Page, Post, PostSource, Visibility } from '../core/model.ts';
+import { type ExpressionBuilder, type Kysely, type Selectable, type Transaction, sql } from 'kysely';
+import type {
+  Account,
+  ProfileField,
+  Notification,
+  NotificationType,
+  Page,
+  Post,
+  PostSource,
+  Visibility,
+} from '../core/model.ts';
 import type {
   FeedEntry,
   InstanceStatistics,
@@ -18,7 +27,13 @@ type Db = Kysely<Database> | Transaction<Database>;
 const iso = (d: Date) => d.toISOString();
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
-export function toAccount(row: Omit<Selectable<AccountsTable>, 'time_zone'> & { time_zone?: string | null }): Account {
+export function toAccount(
+  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'fields' | 'discoverable'> & {
+    time_zone?: string | null;
+    fields?: string;
+    discoverable?: number;
+  },
+): Account {
   return {
     id: row.id,
     username: row.username,
@@ -34,7 +49,19 @@ export function toAccount(row: Omit<Selectable<AccountsTable>, 'time_zone'> & { 
     statusesCount: row.statuses_count,
     lastStatusAt: row.last_status_at ? new Date(row.last_status_at) : null,
     timeZone: row.time_zone ?? null,
+    fields: parseFields(row.fields),
+    discoverable: row.discoverable === 1,
   };
+}
+
+function parseFields(json: string | undefined): ProfileField[] {
+  if (!json) return [];
+  const parsed = JSON.parse(json) as unknown;
+  return Array.isArray(parsed)
+    ? parsed.flatMap((f: { name?: unknown; value?: unknown }) =>
+        typeof f?.name === 'string' && typeof f.value === 'string' ? [{ name: f.name, value: f.value }] : [],
+      )
+    : [];
 }
 
 function toPost(row: Selectable<PostsTable>, mentionIds: string[]): Post {
@@ -66,8 +93,16 @@ function toNotification(row: Selectable<NotificationsTable>): Notification {
     type: row.type,
     fromAccountId: row.from_account_id,
     postId: row.post_id,
+    reportId: row.report_id ?? null,
     createdAt: new Date(row.created_at),
   };
+}
+
+/** A mute still in force: untimed, or its time not yet up (expired rows are swept by maintenance). */
+function activeMute() {
+  const now = iso(new Date());
+  return (eb: ExpressionBuilder<Database, 'mutes'>) =>
+    eb.or([eb('mutes.expires_at', 'is', null), eb('mutes.expires_at', '>', now)]);
 }
 
 export function isUniqueViolation(error: unknown): boolean {
@@ -152,7 +187,15 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async updateProfile(
     id: string,
-    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean; timeZone?: string | null },
+    changes: {
+      displayName?: string;
+      note?: string;
+      locked?: boolean;
+      bot?: boolean;
+      timeZone?: string | null;
+      fields?: ProfileField[];
+      discoverable?: boolean;
+    },
   ): Promise<Account> {
     await this.db
       .updateTable('accounts')
@@ -162,6 +205,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
         ...(changes.locked !== undefined ? { locked: changes.locked ? 1 : 0 } : {}),
         ...(changes.bot !== undefined ? { bot: changes.bot ? 1 : 0 } : {}),
         ...(changes.timeZone !== undefined ? { time_zone: changes.timeZone } : {}),
+        ...(changes.fields !== undefined ? { fields: JSON.stringify(changes.fields) } : {}),
+        ...(changes.discoverable !== undefined ? { discoverable: changes.discoverable ? 1 : 0 } : {}),
         updated_at: iso(new Date()),
       })
       .where('id', '=', id)
@@ -804,7 +849,14 @@ export class KyselyMicroblogStore implements MicroblogStore {
       .execute();
   }
 
-  async mute(input: { id: string; accountId: string; targetId: string; hideNotifications: boolean }): Promise<void> {
+  async mute(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    hideNotifications: boolean;
+    expiresAt: Date | null;
+  }): Promise<void> {
+    const expiresAt = input.expiresAt ? iso(input.expiresAt) : null;
     await this.db
       .insertInto('mutes')
       .values({
@@ -813,11 +865,12 @@ export class KyselyMicroblogStore implements MicroblogStore {
         target_account_id: input.targetId,
         hide_notifications: input.hideNotifications ? 1 : 0,
         created_at: iso(new Date()),
+        expires_at: expiresAt,
       })
       .onConflict((oc) =>
         oc
           .columns(['account_id', 'target_account_id'])
-          .doUpdateSet({ hide_notifications: input.hideNotifications ? 1 : 0 }),
+          .doUpdateSet({ hide_notifications: input.hideNotifications ? 1 : 0, expires_at: expiresAt }),
       )
       .execute();
   }
@@ -870,6 +923,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
       this.db
         .selectFrom('mutes')
         .select(['target_account_id as id', 'hide_notifications'])
+        .where(activeMute())
         .where('account_id', '=', accountId)
         .where('target_account_id', 'in', ids)
         .execute(),
@@ -903,7 +957,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
       .select('target_account_id as id')
       .where('account_id', '=', viewerId)
       .union(this.db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', viewerId))
-      .union(this.db.selectFrom('mutes').select('target_account_id as id').where('account_id', '=', viewerId))
+      .union(
+        this.db
+          .selectFrom('mutes')
+          .select('target_account_id as id')
+          .where('account_id', '=', viewerId)
+          .where(activeMute()),
+      )
       .execute();
     return new Set(rows.map((r) => r.id));
   }
@@ -1170,7 +1230,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
           .selectFrom('mutes')
           .select('target_account_id')
           .where('account_id', '=', accountId)
-          .where('hide_notifications', '=', 1),
+          .where('hide_notifications', '=', 1)
+          .where(activeMute()),
       );
     if (types) {
       if (types.length === 0) return [];

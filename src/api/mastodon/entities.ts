@@ -1,6 +1,6 @@
 import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
 import { notificationGroupKey } from '../../core/index.ts';
-import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
+import { escapeHtml, renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
@@ -43,7 +43,10 @@ const accountProperties = {
   statuses_count: int,
   last_status_at: nullableStr,
   emojis: emptyArray,
-  fields: emptyArray,
+  fields: {
+    type: 'array',
+    items: { type: 'object', properties: { name: str, value: str, verified_at: nullableStr } },
+  },
   roles: emptyArray,
 } as const;
 
@@ -64,7 +67,10 @@ export const credentialAccountSchema = {
         sensitive: bool,
         language: nullableStr,
         note: str,
-        fields: emptyArray,
+        fields: {
+          type: 'array',
+          items: { type: 'object', properties: { name: str, value: str, verified_at: nullableStr } },
+        },
         follow_requests_count: int,
         discoverable: bool,
         indexable: bool,
@@ -170,7 +176,7 @@ export function renderAccount(account: Account, urls: Urls) {
     display_name: account.displayName,
     locked: account.locked,
     bot: account.bot,
-    discoverable: false,
+    discoverable: account.discoverable,
     indexable: false,
     hide_collections: false,
     noindex: true,
@@ -188,7 +194,12 @@ export function renderAccount(account: Account, urls: Urls) {
     statuses_count: account.statusesCount,
     last_status_at: account.lastStatusAt ? account.lastStatusAt.toISOString().slice(0, 10) : null,
     emojis: [],
-    fields: [],
+    // Values are plain text rendered safely (escaped, links made links); rel=me verification is not done.
+    fields: account.fields.map((f) => ({
+      name: escapeHtml(f.name),
+      value: renderPostHtml(f.value.replace(/\s+/g, ' '), []).replace(/^<p>|<\/p>$/g, ''),
+      verified_at: null,
+    })),
     roles: [],
   };
 }
@@ -202,9 +213,9 @@ export function renderCredentialAccount(account: Account, urls: Urls, followRequ
       sensitive: false,
       language: null,
       note: account.note,
-      fields: [],
+      fields: account.fields.map((f) => ({ name: f.name, value: f.value, verified_at: null })),
       follow_requests_count: followRequestsCount,
-      discoverable: false,
+      discoverable: account.discoverable,
       indexable: false,
       hide_collections: false,
     },

@@ -3,6 +3,8 @@ import type { AppContext } from '../../app/context.ts';
 import { accountRoutes } from './accounts.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { instanceRoutes } from './instance.ts';
+import { pushRoutes } from './push.ts';
+import { safetyRoutes } from './safety.ts';
 import { statusRoutes } from './statuses.ts';
 import { timelineRoutes } from './timelines.ts';
 
@@ -14,5 +16,7 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(statusRoutes(ctx));
     await app.register(timelineRoutes(ctx));
     await app.register(discoveryRoutes(ctx));
+    await app.register(pushRoutes(ctx));
+    await app.register(safetyRoutes(ctx));
   };
 }

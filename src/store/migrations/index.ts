@@ -11,6 +11,7 @@ import * as signUpApplications from './0009_sign_up_applications.ts';
 import * as codeAbuse from './0011_code_abuse.ts';
 import * as timeZone from './0010_time_zone.ts';
 import * as bookmarksPins from './0012_bookmarks_pins.ts';
+import * as safetyPush from './0017_safety_push.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0011_code_abuse': codeAbuse,
   '0010_time_zone': timeZone,
   '0012_bookmarks_pins': bookmarksPins,
+  '0017_safety_push': safetyPush,
 };
 
 export const migrationProvider: MigrationProvider = {
