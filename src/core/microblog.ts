@@ -1238,7 +1238,7 @@ export class Microblog {
 }
 
 /** Mastodon's limits: four fields, each name and value at most 255 characters. */
-export const MAX_PROFILE_FIELDS = 4;
+const MAX_PROFILE_FIELDS = 4;
 const MAX_FIELD_TEXT = 255;
 
 /** Trims the fields, drops rows left entirely empty (a form's blank rows) and checks the limits. */

@@ -173,7 +173,7 @@ const TITLES: Record<string, (name: string) => string> = {
  * or of the actor's bio. Never a phone number, an e-mail address or anything of the account's
  * settings; the push service sees only ciphertext.
  */
-export function pushPayload(view: NotificationView, accessToken: string, avatarUrl: string) {
+function pushPayload(view: NotificationView, accessToken: string, avatarUrl: string) {
   const name = view.from.displayName.trim() || view.from.username;
   const post = view.post?.post;
   const raw = (post?.spoilerText || post?.text || view.from.note).replace(/\s+/g, ' ').trim();

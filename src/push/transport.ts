@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isPublicAddress } from '../shared/network.ts';
 
-export interface PushRequest {
+interface PushRequest {
   endpoint: string;
   headers: Record<string, string | number>;
   body: Buffer | null;

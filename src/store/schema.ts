@@ -622,7 +622,7 @@ export interface PushSubscriptionsTable {
   updated_at: string;
 }
 
-export interface PushDeliveriesTable {
+interface PushDeliveriesTable {
   id: string;
   subscription_id: string;
   account_id: string;

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
  * auth secret, as a browser or phone would), receives what the server sends, checks the
  * VAPID signature and decrypts the RFC 8291 (aes128gcm) payload with the private key.
  */
-export interface ReceivedPush {
+interface ReceivedPush {
   path: string;
   payload: Record<string, unknown>;
   vapid: { publicKey: string; audience: string; expiresAt: number; subject: string };
