@@ -175,6 +175,31 @@ describe.each(ENGINES)('push, safety lists, reports and discovery on $label', ({
     expect(receiver.received.slice(before).filter((p) => p.path === `/device-${erin.id}`)).toHaveLength(0);
   });
 
+  it.skipIf(skip)('sends each push once when several instances dispatch', async () => {
+    // A second dispatcher on the same database, as a second instance would run.
+    const second = await server.ctx.startBackgroundWork({ inProcessWithWeb: false });
+    try {
+      const frank = await person('frank');
+      const grace = await person('grace');
+      const device = receiver.subscription(`/device-${frank.id}`);
+      await frank.rest.v1.push.subscription.create({
+        subscription: device,
+        data: { alerts: { follow: true, mention: true } },
+        policy: 'all',
+      });
+      const before = receiver.received.length;
+      const name = (await server.ctx.microblog.account(frank.id)).username;
+      for (let i = 0; i < 8; i += 1) await grace.rest.v1.statuses.create({ status: `@${name} number ${i}` });
+      await receiver.waitFor(before + 8);
+      await new Promise((r) => setTimeout(r, 1500));
+      const mine = receiver.received.slice(before).filter((p) => p.path === `/device-${frank.id}`);
+      expect(mine).toHaveLength(8);
+      expect(new Set(mine.map((p) => p.payload.notification_id)).size).toBe(8);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it.skipIf(skip)('lists blocks, mutes (with expiry) and domain blocks, paged', async () => {
     const me = await person('lists');
     const others = await Promise.all([1, 2, 3].map(() => person('other')));
@@ -254,9 +279,14 @@ describe.each(ENGINES)('push, safety lists, reports and discovery on $label', ({
 
     // Staff were notified.
     const staffNotifications = await moderator.rest.v1.notifications.list();
-    expect(staffNotifications.some((n) => (n.type as string) === 'admin.report' && n.account.id === reporter.id)).toBe(
-      true,
+    const notice = staffNotifications.find(
+      (n) => (n.type as string) === 'admin.report' && n.account.id === reporter.id,
     );
+    expect(notice?.report?.id).toBe(report.id);
+    expect(notice?.report?.targetAccount.id).toBe(spammer.id);
+    // Nobody else hears of it.
+    for (const other of [reporter, spammer, bystander])
+      expect((await other.rest.v1.notifications.list()).some((n) => (n.type as string) === 'admin.report')).toBe(false);
 
     // Non-staff can read no report, not even their own through the admin API.
     expect((await call('GET', '/api/v1/admin/reports', reporter.token)).status).toBe(403);

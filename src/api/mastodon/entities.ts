@@ -1,5 +1,6 @@
 import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
 import { notificationGroupKey } from '../../core/index.ts';
+import type { Report } from '../../safety/index.ts';
 import { escapeHtml, renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 
 /**
@@ -124,6 +125,22 @@ export const statusSchema = {
   },
 } as const;
 
+export const reportSchema = {
+  type: 'object',
+  properties: {
+    id: str,
+    action_taken: bool,
+    action_taken_at: nullableStr,
+    category: str,
+    comment: str,
+    forwarded: bool,
+    created_at: str,
+    status_ids: { type: ['array', 'null'], items: str },
+    rule_ids: { type: ['array', 'null'], items: str },
+    target_account: accountSchema,
+  },
+} as const;
+
 export const notificationSchema = {
   type: 'object',
   properties: {
@@ -133,8 +150,25 @@ export const notificationSchema = {
     group_key: str,
     account: accountSchema,
     status: { ...statusSchema, type: ['object', 'null'] },
+    report: reportSchema,
   },
 } as const;
+
+/** Mastodon's Report entity, as its reporter (and staff, in `admin.report` notifications) see it. */
+export function renderReport(report: Report, target: Account, urls: Urls) {
+  return {
+    id: report.id,
+    action_taken: report.actionTakenAt !== null,
+    action_taken_at: report.actionTakenAt?.toISOString() ?? null,
+    category: report.category,
+    comment: report.comment,
+    forwarded: false,
+    created_at: report.createdAt.toISOString(),
+    status_ids: report.statusIds,
+    rule_ids: report.ruleIds.length > 0 ? report.ruleIds : null,
+    target_account: renderAccount(target, urls),
+  };
+}
 
 export const relationshipSchema = {
   type: 'object',

@@ -1,33 +1,26 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import type { Account, PostView } from '../../core/index.ts';
+import type { Account, NotificationView, PostView } from '../../core/index.ts';
 import type { InstanceRule, Report } from '../../safety/index.ts';
-import type { Actor } from '../../security/index.ts';
+import { accountActor, type Actor } from '../../security/index.ts';
 import { actingAccount, optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { count, flag, id, input, list, oneOf, paging, text } from '../input.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
-import { accountSchema, renderAccount, renderStatus, statusSchema, type Urls } from './entities.ts';
+import {
+  accountSchema,
+  renderAccount,
+  renderReport,
+  renderStatus,
+  reportSchema,
+  statusSchema,
+  type Urls,
+} from './entities.ts';
 
 const str = { type: 'string' } as const;
 const nullableStr = { type: ['string', 'null'] } as const;
 const bool = { type: 'boolean' } as const;
 const ruleSchema = { type: 'object', properties: { id: str, text: str, hint: str } } as const;
-const reportSchema = {
-  type: 'object',
-  properties: {
-    id: str,
-    action_taken: bool,
-    action_taken_at: nullableStr,
-    category: str,
-    comment: str,
-    forwarded: bool,
-    created_at: str,
-    status_ids: { type: ['array', 'null'], items: str },
-    rule_ids: { type: ['array', 'null'], items: str },
-    target_account: accountSchema,
-  },
-} as const;
 const adminAccountSchema = {
   type: ['object', 'null'],
   properties: {
@@ -101,23 +94,30 @@ const familiarInput = input({ id: list('id', 100) });
 const adminReportsInput = input({ ...paging, resolved: flag, account_id: id, target_account_id: id });
 const staffReasonInput = input({ text: text('reason') });
 
-export function renderRule(rule: InstanceRule) {
-  return { id: rule.id, text: rule.text, hint: rule.hint };
+/**
+ * The reports behind `admin.report` notifications, rendered for a viewer who is staff (a
+ * viewer who no longer is gets none).
+ */
+export async function notificationReports(
+  ctx: AppContext,
+  viewerId: string,
+  views: readonly NotificationView[],
+): Promise<Map<string, ReturnType<typeof renderReport>>> {
+  const out = new Map<string, ReturnType<typeof renderReport>>();
+  const ids = [...new Set(views.flatMap((v) => (v.notification.reportId ? [v.notification.reportId] : [])))];
+  if (ids.length === 0) return out;
+  const actor = accountActor(await ctx.microblog.account(viewerId));
+  for (const id of ids) {
+    const report = await ctx.safety.reportForStaff(actor, id).catch(() => null);
+    if (!report) continue;
+    const target = (await ctx.microblog.accounts([report.targetAccountId])).get(report.targetAccountId);
+    if (target) out.set(id, renderReport(report, target, ctx.config));
+  }
+  return out;
 }
 
-function renderReport(report: Report, target: Account, urls: Urls) {
-  return {
-    id: report.id,
-    action_taken: report.actionTakenAt !== null,
-    action_taken_at: report.actionTakenAt?.toISOString() ?? null,
-    category: report.category,
-    comment: report.comment,
-    forwarded: false,
-    created_at: report.createdAt.toISOString(),
-    status_ids: report.statusIds,
-    rule_ids: report.ruleIds.length > 0 ? report.ruleIds : null,
-    target_account: renderAccount(target, urls),
-  };
+export function renderRule(rule: InstanceRule) {
+  return { id: rule.id, text: rule.text, hint: rule.hint };
 }
 
 function renderAdminAccount(account: Account | undefined, urls: Urls) {
