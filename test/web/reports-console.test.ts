@@ -73,4 +73,40 @@ describe.each(ENGINES)('the reports console on $label', ({ name: engine, skip })
     expect(audit.body).toContain('resolved report');
     expect(audit.body).toContain('reopened report');
   });
+
+  it.skipIf(skip)('edits profile fields, discoverability and bot on the settings page', async () => {
+    const page = await user.get('/settings/profile');
+    expectGoodPage(page, '/settings/profile');
+    expect(page.body).toContain('name="field_3_value"');
+    const saved = await user.post('/settings/profile', {
+      display_name: 'Plain',
+      note: 'hello',
+      field_0_name: 'Site',
+      field_0_value: 'https://example.org',
+      field_1_name: '<i>Pronouns</i>',
+      field_1_value: 'they/them',
+      discoverable: 'on',
+    });
+    expect(saved.statusCode).toBe(303);
+    const me = (await h.ctx.microblog.lookup('plain'))!;
+    expect(me.fields).toEqual([
+      { name: 'Site', value: 'https://example.org' },
+      { name: '<i>Pronouns</i>', value: 'they/them' },
+    ]);
+    expect(me.discoverable).toBe(true);
+    expect(me.bot).toBe(false);
+    const profile = await user.get('/@plain');
+    expectGoodPage(profile, '/@plain');
+    expect(profile.body).toContain('<dt>&lt;i&gt;Pronouns&lt;/i&gt;</dt>');
+    expect(profile.body).toContain('<a href="https://example.org" rel="nofollow noopener me">');
+    // A label without content is refused, and the form keeps what was typed.
+    const refused = await user.post('/settings/profile', {
+      display_name: 'Plain',
+      note: 'hello',
+      field_0_name: '',
+      field_0_value: 'orphan value',
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('orphan value');
+  });
 });
