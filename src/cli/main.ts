@@ -7,6 +7,7 @@ import { tokens, TOKENS_USAGE } from './commands/tokens.ts';
 import { sms, SMS_USAGE } from './commands/sms.ts';
 import { dev, DEV_USAGE } from './commands/dev.ts';
 import { security, SECURITY_USAGE } from './commands/security.ts';
+import { rules, RULES_USAGE } from './commands/rules.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   tokens: { run: tokens, usage: TOKENS_USAGE },
   sms: { run: sms, usage: SMS_USAGE },
   security: { run: security, usage: SECURITY_USAGE },
+  rules: { run: rules, usage: RULES_USAGE },
   dev: { run: dev, usage: DEV_USAGE },
 };
 
