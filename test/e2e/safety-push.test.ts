@@ -175,6 +175,27 @@ describe.each(ENGINES)('push, safety lists, reports and discovery on $label', ({
     expect(receiver.received.slice(before).filter((p) => p.path === `/device-${erin.id}`)).toHaveLength(0);
   });
 
+  it.skipIf(skip)('pushes only from the accounts the policy names', async () => {
+    const henry = await person('henry');
+    const friend = await person('friend');
+    const stranger = await person('stranger');
+    await henry.rest.v1.accounts.$select(friend.id).follow();
+    const device = receiver.subscription(`/device-${henry.id}`);
+    await henry.rest.v1.push.subscription.create({
+      subscription: device,
+      data: { alerts: { mention: true } },
+      policy: 'followed',
+    });
+    const name = (await server.ctx.microblog.account(henry.id)).username;
+    const before = receiver.received.length;
+    await stranger.rest.v1.statuses.create({ status: `@${name} from a stranger` });
+    await friend.rest.v1.statuses.create({ status: `@${name} from a friend` });
+    await receiver.waitFor(before + 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    const mine = receiver.received.slice(before).filter((p) => p.path === `/device-${henry.id}`);
+    expect(mine.map((p) => p.payload.body)).toEqual([expect.stringContaining('from a friend')]);
+  });
+
   it.skipIf(skip)('sends each push once when several instances dispatch', async () => {
     // A second dispatcher on the same database, as a second instance would run.
     const second = await server.ctx.startBackgroundWork({ inProcessWithWeb: false });
