@@ -249,6 +249,14 @@ describe.each(ENGINES)('push, safety lists, reports and discovery on $label', ({
     expect(raw[1]!.mute_expires_at).toBeNull();
     const [rel] = await me.rest.v1.accounts.relationships.fetch({ id: [m1!.id] });
     expect(rel!.mutingNotifications).toBe(false);
+    // A timed mute ends by itself: the account shows again and leaves the list.
+    const brief = await person('brief');
+    await me.rest.v1.accounts.$select(brief.id).mute({ duration: 1 });
+    expect((await me.rest.v1.accounts.relationships.fetch({ id: [brief.id] }))[0]!.muting).toBe(true);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await me.rest.v1.accounts.relationships.fetch({ id: [brief.id] }))[0]!.muting).toBe(false);
+    expect((await me.rest.v1.mutes.list()).map((a) => a.id)).not.toContain(brief.id);
+    expect((await server.ctx.maintenance()).mutesExpired).toBeGreaterThanOrEqual(1);
 
     await me.rest.v1.domainBlocks.create({ domain: 'spam.example' });
     await me.rest.v1.domainBlocks.create({ domain: 'HTTPS://Other.Example/' });
