@@ -3,7 +3,7 @@
  * rules and know nothing of HTTP, SQL or Redis; adapters (store, api, web, cli) depend
  * on the domain, never the other way round; the composition root (app) wires them.
  */
-const DOMAIN = '^src/(core|security|sms|privacy|shared|audit|notices|i18n|media)/';
+const DOMAIN = '^src/(core|security|sms|privacy|shared|audit|notices|i18n|media|safety|push)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

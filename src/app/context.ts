@@ -111,6 +111,16 @@ import { MetricsRegistry } from '../observability/metrics.ts';
 import { Health } from '../observability/health.ts';
 import { Privacy } from '../privacy/index.ts';
 import { LocalMediaFiles, MediaLibrary, S3MediaFiles } from '../media/index.ts';
+import { People, Safety } from '../safety/index.ts';
+import {
+  PushDispatcher,
+  PushNotifier,
+  PushSubscriptions,
+  generateVapidKeys,
+  httpPushTransport,
+  type VapidKeys,
+} from '../push/index.ts';
+import { KyselyPushStore, KyselySafetyStore } from '../store/index.ts';
 import {
   KyselyAdsStore,
   KyselyContactPointStore,
@@ -183,6 +193,12 @@ export interface AppContext {
   domainBlocks: DomainBlocks;
   /** Uploaded images (attachments, avatars, headers): processing and storage. */
   media: MediaLibrary;
+  /** Block, mute and domain-block lists, reports to staff (audited), the server's rules. */
+  safety: Safety;
+  /** Suggestions, the profile directory and familiar followers. */
+  people: People;
+  /** Web Push subscriptions and the instance's VAPID public key. */
+  push: { subscriptions: PushSubscriptions; vapidPublicKey(): Promise<string> };
   /**
    * Starts the long-running work beside (or instead of) the web server: the SMS outbox
    * dispatcher and provider binds. `stop()` lets in-flight work finish its current step.
@@ -190,6 +206,8 @@ export interface AppContext {
   startBackgroundWork(options: { inProcessWithWeb: boolean }): Promise<{ stop(): Promise<void> }>;
   /** Periodic housekeeping (feed trimming); safe to run on several instances at once. */
   maintenance(): Promise<{
+    mutesExpired: number;
+    pushRowsSwept: number;
     homeFeedEntriesTrimmed: number;
     earlyReceiptsExpired: number;
     authFlowsExpired: number;
@@ -617,6 +635,28 @@ export async function composeApp(
       await notices.notify(accountId, kind, details);
     },
   });
+  const safetyStore = new KyselySafetyStore(store.db);
+  const safety = new Safety({ store: safetyStore, microblog, audit, clock, domain: config.domain });
+  const pushStore = new KyselyPushStore(store.db, store.engine);
+  const pushBox = new SecretBox(() => secret('push_token_key'));
+  let vapidLoaded: Promise<VapidKeys> | null = null;
+  const vapidKeys = (): Promise<VapidKeys> => {
+    const { vapidPublicKey, vapidPrivateKey } = config.push;
+    if (vapidPublicKey && vapidPrivateKey)
+      return Promise.resolve({ publicKey: vapidPublicKey, privateKey: vapidPrivateKey });
+    vapidLoaded ??= instanceSecret(store.db, 'vapid_keys', () => JSON.stringify(generateVapidKeys()), clock.now()).then(
+      (json) => JSON.parse(json) as VapidKeys,
+    );
+    return vapidLoaded;
+  };
+  const pushSubscriptions = new PushSubscriptions({
+    store: pushStore,
+    clock,
+    seal: (plain) => pushBox.seal(plain),
+    allowInsecureEndpoints: config.push.allowInsecureEndpoints,
+  });
+  let wakePush = () => {};
+  microblog.onNotified(new PushNotifier(pushStore, clock, () => wakePush()).notified);
   const securityMonitor = new SecurityMonitor(
     authStore,
     clock,
@@ -687,16 +727,44 @@ export async function composeApp(
       const sampler = federation ? setInterval(() => void sampleDepth(), 15_000) : null;
       sampler?.unref();
       void sampleDepth();
+      const dispatcher = new PushDispatcher(
+        {
+          store: pushStore,
+          microblog,
+          clock,
+          transport: httpPushTransport({ allowInsecure: config.push.allowInsecureEndpoints }),
+          vapid: vapidKeys,
+          // VAPID needs an https: or mailto: contact for the push services.
+          subject: config.publicUrl.startsWith('https:') ? config.publicUrl : `mailto:admin@${config.domain}`,
+          open: (sealed) => pushBox.open(sealed),
+          avatarUrl: () => `${config.publicUrl}/avatars/original/missing.png`,
+          events: {
+            failed: (d, error, final) => logger.warn({ push: { id: d.id }, error, final }, 'push delivery failed'),
+            gone: (d) => logger.info({ push: { id: d.id } }, 'push subscription gone; removed'),
+            error: (error, context) => logger.error({ err: error }, context),
+          },
+        },
+        { owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` },
+      );
+      wakePush = () => dispatcher.wake();
+      dispatcher.start();
       return {
         async stop() {
           if (sampler) clearInterval(sampler);
           federationWork.abort();
           await listening?.catch(() => {});
+          wakePush = () => {};
+          await dispatcher.stop();
           await smsWork.stop();
         },
       };
     },
+    safety,
+    people: new People({ store: safetyStore, microblog, clock }),
+    push: { subscriptions: pushSubscriptions, vapidPublicKey: async () => (await vapidKeys()).publicKey },
     maintenance: async () => ({
+      mutesExpired: await safety.sweepExpiredMutes(),
+      pushRowsSwept: await pushStore.sweep(new Date(clock.now().getTime() - 7 * 24 * 3600_000)),
       homeFeedEntriesTrimmed: await microblogStore.trimHomeFeeds(config.homeFeedLength),
       earlyReceiptsExpired: await sms.store.expireEarlyReceipts(new Date(clock.now().getTime() - 3600_000)),
       authFlowsExpired: await authStore.deleteExpiredFlows(clock.now()),

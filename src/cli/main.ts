@@ -8,6 +8,7 @@ import { sms, SMS_USAGE } from './commands/sms.ts';
 import { federation, FEDERATION_USAGE } from './commands/federation.ts';
 import { dev, DEV_USAGE } from './commands/dev.ts';
 import { security, SECURITY_USAGE } from './commands/security.ts';
+import { rules, RULES_USAGE } from './commands/rules.ts';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   sms: { run: sms, usage: SMS_USAGE },
   federation: { run: federation, usage: FEDERATION_USAGE },
   security: { run: security, usage: SECURITY_USAGE },
+  rules: { run: rules, usage: RULES_USAGE },
   dev: { run: dev, usage: DEV_USAGE },
 };
 

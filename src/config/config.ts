@@ -78,6 +78,13 @@ export interface Config {
   trustProxy: boolean;
   /** ActivityPub (docs/federation.md): on by default; `allowPrivateAddresses` only for tests and labs. */
   federation: { enabled: boolean; allowPrivateAddresses: boolean };
+  /** Web Push (VAPID keys from the environment, else generated once and kept in the database). */
+  push: {
+    vapidPublicKey: string | null;
+    vapidPrivateKey: string | null;
+    /** Tests only: accept http:// and private or loopback push endpoints. */
+    allowInsecureEndpoints: boolean;
+  };
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   /** Outgoing e-mail: SMTP when a URL is set, otherwise a development mailbox kept in memory. */
@@ -466,6 +473,21 @@ export function loadConfig(env: Env = process.env): Config {
       throttleMs: integer('SPARROW_SECURITY_FLOOD_THROTTLE_MINUTES', 60, 1, 10_080) * 60_000,
     },
   };
+  const pushConfig = (): Config['push'] => {
+    const vapidPublicKey = text('SPARROW_VAPID_PUBLIC_KEY');
+    const vapidPrivateKey = text('SPARROW_VAPID_PRIVATE_KEY');
+    if ((vapidPublicKey === null) !== (vapidPrivateKey === null))
+      problems.push('SPARROW_VAPID_PUBLIC_KEY and SPARROW_VAPID_PRIVATE_KEY must be set together');
+    else if (vapidPublicKey !== null && !/^[A-Za-z0-9_-]{87}$/.test(vapidPublicKey))
+      problems.push('SPARROW_VAPID_PUBLIC_KEY must be an uncompressed P-256 key in URL-safe base64 (87 characters)');
+    else if (vapidPrivateKey !== null && !/^[A-Za-z0-9_-]{43}$/.test(vapidPrivateKey))
+      problems.push('SPARROW_VAPID_PRIVATE_KEY must be a P-256 private key in URL-safe base64 (43 characters)');
+    return {
+      vapidPublicKey,
+      vapidPrivateKey,
+      allowInsecureEndpoints: boolean('SPARROW_PUSH_ALLOW_INSECURE_ENDPOINTS', false),
+    };
+  };
   const registrationsConfig = (): RegistrationsConfig => {
     // SPARROW_REGISTRATIONS_OPEN=false is the older spelling of SPARROW_REGISTRATIONS_MODE=closed.
     const legacyOpen = boolean('SPARROW_REGISTRATIONS_OPEN', true);
@@ -530,6 +552,7 @@ export function loadConfig(env: Env = process.env): Config {
       allowPrivateAddresses: boolean('SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES', false),
     },
     metricsToken: text('SPARROW_METRICS_TOKEN'),
+    push: pushConfig(),
     mail,
     security,
     media,

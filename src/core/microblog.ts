@@ -15,6 +15,7 @@ import type {
   PostSource,
   PostView,
   ReadPolicy,
+  ProfileField,
   Relationship,
   Role,
   Visibility,
@@ -248,13 +249,26 @@ export class Microblog {
 
   async updateProfile(
     id: string,
-    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean },
+    changes: {
+      displayName?: string;
+      note?: string;
+      locked?: boolean;
+      bot?: boolean;
+      fields?: ProfileField[];
+      discoverable?: boolean;
+    },
   ): Promise<Account> {
     const current = await this.account(id);
     const displayName = changes.displayName?.trim() ?? current.displayName;
     const note = changes.note?.trim() ?? current.note;
     this.checkProfileText(displayName, note);
-    const updated = await this.store.updateProfile(id, { ...changes, displayName, note });
+    const fields = changes.fields === undefined ? undefined : checkedFields(changes.fields);
+    const updated = await this.store.updateProfile(id, {
+      ...changes,
+      displayName,
+      note,
+      ...(fields !== undefined ? { fields } : {}),
+    });
     // As on Mastodon, unlocking says yes to everyone still waiting: nobody stays pending on an open account.
     if (current.locked && !updated.locked) await this.authorizeAllFollowRequests(id);
     return updated;
@@ -314,6 +328,11 @@ export class Microblog {
   /** Streaming (and later push) learns of new notifications here. */
   onNotified(listener: NotifiedListener): void {
     this.notifiedListeners.push(listener);
+  }
+
+  /** Notifications stored by another domain (reports to staff) reach streaming and push the same way. */
+  async notificationsStored(notifications: readonly { id: string; accountId: string }[]): Promise<void> {
+    if (notifications.length > 0) await this.announce(this.notifiedListeners, notifications);
   }
 
   private async announceNotifications(notifications: readonly (NewNotification | null)[]): Promise<void> {
@@ -1118,10 +1137,18 @@ export class Microblog {
     return this.relationship(accountId, targetId);
   }
 
-  async mute(accountId: string, targetId: string, hideNotifications = true): Promise<Relationship> {
+  /** Mutes an account, until undone or, with `durationSeconds` (Mastodon's `duration`; 0 = forever), for that long. */
+  async mute(
+    accountId: string,
+    targetId: string,
+    hideNotifications = true,
+    durationSeconds = 0,
+  ): Promise<Relationship> {
     if (accountId === targetId) throw invalid('You can’t mute yourself');
     await this.account(targetId);
-    await this.store.mute({ id: newId(this.clock.now().getTime()), accountId, targetId, hideNotifications });
+    const now = this.clock.now();
+    const expiresAt = durationSeconds > 0 ? new Date(now.getTime() + durationSeconds * 1000) : null;
+    await this.store.mute({ id: newId(now.getTime()), accountId, targetId, hideNotifications, expiresAt });
     return this.relationship(accountId, targetId);
   }
 
@@ -1795,6 +1822,27 @@ export class Microblog {
     await this.announce(this.deletedListeners, post);
     return true;
   }
+}
+
+/** Mastodon's limits: four fields, each name and value at most 255 characters. */
+const MAX_PROFILE_FIELDS = 4;
+const MAX_FIELD_TEXT = 255;
+
+/** Trims the fields, drops rows left entirely empty (a form's blank rows) and checks the limits. */
+function checkedFields(fields: readonly ProfileField[]): ProfileField[] {
+  const kept = fields
+    .map((f) => ({ name: f.name.trim(), value: f.value.trim() }))
+    .filter((f) => f.name !== '' || f.value !== '');
+  if (kept.length > MAX_PROFILE_FIELDS)
+    throw invalid(`A profile has at most ${MAX_PROFILE_FIELDS} fields`, { field: 'fields_attributes' });
+  for (const field of kept) {
+    if (field.name === '') throw invalid('Every profile field needs a label', { field: 'fields_attributes' });
+    if (countGraphemes(field.name) > MAX_FIELD_TEXT || countGraphemes(field.value) > MAX_FIELD_TEXT)
+      throw invalid(`Profile field labels and contents must be at most ${MAX_FIELD_TEXT} characters`, {
+        field: 'fields_attributes',
+      });
+  }
+  return kept;
 }
 
 function normaliseLanguage(language: string | null | undefined): string | null {

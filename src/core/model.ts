@@ -12,7 +12,9 @@ export type NotificationType =
   | 'follow_request'
   | 'favourite'
   | 'poll'
-  | 'update';
+  | 'update'
+  /** To staff: someone filed a report (the notification names the reporter and the report). */
+  | 'admin.report';
 export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'mention',
   'status',
@@ -22,6 +24,7 @@ export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'favourite',
   'poll',
   'update',
+  'admin.report',
 ];
 
 export interface Account {
@@ -48,6 +51,15 @@ export interface Account {
   /** Storage keys of the processed profile images; absent or null: the placeholder. */
   avatar?: string | null;
   header?: string | null;
+  /** Up to four name/value pairs shown on the profile (plain text; rendered safely). */
+  fields: ProfileField[];
+  /** The owner agreed to be suggested to others and listed in the directory. */
+  discoverable: boolean;
+}
+
+export interface ProfileField {
+  name: string;
+  value: string;
 }
 
 /** Where a post came from: the web UI, a client app (`api:<app name>`), a text message, or another server. */
@@ -84,6 +96,8 @@ export interface Notification {
   type: NotificationType;
   fromAccountId: string;
   postId: string | null;
+  /** For `admin.report`: the report it is about. */
+  reportId: string | null;
   createdAt: Date;
 }
 

@@ -2,6 +2,7 @@ import type { NewPoll } from './poll-model.ts';
 import type {
   Account,
   MediaAttachment,
+  ProfileField,
   Notification,
   NotificationType,
   Page,
@@ -118,7 +119,15 @@ export interface MicroblogStore {
   accountsByUsernames(usernames: readonly string[]): Promise<Account[]>;
   updateProfile(
     id: string,
-    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean; timeZone?: string | null },
+    changes: {
+      displayName?: string;
+      note?: string;
+      locked?: boolean;
+      bot?: boolean;
+      timeZone?: string | null;
+      fields?: ProfileField[];
+      discoverable?: boolean;
+    },
   ): Promise<Account>;
 
   /** Inserts the post, its mentions, counters, fan-out and notifications; returns the existing post id when the idempotency key was used already. */
@@ -174,7 +183,14 @@ export interface MicroblogStore {
   followRequestCount(targetId: string): Promise<number>;
   block(input: { id: string; accountId: string; targetId: string }): Promise<void>;
   unblock(accountId: string, targetId: string): Promise<void>;
-  mute(input: { id: string; accountId: string; targetId: string; hideNotifications: boolean }): Promise<void>;
+  /** Mutes (or changes a mute); `expiresAt` null = until undone. Expired mutes count as absent everywhere. */
+  mute(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    hideNotifications: boolean;
+    expiresAt: Date | null;
+  }): Promise<void>;
   unmute(accountId: string, targetId: string): Promise<void>;
   relationships(
     accountId: string,

@@ -26,6 +26,7 @@ export type InstanceAction =
   | 'advertisers.manage'
   | 'reports.read'
   | 'reports.resolve'
+  | 'rules.manage'
   | 'alerts.read'
   | 'audit_log.read'
   | 'domain_blocks.read'
@@ -63,6 +64,7 @@ const INSTANCE_RULES: Record<InstanceAction, readonly Role[]> = {
   'advertisers.manage': ADMIN,
   'reports.read': STAFF,
   'reports.resolve': STAFF,
+  'rules.manage': ADMIN,
   'alerts.read': STAFF,
   'audit_log.read': STAFF,
   'domain_blocks.read': STAFF,

@@ -40,6 +40,9 @@ export const FIELD_LIMITS = {
   // Media: alt text (twice DESCRIPTION_CHARACTERS: a character may take two code units) and the focal point "x,y"
   description: 3000,
   focus: 40,
+  // Profile fields (the domain allows 255 characters each)
+  field_name: 1000,
+  field_value: 1000,
   // OAuth clients
   client_id: 200,
   client_secret: 200,

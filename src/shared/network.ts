@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 /**
  * The network an address belongs to, as people share them: an IPv4 /24 or an IPv6 /48
@@ -21,4 +21,48 @@ export function networkOf(ip: string): string | null {
     .slice(0, 3)
     .map((g) => Number.parseInt(g, 16).toString(16))
     .join(':')}::/48`;
+}
+
+const NON_PUBLIC = new BlockList();
+for (const [address, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  NON_PUBLIC.addSubnet(address, prefix, 'ipv4');
+for (const [address, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96],
+  ['100::', 64],
+  ['2001:db8::', 32],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  NON_PUBLIC.addSubnet(address, prefix, 'ipv6');
+
+/**
+ * Whether an address is on the public internet: not loopback, private, link-local, shared,
+ * documentation, multicast or reserved. Server-side requests to addresses people give us
+ * (push endpoints) go only to public ones, so nobody can make the server call its own network.
+ */
+export function isPublicAddress(ip: string): boolean {
+  const address = ip.trim().toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped) return isPublicAddress(mapped[1]!);
+  if (isIPv4(address)) return !NON_PUBLIC.check(address, 'ipv4');
+  if (isIPv6(address)) return !NON_PUBLIC.check(address, 'ipv6');
+  return false;
 }

@@ -26,3 +26,5 @@ export {
 export { KyselyConversationStore, KyselyFilterStore, KyselyListStore, KyselyMarkerStore } from './reading-store.ts';
 export { KyselyLanguageStore } from './language-store.ts';
 export { KyselyMediaStore } from './media-store.ts';
+export { KyselySafetyStore } from './safety-store.ts';
+export { KyselyPushStore } from './push-store.ts';

@@ -1,7 +1,8 @@
-import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, type Transaction, sql } from 'kysely';
 import type {
   Account,
   MediaAttachment,
+  ProfileField,
   Notification,
   NotificationType,
   Page,
@@ -33,13 +34,15 @@ const iso = (d: Date) => d.toISOString();
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
 export function toAccount(
-  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'domain' | 'uri' | 'url' | 'avatar_key' | 'header_key'> & {
+  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'domain' | 'uri' | 'url' | 'avatar_key' | 'header_key' | 'fields' | 'discoverable'> & {
     time_zone?: string | null;
     domain?: string | null;
     uri?: string | null;
     url?: string | null;
     avatar_key?: string | null;
     header_key?: string | null;
+    fields?: string;
+    discoverable?: number;
   },
 ): Account {
   return {
@@ -62,7 +65,19 @@ export function toAccount(
     url: row.url ?? null,
     avatar: row.avatar_key ?? null,
     header: row.header_key ?? null,
+    fields: parseFields(row.fields),
+    discoverable: row.discoverable === 1,
   };
+}
+
+function parseFields(json: string | undefined): ProfileField[] {
+  if (!json) return [];
+  const parsed = JSON.parse(json) as unknown;
+  return Array.isArray(parsed)
+    ? parsed.flatMap((f: { name?: unknown; value?: unknown }) =>
+        typeof f?.name === 'string' && typeof f.value === 'string' ? [{ name: f.name, value: f.value }] : [],
+      )
+    : [];
 }
 
 function toPost(row: Selectable<PostsTable>, mentionIds: string[]): Post {
@@ -97,8 +112,16 @@ function toNotification(row: Selectable<NotificationsTable>): Notification {
     type: row.type,
     fromAccountId: row.from_account_id,
     postId: row.post_id,
+    reportId: row.report_id ?? null,
     createdAt: new Date(row.created_at),
   };
+}
+
+/** A mute still in force: untimed, or its time not yet up (expired rows are swept by maintenance). */
+function activeMute() {
+  const now = iso(new Date());
+  return (eb: ExpressionBuilder<Database, 'mutes'>) =>
+    eb.or([eb('mutes.expires_at', 'is', null), eb('mutes.expires_at', '>', now)]);
 }
 
 export function isUniqueViolation(error: unknown): boolean {
@@ -197,7 +220,15 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async updateProfile(
     id: string,
-    changes: { displayName?: string; note?: string; locked?: boolean; bot?: boolean; timeZone?: string | null },
+    changes: {
+      displayName?: string;
+      note?: string;
+      locked?: boolean;
+      bot?: boolean;
+      timeZone?: string | null;
+      fields?: ProfileField[];
+      discoverable?: boolean;
+    },
   ): Promise<Account> {
     await this.db
       .updateTable('accounts')
@@ -207,6 +238,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
         ...(changes.locked !== undefined ? { locked: changes.locked ? 1 : 0 } : {}),
         ...(changes.bot !== undefined ? { bot: changes.bot ? 1 : 0 } : {}),
         ...(changes.timeZone !== undefined ? { time_zone: changes.timeZone } : {}),
+        ...(changes.fields !== undefined ? { fields: JSON.stringify(changes.fields) } : {}),
+        ...(changes.discoverable !== undefined ? { discoverable: changes.discoverable ? 1 : 0 } : {}),
         updated_at: iso(new Date()),
       })
       .where('id', '=', id)
@@ -929,7 +962,14 @@ export class KyselyMicroblogStore implements MicroblogStore {
       .execute();
   }
 
-  async mute(input: { id: string; accountId: string; targetId: string; hideNotifications: boolean }): Promise<void> {
+  async mute(input: {
+    id: string;
+    accountId: string;
+    targetId: string;
+    hideNotifications: boolean;
+    expiresAt: Date | null;
+  }): Promise<void> {
+    const expiresAt = input.expiresAt ? iso(input.expiresAt) : null;
     await this.db
       .insertInto('mutes')
       .values({
@@ -938,11 +978,12 @@ export class KyselyMicroblogStore implements MicroblogStore {
         target_account_id: input.targetId,
         hide_notifications: input.hideNotifications ? 1 : 0,
         created_at: iso(new Date()),
+        expires_at: expiresAt,
       })
       .onConflict((oc) =>
         oc
           .columns(['account_id', 'target_account_id'])
-          .doUpdateSet({ hide_notifications: input.hideNotifications ? 1 : 0 }),
+          .doUpdateSet({ hide_notifications: input.hideNotifications ? 1 : 0, expires_at: expiresAt }),
       )
       .execute();
   }
@@ -995,6 +1036,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
       this.db
         .selectFrom('mutes')
         .select(['target_account_id as id', 'hide_notifications'])
+        .where(activeMute())
         .where('account_id', '=', accountId)
         .where('target_account_id', 'in', ids)
         .execute(),
@@ -1028,7 +1070,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
       .select('target_account_id as id')
       .where('account_id', '=', viewerId)
       .union(this.db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', viewerId))
-      .union(this.db.selectFrom('mutes').select('target_account_id as id').where('account_id', '=', viewerId))
+      .union(
+        this.db
+          .selectFrom('mutes')
+          .select('target_account_id as id')
+          .where('account_id', '=', viewerId)
+          .where(activeMute()),
+      )
       .execute();
     return new Set(rows.map((r) => r.id));
   }
@@ -1299,7 +1347,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
           .selectFrom('mutes')
           .select('target_account_id')
           .where('account_id', '=', accountId)
-          .where('hide_notifications', '=', 1),
+          .where('hide_notifications', '=', 1)
+          .where(activeMute()),
       );
     if (types) {
       if (types.length === 0) return [];

@@ -32,6 +32,9 @@ export interface AccountsTable {
   /** Storage keys of the processed profile images (0013_media); null = the placeholder. */
   avatar_key: ColumnType<string | null, string | null | undefined, string | null>;
   header_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Profile fields as JSON `[{"name","value"}]` (0017). */
+  fields: ColumnType<string, string | undefined, string>;
+  discoverable: ColumnType<number, number | undefined, number>;
 }
 
 interface CredentialsTable {
@@ -122,6 +125,8 @@ interface MutesTable {
   target_account_id: string;
   hide_notifications: number;
   created_at: string;
+  /** A timed mute ends here (0017); null = until undone. */
+  expires_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 interface HomeFeedTable {
@@ -138,6 +143,8 @@ export interface NotificationsTable {
   from_account_id: string;
   post_id: string | null;
   created_at: string;
+  /** The report an `admin.report` notification is about (0017). */
+  report_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OAuthAppsTable {
@@ -342,6 +349,13 @@ export interface Database {
   ad_campaigns: AdCampaignsTable;
   ad_impressions: AdImpressionsTable;
   ad_advertiser_networks: AdAdvertiserNetworksTable;
+  // ── Safety and push (0017_safety_push) ──
+  push_subscriptions: PushSubscriptionsTable;
+  push_deliveries: PushDeliveriesTable;
+  domain_blocks: DomainBlocksTable;
+  reports: ReportsTable;
+  instance_rules: InstanceRulesTable;
+  suggestion_dismissals: SuggestionDismissalsTable;
   // ── Code abuse (0011_code_abuse) ──
   code_failures: CodeFailuresTable;
   security_event_counts: SecurityEventCountsTable;
@@ -840,4 +854,71 @@ interface SecurityEventCountsTable {
 interface LanguageChoiceTable {
   language: string;
   updated_at: string;
+}
+// ── Safety and push (0017_safety_push) ──────────────────────────────────────────
+
+export interface PushSubscriptionsTable {
+  id: string;
+  token_id: string;
+  account_id: string;
+  endpoint: string;
+  key_p256dh: string;
+  key_auth: string;
+  /** The access token itself, sealed: Mastodon's payload carries it so the app knows the account. */
+  sealed_token: string;
+  alerts: string;
+  policy: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface PushDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  account_id: string;
+  notification_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface DomainBlocksTable {
+  id: string;
+  account_id: string;
+  domain: string;
+  created_at: string;
+}
+
+export interface ReportsTable {
+  id: string;
+  account_id: string;
+  target_account_id: string;
+  status_ids: string;
+  comment: string;
+  category: string;
+  rule_ids: string;
+  forward: number;
+  assigned_account_id: string | null;
+  action_taken_at: string | null;
+  action_taken_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface InstanceRulesTable {
+  id: string;
+  text: string;
+  hint: string;
+  created_at: string;
+}
+
+interface SuggestionDismissalsTable {
+  account_id: string;
+  target_account_id: string;
+  created_at: string;
 }

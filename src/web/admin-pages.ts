@@ -34,6 +34,7 @@ const SECTIONS: [string, string][] = [
   ['/admin/audit', 'Audit log'],
   ['/admin/users', 'Users'],
   ['/admin/signups', 'Sign-ups'],
+  ['/admin/reports', 'Reports'],
 ];
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -42,7 +43,7 @@ const COUNTRIES = getCountries()
   .sort((a, b) => a.name.localeCompare(b.name));
 const MAX_SEARCH_ROWS = 40;
 
-function adminLayout(view: View, request: FastifyRequest, title: string, body: SafeHtml): string {
+export function adminLayout(view: View, request: FastifyRequest, title: string, body: SafeHtml): string {
   return layout(
     view,
     title,
@@ -80,6 +81,10 @@ const AUDIT_WHAT: Record<string, string> = {
   'account.unsuspend': 'lifted the suspension of',
   'account.reset_2fa': 'removed every second factor of',
   'report.resolve': 'resolved report',
+  'report.reopen': 'reopened report',
+  'report.assign': 'took on report',
+  'rule.add': 'added a server rule',
+  'rule.remove': 'removed a server rule',
   'advertiser.grant': 'let advertise:',
   'advertiser.revoke': 'stopped advertising for',
 };

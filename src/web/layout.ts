@@ -122,6 +122,8 @@ export function layout(
 
 /** Fixed messages for ?notice=… after a redirect: the query can only pick one, never inject text. */
 const NOTICES: Record<string, string> = {
+  report_reopened: 'Report reopened.',
+  report_assigned: 'Report assigned to you.',
   posted: 'Posted.',
   deleted: 'Post deleted.',
   edited: 'Post edited.',

@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.ts';
 import { DomainError } from '../shared/errors.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import { adminPages } from './admin-pages.ts';
+import { adminReportPages } from './admin-report-pages.ts';
 import { authPages } from './auth-pages.ts';
 import { devMailPages } from './dev-mail.ts';
 import { devPhonePages } from './dev-phone.ts';
@@ -86,6 +87,7 @@ export function webRoutes(ctx: AppContext) {
     await app.register(securityPages(ctx));
     await app.register(privacyPages(ctx));
     await app.register(adminPages(ctx));
+    await app.register(adminReportPages(ctx));
     await app.register(devPhonePages(ctx));
     await app.register(devMailPages(ctx));
     await app.register(languagePages(ctx));

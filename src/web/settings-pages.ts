@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
-import type { Account } from '../core/model.ts';
+import type { Account, ProfileField } from '../core/model.ts';
+import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import type { AccountNotice } from '../notices/index.ts';
 import { NotFollowingError } from '../sms/index.ts';
 import { maskContact } from '../privacy/index.ts';
@@ -161,11 +162,25 @@ export function settingsPages(ctx: AppContext) {
       reply: FastifyReply,
       me: Account,
       error?: Failure,
-      values?: { displayName: string; note: string; locked: boolean },
+      values?: {
+        displayName: string;
+        note: string;
+        locked: boolean;
+        discoverable: boolean;
+        bot: boolean;
+        fields: ProfileField[];
+      },
       zoneError?: { failure: Failure; value: string },
     ) {
       const view = await viewFor(ctx, request, reply);
       const locked = values?.locked ?? me.locked;
+      const discoverable = values?.discoverable ?? me.discoverable;
+      const bot = values?.bot ?? me.bot;
+      const fields = values?.fields ?? me.fields;
+      const fieldRows = [0, 1, 2, 3].map((i) => {
+        const f = fields[i];
+        return html`<p class="pair"><label for="field_${i}_name">Label ${i + 1}</label><br><input id="field_${i}_name" name="field_${i}_name" maxlength="255" value="${f?.name ?? ''}"><br><label for="field_${i}_value">Content ${i + 1}</label><br><input id="field_${i}_value" name="field_${i}_value" maxlength="255" value="${f?.value ?? ''}"></p>`;
+      });
       const waiting = await ctx.microblog.followRequestCount(me.id);
       return sendPage(
         reply,
@@ -181,6 +196,11 @@ ${form(
 <p><label for="note">Bio</label><br><textarea id="note" name="note" rows="4" maxlength="500">${values?.note ?? me.note}</textarea></p>
 <p><label><input type="checkbox" name="locked" value="on"${locked ? html` checked` : ''} aria-describedby="locked-help"> Approve followers by hand</label><br>
 <small id="locked-help" class="note">People then ask to follow you and see your followers-only posts only once you accept. Turning this off accepts everyone still waiting.</small></p>
+<fieldset><legend>Profile fields</legend><p class="note">Up to four label and content pairs shown on your profile (a website, pronouns…). Links become links.</p>
+${fieldRows}</fieldset>
+<p><label><input type="checkbox" name="discoverable" value="on"${discoverable ? html` checked` : ''} aria-describedby="discoverable-help"> Suggest my account to others</label><br>
+<small id="discoverable-help" class="note">You may then appear in follow suggestions and the profile directory. Off, you never do.</small></p>
+<p><label><input type="checkbox" name="bot" value="on"${bot ? html` checked` : ''}> This is an automated account</label></p>
 <p><button>Save</button></p>`,
 )}
 ${profileImagesSection(view, me)}
@@ -233,11 +253,24 @@ ${form(
         const note = field(request, 'note');
         // A form without JavaScript sends an unticked box as nothing at all: absent means open.
         const locked = field(request, 'locked') === 'on';
+        const discoverable = field(request, 'discoverable') === 'on';
+        const bot = field(request, 'bot') === 'on';
+        const fields = [0, 1, 2, 3].map((i) => ({
+          name: field(request, `field_${i}_name`, FIELD_LIMITS.field_name),
+          value: field(request, `field_${i}_value`, FIELD_LIMITS.field_value),
+        }));
         try {
-          await ctx.microblog.updateProfile(me.id, { displayName, note, locked });
+          await ctx.microblog.updateProfile(me.id, { displayName, note, locked, discoverable, bot, fields });
           return reply.redirect('/settings/profile?notice=saved', 303);
         } catch (error) {
-          return profilePage(request, reply, me, failure(error), { displayName, note, locked });
+          return profilePage(request, reply, me, failure(error), {
+            displayName,
+            note,
+            locked,
+            discoverable,
+            bot,
+            fields,
+          });
         }
       }),
     );

@@ -91,6 +91,7 @@ function profileHeader(view: View, account: Account, relationship: Relationship 
   const urls = view.ctx.config;
   return html`<section class="profile">${headerImage(urls, account)}<h1>${avatarImage(urls, account)} ${account.displayName || account.username} <span class="acct">@${account.username}</span></h1>
 ${account.note ? html`<p class="bio">${account.note}</p>` : ''}
+${account.fields.length ? html`<dl class="details">${account.fields.map((f) => html`<dt>${f.name}</dt><dd>${/^https:\/\/[^\s<>"]+$/.test(f.value) ? html`<a href="${f.value}" rel="nofollow noopener me">${f.value}</a>` : f.value}</dd>`)}</dl>` : ''}
 <p class="meta">${account.statusesCount} posts · ${account.followingCount} following · ${account.followersCount} followers${account.role !== 'user' ? ` · ${account.role}` : ''}${account.locked ? ' · approves followers' : ''}</p>
 ${
   me && me.id !== account.id

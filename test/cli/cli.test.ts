@@ -206,6 +206,20 @@ describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (targ
       expect(badScope.stderr).toContain('unknown scope(s): admin:everything');
     });
 
+    it('sets the server rules that apps list and reports cite', async () => {
+      const added = await run(['rules', 'add', 'Be kind', '--hint', 'No harassment'], target.env());
+      expect(added.stderr).toBe('');
+      expect(added.code).toBe(0);
+      const id = added.stdout.trim();
+      expect(id).toMatch(/^\d{18}$/);
+      const listed = await run(['rules', 'list'], target.env());
+      expect(listed.stdout).toContain(`${id}\tBe kind\tNo harassment`);
+      expect((await run(['rules', 'add', ''], target.env())).code).toBe(1);
+      expect((await run(['rules', 'remove', id], target.env())).code).toBe(0);
+      expect((await run(['rules', 'list'], target.env())).stdout).not.toContain('Be kind');
+      expect((await run(['rules', 'remove', id], target.env())).code).toBe(1);
+    });
+
     it('suspends, unsuspends and resets second factors, audited; refuses without a reason', async () => {
       expect(
         (

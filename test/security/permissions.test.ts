@@ -24,6 +24,7 @@ const INSTANCE_TABLE: Record<InstanceAction, Record<Role, boolean>> = {
   'advertisers.manage': { user: false, moderator: false, admin: true },
   'reports.read': { user: false, moderator: true, admin: true },
   'reports.resolve': { user: false, moderator: true, admin: true },
+  'rules.manage': { user: false, moderator: false, admin: true },
   'alerts.read': { user: false, moderator: true, admin: true },
   'audit_log.read': { user: false, moderator: true, admin: true },
   'domain_blocks.read': { user: false, moderator: true, admin: true },

@@ -4,9 +4,44 @@ import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { uploadedFile } from '../../http/multipart.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
-import { flag, input, list, paging, text } from '../input.ts';
+import { count, flag, input, list, paging, text } from '../input.ts';
+import { nestedParams, textAt } from '../nested.ts';
+import { FIELD_LIMITS } from '../../shared/field-limits.ts';
 
-const profileInput = input({ display_name: text('display_name'), note: text('note'), locked: flag, bot: flag });
+/**
+ * `fields_attributes`, as JSON (a list, or an object keyed by index) or form fields
+ * (`fields_attributes[0][name]`); undefined when not sent. More than four rows are the
+ * domain's to refuse, with its message.
+ */
+function profileFields(request: FastifyRequest): { name: string; value: string }[] | undefined {
+  const raw = nestedParams(request).fields_attributes;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object') throw new HttpError(422, 'fields_attributes must be a list of name/value pairs');
+  const rows = Array.isArray(raw)
+    ? raw
+    : Object.entries(raw as Record<string, unknown>)
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([, v]) => v);
+  if (rows.length > 16) throw new HttpError(422, 'fields_attributes has too many items (at most 4)');
+  return rows.map((row, i) => {
+    if (typeof row !== 'object' || row === null)
+      throw new HttpError(422, 'fields_attributes must be a list of name/value pairs');
+    const fields = row as Record<string, unknown>;
+    return {
+      name: textAt(fields, 'name', FIELD_LIMITS.field_name, `fields_attributes[${i}][name]`) ?? '',
+      value: textAt(fields, 'value', FIELD_LIMITS.field_value, `fields_attributes[${i}][value]`) ?? '',
+    };
+  });
+}
+
+const profileInput = input({
+  display_name: text('display_name'),
+  note: text('note'),
+  locked: flag,
+  bot: flag,
+  discoverable: flag,
+});
+const muteInput = input({ notifications: flag, duration: count(0, 10 * 365 * 24 * 3600) });
 const lookupInput = input({ acct: text('acct') }, ['acct']);
 // Unknown ids are skipped, not refused: clients ask for whatever they have cached.
 const relationshipsInput = input({ id: list('id', 100) });
@@ -19,7 +54,6 @@ const accountStatusesInput = input({
   tagged: text('hashtag'),
 });
 const followListInput = input(paging);
-const muteInput = input({ notifications: flag });
 import {
   accountSchema,
   credentialAccountSchema,
@@ -72,7 +106,8 @@ export function accountRoutes(ctx: AppContext) {
       { schema: { response: { 200: credentialAccountSchema } }, config: { uploads: true } },
       async (request) => {
         const { accountId } = requireUser(request, 'write:accounts');
-        const { display_name: displayName, note, locked, bot } = profileInput.read(request);
+        const { display_name: displayName, note, locked, bot, discoverable } = profileInput.read(request);
+        const fields = profileFields(request);
         // Avatar and header: processed and stored before the text changes, so a bad image changes nothing.
         for (const kind of ['avatar', 'header'] as const) {
           const file = uploadedFile(request, kind);
@@ -83,6 +118,8 @@ export function accountRoutes(ctx: AppContext) {
           ...(note !== undefined ? { note } : {}),
           ...(locked !== undefined ? { locked } : {}),
           ...(bot !== undefined ? { bot } : {}),
+          ...(discoverable !== undefined ? { discoverable } : {}),
+          ...(fields !== undefined ? { fields } : {}),
         });
         // `source[language]` (form) or `source.language` (JSON): the language Sparrow speaks to this account.
         const language = sourceLanguage(request.body);
@@ -196,9 +233,10 @@ export function accountRoutes(ctx: AppContext) {
     relationshipAction('unfollow', 'write:follows', (a, t) => ctx.microblog.unfollow(a, t));
     relationshipAction('block', 'write:blocks', (a, t) => ctx.microblog.block(a, t));
     relationshipAction('unblock', 'write:blocks', (a, t) => ctx.microblog.unblock(a, t));
-    relationshipAction('mute', 'write:mutes', (a, t, request) =>
-      ctx.microblog.mute(a, t, muteInput.read(request).notifications ?? true),
-    );
+    relationshipAction('mute', 'write:mutes', (a, t, request) => {
+      const params = muteInput.read(request);
+      return ctx.microblog.mute(a, t, params.notifications ?? true, params.duration ?? 0);
+    });
     relationshipAction('unmute', 'write:mutes', (a, t) => ctx.microblog.unmute(a, t));
 
     // ── Follow requests (locked accounts) ──

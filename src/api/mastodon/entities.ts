@@ -1,11 +1,12 @@
 import type { Account, NotificationGroupPage, NotificationView, PostView, Relationship } from '../../core/index.ts';
 import { notificationGroupKey } from '../../core/index.ts';
-import { renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
+import { escapeHtml, renderNoteHtml, renderPostHtml } from '../../core/post-html.ts';
 import { renderFilterResult } from './filter-entities.ts';
 import { pollSchema, renderPoll } from './poll-entity.ts';
 import { extractHashtags } from '../../core/text.ts';
 import { mediaAttachmentSchema, renderMediaAttachment, type MediaUrls } from './media-entity.ts';
 import { mediaFileUrl } from '../../http/media-urls.ts';
+import type { Report } from '../../safety/index.ts';
 
 /**
  * Mastodon entities. Each renderer has a JSON schema used as the route's response
@@ -48,7 +49,10 @@ const accountProperties = {
   statuses_count: int,
   last_status_at: nullableStr,
   emojis: emptyArray,
-  fields: emptyArray,
+  fields: {
+    type: 'array',
+    items: { type: 'object', properties: { name: str, value: str, verified_at: nullableStr } },
+  },
   roles: emptyArray,
 } as const;
 
@@ -69,7 +73,10 @@ export const credentialAccountSchema = {
         sensitive: bool,
         language: nullableStr,
         note: str,
-        fields: emptyArray,
+        fields: {
+          type: 'array',
+          items: { type: 'object', properties: { name: str, value: str, verified_at: nullableStr } },
+        },
         follow_requests_count: int,
         discoverable: bool,
         indexable: bool,
@@ -123,6 +130,22 @@ export const statusSchema = {
   },
 } as const;
 
+export const reportSchema = {
+  type: 'object',
+  properties: {
+    id: str,
+    action_taken: bool,
+    action_taken_at: nullableStr,
+    category: str,
+    comment: str,
+    forwarded: bool,
+    created_at: str,
+    status_ids: { type: ['array', 'null'], items: str },
+    rule_ids: { type: ['array', 'null'], items: str },
+    target_account: accountSchema,
+  },
+} as const;
+
 export const notificationSchema = {
   type: 'object',
   properties: {
@@ -132,8 +155,25 @@ export const notificationSchema = {
     group_key: str,
     account: accountSchema,
     status: { ...statusSchema, type: ['object', 'null'] },
+    report: reportSchema,
   },
 } as const;
+
+/** Mastodon's Report entity, as its reporter (and staff, in `admin.report` notifications) see it. */
+export function renderReport(report: Report, target: Account, urls: Urls) {
+  return {
+    id: report.id,
+    action_taken: report.actionTakenAt !== null,
+    action_taken_at: report.actionTakenAt?.toISOString() ?? null,
+    category: report.category,
+    comment: report.comment,
+    forwarded: false,
+    created_at: report.createdAt.toISOString(),
+    status_ids: report.statusIds,
+    rule_ids: report.ruleIds.length > 0 ? report.ruleIds : null,
+    target_account: renderAccount(target, urls),
+  };
+}
 
 export const relationshipSchema = {
   type: 'object',
@@ -181,7 +221,7 @@ export function renderAccount(account: Account, urls: Urls) {
     display_name: account.displayName,
     locked: account.locked,
     bot: account.bot,
-    discoverable: false,
+    discoverable: account.discoverable,
     indexable: false,
     hide_collections: false,
     noindex: true,
@@ -199,7 +239,12 @@ export function renderAccount(account: Account, urls: Urls) {
     statuses_count: account.statusesCount,
     last_status_at: account.lastStatusAt ? account.lastStatusAt.toISOString().slice(0, 10) : null,
     emojis: [],
-    fields: [],
+    // Values are plain text rendered safely (escaped, links made links); rel=me verification is not done.
+    fields: account.fields.map((f) => ({
+      name: escapeHtml(f.name),
+      value: renderPostHtml(f.value.replace(/\s+/g, ' '), []).replace(/^<p>|<\/p>$/g, ''),
+      verified_at: null,
+    })),
     roles: [],
   };
 }
@@ -218,9 +263,9 @@ export function renderCredentialAccount(
       sensitive: false,
       language,
       note: account.note,
-      fields: [],
+      fields: account.fields.map((f) => ({ name: f.name, value: f.value, verified_at: null })),
       follow_requests_count: followRequestsCount,
-      discoverable: false,
+      discoverable: account.discoverable,
       indexable: false,
       hide_collections: false,
     },

@@ -9,6 +9,8 @@ import { instanceRoutes } from './instance.ts';
 import { postExtrasRoutes } from './post-extras.ts';
 import { searchRoutes } from './search.ts';
 import { mediaRoutes } from './media.ts';
+import { pushRoutes } from './push.ts';
+import { safetyRoutes } from './safety.ts';
 import { statusRoutes } from './statuses.ts';
 import { tagRoutes } from './tags.ts';
 import { timelineRoutes } from './timelines.ts';
@@ -28,5 +30,7 @@ export function mastodonRoutes(ctx: AppContext) {
     await app.register(searchRoutes(ctx));
     await app.register(tagRoutes(ctx));
     await app.register(mediaRoutes(ctx));
+    await app.register(pushRoutes(ctx));
+    await app.register(safetyRoutes(ctx));
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../../core/index.ts';
 import { DESCRIPTION_LIMIT, IMAGE_MATRIX_LIMIT, SUPPORTED_IMAGE_TYPES } from '../../media/index.ts';
 import { requireUser } from '../auth.ts';
+import { renderRule } from './safety.ts';
 
 /** The Mastodon API version Sparrow's subset follows; clients use it for feature detection. */
 const MASTODON_COMPATIBLE_VERSION = '4.3.0';
@@ -58,6 +59,7 @@ export function instanceRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     app.get('/api/v1/instance', async () => {
       const stats = await ctx.microblog.instanceStatistics();
+      const rules = (await ctx.safety.rules()).map(renderRule);
       return {
         uri: config.domain,
         title: config.instanceName,
@@ -79,12 +81,14 @@ export function instanceRoutes(ctx: AppContext) {
           polls: pollsConfiguration,
         },
         contact_account: null,
-        rules: [],
+        rules,
+        vapid_key: await ctx.push.vapidPublicKey(),
       };
     });
 
     app.get('/api/v2/instance', async () => {
       const stats = await ctx.microblog.instanceStatistics();
+      const rules = (await ctx.safety.rules()).map(renderRule);
       return {
         domain: config.domain,
         title: config.instanceName,
@@ -97,7 +101,7 @@ export function instanceRoutes(ctx: AppContext) {
         languages: [...LOCALES],
         configuration: {
           urls: { streaming: config.publicUrl.replace(/^http/, 'ws'), status: null },
-          vapid: { public_key: '' },
+          vapid: { public_key: await ctx.push.vapidPublicKey() },
           accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: 0 },
           statuses: statusesConfiguration(config.maxPostLength),
           media_attachments: mediaConfiguration(config.media.imageSizeLimit),
@@ -108,11 +112,11 @@ export function instanceRoutes(ctx: AppContext) {
         registrations: registrationsInfo(),
         api_versions: { mastodon: 2 },
         contact: { email: '', account: null },
-        rules: [],
+        rules,
       };
     });
 
-    app.get('/api/v1/instance/rules', async () => []);
+    app.get('/api/v1/instance/rules', async () => (await ctx.safety.rules()).map(renderRule));
     app.get('/api/v1/instance/peers', async () => []);
     app.get('/api/v1/instance/activity', async () => []);
     app.get('/api/v1/custom_emojis', async () => []);

@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { GROUPABLE_NOTIFICATION_TYPES, NOTIFICATION_TYPES, type NotificationType } from '../../core/index.ts';
+import {
+  GROUPABLE_NOTIFICATION_TYPES,
+  NOTIFICATION_TYPES,
+  type NotificationType,
+  type NotificationView,
+} from '../../core/index.ts';
+import { notificationReports } from './safety.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
@@ -106,7 +112,8 @@ export function timelineRoutes(ctx: AppContext) {
           { limit: params.limit },
         );
         if (link) void reply.header('Link', link);
-        return views.map((v) => renderNotification(v, urls));
+        const reports = await notificationReports(ctx, accountId, views);
+        return views.map((v) => withReport(renderNotification(v, urls), v, reports));
       },
     );
 
@@ -164,7 +171,8 @@ export function timelineRoutes(ctx: AppContext) {
 
     app.get('/api/v1/notifications/:id', { schema: { response: { 200: notificationSchema } } }, async (request) => {
       const { accountId } = requireUser(request, 'read:notifications');
-      return renderNotification(await ctx.microblog.notification(accountId, pathId(request)), urls);
+      const view = await ctx.microblog.notification(accountId, pathId(request));
+      return withReport(renderNotification(view, urls), view, await notificationReports(ctx, accountId, [view]));
     });
 
     app.post('/api/v1/notifications/clear', async (request) => {
@@ -179,4 +187,14 @@ export function timelineRoutes(ctx: AppContext) {
       return {};
     });
   };
+}
+
+/** An `admin.report` notification carries its report (Mastodon's `report`). */
+function withReport<T extends object>(
+  rendered: T,
+  view: NotificationView,
+  reports: Map<string, unknown>,
+): T & { report?: unknown } {
+  const report = view.notification.reportId ? reports.get(view.notification.reportId) : undefined;
+  return report ? { ...rendered, report } : rendered;
 }

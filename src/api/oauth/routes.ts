@@ -102,7 +102,7 @@ export function oauthRoutes(ctx: AppContext) {
         redirect_uris: registered.redirectUris,
         client_id: registered.clientId,
         client_secret: clientSecret,
-        vapid_key: '',
+        vapid_key: await ctx.push.vapidPublicKey(),
         scopes: registered.scopes,
       };
     });
@@ -117,7 +117,7 @@ export function oauthRoutes(ctx: AppContext) {
         website: registered.website,
         scopes: registered.scopes,
         redirect_uris: registered.redirectUris,
-        vapid_key: '',
+        vapid_key: await ctx.push.vapidPublicKey(),
       };
     });
 

@@ -17,6 +17,7 @@ import * as editsPollsScheduled from './0015_edits_polls_scheduled.ts';
 import * as searchTags from './0014_search_tags.ts';
 import * as reach from './0019_reach.ts';
 import * as media from './0013_media.ts';
+import * as safetyPush from './0017_safety_push.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0014_search_tags': searchTags,
   '0019_reach': reach,
   '0013_media': media,
+  '0017_safety_push': safetyPush,
 };
 
 export const migrationProvider: MigrationProvider = {
