@@ -10,12 +10,16 @@
  *   scripts/node24 node scripts/api-routes.ts --all       # every route, web pages included
  *   scripts/node24 node scripts/api-routes.ts --write docs/api.md  # refresh the generated section
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildServer } from '../src/app/http-server.ts';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 
 const CLIENT_PREFIXES = ['/api/', '/oauth/', '/.well-known/', '/nodeinfo'];
+
+const SPARROW_OWN = "Sparrow's own (SMS, phone, security, privacy, ads, moderation)";
 
 /** The area a client-facing path belongs to, for grouping (first match wins). */
 const AREAS: [string, RegExp][] = [
@@ -40,7 +44,8 @@ const AREAS: [string, RegExp][] = [
     /^\/api\/v1\/(follow_requests|blocks|mutes|domain_blocks|reports|bookmarks|favourites|endorsements)/,
   ],
   ['Discovery for people', /^\/api\/v[12]\/(suggestions|directory|custom_emojis|announcements|preferences)/],
-  ['Sparrow (SMS, security, moderation)', /^\/api\/v1\/(sparrow|admin)\//],
+  [SPARROW_OWN, /^\/api\/v1\/(admin\/)?sparrow\//],
+  ['Admin', /^\/api\/v[12]\/admin\//],
   ['Provider webhooks', /^\/api\/(webhooks|sms)/],
 ];
 
@@ -91,8 +96,13 @@ function grouped(routes: { method: string; path: string }[]): Map<string, { meth
   return groups;
 }
 
+function summary(routes: { method: string; path: string }[]): string {
+  const own = routes.filter((route) => areaOf(route.path) === SPARROW_OWN).length;
+  return `${routes.length} client-facing endpoints (distinct method and path): ${routes.length - own} of the Mastodon API, OAuth and discovery, ${own} of Sparrow's own`;
+}
+
 function markdown(routes: { method: string; path: string }[]): string {
-  const out = [`${routes.length} client-facing endpoints (distinct method and path).`, ''];
+  const out = [`${summary(routes)}.`, ''];
   for (const [name, list] of grouped(routes)) {
     out.push(`### ${name} (${list.length})`, '', '| method | path |', '| ------ | ---- |');
     for (const route of list) out.push(`| ${route.method} | \`${route.path}\` |`);
@@ -124,7 +134,9 @@ if (writeIndex !== -1) {
   const to = text.indexOf(END);
   if (from === -1 || to < from) throw new Error(`${file} has no ${START} … ${END} section`);
   writeFileSync(file, `${text.slice(0, from + START.length)}\n\n${markdown(client)}\n${text.slice(to)}`);
-  process.stdout.write(`${file}: ${client.length} client-facing endpoints\n`);
+  // Aligned as the repository's formatter wants it, so `npm run lint` stays green.
+  execFileSync(join('node_modules', '.bin', 'biome'), ['format', '--write', file], { stdio: 'ignore' });
+  process.stdout.write(`${file}: ${summary(client)}\n`);
 } else if (args.includes('--markdown')) {
   process.stdout.write(markdown(client));
 } else {
@@ -133,5 +145,5 @@ if (writeIndex !== -1) {
     process.stdout.write(`\n${name} (${list.length})\n`);
     for (const route of list) process.stdout.write(`  ${route.method.padEnd(7)}${route.path}\n`);
   }
-  process.stdout.write(`\n${shown.length} ${args.includes('--all') ? 'routes' : 'client-facing endpoints'}\n`);
+  process.stdout.write(`\n${args.includes('--all') ? `${shown.length} routes` : summary(shown)}\n`);
 }

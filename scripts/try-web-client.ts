@@ -210,7 +210,9 @@ const browser = await chromium.launch({
 // The TLS front's certificate is self-signed; nothing else is trusted blindly.
 const context = await browser.newContext({
   ignoreHTTPSErrors: true,
-  serviceWorkers: 'block',
+  // The client's service worker cannot fetch through a self-signed certificate (the browser's
+  // certificate override does not reach it), so it is kept out unless asked for.
+  serviceWorkers: process.env.TRY_CLIENT_SERVICE_WORKERS === 'allow' ? 'allow' : 'block',
   viewport: { width: 1100, height: 900 },
 });
 const page = await context.newPage();
@@ -264,8 +266,9 @@ async function step(name: string, run: () => Promise<string | void>): Promise<bo
   await page.screenshot({ path: file }).catch(() => undefined);
   const requests = [...new Set(failedRequests)];
   results.push({ name, ok, note, requests });
+  const consoleErrors = [...new Set(browserErrors)].filter((text) => !text.startsWith('Failed to load resource'));
   process.stdout.write(
-    `${ok ? 'PASS' : 'FAIL'}  ${name}${note ? ` — ${note}` : ''}${requests.length ? `\n      API errors: ${requests.join('; ')}` : ''}\n`,
+    `${ok ? 'PASS' : 'FAIL'}  ${name}${note ? ` — ${note}` : ''}${requests.length ? `\n      API errors: ${requests.join('; ')}` : ''}${consoleErrors.length ? `\n      console errors: ${consoleErrors.slice(0, 3).join(' | ')}` : ''}\n`,
   );
   return ok;
 }
@@ -295,8 +298,10 @@ async function compose(text: string, submitLabel: RegExp, image?: string) {
   if (await drafts.isVisible()) await page.keyboard.press('Escape');
   const form = page.locator('#compose-container form');
   await form.locator('textarea').first().fill(text);
-  if (image) await form.locator('input[type="file"]').first().setInputFiles(image);
-  if (image) await form.locator('.media-attachment, .media-item, img').first().waitFor();
+  if (image) {
+    await page.locator('#compose-container input[type="file"]').first().setInputFiles(image);
+    await form.locator('.media-attachments').waitFor();
+  }
   await form.getByRole('button', { name: submitLabel }).click();
   await page.locator('#compose-container').waitFor({ state: 'detached' });
 }
