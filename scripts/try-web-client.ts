@@ -447,9 +447,20 @@ await step('notifications', async () => {
   const mine = await api<{ id: string; content: string }[]>(adaToken, 'GET', `/api/v1/accounts/${ada.id}/statuses`);
   const own = mine.find((s) => s.content.includes('Plain words'));
   if (!own) throw new Error('ada has no post of her own to like');
+  // With the client open, the notifications also arrive on its stream (the badge).
+  const framesAtVisit = streamFrames.length;
+  await visit('/');
+  await waitUntil('the client to subscribe to its stream', async () =>
+    streamFrames.slice(framesAtVisit).some((frame) => frame.startsWith('sent: ') && frame.includes('subscribe')),
+  );
+  await page.waitForTimeout(300);
   await api(graceToken, 'POST', `/api/v1/statuses/${own.id}/favourite`);
   await api(graceToken, 'POST', '/api/v1/statuses', { status: '@ada did you see this?' });
   await api(hopperToken, 'POST', `/api/v1/accounts/${ada.id}/follow`);
+  await waitUntil('the notifications on the WebSocket', async () => {
+    const received = streamFrames.slice(framesAtVisit).filter((frame) => frame.includes('"event":"notification"'));
+    return received.length >= 3;
+  });
   await visit('/notifications');
   await page.getByText('did you see this?').first().waitFor();
   await page
@@ -457,7 +468,7 @@ await step('notifications', async () => {
     .first()
     .waitFor();
   await page.locator('.notification', { hasText: /liked/i }).first().waitFor();
-  return 'mention, like and follow shown';
+  return 'mention, like and follow streamed to the open client and shown on its notifications page';
 });
 
 // 10. Search for a person and follow them.
