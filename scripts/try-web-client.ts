@@ -416,7 +416,9 @@ await step('like', async () => {
     );
     return accounts.length > 0 && accounts;
   });
-  return `favourited_by: ${by.map((a) => a.username).join(', ')}`;
+  await visit('/f');
+  await statusIn('Good morning from Grace').waitFor();
+  return `favourited_by: ${by.map((a) => a.username).join(', ')}; on the client's Likes page`;
 });
 await step('boost', async () => {
   await statusIn('Good morning from Grace').locator('.reblog-button').first().click();

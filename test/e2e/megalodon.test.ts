@@ -260,6 +260,36 @@ describe.each(ENGINES)('megalodon drives Sparrow on $label', ({ name, skip }) =>
       expect((await ada.unpinStatus(own.id)).data.pinned).toBe(false);
       expect((await ada.getBookmarks()).data).toEqual([]);
     });
+    it.skipIf(skip)(
+      'lists my favourites newest favourite first, paged, without posts I may no longer see',
+      async () => {
+        const older = (await grace.postStatus('an older post to like')).data as Entity.Status;
+        const newer = (await grace.postStatus('a newer post to like')).data as Entity.Status;
+        const hoppers = (await hopper.postStatus('hopper wants likes')).data as Entity.Status;
+        for (const post of [newer, older, hoppers]) await ada.favouriteStatus(post.id);
+
+        const first = await ada.getFavourites({ limit: 2 });
+        expect(first.data.map((s) => s.id)).toEqual([hoppers.id, older.id]);
+        expect(first.data.every((s) => s.favourited)).toBe(true);
+        // Paged by when the post was liked, not by the post's id.
+        const next = /<([^>]+)>; rel="next"/.exec(String(first.headers.link))?.[1];
+        expect(next).toBeTruthy();
+        const maxId = new URL(next!).searchParams.get('max_id')!;
+        expect((await ada.getFavourites({ limit: 1, max_id: maxId })).data.map((s) => s.id)).toEqual([newer.id]);
+
+        // My favourites are mine: someone else sees their own.
+        expect((await grace.getFavourites()).data.map((s) => s.id)).not.toContain(older.id);
+        // A post whose author now blocks me drops out; unliking removes one.
+        await hopper.blockAccount((await ada.verifyAccountCredentials()).data.id);
+        await ada.unfavouriteStatus(older.id);
+        const after = (await ada.getFavourites({ limit: 40 })).data.map((s) => s.id);
+        expect(after).toContain(newer.id);
+        expect(after).not.toContain(hoppers.id);
+        expect(after).not.toContain(older.id);
+        await hopper.unblockAccount((await ada.verifyAccountCredentials()).data.id);
+        await ada.unfavouriteStatus(newer.id);
+      },
+    );
   });
 
   describe('timelines', () => {
