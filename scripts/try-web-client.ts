@@ -421,6 +421,7 @@ await step('like', async () => {
   return `favourited_by: ${by.map((a) => a.username).join(', ')}; on the client's Likes page`;
 });
 await step('boost', async () => {
+  await openThread(gracePost.id, 'Good morning from Grace');
   await statusIn('Good morning from Grace').locator('.reblog-button').first().click();
   await page
     .getByRole('menuitem', { name: /^boost/i })
@@ -437,6 +438,7 @@ await step('boost', async () => {
   return `reblogged_by: ${by.map((a) => a.username).join(', ')}`;
 });
 await step('bookmark', async () => {
+  await openThread(gracePost.id, 'Good morning from Grace');
   await statusIn('Good morning from Grace').locator('.bookmark-button').first().click();
   await waitUntil('the bookmark', async () => (await statusIds(adaToken, '/api/v1/bookmarks')).includes(gracePost.id));
   await visit('/b');
