@@ -55,7 +55,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['bench/**', 'bin/**', 'test/**'],
+    files: ['bench/**', 'bin/**', 'scripts/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -775,9 +775,22 @@ export class Microblog {
    * mutes are not applied, since the account chose to keep these.
    */
   async bookmarks(accountId: string, page: Page): Promise<{ view: PostView; cursor: string }[]> {
+    return this.markedPosts(accountId, page, (slice) => this.store.bookmarks(accountId, slice));
+  }
+
+  /** The posts the account favourited, newest favourite first, kept as bookmarks are. */
+  async favourites(accountId: string, page: Page): Promise<{ view: PostView; cursor: string }[]> {
+    return this.markedPosts(accountId, page, (slice) => this.store.favourites(accountId, slice));
+  }
+
+  private async markedPosts(
+    accountId: string,
+    page: Page,
+    marks: (slice: Page) => Promise<{ postId: string; cursor: string }[]>,
+  ): Promise<{ view: PostView; cursor: string }[]> {
     await this.account(accountId);
     return fillPage(page, async (slice) => {
-      const rows = await this.store.bookmarks(accountId, slice);
+      const rows = await marks(slice);
       const posts = await this.store.postsByIds(rows.map((r) => r.postId));
       const blocked = await this.blockedEitherWay(
         accountId,

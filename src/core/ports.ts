@@ -243,6 +243,8 @@ export interface MicroblogStore {
   removeBookmark(accountId: string, postId: string): Promise<boolean>;
   /** The account's bookmarks, paged by bookmark id (newest bookmark first). */
   bookmarks(accountId: string, page: Page): Promise<{ postId: string; cursor: string }[]>;
+  /** The posts the account favourited, paged by favourite id (newest favourite first). */
+  favourites(accountId: string, page: Page): Promise<{ postId: string; cursor: string }[]>;
   /** Who favourited the post, paged by favourite id. */
   favouritedBy(postId: string, page: Page): Promise<{ accountId: string; cursor: string }[]>;
   /** Who boosted the post, paged by the boost's id, with the boost's visibility. */

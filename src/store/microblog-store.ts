@@ -699,6 +699,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
     return newestFirst(rows, page);
   }
 
+  async favourites(accountId: string, page: Page) {
+    const rows = await applyPage(
+      this.db
+        .selectFrom('favourites')
+        .select(['post_id as postId', 'id as cursor'])
+        .where('account_id', '=', accountId),
+      'id',
+      page,
+    ).execute();
+    return newestFirst(rows, page);
+  }
+
   async addPin(id: string, accountId: string, postId: string, max: number): Promise<'pinned' | 'already' | 'full'> {
     return this.db.transaction().execute(async (tx) => {
       // A no-op write on the account row locks it on PostgreSQL, serialising concurrent pins by

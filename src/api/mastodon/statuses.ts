@@ -152,20 +152,25 @@ export function statusRoutes(ctx: AppContext) {
     action('pin', 'write:accounts', async (t, id) => (await ctx.microblog.pin(t.accountId, id)).id);
     action('unpin', 'write:accounts', async (t, id) => (await ctx.microblog.unpin(t.accountId, id)).id);
 
-    app.get('/api/v1/bookmarks', { schema: statusList }, async (request, reply) => {
-      const { accountId } = requireUser(request, 'read:bookmarks');
-      const params = pagingInput.read(request);
-      const marks = await ctx.microblog.bookmarks(accountId, pageOf(params, 20, 40));
-      // Pages by bookmark id, not post id, so a post saved today comes first whatever its age.
-      const link = linkHeader(
-        urls.publicUrl,
-        request,
-        cursorsOf(marks, (m) => m.cursor),
-        { limit: params.limit },
-      );
-      if (link) void reply.header('Link', link);
-      return marks.map((m) => renderStatus(m.view, urls));
-    });
+    // Both page by the mark's own id, not the post's, so a post saved today comes first whatever its age.
+    for (const [path, scope, list] of [
+      ['bookmarks', 'read:bookmarks', (account, page) => ctx.microblog.bookmarks(account, page)],
+      ['favourites', 'read:favourites', (account, page) => ctx.microblog.favourites(account, page)],
+    ] as const satisfies readonly (readonly [string, string, typeof ctx.microblog.bookmarks])[]) {
+      app.get(`/api/v1/${path}`, { schema: statusList }, async (request, reply) => {
+        const { accountId } = requireUser(request, scope);
+        const params = pagingInput.read(request);
+        const marks = await list(accountId, pageOf(params, 20, 40));
+        const link = linkHeader(
+          urls.publicUrl,
+          request,
+          cursorsOf(marks, (m) => m.cursor),
+          { limit: params.limit },
+        );
+        if (link) void reply.header('Link', link);
+        return marks.map((m) => renderStatus(m.view, urls));
+      });
+    }
 
     for (const [path, list] of [
       ['favourited_by', (viewer, id, page) => ctx.microblog.favouritedBy(viewer, id, page)],
