@@ -34,7 +34,10 @@ const iso = (d: Date) => d.toISOString();
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
 export function toAccount(
-  row: Omit<Selectable<AccountsTable>, 'time_zone' | 'domain' | 'uri' | 'url' | 'avatar_key' | 'header_key' | 'fields' | 'discoverable'> & {
+  row: Omit<
+    Selectable<AccountsTable>,
+    'time_zone' | 'domain' | 'uri' | 'url' | 'avatar_key' | 'header_key' | 'fields' | 'discoverable'
+  > & {
     time_zone?: string | null;
     domain?: string | null;
     uri?: string | null;
