@@ -306,6 +306,17 @@ try {
         homeRequests,
       );
       // At saturation, latency is mostly queueing (connections / rate); one connection shows the service time.
+      // The same reads for clients that ask for compression (mobile apps: gzip; browsers: br).
+      results.homeGzip = await run(
+        'home timeline, Accept-Encoding: gzip',
+        homeUrl,
+        rotating(() => '/api/v1/timelines/home?limit=20', { 'accept-encoding': 'gzip' }),
+      );
+      results.homeBrotli = await run(
+        'home timeline, Accept-Encoding: gzip, deflate, br',
+        homeUrl,
+        rotating(() => '/api/v1/timelines/home?limit=20', { 'accept-encoding': 'gzip, deflate, br' }),
+      );
       results.homeOneConnection = await run(
         'home timeline, one connection (service latency)',
         homeUrl,
