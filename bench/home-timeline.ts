@@ -41,6 +41,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     port: { type: 'string', default: '3918' },
     only: { type: 'string' },
+    // e.g. --baseline SPARROW_ENTITY_CACHE_SIZE=0: after the routes, the home timeline again on a
+    // server started with these settings, for a before/after pair in the same run.
+    baseline: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -371,6 +374,36 @@ try {
           },
         ],
       });
+    }
+    if (values.baseline && only.has('home')) {
+      const settings = Object.fromEntries(
+        values.baseline.split(',').map((pair) => pair.split('=', 2) as [string, string]),
+      );
+      await stop(); // same port, same store
+      const second = await startServe({ ...env, ...settings });
+      try {
+        await load('warm-up (baseline)', {
+          url: homeUrl,
+          duration: 5,
+          connections: CONNECTIONS,
+          requests: homeRequests,
+        });
+        const runBaseline = (title: string, connections: number) =>
+          load(title, {
+            url: homeUrl,
+            duration: connections === 1 ? Math.min(DURATION, 10) : DURATION,
+            connections,
+            serverPid: second.pid,
+            requests: homeRequests,
+          });
+        results.homeBaseline = await runBaseline(`home timeline with ${values.baseline}`, CONNECTIONS);
+        results.homeBaselineOneConnection = await runBaseline(
+          `home timeline with ${values.baseline}, one connection`,
+          1,
+        );
+      } finally {
+        await second();
+      }
     }
     const empty = results.empty!;
     const staticBody = results.static!;

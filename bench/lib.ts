@@ -30,15 +30,19 @@ function startChild(args: string[], env: Record<string, string>): Promise<Server
     });
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening')) {
+        // Stopping twice is fine (the second call finds it ended).
         const stop = () =>
           new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.on('exit', () => done());
             child.kill('SIGTERM');
           });
         resolve(Object.assign(stop, { pid: child.pid! }));
       }
     });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGTERM') reject(new Error(`server exited with ${code}`));
+    });
   });
 }
 

@@ -8,6 +8,7 @@ import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import type { HealthProbe } from '../observability/health.ts';
+import { cachingDialect, type EntityCache } from './entity-cache.ts';
 
 export type Engine = DatabaseConfig['engine'];
 
@@ -25,6 +26,8 @@ export interface OpenOptions {
   /** PostgreSQL only: put every table in this schema (tests use one schema each). */
   schema?: string;
   poolSize?: number;
+  /** Watch every statement for writes to the records this cache keeps. */
+  entityCache?: EntityCache | null;
 }
 
 // PostgreSQL returns COUNT(*) and other int8 values as strings; the counts Sparrow reads
@@ -42,7 +45,13 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const cache = options.entityCache;
+    const dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+    const db = new Kysely<Database>({ dialect: cache ? cachingDialect(dialect, cache) : dialect });
+    if (cache) {
+      const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+      cache.watchDataVersion(() => dataVersion.get() as number);
+    }
     return { db, engine: 'sqlite', schema: null, driver: { engine: 'sqlite', sqlite }, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -58,7 +67,10 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const dialect = new PostgresDialect({ pool });
+  const db = new Kysely<Database>({
+    dialect: options.entityCache ? cachingDialect(dialect, options.entityCache) : dialect,
+  });
   return {
     db,
     engine: 'postgres',

@@ -6,6 +6,7 @@ export {
   type OpenOptions,
 } from './database.ts';
 export { KyselyMicroblogStore } from './microblog-store.ts';
+export { EntityCache } from './entity-cache.ts';
 export { KyselyCredentialStore, KyselyOAuthStore, KyselyRegistrationStore } from './security-store.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
 export { KyselyAuthStore, KyselyEventCounter } from './auth-store.ts';

@@ -10,6 +10,7 @@ import type {
 } from '../core/ports.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
+import type { EntityCache } from './entity-cache.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import type { AccountsTable, Database, NotificationsTable, PostsTable } from './schema.ts';
 
@@ -77,8 +78,11 @@ export function isUniqueViolation(error: unknown): boolean {
 
 export class KyselyMicroblogStore implements MicroblogStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   // ── Accounts ────────────────────────────────────────────────────────────────
@@ -111,11 +115,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async accountById(id: string): Promise<Account | null> {
+    if (this.cache) return (await this.accountsByIds([id])).get(id) ?? null;
     const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toAccount(row) : null;
   }
 
   async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
+    return this.cache
+      ? this.cache.read('accounts', ids, (missing) => this.loadAccounts(missing))
+      : this.loadAccounts(ids);
+  }
+
+  private async loadAccounts(ids: readonly string[]): Promise<Map<string, Account>> {
     const result = new Map<string, Account>();
     const unique = [...new Set(ids)];
     for (const chunk of chunks(unique)) {
@@ -348,6 +359,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async postsByIds(ids: readonly string[]): Promise<Map<string, Post>> {
+    return this.cache ? this.cache.read('posts', ids, (missing) => this.loadPosts(missing)) : this.loadPosts(ids);
+  }
+
+  private async loadPosts(ids: readonly string[]): Promise<Map<string, Post>> {
     const result = new Map<string, Post>();
     const unique = [...new Set(ids)];
     for (const chunk of chunks(unique)) {
