@@ -337,8 +337,9 @@ export async function composeApp(
   const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
   // Servers and workers hear the other instances from the start; one-shot commands only publish.
   if (events instanceof RedisEventBus && !options.oneShot) events.start();
-  if (entityCache && events instanceof RedisEventBus) {
-    // What this process wrote, the others drop (before this process answers: the write is released first).
+  if (entityCache && events instanceof RedisEventBus && config.database.engine === 'postgres') {
+    // What this process wrote, the other instances drop (before this process answers: the write
+    // is released first). Processes on one SQLite file hear each other through data_version.
     entityCache.onWrite(async (invalidation) => events.publish({ type: 'invalidate', ...invalidation }));
     events.subscribe((event) => {
       if (event.type === 'invalidate') entityCache.apply(event);

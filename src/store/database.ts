@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -46,7 +46,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
     const cache = options.entityCache;
-    const dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+    const dialect = new ImmediateSqliteDialect({ database: withStatementCache(sqlite) });
     const db = new Kysely<Database>({ dialect: cache ? cachingDialect(dialect, cache) : dialect });
     if (cache) {
       const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
@@ -78,6 +78,22 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     driver: { engine: 'postgres', pool },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`), so with several
+ * processes on one file (`sparrow serve --workers N`, a CLI command beside the server) a
+ * transaction that reads and then writes waits its turn (busy_timeout) instead of failing
+ * with SQLITE_BUSY when another process committed in between.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver() {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;
