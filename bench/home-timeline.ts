@@ -1,7 +1,11 @@
 /**
- * Home-timeline benchmark (issue 2): seeds a synthetic social graph into a fresh SQLite
- * store and measures `GET /api/v1/timelines/home` over HTTP, as many different users,
- * against the same server's empty route.
+ * Home-timeline benchmark (issues 2 and 14): seeds a synthetic social graph into a fresh
+ * SQLite store and measures `GET /api/v1/timelines/home` over HTTP, as many different users,
+ * against two limits of the same machine in the same run: the server's empty route, and a
+ * minimal node:http server answering a prebuilt body of the same size as the home page
+ * (bench/static-server.ts). Then notifications, account statuses, thread context, search
+ * (when the server has it) and posting a status. For every route it also reports the
+ * server's CPU time per request (user + sys of the server process tree over the window).
  *
  *   npm run bench                       100k accounts, 1M posts, ~200 follows each
  *   npm run bench -- --scale small      10k accounts, 100k posts, ~200 follows each
@@ -23,7 +27,7 @@ import SQLite from 'better-sqlite3';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
-import { load, startServe, writeResults } from './lib.ts';
+import { type LoadResult, load, startServe, startStaticServer, writeResults } from './lib.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -36,6 +40,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '32' },
     port: { type: 'string', default: '3918' },
+    only: { type: 'string' },
+    // e.g. --baseline SPARROW_ENTITY_CACHE_SIZE=0: after the routes, the home timeline again on a
+    // server started with these settings, for a before/after pair in the same run.
+    baseline: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -87,6 +95,9 @@ function rng(seed: number) {
   };
 }
 
+const replies: string[] = [];
+let readerIds: string[] = [];
+
 async function seed(): Promise<string[]> {
   const started = performance.now();
   const ctx = await createContext(configFor(env)); // runs the real migrations
@@ -137,7 +148,7 @@ async function seed(): Promise<string[]> {
   const insertPost =
     db.prepare(`insert into posts (id, account_id, text, spoiler_text, sensitive, visibility, language, source, in_reply_to_id,
     in_reply_to_account_id, reblog_of_id, created_at, edited_at, replies_count, reblogs_count, favourites_count)
-    values (?, ?, ?, '', 0, ?, null, 'web', null, null, null, ?, null, 0, 0, 0)`);
+    values (?, ?, ?, '', 0, ?, null, 'web', ?, ?, null, ?, null, 0, 0, 0)`);
   const words = [
     'rain',
     'market',
@@ -153,6 +164,8 @@ async function seed(): Promise<string[]> {
     'clinic',
   ];
   const start = now - 30 * 86400_000;
+  // One post in ten answers one of the 1,000 before it, so threads exist for the context route.
+  const recent: { id: string; author: string; public: boolean }[] = [];
   db.transaction(() => {
     for (let p = 0; p < POSTS; p += 1) {
       const at = start + Math.floor((p / POSTS) * 30 * 86400_000);
@@ -161,9 +174,26 @@ async function seed(): Promise<string[]> {
         { length: 6 + Math.floor(random() * 20) },
         () => words[Math.floor(random() * words.length)],
       ).join(' ');
-      insertPost.run(newId(at), author, text, random() < 0.9 ? 'public' : 'private', new Date(at).toISOString());
+      const id = newId(at);
+      const parent = recent.length > 0 && random() < 0.1 ? recent[Math.floor(random() * recent.length)]! : null;
+      const visibility = random() < 0.9 ? 'public' : 'private';
+      // Public replies to public posts: every reader may open those threads.
+      if (parent?.public && visibility === 'public' && replies.length < READERS) replies.push(id);
+      insertPost.run(
+        id,
+        author,
+        text,
+        visibility,
+        parent?.id ?? null,
+        parent?.author ?? null,
+        new Date(at).toISOString(),
+      );
+      recent.push({ id, author, public: visibility === 'public' });
+      if (recent.length > 1000) recent.shift();
     }
   })();
+  db.exec(`update posts set replies_count = (select count(*) from posts r where r.in_reply_to_id = posts.id)
+    where id in (select in_reply_to_id from posts where in_reply_to_id is not null)`);
   console.log(`  ${POSTS} posts at ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
   db.exec(`
@@ -187,6 +217,25 @@ async function seed(): Promise<string[]> {
     db.prepare(`insert into oauth_tokens (id, token_hash, app_id, account_id, scopes, created_at, revoked_at, last_used_at)
     values (?, ?, null, ?, 'read write follow', ?, null, null)`);
   const tokens: string[] = [];
+  readerIds = readers;
+  // 40 notifications each: favourites and boosts of their posts, mentions, follows.
+  const ownPosts = db.prepare('select id from posts where account_id = ? order by id desc limit 10');
+  const insertNotification = db.prepare(
+    'insert into notifications (id, account_id, type, from_account_id, post_id, created_at) values (?, ?, ?, ?, ?, ?)',
+  );
+  let notificationId = BigInt(newId(now - 86400_000));
+  db.transaction(() => {
+    for (const reader of readers) {
+      const own = (ownPosts.all(reader) as { id: string }[]).map((r) => r.id);
+      for (let n = 0; n < 40; n += 1) {
+        notificationId += 1n;
+        const from = accountIds[Math.floor(random() * ACCOUNTS)]!;
+        const post = own.length > 0 && n % 4 !== 3 ? own[n % own.length]! : null;
+        const type = post ? (n % 4 === 0 ? 'reblog' : 'favourite') : 'follow';
+        insertNotification.run(String(notificationId), reader, type, from, post, iso);
+      }
+    }
+  })();
   db.transaction(() => {
     for (const reader of readers) {
       fillFeed.run(reader, reader, FANOUT_MAX, FEED_LENGTH);
@@ -204,44 +253,176 @@ async function seed(): Promise<string[]> {
   return tokens;
 }
 
+const ROUTES = ['home', 'notifications', 'account', 'context', 'search', 'post'] as const;
+const only = values.only ? new Set(values.only.split(',')) : new Set<string>(ROUTES);
+for (const name of only)
+  if (!(ROUTES as readonly string[]).includes(name)) {
+    console.error(`--only takes a comma-separated list of ${ROUTES.join(', ')}`);
+    process.exit(2);
+  }
+
 try {
   const tokens = await seed();
   const stop = await startServe(env);
+  const results: Record<string, LoadResult> = {};
   try {
     let next = 0;
-    const rotating: autocannon.Request[] = [
-      {
-        setupRequest: (request) => ({
-          ...request,
-          headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` },
-        }),
-      },
-    ];
-    await load('warm-up', {
-      url: `${publicUrl}/api/v1/timelines/home?limit=20`,
-      duration: 5,
-      connections: CONNECTIONS,
-      requests: rotating,
-    });
-    const empty = await load('empty route (GET /healthz)', {
-      url: `${publicUrl}/healthz`,
-      duration: DURATION,
-      connections: CONNECTIONS,
-    });
-    const home = await load('home timeline (GET /api/v1/timelines/home?limit=20, rotating users)', {
-      url: `${publicUrl}/api/v1/timelines/home?limit=20`,
-      duration: DURATION,
-      connections: CONNECTIONS,
-      requests: rotating,
-    });
-    // At saturation, latency is mostly queueing (connections / rate); one connection shows the service time.
-    const light = await load('home timeline, one connection (service latency)', {
-      url: `${publicUrl}/api/v1/timelines/home?limit=20`,
-      duration: Math.min(DURATION, 10),
-      connections: 1,
-      requests: rotating,
-    });
-    const summary = {
+    const bearer = () => ({ authorization: `Bearer ${tokens[next++ % tokens.length]}` });
+    const rotating = (path: (i: number) => string, extra: Record<string, string> = {}): autocannon.Request[] => {
+      let i = 0;
+      return [
+        {
+          setupRequest: (request) => ({ ...request, path: path(i++), headers: { ...bearer(), ...extra } }),
+        },
+      ];
+    };
+    const homeUrl = `${publicUrl}/api/v1/timelines/home?limit=20`;
+    const run = (title: string, url: string, requests?: autocannon.Request[], connections = CONNECTIONS) =>
+      load(title, {
+        url,
+        duration: connections === 1 ? Math.min(DURATION, 10) : DURATION,
+        connections,
+        serverPid: stop.pid,
+        ...(requests ? { requests } : {}),
+      });
+    const homeRequests = rotating(() => '/api/v1/timelines/home?limit=20');
+    await load('warm-up', { url: homeUrl, duration: 5, connections: CONNECTIONS, requests: homeRequests });
+    // The size of a home page, for the static body that stands for "just serving these bytes".
+    const sample = await fetch(homeUrl, { headers: bearer() });
+    const pageBytes = (await sample.arrayBuffer()).byteLength;
+    results.empty = await run('empty route (GET /healthz)', `${publicUrl}/healthz`);
+    const staticServer = await startStaticServer(PORT + 1, pageBytes);
+    try {
+      results.static = await load(`static body of ${pageBytes} bytes (node:http, nothing else)`, {
+        url: `http://127.0.0.1:${PORT + 1}/`,
+        duration: DURATION,
+        connections: CONNECTIONS,
+        serverPid: staticServer.pid,
+      });
+    } finally {
+      await staticServer();
+    }
+    if (only.has('home')) {
+      results.home = await run(
+        'home timeline (GET /api/v1/timelines/home?limit=20, rotating users)',
+        homeUrl,
+        homeRequests,
+      );
+      // At saturation, latency is mostly queueing (connections / rate); one connection shows the service time.
+      // The same reads for clients that ask for compression (mobile apps: gzip; browsers: br).
+      results.homeGzip = await run(
+        'home timeline, Accept-Encoding: gzip',
+        homeUrl,
+        rotating(() => '/api/v1/timelines/home?limit=20', { 'accept-encoding': 'gzip' }),
+      );
+      results.homeBrotli = await run(
+        'home timeline, Accept-Encoding: gzip, deflate, br',
+        homeUrl,
+        rotating(() => '/api/v1/timelines/home?limit=20', { 'accept-encoding': 'gzip, deflate, br' }),
+      );
+      results.homeOneConnection = await run(
+        'home timeline, one connection (service latency)',
+        homeUrl,
+        homeRequests,
+        1,
+      );
+    }
+    if (only.has('notifications'))
+      results.notifications = await run(
+        'notifications (GET /api/v1/notifications?limit=20)',
+        `${publicUrl}/api/v1/notifications?limit=20`,
+        rotating(() => '/api/v1/notifications?limit=20'),
+      );
+    if (only.has('account'))
+      results.accountStatuses = await run(
+        'account statuses (GET /api/v1/accounts/:id/statuses?limit=20)',
+        `${publicUrl}/api/v1/accounts/${readerIds[0]}/statuses?limit=20`,
+        rotating((i) => `/api/v1/accounts/${readerIds[(i * 7) % readerIds.length]}/statuses?limit=20`),
+      );
+    if (only.has('context') && replies.length > 0)
+      results.context = await run(
+        'thread context (GET /api/v1/statuses/:id/context)',
+        `${publicUrl}/api/v1/statuses/${replies[0]}/context`,
+        rotating((i) => `/api/v1/statuses/${replies[i % replies.length]}/context`),
+      );
+    if (only.has('search')) {
+      const probe = await fetch(`${publicUrl}/api/v2/search?q=market&limit=20`, { headers: bearer() });
+      if (probe.status === 404) console.log('search: skipped (GET /api/v2/search answers 404 on this server)');
+      else
+        results.search = await run(
+          'search (GET /api/v2/search?q=…&limit=20)',
+          `${publicUrl}/api/v2/search?q=market&limit=20`,
+          rotating((i) => `/api/v2/search?q=${['market', 'rain', 'user1', 'harvest'][i % 4]}&limit=20`),
+        );
+    }
+    if (only.has('post')) {
+      let n = 0;
+      results.post = await load('posting a status (POST /api/v1/statuses, fan-out to followers)', {
+        url: `${publicUrl}/api/v1/statuses`,
+        method: 'POST',
+        duration: DURATION,
+        connections: CONNECTIONS,
+        serverPid: stop.pid,
+        requests: [
+          {
+            setupRequest: (request) => ({
+              ...request,
+              method: 'POST',
+              headers: { ...bearer(), 'content-type': 'application/json' },
+              body: JSON.stringify({ status: `bench status ${n++} about the market and the rain` }),
+            }),
+          },
+        ],
+      });
+    }
+    if (values.baseline && only.has('home')) {
+      const settings = Object.fromEntries(
+        values.baseline.split(',').map((pair) => pair.split('=', 2) as [string, string]),
+      );
+      await stop(); // same port, same store
+      const second = await startServe({ ...env, ...settings });
+      try {
+        await load('warm-up (baseline)', {
+          url: homeUrl,
+          duration: 5,
+          connections: CONNECTIONS,
+          requests: homeRequests,
+        });
+        const runBaseline = (title: string, connections: number) =>
+          load(title, {
+            url: homeUrl,
+            duration: connections === 1 ? Math.min(DURATION, 10) : DURATION,
+            connections,
+            serverPid: second.pid,
+            requests: homeRequests,
+          });
+        results.homeBaseline = await runBaseline(`home timeline with ${values.baseline}`, CONNECTIONS);
+        results.homeBaselineOneConnection = await runBaseline(
+          `home timeline with ${values.baseline}, one connection`,
+          1,
+        );
+      } finally {
+        await second();
+      }
+    }
+    const empty = results.empty!;
+    const staticBody = results.static!;
+    const routes = Object.fromEntries(
+      Object.entries(results).map(([name, r]) => [
+        name,
+        {
+          ...r,
+          ratioToEmptyRoute: Number((r.perSecond / empty.perSecond).toFixed(3)),
+          ratioToStaticBody: Number((r.perSecond / staticBody.perSecond).toFixed(3)),
+        },
+      ]),
+    );
+    console.log('\nroute                 req/s   /empty  /static  p99 ms  CPU ms/req');
+    for (const [name, r] of Object.entries(routes))
+      console.log(
+        `${name.padEnd(20)} ${String(r.perSecond).padStart(6)}  ${r.ratioToEmptyRoute.toFixed(3).padStart(6)}  ${r.ratioToStaticBody.toFixed(3).padStart(7)}  ${String(r.p99).padStart(6)}  ${r.cpuMsPerRequest ?? '—'}`,
+      );
+    writeResults(`home-timeline-${values.scale}`, {
       benchmark: 'home-timeline',
       date: new Date().toISOString(),
       node: process.version,
@@ -252,20 +433,9 @@ try {
       readers: READERS,
       durationSeconds: DURATION,
       connections: CONNECTIONS,
-      homePerSecond: home.perSecond,
-      homeP50Ms: home.p50,
-      homeP99Ms: home.p99,
-      homeFailed: home.failed,
-      oneConnectionP50Ms: light.p50,
-      oneConnectionP99Ms: light.p99,
-      emptyRoutePerSecond: empty.perSecond,
-      emptyP99Ms: empty.p99,
-      ratioToEmptyRoute: Number((home.perSecond / empty.perSecond).toFixed(3)),
-    };
-    console.log(
-      `\nratio home timeline / empty route: ${summary.ratioToEmptyRoute} (${summary.homePerSecond} / ${summary.emptyRoutePerSecond} req/s)`,
-    );
-    writeResults(`home-timeline-${values.scale}`, summary);
+      homePageBytes: pageBytes,
+      routes,
+    });
   } finally {
     await stop();
   }

@@ -161,12 +161,18 @@ try {
   try {
     let counter = 0;
     await load('warm-up', { url: `${publicUrl}/healthz`, duration: 3, connections });
-    const empty = await load('empty route (GET /healthz)', { url: `${publicUrl}/healthz`, duration, connections });
+    const empty = await load('empty route (GET /healthz)', {
+      url: `${publicUrl}/healthz`,
+      duration,
+      connections,
+      serverPid: stop.pid,
+    });
     const sms = await load('inbound SMS (signed Twilio webhook → post + fan-out)', {
       url: `${publicUrl}/webhooks/sms/twilio`,
       method: 'POST',
       duration,
       connections,
+      serverPid: stop.pid,
       requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
     });
     const light = await load('inbound SMS, one connection (service latency)', {
@@ -188,6 +194,8 @@ try {
       smsP50Ms: sms.p50,
       smsP99Ms: sms.p99,
       smsFailed: sms.failed,
+      smsCpuMsPerRequest: sms.cpuMsPerRequest,
+      emptyCpuMsPerRequest: empty.cpuMsPerRequest,
       oneConnectionP50Ms: light.p50,
       oneConnectionP99Ms: light.p99,
       emptyRoutePerSecond: empty.perSecond,

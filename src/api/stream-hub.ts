@@ -123,8 +123,8 @@ export class StreamHub {
     this.subscribers.delete(subscriber);
   }
 
-  private async dispatch(event: StreamEvent): Promise<void> {
-    if (this.subscribers.size === 0) return;
+  private async dispatch(event: StreamEvent | { type: 'invalidate' }): Promise<void> {
+    if (this.subscribers.size === 0 || event.type === 'invalidate') return;
     const { microblog, config } = this.ctx;
     if (event.type === 'notification') {
       for (const s of this.subscribers) {

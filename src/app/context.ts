@@ -71,6 +71,7 @@ import {
   DatabaseHealthProbe,
   instanceSecret,
   migrateToLatest,
+  EntityCache,
   openDatabase,
   type OpenOptions,
   type StoreConnection,
@@ -329,14 +330,20 @@ export async function composeApp(
 ): Promise<{ context: AppContext; storage: AppStorage }> {
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
-  const store = openDatabase(config.database, options);
+  // Posts and accounts kept in memory (src/store/entity-cache.ts). PostgreSQL without Redis
+  // could not hear other processes' writes, so it runs without the cache.
+  const entityCache =
+    config.entityCacheSize > 0 && (config.database.engine === 'sqlite' || config.redisUrl)
+      ? new EntityCache(config.entityCacheSize)
+      : null;
+  const store = openDatabase(config.database, { ...options, entityCache });
   try {
     await migrateToLatest(store);
   } catch (error) {
     await store.close();
     throw error;
   }
-  const microblogStore = new KyselyMicroblogStore(store.db);
+  const microblogStore = new KyselyMicroblogStore(store.db, entityCache);
   const extrasStore = new KyselyPostExtrasStore(store.db, store.engine);
   const microblog = new Microblog(
     microblogStore,
@@ -425,6 +432,14 @@ export async function composeApp(
   const events: EventBus = config.redisUrl ? new RedisEventBus(config.redisUrl, logger) : new LocalEventBus();
   // Servers and workers hear the other instances from the start; one-shot commands only publish.
   if (events instanceof RedisEventBus && !options.oneShot) events.start();
+  if (entityCache && events instanceof RedisEventBus && config.database.engine === 'postgres') {
+    // What this process wrote, the other instances drop (before this process answers: the write
+    // is released first). Processes on one SQLite file hear each other through data_version.
+    entityCache.onWrite(async (invalidation) => events.publish({ type: 'invalidate', ...invalidation }));
+    events.subscribe((event) => {
+      if (event.type === 'invalidate') entityCache.apply(event);
+    });
+  }
   microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
   microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
   microblog.onEdited(async (post) => events.publish({ type: 'status.update', postId: post.id }));
@@ -675,6 +690,14 @@ export async function composeApp(
   );
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
+  if (entityCache) {
+    metrics.gauge(
+      'sparrow_entity_cache_hits',
+      'Posts and accounts read from the in-process cache.',
+      () => entityCache.hits,
+    );
+    metrics.gauge('sparrow_entity_cache_misses', 'Posts and accounts the cache had to read.', () => entityCache.misses);
+  }
   const context: AppContext = {
     config,
     logger,

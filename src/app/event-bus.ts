@@ -9,10 +9,30 @@ export type StreamEvent =
   | { type: 'status.update'; postId: string }
   | { type: 'notification'; accountId: string; notificationId: string };
 
+/** Records another instance changed: its in-process entity cache drops them (src/store/entity-cache.ts). */
+interface InvalidateEvent {
+  type: 'invalidate';
+  posts: string[];
+  accounts: string[];
+  allPosts: boolean;
+  allAccounts: boolean;
+}
+
+type BusEvent = StreamEvent | InvalidateEvent;
+
+const isIdList = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
 /** Events from Redis come from other processes: only well-formed ones are passed on. */
-function isStreamEvent(value: unknown): value is StreamEvent {
+function isBusEvent(value: unknown): value is BusEvent {
   if (typeof value !== 'object' || value === null) return false;
   const event = value as Record<string, unknown>;
+  if (event.type === 'invalidate')
+    return (
+      isIdList(event.posts) &&
+      isIdList(event.accounts) &&
+      typeof event.allPosts === 'boolean' &&
+      typeof event.allAccounts === 'boolean'
+    );
   if (event.type === 'update' || event.type === 'delete' || event.type === 'status.update')
     return typeof event.postId === 'string';
   if (event.type === 'notification')
@@ -21,21 +41,21 @@ function isStreamEvent(value: unknown): value is StreamEvent {
 }
 
 export interface EventBus {
-  publish(event: StreamEvent): Promise<void>;
+  publish(event: BusEvent): Promise<void>;
   /** Returns the unsubscribe function. */
-  subscribe(handler: (event: StreamEvent) => void): () => void;
+  subscribe(handler: (event: BusEvent) => void): () => void;
   close(): Promise<void>;
 }
 
 /** One process: events go straight to this process's subscribers. */
 export class LocalEventBus implements EventBus {
-  private readonly handlers = new Set<(event: StreamEvent) => void>();
+  private readonly handlers = new Set<(event: BusEvent) => void>();
 
-  async publish(event: StreamEvent): Promise<void> {
+  async publish(event: BusEvent): Promise<void> {
     for (const handler of this.handlers) handler(event);
   }
 
-  subscribe(handler: (event: StreamEvent) => void): () => void {
+  subscribe(handler: (event: BusEvent) => void): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
   }
@@ -95,7 +115,7 @@ export class RedisEventBus implements EventBus {
     subscriber.on('message', (_channel: string, message: string) => {
       try {
         const event: unknown = JSON.parse(message);
-        if (isStreamEvent(event)) void this.local.publish(event);
+        if (isBusEvent(event)) void this.local.publish(event);
       } catch {
         this.logger.warn('ignored a malformed stream event');
       }
@@ -109,7 +129,7 @@ export class RedisEventBus implements EventBus {
   }
 
   /** Best effort, like the streaming API: while Redis is away, events are dropped and logged. */
-  async publish(event: StreamEvent): Promise<void> {
+  async publish(event: BusEvent): Promise<void> {
     if (this.closing) return;
     const publisher = await this.connectedPublisher();
     await publisher.publish(CHANNEL, JSON.stringify(event)).catch((error: unknown) => {
@@ -117,7 +137,7 @@ export class RedisEventBus implements EventBus {
     });
   }
 
-  subscribe(handler: (event: StreamEvent) => void): () => void {
+  subscribe(handler: (event: BusEvent) => void): () => void {
     this.start();
     return this.local.subscribe(handler);
   }

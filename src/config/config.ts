@@ -33,6 +33,10 @@ export interface Config {
   fanoutMaxFollowers: number;
   /** How many entries each materialised home feed keeps. */
   homeFeedLength: number;
+  /** Posts and accounts kept rendered-ready in memory per process (0: off); see src/store/entity-cache.ts. */
+  entityCacheSize: number;
+  /** Processes `sparrow serve` runs (node:cluster, one port); see docs/deployment.md. */
+  workers: number;
   maxPostLength: number;
   smsProvider: SmsProviderName;
   twilio: { accountSid: string | null; authToken: string | null; from: string | null; apiBaseUrl: string };
@@ -535,6 +539,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     fanoutMaxFollowers: integer('SPARROW_FANOUT_MAX_FOLLOWERS', 10_000, 0, 100_000_000),
     homeFeedLength: integer('SPARROW_HOME_FEED_LENGTH', 800, 40, 100_000),
+    entityCacheSize: integer('SPARROW_ENTITY_CACHE_SIZE', 50_000, 0, 10_000_000),
+    workers: integer('SPARROW_WORKERS', 1, 1, 256),
     maxPostLength: 280,
     smsProvider,
     twilio,

@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import type { HealthProbe } from '../observability/health.ts';
+import { cachingDialect, type EntityCache } from './entity-cache.ts';
 
 export type Engine = DatabaseConfig['engine'];
 
@@ -25,6 +26,8 @@ export interface OpenOptions {
   /** PostgreSQL only: put every table in this schema (tests use one schema each). */
   schema?: string;
   poolSize?: number;
+  /** Watch every statement for writes to the records this cache keeps. */
+  entityCache?: EntityCache | null;
 }
 
 // PostgreSQL returns COUNT(*) and other int8 values as strings; the counts Sparrow reads
@@ -42,7 +45,13 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const cache = options.entityCache;
+    const dialect = new ImmediateSqliteDialect({ database: withStatementCache(sqlite) });
+    const db = new Kysely<Database>({ dialect: cache ? cachingDialect(dialect, cache) : dialect });
+    if (cache) {
+      const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+      cache.watchDataVersion(() => dataVersion.get() as number);
+    }
     return { db, engine: 'sqlite', schema: null, driver: { engine: 'sqlite', sqlite }, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -58,7 +67,10 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const dialect = new PostgresDialect({ pool });
+  const db = new Kysely<Database>({
+    dialect: options.entityCache ? cachingDialect(dialect, options.entityCache) : dialect,
+  });
   return {
     db,
     engine: 'postgres',
@@ -66,6 +78,22 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     driver: { engine: 'postgres', pool },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`), so with several
+ * processes on one file (`sparrow serve --workers N`, a CLI command beside the server) a
+ * transaction that reads and then writes waits its turn (busy_timeout) instead of failing
+ * with SQLITE_BUSY when another process committed in between.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver() {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -22,6 +22,8 @@ import type {
 import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
+import type { EntityCache } from './entity-cache.ts';
+import { precompiled } from './precompiled.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
 import { toMediaAttachment } from './media-store.ts';
@@ -134,9 +136,77 @@ export function isUniqueViolation(error: unknown): boolean {
 
 export class KyselyMicroblogStore implements MicroblogStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
+
+  // ── The read path's statements, compiled once (src/store/precompiled.ts) ──
+
+  /** The viewer's favourites, boosts, bookmarks and pins among some posts: one statement. */
+  private readonly flagsQuery = precompiled(
+    () => this.db,
+    (viewerId: string, ids: readonly string[]) =>
+      this.db
+        .selectFrom('favourites')
+        .select([sql<string>`'f'`.as('kind'), 'post_id as id'])
+        .where('account_id', '=', viewerId)
+        .where('post_id', 'in', ids)
+        .unionAll((db) =>
+          db
+            .selectFrom('posts')
+            .select([sql<string>`'r'`.as('kind'), sql<string>`reblog_of_id`.as('id')])
+            .where('account_id', '=', viewerId)
+            .where('reblog_of_id', 'in', ids),
+        )
+        .unionAll((db) =>
+          db
+            .selectFrom('bookmarks')
+            .select([sql<string>`'b'`.as('kind'), 'post_id as id'])
+            .where('account_id', '=', viewerId)
+            .where('post_id', 'in', ids),
+        )
+        .unionAll((db) =>
+          db
+            .selectFrom('pins')
+            .select([sql<string>`'p'`.as('kind'), 'post_id as id'])
+            .where('account_id', '=', viewerId)
+            .where('post_id', 'in', ids),
+        ),
+  );
+
+  private readonly homeFeedQuery = precompiled(
+    () => this.db,
+    (accountId: string, maxId: string | null, sinceId: string | null, minId: string | null, limit: number) =>
+      applyPage(
+        this.db
+          .selectFrom('home_feed')
+          .select(['post_id as postId', 'author_id as authorId'])
+          .where('account_id', '=', accountId),
+        'post_id',
+        { maxId: maxId ?? undefined, sinceId: sinceId ?? undefined, minId: minId ?? undefined, limit },
+      ),
+  );
+
+  private readonly hiddenAuthorsQuery = precompiled(
+    () => this.db,
+    (viewerId: string, now: string) =>
+      this.db
+        .selectFrom('blocks')
+        .select('target_account_id as id')
+        .where('account_id', '=', viewerId)
+        .union((db) => db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', viewerId))
+        .union((db) =>
+          db
+            .selectFrom('mutes')
+            .select('target_account_id as id')
+            .where('account_id', '=', viewerId)
+            // Timed mutes end by themselves (`now` is a parameter, so one compiled text serves every call).
+            .where((eb) => eb.or([eb('mutes.expires_at', 'is', null), eb('mutes.expires_at', '>', now)])),
+        ),
+  );
 
   // ── Accounts ────────────────────────────────────────────────────────────────
 
@@ -182,11 +252,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async accountById(id: string): Promise<Account | null> {
+    if (this.cache) return (await this.accountsByIds([id])).get(id) ?? null;
     const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toAccount(row) : null;
   }
 
   async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
+    return this.cache
+      ? this.cache.read('accounts', ids, (missing) => this.loadAccounts(missing))
+      : this.loadAccounts(ids);
+  }
+
+  private async loadAccounts(ids: readonly string[]): Promise<Map<string, Account>> {
     const result = new Map<string, Account>();
     const unique = [...new Set(ids)];
     for (const chunk of chunks(unique)) {
@@ -492,6 +569,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async postsByIds(ids: readonly string[]): Promise<Map<string, Post>> {
+    return this.cache ? this.cache.read('posts', ids, (missing) => this.loadPosts(missing)) : this.loadPosts(ids);
+  }
+
+  private async loadPosts(ids: readonly string[]): Promise<Map<string, Post>> {
     const result = new Map<string, Post>();
     const unique = [...new Set(ids)];
     for (const chunk of chunks(unique)) {
@@ -1080,19 +1161,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async hiddenAuthors(viewerId: string): Promise<Set<string>> {
-    const rows = await this.db
-      .selectFrom('blocks')
-      .select('target_account_id as id')
-      .where('account_id', '=', viewerId)
-      .union(this.db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', viewerId))
-      .union(
-        this.db
-          .selectFrom('mutes')
-          .select('target_account_id as id')
-          .where('account_id', '=', viewerId)
-          .where(activeMute()),
-      )
-      .execute();
+    const rows = await this.hiddenAuthorsQuery(viewerId, iso(new Date()));
     return new Set(rows.map((r) => r.id));
   }
 
@@ -1167,14 +1236,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
   // ── Timelines ───────────────────────────────────────────────────────────────
 
   async homeFeed(accountId: string, page: Page): Promise<FeedEntry[]> {
-    const rows = await applyPage(
-      this.db
-        .selectFrom('home_feed')
-        .select(['post_id as postId', 'author_id as authorId'])
-        .where('account_id', '=', accountId),
-      'post_id',
-      page,
-    ).execute();
+    const rows = await this.homeFeedQuery(
+      accountId,
+      page.maxId ?? null,
+      page.sinceId ?? null,
+      page.minId ?? null,
+      page.limit,
+    );
     return newestFirst(rows, page);
   }
 
@@ -1296,37 +1364,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
     const reblogged = new Set<string>();
     const bookmarked = new Set<string>();
     const pinned = new Set<string>();
-    for (const chunk of chunks([...new Set(postIds)])) {
-      const [favs, reblogs, marks, pins] = await Promise.all([
-        this.db
-          .selectFrom('favourites')
-          .select('post_id')
-          .where('account_id', '=', viewerId)
-          .where('post_id', 'in', chunk)
-          .execute(),
-        this.db
-          .selectFrom('posts')
-          .select('reblog_of_id')
-          .where('account_id', '=', viewerId)
-          .where('reblog_of_id', 'in', chunk)
-          .execute(),
-        this.db
-          .selectFrom('bookmarks')
-          .select('post_id')
-          .where('account_id', '=', viewerId)
-          .where('post_id', 'in', chunk)
-          .execute(),
-        this.db
-          .selectFrom('pins')
-          .select('post_id')
-          .where('account_id', '=', viewerId)
-          .where('post_id', 'in', chunk)
-          .execute(),
-      ]);
-      for (const f of favs) favourited.add(f.post_id);
-      for (const r of reblogs) if (r.reblog_of_id) reblogged.add(r.reblog_of_id);
-      for (const b of marks) bookmarked.add(b.post_id);
-      for (const p of pins) pinned.add(p.post_id);
+    const sets = { f: favourited, r: reblogged, b: bookmarked, p: pinned } as Record<string, Set<string>>;
+    // Chunks of 125: four lists of the chunk's ids stay under every engine's parameter limit.
+    for (const chunk of chunks([...new Set(postIds)], 125)) {
+      for (const row of await this.flagsQuery(viewerId, chunk)) sets[row.kind]?.add(row.id);
     }
     return { favourited, reblogged, bookmarked, pinned };
   }

@@ -1,10 +1,11 @@
-import { loadConfig } from '../../config/config.ts';
-import { createContext, createLogger, type AppContext } from '../../app/context.ts';
+import cluster, { type Worker } from 'node:cluster';
+import { loadConfig, type Config } from '../../config/config.ts';
+import { createContext, createLogger, migrateDatabase, type AppContext } from '../../app/context.ts';
 import { buildServer } from '../../app/http-server.ts';
-import { parseCommandArgs, type CliIo } from '../io.ts';
+import { parseCommandArgs, UsageError, type CliIo } from '../io.ts';
 
 export const SERVE_USAGE =
-  'usage: sparrow serve\n  Starts the web UI, the API and the SMS channel (configured by SPARROW_* environment variables).';
+  'usage: sparrow serve [--workers N]\n  Starts the web UI, the API and the SMS channel (configured by SPARROW_* environment variables).\n  --workers N  N processes on the same port (default SPARROW_WORKERS or 1); one of them sends SMS and runs housekeeping.';
 export const WORKER_USAGE =
   'usage: sparrow worker\n  Runs the SMS queue, provider binds and housekeeping without serving HTTP (for scaled deployments).';
 
@@ -33,15 +34,32 @@ function startMaintenance(ctx: AppContext): () => void {
   return () => clearInterval(timer);
 }
 
+/** Set by the primary in the one worker process that sends SMS and runs housekeeping. */
+const LEADER_ENV = 'SPARROW_CLUSTER_LEADER';
+
 export async function serve(args: string[], io: CliIo): Promise<number> {
-  parseCommandArgs(args, {}, SERVE_USAGE);
+  const parsed = parseCommandArgs(args, { workers: { type: 'string' } }, SERVE_USAGE);
   const config = loadConfig(io.env);
+  const raw = parsed.values.workers;
+  const workers = typeof raw === 'string' ? Number(raw) : config.workers;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
+    throw new UsageError('--workers must be a whole number from 1 to 256', SERVE_USAGE);
+  if (workers > 1 && cluster.isPrimary) return servePrimary(config, workers, io);
+  // A single process does everything; in a cluster only the leader sends SMS and runs housekeeping.
+  const leader = !cluster.isWorker || process.env[LEADER_ENV] === '1';
   const ctx = await createContext(config, { logger: stderrLogger(config, io) });
   const app = await buildServer(ctx);
-  const stopMaintenance = startMaintenance(ctx);
-  const background = await ctx.startBackgroundWork({ inProcessWithWeb: true });
+  const stopMaintenance = leader ? startMaintenance(ctx) : () => {};
+  const background = leader ? await ctx.startBackgroundWork({ inProcessWithWeb: true }) : { stop: async () => {} };
+  if (leader && cluster.isWorker) ctx.logger.info({ pid: process.pid }, 'this worker sends SMS and runs housekeeping');
   try {
-    await app.listen({ host: config.host, port: config.port });
+    // Each worker binds the port itself (SO_REUSEPORT): the kernel spreads connections and
+    // the primary stays out of the data path.
+    await app.listen({
+      host: config.host,
+      port: config.port,
+      ...(cluster.isWorker ? ({ exclusive: true, reusePort: true } as object) : {}),
+    });
   } catch (error) {
     stopMaintenance();
     await background.stop();
@@ -49,9 +67,11 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     await ctx.close();
     throw error;
   }
-  io.stdout.write(
-    `Sparrow is listening on ${config.publicUrl} (store: ${config.database.engine}, SMS: ${config.smsProvider})\n`,
-  );
+  if (cluster.isWorker) process.send?.({ sparrow: 'listening' });
+  else
+    io.stdout.write(
+      `Sparrow is listening on ${config.publicUrl} (store: ${config.database.engine}, SMS: ${config.smsProvider})\n`,
+    );
   const signal = await io.stopSignal;
   ctx.logger.info({ signal }, 'shutting down');
   stopMaintenance();
@@ -59,6 +79,72 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   await app.close();
   await background.stop();
   await ctx.close();
+  // A worker's channel to the primary would keep it alive.
+  if (cluster.isWorker) process.disconnect?.();
+  return 0;
+}
+
+/**
+ * The primary of `serve --workers N`: migrates the store once, starts N worker processes on
+ * the same port and restarts any that dies. Exactly one of them is the leader (sends SMS,
+ * holds provider binds, runs housekeeping): a dead leader is replaced only after it ended, so
+ * there is never a second one.
+ */
+async function servePrimary(config: Config, count: number, io: CliIo): Promise<number> {
+  await migrateDatabase(config);
+  let stopping = false;
+  let started = 0;
+  const live = new Set<Worker>();
+  let failStartup: (error: Error) => void = () => {};
+  const allListening = new Promise<void>((resolve, reject) => {
+    failStartup = reject;
+    cluster.on('message', (_worker, message: unknown) => {
+      if ((message as { sparrow?: string } | null)?.sparrow === 'listening' && ++started === count) resolve();
+    });
+  });
+  const fork = (leader: boolean) => {
+    const worker = cluster.fork({ [LEADER_ENV]: leader ? '1' : '0' });
+    live.add(worker);
+    worker.on('exit', (code, signal) => {
+      live.delete(worker);
+      if (stopping) return;
+      if (started < count) {
+        failStartup(new Error(`a worker process ended while starting (${signal ?? `exit code ${code}`})`));
+        return;
+      }
+      io.stderr.write(
+        `sparrow: worker ${worker.process.pid} ended (${signal ?? `exit code ${code}`}); starting another${leader ? ' (it takes over SMS and housekeeping)' : ''}\n`,
+      );
+      setTimeout(() => {
+        if (!stopping) fork(leader);
+      }, 200).unref();
+    });
+  };
+  const stopAll = () =>
+    Promise.all(
+      [...live].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            worker.once('exit', () => resolve());
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  for (let i = 0; i < count; i += 1) fork(i === 0);
+  try {
+    await allListening;
+  } catch (error) {
+    stopping = true;
+    await stopAll();
+    throw error;
+  }
+  io.stdout.write(
+    `Sparrow is listening on ${config.publicUrl} (store: ${config.database.engine}, SMS: ${config.smsProvider}, ${count} processes)\n`,
+  );
+  await io.stopSignal;
+  stopping = true;
+  await stopAll();
   return 0;
 }
 

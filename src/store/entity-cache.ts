@@ -1,0 +1,386 @@
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Dialect,
+  Driver,
+  Kysely,
+  OperationNode,
+  QueryCompiler,
+  TransactionSettings,
+} from 'kysely';
+import type { Account, Post } from '../core/model.ts';
+
+/**
+ * A bounded in-process cache of the viewer-independent records a page is rendered from: posts
+ * (with their mentions) and accounts, by id. Nothing per viewer is ever kept here — who may
+ * see a post (blocks, mutes, follows, audience) and the viewer's flags are read fresh on every
+ * request — so a cached record can only be stale, never forbidden, and it is never stale:
+ *
+ * - **Every write is seen.** The database connection is wrapped (`cachingDialect`), so every
+ *   statement any code runs through Kysely is inspected: an UPDATE, DELETE or upsert of
+ *   `posts`, `mentions` or `accounts` drops exactly the ids its WHERE names (`id = ?`,
+ *   `id in (…)`), or the whole table's entries when it cannot tell (raw SQL, other columns).
+ *   New fields, tables and write paths added later are covered without touching this file.
+ * - **Commits are respected.** From a write until its connection is released (after the
+ *   commit), no read fills the cache, and the ids are dropped again at release: a reader on
+ *   another pooled connection cannot put back the row as it was before the commit.
+ * - **Other processes are heard.** Released writes are announced (`onWrite`) and the app
+ *   sends them over the event bus (Redis) to other instances, which `apply` them before they
+ *   answer anything else. With SQLite, `PRAGMA data_version` tells on every read whether
+ *   another process (a CLI command, another worker) committed anything, and then everything
+ *   is dropped. PostgreSQL without Redis cannot hear other processes, so the app turns the
+ *   cache off there.
+ */
+export interface Invalidation {
+  posts: string[];
+  accounts: string[];
+  /** Drop every entry of these kinds (the ids could not be told). */
+  allPosts: boolean;
+  allAccounts: boolean;
+}
+
+const TABLES = { posts: 'posts', mentions: 'posts', accounts: 'accounts' } as const;
+type Kind = 'posts' | 'accounts';
+
+class Lru<T> {
+  private readonly map = new Map<string, T>();
+  private readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  get(id: string): T | undefined {
+    const value = this.map.get(id);
+    if (value !== undefined) {
+      this.map.delete(id);
+      this.map.set(id, value);
+    }
+    return value;
+  }
+
+  set(id: string, value: T): void {
+    this.map.delete(id);
+    this.map.set(id, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+  }
+
+  delete(id: string): void {
+    this.map.delete(id);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+export class EntityCache {
+  private readonly posts: Lru<Post>;
+  private readonly accounts: Lru<Account>;
+  /** Changes whenever anything is dropped; a read started before must not fill. */
+  private generation = 0;
+  /** Connections that wrote cached tables and are not released yet. */
+  private writesInFlight = 0;
+  private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
+  private dataVersion: (() => number) | null = null;
+  private lastDataVersion = -1;
+  hits = 0;
+  misses = 0;
+
+  constructor(capacity = 50_000) {
+    this.posts = new Lru(capacity);
+    this.accounts = new Lru(capacity);
+  }
+
+  /** SQLite: `PRAGMA data_version` of this process's connection changes when another connection commits. */
+  watchDataVersion(read: () => number): void {
+    this.dataVersion = read;
+    this.lastDataVersion = read();
+  }
+
+  /** Called with every released write (to tell other instances). */
+  onWrite(listener: (invalidation: Invalidation) => Promise<void>): void {
+    this.listeners.push(listener);
+  }
+
+  /** Drops what another instance changed. */
+  apply(invalidation: Invalidation): void {
+    this.generation += 1;
+    if (invalidation.allPosts) this.posts.clear();
+    else for (const id of invalidation.posts) this.posts.delete(id);
+    if (invalidation.allAccounts) this.accounts.clear();
+    else for (const id of invalidation.accounts) this.accounts.delete(id);
+  }
+
+  /**
+   * Reads records by id: cached ones from memory, the rest through `load` (one query for all
+   * misses), which fill the cache unless a write happened meanwhile.
+   */
+  async read<T extends Post | Account>(
+    kind: Kind,
+    ids: readonly string[],
+    load: (missing: string[]) => Promise<Map<string, T>>,
+  ): Promise<Map<string, T>> {
+    this.checkOtherProcesses();
+    const lru = (kind === 'posts' ? this.posts : this.accounts) as unknown as Lru<T>;
+    const result = new Map<string, T>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      if (result.has(id)) continue;
+      const hit = lru.get(id);
+      if (hit) result.set(id, hit);
+      else missing.push(id);
+    }
+    this.hits += ids.length - missing.length;
+    this.misses += missing.length;
+    if (missing.length === 0) return result;
+    const generation = this.generation;
+    const loaded = await load(missing);
+    const fill = this.generation === generation && this.writesInFlight === 0;
+    for (const [id, record] of loaded) {
+      freeze(record);
+      if (fill) lru.set(id, record);
+      result.set(id, record);
+    }
+    return result;
+  }
+
+  private checkOtherProcesses(): void {
+    if (!this.dataVersion) return;
+    const version = this.dataVersion();
+    if (version !== this.lastDataVersion) {
+      this.lastDataVersion = version;
+      this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true });
+    }
+  }
+
+  /** A statement wrote cached tables on a connection not yet released. */
+  beginWrite(invalidation: Invalidation): void {
+    this.writesInFlight += 1;
+    this.apply(invalidation);
+  }
+
+  /** The connection that wrote was released (committed or rolled back): drop again, tell others. */
+  async endWrite(invalidation: Invalidation): Promise<void> {
+    this.writesInFlight -= 1;
+    this.apply(invalidation);
+    for (const listener of this.listeners) await listener(invalidation);
+  }
+
+  get size(): { posts: number; accounts: number } {
+    return { posts: this.posts.size, accounts: this.accounts.size };
+  }
+}
+
+/** Cached records are shared by every request: nothing may change them in place. */
+function freeze(record: Post | Account): void {
+  if ('mentionIds' in record) Object.freeze(record.mentionIds);
+  Object.freeze(record);
+}
+
+function emptyInvalidation(): Invalidation {
+  return { posts: [], accounts: [], allPosts: false, allAccounts: false };
+}
+
+function merge(into: Invalidation, from: Invalidation): void {
+  into.posts.push(...from.posts);
+  into.accounts.push(...from.accounts);
+  into.allPosts ||= from.allPosts;
+  into.allAccounts ||= from.allAccounts;
+}
+
+type Node = OperationNode & Record<string, unknown>;
+
+function tableName(node: unknown): string | null {
+  const n = node as Node | undefined;
+  if (!n) return null;
+  if (n.kind === 'TableNode') return ((n.table as Node).identifier as Node).name as string;
+  if (n.kind === 'AliasNode') return tableName(n.node);
+  return null;
+}
+
+function valuesOf(node: unknown): unknown[] | null {
+  const n = node as Node;
+  if (n.kind === 'ValueNode') return [n.value];
+  if (n.kind === 'PrimitiveValueListNode') return [...(n.values as unknown[])];
+  if (n.kind === 'ValueListNode') {
+    const out: unknown[] = [];
+    for (const v of n.values as Node[]) {
+      if (v.kind !== 'ValueNode') return null;
+      out.push(v.value);
+    }
+    return out;
+  }
+  return null;
+}
+
+/** The values `column` is restricted to by a WHERE (`=`, `in`, under ANDs), or null when it cannot tell. */
+function restrictedTo(where: unknown, column: string): string[] | null {
+  const n = where as Node | undefined;
+  if (!n) return null;
+  if (n.kind === 'WhereNode') return restrictedTo(n.where, column);
+  if (n.kind === 'ParensNode') return restrictedTo(n.node, column);
+  if (n.kind === 'AndNode') return restrictedTo(n.left, column) ?? restrictedTo(n.right, column);
+  if (n.kind === 'BinaryOperationNode') {
+    const left = n.leftOperand as Node;
+    const operator = (n.operator as Node).operator;
+    if (left.kind !== 'ReferenceNode' || (operator !== '=' && operator !== 'in')) return null;
+    const ref = left.column as Node;
+    if (ref.kind !== 'ColumnNode' || (ref.column as Node).name !== column) return null;
+    const values = valuesOf(n.rightOperand);
+    return values && values.every((v) => typeof v === 'string') ? (values as string[]) : null;
+  }
+  return null;
+}
+
+function forTable(table: string | null, ids: string[] | null): Invalidation | null {
+  if (!table || !(table in TABLES)) return null;
+  const kind = TABLES[table as keyof typeof TABLES];
+  const invalidation = emptyInvalidation();
+  if (ids) invalidation[kind].push(...ids);
+  else if (kind === 'posts') invalidation.allPosts = true;
+  else invalidation.allAccounts = true;
+  return invalidation;
+}
+
+const RAW_WRITE = /\b(insert|update|delete|replace|alter|drop|truncate)\b/i;
+
+/** What a statement makes stale, or null when it writes nothing cached. */
+function invalidationOf(query: OperationNode): Invalidation | null {
+  const n = query as Node;
+  switch (n.kind) {
+    case 'SelectQueryNode':
+      return null;
+    case 'UpdateQueryNode': {
+      const table = tableName(n.table);
+      return forTable(table, restrictedTo(n.where, table === 'mentions' ? 'post_id' : 'id'));
+    }
+    case 'DeleteQueryNode': {
+      const froms = ((n.from as Node).froms as unknown[]).map(tableName);
+      const result = emptyInvalidation();
+      let any = false;
+      for (const table of froms) {
+        const part = forTable(table, restrictedTo(n.where, table === 'mentions' ? 'post_id' : 'id'));
+        if (part) {
+          merge(result, part);
+          any = true;
+        }
+      }
+      return any ? result : null;
+    }
+    case 'InsertQueryNode': {
+      const table = tableName(n.into);
+      if (!table || !(table in TABLES)) return null;
+      // A new post or account has no cached entry; an upsert may change an existing row.
+      if (table !== 'mentions' && !n.onConflict && !n.replace) return null;
+      if (table === 'mentions' && !n.onConflict && !n.replace) {
+        const columns = ((n.columns as Node[] | undefined) ?? []).map((c) => (c.column as Node).name);
+        const at = columns.indexOf('post_id');
+        const rows = (n.values as Node | undefined)?.kind === 'ValuesNode' ? ((n.values as Node).values as Node[]) : [];
+        const ids: string[] = [];
+        for (const row of rows) {
+          const values = row.kind === 'PrimitiveValueListNode' || row.kind === 'ValueListNode' ? valuesOf(row) : null;
+          const value = values?.[at];
+          if (at < 0 || typeof value !== 'string') return forTable('mentions', null);
+          ids.push(value);
+        }
+        return forTable('mentions', ids);
+      }
+      return forTable(table, null);
+    }
+    case 'RawNode': {
+      const text = (n.sqlFragments as string[]).join(' ');
+      if (!RAW_WRITE.test(text)) return null;
+      const invalidation = emptyInvalidation();
+      invalidation.allPosts = /\b(posts|mentions)\b/i.test(text);
+      invalidation.allAccounts = /\baccounts\b/i.test(text);
+      return invalidation.allPosts || invalidation.allAccounts ? invalidation : null;
+    }
+    default:
+      // DDL (migrations) and anything unknown: drop everything, to be sure.
+      return n.kind === 'CreateTableNode' || n.kind === 'CreateIndexNode'
+        ? null
+        : { posts: [], accounts: [], allPosts: true, allAccounts: true };
+  }
+}
+
+/** A connection that reports the cached rows its statements write. */
+class WatchedConnection implements DatabaseConnection {
+  readonly inner: DatabaseConnection;
+  private readonly cache: EntityCache;
+  pending: Invalidation | null = null;
+
+  constructor(inner: DatabaseConnection, cache: EntityCache) {
+    this.inner = inner;
+    this.cache = cache;
+  }
+
+  private observe(compiled: CompiledQuery): void {
+    const invalidation = invalidationOf(compiled.query);
+    if (!invalidation) return;
+    if (!this.pending) {
+      this.pending = emptyInvalidation();
+      this.cache.beginWrite(invalidation);
+    } else this.cache.apply(invalidation);
+    merge(this.pending, invalidation);
+  }
+
+  executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
+    this.observe(compiled);
+    return this.inner.executeQuery(compiled, options);
+  };
+
+  streamQuery: DatabaseConnection['streamQuery'] = (compiled, chunkSize, options) => {
+    this.observe(compiled);
+    return this.inner.streamQuery(compiled, chunkSize, options);
+  };
+}
+
+const unwrap = (connection: DatabaseConnection) =>
+  connection instanceof WatchedConnection ? connection.inner : connection;
+
+class WatchedDriver implements Driver {
+  private readonly inner: Driver;
+  private readonly cache: EntityCache;
+
+  constructor(inner: Driver, cache: EntityCache) {
+    this.inner = inner;
+    this.cache = cache;
+  }
+
+  init: Driver['init'] = (options) => this.inner.init(options);
+  async acquireConnection(options?: Parameters<Driver['acquireConnection']>[0]): Promise<DatabaseConnection> {
+    return new WatchedConnection(await this.inner.acquireConnection(options), this.cache);
+  }
+  beginTransaction = (connection: DatabaseConnection, settings: TransactionSettings) =>
+    this.inner.beginTransaction(unwrap(connection), settings);
+  commitTransaction = (connection: DatabaseConnection) => this.inner.commitTransaction(unwrap(connection));
+  rollbackTransaction = (connection: DatabaseConnection) => this.inner.rollbackTransaction(unwrap(connection));
+  savepoint = (connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) =>
+    this.inner.savepoint!(unwrap(connection), name, compile);
+  rollbackToSavepoint = (connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) =>
+    this.inner.rollbackToSavepoint!(unwrap(connection), name, compile);
+  releaseSavepoint = (connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) =>
+    this.inner.releaseSavepoint!(unwrap(connection), name, compile);
+  async releaseConnection(connection: DatabaseConnection, options?: Parameters<Driver['releaseConnection']>[1]) {
+    const pending = connection instanceof WatchedConnection ? connection.pending : null;
+    if (connection instanceof WatchedConnection) connection.pending = null;
+    await this.inner.releaseConnection(unwrap(connection), options);
+    if (pending) await this.cache.endWrite(pending);
+  }
+  destroy: Driver['destroy'] = (options) => this.inner.destroy(options);
+}
+
+/** The dialect with every connection watched for writes to cached tables. */
+export function cachingDialect(inner: Dialect, cache: EntityCache): Dialect {
+  return {
+    createDriver: () => new WatchedDriver(inner.createDriver(), cache),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createAdapter: () => inner.createAdapter(),
+    createIntrospector: (db: Kysely<unknown>) => inner.createIntrospector(db),
+  };
+}

@@ -1,0 +1,245 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/app/http-server.ts';
+import { configFor } from '../../src/config/config.ts';
+import { ENGINES, contextWithStorage, redisUrl, testSchemaName, type TestContext } from '../helpers/context.ts';
+import { freePort, startServer, type RunningServer } from '../helpers/server.ts';
+
+/**
+ * The in-process cache of posts and accounts (src/store/entity-cache.ts) must never serve a
+ * stale or forbidden body: each test warms the cache by reading, changes something, and reads
+ * again at once — on one instance, from another process on the same SQLite file, and through a
+ * second instance sharing PostgreSQL and Redis.
+ */
+const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of many shapes
+type Json = any;
+
+interface Person {
+  id: string;
+  auth: { authorization: string };
+}
+
+async function person(ctx: TestContext, username: string): Promise<Person> {
+  const account = await ctx.microblog.createAccount({ username });
+  const token = await ctx.oauth.issueToken({
+    appId: null,
+    accountId: account.id,
+    scopes: ['read', 'write', 'follow'],
+  });
+  return { id: account.id, auth: { authorization: `Bearer ${token.accessToken}` } };
+}
+
+async function json(url: string, who: Person, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
+  const response = await fetch(url, {
+    ...init,
+    headers: { ...who.auth, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const post = async (base: string, who: Person, status: string, visibility = 'public') =>
+  (await json(`${base}/api/v1/statuses`, who, { method: 'POST', body: JSON.stringify({ status, visibility }) })).body
+    .id as string;
+
+const homeIds = async (base: string, who: Person) =>
+  ((await json(`${base}/api/v1/timelines/home`, who)).body as { id: string }[]).map((s) => s.id);
+
+/** The scenarios, run against a writer's instance (`w`) and a reader's (`r`): the same one, or two. */
+function scenarios(instances: () => { w: string; r: string; ctx: TestContext; readerCtx: TestContext }) {
+  let n = 0;
+  const pair = async () => {
+    n += 1;
+    const { ctx } = instances();
+    const author = await person(ctx, `author${n}`);
+    const reader = await person(ctx, `reader${n}`);
+    await ctx.microblog.follow(reader.id, author.id);
+    return { author, reader };
+  };
+
+  it('serves an edited post and a renamed author fresh, right after the change', async () => {
+    const { w, r, ctx } = instances();
+    const { author, reader } = await pair();
+    const id = await post(w, author, 'First version');
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).body.content).toContain('First version');
+    expect((await json(`${r}/api/v1/timelines/home`, reader)).body[0].content).toContain('First version');
+    // An edit as any write path does it: through the store's database handle.
+    await ctx.store.db
+      .updateTable('posts')
+      .set({ text: 'Second version', edited_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .execute();
+    const after = (await json(`${r}/api/v1/statuses/${id}`, reader)).body;
+    expect(after.content).toContain('Second version');
+    expect(after.edited_at).not.toBeNull();
+    expect((await json(`${r}/api/v1/timelines/home`, reader)).body[0].content).toContain('Second version');
+    // Raw SQL the cache cannot read ids from drops everything it keeps.
+    await sql`update posts set text = ${'Third version'} where id = ${id}`.execute(ctx.store.db);
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).body.content).toContain('Third version');
+
+    await json(`${w}/api/v1/accounts/update_credentials`, author, {
+      method: 'PATCH',
+      body: JSON.stringify({ display_name: 'Renamed Author' }),
+    });
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).body.account.display_name).toBe('Renamed Author');
+  });
+
+  it('keeps counts current: favourites and replies show at once', async () => {
+    const { w, r } = instances();
+    const { author, reader } = await pair();
+    const id = await post(w, author, 'Count me');
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).body.favourites_count).toBe(0);
+    await json(`${w}/api/v1/statuses/${id}/favourite`, author, { method: 'POST' });
+    await json(`${w}/api/v1/statuses`, author, {
+      method: 'POST',
+      body: JSON.stringify({ status: 'a reply', in_reply_to_id: id }),
+    });
+    const after = (await json(`${r}/api/v1/statuses/${id}`, reader)).body;
+    expect(after.favourites_count).toBe(1);
+    expect(after.replies_count).toBe(1);
+  });
+
+  it('never serves a deleted post, nor boosts of it', async () => {
+    const { w, r } = instances();
+    const { author, reader } = await pair();
+    const booster = await person(instances().ctx, `booster${n}`);
+    await instances().ctx.microblog.follow(reader.id, booster.id);
+    const id = await post(w, author, 'Soon gone');
+    await json(`${w}/api/v1/statuses/${id}/reblog`, booster, { method: 'POST' });
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(200);
+    expect(await homeIds(r, reader)).toEqual([id]);
+    const boosts = `${r}/api/v1/accounts/${booster.id}/statuses`;
+    expect((await json(boosts, reader)).body.map((s: { reblog: { id: string } }) => s.reblog.id)).toEqual([id]);
+    expect((await json(`${w}/api/v1/statuses/${id}`, author, { method: 'DELETE' })).status).toBe(200);
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(404);
+    expect(await homeIds(r, reader)).toEqual([]);
+    expect((await json(boosts, reader)).body).toEqual([]);
+  });
+
+  it("never serves a suspended author's posts", async () => {
+    const { w, r, ctx } = instances();
+    const { author, reader } = await pair();
+    const id = await post(w, author, 'Before the suspension');
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(200);
+    await ctx.microblog.setSuspended(author.id, true);
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(404);
+    expect(await homeIds(r, reader)).toEqual([]);
+    expect((await json(`${r}/api/v1/accounts/${author.id}`, reader)).status).toBe(404);
+  });
+
+  it('never serves a post to someone its author blocked, once blocked', async () => {
+    const { w, r } = instances();
+    const { author, reader } = await pair();
+    const id = await post(w, author, 'Before the block');
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(200);
+    expect(await homeIds(r, reader)).toEqual([id]);
+    await json(`${w}/api/v1/accounts/${reader.id}/block`, author, { method: 'POST' });
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(404);
+    expect(await homeIds(r, reader)).toEqual([]);
+  });
+
+  it('never serves a followers-only post to a non-follower, though a follower just read it', async () => {
+    const { w, r, ctx } = instances();
+    const { author, reader } = await pair();
+    const stranger = await person(ctx, `stranger${n}`);
+    const id = await post(w, author, 'For followers only', 'private');
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(200);
+    expect((await json(`${r}/api/v1/statuses/${id}`, stranger)).status).toBe(404);
+    expect((await json(`${r}/api/v1/accounts/${author.id}/statuses`, stranger)).body).toEqual([]);
+    // The follower leaves: the post they had just read is no longer theirs to read.
+    await json(`${w}/api/v1/accounts/${author.id}/unfollow`, reader, { method: 'POST' });
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(404);
+    // A post turned followers-only later (a visibility change) stops reaching strangers at once.
+    const open = await post(w, author, 'Open for now');
+    expect((await json(`${r}/api/v1/statuses/${open}`, stranger)).status).toBe(200);
+    await ctx.store.db.updateTable('posts').set({ visibility: 'private' }).where('id', '=', open).execute();
+    expect((await json(`${r}/api/v1/statuses/${open}`, stranger)).status).toBe(404);
+  });
+}
+
+describe.each(ENGINES)('entity cache on one instance on $label', ({ name, skip }) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    if (skip || (name === 'postgres' && !redisUrl)) return;
+    // PostgreSQL keeps the cache only with Redis (to hear other instances).
+    server = await startServer(name, name === 'postgres' ? { SPARROW_REDIS_URL: redisUrl! } : {});
+  });
+  afterAll(async () => server?.close());
+  describe.skipIf(skip || (name === 'postgres' && !redisUrl))('', () => {
+    it('is on, and serves repeated reads from memory', async () => {
+      const reader = await person(server.ctx, 'hitter');
+      const id = await post(server.url, reader, 'hit me');
+      await json(`${server.url}/api/v1/statuses/${id}`, reader);
+      const hits = async () =>
+        Number(/^sparrow_entity_cache_hits (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
+      const before = await hits();
+      for (let i = 0; i < 3; i += 1)
+        expect((await json(`${server.url}/api/v1/statuses/${id}`, reader)).status).toBe(200);
+      // Each read finds the post and its author in memory.
+      expect(await hits()).toBeGreaterThanOrEqual(before + 6);
+    });
+    scenarios(() => ({ w: server.url, r: server.url, ctx: server.ctx, readerCtx: server.ctx }));
+  });
+});
+
+describe('entity cache with another process writing the same SQLite file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sparrow-cache-'));
+  const file = join(dir, 'sparrow.sqlite');
+  let server: RunningServer;
+  let other: TestContext;
+  beforeAll(async () => {
+    server = await startServer('sqlite', { SPARROW_DATABASE_URL: `sqlite:${file}` });
+    // A second process on the same file, as `sparrow accounts suspend …` or another worker would be.
+    other = await contextWithStorage(configFor({ SPARROW_DATABASE_URL: `sqlite:${file}` }), { oneShot: true });
+  });
+  afterAll(async () => {
+    await other?.dispose();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // Reads go to the server; writes by the scenarios' context go through the other connection.
+  scenarios(() => ({ w: server.url, r: server.url, ctx: other, readerCtx: server.ctx }));
+});
+
+describe.skipIf(!postgresUrl || !redisUrl)('entity cache across two instances (PostgreSQL + Redis)', () => {
+  const schema = testSchemaName('cache');
+  const instances: { ctx: TestContext; url: string; close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    for (let i = 0; i < 2; i += 1) {
+      const port = await freePort();
+      const ctx = await contextWithStorage(
+        configFor({ SPARROW_DATABASE_URL: postgresUrl!, SPARROW_REDIS_URL: redisUrl!, PORT: String(port) }),
+        { schema, poolSize: 3 },
+      );
+      const app = await buildServer(ctx);
+      await app.listen({ host: '127.0.0.1', port });
+      instances.push({
+        ctx,
+        url: `http://127.0.0.1:${port}`,
+        close: async () => {
+          await app.close();
+          await ctx.dispose();
+        },
+      });
+    }
+  });
+  afterAll(async () => {
+    for (const instance of instances) await instance.close();
+  });
+  // Writes through instance A (HTTP and its store), reads through instance B, whose cache is warm.
+  scenarios(() => ({
+    w: instances[0]!.url,
+    r: instances[1]!.url,
+    ctx: instances[0]!.ctx,
+    readerCtx: instances[1]!.ctx,
+  }));
+});
