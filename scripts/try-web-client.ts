@@ -230,6 +230,8 @@ page.on('websocket', (socket) => {
   streamUrls.push(socket.url().replace(/access_token=[^&]+/, 'access_token=…'));
   socket.on('framereceived', (frame) => streamFrames.push(String(frame.payload)));
 });
+// Any confirm() the client raises (e.g. "Some media have no descriptions. Continue?") is accepted.
+page.on('dialog', (dialog) => void dialog.accept());
 const failedRequests: string[] = [];
 page.on('requestfailed', (request) => {
   if (request.failure()?.errorText === 'net::ERR_ABORTED') return; // a navigation cut it short
@@ -300,7 +302,10 @@ async function compose(text: string, submitLabel: RegExp, image?: string) {
   await form.locator('textarea').first().fill(text);
   if (image) {
     await page.locator('#compose-container input[type="file"]').first().setInputFiles(image);
-    await form.locator('.media-attachments').waitFor();
+    const attachment = page.locator('#compose-container .media-attachment');
+    await attachment.first().waitFor();
+    // Alt text, as a person should give it (Phanpy asks for confirmation without it).
+    await attachment.first().locator('textarea').fill('A blue square');
   }
   await form.getByRole('button', { name: submitLabel }).click();
   await page.locator('#compose-container').waitFor({ state: 'detached' });
