@@ -144,9 +144,15 @@ export class StreamHub {
     );
   }
 
+  /** Events are decided one after another, so a connection hears them in the order they happened. */
+  private pending: Promise<void> = Promise.resolve();
+
   /** Listens to the event bus; returns the function that stops listening. */
   start(): () => void {
-    return this.ctx.events.subscribe((event) => void this.dispatch(event));
+    return this.ctx.events.subscribe((event) => {
+      // A post's `update` before its `status.update` or `delete`; one failure stops nothing after it.
+      this.pending = this.pending.then(() => this.dispatch(event)).catch(() => {});
+    });
   }
 
   add(subscriber: StreamSubscriber): void {

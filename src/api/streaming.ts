@@ -20,7 +20,8 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Mastodon's streaming API over two transports, both fed and filtered by one `StreamHub`:
- * server-sent events (`/api/v1/streaming/user`, `/public`, …, and `/api/v1/streaming?stream=`)
+ * server-sent events (`/api/v1/streaming/user`, `/public`, `/list?list=`, `/hashtag?tag=`, …,
+ * and `/api/v1/streaming?stream=`)
  * and the WebSocket at `/api/v1/streaming`, where one connection subscribes to several streams
  * with `{"type":"subscribe","stream":"user"}` messages and hears Mastodon's frames
  * `{"stream":["user"],"event":"update","payload":"<JSON>"}`.
