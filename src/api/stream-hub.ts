@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/context.ts';
 import type { StreamEvent } from '../app/event-bus.ts';
 import type { FilterContext, Post } from '../core/index.ts';
+import { extractHashtags, hashtagKey, normaliseHashtag } from '../core/text.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { isWellFormedId } from '../shared/ids.ts';
 import { HttpError } from './errors.ts';
@@ -19,14 +20,47 @@ export function isStreamName(value: unknown): value is StreamName {
   return typeof value === 'string' && (STREAM_NAMES as readonly string[]).includes(value);
 }
 
-/** What one connection listens to: a named stream, or one list (`list:<id>`, its owner only). */
-export type StreamKey = StreamName | `list:${string}`;
+/**
+ * What one connection listens to: a named stream, one list (`list:<id>`, its owner only), or
+ * one hashtag (`hashtag:<tag>` for `hashtag`, `hashtag-local:<tag>` for `hashtag:local`; the
+ * tag as the client spelled it, matched case-insensitively).
+ */
+export type StreamKey = StreamName | `list:${string}` | `hashtag:${string}` | `hashtag-local:${string}`;
 
 export const listStream = (listId: string): StreamKey => `list:${listId}`;
 
-/** The `stream` field of a WebSocket frame, as Mastodon writes it: `["user"]`, `["list", "<id>"]`. */
+/** The key of the hashtag stream `name` (`hashtag` or `hashtag:local`) with `tag`, or null when `tag` is not a hashtag. */
+export function hashtagStream(name: 'hashtag' | 'hashtag:local', tag: unknown): StreamKey | null {
+  const normalised = typeof tag === 'string' ? normaliseHashtag(tag) : null;
+  if (!normalised) return null;
+  return name === 'hashtag' ? `hashtag:${normalised}` : `hashtag-local:${normalised}`;
+}
+
+/** The tag of a hashtag stream's key, or null for any other stream. */
+function hashtagOf(key: StreamKey): string | null {
+  if (key.startsWith('hashtag:')) return key.slice('hashtag:'.length);
+  if (key.startsWith('hashtag-local:')) return key.slice('hashtag-local:'.length);
+  return null;
+}
+
+/**
+ * What makes two keys the same subscription: a hashtag's case does not (subscribing to `Birds`
+ * then unsubscribing from `birds` ends it).
+ */
+export function streamIdentity(key: StreamKey): string {
+  const tag = hashtagOf(key);
+  return tag === null ? key : `${key.slice(0, key.length - tag.length)}${hashtagKey(tag)}`;
+}
+
+/**
+ * The `stream` field of a WebSocket frame, as Mastodon writes it: `["user"]`, `["list", "<id>"]`,
+ * `["hashtag", "<tag>"]`, `["hashtag:local", "<tag>"]` (the tag as subscribed to).
+ */
 export function streamArray(key: StreamKey): string[] {
-  return key.startsWith('list:') ? ['list', key.slice(5)] : [key];
+  if (key.startsWith('list:')) return ['list', key.slice(5)];
+  const tag = hashtagOf(key);
+  if (tag !== null) return [key.startsWith('hashtag-local:') ? 'hashtag:local' : 'hashtag', tag];
+  return [key];
 }
 
 type StreamEventName = 'update' | 'status.update' | 'delete' | 'notification' | 'conversation';
@@ -35,8 +69,8 @@ type StreamEventName = 'update' | 'status.update' | 'delete' | 'notification' | 
  * Who may open which stream: the one rule both transports (SSE and WebSocket) apply.
  * Returns the refusal, or null when the stream may be opened with this token (or none).
  */
-export function streamRefusal(stream: StreamName, token: TokenInfo | null): HttpError | null {
-  if (stream === 'public' || stream === 'public:local') {
+export function streamRefusal(stream: StreamKey, token: TokenInfo | null): HttpError | null {
+  if (stream === 'public' || stream === 'public:local' || hashtagOf(stream) !== null) {
     if (token && !scopeAllows(token.scopes, 'read:statuses'))
       return new HttpError(403, 'This action is outside the authorized scopes (needs read:statuses)');
     return null;
@@ -84,7 +118,7 @@ const carriesPosts = (stream: StreamKey) => stream !== 'user:notification';
 
 /** The filter context of a stream's posts, as for the matching timeline (the direct stream has none). */
 function filterContext(stream: StreamKey): FilterContext | null {
-  if (stream === 'public' || stream === 'public:local') return 'public';
+  if (stream === 'public' || stream === 'public:local' || hashtagOf(stream) !== null) return 'public';
   if (stream === 'direct') return null;
   return 'home';
 }
@@ -110,9 +144,15 @@ export class StreamHub {
     );
   }
 
+  /** Events are decided one after another, so a connection hears them in the order they happened. */
+  private pending: Promise<void> = Promise.resolve();
+
   /** Listens to the event bus; returns the function that stops listening. */
   start(): () => void {
-    return this.ctx.events.subscribe((event) => void this.dispatch(event));
+    return this.ctx.events.subscribe((event) => {
+      // A post's `update` before its `status.update` or `delete`; one failure stops nothing after it.
+      this.pending = this.pending.then(() => this.dispatch(event)).catch(() => {});
+    });
   }
 
   add(subscriber: StreamSubscriber): void {
@@ -180,17 +220,26 @@ export class StreamHub {
 
   /**
    * Whether a post the viewer may see belongs on `stream`: public streams carry public
-   * originals; the user stream the viewer's own posts, accepted follows' posts (not muted)
+   * originals; a hashtag stream public originals carrying its tag (in any case), except a
+   * muted account's; the user stream the viewer's own posts, accepted follows' posts (not muted)
    * and direct posts naming the viewer, except members of the viewer's exclusive lists; a list
    * stream its owner's list members' posts as the list timeline shows them; the direct stream
    * direct posts by or naming the viewer; never a muted account's posts.
    */
   private async reaches(stream: StreamKey, post: Post, viewerId: string | null): Promise<boolean> {
     if (stream === 'public' || stream === 'public:local') return post.visibility === 'public' && !post.reblogOfId;
-    if (!viewerId || stream === 'user:notification') return false;
     const own = post.accountId === viewerId;
-    const addressed = own || post.mentionIds.includes(viewerId);
     const { microblog } = this.ctx;
+    const tag = hashtagOf(stream);
+    if (tag !== null) {
+      if (post.visibility !== 'public' || post.reblogOfId) return false;
+      // The tags a post carries are those the tag index holds for it (`extractHashtags`).
+      const key = hashtagKey(tag);
+      if (!extractHashtags(post.text).some((name) => hashtagKey(name) === key)) return false;
+      return !viewerId || own || !(await microblog.relationship(viewerId, post.accountId)).muting;
+    }
+    if (!viewerId || stream === 'user:notification') return false;
+    const addressed = own || post.mentionIds.includes(viewerId);
     if (stream.startsWith('list:')) {
       if (!(await this.ctx.lists.streams(viewerId, stream.slice(5), post))) return false;
     } else if (stream === 'direct' || post.visibility === 'direct') {

@@ -4,11 +4,13 @@ import type { AppContext } from '../app/context.ts';
 import { scopeAllows, type TokenInfo } from '../security/index.ts';
 import { HttpError } from './errors.ts';
 import {
+  hashtagStream,
   isStreamName,
   listStream,
   listStreamRefusal,
   StreamHub,
   streamArray,
+  streamIdentity,
   streamRefusal,
   type StreamKey,
   type StreamSubscriber,
@@ -18,7 +20,8 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Mastodon's streaming API over two transports, both fed and filtered by one `StreamHub`:
- * server-sent events (`/api/v1/streaming/user`, `/public`, …, and `/api/v1/streaming?stream=`)
+ * server-sent events (`/api/v1/streaming/user`, `/public`, `/list?list=`, `/hashtag?tag=`, …,
+ * and `/api/v1/streaming?stream=`)
  * and the WebSocket at `/api/v1/streaming`, where one connection subscribes to several streams
  * with `{"type":"subscribe","stream":"user"}` messages and hears Mastodon's frames
  * `{"stream":["user"],"event":"update","payload":"<JSON>"}`.
@@ -56,22 +59,35 @@ export function streamingRoutes(ctx: AppContext) {
       notifications: token !== null && scopeAllows(token.scopes, 'read:notifications'),
     });
 
-    /** The stream a request names (`stream=list&list=<id>` for a list), checked for this token. */
-    const checkedStream = async (name: unknown, listId: unknown, token: TokenInfo | null): Promise<StreamKey> => {
+    /**
+     * The stream a request names (`stream=list&list=<id>` for a list, `stream=hashtag&tag=<tag>`
+     * or `stream=hashtag:local&tag=<tag>` for a hashtag), checked for this token.
+     */
+    const checkedStream = async (
+      name: unknown,
+      { list, tag }: Record<string, unknown>,
+      token: TokenInfo | null,
+    ): Promise<StreamKey> => {
       if (name === 'list') {
-        const refusal = await listStreamRefusal(ctx, listId, token);
+        const refusal = await listStreamRefusal(ctx, list, token);
         if (refusal) throw refusal;
-        return listStream(listId as string);
+        return listStream(list as string);
       }
-      if (!isStreamName(name)) throw new HttpError(400, 'Unknown stream type');
-      const refusal = streamRefusal(name, token);
+      let stream: StreamKey | null = isStreamName(name) ? name : null;
+      if (name === 'hashtag' || name === 'hashtag:local') {
+        // Mastodon's answer to a hashtag stream without a tag; a tag that cannot be one names no stream.
+        if (typeof tag !== 'string' || tag === '') throw new HttpError(400, 'No tag for stream provided');
+        stream = hashtagStream(name, tag);
+      }
+      if (!stream) throw new HttpError(400, 'Unknown stream type');
+      const refusal = streamRefusal(stream, token);
       if (refusal) throw refusal;
-      return name;
+      return stream;
     };
 
     const openEventStream = async (request: FastifyRequest, reply: FastifyReply, name: string) => {
       const token = await tokenOf(request);
-      const stream = await checkedStream(name, (request.query as Record<string, unknown>).list, token);
+      const stream = await checkedStream(name, request.query as Record<string, unknown>, token);
       reply.hijack();
       const raw = reply.raw;
       // Headers set before the hijack (the cross-origin grant) still belong to this answer.
@@ -106,13 +122,15 @@ export function streamingRoutes(ctx: AppContext) {
     /** Synchronous, so no message is missed: the token was checked before the upgrade. */
     const openWebSocket = (socket: WebSocket, request: FastifyRequest) => {
       const token = request.token;
-      const streams = new Set<StreamKey>();
+      // By identity, so a hashtag subscribed to in one case is unsubscribed from in any.
+      const streams = new Map<string, StreamKey>();
       const sendError = (error: string, status: number) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ error, status }));
       };
-      const subscribe = async (stream: unknown, list: unknown) => {
+      const subscribe = async (stream: unknown, params: Record<string, unknown>) => {
         try {
-          streams.add(await checkedStream(stream, list, token));
+          const key = await checkedStream(stream, params, token);
+          if (!streams.has(streamIdentity(key))) streams.set(streamIdentity(key), key);
         } catch (error) {
           const refusal = error instanceof HttpError ? error : new HttpError(500, 'Internal error');
           sendError(refusal.message, refusal.statusCode);
@@ -120,7 +138,7 @@ export function streamingRoutes(ctx: AppContext) {
       };
       const subscriber: StreamSubscriber = {
         ...viewer(token),
-        streams: () => streams,
+        streams: () => streams.values(),
         send: (stream, event, payload) => {
           if (socket.readyState === socket.OPEN)
             socket.send(JSON.stringify({ stream: streamArray(stream), event, payload }));
@@ -141,10 +159,13 @@ export function streamingRoutes(ctx: AppContext) {
       let queue: Promise<void> = Promise.resolve();
       const handle = async (message: unknown) => {
         if (typeof message !== 'object' || message === null) return sendError('Invalid message', 400);
-        const { type, stream, list } = message as Record<string, unknown>;
-        if (type === 'subscribe') await subscribe(stream, list);
+        const params = message as Record<string, unknown>;
+        const { type, stream, list, tag } = params;
+        const hashtag = stream === 'hashtag' || stream === 'hashtag:local' ? hashtagStream(stream, tag) : null;
+        if (type === 'subscribe') await subscribe(stream, params);
         else if (type === 'unsubscribe' && stream === 'list' && typeof list === 'string')
           streams.delete(listStream(list));
+        else if (type === 'unsubscribe' && hashtag) streams.delete(streamIdentity(hashtag));
         else if (type === 'unsubscribe' && isStreamName(stream)) streams.delete(stream);
         else if (type === 'unsubscribe') sendError('Unknown stream type', 400);
         else sendError('Unknown message type', 400);
@@ -159,7 +180,7 @@ export function streamingRoutes(ctx: AppContext) {
         queue = queue.then(() => handle(message));
       });
       const query = request.query as Record<string, unknown>;
-      if (query.stream !== undefined) queue = queue.then(() => subscribe(query.stream, query.list));
+      if (query.stream !== undefined) queue = queue.then(() => subscribe(query.stream, query));
     };
 
     app.get('/api/v1/streaming/health', async (_request, reply) => reply.type('text/plain').send('OK'));
@@ -188,5 +209,9 @@ export function streamingRoutes(ctx: AppContext) {
     );
     app.get('/api/v1/streaming/direct', async (request, reply) => openEventStream(request, reply, 'direct'));
     app.get('/api/v1/streaming/list', async (request, reply) => openEventStream(request, reply, 'list'));
+    app.get('/api/v1/streaming/hashtag', async (request, reply) => openEventStream(request, reply, 'hashtag'));
+    app.get('/api/v1/streaming/hashtag/local', async (request, reply) =>
+      openEventStream(request, reply, 'hashtag:local'),
+    );
   };
 }

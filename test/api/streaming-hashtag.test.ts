@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.ts';
+import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
 /** Hashtag streams (`hashtag`, `hashtag:local`) over WebSocket and server-sent events. */
@@ -122,4 +123,162 @@ describe('hashtag streams', () => {
     controller.abort();
     await reading;
   });
+});
+
+/** Reads a server-sent event stream into `text` until aborted. */
+async function openEvents(address: string, token?: string) {
+  const controller = new AbortController();
+  const response = await fetch(address, {
+    signal: controller.signal,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  const state = { status: response.status, text: '' };
+  const reading =
+    response.status === 200
+      ? (async () => {
+          const reader = response.body!.getReader();
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            state.text += new TextDecoder().decode(value);
+          }
+        })().catch(() => {})
+      : Promise.resolve();
+  if (response.status === 200)
+    await waitUntil(
+      () => (state.text.startsWith(':)') ? true : undefined),
+      () => state.text,
+    );
+  return {
+    state,
+    close: async () => {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+describe.each(ENGINES)('hashtag streams with filters, edits and lists on $label', ({ name, skip }) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    if (skip) return;
+    server = await startServer(name);
+  });
+  afterAll(async () => server?.close());
+
+  it.skipIf(skip)(
+    'applies the viewer’s public filters, streams edits that add the tag, keeps blocked authors out, and sits beside a list stream',
+    async () => {
+      const { ctx, url } = server;
+      const viewer = await tokenFor(ctx, `hf_viewer_${name}`);
+      const author = await tokenFor(ctx, `hf_author_${name}`);
+      const blocked = await tokenFor(ctx, `hf_blocked_${name}`);
+      await ctx.microblog.block(viewer.id, blocked.id);
+      await ctx.filters.create(viewer.id, {
+        title: 'No spoilers',
+        context: ['public'],
+        action: 'hide',
+        keywords: [{ keyword: 'spoiler', wholeWord: true }],
+      });
+      const warn = await ctx.filters.create(viewer.id, {
+        title: 'Careful',
+        context: ['public'],
+        action: 'warn',
+        keywords: [{ keyword: 'careful', wholeWord: true }],
+      });
+      await ctx.filters.create(viewer.id, {
+        title: 'Home only',
+        context: ['home'],
+        action: 'hide',
+        keywords: [{ keyword: 'homeonly', wholeWord: true }],
+      });
+      await ctx.microblog.follow(viewer.id, author.id);
+      const list = await ctx.lists.create(viewer.id, { title: 'Authors', exclusive: false });
+      await ctx.lists.addMembers(viewer.id, list.id, [author.id]);
+
+      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/streaming`, [viewer.token]);
+      const frames: Frame[] = [];
+      socket.addEventListener('message', (m) => frames.push(JSON.parse(String(m.data)) as Frame));
+      await new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+      socket.send(JSON.stringify({ type: 'subscribe', stream: 'hashtag', tag: 'Owls' }));
+      socket.send(JSON.stringify({ type: 'subscribe', stream: 'list', list: list.id }));
+      socket.send(JSON.stringify({ type: 'subscribe', stream: 'hashtag' }));
+      await waitUntil(
+        () => frames.find((f) => f.error === 'No tag for stream provided' && f.status === 400),
+        () => JSON.stringify(frames),
+      );
+      // The same tag in another case is one subscription: one frame per post.
+      socket.send(JSON.stringify({ type: 'subscribe', stream: 'hashtag', tag: 'OWLS' }));
+      socket.send(JSON.stringify({ type: 'subscribe', stream: 'nope' }));
+      await waitUntil(
+        () => frames.find((f) => f.error === 'Unknown stream type'),
+        () => JSON.stringify(frames),
+      );
+      const sse = await openEvents(`${url}/api/v1/streaming?stream=hashtag&tag=owls`, viewer.token);
+      const local = await openEvents(`${url}/api/v1/streaming/hashtag/local?tag=Owls`);
+      const badLocal = await openEvents(`${url}/api/v1/streaming/hashtag/local?tag=%23%23`);
+      expect(badLocal.state.status).toBe(400);
+      try {
+        const hidden = await ctx.microblog.post(author.id, { text: 'a spoiler #owls', source: 'web' });
+        const fromBlocked = await ctx.microblog.post(blocked.id, { text: 'blocked #owls', source: 'web' });
+        const marked = await ctx.microblog.post(author.id, { text: 'be careful #owls', source: 'web' });
+        const homeOnly = await ctx.microblog.post(author.id, { text: 'homeonly #owls', source: 'web' });
+        const untagged = await ctx.microblog.post(author.id, { text: 'no tag yet', source: 'web' });
+        await ctx.microblog.edit(author.id, untagged.id, { text: 'now tagged #Owls' });
+        const last = await ctx.microblog.post(author.id, { text: 'last #owls', source: 'web' });
+
+        const idOf = (f: Frame) => (JSON.parse(f.payload!) as { id: string }).id;
+        const onTag = (f: Frame) => f.stream?.[0] === 'hashtag';
+        await waitUntil(
+          () => frames.find((f) => onTag(f) && f.event === 'update' && idOf(f) === last.id),
+          () => JSON.stringify(frames),
+        );
+        await waitUntil(
+          () => (sse.state.text.includes(`"id":"${last.id}"`) ? true : undefined),
+          () => sse.state.text,
+        );
+        await waitUntil(
+          () => (local.state.text.includes(`"id":"${last.id}"`) ? true : undefined),
+          () => local.state.text,
+        );
+        const tagFrames = frames.filter((f) => onTag(f) && f.payload);
+        expect(tagFrames.every((f) => JSON.stringify(f.stream) === '["hashtag","Owls"]')).toBe(true);
+        // Hide (public context) and blocks keep posts off; a home-only filter does not apply here.
+        // (The edited post may also arrive as `update`: the hub reads a post when it decides its
+        // event, and its creation may be decided after the edit.)
+        const updates = tagFrames.filter((f) => f.event === 'update').map(idOf);
+        expect(updates).toEqual(expect.arrayContaining([marked.id, homeOnly.id, last.id]));
+        expect(updates).not.toContain(hidden.id);
+        expect(updates).not.toContain(fromBlocked.id);
+        expect(new Set(updates).size).toBe(updates.length);
+        const markedFrame = tagFrames.find((f) => idOf(f) === marked.id)!;
+        const filtered = (JSON.parse(markedFrame.payload!) as { filtered: { filter: { id: string } }[] }).filtered;
+        expect(filtered.map((r) => r.filter.id)).toEqual([warn.id]);
+        // The edit that added the tag arrives as status.update on the hashtag stream.
+        const edited = await waitUntil(
+          () => frames.find((f) => onTag(f) && f.event === 'status.update'),
+          () => JSON.stringify(frames),
+        );
+        expect(idOf(edited)).toBe(untagged.id);
+        // The list stream hears the author as before, under the home filters: there the
+        // public-only filter does not hide, the home-only one does.
+        await waitUntil(
+          () => frames.find((f) => f.stream?.[0] === 'list' && f.event === 'update' && idOf(f) === last.id),
+          () => JSON.stringify(frames),
+        );
+        const listIds = frames.filter((f) => f.stream?.[0] === 'list' && f.event === 'update').map(idOf);
+        expect(listIds).toContain(hidden.id);
+        expect(listIds).not.toContain(homeOnly.id);
+        // SSE with the viewer's token: the same filters; without a token (hashtag:local): no blocks or filters of anyone.
+        expect(sse.state.text).not.toContain(`"id":"${hidden.id}"`);
+        expect(sse.state.text).not.toContain(`"id":"${fromBlocked.id}"`);
+        expect(local.state.text).toContain(`"id":"${hidden.id}"`);
+        expect(local.state.text).toContain('event: status.update');
+      } finally {
+        socket.close();
+        await sse.close();
+        await local.close();
+      }
+    },
+  );
 });
