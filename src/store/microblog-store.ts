@@ -367,9 +367,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
             replies_count: 0,
             reblogs_count: 0,
             favourites_count: 0,
-            uri: post.remote?.uri ?? null,
-            url: post.remote?.url ?? null,
-            remote_html: post.remote?.html ?? null,
+            // Only posts of other servers carry these (and a store migrated before 0020 lacks them).
+            ...(post.remote ? { uri: post.remote.uri, url: post.remote.url, remote_html: post.remote.html } : {}),
           })
           .execute();
         if (post.mentionIds.length > 0) {

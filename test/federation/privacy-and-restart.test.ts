@@ -82,7 +82,8 @@ describe.each(ENGINES)('federation privacy and durability on $label', ({ name, s
 
   beforeAll(async () => {
     if (skip) return;
-    a = await startNode(name, await freePort(), (await databaseFor(name)).url, undefined);
+    const aDatabase = await databaseFor(name);
+    a = await startNode(name, await freePort(), aDatabase.url, aDatabase.schema);
     bPort = await freePort();
     bDatabase = await databaseFor(name);
     b = await startNode(name, bPort, bDatabase.url, bDatabase.schema);
