@@ -216,12 +216,16 @@ export class Microblog {
     return this.store.accountsByIds(ids);
   }
 
-  /** Resolves `user`, `@user` or `user@thisdomain`; accounts of other servers are not known here. */
+  /** Resolves `user`, `@user`, `user@thisdomain`, or a known account of another server; never fetches. */
   async lookup(acct: string): Promise<Account | null> {
     const trimmed = acct.trim().replace(/^@/, '');
     const [username, domain] = trimmed.split('@');
     if (!username || !USERNAME_PATTERN.test(username)) return null;
-    if (domain !== undefined && domain.toLowerCase() !== this.options.domain.toLowerCase()) return null;
+    if (domain !== undefined && domain.toLowerCase() !== this.options.domain.toLowerCase()) {
+      // An account of another server this one already knows (never fetched here: see `resolve`).
+      const [known] = await this.store.accountsByUsernames([`${username}@${domain.toLowerCase()}`]);
+      return known && !known.suspended ? known : null;
+    }
     const account = await this.store.accountByUsername(username);
     return account && !account.suspended ? account : null;
   }

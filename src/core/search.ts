@@ -10,8 +10,9 @@ export interface SearchRequest {
   query: string;
   type: SearchType | null;
   /**
-   * Mastodon's `resolve` (fetch remote accounts and posts). Sparrow does not federate, so there
-   * is nothing remote to fetch: a URL of this server is looked up exactly with or without it.
+   * Mastodon's `resolve`: a `user@otherserver` handle not known here yet is looked up on its
+   * server (WebFinger, with federation on; signed-in viewers only). A URL of this server is
+   * looked up exactly with or without it.
    */
   resolve: boolean;
   /** Accounts: only those the viewer follows. */
@@ -104,15 +105,16 @@ export class Search {
   async accounts(
     viewerId: string | null,
     query: string,
-    options: { following: boolean; page: Page; offset: number },
+    options: { following: boolean; page: Page; offset: number; resolve?: boolean },
   ): Promise<Account[]> {
     const trimmed = query.trim().replace(/^@/, '');
     if (trimmed === '') return [];
     if (options.following && !viewerId) throw invalid('following needs a signed-in user', { field: 'following' });
     const found: Account[] = [];
     if (trimmed.includes('@')) {
-      // A full handle: this server's accounts only (Sparrow does not federate).
-      const exact = await this.microblog.lookup(trimmed);
+      // A full handle: a known account, or with `resolve` one fetched from its server.
+      const exact =
+        options.resolve && viewerId ? await this.microblog.resolve(trimmed) : await this.microblog.lookup(trimmed);
       if (exact && options.offset === 0) found.push(exact);
     } else {
       const ids = await this.store.searchAccounts({

@@ -296,4 +296,27 @@ describe.each(ENGINES)('two federating Sparrow servers on $label', ({ name, skip
     },
     60_000,
   );
+  it.skipIf(skip)(
+    'an app finds an account of the other server with search and resolve=true',
+    async () => {
+      const pat = await a.ctx.microblog.createAccount({ username: 'pat' });
+      await b.ctx.microblog.createAccount({ username: 'quinn' });
+      const token = (await a.ctx.oauth.issueToken({ appId: null, accountId: pat.id, scopes: ['read'] })).accessToken;
+      const search = (resolve: boolean) =>
+        fetch(
+          `${a.url}/api/v2/search?type=accounts&resolve=${resolve}&q=${encodeURIComponent(`@quinn@${domainOf(b)}`)}`,
+          {
+            headers: { authorization: `Bearer ${token}` },
+          },
+        ).then((r) => r.json() as Promise<{ accounts: { acct: string; url: string }[] }>);
+      // Not known yet, and not fetched without resolve.
+      expect((await search(false)).accounts).toEqual([]);
+      const found = (await search(true)).accounts;
+      expect(found.map((x) => x.acct)).toEqual([`quinn@${domainOf(b)}`]);
+      expect(found[0]!.url).toBe(`${b.url}/@quinn`);
+      // Known now: found without resolve too.
+      expect((await search(false)).accounts.map((x) => x.acct)).toEqual([`quinn@${domainOf(b)}`]);
+    },
+    60_000,
+  );
 });

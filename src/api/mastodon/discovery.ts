@@ -42,7 +42,8 @@ export function discoveryRoutes(ctx: AppContext) {
       const handle = handleOf(resource.trim(), config.publicUrl);
       if (handle === null) throw new HttpError(400, 'The resource parameter must name one account, as acct:user@host');
       const account = await ctx.microblog.lookup(handle);
-      if (!account) throw new HttpError(404, 'No such account on this server');
+      // Only accounts of this server: one known from another server is not ours to describe.
+      if (!account || account.domain !== null) throw new HttpError(404, 'No such account on this server');
       const profile = `${config.publicUrl}/@${account.username}`;
       return reply.type('application/jrd+json; charset=utf-8').send({
         subject: `acct:${account.username}@${config.domain}`,
