@@ -18,6 +18,7 @@ import { settingsPages } from './settings-pages.ts';
 import { notMePages } from './not-me-pages.ts';
 import { notFoundPage, socialPages } from './social-pages.ts';
 import { listPages } from './list-pages.ts';
+import { postActionPages } from './post-action-pages.ts';
 import { postExtrasPages } from './post-extras-pages.ts';
 import { oauthPages } from './oauth-pages.ts';
 import { contentSecurityPolicy, securityHeaders } from './security-headers.ts';
@@ -80,6 +81,7 @@ export function webRoutes(ctx: AppContext) {
     await app.register(oauthPages(ctx));
     await app.register(socialPages(ctx));
     await app.register(listPages(ctx));
+    await app.register(postActionPages(ctx));
     await app.register(postExtrasPages(ctx));
     await app.register(discoveryPages(ctx));
     await app.register(settingsPages(ctx));

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { postActions } from './post-action-pages.ts';
 import type { AppContext } from '../app/context.ts';
 import type { MessageId } from '../i18n/index.ts';
 import { FIELD_LIMITS } from '../shared/field-limits.ts';
@@ -224,7 +225,7 @@ ${olderLink(
           `Post by @${account.username}`,
           html`${notice(request)}
 ${ancestors.length ? html`<section aria-label="Earlier in the conversation" class="thread">${ancestors.map((a) => postCard(view, a))}</section>` : ''}
-<section aria-label="Post" class="focus">${postCard(view, item, { link: false })}</section>
+<section aria-label="Post" class="focus">${postCard(view, item, { link: false })}${view.viewer ? postActions(view, item) : ''}</section>
 ${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href="/login?next=${encodeURIComponent(request.url)}">Log in</a> to reply.</p>`}
 <section aria-label="Replies" class="thread"><h2>Replies</h2>${postList(view, descendants, 'No replies yet.')}</section>`,
         ),

@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.ts';
+import type { PostView } from '../core/index.ts';
+import { requireViewer } from './auth-pages.ts';
+import { html, type SafeHtml } from './html.ts';
+import { button, layout, maxId, notice, postList, sendPage, userMessage, viewFor, type View } from './layout.ts';
+
+const PAGE = 20;
+
+/** What each button does, through the same microblog use cases the API calls. */
+const ACTIONS = {
+  like: (ctx: AppContext, me: string, id: string) => ctx.microblog.favourite(me, id),
+  unlike: (ctx: AppContext, me: string, id: string) => ctx.microblog.unfavourite(me, id),
+  boost: (ctx: AppContext, me: string, id: string) => ctx.microblog.reblog(me, id, 'web'),
+  unboost: (ctx: AppContext, me: string, id: string) => ctx.microblog.unreblog(me, id),
+  bookmark: (ctx: AppContext, me: string, id: string) => ctx.microblog.bookmark(me, id),
+  unbookmark: (ctx: AppContext, me: string, id: string) => ctx.microblog.unbookmark(me, id),
+} as const;
+
+/**
+ * Like, boost and bookmark a post from its page, as plain forms (no JavaScript), and read one's
+ * bookmarks at /bookmarks. Only on the post's own page, so timelines stay light.
+ */
+export function postActions(view: View, item: PostView): SafeHtml {
+  const id = item.post.id;
+  const boostable = item.post.visibility === 'public' || item.post.visibility === 'unlisted';
+  return html`<p class="row actions">${button(view, `/posts/${id}/${item.favourited ? 'unlike' : 'like'}`, item.favourited ? 'Unlike' : 'Like')} ${
+    boostable || item.reblogged
+      ? button(view, `/posts/${id}/${item.reblogged ? 'unboost' : 'boost'}`, item.reblogged ? 'Undo boost' : 'Boost')
+      : ''
+  } ${button(view, `/posts/${id}/${item.bookmarked ? 'unbookmark' : 'bookmark'}`, item.bookmarked ? 'Remove bookmark' : 'Bookmark')} <a href="/bookmarks">Your bookmarks</a></p>`;
+}
+
+export function postActionPages(ctx: AppContext) {
+  return async (app: FastifyInstance) => {
+    for (const [name, act] of Object.entries(ACTIONS)) {
+      app.post(`/posts/:id/${name}`, async (request, reply) => {
+        const me = await requireViewer(ctx, request, reply);
+        if (!me) return reply;
+        const id = (request.params as { id: string }).id;
+        if (!/^\d{1,30}$/.test(id)) return reply.status(404).send('Not found');
+        let outcome: string;
+        try {
+          await act(ctx, me.id, id);
+          outcome = name.endsWith('e') ? `${name}d` : `${name}ed`;
+        } catch (error) {
+          // A post one may not see, or may not boost: said on the page, nothing changed.
+          userMessage(error);
+          outcome = 'not_allowed';
+        }
+        const found = await ctx.microblog.postAndAuthor(id);
+        const target = found ? `/@${found.author.username}/${found.post.id}` : '/home';
+        return reply.redirect(`${target}?notice=${outcome}`, 303);
+      });
+    }
+
+    app.get('/bookmarks', async (request, reply) => {
+      const me = await requireViewer(ctx, request, reply);
+      if (!me) return reply;
+      const view = await viewFor(ctx, request, reply);
+      const rows = await ctx.microblog.bookmarks(me.id, { limit: PAGE, maxId: maxId(request) });
+      const older =
+        rows.length === PAGE
+          ? html`<p><a href="/bookmarks?max_id=${rows.at(-1)!.cursor}" rel="next">Older</a></p>`
+          : html``;
+      return sendPage(
+        reply,
+        layout(
+          view,
+          'Bookmarks',
+          html`${notice(request)}<h1>Bookmarks</h1><p class="note">Only you see what you saved.</p>
+${postList(
+  view,
+  rows.map((r) => r.view),
+  'Nothing saved yet: open a post and choose Bookmark.',
+)}${older}`,
+        ),
+      );
+    });
+  };
+}
