@@ -76,6 +76,8 @@ export const ar: Messages = {
   'web.nav.home': 'الرئيسية',
   'web.nav.notifications': 'الإشعارات',
   'web.nav.messages': 'الرسائل',
+  'web.nav.lists': 'القوائم',
+  'web.nav.search': 'بحث',
   'web.nav.profile': 'الملف الشخصي',
   'web.nav.settings': 'الإعدادات',
   'web.nav.admin': 'الإدارة',

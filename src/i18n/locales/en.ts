@@ -86,6 +86,8 @@ export const en = {
   'web.nav.home': 'Home',
   'web.nav.notifications': 'Notifications',
   'web.nav.messages': 'Messages',
+  'web.nav.lists': 'Lists',
+  'web.nav.search': 'Search',
   'web.nav.profile': 'Profile',
   'web.nav.settings': 'Settings',
   'web.nav.admin': 'Admin',

@@ -79,6 +79,8 @@ export const fr: Messages = {
   'web.nav.home': 'Accueil',
   'web.nav.notifications': 'Notifications',
   'web.nav.messages': 'Messages',
+  'web.nav.lists': 'Listes',
+  'web.nav.search': 'Recherche',
   'web.nav.profile': 'Profil',
   'web.nav.settings': 'Réglages',
   'web.nav.admin': 'Administration',

@@ -82,6 +82,8 @@ export const ha: Messages = {
   'web.nav.home': 'Gida',
   'web.nav.notifications': 'Sanarwa',
   'web.nav.messages': 'Saƙonni',
+  'web.nav.lists': 'Jerin sunaye',
+  'web.nav.search': 'Bincike',
   'web.nav.profile': 'Bayani',
   'web.nav.settings': 'Saituna',
   'web.nav.admin': 'Gudanarwa',

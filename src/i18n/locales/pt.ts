@@ -79,6 +79,8 @@ export const pt: Messages = {
   'web.nav.home': 'Início',
   'web.nav.notifications': 'Notificações',
   'web.nav.messages': 'Mensagens',
+  'web.nav.lists': 'Listas',
+  'web.nav.search': 'Pesquisar',
   'web.nav.profile': 'Perfil',
   'web.nav.settings': 'Definições',
   'web.nav.admin': 'Administração',

@@ -79,6 +79,8 @@ export const sw: Messages = {
   'web.nav.home': 'Nyumbani',
   'web.nav.notifications': 'Arifa',
   'web.nav.messages': 'Ujumbe',
+  'web.nav.lists': 'Orodha',
+  'web.nav.search': 'Tafuta',
   'web.nav.profile': 'Wasifu',
   'web.nav.settings': 'Mipangilio',
   'web.nav.admin': 'Usimamizi',
