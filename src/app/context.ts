@@ -540,6 +540,7 @@ export async function composeApp(
           publicUrl: config.publicUrl,
           domain: config.domain,
           allowPrivateAddresses: config.federation.allowPrivateAddresses,
+          mediaBaseUrl: config.media.baseUrl,
         },
         {
           microblog,

@@ -87,8 +87,26 @@ export type FollowListener = (follow: { accountId: string; targetId: string }) =
 /** Called when `accountId` favourites a post (`added`) or takes the favourite back. */
 export type FavouriteListener = (favourite: { accountId: string; post: Post; added: boolean }) => Promise<void>;
 
+/** Called when a local account's public profile changes (federation tells the account's followers elsewhere). */
+export type ProfileListener = (account: Account) => Promise<void>;
+
+/** Called when `accountId` blocks `targetId` (`added`) or lifts the block. */
+export type BlockListener = (block: { accountId: string; targetId: string; added: boolean }) => Promise<void>;
+
 /** Finds an account of another server by its handle (`user@domain`), fetching it when unknown. */
 export type RemoteAccountResolver = (username: string, domain: string) => Promise<Account | null>;
+
+/** A new version of a remote post, sent by its author's server (already checked and sanitised by federation). */
+export interface RemoteEditInput {
+  uri: string;
+  html: string;
+  text: string;
+  spoilerText: string;
+  sensitive: boolean;
+  language: string | null;
+  mentionIds: string[];
+  editedAt: Date;
+}
 
 /** A post received from another server, already checked and sanitised by federation. */
 export interface RemotePostInput {
@@ -166,6 +184,8 @@ export class Microblog {
   private readonly followRequestedListeners: FollowListener[] = [];
   private readonly unfollowedListeners: FollowListener[] = [];
   private readonly favouriteListeners: FavouriteListener[] = [];
+  private readonly profileListeners: ProfileListener[] = [];
+  private readonly blockListeners: BlockListener[] = [];
   private remoteResolver: RemoteAccountResolver | null = null;
   private readPolicy: ReadPolicy | null = null;
   private readonly homeSources: HomeSource[] = [];
@@ -275,6 +295,7 @@ export class Microblog {
     });
     // As on Mastodon, unlocking says yes to everyone still waiting: nobody stays pending on an open account.
     if (current.locked && !updated.locked) await this.authorizeAllFollowRequests(id);
+    await this.announce(this.profileListeners, updated);
     return updated;
   }
 
@@ -285,6 +306,7 @@ export class Microblog {
   async setProfileImage(id: string, kind: 'avatar' | 'header', key: string | null): Promise<string | null> {
     const current = await this.account(id);
     await this.store.setProfileImage(id, kind, key);
+    await this.announce(this.profileListeners, await this.account(id));
     return current[kind] ?? null;
   }
 
@@ -651,6 +673,31 @@ export class Microblog {
           Math.abs(pollChange.expiresAt.getTime() - current.expiresAt.getTime()) < 1000));
     if (unchanged) return post;
 
+    return this.recordEdit(
+      post,
+      actorId,
+      { text, spoilerText, sensitive, language, mentionIds },
+      current,
+      pollChange,
+      now,
+    );
+  }
+
+  /**
+   * Stores a new version of a post (local or remote): the history (the original on the first
+   * edit), newly mentioned people and everyone who boosted it notified (`update`), its hashtags
+   * and search entry re-indexed, and the edit announced (streaming, federation).
+   */
+  private async recordEdit(
+    post: Post,
+    actorId: string,
+    next: { text: string; spoilerText: string; sensitive: boolean; language: string | null; mentionIds: string[] },
+    current: { options: string[] } | null,
+    pollChange: PollChange,
+    now: Date,
+    remoteHtml?: string,
+  ): Promise<Post> {
+    const { text, spoilerText, sensitive, language, mentionIds } = next;
     const versions: PostVersion[] = [];
     if ((await this.extras.postVersions(post.id)).length === 0)
       versions.push({
@@ -680,11 +727,16 @@ export class Microblog {
       createdAt: now,
     });
 
-    const newlyMentioned = await this.notifiableMentions(
+    const mentionedNow = await this.notifiableMentions(
       actorId,
       mentionIds.filter((id) => !post.mentionIds.includes(id)),
     );
-    const boosters = (await this.extras.boostersOf(post.id)).filter((id) => id !== actorId);
+    const boostersNow = (await this.extras.boostersOf(post.id)).filter((id) => id !== actorId);
+    // An edit from another server notifies people of this one only (their servers tell the others).
+    const known = remoteHtml === undefined ? null : await this.store.accountsByIds([...mentionedNow, ...boostersNow]);
+    const here = (id: string) => known === null || known.get(id)?.domain === null;
+    const newlyMentioned = mentionedNow.filter(here);
+    const boosters = boostersNow.filter(here);
     const blocked = await this.blockedEitherWay(actorId, boosters);
     const notifications: NewNotification[] = [
       ...newlyMentioned.map((accountId) => ({
@@ -717,6 +769,7 @@ export class Microblog {
       deliverTo: post.visibility === 'direct' ? newlyMentioned : [],
       versions,
       notifications,
+      ...(remoteHtml !== undefined ? { remoteHtml } : {}),
     });
     // The post's hashtags and search entry follow its new text.
     await this.store.reindexPost(post.id, extractHashtags(text));
@@ -1144,13 +1197,17 @@ export class Microblog {
   async block(accountId: string, targetId: string): Promise<Relationship> {
     if (accountId === targetId) throw invalid('You can’t block yourself');
     await this.account(targetId);
+    const before = await this.relationship(accountId, targetId);
     await this.store.block({ id: newId(this.clock.now().getTime()), accountId, targetId });
+    if (!before.blocking) await this.announce(this.blockListeners, { accountId, targetId, added: true });
     return this.relationship(accountId, targetId);
   }
 
   async unblock(accountId: string, targetId: string): Promise<Relationship> {
     await this.account(targetId);
+    const before = await this.relationship(accountId, targetId);
     await this.store.unblock(accountId, targetId);
+    if (before.blocking) await this.announce(this.blockListeners, { accountId, targetId, added: false });
     return this.relationship(accountId, targetId);
   }
 
@@ -1715,6 +1772,16 @@ export class Microblog {
     this.favouriteListeners.push(listener);
   }
 
+  /** Federation tells followers elsewhere when a local profile changes. */
+  onProfileUpdated(listener: ProfileListener): void {
+    this.profileListeners.push(listener);
+  }
+
+  /** Federation tells the other server when a local account blocks one of its accounts, or lifts the block. */
+  onBlocked(listener: BlockListener): void {
+    this.blockListeners.push(listener);
+  }
+
   /** Federation lets lookups reach other servers (WebFinger); without it they stay local. */
   setRemoteResolver(resolver: RemoteAccountResolver): void {
     this.remoteResolver = resolver;
@@ -1829,6 +1896,111 @@ export class Microblog {
       await this.announceNotifications(notifications);
     }
     return stored;
+  }
+
+  /**
+   * A new version of a remote post from its author's server: only the post's own author may
+   * change it (null otherwise, or when the post is unknown). The audience stays; the history,
+   * `edited_at`, notifications to people here who boosted it, hashtags and search follow.
+   */
+  async receiveRemoteEdit(authorId: string, input: RemoteEditInput): Promise<Post | null> {
+    const post = await this.store.postByUri(input.uri);
+    if (!post || post.accountId !== authorId || post.reblogOfId !== null || post.uri === null) return null;
+    const author = await this.account(authorId);
+    if (author.domain === null) throw invalid('Only accounts of other servers send remote edits');
+    if (
+      input.html === post.remoteHtml &&
+      input.spoilerText === post.spoilerText &&
+      input.sensitive === post.sensitive &&
+      input.text === post.text
+    )
+      return post;
+    const now = this.clock.now();
+    // A version is never dated in the future nor before the post it changes.
+    const at = Math.min(Math.max(input.editedAt.getTime(), post.createdAt.getTime()), now.getTime());
+    const mentionIds = [...new Set(input.mentionIds)];
+    if (post.visibility === 'direct')
+      for (const id of post.mentionIds) if (!mentionIds.includes(id)) mentionIds.push(id);
+    const current = (await this.extras.pollStates([post.id], null)).get(post.id)?.poll ?? null;
+    return this.recordEdit(
+      post,
+      authorId,
+      {
+        text: input.text,
+        spoilerText: input.spoilerText,
+        sensitive: input.sensitive,
+        language: normaliseLanguage(input.language),
+        mentionIds,
+      },
+      current,
+      { kind: 'none' },
+      new Date(at),
+      input.html,
+    );
+  }
+
+  /**
+   * An account of another server was deleted there: its posts go, it follows and is followed by
+   * nobody here any more, and it is suspended (it cannot come back under the same id).
+   */
+  async removeRemoteAccount(accountId: string): Promise<void> {
+    const account = await this.store.accountById(accountId);
+    if (!account || account.domain === null) return;
+    await this.store.setSuspended(accountId, this.clock.now());
+    for (;;) {
+      const ids = await this.store.accountPosts(
+        accountId,
+        VISIBILITIES,
+        { limit: 100 },
+        { excludeReplies: false, excludeReblogs: false },
+      );
+      if (ids.length === 0) break;
+      for (const id of ids) {
+        const post = await this.store.postById(id);
+        await this.store.deletePost(id);
+        if (post) await this.announce(this.deletedListeners, post);
+      }
+    }
+    for (const other of await this.allOf((page) => this.store.followers(accountId, page)))
+      await this.store.unfollow(other, accountId);
+    for (const other of await this.allOf((page) => this.store.following(accountId, page)))
+      await this.store.unfollow(accountId, other);
+  }
+
+  /**
+   * An account of another server moved to `targetId` (its server vouched for it: the target
+   * names the old account among its aliases). Everyone here who followed it now follows the
+   * target instead (a request, where the target must accept), unless they block each other.
+   * Returns how many followers were moved.
+   */
+  async remoteAccountMoved(oldId: string, targetId: string): Promise<number> {
+    const old = await this.store.accountById(oldId);
+    if (!old || old.domain === null || old.suspended || oldId === targetId) return 0;
+    await this.account(targetId);
+    let moved = 0;
+    for (const followerId of await this.allOf((page) => this.store.followers(oldId, page))) {
+      const follower = await this.store.accountById(followerId);
+      if (!follower || follower.domain !== null || follower.suspended) continue;
+      await this.unfollow(followerId, oldId);
+      if (followerId === targetId || (await this.store.isBlockedEitherWay(followerId, targetId))) continue;
+      await this.follow(followerId, targetId).catch((error: unknown) =>
+        this.options.reportError?.(error, 'moving a follower'),
+      );
+      moved += 1;
+    }
+    return moved;
+  }
+
+  /** Every account of a follower/following list, page by page. */
+  private async allOf(read: (page: Page) => Promise<{ accountId: string; cursor: string }[]>): Promise<string[]> {
+    const all: string[] = [];
+    let maxId: string | undefined;
+    for (;;) {
+      const page = await read({ limit: 200, ...(maxId ? { maxId } : {}) });
+      all.push(...page.map((entry) => entry.accountId));
+      if (page.length < 200) return all;
+      maxId = page.at(-1)!.cursor;
+    }
   }
 
   /** Deletes a remote post at its author's request (the sender must be the author). */

@@ -52,6 +52,8 @@ export interface RemoteAccountProfile {
   note: string;
   locked: boolean;
   bot: boolean;
+  /** The profile's name/value pairs as plain text (absent: left as they are). */
+  fields?: ProfileField[];
 }
 
 export interface NewNotification {

@@ -65,6 +65,8 @@ export interface PostEdit {
   /** Versions to record: the original on the first edit, then the new one. */
   versions: PostVersion[];
   notifications: NewNotification[];
+  /** A remote post's new HTML (already sanitised); absent for local posts. */
+  remoteHtml?: string;
 }
 
 /** The parameters a scheduled post is published with (Mastodon's ScheduledStatus `params`). */

@@ -25,6 +25,7 @@ import {
   Tombstone,
   Undo,
   isActor,
+  type Activity,
   type Actor,
   type Recipient,
 } from '@fedify/fedify/vocab';
@@ -36,14 +37,24 @@ import { renderNoteHtml, renderPostHtml } from '../core/post-html.ts';
 import type { SecretBox } from '../security/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { FederationStore, RemoteFollower, StoredKeyPair } from './ports.ts';
-import { htmlToText, sanitizeRemoteHtml } from './remote-html.ts';
+import { htmlToText } from './remote-html.ts';
 import type { DomainBlocks } from './domain-blocks.ts';
+import {
+  FederatedActivities,
+  fieldsOf,
+  isPostObject,
+  postHtmlOf,
+  profileExtras,
+  type PostObject,
+} from './activities.ts';
 
 export interface FederationSettings {
   publicUrl: string;
   domain: string;
   /** Tests and labs only: lets Fedify fetch from and deliver to loopback/private addresses. */
   allowPrivateAddresses: boolean;
+  /** Where profile images are served (avatars and headers in actor documents). */
+  mediaBaseUrl?: string;
 }
 
 export interface FederationDeps {
@@ -75,6 +86,7 @@ export class Federator {
   readonly federation: Federation<void>;
   private readonly settings: FederationSettings;
   private readonly deps: FederationDeps;
+  private readonly activities: FederatedActivities;
 
   constructor(settings: FederationSettings, deps: FederationDeps) {
     this.settings = settings;
@@ -91,6 +103,21 @@ export class Federator {
         deps.logger.warn({ err: error, activity: activity?.id?.href }, 'ActivityPub delivery failed');
       },
     });
+    this.activities = new FederatedActivities({
+      ...deps,
+      context: () => this.context(),
+      noteOf: (ctx, author, post) => this.noteOf(ctx, author, post),
+      deliverToFollowersAndMentions: (ctx, author, post, activity) =>
+        this.deliverToFollowersAndMentions(ctx, author, post, activity),
+      sendTo: (ctx, sender, recipients, activity) => this.sendTo(ctx, sender, recipients, activity),
+      remoteFollowers: (accountId) => this.remoteFollowers(accountId),
+      rememberActor: (actor) => this.rememberActor(actor),
+      localAccountOfUri: (ctx, uri) => this.localAccountOfUri(ctx, uri),
+      postNamed: (ctx, id) => this.postNamed(ctx, id),
+      mentionIdsOf: (ctx, object) => this.mentionIdsOf(ctx, object),
+      personOf: (ctx, account) => this.personOf(ctx, account),
+    });
+    this.activities.listenToTheDomain();
     this.registerActors();
     this.registerCollections();
     this.registerObjects();
@@ -174,31 +201,37 @@ export class Federator {
     this.federation
       .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
         const account = await this.localAccount(identifier);
-        if (!account) return null;
-        const keys = await ctx.getActorKeyPairs(identifier);
-        return new Person({
-          id: ctx.getActorUri(identifier),
-          preferredUsername: account.username,
-          name: account.displayName,
-          summary: account.note === '' ? null : renderNoteHtml(account.note),
-          url: new URL(`${this.settings.publicUrl}/@${account.username}`),
-          published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
-          manuallyApprovesFollowers: account.locked,
-          discoverable: true,
-          inbox: ctx.getInboxUri(identifier),
-          outbox: ctx.getOutboxUri(identifier),
-          followers: ctx.getFollowersUri(identifier),
-          following: ctx.getFollowingUri(identifier),
-          endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-          publicKey: keys[0]?.cryptographicKey ?? null,
-          assertionMethods: keys.map((key) => key.multikey),
-        });
+        return account ? this.personOf(ctx, account) : null;
       })
       .setKeyPairsDispatcher(async (_ctx, identifier) => {
         const account = await this.localAccount(identifier);
         if (!account) return [];
         return this.keyPairsOf(account.id);
       });
+  }
+
+  /** The actor document of a local account (served at its actor path, sent in profile updates). */
+  private async personOf(ctx: Context<void>, account: Account): Promise<Person> {
+    const identifier = account.username;
+    const keys = await ctx.getActorKeyPairs(identifier);
+    return new Person({
+      id: ctx.getActorUri(identifier),
+      preferredUsername: account.username,
+      name: account.displayName,
+      summary: account.note === '' ? null : renderNoteHtml(account.note),
+      url: new URL(`${this.settings.publicUrl}/@${account.username}`),
+      published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
+      manuallyApprovesFollowers: account.locked,
+      discoverable: true,
+      inbox: ctx.getInboxUri(identifier),
+      outbox: ctx.getOutboxUri(identifier),
+      followers: ctx.getFollowersUri(identifier),
+      following: ctx.getFollowingUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      publicKey: keys[0]?.cryptographicKey ?? null,
+      assertionMethods: keys.map((key) => key.multikey),
+      ...profileExtras(account, this.settings.mediaBaseUrl),
+    });
   }
 
   /**
@@ -317,6 +350,7 @@ export class Federator {
       summary: post.spoilerText === '' ? null : post.spoilerText,
       sensitive: post.sensitive,
       published: Temporal.Instant.fromEpochMilliseconds(post.createdAt.getTime()),
+      updated: post.editedAt ? Temporal.Instant.fromEpochMilliseconds(post.editedAt.getTime()) : null,
       url: new URL(`${this.settings.publicUrl}/@${author.username}/${post.id}`),
       replyTarget: parent ? this.noteUri(ctx, parent.author, parent.post) : null,
       tags: mentions.map(
@@ -349,6 +383,7 @@ export class Federator {
       note: htmlToText(actor.summary?.toString() ?? '').slice(0, 2000),
       locked: actor.manuallyApprovesFollowers ?? false,
       bot: actor.constructor.name === 'Service' || actor.constructor.name === 'Application',
+      fields: await fieldsOf(actor),
     });
     await this.deps.store.saveEndpoints(
       account.id,
@@ -371,15 +406,13 @@ export class Federator {
   }
 
   private registerInbox(): void {
-    this.federation
-      .setInboxListeners('/users/{identifier}/inbox', '/inbox')
+    const inbox = this.federation.setInboxListeners('/users/{identifier}/inbox', '/inbox');
+    inbox
       .on(Follow, async (ctx, follow) => {
         if (!follow.id || !follow.actorId || !follow.objectId) return;
         const target = await this.localAccountOfUri(ctx, follow.objectId);
         if (!target) return;
-        const actor = await follow.getActor(ctx);
-        if (!actor || !isActor(actor)) return;
-        const follower = await this.rememberActor(actor);
+        const follower = await this.activities.senderOf(ctx, follow);
         if (!follower) return;
         // The Follow's own id is what the eventual Accept or Reject must name.
         await this.deps.kv.set(['sparrow', 'follow', follower.id, target.id], follow.id.href);
@@ -398,9 +431,7 @@ export class Federator {
       })
       .on(Announce, async (ctx, announce) => {
         if (!announce.actorId || !announce.objectId) return;
-        const actor = await announce.getActor(ctx);
-        if (!actor || !isActor(actor)) return;
-        const booster = await this.rememberActor(actor);
+        const booster = await this.activities.senderOf(ctx, announce);
         if (!booster) return;
         const post =
           (await this.postNamed(ctx, announce.objectId)) ?? (await this.fetchRemoteNote(ctx, announce.objectId));
@@ -418,6 +449,7 @@ export class Federator {
         const undoer = undo.actorId ? await this.deps.microblog.accountByUri(undo.actorId.href) : null;
         // Only the actor who did something may undo it.
         if (!undoer) return;
+        if (await this.activities.undo(ctx, undoer, object)) return;
         if (
           (object instanceof Like || object instanceof Announce || object instanceof Follow) &&
           object.actorId?.href !== undoer.uri
@@ -453,22 +485,22 @@ export class Federator {
       })
       .on(Create, async (ctx, create) => {
         const object = await create.getObject(ctx);
-        if (!(object instanceof Note) || !object.id || !create.actorId) return;
+        if (!isPostObject(object) || !object.id || !create.actorId) return;
         // A post is accepted only from its own author.
         if (object.attributionId?.href !== create.actorId.href) return;
-        const actor = await create.getActor(ctx);
-        if (!actor || !isActor(actor)) return;
-        const author = await this.rememberActor(actor);
+        const author = await this.activities.senderOf(ctx, create);
         if (!author) return;
-        await this.receiveNote(ctx, author, actor, object);
+        await this.receiveNote(ctx, author, object);
       })
       .on(Delete, async (_ctx, del) => {
         if (!del.actorId || !del.objectId) return;
+        if (del.objectId.href === del.actorId.href) return this.activities.actorDeleted(del.actorId);
         const author = await this.deps.microblog.accountByUri(del.actorId.href);
         if (!author) return;
         await this.deps.microblog.deleteRemotePost(author.id, del.objectId.href);
       })
       .onError((_ctx, error) => this.deps.logger.warn({ err: error }, 'ActivityPub inbox error'));
+    this.activities.registerInbox(inbox);
   }
 
   /**
@@ -503,25 +535,25 @@ export class Federator {
   /** Fetches a Note of another server (a boosted post not seen before) and stores it. */
   private async fetchRemoteNote(ctx: Context<void>, id: URL): Promise<Post | null> {
     const note = await ctx.lookupObject(id).catch(() => null);
-    if (!(note instanceof Note) || !note.id || note.id.origin !== id.origin || !note.attributionId) return null;
+    if (!isPostObject(note) || !note.id || note.id.origin !== id.origin || !note.attributionId) return null;
     const actor = await note.getAttribution(ctx).catch(() => null);
     if (!actor || !isActor(actor) || actor.id?.origin !== note.id.origin) return null;
     const author = await this.rememberActor(actor);
     if (!author) return null;
-    await this.receiveNote(ctx, author, actor, note);
+    await this.receiveNote(ctx, author, note);
     return this.deps.microblog.postByUri(note.id.href);
   }
 
-  private async receiveNote(ctx: Context<void>, author: Account, actor: Actor, note: Note): Promise<void> {
+  private async receiveNote(ctx: Context<void>, author: Account, note: PostObject): Promise<void> {
     // A limited server gets in only through accounts someone here chose to follow.
     const block = author.domain ? await this.deps.domainBlocks.blockOf(author.domain) : null;
     if (block?.severity === 'limit' && author.followersCount === 0) return;
-    const html = sanitizeRemoteHtml(note.content?.toString() ?? '');
+    const html = await postHtmlOf(ctx, note);
     const text = htmlToText(html);
     const tos = note.toIds.map((u) => u.href);
     const ccs = note.ccIds.map((u) => u.href);
     const publicId = PUBLIC_COLLECTION.href;
-    const followersUrl = actor.followersId?.href ?? null;
+    const followersUrl = (await this.deps.store.endpoints([author.id])).get(author.id)?.followersUrl ?? null;
     const visibility = tos.includes(publicId)
       ? 'public'
       : ccs.includes(publicId)
@@ -529,13 +561,7 @@ export class Federator {
         : followersUrl && (tos.includes(followersUrl) || ccs.includes(followersUrl))
           ? 'private'
           : 'direct';
-    const mentionIds: string[] = [];
-    for await (const tag of note.getTags(ctx)) {
-      if (!(tag instanceof Mention) || !tag.href) continue;
-      const local = await this.localAccountOfUri(ctx, tag.href);
-      const known = local ?? (await this.deps.microblog.accountByUri(tag.href.href));
-      if (known) mentionIds.push(known.id);
-    }
+    const mentionIds = await this.mentionIdsOf(ctx, note);
     let inReplyToId: string | null = null;
     if (note.replyTargetId) {
       const parsed = ctx.parseUri(note.replyTargetId);
@@ -550,14 +576,27 @@ export class Federator {
       url: note.url instanceof URL ? note.url.href : note.id!.href,
       html,
       text,
-      spoilerText: htmlToText(note.summary?.toString() ?? ''),
-      sensitive: note.sensitive ?? false,
+      // An article's summary is its abstract, not a content warning.
+      spoilerText: note instanceof Note ? htmlToText(note.summary?.toString() ?? '') : '',
+      sensitive: note instanceof Note ? (note.sensitive ?? false) : false,
       visibility,
       language: note.content instanceof Object && 'language' in note.content ? String(note.content.language) : null,
       inReplyToId,
       mentionIds,
       createdAt: note.published ? new Date(note.published.epochMilliseconds) : this.deps.clock.now(),
     });
+  }
+
+  /** The accounts known here that a post's Mention tags name. */
+  private async mentionIdsOf(ctx: Context<void>, note: PostObject): Promise<string[]> {
+    const mentionIds: string[] = [];
+    for await (const tag of note.getTags(ctx)) {
+      if (!(tag instanceof Mention) || !tag.href) continue;
+      const local = await this.localAccountOfUri(ctx, tag.href);
+      const known = local ?? (await this.deps.microblog.accountByUri(tag.href.href));
+      if (known) mentionIds.push(known.id);
+    }
+    return mentionIds;
   }
 
   // ── Delivery ────────────────────────────────────────────────────────────────
@@ -633,12 +672,7 @@ export class Federator {
     return all;
   }
 
-  private async deliverToFollowersAndMentions(
-    ctx: Context<void>,
-    author: Account,
-    post: Post,
-    activity: Create | Delete | Announce | Undo,
-  ) {
+  private async deliverToFollowersAndMentions(ctx: Context<void>, author: Account, post: Post, activity: Activity) {
     const followers = post.visibility === 'direct' ? [] : await this.remoteFollowers(author.id);
     const mentioned = [...(await this.deps.microblog.accounts(post.mentionIds)).values()].filter(
       (a) => a.domain !== null,

@@ -29,6 +29,8 @@ export interface FederationStore {
   addKeyPairs(accountId: string, pairs: readonly StoredKeyPair[], now: Date): Promise<void>;
   saveEndpoints(accountId: string, endpoints: RemoteEndpoints, now: Date): Promise<void>;
   endpoints(accountIds: readonly string[]): Promise<Map<string, RemoteEndpoints>>;
+  /** When a remote account's actor document was last read (null: never). */
+  endpointsFetchedAt(accountId: string): Promise<Date | null>;
   /** Followers of `accountId` on other servers, paged by follow id. */
   remoteFollowers(
     accountId: string,

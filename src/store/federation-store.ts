@@ -73,6 +73,15 @@ export class KyselyFederationStore implements FederationStore {
     );
   }
 
+  async endpointsFetchedAt(accountId: string): Promise<Date | null> {
+    const row = await this.db
+      .selectFrom('remote_actors')
+      .select('fetched_at')
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row ? new Date(row.fetched_at) : null;
+  }
+
   async remoteFollowers(
     accountId: string,
     cursor: string | null,

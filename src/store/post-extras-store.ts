@@ -251,6 +251,7 @@ export class KyselyPostExtrasStore implements PostExtrasStore {
           sensitive: edit.sensitive ? 1 : 0,
           language: edit.language,
           edited_at: iso(edit.editedAt),
+          ...(edit.remoteHtml !== undefined ? { remote_html: edit.remoteHtml } : {}),
         })
         .where('id', '=', edit.postId)
         .execute();

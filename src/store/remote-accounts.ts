@@ -25,6 +25,7 @@ export async function upsertRemoteAccountRow(
     domain: profile.domain.toLowerCase(),
     url: profile.url,
     updated_at: at,
+    ...(profile.fields !== undefined ? { fields: JSON.stringify(profile.fields) } : {}),
   };
   await db
     .insertInto('accounts')
