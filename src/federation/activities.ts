@@ -293,7 +293,7 @@ export class FederatedActivities {
       if (!blocker || !target || blocker.domain !== null || target.domain === null || !target.uri) return;
       const ctx = this.tools.context();
       const block = new Block({
-        id: new URL(`${ctx.getActorUri(blocker.username).href}#blocks/${target.id}`),
+        id: new URL(`${ctx.getActorUri(blocker.username).href}#blocks/${target.id}/${Date.now()}`),
         actor: ctx.getActorUri(blocker.username),
         object: new URL(target.uri),
       });

@@ -625,7 +625,8 @@ export class Federator {
 
   private followActivity(ctx: Context<void>, follower: Account, target: Account): Follow {
     return new Follow({
-      id: new URL(`${ctx.getActorUri(follower.username).href}#follows/${target.id}`),
+      // Unique per request: a repeated id would be dropped as a duplicate (following again after an unfollow).
+      id: new URL(`${ctx.getActorUri(follower.username).href}#follows/${target.id}/${Date.now()}`),
       actor: ctx.getActorUri(follower.username),
       object: new URL(target.uri!),
     });

@@ -1,0 +1,395 @@
+import {
+  Article,
+  Create,
+  Delete,
+  EmojiReact,
+  Note,
+  PUBLIC_COLLECTION,
+  Question,
+  Tombstone,
+  Undo,
+  Update,
+  type Activity,
+} from '@fedify/fedify/vocab';
+import { Temporal } from '@js-temporal/polyfill';
+import { createRestAPIClient, type mastodon } from 'masto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Account } from '../../src/core/model.ts';
+import { ENGINES } from '../helpers/context.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+
+/**
+ * Edits, profile updates, blocks, emoji reactions, polls and articles between two Sparrow
+ * servers on loopback (docs/federation.md). Activities Sparrow itself never sends (EmojiReact,
+ * Question, Article, forged edits) are sent by server B's own Fedify, signed with the key of a
+ * real account there, exactly as another implementation would deliver them.
+ */
+const FEDERATION_ENV = {
+  SPARROW_FEDERATION: 'on',
+  SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'true',
+  SPARROW_LOG_LEVEL: process.env.FED_LOG ?? 'silent',
+};
+
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 20_000) {
+  const started = Date.now();
+  let last: T = await probe();
+  while (!ok(last)) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await probe();
+  }
+  return last;
+}
+
+describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
+  let a: RunningServer;
+  let b: RunningServer;
+  const stops: { stop(): Promise<void> }[] = [];
+  const domainOf = (server: RunningServer) => new URL(server.url).host;
+
+  beforeAll(async () => {
+    if (skip) return;
+    a = await startServer(name, FEDERATION_ENV);
+    b = await startServer(name, FEDERATION_ENV);
+    stops.push(await a.ctx.startBackgroundWork({ inProcessWithWeb: true }));
+    stops.push(await b.ctx.startBackgroundWork({ inProcessWithWeb: true }));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const s of stops) await s.stop();
+    await a?.close();
+    await b?.close();
+  });
+
+  const client = async (server: RunningServer, account: Account): Promise<mastodon.rest.Client> => {
+    const issued = await server.ctx.oauth.issueToken({
+      appId: null,
+      accountId: account.id,
+      scopes: ['read', 'write', 'follow'],
+    });
+    return createRestAPIClient({ url: server.url, accessToken: issued.accessToken });
+  };
+
+  /** `local` on `from` follows `username` of `to`, and the Accept comes back; returns the remote account. */
+  const follows = async (from: RunningServer, local: Account, to: RunningServer, username: string) => {
+    const remote = (await from.ctx.microblog.resolve(`${username}@${domainOf(to)}`))!;
+    await from.ctx.microblog.follow(local.id, remote.id);
+    await eventually(
+      () => from.ctx.microblog.relationship(local.id, remote.id),
+      (r) => r.following,
+      `${local.username} following ${username}`,
+    );
+    return remote;
+  };
+
+  /** Server B's Fedify delivers `activity` as `username` to the inbox of `target` on A, signed with its key. */
+  const sendFromB = async (username: string, target: Account, activity: Activity) => {
+    const ctx = b.ctx.federation!.federation.createContext(new URL(b.url), undefined);
+    await ctx.sendActivity(
+      { identifier: username },
+      { id: new URL(`${a.url}/users/${target.username}`), inboxId: new URL(`${a.url}/users/${target.username}/inbox`) },
+      activity,
+    );
+  };
+  const onB = (path: string) => new URL(`${b.url}${path}`);
+
+  it.skipIf(skip)(
+    'edits travel both ways: new text, edited_at, history, update notifications and tags',
+    async () => {
+      const alice = await a.ctx.microblog.createAccount({ username: 'alice' });
+      const bob = await b.ctx.microblog.createAccount({ username: 'bob' });
+      const bobOnA = await follows(a, alice, b, 'bob');
+      await follows(b, bob, a, 'alice');
+      const aliceApi = await client(a, alice);
+      const bobApi = await client(b, bob);
+
+      // Bob posts on B; alice boosts the copy on A, so she is told of its edit.
+      const original = await bobApi.v1.statuses.create({ status: 'first version #oldtag' });
+      const copy = (await eventually(
+        () => a.ctx.microblog.postByUri(`${b.url}/users/bob/statuses/${original.id}`),
+        (p) => p !== null,
+        'bob’s post on A',
+      ))!;
+      await aliceApi.v1.statuses.$select(copy.id).reblog();
+      await bobApi.v1.statuses.$select(original.id).update({ status: 'second <b>version</b> #newtag' });
+
+      const seen = await eventually(
+        () => aliceApi.v1.statuses.$select(copy.id).fetch(),
+        (s) => s.content.includes('second'),
+        'the edit on A',
+      );
+      expect(seen.editedAt).not.toBeNull();
+      expect(seen.account.id).toBe(bobOnA.id);
+      expect(seen.content).toContain('&lt;b&gt;');
+      expect(seen.content).not.toContain('<b>');
+      const history = await aliceApi.v1.statuses.$select(copy.id).history.list();
+      expect(history.map((v) => v.content.includes('second'))).toEqual([false, true]);
+      const notes = await aliceApi.v1.notifications.list({ types: ['update'] });
+      expect(notes.map((n) => n.status?.id)).toContain(copy.id);
+      // Its hashtags follow the new text.
+      const tagged = async (tag: string) =>
+        (await aliceApi.v1.timelines.tag.$select(tag).list()).map((s) => s.id).includes(copy.id);
+      await eventually(() => tagged('newtag'), Boolean, 'the new tag');
+      expect(await tagged('oldtag')).toBe(false);
+
+      // Alice edits on A (the same PUT); bob sees it on B.
+      const hers = await aliceApi.v1.statuses.create({ status: 'from A, unedited' });
+      const hersOnB = (await eventually(
+        () => b.ctx.microblog.postByUri(`${a.url}/users/alice/statuses/${hers.id}`),
+        (p) => p !== null,
+        'alice’s post on B',
+      ))!;
+      await aliceApi.v1.statuses.$select(hers.id).update({ status: 'from A, edited' });
+      const edited = await eventually(
+        () => bobApi.v1.statuses.$select(hersOnB.id).fetch(),
+        (s) => s.content.includes('edited') && !s.content.includes('unedited'),
+        'the edit on B',
+      );
+      expect(edited.editedAt).not.toBeNull();
+      // The Note A serves carries the same date.
+      const note = (await (
+        await fetch(`${a.url}/users/alice/statuses/${hers.id}`, { headers: { accept: 'application/activity+json' } })
+      ).json()) as { updated?: string };
+      expect(note.updated).toBeDefined();
+    },
+    90_000,
+  );
+
+  it.skipIf(skip)(
+    'an edit is refused unless its sender wrote the post, on its own server',
+    async () => {
+      const ada = await a.ctx.microblog.createAccount({ username: 'ada' });
+      const mallory = await b.ctx.microblog.createAccount({ username: 'mallory' });
+      const carol = await b.ctx.microblog.createAccount({ username: 'carol' });
+      await follows(a, ada, b, 'mallory');
+      await follows(a, ada, b, 'carol');
+      const carols = await b.ctx.microblog.post(carol.id, { text: 'carol wrote this', source: 'web' });
+      const own = await b.ctx.microblog.post(mallory.id, { text: 'mallory wrote this', source: 'web' });
+      const adas = await a.ctx.microblog.post(ada.id, { text: 'ada wrote this', source: 'web' });
+      const carolsUri = `${b.url}/users/carol/statuses/${carols.id}`;
+      const ownUri = `${b.url}/users/mallory/statuses/${own.id}`;
+      await eventually(
+        async () => (await a.ctx.microblog.postByUri(carolsUri)) && (await a.ctx.microblog.postByUri(ownUri)),
+        (p) => Boolean(p),
+        'both posts on A',
+      );
+
+      const mal = onB('/users/mallory');
+      const forged = (id: string, attribution: URL, n: number) =>
+        new Update({
+          id: onB(`/users/mallory#forged/${n}`),
+          actor: mal,
+          object: new Note({
+            id: new URL(id),
+            attribution,
+            content: '<p>hijacked</p>',
+            tos: [PUBLIC_COLLECTION],
+            updated: Temporal.Now.instant(),
+          }),
+        });
+      // Someone else's post, said to be by its author; the same, said to be mallory's; a post of
+      // server A itself, said to be mallory's.
+      await sendFromB('mallory', ada, forged(carolsUri, onB('/users/carol'), 1));
+      await sendFromB('mallory', ada, forged(carolsUri, mal, 2));
+      await sendFromB('mallory', ada, forged(`${a.url}/users/ada/statuses/${adas.id}`, mal, 3));
+      // And a genuine edit of her own post by the same path, so the refusals are not for another reason.
+      await sendFromB('mallory', ada, forged(ownUri, mal, 4));
+      await eventually(
+        () => a.ctx.microblog.postByUri(ownUri),
+        (p) => p?.text === 'hijacked',
+        'mallory’s own edit',
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      const carolsOnA = (await a.ctx.microblog.postByUri(carolsUri))!;
+      expect(carolsOnA.text).toBe('carol wrote this');
+      expect(carolsOnA.editedAt).toBeNull();
+      const adasNow = await a.ctx.microblog.visiblePost(ada.id, adas.id);
+      expect(adasNow.text).toBe('ada wrote this');
+      expect(adasNow.editedAt).toBeNull();
+    },
+    90_000,
+  );
+
+  it.skipIf(skip)(
+    'profile changes reach followers on the other server',
+    async () => {
+      const dora = await a.ctx.microblog.createAccount({ username: 'dora' });
+      const eli = await b.ctx.microblog.createAccount({ username: 'eli' });
+      const eliOnA = await follows(a, dora, b, 'eli');
+      const doraOnB = await follows(b, eli, a, 'dora');
+
+      const eliApi = await client(b, eli);
+      await eliApi.v1.accounts.updateCredentials({
+        displayName: 'Eli the Second',
+        note: 'bio <script>x</script> here',
+        locked: true,
+        fieldsAttributes: [{ name: 'Site', value: 'https://eli.example' }],
+      });
+      const seen = await eventually(
+        () => a.ctx.microblog.account(eliOnA.id),
+        (acc) => acc.displayName === 'Eli the Second',
+        'eli’s new profile on A',
+      );
+      // The bio stays plain text: markup typed into it is text, shown escaped.
+      expect(seen.note).toBe('bio <script>x</script> here');
+      expect(seen.locked).toBe(true);
+      expect(seen.fields).toEqual([{ name: 'Site', value: 'https://eli.example' }]);
+
+      await (await client(a, dora)).v1.accounts.updateCredentials({ displayName: 'Dora Renamed' });
+      await eventually(
+        () => b.ctx.microblog.account(doraOnB.id),
+        (acc) => acc.displayName === 'Dora Renamed',
+        'dora’s new name on B',
+      );
+    },
+    90_000,
+  );
+
+  it.skipIf(skip)(
+    'blocks travel both ways: follows cut on both servers, nothing more delivered',
+    async () => {
+      const fay = await a.ctx.microblog.createAccount({ username: 'fay' });
+      const gil = await b.ctx.microblog.createAccount({ username: 'gil' });
+      const gilOnA = await follows(a, fay, b, 'gil');
+      const fayOnB = await follows(b, gil, a, 'fay');
+      const fayApi = await client(a, fay);
+
+      // Fay blocks gil on A: B cuts both follows and knows it is blocked.
+      await fayApi.v1.accounts.$select(gilOnA.id).block();
+      expect(await a.ctx.microblog.relationship(fay.id, gilOnA.id)).toMatchObject({
+        following: false,
+        followedBy: false,
+      });
+      await eventually(
+        () => b.ctx.microblog.relationship(gil.id, fayOnB.id),
+        (r) => r.blockedBy && !r.following && !r.followedBy,
+        'the Block on B',
+      );
+      await a.ctx.microblog.post(fay.id, { text: 'after the block, from fay', source: 'web' });
+      await b.ctx.microblog.post(gil.id, { text: 'after the block, from gil', source: 'web' });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(
+        (await b.ctx.microblog.homeTimeline(gil.id, { limit: 20 })).some((v) => v.post.text.includes('from fay')),
+      ).toBe(false);
+      expect(
+        (await a.ctx.microblog.homeTimeline(fay.id, { limit: 20 })).some((v) => v.post.text.includes('from gil')),
+      ).toBe(false);
+
+      // Lifting it is heard too.
+      await fayApi.v1.accounts.$select(gilOnA.id).unblock();
+      await eventually(
+        () => b.ctx.microblog.relationship(gil.id, fayOnB.id),
+        (r) => !r.blockedBy,
+        'the Undo(Block) on B',
+      );
+
+      // Gil follows again, then blocks fay from B: A drops fay's follow of gil.
+      await follows(a, fay, b, 'gil');
+      await (await client(b, gil)).v1.accounts.$select(fayOnB.id).block();
+      await eventually(
+        () => a.ctx.microblog.relationship(fay.id, gilOnA.id),
+        (r) => r.blockedBy && !r.following,
+        'the Block on A',
+      );
+    },
+    90_000,
+  );
+
+  it.skipIf(skip)(
+    'an emoji reaction counts as a favourite, and its Undo takes it back',
+    async () => {
+      const hal = await a.ctx.microblog.createAccount({ username: 'hal' });
+      await b.ctx.microblog.createAccount({ username: 'ivy' });
+      const ivyOnA = (await a.ctx.microblog.resolve(`ivy@${domainOf(b)}`))!;
+      const post = await a.ctx.microblog.post(hal.id, { text: 'react to me', source: 'web' });
+      const react = new EmojiReact({
+        id: onB('/users/ivy#reactions/1'),
+        actor: onB('/users/ivy'),
+        object: new URL(`${a.url}/users/hal/statuses/${post.id}`),
+        content: '🔥',
+      });
+      await sendFromB('ivy', hal, react);
+      await eventually(
+        () => a.ctx.microblog.visiblePost(hal.id, post.id),
+        (p) => p.favouritesCount === 1,
+        'the reaction on A',
+      );
+      const notes = await a.ctx.microblog.notifications(hal.id, { limit: 10 });
+      expect(notes.some((n) => n.notification.type === 'favourite' && n.from.id === ivyOnA.id)).toBe(true);
+      await sendFromB(
+        'ivy',
+        hal,
+        new Undo({ id: onB('/users/ivy#reactions/1/undo'), actor: onB('/users/ivy'), object: react }),
+      );
+      await eventually(
+        () => a.ctx.microblog.visiblePost(hal.id, post.id),
+        (p) => p.favouritesCount === 0,
+        'the Undo on A',
+      );
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'a poll and an article arrive as posts with their text and a link, and a deleted account goes',
+    async () => {
+      const jo = await a.ctx.microblog.createAccount({ username: 'jo' });
+      const kim = await b.ctx.microblog.createAccount({ username: 'kim' });
+      const kimOnA = await follows(a, jo, b, 'kim');
+      const kimUri = onB('/users/kim');
+      const addressed = { tos: [PUBLIC_COLLECTION], ccs: [onB('/users/kim/followers')] };
+      const question = new Question({
+        id: onB('/users/kim/questions/1'),
+        attribution: kimUri,
+        content: '<p>Tea or coffee?</p>',
+        url: onB('/@kim/questions/1'),
+        exclusiveOptions: [new Note({ name: 'Tea' }), new Note({ name: 'Coffee <i>please</i>' })],
+        published: Temporal.Now.instant(),
+        ...addressed,
+      });
+      const article = new Article({
+        id: onB('/users/kim/articles/1'),
+        attribution: kimUri,
+        name: 'On sparrows',
+        content: '<p>A very long article body that is not shown.</p>',
+        url: onB('/@kim/articles/on-sparrows'),
+        published: Temporal.Now.instant(),
+        ...addressed,
+      });
+      for (const [n, object] of [question, article].entries())
+        await sendFromB(
+          'kim',
+          jo,
+          new Create({ id: onB(`/users/kim/creates/${n}`), actor: kimUri, object, ...addressed }),
+        );
+      const api = await client(a, jo);
+      const home = await eventually(
+        async () => await api.v1.timelines.home.list(),
+        (list) => list.filter((s) => s.account.id === kimOnA.id).length === 2,
+        'both on A',
+      );
+      const poll = home.find((s) => s.content.includes('Tea or coffee?'))!;
+      expect(poll.content).toContain('Tea');
+      expect(poll.content).toContain('Coffee please');
+      expect(poll.content).toContain(`href="${b.url}/@kim/questions/1"`);
+      const link = home.find((s) => s.content.includes('On sparrows'))!;
+      expect(link.content).toContain(`href="${b.url}/@kim/articles/on-sparrows"`);
+      expect(link.content).not.toContain('very long article');
+
+      // Kim's account is deleted on B: it and its posts go from A.
+      await sendFromB(
+        'kim',
+        jo,
+        new Delete({ id: onB('/users/kim#delete'), actor: kimUri, object: new Tombstone({ id: kimUri }) }),
+      );
+      await eventually(
+        async () => await api.v1.timelines.home.list(),
+        (list) => !list.some((s) => s.account.id === kimOnA.id),
+        'kim gone from A',
+      );
+      await expect(a.ctx.microblog.account(kimOnA.id)).rejects.toThrow();
+      expect((await a.ctx.microblog.relationship(jo.id, kimOnA.id)).following).toBe(false);
+    },
+    60_000,
+  );
+});
