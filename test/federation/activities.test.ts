@@ -3,6 +3,7 @@ import {
   Create,
   Delete,
   EmojiReact,
+  Move,
   Note,
   PUBLIC_COLLECTION,
   Question,
@@ -16,6 +17,7 @@ import { createRestAPIClient, type mastodon } from 'masto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../src/core/model.ts';
 import { ENGINES } from '../helpers/context.ts';
+import { startFedifyPeer } from '../helpers/fedify-peer.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
 /**
@@ -388,7 +390,77 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
         'kim gone from A',
       );
       await expect(a.ctx.microblog.account(kimOnA.id)).rejects.toThrow();
-      expect((await a.ctx.microblog.relationship(jo.id, kimOnA.id)).following).toBe(false);
+      await eventually(
+        () => a.ctx.microblog.relationship(jo.id, kimOnA.id),
+        (r) => !r.following,
+        'jo no longer following kim',
+      );
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'an account that moves takes its followers here along, only to an account that names it',
+    async () => {
+      // Another implementation (Fedify alone), whose actors carry alsoKnownAs.
+      const peer = await startFedifyPeer();
+      try {
+        peer.addActor('old');
+        peer.addActor('new', [peer.actorUri('old')]);
+        peer.addActor('stranger');
+        const lea = await a.ctx.microblog.createAccount({ username: 'lea' });
+        const max = await a.ctx.microblog.createAccount({ username: 'max' });
+        const oldOnA = (await a.ctx.microblog.resolve(`old@${peer.domain}`))!;
+        expect(oldOnA).not.toBeNull();
+        for (const local of [lea, max]) {
+          await a.ctx.microblog.follow(local.id, oldOnA.id);
+          await eventually(
+            () => a.ctx.microblog.relationship(local.id, oldOnA.id),
+            (r) => r.following,
+            'the Accept from the peer',
+          );
+        }
+        const toLea = { id: new URL(`${a.url}/users/lea`), inbox: new URL(`${a.url}/inbox`) };
+        // A move to an account that does not name the old one is refused: nobody moves.
+        await peer.send(
+          'old',
+          toLea,
+          new Move({
+            id: new URL(`${peer.url}/@old#moves/1`),
+            actor: peer.actorUri('old'),
+            object: peer.actorUri('old'),
+            target: peer.actorUri('stranger'),
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 1500));
+        expect((await a.ctx.microblog.relationship(lea.id, oldOnA.id)).following).toBe(true);
+
+        await peer.send(
+          'old',
+          toLea,
+          new Move({
+            id: new URL(`${peer.url}/@old#moves/2`),
+            actor: peer.actorUri('old'),
+            object: peer.actorUri('old'),
+            target: peer.actorUri('new'),
+          }),
+        );
+        const newOnA = await eventually(
+          () => a.ctx.microblog.resolve(`new@${peer.domain}`),
+          (acc) => acc !== null,
+          'the target known on A',
+        );
+        for (const local of [lea, max]) {
+          await eventually(
+            () => a.ctx.microblog.relationship(local.id, newOnA!.id),
+            (r) => r.following,
+            `${local.username} following the new account`,
+          );
+          expect((await a.ctx.microblog.relationship(local.id, oldOnA.id)).following).toBe(false);
+        }
+      } finally {
+        await peer.close();
+      }
     },
     60_000,
   );
