@@ -48,10 +48,13 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
   let b: RunningServer;
   const stops: { stop(): Promise<void> }[] = [];
   const domainOf = (server: RunningServer) => new URL(server.url).host;
+  // Server A's clock runs with the wall clock, and can be moved ahead (the last test does).
+  let aheadMs = 0;
+  const clockA = { now: () => new Date(Date.now() + aheadMs) };
 
   beforeAll(async () => {
     if (skip) return;
-    a = await startServer(name, FEDERATION_ENV);
+    a = await startServer(name, FEDERATION_ENV, { clock: clockA });
     b = await startServer(name, FEDERATION_ENV);
     stops.push(await a.ctx.startBackgroundWork({ inProcessWithWeb: true }));
     stops.push(await b.ctx.startBackgroundWork({ inProcessWithWeb: true }));
@@ -460,6 +463,51 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
         }
       } finally {
         await peer.close();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'a sender is fetched again only when its copy is a day old, or on its own Update',
+    async () => {
+      const nia = await a.ctx.microblog.createAccount({ username: 'nia' });
+      const oto = await b.ctx.microblog.createAccount({ username: 'oto' });
+      const otoOnA = await follows(a, nia, b, 'oto');
+      const microblog = a.ctx.microblog;
+      const remember = microblog.rememberRemoteAccount.bind(microblog);
+      const refreshed: string[] = [];
+      microblog.rememberRemoteAccount = async (profile) => {
+        refreshed.push(profile.uri);
+        return remember(profile);
+      };
+      try {
+        const arrived = (text: string) =>
+          eventually(
+            () => microblog.homeTimeline(nia.id, { limit: 20 }),
+            (views) => views.some((v) => v.post.text === text),
+            text,
+          );
+        for (const text of ['one', 'two', 'three']) {
+          await b.ctx.microblog.post(oto.id, { text, source: 'web' });
+          await arrived(text);
+        }
+        expect(refreshed).toEqual([]);
+        // Its own Update refreshes it at once.
+        await b.ctx.microblog.updateProfile(oto.id, { displayName: 'Oto' });
+        await eventually(
+          () => microblog.account(otoOnA.id),
+          (acc) => acc.displayName === 'Oto',
+          'the Update',
+        );
+        expect(refreshed).toEqual([otoOnA.uri]);
+        // A day later, the next activity fetches it again.
+        aheadMs = 25 * 3600_000;
+        await b.ctx.microblog.post(oto.id, { text: 'a day later', source: 'web' });
+        await arrived('a day later');
+        expect(refreshed).toEqual([otoOnA.uri, otoOnA.uri]);
+      } finally {
+        microblog.rememberRemoteAccount = remember;
       }
     },
     60_000,
