@@ -26,7 +26,7 @@ import type { FederationStore, RemoteFollower } from './ports.ts';
 import { htmlToText, sanitizeRemoteHtml } from './remote-html.ts';
 
 /** How long a remote account's copy is trusted before an activity from it refreshes it. */
-export const ACTOR_REFRESH_MS = 24 * 3600_000;
+const ACTOR_REFRESH_MS = 24 * 3600_000;
 
 /** What a remote post can be made from: a Note, a poll (Question), or an Article/Page shown as a link. */
 export type PostObject = Note | Question | Article | Page;

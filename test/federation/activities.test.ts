@@ -339,7 +339,7 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
     'a poll and an article arrive as posts with their text and a link, and a deleted account goes',
     async () => {
       const jo = await a.ctx.microblog.createAccount({ username: 'jo' });
-      const kim = await b.ctx.microblog.createAccount({ username: 'kim' });
+      await b.ctx.microblog.createAccount({ username: 'kim' });
       const kimOnA = await follows(a, jo, b, 'kim');
       const kimUri = onB('/users/kim');
       const addressed = { tos: [PUBLIC_COLLECTION], ccs: [onB('/users/kim/followers')] };
