@@ -1947,6 +1947,7 @@ export class Microblog {
     const account = await this.store.accountById(accountId);
     if (!account || account.domain === null) return;
     await this.store.setSuspended(accountId, this.clock.now());
+    const seen = new Set<string>();
     for (;;) {
       const ids = await this.store.accountPosts(
         accountId,
@@ -1954,8 +1955,10 @@ export class Microblog {
         { limit: 100 },
         { excludeReplies: false, excludeReblogs: false },
       );
-      if (ids.length === 0) break;
+      // A post that could not be deleted ends the loop rather than repeating it.
+      if (ids.length === 0 || ids.every((id) => seen.has(id))) break;
       for (const id of ids) {
+        seen.add(id);
         const post = await this.store.postById(id);
         await this.store.deletePost(id);
         if (post) await this.announce(this.deletedListeners, post);

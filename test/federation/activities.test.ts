@@ -6,6 +6,7 @@ import {
   Move,
   Note,
   PUBLIC_COLLECTION,
+  Person,
   Question,
   Tombstone,
   Undo,
@@ -197,6 +198,26 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
       await sendFromB('mallory', ada, forged(carolsUri, onB('/users/carol'), 1));
       await sendFromB('mallory', ada, forged(carolsUri, mal, 2));
       await sendFromB('mallory', ada, forged(`${a.url}/users/ada/statuses/${adas.id}`, mal, 3));
+      // Nor may she rewrite carol's profile, or move carol's followers.
+      await sendFromB(
+        'mallory',
+        ada,
+        new Update({
+          id: onB('/users/mallory#forged/5'),
+          actor: mal,
+          object: new Person({
+            id: onB('/users/carol'),
+            preferredUsername: 'carol',
+            name: 'Carol (hijacked)',
+            inbox: onB('/users/mallory/inbox'),
+          }),
+        }),
+      );
+      await sendFromB(
+        'mallory',
+        ada,
+        new Move({ id: onB('/users/mallory#forged/6'), actor: mal, object: onB('/users/carol'), target: mal }),
+      );
       // And a genuine edit of her own post by the same path, so the refusals are not for another reason.
       await sendFromB('mallory', ada, forged(ownUri, mal, 4));
       await eventually(
@@ -211,6 +232,9 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
       const adasNow = await a.ctx.microblog.visiblePost(ada.id, adas.id);
       expect(adasNow.text).toBe('ada wrote this');
       expect(adasNow.editedAt).toBeNull();
+      const carolOnA = (await a.ctx.microblog.accountByUri(`${b.url}/users/carol`))!;
+      expect(carolOnA.displayName).toBe('carol');
+      expect((await a.ctx.microblog.relationship(ada.id, carolOnA.id)).following).toBe(true);
     },
     90_000,
   );
