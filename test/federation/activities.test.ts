@@ -356,7 +356,7 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
         'the Undo on A',
       );
     },
-    60_000,
+    90_000,
   );
 
   it.skipIf(skip)(
@@ -423,7 +423,7 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
         'jo no longer following kim',
       );
     },
-    60_000,
+    90_000,
   );
 
   it.skipIf(skip)(
@@ -489,7 +489,7 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
         await peer.close();
       }
     },
-    60_000,
+    120_000,
   );
 
   it.skipIf(skip)(
@@ -534,6 +534,6 @@ describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
         microblog.rememberRemoteAccount = remember;
       }
     },
-    60_000,
+    90_000,
   );
 });
