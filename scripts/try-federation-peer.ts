@@ -194,7 +194,14 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | undef
   }
 }
 
-const text = (status: Json) => String(status.content ?? '').replace(/<[^>]+>/g, '');
+const text = (status: Json) =>
+  String(status.content ?? '')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#39;|&#x27;|&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 const run = randomUUID().slice(0, 6);
 const peer = client(peerHost, values['peer-token']);
 const ada = await sparrowUser('ada');
@@ -379,6 +386,41 @@ await step('peer undoes its like and boost', async () => {
     const s = await ada.call<Json>('GET', `/api/v1/statuses/${sparrowPost.id}`);
     return s.favourites_count === 0 && s.reblogs_count === 0;
   });
+});
+await step('a Sparrow hashtag is indexed by the peer (tag timeline there)', async () => {
+  await eventually('the post in #sparrowlab on the peer', async () =>
+    (await peer<Json[]>('GET', '/api/v1/timelines/tag/sparrowlab')).find((s) => text(s).includes(fromSparrow)),
+  );
+});
+await step('a peer hashtag is indexed by Sparrow (tag timeline here)', async () => {
+  const tagged = `Tagged on ${peerHost} ${run} #peerlab${run}`;
+  await peer('POST', '/api/v1/statuses', { status: tagged, visibility: 'public' });
+  await eventually('in home', () => inHome(ada.call, tagged));
+  await eventually(`the post in #peerlab${run} here`, async () =>
+    (await ada.call<Json[]>('GET', `/api/v1/timelines/tag/peerlab${run}`)).find((s) => text(s).includes(tagged)),
+  );
+});
+await step('followers-only posts both ways (private visibility kept)', async () => {
+  const mine = `Followers only from Sparrow ${run}`;
+  const theirs = `Followers only from ${peerHost} ${run}`;
+  await ada.call('POST', '/api/v1/statuses', { status: mine, visibility: 'private' });
+  await peer('POST', '/api/v1/statuses', { status: theirs, visibility: 'private' });
+  const there = await eventually('on the peer', () => inHome(peer, mine));
+  const here = await eventually('on Sparrow', () => inHome(ada.call, theirs));
+  if (there.visibility !== 'private' || here.visibility !== 'private')
+    throw new Error(`visibility there ${String(there.visibility)}, here ${String(here.visibility)}`);
+});
+await step('direct messages both ways (mention notified, direct visibility kept)', async () => {
+  const mine = `@${peerHandle} a direct word from Sparrow ${run}`;
+  const theirs = `@ada@${sparrowHost} a direct word from ${peerHost} ${run}`;
+  await ada.call('POST', '/api/v1/statuses', { status: mine, visibility: 'direct' });
+  await peer('POST', '/api/v1/statuses', { status: theirs, visibility: 'direct' });
+  const there = await eventually('mention on the peer', () => notified(peer, 'mention', 'a direct word from Sparrow'));
+  const here = await eventually('mention on Sparrow', () =>
+    notified(ada.call, 'mention', `a direct word from ${peerHost}`),
+  );
+  const v = [(there.status as Json).visibility, (here.status as Json).visibility];
+  if (v[0] !== 'direct' || v[1] !== 'direct') throw new Error(`visibility there ${String(v[0])}, here ${String(v[1])}`);
 });
 await step('Sparrow edits its post (Update seen by the peer)', async () => {
   await ada.call('PUT', `/api/v1/statuses/${sparrowPost.id}`, { status: `${fromSparrow} (edited)` });

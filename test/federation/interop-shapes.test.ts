@@ -7,22 +7,40 @@ import { startServer, type RunningServer } from '../helpers/server.ts';
  * built from source (docs/federation.md, "Tested with other servers"): a Note's links are
  * absolute (the receiving server shows the content under its own origin, so `/tags/x`
  * pointed at the receiver) and its hashtags are tagged as Mastodon tags them (`Hashtag`
- * objects), so the receiver indexes and links them.
+ * objects), so the receiver indexes and links them; and a post received from another server
+ * is indexed under its hashtags here as a local post is (tag timelines found nothing).
  */
+const FEDERATION_ENV = {
+  SPARROW_FEDERATION: 'on',
+  SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'true',
+  SPARROW_LOG_LEVEL: 'silent',
+};
+
+async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe.each(ENGINES)('the Note as other servers read it on $label', ({ name, skip }) => {
   let server: RunningServer;
+  let other: RunningServer;
+  const stops: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     if (skip) return;
-    server = await startServer(name, {
-      SPARROW_FEDERATION: 'on',
-      SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'true',
-      SPARROW_LOG_LEVEL: 'silent',
-    });
+    server = await startServer(name, FEDERATION_ENV);
+    other = await startServer(name, FEDERATION_ENV);
+    stops.push(await server.ctx.startBackgroundWork({ inProcessWithWeb: true }));
+    stops.push(await other.ctx.startBackgroundWork({ inProcessWithWeb: true }));
   }, 60_000);
 
   afterAll(async () => {
+    for (const s of stops) await s.stop();
     await server?.close();
+    await other?.close();
   });
 
   it.skipIf(skip)('hashtag links are absolute and each hashtag is a Hashtag tag', async () => {
@@ -53,4 +71,30 @@ describe.each(ENGINES)('the Note as other servers read it on $label', ({ name, s
       `@grace@${new URL(server.url).host}`,
     ]);
   });
+
+  it.skipIf(skip)(
+    'a post from another server is found under its hashtags',
+    async () => {
+      const reader = await server.ctx.microblog.createAccount({ username: 'reader' });
+      const writer = await other.ctx.microblog.createAccount({ username: 'writer' });
+      const writerHere = await server.ctx.microblog.resolve(`writer@${new URL(other.url).host}`);
+      await server.ctx.microblog.follow(reader.id, writerHere!.id);
+      await until(
+        'the Accept',
+        async () => (await server.ctx.microblog.relationship(reader.id, writerHere!.id)).following,
+      );
+
+      await other.ctx.microblog.post(writer.id, { text: 'Harvest news from #Machakos', source: 'web' });
+      await until('the post here', async () =>
+        (await server.ctx.microblog.homeTimeline(reader.id, { limit: 20 })).some((v) =>
+          v.post.text.includes('Harvest'),
+        ),
+      );
+      const res = await fetch(`${server.url}/api/v1/timelines/tag/machakos`);
+      expect(res.status).toBe(200);
+      const statuses = (await res.json()) as { uri: string; account: { acct: string } }[];
+      expect(statuses.map((s) => s.account.acct)).toEqual([`writer@${new URL(other.url).host}`]);
+    },
+    60_000,
+  );
 });
