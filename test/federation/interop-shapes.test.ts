@@ -8,7 +8,9 @@ import { startServer, type RunningServer } from '../helpers/server.ts';
  * absolute (the receiving server shows the content under its own origin, so `/tags/x`
  * pointed at the receiver) and its hashtags are tagged as Mastodon tags them (`Hashtag`
  * objects), so the receiver indexes and links them; and a post received from another server
- * is indexed under its hashtags here as a local post is (tag timelines found nothing).
+ * is indexed under its hashtags here as a local post is (tag timelines found nothing); and an
+ * `Undo(Follow)` names the very Follow that was sent (Hollo, like Sparrow, matches the Follow
+ * by its id: a Follow re-made with another id leaves the follow in place there).
  */
 const FEDERATION_ENV = {
   SPARROW_FEDERATION: 'on',
@@ -94,6 +96,49 @@ describe.each(ENGINES)('the Note as other servers read it on $label', ({ name, s
       expect(res.status).toBe(200);
       const statuses = (await res.json()) as { uri: string; account: { acct: string } }[];
       expect(statuses.map((s) => s.account.acct)).toEqual([`writer@${new URL(other.url).host}`]);
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'an unfollow undoes the Follow by the id it was sent with',
+    async () => {
+      const realFetch = globalThis.fetch;
+      const activities: { type: string; id: string; object: unknown }[] = [];
+      globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+        const request = new Request(input, init);
+        if (request.method === 'POST' && request.url.startsWith(other.url)) {
+          const body = (await request
+            .clone()
+            .json()
+            .catch(() => null)) as (typeof activities)[number] | null;
+          if (body?.type === 'Follow' || body?.type === 'Undo') activities.push(body);
+        }
+        return realFetch(request);
+      };
+      try {
+        const fan = await server.ctx.microblog.createAccount({ username: 'fan' });
+        const star = await other.ctx.microblog.createAccount({ username: 'star' });
+        const starHere = await server.ctx.microblog.resolve(`star@${new URL(other.url).host}`);
+        await server.ctx.microblog.follow(fan.id, starHere!.id);
+        await until(
+          'the Accept',
+          async () => (await server.ctx.microblog.relationship(fan.id, starHere!.id)).following,
+        );
+        await server.ctx.microblog.unfollow(fan.id, starHere!.id);
+        const fanThere = await other.ctx.microblog.resolve(`fan@${new URL(server.url).host}`);
+        await until(
+          'the Undo there',
+          async () => !(await other.ctx.microblog.relationship(star.id, fanThere!.id)).followedBy,
+        );
+        const follow = activities.find((a) => a.type === 'Follow');
+        const undo = activities.find((a) => a.type === 'Undo');
+        expect(follow?.id).toBeTruthy();
+        const undone = undo?.object as string | { id?: string } | undefined;
+        expect(typeof undone === 'string' ? undone : undone?.id).toBe(follow!.id);
+      } finally {
+        globalThis.fetch = realFetch;
+      }
     },
     60_000,
   );
