@@ -233,7 +233,9 @@ async function notified(
 ): Promise<Json | undefined> {
   const list = await call<Json[]>('GET', '/api/v1/notifications?limit=40');
   return list.find(
-    (n) => n.type === type && (!statusNeedle || (n.status != null && text(n.status as Json).includes(statusNeedle))),
+    (n) =>
+      n.type === type &&
+      (!statusNeedle || (n.status !== null && n.status !== undefined && text(n.status as Json).includes(statusNeedle))),
   );
 }
 
