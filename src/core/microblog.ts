@@ -1885,6 +1885,8 @@ export class Microblog {
         reblogOfId: null,
         createdAt,
         mentionIds,
+        // Indexed as a local post is, so tag timelines and search find posts of other servers too.
+        tags: extractHashtags(input.text),
         remote: { uri: input.uri, url: input.url, html: input.html },
       },
       fanout,

@@ -16,6 +16,7 @@ import {
   Delete,
   Endpoints,
   Follow,
+  Hashtag,
   Like,
   Mention,
   Note,
@@ -34,6 +35,7 @@ import type { Logger } from 'pino';
 import type { Account, Post } from '../core/model.ts';
 import type { Microblog } from '../core/microblog.ts';
 import { renderNoteHtml, renderPostHtml } from '../core/post-html.ts';
+import { extractHashtags } from '../core/text.ts';
 import type { SecretBox } from '../security/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { FederationStore, RemoteFollower, StoredKeyPair } from './ports.ts';
@@ -343,9 +345,11 @@ export class Federator {
     return new Note({
       id: this.noteUri(ctx, author, post),
       attribution: ctx.getActorUri(author.username),
+      // Links in content are absolute: other servers show it under their own origin.
       content: renderPostHtml(
         post.text,
         mentions.map((m) => ({ username: m.account.username, url: m.account.url ?? m.uri.href })),
+        this.settings.publicUrl,
       ),
       summary: post.spoilerText === '' ? null : post.spoilerText,
       sensitive: post.sensitive,
@@ -353,13 +357,23 @@ export class Federator {
       updated: post.editedAt ? Temporal.Instant.fromEpochMilliseconds(post.editedAt.getTime()) : null,
       url: new URL(`${this.settings.publicUrl}/@${author.username}/${post.id}`),
       replyTarget: parent ? this.noteUri(ctx, parent.author, parent.post) : null,
-      tags: mentions.map(
-        (m) =>
-          new Mention({
-            href: m.uri,
-            name: `@${m.account.username}${m.account.domain ? `@${m.account.domain}` : `@${this.settings.domain}`}`,
-          }),
-      ),
+      tags: [
+        ...mentions.map(
+          (m) =>
+            new Mention({
+              href: m.uri,
+              name: `@${m.account.username}${m.account.domain ? `@${m.account.domain}` : `@${this.settings.domain}`}`,
+            }),
+        ),
+        // As Mastodon tags them, so other servers index and link the post's hashtags.
+        ...extractHashtags(post.text).map(
+          (name) =>
+            new Hashtag({
+              href: new URL(`${this.settings.publicUrl}/tags/${encodeURIComponent(name)}`),
+              name: `#${name}`,
+            }),
+        ),
+      ],
       ...addressing,
     });
   }
