@@ -637,10 +637,10 @@ export class Federator {
     if (answer === 'reject') await this.deps.kv.delete(['sparrow', 'follow', follower.id, target.id]);
   }
 
-  private followActivity(ctx: Context<void>, follower: Account, target: Account): Follow {
+  private followActivity(ctx: Context<void>, follower: Account, target: Account, id?: URL): Follow {
     return new Follow({
       // Unique per request: a repeated id would be dropped as a duplicate (following again after an unfollow).
-      id: new URL(`${ctx.getActorUri(follower.username).href}#follows/${target.id}/${Date.now()}`),
+      id: id ?? new URL(`${ctx.getActorUri(follower.username).href}#follows/${target.id}/${Date.now()}`),
       actor: ctx.getActorUri(follower.username),
       object: new URL(target.uri!),
     });
@@ -733,7 +733,10 @@ export class Federator {
       const target = accounts.get(targetId);
       if (!follower || !target || follower.domain !== null || target.domain === null || !target.uri) return;
       const ctx = this.context();
-      await this.sendTo(ctx, follower, [target], this.followActivity(ctx, follower, target)).catch(report('a follow'));
+      const follow = this.followActivity(ctx, follower, target);
+      // The Undo must name this very Follow: peers such as Hollo match an unfollow by its id.
+      await this.deps.kv.set(['sparrow', 'sent-follow', follower.id, target.id], follow.id!.href);
+      await this.sendTo(ctx, follower, [target], follow).catch(report('a follow'));
     });
 
     const undoFollow = async (accountId: string, targetId: string) => {
@@ -742,7 +745,10 @@ export class Federator {
       const target = accounts.get(targetId);
       if (!follower || !target || follower.domain !== null || target.domain === null || !target.uri) return;
       const ctx = this.context();
-      const follow = this.followActivity(ctx, follower, target);
+      const sentKey = ['sparrow', 'sent-follow', follower.id, target.id] as const;
+      const sentId = await this.deps.kv.get<string>(sentKey);
+      const follow = this.followActivity(ctx, follower, target, sentId ? new URL(sentId) : undefined);
+      await this.deps.kv.delete(sentKey);
       await this.sendTo(
         ctx,
         follower,
