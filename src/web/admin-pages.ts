@@ -237,7 +237,7 @@ ${rows.map(
           );
         } catch (error) {
           if (error instanceof DomainError && error.kind === 'forbidden') throw error;
-          return policyPage(request, reply, actor, view, failure(error));
+          return policyPage(request, reply, actor, view, failure(error, view));
         }
       }),
     );
@@ -255,7 +255,7 @@ ${rows.map(
           try {
             checkedReason(reason);
           } catch (error) {
-            return policyPage(request, reply, actor, view, failure(error));
+            return policyPage(request, reply, actor, view, failure(error, view));
           }
           return sendPage(
             reply,
@@ -283,7 +283,7 @@ ${form(
           return reply.redirect(`/admin/sms?notice=${enabled ? 'kill_on' : 'kill_off'}`, 303);
         } catch (error) {
           if (error instanceof DomainError && error.kind === 'forbidden') throw error;
-          return policyPage(request, reply, actor, view, failure(error));
+          return policyPage(request, reply, actor, view, failure(error, view));
         }
       }),
     );

@@ -1,3 +1,4 @@
+import { errorsEn } from './errors/en.ts';
 /**
  * English: the source catalogue. Every other language has exactly these message ids (the
  * type checker enforces it). Messages are ICU MessageFormat (plurals, selects); `{web}`,
@@ -133,4 +134,5 @@ export const en = {
   'web.language.save': 'Change',
   'web.language.saved': 'Language saved.',
   'web.skip': 'Skip to content',
+  ...errorsEn,
 } as const;

@@ -1,4 +1,5 @@
 import type { Messages } from '../catalogue-types.ts';
+import { errorsPt } from './errors/pt.ts';
 
 /** Português. Accents outside GSM-7 (ã, ç, õ, á…) are folded for SMS and USSD only. */
 export const pt: Messages = {
@@ -128,4 +129,5 @@ export const pt: Messages = {
   'web.language.save': 'Mudar',
   'web.language.saved': 'Idioma guardado.',
   'web.skip': 'Saltar para o conteúdo',
+  ...errorsPt,
 };

@@ -1,4 +1,5 @@
 import type { Messages } from '../catalogue-types.ts';
+import { errorsSw } from './errors/sw.ts';
 
 /** Kiswahili. */
 export const sw: Messages = {
@@ -128,4 +129,5 @@ export const sw: Messages = {
   'web.language.save': 'Badilisha',
   'web.language.saved': 'Lugha imehifadhiwa.',
   'web.skip': 'Ruka hadi maudhui',
+  ...errorsSw,
 };
