@@ -197,7 +197,8 @@ export class Microblog {
     }
     const displayName = (input.displayName ?? username).trim();
     this.checkProfileText(displayName, input.note ?? '');
-    if (await this.store.accountByUsername(username)) throw conflict('Username is already taken').coded('account.username_taken');
+    if (await this.store.accountByUsername(username))
+      throw conflict('Username is already taken').coded('account.username_taken');
     return {
       id: newId(this.clock.now().getTime()),
       username,
@@ -864,12 +865,14 @@ export class Microblog {
   async pin(accountId: string, postId: string): Promise<Post> {
     await this.account(accountId);
     const post = await this.visiblePost(accountId, postId);
-    if (post.accountId !== accountId) throw invalid('You can only pin your own posts', { field: 'id' }).coded('pin.own');
+    if (post.accountId !== accountId)
+      throw invalid('You can only pin your own posts', { field: 'id' }).coded('pin.own');
     if (post.reblogOfId) throw invalid('Boosts cannot be pinned', { field: 'id' }).coded('pin.boost');
     if (post.visibility !== 'public' && post.visibility !== 'unlisted')
       throw invalid('Only public and unlisted posts can be pinned', { field: 'id' }).coded('pin.visibility');
     const outcome = await this.store.addPin(newId(this.clock.now().getTime()), accountId, post.id, MAX_PINS);
-    if (outcome === 'full') throw invalid(`You can pin at most ${MAX_PINS} posts`, { field: 'id' }).coded('pin.full', { max: MAX_PINS });
+    if (outcome === 'full')
+      throw invalid(`You can pin at most ${MAX_PINS} posts`, { field: 'id' }).coded('pin.full', { max: MAX_PINS });
     return post;
   }
 
@@ -925,7 +928,9 @@ export class Microblog {
     if (!post) throw notFound();
     if (post.accountId !== actorId) {
       if (actor.role === 'user')
-        throw (await this.canView(actorId, post)) ? forbidden('You can only delete your own posts').coded('post.delete_own') : notFound();
+        throw (await this.canView(actorId, post))
+          ? forbidden('You can only delete your own posts').coded('post.delete_own')
+          : notFound();
     }
     await this.store.deletePost(postId);
     await this.announce(this.deletedListeners, post);
@@ -1017,7 +1022,8 @@ export class Microblog {
     if (accountId === targetId) throw invalid('You can’t follow yourself').coded('follow.self');
     await this.account(accountId);
     const target = await this.account(targetId);
-    if (await this.store.isBlockedEitherWay(accountId, targetId)) throw forbidden('You can’t follow this account').coded('follow.blocked');
+    if (await this.store.isBlockedEitherWay(accountId, targetId))
+      throw forbidden('You can’t follow this account').coded('follow.blocked');
     if (await this.store.isFollowing(accountId, targetId)) return this.relationship(accountId, targetId);
     const now = this.clock.now();
     // An account of another server is followed once its server accepts (federation sends the

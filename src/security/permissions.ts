@@ -88,7 +88,11 @@ const needs = (roles: readonly Role[]): Decision =>
   roles.includes('moderator')
     ? { allowed: false, why: 'This action needs a moderator or administrator', code: 'staff.needs_staff' }
     : { allowed: false, why: 'This action needs an administrator', code: 'staff.needs_admin' };
-const OWN_ACCOUNT: Decision = { allowed: false, why: 'You cannot act on your own account here', code: 'staff.own_account' };
+const OWN_ACCOUNT: Decision = {
+  allowed: false,
+  why: 'You cannot act on your own account here',
+  code: 'staff.own_account',
+};
 
 /**
  * The one place that decides who may do what to whom. Every interface (API, web console,
@@ -109,7 +113,11 @@ export function decide(actor: Actor, action: Action, target?: Target): Decision 
   if (role === 'moderator' && target.role !== 'user')
     return target.id === actor.account.id
       ? OWN_ACCOUNT
-      : { allowed: false, why: 'Only an administrator can act on a moderator or administrator', code: 'staff.on_staff' };
+      : {
+          allowed: false,
+          why: 'Only an administrator can act on a moderator or administrator',
+          code: 'staff.on_staff',
+        };
   if (target.id === actor.account.id) return OWN_ACCOUNT;
   return { allowed: true };
 }
@@ -133,7 +141,8 @@ const MAX_REASON_LENGTH = 500;
 /** Every staff action carries a reason for the audit log: trimmed, not empty, not a novel. */
 export function checkedReason(reason: unknown): string {
   const text = typeof reason === 'string' ? reason.trim() : '';
-  if (text === '') throw invalid('A reason is required for the audit log', { field: 'reason' }).coded('staff.reason_required');
+  if (text === '')
+    throw invalid('A reason is required for the audit log', { field: 'reason' }).coded('staff.reason_required');
   if (text.length > MAX_REASON_LENGTH)
     throw invalid(`The reason must be at most ${MAX_REASON_LENGTH} characters`, { field: 'reason' }).coded(
       'staff.reason_too_long',

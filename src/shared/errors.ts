@@ -41,7 +41,9 @@ export class DomainError extends Error {
 export const invalid = (message: string, details?: Record<string, unknown>) =>
   new DomainError('invalid', message, details);
 export const notFound = (message?: string) =>
-  message === undefined ? new DomainError('not_found', 'Record not found').coded('not_found') : new DomainError('not_found', message);
+  message === undefined
+    ? new DomainError('not_found', 'Record not found').coded('not_found')
+    : new DomainError('not_found', message);
 export const forbidden = (message?: string) =>
   message === undefined
     ? new DomainError('forbidden', 'This action is not allowed').coded('forbidden')

@@ -61,7 +61,9 @@ export class SmsOwnerControls {
     if (typeof pin !== 'string' || !/^\d{4,8}$/.test(pin))
       throw invalid('The PIN must be 4 to 8 digits', { field: 'pin' }).coded('pin.format');
     if (isGuessable(pin))
-      throw invalid('That PIN is too easy to guess (repeated or consecutive digits)', { field: 'pin' }).coded('pin.easy');
+      throw invalid('That PIN is too easy to guess (repeated or consecutive digits)', { field: 'pin' }).coded(
+        'pin.easy',
+      );
     await this.store.setPinHash(accountId, await this.pins.hash(pin), this.clock.now());
   }
 

@@ -199,7 +199,8 @@ export function errorBox(message: string | null | undefined): SafeHtml {
  * the viewer's language when the page passes its view (src/i18n/domain-errors.ts).
  */
 export function userMessage(error: unknown, view?: Pick<View, 'locale'>): string {
-  if (error instanceof DomainError && error.kind !== 'not_found') return errorText(view?.locale ?? DEFAULT_LOCALE, error);
+  if (error instanceof DomainError && error.kind !== 'not_found')
+    return errorText(view?.locale ?? DEFAULT_LOCALE, error);
   throw error;
 }
 

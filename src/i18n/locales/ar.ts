@@ -1,5 +1,6 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsAr } from './errors/ar.ts';
+import { webAdminAr } from './web-admin/ar.ts';
 
 /** العربية. Written right to left; SMS in Arabic is UCS-2 (70 characters a segment). */
 export const ar: Messages = {
@@ -127,4 +128,5 @@ export const ar: Messages = {
   'web.language.saved': 'حُفظت اللغة.',
   'web.skip': 'انتقل إلى المحتوى',
   ...errorsAr,
+  ...webAdminAr,
 };

@@ -1,4 +1,5 @@
 import { errorsEn } from './errors/en.ts';
+import { webAdminEn } from './web-admin/en.ts';
 /**
  * English: the source catalogue. Every other language has exactly these message ids (the
  * type checker enforces it). Messages are ICU MessageFormat (plurals, selects); `{web}`,
@@ -135,4 +136,5 @@ export const en = {
   'web.language.saved': 'Language saved.',
   'web.skip': 'Skip to content',
   ...errorsEn,
+  ...webAdminEn,
 } as const;

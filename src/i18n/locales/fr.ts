@@ -1,5 +1,6 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsFr } from './errors/fr.ts';
+import { webAdminFr } from './web-admin/fr.ts';
 
 /** Français. Accents outside GSM-7 (ê, ç, î…) are folded for SMS and USSD only. */
 export const fr: Messages = {
@@ -131,4 +132,5 @@ export const fr: Messages = {
   'web.language.saved': 'Langue enregistrée.',
   'web.skip': 'Aller au contenu',
   ...errorsFr,
+  ...webAdminFr,
 };

@@ -1,5 +1,6 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsHa } from './errors/ha.ts';
+import { webAdminHa } from './web-admin/ha.ts';
 
 /**
  * Hausa (boko). Hooked letters (ɓ, ɗ, ƙ, ƴ) are outside GSM-7 and are folded to b, d, k, y
@@ -131,4 +132,5 @@ export const ha: Messages = {
   'web.language.saved': 'An adana harshe.',
   'web.skip': 'Tsallaka zuwa abun ciki',
   ...errorsHa,
+  ...webAdminHa,
 };

@@ -1,5 +1,6 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsPt } from './errors/pt.ts';
+import { webAdminPt } from './web-admin/pt.ts';
 
 /** Português. Accents outside GSM-7 (ã, ç, õ, á…) are folded for SMS and USSD only. */
 export const pt: Messages = {
@@ -130,4 +131,5 @@ export const pt: Messages = {
   'web.language.saved': 'Idioma guardado.',
   'web.skip': 'Saltar para o conteúdo',
   ...errorsPt,
+  ...webAdminPt,
 };

@@ -1,5 +1,6 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsSw } from './errors/sw.ts';
+import { webAdminSw } from './web-admin/sw.ts';
 
 /** Kiswahili. */
 export const sw: Messages = {
@@ -130,4 +131,5 @@ export const sw: Messages = {
   'web.language.saved': 'Lugha imehifadhiwa.',
   'web.skip': 'Ruka hadi maudhui',
   ...errorsSw,
+  ...webAdminSw,
 };

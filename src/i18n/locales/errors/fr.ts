@@ -10,8 +10,7 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.staff.which_account': 'Quel compte ?',
   'error.staff.reason_required': 'Un motif est obligatoire pour le journal d’audit',
   'error.staff.reason_too_long': 'Le motif ne doit pas dépasser {max} caractères',
-  'error.account.username_format':
-    'Le nom d’utilisateur doit compter de 1 à 30 lettres (A–Z), chiffres ou tirets bas',
+  'error.account.username_format': 'Le nom d’utilisateur doit compter de 1 à 30 lettres (A–Z), chiffres ou tirets bas',
   'error.account.username_taken': 'Ce nom d’utilisateur est déjà pris',
   'error.post.reply_missing': 'Le message auquel vous répondez n’existe pas',
   'error.post.no_boost': 'Ce message ne peut pas être partagé',
@@ -34,7 +33,8 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.pin.own': 'Vous ne pouvez épingler que vos propres messages',
   'error.pin.boost': 'Un partage ne peut pas être épinglé',
   'error.pin.visibility': 'Seuls les messages publics et non listés peuvent être épinglés',
-  'error.pin.full': '{max, plural, one {Vous pouvez épingler # message au plus} other {Vous pouvez épingler # messages au plus}}',
+  'error.pin.full':
+    '{max, plural, one {Vous pouvez épingler # message au plus} other {Vous pouvez épingler # messages au plus}}',
   'error.pin.staff': 'Les administrateurs et modérateurs doivent garder un code PIN de publication',
   'error.pin.format': 'Le code PIN doit compter de 4 à 8 chiffres',
   'error.pin.easy': 'Ce code PIN est trop facile à deviner (chiffres répétés ou qui se suivent)',

@@ -10,8 +10,7 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.staff.which_account': 'Que conta?',
   'error.staff.reason_required': 'É obrigatório indicar um motivo para o registo de auditoria',
   'error.staff.reason_too_long': 'O motivo pode ter no máximo {max} caracteres',
-  'error.account.username_format':
-    'O nome de utilizador deve ter de 1 a 30 letras (A–Z), algarismos ou sublinhados',
+  'error.account.username_format': 'O nome de utilizador deve ter de 1 a 30 letras (A–Z), algarismos ou sublinhados',
   'error.account.username_taken': 'Esse nome de utilizador já está em uso',
   'error.post.reply_missing': 'A publicação a que está a responder não existe',
   'error.post.no_boost': 'Esta publicação não pode ser partilhada',
