@@ -1,5 +1,6 @@
 import { errorsEn } from './errors/en.ts';
 import { webAdminEn } from './web-admin/en.ts';
+import { webToolsEn } from './web-tools/en.ts';
 /**
  * English: the source catalogue. Every other language has exactly these message ids (the
  * type checker enforces it). Messages are ICU MessageFormat (plurals, selects); `{web}`,
@@ -137,4 +138,5 @@ export const en = {
   'web.skip': 'Skip to content',
   ...errorsEn,
   ...webAdminEn,
+  ...webToolsEn,
 } as const;

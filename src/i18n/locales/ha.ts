@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsHa } from './errors/ha.ts';
 import { webAdminHa } from './web-admin/ha.ts';
+import { webToolsHa } from './web-tools/ha.ts';
 
 /**
  * Hausa (boko). Hooked letters (ɓ, ɗ, ƙ, ƴ) are outside GSM-7 and are folded to b, d, k, y
@@ -133,4 +134,5 @@ export const ha: Messages = {
   'web.skip': 'Tsallaka zuwa abun ciki',
   ...errorsHa,
   ...webAdminHa,
+  ...webToolsHa,
 };

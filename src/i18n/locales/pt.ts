@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsPt } from './errors/pt.ts';
 import { webAdminPt } from './web-admin/pt.ts';
+import { webToolsPt } from './web-tools/pt.ts';
 
 /** Português. Accents outside GSM-7 (ã, ç, õ, á…) are folded for SMS and USSD only. */
 export const pt: Messages = {
@@ -132,4 +133,5 @@ export const pt: Messages = {
   'web.skip': 'Saltar para o conteúdo',
   ...errorsPt,
   ...webAdminPt,
+  ...webToolsPt,
 };

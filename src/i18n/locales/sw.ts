@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsSw } from './errors/sw.ts';
 import { webAdminSw } from './web-admin/sw.ts';
+import { webToolsSw } from './web-tools/sw.ts';
 
 /** Kiswahili. */
 export const sw: Messages = {
@@ -132,4 +133,5 @@ export const sw: Messages = {
   'web.skip': 'Ruka hadi maudhui',
   ...errorsSw,
   ...webAdminSw,
+  ...webToolsSw,
 };

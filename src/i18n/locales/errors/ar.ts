@@ -42,4 +42,13 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.pin.easy': 'هذا الرمز سهل التخمين (أرقام مكررة أو متتالية)',
   'error.held.no_phone': 'اربط رقم هاتف قبل إطلاق الرسائل المحجوزة',
   'error.held.done': 'أُطلقت هذه الرسالة أو حُذفت من قبل',
+  'error.field.too_long': '{field} طويل جداً (الحد {max})',
+  'error.auth.choose_method': 'اختر إحدى الطرق المعروضة.',
+  'error.oauth.unknown_client': 'هذا التطبيق غير مسجّل على هذا الخادم (client_id غير معروف).',
+  'error.oauth.redirect_mismatch': 'طلب التطبيق العودة إلى عنوان لم يسجّله (redirect_uri).',
+  'error.oauth.response_type': 'طلب التطبيق نوع رد غير مدعوم (يعمل response_type=code فقط).',
+  'error.oauth.scope_exceeds': 'طلب التطبيق وصولاً أكثر مما سجّله.',
+  'error.oauth.pkce_method': 'طلب التطبيق غير سليم (يجب أن تكون code_challenge_method هي S256).',
+  'error.oauth.pkce_malformed': 'طلب التطبيق غير سليم (code_challenge).',
+  'error.oauth.unknown_scopes': 'طلب التطبيق وصولاً لا يعرفه هذا الخادم: {scopes}',
 };

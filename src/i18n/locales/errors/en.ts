@@ -41,4 +41,13 @@ export const errorsEn = {
   'error.pin.easy': 'That PIN is too easy to guess (repeated or consecutive digits)',
   'error.held.no_phone': 'Link a phone number before releasing held texts',
   'error.held.done': 'This text was already released or discarded',
+  'error.field.too_long': '{field} is too long (at most {max} characters)',
+  'error.auth.choose_method': 'Choose one of the ways offered.',
+  'error.oauth.unknown_client': 'This app is not registered on this server (unknown client_id).',
+  'error.oauth.redirect_mismatch': 'The app asked to return to an address it did not register (redirect_uri).',
+  'error.oauth.response_type': 'The app asked for an unsupported kind of answer (only response_type=code works).',
+  'error.oauth.scope_exceeds': 'The app asked for more access than it registered for.',
+  'error.oauth.pkce_method': 'The app’s request is malformed (code_challenge_method must be S256).',
+  'error.oauth.pkce_malformed': 'The app’s request is malformed (code_challenge).',
+  'error.oauth.unknown_scopes': 'The app asked for access this server does not know: {scopes}',
 } as const;

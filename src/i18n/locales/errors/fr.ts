@@ -40,4 +40,15 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.pin.easy': 'Ce code PIN est trop facile à deviner (chiffres répétés ou qui se suivent)',
   'error.held.no_phone': 'Reliez un numéro de téléphone avant de libérer des SMS retenus',
   'error.held.done': 'Ce SMS a déjà été libéré ou supprimé',
+  'error.field.too_long': '{field} est trop long ({max} caractères au plus)',
+  'error.auth.choose_method': 'Choisissez l’une des méthodes proposées.',
+  'error.oauth.unknown_client': 'Cette application n’est pas enregistrée sur ce serveur (client_id inconnu).',
+  'error.oauth.redirect_mismatch':
+    'L’application demande à revenir vers une adresse qu’elle n’a pas enregistrée (redirect_uri).',
+  'error.oauth.response_type':
+    'L’application demande un type de réponse non pris en charge (seul response_type=code fonctionne).',
+  'error.oauth.scope_exceeds': 'L’application demande plus d’accès qu’elle n’en a enregistré.',
+  'error.oauth.pkce_method': 'La demande de l’application est mal formée (code_challenge_method doit valoir S256).',
+  'error.oauth.pkce_malformed': 'La demande de l’application est mal formée (code_challenge).',
+  'error.oauth.unknown_scopes': 'L’application demande un accès que ce serveur ne connaît pas : {scopes}',
 };

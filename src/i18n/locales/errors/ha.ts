@@ -39,4 +39,13 @@ export const errorsHa: Record<keyof typeof errorsEn, string> = {
   'error.pin.easy': 'Wannan PIN ɗin yana da sauƙin hasashe (lambobi masu maimaituwa ko masu bin juna)',
   'error.held.no_phone': 'Haɗa lambar waya kafin ka saki SMS da aka riƙe',
   'error.held.done': 'An riga an saki ko an goge wannan SMS',
+  'error.field.too_long': '{field} ya yi tsawo (kada ya wuce haruffa {max})',
+  'error.auth.choose_method': 'Zaɓi ɗaya daga cikin hanyoyin da aka bayar.',
+  'error.oauth.unknown_client': 'Ba a yi wa wannan manhajar rajista a wannan sabar ba (ba a san client_id ba).',
+  'error.oauth.redirect_mismatch': 'Manhajar ta nemi komawa zuwa adireshin da ba ta yi rajista ba (redirect_uri).',
+  'error.oauth.response_type': 'Manhajar ta nemi irin amsar da ba a goyon baya (response_type=code kaɗai ke aiki).',
+  'error.oauth.scope_exceeds': 'Manhajar ta nemi dama fiye da wadda ta yi rajista.',
+  'error.oauth.pkce_method': 'Buƙatar manhajar ba ta da tsari (code_challenge_method dole ya zama S256).',
+  'error.oauth.pkce_malformed': 'Buƙatar manhajar ba ta da tsari (code_challenge).',
+  'error.oauth.unknown_scopes': 'Manhajar ta nemi damar da wannan sabar ba ta sani ba: {scopes}',
 };

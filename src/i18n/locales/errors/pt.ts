@@ -39,4 +39,13 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.pin.easy': 'Esse PIN é fácil demais de adivinhar (algarismos repetidos ou seguidos)',
   'error.held.no_phone': 'Associe um número de telefone antes de libertar SMS retidos',
   'error.held.done': 'Este SMS já foi libertado ou descartado',
+  'error.field.too_long': '{field} é demasiado longo (no máximo {max} caracteres)',
+  'error.auth.choose_method': 'Escolha uma das formas propostas.',
+  'error.oauth.unknown_client': 'Esta aplicação não está registada neste servidor (client_id desconhecido).',
+  'error.oauth.redirect_mismatch': 'A aplicação pediu para voltar a um endereço que não registou (redirect_uri).',
+  'error.oauth.response_type': 'A aplicação pediu um tipo de resposta não suportado (só response_type=code funciona).',
+  'error.oauth.scope_exceeds': 'A aplicação pediu mais acesso do que o que registou.',
+  'error.oauth.pkce_method': 'O pedido da aplicação está malformado (code_challenge_method tem de ser S256).',
+  'error.oauth.pkce_malformed': 'O pedido da aplicação está malformado (code_challenge).',
+  'error.oauth.unknown_scopes': 'A aplicação pediu um acesso que este servidor não conhece: {scopes}',
 };

@@ -39,4 +39,14 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.pin.easy': 'PIN hiyo ni rahisi mno kukisia (tarakimu zinazojirudia au zinazofuatana)',
   'error.held.no_phone': 'Unganisha nambari ya simu kabla ya kuachilia SMS zilizozuiliwa',
   'error.held.done': 'SMS hii imeshaachiliwa au kufutwa',
+  'error.field.too_long': '{field} ni ndefu mno (isizidi herufi {max})',
+  'error.auth.choose_method': 'Chagua mojawapo ya njia zilizotolewa.',
+  'error.oauth.unknown_client': 'Programu hii haijasajiliwa kwenye seva hii (client_id haijulikani).',
+  'error.oauth.redirect_mismatch': 'Programu imeomba kurudi kwenye anwani ambayo haikusajili (redirect_uri).',
+  'error.oauth.response_type':
+    'Programu imeomba aina ya jibu isiyotumika (response_type=code pekee ndiyo hufanya kazi).',
+  'error.oauth.scope_exceeds': 'Programu imeomba ruhusa zaidi ya zile ilizosajili.',
+  'error.oauth.pkce_method': 'Ombi la programu lina hitilafu (code_challenge_method lazima iwe S256).',
+  'error.oauth.pkce_malformed': 'Ombi la programu lina hitilafu (code_challenge).',
+  'error.oauth.unknown_scopes': 'Programu imeomba ruhusa ambazo seva hii haizijui: {scopes}',
 };
