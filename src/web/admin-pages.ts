@@ -107,7 +107,11 @@ export function adminActionFailed(
   );
 }
 
-/** Costs in the price table's currency, counts and days, written the reader's way. */
+/**
+ * Costs in the price table's currency, counts and days, written the reader's way. Days are
+ * plain text (not `<time>`, which the stylesheet sets left to right for times like 13:05 EAT):
+ * an Arabic date such as 25/11/2026 is written right to left and would read scrambled.
+ */
 function numbers(locale: Locale, currency: string | undefined) {
   const count = new Intl.NumberFormat(locale);
   let money: Intl.NumberFormat;
@@ -481,7 +485,7 @@ ${
   costs.length === 0
     ? html`<p class="note">${t('web.admin.costs.none')}</p>`
     : html`<table tabindex="0" aria-label="${scrolls(t('web.admin.costs.heading'))}"><thead><tr><th scope="col">${t('web.admin.col.day')}</th><th scope="col">${t('web.admin.col.country')}</th><th scope="col">${t('web.admin.col.provider')}</th><th scope="col">${t('web.admin.col.messages')}</th><th scope="col">${t('web.admin.col.segments')}</th><th scope="col">${t('web.admin.col.cost')}</th></tr></thead><tbody>
-${costs.map((c) => html`<tr><td><time datetime="${c.day}">${format.day(c.day)}</time></td><th scope="row">${countryName(view.locale, c.country)} (${c.country})</th><td>${c.provider}</td><td>${n(c.messages)}</td><td>${n(c.segments)}</td><td class="money">${c.estimatedCost === null ? html`<span class="note">${t('web.admin.costs.noPrice')}</span>` : format.money(c.estimatedCost)}</td></tr>`)}</tbody></table>`
+${costs.map((c) => html`<tr><td data-day="${c.day}">${format.day(c.day)}</td><th scope="row">${countryName(view.locale, c.country)} (${c.country})</th><td>${c.provider}</td><td>${n(c.messages)}</td><td>${n(c.segments)}</td><td class="money">${c.estimatedCost === null ? html`<span class="note">${t('web.admin.costs.noPrice')}</span>` : format.money(c.estimatedCost)}</td></tr>`)}</tbody></table>`
 }
 <p class="note">${prices ? richText(t, 'web.admin.costs.prices', { file: html`<code>SPARROW_SMS_PRICES_FILE</code>`, currency: prices.currency }) : richText(t, 'web.admin.costs.noTable', { file: html`<code>SPARROW_SMS_PRICES_FILE</code>` })}</p>
 <h2>${t('web.admin.traffic.inbound')}</h2>

@@ -46,7 +46,7 @@ export function lineChart(
       ? html`<text x="${x(0)}" y="${height - 6}" font-size="16" fill="#5a6675">${timeLabel(slots[0]!)}</text><text x="${x(slots.length - 1)}" y="${height - 6}" font-size="16" text-anchor="end" fill="#5a6675">${timeLabel(slots.at(-1)!)}</text>`
       : '';
   return html`<figure class="chart"><figcaption id="${id}-title">${title} <span class="note">(${view.t('web.chart.total', { count: total })})</span></figcaption>
-<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${id}-title"><title>${title}</title>${ticks}${lines}${labels}</svg>
+<svg viewBox="0 0 ${width} ${height}" width="100%" direction="ltr" role="img" aria-labelledby="${id}-title"><title>${title}</title>${ticks}${lines}${labels}</svg>
 ${series.length ? html`<ul class="legend">${series.map((s, n) => html`<li><span class="swatch" data-colour="${n % PALETTE.length}">■</span> ${s.label}: ${numbers.format(s.values.reduce((a, b) => a + b, 0))}</li>`)}</ul>` : html`<p class="note">${view.t('web.chart.none')}</p>`}</figure>`;
 }
 
