@@ -32,7 +32,7 @@ export const webToolsEn = {
   'web.oauth.failedCode': 'For the app’s developer: {code}',
   // ── Phone simulator, USSD, mailbox ──
   'web.sms.outcome':
-    '{outcome, select, received {sent} duplicate {already received} posted {posted} command {command carried out} opted_out {opted out (STOP)} opted_in {opted in (START)} help {help sent} unknown_number {unknown number} refused_settings {refused: posting by text is off} refused_suspended {refused: account suspended} refused_locked {refused: posting locked} refused_pin {refused: PIN} refused_policy {refused: country policy} refused_kill_switch {refused: kill switch} held {held} rejected {rejected} invalid_number {invalid number} other {{outcome}}}',
+    '{outcome, select, received {sent} duplicate {duplicate} posted {posted} command {command} opted_out {opted out} opted_in {opted in} help {help} unknown_number {unknown number} refused_settings {refused: posting by text is off} refused_suspended {refused: account suspended} refused_locked {refused: posting locked} refused_pin {refused: PIN} refused_policy {refused: country policy} refused_kill_switch {refused: kill switch} held {held} rejected {rejected} invalid_number {invalid number} other {{outcome}}}',
   'web.dev.phone.title': 'Phone simulator',
   'web.dev.phone.intro':
     'Development only: texts from here reach Sparrow as if sent from this number; nothing leaves the machine.',
