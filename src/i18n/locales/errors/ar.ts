@@ -51,4 +51,12 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.oauth.pkce_method': 'طلب التطبيق غير سليم (يجب أن تكون code_challenge_method هي S256).',
   'error.oauth.pkce_malformed': 'طلب التطبيق غير سليم (code_challenge).',
   'error.oauth.unknown_scopes': 'طلب التطبيق وصولاً لا يعرفه هذا الخادم: {scopes}',
+  'error.list.full':
+    'يمكنك إنشاء {max, plural, zero {# قائمة} one {قائمة واحدة} two {قائمتين} few {# قوائم} many {# قائمة} other {# قائمة}} على الأكثر',
+  'error.list.follow_only': 'لا يمكنك أن تضيف إلى قائمة إلا حسابات تتابعها',
+  'error.list.members_full':
+    'تضم القائمة {max, plural, zero {# عضو} one {عضواً واحداً} two {عضوين} few {# أعضاء} many {# عضواً} other {# عضو}} على الأكثر',
+  'error.list.title_required': 'تحتاج القائمة إلى عنوان',
+  'error.list.title_too_long':
+    'يجب ألا يتجاوز عنوان القائمة {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
 };

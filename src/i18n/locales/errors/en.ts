@@ -50,4 +50,9 @@ export const errorsEn = {
   'error.oauth.pkce_method': 'The app’s request is malformed (code_challenge_method must be S256).',
   'error.oauth.pkce_malformed': 'The app’s request is malformed (code_challenge).',
   'error.oauth.unknown_scopes': 'The app asked for access this server does not know: {scopes}',
+  'error.list.full': 'You can have at most {max} lists',
+  'error.list.follow_only': 'You can only add accounts you follow to a list',
+  'error.list.members_full': 'A list has at most {max} members',
+  'error.list.title_required': 'A list needs a title',
+  'error.list.title_too_long': 'A list title must be at most {max} characters',
 } as const;

@@ -51,4 +51,11 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.oauth.pkce_method': 'La demande de l’application est mal formée (code_challenge_method doit valoir S256).',
   'error.oauth.pkce_malformed': 'La demande de l’application est mal formée (code_challenge).',
   'error.oauth.unknown_scopes': 'L’application demande un accès que ce serveur ne connaît pas : {scopes}',
+  'error.list.full':
+    '{max, plural, one {Vous pouvez avoir # liste au plus} other {Vous pouvez avoir # listes au plus}}',
+  'error.list.follow_only': 'Vous ne pouvez ajouter à une liste que des comptes que vous suivez',
+  'error.list.members_full':
+    '{max, plural, one {Une liste compte # membre au plus} other {Une liste compte # membres au plus}}',
+  'error.list.title_required': 'Une liste a besoin d’un titre',
+  'error.list.title_too_long': 'Le titre d’une liste ne doit pas dépasser {max} caractères',
 };

@@ -48,4 +48,9 @@ export const errorsHa: Record<keyof typeof errorsEn, string> = {
   'error.oauth.pkce_method': 'Buƙatar manhajar ba ta da tsari (code_challenge_method dole ya zama S256).',
   'error.oauth.pkce_malformed': 'Buƙatar manhajar ba ta da tsari (code_challenge).',
   'error.oauth.unknown_scopes': 'Manhajar ta nemi damar da wannan sabar ba ta sani ba: {scopes}',
+  'error.list.full': 'Ba za ka iya samun jerin sunaye fiye da {max} ba',
+  'error.list.follow_only': 'Asusun da kake bi kaɗai za ka iya ƙarawa a jerin sunaye',
+  'error.list.members_full': 'Jerin sunaye ba ya wuce mambobi {max}',
+  'error.list.title_required': 'Jerin sunaye yana buƙatar suna',
+  'error.list.title_too_long': 'Sunan jerin sunaye kada ya wuce haruffa {max}',
 };

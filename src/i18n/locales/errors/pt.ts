@@ -48,4 +48,10 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.oauth.pkce_method': 'O pedido da aplicação está malformado (code_challenge_method tem de ser S256).',
   'error.oauth.pkce_malformed': 'O pedido da aplicação está malformado (code_challenge).',
   'error.oauth.unknown_scopes': 'A aplicação pediu um acesso que este servidor não conhece: {scopes}',
+  'error.list.full': '{max, plural, one {Pode ter no máximo # lista} other {Pode ter no máximo # listas}}',
+  'error.list.follow_only': 'Só pode acrescentar a uma lista contas que segue',
+  'error.list.members_full':
+    '{max, plural, one {Uma lista tem no máximo # membro} other {Uma lista tem no máximo # membros}}',
+  'error.list.title_required': 'Uma lista precisa de um título',
+  'error.list.title_too_long': 'O título de uma lista pode ter no máximo {max} caracteres',
 };

@@ -49,4 +49,9 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.oauth.pkce_method': 'Ombi la programu lina hitilafu (code_challenge_method lazima iwe S256).',
   'error.oauth.pkce_malformed': 'Ombi la programu lina hitilafu (code_challenge).',
   'error.oauth.unknown_scopes': 'Programu imeomba ruhusa ambazo seva hii haizijui: {scopes}',
+  'error.list.full': 'Unaweza kuwa na orodha zisizozidi {max}',
+  'error.list.follow_only': 'Unaweza kuongeza kwenye orodha akaunti unazofuata tu',
+  'error.list.members_full': 'Orodha ina wanachama wasiozidi {max}',
+  'error.list.title_required': 'Orodha inahitaji jina',
+  'error.list.title_too_long': 'Jina la orodha lisizidi herufi {max}',
 };
