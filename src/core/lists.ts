@@ -82,7 +82,9 @@ export class Lists {
   ): Promise<List> {
     await this.microblog.account(ownerId);
     if ((await this.store.countLists(ownerId)) >= MAX_LISTS)
-      throw invalid(`You can have at most ${MAX_LISTS} lists`, { field: 'title' });
+      throw invalid(`You can have at most ${MAX_LISTS} lists`, { field: 'title' }).coded('list.full', {
+        max: MAX_LISTS,
+      });
     const list: List = {
       id: newId(this.clock.now().getTime()),
       accountId: ownerId,
@@ -130,13 +132,23 @@ export class Lists {
     if (wanted.length === 0) throw invalid('account_ids is required', { field: 'account_ids' });
     const relationships = await this.microblog.relationships(ownerId, wanted);
     if (relationships.some((r) => !r.following))
-      throw invalid('You can only add accounts you follow to a list', { field: 'account_ids' });
+      throw invalid('You can only add accounts you follow to a list', { field: 'account_ids' }).coded(
+        'list.follow_only',
+      );
     const current = new Set(await this.store.memberIds(id));
     const added = wanted.filter((a) => !current.has(a));
     if (current.size + added.length > MAX_LIST_MEMBERS)
-      throw invalid(`A list has at most ${MAX_LIST_MEMBERS} members`, { field: 'account_ids' });
+      throw invalid(`A list has at most ${MAX_LIST_MEMBERS} members`, { field: 'account_ids' }).coded(
+        'list.members_full',
+        {
+          max: MAX_LIST_MEMBERS,
+        },
+      );
     const missing = await this.store.addMembers(id, ownerId, added, () => newId(this.clock.now().getTime()));
-    if (missing.length > 0) throw invalid('You can only add accounts you follow to a list', { field: 'account_ids' });
+    if (missing.length > 0)
+      throw invalid('You can only add accounts you follow to a list', { field: 'account_ids' }).coded(
+        'list.follow_only',
+      );
   }
 
   async removeMembers(ownerId: string, id: string, accountIds: readonly string[]): Promise<void> {
@@ -202,9 +214,11 @@ export class Lists {
 
 function checkedTitle(title: string): string {
   const trimmed = title.trim();
-  if (trimmed === '') throw invalid('title is required', { field: 'title' });
+  if (trimmed === '') throw invalid('title is required', { field: 'title' }).coded('list.title_required');
   if (countGraphemes(trimmed) > MAX_TITLE)
-    throw invalid(`title must be at most ${MAX_TITLE} characters`, { field: 'title' });
+    throw invalid(`title must be at most ${MAX_TITLE} characters`, { field: 'title' }).coded('list.title_too_long', {
+      max: MAX_TITLE,
+    });
   return trimmed;
 }
 

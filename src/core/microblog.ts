@@ -211,11 +211,14 @@ export class Microblog {
   async prepareAccount(input: NewAccountInput): Promise<NewAccount> {
     const username = input.username.trim();
     if (!USERNAME_PATTERN.test(username)) {
-      throw invalid('Username must be 1 to 30 letters (A–Z), digits or underscores', { field: 'username' });
+      throw invalid('Username must be 1 to 30 letters (A–Z), digits or underscores', { field: 'username' }).coded(
+        'account.username_format',
+      );
     }
     const displayName = (input.displayName ?? username).trim();
     this.checkProfileText(displayName, input.note ?? '');
-    if (await this.store.accountByUsername(username)) throw conflict('Username is already taken');
+    if (await this.store.accountByUsername(username))
+      throw conflict('Username is already taken').coded('account.username_taken');
     return {
       id: newId(this.clock.now().getTime()),
       username,
@@ -405,10 +408,10 @@ export class Microblog {
     if (input.inReplyToId) {
       inReplyTo = await this.store.postById(input.inReplyToId);
       if (!inReplyTo || inReplyTo.reblogOfId || !(await this.canView(authorId, inReplyTo))) {
-        throw notFound('The post you are replying to does not exist');
+        throw notFound('The post you are replying to does not exist').coded('post.reply_missing');
       }
       if (await this.store.isBlockedEitherWay(authorId, inReplyTo.accountId))
-        throw notFound('The post you are replying to does not exist');
+        throw notFound('The post you are replying to does not exist').coded('post.reply_missing');
       // A reply never widens the audience of a restricted conversation.
       if (inReplyTo.visibility === 'direct') visibility = 'direct';
     }
@@ -489,7 +492,7 @@ export class Microblog {
     const original = await this.visiblePost(accountId, postId);
     const target = original.reblogOfId ? await this.requirePost(original.reblogOfId) : original;
     if (target.visibility === 'direct' || (target.visibility === 'private' && target.accountId !== accountId)) {
-      throw forbidden('This post can’t be boosted');
+      throw forbidden('This post can’t be boosted').coded('post.no_boost');
     }
     const existing = await this.store.reblogOf(accountId, target.id);
     if (existing) return existing;
@@ -593,16 +596,16 @@ export class Microblog {
   ): { text: string; spoilerText: string; poll: Required<PollInput> | null } {
     const text = input.text.replace(/\r\n?/g, '\n').trim();
     const spoilerText = (input.spoilerText ?? '').trim();
-    if (text === '' && !hasMedia) throw invalid('Text can’t be blank', { field: 'status' });
+    if (text === '' && !hasMedia) throw invalid('Text can’t be blank', { field: 'status' }).coded('post.blank');
     const length = postLength(text) + countGraphemes(spoilerText);
     if (length > this.options.maxPostLength) {
       throw invalid(`Text is too long: ${length} characters, at most ${this.options.maxPostLength}`, {
         field: 'status',
         length,
-      });
+      }).coded('post.too_long', { length, max: this.options.maxPostLength });
     }
     if (input.visibility && !VISIBILITIES.includes(input.visibility))
-      throw invalid('Unknown visibility', { field: 'visibility' });
+      throw invalid('Unknown visibility', { field: 'visibility' }).coded('post.visibility');
     normaliseLanguage(input.language);
     return { text, spoilerText, poll: input.poll ? checkPoll(input.poll) : null };
   }
@@ -915,12 +918,14 @@ export class Microblog {
   async pin(accountId: string, postId: string): Promise<Post> {
     await this.account(accountId);
     const post = await this.visiblePost(accountId, postId);
-    if (post.accountId !== accountId) throw invalid('You can only pin your own posts', { field: 'id' });
-    if (post.reblogOfId) throw invalid('Boosts cannot be pinned', { field: 'id' });
+    if (post.accountId !== accountId)
+      throw invalid('You can only pin your own posts', { field: 'id' }).coded('pin.own');
+    if (post.reblogOfId) throw invalid('Boosts cannot be pinned', { field: 'id' }).coded('pin.boost');
     if (post.visibility !== 'public' && post.visibility !== 'unlisted')
-      throw invalid('Only public and unlisted posts can be pinned', { field: 'id' });
+      throw invalid('Only public and unlisted posts can be pinned', { field: 'id' }).coded('pin.visibility');
     const outcome = await this.store.addPin(newId(this.clock.now().getTime()), accountId, post.id, MAX_PINS);
-    if (outcome === 'full') throw invalid(`You can pin at most ${MAX_PINS} posts`, { field: 'id' });
+    if (outcome === 'full')
+      throw invalid(`You can pin at most ${MAX_PINS} posts`, { field: 'id' }).coded('pin.full', { max: MAX_PINS });
     return post;
   }
 
@@ -976,7 +981,9 @@ export class Microblog {
     if (!post) throw notFound();
     if (post.accountId !== actorId) {
       if (actor.role === 'user')
-        throw (await this.canView(actorId, post)) ? forbidden('You can only delete your own posts') : notFound();
+        throw (await this.canView(actorId, post))
+          ? forbidden('You can only delete your own posts').coded('post.delete_own')
+          : notFound();
     }
     await this.store.deletePost(postId);
     await this.announce(this.deletedListeners, post);
@@ -1065,10 +1072,11 @@ export class Microblog {
    * SMS, streaming all key on accepted follows only).
    */
   async follow(accountId: string, targetId: string): Promise<Relationship> {
-    if (accountId === targetId) throw invalid('You can’t follow yourself');
+    if (accountId === targetId) throw invalid('You can’t follow yourself').coded('follow.self');
     await this.account(accountId);
     const target = await this.account(targetId);
-    if (await this.store.isBlockedEitherWay(accountId, targetId)) throw forbidden('You can’t follow this account');
+    if (await this.store.isBlockedEitherWay(accountId, targetId))
+      throw forbidden('You can’t follow this account').coded('follow.blocked');
     if (await this.store.isFollowing(accountId, targetId)) return this.relationship(accountId, targetId);
     const now = this.clock.now();
     // An account of another server is followed once its server accepts (federation sends the
@@ -1138,14 +1146,14 @@ export class Microblog {
   async authorizeFollowRequest(accountId: string, requesterId: string): Promise<Relationship> {
     await this.account(accountId);
     const accepted = await this.acceptRequest(requesterId, accountId);
-    if (!accepted) throw notFound('There is no follow request from this account');
+    if (!accepted) throw notFound('There is no follow request from this account').coded('follow.no_request');
     return this.relationship(accountId, requesterId);
   }
 
   async rejectFollowRequest(accountId: string, requesterId: string): Promise<Relationship> {
     await this.account(accountId);
     if (!(await this.store.removeFollowRequest(requesterId, accountId)))
-      throw notFound('There is no follow request from this account');
+      throw notFound('There is no follow request from this account').coded('follow.no_request');
     await this.closeFollowRequest(requesterId, accountId, 'rejected');
     return this.relationship(accountId, requesterId);
   }
@@ -1195,7 +1203,7 @@ export class Microblog {
   }
 
   async block(accountId: string, targetId: string): Promise<Relationship> {
-    if (accountId === targetId) throw invalid('You can’t block yourself');
+    if (accountId === targetId) throw invalid('You can’t block yourself').coded('block.self');
     await this.account(targetId);
     const before = await this.relationship(accountId, targetId);
     await this.store.block({ id: newId(this.clock.now().getTime()), accountId, targetId });
@@ -1218,7 +1226,7 @@ export class Microblog {
     hideNotifications = true,
     durationSeconds = 0,
   ): Promise<Relationship> {
-    if (accountId === targetId) throw invalid('You can’t mute yourself');
+    if (accountId === targetId) throw invalid('You can’t mute yourself').coded('mute.self');
     await this.account(targetId);
     const now = this.clock.now();
     const expiresAt = durationSeconds > 0 ? new Date(now.getTime() + durationSeconds * 1000) : null;

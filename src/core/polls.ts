@@ -48,21 +48,26 @@ export class Polls {
     if (!poll) throw notFound();
     await this.microblog.visiblePost(accountId, poll.postId);
     const now = this.clock.now();
-    if (poll.expiresAt.getTime() <= now.getTime()) throw invalid('The poll has already ended', { field: 'choices' });
-    if (poll.accountId === accountId) throw invalid('You cannot vote in your own poll', { field: 'choices' });
+    if (poll.expiresAt.getTime() <= now.getTime())
+      throw invalid('The poll has already ended', { field: 'choices' }).coded('poll.ended');
+    if (poll.accountId === accountId)
+      throw invalid('You cannot vote in your own poll', { field: 'choices' }).coded('poll.own');
     const unique = [...new Set(choices)];
-    if (unique.length === 0) throw invalid('Choose at least one option', { field: 'choices' });
-    if (unique.length !== choices.length) throw invalid('Each option can be chosen once', { field: 'choices' });
+    if (unique.length === 0) throw invalid('Choose at least one option', { field: 'choices' }).coded('poll.none');
+    if (unique.length !== choices.length)
+      throw invalid('Each option can be chosen once', { field: 'choices' }).coded('poll.twice');
     if (unique.some((c) => !Number.isInteger(c) || c < 0 || c >= poll.options.length))
-      throw invalid('That option is not in this poll', { field: 'choices' });
-    if (!poll.multiple && unique.length > 1) throw invalid('This poll allows only one choice', { field: 'choices' });
+      throw invalid('That option is not in this poll', { field: 'choices' }).coded('poll.unknown');
+    if (!poll.multiple && unique.length > 1)
+      throw invalid('This poll allows only one choice', { field: 'choices' }).coded('poll.single');
     const outcome = await this.store.vote({
       pollId,
       accountId,
       choices: unique.map((choice) => ({ id: newId(now.getTime()), choice })),
       at: now,
     });
-    if (outcome === 'already') throw invalid('You have already voted on this poll', { field: 'choices' });
+    if (outcome === 'already')
+      throw invalid('You have already voted on this poll', { field: 'choices' }).coded('poll.voted');
     return this.poll(accountId, pollId);
   }
 

@@ -11,3 +11,4 @@ export { t, translator, messageIds, type MessageValues, type Translate } from '.
 export type { MessageId } from './catalogue-types.ts';
 export { detectLanguage } from './detect.ts';
 export { LanguagePreferences, type LanguageStore } from './preferences.ts';
+export { errorText } from './domain-errors.ts';

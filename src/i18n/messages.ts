@@ -53,6 +53,8 @@ const GSM_FOLD: Record<string, string> = {
   Ƴ: 'Y',
   '’': "'",
   '‘': "'",
+  '–': '-',
+  '—': '-',
 };
 const FOLDABLE = new RegExp(`[${Object.keys(GSM_FOLD).join('')}]`, 'g');
 

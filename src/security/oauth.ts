@@ -126,19 +126,24 @@ export class OAuth {
     codeChallengeMethod?: string | null;
   }): Promise<{ app: OAuthApp; scopes: string[] }> {
     const app = await this.store.appByClientId(input.clientId);
-    if (!app) throw new OAuthError('invalid_client', 'Unknown client_id');
+    if (!app) throw new OAuthError('invalid_client', 'Unknown client_id').coded('oauth.unknown_client');
     if (!app.redirectUris.includes(input.redirectUri))
-      throw new OAuthError('invalid_request', 'redirect_uri does not match the registered URIs');
+      throw new OAuthError('invalid_request', 'redirect_uri does not match the registered URIs').coded(
+        'oauth.redirect_mismatch',
+      );
     if ((input.responseType ?? 'code') !== 'code')
-      throw new OAuthError('invalid_request', 'Only response_type=code is supported');
+      throw new OAuthError('invalid_request', 'Only response_type=code is supported').coded('oauth.response_type');
     const scopes = parseScopes(input.scope || app.scopes.join(' '));
     if (unknownScopes(scopes).length > 0 || !isSubset(scopes, app.scopes))
-      throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app');
+      throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app').coded(
+        'oauth.scope_exceeds',
+      );
     if (input.codeChallenge) {
       const method = input.codeChallengeMethod || 'plain';
-      if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256');
+      if (method !== 'S256')
+        throw new OAuthError('invalid_request', 'code_challenge_method must be S256').coded('oauth.pkce_method');
       if (!/^[A-Za-z0-9_-]{43,128}$/.test(input.codeChallenge))
-        throw new OAuthError('invalid_request', 'code_challenge is malformed');
+        throw new OAuthError('invalid_request', 'code_challenge is malformed').coded('oauth.pkce_malformed');
     }
     return { app, scopes };
   }
@@ -221,7 +226,9 @@ export class OAuth {
     const app = await this.authenticateClient(input.clientId, input.clientSecret);
     const scopes = parseScopes(input.scope || app.scopes.join(' '));
     if (!isSubset(scopes, app.scopes))
-      throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app');
+      throw new OAuthError('invalid_scope', 'Requested scopes exceed those registered for this app').coded(
+        'oauth.scope_exceeds',
+      );
     return this.issueToken({ appId: app.id, accountId: null, scopes });
   }
 
@@ -233,7 +240,10 @@ export class OAuth {
     session?: SessionMeta;
   }): Promise<IssuedToken> {
     const unknown = unknownScopes(input.scopes);
-    if (unknown.length > 0) throw new OAuthError('invalid_scope', `Unknown scopes: ${unknown.join(' ')}`);
+    if (unknown.length > 0)
+      throw new OAuthError('invalid_scope', `Unknown scopes: ${unknown.join(' ')}`).coded('oauth.unknown_scopes', {
+        scopes: unknown.join(' '),
+      });
     const accessToken = newSecret();
     const createdAt = this.clock.now();
     await this.store.createToken({

@@ -46,7 +46,8 @@ export type Action = InstanceAction | AccountAction;
 
 type Target = Pick<Account, 'id' | 'role'>;
 
-export type Decision = { allowed: true } | { allowed: false; why: string };
+/** A refusal says why in English (`why`) and names it for the catalogues (`code`, src/i18n). */
+export type Decision = { allowed: true } | { allowed: false; why: string; code: string };
 
 const STAFF: readonly Role[] = ['moderator', 'admin'];
 const ADMIN: readonly Role[] = ['admin'];
@@ -83,8 +84,15 @@ const ACCOUNT_ACTIONS: ReadonlySet<string> = new Set<AccountAction>([
 
 const isAccountAction = (action: Action): action is AccountAction => ACCOUNT_ACTIONS.has(action);
 
-const needs = (roles: readonly Role[]) =>
-  roles.includes('moderator') ? 'This action needs a moderator or administrator' : 'This action needs an administrator';
+const needs = (roles: readonly Role[]): Decision =>
+  roles.includes('moderator')
+    ? { allowed: false, why: 'This action needs a moderator or administrator', code: 'staff.needs_staff' }
+    : { allowed: false, why: 'This action needs an administrator', code: 'staff.needs_admin' };
+const OWN_ACCOUNT: Decision = {
+  allowed: false,
+  why: 'You cannot act on your own account here',
+  code: 'staff.own_account',
+};
 
 /**
  * The one place that decides who may do what to whom. Every interface (API, web console,
@@ -97,20 +105,20 @@ export function decide(actor: Actor, action: Action, target?: Target): Decision 
   const role = actor.account.role;
   if (!isAccountAction(action)) {
     const roles = INSTANCE_RULES[action];
-    return roles.includes(role) ? { allowed: true } : { allowed: false, why: needs(roles) };
+    return roles.includes(role) ? { allowed: true } : needs(roles);
   }
-  if (!STAFF.includes(role)) return { allowed: false, why: needs(STAFF) };
-  if (!target) return { allowed: false, why: 'Which account?' };
+  if (!STAFF.includes(role)) return needs(STAFF);
+  if (!target) return { allowed: false, why: 'Which account?', code: 'staff.which_account' };
   // Moderators act on users only; administrators on anyone but themselves.
   if (role === 'moderator' && target.role !== 'user')
-    return {
-      allowed: false,
-      why:
-        target.id === actor.account.id
-          ? 'You cannot act on your own account here'
-          : 'Only an administrator can act on a moderator or administrator',
-    };
-  if (target.id === actor.account.id) return { allowed: false, why: 'You cannot act on your own account here' };
+    return target.id === actor.account.id
+      ? OWN_ACCOUNT
+      : {
+          allowed: false,
+          why: 'Only an administrator can act on a moderator or administrator',
+          code: 'staff.on_staff',
+        };
+  if (target.id === actor.account.id) return OWN_ACCOUNT;
   return { allowed: true };
 }
 
@@ -125,7 +133,7 @@ export function authorize(actor: Actor, action: InstanceAction): void;
 export function authorize(actor: Actor, action: AccountAction, target: Target): void;
 export function authorize(actor: Actor, action: Action, target?: Target): void {
   const decision = target ? decide(actor, action as AccountAction, target) : decide(actor, action as InstanceAction);
-  if (!decision.allowed) throw forbidden(decision.why);
+  if (!decision.allowed) throw forbidden(decision.why).coded(decision.code);
 }
 
 const MAX_REASON_LENGTH = 500;
@@ -133,9 +141,13 @@ const MAX_REASON_LENGTH = 500;
 /** Every staff action carries a reason for the audit log: trimmed, not empty, not a novel. */
 export function checkedReason(reason: unknown): string {
   const text = typeof reason === 'string' ? reason.trim() : '';
-  if (text === '') throw invalid('A reason is required for the audit log', { field: 'reason' });
+  if (text === '')
+    throw invalid('A reason is required for the audit log', { field: 'reason' }).coded('staff.reason_required');
   if (text.length > MAX_REASON_LENGTH)
-    throw invalid(`The reason must be at most ${MAX_REASON_LENGTH} characters`, { field: 'reason' });
+    throw invalid(`The reason must be at most ${MAX_REASON_LENGTH} characters`, { field: 'reason' }).coded(
+      'staff.reason_too_long',
+      { max: MAX_REASON_LENGTH },
+    );
   return text;
 }
 

@@ -14,6 +14,7 @@ import type { InboundSms } from './providers/types.ts';
 import { NotFollowingError, type SmsSubscriptions } from './subscriptions.ts';
 import {
   detectLanguage,
+  errorText,
   t,
   type LanguagePreferences,
   type Locale,
@@ -289,7 +290,7 @@ export class SmsChannel {
           outcome: 'rejected',
           accountId: phone.accountId,
           postId: null,
-          reply: say('sms.notPosted', { why: error.message }),
+          reply: say('sms.notPosted', { why: errorText(locale, error, 'phone') }),
         };
       }
       throw error;

@@ -54,14 +54,16 @@ export class SmsOwnerControls {
     if (pin === null) {
       const account = await this.microblog.account(accountId);
       if (account.role !== 'user')
-        throw invalid('Administrators and moderators must keep a posting PIN', { field: 'pin' });
+        throw invalid('Administrators and moderators must keep a posting PIN', { field: 'pin' }).coded('pin.staff');
       await this.store.setPinHash(accountId, null, this.clock.now());
       return;
     }
     if (typeof pin !== 'string' || !/^\d{4,8}$/.test(pin))
-      throw invalid('The PIN must be 4 to 8 digits', { field: 'pin' });
+      throw invalid('The PIN must be 4 to 8 digits', { field: 'pin' }).coded('pin.format');
     if (isGuessable(pin))
-      throw invalid('That PIN is too easy to guess (repeated or consecutive digits)', { field: 'pin' });
+      throw invalid('That PIN is too easy to guess (repeated or consecutive digits)', { field: 'pin' }).coded(
+        'pin.easy',
+      );
     await this.store.setPinHash(accountId, await this.pins.hash(pin), this.clock.now());
   }
 
@@ -73,9 +75,9 @@ export class SmsOwnerControls {
   async release(accountId: string, holdId: string): Promise<{ outcome: string; postId: string | null }> {
     const hold = await this.ownHold(accountId, holdId);
     const phone = await this.store.phoneOfAccount(accountId);
-    if (!phone) throw conflict('Link a phone number before releasing held texts');
+    if (!phone) throw conflict('Link a phone number before releasing held texts').coded('held.no_phone');
     if (!(await this.store.decideHold(hold.id, 'released', this.clock.now())))
-      throw conflict('This text was already released or discarded');
+      throw conflict('This text was already released or discarded').coded('held.done');
     const result = await this.channel.run(phone, hold.text);
     return { outcome: result.outcome, postId: result.postId };
   }
@@ -83,7 +85,7 @@ export class SmsOwnerControls {
   async discard(accountId: string, holdId: string): Promise<void> {
     const hold = await this.ownHold(accountId, holdId);
     if (!(await this.store.decideHold(hold.id, 'discarded', this.clock.now())))
-      throw conflict('This text was already released or discarded');
+      throw conflict('This text was already released or discarded').coded('held.done');
   }
 
   /** "This wasn't me": removes SMS posts since the last confirmed one, discards held texts, locks SMS posting. */

@@ -1,22 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { Account, PostView } from '../core/model.ts';
-import { httpStatusOf } from '../http/error-status.ts';
 import type { Report } from '../safety/index.ts';
 import { accountActor, can, type Actor } from '../security/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { isWellFormedId } from '../shared/ids.ts';
-import { adminLayout } from './admin-pages.ts';
+import { adminActionFailed, adminForbidden, adminLayout } from './admin-pages.ts';
 import { requireViewer } from './auth-pages.ts';
 import { html, type SafeHtml } from './html.ts';
-import { errorBox, field, form, layout, sendPage, viewFor, when, type View } from './layout.ts';
-
-const CATEGORY: Record<string, string> = {
-  spam: 'Spam',
-  legal: 'Illegal content',
-  violation: 'Breaks a server rule',
-  other: 'Other',
-};
+import { field, form, sendPage, viewFor, when, type View } from './layout.ts';
+import { richText } from './rich-text.ts';
 
 /**
  * The reports console (`/admin/reports`): open or resolved reports, each with who reported
@@ -32,12 +25,7 @@ export function adminReportPages(ctx: AppContext) {
         if (!me) return reply;
         const view = await viewFor(ctx, request, reply);
         const actor = accountActor(me);
-        if (!can(actor, 'reports.read'))
-          return sendPage(
-            reply,
-            layout(view, 'Forbidden', html`<h1>Forbidden</h1><p>This page is for administrators and moderators.</p>`),
-            403,
-          );
+        if (!can(actor, 'reports.read')) return adminForbidden(reply, view, view.t('web.admin.staffOnly'));
         return handler(request, reply, actor, view);
       };
 
@@ -48,26 +36,46 @@ export function adminReportPages(ctx: AppContext) {
       posts: readonly PostView[],
       rules: ReadonlyMap<string, string>,
     ): SafeHtml => {
+      const t = view.t;
       const who = (id: string | null) => {
         const account = id ? accounts.get(id) : undefined;
-        return account ? html`<a href="/admin/users?q=${account.username}">@${account.username}</a>` : html`(gone)`;
+        return account
+          ? html`<a href="/admin/users?q=${account.username}">@${account.username}</a>`
+          : html`${t('web.admin.reports.gone')}`;
       };
       const resolved = report.actionTakenAt !== null;
       const actions = html`${
         resolved
-          ? form(view, `/admin/reports/${report.id}/reopen`, html`<button>Reopen</button>`, { className: 'inline' })
-          : form(view, `/admin/reports/${report.id}/resolve`, html`<button>Resolve</button>`, { className: 'inline' })
+          ? form(view, `/admin/reports/${report.id}/reopen`, html`<button>${t('web.admin.reports.reopen')}</button>`, {
+              className: 'inline',
+            })
+          : form(view, `/admin/reports/${report.id}/resolve`, html`<button>${t('web.admin.resolve')}</button>`, {
+              className: 'inline',
+            })
       } ${
         report.assignedAccountId
-          ? html`<span class="note">Taken by ${who(report.assignedAccountId)}</span>`
-          : form(view, `/admin/reports/${report.id}/assign`, html`<button>Take it</button>`, { className: 'inline' })
+          ? html`<span class="note">${richText(t, 'web.admin.reports.takenBy', { who: who(report.assignedAccountId) })}</span>`
+          : form(view, `/admin/reports/${report.id}/assign`, html`<button>${t('web.admin.reports.take')}</button>`, {
+              className: 'inline',
+            })
       }`;
-      return html`<li class="card" id="r${report.id}"><p><strong>#${report.id}</strong> · ${CATEGORY[report.category] ?? report.category} · ${when(view, report.createdAt)}</p>
-<p>${who(report.accountId)} reported ${who(report.targetAccountId)}${resolved ? html` · resolved ${when(view, report.actionTakenAt!)}${report.actionTakenBy ? html` by ${who(report.actionTakenBy)}` : ''}` : ''}</p>
-${report.comment ? html`<blockquote>${report.comment}</blockquote>` : html`<p class="note">No comment.</p>`}
-${report.ruleIds.length ? html`<p>Rules: ${report.ruleIds.map((r) => rules.get(r) ?? `#${r}`).join('; ')}</p>` : ''}
-${posts.length ? html`<ul class="plain">${posts.map((p) => html`<li><blockquote>${p.post.spoilerText ? html`<strong>${p.post.spoilerText}</strong> ` : ''}${p.post.text}</blockquote><p class="note">${p.post.visibility} · <a href="/@${p.author.username}/${p.post.id}">open</a></p></li>`)}</ul>` : report.statusIds.length ? html`<p class="note">The reported posts were deleted.</p>` : ''}
-<p>${actions} <a href="/admin/users?q=${accounts.get(report.targetAccountId)?.username ?? ''}">Act on the account</a></p></li>`;
+      return html`<li class="card" id="r${report.id}"><p><strong>#${report.id}</strong> · ${t('web.admin.reports.category', { category: report.category })} · ${when(view, report.createdAt)}</p>
+<p>${richText(t, 'web.admin.reports.line', { reporter: who(report.accountId), target: who(report.targetAccountId) })}${
+        resolved
+          ? html` · ${
+              report.actionTakenBy
+                ? richText(t, 'web.admin.reports.resolvedBy', {
+                    time: when(view, report.actionTakenAt!),
+                    who: who(report.actionTakenBy),
+                  })
+                : richText(t, 'web.admin.reports.resolvedAt', { time: when(view, report.actionTakenAt!) })
+            }`
+          : ''
+      }</p>
+${report.comment ? html`<blockquote dir="auto">${report.comment}</blockquote>` : html`<p class="note">${t('web.admin.reports.noComment')}</p>`}
+${report.ruleIds.length ? html`<p>${t('web.admin.reports.rules', { rules: report.ruleIds.map((r) => rules.get(r) ?? `#${r}`).join('; ') })}</p>` : ''}
+${posts.length ? html`<ul class="plain">${posts.map((p) => html`<li><blockquote dir="auto">${p.post.spoilerText ? html`<strong>${p.post.spoilerText}</strong> ` : ''}${p.post.text}</blockquote><p class="note">${t('web.admin.reports.visibility', { visibility: p.post.visibility })} · <a href="/@${p.author.username}/${p.post.id}">${t('web.admin.reports.openPost')}</a></p></li>`)}</ul>` : report.statusIds.length ? html`<p class="note">${t('web.admin.reports.deleted')}</p>` : ''}
+<p>${actions} <a href="/admin/users?q=${accounts.get(report.targetAccountId)?.username ?? ''}">${t('web.admin.reports.act')}</a></p></li>`;
     };
 
     app.get(
@@ -94,9 +102,9 @@ ${posts.length ? html`<ul class="plain">${posts.map((p) => html`<li><blockquote>
           adminLayout(
             view,
             request,
-            'Reports',
-            html`<p><a href="/admin/reports"${resolved ? '' : html` aria-current="page"`}>Open</a> · <a href="/admin/reports?resolved=1"${resolved ? html` aria-current="page"` : ''}>Resolved</a></p>
-${cards.length ? html`<ul class="plain">${cards}</ul>` : html`<p>${resolved ? 'No resolved reports.' : 'No open reports.'}</p>`}`,
+            view.t('web.admin.nav.reports'),
+            html`<p><a href="/admin/reports"${resolved ? '' : html` aria-current="page"`}>${view.t('web.admin.reports.openTab')}</a> · <a href="/admin/reports?resolved=1"${resolved ? html` aria-current="page"` : ''}>${view.t('web.admin.reports.resolvedTab')}</a></p>
+${cards.length ? html`<ul class="plain">${cards}</ul>` : html`<p>${view.t(resolved ? 'web.admin.reports.noResolved' : 'web.admin.reports.noOpen')}</p>`}`,
           ),
         );
       }),
@@ -116,8 +124,7 @@ ${cards.length ? html`<ul class="plain">${cards}</ul>` : html`<p>${resolved ? 'N
             await run(id, { actor, reason: field(request, 'reason') || `Report ${verb} (admin console)` });
             return reply.redirect(`/admin/reports?notice=${notice}`, 303);
           } catch (error) {
-            if (!(error instanceof DomainError)) throw error;
-            return sendPage(reply, adminLayout(view, request, 'Reports', errorBox(error.message)), httpStatusOf(error));
+            return adminActionFailed(reply, request, view, view.t('web.admin.nav.reports'), error);
           }
         }),
       );

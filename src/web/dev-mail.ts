@@ -21,11 +21,11 @@ export function devMailPages(ctx: AppContext) {
         reply,
         layout(
           view,
-          'Dev mailbox',
-          html`<h1>Dev mailbox</h1>
-<p class="note">Development only: no e-mail leaves this machine; the last messages to each address are kept in memory.</p>
-<form class="inline" method="get" action="/dev/mail"><label for="mail-to">Address</label> <input id="mail-to" name="to" type="email" value="${to}" size="24"><button>Open</button></form>
-${to ? (messages.length === 0 ? html`<p class="note">No messages to ${to} yet.</p>` : html`<ul class="plain mail">${messages.map((m) => html`<li><p><strong>${m.subject}</strong> <span class="note">${when(view, m.at)}</span></p><blockquote>${m.text}</blockquote></li>`)}</ul>`) : ''}`,
+          view.t('web.dev.mail.title'),
+          html`<h1>${view.t('web.dev.mail.title')}</h1>
+<p class="note">${view.t('web.dev.mail.intro')}</p>
+<form class="inline" method="get" action="/dev/mail"><label for="mail-to">${view.t('web.dev.mail.address')}</label> <input id="mail-to" name="to" type="email" value="${to}" size="24" dir="ltr"><button>${view.t('web.dev.mail.open')}</button></form>
+${to ? (messages.length === 0 ? html`<p class="note">${view.t('web.dev.mail.none', { address: to })}</p>` : html`<ul class="plain mail">${messages.map((m) => html`<li><p><strong dir="auto">${m.subject}</strong> <span class="note">${when(view, m.at)}</span></p><blockquote dir="auto">${m.text}</blockquote></li>`)}</ul>`) : ''}`,
         ),
       );
     });

@@ -19,23 +19,23 @@ function outcomeKind(outcome: string): 'acted' | 'held' | 'refused' | 'pending' 
   return 'refused';
 }
 
-const words = (outcome: string) => outcome.replace(/_/g, ' ');
-
 /** The phone's conversation with Sparrow, oldest first: what it received and what it sent. */
 function conversation(view: View, received: readonly OutboxMessage[], sent: readonly ReceivedText[]): SafeHtml {
   const entries = [
     ...received.map((m) => ({ at: m.createdAt, id: m.id, item: { kind: 'received' as const, message: m } })),
     ...sent.map((t) => ({ at: t.receivedAt, id: t.id, item: { kind: 'sent' as const, text: t } })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime() || a.id.localeCompare(b.id));
-  if (entries.length === 0) return html`<li class="note">No messages yet.</li>`;
+  const t = view.t;
+  if (entries.length === 0) return html`<li class="note">${t('web.dev.phone.none')}</li>`;
   return html`${entries.map(({ item }) => {
     if (item.kind === 'received') {
       const m = item.message;
-      return html`<li class="from-sparrow ${m.status}"><span class="sr">Sparrow wrote: </span>${m.text}<small>${when(view, m.createdAt, { date: false })} · ${m.status} · ${m.segments} segment(s)</small></li>`;
+      return html`<li class="from-sparrow ${m.status}" dir="auto"><span class="sr">${t('web.dev.phone.sparrowWrote')} </span>${m.text}<small>${when(view, m.createdAt, { date: false })} · ${t('web.dev.phone.status', { status: m.status })} · ${t('web.dev.phone.segments', { count: m.segments })}</small></li>`;
     }
-    const t = item.text;
-    const kind = outcomeKind(t.outcome);
-    return html`<li class="from-phone ${kind}"><span class="sr">You wrote: </span>${t.text}<small>${when(view, t.receivedAt, { date: false })} · ${kind === 'pending' ? 'sent' : kind === 'refused' ? html`<strong>refused: ${words(t.outcome).replace(/^refused /, '')}</strong>` : words(t.outcome)}</small></li>`;
+    const text = item.text;
+    const kind = outcomeKind(text.outcome);
+    const said = t('web.sms.outcome', { outcome: kind === 'pending' ? 'received' : text.outcome });
+    return html`<li class="from-phone ${kind}" dir="auto"><span class="sr">${t('web.dev.phone.youWrote')} </span>${text.text}<small>${when(view, text.receivedAt, { date: false })} · ${kind === 'refused' ? html`<strong>${said}</strong>` : said}</small></li>`;
   })}`;
 }
 
@@ -61,30 +61,31 @@ export function devPhonePages(ctx: AppContext) {
         : [[], []];
       const here = phone ? `/dev/phone?number=${encodeURIComponent(phone.e164)}` : '/dev/phone';
       const kind = outcome ? outcomeKind(outcome) : null;
-      const body = html`<h1>Phone simulator</h1>
-<p class="note">Development only: texts from here reach Sparrow as if sent from this number; nothing leaves the machine.</p>
-<form class="inline" method="get" action="/dev/phone"><label>Number <input name="number" value="${phone?.e164 ?? requested}" inputmode="tel" size="16"></label><button>Use</button></form>
+      const t = view.t;
+      const body = html`<h1>${t('web.dev.phone.title')}</h1>
+<p class="note">${t('web.dev.phone.intro')}</p>
+<form class="inline" method="get" action="/dev/phone"><label>${t('web.dev.phone.number')} <input name="number" value="${phone?.e164 ?? requested}" inputmode="tel" size="16" dir="ltr"></label><button>${t('web.dev.phone.use')}</button></form>
 ${
   phone
-    ? html`<div class="phone"><p><strong>${phone.e164}</strong> (${phone.country})</p>
-<ol class="sms" data-inbox="${phone.e164}" tabindex="0" aria-label="Conversation with Sparrow">${conversation(view, received, sent)}</ol>
+    ? html`<div class="phone"><p><strong dir="ltr">${phone.e164}</strong> (${phone.country})</p>
+<ol class="sms" data-inbox="${phone.e164}" tabindex="0" aria-label="${t('web.dev.phone.conversation')}">${conversation(view, received, sent)}</ol>
 ${
   outcome && kind
-    ? html`<p class="outcome ${kind}" role="${kind === 'refused' ? 'alert' : 'status'}">Sparrow: ${words(outcome)}</p>`
+    ? html`<p class="outcome ${kind}" role="${kind === 'refused' ? 'alert' : 'status'}">${t('web.dev.phone.sparrowSays', { outcome: t('web.sms.outcome', { outcome }) })}</p>`
     : ''
 }
 <form method="post" action="/dev/phone"><input type="hidden" name="number" value="${phone.e164}">
-<label>Text to Sparrow<br><textarea name="text" rows="3" cols="28" maxlength="1600" required></textarea></label><br><button>Send</button></form>
-<p class="note"><a href="/dev/phone/ussd?number=${encodeURIComponent(phone.e164)}">USSD mode: dial ${USSD_CODE}</a></p>
-<p class="note"><a href="${here}${reloading ? '' : '&reload=off'}">Refresh</a><noscript> · ${
+<label>${t('web.dev.phone.textTo')}<br><textarea name="text" rows="3" cols="28" maxlength="1600" required dir="auto"></textarea></label><br><button>${t('web.dev.phone.send')}</button></form>
+<p class="note"><a href="/dev/phone/ussd?number=${encodeURIComponent(phone.e164)}">${t('web.dev.phone.ussdLink', { code: USSD_CODE })}</a></p>
+<p class="note"><a href="${here}${reloading ? '' : '&reload=off'}">${t('web.dev.phone.refresh')}</a><noscript> · ${
         reloading
-          ? html`reloads every ${RELOAD_SECONDS} s · <a href="${here}&reload=off">stop while I type</a>`
-          : html`<a href="${here}">reload every ${RELOAD_SECONDS} s</a>`
+          ? html`${t('web.dev.phone.reloads', { seconds: RELOAD_SECONDS })} · <a href="${here}&reload=off">${t('web.dev.phone.stop')}</a>`
+          : html`<a href="${here}">${t('web.dev.phone.reloadEvery', { seconds: RELOAD_SECONDS })}</a>`
       }</noscript></p></div>`
-    : html`<p>That is not a valid mobile number. Use the international format, e.g. ${DEFAULT_NUMBER}.</p>`
+    : html`<p>${t('web.dev.phone.invalid', { example: DEFAULT_NUMBER })}</p>`
 }`;
       return reply.type('text/html; charset=utf-8').send(
-        layout(view, 'Phone simulator', body, {
+        layout(view, t('web.dev.phone.title'), body, {
           scripts: ['/static/phone.js'],
           // Without script the page reloads itself to show new texts (a meta refresh needs no CSP exception).
           ...(phone && reloading
@@ -102,21 +103,22 @@ ${
       screen: { session: string; text: string; answer: UssdAnswer } | null,
     ) => {
       const view = await viewFor(ctx, request, reply);
-      const dialForm = html`<form method="post" action="/dev/phone/ussd"><input type="hidden" name="number" value="${number}"><input type="hidden" name="dial" value="1"><button>Dial ${USSD_CODE}</button></form>`;
-      const body = html`<h1>Phone simulator: USSD</h1>
-<p class="note">Development only: a USSD session with Sparrow's menu as ${number} (${USSD_CODE}); the same menu Africa's Talking's USSD callback reaches. <a href="/dev/phone?number=${encodeURIComponent(number)}">Back to texts</a></p>
+      const t = view.t;
+      const dialForm = html`<form method="post" action="/dev/phone/ussd"><input type="hidden" name="number" value="${number}"><input type="hidden" name="dial" value="1"><button>${t('web.dev.ussd.dial', { code: USSD_CODE })}</button></form>`;
+      const body = html`<h1>${t('web.dev.ussd.heading')}</h1>
+<p class="note">${t('web.dev.ussd.intro', { number, code: USSD_CODE })} <a href="/dev/phone?number=${encodeURIComponent(number)}">${t('web.dev.ussd.back')}</a></p>
 ${
   screen
-    ? html`<div class="phone"><pre class="ussd" role="status">${screen.answer.text}</pre>
+    ? html`<div class="phone"><pre class="ussd" role="status" dir="auto">${screen.answer.text}</pre>
 ${
   screen.answer.end
-    ? html`<p class="note">Session ended.</p>${dialForm}`
-    : html`<form method="post" action="/dev/phone/ussd"><input type="hidden" name="number" value="${number}"><input type="hidden" name="session" value="${screen.session}"><input type="hidden" name="text" value="${screen.text}"><label>Reply<br><input name="input" maxlength="160" autocomplete="off" autofocus></label> <button>Send</button></form>
-<p class="note"><a href="/dev/phone/ussd?number=${encodeURIComponent(number)}">Cancel</a></p>`
+    ? html`<p class="note">${t('web.dev.ussd.ended')}</p>${dialForm}`
+    : html`<form method="post" action="/dev/phone/ussd"><input type="hidden" name="number" value="${number}"><input type="hidden" name="session" value="${screen.session}"><input type="hidden" name="text" value="${screen.text}"><label>${t('web.dev.ussd.reply')}<br><input name="input" maxlength="160" autocomplete="off" autofocus dir="auto"></label> <button>${t('web.dev.phone.send')}</button></form>
+<p class="note"><a href="/dev/phone/ussd?number=${encodeURIComponent(number)}">${t('web.dev.ussd.cancel')}</a></p>`
 }</div>`
     : dialForm
 }`;
-      return reply.type('text/html; charset=utf-8').send(layout(view, 'USSD simulator', body));
+      return reply.type('text/html; charset=utf-8').send(layout(view, t('web.dev.ussd.title'), body));
     };
 
     app.get('/dev/phone/ussd', async (request, reply) => {
@@ -149,14 +151,15 @@ ${
       const phone = typeof form.number === 'string' ? normalisePhone(form.number) : null;
       const text = typeof form.text === 'string' ? form.text.trim() : '';
       if (!phone || text === '' || text.length > 1600) {
+        const view = await viewFor(ctx, request, reply);
         return reply
           .status(422)
           .type('text/html; charset=utf-8')
           .send(
             layout(
-              await viewFor(ctx, request, reply),
-              'Phone simulator',
-              html`<p>Give a valid number and a text of at most 1,600 characters. <a href="/dev/phone">Back</a></p>`,
+              view,
+              view.t('web.dev.phone.title'),
+              html`<p>${view.t('web.dev.phone.badInput', { max: 1600 })} <a href="/dev/phone">${view.t('web.dev.back')}</a></p>`,
             ),
           );
       }

@@ -13,6 +13,7 @@ import {
   LANGUAGE_NAMES,
   LOCALES,
   direction,
+  errorText,
   fromAcceptLanguage,
   isLocale,
   translator,
@@ -193,9 +194,13 @@ export function errorBox(message: string | null | undefined): SafeHtml {
   return message ? html`<p class="error" role="alert">${message}</p>` : html``;
 }
 
-/** A domain failure a person can act on (bad input, conflict), or rethrows anything else. */
-export function userMessage(error: unknown): string {
-  if (error instanceof DomainError && error.kind !== 'not_found') return error.message;
+/**
+ * A domain failure a person can act on (bad input, conflict), or rethrows anything else; in
+ * the viewer's language when the page passes its view (src/i18n/domain-errors.ts).
+ */
+export function userMessage(error: unknown, view?: Pick<View, 'locale'>): string {
+  if (error instanceof DomainError && error.kind !== 'not_found')
+    return errorText(view?.locale ?? DEFAULT_LOCALE, error);
   throw error;
 }
 
@@ -206,8 +211,8 @@ export interface Failure {
 }
 
 /** A domain failure a person can act on, with the status the one table gives it; rethrows anything else. */
-export function failure(error: unknown): Failure {
-  return { message: userMessage(error), status: httpStatusOf(error) };
+export function failure(error: unknown, view?: Pick<View, 'locale'>): Failure {
+  return { message: userMessage(error, view), status: httpStatusOf(error) };
 }
 
 export function sendPage(reply: FastifyReply, markup: string, status = 200): FastifyReply {

@@ -150,7 +150,7 @@ ${button(view, `/lists/${list.id}/delete`, 'Delete this list')}</details>
         return reply.redirect(`/lists/${list.id}?notice=list_created`, 303);
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, await indexPage(view, request, me, userMessage(error)), httpStatusOf(error));
+        return sendPage(reply, await indexPage(view, request, me, userMessage(error, view)), httpStatusOf(error));
       }
     });
 
@@ -172,7 +172,7 @@ ${button(view, `/lists/${list.id}/delete`, 'Delete this list')}</details>
         return reply.redirect(`/lists/${list.id}?notice=list_saved`, 303);
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, await listPage(view, request, me, list, userMessage(error)), httpStatusOf(error));
+        return sendPage(reply, await listPage(view, request, me, list, userMessage(error, view)), httpStatusOf(error));
       }
     });
 
@@ -198,7 +198,7 @@ ${button(view, `/lists/${list.id}/delete`, 'Delete this list')}</details>
         return reply.redirect(`/lists/${list.id}?notice=member_added#people`, 303);
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
-        return sendPage(reply, await listPage(view, request, me, list, userMessage(error)), httpStatusOf(error));
+        return sendPage(reply, await listPage(view, request, me, list, userMessage(error, view)), httpStatusOf(error));
       }
     });
 

@@ -13,6 +13,8 @@ import { httpStatusOf } from '../http/error-status.ts';
 import { html, type SafeHtml } from './html.ts';
 import { errorBox, layout, sendPage, viewFor, type View } from './layout.ts';
 import { contentSecurityPolicy } from './security-headers.ts';
+import { errorText } from '../i18n/index.ts';
+import { richText } from './rich-text.ts';
 
 /**
  * The OAuth authorization pages: sign-in and consent in one plain form that works without
@@ -23,20 +25,23 @@ import { contentSecurityPolicy } from './security-headers.ts';
  * redirect URI.
  */
 
-const SCOPE_WORDS: Record<string, string> = {
-  read: 'read your posts, timelines, notifications and account details',
-  write: 'post, delete, like and boost for you, and change your profile',
-  follow: 'follow, unfollow, block and mute accounts for you',
-  push: 'receive push notifications for you',
-  profile: 'see your basic profile',
-};
+/**
+ * What a scope lets the app do, in the reader's language: a top-level scope as a phrase
+ * (`read`, `admin:read`), a granular one as its kind of access and area (`read:statuses`).
+ */
+function scopeWords(view: View, scope: string): string {
+  const key = scope.replace(':', '_');
+  if (['read', 'write', 'follow', 'push', 'profile', 'admin_read', 'admin_write'].includes(key))
+    return view.t('web.oauth.scope', { scope: key });
+  const cut = scope.lastIndexOf(':');
+  const access = scope.slice(0, cut).replace(':', '_');
+  if (cut > 0 && ['read', 'write', 'admin_read', 'admin_write'].includes(access))
+    return view.t('web.oauth.scopePart', { access, area: scope.slice(cut + 1) });
+  return scope;
+}
 
-const METHOD_LABELS: Partial<Record<SecondFactorMethod, string>> = {
-  totp: 'Code from your authenticator app',
-  recovery_code: 'One of your recovery codes',
-  sms: 'Code sent by SMS (the weakest option)',
-  password: 'Your password',
-};
+/** The second-step methods this page offers a form for (passkeys have their own). */
+const FORM_METHODS: ReadonlySet<SecondFactorMethod> = new Set(['totp', 'recovery_code', 'sms', 'password']);
 
 type Hidden = Record<string, string>;
 
@@ -55,15 +60,15 @@ interface ConsentPage {
 function consentPage(view: View, page: ConsentPage): string {
   return layout(
     view,
-    'Authorize',
-    html`<h1>Sign in to authorize ${page.appName}</h1>
+    view.t('web.oauth.title'),
+    html`<h1>${view.t('web.oauth.heading', { app: page.appName })}</h1>
 ${errorBox(page.error)}
-<p><strong>${page.appName}</strong> asks to:</p><ul>${page.scopes.map((s) => html`<li>${SCOPE_WORDS[s] ?? s}</li>`)}</ul>
+<p>${richText(view.t, 'web.oauth.asks', { app: html`<strong dir="auto">${page.appName}</strong>` })}</p><ul>${page.scopes.map((s) => html`<li>${scopeWords(view, s)}</li>`)}</ul>
 <form method="post" action="/oauth/authorize">${hiddenInputs(page.hidden)}
-<p><label for="login">E-mail or username</label><br><input type="text" id="login" name="login" autocomplete="username" required maxlength="${FIELD_LIMITS.login}" value="${page.login ?? ''}"></p>
-<p><label for="password">Password</label><br><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="${FIELD_LIMITS.password}"></p>
-<p class="row"><button type="submit" name="decision" value="approve">Sign in and authorize</button>
-<button type="submit" name="decision" value="deny" class="secondary" formnovalidate>Deny</button></p>
+<p><label for="login">${view.t('web.oauth.login')}</label><br><input type="text" id="login" name="login" autocomplete="username" required maxlength="${FIELD_LIMITS.login}" value="${page.login ?? ''}"></p>
+<p><label for="password">${view.t('web.oauth.password')}</label><br><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="${FIELD_LIMITS.password}"></p>
+<p class="row"><button type="submit" name="decision" value="approve">${view.t('web.oauth.approve')}</button>
+<button type="submit" name="decision" value="deny" class="secondary" formnovalidate>${view.t('web.oauth.deny')}</button></p>
 </form>`,
   );
 }
@@ -81,8 +86,8 @@ interface SecondFactorPage {
 function secondFactorPage(view: View, page: SecondFactorPage): string {
   const hidden = hiddenInputs({ ...page.hidden, flow_id: page.flowId, decision: 'approve' });
   const forms = page.methods.flatMap((method) => {
-    const label = METHOD_LABELS[method];
-    if (!label) return [];
+    if (!FORM_METHODS.has(method)) return [];
+    const label = view.t('web.oauth.method', { method });
     const id = `code_${method}`;
     const input =
       method === 'password'
@@ -90,39 +95,46 @@ function secondFactorPage(view: View, page: SecondFactorPage): string {
         : html`<input type="text" id="${id}" name="code" autocomplete="one-time-code" inputmode="${method === 'recovery_code' ? 'text' : 'numeric'}" required maxlength="${FIELD_LIMITS.code}">`;
     const send =
       method === 'sms'
-        ? html` <button type="submit" name="send_sms" value="1" class="secondary" formnovalidate>Text me a code</button>`
+        ? html` <button type="submit" name="send_sms" value="1" class="secondary" formnovalidate>${view.t('web.oauth.textMe')}</button>`
         : '';
     return [
       html`<form method="post" action="/oauth/authorize">${hidden}<input type="hidden" name="method" value="${method}">
-<p><label for="${id}">${label}</label><br>${input}</p><p class="row"><button type="submit">Continue</button>${send}</p></form>`,
+<p><label for="${id}">${label}</label><br>${input}</p><p class="row"><button type="submit">${view.t('web.oauth.continue')}</button>${send}</p></form>`,
     ];
   });
   // The passkey form needs JavaScript (the browser's WebAuthn API): the shared script fills in
   // the assertion and shows the button; without it a note says so.
   const passkey = page.methods.includes('passkey')
     ? html`<form method="post" action="/oauth/authorize" data-passkey="sign-in">${hidden}<input type="hidden" name="method" value="passkey"><input type="hidden" name="credential" value="">
-<button type="submit" hidden>Use a passkey</button><p class="note" data-passkey-nojs>Passkeys need JavaScript; use another method here.</p></form>`
+<button type="submit" hidden>${view.t('web.oauth.passkey')}</button><p class="note" data-passkey-nojs>${view.t('web.oauth.passkeyNoJs')}</p></form>`
     : '';
   return layout(
     view,
-    'Second step',
-    html`<h1>Confirm it's you</h1>
+    view.t('web.oauth.secondTitle'),
+    html`<h1>${view.t('web.oauth.secondHeading')}</h1>
 ${errorBox(page.error)}${page.notice ? html`<p class="notice" role="status">${page.notice}</p>` : ''}
-<p>Your account asks for a second step before <strong>${page.appName}</strong> gets access.</p>${passkey}${forms}`,
+<p>${richText(view.t, 'web.oauth.secondIntro', { app: html`<strong dir="auto">${page.appName}</strong>` })}</p>${passkey}${forms}`,
     page.methods.includes('passkey') ? { scripts: ['/static/passkey.js'] } : {},
   );
 }
 
 function codePage(view: View, code: string): string {
+  const title = view.t('web.oauth.codeTitle');
   return layout(
     view,
-    'Authorization code',
-    html`<h1>Authorization code</h1><p>Copy this code and paste it into the app:</p><p><code class="code">${code}</code></p>`,
+    title,
+    html`<h1>${title}</h1><p>${view.t('web.oauth.codeIntro')}</p><p><code class="code">${code}</code></p>`,
   );
 }
 
-function failedPage(view: View, message: string): string {
-  return layout(view, 'Authorization failed', html`<h1>Authorization failed</h1>${errorBox(message)}`);
+/** A refused authorization request: what is wrong in the reader's language, and the RFC 6749 code for the app's developer. */
+function failedPage(view: View, error: OAuthError): string {
+  const title = view.t('web.oauth.failed');
+  return layout(
+    view,
+    title,
+    html`<h1>${title}</h1>${errorBox(errorText(view.locale, error))}<p class="note">${richText(view.t, 'web.oauth.failedCode', { code: html`<code>${error.code}</code>` })}</p>`,
+  );
 }
 
 /** The query (first visit) and the form fields (posts) of an authorization request, capped per field. */
@@ -131,7 +143,11 @@ function readField(request: FastifyRequest, name: LimitedField | 'send_sms'): st
   const value = body[name] ?? (request.query as Record<string, unknown>)[name];
   if (typeof value !== 'string') return undefined;
   const limit = name === 'send_sms' ? 5 : FIELD_LIMITS[name];
-  if (value.length > limit) throw new DomainError('invalid', `${name} is too long (at most ${limit} characters)`);
+  if (value.length > limit)
+    throw new DomainError('invalid', `${name} is too long (at most ${limit} characters)`).coded('field.too_long', {
+      field: name,
+      max: limit,
+    });
   return value;
 }
 
@@ -219,7 +235,7 @@ export function oauthPages(ctx: AppContext) {
           params.redirectUri,
         );
       } catch (error) {
-        if (error instanceof OAuthError) return send(reply, 400, failedPage(view, error.message));
+        if (error instanceof OAuthError) return send(reply, 400, failedPage(view, error));
         throw error;
       }
     });
@@ -231,7 +247,7 @@ export function oauthPages(ctx: AppContext) {
       try {
         checked = await ctx.oauth.checkAuthorizationRequest(params);
       } catch (error) {
-        if (error instanceof OAuthError) return send(reply, 400, failedPage(view, error.message));
+        if (error instanceof OAuthError) return send(reply, 400, failedPage(view, error));
         throw error;
       }
       const { app: client, scopes } = checked;
@@ -260,7 +276,7 @@ export function oauthPages(ctx: AppContext) {
                 hidden,
                 flowId,
                 methods,
-                notice: 'If your number can receive it, a code is on its way.',
+                notice: view.t('web.oauth.codeSent'),
               }),
             );
           }
@@ -270,7 +286,8 @@ export function oauthPages(ctx: AppContext) {
           const credential = parseCredential(readField(request, 'credential'));
           let step;
           try {
-            if (!isSignInProofMethod(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
+            if (!isSignInProofMethod(method))
+              throw new DomainError('invalid', 'Choose one of the ways offered.').coded('auth.choose_method');
             step = await ctx.auth.continueSignIn(flowId, {
               method,
               ...(code !== undefined ? { code } : {}),
@@ -281,7 +298,13 @@ export function oauthPages(ctx: AppContext) {
             if (error instanceof DomainError && error.kind === 'invalid' && methods.length > 0) {
               return page(
                 httpStatusOf(error),
-                secondFactorPage(view, { appName: client.name, hidden, flowId, methods, error: error.message }),
+                secondFactorPage(view, {
+                  appName: client.name,
+                  hidden,
+                  flowId,
+                  methods,
+                  error: errorText(view.locale, error),
+                }),
               );
             }
             throw error;
@@ -304,7 +327,7 @@ export function oauthPages(ctx: AppContext) {
                 scopes,
                 hidden,
                 login,
-                error: 'Wrong e-mail, username or password.',
+                error: view.t('web.oauth.wrongLogin'),
               }),
             );
           }
@@ -319,7 +342,7 @@ export function oauthPages(ctx: AppContext) {
         if (error instanceof DomainError && (error.kind === 'rate_limited' || error.kind === 'invalid')) {
           return page(
             httpStatusOf(error),
-            consentPage(view, { appName: client.name, scopes, hidden, error: error.message }),
+            consentPage(view, { appName: client.name, scopes, hidden, error: errorText(view.locale, error) }),
           );
         }
         throw error;

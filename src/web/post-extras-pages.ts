@@ -96,8 +96,8 @@ export function postExtrasPages(ctx: AppContext) {
         await ctx.microblog.edit(me.id, id, { text, spoilerText: spoiler, sensitive, poll: 'keep' });
         return reply.redirect(`/@${me.username}/${id}?notice=edited`, 303);
       } catch (error) {
-        const message = userMessage(error);
         const view = await viewFor(ctx, request, reply);
+        const message = userMessage(error, view);
         return sendPage(
           reply,
           layout(
@@ -149,7 +149,7 @@ export function postExtrasPages(ctx: AppContext) {
       try {
         postId = (await ctx.polls.vote(me.id, id, choicesOf(request))).poll.postId;
       } catch (error) {
-        const message = userMessage(error);
+        const message = userMessage(error, view);
         const poll = await ctx.polls.poll(me.id, id);
         const item = await ctx.microblog.postView(me.id, poll.poll.postId);
         return sendPage(

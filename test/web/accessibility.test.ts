@@ -530,7 +530,7 @@ describe.skipIf(!hasChromium)(
         await phone.getByRole('button', { name: 'Send' }).click();
         const refused = phone.locator('.outcome');
         await refused.waitFor();
-        expect(await refused.innerText()).toBe('Sparrow: refused kill switch');
+        expect(await refused.innerText()).toBe('Sparrow: refused: kill switch');
         expect(await refused.getAttribute('class')).toContain('refused');
         expect(await refused.getAttribute('role')).toBe('alert');
         expect(

@@ -208,7 +208,7 @@ describe.skipIf(!hasChromium)(
       await phone.goto(simulator);
       await phone.getByLabel('Text to Sparrow').fill('This must not be posted');
       await phone.getByRole('button', { name: 'Send' }).click();
-      await hasText(phone.locator('.outcome'), 'Sparrow: refused kill switch', true);
+      await hasText(phone.locator('.outcome'), 'Sparrow: refused: kill switch', true);
       await shot(phone, 'phone-simulator-refused');
       await me.goto('/@wanjiru');
       expect(await me.locator('main').innerText()).not.toContain('This must not be posted');

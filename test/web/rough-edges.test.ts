@@ -163,7 +163,9 @@ describe.each(ENGINES)('rough edges, without JavaScript ($label)', ({ name: engi
       // What the phone sent, beside what it received, oldest first.
       const conversation = /<ol class="sms"[^>]*>([\s\S]*?)<\/ol>/.exec(page.body)?.[1] ?? '';
       const order = [
-        ...conversation.matchAll(/<li class="(from-phone|from-sparrow)[^"]*"><span class="sr">[^<]*<\/span>([^<]*)/g),
+        ...conversation.matchAll(
+          /<li class="(from-phone|from-sparrow)[^"]*"[^>]*><span class="sr">[^<]*<\/span>([^<]*)/g,
+        ),
       ].map((m) => `${m[1]}: ${m[2]}`);
       expect(order[0]).toMatch(/^from-sparrow: Your Sparrow code is \d{6}/); // linking the number came first
       const hello = order.indexOf('from-phone: Hello from the road');
@@ -171,10 +173,10 @@ describe.each(ENGINES)('rough edges, without JavaScript ($label)', ({ name: engi
       expect(hello).toBeGreaterThan(0);
       expect(notNow).toBeGreaterThan(hello);
       expect(order.some((line) => line.startsWith('from-sparrow: '))).toBe(true);
-      expect(conversation).toMatch(/<li class="from-phone refused">[^]*?Not now[^]*?refused: kill switch/);
-      expect(conversation).toMatch(/<li class="from-phone acted">[^]*?Hello from the road[^]*?posted/);
+      expect(conversation).toMatch(/<li class="from-phone refused"[^>]*>[^]*?Not now[^]*?refused: kill switch/);
+      expect(conversation).toMatch(/<li class="from-phone acted"[^>]*>[^]*?Hello from the road[^]*?posted/);
       // A refusal is not shown like a success.
-      expect(page.body).toContain('<p class="outcome refused" role="alert">Sparrow: refused kill switch</p>');
+      expect(page.body).toContain('<p class="outcome refused" role="alert">Sparrow: refused: kill switch</p>');
       const ok = await visitor.get(`/dev/phone?number=${encodeURIComponent(number)}&outcome=posted`);
       expect(ok.body).toContain('<p class="outcome acted" role="status">Sparrow: posted</p>');
       // Without script the page reloads itself, and says how to stop it while typing; a link refreshes at once.

@@ -1,4 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
+import { errorsAr } from './errors/ar.ts';
+import { webAdminAr } from './web-admin/ar.ts';
+import { webToolsAr } from './web-tools/ar.ts';
 
 /** العربية. Written right to left; SMS in Arabic is UCS-2 (70 characters a segment). */
 export const ar: Messages = {
@@ -125,4 +128,7 @@ export const ar: Messages = {
   'web.language.save': 'تغيير',
   'web.language.saved': 'حُفظت اللغة.',
   'web.skip': 'انتقل إلى المحتوى',
+  ...errorsAr,
+  ...webAdminAr,
+  ...webToolsAr,
 };

@@ -1,3 +1,6 @@
+import { errorsEn } from './errors/en.ts';
+import { webAdminEn } from './web-admin/en.ts';
+import { webToolsEn } from './web-tools/en.ts';
 /**
  * English: the source catalogue. Every other language has exactly these message ids (the
  * type checker enforces it). Messages are ICU MessageFormat (plurals, selects); `{web}`,
@@ -133,4 +136,7 @@ export const en = {
   'web.language.save': 'Change',
   'web.language.saved': 'Language saved.',
   'web.skip': 'Skip to content',
+  ...errorsEn,
+  ...webAdminEn,
+  ...webToolsEn,
 } as const;

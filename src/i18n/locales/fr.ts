@@ -1,4 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
+import { errorsFr } from './errors/fr.ts';
+import { webAdminFr } from './web-admin/fr.ts';
+import { webToolsFr } from './web-tools/fr.ts';
 
 /** Français. Accents outside GSM-7 (ê, ç, î…) are folded for SMS and USSD only. */
 export const fr: Messages = {
@@ -129,4 +132,7 @@ export const fr: Messages = {
   'web.language.save': 'Changer',
   'web.language.saved': 'Langue enregistrée.',
   'web.skip': 'Aller au contenu',
+  ...errorsFr,
+  ...webAdminFr,
+  ...webToolsFr,
 };

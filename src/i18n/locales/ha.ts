@@ -1,4 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
+import { errorsHa } from './errors/ha.ts';
+import { webAdminHa } from './web-admin/ha.ts';
+import { webToolsHa } from './web-tools/ha.ts';
 
 /**
  * Hausa (boko). Hooked letters (ɓ, ɗ, ƙ, ƴ) are outside GSM-7 and are folded to b, d, k, y
@@ -129,4 +132,7 @@ export const ha: Messages = {
   'web.language.save': 'Canza',
   'web.language.saved': 'An adana harshe.',
   'web.skip': 'Tsallaka zuwa abun ciki',
+  ...errorsHa,
+  ...webAdminHa,
+  ...webToolsHa,
 };

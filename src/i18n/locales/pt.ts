@@ -1,4 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
+import { errorsPt } from './errors/pt.ts';
+import { webAdminPt } from './web-admin/pt.ts';
+import { webToolsPt } from './web-tools/pt.ts';
 
 /** Português. Accents outside GSM-7 (ã, ç, õ, á…) are folded for SMS and USSD only. */
 export const pt: Messages = {
@@ -128,4 +131,7 @@ export const pt: Messages = {
   'web.language.save': 'Mudar',
   'web.language.saved': 'Idioma guardado.',
   'web.skip': 'Saltar para o conteúdo',
+  ...errorsPt,
+  ...webAdminPt,
+  ...webToolsPt,
 };

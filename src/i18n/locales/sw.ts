@@ -1,4 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
+import { errorsSw } from './errors/sw.ts';
+import { webAdminSw } from './web-admin/sw.ts';
+import { webToolsSw } from './web-tools/sw.ts';
 
 /** Kiswahili. */
 export const sw: Messages = {
@@ -128,4 +131,7 @@ export const sw: Messages = {
   'web.language.save': 'Badilisha',
   'web.language.saved': 'Lugha imehifadhiwa.',
   'web.skip': 'Ruka hadi maudhui',
+  ...errorsSw,
+  ...webAdminSw,
+  ...webToolsSw,
 };

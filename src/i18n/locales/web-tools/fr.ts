@@ -1,0 +1,71 @@
+import type { webToolsEn } from './en.ts';
+
+export const webToolsFr: Record<keyof typeof webToolsEn, string> = {
+  'web.oauth.title': 'Autoriser',
+  'web.oauth.heading': 'Connectez-vous pour autoriser {app}',
+  'web.oauth.asks': '{app} demande à :',
+  'web.oauth.scope':
+    '{scope, select, read {lire vos messages, fils, notifications et les détails de votre compte} write {publier, supprimer, aimer et partager à votre place, et modifier votre profil} follow {suivre, ne plus suivre, bloquer et masquer des comptes à votre place} push {recevoir des notifications push à votre place} profile {voir votre profil de base} admin_read {lire les données de modération de ce serveur} admin_write {prendre des mesures de modération sur ce serveur} other {{scope}}}',
+  'web.oauth.scopePart':
+    '{access, select, read {Lire} write {Modifier} admin_read {Lire (modération)} other {Modifier (modération)}} : {area, select, accounts {comptes} blocks {blocages} bookmarks {signets} favourites {mentions J’aime} filters {filtres} follows {abonnements} lists {listes} mutes {comptes masqués} notifications {notifications} search {recherche} statuses {messages} conversations {conversations} media {médias} reports {signalements} other {{area}}}',
+  'web.oauth.login': 'E-mail ou nom d’utilisateur',
+  'web.oauth.password': 'Mot de passe',
+  'web.oauth.approve': 'Se connecter et autoriser',
+  'web.oauth.deny': 'Refuser',
+  'web.oauth.wrongLogin': 'E-mail, nom d’utilisateur ou mot de passe incorrect.',
+  'web.oauth.secondTitle': 'Deuxième étape',
+  'web.oauth.secondHeading': 'Confirmez que c’est bien vous',
+  'web.oauth.secondIntro': 'Votre compte demande une deuxième étape avant que {app} y ait accès.',
+  'web.oauth.method':
+    '{method, select, totp {Code de votre application d’authentification} recovery_code {Un de vos codes de secours} sms {Code envoyé par SMS (l’option la plus faible)} password {Votre mot de passe} other {{method}}}',
+  'web.oauth.textMe': 'M’envoyer un code par SMS',
+  'web.oauth.continue': 'Continuer',
+  'web.oauth.passkey': 'Utiliser une clé d’accès',
+  'web.oauth.passkeyNoJs': 'Les clés d’accès nécessitent JavaScript ; utilisez ici une autre méthode.',
+  'web.oauth.codeSent': 'Si votre numéro peut le recevoir, un code est en route.',
+  'web.oauth.codeTitle': 'Code d’autorisation',
+  'web.oauth.codeIntro': 'Copiez ce code et collez-le dans l’application :',
+  'web.oauth.failed': 'Échec de l’autorisation',
+  'web.oauth.failedCode': 'Pour le développeur de l’application : {code}',
+  'web.sms.outcome':
+    '{outcome, select, received {envoyé} duplicate {déjà reçu} posted {publié} command {commande exécutée} opted_out {désabonné (STOP)} opted_in {réabonné (START)} help {aide envoyée} unknown_number {numéro inconnu} refused_settings {refusé : publication par SMS désactivée} refused_suspended {refusé : compte suspendu} refused_locked {refusé : publication verrouillée} refused_pin {refusé : code PIN} refused_policy {refusé : règles du pays} refused_kill_switch {refusé : coupure d’urgence} held {retenu} rejected {rejeté} invalid_number {numéro non valide} other {{outcome}}}',
+  'web.dev.phone.title': 'Simulateur de téléphone',
+  'web.dev.phone.intro':
+    'Pour le développement seulement : les SMS envoyés d’ici arrivent à Sparrow comme s’ils venaient de ce numéro ; rien ne quitte la machine.',
+  'web.dev.phone.number': 'Numéro',
+  'web.dev.phone.use': 'Utiliser',
+  'web.dev.phone.conversation': 'Conversation avec Sparrow',
+  'web.dev.phone.none': 'Aucun message pour l’instant.',
+  'web.dev.phone.sparrowWrote': 'Sparrow a écrit :',
+  'web.dev.phone.youWrote': 'Vous avez écrit :',
+  'web.dev.phone.status':
+    '{status, select, queued {en file} sending {en cours d’envoi} sent {envoyé} delivered {remis} failed {échoué} undelivered {non remis} suppressed {supprimé} other {{status}}}',
+  'web.dev.phone.segments': '{count, plural, one {# segment} other {# segments}}',
+  'web.dev.phone.sparrowSays': 'Sparrow : {outcome}',
+  'web.dev.phone.textTo': 'SMS à Sparrow',
+  'web.dev.phone.send': 'Envoyer',
+  'web.dev.phone.ussdLink': 'Mode USSD : composer {code}',
+  'web.dev.phone.refresh': 'Actualiser',
+  'web.dev.phone.reloads': 'actualisation toutes les {seconds} s',
+  'web.dev.phone.stop': 'arrêter pendant que j’écris',
+  'web.dev.phone.reloadEvery': 'actualiser toutes les {seconds} s',
+  'web.dev.phone.invalid':
+    'Ce n’est pas un numéro de mobile valide. Utilisez le format international, par exemple {example}.',
+  'web.dev.phone.badInput': 'Donnez un numéro valide et un texte de {max, number} caractères au plus.',
+  'web.dev.back': 'Retour',
+  'web.dev.ussd.title': 'Simulateur USSD',
+  'web.dev.ussd.heading': 'Simulateur de téléphone : USSD',
+  'web.dev.ussd.intro':
+    'Pour le développement seulement : une session USSD avec le menu de Sparrow en tant que {number} ({code}) ; le même menu que celui qu’atteint le rappel USSD d’Africa’s Talking.',
+  'web.dev.ussd.back': 'Retour aux SMS',
+  'web.dev.ussd.dial': 'Composer {code}',
+  'web.dev.ussd.ended': 'Session terminée.',
+  'web.dev.ussd.reply': 'Réponse',
+  'web.dev.ussd.cancel': 'Annuler',
+  'web.dev.mail.title': 'Boîte mail de développement',
+  'web.dev.mail.intro':
+    'Pour le développement seulement : aucun e-mail ne quitte cette machine ; les derniers messages de chaque adresse sont gardés en mémoire.',
+  'web.dev.mail.address': 'Adresse',
+  'web.dev.mail.open': 'Ouvrir',
+  'web.dev.mail.none': 'Aucun message pour {address} pour l’instant.',
+};

@@ -1,0 +1,71 @@
+import type { webToolsEn } from './en.ts';
+
+export const webToolsHa: Record<keyof typeof webToolsEn, string> = {
+  'web.oauth.title': 'Ba da izini',
+  'web.oauth.heading': 'Shiga don ba {app} izini',
+  'web.oauth.asks': '{app} yana neman:',
+  'web.oauth.scope':
+    '{scope, select, read {karanta rubuce-rubucenka, jerin lokaci, sanarwa da bayanan asusunka} write {wallafa, gogewa, so da yaɗawa a madadinka, da canza bayananka} follow {bi, daina bi, toshe da rufe bakin asusu a madadinka} push {karɓar sanarwar turawa a madadinka} profile {ganin bayananka na asali} admin_read {karanta bayanan sa ido na wannan sabar} admin_write {ɗaukar matakan sa ido a wannan sabar} other {{scope}}}',
+  'web.oauth.scopePart':
+    '{access, select, read {Karanta} write {Canza} admin_read {Karanta (sa ido)} other {Canza (sa ido)}}: {area, select, accounts {asusu} blocks {toshewa} bookmarks {alamomi} favourites {abubuwan da aka so} filters {matatun} follows {bibiya} lists {jerin sunaye} mutes {waɗanda aka rufe bakinsu} notifications {sanarwa} search {bincike} statuses {rubuce-rubuce} conversations {tattaunawa} media {hotuna da bidiyo} reports {rahotanni} other {{area}}}',
+  'web.oauth.login': 'Imel ko sunan mai amfani',
+  'web.oauth.password': 'Kalmar sirri',
+  'web.oauth.approve': 'Shiga ka ba da izini',
+  'web.oauth.deny': 'Ƙi',
+  'web.oauth.wrongLogin': 'Imel, sunan mai amfani ko kalmar sirri ba daidai ba ne.',
+  'web.oauth.secondTitle': 'Mataki na biyu',
+  'web.oauth.secondHeading': 'Tabbatar cewa kai ne',
+  'web.oauth.secondIntro': 'Asusunka yana buƙatar mataki na biyu kafin {app} ya sami dama.',
+  'web.oauth.method':
+    '{method, select, totp {Lamba daga manhajar tantancewarka} recovery_code {Ɗaya daga cikin lambobin maidowarka} sms {Lambar da aka aika ta SMS (hanya mafi rauni)} password {Kalmar sirrinka} other {{method}}}',
+  'web.oauth.textMe': 'Aiko mini lamba ta SMS',
+  'web.oauth.continue': 'Ci gaba',
+  'web.oauth.passkey': 'Yi amfani da maɓallin shiga (passkey)',
+  'web.oauth.passkeyNoJs': 'Maɓallan shiga suna buƙatar JavaScript; yi amfani da wata hanya a nan.',
+  'web.oauth.codeSent': 'Idan lambarka za ta iya karɓa, lamba tana kan hanya.',
+  'web.oauth.codeTitle': 'Lambar izini',
+  'web.oauth.codeIntro': 'Kwafi wannan lambar ka liƙa ta a cikin manhajar:',
+  'web.oauth.failed': 'Ba da izini ya gaza',
+  'web.oauth.failedCode': 'Ga mai haɓaka manhajar: {code}',
+  'web.sms.outcome':
+    '{outcome, select, received {an aika} duplicate {an riga an karɓa} posted {an wallafa} command {an aiwatar da umarni} opted_out {ya fita (STOP)} opted_in {ya dawo (START)} help {an aika taimako} unknown_number {lambar da ba a sani ba} refused_settings {an ƙi: wallafawa ta SMS a kashe} refused_suspended {an ƙi: an dakatar da asusu} refused_locked {an ƙi: wallafawa a kulle} refused_pin {an ƙi: PIN} refused_policy {an ƙi: dokokin ƙasa} refused_kill_switch {an ƙi: maɓallin gaggawa} held {an riƙe} rejected {an ƙi} invalid_number {lambar da ba ta da inganci} other {{outcome}}}',
+  'web.dev.phone.title': 'Na’urar gwajin waya',
+  'web.dev.phone.intro':
+    'Don haɓakawa kawai: SMS daga nan suna isa ga Sparrow kamar daga wannan lambar aka aiko su; babu abin da ke barin wannan na’ura.',
+  'web.dev.phone.number': 'Lamba',
+  'web.dev.phone.use': 'Yi amfani',
+  'web.dev.phone.conversation': 'Tattaunawa da Sparrow',
+  'web.dev.phone.none': 'Babu saƙonni tukuna.',
+  'web.dev.phone.sparrowWrote': 'Sparrow ya rubuta:',
+  'web.dev.phone.youWrote': 'Ka rubuta:',
+  'web.dev.phone.status':
+    '{status, select, queued {a layi} sending {ana aikawa} sent {an aika} delivered {ya isa} failed {ya gaza} undelivered {bai isa ba} suppressed {an hana} other {{status}}}',
+  'web.dev.phone.segments': '{count, plural, one {sashe #} other {sassa #}}',
+  'web.dev.phone.sparrowSays': 'Sparrow: {outcome}',
+  'web.dev.phone.textTo': 'SMS zuwa Sparrow',
+  'web.dev.phone.send': 'Aika',
+  'web.dev.phone.ussdLink': 'Yanayin USSD: buga {code}',
+  'web.dev.phone.refresh': 'Sabunta',
+  'web.dev.phone.reloads': 'yana sabuntawa kowane daƙiƙa {seconds}',
+  'web.dev.phone.stop': 'tsaya yayin da nake rubutu',
+  'web.dev.phone.reloadEvery': 'sabunta kowane daƙiƙa {seconds}',
+  'web.dev.phone.invalid':
+    'Wannan ba ingantacciyar lambar wayar hannu ba ce. Yi amfani da tsarin ƙasa da ƙasa, misali {example}.',
+  'web.dev.phone.badInput': 'Ba da ingantacciyar lamba da rubutu wanda bai wuce haruffa {max, number} ba.',
+  'web.dev.back': 'Koma',
+  'web.dev.ussd.title': 'Na’urar gwajin USSD',
+  'web.dev.ussd.heading': 'Na’urar gwajin waya: USSD',
+  'web.dev.ussd.intro':
+    'Don haɓakawa kawai: zaman USSD da menu na Sparrow a matsayin {number} ({code}); menu ɗaya da kiran USSD na Africa’s Talking ke kaiwa.',
+  'web.dev.ussd.back': 'Koma ga SMS',
+  'web.dev.ussd.dial': 'Buga {code}',
+  'web.dev.ussd.ended': 'Zaman ya ƙare.',
+  'web.dev.ussd.reply': 'Amsa',
+  'web.dev.ussd.cancel': 'Soke',
+  'web.dev.mail.title': 'Akwatin imel na gwaji',
+  'web.dev.mail.intro':
+    'Don haɓakawa kawai: babu imel da ke barin wannan na’ura; ana ajiye saƙonnin ƙarshe na kowane adireshi a ƙwaƙwalwa.',
+  'web.dev.mail.address': 'Adireshi',
+  'web.dev.mail.open': 'Buɗe',
+  'web.dev.mail.none': 'Babu saƙonni zuwa {address} tukuna.',
+};

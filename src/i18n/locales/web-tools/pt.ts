@@ -1,0 +1,71 @@
+import type { webToolsEn } from './en.ts';
+
+export const webToolsPt: Record<keyof typeof webToolsEn, string> = {
+  'web.oauth.title': 'Autorizar',
+  'web.oauth.heading': 'Entre para autorizar {app}',
+  'web.oauth.asks': '{app} pede para:',
+  'web.oauth.scope':
+    '{scope, select, read {ler as suas publicações, cronologias, notificações e os dados da sua conta} write {publicar, apagar, gostar e partilhar por si, e alterar o seu perfil} follow {seguir, deixar de seguir, bloquear e silenciar contas por si} push {receber notificações push por si} profile {ver o seu perfil básico} admin_read {ler os dados de moderação deste servidor} admin_write {tomar medidas de moderação neste servidor} other {{scope}}}',
+  'web.oauth.scopePart':
+    '{access, select, read {Ler} write {Alterar} admin_read {Ler (moderação)} other {Alterar (moderação)}}: {area, select, accounts {contas} blocks {bloqueios} bookmarks {marcadores} favourites {gostos} filters {filtros} follows {seguimentos} lists {listas} mutes {contas silenciadas} notifications {notificações} search {pesquisa} statuses {publicações} conversations {conversas} media {multimédia} reports {denúncias} other {{area}}}',
+  'web.oauth.login': 'E-mail ou nome de utilizador',
+  'web.oauth.password': 'Palavra-passe',
+  'web.oauth.approve': 'Entrar e autorizar',
+  'web.oauth.deny': 'Recusar',
+  'web.oauth.wrongLogin': 'E-mail, nome de utilizador ou palavra-passe errados.',
+  'web.oauth.secondTitle': 'Segundo passo',
+  'web.oauth.secondHeading': 'Confirme que é você',
+  'web.oauth.secondIntro': 'A sua conta pede um segundo passo antes de {app} ter acesso.',
+  'web.oauth.method':
+    '{method, select, totp {Código da sua aplicação de autenticação} recovery_code {Um dos seus códigos de recuperação} sms {Código enviado por SMS (a opção mais fraca)} password {A sua palavra-passe} other {{method}}}',
+  'web.oauth.textMe': 'Enviar-me um código por SMS',
+  'web.oauth.continue': 'Continuar',
+  'web.oauth.passkey': 'Usar uma chave de acesso',
+  'web.oauth.passkeyNoJs': 'As chaves de acesso precisam de JavaScript; use aqui outro método.',
+  'web.oauth.codeSent': 'Se o seu número o puder receber, um código está a caminho.',
+  'web.oauth.codeTitle': 'Código de autorização',
+  'web.oauth.codeIntro': 'Copie este código e cole-o na aplicação:',
+  'web.oauth.failed': 'A autorização falhou',
+  'web.oauth.failedCode': 'Para quem programou a aplicação: {code}',
+  'web.sms.outcome':
+    '{outcome, select, received {enviado} duplicate {já recebido} posted {publicado} command {comando executado} opted_out {saiu (STOP)} opted_in {voltou (START)} help {ajuda enviada} unknown_number {número desconhecido} refused_settings {recusado: publicar por SMS desligado} refused_suspended {recusado: conta suspensa} refused_locked {recusado: publicação bloqueada} refused_pin {recusado: PIN} refused_policy {recusado: regras do país} refused_kill_switch {recusado: corte de emergência} held {retido} rejected {rejeitado} invalid_number {número inválido} other {{outcome}}}',
+  'web.dev.phone.title': 'Simulador de telefone',
+  'web.dev.phone.intro':
+    'Só para desenvolvimento: os SMS enviados daqui chegam ao Sparrow como se viessem deste número; nada sai desta máquina.',
+  'web.dev.phone.number': 'Número',
+  'web.dev.phone.use': 'Usar',
+  'web.dev.phone.conversation': 'Conversa com o Sparrow',
+  'web.dev.phone.none': 'Ainda sem mensagens.',
+  'web.dev.phone.sparrowWrote': 'O Sparrow escreveu:',
+  'web.dev.phone.youWrote': 'Escreveu:',
+  'web.dev.phone.status':
+    '{status, select, queued {em fila} sending {a enviar} sent {enviado} delivered {entregue} failed {falhado} undelivered {não entregue} suppressed {suprimido} other {{status}}}',
+  'web.dev.phone.segments': '{count, plural, one {# segmento} other {# segmentos}}',
+  'web.dev.phone.sparrowSays': 'Sparrow: {outcome}',
+  'web.dev.phone.textTo': 'SMS para o Sparrow',
+  'web.dev.phone.send': 'Enviar',
+  'web.dev.phone.ussdLink': 'Modo USSD: marcar {code}',
+  'web.dev.phone.refresh': 'Atualizar',
+  'web.dev.phone.reloads': 'atualiza a cada {seconds} s',
+  'web.dev.phone.stop': 'parar enquanto escrevo',
+  'web.dev.phone.reloadEvery': 'atualizar a cada {seconds} s',
+  'web.dev.phone.invalid':
+    'Isso não é um número de telemóvel válido. Use o formato internacional, por exemplo {example}.',
+  'web.dev.phone.badInput': 'Indique um número válido e um texto com no máximo {max, number} caracteres.',
+  'web.dev.back': 'Voltar',
+  'web.dev.ussd.title': 'Simulador USSD',
+  'web.dev.ussd.heading': 'Simulador de telefone: USSD',
+  'web.dev.ussd.intro':
+    'Só para desenvolvimento: uma sessão USSD com o menu do Sparrow como {number} ({code}); o mesmo menu a que chega o callback USSD da Africa’s Talking.',
+  'web.dev.ussd.back': 'Voltar aos SMS',
+  'web.dev.ussd.dial': 'Marcar {code}',
+  'web.dev.ussd.ended': 'Sessão terminada.',
+  'web.dev.ussd.reply': 'Resposta',
+  'web.dev.ussd.cancel': 'Cancelar',
+  'web.dev.mail.title': 'Caixa de correio de desenvolvimento',
+  'web.dev.mail.intro':
+    'Só para desenvolvimento: nenhum e-mail sai desta máquina; as últimas mensagens para cada endereço ficam em memória.',
+  'web.dev.mail.address': 'Endereço',
+  'web.dev.mail.open': 'Abrir',
+  'web.dev.mail.none': 'Ainda não há mensagens para {address}.',
+};
