@@ -41,6 +41,8 @@ import {
 import { AuditLog } from '../audit/index.ts';
 import { Federator } from '../federation/federation.ts';
 import { DomainBlocks } from '../federation/domain-blocks.ts';
+import { FederationOperations } from '../federation/operations.ts';
+import { TrackedQueue } from '../federation/delivery-tracking.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -54,6 +56,7 @@ import {
   KyselyCredentialStore,
   KyselyFederationKv,
   KyselyFederationQueue,
+  KyselyDeliveryStateStore,
   KyselyFederationStore,
   KyselyDomainBlockStore,
   KyselyMicroblogStore,
@@ -192,6 +195,8 @@ export interface AppContext {
   federation: Federator | null;
   /** Admins' blocks of other servers (kept even when federation is off, for when it is turned on). */
   domainBlocks: DomainBlocks;
+  /** Per-server delivery state, unavailable servers, the queue by server, retrying now. */
+  federationOperations: FederationOperations;
   /** Uploaded images (attachments, avatars, headers): processing and storage. */
   media: MediaLibrary;
   /** Block, mute and domain-block lists, reports to staff (audited), the server's rules. */
@@ -534,6 +539,21 @@ export async function composeApp(
   // Counted once the metrics registry exists (below).
   const federationCounters = { deliveryFailed: () => {} };
   const domainBlocks = new DomainBlocks(new KyselyDomainBlockStore(store.db), audit, clock);
+  const federationQueue = new KyselyFederationQueue(store.db, store.engine, clock, {
+    onError: (error) => logger.warn({ err: error }, 'federation queue'),
+  });
+  const federationOperations = new FederationOperations({
+    store: new KyselyDeliveryStateStore(store.db),
+    queue: federationQueue,
+    domainBlocks,
+    audit,
+    clock,
+    policy: {
+      afterFailures: config.federation.unavailableAfterFailures,
+      afterDays: config.federation.unavailableAfterDays,
+    },
+  });
+  const trackedQueue = new TrackedQueue(federationQueue, federationOperations, logger);
   const federation = config.federation.enabled
     ? new Federator(
         {
@@ -546,13 +566,14 @@ export async function composeApp(
           domainBlocks,
           store: new KyselyFederationStore(store.db),
           kv: new KyselyFederationKv(store.db, clock),
-          queue: new KyselyFederationQueue(store.db, store.engine, clock, {
-            onError: (error) => logger.warn({ err: error }, 'federation queue'),
-          }),
+          queue: trackedQueue,
           secretBox: new SecretBox(() => secret('actor_key_encryption_key')),
           clock,
           logger,
-          deliveryFailed: () => federationCounters.deliveryFailed(),
+          deliveryFailed: (error) => {
+            federationCounters.deliveryFailed();
+            trackedQueue.failed(error);
+          },
         },
       )
     : null;
@@ -688,6 +709,23 @@ export async function composeApp(
     'sparrow_federation_queue_messages',
     'ActivityPub messages waiting in the federation queue: due now (ready) or retrying later (delayed).',
   );
+  // Per server, sampled with the queue depth; the 50 biggest queues by name, the rest as `other`.
+  let federationDomainMetrics: Awaited<ReturnType<FederationOperations['metricsSnapshot']>> | null = null;
+  metrics.gauge(
+    'sparrow_federation_domain_queue_messages',
+    'ActivityPub deliveries waiting per remote server (the 50 biggest; the rest summed as domain="other").',
+    () => new Map([...(federationDomainMetrics?.queued ?? [])].map(([domain, n]) => [{ domain }, n])),
+  );
+  metrics.gauge(
+    'sparrow_federation_domain_consecutive_failures',
+    'Failed deliveries in a row per remote server (the same servers as the queue gauge).',
+    () => new Map([...(federationDomainMetrics?.failures ?? [])].map(([domain, n]) => [{ domain }, n])),
+  );
+  metrics.gauge(
+    'sparrow_federation_unavailable_domains',
+    'Remote servers given up on after failing long and often (nothing is delivered there until heard from).',
+    () => federationDomainMetrics?.unavailable ?? 0,
+  );
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   if (entityCache) {
@@ -735,6 +773,7 @@ export async function composeApp(
     privacy,
     federation,
     domainBlocks,
+    federationOperations,
     startBackgroundWork: async (work) => {
       // Poll endings and scheduled posts are worked by the same loop as the SMS outbox.
       const smsWork = await sms.start(work, [polls, scheduledPosts]);
@@ -746,6 +785,8 @@ export async function composeApp(
         if (!depth) return;
         depthGauge.set(depth.ready, { state: 'ready' });
         depthGauge.set(depth.delayed, { state: 'delayed' });
+        const perDomain = await federationOperations.metricsSnapshot().catch(() => null);
+        if (perDomain) federationDomainMetrics = perDomain;
       };
       const sampler = federation ? setInterval(() => void sampleDepth(), 15_000) : null;
       sampler?.unref();

@@ -55,8 +55,8 @@ export interface FederationDeps {
   secretBox: SecretBox;
   clock: Clock;
   logger: Logger;
-  /** Counts failed delivery attempts (metrics). */
-  deliveryFailed?: () => void;
+  /** Told of each failed delivery attempt (metrics, per-server delivery state). */
+  deliveryFailed?: (error: unknown) => void;
 }
 
 /** Remote followers fetched per delivery page. */
@@ -87,7 +87,7 @@ export class Federator {
       allowPrivateAddress: settings.allowPrivateAddresses,
       userAgent: { software: 'Sparrow', url: new URL(settings.publicUrl) },
       onOutboxError: (error, activity) => {
-        deps.deliveryFailed?.();
+        deps.deliveryFailed?.(error);
         deps.logger.warn({ err: error, activity: activity?.id?.href }, 'ActivityPub delivery failed');
       },
     });

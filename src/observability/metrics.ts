@@ -54,7 +54,11 @@ export class Gauge extends Metric {
     if (this.collect) {
       const collected = this.collect();
       if (typeof collected === 'number') this.values.set('', collected);
-      else for (const [labels, value] of collected) this.values.set(labelKey(labels), value);
+      else {
+        // A collected map is the whole series: labels no longer in it are gone.
+        this.values.clear();
+        for (const [labels, value] of collected) this.values.set(labelKey(labels), value);
+      }
     }
     return [...this.values].map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`);
   }
