@@ -709,8 +709,12 @@ export async function composeApp(
     'sparrow_federation_queue_messages',
     'ActivityPub messages waiting in the federation queue: due now (ready) or retrying later (delayed).',
   );
-  // Per server, sampled with the queue depth; the 50 biggest queues by name, the rest as `other`.
+  // Per server, read at each scrape; the 50 biggest queues by name, the rest as `other`.
   let federationDomainMetrics: Awaited<ReturnType<FederationOperations['metricsSnapshot']>> | null = null;
+  if (config.federation.enabled)
+    metrics.onScrape(async () => {
+      federationDomainMetrics = await federationOperations.metricsSnapshot();
+    });
   metrics.gauge(
     'sparrow_federation_domain_queue_messages',
     'ActivityPub deliveries waiting per remote server (the 50 biggest; the rest summed as domain="other").',
@@ -785,8 +789,6 @@ export async function composeApp(
         if (!depth) return;
         depthGauge.set(depth.ready, { state: 'ready' });
         depthGauge.set(depth.delayed, { state: 'delayed' });
-        const perDomain = await federationOperations.metricsSnapshot().catch(() => null);
-        if (perDomain) federationDomainMetrics = perDomain;
       };
       const sampler = federation ? setInterval(() => void sampleDepth(), 15_000) : null;
       sampler?.unref();

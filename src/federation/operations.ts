@@ -88,15 +88,19 @@ const HOST = /^[a-z0-9.-]+(:[0-9]{1,5})?$/;
 
 /** A delivery error as something safe to store and show: the status, or the error's name and code. */
 export function describeFailure(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const e = error as { name?: unknown; statusCode?: unknown; code?: unknown; cause?: unknown };
-    if (typeof e.statusCode === 'number') return `HTTP ${e.statusCode}`;
-    const cause = e.cause as { code?: unknown } | undefined;
-    const code = typeof e.code === 'string' ? e.code : typeof cause?.code === 'string' ? cause.code : null;
-    const name = typeof e.name === 'string' ? e.name : 'Error';
-    return (code ? `${name} ${code}` : name).slice(0, 120);
+  if (!error || typeof error !== 'object') return 'Error';
+  const e = error as { name?: unknown; statusCode?: unknown };
+  if (typeof e.statusCode === 'number') return `HTTP ${e.statusCode}`;
+  // The system error code (ECONNREFUSED, ENOTFOUND …) sits a cause or two down.
+  let code: string | null = null;
+  let cause: unknown = error;
+  for (let depth = 0; depth < 4 && cause && typeof cause === 'object' && code === null; depth += 1) {
+    const c = cause as { code?: unknown; cause?: unknown };
+    if (typeof c.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(c.code)) code = c.code;
+    cause = c.cause;
   }
-  return 'Error';
+  const name = typeof e.name === 'string' && /^[A-Za-z]{1,40}$/.test(e.name) ? e.name : 'Error';
+  return code ? `${name} ${code}` : name;
 }
 
 function normaliseHost(raw: string): string {

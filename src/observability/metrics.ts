@@ -97,6 +97,16 @@ export class Histogram extends Metric {
 
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Metric>();
+  private readonly refreshers: (() => Promise<void>)[] = [];
+
+  /** Work to do before each scrape (reading the database for gauges); a failing one keeps its last values. */
+  onScrape(refresh: () => Promise<void>): void {
+    this.refreshers.push(refresh);
+  }
+
+  async refresh(): Promise<void> {
+    await Promise.all(this.refreshers.map((refresh) => refresh().catch(() => {})));
+  }
 
   register<M extends Metric>(metric: M): M {
     const existing = this.metrics.get(metric.name);
