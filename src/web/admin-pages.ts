@@ -35,6 +35,7 @@ const SECTIONS: [string, string][] = [
   ['/admin/users', 'Users'],
   ['/admin/signups', 'Sign-ups'],
   ['/admin/reports', 'Reports'],
+  ['/admin/federation', 'Federation'],
 ];
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -87,6 +88,9 @@ const AUDIT_WHAT: Record<string, string> = {
   'rule.remove': 'removed a server rule',
   'advertiser.grant': 'let advertise:',
   'advertiser.revoke': 'stopped advertising for',
+  'federation.domain_block': 'blocked the server',
+  'federation.domain_unblock': 'lifted the block of',
+  'federation.retry': 'retried deliveries to',
 };
 
 /** The subject of an audited action as a reader knows it: @name, a country's name, a report number. */
