@@ -673,6 +673,22 @@ export async function composeApp(
   });
   const safetyStore = new KyselySafetyStore(store.db);
   const safety = new Safety({ store: safetyStore, microblog, audit, clock, domain: config.domain });
+  if (federation) {
+    // Reports cross servers: forwarded ones go out in the server's name, others' come in for staff.
+    safety.onReported(async (report) => {
+      if (report.forward)
+        await federation
+          .forwardReport(report)
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not forward a report'));
+    });
+    federation.onReportReceived((report) =>
+      safety.fileForwardedReport(report.reporterId, {
+        accountId: report.targetAccountId,
+        statusIds: report.statusIds,
+        comment: report.comment,
+      }),
+    );
+  }
   const pushStore = new KyselyPushStore(store.db, store.engine);
   const pushBox = new SecretBox(() => secret('push_token_key'));
   let vapidLoaded: Promise<VapidKeys> | null = null;
