@@ -81,13 +81,13 @@ export interface DomainOverview extends DomainDeliveryState {
 /** How long a process trusts its copy of the unavailable servers. */
 const CACHE_MS = 5000;
 /** Servers named one by one in /metrics; the rest are summed as `other`. */
-export const METRICS_DOMAIN_CAP = 50;
+const METRICS_DOMAIN_CAP = 50;
 
 const DAY = 24 * 3600_000;
 const HOST = /^[a-z0-9.-]+(:[0-9]{1,5})?$/;
 
 /** A delivery error as something safe to store and show: the status, or the error's name and code. */
-export function describeFailure(error: unknown): string {
+function describeFailure(error: unknown): string {
   if (!error || typeof error !== 'object') return 'Error';
   const e = error as { name?: unknown; statusCode?: unknown };
   if (typeof e.statusCode === 'number') return `HTTP ${e.statusCode}`;

@@ -46,7 +46,7 @@ describe.each(ENGINES)('federation delivery state on $label', ({ name, skip }) =
       await a.ctx.microblog.follow(kim.id, leeOnA.id);
       await b.ctx.microblog.follow(lee.id, kimOnB.id);
       await eventually('the follows', async () => (await b.ctx.microblog.relationship(lee.id, kimOnB.id)).following);
-      await eventually('a delivery recorded', async () => (await stateOfB())?.lastSuccessAt != null);
+      await eventually('a delivery recorded', async () => (await stateOfB())?.lastSuccessAt instanceof Date);
       expect(await stateOfB()).toMatchObject({ status: 'ok', consecutiveFailures: 0, lastFailure: null });
 
       await b.stop();
