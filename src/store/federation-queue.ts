@@ -38,12 +38,6 @@ function deliveryDomain(message: unknown): string | null {
   }
 }
 
-/** The kind of work a message is (Fedify's `type`), read from the stored payload's start. */
-function kindOf(payload: string): 'outbox' | 'inbox' | 'other' {
-  const match = /"type":"(outbox|inbox)"/.exec(payload.slice(0, 200));
-  return (match?.[1] as 'outbox' | 'inbox' | undefined) ?? 'other';
-}
-
 /**
  * Fedify's `MessageQueue` on Sparrow's own database: a message is a row, claimed with a
  * lease by one listener at a time (PostgreSQL listeners skip rows another is claiming;
@@ -252,11 +246,24 @@ export class KyselyFederationQueue implements MessageQueue, QueueInspector {
       if (row.oldest && (oldest === null || row.oldest < oldest)) oldest = row.oldest;
       if (row.domain !== null) domains.push({ domain: row.domain, queued, ready: due, delayed: queued - due });
     }
-    // The kind is read from payloads only for what is not an outgoing delivery (usually few).
-    const others = await this.db.selectFrom('federation_queue').select('payload').where('domain', 'is', null).execute();
-    const byKind = { outbox: 0, inbox: 0, other: 0 };
-    for (const row of others) byKind[kindOf(row.payload)] += 1;
-    byKind.outbox += domains.reduce((sum, d) => sum + d.queued, 0);
+    // What is not a delivery to a known server is told apart by Fedify's `type`, which its
+    // messages carry first (`{"type":"inbox",…}`).
+    const others = await this.db
+      .selectFrom('federation_queue')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('all'),
+        eb.fn.sum<number>(sql`case when payload like '{"type":"inbox"%' then 1 else 0 end`).as('inbox'),
+        eb.fn.sum<number>(sql`case when payload like '{"type":"outbox"%' then 1 else 0 end`).as('outbox'),
+      ])
+      .where('domain', 'is', null)
+      .executeTakeFirstOrThrow();
+    const inbox = Number(others.inbox ?? 0);
+    const strayOutbox = Number(others.outbox ?? 0);
+    const byKind = {
+      outbox: domains.reduce((sum, d) => sum + d.queued, 0) + strayOutbox,
+      inbox,
+      other: Number(others.all) - inbox - strayOutbox,
+    };
     return {
       total,
       ready: Math.max(0, ready),
