@@ -1,3 +1,4 @@
+import { Flag } from '@fedify/fedify/vocab';
 import { createRestAPIClient } from 'masto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountActor, operatorActor } from '../../src/security/index.ts';
@@ -154,6 +155,46 @@ describe.each(ENGINES)('reports between two servers on $label', ({ name, skip })
       )!;
       expect(report).toMatchObject({ comment: 'impersonating me', statusIds: [] });
       expect(flags.slice(before).join('')).not.toContain('sam');
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'a Flag is only about this server’s own accounts and their own posts',
+    async () => {
+      const victim = await a.ctx.microblog.createAccount({ username: 'victim' });
+      const bystander = await a.ctx.microblog.createAccount({ username: 'bystander' });
+      const theirPost = await a.ctx.microblog.post(bystander.id, { text: 'not the reported account', source: 'web' });
+      const amod = (await a.ctx.microblog.lookup('amod'))!;
+      const before = (await a.ctx.safety.reports(accountActor(amod), {}, { limit: 50 })).length;
+      // B's instance actor sends hand-made Flags to A's shared inbox.
+      const fed = b.ctx.federation!.federation;
+      const ctx = fed.createContext(new URL(b.url), undefined);
+      const send = (objects: URL[], id: string) =>
+        ctx.sendActivity(
+          { identifier: 'instance.actor' },
+          { id: new URL(`${a.url}/users/victim`), inboxId: new URL(`${a.url}/inbox`) },
+          new Flag({
+            id: new URL(`${b.url}/users/instance.actor#reports/${id}`),
+            actor: ctx.getActorUri('instance.actor'),
+            objects,
+            content: id,
+          }),
+        );
+      // About an account of B itself: nothing for A's staff.
+      await send([new URL(`${b.url}/users/someone_on_b`)], 'about-a-remote-account');
+      // About victim, citing a post of someone else here: the report names victim only, without that post.
+      await send(
+        [new URL(`${a.url}/users/victim`), new URL(`${a.url}/users/bystander/statuses/${theirPost.id}`)],
+        'mixed',
+      );
+      await eventually('the mixed report', async () =>
+        (await a.ctx.safety.reports(accountActor(amod), {}, { limit: 50 })).some((r) => r.comment === 'mixed'),
+      );
+      const reports = await a.ctx.safety.reports(accountActor(amod), {}, { limit: 50 });
+      expect(reports.find((r) => r.comment === 'mixed')).toMatchObject({ targetAccountId: victim.id, statusIds: [] });
+      expect(reports.some((r) => r.comment === 'about-a-remote-account')).toBe(false);
+      expect(reports.length).toBe(before + 1);
     },
     60_000,
   );
