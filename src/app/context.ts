@@ -41,6 +41,8 @@ import {
 import { AuditLog } from '../audit/index.ts';
 import { Federator } from '../federation/federation.ts';
 import { DomainBlocks } from '../federation/domain-blocks.ts';
+import { FederationOperations } from '../federation/operations.ts';
+import { TrackedQueue } from '../federation/delivery-tracking.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -54,6 +56,7 @@ import {
   KyselyCredentialStore,
   KyselyFederationKv,
   KyselyFederationQueue,
+  KyselyDeliveryStateStore,
   KyselyFederationStore,
   KyselyDomainBlockStore,
   KyselyMicroblogStore,
@@ -192,6 +195,8 @@ export interface AppContext {
   federation: Federator | null;
   /** Admins' blocks of other servers (kept even when federation is off, for when it is turned on). */
   domainBlocks: DomainBlocks;
+  /** Per-server delivery state, unavailable servers, the queue by server, retrying now. */
+  federationOperations: FederationOperations;
   /** Uploaded images (attachments, avatars, headers): processing and storage. */
   media: MediaLibrary;
   /** Block, mute and domain-block lists, reports to staff (audited), the server's rules. */
@@ -534,6 +539,21 @@ export async function composeApp(
   // Counted once the metrics registry exists (below).
   const federationCounters = { deliveryFailed: () => {} };
   const domainBlocks = new DomainBlocks(new KyselyDomainBlockStore(store.db), audit, clock);
+  const federationQueue = new KyselyFederationQueue(store.db, store.engine, clock, {
+    onError: (error) => logger.warn({ err: error }, 'federation queue'),
+  });
+  const federationOperations = new FederationOperations({
+    store: new KyselyDeliveryStateStore(store.db),
+    queue: federationQueue,
+    domainBlocks,
+    audit,
+    clock,
+    policy: {
+      afterFailures: config.federation.unavailableAfterFailures,
+      afterDays: config.federation.unavailableAfterDays,
+    },
+  });
+  const trackedQueue = new TrackedQueue(federationQueue, federationOperations, logger);
   const federation = config.federation.enabled
     ? new Federator(
         {
@@ -547,13 +567,14 @@ export async function composeApp(
           domainBlocks,
           store: new KyselyFederationStore(store.db),
           kv: new KyselyFederationKv(store.db, clock),
-          queue: new KyselyFederationQueue(store.db, store.engine, clock, {
-            onError: (error) => logger.warn({ err: error }, 'federation queue'),
-          }),
+          queue: trackedQueue,
           secretBox: new SecretBox(() => secret('actor_key_encryption_key')),
           clock,
           logger,
-          deliveryFailed: () => federationCounters.deliveryFailed(),
+          deliveryFailed: (error) => {
+            federationCounters.deliveryFailed();
+            trackedQueue.failed(error);
+          },
         },
       )
     : null;
@@ -653,6 +674,22 @@ export async function composeApp(
   });
   const safetyStore = new KyselySafetyStore(store.db);
   const safety = new Safety({ store: safetyStore, microblog, audit, clock, domain: config.domain });
+  if (federation) {
+    // Reports cross servers: forwarded ones go out in the server's name, others' come in for staff.
+    safety.onReported(async (report) => {
+      if (report.forward)
+        await federation
+          .forwardReport(report)
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not forward a report'));
+    });
+    federation.onReportReceived((report) =>
+      safety.fileForwardedReport(report.reporterId, {
+        accountId: report.targetAccountId,
+        statusIds: report.statusIds,
+        comment: report.comment,
+      }),
+    );
+  }
   const pushStore = new KyselyPushStore(store.db, store.engine);
   const pushBox = new SecretBox(() => secret('push_token_key'));
   let vapidLoaded: Promise<VapidKeys> | null = null;
@@ -688,6 +725,27 @@ export async function composeApp(
   const depthGauge = metrics.gauge(
     'sparrow_federation_queue_messages',
     'ActivityPub messages waiting in the federation queue: due now (ready) or retrying later (delayed).',
+  );
+  // Per server, read at each scrape; the 50 biggest queues by name, the rest as `other`.
+  let federationDomainMetrics: Awaited<ReturnType<FederationOperations['metricsSnapshot']>> | null = null;
+  if (config.federation.enabled)
+    metrics.onScrape(async () => {
+      federationDomainMetrics = await federationOperations.metricsSnapshot();
+    });
+  metrics.gauge(
+    'sparrow_federation_domain_queue_messages',
+    'ActivityPub deliveries waiting per remote server (the 50 biggest; the rest summed as domain="other").',
+    () => new Map([...(federationDomainMetrics?.queued ?? [])].map(([domain, n]) => [{ domain }, n])),
+  );
+  metrics.gauge(
+    'sparrow_federation_domain_consecutive_failures',
+    'Failed deliveries in a row per remote server (the same servers as the queue gauge).',
+    () => new Map([...(federationDomainMetrics?.failures ?? [])].map(([domain, n]) => [{ domain }, n])),
+  );
+  metrics.gauge(
+    'sparrow_federation_unavailable_domains',
+    'Remote servers given up on after failing long and often (nothing is delivered there until heard from).',
+    () => federationDomainMetrics?.unavailable ?? 0,
   );
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
@@ -736,6 +794,7 @@ export async function composeApp(
     privacy,
     federation,
     domainBlocks,
+    federationOperations,
     startBackgroundWork: async (work) => {
       // Poll endings and scheduled posts are worked by the same loop as the SMS outbox.
       const smsWork = await sms.start(work, [polls, scheduledPosts]);

@@ -88,6 +88,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     const expected = ctx.config.metricsToken;
     if (expected && !safeEqual(request.headers.authorization ?? '', `Bearer ${expected}`))
       return reply.status(401).send({ error: 'Metrics require the metrics token' });
+    await ctx.metrics.refresh();
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render());
   });
 

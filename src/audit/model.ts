@@ -19,6 +19,7 @@ const AUDIT_ACTIONS = [
   'advertiser.revoke',
   'federation.domain_block',
   'federation.domain_unblock',
+  'federation.retry',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -81,7 +81,13 @@ export interface Config {
   /** Honour X-Forwarded-For from a reverse proxy (only behind one you run). */
   trustProxy: boolean;
   /** ActivityPub (docs/federation.md): on by default; `allowPrivateAddresses` only for tests and labs. */
-  federation: { enabled: boolean; allowPrivateAddresses: boolean };
+  federation: {
+    enabled: boolean;
+    allowPrivateAddresses: boolean;
+    /** A server failing this many deliveries in a row over at least `unavailableAfterDays` is given up on. */
+    unavailableAfterFailures: number;
+    unavailableAfterDays: number;
+  };
   /** Web Push (VAPID keys from the environment, else generated once and kept in the database). */
   push: {
     vapidPublicKey: string | null;
@@ -556,6 +562,8 @@ export function loadConfig(env: Env = process.env): Config {
     federation: {
       enabled: boolean('SPARROW_FEDERATION', true),
       allowPrivateAddresses: boolean('SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES', false),
+      unavailableAfterFailures: integer('SPARROW_FEDERATION_UNAVAILABLE_AFTER_FAILURES', 20, 1, 1_000_000),
+      unavailableAfterDays: integer('SPARROW_FEDERATION_UNAVAILABLE_AFTER_DAYS', 7, 0, 365),
     },
     metricsToken: text('SPARROW_METRICS_TOKEN'),
     push: pushConfig(),

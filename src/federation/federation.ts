@@ -15,6 +15,7 @@ import {
   Create,
   Delete,
   Endpoints,
+  Flag,
   Follow,
   Hashtag,
   Like,
@@ -49,6 +50,7 @@ import {
   profileExtras,
   type PostObject,
 } from './activities.ts';
+import { INSTANCE_ACTOR, InstanceActorKeys, flagOf, instanceActorDocument, type IncomingReport } from './reports.ts';
 
 export interface FederationSettings {
   publicUrl: string;
@@ -68,8 +70,8 @@ export interface FederationDeps {
   secretBox: SecretBox;
   clock: Clock;
   logger: Logger;
-  /** Counts failed delivery attempts (metrics). */
-  deliveryFailed?: () => void;
+  /** Told of each failed delivery attempt (metrics, per-server delivery state). */
+  deliveryFailed?: (error: unknown) => void;
 }
 
 /** Remote followers fetched per delivery page. */
@@ -89,10 +91,13 @@ export class Federator {
   private readonly settings: FederationSettings;
   private readonly deps: FederationDeps;
   private readonly activities: FederatedActivities;
+  private readonly instanceKeys: InstanceActorKeys;
+  private reportReceived: (report: IncomingReport) => Promise<unknown> = async () => {};
 
   constructor(settings: FederationSettings, deps: FederationDeps) {
     this.settings = settings;
     this.deps = deps;
+    this.instanceKeys = new InstanceActorKeys(deps.kv, deps.secretBox);
     this.federation = createFederation<void>({
       kv: deps.kv,
       queue: deps.queue,
@@ -101,7 +106,7 @@ export class Federator {
       allowPrivateAddress: settings.allowPrivateAddresses,
       userAgent: { software: 'Sparrow', url: new URL(settings.publicUrl) },
       onOutboxError: (error, activity) => {
-        deps.deliveryFailed?.();
+        deps.deliveryFailed?.(error);
         deps.logger.warn({ err: error, activity: activity?.id?.href }, 'ActivityPub delivery failed');
       },
     });
@@ -202,10 +207,13 @@ export class Federator {
   private registerActors(): void {
     this.federation
       .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
+        if (identifier === INSTANCE_ACTOR)
+          return instanceActorDocument(ctx, this.settings.publicUrl, this.settings.domain);
         const account = await this.localAccount(identifier);
         return account ? this.personOf(ctx, account) : null;
       })
       .setKeyPairsDispatcher(async (_ctx, identifier) => {
+        if (identifier === INSTANCE_ACTOR) return this.instanceKeys.pairs();
         const account = await this.localAccount(identifier);
         if (!account) return [];
         return this.keyPairsOf(account.id);
@@ -513,8 +521,65 @@ export class Federator {
         if (!author) return;
         await this.deps.microblog.deleteRemotePost(author.id, del.objectId.href);
       })
+      .on(Flag, (ctx, flag) => this.receiveFlag(ctx, flag))
       .onError((_ctx, error) => this.deps.logger.warn({ err: error }, 'ActivityPub inbox error'));
     this.activities.registerInbox(inbox);
+  }
+
+  // ── Reports ─────────────────────────────────────────────────────────────────
+
+  /** Where reports forwarded by other servers go (the safety domain files them for staff). */
+  onReportReceived(handler: (report: IncomingReport) => Promise<unknown>): void {
+    this.reportReceived = handler;
+  }
+
+  /** Forwards a report about an account of another server to it, in the name of this server (never the reporter's). */
+  async forwardReport(report: { id: string; targetAccountId: string; statusIds: readonly string[]; comment: string }) {
+    const target = (await this.deps.microblog.accounts([report.targetAccountId])).get(report.targetAccountId);
+    if (!target || target.domain === null || !target.uri) return;
+    if (await this.deps.domainBlocks.isSuspended(target.domain)) return;
+    const endpoints = (await this.deps.store.endpoints([target.id])).get(target.id);
+    if (!endpoints) return;
+    const postUris: string[] = [];
+    for (const id of report.statusIds) {
+      const found = await this.deps.microblog.postAndAuthor(id);
+      if (found?.post.uri && found.post.accountId === target.id) postUris.push(found.post.uri);
+    }
+    const ctx = this.context();
+    await ctx.sendActivity(
+      { identifier: INSTANCE_ACTOR },
+      { id: new URL(target.uri), inboxId: new URL(endpoints.inbox) },
+      flagOf(ctx, { id: report.id, comment: report.comment, targetUri: target.uri, postUris }),
+    );
+  }
+
+  /** A report another server forwarded: about an account here, citing its posts. */
+  private async receiveFlag(ctx: Context<void>, flag: Flag): Promise<void> {
+    const actor = await flag.getActor(ctx);
+    if (!actor || !isActor(actor)) return;
+    const reporter = await this.rememberActor(actor);
+    if (!reporter) return;
+    let target: Account | null = null;
+    const posts: Post[] = [];
+    for (const id of flag.objectIds.slice(0, 50)) {
+      const account = await this.localAccountOfUri(ctx, id);
+      if (account) target ??= account;
+      else {
+        const post = await this.postNamed(ctx, id);
+        if (post) posts.push(post);
+      }
+    }
+    target ??= posts[0]
+      ? ((await this.deps.microblog.accounts([posts[0].accountId])).get(posts[0].accountId) ?? null)
+      : null;
+    if (!target || target.domain !== null) return;
+    const targetId = target.id;
+    await this.reportReceived({
+      reporterId: reporter.id,
+      targetAccountId: targetId,
+      statusIds: posts.filter((p) => p.accountId === targetId).map((p) => p.id),
+      comment: htmlToText(flag.content?.toString() ?? '').slice(0, 1000),
+    });
   }
 
   /**

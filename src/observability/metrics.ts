@@ -54,7 +54,11 @@ export class Gauge extends Metric {
     if (this.collect) {
       const collected = this.collect();
       if (typeof collected === 'number') this.values.set('', collected);
-      else for (const [labels, value] of collected) this.values.set(labelKey(labels), value);
+      else {
+        // A collected map is the whole series: labels no longer in it are gone.
+        this.values.clear();
+        for (const [labels, value] of collected) this.values.set(labelKey(labels), value);
+      }
     }
     return [...this.values].map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`);
   }
@@ -93,6 +97,16 @@ export class Histogram extends Metric {
 
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Metric>();
+  private readonly refreshers: (() => Promise<void>)[] = [];
+
+  /** Work to do before each scrape (reading the database for gauges); a failing one keeps its last values. */
+  onScrape(refresh: () => Promise<void>): void {
+    this.refreshers.push(refresh);
+  }
+
+  async refresh(): Promise<void> {
+    await Promise.all(this.refreshers.map((refresh) => refresh().catch(() => {})));
+  }
 
   register<M extends Metric>(metric: M): M {
     const existing = this.metrics.get(metric.name);

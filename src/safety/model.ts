@@ -12,7 +12,7 @@ export interface Report {
   comment: string;
   category: ReportCategory;
   ruleIds: string[];
-  /** The reporter asked to forward it to the target's server (nothing to forward to while every account is local). */
+  /** The reporter asked to forward it to the target's server: a Flag from this server's instance actor, never naming the reporter. */
   forward: boolean;
   assignedAccountId: string | null;
   actionTakenAt: Date | null;

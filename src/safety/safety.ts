@@ -32,6 +32,7 @@ export class Safety {
   private readonly clock: Clock;
   /** This server's own domain: its accounts are the local ones, never domain-blocked. */
   private readonly domain: string;
+  private readonly reportedListeners: ((report: Report) => Promise<unknown>)[] = [];
   constructor(deps: { store: SafetyStore; microblog: Microblog; audit: AuditLog; clock: Clock; domain: string }) {
     this.store = deps.store;
     this.microblog = deps.microblog;
@@ -179,7 +180,34 @@ export class Safety {
     const notifications = staff.map((accountId) => ({ id: newId(now.getTime()), accountId }));
     await this.store.insertReport(report, notifications);
     await this.microblog.notificationsStored(notifications);
-    return { ...report, assignedAccountId: null, actionTakenAt: null, actionTakenBy: null, updatedAt: now };
+    const filed = { ...report, assignedAccountId: null, actionTakenAt: null, actionTakenBy: null, updatedAt: now };
+    // Federation forwards a report about an account of another server when the reporter asked.
+    for (const listener of this.reportedListeners) await listener(filed).catch(() => {});
+    return filed;
+  }
+
+  /** Hears of every report filed (federation forwards those with `forward` about remote accounts). */
+  onReported(listener: (report: Report) => Promise<unknown>): void {
+    this.reportedListeners.push(listener);
+  }
+
+  /**
+   * A report another server forwarded about an account here, filed in the name of that
+   * server's actor: the posts it cites that the actor may see, its words, for staff to handle.
+   */
+  async fileForwardedReport(
+    reporterId: string,
+    input: { accountId: string; statusIds: readonly string[]; comment: string },
+  ): Promise<Report> {
+    const statusIds: string[] = [];
+    for (const id of input.statusIds)
+      if (await this.microblog.visiblePost(reporterId, id).catch(() => null)) statusIds.push(id);
+    return this.report(reporterId, {
+      accountId: input.accountId,
+      statusIds,
+      comment: [...input.comment.trim()].slice(0, MAX_COMMENT).join(''),
+      category: 'other',
+    });
   }
 
   /** A report as its reporter may see it: their own only. */

@@ -6,6 +6,7 @@ import type {
   MessageQueueListenOptions,
 } from '@fedify/fedify';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DomainQueue, QueueInspector, QueueOverview } from '../federation/operations.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { Engine } from './database.ts';
@@ -26,6 +27,17 @@ export interface FederationQueueOptions {
 
 const iso = (date: Date) => date.toISOString();
 
+/** The server an outgoing delivery (Fedify's `outbox` message) is for; null for other work. */
+function deliveryDomain(message: unknown): string | null {
+  const m = message as { type?: unknown; inbox?: unknown } | null;
+  if (!m || m.type !== 'outbox' || typeof m.inbox !== 'string') return null;
+  try {
+    return new URL(m.inbox).host.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Fedify's `MessageQueue` on Sparrow's own database: a message is a row, claimed with a
  * lease by one listener at a time (PostgreSQL listeners skip rows another is claiming;
@@ -35,7 +47,7 @@ const iso = (date: Date) => date.toISOString();
  * Enqueues in this process wake its listeners at once; other processes' enqueues are
  * seen within the poll interval.
  */
-export class KyselyFederationQueue implements MessageQueue {
+export class KyselyFederationQueue implements MessageQueue, QueueInspector {
   // Fedify retries failed deliveries with its own back-off by enqueueing them again.
   readonly nativeRetrial = false;
   private readonly db: Kysely<Database>;
@@ -81,6 +93,7 @@ export class KyselyFederationQueue implements MessageQueue {
           lease_until: null,
           attempts: 0,
           created_at: iso(now),
+          domain: deliveryDomain(message),
         })),
       )
       .execute();
@@ -200,5 +213,79 @@ export class KyselyFederationQueue implements MessageQueue {
       attempts: row.attempts,
       message: JSON.parse(row.payload) as unknown,
     }));
+  }
+
+  /** Counts by state, kind and server, for `sparrow federation queue`, the console and metrics. */
+  async overview(now: Date): Promise<QueueOverview> {
+    const at = iso(now);
+    const rows = await this.db
+      .selectFrom('federation_queue')
+      .select((eb) => [
+        'domain',
+        eb.fn.countAll<number>().as('queued'),
+        eb.fn.sum<number>(sql`case when ready_at <= ${at} then 1 else 0 end`).as('ready'),
+        eb.fn
+          .sum<number>(sql`case when lease_until is not null and lease_until >= ${at} then 1 else 0 end`)
+          .as('leased'),
+        eb.fn.min('created_at').as('oldest'),
+      ])
+      .groupBy('domain')
+      .execute();
+    let total = 0;
+    let ready = 0;
+    let inProgress = 0;
+    let oldest: string | null = null;
+    const domains: DomainQueue[] = [];
+    for (const row of rows) {
+      const queued = Number(row.queued);
+      const due = Number(row.ready ?? 0);
+      const leased = Number(row.leased ?? 0);
+      total += queued;
+      ready += due - leased;
+      inProgress += leased;
+      if (row.oldest && (oldest === null || row.oldest < oldest)) oldest = row.oldest;
+      if (row.domain !== null) domains.push({ domain: row.domain, queued, ready: due, delayed: queued - due });
+    }
+    // What is not a delivery to a known server is told apart by Fedify's `type`, which its
+    // messages carry first (`{"type":"inbox",…}`).
+    const others = await this.db
+      .selectFrom('federation_queue')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('all'),
+        eb.fn.sum<number>(sql`case when payload like '{"type":"inbox"%' then 1 else 0 end`).as('inbox'),
+        eb.fn.sum<number>(sql`case when payload like '{"type":"outbox"%' then 1 else 0 end`).as('outbox'),
+      ])
+      .where('domain', 'is', null)
+      .executeTakeFirstOrThrow();
+    const inbox = Number(others.inbox ?? 0);
+    const strayOutbox = Number(others.outbox ?? 0);
+    const byKind = {
+      outbox: domains.reduce((sum, d) => sum + d.queued, 0) + strayOutbox,
+      inbox,
+      other: Number(others.all) - inbox - strayOutbox,
+    };
+    return {
+      total,
+      ready: Math.max(0, ready),
+      delayed: total - ready - inProgress,
+      inProgress,
+      byKind,
+      oldestCreatedAt: oldest ? new Date(oldest) : null,
+      domains: domains.sort((a, b) => b.queued - a.queued || a.domain.localeCompare(b.domain)),
+    };
+  }
+
+  /** Makes waiting messages due now (all, or one server's deliveries); leased ones are left to their holder. */
+  async retryNow(domain: string | null, now: Date): Promise<number> {
+    let query = this.db
+      .updateTable('federation_queue')
+      .set({ ready_at: iso(now) })
+      .where('ready_at', '>', iso(now))
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', iso(now))]));
+    if (domain !== null) query = query.where('domain', '=', domain);
+    const result = await query.executeTakeFirst();
+    const changed = Number(result.numUpdatedRows);
+    if (changed > 0) this.wake.emit('enqueued');
+    return changed;
   }
 }

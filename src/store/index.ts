@@ -17,6 +17,7 @@ export { KyselyAuditStore } from './audit-store.ts';
 export { KyselyNoticeStore } from './notice-store.ts';
 export { KyselyFederationKv } from './federation-kv.ts';
 export { KyselyFederationQueue } from './federation-queue.ts';
+export { KyselyDeliveryStateStore } from './federation-operations-store.ts';
 export { KyselyDomainBlockStore, KyselyFederationStore } from './federation-store.ts';
 export {
   KyselyAdsStore,

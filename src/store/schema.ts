@@ -365,6 +365,8 @@ export interface Database {
   actor_keys: ActorKeysTable;
   remote_actors: RemoteActorsTable;
   instance_domain_blocks: InstanceDomainBlocksTable;
+  // ── Federation operations (0023_federation_operations) ──
+  federation_domains: FederationDomainsTable;
   // ── Edits, polls and scheduled posts (0015_edits_polls_scheduled) ──
   post_edits: PostEditsTable;
   polls: PollsTable;
@@ -409,6 +411,19 @@ export interface FederationQueueTable {
   lease_until: string | null;
   attempts: ColumnType<number, number | undefined, number>;
   created_at: string;
+  /** The server an outgoing delivery is for (0023); null for inbox and fan-out work. */
+  domain: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+interface FederationDomainsTable {
+  domain: string;
+  last_success_at: string | null;
+  last_inbound_at: string | null;
+  last_failure_at: string | null;
+  last_failure: string | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  failing_since: string | null;
+  unavailable_since: string | null;
 }
 
 interface ActorKeysTable {

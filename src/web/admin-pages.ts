@@ -37,6 +37,7 @@ const SECTIONS: [string, MessageId][] = [
   ['/admin/users', 'web.admin.nav.users'],
   ['/admin/signups', 'web.admin.nav.signups'],
   ['/admin/reports', 'web.admin.nav.reports'],
+  ['/admin/federation', 'web.admin.nav.federation'],
 ];
 
 /** Country names in each language (CLDR through Intl; English where CLDR has none). */
@@ -168,6 +169,9 @@ const AUDIT_WHAT: Record<string, MessageId> = {
   'rule.remove': 'web.admin.audit.ruleRemove',
   'advertiser.grant': 'web.admin.audit.advGrant',
   'advertiser.revoke': 'web.admin.audit.advRevoke',
+  'federation.domain_block': 'web.admin.audit.fedBlock',
+  'federation.domain_unblock': 'web.admin.audit.fedUnblock',
+  'federation.retry': 'web.admin.audit.fedRetry',
 };
 
 /** The subject of an audited action as a reader knows it: @name, a country's name, a report number. */

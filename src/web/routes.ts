@@ -4,6 +4,7 @@ import { DomainError } from '../shared/errors.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import { adminPages } from './admin-pages.ts';
 import { adminReportPages } from './admin-report-pages.ts';
+import { federationAdminPages } from './federation-admin-pages.ts';
 import { authPages } from './auth-pages.ts';
 import { devMailPages } from './dev-mail.ts';
 import { devPhonePages } from './dev-phone.ts';
@@ -90,6 +91,7 @@ export function webRoutes(ctx: AppContext) {
     await app.register(privacyPages(ctx));
     await app.register(adminPages(ctx));
     await app.register(adminReportPages(ctx));
+    await app.register(federationAdminPages(ctx));
     await app.register(devPhonePages(ctx));
     await app.register(devMailPages(ctx));
     await app.register(languagePages(ctx));

@@ -167,7 +167,8 @@ export function renderReport(report: Report, target: Account, urls: Urls) {
     action_taken_at: report.actionTakenAt?.toISOString() ?? null,
     category: report.category,
     comment: report.comment,
-    forwarded: false,
+    // Forwarded to the target's server (a Flag from this server) when asked and the target is remote.
+    forwarded: report.forward && target.domain !== null,
     created_at: report.createdAt.toISOString(),
     status_ids: report.statusIds,
     rule_ids: report.ruleIds.length > 0 ? report.ruleIds : null,

@@ -167,7 +167,7 @@ export function safetyRoutes(ctx: AppContext) {
         action_taken_at: report.actionTakenAt?.toISOString() ?? null,
         category: report.category,
         comment: report.comment,
-        forwarded: false,
+        forwarded: report.forward && (accounts.get(report.targetAccountId)?.domain ?? null) !== null,
         created_at: report.createdAt.toISOString(),
         updated_at: report.updatedAt.toISOString(),
         account: renderAdminAccount(accounts.get(report.accountId), urls),

@@ -8,13 +8,16 @@ import {
   type CliIo,
 } from '../io.ts';
 import { withContext } from '../runtime.ts';
+import { FEDERATION_OPERATIONS, FEDERATION_OPERATIONS_USAGE } from './federation-operations.ts';
 
-export const FEDERATION_USAGE = `usage: sparrow federation status
+const BLOCKS_USAGE = `usage: sparrow federation status
        sparrow federation block-domain <domain> --reason <text> [--severity suspend|limit]
        sparrow federation unblock-domain <domain> --reason <text>
   ActivityPub (docs/federation.md): the delivery queue and the servers this one refuses.
   suspend: nothing comes in or goes out, the domain's accounts are suspended here (lifted with
   the block); limit: only posts of accounts someone here follows get in. Audited.`;
+
+export const FEDERATION_USAGE = `${BLOCKS_USAGE}\n${FEDERATION_OPERATIONS_USAGE}`;
 
 export async function federation(args: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = args;
@@ -25,11 +28,14 @@ export async function federation(args: string[], io: CliIo): Promise<number> {
       return block(rest, io);
     case 'unblock-domain':
       return unblock(rest, io);
-    default:
+    default: {
+      const operation = command ? FEDERATION_OPERATIONS[command] : undefined;
+      if (operation) return operation(rest, io);
       throw new UsageError(
         command ? `unknown federation command "${command}"` : 'missing federation command',
         FEDERATION_USAGE,
       );
+    }
   }
 }
 

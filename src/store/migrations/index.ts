@@ -18,6 +18,7 @@ import * as searchTags from './0014_search_tags.ts';
 import * as reach from './0019_reach.ts';
 import * as media from './0013_media.ts';
 import * as safetyPush from './0017_safety_push.ts';
+import * as federationOperations from './0023_federation_operations.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0019_reach': reach,
   '0013_media': media,
   '0017_safety_push': safetyPush,
+  '0023_federation_operations': federationOperations,
 };
 
 export const migrationProvider: MigrationProvider = {
