@@ -41,6 +41,7 @@ import {
 import { AuditLog } from '../audit/index.ts';
 import { Federator } from '../federation/federation.ts';
 import { DomainBlocks } from '../federation/domain-blocks.ts';
+import { InboxLimits, type InboxRefusal } from '../federation/inbox-limits.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -532,7 +533,7 @@ export async function composeApp(
     },
   );
   // Counted once the metrics registry exists (below).
-  const federationCounters = { deliveryFailed: () => {} };
+  const federationCounters = { deliveryFailed: () => {}, inboxRefused: (_reason: InboxRefusal) => {} };
   const domainBlocks = new DomainBlocks(new KyselyDomainBlockStore(store.db), audit, clock);
   const federation = config.federation.enabled
     ? new Federator(
@@ -540,6 +541,8 @@ export async function composeApp(
           publicUrl: config.publicUrl,
           domain: config.domain,
           allowPrivateAddresses: config.federation.allowPrivateAddresses,
+          authorizedFetch: config.federation.authorizedFetch,
+          threadFetchDepth: config.federation.threadFetchDepth,
         },
         {
           microblog,
@@ -553,6 +556,12 @@ export async function composeApp(
           clock,
           logger,
           deliveryFailed: () => federationCounters.deliveryFailed(),
+          inboxLimits: new InboxLimits(
+            { bodyLimit: config.federation.inboxBodyLimit, perMinute: config.federation.inboxRatePerMinute },
+            throttle.loadLimiter('federation_inbox', config.federation.inboxRatePerMinute, 60),
+            (reason) => federationCounters.inboxRefused(reason),
+            logger,
+          ),
         },
       )
     : null;
@@ -684,6 +693,11 @@ export async function composeApp(
     'ActivityPub deliveries that failed (each is retried with back-off by the queue).',
   );
   federationCounters.deliveryFailed = () => deliveryFailures.inc();
+  const inboxRefusals = metrics.counter(
+    'sparrow_federation_inbox_refused_total',
+    'Inbox deliveries refused before signature checks, by reason (too_large, rate_limited, suspended_domain).',
+  );
+  federationCounters.inboxRefused = (reason) => inboxRefusals.inc({ reason });
   const depthGauge = metrics.gauge(
     'sparrow_federation_queue_messages',
     'ActivityPub messages waiting in the federation queue: due now (ready) or retrying later (delayed).',

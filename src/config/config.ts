@@ -81,7 +81,18 @@ export interface Config {
   /** Honour X-Forwarded-For from a reverse proxy (only behind one you run). */
   trustProxy: boolean;
   /** ActivityPub (docs/federation.md): on by default; `allowPrivateAddresses` only for tests and labs. */
-  federation: { enabled: boolean; allowPrivateAddresses: boolean };
+  federation: {
+    enabled: boolean;
+    allowPrivateAddresses: boolean;
+    /** Fetches of actors' full profiles, posts and collections need an HTTP signature (docs/federation.md). */
+    authorizedFetch: boolean;
+    /** Largest inbox delivery in bytes (413 above). */
+    inboxBodyLimit: number;
+    /** Deliveries one sending domain may make per minute (429 above). */
+    inboxRatePerMinute: number;
+    /** How many missing parents of a received reply are fetched, one after the other. */
+    threadFetchDepth: number;
+  };
   /** Web Push (VAPID keys from the environment, else generated once and kept in the database). */
   push: {
     vapidPublicKey: string | null;
@@ -556,6 +567,10 @@ export function loadConfig(env: Env = process.env): Config {
     federation: {
       enabled: boolean('SPARROW_FEDERATION', true),
       allowPrivateAddresses: boolean('SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES', false),
+      authorizedFetch: boolean('SPARROW_FEDERATION_AUTHORIZED_FETCH', false),
+      inboxBodyLimit: integer('SPARROW_FEDERATION_INBOX_BODY_LIMIT', 262_144, 4096, 16 * 1024 * 1024),
+      inboxRatePerMinute: integer('SPARROW_FEDERATION_INBOX_RATE_LIMIT', 600, 1, 1_000_000),
+      threadFetchDepth: integer('SPARROW_FEDERATION_THREAD_FETCH_DEPTH', 5, 0, 20),
     },
     metricsToken: text('SPARROW_METRICS_TOKEN'),
     push: pushConfig(),

@@ -12,6 +12,7 @@ import {
 import {
   Accept,
   Announce,
+  Application,
   Create,
   Delete,
   Endpoints,
@@ -38,12 +39,18 @@ import type { Clock } from '../shared/clock.ts';
 import type { FederationStore, RemoteFollower, StoredKeyPair } from './ports.ts';
 import { htmlToText, sanitizeRemoteHtml } from './remote-html.ts';
 import type { DomainBlocks } from './domain-blocks.ts';
+import type { InboxLimits } from './inbox-limits.ts';
+import { FetchAuthorizer, INSTANCE_ACTOR, InstanceKeyStore } from './authorized-fetch.ts';
 
 export interface FederationSettings {
   publicUrl: string;
   domain: string;
   /** Tests and labs only: lets Fedify fetch from and deliver to loopback/private addresses. */
   allowPrivateAddresses: boolean;
+  /** Posts, collections and full actors only for signed fetches (src/federation/authorized-fetch.ts). */
+  authorizedFetch: boolean;
+  /** How many missing parents of a received reply are fetched, one after the other. */
+  threadFetchDepth: number;
 }
 
 export interface FederationDeps {
@@ -57,6 +64,8 @@ export interface FederationDeps {
   logger: Logger;
   /** Counts failed delivery attempts (metrics). */
   deliveryFailed?: () => void;
+  /** Per remote domain limits on the inbox (src/federation/inbox-limits.ts). */
+  inboxLimits: InboxLimits;
 }
 
 /** Remote followers fetched per delivery page. */
@@ -75,10 +84,14 @@ export class Federator {
   readonly federation: Federation<void>;
   private readonly settings: FederationSettings;
   private readonly deps: FederationDeps;
+  private readonly authorizer: FetchAuthorizer;
+  private readonly instanceKeys: InstanceKeyStore;
 
   constructor(settings: FederationSettings, deps: FederationDeps) {
     this.settings = settings;
     this.deps = deps;
+    this.authorizer = new FetchAuthorizer(settings.authorizedFetch, deps.domainBlocks);
+    this.instanceKeys = new InstanceKeyStore(deps.kv);
     this.federation = createFederation<void>({
       kv: deps.kv,
       queue: deps.queue,
@@ -96,6 +109,10 @@ export class Federator {
     this.registerObjects();
     this.registerInbox();
     this.listenToTheDomain();
+  }
+
+  get inboxLimits(): InboxLimits {
+    return this.deps.inboxLimits;
   }
 
   /** Messages waiting in the federation queue (deliveries, inbox work), for status and metrics. */
@@ -145,7 +162,9 @@ export class Federator {
     if (await this.deps.domainBlocks.isSuspended(domain)) return null;
     const ctx = this.context();
     try {
-      let found = await ctx.lookupObject(`acct:${username}@${domain}`);
+      // Signed with the instance actor's key: a server in authorized-fetch mode answers it.
+      const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+      let found = await ctx.lookupObject(`acct:${username}@${domain}`, { documentLoader });
       if (!found && this.settings.allowPrivateAddresses) {
         // WebFinger on an acct: handle is always https; a lab or test server on plain http
         // answers for its profile URL instead (Sparrow's WebFinger accepts both).
@@ -153,7 +172,7 @@ export class Federator {
         const self = descriptor?.links?.find(
           (link) => link.rel === 'self' && link.type === 'application/activity+json' && link.href,
         );
-        if (self?.href) found = await ctx.lookupObject(self.href);
+        if (self?.href) found = await ctx.lookupObject(self.href, { documentLoader });
       }
       if (!found || !isActor(found) || !found.id) return null;
       return await this.rememberActor(found);
@@ -173,31 +192,53 @@ export class Federator {
   private registerActors(): void {
     this.federation
       .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
+        if (identifier === INSTANCE_ACTOR) {
+          const pairs = await ctx.getActorKeyPairs(identifier);
+          return new Application({
+            id: ctx.getActorUri(identifier),
+            preferredUsername: this.settings.domain,
+            inbox: ctx.getInboxUri(identifier),
+            endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+            manuallyApprovesFollowers: true,
+            publicKey: pairs[0]?.cryptographicKey ?? null,
+            assertionMethods: pairs.map((key) => key.multikey),
+          });
+        }
         const account = await this.localAccount(identifier);
         if (!account) return null;
-        const keys = await ctx.getActorKeyPairs(identifier);
-        return new Person({
+        const pairs = await ctx.getActorKeyPairs(identifier);
+        const identity = {
           id: ctx.getActorUri(identifier),
           preferredUsername: account.username,
+          inbox: ctx.getInboxUri(identifier),
+          endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+          publicKey: pairs[0]?.cryptographicKey ?? null,
+          assertionMethods: pairs.map((key) => key.multikey),
+        };
+        // Authorized fetch: an unsigned request gets what checking a signature needs, no more.
+        if (await this.authorizer.minimal(ctx)) return new Person(identity);
+        return new Person({
+          ...identity,
           name: account.displayName,
           summary: account.note === '' ? null : renderNoteHtml(account.note),
           url: new URL(`${this.settings.publicUrl}/@${account.username}`),
           published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
           manuallyApprovesFollowers: account.locked,
           discoverable: true,
-          inbox: ctx.getInboxUri(identifier),
           outbox: ctx.getOutboxUri(identifier),
           followers: ctx.getFollowersUri(identifier),
           following: ctx.getFollowingUri(identifier),
-          endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-          publicKey: keys[0]?.cryptographicKey ?? null,
-          assertionMethods: keys.map((key) => key.multikey),
         });
       })
+      .authorize(this.authorizer.actorFetch)
       .setKeyPairsDispatcher(async (_ctx, identifier) => {
+        if (identifier === INSTANCE_ACTOR) return this.keyPairsOf(this.instanceKeys);
         const account = await this.localAccount(identifier);
         if (!account) return [];
-        return this.keyPairsOf(account.id);
+        return this.keyPairsOf({
+          keyPairs: () => this.deps.store.keyPairs(account.id),
+          addKeyPairs: (pairs) => this.deps.store.addKeyPairs(account.id, pairs, this.deps.clock.now()),
+        });
       });
   }
 
@@ -205,8 +246,11 @@ export class Federator {
    * An account's key pairs: RSA (what Mastodon verifies) first, then Ed25519 (object proofs).
    * Made on first use; when two processes race, the store keeps the first and both use it.
    */
-  private async keyPairsOf(accountId: string): Promise<webcrypto.CryptoKeyPair[]> {
-    let stored = await this.deps.store.keyPairs(accountId);
+  private async keyPairsOf(keys: {
+    keyPairs(): Promise<StoredKeyPair[]>;
+    addKeyPairs(pairs: StoredKeyPair[]): Promise<void>;
+  }): Promise<webcrypto.CryptoKeyPair[]> {
+    let stored = await keys.keyPairs();
     if (stored.length < 2) {
       const made: StoredKeyPair[] = [];
       for (const [algorithm, name] of [
@@ -221,8 +265,8 @@ export class Federator {
           privateSealed: await this.deps.secretBox.seal(JSON.stringify(await exportJwk(pair.privateKey))),
         });
       }
-      await this.deps.store.addKeyPairs(accountId, made, this.deps.clock.now());
-      stored = await this.deps.store.keyPairs(accountId);
+      await keys.addKeyPairs(made);
+      stored = await keys.keyPairs();
     }
     const ordered = [...stored].sort((a, b) => (a.algorithm === 'rsa' ? -1 : b.algorithm === 'rsa' ? 1 : 0));
     return Promise.all(
@@ -252,7 +296,8 @@ export class Federator {
         return { items, nextCursor: page.next };
       })
       .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followersCount ?? null)
-      .setFirstCursor(() => '');
+      .setFirstCursor(() => '')
+      .authorize(this.authorizer.signedFetch);
 
     this.federation
       .setFollowingDispatcher('/users/{identifier}/following', async (_ctx, identifier) => {
@@ -261,7 +306,8 @@ export class Federator {
         // The accounts a person follows are theirs to know; the collection says how many only.
         return { items: [] };
       })
-      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followingCount ?? null);
+      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followingCount ?? null)
+      .authorize(this.authorizer.signedFetch);
 
     this.federation
       .setOutboxDispatcher('/users/{identifier}/outbox', async (_ctx, identifier) => {
@@ -270,19 +316,22 @@ export class Federator {
         // Public posts are fetched one by one through their ids; the outbox gives the count.
         return { items: [] };
       })
-      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.statusesCount ?? null);
+      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.statusesCount ?? null)
+      .authorize(this.authorizer.signedFetch);
   }
 
   private registerObjects(): void {
-    this.federation.setObjectDispatcher(Note, '/users/{identifier}/statuses/{id}', async (ctx, values) => {
-      const account = await this.localAccount(values.identifier);
-      if (!account) return null;
-      const post = await this.deps.microblog.visiblePost(null, values.id).catch(() => null);
-      // Only what anyone may read is served to anyone; followers-only and direct posts
-      // reach their audience by delivery, never by fetch.
-      if (!post || post.accountId !== account.id || post.reblogOfId !== null) return null;
-      return this.noteOf(ctx, account, post);
-    });
+    this.federation
+      .setObjectDispatcher(Note, '/users/{identifier}/statuses/{id}', async (ctx, values) => {
+        const account = await this.localAccount(values.identifier);
+        if (!account) return null;
+        const post = await this.deps.microblog.visiblePost(null, values.id).catch(() => null);
+        // Only what anyone may read is served to anyone; followers-only and direct posts
+        // reach their audience by delivery, never by fetch.
+        if (!post || post.accountId !== account.id || post.reblogOfId !== null) return null;
+        return this.noteOf(ctx, account, post);
+      })
+      .authorize(this.authorizer.signedFetch);
   }
 
   private noteUri(ctx: Context<void>, account: Account, post: Post): URL {
@@ -373,6 +422,8 @@ export class Federator {
   private registerInbox(): void {
     this.federation
       .setInboxListeners('/users/{identifier}/inbox', '/inbox')
+      // What the shared inbox fetches (actors, posts) is signed by the instance actor.
+      .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }))
       .on(Follow, async (ctx, follow) => {
         if (!follow.id || !follow.actorId || !follow.objectId) return;
         const target = await this.localAccountOfUri(ctx, follow.objectId);
