@@ -40,6 +40,7 @@ import type { FederationStore, RemoteFollower, StoredKeyPair } from './ports.ts'
 import { htmlToText, sanitizeRemoteHtml } from './remote-html.ts';
 import type { DomainBlocks } from './domain-blocks.ts';
 import type { InboxLimits } from './inbox-limits.ts';
+import { sendActorUpdate } from './actor-update.ts';
 import { FetchAuthorizer, INSTANCE_ACTOR, InstanceKeyStore } from './authorized-fetch.ts';
 
 export interface FederationSettings {
@@ -70,6 +71,18 @@ export interface FederationDeps {
 
 /** Remote followers fetched per delivery page. */
 const FOLLOWERS_PAGE = 200;
+
+/** The time budget for fetching the missing parents of one received reply. */
+const THREAD_FETCH_MS = 10_000;
+
+/** How much of a thread may still be fetched above a received post. */
+interface ThreadFetch {
+  depth: number;
+  /** Epoch milliseconds after which nothing more is fetched. */
+  deadline: number;
+  /** The post being stored was fetched as a parent (not delivered). */
+  fetched: boolean;
+}
 
 /**
  * Sparrow on the fediverse (ActivityPub, through Fedify): local accounts as actors with
@@ -206,29 +219,8 @@ export class Federator {
         }
         const account = await this.localAccount(identifier);
         if (!account) return null;
-        const pairs = await ctx.getActorKeyPairs(identifier);
-        const identity = {
-          id: ctx.getActorUri(identifier),
-          preferredUsername: account.username,
-          inbox: ctx.getInboxUri(identifier),
-          endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-          publicKey: pairs[0]?.cryptographicKey ?? null,
-          assertionMethods: pairs.map((key) => key.multikey),
-        };
         // Authorized fetch: an unsigned request gets what checking a signature needs, no more.
-        if (await this.authorizer.minimal(ctx)) return new Person(identity);
-        return new Person({
-          ...identity,
-          name: account.displayName,
-          summary: account.note === '' ? null : renderNoteHtml(account.note),
-          url: new URL(`${this.settings.publicUrl}/@${account.username}`),
-          published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
-          manuallyApprovesFollowers: account.locked,
-          discoverable: true,
-          outbox: ctx.getOutboxUri(identifier),
-          followers: ctx.getFollowersUri(identifier),
-          following: ctx.getFollowingUri(identifier),
-        });
+        return this.personOf(ctx, account, await this.authorizer.minimal(ctx));
       })
       .authorize(this.authorizer.actorFetch)
       .setKeyPairsDispatcher(async (_ctx, identifier) => {
@@ -242,6 +234,64 @@ export class Federator {
       });
   }
 
+  /** A local account as an ActivityPub actor; `minimal`: its keys and inbox only. */
+  private async personOf(ctx: Context<void>, account: Account, minimal: boolean): Promise<Person> {
+    const identifier = account.username;
+    const pairs = await ctx.getActorKeyPairs(identifier);
+    const identity = {
+      id: ctx.getActorUri(identifier),
+      preferredUsername: account.username,
+      inbox: ctx.getInboxUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      publicKey: pairs[0]?.cryptographicKey ?? null,
+      assertionMethods: pairs.map((key) => key.multikey),
+    };
+    if (minimal) return new Person(identity);
+    return new Person({
+      ...identity,
+      name: account.displayName,
+      summary: account.note === '' ? null : renderNoteHtml(account.note),
+      url: new URL(`${this.settings.publicUrl}/@${account.username}`),
+      published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
+      manuallyApprovesFollowers: account.locked,
+      discoverable: true,
+      outbox: ctx.getOutboxUri(identifier),
+      followers: ctx.getFollowersUri(identifier),
+      following: ctx.getFollowingUri(identifier),
+    });
+  }
+
+  /**
+   * New RSA and Ed25519 keys for a local account (`sparrow federation rotate-keys`), then an
+   * `Update` of the actor to its followers' servers so they fetch the new key. Peers that
+   * cached the old key also refetch it when a signature fails to verify with it.
+   * Returns how many remote followers were told, or null when there is no such local account.
+   */
+  async rotateKeys(username: string): Promise<number | null> {
+    const account = await this.localAccount(username);
+    if (!account) return null;
+    await this.deps.store.replaceKeyPairs(account.id, await this.newKeyPairs([]), this.deps.clock.now());
+    const ctx = this.context();
+    const followers = await this.remoteFollowers(account.id);
+    const recipients: Recipient[] = [];
+    for (const follower of followers) {
+      if (await this.deps.domainBlocks.isSuspended(new URL(follower.uri).host)) continue;
+      recipients.push({
+        id: new URL(follower.uri),
+        inboxId: new URL(follower.inbox),
+        endpoints: { sharedInbox: follower.sharedInbox ? new URL(follower.sharedInbox) : null },
+      });
+    }
+    await sendActorUpdate(ctx, account.username, await this.personOf(ctx, account, false), recipients);
+    return recipients.length;
+  }
+
+  /** Usernames of the local accounts that have keys (those `rotate-keys --all` renews). */
+  async keyedUsernames(): Promise<string[]> {
+    const accounts = await this.deps.microblog.accounts(await this.deps.store.keyedAccounts());
+    return [...accounts.values()].filter((a) => a.domain === null).map((a) => a.username);
+  }
+
   /**
    * An account's key pairs: RSA (what Mastodon verifies) first, then Ed25519 (object proofs).
    * Made on first use; when two processes race, the store keeps the first and both use it.
@@ -252,20 +302,7 @@ export class Federator {
   }): Promise<webcrypto.CryptoKeyPair[]> {
     let stored = await keys.keyPairs();
     if (stored.length < 2) {
-      const made: StoredKeyPair[] = [];
-      for (const [algorithm, name] of [
-        ['rsa', 'RSASSA-PKCS1-v1_5'],
-        ['ed25519', 'Ed25519'],
-      ] as const) {
-        if (stored.some((pair) => pair.algorithm === algorithm)) continue;
-        const pair = await generateCryptoKeyPair(name);
-        made.push({
-          algorithm,
-          publicJwk: (await exportJwk(pair.publicKey)) as StoredKeyPair['publicJwk'],
-          privateSealed: await this.deps.secretBox.seal(JSON.stringify(await exportJwk(pair.privateKey))),
-        });
-      }
-      await keys.addKeyPairs(made);
+      await keys.addKeyPairs(await this.newKeyPairs(stored));
       stored = await keys.keyPairs();
     }
     const ordered = [...stored].sort((a, b) => (a.algorithm === 'rsa' ? -1 : b.algorithm === 'rsa' ? 1 : 0));
@@ -278,6 +315,24 @@ export class Federator {
         ),
       })),
     );
+  }
+
+  /** Fresh key pairs (private halves sealed) for the algorithms `existing` lacks. */
+  private async newKeyPairs(existing: readonly StoredKeyPair[]): Promise<StoredKeyPair[]> {
+    const made: StoredKeyPair[] = [];
+    for (const [algorithm, name] of [
+      ['rsa', 'RSASSA-PKCS1-v1_5'],
+      ['ed25519', 'Ed25519'],
+    ] as const) {
+      if (existing.some((pair) => pair.algorithm === algorithm)) continue;
+      const pair = await generateCryptoKeyPair(name);
+      made.push({
+        algorithm,
+        publicJwk: (await exportJwk(pair.publicKey)) as StoredKeyPair['publicJwk'],
+        privateSealed: await this.deps.secretBox.seal(JSON.stringify(await exportJwk(pair.privateKey))),
+      });
+    }
+    return made;
   }
 
   // ── Collections and objects ─────────────────────────────────────────────────
@@ -552,18 +607,32 @@ export class Federator {
   }
 
   /** Fetches a Note of another server (a boosted post not seen before) and stores it. */
-  private async fetchRemoteNote(ctx: Context<void>, id: URL): Promise<Post | null> {
-    const note = await ctx.lookupObject(id).catch(() => null);
+  private async fetchRemoteNote(ctx: Context<void>, id: URL, thread?: ThreadFetch): Promise<Post | null> {
+    if (thread && (thread.depth <= 0 || Date.now() > thread.deadline)) return null;
+    if (id.origin === new URL(this.settings.publicUrl).origin) return null;
+    if (await this.deps.domainBlocks.isSuspended(id.host)) return null;
+    const signal = AbortSignal.timeout(Math.max(1, (thread?.deadline ?? Date.now() + THREAD_FETCH_MS) - Date.now()));
+    const note = await ctx.lookupObject(id, { signal }).catch(() => null);
     if (!(note instanceof Note) || !note.id || note.id.origin !== id.origin || !note.attributionId) return null;
     const actor = await note.getAttribution(ctx).catch(() => null);
     if (!actor || !isActor(actor) || actor.id?.origin !== note.id.origin) return null;
     const author = await this.rememberActor(actor);
     if (!author) return null;
-    await this.receiveNote(ctx, author, actor, note);
+    await this.receiveNote(ctx, author, actor, note, thread && { ...thread, depth: thread.depth - 1, fetched: true });
     return this.deps.microblog.postByUri(note.id.href);
   }
 
-  private async receiveNote(ctx: Context<void>, author: Account, actor: Actor, note: Note): Promise<void> {
+  private async receiveNote(
+    ctx: Context<void>,
+    author: Account,
+    actor: Actor,
+    note: Note,
+    thread: ThreadFetch = {
+      depth: this.settings.threadFetchDepth,
+      deadline: Date.now() + THREAD_FETCH_MS,
+      fetched: false,
+    },
+  ): Promise<void> {
     // A limited server gets in only through accounts someone here chose to follow.
     const block = author.domain ? await this.deps.domainBlocks.blockOf(author.domain) : null;
     if (block?.severity === 'limit' && author.followersCount === 0) return;
@@ -587,13 +656,16 @@ export class Federator {
       const known = local ?? (await this.deps.microblog.accountByUri(tag.href.href));
       if (known) mentionIds.push(known.id);
     }
+    const open = visibility === 'public' || visibility === 'unlisted';
+    // A parent fetched for a thread is kept only if anyone may read it.
+    if (thread.fetched && !open) return;
     let inReplyToId: string | null = null;
     if (note.replyTargetId) {
-      const parsed = ctx.parseUri(note.replyTargetId);
+      // A public or unlisted reply to a post not seen yet: its parents are fetched (from the
+      // queue worker running this listener, never in the inbox request), within the limits.
       const parent =
-        parsed?.type === 'object' && parsed.class === Note
-          ? (await this.deps.microblog.postAndAuthor(parsed.values.id ?? ''))?.post
-          : await this.deps.microblog.postByUri(note.replyTargetId.href);
+        (await this.postNamed(ctx, note.replyTargetId)) ??
+        (open ? await this.fetchRemoteNote(ctx, note.replyTargetId, thread) : null);
       inReplyToId = parent?.id ?? null;
     }
     await this.deps.microblog.receiveRemotePost(author.id, {

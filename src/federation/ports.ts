@@ -27,6 +27,10 @@ export interface FederationStore {
   keyPairs(accountId: string): Promise<StoredKeyPair[]>;
   /** Keeps the first pair stored for each algorithm (two processes generating at once agree on one). */
   addKeyPairs(accountId: string, pairs: readonly StoredKeyPair[], now: Date): Promise<void>;
+  /** Replaces an account's key pairs at once (key rotation). */
+  replaceKeyPairs(accountId: string, pairs: readonly StoredKeyPair[], now: Date): Promise<void>;
+  /** Local accounts that have signing keys (made on first federation use). */
+  keyedAccounts(): Promise<string[]>;
   saveEndpoints(accountId: string, endpoints: RemoteEndpoints, now: Date): Promise<void>;
   endpoints(accountIds: readonly string[]): Promise<Map<string, RemoteEndpoints>>;
   /** Followers of `accountId` on other servers, paged by follow id. */

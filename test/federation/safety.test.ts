@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { operatorActor } from '../../src/security/index.ts';
@@ -49,6 +53,7 @@ describe.each(ENGINES)('federation safety on $label', ({ name, skip }) => {
       ...AUTHORIZED_ENV,
       SPARROW_FEDERATION_INBOX_RATE_LIMIT: '8',
       SPARROW_FEDERATION_INBOX_BODY_LIMIT: '8192',
+      SPARROW_FEDERATION_THREAD_FETCH_DEPTH: '2',
     });
     b = await startServer(name, AUTHORIZED_ENV);
     stops.push(await a.ctx.startBackgroundWork({ inProcessWithWeb: true }));
@@ -117,6 +122,66 @@ describe.each(ENGINES)('federation safety on $label', ({ name, skip }) => {
     90_000,
   );
 
+  it.skipIf(skip)(
+    'after rotate-keys the peer is told and accepts activities signed with the new key',
+    async () => {
+      const ada = (await a.ctx.microblog.lookup('ada'))!;
+      const bea = (await b.ctx.microblog.lookup('bea'))!;
+      const loader = await a.ctx
+        .federation!.federation.createContext(new URL(a.url))
+        .getDocumentLoader({ identifier: 'sparrow.instance' });
+      const keyOf = async () =>
+        ((await loader(`${b.url}/users/bea`)).document as { publicKey?: { publicKeyPem?: string } }).publicKey
+          ?.publicKeyPem;
+      const before = await keyOf();
+      // A has seen bea's key already (the first test's deliveries); now B rotates it.
+      expect(await b.ctx.federation!.rotateKeys('bea')).toBe(1);
+      expect(await b.ctx.federation!.rotateKeys('nobody')).toBeNull();
+      const after = await keyOf();
+      expect(after).toBeTruthy();
+      expect(after).not.toBe(before);
+      await b.ctx.microblog.post(bea.id, { text: 'signed with the new key', source: 'web' });
+      await eventually('the post signed with the new key', async () =>
+        (await a.ctx.microblog.homeTimeline(ada.id, { limit: 10 })).some(
+          (v) => v.post.text === 'signed with the new key',
+        ),
+      );
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'the missing parents of a received reply are fetched afterwards, up to the depth limit',
+    async () => {
+      const ada = (await a.ctx.microblog.lookup('ada'))!;
+      const cid = await b.ctx.microblog.createAccount({ username: 'cid' });
+      const dee = await b.ctx.microblog.createAccount({ username: 'dee' });
+      const deeOnA = (await a.ctx.microblog.resolve(`dee@${domainOf(b)}`))!;
+      await a.ctx.microblog.follow(ada.id, deeOnA.id);
+      await eventually('following dee', async () => (await a.ctx.microblog.relationship(ada.id, deeOnA.id)).following);
+      // Nobody on A follows cid: A sees none of these until dee answers.
+      const p0 = await b.ctx.microblog.post(cid.id, { text: 'the root', source: 'web' });
+      const p1 = await b.ctx.microblog.post(cid.id, { text: 'first answer', source: 'web', inReplyToId: p0.id });
+      const r1 = await b.ctx.microblog.post(cid.id, { text: 'second answer', source: 'web', inReplyToId: p1.id });
+      await b.ctx.microblog.post(dee.id, { text: 'dee joins in', source: 'web', inReplyToId: r1.id });
+      const uri = (id: string, who = 'cid') => `${b.url}/users/${who}/statuses/${id}`;
+      await eventually('the reply on A', async () =>
+        (await a.ctx.microblog.homeTimeline(ada.id, { limit: 10 })).some((v) => v.post.text === 'dee joins in'),
+      );
+      const reply = (await a.ctx.microblog.homeTimeline(ada.id, { limit: 10 })).find(
+        (v) => v.post.text === 'dee joins in',
+      )!;
+      const r1OnA = (await a.ctx.microblog.postByUri(uri(r1.id)))!;
+      const p1OnA = (await a.ctx.microblog.postByUri(uri(p1.id)))!;
+      expect(reply.post.inReplyToId).toBe(r1OnA.id);
+      expect(r1OnA.inReplyToId).toBe(p1OnA.id);
+      // Depth 2 on A: the root stays unfetched.
+      expect(await a.ctx.microblog.postByUri(uri(p0.id))).toBeNull();
+      expect(p1OnA.inReplyToId).toBeNull();
+    },
+    60_000,
+  );
+
   it.skipIf(skip)('an oversized delivery is 413, declared or streamed', async () => {
     const big = JSON.stringify({ type: 'Create', actor: `http://127.0.0.1:9/x`, content: 'x'.repeat(20_000) });
     const declared = await fetch(`${a.url}/inbox`, fakeDelivery('127.0.0.1:9', big));
@@ -157,4 +222,38 @@ describe.each(ENGINES)('federation safety on $label', ({ name, skip }) => {
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
     expect(metrics).toMatch(/sparrow_federation_inbox_refused_total\{reason="rate_limited"\} [1-9]/);
   });
+});
+
+describe('sparrow federation rotate-keys', () => {
+  it('renews one account, every keyed account, and refuses what it cannot do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sparrow-rotate-'));
+    const run = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(argv, {
+        env: { SPARROW_LOG_LEVEL: 'silent', SPARROW_DATA_DIR: dir, SPARROW_PUBLIC_URL: 'https://sparrow.test' },
+        stdout: { write: (t: string) => void (stdout += t) },
+        stderr: { write: (t: string) => void (stderr += t) },
+        stopSignal: new Promise(() => {}),
+      });
+      return { code, stdout, stderr };
+    };
+    try {
+      expect((await run('federation', 'rotate-keys')).code).toBe(2);
+      expect((await run('federation', 'rotate-keys', 'ada', '--all')).code).toBe(2);
+      expect(
+        (await run('users', 'create', 'ada', '--email', 'ada@example.org', '--password', 'a long password')).code,
+      ).toBe(0);
+      expect((await run('federation', 'rotate-keys', '--all')).stdout).toContain('No account has keys yet');
+      const one = await run('federation', 'rotate-keys', '@ada');
+      expect(one).toMatchObject({ code: 0 });
+      expect(one.stdout).toContain('ada: new keys; Update sent to 0 followers elsewhere');
+      expect((await run('federation', 'rotate-keys', '--all')).stdout).toContain('ada: new keys');
+      const missing = await run('federation', 'rotate-keys', 'ghost');
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('No local account named ghost');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import {
+  CommandFailed,
   UsageError,
   domainFailure,
   operator,
@@ -12,9 +13,12 @@ import { withContext } from '../runtime.ts';
 export const FEDERATION_USAGE = `usage: sparrow federation status
        sparrow federation block-domain <domain> --reason <text> [--severity suspend|limit]
        sparrow federation unblock-domain <domain> --reason <text>
+       sparrow federation rotate-keys <username>|--all
   ActivityPub (docs/federation.md): the delivery queue and the servers this one refuses.
   suspend: nothing comes in or goes out, the domain's accounts are suspended here (lifted with
-  the block); limit: only posts of accounts someone here follows get in. Audited.`;
+  the block); limit: only posts of accounts someone here follows get in. Audited.
+  rotate-keys: new signing keys for an account (or every account that has keys), announced
+  to its followers' servers with an Update of the actor.`;
 
 export async function federation(args: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = args;
@@ -25,6 +29,8 @@ export async function federation(args: string[], io: CliIo): Promise<number> {
       return block(rest, io);
     case 'unblock-domain':
       return unblock(rest, io);
+    case 'rotate-keys':
+      return rotateKeys(rest, io);
     default:
       throw new UsageError(
         command ? `unknown federation command "${command}"` : 'missing federation command',
@@ -75,4 +81,23 @@ async function unblock(args: string[], io: CliIo): Promise<number> {
   );
   io.stdout.write(removed ? `${removed.domain}: no longer blocked\n` : `${parsed.positionals[0]}: was not blocked\n`);
   return removed ? 0 : 1;
+}
+
+async function rotateKeys(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(args, { all: { type: 'boolean' } }, FEDERATION_USAGE);
+  const all = parsed.values.all === true;
+  if (all === (parsed.positionals.length === 1) || parsed.positionals.length > 1)
+    throw new UsageError('expected exactly one <username>, or --all', FEDERATION_USAGE);
+  return withContext(io, async (ctx) => {
+    const federator = ctx.federation;
+    if (!federator) throw new CommandFailed('Federation is off (SPARROW_FEDERATION=off): there are no keys to rotate');
+    const usernames = all ? await federator.keyedUsernames() : [parsed.positionals[0]!.replace(/^@/, '')];
+    for (const username of usernames) {
+      const told = await federator.rotateKeys(username);
+      if (told === null) throw new CommandFailed(`No local account named ${username}`);
+      io.stdout.write(`${username}: new keys; Update sent to ${told} follower${told === 1 ? '' : 's'} elsewhere\n`);
+    }
+    if (usernames.length === 0) io.stdout.write('No account has keys yet\n');
+    return 0;
+  });
 }
