@@ -42,6 +42,7 @@ import { AuditLog } from '../audit/index.ts';
 import { Federator } from '../federation/federation.ts';
 import { DomainBlocks } from '../federation/domain-blocks.ts';
 import { InboxLimits, type InboxRefusal } from '../federation/inbox-limits.ts';
+import { RemoteMediaProxy } from '../federation/remote-media.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -193,6 +194,8 @@ export interface AppContext {
   federation: Federator | null;
   /** Admins' blocks of other servers (kept even when federation is off, for when it is turned on). */
   domainBlocks: DomainBlocks;
+  /** Other servers' attachments through Sparrow's media proxy (null when federation is off). */
+  remoteMedia: RemoteMediaProxy | null;
   /** Uploaded images (attachments, avatars, headers): processing and storage. */
   media: MediaLibrary;
   /** Block, mute and domain-block lists, reports to staff (audited), the server's rules. */
@@ -543,6 +546,7 @@ export async function composeApp(
           allowPrivateAddresses: config.federation.allowPrivateAddresses,
           authorizedFetch: config.federation.authorizedFetch,
           threadFetchDepth: config.federation.threadFetchDepth,
+          media: config.media,
         },
         {
           microblog,
@@ -564,6 +568,19 @@ export async function composeApp(
           ),
         },
       )
+    : null;
+  const remoteMedia = federation
+    ? new RemoteMediaProxy({
+        media,
+        domainBlocks,
+        settings: {
+          maxBytes: config.media.imageSizeLimit,
+          timeoutMs: 15_000,
+          allowPrivateAddresses: config.federation.allowPrivateAddresses,
+        },
+        logger,
+        authorDomain: async (accountId) => (await microblog.accounts([accountId])).get(accountId)?.domain ?? null,
+      })
     : null;
   if (federation) microblog.setRemoteResolver((username, domain) => federation.resolveRemote(username, domain));
   const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
@@ -749,6 +766,7 @@ export async function composeApp(
     privacy,
     federation,
     domainBlocks,
+    remoteMedia,
     startBackgroundWork: async (work) => {
       // Poll endings and scheduled posts are worked by the same loop as the SMS outbox.
       const smsWork = await sms.start(work, [polls, scheduledPosts]);

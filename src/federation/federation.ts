@@ -41,6 +41,7 @@ import { htmlToText, sanitizeRemoteHtml } from './remote-html.ts';
 import type { DomainBlocks } from './domain-blocks.ts';
 import type { InboxLimits } from './inbox-limits.ts';
 import { sendActorUpdate } from './actor-update.ts';
+import { attachmentsIn, attachmentsOut } from './attachments.ts';
 import { FetchAuthorizer, INSTANCE_ACTOR, InstanceKeyStore } from './authorized-fetch.ts';
 
 export interface FederationSettings {
@@ -52,6 +53,8 @@ export interface FederationSettings {
   authorizedFetch: boolean;
   /** How many missing parents of a received reply are fetched, one after the other. */
   threadFetchDepth: number;
+  /** Where local media files are reached (attachments of outgoing Notes). */
+  media: { baseUrl: string };
 }
 
 export interface FederationDeps {
@@ -423,6 +426,7 @@ export class Federator {
       published: Temporal.Instant.fromEpochMilliseconds(post.createdAt.getTime()),
       url: new URL(`${this.settings.publicUrl}/@${author.username}/${post.id}`),
       replyTarget: parent ? this.noteUri(ctx, parent.author, parent.post) : null,
+      attachments: attachmentsOut(await this.deps.microblog.attachments(post.id), this.settings),
       tags: mentions.map(
         (m) =>
           new Mention({
@@ -680,6 +684,7 @@ export class Federator {
       inReplyToId,
       mentionIds,
       createdAt: note.published ? new Date(note.published.epochMilliseconds) : this.deps.clock.now(),
+      attachments: await attachmentsIn(ctx, note),
     });
   }
 

@@ -47,14 +47,17 @@ export interface FederationStore {
   ): Promise<{ items: { uri: string | null; username: string }[]; next: string | null }>;
 }
 
-/** `suspend`: nothing comes in or goes out, its accounts are suspended here; `limit`: only what local accounts follow gets in. */
-export type DomainBlockSeverity = 'suspend' | 'limit';
+/**
+ * `suspend`: nothing comes in or goes out, its accounts are suspended here; `limit`: only what
+ * local accounts follow gets in; `noop`: nothing but what `rejectMedia` says (Mastodon's names).
+ */
+export type DomainBlockSeverity = 'suspend' | 'limit' | 'noop';
 
 export interface DomainBlock {
   id: string;
   domain: string;
   severity: DomainBlockSeverity;
-  /** Stored for when remote media is fetched (remote media is shown by reference only today). */
+  /** The media proxy never fetches this server's media, and its cached copies are deleted. */
   rejectMedia: boolean;
   reason: string;
   createdBy: string;

@@ -11,12 +11,13 @@ import {
 import { withContext } from '../runtime.ts';
 
 export const FEDERATION_USAGE = `usage: sparrow federation status
-       sparrow federation block-domain <domain> --reason <text> [--severity suspend|limit]
+       sparrow federation block-domain <domain> --reason <text> [--severity suspend|limit|noop] [--reject-media]
        sparrow federation unblock-domain <domain> --reason <text>
        sparrow federation rotate-keys <username>|--all
   ActivityPub (docs/federation.md): the delivery queue and the servers this one refuses.
   suspend: nothing comes in or goes out, the domain's accounts are suspended here (lifted with
-  the block); limit: only posts of accounts someone here follows get in. Audited.
+  the block); limit: only posts of accounts someone here follows get in; --reject-media: its
+  media is never fetched and cached copies are deleted (noop: only that). Audited.
   rotate-keys: new signing keys for an account (or every account that has keys), announced
   to its followers' servers with an Update of the actor.`;
 
@@ -59,14 +60,24 @@ async function status(args: string[], io: CliIo): Promise<number> {
 }
 
 async function block(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(args, { reason: { type: 'string' }, severity: { type: 'string' } }, FEDERATION_USAGE);
+  const parsed = parseCommandArgs(
+    args,
+    { reason: { type: 'string' }, severity: { type: 'string' }, 'reject-media': { type: 'boolean' } },
+    FEDERATION_USAGE,
+  );
   if (parsed.positionals.length !== 1) throw new UsageError('expected exactly one <domain>', FEDERATION_USAGE);
   const severity = optionalString(parsed, 'severity') ?? 'suspend';
-  if (severity !== 'suspend' && severity !== 'limit')
-    throw new UsageError('--severity must be suspend or limit', FEDERATION_USAGE);
+  if (severity !== 'suspend' && severity !== 'limit' && severity !== 'noop')
+    throw new UsageError('--severity must be suspend, limit or noop', FEDERATION_USAGE);
   const reason = requireString(parsed, 'reason', FEDERATION_USAGE);
   const saved = await withContext(io, (ctx) =>
-    domainFailure(() => ctx.domainBlocks.block(parsed.positionals[0]!, { severity }, { actor: operator(io), reason })),
+    domainFailure(() =>
+      ctx.domainBlocks.block(
+        parsed.positionals[0]!,
+        { severity, rejectMedia: parsed.values['reject-media'] === true },
+        { actor: operator(io), reason },
+      ),
+    ),
   );
   io.stdout.write(`${saved.domain}: ${saved.severity} (audited as ${saved.createdBy})\n`);
   return 0;

@@ -18,6 +18,7 @@ import * as searchTags from './0014_search_tags.ts';
 import * as reach from './0019_reach.ts';
 import * as media from './0013_media.ts';
 import * as safetyPush from './0017_safety_push.ts';
+import * as remoteMedia from './0022_remote_media.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0019_reach': reach,
   '0013_media': media,
   '0017_safety_push': safetyPush,
+  '0022_remote_media': remoteMedia,
 };
 
 export const migrationProvider: MigrationProvider = {
