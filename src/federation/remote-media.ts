@@ -18,7 +18,7 @@ export interface RemoteMediaSettings {
 }
 
 /** Why the proxy could not bring a remote file (the answer is 502 with this message). */
-export class RemoteMediaUnavailable extends Error {
+class RemoteMediaUnavailable extends Error {
   readonly statusCode = 502;
 }
 
