@@ -1,5 +1,6 @@
 import type { KvStore, RequestContext } from '@fedify/fedify';
 import type { DomainBlocks } from './domain-blocks.ts';
+import { claimedSenderDomain } from './inbox-limits.ts';
 import type { StoredKeyPair } from './ports.ts';
 
 /**
@@ -67,6 +68,12 @@ export class FetchAuthorizer {
   private async signedKey(ctx: RequestContext<void>): Promise<'signed' | 'blocked' | null> {
     // Without a signature header there is nothing to verify (and nothing to fetch).
     if (!ctx.request.headers.has('signature') && !ctx.request.headers.has('signature-input')) return null;
+    if (!this.required) {
+      // Everything served is public then: the claimed server is enough to refuse a suspended
+      // one, without fetching its key back for every GET (claiming one only gets a refusal).
+      const host = claimedSenderDomain(ctx.request.headers, undefined);
+      return host && (await this.domainBlocks.isSuspended(host)) ? 'blocked' : null;
+    }
     const key = await ctx.getSignedKey().catch(() => null);
     if (!key?.id) return null;
     return (await this.domainBlocks.isSuspended(key.id.host)) ? 'blocked' : 'signed';
