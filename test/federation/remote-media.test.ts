@@ -18,7 +18,7 @@ const FEDERATION_ENV = {
 };
 const operator = (reason: string) => ({ actor: operatorActor('test'), reason });
 
-async function eventually(what: string, probe: () => Promise<boolean>, ms = 20_000): Promise<void> {
+async function eventually(what: string, probe: () => Promise<boolean>, ms = 45_000): Promise<void> {
   const started = Date.now();
   while (!(await probe())) {
     if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
@@ -177,7 +177,7 @@ describe.each(ENGINES)('remote media through the proxy on $label', ({ name, skip
       expect((await a.ctx.microblog.relationship(ada.id, beaOnA.id)).following).toBe(true);
       await a.ctx.domainBlocks.unblock(domainOf(b), operator('lifted'));
     },
-    90_000,
+    150_000,
   );
 
   it.skipIf(skip)('the proxy strips EXIF and GPS from what it fetches', async () => {

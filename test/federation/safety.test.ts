@@ -20,7 +20,8 @@ const AUTHORIZED_ENV = { ...BASE_ENV, SPARROW_FEDERATION_AUTHORIZED_FETCH: 'true
 const AP = { accept: 'application/activity+json' };
 const operator = (reason: string) => ({ actor: operatorActor('test'), reason });
 
-async function eventually(what: string, probe: () => Promise<boolean>, ms = 20_000): Promise<void> {
+/** Generous: in authorized-fetch mode a first follow takes several signed round trips, slow on a loaded machine. */
+async function eventually(what: string, probe: () => Promise<boolean>, ms = 45_000): Promise<void> {
   const started = Date.now();
   while (!(await probe())) {
     if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
@@ -119,7 +120,7 @@ describe.each(ENGINES)('federation safety on $label', ({ name, skip }) => {
       await expect(loader(`${b.url}/users/bea/statuses/${post.id}?again`)).rejects.toThrow(/401/);
       await b.ctx.domainBlocks.unblock(domainOf(a), operator('lifting it'));
     },
-    90_000,
+    150_000,
   );
 
   it.skipIf(skip)(
@@ -147,7 +148,7 @@ describe.each(ENGINES)('federation safety on $label', ({ name, skip }) => {
         ),
       );
     },
-    60_000,
+    120_000,
   );
 
   it.skipIf(skip)(
@@ -176,7 +177,7 @@ describe.each(ENGINES)('federation safety on $label', ({ name, skip }) => {
       expect(await a.ctx.microblog.postByUri(uri(p0.id))).toBeNull();
       expect(p1OnA.inReplyToId).toBeNull();
     },
-    60_000,
+    120_000,
   );
 
   it.skipIf(skip)('an oversized delivery is 413, declared or streamed', async () => {
