@@ -43,6 +43,8 @@ import { Federator } from '../federation/federation.ts';
 import { DomainBlocks } from '../federation/domain-blocks.ts';
 import { FederationOperations } from '../federation/operations.ts';
 import { TrackedQueue } from '../federation/delivery-tracking.ts';
+import { InboxLimits, type InboxRefusal } from '../federation/inbox-limits.ts';
+import { RemoteMediaProxy } from '../federation/remote-media.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
@@ -197,6 +199,8 @@ export interface AppContext {
   domainBlocks: DomainBlocks;
   /** Per-server delivery state, unavailable servers, the queue by server, retrying now. */
   federationOperations: FederationOperations;
+  /** Other servers' attachments through Sparrow's media proxy (null when federation is off). */
+  remoteMedia: RemoteMediaProxy | null;
   /** Uploaded images (attachments, avatars, headers): processing and storage. */
   media: MediaLibrary;
   /** Block, mute and domain-block lists, reports to staff (audited), the server's rules. */
@@ -537,7 +541,7 @@ export async function composeApp(
     },
   );
   // Counted once the metrics registry exists (below).
-  const federationCounters = { deliveryFailed: () => {} };
+  const federationCounters = { deliveryFailed: () => {}, inboxRefused: (_reason: InboxRefusal) => {} };
   const domainBlocks = new DomainBlocks(new KyselyDomainBlockStore(store.db), audit, clock);
   const federationQueue = new KyselyFederationQueue(store.db, store.engine, clock, {
     onError: (error) => logger.warn({ err: error }, 'federation queue'),
@@ -561,6 +565,9 @@ export async function composeApp(
           domain: config.domain,
           allowPrivateAddresses: config.federation.allowPrivateAddresses,
           mediaBaseUrl: config.media.baseUrl,
+          authorizedFetch: config.federation.authorizedFetch,
+          threadFetchDepth: config.federation.threadFetchDepth,
+          media: config.media,
         },
         {
           microblog,
@@ -575,8 +582,27 @@ export async function composeApp(
             federationCounters.deliveryFailed();
             trackedQueue.failed(error);
           },
+          inboxLimits: new InboxLimits(
+            { bodyLimit: config.federation.inboxBodyLimit, perMinute: config.federation.inboxRatePerMinute },
+            throttle.loadLimiter('federation_inbox', config.federation.inboxRatePerMinute, 60),
+            (reason) => federationCounters.inboxRefused(reason),
+            logger,
+          ),
         },
       )
+    : null;
+  const remoteMedia = federation
+    ? new RemoteMediaProxy({
+        media,
+        domainBlocks,
+        settings: {
+          maxBytes: config.media.imageSizeLimit,
+          timeoutMs: 15_000,
+          allowPrivateAddresses: config.federation.allowPrivateAddresses,
+        },
+        logger,
+        authorDomain: async (accountId) => (await microblog.accounts([accountId])).get(accountId)?.domain ?? null,
+      })
     : null;
   if (federation) microblog.setRemoteResolver((username, domain) => federation.resolveRemote(username, domain));
   const links = new SignedLinks(async () => Buffer.from(await secret('signed_link_key'), 'utf8'), clock);
@@ -722,6 +748,11 @@ export async function composeApp(
     'ActivityPub deliveries that failed (each is retried with back-off by the queue).',
   );
   federationCounters.deliveryFailed = () => deliveryFailures.inc();
+  const inboxRefusals = metrics.counter(
+    'sparrow_federation_inbox_refused_total',
+    'Inbox deliveries refused before signature checks, by reason (too_large, rate_limited, suspended_domain).',
+  );
+  federationCounters.inboxRefused = (reason) => inboxRefusals.inc({ reason });
   const depthGauge = metrics.gauge(
     'sparrow_federation_queue_messages',
     'ActivityPub messages waiting in the federation queue: due now (ready) or retrying later (delayed).',
@@ -795,6 +826,7 @@ export async function composeApp(
     federation,
     domainBlocks,
     federationOperations,
+    remoteMedia,
     startBackgroundWork: async (work) => {
       // Poll endings and scheduled posts are worked by the same loop as the SMS outbox.
       const smsWork = await sms.start(work, [polls, scheduledPosts]);

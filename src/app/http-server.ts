@@ -117,6 +117,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(webhookRoutes(ctx));
   await app.register(webRoutes(ctx));
   await app.register(streamingRoutes(ctx));
-  if (ctx.federation) await app.register(activityPubRoutes(ctx.federation, ctx.config.publicUrl));
+  if (ctx.federation)
+    await app.register(activityPubRoutes(ctx.federation, ctx.config.publicUrl, ctx.federation.inboxLimits));
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { AppContext } from './context.ts';
 import { MEDIA_CACHE_CONTROL, contentTypeOfKey } from '../media/index.ts';
+import { httpStatusOf } from '../http/error-status.ts';
 
 /**
  * Media files served by Sparrow at `/media/<key>`: from the local disk, or fetched from the
@@ -26,6 +27,34 @@ export function mediaFileRoutes(ctx: AppContext) {
         .header('access-control-allow-origin', '*')
         .header('etag', etag);
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      return reply.send(file.data);
+    });
+
+    // Other servers' images: fetched and re-encoded on first use, then served from the cache.
+    app.get('/media_proxy/:id/:variant', async (request, reply) => {
+      const { id, variant } = request.params as { id: string; variant: string };
+      const proxy = ctx.remoteMedia;
+      if (!proxy || (variant !== 'original' && variant !== 'small') || !/^[0-9A-Za-z_-]{1,40}$/.test(id))
+        return reply.status(404).header('cache-control', 'no-store').send({ error: 'Record not found' });
+      let file;
+      try {
+        file = await proxy.file(id, variant);
+      } catch (error) {
+        const status = httpStatusOf(error);
+        const message = status === 404 ? 'Record not found' : (error as Error).message;
+        return reply
+          .status(status === 404 ? 404 : 502)
+          .header('cache-control', 'no-store')
+          .send({ error: message });
+      }
+      void reply
+        .header('content-type', file.contentType)
+        // The copy can be deleted (an admin rejecting the server's media): a day, not a year.
+        .header('cache-control', 'public, max-age=86400')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cross-origin-resource-policy', 'cross-origin')
+        .header('access-control-allow-origin', '*');
       return reply.send(file.data);
     });
   };

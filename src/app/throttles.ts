@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  RateLimiterMemory,
   RateLimiterPostgres,
   RateLimiterRedis,
   RateLimiterRes,
@@ -99,6 +100,18 @@ export class StoreThrottle implements Throttle, EventCounter {
       }
       redis.once('ready', done);
     });
+  }
+
+  /**
+   * A limiter for load, not security (the per-domain inbox limit): in Redis when configured,
+   * so every instance counts together, otherwise in this process's memory (no database write
+   * per request on the embedded store).
+   */
+  loadLimiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
+    const common = { keyPrefix: `sparrow_${name}`, points, duration: durationSeconds };
+    return this.redis
+      ? new RateLimiterRedis({ ...common, storeClient: this.redis, rejectIfRedisNotReady: true })
+      : new RateLimiterMemory(common);
   }
 
   async consume(limit: string, key: string, points = 1): Promise<boolean> {

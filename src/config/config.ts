@@ -87,6 +87,14 @@ export interface Config {
     /** A server failing this many deliveries in a row over at least `unavailableAfterDays` is given up on. */
     unavailableAfterFailures: number;
     unavailableAfterDays: number;
+    /** Fetches of actors' full profiles, posts and collections need an HTTP signature (docs/federation.md). */
+    authorizedFetch: boolean;
+    /** Largest inbox delivery in bytes (413 above). */
+    inboxBodyLimit: number;
+    /** Deliveries one sending domain may make per minute (429 above). */
+    inboxRatePerMinute: number;
+    /** How many missing parents of a received reply are fetched, one after the other. */
+    threadFetchDepth: number;
   };
   /** Web Push (VAPID keys from the environment, else generated once and kept in the database). */
   push: {
@@ -564,6 +572,10 @@ export function loadConfig(env: Env = process.env): Config {
       allowPrivateAddresses: boolean('SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES', false),
       unavailableAfterFailures: integer('SPARROW_FEDERATION_UNAVAILABLE_AFTER_FAILURES', 20, 1, 1_000_000),
       unavailableAfterDays: integer('SPARROW_FEDERATION_UNAVAILABLE_AFTER_DAYS', 7, 0, 365),
+      authorizedFetch: boolean('SPARROW_FEDERATION_AUTHORIZED_FETCH', false),
+      inboxBodyLimit: integer('SPARROW_FEDERATION_INBOX_BODY_LIMIT', 262_144, 4096, 16 * 1024 * 1024),
+      inboxRatePerMinute: integer('SPARROW_FEDERATION_INBOX_RATE_LIMIT', 600, 1, 1_000_000),
+      threadFetchDepth: integer('SPARROW_FEDERATION_THREAD_FETCH_DEPTH', 5, 0, 20),
     },
     metricsToken: text('SPARROW_METRICS_TOKEN'),
     push: pushConfig(),

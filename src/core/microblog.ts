@@ -17,6 +17,7 @@ import type {
   ReadPolicy,
   ProfileField,
   Relationship,
+  RemoteAttachment,
   Role,
   Visibility,
 } from './model.ts';
@@ -122,7 +123,12 @@ export interface RemotePostInput {
   inReplyToId: string | null;
   mentionIds: string[];
   createdAt: Date;
+  /** Attachments by reference (shown through the media proxy), in order. */
+  attachments?: readonly RemoteAttachment[];
 }
+
+/** Attachments taken per remote post (as many as a post here may have). */
+const REMOTE_ATTACHMENTS = 4;
 
 export interface NewAccountInput {
   username: string;
@@ -1899,6 +1905,12 @@ export class Microblog {
       },
       fanout,
       notifications,
+      remoteMedia: (input.attachments ?? []).slice(0, REMOTE_ATTACHMENTS).map((a, position) => ({
+        id: newId(now.getTime()),
+        position,
+        ...a,
+        description: a.description ? [...a.description.trim()].slice(0, 1500).join('') || null : null,
+      })),
     });
     const stored = await this.requirePost(postId);
     if (created) {

@@ -153,7 +153,8 @@ export interface MediaAttachment {
   accountId: string;
   /** The post it is attached to; null until a post attaches it. */
   postId: string | null;
-  type: 'image';
+  /** Uploads are images; a remote post's video or audio is shown by reference only. */
+  type: 'image' | 'video' | 'audio';
   /** Uploads are processed after they are received: files and meta exist once `ready`. */
   state: 'processing' | 'ready' | 'failed';
   /** Storage keys of the full-size file and the preview. */
@@ -167,6 +168,22 @@ export interface MediaAttachment {
   /** The focal point, each coordinate from -1 to 1 (Mastodon's convention: x right, y up). */
   focus: { x: number; y: number } | null;
   createdAt: Date;
+  /**
+   * A remote post's attachment: where it lives. Sparrow shows it through its media proxy,
+   * which fetches and caches it on first use (`fileKey`/`previewKey` are that copy).
+   */
+  remoteUrl?: string | null;
+}
+
+/** A remote post's attachment as its server describes it (URL, type, alt text, size). */
+export interface RemoteAttachment {
+  url: string;
+  type: 'image' | 'video' | 'audio';
+  contentType: string | null;
+  description: string | null;
+  blurhash: string | null;
+  width: number | null;
+  height: number | null;
 }
 
 export interface NotificationView {

@@ -2,6 +2,7 @@ import type { NewPoll } from './poll-model.ts';
 import type {
   Account,
   MediaAttachment,
+  RemoteAttachment,
   ProfileField,
   Notification,
   NotificationType,
@@ -89,6 +90,8 @@ export interface PublishRequest {
    * (conflict) when one was attached meanwhile.
    */
   mediaIds?: readonly string[] | undefined;
+  /** A remote post's attachments by reference, stored with it. */
+  remoteMedia?: readonly (RemoteAttachment & { id: string; position: number })[] | undefined;
 }
 
 export interface FeedEntry {

@@ -27,6 +27,7 @@ function normaliseDomain(raw: string): string {
  */
 export class DomainBlocks {
   private cache: { at: number; blocks: Map<string, DomainBlock> } | null = null;
+  private readonly mediaRejected: ((domain: string) => Promise<void>)[] = [];
   private readonly store: DomainBlockStore;
   private readonly audit: AuditLog;
   private readonly clock: Clock;
@@ -45,8 +46,10 @@ export class DomainBlocks {
     const reason = checkedReason(acting.reason);
     const domain = normaliseDomain(rawDomain);
     const severity = options.severity ?? 'suspend';
-    if (severity !== 'suspend' && severity !== 'limit')
-      throw invalid('Severity must be suspend or limit', { field: 'severity' });
+    if (severity !== 'suspend' && severity !== 'limit' && severity !== 'noop')
+      throw invalid('Severity must be suspend, limit or noop', { field: 'severity' });
+    if (severity === 'noop' && !options.rejectMedia)
+      throw invalid('A noop block only rejects media: set reject_media', { field: 'reject_media' });
     const now = this.clock.now();
     const saved = await this.store.saveDomainBlock({
       id: newId(now.getTime()),
@@ -67,7 +70,14 @@ export class DomainBlocks {
       accountsSuspended: severity === 'suspend' ? suspended : 0,
     });
     this.cache = null;
+    // Cached copies of its media go at once (a suspended server's media is never shown either).
+    if (saved.rejectMedia || severity === 'suspend') for (const listener of this.mediaRejected) await listener(domain);
     return saved;
+  }
+
+  /** Called with a domain whose media an admin rejected (or which was suspended). */
+  onMediaRejected(listener: (domain: string) => Promise<void>): void {
+    this.mediaRejected.push(listener);
   }
 
   async unblock(rawDomain: string, acting: Acting): Promise<DomainBlock | null> {

@@ -12,6 +12,7 @@ import {
 import {
   Accept,
   Announce,
+  Application,
   Create,
   Delete,
   Endpoints,
@@ -50,7 +51,11 @@ import {
   profileExtras,
   type PostObject,
 } from './activities.ts';
-import { INSTANCE_ACTOR, InstanceActorKeys, flagOf, instanceActorDocument, type IncomingReport } from './reports.ts';
+import { flagOf, type IncomingReport } from './reports.ts';
+import type { InboxLimits } from './inbox-limits.ts';
+import { sendActorUpdate } from './actor-update.ts';
+import { attachmentsIn, attachmentsOut } from './attachments.ts';
+import { FetchAuthorizer, INSTANCE_ACTOR, InstanceKeyStore } from './authorized-fetch.ts';
 
 export interface FederationSettings {
   publicUrl: string;
@@ -59,6 +64,12 @@ export interface FederationSettings {
   allowPrivateAddresses: boolean;
   /** Where profile images are served (avatars and headers in actor documents). */
   mediaBaseUrl?: string;
+  /** Posts, collections and full actors only for signed fetches (src/federation/authorized-fetch.ts). */
+  authorizedFetch: boolean;
+  /** How many missing parents of a received reply are fetched, one after the other. */
+  threadFetchDepth: number;
+  /** Where local media files are reached (attachments of outgoing Notes). */
+  media: { baseUrl: string };
 }
 
 export interface FederationDeps {
@@ -72,10 +83,24 @@ export interface FederationDeps {
   logger: Logger;
   /** Told of each failed delivery attempt (metrics, per-server delivery state). */
   deliveryFailed?: (error: unknown) => void;
+  /** Per remote domain limits on the inbox (src/federation/inbox-limits.ts). */
+  inboxLimits: InboxLimits;
 }
 
 /** Remote followers fetched per delivery page. */
 const FOLLOWERS_PAGE = 200;
+
+/** The time budget for fetching the missing parents of one received reply. */
+const THREAD_FETCH_MS = 10_000;
+
+/** How much of a thread may still be fetched above a received post. */
+interface ThreadFetch {
+  depth: number;
+  /** Epoch milliseconds after which nothing more is fetched. */
+  deadline: number;
+  /** The post being stored was fetched as a parent (not delivered). */
+  fetched: boolean;
+}
 
 /**
  * Sparrow on the fediverse (ActivityPub, through Fedify): local accounts as actors with
@@ -91,13 +116,15 @@ export class Federator {
   private readonly settings: FederationSettings;
   private readonly deps: FederationDeps;
   private readonly activities: FederatedActivities;
-  private readonly instanceKeys: InstanceActorKeys;
   private reportReceived: (report: IncomingReport) => Promise<unknown> = async () => {};
+  private readonly authorizer: FetchAuthorizer;
+  private readonly instanceKeys: InstanceKeyStore;
 
   constructor(settings: FederationSettings, deps: FederationDeps) {
     this.settings = settings;
     this.deps = deps;
-    this.instanceKeys = new InstanceActorKeys(deps.kv, deps.secretBox);
+    this.authorizer = new FetchAuthorizer(settings.authorizedFetch, deps.domainBlocks);
+    this.instanceKeys = new InstanceKeyStore(deps.kv);
     this.federation = createFederation<void>({
       kv: deps.kv,
       queue: deps.queue,
@@ -130,6 +157,10 @@ export class Federator {
     this.registerObjects();
     this.registerInbox();
     this.listenToTheDomain();
+  }
+
+  get inboxLimits(): InboxLimits {
+    return this.deps.inboxLimits;
   }
 
   /** Messages waiting in the federation queue (deliveries, inbox work), for status and metrics. */
@@ -179,7 +210,9 @@ export class Federator {
     if (await this.deps.domainBlocks.isSuspended(domain)) return null;
     const ctx = this.context();
     try {
-      let found = await ctx.lookupObject(`acct:${username}@${domain}`);
+      // Signed with the instance actor's key: a server in authorized-fetch mode answers it.
+      const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+      let found = await ctx.lookupObject(`acct:${username}@${domain}`, { documentLoader });
       if (!found && this.settings.allowPrivateAddresses) {
         // WebFinger on an acct: handle is always https; a lab or test server on plain http
         // answers for its profile URL instead (Sparrow's WebFinger accepts both).
@@ -187,7 +220,7 @@ export class Federator {
         const self = descriptor?.links?.find(
           (link) => link.rel === 'self' && link.type === 'application/activity+json' && link.href,
         );
-        if (self?.href) found = await ctx.lookupObject(self.href);
+        if (self?.href) found = await ctx.lookupObject(self.href, { documentLoader });
       }
       if (!found || !isActor(found) || !found.id) return null;
       return await this.rememberActor(found);
@@ -207,65 +240,108 @@ export class Federator {
   private registerActors(): void {
     this.federation
       .setActorDispatcher('/users/{identifier}', async (ctx, identifier) => {
-        if (identifier === INSTANCE_ACTOR)
-          return instanceActorDocument(ctx, this.settings.publicUrl, this.settings.domain);
+        if (identifier === INSTANCE_ACTOR) {
+          const pairs = await ctx.getActorKeyPairs(identifier);
+          return new Application({
+            id: ctx.getActorUri(identifier),
+            preferredUsername: INSTANCE_ACTOR,
+            name: this.settings.domain,
+            url: new URL(this.settings.publicUrl),
+            inbox: ctx.getInboxUri(identifier),
+            endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+            manuallyApprovesFollowers: true,
+            publicKey: pairs[0]?.cryptographicKey ?? null,
+            assertionMethods: pairs.map((key) => key.multikey),
+          });
+        }
         const account = await this.localAccount(identifier);
-        return account ? this.personOf(ctx, account) : null;
+        if (!account) return null;
+        // Authorized fetch: an unsigned request gets what checking a signature needs, no more.
+        return this.personOf(ctx, account, await this.authorizer.minimal(ctx));
       })
+      .authorize(this.authorizer.actorFetch)
       .setKeyPairsDispatcher(async (_ctx, identifier) => {
-        if (identifier === INSTANCE_ACTOR) return this.instanceKeys.pairs();
+        if (identifier === INSTANCE_ACTOR) return this.keyPairsOf(this.instanceKeys);
         const account = await this.localAccount(identifier);
         if (!account) return [];
-        return this.keyPairsOf(account.id);
+        return this.keyPairsOf({
+          keyPairs: () => this.deps.store.keyPairs(account.id),
+          addKeyPairs: (pairs) => this.deps.store.addKeyPairs(account.id, pairs, this.deps.clock.now()),
+        });
       });
   }
 
-  /** The actor document of a local account (served at its actor path, sent in profile updates). */
-  private async personOf(ctx: Context<void>, account: Account): Promise<Person> {
+  /** A local account as an ActivityPub actor; `minimal`: its keys and inbox only. */
+  private async personOf(ctx: Context<void>, account: Account, minimal = false): Promise<Person> {
     const identifier = account.username;
-    const keys = await ctx.getActorKeyPairs(identifier);
-    return new Person({
+    const pairs = await ctx.getActorKeyPairs(identifier);
+    const identity = {
       id: ctx.getActorUri(identifier),
       preferredUsername: account.username,
+      inbox: ctx.getInboxUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      publicKey: pairs[0]?.cryptographicKey ?? null,
+      assertionMethods: pairs.map((key) => key.multikey),
+    };
+    if (minimal) return new Person(identity);
+    return new Person({
+      ...identity,
       name: account.displayName,
       summary: account.note === '' ? null : renderNoteHtml(account.note),
       url: new URL(`${this.settings.publicUrl}/@${account.username}`),
       published: Temporal.Instant.fromEpochMilliseconds(account.createdAt.getTime()),
       manuallyApprovesFollowers: account.locked,
       discoverable: true,
-      inbox: ctx.getInboxUri(identifier),
       outbox: ctx.getOutboxUri(identifier),
       followers: ctx.getFollowersUri(identifier),
       following: ctx.getFollowingUri(identifier),
-      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-      publicKey: keys[0]?.cryptographicKey ?? null,
-      assertionMethods: keys.map((key) => key.multikey),
       ...profileExtras(account, this.settings.mediaBaseUrl),
     });
+  }
+
+  /**
+   * New RSA and Ed25519 keys for a local account (`sparrow federation rotate-keys`), then an
+   * `Update` of the actor to its followers' servers so they fetch the new key. Peers that
+   * cached the old key also refetch it when a signature fails to verify with it.
+   * Returns how many remote followers were told, or null when there is no such local account.
+   */
+  async rotateKeys(username: string): Promise<number | null> {
+    const account = await this.localAccount(username);
+    if (!account) return null;
+    await this.deps.store.replaceKeyPairs(account.id, await this.newKeyPairs([]), this.deps.clock.now());
+    const ctx = this.context();
+    const followers = await this.remoteFollowers(account.id);
+    const recipients: Recipient[] = [];
+    for (const follower of followers) {
+      if (await this.deps.domainBlocks.isSuspended(new URL(follower.uri).host)) continue;
+      recipients.push({
+        id: new URL(follower.uri),
+        inboxId: new URL(follower.inbox),
+        endpoints: { sharedInbox: follower.sharedInbox ? new URL(follower.sharedInbox) : null },
+      });
+    }
+    await sendActorUpdate(ctx, account.username, await this.personOf(ctx, account, false), recipients);
+    return recipients.length;
+  }
+
+  /** Usernames of the local accounts that have keys (those `rotate-keys --all` renews). */
+  async keyedUsernames(): Promise<string[]> {
+    const accounts = await this.deps.microblog.accounts(await this.deps.store.keyedAccounts());
+    return [...accounts.values()].filter((a) => a.domain === null).map((a) => a.username);
   }
 
   /**
    * An account's key pairs: RSA (what Mastodon verifies) first, then Ed25519 (object proofs).
    * Made on first use; when two processes race, the store keeps the first and both use it.
    */
-  private async keyPairsOf(accountId: string): Promise<webcrypto.CryptoKeyPair[]> {
-    let stored = await this.deps.store.keyPairs(accountId);
+  private async keyPairsOf(keys: {
+    keyPairs(): Promise<StoredKeyPair[]>;
+    addKeyPairs(pairs: StoredKeyPair[]): Promise<void>;
+  }): Promise<webcrypto.CryptoKeyPair[]> {
+    let stored = await keys.keyPairs();
     if (stored.length < 2) {
-      const made: StoredKeyPair[] = [];
-      for (const [algorithm, name] of [
-        ['rsa', 'RSASSA-PKCS1-v1_5'],
-        ['ed25519', 'Ed25519'],
-      ] as const) {
-        if (stored.some((pair) => pair.algorithm === algorithm)) continue;
-        const pair = await generateCryptoKeyPair(name);
-        made.push({
-          algorithm,
-          publicJwk: (await exportJwk(pair.publicKey)) as StoredKeyPair['publicJwk'],
-          privateSealed: await this.deps.secretBox.seal(JSON.stringify(await exportJwk(pair.privateKey))),
-        });
-      }
-      await this.deps.store.addKeyPairs(accountId, made, this.deps.clock.now());
-      stored = await this.deps.store.keyPairs(accountId);
+      await keys.addKeyPairs(await this.newKeyPairs(stored));
+      stored = await keys.keyPairs();
     }
     const ordered = [...stored].sort((a, b) => (a.algorithm === 'rsa' ? -1 : b.algorithm === 'rsa' ? 1 : 0));
     return Promise.all(
@@ -277,6 +353,24 @@ export class Federator {
         ),
       })),
     );
+  }
+
+  /** Fresh key pairs (private halves sealed) for the algorithms `existing` lacks. */
+  private async newKeyPairs(existing: readonly StoredKeyPair[]): Promise<StoredKeyPair[]> {
+    const made: StoredKeyPair[] = [];
+    for (const [algorithm, name] of [
+      ['rsa', 'RSASSA-PKCS1-v1_5'],
+      ['ed25519', 'Ed25519'],
+    ] as const) {
+      if (existing.some((pair) => pair.algorithm === algorithm)) continue;
+      const pair = await generateCryptoKeyPair(name);
+      made.push({
+        algorithm,
+        publicJwk: (await exportJwk(pair.publicKey)) as StoredKeyPair['publicJwk'],
+        privateSealed: await this.deps.secretBox.seal(JSON.stringify(await exportJwk(pair.privateKey))),
+      });
+    }
+    return made;
   }
 
   // ── Collections and objects ─────────────────────────────────────────────────
@@ -295,7 +389,8 @@ export class Federator {
         return { items, nextCursor: page.next };
       })
       .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followersCount ?? null)
-      .setFirstCursor(() => '');
+      .setFirstCursor(() => '')
+      .authorize(this.authorizer.signedFetch);
 
     this.federation
       .setFollowingDispatcher('/users/{identifier}/following', async (_ctx, identifier) => {
@@ -304,7 +399,8 @@ export class Federator {
         // The accounts a person follows are theirs to know; the collection says how many only.
         return { items: [] };
       })
-      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followingCount ?? null);
+      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.followingCount ?? null)
+      .authorize(this.authorizer.signedFetch);
 
     this.federation
       .setOutboxDispatcher('/users/{identifier}/outbox', async (_ctx, identifier) => {
@@ -313,19 +409,22 @@ export class Federator {
         // Public posts are fetched one by one through their ids; the outbox gives the count.
         return { items: [] };
       })
-      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.statusesCount ?? null);
+      .setCounter(async (_ctx, identifier) => (await this.localAccount(identifier))?.statusesCount ?? null)
+      .authorize(this.authorizer.signedFetch);
   }
 
   private registerObjects(): void {
-    this.federation.setObjectDispatcher(Note, '/users/{identifier}/statuses/{id}', async (ctx, values) => {
-      const account = await this.localAccount(values.identifier);
-      if (!account) return null;
-      const post = await this.deps.microblog.visiblePost(null, values.id).catch(() => null);
-      // Only what anyone may read is served to anyone; followers-only and direct posts
-      // reach their audience by delivery, never by fetch.
-      if (!post || post.accountId !== account.id || post.reblogOfId !== null) return null;
-      return this.noteOf(ctx, account, post);
-    });
+    this.federation
+      .setObjectDispatcher(Note, '/users/{identifier}/statuses/{id}', async (ctx, values) => {
+        const account = await this.localAccount(values.identifier);
+        if (!account) return null;
+        const post = await this.deps.microblog.visiblePost(null, values.id).catch(() => null);
+        // Only what anyone may read is served to anyone; followers-only and direct posts
+        // reach their audience by delivery, never by fetch.
+        if (!post || post.accountId !== account.id || post.reblogOfId !== null) return null;
+        return this.noteOf(ctx, account, post);
+      })
+      .authorize(this.authorizer.signedFetch);
   }
 
   private noteUri(ctx: Context<void>, account: Account, post: Post): URL {
@@ -365,6 +464,7 @@ export class Federator {
       updated: post.editedAt ? Temporal.Instant.fromEpochMilliseconds(post.editedAt.getTime()) : null,
       url: new URL(`${this.settings.publicUrl}/@${author.username}/${post.id}`),
       replyTarget: parent ? this.noteUri(ctx, parent.author, parent.post) : null,
+      attachments: attachmentsOut(await this.deps.microblog.attachments(post.id), this.settings),
       tags: [
         ...mentions.map(
           (m) =>
@@ -428,7 +528,10 @@ export class Federator {
   }
 
   private registerInbox(): void {
-    const inbox = this.federation.setInboxListeners('/users/{identifier}/inbox', '/inbox');
+    const inbox = this.federation
+      .setInboxListeners('/users/{identifier}/inbox', '/inbox')
+      // What the shared inbox fetches (actors, posts) is signed by the instance actor.
+      .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }));
     inbox
       .on(Follow, async (ctx, follow) => {
         if (!follow.id || !follow.actorId || !follow.objectId) return;
@@ -612,18 +715,31 @@ export class Federator {
   }
 
   /** Fetches a Note of another server (a boosted post not seen before) and stores it. */
-  private async fetchRemoteNote(ctx: Context<void>, id: URL): Promise<Post | null> {
-    const note = await ctx.lookupObject(id).catch(() => null);
+  private async fetchRemoteNote(ctx: Context<void>, id: URL, thread?: ThreadFetch): Promise<Post | null> {
+    if (thread && (thread.depth <= 0 || Date.now() > thread.deadline)) return null;
+    if (id.origin === new URL(this.settings.publicUrl).origin) return null;
+    if (await this.deps.domainBlocks.isSuspended(id.host)) return null;
+    const signal = AbortSignal.timeout(Math.max(1, (thread?.deadline ?? Date.now() + THREAD_FETCH_MS) - Date.now()));
+    const note = await ctx.lookupObject(id, { signal }).catch(() => null);
     if (!isPostObject(note) || !note.id || note.id.origin !== id.origin || !note.attributionId) return null;
     const actor = await note.getAttribution(ctx).catch(() => null);
     if (!actor || !isActor(actor) || actor.id?.origin !== note.id.origin) return null;
     const author = await this.rememberActor(actor);
     if (!author) return null;
-    await this.receiveNote(ctx, author, note);
+    await this.receiveNote(ctx, author, note, thread && { ...thread, depth: thread.depth - 1, fetched: true });
     return this.deps.microblog.postByUri(note.id.href);
   }
 
-  private async receiveNote(ctx: Context<void>, author: Account, note: PostObject): Promise<void> {
+  private async receiveNote(
+    ctx: Context<void>,
+    author: Account,
+    note: PostObject,
+    thread: ThreadFetch = {
+      depth: this.settings.threadFetchDepth,
+      deadline: Date.now() + THREAD_FETCH_MS,
+      fetched: false,
+    },
+  ): Promise<void> {
     // A limited server gets in only through accounts someone here chose to follow.
     const block = author.domain ? await this.deps.domainBlocks.blockOf(author.domain) : null;
     if (block?.severity === 'limit' && author.followersCount === 0) return;
@@ -641,13 +757,16 @@ export class Federator {
           ? 'private'
           : 'direct';
     const mentionIds = await this.mentionIdsOf(ctx, note);
+    const open = visibility === 'public' || visibility === 'unlisted';
+    // A parent fetched for a thread is kept only if anyone may read it.
+    if (thread.fetched && !open) return;
     let inReplyToId: string | null = null;
     if (note.replyTargetId) {
-      const parsed = ctx.parseUri(note.replyTargetId);
+      // A public or unlisted reply to a post not seen yet: its parents are fetched (from the
+      // queue worker running this listener, never in the inbox request), within the limits.
       const parent =
-        parsed?.type === 'object' && parsed.class === Note
-          ? (await this.deps.microblog.postAndAuthor(parsed.values.id ?? ''))?.post
-          : await this.deps.microblog.postByUri(note.replyTargetId.href);
+        (await this.postNamed(ctx, note.replyTargetId)) ??
+        (open ? await this.fetchRemoteNote(ctx, note.replyTargetId, thread) : null);
       inReplyToId = parent?.id ?? null;
     }
     await this.deps.microblog.receiveRemotePost(author.id, {
@@ -663,6 +782,7 @@ export class Federator {
       inReplyToId,
       mentionIds,
       createdAt: note.published ? new Date(note.published.epochMilliseconds) : this.deps.clock.now(),
+      attachments: await attachmentsIn(ctx, note),
     });
   }
 

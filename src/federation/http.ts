@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Federator } from './federation.ts';
-
-/** Largest activity accepted in an inbox; Mastodon's own limit is of this order. */
-const INBOX_BODY_LIMIT = 1024 * 1024;
+import { claimedSenderDomain, type InboxLimits } from './inbox-limits.ts';
 
 const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json'];
 
@@ -11,20 +9,29 @@ const ACTIVITY_TYPES = ['application/activity+json', 'application/ld+json'];
  * answered by Fedify (content negotiation, HTTP Signatures); a browser asking for the same
  * paths is sent to the profile or post page.
  */
-export function activityPubRoutes(federator: Federator, publicUrl: string) {
+export function activityPubRoutes(federator: Federator, publicUrl: string, limits: InboxLimits) {
   return async (app: FastifyInstance) => {
-    // Signatures cover the exact bytes: inbox bodies reach Fedify unparsed.
-    for (const type of ACTIVITY_TYPES)
+    // Signatures cover the exact bytes: inbox bodies reach Fedify unparsed, and never more
+    // than the cap is read (Fastify stops reading and answers 413).
+    for (const type of [...ACTIVITY_TYPES, 'application/json'])
       app.addContentTypeParser(
         type,
-        { parseAs: 'buffer', bodyLimit: INBOX_BODY_LIMIT },
+        { parseAs: 'buffer', bodyLimit: limits.bodyLimit },
         async (_r: FastifyRequest, body: Buffer) => body,
       );
-    app.addContentTypeParser(
-      'application/json',
-      { parseAs: 'buffer', bodyLimit: INBOX_BODY_LIMIT },
-      async (_r: FastifyRequest, body: Buffer) => body,
-    );
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'POST') return;
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > limits.bodyLimit) {
+        limits.count('too_large');
+        return reply.status(413).send({ error: `Activities may be at most ${limits.bodyLimit} bytes` });
+      }
+    });
+    app.addHook('onError', async (request, _reply, error) => {
+      // A chunked body that grows over the cap while being read.
+      if (request.method === 'POST' && (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+        limits.count('too_large');
+    });
 
     const forward =
       (fallback: (params: Record<string, string>) => string | null) =>
@@ -36,6 +43,15 @@ export function activityPubRoutes(federator: Federator, publicUrl: string) {
         }
         const body =
           request.method === 'POST' && Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : undefined;
+        if (request.method === 'POST') {
+          const domain = claimedSenderDomain(headers, body);
+          const retryAfter = domain ? await limits.admit(domain) : null;
+          if (retryAfter !== null)
+            return reply
+              .status(429)
+              .header('retry-after', String(retryAfter))
+              .send({ error: 'Too many deliveries from your domain; retry later' });
+        }
         const response = await federator.handle(
           new Request(new URL(request.url, publicUrl), { method: request.method, headers, body }),
         );
@@ -44,6 +60,8 @@ export function activityPubRoutes(federator: Federator, publicUrl: string) {
           if (target && request.method === 'GET') return reply.redirect(target, 302);
           return reply.status(404).send({ error: 'Record not found' });
         }
+        // The inbox answers 403 only to a suspended domain (a bad signature is 401).
+        if (request.method === 'POST' && response.status === 403) limits.count('suspended_domain');
         reply.status(response.status);
         response.headers.forEach((value, name) => {
           if (name !== 'content-length') void reply.header(name, value);

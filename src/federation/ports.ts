@@ -27,6 +27,10 @@ export interface FederationStore {
   keyPairs(accountId: string): Promise<StoredKeyPair[]>;
   /** Keeps the first pair stored for each algorithm (two processes generating at once agree on one). */
   addKeyPairs(accountId: string, pairs: readonly StoredKeyPair[], now: Date): Promise<void>;
+  /** Replaces an account's key pairs at once (key rotation). */
+  replaceKeyPairs(accountId: string, pairs: readonly StoredKeyPair[], now: Date): Promise<void>;
+  /** Local accounts that have signing keys (made on first federation use). */
+  keyedAccounts(): Promise<string[]>;
   saveEndpoints(accountId: string, endpoints: RemoteEndpoints, now: Date): Promise<void>;
   endpoints(accountIds: readonly string[]): Promise<Map<string, RemoteEndpoints>>;
   /** When a remote account's actor document was last read (null: never). */
@@ -45,14 +49,17 @@ export interface FederationStore {
   ): Promise<{ items: { uri: string | null; username: string }[]; next: string | null }>;
 }
 
-/** `suspend`: nothing comes in or goes out, its accounts are suspended here; `limit`: only what local accounts follow gets in. */
-export type DomainBlockSeverity = 'suspend' | 'limit';
+/**
+ * `suspend`: nothing comes in or goes out, its accounts are suspended here; `limit`: only what
+ * local accounts follow gets in; `noop`: nothing but what `rejectMedia` says (Mastodon's names).
+ */
+export type DomainBlockSeverity = 'suspend' | 'limit' | 'noop';
 
 export interface DomainBlock {
   id: string;
   domain: string;
   severity: DomainBlockSeverity;
-  /** Stored for when remote media is fetched (remote media is shown by reference only today). */
+  /** The media proxy never fetches this server's media, and its cached copies are deleted. */
   rejectMedia: boolean;
   reason: string;
   createdBy: string;

@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
  * Names of media files: a kind, 128 random bits and an extension. Nobody can guess one, each is
  * written once, and the pattern is what the file route accepts (so no path can escape it).
  */
-export type FileKind = 'attachments' | 'avatars' | 'headers';
+/** `remote`: the media proxy's copies of other servers' attachments. */
+export type FileKind = 'attachments' | 'avatars' | 'headers' | 'remote';
 
-const KEY = /^(attachments|avatars|headers)\/[0-9a-f]{32}(-small)?\.(jpg|png|webp|gif)$/;
+const KEY = /^(attachments|avatars|headers|remote)\/[0-9a-f]{32}(-small)?\.(jpg|png|webp|gif)$/;
 
 const CONTENT_TYPES: Record<string, string> = {
   jpg: 'image/jpeg',

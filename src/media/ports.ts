@@ -44,6 +44,12 @@ export interface MediaStore {
   deleteUnattached(id: string): Promise<MediaAttachment | null>;
   /** Deletes the rows of a post (after the post is deleted); returns them. */
   deleteOfPost(postId: string): Promise<MediaAttachment[]>;
+  /** Records the proxy's copy of a remote attachment (once; false when one is recorded already). */
+  cacheRemote(id: string, copy: Extract<ProcessingResult, { state: 'ready' }>): Promise<boolean>;
+  /** Remote attachments with a cached copy whose author is on `domain` or one of its subdomains. */
+  cachedRemoteOfDomain(domain: string): Promise<MediaAttachment[]>;
+  /** Forgets the cached copy of a remote attachment (its reference stays). */
+  uncacheRemote(id: string): Promise<void>;
   /** Deletes up to `limit` uploads never attached since before the date, or whose post is gone. */
   deleteAbandoned(unattachedBefore: Date, limit: number): Promise<MediaAttachment[]>;
 }

@@ -121,28 +121,10 @@ export class MediaLibrary {
   ): Promise<void> {
     let result: ProcessingResult;
     const written: string[] = [];
-    let stage = 'processing';
     try {
-      const processed = await processAttachment(data, image, thumbnail);
-      stage = 'storing';
-      const name = newFileName('attachments');
-      const fileKey = `${name}.${processed.full.extension}`;
-      const previewKey = `${name}-small.${processed.preview.extension}`;
-      await this.files.put(fileKey, processed.full.data, processed.full.contentType);
-      written.push(fileKey);
-      await this.files.put(previewKey, processed.preview.data, processed.preview.contentType);
-      written.push(previewKey);
-      result = {
-        state: 'ready',
-        fileKey,
-        previewKey,
-        contentType: processed.full.contentType,
-        size: processed.full.data.length,
-        meta: { original: processed.full.size, small: processed.preview.size },
-        blurhash: processed.blurhash,
-      };
+      result = await this.processAndStore('attachments', data, image, written, thumbnail);
     } catch (error) {
-      if (stage === 'storing') this.reportError(error, 'media storage refused a file');
+      const stage = (error as { stage?: string }).stage ?? 'processing';
       result = {
         state: 'failed',
         error: `${stage}: ${error instanceof Error ? error.message.slice(0, 300) : 'failed'}`,
@@ -150,6 +132,80 @@ export class MediaLibrary {
     }
     // Deleted while processing: its files go too.
     if (!(await this.store.finish(id, result))) await this.deleteFiles(written);
+  }
+
+  /** Re-encodes an image (metadata stripped) into a full-size file and a preview, and stores both. */
+  private async processAndStore(
+    kind: 'attachments' | 'remote',
+    data: Buffer,
+    image: Awaited<ReturnType<typeof inspectImage>>,
+    written: string[],
+    thumbnail?: { data: Buffer; image: Awaited<ReturnType<typeof inspectImage>> },
+  ): Promise<Extract<ProcessingResult, { state: 'ready' }>> {
+    const processed = await processAttachment(data, image, thumbnail);
+    const name = newFileName(kind);
+    const fileKey = `${name}.${processed.full.extension}`;
+    const previewKey = `${name}-small.${processed.preview.extension}`;
+    try {
+      await this.files.put(fileKey, processed.full.data, processed.full.contentType);
+      written.push(fileKey);
+      await this.files.put(previewKey, processed.preview.data, processed.preview.contentType);
+      written.push(previewKey);
+    } catch (error) {
+      this.reportError(error, 'media storage refused a file');
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { stage: 'storing' });
+    }
+    return {
+      state: 'ready',
+      fileKey,
+      previewKey,
+      contentType: processed.full.contentType,
+      size: processed.full.data.length,
+      meta: { original: processed.full.size, small: processed.preview.size },
+      blurhash: processed.blurhash,
+    };
+  }
+
+  /** A remote post's attachment (a reference to another server's file), or null. */
+  async remoteAttachment(id: string): Promise<MediaAttachment | null> {
+    const media = await this.store.byId(id);
+    return media?.remoteUrl && media.postId ? media : null;
+  }
+
+  /**
+   * The media proxy's copy of a remote image: made on first use from the bytes `fetch` brings
+   * (size, type and pixel checks, then re-encoded with metadata stripped, exactly as an
+   * upload), kept in the media storage and reused afterwards.
+   */
+  async remoteCopy(media: MediaAttachment, variant: 'original' | 'small', fetch: () => Promise<Buffer>) {
+    let keys = { fileKey: media.fileKey, previewKey: media.previewKey };
+    if (!keys.fileKey || !keys.previewKey) {
+      const data = await fetch();
+      this.checkSize(data, 'file');
+      const image = await inspectImage(data, 'file');
+      const written: string[] = [];
+      const copy = await this.processAndStore('remote', data, image, written);
+      if (!(await this.store.cacheRemote(media.id, copy))) {
+        // Another request cached it first (or it is gone): keep theirs.
+        await this.deleteFiles(written);
+        const current = await this.store.byId(media.id);
+        keys = { fileKey: current?.fileKey ?? null, previewKey: current?.previewKey ?? null };
+      } else keys = copy;
+    }
+    const key = variant === 'original' ? keys.fileKey : keys.previewKey;
+    const file = key ? await this.files.get(key) : null;
+    if (!file) throw notFound();
+    return file;
+  }
+
+  /** Deletes the proxy's copies of a server's media (an admin rejected its media); returns how many. */
+  async forgetRemoteOf(domain: string): Promise<number> {
+    const cached = await this.store.cachedRemoteOfDomain(domain);
+    for (const media of cached) {
+      await this.store.uncacheRemote(media.id);
+      await this.deleteFiles([media.fileKey, media.previewKey]);
+    }
+    return cached.length;
   }
 
   /** The owner's upload; anyone else's is "not found". */

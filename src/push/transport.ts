@@ -1,8 +1,6 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { isPublicAddress } from '../shared/network.ts';
+import { isPublicAddress, publicOnlyLookup } from '../shared/network.ts';
 
 interface PushRequest {
   endpoint: string;
@@ -14,27 +12,6 @@ interface PushRequest {
 export type PushTransport = (request: PushRequest) => Promise<number>;
 
 const TIMEOUT_MS = 15_000;
-
-/**
- * Refuses, at connection time, any host name that resolves to a non-public address, so a
- * push endpoint can never make the server reach its own network (checked on the address
- * actually connected to, which also defeats DNS rebinding).
- */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, '', 0);
-    const list = (addresses as unknown as LookupAddress[]).filter((a) => isPublicAddress(a.address));
-    if (list.length === 0)
-      return callback(
-        Object.assign(new Error(`push endpoint ${hostname} is not a public address`), { code: 'EPRIVATE' }),
-        '',
-        0,
-      );
-    if ((options as { all?: boolean }).all)
-      return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
-    return callback(null, list[0]!.address, list[0]!.family);
-  });
-};
 
 /**
  * The HTTP(S) client for push services: https only and public addresses only, unless the

@@ -1,4 +1,5 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIPv4, isIPv6, type LookupFunction } from 'node:net';
 
 /**
  * The network an address belongs to, as people share them: an IPv4 /24 or an IPv6 /48
@@ -66,3 +67,21 @@ export function isPublicAddress(ip: string): boolean {
   if (isIPv6(address)) return !NON_PUBLIC.check(address, 'ipv6');
   return false;
 }
+
+/**
+ * Refuses, at connection time, any host name that resolves to a non-public address, so a
+ * URL someone gives us (a push endpoint, a remote server's media) can never make the server
+ * reach its own network (checked on the address
+ * actually connected to, which also defeats DNS rebinding).
+ */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, '', 0);
+    const list = (addresses as unknown as LookupAddress[]).filter((a) => isPublicAddress(a.address));
+    if (list.length === 0)
+      return callback(Object.assign(new Error(`${hostname} is not a public address`), { code: 'EPRIVATE' }), '', 0);
+    if ((options as { all?: boolean }).all)
+      return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+    return callback(null, list[0]!.address, list[0]!.family);
+  });
+};

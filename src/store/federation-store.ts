@@ -48,6 +48,30 @@ export class KyselyFederationStore implements FederationStore {
       .execute();
   }
 
+  async replaceKeyPairs(accountId: string, pairs: readonly StoredKeyPair[], now: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('actor_keys').where('account_id', '=', accountId).execute();
+      if (pairs.length === 0) return;
+      await tx
+        .insertInto('actor_keys')
+        .values(
+          pairs.map((pair) => ({
+            account_id: accountId,
+            algorithm: pair.algorithm,
+            public_jwk: JSON.stringify(pair.publicJwk),
+            private_jwk_sealed: pair.privateSealed,
+            created_at: now.toISOString(),
+          })),
+        )
+        .execute();
+    });
+  }
+
+  async keyedAccounts(): Promise<string[]> {
+    const rows = await this.db.selectFrom('actor_keys').select('account_id').distinct().execute();
+    return rows.map((row) => row.account_id);
+  }
+
   async saveEndpoints(accountId: string, endpoints: RemoteEndpoints, now: Date): Promise<void> {
     const values = {
       inbox_url: endpoints.inbox,

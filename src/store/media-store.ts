@@ -11,7 +11,7 @@ export function toMediaAttachment(row: Selectable<MediaAttachmentsTable>): Media
     id: row.id,
     accountId: row.account_id,
     postId: row.post_id,
-    type: 'image',
+    type: row.type === 'video' || row.type === 'audio' ? row.type : 'image',
     state: row.state === 'ready' || row.state === 'failed' ? row.state : 'processing',
     fileKey: row.file_key,
     previewKey: row.preview_key,
@@ -21,6 +21,7 @@ export function toMediaAttachment(row: Selectable<MediaAttachmentsTable>): Media
     description: row.description,
     focus: focus && focus.length === 2 ? { x: focus[0]!, y: focus[1]! } : null,
     createdAt: new Date(row.created_at),
+    remoteUrl: row.remote_url,
   };
 }
 
@@ -94,6 +95,45 @@ export class KyselyMediaStore implements MediaStore {
         ...(changes.focus !== undefined ? { focus: focusText(changes.focus) } : {}),
       })
       .where('id', '=', id)
+      .execute();
+  }
+
+  async cacheRemote(id: string, copy: Extract<ProcessingResult, { state: 'ready' }>): Promise<boolean> {
+    const done = await this.db
+      .updateTable('media_attachments')
+      .set({
+        file_key: copy.fileKey,
+        preview_key: copy.previewKey,
+        content_type: copy.contentType,
+        file_size: copy.size,
+        meta: JSON.stringify(copy.meta),
+        blurhash: copy.blurhash,
+      })
+      .where('id', '=', id)
+      .where('remote_url', 'is not', null)
+      .where('file_key', 'is', null)
+      .executeTakeFirst();
+    return Number(done.numUpdatedRows) === 1;
+  }
+
+  async cachedRemoteOfDomain(domain: string): Promise<MediaAttachment[]> {
+    const rows = await this.db
+      .selectFrom('media_attachments as m')
+      .innerJoin('accounts as a', 'a.id', 'm.account_id')
+      .selectAll('m')
+      .where('m.remote_url', 'is not', null)
+      .where('m.file_key', 'is not', null)
+      .where((eb) => eb.or([eb('a.domain', '=', domain), eb('a.domain', 'like', `%.${domain}`)]))
+      .execute();
+    return rows.map(toMediaAttachment);
+  }
+
+  async uncacheRemote(id: string): Promise<void> {
+    await this.db
+      .updateTable('media_attachments')
+      .set({ file_key: null, preview_key: null })
+      .where('id', '=', id)
+      .where('remote_url', 'is not', null)
       .execute();
   }
 

@@ -399,6 +399,32 @@ export class KyselyMicroblogStore implements MicroblogStore {
         }
         if (request.poll) await insertPoll(tx, request.poll);
         await this.attachMedia(tx, post.id, post.accountId, request.mediaIds ?? []);
+        if (request.remoteMedia && request.remoteMedia.length > 0)
+          await tx
+            .insertInto('media_attachments')
+            .values(
+              request.remoteMedia.map((m) => ({
+                id: m.id,
+                account_id: post.accountId,
+                post_id: post.id,
+                position: m.position,
+                type: m.type,
+                state: 'ready',
+                content_type: m.contentType,
+                meta:
+                  m.width && m.height
+                    ? JSON.stringify({
+                        original: { width: m.width, height: m.height },
+                        small: { width: m.width, height: m.height },
+                      })
+                    : null,
+                blurhash: m.blurhash,
+                description: m.description,
+                remote_url: m.url,
+                created_at: post.createdAt.toISOString(),
+              })),
+            )
+            .execute();
         await this.fanOut(tx, request);
         if (notifications.length > 0) await this.insertNotifications(tx, notifications);
         return { postId: post.id, created: true };

@@ -504,6 +504,8 @@ export interface MediaAttachmentsTable {
   focus: string | null;
   error: string | null;
   created_at: string;
+  /** Where a remote post's attachment lives (0022); file/preview keys are then the proxy's cached copy. */
+  remote_url: string | null;
 }
 
 interface SmsEarlyReceiptsTable {

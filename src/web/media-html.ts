@@ -1,10 +1,10 @@
 import type { Account, PostView } from '../core/model.ts';
-import { mediaFileUrl } from '../http/media-urls.ts';
+import { attachmentUrls, mediaFileUrl } from '../http/media-urls.ts';
 import { SUPPORTED_IMAGE_TYPES } from '../media/index.ts';
 import { DESCRIPTION_CHARACTERS } from '../shared/field-limits.ts';
 import { html, type SafeHtml } from './html.ts';
 
-type Urls = { media: { baseUrl: string } };
+type Urls = { publicUrl: string; media: { baseUrl: string } };
 
 /**
  * A post's images on the web: each preview (at most 640×360, scaled to the screen by the
@@ -12,11 +12,16 @@ type Urls = { media: { baseUrl: string } };
  * linking to the full-size file. Sensitive posts fold them away behind a summary.
  */
 export function postImages(urls: Urls, item: PostView): SafeHtml {
-  const ready = item.media.filter((m) => m.state === 'ready' && m.fileKey && m.previewKey);
+  // Images only (another server's video or audio is a link); theirs come through the media proxy.
+  const ready = item.media.flatMap((m) => {
+    const shown = attachmentUrls(urls, m);
+    return shown ? [{ m, shown }] : [];
+  });
   if (ready.length === 0) return html``;
-  const images = html`<div class="media">${ready.map(
-    (m) =>
-      html`<a href="${mediaFileUrl(urls, m.fileKey!)}"><img src="${mediaFileUrl(urls, m.previewKey!)}" alt="${m.description ?? ''}"${m.meta ? html` width="${m.meta.small.width}" height="${m.meta.small.height}"` : ''} loading="lazy" decoding="async"></a>`,
+  const images = html`<div class="media">${ready.map(({ m, shown }) =>
+    shown.previewUrl
+      ? html`<a href="${shown.url}"><img src="${shown.previewUrl}" alt="${m.description ?? ''}"${m.meta ? html` width="${m.meta.small.width}" height="${m.meta.small.height}"` : ''} loading="lazy" decoding="async"></a>`
+      : html`<a href="${shown.url}" rel="nofollow noopener">${m.type === 'audio' ? 'Audio' : 'Video'}${m.description ? html`: ${m.description}` : ''}</a>`,
   )}</div>`;
   return item.post.sensitive
     ? html`<details><summary>Sensitive ${ready.length === 1 ? 'image' : 'images'}</summary>${images}</details>`

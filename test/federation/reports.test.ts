@@ -110,7 +110,7 @@ describe.each(ENGINES)('reports between two servers on $label', ({ name, skip })
         comment: 'spam wave from this account',
       });
       const reporterOnB = (await b.ctx.microblog.accounts([there!.accountId])).get(there!.accountId)!;
-      expect(reporterOnB).toMatchObject({ username: 'instance.actor', domain: a.host });
+      expect(reporterOnB).toMatchObject({ username: 'sparrow.instance', domain: a.host });
       expect(
         (await b.ctx.microblog.notifications(bmod.id, { limit: 10 })).some(
           (n) => n.notification.type === 'admin.report',
@@ -120,14 +120,14 @@ describe.each(ENGINES)('reports between two servers on $label', ({ name, skip })
       // What crossed: one Flag, from the instance actor, not naming rita in any way.
       expect(flags).toHaveLength(1);
       const flag = JSON.parse(flags[0]!) as Record<string, unknown>;
-      expect(flag).toMatchObject({ type: 'Flag', actor: `${a.url}/users/instance.actor` });
+      expect(flag).toMatchObject({ type: 'Flag', actor: `${a.url}/users/sparrow.instance` });
       expect(flag.object).toEqual([`${b.url}/users/troll`, badUri]);
       expect(flags[0]).not.toContain('rita');
       // The instance actor's document says nothing about anyone.
       const actor = await (
-        await realFetch(`${a.url}/users/instance.actor`, { headers: { accept: 'application/activity+json' } })
+        await realFetch(`${a.url}/users/sparrow.instance`, { headers: { accept: 'application/activity+json' } })
       ).json();
-      expect(actor).toMatchObject({ type: 'Application', preferredUsername: 'instance.actor' });
+      expect(actor).toMatchObject({ type: 'Application', preferredUsername: 'sparrow.instance' });
     },
     90_000,
   );
@@ -172,11 +172,11 @@ describe.each(ENGINES)('reports between two servers on $label', ({ name, skip })
       const ctx = fed.createContext(new URL(b.url), undefined);
       const send = (objects: URL[], id: string) =>
         ctx.sendActivity(
-          { identifier: 'instance.actor' },
+          { identifier: 'sparrow.instance' },
           { id: new URL(`${a.url}/users/victim`), inboxId: new URL(`${a.url}/inbox`) },
           new Flag({
-            id: new URL(`${b.url}/users/instance.actor#reports/${id}`),
-            actor: ctx.getActorUri('instance.actor'),
+            id: new URL(`${b.url}/users/sparrow.instance#reports/${id}`),
+            actor: ctx.getActorUri('sparrow.instance'),
             objects,
             content: id,
           }),

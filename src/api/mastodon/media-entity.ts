@@ -1,8 +1,9 @@
 import type { ImageSize, MediaAttachment } from '../../core/index.ts';
-import { mediaFileUrl } from '../../http/media-urls.ts';
+import { attachmentUrls } from '../../http/media-urls.ts';
 
-/** Where media files are reached (the S3 public URL, or Sparrow's `/media`). */
+/** Where media files are reached (the S3 public URL, or Sparrow's `/media`; the proxy under the public URL). */
 export interface MediaUrls {
+  publicUrl: string;
   media: { baseUrl: string };
 }
 
@@ -43,6 +44,7 @@ function renderSize({ width, height }: ImageSize) {
 
 export function renderMediaAttachment(media: MediaAttachment, urls: MediaUrls) {
   const ready = media.state === 'ready';
+  const shown = attachmentUrls(urls, media);
   const meta = {
     ...(ready && media.meta ? { original: renderSize(media.meta.original), small: renderSize(media.meta.small) } : {}),
     ...(media.focus ? { focus: media.focus } : {}),
@@ -50,9 +52,9 @@ export function renderMediaAttachment(media: MediaAttachment, urls: MediaUrls) {
   return {
     id: media.id,
     type: media.type,
-    url: ready && media.fileKey ? mediaFileUrl(urls, media.fileKey) : null,
-    preview_url: ready && media.previewKey ? mediaFileUrl(urls, media.previewKey) : null,
-    remote_url: null,
+    url: shown?.url ?? null,
+    preview_url: shown?.previewUrl ?? null,
+    remote_url: media.remoteUrl ?? null,
     preview_remote_url: null,
     text_url: null,
     meta: Object.keys(meta).length > 0 ? meta : null,

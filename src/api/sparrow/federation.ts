@@ -9,7 +9,7 @@ import { flag, input, oneOf, text } from '../input.ts';
 const blockInput = input(
   {
     domain: text('acct'),
-    severity: oneOf(['suspend', 'silence', 'limit']),
+    severity: oneOf(['suspend', 'silence', 'limit', 'noop']),
     reject_media: flag,
     private_comment: text('reason'),
     public_comment: text('reason'),
@@ -23,7 +23,7 @@ function render(block: DomainBlock) {
     id: block.id,
     domain: block.domain,
     created_at: block.createdAt.toISOString(),
-    severity: block.severity === 'limit' ? 'silence' : 'suspend',
+    severity: block.severity === 'limit' ? 'silence' : block.severity,
     reject_media: block.rejectMedia,
     reject_reports: false,
     private_comment: block.reason,
@@ -54,7 +54,12 @@ export function federationAdminRoutes(ctx: AppContext) {
       const block = await ctx.domainBlocks.block(
         body.domain,
         {
-          severity: body.severity === 'silence' || body.severity === 'limit' ? 'limit' : 'suspend',
+          severity:
+            body.severity === 'silence' || body.severity === 'limit'
+              ? 'limit'
+              : body.severity === 'noop'
+                ? 'noop'
+                : 'suspend',
           rejectMedia: body.reject_media,
         },
         { actor, reason: body.private_comment ?? body.public_comment ?? '' },

@@ -19,6 +19,7 @@ import * as reach from './0019_reach.ts';
 import * as media from './0013_media.ts';
 import * as safetyPush from './0017_safety_push.ts';
 import * as federationOperations from './0023_federation_operations.ts';
+import * as remoteMedia from './0022_remote_media.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0013_media': media,
   '0017_safety_push': safetyPush,
   '0023_federation_operations': federationOperations,
+  '0022_remote_media': remoteMedia,
 };
 
 export const migrationProvider: MigrationProvider = {
