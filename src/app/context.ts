@@ -344,7 +344,7 @@ export async function composeApp(
     throw error;
   }
   const microblogStore = new KyselyMicroblogStore(store.db, entityCache);
-  const extrasStore = new KyselyPostExtrasStore(store.db, store.engine);
+  const extrasStore = new KyselyPostExtrasStore(store.db, store.engine, entityCache);
   const microblog = new Microblog(
     microblogStore,
     {
@@ -359,8 +359,8 @@ export async function composeApp(
   // Reading rules beside the core: filters and exclusive lists apply on every read path of the
   // microblog; conversations hear of direct messages before streaming does (the direct stream
   // sends the conversation the message went into).
-  const lists = new Lists(new KyselyListStore(store.db), microblog, clock);
-  const filters = new Filters(new KyselyFilterStore(store.db), clock);
+  const lists = new Lists(new KyselyListStore(store.db, entityCache), microblog, clock);
+  const filters = new Filters(new KyselyFilterStore(store.db, entityCache), clock);
   const markers = new Markers(new KyselyMarkerStore(store.db), clock);
   const conversations = new Conversations(new KyselyConversationStore(store.db), microblog, clock);
   microblog.useReadPolicy({
@@ -369,7 +369,7 @@ export async function composeApp(
   });
   microblog.onPublished(conversations.postPublished);
   microblog.onDeleted(conversations.postDeleted);
-  const tagStore = new KyselyTagStore(store.db);
+  const tagStore = new KyselyTagStore(store.db, entityCache);
   const hashtags = new Hashtags(tagStore, microblog, clock);
   const search = new Search(new KyselySearchStore(store.db, store.engine), microblog, hashtags, config.publicUrl);
   const trends = new Trends(tagStore, microblog, hashtags, clock);
@@ -470,10 +470,10 @@ export async function composeApp(
   });
   // A deleted post's images go with it.
   microblog.onDeleted(media.postDeleted);
-  const oauthStore = new KyselyOAuthStore(store.db);
+  const oauthStore = new KyselyOAuthStore(store.db, entityCache);
   const oauth = new OAuth(oauthStore, clock);
   const privacy = new Privacy({
-    contactStore: new KyselyContactPointStore(store.db),
+    contactStore: new KyselyContactPointStore(store.db, entityCache),
     discoveryStore: new KyselyDiscoveryStore(store.db),
     moderationStore: new KyselyModerationStore(store.db),
     adsStore: new KyselyAdsStore(store.db),
