@@ -190,6 +190,11 @@ export interface AppContext {
   events: EventBus;
   /** ActivityPub (null when `SPARROW_FEDERATION=off`: the server is an island). */
   federation: Federator | null;
+  /**
+   * Called as each HTTP request arrives: the read caches look again for other processes'
+   * commits (SQLite's data_version) before they next answer (src/store/entity-cache.ts).
+   */
+  requestStarted: () => void;
   /** Admins' blocks of other servers (kept even when federation is off, for when it is turned on). */
   domainBlocks: DomainBlocks;
   /** Uploaded images (attachments, avatars, headers): processing and storage. */
@@ -699,6 +704,7 @@ export async function composeApp(
     metrics.gauge('sparrow_entity_cache_misses', 'Posts and accounts the cache had to read.', () => entityCache.misses);
   }
   const context: AppContext = {
+    requestStarted: entityCache ? () => entityCache.requestStarted() : () => {},
     config,
     logger,
     clock,

@@ -93,6 +93,8 @@ export class EntityCache {
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
   private dataVersion: (() => number) | null = null;
   private lastDataVersion = -1;
+  private checked = false;
+  private recheckScheduled = false;
   /** Per table, how many times it was written (`*`: everything); memo entries remember the sum of theirs. */
   private readonly tableVersions = new Map<string, number>();
   private readonly memos: Lru<{ stamp: number; value: unknown }>;
@@ -217,8 +219,25 @@ export class EntityCache {
     return result;
   }
 
+  /**
+   * A request arrived: the next lookup reads data_version again. Between requests, one look per
+   * turn of the event loop suffices: a commit elsewhere that a client saw answered before it
+   * asked here is seen, because its request arrives after that commit and resets this.
+   */
+  requestStarted(): void {
+    this.checked = false;
+  }
+
   private checkOtherProcesses(): void {
-    if (!this.dataVersion) return;
+    if (!this.dataVersion || this.checked) return;
+    this.checked = true;
+    if (!this.recheckScheduled) {
+      this.recheckScheduled = true;
+      setImmediate(() => {
+        this.recheckScheduled = false;
+        this.checked = false;
+      });
+    }
     const version = this.dataVersion();
     if (version !== this.lastDataVersion) {
       this.lastDataVersion = version;
