@@ -9,9 +9,10 @@
  * statement execution counted). No HTTP sockets: this is the server's own work per read.
  *
  *   npm run bench -- read-cpu [--accounts N --posts N --readers N --reads N --rounds N --baseline K=V,…]
- *   SPARROW_BENCH_PROFILE=1 node --cpu-prof --cpu-prof-dir=/tmp/prof bench/run.ts read-cpu --only-after
+ *   npm run bench -- read-cpu --only-after --routes home --profile /tmp/home.cpuprofile
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,9 @@ const { values } = parseArgs({
     baseline: { type: 'string', default: 'SPARROW_ENTITY_CACHE_SIZE=0' },
     'only-after': { type: 'boolean', default: false },
     gzip: { type: 'boolean', default: false },
+    routes: { type: 'string', default: 'home,notifications,account,context' },
+    // A CPU profile of the measured rounds only (not the seeding), written to this file.
+    profile: { type: 'string' },
   },
 });
 const num = (raw: string, name: string) => {
@@ -96,14 +100,27 @@ try {
     servers.push({ name, app, close: async () => (await app.close(), await ctx.close()) });
   }
   const { tokens, readerIds, replies } = seeded;
-  const routes: Record<string, (i: number) => string> = {
+  const allRoutes: Record<string, (i: number) => string> = {
     home: () => '/api/v1/timelines/home?limit=20',
     notifications: () => '/api/v1/notifications?limit=20',
     account: (i) => `/api/v1/accounts/${readerIds[(i * 7) % readerIds.length]}/statuses?limit=20`,
     context: (i) => `/api/v1/statuses/${replies[i % replies.length]}/context`,
   };
+  const routes = Object.fromEntries(
+    values.routes.split(',').map((name) => {
+      const path = allRoutes[name];
+      if (!path) throw new Error(`--routes takes some of ${Object.keys(allRoutes).join(', ')}`);
+      return [name, path] as const;
+    }),
+  );
+  const session = values.profile ? new Session() : null;
   const samples: Record<string, Record<string, { cpu: number[]; statements: number[]; bytes: number }>> = {};
   for (let round = 0; round <= ROUNDS; round += 1) {
+    if (round === 1 && session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     // Round 0 warms every cache and JIT; it is not counted.
     for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
       for (const [route, path] of Object.entries(routes)) {
@@ -130,6 +147,11 @@ try {
         entry.bytes = Math.round(bytes / READS);
       }
     }
+  }
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(values.profile!, JSON.stringify(profile));
+    session.disconnect();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary: Record<

@@ -440,7 +440,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
   async mediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>> {
     // Kept per post until any attachment changes (uploads, descriptions, attaching to a post).
     return this.cache
-      ? this.cache.memoMany('media:', postIds, ['media_attachments'], (missing) => this.loadMediaOfPosts(missing))
+      ? this.cache.memoMany('media', postIds, ['media_attachments'], (missing) => this.loadMediaOfPosts(missing))
       : this.loadMediaOfPosts(postIds);
   }
 
@@ -1172,7 +1172,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async hiddenAuthors(viewerId: string): Promise<Set<string>> {
     // Kept until blocks or mutes change; timed mutes end by themselves, so their ends are checked here.
-    const rows = await memoized(this.cache, `hidden:${viewerId}`, ['blocks', 'mutes'], () =>
+    const rows = await memoized(this.cache, 'hidden', viewerId, ['blocks', 'mutes'], () =>
       this.hiddenAuthorsQuery(viewerId),
     );
     const now = iso(new Date());
@@ -1184,7 +1184,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
     if (this.cache) {
       // Everyone blocking `a` or blocked by them, kept until blocks change (profiles, threads).
-      const blocked = await this.cache.memo(`blocks:${a}`, ['blocks'], async () => {
+      const blocked = await this.cache.memo('blocks', a, ['blocks'], async () => {
         const rows = await this.db
           .selectFrom('blocks')
           .select('target_account_id as id')
@@ -1228,7 +1228,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
   async followedAmong(accountId: string, candidates: readonly string[]): Promise<string[]> {
     if (this.cache) {
       // Whom the viewer follows, kept until follows change: asked on most timeline reads.
-      const following = await this.cache.memo(`following:${accountId}`, ['follows'], async () => {
+      const following = await this.cache.memo('following', accountId, ['follows'], async () => {
         const rows = await this.db
           .selectFrom('follows')
           .select('target_account_id')

@@ -121,7 +121,7 @@ export class KyselyPostExtrasStore implements PostExtrasStore {
       return found;
     };
     return [
-      ...(this.cache ? await this.cache.memoMany('poll:', postIds, ['polls'], load) : await load(postIds)).values(),
+      ...(this.cache ? await this.cache.memoMany('poll', postIds, ['polls'], load) : await load(postIds)).values(),
     ];
   }
 

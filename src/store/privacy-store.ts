@@ -406,7 +406,7 @@ export class KyselyContactPointStore implements ContactPointStore {
 
   /** Asked on every newest home page (promoted posts): kept until contact points, numbers or e-mails change. */
   async advertisingHashesOf(accountId: string): Promise<{ contactPointId: string; hash: string }[]> {
-    return memoized(this.cache, `ad-hashes:${accountId}`, ['contact_points', 'sms_phones', 'credentials'], () =>
+    return memoized(this.cache, 'ad-hashes', accountId, ['contact_points', 'sms_phones', 'credentials'], () =>
       this.loadAdvertisingHashesOf(accountId),
     );
   }

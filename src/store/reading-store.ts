@@ -145,7 +145,7 @@ export class KyselyListStore implements ListStore {
   }
 
   async exclusiveMemberIds(ownerId: string): Promise<string[]> {
-    return memoized(this.cache, `exclusive:${ownerId}`, ['lists', 'list_accounts'], () =>
+    return memoized(this.cache, 'exclusive', ownerId, ['lists', 'list_accounts'], () =>
       this.loadExclusiveMemberIds(ownerId),
     );
   }
@@ -173,7 +173,7 @@ export class KyselyFilterStore implements FilterStore {
 
   /** Read on every timeline read: kept until the viewer's filters change. */
   async filters(accountId: string): Promise<Filter[]> {
-    return memoized(this.cache, `filters:${accountId}`, ['filters', 'filter_keywords', 'filter_statuses'], () =>
+    return memoized(this.cache, 'filters', accountId, ['filters', 'filter_keywords', 'filter_statuses'], () =>
       this.loadFilters(accountId),
     );
   }

@@ -234,7 +234,7 @@ export class KyselyOAuthStore implements OAuthStore, SessionStore {
 
   /** Read on every API request: kept until tokens or apps change (a token's last use aside). */
   async tokenByHash(tokenHash: string): Promise<AccessTokenRecord | null> {
-    return memoized(this.cache, `token:${tokenHash}`, ['oauth_tokens', 'oauth_apps'], () =>
+    return memoized(this.cache, 'token', tokenHash, ['oauth_tokens', 'oauth_apps'], () =>
       this.loadTokenByHash(tokenHash),
     );
   }

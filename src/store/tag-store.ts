@@ -126,7 +126,7 @@ export class KyselyTagStore implements TagStore, TrendStore {
 
   async followedTagPosts(accountId: string, page: Page): Promise<{ postId: string; authorId: string }[]> {
     // Most people follow no hashtag: then there is nothing to read on every home page.
-    const followsAny = await memoized(this.cache, `follows-tags:${accountId}`, ['followed_tags'], async () =>
+    const followsAny = await memoized(this.cache, 'follows-tags', accountId, ['followed_tags'], async () =>
       Boolean(
         await this.db
           .selectFrom('followed_tags')
