@@ -145,8 +145,7 @@ export class EntityCache {
     if (hit && hit.stamp === stamp) return hit.value as T;
     const writes = this.writesInFlight;
     const value = await load();
-    if (writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp)
-      memos.set(key, { stamp, value });
+    if (writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp) memos.set(key, { stamp, value });
     return value;
   }
 
@@ -379,7 +378,7 @@ const RAW_WRITE = /\b(insert|update|delete|replace|alter|drop|truncate)\b/i;
  * to other instances; writes to others (home feeds, notifications, favourites …) concern no
  * memo, and are not. Fixed here so that every instance announces the same tables.
  */
-export const MEMO_TABLES = [
+const MEMO_TABLES = [
   'oauth_tokens',
   'oauth_apps',
   'blocks',

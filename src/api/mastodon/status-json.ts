@@ -104,7 +104,7 @@ export function statusesJson(views: readonly PostView[], urls: Urls): string {
 }
 
 /** An account as JSON text (`renderAccount` under the account schema), kept per account record. */
-export function accountJson(account: Account, urls: Urls): string {
+function accountJson(account: Account, urls: Urls): string {
   let parts = accountParts.get(urls);
   if (!parts) accountParts.set(urls, (parts = new WeakMap()));
   let json = parts.get(account);
