@@ -9,6 +9,7 @@ const benchmarks: Record<string, string> = {
   sms: './sms-inbound.ts',
   soak: './soak.ts',
   startup: './startup.ts',
+  'read-cpu': './read-cpu.ts',
 };
 const name = first && !first.startsWith('-') ? first : 'home';
 const module = benchmarks[name];

@@ -195,6 +195,11 @@ export interface AppContext {
   events: EventBus;
   /** ActivityPub (null when `SPARROW_FEDERATION=off`: the server is an island). */
   federation: Federator | null;
+  /**
+   * Called as each HTTP request arrives: the read caches look again for other processes'
+   * commits (SQLite's data_version) before they next answer (src/store/entity-cache.ts).
+   */
+  requestStarted: () => void;
   /** Admins' blocks of other servers (kept even when federation is off, for when it is turned on). */
   domainBlocks: DomainBlocks;
   /** Per-server delivery state, unavailable servers, the queue by server, retrying now. */
@@ -353,7 +358,7 @@ export async function composeApp(
     throw error;
   }
   const microblogStore = new KyselyMicroblogStore(store.db, entityCache);
-  const extrasStore = new KyselyPostExtrasStore(store.db, store.engine);
+  const extrasStore = new KyselyPostExtrasStore(store.db, store.engine, entityCache);
   const microblog = new Microblog(
     microblogStore,
     {
@@ -368,8 +373,8 @@ export async function composeApp(
   // Reading rules beside the core: filters and exclusive lists apply on every read path of the
   // microblog; conversations hear of direct messages before streaming does (the direct stream
   // sends the conversation the message went into).
-  const lists = new Lists(new KyselyListStore(store.db), microblog, clock);
-  const filters = new Filters(new KyselyFilterStore(store.db), clock);
+  const lists = new Lists(new KyselyListStore(store.db, entityCache), microblog, clock);
+  const filters = new Filters(new KyselyFilterStore(store.db, entityCache), clock);
   const markers = new Markers(new KyselyMarkerStore(store.db), clock);
   const conversations = new Conversations(new KyselyConversationStore(store.db), microblog, clock);
   microblog.useReadPolicy({
@@ -378,7 +383,7 @@ export async function composeApp(
   });
   microblog.onPublished(conversations.postPublished);
   microblog.onDeleted(conversations.postDeleted);
-  const tagStore = new KyselyTagStore(store.db);
+  const tagStore = new KyselyTagStore(store.db, entityCache);
   const hashtags = new Hashtags(tagStore, microblog, clock);
   const search = new Search(new KyselySearchStore(store.db, store.engine), microblog, hashtags, config.publicUrl);
   const trends = new Trends(tagStore, microblog, hashtags, clock);
@@ -479,10 +484,10 @@ export async function composeApp(
   });
   // A deleted post's images go with it.
   microblog.onDeleted(media.postDeleted);
-  const oauthStore = new KyselyOAuthStore(store.db);
+  const oauthStore = new KyselyOAuthStore(store.db, entityCache);
   const oauth = new OAuth(oauthStore, clock);
   const privacy = new Privacy({
-    contactStore: new KyselyContactPointStore(store.db),
+    contactStore: new KyselyContactPointStore(store.db, entityCache),
     discoveryStore: new KyselyDiscoveryStore(store.db),
     moderationStore: new KyselyModerationStore(store.db),
     adsStore: new KyselyAdsStore(store.db),
@@ -789,6 +794,7 @@ export async function composeApp(
     metrics.gauge('sparrow_entity_cache_misses', 'Posts and accounts the cache had to read.', () => entityCache.misses);
   }
   const context: AppContext = {
+    requestStarted: entityCache ? () => entityCache.requestStarted() : () => {},
     config,
     logger,
     clock,

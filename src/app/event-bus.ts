@@ -16,6 +16,8 @@ interface InvalidateEvent {
   accounts: string[];
   allPosts: boolean;
   allAccounts: boolean;
+  /** Tables written that per-viewer state is kept from (src/store/entity-cache.ts). */
+  tables?: string[];
 }
 
 type BusEvent = StreamEvent | InvalidateEvent;
@@ -31,7 +33,11 @@ function isBusEvent(value: unknown): value is BusEvent {
       isIdList(event.posts) &&
       isIdList(event.accounts) &&
       typeof event.allPosts === 'boolean' &&
-      typeof event.allAccounts === 'boolean'
+      typeof event.allAccounts === 'boolean' &&
+      (event.tables === undefined ||
+        (Array.isArray(event.tables) &&
+          event.tables.length <= 64 &&
+          event.tables.every((t: unknown) => typeof t === 'string' && /^[a-z_*]{1,40}$/.test(t))))
     );
   if (event.type === 'update' || event.type === 'delete' || event.type === 'status.update')
     return typeof event.postId === 'string';

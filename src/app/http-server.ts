@@ -69,6 +69,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     void reply.headers(CORS_RESPONSE_HEADERS);
   });
   app.addHook('onRequest', async (request) => {
+    ctx.requestStarted();
     if (request.url.startsWith('/api/') || request.url.startsWith('/oauth/')) await resolveToken(ctx.oauth, request);
   });
 

@@ -37,44 +37,63 @@ export interface Invalidation {
   /** Drop every entry of these kinds (the ids could not be told). */
   allPosts: boolean;
   allAccounts: boolean;
+  /**
+   * Every table written (`*`: could not be told), for the per-viewer state kept by `memo`
+   * (absent in messages of older instances: then every memo is dropped).
+   */
+  tables?: string[];
 }
 
 const TABLES = { posts: 'posts', mentions: 'posts', accounts: 'accounts' } as const;
 type Kind = 'posts' | 'accounts';
 
+/**
+ * A bounded map that keeps what is used: two generations (the current one and the one before);
+ * a hit in the older one moves the entry to the current one, and when the current one is full
+ * it becomes the older one and the older one is dropped. A hit in the current generation is one
+ * `Map.get` (a strict LRU's delete-and-reinsert on every hit cost ~10% of a home read).
+ */
 class Lru<T> {
-  private readonly map = new Map<string, T>();
-  private readonly capacity: number;
+  private current = new Map<string, T>();
+  private previous = new Map<string, T>();
+  private readonly generationSize: number;
 
   constructor(capacity: number) {
-    this.capacity = capacity;
+    this.generationSize = Math.max(1, Math.ceil(capacity / 2));
   }
 
   get(id: string): T | undefined {
-    const value = this.map.get(id);
-    if (value !== undefined) {
-      this.map.delete(id);
-      this.map.set(id, value);
+    const value = this.current.get(id);
+    if (value !== undefined) return value;
+    const old = this.previous.get(id);
+    if (old !== undefined) {
+      this.previous.delete(id);
+      this.set(id, old);
     }
-    return value;
+    return old;
   }
 
   set(id: string, value: T): void {
-    this.map.delete(id);
-    this.map.set(id, value);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    this.previous.delete(id);
+    this.current.set(id, value);
+    if (this.current.size >= this.generationSize) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
   }
 
   delete(id: string): void {
-    this.map.delete(id);
+    this.current.delete(id);
+    this.previous.delete(id);
   }
 
   clear(): void {
-    this.map.clear();
+    this.current.clear();
+    this.previous.clear();
   }
 
   get size(): number {
-    return this.map.size;
+    return this.current.size + this.previous.size;
   }
 }
 
@@ -88,12 +107,84 @@ export class EntityCache {
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
   private dataVersion: (() => number) | null = null;
   private lastDataVersion = -1;
+  private checked = false;
+  private recheckScheduled = false;
+  /** Per table, how many times it was written (`*`: everything); memo entries remember the sum of theirs. */
+  private readonly tableVersions = new Map<string, number>();
+  /** Per kind of state (`token`, `hidden` …), per key. */
+  private readonly memos = new Map<string, Lru<{ stamp: number; value: unknown }>>();
+  private readonly memoCapacity: number;
   hits = 0;
   misses = 0;
 
   constructor(capacity = 50_000) {
     this.posts = new Lru(capacity);
     this.accounts = new Lru(capacity);
+    this.memoCapacity = capacity;
+  }
+
+  private stampOf(tables: readonly string[]): number {
+    let stamp = this.tableVersions.get('*') ?? 0;
+    for (const table of tables) stamp += this.tableVersions.get(table) ?? 0;
+    return stamp;
+  }
+
+  /**
+   * Per-viewer state that changes rarely (a token, whom a viewer hides, their filters …): the
+   * value `load` read from `tables`, kept until any of those tables is written — by this
+   * process (every statement is watched), another worker on the same SQLite file (data_version)
+   * or another instance (the event bus) — with the same commit rules as posts and accounts: a
+   * load that overlapped a write does not fill. `tables` must name every table `load` reads.
+   * Values are shared: callers must not change them.
+   */
+  async memo<T>(kind: string, key: string, tables: readonly MemoTable[], load: () => Promise<T>): Promise<T> {
+    this.checkOtherProcesses();
+    const stamp = this.stampOf(tables);
+    const memos = this.memosOf(kind);
+    const hit = memos.get(key);
+    if (hit && hit.stamp === stamp) return hit.value as T;
+    const writes = this.writesInFlight;
+    const value = await load();
+    if (writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp) memos.set(key, { stamp, value });
+    return value;
+  }
+
+  private memosOf(kind: string): Lru<{ stamp: number; value: unknown }> {
+    let memos = this.memos.get(kind);
+    if (!memos) this.memos.set(kind, (memos = new Lru(this.memoCapacity)));
+    return memos;
+  }
+
+  /**
+   * `memo` for many keys of one kind at once: the ids not kept are read by one `load`;
+   * ids `load` leaves out are kept as absent and left out of the answer too.
+   */
+  async memoMany<T>(
+    kind: string,
+    ids: readonly string[],
+    tables: readonly MemoTable[],
+    load: (missing: string[]) => Promise<Map<string, T>>,
+  ): Promise<Map<string, T>> {
+    this.checkOtherProcesses();
+    const stamp = this.stampOf(tables);
+    const memos = this.memosOf(kind);
+    const result = new Map<string, T>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = memos.get(id);
+      if (!hit || hit.stamp !== stamp) missing.push(id);
+      else if (hit.value !== ABSENT) result.set(id, hit.value as T);
+    }
+    if (missing.length === 0) return result;
+    const writes = this.writesInFlight;
+    const loaded = await load(missing);
+    const fill = writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp;
+    for (const id of missing) {
+      const value = loaded.get(id);
+      if (fill) memos.set(id, { stamp, value: value === undefined ? ABSENT : value });
+      if (value !== undefined) result.set(id, value);
+    }
+    return result;
   }
 
   /** SQLite: `PRAGMA data_version` of this process's connection changes when another connection commits. */
@@ -110,6 +201,8 @@ export class EntityCache {
   /** Drops what another instance changed. */
   apply(invalidation: Invalidation): void {
     this.generation += 1;
+    for (const table of invalidation.tables ?? ['*'])
+      this.tableVersions.set(table, (this.tableVersions.get(table) ?? 0) + 1);
     if (invalidation.allPosts) this.posts.clear();
     else for (const id of invalidation.posts) this.posts.delete(id);
     if (invalidation.allAccounts) this.accounts.clear();
@@ -149,12 +242,29 @@ export class EntityCache {
     return result;
   }
 
+  /**
+   * A request arrived: the next lookup reads data_version again. Between requests, one look per
+   * turn of the event loop suffices: a commit elsewhere that a client saw answered before it
+   * asked here is seen, because its request arrives after that commit and resets this.
+   */
+  requestStarted(): void {
+    this.checked = false;
+  }
+
   private checkOtherProcesses(): void {
-    if (!this.dataVersion) return;
+    if (!this.dataVersion || this.checked) return;
+    this.checked = true;
+    if (!this.recheckScheduled) {
+      this.recheckScheduled = true;
+      setImmediate(() => {
+        this.recheckScheduled = false;
+        this.checked = false;
+      });
+    }
     const version = this.dataVersion();
     if (version !== this.lastDataVersion) {
       this.lastDataVersion = version;
-      this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true });
+      this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] });
     }
   }
 
@@ -176,19 +286,33 @@ export class EntityCache {
   }
 }
 
+const ABSENT = Symbol('absent');
+
+/** `cache.memo(…)`, or just `load()` when there is no cache. */
+export function memoized<T>(
+  cache: EntityCache | null,
+  kind: string,
+  key: string,
+  tables: readonly MemoTable[],
+  load: () => Promise<T>,
+): Promise<T> {
+  return cache ? cache.memo(kind, key, tables, load) : load();
+}
+
 /** Cached records are shared by every request: nothing may change them in place. */
 function freeze(record: Post | Account): void {
   if ('mentionIds' in record) Object.freeze(record.mentionIds);
   Object.freeze(record);
 }
 
-function emptyInvalidation(): Invalidation {
-  return { posts: [], accounts: [], allPosts: false, allAccounts: false };
+function emptyInvalidation(tables: string[] = []): Invalidation {
+  return { posts: [], accounts: [], allPosts: false, allAccounts: false, tables };
 }
 
 function merge(into: Invalidation, from: Invalidation): void {
   into.posts.push(...from.posts);
   into.accounts.push(...from.accounts);
+  for (const table of from.tables ?? ['*']) if (!into.tables!.includes(table)) into.tables!.push(table);
   into.allPosts ||= from.allPosts;
   into.allAccounts ||= from.allAccounts;
 }
@@ -249,8 +373,89 @@ function forTable(table: string | null, ids: string[] | null): Invalidation | nu
 
 const RAW_WRITE = /\b(insert|update|delete|replace|alter|drop|truncate)\b/i;
 
+/**
+ * The tables per-viewer state is read from (`EntityCache.memo`): writes to these are announced
+ * to other instances; writes to others (home feeds, notifications, favourites …) concern no
+ * memo, and are not. Fixed here so that every instance announces the same tables.
+ */
+const MEMO_TABLES = [
+  'oauth_tokens',
+  'oauth_apps',
+  'blocks',
+  'mutes',
+  'follows',
+  'lists',
+  'list_accounts',
+  'filters',
+  'filter_keywords',
+  'filter_statuses',
+  'followed_tags',
+  'contact_points',
+  'sms_phones',
+  'credentials',
+  'polls',
+  'media_attachments',
+] as const;
+export type MemoTable = (typeof MEMO_TABLES)[number];
+const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
+
+/**
+ * Whether an UPDATE sets only this column: a token's last use is written every few minutes per
+ * token and nothing memoised acts on it (the sign-in list reads it fresh).
+ */
+function onlySets(n: Node, column: string): boolean {
+  const updates = (n.updates as Node[] | undefined) ?? [];
+  return updates.length > 0 && updates.every((u) => ((u.column as Node)?.column as Node)?.name === column);
+}
+
+/** The memo tables a statement writes: null when it writes none, `*` when it cannot tell. */
+function memoTablesWritten(query: OperationNode): string[] | null {
+  const n = query as Node;
+  let tables: (string | null)[];
+  switch (n.kind) {
+    case 'SelectQueryNode':
+    case 'CreateTableNode':
+    case 'CreateIndexNode':
+      return null;
+    case 'UpdateQueryNode':
+      tables = [tableName(n.table)];
+      if (tables[0] === 'oauth_tokens' && onlySets(n, 'last_used_at')) return null;
+      break;
+    case 'DeleteQueryNode':
+      tables = ((n.from as Node).froms as unknown[]).map(tableName);
+      break;
+    case 'InsertQueryNode':
+      tables = [tableName(n.into)];
+      break;
+    case 'RawNode': {
+      const text = (n.sqlFragments as string[]).join(' ');
+      if (!RAW_WRITE.test(text)) return null;
+      const named = MEMO_TABLES.filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(text));
+      return named.length > 0 ? named : null;
+    }
+    default:
+      return ['*'];
+  }
+  if (tables.includes(null)) return ['*'];
+  const written = (tables as string[]).filter((t) => MEMO_TABLE_SET.has(t));
+  return written.length > 0 ? written : null;
+}
+
 /** What a statement makes stale, or null when it writes nothing cached. */
 function invalidationOf(query: OperationNode): Invalidation | null {
+  const tables = memoTablesWritten(query);
+  const entities = entityInvalidationOf(query);
+  if (!tables) {
+    if (entities) entities.tables = [];
+    return entities;
+  }
+  const invalidation = entities ?? emptyInvalidation();
+  invalidation.tables = tables;
+  return invalidation;
+}
+
+/** What a statement makes stale of the posts and accounts kept, or null when nothing. */
+function entityInvalidationOf(query: OperationNode): Invalidation | null {
   const n = query as Node;
   switch (n.kind) {
     case 'SelectQueryNode':
@@ -304,7 +509,7 @@ function invalidationOf(query: OperationNode): Invalidation | null {
       // DDL (migrations) and anything unknown: drop everything, to be sure.
       return n.kind === 'CreateTableNode' || n.kind === 'CreateIndexNode'
         ? null
-        : { posts: [], accounts: [], allPosts: true, allAccounts: true };
+        : { posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] };
   }
 }
 

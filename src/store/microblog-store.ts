@@ -22,7 +22,7 @@ import type {
 import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
-import type { EntityCache } from './entity-cache.ts';
+import { memoized, type EntityCache } from './entity-cache.ts';
 import { precompiled } from './precompiled.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
@@ -190,21 +190,25 @@ export class KyselyMicroblogStore implements MicroblogStore {
       ),
   );
 
+  /** Whom the viewer blocks, who blocks them, whom they mute (with the mute's end, if timed). */
   private readonly hiddenAuthorsQuery = precompiled(
     () => this.db,
-    (viewerId: string, now: string) =>
+    (viewerId: string) =>
       this.db
         .selectFrom('blocks')
-        .select('target_account_id as id')
+        .select(['target_account_id as id', sql<string | null>`null`.as('until')])
         .where('account_id', '=', viewerId)
-        .union((db) => db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', viewerId))
-        .union((db) =>
+        .unionAll((db) =>
+          db
+            .selectFrom('blocks')
+            .select(['account_id as id', sql<string | null>`null`.as('until')])
+            .where('target_account_id', '=', viewerId),
+        )
+        .unionAll((db) =>
           db
             .selectFrom('mutes')
-            .select('target_account_id as id')
-            .where('account_id', '=', viewerId)
-            // Timed mutes end by themselves (`now` is a parameter, so one compiled text serves every call).
-            .where((eb) => eb.or([eb('mutes.expires_at', 'is', null), eb('mutes.expires_at', '>', now)])),
+            .select(['target_account_id as id', 'expires_at as until'])
+            .where('account_id', '=', viewerId),
         ),
   );
 
@@ -460,6 +464,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async mediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>> {
+    // Kept per post until any attachment changes (uploads, descriptions, attaching to a post).
+    return this.cache
+      ? this.cache.memoMany('media', postIds, ['media_attachments'], (missing) => this.loadMediaOfPosts(missing))
+      : this.loadMediaOfPosts(postIds);
+  }
+
+  private async loadMediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>> {
     const result = new Map<string, MediaAttachment[]>();
     for (const chunk of chunks([...new Set(postIds)])) {
       const rows = await this.db
@@ -1186,11 +1197,30 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async hiddenAuthors(viewerId: string): Promise<Set<string>> {
-    const rows = await this.hiddenAuthorsQuery(viewerId, iso(new Date()));
-    return new Set(rows.map((r) => r.id));
+    // Kept until blocks or mutes change; timed mutes end by themselves, so their ends are checked here.
+    const rows = await memoized(this.cache, 'hidden', viewerId, ['blocks', 'mutes'], () =>
+      this.hiddenAuthorsQuery(viewerId),
+    );
+    const now = iso(new Date());
+    const hidden = new Set<string>();
+    for (const row of rows) if (row.until === null || row.until > now) hidden.add(row.id);
+    return hidden;
   }
 
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
+    if (this.cache) {
+      // Everyone blocking `a` or blocked by them, kept until blocks change (profiles, threads).
+      const blocked = await this.cache.memo('blocks', a, ['blocks'], async () => {
+        const rows = await this.db
+          .selectFrom('blocks')
+          .select('target_account_id as id')
+          .where('account_id', '=', a)
+          .union((db) => db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', a))
+          .execute();
+        return new Set(rows.map((r) => r.id));
+      });
+      return blocked.has(b);
+    }
     const row = await this.db
       .selectFrom('blocks')
       .select('id')
@@ -1206,6 +1236,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async isFollowing(accountId: string, targetId: string): Promise<boolean> {
+    if (this.cache) return (await this.followedAmong(accountId, [targetId])).length > 0;
     const row = await this.db
       .selectFrom('follows')
       .select('id')
@@ -1221,6 +1252,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   async followedAmong(accountId: string, candidates: readonly string[]): Promise<string[]> {
+    if (this.cache) {
+      // Whom the viewer follows, kept until follows change: asked on most timeline reads.
+      const following = await this.cache.memo('following', accountId, ['follows'], async () => {
+        const rows = await this.db
+          .selectFrom('follows')
+          .select('target_account_id')
+          .where('account_id', '=', accountId)
+          .execute();
+        return new Set(rows.map((r) => r.target_account_id));
+      });
+      return candidates.filter((id) => following.has(id));
+    }
     const result: string[] = [];
     for (const chunk of chunks(candidates)) {
       const rows = await this.db

@@ -15,6 +15,7 @@ import { timeOfId } from '../shared/ids.ts';
 import type { Engine } from './database.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import type { Database, PollsTable, PostEditsTable, ScheduledPostsTable } from './schema.ts';
+import type { EntityCache } from './entity-cache.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -101,18 +102,36 @@ async function insertNotifications(tx: Db, notifications: readonly NewNotificati
 export class KyselyPostExtrasStore implements PostExtrasStore {
   private readonly db: Kysely<Database>;
   private readonly engine: Engine;
-  constructor(db: Kysely<Database>, engine: Engine) {
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, engine: Engine, cache: EntityCache | null = null) {
     this.db = db;
     this.engine = engine;
+    this.cache = cache;
+  }
+
+  /** Which posts carry a poll, kept per post until polls change: most posts have none. */
+  private async pollsOf(postIds: readonly string[]): Promise<Poll[]> {
+    const load = async (ids: readonly string[]) => {
+      const found = new Map<string, Poll>();
+      for (const chunk of chunks([...new Set(ids)]))
+        for (const row of await this.db.selectFrom('polls').selectAll().where('post_id', 'in', chunk).execute()) {
+          const poll = toPoll(row);
+          found.set(poll.postId, poll);
+        }
+      return found;
+    };
+    return [
+      ...(this.cache ? await this.cache.memoMany('poll', postIds, ['polls'], load) : await load(postIds)).values(),
+    ];
   }
 
   // ── Polls ───────────────────────────────────────────────────────────────────
 
   async pollStates(postIds: readonly string[], viewerId: string | null): Promise<Map<string, PollState>> {
     const result = new Map<string, PollState>();
-    for (const chunk of chunks([...new Set(postIds)])) {
-      const polls = (await this.db.selectFrom('polls').selectAll().where('post_id', 'in', chunk).execute()).map(toPoll);
-      if (polls.length === 0) continue;
+    const all = await this.pollsOf(postIds);
+    for (let at = 0; at < all.length; at += 300) {
+      const polls = all.slice(at, at + 300);
       const pollIds = polls.map((p) => p.id);
       const [tallies, voters, own] = await Promise.all([
         this.db

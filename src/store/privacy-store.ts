@@ -32,6 +32,7 @@ import type {
   Database,
   ModerationReportsTable,
 } from './schema.ts';
+import { memoized, type EntityCache } from './entity-cache.ts';
 
 const iso = (d: Date) => d.toISOString();
 const date = (s: string | null) => (s === null ? null : new Date(s));
@@ -69,8 +70,10 @@ function held(eb: ExpressionBuilder<Database, 'contact_points'>) {
 /** Contact-point storage: used only by src/privacy/contact-points (and wired by the composition root). */
 export class KyselyContactPointStore implements ContactPointStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   async sourceContacts(accountId: string): Promise<SourceContact[]> {
@@ -401,7 +404,14 @@ export class KyselyContactPointStore implements ContactPointStore {
     return rows.map((r) => ({ contactPointId: r.id, accountId: r.account_id }));
   }
 
+  /** Asked on every newest home page (promoted posts): kept until contact points, numbers or e-mails change. */
   async advertisingHashesOf(accountId: string): Promise<{ contactPointId: string; hash: string }[]> {
+    return memoized(this.cache, 'ad-hashes', accountId, ['contact_points', 'sms_phones', 'credentials'], () =>
+      this.loadAdvertisingHashesOf(accountId),
+    );
+  }
+
+  private async loadAdvertisingHashesOf(accountId: string): Promise<{ contactPointId: string; hash: string }[]> {
     const rows = await this.db
       .selectFrom('contact_points')
       .select(['id', 'ad_hash'])

@@ -6,6 +6,7 @@ import type { Marker, MarkerStore, MarkerTimeline } from '../core/markers.ts';
 import type { Filter, FilterAction, FilterContext, FilterKeyword, FilterStatus, Page } from '../core/model.ts';
 import { applyPage, newestFirst } from './paging.ts';
 import type { Database } from './schema.ts';
+import { memoized, type EntityCache } from './entity-cache.ts';
 
 /**
  * Storage of lists, filters, markers and conversations (migration 0016): what an account keeps
@@ -30,8 +31,10 @@ const toList = (row: ListRow): List => ({
 
 export class KyselyListStore implements ListStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   async lists(accountId: string): Promise<List[]> {
@@ -142,6 +145,12 @@ export class KyselyListStore implements ListStore {
   }
 
   async exclusiveMemberIds(ownerId: string): Promise<string[]> {
+    return memoized(this.cache, 'exclusive', ownerId, ['lists', 'list_accounts'], () =>
+      this.loadExclusiveMemberIds(ownerId),
+    );
+  }
+
+  private async loadExclusiveMemberIds(ownerId: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom('list_accounts')
       .innerJoin('lists', 'lists.id', 'list_accounts.list_id')
@@ -156,11 +165,20 @@ export class KyselyListStore implements ListStore {
 
 export class KyselyFilterStore implements FilterStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
+  /** Read on every timeline read: kept until the viewer's filters change. */
   async filters(accountId: string): Promise<Filter[]> {
+    return memoized(this.cache, 'filters', accountId, ['filters', 'filter_keywords', 'filter_statuses'], () =>
+      this.loadFilters(accountId),
+    );
+  }
+
+  private async loadFilters(accountId: string): Promise<Filter[]> {
     const rows = await this.db
       .selectFrom('filters')
       .selectAll()

@@ -17,6 +17,7 @@ import type {
 import { conflict } from '../shared/errors.ts';
 import { toAccount } from './microblog-store.ts';
 import type { Database, OAuthAppsTable } from './schema.ts';
+import { memoized, type EntityCache } from './entity-cache.ts';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -133,8 +134,10 @@ function toApp(row: Selectable<OAuthAppsTable>): OAuthApp {
 
 export class KyselyOAuthStore implements OAuthStore, SessionStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   async createApp(app: OAuthApp): Promise<void> {
@@ -229,7 +232,14 @@ export class KyselyOAuthStore implements OAuthStore, SessionStore {
       .execute();
   }
 
+  /** Read on every API request: kept until tokens or apps change (a token's last use aside). */
   async tokenByHash(tokenHash: string): Promise<AccessTokenRecord | null> {
+    return memoized(this.cache, 'token', tokenHash, ['oauth_tokens', 'oauth_apps'], () =>
+      this.loadTokenByHash(tokenHash),
+    );
+  }
+
+  private async loadTokenByHash(tokenHash: string): Promise<AccessTokenRecord | null> {
     const row = await this.db
       .selectFrom('oauth_tokens as t')
       .leftJoin('oauth_apps as a', 'a.id', 't.app_id')

@@ -3,13 +3,16 @@ import type { Page } from '../core/model.ts';
 import type { FeaturedTagRow, Tag, TagDay, TagQuery, TagStore, TrendStore } from '../core/tag-ports.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import type { Database } from './schema.ts';
+import { memoized, type EntityCache } from './entity-cache.ts';
 
 const toTag = (row: { id: string; name: string }): Tag => ({ id: row.id, name: row.name });
 
 export class KyselyTagStore implements TagStore, TrendStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   async tagsByKeys(keys: readonly string[]): Promise<Map<string, Tag>> {
@@ -122,6 +125,17 @@ export class KyselyTagStore implements TagStore, TrendStore {
   }
 
   async followedTagPosts(accountId: string, page: Page): Promise<{ postId: string; authorId: string }[]> {
+    // Most people follow no hashtag: then there is nothing to read on every home page.
+    const followsAny = await memoized(this.cache, 'follows-tags', accountId, ['followed_tags'], async () =>
+      Boolean(
+        await this.db
+          .selectFrom('followed_tags')
+          .select('tag_id')
+          .where('account_id', '=', accountId)
+          .executeTakeFirst(),
+      ),
+    );
+    if (!followsAny) return [];
     const rows = await applyPage(
       this.db
         .selectFrom('post_tags as pt')

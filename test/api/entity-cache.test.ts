@@ -160,6 +160,121 @@ function scenarios(instances: () => { w: string; r: string; ctx: TestContext; re
     await ctx.store.db.updateTable('posts').set({ visibility: 'private' }).where('id', '=', open).execute();
     expect((await json(`${r}/api/v1/statuses/${open}`, stranger)).status).toBe(404);
   });
+  // ── Per-viewer state kept in process (issue 14): each is warmed by a read, changed, read at once ──
+
+  it('refuses a revoked token at once, though it was just used', async () => {
+    const { w, r, ctx } = instances();
+    const { reader } = await pair();
+    expect((await json(`${r}/api/v1/timelines/home`, reader)).status).toBe(200);
+    expect((await json(`${w}/api/v1/timelines/home`, reader)).status).toBe(200);
+    await ctx.oauth.revokeAllSessions(reader.id);
+    expect((await json(`${r}/api/v1/timelines/home`, reader)).status).toBe(401);
+    expect((await json(`${w}/api/v1/timelines/home`, reader)).status).toBe(401);
+  });
+
+  it('hides a muted or blocked author at once, and shows them again when undone', async () => {
+    const { w, r } = instances();
+    const { author, reader } = await pair();
+    const id = await post(w, author, 'Loud post');
+    expect(await homeIds(r, reader)).toEqual([id]);
+    await json(`${w}/api/v1/accounts/${author.id}/mute`, reader, { method: 'POST' });
+    expect(await homeIds(r, reader)).toEqual([]);
+    await json(`${w}/api/v1/accounts/${author.id}/unmute`, reader, { method: 'POST' });
+    expect(await homeIds(r, reader)).toEqual([id]);
+    // The reader blocks the author: gone from home, profile and thread alike.
+    expect((await json(`${r}/api/v1/accounts/${author.id}/statuses`, reader)).body).toHaveLength(1);
+    await json(`${w}/api/v1/accounts/${author.id}/block`, reader, { method: 'POST' });
+    expect(await homeIds(r, reader)).toEqual([]);
+    expect((await json(`${r}/api/v1/accounts/${author.id}/statuses`, reader)).body).toEqual([]);
+    expect((await json(`${r}/api/v1/statuses/${id}/context`, reader)).status).toBe(404);
+  });
+
+  it("applies a viewer's new filter and exclusive list at once", async () => {
+    const { w, r } = instances();
+    const { author, reader } = await pair();
+    const id = await post(w, author, `A secret${n} word`);
+    expect(await homeIds(r, reader)).toEqual([id]);
+    const filter = await json(`${w}/api/v2/filters`, reader, {
+      method: 'POST',
+      body: JSON.stringify({
+        title: 'no secrets',
+        context: ['home'],
+        filter_action: 'warn',
+        keywords_attributes: [{ keyword: `secret${n}` }],
+      }),
+    });
+    expect(filter.status).toBe(200);
+    const warned = (await json(`${r}/api/v1/timelines/home`, reader)).body;
+    expect(warned[0].filtered[0].keyword_matches).toEqual([`secret${n}`]);
+    await json(`${w}/api/v2/filters/${filter.body.id}`, reader, {
+      method: 'PUT',
+      body: JSON.stringify({ filter_action: 'hide' }),
+    });
+    expect(await homeIds(r, reader)).toEqual([]);
+    await json(`${w}/api/v2/filters/${filter.body.id}`, reader, { method: 'DELETE' });
+    expect(await homeIds(r, reader)).toEqual([id]);
+    const list = await json(`${w}/api/v1/lists`, reader, {
+      method: 'POST',
+      body: JSON.stringify({ title: 'apart', exclusive: true }),
+    });
+    await json(`${w}/api/v1/lists/${list.body.id}/accounts`, reader, {
+      method: 'POST',
+      body: JSON.stringify({ account_ids: [author.id] }),
+    });
+    expect(await homeIds(r, reader)).toEqual([]);
+  });
+
+  it('brings a followed hashtag into home at once, and a new follow shows followers-only posts', async () => {
+    const { w, r, ctx } = instances();
+    const { reader } = await pair();
+    const stranger = await person(ctx, `tagger${n}`);
+    const tagged = await post(w, stranger, `about #cachetag${n}`);
+    const closed = await post(w, stranger, 'only for my followers', 'private');
+    expect(await homeIds(r, reader)).toEqual([]);
+    expect((await json(`${r}/api/v1/accounts/${stranger.id}/statuses`, reader)).body).toHaveLength(1);
+    await json(`${w}/api/v1/tags/cachetag${n}/follow`, reader, { method: 'POST' });
+    expect(await homeIds(r, reader)).toEqual([tagged]);
+    await json(`${w}/api/v1/accounts/${stranger.id}/follow`, reader, { method: 'POST' });
+    const profile = (await json(`${r}/api/v1/accounts/${stranger.id}/statuses`, reader)).body;
+    expect(profile.map((s: { id: string }) => s.id)).toEqual([closed, tagged]);
+  });
+
+  it('answers home, profile and thread with the same status JSON as a single status', async () => {
+    const { w, r, ctx } = instances();
+    const { author, reader } = await pair();
+    const other = await person(ctx, `mentioned${n}`);
+    const root = await post(w, author, `Hello @mentioned${n} about #jsontag${n} https://example.org`);
+    const reply = (
+      await json(`${w}/api/v1/statuses`, author, {
+        method: 'POST',
+        body: JSON.stringify({
+          status: 'poll time',
+          in_reply_to_id: root,
+          poll: { options: ['a', 'b'], expires_in: 600 },
+        }),
+      })
+    ).body.id as string;
+    await json(`${w}/api/v1/statuses/${reply}/favourite`, reader, { method: 'POST' });
+    await json(`${w}/api/v1/statuses/${root}/bookmark`, reader, { method: 'POST' });
+    await json(`${w}/api/v1/statuses/${root}/reblog`, other, { method: 'POST' });
+    const single = async (id: string) => (await json(`${r}/api/v1/statuses/${id}`, reader)).body;
+    // Twice: the first read renders, the second assembles from what it kept.
+    for (let round = 0; round < 2; round += 1) {
+      const home = (await json(`${r}/api/v1/timelines/home`, reader)).body as { id: string }[];
+      expect(home.map((s) => s.id)).toEqual([reply, root]);
+      for (const status of home) expect(status).toEqual(await single(status.id));
+      const profile = (await json(`${r}/api/v1/accounts/${author.id}/statuses`, reader)).body as { id: string }[];
+      for (const status of profile) expect(status).toEqual(await single(status.id));
+      const thread = (await json(`${r}/api/v1/statuses/${reply}/context`, reader)).body;
+      expect(thread.ancestors).toEqual([await single(root)]);
+      const boosts = (await json(`${r}/api/v1/accounts/${other.id}/statuses`, reader)).body;
+      expect(boosts[0].reblog).toEqual(await single(root));
+      expect(boosts[0].content).toBe('');
+    }
+    expect((await single(reply)).favourited).toBe(true);
+    expect((await single(root)).bookmarked).toBe(true);
+    expect((await single(reply)).poll.options).toHaveLength(2);
+  });
 }
 
 describe.each(ENGINES)('entity cache on one instance on $label', ({ name, skip }) => {

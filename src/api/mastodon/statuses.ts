@@ -21,6 +21,7 @@ const reblogInput = input({ visibility: text('visibility') });
 const pagingInput = input(paging);
 import { accountSchema, renderAccount, renderDeletedStatus, renderStatus, statusSchema } from './entities.ts';
 import { pollFields, pollFrom, renderScheduledStatus, scheduledAtFrom, scheduledStatusSchema } from './post-extras.ts';
+import { sendJson, statusesJson } from './status-json.ts';
 
 const oneStatus = { response: { 200: statusSchema } };
 /** A new post, or with `scheduled_at` the ScheduledStatus (told apart by its required fields). */
@@ -112,13 +113,13 @@ export function statusRoutes(ctx: AppContext) {
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const viewer = optionalUser(request, 'read:statuses');
         const { ancestors, descendants } = await ctx.microblog.context(viewer?.accountId ?? null, pathId(request));
-        return {
-          ancestors: ancestors.map((v) => renderStatus(v, urls)),
-          descendants: descendants.map((v) => renderStatus(v, urls)),
-        };
+        return sendJson(
+          reply,
+          `{"ancestors":${statusesJson(ancestors, urls)},"descendants":${statusesJson(descendants, urls)}}`,
+        );
       },
     );
 

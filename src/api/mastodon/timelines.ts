@@ -7,6 +7,7 @@ import {
   type NotificationView,
 } from '../../core/index.ts';
 import { notificationReports } from './safety.ts';
+import { notificationJson, sendJson, statusJson, statusesJson } from './status-json.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
@@ -29,7 +30,6 @@ import {
   renderAccount,
   renderNotification,
   renderNotificationGroups,
-  renderStatus,
   statusSchema,
 } from './entities.ts';
 
@@ -72,8 +72,9 @@ export function timelineRoutes(ctx: AppContext) {
         { limit: params.limit },
       );
       if (link) void reply.header('Link', link);
-      return items.map((item) =>
-        item.promoted ? { ...renderStatus(item.view, urls), sparrow_promoted: true } : renderStatus(item.view, urls),
+      return sendJson(
+        reply,
+        `[${items.map((item) => statusJson(item.view, urls, item.promoted ? ',"sparrow_promoted":true' : '')).join(',')}]`,
       );
     });
 
@@ -90,7 +91,7 @@ export function timelineRoutes(ctx: AppContext) {
         { local: params.local, limit: params.limit },
       );
       if (link) void reply.header('Link', link);
-      return views.map((v) => renderStatus(v, urls));
+      return sendJson(reply, statusesJson(views, urls));
     });
 
     app.get(
@@ -113,7 +114,10 @@ export function timelineRoutes(ctx: AppContext) {
         );
         if (link) void reply.header('Link', link);
         const reports = await notificationReports(ctx, accountId, views);
-        return views.map((v) => withReport(renderNotification(v, urls), v, reports));
+        return sendJson(
+          reply,
+          `[${views.map((v) => notificationJson(v, urls, v.notification.reportId ? reports.get(v.notification.reportId) : undefined)).join(',')}]`,
+        );
       },
     );
 

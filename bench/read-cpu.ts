@@ -1,0 +1,186 @@
+/**
+ * Read paths measured in one process (issue 14), where the machine's other load matters least:
+ * seeds the benchmark graph (bench/seed-graph.ts, small by default), builds two servers on the
+ * same store — one with the settings given by `--baseline` (default: every cache off,
+ * `SPARROW_ENTITY_CACHE_SIZE=0`) and one as configured — and reads the home timeline,
+ * notifications, account statuses and thread context through `app.inject` in alternating
+ * rounds. For each route and server: the median over rounds of CPU per read
+ * (`process.cpuUsage`, user + sys) and the SQL statements per read (every better-sqlite3
+ * statement execution counted). No HTTP sockets: this is the server's own work per read.
+ *
+ *   npm run bench -- read-cpu [--accounts N --posts N --readers N --reads N --rounds N --baseline K=V,…]
+ *   npm run bench -- read-cpu --only-after --routes home --profile /tmp/home.cpuprofile
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import SQLite from 'better-sqlite3';
+import { buildServer } from '../src/app/http-server.ts';
+import { createContext } from '../src/app/context.ts';
+import { configFor } from '../src/config/config.ts';
+import { seedGraph } from './seed-graph.ts';
+import { writeResults } from './lib.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    accounts: { type: 'string', default: '4000' },
+    posts: { type: 'string', default: '40000' },
+    readers: { type: 'string', default: '400' },
+    follows: { type: 'string', default: '100' },
+    reads: { type: 'string', default: '600' },
+    rounds: { type: 'string', default: '5' },
+    baseline: { type: 'string', default: 'SPARROW_ENTITY_CACHE_SIZE=0' },
+    'only-after': { type: 'boolean', default: false },
+    gzip: { type: 'boolean', default: false },
+    routes: { type: 'string', default: 'home,notifications,account,context' },
+    // A CPU profile of the measured rounds only (not the seeding), written to this file.
+    profile: { type: 'string' },
+  },
+});
+const num = (raw: string, name: string) => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`--${name} must be a positive whole number`);
+    process.exit(2);
+  }
+  return value;
+};
+const READS = num(values.reads, 'reads');
+const ROUNDS = num(values.rounds, 'rounds');
+
+// Count every statement execution of better-sqlite3 in this process.
+let statements = 0;
+{
+  const probe = new SQLite(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
+  for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+    const original = proto[method]!;
+    proto[method] = function (this: { source: string }, ...args: unknown[]) {
+      statements += 1;
+      if (process.env.SPARROW_BENCH_TRACE) console.log(`SQL ${this.source.replace(/\s+/g, ' ').slice(0, 160)}`);
+      return original.apply(this, args);
+    };
+  }
+  probe.close();
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-bench-read-cpu-'));
+const env = {
+  SPARROW_PUBLIC_URL: 'http://127.0.0.1:3918',
+  SPARROW_DATA_DIR: dataDir,
+  SPARROW_LOG_LEVEL: 'warn',
+  SPARROW_FANOUT_MAX_FOLLOWERS: '10000',
+  SPARROW_HOME_FEED_LENGTH: '800',
+  SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
+};
+
+try {
+  const seeded = await seedGraph(env, {
+    accounts: num(values.accounts, 'accounts'),
+    posts: num(values.posts, 'posts'),
+    follows: num(values.follows, 'follows'),
+    readers: num(values.readers, 'readers'),
+    fanoutMax: 10_000,
+    feedLength: 800,
+  });
+  const baselineSettings = Object.fromEntries(
+    values.baseline.split(',').map((pair) => pair.split('=', 2) as [string, string]),
+  );
+  const servers: { name: string; app: Awaited<ReturnType<typeof buildServer>>; close: () => Promise<void> }[] = [];
+  for (const [name, settings] of [
+    ['after', {}],
+    ...(values['only-after'] ? [] : [[`baseline (${values.baseline})`, baselineSettings]]),
+  ] as [string, Record<string, string>][]) {
+    const ctx = await createContext(configFor({ ...env, ...settings }));
+    const app = await buildServer(ctx);
+    await app.ready();
+    servers.push({ name, app, close: async () => (await app.close(), await ctx.close()) });
+  }
+  const { tokens, readerIds, replies } = seeded;
+  const allRoutes: Record<string, (i: number) => string> = {
+    home: () => '/api/v1/timelines/home?limit=20',
+    notifications: () => '/api/v1/notifications?limit=20',
+    account: (i) => `/api/v1/accounts/${readerIds[(i * 7) % readerIds.length]}/statuses?limit=20`,
+    context: (i) => `/api/v1/statuses/${replies[i % replies.length]}/context`,
+  };
+  const routes = Object.fromEntries(
+    values.routes.split(',').map((name) => {
+      const path = allRoutes[name];
+      if (!path) throw new Error(`--routes takes some of ${Object.keys(allRoutes).join(', ')}`);
+      return [name, path] as const;
+    }),
+  );
+  const session = values.profile ? new Session() : null;
+  const samples: Record<string, Record<string, { cpu: number[]; statements: number[]; bytes: number }>> = {};
+  for (let round = 0; round <= ROUNDS; round += 1) {
+    if (round === 1 && session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    // Round 0 warms every cache and JIT; it is not counted.
+    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+      for (const [route, path] of Object.entries(routes)) {
+        let bytes = 0;
+        const before = process.cpuUsage();
+        const statementsBefore = statements;
+        for (let i = 0; i < READS; i += 1) {
+          const response = await server.app.inject({
+            method: 'GET',
+            url: path(i),
+            headers: {
+              authorization: `Bearer ${tokens[i % tokens.length]}`,
+              ...(values.gzip ? { 'accept-encoding': 'gzip' } : {}),
+            },
+          });
+          if (response.statusCode !== 200) throw new Error(`${route}: ${response.statusCode} ${response.body}`);
+          bytes += response.rawPayload.byteLength;
+        }
+        const used = process.cpuUsage(before);
+        if (round === 0) continue;
+        const entry = ((samples[server.name] ??= {})[route] ??= { cpu: [], statements: [], bytes: 0 });
+        entry.cpu.push((used.user + used.system) / 1000 / READS);
+        entry.statements.push((statements - statementsBefore) / READS);
+        entry.bytes = Math.round(bytes / READS);
+      }
+    }
+  }
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(values.profile!, JSON.stringify(profile));
+    session.disconnect();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const summary: Record<
+    string,
+    Record<string, { cpuMsPerRead: number; statementsPerRead: number; bytes: number }>
+  > = {};
+  console.log('\nserver                                   route           CPU ms/read  statements/read  bytes');
+  for (const [server, byRoute] of Object.entries(samples))
+    for (const [route, s] of Object.entries(byRoute)) {
+      const figures = {
+        cpuMsPerRead: Number(median(s.cpu).toFixed(3)),
+        statementsPerRead: Number(median(s.statements).toFixed(2)),
+        bytes: s.bytes,
+      };
+      (summary[server] ??= {})[route] = figures;
+      console.log(
+        `${server.padEnd(40)} ${route.padEnd(15)} ${figures.cpuMsPerRead.toFixed(3).padStart(11)}  ${String(figures.statementsPerRead).padStart(15)}  ${figures.bytes}`,
+      );
+    }
+  writeResults('read-cpu', {
+    benchmark: 'read-cpu',
+    date: new Date().toISOString(),
+    node: process.version,
+    reads: READS,
+    rounds: ROUNDS,
+    gzip: values.gzip,
+    servers: summary,
+  });
+  for (const server of servers) await server.close();
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,136 @@
+import type { FastifyReply } from 'fastify';
+import fastJson from 'fast-json-stringify';
+import type { Account, MediaAttachment, NotificationView, Post, PostView } from '../../core/index.ts';
+import { notificationGroupKey } from '../../core/index.ts';
+import { accountSchema, renderAccount, renderStatus, reportSchema, statusSchema, type Urls } from './entities.ts';
+import { renderFilterResult } from './filter-entities.ts';
+import { pollSchema, renderPoll } from './poll-entity.ts';
+
+/**
+ * Statuses, accounts and notifications as JSON text, assembled from cached pieces (issue 14).
+ *
+ * A status's JSON is two parts: what every viewer sees alike (text, author, mentions, media,
+ * counts — everything `renderStatus` derives from the post, its accounts and its media), and
+ * what is the viewer's own (favourited, reblogged, muted, bookmarked, pinned, their filter
+ * matches, the poll with their votes, and the boosted status, itself assembled the same way).
+ * The first part is rendered by `renderStatus` — the one home of the rendering rules — and
+ * serialised by the status schema once per post, then kept beside the very post, author,
+ * mention and media records it came from: those records are the store's cached ones, replaced
+ * by new objects whenever any of them changes (src/store/entity-cache.ts), so a kept text is
+ * reused only while every record it was built from is still the current one. The second part
+ * is spliced in on every read. Only the schemas' fields are ever written, as before.
+ */
+
+type StatusProperties = typeof statusSchema.properties;
+const PER_VIEWER = ['filtered', 'reblog', 'poll', 'favourited', 'reblogged', 'muted', 'bookmarked', 'pinned'] as const;
+type PerViewer = (typeof PER_VIEWER)[number];
+
+const sharedProperties = Object.fromEntries(
+  Object.entries(statusSchema.properties).filter(([key]) => !(PER_VIEWER as readonly string[]).includes(key)),
+) as Omit<StatusProperties, PerViewer>;
+const stringifyShared = fastJson({ type: 'object', properties: sharedProperties });
+const stringifyPoll = fastJson(pollSchema);
+const stringifyAccount = fastJson(accountSchema);
+const stringifyNotificationHead = fastJson({
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string' },
+    created_at: { type: 'string' },
+    group_key: { type: 'string' },
+    report: reportSchema,
+  },
+});
+
+interface SharedPart {
+  post: Post;
+  author: Account;
+  mentions: readonly Account[];
+  media: readonly MediaAttachment[];
+  boost: boolean;
+  /** The shared fields' JSON without its closing brace. */
+  head: string;
+}
+
+/** Per set of URLs (one per app), per post record. */
+const sharedParts = new WeakMap<Urls, WeakMap<Post, SharedPart>>();
+const accountParts = new WeakMap<Urls, WeakMap<Account, string>>();
+
+function sameRecords(part: SharedPart, view: PostView): boolean {
+  if (part.author !== view.author || part.boost !== (view.reblog !== null)) return false;
+  if (part.media !== view.media && (part.media.length > 0 || view.media.length > 0)) return false;
+  if (part.mentions.length !== view.mentions.length) return false;
+  for (let i = 0; i < part.mentions.length; i += 1) if (part.mentions[i] !== view.mentions[i]) return false;
+  return true;
+}
+
+function sharedHead(view: PostView, urls: Urls): string {
+  let parts = sharedParts.get(urls);
+  if (!parts) sharedParts.set(urls, (parts = new WeakMap()));
+  const kept = parts.get(view.post);
+  if (kept && sameRecords(kept, view)) return kept.head;
+  // Rendered as no viewer: nothing of anyone's own goes into the shared text.
+  const json = stringifyShared({
+    ...renderStatus({ ...view, reblog: null, filtered: undefined, poll: null }, urls),
+    // A boost's own content and tags are empty (renderStatus), whoever reads it.
+    ...(view.reblog ? { content: '', tags: [] } : {}),
+  });
+  const head = json.slice(0, -1);
+  parts.set(view.post, {
+    post: view.post,
+    author: view.author,
+    mentions: view.mentions,
+    media: view.media,
+    boost: view.reblog !== null,
+    head,
+  });
+  return head;
+}
+
+/** A status as JSON text, the same fields as `renderStatus` under the status schema; `extra` is appended (`,"key":value`). */
+export function statusJson(view: PostView, urls: Urls, extra = ''): string {
+  const filtered =
+    view.filtered && view.filtered.length > 0 ? JSON.stringify(view.filtered.map(renderFilterResult)) : '[]';
+  return (
+    `${sharedHead(view, urls)},"filtered":${filtered},"reblog":${view.reblog ? statusJson(view.reblog, urls) : 'null'}` +
+    `,"poll":${view.poll ? stringifyPoll(renderPoll(view.poll)) : 'null'},"favourited":${view.favourited}` +
+    `,"reblogged":${view.reblogged},"muted":${view.muted},"bookmarked":${view.bookmarked},"pinned":${view.pinned}${extra}}`
+  );
+}
+
+/** A list of statuses as a JSON array. */
+export function statusesJson(views: readonly PostView[], urls: Urls): string {
+  return `[${views.map((v) => statusJson(v, urls)).join(',')}]`;
+}
+
+/** An account as JSON text (`renderAccount` under the account schema), kept per account record. */
+function accountJson(account: Account, urls: Urls): string {
+  let parts = accountParts.get(urls);
+  if (!parts) accountParts.set(urls, (parts = new WeakMap()));
+  let json = parts.get(account);
+  if (json === undefined) {
+    json = stringifyAccount(renderAccount(account, urls));
+    parts.set(account, json);
+  }
+  return json;
+}
+
+/** A notification as JSON text (`renderNotification` under the notification schema), with its report if any. */
+export function notificationJson(view: NotificationView, urls: Urls, report?: unknown): string {
+  const head = stringifyNotificationHead({
+    id: view.notification.id,
+    type: view.notification.type,
+    created_at: view.notification.createdAt.toISOString(),
+    group_key: notificationGroupKey(view),
+    ...(report === undefined ? {} : { report }),
+  });
+  return `${head.slice(0, -1)},"account":${accountJson(view.from, urls)},"status":${view.post ? statusJson(view.post, urls) : 'null'}}`;
+}
+
+/**
+ * Answers with JSON text already made: Fastify sends a string as it is (the route's response
+ * schema, which documents the fields, then plays no part; the text above was written under it).
+ */
+export function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
