@@ -17,6 +17,7 @@ import {
   isLocale,
   translator,
   type Locale,
+  type MessageId,
   type Translate,
 } from '../i18n/index.ts';
 
@@ -46,6 +47,8 @@ export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: F
     (isLocale(cookie) ? cookie : null) ??
     fromAcceptLanguage(request.headers['accept-language']) ??
     DEFAULT_LOCALE;
+  const t = translator(locale);
+  pageLocales.set(request, t);
   return {
     ctx,
     viewer: session?.account ?? null,
@@ -53,7 +56,7 @@ export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: F
     path: request.url.split('?')[0] ?? '/',
     timeZone: session?.account.timeZone ?? 'UTC',
     locale,
-    t: translator(locale),
+    t,
   };
 }
 
@@ -121,72 +124,77 @@ export function layout(
 }
 
 /** Fixed messages for ?notice=… after a redirect: the query can only pick one, never inject text. */
-const NOTICES: Record<string, string> = {
-  report_reopened: 'Report reopened.',
-  report_assigned: 'Report assigned to you.',
-  posted: 'Posted.',
-  liked: 'Liked.',
-  unliked: 'Like removed.',
-  boosted: 'Boosted.',
-  unboosted: 'Boost undone.',
-  bookmarked: 'Bookmarked: find it under Your bookmarks.',
-  unbookmarked: 'Bookmark removed.',
-  not_allowed: 'That can’t be done with this post.',
-  deleted: 'Post deleted.',
-  edited: 'Post edited.',
-  voted: 'Vote counted.',
-  followed: 'Followed.',
-  unfollowed: 'Unfollowed.',
-  requested: 'Follow request sent. You will see their followers-only posts once they accept.',
-  request_withdrawn: 'Follow request withdrawn.',
-  request_accepted: 'Accepted: they follow you now.',
-  request_rejected: 'Request rejected.',
-  saved: 'Saved.',
-  time_zone_saved: 'Time zone saved: times are now shown in it.',
-  code_sent: 'If that number can receive texts from us, a code is on its way. Enter it below.',
-  phone_linked: 'Phone number linked.',
-  phone_removed: 'Phone number removed.',
-  pin_set: 'Posting PIN set.',
-  pin_cleared: 'Posting PIN removed.',
-  released: 'Held text released.',
-  discarded: 'Held text discarded.',
-  not_me: 'Done: SMS posts since your last confirmation were removed and SMS posting is locked.',
-  confirmed: 'Thanks: your SMS posts so far are confirmed as yours.',
-  unlocked: 'SMS posting unlocked.',
-  sent: 'Message sent.',
-  policy_saved: 'Country policy saved.',
-  kill_on: 'Kill switch is ON: no content SMS is sent or acted on.',
-  kill_off: 'Kill switch is OFF.',
-  suspended: 'Account suspended: hidden everywhere and signed out.',
-  unsuspended: 'Suspension lifted.',
-  report_resolved: 'Report resolved.',
-  sms_reset: 'SMS lock and PIN failures reset.',
-  approved: 'Account approved; the applicant was told by e-mail.',
-  rejected: 'Sign-up rejected; the applicant was told by e-mail.',
-  welcome: 'Welcome to Sparrow!',
-  password_reset: 'Your password was changed and every session signed out. Log in with the new password.',
-  totp_on: 'Authenticator app turned on.',
-  totp_off: 'Authenticator app turned off.',
-  sms_2fa_on: 'SMS codes turned on (the weakest factor).',
-  sms_2fa_off: 'SMS codes turned off.',
-  strong_on: 'A strong factor is now required.',
-  strong_off: 'A strong factor is no longer required.',
-  passkey_added: 'Passkey added.',
-  passkey_removed: 'Passkey removed.',
-  password_changed: 'Password changed. Every other session was signed out.',
-  session_revoked: 'That session was signed out.',
-  others_signed_out: 'Every other session was signed out.',
-  list_created: 'List created. Add people you follow below.',
-  list_saved: 'List saved.',
-  list_deleted: 'List deleted.',
-  member_added: 'Added to the list.',
-  member_removed: 'Removed from the list.',
+const NOTICES: Record<string, MessageId> = {
+  report_reopened: 'web.notice.report_reopened',
+  report_assigned: 'web.notice.report_assigned',
+  posted: 'web.notice.posted',
+  liked: 'web.notice.liked',
+  unliked: 'web.notice.unliked',
+  boosted: 'web.notice.boosted',
+  unboosted: 'web.notice.unboosted',
+  bookmarked: 'web.notice.bookmarked',
+  unbookmarked: 'web.notice.unbookmarked',
+  not_allowed: 'web.notice.not_allowed',
+  deleted: 'web.notice.deleted',
+  edited: 'web.notice.edited',
+  voted: 'web.notice.voted',
+  followed: 'web.notice.followed',
+  unfollowed: 'web.notice.unfollowed',
+  requested: 'web.notice.requested',
+  request_withdrawn: 'web.notice.request_withdrawn',
+  request_accepted: 'web.notice.request_accepted',
+  request_rejected: 'web.notice.request_rejected',
+  saved: 'web.notice.saved',
+  time_zone_saved: 'web.notice.time_zone_saved',
+  code_sent: 'web.notice.code_sent',
+  phone_linked: 'web.notice.phone_linked',
+  phone_removed: 'web.notice.phone_removed',
+  pin_set: 'web.notice.pin_set',
+  pin_cleared: 'web.notice.pin_cleared',
+  released: 'web.notice.released',
+  discarded: 'web.notice.discarded',
+  not_me: 'web.notice.not_me',
+  confirmed: 'web.notice.confirmed',
+  unlocked: 'web.notice.unlocked',
+  sent: 'web.notice.sent',
+  policy_saved: 'web.notice.policy_saved',
+  kill_on: 'web.notice.kill_on',
+  kill_off: 'web.notice.kill_off',
+  suspended: 'web.notice.suspended',
+  unsuspended: 'web.notice.unsuspended',
+  report_resolved: 'web.notice.report_resolved',
+  sms_reset: 'web.notice.sms_reset',
+  approved: 'web.notice.approved',
+  rejected: 'web.notice.rejected',
+  welcome: 'web.notice.welcome',
+  password_reset: 'web.notice.password_reset',
+  totp_on: 'web.notice.totp_on',
+  totp_off: 'web.notice.totp_off',
+  sms_2fa_on: 'web.notice.sms_2fa_on',
+  sms_2fa_off: 'web.notice.sms_2fa_off',
+  strong_on: 'web.notice.strong_on',
+  strong_off: 'web.notice.strong_off',
+  passkey_added: 'web.notice.passkey_added',
+  passkey_removed: 'web.notice.passkey_removed',
+  password_changed: 'web.notice.password_changed',
+  session_revoked: 'web.notice.session_revoked',
+  others_signed_out: 'web.notice.others_signed_out',
+  list_created: 'web.notice.list_created',
+  list_saved: 'web.notice.list_saved',
+  list_deleted: 'web.notice.list_deleted',
+  member_added: 'web.notice.member_added',
+  member_removed: 'web.notice.member_removed',
 };
+
+/** The language of the page each request renders (set by `viewFor`), so notices follow it. */
+const pageLocales = new WeakMap<FastifyRequest, Translate>();
 
 export function notice(request: FastifyRequest): SafeHtml {
   const key = (request.query as Record<string, unknown>).notice;
-  const text = typeof key === 'string' ? NOTICES[key] : undefined;
-  return text ? html`<p class="notice" role="status">${text}</p>` : html``;
+  const id = typeof key === 'string' && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+  if (!id) return html``;
+  const t = pageLocales.get(request) ?? translator(DEFAULT_LOCALE);
+  return html`<p class="notice" role="status">${t(id)}</p>`;
 }
 
 export function errorBox(message: string | null | undefined): SafeHtml {

@@ -1,7 +1,9 @@
 import type { Messages } from '../catalogue-types.ts';
+import { webAccountSw } from './web-account/sw.ts';
 
 /** Kiswahili. */
 export const sw: Messages = {
+  ...webAccountSw,
   'sms.help':
     'Sparrow: tuma ujumbe kuchapisha. FUATA @jina, ACHA @jina, D @jina ujumbe, PATA @jina, NANI @jina, WASHA/ZIMA, FUTA. SIMAMA kuacha. {web}',
   'sms.stopped': 'Hutapokea tena ujumbe kutoka Sparrow. Jibu ANZA kuendelea.',
