@@ -151,7 +151,8 @@ describe.each(ENGINES)('account pages and e-mails in each language ($label)', ({
     );
     const [alert] = await mailTo(email, before + 1);
     expect(alert!.subject).toContain('تغيّرت إعدادات التحقق بخطوتين');
-    expect(alert!.text).toContain('تغيّرت حماية دخول @amina_ar: تغيّرت كلمة المرور.');
+    // A left-to-right mark keeps the @ on the left of the Latin name in right-to-left text.
+    expect(alert!.text).toContain('تغيّرت حماية دخول \u200e@amina_ar: تغيّرت كلمة المرور.');
     expect(alert!.text).toContain('لا نطلب أبداً');
 
     // A reset asked from an English page still writes to the owner in Arabic.

@@ -1,6 +1,10 @@
 import type { webAccount } from './en.ts';
 
-/** العربية: صفحات الحساب، التنبيهات بعد النماذج، رسائل البريد الخاصة بالحساب. */
+/**
+ * العربية: صفحات الحساب، التنبيهات بعد النماذج، رسائل البريد الخاصة بالحساب.
+ * `\u200e` (LEFT-TO-RIGHT MARK) stands before `@{username}` and phone numbers so that the `@` or
+ * `+` stays on the left of the Latin name or the digits inside right-to-left text (pages and mail).
+ */
 export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.notice.report_reopened': 'أُعيد فتح البلاغ.',
   'web.notice.report_assigned': 'أُسند البلاغ إليك.',
@@ -92,7 +96,7 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.settings.bot': 'هذا حساب آلي',
   'web.settings.followRequests':
     '{count, plural, =0 {طلبات المتابعة} one {طلبات المتابعة (طلب واحد ينتظر)} two {طلبات المتابعة (طلبان ينتظران)} few {طلبات المتابعة (# طلبات تنتظر)} many {طلبات المتابعة (# طلباً ينتظر)} other {طلبات المتابعة (# طلب ينتظر)}}',
-  'web.settings.yourProfile': 'ملفك الشخصي: <a>@{username}</a>',
+  'web.settings.yourProfile': 'ملفك الشخصي: <a>\u200e@{username}</a>',
   'web.settings.timeZone': 'المنطقة الزمنية',
   'web.settings.timesShownIn':
     '{chosen, select, yes {تظهر الأوقات بتوقيت <b>{zone}</b>؛ وكل وقت في الصفحة يذكر منطقته.} other {تظهر الأوقات بتوقيت <b>{zone}</b> (لم تختر منطقة بعد، لذا UTC)؛ وكل وقت في الصفحة يذكر منطقته.}}',
@@ -105,13 +109,13 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.phone.sendCode': 'أرسل الرمز',
   'web.phone.linked': 'مربوط',
   'web.phone.linkedText':
-    '<b>{number}</b> ({country})، تحقّقنا منه في {verified}. رسائله تستطيع النشر والمتابعة وتلقي الإشعارات كما هو مضبوط في <a>النشر بالرسائل</a>.',
+    '<b>\u200e{number}</b> ({country})، تحقّقنا منه في {verified}. رسائله تستطيع النشر والمتابعة وتلقي الإشعارات كما هو مضبوط في <a>النشر بالرسائل</a>.',
   'web.phone.removeLink': 'أزل هذا الرقم…',
   'web.phone.none': 'لا رقم مربوط',
   'web.phone.noneText': 'اربط رقم هاتف محمول لتنشر وتتلقى الإشعارات بالرسائل القصيرة.',
-  'web.phone.codeSentTo': 'أُرسل الرمز إلى {number}',
+  'web.phone.codeSentTo': 'أُرسل الرمز إلى \u200e{number}',
   'web.phone.enterCode':
-    '{replacing, select, yes {أدخل الرمز المكوّن من 6 أرقام من الرسالة (صالح حتى {until}) لربط هذا الرقم بدلاً من {old}.} other {أدخل الرمز المكوّن من 6 أرقام من الرسالة (صالح حتى {until}).}}',
+    '{replacing, select, yes {أدخل الرمز المكوّن من 6 أرقام من الرسالة (صالح حتى {until}) لربط هذا الرقم بدلاً من \u200e{old}.} other {أدخل الرمز المكوّن من 6 أرقام من الرسالة (صالح حتى {until}).}}',
   'web.phone.noCodeWaiting':
     'لا رمز في الانتظار: ربما لا يستقبل هذا الرقم رسائلنا، أو طُلبت رموز كثيرة في الساعة الأخيرة. تحقّق من الرقم أو أعد المحاولة لاحقاً.',
   'web.phone.wrongNumber': 'رقم خاطئ، أو لم تصل رسالة؟',
@@ -120,7 +124,7 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.phone.help':
     'نرسل رمزاً من 6 أرقام برسالة قصيرة إلى الرقم، صالحاً 10 دقائق. استعمل الصيغة الدولية التي تبدأ بـ +.',
   'web.phone.removeTitle': 'أتزيل رقم هاتفك؟',
-  'web.phone.removeMeans': 'إزالة <b>{number}</b> تعني:',
+  'web.phone.removeMeans': 'إزالة <b>\u200e{number}</b> تعني:',
   'web.phone.removeNoPosts': 'لن تنشر رسائله ولن تتابع ولن تصلك؛',
   'web.phone.removeNoNotifications': 'لن تتلقى إشعارات بالرسائل؛',
   'web.phone.removeNoCodes': 'تتوقف رموز الدخول والعامل الثاني بالرسائل.',
@@ -128,7 +132,7 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.phone.removeYes': 'نعم، أزل هذا الرقم',
   'web.phone.removeCancel': 'إلغاء، أبقه',
 
-  'web.sms.textsFrom': 'رسائل <b>{number}</b> لا تتصرف باسمك إلا كما هو مضبوط هنا.',
+  'web.sms.textsFrom': 'رسائل <b>\u200e{number}</b> لا تتصرف باسمك إلا كما هو مضبوط هنا.',
   'web.sms.noPhone': 'لا هاتف مربوط بعد: <a>اربط رقماً</a> أولاً.',
   'web.sms.lockedTitle': 'النشر بالرسائل مقفل',
   'web.sms.lockedSince':
@@ -296,7 +300,7 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.auth.mobileNumber': 'رقم الهاتف المحمول',
   'web.auth.passwordInstead': 'ادخل بكلمة المرور بدلاً من ذلك',
   'web.auth.enterCode': 'أدخل رمزك',
-  'web.auth.smsCodeOnWay': 'إن كان <b>{number}</b> مربوطاً بحساب، فالرمز في الطريق. صالح 10 دقائق.',
+  'web.auth.smsCodeOnWay': 'إن كان <b>\u200e{number}</b> مربوطاً بحساب، فالرمز في الطريق. صالح 10 دقائق.',
   'web.auth.signIn': 'ادخل',
   'web.auth.devPhone': 'للتطوير: اقرأ الرسالة في <a>محاكي الهاتف</a>.',
   'web.auth.devMail': 'للتطوير: اقرأه في <a>صندوق بريد التطوير</a>.',
@@ -313,7 +317,7 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.signup.closed': 'التسجيل مغلق',
   'web.signup.closedHelp': 'لا يقبل هذا الخادم حسابات جديدة حالياً.',
   'web.signup.waitingTitle': 'في انتظار الموافقة',
-  'web.signup.thanks': 'شكراً، @{username}',
+  'web.signup.thanks': 'شكراً، \u200e@{username}',
   'web.signup.waiting': 'ينتظر حسابك موافقة مشرف. سنراسلك بالبريد حين يقرّرون؛ وحتى ذلك الحين لا يمكنك الدخول.',
   'web.signup.checkMail': 'تفقّد بريدك',
   'web.signup.sentTo':
@@ -333,7 +337,7 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'web.reset.target': 'البريد أو رقم الهاتف المحمول',
   'web.reset.backToLogin': 'عُد إلى الدخول',
   'web.reset.choose': 'اختر كلمة مرور جديدة',
-  'web.reset.sent': 'إن كان <b>{target}</b> لحساب ما، فقد أرسلنا إليه رمزاً صالحاً 10 دقائق.',
+  'web.reset.sent': 'إن كان <b>\u200e{target}</b> لحساب ما، فقد أرسلنا إليه رمزاً صالحاً 10 دقائق.',
   'web.reset.code': 'الرمز',
   'web.reset.signsOut': 'يُسجَّل الخروج من كل جلسة مفتوحة حين تتغير كلمة المرور.',
   'web.reset.set': 'عيّن كلمة المرور الجديدة',
@@ -343,7 +347,7 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'mail.notMe.subject': 'حُذفت المنشورات بالرسائل',
   'mail.notMe.body': 'أبلغت أن منشورات بالرسائل ليست منك. حُذفت وقُفل النشر بالرسائل.',
   'mail.unlocked.subject': 'فُتح النشر بالرسائل',
-  'mail.unlocked.body': 'فُتح النشر بالرسائل للحساب @{username}. إن لم يكن هذا أنت فغيّر كلمة مرورك في {security}.',
+  'mail.unlocked.body': 'فُتح النشر بالرسائل للحساب \u200e@{username}. إن لم يكن هذا أنت فغيّر كلمة مرورك في {security}.',
   'mail.signInWithheld.subject': 'لم يُرسل رمز الدخول',
   'mail.signInWithheld.body':
     '{flood, select, yes {طلب أحدهم رمز دخول برسالة قصيرة، لكن رموزاً كثيرة طُلبت لرقمك فلم يُرسل أي رمز. إن كنت أنت فادخل بكلمة مرورك، أو اطلبه مجدداً من شبكة دخلت منها من قبل.} other {طلب أحدهم رمز دخول برسالة قصيرة، لكن مشغّلك يبلغ عن تغيير حديث للشريحة فلم يُرسل أي رمز. إن كنت أنت فادخل بكلمة مرورك.}}',
@@ -352,22 +356,22 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
     '{flood, select, yes {طلب أحدهم رمز إعادة تعيين كلمة المرور برسالة قصيرة، لكن رموزاً كثيرة طُلبت لرقمك فلم يُرسل أي رمز. استعمل البريد لإعادة تعيين كلمة مرورك.} other {طلب أحدهم رمز إعادة تعيين كلمة المرور برسالة قصيرة، لكن مشغّلك يبلغ عن تغيير حديث للشريحة فلم يُرسل أي رمز. استعمل البريد لإعادة تعيين كلمة مرورك.}}',
   'mail.codesLocked.subject': 'قُفلت رموز الرسائل',
   'mail.codesLocked.body':
-    '{until, select, none {أُدخلت رموز خاطئة كثيرة للحساب @{username} أو لرقم هاتفه، فقُفلت الرموز المرسلة بالرسائل القصيرة (الدخول، العامل الثاني، إعادة تعيين كلمة المرور، التحقق من الهاتف).} other {أُدخلت رموز خاطئة كثيرة للحساب @{username} أو لرقم هاتفه، فقُفلت الرموز المرسلة بالرسائل القصيرة (الدخول، العامل الثاني، إعادة تعيين كلمة المرور، التحقق من الهاتف) حتى {until}.}}\n\nإن لم يكن هذا أنت، فربما يحاول أحدهم دخول حسابك: لا شيء مطلوب منك، ولا يعمل أي رمز ما دام القفل قائماً. لرفعه الآن ادخل بكلمة مرورك (وعاملك الآخر إن كان لديك) أو أعد تعيين كلمة مرورك بالبريد في {reset}. راجع {security}.',
+    '{until, select, none {أُدخلت رموز خاطئة كثيرة للحساب \u200e@{username} أو لرقم هاتفه، فقُفلت الرموز المرسلة بالرسائل القصيرة (الدخول، العامل الثاني، إعادة تعيين كلمة المرور، التحقق من الهاتف).} other {أُدخلت رموز خاطئة كثيرة للحساب \u200e@{username} أو لرقم هاتفه، فقُفلت الرموز المرسلة بالرسائل القصيرة (الدخول، العامل الثاني، إعادة تعيين كلمة المرور، التحقق من الهاتف) حتى {until}.}}\n\nإن لم يكن هذا أنت، فربما يحاول أحدهم دخول حسابك: لا شيء مطلوب منك، ولا يعمل أي رمز ما دام القفل قائماً. لرفعه الآن ادخل بكلمة مرورك (وعاملك الآخر إن كان لديك) أو أعد تعيين كلمة مرورك بالبريد في {reset}. راجع {security}.',
   'mail.passwordReset.subject': 'تغيّرت كلمة مرورك',
   'mail.passwordReset.body':
-    '{via, select, sms {أُعيد تعيين كلمة مرور @{username} برمز أُرسل برسالة قصيرة، وسُجّل الخروج من كل الجلسات.} email {أُعيد تعيين كلمة مرور @{username} برمز أُرسل بالبريد، وسُجّل الخروج من كل الجلسات.} other {أُعيد تعيين كلمة مرور @{username}، وسُجّل الخروج من كل الجلسات.}}\n\nإن لم يكن هذا أنت فأعد تعيينها الآن في {reset} وراجع {security}.',
+    '{via, select, sms {أُعيد تعيين كلمة مرور \u200e@{username} برمز أُرسل برسالة قصيرة، وسُجّل الخروج من كل الجلسات.} email {أُعيد تعيين كلمة مرور \u200e@{username} برمز أُرسل بالبريد، وسُجّل الخروج من كل الجلسات.} other {أُعيد تعيين كلمة مرور \u200e@{username}، وسُجّل الخروج من كل الجلسات.}}\n\nإن لم يكن هذا أنت فأعد تعيينها الآن في {reset} وراجع {security}.',
   'mail.recoveryUsed.subject': 'استُعمل رمز استرداد',
   'mail.recoveryUsed.body':
-    '{counted, select, yes {{remaining, plural, zero {استُعمل رمز استرداد للدخول إلى @{username} (لم يبق أي رمز).} one {استُعمل رمز استرداد للدخول إلى @{username} (بقي رمز واحد).} two {استُعمل رمز استرداد للدخول إلى @{username} (بقي رمزان).} few {استُعمل رمز استرداد للدخول إلى @{username} (بقيت # رموز).} many {استُعمل رمز استرداد للدخول إلى @{username} (بقي # رمزاً).} other {استُعمل رمز استرداد للدخول إلى @{username} (بقي # رمز).}}} other {استُعمل رمز استرداد للدخول إلى @{username}.}} إن لم يكن هذا أنت فراجع {security}.',
+    '{counted, select, yes {{remaining, plural, zero {استُعمل رمز استرداد للدخول إلى \u200e@{username} (لم يبق أي رمز).} one {استُعمل رمز استرداد للدخول إلى \u200e@{username} (بقي رمز واحد).} two {استُعمل رمز استرداد للدخول إلى \u200e@{username} (بقي رمزان).} few {استُعمل رمز استرداد للدخول إلى \u200e@{username} (بقيت # رموز).} many {استُعمل رمز استرداد للدخول إلى \u200e@{username} (بقي # رمزاً).} other {استُعمل رمز استرداد للدخول إلى \u200e@{username} (بقي # رمز).}}} other {استُعمل رمز استرداد للدخول إلى \u200e@{username}.}} إن لم يكن هذا أنت فراجع {security}.',
   'mail.twoFactor.subject': 'تغيّرت إعدادات التحقق بخطوتين',
   'mail.twoFactor.body':
-    '{change, select, authenticator_app_added {تغيّرت حماية دخول @{username}: أُضيف تطبيق مصادقة.} authenticator_app_removed {تغيّرت حماية دخول @{username}: أُزيل تطبيق المصادقة.} recovery_codes_regenerated {تغيّرت حماية دخول @{username}: أُنشئت رموز استرداد جديدة.} sms_two_factor_on {تغيّرت حماية دخول @{username}: فُعّلت رموز الرسائل.} sms_two_factor_off {تغيّرت حماية دخول @{username}: عُطّلت رموز الرسائل.} strong_factor_required {تغيّرت حماية دخول @{username}: صار العامل القوي مطلوباً.} strong_factor_no_longer_required {تغيّرت حماية دخول @{username}: لم يعد العامل القوي مطلوباً.} password_changed {تغيّرت حماية دخول @{username}: تغيّرت كلمة المرور.} passkey_removed {تغيّرت حماية دخول @{username}: أُزيل مفتاح مرور.} reset_by_operator {تغيّرت حماية دخول @{username}: أزال مشغّل الخدمة كل العوامل الثانية.} other {تغيّرت حماية دخول @{username}.}} إن لم يكن هذا أنت فراجع {security}.',
+    '{change, select, authenticator_app_added {تغيّرت حماية دخول \u200e@{username}: أُضيف تطبيق مصادقة.} authenticator_app_removed {تغيّرت حماية دخول \u200e@{username}: أُزيل تطبيق المصادقة.} recovery_codes_regenerated {تغيّرت حماية دخول \u200e@{username}: أُنشئت رموز استرداد جديدة.} sms_two_factor_on {تغيّرت حماية دخول \u200e@{username}: فُعّلت رموز الرسائل.} sms_two_factor_off {تغيّرت حماية دخول \u200e@{username}: عُطّلت رموز الرسائل.} strong_factor_required {تغيّرت حماية دخول \u200e@{username}: صار العامل القوي مطلوباً.} strong_factor_no_longer_required {تغيّرت حماية دخول \u200e@{username}: لم يعد العامل القوي مطلوباً.} password_changed {تغيّرت حماية دخول \u200e@{username}: تغيّرت كلمة المرور.} passkey_removed {تغيّرت حماية دخول \u200e@{username}: أُزيل مفتاح مرور.} reset_by_operator {تغيّرت حماية دخول \u200e@{username}: أزال مشغّل الخدمة كل العوامل الثانية.} other {تغيّرت حماية دخول \u200e@{username}.}} إن لم يكن هذا أنت فراجع {security}.',
   'mail.passkeyAdded.subject': 'أُضيف مفتاح مرور',
-  'mail.passkeyAdded.body': 'أُضيف مفتاح مرور إلى @{username}. إن لم يكن هذا أنت فأزله في {security}.',
+  'mail.passkeyAdded.body': 'أُضيف مفتاح مرور إلى \u200e@{username}. إن لم يكن هذا أنت فأزله في {security}.',
   'mail.sessionRevoked.subject': 'سُجّل الخروج من جلسة',
-  'mail.sessionRevoked.body': 'سُجّل الخروج من إحدى جلسات @{username}.',
+  'mail.sessionRevoked.body': 'سُجّل الخروج من إحدى جلسات \u200e@{username}.',
   'mail.general.subject': 'تنبيه أمان',
-  'mail.general.body': 'تغيّر شيء في @{username}. راجع {security}.',
+  'mail.general.body': 'تغيّر شيء في \u200e@{username}. راجع {security}.',
 
   'mail.signupCode.subject': 'رمز التسجيل في {instance}: {code}',
   'mail.signupCode.body':
@@ -379,12 +383,12 @@ export const webAccountAr: Record<keyof typeof webAccount, string> = {
   'mail.resetCode.body':
     'طلب أحدهم إعادة تعيين كلمة مرور حسابك في {instance}.\n\nرمزك هو {code}. تنتهي صلاحيته بعد 10 دقائق.\n\nإن لم يكن هذا أنت فتجاهل هذه الرسالة: تبقى كلمة مرورك كما هي.',
   'mail.approved.subject': 'أهلاً بك في {instance}: قُبل حسابك',
-  'mail.approved.body': 'قُبل حسابك @{username} في {instance}. ادخل من {web}/login.',
+  'mail.approved.body': 'قُبل حسابك \u200e@{username} في {instance}. ادخل من {web}/login.',
   'mail.rejected.subject': 'لم يُقبل تسجيلك في {instance}',
-  'mail.rejected.body': 'لم يقبل مشرفو {instance} الحساب @{username}. لن يُفعَّل.',
+  'mail.rejected.body': 'لم يقبل مشرفو {instance} الحساب \u200e@{username}. لن يُفعَّل.',
   'mail.waiting.subject': 'تسجيلك في {instance} في انتظار الموافقة',
   'mail.waiting.body':
-    'شكراً لتسجيلك في {instance} باسم @{username}. يراجع مشرف الحسابات الجديدة قبل أن تستطيع الدخول؛ وسنراسلك بالبريد حين يقرّرون.',
+    'شكراً لتسجيلك في {instance} باسم \u200e@{username}. يراجع مشرف الحسابات الجديدة قبل أن تستطيع الدخول؛ وسنراسلك بالبريد حين يقرّرون.',
 
   'sms.signInCode': '{code} رمز دخولك إلى {instance}. صالح 10 دقائق. لا تعطه لأحد.',
   'sms.secondFactorCode': '{code} رمز دخولك إلى {instance}. إن لم تُدخل كلمة مرورك فغيّرها.',
