@@ -7,6 +7,7 @@ import { FIELD_LIMITS, type LimitedField } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
+import { rich } from './rich-text.ts';
 import { CSRF_FIELD, csrfToken, currentSession } from './session.ts';
 import {
   DEFAULT_LOCALE,
@@ -277,12 +278,12 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
   const own = view.viewer?.id === p.accountId;
   return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>${view.t('web.post.promoted')}</strong> · <a href="/settings/privacy">${view.t('web.post.why')}</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} ${view.t('web.post.boosted')}</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
-${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}</details>` : html`<div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}`}
-${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">edited</a>` : ''} · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
+${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown, view.t)}</details>` : html`<div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown, view.t)}`}
+${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">${view.t('web.post.edited')}</a>` : ''} · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
     options.link !== false
       ? html` · <a href="/@${shown.author.username}/${p.id}#reply">${view.t('web.post.reply')}</a>`
       : ''
-  }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">Edit</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;
+  }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">${view.t('web.post.edit')}</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;
 }
 
 /**
@@ -294,17 +295,17 @@ function pollBlock(view: View, item: PostView): SafeHtml {
   const poll = item.poll!;
   const { id, options, multiple } = poll.poll;
   const canVote = view.viewer !== null && !poll.expired && poll.voted === false;
-  const ends = html`${poll.expired ? 'Ended' : 'Ends'} ${when(view, poll.poll.expiresAt)}`;
-  const summary = html`<p class="meta">${poll.votesCount} vote${poll.votesCount === 1 ? '' : 's'} · ${poll.votersCount} ${poll.votersCount === 1 ? 'person' : 'people'} · ${ends}</p>`;
+  const t = view.t;
+  const summary = html`<p class="meta">${t('web.poll.votes', { count: poll.votesCount })} · ${t('web.poll.voters', { count: poll.votersCount })} · ${rich(view, 'web.poll.ends', { ended: poll.expired, when: when(view, poll.poll.expiresAt) })}</p>`;
   if (canVote) {
     const type = multiple ? 'checkbox' : 'radio';
     return form(
       view,
       `/polls/${id}/vote`,
-      html`<fieldset><legend>${multiple ? 'Poll: choose one or more' : 'Poll: choose one'}</legend>${options.map(
+      html`<fieldset><legend>${t('web.poll.choose', { multiple })}</legend>${options.map(
         (title, i) =>
           html`<label><input type="${type}" name="choices" value="${String(i)}"${multiple ? '' : ' required'}> ${title}</label>`,
-      )}</fieldset><button>Vote</button>${summary}`,
+      )}</fieldset><button>${t('web.poll.vote')}</button>${summary}`,
       { className: 'poll' },
     );
   }
@@ -312,10 +313,11 @@ function pollBlock(view: View, item: PostView): SafeHtml {
   const own = new Set(poll.ownVotes ?? []);
   return html`<div class="poll"><ul>${options.map((title, i) => {
     const votes = poll.optionVotes[i];
-    if (votes === null || votes === undefined) return html`<li>${title}${own.has(i) ? ' (your vote)' : ''}</li>`;
+    const mine = own.has(i) ? ` ${t('web.poll.yourVote')}` : '';
+    if (votes === null || votes === undefined) return html`<li>${title}${mine}</li>`;
     const percent = total === 0 ? 0 : Math.round((votes / total) * 100);
-    return html`<li><span>${title}${own.has(i) ? ' (your vote)' : ''}</span> <progress max="100" value="${String(percent)}">${String(percent)}%</progress> ${String(percent)}% (${String(votes)})</li>`;
-  })}</ul>${poll.optionVotes.some((v) => v === null) ? html`<p class="note">Results are shown when the poll ends.</p>` : ''}${summary}</div>`;
+    return html`<li><span>${title}${mine}</span> <progress max="100" value="${String(percent)}">${String(percent)}%</progress> ${String(percent)}% (${String(votes)})</li>`;
+  })}</ul>${poll.optionVotes.some((v) => v === null) ? html`<p class="note">${t('web.poll.resultsLater')}</p>` : ''}${summary}</div>`;
 }
 
 export function postList(view: View, items: readonly PostView[], empty: string): SafeHtml {
@@ -324,6 +326,7 @@ export function postList(view: View, items: readonly PostView[], empty: string):
 
 /** "Older" link for cursor paging (Mastodon-style max_id). */
 export function olderLink(
+  view: Pick<View, 't'>,
   path: string,
   items: readonly { id: string }[],
   limit: number,
@@ -331,7 +334,7 @@ export function olderLink(
 ): SafeHtml {
   if (items.length < limit) return html``;
   const params = new URLSearchParams({ ...extra, max_id: items.at(-1)!.id });
-  return html`<p><a href="${path}?${params.toString()}" rel="next">Older</a></p>`;
+  return html`<p><a href="${path}?${params.toString()}" rel="next">${view.t('web.older')}</a></p>`;
 }
 
 export function maxId(request: FastifyRequest): string | undefined {

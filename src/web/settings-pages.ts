@@ -539,6 +539,7 @@ ${
       )}</ul>`
 }
 ${olderLink(
+  view,
   '/settings/sms/follows',
   rows.map((r) => ({ id: r.cursor })),
   80,

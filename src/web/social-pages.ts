@@ -48,12 +48,12 @@ function compose(view: View, options: { replyTo?: PostView; text?: string; error
 <label for="status">${view.t(reply ? 'web.compose.yourReply' : 'web.compose.whatsHappening')}</label>
 <textarea id="status" name="status" rows="3" data-max="${max}" aria-describedby="status-help">${start}</textarea>
 <small id="status-help" class="note">${view.t('web.compose.help', { max })}</small>
-${imageInputs()}
+${imageInputs(view.t)}
 <div class="row"><label for="visibility">${view.t('web.compose.audience')}</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(
       ([value, label]) =>
         html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${view.t(label)}</option>`,
     )}</select>
-<button>${view.t(reply ? 'web.compose.reply' : 'web.compose.post')}</button></div>${reply ? '' : pollComposer()}`,
+<button>${view.t(reply ? 'web.compose.reply' : 'web.compose.post')}</button></div>${reply ? '' : pollComposer(view.t)}`,
     { multipart: true },
   )}</section>`;
 }
@@ -135,6 +135,7 @@ export function socialPages(ctx: AppContext) {
         html`<h1>${view.t('web.home.title')}</h1>${alert}${notice(request)}${compose(view, composeOptions)}
 <section aria-label="Timeline">${timeline}</section>
 ${olderLink(
+  view,
   '/home',
   posts.map((i) => i.post),
   PAGE,
@@ -201,6 +202,7 @@ ${olderLink(
           `${account.displayName || account.username} (@${account.username})`,
           html`${notice(request)}${profileHeader(view, account, relationship)}
 <section aria-label="Posts">${postList(view, items, 'No posts yet.')}</section>${olderLink(
+            view,
             `/@${account.username}`,
             items.map((i) => i.post),
             PAGE,
@@ -279,6 +281,7 @@ ${
       )}</ul>`
 }
 ${olderLink(
+  view,
   '/follow_requests',
   rows.map((r) => ({ id: r.cursor })),
   PAGE,
@@ -317,6 +320,7 @@ ${olderLink(
 ${waiting > 0 ? html`<p class="notice" role="status"><a href="/follow_requests">${view.t('web.notifications.waiting', { count: waiting })}</a></p>` : ''}
 ${items.length === 0 ? html`<p class="note">${view.t('web.notifications.empty')}</p>` : html`<ul class="plain">${items.map((n) => notificationItem(view, n))}</ul>`}
 ${olderLink(
+  view,
   '/notifications',
   items.map((n) => n.notification),
   PAGE,
@@ -360,6 +364,7 @@ ${
       })}</ul>`
 }
 ${olderLink(
+  view,
   '/messages',
   list.map((c) => ({ id: c.cursor })),
   40,

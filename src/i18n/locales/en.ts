@@ -5,9 +5,11 @@
  * and `ussd.` are written to fit one SMS segment / one USSD screen (test/i18n checks it).
  */
 import { webAccount } from './web-account/en.ts';
+import { webPages } from './web-pages/en.ts';
 
 export const en = {
   ...webAccount,
+  ...webPages,
   // ── SMS replies ──
   'sms.help':
     'Sparrow: text to post. FOLLOW @user, UNFOLLOW @user, D @user msg, GET @user, WHOIS @user, ON/OFF, UNDO. STOP to quit. {web}',

@@ -1,4 +1,5 @@
 import type { Messages } from '../catalogue-types.ts';
+import { webPagesHa } from './web-pages/ha.ts';
 import { webAccountHa } from './web-account/ha.ts';
 
 /**
@@ -7,6 +8,7 @@ import { webAccountHa } from './web-account/ha.ts';
  */
 export const ha: Messages = {
   ...webAccountHa,
+  ...webPagesHa,
   'sms.help':
     'Sparrow: aika sako don wallafa. BI @suna, DAINA @suna, D @suna sako, SAMU @suna, WANE @suna, KUNNA/KASHE, SHAFE. TSAYA don dainawa. {web}',
   'sms.stopped': 'Ba za ka ƙara samun saƙonni daga Sparrow ba. Amsa FARA don komawa.',
