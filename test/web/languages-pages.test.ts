@@ -20,6 +20,7 @@ const EXPECTED = {
     security: ['Changer le mot de passe', 'Codes de récupération', 'Déconnecter partout ailleurs'],
     privacy: ['À quoi peut-il servir ?', 'Connexion et sécurité', 'Permettre de me trouver grâce à lui'],
     sms: ['PIN de publication', 'Ce n’était pas moi', '<a href="/settings/phone">associez d’abord un numéro</a>'],
+    profilePage: ['Modifier le profil', 'Aucun post pour l’instant.'],
   },
   sw: {
     dir: 'ltr',
@@ -28,6 +29,7 @@ const EXPECTED = {
     security: ['Badilisha nenosiri', 'Misimbo ya kurejesha', 'Toka kila mahali pengine'],
     privacy: ['Hii inaweza kutumika kwa nini?', 'Kuingia na usalama', 'Watu wanipate kwa hii'],
     sms: ['PIN ya kuchapisha', 'Haikuwa mimi', '<a href="/settings/phone">unganisha nambari</a>'],
+    profilePage: ['Hariri wasifu', 'Bado hakuna machapisho.'],
   },
   ar: {
     dir: 'rtl',
@@ -36,6 +38,7 @@ const EXPECTED = {
     security: ['غيّر كلمة المرور', 'رموز الاسترداد', 'سجّل الخروج من كل مكان آخر'],
     privacy: ['فيمَ يمكن استعماله؟', 'الدخول والأمان', 'دع الناس يجدونني به'],
     sms: ['رمز النشر', 'لم يكن هذا أنا', '<a href="/settings/phone">اربط رقماً</a>'],
+    profilePage: ['عدّل الملف الشخصي', 'لا منشورات بعد.'],
   },
 } as const;
 
@@ -120,6 +123,7 @@ describe.each(ENGINES)('account pages and e-mails in each language ($label)', ({
         ['/settings/security', want.security],
         ['/settings/privacy', want.privacy],
         ['/settings/sms', want.sms],
+        [`/@settings_${locale}`, want.profilePage],
       ];
       for (const [url, texts] of pages) {
         const page = await person.get(url);
