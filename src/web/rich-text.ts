@@ -1,7 +1,6 @@
 import { escapeHtml } from '../core/post-html.ts';
-import { formatParts, type MessageId } from '../i18n/index.ts';
+import { formatParts, type Locale, type MessageId } from '../i18n/index.ts';
 import { type SafeHtml, trusted } from './html.ts';
-import type { View } from './layout.ts';
 
 type Wrap = (inner: SafeHtml) => SafeHtml;
 
@@ -12,7 +11,7 @@ type Wrap = (inner: SafeHtml) => SafeHtml;
  * and the values) is escaped; only `SafeHtml` values and the tag functions add markup.
  */
 export function rich(
-  view: Pick<View, 'locale'>,
+  view: { locale: Locale },
   id: MessageId,
   values: Record<string, string | number | boolean | SafeHtml> = {},
   tags: Record<string, Wrap> = {},
