@@ -107,6 +107,7 @@ describe.each(ENGINES)('account pages and e-mails in each language ($label)', ({
       const welcome = { fr: 'Bienvenue sur Sparrow !', sw: 'Karibu Sparrow!', ar: 'أهلاً بك في سبارو!' };
       expect((await visitor.get('/home?notice=welcome')).body).toContain(welcome[locale]);
     },
+    60_000,
   );
 
   it.skipIf(skip).each(['fr', 'sw', 'ar'] as const)(
@@ -133,56 +134,65 @@ describe.each(ENGINES)('account pages and e-mails in each language ($label)', ({
         for (const text of ENGLISH_LEFT_OVER) expect(page.body, `${url} in ${locale}`).not.toContain(text);
       }
     },
+    60_000,
   );
 
-  it.skipIf(skip)('security e-mails go out in the account’s language, whatever page asked', async () => {
-    const amina = new FormClient(h.app);
-    await amina.signUp('amina_ar');
-    const account = (await h.ctx.microblog.lookup('amina_ar'))!;
-    await h.ctx.sms.languages.setForAccount(account.id, 'ar');
-    const email = 'amina_ar@example.test';
-    const before = h.ctx.devMailbox!.messagesTo(email).length;
+  it.skipIf(skip)(
+    'security e-mails go out in the account’s language, whatever page asked',
+    async () => {
+      const amina = new FormClient(h.app);
+      await amina.signUp('amina_ar');
+      const account = (await h.ctx.microblog.lookup('amina_ar'))!;
+      await h.ctx.sms.languages.setForAccount(account.id, 'ar');
+      const email = 'amina_ar@example.test';
+      const before = h.ctx.devMailbox!.messagesTo(email).length;
 
-    // The password changes on an Arabic page: the alert is in Arabic.
-    await amina.get('/settings/security');
-    const changed = await amina.post('/settings/security/password', {
-      current_password: PASSWORD,
-      new_password: 'another horse battery staple',
-    });
-    expect(changed.statusCode).toBe(303);
-    expect((await amina.get(changed.headers.location as string)).body).toContain(
-      'تغيّرت كلمة المرور. سُجّل الخروج من كل الجلسات الأخرى.',
-    );
-    const [alert] = await mailTo(email, before + 1);
-    expect(alert!.subject).toContain('تغيّرت إعدادات التحقق بخطوتين');
-    // A left-to-right mark keeps the @ on the left of the Latin name in right-to-left text.
-    expect(alert!.text).toContain('تغيّرت حماية دخول \u200e@amina_ar: تغيّرت كلمة المرور.');
-    expect(alert!.text).toContain('لا نطلب أبداً');
+      // The password changes on an Arabic page: the alert is in Arabic.
+      await amina.get('/settings/security');
+      const changed = await amina.post('/settings/security/password', {
+        current_password: PASSWORD,
+        new_password: 'another horse battery staple',
+      });
+      expect(changed.statusCode).toBe(303);
+      expect((await amina.get(changed.headers.location as string)).body).toContain(
+        'تغيّرت كلمة المرور. سُجّل الخروج من كل الجلسات الأخرى.',
+      );
+      const [alert] = await mailTo(email, before + 1);
+      expect(alert!.subject).toContain('تغيّرت إعدادات التحقق بخطوتين');
+      // A left-to-right mark keeps the @ on the left of the Latin name in right-to-left text.
+      expect(alert!.text).toContain('تغيّرت حماية دخول \u200e@amina_ar: تغيّرت كلمة المرور.');
+      expect(alert!.text).toContain('لا نطلب أبداً');
 
-    // A reset asked from an English page still writes to the owner in Arabic.
-    const stranger = new FormClient(h.app);
-    await stranger.get('/password_reset');
-    const asked = await stranger.post('/password_reset', { target: email });
-    expect(asked.body).toContain('<html lang="en" dir="ltr">');
-    const [reset] = await mailTo(email, before + 2);
-    expect(reset!.subject).toContain('رمز إعادة تعيين كلمة المرور');
-    expect(reset!.text).toContain('تنتهي صلاحيته بعد 10 دقائق');
-  });
+      // A reset asked from an English page still writes to the owner in Arabic.
+      const stranger = new FormClient(h.app);
+      await stranger.get('/password_reset');
+      const asked = await stranger.post('/password_reset', { target: email });
+      expect(asked.body).toContain('<html lang="en" dir="ltr">');
+      const [reset] = await mailTo(email, before + 2);
+      expect(reset!.subject).toContain('رمز إعادة تعيين كلمة المرور');
+      expect(reset!.text).toContain('تنتهي صلاحيته بعد 10 دقائق');
+    },
+    60_000,
+  );
 
-  it.skipIf(skip)('Arabic counts take their six forms on the pages', async () => {
-    const layla = new FormClient(h.app);
-    await layla.signUp('layla_ar');
-    const account = (await h.ctx.microblog.lookup('layla_ar'))!;
-    await h.ctx.sms.languages.setForAccount(account.id, 'ar');
-    const page = await layla.get('/settings/security');
-    // No recovery codes yet: the zero form, not "0 codes".
-    expect(page.body).toContain('لم يبق أي رمز استرداد غير مستعمل.');
-    const { t } = await import('../../src/i18n/index.ts');
-    const left = (count: number) => t('ar', 'web.security.recoveryLeft', { count });
-    expect(left(1)).toContain('بقي رمز استرداد واحد');
-    expect(left(2)).toContain('بقي رمزا استرداد');
-    expect(left(3)).toContain('بقيت 3 رموز');
-    expect(left(11)).toContain('بقي 11 رمزاً');
-    expect(left(100)).toContain('بقي 100 رمز استرداد');
-  });
+  it.skipIf(skip)(
+    'Arabic counts take their six forms on the pages',
+    async () => {
+      const layla = new FormClient(h.app);
+      await layla.signUp('layla_ar');
+      const account = (await h.ctx.microblog.lookup('layla_ar'))!;
+      await h.ctx.sms.languages.setForAccount(account.id, 'ar');
+      const page = await layla.get('/settings/security');
+      // No recovery codes yet: the zero form, not "0 codes".
+      expect(page.body).toContain('لم يبق أي رمز استرداد غير مستعمل.');
+      const { t } = await import('../../src/i18n/index.ts');
+      const left = (count: number) => t('ar', 'web.security.recoveryLeft', { count });
+      expect(left(1)).toContain('بقي رمز استرداد واحد');
+      expect(left(2)).toContain('بقي رمزا استرداد');
+      expect(left(3)).toContain('بقيت 3 رموز');
+      expect(left(11)).toContain('بقي 11 رمزاً');
+      expect(left(100)).toContain('بقي 100 رمز استرداد');
+    },
+    60_000,
+  );
 });
