@@ -666,6 +666,7 @@ export async function composeApp(
     emailOf: (accountId) => identity.emailOf(accountId),
     mail: (message) => mail.send(message),
     audit,
+    languageOf: (accountId) => sms.services.languages.ofAccount(accountId),
     clock,
     instanceName: config.instanceName,
     publicUrl: config.publicUrl,
@@ -687,6 +688,7 @@ export async function composeApp(
       await notices.notify(accountId, kind, details);
     },
     contactProved: (accountId, kind, value) => privacy.contactPoints.markVerified(accountId, kind, value),
+    languageOf: (accountId) => sms.services.languages.ofAccount(accountId),
     clock,
     instanceName: config.instanceName,
     publicUrl: config.publicUrl,

@@ -1,8 +1,8 @@
 import type { OutgoingMail } from '../security/index.ts';
 import type { AccountNotice } from '../notices/index.ts';
-import { t, type Locale } from '../i18n/index.ts';
+import { t, type Locale, type MessageId } from '../i18n/index.ts';
 
-/** Events whose e-mail comes from the catalogues (every language); the others are English for now. */
+/** The SMS events, whose messages are shared with the SMS side of the catalogue. */
 function translatedMail(
   event: AccountNotice,
   site: { instanceName: string; publicUrl: string; username: string; notMeUrl?: string | null },
@@ -34,6 +34,21 @@ function translatedMail(
   }
 }
 
+/** Other security events: each a subject and a body in `mail.*`; any other kind gets the general notice. */
+const OTHER_MAILS: Record<string, [MessageId, MessageId]> = {
+  sim_swap_check_failed: ['mail.checkFailed.subject', 'mail.checkFailed.body'],
+  sms_not_me: ['mail.notMe.subject', 'mail.notMe.body'],
+  sms_posting_unlocked: ['mail.unlocked.subject', 'mail.unlocked.body'],
+  sign_in_code_withheld: ['mail.signInWithheld.subject', 'mail.signInWithheld.body'],
+  reset_code_withheld: ['mail.resetWithheld.subject', 'mail.resetWithheld.body'],
+  sms_codes_locked: ['mail.codesLocked.subject', 'mail.codesLocked.body'],
+  password_reset: ['mail.passwordReset.subject', 'mail.passwordReset.body'],
+  recovery_code_used: ['mail.recoveryUsed.subject', 'mail.recoveryUsed.body'],
+  two_factor_changed: ['mail.twoFactor.subject', 'mail.twoFactor.body'],
+  passkey_added: ['mail.passkeyAdded.subject', 'mail.passkeyAdded.body'],
+  session_revoked: ['mail.sessionRevoked.subject', 'mail.sessionRevoked.body'],
+};
+
 /** The e-mail an owner gets for a security event: what happened, and the one step to take if it was not them. */
 export function describeSecurityEvent(
   event: AccountNotice,
@@ -47,62 +62,25 @@ export function describeSecurityEvent(
       text: `${translated[1]}\n\n${t(locale, 'mail.footer', { instance: site.instanceName, web: site.publicUrl })}\n`,
     };
   }
-  const settings = `${site.publicUrl}/settings/sms`;
   const security = `${site.publicUrl}/settings/security`;
   const d = event.details;
-  const lines: Record<string, [string, string]> = {
-    sim_swap_check_failed: [
-      'An SMS was held',
-      `We could not check your number with your carrier, so a text was held. Review it at ${settings}.`,
-    ],
-    sms_not_me: [
-      'SMS posts removed',
-      `You reported SMS posts as not yours. They were removed and SMS posting is locked.`,
-    ],
-    sms_posting_unlocked: [
-      'SMS posting unlocked',
-      `SMS posting for @${site.username} was unlocked. If this was not you, change your password at ${security}.`,
-    ],
-    sign_in_code_withheld: [
-      'Sign-in code not sent',
-      d.reason === 'too_many_requests'
-        ? `Someone asked for a sign-in code by SMS, but so many codes were asked for your number that none was sent. If this was you, sign in with your password, or ask again from a network you have signed in from before.`
-        : `Someone asked for a sign-in code by SMS, but your carrier reports a recent SIM change, so no code was sent. If this was you, sign in with your password.`,
-    ],
-    reset_code_withheld: [
-      'Password reset code not sent',
-      d.reason === 'too_many_requests'
-        ? `Someone asked for a password reset code by SMS, but so many codes were asked for your number that none was sent. Use e-mail to reset your password.`
-        : `Someone asked for a password reset code by SMS, but your carrier reports a recent SIM change, so no code was sent. Use e-mail to reset your password.`,
-    ],
-    sms_codes_locked: [
-      'SMS codes locked',
-      `Too many wrong codes were entered for @${site.username} or its phone number, so codes sent by SMS (sign-in, second factor, password reset, phone verification) are locked${typeof d.until === 'string' ? ` until ${d.until}` : ''}.\n\nIf this was not you, someone may be trying to get into your account: nothing is needed from you, and no code works while the lock lasts. To lift it now, sign in with your password (and your other factor, if you have one) or reset your password by e-mail at ${site.publicUrl}/password_reset. Review ${security}.`,
-    ],
-    password_reset: [
-      'Your password was changed',
-      `The password of @${site.username} was reset${typeof d.via === 'string' ? ` with a code sent by ${d.via === 'sms' ? 'SMS' : 'e-mail'}` : ''}, and every session was signed out.\n\nIf this was not you, reset it again now at ${site.publicUrl}/password_reset and review ${security}.`,
-    ],
-    recovery_code_used: [
-      'A recovery code was used',
-      `A recovery code was used to sign in to @${site.username}${typeof d.remaining === 'number' ? ` (${d.remaining} left)` : ''}. If this was not you, review ${security}.`,
-    ],
-    two_factor_changed: [
-      'Two-factor settings changed',
-      `The sign-in protection of @${site.username} changed${typeof d.change === 'string' ? `: ${d.change.replace(/_/g, ' ')}` : ''}. If this was not you, review ${security}.`,
-    ],
-    passkey_added: [
-      'A passkey was added',
-      `A passkey was added to @${site.username}. If this was not you, remove it at ${security}.`,
-    ],
-    session_revoked: ['A session was signed out', `A session of @${site.username} was signed out.`],
+  const values = {
+    username: site.username,
+    settings: `${site.publicUrl}/settings/sms`,
+    security,
+    reset: `${site.publicUrl}/password_reset`,
+    flood: d.reason === 'too_many_requests',
+    until: typeof d.until === 'string' ? d.until : 'none',
+    via: d.via === 'sms' || d.via === 'email' ? d.via : 'none',
+    counted: typeof d.remaining === 'number',
+    remaining: typeof d.remaining === 'number' ? d.remaining : 0,
+    change: typeof d.change === 'string' ? d.change : 'none',
   };
-  const [subject, text] = lines[event.kind] ?? [
-    'Security notice',
-    `Something changed on @${site.username}. Review ${security}.`,
-  ];
+  const [subjectId, bodyId] = OTHER_MAILS[event.kind] ?? ['mail.general.subject', 'mail.general.body'];
+  const subject = t(locale, subjectId, values);
+  const text = t(locale, bodyId, values);
   return {
     subject: `${site.instanceName}: ${subject}`,
-    text: `${text}\n\n— ${site.instanceName} (${site.publicUrl}). We never ask for codes or passwords by e-mail or SMS.\n`,
+    text: `${text}\n\n${t(locale, 'mail.footer', { instance: site.instanceName, web: site.publicUrl })}\n`,
   };
 }

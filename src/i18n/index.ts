@@ -7,7 +7,7 @@ export {
   fromAcceptLanguage,
   type Locale,
 } from './locales.ts';
-export { t, translator, messageIds, type MessageValues, type Translate } from './messages.ts';
+export { t, translator, messageIds, formatParts, type MessageValues, type Translate } from './messages.ts';
 export type { MessageId } from './catalogue-types.ts';
 export { detectLanguage } from './detect.ts';
 export { LanguagePreferences, type LanguageStore } from './preferences.ts';

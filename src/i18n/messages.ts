@@ -98,3 +98,21 @@ export function translator(locale: Locale = DEFAULT_LOCALE, medium: Medium = 'te
 export function messageIds(): MessageId[] {
   return Object.keys(en) as MessageId[];
 }
+
+/**
+ * One message whose values or tags are not plain text (a link inside a sentence, `<a>…</a>`
+ * in the catalogue): the formatted parts in order, strings and whatever the tag functions
+ * and object values are. Pages escape the strings and keep their own markup.
+ */
+export function formatParts<T extends object>(
+  locale: Locale,
+  id: MessageId,
+  values: Record<string, string | number | boolean | T | ((chunks: (string | T)[]) => T)>,
+): (string | T)[] {
+  const prepared: Record<string, string | number | T | ((chunks: (string | T)[]) => T)> = {};
+  for (const [name, value] of Object.entries(values)) {
+    prepared[name] = typeof value === 'boolean' ? (value ? 'yes' : 'no') : value;
+  }
+  const out = formatter(locale, id, 'text').format<T>(prepared);
+  return Array.isArray(out) ? out : [out];
+}

@@ -14,6 +14,7 @@ import type { CodeAudience, PhoneTarget, Requester, SecurityMessages } from './s
 import type { RegistrationReview } from './registrations.ts';
 import type { SignUpGate, SignUpProof } from './sign-up-gate.ts';
 import { digest, newSecret } from './tokens.ts';
+import { DEFAULT_LOCALE, t, type Locale } from '../i18n/index.ts';
 
 const FLOW_TTL_MS = 10 * 60_000;
 const MAX_FLOW_ATTEMPTS = 5;
@@ -64,6 +65,8 @@ export interface AuthenticationDeps {
   registrations: RegistrationReview;
   /** A code sent to this contact came back: its holder is proven (the contact point is verified). */
   contactProved?: (accountId: string, kind: 'email' | 'phone', value: string) => Promise<void>;
+  /** The language the account chose, for what is sent to it (else the language of the page that asked). */
+  languageOf?: (accountId: string) => Promise<Locale | null>;
   clock: Clock;
   instanceName: string;
   publicUrl: string;
@@ -120,14 +123,14 @@ export class Authentication {
     this.deps.background.run('sms sign-in code', async () => {
       const accountId = await this.deps.phones.accountByPhone(phone.e164);
       if (!accountId) return;
+      const locale = await this.localeOf(accountId, requester);
       await this.smsCodeUnlessSwapped(
         'sign_in',
         flow.id,
         phone,
         await this.ownRequester(requester, accountId),
         'sign_in_code_withheld',
-        (code) =>
-          `${code} is your ${this.deps.instanceName} sign-in code. It expires in 10 minutes. Never share it: we will never ask for it.`,
+        (code) => t(locale, 'sms.signInCode', { code, instance: this.deps.instanceName }, 'phone'),
       );
     });
     return { flowId: flow.secret };
@@ -143,14 +146,14 @@ export class Authentication {
     this.deps.background.run('sms second factor', async () => {
       const phone = await this.deps.phones.phoneOf(accountId);
       if (!phone) return;
+      const locale = await this.localeOf(accountId, requester);
       await this.smsCodeUnlessSwapped(
         'two_factor',
         flow.id,
         phone,
         await this.ownRequester(requester, accountId),
         'sign_in_code_withheld',
-        (code) =>
-          `${code} is your ${this.deps.instanceName} sign-in code. Someone entered your password: if it was not you, change it now.`,
+        (code) => t(locale, 'sms.secondFactorCode', { code, instance: this.deps.instanceName }, 'phone'),
       );
     });
   }
@@ -253,28 +256,29 @@ export class Authentication {
       if (email) {
         const accountId = await this.deps.identity.accountIdForEmail(email);
         if (!accountId) return;
+        const locale = await this.localeOf(accountId, requester);
         await this.deps.messages.sendEmailCode(
           'password_reset',
           flow.id,
           email,
           { ...requester, accountId },
           (code) => ({
-            subject: `${name} password reset code: ${code}`,
-            text: `Someone asked to reset the password of your ${name} account.\n\nYour code is ${code}. It expires in 10 minutes.\n\nIf this was not you, ignore this e-mail: your password stays as it is.\n`,
+            subject: t(locale, 'mail.resetCode.subject', { instance: name, code }),
+            text: `${t(locale, 'mail.resetCode.body', { instance: name, code })}\n`,
           }),
         );
         return;
       }
       const accountId = await this.deps.phones.accountByPhone(phone!.e164);
       if (!accountId) return;
+      const locale = await this.localeOf(accountId, requester);
       await this.smsCodeUnlessSwapped(
         'password_reset',
         flow.id,
         phone!,
         { ...requester, accountId },
         'reset_code_withheld',
-        (code) =>
-          `${code} is your ${name} password reset code. It expires in 10 minutes. If you did not ask for it, ignore this message.`,
+        (code) => t(locale, 'sms.resetCode', { code, instance: name }, 'phone'),
       );
     });
     return { flowId: flow.secret };
@@ -351,15 +355,18 @@ export class Authentication {
     this.deps.background.run('sign-up code', async () => {
       const existing = await this.deps.identity.accountIdForEmail(email);
       if (existing) {
+        const locale = await this.localeOf(existing, requester);
+        const values = { instance: name, web: this.deps.publicUrl };
         await this.deps.messages.sendEmailNotice(email, requester, {
-          subject: `You already have a ${name} account`,
-          text: `Someone tried to sign up to ${name} with this address, which already has an account.\n\nIf it was you, sign in at ${this.deps.publicUrl}/login, or reset your password at ${this.deps.publicUrl}/password_reset.\nIf not, you can ignore this e-mail.\n`,
+          subject: t(locale, 'mail.signupExists.subject', values),
+          text: `${t(locale, 'mail.signupExists.body', values)}\n`,
         });
         return;
       }
+      const locale = requester.locale ?? DEFAULT_LOCALE;
       await this.deps.messages.sendEmailCode('signup', flow.id, email, requester, (code) => ({
-        subject: `${name} sign-up code: ${code}`,
-        text: `Welcome to ${name}.\n\nYour code is ${code}. It expires in 10 minutes.\n\nIf you did not try to sign up, ignore this e-mail.\n`,
+        subject: t(locale, 'mail.signupCode.subject', { instance: name, code }),
+        text: `${t(locale, 'mail.signupCode.body', { instance: name, code })}\n`,
       }));
     });
     return { flowId: flow.secret };
@@ -375,7 +382,7 @@ export class Authentication {
   async finishSignup(
     flowId: string,
     code: string,
-    profile: { username: string; password: string; displayName?: string; reason?: string },
+    profile: { username: string; password: string; displayName?: string; reason?: string; locale?: Locale },
   ): Promise<SignUpOutcome> {
     this.deps.signUps.ensureOpen();
     checkPasswordStrength(profile.password);
@@ -399,8 +406,13 @@ export class Authentication {
     await this.deps.codes.retire(check.id);
     await this.deps.flows.completeFlow(flow.id, this.deps.clock.now());
     await this.deps.contactProved?.(account.id, 'email', flow.target);
-    if (approvalPending) await this.deps.registrations.received(account);
+    if (approvalPending) await this.deps.registrations.received(account, profile.locale ?? null);
     return { account, approvalPending };
+  }
+
+  /** What to write to an account in: its own choice, else the language of the page that asked, else English. */
+  private async localeOf(accountId: string, requester: Requester): Promise<Locale> {
+    return (await this.deps.languageOf?.(accountId)) ?? requester.locale ?? DEFAULT_LOCALE;
   }
 
   private async finish(flow: AuthFlow, accountId: string): Promise<SignInStep> {

@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { Account } from '../core/model.ts';
 import type { Clock } from '../shared/clock.ts';
 import { invalid } from '../shared/errors.ts';
+import { DEFAULT_LOCALE, t, type Locale, type MessageId } from '../i18n/index.ts';
 import { authorize, checkedReason, type Acting, type Actor } from './permissions.ts';
 import type { OutgoingMail, RegistrationStore } from './ports.ts';
 
@@ -21,6 +22,8 @@ export interface RegistrationReviewDeps {
   /** Tells the applicant by e-mail (they cannot sign in to read anything in the app yet). */
   mail(message: OutgoingMail): Promise<void>;
   audit: AuditLog;
+  /** The language the account chose, for the e-mails about its application. */
+  languageOf?: (accountId: string) => Promise<Locale | null>;
   clock: Clock;
   instanceName: string;
   publicUrl: string;
@@ -69,11 +72,7 @@ export class RegistrationReview {
       throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' });
     await this.deps.setSuspended(target.id, false);
     await this.deps.audit.record(acting.actor, reason, 'account.approve', target.id, { username: target.username });
-    const name = this.deps.instanceName;
-    await this.tell(target.id, {
-      subject: `Welcome to ${name}: your account is approved`,
-      text: `Your ${name} account @${target.username} was approved. Sign in at ${this.deps.publicUrl}/login.\n`,
-    });
+    await this.tell(target, null, 'mail.approved.subject', 'mail.approved.body');
   }
 
   async reject(target: Account, acting: Acting): Promise<void> {
@@ -82,24 +81,20 @@ export class RegistrationReview {
     if (!(await this.deps.store.decide(target.id, 'rejected', this.deps.clock.now())))
       throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' });
     await this.deps.audit.record(acting.actor, reason, 'account.reject', target.id, { username: target.username });
-    const name = this.deps.instanceName;
-    await this.tell(target.id, {
-      subject: `Your ${name} sign-up was not approved`,
-      text: `The moderators of ${name} did not approve the account @${target.username}. It will not be activated.\n`,
-    });
+    await this.tell(target, null, 'mail.rejected.subject', 'mail.rejected.body');
   }
 
   /** The applicant hears that the application arrived and what happens next. */
-  async received(account: Account): Promise<void> {
-    const name = this.deps.instanceName;
-    await this.tell(account.id, {
-      subject: `Your ${name} sign-up is waiting for approval`,
-      text: `Thanks for signing up to ${name} as @${account.username}. A moderator reviews new accounts before they can sign in; we will e-mail you when they have decided.\n`,
-    });
+  async received(account: Account, locale: Locale | null = null): Promise<void> {
+    await this.tell(account, locale, 'mail.waiting.subject', 'mail.waiting.body');
   }
 
-  private async tell(accountId: string, mail: Omit<OutgoingMail, 'to'>): Promise<void> {
-    const email = await this.deps.emailOf(accountId);
-    if (email) await this.deps.mail({ to: email, ...mail });
+  /** In the account's language, else the one it signed up in, else English. */
+  private async tell(account: Account, signedUpIn: Locale | null, subject: MessageId, body: MessageId): Promise<void> {
+    const email = await this.deps.emailOf(account.id);
+    if (!email) return;
+    const locale = (await this.deps.languageOf?.(account.id)) ?? signedUpIn ?? DEFAULT_LOCALE;
+    const values = { instance: this.deps.instanceName, username: account.username, web: this.deps.publicUrl };
+    await this.deps.mail({ to: email, subject: t(locale, subject, values), text: `${t(locale, body, values)}\n` });
   }
 }

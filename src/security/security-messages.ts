@@ -1,4 +1,5 @@
 import type { SecurityLimits } from '../config/config.ts';
+import type { Locale } from '../i18n/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import type { VerificationCodes } from './codes.ts';
@@ -24,6 +25,8 @@ export interface Requester {
   accountId?: string | null;
   /** The account has an active session that was started from this address (its owner's usual network). */
   knownNetwork?: boolean;
+  /** The language of the page that asked, for messages to someone who has not chosen one. */
+  locale?: Locale;
 }
 
 /**

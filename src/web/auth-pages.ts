@@ -7,6 +7,7 @@ import type { SecondFactorProof, SignInStep } from '../security/authentication.t
 import { isSignInProofMethod, type SecondFactorMethod } from '../security/second-factors.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
+import { link, rich, strong } from './rich-text.ts';
 import {
   errorBox,
   field,
@@ -40,8 +41,6 @@ export async function requireViewer(
   return account;
 }
 
-const WRONG_LOGIN = 'That username or e-mail and password do not match.';
-
 function isRateLimited(error: unknown): error is DomainError {
   return error instanceof DomainError && error.kind === 'rate_limited';
 }
@@ -52,9 +51,9 @@ function tooManyPage(view: View, reply: FastifyReply, error: DomainError, again 
     reply,
     layout(
       view,
-      'Too many attempts',
-      html`<h1>Too many attempts</h1>${errorBox(error.message)}
-<p>This protects accounts from guessing. Wait a few minutes, then <a href="${again}">start again</a>.</p>`,
+      view.t('web.auth.tooMany'),
+      html`<h1>${view.t('web.auth.tooMany')}</h1>${errorBox(error.message)}
+<p>${rich(view, 'web.auth.tooManyHelp', {}, { a: link(again) })}</p>`,
     ),
     429,
   );
@@ -63,7 +62,7 @@ function tooManyPage(view: View, reply: FastifyReply, error: DomainError, again 
 const hiddenFlow = (flowId: string, next: string) =>
   html`<input type="hidden" name="flow_id" value="${flowId}"><input type="hidden" name="next" value="${next}">`;
 
-const codeInput = (id: string, label: string, autocomplete = 'one-time-code') =>
+const codeInput = (id: string, label: string, autocomplete = 'one-time-code'): SafeHtml =>
   html`<p><label for="${id}">${label}</label><br><input id="${id}" name="code" inputmode="numeric" autocomplete="${autocomplete}" required maxlength="40" spellcheck="false"></p>`;
 
 // ── Pages ──────────────────────────────────────────────────────────────────
@@ -102,83 +101,86 @@ interface StepValues {
 /** The second step of a sign-in: one form per method the account offers, strongest first. */
 function secondStepPage(view: View, v: StepValues): string {
   const has = (m: SecondFactorMethod) => v.methods.includes(m);
+  const t = view.t;
   const verify = (method: string, body: SafeHtml, attrs: { passkey?: boolean } = {}) =>
     html`<form method="post" action="/login/verify"${attrs.passkey ? html` data-passkey="sign-in"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">${hiddenFlow(v.flowId, v.next)}<input type="hidden" name="method" value="${method}">${body}</form>`;
   const sections: SafeHtml[] = [];
   if (has('passkey')) {
-    sections.push(html`<section><h2>Passkey</h2>
-<p class="note" data-passkey-nojs>Signing in with a passkey needs JavaScript, which is off or unavailable in this browser. Use another option below.</p>
-${verify('passkey', html`<input type="hidden" name="credential" value=""><p><button hidden>Use a passkey</button></p>`, { passkey: true })}</section>`);
+    sections.push(html`<section><h2>${t('web.security.passkey')}</h2>
+<p class="note" data-passkey-nojs>${t('web.auth.passkeyNeedsJs')}</p>
+${verify('passkey', html`<input type="hidden" name="credential" value=""><p><button hidden>${t('web.auth.usePasskey')}</button></p>`, { passkey: true })}</section>`);
   }
   if (has('totp')) {
     sections.push(
-      html`<section><h2>Authenticator app</h2>${verify('totp', html`${codeInput('totp-code', 'Code from your authenticator app')}<p><button>Verify</button></p>`)}</section>`,
+      html`<section><h2>${t('web.security.totp')}</h2>${verify('totp', html`${codeInput('totp-code', t('web.auth.codeFromApp'))}<p><button>${t('web.auth.verify')}</button></p>`)}</section>`,
     );
   }
   if (has('recovery_code')) {
     sections.push(
-      html`<section><h2>Recovery code</h2>${verify(
+      html`<section><h2>${t('web.auth.recoveryCode')}</h2>${verify(
         'recovery_code',
-        html`<p><label for="recovery-code">Recovery code</label><br><input id="recovery-code" name="code" autocomplete="off" required maxlength="40" spellcheck="false"></p>
-<p class="note">Each of your saved recovery codes works once.</p><p><button>Use recovery code</button></p>`,
+        html`<p><label for="recovery-code">${t('web.auth.recoveryCode')}</label><br><input id="recovery-code" name="code" autocomplete="off" required maxlength="40" spellcheck="false"></p>
+<p class="note">${t('web.auth.recoveryOnce')}</p><p><button>${t('web.auth.useRecoveryCode')}</button></p>`,
       )}</section>`,
     );
   }
   if (has('sms')) {
-    sections.push(html`<section><h2>Code by SMS</h2>
-<p class="warn">SMS is the weakest option: a SIM swap or an intercepted message defeats it. Prefer an authenticator app or a passkey when you can.</p>
-${form(view, '/login/second_factor/sms', html`${hiddenFlow(v.flowId, v.next)}<button>Text me a code</button>`, { className: 'inline' })}
-${verify('sms', html`${codeInput('sms-code', 'Code from the text message')}<p><button>Verify</button></p>`)}</section>`);
+    sections.push(html`<section><h2>${t('web.auth.codeBySms')}</h2>
+<p class="warn">${t('web.auth.smsWeakest')}</p>
+${form(view, '/login/second_factor/sms', html`${hiddenFlow(v.flowId, v.next)}<button>${t('web.auth.textMeCode')}</button>`, { className: 'inline' })}
+${verify('sms', html`${codeInput('sms-code', t('web.auth.codeFromText'))}<p><button>${t('web.auth.verify')}</button></p>`)}</section>`);
   }
   if (has('password')) {
     sections.push(
-      html`<section><h2>Password</h2>${verify('password', html`<p><label for="step-password">Password</label><br><input id="step-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Continue</button></p>`)}</section>`,
+      html`<section><h2>${t('web.login.password')}</h2>${verify('password', html`<p><label for="step-password">${t('web.login.password')}</label><br><input id="step-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>${t('web.auth.continue')}</button></p>`)}</section>`,
     );
   }
   return layout(
     view,
-    'Confirm it’s you',
-    html`<h1>Confirm it’s you</h1>
+    t('web.auth.confirmTitle'),
+    html`<h1>${t('web.auth.confirmTitle')}</h1>
 ${v.info ? html`<p class="notice" role="status">${v.info}</p>` : ''}${errorBox(v.error)}
-<p>Your account is protected by a second step. Choose one way to confirm it’s you.</p>
+<p>${t('web.auth.confirmHelp')}</p>
 ${sections}
-<p class="note"><a href="/login">Start again</a></p>`,
+<p class="note"><a href="/login">${t('web.auth.startAgain')}</a></p>`,
     { scripts: ['/static/passkey.js'] },
   );
 }
 
 function smsNumberPage(view: View, values: { number?: string; next: string; error?: string }) {
+  const t = view.t;
   return layout(
     view,
-    'Sign in by SMS',
-    html`<h1>Sign in with a code by SMS</h1>${errorBox(values.error)}
-<p>We text a 6-digit code to the mobile number linked to your account. SMS is the weakest way to sign in; if your account has a second step, you will be asked for it too.</p>
+    t('web.auth.smsTitle'),
+    html`<h1>${t('web.auth.smsHeading')}</h1>${errorBox(values.error)}
+<p>${t('web.auth.smsHelp')}</p>
 ${form(
   view,
   '/login/sms',
   html`<input type="hidden" name="next" value="${values.next}">
-<p><label for="sms-number">Mobile number</label><br><input id="sms-number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678" value="${values.number ?? ''}"></p>
-<p><button>Text me a code</button></p>`,
+<p><label for="sms-number">${t('web.auth.mobileNumber')}</label><br><input id="sms-number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678" value="${values.number ?? ''}"></p>
+<p><button>${t('web.auth.textMeCode')}</button></p>`,
 )}
-<p class="note"><a href="/login">Log in with your password instead</a></p>`,
+<p class="note"><a href="/login">${t('web.auth.passwordInstead')}</a></p>`,
   );
 }
 
 function smsCodePage(view: View, values: { flowId: string; next: string; number?: string; error?: string }) {
   const dev = view.ctx.config.smsProvider === 'console' && values.number;
+  const t = view.t;
   return layout(
     view,
-    'Enter your code',
-    html`<h1>Enter your code</h1>${errorBox(values.error)}
-<p>If ${values.number ? html`<strong>${values.number}</strong>` : 'that number'} is linked to an account, a code is on its way. It is valid for 10 minutes.</p>
+    t('web.auth.enterCode'),
+    html`<h1>${t('web.auth.enterCode')}</h1>${errorBox(values.error)}
+<p>${rich(view, 'web.auth.smsCodeOnWay', { number: values.number ?? '' }, { b: strong })}</p>
 ${form(
   view,
   '/login/verify',
   html`${hiddenFlow(values.flowId, values.next)}<input type="hidden" name="method" value="login_code"><input type="hidden" name="number" value="${values.number ?? ''}">
-${codeInput('login-code', 'Code from the text message')}<p><button>Sign in</button></p>`,
+${codeInput('login-code', t('web.auth.codeFromText'))}<p><button>${t('web.auth.signIn')}</button></p>`,
 )}
-${dev ? html`<p class="note">Development: see the text on the <a href="/dev/phone?number=${encodeURIComponent(values.number ?? '')}">phone simulator</a>.</p>` : ''}
-<p class="note"><a href="/login/sms">Use another number</a> · <a href="/login">Log in with your password</a></p>`,
+${dev ? html`<p class="note">${rich(view, 'web.auth.devPhone', {}, { a: link(`/dev/phone?number=${encodeURIComponent(values.number ?? '')}`) })}</p>` : ''}
+<p class="note"><a href="/login/sms">${t('web.phone.otherNumber')}</a> · <a href="/login">${t('web.auth.withPassword')}</a></p>`,
   );
 }
 
@@ -192,23 +194,20 @@ interface SignupPageValues {
 function signupPage(view: View, values: SignupPageValues = {}) {
   const challenge = values.challenge ?? null;
   const approval = view.ctx.signUps.approvalRequired;
+  const t = view.t;
   return layout(
     view,
-    'Sign up',
-    html`<h1>Create your account</h1>${errorBox(values.error)}
-<p>First, your e-mail address: we send you a code to check it is yours.</p>
-${approval ? html`<p class="note">A moderator approves new accounts on this server before they can sign in.</p>` : ''}
+    t('web.login.signup'),
+    html`<h1>${t('web.signup.heading')}</h1>${errorBox(values.error)}
+<p>${t('web.signup.emailFirst')}</p>
+${approval ? html`<p class="note">${t('web.signup.approvalNote')}</p>` : ''}
 <form method="post" action="/signup"${challenge ? html` data-pow-bits="${String(challenge.bits)}"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">
 ${challenge ? html`<input type="hidden" name="pow_challenge" value="${challenge.challenge}"><input type="hidden" name="pow_nonce" value="">` : ''}
-<p><label for="email">E-mail</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
+<p><label for="email">${t('web.signup.email')}</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
 ${challenge ? html`<p id="pow-status" class="note" role="status" hidden></p>` : ''}
-<p><button>Send me a code</button></p></form>
-${
-  challenge && !approval
-    ? html`<noscript><p class="note">Scripts are off in this browser, so it cannot run our automatic check against bulk sign-ups. You can still sign up: a moderator then approves your account before you can sign in.</p></noscript>`
-    : ''
-}
-<p class="note">Already have an account? <a href="/login">Log in</a>.</p>`,
+<p><button>${t('web.auth.sendMeCode')}</button></p></form>
+${challenge && !approval ? html`<noscript><p class="note">${t('web.signup.noScript')}</p></noscript>` : ''}
+<p class="note">${rich(view, 'web.signup.haveAccount', {}, { a: link('/login') })}</p>`,
     challenge ? { scripts: ['/static/sparrow.js', '/static/signup-pow.js'] } : {},
   );
 }
@@ -216,16 +215,16 @@ ${
 function signupClosedPage(view: View) {
   return layout(
     view,
-    'Sign up',
-    html`<h1>Sign-ups are closed</h1><p>This server does not take new accounts right now.</p><p class="note">Already have an account? <a href="/login">Log in</a>.</p>`,
+    view.t('web.login.signup'),
+    html`<h1>${view.t('web.signup.closed')}</h1><p>${view.t('web.signup.closedHelp')}</p><p class="note">${rich(view, 'web.signup.haveAccount', {}, { a: link('/login') })}</p>`,
   );
 }
 
 function signupPendingPage(view: View, username: string) {
   return layout(
     view,
-    'Waiting for approval',
-    html`<h1>Thanks, @${username}</h1><p class="notice" role="status">Your account waits for a moderator to approve it. We will e-mail you when they have decided; until then you cannot sign in.</p><p><a href="/">Home</a></p>`,
+    view.t('web.signup.waitingTitle'),
+    html`<h1>${view.t('web.signup.thanks', { username })}</h1><p class="notice" role="status">${view.t('web.signup.waiting')}</p><p><a href="/">${view.t('web.nav.home')}</a></p>`,
   );
 }
 
@@ -242,75 +241,78 @@ function signupCodePage(
   },
 ) {
   const devMail = view.ctx.config.smsProvider === 'console' && view.ctx.devMailbox !== null;
+  const t = view.t;
   return layout(
     view,
-    'Check your e-mail',
-    html`<h1>Check your e-mail</h1>${errorBox(values.error)}
-<p>We sent an e-mail to <strong>${values.email}</strong>. Enter the 6-digit code from it (valid for 10 minutes) and choose your username and password.</p>
-${devMail ? html`<p class="note">Development: read it in the <a href="/dev/mail?to=${encodeURIComponent(values.email)}">dev mailbox</a>.</p>` : ''}
+    t('web.signup.checkMail'),
+    html`<h1>${t('web.signup.checkMail')}</h1>${errorBox(values.error)}
+<p>${rich(view, 'web.signup.sentTo', { email: values.email }, { b: strong })}</p>
+${devMail ? html`<p class="note">${rich(view, 'web.auth.devMail', {}, { a: link(`/dev/mail?to=${encodeURIComponent(values.email)}`) })}</p>` : ''}
 ${form(
   view,
   '/signup/finish',
   html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="email" value="${values.email}">
-${codeInput('signup-code', 'Code from the e-mail')}
-<p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required maxlength="30" pattern="[A-Za-z0-9_]+" value="${values.username ?? ''}"><br><small class="note">Letters, digits and _; people will find you as @name.</small></p>
-<p><label for="display_name">Display name (optional)</label><br><input id="display_name" name="display_name" autocomplete="name" maxlength="30" value="${values.displayName ?? ''}"></p>
-<p><label for="new-password">Password</label><br><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
+${codeInput('signup-code', t('web.signup.codeFromMail'))}
+<p><label for="username">${t('web.signup.username')}</label><br><input id="username" name="username" autocomplete="username" required maxlength="30" pattern="[A-Za-z0-9_]+" value="${values.username ?? ''}"><br><small class="note">${t('web.signup.usernameHelp')}</small></p>
+<p><label for="display_name">${t('web.signup.displayName')}</label><br><input id="display_name" name="display_name" autocomplete="name" maxlength="30" value="${values.displayName ?? ''}"></p>
+<p><label for="new-password">${t('web.login.password')}</label><br><input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
 ${
   values.approval
-    ? html`<p><label for="join-reason">Why do you want to join? (optional, for the moderators)</label><br><textarea id="join-reason" name="reason" rows="3" maxlength="500">${values.reason ?? ''}</textarea></p>
-<p class="note">A moderator approves your account before you can sign in; we e-mail you when they have decided.</p>`
+    ? html`<p><label for="join-reason">${t('web.signup.reason')}</label><br><textarea id="join-reason" name="reason" rows="3" maxlength="500">${values.reason ?? ''}</textarea></p>
+<p class="note">${t('web.signup.approvalAfter')}</p>`
     : ''
 }
 <input type="hidden" name="time_zone" value="" data-browser-time-zone>
-<p class="note">Times will show in this browser’s time zone (in UTC if the page cannot ask it); you can change it in Settings.</p>
-<p><button>Create account</button></p>`,
+<p class="note">${t('web.signup.timeZoneNote')}</p>
+<p><button>${t('web.signup.create')}</button></p>`,
 )}
-<p class="note">No e-mail? Check the address, or <a href="/signup">start again</a>.</p>`,
+<p class="note">${rich(view, 'web.signup.noMail', {}, { a: link('/signup') })}</p>`,
   );
 }
 
 function resetStartPage(view: View, values: { target?: string; error?: string } = {}) {
+  const t = view.t;
   return layout(
     view,
-    'Reset your password',
-    html`<h1>Reset your password</h1>${errorBox(values.error)}
-<p>Give the e-mail address or mobile number of your account. If it has one, we send it a code.</p>
+    t('web.reset.title'),
+    html`<h1>${t('web.reset.title')}</h1>${errorBox(values.error)}
+<p>${t('web.reset.help')}</p>
 ${form(
   view,
   '/password_reset',
-  html`<p><label for="reset-target">E-mail or mobile number</label><br><input id="reset-target" name="target" autocomplete="username" required maxlength="320" value="${values.target ?? ''}"></p>
-<p><button>Send me a code</button></p>`,
+  html`<p><label for="reset-target">${t('web.reset.target')}</label><br><input id="reset-target" name="target" autocomplete="username" required maxlength="320" value="${values.target ?? ''}"></p>
+<p><button>${t('web.auth.sendMeCode')}</button></p>`,
 )}
-<p class="note"><a href="/login">Back to log in</a></p>`,
+<p class="note"><a href="/login">${t('web.reset.backToLogin')}</a></p>`,
   );
 }
 
 function resetCodePage(view: View, values: { flowId: string; target: string; error?: string }) {
   const dev = view.ctx.config.smsProvider === 'console';
   const byEmail = values.target.includes('@');
+  const t = view.t;
   const devLink = !dev
     ? ''
     : byEmail
       ? view.ctx.devMailbox
-        ? html`<p class="note">Development: read it in the <a href="/dev/mail?to=${encodeURIComponent(values.target)}">dev mailbox</a>.</p>`
+        ? html`<p class="note">${rich(view, 'web.auth.devMail', {}, { a: link(`/dev/mail?to=${encodeURIComponent(values.target)}`) })}</p>`
         : ''
-      : html`<p class="note">Development: see the text on the <a href="/dev/phone?number=${encodeURIComponent(values.target)}">phone simulator</a>.</p>`;
+      : html`<p class="note">${rich(view, 'web.auth.devPhone', {}, { a: link(`/dev/phone?number=${encodeURIComponent(values.target)}`) })}</p>`;
   return layout(
     view,
-    'Choose a new password',
-    html`<h1>Choose a new password</h1>${errorBox(values.error)}
-<p>If <strong>${values.target}</strong> belongs to an account, we sent it a code, valid for 10 minutes.</p>${devLink}
+    t('web.reset.choose'),
+    html`<h1>${t('web.reset.choose')}</h1>${errorBox(values.error)}
+<p>${rich(view, 'web.reset.sent', { target: values.target }, { b: strong })}</p>${devLink}
 ${form(
   view,
   '/password_reset/finish',
   html`<input type="hidden" name="flow_id" value="${values.flowId}"><input type="hidden" name="target" value="${values.target}">
-${codeInput('reset-code', 'Code')}
-<p><label for="reset-password">New password</label><br><input id="reset-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
-<p class="note">Every signed-in session is signed out when the password changes.</p>
-<p><button>Set new password</button></p>`,
+${codeInput('reset-code', t('web.reset.code'))}
+<p><label for="reset-password">${t('web.auth.newPassword')}</label><br><input id="reset-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
+<p class="note">${t('web.reset.signsOut')}</p>
+<p><button>${t('web.reset.set')}</button></p>`,
 )}
-<p class="note"><a href="/password_reset">Start again</a></p>`,
+<p class="note"><a href="/password_reset">${t('web.auth.startAgain')}</a></p>`,
   );
 }
 
@@ -318,7 +320,11 @@ ${codeInput('reset-code', 'Code')}
 
 export function authPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
-    const requester = (request: FastifyRequest) => ({ ip: request.ip });
+    /** Who asks: the address, and the page's language for what is sent to someone who has not chosen one. */
+    const requester = (request: FastifyRequest, view?: View) => ({
+      ip: request.ip,
+      ...(view ? { locale: view.locale } : {}),
+    });
 
     /** The outcome of a sign-in step: in (session + redirect) or the second-step page. */
     async function stepDone(
@@ -363,10 +369,10 @@ export function authPages(ctx: AppContext) {
         reply,
         layout(
           view,
-          'Welcome',
+          view.t('web.welcome.title'),
           html`<h1>Sparrow</h1>${notice(request)}
-<p>Short posts for everyone: on the web, in any Mastodon app, or by plain text message from any phone.</p>
-<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>`,
+<p>${view.t('web.welcome.tagline')}</p>
+<p>${rich(view, 'web.welcome.join', {}, { signup: link('/signup'), login: link('/login') })}</p>`,
         ),
       );
     });
@@ -395,7 +401,7 @@ export function authPages(ctx: AppContext) {
       if (!step) {
         const view = await viewFor(ctx, request, reply);
         // Same answer whether the account exists or not.
-        return sendPage(reply, loginPage(view, request, { login, next, error: WRONG_LOGIN }), 401);
+        return sendPage(reply, loginPage(view, request, { login, next, error: view.t('web.auth.wrongLogin') }), 401);
       }
       return stepDone(request, reply, step, next);
     });
@@ -438,16 +444,17 @@ export function authPages(ctx: AppContext) {
       const flowId = field(request, 'flow_id');
       const next = safeNext(field(request, 'next'));
       try {
-        await ctx.auth.sendSmsSecondFactor(flowId, requester(request));
-        const methods = await ctx.auth.pendingMethods(flowId);
         const view = await viewFor(ctx, request, reply);
+        await ctx.auth.sendSmsSecondFactor(flowId, requester(request, view));
+        const methods = await ctx.auth.pendingMethods(flowId);
+        const info = view.t('web.auth.smsCodeSent');
         return sendPage(
           reply,
           secondStepPage(view, {
             flowId,
             methods,
             next,
-            info: 'A code is on its way to the phone number linked to your account. Enter it below.',
+            info,
           }),
         );
       } catch (error) {
@@ -467,7 +474,7 @@ export function authPages(ctx: AppContext) {
       const next = safeNext(field(request, 'next'));
       const view = await viewFor(ctx, request, reply);
       try {
-        const { flowId } = await ctx.auth.startSmsSignIn(number, requester(request));
+        const { flowId } = await ctx.auth.startSmsSignIn(number, requester(request, view));
         return sendPage(reply, smsCodePage(view, { flowId, next, number }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/login/sms');
@@ -504,7 +511,7 @@ export function authPages(ctx: AppContext) {
       try {
         // The same page whether or not the address has an account (it gets a reminder instead of a code).
         // Without a solved puzzle (scripts off) the sign-up goes on as an application for a moderator.
-        const { flowId } = await ctx.auth.startSignup(email, requester(request), proof, 'review');
+        const { flowId } = await ctx.auth.startSignup(email, requester(request, view), proof, 'review');
         const approval = await ctx.auth.signupNeedsApproval(flowId);
         return sendPage(reply, signupCodePage(view, { flowId, email, approval }));
       } catch (error) {
@@ -528,6 +535,7 @@ export function authPages(ctx: AppContext) {
             password: field(request, 'password'),
             ...(displayName ? { displayName } : {}),
             ...(reason ? { reason } : {}),
+            locale: (await viewFor(ctx, request, reply)).locale,
           },
         );
         // The browser's zone, filled in by the page's script; one this server does not know leaves UTC.
@@ -564,7 +572,7 @@ export function authPages(ctx: AppContext) {
       try {
         const { flowId } = await ctx.auth.startPasswordReset(
           target.includes('@') ? { email: target } : { number: target },
-          requester(request),
+          requester(request, view),
         );
         return sendPage(reply, resetCodePage(view, { flowId, target }));
       } catch (error) {

@@ -5,6 +5,7 @@ import type { Account } from '../core/model.ts';
 import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { requireViewer } from './auth-pages.ts';
 import { html, type SafeHtml } from './html.ts';
+import { link, rich } from './rich-text.ts';
 import {
   button,
   layout,
@@ -21,29 +22,28 @@ import {
 import { notFoundPage } from './social-pages.ts';
 
 const PAGE = 20;
-const TYPES = [
-  ['', 'Everything'],
-  ['accounts', 'People'],
-  ['statuses', 'Posts'],
-  ['hashtags', 'Hashtags'],
-] as const;
-type SearchTypeParam = (typeof TYPES)[number][0];
+const TYPES = ['', 'accounts', 'statuses', 'hashtags'] as const;
+type SearchTypeParam = (typeof TYPES)[number];
 
 const tagPath = (tag: string) => `/tags/${encodeURIComponent(tag)}`;
 
-function usesThisWeek(tag: TagView): string {
+function usesThisWeek(view: View, tag: TagView): string {
   const uses = tag.history.reduce((n, d) => n + d.uses, 0);
   const people = Math.max(0, ...tag.history.map((d) => d.accounts));
-  return `${uses} post${uses === 1 ? '' : 's'} this week${people > 0 ? `, by ${people}+ ${people === 1 ? 'person' : 'people'}` : ''}`;
+  return view.t('web.tag.uses', { count: uses, people });
 }
 
 function personRow(view: View, account: Account, following: boolean): SafeHtml {
   const me = view.viewer;
   const control =
     me && me.id !== account.id && !following
-      ? button(view, `/users/${account.username}/follow`, account.locked ? 'Request to follow' : 'Follow')
+      ? button(
+          view,
+          `/users/${account.username}/follow`,
+          view.t(account.locked ? 'web.search.request' : 'web.search.follow'),
+        )
       : following
-        ? html`<span class="note">Following</span>`
+        ? html`<span class="note">${view.t('web.search.following')}</span>`
         : '';
   return html`<li>${name(account)} ${control}</li>`;
 }
@@ -55,7 +55,8 @@ export function discoveryPages(ctx: AppContext) {
       const view = await viewFor(ctx, request, reply);
       const q = queryString(request, 'q', FIELD_LIMITS.q).trim();
       const typeParam = queryString(request, 'type', 20);
-      const type: SearchTypeParam = TYPES.some(([t]) => t === typeParam) ? (typeParam as SearchTypeParam) : '';
+      const type: SearchTypeParam = TYPES.some((x) => x === typeParam) ? (typeParam as SearchTypeParam) : '';
+      const t = view.t;
       const viewerId = view.viewer?.id ?? null;
       const results = q
         ? await ctx.search.search(viewerId, {
@@ -81,41 +82,43 @@ export function discoveryPages(ctx: AppContext) {
                 .map((r) => r.id),
             )
           : new Set<string>();
-      const body = html`<h1>Search</h1>${notice(request)}
-<form method="get" action="/search" role="search" class="row"><label for="q" class="sr">Search for</label>
-<input id="q" name="q" type="search" value="${q}" maxlength="${FIELD_LIMITS.q}" placeholder="Name, @handle, #tag or words" required>
-<select name="type" aria-label="What to search">${TYPES.map(
-        ([value, label]) => html`<option value="${value}"${value === type ? html` selected` : ''}>${label}</option>`,
-      )}</select> <button>Search</button></form>
+      const body = html`<h1>${t('web.nav.search')}</h1>${notice(request)}
+<form method="get" action="/search" role="search" class="row"><label for="q" class="sr">${t('web.search.for')}</label>
+<input id="q" name="q" type="search" value="${q}" maxlength="${FIELD_LIMITS.q}" placeholder="${t('web.search.placeholder')}" required>
+<select name="type" aria-label="${t('web.search.what')}">${TYPES.map(
+        (value) =>
+          html`<option value="${value}"${value === type ? html` selected` : ''}>${t('web.search.type', { type: value || 'all' })}</option>`,
+      )}</select> <button>${t('web.nav.search')}</button></form>
 ${
   results === null
-    ? html`<p class="note">Find people by name or @handle, hashtags, and${viewerId ? '' : ' (signed in)'} posts by their words.</p>`
+    ? html`<p class="note">${t('web.search.help', { signedIn: viewerId !== null })}</p>`
     : html`${
         type === '' || type === 'accounts'
-          ? html`<section aria-label="People"><h2>People</h2>${
+          ? html`<section aria-label="${t('web.search.type', { type: 'accounts' })}"><h2>${t('web.search.type', { type: 'accounts' })}</h2>${
               results.accounts.length === 0
-                ? html`<p class="note">Nobody found.</p>`
+                ? html`<p class="note">${t('web.search.nobody')}</p>`
                 : html`<ul class="plain">${results.accounts.map((a) => personRow(view, a, following.has(a.id)))}</ul>`
             }</section>`
           : ''
       }${
         type === '' || type === 'hashtags'
-          ? html`<section aria-label="Hashtags"><h2>Hashtags</h2>${
+          ? html`<section aria-label="${t('web.search.type', { type: 'hashtags' })}"><h2>${t('web.search.type', { type: 'hashtags' })}</h2>${
               results.hashtags.length === 0
-                ? html`<p class="note">No hashtags found.</p>`
+                ? html`<p class="note">${t('web.search.noTags')}</p>`
                 : html`<ul class="plain">${results.hashtags.map(
-                    (t) =>
-                      html`<li><a href="${tagPath(t.name)}">#${t.name}</a> <span class="note">${usesThisWeek(t)}</span></li>`,
+                    (tag) =>
+                      html`<li><a href="${tagPath(tag.name)}">#${tag.name}</a> <span class="note">${usesThisWeek(view, tag)}</span></li>`,
                   )}</ul>`
             }</section>`
           : ''
       }${
         type === '' || type === 'statuses'
-          ? html`<section aria-label="Posts"><h2>Posts</h2>${
+          ? html`<section aria-label="${t('web.search.type', { type: 'statuses' })}"><h2>${t('web.search.type', { type: 'statuses' })}</h2>${
               viewerId
-                ? html`${postList(view, results.statuses, 'No posts found.')}${
+                ? html`${postList(view, results.statuses, t('web.search.noPosts'))}${
                     type === 'statuses'
                       ? olderLink(
+                          view,
                           '/search',
                           results.statuses.map((s) => s.post),
                           PAGE,
@@ -123,12 +126,12 @@ ${
                         )
                       : ''
                   }`
-                : html`<p class="note"><a href="/login?next=${encodeURIComponent(`/search?q=${q}`)}">Log in</a> to search posts.</p>`
+                : html`<p class="note">${rich(view, 'web.search.logInForPosts', {}, { a: link(`/login?next=${encodeURIComponent(`/search?q=${q}`)}`) })}</p>`
             }</section>`
           : ''
       }`
 }`;
-      return sendPage(reply, layout(view, q ? `Search: ${q}` : 'Search', body));
+      return sendPage(reply, layout(view, q ? t('web.search.title', { q }) : t('web.nav.search'), body));
     });
 
     app.get('/tags/:name', async (request, reply) => {
@@ -148,13 +151,14 @@ ${
       const path = tagPath(tag.name);
       const control = view.viewer
         ? tag.following
-          ? button(view, `${path}/unfollow`, 'Unfollow hashtag')
-          : button(view, `${path}/follow`, 'Follow hashtag')
-        : html`<a href="/login?next=${encodeURIComponent(path)}">Log in</a> to follow this hashtag.`;
+          ? button(view, `${path}/unfollow`, view.t('web.tag.unfollow'))
+          : button(view, `${path}/follow`, view.t('web.tag.follow'))
+        : rich(view, 'web.tag.logIn', {}, { a: link(`/login?next=${encodeURIComponent(path)}`) });
       const body = html`${notice(request)}<h1>#${tag.name}</h1>
-<p class="meta">${usesThisWeek(tag)} · ${control}</p>
-${tag.following ? html`<p class="note">Public posts with this hashtag appear in your home timeline.</p>` : ''}
-<section aria-label="Posts">${postList(view, posts, 'No public posts with this hashtag yet.')}</section>${olderLink(
+<p class="meta">${usesThisWeek(view, tag)} · ${control}</p>
+${tag.following ? html`<p class="note">${view.t('web.tag.inHome')}</p>` : ''}
+<section aria-label="${view.t('web.search.type', { type: 'statuses' })}">${postList(view, posts, view.t('web.tag.noPostsYet'))}</section>${olderLink(
+        view,
         path,
         posts.map((p) => p.post),
         PAGE,
@@ -181,7 +185,8 @@ ${tag.following ? html`<p class="note">Public posts with this hashtag appear in 
       );
       const path = `/@${account.username}/tagged/${encodeURIComponent(tagName)}`;
       const body = html`<h1>${name(account)} · <a href="${tagPath(tagName)}">#${tagName}</a></h1>
-<section aria-label="Posts">${postList(view, posts, 'No public posts with this hashtag.')}</section>${olderLink(
+<section aria-label="${view.t('web.search.type', { type: 'statuses' })}">${postList(view, posts, view.t('web.tag.noPosts'))}</section>${olderLink(
+        view,
         path,
         posts.map((p) => p.post),
         PAGE,

@@ -7,6 +7,7 @@ import { FIELD_LIMITS, type LimitedField } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import { renderPostHtml } from '../core/post-html.ts';
 import { html, page, trusted, type SafeHtml } from './html.ts';
+import { rich } from './rich-text.ts';
 import { CSRF_FIELD, csrfToken, currentSession } from './session.ts';
 import {
   DEFAULT_LOCALE,
@@ -18,6 +19,7 @@ import {
   isLocale,
   translator,
   type Locale,
+  type MessageId,
   type Translate,
 } from '../i18n/index.ts';
 
@@ -47,6 +49,8 @@ export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: F
     (isLocale(cookie) ? cookie : null) ??
     fromAcceptLanguage(request.headers['accept-language']) ??
     DEFAULT_LOCALE;
+  const t = translator(locale);
+  pageLocales.set(request, t);
   return {
     ctx,
     viewer: session?.account ?? null,
@@ -54,7 +58,7 @@ export async function viewFor(ctx: AppContext, request: FastifyRequest, reply: F
     path: request.url.split('?')[0] ?? '/',
     timeZone: session?.account.timeZone ?? 'UTC',
     locale,
-    t: translator(locale),
+    t,
   };
 }
 
@@ -122,75 +126,80 @@ export function layout(
 }
 
 /** Fixed messages for ?notice=… after a redirect: the query can only pick one, never inject text. */
-const NOTICES: Record<string, string> = {
-  report_reopened: 'Report reopened.',
-  report_assigned: 'Report assigned to you.',
-  posted: 'Posted.',
-  liked: 'Liked.',
-  unliked: 'Like removed.',
-  boosted: 'Boosted.',
-  unboosted: 'Boost undone.',
-  bookmarked: 'Bookmarked: find it under Your bookmarks.',
-  unbookmarked: 'Bookmark removed.',
-  not_allowed: 'That can’t be done with this post.',
-  deleted: 'Post deleted.',
-  edited: 'Post edited.',
-  voted: 'Vote counted.',
-  followed: 'Followed.',
-  unfollowed: 'Unfollowed.',
-  requested: 'Follow request sent. You will see their followers-only posts once they accept.',
-  request_withdrawn: 'Follow request withdrawn.',
-  request_accepted: 'Accepted: they follow you now.',
-  request_rejected: 'Request rejected.',
-  saved: 'Saved.',
-  time_zone_saved: 'Time zone saved: times are now shown in it.',
-  code_sent: 'If that number can receive texts from us, a code is on its way. Enter it below.',
-  phone_linked: 'Phone number linked.',
-  phone_removed: 'Phone number removed.',
-  pin_set: 'Posting PIN set.',
-  pin_cleared: 'Posting PIN removed.',
-  released: 'Held text released.',
-  discarded: 'Held text discarded.',
-  not_me: 'Done: SMS posts since your last confirmation were removed and SMS posting is locked.',
-  confirmed: 'Thanks: your SMS posts so far are confirmed as yours.',
-  unlocked: 'SMS posting unlocked.',
-  sent: 'Message sent.',
-  policy_saved: 'Country policy saved.',
-  kill_on: 'Kill switch is ON: no content SMS is sent or acted on.',
-  kill_off: 'Kill switch is OFF.',
-  suspended: 'Account suspended: hidden everywhere and signed out.',
-  unsuspended: 'Suspension lifted.',
-  report_resolved: 'Report resolved.',
-  domain_blocked: 'Server blocked (audited).',
-  domain_unblocked: 'Block lifted (audited).',
-  deliveries_retried: 'Waiting deliveries are due now (audited).',
-  sms_reset: 'SMS lock and PIN failures reset.',
-  approved: 'Account approved; the applicant was told by e-mail.',
-  rejected: 'Sign-up rejected; the applicant was told by e-mail.',
-  welcome: 'Welcome to Sparrow!',
-  password_reset: 'Your password was changed and every session signed out. Log in with the new password.',
-  totp_on: 'Authenticator app turned on.',
-  totp_off: 'Authenticator app turned off.',
-  sms_2fa_on: 'SMS codes turned on (the weakest factor).',
-  sms_2fa_off: 'SMS codes turned off.',
-  strong_on: 'A strong factor is now required.',
-  strong_off: 'A strong factor is no longer required.',
-  passkey_added: 'Passkey added.',
-  passkey_removed: 'Passkey removed.',
-  password_changed: 'Password changed. Every other session was signed out.',
-  session_revoked: 'That session was signed out.',
-  others_signed_out: 'Every other session was signed out.',
-  list_created: 'List created. Add people you follow below.',
-  list_saved: 'List saved.',
-  list_deleted: 'List deleted.',
-  member_added: 'Added to the list.',
-  member_removed: 'Removed from the list.',
+const NOTICES: Record<string, MessageId> = {
+  report_reopened: 'web.notice.report_reopened',
+  report_assigned: 'web.notice.report_assigned',
+  posted: 'web.notice.posted',
+  liked: 'web.notice.liked',
+  unliked: 'web.notice.unliked',
+  boosted: 'web.notice.boosted',
+  unboosted: 'web.notice.unboosted',
+  bookmarked: 'web.notice.bookmarked',
+  unbookmarked: 'web.notice.unbookmarked',
+  not_allowed: 'web.notice.not_allowed',
+  deleted: 'web.notice.deleted',
+  edited: 'web.notice.edited',
+  voted: 'web.notice.voted',
+  followed: 'web.notice.followed',
+  unfollowed: 'web.notice.unfollowed',
+  requested: 'web.notice.requested',
+  request_withdrawn: 'web.notice.request_withdrawn',
+  request_accepted: 'web.notice.request_accepted',
+  request_rejected: 'web.notice.request_rejected',
+  saved: 'web.notice.saved',
+  time_zone_saved: 'web.notice.time_zone_saved',
+  code_sent: 'web.notice.code_sent',
+  phone_linked: 'web.notice.phone_linked',
+  phone_removed: 'web.notice.phone_removed',
+  pin_set: 'web.notice.pin_set',
+  pin_cleared: 'web.notice.pin_cleared',
+  released: 'web.notice.released',
+  discarded: 'web.notice.discarded',
+  not_me: 'web.notice.not_me',
+  confirmed: 'web.notice.confirmed',
+  unlocked: 'web.notice.unlocked',
+  sent: 'web.notice.sent',
+  policy_saved: 'web.notice.policy_saved',
+  kill_on: 'web.notice.kill_on',
+  kill_off: 'web.notice.kill_off',
+  suspended: 'web.notice.suspended',
+  unsuspended: 'web.notice.unsuspended',
+  report_resolved: 'web.notice.report_resolved',
+  sms_reset: 'web.notice.sms_reset',
+  approved: 'web.notice.approved',
+  rejected: 'web.notice.rejected',
+  welcome: 'web.notice.welcome',
+  password_reset: 'web.notice.password_reset',
+  totp_on: 'web.notice.totp_on',
+  totp_off: 'web.notice.totp_off',
+  sms_2fa_on: 'web.notice.sms_2fa_on',
+  sms_2fa_off: 'web.notice.sms_2fa_off',
+  strong_on: 'web.notice.strong_on',
+  strong_off: 'web.notice.strong_off',
+  passkey_added: 'web.notice.passkey_added',
+  passkey_removed: 'web.notice.passkey_removed',
+  password_changed: 'web.notice.password_changed',
+  session_revoked: 'web.notice.session_revoked',
+  others_signed_out: 'web.notice.others_signed_out',
+  list_created: 'web.notice.list_created',
+  list_saved: 'web.notice.list_saved',
+  list_deleted: 'web.notice.list_deleted',
+  member_added: 'web.notice.member_added',
+  member_removed: 'web.notice.member_removed',
+  domain_blocked: 'web.notice.domain_blocked',
+  domain_unblocked: 'web.notice.domain_unblocked',
+  deliveries_retried: 'web.notice.deliveries_retried',
 };
+
+/** The language of the page each request renders (set by `viewFor`), so notices follow it. */
+const pageLocales = new WeakMap<FastifyRequest, Translate>();
 
 export function notice(request: FastifyRequest): SafeHtml {
   const key = (request.query as Record<string, unknown>).notice;
-  const text = typeof key === 'string' ? NOTICES[key] : undefined;
-  return text ? html`<p class="notice" role="status">${text}</p>` : html``;
+  const id = typeof key === 'string' && Object.hasOwn(NOTICES, key) ? NOTICES[key] : undefined;
+  if (!id) return html``;
+  const t = pageLocales.get(request) ?? translator(DEFAULT_LOCALE);
+  return html`<p class="notice" role="status">${t(id)}</p>`;
 }
 
 export function errorBox(message: string | null | undefined): SafeHtml {
@@ -277,12 +286,12 @@ export function postCard(view: View, item: PostView, options: { link?: boolean; 
   const own = view.viewer?.id === p.accountId;
   return html`<article class="post${options.promoted ? ' promoted' : ''}">${options.promoted ? html`<p class="meta"><strong>${view.t('web.post.promoted')}</strong> · <a href="/settings/privacy">${view.t('web.post.why')}</a></p>` : ''}${item.reblog ? html`<p class="meta">${name(item.author)} ${view.t('web.post.boosted')}</p>` : ''}
 <p class="meta">${name(shown.author)}</p>
-${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}</details>` : html`<div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown)}`}
-${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">edited</a>` : ''} · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
+${p.spoilerText ? html`<details><summary dir="auto">${p.spoilerText}</summary><div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown, view.t)}</details>` : html`<div class="text" dir="auto">${text}</div>${postImages(view.ctx.config, shown, view.t)}`}
+${shown.poll ? pollBlock(view, shown) : ''}<p class="meta"><a href="/@${shown.author.username}/${p.id}">${when(view, p.createdAt)}</a>${p.editedAt ? html` · <a href="/@${shown.author.username}/${p.id}/history">${view.t('web.post.edited')}</a>` : ''} · ${sourceLabel(view, p.source)}${p.visibility !== 'public' ? ` · ${view.t('web.post.visibility', { visibility: p.visibility })}` : ''}${p.repliesCount > 0 ? ` · ${view.t('web.post.replies', { count: p.repliesCount })}` : ''}${
     options.link !== false
       ? html` · <a href="/@${shown.author.username}/${p.id}#reply">${view.t('web.post.reply')}</a>`
       : ''
-  }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">Edit</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;
+  }${own && !item.reblog ? html` · <a href="/@${shown.author.username}/${p.id}/edit">${view.t('web.post.edit')}</a>` : ''}${own ? html` ${button(view, `/posts/${p.id}/delete`, view.t('web.post.delete'), '', 'inline link')}` : ''}</p></article>`;
 }
 
 /**
@@ -294,17 +303,17 @@ function pollBlock(view: View, item: PostView): SafeHtml {
   const poll = item.poll!;
   const { id, options, multiple } = poll.poll;
   const canVote = view.viewer !== null && !poll.expired && poll.voted === false;
-  const ends = html`${poll.expired ? 'Ended' : 'Ends'} ${when(view, poll.poll.expiresAt)}`;
-  const summary = html`<p class="meta">${poll.votesCount} vote${poll.votesCount === 1 ? '' : 's'} · ${poll.votersCount} ${poll.votersCount === 1 ? 'person' : 'people'} · ${ends}</p>`;
+  const t = view.t;
+  const summary = html`<p class="meta">${t('web.poll.votes', { count: poll.votesCount })} · ${t('web.poll.voters', { count: poll.votersCount })} · ${rich(view, 'web.poll.ends', { ended: poll.expired, when: when(view, poll.poll.expiresAt) })}</p>`;
   if (canVote) {
     const type = multiple ? 'checkbox' : 'radio';
     return form(
       view,
       `/polls/${id}/vote`,
-      html`<fieldset><legend>${multiple ? 'Poll: choose one or more' : 'Poll: choose one'}</legend>${options.map(
+      html`<fieldset><legend>${t('web.poll.choose', { multiple })}</legend>${options.map(
         (title, i) =>
           html`<label><input type="${type}" name="choices" value="${String(i)}"${multiple ? '' : ' required'}> ${title}</label>`,
-      )}</fieldset><button>Vote</button>${summary}`,
+      )}</fieldset><button>${t('web.poll.vote')}</button>${summary}`,
       { className: 'poll' },
     );
   }
@@ -312,10 +321,11 @@ function pollBlock(view: View, item: PostView): SafeHtml {
   const own = new Set(poll.ownVotes ?? []);
   return html`<div class="poll"><ul>${options.map((title, i) => {
     const votes = poll.optionVotes[i];
-    if (votes === null || votes === undefined) return html`<li>${title}${own.has(i) ? ' (your vote)' : ''}</li>`;
+    const mine = own.has(i) ? ` ${t('web.poll.yourVote')}` : '';
+    if (votes === null || votes === undefined) return html`<li>${title}${mine}</li>`;
     const percent = total === 0 ? 0 : Math.round((votes / total) * 100);
-    return html`<li><span>${title}${own.has(i) ? ' (your vote)' : ''}</span> <progress max="100" value="${String(percent)}">${String(percent)}%</progress> ${String(percent)}% (${String(votes)})</li>`;
-  })}</ul>${poll.optionVotes.some((v) => v === null) ? html`<p class="note">Results are shown when the poll ends.</p>` : ''}${summary}</div>`;
+    return html`<li><span>${title}${mine}</span> <progress max="100" value="${String(percent)}">${String(percent)}%</progress> ${String(percent)}% (${String(votes)})</li>`;
+  })}</ul>${poll.optionVotes.some((v) => v === null) ? html`<p class="note">${t('web.poll.resultsLater')}</p>` : ''}${summary}</div>`;
 }
 
 export function postList(view: View, items: readonly PostView[], empty: string): SafeHtml {
@@ -324,6 +334,7 @@ export function postList(view: View, items: readonly PostView[], empty: string):
 
 /** "Older" link for cursor paging (Mastodon-style max_id). */
 export function olderLink(
+  view: Pick<View, 't'>,
   path: string,
   items: readonly { id: string }[],
   limit: number,
@@ -331,7 +342,7 @@ export function olderLink(
 ): SafeHtml {
   if (items.length < limit) return html``;
   const params = new URLSearchParams({ ...extra, max_id: items.at(-1)!.id });
-  return html`<p><a href="${path}?${params.toString()}" rel="next">Older</a></p>`;
+  return html`<p><a href="${path}?${params.toString()}" rel="next">${view.t('web.older')}</a></p>`;
 }
 
 export function maxId(request: FastifyRequest): string | undefined {

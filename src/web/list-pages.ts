@@ -27,19 +27,15 @@ const PAGE = 20;
 /** People you follow offered for adding, at most this many per page (keeps the page small). */
 const SUGGESTIONS = 20;
 
-const POLICY_LABELS: Record<(typeof REPLIES_POLICIES)[number], string> = {
-  list: 'Replies to people in this list',
-  followed: 'Replies to anyone you follow',
-  none: 'No replies',
-};
-
-function listFields(list: List | null): SafeHtml {
+function listFields(view: View, list: List | null): SafeHtml {
   const policy = list?.repliesPolicy ?? 'list';
-  return html`<p><label for="title">Name</label><br><input id="title" name="title" required maxlength="100" value="${list?.title ?? ''}"></p>
-<p><label for="replies_policy">Show replies</label><br><select id="replies_policy" name="replies_policy">${REPLIES_POLICIES.map(
-    (p) => html`<option value="${p}"${p === policy ? html` selected` : ''}>${POLICY_LABELS[p]}</option>`,
+  const t = view.t;
+  return html`<p><label for="title">${t('web.lists.name')}</label><br><input id="title" name="title" required maxlength="100" value="${list?.title ?? ''}"></p>
+<p><label for="replies_policy">${t('web.lists.showReplies')}</label><br><select id="replies_policy" name="replies_policy">${REPLIES_POLICIES.map(
+    (p) =>
+      html`<option value="${p}"${p === policy ? html` selected` : ''}>${t('web.lists.policy', { policy: p })}</option>`,
   )}</select></p>
-<p><label><input type="checkbox" name="exclusive" value="1"${list?.exclusive ? html` checked` : ''}> Only here: hide these people’s posts from Home</label></p>`;
+<p><label><input type="checkbox" name="exclusive" value="1"${list?.exclusive ? html` checked` : ''}> ${t('web.lists.exclusive')}</label></p>`;
 }
 
 /** A list id from the path, or null for anything that cannot be one. */
@@ -56,19 +52,20 @@ export function listPages(ctx: AppContext) {
   return async (app: FastifyInstance) => {
     async function indexPage(view: View, request: FastifyRequest, me: Account, error?: string) {
       const lists = await ctx.lists.lists(me.id);
+      const t = view.t;
       return layout(
         view,
-        'Lists',
-        html`<h1>Lists</h1>${notice(request)}
+        t('web.nav.lists'),
+        html`<h1>${t('web.nav.lists')}</h1>${notice(request)}
 ${
   lists.length === 0
-    ? html`<p class="note">No lists yet. A list gathers some of the people you follow into a timeline of their own.</p>`
+    ? html`<p class="note">${t('web.lists.none')}</p>`
     : html`<ul class="plain">${lists.map(
         (l) =>
-          html`<li><a href="/lists/${l.id}"><strong>${l.title}</strong></a>${l.exclusive ? html` <span class="note">· only here</span>` : ''}</li>`,
+          html`<li><a href="/lists/${l.id}"><strong>${l.title}</strong></a>${l.exclusive ? html` <span class="note">· ${t('web.lists.onlyHere')}</span>` : ''}</li>`,
       )}</ul>`
 }
-<h2>New list</h2>${errorBox(error)}${form(view, '/lists', html`${listFields(null)}<p><button>Create list</button></p>`)}`,
+<h2>${t('web.lists.new')}</h2>${errorBox(error)}${form(view, '/lists', html`${listFields(view, null)}<p><button>${t('web.lists.create')}</button></p>`)}`,
       );
     }
 
@@ -86,39 +83,41 @@ ${
         const a = accounts.get(id);
         return a && !a.suspended ? [a] : [];
       });
+      const t = view.t;
       return layout(
         view,
         list.title,
         html`<h1>${list.title}</h1>${notice(request)}${errorBox(error)}
-<section aria-label="List timeline">${postList(view, items, 'Nothing here yet: posts by the people in this list show up here.')}</section>
+<section aria-label="${t('web.lists.timeline')}">${postList(view, items, t('web.lists.empty'))}</section>
 ${olderLink(
+  view,
   `/lists/${list.id}`,
   items.map((i) => i.post),
   PAGE,
 )}
-<details id="people"${members.length === 0 ? html` open` : ''}><summary>People in this list (${members.length})</summary>
+<details id="people"${members.length === 0 ? html` open` : ''}><summary>${t('web.lists.people', { count: members.length })}</summary>
 ${
   members.length === 0
-    ? html`<p class="note">Nobody yet.</p>`
+    ? html`<p class="note">${t('web.lists.nobody')}</p>`
     : html`<ul class="plain">${members.map(
         (a) =>
-          html`<li class="row">${name(a)} ${button(view, `/lists/${list.id}/members/${a.id}/remove`, 'Remove')}</li>`,
+          html`<li class="row">${name(a)} ${button(view, `/lists/${list.id}/members/${a.id}/remove`, t('web.security.remove'))}</li>`,
       )}</ul>`
 }
-<h2>Add someone you follow</h2>
-${form(view, `/lists/${list.id}/members`, html`<p><label for="username">Username</label><br><input id="username" name="username" required maxlength="60" autocomplete="off"> <button>Add</button></p>`)}
+<h2>${t('web.lists.addSomeone')}</h2>
+${form(view, `/lists/${list.id}/members`, html`<p><label for="username">${t('web.signup.username')}</label><br><input id="username" name="username" required maxlength="60" autocomplete="off"> <button>${t('web.lists.add')}</button></p>`)}
 ${
   suggestions.length > 0
     ? html`<ul class="plain">${suggestions.map(
         (a) =>
-          html`<li class="row">${name(a)} ${button(view, `/lists/${list.id}/members`, 'Add', html`<input type="hidden" name="username" value="${a.username}">`)}</li>`,
+          html`<li class="row">${name(a)} ${button(view, `/lists/${list.id}/members`, t('web.lists.add'), html`<input type="hidden" name="username" value="${a.username}">`)}</li>`,
       )}</ul>`
     : ''
 }</details>
-<details id="settings"><summary>Rename or change this list</summary>
-${form(view, `/lists/${list.id}`, html`${listFields(list)}<p><button>Save</button></p>`)}
-${button(view, `/lists/${list.id}/delete`, 'Delete this list')}</details>
-<p><a href="/lists">All lists</a></p>`,
+<details id="settings"><summary>${t('web.lists.change')}</summary>
+${form(view, `/lists/${list.id}`, html`${listFields(view, list)}<p><button>${t('web.settings.save')}</button></p>`)}
+${button(view, `/lists/${list.id}/delete`, t('web.lists.delete'))}</details>
+<p><a href="/lists">${t('web.lists.all')}</a></p>`,
       );
     }
 

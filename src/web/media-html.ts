@@ -3,6 +3,7 @@ import { attachmentUrls, mediaFileUrl } from '../http/media-urls.ts';
 import { SUPPORTED_IMAGE_TYPES } from '../media/index.ts';
 import { DESCRIPTION_CHARACTERS } from '../shared/field-limits.ts';
 import { html, type SafeHtml } from './html.ts';
+import type { Translate } from '../i18n/index.ts';
 
 type Urls = { publicUrl: string; media: { baseUrl: string } };
 
@@ -11,7 +12,7 @@ type Urls = { publicUrl: string; media: { baseUrl: string } };
  * stylesheet, so a 320 px phone loads small files) with its alt text and size, loaded lazily,
  * linking to the full-size file. Sensitive posts fold them away behind a summary.
  */
-export function postImages(urls: Urls, item: PostView): SafeHtml {
+export function postImages(urls: Urls, item: PostView, t: Translate): SafeHtml {
   // Images only (another server's video or audio is a link); theirs come through the media proxy.
   const ready = item.media.flatMap((m) => {
     const shown = attachmentUrls(urls, m);
@@ -21,17 +22,17 @@ export function postImages(urls: Urls, item: PostView): SafeHtml {
   const images = html`<div class="media">${ready.map(({ m, shown }) =>
     shown.previewUrl
       ? html`<a href="${shown.url}"><img src="${shown.previewUrl}" alt="${m.description ?? ''}"${m.meta ? html` width="${m.meta.small.width}" height="${m.meta.small.height}"` : ''} loading="lazy" decoding="async"></a>`
-      : html`<a href="${shown.url}" rel="nofollow noopener">${m.type === 'audio' ? 'Audio' : 'Video'}${m.description ? html`: ${m.description}` : ''}</a>`,
+      : html`<a href="${shown.url}" rel="nofollow noopener">${t(m.type === 'audio' ? 'web.media.audio' : 'web.media.video')}${m.description ? html`: ${m.description}` : ''}</a>`,
   )}</div>`;
   return item.post.sensitive
-    ? html`<details><summary>Sensitive ${ready.length === 1 ? 'image' : 'images'}</summary>${images}</details>`
+    ? html`<details><summary>${t('web.media.sensitive', { count: ready.length })}</summary>${images}</details>`
     : images;
 }
 
 /** The compose form's image field and its alt text (a multipart form; works without script). */
-export function imageInputs(): SafeHtml {
-  return html`<p><label for="image">Image (optional)</label><br><input id="image" name="image" type="file" accept="${SUPPORTED_IMAGE_TYPES.join(',')}"><br>
-<label for="image_description">Describe the image for people who cannot see it</label><br><input id="image_description" name="image_description" maxlength="${DESCRIPTION_CHARACTERS}"></p>`;
+export function imageInputs(t: Translate): SafeHtml {
+  return html`<p><label for="image">${t('web.media.image')}</label><br><input id="image" name="image" type="file" accept="${SUPPORTED_IMAGE_TYPES.join(',')}"><br>
+<label for="image_description">${t('web.media.describe')}</label><br><input id="image_description" name="image_description" maxlength="${DESCRIPTION_CHARACTERS}"></p>`;
 }
 
 /** An account's avatar, small, beside its name on the profile page. */

@@ -1,30 +1,32 @@
 import type { FastifyRequest } from 'fastify';
 import { POLL_LIMITS, type PollInput } from '../core/index.ts';
 import { html, type SafeHtml } from './html.ts';
+import type { Translate } from '../i18n/index.ts';
 import { field } from './layout.ts';
 
-const DURATIONS: [number, string][] = [
-  [300, '5 minutes'],
-  [1800, '30 minutes'],
-  [3600, '1 hour'],
-  [6 * 3600, '6 hours'],
-  [24 * 3600, '1 day'],
-  [3 * 24 * 3600, '3 days'],
-  [7 * 24 * 3600, '7 days'],
+/** How long a poll may last, in seconds; each is said with a unit of its own (`web.poll.duration`). */
+const DURATIONS: [number, { amount: number; unit: 'minute' | 'hour' | 'day' }][] = [
+  [300, { amount: 5, unit: 'minute' }],
+  [1800, { amount: 30, unit: 'minute' }],
+  [3600, { amount: 1, unit: 'hour' }],
+  [6 * 3600, { amount: 6, unit: 'hour' }],
+  [24 * 3600, { amount: 1, unit: 'day' }],
+  [3 * 24 * 3600, { amount: 3, unit: 'day' }],
+  [7 * 24 * 3600, { amount: 7, unit: 'day' }],
 ];
 
 /** The compose form's optional poll: folded away, works without JavaScript. */
-export function pollComposer(): SafeHtml {
+export function pollComposer(t: Translate): SafeHtml {
   const options = Array.from({ length: POLL_LIMITS.maxOptions }, (_, i) => i + 1);
-  return html`<details class="poll-compose"><summary>Add a poll</summary>${options.map(
+  return html`<details class="poll-compose"><summary>${t('web.poll.add')}</summary>${options.map(
     (n) =>
-      html`<label for="poll_option_${String(n)}">Option ${String(n)}</label> <input id="poll_option_${String(n)}" name="poll_option_${String(n)}" maxlength="${String(POLL_LIMITS.maxCharactersPerOption)}">`,
+      html`<label for="poll_option_${String(n)}">${t('web.poll.option', { n })}</label> <input id="poll_option_${String(n)}" name="poll_option_${String(n)}" maxlength="${String(POLL_LIMITS.maxCharactersPerOption)}">`,
   )}
-<label for="poll_expires_in">Poll lasts</label> <select id="poll_expires_in" name="poll_expires_in">${DURATIONS.map(
-    ([seconds, label]) =>
-      html`<option value="${String(seconds)}"${seconds === 24 * 3600 ? ' selected' : ''}>${label}</option>`,
+<label for="poll_expires_in">${t('web.poll.lasts')}</label> <select id="poll_expires_in" name="poll_expires_in">${DURATIONS.map(
+    ([seconds, { amount, unit }]) =>
+      html`<option value="${String(seconds)}"${seconds === 24 * 3600 ? ' selected' : ''}>${t('web.poll.duration', { count: amount, unit })}</option>`,
   )}</select>
-<label><input type="checkbox" name="poll_multiple" value="true">Allow several choices</label></details>`;
+<label><input type="checkbox" name="poll_multiple" value="true">${t('web.poll.multiple')}</label></details>`;
 }
 
 /** The poll a compose form asks for: null when no option was filled in (the domain checks the rest). */

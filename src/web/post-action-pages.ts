@@ -24,11 +24,16 @@ const ACTIONS = {
 export function postActions(view: View, item: PostView): SafeHtml {
   const id = item.post.id;
   const boostable = item.post.visibility === 'public' || item.post.visibility === 'unlisted';
-  return html`<p class="row actions">${button(view, `/posts/${id}/${item.favourited ? 'unlike' : 'like'}`, item.favourited ? 'Unlike' : 'Like')} ${
+  const t = view.t;
+  return html`<p class="row actions">${button(view, `/posts/${id}/${item.favourited ? 'unlike' : 'like'}`, t(item.favourited ? 'web.actions.unlike' : 'web.actions.like'))} ${
     boostable || item.reblogged
-      ? button(view, `/posts/${id}/${item.reblogged ? 'unboost' : 'boost'}`, item.reblogged ? 'Undo boost' : 'Boost')
+      ? button(
+          view,
+          `/posts/${id}/${item.reblogged ? 'unboost' : 'boost'}`,
+          t(item.reblogged ? 'web.actions.unboost' : 'web.actions.boost'),
+        )
       : ''
-  } ${button(view, `/posts/${id}/${item.bookmarked ? 'unbookmark' : 'bookmark'}`, item.bookmarked ? 'Remove bookmark' : 'Bookmark')} <a href="/bookmarks">Your bookmarks</a></p>`;
+  } ${button(view, `/posts/${id}/${item.bookmarked ? 'unbookmark' : 'bookmark'}`, t(item.bookmarked ? 'web.actions.unbookmark' : 'web.actions.bookmark'))} <a href="/bookmarks">${t('web.actions.yourBookmarks')}</a></p>`;
 }
 
 export function postActionPages(ctx: AppContext) {
@@ -61,18 +66,18 @@ export function postActionPages(ctx: AppContext) {
       const rows = await ctx.microblog.bookmarks(me.id, { limit: PAGE, maxId: maxId(request) });
       const older =
         rows.length === PAGE
-          ? html`<p><a href="/bookmarks?max_id=${rows.at(-1)!.cursor}" rel="next">Older</a></p>`
+          ? html`<p><a href="/bookmarks?max_id=${rows.at(-1)!.cursor}" rel="next">${view.t('web.older')}</a></p>`
           : html``;
       return sendPage(
         reply,
         layout(
           view,
-          'Bookmarks',
-          html`${notice(request)}<h1>Bookmarks</h1><p class="note">Only you see what you saved.</p>
+          view.t('web.bookmarks.title'),
+          html`${notice(request)}<h1>${view.t('web.bookmarks.title')}</h1><p class="note">${view.t('web.bookmarks.private')}</p>
 ${postList(
   view,
   rows.map((r) => r.view),
-  'Nothing saved yet: open a post and choose Bookmark.',
+  view.t('web.bookmarks.empty'),
 )}${older}`,
         ),
       );

@@ -6,6 +6,7 @@ import { httpStatusOf } from '../http/error-status.ts';
 import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { requireViewer } from './auth-pages.ts';
 import { html, trusted, type SafeHtml } from './html.ts';
+import { rich, strong } from './rich-text.ts';
 import {
   errorBox,
   field,
@@ -35,17 +36,18 @@ function editForm(
 ) {
   const max = view.ctx.config.maxPostLength;
   const p = item.post;
+  const t = view.t;
   return html`${errorBox(error)}${form(
     view,
     `/posts/${p.id}/edit`,
-    html`<label for="status">Text</label>
+    html`<label for="status">${t('web.edit.text')}</label>
 <textarea id="status" name="status" rows="5" required aria-describedby="status-help">${values.text}</textarea>
-<small id="status-help" class="note">Up to ${max} characters. Who can see it stays as it was (${p.visibility}). Everyone who boosted it is told it changed.</small>
-<label for="spoiler_text">Content warning (optional)</label>
+<small id="status-help" class="note">${t('web.edit.help', { max, visibility: p.visibility })}</small>
+<label for="spoiler_text">${t('web.edit.spoiler')}</label>
 <input id="spoiler_text" name="spoiler_text" value="${values.spoiler}" maxlength="${String(FIELD_LIMITS.spoiler_text)}">
-<div class="row"><label><input type="checkbox" name="sensitive" value="true"${values.sensitive ? ' checked' : ''}>Sensitive</label></div>
-${item.poll ? html`<p class="note">The poll (${item.poll.poll.options.join(' / ')}) stays as it is; apps can change its options, which starts the vote again.</p>` : ''}
-<div class="row"><button>Save</button> <a href="/@${item.author.username}/${p.id}">Cancel</a></div>`,
+<div class="row"><label><input type="checkbox" name="sensitive" value="true"${values.sensitive ? ' checked' : ''}>${t('web.edit.sensitive')}</label></div>
+${item.poll ? html`<p class="note">${t('web.edit.poll', { options: item.poll.poll.options.join(' / ') })}</p>` : ''}
+<div class="row"><button>${t('web.settings.save')}</button> <a href="/@${item.author.username}/${p.id}">${t('web.edit.cancel')}</a></div>`,
   )}`;
 }
 
@@ -73,8 +75,8 @@ export function postExtrasPages(ctx: AppContext) {
         reply,
         layout(
           view,
-          'Edit post',
-          html`<h1>Edit post</h1>${editForm(view, item, {
+          view.t('web.edit.title'),
+          html`<h1>${view.t('web.edit.title')}</h1>${editForm(view, item, {
             text: item.post.text,
             spoiler: item.post.spoilerText,
             sensitive: item.post.sensitive,
@@ -102,8 +104,8 @@ export function postExtrasPages(ctx: AppContext) {
           reply,
           layout(
             view,
-            'Edit post',
-            html`<h1>Edit post</h1>${editForm(view, item, { text, spoiler, sensitive }, message)}`,
+            view.t('web.edit.title'),
+            html`<h1>${view.t('web.edit.title')}</h1>${editForm(view, item, { text, spoiler, sensitive }, message)}`,
           ),
           httpStatusOf(error),
         );
@@ -122,18 +124,20 @@ export function postExtrasPages(ctx: AppContext) {
       const mentions = item.mentions.map((a) => ({ username: a.username, url: `/@${a.username}` }));
       const entries: SafeHtml[] = [...versions].reverse().map((v, i) => {
         const text = trusted(renderPostHtml(v.text, mentions));
-        const label = i === versions.length - 1 ? 'Original' : i === 0 ? 'Current' : 'Edited';
-        return html`<li><p class="meta"><strong>${label}</strong> · ${when(view, v.createdAt)}</p>${v.spoilerText ? html`<p><strong>Content warning:</strong> ${v.spoilerText}</p>` : ''}<div class="text">${text}</div>${
-          v.pollOptions ? html`<p class="note">Poll: ${v.pollOptions.join(' / ')}</p>` : ''
+        const version = i === versions.length - 1 ? 'original' : i === 0 ? 'current' : 'edited';
+        return html`<li><p class="meta"><strong>${view.t('web.history.version', { version })}</strong> · ${when(view, v.createdAt)}</p>${v.spoilerText ? html`<p>${rich(view, 'web.history.spoiler', { spoiler: v.spoilerText }, { b: strong })}</p>` : ''}<div class="text" dir="auto">${text}</div>${
+          v.pollOptions
+            ? html`<p class="note">${view.t('web.history.poll', { options: v.pollOptions.join(' / ') })}</p>`
+            : ''
         }</li>`;
       });
       return sendPage(
         reply,
         layout(
           view,
-          `Edits of a post by @${account.username}`,
-          html`<h1>Edits of a post by ${name(account)}</h1>
-<p><a href="/@${account.username}/${item.post.id}">Back to the post</a></p>
+          view.t('web.history.title', { username: account.username }),
+          html`<h1>${rich(view, 'web.history.heading', { name: name(account) })}</h1>
+<p><a href="/@${account.username}/${item.post.id}">${view.t('web.history.back')}</a></p>
 <ol class="plain" reversed>${entries}</ol>`,
         ),
       );
@@ -154,7 +158,11 @@ export function postExtrasPages(ctx: AppContext) {
         const item = await ctx.microblog.postView(me.id, poll.poll.postId);
         return sendPage(
           reply,
-          layout(view, 'Poll', html`<h1>Poll</h1>${errorBox(message)}${postCard(view, item)}`),
+          layout(
+            view,
+            view.t('web.poll.title'),
+            html`<h1>${view.t('web.poll.title')}</h1>${errorBox(message)}${postCard(view, item)}`,
+          ),
           httpStatusOf(error),
         );
       }

@@ -5,12 +5,10 @@ import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
+import { link, rich, strong } from './rich-text.ts';
 import { errorBox, field, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
 import { CSRF_FIELD, clearSessionCookie, currentSession } from './session.ts';
 import { settingsLayout, signedInFor } from './settings-pages.ts';
-
-const WEAKEST_NOTE =
-  'SMS is the weakest factor: a SIM swap or an intercepted message defeats it. Prefer an authenticator app or a passkey.';
 
 /** Things shown once, right after the action that produced them, never stored for later. */
 interface OneTime {
@@ -20,8 +18,8 @@ interface OneTime {
 }
 
 /** A password field with a unique id (several forms on the page ask for it). */
-function passwordField(id: string, label = 'Your password'): SafeHtml {
-  return html`<p><label for="${id}">${label}</label><br><input id="${id}" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p>`;
+function passwordFieldOf(view: View, id: string): SafeHtml {
+  return html`<p><label for="${id}">${view.t('web.security.yourPassword')}</label><br><input id="${id}" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p>`;
 }
 
 function postForm(view: View, action: string, body: SafeHtml, attrs: SafeHtml = html``): SafeHtml {
@@ -33,13 +31,9 @@ function grouped(secret: string): string {
   return (secret.match(/.{1,4}/g) ?? []).join(' ');
 }
 
-function yesNo(on: boolean): string {
-  return on ? 'On' : 'Off';
-}
-
-function recoveryBlock(codes: string[]): SafeHtml {
-  return html`<section class="card" id="recovery-codes"><h2>Your recovery codes</h2>
-<p class="warn"><strong>Save these now</strong> (print them or keep them in a password manager): they are shown only this once. Each code signs you in once if you lose your authenticator app or passkeys.</p>
+function recoveryBlock(view: View, codes: string[]): SafeHtml {
+  return html`<section class="card" id="recovery-codes"><h2>${view.t('web.security.yourRecoveryCodes')}</h2>
+<p class="warn">${rich(view, 'web.security.saveCodes', {}, { b: strong })}</p>
 <ol class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ol></section>`;
 }
 
@@ -57,69 +51,70 @@ export function securityPages(ctx: AppContext) {
       const view = await viewFor(ctx, request, reply);
       const session = await currentSession(ctx, request);
       const [s, sessions] = await Promise.all([ctx.factors.summary(me.id), ctx.oauth.sessions(me.id)]);
+      const t = view.t;
+      const yesNo = (on: boolean) => t('web.security.onOff', { on });
+      const passwordField = (id: string) => passwordFieldOf(view, id);
 
       const setup = once.totpSetup
-        ? html`<section class="card" id="totp-setup"><h2>Set up your authenticator app</h2>
-<p>In your authenticator app, add an account and type this key (or paste the link below into an app that accepts it):</p>
+        ? html`<section class="card" id="totp-setup"><h2>${t('web.security.setupTitle')}</h2>
+<p>${t('web.security.setupHelp')}</p>
 <p><code class="secret">${grouped(once.totpSetup.secret)}</code></p>
-<p class="note">Link: <code>${once.totpSetup.uri}</code></p>
+<p class="note">${rich(view, 'web.security.setupLink', { uri: once.totpSetup.uri }, { code: (inner) => html`<code>${inner}</code>` })}</p>
 ${postForm(
   view,
   '/settings/security/totp/confirm',
-  html`<p><label for="totp-confirm-code">Code shown by the app</label><br><input id="totp-confirm-code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12"></p>
-<p><button>Turn on authenticator app</button></p>`,
+  html`<p><label for="totp-confirm-code">${t('web.security.codeShown')}</label><br><input id="totp-confirm-code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12"></p>
+<p><button>${t('web.security.totpTurnOn')}</button></p>`,
 )}</section>`
         : '';
 
       const totp = s.totp
-        ? html`<p>Authenticator app: <strong>on</strong>.</p>${postForm(view, '/settings/security/totp/disable', html`${passwordField('totp-off-password')}<p><button class="danger">Turn off authenticator app</button></p>`)}`
-        : html`<p>Authenticator app: <strong>off</strong>. Apps such as Aegis, FreeOTP or Google Authenticator show a new 6-digit code every 30 seconds.</p>
-${s.totpPending && !once.totpSetup ? postForm(view, '/settings/security/totp/confirm', html`<p>Setup was started but not finished.</p><p><label for="totp-pending-code">Code shown by the app</label><br><input id="totp-pending-code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12"></p><p><button>Finish setup</button></p>`) : ''}
-${once.totpSetup ? '' : postForm(view, '/settings/security/totp', html`${passwordField('totp-password')}<p><button>Set up authenticator app</button></p>`)}`;
+        ? html`<p>${rich(view, 'web.security.totpState', { on: true }, { b: strong })}</p>${postForm(view, '/settings/security/totp/disable', html`${passwordField('totp-off-password')}<p><button class="danger">${t('web.security.totpTurnOff')}</button></p>`)}`
+        : html`<p>${rich(view, 'web.security.totpState', { on: false }, { b: strong })}</p>
+${s.totpPending && !once.totpSetup ? postForm(view, '/settings/security/totp/confirm', html`<p>${t('web.security.setupUnfinished')}</p><p><label for="totp-pending-code">${t('web.security.codeShown')}</label><br><input id="totp-pending-code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12"></p><p><button>${t('web.security.finishSetup')}</button></p>`) : ''}
+${once.totpSetup ? '' : postForm(view, '/settings/security/totp', html`${passwordField('totp-password')}<p><button>${t('web.security.setupButton')}</button></p>`)}`;
 
-      const sms = html`<p>SMS codes: <strong>${yesNo(s.smsTwoFactor)}</strong>.</p><p class="warn">${WEAKEST_NOTE}</p>
+      const sms = html`<p>${rich(view, 'web.security.smsState', { on: s.smsTwoFactor }, { b: strong })}</p><p class="warn">${t('web.security.weakest')}</p>
 ${
   !s.hasPhone && !s.smsTwoFactor
-    ? html`<p class="note">To use SMS codes, <a href="/settings/phone">link and verify a phone number</a> first.</p>`
+    ? html`<p class="note">${rich(view, 'web.security.smsNeedsPhone', {}, { a: link('/settings/phone') })}</p>`
     : postForm(
         view,
         '/settings/security/sms',
-        html`<input type="hidden" name="on" value="${s.smsTwoFactor ? 'off' : 'on'}">${passwordField('sms-password')}<p><button>${s.smsTwoFactor ? 'Turn SMS codes off' : 'Turn SMS codes on'}</button></p>`,
+        html`<input type="hidden" name="on" value="${s.smsTwoFactor ? 'off' : 'on'}">${passwordField('sms-password')}<p><button>${t('web.security.smsToggle', { on: s.smsTwoFactor })}</button></p>`,
       )
 }`;
 
-      const strong = html`<p>Require a strong factor: <strong>${yesNo(s.requireStrong)}</strong>. When on, a code by SMS is never enough on its own: signing in needs your authenticator app, a passkey or a recovery code.</p>
-${postForm(view, '/settings/security/strong', html`<input type="hidden" name="on" value="${s.requireStrong ? 'off' : 'on'}">${passwordField('strong-password')}<p><button>${s.requireStrong ? 'Stop requiring a strong factor' : 'Require a strong factor'}</button></p>`)}`;
+      const strongPart = html`<p>${rich(view, 'web.security.strongState', { on: s.requireStrong }, { b: strong })}</p>
+${postForm(view, '/settings/security/strong', html`<input type="hidden" name="on" value="${s.requireStrong ? 'off' : 'on'}">${passwordField('strong-password')}<p><button>${t('web.security.strongToggle', { on: s.requireStrong })}</button></p>`)}`;
 
       const passkeys = html`${
         s.passkeys.length === 0
-          ? html`<p class="note">No passkeys yet.</p>`
+          ? html`<p class="note">${t('web.security.noPasskeys')}</p>`
           : html`<ul class="plain">${s.passkeys.map(
               (
                 p,
                 i,
-              ) => html`<li><p><strong>${p.name}</strong> <span class="note">added ${when(view, p.createdAt)}${p.lastUsedAt ? html`, last used ${when(view, p.lastUsedAt)}` : ', never used'}</span></p>
-${postForm(view, `/settings/security/passkeys/${encodeURIComponent(p.id)}/remove`, html`${passwordField(`passkey-remove-${i}`)}<button class="danger">Remove</button>`)}</li>`,
+              ) => html`<li><p><strong>${p.name}</strong> <span class="note">${rich(view, 'web.security.passkeyDates', { added: when(view, p.createdAt), used: p.lastUsedAt !== null, lastUsed: p.lastUsedAt ? when(view, p.lastUsedAt) : '' })}</span></p>
+${postForm(view, `/settings/security/passkeys/${encodeURIComponent(p.id)}/remove`, html`${passwordField(`passkey-remove-${i}`)}<button class="danger">${t('web.security.remove')}</button>`)}</li>`,
             )}</ul>`
       }
-<h3>Add a passkey</h3>
-<p class="note" data-passkey-nojs>Adding a passkey needs JavaScript, which is off or unavailable in this browser.</p>
+<h3>${t('web.security.addPasskey')}</h3>
+<p class="note" data-passkey-nojs>${t('web.security.passkeyNeedsJs')}</p>
 ${postForm(
   view,
   '/settings/security/passkeys/options',
-  html`<p><label for="passkey-name">Name for this passkey</label><br><input id="passkey-name" name="name" maxlength="100" value="Passkey" required></p>
-${passwordField('passkey-password')}<p><button>Add a passkey</button></p>`,
+  html`<p><label for="passkey-name">${t('web.security.passkeyName')}</label><br><input id="passkey-name" name="name" maxlength="100" value="${t('web.security.passkey')}" required></p>
+${passwordField('passkey-password')}<p><button>${t('web.security.addPasskey')}</button></p>`,
   html` data-passkey="register" data-finish="/settings/security/passkeys" hidden`,
 )}`;
 
       const sessionItems = sessions.map(
-        (
-          x,
-        ) => html`<li><strong>${x.kind === 'web' ? 'Web browser' : x.kind === 'app' ? `App: ${x.appName ?? 'unnamed'}` : 'Operator token'}</strong>${
-          x.id === session?.tokenId ? html` <strong class="ok">this browser</strong>` : ''
+        (x) => html`<li><strong>${t('web.security.sessionKind', { kind: x.kind, app: x.appName ?? '' })}</strong>${
+          x.id === session?.tokenId ? html` <strong class="ok">${t('web.security.thisBrowser')}</strong>` : ''
         }
-<span class="note">${x.agent ? x.agent.slice(0, 120) : 'unknown browser or app'} · IP ${x.ip ?? 'unknown'} · started ${when(view, x.createdAt)} · last used ${x.lastUsedAt ? when(view, x.lastUsedAt) : 'never'}</span>
-${postForm(view, `/settings/security/sessions/${encodeURIComponent(x.id)}/revoke`, html`<button class="link">Sign out</button>`, html` class="inline"`)}</li>`,
+<span class="note">${x.agent ? x.agent.slice(0, 120) : t('web.security.unknownAgent')} · ${rich(view, 'web.security.sessionDates', { ip: x.ip ?? '—', started: when(view, x.createdAt), used: x.lastUsedAt !== null, lastUsed: x.lastUsedAt ? when(view, x.lastUsedAt) : '' })}</span>
+${postForm(view, `/settings/security/sessions/${encodeURIComponent(x.id)}/revoke`, html`<button class="link">${t('web.security.signOut')}</button>`, html` class="inline"`)}</li>`,
       );
 
       return sendPage(
@@ -127,31 +122,31 @@ ${postForm(view, `/settings/security/sessions/${encodeURIComponent(x.id)}/revoke
         settingsLayout(
           view,
           request,
-          'Sign-in & 2FA',
-          html`${errorBox(once.error)}${setup}${once.recoveryCodes ? recoveryBlock(once.recoveryCodes) : ''}
-<section id="summary"><h2>Status</h2><ul>
-<li>Two-factor sign-in: <strong>${yesNo(s.twoFactorEnabled)}</strong></li>
-<li>Authenticator app: ${yesNo(s.totp)} · Passkeys: ${s.passkeys.length} · SMS codes: ${yesNo(s.smsTwoFactor)} (weakest)</li>
-<li>Strong factor required: ${yesNo(s.requireStrong)} · Recovery codes left: ${s.recoveryCodesLeft}</li></ul>
-<p class="note">${WEAKEST_NOTE} Every change here needs your password again and is reported to you by e-mail.</p></section>
-<section id="authenticator"><h2>Authenticator app</h2>${totp}</section>
-<section id="passkeys"><h2>Passkeys</h2>${passkeys}</section>
-<section id="sms-codes"><h2>Codes by SMS</h2>${sms}</section>
-<section id="strong"><h2>Strong factor</h2>${strong}</section>
-<section id="recovery"><h2>Recovery codes</h2><p>${s.recoveryCodesLeft} unused recovery code(s) left. Making new ones cancels the old.</p>
-${postForm(view, '/settings/security/recovery_codes', html`${passwordField('recovery-password')}<p><button>Make new recovery codes</button></p>`)}</section>
-<section id="password"><h2>Change password</h2>
+          t('web.settings.section.security'),
+          html`${errorBox(once.error)}${setup}${once.recoveryCodes ? recoveryBlock(view, once.recoveryCodes) : ''}
+<section id="summary"><h2>${t('web.security.status')}</h2><ul>
+<li>${rich(view, 'web.security.twoFactorState', { state: yesNo(s.twoFactorEnabled) }, { b: strong })}</li>
+<li>${t('web.security.factorsLine', { totp: yesNo(s.totp), passkeys: s.passkeys.length, sms: yesNo(s.smsTwoFactor) })}</li>
+<li>${t('web.security.strongLine', { strong: yesNo(s.requireStrong), left: s.recoveryCodesLeft })}</li></ul>
+<p class="note">${t('web.security.weakest')} ${t('web.security.everyChange')}</p></section>
+<section id="authenticator"><h2>${t('web.security.totp')}</h2>${totp}</section>
+<section id="passkeys"><h2>${t('web.security.passkeys')}</h2>${passkeys}</section>
+<section id="sms-codes"><h2>${t('web.security.smsCodes')}</h2>${sms}</section>
+<section id="strong"><h2>${t('web.security.strong')}</h2>${strongPart}</section>
+<section id="recovery"><h2>${t('web.security.recoveryCodes')}</h2><p>${t('web.security.recoveryLeft', { count: s.recoveryCodesLeft })}</p>
+${postForm(view, '/settings/security/recovery_codes', html`${passwordField('recovery-password')}<p><button>${t('web.security.newRecoveryCodes')}</button></p>`)}</section>
+<section id="password"><h2>${t('web.security.changePassword')}</h2>
 ${postForm(
   view,
   '/settings/security/password',
-  html`<p><label for="current-password">Current password</label><br><input id="current-password" name="current_password" type="password" autocomplete="current-password" required maxlength="1024"></p>
-<p><label for="new-password">New password</label><br><input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
-<p class="note">Every other session is signed out; this browser stays signed in.</p><p><button>Change password</button></p>`,
+  html`<p><label for="current-password">${t('web.security.currentPassword')}</label><br><input id="current-password" name="current_password" type="password" autocomplete="current-password" required maxlength="1024"></p>
+<p><label for="new-password">${t('web.auth.newPassword')}</label><br><input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024"></p>
+<p class="note">${t('web.security.othersSignedOut')}</p><p><button>${t('web.security.changePassword')}</button></p>`,
 )}</section>
-<section id="sessions"><h2>Sessions</h2>
-<p class="note">Everywhere your account is signed in: browsers, apps and tokens. Sign out any you do not recognise.</p>
+<section id="sessions"><h2>${t('web.security.sessions')}</h2>
+<p class="note">${t('web.security.sessionsHelp')}</p>
 <ul class="plain sessions">${sessionItems}</ul>
-${postForm(view, '/settings/security/sessions/revoke_others', html`<button class="danger">Sign out everywhere else</button>`)}</section>`,
+${postForm(view, '/settings/security/sessions/revoke_others', html`<button class="danger">${t('web.security.signOutOthers')}</button>`)}</section>`,
           { scripts: ['/static/sparrow.js', '/static/passkey.js'] },
         ),
         status,
@@ -309,7 +304,8 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         const id = (request.params as { id: string }).id;
         const session = await currentSession(ctx, request);
         if (typeof id !== 'string' || id.length > 100 || !(await ctx.oauth.revokeSession(me.id, id))) {
-          return securityPage(request, reply, me, { error: 'That session was already signed out.' }, 404);
+          const { t } = await viewFor(ctx, request, reply);
+          return securityPage(request, reply, me, { error: t('web.security.alreadySignedOut') }, 404);
         }
         if (id === session?.tokenId) {
           clearSessionCookie(ctx, reply);

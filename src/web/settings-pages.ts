@@ -6,6 +6,8 @@ import type { AccountNotice } from '../notices/index.ts';
 import { NotFollowingError } from '../sms/index.ts';
 import { maskContact } from '../privacy/index.ts';
 import { html, type SafeHtml } from './html.ts';
+import type { MessageId } from '../i18n/index.ts';
+import { link, rich, strong } from './rich-text.ts';
 import { requireViewer } from './auth-pages.ts';
 import { avatarImage, headerImage } from './media-html.ts';
 import { uploadedFile } from '../http/multipart.ts';
@@ -27,15 +29,15 @@ import {
   type Failure,
 } from './layout.ts';
 
-const SECTIONS: [string, string][] = [
-  ['/settings/profile', 'Profile'],
-  ['/settings/phone', 'Phone'],
-  ['/settings/sms', 'SMS posting & PIN'],
-  ['/settings/sms/follows', 'SMS notifications'],
-  ['/settings/sms/holds', 'Held texts'],
-  ['/settings/events', 'Security events'],
-  ['/settings/security', 'Sign-in & 2FA'],
-  ['/settings/privacy', 'Privacy'],
+const SECTIONS: [string, MessageId][] = [
+  ['/settings/profile', 'web.settings.section.profile'],
+  ['/settings/phone', 'web.settings.section.phone'],
+  ['/settings/sms', 'web.settings.section.sms'],
+  ['/settings/sms/follows', 'web.settings.section.smsFollows'],
+  ['/settings/sms/holds', 'web.settings.section.holds'],
+  ['/settings/events', 'web.settings.section.events'],
+  ['/settings/security', 'web.settings.section.security'],
+  ['/settings/privacy', 'web.settings.section.privacy'],
 ];
 
 export function settingsLayout(
@@ -48,63 +50,54 @@ export function settingsLayout(
   return layout(
     view,
     title,
-    html`<nav class="sub" aria-label="Settings">${SECTIONS.map(
-      ([href, label]) => html`<a href="${href}"${view.path === href ? html` aria-current="page"` : ''}>${label}</a>`,
+    html`<nav class="sub" aria-label="${view.t('web.nav.settings')}">${SECTIONS.map(
+      ([href, label]) =>
+        html`<a href="${href}"${view.path === href ? html` aria-current="page"` : ''}>${view.t(label)}</a>`,
     )}</nav>
 <h1>${title}</h1>${notice(request)}${body}`,
     options,
   );
 }
 
-const EVENT_TEXT: Record<string, string> = {
-  sms_post: 'A post was made by SMS from your phone number.',
-  sim_swap_detected: 'Your mobile carrier reported a recent SIM change: SMS posting is frozen.',
-  sim_swap_check_failed: 'We could not check your number with your carrier; the text was held.',
-  sms_posting_locked: 'SMS posting was locked.',
-  sms_message_held: 'A text from your number was held for you to review.',
-  sms_not_me: 'You reported SMS posts as not yours; they were removed and SMS posting was locked.',
-  sms_posting_unlocked: 'SMS posting was unlocked.',
-  sign_in_code_withheld:
-    'Someone asked for a sign-in code by SMS; none was sent because your carrier reported a recent SIM change.',
-  reset_code_withheld:
-    'Someone asked for a password reset code by SMS; none was sent because your carrier reported a recent SIM change.',
-  sms_codes_locked:
-    'Too many wrong SMS codes were entered: codes by SMS are locked for a while. Signing in with your password (and other factor) or resetting it by e-mail lifts the lock.',
-  password_reset: 'Your password was reset and every session was signed out.',
-  recovery_code_used: 'A recovery code was used to sign in.',
-  two_factor_changed: 'Your sign-in protection changed.',
-  passkey_added: 'A passkey was added.',
-  session_revoked: 'A session was signed out.',
-};
+/** Security events with words of their own (`web.event.<kind>`); others show their kind. */
+const EVENT_KINDS = new Set([
+  'sms_post',
+  'sim_swap_detected',
+  'sim_swap_check_failed',
+  'sms_posting_locked',
+  'sms_message_held',
+  'sms_not_me',
+  'sms_posting_unlocked',
+  'sign_in_code_withheld',
+  'reset_code_withheld',
+  'sms_codes_locked',
+  'password_reset',
+  'recovery_code_used',
+  'two_factor_changed',
+  'passkey_added',
+  'session_revoked',
+]);
 
-const CHANGE_TEXT: Record<string, string> = {
-  authenticator_app_added: 'an authenticator app was added',
-  authenticator_app_removed: 'the authenticator app was removed',
-  recovery_codes_regenerated: 'new recovery codes were made',
-  sms_two_factor_on: 'SMS codes were turned on',
-  sms_two_factor_off: 'SMS codes were turned off',
-  strong_factor_required: 'a strong factor is now required',
-  strong_factor_no_longer_required: 'a strong factor is no longer required',
-  password_changed: 'the password was changed',
-  passkey_removed: 'a passkey was removed',
-  reset_by_operator: 'an operator removed every second factor',
-};
+/** What changed in sign-in protection (`web.event.change`). */
+const CHANGES = new Set([
+  'authenticator_app_added',
+  'authenticator_app_removed',
+  'recovery_codes_regenerated',
+  'sms_two_factor_on',
+  'sms_two_factor_off',
+  'strong_factor_required',
+  'strong_factor_no_longer_required',
+  'password_changed',
+  'passkey_removed',
+  'reset_by_operator',
+]);
 
-/** Codes withheld because too many were asked for the number (not because of a SIM change). */
-const FLOOD_WITHHELD_TEXT: Record<string, string> = {
-  sign_in_code_withheld:
-    'Someone asked for a sign-in code by SMS; none was sent because too many codes were asked for your number. Sign in with your password, or from a network you used before.',
-  reset_code_withheld:
-    'Someone asked for a password reset code by SMS; none was sent because too many codes were asked for your number. Reset it by e-mail.',
-};
-
-function eventText(event: AccountNotice): string {
-  const base =
-    (event.details.reason === 'too_many_requests' ? FLOOD_WITHHELD_TEXT[event.kind] : undefined) ??
-    EVENT_TEXT[event.kind] ??
-    event.kind.replace(/_/g, ' ');
-  const change = typeof event.details.change === 'string' ? CHANGE_TEXT[event.details.change] : undefined;
-  return change ? `${base.replace(/\.$/, '')}: ${change}.` : base;
+function eventText(view: View, event: AccountNotice): string {
+  if (!EVENT_KINDS.has(event.kind)) return event.kind.replace(/_/g, ' ');
+  const change =
+    typeof event.details.change === 'string' && CHANGES.has(event.details.change) ? event.details.change : 'none';
+  const flood = event.details.reason === 'too_many_requests';
+  return view.t('web.event.text', { kind: event.kind, flood, change });
 }
 
 function eventItem(view: View, event: AccountNotice): SafeHtml {
@@ -114,8 +107,8 @@ function eventItem(view: View, event: AccountNotice): SafeHtml {
       : typeof event.details.post_id === 'string'
         ? event.details.post_id
         : null;
-  return html`<li><p>${eventText(event)} <span class="note">${when(view, event.createdAt)}</span>${
-    postId && view.viewer ? html` <a href="/@${view.viewer.username}/${postId}">See the post</a>` : ''
+  return html`<li><p>${eventText(view, event)} <span class="note">${when(view, event.createdAt)}</span>${
+    postId && view.viewer ? html` <a href="/@${view.viewer.username}/${postId}">${view.t('web.event.seePost')}</a>` : ''
   }</p></li>`;
 }
 
@@ -132,18 +125,19 @@ export function signedInFor(ctx: AppContext) {
 /** Avatar and header: both in one multipart form (works without script), each removable. */
 function profileImagesSection(view: View, me: Account): SafeHtml {
   const urls = view.ctx.config;
+  const t = view.t;
   const accept = 'image/jpeg,image/png,image/webp,image/gif,image/avif';
-  return html`<h2 id="pictures">Profile pictures</h2>
+  return html`<h2 id="pictures">${t('web.settings.pictures')}</h2>
 ${me.avatar ? html`<p>${avatarImage(urls, me, 96)}</p>` : ''}${me.header ? html`<p>${headerImage(urls, me)}</p>` : ''}
 ${form(
   view,
   '/settings/profile/images',
-  html`<p><label for="avatar">Avatar (cropped to a square, 400×400)</label><br><input id="avatar" name="avatar" type="file" accept="${accept}"></p>
-<p><label for="header">Header (cropped to 1500×500)</label><br><input id="header" name="header" type="file" accept="${accept}"></p>
-<p><button>Upload</button></p>`,
+  html`<p><label for="avatar">${t('web.settings.avatar')}</label><br><input id="avatar" name="avatar" type="file" accept="${accept}"></p>
+<p><label for="header">${t('web.settings.header')}</label><br><input id="header" name="header" type="file" accept="${accept}"></p>
+<p><button>${t('web.settings.upload')}</button></p>`,
   { multipart: true },
 )}
-<div class="row">${me.avatar ? button(view, '/settings/profile/avatar/remove', 'Remove avatar') : ''}${me.header ? button(view, '/settings/profile/header/remove', 'Remove header') : ''}</div>`;
+<div class="row">${me.avatar ? button(view, '/settings/profile/avatar/remove', t('web.settings.removeAvatar')) : ''}${me.header ? button(view, '/settings/profile/header/remove', t('web.settings.removeHeader')) : ''}</div>`;
 }
 
 export function settingsPages(ctx: AppContext) {
@@ -173,13 +167,14 @@ export function settingsPages(ctx: AppContext) {
       zoneError?: { failure: Failure; value: string },
     ) {
       const view = await viewFor(ctx, request, reply);
+      const t = view.t;
       const locked = values?.locked ?? me.locked;
       const discoverable = values?.discoverable ?? me.discoverable;
       const bot = values?.bot ?? me.bot;
       const fields = values?.fields ?? me.fields;
       const fieldRows = [0, 1, 2, 3].map((i) => {
         const f = fields[i];
-        return html`<p class="pair"><label for="field_${i}_name">Label ${i + 1}</label><br><input id="field_${i}_name" name="field_${i}_name" maxlength="255" value="${f?.name ?? ''}"><br><label for="field_${i}_value">Content ${i + 1}</label><br><input id="field_${i}_value" name="field_${i}_value" maxlength="255" value="${f?.value ?? ''}"></p>`;
+        return html`<p class="pair"><label for="field_${i}_name">${t('web.settings.fieldLabel', { n: i + 1 })}</label><br><input id="field_${i}_name" name="field_${i}_name" maxlength="255" value="${f?.name ?? ''}"><br><label for="field_${i}_value">${t('web.settings.fieldContent', { n: i + 1 })}</label><br><input id="field_${i}_value" name="field_${i}_value" maxlength="255" value="${f?.value ?? ''}"></p>`;
       });
       const waiting = await ctx.microblog.followRequestCount(me.id);
       return sendPage(
@@ -187,32 +182,32 @@ export function settingsPages(ctx: AppContext) {
         settingsLayout(
           view,
           request,
-          'Profile',
+          t('web.settings.section.profile'),
           html`${errorBox(error?.message)}
 ${form(
   view,
   '/settings/profile',
-  html`<p><label for="display_name">Display name</label><br><input id="display_name" name="display_name" maxlength="30" value="${values?.displayName ?? me.displayName}"></p>
-<p><label for="note">Bio</label><br><textarea id="note" name="note" rows="4" maxlength="500">${values?.note ?? me.note}</textarea></p>
-<p><label><input type="checkbox" name="locked" value="on"${locked ? html` checked` : ''} aria-describedby="locked-help"> Approve followers by hand</label><br>
-<small id="locked-help" class="note">People then ask to follow you and see your followers-only posts only once you accept. Turning this off accepts everyone still waiting.</small></p>
-<fieldset><legend>Profile fields</legend><p class="note">Up to four label and content pairs shown on your profile (a website, pronouns…). Links become links.</p>
+  html`<p><label for="display_name">${t('web.settings.displayName')}</label><br><input id="display_name" name="display_name" maxlength="30" value="${values?.displayName ?? me.displayName}"></p>
+<p><label for="note">${t('web.settings.bio')}</label><br><textarea id="note" name="note" rows="4" maxlength="500">${values?.note ?? me.note}</textarea></p>
+<p><label><input type="checkbox" name="locked" value="on"${locked ? html` checked` : ''} aria-describedby="locked-help"> ${t('web.settings.locked')}</label><br>
+<small id="locked-help" class="note">${t('web.settings.lockedHelp')}</small></p>
+<fieldset><legend>${t('web.settings.fields')}</legend><p class="note">${t('web.settings.fieldsHelp')}</p>
 ${fieldRows}</fieldset>
-<p><label><input type="checkbox" name="discoverable" value="on"${discoverable ? html` checked` : ''} aria-describedby="discoverable-help"> Suggest my account to others</label><br>
-<small id="discoverable-help" class="note">You may then appear in follow suggestions and the profile directory. Off, you never do.</small></p>
-<p><label><input type="checkbox" name="bot" value="on"${bot ? html` checked` : ''}> This is an automated account</label></p>
-<p><button>Save</button></p>`,
+<p><label><input type="checkbox" name="discoverable" value="on"${discoverable ? html` checked` : ''} aria-describedby="discoverable-help"> ${t('web.settings.discoverable')}</label><br>
+<small id="discoverable-help" class="note">${t('web.settings.discoverableHelp')}</small></p>
+<p><label><input type="checkbox" name="bot" value="on"${bot ? html` checked` : ''}> ${t('web.settings.bot')}</label></p>
+<p><button>${t('web.settings.save')}</button></p>`,
 )}
 ${profileImagesSection(view, me)}
-${locked || waiting > 0 ? html`<p><a href="/follow_requests">Follow requests</a>${waiting > 0 ? ` (${waiting} waiting)` : ''}</p>` : ''}
-<p class="note">Your profile: <a href="/@${me.username}">@${me.username}</a></p>
-<h2 id="time-zone">Time zone</h2>${errorBox(zoneError?.failure.message)}
-<p>Times are shown in <strong>${me.timeZone ?? 'UTC'}</strong>${me.timeZone ? '' : ' (no zone chosen yet, so UTC)'}; every time on a page says which zone it is in.</p>
+${locked || waiting > 0 ? html`<p><a href="/follow_requests">${t('web.settings.followRequests', { count: waiting })}</a></p>` : ''}
+<p class="note">${rich(view, 'web.settings.yourProfile', { username: me.username }, { a: link(`/@${me.username}`) })}</p>
+<h2 id="time-zone">${t('web.settings.timeZone')}</h2>${errorBox(zoneError?.failure.message)}
+<p>${rich(view, 'web.settings.timesShownIn', { zone: me.timeZone ?? 'UTC', chosen: me.timeZone !== null }, { b: strong })}</p>
 ${form(
   view,
   '/settings/time-zone',
-  html`<p><label for="time_zone">Time zone</label><br><input id="time_zone" name="time_zone" maxlength="64" autocomplete="off" spellcheck="false" placeholder="UTC" value="${zoneError?.value ?? me.timeZone ?? ''}"${me.timeZone || zoneError ? '' : html` data-browser-time-zone`}><br><small class="note">An IANA name such as Africa/Nairobi, Europe/Berlin or America/New_York; empty for UTC.${me.timeZone ? '' : ' Where the page can ask your browser, the field is filled with its zone: save to use it.'}</small></p>
-<p><button>Save time zone</button></p>`,
+  html`<p><label for="time_zone">${t('web.settings.timeZone')}</label><br><input id="time_zone" name="time_zone" maxlength="64" autocomplete="off" spellcheck="false" placeholder="UTC" value="${zoneError?.value ?? me.timeZone ?? ''}"${me.timeZone || zoneError ? '' : html` data-browser-time-zone`}><br><small class="note">${t('web.settings.timeZoneHelp', { chosen: me.timeZone !== null })}</small></p>
+<p><button>${t('web.settings.saveTimeZone')}</button></p>`,
 )}`,
         ),
         error?.status ?? zoneError?.failure.status ?? 200,
@@ -301,41 +296,42 @@ ${form(
       typedNumber?: string,
     ) {
       const view = await viewFor(ctx, request, reply);
+      const t = view.t;
       const [phone, pending] = await Promise.all([sms.phones.phoneOf(me.id), sms.phones.pendingNumber(me.id)]);
       const askedJustNow = (request.query as Record<string, unknown>).notice === 'code_sent';
       const verifyForm = form(
         view,
         '/settings/phone/verify',
-        html`<p><label for="code">Code from the text message</label><br><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required></p><p><button>Verify</button></p>`,
+        html`<p><label for="code">${t('web.auth.codeFromText')}</label><br><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required></p><p><button>${t('web.auth.verify')}</button></p>`,
       );
       const numberValue = typedNumber ?? pending?.e164 ?? '';
       const requestForm = form(
         view,
         '/settings/phone',
-        html`<p><label for="number">${phone ? 'Use another number' : 'Mobile number'}</label><br><input id="number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678" value="${numberValue}"></p>
-<p><button${pending ? html` class="secondary"` : ''}>${pending ? 'Send a new code' : 'Send code'}</button></p>`,
+        html`<p><label for="number">${t(phone ? 'web.phone.otherNumber' : 'web.auth.mobileNumber')}</label><br><input id="number" name="number" type="tel" inputmode="tel" autocomplete="tel" required maxlength="40" placeholder="+254712345678" value="${numberValue}"></p>
+<p><button${pending ? html` class="secondary"` : ''}>${t(pending ? 'web.phone.sendNewCode' : 'web.phone.sendCode')}</button></p>`,
       );
       const linked = phone
-        ? html`<section class="card state" aria-labelledby="phone-state"><h2 id="phone-state">Linked</h2><p><strong>${maskContact('phone', phone.e164)}</strong> (${phone.country}), verified ${when(view, phone.verifiedAt)}. Texts from it can post, follow and get notifications as set under <a href="/settings/sms">SMS posting</a>.</p>
-<p><a class="btn danger" href="/settings/phone/remove">Remove this number…</a></p></section>`
+        ? html`<section class="card state" aria-labelledby="phone-state"><h2 id="phone-state">${t('web.phone.linked')}</h2><p>${rich(view, 'web.phone.linkedText', { number: maskContact('phone', phone.e164), country: phone.country, verified: when(view, phone.verifiedAt) }, { b: strong, a: link('/settings/sms') })}</p>
+<p><a class="btn danger" href="/settings/phone/remove">${t('web.phone.removeLink')}</a></p></section>`
         : pending
           ? ''
-          : html`<section class="card state" aria-labelledby="phone-state"><h2 id="phone-state">No number linked</h2><p>Link a mobile number to post and get notifications by text message.</p></section>`;
+          : html`<section class="card state" aria-labelledby="phone-state"><h2 id="phone-state">${t('web.phone.none')}</h2><p>${t('web.phone.noneText')}</p></section>`;
       const waiting = pending
-        ? html`<section class="card state" aria-labelledby="code-state"><h2 id="code-state">Code sent to ${pending.e164}</h2><p>Enter the 6-digit code from the text (valid until ${when(view, pending.expiresAt, { date: false })})${phone ? html` to link this number instead of ${maskContact('phone', phone.e164)}` : ''}.</p>${verifyForm}</section>`
+        ? html`<section class="card state" aria-labelledby="code-state"><h2 id="code-state">${t('web.phone.codeSentTo', { number: pending.e164 })}</h2><p>${rich(view, 'web.phone.enterCode', { until: when(view, pending.expiresAt, { date: false }), replacing: phone !== null, old: phone ? maskContact('phone', phone.e164) : '' })}</p>${verifyForm}</section>`
         : askedJustNow
-          ? html`<p class="warn">No code is waiting: that number may not be able to receive texts from us, or too many codes were asked for in the last hour. Check the number, or try again later.</p>`
+          ? html`<p class="warn">${t('web.phone.noCodeWaiting')}</p>`
           : '';
       return sendPage(
         reply,
         settingsLayout(
           view,
           request,
-          'Phone',
+          t('web.settings.section.phone'),
           html`${errorBox(error?.message)}
 ${linked}${waiting}
-<h2>${pending ? 'Wrong number, or no text?' : phone ? 'Change number' : 'Link a number'}</h2>
-<p class="note">We text a 6-digit code to the number. It is valid for 10 minutes. Use the international format, starting with +.</p>
+<h2>${t(pending ? 'web.phone.wrongNumber' : phone ? 'web.phone.change' : 'web.phone.link')}</h2>
+<p class="note">${t('web.phone.help')}</p>
 ${requestForm}`,
         ),
         error?.status ?? 200,
@@ -375,16 +371,17 @@ ${requestForm}`,
         const phone = await sms.phones.phoneOf(me.id);
         if (!phone) return reply.redirect('/settings/phone', 303);
         const view = await viewFor(ctx, request, reply);
+        const t = view.t;
         return sendPage(
           reply,
           settingsLayout(
             view,
             request,
-            'Remove your phone number?',
-            html`<section class="warn"><p>Removing <strong>${maskContact('phone', phone.e164)}</strong> means:</p>
-<ul><li>texts from it no longer post, follow or reach you;</li><li>you get no notifications by text;</li><li>sign-in and second-factor codes by SMS stop.</li></ul>
-<p>You can link it again later with a new code.</p></section>
-<div class="row">${form(view, '/settings/phone/remove', html`<button class="danger">Yes, remove this number</button>`, { className: 'inline' })}<a href="/settings/phone">Cancel, keep it</a></div>`,
+            t('web.phone.removeTitle'),
+            html`<section class="warn"><p>${rich(view, 'web.phone.removeMeans', { number: maskContact('phone', phone.e164) }, { b: strong })}</p>
+<ul><li>${t('web.phone.removeNoPosts')}</li><li>${t('web.phone.removeNoNotifications')}</li><li>${t('web.phone.removeNoCodes')}</li></ul>
+<p>${t('web.phone.removeAgain')}</p></section>
+<div class="row">${form(view, '/settings/phone/remove', html`<button class="danger">${t('web.phone.removeYes')}</button>`, { className: 'inline' })}<a href="/settings/phone">${t('web.phone.removeCancel')}</a></div>`,
           ),
         );
       }),
@@ -402,35 +399,36 @@ ${requestForm}`,
       const view = await viewFor(ctx, request, reply);
       const [settings, state] = await Promise.all([sms.settings.get(me.id), sms.owner.state(me.id)]);
       const check = (on: boolean) => (on ? html` checked` : html``);
+      const t = view.t;
       return sendPage(
         reply,
         settingsLayout(
           view,
           request,
-          'SMS posting & PIN',
+          t('web.settings.section.sms'),
           html`${errorBox(error?.message)}
-${settings.phone ? html`<p>Texts from <strong>${maskContact('phone', settings.phone.e164)}</strong> can act for you only as set here.</p>` : html`<p class="warn">No phone linked yet: <a href="/settings/phone">link a number</a> first.</p>`}
+${settings.phone ? html`<p>${rich(view, 'web.sms.textsFrom', { number: maskContact('phone', settings.phone.e164) }, { b: strong })}</p>` : html`<p class="warn">${rich(view, 'web.sms.noPhone', {}, { a: link('/settings/phone') })}</p>`}
 ${
   state.lockedAt
-    ? html`<section class="warn"><h2>SMS posting is locked</h2><p>Since ${when(view, state.lockedAt)} (${state.lockReason === 'pin' ? 'too many wrong PINs' : state.lockReason === 'sim_swap' ? 'your SIM card changed' : 'you reported posts as not yours'}). Unlock with your password.</p>
-${form(view, '/settings/sms/unlock', html`<p><label for="unlock-password">Password</label><br><input id="unlock-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>Unlock SMS posting</button></p>`)}</section>`
+    ? html`<section class="warn"><h2>${t('web.sms.lockedTitle')}</h2><p>${rich(view, 'web.sms.lockedSince', { since: when(view, state.lockedAt), reason: state.lockReason === 'pin' || state.lockReason === 'sim_swap' ? state.lockReason : 'not_me' })}</p>
+${form(view, '/settings/sms/unlock', html`<p><label for="unlock-password">${t('web.login.password')}</label><br><input id="unlock-password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p><p><button>${t('web.sms.unlock')}</button></p>`)}</section>`
     : ''
 }
-<h2>Channels</h2>
+<h2>${t('web.sms.channels')}</h2>
 ${form(
   view,
   '/settings/sms',
-  html`<p><label><input type="checkbox" name="posting" value="on"${check(settings.posting)}> Let me post by text message</label></p>
-<p><label><input type="checkbox" name="notifications" value="on"${check(settings.notifications)}> Send me notifications by text message</label></p>
-<p><button>Save</button></p>`,
+  html`<p><label><input type="checkbox" name="posting" value="on"${check(settings.posting)}> ${t('web.sms.posting')}</label></p>
+<p><label><input type="checkbox" name="notifications" value="on"${check(settings.notifications)}> ${t('web.sms.notifications')}</label></p>
+<p><button>${t('web.settings.save')}</button></p>`,
 )}
-<h2>Posting PIN</h2>
-<p>${state.pinHash ? 'A PIN is set: start every text you post with it.' : 'No PIN set. With a PIN, a text only posts when it starts with it.'}${me.role !== 'user' ? ' Administrators and moderators must keep one.' : ''}</p>
-${form(view, '/settings/sms/pin', html`<p><label for="pin">New PIN (4 to 8 digits)</label><br><input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,8}" minlength="4" maxlength="8" required></p><p><button>Set PIN</button></p>`)}
-${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 'Remove PIN') : ''}
-<h2>Posts by SMS</h2>
-<p>If a post came from your number and it was not you, this removes every SMS post since your last confirmation, discards held texts and locks SMS posting.</p>
-<div class="row">${button(view, '/settings/sms/not-me', 'This wasn’t me', '', 'inline danger')} ${button(view, '/settings/sms/confirm', 'They were all mine')}</div>`,
+<h2>${t('web.sms.pin')}</h2>
+<p>${t('web.sms.pinState', { set: state.pinHash !== null, staff: me.role !== 'user' })}</p>
+${form(view, '/settings/sms/pin', html`<p><label for="pin">${t('web.sms.newPin')}</label><br><input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,8}" minlength="4" maxlength="8" required></p><p><button>${t('web.sms.setPin')}</button></p>`)}
+${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', t('web.sms.removePin')) : ''}
+<h2>${t('web.sms.postsBySms')}</h2>
+<p>${t('web.sms.notMeHelp')}</p>
+<div class="row">${button(view, '/settings/sms/not-me', t('web.sms.notMe'), '', 'inline danger')} ${button(view, '/settings/sms/confirm', t('web.sms.allMine'))}</div>`,
         ),
         error?.status ?? 200,
       );
@@ -516,30 +514,32 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
       );
       const list = rows.map((r) => ({ account: accounts.get(r.accountId), on: subscribed.has(r.accountId) }));
       const textedNames = texted.map((id) => accounts.get(id)).filter((a): a is Account => a !== undefined);
+      const t = view.t;
       return sendPage(
         reply,
         settingsLayout(
           view,
           request,
-          'SMS notifications',
+          t('web.settings.section.smsFollows'),
           html`${errorBox(error)}
-<p>${settings.notifications ? 'Text notifications are on.' : html`Text notifications are off for everyone (<a href="/settings/sms">change</a>).`} Choose whose posts reach you by SMS. Texting <code>FOLLOW @name</code>, <code>ON @name</code> or <code>OFF @name</code> does the same.</p>
-${textedNames.length > 0 ? html`<p>By SMS now: ${textedNames.map((a, i) => html`${i > 0 ? ', ' : ''}@${a.username}`)}.</p>` : ''}
+<p>${rich(view, 'web.smsFollows.intro', { on: settings.notifications }, { a: link('/settings/sms'), code: (inner) => html`<code>${inner}</code>` })}</p>
+${textedNames.length > 0 ? html`<p>${t('web.smsFollows.now', { names: new Intl.ListFormat(view.locale, { type: 'unit' }).format(textedNames.map((a) => `@${a.username}`)) })}</p>` : ''}
 ${
   list.length === 0
-    ? html`<p class="note">You do not follow anyone yet.</p>`
+    ? html`<p class="note">${t('web.smsFollows.none')}</p>`
     : html`<ul class="plain">${list.map(({ account, on }) =>
         account
-          ? html`<li class="row">${name(account)} <span class="note">${on ? 'by SMS' : 'not by SMS'}</span> ${button(
+          ? html`<li class="row">${name(account)} <span class="note">${t(on ? 'web.smsFollows.bySms' : 'web.smsFollows.notBySms')}</span> ${button(
               view,
               `/settings/sms/follows/${account.username}`,
-              on ? 'Stop texts' : 'Text me their posts',
+              t(on ? 'web.smsFollows.stop' : 'web.smsFollows.start'),
               html`<input type="hidden" name="on" value="${on ? 'off' : 'on'}">`,
             )}</li>`
           : '',
       )}</ul>`
 }
 ${olderLink(
+  view,
   '/settings/sms/follows',
   rows.map((r) => ({ id: r.cursor })),
   80,
@@ -576,26 +576,22 @@ ${olderLink(
       signedIn(async (request, reply, me) => {
         const view = await viewFor(ctx, request, reply);
         const holds = await sms.owner.holds(me.id, null);
-        const reasons: Record<string, string> = {
-          sim_swap: 'SIM change',
-          sim_swap_unavailable: 'carrier check unavailable',
-          rate_limit: 'too many texts',
-        };
+        const t = view.t;
         return sendPage(
           reply,
           settingsLayout(
             view,
             request,
-            'Held texts',
-            html`<p>Texts from your number that were not acted on. Release one to act on it now, or discard it.</p>
+            t('web.settings.section.holds'),
+            html`<p>${t('web.holds.intro')}</p>
 ${
   holds.length === 0
-    ? html`<p class="note">No held texts.</p>`
+    ? html`<p class="note">${t('web.holds.none')}</p>`
     : html`<ul class="plain">${holds.map(
         (h) => html`<li class="hold"><blockquote>${h.text}</blockquote>
-<p class="meta">${when(view, h.createdAt)} · held: ${reasons[h.reason] ?? h.reason} · ${h.status}</p>${
+<p class="meta">${when(view, h.createdAt)} · ${t('web.holds.meta', { reason: h.reason, status: h.status })}</p>${
           h.status === 'pending'
-            ? html`<div class="row">${button(view, `/settings/sms/holds/${h.id}/release`, 'Release')} ${button(view, `/settings/sms/holds/${h.id}/discard`, 'Discard', '', 'inline danger')}</div>`
+            ? html`<div class="row">${button(view, `/settings/sms/holds/${h.id}/release`, t('web.holds.release'))} ${button(view, `/settings/sms/holds/${h.id}/discard`, t('web.holds.discard'), '', 'inline danger')}</div>`
             : ''
         }</li>`,
       )}</ul>`
@@ -629,9 +625,9 @@ ${
           settingsLayout(
             view,
             request,
-            'Security events',
-            html`<p>What happened to your account’s security and through SMS. If an SMS post here was not you, use <a href="/settings/sms">This wasn’t me</a>; if anything else was not you, change your password and review <a href="/settings/security">Sign-in &amp; 2FA</a>.</p>
-${events.length === 0 ? html`<p class="note">Nothing yet.</p>` : html`<ul class="plain events">${events.map((e) => eventItem(view, e))}</ul>`}`,
+            view.t('web.settings.section.events'),
+            html`<p>${rich(view, 'web.events.intro', {}, { notMe: link('/settings/sms'), security: link('/settings/security') })}</p>
+${events.length === 0 ? html`<p class="note">${view.t('web.events.none')}</p>` : html`<ul class="plain events">${events.map((e) => eventItem(view, e))}</ul>`}`,
           ),
         );
       }),

@@ -5,6 +5,7 @@ import type { MessageId } from '../i18n/index.ts';
 import { FIELD_LIMITS } from '../shared/field-limits.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account, NotificationView, PostView, Relationship, Visibility } from '../core/model.ts';
+import { link, rich } from './rich-text.ts';
 import { html, type SafeHtml } from './html.ts';
 import { avatarImage, headerImage, imageInputs } from './media-html.ts';
 import { uploadedFile } from '../http/multipart.ts';
@@ -48,12 +49,12 @@ function compose(view: View, options: { replyTo?: PostView; text?: string; error
 <label for="status">${view.t(reply ? 'web.compose.yourReply' : 'web.compose.whatsHappening')}</label>
 <textarea id="status" name="status" rows="3" data-max="${max}" aria-describedby="status-help">${start}</textarea>
 <small id="status-help" class="note">${view.t('web.compose.help', { max })}</small>
-${imageInputs()}
+${imageInputs(view.t)}
 <div class="row"><label for="visibility">${view.t('web.compose.audience')}</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(
       ([value, label]) =>
         html`<option value="${value}"${(reply?.post.visibility ?? 'public') === value ? html` selected` : ''}>${view.t(label)}</option>`,
     )}</select>
-<button>${view.t(reply ? 'web.compose.reply' : 'web.compose.post')}</button></div>${reply ? '' : pollComposer()}`,
+<button>${view.t(reply ? 'web.compose.reply' : 'web.compose.post')}</button></div>${reply ? '' : pollComposer(view.t)}`,
     { multipart: true },
   )}</section>`;
 }
@@ -64,27 +65,24 @@ function participants(item: PostView, me: string): Account[] {
 }
 
 function notificationItem(view: View, n: NotificationView): SafeHtml {
-  const what: Record<string, string> = {
-    mention: 'mentioned you',
-    status: 'posted',
-    reblog: 'boosted your post',
-    follow: 'followed you',
-    follow_request: 'asked to follow you',
-    favourite: 'favourited your post',
-    poll: 'ran a poll that has ended',
-    update: 'edited a post you boosted',
-  };
   const answer =
-    n.notification.type === 'follow_request' ? html` <a href="/follow_requests">Review follow requests</a>` : '';
-  return html`<li class="notification"><p class="meta">${name(n.from)} ${what[n.notification.type] ?? n.notification.type} · ${when(view, n.notification.createdAt)}${answer}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
+    n.notification.type === 'follow_request'
+      ? html` <a href="/follow_requests">${view.t('web.social.reviewRequests')}</a>`
+      : '';
+  return html`<li class="notification"><p class="meta">${rich(view, 'web.social.notification', { name: name(n.from), kind: n.notification.type })} · ${when(view, n.notification.createdAt)}${answer}</p>${n.post ? postCard(view, n.post) : ''}</li>`;
 }
 
 /** Follow, unfollow, or (for a locked account) request and withdraw the request. */
 function followControl(view: View, account: Account, relationship: Relationship | null): SafeHtml {
-  if (relationship?.following) return button(view, `/users/${account.username}/unfollow`, 'Unfollow');
+  const t = view.t;
+  if (relationship?.following) return button(view, `/users/${account.username}/unfollow`, t('web.social.unfollow'));
   if (relationship?.requested)
-    return html`<span class="note">Requested</span> ${button(view, `/users/${account.username}/unfollow`, 'Cancel request')}`;
-  return button(view, `/users/${account.username}/follow`, account.locked ? 'Request to follow' : 'Follow');
+    return html`<span class="note">${t('web.social.requested')}</span> ${button(view, `/users/${account.username}/unfollow`, t('web.social.cancelRequest'))}`;
+  return button(
+    view,
+    `/users/${account.username}/follow`,
+    t(account.locked ? 'web.search.request' : 'web.search.follow'),
+  );
 }
 
 function profileHeader(view: View, account: Account, relationship: Relationship | null): SafeHtml {
@@ -93,17 +91,17 @@ function profileHeader(view: View, account: Account, relationship: Relationship 
   return html`<section class="profile">${headerImage(urls, account)}<h1>${avatarImage(urls, account)} ${account.displayName || account.username} <span class="acct">@${account.username}</span></h1>
 ${account.note ? html`<p class="bio">${account.note}</p>` : ''}
 ${account.fields.length ? html`<dl class="details">${account.fields.map((f) => html`<dt>${f.name}</dt><dd>${/^https:\/\/[^\s<>"]+$/.test(f.value) ? html`<a href="${f.value}" rel="nofollow noopener me">${f.value}</a>` : f.value}</dd>`)}</dl>` : ''}
-<p class="meta">${account.statusesCount} posts · ${account.followingCount} following · ${account.followersCount} followers${account.role !== 'user' ? ` · ${account.role}` : ''}${account.locked ? ' · approves followers' : ''}</p>
+<p class="meta">${view.t('web.social.counts', { posts: account.statusesCount, following: account.followingCount, followers: account.followersCount })}${account.role !== 'user' ? ` · ${view.t('web.social.role', { role: account.role })}` : ''}${account.locked ? ` · ${view.t('web.social.approves')}` : ''}</p>
 ${
   me && me.id !== account.id
-    ? html`<div class="row">${followControl(view, account, relationship)} <a class="btn" href="/messages/${account.username}">Message</a></div>${
+    ? html`<div class="row">${followControl(view, account, relationship)} <a class="btn" href="/messages/${account.username}">${view.t('web.social.message')}</a></div>${
         relationship?.requestedBy
-          ? html`<p class="note">@${account.username} asked to follow you. <a href="/follow_requests">Review follow requests</a></p>`
+          ? html`<p class="note">${view.t('web.social.askedYou', { username: account.username })} <a href="/follow_requests">${view.t('web.social.reviewRequests')}</a></p>`
           : ''
       }`
     : ''
 }
-${me?.id === account.id ? html`<p><a href="/settings/profile">Edit profile</a></p>` : ''}</section>`;
+${me?.id === account.id ? html`<p><a href="/settings/profile">${view.t('web.social.editProfile')}</a></p>` : ''}</section>`;
 }
 
 function backTo(request: FastifyRequest, fallback: string): string {
@@ -135,6 +133,7 @@ export function socialPages(ctx: AppContext) {
         html`<h1>${view.t('web.home.title')}</h1>${alert}${notice(request)}${compose(view, composeOptions)}
 <section aria-label="Timeline">${timeline}</section>
 ${olderLink(
+  view,
   '/home',
   posts.map((i) => i.post),
   PAGE,
@@ -200,7 +199,8 @@ ${olderLink(
           view,
           `${account.displayName || account.username} (@${account.username})`,
           html`${notice(request)}${profileHeader(view, account, relationship)}
-<section aria-label="Posts">${postList(view, items, 'No posts yet.')}</section>${olderLink(
+<section aria-label="${view.t('web.search.type', { type: 'statuses' })}">${postList(view, items, view.t('web.social.noPosts'))}</section>${olderLink(
+            view,
             `/@${account.username}`,
             items.map((i) => i.post),
             PAGE,
@@ -222,12 +222,12 @@ ${olderLink(
         reply,
         layout(
           view,
-          `Post by @${account.username}`,
+          view.t('web.social.postBy', { username: account.username }),
           html`${notice(request)}
-${ancestors.length ? html`<section aria-label="Earlier in the conversation" class="thread">${ancestors.map((a) => postCard(view, a))}</section>` : ''}
-<section aria-label="Post" class="focus">${postCard(view, item, { link: false })}${view.viewer ? postActions(view, item) : ''}</section>
-${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href="/login?next=${encodeURIComponent(request.url)}">Log in</a> to reply.</p>`}
-<section aria-label="Replies" class="thread"><h2>Replies</h2>${postList(view, descendants, 'No replies yet.')}</section>`,
+${ancestors.length ? html`<section aria-label="${view.t('web.social.earlier')}" class="thread">${ancestors.map((a) => postCard(view, a))}</section>` : ''}
+<section aria-label="${view.t('web.social.post')}" class="focus">${postCard(view, item, { link: false })}${view.viewer ? postActions(view, item) : ''}</section>
+${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note">${rich(view, 'web.social.logInToReply', {}, { a: link(`/login?next=${encodeURIComponent(request.url)}`) })}</p>`}
+<section aria-label="${view.t('web.social.replies')}" class="thread"><h2>${view.t('web.social.replies')}</h2>${postList(view, descendants, view.t('web.social.noReplies'))}</section>`,
         ),
       );
     });
@@ -267,18 +267,19 @@ ${view.viewer ? compose(view, { replyTo: item }) : html`<p class="note"><a href=
         reply,
         layout(
           view,
-          'Follow requests',
-          html`<h1>Follow requests</h1>${notice(request)}
-<p class="note">${me.locked ? 'Your account approves followers: only people you accept here see your followers-only posts.' : html`Your account is open: anyone can follow it. <a href="/settings/profile">Approve followers by hand</a>.`}</p>
+          view.t('web.social.followRequests'),
+          html`<h1>${view.t('web.social.followRequests')}</h1>${notice(request)}
+<p class="note">${rich(view, 'web.social.requestsHelp', { locked: me.locked }, { a: link('/settings/profile') })}</p>
 ${
   waiting.length === 0
-    ? html`<p class="note">Nobody is waiting.</p>`
+    ? html`<p class="note">${view.t('web.social.nobodyWaiting')}</p>`
     : html`<ul class="plain">${waiting.map(
         (account) =>
-          html`<li class="row">${name(account)} ${button(view, `/follow_requests/${account.id}/authorize`, 'Accept')} ${button(view, `/follow_requests/${account.id}/reject`, 'Reject')}</li>`,
+          html`<li class="row">${name(account)} ${button(view, `/follow_requests/${account.id}/authorize`, view.t('web.social.accept'))} ${button(view, `/follow_requests/${account.id}/reject`, view.t('web.social.reject'))}</li>`,
       )}</ul>`
 }
 ${olderLink(
+  view,
   '/follow_requests',
   rows.map((r) => ({ id: r.cursor })),
   PAGE,
@@ -317,6 +318,7 @@ ${olderLink(
 ${waiting > 0 ? html`<p class="notice" role="status"><a href="/follow_requests">${view.t('web.notifications.waiting', { count: waiting })}</a></p>` : ''}
 ${items.length === 0 ? html`<p class="note">${view.t('web.notifications.empty')}</p>` : html`<ul class="plain">${items.map((n) => notificationItem(view, n))}</ul>`}
 ${olderLink(
+  view,
   '/notifications',
   items.map((n) => n.notification),
   PAGE,
@@ -335,31 +337,34 @@ ${olderLink(
         reply,
         layout(
           view,
-          'Messages',
-          html`<h1>Direct messages</h1>${notice(request)}
+          view.t('web.nav.messages'),
+          html`<h1>${view.t('web.social.directMessages')}</h1>${notice(request)}
 ${form(
   view,
   '/messages',
-  html`<p><label for="to">To (username)</label><br><input id="to" name="to" required maxlength="60" autocomplete="off"></p>
-<p><label for="dm-text">Message</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"></textarea></p><p><button>Send</button></p>`,
+  html`<p><label for="to">${view.t('web.social.to')}</label><br><input id="to" name="to" required maxlength="60" autocomplete="off"></p>
+<p><label for="dm-text">${view.t('web.social.message')}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"></textarea></p><p><button>${view.t('web.social.send')}</button></p>`,
 )}
-<h2>Conversations</h2>
+<h2>${view.t('web.social.conversations')}</h2>
 ${
   list.length === 0
-    ? html`<p class="note">No messages yet.</p>`
+    ? html`<p class="note">${view.t('web.social.noMessages')}</p>`
     : html`<ul class="plain conversations">${list.map((c) => {
         const single = c.accounts.length === 1 ? c.accounts[0]! : null;
-        const title = c.accounts.length ? c.accounts.map((a) => `@${a.username}`).join(', ') : 'Notes to self';
+        const title = c.accounts.length
+          ? new Intl.ListFormat(view.locale, { type: 'unit' }).format(c.accounts.map((a) => `@${a.username}`))
+          : view.t('web.social.notesToSelf');
         const last = c.lastPost;
         const href = single
           ? `/messages/${single.username}`
           : last
             ? `/@${last.author.username}/${last.post.id}`
             : null;
-        return html`<li>${href ? html`<a href="${href}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`}${c.unread ? html` · <strong>new</strong>` : ''}${last ? html` · ${when(view, last.post.createdAt)}<br><span class="note">${last.author.id === me.id ? 'You: ' : ''}${last.post.text.slice(0, 120)}</span>` : ''}</li>`;
+        return html`<li>${href ? html`<a href="${href}"><strong>${title}</strong></a>` : html`<strong>${title}</strong>`}${c.unread ? html` · <strong>${view.t('web.social.new')}</strong>` : ''}${last ? html` · ${when(view, last.post.createdAt)}<br><span class="note">${last.author.id === me.id ? view.t('web.social.you', { text: last.post.text.slice(0, 120) }) : last.post.text.slice(0, 120)}</span>` : ''}</li>`;
       })}</ul>`
 }
 ${olderLink(
+  view,
   '/messages',
   list.map((c) => ({ id: c.cursor })),
   40,
@@ -384,11 +389,11 @@ ${olderLink(
         .reverse();
       return layout(
         view,
-        `Messages with @${other.username}`,
-        html`<h1>Messages with ${name(other)}</h1>${notice(request)}
-<section aria-label="Conversation">${postList(view, items, 'No messages yet.')}</section>${errorBox(error)}
-${form(view, '/messages', html`<input type="hidden" name="to" value="${other.username}"><p><label for="dm-text">Message to @${other.username}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}">${text}</textarea></p><p><button>Send</button></p>`)}
-<p><a href="/messages">All conversations</a></p>`,
+        view.t('web.social.messagesWith', { username: other.username }),
+        html`<h1>${rich(view, 'web.social.messagesWithHeading', { name: name(other) })}</h1>${notice(request)}
+<section aria-label="${view.t('web.social.conversation')}">${postList(view, items, view.t('web.social.noMessages'))}</section>${errorBox(error)}
+${form(view, '/messages', html`<input type="hidden" name="to" value="${other.username}"><p><label for="dm-text">${view.t('web.social.messageTo', { username: other.username })}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}">${text}</textarea></p><p><button>${view.t('web.social.send')}</button></p>`)}
+<p><a href="/messages">${view.t('web.social.allConversations')}</a></p>`,
       );
     }
 
@@ -417,8 +422,8 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
           reply,
           layout(
             view,
-            'Messages',
-            html`<h1>Direct messages</h1>${errorBox('There is no account with that username.')}<p><a href="/messages">Back</a></p>`,
+            view.t('web.nav.messages'),
+            html`<h1>${view.t('web.social.directMessages')}</h1>${errorBox(view.t('web.social.noSuchAccount'))}<p><a href="/messages">${view.t('web.social.back')}</a></p>`,
           ),
           422,
         );
@@ -443,8 +448,8 @@ export function notFoundPage(view: View, reply: FastifyReply) {
     reply,
     layout(
       view,
-      'Not found',
-      html`<h1>Not found</h1><p>There is nothing here, or you cannot see it.</p><p><a href="/">Home</a></p>`,
+      view.t('web.social.notFound'),
+      html`<h1>${view.t('web.social.notFound')}</h1><p>${view.t('web.social.notFoundHelp')}</p><p><a href="/">${view.t('web.nav.home')}</a></p>`,
     ),
     404,
   );

@@ -28,6 +28,7 @@ const SAMPLE = {
   followers: 2,
   following: 5,
   kind: 'follow_request',
+  instance: 'Sparrow Kenya',
 };
 
 describe('message catalogues', () => {

@@ -90,5 +90,57 @@ describe.skipIf(!hasChromium)(
       expect(await server.ctx.sms.languages.ofAccount(amina.id)).toBe('ar');
       await context.close();
     }, 60_000);
+
+    it('shows the settings pages in Swahili and in Arabic, mirrored, at 320 px', async () => {
+      const amina = (await server.ctx.microblog.lookup('amina'))!;
+      await server.ctx.sms.languages.setForAccount(amina.id, 'sw');
+      const context = await browser.newContext({
+        viewport: { width: 320, height: 640 },
+        baseURL: server.url,
+        javaScriptEnabled: false,
+      });
+      const page = await context.newPage();
+      await page.goto('/login');
+      await page.getByLabel('Username or e-mail').fill('amina');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(/\/home/);
+
+      await page.goto('/settings/profile');
+      expect(await page.getAttribute('html', 'lang')).toBe('sw');
+      await expect.poll(() => page.locator('h1').innerText()).toBe('Wasifu');
+      await expect.poll(() => page.locator('main').innerText()).toContain('Idhinisha wafuasi mwenyewe');
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
+      await page.screenshot({ path: join(SHOTS, 'settings-swahili.png'), fullPage: true });
+
+      // The switcher at the foot of the settings page, in Swahili, turns it to Arabic.
+      await page.getByLabel('Lugha').selectOption('ar');
+      await page.getByRole('button', { name: 'Badilisha' }).click();
+      await page.waitForURL(/\/settings\/profile/);
+      expect(await page.getAttribute('html', 'dir')).toBe('rtl');
+      await expect.poll(() => page.locator('h1').innerText()).toBe('الملف الشخصي');
+      // Mirrored: the settings menu starts at the right edge, labels and fields align right.
+      const first = await page.locator('nav.sub a').first().boundingBox();
+      expect(first!.x + first!.width).toBeGreaterThan(320 / 2);
+      const label = await page.locator('label[for="display_name"]').boundingBox();
+      const field = await page.locator('#display_name').boundingBox();
+      expect(label!.x + label!.width).toBeGreaterThan(field!.x + field!.width - 2);
+      // A Latin @name inside Arabic text keeps its @ on the left (the catalogue marks it left to right).
+      const at = await page.evaluate(`(() => {
+        const text = document.querySelector('main a[href="/@amina"]').firstChild;
+        const x = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1); return r.getBoundingClientRect().x; };
+        const i = text.data.indexOf('@');
+        return { at: x(i), a: x(i + 1) };
+      })()`);
+      expect((at as { at: number; a: number }).at).toBeLessThan((at as { at: number; a: number }).a);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
+      await page.screenshot({ path: join(SHOTS, 'settings-arabic.png'), fullPage: true });
+
+      await page.goto('/settings/security');
+      await expect.poll(() => page.locator('h1').innerText()).toBe('الدخول والتحقق بخطوتين');
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
+      await page.screenshot({ path: join(SHOTS, 'security-arabic.png'), fullPage: true });
+      await context.close();
+    }, 60_000);
   },
 );

@@ -2,9 +2,13 @@ import type { Messages } from '../catalogue-types.ts';
 import { errorsAr } from './errors/ar.ts';
 import { webAdminAr } from './web-admin/ar.ts';
 import { webToolsAr } from './web-tools/ar.ts';
+import { webPagesAr } from './web-pages/ar.ts';
+import { webAccountAr } from './web-account/ar.ts';
 
 /** العربية. Written right to left; SMS in Arabic is UCS-2 (70 characters a segment). */
 export const ar: Messages = {
+  ...webAccountAr,
+  ...webPagesAr,
   'sms.help': 'سبارو: أرسل نصاً للنشر. تابع @اسم، إلغاء @اسم، اعرض @اسم، تشغيل/إيقاف، تراجع. توقف للخروج. {web}',
   'sms.stopped': 'لن تصلك رسائل من سبارو. أرسل ابدأ للعودة.',
   'sms.started': 'عادت رسائل سبارو. مساعدة للأوامر، توقف للخروج.',

@@ -7,7 +7,12 @@ import { webToolsEn } from './web-tools/en.ts';
  * `{username}` and the like are filled in when the message is used. Entries under `sms.`
  * and `ussd.` are written to fit one SMS segment / one USSD screen (test/i18n checks it).
  */
+import { webAccount } from './web-account/en.ts';
+import { webPages } from './web-pages/en.ts';
+
 export const en = {
+  ...webAccount,
+  ...webPages,
   // ── SMS replies ──
   'sms.help':
     'Sparrow: text to post. FOLLOW @user, UNFOLLOW @user, D @user msg, GET @user, WHOIS @user, ON/OFF, UNDO. STOP to quit. {web}',

@@ -2,9 +2,13 @@ import type { Messages } from '../catalogue-types.ts';
 import { errorsFr } from './errors/fr.ts';
 import { webAdminFr } from './web-admin/fr.ts';
 import { webToolsFr } from './web-tools/fr.ts';
+import { webPagesFr } from './web-pages/fr.ts';
+import { webAccountFr } from './web-account/fr.ts';
 
 /** Français. Accents outside GSM-7 (ê, ç, î…) are folded for SMS and USSD only. */
 export const fr: Messages = {
+  ...webAccountFr,
+  ...webPagesFr,
   'sms.help':
     'Sparrow: un texto = un post. SUIVRE @nom, DESABONNER @nom, D @nom msg, VOIR @nom, QUI @nom, ACTIVER/DESACTIVER, EFFACER. STOP: fin. {web}',
   'sms.stopped': 'Vous ne recevrez plus de textos de Sparrow. Répondez REPRENDRE pour reprendre.',

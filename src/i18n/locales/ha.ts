@@ -2,12 +2,16 @@ import type { Messages } from '../catalogue-types.ts';
 import { errorsHa } from './errors/ha.ts';
 import { webAdminHa } from './web-admin/ha.ts';
 import { webToolsHa } from './web-tools/ha.ts';
+import { webPagesHa } from './web-pages/ha.ts';
+import { webAccountHa } from './web-account/ha.ts';
 
 /**
  * Hausa (boko). Hooked letters (ɓ, ɗ, ƙ, ƴ) are outside GSM-7 and are folded to b, d, k, y
  * for SMS and USSD only, as Hausa texters commonly write them. Wants review by a native speaker.
  */
 export const ha: Messages = {
+  ...webAccountHa,
+  ...webPagesHa,
   'sms.help':
     'Sparrow: aika sako don wallafa. BI @suna, DAINA @suna, D @suna sako, SAMU @suna, WANE @suna, KUNNA/KASHE, SHAFE. TSAYA don dainawa. {web}',
   'sms.stopped': 'Ba za ka ƙara samun saƙonni daga Sparrow ba. Amsa FARA don komawa.',

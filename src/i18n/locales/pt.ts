@@ -2,9 +2,13 @@ import type { Messages } from '../catalogue-types.ts';
 import { errorsPt } from './errors/pt.ts';
 import { webAdminPt } from './web-admin/pt.ts';
 import { webToolsPt } from './web-tools/pt.ts';
+import { webPagesPt } from './web-pages/pt.ts';
+import { webAccountPt } from './web-account/pt.ts';
 
 /** Português. Accents outside GSM-7 (ã, ç, õ, á…) are folded for SMS and USSD only. */
 export const pt: Messages = {
+  ...webAccountPt,
+  ...webPagesPt,
   'sms.help':
     'Sparrow: SMS = publicação. SEGUIR @nome, DEIXAR @nome, D @nome msg, VER @nome, QUEM @nome, LIGAR/DESLIGAR, DESFAZER. PARAR para sair. {web}',
   'sms.stopped': 'Não vai receber mais SMS do Sparrow. Responda RETOMAR para voltar.',

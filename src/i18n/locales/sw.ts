@@ -2,9 +2,13 @@ import type { Messages } from '../catalogue-types.ts';
 import { errorsSw } from './errors/sw.ts';
 import { webAdminSw } from './web-admin/sw.ts';
 import { webToolsSw } from './web-tools/sw.ts';
+import { webPagesSw } from './web-pages/sw.ts';
+import { webAccountSw } from './web-account/sw.ts';
 
 /** Kiswahili. */
 export const sw: Messages = {
+  ...webAccountSw,
+  ...webPagesSw,
   'sms.help':
     'Sparrow: tuma ujumbe kuchapisha. FUATA @jina, ACHA @jina, D @jina ujumbe, PATA @jina, NANI @jina, WASHA/ZIMA, FUTA. SIMAMA kuacha. {web}',
   'sms.stopped': 'Hutapokea tena ujumbe kutoka Sparrow. Jibu ANZA kuendelea.',
