@@ -2,7 +2,10 @@
  * Inbound SMS benchmark (issue 3): signed Twilio webhooks → trust gate → published post with
  * home-timeline fan-out, measured over HTTP against the same server's empty route.
  *
- *   npm run bench -- sms [--accounts 2000] [--followers 100] [--duration 15] [--connections 32]
+ *   npm run bench -- sms [--accounts 2000] [--followers 20] [--sms-subscribers 20] [--duration 15] [--connections 32]
+ *
+ * Every follower of an account follows it; the first `--sms-subscribers` of them also asked
+ * for its posts by SMS (FOLLOW / ON), so each post records an SMS notification job too.
  *
  * The server runs as a real `sparrow serve` child process on a seeded SQLite store; the
  * load generator (autocannon) runs in this process, so both share the machine's cores.
@@ -22,7 +25,8 @@ const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
     accounts: { type: 'string', default: '2000' },
-    followers: { type: 'string', default: '100' },
+    followers: { type: 'string', default: '20' },
+    'sms-subscribers': { type: 'string', default: '20' },
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '32' },
     port: { type: 'string', default: '3917' },
@@ -30,15 +34,19 @@ const { values } = parseArgs({
 });
 const accounts = Number(values.accounts);
 const followers = Number(values.followers);
+const smsSubscribers = Number(values['sms-subscribers']);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const port = Number(values.port);
 if (
   ![accounts, followers, duration, connections, port].every((n) => Number.isInteger(n) && n > 0) ||
-  followers >= accounts
+  followers >= accounts ||
+  !Number.isInteger(smsSubscribers) ||
+  smsSubscribers < 0 ||
+  smsSubscribers > followers
 ) {
   console.error(
-    'accounts, followers, duration, connections and port must be positive whole numbers, followers < accounts',
+    'accounts, followers, duration, connections and port must be positive whole numbers, followers < accounts, 0 ≤ sms-subscribers ≤ followers',
   );
   process.exit(2);
 }
@@ -124,6 +132,16 @@ async function seed(): Promise<void> {
         rows.push({ id: newId(), account_id: ids[(i + k) % accounts]!, target_account_id: ids[i]!, created_at: now });
       }
       await tx.insertInto('follows').values(rows).execute();
+      if (smsSubscribers > 0) {
+        await tx
+          .insertInto('sms_subscriptions')
+          .values(
+            rows
+              .slice(0, smsSubscribers)
+              .map((r) => ({ account_id: r.account_id, target_id: r.target_account_id, created_at: now })),
+          )
+          .execute();
+      }
     }
   });
   await ctx.sms.policy.setCountry(
@@ -133,7 +151,7 @@ async function seed(): Promise<void> {
   );
   await ctx.close();
   console.log(
-    `seeded ${accounts} accounts with phones, ${accounts * followers} follows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `seeded ${accounts} accounts with phones, ${accounts * followers} follows (${accounts * smsSubscribers} by SMS) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 }
 
@@ -188,6 +206,7 @@ try {
       node: process.version,
       accounts,
       followersPerAccount: followers,
+      smsSubscribersPerAccount: smsSubscribers,
       durationSeconds: duration,
       connections,
       smsPerSecond: sms.perSecond,

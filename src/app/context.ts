@@ -44,6 +44,7 @@ import { DomainBlocks } from '../federation/domain-blocks.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
+import { afterCommit } from '../shared/after-commit.ts';
 import { StoreThrottle } from './throttles.ts';
 import { describeSecurityEvent } from './security-mail.ts';
 import {
@@ -104,6 +105,7 @@ import {
   type SimSwapChecker,
   type SmsProvider,
   type SmsStore,
+  type UnitOfWork,
 } from '../sms/index.ts';
 import { createSmsProvider, loadPriceTable } from './sms-provider.ts';
 import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
@@ -440,9 +442,10 @@ export async function composeApp(
       if (event.type === 'invalidate') entityCache.apply(event);
     });
   }
-  microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
-  microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
-  microblog.onEdited(async (post) => events.publish({ type: 'status.update', postId: post.id }));
+  // Streams hear of a post once it is durable (a post of an inbound text commits with its batch).
+  microblog.onPublished((post) => afterCommit(() => events.publish({ type: 'update', postId: post.id })));
+  microblog.onDeleted((post) => afterCommit(() => events.publish({ type: 'delete', postId: post.id })));
+  microblog.onEdited((post) => afterCommit(() => events.publish({ type: 'status.update', postId: post.id })));
   const polls = new Polls(microblog, extrasStore, clock, async (notifications) => {
     for (const n of notifications)
       await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
@@ -451,10 +454,12 @@ export async function composeApp(
     leaseMs: config.sms.leaseSeconds * 1000,
     reportError: (error, context) => logger.warn({ err: error }, context),
   });
-  microblog.onNotified(async (notifications) => {
-    for (const n of notifications)
-      await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
-  });
+  microblog.onNotified((notifications) =>
+    afterCommit(async () => {
+      for (const n of notifications)
+        await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
+    }),
+  );
   const media = new MediaLibrary({
     store: new KyselyMediaStore(store.db),
     files: config.media.s3 ? new S3MediaFiles(config.media.s3) : new LocalMediaFiles(config.media.dir),
@@ -671,7 +676,7 @@ export async function composeApp(
     allowInsecureEndpoints: config.push.allowInsecureEndpoints,
   });
   let wakePush = () => {};
-  microblog.onNotified(new PushNotifier(pushStore, clock, () => wakePush()).notified);
+  microblog.onNotified(new PushNotifier(pushStore, clock, () => void afterCommit(() => wakePush())).notified);
   const securityMonitor = new SecurityMonitor(
     authStore,
     clock,
@@ -819,6 +824,16 @@ interface SecurityDeps {
   pumping: PumpingDetector;
 }
 
+/**
+ * Inbound texts in shared transactions (group commit, src/store/group-commit.ts): a burst of
+ * provider webhooks costs one commit, and each webhook is answered once its text is durable.
+ */
+function inboundUnitOfWork(connection: StoreConnection, maxBatch: number): UnitOfWork | undefined {
+  if (maxBatch === 0) return undefined;
+  const group = connection.groupCommit({ maxBatch, windowMs: 0, unitTimeoutMs: 2_000 });
+  return (work) => group.run(work);
+}
+
 async function createSmsServices(
   config: Config,
   options: ContextOptions,
@@ -842,7 +857,8 @@ async function createSmsServices(
   );
   const policy = new SmsPolicy(store, audit, clock, options.policyRefreshMs);
   let wake = () => {};
-  const outbox = new Outbox(store, clock, () => wake());
+  // A reply queued by an inbound text is there for the dispatcher only once the text's batch committed.
+  const outbox = new Outbox(store, clock, () => void afterCommit(() => wake()));
   const notifier = new SmsNotifier(store, microblog, outbox, policy, clock, {
     publicUrl: config.publicUrl,
     maxSegments: config.sms.maxSegments,
@@ -915,6 +931,7 @@ async function createSmsServices(
     clock,
     { publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments },
     languages,
+    inboundUnitOfWork(connection, config.sms.inboundBatch),
   );
   const provider = options.smsProvider ?? (await createSmsProvider(config, logger));
   const credentials = new KyselyCredentialStore(connection.db);

@@ -9,7 +9,7 @@ import type { Outbox } from './outbox.ts';
 import { normalisePhone } from './phone.ts';
 import type { AccountNotices } from '../notices/index.ts';
 import type { TrustGate } from './trust-gate.ts';
-import type { ReceivedText, SmsStore } from './ports.ts';
+import type { ReceivedText, SmsStore, UnitOfWork } from './ports.ts';
 import type { InboundSms } from './providers/types.ts';
 import { NotFollowingError, type SmsSubscriptions } from './subscriptions.ts';
 import {
@@ -68,6 +68,7 @@ export class SmsChannel {
   private readonly clock: Clock;
   private readonly options: ChannelOptions;
   private readonly languages: LanguagePreferences;
+  private readonly unitOfWork: UnitOfWork;
   constructor(
     store: SmsStore,
     microblog: Microblog,
@@ -78,7 +79,9 @@ export class SmsChannel {
     clock: Clock,
     options: ChannelOptions,
     languages: LanguagePreferences,
+    unitOfWork: UnitOfWork = (work) => work(),
   ) {
+    this.unitOfWork = unitOfWork;
     this.languages = languages;
     this.store = store;
     this.microblog = microblog;
@@ -95,7 +98,16 @@ export class SmsChannel {
     return this.store.textsFrom(e164, limit);
   }
 
-  async receive(provider: string, message: InboundSms): Promise<InboundResult> {
+  /**
+   * One inbound text, start to finish, as one unit of work: the caller (a provider's webhook)
+   * hears back only once everything it did is durable, so a provider never gets an answer for a
+   * text a crash could still lose (it retries, and the retry finds nothing or finishes the job).
+   */
+  receive(provider: string, message: InboundSms): Promise<InboundResult> {
+    return this.unitOfWork(() => this.receiveNow(provider, message));
+  }
+
+  private async receiveNow(provider: string, message: InboundSms): Promise<InboundResult> {
     const now = this.clock.now();
     let id = newId(now.getTime());
     const fresh = await this.store.recordInbound({

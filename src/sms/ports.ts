@@ -81,6 +81,12 @@ export interface SegmentCount {
   segments: number;
 }
 
+/**
+ * Runs one unit of work so that its writes commit together with others' (group commit), and
+ * settles only once they are durable (or rolled back). The default runs it as it is.
+ */
+export type UnitOfWork = <T>(work: () => Promise<T>) => Promise<T>;
+
 /** Persistence the SMS channel needs. Implementations must make each method atomic. */
 export interface SmsStore {
   // Phones
