@@ -74,6 +74,7 @@ import {
   migrateToLatest,
   EntityCache,
   openDatabase,
+  type GroupCommit,
   type OpenOptions,
   type StoreConnection,
 } from '../store/index.ts';
@@ -105,7 +106,6 @@ import {
   type SimSwapChecker,
   type SmsProvider,
   type SmsStore,
-  type UnitOfWork,
 } from '../sms/index.ts';
 import { createSmsProvider, loadPriceTable } from './sms-provider.ts';
 import { LocalEventBus, RedisEventBus, type EventBus } from './event-bus.ts';
@@ -693,6 +693,19 @@ export async function composeApp(
     'sparrow_federation_queue_messages',
     'ActivityPub messages waiting in the federation queue: due now (ready) or retrying later (delayed).',
   );
+  const inboundGroup = sms.inboundGroup;
+  if (inboundGroup) {
+    metrics.gauge(
+      'sparrow_sms_inbound_batches',
+      'Transactions inbound texts were committed in (group commit).',
+      () => inboundGroup.batches,
+    );
+    metrics.gauge(
+      'sparrow_sms_inbound_batched_texts',
+      'Inbound texts handled through group commit.',
+      () => inboundGroup.units,
+    );
+  }
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   if (entityCache) {
@@ -828,10 +841,8 @@ interface SecurityDeps {
  * Inbound texts in shared transactions (group commit, src/store/group-commit.ts): a burst of
  * provider webhooks costs one commit, and each webhook is answered once its text is durable.
  */
-function inboundUnitOfWork(connection: StoreConnection, maxBatch: number): UnitOfWork | undefined {
-  if (maxBatch === 0) return undefined;
-  const group = connection.groupCommit({ maxBatch, windowMs: 0, unitTimeoutMs: 2_000 });
-  return (work) => group.run(work);
+function inboundGroupCommit(connection: StoreConnection, maxBatch: number): GroupCommit | null {
+  return maxBatch === 0 ? null : connection.groupCommit({ maxBatch, windowMs: 0, unitTimeoutMs: 2_000 });
 }
 
 async function createSmsServices(
@@ -921,6 +932,7 @@ async function createSmsServices(
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
   microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
   const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db), clock);
+  const inboundGroup = inboundGroupCommit(connection, config.sms.inboundBatch);
   const channel = new SmsChannel(
     store,
     microblog,
@@ -931,7 +943,7 @@ async function createSmsServices(
     clock,
     { publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments },
     languages,
-    inboundUnitOfWork(connection, config.sms.inboundBatch),
+    inboundGroup ? (work) => inboundGroup.run(work) : undefined,
   );
   const provider = options.smsProvider ?? (await createSmsProvider(config, logger));
   const credentials = new KyselyCredentialStore(connection.db);
@@ -1014,5 +1026,5 @@ async function createSmsServices(
     };
   }
 
-  return { services, store, start, simSwap, securityMessages };
+  return { services, store, start, simSwap, securityMessages, inboundGroup };
 }
