@@ -3,6 +3,11 @@
  * home-timeline fan-out, measured over HTTP against the same server's empty route.
  *
  *   npm run bench -- sms [--accounts 2000] [--followers 20] [--sms-subscribers 20] [--duration 15] [--connections 32]
+ *                        [--baseline SPARROW_SMS_INBOUND_BATCH=0] [--workers N]
+ *
+ * `--baseline ENV=VALUE[,…]` measures the inbound route again on a server restarted with those
+ * settings, after the main measurement, for a before/after pair inside one run (e.g. group commit
+ * off). `--workers N` runs `sparrow serve --workers N`.
  *
  * Every follower of an account follows it; the first `--sms-subscribers` of them also asked
  * for its posts by SMS (FOLLOW / ON), so each post records an SMS notification job too.
@@ -30,6 +35,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '32' },
     port: { type: 'string', default: '3917' },
+    baseline: { type: 'string' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const accounts = Number(values.accounts);
@@ -71,6 +78,7 @@ const env = {
   // Measure the pipeline, not the per-number limits (they would hold part of the load).
   SPARROW_SMS_POSTS_PER_MINUTE: '1000',
   SPARROW_SMS_POSTS_PER_DAY: '100000',
+  SPARROW_WORKERS: values.workers,
 };
 
 /** Kenyan mobile numbers +2547AABBBBBB, unique per account. */
@@ -200,6 +208,33 @@ try {
       connections: 1,
       requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
     });
+    let baseline: { setting: string; smsPerSecond: number; p99: number; cpuMsPerRequest: number | null } | null = null;
+    if (values.baseline) {
+      await stop();
+      const extra = Object.fromEntries(
+        values.baseline.split(',').map((pair) => pair.split('=', 2) as [string, string]),
+      );
+      const again = await startServe({ ...env, ...extra });
+      try {
+        await load('warm-up (baseline)', { url: `${publicUrl}/healthz`, duration: 2, connections });
+        const result = await load(`inbound SMS with ${values.baseline}`, {
+          url: `${publicUrl}/webhooks/sms/twilio`,
+          method: 'POST',
+          duration,
+          connections,
+          serverPid: again.pid,
+          requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
+        });
+        baseline = {
+          setting: values.baseline,
+          smsPerSecond: result.perSecond,
+          p99: result.p99,
+          cpuMsPerRequest: result.cpuMsPerRequest,
+        };
+      } finally {
+        await again();
+      }
+    }
     const summary = {
       benchmark: 'sms-inbound',
       date: new Date().toISOString(),
@@ -221,6 +256,9 @@ try {
       emptyP99Ms: empty.p99,
       ratioToEmptyRoute: Number((sms.perSecond / empty.perSecond).toFixed(3)),
       messagesSent: counter,
+      workers: Number(values.workers),
+      baseline,
+      baselineRatioToEmptyRoute: baseline ? Number((baseline.smsPerSecond / empty.perSecond).toFixed(3)) : null,
     };
     console.log(
       `\nratio inbound SMS / empty route: ${summary.ratioToEmptyRoute} (${summary.smsPerSecond} / ${summary.emptyRoutePerSecond} req/s)`,
