@@ -16,11 +16,6 @@ export function afterCommit(task: () => Promise<unknown> | void): Promise<void> 
   return Promise.resolve();
 }
 
-/** Whether code runs inside a unit of work (its writes are not durable yet). */
-export function inUnitOfWork(): boolean {
-  return units.getStore() !== undefined;
-}
-
 /**
  * Runs `work` as one unit: tasks it defers with `afterCommit` are returned, not run, for the
  * caller to run once the unit's writes are committed (from outside the unit).

@@ -69,7 +69,7 @@ class ScopedConnection implements DatabaseConnection {
 
 const scopes = new AsyncLocalStorage<ScopedConnection>();
 
-export class AbandonedUnitError extends Error {
+class AbandonedUnitError extends Error {
   constructor() {
     super('This unit of work ran out of time or its batch ended; it was rolled back and its statements are refused');
     this.name = 'AbandonedUnitError';
