@@ -842,7 +842,11 @@ interface SecurityDeps {
  * provider webhooks costs one commit, and each webhook is answered once its text is durable.
  */
 function inboundGroupCommit(connection: StoreConnection, maxBatch: number): GroupCommit | null {
-  return maxBatch === 0 ? null : connection.groupCommit({ maxBatch, windowMs: 0, unitTimeoutMs: 2_000 });
+  if (maxBatch === 0) return null;
+  // A text takes two savepoints (its own, and the post's transaction); PostgreSQL keeps at most
+  // 64 subtransactions per transaction in shared memory before every snapshot gets slower.
+  const limit = connection.engine === 'postgres' ? Math.min(maxBatch, 24) : maxBatch;
+  return connection.groupCommit({ maxBatch: limit, windowMs: 0, unitTimeoutMs: 2_000 });
 }
 
 async function createSmsServices(
