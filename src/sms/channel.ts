@@ -216,10 +216,7 @@ export class SmsChannel {
    * text to act on with the PIN removed.
    */
   async admit(phone: BoundPhone, account: Account, text: string, inboundId: string | null): Promise<Admission> {
-    const [settings, security] = await Promise.all([
-      this.store.settings(phone.accountId),
-      this.store.securityState(phone.accountId),
-    ]);
+    const { settings, security } = await this.store.gateState(phone.accountId);
     const decision = await this.gate.evaluate({ phone, account, settings, security, text });
     if (decision.kind === 'refuse') {
       const periodMs = decision.outcome === 'refused_pin' ? 3600_000 : DAY_MS;
