@@ -443,9 +443,13 @@ export async function composeApp(
     });
   }
   // Streams hear of a post once it is durable (a post of an inbound text commits with its batch).
-  microblog.onPublished((post) => afterCommit(() => events.publish({ type: 'update', postId: post.id })));
-  microblog.onDeleted((post) => afterCommit(() => events.publish({ type: 'delete', postId: post.id })));
-  microblog.onEdited((post) => afterCommit(() => events.publish({ type: 'status.update', postId: post.id })));
+  const announce = (event: Parameters<EventBus['publish']>[0]) =>
+    afterCommit(() =>
+      events.publish(event).catch((error: unknown) => logger.warn({ err: error }, 'stream event not published')),
+    );
+  microblog.onPublished((post) => announce({ type: 'update', postId: post.id }));
+  microblog.onDeleted((post) => announce({ type: 'delete', postId: post.id }));
+  microblog.onEdited((post) => announce({ type: 'status.update', postId: post.id }));
   const polls = new Polls(microblog, extrasStore, clock, async (notifications) => {
     for (const n of notifications)
       await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
@@ -454,12 +458,10 @@ export async function composeApp(
     leaseMs: config.sms.leaseSeconds * 1000,
     reportError: (error, context) => logger.warn({ err: error }, context),
   });
-  microblog.onNotified((notifications) =>
-    afterCommit(async () => {
-      for (const n of notifications)
-        await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
-    }),
-  );
+  microblog.onNotified(async (notifications) => {
+    for (const n of notifications)
+      await announce({ type: 'notification', accountId: n.accountId, notificationId: n.id });
+  });
   const media = new MediaLibrary({
     store: new KyselyMediaStore(store.db),
     files: config.media.s3 ? new S3MediaFiles(config.media.s3) : new LocalMediaFiles(config.media.dir),

@@ -8,6 +8,7 @@ const units = new AsyncLocalStorage<(() => void)[]>();
  * the returned promise is the task's). Inside a unit the task is queued and the promise resolves
  * at once; a unit that fails drops its tasks, since what they would announce never happened.
  * For what must not be seen before it is durable: stream events, waking a dispatcher, e-mail.
+ * A queued task's failure is the task's to handle (it runs detached, after its unit answered).
  */
 export function afterCommit(task: () => Promise<unknown> | void): Promise<void> {
   const queue = units.getStore();

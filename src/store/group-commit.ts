@@ -337,7 +337,13 @@ export class GroupCommit {
       else if (!outcome) item.reject(new Error('unit of work not run'));
       else if (!outcome.ok) item.reject(outcome.error);
       else {
-        for (const task of outcome.tasks) task();
+        for (const task of outcome.tasks) {
+          try {
+            task();
+          } catch {
+            // A task's failure is its own to report (see afterCommit); the unit is committed.
+          }
+        }
         item.resolve(outcome.value);
       }
     }
