@@ -48,6 +48,8 @@ export interface InboundResult {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** `@user@domain`: an account that may live on another server. */
+const REMOTE_HANDLE = /@[^\s@]+@[^\s@]+/;
 /** Handling takes milliseconds; a message still unfinished after this was abandoned by a crash. */
 const UNFINISHED_AFTER_MS = 60_000;
 
@@ -104,6 +106,9 @@ export class SmsChannel {
    * text a crash could still lose (it retries, and the retry finds nothing or finishes the job).
    */
   receive(provider: string, message: InboundSms): Promise<InboundResult> {
+    // A text naming an account of another server (FOLLOW @ana@example.social, a mention) waits on
+    // that server, which may call back into this one: it runs on its own, not in a shared batch.
+    if (REMOTE_HANDLE.test(message.text)) return this.receiveNow(provider, message);
     return this.unitOfWork(() => this.receiveNow(provider, message));
   }
 
