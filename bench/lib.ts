@@ -72,6 +72,24 @@ export function processTreeCpuMs(rootPid: number): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+/** User + system CPU of every PostgreSQL and Redis server process on the machine, in milliseconds. */
+export function storeServersCpuMs(): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'));
+      if (name !== 'postgres' && name !== 'redis-server') continue;
+      const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended while listing
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
 export interface LoadResult {
   perSecond: number;
   p50: number;

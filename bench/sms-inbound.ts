@@ -2,7 +2,15 @@
  * Inbound SMS benchmark (issue 3): signed Twilio webhooks → trust gate → published post with
  * home-timeline fan-out, measured over HTTP against the same server's empty route.
  *
- *   npm run bench -- sms [--accounts 2000] [--followers 100] [--duration 15] [--connections 32]
+ *   npm run bench -- sms [--accounts 2000] [--followers 20] [--sms-subscribers 20] [--duration 15] [--connections 32]
+ *                        [--baseline SPARROW_SMS_INBOUND_BATCH=0] [--workers N]
+ *
+ * `--baseline ENV=VALUE[,…]` measures the inbound route again on a server restarted with those
+ * settings, after the main measurement, for a before/after pair inside one run (e.g. group commit
+ * off). `--workers N` runs `sparrow serve --workers N`.
+ *
+ * Every follower of an account follows it; the first `--sms-subscribers` of them also asked
+ * for its posts by SMS (FOLLOW / ON), so each post records an SMS notification job too.
  *
  * The server runs as a real `sparrow serve` child process on a seeded SQLite store; the
  * load generator (autocannon) runs in this process, so both share the machine's cores.
@@ -22,23 +30,30 @@ const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
     accounts: { type: 'string', default: '2000' },
-    followers: { type: 'string', default: '100' },
+    followers: { type: 'string', default: '20' },
+    'sms-subscribers': { type: 'string', default: '20' },
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '32' },
     port: { type: 'string', default: '3917' },
+    baseline: { type: 'string' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const accounts = Number(values.accounts);
 const followers = Number(values.followers);
+const smsSubscribers = Number(values['sms-subscribers']);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const port = Number(values.port);
 if (
   ![accounts, followers, duration, connections, port].every((n) => Number.isInteger(n) && n > 0) ||
-  followers >= accounts
+  followers >= accounts ||
+  !Number.isInteger(smsSubscribers) ||
+  smsSubscribers < 0 ||
+  smsSubscribers > followers
 ) {
   console.error(
-    'accounts, followers, duration, connections and port must be positive whole numbers, followers < accounts',
+    'accounts, followers, duration, connections and port must be positive whole numbers, followers < accounts, 0 ≤ sms-subscribers ≤ followers',
   );
   process.exit(2);
 }
@@ -63,6 +78,7 @@ const env = {
   // Measure the pipeline, not the per-number limits (they would hold part of the load).
   SPARROW_SMS_POSTS_PER_MINUTE: '1000',
   SPARROW_SMS_POSTS_PER_DAY: '100000',
+  SPARROW_WORKERS: values.workers,
 };
 
 /** Kenyan mobile numbers +2547AABBBBBB, unique per account. */
@@ -124,6 +140,16 @@ async function seed(): Promise<void> {
         rows.push({ id: newId(), account_id: ids[(i + k) % accounts]!, target_account_id: ids[i]!, created_at: now });
       }
       await tx.insertInto('follows').values(rows).execute();
+      if (smsSubscribers > 0) {
+        await tx
+          .insertInto('sms_subscriptions')
+          .values(
+            rows
+              .slice(0, smsSubscribers)
+              .map((r) => ({ account_id: r.account_id, target_id: r.target_account_id, created_at: now })),
+          )
+          .execute();
+      }
     }
   });
   await ctx.sms.policy.setCountry(
@@ -133,7 +159,7 @@ async function seed(): Promise<void> {
   );
   await ctx.close();
   console.log(
-    `seeded ${accounts} accounts with phones, ${accounts * followers} follows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `seeded ${accounts} accounts with phones, ${accounts * followers} follows (${accounts * smsSubscribers} by SMS) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 }
 
@@ -182,12 +208,40 @@ try {
       connections: 1,
       requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
     });
+    let baseline: { setting: string; smsPerSecond: number; p99: number; cpuMsPerRequest: number | null } | null = null;
+    if (values.baseline) {
+      await stop();
+      const extra = Object.fromEntries(
+        values.baseline.split(',').map((pair) => pair.split('=', 2) as [string, string]),
+      );
+      const again = await startServe({ ...env, ...extra });
+      try {
+        await load('warm-up (baseline)', { url: `${publicUrl}/healthz`, duration: 2, connections });
+        const result = await load(`inbound SMS with ${values.baseline}`, {
+          url: `${publicUrl}/webhooks/sms/twilio`,
+          method: 'POST',
+          duration,
+          connections,
+          serverPid: again.pid,
+          requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', ...signed(counter++) }) }],
+        });
+        baseline = {
+          setting: values.baseline,
+          smsPerSecond: result.perSecond,
+          p99: result.p99,
+          cpuMsPerRequest: result.cpuMsPerRequest,
+        };
+      } finally {
+        await again();
+      }
+    }
     const summary = {
       benchmark: 'sms-inbound',
       date: new Date().toISOString(),
       node: process.version,
       accounts,
       followersPerAccount: followers,
+      smsSubscribersPerAccount: smsSubscribers,
       durationSeconds: duration,
       connections,
       smsPerSecond: sms.perSecond,
@@ -202,6 +256,9 @@ try {
       emptyP99Ms: empty.p99,
       ratioToEmptyRoute: Number((sms.perSecond / empty.perSecond).toFixed(3)),
       messagesSent: counter,
+      workers: Number(values.workers),
+      baseline,
+      baselineRatioToEmptyRoute: baseline ? Number((baseline.smsPerSecond / empty.perSecond).toFixed(3)) : null,
     };
     console.log(
       `\nratio inbound SMS / empty route: ${summary.ratioToEmptyRoute} (${summary.smsPerSecond} / ${summary.emptyRoutePerSecond} req/s)`,

@@ -21,7 +21,7 @@ import pg from 'pg';
 import { composeApp } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { newId } from '../src/shared/ids.ts';
-import { startServe, writeResults } from './lib.ts';
+import { processTreeCpuMs, startServe, storeServersCpuMs, writeResults } from './lib.ts';
 import { operatorActor } from '../src/security/index.ts';
 
 const { values } = parseArgs({
@@ -243,6 +243,8 @@ try {
           if (rss) samples.push({ second: Math.round((Date.now() - started) / 1000), rssMb: Math.round(rss / 1e6) });
         });
       }, 5_000);
+      const serverCpu = () => stops.reduce((sum, stop) => sum + processTreeCpuMs(stop.pid), 0);
+      const cpuBefore = { server: serverCpu(), stores: storeServersCpuMs() };
       const results = await Promise.all(
         ports.map((port) =>
           autocannon({
@@ -255,6 +257,12 @@ try {
         ),
       );
       clearInterval(sampler);
+      const total = results.reduce((sum, r) => sum + r.requests.total, 0) || 1;
+      const cpuMsPerRequest = {
+        server: Number(((serverCpu() - cpuBefore.server) / total).toFixed(3)),
+        // PostgreSQL and Redis are shared with whatever else runs on the machine: an upper bound.
+        stores: STORE === 'postgres' ? Number(((storeServersCpuMs() - cpuBefore.stores) / total).toFixed(3)) : null,
+      };
       const failed = results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
       const achieved = results.reduce((sum, r) => sum + r.requests.average, 0);
       const first = samples[0]?.rssMb ?? null;
@@ -272,11 +280,12 @@ try {
         p50Ms: Math.max(...results.map((r) => r.latency.p50)),
         p99Ms: Math.max(...results.map((r) => r.latency.p99)),
         failed,
+        cpuMsPerRequest,
         memoryMb: { first, last, max: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null, samples },
       };
       const label = `${STORE}${STORE === 'postgres' ? ' + redis' : ''}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''}`;
       console.log(
-        `soak ${values.peak ? 'at peak' : `at ${RATE}/s`} for ${DURATION}s (${label}): ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`,
+        `soak ${values.peak ? 'at peak' : `at ${RATE}/s`} for ${DURATION}s (${label}): ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; server CPU ${cpuMsPerRequest.server} ms/req${cpuMsPerRequest.stores !== null ? ` (+ PostgreSQL/Redis ${cpuMsPerRequest.stores})` : ''}; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`,
       );
       writeResults(`soak-${STORE}-${INSTANCES}${values.peak ? '-peak' : ''}`, summary);
     } finally {

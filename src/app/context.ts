@@ -48,6 +48,7 @@ import { RemoteMediaProxy } from '../federation/remote-media.ts';
 import { AccountNotices } from '../notices/index.ts';
 import { DevMailbox, SmtpMailTransport } from '../mail/index.ts';
 import { BackgroundWork } from '../shared/background.ts';
+import { afterCommit } from '../shared/after-commit.ts';
 import { StoreThrottle } from './throttles.ts';
 import { describeSecurityEvent } from './security-mail.ts';
 import {
@@ -78,6 +79,7 @@ import {
   migrateToLatest,
   EntityCache,
   openDatabase,
+  type GroupCommit,
   type OpenOptions,
   type StoreConnection,
 } from '../store/index.ts';
@@ -454,9 +456,14 @@ export async function composeApp(
       if (event.type === 'invalidate') entityCache.apply(event);
     });
   }
-  microblog.onPublished(async (post) => events.publish({ type: 'update', postId: post.id }));
-  microblog.onDeleted(async (post) => events.publish({ type: 'delete', postId: post.id }));
-  microblog.onEdited(async (post) => events.publish({ type: 'status.update', postId: post.id }));
+  // Streams hear of a post once it is durable (a post of an inbound text commits with its batch).
+  const announce = (event: Parameters<EventBus['publish']>[0]) =>
+    afterCommit(() =>
+      events.publish(event).catch((error: unknown) => logger.warn({ err: error }, 'stream event not published')),
+    );
+  microblog.onPublished((post) => announce({ type: 'update', postId: post.id }));
+  microblog.onDeleted((post) => announce({ type: 'delete', postId: post.id }));
+  microblog.onEdited((post) => announce({ type: 'status.update', postId: post.id }));
   const polls = new Polls(microblog, extrasStore, clock, async (notifications) => {
     for (const n of notifications)
       await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
@@ -467,7 +474,7 @@ export async function composeApp(
   });
   microblog.onNotified(async (notifications) => {
     for (const n of notifications)
-      await events.publish({ type: 'notification', accountId: n.accountId, notificationId: n.id });
+      await announce({ type: 'notification', accountId: n.accountId, notificationId: n.id });
   });
   const media = new MediaLibrary({
     store: new KyselyMediaStore(store.db),
@@ -742,7 +749,7 @@ export async function composeApp(
     allowInsecureEndpoints: config.push.allowInsecureEndpoints,
   });
   let wakePush = () => {};
-  microblog.onNotified(new PushNotifier(pushStore, clock, () => wakePush()).notified);
+  microblog.onNotified(new PushNotifier(pushStore, clock, () => void afterCommit(() => wakePush())).notified);
   const securityMonitor = new SecurityMonitor(
     authStore,
     clock,
@@ -785,6 +792,19 @@ export async function composeApp(
     'Remote servers given up on after failing long and often (nothing is delivered there until heard from).',
     () => federationDomainMetrics?.unavailable ?? 0,
   );
+  const inboundGroup = sms.inboundGroup;
+  if (inboundGroup) {
+    metrics.gauge(
+      'sparrow_sms_inbound_batches',
+      'Transactions inbound texts were committed in (group commit).',
+      () => inboundGroup.batches,
+    );
+    metrics.gauge(
+      'sparrow_sms_inbound_batched_texts',
+      'Inbound texts handled through group commit.',
+      () => inboundGroup.units,
+    );
+  }
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
   metrics.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => process.memoryUsage().heapUsed);
   if (entityCache) {
@@ -919,6 +939,18 @@ interface SecurityDeps {
   pumping: PumpingDetector;
 }
 
+/**
+ * Inbound texts in shared transactions (group commit, src/store/group-commit.ts): a burst of
+ * provider webhooks costs one commit, and each webhook is answered once its text is durable.
+ */
+function inboundGroupCommit(connection: StoreConnection, maxBatch: number): GroupCommit | null {
+  if (maxBatch === 0) return null;
+  // A text takes two savepoints (its own, and the post's transaction); PostgreSQL keeps at most
+  // 64 subtransactions per transaction in shared memory before every snapshot gets slower.
+  const limit = connection.engine === 'postgres' ? Math.min(maxBatch, 24) : maxBatch;
+  return connection.groupCommit({ maxBatch: limit, windowMs: 0, unitTimeoutMs: 2_000 });
+}
+
 async function createSmsServices(
   config: Config,
   options: ContextOptions,
@@ -942,7 +974,8 @@ async function createSmsServices(
   );
   const policy = new SmsPolicy(store, audit, clock, options.policyRefreshMs);
   let wake = () => {};
-  const outbox = new Outbox(store, clock, () => wake());
+  // A reply queued by an inbound text is there for the dispatcher only once the text's batch committed.
+  const outbox = new Outbox(store, clock, () => void afterCommit(() => wake()));
   const notifier = new SmsNotifier(store, microblog, outbox, policy, clock, {
     publicUrl: config.publicUrl,
     maxSegments: config.sms.maxSegments,
@@ -1005,6 +1038,7 @@ async function createSmsServices(
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
   microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
   const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db), clock);
+  const inboundGroup = inboundGroupCommit(connection, config.sms.inboundBatch);
   const channel = new SmsChannel(
     store,
     microblog,
@@ -1015,6 +1049,7 @@ async function createSmsServices(
     clock,
     { publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments },
     languages,
+    inboundGroup ? (work) => inboundGroup.run(work) : undefined,
   );
   const provider = options.smsProvider ?? (await createSmsProvider(config, logger));
   const credentials = new KyselyCredentialStore(connection.db);
@@ -1097,5 +1132,5 @@ async function createSmsServices(
     };
   }
 
-  return { services, store, start, simSwap, securityMessages };
+  return { services, store, start, simSwap, securityMessages, inboundGroup };
 }

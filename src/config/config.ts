@@ -74,6 +74,8 @@ export interface Config {
     postsPerDay: number;
     /** How long a worker owns claimed messages; after a crash they are sent again once it ends. */
     leaseSeconds: number;
+    /** Most inbound texts handled in one transaction (group commit); 0: none, each statement as it comes. */
+    inboundBatch: number;
   };
   simSwap: { url: string | null; token: string | null; failOpen: boolean; maxAgeHours: number; timeoutMs: number };
   /** Who may sign up, and the limits on sign-up (docs: README "Account security"). */
@@ -437,6 +439,7 @@ export function loadConfig(env: Env = process.env): Config {
     postsPerMinute: integer('SPARROW_SMS_POSTS_PER_MINUTE', 5, 1, 1000),
     postsPerDay: integer('SPARROW_SMS_POSTS_PER_DAY', 100, 1, 100_000),
     leaseSeconds: integer('SPARROW_SMS_LEASE_SECONDS', 60, 1, 3600),
+    inboundBatch: integer('SPARROW_SMS_INBOUND_BATCH', 64, 0, 1000),
   };
   const simSwap = {
     url: url('SPARROW_SIM_SWAP_URL', ['http:', 'https:']),

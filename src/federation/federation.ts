@@ -872,7 +872,24 @@ export class Federator {
     return all;
   }
 
-  private async deliverToFollowersAndMentions(ctx: Context<void>, author: Account, post: Post, activity: Activity) {
+  private async deliverToFollowersAndMentions(
+    ctx: Context<void>,
+    author: Account,
+    post: Post,
+    activity: Activity,
+    known?: Recipient[],
+  ) {
+    const recipients = known ?? (await this.recipientsOf(author, post));
+    if (recipients.length === 0) return;
+    await ctx.sendActivity({ identifier: author.username }, recipients, activity, {
+      // A direct or followers-only post goes to each addressee's own inbox, never a shared one
+      // that would hand it to the whole server.
+      preferSharedInbox: post.visibility === 'public' || post.visibility === 'unlisted',
+    });
+  }
+
+  /** The remote followers and mentioned remote accounts a local post goes to (not on suspended servers). */
+  private async recipientsOf(author: Account, post: Post): Promise<Recipient[]> {
     const followers = post.visibility === 'direct' ? [] : await this.remoteFollowers(author.id);
     const mentioned = [...(await this.deps.microblog.accounts(post.mentionIds)).values()].filter(
       (a) => a.domain !== null,
@@ -898,12 +915,7 @@ export class Federator {
     for (const [uri] of recipients) {
       if (await this.deps.domainBlocks.isSuspended(new URL(uri).host)) recipients.delete(uri);
     }
-    if (recipients.size === 0) return;
-    await ctx.sendActivity({ identifier: author.username }, [...recipients.values()], activity, {
-      // A direct or followers-only post goes to each addressee's own inbox, never a shared one
-      // that would hand it to the whole server.
-      preferSharedInbox: post.visibility === 'public' || post.visibility === 'unlisted',
-    });
+    return [...recipients.values()];
   }
 
   /** Local activity that other servers must hear of, from the domain's listeners. */
@@ -1018,6 +1030,9 @@ export class Federator {
       if (post.reblogOfId !== null || post.uri !== null) return;
       const author = (await microblog.accounts([post.accountId])).get(post.accountId);
       if (!author || author.domain !== null) return;
+      // Most posts of most servers reach no other server: nothing to build then.
+      const recipients = await this.recipientsOf(author, post);
+      if (recipients.length === 0) return;
       const ctx = this.context();
       const note = await this.noteOf(ctx, author, post);
       const create = new Create({
@@ -1028,7 +1043,7 @@ export class Federator {
         ccs: note.ccIds,
         published: note.published,
       });
-      await this.deliverToFollowersAndMentions(ctx, author, post, create).catch(report('a post'));
+      await this.deliverToFollowersAndMentions(ctx, author, post, create, recipients).catch(report('a post'));
     });
 
     microblog.onDeleted(async (post) => {

@@ -9,7 +9,7 @@ import type { Outbox } from './outbox.ts';
 import { normalisePhone } from './phone.ts';
 import type { AccountNotices } from '../notices/index.ts';
 import type { TrustGate } from './trust-gate.ts';
-import type { ReceivedText, SmsStore } from './ports.ts';
+import type { ReceivedText, SmsStore, UnitOfWork } from './ports.ts';
 import type { InboundSms } from './providers/types.ts';
 import { NotFollowingError, type SmsSubscriptions } from './subscriptions.ts';
 import {
@@ -49,6 +49,8 @@ export interface InboundResult {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** `@user@domain`: an account that may live on another server. */
+const REMOTE_HANDLE = /@[^\s@]+@[^\s@]+/;
 /** Handling takes milliseconds; a message still unfinished after this was abandoned by a crash. */
 const UNFINISHED_AFTER_MS = 60_000;
 
@@ -69,6 +71,7 @@ export class SmsChannel {
   private readonly clock: Clock;
   private readonly options: ChannelOptions;
   private readonly languages: LanguagePreferences;
+  private readonly unitOfWork: UnitOfWork;
   constructor(
     store: SmsStore,
     microblog: Microblog,
@@ -79,7 +82,9 @@ export class SmsChannel {
     clock: Clock,
     options: ChannelOptions,
     languages: LanguagePreferences,
+    unitOfWork: UnitOfWork = (work) => work(),
   ) {
+    this.unitOfWork = unitOfWork;
     this.languages = languages;
     this.store = store;
     this.microblog = microblog;
@@ -96,7 +101,19 @@ export class SmsChannel {
     return this.store.textsFrom(e164, limit);
   }
 
-  async receive(provider: string, message: InboundSms): Promise<InboundResult> {
+  /**
+   * One inbound text, start to finish, as one unit of work: the caller (a provider's webhook)
+   * hears back only once everything it did is durable, so a provider never gets an answer for a
+   * text a crash could still lose (it retries, and the retry finds nothing or finishes the job).
+   */
+  receive(provider: string, message: InboundSms): Promise<InboundResult> {
+    // A text naming an account of another server (FOLLOW @ana@example.social, a mention) waits on
+    // that server, which may call back into this one: it runs on its own, not in a shared batch.
+    if (REMOTE_HANDLE.test(message.text)) return this.receiveNow(provider, message);
+    return this.unitOfWork(() => this.receiveNow(provider, message));
+  }
+
+  private async receiveNow(provider: string, message: InboundSms): Promise<InboundResult> {
     const now = this.clock.now();
     let id = newId(now.getTime());
     const fresh = await this.store.recordInbound({
@@ -205,10 +222,7 @@ export class SmsChannel {
    * text to act on with the PIN removed.
    */
   async admit(phone: BoundPhone, account: Account, text: string, inboundId: string | null): Promise<Admission> {
-    const [settings, security] = await Promise.all([
-      this.store.settings(phone.accountId),
-      this.store.securityState(phone.accountId),
-    ]);
+    const { settings, security } = await this.store.gateState(phone.accountId);
     const decision = await this.gate.evaluate({ phone, account, settings, security, text });
     if (decision.kind === 'refuse') {
       const periodMs = decision.outcome === 'refused_pin' ? 3600_000 : DAY_MS;

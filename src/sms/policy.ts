@@ -37,9 +37,14 @@ export class SmsPolicy {
   async current(): Promise<PolicySnapshot> {
     const now = this.clock.now().getTime();
     if (this.snapshot && now - this.snapshot.loadedAt < this.refreshMs) return this.snapshot;
+    const started = this.loading === null;
     this.loading ??= this.load(now).finally(() => {
       this.loading = null;
     });
+    // While another caller's refresh runs, a snapshot younger than twice the refresh period (still
+    // within the 5 s promise) answers at once: that refresh may be waiting for a transaction
+    // this caller is part of (a group commit of inbound texts), and must not be waited for.
+    if (!started && this.snapshot && now - this.snapshot.loadedAt < 2 * this.refreshMs) return this.snapshot;
     return this.loading;
   }
 

@@ -81,6 +81,12 @@ export interface SegmentCount {
   segments: number;
 }
 
+/**
+ * Runs one unit of work so that its writes commit together with others' (group commit), and
+ * settles only once they are durable (or rolled back). The default runs it as it is.
+ */
+export type UnitOfWork = <T>(work: () => Promise<T>) => Promise<T>;
+
 /** Persistence the SMS channel needs. Implementations must make each method atomic. */
 export interface SmsStore {
   // Phones
@@ -199,8 +205,10 @@ export interface SmsStore {
   confirmSmsPosts(accountId: string, upToPostId: string): Promise<void>;
   /** Ids of the account's SMS posts newer than `afterPostId` (all of them when null). */
   smsPostIdsAfter(accountId: string, afterPostId: string | null): Promise<string[]>;
-  /** Texts this number sent since `since` that were acted on or held (rate limits). */
-  inboundCountSince(e164: string, since: Date): Promise<number>;
+  /** Texts this number sent since each of `since` that were acted on or held (rate limits), in one query. */
+  inboundCountsSince(e164: string, since: readonly Date[]): Promise<number[]>;
+  /** The owner's SMS settings and the trust gate's state together (one row, one query). */
+  gateState(accountId: string): Promise<{ settings: SmsSettings; security: SmsSecurityState }>;
 
   createHold(hold: HeldMessage): Promise<void>;
   holds(accountId: string, status: HoldStatus | null, limit: number): Promise<HeldMessage[]>;

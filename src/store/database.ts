@@ -9,6 +9,7 @@ import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import type { HealthProbe } from '../observability/health.ts';
 import { cachingDialect, type EntityCache } from './entity-cache.ts';
+import { ambientDialect, GroupCommit, type AmbientHandle, type GroupCommitOptions } from './group-commit.ts';
 
 export type Engine = DatabaseConfig['engine'];
 
@@ -19,6 +20,8 @@ export interface StoreConnection {
   schema: string | null;
   /** The driver handle, for libraries that keep their own tables (rate-limiter-flexible). */
   driver: { engine: 'sqlite'; sqlite: SQLite.Database } | { engine: 'postgres'; pool: pg.Pool };
+  /** Runs units of work in shared transactions, each answered after the commit (src/store/group-commit.ts). */
+  groupCommit(options: GroupCommitOptions): GroupCommit;
   close(): Promise<void>;
 }
 
@@ -47,12 +50,22 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     sqlite.pragma('cache_size = -65536');
     const cache = options.entityCache;
     const dialect = new ImmediateSqliteDialect({ database: withStatementCache(sqlite) });
-    const db = new Kysely<Database>({ dialect: cache ? cachingDialect(dialect, cache) : dialect });
+    const handle: AmbientHandle = { driver: null };
+    const db = new Kysely<Database>({
+      dialect: ambientDialect(cache ? cachingDialect(dialect, cache) : dialect, handle),
+    });
     if (cache) {
       const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
       cache.watchDataVersion(() => dataVersion.get() as number);
     }
-    return { db, engine: 'sqlite', schema: null, driver: { engine: 'sqlite', sqlite }, close: () => db.destroy() };
+    return {
+      db,
+      engine: 'sqlite',
+      schema: null,
+      driver: { engine: 'sqlite', sqlite },
+      groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), groupOptions),
+      close: () => db.destroy(),
+    };
   }
   const pool = new pg.Pool({
     connectionString: config.location,
@@ -68,17 +81,22 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     client.on('error', () => {});
   });
   const dialect = new PostgresDialect({ pool });
+  const handle: AmbientHandle = { driver: null };
   const db = new Kysely<Database>({
-    dialect: options.entityCache ? cachingDialect(dialect, options.entityCache) : dialect,
+    dialect: ambientDialect(options.entityCache ? cachingDialect(dialect, options.entityCache) : dialect, handle),
   });
   return {
     db,
     engine: 'postgres',
     schema: options.schema ?? null,
     driver: { engine: 'postgres', pool },
+    groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), groupOptions),
     close: () => db.destroy(),
   };
 }
+
+/** Any statement makes Kysely set its driver up (the group commit needs it ready). */
+const warmUp = (db: Kysely<Database>) => sql`select 1`.execute(db);
 
 /**
  * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`), so with several

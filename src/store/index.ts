@@ -10,6 +10,7 @@ export { KyselyPostExtrasStore } from './post-extras-store.ts';
 export { KyselyTagStore } from './tag-store.ts';
 export { KyselySearchStore } from './search-store.ts';
 export { EntityCache } from './entity-cache.ts';
+export type { GroupCommit } from './group-commit.ts';
 export { KyselyCredentialStore, KyselyOAuthStore, KyselyRegistrationStore } from './security-store.ts';
 export { KyselySmsStore, KyselyCodeStore, instanceSecret } from './sms-store.ts';
 export { KyselyAuthStore, KyselyEventCounter } from './auth-store.ts';

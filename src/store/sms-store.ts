@@ -34,6 +34,23 @@ import { chunks } from './paging.ts';
 import type { Database, SmsHoldsTable, SmsOutboxTable, VerificationCodesTable } from './schema.ts';
 
 const iso = (d: Date) => d.toISOString();
+
+type SettingsRow = Pick<Selectable<Database['sms_settings']>, 'posting' | 'notifications'>;
+type SecurityRow = Pick<
+  Selectable<Database['sms_settings']>,
+  'pin_hash' | 'pin_failures' | 'locked_at' | 'lock_reason' | 'confirmed_until'
+>;
+const toSettings = (row: SettingsRow | undefined): SmsSettings => ({
+  posting: row?.posting === 1,
+  notifications: row ? row.notifications === 1 : true,
+});
+const toSecurityState = (row: SecurityRow | undefined): SmsSecurityState => ({
+  pinHash: row?.pin_hash ?? null,
+  pinFailures: row?.pin_failures ?? 0,
+  lockedAt: row?.locked_at ? new Date(row.locked_at) : null,
+  lockReason: (row?.lock_reason as LockReason | null | undefined) ?? null,
+  confirmedUntil: row?.confirmed_until ?? null,
+});
 const KILL_SWITCH = 'kill_switch';
 
 function toOutbox(row: Selectable<SmsOutboxTable>): OutboxMessage {
@@ -160,7 +177,7 @@ export class KyselySmsStore implements SmsStore {
       .select(['posting', 'notifications'])
       .where('account_id', '=', accountId)
       .executeTakeFirst();
-    return { posting: row?.posting === 1, notifications: row ? row.notifications === 1 : true };
+    return toSettings(row);
   }
 
   async updateSettings(accountId: string, changes: Partial<SmsSettings>, now: Date): Promise<SmsSettings> {
@@ -739,19 +756,22 @@ export class KyselySmsStore implements SmsStore {
       .execute();
   }
 
+  async gateState(accountId: string): Promise<{ settings: SmsSettings; security: SmsSecurityState }> {
+    const row = await this.db
+      .selectFrom('sms_settings')
+      .select(['posting', 'notifications', 'pin_hash', 'pin_failures', 'locked_at', 'lock_reason', 'confirmed_until'])
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return { settings: toSettings(row), security: toSecurityState(row) };
+  }
+
   async securityState(accountId: string): Promise<SmsSecurityState> {
     const row = await this.db
       .selectFrom('sms_settings')
       .select(['pin_hash', 'pin_failures', 'locked_at', 'lock_reason', 'confirmed_until'])
       .where('account_id', '=', accountId)
       .executeTakeFirst();
-    return {
-      pinHash: row?.pin_hash ?? null,
-      pinFailures: row?.pin_failures ?? 0,
-      lockedAt: row?.locked_at ? new Date(row.locked_at) : null,
-      lockReason: (row?.lock_reason as LockReason | null | undefined) ?? null,
-      confirmedUntil: row?.confirmed_until ?? null,
-    };
+    return toSecurityState(row);
   }
 
   async setPinHash(accountId: string, pinHash: string | null, now: Date): Promise<void> {
@@ -820,15 +840,21 @@ export class KyselySmsStore implements SmsStore {
     return (await query.orderBy('id').execute()).map((r) => r.id);
   }
 
-  async inboundCountSince(e164: string, since: Date): Promise<number> {
+  async inboundCountsSince(e164: string, since: readonly Date[]): Promise<number[]> {
+    if (since.length === 0) return [];
+    const earliest = since.reduce((a, b) => (a < b ? a : b));
     const row = await this.db
       .selectFrom('sms_inbound')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select((eb) =>
+        since.map((at, i) =>
+          eb.fn.sum<number>(eb.case().when('received_at', '>=', iso(at)).then(1).else(0).end()).as(`n${i}`),
+        ),
+      )
       .where('from_number', '=', e164)
-      .where('received_at', '>=', iso(since))
+      .where('received_at', '>=', iso(earliest))
       .where('outcome', 'in', ['posted', 'command', 'held', 'received'])
       .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return since.map((_, i) => Number((row as Record<string, unknown>)[`n${i}`] ?? 0));
   }
 
   async createHold(hold: HeldMessage): Promise<void> {

@@ -1,0 +1,370 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type TransactionSettings,
+} from 'kysely';
+import { collectAfterCommit } from '../shared/after-commit.ts';
+
+/**
+ * Group commit: many small units of work (inbound texts) run one after another inside ONE
+ * database transaction, each in its own savepoint, and each caller hears its result only after
+ * that transaction committed. On SQLite this turns a text's four commits (each a WAL write)
+ * into a share of one; on PostgreSQL, a share of one round trip for BEGIN and COMMIT.
+ *
+ * Nothing above the store changes: while a unit runs, every statement any store issues through
+ * Kysely goes to the batch's connection (the "ambient" transaction, found through
+ * AsyncLocalStorage), and a store's own `db.transaction()` becomes a savepoint inside it.
+ * A unit that throws is rolled back to its savepoint and its caller gets the error; the others
+ * commit. A failed commit fails every caller of the batch, so nothing is acknowledged that is
+ * not durable. Work a unit defers with `afterCommit` (stream events, e-mail, waking
+ * dispatchers) runs once the batch committed, never for a unit that failed.
+ */
+
+interface Batch {
+  readonly driver: AmbientDriver;
+  readonly connection: DatabaseConnection;
+  open: boolean;
+}
+
+/** One unit's view of its batch: cut off when the unit ran out of time or the batch ended. */
+class ScopedConnection implements DatabaseConnection {
+  readonly batch: Batch;
+  /** Ran out of time or failed: rolled back, and nothing it still tries may run. */
+  abandoned = false;
+  /** Done: what it left running (promises not awaited) works on its own connection. */
+  finished = false;
+  /** The unit's own `db.transaction()`s, as savepoints, innermost last. */
+  readonly savepoints: string[] = [];
+  private next = 0;
+
+  constructor(batch: Batch) {
+    this.batch = batch;
+  }
+
+  get usable(): boolean {
+    return this.batch.open && !this.abandoned && !this.finished;
+  }
+
+  nextSavepoint(): string {
+    this.next += 1;
+    return `unit_tx_${this.next}`;
+  }
+
+  executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
+    if (!this.usable) return Promise.reject(new AbandonedUnitError());
+    return this.batch.connection.executeQuery(compiled, options);
+  };
+
+  streamQuery: DatabaseConnection['streamQuery'] = (compiled, chunkSize, options) => {
+    if (!this.usable) throw new AbandonedUnitError();
+    return this.batch.connection.streamQuery(compiled, chunkSize, options);
+  };
+}
+
+const scopes = new AsyncLocalStorage<ScopedConnection>();
+
+class AbandonedUnitError extends Error {
+  constructor() {
+    super('This unit of work ran out of time or its batch ended; it was rolled back and its statements are refused');
+    this.name = 'AbandonedUnitError';
+  }
+}
+
+/** A simple FIFO lock: the one SQLite connection is held by one user at a time. */
+class Mutex {
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
+
+  async lock(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  unlock(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held = false;
+  }
+}
+
+class AmbientDriver implements Driver {
+  readonly inner: Driver;
+  /** SQLite has one connection: Kysely's own lock would block the batch's units, so it is kept here. */
+  private readonly mutex: Mutex | null;
+  initialised = false;
+
+  constructor(inner: Driver, exclusive: boolean) {
+    this.inner = inner;
+    this.mutex = exclusive ? new Mutex() : null;
+  }
+
+  private scoped(connection: DatabaseConnection): ScopedConnection | null {
+    return connection instanceof ScopedConnection && connection.batch.driver === this ? connection : null;
+  }
+
+  async init(options?: Parameters<Driver['init']>[0]): Promise<void> {
+    await this.inner.init(options);
+    this.initialised = true;
+  }
+
+  async acquireConnection(options?: Parameters<Driver['acquireConnection']>[0]): Promise<DatabaseConnection> {
+    const scope = scopes.getStore();
+    if (scope && scope.batch.driver === this) {
+      if (scope.abandoned) throw new AbandonedUnitError();
+      // A task the unit left running after it finished works on its own, like any other.
+      if (scope.usable) return scope;
+    }
+    return this.acquireOwn(options);
+  }
+
+  /** A connection outside any batch (the batch itself takes its connection here). */
+  async acquireOwn(options?: Parameters<Driver['acquireConnection']>[0]): Promise<DatabaseConnection> {
+    await this.mutex?.lock();
+    try {
+      return await this.inner.acquireConnection(options);
+    } catch (error) {
+      this.mutex?.unlock();
+      throw error;
+    }
+  }
+
+  async releaseConnection(
+    connection: DatabaseConnection,
+    options?: Parameters<Driver['releaseConnection']>[1],
+  ): Promise<void> {
+    if (this.scoped(connection)) return;
+    await this.releaseOwn(connection, options);
+  }
+
+  async releaseOwn(connection: DatabaseConnection, options?: Parameters<Driver['releaseConnection']>[1]) {
+    try {
+      await this.inner.releaseConnection(connection, options);
+    } finally {
+      this.mutex?.unlock();
+    }
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const scope = this.scoped(connection);
+    if (!scope) return this.inner.beginTransaction(connection, settings);
+    const name = scope.nextSavepoint();
+    scope.savepoints.push(name);
+    await scope.executeQuery(CompiledQuery.raw(`savepoint ${name}`));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const scope = this.scoped(connection);
+    if (!scope) return this.inner.commitTransaction(connection);
+    await scope.executeQuery(CompiledQuery.raw(`release savepoint ${scope.savepoints.pop()!}`));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const scope = this.scoped(connection);
+    if (!scope) return this.inner.rollbackTransaction(connection);
+    const name = scope.savepoints.pop()!;
+    await scope.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
+    await scope.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+  }
+
+  // Kysely's own savepoints (controlled transactions) run as they are, on the unit's connection.
+  savepoint = (connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) =>
+    this.inner.savepoint!(this.scoped(connection) ?? connection, name, compile);
+  rollbackToSavepoint = (connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) =>
+    this.inner.rollbackToSavepoint!(this.scoped(connection) ?? connection, name, compile);
+  releaseSavepoint = (connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) =>
+    this.inner.releaseSavepoint!(this.scoped(connection) ?? connection, name, compile);
+  destroy: Driver['destroy'] = (options) => this.inner.destroy(options);
+}
+
+/** Where the group commit finds the driver Kysely created from the dialect. */
+export interface AmbientHandle {
+  driver: AmbientDriver | null;
+}
+
+/** The dialect with ambient transactions: statements of a unit in a batch go to the batch's connection. */
+export function ambientDialect(inner: Dialect, handle: AmbientHandle): Dialect {
+  return {
+    createDriver: () => {
+      const adapter = inner.createAdapter();
+      handle.driver = new AmbientDriver(inner.createDriver(), adapter.supportsMultipleConnections === false);
+      return handle.driver;
+    },
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    // The driver keeps the single-connection lock itself (see AmbientDriver), so Kysely need not.
+    createAdapter: () => {
+      const adapter = inner.createAdapter();
+      return new Proxy(adapter, {
+        get(target, property) {
+          if (property === 'supportsMultipleConnections') return true;
+          const value = Reflect.get(target, property, target) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      }) as DialectAdapter;
+    },
+    createIntrospector: (db: Kysely<unknown>) => inner.createIntrospector(db),
+  };
+}
+
+export interface GroupCommitOptions {
+  /** Most units in one transaction; 1 turns batching off (each unit still commits before it answers). */
+  maxBatch: number;
+  /** How long a batch waits for more units after the first arrived (0: what arrived by the next turn of the event loop). */
+  windowMs: number;
+  /**
+   * A unit still running after this long is rolled back and refused further statements, so one
+   * that waits on something outside the database (or on a lock the batch holds) cannot stall the rest.
+   */
+  unitTimeoutMs: number;
+}
+
+interface Pending<T> {
+  work: () => Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Runs units of work in shared transactions (see the top of this file). */
+export class GroupCommit {
+  private readonly handle: AmbientHandle;
+  private readonly warmUp: () => Promise<unknown>;
+  private readonly options: GroupCommitOptions;
+  private queue: Pending<unknown>[] = [];
+  private running: Promise<void> | null = null;
+  private scheduled = false;
+  batches = 0;
+  units = 0;
+
+  constructor(handle: AmbientHandle, warmUp: () => Promise<unknown>, options: GroupCommitOptions) {
+    this.handle = handle;
+    this.warmUp = warmUp;
+    this.options = options;
+  }
+
+  /** Runs `work` in the next batch; resolves once the batch committed (rejects if the unit or the commit failed). */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve, reject } as Pending<unknown>);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    const start = () => {
+      this.scheduled = false;
+      this.running = this.drain().finally(() => {
+        this.running = null;
+        if (this.queue.length > 0) this.schedule();
+      });
+    };
+    if (this.options.windowMs > 0) setTimeout(start, this.options.windowMs);
+    else setImmediate(start);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, Math.max(1, this.options.maxBatch));
+      await this.runBatch(batch);
+    }
+  }
+
+  private async runBatch(items: Pending<unknown>[]): Promise<void> {
+    try {
+      if (!this.handle.driver?.initialised) await this.warmUp();
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    const driver = this.handle.driver!;
+    let connection: DatabaseConnection;
+    try {
+      connection = await driver.acquireOwn();
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    const batch: Batch = { driver, connection, open: true };
+    const outcomes: ({ ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown })[] = [];
+    let failure: unknown = null;
+    try {
+      await driver.inner.beginTransaction(connection, {});
+      for (const [index, item] of items.entries()) {
+        const name = `unit_${index}`;
+        await connection.executeQuery(CompiledQuery.raw(`savepoint ${name}`));
+        const scope = new ScopedConnection(batch);
+        try {
+          const result = await this.withTimeout(
+            scopes.run(scope, () => collectAfterCommit(item.work)),
+            () => {
+              scope.abandoned = true;
+            },
+          );
+          scope.finished = true;
+          await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+          outcomes.push({ ok: true, value: result.value, tasks: result.tasks });
+        } catch (error) {
+          scope.abandoned = true;
+          await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
+          await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+          outcomes.push({ ok: false, error });
+        }
+      }
+      batch.open = false;
+      await driver.inner.commitTransaction(connection);
+    } catch (error) {
+      failure = error;
+      batch.open = false;
+      await driver.inner.rollbackTransaction(connection).catch(() => {});
+    } finally {
+      batch.open = false;
+      await driver.releaseOwn(connection);
+    }
+    this.batches += 1;
+    this.units += items.length;
+    for (const [index, item] of items.entries()) {
+      const outcome = outcomes[index];
+      if (failure !== null) item.reject(failure);
+      else if (!outcome) item.reject(new Error('unit of work not run'));
+      else if (!outcome.ok) item.reject(outcome.error);
+      else {
+        for (const task of outcome.tasks) {
+          try {
+            task();
+          } catch {
+            // A task's failure is its own to report (see afterCommit); the unit is committed.
+          }
+        }
+        item.resolve(outcome.value);
+      }
+    }
+  }
+
+  private withTimeout<T>(work: Promise<T>, abandon: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        abandon();
+        reject(new AbandonedUnitError());
+      }, this.options.unitTimeoutMs);
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+}

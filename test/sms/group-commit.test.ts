@@ -1,0 +1,192 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { twilioSignature } from '../../src/sms/providers/twilio.ts';
+import { operatorActor } from '../../src/security/index.ts';
+import { ENGINES } from '../helpers/context.ts';
+import { apiHarness, type ApiHarness } from '../api/helpers.ts';
+
+/**
+ * Group commit of inbound texts (docs/benchmarks.md, "Inbound SMS"): a burst of provider
+ * webhooks is handled in shared transactions, each text in its own savepoint, and each webhook
+ * is answered only once its text is durable.
+ */
+const TOKEN = 'group-commit-auth-token';
+const PUBLIC_URL = 'https://sparrow.example';
+const numberOf = (i: number) => `+2547${String(10 + i).padStart(2, '0')}${String(200000 + i).slice(-6)}`;
+
+function signedWebhook(sid: string, from: string, body: string) {
+  const params = { MessageSid: sid, AccountSid: `AC${'0'.repeat(32)}`, From: from, To: '+15005550006', Body: body };
+  const map = new Map(Object.entries(params).map(([k, v]) => [k, [v]]));
+  return {
+    method: 'POST' as const,
+    url: '/webhooks/sms/twilio',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilioSignature(TOKEN, `${PUBLIC_URL}/webhooks/sms/twilio`, map),
+    },
+    payload: new URLSearchParams(params).toString(),
+  };
+}
+
+describe.each(ENGINES)('group commit of inbound texts on $label', ({ name, skip }) => {
+  let h: ApiHarness;
+  const senders: { id: string; e164: string }[] = [];
+  const followers: string[] = [];
+
+  beforeAll(async () => {
+    if (skip) return;
+    h = await apiHarness(name, {
+      SPARROW_PUBLIC_URL: PUBLIC_URL,
+      SPARROW_SMS_PROVIDER: 'twilio',
+      SPARROW_TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      SPARROW_TWILIO_AUTH_TOKEN: TOKEN,
+      SPARROW_TWILIO_FROM: '+15005550006',
+      SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+      SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
+      SPARROW_SMS_POSTS_PER_MINUTE: '1000',
+      SPARROW_SMS_POSTS_PER_DAY: '10000',
+    });
+    await h.ctx.sms.policy.setCountry(
+      'KE',
+      { posting: true, notifications: true },
+      { actor: operatorActor('test'), reason: 'group commit test' },
+    );
+    for (let i = 0; i < 3; i += 1) followers.push((await h.ctx.microblog.createAccount({ username: `reader${i}` })).id);
+    for (let i = 0; i < 12; i += 1) {
+      const account = await h.ctx.microblog.createAccount({ username: `texter${i}` });
+      const e164 = numberOf(i);
+      await h.ctx.sms.store.bindPhone({ accountId: account.id, e164, country: 'KE', verifiedAt: new Date() });
+      await h.ctx.sms.settings.update(account.id, { posting: true });
+      for (const follower of followers) {
+        await h.ctx.microblog.follow(follower, account.id);
+        await h.ctx.sms.store.subscribe(follower, account.id, new Date());
+      }
+      senders.push({ id: account.id, e164 });
+    }
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  const metric = async (metricName: string) => {
+    const text = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    return Number(new RegExp(`^${metricName} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  };
+  const postsWith = async (text: string) =>
+    (await h.ctx.store.db.selectFrom('posts').select(['id', 'account_id']).where('text', '=', text).execute()).length;
+
+  it.skipIf(skip)(
+    'answers every webhook of a burst after its post committed, in fewer transactions than texts',
+    async () => {
+      const batchesBefore = await metric('sparrow_sms_inbound_batches');
+      const textsBefore = await metric('sparrow_sms_inbound_batched_texts');
+      const burst = senders.flatMap((sender, i) =>
+        [0, 1, 2].map((k) => ({ sid: `SMburst${i}x${k}`, from: sender.e164, text: `burst ${i}/${k}` })),
+      );
+      const answers = await Promise.all(burst.map((t) => h.app.inject(signedWebhook(t.sid, t.from, t.text))));
+      expect(answers.map((a) => a.statusCode)).toEqual(burst.map(() => 200));
+      // Every text is published once, with its fan-out and its SMS notification job.
+      for (const t of burst) expect(await postsWith(t.text)).toBe(1);
+      const outcomes = await h.ctx.store.db
+        .selectFrom('sms_inbound')
+        .select(['outcome', 'post_id'])
+        .where(
+          'provider_message_id',
+          'in',
+          burst.map((t) => t.sid),
+        )
+        .execute();
+      expect(outcomes).toHaveLength(burst.length);
+      expect(outcomes.every((o) => o.outcome === 'posted' && o.post_id)).toBe(true);
+      for (const follower of followers) {
+        const feed = await h.ctx.store.db
+          .selectFrom('home_feed')
+          .select('post_id')
+          .where('account_id', '=', follower)
+          .where(
+            'post_id',
+            'in',
+            outcomes.map((o) => o.post_id!),
+          )
+          .execute();
+        expect(feed).toHaveLength(burst.length);
+      }
+      const jobs = await h.ctx.store.db
+        .selectFrom('sms_fanout_jobs')
+        .select('id')
+        .where(
+          'post_id',
+          'in',
+          outcomes.map((o) => o.post_id!),
+        )
+        .execute();
+      expect(jobs).toHaveLength(burst.length);
+      const texts = (await metric('sparrow_sms_inbound_batched_texts')) - textsBefore;
+      const batches = (await metric('sparrow_sms_inbound_batches')) - batchesBefore;
+      expect(texts).toBe(burst.length);
+      expect(batches).toBeLessThan(texts);
+    },
+  );
+
+  it.skipIf(skip)('a retried text inside the same burst is handled once (the dedupe sees its own batch)', async () => {
+    const sender = senders[0]!;
+    const same = signedWebhook('SMtwice', sender.e164, 'only once please');
+    const answers = await Promise.all([h.app.inject(same), h.app.inject(same), h.app.inject(same)]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
+    expect(await postsWith('only once please')).toBe(1);
+  });
+
+  it.skipIf(skip)('a unit that fails is rolled back alone; the others of its batch commit', async () => {
+    const group = h.ctx.store.groupCommit({ maxBatch: 10, windowMs: 5, unitTimeoutMs: 2_000 });
+    const write = (id: string) => async () => {
+      // A store's own transaction inside a unit becomes a savepoint of the batch.
+      await h.ctx.store.db.transaction().execute(async (tx) => {
+        await tx.insertInto('sms_opt_outs').values({ e164: id, opted_out_at: new Date().toISOString() }).execute();
+      });
+      return id;
+    };
+    const failing = async () => {
+      await write('+100000000002')();
+      throw new Error('this unit fails after writing');
+    };
+    const results = await Promise.allSettled([
+      group.run(write('+100000000001')),
+      group.run(failing),
+      group.run(write('+100000000003')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('this unit fails after writing');
+    const kept = await h.ctx.store.db
+      .selectFrom('sms_opt_outs')
+      .select('e164')
+      .where('e164', 'like', '+1000000000%')
+      .orderBy('e164')
+      .execute();
+    expect(kept.map((r) => r.e164)).toEqual(['+100000000001', '+100000000003']);
+    expect(group.batches).toBe(1);
+  });
+
+  it.skipIf(skip)('a unit that outlives its time is rolled back and refused further statements', async () => {
+    const group = h.ctx.store.groupCommit({ maxBatch: 10, windowMs: 0, unitTimeoutMs: 100 });
+    let lateWrite: Promise<unknown> = Promise.resolve();
+    const slow = async () => {
+      await h.ctx.store.db.insertInto('sms_opt_outs').values({ e164: '+100000000010', opted_out_at: 'x' }).execute();
+      await new Promise((r) => setTimeout(r, 300));
+      lateWrite = h.ctx.store.db
+        .insertInto('sms_opt_outs')
+        .values({ e164: '+100000000011', opted_out_at: 'x' })
+        .execute();
+      await lateWrite;
+    };
+    const quick = () => sql`select 1`.execute(h.ctx.store.db).then(() => 'done');
+    const [slowResult, quickResult] = await Promise.allSettled([group.run(slow), group.run(quick)]);
+    expect(slowResult.status).toBe('rejected');
+    expect(quickResult).toEqual({ status: 'fulfilled', value: 'done' });
+    await new Promise((r) => setTimeout(r, 400));
+    await expect(lateWrite).rejects.toThrow(/ran out of time/);
+    const rows = await h.ctx.store.db
+      .selectFrom('sms_opt_outs')
+      .select('e164')
+      .where('e164', 'in', ['+100000000010', '+100000000011'])
+      .execute();
+    expect(rows).toEqual([]);
+  });
+});
