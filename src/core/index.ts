@@ -2,7 +2,7 @@ export * from './model.ts';
 export type * from './ports.ts';
 export { Microblog, MAX_MEDIA_ATTACHMENTS, type FollowRequestListener } from './microblog.ts';
 export * from './post-extras.ts';
-export { CHARACTERS_RESERVED_PER_URL, postLength } from './text.ts';
+export { CHARACTERS_RESERVED_PER_URL, mentionsAccount, postLength } from './text.ts';
 export { Hashtags, MAX_FEATURED_TAGS, type TagView, type FeaturedTagView } from './hashtags.ts';
 export { Search } from './search.ts';
 export { Trends, type TrendingLink } from './trends.ts';

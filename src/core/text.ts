@@ -51,6 +51,17 @@ export function extractMentions(text: string): MentionToken[] {
   return mentions;
 }
 
+/**
+ * Whether a text already mentions an account: `@user` for an account of this server,
+ * `@user@domain` for one of another server (a bare `@user` there names a local account).
+ */
+export function mentionsAccount(text: string, account: { username: string; domain: string | null }): boolean {
+  const domain = account.domain?.toLowerCase() ?? null;
+  return extractMentions(text).some(
+    (m) => m.username.toLowerCase() === account.username.toLowerCase() && m.domain === domain,
+  );
+}
+
 /** Longest hashtag name kept (longer runs are not tags), as in Mastodon. */
 const MAX_HASHTAG_LENGTH = 100;
 

@@ -1,4 +1,4 @@
-import { postLength, type Account, type Microblog } from '../core/index.ts';
+import { mentionsAccount, postLength, type Account, type Microblog, type PostView } from '../core/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -348,6 +348,19 @@ export class SmsChannel {
         });
         return done('posted', null, post.id);
       }
+      case 'replyTo': {
+        const found = await target(command.username);
+        if ('missing' in found) return done('rejected', found.missing);
+        const latest = await this.latestPost(me, found);
+        if (!latest) return done('rejected', say('sms.nothingToReply', { username: found.username }));
+        // Mentioning the author threads the reply and notifies them, on their own server too.
+        const handle = found.domain ? `${found.username}@${found.domain}` : found.username;
+        const text = mentionsAccount(command.text, found) ? command.text : `@${handle} ${command.text}`;
+        const refusal = tooLong(text);
+        if (refusal) return done('rejected', refusal);
+        const post = await this.microblog.post(me, { text, source: 'sms', inReplyToId: latest.post.id });
+        return done('posted', say('sms.replied', { username: handle }), post.id);
+      }
       case 'direct': {
         const found = await target(command.username);
         if ('missing' in found) return done('rejected', found.missing);
@@ -405,7 +418,7 @@ export class SmsChannel {
       case 'get': {
         const found = await target(command.username);
         if ('missing' in found) return done('rejected', found.missing);
-        const [latest] = await this.microblog.accountTimeline(me, found.id, { limit: 1 }, { excludeReblogs: true });
+        const latest = await this.latestPost(me, found);
         const text = latest
           ? fitSms(`@${found.username}: ${latest.post.text}`, {
               maxSegments: this.options.maxSegments,
@@ -438,6 +451,12 @@ export class SmsChannel {
       case 'malformed':
         return done('rejected', say('sms.usage', { usage: command.usage }));
     }
+  }
+
+  /** The latest post of an account that `viewerId` may see (not a boost): what GET shows and REPLY answers. */
+  private async latestPost(viewerId: string, account: Account): Promise<PostView | undefined> {
+    const [latest] = await this.microblog.accountTimeline(viewerId, account.id, { limit: 1 }, { excludeReblogs: true });
+    return latest;
   }
 
   /** A reply to a linked account's command: content, so the kill switch and policy apply. */

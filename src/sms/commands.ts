@@ -8,6 +8,8 @@ import { keyword } from './keywords.ts';
 export type SmsCommand =
   | { kind: 'post'; text: string }
   | { kind: 'direct'; username: string; text: string }
+  /** A reply to the latest post of `username` that the texter may see. */
+  | { kind: 'replyTo'; username: string; text: string }
   | { kind: 'follow'; username: string }
   | { kind: 'unfollow'; username: string }
   | { kind: 'notifications'; on: boolean; username: string | null }
@@ -25,6 +27,7 @@ const USERNAME = /^@?([A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9.-]+(?::[0-9]{1,5})?)?)$/;
 
 const USAGE = {
   direct: 'D @user message',
+  reply: 'REPLY @user text',
   follow: 'FOLLOW @user',
   unfollow: 'UNFOLLOW @user',
   on: 'ON or ON @user',
@@ -77,13 +80,15 @@ export function parseWithLanguage(raw: string): { command: SmsCommand; language:
     case 'help':
     case 'undo':
       return alone ? found({ kind: word.kind }) : post;
-    case 'dm': {
-      if (alone) return found({ kind: 'malformed', command: first, usage: USAGE.direct });
+    case 'dm':
+    case 'reply': {
+      const usage = word.kind === 'dm' ? USAGE.direct : USAGE.reply;
+      if (alone) return found({ kind: 'malformed', command: first, usage });
       const target = addressed(words[0], capitals);
       if (!target) return post;
       const message = rest.slice(words[0]!.length).trim();
-      if (message === '') return found({ kind: 'malformed', command: first, usage: USAGE.direct });
-      return found({ kind: 'direct', username: target, text: message });
+      if (message === '') return found({ kind: 'malformed', command: first, usage });
+      return found({ kind: word.kind === 'dm' ? 'direct' : 'replyTo', username: target, text: message });
     }
     case 'follow':
     case 'unfollow':

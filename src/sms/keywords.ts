@@ -6,6 +6,7 @@ export type KeywordKind =
   | 'help'
   | 'undo'
   | 'dm'
+  | 'reply'
   | 'follow'
   | 'unfollow'
   | 'get'
@@ -19,7 +20,8 @@ export type KeywordKind =
  * that stand alone (help, stop, start, undo) act only when they are the whole text; words
  * that take a username act only with an `@name`, or a name after the word typed in
  * capitals (Arabic has no capitals, so it always needs the `@`). Direct messages keep `D`
- * and `DM` only: a local "MP @x" is an ordinary opening in too many texts.
+ * and `DM` only: a local "MP @x" is an ordinary opening in too many texts. REPLY takes a
+ * username and a text, like `D`: "Reply soon please" stays a post.
  */
 const KEYWORDS: Record<Locale, Partial<Record<KeywordKind, readonly string[]>>> = {
   en: {
@@ -28,6 +30,7 @@ const KEYWORDS: Record<Locale, Partial<Record<KeywordKind, readonly string[]>>> 
     help: ['HELP', 'INFO'],
     undo: ['UNDO'],
     dm: ['D', 'DM'],
+    reply: ['REPLY'],
     follow: ['FOLLOW'],
     unfollow: ['UNFOLLOW', 'LEAVE'],
     get: ['GET'],
@@ -40,6 +43,7 @@ const KEYWORDS: Record<Locale, Partial<Record<KeywordKind, readonly string[]>>> 
     start: ['REPRENDRE'],
     help: ['AIDE'],
     undo: ['EFFACER'],
+    reply: ['REPONDRE', 'RÉPONDRE'],
     follow: ['SUIVRE'],
     unfollow: ['DESABONNER', 'DÉSABONNER'],
     get: ['VOIR'],
@@ -52,6 +56,7 @@ const KEYWORDS: Record<Locale, Partial<Record<KeywordKind, readonly string[]>>> 
     start: ['ANZA'],
     help: ['MSAADA'],
     undo: ['FUTA'],
+    reply: ['JIBU'],
     follow: ['FUATA'],
     unfollow: ['ACHA'],
     get: ['PATA'],
@@ -64,6 +69,7 @@ const KEYWORDS: Record<Locale, Partial<Record<KeywordKind, readonly string[]>>> 
     start: ['RETOMAR'],
     help: ['AJUDA'],
     undo: ['DESFAZER'],
+    reply: ['RESPONDER'],
     follow: ['SEGUIR'],
     unfollow: ['DEIXAR'],
     get: ['VER'],
@@ -76,6 +82,7 @@ const KEYWORDS: Record<Locale, Partial<Record<KeywordKind, readonly string[]>>> 
     start: ['FARA'],
     help: ['TAIMAKO'],
     undo: ['SHAFE'],
+    reply: ['AMSA'],
     follow: ['BI'],
     unfollow: ['DAINA'],
     get: ['SAMU'],
@@ -88,6 +95,7 @@ const KEYWORDS: Record<Locale, Partial<Record<KeywordKind, readonly string[]>>> 
     start: ['ابدأ'],
     help: ['مساعدة'],
     undo: ['تراجع'],
+    reply: ['رد'],
     follow: ['تابع'],
     unfollow: ['إلغاء', 'الغاء'],
     get: ['اعرض'],

@@ -40,6 +40,8 @@ export const ar: Messages = {
   'sms.stillRequested': 'لم يقبل @{username} طلبك بعد.',
   'sms.noPosts': 'لا منشورات عامة لـ @{username} بعد.',
   'sms.dmSent': 'أُرسلت إلى @{username}.',
+  'sms.replied': 'أُرسل ردك إلى @{username}.',
+  'sms.nothingToReply': 'لا منشور لـ @{username} يمكنك الرد عليه.',
   'sms.undone': 'حُذف آخر منشور لك بالرسائل.',
   'sms.nothingToUndo': 'لا منشور بالرسائل للتراجع عنه.',
   'sms.whois':

@@ -48,6 +48,8 @@ export const en = {
     '@{username} has not accepted your follow request yet. Their posts will come by text once they do.',
   'sms.noPosts': '@{username} has no public posts yet.',
   'sms.dmSent': 'Sent to @{username}.',
+  'sms.replied': 'Replied to @{username}.',
+  'sms.nothingToReply': 'No post of @{username} you can reply to.',
   'sms.undone': 'Deleted your last post by text.',
   'sms.nothingToUndo': 'No post by text to undo.',
   'sms.whois':

@@ -42,6 +42,8 @@ export const fr: Messages = {
   'sms.stillRequested': "@{username} n'a pas encore accepté votre demande. Ses posts arriveront par texto ensuite.",
   'sms.noPosts': "@{username} n'a encore rien publié.",
   'sms.dmSent': 'Envoyé à @{username}.',
+  'sms.replied': 'Réponse envoyée à @{username}.',
+  'sms.nothingToReply': 'Aucun post de @{username} auquel répondre.',
   'sms.undone': 'Votre dernier post par texto est supprimé.',
   'sms.nothingToUndo': 'Aucun post par texto à effacer.',
   'sms.whois':

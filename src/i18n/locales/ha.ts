@@ -45,6 +45,8 @@ export const ha: Messages = {
   'sms.stillRequested': '@{username} bai karɓi buƙatarka ba tukuna. Rubutunsa za su zo ta saƙo bayan haka.',
   'sms.noPosts': '@{username} ba shi da rubutu na jama’a tukuna.',
   'sms.dmSent': 'An aika wa @{username}.',
+  'sms.replied': 'An aika amsa ga @{username}.',
+  'sms.nothingToReply': 'Babu rubutun @{username} da za ka iya amsawa.',
   'sms.undone': 'An share rubutunka na ƙarshe ta saƙo.',
   'sms.nothingToUndo': 'Babu rubutu ta saƙo da za a share.',
   'sms.whois':

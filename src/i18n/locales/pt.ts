@@ -42,6 +42,8 @@ export const pt: Messages = {
   'sms.stillRequested': '@{username} ainda não aceitou o seu pedido. As publicações chegam por SMS depois.',
   'sms.noPosts': '@{username} ainda não tem publicações públicas.',
   'sms.dmSent': 'Enviado para @{username}.',
+  'sms.replied': 'Resposta enviada a @{username}.',
+  'sms.nothingToReply': 'Nenhuma publicação de @{username} a que possa responder.',
   'sms.undone': 'A sua última publicação por SMS foi apagada.',
   'sms.nothingToUndo': 'Nenhuma publicação por SMS para desfazer.',
   'sms.whois':

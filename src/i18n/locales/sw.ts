@@ -42,6 +42,8 @@ export const sw: Messages = {
   'sms.stillRequested': '@{username} bado hajakubali ombi lako. Machapisho yatakuja kwa SMS akikubali.',
   'sms.noPosts': '@{username} bado hana machapisho ya umma.',
   'sms.dmSent': 'Imetumwa kwa @{username}.',
+  'sms.replied': 'Umemjibu @{username}.',
+  'sms.nothingToReply': '@{username} hana chapisho unaloweza kujibu.',
   'sms.undone': 'Chapisho lako la mwisho kwa SMS limefutwa.',
   'sms.nothingToUndo': 'Hakuna chapisho la SMS la kufuta.',
   'sms.whois':
