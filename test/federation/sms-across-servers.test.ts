@@ -34,6 +34,8 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
   let b: SmsHarness & { url: string };
   const stop = new AbortController();
   let bob: SmsUser;
+  let alice: SmsUser;
+  let alicePostId: string;
   const alicePhone = '+254711000001';
   const bobPhone = '+254722000002';
 
@@ -43,7 +45,7 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
     b = await federatedHarness(name);
     void a.ctx.federation!.startQueue(stop.signal);
     void b.ctx.federation!.startQueue(stop.signal);
-    await a.smsUser('alice', alicePhone, 'KE');
+    alice = await a.smsUser('alice', alicePhone, 'KE');
     bob = await b.smsUser('bob', bobPhone, 'KE');
   }, 60_000);
 
@@ -75,6 +77,7 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
       const before = (await b.inbox(bobPhone)).length;
       const sent = await a.text(alicePhone, 'Rain at last in Kitui, the river is running');
       expect(sent.post_id).not.toBeNull();
+      alicePostId = sent.post_id!;
       await until('the SMS on B', async () => {
         await b.drain();
         return (await b.inbox(bobPhone)).length > before;
@@ -84,6 +87,32 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
       // Nothing about alice's phone crossed to B.
       const aliceAsSeenOnB = await b.ctx.microblog.account(aliceOnB!.id);
       expect(JSON.stringify(aliceAsSeenOnB)).not.toContain('254711');
+    },
+    90_000,
+  );
+
+  it.skipIf(skip)(
+    'REPLY @user@domain by text on B threads under the post on A and notifies its author there',
+    async () => {
+      const aliceHandle = `alice@${new URL(a.url).host}`;
+      await b.text(bobPhone, `REPLY @${aliceHandle} So glad for Kitui`);
+      expect((await b.inbox(bobPhone)).at(-1)?.text).toBe(`Replied to @${aliceHandle}.`);
+
+      // On A, the reply sits under alice's post, and alice has a mention notification for it.
+      let replyId = '';
+      await until('the reply on A', async () => {
+        const res = await a.app.inject({ url: `/api/v1/statuses/${alicePostId}/context`, headers: alice.auth });
+        const context = res.json() as { descendants: { id: string; in_reply_to_id: string; content: string }[] };
+        const reply = context.descendants.find((s) => s.content.includes('So glad for Kitui'));
+        replyId = reply?.id ?? '';
+        return reply?.in_reply_to_id === alicePostId;
+      });
+      const notifications = (
+        await a.app.inject({ url: '/api/v1/notifications?types[]=mention', headers: alice.auth })
+      ).json() as { type: string; status: { id: string; in_reply_to_id: string }; account: { acct: string } }[];
+      const mention = notifications.find((n) => n.status.id === replyId);
+      expect(mention?.status.in_reply_to_id).toBe(alicePostId);
+      expect(mention?.account.acct).toBe(`bob@${new URL(b.url).host}`);
     },
     90_000,
   );
