@@ -576,6 +576,7 @@ export async function composeApp(
         },
         {
           microblog,
+          forgetMediaFiles: (keys) => media.forgetFiles(keys),
           domainBlocks,
           store: new KyselyFederationStore(store.db),
           kv: new KyselyFederationKv(store.db, clock),
