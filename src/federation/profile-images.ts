@@ -26,10 +26,16 @@ export async function profileImagesOf(
     return url.href;
   };
   if (actor.id && (await mediaRejected(domainBlocks, actor.id.host))) return { avatarUrl: null, headerUrl: null };
+  // Embedded images only: an image given by reference is not fetched (it counts as none).
+  const options = { documentLoader: notFetched, suppressError: true };
   return {
-    avatarUrl: await read(() => actor.getIcon({ suppressError: true })),
-    headerUrl: await read(() => actor.getImage({ suppressError: true })),
+    avatarUrl: await read(() => actor.getIcon(options)),
+    headerUrl: await read(() => actor.getImage(options)),
   };
+}
+
+function notFetched(): Promise<never> {
+  return Promise.reject(new Error('An actor’s images are read as embedded, never fetched'));
 }
 
 async function mediaRejected(domainBlocks: DomainBlocks, host: string): Promise<boolean> {

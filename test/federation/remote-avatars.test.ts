@@ -3,6 +3,8 @@ import { createRestAPIClient, type mastodon } from 'masto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../src/core/index.ts';
+import { Person } from '@fedify/fedify/vocab';
+import { profileImagesOf } from '../../src/federation/profile-images.ts';
 import { operatorActor } from '../../src/security/index.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { eventually } from '../helpers/federation-nodes.ts';
@@ -195,6 +197,47 @@ describe.each(ENGINES)('remote avatars and headers on $label', ({ name, skip }) 
     expect((await fetch(shown.avatar.replace(/[^/]{16}$/, 'AAAAAAAAAAAAAAAA'))).status).toBe(404);
     expect((await fetch(`${b.url}/media_proxy/accounts/${x.id}/../avatar`)).status).toBe(404);
     expect(files.seen.length).toBe(before);
+  });
+
+  it.skipIf(skip)('an actor document as Mastodon sends it: embedded images only, http(s), image types', async () => {
+    const actor = async (icon: unknown, image: unknown) =>
+      (await Person.fromJsonLd({
+        '@context': ['https://www.w3.org/ns/activitystreams'],
+        id: 'https://mastodon.example/users/m',
+        type: 'Person',
+        preferredUsername: 'm',
+        inbox: 'https://mastodon.example/users/m/inbox',
+        icon,
+        image,
+      })) as Person;
+    const read = (p: Person) => profileImagesOf(p, b.ctx.domainBlocks);
+    expect(
+      await read(
+        await actor(
+          { type: 'Image', mediaType: 'image/png', url: 'https://files.mastodon.example/a.png' },
+          { type: 'Image', url: { type: 'Link', href: 'https://files.mastodon.example/h.jpg' } },
+        ),
+      ),
+    ).toEqual({ avatarUrl: 'https://files.mastodon.example/a.png', headerUrl: 'https://files.mastodon.example/h.jpg' });
+    const before = files.seen.length;
+    expect(
+      await read(
+        await actor(
+          { type: 'Image', mediaType: 'text/html', url: 'https://files.mastodon.example/a.html' },
+          `${files.url}/gps.jpg`,
+        ),
+      ),
+    ).toEqual({ avatarUrl: null, headerUrl: null });
+    // A reference is not fetched when the actor is read.
+    expect(files.seen.length).toBe(before);
+    expect(
+      await read(
+        await actor(
+          { type: 'Image', url: 'javascript:alert(1)' },
+          { type: 'Image', url: `https://x.example/${'a'.repeat(3000)}` },
+        ),
+      ),
+    ).toEqual({ avatarUrl: null, headerUrl: null });
   });
 
   it.skipIf(skip)('a non-image avatar is refused', async () => {
