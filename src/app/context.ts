@@ -583,6 +583,7 @@ export async function composeApp(
         },
         {
           microblog,
+          forgetMediaFiles: (keys) => media.forgetFiles(keys),
           domainBlocks,
           store: new KyselyFederationStore(store.db),
           kv: new KyselyFederationKv(store.db, clock),

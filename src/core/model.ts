@@ -51,6 +51,12 @@ export interface Account {
   /** Storage keys of the processed profile images; absent or null: the placeholder. */
   avatar?: string | null;
   header?: string | null;
+  /**
+   * A remote account's avatar and header on its own server (shown through Sparrow's media
+   * proxy); for such an account `avatar`/`header` are the proxy's cached copies.
+   */
+  avatarRemoteUrl?: string | null;
+  headerRemoteUrl?: string | null;
   /** Up to four name/value pairs shown on the profile (plain text; rendered safely). */
   fields: ProfileField[];
   /** The owner agreed to be suggested to others and listed in the directory. */

@@ -55,6 +55,9 @@ export interface RemoteAccountProfile {
   bot: boolean;
   /** The profile's name/value pairs as plain text (absent: left as they are). */
   fields?: ProfileField[];
+  /** The actor's `icon` and `image` URLs, by reference (null: none; absent: left as they are). */
+  avatarUrl?: string | null;
+  headerUrl?: string | null;
 }
 
 export interface NewNotification {

@@ -55,6 +55,7 @@ import { flagOf, type IncomingReport } from './reports.ts';
 import type { InboxLimits } from './inbox-limits.ts';
 import { sendActorUpdate } from './actor-update.ts';
 import { attachmentsIn, attachmentsOut } from './attachments.ts';
+import { profileImagesOf } from './profile-images.ts';
 import { FetchAuthorizer, INSTANCE_ACTOR, InstanceKeyStore } from './authorized-fetch.ts';
 
 export interface FederationSettings {
@@ -85,6 +86,8 @@ export interface FederationDeps {
   deliveryFailed?: (error: unknown) => void;
   /** Per remote domain limits on the inbox (src/federation/inbox-limits.ts). */
   inboxLimits: InboxLimits;
+  /** Deletes stored media files (the proxy's copies of remote avatars and headers replaced). */
+  forgetMediaFiles?: (keys: readonly (string | null | undefined)[]) => Promise<void>;
 }
 
 /** Remote followers fetched per delivery page. */
@@ -496,6 +499,7 @@ export class Federator {
     if (await this.deps.domainBlocks.isSuspended(domain)) return null;
     const username = (actor.preferredUsername?.toString() ?? '').trim();
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(username)) return null;
+    const before = await this.deps.microblog.accountByUri(actor.id.href);
     const account = await this.deps.microblog.rememberRemoteAccount({
       uri: actor.id.href,
       url: actor.url instanceof URL ? actor.url.href : actor.id.href,
@@ -506,7 +510,12 @@ export class Federator {
       locked: actor.manuallyApprovesFollowers ?? false,
       bot: actor.constructor.name === 'Service' || actor.constructor.name === 'Application',
       fields: await fieldsOf(actor),
+      ...(await profileImagesOf(actor, this.deps.domainBlocks)),
     });
+    // The proxy's copy of an avatar or header the actor replaced is deleted (never served again).
+    await this.deps.forgetMediaFiles?.(
+      [before?.avatar, before?.header].filter((key) => key && key !== account.avatar && key !== account.header),
+    );
     await this.deps.store.saveEndpoints(
       account.id,
       {

@@ -7,6 +7,7 @@ import type { StoredFile } from '../media/ports.ts';
 import { notFound } from '../shared/errors.ts';
 import { isPublicAddress, publicOnlyLookup } from '../shared/network.ts';
 import type { DomainBlocks } from './domain-blocks.ts';
+import { profileImageTag } from '../http/media-urls.ts';
 
 export interface RemoteMediaSettings {
   /** Largest remote file fetched, in bytes (the upload limit). */
@@ -27,7 +28,8 @@ class RemoteMediaUnavailable extends Error {
  * first use the file is fetched (http(s) only, public addresses only unless the setting allows
  * private ones, a byte cap enforced while streaming, a timeout, an `image/*` type), then
  * checked and re-encoded like an upload (metadata stripped) and cached in the media storage.
- * Video and audio stay references (the proxy never fetches them). A server whose media an
+ * Video and audio stay references (the proxy never fetches them). Remote avatars and headers
+ * go the same way, resized like uploaded ones. A server whose media an
  * admin rejected is never fetched, and its cached copies are deleted when the block is made.
  */
 export class RemoteMediaProxy {
@@ -64,8 +66,22 @@ export class RemoteMediaProxy {
     return this.media.remoteCopy(media, variant, () => this.fetch(media.remoteUrl!));
   }
 
+  /**
+   * The cached or freshly fetched copy of a remote account's avatar or header; `tag` must name
+   * the account's current URL (an old proxy URL is not found, never the stale copy).
+   */
+  async profileImage(accountId: string, kind: 'avatar' | 'header', tag: string): Promise<StoredFile> {
+    const image = await this.media.remoteProfileImage(accountId, kind);
+    if (!image || profileImageTag(image.url) !== tag) throw notFound();
+    if (await this.rejectedHosts([new URL(image.url).host, image.domain])) throw notFound();
+    return this.media.remoteProfileCopy(accountId, kind, image, () => this.fetch(image.url));
+  }
+
   private async rejected(media: MediaAttachment): Promise<boolean> {
-    const hosts = [new URL(media.remoteUrl!).host, await this.authorDomain(media.accountId)];
+    return this.rejectedHosts([new URL(media.remoteUrl!).host, await this.authorDomain(media.accountId)]);
+  }
+
+  private async rejectedHosts(hosts: readonly (string | null)[]): Promise<boolean> {
     for (const host of hosts) {
       const block = host ? await this.domainBlocks.blockOf(host) : null;
       if (block && (block.rejectMedia || block.severity === 'suspend')) return true;

@@ -1,7 +1,8 @@
-import type { MediaAttachment } from '../core/model.ts';
+import { createHash } from 'node:crypto';
+import type { Account, MediaAttachment } from '../core/model.ts';
 
 /** The public URL of a stored media file: under the S3 public URL, or Sparrow's own `/media`. */
-export function mediaFileUrl(urls: { media: { baseUrl: string } }, key: string): string {
+function mediaFileUrl(urls: { media: { baseUrl: string } }, key: string): string {
   return `${urls.media.baseUrl}/${key}`;
 }
 
@@ -22,4 +23,28 @@ export function attachmentUrls(
   }
   if (media.state !== 'ready' || !media.fileKey || !media.previewKey) return null;
   return { url: mediaFileUrl(urls, media.fileKey), previewUrl: mediaFileUrl(urls, media.previewKey) };
+}
+
+/** A short digest of a remote profile image's URL: a new URL makes a new proxy URL. */
+export function profileImageTag(remoteUrl: string): string {
+  return createHash('sha256').update(remoteUrl).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Where an account's avatar or header is shown from, or null for the placeholder: a local
+ * account's stored file; a remote account's image through Sparrow's media proxy
+ * (`/media_proxy/accounts/<id>/avatar|header/<tag of its URL>`, fetched and cached on first
+ * use), so a changed image is a new URL that no cache holds the old copy under.
+ */
+export function profileImageUrl(
+  urls: { publicUrl: string; media: { baseUrl: string } },
+  account: Account,
+  kind: 'avatar' | 'header',
+): string | null {
+  if (account.domain !== null) {
+    const remote = kind === 'avatar' ? account.avatarRemoteUrl : account.headerRemoteUrl;
+    return remote ? `${urls.publicUrl}/media_proxy/accounts/${account.id}/${kind}/${profileImageTag(remote)}` : null;
+  }
+  const key = kind === 'avatar' ? account.avatar : account.header;
+  return key ? mediaFileUrl(urls, key) : null;
 }

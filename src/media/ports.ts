@@ -50,6 +50,13 @@ export interface MediaStore {
   cachedRemoteOfDomain(domain: string): Promise<MediaAttachment[]>;
   /** Forgets the cached copy of a remote attachment (its reference stays). */
   uncacheRemote(id: string): Promise<void>;
+  /** Records the proxy's copy of a remote avatar or header, if `url` is still the account's one and none is recorded. */
+  cacheRemoteProfileImage(accountId: string, kind: 'avatar' | 'header', url: string, key: string): Promise<boolean>;
+  /**
+   * Forgets the avatars and headers of the accounts on `domain` or its subdomains (their
+   * references too: the placeholder is shown); returns the keys of the copies that were cached.
+   */
+  forgetRemoteProfileImagesOf(domain: string): Promise<string[]>;
   /** Deletes up to `limit` uploads never attached since before the date, or whose post is gone. */
   deleteAbandoned(unattachedBefore: Date, limit: number): Promise<MediaAttachment[]>;
 }

@@ -3,7 +3,7 @@ import { invalid, notFound } from '../shared/errors.ts';
 import { DESCRIPTION_CHARACTERS } from '../shared/field-limits.ts';
 import { newId } from '../shared/ids.ts';
 import type { MediaAttachment, Microblog, Post } from '../core/index.ts';
-import type { MediaFiles, MediaStore, ProcessingResult } from './ports.ts';
+import type { MediaFiles, MediaStore, ProcessingResult, StoredFile } from './ports.ts';
 import { inspectImage, processAttachment, processProfileImage } from './images.ts';
 import { newFileName } from './keys.ts';
 
@@ -198,14 +198,60 @@ export class MediaLibrary {
     return file;
   }
 
-  /** Deletes the proxy's copies of a server's media (an admin rejected its media); returns how many. */
+  /**
+   * Deletes the proxy's copies of a server's media (an admin rejected its media), attachments
+   * and profile images; its accounts' avatars and headers are forgotten (the placeholder is
+   * shown). Returns how many files were deleted.
+   */
   async forgetRemoteOf(domain: string): Promise<number> {
     const cached = await this.store.cachedRemoteOfDomain(domain);
     for (const media of cached) {
       await this.store.uncacheRemote(media.id);
       await this.deleteFiles([media.fileKey, media.previewKey]);
     }
-    return cached.length;
+    const profileImages = await this.store.forgetRemoteProfileImagesOf(domain);
+    await this.deleteFiles(profileImages);
+    return cached.length * 2 + profileImages.length;
+  }
+
+  /** A remote account's avatar or header reference, with the proxy's copy if there is one. */
+  async remoteProfileImage(
+    accountId: string,
+    kind: 'avatar' | 'header',
+  ): Promise<{ url: string; domain: string; key: string | null } | null> {
+    const account = (await this.microblog.accounts([accountId])).get(accountId);
+    const url = kind === 'avatar' ? account?.avatarRemoteUrl : account?.headerRemoteUrl;
+    if (!account?.domain || !url || account.suspended) return null;
+    return { url, domain: account.domain, key: (kind === 'avatar' ? account.avatar : account.header) ?? null };
+  }
+
+  /**
+   * The proxy's copy of a remote avatar or header: made on first use from the bytes `fetch`
+   * brings (size, type and pixel checks, then resized and re-encoded like an uploaded one,
+   * metadata stripped), kept in the media storage while the account still names that URL.
+   */
+  async remoteProfileCopy(
+    accountId: string,
+    kind: 'avatar' | 'header',
+    image: { url: string; key: string | null },
+    fetch: () => Promise<Buffer>,
+  ): Promise<StoredFile> {
+    const kept = image.key ? await this.files.get(image.key) : null;
+    if (kept) return kept;
+    const data = await fetch();
+    this.checkSize(data, 'file');
+    await inspectImage(data, 'file');
+    const processed = await processProfileImage(data, kind);
+    const key = `${newFileName('remote')}.webp`;
+    await this.files.put(key, processed, 'image/webp');
+    // Another request cached one first, or the account moved on to another URL: not kept.
+    if (!(await this.store.cacheRemoteProfileImage(accountId, kind, image.url, key))) await this.deleteFiles([key]);
+    return { data: processed, contentType: 'image/webp' };
+  }
+
+  /** Deletes stored files no row names any more (a remote avatar replaced by a new URL). */
+  async forgetFiles(keys: readonly (string | null | undefined)[]): Promise<void> {
+    await this.deleteFiles(keys);
   }
 
   /** The owner's upload; anyone else's is "not found". */
@@ -298,7 +344,7 @@ export class MediaLibrary {
     return trimmed === '' ? null : trimmed;
   }
 
-  private async deleteFiles(keys: readonly (string | null)[]): Promise<void> {
+  private async deleteFiles(keys: readonly (string | null | undefined)[]): Promise<void> {
     for (const key of keys) if (key) await this.files.delete(key);
   }
 }

@@ -194,7 +194,8 @@ export class KyselyDomainBlockStore implements DomainBlockStore {
     return rows.map((row) => ({
       id: row.id,
       domain: row.domain,
-      severity: row.severity === 'limit' ? 'limit' : 'suspend',
+      // Anything unknown reads as the strictest.
+      severity: row.severity === 'limit' || row.severity === 'noop' ? row.severity : 'suspend',
       rejectMedia: row.reject_media === 1,
       reason: row.reason,
       createdBy: row.created_by,

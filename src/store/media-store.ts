@@ -128,6 +128,44 @@ export class KyselyMediaStore implements MediaStore {
     return rows.map(toMediaAttachment);
   }
 
+  async cacheRemoteProfileImage(
+    accountId: string,
+    kind: 'avatar' | 'header',
+    url: string,
+    key: string,
+  ): Promise<boolean> {
+    const done = await this.db
+      .updateTable('accounts')
+      .set(kind === 'avatar' ? { avatar_key: key } : { header_key: key })
+      .where('id', '=', accountId)
+      .where('domain', 'is not', null)
+      .where(kind === 'avatar' ? 'avatar_remote_url' : 'header_remote_url', '=', url)
+      .where(kind === 'avatar' ? 'avatar_key' : 'header_key', 'is', null)
+      .executeTakeFirst();
+    return Number(done.numUpdatedRows) === 1;
+  }
+
+  async forgetRemoteProfileImagesOf(domain: string): Promise<string[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('accounts')
+        .select(['id', 'avatar_key', 'header_key'])
+        .where((eb) => eb.or([eb('domain', '=', domain), eb('domain', 'like', `%.${domain}`)]))
+        .where((eb) => eb.or([eb('avatar_remote_url', 'is not', null), eb('header_remote_url', 'is not', null)]))
+        .execute();
+      for (const ids of chunks(
+        rows.map((r) => r.id),
+        500,
+      ))
+        await tx
+          .updateTable('accounts')
+          .set({ avatar_remote_url: null, header_remote_url: null, avatar_key: null, header_key: null })
+          .where('id', 'in', ids)
+          .execute();
+      return rows.flatMap((r) => [r.avatar_key, r.header_key]).filter((k): k is string => k !== null);
+    });
+  }
+
   async uncacheRemote(id: string): Promise<void> {
     await this.db
       .updateTable('media_attachments')

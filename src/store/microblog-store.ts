@@ -38,7 +38,16 @@ const iso = (d: Date) => d.toISOString();
 export function toAccount(
   row: Omit<
     Selectable<AccountsTable>,
-    'time_zone' | 'domain' | 'uri' | 'url' | 'avatar_key' | 'header_key' | 'fields' | 'discoverable'
+    | 'time_zone'
+    | 'domain'
+    | 'uri'
+    | 'url'
+    | 'avatar_key'
+    | 'header_key'
+    | 'avatar_remote_url'
+    | 'header_remote_url'
+    | 'fields'
+    | 'discoverable'
   > & {
     time_zone?: string | null;
     domain?: string | null;
@@ -46,6 +55,8 @@ export function toAccount(
     url?: string | null;
     avatar_key?: string | null;
     header_key?: string | null;
+    avatar_remote_url?: string | null;
+    header_remote_url?: string | null;
     fields?: string;
     discoverable?: number;
   },
@@ -70,6 +81,9 @@ export function toAccount(
     url: row.url ?? null,
     avatar: row.avatar_key ?? null,
     header: row.header_key ?? null,
+    ...(row.domain
+      ? { avatarRemoteUrl: row.avatar_remote_url ?? null, headerRemoteUrl: row.header_remote_url ?? null }
+      : {}),
     fields: parseFields(row.fields),
     discoverable: row.discoverable === 1,
   };

@@ -32,6 +32,9 @@ export interface AccountsTable {
   /** Storage keys of the processed profile images (0013_media); null = the placeholder. */
   avatar_key: ColumnType<string | null, string | null | undefined, string | null>;
   header_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A remote account's `icon`/`image` URL (0028); its key columns then hold the proxy's copy. */
+  avatar_remote_url: ColumnType<string | null, string | null | undefined, string | null>;
+  header_remote_url: ColumnType<string | null, string | null | undefined, string | null>;
   /** Profile fields as JSON `[{"name","value"}]` (0017). */
   fields: ColumnType<string, string | undefined, string>;
   discoverable: ColumnType<number, number | undefined, number>;

@@ -1,5 +1,5 @@
 import type { Account, PostView } from '../core/model.ts';
-import { attachmentUrls, mediaFileUrl } from '../http/media-urls.ts';
+import { attachmentUrls, profileImageUrl } from '../http/media-urls.ts';
 import { SUPPORTED_IMAGE_TYPES } from '../media/index.ts';
 import { DESCRIPTION_CHARACTERS } from '../shared/field-limits.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -37,14 +37,12 @@ export function imageInputs(t: Translate): SafeHtml {
 
 /** An account's avatar, small, beside its name on the profile page. */
 export function avatarImage(urls: Urls, account: Account, size = 48): SafeHtml {
-  return account.avatar
-    ? html`<img class="avatar" src="${mediaFileUrl(urls, account.avatar)}" alt="" width="${size}" height="${size}">`
-    : html``;
+  const src = profileImageUrl(urls, account, 'avatar');
+  return src ? html`<img class="avatar" src="${src}" alt="" width="${size}" height="${size}">` : html``;
 }
 
 /** The header banner of a profile, when it has one. */
 export function headerImage(urls: Urls, account: Account): SafeHtml {
-  return account.header
-    ? html`<img class="banner" src="${mediaFileUrl(urls, account.header)}" alt="" width="1500" height="500">`
-    : html``;
+  const src = profileImageUrl(urls, account, 'header');
+  return src ? html`<img class="banner" src="${src}" alt="" width="1500" height="500">` : html``;
 }

@@ -5,7 +5,7 @@ import { renderFilterResult } from './filter-entities.ts';
 import { pollSchema, renderPoll } from './poll-entity.ts';
 import { extractHashtags } from '../../core/text.ts';
 import { mediaAttachmentSchema, renderMediaAttachment, type MediaUrls } from './media-entity.ts';
-import { mediaFileUrl } from '../../http/media-urls.ts';
+import { profileImageUrl } from '../../http/media-urls.ts';
 import type { Report } from '../../safety/index.ts';
 
 /**
@@ -199,11 +199,11 @@ export const relationshipSchema = {
 
 /** The account's own avatar, or the placeholder when it has none. */
 function avatarUrl(account: Account, urls: Urls): string {
-  return account.avatar ? mediaFileUrl(urls, account.avatar) : `${urls.publicUrl}/avatars/original/missing.png`;
+  return profileImageUrl(urls, account, 'avatar') ?? `${urls.publicUrl}/avatars/original/missing.png`;
 }
 
 function headerUrl(account: Account, urls: Urls): string {
-  return account.header ? mediaFileUrl(urls, account.header) : `${urls.publicUrl}/headers/original/missing.png`;
+  return profileImageUrl(urls, account, 'header') ?? `${urls.publicUrl}/headers/original/missing.png`;
 }
 
 /** `user` for accounts of this server, `user@domain` for those of others (Mastodon's `acct`). */

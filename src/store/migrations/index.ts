@@ -20,6 +20,7 @@ import * as media from './0013_media.ts';
 import * as safetyPush from './0017_safety_push.ts';
 import * as federationOperations from './0023_federation_operations.ts';
 import * as remoteMedia from './0022_remote_media.ts';
+import * as remoteProfileImages from './0028_remote_profile_images.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0017_safety_push': safetyPush,
   '0023_federation_operations': federationOperations,
   '0022_remote_media': remoteMedia,
+  '0028_remote_profile_images': remoteProfileImages,
 };
 
 export const migrationProvider: MigrationProvider = {
