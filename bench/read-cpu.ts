@@ -10,6 +10,11 @@
  *
  *   npm run bench -- read-cpu [--accounts N --posts N --readers N --reads N --rounds N --baseline K=V,…]
  *   npm run bench -- read-cpu --only-after --routes home --profile /tmp/home.cpuprofile
+ *
+ * `--baseline-tree DIR` builds the baseline server from another checkout's code (e.g.
+ * `git archive HEAD | tar -x -C DIR` plus a node_modules symlink), so a code change is compared
+ * with the code before it in one process; `--encoding br` (or `gzip`, `gzip, br` …) sends that
+ * Accept-Encoding with every read.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -35,6 +40,8 @@ const { values } = parseArgs({
     baseline: { type: 'string', default: 'SPARROW_ENTITY_CACHE_SIZE=0' },
     'only-after': { type: 'boolean', default: false },
     gzip: { type: 'boolean', default: false },
+    encoding: { type: 'string' },
+    'baseline-tree': { type: 'string' },
     routes: { type: 'string', default: 'home,notifications,account,context' },
     // A CPU profile of the measured rounds only (not the seeding), written to this file.
     profile: { type: 'string' },
@@ -87,15 +94,30 @@ try {
     feedLength: 800,
   });
   const baselineSettings = Object.fromEntries(
-    values.baseline.split(',').map((pair) => pair.split('=', 2) as [string, string]),
+    values.baseline
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=', 2) as [string, string]),
   );
   const servers: { name: string; app: Awaited<ReturnType<typeof buildServer>>; close: () => Promise<void> }[] = [];
   for (const [name, settings] of [
     ['after', {}],
-    ...(values['only-after'] ? [] : [[`baseline (${values.baseline})`, baselineSettings]]),
+    ...(values['only-after']
+      ? []
+      : [[`baseline (${values['baseline-tree'] ? 'tree, ' : ''}${values.baseline})`, baselineSettings]]),
   ] as [string, Record<string, string>][]) {
-    const ctx = await createContext(configFor({ ...env, ...settings }));
-    const app = await buildServer(ctx);
+    const tree = name === 'after' ? null : values['baseline-tree'];
+    const code = tree
+      ? {
+          buildServer: ((await import(join(tree, 'src/app/http-server.ts'))) as { buildServer: typeof buildServer })
+            .buildServer,
+          createContext: ((await import(join(tree, 'src/app/context.ts'))) as { createContext: typeof createContext })
+            .createContext,
+          configFor: ((await import(join(tree, 'src/config/config.ts'))) as { configFor: typeof configFor }).configFor,
+        }
+      : { buildServer, createContext, configFor };
+    const ctx = await code.createContext(code.configFor({ ...env, ...settings }));
+    const app = await code.buildServer(ctx);
     await app.ready();
     servers.push({ name, app, close: async () => (await app.close(), await ctx.close()) });
   }
@@ -113,6 +135,7 @@ try {
       return [name, path] as const;
     }),
   );
+  const acceptEncoding = values.encoding ?? (values.gzip ? 'gzip' : undefined);
   const session = values.profile ? new Session() : null;
   const samples: Record<string, Record<string, { cpu: number[]; statements: number[]; bytes: number }>> = {};
   for (let round = 0; round <= ROUNDS; round += 1) {
@@ -133,7 +156,7 @@ try {
             url: path(i),
             headers: {
               authorization: `Bearer ${tokens[i % tokens.length]}`,
-              ...(values.gzip ? { 'accept-encoding': 'gzip' } : {}),
+              ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}),
             },
           });
           if (response.statusCode !== 200) throw new Error(`${route}: ${response.statusCode} ${response.body}`);
@@ -177,7 +200,8 @@ try {
     node: process.version,
     reads: READS,
     rounds: ROUNDS,
-    gzip: values.gzip,
+    encoding: acceptEncoding ?? null,
+    baselineTree: values['baseline-tree'] ?? null,
     servers: summary,
   });
   for (const server of servers) await server.close();

@@ -2,8 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
-import compress from '@fastify/compress';
-import { compressionOptions } from './compression.ts';
+import { registerCompression } from './compression.ts';
 import type { AppContext } from './context.ts';
 import { resolveToken } from '../api/auth.ts';
 import { handleError } from '../api/errors.ts';
@@ -39,7 +38,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   app.decorateRequest('token', null);
-  await app.register(compress, compressionOptions);
+  registerCompression(app);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   await app.register(cookie);
   // Streaming clients send only subscribe/unsubscribe messages of a few dozen bytes.

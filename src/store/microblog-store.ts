@@ -226,6 +226,46 @@ export class KyselyMicroblogStore implements MicroblogStore {
         ),
   );
 
+  /**
+   * A page of the account's notifications (of some types, or all), without those from accounts
+   * it mutes with notifications hidden (mutes still running at `now`). The notifications list
+   * and the grouped one both read through it.
+   */
+  private readonly notificationsQuery = precompiled(
+    () => this.db,
+    (
+      accountId: string,
+      now: string,
+      types: readonly string[] | null,
+      maxId: string | null,
+      sinceId: string | null,
+      minId: string | null,
+      limit: number,
+    ) => {
+      let q = this.db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where(
+          'from_account_id',
+          'not in',
+          this.db
+            .selectFrom('mutes')
+            .select('target_account_id')
+            .where('account_id', '=', accountId)
+            .where('hide_notifications', '=', 1)
+            .where((eb) => eb.or([eb('mutes.expires_at', 'is', null), eb('mutes.expires_at', '>', now)])),
+        );
+      if (types) q = q.where('type', 'in', types as NotificationType[]);
+      return applyPage(q, 'id', {
+        maxId: maxId ?? undefined,
+        sinceId: sinceId ?? undefined,
+        minId: minId ?? undefined,
+        limit,
+      });
+    },
+  );
+
   // ── Accounts ────────────────────────────────────────────────────────────────
 
   async upsertRemoteAccount(id: string, profile: RemoteAccountProfile, now: Date): Promise<Account> {
@@ -1474,25 +1514,16 @@ export class KyselyMicroblogStore implements MicroblogStore {
     page: Page,
     types: readonly NotificationType[] | null,
   ): Promise<Notification[]> {
-    let q = this.db
-      .selectFrom('notifications')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where(
-        'from_account_id',
-        'not in',
-        this.db
-          .selectFrom('mutes')
-          .select('target_account_id')
-          .where('account_id', '=', accountId)
-          .where('hide_notifications', '=', 1)
-          .where(activeMute()),
-      );
-    if (types) {
-      if (types.length === 0) return [];
-      q = q.where('type', 'in', [...types]);
-    }
-    const rows = await applyPage(q, 'id', page).execute();
+    if (types?.length === 0) return [];
+    const rows = await this.notificationsQuery(
+      accountId,
+      iso(new Date()),
+      types,
+      page.maxId ?? null,
+      page.sinceId ?? null,
+      page.minId ?? null,
+      page.limit,
+    );
     return newestFirst(rows, page).map(toNotification);
   }
 

@@ -11,9 +11,9 @@ interface Raw {
 }
 
 /** A request with exactly the headers given (fetch would add and undo compression itself). */
-function get(url: string, headers: Record<string, string>, abortAfterFirstChunk = false): Promise<Raw> {
+function get(url: string, headers: Record<string, string>, abortAfterFirstChunk = false, method = 'GET'): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (response) => {
+    const req = request(url, { headers, method }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
@@ -96,5 +96,71 @@ describe.each(ENGINES)('response compression on $label', ({ name: engine, skip }
     expect(page.status).toBe(200);
     expect(page.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(page.body).toString()).toContain('zipper');
+  });
+
+  test('honours q values: q=0 refuses a coding, the highest q wins, * stands for the others', async () => {
+    const cases: [string, string | undefined][] = [
+      ['br;q=0, gzip;q=0', undefined],
+      ['gzip;q=0', undefined],
+      ['gzip;q=0, br', 'br'],
+      ['br;q=0, gzip', 'gzip'],
+      ['gzip;q=0.5, br;q=0.8', 'br'],
+      ['br;q=0.2, gzip', 'gzip'],
+      ['*', 'gzip'],
+      ['*;q=0', undefined],
+      ['gzip;q=0, *', 'br'],
+      ['deflate', undefined],
+      ['gzip;q=nonsense, br;q=2', undefined],
+    ];
+    for (const [accept, expected] of cases) {
+      const response = await get(home(), { ...auth, 'accept-encoding': accept });
+      expect(response.status, accept).toBe(200);
+      expect(response.headers['content-encoding'], accept).toBe(expected);
+      const body =
+        expected === 'br' ? brotliDecompressSync(response.body) : expected ? gunzipSync(response.body) : response.body;
+      expect(JSON.parse(body.toString()), accept).toHaveLength(20);
+      expect(Number(response.headers['content-length']), accept).toBe(response.body.length);
+    }
+  });
+
+  test('sends identity when the client asks only for identity, and says the answer varies', async () => {
+    for (const accept of ['identity', 'identity;q=1, gzip;q=0', '']) {
+      const response = await get(home(), { ...auth, 'accept-encoding': accept });
+      expect(response.headers['content-encoding'], accept).toBeUndefined();
+      expect(response.headers.vary).toMatch(/accept-encoding/i);
+      expect(JSON.parse(response.body.toString())).toHaveLength(20);
+    }
+  });
+
+  test('leaves small API answers alone whatever the client accepts', async () => {
+    const response = await get(`${server.url}/api/v1/accounts/verify_credentials`, {
+      ...auth,
+      'accept-encoding': 'br, gzip',
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.length).toBeLessThan(1024);
+    expect(response.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(response.body.toString()).username).toBe('zipper');
+  });
+
+  test('answers HEAD with the headers and no body, not compressed', async () => {
+    const head = await get(`${server.url}/@zipper`, { 'accept-encoding': 'gzip, br' }, false, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-encoding']).toBeUndefined();
+    expect(head.body.length).toBe(0);
+    const page = await get(`${server.url}/@zipper`, {});
+    expect(Number(head.headers['content-length'])).toBe(page.body.length);
+  });
+
+  test('puts no encoding on a 204 (a CORS preflight)', async () => {
+    const preflight = await get(
+      home(),
+      { origin: 'https://app.example', 'access-control-request-method': 'GET', 'accept-encoding': 'gzip' },
+      false,
+      'OPTIONS',
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['content-encoding']).toBeUndefined();
+    expect(preflight.body.length).toBe(0);
   });
 });
