@@ -355,7 +355,7 @@ export function authPages(ctx: AppContext) {
     ): Promise<FastifyReply> {
       const view = await viewFor(ctx, request, reply);
       if (isRateLimited(error)) return tooManyPage(view, reply, error);
-      const message = userMessage(error);
+      const message = userMessage(error, view);
       const methods = await ctx.auth.pendingMethods(flowId).catch(() => []);
       const status = httpStatusOf(error);
       if (methods.length === 0) return sendPage(reply, loginPage(view, request, { next, error: message }), status);
@@ -432,7 +432,7 @@ export function authPages(ctx: AppContext) {
           const view = await viewFor(ctx, request, reply);
           return sendPage(
             reply,
-            smsCodePage(view, { flowId, next, number: field(request, 'number'), error: userMessage(error) }),
+            smsCodePage(view, { flowId, next, number: field(request, 'number'), error: userMessage(error, view) }),
             httpStatusOf(error),
           );
         }
@@ -478,7 +478,11 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, smsCodePage(view, { flowId, next, number }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/login/sms');
-        return sendPage(reply, smsNumberPage(view, { number, next, error: userMessage(error) }), httpStatusOf(error));
+        return sendPage(
+          reply,
+          smsNumberPage(view, { number, next, error: userMessage(error, view) }),
+          httpStatusOf(error),
+        );
       }
     });
 
@@ -516,7 +520,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, signupCodePage(view, { flowId, email, approval }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
-        return signupForm(request, reply, view, { email, error: userMessage(error) }, httpStatusOf(error));
+        return signupForm(request, reply, view, { email, error: userMessage(error, view) }, httpStatusOf(error));
       }
     });
 
@@ -554,7 +558,15 @@ export function authPages(ctx: AppContext) {
         const approval = await ctx.auth.signupNeedsApproval(flowId);
         return sendPage(
           reply,
-          signupCodePage(view, { flowId, email, username, displayName, reason, approval, error: userMessage(error) }),
+          signupCodePage(view, {
+            flowId,
+            email,
+            username,
+            displayName,
+            reason,
+            approval,
+            error: userMessage(error, view),
+          }),
           httpStatusOf(error),
         );
       }
@@ -577,7 +589,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, resetCodePage(view, { flowId, target }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error) }), httpStatusOf(error));
+        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error, view) }), httpStatusOf(error));
       }
     });
 
@@ -596,7 +608,11 @@ export function authPages(ctx: AppContext) {
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetCodePage(view, { flowId, target, error: userMessage(error) }), httpStatusOf(error));
+        return sendPage(
+          reply,
+          resetCodePage(view, { flowId, target, error: userMessage(error, view) }),
+          httpStatusOf(error),
+        );
       }
     });
 

@@ -161,7 +161,7 @@ export function federationAdminPages(ctx: AppContext) {
             const typed = Object.fromEntries(
               ['domain', 'severity', 'reason', 'reject_media'].map((key) => [key, field(request, key, 500)]),
             );
-            return page(request, reply, actor, view, failure(error), path.endsWith('/blocks') ? typed : {});
+            return page(request, reply, actor, view, failure(error, view), path.endsWith('/blocks') ? typed : {});
           }
         }),
       );

@@ -50,7 +50,7 @@ export function postActionPages(ctx: AppContext) {
           outcome = name.endsWith('e') ? `${name}d` : `${name}ed`;
         } catch (error) {
           // A post one may not see, or may not boost: said on the page, nothing changed.
-          userMessage(error);
+          userMessage(error); // only rethrows what is not a domain failure: the notice says it
           outcome = 'not_allowed';
         }
         const found = await ctx.microblog.postAndAuthor(id);

@@ -161,7 +161,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           return await action(request, reply, me, field(request, 'password', 2048));
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       });
 
@@ -191,7 +197,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           if (!recoveryCodes) return reply.redirect('/settings/security?notice=totp_on', 303);
           return securityPage(request, reply, me, { recoveryCodes });
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       }),
     );
@@ -239,7 +251,9 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
             await ctx.factors.passkeyRegistrationOptions(me.id, field(request, 'password', 2048), me.username),
           );
         } catch (error) {
-          return reply.status(httpStatusOf(error)).send({ error: userMessage(error) });
+          return reply
+            .status(httpStatusOf(error))
+            .send({ error: userMessage(error, await viewFor(ctx, request, reply)) });
         }
       }),
     );
@@ -264,7 +278,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           );
           return reply.redirect('/settings/security?notice=passkey_added#passkeys', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       }),
     );
@@ -293,7 +313,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           );
           return reply.redirect('/settings/security?notice=password_changed', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       }),
     );

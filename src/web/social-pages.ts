@@ -168,8 +168,8 @@ ${olderLink(
         if (inReplyToId) return reply.redirect(`/@${me.username}/${post.id}?notice=posted`, 303);
         return reply.redirect('/home?notice=posted', 303);
       } catch (error) {
-        const message = userMessage(error);
         const view = await viewFor(ctx, request, reply);
+        const message = userMessage(error, view);
         return sendPage(reply, await homePage(request, view, me, { text, error: message }), httpStatusOf(error));
       }
     });
@@ -435,7 +435,7 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
       } catch (error) {
         return sendPage(
           reply,
-          await conversationPage(request, view, me, other, userMessage(error), text),
+          await conversationPage(request, view, me, other, userMessage(error, view), text),
           httpStatusOf(error),
         );
       }
