@@ -54,4 +54,9 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
     '{max, plural, one {Uma lista tem no máximo # membro} other {Uma lista tem no máximo # membros}}',
   'error.list.title_required': 'Uma lista precisa de um título',
   'error.list.title_too_long': 'O título de uma lista pode ter no máximo {max} caracteres',
+  'error.federation.domain_format': 'O domínio deve ser um nome de servidor como example.social',
+  'error.federation.severity': 'A gravidade deve ser suspend, limit ou noop',
+  'error.federation.severity_choice': 'Escolha suspender ou limitar',
+  'error.federation.noop_needs_media': 'Um bloqueio noop só recusa mídia: marque a recusa de mídia',
+  'error.federation.not_blocked': 'Esse servidor não está bloqueado',
 };
