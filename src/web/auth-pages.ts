@@ -21,6 +21,7 @@ import {
   type View,
 } from './layout.ts';
 import { currentAccount, signIn, signOut } from './session.ts';
+import { scriptText } from './script-text.ts';
 
 /** Only local paths: never redirect to another site after sign-in. */
 function safeNext(value: string): string {
@@ -103,7 +104,7 @@ function secondStepPage(view: View, v: StepValues): string {
   const has = (m: SecondFactorMethod) => v.methods.includes(m);
   const t = view.t;
   const verify = (method: string, body: SafeHtml, attrs: { passkey?: boolean } = {}) =>
-    html`<form method="post" action="/login/verify"${attrs.passkey ? html` data-passkey="sign-in"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">${hiddenFlow(v.flowId, v.next)}<input type="hidden" name="method" value="${method}">${body}</form>`;
+    html`<form method="post" action="/login/verify"${attrs.passkey ? html` data-passkey="sign-in"${scriptText(view, { 'passkey-cancelled': 'web.script.passkeyCancelled', 'passkey-failed': 'web.script.passkeyFailed', 'passkey-expired': 'web.script.signInExpired' })}` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">${hiddenFlow(v.flowId, v.next)}<input type="hidden" name="method" value="${method}">${body}</form>`;
   const sections: SafeHtml[] = [];
   if (has('passkey')) {
     sections.push(html`<section><h2>${t('web.security.passkey')}</h2>
@@ -204,7 +205,7 @@ ${approval ? html`<p class="note">${t('web.signup.approvalNote')}</p>` : ''}
 <form method="post" action="/signup"${challenge ? html` data-pow-bits="${String(challenge.bits)}"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">
 ${challenge ? html`<input type="hidden" name="pow_challenge" value="${challenge.challenge}"><input type="hidden" name="pow_nonce" value="">` : ''}
 <p><label for="email">${t('web.signup.email')}</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
-${challenge ? html`<p id="pow-status" class="note" role="status" hidden></p>` : ''}
+${challenge ? html`<p id="pow-status" class="note" role="status"${scriptText(view, { running: 'web.script.powRunning', waiting: 'web.script.powWaiting', done: 'web.script.powDone' })} hidden></p>` : ''}
 <p><button>${t('web.auth.sendMeCode')}</button></p></form>
 ${challenge && !approval ? html`<noscript><p class="note">${t('web.signup.noScript')}</p></noscript>` : ''}
 <p class="note">${rich(view, 'web.signup.haveAccount', {}, { a: link('/login') })}</p>`,

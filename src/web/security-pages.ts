@@ -9,6 +9,7 @@ import { link, rich, strong } from './rich-text.ts';
 import { errorBox, field, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
 import { CSRF_FIELD, clearSessionCookie, currentSession } from './session.ts';
 import { settingsLayout, signedInFor } from './settings-pages.ts';
+import { scriptText } from './script-text.ts';
 
 /** Things shown once, right after the action that produced them, never stored for later. */
 interface OneTime {
@@ -106,7 +107,7 @@ ${postForm(
   '/settings/security/passkeys/options',
   html`<p><label for="passkey-name">${t('web.security.passkeyName')}</label><br><input id="passkey-name" name="name" maxlength="100" value="${t('web.security.passkey')}" required></p>
 ${passwordField('passkey-password')}<p><button>${t('web.security.addPasskey')}</button></p>`,
-  html` data-passkey="register" data-finish="/settings/security/passkeys" hidden`,
+  html` data-passkey="register" data-finish="/settings/security/passkeys"${scriptText(view, { 'passkey-cancelled': 'web.script.passkeyCancelled', 'passkey-failed': 'web.script.passkeyFailed', 'passkey-expired': 'web.script.signInExpired' })} hidden`,
 )}`;
 
       const sessionItems = sessions.map(

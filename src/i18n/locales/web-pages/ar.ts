@@ -150,4 +150,13 @@ export const webPagesAr: Record<keyof typeof webPages, string> = {
   'web.social.back': 'رجوع',
   'web.social.notFound': 'غير موجود',
   'web.social.notFoundHelp': 'لا شيء هنا، أو لا يمكنك رؤيته.',
+  'web.script.charactersLeft':
+    '{count, plural, zero {لم يبق أي حرف} one {بقي حرف واحد} two {بقي حرفان} few {بقيت # أحرف} many {بقي # حرفًا} other {بقي # حرف}}',
+  'web.script.passkeyCancelled': 'أُلغي طلب مفتاح المرور أو انتهت مهلته.',
+  'web.script.passkeyFailed': 'لم تعمل مفاتيح المرور في هذا المتصفح.',
+  'web.script.signInExpired': 'انتهت صلاحية تسجيل الدخول هذا. ابدأ من جديد.',
+  'web.script.powRunning': 'يجري فحص التسجيل في الخلفية…',
+  'web.script.powWaiting': 'نفحص هذا المتصفح، لحظة من فضلك…',
+  'web.script.powDone': 'اكتمل فحص التسجيل.',
+  'web.language.unknown': 'لغة غير معروفة',
 };

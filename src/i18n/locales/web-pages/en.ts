@@ -160,4 +160,12 @@ export const webPages = {
   'web.social.back': 'Back',
   'web.social.notFound': 'Not found',
   'web.social.notFoundHelp': 'There is nothing here, or you cannot see it.',
+  'web.script.charactersLeft': '{count, plural, one {# character left} other {# characters left}}',
+  'web.script.passkeyCancelled': 'The passkey request was cancelled or timed out.',
+  'web.script.passkeyFailed': 'Passkeys did not work in this browser.',
+  'web.script.signInExpired': 'This sign-in has expired. Start again.',
+  'web.script.powRunning': 'Running the sign-up check in the background…',
+  'web.script.powWaiting': 'Checking this browser, one moment…',
+  'web.script.powDone': 'Sign-up check done.',
+  'web.language.unknown': 'Unknown language',
 } as const;

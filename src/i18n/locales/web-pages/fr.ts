@@ -147,4 +147,12 @@ export const webPagesFr: Record<keyof typeof webPages, string> = {
   'web.social.back': 'Retour',
   'web.social.notFound': 'Introuvable',
   'web.social.notFoundHelp': 'Il n’y a rien ici, ou vous ne pouvez pas le voir.',
+  'web.script.charactersLeft': '{count, plural, one {# caractère restant} other {# caractères restants}}',
+  'web.script.passkeyCancelled': 'La demande de clé d’accès a été annulée ou a expiré.',
+  'web.script.passkeyFailed': 'Les clés d’accès n’ont pas fonctionné dans ce navigateur.',
+  'web.script.signInExpired': 'Cette connexion a expiré. Recommencez.',
+  'web.script.powRunning': 'Vérification d’inscription en cours en arrière-plan…',
+  'web.script.powWaiting': 'Vérification de ce navigateur, un instant…',
+  'web.script.powDone': 'Vérification d’inscription terminée.',
+  'web.language.unknown': 'Langue inconnue',
 };

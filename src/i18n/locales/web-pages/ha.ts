@@ -146,4 +146,12 @@ export const webPagesHa: Record<keyof typeof webPages, string> = {
   'web.social.back': 'Koma',
   'web.social.notFound': 'Ba a samu ba',
   'web.social.notFoundHelp': 'Babu komai a nan, ko ba za ka iya ganinsa ba.',
+  'web.script.charactersLeft': '{count, plural, one {Harafi # ya rage} other {Haruffa # suka rage}}',
+  'web.script.passkeyCancelled': 'An soke buƙatar passkey ko lokacinta ya ƙare.',
+  'web.script.passkeyFailed': 'Passkey ba su yi aiki a wannan burauza ba.',
+  'web.script.signInExpired': 'Lokacin wannan shiga ya ƙare. Sake farawa.',
+  'web.script.powRunning': 'Ana binciken rajista a bayan fage…',
+  'web.script.powWaiting': 'Ana duba wannan burauza, ɗan lokaci…',
+  'web.script.powDone': 'An gama binciken rajista.',
+  'web.language.unknown': 'Ba a san wannan harshe ba',
 };

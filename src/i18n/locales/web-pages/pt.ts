@@ -145,4 +145,12 @@ export const webPagesPt: Record<keyof typeof webPages, string> = {
   'web.social.back': 'Voltar',
   'web.social.notFound': 'Não encontrado',
   'web.social.notFoundHelp': 'Não há nada aqui, ou não o pode ver.',
+  'web.script.charactersLeft': '{count, plural, one {Resta # carácter} other {Restam # caracteres}}',
+  'web.script.passkeyCancelled': 'O pedido da chave de acesso foi cancelado ou expirou.',
+  'web.script.passkeyFailed': 'As chaves de acesso não funcionaram neste navegador.',
+  'web.script.signInExpired': 'Este início de sessão expirou. Comece de novo.',
+  'web.script.powRunning': 'A verificação de registo está a correr em segundo plano…',
+  'web.script.powWaiting': 'A verificar este navegador, um momento…',
+  'web.script.powDone': 'Verificação de registo concluída.',
+  'web.language.unknown': 'Idioma desconhecido',
 };

@@ -145,4 +145,12 @@ export const webPagesSw: Record<keyof typeof webPages, string> = {
   'web.social.back': 'Rudi',
   'web.social.notFound': 'Haikupatikana',
   'web.social.notFoundHelp': 'Hakuna kitu hapa, au huwezi kukiona.',
+  'web.script.charactersLeft': '{count, plural, one {Imebaki herufi #} other {Zimebaki herufi #}}',
+  'web.script.passkeyCancelled': 'Ombi la passkey limeghairiwa au muda wake umeisha.',
+  'web.script.passkeyFailed': 'Passkey hazikufanya kazi kwenye kivinjari hiki.',
+  'web.script.signInExpired': 'Muda wa kuingia huku umeisha. Anza upya.',
+  'web.script.powRunning': 'Ukaguzi wa kujisajili unaendelea chinichini…',
+  'web.script.powWaiting': 'Tunakagua kivinjari hiki, subiri kidogo…',
+  'web.script.powDone': 'Ukaguzi wa kujisajili umekamilika.',
+  'web.language.unknown': 'Lugha haijulikani',
 };
