@@ -426,7 +426,8 @@ export function authPages(ctx: AppContext) {
       } else if (method === 'recovery_code') proof.code = field(request, 'code').trim();
       else proof.code = field(request, 'code').replace(/\s+/g, '');
       try {
-        if (!isSignInProofMethod(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
+        if (!isSignInProofMethod(method))
+          throw new DomainError('invalid', 'Choose one of the ways offered.').coded('auth.choose_method');
         return await stepDone(request, reply, await ctx.auth.continueSignIn(flowId, proof), next);
       } catch (error) {
         if (method === 'login_code' && !isRateLimited(error)) {

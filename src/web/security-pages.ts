@@ -295,7 +295,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       guarded(async (request, reply, me, password) => {
         const id = (request.params as { id: string }).id;
         if (typeof id !== 'string' || id.length > 1400 || !(await ctx.factors.removePasskey(me.id, password, id))) {
-          throw new DomainError('invalid', 'That passkey was not found.');
+          throw new DomainError('invalid', 'That passkey was not found.').coded('passkey.not_found');
         }
         return reply.redirect('/settings/security?notice=passkey_removed#passkeys', 303);
       }),

@@ -132,7 +132,7 @@ export function socialPages(ctx: AppContext) {
         view,
         view.t('web.home.title'),
         html`<h1>${view.t('web.home.title')}</h1>${alert}${notice(request)}${compose(view, composeOptions)}
-<section aria-label="Timeline">${timeline}</section>
+<section aria-label="${view.t('web.social.timeline')}">${timeline}</section>
 ${olderLink(
   view,
   '/home',

@@ -64,4 +64,6 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.federation.severity_choice': 'اختر التعليق أو التقييد',
   'error.federation.noop_needs_media': 'حظر noop يرفض الوسائط فقط: فعّل رفض الوسائط',
   'error.federation.not_blocked': 'هذا الخادم غير محظور',
+  'error.list.no_such_account': 'لا يوجد حساب بهذا الاسم.',
+  'error.passkey.not_found': 'لم يُعثر على مفتاح المرور هذا.',
 };

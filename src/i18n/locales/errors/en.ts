@@ -60,4 +60,6 @@ export const errorsEn = {
   'error.federation.severity_choice': 'Severity must be suspend or limit',
   'error.federation.noop_needs_media': 'A noop block only rejects media: set reject_media',
   'error.federation.not_blocked': 'That server is not blocked',
+  'error.list.no_such_account': 'There is no account with that username.',
+  'error.passkey.not_found': 'That passkey was not found.',
 } as const;

@@ -63,4 +63,6 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.federation.severity_choice': 'Choisissez de suspendre ou de limiter',
   'error.federation.noop_needs_media': 'Un blocage noop ne fait que refuser les médias : cochez le refus des médias',
   'error.federation.not_blocked': 'Ce serveur n’est pas bloqué',
+  'error.list.no_such_account': 'Aucun compte ne porte ce nom d’utilisateur.',
+  'error.passkey.not_found': 'Cette clé d’accès est introuvable.',
 };

@@ -58,4 +58,6 @@ export const errorsHa: Record<keyof typeof errorsEn, string> = {
   'error.federation.severity_choice': 'Zaɓi dakatarwa ko taƙaitawa',
   'error.federation.noop_needs_media': 'Toshewar noop tana ƙin hotuna da bidiyo kawai: zaɓi ƙin su',
   'error.federation.not_blocked': 'Ba a toshe wannan sabar ba',
+  'error.list.no_such_account': 'Babu asusu mai wannan sunan mai amfani.',
+  'error.passkey.not_found': 'Ba a sami wannan passkey ba.',
 };

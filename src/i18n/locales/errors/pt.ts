@@ -59,4 +59,6 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.federation.severity_choice': 'Escolha suspender ou limitar',
   'error.federation.noop_needs_media': 'Um bloqueio noop só recusa mídia: marque a recusa de mídia',
   'error.federation.not_blocked': 'Esse servidor não está bloqueado',
+  'error.list.no_such_account': 'Não há nenhuma conta com esse nome de utilizador.',
+  'error.passkey.not_found': 'Essa chave de acesso não foi encontrada.',
 };

@@ -59,4 +59,6 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.federation.severity_choice': 'Chagua kusimamisha au kuweka mipaka',
   'error.federation.noop_needs_media': 'Kizuizi cha noop hukataa picha na video tu: chagua kuzikataa',
   'error.federation.not_blocked': 'Seva hiyo haijazuiwa',
+  'error.list.no_such_account': 'Hakuna akaunti yenye jina hilo la mtumiaji.',
+  'error.passkey.not_found': 'Passkey hiyo haikupatikana.',
 };

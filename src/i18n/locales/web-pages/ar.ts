@@ -159,4 +159,14 @@ export const webPagesAr: Record<keyof typeof webPages, string> = {
   'web.script.powWaiting': 'نفحص هذا المتصفح، لحظة من فضلك…',
   'web.script.powDone': 'اكتمل فحص التسجيل.',
   'web.language.unknown': 'لغة غير معروفة',
+  'web.nav.main': 'الرئيسية',
+  'web.social.timeline': 'الخط الزمني',
+  'web.error.formExpiredTitle': 'انتهت صلاحية النموذج',
+  'web.error.formExpiredHeading': 'انتهت صلاحية هذا النموذج',
+  'web.error.formExpired':
+    'حفاظًا على أمانك لم يُقبل النموذج (كان ينقصه رمز النموذج الخاص بهذا المتصفح). ارجع، وأعد تحميل الصفحة وحاول مرة أخرى.',
+  'web.error.title': 'خطأ',
+  'web.error.heading': 'عذرًا',
+  'web.error.ourSide': 'حدث خطأ من جهتنا. يرجى المحاولة مرة أخرى.',
+  'web.error.failed': 'تعذّر التعامل مع الطلب.',
 };

@@ -168,4 +168,14 @@ export const webPages = {
   'web.script.powWaiting': 'Checking this browser, one moment…',
   'web.script.powDone': 'Sign-up check done.',
   'web.language.unknown': 'Unknown language',
+  'web.nav.main': 'Main',
+  'web.social.timeline': 'Timeline',
+  'web.error.formExpiredTitle': 'Form expired',
+  'web.error.formExpiredHeading': 'This form has expired',
+  'web.error.formExpired':
+    'For your safety the form was not accepted (it lacked this browser’s form token). Go back, reload the page and try again.',
+  'web.error.title': 'Error',
+  'web.error.heading': 'Sorry',
+  'web.error.ourSide': 'Something went wrong on our side. Please try again.',
+  'web.error.failed': 'The request could not be handled.',
 } as const;

@@ -155,4 +155,14 @@ export const webPagesFr: Record<keyof typeof webPages, string> = {
   'web.script.powWaiting': 'Vérification de ce navigateur, un instant…',
   'web.script.powDone': 'Vérification d’inscription terminée.',
   'web.language.unknown': 'Langue inconnue',
+  'web.nav.main': 'Principal',
+  'web.social.timeline': 'Fil',
+  'web.error.formExpiredTitle': 'Formulaire expiré',
+  'web.error.formExpiredHeading': 'Ce formulaire a expiré',
+  'web.error.formExpired':
+    'Par sécurité, le formulaire n’a pas été accepté (il n’avait pas le jeton de formulaire de ce navigateur). Revenez en arrière, rechargez la page et réessayez.',
+  'web.error.title': 'Erreur',
+  'web.error.heading': 'Désolé',
+  'web.error.ourSide': 'Un problème est survenu de notre côté. Veuillez réessayer.',
+  'web.error.failed': 'La demande n’a pas pu être traitée.',
 };

@@ -154,4 +154,14 @@ export const webPagesHa: Record<keyof typeof webPages, string> = {
   'web.script.powWaiting': 'Ana duba wannan burauza, ɗan lokaci…',
   'web.script.powDone': 'An gama binciken rajista.',
   'web.language.unknown': 'Ba a san wannan harshe ba',
+  'web.nav.main': 'Babba',
+  'web.social.timeline': 'Jerin rubuce-rubuce',
+  'web.error.formExpiredTitle': 'Fom ta ƙare',
+  'web.error.formExpiredHeading': 'Wannan fom ta ƙare',
+  'web.error.formExpired':
+    'Don tsaronka ba a karɓi fom ɗin ba (ba ta da alamar fom ta wannan burauza). Koma baya, sake loda shafin ka sake gwadawa.',
+  'web.error.title': 'Kuskure',
+  'web.error.heading': 'Yi haƙuri',
+  'web.error.ourSide': 'Wani abu ya lalace a ɓangarenmu. Da fatan a sake gwadawa.',
+  'web.error.failed': 'Ba a iya sarrafa buƙatar ba.',
 };

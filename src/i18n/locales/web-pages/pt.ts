@@ -153,4 +153,14 @@ export const webPagesPt: Record<keyof typeof webPages, string> = {
   'web.script.powWaiting': 'A verificar este navegador, um momento…',
   'web.script.powDone': 'Verificação de registo concluída.',
   'web.language.unknown': 'Idioma desconhecido',
+  'web.nav.main': 'Principal',
+  'web.social.timeline': 'Cronologia',
+  'web.error.formExpiredTitle': 'Formulário expirado',
+  'web.error.formExpiredHeading': 'Este formulário expirou',
+  'web.error.formExpired':
+    'Por segurança, o formulário não foi aceite (faltava-lhe o código de formulário deste navegador). Volte atrás, recarregue a página e tente de novo.',
+  'web.error.title': 'Erro',
+  'web.error.heading': 'Desculpe',
+  'web.error.ourSide': 'Algo correu mal do nosso lado. Tente de novo.',
+  'web.error.failed': 'Não foi possível tratar o pedido.',
 };

@@ -153,4 +153,14 @@ export const webPagesSw: Record<keyof typeof webPages, string> = {
   'web.script.powWaiting': 'Tunakagua kivinjari hiki, subiri kidogo…',
   'web.script.powDone': 'Ukaguzi wa kujisajili umekamilika.',
   'web.language.unknown': 'Lugha haijulikani',
+  'web.nav.main': 'Kuu',
+  'web.social.timeline': 'Mtiririko',
+  'web.error.formExpiredTitle': 'Fomu imeisha muda',
+  'web.error.formExpiredHeading': 'Fomu hii imeisha muda',
+  'web.error.formExpired':
+    'Kwa usalama wako fomu haikukubaliwa (haikuwa na tokeni ya fomu ya kivinjari hiki). Rudi nyuma, pakia ukurasa upya na ujaribu tena.',
+  'web.error.title': 'Hitilafu',
+  'web.error.heading': 'Samahani',
+  'web.error.ourSide': 'Kuna tatizo upande wetu. Tafadhali jaribu tena.',
+  'web.error.failed': 'Ombi halikuweza kushughulikiwa.',
 };
