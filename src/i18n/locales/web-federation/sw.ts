@@ -2,7 +2,7 @@ import type { webFederationEn } from './en.ts';
 
 export const webFederationSw: Record<keyof typeof webFederationEn, string> = {
   'web.admin.federation.on': 'Inashirikiana na seva nyingine kama <b>{domain}</b>.',
-  'web.admin.federation.off': 'Ushirikiano umezimwa (<code>SPARROW_FEDERATION=off</code>): seva hii ni kisiwa.',
+  'web.admin.federation.off': 'Shirikisho limezimwa (<code>SPARROW_FEDERATION=off</code>): seva hii ni kisiwa.',
   'web.admin.federation.queue': 'Foleni',
   'web.admin.federation.waiting': 'Zinasubiri',
   'web.admin.federation.due': 'Zinatumwa sasa',
