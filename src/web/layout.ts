@@ -360,7 +360,11 @@ export function field(request: FastifyRequest, key: string, max?: number): strin
   const value = body[key];
   if (typeof value !== 'string') return '';
   const limit = max ?? (key in FIELD_LIMITS ? FIELD_LIMITS[key as LimitedField] : DEFAULT_FIELD_LIMIT);
-  if (value.length > limit) throw new DomainError('invalid', `${key} is too long (at most ${limit} characters)`);
+  if (value.length > limit)
+    throw new DomainError('invalid', `${key} is too long (at most ${limit} characters)`).coded('field.too_long', {
+      field: key,
+      max: limit,
+    });
   return value;
 }
 

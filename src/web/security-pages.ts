@@ -270,7 +270,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
             credential = null;
           }
           if (!credential || typeof credential !== 'object' || Array.isArray(credential))
-            throw new DomainError('invalid', 'The passkey could not be read. Try again.');
+            throw new DomainError('invalid', 'The passkey could not be read. Try again.').coded('passkey.unreadable');
           const name = field(request, 'name').trim() || 'Passkey';
           await ctx.factors.registerPasskey(
             me.id,

@@ -66,4 +66,5 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.federation.not_blocked': 'هذا الخادم غير محظور',
   'error.list.no_such_account': 'لا يوجد حساب بهذا الاسم.',
   'error.passkey.not_found': 'لم يُعثر على مفتاح المرور هذا.',
+  'error.passkey.unreadable': 'تعذّرت قراءة مفتاح المرور. حاول مرة أخرى.',
 };

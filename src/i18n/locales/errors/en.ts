@@ -62,4 +62,5 @@ export const errorsEn = {
   'error.federation.not_blocked': 'That server is not blocked',
   'error.list.no_such_account': 'There is no account with that username.',
   'error.passkey.not_found': 'That passkey was not found.',
+  'error.passkey.unreadable': 'The passkey could not be read. Try again.',
 } as const;

@@ -65,4 +65,5 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.federation.not_blocked': 'Ce serveur n’est pas bloqué',
   'error.list.no_such_account': 'Aucun compte ne porte ce nom d’utilisateur.',
   'error.passkey.not_found': 'Cette clé d’accès est introuvable.',
+  'error.passkey.unreadable': 'La clé d’accès n’a pas pu être lue. Réessayez.',
 };

@@ -60,4 +60,5 @@ export const errorsHa: Record<keyof typeof errorsEn, string> = {
   'error.federation.not_blocked': 'Ba a toshe wannan sabar ba',
   'error.list.no_such_account': 'Babu asusu mai wannan sunan mai amfani.',
   'error.passkey.not_found': 'Ba a sami wannan passkey ba.',
+  'error.passkey.unreadable': 'Ba a iya karanta passkey ɗin ba. Sake gwadawa.',
 };

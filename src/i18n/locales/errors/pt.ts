@@ -61,4 +61,5 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.federation.not_blocked': 'Esse servidor não está bloqueado',
   'error.list.no_such_account': 'Não há nenhuma conta com esse nome de utilizador.',
   'error.passkey.not_found': 'Essa chave de acesso não foi encontrada.',
+  'error.passkey.unreadable': 'Não foi possível ler a chave de acesso. Tente de novo.',
 };

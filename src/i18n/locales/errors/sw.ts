@@ -61,4 +61,5 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.federation.not_blocked': 'Seva hiyo haijazuiwa',
   'error.list.no_such_account': 'Hakuna akaunti yenye jina hilo la mtumiaji.',
   'error.passkey.not_found': 'Passkey hiyo haikupatikana.',
+  'error.passkey.unreadable': 'Passkey haikuweza kusomwa. Jaribu tena.',
 };
