@@ -3,6 +3,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/app/http-server.ts';
+import { KyselyAuthStore } from '../../src/store/auth-store.ts';
 import { ENGINES, testContext, type TestContext } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { FormClient, expectGoodPage } from './helpers.ts';
@@ -117,6 +118,42 @@ describe.each(ENGINES)('the rest of the pages in the reader’s language ($label
         (await admin.post('/admin/federation/blocks/lift', { domain: 'spam.example', reason: 'ok' })).statusCode,
       ).toBe(303);
     }
+  });
+
+  it.skipIf(skip)('describes SMS pumping alerts in the reader’s language, Kenya by its name', async () => {
+    const alerts = new KyselyAuthStore(ctx.store.db);
+    const now = ctx.clock.now();
+    await alerts.addAlert({
+      id: '900000000000000001',
+      kind: 'sms_flood',
+      scope: 'country:KE',
+      details: { requests: 40, window_seconds: 600, limit: 30, throttled_until: now.toISOString() },
+      createdAt: now,
+      acknowledgedAt: null,
+    });
+    await alerts.addAlert({
+      id: '900000000000000002',
+      kind: 'low_completion_rate',
+      scope: 'prefix:+2547123',
+      details: { completed: 1, issued: 30, window_minutes: 3 },
+      createdAt: now,
+      acknowledgedAt: null,
+    });
+    await speak(admin, 'fr');
+    const fr = await admin.get('/admin/alerts');
+    expect(fr.body).toMatch(
+      /Afflux de demandes de code vers Kenya : 40 en 600 s \(limite 30\) ; codes vers de nouveaux numéros à cette destination bloqués jusqu’à <time /,
+    );
+    expect(fr.body).toContain(
+      'Codes vers tranche de numéros +2547123… pour la plupart inutilisés : 1 utilisés sur 30 en 3 min',
+    );
+    expect(fr.body).not.toContain('Flood of code requests');
+    await speak(admin, 'ar');
+    const ar = await admin.get('/admin/alerts');
+    expect(ar.body).toContain('سيل من طلبات الرموز نحو كينيا');
+    // Three minutes take Arabic's "few" form.
+    expect(ar.body).toContain(`خلال ${new Intl.NumberFormat('ar').format(3)} دقائق`);
+    expect(ar.body).not.toContain('mostly unused');
   });
 
   it.skipIf(skip)('shows coded failures of the settings and social forms in French', async () => {
