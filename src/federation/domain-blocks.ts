@@ -15,7 +15,10 @@ const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z
 function normaliseDomain(raw: string): string {
   const trimmed = raw.trim().toLowerCase();
   const host = /^https?:\/\//.test(trimmed) ? new URL(trimmed).host : trimmed.replace(/\/+$/, '');
-  if (!DOMAIN.test(host)) throw invalid('Domain must be a host name such as example.social', { field: 'domain' });
+  if (!DOMAIN.test(host))
+    throw invalid('Domain must be a host name such as example.social', { field: 'domain' }).coded(
+      'federation.domain_format',
+    );
   return host;
 }
 
@@ -47,9 +50,11 @@ export class DomainBlocks {
     const domain = normaliseDomain(rawDomain);
     const severity = options.severity ?? 'suspend';
     if (severity !== 'suspend' && severity !== 'limit' && severity !== 'noop')
-      throw invalid('Severity must be suspend, limit or noop', { field: 'severity' });
+      throw invalid('Severity must be suspend, limit or noop', { field: 'severity' }).coded('federation.severity');
     if (severity === 'noop' && !options.rejectMedia)
-      throw invalid('A noop block only rejects media: set reject_media', { field: 'reject_media' });
+      throw invalid('A noop block only rejects media: set reject_media', { field: 'reject_media' }).coded(
+        'federation.noop_needs_media',
+      );
     const now = this.clock.now();
     const saved = await this.store.saveDomainBlock({
       id: newId(now.getTime()),

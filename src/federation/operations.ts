@@ -105,7 +105,10 @@ function describeFailure(error: unknown): string {
 
 function normaliseHost(raw: string): string {
   const host = raw.trim().toLowerCase();
-  if (!HOST.test(host)) throw invalid('Domain must be a host name such as example.social', { field: 'domain' });
+  if (!HOST.test(host))
+    throw invalid('Domain must be a host name such as example.social', { field: 'domain' }).coded(
+      'federation.domain_format',
+    );
   return host;
 }
 

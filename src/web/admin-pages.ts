@@ -3,7 +3,7 @@ import { getCountries } from 'libphonenumber-js/max';
 import type { AppContext } from '../app/context.ts';
 import { httpStatusOf } from '../http/error-status.ts';
 import type { Account } from '../core/model.ts';
-import { accountActor, can, checkedReason, describeAlert, type Actor } from '../security/index.ts';
+import { accountActor, can, checkedReason, type Actor, type SecurityAlert } from '../security/index.ts';
 import type { CountryPolicy, TrafficCount } from '../sms/index.ts';
 import type { AuditEntry } from '../audit/index.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -106,6 +106,43 @@ export function adminActionFailed(
     adminLayout(view, request, title, errorBox(errorText(view.locale, error))),
     httpStatusOf(error),
   );
+}
+
+/** Where an alert is about, in the reader's words: a country's name, a number block, or everywhere. */
+function alertWhere(view: View, scope: string): string {
+  if (scope === 'countries') return view.t('web.admin.alerts.where', { scope: 'countries', value: '' });
+  const [kind, value = ''] = scope.split(/:(.*)/s);
+  if (kind === 'country') return countryName(view.locale, value);
+  if (kind === 'prefix') return view.t('web.admin.alerts.where', { scope: 'prefix', value });
+  return scope;
+}
+
+/**
+ * One line naming what a pumping alert is about (the console's counterpart of the monitor's
+ * English `describeAlert`, which the CLI and the API keep), in the reader's language.
+ */
+function alertText(view: View, alert: Pick<SecurityAlert, 'kind' | 'scope' | 'details'>): SafeHtml {
+  const d = alert.details;
+  const n = numbers(view.locale, undefined).count;
+  const num = (value: unknown) => (typeof value === 'number' ? n(value) : String(value ?? '—'));
+  const target = alertWhere(view, alert.scope);
+  if (alert.kind === 'sms_flood') {
+    const until = typeof d.throttled_until === 'string' ? new Date(d.throttled_until) : null;
+    return richText(view.t, 'web.admin.alerts.flood', {
+      target,
+      requests: num(d.requests),
+      seconds: num(d.window_seconds),
+      limit: num(d.limit),
+      everywhere: alert.scope === 'countries' ? 'yes' : 'no',
+      until: until && !Number.isNaN(until.getTime()) ? when(view, until) : '—',
+    });
+  }
+  return richText(view.t, 'web.admin.alerts.unused', {
+    target,
+    completed: num(d.completed),
+    issued: num(d.issued),
+    minutes: typeof d.window_minutes === 'number' ? d.window_minutes : 0,
+  });
 }
 
 /**
@@ -522,7 +559,7 @@ ${
     ? html`<p class="note">${t('web.admin.alerts.none')}</p>`
     : html`<table tabindex="0" aria-label="${t('web.admin.scrolls', { table: t('web.admin.alerts.table') })}"><thead><tr><th scope="col">${t('web.admin.col.when')}</th><th scope="col">${t('web.admin.col.kind')}</th><th scope="col">${t('web.admin.col.where')}</th><th scope="col">${t('web.admin.col.what')}</th></tr></thead><tbody>${alerts.map(
         (a) =>
-          html`<tr><td>${when(view, a.createdAt)}</td><td>${t('web.admin.alerts.kind', { kind: a.kind })}</td><td>${a.scope.replace(':', ' ')}</td><td>${describeAlert(a)}</td></tr>`,
+          html`<tr><td>${when(view, a.createdAt)}</td><td>${t('web.admin.alerts.kind', { kind: a.kind })}</td><td>${alertWhere(view, a.scope)}</td><td>${alertText(view, a)}</td></tr>`,
       )}</tbody></table>
 <p class="note">${richText(t, 'web.admin.alerts.advice', { throttle: html`<code>SPARROW_SECURITY_FLOOD_THROTTLE_MINUTES</code>`, perPrefix: html`<code>SPARROW_SECURITY_SMS_PER_PREFIX_HOUR</code>` })}</p>`
 }

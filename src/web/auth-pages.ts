@@ -21,6 +21,7 @@ import {
   type View,
 } from './layout.ts';
 import { currentAccount, signIn, signOut } from './session.ts';
+import { scriptText } from './script-text.ts';
 
 /** Only local paths: never redirect to another site after sign-in. */
 function safeNext(value: string): string {
@@ -103,7 +104,7 @@ function secondStepPage(view: View, v: StepValues): string {
   const has = (m: SecondFactorMethod) => v.methods.includes(m);
   const t = view.t;
   const verify = (method: string, body: SafeHtml, attrs: { passkey?: boolean } = {}) =>
-    html`<form method="post" action="/login/verify"${attrs.passkey ? html` data-passkey="sign-in"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">${hiddenFlow(v.flowId, v.next)}<input type="hidden" name="method" value="${method}">${body}</form>`;
+    html`<form method="post" action="/login/verify"${attrs.passkey ? html` data-passkey="sign-in"${scriptText(view, { 'passkey-cancelled': 'web.script.passkeyCancelled', 'passkey-failed': 'web.script.passkeyFailed', 'passkey-expired': 'web.script.signInExpired' })}` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">${hiddenFlow(v.flowId, v.next)}<input type="hidden" name="method" value="${method}">${body}</form>`;
   const sections: SafeHtml[] = [];
   if (has('passkey')) {
     sections.push(html`<section><h2>${t('web.security.passkey')}</h2>
@@ -204,7 +205,7 @@ ${approval ? html`<p class="note">${t('web.signup.approvalNote')}</p>` : ''}
 <form method="post" action="/signup"${challenge ? html` data-pow-bits="${String(challenge.bits)}"` : ''}><input type="hidden" name="_csrf" value="${view.csrf}">
 ${challenge ? html`<input type="hidden" name="pow_challenge" value="${challenge.challenge}"><input type="hidden" name="pow_nonce" value="">` : ''}
 <p><label for="email">${t('web.signup.email')}</label><br><input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${values.email ?? ''}"></p>
-${challenge ? html`<p id="pow-status" class="note" role="status" hidden></p>` : ''}
+${challenge ? html`<p id="pow-status" class="note" role="status"${scriptText(view, { running: 'web.script.powRunning', waiting: 'web.script.powWaiting', done: 'web.script.powDone' })} hidden></p>` : ''}
 <p><button>${t('web.auth.sendMeCode')}</button></p></form>
 ${challenge && !approval ? html`<noscript><p class="note">${t('web.signup.noScript')}</p></noscript>` : ''}
 <p class="note">${rich(view, 'web.signup.haveAccount', {}, { a: link('/login') })}</p>`,
@@ -355,7 +356,7 @@ export function authPages(ctx: AppContext) {
     ): Promise<FastifyReply> {
       const view = await viewFor(ctx, request, reply);
       if (isRateLimited(error)) return tooManyPage(view, reply, error);
-      const message = userMessage(error);
+      const message = userMessage(error, view);
       const methods = await ctx.auth.pendingMethods(flowId).catch(() => []);
       const status = httpStatusOf(error);
       if (methods.length === 0) return sendPage(reply, loginPage(view, request, { next, error: message }), status);
@@ -425,14 +426,15 @@ export function authPages(ctx: AppContext) {
       } else if (method === 'recovery_code') proof.code = field(request, 'code').trim();
       else proof.code = field(request, 'code').replace(/\s+/g, '');
       try {
-        if (!isSignInProofMethod(method)) throw new DomainError('invalid', 'Choose one of the ways offered.');
+        if (!isSignInProofMethod(method))
+          throw new DomainError('invalid', 'Choose one of the ways offered.').coded('auth.choose_method');
         return await stepDone(request, reply, await ctx.auth.continueSignIn(flowId, proof), next);
       } catch (error) {
         if (method === 'login_code' && !isRateLimited(error)) {
           const view = await viewFor(ctx, request, reply);
           return sendPage(
             reply,
-            smsCodePage(view, { flowId, next, number: field(request, 'number'), error: userMessage(error) }),
+            smsCodePage(view, { flowId, next, number: field(request, 'number'), error: userMessage(error, view) }),
             httpStatusOf(error),
           );
         }
@@ -478,7 +480,11 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, smsCodePage(view, { flowId, next, number }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/login/sms');
-        return sendPage(reply, smsNumberPage(view, { number, next, error: userMessage(error) }), httpStatusOf(error));
+        return sendPage(
+          reply,
+          smsNumberPage(view, { number, next, error: userMessage(error, view) }),
+          httpStatusOf(error),
+        );
       }
     });
 
@@ -516,7 +522,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, signupCodePage(view, { flowId, email, approval }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/signup');
-        return signupForm(request, reply, view, { email, error: userMessage(error) }, httpStatusOf(error));
+        return signupForm(request, reply, view, { email, error: userMessage(error, view) }, httpStatusOf(error));
       }
     });
 
@@ -554,7 +560,15 @@ export function authPages(ctx: AppContext) {
         const approval = await ctx.auth.signupNeedsApproval(flowId);
         return sendPage(
           reply,
-          signupCodePage(view, { flowId, email, username, displayName, reason, approval, error: userMessage(error) }),
+          signupCodePage(view, {
+            flowId,
+            email,
+            username,
+            displayName,
+            reason,
+            approval,
+            error: userMessage(error, view),
+          }),
           httpStatusOf(error),
         );
       }
@@ -577,7 +591,7 @@ export function authPages(ctx: AppContext) {
         return sendPage(reply, resetCodePage(view, { flowId, target }));
       } catch (error) {
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error) }), httpStatusOf(error));
+        return sendPage(reply, resetStartPage(view, { target, error: userMessage(error, view) }), httpStatusOf(error));
       }
     });
 
@@ -596,7 +610,11 @@ export function authPages(ctx: AppContext) {
       } catch (error) {
         const view = await viewFor(ctx, request, reply);
         if (isRateLimited(error)) return tooManyPage(view, reply, error, '/password_reset');
-        return sendPage(reply, resetCodePage(view, { flowId, target, error: userMessage(error) }), httpStatusOf(error));
+        return sendPage(
+          reply,
+          resetCodePage(view, { flowId, target, error: userMessage(error, view) }),
+          httpStatusOf(error),
+        );
       }
     });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { isLocale } from '../i18n/index.ts';
-import { LANGUAGE_COOKIE } from './layout.ts';
+import { LANGUAGE_COOKIE, viewFor } from './layout.ts';
 import { currentSession } from './session.ts';
 
 const YEAR_S = 365 * 24 * 3600;
@@ -17,7 +17,11 @@ export function languagePages(ctx: AppContext) {
       const form = (request.body ?? {}) as Record<string, unknown>;
       const language = form.language;
       const back = typeof form.return === 'string' && /^\/(?![/\\])[^\s]*$/.test(form.return) ? form.return : '/';
-      if (!isLocale(language)) return reply.status(422).type('text/plain; charset=utf-8').send('Unknown language');
+      if (!isLocale(language)) {
+        // Said in the language the page was in (the account's, the cookie's or the browser's).
+        const { t } = await viewFor(ctx, request, reply);
+        return reply.status(422).type('text/plain; charset=utf-8').send(t('web.language.unknown'));
+      }
       void reply.setCookie(LANGUAGE_COOKIE, language, {
         path: '/',
         httpOnly: true,

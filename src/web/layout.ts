@@ -113,8 +113,8 @@ export function layout(
   const simulator =
     view.ctx.config.smsProvider === 'console' ? html` ${navLink(view, '/dev/phone', t('web.nav.simulator'))}` : '';
   const nav = v
-    ? html`<nav aria-label="Main">${navLink(view, '/home', t('web.nav.home'))} ${navLink(view, '/notifications', t('web.nav.notifications'))} ${navLink(view, '/messages', t('web.nav.messages'))} ${navLink(view, '/lists', t('web.nav.lists'))} ${navLink(view, '/search', t('web.nav.search'))} ${navLink(view, `/@${v.username}`, t('web.nav.profile'))} ${navLink(view, '/settings', t('web.nav.settings'))}${v.role !== 'user' ? html` ${navLink(view, '/admin', t('web.nav.admin'))}` : ''}${simulator} ${button(view, '/logout', t('web.nav.logout'), '', 'inline out link')}</nav>`
-    : html`<nav aria-label="Main">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/search', t('web.nav.search'))} ${navLink(view, '/login', t('web.nav.login'))} ${navLink(view, '/signup', t('web.nav.signup'))}${simulator}</nav>`;
+    ? html`<nav aria-label="${t('web.nav.main')}">${navLink(view, '/home', t('web.nav.home'))} ${navLink(view, '/notifications', t('web.nav.notifications'))} ${navLink(view, '/messages', t('web.nav.messages'))} ${navLink(view, '/lists', t('web.nav.lists'))} ${navLink(view, '/search', t('web.nav.search'))} ${navLink(view, `/@${v.username}`, t('web.nav.profile'))} ${navLink(view, '/settings', t('web.nav.settings'))}${v.role !== 'user' ? html` ${navLink(view, '/admin', t('web.nav.admin'))}` : ''}${simulator} ${button(view, '/logout', t('web.nav.logout'), '', 'inline out link')}</nav>`
+    : html`<nav aria-label="${t('web.nav.main')}">${navLink(view, '/', 'Sparrow')} ${navLink(view, '/search', t('web.nav.search'))} ${navLink(view, '/login', t('web.nav.login'))} ${navLink(view, '/signup', t('web.nav.signup'))}${simulator}</nav>`;
   return page({
     title: `${title} · Sparrow`,
     lang: view.locale,
@@ -360,7 +360,11 @@ export function field(request: FastifyRequest, key: string, max?: number): strin
   const value = body[key];
   if (typeof value !== 'string') return '';
   const limit = max ?? (key in FIELD_LIMITS ? FIELD_LIMITS[key as LimitedField] : DEFAULT_FIELD_LIMIT);
-  if (value.length > limit) throw new DomainError('invalid', `${key} is too long (at most ${limit} characters)`);
+  if (value.length > limit)
+    throw new DomainError('invalid', `${key} is too long (at most ${limit} characters)`).coded('field.too_long', {
+      field: key,
+      max: limit,
+    });
   return value;
 }
 

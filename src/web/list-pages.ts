@@ -192,7 +192,8 @@ ${button(view, `/lists/${list.id}/delete`, t('web.lists.delete'))}</details>
       const username = field(request, 'username', 60).trim();
       try {
         const account = username ? await ctx.microblog.lookup(username) : null;
-        if (!account) throw invalid('There is no account with that username.', { field: 'username' });
+        if (!account)
+          throw invalid('There is no account with that username.', { field: 'username' }).coded('list.no_such_account');
         await ctx.lists.addMembers(me.id, list.id, [account.id]);
         return reply.redirect(`/lists/${list.id}?notice=member_added#people`, 303);
       } catch (error) {

@@ -15,6 +15,7 @@ import { errorBox, layout, sendPage, viewFor, type View } from './layout.ts';
 import { contentSecurityPolicy } from './security-headers.ts';
 import { errorText } from '../i18n/index.ts';
 import { richText } from './rich-text.ts';
+import { scriptText } from './script-text.ts';
 
 /**
  * The OAuth authorization pages: sign-in and consent in one plain form that works without
@@ -105,7 +106,7 @@ function secondFactorPage(view: View, page: SecondFactorPage): string {
   // The passkey form needs JavaScript (the browser's WebAuthn API): the shared script fills in
   // the assertion and shows the button; without it a note says so.
   const passkey = page.methods.includes('passkey')
-    ? html`<form method="post" action="/oauth/authorize" data-passkey="sign-in">${hidden}<input type="hidden" name="method" value="passkey"><input type="hidden" name="credential" value="">
+    ? html`<form method="post" action="/oauth/authorize" data-passkey="sign-in"${scriptText(view, { 'passkey-cancelled': 'web.script.passkeyCancelled', 'passkey-failed': 'web.script.passkeyFailed', 'passkey-expired': 'web.script.signInExpired' })}>${hidden}<input type="hidden" name="method" value="passkey"><input type="hidden" name="credential" value="">
 <button type="submit" hidden>${view.t('web.oauth.passkey')}</button><p class="note" data-passkey-nojs>${view.t('web.oauth.passkeyNoJs')}</p></form>`
     : '';
   return layout(

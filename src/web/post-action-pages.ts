@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import type { PostView } from '../core/index.ts';
+import { DomainError } from '../shared/errors.ts';
 import { requireViewer } from './auth-pages.ts';
 import { html, type SafeHtml } from './html.ts';
 import { button, layout, maxId, notice, postList, sendPage, userMessage, viewFor, type View } from './layout.ts';
@@ -43,14 +44,15 @@ export function postActionPages(ctx: AppContext) {
         const me = await requireViewer(ctx, request, reply);
         if (!me) return reply;
         const id = (request.params as { id: string }).id;
-        if (!/^\d{1,30}$/.test(id)) return reply.status(404).send('Not found');
+        // The error handler answers with the "not found" page in the reader's language.
+        if (!/^\d{1,30}$/.test(id)) throw new DomainError('not_found', 'Record not found').coded('not_found');
         let outcome: string;
         try {
           await act(ctx, me.id, id);
           outcome = name.endsWith('e') ? `${name}d` : `${name}ed`;
         } catch (error) {
           // A post one may not see, or may not boost: said on the page, nothing changed.
-          userMessage(error);
+          userMessage(error); // only rethrows what is not a domain failure: the notice says it
           outcome = 'not_allowed';
         }
         const found = await ctx.microblog.postAndAuthor(id);

@@ -101,7 +101,7 @@ export function privacyPages(ctx: AppContext) {
           await ctx.privacy.contactPoints.setPurposes(me.id, id, changes, { ip: request.ip });
           return reply.redirect(`/settings/privacy?notice=saved#cp-${id}`, 303);
         } catch (error) {
-          return privacyPage(request, reply, me, failure(error));
+          return privacyPage(request, reply, me, failure(error, await viewFor(ctx, request, reply)));
         }
       }),
     );

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { DomainError } from '../shared/errors.ts';
 import { httpStatusOf } from '../http/error-status.ts';
+import { errorText } from '../i18n/index.ts';
 import { adminPages } from './admin-pages.ts';
 import { adminReportPages } from './admin-report-pages.ts';
 import { federationAdminPages } from './federation-admin-pages.ts';
@@ -47,9 +48,9 @@ export function webRoutes(ctx: AppContext) {
           reply,
           layout(
             view,
-            'Form expired',
-            html`<h1>This form has expired</h1>
-<p>For your safety the form was not accepted (it lacked this browser’s form token). Go back, reload the page and try again.</p>`,
+            view.t('web.error.formExpiredTitle'),
+            html`<h1>${view.t('web.error.formExpiredHeading')}</h1>
+<p>${view.t('web.error.formExpired')}</p>`,
           ),
           403,
         );
@@ -60,15 +61,20 @@ export function webRoutes(ctx: AppContext) {
       if (error instanceof DomainError && error.kind === 'not_found' && view) return notFoundPage(view, reply);
       const status = httpStatusOf(error);
       if (status >= 500) request.log.error({ err: error }, 'web page failed');
+      if (!view) {
+        const plain = status >= 500 ? 'Something went wrong on our side. Please try again.' : 'Request failed';
+        return reply.status(status).type('text/plain; charset=utf-8').send(plain);
+      }
+      // A domain failure says what it is in the reader's language; anything else (a body too
+      // large, a malformed form) says only that the request could not be handled.
       const message =
         status >= 500
-          ? 'Something went wrong on our side. Please try again.'
-          : error instanceof Error
-            ? error.message
-            : 'Request failed';
-      const body = html`<h1>Sorry</h1><p>${message}</p><p><a href="/">Home</a></p>`;
-      if (!view) return reply.status(status).type('text/plain; charset=utf-8').send(message);
-      return sendPage(reply, layout(view, 'Error', body), status);
+          ? view.t('web.error.ourSide')
+          : error instanceof DomainError
+            ? errorText(view.locale, error)
+            : view.t('web.error.failed');
+      const body = html`<h1>${view.t('web.error.heading')}</h1><p>${message}</p><p><a href="/">${view.t('web.nav.home')}</a></p>`;
+      return sendPage(reply, layout(view, view.t('web.error.title'), body), status);
     });
 
     const asset = (type: string, content: string) => async (_request: FastifyRequest, reply: FastifyReply) =>

@@ -9,6 +9,7 @@ import { link, rich, strong } from './rich-text.ts';
 import { errorBox, field, sendPage, userMessage, viewFor, when, type View } from './layout.ts';
 import { CSRF_FIELD, clearSessionCookie, currentSession } from './session.ts';
 import { settingsLayout, signedInFor } from './settings-pages.ts';
+import { scriptText } from './script-text.ts';
 
 /** Things shown once, right after the action that produced them, never stored for later. */
 interface OneTime {
@@ -106,7 +107,7 @@ ${postForm(
   '/settings/security/passkeys/options',
   html`<p><label for="passkey-name">${t('web.security.passkeyName')}</label><br><input id="passkey-name" name="name" maxlength="100" value="${t('web.security.passkey')}" required></p>
 ${passwordField('passkey-password')}<p><button>${t('web.security.addPasskey')}</button></p>`,
-  html` data-passkey="register" data-finish="/settings/security/passkeys" hidden`,
+  html` data-passkey="register" data-finish="/settings/security/passkeys"${scriptText(view, { 'passkey-cancelled': 'web.script.passkeyCancelled', 'passkey-failed': 'web.script.passkeyFailed', 'passkey-expired': 'web.script.signInExpired' })} hidden`,
 )}`;
 
       const sessionItems = sessions.map(
@@ -161,7 +162,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
         try {
           return await action(request, reply, me, field(request, 'password', 2048));
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       });
 
@@ -191,7 +198,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           if (!recoveryCodes) return reply.redirect('/settings/security?notice=totp_on', 303);
           return securityPage(request, reply, me, { recoveryCodes });
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       }),
     );
@@ -239,7 +252,9 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
             await ctx.factors.passkeyRegistrationOptions(me.id, field(request, 'password', 2048), me.username),
           );
         } catch (error) {
-          return reply.status(httpStatusOf(error)).send({ error: userMessage(error) });
+          return reply
+            .status(httpStatusOf(error))
+            .send({ error: userMessage(error, await viewFor(ctx, request, reply)) });
         }
       }),
     );
@@ -255,7 +270,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
             credential = null;
           }
           if (!credential || typeof credential !== 'object' || Array.isArray(credential))
-            throw new DomainError('invalid', 'The passkey could not be read. Try again.');
+            throw new DomainError('invalid', 'The passkey could not be read. Try again.').coded('passkey.unreadable');
           const name = field(request, 'name').trim() || 'Passkey';
           await ctx.factors.registerPasskey(
             me.id,
@@ -264,7 +279,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           );
           return reply.redirect('/settings/security?notice=passkey_added#passkeys', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       }),
     );
@@ -274,7 +295,7 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
       guarded(async (request, reply, me, password) => {
         const id = (request.params as { id: string }).id;
         if (typeof id !== 'string' || id.length > 1400 || !(await ctx.factors.removePasskey(me.id, password, id))) {
-          throw new DomainError('invalid', 'That passkey was not found.');
+          throw new DomainError('invalid', 'That passkey was not found.').coded('passkey.not_found');
         }
         return reply.redirect('/settings/security?notice=passkey_removed#passkeys', 303);
       }),
@@ -293,7 +314,13 @@ ${postForm(view, '/settings/security/sessions/revoke_others', html`<button class
           );
           return reply.redirect('/settings/security?notice=password_changed', 303);
         } catch (error) {
-          return securityPage(request, reply, me, { error: userMessage(error) }, httpStatusOf(error));
+          return securityPage(
+            request,
+            reply,
+            me,
+            { error: userMessage(error, await viewFor(ctx, request, reply)) },
+            httpStatusOf(error),
+          );
         }
       }),
     );

@@ -228,7 +228,7 @@ ${form(
           }
           return reply.redirect('/settings/profile?notice=saved', 303);
         } catch (error) {
-          return profilePage(request, reply, me, failure(error));
+          return profilePage(request, reply, me, failure(error, await viewFor(ctx, request, reply)));
         }
       }),
     );
@@ -258,7 +258,7 @@ ${form(
           await ctx.microblog.updateProfile(me.id, { displayName, note, locked, discoverable, bot, fields });
           return reply.redirect('/settings/profile?notice=saved', 303);
         } catch (error) {
-          return profilePage(request, reply, me, failure(error), {
+          return profilePage(request, reply, me, failure(error, await viewFor(ctx, request, reply)), {
             displayName,
             note,
             locked,
@@ -277,7 +277,10 @@ ${form(
           await ctx.microblog.setTimeZone(me.id, zone === '' ? null : zone);
           return reply.redirect('/settings/profile?notice=time_zone_saved#time-zone', 303);
         } catch (error) {
-          return profilePage(request, reply, me, undefined, undefined, { failure: failure(error), value: zone });
+          return profilePage(request, reply, me, undefined, undefined, {
+            failure: failure(error, await viewFor(ctx, request, reply)),
+            value: zone,
+          });
         }
       }),
     );
@@ -349,7 +352,7 @@ ${requestForm}`,
           await sms.phones.request(me.id, number, { ip: request.ip });
           return reply.redirect('/settings/phone?notice=code_sent#code', 303);
         } catch (error) {
-          return phonePage(request, reply, me, failure(error), number);
+          return phonePage(request, reply, me, failure(error, await viewFor(ctx, request, reply)), number);
         }
       }),
     );
@@ -360,7 +363,7 @@ ${requestForm}`,
           await sms.phones.verify(me.id, field(request, 'code').replace(/\s+/g, ''));
           return reply.redirect('/settings/phone?notice=phone_linked', 303);
         } catch (error) {
-          return phonePage(request, reply, me, failure(error));
+          return phonePage(request, reply, me, failure(error, await viewFor(ctx, request, reply)));
         }
       }),
     );
@@ -454,7 +457,7 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
           await sms.owner.setPin(me.id, field(request, 'pin'));
           return reply.redirect('/settings/sms?notice=pin_set', 303);
         } catch (error) {
-          return smsPage(request, reply, me, failure(error));
+          return smsPage(request, reply, me, failure(error, await viewFor(ctx, request, reply)));
         }
       }),
     );
@@ -465,7 +468,7 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
           await sms.owner.setPin(me.id, null);
           return reply.redirect('/settings/sms?notice=pin_cleared', 303);
         } catch (error) {
-          return smsPage(request, reply, me, failure(error));
+          return smsPage(request, reply, me, failure(error, await viewFor(ctx, request, reply)));
         }
       }),
     );
@@ -476,7 +479,7 @@ ${state.pinHash && me.role === 'user' ? button(view, '/settings/sms/pin/clear', 
           await sms.owner.unlock(me.id, { password: field(request, 'password') });
           return reply.redirect('/settings/sms?notice=unlocked', 303);
         } catch (error) {
-          return smsPage(request, reply, me, failure(error));
+          return smsPage(request, reply, me, failure(error, await viewFor(ctx, request, reply)));
         }
       }),
     );

@@ -29,6 +29,7 @@ import {
   when,
   type View,
 } from './layout.ts';
+import { scriptCount } from './script-text.ts';
 
 const PAGE = 20;
 const VISIBILITY_LABELS: [Visibility, MessageId][] = [
@@ -47,7 +48,7 @@ function compose(view: View, options: { replyTo?: PostView; text?: string; error
     '/posts',
     html`${reply ? html`<input type="hidden" name="in_reply_to_id" value="${reply.post.id}">` : ''}
 <label for="status">${view.t(reply ? 'web.compose.yourReply' : 'web.compose.whatsHappening')}</label>
-<textarea id="status" name="status" rows="3" data-max="${max}" aria-describedby="status-help">${start}</textarea>
+<textarea id="status" name="status" rows="3" data-max="${max}"${scriptCount(view, 'left', 'web.script.charactersLeft')} aria-describedby="status-help">${start}</textarea>
 <small id="status-help" class="note">${view.t('web.compose.help', { max })}</small>
 ${imageInputs(view.t)}
 <div class="row"><label for="visibility">${view.t('web.compose.audience')}</label> <select id="visibility" name="visibility">${VISIBILITY_LABELS.map(
@@ -131,7 +132,7 @@ export function socialPages(ctx: AppContext) {
         view,
         view.t('web.home.title'),
         html`<h1>${view.t('web.home.title')}</h1>${alert}${notice(request)}${compose(view, composeOptions)}
-<section aria-label="Timeline">${timeline}</section>
+<section aria-label="${view.t('web.social.timeline')}">${timeline}</section>
 ${olderLink(
   view,
   '/home',
@@ -168,8 +169,8 @@ ${olderLink(
         if (inReplyToId) return reply.redirect(`/@${me.username}/${post.id}?notice=posted`, 303);
         return reply.redirect('/home?notice=posted', 303);
       } catch (error) {
-        const message = userMessage(error);
         const view = await viewFor(ctx, request, reply);
+        const message = userMessage(error, view);
         return sendPage(reply, await homePage(request, view, me, { text, error: message }), httpStatusOf(error));
       }
     });
@@ -343,7 +344,7 @@ ${form(
   view,
   '/messages',
   html`<p><label for="to">${view.t('web.social.to')}</label><br><input id="to" name="to" required maxlength="60" autocomplete="off"></p>
-<p><label for="dm-text">${view.t('web.social.message')}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"></textarea></p><p><button>${view.t('web.social.send')}</button></p>`,
+<p><label for="dm-text">${view.t('web.social.message')}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"${scriptCount(view, 'left', 'web.script.charactersLeft')}></textarea></p><p><button>${view.t('web.social.send')}</button></p>`,
 )}
 <h2>${view.t('web.social.conversations')}</h2>
 ${
@@ -392,7 +393,7 @@ ${olderLink(
         view.t('web.social.messagesWith', { username: other.username }),
         html`<h1>${rich(view, 'web.social.messagesWithHeading', { name: name(other) })}</h1>${notice(request)}
 <section aria-label="${view.t('web.social.conversation')}">${postList(view, items, view.t('web.social.noMessages'))}</section>${errorBox(error)}
-${form(view, '/messages', html`<input type="hidden" name="to" value="${other.username}"><p><label for="dm-text">${view.t('web.social.messageTo', { username: other.username })}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}">${text}</textarea></p><p><button>${view.t('web.social.send')}</button></p>`)}
+${form(view, '/messages', html`<input type="hidden" name="to" value="${other.username}"><p><label for="dm-text">${view.t('web.social.messageTo', { username: other.username })}</label><br><textarea id="dm-text" name="text" rows="2" required data-max="${ctx.config.maxPostLength}"${scriptCount(view, 'left', 'web.script.charactersLeft')}>${text}</textarea></p><p><button>${view.t('web.social.send')}</button></p>`)}
 <p><a href="/messages">${view.t('web.social.allConversations')}</a></p>`,
       );
     }
@@ -435,7 +436,7 @@ ${form(view, '/messages', html`<input type="hidden" name="to" value="${other.use
       } catch (error) {
         return sendPage(
           reply,
-          await conversationPage(request, view, me, other, userMessage(error), text),
+          await conversationPage(request, view, me, other, userMessage(error, view), text),
           httpStatusOf(error),
         );
       }

@@ -82,13 +82,16 @@ list.scrollTop=list.scrollHeight;setInterval(refresh,2000)})();
 `;
 
 /**
- * Progressive enhancement only: a live character counter under textareas with data-max, and
+ * Progressive enhancement only: a live character counter under textareas with data-max (its
+ * words in data-left-<plural category>, rendered from the catalogue by `scriptCount`), and
  * the browser's time zone in empty fields marked data-browser-time-zone (sign-up, settings).
  */
 export const SITE_SCRIPT = `
 (function(){var areas=document.querySelectorAll('textarea[data-max]');for(var i=0;i<areas.length;i++)(function(t){
 var max=+t.getAttribute('data-max'),out=document.createElement('span');out.className='counter';out.setAttribute('aria-live','polite');
-t.parentNode.insertBefore(out,t.nextSibling);function upd(){var n=Array.from(t.value).length,left=max-n;out.textContent=left+' characters left';
+var lang=document.documentElement.lang||'en',rules=window.Intl&&Intl.PluralRules?new Intl.PluralRules(lang):null,num=window.Intl?new Intl.NumberFormat(lang):null;
+t.parentNode.insertBefore(out,t.nextSibling);function upd(){var n=Array.from(t.value).length,left=max-n,c=rules?rules.select(Math.abs(left)):'other';
+out.textContent=(t.getAttribute('data-left-'+c)||t.getAttribute('data-left-other')||'#').replace('#',num?num.format(left):String(left));
 out.className='counter'+(left<0?' over':'')}t.addEventListener('input',upd);upd()})(areas[i])})();
 (function(){var zone;try{zone=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){return}if(!zone)return;
 var fields=document.querySelectorAll('input[data-browser-time-zone]');for(var i=0;i<fields.length;i++)if(!fields[i].value)fields[i].value=zone})();
@@ -106,9 +109,9 @@ export const PASSKEY_SCRIPT = `
 function toBuf(s){s=String(s).replace(/-/g,'+').replace(/_/g,'/');while(s.length%4)s+='=';var b=atob(s),a=new Uint8Array(b.length);for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);return a.buffer}
 function toB64(buf){if(!buf)return undefined;var a=new Uint8Array(buf),s='';for(var i=0;i<a.length;i++)s+=String.fromCharCode(a[i]);return btoa(s).replace(/\\+/g,'-').replace(/\\//g,'_').replace(/=+$/,'')}
 function fail(form,e){var p=form.querySelector('.passkey-error');if(!p){p=d.createElement('p');p.className='error passkey-error';p.setAttribute('role','alert');form.insertBefore(p,form.firstChild)}
-p.textContent=e&&e.name==='NotAllowedError'?'The passkey request was cancelled or timed out.':(e&&e.message)||'Passkeys did not work in this browser.'}
+p.textContent=e&&e.name==='NotAllowedError'?form.getAttribute('data-passkey-cancelled'):e&&e.expired?form.getAttribute('data-passkey-expired'):(e&&e.message)||form.getAttribute('data-passkey-failed')}
 function base(c){return{id:c.id,rawId:toB64(c.rawId),type:c.type,authenticatorAttachment:c.authenticatorAttachment||undefined,clientExtensionResults:c.getClientExtensionResults?c.getClientExtensionResults():{}}}
-function json(r){return r.json().catch(function(){return{}}).then(function(j){if(!r.ok)throw new Error(j.error||'This sign-in has expired. Start again.');return j})}
+function json(r){return r.json().catch(function(){return{}}).then(function(j){if(!r.ok){var e=new Error(j.error||'');e.expired=!j.error;throw e}return j})}
 if(!window.PublicKeyCredential||!navigator.credentials)return;
 var notes=d.querySelectorAll('[data-passkey-nojs]');for(var i=0;i<notes.length;i++)notes[i].hidden=true;
 var signIns=d.querySelectorAll('form[data-passkey="sign-in"]');for(var j=0;j<signIns.length;j++)(function(form){
@@ -156,7 +159,7 @@ return h}
 function zeros(h){var n=0;for(var i=0;i<8;i++){if(h[i]===0){n+=32;continue}return n+Math.clz32(h[i])}return n}
 function say(text){if(status){status.hidden=false;status.textContent=text}}
 var nonce=0;function work(){var end=Date.now()+40;while(Date.now()<end){for(var i=0;i<500;i++,nonce++){if(zeros(first32(challenge+nonce))>=bits){
-field.value=String(nonce);done=true;say('Sign-up check done.');if(waiting)form.submit();return}}}setTimeout(work,0)}
-form.addEventListener('submit',function(ev){if(done)return;ev.preventDefault();waiting=true;say('Checking this browser, one moment…')});
-say('Running the sign-up check in the background…');work()})();
+field.value=String(nonce);done=true;say(status&&status.getAttribute('data-done'));if(waiting)form.submit();return}}}setTimeout(work,0)}
+form.addEventListener('submit',function(ev){if(done)return;ev.preventDefault();waiting=true;say(status&&status.getAttribute('data-waiting'))});
+say(status&&status.getAttribute('data-running'));work()})();
 `;

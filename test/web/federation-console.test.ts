@@ -97,7 +97,9 @@ describe.each(ENGINES)('the federation console on $label', ({ name: engine, skip
     expect(block).toMatchObject({ domain: 'spam.example', severity: 'limit', rejectMedia: true, reason: 'spam waves' });
     const shown = await admin.get('/admin/federation?notice=domain_blocked');
     expect(shown.body).toContain('Server blocked (audited).');
-    expect(shown.body).toMatch(/<td>spam\.example<\/td><td>limit · media rejected<\/td><td>spam waves<\/td>/);
+    expect(shown.body).toMatch(
+      /<td>spam\.example<\/td><td>Limit · media rejected<\/td><td dir="auto">spam waves<\/td>/,
+    );
     // The same block through the admin API's view of it.
     expect((await moderator.get('/admin/federation')).body).toContain('spam.example');
 

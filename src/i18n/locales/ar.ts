@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsAr } from './errors/ar.ts';
 import { webAdminAr } from './web-admin/ar.ts';
+import { webFederationAr } from './web-federation/ar.ts';
 import { webToolsAr } from './web-tools/ar.ts';
 import { webPagesAr } from './web-pages/ar.ts';
 import { webAccountAr } from './web-account/ar.ts';
@@ -136,5 +137,6 @@ export const ar: Messages = {
   'web.skip': 'انتقل إلى المحتوى',
   ...errorsAr,
   ...webAdminAr,
+  ...webFederationAr,
   ...webToolsAr,
 };

@@ -1,5 +1,6 @@
 import { errorsEn } from './errors/en.ts';
 import { webAdminEn } from './web-admin/en.ts';
+import { webFederationEn } from './web-federation/en.ts';
 import { webToolsEn } from './web-tools/en.ts';
 /**
  * English: the source catalogue. Every other language has exactly these message ids (the
@@ -145,5 +146,6 @@ export const en = {
   'web.skip': 'Skip to content',
   ...errorsEn,
   ...webAdminEn,
+  ...webFederationEn,
   ...webToolsEn,
 } as const;

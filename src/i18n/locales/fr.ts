@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsFr } from './errors/fr.ts';
 import { webAdminFr } from './web-admin/fr.ts';
+import { webFederationFr } from './web-federation/fr.ts';
 import { webToolsFr } from './web-tools/fr.ts';
 import { webPagesFr } from './web-pages/fr.ts';
 import { webAccountFr } from './web-account/fr.ts';
@@ -140,5 +141,6 @@ export const fr: Messages = {
   'web.skip': 'Aller au contenu',
   ...errorsFr,
   ...webAdminFr,
+  ...webFederationFr,
   ...webToolsFr,
 };

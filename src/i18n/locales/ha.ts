@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsHa } from './errors/ha.ts';
 import { webAdminHa } from './web-admin/ha.ts';
+import { webFederationHa } from './web-federation/ha.ts';
 import { webToolsHa } from './web-tools/ha.ts';
 import { webPagesHa } from './web-pages/ha.ts';
 import { webAccountHa } from './web-account/ha.ts';
@@ -140,5 +141,6 @@ export const ha: Messages = {
   'web.skip': 'Tsallaka zuwa abun ciki',
   ...errorsHa,
   ...webAdminHa,
+  ...webFederationHa,
   ...webToolsHa,
 };

@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsPt } from './errors/pt.ts';
 import { webAdminPt } from './web-admin/pt.ts';
+import { webFederationPt } from './web-federation/pt.ts';
 import { webToolsPt } from './web-tools/pt.ts';
 import { webPagesPt } from './web-pages/pt.ts';
 import { webAccountPt } from './web-account/pt.ts';
@@ -139,5 +140,6 @@ export const pt: Messages = {
   'web.skip': 'Saltar para o conteúdo',
   ...errorsPt,
   ...webAdminPt,
+  ...webFederationPt,
   ...webToolsPt,
 };

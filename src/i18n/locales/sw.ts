@@ -1,6 +1,7 @@
 import type { Messages } from '../catalogue-types.ts';
 import { errorsSw } from './errors/sw.ts';
 import { webAdminSw } from './web-admin/sw.ts';
+import { webFederationSw } from './web-federation/sw.ts';
 import { webToolsSw } from './web-tools/sw.ts';
 import { webPagesSw } from './web-pages/sw.ts';
 import { webAccountSw } from './web-account/sw.ts';
@@ -139,5 +140,6 @@ export const sw: Messages = {
   'web.skip': 'Ruka hadi maudhui',
   ...errorsSw,
   ...webAdminSw,
+  ...webFederationSw,
   ...webToolsSw,
 };

@@ -59,4 +59,12 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.list.title_required': 'تحتاج القائمة إلى عنوان',
   'error.list.title_too_long':
     'يجب ألا يتجاوز عنوان القائمة {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
+  'error.federation.domain_format': 'يجب أن يكون النطاق اسم خادم مثل example.social',
+  'error.federation.severity': 'يجب أن تكون الشدة suspend أو limit أو noop',
+  'error.federation.severity_choice': 'اختر التعليق أو التقييد',
+  'error.federation.noop_needs_media': 'حظر noop يرفض الوسائط فقط: فعّل رفض الوسائط',
+  'error.federation.not_blocked': 'هذا الخادم غير محظور',
+  'error.list.no_such_account': 'لا يوجد حساب بهذا الاسم.',
+  'error.passkey.not_found': 'لم يُعثر على مفتاح المرور هذا.',
+  'error.passkey.unreadable': 'تعذّرت قراءة مفتاح المرور. حاول مرة أخرى.',
 };

@@ -55,4 +55,12 @@ export const errorsEn = {
   'error.list.members_full': 'A list has at most {max} members',
   'error.list.title_required': 'A list needs a title',
   'error.list.title_too_long': 'A list title must be at most {max} characters',
+  'error.federation.domain_format': 'Domain must be a host name such as example.social',
+  'error.federation.severity': 'Severity must be suspend, limit or noop',
+  'error.federation.severity_choice': 'Severity must be suspend or limit',
+  'error.federation.noop_needs_media': 'A noop block only rejects media: set reject_media',
+  'error.federation.not_blocked': 'That server is not blocked',
+  'error.list.no_such_account': 'There is no account with that username.',
+  'error.passkey.not_found': 'That passkey was not found.',
+  'error.passkey.unreadable': 'The passkey could not be read. Try again.',
 } as const;

@@ -58,4 +58,12 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
     '{max, plural, one {Une liste compte # membre au plus} other {Une liste compte # membres au plus}}',
   'error.list.title_required': 'Une liste a besoin d’un titre',
   'error.list.title_too_long': 'Le titre d’une liste ne doit pas dépasser {max} caractères',
+  'error.federation.domain_format': 'Le domaine doit être un nom d’hôte comme example.social',
+  'error.federation.severity': 'La sévérité doit être suspend, limit ou noop',
+  'error.federation.severity_choice': 'Choisissez de suspendre ou de limiter',
+  'error.federation.noop_needs_media': 'Un blocage noop ne fait que refuser les médias : cochez le refus des médias',
+  'error.federation.not_blocked': 'Ce serveur n’est pas bloqué',
+  'error.list.no_such_account': 'Aucun compte ne porte ce nom d’utilisateur.',
+  'error.passkey.not_found': 'Cette clé d’accès est introuvable.',
+  'error.passkey.unreadable': 'La clé d’accès n’a pas pu être lue. Réessayez.',
 };

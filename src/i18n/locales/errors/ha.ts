@@ -53,4 +53,12 @@ export const errorsHa: Record<keyof typeof errorsEn, string> = {
   'error.list.members_full': 'Jerin sunaye ba ya wuce mambobi {max}',
   'error.list.title_required': 'Jerin sunaye yana buƙatar suna',
   'error.list.title_too_long': 'Sunan jerin sunaye kada ya wuce haruffa {max}',
+  'error.federation.domain_format': 'Dole suna ya zama sunan sabar kamar example.social',
+  'error.federation.severity': 'Dole tsanani ya zama suspend, limit ko noop',
+  'error.federation.severity_choice': 'Zaɓi dakatarwa ko taƙaitawa',
+  'error.federation.noop_needs_media': 'Toshewar noop tana ƙin hotuna da bidiyo kawai: zaɓi ƙin su',
+  'error.federation.not_blocked': 'Ba a toshe wannan sabar ba',
+  'error.list.no_such_account': 'Babu asusu mai wannan sunan mai amfani.',
+  'error.passkey.not_found': 'Ba a sami wannan passkey ba.',
+  'error.passkey.unreadable': 'Ba a iya karanta passkey ɗin ba. Sake gwadawa.',
 };

@@ -54,4 +54,12 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
     '{max, plural, one {Uma lista tem no máximo # membro} other {Uma lista tem no máximo # membros}}',
   'error.list.title_required': 'Uma lista precisa de um título',
   'error.list.title_too_long': 'O título de uma lista pode ter no máximo {max} caracteres',
+  'error.federation.domain_format': 'O domínio deve ser um nome de servidor como example.social',
+  'error.federation.severity': 'A gravidade deve ser suspend, limit ou noop',
+  'error.federation.severity_choice': 'Escolha suspender ou limitar',
+  'error.federation.noop_needs_media': 'Um bloqueio noop só recusa mídia: marque a recusa de mídia',
+  'error.federation.not_blocked': 'Esse servidor não está bloqueado',
+  'error.list.no_such_account': 'Não há nenhuma conta com esse nome de utilizador.',
+  'error.passkey.not_found': 'Essa chave de acesso não foi encontrada.',
+  'error.passkey.unreadable': 'Não foi possível ler a chave de acesso. Tente de novo.',
 };

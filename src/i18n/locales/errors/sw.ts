@@ -54,4 +54,12 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.list.members_full': 'Orodha ina wanachama wasiozidi {max}',
   'error.list.title_required': 'Orodha inahitaji jina',
   'error.list.title_too_long': 'Jina la orodha lisizidi herufi {max}',
+  'error.federation.domain_format': 'Kikoa lazima kiwe jina la seva kama example.social',
+  'error.federation.severity': 'Kiwango lazima kiwe suspend, limit au noop',
+  'error.federation.severity_choice': 'Chagua kusimamisha au kuweka mipaka',
+  'error.federation.noop_needs_media': 'Kizuizi cha noop hukataa picha na video tu: chagua kuzikataa',
+  'error.federation.not_blocked': 'Seva hiyo haijazuiwa',
+  'error.list.no_such_account': 'Hakuna akaunti yenye jina hilo la mtumiaji.',
+  'error.passkey.not_found': 'Passkey hiyo haikupatikana.',
+  'error.passkey.unreadable': 'Passkey haikuweza kusomwa. Jaribu tena.',
 };

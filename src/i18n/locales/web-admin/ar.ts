@@ -184,4 +184,9 @@ export const webAdminAr: Record<keyof typeof webAdminEn, string> = {
   'web.admin.reports.resolvedTab': 'مغلقة',
   'web.admin.reports.noOpen': 'لا بلاغات مفتوحة.',
   'web.admin.reports.noResolved': 'لا بلاغات مغلقة.',
+  'web.admin.alerts.where': '{scope, select, countries {دول كثيرة في آن واحد} other {كتلة الأرقام \u200e{value}…}}',
+  'web.admin.alerts.flood':
+    'سيل من طلبات الرموز نحو {target}: {requests} خلال {seconds} ث (الحد {limit})؛ أُوقفت الرموز إلى الأرقام الجديدة {everywhere, select, yes {في كل مكان} other {هناك}} حتى {until}',
+  'web.admin.alerts.unused':
+    'رموز إلى {target} لم يُستعمل معظمها: استُعمل {completed} من {issued} خلال {minutes, plural, zero {# دقيقة} one {دقيقة واحدة} two {دقيقتين} few {# دقائق} many {# دقيقة} other {# دقيقة}}',
 };

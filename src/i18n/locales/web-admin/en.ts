@@ -191,4 +191,8 @@ export const webAdminEn = {
   'web.admin.reports.resolvedTab': 'Resolved',
   'web.admin.reports.noOpen': 'No open reports.',
   'web.admin.reports.noResolved': 'No resolved reports.',
+  'web.admin.alerts.where': '{scope, select, countries {many countries at once} other {number block {value}…}}',
+  'web.admin.alerts.flood':
+    'Flood of code requests toward {target}: {requests} in {seconds} s (limit {limit}); codes to new numbers {everywhere, select, yes {everywhere} other {there}} stopped until {until}',
+  'web.admin.alerts.unused': 'Codes to {target} mostly unused: {completed} of {issued} used in {minutes} min',
 } as const;

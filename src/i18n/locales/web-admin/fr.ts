@@ -185,4 +185,10 @@ export const webAdminFr: Record<keyof typeof webAdminEn, string> = {
   'web.admin.reports.resolvedTab': 'Clos',
   'web.admin.reports.noOpen': 'Aucun signalement ouvert.',
   'web.admin.reports.noResolved': 'Aucun signalement clos.',
+  'web.admin.alerts.where':
+    '{scope, select, countries {de nombreux pays à la fois} other {tranche de numéros {value}…}}',
+  'web.admin.alerts.flood':
+    'Afflux de demandes de code vers {target} : {requests} en {seconds} s (limite {limit}) ; codes vers de nouveaux numéros {everywhere, select, yes {partout} other {à cette destination}} bloqués jusqu’à {until}',
+  'web.admin.alerts.unused':
+    'Codes vers {target} pour la plupart inutilisés : {completed} utilisés sur {issued} en {minutes} min',
 };

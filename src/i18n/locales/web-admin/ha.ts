@@ -183,4 +183,10 @@ export const webAdminHa: Record<keyof typeof webAdminEn, string> = {
   'web.admin.reports.resolvedTab': 'An kammala',
   'web.admin.reports.noOpen': 'Babu rahotanni a buɗe.',
   'web.admin.reports.noResolved': 'Babu rahotannin da aka kammala.',
+  'web.admin.alerts.where':
+    '{scope, select, countries {ƙasashe da yawa a lokaci guda} other {rukunin lambobi {value}…}}',
+  'web.admin.alerts.flood':
+    'Ambaliyar buƙatun lamba zuwa {target}: {requests} cikin daƙiƙa {seconds} (iyaka {limit}); an dakatar da lambobi zuwa sababbin lambobin waya {everywhere, select, yes {a ko’ina} other {a can}} har zuwa {until}',
+  'web.admin.alerts.unused':
+    'Yawancin lambobi zuwa {target} ba a yi amfani da su ba: {completed} cikin {issued} aka yi amfani da su a minti {minutes}',
 };

@@ -184,4 +184,10 @@ export const webAdminPt: Record<keyof typeof webAdminEn, string> = {
   'web.admin.reports.resolvedTab': 'Resolvidas',
   'web.admin.reports.noOpen': 'Nenhuma denúncia em aberto.',
   'web.admin.reports.noResolved': 'Nenhuma denúncia resolvida.',
+  'web.admin.alerts.where':
+    '{scope, select, countries {muitos países ao mesmo tempo} other {bloco de números {value}…}}',
+  'web.admin.alerts.flood':
+    'Enxurrada de pedidos de código para {target}: {requests} em {seconds} s (limite {limit}); códigos para números novos {everywhere, select, yes {em todo o lado} other {nesse destino}} parados até {until}',
+  'web.admin.alerts.unused':
+    'Códigos para {target} quase todos por usar: {completed} de {issued} usados em {minutes} min',
 };

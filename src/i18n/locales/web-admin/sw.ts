@@ -183,4 +183,9 @@ export const webAdminSw: Record<keyof typeof webAdminEn, string> = {
   'web.admin.reports.resolvedTab': 'Zilizomalizwa',
   'web.admin.reports.noOpen': 'Hakuna ripoti zilizo wazi.',
   'web.admin.reports.noResolved': 'Hakuna ripoti zilizomalizwa.',
+  'web.admin.alerts.where': '{scope, select, countries {nchi nyingi kwa wakati mmoja} other {kundi la namba {value}…}}',
+  'web.admin.alerts.flood':
+    'Mafuriko ya maombi ya misimbo kuelekea {target}: {requests} ndani ya sekunde {seconds} (kikomo {limit}); misimbo kwa namba mpya {everywhere, select, yes {kila mahali} other {huko}} imesimamishwa hadi {until}',
+  'web.admin.alerts.unused':
+    'Misimbo kwenda {target} mingi haitumiki: {completed} kati ya {issued} imetumika ndani ya dakika {minutes}',
 };

@@ -150,4 +150,23 @@ export const webPagesAr: Record<keyof typeof webPages, string> = {
   'web.social.back': 'رجوع',
   'web.social.notFound': 'غير موجود',
   'web.social.notFoundHelp': 'لا شيء هنا، أو لا يمكنك رؤيته.',
+  'web.script.charactersLeft':
+    '{count, plural, zero {لم يبق أي حرف} one {بقي حرف واحد} two {بقي حرفان} few {بقيت # أحرف} many {بقي # حرفًا} other {بقي # حرف}}',
+  'web.script.passkeyCancelled': 'أُلغي طلب مفتاح المرور أو انتهت مهلته.',
+  'web.script.passkeyFailed': 'لم تعمل مفاتيح المرور في هذا المتصفح.',
+  'web.script.signInExpired': 'انتهت صلاحية تسجيل الدخول هذا. ابدأ من جديد.',
+  'web.script.powRunning': 'يجري فحص التسجيل في الخلفية…',
+  'web.script.powWaiting': 'نفحص هذا المتصفح، لحظة من فضلك…',
+  'web.script.powDone': 'اكتمل فحص التسجيل.',
+  'web.language.unknown': 'لغة غير معروفة',
+  'web.nav.main': 'الرئيسية',
+  'web.social.timeline': 'الخط الزمني',
+  'web.error.formExpiredTitle': 'انتهت صلاحية النموذج',
+  'web.error.formExpiredHeading': 'انتهت صلاحية هذا النموذج',
+  'web.error.formExpired':
+    'حفاظًا على أمانك لم يُقبل النموذج (كان ينقصه رمز النموذج الخاص بهذا المتصفح). ارجع، وأعد تحميل الصفحة وحاول مرة أخرى.',
+  'web.error.title': 'خطأ',
+  'web.error.heading': 'عذرًا',
+  'web.error.ourSide': 'حدث خطأ من جهتنا. يرجى المحاولة مرة أخرى.',
+  'web.error.failed': 'تعذّر التعامل مع الطلب.',
 };
