@@ -33,7 +33,7 @@ const FEDERATION_ENV = {
   SPARROW_LOG_LEVEL: process.env.FED_LOG ?? 'silent',
 };
 
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 20_000) {
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 45_000) {
   const started = Date.now();
   let last: T = await probe();
   while (!ok(last)) {
