@@ -85,7 +85,9 @@ function postgresTarget(): Target {
 }
 
 describe.each([sqliteTarget(), postgresTarget()])('sparrow CLI on $label', (target) => {
-  describe.skipIf(target.skip)('', () => {
+  // Each command composes the whole app against the database; on a loaded machine with
+  // PostgreSQL a test of several commands has taken longer than the default 30 s.
+  describe.skipIf(target.skip)('', { timeout: 90_000 }, () => {
     beforeAll(() => target.setup());
     afterAll(() => target.teardown());
 
