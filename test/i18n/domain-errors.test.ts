@@ -16,7 +16,14 @@ function sources(dir: string): string[] {
 }
 
 /** Values of ordinary length for the placeholders domain failures carry. */
-const VALUES = { length: 312, max: 500, field: 'client_id', scopes: 'read:everything' };
+const VALUES = {
+  length: 312,
+  max: 500,
+  field: 'client_id',
+  scopes: 'read:everything',
+  id: '113456789012345678',
+  size: '16 MB',
+};
 
 describe('domain failures in the catalogues', () => {
   it('names only codes the catalogues have, so every coded failure reads in every language', () => {
