@@ -23,6 +23,11 @@ const VALUES = {
   scopes: 'read:everything',
   id: '113456789012345678',
   size: '16 MB',
+  min: 2,
+  minutes: 5,
+  purpose: 'authentication',
+  username: 'amina_wanjiku',
+  country: 'XX',
 };
 
 describe('domain failures in the catalogues', () => {

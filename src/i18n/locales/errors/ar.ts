@@ -121,4 +121,54 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.phone.code_required': 'الرمز مطلوب',
   'error.phone.unusable': 'لم يعد بالإمكان استخدام هذا الرقم',
   'error.phone.taken': 'هذا الرقم مرتبط بحساب آخر بالفعل',
+  'error.privacy.unknown_purpose': 'غرض غير معروف: {purpose}',
+  'error.privacy.authentication_stays':
+    'المصادقة مرتبطة بوسيلة الاتصال نفسها؛ احذف الهاتف أو البريد الإلكتروني لإيقافها',
+  'error.signup.check_spent':
+    'فحص التسجيل مفقود أو منتهي الصلاحية أو مستخدم من قبل. أعد تحميل الصفحة (التطبيقات: اطلب تحدياً جديداً).',
+  'error.signup.closed': 'التسجيل مغلق على هذا الخادم',
+  'error.signup.check_missing': 'حُلّ تحدي التسجيل أولاً (GET /api/v1/sparrow/auth/sign_up/challenge)',
+  'error.signup.check_harder': 'التسجيلات كثيرة الآن وصار الفحص أصعب: أعد تحميل الصفحة (التطبيقات: اطلب تحدياً جديداً).',
+  'error.signup.check_unsolved': 'لم يُحَلّ فحص التسجيل',
+  'error.signup.too_many': 'تسجيلات كثيرة جداً من شبكتك أو من مزود بريدك الآن. حاول بعد ساعة.',
+  'error.password.too_short':
+    'يجب أن تتكون كلمة المرور من {min, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}} على الأقل',
+  'error.password.too_long':
+    'يجب ألا تتجاوز كلمة المرور {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
+  'error.registration.not_waiting': '‎@{username} لا ينتظر الموافقة',
+  'error.scheduled.full':
+    'يمكنك جدولة {max, plural, zero {# منشور} one {منشوراً واحداً} two {منشورين} few {# منشورات} many {# منشوراً} other {# منشور}} على الأكثر',
+  'error.scheduled.day_full':
+    'يمكنك جدولة {max, plural, zero {# منشور} one {منشوراً واحداً} two {منشورين} few {# منشورات} many {# منشوراً} other {# منشور}} على الأكثر في اليوم الواحد',
+  'error.scheduled.too_soon':
+    'يجب أن يكون الوقت المجدول بعد {minutes, plural, zero {# دقيقة} one {دقيقة واحدة} two {دقيقتين} few {# دقائق} many {# دقيقة} other {# دقيقة}} على الأقل',
+  'error.poll.too_few':
+    'يحتاج الاستطلاع إلى {min, plural, zero {# خيار} one {خياراً واحداً} two {خيارين} few {# خيارات} many {# خياراً} other {# خيار}} على الأقل',
+  'error.poll.too_many':
+    'يضم الاستطلاع {max, plural, zero {# خيار} one {خياراً واحداً} two {خيارين} few {# خيارات} many {# خياراً} other {# خيار}} على الأكثر',
+  'error.poll.option_blank': 'لا يمكن أن تكون خيارات الاستطلاع فارغة',
+  'error.poll.option_too_long':
+    'يجب ألا يتجاوز خيار الاستطلاع {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
+  'error.poll.option_repeated': 'يجب أن تكون خيارات الاستطلاع مختلفة',
+  'error.poll.duration':
+    'يدوم الاستطلاع بين {min} و{max, plural, zero {# ثانية} one {ثانية واحدة} two {ثانيتين} few {# ثوانٍ} many {# ثانية} other {# ثانية}}',
+  'error.hashtag.not_found': 'لا يوجد وسم بهذا الاسم',
+  'error.hashtag.invalid': 'الاسم ليس وسماً صالحاً',
+  'error.hashtag.featured_full':
+    'يمكنك إبراز {max, plural, zero {# وسم} one {وسماً واحداً} two {وسمين} few {# وسوم} many {# وسماً} other {# وسم}} على الأكثر',
+  'error.domain_block.own_server': 'لا يمكنك حظر خادمك',
+  'error.domain_block.not_domain': 'هذا ليس اسم نطاق',
+  'error.rule.length':
+    'تتكون القاعدة من حرف واحد إلى {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
+  'error.rule.hint_too_long': 'التلميح طويل جداً',
+  'error.report.self': 'لا يمكنك الإبلاغ عن نفسك',
+  'error.report.foreign_posts': 'يجب أن تكون المنشورات المبلغ عنها من الحساب المبلغ عنه',
+  'error.report.comment_too_long':
+    'يجب ألا يتجاوز التعليق {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
+  'error.report.unknown_rule': 'يذكر البلاغ قاعدة غير معروفة',
+  'error.report.rules_needed': 'يجب أن يذكر بلاغ مخالفة القواعد القواعدَ المخالفة (rule_ids)',
+  'error.sms_lock.password_needed': 'يتطلب فتح النشر عبر الرسائل القصيرة كلمة مرورك',
+  'error.held.not_found': 'لا توجد رسالة محتجزة بهذا المعرّف',
+  'error.sms_policy.country': '"{country}" ليس رمز بلد ISO 3166-1 alpha-2 له خطة ترقيم هاتفي',
+  'error.sms_policy.nothing': 'لا شيء لتغييره: حدد النشر و/أو الإشعارات و/أو الأمان',
 };

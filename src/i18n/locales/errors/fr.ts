@@ -119,4 +119,52 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.phone.code_required': 'Un code est requis',
   'error.phone.unusable': 'Ce numéro ne peut plus être utilisé',
   'error.phone.taken': 'Ce numéro est déjà lié à un autre compte',
+  'error.privacy.unknown_purpose': 'Usage inconnu : {purpose}',
+  'error.privacy.authentication_stays':
+    'L’authentification va avec le contact lui-même ; retirez le téléphone ou l’e-mail pour l’arrêter',
+  'error.signup.check_spent':
+    'La vérification d’inscription manque, a expiré ou a déjà servi. Rechargez la page (applis : demandez un nouveau défi).',
+  'error.signup.closed': 'Les inscriptions sont fermées sur ce serveur',
+  'error.signup.check_missing': 'Résolvez d’abord le défi d’inscription (GET /api/v1/sparrow/auth/sign_up/challenge)',
+  'error.signup.check_harder':
+    'Trop d’inscriptions en ce moment, la vérification est plus dure : rechargez la page (applis : nouveau défi).',
+  'error.signup.check_unsolved': 'La vérification d’inscription n’a pas été résolue',
+  'error.signup.too_many':
+    'Trop d’inscriptions depuis votre réseau ou votre fournisseur d’e-mail. Réessayez dans une heure.',
+  'error.password.too_short':
+    'Le mot de passe doit compter au moins {min, plural, one {# caractère} other {# caractères}}',
+  'error.password.too_long':
+    'Le mot de passe doit compter au plus {max, plural, one {# caractère} other {# caractères}}',
+  'error.registration.not_waiting': '@{username} n’attend pas d’approbation',
+  'error.scheduled.full':
+    'Vous pouvez avoir au plus {max, plural, one {# message programmé} other {# messages programmés}}',
+  'error.scheduled.day_full':
+    'Vous pouvez programmer au plus {max, plural, one {# message} other {# messages}} par jour',
+  'error.scheduled.too_soon':
+    'L’heure programmée doit être dans au moins {minutes, plural, one {# minute} other {# minutes}}',
+  'error.poll.too_few': 'Un sondage a besoin d’au moins {min, plural, one {# option} other {# options}}',
+  'error.poll.too_many': 'Un sondage a au plus {max, plural, one {# option} other {# options}}',
+  'error.poll.option_blank': 'Les options du sondage ne peuvent pas être vides',
+  'error.poll.option_too_long':
+    'Les options du sondage font au plus {max, plural, one {# caractère} other {# caractères}}',
+  'error.poll.option_repeated': 'Les options du sondage doivent être différentes',
+  'error.poll.duration': 'Un sondage dure entre {min} et {max, plural, one {# seconde} other {# secondes}}',
+  'error.hashtag.not_found': 'Ce mot-dièse n’existe pas',
+  'error.hashtag.invalid': 'Ce nom n’est pas un mot-dièse valide',
+  'error.hashtag.featured_full':
+    'Vous pouvez mettre en avant au plus {max, plural, one {# mot-dièse} other {# mots-dièse}}',
+  'error.domain_block.own_server': 'Vous ne pouvez pas bloquer votre propre serveur',
+  'error.domain_block.not_domain': 'Ce n’est pas un nom de domaine',
+  'error.rule.length': 'Une règle fait de 1 à {max, plural, one {# caractère} other {# caractères}}',
+  'error.rule.hint_too_long': 'L’indication est trop longue',
+  'error.report.self': 'Vous ne pouvez pas vous signaler vous-même',
+  'error.report.foreign_posts': 'Les messages signalés doivent être ceux du compte signalé',
+  'error.report.comment_too_long':
+    'Le commentaire ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.report.unknown_rule': 'Le signalement cite une règle inconnue',
+  'error.report.rules_needed': 'Un signalement pour infraction aux règles doit citer les règles (rule_ids)',
+  'error.sms_lock.password_needed': 'Déverrouiller la publication par SMS demande votre mot de passe',
+  'error.held.not_found': 'Ce texte retenu n’existe pas',
+  'error.sms_policy.country': '"{country}" n’est pas un code pays ISO 3166-1 alpha-2 avec un plan de numérotation',
+  'error.sms_policy.nothing': 'Rien à changer : indiquez publication, notifications et/ou sécurité',
 };

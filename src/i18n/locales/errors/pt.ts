@@ -114,4 +114,49 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.phone.code_required': 'É preciso um código',
   'error.phone.unusable': 'Esse número já não pode ser usado',
   'error.phone.taken': 'Este número já está associado a outra conta',
+  'error.privacy.unknown_purpose': 'Finalidade desconhecida: {purpose}',
+  'error.privacy.authentication_stays':
+    'A autenticação vem com o próprio contacto; remova o telefone ou o e-mail para a parar',
+  'error.signup.check_spent':
+    'A verificação de registo falta, expirou ou já foi usada. Recarregue a página (apps: peçam um novo desafio).',
+  'error.signup.closed': 'Os registos estão fechados neste servidor',
+  'error.signup.check_missing': 'Resolva primeiro o desafio de registo (GET /api/v1/sparrow/auth/sign_up/challenge)',
+  'error.signup.check_harder':
+    'Há muitos registos agora e a verificação ficou mais difícil: recarregue a página (apps: novo desafio).',
+  'error.signup.check_unsolved': 'A verificação de registo não foi resolvida',
+  'error.signup.too_many':
+    'Demasiados registos a partir da sua rede ou fornecedor de e-mail. Tente de novo daqui a uma hora.',
+  'error.password.too_short':
+    'A palavra-passe tem de ter pelo menos {min, plural, one {# carácter} other {# caracteres}}',
+  'error.password.too_long': 'A palavra-passe pode ter no máximo {max, plural, one {# carácter} other {# caracteres}}',
+  'error.registration.not_waiting': '@{username} não está à espera de aprovação',
+  'error.scheduled.full':
+    'Pode ter no máximo {max, plural, one {# publicação agendada} other {# publicações agendadas}}',
+  'error.scheduled.day_full': 'Pode agendar no máximo {max, plural, one {# publicação} other {# publicações}} por dia',
+  'error.scheduled.too_soon':
+    'A hora agendada tem de ser daqui a pelo menos {minutes, plural, one {# minuto} other {# minutos}}',
+  'error.poll.too_few': 'Uma sondagem precisa de pelo menos {min, plural, one {# opção} other {# opções}}',
+  'error.poll.too_many': 'Uma sondagem tem no máximo {max, plural, one {# opção} other {# opções}}',
+  'error.poll.option_blank': 'As opções da sondagem não podem estar vazias',
+  'error.poll.option_too_long':
+    'As opções da sondagem têm no máximo {max, plural, one {# carácter} other {# caracteres}}',
+  'error.poll.option_repeated': 'As opções da sondagem têm de ser diferentes',
+  'error.poll.duration': 'Uma sondagem dura entre {min} e {max, plural, one {# segundo} other {# segundos}}',
+  'error.hashtag.not_found': 'Essa hashtag não existe',
+  'error.hashtag.invalid': 'O nome não é uma hashtag válida',
+  'error.hashtag.featured_full': 'Pode destacar no máximo {max, plural, one {# hashtag} other {# hashtags}}',
+  'error.domain_block.own_server': 'Não pode bloquear o seu próprio servidor',
+  'error.domain_block.not_domain': 'Isso não é um nome de domínio',
+  'error.rule.length': 'Uma regra tem de 1 a {max, plural, one {# carácter} other {# caracteres}}',
+  'error.rule.hint_too_long': 'A indicação é demasiado longa',
+  'error.report.self': 'Não pode denunciar-se a si próprio',
+  'error.report.foreign_posts': 'As publicações denunciadas têm de ser da conta denunciada',
+  'error.report.comment_too_long':
+    'O comentário pode ter no máximo {max, plural, one {# carácter} other {# caracteres}}',
+  'error.report.unknown_rule': 'A denúncia indica uma regra desconhecida',
+  'error.report.rules_needed': 'Uma denúncia por violação de regras tem de indicar as regras (rule_ids)',
+  'error.sms_lock.password_needed': 'Desbloquear a publicação por SMS requer a sua palavra-passe',
+  'error.held.not_found': 'Esse texto retido não existe',
+  'error.sms_policy.country': '"{country}" não é um código de país ISO 3166-1 alfa-2 com plano de numeração',
+  'error.sms_policy.nothing': 'Nada a alterar: indique publicação, notificações e/ou segurança',
 };

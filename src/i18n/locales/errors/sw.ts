@@ -109,4 +109,47 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.phone.code_required': 'Msimbo unahitajika',
   'error.phone.unusable': 'Namba hiyo haiwezi kutumika tena',
   'error.phone.taken': 'Namba hii tayari imeunganishwa na akaunti nyingine',
+  'error.privacy.unknown_purpose': 'Madhumuni yasiyojulikana: {purpose}',
+  'error.privacy.authentication_stays':
+    'Uthibitishaji unakuja na mawasiliano yenyewe; ondoa simu au barua pepe ili kuusimamisha',
+  'error.signup.check_spent':
+    'Ukaguzi wa usajili haupo, umepitwa na muda au umeshatumika. Pakia ukurasa upya (programu: omba changamoto mpya).',
+  'error.signup.closed': 'Usajili umefungwa kwenye seva hii',
+  'error.signup.check_missing': 'Tatua kwanza changamoto ya usajili (GET /api/v1/sparrow/auth/sign_up/challenge)',
+  'error.signup.check_harder':
+    'Usajili ni mwingi sasa na ukaguzi umekuwa mgumu zaidi: pakia ukurasa upya (programu: omba changamoto mpya).',
+  'error.signup.check_unsolved': 'Ukaguzi wa usajili haukutatuliwa',
+  'error.signup.too_many':
+    'Usajili mwingi mno kutoka mtandao wako au mtoa huduma wa barua pepe sasa. Jaribu tena baada ya saa moja.',
+  'error.password.too_short': 'Nenosiri lazima liwe na angalau herufi {min}',
+  'error.password.too_long': 'Nenosiri lisizidi herufi {max}',
+  'error.registration.not_waiting': '@{username} hasubiri kuidhinishwa',
+  'error.scheduled.full':
+    '{max, plural, one {Unaweza kuwa na chapisho # lililoratibiwa tu} other {Unaweza kuwa na machapisho # yaliyoratibiwa tu}}',
+  'error.scheduled.day_full':
+    '{max, plural, one {Unaweza kuratibu chapisho # tu kwa siku moja} other {Unaweza kuratibu machapisho # tu kwa siku moja}}',
+  'error.scheduled.too_soon': 'Muda ulioratibiwa lazima uwe angalau dakika {minutes} kutoka sasa',
+  'error.poll.too_few':
+    '{min, plural, one {Kura inahitaji angalau chaguo #} other {Kura inahitaji angalau machaguo #}}',
+  'error.poll.too_many': '{max, plural, one {Kura ina chaguo # tu} other {Kura ina machaguo # tu}}',
+  'error.poll.option_blank': 'Machaguo ya kura hayawezi kuwa tupu',
+  'error.poll.option_too_long': 'Kila chaguo la kura lisizidi herufi {max}',
+  'error.poll.option_repeated': 'Machaguo ya kura lazima yatofautiane',
+  'error.poll.duration': 'Kura hudumu kati ya sekunde {min} na sekunde {max}',
+  'error.hashtag.not_found': 'Hakuna hashtag hiyo',
+  'error.hashtag.invalid': 'Jina hilo si hashtag sahihi',
+  'error.hashtag.featured_full': 'Unaweza kuangazia hashtag {max} tu',
+  'error.domain_block.own_server': 'Huwezi kuzuia seva yako mwenyewe',
+  'error.domain_block.not_domain': 'Hilo si jina la kikoa',
+  'error.rule.length': 'Kanuni ina herufi 1 hadi {max}',
+  'error.rule.hint_too_long': 'Kidokezo ni kirefu mno',
+  'error.report.self': 'Huwezi kujiripoti mwenyewe',
+  'error.report.foreign_posts': 'Machapisho yaliyoripotiwa lazima yawe ya akaunti iliyoripotiwa',
+  'error.report.comment_too_long': 'Maoni yasizidi herufi {max}',
+  'error.report.unknown_rule': 'Ripoti inataja kanuni isiyojulikana',
+  'error.report.rules_needed': 'Ripoti ya ukiukaji wa kanuni lazima itaje kanuni (rule_ids)',
+  'error.sms_lock.password_needed': 'Kufungua kuchapisha kwa SMS kunahitaji nenosiri lako',
+  'error.held.not_found': 'Hakuna ujumbe uliozuiliwa kama huo',
+  'error.sms_policy.country': '"{country}" si msimbo wa nchi wa ISO 3166-1 alpha-2 wenye mpango wa namba za simu',
+  'error.sms_policy.nothing': 'Hakuna cha kubadilisha: taja kuchapisha, arifa na/au usalama',
 };
