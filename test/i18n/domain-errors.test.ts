@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, errorText, messageIds, t, translator } from '../../src/i18n/index.ts';
+import { checkPasswordStrength } from '../../src/security/identity.ts';
 import { DomainError, forbidden, invalid, notFound } from '../../src/shared/errors.ts';
 import { html } from '../../src/web/html.ts';
 import { richText } from '../../src/web/rich-text.ts';
@@ -65,6 +66,22 @@ describe('domain failures in the catalogues', () => {
     for (const id of messageIds().filter((m) => m.startsWith('error.'))) {
       for (const locale of LOCALES) expect(t(locale, id, VALUES).length, `${locale} ${id}`).toBeGreaterThan(0);
     }
+  });
+
+  it('reads a real domain refusal with its count in each language, the English message unchanged', () => {
+    let caught: unknown;
+    try {
+      checkPasswordStrength('short');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DomainError);
+    const weak = caught as DomainError;
+    expect(weak.message).toBe('Password must be at least 8 characters');
+    expect(errorText('en', weak)).toBe('Password must be at least 8 characters');
+    expect(errorText('fr', weak)).toBe('Le mot de passe doit compter au moins 8 caractères');
+    expect(errorText('sw', weak)).toBe('Nenosiri lazima liwe na angalau herufi 8');
+    expect(errorText('ar', weak)).toContain('8 أحرف');
   });
 
   it.each(LOCALES)('refusals fit an SMS reply in %s (“Not posted: …”, one segment, two in Arabic)', (locale) => {
