@@ -29,6 +29,8 @@ const VALUES = {
   purpose: 'authentication',
   username: 'amina_wanjiku',
   country: 'XX',
+  days: 30,
+  seconds: 45,
 };
 
 describe('domain failures in the catalogues', () => {

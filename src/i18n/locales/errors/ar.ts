@@ -171,4 +171,26 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.held.not_found': 'لا توجد رسالة محتجزة بهذا المعرّف',
   'error.sms_policy.country': '"{country}" ليس رمز بلد ISO 3166-1 alpha-2 له خطة ترقيم هاتفي',
   'error.sms_policy.nothing': 'لا شيء لتغييره: حدد النشر و/أو الإشعارات و/أو الأمان',
+  'error.code.too_many': 'رموز خاطئة كثيرة جداً. اطلب رمزاً جديداً.',
+  'error.code.expired': 'انتهت صلاحية الرمز أو استُخدم من قبل. اطلب رمزاً جديداً.',
+  'error.code.wrong': 'هذا الرمز غير صحيح.',
+  'error.code.too_many_later': 'رموز خاطئة كثيرة جداً. حاول لاحقاً.',
+  'error.code.wait_minutes':
+    'رموز خاطئة كثيرة جداً. انتظر {minutes, plural, zero {# دقيقة} one {دقيقة واحدة} two {دقيقتين} few {# دقائق} many {# دقيقة} other {# دقيقة}} قبل المحاولة مجدداً.',
+  'error.code.wait_seconds':
+    'رموز خاطئة كثيرة جداً. انتظر {seconds, plural, zero {# ثانية} one {ثانية واحدة} two {ثانيتين} few {# ثوانٍ} many {# ثانية} other {# ثانية}} قبل المحاولة مجدداً.',
+  'error.registration.waiting': '‎@{username} ينتظر الموافقة على التسجيل: وافق عليه أو ارفضه بدلاً من ذلك',
+  'error.discovery.too_many':
+    'يمكن طلب {max, plural, zero {# جهة اتصال} one {جهة اتصال واحدة} two {جهتي اتصال} few {# جهات اتصال} many {# جهة اتصال} other {# جهة اتصال}} على الأكثر في الطلب الواحد',
+  'error.discovery.account_too_new':
+    'مطابقة جهات الاتصال متاحة للحسابات الأقدم من {days, plural, zero {# يوم} one {يوم واحد} two {يومين} few {# أيام} many {# يوماً} other {# يوم}}',
+  'error.discovery.needs_verified': 'تتطلب مطابقة جهات الاتصال رقم هاتف أو بريداً إلكترونياً موثقاً في الحساب',
+  'error.discovery.phone_too_new':
+    'يتطلب البحث عن أرقام الهواتف رقماً موثقاً في هذا الحساب منذ {days, plural, zero {# يوم} one {يوم واحد} two {يومين} few {# أيام} many {# يوماً} other {# يوم}} على الأقل',
+  'error.discovery.total_used': 'بحث هذا الحساب عن أقصى عدد مسموح به من جهات الاتصال ({max})',
+  'error.discovery.daily':
+    'يمكن البحث عن {max, plural, zero {# جهة اتصال} one {جهة اتصال واحدة} two {جهتي اتصال} few {# جهات اتصال} many {# جهة اتصال} other {# جهة اتصال}} جديدة على الأكثر يومياً؛ حاول لاحقاً',
+  'error.discovery.network': 'عمليات بحث كثيرة جداً عن جهات الاتصال من هذه الشبكة اليوم؛ حاول لاحقاً',
+  'error.discovery.budget': 'نفدت حصة هذا الخادم اليومية لمطابقة جهات الاتصال؛ حاول غداً',
+  'error.discovery.suspended': 'مطابقة جهات الاتصال معلّقة لهذا الحساب بانتظار مراجعة المشرف',
 };

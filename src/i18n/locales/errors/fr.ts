@@ -167,4 +167,29 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.held.not_found': 'Ce texte retenu n’existe pas',
   'error.sms_policy.country': '"{country}" n’est pas un code pays ISO 3166-1 alpha-2 avec un plan de numérotation',
   'error.sms_policy.nothing': 'Rien à changer : indiquez publication, notifications et/ou sécurité',
+  'error.code.too_many': 'Trop de codes faux. Demandez un nouveau code.',
+  'error.code.expired': 'Le code a expiré ou a déjà servi. Demandez un nouveau code.',
+  'error.code.wrong': 'Ce code est faux.',
+  'error.code.too_many_later': 'Trop de codes faux. Réessayez plus tard.',
+  'error.code.wait_minutes':
+    'Trop de codes faux. Attendez {minutes, plural, one {# minute} other {# minutes}} avant de réessayer.',
+  'error.code.wait_seconds':
+    'Trop de codes faux. Attendez {seconds, plural, one {# seconde} other {# secondes}} avant de réessayer.',
+  'error.registration.waiting':
+    '@{username} attend l’approbation de son inscription : approuvez-la ou refusez-la plutôt',
+  'error.discovery.too_many': 'Au plus {max, plural, one {# contact} other {# contacts}} par demande',
+  'error.discovery.account_too_new':
+    'La recherche de contacts est ouverte aux comptes de plus de {days, plural, one {# jour} other {# jours}}',
+  'error.discovery.needs_verified':
+    'La recherche de contacts demande un numéro de téléphone ou une adresse e-mail vérifiés sur le compte',
+  'error.discovery.phone_too_new':
+    'Chercher des numéros demande un numéro vérifié sur ce compte depuis au moins {days, plural, one {# jour} other {# jours}}',
+  'error.discovery.total_used': 'Ce compte a cherché autant de contacts qu’il le peut ({max})',
+  'error.discovery.daily':
+    'Au plus {max, plural, one {# nouveau contact} other {# nouveaux contacts}} par jour ; réessayez plus tard',
+  'error.discovery.network': 'Trop de recherches de contacts depuis ce réseau aujourd’hui ; réessayez plus tard',
+  'error.discovery.budget':
+    'Le budget de recherche de contacts de ce serveur est épuisé pour aujourd’hui ; réessayez demain',
+  'error.discovery.suspended':
+    'La recherche de contacts est suspendue pour ce compte en attendant l’examen d’un modérateur',
 };

@@ -159,4 +159,27 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.held.not_found': 'Esse texto retido não existe',
   'error.sms_policy.country': '"{country}" não é um código de país ISO 3166-1 alfa-2 com plano de numeração',
   'error.sms_policy.nothing': 'Nada a alterar: indique publicação, notificações e/ou segurança',
+  'error.code.too_many': 'Demasiados códigos errados. Peça um novo código.',
+  'error.code.expired': 'O código expirou ou já foi usado. Peça um novo código.',
+  'error.code.wrong': 'Esse código está errado.',
+  'error.code.too_many_later': 'Demasiados códigos errados. Tente de novo mais tarde.',
+  'error.code.wait_minutes':
+    'Demasiados códigos errados. Aguarde {minutes, plural, one {# minuto} other {# minutos}} antes de tentar de novo.',
+  'error.code.wait_seconds':
+    'Demasiados códigos errados. Aguarde {seconds, plural, one {# segundo} other {# segundos}} antes de tentar de novo.',
+  'error.registration.waiting': '@{username} está à espera de aprovação do registo: aprove-o ou rejeite-o',
+  'error.discovery.too_many': 'No máximo {max, plural, one {# contacto} other {# contactos}} por pedido',
+  'error.discovery.account_too_new':
+    'A correspondência de contactos está disponível para contas com mais de {days, plural, one {# dia} other {# dias}}',
+  'error.discovery.needs_verified':
+    'A correspondência de contactos requer um número de telefone ou e-mail verificado na conta',
+  'error.discovery.phone_too_new':
+    'Procurar números de telefone requer um número verificado nesta conta há pelo menos {days, plural, one {# dia} other {# dias}}',
+  'error.discovery.total_used': 'Esta conta já procurou todos os contactos que pode ({max})',
+  'error.discovery.daily':
+    'No máximo {max, plural, one {# contacto novo} other {# contactos novos}} por dia; tente de novo mais tarde',
+  'error.discovery.network': 'Demasiadas pesquisas de contactos a partir desta rede hoje; tente de novo mais tarde',
+  'error.discovery.budget':
+    'O limite diário de correspondência de contactos deste servidor esgotou-se; tente de novo amanhã',
+  'error.discovery.suspended': 'A correspondência de contactos está suspensa nesta conta até à revisão de um moderador',
 };

@@ -152,4 +152,22 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.held.not_found': 'Hakuna ujumbe uliozuiliwa kama huo',
   'error.sms_policy.country': '"{country}" si msimbo wa nchi wa ISO 3166-1 alpha-2 wenye mpango wa namba za simu',
   'error.sms_policy.nothing': 'Hakuna cha kubadilisha: taja kuchapisha, arifa na/au usalama',
+  'error.code.too_many': 'Misimbo mingi mno isiyo sahihi. Omba msimbo mpya.',
+  'error.code.expired': 'Msimbo umepitwa na muda au umeshatumika. Omba msimbo mpya.',
+  'error.code.wrong': 'Msimbo huo si sahihi.',
+  'error.code.too_many_later': 'Misimbo mingi mno isiyo sahihi. Jaribu tena baadaye.',
+  'error.code.wait_minutes': 'Misimbo mingi mno isiyo sahihi. Subiri dakika {minutes} kabla ya kujaribu tena.',
+  'error.code.wait_seconds': 'Misimbo mingi mno isiyo sahihi. Subiri sekunde {seconds} kabla ya kujaribu tena.',
+  'error.registration.waiting': '@{username} anasubiri kuidhinishwa kwa usajili: idhinisha au kataa badala yake',
+  'error.discovery.too_many': 'Anwani {max} tu kwa ombi moja',
+  'error.discovery.account_too_new': 'Kulinganisha anwani kunapatikana kwa akaunti zenye umri wa zaidi ya siku {days}',
+  'error.discovery.needs_verified':
+    'Kulinganisha anwani kunahitaji namba ya simu au barua pepe iliyothibitishwa kwenye akaunti',
+  'error.discovery.phone_too_new':
+    'Kutafuta namba za simu kunahitaji namba iliyothibitishwa kwenye akaunti hii angalau siku {days} zilizopita',
+  'error.discovery.total_used': 'Akaunti hii imetafuta anwani nyingi kadiri inavyoruhusiwa ({max})',
+  'error.discovery.daily': 'Anwani mpya {max} tu kwa siku; jaribu tena baadaye',
+  'error.discovery.network': 'Utafutaji mwingi mno wa anwani kutoka mtandao huu leo; jaribu tena baadaye',
+  'error.discovery.budget': 'Kiwango cha leo cha kulinganisha anwani cha seva hii kimekwisha; jaribu tena kesho',
+  'error.discovery.suspended': 'Kulinganisha anwani kumesimamishwa kwa akaunti hii hadi msimamizi aikague',
 };
