@@ -193,4 +193,18 @@ export const errorsAr: Record<keyof typeof errorsEn, string> = {
   'error.discovery.network': 'عمليات بحث كثيرة جداً عن جهات الاتصال من هذه الشبكة اليوم؛ حاول لاحقاً',
   'error.discovery.budget': 'نفدت حصة هذا الخادم اليومية لمطابقة جهات الاتصال؛ حاول غداً',
   'error.discovery.suspended': 'مطابقة جهات الاتصال معلّقة لهذا الحساب بانتظار مراجعة المشرف',
+  'error.filter.full':
+    'يمكنك إنشاء {max, plural, zero {# عامل تصفية} one {عامل تصفية واحداً} two {عاملَي تصفية} few {# عوامل تصفية} many {# عامل تصفية} other {# عامل تصفية}} على الأكثر',
+  'error.filter.keywords_full':
+    'يضم عامل التصفية {max, plural, zero {# كلمة مفتاحية} one {كلمة مفتاحية واحدة} two {كلمتين مفتاحيتين} few {# كلمات مفتاحية} many {# كلمة مفتاحية} other {# كلمة مفتاحية}} على الأكثر',
+  'error.filter.keyword_not_found': 'لم يُعثر على الكلمة المفتاحية',
+  'error.filter.post_already': 'هذا المنشور موجود في عامل التصفية بالفعل',
+  'error.filter.posts_full':
+    'يضم عامل التصفية {max, plural, zero {# منشور} one {منشوراً واحداً} two {منشورين} few {# منشورات} many {# منشوراً} other {# منشور}} على الأكثر',
+  'error.filter.title_required': 'العنوان مطلوب',
+  'error.filter.title_too_long':
+    'يجب ألا يتجاوز العنوان {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
+  'error.filter.keyword_required': 'الكلمة المفتاحية مطلوبة',
+  'error.filter.keyword_too_long':
+    'يجب ألا تتجاوز الكلمة المفتاحية {max, plural, zero {# حرف} one {حرفاً واحداً} two {حرفين} few {# أحرف} many {# حرفاً} other {# حرف}}',
 };

@@ -166,4 +166,13 @@ export const errorsEn = {
   'error.discovery.network': 'Too many contact lookups from this network today; try again later',
   'error.discovery.budget': "This server's contact matching budget for today is used up; try again tomorrow",
   'error.discovery.suspended': 'Contact matching is suspended for this account pending moderator review',
+  'error.filter.full': 'You can have at most {max} filters',
+  'error.filter.keywords_full': 'A filter has at most {max} keywords',
+  'error.filter.keyword_not_found': 'Keyword not found',
+  'error.filter.post_already': 'This post is in the filter already',
+  'error.filter.posts_full': 'A filter has at most {max} posts',
+  'error.filter.title_required': 'title is required',
+  'error.filter.title_too_long': 'title must be at most {max} characters',
+  'error.filter.keyword_required': 'keyword is required',
+  'error.filter.keyword_too_long': 'keyword must be at most {max} characters',
 } as const;

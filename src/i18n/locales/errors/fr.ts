@@ -192,4 +192,14 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
     'Le budget de recherche de contacts de ce serveur est épuisé pour aujourd’hui ; réessayez demain',
   'error.discovery.suspended':
     'La recherche de contacts est suspendue pour ce compte en attendant l’examen d’un modérateur',
+  'error.filter.full': 'Vous pouvez avoir au plus {max, plural, one {# filtre} other {# filtres}}',
+  'error.filter.keywords_full': 'Un filtre a au plus {max, plural, one {# mot-clé} other {# mots-clés}}',
+  'error.filter.keyword_not_found': 'Mot-clé introuvable',
+  'error.filter.post_already': 'Ce message est déjà dans le filtre',
+  'error.filter.posts_full': 'Un filtre a au plus {max, plural, one {# message} other {# messages}}',
+  'error.filter.title_required': 'Le titre est obligatoire',
+  'error.filter.title_too_long': 'Le titre ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.filter.keyword_required': 'Le mot-clé est obligatoire',
+  'error.filter.keyword_too_long':
+    'Le mot-clé ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
 };

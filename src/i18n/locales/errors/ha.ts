@@ -167,4 +167,13 @@ export const errorsHa: Record<keyof typeof errorsEn, string> = {
   'error.discovery.network': 'Neman lambobin sadarwa ya yi yawa daga wannan hanyar sadarwa yau; sake gwadawa daga baya',
   'error.discovery.budget': 'Kasafin neman lambobin sadarwa na wannan sabar ya ƙare yau; sake gwadawa gobe',
   'error.discovery.suspended': 'An dakatar da neman lambobin sadarwa ga wannan asusu har sai mai daidaitawa ya duba',
+  'error.filter.full': 'Ba za ka iya samun matattara fiye da {max} ba',
+  'error.filter.keywords_full': 'Matattara ba ta wuce kalmomi masu mahimmanci {max} ba',
+  'error.filter.keyword_not_found': 'Ba a sami kalmar ba',
+  'error.filter.post_already': 'Wannan rubutun yana cikin matattarar tuni',
+  'error.filter.posts_full': 'Matattara ba ta wuce rubuce-rubuce {max} ba',
+  'error.filter.title_required': 'Ana buƙatar take',
+  'error.filter.title_too_long': 'Take kada ya wuce haruffa {max}',
+  'error.filter.keyword_required': 'Ana buƙatar kalma',
+  'error.filter.keyword_too_long': 'Kalmar kada ta wuce haruffa {max}',
 };

@@ -182,4 +182,14 @@ export const errorsPt: Record<keyof typeof errorsEn, string> = {
   'error.discovery.budget':
     'O limite diário de correspondência de contactos deste servidor esgotou-se; tente de novo amanhã',
   'error.discovery.suspended': 'A correspondência de contactos está suspensa nesta conta até à revisão de um moderador',
+  'error.filter.full': 'Pode ter no máximo {max, plural, one {# filtro} other {# filtros}}',
+  'error.filter.keywords_full': 'Um filtro tem no máximo {max, plural, one {# palavra-chave} other {# palavras-chave}}',
+  'error.filter.keyword_not_found': 'Palavra-chave não encontrada',
+  'error.filter.post_already': 'Esta publicação já está no filtro',
+  'error.filter.posts_full': 'Um filtro tem no máximo {max, plural, one {# publicação} other {# publicações}}',
+  'error.filter.title_required': 'O título é obrigatório',
+  'error.filter.title_too_long': 'O título pode ter no máximo {max, plural, one {# carácter} other {# caracteres}}',
+  'error.filter.keyword_required': 'A palavra-chave é obrigatória',
+  'error.filter.keyword_too_long':
+    'A palavra-chave pode ter no máximo {max, plural, one {# carácter} other {# caracteres}}',
 };

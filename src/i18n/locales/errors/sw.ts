@@ -170,4 +170,13 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   'error.discovery.network': 'Utafutaji mwingi mno wa anwani kutoka mtandao huu leo; jaribu tena baadaye',
   'error.discovery.budget': 'Kiwango cha leo cha kulinganisha anwani cha seva hii kimekwisha; jaribu tena kesho',
   'error.discovery.suspended': 'Kulinganisha anwani kumesimamishwa kwa akaunti hii hadi msimamizi aikague',
+  'error.filter.full': 'Unaweza kuwa na vichujio {max} tu',
+  'error.filter.keywords_full': 'Kichujio kina maneno muhimu {max} tu',
+  'error.filter.keyword_not_found': 'Neno muhimu halikupatikana',
+  'error.filter.post_already': 'Chapisho hili tayari liko kwenye kichujio',
+  'error.filter.posts_full': 'Kichujio kina machapisho {max} tu',
+  'error.filter.title_required': 'Kichwa kinahitajika',
+  'error.filter.title_too_long': 'Kichwa kisizidi herufi {max}',
+  'error.filter.keyword_required': 'Neno muhimu linahitajika',
+  'error.filter.keyword_too_long': 'Neno muhimu lisizidi herufi {max}',
 };
