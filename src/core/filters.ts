@@ -106,11 +106,16 @@ export class Filters {
 
   async create(accountId: string, input: FilterInput): Promise<Filter> {
     if ((await this.store.countFilters(accountId)) >= MAX_FILTERS)
-      throw invalid(`You can have at most ${MAX_FILTERS} filters`, { field: 'title' });
+      throw invalid(`You can have at most ${MAX_FILTERS} filters`, { field: 'title' }).coded('filter.full', {
+        max: MAX_FILTERS,
+      });
     const id = this.newId();
     const keywords = (input.keywords ?? []).map((k) => this.keyword(id, k));
     if (keywords.length > MAX_KEYWORDS)
-      throw invalid(`A filter has at most ${MAX_KEYWORDS} keywords`, { field: 'keywords_attributes' });
+      throw invalid(`A filter has at most ${MAX_KEYWORDS} keywords`, { field: 'keywords_attributes' }).coded(
+        'filter.keywords_full',
+        { max: MAX_KEYWORDS },
+      );
     const filter: Filter = {
       id,
       accountId,
@@ -138,7 +143,7 @@ export class Filters {
         continue;
       }
       const keyword = existing.get(change.id);
-      if (!keyword) throw notFound('Keyword not found');
+      if (!keyword) throw notFound('Keyword not found').coded('filter.keyword_not_found');
       if (change.destroy) remove.push(keyword.id);
       else
         update.push({
@@ -148,7 +153,10 @@ export class Filters {
         });
     }
     if (current.keywords.length + add.length - remove.length > MAX_KEYWORDS)
-      throw invalid(`A filter has at most ${MAX_KEYWORDS} keywords`, { field: 'keywords_attributes' });
+      throw invalid(`A filter has at most ${MAX_KEYWORDS} keywords`, { field: 'keywords_attributes' }).coded(
+        'filter.keywords_full',
+        { max: MAX_KEYWORDS },
+      );
     await this.store.updateFilter(
       id,
       {
@@ -172,7 +180,10 @@ export class Filters {
   async addKeyword(accountId: string, filterId: string, input: KeywordInput): Promise<FilterKeyword> {
     const filter = await this.get(accountId, filterId);
     if (filter.keywords.length >= MAX_KEYWORDS)
-      throw invalid(`A filter has at most ${MAX_KEYWORDS} keywords`, { field: 'keyword' });
+      throw invalid(`A filter has at most ${MAX_KEYWORDS} keywords`, { field: 'keyword' }).coded(
+        'filter.keywords_full',
+        { max: MAX_KEYWORDS },
+      );
     const keyword = this.keyword(filterId, input);
     await this.store.addKeyword(keyword);
     return keyword;
@@ -210,12 +221,14 @@ export class Filters {
   async addStatus(accountId: string, filterId: string, postId: string): Promise<FilterStatus> {
     const filter = await this.get(accountId, filterId);
     if (filter.statuses.some((s) => s.postId === postId))
-      throw invalid('This post is in the filter already', { field: 'status_id' });
+      throw invalid('This post is in the filter already', { field: 'status_id' }).coded('filter.post_already');
     if (filter.statuses.length >= MAX_STATUSES)
-      throw invalid(`A filter has at most ${MAX_STATUSES} posts`, { field: 'status_id' });
+      throw invalid(`A filter has at most ${MAX_STATUSES} posts`, { field: 'status_id' }).coded('filter.posts_full', {
+        max: MAX_STATUSES,
+      });
     const status: FilterStatus = { id: this.newId(), filterId, postId };
     if (!(await this.store.addFilterStatus(status)))
-      throw invalid('This post is in the filter already', { field: 'status_id' });
+      throw invalid('This post is in the filter already', { field: 'status_id' }).coded('filter.post_already');
     return status;
   }
 
@@ -300,17 +313,22 @@ export class Filters {
 
 function checkedTitle(title: string): string {
   const trimmed = title.trim();
-  if (trimmed === '') throw invalid('title is required', { field: 'title' });
+  if (trimmed === '') throw invalid('title is required', { field: 'title' }).coded('filter.title_required');
   if (countGraphemes(trimmed) > MAX_TITLE)
-    throw invalid(`title must be at most ${MAX_TITLE} characters`, { field: 'title' });
+    throw invalid(`title must be at most ${MAX_TITLE} characters`, { field: 'title' }).coded('filter.title_too_long', {
+      max: MAX_TITLE,
+    });
   return trimmed;
 }
 
 function checkedKeyword(keyword: string): string {
   const trimmed = keyword.trim();
-  if (trimmed === '') throw invalid('keyword is required', { field: 'keyword' });
+  if (trimmed === '') throw invalid('keyword is required', { field: 'keyword' }).coded('filter.keyword_required');
   if (countGraphemes(trimmed) > MAX_KEYWORD)
-    throw invalid(`keyword must be at most ${MAX_KEYWORD} characters`, { field: 'keyword' });
+    throw invalid(`keyword must be at most ${MAX_KEYWORD} characters`, { field: 'keyword' }).coded(
+      'filter.keyword_too_long',
+      { max: MAX_KEYWORD },
+    );
   return trimmed;
 }
 

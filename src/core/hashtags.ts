@@ -56,7 +56,7 @@ export class Hashtags {
   /** A tag name from outside (URL, form), or 404 when it cannot be a tag. */
   static nameOf(raw: string): string {
     const name = normaliseHashtag(raw);
-    if (!name) throw notFound('No such hashtag');
+    if (!name) throw notFound('No such hashtag').coded('hashtag.not_found');
     return name;
   }
 
@@ -165,14 +165,18 @@ export class Hashtags {
   async feature(accountId: string, raw: string): Promise<FeaturedTagView> {
     await this.microblog.account(accountId);
     const name = normaliseHashtag(raw);
-    if (!name) throw invalid('Name is not a valid hashtag', { field: 'name' });
+    if (!name) throw invalid('Name is not a valid hashtag', { field: 'name' }).coded('hashtag.invalid');
     const tag = await this.ensure(name);
     const now = this.clock.now();
     const { outcome, id } = await this.store.addFeaturedTag(
       { id: newId(now.getTime()), accountId, tagId: tag.id, createdAt: now },
       MAX_FEATURED_TAGS,
     );
-    if (outcome === 'full') throw invalid(`You can feature at most ${MAX_FEATURED_TAGS} hashtags`, { field: 'name' });
+    if (outcome === 'full')
+      throw invalid(`You can feature at most ${MAX_FEATURED_TAGS} hashtags`, { field: 'name' }).coded(
+        'hashtag.featured_full',
+        { max: MAX_FEATURED_TAGS },
+      );
     const featured = (await this.featuredTags(accountId)).find((f) => f.id === id);
     if (!featured) throw notFound();
     return featured;

@@ -329,15 +329,21 @@ export class Microblog {
     if (!canonical)
       throw invalid('Time zone must be an IANA name such as Africa/Nairobi, Europe/Berlin or UTC', {
         field: 'time_zone',
-      });
+      }).coded('profile.time_zone');
     return this.store.updateProfile(id, { timeZone: canonical });
   }
 
   private checkProfileText(displayName: string, note: string): void {
     if (countGraphemes(displayName) > MAX_DISPLAY_NAME) {
-      throw invalid(`Display name must be at most ${MAX_DISPLAY_NAME} characters`, { field: 'display_name' });
+      throw invalid(`Display name must be at most ${MAX_DISPLAY_NAME} characters`, { field: 'display_name' }).coded(
+        'profile.name_too_long',
+        { max: MAX_DISPLAY_NAME },
+      );
     }
-    if (countGraphemes(note) > MAX_NOTE) throw invalid(`Bio must be at most ${MAX_NOTE} characters`, { field: 'note' });
+    if (countGraphemes(note) > MAX_NOTE)
+      throw invalid(`Bio must be at most ${MAX_NOTE} characters`, { field: 'note' }).coded('profile.bio_too_long', {
+        max: MAX_NOTE,
+      });
   }
 
   // ── Reading policy (filters, exclusive lists) ──────────────────────────────
@@ -1717,18 +1723,27 @@ export class Microblog {
     const ids = [...new Set(requested)];
     if (ids.length === 0) return [];
     if (ids.length > MAX_MEDIA_ATTACHMENTS)
-      throw invalid(`A post can have at most ${MAX_MEDIA_ATTACHMENTS} media attachments`, { field: 'media_ids' });
+      throw invalid(`A post can have at most ${MAX_MEDIA_ATTACHMENTS} media attachments`, { field: 'media_ids' }).coded(
+        'post.media_full',
+        { max: MAX_MEDIA_ATTACHMENTS },
+      );
     const found = new Map((await this.store.mediaByIds(ids)).map((m) => [m.id, m]));
     for (const id of ids) {
       const media = found.get(id);
       if (!media || media.accountId !== authorId)
-        throw invalid(`Media attachment ${id} was not found`, { field: 'media_ids' });
-      if (media.postId !== null) throw invalid('A media attachment is already on another post', { field: 'media_ids' });
+        throw invalid(`Media attachment ${id} was not found`, { field: 'media_ids' }).coded('post.media_missing', {
+          id,
+        });
+      if (media.postId !== null)
+        throw invalid('A media attachment is already on another post', { field: 'media_ids' }).coded(
+          'post.media_taken',
+        );
       if (media.state === 'processing')
         throw invalid('Cannot attach files that have not finished processing. Try again in a moment!', {
           field: 'media_ids',
-        });
-      if (media.state !== 'ready') throw invalid('A media attachment could not be processed', { field: 'media_ids' });
+        }).coded('post.media_processing');
+      if (media.state !== 'ready')
+        throw invalid('A media attachment could not be processed', { field: 'media_ids' }).coded('post.media_failed');
     }
     return ids;
   }
@@ -2048,13 +2063,17 @@ function checkedFields(fields: readonly ProfileField[]): ProfileField[] {
     .map((f) => ({ name: f.name.trim(), value: f.value.trim() }))
     .filter((f) => f.name !== '' || f.value !== '');
   if (kept.length > MAX_PROFILE_FIELDS)
-    throw invalid(`A profile has at most ${MAX_PROFILE_FIELDS} fields`, { field: 'fields_attributes' });
+    throw invalid(`A profile has at most ${MAX_PROFILE_FIELDS} fields`, { field: 'fields_attributes' }).coded(
+      'profile.fields_full',
+      { max: MAX_PROFILE_FIELDS },
+    );
   for (const field of kept) {
-    if (field.name === '') throw invalid('Every profile field needs a label', { field: 'fields_attributes' });
+    if (field.name === '')
+      throw invalid('Every profile field needs a label', { field: 'fields_attributes' }).coded('profile.field_label');
     if (countGraphemes(field.name) > MAX_FIELD_TEXT || countGraphemes(field.value) > MAX_FIELD_TEXT)
       throw invalid(`Profile field labels and contents must be at most ${MAX_FIELD_TEXT} characters`, {
         field: 'fields_attributes',
-      });
+      }).coded('profile.field_too_long', { max: MAX_FIELD_TEXT });
   }
   return kept;
 }
@@ -2063,7 +2082,7 @@ function normaliseLanguage(language: string | null | undefined): string | null {
   if (!language) return null;
   const trimmed = language.trim().toLowerCase();
   if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})?$/.test(trimmed))
-    throw invalid('Language must be an ISO 639 code', { field: 'language' });
+    throw invalid('Language must be an ISO 639 code', { field: 'language' }).coded('post.language');
   return trimmed;
 }
 

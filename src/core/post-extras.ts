@@ -135,18 +135,25 @@ export interface PostExtrasStore {
 export function checkPoll(input: PollInput): Required<PollInput> {
   const options = input.options.map((o) => o.trim());
   if (options.length < POLL_LIMITS.minOptions)
-    throw invalid(`A poll needs at least ${POLL_LIMITS.minOptions} options`, { field: 'poll[options]' });
+    throw invalid(`A poll needs at least ${POLL_LIMITS.minOptions} options`, { field: 'poll[options]' }).coded(
+      'poll.too_few',
+      { min: POLL_LIMITS.minOptions },
+    );
   if (options.length > POLL_LIMITS.maxOptions)
-    throw invalid(`A poll has at most ${POLL_LIMITS.maxOptions} options`, { field: 'poll[options]' });
+    throw invalid(`A poll has at most ${POLL_LIMITS.maxOptions} options`, { field: 'poll[options]' }).coded(
+      'poll.too_many',
+      { max: POLL_LIMITS.maxOptions },
+    );
   for (const option of options) {
-    if (option === '') throw invalid('Poll options can’t be blank', { field: 'poll[options]' });
+    if (option === '')
+      throw invalid('Poll options can’t be blank', { field: 'poll[options]' }).coded('poll.option_blank');
     if (countGraphemes(option) > POLL_LIMITS.maxCharactersPerOption)
       throw invalid(`Poll options are at most ${POLL_LIMITS.maxCharactersPerOption} characters`, {
         field: 'poll[options]',
-      });
+      }).coded('poll.option_too_long', { max: POLL_LIMITS.maxCharactersPerOption });
   }
   if (new Set(options).size !== options.length)
-    throw invalid('Poll options must be different', { field: 'poll[options]' });
+    throw invalid('Poll options must be different', { field: 'poll[options]' }).coded('poll.option_repeated');
   const seconds = input.expiresInSeconds;
   if (
     !Number.isInteger(seconds) ||
@@ -156,7 +163,7 @@ export function checkPoll(input: PollInput): Required<PollInput> {
     throw invalid(
       `A poll lasts between ${POLL_LIMITS.minExpirationSeconds} seconds and ${POLL_LIMITS.maxExpirationSeconds} seconds`,
       { field: 'poll[expires_in]' },
-    );
+    ).coded('poll.duration', { min: POLL_LIMITS.minExpirationSeconds, max: POLL_LIMITS.maxExpirationSeconds });
   return {
     options,
     expiresInSeconds: seconds,

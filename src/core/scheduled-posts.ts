@@ -44,9 +44,14 @@ export class ScheduledPosts {
     if (params.inReplyToId) await this.microblog.visiblePost(accountId, params.inReplyToId);
     const counts = await this.store.scheduledCounts(accountId, at);
     if (counts.total >= MAX_SCHEDULED)
-      throw invalid(`You can have at most ${MAX_SCHEDULED} scheduled posts`, { field: 'scheduled_at' });
+      throw invalid(`You can have at most ${MAX_SCHEDULED} scheduled posts`, { field: 'scheduled_at' }).coded(
+        'scheduled.full',
+        { max: MAX_SCHEDULED },
+      );
     if (counts.sameDay >= MAX_SCHEDULED_PER_DAY)
-      throw invalid(`You can schedule at most ${MAX_SCHEDULED_PER_DAY} posts on one day`, { field: 'scheduled_at' });
+      throw invalid(`You can schedule at most ${MAX_SCHEDULED_PER_DAY} posts on one day`, {
+        field: 'scheduled_at',
+      }).coded('scheduled.day_full', { max: MAX_SCHEDULED_PER_DAY });
     const now = this.clock.now();
     const post: ScheduledPost = {
       id: newId(now.getTime()),
@@ -115,6 +120,9 @@ export class ScheduledPosts {
 
   private checkTime(at: Date): void {
     if (Number.isNaN(at.getTime()) || at.getTime() < this.clock.now().getTime() + MIN_LEAD_MS)
-      throw invalid('Scheduled time must be at least 5 minutes in the future', { field: 'scheduled_at' });
+      throw invalid('Scheduled time must be at least 5 minutes in the future', { field: 'scheduled_at' }).coded(
+        'scheduled.too_soon',
+        { minutes: 5 },
+      );
   }
 }

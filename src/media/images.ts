@@ -62,29 +62,36 @@ interface Inspected {
 export async function inspectImage(data: Buffer, field: string): Promise<Inspected> {
   const sniffed = sniffImage(data);
   if (sniffed === 'heic')
-    throw invalid('HEIC images are not supported here; send JPEG, PNG, WebP, GIF or AVIF', { field });
+    throw invalid('HEIC images are not supported here; send JPEG, PNG, WebP, GIF or AVIF', { field }).coded(
+      'media.heic',
+    );
   if (sniffed === null)
     throw invalid(
       'The file is not a supported image (JPEG, PNG, WebP, GIF or AVIF); video and audio are not supported',
       {
         field,
       },
-    );
+    ).coded('media.unsupported');
   let metadata: Metadata;
   try {
     metadata = await (await sharp(data, { failOn: 'error', limitInputPixels: false, animated: true })).metadata();
   } catch {
-    throw invalid('The image is corrupt or truncated', { field });
+    throw invalid('The image is corrupt or truncated', { field }).coded('media.corrupt');
   }
   const expected = sniffed === 'avif' ? 'heif' : sniffed;
   if (metadata.format !== expected || !metadata.width || !metadata.height)
-    throw invalid('The image is corrupt or truncated', { field });
+    throw invalid('The image is corrupt or truncated', { field }).coded('media.corrupt');
   const frameHeight = metadata.pageHeight ?? metadata.height;
   if (metadata.width * frameHeight > IMAGE_MATRIX_LIMIT)
-    throw invalid(`The image is too large: at most ${IMAGE_MATRIX_LIMIT} pixels`, { field });
+    throw invalid(`The image is too large: at most ${IMAGE_MATRIX_LIMIT} pixels`, { field }).coded(
+      'media.too_many_pixels',
+      { max: IMAGE_MATRIX_LIMIT },
+    );
   // Every frame of an animation is decoded and scaled: bound the work, not only one frame.
   if (metadata.width * frameHeight * (metadata.pages ?? 1) > ANIMATION_PIXEL_LIMIT)
-    throw invalid('The animation is too large: fewer or smaller frames, please', { field });
+    throw invalid('The animation is too large: fewer or smaller frames, please', { field }).coded(
+      'media.animation_too_large',
+    );
   const rotated = (metadata.orientation ?? 1) >= 5;
   return {
     format: sniffed,

@@ -268,7 +268,8 @@ export class MediaLibrary {
     changes: { description?: string | undefined; focus?: string | undefined },
   ): Promise<MediaAttachment> {
     const media = await this.get(accountId, id);
-    if (media.postId !== null) throw invalid('This media is on a post already; edit the post instead');
+    if (media.postId !== null)
+      throw invalid('This media is on a post already; edit the post instead').coded('media.on_post_edit');
     await this.store.describe(id, {
       ...(changes.description !== undefined ? { description: this.checkDescription(changes.description) } : {}),
       ...(changes.focus !== undefined ? { focus: parseFocus(changes.focus) } : {}),
@@ -279,9 +280,10 @@ export class MediaLibrary {
   /** Deletes an upload that is on no post (a post's media goes with the post). */
   async delete(accountId: string, id: string): Promise<MediaAttachment> {
     const media = await this.get(accountId, id);
-    if (media.postId !== null) throw invalid('This media is on a post; delete the post instead');
+    if (media.postId !== null)
+      throw invalid('This media is on a post; delete the post instead').coded('media.on_post_delete');
     const deleted = await this.store.deleteUnattached(id);
-    if (!deleted) throw invalid('This media is on a post; delete the post instead');
+    if (!deleted) throw invalid('This media is on a post; delete the post instead').coded('media.on_post_delete');
     await this.deleteFiles([deleted.fileKey, deleted.previewKey]);
     return media;
   }
@@ -329,18 +331,21 @@ export class MediaLibrary {
   }
 
   private checkSize(data: Buffer, field: string): void {
-    if (data.length === 0) throw invalid('The file is empty', { field });
+    if (data.length === 0) throw invalid('The file is empty', { field }).coded('media.empty');
     if (data.length > this.options.imageSizeLimit)
       throw invalid(`The file is too large: images may be at most ${formatBytes(this.options.imageSizeLimit)}`, {
         field,
-      });
+      }).coded('media.too_large', { size: formatBytes(this.options.imageSizeLimit) });
   }
 
   private checkDescription(description: string | undefined): string | null {
     if (description === undefined) return null;
     const trimmed = description.trim();
     if ([...trimmed].length > DESCRIPTION_LIMIT)
-      throw invalid(`Description is too long: at most ${DESCRIPTION_LIMIT} characters`, { field: 'description' });
+      throw invalid(`Description is too long: at most ${DESCRIPTION_LIMIT} characters`, { field: 'description' }).coded(
+        'media.description_too_long',
+        { max: DESCRIPTION_LIMIT },
+      );
     return trimmed === '' ? null : trimmed;
   }
 
@@ -355,7 +360,7 @@ function parseFocus(text: string): { x: number; y: number } | null {
   const x = Number(match?.[1]);
   const y = Number(match?.[2]);
   if (!match || Math.abs(x) > 1 || Math.abs(y) > 1)
-    throw invalid('Focus must be two numbers from -1.0 to 1.0, as "x,y"', { field: 'focus' });
+    throw invalid('Focus must be two numbers from -1.0 to 1.0, as "x,y"', { field: 'focus' }).coded('media.focus');
   return { x, y };
 }
 

@@ -77,7 +77,8 @@ export class Safety {
    */
   async blockDomain(accountId: string, domain: string): Promise<void> {
     const normalised = this.checkedDomain(domain);
-    if (normalised === this.domain) throw invalid('You can’t block your own server', { field: 'domain' });
+    if (normalised === this.domain)
+      throw invalid('You can’t block your own server', { field: 'domain' }).coded('domain_block.own_server');
     const now = this.clock.now();
     await this.store.addDomainBlock({ id: newId(now.getTime()), accountId, domain: normalised, createdAt: now });
   }
@@ -97,11 +98,12 @@ export class Safety {
       try {
         value = new URL(value).hostname;
       } catch {
-        throw invalid('domain is not a domain name', { field: 'domain' });
+        throw invalid('domain is not a domain name', { field: 'domain' }).coded('domain_block.not_domain');
       }
     }
     value = value.replace(/^@/, '');
-    if (!DOMAIN_PATTERN.test(value)) throw invalid('domain is not a domain name', { field: 'domain' });
+    if (!DOMAIN_PATTERN.test(value))
+      throw invalid('domain is not a domain name', { field: 'domain' }).coded('domain_block.not_domain');
     return value;
   }
 
@@ -115,8 +117,11 @@ export class Safety {
     authorize(actor, 'rules.manage');
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.length > MAX_RULE_TEXT)
-      throw invalid(`A rule is 1 to ${MAX_RULE_TEXT} characters`, { field: 'text' });
-    if (hint.trim().length > MAX_COMMENT) throw invalid('The hint is too long', { field: 'hint' });
+      throw invalid(`A rule is 1 to ${MAX_RULE_TEXT} characters`, { field: 'text' }).coded('rule.length', {
+        max: MAX_RULE_TEXT,
+      });
+    if (hint.trim().length > MAX_COMMENT)
+      throw invalid('The hint is too long', { field: 'hint' }).coded('rule.hint_too_long');
     const now = this.clock.now();
     const rule = { id: newId(now.getTime()), text: trimmed, hint: hint.trim() };
     await this.store.addRule(rule, now);
@@ -139,20 +144,27 @@ export class Safety {
   async report(reporterId: string, input: ReportInput): Promise<Report> {
     const reporter = await this.microblog.account(reporterId);
     const target = await this.microblog.account(input.accountId);
-    if (target.id === reporter.id) throw invalid('You can’t report yourself', { field: 'account_id' });
+    if (target.id === reporter.id)
+      throw invalid('You can’t report yourself', { field: 'account_id' }).coded('report.self');
     const statusIds = [...new Set(input.statusIds ?? [])];
     for (const id of statusIds) {
       const post = await this.microblog.visiblePost(reporterId, id).catch(() => null);
       if (!post || post.accountId !== target.id)
-        throw invalid('status_ids must be posts by the reported account', { field: 'status_ids' });
+        throw invalid('status_ids must be posts by the reported account', { field: 'status_ids' }).coded(
+          'report.foreign_posts',
+        );
     }
     const comment = (input.comment ?? '').trim();
     if ([...comment].length > MAX_COMMENT)
-      throw invalid(`comment must be at most ${MAX_COMMENT} characters`, { field: 'comment' });
+      throw invalid(`comment must be at most ${MAX_COMMENT} characters`, { field: 'comment' }).coded(
+        'report.comment_too_long',
+        { max: MAX_COMMENT },
+      );
     const ruleIds = [...new Set(input.ruleIds ?? [])];
     if (ruleIds.length > 0) {
       const known = new Set((await this.store.rules()).map((r) => r.id));
-      if (ruleIds.some((id) => !known.has(id))) throw invalid('rule_ids names an unknown rule', { field: 'rule_ids' });
+      if (ruleIds.some((id) => !known.has(id)))
+        throw invalid('rule_ids names an unknown rule', { field: 'rule_ids' }).coded('report.unknown_rule');
     }
     let category: ReportCategory = ruleIds.length > 0 ? 'violation' : 'other';
     if (input.category !== undefined) {
@@ -161,7 +173,9 @@ export class Safety {
       category = input.category as ReportCategory;
     }
     if (category === 'violation' && ruleIds.length === 0)
-      throw invalid('A report of a rule violation names the rules (rule_ids)', { field: 'rule_ids' });
+      throw invalid('A report of a rule violation names the rules (rule_ids)', { field: 'rule_ids' }).coded(
+        'report.rules_needed',
+      );
     if (category !== 'violation' && ruleIds.length > 0) ruleIds.length = 0;
     const now = this.clock.now();
     const report = {

@@ -72,11 +72,12 @@ export interface AuthenticationDeps {
   publicUrl: string;
 }
 
-const EXPIRED = () => invalid('This sign-in has expired. Start again.', { field: 'flow_id' });
+const EXPIRED = () => invalid('This sign-in has expired. Start again.', { field: 'flow_id' }).coded('auth.expired');
 // One message for a wrong code, a code for a flow that never had one, and an expired code:
 // the answer must not say whether a number or address has an account.
-const WRONG_CODE = () => invalid('That code is not right or has expired.', { field: 'code' });
-const TOO_MANY = () => new DomainError('rate_limited', 'Too many wrong attempts. Start again.');
+const WRONG_CODE = () => invalid('That code is not right or has expired.', { field: 'code' }).coded('auth.wrong_code');
+const TOO_MANY = () =>
+  new DomainError('rate_limited', 'Too many wrong attempts. Start again.').coded('auth.too_many_wrong');
 
 /**
  * Every way into an account (SPEC 3.5): password then second factor, a code by SMS, password
@@ -141,7 +142,8 @@ export class Authentication {
     const flow = await this.flowOrThrow(flowId);
     if (flow.stage !== 'second_factor' || !flow.accountId) throw EXPIRED();
     const methods = await this.methodsForFlow(flow);
-    if (!methods.includes('sms')) throw invalid('SMS codes are not available for this sign-in', { field: 'method' });
+    if (!methods.includes('sms'))
+      throw invalid('SMS codes are not available for this sign-in', { field: 'method' }).coded('auth.no_sms');
     const accountId = flow.accountId;
     this.deps.background.run('sms second factor', async () => {
       const phone = await this.deps.phones.phoneOf(accountId);
@@ -201,7 +203,9 @@ export class Authentication {
     const accountId = flow.accountId;
     const methods = await this.methodsForFlow(flow);
     if (proof.method === 'login_code' || !methods.includes(proof.method))
-      throw invalid('That method is not available for this sign-in', { field: 'method' });
+      throw invalid('That method is not available for this sign-in', { field: 'method' }).coded(
+        'auth.method_unavailable',
+      );
     let ok = false;
     switch (proof.method) {
       case 'totp':
@@ -236,7 +240,7 @@ export class Authentication {
     }
     if (!ok)
       throw proof.method === 'passkey'
-        ? invalid('The passkey could not be verified', { field: 'credential' })
+        ? invalid('The passkey could not be verified', { field: 'credential' }).coded('passkey.unverified')
         : WRONG_CODE();
     return this.finish(flow, accountId);
   }
@@ -248,7 +252,10 @@ export class Authentication {
   ): Promise<{ flowId: string }> {
     const email = input.email !== undefined ? this.parseEmail(input.email) : null;
     const phone = email === null && input.number !== undefined ? this.parsePhone(input.number) : null;
-    if (!email && !phone) throw invalid('Give the e-mail address or phone number of the account', { field: 'email' });
+    if (!email && !phone)
+      throw invalid('Give the e-mail address or phone number of the account', { field: 'email' }).coded(
+        'auth.which_account',
+      );
     await this.checkFlowStart(requester);
     const flow = await this.createFlow('password_reset', 'code', null, email ?? phone!.e164, requester);
     const name = this.deps.instanceName;
@@ -323,7 +330,7 @@ export class Authentication {
     keepSessionId: string | null,
   ): Promise<{ sessionsSignedOut: number }> {
     if (!(await this.deps.identity.changePassword(accountId, currentPassword, newPassword)))
-      throw forbidden('The current password is not right');
+      throw forbidden('The current password is not right').coded('auth.current_password');
     const sessionsSignedOut = await this.deps.sessions.revokeAllSessions(
       accountId,
       this.deps.clock.now(),
@@ -395,7 +402,10 @@ export class Authentication {
     if (!check.ok) throw WRONG_CODE();
     const approvalPending = flow.kind === 'signup_review' || this.deps.signUps.approvalRequired;
     const reason = profile.reason?.trim() ?? '';
-    if (reason.length > 500) throw invalid('Keep the reason to at most 500 characters', { field: 'reason' });
+    if (reason.length > 500)
+      throw invalid('Keep the reason to at most 500 characters', { field: 'reason' }).coded('auth.reason_too_long', {
+        max: 500,
+      });
     const account = await this.deps.identity.register({
       username: profile.username,
       email: flow.target,
@@ -507,17 +517,20 @@ export class Authentication {
     if (!phone)
       throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', {
         field: 'number',
-      });
+      }).coded('phone.invalid');
     return phone;
   }
 
   private parseEmail(input: string): string {
     const email = typeof input === 'string' ? input.trim() : '';
-    if (!isPlausibleEmail(email)) throw invalid('E-mail address is not valid', { field: 'email' });
+    if (!isPlausibleEmail(email))
+      throw invalid('E-mail address is not valid', { field: 'email' }).coded('email.invalid');
     return normaliseEmail(email);
   }
 }
 
 function rateLimited(): DomainError {
-  return new DomainError('rate_limited', 'Too many attempts from here. Wait a few minutes and try again.');
+  return new DomainError('rate_limited', 'Too many attempts from here. Wait a few minutes and try again.').coded(
+    'auth.too_many_here',
+  );
 }

@@ -134,7 +134,8 @@ export class CodeFailures {
   }
 
   private refusal(standing: CodeStanding): DomainError {
-    if (standing.open) return new DomainError('rate_limited', 'Too many wrong codes. Try again later.');
+    if (standing.open)
+      return new DomainError('rate_limited', 'Too many wrong codes. Try again later.').coded('code.too_many_later');
     const seconds = Math.max(1, Math.ceil((standing.until.getTime() - this.clock.now().getTime()) / 1000));
     return standing.locked
       ? new DomainError(
@@ -142,11 +143,15 @@ export class CodeFailures {
           `Too many wrong codes: SMS codes are locked until ${standing.until.toISOString()}. Sign in with your password (and your other factor), or reset your password by e-mail.`,
           { retryAfterSeconds: seconds },
         )
-      : new DomainError(
-          'rate_limited',
-          `Too many wrong codes. Wait ${seconds >= 60 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`} before trying again.`,
-          { retryAfterSeconds: seconds },
-        );
+      : seconds >= 60
+        ? new DomainError(
+            'rate_limited',
+            `Too many wrong codes. Wait ${Math.ceil(seconds / 60)} minutes before trying again.`,
+            { retryAfterSeconds: seconds },
+          ).coded('code.wait_minutes', { minutes: Math.ceil(seconds / 60) })
+        : new DomainError('rate_limited', `Too many wrong codes. Wait ${seconds} seconds before trying again.`, {
+            retryAfterSeconds: seconds,
+          }).coded('code.wait_seconds', { seconds });
   }
 }
 

@@ -135,12 +135,12 @@ export class VerificationCodes {
 export function codeError(check: Exclude<CodeCheck, { ok: true }>): DomainError {
   switch (check.reason) {
     case 'too_many_attempts':
-      return new DomainError('rate_limited', 'Too many wrong codes. Request a new code.');
+      return new DomainError('rate_limited', 'Too many wrong codes. Request a new code.').coded('code.too_many');
     case 'expired_or_missing':
       return new DomainError('invalid', 'The code has expired or was already used. Request a new code.', {
         field: 'code',
-      });
+      }).coded('code.expired');
     default:
-      return new DomainError('invalid', 'That code is not right.', { field: 'code' });
+      return new DomainError('invalid', 'That code is not right.', { field: 'code' }).coded('code.wrong');
   }
 }

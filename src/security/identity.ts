@@ -42,7 +42,8 @@ export class Identity {
 
   async register(input: RegisterInput): Promise<Account> {
     const email = input.email.trim();
-    if (!isPlausibleEmail(email)) throw invalid('E-mail address is not valid', { field: 'email' });
+    if (!isPlausibleEmail(email))
+      throw invalid('E-mail address is not valid', { field: 'email' }).coded('email.invalid');
     checkPasswordStrength(input.password);
     const account = await this.microblog.prepareAccount({
       username: input.username,
@@ -112,9 +113,15 @@ export class Identity {
 
 export function checkPasswordStrength(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw invalid(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' });
+    throw invalid(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' }).coded(
+      'password.too_short',
+      { min: MIN_PASSWORD_LENGTH },
+    );
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    throw invalid(`Password must be at most ${MAX_PASSWORD_LENGTH} characters`, { field: 'password' });
+    throw invalid(`Password must be at most ${MAX_PASSWORD_LENGTH} characters`, { field: 'password' }).coded(
+      'password.too_long',
+      { max: MAX_PASSWORD_LENGTH },
+    );
   }
 }

@@ -54,7 +54,7 @@ export class AccountModeration {
     if (await this.deps.waitingForApproval?.(target.id))
       throw invalid(`@${target.username} is waiting for sign-up approval: approve or reject it instead`, {
         field: 'id',
-      });
+      }).coded('registration.waiting', { username: target.username });
     await this.deps.setSuspended(target.id, false);
     await this.deps.audit.record(acting.actor, reason, 'account.unsuspend', target.id, { username: target.username });
   }

@@ -69,7 +69,10 @@ export class RegistrationReview {
     authorize(acting.actor, 'account.approve', target);
     const reason = checkedReason(acting.reason);
     if (!(await this.deps.store.decide(target.id, 'approved', this.deps.clock.now())))
-      throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' });
+      throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' }).coded(
+        'registration.not_waiting',
+        { username: target.username },
+      );
     await this.deps.setSuspended(target.id, false);
     await this.deps.audit.record(acting.actor, reason, 'account.approve', target.id, { username: target.username });
     await this.tell(target, null, 'mail.approved.subject', 'mail.approved.body');
@@ -79,7 +82,10 @@ export class RegistrationReview {
     authorize(acting.actor, 'account.reject', target);
     const reason = checkedReason(acting.reason);
     if (!(await this.deps.store.decide(target.id, 'rejected', this.deps.clock.now())))
-      throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' });
+      throw invalid(`@${target.username} is not waiting for approval`, { field: 'id' }).coded(
+        'registration.not_waiting',
+        { username: target.username },
+      );
     await this.deps.audit.record(acting.actor, reason, 'account.reject', target.id, { username: target.username });
     await this.tell(target, null, 'mail.rejected.subject', 'mail.rejected.body');
   }

@@ -108,8 +108,11 @@ export class SecondFactors {
    */
   private async confirmPassword(accountId: string, password: unknown): Promise<void> {
     if (typeof password !== 'string' || password === '')
-      throw invalid('Your password is required to change sign-in protection', { field: 'password' });
-    if (!(await this.checkPassword(accountId, password))) throw forbidden('That password is not right');
+      throw invalid('Your password is required to change sign-in protection', { field: 'password' }).coded(
+        'factor.password_required',
+      );
+    if (!(await this.checkPassword(accountId, password)))
+      throw forbidden('That password is not right').coded('factor.password_wrong');
   }
 
   private changed(accountId: string, change: string): Promise<void> {
@@ -173,12 +176,13 @@ export class SecondFactors {
   /** Turns TOTP on once the owner proves their app shows the right code; the first strong factor also brings recovery codes. */
   async confirmTotp(accountId: string, code: string): Promise<{ recoveryCodes: string[] | null }> {
     const factors = await this.store.factors(accountId);
-    if (!factors.totpPendingSecret) throw invalid('Start setting up the authenticator app first', { field: 'code' });
+    if (!factors.totpPendingSecret)
+      throw invalid('Start setting up the authenticator app first', { field: 'code' }).coded('factor.totp_not_started');
     const step = this.totpStep(await this.box.open(factors.totpPendingSecret), code);
     if (step === null)
       throw invalid('That code is not right. Check the time on your phone and try the current code.', {
         field: 'code',
-      });
+      }).coded('factor.totp_wrong');
     await this.store.saveFactors(
       { ...factors, totpSecret: factors.totpPendingSecret, totpPendingSecret: null, totpLastStep: step },
       this.clock.now(),
@@ -276,7 +280,7 @@ export class SecondFactors {
 
   private async setSmsTwoFactor(accountId: string, on: boolean): Promise<void> {
     if (on && !(await this.hasPhone(accountId)))
-      throw invalid('Link and verify a phone number first', { field: 'sms_two_factor' });
+      throw invalid('Link and verify a phone number first', { field: 'sms_two_factor' }).coded('factor.phone_first');
     const factors = await this.store.factors(accountId);
     await this.store.saveFactors({ ...factors, smsTwoFactor: on }, this.clock.now());
     await this.changed(accountId, on ? 'sms_two_factor_on' : 'sms_two_factor_off');
@@ -287,7 +291,7 @@ export class SecondFactors {
     if (on && !summary.totp && summary.passkeys.length === 0) {
       throw invalid('Add an authenticator app or a passkey before requiring a strong factor', {
         field: 'require_strong_factor',
-      });
+      }).coded('factor.strong_first');
     }
     const factors = await this.store.factors(accountId);
     await this.store.saveFactors({ ...factors, requireStrong: on }, this.clock.now());
@@ -342,7 +346,7 @@ export class SecondFactors {
       flow.expiresAt < now ||
       !(await this.flows.completeFlow(flow.id, now))
     ) {
-      throw invalid('This passkey request has expired. Try again.', { field: 'response' });
+      throw invalid('This passkey request has expired. Try again.', { field: 'response' }).coded('passkey.expired');
     }
     let verification;
     try {
@@ -357,9 +361,10 @@ export class SecondFactors {
       throw invalid(
         `The passkey could not be verified: ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`,
         { field: 'response' },
-      );
+      ).coded('passkey.unverified');
     }
-    if (!verification.verified) throw invalid('The passkey could not be verified', { field: 'response' });
+    if (!verification.verified)
+      throw invalid('The passkey could not be verified', { field: 'response' }).coded('passkey.unverified');
     const credential = verification.registrationInfo.credential;
     const passkey: StoredPasskey = {
       id: credential.id,
@@ -371,7 +376,8 @@ export class SecondFactors {
       createdAt: now,
       lastUsedAt: null,
     };
-    if (await this.store.passkey(passkey.id)) throw new DomainError('conflict', 'This passkey is already registered');
+    if (await this.store.passkey(passkey.id))
+      throw new DomainError('conflict', 'This passkey is already registered').coded('passkey.taken');
     await this.store.addPasskey(passkey);
     await this.notifyOwner(accountId, 'passkey_added', { name: passkey.name });
     return passkey;

@@ -81,7 +81,7 @@ function leadingZeroBits(hash: Buffer): number {
 const SPENT = () =>
   invalid('The sign-up check is missing, expired or already used. Load the page again (apps: get a new challenge).', {
     field: 'pow_challenge',
-  });
+  }).coded('signup.check_spent');
 
 export interface SignUpGateDeps {
   throttle: Throttle;
@@ -122,7 +122,8 @@ export class SignUpGate {
   }
 
   ensureOpen(): void {
-    if (this.deps.options.mode === 'closed') throw forbidden('Registrations are closed on this server');
+    if (this.deps.options.mode === 'closed')
+      throw forbidden('Registrations are closed on this server').coded('signup.closed');
   }
 
   /** A fresh puzzle for whoever asks, as hard as their network and the instance are busy. */
@@ -153,7 +154,7 @@ export class SignUpGate {
       if (withoutProof === 'refuse')
         throw invalid('Solve the sign-up challenge first (GET /api/v1/sparrow/auth/sign_up/challenge)', {
           field: 'pow_challenge',
-        });
+        }).coded('signup.check_missing');
       review = true;
     }
     const network = requester.ip ? networkOf(requester.ip) : null;
@@ -196,10 +197,10 @@ export class SignUpGate {
         {
           field: 'pow_challenge',
         },
-      );
+      ).coded('signup.check_harder');
     const hash = createHash('sha256').update(`${proof.challenge}${proof.nonce}`).digest();
     if (leadingZeroBits(hash) < Number(bitsText))
-      throw invalid('The sign-up check was not solved', { field: 'pow_nonce' });
+      throw invalid('The sign-up check was not solved', { field: 'pow_nonce' }).coded('signup.check_unsolved');
     // Spent once it is right (the throttle store refuses when unreachable: fail closed).
     if (!(await this.deps.throttle.consume('signup_challenge_used', id!))) throw SPENT();
   }
@@ -215,5 +216,5 @@ function tooMany(): DomainError {
   return new DomainError(
     'rate_limited',
     'Too many sign-ups from your network or e-mail provider right now. Try again in an hour.',
-  );
+  ).coded('signup.too_many');
 }

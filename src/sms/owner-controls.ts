@@ -108,7 +108,8 @@ export class SmsOwnerControls {
   }
 
   async unlock(accountId: string, proof: { password?: unknown }): Promise<void> {
-    if (!(await this.nonSmsFactor(accountId, proof))) throw forbidden('Unlocking SMS posting needs your password');
+    if (!(await this.nonSmsFactor(accountId, proof)))
+      throw forbidden('Unlocking SMS posting needs your password').coded('sms_lock.password_needed');
     await this.store.unlockPosting(accountId, this.clock.now());
     await this.notices.notify(accountId, 'sms_posting_unlocked', {});
   }
@@ -121,7 +122,7 @@ export class SmsOwnerControls {
 
   private async ownHold(accountId: string, holdId: string): Promise<HeldMessage> {
     const hold = await this.store.hold(holdId);
-    if (!hold || hold.accountId !== accountId) throw notFound('No such held text');
+    if (!hold || hold.accountId !== accountId) throw notFound('No such held text').coded('held.not_found');
     return hold;
   }
 }

@@ -53,7 +53,7 @@ export class PhoneBinding {
     if (!phone)
       throw invalid('That is not a valid mobile number. Use the international format, e.g. +254712345678.', {
         field: 'number',
-      });
+      }).coded('phone.invalid');
     const locked = await this.failures.locked({ accountId, number: phone.e164 });
     if (locked) await this.failures.assertOpen({ accountId, number: phone.e164 });
     const locale = await this.languageOf(accountId);
@@ -64,7 +64,8 @@ export class PhoneBinding {
 
   /** Wrong codes count against the account and the number across codes (see CodeFailures). */
   async verify(accountId: string, code: string): Promise<BoundPhone> {
-    if (typeof code !== 'string' || code.trim() === '') throw invalid('A code is required', { field: 'code' });
+    if (typeof code !== 'string' || code.trim() === '')
+      throw invalid('A code is required', { field: 'code' }).coded('phone.code_required');
     const number = await this.codes.pendingTarget(PURPOSE, accountId);
     if (!number) await this.failures.assertOpen({ accountId });
     const check = number
@@ -72,9 +73,10 @@ export class PhoneBinding {
       : await this.codes.check(PURPOSE, accountId, code);
     if (!check.ok) throw codeError(check);
     const phone = normalisePhone(check.target);
-    if (!phone) throw invalid('That number can no longer be used');
+    if (!phone) throw invalid('That number can no longer be used').coded('phone.unusable');
     const bound: BoundPhone = { accountId, e164: phone.e164, country: phone.country, verifiedAt: this.clock.now() };
-    if (!(await this.store.bindPhone(bound))) throw conflict('This number is already linked to another account');
+    if (!(await this.store.bindPhone(bound)))
+      throw conflict('This number is already linked to another account').coded('phone.taken');
     return bound;
   }
 

@@ -99,10 +99,12 @@ export class SmsPolicy {
     if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country)) {
       throw invalid(`"${countryInput}" is not an ISO 3166-1 alpha-2 country code with a phone numbering plan`, {
         field: 'country',
-      });
+      }).coded('sms_policy.country', { country: countryInput });
     }
     if (changes.posting === undefined && changes.notifications === undefined && changes.security === undefined) {
-      throw invalid('Nothing to change: give posting, notifications and/or security', { field: 'posting' });
+      throw invalid('Nothing to change: give posting, notifications and/or security', { field: 'posting' }).coded(
+        'sms_policy.nothing',
+      );
     }
     const reason = checkedReason(acting.reason);
     const existing = (await this.store.countryPolicies()).find((p) => p.country === country);

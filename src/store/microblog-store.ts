@@ -303,7 +303,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
     try {
       await this.db.insertInto('accounts').values(row).execute();
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict('Username is already taken');
+      if (isUniqueViolation(error)) throw conflict('Username is already taken').coded('account.username_taken');
       throw error;
     }
     return toAccount(row);
@@ -513,7 +513,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .where('post_id', 'is', null)
         .where('state', '=', 'ready')
         .executeTakeFirst();
-      if (Number(done.numUpdatedRows) !== 1) throw conflict('A media attachment is already on another post');
+      if (Number(done.numUpdatedRows) !== 1)
+        throw conflict('A media attachment is already on another post').coded('post.media_taken');
     }
   }
 

@@ -120,7 +120,7 @@ ${cards.length ? html`<ul class="plain">${cards}</ul>` : html`<p>${view.t(resolv
         staff(async (request, reply, actor, view) => {
           const id = (request.params as { id: string }).id;
           try {
-            if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found');
+            if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found').coded('not_found');
             await run(id, { actor, reason: field(request, 'reason') || `Report ${verb} (admin console)` });
             return reply.redirect(`/admin/reports?notice=${notice}`, 303);
           } catch (error) {

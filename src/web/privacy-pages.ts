@@ -92,9 +92,9 @@ export function privacyPages(ctx: AppContext) {
       '/settings/privacy/:id',
       signedIn(async (request, reply, me) => {
         const id = (request.params as { id: string }).id;
-        if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found');
+        if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found').coded('not_found');
         const point = (await ctx.privacy.contactPoints.list(me.id)).find((p) => p.id === id);
-        if (!point) throw new DomainError('not_found', 'Record not found');
+        if (!point) throw new DomainError('not_found', 'Record not found').coded('not_found');
         const changes: Partial<Record<Purpose, boolean>> = {};
         for (const purpose of choosable(point)) changes[purpose] = field(request, purpose) === 'on';
         try {
@@ -110,7 +110,7 @@ export function privacyPages(ctx: AppContext) {
       '/settings/privacy/:id/history',
       signedIn(async (request, reply, me) => {
         const id = (request.params as { id: string }).id;
-        if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found');
+        if (!isWellFormedId(id)) throw new DomainError('not_found', 'Record not found').coded('not_found');
         const view = await viewFor(ctx, request, reply);
         const t = view.t;
         const { point, consents, uses } = await ctx.privacy.contactPoints.history(me.id, id);

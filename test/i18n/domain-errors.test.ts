@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, errorText, messageIds, t, translator } from '../../src/i18n/index.ts';
+import { checkPasswordStrength } from '../../src/security/identity.ts';
 import { DomainError, forbidden, invalid, notFound } from '../../src/shared/errors.ts';
 import { html } from '../../src/web/html.ts';
 import { richText } from '../../src/web/rich-text.ts';
@@ -16,7 +17,21 @@ function sources(dir: string): string[] {
 }
 
 /** Values of ordinary length for the placeholders domain failures carry. */
-const VALUES = { length: 312, max: 500, field: 'client_id', scopes: 'read:everything' };
+const VALUES = {
+  length: 312,
+  max: 500,
+  field: 'client_id',
+  scopes: 'read:everything',
+  id: '113456789012345678',
+  size: '16 MB',
+  min: 2,
+  minutes: 5,
+  purpose: 'authentication',
+  username: 'amina_wanjiku',
+  country: 'XX',
+  days: 30,
+  seconds: 45,
+};
 
 describe('domain failures in the catalogues', () => {
   it('names only codes the catalogues have, so every coded failure reads in every language', () => {
@@ -53,6 +68,22 @@ describe('domain failures in the catalogues', () => {
     for (const id of messageIds().filter((m) => m.startsWith('error.'))) {
       for (const locale of LOCALES) expect(t(locale, id, VALUES).length, `${locale} ${id}`).toBeGreaterThan(0);
     }
+  });
+
+  it('reads a real domain refusal with its count in each language, the English message unchanged', () => {
+    let caught: unknown;
+    try {
+      checkPasswordStrength('short');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DomainError);
+    const weak = caught as DomainError;
+    expect(weak.message).toBe('Password must be at least 8 characters');
+    expect(errorText('en', weak)).toBe('Password must be at least 8 characters');
+    expect(errorText('fr', weak)).toBe('Le mot de passe doit compter au moins 8 caractères');
+    expect(errorText('sw', weak)).toBe('Nenosiri lazima liwe na angalau herufi 8');
+    expect(errorText('ar', weak)).toContain('8 أحرف');
   });
 
   it.each(LOCALES)('refusals fit an SMS reply in %s (“Not posted: …”, one segment, two in Arabic)', (locale) => {

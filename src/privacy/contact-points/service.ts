@@ -143,12 +143,14 @@ export class ContactPoints {
   ): Promise<ContactPointView> {
     for (const [purpose, on] of Object.entries(changes)) {
       if (!(PURPOSES as readonly string[]).includes(purpose))
-        throw invalid(`Unknown purpose: ${purpose}`, { field: 'purposes' });
+        throw invalid(`Unknown purpose: ${purpose}`, { field: 'purposes' }).coded('privacy.unknown_purpose', {
+          purpose,
+        });
       if (typeof on !== 'boolean') throw invalid(`purposes.${purpose} must be true or false`, { field: 'purposes' });
       if (purpose === 'authentication' && !on) {
         throw invalid('authentication comes with the contact itself; remove the phone or e-mail to stop it', {
           field: 'purposes',
-        });
+        }).coded('privacy.authentication_stays');
       }
     }
     await this.ensure(accountId);

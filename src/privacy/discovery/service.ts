@@ -142,18 +142,27 @@ export class ContactDiscovery {
   async match(accountId: string, ip: string, input: MatchInput): Promise<string[]> {
     const o = this.options;
     if (input.phones.length + input.emails.length > o.maxPerRequest) {
-      throw invalid(`At most ${o.maxPerRequest} contacts per request`, { field: 'phones' });
+      throw invalid(`At most ${o.maxPerRequest} contacts per request`, { field: 'phones' }).coded(
+        'discovery.too_many',
+        { max: o.maxPerRequest },
+      );
     }
     const now = this.clock.now();
     const created = (await this.createdAt([accountId])).get(accountId);
     if (!created || now.getTime() - created.getTime() < o.minAccountAgeDays * DAY_MS) {
-      throw forbidden(`Contact matching is available to accounts older than ${o.minAccountAgeDays} days`);
+      throw forbidden(`Contact matching is available to accounts older than ${o.minAccountAgeDays} days`).coded(
+        'discovery.account_too_new',
+        { days: o.minAccountAgeDays },
+      );
     }
     const identity = await this.points.verifiedIdentity(accountId);
     if (identity.keys.length === 0) {
-      throw forbidden('Contact matching needs a verified phone number or e-mail address on the account');
+      throw forbidden('Contact matching needs a verified phone number or e-mail address on the account').coded(
+        'discovery.needs_verified',
+      );
     }
-    if ((await this.store.blockedAmong([accountId])).has(accountId)) throw forbidden(BLOCKED_MESSAGE);
+    if ((await this.store.blockedAmong([accountId])).has(accountId))
+      throw forbidden(BLOCKED_MESSAGE).coded('discovery.suspended');
 
     const ipKey = await this.points.keyOf('ip', ip);
     const entries = await this.entries(input);
@@ -192,7 +201,7 @@ export class ContactDiscovery {
       await this.detectAndRaise(accountId, created, fresh, now);
       throw forbidden(
         `Looking up phone numbers needs a phone number verified on this account at least ${o.minPhoneAgeDays} days ago`,
-      );
+      ).coded('discovery.phone_too_new', { days: o.minPhoneAgeDays });
     }
 
     if (fresh.length > 0) await this.checkLimits(accountId, ipKey, fresh.length, now);
@@ -256,18 +265,25 @@ export class ContactDiscovery {
     const dayAgo = new Date(now.getTime() - DAY_MS);
     const limited = (message: string) => new DomainError('rate_limited', message);
     if ((await this.store.countLookups({ accountId })) + fresh > o.totalLimit) {
-      throw limited(`This account has looked up as many contacts as it may (${o.totalLimit})`);
+      throw limited(`This account has looked up as many contacts as it may (${o.totalLimit})`).coded(
+        'discovery.total_used',
+        { max: o.totalLimit },
+      );
     }
     if ((await this.store.countLookups({ accountId, since: dayAgo })) + fresh > o.dailyLimit) {
-      throw limited(`At most ${o.dailyLimit} new contacts a day; try again later`);
+      throw limited(`At most ${o.dailyLimit} new contacts a day; try again later`).coded('discovery.daily', {
+        max: o.dailyLimit,
+      });
     }
     if ((await this.store.countLookups({ ipKey, since: dayAgo })) + fresh > o.ipDailyLimit) {
-      throw limited('Too many contact lookups from this network today; try again later');
+      throw limited('Too many contact lookups from this network today; try again later').coded('discovery.network');
     }
     const instance = await this.store.countLookups({ since: dayAgo });
     if (instance + fresh > o.instanceDailyLimit) {
       await this.reportBudget(instance, now);
-      throw limited("This server's contact matching budget for today is used up; try again tomorrow");
+      throw limited("This server's contact matching budget for today is used up; try again tomorrow").coded(
+        'discovery.budget',
+      );
     }
   }
 
@@ -347,7 +363,7 @@ export class ContactDiscovery {
 
     if (signals.length === 0) return;
     await this.raise(cohort.length >= o.cohortSize ? cohort : [accountId], signals, now);
-    throw forbidden(BLOCKED_MESSAGE);
+    throw forbidden(BLOCKED_MESSAGE).coded('discovery.suspended');
   }
 
   /**

@@ -66,4 +66,140 @@ export const errorsFr: Record<keyof typeof errorsEn, string> = {
   'error.list.no_such_account': 'Aucun compte ne porte ce nom d’utilisateur.',
   'error.passkey.not_found': 'Cette clé d’accès est introuvable.',
   'error.passkey.unreadable': 'La clé d’accès n’a pas pu être lue. Réessayez.',
+  'error.profile.time_zone': 'Le fuseau horaire doit être un nom IANA comme Africa/Nairobi, Europe/Berlin ou UTC',
+  'error.profile.name_too_long':
+    'Le nom affiché ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.profile.bio_too_long': 'La bio ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.post.media_full': 'Un message peut avoir au plus {max, plural, one {# pièce jointe} other {# pièces jointes}}',
+  'error.post.media_missing': 'La pièce jointe {id} est introuvable',
+  'error.post.media_taken': 'Une pièce jointe est déjà sur un autre message',
+  'error.post.media_processing': 'Des fichiers sont encore en traitement. Réessayez dans un instant !',
+  'error.post.media_failed': 'Une pièce jointe n’a pas pu être traitée',
+  'error.profile.fields_full': 'Un profil a au plus {max, plural, one {# champ} other {# champs}}',
+  'error.profile.field_label': 'Chaque champ du profil doit avoir un intitulé',
+  'error.profile.field_too_long':
+    'Les intitulés et contenus des champs du profil ne doivent pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.post.language': 'La langue doit être un code ISO 639',
+  'error.auth.expired': 'Cette connexion a expiré. Recommencez.',
+  'error.auth.wrong_code': 'Ce code est faux ou a expiré.',
+  'error.auth.too_many_wrong': 'Trop d’essais erronés. Recommencez.',
+  'error.auth.no_sms': 'Les codes par SMS ne sont pas disponibles pour cette connexion',
+  'error.auth.method_unavailable': 'Ce moyen n’est pas disponible pour cette connexion',
+  'error.passkey.unverified': 'La clé d’accès n’a pas pu être vérifiée',
+  'error.auth.which_account': 'Indiquez l’adresse e-mail ou le numéro de téléphone du compte',
+  'error.auth.current_password': 'Le mot de passe actuel est faux',
+  'error.auth.reason_too_long': 'Le motif ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.phone.invalid':
+    'Ce numéro de mobile n’est pas valide. Utilisez le format international, p. ex. +254712345678.',
+  'error.email.invalid': 'L’adresse e-mail n’est pas valide',
+  'error.auth.too_many_here': 'Trop d’essais depuis cet endroit. Attendez quelques minutes et réessayez.',
+  'error.factor.password_required': 'Votre mot de passe est nécessaire pour modifier la protection de connexion',
+  'error.factor.password_wrong': 'Ce mot de passe est faux',
+  'error.factor.totp_not_started': 'Commencez d’abord à configurer l’application d’authentification',
+  'error.factor.totp_wrong': 'Ce code est faux. Vérifiez l’heure de votre téléphone et essayez le code actuel.',
+  'error.factor.phone_first': 'Liez et vérifiez d’abord un numéro de téléphone',
+  'error.factor.strong_first':
+    'Ajoutez une application d’authentification ou une clé d’accès avant d’exiger un facteur fort',
+  'error.passkey.expired': 'Cette demande de clé d’accès a expiré. Réessayez.',
+  'error.passkey.taken': 'Cette clé d’accès est déjà enregistrée',
+  'error.media.on_post_edit': 'Ce média est déjà sur un message ; modifiez plutôt le message',
+  'error.media.on_post_delete': 'Ce média est sur un message ; supprimez plutôt le message',
+  'error.media.empty': 'Le fichier est vide',
+  'error.media.too_large': 'Le fichier est trop volumineux : {size} au maximum pour une image',
+  'error.media.description_too_long':
+    'Description trop longue : {max, plural, one {# caractère} other {# caractères}} au maximum',
+  'error.media.focus': 'Le point focal doit être deux nombres de -1.0 à 1.0, sous la forme "x,y"',
+  'error.media.heic': 'Les images HEIC ne sont pas acceptées ici ; envoyez du JPEG, PNG, WebP, GIF ou AVIF',
+  'error.media.unsupported':
+    'Ce fichier n’est pas une image acceptée (JPEG, PNG, WebP, GIF ou AVIF) ; la vidéo et l’audio ne le sont pas',
+  'error.media.corrupt': 'L’image est corrompue ou tronquée',
+  'error.media.too_many_pixels': 'L’image est trop grande : {max, plural, one {# pixel} other {# pixels}} au maximum',
+  'error.media.animation_too_large':
+    'L’animation est trop lourde : moins d’images ou des images plus petites, s’il vous plaît',
+  'error.phone.code_required': 'Un code est requis',
+  'error.phone.unusable': 'Ce numéro ne peut plus être utilisé',
+  'error.phone.taken': 'Ce numéro est déjà lié à un autre compte',
+  'error.privacy.unknown_purpose': 'Usage inconnu : {purpose}',
+  'error.privacy.authentication_stays':
+    'L’authentification va avec le contact lui-même ; retirez le téléphone ou l’e-mail pour l’arrêter',
+  'error.signup.check_spent':
+    'La vérification d’inscription manque, a expiré ou a déjà servi. Rechargez la page (applis : demandez un nouveau défi).',
+  'error.signup.closed': 'Les inscriptions sont fermées sur ce serveur',
+  'error.signup.check_missing': 'Résolvez d’abord le défi d’inscription (GET /api/v1/sparrow/auth/sign_up/challenge)',
+  'error.signup.check_harder':
+    'Trop d’inscriptions en ce moment, la vérification est plus dure : rechargez la page (applis : nouveau défi).',
+  'error.signup.check_unsolved': 'La vérification d’inscription n’a pas été résolue',
+  'error.signup.too_many':
+    'Trop d’inscriptions depuis votre réseau ou votre fournisseur d’e-mail. Réessayez dans une heure.',
+  'error.password.too_short':
+    'Le mot de passe doit compter au moins {min, plural, one {# caractère} other {# caractères}}',
+  'error.password.too_long':
+    'Le mot de passe doit compter au plus {max, plural, one {# caractère} other {# caractères}}',
+  'error.registration.not_waiting': '@{username} n’attend pas d’approbation',
+  'error.scheduled.full':
+    'Vous pouvez avoir au plus {max, plural, one {# message programmé} other {# messages programmés}}',
+  'error.scheduled.day_full':
+    'Vous pouvez programmer au plus {max, plural, one {# message} other {# messages}} par jour',
+  'error.scheduled.too_soon':
+    'L’heure programmée doit être dans au moins {minutes, plural, one {# minute} other {# minutes}}',
+  'error.poll.too_few': 'Un sondage a besoin d’au moins {min, plural, one {# option} other {# options}}',
+  'error.poll.too_many': 'Un sondage a au plus {max, plural, one {# option} other {# options}}',
+  'error.poll.option_blank': 'Les options du sondage ne peuvent pas être vides',
+  'error.poll.option_too_long':
+    'Les options du sondage font au plus {max, plural, one {# caractère} other {# caractères}}',
+  'error.poll.option_repeated': 'Les options du sondage doivent être différentes',
+  'error.poll.duration': 'Un sondage dure entre {min} et {max, plural, one {# seconde} other {# secondes}}',
+  'error.hashtag.not_found': 'Ce mot-dièse n’existe pas',
+  'error.hashtag.invalid': 'Ce nom n’est pas un mot-dièse valide',
+  'error.hashtag.featured_full':
+    'Vous pouvez mettre en avant au plus {max, plural, one {# mot-dièse} other {# mots-dièse}}',
+  'error.domain_block.own_server': 'Vous ne pouvez pas bloquer votre propre serveur',
+  'error.domain_block.not_domain': 'Ce n’est pas un nom de domaine',
+  'error.rule.length': 'Une règle fait de 1 à {max, plural, one {# caractère} other {# caractères}}',
+  'error.rule.hint_too_long': 'L’indication est trop longue',
+  'error.report.self': 'Vous ne pouvez pas vous signaler vous-même',
+  'error.report.foreign_posts': 'Les messages signalés doivent être ceux du compte signalé',
+  'error.report.comment_too_long':
+    'Le commentaire ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.report.unknown_rule': 'Le signalement cite une règle inconnue',
+  'error.report.rules_needed': 'Un signalement pour infraction aux règles doit citer les règles (rule_ids)',
+  'error.sms_lock.password_needed': 'Déverrouiller la publication par SMS demande votre mot de passe',
+  'error.held.not_found': 'Ce texte retenu n’existe pas',
+  'error.sms_policy.country': '"{country}" n’est pas un code pays ISO 3166-1 alpha-2 avec un plan de numérotation',
+  'error.sms_policy.nothing': 'Rien à changer : indiquez publication, notifications et/ou sécurité',
+  'error.code.too_many': 'Trop de codes faux. Demandez un nouveau code.',
+  'error.code.expired': 'Le code a expiré ou a déjà servi. Demandez un nouveau code.',
+  'error.code.wrong': 'Ce code est faux.',
+  'error.code.too_many_later': 'Trop de codes faux. Réessayez plus tard.',
+  'error.code.wait_minutes':
+    'Trop de codes faux. Attendez {minutes, plural, one {# minute} other {# minutes}} avant de réessayer.',
+  'error.code.wait_seconds':
+    'Trop de codes faux. Attendez {seconds, plural, one {# seconde} other {# secondes}} avant de réessayer.',
+  'error.registration.waiting':
+    '@{username} attend l’approbation de son inscription : approuvez-la ou refusez-la plutôt',
+  'error.discovery.too_many': 'Au plus {max, plural, one {# contact} other {# contacts}} par demande',
+  'error.discovery.account_too_new':
+    'La recherche de contacts est ouverte aux comptes de plus de {days, plural, one {# jour} other {# jours}}',
+  'error.discovery.needs_verified':
+    'La recherche de contacts demande un numéro de téléphone ou une adresse e-mail vérifiés sur le compte',
+  'error.discovery.phone_too_new':
+    'Chercher des numéros demande un numéro vérifié sur ce compte depuis au moins {days, plural, one {# jour} other {# jours}}',
+  'error.discovery.total_used': 'Ce compte a cherché autant de contacts qu’il le peut ({max})',
+  'error.discovery.daily':
+    'Au plus {max, plural, one {# nouveau contact} other {# nouveaux contacts}} par jour ; réessayez plus tard',
+  'error.discovery.network': 'Trop de recherches de contacts depuis ce réseau aujourd’hui ; réessayez plus tard',
+  'error.discovery.budget':
+    'Le budget de recherche de contacts de ce serveur est épuisé pour aujourd’hui ; réessayez demain',
+  'error.discovery.suspended':
+    'La recherche de contacts est suspendue pour ce compte en attendant l’examen d’un modérateur',
+  'error.filter.full': 'Vous pouvez avoir au plus {max, plural, one {# filtre} other {# filtres}}',
+  'error.filter.keywords_full': 'Un filtre a au plus {max, plural, one {# mot-clé} other {# mots-clés}}',
+  'error.filter.keyword_not_found': 'Mot-clé introuvable',
+  'error.filter.post_already': 'Ce message est déjà dans le filtre',
+  'error.filter.posts_full': 'Un filtre a au plus {max, plural, one {# message} other {# messages}}',
+  'error.filter.title_required': 'Le titre est obligatoire',
+  'error.filter.title_too_long': 'Le titre ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
+  'error.filter.keyword_required': 'Le mot-clé est obligatoire',
+  'error.filter.keyword_too_long':
+    'Le mot-clé ne doit pas dépasser {max, plural, one {# caractère} other {# caractères}}',
 };
