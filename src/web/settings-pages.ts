@@ -59,25 +59,6 @@ export function settingsLayout(
   );
 }
 
-/** Security events with words of their own (`web.event.<kind>`); others show their kind. */
-const EVENT_KINDS = new Set([
-  'sms_post',
-  'sim_swap_detected',
-  'sim_swap_check_failed',
-  'sms_posting_locked',
-  'sms_message_held',
-  'sms_not_me',
-  'sms_posting_unlocked',
-  'sign_in_code_withheld',
-  'reset_code_withheld',
-  'sms_codes_locked',
-  'password_reset',
-  'recovery_code_used',
-  'two_factor_changed',
-  'passkey_added',
-  'session_revoked',
-]);
-
 /** What changed in sign-in protection (`web.event.change`). */
 const CHANGES = new Set([
   'authenticator_app_added',
@@ -93,7 +74,7 @@ const CHANGES = new Set([
 ]);
 
 function eventText(view: View, event: AccountNotice): string {
-  if (!EVENT_KINDS.has(event.kind)) return event.kind.replace(/_/g, ' ');
+  // `web.event.text` selects on every notice kind (`NoticeKind`); its `other` case covers the rest.
   const change =
     typeof event.details.change === 'string' && CHANGES.has(event.details.change) ? event.details.change : 'none';
   const flood = event.details.reason === 'too_many_requests';
