@@ -9,7 +9,7 @@ import type { AuditEntry } from '../audit/index.ts';
 import { DomainError } from '../shared/errors.ts';
 import { html, type SafeHtml } from './html.ts';
 import { errorText, type Locale, type MessageId } from '../i18n/index.ts';
-import { richText } from './rich-text.ts';
+import { rich } from './rich-text.ts';
 import { requireViewer } from './auth-pages.ts';
 import { lineChart, minuteSlots, type Series } from './charts.ts';
 import {
@@ -128,7 +128,7 @@ function alertText(view: View, alert: Pick<SecurityAlert, 'kind' | 'scope' | 'de
   const target = alertWhere(view, alert.scope);
   if (alert.kind === 'sms_flood') {
     const until = typeof d.throttled_until === 'string' ? new Date(d.throttled_until) : null;
-    return richText(view.t, 'web.admin.alerts.flood', {
+    return rich(view, 'web.admin.alerts.flood', {
       target,
       requests: num(d.requests),
       seconds: num(d.window_seconds),
@@ -137,7 +137,7 @@ function alertText(view: View, alert: Pick<SecurityAlert, 'kind' | 'scope' | 'de
       until: until && !Number.isNaN(until.getTime()) ? when(view, until) : '—',
     });
   }
-  return richText(view.t, 'web.admin.alerts.unused', {
+  return rich(view, 'web.admin.alerts.unused', {
     target,
     completed: num(d.completed),
     issued: num(d.issued),
@@ -226,8 +226,8 @@ function auditSentence(view: View, entry: AuditEntry, accounts: ReadonlyMap<stri
   const subject = auditSubject(view, entry, accounts);
   const id = AUDIT_WHAT[entry.action];
   return id
-    ? richText(view.t, id, { actor, subject })
-    : richText(view.t, 'web.admin.audit.other', { actor, action: entry.action, subject });
+    ? rich(view, id, { actor, subject })
+    : rich(view, 'web.admin.audit.other', { actor, action: entry.action, subject });
 }
 
 /** Each detail of an entry on its own line, values as compact JSON that wraps instead of widening the page. */
@@ -312,7 +312,7 @@ export function adminPages(ctx: AppContext) {
           t('web.admin.nav.sms'),
           html`${errorBox(error?.message)}
 <section class="${kill.enabled ? 'warn' : 'ok'}"><h2>${t('web.admin.kill.heading', { on: kill.enabled })}</h2>
-${kill.updatedAt ? html`<p class="note">${richText(t, 'web.admin.kill.changed', { time: when(view, kill.updatedAt), actor: actorName(view, kill.updatedBy ?? '', killedBy), reason: kill.reason ?? '' })}</p>` : ''}
+${kill.updatedAt ? html`<p class="note">${rich(view, 'web.admin.kill.changed', { time: when(view, kill.updatedAt), actor: actorName(view, kill.updatedBy ?? '', killedBy), reason: kill.reason ?? '' })}</p>` : ''}
 <p>${t('web.admin.kill.explain')}</p>
 ${
   mayFlip
@@ -528,7 +528,7 @@ ${
     : html`<table tabindex="0" aria-label="${scrolls(t('web.admin.costs.heading'))}"><thead><tr><th scope="col">${t('web.admin.col.day')}</th><th scope="col">${t('web.admin.col.country')}</th><th scope="col">${t('web.admin.col.provider')}</th><th scope="col">${t('web.admin.col.messages')}</th><th scope="col">${t('web.admin.col.segments')}</th><th scope="col">${t('web.admin.col.cost')}</th></tr></thead><tbody>
 ${costs.map((c) => html`<tr><td data-day="${c.day}">${format.day(c.day)}</td><th scope="row">${countryName(view.locale, c.country)} (${c.country})</th><td>${c.provider}</td><td>${n(c.messages)}</td><td>${n(c.segments)}</td><td class="money">${c.estimatedCost === null ? html`<span class="note">${t('web.admin.costs.noPrice')}</span>` : format.money(c.estimatedCost)}</td></tr>`)}</tbody></table>`
 }
-<p class="note">${prices ? richText(t, 'web.admin.costs.prices', { file: html`<code>SPARROW_SMS_PRICES_FILE</code>`, currency: prices.currency }) : richText(t, 'web.admin.costs.noTable', { file: html`<code>SPARROW_SMS_PRICES_FILE</code>` })}</p>
+<p class="note">${prices ? rich(view, 'web.admin.costs.prices', { file: html`<code>SPARROW_SMS_PRICES_FILE</code>`, currency: prices.currency }) : rich(view, 'web.admin.costs.noTable', { file: html`<code>SPARROW_SMS_PRICES_FILE</code>` })}</p>
 <h2>${t('web.admin.traffic.inbound')}</h2>
 ${outcomes.size === 0 ? html`<p class="note">${t('web.admin.traffic.noInbound')}</p>` : html`<ul>${[...outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([outcome, count]) => html`<li>${t('web.admin.traffic.outcome', { outcome, count })}</li>`)}</ul>`}`,
           ),
@@ -561,7 +561,7 @@ ${
         (a) =>
           html`<tr><td>${when(view, a.createdAt)}</td><td>${t('web.admin.alerts.kind', { kind: a.kind })}</td><td>${alertWhere(view, a.scope)}</td><td>${alertText(view, a)}</td></tr>`,
       )}</tbody></table>
-<p class="note">${richText(t, 'web.admin.alerts.advice', { throttle: html`<code>SPARROW_SECURITY_FLOOD_THROTTLE_MINUTES</code>`, perPrefix: html`<code>SPARROW_SECURITY_SMS_PER_PREFIX_HOUR</code>` })}</p>`
+<p class="note">${rich(view, 'web.admin.alerts.advice', { throttle: html`<code>SPARROW_SECURITY_FLOOD_THROTTLE_MINUTES</code>`, perPrefix: html`<code>SPARROW_SECURITY_SMS_PER_PREFIX_HOUR</code>` })}</p>`
 }
 <h2>${t('web.admin.alerts.discovery')}</h2>
 ${
@@ -569,7 +569,7 @@ ${
     ? html`<p class="note">${t('web.admin.alerts.noReports')}</p>`
     : reports.map(
         (r) => html`<section class="card"><p><strong>${r.summary}</strong> · ${when(view, r.createdAt)}</p>
-<p>${richText(t, 'web.admin.alerts.blocked', {
+<p>${rich(view, 'web.admin.alerts.blocked', {
           accounts: html`${r.accountIds.slice(0, 30).map((id) => {
             const a = accounts.get(id);
             return a ? html`<a href="/admin/users?q=${a.username}">@${a.username}</a> ` : html`${id} `;
@@ -618,8 +618,8 @@ ${form(
           const may = (action: 'account.suspend' | 'account.unsuspend' | 'account.unlock_sms') =>
             can(actor, action, account);
           details = html`<section class="card"><h2>${name(account)}</h2>
-<p>${richText(t, 'web.admin.users.summary', { role: account.role, joined: when(view, account.createdAt), posts: account.statusesCount, followers: account.followersCount })}${account.suspended ? html` · <strong>${t('web.admin.users.suspended')}</strong>` : ''}</p>
-<p>${richText(t, 'web.admin.users.sms', {
+<p>${rich(view, 'web.admin.users.summary', { role: account.role, joined: when(view, account.createdAt), posts: account.statusesCount, followers: account.followersCount })}${account.suspended ? html` · <strong>${t('web.admin.users.suspended')}</strong>` : ''}</p>
+<p>${rich(view, 'web.admin.users.sms', {
             phone: settings.phone
               ? t('web.admin.users.phone', { country: countryName(view.locale, settings.phone.country) })
               : t('web.admin.users.noPhone'),
@@ -718,7 +718,7 @@ ${q && !account ? html`<p class="note">${t('web.admin.users.none', { username: q
                   { className: 'cell' },
                 )
               : '';
-          return html`<li class="card"><p>${richText(t, 'web.admin.signups.applied', { username: html`<strong>@${username}</strong>`, email: application.email ?? '', time: when(view, application.createdAt) })}</p>
+          return html`<li class="card"><p>${rich(view, 'web.admin.signups.applied', { username: html`<strong>@${username}</strong>`, email: application.email ?? '', time: when(view, application.createdAt) })}</p>
 ${application.reason ? html`<blockquote>${application.reason}</blockquote>` : html`<p class="note">${t('web.admin.signups.noReason')}</p>`}
 ${decide('approve', t('web.admin.signups.approve'), false)}${decide('reject', t('web.admin.signups.reject'), true)}</li>`;
         });

@@ -9,7 +9,7 @@ import { adminActionFailed, adminForbidden, adminLayout } from './admin-pages.ts
 import { requireViewer } from './auth-pages.ts';
 import { html, type SafeHtml } from './html.ts';
 import { field, form, sendPage, viewFor, when, type View } from './layout.ts';
-import { richText } from './rich-text.ts';
+import { rich } from './rich-text.ts';
 
 /**
  * The reports console (`/admin/reports`): open or resolved reports, each with who reported
@@ -54,21 +54,21 @@ export function adminReportPages(ctx: AppContext) {
             })
       } ${
         report.assignedAccountId
-          ? html`<span class="note">${richText(t, 'web.admin.reports.takenBy', { who: who(report.assignedAccountId) })}</span>`
+          ? html`<span class="note">${rich(view, 'web.admin.reports.takenBy', { who: who(report.assignedAccountId) })}</span>`
           : form(view, `/admin/reports/${report.id}/assign`, html`<button>${t('web.admin.reports.take')}</button>`, {
               className: 'inline',
             })
       }`;
       return html`<li class="card" id="r${report.id}"><p><strong>#${report.id}</strong> · ${t('web.admin.reports.category', { category: report.category })} · ${when(view, report.createdAt)}</p>
-<p>${richText(t, 'web.admin.reports.line', { reporter: who(report.accountId), target: who(report.targetAccountId) })}${
+<p>${rich(view, 'web.admin.reports.line', { reporter: who(report.accountId), target: who(report.targetAccountId) })}${
         resolved
           ? html` · ${
               report.actionTakenBy
-                ? richText(t, 'web.admin.reports.resolvedBy', {
+                ? rich(view, 'web.admin.reports.resolvedBy', {
                     time: when(view, report.actionTakenAt!),
                     who: who(report.actionTakenBy),
                   })
-                : richText(t, 'web.admin.reports.resolvedAt', { time: when(view, report.actionTakenAt!) })
+                : rich(view, 'web.admin.reports.resolvedAt', { time: when(view, report.actionTakenAt!) })
             }`
           : ''
       }</p>

@@ -14,7 +14,7 @@ import { html, type SafeHtml } from './html.ts';
 import { errorBox, layout, sendPage, viewFor, type View } from './layout.ts';
 import { contentSecurityPolicy } from './security-headers.ts';
 import { errorText } from '../i18n/index.ts';
-import { richText } from './rich-text.ts';
+import { rich } from './rich-text.ts';
 import { scriptText } from './script-text.ts';
 
 /**
@@ -64,7 +64,7 @@ function consentPage(view: View, page: ConsentPage): string {
     view.t('web.oauth.title'),
     html`<h1>${view.t('web.oauth.heading', { app: page.appName })}</h1>
 ${errorBox(page.error)}
-<p>${richText(view.t, 'web.oauth.asks', { app: html`<strong dir="auto">${page.appName}</strong>` })}</p><ul>${page.scopes.map((s) => html`<li>${scopeWords(view, s)}</li>`)}</ul>
+<p>${rich(view, 'web.oauth.asks', { app: html`<strong dir="auto">${page.appName}</strong>` })}</p><ul>${page.scopes.map((s) => html`<li>${scopeWords(view, s)}</li>`)}</ul>
 <form method="post" action="/oauth/authorize">${hiddenInputs(page.hidden)}
 <p><label for="login">${view.t('web.oauth.login')}</label><br><input type="text" id="login" name="login" autocomplete="username" required maxlength="${FIELD_LIMITS.login}" value="${page.login ?? ''}"></p>
 <p><label for="password">${view.t('web.oauth.password')}</label><br><input type="password" id="password" name="password" autocomplete="current-password" required maxlength="${FIELD_LIMITS.password}"></p>
@@ -114,7 +114,7 @@ function secondFactorPage(view: View, page: SecondFactorPage): string {
     view.t('web.oauth.secondTitle'),
     html`<h1>${view.t('web.oauth.secondHeading')}</h1>
 ${errorBox(page.error)}${page.notice ? html`<p class="notice" role="status">${page.notice}</p>` : ''}
-<p>${richText(view.t, 'web.oauth.secondIntro', { app: html`<strong dir="auto">${page.appName}</strong>` })}</p>${passkey}${forms}`,
+<p>${rich(view, 'web.oauth.secondIntro', { app: html`<strong dir="auto">${page.appName}</strong>` })}</p>${passkey}${forms}`,
     page.methods.includes('passkey') ? { scripts: ['/static/passkey.js'] } : {},
   );
 }
@@ -134,7 +134,7 @@ function failedPage(view: View, error: OAuthError): string {
   return layout(
     view,
     title,
-    html`<h1>${title}</h1>${errorBox(errorText(view.locale, error))}<p class="note">${richText(view.t, 'web.oauth.failedCode', { code: html`<code>${error.code}</code>` })}</p>`,
+    html`<h1>${title}</h1>${errorBox(errorText(view.locale, error))}<p class="note">${rich(view, 'web.oauth.failedCode', { code: html`<code>${error.code}</code>` })}</p>`,
   );
 }
 

@@ -2,11 +2,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import { describe, expect, it } from 'vitest';
-import { LOCALES, errorText, messageIds, t, translator } from '../../src/i18n/index.ts';
+import { LOCALES, errorText, messageIds, t } from '../../src/i18n/index.ts';
 import { checkPasswordStrength } from '../../src/security/identity.ts';
 import { DomainError, forbidden, invalid, notFound } from '../../src/shared/errors.ts';
 import { html } from '../../src/web/html.ts';
-import { richText } from '../../src/web/rich-text.ts';
+import { rich } from '../../src/web/rich-text.ts';
 
 /** Every TypeScript file under a folder. */
 function sources(dir: string): string[] {
@@ -102,10 +102,10 @@ describe('domain failures in the catalogues', () => {
 
   it('puts markup where the translation places it, and escapes the rest', () => {
     const link = html`<a href="/admin/users?q=amina">@amina</a>`;
-    const fr = richText(translator('fr'), 'web.admin.audit.suspend', { actor: link, subject: '<b>x</b>' });
+    const fr = rich({ locale: 'fr' }, 'web.admin.audit.suspend', { actor: link, subject: '<b>x</b>' });
     expect(fr.value).toBe('<a href="/admin/users?q=amina">@amina</a> a suspendu &lt;b&gt;x&lt;/b&gt;');
     // Arabic puts the verb first: the link moves with the translation, not with English word order.
-    const ar = richText(translator('ar'), 'web.admin.audit.suspend', { actor: link, subject: 'bob' });
+    const ar = rich({ locale: 'ar' }, 'web.admin.audit.suspend', { actor: link, subject: 'bob' });
     expect(ar.value).toBe('علّق <a href="/admin/users?q=amina">@amina</a> bob');
   });
 });
