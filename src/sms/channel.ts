@@ -51,6 +51,9 @@ export interface InboundResult {
 const DAY_MS = 24 * 3600_000;
 /** `@user@domain`: an account that may live on another server. */
 const REMOTE_HANDLE = /@[^\s@]+@[^\s@]+/;
+/** How a texter addresses an account: `name` here, `name@domain` for one of another server. */
+const handleOf = (account: Account): string =>
+  account.domain ? `${account.username}@${account.domain}` : account.username;
 /** Handling takes milliseconds; a message still unfinished after this was abandoned by a crash. */
 const UNFINISHED_AFTER_MS = 60_000;
 
@@ -354,7 +357,7 @@ export class SmsChannel {
         const latest = await this.latestPost(me, found);
         if (!latest) return done('rejected', say('sms.nothingToReply', { username: found.username }));
         // Mentioning the author threads the reply and notifies them, on their own server too.
-        const handle = found.domain ? `${found.username}@${found.domain}` : found.username;
+        const handle = handleOf(found);
         const text = mentionsAccount(command.text, found) ? command.text : `@${handle} ${command.text}`;
         const refusal = tooLong(text);
         if (refusal) return done('rejected', refusal);
@@ -364,11 +367,13 @@ export class SmsChannel {
       case 'direct': {
         const found = await target(command.username);
         if ('missing' in found) return done('rejected', found.missing);
-        const text = `@${found.username} ${command.text}`;
+        // The full handle for an account of another server: a bare @name would address no one there.
+        const handle = handleOf(found);
+        const text = `@${handle} ${command.text}`;
         const refusal = tooLong(text);
         if (refusal) return done('rejected', refusal);
         const post = await this.microblog.post(me, { text, source: 'sms', visibility: 'direct' });
-        return done('posted', say('sms.dmSent', { username: found.username }), post.id);
+        return done('posted', say('sms.dmSent', { username: handle }), post.id);
       }
       case 'follow': {
         const found = await target(command.username);

@@ -2,7 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseIntrospector,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { DatabaseConfig } from '../config/config.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -157,7 +165,7 @@ export async function migrateToLatest(connection: StoreConnection): Promise<stri
         null)
       : null;
   const migrator = new Migrator({
-    db: connection.db,
+    db: schema ? introspectingOnly(connection.db, schema) : connection.db,
     provider: migrationProvider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
@@ -169,6 +177,45 @@ export async function migrateToLatest(connection: StoreConnection): Promise<stri
     );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * The same database handle, but its introspection sees one schema. Kysely's migrator asks
+ * whether its bookkeeping tables exist by listing every column of every table of every schema
+ * (with a sequence lookup per column): on a database shared with other schemas — other
+ * applications, or a test run's hundreds of schemas — that one question took seconds and grew
+ * with each schema. The migrator only needs the names of this schema's tables.
+ */
+function introspectingOnly(db: Kysely<Database>, schema: string): Kysely<Database> {
+  const tables = async (): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string; kind: string }>`
+      select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${schema} and c.relkind in ('r', 'v', 'p', 'f')`.execute(db);
+    return rows.map((row) => ({
+      name: row.name,
+      schema,
+      isView: row.kind === 'v',
+      isForeign: row.kind === 'f',
+      columns: [],
+    }));
+  };
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`
+        select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      return rows;
+    },
+    getTables: tables,
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value = Reflect.get(target, property, target);
+      // Kysely's methods use private fields: they must run on the real instance.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** The database is usable when its (migrated) tables answer a read. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
+import { eventually as until } from '../helpers/federation-nodes.ts';
 import { freePort } from '../helpers/server.ts';
 import { smsHarness, type SmsHarness, type SmsUser } from '../sms/helpers.ts';
 
@@ -10,23 +11,16 @@ import { smsHarness, type SmsHarness, type SmsUser } from '../sms/helpers.ts';
  */
 async function federatedHarness(engine: 'sqlite' | 'postgres'): Promise<SmsHarness & { url: string }> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // A host name, not an IP literal: `@user@host` in a texted message must read as a mention.
+  const url = `http://localhost:${port}`;
   const harness = await smsHarness(engine, {
     PORT: String(port),
     SPARROW_PUBLIC_URL: url,
     SPARROW_FEDERATION: 'on',
     SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'true',
   });
-  await harness.app.listen({ host: '127.0.0.1', port });
+  await harness.app.listen({ host: 'localhost', port });
   return Object.assign(harness, { url });
-}
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, skip }) => {
@@ -113,6 +107,27 @@ describe.each(ENGINES)('SMS across two federating servers on $label', ({ name, s
       const mention = notifications.find((n) => n.status.id === replyId);
       expect(mention?.status.in_reply_to_id).toBe(alicePostId);
       expect(mention?.account.acct).toBe(`bob@${new URL(b.url).host}`);
+    },
+    90_000,
+  );
+
+  it.skipIf(skip)(
+    'D @user@domain by text on B reaches that account on A as a direct message, not a bare @name',
+    async () => {
+      const aliceHandle = `alice@${new URL(a.url).host}`;
+      const sent = await b.text(bobPhone, `D @${aliceHandle} Are the roads open to Kitui?`);
+      expect((await b.inbox(bobPhone)).at(-1)?.text).toContain(`@${aliceHandle}`);
+      // On B the post names the full handle, so it is addressed to alice on A and to no one else.
+      const onB = await b.app.inject({ url: `/api/v1/statuses/${sent.post_id}`, headers: bob.auth });
+      const local = onB.json() as { visibility: string; mentions: { acct: string }[] };
+      expect(local.visibility).toBe('direct');
+      expect(local.mentions.map((m) => m.acct)).toEqual([aliceHandle]);
+      // On A alice has it as a private mention from bob.
+      await until('the direct message on A', async () => {
+        const res = await a.app.inject({ url: '/api/v1/notifications?types[]=mention', headers: alice.auth });
+        const notes = res.json() as { status: { content: string; visibility: string } }[];
+        return notes.some((n) => n.status.content.includes('Are the roads open') && n.status.visibility === 'direct');
+      });
     },
     90_000,
   );
