@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import { type SeededGraph, seedGraph } from './seed-graph.ts';
-import { type LoadResult, load, startServe, startStaticServer, writeResults } from './lib.ts';
+import { type LoadResult, load, startBareFastify, startServe, startStaticServer, writeResults } from './lib.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -177,6 +177,17 @@ try {
     const sample = await fetch(homeUrl, { headers: bearer() });
     const pageBytes = (await sample.arrayBuffer()).byteLength;
     results.empty = await run('empty route (GET /healthz)', `${publicUrl}/healthz`);
+    const bareFastify = await startBareFastify(PORT + 1);
+    try {
+      results.bareFastify = await load('empty route of a bare Fastify app (one route, no hooks, no logger)', {
+        url: `http://127.0.0.1:${PORT + 1}/healthz`,
+        duration: DURATION,
+        connections: CONNECTIONS,
+        serverPid: bareFastify.pid,
+      });
+    } finally {
+      await bareFastify();
+    }
     const staticServer = await startStaticServer(PORT + 1, pageBytes);
     try {
       results.static = await load(`static body of ${pageBytes} bytes (node:http, nothing else)`, {
