@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import { registerCompression } from './compression.ts';
+import { requestLogger } from './request-logger.ts';
 import type { AppContext } from './context.ts';
 import { resolveToken } from '../api/auth.ts';
 import { handleError } from '../api/errors.ts';
@@ -31,6 +32,7 @@ const BODY_LIMIT_BYTES = 256 * 1024;
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
+    childLoggerFactory: requestLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: ctx.config.trustProxy,
     // Ids are long digit strings; never let the query parser coerce anything.
