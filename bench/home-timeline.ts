@@ -1,7 +1,8 @@
 /**
  * Home-timeline benchmark (issues 2 and 14): seeds a synthetic social graph into a fresh
  * SQLite store and measures `GET /api/v1/timelines/home` over HTTP, as many different users,
- * against two limits of the same machine in the same run: the server's empty route, and a
+ * against limits of the same machine in the same run: the server's empty route, the same route
+ * on a bare Fastify app (bench/bare-fastify.ts: what the framework itself costs), and a
  * minimal node:http server answering a prebuilt body of the same size as the home page
  * (bench/static-server.ts). Then notifications, account statuses, thread context, search
  * (when the server has it) and posting a status. For every route it also reports the
