@@ -1,7 +1,8 @@
 /**
  * Home-timeline benchmark (issues 2 and 14): seeds a synthetic social graph into a fresh
  * SQLite store and measures `GET /api/v1/timelines/home` over HTTP, as many different users,
- * against two limits of the same machine in the same run: the server's empty route, and a
+ * against limits of the same machine in the same run: the server's empty route, the same route
+ * on a bare Fastify app (bench/bare-fastify.ts: what the framework itself costs), and a
  * minimal node:http server answering a prebuilt body of the same size as the home page
  * (bench/static-server.ts). Then notifications, account statuses, thread context, search
  * (when the server has it) and posting a status. For every route it also reports the
@@ -10,6 +11,8 @@
  *   npm run bench                       100k accounts, 1M posts, ~200 follows each
  *   npm run bench -- --scale small      10k accounts, 100k posts, ~200 follows each
  *   npm run bench -- --accounts N --posts N --follows N --readers N --duration S --connections C
+ *   npm run bench -- --keep             keep the seeded store (its directory is printed)
+ *   npm run bench -- --store DIR        reuse a store kept by an earlier --keep run, unseeded
  *
  * Seeding writes the tables directly (the product's own code would take hours for 20M
  * follows), exactly as the product lays them out: follower counts, skewed popularity (a
@@ -17,13 +20,13 @@
  * home feeds (newest `SPARROW_HOME_FEED_LENGTH` entries from followed accounts under the
  * limit) for the accounts that read during the run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
-import { seedGraph } from './seed-graph.ts';
-import { type LoadResult, load, startServe, startStaticServer, writeResults } from './lib.ts';
+import { type SeededGraph, seedGraph } from './seed-graph.ts';
+import { type LoadResult, load, startBareFastify, startServe, startStaticServer, writeResults } from './lib.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -41,6 +44,9 @@ const { values } = parseArgs({
     // server started with these settings, for a before/after pair in the same run.
     baseline: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // A directory kept by an earlier --keep run: its store and its readers are reused (the full
+    // scale takes ~10 minutes to seed). The graph's size comes from that run, not from --scale.
+    store: { type: 'string' },
   },
 });
 if (values.scale !== 'full' && values.scale !== 'small') {
@@ -56,17 +62,38 @@ const num = (raw: string | undefined, fallback: number, name: string) => {
   }
   return value;
 };
-const ACCOUNTS = num(values.accounts, small ? 10_000 : 100_000, 'accounts');
-const POSTS = num(values.posts, small ? 100_000 : 1_000_000, 'posts');
-const FOLLOWS = Math.min(num(values.follows, 200, 'follows'), ACCOUNTS - 1);
-const READERS = Math.min(num(values.readers, 2000, 'readers'), ACCOUNTS);
+
+/** What a kept store directory holds besides the store: the seeded graph's size and its readers. */
+interface KeptGraph extends SeededGraph {
+  scale: string;
+  accounts: number;
+  posts: number;
+  follows: number;
+  readers: number;
+}
+const KEPT_GRAPH_FILE = 'bench-graph.json';
+const kept: KeptGraph | null = values.store ? readKeptGraph(values.store) : null;
+function readKeptGraph(dir: string): KeptGraph {
+  const file = join(dir, KEPT_GRAPH_FILE);
+  if (!existsSync(file)) {
+    console.error(`--store ${dir}: no ${KEPT_GRAPH_FILE} there (keep a store with --keep first)`);
+    process.exit(2);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as KeptGraph;
+}
+
+const SCALE = kept?.scale ?? values.scale;
+const ACCOUNTS = kept?.accounts ?? num(values.accounts, small ? 10_000 : 100_000, 'accounts');
+const POSTS = kept?.posts ?? num(values.posts, small ? 100_000 : 1_000_000, 'posts');
+const FOLLOWS = kept?.follows ?? Math.min(num(values.follows, 200, 'follows'), ACCOUNTS - 1);
+const READERS = kept?.readers ?? Math.min(num(values.readers, 2000, 'readers'), ACCOUNTS);
 const DURATION = num(values.duration, 15, 'duration');
 const CONNECTIONS = num(values.connections, 32, 'connections');
 const PORT = num(values.port, 3918, 'port');
 const FANOUT_MAX = 10_000;
 const FEED_LENGTH = 800;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-bench-home-'));
+const dataDir = values.store ?? mkdtempSync(join(tmpdir(), 'sparrow-bench-home-'));
 const publicUrl = `http://127.0.0.1:${PORT}`;
 const env = {
   PORT: String(PORT),
@@ -83,6 +110,12 @@ let readerIds: string[] = [];
 let replies: string[] = [];
 
 async function seed(): Promise<string[]> {
+  if (kept) {
+    console.log(`reusing the store in ${dataDir} (${ACCOUNTS} accounts, ${POSTS} posts; not seeded)`);
+    readerIds = kept.readerIds;
+    replies = kept.replies;
+    return kept.tokens;
+  }
   const seeded = await seedGraph(env, {
     accounts: ACCOUNTS,
     posts: POSTS,
@@ -93,6 +126,17 @@ async function seed(): Promise<string[]> {
   });
   readerIds = seeded.readerIds;
   replies = seeded.replies;
+  if (values.keep) {
+    const graph: KeptGraph = {
+      scale: values.scale,
+      accounts: ACCOUNTS,
+      posts: POSTS,
+      follows: FOLLOWS,
+      readers: READERS,
+      ...seeded,
+    };
+    writeFileSync(join(dataDir, KEPT_GRAPH_FILE), JSON.stringify(graph));
+  }
   return seeded.tokens;
 }
 
@@ -134,6 +178,17 @@ try {
     const sample = await fetch(homeUrl, { headers: bearer() });
     const pageBytes = (await sample.arrayBuffer()).byteLength;
     results.empty = await run('empty route (GET /healthz)', `${publicUrl}/healthz`);
+    const bareFastify = await startBareFastify(PORT + 1);
+    try {
+      results.bareFastify = await load('empty route of a bare Fastify app (one route, no hooks, no logger)', {
+        url: `http://127.0.0.1:${PORT + 1}/healthz`,
+        duration: DURATION,
+        connections: CONNECTIONS,
+        serverPid: bareFastify.pid,
+      });
+    } finally {
+      await bareFastify();
+    }
     const staticServer = await startStaticServer(PORT + 1, pageBytes);
     try {
       results.static = await load(`static body of ${pageBytes} bytes (node:http, nothing else)`, {
@@ -265,11 +320,12 @@ try {
       console.log(
         `${name.padEnd(20)} ${String(r.perSecond).padStart(6)}  ${r.ratioToEmptyRoute.toFixed(3).padStart(6)}  ${r.ratioToStaticBody.toFixed(3).padStart(7)}  ${String(r.p99).padStart(6)}  ${r.cpuMsPerRequest ?? '—'}`,
       );
-    writeResults(`home-timeline-${values.scale}`, {
+    writeResults(`home-timeline-${SCALE}`, {
       benchmark: 'home-timeline',
       date: new Date().toISOString(),
       node: process.version,
-      scale: values.scale,
+      scale: SCALE,
+      seeded: !kept,
       accounts: ACCOUNTS,
       posts: POSTS,
       followsPerAccount: FOLLOWS,
@@ -283,6 +339,7 @@ try {
     await stop();
   }
 } finally {
-  if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
-  else console.log(`store kept in ${dataDir}`);
+  // A reused store stays where it was; a fresh one is removed unless asked to keep it.
+  if (values.keep || kept) console.log(`store kept in ${dataDir} (reuse it with --store ${dataDir})`);
+  else rmSync(dataDir, { recursive: true, force: true });
 }

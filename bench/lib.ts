@@ -22,6 +22,11 @@ export function startStaticServer(port: number, bytes: number): Promise<Server> 
   return startChild(['bench/static-server.ts', String(port), String(bytes)], {});
 }
 
+/** A Fastify 5 app with one route like the empty route and nothing else (bench/bare-fastify.ts). */
+export function startBareFastify(port: number): Promise<Server> {
+  return startChild(['bench/bare-fastify.ts', String(port)], {});
+}
+
 function startChild(args: string[], env: Record<string, string>): Promise<Server> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {

@@ -10,6 +10,7 @@
  *
  *   npm run bench -- read-cpu [--accounts N --posts N --readers N --reads N --rounds N --baseline K=V,…]
  *   npm run bench -- read-cpu --only-after --routes home --profile /tmp/home.cpuprofile
+ *   npm run bench -- read-cpu --routes healthz,home   (healthz: the empty route, no reading)
  *
  * `--baseline-tree DIR` builds the baseline server from another checkout's code (e.g.
  * `git archive HEAD | tar -x -C DIR` plus a node_modules symlink), so a code change is compared
@@ -123,6 +124,8 @@ try {
   }
   const { tokens, readerIds, replies } = seeded;
   const allRoutes: Record<string, (i: number) => string> = {
+    // The empty route: what every request pays (hooks, token check, logging, metrics), no reading.
+    healthz: () => '/healthz',
     home: () => '/api/v1/timelines/home?limit=20',
     notifications: () => '/api/v1/notifications?limit=20',
     account: (i) => `/api/v1/accounts/${readerIds[(i * 7) % readerIds.length]}/statuses?limit=20`,

@@ -24,10 +24,21 @@ function bearerToken(request: FastifyRequest): string | null {
   return null;
 }
 
-export async function resolveToken(oauth: OAuth, request: FastifyRequest): Promise<void> {
+/**
+ * Sets `request.token` from the Authorization header. Without a bearer token there is nothing to
+ * look up and it returns null at once (no promise: it runs before every API request); otherwise
+ * the lookup, which rejects with 401 when the token is not valid.
+ */
+export function resolveToken(oauth: OAuth, request: FastifyRequest): Promise<void> | null {
   const raw = bearerToken(request);
-  request.token = raw ? await oauth.verifyToken(raw) : null;
-  if (raw && !request.token) throw new HttpError(401, 'The access token is invalid');
+  if (!raw) {
+    request.token = null;
+    return null;
+  }
+  return oauth.verifyToken(raw).then((token) => {
+    request.token = token;
+    if (!token) throw new HttpError(401, 'The access token is invalid');
+  });
 }
 
 /** The signed-in account's token with the scope checked; 401 without a user token, 403 on scope. */

@@ -36,8 +36,13 @@ export async function registerMultipart(
   },
 ): Promise<void> {
   await app.register(multipart, { throwFileSizeLimit: true });
-  app.addHook('preValidation', async (request) => {
-    if (!request.isMultipart()) return;
+  // Callback-style with a synchronous way out: it runs before every route, and almost no
+  // request is multipart (an async hook would cost a promise and a microtask turn each).
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (!request.isMultipart()) return done();
+    readForm(request).then(() => done(), done);
+  });
+  async function readForm(request: FastifyRequest): Promise<void> {
     const uploads = request.routeOptions.config.uploads === true;
     if (uploads && !options.mayUpload(request)) throw httpError(401, 'This method requires an authenticated user');
     const fields: Record<string, unknown> = {};
@@ -77,7 +82,7 @@ export async function registerMultipart(
       throw describeMultipartError(error, uploads, options.maxUploadBytes);
     }
     request.body = fields;
-  });
+  }
 }
 
 function describeMultipartError(error: unknown, uploads: boolean, maxUploadBytes: number): Error {

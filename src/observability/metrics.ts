@@ -35,6 +35,16 @@ export class Counter extends Metric {
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
+  /**
+   * One series' incrementer, labelled once: for hot paths that count the same labels again and
+   * again (`inc` labels every call anew).
+   */
+  series(labels: Labels): () => void {
+    const key = labelKey(labels);
+    return () => {
+      this.values.set(key, (this.values.get(key) ?? 0) + 1);
+    };
+  }
   lines(): string[] {
     return [...this.values].map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`);
   }
@@ -65,26 +75,36 @@ export class Gauge extends Metric {
 }
 
 export class Histogram extends Metric {
-  private readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  private readonly seriesByKey = new Map<string, { buckets: number[]; sum: number; count: number }>();
   private readonly bounds: readonly number[];
   constructor(name: string, help: string, bounds: readonly number[]) {
     super(name, help, 'histogram');
     this.bounds = bounds;
   }
   observe(value: number, labels: Labels = {}): void {
-    const key = labelKey(labels);
-    let s = this.series.get(key);
+    this.record(this.seriesOf(labelKey(labels)), value);
+  }
+  /** One series' observer, labelled once (see `Counter.series`). */
+  series(labels: Labels): (value: number) => void {
+    const s = this.seriesOf(labelKey(labels));
+    return (value) => this.record(s, value);
+  }
+  private seriesOf(key: string): { buckets: number[]; sum: number; count: number } {
+    let s = this.seriesByKey.get(key);
     if (!s) {
       s = { buckets: this.bounds.map(() => 0), sum: 0, count: 0 };
-      this.series.set(key, s);
+      this.seriesByKey.set(key, s);
     }
+    return s;
+  }
+  private record(s: { buckets: number[]; sum: number; count: number }, value: number): void {
     for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) s.buckets[i]! += 1;
     s.sum += value;
     s.count += 1;
   }
   lines(): string[] {
     const out: string[] = [];
-    for (const [key, s] of this.series) {
+    for (const [key, s] of this.seriesByKey) {
       const prefix = key ? `${key},` : '';
       this.bounds.forEach((bound, i) => out.push(`${this.name}_bucket{${prefix}le="${bound}"} ${s.buckets[i]}`));
       out.push(`${this.name}_bucket{${prefix}le="+Inf"} ${s.count}`);

@@ -372,6 +372,22 @@ function forTable(table: string | null, ids: string[] | null): Invalidation | nu
 }
 
 const RAW_WRITE = /\b(insert|update|delete|replace|alter|drop|truncate)\b/i;
+/** The table a raw statement writes, after the verb that names it (`update x`, `insert into x` …). */
+const RAW_WRITE_TARGET =
+  /\b(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from|alter\s+table|drop\s+table(?:\s+if\s+exists)?|truncate(?:\s+table)?)\s+(?:"?\w+"?\.)?"?(\w+)"?/gi;
+
+/**
+ * The tables a raw statement may write: those named right after a writing verb, or, when none
+ * can be found, every table it names (to be sure). A table it only reads — a join in the
+ * subquery that picks the rows to update — is not written: the push deliveries' lease, which
+ * joins `oauth_tokens`, once dropped every kept token each second.
+ */
+function rawWriteTargets(text: string, tables: readonly string[]): string[] {
+  const targets = new Set<string>();
+  for (const match of text.matchAll(RAW_WRITE_TARGET)) targets.add(match[1]!.toLowerCase());
+  if (targets.size === 0) return tables.filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(text));
+  return tables.filter((t) => targets.has(t));
+}
 
 /**
  * The tables per-viewer state is read from (`EntityCache.memo`): writes to these are announced
@@ -430,8 +446,8 @@ function memoTablesWritten(query: OperationNode): string[] | null {
     case 'RawNode': {
       const text = (n.sqlFragments as string[]).join(' ');
       if (!RAW_WRITE.test(text)) return null;
-      const named = MEMO_TABLES.filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(text));
-      return named.length > 0 ? named : null;
+      const written = rawWriteTargets(text, MEMO_TABLES);
+      return written.length > 0 ? written : null;
     }
     default:
       return ['*'];
@@ -500,9 +516,10 @@ function entityInvalidationOf(query: OperationNode): Invalidation | null {
     case 'RawNode': {
       const text = (n.sqlFragments as string[]).join(' ');
       if (!RAW_WRITE.test(text)) return null;
+      const written = rawWriteTargets(text, ['posts', 'mentions', 'accounts']);
       const invalidation = emptyInvalidation();
-      invalidation.allPosts = /\b(posts|mentions)\b/i.test(text);
-      invalidation.allAccounts = /\baccounts\b/i.test(text);
+      invalidation.allPosts = written.includes('posts') || written.includes('mentions');
+      invalidation.allAccounts = written.includes('accounts');
       return invalidation.allPosts || invalidation.allAccounts ? invalidation : null;
     }
     default:

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { buildServer } from '../../src/app/http-server.ts';
+import { cachingDialect, EntityCache } from '../../src/store/entity-cache.ts';
 import { configFor } from '../../src/config/config.ts';
 import { ENGINES, contextWithStorage, redisUrl, testSchemaName, type TestContext } from '../helpers/context.ts';
 import { freePort, startServer, type RunningServer } from '../helpers/server.ts';
@@ -168,6 +171,17 @@ function scenarios(instances: () => { w: string; r: string; ctx: TestContext; re
     expect((await json(`${r}/api/v1/timelines/home`, reader)).status).toBe(200);
     expect((await json(`${w}/api/v1/timelines/home`, reader)).status).toBe(200);
     await ctx.oauth.revokeAllSessions(reader.id);
+    expect((await json(`${r}/api/v1/timelines/home`, reader)).status).toBe(401);
+    expect((await json(`${w}/api/v1/timelines/home`, reader)).status).toBe(401);
+  });
+
+  it('refuses a token revoked by a raw SQL statement at once', async () => {
+    const { w, r, ctx } = instances();
+    const { reader } = await pair();
+    expect((await json(`${r}/api/v1/timelines/home`, reader)).status).toBe(200);
+    await sql`update oauth_tokens set revoked_at = ${new Date().toISOString()} where account_id = ${reader.id}`.execute(
+      ctx.store.db,
+    );
     expect((await json(`${r}/api/v1/timelines/home`, reader)).status).toBe(401);
     expect((await json(`${w}/api/v1/timelines/home`, reader)).status).toBe(401);
   });
@@ -357,4 +371,45 @@ describe.skipIf(!postgresUrl || !redisUrl)('entity cache across two instances (P
     ctx: instances[0]!.ctx,
     readerCtx: instances[1]!.ctx,
   }));
+});
+
+describe('entity cache: which raw SQL statements drop kept state', () => {
+  // A real SQLite database behind the watching dialect, and a token kept the way the store keeps it.
+  const cache = new EntityCache(100);
+  const db = new Kysely<Record<string, Record<string, unknown>>>({
+    dialect: cachingDialect(new SqliteDialect({ database: new SQLite(':memory:') }), cache),
+  });
+  let loads = 0;
+  const token = () =>
+    cache.memo('token', 'hash', ['oauth_tokens', 'oauth_apps'], async () => {
+      loads += 1;
+      return (await sql<{ revoked_at: string | null }>`select revoked_at from oauth_tokens`.execute(db)).rows[0];
+    });
+  beforeAll(async () => {
+    await sql`create table oauth_tokens (id text primary key, revoked_at text)`.execute(db);
+    await sql`create table push_deliveries (id text primary key, token_id text, status text)`.execute(db);
+    await sql`insert into oauth_tokens (id, revoked_at) values ('t1', null)`.execute(db);
+    await sql`insert into push_deliveries (id, token_id, status) values ('d1', 't1', 'queued')`.execute(db);
+  });
+  afterAll(async () => db.destroy());
+
+  it('keeps a token over a write that only reads the tokens table, and drops it when that table is written', async () => {
+    await token();
+    const warm = loads;
+    await token();
+    expect(loads).toBe(warm);
+    // Like the push deliveries' lease: it writes push_deliveries, choosing rows by a join on tokens.
+    await sql`update push_deliveries set status = 'sending' where id in (
+      select d.id from push_deliveries d join oauth_tokens t on t.id = d.token_id where t.revoked_at is null)`.execute(
+      db,
+    );
+    await token();
+    expect(loads).toBe(warm);
+    await sql`update oauth_tokens set revoked_at = 'now' where id = 't1'`.execute(db);
+    expect(await token()).toEqual({ revoked_at: 'now' });
+    expect(loads).toBe(warm + 1);
+    await sql`insert into oauth_tokens (id, revoked_at) select 't2', null`.execute(db);
+    await token();
+    expect(loads).toBe(warm + 2);
+  });
 });
