@@ -20,6 +20,7 @@ import type { Account } from '../../src/core/model.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { startFedifyPeer } from '../helpers/fedify-peer.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { settles } from '../helpers/until.ts';
 
 /**
  * Edits, profile updates, blocks, emoji reactions, polls and articles between two Sparrow
@@ -33,16 +34,8 @@ const FEDERATION_ENV = {
   SPARROW_LOG_LEVEL: process.env.FED_LOG ?? 'silent',
 };
 
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 45_000) {
-  const started = Date.now();
-  let last: T = await probe();
-  while (!ok(last)) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await probe();
-  }
-  return last;
-}
+const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 45_000) =>
+  settles(what, probe, ok, ms);
 
 describe.each(ENGINES)('federated activities on $label', ({ name, skip }) => {
   let a: RunningServer;

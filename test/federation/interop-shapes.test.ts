@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * What other implementations need from Sparrow's documents, found by federating with Hollo
@@ -17,14 +18,6 @@ const FEDERATION_ENV = {
   SPARROW_FEDERATION_ALLOW_PRIVATE_ADDRESSES: 'true',
   SPARROW_LOG_LEVEL: 'silent',
 };
-
-async function until(what: string, probe: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(ENGINES)('the Note as other servers read it on $label', ({ name, skip }) => {
   let server: RunningServer;

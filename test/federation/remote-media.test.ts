@@ -5,6 +5,7 @@ import { operatorActor } from '../../src/security/index.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { hasGpsTag, photo, photoWithGps } from '../media/images.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * Other servers' attachments by reference, through Sparrow's media proxy: a real image from
@@ -18,13 +19,7 @@ const FEDERATION_ENV = {
 };
 const operator = (reason: string) => ({ actor: operatorActor('test'), reason });
 
-async function eventually(what: string, probe: () => Promise<boolean>, ms = 45_000): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = (what: string, probe: () => Promise<boolean>, ms = 45_000) => until(what, probe, ms);
 
 /** A file server that misbehaves on request, counting what it sent. */
 async function fileServer(gps: Buffer) {

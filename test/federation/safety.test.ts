@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { operatorActor } from '../../src/security/index.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * Safety of federation between two real Sparrow servers on loopback: per-domain inbox limits
@@ -21,13 +22,7 @@ const AP = { accept: 'application/activity+json' };
 const operator = (reason: string) => ({ actor: operatorActor('test'), reason });
 
 /** Generous: in authorized-fetch mode a first follow takes several signed round trips, slow on a loaded machine. */
-async function eventually(what: string, probe: () => Promise<boolean>, ms = 45_000): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const eventually = (what: string, probe: () => Promise<boolean>, ms = 45_000) => until(what, probe, ms);
 
 /** A delivery whose signature names a key on `host` (a closed port: it can never verify). */
 function fakeDelivery(host: string, body = '{"type":"Create","actor":"x"}'): RequestInit {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
-import { eventually as until } from '../helpers/federation-nodes.ts';
 import { freePort } from '../helpers/server.ts';
 import { smsHarness, type SmsHarness, type SmsUser } from '../sms/helpers.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * By text across the fediverse (issue 13): a person on a feature phone on server B follows

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
+import { settles } from '../helpers/until.ts';
 
 /**
  * Two Sparrow servers on loopback (distinct ports, so distinct domains) federating over
@@ -12,21 +13,8 @@ const FEDERATION_ENV = {
   SPARROW_LOG_LEVEL: process.env.FED_LOG ?? 'silent',
 };
 
-async function eventually<T>(
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const started = Date.now();
-  let last: T = await probe();
-  while (!ok(last)) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await probe();
-  }
-  return last;
-}
+const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, ms = 15_000) =>
+  settles(what, probe, ok, ms);
 
 describe.each(ENGINES)('two federating Sparrow servers on $label', ({ name, skip }) => {
   let a: RunningServer;

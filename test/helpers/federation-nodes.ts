@@ -6,6 +6,7 @@ import pg from 'pg';
 import { buildServer } from '../../src/app/http-server.ts';
 import { configFor } from '../../src/config/config.ts';
 import { contextWithStorage, testSchemaName, type EngineName, type TestContext } from './context.ts';
+import { until } from './until.ts';
 
 /** A federating Sparrow server on a fixed loopback port and database, so it can stop and start again as the same server. */
 export interface FederationNode {
@@ -60,10 +61,7 @@ export async function databaseFor(engine: EngineName): Promise<{ url: string; sc
   return { url, schema };
 }
 
+/** Waits for what another server does in its own time (test/helpers/until.ts). */
 export async function eventually(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  await until(what, probe, { timeoutMs: ms, intervalMs: 150 });
 }

@@ -10,6 +10,7 @@ import { configFor } from '../../src/config/config.ts';
 import { contextWithStorage, type TestContext } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
 import { operatorActor } from '../../src/security/index.ts';
+import { until } from '../helpers/until.ts';
 
 const run = promisify(execFile);
 
@@ -117,14 +118,6 @@ async function privateRedis() {
     },
     start,
   };
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const PHONE = '+254712345670';

@@ -5,22 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFor } from '../../src/config/config.ts';
 import { contextWithStorage, redisUrl, testSchemaName, type TestContext } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
+import { until } from '../helpers/until.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Two `sparrow serve` processes sharing PostgreSQL and Redis, each running the background

@@ -5,18 +5,9 @@ import { configFor } from '../../src/config/config.ts';
 import { operatorActor } from '../../src/security/index.ts';
 import { contextWithStorage, redisUrl, testSchemaName, type TestContext } from '../helpers/context.ts';
 import { freePort } from '../helpers/server.ts';
+import { until } from '../helpers/until.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * `sparrow serve --workers 3` on PostgreSQL + Redis: three processes on one port, and the work

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { operatorActor } from '../../src/security/index.ts';
+import { until as waitFor } from '../helpers/until.ts';
 
 const USERNAME = 'sparrow-app';
 const API_KEY = 'atsk_test_key_0123456789';
@@ -124,14 +125,12 @@ describe.each(ENGINES)("Africa's Talking end to end on $label", ({ name, skip })
     });
   };
 
-  const until = async (probe: () => boolean | Promise<boolean>) => {
-    const deadline = Date.now() + 20_000;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out; sent ${JSON.stringify(api.sent)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-
+  const until = (probe: () => boolean | Promise<boolean>) =>
+    waitFor('the provider to be sent the texts', probe, {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      explain: () => ({ sent: api.sent }),
+    });
   const inboundCount = async () =>
     Number(
       (

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFor } from '../../src/config/config.ts';
 import { operatorActor } from '../../src/security/index.ts';
 import { contextWithStorage, type TestContext } from '../helpers/context.ts';
+import { until } from '../helpers/until.ts';
 
 const SID = 'AC00000000000000000000000000000009';
 const TOKEN = 'crash-test-token';
@@ -37,14 +38,6 @@ async function slowTwilio(delayMs: number) {
     recipients,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('SMS worker killed with SIGKILL mid-send', () => {

@@ -8,6 +8,7 @@ import { configFor } from '../../src/config/config.ts';
 import { main } from '../../src/cli/main.ts';
 import { operatorActor } from '../../src/security/index.ts';
 import { contextWithStorage, testSchemaName, type TestContext } from '../helpers/context.ts';
+import { until } from '../helpers/until.ts';
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 const KE = '+254712345678';
@@ -51,20 +52,6 @@ function postgresStore(): Store {
     setup: () => admin(`create schema ${schema}`),
     teardown: async () => {}, // dropped after the whole run (test/helpers/global-setup.ts)
   };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { operatorActor } from '../../src/security/index.ts';
+import { until as waitFor } from '../helpers/until.ts';
 
 const SID = 'AC00000000000000000000000000000001';
 const TOKEN = 'twilio-auth-token-for-tests';
@@ -106,27 +107,24 @@ describe.each(ENGINES)('Twilio end to end on $label', ({ name, skip }) => {
   };
 
   // Generous: under a full parallel test run on two cores the dispatcher can be slow to get a turn.
-  const until = async (probe: () => boolean | Promise<boolean>) => {
-    const deadline = Date.now() + 20_000;
-    while (!(await probe())) {
-      if (Date.now() > deadline) {
-        const outbox = await server.ctx.store.db
+  const until = (probe: () => boolean | Promise<boolean>) =>
+    waitFor('the provider to be sent the texts', probe, {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      explain: async () => ({
+        sent: api.sent,
+        outbox: await server.ctx.store.db
           .selectFrom('sms_outbox')
           .select(['to_number', 'text', 'status', 'attempts', 'last_error', 'next_attempt_at', 'lease_owner'])
           .execute()
-          .catch((e) => String(e));
-        const jobs = await server.ctx.store.db
+          .catch((e) => String(e)),
+        fanOutJobs: await server.ctx.store.db
           .selectFrom('sms_fanout_jobs')
           .selectAll()
           .execute()
-          .catch((e) => String(e));
-        throw new Error(
-          `timed out; sent ${JSON.stringify(api.sent)}; outbox ${JSON.stringify(outbox)}; fan-out jobs ${JSON.stringify(jobs)}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+          .catch((e) => String(e)),
+      }),
+    });
 
   it.skipIf(skip)(
     "posts and follows by signed webhook, and delivers the followed account's post through the REST API",
