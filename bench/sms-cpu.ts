@@ -58,8 +58,10 @@ if (FOLLOWERS >= ACCOUNTS) {
   process.exit(2);
 }
 
-// Count every statement execution of better-sqlite3 in this process.
+// Count every statement execution of better-sqlite3 in this process (SPARROW_BENCH_STATEMENT_TIMES=1:
+// also time each statement text, printed at the end, to see which ones the CPU goes to).
 let statements = 0;
+const statementTimes = process.env.SPARROW_BENCH_STATEMENT_TIMES ? new Map<string, { n: number; ns: bigint }>() : null;
 {
   const probe = new SQLite(':memory:');
   const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
@@ -68,7 +70,17 @@ let statements = 0;
     proto[method] = function (this: { source: string }, ...args: unknown[]) {
       statements += 1;
       if (process.env.SPARROW_BENCH_TRACE) console.log(`SQL ${this.source.replace(/\s+/g, ' ').slice(0, 160)}`);
-      return original.apply(this, args);
+      if (!statementTimes) return original.apply(this, args);
+      const started = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const source = this.source.replace(/\s+/g, ' ').slice(0, 140);
+        const entry = statementTimes.get(source) ?? { n: 0, ns: 0n };
+        entry.n += 1;
+        entry.ns += process.hrtime.bigint() - started;
+        statementTimes.set(source, entry);
+      }
     };
   }
   probe.close();
@@ -272,7 +284,16 @@ try {
       `${server.padEnd(48)} ${summary[server].cpuMsPerText.toFixed(3).padStart(11)}  ${String(summary[server].statementsPerText).padStart(15)}`,
     );
   }
-  const [after, before] = Object.values(summary);
+  if (statementTimes) {
+    const texts = TEXTS * (ROUNDS + 1) * servers.length;
+    console.log('\nstatement (all servers, all rounds)          µs per text   executions per text');
+    for (const [source, { n, ns }] of [...statementTimes].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 40))
+      console.log(
+        `${(Number(ns) / 1000 / texts).toFixed(1).padStart(8)}  ${(n / texts).toFixed(2).padStart(6)}  ${source}`,
+      );
+  }
+  const after = summary['this tree'];
+  const before = Object.entries(summary).find(([name]) => name !== 'this tree')?.[1];
   if (after && before)
     console.log(`this tree / baseline, CPU per text: ${(after.cpuMsPerText / before.cpuMsPerText).toFixed(2)}`);
   writeResults('sms-cpu', {

@@ -454,6 +454,16 @@ function invalidationOf(query: OperationNode): Invalidation | null {
   return invalidation;
 }
 
+/**
+ * Whether what a statement makes stale depends on the values in it (the ids its WHERE or its
+ * rows name): such a statement cannot be compiled once with placeholders and run with other
+ * values (src/store/precompiled.ts), since this cache reads the ids from the statement's tree.
+ */
+export function staleIdsReadFromValues(query: OperationNode): boolean {
+  const invalidation = entityInvalidationOf(query);
+  return invalidation !== null && invalidation.posts.length + invalidation.accounts.length > 0;
+}
+
 /** What a statement makes stale of the posts and accounts kept, or null when nothing. */
 function entityInvalidationOf(query: OperationNode): Invalidation | null {
   const n = query as Node;
