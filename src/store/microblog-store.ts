@@ -535,13 +535,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   // ── Posts ───────────────────────────────────────────────────────────────────
 
-  async publish(request: PublishRequest): Promise<{ postId: string; created: boolean }> {
+  async publish(request: PublishRequest): Promise<{ postId: string; created: boolean; post: Post | null }> {
     const { post, notifications, idempotency } = request;
     try {
       return await this.db.transaction().execute(async (tx) => {
         if (idempotency) {
           const existing = await this.idempotentPost(tx, post.accountId, idempotency.key);
-          if (existing) return { postId: existing, created: false };
+          if (existing) return { postId: existing, created: false, post: null };
           await tx
             .insertInto('idempotency_keys')
             .values({
@@ -622,13 +622,27 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .execute();
         await this.fanOut(tx, request);
         if (notifications.length > 0) await this.insertNotifications(tx, notifications);
-        return { postId: post.id, created: true };
+        // The row as written is the row a read would give (every other column starts null), with
+        // its mentions; several mentions come back in the order of their index, so then read it.
+        const stored =
+          post.mentionIds.length <= 1
+            ? toPost(
+                {
+                  ...newPostRow(...columns),
+                  uri: post.remote?.uri ?? null,
+                  url: post.remote?.url ?? null,
+                  remote_html: post.remote?.html ?? null,
+                },
+                [...post.mentionIds],
+              )
+            : null;
+        return { postId: post.id, created: true, post: stored };
       });
     } catch (error) {
       // Two requests raced with one idempotency key: the loser answers with the winner's post.
       if (idempotency && isUniqueViolation(error)) {
         const existing = await this.idempotentPost(this.db, post.accountId, idempotency.key);
-        if (existing) return { postId: existing, created: false };
+        if (existing) return { postId: existing, created: false, post: null };
       }
       throw error;
     }

@@ -200,6 +200,26 @@ describe.each(ENGINES)('precompiled statements of an inbound text on $label', ({
     for (const a of accountRows) expect(accounts.get(a.id)?.username).toBe(a.username);
   });
 
+  it.skipIf(skip)('a new post as the store tells it after writing is the post read back', async () => {
+    const plain = await h.ctx.microblog.post(texter.id, { text: 'No mention here', source: 'sms' });
+    const mention = await h.ctx.microblog.post(texter.id, { text: 'Hello @reader0', source: 'web' });
+    // Replied to, so its counts move after: not compared.
+    const target = await h.ctx.microblog.post(texter.id, { text: 'Ask me anything', source: 'sms' });
+    const reply = await h.ctx.microblog.post(followers[1]!, {
+      text: 'Replying',
+      source: 'web',
+      inReplyToId: target.id,
+      visibility: 'unlisted',
+      sensitive: true,
+      spoilerText: 'cw',
+      language: 'sw',
+    });
+    expect(mention.mentionIds).toEqual([followers[0]]);
+    for (const written of [plain, mention, reply]) {
+      expect(await h.ctx.microblog.visiblePost(texter.id, written.id)).toEqual(written);
+    }
+  });
+
   it.skipIf(skip)('refuses to precompile a write whose stale cache entries are named by its values', () => {
     const db = h.ctx.store.db;
     const counters = precompiledQuery((id: string) =>
