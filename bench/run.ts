@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <benchmark>] [options]`: `home` (default) measures home-timeline reads,
- * `sms` inbound SMS through signed webhooks, `soak` a fixed-rate mix over time with memory samples. Each prints its figures next to the same
+ * `sms` inbound SMS through signed webhooks (`sms-cpu` the same in one process: CPU and statements per text), `soak` a fixed-rate mix over time with memory samples. Each prints its figures next to the same
  * machine's empty-route rate and writes JSON under bench/results/.
  */
 const [first, ...rest] = process.argv.slice(2);
@@ -10,6 +10,7 @@ const benchmarks: Record<string, string> = {
   soak: './soak.ts',
   startup: './startup.ts',
   'read-cpu': './read-cpu.ts',
+  'sms-cpu': './sms-cpu.ts',
 };
 const name = first && !first.startsWith('-') ? first : 'home';
 const module = benchmarks[name];

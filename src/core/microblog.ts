@@ -463,7 +463,11 @@ export class Microblog {
           createdAt: now,
         }
       : undefined;
-    const { postId, created } = await this.store.publish({
+    const {
+      postId,
+      created,
+      post: written,
+    } = await this.store.publish({
       poll: newPoll,
       post: {
         id,
@@ -486,7 +490,7 @@ export class Microblog {
       idempotency: input.idempotencyKey ? { key: input.idempotencyKey, createdAt: now } : undefined,
       mediaIds,
     });
-    const stored = await this.requirePost(postId);
+    const stored = written ?? (await this.requirePost(postId));
     if (created) {
       await this.announce(this.publishedListeners, stored);
       await this.announceNotifications(notifications);

@@ -16,8 +16,12 @@ export const USERNAME_PATTERN = /^[A-Za-z0-9_]{1,30}$/;
 const MENTION_PATTERN =
   /(?<![\p{L}\p{N}_/@.])@([A-Za-z0-9_]{1,30})(?:@([A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?|localhost(?::\d+)?))?/gu;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Characters as a person counts them: grapheme clusters, so 👍🏽 or é is one character. */
 export function countGraphemes(text: string): number {
+  // Printable ASCII is one character per code unit (no combining marks, no CR LF pairs): no segmenter needed.
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let count = 0;
   for (const _ of segmenter.segment(text)) count += 1;
   return count;

@@ -888,7 +888,7 @@ export class Federator {
     activity: Activity,
     known?: Recipient[],
   ) {
-    const recipients = known ?? (await this.recipientsOf(author, post));
+    const recipients = known ?? (await this.recipientsOf(author.id, post));
     if (recipients.length === 0) return;
     await ctx.sendActivity({ identifier: author.username }, recipients, activity, {
       // A direct or followers-only post goes to each addressee's own inbox, never a shared one
@@ -898,8 +898,8 @@ export class Federator {
   }
 
   /** The remote followers and mentioned remote accounts a local post goes to (not on suspended servers). */
-  private async recipientsOf(author: Account, post: Post): Promise<Recipient[]> {
-    const followers = post.visibility === 'direct' ? [] : await this.remoteFollowers(author.id);
+  private async recipientsOf(authorId: string, post: Post): Promise<Recipient[]> {
+    const followers = post.visibility === 'direct' ? [] : await this.remoteFollowers(authorId);
     const mentioned = [...(await this.deps.microblog.accounts(post.mentionIds)).values()].filter(
       (a) => a.domain !== null,
     );
@@ -1037,11 +1037,11 @@ export class Federator {
     microblog.onPublished(async (post) => {
       if (post.reblogOfId !== null && post.source !== 'federation') return deliverBoost(post, false);
       if (post.reblogOfId !== null || post.uri !== null) return;
+      // Most posts of most servers reach no other server: nothing to read or build then.
+      const recipients = await this.recipientsOf(post.accountId, post);
+      if (recipients.length === 0) return;
       const author = (await microblog.accounts([post.accountId])).get(post.accountId);
       if (!author || author.domain !== null) return;
-      // Most posts of most servers reach no other server: nothing to build then.
-      const recipients = await this.recipientsOf(author, post);
-      if (recipients.length === 0) return;
       const ctx = this.context();
       const note = await this.noteOf(ctx, author, post);
       const create = new Create({

@@ -44,6 +44,21 @@ function parse(input: string, defaultCountry: CountryCode | undefined) {
  */
 export function normalisePhone(input: string, defaultCountry?: string): NormalisedPhone | null {
   if (typeof input !== 'string') return null;
+  // Parsing with the full metadata costs more than the rest of a text's handling in process, and
+  // the same numbers text again and again: answers are kept (frozen), a bounded number of them.
+  const key = defaultCountry === undefined ? input : `${defaultCountry}\u0000${input}`;
+  const known = normalised.get(key);
+  if (known !== undefined) return known;
+  const answer = normaliseUncached(input, defaultCountry);
+  if (normalised.size >= NORMALISED_KEPT) normalised.clear();
+  normalised.set(key, answer ? Object.freeze(answer) : null);
+  return answer;
+}
+
+const NORMALISED_KEPT = 10_000;
+const normalised = new Map<string, NormalisedPhone | null>();
+
+function normaliseUncached(input: string, defaultCountry: string | undefined): NormalisedPhone | null {
   const trimmed = input.trim();
   if (trimmed === '' || trimmed.length > 40 || !ALLOWED_CHARACTERS.test(trimmed)) return null;
   let country: CountryCode | undefined;

@@ -104,6 +104,16 @@ export class EntityCache {
   private generation = 0;
   /** Connections that wrote cached tables and are not released yet. */
   private writesInFlight = 0;
+  /**
+   * What those writes named, counted per write: ids of a kind (an UPDATE by id), the whole kind
+   * (a write that could not tell), and new rows of a kind (an INSERT: rows nobody else sees yet).
+   * While writes are in flight (a group-commit batch stays open for many texts) a read may still
+   * fill the ids none of them can have touched.
+   */
+  private readonly inFlight = {
+    posts: { ids: new Map<string, number>(), whole: 0, inserts: 0 },
+    accounts: { ids: new Map<string, number>(), whole: 0, inserts: 0 },
+  };
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
   private dataVersion: (() => number) | null = null;
   private lastDataVersion = -1;
@@ -233,13 +243,37 @@ export class EntityCache {
     if (missing.length === 0) return result;
     const generation = this.generation;
     const loaded = await load(missing);
-    const fill = this.generation === generation && this.writesInFlight === 0;
+    const unchanged = this.generation === generation;
+    const flight = this.inFlight[kind];
+    // No write in flight: every record read is committed. Otherwise only records no write in
+    // flight names (an uncommitted row is only seen on the connection that wrote it, which names it),
+    // and none at all while the kind is written wholesale or new rows of it are not committed yet.
+    const fillAll = unchanged && this.writesInFlight === 0 && flight.inserts === 0;
+    const fillSome = unchanged && !fillAll && flight.whole === 0 && flight.inserts === 0;
     for (const [id, record] of loaded) {
       freeze(record);
-      if (fill) lru.set(id, record);
+      if (fillAll || (fillSome && !flight.ids.has(id))) lru.set(id, record);
       result.set(id, record);
     }
     return result;
+  }
+
+  /** A write's named ids go in flight (+1) until its connection is released (-1). */
+  trackWrite(invalidation: Invalidation, delta: 1 | -1): void {
+    for (const kind of ['posts', 'accounts'] as const) {
+      const flight = this.inFlight[kind];
+      if (kind === 'posts' ? invalidation.allPosts : invalidation.allAccounts) flight.whole += delta;
+      for (const id of invalidation[kind]) {
+        const count = (flight.ids.get(id) ?? 0) + delta;
+        if (count > 0) flight.ids.set(id, count);
+        else flight.ids.delete(id);
+      }
+    }
+  }
+
+  /** New rows of a kind were written on a connection (+1), which was released (-1). */
+  trackInsert(kind: Kind, delta: 1 | -1): void {
+    this.inFlight[kind].inserts += delta;
   }
 
   /**
@@ -470,6 +504,24 @@ function invalidationOf(query: OperationNode): Invalidation | null {
   return invalidation;
 }
 
+/**
+ * Whether what a statement makes stale depends on the values in it (the ids its WHERE or its
+ * rows name): such a statement cannot be compiled once with placeholders and run with other
+ * values (src/store/precompiled.ts), since this cache reads the ids from the statement's tree.
+ */
+export function staleIdsReadFromValues(query: OperationNode): boolean {
+  const invalidation = entityInvalidationOf(query);
+  return invalidation !== null && invalidation.posts.length + invalidation.accounts.length > 0;
+}
+
+/** The kind a plain INSERT adds new rows of (posts with their mentions, accounts), or null. */
+function insertedKind(query: OperationNode): Kind | null {
+  const n = query as Node;
+  if (n.kind !== 'InsertQueryNode') return null;
+  const table = tableName(n.into);
+  return table && table in TABLES ? TABLES[table as keyof typeof TABLES] : null;
+}
+
 /** What a statement makes stale of the posts and accounts kept, or null when nothing. */
 function entityInvalidationOf(query: OperationNode): Invalidation | null {
   const n = query as Node;
@@ -535,6 +587,10 @@ class WatchedConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
   private readonly cache: EntityCache;
   pending: Invalidation | null = null;
+  /** Each write's invalidation, as tracked in flight. */
+  private written: Invalidation[] = [];
+  /** Kinds it inserted new rows of. */
+  private readonly inserted = new Set<Kind>();
 
   constructor(inner: DatabaseConnection, cache: EntityCache) {
     this.inner = inner;
@@ -542,13 +598,28 @@ class WatchedConnection implements DatabaseConnection {
   }
 
   private observe(compiled: CompiledQuery): void {
+    const inserted = insertedKind(compiled.query);
+    if (inserted && !this.inserted.has(inserted)) {
+      this.inserted.add(inserted);
+      this.cache.trackInsert(inserted, 1);
+    }
     const invalidation = invalidationOf(compiled.query);
     if (!invalidation) return;
     if (!this.pending) {
       this.pending = emptyInvalidation();
       this.cache.beginWrite(invalidation);
     } else this.cache.apply(invalidation);
+    this.cache.trackWrite(invalidation, 1);
+    this.written.push(invalidation);
     merge(this.pending, invalidation);
+  }
+
+  /** Released: what it wrote is committed or rolled back, no longer in flight. */
+  landed(): void {
+    for (const invalidation of this.written) this.cache.trackWrite(invalidation, -1);
+    for (const kind of this.inserted) this.cache.trackInsert(kind, -1);
+    this.written = [];
+    this.inserted.clear();
   }
 
   executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
@@ -592,6 +663,7 @@ class WatchedDriver implements Driver {
     const pending = connection instanceof WatchedConnection ? connection.pending : null;
     if (connection instanceof WatchedConnection) connection.pending = null;
     await this.inner.releaseConnection(unwrap(connection), options);
+    if (connection instanceof WatchedConnection) connection.landed();
     if (pending) await this.cache.endWrite(pending);
   }
   destroy: Driver['destroy'] = (options) => this.inner.destroy(options);

@@ -8,6 +8,7 @@ import type {
   RemoteFollower,
   StoredKeyPair,
 } from '../federation/ports.ts';
+import { precompiled } from './precompiled.ts';
 import type { Database } from './schema.ts';
 
 /** Signing keys of local accounts and delivery endpoints of remote ones (migration 0020). */
@@ -106,28 +107,53 @@ export class KyselyFederationStore implements FederationStore {
     return row ? new Date(row.fetched_at) : null;
   }
 
+  /** Whether any account on another server follows `accountId`: the follows index and the actors' keys, no row read. */
+  private readonly anyRemoteFollowerQuery = precompiled(
+    () => this.db,
+    (accountId: string) =>
+      this.db
+        .selectFrom('follows as f')
+        .select('f.account_id')
+        .where('f.target_account_id', '=', accountId)
+        .where((eb) =>
+          eb.exists(
+            eb.selectFrom('remote_actors as r').select('r.account_id').whereRef('r.account_id', '=', 'f.account_id'),
+          ),
+        )
+        .limit(1),
+  );
+  private readonly remoteFollowersQuery = precompiled(
+    () => this.db,
+    (accountId: string, cursor: string | null, limit: number) => {
+      let query = this.db
+        .selectFrom('follows')
+        .innerJoin('accounts', 'accounts.id', 'follows.account_id')
+        .innerJoin('remote_actors', 'remote_actors.account_id', 'follows.account_id')
+        .select([
+          'follows.id as followId',
+          'accounts.id as accountId',
+          'accounts.uri as uri',
+          'remote_actors.inbox_url as inbox',
+          'remote_actors.shared_inbox_url as sharedInbox',
+        ])
+        .where('follows.target_account_id', '=', accountId)
+        .where('accounts.suspended_at', 'is', null)
+        .orderBy('follows.id')
+        .limit(limit);
+      if (cursor !== null) query = query.where('follows.id', '>', cursor);
+      return query;
+    },
+  );
+
   async remoteFollowers(
     accountId: string,
     cursor: string | null,
     limit: number,
   ): Promise<{ items: RemoteFollower[]; next: string | null }> {
-    let query = this.db
-      .selectFrom('follows')
-      .innerJoin('accounts', 'accounts.id', 'follows.account_id')
-      .innerJoin('remote_actors', 'remote_actors.account_id', 'follows.account_id')
-      .select([
-        'follows.id as followId',
-        'accounts.id as accountId',
-        'accounts.uri as uri',
-        'remote_actors.inbox_url as inbox',
-        'remote_actors.shared_inbox_url as sharedInbox',
-      ])
-      .where('follows.target_account_id', '=', accountId)
-      .where('accounts.suspended_at', 'is', null)
-      .orderBy('follows.id')
-      .limit(limit + 1);
-    if (cursor) query = query.where('follows.id', '>', cursor);
-    const rows = await query.execute();
+    // Every local post asks; most accounts have no follower on another server, which the probe tells cheaply.
+    if (cursor === null && (await this.anyRemoteFollowerQuery(accountId)).length === 0)
+      return { items: [], next: null };
+    const rows = await this.remoteFollowersQuery(accountId, cursor, limit + 1);
     const page = rows.slice(0, limit);
     return {
       items: page.flatMap((row) =>

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { LanguageStore } from '../i18n/index.ts';
+import { precompiled } from './precompiled.ts';
 import type { Database } from './schema.ts';
 
 /** Languages chosen per account and learnt per phone number (0019). */
@@ -9,12 +10,19 @@ export class KyselyLanguageStore implements LanguageStore {
     this.db = db;
   }
 
+  // Read for every inbound text (the language of its answer), built and compiled once.
+  private readonly accountLanguageQuery = precompiled(
+    () => this.db,
+    (accountId: string) =>
+      this.db.selectFrom('account_languages').select('language').where('account_id', '=', accountId),
+  );
+  private readonly numberLanguageQuery = precompiled(
+    () => this.db,
+    (e164: string) => this.db.selectFrom('number_languages').select('language').where('e164', '=', e164),
+  );
+
   async accountLanguage(accountId: string): Promise<string | null> {
-    const row = await this.db
-      .selectFrom('account_languages')
-      .select('language')
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const [row] = await this.accountLanguageQuery(accountId);
     return row?.language ?? null;
   }
 
@@ -31,11 +39,7 @@ export class KyselyLanguageStore implements LanguageStore {
   }
 
   async numberLanguage(e164: string): Promise<string | null> {
-    const row = await this.db
-      .selectFrom('number_languages')
-      .select('language')
-      .where('e164', '=', e164)
-      .executeTakeFirst();
+    const [row] = await this.numberLanguageQuery(e164);
     return row?.language ?? null;
   }
 

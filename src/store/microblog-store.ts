@@ -23,7 +23,7 @@ import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
 import { memoized, type EntityCache } from './entity-cache.ts';
-import { precompiled } from './precompiled.ts';
+import { precompiled, precompiledQuery } from './precompiled.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
 import { toMediaAttachment } from './media-store.ts';
@@ -148,6 +148,72 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** A new post's own columns, in the order `newPostRow` takes them (the arguments of a precompiled insert). */
+type PostColumns = [
+  id: string,
+  accountId: string,
+  text: string,
+  spoilerText: string,
+  sensitive: number,
+  visibility: Visibility,
+  language: string | null,
+  source: string,
+  inReplyToId: string | null,
+  inReplyToAccountId: string | null,
+  reblogOfId: string | null,
+  createdAt: string,
+];
+
+const postColumns = (post: PublishRequest['post']): PostColumns => [
+  post.id,
+  post.accountId,
+  post.text,
+  post.spoilerText,
+  post.sensitive ? 1 : 0,
+  post.visibility,
+  post.language,
+  post.source,
+  post.inReplyToId,
+  post.inReplyToAccountId,
+  post.reblogOfId,
+  iso(post.createdAt),
+];
+
+/** The row of a new post, every count at zero. */
+const newPostRow = (
+  ...[
+    id,
+    accountId,
+    text,
+    spoilerText,
+    sensitive,
+    visibility,
+    language,
+    source,
+    inReplyToId,
+    inReplyToAccountId,
+    reblogOfId,
+    createdAt,
+  ]: PostColumns
+) => ({
+  id,
+  account_id: accountId,
+  text,
+  spoiler_text: spoilerText,
+  sensitive,
+  visibility,
+  language,
+  source,
+  in_reply_to_id: inReplyToId,
+  in_reply_to_account_id: inReplyToAccountId,
+  reblog_of_id: reblogOfId,
+  created_at: createdAt,
+  edited_at: null,
+  replies_count: 0,
+  reblogs_count: 0,
+  favourites_count: 0,
+});
+
 export class KyselyMicroblogStore implements MicroblogStore {
   private readonly db: Kysely<Database>;
   private readonly cache: EntityCache | null;
@@ -158,6 +224,86 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   // ── The read path's statements, compiled once (src/store/precompiled.ts) ──
+
+  // ── …and the write path's (every post) ──
+
+  private readonly insertPostQuery = precompiledQuery((...columns: PostColumns) =>
+    this.db.insertInto('posts').values(newPostRow(...columns)),
+  );
+  /** The post into the home feeds of its author's followers (and of those who also follow `alsoFollowing`). */
+  private readonly fanOutToFollowersQuery = precompiledQuery(
+    (
+      postId: string,
+      authorId: string,
+      followersOf: string,
+      alsoFollowing: string | null,
+      reblogOfId: string | null,
+    ) => {
+      let followers = this.db
+        .selectFrom('follows as f')
+        .select([
+          'f.account_id',
+          sql<string>`cast(${postId} as text)`.as('post_id'),
+          sql<string>`cast(${authorId} as text)`.as('author_id'),
+        ])
+        .where('f.target_account_id', '=', followersOf);
+      if (alsoFollowing !== null) {
+        followers = followers.where((eb) =>
+          eb.or([
+            eb('f.account_id', '=', alsoFollowing),
+            eb.exists(
+              eb
+                .selectFrom('follows as g')
+                .select('g.id')
+                .whereRef('g.account_id', '=', 'f.account_id')
+                .where('g.target_account_id', '=', alsoFollowing),
+            ),
+          ]),
+        );
+      }
+      if (reblogOfId !== null) {
+        // Someone who already has the original in their feed does not need the boost too.
+        followers = followers.where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('home_feed as h')
+                .select('h.post_id')
+                .whereRef('h.account_id', '=', 'f.account_id')
+                .where('h.post_id', '=', reblogOfId),
+            ),
+          ),
+        );
+      }
+      return this.db
+        .insertInto('home_feed')
+        .columns(['account_id', 'post_id', 'author_id'])
+        .expression(followers)
+        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing());
+    },
+  );
+  /** The post into some named home feeds (its author's own, a direct post's recipients'). */
+  private readonly fanOutToAccountsQuery = precompiledQuery(
+    (postId: string, authorId: string, accountIds: readonly string[]) =>
+      this.db
+        .insertInto('home_feed')
+        .values(accountIds.map((accountId) => ({ account_id: accountId, post_id: postId, author_id: authorId })))
+        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing()),
+  );
+
+  private readonly accountsQuery = precompiled(
+    () => this.db,
+    (ids: readonly string[]) => this.db.selectFrom('accounts').selectAll().where('id', 'in', ids),
+  );
+  private readonly postsQuery = precompiled(
+    () => this.db,
+    (ids: readonly string[]) => this.db.selectFrom('posts').selectAll().where('id', 'in', ids),
+  );
+  private readonly mentionsQuery = precompiled(
+    () => this.db,
+    (postIds: readonly string[]) =>
+      this.db.selectFrom('mentions').select(['post_id', 'account_id']).where('post_id', 'in', postIds),
+  );
 
   /** The viewer's favourites, boosts, bookmarks and pins among some posts: one statement. */
   private readonly flagsQuery = precompiled(
@@ -325,7 +471,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
     const result = new Map<string, Account>();
     const unique = [...new Set(ids)];
     for (const chunk of chunks(unique)) {
-      const rows = await this.db.selectFrom('accounts').selectAll().where('id', 'in', chunk).execute();
+      const rows = await this.accountsQuery(chunk);
       for (const row of rows) result.set(row.id, toAccount(row));
     }
     return result;
@@ -389,13 +535,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   // ── Posts ───────────────────────────────────────────────────────────────────
 
-  async publish(request: PublishRequest): Promise<{ postId: string; created: boolean }> {
+  async publish(request: PublishRequest): Promise<{ postId: string; created: boolean; post: Post | null }> {
     const { post, notifications, idempotency } = request;
     try {
       return await this.db.transaction().execute(async (tx) => {
         if (idempotency) {
           const existing = await this.idempotentPost(tx, post.accountId, idempotency.key);
-          if (existing) return { postId: existing, created: false };
+          if (existing) return { postId: existing, created: false, post: null };
           await tx
             .insertInto('idempotency_keys')
             .values({
@@ -406,29 +552,20 @@ export class KyselyMicroblogStore implements MicroblogStore {
             })
             .execute();
         }
-        await tx
-          .insertInto('posts')
-          .values({
-            id: post.id,
-            account_id: post.accountId,
-            text: post.text,
-            spoiler_text: post.spoilerText,
-            sensitive: post.sensitive ? 1 : 0,
-            visibility: post.visibility,
-            language: post.language,
-            source: post.source,
-            in_reply_to_id: post.inReplyToId,
-            in_reply_to_account_id: post.inReplyToAccountId,
-            reblog_of_id: post.reblogOfId,
-            created_at: iso(post.createdAt),
-            edited_at: null,
-            replies_count: 0,
-            reblogs_count: 0,
-            favourites_count: 0,
-            // Only posts of other servers carry these (and a store migrated before 0020 lacks them).
-            ...(post.remote ? { uri: post.remote.uri, url: post.remote.url, remote_html: post.remote.html } : {}),
-          })
-          .execute();
+        // A local post (the every-day case) runs a statement compiled once; another server's has more columns.
+        const columns = postColumns(post);
+        if (post.remote)
+          await tx
+            .insertInto('posts')
+            .values({
+              ...newPostRow(...columns),
+              // Only posts of other servers carry these (and a store migrated before 0020 lacks them).
+              uri: post.remote.uri,
+              url: post.remote.url,
+              remote_html: post.remote.html,
+            })
+            .execute();
+        else await tx.executeQuery(this.insertPostQuery(...columns));
         if (post.mentionIds.length > 0) {
           await tx
             .insertInto('mentions')
@@ -485,13 +622,27 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .execute();
         await this.fanOut(tx, request);
         if (notifications.length > 0) await this.insertNotifications(tx, notifications);
-        return { postId: post.id, created: true };
+        // The row as written is the row a read would give (every other column starts null), with
+        // its mentions; several mentions come back in the order of their index, so then read it.
+        const stored =
+          post.mentionIds.length <= 1
+            ? toPost(
+                {
+                  ...newPostRow(...columns),
+                  uri: post.remote?.uri ?? null,
+                  url: post.remote?.url ?? null,
+                  remote_html: post.remote?.html ?? null,
+                },
+                [...post.mentionIds],
+              )
+            : null;
+        return { postId: post.id, created: true, post: stored };
       });
     } catch (error) {
       // Two requests raced with one idempotency key: the loser answers with the winner's post.
       if (idempotency && isUniqueViolation(error)) {
         const existing = await this.idempotentPost(this.db, post.accountId, idempotency.key);
-        if (existing) return { postId: existing, created: false };
+        if (existing) return { postId: existing, created: false, post: null };
       }
       throw error;
     }
@@ -564,60 +715,12 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   private async fanOut(tx: Transaction<Database>, { post, fanout }: PublishRequest): Promise<void> {
     if (fanout.followersOf) {
-      let followers = tx
-        .selectFrom('follows as f')
-        // Bound parameters, not literals: one prepared statement serves every post.
-        .select([
-          'f.account_id',
-          sql<string>`cast(${post.id} as text)`.as('post_id'),
-          sql<string>`cast(${post.accountId} as text)`.as('author_id'),
-        ])
-        .where('f.target_account_id', '=', fanout.followersOf);
-      if (fanout.alsoFollowing) {
-        const also = fanout.alsoFollowing;
-        followers = followers.where((eb) =>
-          eb.or([
-            eb('f.account_id', '=', also),
-            eb.exists(
-              eb
-                .selectFrom('follows as g')
-                .select('g.id')
-                .whereRef('g.account_id', '=', 'f.account_id')
-                .where('g.target_account_id', '=', also),
-            ),
-          ]),
-        );
-      }
-      if (post.reblogOfId) {
-        // Someone who already has the original in their feed does not need the boost too.
-        const original = post.reblogOfId;
-        followers = followers.where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('home_feed as h')
-                .select('h.post_id')
-                .whereRef('h.account_id', '=', 'f.account_id')
-                .where('h.post_id', '=', original),
-            ),
-          ),
-        );
-      }
-      await tx
-        .insertInto('home_feed')
-        .columns(['account_id', 'post_id', 'author_id'])
-        .expression(followers)
-        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-        .execute();
+      await tx.executeQuery(
+        this.fanOutToFollowersQuery(post.id, post.accountId, fanout.followersOf, fanout.alsoFollowing, post.reblogOfId),
+      );
     }
     const direct = [...new Set(fanout.accounts)];
-    if (direct.length > 0) {
-      await tx
-        .insertInto('home_feed')
-        .values(direct.map((accountId) => ({ account_id: accountId, post_id: post.id, author_id: post.accountId })))
-        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-        .execute();
-    }
+    if (direct.length > 0) await tx.executeQuery(this.fanOutToAccountsQuery(post.id, post.accountId, direct));
   }
 
   /** A notification's time is the one its id was made at, by the domain's clock (not this machine's). */
@@ -667,10 +770,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
     const result = new Map<string, Post>();
     const unique = [...new Set(ids)];
     for (const chunk of chunks(unique)) {
-      const [rows, mentions] = await Promise.all([
-        this.db.selectFrom('posts').selectAll().where('id', 'in', chunk).execute(),
-        this.db.selectFrom('mentions').select(['post_id', 'account_id']).where('post_id', 'in', chunk).execute(),
-      ]);
+      const [rows, mentions] = await Promise.all([this.postsQuery(chunk), this.mentionsQuery(chunk)]);
       const byPost = new Map<string, string[]>();
       for (const m of mentions) {
         const list = byPost.get(m.post_id);

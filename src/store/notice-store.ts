@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isNoticeKind, type AccountNotice, type NoticeStore } from '../notices/index.ts';
+import { precompiledQuery } from './precompiled.ts';
 import type { Database } from './schema.ts';
 
 /** Account notices live in `account_security_events` (table name kept from migration 0003). */
@@ -9,18 +10,24 @@ export class KyselyNoticeStore implements NoticeStore {
     this.db = db;
   }
 
+  // Every text posted by SMS adds a notice: built and compiled once.
+  private readonly addNoticeQuery = precompiledQuery(
+    (id: string, accountId: string, kind: string, details: string, createdAt: string) =>
+      this.db
+        .insertInto('account_security_events')
+        .values({ id, account_id: accountId, kind, details, created_at: createdAt, read_at: null }),
+  );
+
   async addNotice(notice: AccountNotice): Promise<void> {
-    await this.db
-      .insertInto('account_security_events')
-      .values({
-        id: notice.id,
-        account_id: notice.accountId,
-        kind: notice.kind,
-        details: JSON.stringify(notice.details),
-        created_at: notice.createdAt.toISOString(),
-        read_at: null,
-      })
-      .execute();
+    await this.db.executeQuery(
+      this.addNoticeQuery(
+        notice.id,
+        notice.accountId,
+        notice.kind,
+        JSON.stringify(notice.details),
+        notice.createdAt.toISOString(),
+      ),
+    );
   }
 
   async notices(accountId: string, limit: number): Promise<AccountNotice[]> {

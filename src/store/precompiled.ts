@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { staleIdsReadFromValues } from './entity-cache.ts';
 
 type Arg = string | number | null | readonly string[];
 
@@ -17,16 +18,29 @@ interface Shape {
  * of the arguments: which are null and how long each list is (so `in (…)` lists get one
  * compiled text per length, as SQLite's statement cache keys them anyway). `build` is called
  * with placeholder values and must put every argument into the query as a parameter, never
- * into its text. The compiled statement keeps Kysely's operation tree, so everything that
- * inspects queries (the entity cache) sees what it always saw. `db` is read at each call
+ * into its text. The compiled statement keeps Kysely's operation tree (with the placeholders in
+ * it), so the entity cache sees which tables a statement reads or writes as always; a write
+ * whose stale entries it would read from the values (an UPDATE of `accounts` by id) is refused
+ * here, at its first call. `db` is read at each call
  * (stores declare these as fields, initialised before their constructor sets the handle).
  */
 export function precompiled<DB, A extends Arg[], Row>(
   db: () => Kysely<DB>,
   build: (...args: A) => Compilable<Row>,
 ): (...args: A) => Promise<Row[]> {
+  const query = precompiledQuery(build);
+  return async (...args: A) => (await db().executeQuery(query(...args))).rows;
+}
+
+/**
+ * The same, as the compiled query with fresh parameters, to run on whichever executor the caller
+ * holds (`tx.executeQuery(…)` inside a transaction) and to read what it reports (rows affected).
+ */
+export function precompiledQuery<A extends Arg[], Row>(
+  build: (...args: A) => Compilable<Row>,
+): (...args: A) => CompiledQuery<Row> {
   const shapes = new Map<string, Shape>();
-  return async (...args: A) => {
+  return (...args: A) => {
     const key = args.map((a) => (a === null ? 'n' : Array.isArray(a) ? a.length : 'v')).join(',');
     let shape = shapes.get(key);
     if (!shape) {
@@ -34,6 +48,8 @@ export function precompiled<DB, A extends Arg[], Row>(
         a === null ? null : Array.isArray(a) ? a.map((_, j) => `${SENTINEL}${i}.${j}`) : `${SENTINEL}${i}`,
       ) as A;
       const compiled = build(...placeholders).compile();
+      if (staleIdsReadFromValues(compiled.query))
+        throw new Error(`cannot precompile a write whose stale cache entries are named by its values: ${compiled.sql}`);
       const slots = compiled.parameters.map((p) => {
         if (typeof p !== 'string' || !p.startsWith(SENTINEL)) return { constant: p };
         const [i, j] = p.slice(SENTINEL.length).split('.');
@@ -49,7 +65,6 @@ export function precompiled<DB, A extends Arg[], Row>(
           ? (args[slot[0]] as readonly string[])[slot[1]]
           : slot.constant,
     );
-    const result = await db().executeQuery<Row>({ ...shape.compiled, parameters });
-    return result.rows;
+    return { ...shape.compiled, parameters } as CompiledQuery<Row>;
   };
 }

@@ -17,6 +17,7 @@ import type {
 import { conflict } from '../shared/errors.ts';
 import { toAccount } from './microblog-store.ts';
 import type { Database, OAuthAppsTable } from './schema.ts';
+import { precompiled } from './precompiled.ts';
 import { memoized, type EntityCache } from './entity-cache.ts';
 
 const iso = (d: Date) => d.toISOString();
@@ -101,12 +102,18 @@ export class KyselyCredentialStore implements CredentialStore {
     return row ? { accountId: row.account_id, email: row.email, passwordHash: row.password_hash } : null;
   }
 
+  // Read after every text posted by SMS (the owner's e-mail alert): built and compiled once.
+  private readonly credentialsByAccountQuery = precompiled(
+    () => this.db,
+    (accountId: string) =>
+      this.db
+        .selectFrom('credentials')
+        .select(['account_id', 'email', 'password_hash'])
+        .where('account_id', '=', accountId),
+  );
+
   async credentialsByAccount(accountId: string): Promise<StoredCredentials | null> {
-    const row = await this.db
-      .selectFrom('credentials')
-      .select(['account_id', 'email', 'password_hash'])
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const [row] = await this.credentialsByAccountQuery(accountId);
     return row ? { accountId: row.account_id, email: row.email, passwordHash: row.password_hash } : null;
   }
 

@@ -31,6 +31,7 @@ import type {
 import type { Engine } from './database.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
+import { precompiled, precompiledQuery } from './precompiled.ts';
 import type { Database, SmsHoldsTable, SmsOutboxTable, VerificationCodesTable } from './schema.ts';
 
 const iso = (d: Date) => d.toISOString();
@@ -124,6 +125,82 @@ export class KyselySmsStore implements SmsStore {
     this.engine = engine;
   }
 
+  // The statements every inbound text runs, built and compiled once (see precompiled.ts).
+  private readonly phoneByNumberQuery = precompiled(
+    () => this.db,
+    (e164: string) => this.db.selectFrom('sms_phones').selectAll().where('e164', '=', e164),
+  );
+  private readonly recordInboundQuery = precompiledQuery(
+    (
+      id: string,
+      provider: string,
+      providerMessageId: string,
+      from: string,
+      to: string,
+      text: string,
+      receivedAt: string,
+    ) =>
+      this.db
+        .insertInto('sms_inbound')
+        .values({
+          id,
+          provider,
+          provider_message_id: providerMessageId,
+          from_number: from,
+          to_number: to,
+          text,
+          received_at: receivedAt,
+          outcome: 'received',
+          account_id: null,
+          post_id: null,
+        })
+        .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing()),
+  );
+  private readonly finishInboundQuery = precompiledQuery(
+    (id: string, outcome: string, accountId: string | null, postId: string | null) =>
+      this.db.updateTable('sms_inbound').set({ outcome, account_id: accountId, post_id: postId }).where('id', '=', id),
+  );
+  private readonly gateStateQuery = precompiled(
+    () => this.db,
+    (accountId: string) =>
+      this.db
+        .selectFrom('sms_settings')
+        .select(['posting', 'notifications', 'pin_hash', 'pin_failures', 'locked_at', 'lock_reason', 'confirmed_until'])
+        .where('account_id', '=', accountId),
+  );
+  private readonly inboundCountsQuery = precompiled(
+    () => this.db,
+    (e164: string, since: readonly string[], earliest: string) =>
+      this.db
+        .selectFrom('sms_inbound')
+        .select((eb) =>
+          since.map((at, i) =>
+            eb.fn.sum<number>(eb.case().when('received_at', '>=', at).then(1).else(0).end()).as(`n${i}`),
+          ),
+        )
+        .where('from_number', '=', e164)
+        .where('received_at', '>=', earliest)
+        .where('outcome', 'in', ['posted', 'command', 'held', 'received']),
+  );
+  private readonly hasSubscribersQuery = precompiled(
+    () => this.db,
+    (targetId: string) =>
+      this.db.selectFrom('sms_subscriptions').select('account_id').where('target_id', '=', targetId).limit(1),
+  );
+  private readonly createFanoutJobQuery = precompiledQuery(
+    (id: string, postId: string, authorId: string, afterAccountId: string | null, now: string) =>
+      this.db.insertInto('sms_fanout_jobs').values({
+        id,
+        post_id: postId,
+        author_id: authorId,
+        after_account_id: afterAccountId,
+        status: 'pending',
+        lease_until: null,
+        created_at: now,
+        updated_at: now,
+      }),
+  );
+
   // ── Phones ──────────────────────────────────────────────────────────────────
 
   async phoneOfAccount(accountId: string): Promise<BoundPhone | null> {
@@ -138,7 +215,7 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async phoneByNumber(e164: string): Promise<BoundPhone | null> {
-    const row = await this.db.selectFrom('sms_phones').selectAll().where('e164', '=', e164).executeTakeFirst();
+    const [row] = await this.phoneByNumberQuery(e164);
     return row
       ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) }
       : null;
@@ -260,13 +337,7 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async hasSubscribers(targetId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('sms_subscriptions')
-      .select('account_id')
-      .where('target_id', '=', targetId)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await this.hasSubscribersQuery(targetId)).length > 0;
   }
 
   async smsRecipients(targetId: string, afterAccountId: string | null, limit: number): Promise<SmsRecipient[]> {
@@ -312,23 +383,18 @@ export class KyselySmsStore implements SmsStore {
   // ── Inbound log ─────────────────────────────────────────────────────────────
 
   async recordInbound(record: InboundRecord): Promise<boolean> {
-    const result = await this.db
-      .insertInto('sms_inbound')
-      .values({
-        id: record.id,
-        provider: record.provider,
-        provider_message_id: record.providerMessageId,
-        from_number: record.from,
-        to_number: record.to,
-        text: record.text,
-        received_at: iso(record.receivedAt),
-        outcome: 'received',
-        account_id: null,
-        post_id: null,
-      })
-      .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    const result = await this.db.executeQuery(
+      this.recordInboundQuery(
+        record.id,
+        record.provider,
+        record.providerMessageId,
+        record.from,
+        record.to,
+        record.text,
+        iso(record.receivedAt),
+      ),
+    );
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async textsFrom(e164: string, limit: number): Promise<ReceivedText[]> {
@@ -371,11 +437,7 @@ export class KyselySmsStore implements SmsStore {
     accountId: string | null,
     postId: string | null,
   ): Promise<void> {
-    await this.db
-      .updateTable('sms_inbound')
-      .set({ outcome, account_id: accountId, post_id: postId })
-      .where('id', '=', id)
-      .execute();
+    await this.db.executeQuery(this.finishInboundQuery(id, outcome, accountId, postId));
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────
@@ -593,19 +655,9 @@ export class KyselySmsStore implements SmsStore {
   // ── Fan-out jobs ────────────────────────────────────────────────────────────
 
   async createFanoutJob(job: FanoutJob, now: Date): Promise<void> {
-    await this.db
-      .insertInto('sms_fanout_jobs')
-      .values({
-        id: job.id,
-        post_id: job.postId,
-        author_id: job.authorId,
-        after_account_id: job.afterAccountId,
-        status: 'pending',
-        lease_until: null,
-        created_at: iso(now),
-        updated_at: iso(now),
-      })
-      .execute();
+    await this.db.executeQuery(
+      this.createFanoutJobQuery(job.id, job.postId, job.authorId, job.afterAccountId, iso(now)),
+    );
   }
 
   async claimFanoutJob(now: Date, leaseUntil: Date): Promise<ClaimedFanoutJob | null> {
@@ -757,11 +809,7 @@ export class KyselySmsStore implements SmsStore {
   }
 
   async gateState(accountId: string): Promise<{ settings: SmsSettings; security: SmsSecurityState }> {
-    const row = await this.db
-      .selectFrom('sms_settings')
-      .select(['posting', 'notifications', 'pin_hash', 'pin_failures', 'locked_at', 'lock_reason', 'confirmed_until'])
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const [row] = await this.gateStateQuery(accountId);
     return { settings: toSettings(row), security: toSecurityState(row) };
   }
 
@@ -843,18 +891,8 @@ export class KyselySmsStore implements SmsStore {
   async inboundCountsSince(e164: string, since: readonly Date[]): Promise<number[]> {
     if (since.length === 0) return [];
     const earliest = since.reduce((a, b) => (a < b ? a : b));
-    const row = await this.db
-      .selectFrom('sms_inbound')
-      .select((eb) =>
-        since.map((at, i) =>
-          eb.fn.sum<number>(eb.case().when('received_at', '>=', iso(at)).then(1).else(0).end()).as(`n${i}`),
-        ),
-      )
-      .where('from_number', '=', e164)
-      .where('received_at', '>=', iso(earliest))
-      .where('outcome', 'in', ['posted', 'command', 'held', 'received'])
-      .executeTakeFirstOrThrow();
-    return since.map((_, i) => Number((row as Record<string, unknown>)[`n${i}`] ?? 0));
+    const [row] = await this.inboundCountsQuery(e164, since.map(iso), iso(earliest));
+    return since.map((_, i) => Number((row as Record<string, unknown> | undefined)?.[`n${i}`] ?? 0));
   }
 
   async createHold(hold: HeldMessage): Promise<void> {

@@ -49,6 +49,20 @@ describe('normalisePhone', () => {
     expect(normalisePhone(input)).toBeNull();
   });
 
+  it('answers a number asked for again (a kept answer) as the first time, and the kept answer cannot be changed', () => {
+    const first = normalisePhone('+254 712 345 679');
+    const again = normalisePhone('+254 712 345 679');
+    expect(again).toEqual({ e164: '+254712345679', country: 'KE' });
+    expect(again).toEqual(first);
+    expect(Object.isFrozen(again)).toBe(true);
+    // The default country is part of what is asked: a national form read in two plans.
+    expect(normalisePhone('0712 345679', 'KE')).toEqual({ e164: '+254712345679', country: 'KE' });
+    expect(normalisePhone('0712 345679', 'GB')).not.toEqual(normalisePhone('0712 345679', 'KE'));
+    expect(normalisePhone('0712 345679', 'GB')?.country).not.toBe('KE');
+    expect(normalisePhone('+1 900 555 0123')).toBeNull();
+    expect(normalisePhone('+1 900 555 0123')).toBeNull();
+  });
+
   it('rejects non-strings', () => {
     expect(normalisePhone(undefined as unknown as string)).toBeNull();
     expect(normalisePhone(254712345678 as unknown as string)).toBeNull();
