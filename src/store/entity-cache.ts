@@ -22,8 +22,12 @@ import type { Account, Post } from '../core/model.ts';
  *   `id in (…)`), or the whole table's entries when it cannot tell (raw SQL, other columns).
  *   New fields, tables and write paths added later are covered without touching this file.
  * - **Commits are respected.** From a write until its connection is released (after the
- *   commit), no read fills the cache, and the ids are dropped again at release: a reader on
- *   another pooled connection cannot put back the row as it was before the commit.
+ *   commit), no read fills the cache with what it wrote (those ids, or those memo tables), and
+ *   they are dropped again at release: a reader on another pooled connection cannot put back
+ *   the row as it was before the commit, nor the writer its uncommitted row. A read that
+ *   overlapped a drop of an id does not fill that id. Other ids fill: on PostgreSQL some write
+ *   is nearly always in flight under load, and blocking every fill while any was (as this once
+ *   did) left the cache all but empty there.
  * - **Other processes are heard.** Released writes are announced (`onWrite`) and the app
  *   sends them over the event bus (Redis) to other instances, which `apply` them before they
  *   answer anything else. With SQLite, `PRAGMA data_version` tells on every read whether
@@ -97,13 +101,61 @@ class Lru<T> {
   }
 }
 
+/**
+ * What one connection wrote and has not released yet: ids (`*`: all of the kind) and memo
+ * tables, each counted once in the cache's in-flight counts.
+ */
+class HeldWrites {
+  readonly posts = new Set<string>();
+  readonly accounts = new Set<string>();
+  readonly tables = new Set<string>();
+
+  /** Everything written, for the drop at release and for the other instances. */
+  invalidation(): Invalidation {
+    const ids = (set: Set<string>) => [...set].filter((id) => id !== '*');
+    return {
+      posts: ids(this.posts),
+      accounts: ids(this.accounts),
+      allPosts: this.posts.has('*'),
+      allAccounts: this.accounts.has('*'),
+      tables: [...this.tables],
+    };
+  }
+}
+
+/** A read under way: the ids dropped meanwhile must not be filled from it. */
+interface LoadWatch {
+  kind: Kind;
+  dropped: Set<string>;
+  all: boolean;
+}
+
+/** Counts per key (several connections may hold writes to one id or table). */
+class Counter {
+  private readonly counts = new Map<string, number>();
+
+  add(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  remove(key: string): void {
+    const count = (this.counts.get(key) ?? 0) - 1;
+    if (count > 0) this.counts.set(key, count);
+    else this.counts.delete(key);
+  }
+
+  has(key: string): boolean {
+    return this.counts.has(key);
+  }
+}
+
 export class EntityCache {
   private readonly posts: Lru<Post>;
   private readonly accounts: Lru<Account>;
-  /** Changes whenever anything is dropped; a read started before must not fill. */
-  private generation = 0;
-  /** Connections that wrote cached tables and are not released yet. */
-  private writesInFlight = 0;
+  /** Reads of posts and accounts under way. */
+  private readonly loads = new Set<LoadWatch>();
+  /** Ids, whole kinds (`*`) and memo tables written by connections not released yet. */
+  private readonly inFlight = { posts: new Counter(), accounts: new Counter(), tables: new Counter() };
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
   private dataVersion: (() => number) | null = null;
   private lastDataVersion = -1;
@@ -143,9 +195,9 @@ export class EntityCache {
     const memos = this.memosOf(kind);
     const hit = memos.get(key);
     if (hit && hit.stamp === stamp) return hit.value as T;
-    const writes = this.writesInFlight;
     const value = await load();
-    if (writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp) memos.set(key, { stamp, value });
+    // A write held at the start and released meanwhile changed the stamp at its release.
+    if (!this.tablesInFlight(tables) && this.stampOf(tables) === stamp) memos.set(key, { stamp, value });
     return value;
   }
 
@@ -176,9 +228,8 @@ export class EntityCache {
       else if (hit.value !== ABSENT) result.set(id, hit.value as T);
     }
     if (missing.length === 0) return result;
-    const writes = this.writesInFlight;
     const loaded = await load(missing);
-    const fill = writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp;
+    const fill = !this.tablesInFlight(tables) && this.stampOf(tables) === stamp;
     for (const id of missing) {
       const value = loaded.get(id);
       if (fill) memos.set(id, { stamp, value: value === undefined ? ABSENT : value });
@@ -200,7 +251,10 @@ export class EntityCache {
 
   /** Drops what another instance changed. */
   apply(invalidation: Invalidation): void {
-    this.generation += 1;
+    for (const watch of this.loads) {
+      if (watch.kind === 'posts' ? invalidation.allPosts : invalidation.allAccounts) watch.all = true;
+      else for (const id of invalidation[watch.kind]) watch.dropped.add(id);
+    }
     for (const table of invalidation.tables ?? ['*'])
       this.tableVersions.set(table, (this.tableVersions.get(table) ?? 0) + 1);
     if (invalidation.allPosts) this.posts.clear();
@@ -231,12 +285,20 @@ export class EntityCache {
     this.hits += ids.length - missing.length;
     this.misses += missing.length;
     if (missing.length === 0) return result;
-    const generation = this.generation;
-    const loaded = await load(missing);
-    const fill = this.generation === generation && this.writesInFlight === 0;
+    const watch: LoadWatch = { kind, dropped: new Set(), all: false };
+    this.loads.add(watch);
+    let loaded: Map<string, T>;
+    try {
+      loaded = await load(missing);
+    } finally {
+      this.loads.delete(watch);
+    }
+    const held = this.inFlight[kind];
+    // A write held at the start and released meanwhile dropped its ids at its release.
+    const fill = !watch.all && !held.has('*');
     for (const [id, record] of loaded) {
       freeze(record);
-      if (fill) lru.set(id, record);
+      if (fill && !watch.dropped.has(id) && !held.has(id)) lru.set(id, record);
       result.set(id, record);
     }
     return result;
@@ -268,15 +330,31 @@ export class EntityCache {
     }
   }
 
-  /** A statement wrote cached tables on a connection not yet released. */
-  beginWrite(invalidation: Invalidation): void {
-    this.writesInFlight += 1;
+  private tablesInFlight(tables: readonly string[]): boolean {
+    return this.inFlight.tables.has('*') || tables.some((table) => this.inFlight.tables.has(table));
+  }
+
+  /** A statement wrote cached records or memo tables on a connection not yet released (`held`). */
+  wrote(held: HeldWrites, invalidation: Invalidation): void {
+    const hold = (set: Set<string>, counter: Counter, key: string) => {
+      if (set.has(key)) return;
+      set.add(key);
+      counter.add(key);
+    };
+    for (const id of invalidation.posts) hold(held.posts, this.inFlight.posts, id);
+    for (const id of invalidation.accounts) hold(held.accounts, this.inFlight.accounts, id);
+    if (invalidation.allPosts) hold(held.posts, this.inFlight.posts, '*');
+    if (invalidation.allAccounts) hold(held.accounts, this.inFlight.accounts, '*');
+    for (const table of invalidation.tables ?? ['*']) hold(held.tables, this.inFlight.tables, table);
     this.apply(invalidation);
   }
 
   /** The connection that wrote was released (committed or rolled back): drop again, tell others. */
-  async endWrite(invalidation: Invalidation): Promise<void> {
-    this.writesInFlight -= 1;
+  async released(held: HeldWrites): Promise<void> {
+    for (const id of held.posts) this.inFlight.posts.remove(id);
+    for (const id of held.accounts) this.inFlight.accounts.remove(id);
+    for (const table of held.tables) this.inFlight.tables.remove(table);
+    const invalidation = held.invalidation();
     this.apply(invalidation);
     for (const listener of this.listeners) await listener(invalidation);
   }
@@ -372,6 +450,25 @@ function forTable(table: string | null, ids: string[] | null): Invalidation | nu
 }
 
 const RAW_WRITE = /\b(insert|update|delete|replace|alter|drop|truncate)\b/i;
+/** The table right after a write keyword (`update t`, `insert into t`, `delete from t` …). */
+const RAW_TARGET =
+  /\b(?:update|(?:insert|replace)\s+into|delete\s+from|truncate(?:\s+table)?|(?:alter|drop)\s+table(?:\s+if\s+exists)?)\s+(?:only\s+)?(?:"?\w+"?\.)?"?(\w+)"?/gi;
+
+/**
+ * The tables a raw statement may write: the targets of its write keywords. A table named only
+ * in a subquery or join (`update a … where id in (select … from b)`) is read, not written:
+ * counting it (as every table the text names once was) dropped every token memo on each poll
+ * of the push dispatcher, whose claim reads `oauth_tokens`. When a write keyword is present but
+ * no target can be told, every table the text names counts (to be sure). Null: no write.
+ */
+export function rawWriteTargets(text: string): Set<string> | null {
+  if (!RAW_WRITE.test(text)) return null;
+  const targets = new Set<string>();
+  for (const match of text.matchAll(RAW_TARGET)) targets.add(match[1]!.toLowerCase());
+  // `select … for update` names no table after the keyword that it writes; `skip`, `nowait`,
+  // `of` or `set` (of `on conflict do update set`) are no tables anyone keeps.
+  return targets.size > 0 ? targets : new Set(text.toLowerCase().match(/\w+/g) ?? []);
+}
 
 /**
  * The tables per-viewer state is read from (`EntityCache.memo`): writes to these are announced
@@ -428,9 +525,8 @@ function memoTablesWritten(query: OperationNode): string[] | null {
       tables = [tableName(n.into)];
       break;
     case 'RawNode': {
-      const text = (n.sqlFragments as string[]).join(' ');
-      if (!RAW_WRITE.test(text)) return null;
-      const named = MEMO_TABLES.filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(text));
+      const targets = rawWriteTargets((n.sqlFragments as string[]).join(' '));
+      const named = targets ? MEMO_TABLES.filter((t) => targets.has(t)) : [];
       return named.length > 0 ? named : null;
     }
     default:
@@ -498,11 +594,11 @@ function entityInvalidationOf(query: OperationNode): Invalidation | null {
       return forTable(table, null);
     }
     case 'RawNode': {
-      const text = (n.sqlFragments as string[]).join(' ');
-      if (!RAW_WRITE.test(text)) return null;
+      const targets = rawWriteTargets((n.sqlFragments as string[]).join(' '));
+      if (!targets) return null;
       const invalidation = emptyInvalidation();
-      invalidation.allPosts = /\b(posts|mentions)\b/i.test(text);
-      invalidation.allAccounts = /\baccounts\b/i.test(text);
+      invalidation.allPosts = targets.has('posts') || targets.has('mentions');
+      invalidation.allAccounts = targets.has('accounts');
       return invalidation.allPosts || invalidation.allAccounts ? invalidation : null;
     }
     default:
@@ -517,7 +613,7 @@ function entityInvalidationOf(query: OperationNode): Invalidation | null {
 class WatchedConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
   private readonly cache: EntityCache;
-  pending: Invalidation | null = null;
+  pending: HeldWrites | null = null;
 
   constructor(inner: DatabaseConnection, cache: EntityCache) {
     this.inner = inner;
@@ -527,11 +623,8 @@ class WatchedConnection implements DatabaseConnection {
   private observe(compiled: CompiledQuery): void {
     const invalidation = invalidationOf(compiled.query);
     if (!invalidation) return;
-    if (!this.pending) {
-      this.pending = emptyInvalidation();
-      this.cache.beginWrite(invalidation);
-    } else this.cache.apply(invalidation);
-    merge(this.pending, invalidation);
+    this.pending ??= new HeldWrites();
+    this.cache.wrote(this.pending, invalidation);
   }
 
   executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
@@ -575,7 +668,7 @@ class WatchedDriver implements Driver {
     const pending = connection instanceof WatchedConnection ? connection.pending : null;
     if (connection instanceof WatchedConnection) connection.pending = null;
     await this.inner.releaseConnection(unwrap(connection), options);
-    if (pending) await this.cache.endWrite(pending);
+    if (pending) await this.cache.released(pending);
   }
   destroy: Driver['destroy'] = (options) => this.inner.destroy(options);
 }
