@@ -178,6 +178,9 @@ export class RedisEventBus implements EventBus {
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
         connectTimeout: 2000,
+        // Every write publishes (its invalidation, its stream event): the messages of one turn of
+        // the event loop go out in one write instead of a system call each.
+        enableAutoPipelining: true,
       });
       this.publisher = publisher;
       this.watch(publisher);

@@ -109,7 +109,7 @@ const DML = /^\s*(select|insert|update|delete|with)\b/i;
  * unnamed, as before, so a stream of one-off texts cannot fill the server's memory.
  */
 export class StatementNames {
-  private readonly names = new Map<string, string | null>();
+  private names = new Map<string, string | null>();
   /** Bumped when the server refused a prepared plan: every text gets a new name. */
   private epoch = 0;
 
@@ -118,11 +118,11 @@ export class StatementNames {
     if (name === undefined) {
       name =
         this.names.size < NAMED_STATEMENTS && DML.test(text)
-          ? `sparrow_${createHash('sha256').update(text).digest('hex').slice(0, 40)}`
+          ? `sparrow_${createHash('sha256').update(text).digest('hex').slice(0, 40)}_${this.epoch}`
           : null;
       this.names.set(text, name);
     }
-    return name === null ? null : `${name}_${this.epoch}`;
+    return name;
   }
 
   /**
@@ -132,6 +132,7 @@ export class StatementNames {
    */
   renew(): void {
     this.epoch += 1;
+    this.names = new Map();
   }
 }
 
@@ -149,9 +150,20 @@ function prepareByName(client: pg.PoolClient, names: StatementNames): void {
       return query(...args);
     const name = names.nameOf(text);
     if (!name) return query(text, values);
-    return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
-      if ((error as { code?: string }).code === '0A000') names.renew();
-      throw error;
+    return new Promise((resolve, reject) => {
+      // Built from the text and named after (pg copies a config object's every property
+      // descriptor per query, which cost more than the name saves on the client).
+      const named = new pg.Query(text, values) as pg.Query & {
+        name: string;
+        callback: (error: Error | null, result: unknown) => void;
+      };
+      named.name = name;
+      named.callback = (error, result) => {
+        if (!error) return resolve(result);
+        if ((error as { code?: string }).code === '0A000') names.renew();
+        reject(error);
+      };
+      query(named);
     });
   };
 }

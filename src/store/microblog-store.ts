@@ -562,7 +562,15 @@ export class KyselyMicroblogStore implements MicroblogStore {
       .execute();
   }
 
+  /** One statement for the whole fan-out (followers and named accounts): one round trip on PostgreSQL. */
   private async fanOut(tx: Transaction<Database>, { post, fanout }: PublishRequest): Promise<void> {
+    const entry = (accountId: string) =>
+      tx.selectNoFrom([
+        sql<string>`cast(${accountId} as text)`.as('account_id'),
+        sql<string>`cast(${post.id} as text)`.as('post_id'),
+        sql<string>`cast(${post.accountId} as text)`.as('author_id'),
+      ]);
+    let rows: ReturnType<typeof entry> | null = null;
     if (fanout.followersOf) {
       let followers = tx
         .selectFrom('follows as f')
@@ -603,21 +611,17 @@ export class KyselyMicroblogStore implements MicroblogStore {
           ),
         );
       }
-      await tx
-        .insertInto('home_feed')
-        .columns(['account_id', 'post_id', 'author_id'])
-        .expression(followers)
-        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-        .execute();
+      rows = followers;
     }
-    const direct = [...new Set(fanout.accounts)];
-    if (direct.length > 0) {
-      await tx
-        .insertInto('home_feed')
-        .values(direct.map((accountId) => ({ account_id: accountId, post_id: post.id, author_id: post.accountId })))
-        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-        .execute();
-    }
+    for (const accountId of new Set(fanout.accounts)) rows = rows ? rows.unionAll(entry(accountId)) : entry(accountId);
+    if (!rows) return;
+    await tx
+      .insertInto('home_feed')
+      .columns(['account_id', 'post_id', 'author_id'])
+      // SQLite reads `on conflict` after a bare SELECT as a join's ON: a WHERE settles it.
+      .expression(tx.selectFrom(rows.as('entries')).selectAll().where(sql.lit(true), '=', sql.lit(true)))
+      .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+      .execute();
   }
 
   /** A notification's time is the one its id was made at, by the domain's clock (not this machine's). */
