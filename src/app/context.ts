@@ -13,7 +13,7 @@ import {
   Trends,
 } from '../core/index.ts';
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   AccountModeration,
   Authentication,
@@ -451,9 +451,13 @@ export async function composeApp(
   if (entityCache && events instanceof RedisEventBus && config.database.engine === 'postgres') {
     // What this process wrote, the other instances drop (before this process answers: the write
     // is released first). Processes on one SQLite file hear each other through data_version.
-    entityCache.onWrite(async (invalidation) => events.publish({ type: 'invalidate', ...invalidation }));
+    // Redis echoes every message to its sender too: this process dropped what it wrote already,
+    // and applying the echo again would only drop what was read back since (and keep reads that
+    // overlap it from filling).
+    const origin = randomUUID();
+    entityCache.onWrite(async (invalidation) => events.publish({ type: 'invalidate', ...invalidation, origin }));
     events.subscribe((event) => {
-      if (event.type === 'invalidate') entityCache.apply(event);
+      if (event.type === 'invalidate' && event.origin !== origin) entityCache.apply(event);
     });
   }
   // Streams hear of a post once it is durable (a post of an inbound text commits with its batch).

@@ -18,6 +18,8 @@ interface InvalidateEvent {
   allAccounts: boolean;
   /** Tables written that per-viewer state is kept from (src/store/entity-cache.ts). */
   tables?: string[];
+  /** The instance that wrote (it dropped the records itself, and ignores its own echo). */
+  origin?: string;
 }
 
 type BusEvent = StreamEvent | InvalidateEvent;
@@ -37,7 +39,8 @@ function isBusEvent(value: unknown): value is BusEvent {
       (event.tables === undefined ||
         (Array.isArray(event.tables) &&
           event.tables.length <= 64 &&
-          event.tables.every((t: unknown) => typeof t === 'string' && /^[a-z_*]{1,40}$/.test(t))))
+          event.tables.every((t: unknown) => typeof t === 'string' && /^[a-z_*]{1,40}$/.test(t)))) &&
+      (event.origin === undefined || typeof event.origin === 'string')
     );
   if (event.type === 'update' || event.type === 'delete' || event.type === 'status.update')
     return typeof event.postId === 'string';
@@ -175,6 +178,9 @@ export class RedisEventBus implements EventBus {
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
         connectTimeout: 2000,
+        // Every write publishes (its invalidation, its stream event): the messages of one turn of
+        // the event loop go out in one write instead of a system call each.
+        enableAutoPipelining: true,
       });
       this.publisher = publisher;
       this.watch(publisher);

@@ -40,6 +40,8 @@ export class StoreThrottle implements Throttle, EventCounter {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 2000,
+          // Concurrent requests' counters go out in one write per turn of the event loop.
+          enableAutoPipelining: true,
           // Connected by `ready()`, at start for servers or on first use for one-shot commands.
           lazyConnect: true,
         })

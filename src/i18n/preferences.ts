@@ -7,6 +7,8 @@ export interface LanguageStore {
   accountLanguage(accountId: string): Promise<string | null>;
   setAccountLanguage(accountId: string, language: string | null, now: Date): Promise<void>;
   numberLanguage(e164: string): Promise<string | null>;
+  /** Both at once (one look-up): the account's choice (when an account is given) and the number's. */
+  languagesOf(e164: string, accountId: string | null): Promise<{ account: string | null; number: string | null }>;
   /** Stores the number's language unless it already has one; true when stored now. */
   learnNumberLanguage(e164: string, language: string, now: Date): Promise<boolean>;
 }
@@ -40,11 +42,8 @@ export class LanguagePreferences {
 
   /** The language to answer a phone number in (and its account, when linked). */
   async forNumber(e164: string, accountId: string | null): Promise<Locale> {
-    const [account, number] = await Promise.all([
-      accountId ? this.ofAccount(accountId) : Promise.resolve(null),
-      this.store.numberLanguage(e164),
-    ]);
-    return account ?? (isLocale(number) ? number : DEFAULT_LOCALE);
+    const { account, number } = await this.store.languagesOf(e164, accountId);
+    return isLocale(account) ? account : isLocale(number) ? number : DEFAULT_LOCALE;
   }
 
   /** Remembers the language a number first texted in (later texts do not change it). */

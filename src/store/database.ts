@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -75,6 +76,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
       close: () => db.destroy(),
     };
   }
+  const statementNames = new StatementNames();
   const pool = new pg.Pool({
     connectionString: config.location,
     max: options.poolSize ?? 10,
@@ -87,6 +89,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   // pool; the query in flight rejects anyway, and an unhandled 'error' would end the process.
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    prepareByName(client, statementNames);
   });
   const dialect = new PostgresDialect({ pool });
   const handle: AmbientHandle = { driver: null };
@@ -100,6 +103,76 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     driver: { engine: 'postgres', pool },
     groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), groupOptions),
     close: () => db.destroy(),
+  };
+}
+
+/** At most this many different statements are prepared by name (per connection, the same ones). */
+const NAMED_STATEMENTS = 2_000;
+const DML = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * The name each statement text is prepared under on PostgreSQL: a digest of the text, so
+ * different texts never share a name and the same text has the same name on every connection
+ * (each prepares it on its first use there). Texts beyond the first NAMED_STATEMENTS run
+ * unnamed, as before, so a stream of one-off texts cannot fill the server's memory.
+ */
+export class StatementNames {
+  private names = new Map<string, string | null>();
+  /** Bumped when the server refused a prepared plan: every text gets a new name. */
+  private epoch = 0;
+
+  nameOf(text: string): string | null {
+    let name = this.names.get(text);
+    if (name === undefined) {
+      name =
+        this.names.size < NAMED_STATEMENTS && DML.test(text)
+          ? `sparrow_${createHash('sha256').update(text).digest('hex').slice(0, 40)}_${this.epoch}`
+          : null;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+
+  /**
+   * The server refused a prepared statement (`cached plan must not change result type`: another
+   * process altered a table, say a migration of a newer instance): every statement is prepared
+   * afresh under a new name, on every connection, from the next query on.
+   */
+  renew(): void {
+    this.epoch += 1;
+    this.names = new Map();
+  }
+}
+
+/**
+ * PostgreSQL parses, analyses and plans an unnamed statement on every run; a named one once
+ * per connection (after a few runs its plan is kept too). Kysely calls `query(text, values)`;
+ * statements with parameters get the name of their text (pg sends Parse only on the first use
+ * per connection). Anything else passes through as it was.
+ */
+function prepareByName(client: pg.PoolClient, names: StatementNames): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || values.length === 0)
+      return query(...args);
+    const name = names.nameOf(text);
+    if (!name) return query(text, values);
+    return new Promise((resolve, reject) => {
+      // Built from the text and named after (pg copies a config object's every property
+      // descriptor per query, which cost more than the name saves on the client).
+      const named = new pg.Query(text, values) as pg.Query & {
+        name: string;
+        callback: (error: Error | null, result: unknown) => void;
+      };
+      named.name = name;
+      named.callback = (error, result) => {
+        if (!error) return resolve(result);
+        if ((error as { code?: string }).code === '0A000') names.renew();
+        reject(error);
+      };
+      query(named);
+    });
   };
 }
 

@@ -22,8 +22,12 @@ import type { Account, Post } from '../core/model.ts';
  *   `id in (…)`), or the whole table's entries when it cannot tell (raw SQL, other columns).
  *   New fields, tables and write paths added later are covered without touching this file.
  * - **Commits are respected.** From a write until its connection is released (after the
- *   commit), no read fills the cache, and the ids are dropped again at release: a reader on
- *   another pooled connection cannot put back the row as it was before the commit.
+ *   commit), no read fills the cache with what it wrote (those ids, or those memo tables), and
+ *   they are dropped again at release: a reader on another pooled connection cannot put back
+ *   the row as it was before the commit, nor the writer its uncommitted row. A read that
+ *   overlapped a drop of an id does not fill that id. Other ids fill: on PostgreSQL some write
+ *   is nearly always in flight under load, and blocking every fill while any was (as this once
+ *   did) left the cache all but empty there.
  * - **Other processes are heard.** Released writes are announced (`onWrite`) and the app
  *   sends them over the event bus (Redis) to other instances, which `apply` them before they
  *   answer anything else. With SQLite, `PRAGMA data_version` tells on every read whether
@@ -97,23 +101,67 @@ class Lru<T> {
   }
 }
 
+/**
+ * What one connection wrote and has not released yet: ids (`*`: all of the kind) and memo
+ * tables, each counted once in the cache's in-flight counts.
+ */
+class HeldWrites {
+  readonly posts = new Set<string>();
+  readonly accounts = new Set<string>();
+  readonly tables = new Set<string>();
+
+  /** Everything written, for the drop at release and for the other instances. */
+  invalidation(): Invalidation {
+    const ids = (set: Set<string>) => [...set].filter((id) => id !== '*');
+    return {
+      posts: ids(this.posts),
+      accounts: ids(this.accounts),
+      allPosts: this.posts.has('*'),
+      allAccounts: this.accounts.has('*'),
+      tables: [...this.tables],
+    };
+  }
+}
+
+/** A read under way: the ids dropped meanwhile must not be filled from it. */
+interface LoadWatch {
+  kind: Kind;
+  dropped: Set<string>;
+  all: boolean;
+}
+
+/** Counts per key (several connections may hold writes to one id or table). */
+class Counter {
+  private readonly counts = new Map<string, number>();
+
+  add(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  remove(key: string): void {
+    const count = (this.counts.get(key) ?? 0) - 1;
+    if (count > 0) this.counts.set(key, count);
+    else this.counts.delete(key);
+  }
+
+  has(key: string): boolean {
+    return this.counts.has(key);
+  }
+}
+
 export class EntityCache {
   private readonly posts: Lru<Post>;
   private readonly accounts: Lru<Account>;
-  /** Changes whenever anything is dropped; a read started before must not fill. */
-  private generation = 0;
-  /** Connections that wrote cached tables and are not released yet. */
-  private writesInFlight = 0;
+  /** Reads of posts and accounts under way. */
+  private readonly loads = new Set<LoadWatch>();
+  /** Ids, whole kinds (`*`) and memo tables written by connections not released yet. */
+  private readonly inFlight = { posts: new Counter(), accounts: new Counter(), tables: new Counter() };
   /**
-   * What those writes named, counted per write: ids of a kind (an UPDATE by id), the whole kind
-   * (a write that could not tell), and new rows of a kind (an INSERT: rows nobody else sees yet).
-   * While writes are in flight (a group-commit batch stays open for many texts) a read may still
-   * fill the ids none of them can have touched.
+   * Connections holding new rows of a kind not committed yet. On SQLite every read shares the one
+   * connection, so it sees them (and a rolled-back savepoint takes them away again): nothing of
+   * that kind fills until they are released.
    */
-  private readonly inFlight = {
-    posts: { ids: new Map<string, number>(), whole: 0, inserts: 0 },
-    accounts: { ids: new Map<string, number>(), whole: 0, inserts: 0 },
-  };
+  private readonly insertsInFlight = { posts: 0, accounts: 0 };
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
   private dataVersion: (() => number) | null = null;
   private lastDataVersion = -1;
@@ -153,9 +201,9 @@ export class EntityCache {
     const memos = this.memosOf(kind);
     const hit = memos.get(key);
     if (hit && hit.stamp === stamp) return hit.value as T;
-    const writes = this.writesInFlight;
     const value = await load();
-    if (writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp) memos.set(key, { stamp, value });
+    // A write held at the start and released meanwhile changed the stamp at its release.
+    if (!this.tablesInFlight(tables) && this.stampOf(tables) === stamp) memos.set(key, { stamp, value });
     return value;
   }
 
@@ -186,9 +234,8 @@ export class EntityCache {
       else if (hit.value !== ABSENT) result.set(id, hit.value as T);
     }
     if (missing.length === 0) return result;
-    const writes = this.writesInFlight;
     const loaded = await load(missing);
-    const fill = writes === 0 && this.writesInFlight === 0 && this.stampOf(tables) === stamp;
+    const fill = !this.tablesInFlight(tables) && this.stampOf(tables) === stamp;
     for (const id of missing) {
       const value = loaded.get(id);
       if (fill) memos.set(id, { stamp, value: value === undefined ? ABSENT : value });
@@ -210,7 +257,10 @@ export class EntityCache {
 
   /** Drops what another instance changed. */
   apply(invalidation: Invalidation): void {
-    this.generation += 1;
+    for (const watch of this.loads) {
+      if (watch.kind === 'posts' ? invalidation.allPosts : invalidation.allAccounts) watch.all = true;
+      else for (const id of invalidation[watch.kind]) watch.dropped.add(id);
+    }
     for (const table of invalidation.tables ?? ['*'])
       this.tableVersions.set(table, (this.tableVersions.get(table) ?? 0) + 1);
     if (invalidation.allPosts) this.posts.clear();
@@ -241,39 +291,23 @@ export class EntityCache {
     this.hits += ids.length - missing.length;
     this.misses += missing.length;
     if (missing.length === 0) return result;
-    const generation = this.generation;
-    const loaded = await load(missing);
-    const unchanged = this.generation === generation;
-    const flight = this.inFlight[kind];
-    // No write in flight: every record read is committed. Otherwise only records no write in
-    // flight names (an uncommitted row is only seen on the connection that wrote it, which names it),
-    // and none at all while the kind is written wholesale or new rows of it are not committed yet.
-    const fillAll = unchanged && this.writesInFlight === 0 && flight.inserts === 0;
-    const fillSome = unchanged && !fillAll && flight.whole === 0 && flight.inserts === 0;
+    const watch: LoadWatch = { kind, dropped: new Set(), all: false };
+    this.loads.add(watch);
+    let loaded: Map<string, T>;
+    try {
+      loaded = await load(missing);
+    } finally {
+      this.loads.delete(watch);
+    }
+    const held = this.inFlight[kind];
+    // A write held at the start and released meanwhile dropped its ids at its release.
+    const fill = !watch.all && !held.has('*') && this.insertsInFlight[kind] === 0;
     for (const [id, record] of loaded) {
       freeze(record);
-      if (fillAll || (fillSome && !flight.ids.has(id))) lru.set(id, record);
+      if (fill && !watch.dropped.has(id) && !held.has(id)) lru.set(id, record);
       result.set(id, record);
     }
     return result;
-  }
-
-  /** A write's named ids go in flight (+1) until its connection is released (-1). */
-  trackWrite(invalidation: Invalidation, delta: 1 | -1): void {
-    for (const kind of ['posts', 'accounts'] as const) {
-      const flight = this.inFlight[kind];
-      if (kind === 'posts' ? invalidation.allPosts : invalidation.allAccounts) flight.whole += delta;
-      for (const id of invalidation[kind]) {
-        const count = (flight.ids.get(id) ?? 0) + delta;
-        if (count > 0) flight.ids.set(id, count);
-        else flight.ids.delete(id);
-      }
-    }
-  }
-
-  /** New rows of a kind were written on a connection (+1), which was released (-1). */
-  trackInsert(kind: Kind, delta: 1 | -1): void {
-    this.inFlight[kind].inserts += delta;
   }
 
   /**
@@ -302,15 +336,36 @@ export class EntityCache {
     }
   }
 
-  /** A statement wrote cached tables on a connection not yet released. */
-  beginWrite(invalidation: Invalidation): void {
-    this.writesInFlight += 1;
+  private tablesInFlight(tables: readonly string[]): boolean {
+    return this.inFlight.tables.has('*') || tables.some((table) => this.inFlight.tables.has(table));
+  }
+
+  /** A statement wrote cached records or memo tables on a connection not yet released (`held`). */
+  wrote(held: HeldWrites, invalidation: Invalidation): void {
+    const hold = (set: Set<string>, counter: Counter, key: string) => {
+      if (set.has(key)) return;
+      set.add(key);
+      counter.add(key);
+    };
+    for (const id of invalidation.posts) hold(held.posts, this.inFlight.posts, id);
+    for (const id of invalidation.accounts) hold(held.accounts, this.inFlight.accounts, id);
+    if (invalidation.allPosts) hold(held.posts, this.inFlight.posts, '*');
+    if (invalidation.allAccounts) hold(held.accounts, this.inFlight.accounts, '*');
+    for (const table of invalidation.tables ?? ['*']) hold(held.tables, this.inFlight.tables, table);
     this.apply(invalidation);
   }
 
+  /** New rows of a kind were written on a connection (+1), which was released (-1). */
+  trackInsert(kind: Kind, delta: 1 | -1): void {
+    this.insertsInFlight[kind] += delta;
+  }
+
   /** The connection that wrote was released (committed or rolled back): drop again, tell others. */
-  async endWrite(invalidation: Invalidation): Promise<void> {
-    this.writesInFlight -= 1;
+  async released(held: HeldWrites): Promise<void> {
+    for (const id of held.posts) this.inFlight.posts.remove(id);
+    for (const id of held.accounts) this.inFlight.accounts.remove(id);
+    for (const table of held.tables) this.inFlight.tables.remove(table);
+    const invalidation = held.invalidation();
     this.apply(invalidation);
     for (const listener of this.listeners) await listener(invalidation);
   }
@@ -406,21 +461,24 @@ function forTable(table: string | null, ids: string[] | null): Invalidation | nu
 }
 
 const RAW_WRITE = /\b(insert|update|delete|replace|alter|drop|truncate)\b/i;
-/** The table a raw statement writes, after the verb that names it (`update x`, `insert into x` …). */
-const RAW_WRITE_TARGET =
-  /\b(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from|alter\s+table|drop\s+table(?:\s+if\s+exists)?|truncate(?:\s+table)?)\s+(?:"?\w+"?\.)?"?(\w+)"?/gi;
+/** The table right after a write keyword (`update t`, `insert into t`, `delete from t` …). */
+const RAW_TARGET =
+  /\b(?:update|(?:insert|replace)\s+into|delete\s+from|truncate(?:\s+table)?|(?:alter|drop)\s+table(?:\s+if\s+exists)?)\s+(?:only\s+)?(?:"?\w+"?\.)?"?(\w+)"?/gi;
 
 /**
- * The tables a raw statement may write: those named right after a writing verb, or, when none
- * can be found, every table it names (to be sure). A table it only reads — a join in the
- * subquery that picks the rows to update — is not written: the push deliveries' lease, which
- * joins `oauth_tokens`, once dropped every kept token each second.
+ * The tables a raw statement may write: the targets of its write keywords. A table named only
+ * in a subquery or join (`update a … where id in (select … from b)`) is read, not written:
+ * counting it (as every table the text names once was) dropped every token memo on each poll
+ * of the push dispatcher, whose claim reads `oauth_tokens`. When a write keyword is present but
+ * no target can be told, every table the text names counts (to be sure). Null: no write.
  */
-function rawWriteTargets(text: string, tables: readonly string[]): string[] {
+export function rawWriteTargets(text: string): Set<string> | null {
+  if (!RAW_WRITE.test(text)) return null;
   const targets = new Set<string>();
-  for (const match of text.matchAll(RAW_WRITE_TARGET)) targets.add(match[1]!.toLowerCase());
-  if (targets.size === 0) return tables.filter((t) => new RegExp(`\\b${t}\\b`, 'i').test(text));
-  return tables.filter((t) => targets.has(t));
+  for (const match of text.matchAll(RAW_TARGET)) targets.add(match[1]!.toLowerCase());
+  // `select … for update` names no table after the keyword that it writes; `skip`, `nowait`,
+  // `of` or `set` (of `on conflict do update set`) are no tables anyone keeps.
+  return targets.size > 0 ? targets : new Set(text.toLowerCase().match(/\w+/g) ?? []);
 }
 
 /**
@@ -478,10 +536,9 @@ function memoTablesWritten(query: OperationNode): string[] | null {
       tables = [tableName(n.into)];
       break;
     case 'RawNode': {
-      const text = (n.sqlFragments as string[]).join(' ');
-      if (!RAW_WRITE.test(text)) return null;
-      const written = rawWriteTargets(text, MEMO_TABLES);
-      return written.length > 0 ? written : null;
+      const targets = rawWriteTargets((n.sqlFragments as string[]).join(' '));
+      const named = targets ? MEMO_TABLES.filter((t) => targets.has(t)) : [];
+      return named.length > 0 ? named : null;
     }
     default:
       return ['*'];
@@ -504,10 +561,11 @@ function invalidationOf(query: OperationNode): Invalidation | null {
   return invalidation;
 }
 
+/** What a statement makes stale of the posts and accounts kept, or null when nothing. */
 /**
- * Whether what a statement makes stale depends on the values in it (the ids its WHERE or its
- * rows name): such a statement cannot be compiled once with placeholders and run with other
- * values (src/store/precompiled.ts), since this cache reads the ids from the statement's tree.
+ * Whether the cache reads the ids a statement makes stale from its values (an UPDATE of a post
+ * or account by id): such a statement cannot be precompiled with placeholders, or the cache
+ * would drop nothing (src/store/precompiled.ts refuses it).
  */
 export function staleIdsReadFromValues(query: OperationNode): boolean {
   const invalidation = entityInvalidationOf(query);
@@ -522,7 +580,6 @@ function insertedKind(query: OperationNode): Kind | null {
   return table && table in TABLES ? TABLES[table as keyof typeof TABLES] : null;
 }
 
-/** What a statement makes stale of the posts and accounts kept, or null when nothing. */
 function entityInvalidationOf(query: OperationNode): Invalidation | null {
   const n = query as Node;
   switch (n.kind) {
@@ -566,12 +623,11 @@ function entityInvalidationOf(query: OperationNode): Invalidation | null {
       return forTable(table, null);
     }
     case 'RawNode': {
-      const text = (n.sqlFragments as string[]).join(' ');
-      if (!RAW_WRITE.test(text)) return null;
-      const written = rawWriteTargets(text, ['posts', 'mentions', 'accounts']);
+      const targets = rawWriteTargets((n.sqlFragments as string[]).join(' '));
+      if (!targets) return null;
       const invalidation = emptyInvalidation();
-      invalidation.allPosts = written.includes('posts') || written.includes('mentions');
-      invalidation.allAccounts = written.includes('accounts');
+      invalidation.allPosts = targets.has('posts') || targets.has('mentions');
+      invalidation.allAccounts = targets.has('accounts');
       return invalidation.allPosts || invalidation.allAccounts ? invalidation : null;
     }
     default:
@@ -586,15 +642,19 @@ function entityInvalidationOf(query: OperationNode): Invalidation | null {
 class WatchedConnection implements DatabaseConnection {
   readonly inner: DatabaseConnection;
   private readonly cache: EntityCache;
-  pending: Invalidation | null = null;
-  /** Each write's invalidation, as tracked in flight. */
-  private written: Invalidation[] = [];
-  /** Kinds it inserted new rows of. */
+  pending: HeldWrites | null = null;
+  /** Kinds it inserted new rows of, not released yet. */
   private readonly inserted = new Set<Kind>();
 
   constructor(inner: DatabaseConnection, cache: EntityCache) {
     this.inner = inner;
     this.cache = cache;
+  }
+
+  /** Released: its new rows are committed or rolled back, no longer in flight. */
+  landed(): void {
+    for (const kind of this.inserted) this.cache.trackInsert(kind, -1);
+    this.inserted.clear();
   }
 
   private observe(compiled: CompiledQuery): void {
@@ -605,21 +665,8 @@ class WatchedConnection implements DatabaseConnection {
     }
     const invalidation = invalidationOf(compiled.query);
     if (!invalidation) return;
-    if (!this.pending) {
-      this.pending = emptyInvalidation();
-      this.cache.beginWrite(invalidation);
-    } else this.cache.apply(invalidation);
-    this.cache.trackWrite(invalidation, 1);
-    this.written.push(invalidation);
-    merge(this.pending, invalidation);
-  }
-
-  /** Released: what it wrote is committed or rolled back, no longer in flight. */
-  landed(): void {
-    for (const invalidation of this.written) this.cache.trackWrite(invalidation, -1);
-    for (const kind of this.inserted) this.cache.trackInsert(kind, -1);
-    this.written = [];
-    this.inserted.clear();
+    this.pending ??= new HeldWrites();
+    this.cache.wrote(this.pending, invalidation);
   }
 
   executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
@@ -664,7 +711,7 @@ class WatchedDriver implements Driver {
     if (connection instanceof WatchedConnection) connection.pending = null;
     await this.inner.releaseConnection(unwrap(connection), options);
     if (connection instanceof WatchedConnection) connection.landed();
-    if (pending) await this.cache.endWrite(pending);
+    if (pending) await this.cache.released(pending);
   }
   destroy: Driver['destroy'] = (options) => this.inner.destroy(options);
 }

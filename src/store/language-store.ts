@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { LanguageStore } from '../i18n/index.ts';
 import { precompiled } from './precompiled.ts';
 import type { Database } from './schema.ts';
@@ -41,6 +41,26 @@ export class KyselyLanguageStore implements LanguageStore {
   async numberLanguage(e164: string): Promise<string | null> {
     const [row] = await this.numberLanguageQuery(e164);
     return row?.language ?? null;
+  }
+
+  async languagesOf(
+    e164: string,
+    accountId: string | null,
+  ): Promise<{ account: string | null; number: string | null }> {
+    const number = this.db
+      .selectFrom('number_languages')
+      .select([sql<string>`'number'`.as('kind'), 'language'])
+      .where('e164', '=', e164);
+    const rows = await (accountId === null
+      ? number
+      : this.db
+          .selectFrom('account_languages')
+          .select([sql<string>`'account'`.as('kind'), 'language'])
+          .where('account_id', '=', accountId)
+          .unionAll(number)
+    ).execute();
+    const of = (kind: string) => rows.find((row) => row.kind === kind)?.language ?? null;
+    return { account: of('account'), number: of('number') };
   }
 
   async learnNumberLanguage(e164: string, language: string, now: Date): Promise<boolean> {

@@ -713,6 +713,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
       .execute();
   }
 
+  /** Followers' feeds and named accounts' feeds: two precompiled statements (src/store/precompiled.ts). */
   private async fanOut(tx: Transaction<Database>, { post, fanout }: PublishRequest): Promise<void> {
     if (fanout.followersOf) {
       await tx.executeQuery(
