@@ -8,6 +8,7 @@ import type {
   QueryCompiler,
   TransactionSettings,
 } from 'kysely';
+import { SqliteAdapter } from 'kysely';
 import type { Account, Post } from '../core/model.ts';
 
 /**
@@ -157,11 +158,13 @@ export class EntityCache {
   /** Ids, whole kinds (`*`) and memo tables written by connections not released yet. */
   private readonly inFlight = { posts: new Counter(), accounts: new Counter(), tables: new Counter() };
   /**
-   * Connections holding new rows of a kind not committed yet. On SQLite every read shares the one
-   * connection, so it sees them (and a rolled-back savepoint takes them away again): nothing of
-   * that kind fills until they are released.
+   * Connections holding new rows of a kind not committed yet. A read on such a connection sees
+   * them, and a rollback takes them away again, so what it loads must not fill. On SQLite every
+   * read shares the one connection: nothing of that kind fills until they are released. On
+   * PostgreSQL only reads on the inserting connection itself see them (`readOnInsertingConnection`).
    */
   private readonly insertsInFlight = { posts: 0, accounts: 0 };
+  private readsShareTheWritersConnection = false;
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
   private dataVersion: (() => number) | null = null;
   private lastDataVersion = -1;
@@ -301,7 +304,8 @@ export class EntityCache {
     }
     const held = this.inFlight[kind];
     // A write held at the start and released meanwhile dropped its ids at its release.
-    const fill = !watch.all && !held.has('*') && this.insertsInFlight[kind] === 0;
+    const uncommittedVisible = this.readsShareTheWritersConnection && this.insertsInFlight[kind] > 0;
+    const fill = !watch.all && !held.has('*') && !uncommittedVisible;
     for (const [id, record] of loaded) {
       freeze(record);
       if (fill && !watch.dropped.has(id) && !held.has(id)) lru.set(id, record);
@@ -353,6 +357,16 @@ export class EntityCache {
     if (invalidation.allAccounts) hold(held.accounts, this.inFlight.accounts, '*');
     for (const table of invalidation.tables ?? ['*']) hold(held.tables, this.inFlight.tables, table);
     this.apply(invalidation);
+  }
+
+  /** One connection serves every read (SQLite): reads see every uncommitted write. */
+  shareOneConnection(): void {
+    this.readsShareTheWritersConnection = true;
+  }
+
+  /** A connection holding new rows of these kinds reads: loads under way must not fill from it. */
+  readOnInsertingConnection(kinds: ReadonlySet<Kind>): void {
+    for (const watch of this.loads) if (kinds.has(watch.kind)) watch.all = true;
   }
 
   /** New rows of a kind were written on a connection (+1), which was released (-1). */
@@ -658,6 +672,8 @@ class WatchedConnection implements DatabaseConnection {
   }
 
   private observe(compiled: CompiledQuery): void {
+    if (this.inserted.size > 0 && compiled.query.kind === 'SelectQueryNode')
+      this.cache.readOnInsertingConnection(this.inserted);
     const inserted = insertedKind(compiled.query);
     if (inserted && !this.inserted.has(inserted)) {
       this.inserted.add(inserted);
@@ -718,6 +734,8 @@ class WatchedDriver implements Driver {
 
 /** The dialect with every connection watched for writes to cached tables. */
 export function cachingDialect(inner: Dialect, cache: EntityCache): Dialect {
+  // better-sqlite3 is one connection: every read sees every uncommitted write.
+  if (inner.createAdapter() instanceof SqliteAdapter) cache.shareOneConnection();
   return {
     createDriver: () => new WatchedDriver(inner.createDriver(), cache),
     createQueryCompiler: () => inner.createQueryCompiler(),

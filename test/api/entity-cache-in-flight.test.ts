@@ -1,8 +1,10 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Account, Post } from '../../src/core/model.ts';
 import { cachingDialect, EntityCache } from '../../src/store/entity-cache.ts';
+import { testSchemaName } from '../helpers/context.ts';
 
 /**
  * While a write is in flight (a transaction, or a group-commit batch that stays open for many
@@ -95,3 +97,63 @@ describe('entity cache fills while writes are in flight', () => {
     expect(loads).toEqual([]);
   });
 });
+
+/**
+ * On PostgreSQL an uncommitted post is seen only by the connection that inserted it: reads on
+ * other connections keep filling (a busy server nearly always has some post being written), a
+ * read on the inserting connection never fills, and a rolled-back post is never served after.
+ */
+describe.skipIf(!process.env.SPARROW_TEST_DATABASE_URL)(
+  'entity cache fills on PostgreSQL while a post is uncommitted',
+  () => {
+    let cache: EntityCache;
+    let db: Kysely<Db>;
+    let pool: pg.Pool;
+    const schema = testSchemaName('inflight');
+    const loads: string[][] = [];
+    const readPosts = (on: Kysely<Db>, ids: string[]) =>
+      cache.read('posts', ids, async (missing) => {
+        loads.push(missing);
+        const rows = await on.selectFrom('posts').selectAll().where('id', 'in', missing).execute();
+        return new Map(rows.map((row) => [row.id, { ...row, mentionIds: [] } as unknown as Post]));
+      });
+
+    beforeEach(async () => {
+      const admin = new pg.Client({ connectionString: process.env.SPARROW_TEST_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`create schema if not exists ${schema}`);
+      await admin.end();
+      pool = new pg.Pool({
+        connectionString: process.env.SPARROW_TEST_DATABASE_URL,
+        max: 4,
+        options: `-c search_path=${schema}`,
+      });
+      cache = new EntityCache(100);
+      db = new Kysely<Db>({ dialect: cachingDialect(new PostgresDialect({ pool }), cache) });
+      await sql`drop table if exists posts`.execute(db);
+      await sql`create table posts (id text primary key, text text)`.execute(db);
+      await db.insertInto('posts').values({ id: 'old', text: 'committed' }).execute();
+      loads.length = 0;
+    });
+    afterEach(async () => db.destroy());
+
+    it('fills from other connections, never from the inserting one, and forgets a rolled-back post', async () => {
+      await expect(
+        db.transaction().execute(async (tx) => {
+          await tx.insertInto('posts').values({ id: 'new', text: 'not committed yet' }).execute();
+          // The inserting connection sees its own post: that read must not fill.
+          expect((await readPosts(tx, ['new'])).has('new')).toBe(true);
+          // Another connection sees only committed posts, and those fill.
+          await readPosts(db, ['old']);
+          loads.length = 0;
+          await readPosts(db, ['old']);
+          expect(loads).toEqual([]);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      loads.length = 0;
+      expect((await readPosts(db, ['new'])).has('new')).toBe(false);
+      expect(loads).toEqual([['new']]);
+    });
+  },
+);
