@@ -459,6 +459,9 @@ export async function composeApp(
     events.subscribe((event) => {
       if (event.type === 'invalidate' && event.origin !== origin) entityCache.apply(event);
     });
+    // A request that arrives after another instance answered a write must not be served what
+    // that write made stale: lookups first catch up with the messages already on their way.
+    entityCache.hearFromOtherInstances(() => events.caughtUp());
   }
   // Streams hear of a post once it is durable (a post of an inbound text commits with its batch).
   const announce = (event: Parameters<EventBus['publish']>[0]) =>

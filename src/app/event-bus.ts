@@ -75,6 +75,8 @@ export class LocalEventBus implements EventBus {
 }
 
 const CHANNEL = 'sparrow:stream-events';
+/** A PING on loopback or a LAN answers in well under a millisecond; this is Redis being away. */
+const CAUGHT_UP_TIMEOUT_MS = 250;
 
 /**
  * Disconnects on purpose and resolves once nothing of the connection is left: it ended, or
@@ -135,6 +137,27 @@ export class RedisEventBus implements EventBus {
         if (!this.closing) this.logger.warn({ err: error }, 'redis event bus: subscribe failed');
       },
     );
+  }
+
+  /**
+   * Resolves once every message Redis sent this instance before now has been handled: Redis
+   * answers a PING on the subscribing connection after the messages already queued on it, and
+   * handlers run as each message is parsed. Rejects when Redis does not answer in time.
+   */
+  async caughtUp(timeoutMs = CAUGHT_UP_TIMEOUT_MS): Promise<void> {
+    const subscriber = this.subscriber;
+    if (!subscriber || this.closing) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        subscriber.ping(),
+        new Promise((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error('redis event bus: no answer in time')), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Best effort, like the streaming API: while Redis is away, events are dropped and logged. */

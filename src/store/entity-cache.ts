@@ -150,6 +150,9 @@ class Counter {
   }
 }
 
+/** After the channel to the other instances failed, how long lookups bypass the cache before trying it again. */
+const CHANNEL_RETRY_MS = 1000;
+
 export class EntityCache {
   private readonly posts: Lru<Post>;
   private readonly accounts: Lru<Account>;
@@ -165,6 +168,13 @@ export class EntityCache {
    */
   private readonly insertsInFlight = { posts: 0, accounts: 0 };
   private readsShareTheWritersConnection = false;
+  /** Requests started (`requestStarted`), and the latest one every lookup has caught up for. */
+  private requests = 0;
+  private caughtUpTo = -1;
+  private otherInstances: (() => Promise<void>) | null = null;
+  private catchingUp: { request: number; pending: Promise<void> } | null = null;
+  private channelDownUntil = 0;
+  private channelWasDown = false;
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
   private dataVersion: (() => number) | null = null;
   private lastDataVersion = -1;
@@ -200,6 +210,7 @@ export class EntityCache {
    */
   async memo<T>(kind: string, key: string, tables: readonly MemoTable[], load: () => Promise<T>): Promise<T> {
     this.checkOtherProcesses();
+    if (this.otherInstances) await this.caughtUpWithOtherInstances();
     const stamp = this.stampOf(tables);
     const memos = this.memosOf(kind);
     const hit = memos.get(key);
@@ -227,6 +238,7 @@ export class EntityCache {
     load: (missing: string[]) => Promise<Map<string, T>>,
   ): Promise<Map<string, T>> {
     this.checkOtherProcesses();
+    if (this.otherInstances) await this.caughtUpWithOtherInstances();
     const stamp = this.stampOf(tables);
     const memos = this.memosOf(kind);
     const result = new Map<string, T>();
@@ -282,6 +294,7 @@ export class EntityCache {
     load: (missing: string[]) => Promise<Map<string, T>>,
   ): Promise<Map<string, T>> {
     this.checkOtherProcesses();
+    if (this.otherInstances) await this.caughtUpWithOtherInstances();
     const lru = (kind === 'posts' ? this.posts : this.accounts) as unknown as Lru<T>;
     const result = new Map<string, T>();
     const missing: string[] = [];
@@ -321,6 +334,46 @@ export class EntityCache {
    */
   requestStarted(): void {
     this.checked = false;
+    this.requests += 1;
+  }
+
+  /**
+   * Other instances tell this one what they wrote over a channel (Redis): `caughtUp` resolves once
+   * every message already sent to this instance has been applied (a PING on the subscribing
+   * connection is answered after them). A write answered on another instance before a request
+   * arrived here was published before that answer, so after this, nothing it made stale is served.
+   */
+  hearFromOtherInstances(caughtUp: () => Promise<void>): void {
+    this.otherInstances = caughtUp;
+  }
+
+  /** Once per request that looks something up (requests in the same turn share one round trip). */
+  private async caughtUpWithOtherInstances(): Promise<void> {
+    const wanted = this.requests;
+    if (this.caughtUpTo >= wanted) return;
+    if (Date.now() < this.channelDownUntil) {
+      // Other instances' writes may be unheard: keep nothing between lookups until the channel is back.
+      this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] });
+      return;
+    }
+    if (!this.catchingUp || this.catchingUp.request < wanted) {
+      const pending = this.otherInstances!().then(
+        () => {
+          // Messages sent while the channel was away are lost: what was kept meanwhile may be stale.
+          if (this.channelWasDown)
+            this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] });
+          this.channelWasDown = false;
+          this.caughtUpTo = Math.max(this.caughtUpTo, wanted);
+        },
+        () => {
+          this.channelWasDown = true;
+          this.channelDownUntil = Date.now() + CHANNEL_RETRY_MS;
+          this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] });
+        },
+      );
+      this.catchingUp = { request: wanted, pending };
+    }
+    await this.catchingUp.pending;
   }
 
   private checkOtherProcesses(): void {

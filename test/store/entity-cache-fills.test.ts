@@ -100,3 +100,69 @@ describe('rawWriteTargets', () => {
     expect(rawWriteTargets('merge posts using accounts on true when matched then delete')).toContain('posts');
   });
 });
+
+/**
+ * Instances hear of each other's writes over a channel (Redis). A request that arrives after
+ * another instance answered a write must first take in the messages already on their way here,
+ * or it would be served what that write made stale (an edited post, a suspended author).
+ */
+describe('entity cache and the other instances', () => {
+  const post = (id: string, text: string) => ({ id, text, mentionIds: [] }) as unknown as Post;
+  const setup = () => {
+    const cache = new EntityCache(100);
+    let text = 'first';
+    let loads = 0;
+    const read = async (id: string) =>
+      (
+        await cache.read('posts', [id], async (missing) => {
+          loads += 1;
+          return new Map(missing.map((m) => [m, post(m, text)]));
+        })
+      ).get(id) as unknown as { text: string };
+    return {
+      cache,
+      read,
+      loads: () => loads,
+      edit: (next: string) => {
+        text = next;
+      },
+    };
+  };
+
+  it('applies what another instance wrote, still in the channel, before serving a new request', async () => {
+    const { cache, read, edit } = setup();
+    // The message of another instance's edit, not yet handled here when the request arrives.
+    let inChannel: (() => void) | null = null;
+    cache.hearFromOtherInstances(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      inChannel?.();
+      inChannel = null;
+    });
+    cache.requestStarted();
+    expect((await read('p')).text).toBe('first');
+    edit('second');
+    inChannel = () => cache.apply({ posts: ['p'], accounts: [], allPosts: false, allAccounts: false, tables: [] });
+    cache.requestStarted();
+    expect((await read('p')).text).toBe('second');
+  });
+
+  it('serves nothing it kept while the channel does not answer, and keeps again once it does', async () => {
+    const { cache, read, loads } = setup();
+    let answering = false;
+    cache.hearFromOtherInstances(async () => {
+      if (!answering) throw new Error('redis away');
+    });
+    for (let i = 0; i < 3; i += 1) {
+      cache.requestStarted();
+      await read('p');
+    }
+    expect(loads()).toBe(3);
+    answering = true;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    for (let i = 0; i < 3; i += 1) {
+      cache.requestStarted();
+      await read('p');
+    }
+    expect(loads()).toBe(4);
+  });
+});
