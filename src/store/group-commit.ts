@@ -30,6 +30,22 @@ interface Batch {
   readonly driver: AmbientDriver;
   readonly connection: DatabaseConnection;
   open: boolean;
+  /** The last statement sent on the connection: the next one waits for it. */
+  tail: Promise<unknown>;
+}
+
+/**
+ * The units of a batch share one connection and may each have several statements under way (a
+ * `Promise.all` in the domain): they go to the database one after the other, in the order they
+ * were sent, as node-pg's own queue did (which pg@9 removes; it warns already).
+ */
+function inTurn<T>(batch: Batch, run: () => Promise<T>): Promise<T> {
+  const result = batch.tail.then(run, run);
+  batch.tail = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return result;
 }
 
 /** One unit's view of its batch: cut off when the unit ran out of time or the batch ended. */
@@ -58,7 +74,7 @@ class ScopedConnection implements DatabaseConnection {
 
   executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
     if (!this.usable) return Promise.reject(new AbandonedUnitError());
-    return this.batch.connection.executeQuery(compiled, options);
+    return inTurn(this.batch, () => this.batch.connection.executeQuery(compiled, options));
   };
 
   streamQuery: DatabaseConnection['streamQuery'] = (compiled, chunkSize, options) => {
@@ -293,14 +309,14 @@ export class GroupCommit {
       for (const item of items) item.reject(error);
       return;
     }
-    const batch: Batch = { driver, connection, open: true };
+    const batch: Batch = { driver, connection, open: true, tail: Promise.resolve() };
     const outcomes: ({ ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown })[] = [];
     let failure: unknown = null;
     try {
       await driver.inner.beginTransaction(connection, {});
       for (const [index, item] of items.entries()) {
         const name = `unit_${index}`;
-        await connection.executeQuery(CompiledQuery.raw(`savepoint ${name}`));
+        await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`savepoint ${name}`)));
         const scope = new ScopedConnection(batch);
         try {
           const result = await this.withTimeout(
@@ -310,21 +326,21 @@ export class GroupCommit {
             },
           );
           scope.finished = true;
-          await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+          await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`)));
           outcomes.push({ ok: true, value: result.value, tasks: result.tasks });
         } catch (error) {
           scope.abandoned = true;
-          await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
-          await connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+          await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`)));
+          await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`)));
           outcomes.push({ ok: false, error });
         }
       }
       batch.open = false;
-      await driver.inner.commitTransaction(connection);
+      await inTurn(batch, () => driver.inner.commitTransaction(connection));
     } catch (error) {
       failure = error;
       batch.open = false;
-      await driver.inner.rollbackTransaction(connection).catch(() => {});
+      await inTurn(batch, () => driver.inner.rollbackTransaction(connection)).catch(() => {});
     } finally {
       batch.open = false;
       await driver.releaseOwn(connection);
