@@ -13,7 +13,6 @@
  *
  * A baseline tree is e.g. `git archive <commit> | tar -x -C DIR` plus a node_modules symlink.
  */
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -21,11 +20,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { buildServer } from '../src/app/http-server.ts';
-import { composeApp, createContext } from '../src/app/context.ts';
+import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
-import { newId } from '../src/shared/ids.ts';
-import { operatorActor } from '../src/security/index.ts';
 import { writeResults } from './lib.ts';
+import { seedTexters, signedWebhook, textersEnv, WEBHOOK_PATH } from './texters.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -86,124 +84,13 @@ const statementTimes = process.env.SPARROW_BENCH_STATEMENT_TIMES ? new Map<strin
   probe.close();
 }
 
-const SID = 'AC' + '0'.repeat(32);
-const TOKEN = 'bench-auth-token';
 const publicUrl = 'http://127.0.0.1:3919';
 const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-bench-sms-cpu-'));
-const env = {
-  SPARROW_PUBLIC_URL: publicUrl,
-  SPARROW_DATA_DIR: dataDir,
-  SPARROW_LOG_LEVEL: 'warn',
-  SPARROW_SMS_PROVIDER: 'twilio',
-  SPARROW_TWILIO_ACCOUNT_SID: SID,
-  SPARROW_TWILIO_AUTH_TOKEN: TOKEN,
-  SPARROW_TWILIO_FROM: '+15005550006',
-  // Replies go nowhere: this measures the inbound path, not a provider's REST API.
-  SPARROW_TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
-  SPARROW_SMS_DISPATCH_IN_SERVE: 'false',
-  // Measure the pipeline, not the per-number limits (they would hold part of the load).
-  SPARROW_SMS_POSTS_PER_MINUTE: '1000',
-  SPARROW_SMS_POSTS_PER_DAY: '100000',
-};
-
-/** Kenyan mobile numbers +2547AABBBBBB, unique per account (as bench/sms-inbound.ts). */
-const numberOf = (i: number) => `+2547${String(10 + (i % 80)).padStart(2, '0')}${String(100000 + i).slice(-6)}`;
-
-async function seed(): Promise<void> {
-  const started = performance.now();
-  const { context: ctx, storage } = await composeApp(configFor(env));
-  const db = storage.connection.db;
-  const now = new Date().toISOString();
-  const ids: string[] = [];
-  await db.transaction().execute(async (tx) => {
-    for (let i = 0; i < ACCOUNTS; i += 1) {
-      const id = newId();
-      ids.push(id);
-      await tx
-        .insertInto('accounts')
-        .values({
-          id,
-          username: `user${i}`,
-          username_key: `user${i}`,
-          display_name: `User ${i}`,
-          note: '',
-          role: 'user',
-          locked: 0,
-          bot: 0,
-          created_at: now,
-          updated_at: now,
-          suspended_at: null,
-          followers_count: FOLLOWERS,
-          following_count: FOLLOWERS,
-          statuses_count: 0,
-          last_status_at: null,
-        })
-        .execute();
-      await tx
-        .insertInto('sms_phones')
-        .values({ account_id: id, e164: numberOf(i), country: 'KE', verified_at: now })
-        .execute();
-      await tx
-        .insertInto('sms_settings')
-        .values({
-          account_id: id,
-          posting: 1,
-          notifications: 1,
-          updated_at: now,
-          pin_hash: null,
-          pin_failures: 0,
-          locked_at: null,
-          lock_reason: null,
-          confirmed_until: null,
-        })
-        .execute();
-    }
-    // Each account is followed by the next FOLLOWERS accounts (a ring), all of them by SMS too.
-    for (let i = 0; i < ACCOUNTS; i += 1) {
-      const rows = [];
-      for (let k = 1; k <= FOLLOWERS; k += 1) {
-        rows.push({ id: newId(), account_id: ids[(i + k) % ACCOUNTS]!, target_account_id: ids[i]!, created_at: now });
-      }
-      await tx.insertInto('follows').values(rows).execute();
-      await tx
-        .insertInto('sms_subscriptions')
-        .values(rows.map((r) => ({ account_id: r.account_id, target_id: r.target_account_id, created_at: now })))
-        .execute();
-    }
-  });
-  await ctx.sms.policy.setCountry(
-    'KE',
-    { posting: true, notifications: true },
-    { actor: operatorActor('bench'), reason: 'bench' },
-  );
-  await ctx.close();
-  console.log(
-    `seeded ${ACCOUNTS} accounts with phones, ${ACCOUNTS * FOLLOWERS} follows, all by SMS, in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-  );
-}
-
-const PATH = '/webhooks/sms/twilio';
-/** A distinct, correctly signed Twilio webhook (HMAC-SHA1 over the URL and the sorted fields). */
-function signed(index: number): { body: string; headers: Record<string, string> } {
-  const params: Record<string, string> = {
-    MessageSid: `SM${index.toString(16).padStart(32, '0')}`,
-    AccountSid: SID,
-    From: numberOf(index % ACCOUNTS),
-    To: '+15005550006',
-    Body: `Bench post number ${index} from the field`,
-    NumMedia: '0',
-  };
-  let data = `${publicUrl}${PATH}`;
-  for (const key of Object.keys(params).sort()) data += key + params[key];
-  const signature = createHmac('sha1', TOKEN).update(data).digest('base64');
-  return {
-    body: new URLSearchParams(params).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-  };
-}
+const env = textersEnv(publicUrl, dataDir);
+const signed = (index: number) => signedWebhook(publicUrl, index, ACCOUNTS);
 
 try {
-  await seed();
+  await seedTexters(env, { accounts: ACCOUNTS, followers: FOLLOWERS, smsSubscribers: FOLLOWERS });
   type App = Awaited<ReturnType<typeof buildServer>>;
   const servers: { name: string; app: App; close: () => Promise<void> }[] = [];
   for (const tree of [null, ...(values['baseline-tree'] ? [values['baseline-tree']] : [])]) {
@@ -236,7 +123,7 @@ try {
     const caller = async () => {
       while (cursor < requests.length) {
         const request = requests[cursor++]!;
-        const response = await app.inject({ method: 'POST', url: PATH, ...request });
+        const response = await app.inject({ method: 'POST', url: WEBHOOK_PATH, ...request });
         if (response.statusCode >= 300) throw new Error(`webhook: ${response.statusCode} ${response.body}`);
       }
     };
