@@ -61,6 +61,14 @@ const ROUNDS = num(values.rounds, 'rounds');
 
 // Count every statement execution of better-sqlite3 in this process.
 let statements = 0;
+// SPARROW_BENCH_TRACE=1: time spent per statement text, printed at the end.
+const statementTimes = new Map<string, { count: number; ns: bigint }>();
+process.on('exit', () => {
+  for (const [sql, { count, ns }] of [...statementTimes].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 15))
+    console.log(
+      `${(Number(ns) / 1e6).toFixed(0).padStart(7)} ms ${String(count).padStart(7)}× ${(Number(ns) / count / 1e3).toFixed(1).padStart(7)} µs  ${sql}`,
+    );
+});
 {
   const probe = new SQLite(':memory:');
   const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
@@ -68,8 +76,15 @@ let statements = 0;
     const original = proto[method]!;
     proto[method] = function (this: { source: string }, ...args: unknown[]) {
       statements += 1;
-      if (process.env.SPARROW_BENCH_TRACE) console.log(`SQL ${this.source.replace(/\s+/g, ' ').slice(0, 160)}`);
-      return original.apply(this, args);
+      if (!process.env.SPARROW_BENCH_TRACE) return original.apply(this, args);
+      const start = process.hrtime.bigint();
+      const result = original.apply(this, args);
+      const key = this.source.replace(/\s+/g, ' ').slice(0, 200);
+      const seen = statementTimes.get(key) ?? { count: 0, ns: 0n };
+      seen.count += 1;
+      seen.ns += process.hrtime.bigint() - start;
+      statementTimes.set(key, seen);
+      return result;
     };
   }
   probe.close();
