@@ -11,13 +11,14 @@
  *   npm run bench -- read-cpu [--accounts N --posts N --readers N --reads N --rounds N --baseline K=V,…]
  *   npm run bench -- read-cpu --only-after --routes home --profile /tmp/home.cpuprofile
  *   npm run bench -- read-cpu --routes healthz,home   (healthz: the empty route, no reading)
+ *   npm run bench -- read-cpu --store DIR            (a store kept by `npm run bench -- --keep`: full scale)
  *
  * `--baseline-tree DIR` builds the baseline server from another checkout's code (e.g.
  * `git archive HEAD | tar -x -C DIR` plus a node_modules symlink), so a code change is compared
  * with the code before it in one process; `--encoding br` (or `gzip`, `gzip, br` …) sends that
  * Accept-Encoding with every read.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ import SQLite from 'better-sqlite3';
 import { buildServer } from '../src/app/http-server.ts';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
-import { seedGraph } from './seed-graph.ts';
+import { type SeededGraph, seedGraph } from './seed-graph.ts';
 import { writeResults } from './lib.ts';
 
 const { values } = parseArgs({
@@ -46,6 +47,9 @@ const { values } = parseArgs({
     routes: { type: 'string', default: 'home,notifications,account,context' },
     // A CPU profile of the measured rounds only (not the seeding), written to this file.
     profile: { type: 'string' },
+    // A store kept by the home bench (`npm run bench -- --keep`): read at its scale (the full
+    // one takes ~10 minutes to seed), unseeded and unchanged apart from what reads write.
+    store: { type: 'string' },
   },
 });
 const num = (raw: string, name: string) => {
@@ -90,7 +94,18 @@ process.on('exit', () => {
   probe.close();
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-bench-read-cpu-'));
+/** The readers of a store kept by the home bench (its bench-graph.json). */
+function keptGraph(dir: string): SeededGraph {
+  const file = join(dir, 'bench-graph.json');
+  if (!existsSync(file)) {
+    console.error(`--store ${dir}: no bench-graph.json there (keep a store with \`npm run bench -- --keep\` first)`);
+    process.exit(2);
+  }
+  const { tokens, readerIds, replies } = JSON.parse(readFileSync(file, 'utf8')) as SeededGraph;
+  return { tokens, readerIds, replies };
+}
+
+const dataDir = values.store ?? mkdtempSync(join(tmpdir(), 'sparrow-bench-read-cpu-'));
 const env = {
   SPARROW_PUBLIC_URL: 'http://127.0.0.1:3918',
   SPARROW_DATA_DIR: dataDir,
@@ -101,14 +116,16 @@ const env = {
 };
 
 try {
-  const seeded = await seedGraph(env, {
-    accounts: num(values.accounts, 'accounts'),
-    posts: num(values.posts, 'posts'),
-    follows: num(values.follows, 'follows'),
-    readers: num(values.readers, 'readers'),
-    fanoutMax: 10_000,
-    feedLength: 800,
-  });
+  const seeded = values.store
+    ? keptGraph(values.store)
+    : await seedGraph(env, {
+        accounts: num(values.accounts, 'accounts'),
+        posts: num(values.posts, 'posts'),
+        follows: num(values.follows, 'follows'),
+        readers: num(values.readers, 'readers'),
+        fanoutMax: 10_000,
+        feedLength: 800,
+      });
   const baselineSettings = Object.fromEntries(
     values.baseline
       .split(',')
@@ -224,5 +241,5 @@ try {
   });
   for (const server of servers) await server.close();
 } finally {
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!values.store) rmSync(dataDir, { recursive: true, force: true });
 }
