@@ -22,7 +22,7 @@ import type {
 import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
-import { memoized, type EntityCache } from './entity-cache.ts';
+import { keyedDependency, memoized, type EntityCache } from './entity-cache.ts';
 import { precompiled, precompiledQuery } from './precompiled.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
@@ -33,6 +33,13 @@ import { reindexSearch, writePostTags } from './search-index.ts';
 type Db = Kysely<Database> | Transaction<Database>;
 
 const iso = (d: Date) => d.toISOString();
+
+/** A viewer's flags on a post, as bits (kept per viewer and post by the entity cache). */
+const FAVOURITED = 1;
+const REBLOGGED = 2;
+const BOOKMARKED = 4;
+const PINNED = 8;
+const FLAG_BITS: Record<string, number> = { f: FAVOURITED, r: REBLOGGED, b: BOOKMARKED, p: PINNED };
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
 export function toAccount(
@@ -1583,17 +1590,61 @@ export class KyselyMicroblogStore implements MicroblogStore {
     return newestFirst(rows, page).map((r) => r.id);
   }
 
+  /**
+   * Whether the viewer favourited, boosted, bookmarked, pinned each post. Kept per viewer and post
+   * (`viewer:post` → the flags set) until the viewer's own favourites, boosts, bookmarks or pins
+   * are written (keyed memo dependencies: others' writes leave them), so a warm page reads none.
+   */
   async viewerFlags(viewerId: string, postIds: readonly string[]) {
-    const favourited = new Set<string>();
-    const reblogged = new Set<string>();
-    const bookmarked = new Set<string>();
-    const pinned = new Set<string>();
-    const sets = { f: favourited, r: reblogged, b: bookmarked, p: pinned } as Record<string, Set<string>>;
-    // Chunks of 125: four lists of the chunk's ids stay under every engine's parameter limit.
-    for (const chunk of chunks([...new Set(postIds)], 125)) {
-      for (const row of await this.flagsQuery(viewerId, chunk)) sets[row.kind]?.add(row.id);
+    const unique = [...new Set(postIds)];
+    const prefix = `${viewerId}:`;
+    const flagsByPost = this.cache
+      ? await this.cache.memoMany(
+          'flags',
+          unique.map((id) => prefix + id),
+          [
+            keyedDependency('favourites', viewerId),
+            keyedDependency('reblogs', viewerId),
+            keyedDependency('bookmarks', viewerId),
+            keyedDependency('pins', viewerId),
+          ],
+          async (missing) => {
+            const read = await this.readViewerFlags(
+              viewerId,
+              missing.map((key) => key.slice(prefix.length)),
+            );
+            return new Map([...read].map(([id, flags]) => [prefix + id, flags]));
+          },
+        )
+      : await this.readViewerFlags(viewerId, unique);
+    const sets = {
+      favourited: new Set<string>(),
+      reblogged: new Set<string>(),
+      bookmarked: new Set<string>(),
+      pinned: new Set<string>(),
+    };
+    const bits = [
+      [FAVOURITED, sets.favourited],
+      [REBLOGGED, sets.reblogged],
+      [BOOKMARKED, sets.bookmarked],
+      [PINNED, sets.pinned],
+    ] as const;
+    for (const [key, flags] of flagsByPost) {
+      const id = this.cache ? key.slice(prefix.length) : key;
+      for (const [bit, set] of bits) if (flags & bit) set.add(id);
     }
-    return { favourited, reblogged, bookmarked, pinned };
+    return sets;
+  }
+
+  /** Per post with any, the viewer's flags (bits): one statement per 125 posts. */
+  private async readViewerFlags(viewerId: string, postIds: readonly string[]): Promise<Map<string, number>> {
+    const flags = new Map<string, number>();
+    // Chunks of 125: four lists of the chunk's ids stay under every engine's parameter limit.
+    for (const chunk of chunks(postIds, 125)) {
+      for (const row of await this.flagsQuery(viewerId, chunk))
+        flags.set(row.id, (flags.get(row.id) ?? 0) | (FLAG_BITS[row.kind] ?? 0));
+    }
+    return flags;
   }
 
   async mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>> {
