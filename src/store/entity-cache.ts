@@ -638,7 +638,7 @@ const MEMO_TABLES = [
   'polls',
   'media_attachments',
 ] as const;
-export type MemoTable = (typeof MEMO_TABLES)[number];
+type MemoTable = (typeof MEMO_TABLES)[number];
 const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
 
 /**
