@@ -13,9 +13,11 @@ import type { Account, Post } from '../core/model.ts';
 
 /**
  * A bounded in-process cache of the viewer-independent records a page is rendered from: posts
- * (with their mentions) and accounts, by id. Nothing per viewer is ever kept here — who may
- * see a post (blocks, mutes, follows, audience) and the viewer's flags are read fresh on every
- * request — so a cached record can only be stale, never forbidden, and it is never stale:
+ * (with their mentions) and accounts, by id — a cached record can only be stale, never
+ * forbidden — and, through `memo`, per-viewer state kept until what it was read from is written
+ * (a token, whom a viewer blocks or follows, their favourites/boosts/bookmarks/pins per post).
+ * A memo names the tables it reads, or for state everyone writes all the time (`KEYED`) the
+ * keys it reads, so that one viewer's favourite does not drop everyone's. None of it is stale:
  *
  * - **Every write is seen.** The database connection is wrapped (`cachingDialect`), so every
  *   statement any code runs through Kysely is inspected: an UPDATE, DELETE or upsert of
@@ -23,7 +25,7 @@ import type { Account, Post } from '../core/model.ts';
  *   `id in (…)`), or the whole table's entries when it cannot tell (raw SQL, other columns).
  *   New fields, tables and write paths added later are covered without touching this file.
  * - **Commits are respected.** From a write until its connection is released (after the
- *   commit), no read fills the cache with what it wrote (those ids, or those memo tables), and
+ *   commit), no read fills the cache with what it wrote (those ids, memo tables or keys), and
  *   they are dropped again at release: a reader on another pooled connection cannot put back
  *   the row as it was before the commit, nor the writer its uncommitted row. A read that
  *   overlapped a drop of an id does not fill that id. Other ids fill: on PostgreSQL some write
