@@ -655,14 +655,31 @@ const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
  * `reblogs` are the rows of `posts` that are boosts, by booster: only rows with a
  * `reblog_of_id` count, and an UPDATE that sets neither `account_id` nor `reblog_of_id` (the
  * counts, on every favourite and reply; an edit) cannot change which posts an account boosted.
+ * An upsert whose conflict columns include the key column and that does not set it keeps the
+ * key of the values it inserts (a mute changed in place).
+ *
+ * `follows`, `blocks` and `mutes` stay memo tables too: their writes are still announced by
+ * table, so that an instance of an older version, whose memos depend on those tables, hears them.
  */
 const KEYED: Record<KeyedDimension, { table: string; column: string; onlyRowsWith?: string }> = {
   favourites: { table: 'favourites', column: 'account_id' },
   bookmarks: { table: 'bookmarks', column: 'account_id' },
   pins: { table: 'pins', column: 'account_id' },
   reblogs: { table: 'posts', column: 'account_id', onlyRowsWith: 'reblog_of_id' },
+  following: { table: 'follows', column: 'account_id' },
+  blocking: { table: 'blocks', column: 'account_id' },
+  blocked_by: { table: 'blocks', column: 'target_account_id' },
+  muting: { table: 'mutes', column: 'account_id' },
 };
-type KeyedDimension = 'favourites' | 'bookmarks' | 'pins' | 'reblogs';
+type KeyedDimension =
+  | 'favourites'
+  | 'bookmarks'
+  | 'pins'
+  | 'reblogs'
+  | 'following'
+  | 'blocking'
+  | 'blocked_by'
+  | 'muting';
 const KEYED_DIMENSIONS = Object.keys(KEYED) as KeyedDimension[];
 /** What a memo depends on: a memo table, or one key of a keyed dimension. */
 export type MemoDependency = MemoTable | `${KeyedDimension}:${string}`;
@@ -733,16 +750,22 @@ function keyedWrites(query: OperationNode, resolve: Resolve): string[] | null {
       for (const dimension of KEYED_DIMENSIONS) {
         const { column, table: of, onlyRowsWith } = KEYED[dimension];
         if (table !== of && table !== null) continue;
-        // An upsert that updates (or a REPLACE) may change a row whose key it does not name.
+        // An upsert that updates (or a REPLACE) may change a row whose key it does not name,
+        // unless the conflict is on the key column too and the update leaves it be.
+        const updates = onConflict !== undefined && !onConflict.doNothing;
+        const sameKey =
+          !updates ||
+          (((onConflict.columns as Node[] | undefined) ?? []).some((c) => (c.column as Node).name === column) &&
+            !(columnsSet(onConflict) ?? [column]).includes(column));
         const rows =
-          table === null || n.replace || (onConflict && !onConflict.doNothing)
+          table === null || n.replace || !sameKey
             ? null
             : insertedRows(n, onlyRowsWith ? [column, onlyRowsWith] : [column], resolve);
         if (!rows) whole(dimension);
         else
           keys(
             dimension,
-            rows.filter((row) => !onlyRowsWith || row[1] !== null).map((row) => row[0]),
+            rows.filter((row) => updates || !onlyRowsWith || row[1] !== null).map((row) => row[0]),
           );
       }
       break;

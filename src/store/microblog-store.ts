@@ -1361,8 +1361,16 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async hiddenAuthors(viewerId: string): Promise<Set<string>> {
     // Kept until blocks or mutes change; timed mutes end by themselves, so their ends are checked here.
-    const rows = await memoized(this.cache, 'hidden', viewerId, ['blocks', 'mutes'], () =>
-      this.hiddenAuthorsQuery(viewerId),
+    const rows = await memoized(
+      this.cache,
+      'hidden',
+      viewerId,
+      [
+        keyedDependency('blocking', viewerId),
+        keyedDependency('blocked_by', viewerId),
+        keyedDependency('muting', viewerId),
+      ],
+      () => this.hiddenAuthorsQuery(viewerId),
     );
     const now = iso(new Date());
     const hidden = new Set<string>();
@@ -1372,16 +1380,21 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
     if (this.cache) {
-      // Everyone blocking `a` or blocked by them, kept until blocks change (profiles, threads).
-      const blocked = await this.cache.memo('blocks', a, ['blocks'], async () => {
-        const rows = await this.db
-          .selectFrom('blocks')
-          .select('target_account_id as id')
-          .where('account_id', '=', a)
-          .union((db) => db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', a))
-          .execute();
-        return new Set(rows.map((r) => r.id));
-      });
+      // Everyone blocking `a` or blocked by them, kept until blocks of `a` change (profiles, threads).
+      const blocked = await this.cache.memo(
+        'blocks',
+        a,
+        [keyedDependency('blocking', a), keyedDependency('blocked_by', a)],
+        async () => {
+          const rows = await this.db
+            .selectFrom('blocks')
+            .select('target_account_id as id')
+            .where('account_id', '=', a)
+            .union((db) => db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', a))
+            .execute();
+          return new Set(rows.map((r) => r.id));
+        },
+      );
       return blocked.has(b);
     }
     const row = await this.db
@@ -1416,15 +1429,20 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async followedAmong(accountId: string, candidates: readonly string[]): Promise<string[]> {
     if (this.cache) {
-      // Whom the viewer follows, kept until follows change: asked on most timeline reads.
-      const following = await this.cache.memo('following', accountId, ['follows'], async () => {
-        const rows = await this.db
-          .selectFrom('follows')
-          .select('target_account_id')
-          .where('account_id', '=', accountId)
-          .execute();
-        return new Set(rows.map((r) => r.target_account_id));
-      });
+      // Whom the viewer follows, kept until the viewer's follows change: asked on most timeline reads.
+      const following = await this.cache.memo(
+        'following',
+        accountId,
+        [keyedDependency('following', accountId)],
+        async () => {
+          const rows = await this.db
+            .selectFrom('follows')
+            .select('target_account_id')
+            .where('account_id', '=', accountId)
+            .execute();
+          return new Set(rows.map((r) => r.target_account_id));
+        },
+      );
       return candidates.filter((id) => following.has(id));
     }
     const result: string[] = [];

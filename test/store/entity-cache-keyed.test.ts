@@ -175,6 +175,70 @@ describe('keyed memo invalidation', () => {
     expect(await dropped(() => sql`update posts set text = 'x'`.execute(db))).toEqual(['a', 'b']);
   });
 
+  it('keeps whom an account follows, blocks or mutes per account, both ways for blocks', async () => {
+    await sql`create table follows (id text primary key, account_id text, target_account_id text)`.execute(db);
+    await sql`create table blocks (id text primary key, account_id text, target_account_id text)`.execute(db);
+    await sql`create table mutes (id text primary key, account_id text, target_account_id text, expires_at text,
+      unique (account_id, target_account_id))`.execute(db);
+    const relations = (account: string) =>
+      cache.memo(
+        'relations-test',
+        account,
+        [
+          keyedDependency('following', account),
+          keyedDependency('blocking', account),
+          keyedDependency('blocked_by', account),
+          keyedDependency('muting', account),
+        ],
+        async () => {
+          loads[account] = (loads[account] ?? 0) + 1;
+          return loads[account];
+        },
+      );
+    const droppedOf = async (write: () => Promise<unknown>) => {
+      for (const account of ['a', 'b', 'c']) await relations(account);
+      const before = { ...loads };
+      await write();
+      for (const account of ['a', 'b', 'c']) await relations(account);
+      return ['a', 'b', 'c'].filter((account) => loads[account] !== before[account]);
+    };
+    expect(await droppedOf(() => sql`insert into follows values ('f1', 'a', 'b')`.execute(db))).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    const tables = db as unknown as Kysely<Record<string, Record<string, string | null>>>;
+    expect(
+      await droppedOf(() =>
+        tables.insertInto('follows').values({ id: 'f2', account_id: 'a', target_account_id: 'c' }).execute(),
+      ),
+    ).toEqual(['a']);
+    expect(
+      await droppedOf(() =>
+        tables.deleteFrom('follows').where('account_id', '=', 'a').where('target_account_id', '=', 'c').execute(),
+      ),
+    ).toEqual(['a']);
+    // A block drops the blocker's and the blocked account's (each hides the other).
+    expect(
+      await droppedOf(() =>
+        tables.insertInto('blocks').values({ id: 'b1', account_id: 'b', target_account_id: 'c' }).execute(),
+      ),
+    ).toEqual(['b', 'c']);
+    const mute = (expires: string | null) =>
+      tables
+        .insertInto('mutes')
+        .values({ id: `m${expires}`, account_id: 'c', target_account_id: 'a', expires_at: expires })
+        .onConflict((oc) => oc.columns(['account_id', 'target_account_id']).doUpdateSet({ expires_at: expires }))
+        .execute();
+    expect(await droppedOf(() => mute(null))).toEqual(['c']);
+    // Changed in place: the conflict is on the muter, whom the update leaves be.
+    expect(await droppedOf(() => mute('2030-01-01'))).toEqual(['c']);
+    // Expired mutes of anyone.
+    expect(await droppedOf(() => tables.deleteFrom('mutes').where('expires_at', '<=', '2031-01-01').execute())).toEqual(
+      ['a', 'b', 'c'],
+    );
+  });
+
   it('does not fill from a write not released yet, and drops again when it is', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
