@@ -661,7 +661,7 @@ const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
  * `follows`, `blocks` and `mutes` stay memo tables too: their writes are still announced by
  * table, so that an instance of an older version, whose memos depend on those tables, hears them.
  */
-const KEYED: Record<KeyedDimension, { table: string; column: string; onlyRowsWith?: string }> = {
+const KEYED_SPECS = {
   favourites: { table: 'favourites', column: 'account_id' },
   bookmarks: { table: 'bookmarks', column: 'account_id' },
   pins: { table: 'pins', column: 'account_id' },
@@ -670,16 +670,16 @@ const KEYED: Record<KeyedDimension, { table: string; column: string; onlyRowsWit
   blocking: { table: 'blocks', column: 'account_id' },
   blocked_by: { table: 'blocks', column: 'target_account_id' },
   muting: { table: 'mutes', column: 'account_id' },
-};
-type KeyedDimension =
-  | 'favourites'
-  | 'bookmarks'
-  | 'pins'
-  | 'reblogs'
-  | 'following'
-  | 'blocking'
-  | 'blocked_by'
-  | 'muting';
+} satisfies Record<string, KeyedSpec>;
+interface KeyedSpec {
+  table: string;
+  /** The column whose values are the keys. */
+  column: string;
+  /** Only rows where this column is not null belong to the dimension. */
+  onlyRowsWith?: string;
+}
+type KeyedDimension = keyof typeof KEYED_SPECS;
+const KEYED: Record<KeyedDimension, KeyedSpec> = KEYED_SPECS;
 const KEYED_DIMENSIONS = Object.keys(KEYED) as KeyedDimension[];
 /** What a memo depends on: a memo table, or one key of a keyed dimension. */
 export type MemoDependency = MemoTable | `${KeyedDimension}:${string}`;
