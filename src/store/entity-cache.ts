@@ -714,16 +714,17 @@ function columnsSet(n: Node): string[] | null {
   return names;
 }
 
-/** Per row of a plain INSERT (VALUES), the values of these columns; null when it cannot tell. */
+/** Per row of a plain INSERT (VALUES), the values of these columns (the first, the key, named in it); null when it cannot tell. */
 function insertedRows(n: Node, columns: readonly string[], resolve: Resolve): unknown[][] | null {
   const values = n.values as Node | undefined;
   if (values?.kind !== 'ValuesNode') return null;
   const names = ((n.columns as Node[] | undefined) ?? []).map((c) => (c.column as Node).name);
+  if (!names.includes(columns[0]!)) return null;
   const rows: unknown[][] = [];
   for (const row of values.values as Node[]) {
     const list = row.kind === 'PrimitiveValueListNode' || row.kind === 'ValueListNode' ? valuesOf(row) : null;
     if (!list) return null;
-    // A column left out of the insert is null (no keyed column has another default).
+    // Another column left out of the insert is null (`reblog_of_id` has no other default).
     rows.push(columns.map((column) => (names.includes(column) ? resolve(list[names.indexOf(column)]) : null)));
   }
   return rows;
