@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { MAX_KEYS_PER_MESSAGE } from '../store/entity-cache.ts';
 
 /** What streaming clients hear about. Ids only: each instance renders for its own viewers. */
 export type StreamEvent =
@@ -18,6 +19,8 @@ interface InvalidateEvent {
   allAccounts: boolean;
   /** Tables written that per-viewer state is kept from (src/store/entity-cache.ts). */
   tables?: string[];
+  /** Keys of keyed dimensions written (`favourites:<account id>` …, src/store/entity-cache.ts). */
+  keys?: string[];
   /** The instance that wrote (it dropped the records itself, and ignores its own echo). */
   origin?: string;
 }
@@ -40,6 +43,10 @@ function isBusEvent(value: unknown): value is BusEvent {
         (Array.isArray(event.tables) &&
           event.tables.length <= 64 &&
           event.tables.every((t: unknown) => typeof t === 'string' && /^[a-z_*]{1,40}$/.test(t)))) &&
+      (event.keys === undefined ||
+        (Array.isArray(event.keys) &&
+          event.keys.length <= MAX_KEYS_PER_MESSAGE &&
+          event.keys.every((k: unknown) => typeof k === 'string' && k.length <= 200 && /^[a-z_]{1,40}:./.test(k)))) &&
       (event.origin === undefined || typeof event.origin === 'string')
     );
   if (event.type === 'update' || event.type === 'delete' || event.type === 'status.update')

@@ -13,9 +13,11 @@ import type { Account, Post } from '../core/model.ts';
 
 /**
  * A bounded in-process cache of the viewer-independent records a page is rendered from: posts
- * (with their mentions) and accounts, by id. Nothing per viewer is ever kept here — who may
- * see a post (blocks, mutes, follows, audience) and the viewer's flags are read fresh on every
- * request — so a cached record can only be stale, never forbidden, and it is never stale:
+ * (with their mentions) and accounts, by id — a cached record can only be stale, never
+ * forbidden — and, through `memo`, per-viewer state kept until what it was read from is written
+ * (a token, whom a viewer blocks or follows, their favourites/boosts/bookmarks/pins per post).
+ * A memo names the tables it reads, or for state everyone writes all the time (`KEYED`) the
+ * keys it reads, so that one viewer's favourite does not drop everyone's. None of it is stale:
  *
  * - **Every write is seen.** The database connection is wrapped (`cachingDialect`), so every
  *   statement any code runs through Kysely is inspected: an UPDATE, DELETE or upsert of
@@ -23,7 +25,7 @@ import type { Account, Post } from '../core/model.ts';
  *   `id in (…)`), or the whole table's entries when it cannot tell (raw SQL, other columns).
  *   New fields, tables and write paths added later are covered without touching this file.
  * - **Commits are respected.** From a write until its connection is released (after the
- *   commit), no read fills the cache with what it wrote (those ids, or those memo tables), and
+ *   commit), no read fills the cache with what it wrote (those ids, memo tables or keys), and
  *   they are dropped again at release: a reader on another pooled connection cannot put back
  *   the row as it was before the commit, nor the writer its uncommitted row. A read that
  *   overlapped a drop of an id does not fill that id. Other ids fill: on PostgreSQL some write
@@ -44,9 +46,16 @@ export interface Invalidation {
   allAccounts: boolean;
   /**
    * Every table written (`*`: could not be told), for the per-viewer state kept by `memo`
-   * (absent in messages of older instances: then every memo is dropped).
+   * (absent in messages of older instances: then every memo is dropped). A keyed dimension
+   * (`favourites` …) here was written where its keys could not be told.
    */
   tables?: string[];
+  /**
+   * Keys of keyed dimensions written (`favourites:<account id>` …). Absent in messages of
+   * instances that did not tell them (older ones, which announce no writes to `favourites`,
+   * `bookmarks`, `pins` or `posts` for memos at all): then every keyed dimension is dropped.
+   */
+  keys?: string[];
 }
 
 const TABLES = { posts: 'posts', mentions: 'posts', accounts: 'accounts' } as const;
@@ -109,20 +118,36 @@ class Lru<T> {
 class HeldWrites {
   readonly posts = new Set<string>();
   readonly accounts = new Set<string>();
+  /** Memo tables, keyed dimensions written as a whole, and keys of keyed dimensions (`dimension:key`). */
   readonly tables = new Set<string>();
 
   /** Everything written, for the drop at release and for the other instances. */
   invalidation(): Invalidation {
     const ids = (set: Set<string>) => [...set].filter((id) => id !== '*');
+    const tables: string[] = [];
+    const keys: string[] = [];
+    for (const name of this.tables) (name.includes(':') ? keys : tables).push(name);
+    // Too many keys for one message (a bulk import): the dimensions as a whole.
+    if (keys.length > MAX_KEYS_PER_MESSAGE) {
+      for (const key of keys) {
+        const dimension = key.slice(0, key.indexOf(':'));
+        if (!tables.includes(dimension)) tables.push(dimension);
+      }
+      keys.length = 0;
+    }
     return {
       posts: ids(this.posts),
       accounts: ids(this.accounts),
       allPosts: this.posts.has('*'),
       allAccounts: this.accounts.has('*'),
-      tables: [...this.tables],
+      tables,
+      keys,
     };
   }
 }
+
+/** The event bus refuses longer lists (src/app/event-bus.ts). */
+export const MAX_KEYS_PER_MESSAGE = 500;
 
 /** A read under way: the ids dropped meanwhile must not be filled from it. */
 interface LoadWatch {
@@ -180,8 +205,15 @@ export class EntityCache {
   private lastDataVersion = -1;
   private checked = false;
   private recheckScheduled = false;
-  /** Per table, how many times it was written (`*`: everything); memo entries remember the sum of theirs. */
+  /**
+   * When each memo table or keyed dimension (`*`: everything) was last written, from one clock;
+   * memo entries remember the latest of theirs (`stampOf`). Any write they depend on moves
+   * that past every stamp given before.
+   */
+  private clock = 0;
   private readonly tableVersions = new Map<string, number>();
+  /** Per keyed dimension, when each key was last written (cleared when the whole dimension is). */
+  private readonly keyVersions = new Map<string, Map<string, number>>();
   /** Per kind of state (`token`, `hidden` …), per key. */
   private readonly memos = new Map<string, Lru<{ stamp: number; value: unknown }>>();
   private readonly memoCapacity: number;
@@ -194,10 +226,34 @@ export class EntityCache {
     this.memoCapacity = capacity;
   }
 
-  private stampOf(tables: readonly string[]): number {
+  private stampOf(dependencies: readonly MemoDependency[]): number {
     let stamp = this.tableVersions.get('*') ?? 0;
-    for (const table of tables) stamp += this.tableVersions.get(table) ?? 0;
+    for (const dependency of dependencies) {
+      const colon = dependency.indexOf(':');
+      const table = colon < 0 ? dependency : dependency.slice(0, colon);
+      stamp = Math.max(stamp, this.tableVersions.get(table) ?? 0);
+      if (colon >= 0) stamp = Math.max(stamp, this.keyVersions.get(table)?.get(dependency.slice(colon + 1)) ?? 0);
+    }
     return stamp;
+  }
+
+  /** A memo table, a keyed dimension as a whole, one key of one (`dimension:key`) or everything (`*`) was written. */
+  private bump(name: string): void {
+    const version = ++this.clock;
+    const colon = name.indexOf(':');
+    if (colon < 0) {
+      this.tableVersions.set(name, version);
+      // Older keys are below the table's version now: forgetting them changes no stamp.
+      if (name === '*') this.keyVersions.clear();
+      else this.keyVersions.delete(name);
+      return;
+    }
+    const dimension = name.slice(0, colon);
+    let keys = this.keyVersions.get(dimension);
+    if (!keys) this.keyVersions.set(dimension, (keys = new Map()));
+    keys.set(name.slice(colon + 1), version);
+    // Bounded: past this many keys, the dimension as a whole (which forgets them).
+    if (keys.size > this.memoCapacity) this.bump(dimension);
   }
 
   /**
@@ -205,10 +261,12 @@ export class EntityCache {
    * value `load` read from `tables`, kept until any of those tables is written — by this
    * process (every statement is watched), another worker on the same SQLite file (data_version)
    * or another instance (the event bus) — with the same commit rules as posts and accounts: a
-   * load that overlapped a write does not fill. `tables` must name every table `load` reads.
+   * load that overlapped a write does not fill. `tables` must name every table `load` reads,
+   * or for a keyed dimension the keys it reads (`favourites:<account id>`, see `KEYED`): then
+   * only writes to those keys (or ones whose keys cannot be told) drop it.
    * Values are shared: callers must not change them.
    */
-  async memo<T>(kind: string, key: string, tables: readonly MemoTable[], load: () => Promise<T>): Promise<T> {
+  async memo<T>(kind: string, key: string, tables: readonly MemoDependency[], load: () => Promise<T>): Promise<T> {
     this.checkOtherProcesses();
     if (this.otherInstances) await this.caughtUpWithOtherInstances();
     const stamp = this.stampOf(tables);
@@ -234,7 +292,7 @@ export class EntityCache {
   async memoMany<T>(
     kind: string,
     ids: readonly string[],
-    tables: readonly MemoTable[],
+    tables: readonly MemoDependency[],
     load: (missing: string[]) => Promise<Map<string, T>>,
   ): Promise<Map<string, T>> {
     this.checkOtherProcesses();
@@ -276,8 +334,10 @@ export class EntityCache {
       if (watch.kind === 'posts' ? invalidation.allPosts : invalidation.allAccounts) watch.all = true;
       else for (const id of invalidation[watch.kind]) watch.dropped.add(id);
     }
-    for (const table of invalidation.tables ?? ['*'])
-      this.tableVersions.set(table, (this.tableVersions.get(table) ?? 0) + 1);
+    for (const table of invalidation.tables ?? ['*']) this.bump(table);
+    if (invalidation.keys) for (const key of invalidation.keys) this.bump(key);
+    // An instance that does not tell keyed writes may have written any of them.
+    else for (const dimension of KEYED_DIMENSIONS) this.bump(dimension);
     if (invalidation.allPosts) this.posts.clear();
     else for (const id of invalidation.posts) this.posts.delete(id);
     if (invalidation.allAccounts) this.accounts.clear();
@@ -393,8 +453,15 @@ export class EntityCache {
     }
   }
 
-  private tablesInFlight(tables: readonly string[]): boolean {
-    return this.inFlight.tables.has('*') || tables.some((table) => this.inFlight.tables.has(table));
+  private tablesInFlight(dependencies: readonly MemoDependency[]): boolean {
+    const held = this.inFlight.tables;
+    if (held.has('*')) return true;
+    for (const dependency of dependencies) {
+      if (held.has(dependency)) return true;
+      const colon = dependency.indexOf(':');
+      if (colon >= 0 && held.has(dependency.slice(0, colon))) return true;
+    }
+    return false;
   }
 
   /** A statement wrote cached records or memo tables on a connection not yet released (`held`). */
@@ -409,6 +476,7 @@ export class EntityCache {
     if (invalidation.allPosts) hold(held.posts, this.inFlight.posts, '*');
     if (invalidation.allAccounts) hold(held.accounts, this.inFlight.accounts, '*');
     for (const table of invalidation.tables ?? ['*']) hold(held.tables, this.inFlight.tables, table);
+    for (const key of invalidation.keys ?? []) hold(held.tables, this.inFlight.tables, key);
     this.apply(invalidation);
   }
 
@@ -449,7 +517,7 @@ export function memoized<T>(
   cache: EntityCache | null,
   kind: string,
   key: string,
-  tables: readonly MemoTable[],
+  tables: readonly MemoDependency[],
   load: () => Promise<T>,
 ): Promise<T> {
   return cache ? cache.memo(kind, key, tables, load) : load();
@@ -462,13 +530,14 @@ function freeze(record: Post | Account): void {
 }
 
 function emptyInvalidation(tables: string[] = []): Invalidation {
-  return { posts: [], accounts: [], allPosts: false, allAccounts: false, tables };
+  return { posts: [], accounts: [], allPosts: false, allAccounts: false, tables, keys: [] };
 }
 
 function merge(into: Invalidation, from: Invalidation): void {
   into.posts.push(...from.posts);
   into.accounts.push(...from.accounts);
   for (const table of from.tables ?? ['*']) if (!into.tables!.includes(table)) into.tables!.push(table);
+  into.keys!.push(...(from.keys ?? []));
   into.allPosts ||= from.allPosts;
   into.allAccounts ||= from.allAccounts;
 }
@@ -571,8 +640,172 @@ const MEMO_TABLES = [
   'polls',
   'media_attachments',
 ] as const;
-export type MemoTable = (typeof MEMO_TABLES)[number];
+type MemoTable = (typeof MEMO_TABLES)[number];
 const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
+
+/**
+ * Per-viewer state written by everyone all the time (favourites, boosts …), kept per key: a
+ * memo that depends on `favourites:<account id>` is dropped by writes to that account's
+ * favourites only. A write whose keys can be told — the column's values in a plain INSERT
+ * (several rows too), or a WHERE restricting it by `=`/`in` in an UPDATE or DELETE that does not
+ * set it — drops those keys; any other write to the table (INSERT…SELECT, raw SQL, a DELETE by
+ * id, an upsert that updates) drops the dimension as a whole. Deleting posts or accounts
+ * cascades to the rows that reference them, keys unknown: whole dimensions too (rare).
+ *
+ * `reblogs` are the rows of `posts` that are boosts, by booster: only rows with a
+ * `reblog_of_id` count, and an UPDATE that sets neither `account_id` nor `reblog_of_id` (the
+ * counts, on every favourite and reply; an edit) cannot change which posts an account boosted.
+ * An upsert whose conflict columns include the key column and that does not set it keeps the
+ * key of the values it inserts (a mute changed in place).
+ *
+ * `follows`, `blocks` and `mutes` stay memo tables too: their writes are still announced by
+ * table, so that an instance of an older version, whose memos depend on those tables, hears them.
+ */
+const KEYED_SPECS = {
+  favourites: { table: 'favourites', column: 'account_id' },
+  bookmarks: { table: 'bookmarks', column: 'account_id' },
+  pins: { table: 'pins', column: 'account_id' },
+  reblogs: { table: 'posts', column: 'account_id', onlyRowsWith: 'reblog_of_id' },
+  following: { table: 'follows', column: 'account_id' },
+  blocking: { table: 'blocks', column: 'account_id' },
+  blocked_by: { table: 'blocks', column: 'target_account_id' },
+  muting: { table: 'mutes', column: 'account_id' },
+} satisfies Record<string, KeyedSpec>;
+interface KeyedSpec {
+  table: string;
+  /** The column whose values are the keys. */
+  column: string;
+  /** Only rows where this column is not null belong to the dimension. */
+  onlyRowsWith?: string;
+}
+type KeyedDimension = keyof typeof KEYED_SPECS;
+const KEYED: Record<KeyedDimension, KeyedSpec> = KEYED_SPECS;
+const KEYED_DIMENSIONS = Object.keys(KEYED) as KeyedDimension[];
+/** What a memo depends on: a memo table, or one key of a keyed dimension. */
+export type MemoDependency = MemoTable | `${KeyedDimension}:${string}`;
+
+/** The dependency on one key of a keyed dimension (`favourites` of one account …). */
+export function keyedDependency(dimension: KeyedDimension, key: string): MemoDependency {
+  return `${dimension}:${key}`;
+}
+
+/** Deleting rows of these tables deletes rows of the keyed dimensions that reference them (ON DELETE CASCADE). */
+const CASCADES_TO: Record<string, readonly KeyedDimension[]> = {
+  posts: ['favourites', 'bookmarks', 'pins'],
+  accounts: KEYED_DIMENSIONS,
+};
+
+/** Maps a value of a statement's tree to its parameter (precompiled statements carry placeholders there). */
+type Resolve = (value: unknown) => unknown;
+
+/** A key as it can be told from a value: a string that is no placeholder left unresolved. */
+function keyOf(value: unknown): string | null {
+  return typeof value === 'string' && !value.includes('\u0000') ? value : null;
+}
+
+/** The columns an UPDATE sets, or null when it cannot tell. */
+function columnsSet(n: Node): string[] | null {
+  const names: string[] = [];
+  for (const update of (n.updates as Node[] | undefined) ?? []) {
+    const column = update.column as Node | undefined;
+    if (column?.kind !== 'ColumnNode') return null;
+    names.push((column.column as Node).name as string);
+  }
+  return names;
+}
+
+/** Per row of a plain INSERT (VALUES), the values of these columns (the first, the key, named in it); null when it cannot tell. */
+function insertedRows(n: Node, columns: readonly string[], resolve: Resolve): unknown[][] | null {
+  const values = n.values as Node | undefined;
+  if (values?.kind !== 'ValuesNode') return null;
+  const names = ((n.columns as Node[] | undefined) ?? []).map((c) => (c.column as Node).name);
+  if (!names.includes(columns[0]!)) return null;
+  const rows: unknown[][] = [];
+  for (const row of values.values as Node[]) {
+    const list = row.kind === 'PrimitiveValueListNode' || row.kind === 'ValueListNode' ? valuesOf(row) : null;
+    if (!list) return null;
+    // Another column left out of the insert is null (`reblog_of_id` has no other default).
+    rows.push(columns.map((column) => (names.includes(column) ? resolve(list[names.indexOf(column)]) : null)));
+  }
+  return rows;
+}
+
+/** The keyed dimensions a statement writes: whole ones by name, keys as `dimension:key`; null when none. */
+function keyedWrites(query: OperationNode, resolve: Resolve): string[] | null {
+  const n = query as Node;
+  const written = new Set<string>();
+  const whole = (dimension: string) => written.add(dimension);
+  const keys = (dimension: string, values: readonly unknown[] | null) => {
+    const told = values?.map(keyOf);
+    if (!told || told.includes(null)) whole(dimension);
+    else for (const key of told) written.add(`${dimension}:${key}`);
+  };
+  switch (n.kind) {
+    case 'SelectQueryNode':
+    case 'CreateTableNode':
+    case 'CreateIndexNode':
+      return null;
+    case 'InsertQueryNode': {
+      const table = tableName(n.into);
+      const onConflict = n.onConflict as Node | undefined;
+      for (const dimension of KEYED_DIMENSIONS) {
+        const { column, table: of, onlyRowsWith } = KEYED[dimension];
+        if (table !== of && table !== null) continue;
+        // An upsert that updates (or a REPLACE) may change a row whose key it does not name,
+        // unless the conflict is on the key column too and the update leaves it be.
+        const updates = onConflict !== undefined && !onConflict.doNothing;
+        const sameKey =
+          !updates ||
+          (((onConflict.columns as Node[] | undefined) ?? []).some((c) => (c.column as Node).name === column) &&
+            !(columnsSet(onConflict) ?? [column]).includes(column));
+        const rows =
+          table === null || n.replace || !sameKey
+            ? null
+            : insertedRows(n, onlyRowsWith ? [column, onlyRowsWith] : [column], resolve);
+        if (!rows) whole(dimension);
+        else
+          keys(
+            dimension,
+            rows.filter((row) => updates || !onlyRowsWith || row[1] !== null).map((row) => row[0]),
+          );
+      }
+      break;
+    }
+    case 'UpdateQueryNode': {
+      const table = tableName(n.table);
+      const set = columnsSet(n);
+      for (const dimension of KEYED_DIMENSIONS) {
+        const spec = KEYED[dimension];
+        if (table !== spec.table && table !== null) continue;
+        if (table && set && spec.onlyRowsWith && !set.includes(spec.column) && !set.includes(spec.onlyRowsWith))
+          continue;
+        if (!table || !set || set.includes(spec.column)) whole(dimension);
+        else keys(dimension, restrictedTo(n.where, spec.column)?.map(resolve) ?? null);
+      }
+      break;
+    }
+    case 'DeleteQueryNode':
+      for (const table of ((n.from as Node).froms as unknown[]).map(tableName)) {
+        for (const dimension of KEYED_DIMENSIONS) {
+          if (table === null || CASCADES_TO[table]?.includes(dimension)) whole(dimension);
+          else if (table === KEYED[dimension].table)
+            keys(dimension, restrictedTo(n.where, KEYED[dimension].column)?.map(resolve) ?? null);
+        }
+      }
+      break;
+    case 'RawNode': {
+      const targets = rawWriteTargets((n.sqlFragments as string[]).join(' '));
+      if (!targets) return null;
+      for (const dimension of KEYED_DIMENSIONS)
+        if (targets.has(KEYED[dimension].table) || [...targets].some((t) => CASCADES_TO[t]?.includes(dimension)))
+          whole(dimension);
+      break;
+    }
+    default:
+      return ['*'];
+  }
+  return written.size > 0 ? [...written] : null;
+}
 
 /**
  * Whether an UPDATE sets only this column: a token's last use is written every few minutes per
@@ -616,16 +849,35 @@ function memoTablesWritten(query: OperationNode): string[] | null {
 }
 
 /** What a statement makes stale, or null when it writes nothing cached. */
-function invalidationOf(query: OperationNode): Invalidation | null {
+function invalidationOf(query: OperationNode, resolve: Resolve): Invalidation | null {
   const tables = memoTablesWritten(query);
+  const keyed = keyedWrites(query, resolve);
   const entities = entityInvalidationOf(query);
-  if (!tables) {
-    if (entities) entities.tables = [];
+  if (!tables && !keyed) {
+    if (entities) {
+      entities.tables = [];
+      entities.keys = [];
+    }
     return entities;
   }
   const invalidation = entities ?? emptyInvalidation();
-  invalidation.tables = tables;
+  invalidation.tables = tables ?? [];
+  invalidation.keys = [];
+  for (const name of keyed ?? []) (name.includes(':') ? invalidation.keys : invalidation.tables).push(name);
   return invalidation;
+}
+
+/**
+ * A precompiled statement (src/store/precompiled.ts) keeps its tree with placeholders in it and
+ * says which parameter each stands for (`placeholders`, the parameters it was compiled with).
+ */
+function resolverOf(compiled: CompiledQuery): Resolve {
+  const placeholders = (compiled as { placeholders?: readonly unknown[] }).placeholders;
+  if (!placeholders) return (value) => value;
+  return (value) => {
+    const at = placeholders.indexOf(value);
+    return at < 0 ? value : compiled.parameters[at];
+  };
 }
 
 /** What a statement makes stale of the posts and accounts kept, or null when nothing. */
@@ -732,7 +984,7 @@ class WatchedConnection implements DatabaseConnection {
       this.inserted.add(inserted);
       this.cache.trackInsert(inserted, 1);
     }
-    const invalidation = invalidationOf(compiled.query);
+    const invalidation = invalidationOf(compiled.query, resolverOf(compiled));
     if (!invalidation) return;
     this.pending ??= new HeldWrites();
     this.cache.wrote(this.pending, invalidation);

@@ -22,7 +22,7 @@ import type {
 import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
-import { memoized, type EntityCache } from './entity-cache.ts';
+import { keyedDependency, memoized, type EntityCache } from './entity-cache.ts';
 import { precompiled, precompiledQuery } from './precompiled.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
@@ -33,6 +33,13 @@ import { reindexSearch, writePostTags } from './search-index.ts';
 type Db = Kysely<Database> | Transaction<Database>;
 
 const iso = (d: Date) => d.toISOString();
+
+/** A viewer's flags on a post, as bits (kept per viewer and post by the entity cache). */
+const FAVOURITED = 1;
+const REBLOGGED = 2;
+const BOOKMARKED = 4;
+const PINNED = 8;
+const FLAG_BITS: Record<string, number> = { f: FAVOURITED, r: REBLOGGED, b: BOOKMARKED, p: PINNED };
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
 export function toAccount(
@@ -1354,8 +1361,16 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async hiddenAuthors(viewerId: string): Promise<Set<string>> {
     // Kept until blocks or mutes change; timed mutes end by themselves, so their ends are checked here.
-    const rows = await memoized(this.cache, 'hidden', viewerId, ['blocks', 'mutes'], () =>
-      this.hiddenAuthorsQuery(viewerId),
+    const rows = await memoized(
+      this.cache,
+      'hidden',
+      viewerId,
+      [
+        keyedDependency('blocking', viewerId),
+        keyedDependency('blocked_by', viewerId),
+        keyedDependency('muting', viewerId),
+      ],
+      () => this.hiddenAuthorsQuery(viewerId),
     );
     const now = iso(new Date());
     const hidden = new Set<string>();
@@ -1365,16 +1380,21 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
     if (this.cache) {
-      // Everyone blocking `a` or blocked by them, kept until blocks change (profiles, threads).
-      const blocked = await this.cache.memo('blocks', a, ['blocks'], async () => {
-        const rows = await this.db
-          .selectFrom('blocks')
-          .select('target_account_id as id')
-          .where('account_id', '=', a)
-          .union((db) => db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', a))
-          .execute();
-        return new Set(rows.map((r) => r.id));
-      });
+      // Everyone blocking `a` or blocked by them, kept until blocks of `a` change (profiles, threads).
+      const blocked = await this.cache.memo(
+        'blocks',
+        a,
+        [keyedDependency('blocking', a), keyedDependency('blocked_by', a)],
+        async () => {
+          const rows = await this.db
+            .selectFrom('blocks')
+            .select('target_account_id as id')
+            .where('account_id', '=', a)
+            .union((db) => db.selectFrom('blocks').select('account_id as id').where('target_account_id', '=', a))
+            .execute();
+          return new Set(rows.map((r) => r.id));
+        },
+      );
       return blocked.has(b);
     }
     const row = await this.db
@@ -1409,15 +1429,20 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   async followedAmong(accountId: string, candidates: readonly string[]): Promise<string[]> {
     if (this.cache) {
-      // Whom the viewer follows, kept until follows change: asked on most timeline reads.
-      const following = await this.cache.memo('following', accountId, ['follows'], async () => {
-        const rows = await this.db
-          .selectFrom('follows')
-          .select('target_account_id')
-          .where('account_id', '=', accountId)
-          .execute();
-        return new Set(rows.map((r) => r.target_account_id));
-      });
+      // Whom the viewer follows, kept until the viewer's follows change: asked on most timeline reads.
+      const following = await this.cache.memo(
+        'following',
+        accountId,
+        [keyedDependency('following', accountId)],
+        async () => {
+          const rows = await this.db
+            .selectFrom('follows')
+            .select('target_account_id')
+            .where('account_id', '=', accountId)
+            .execute();
+          return new Set(rows.map((r) => r.target_account_id));
+        },
+      );
       return candidates.filter((id) => following.has(id));
     }
     const result: string[] = [];
@@ -1583,17 +1608,61 @@ export class KyselyMicroblogStore implements MicroblogStore {
     return newestFirst(rows, page).map((r) => r.id);
   }
 
+  /**
+   * Whether the viewer favourited, boosted, bookmarked, pinned each post. Kept per viewer and post
+   * (`viewer:post` → the flags set) until the viewer's own favourites, boosts, bookmarks or pins
+   * are written (keyed memo dependencies: others' writes leave them), so a warm page reads none.
+   */
   async viewerFlags(viewerId: string, postIds: readonly string[]) {
-    const favourited = new Set<string>();
-    const reblogged = new Set<string>();
-    const bookmarked = new Set<string>();
-    const pinned = new Set<string>();
-    const sets = { f: favourited, r: reblogged, b: bookmarked, p: pinned } as Record<string, Set<string>>;
-    // Chunks of 125: four lists of the chunk's ids stay under every engine's parameter limit.
-    for (const chunk of chunks([...new Set(postIds)], 125)) {
-      for (const row of await this.flagsQuery(viewerId, chunk)) sets[row.kind]?.add(row.id);
+    const unique = [...new Set(postIds)];
+    const prefix = `${viewerId}:`;
+    const flagsByPost = this.cache
+      ? await this.cache.memoMany(
+          'flags',
+          unique.map((id) => prefix + id),
+          [
+            keyedDependency('favourites', viewerId),
+            keyedDependency('reblogs', viewerId),
+            keyedDependency('bookmarks', viewerId),
+            keyedDependency('pins', viewerId),
+          ],
+          async (missing) => {
+            const read = await this.readViewerFlags(
+              viewerId,
+              missing.map((key) => key.slice(prefix.length)),
+            );
+            return new Map([...read].map(([id, flags]) => [prefix + id, flags]));
+          },
+        )
+      : await this.readViewerFlags(viewerId, unique);
+    const sets = {
+      favourited: new Set<string>(),
+      reblogged: new Set<string>(),
+      bookmarked: new Set<string>(),
+      pinned: new Set<string>(),
+    };
+    const bits = [
+      [FAVOURITED, sets.favourited],
+      [REBLOGGED, sets.reblogged],
+      [BOOKMARKED, sets.bookmarked],
+      [PINNED, sets.pinned],
+    ] as const;
+    for (const [key, flags] of flagsByPost) {
+      const id = this.cache ? key.slice(prefix.length) : key;
+      for (const [bit, set] of bits) if (flags & bit) set.add(id);
     }
-    return { favourited, reblogged, bookmarked, pinned };
+    return sets;
+  }
+
+  /** Per post with any, the viewer's flags (bits): one statement per 125 posts. */
+  private async readViewerFlags(viewerId: string, postIds: readonly string[]): Promise<Map<string, number>> {
+    const flags = new Map<string, number>();
+    // Chunks of 125: four lists of the chunk's ids stay under every engine's parameter limit.
+    for (const chunk of chunks(postIds, 125)) {
+      for (const row of await this.flagsQuery(viewerId, chunk))
+        flags.set(row.id, (flags.get(row.id) ?? 0) | (FLAG_BITS[row.kind] ?? 0));
+    }
+    return flags;
   }
 
   async mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>> {

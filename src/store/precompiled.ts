@@ -65,6 +65,8 @@ export function precompiledQuery<A extends Arg[], Row>(
           ? (args[slot[0]] as readonly string[])[slot[1]]
           : slot.constant,
     );
-    return { ...shape.compiled, parameters } as CompiledQuery<Row>;
+    // The tree keeps the placeholders: `placeholders` tells the entity cache which parameter each
+    // stands for (the keys a write to favourites … names, src/store/entity-cache.ts).
+    return { ...shape.compiled, parameters, placeholders: shape.compiled.parameters } as CompiledQuery<Row>;
   };
 }

@@ -253,6 +253,60 @@ function scenarios(instances: () => { w: string; r: string; ctx: TestContext; re
     expect(profile.map((s: { id: string }) => s.id)).toEqual([closed, tagged]);
   });
 
+  it("shows the viewer's own favourite, boost, bookmark and pin at once, and leaves others' flags alone", async () => {
+    const { w, r, ctx } = instances();
+    const { author, reader } = await pair();
+    const other = await person(ctx, `onlooker${n}`);
+    await ctx.microblog.follow(other.id, author.id);
+    const id = await post(w, author, 'Flag me');
+    const flags = async (who: Person) => {
+      const status = (await json(`${r}/api/v1/timelines/home`, who)).body.find((s: { id: string }) => s.id === id);
+      return [status.favourited, status.reblogged, status.bookmarked];
+    };
+    const act = (action: string, who = reader) => json(`${w}/api/v1/statuses/${id}/${action}`, who, { method: 'POST' });
+    // Warm: both viewers' flags read (and kept) before each change.
+    expect(await flags(reader)).toEqual([false, false, false]);
+    expect(await flags(other)).toEqual([false, false, false]);
+    await act('favourite');
+    expect(await flags(reader)).toEqual([true, false, false]);
+    expect(await flags(other)).toEqual([false, false, false]);
+    await act('reblog');
+    expect(await flags(reader)).toEqual([true, true, false]);
+    await act('bookmark');
+    expect(await flags(reader)).toEqual([true, true, true]);
+    expect(await flags(other)).toEqual([false, false, false]);
+    await act('unfavourite');
+    expect(await flags(reader)).toEqual([false, true, true]);
+    await act('unreblog');
+    expect(await flags(reader)).toEqual([false, false, true]);
+    await act('unbookmark');
+    expect(await flags(reader)).toEqual([false, false, false]);
+    // The other viewer's own favourite, through the scenario's context (another process or instance).
+    await ctx.microblog.favourite(other.id, id);
+    expect(await flags(other)).toEqual([true, false, false]);
+    expect(await flags(reader)).toEqual([false, false, false]);
+    await ctx.microblog.reblog(other.id, id, 'web');
+    expect(await flags(other)).toEqual([true, true, false]);
+    await ctx.microblog.unfavourite(other.id, id);
+    await ctx.microblog.unreblog(other.id, id);
+    expect(await flags(other)).toEqual([false, false, false]);
+    // Pins: the author's own post, read as a single status and in the author's home.
+    const pinned = async () => (await json(`${r}/api/v1/statuses/${id}`, author)).body.pinned;
+    expect(await pinned()).toBe(false);
+    await act('pin', author);
+    expect(await pinned()).toBe(true);
+    await act('unpin', author);
+    expect(await pinned()).toBe(false);
+    await ctx.microblog.pin(author.id, id);
+    expect(await pinned()).toBe(true);
+    // The post deleted, its favourites and pin with it: gone from the favourites list at once.
+    await ctx.microblog.favourite(reader.id, id);
+    expect(await flags(reader)).toEqual([true, false, false]);
+    await json(`${w}/api/v1/statuses/${id}`, author, { method: 'DELETE' });
+    expect((await json(`${r}/api/v1/favourites`, reader)).body).toEqual([]);
+    expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(404);
+  });
+
   it('answers home, profile and thread with the same status JSON as a single status', async () => {
     const { w, r, ctx } = instances();
     const { author, reader } = await pair();
