@@ -230,7 +230,11 @@ export class KyselyMicroblogStore implements MicroblogStore {
   private readonly insertPostQuery = precompiledQuery((...columns: PostColumns) =>
     this.db.insertInto('posts').values(newPostRow(...columns)),
   );
-  /** The post into the home feeds of its author's followers (and of those who also follow `alsoFollowing`). */
+  /**
+   * The post into the home feeds of its author's followers (and of those who also follow
+   * `alsoFollowing`), and into the feeds of `accounts` named besides (its author's own): one
+   * statement, one round trip for the whole fan-out.
+   */
   private readonly fanOutToFollowersQuery = precompiledQuery(
     (
       postId: string,
@@ -238,6 +242,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
       followersOf: string,
       alsoFollowing: string | null,
       reblogOfId: string | null,
+      accounts: readonly string[],
     ) => {
       let followers = this.db
         .selectFrom('follows as f')
@@ -275,10 +280,17 @@ export class KyselyMicroblogStore implements MicroblogStore {
           ),
         );
       }
+      const named = accounts.map((accountId) =>
+        this.db.selectNoFrom([
+          sql<string>`cast(${accountId} as text)`.as('account_id'),
+          sql<string>`cast(${postId} as text)`.as('post_id'),
+          sql<string>`cast(${authorId} as text)`.as('author_id'),
+        ]),
+      );
       return this.db
         .insertInto('home_feed')
         .columns(['account_id', 'post_id', 'author_id'])
-        .expression(followers)
+        .expression(named.reduce((all, one) => all.unionAll(one), followers))
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing());
     },
   );
@@ -713,15 +725,21 @@ export class KyselyMicroblogStore implements MicroblogStore {
       .execute();
   }
 
-  /** Followers' feeds and named accounts' feeds: two precompiled statements (src/store/precompiled.ts). */
+  /** Followers' feeds and named accounts' feeds: one precompiled statement (src/store/precompiled.ts). */
   private async fanOut(tx: Transaction<Database>, { post, fanout }: PublishRequest): Promise<void> {
+    const direct = [...new Set(fanout.accounts)];
     if (fanout.followersOf) {
       await tx.executeQuery(
-        this.fanOutToFollowersQuery(post.id, post.accountId, fanout.followersOf, fanout.alsoFollowing, post.reblogOfId),
+        this.fanOutToFollowersQuery(
+          post.id,
+          post.accountId,
+          fanout.followersOf,
+          fanout.alsoFollowing,
+          post.reblogOfId,
+          direct,
+        ),
       );
-    }
-    const direct = [...new Set(fanout.accounts)];
-    if (direct.length > 0) await tx.executeQuery(this.fanOutToAccountsQuery(post.id, post.accountId, direct));
+    } else if (direct.length > 0) await tx.executeQuery(this.fanOutToAccountsQuery(post.id, post.accountId, direct));
   }
 
   /** A notification's time is the one its id was made at, by the domain's clock (not this machine's). */
