@@ -406,10 +406,32 @@ export class Microblog {
   }
 
   async post(authorId: string, input: PostInput): Promise<Post> {
+    return (await this.writePost(authorId, input)).post;
+  }
+
+  /**
+   * Posts, and answers with the new post as its author sees it, built mostly from what was just
+   * written: nobody can have favourited, boosted, bookmarked or pinned it before this answer,
+   * and it has a poll or media only if it was written with them; only its author (whose counts
+   * changed) and the accounts it mentions are read. A replay of an idempotency key answers
+   * the stored post as `postView` does.
+   */
+  async postAndView(authorId: string, input: PostInput): Promise<PostView> {
+    const { post, created, withPoll, withMedia } = await this.writePost(authorId, input);
+    if (!created) return this.postView(authorId, post.id);
+    const [view] = await this.hydrate(authorId, [post], { withPoll, withMedia });
+    if (!view) throw notFound();
+    return view;
+  }
+
+  private async writePost(
+    authorId: string,
+    input: PostInput,
+  ): Promise<{ post: Post; created: boolean; withPoll: boolean; withMedia: boolean }> {
     const author = await this.account(authorId);
     if (input.idempotencyKey) {
       const existing = await this.store.postIdForIdempotencyKey(authorId, input.idempotencyKey);
-      if (existing) return this.requirePost(existing);
+      if (existing) return { post: await this.requirePost(existing), created: false, withPoll: true, withMedia: true };
     }
     const mediaIds = await this.attachableMedia(authorId, input.mediaIds ?? []);
     // A post of images alone needs no text, as on Mastodon.
@@ -495,7 +517,7 @@ export class Microblog {
       await this.announce(this.publishedListeners, stored);
       await this.announceNotifications(notifications);
     }
-    return stored;
+    return { post: stored, created, withPoll: newPoll !== undefined, withMedia: mediaIds.length > 0 };
   }
 
   async reblog(
@@ -1655,8 +1677,16 @@ export class Microblog {
     return this.viewsFor(viewerId, ids);
   }
 
-  /** Turns posts into views with as few store round trips as possible (one per kind of data). */
-  async hydrate(viewerId: string | null, posts: readonly Post[]): Promise<PostView[]> {
+  /**
+   * Turns posts into views with as few store round trips as possible (one per kind of data).
+   * `justWritten`: the posts were written by the viewer a moment ago (see `postAndView`), so
+   * the viewer's flags are all unset and polls and media are read only if written with them.
+   */
+  async hydrate(
+    viewerId: string | null,
+    posts: readonly Post[],
+    justWritten?: { withPoll: boolean; withMedia: boolean },
+  ): Promise<PostView[]> {
     const reblogIds = posts.flatMap((p) => (p.reblogOfId ? [p.reblogOfId] : []));
     const originals = reblogIds.length > 0 ? await this.store.postsByIds(reblogIds) : new Map<string, Post>();
     const all = [...posts, ...originals.values()];
@@ -1667,17 +1697,21 @@ export class Microblog {
     }
     const [accounts, flags, polls, media] = await Promise.all([
       this.store.accountsByIds([...accountIds]),
-      viewerId
+      viewerId && !justWritten
         ? this.store.viewerFlags(
             viewerId,
             all.map((p) => p.id),
           )
         : Promise.resolve(null),
-      this.extras.pollStates(
-        all.map((p) => p.id),
-        viewerId,
-      ),
-      this.store.mediaOfPosts(all.filter((p) => !p.reblogOfId).map((p) => p.id)),
+      justWritten?.withPoll === false
+        ? Promise.resolve(new Map<string, never>())
+        : this.extras.pollStates(
+            all.map((p) => p.id),
+            viewerId,
+          ),
+      justWritten?.withMedia === false
+        ? Promise.resolve(new Map<string, MediaAttachment[]>())
+        : this.store.mediaOfPosts(all.filter((p) => !p.reblogOfId).map((p) => p.id)),
     ]);
     const now = this.clock.now();
     const build = (post: Post, reblog: PostView | null): PostView | null => {

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, type Transaction, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, type Selectable, type Transaction, sql } from 'kysely';
 import type {
   Account,
   MediaAttachment,
@@ -311,6 +311,30 @@ export class KyselyMicroblogStore implements MicroblogStore {
     () => this.db,
     (ids: readonly string[]) => this.db.selectFrom('posts').selectAll().where('id', 'in', ids),
   );
+  /**
+   * PostgreSQL: the posts and their mentions in one statement, a round trip less for every
+   * post not cached (on SQLite the two statements cost no round trip and stay as they are).
+   */
+  private readonly postsWithMentionsQuery = precompiled(
+    () => this.db,
+    (ids: readonly string[]) =>
+      this.db
+        .selectFrom('posts')
+        .selectAll('posts')
+        .select(
+          sql<
+            string[]
+          >`coalesce((select array_agg(m.account_id order by m.account_id) from mentions m where m.post_id = posts.id), '{}')`.as(
+            'mention_ids',
+          ),
+        )
+        .where('posts.id', 'in', ids),
+  );
+  private postgres: boolean | null = null;
+  private onPostgres(): boolean {
+    this.postgres ??= this.db.getExecutor().adapter instanceof PostgresAdapter;
+    return this.postgres;
+  }
   private readonly mentionsQuery = precompiled(
     () => this.db,
     (postIds: readonly string[]) =>
@@ -789,6 +813,10 @@ export class KyselyMicroblogStore implements MicroblogStore {
     const result = new Map<string, Post>();
     const unique = [...new Set(ids)];
     for (const chunk of chunks(unique)) {
+      if (this.onPostgres()) {
+        for (const row of await this.postsWithMentionsQuery(chunk)) result.set(row.id, toPost(row, row.mention_ids));
+        continue;
+      }
       const [rows, mentions] = await Promise.all([this.postsQuery(chunk), this.mentionsQuery(chunk)]);
       const byPost = new Map<string, string[]>();
       for (const m of mentions) {
