@@ -571,7 +571,9 @@ export class KyselyMicroblogStore implements MicroblogStore {
 
   // ── Posts ───────────────────────────────────────────────────────────────────
 
-  async publish(request: PublishRequest): Promise<{ postId: string; created: boolean; post: Post | null }> {
+  async publish(
+    request: PublishRequest,
+  ): Promise<{ postId: string; created: boolean; post: Post | null; author?: Account | null }> {
     const { post, notifications, idempotency } = request;
     try {
       return await this.db.transaction().execute(async (tx) => {
@@ -609,11 +611,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
             .execute();
         }
         if (post.tags && post.tags.length > 0) await writePostTags(tx, post, post.tags);
-        await tx
+        // The author as this post leaves it, for the answer (no read of it after the commit).
+        const authorRow = await tx
           .updateTable('accounts')
           .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1), last_status_at: iso(post.createdAt) }))
           .where('id', '=', post.accountId)
-          .execute();
+          .returningAll()
+          .executeTakeFirst();
         if (post.inReplyToId) {
           await tx
             .updateTable('posts')
@@ -672,7 +676,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
                 [...post.mentionIds],
               )
             : null;
-        return { postId: post.id, created: true, post: stored };
+        return { postId: post.id, created: true, post: stored, author: authorRow ? toAccount(authorRow) : null };
       });
     } catch (error) {
       // Two requests raced with one idempotency key: the loser answers with the winner's post.
