@@ -389,7 +389,7 @@ export async function composeApp(
   const hashtags = new Hashtags(tagStore, microblog, clock);
   const search = new Search(new KyselySearchStore(store.db, store.engine), microblog, hashtags, config.publicUrl);
   const trends = new Trends(tagStore, microblog, hashtags, clock);
-  const identity = new Identity(microblog, new KyselyCredentialStore(store.db));
+  const identity = new Identity(microblog, new KyselyCredentialStore(store.db, entityCache));
   const background = new BackgroundWork((error, label) =>
     logger.error({ err: error }, `background work failed: ${label}`),
   );

@@ -406,10 +406,39 @@ export class Microblog {
   }
 
   async post(authorId: string, input: PostInput): Promise<Post> {
+    return (await this.writePost(authorId, input)).post;
+  }
+
+  /**
+   * Posts, and answers with the new post as its author sees it, built mostly from what was just
+   * written: nobody can have favourited, boosted, bookmarked or pinned it before this answer,
+   * and it has a poll or media only if it was written with them; only its author (whose counts
+   * changed) and the accounts it mentions are read. A replay of an idempotency key answers
+   * the stored post as `postView` does.
+   */
+  async postAndView(authorId: string, input: PostInput): Promise<PostView> {
+    const { post, created, withPoll, withMedia, author } = await this.writePost(authorId, input);
+    if (!created) return this.postView(authorId, post.id);
+    const [view] = await this.hydrate(authorId, [post], { withPoll, withMedia, author });
+    if (!view) throw notFound();
+    return view;
+  }
+
+  private async writePost(
+    authorId: string,
+    input: PostInput,
+  ): Promise<{ post: Post; created: boolean; withPoll: boolean; withMedia: boolean; author: Account | null }> {
     const author = await this.account(authorId);
     if (input.idempotencyKey) {
       const existing = await this.store.postIdForIdempotencyKey(authorId, input.idempotencyKey);
-      if (existing) return this.requirePost(existing);
+      if (existing)
+        return {
+          post: await this.requirePost(existing),
+          created: false,
+          withPoll: true,
+          withMedia: true,
+          author: null,
+        };
     }
     const mediaIds = await this.attachableMedia(authorId, input.mediaIds ?? []);
     // A post of images alone needs no text, as on Mastodon.
@@ -467,6 +496,7 @@ export class Microblog {
       postId,
       created,
       post: written,
+      author: writtenAuthor,
     } = await this.store.publish({
       poll: newPoll,
       post: {
@@ -495,7 +525,13 @@ export class Microblog {
       await this.announce(this.publishedListeners, stored);
       await this.announceNotifications(notifications);
     }
-    return stored;
+    return {
+      post: stored,
+      created,
+      withPoll: newPoll !== undefined,
+      withMedia: mediaIds.length > 0,
+      author: writtenAuthor ?? null,
+    };
   }
 
   async reblog(
@@ -1655,8 +1691,17 @@ export class Microblog {
     return this.viewsFor(viewerId, ids);
   }
 
-  /** Turns posts into views with as few store round trips as possible (one per kind of data). */
-  async hydrate(viewerId: string | null, posts: readonly Post[]): Promise<PostView[]> {
+  /**
+   * Turns posts into views with as few store round trips as possible (one per kind of data).
+   * `justWritten`: the posts were written by the viewer a moment ago (see `postAndView`), so
+   * the viewer's flags are all unset, polls and media are read only if written with them, and
+   * the author is the one the write left (when the store gave it back).
+   */
+  async hydrate(
+    viewerId: string | null,
+    posts: readonly Post[],
+    justWritten?: { withPoll: boolean; withMedia: boolean; author: Account | null },
+  ): Promise<PostView[]> {
     const reblogIds = posts.flatMap((p) => (p.reblogOfId ? [p.reblogOfId] : []));
     const originals = reblogIds.length > 0 ? await this.store.postsByIds(reblogIds) : new Map<string, Post>();
     const all = [...posts, ...originals.values()];
@@ -1665,20 +1710,27 @@ export class Microblog {
       accountIds.add(p.accountId);
       for (const m of p.mentionIds) accountIds.add(m);
     }
-    const [accounts, flags, polls, media] = await Promise.all([
-      this.store.accountsByIds([...accountIds]),
-      viewerId
+    const known = justWritten?.author ?? null;
+    if (known) accountIds.delete(known.id);
+    const [read, flags, polls, media] = await Promise.all([
+      accountIds.size > 0 || !known ? this.store.accountsByIds([...accountIds]) : new Map<string, Account>(),
+      viewerId && !justWritten
         ? this.store.viewerFlags(
             viewerId,
             all.map((p) => p.id),
           )
         : Promise.resolve(null),
-      this.extras.pollStates(
-        all.map((p) => p.id),
-        viewerId,
-      ),
-      this.store.mediaOfPosts(all.filter((p) => !p.reblogOfId).map((p) => p.id)),
+      justWritten?.withPoll === false
+        ? Promise.resolve(new Map<string, never>())
+        : this.extras.pollStates(
+            all.map((p) => p.id),
+            viewerId,
+          ),
+      justWritten?.withMedia === false
+        ? Promise.resolve(new Map<string, MediaAttachment[]>())
+        : this.store.mediaOfPosts(all.filter((p) => !p.reblogOfId).map((p) => p.id)),
     ]);
+    const accounts = known ? new Map([...read, [known.id, known]]) : read;
     const now = this.clock.now();
     const build = (post: Post, reblog: PostView | null): PostView | null => {
       const author = accounts.get(post.accountId);

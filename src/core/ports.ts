@@ -141,9 +141,12 @@ export interface MicroblogStore {
   /**
    * Inserts the post, its mentions, counters, fan-out and notifications; returns the existing post
    * id when the idempotency key was used already. `post` is the new post as `postById` will read
-   * it, when the store can tell without reading it back (else null: read it).
+   * it, when the store can tell without reading it back (else null: read it); `author` its
+   * author as the post left it (counts included), when created.
    */
-  publish(request: PublishRequest): Promise<{ postId: string; created: boolean; post: Post | null }>;
+  publish(
+    request: PublishRequest,
+  ): Promise<{ postId: string; created: boolean; post: Post | null; author?: Account | null }>;
   postIdForIdempotencyKey(accountId: string, key: string): Promise<string | null>;
   postById(id: string): Promise<Post | null>;
   postsByIds(ids: readonly string[]): Promise<Map<string, Post>>;

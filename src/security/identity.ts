@@ -94,7 +94,7 @@ export class Identity {
   }
 
   async emailOf(accountId: string): Promise<string | null> {
-    return (await this.credentials.credentialsByAccount(accountId))?.email ?? null;
+    return this.credentials.emailByAccount(accountId);
   }
 
   async setPassword(accountId: string, newPassword: string): Promise<void> {

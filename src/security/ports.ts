@@ -19,6 +19,7 @@ export interface CredentialStore {
   ): Promise<Account>;
   credentialsByEmail(emailKey: string): Promise<StoredCredentials | null>;
   credentialsByAccount(accountId: string): Promise<StoredCredentials | null>;
+  emailByAccount(accountId: string): Promise<string | null>;
   setPasswordHash(accountId: string, passwordHash: string): Promise<void>;
 }
 

@@ -180,15 +180,16 @@ class AmbientDriver implements Driver {
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const scope = this.scoped(connection);
     if (!scope) return this.inner.commitTransaction(connection);
-    await scope.executeQuery(CompiledQuery.raw(`release savepoint ${scope.savepoints.pop()!}`));
+    // Not released: the batch's commit releases every savepoint, and a round trip per nested
+    // transaction is what a text pays most for on PostgreSQL. Left in place, a savepoint still
+    // rolls back with its unit's (an outer one), and names are resolved to the newest one.
+    scope.savepoints.pop();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const scope = this.scoped(connection);
     if (!scope) return this.inner.rollbackTransaction(connection);
-    const name = scope.savepoints.pop()!;
-    await scope.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
-    await scope.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+    await scope.executeQuery(CompiledQuery.raw(`rollback to savepoint ${scope.savepoints.pop()!}`));
   }
 
   // Kysely's own savepoints (controlled transactions) run as they are, on the unit's connection.
@@ -314,9 +315,15 @@ export class GroupCommit {
     let failure: unknown = null;
     try {
       await driver.inner.beginTransaction(connection, {});
+      // Round trips matter on PostgreSQL (each statement is one): a unit's savepoint is taken
+      // only once something before it in the batch committed there (before that, the
+      // transaction itself is what a failing unit rolls back, and begins again), and none is
+      // released (the commit releases them all; later ones nest inside, which changes nothing a
+      // rollback to one of them undoes, since that undoes what came after it anyway).
+      let committedBefore = false;
       for (const [index, item] of items.entries()) {
         const name = `unit_${index}`;
-        await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`savepoint ${name}`)));
+        if (committedBefore) await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`savepoint ${name}`)));
         const scope = new ScopedConnection(batch);
         try {
           const result = await this.withTimeout(
@@ -326,12 +333,16 @@ export class GroupCommit {
             },
           );
           scope.finished = true;
-          await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`)));
+          committedBefore = true;
           outcomes.push({ ok: true, value: result.value, tasks: result.tasks });
         } catch (error) {
           scope.abandoned = true;
-          await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`)));
-          await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`release savepoint ${name}`)));
+          if (committedBefore)
+            await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`)));
+          else {
+            await inTurn(batch, () => driver.inner.rollbackTransaction(connection));
+            await inTurn(batch, () => driver.inner.beginTransaction(connection, {}));
+          }
           outcomes.push({ ok: false, error });
         }
       }

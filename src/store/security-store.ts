@@ -31,8 +31,10 @@ function uniqueViolationOn(error: unknown): string | null {
 
 export class KyselyCredentialStore implements CredentialStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   async createUser(
@@ -115,6 +117,20 @@ export class KyselyCredentialStore implements CredentialStore {
   async credentialsByAccount(accountId: string): Promise<StoredCredentials | null> {
     const [row] = await this.credentialsByAccountQuery(accountId);
     return row ? { accountId: row.account_id, email: row.email, passwordHash: row.password_hash } : null;
+  }
+
+  /**
+   * The owner's e-mail address, read after every text posted by SMS (the owner's alert): kept
+   * (the address alone, never the password hash) until a write to `credentials` drops it.
+   */
+  async emailByAccount(accountId: string): Promise<string | null> {
+    return memoized(
+      this.cache,
+      'email',
+      accountId,
+      ['credentials'],
+      async () => (await this.credentialsByAccountQuery(accountId))[0]?.email ?? null,
+    );
   }
 
   async setPasswordHash(accountId: string, passwordHash: string): Promise<void> {

@@ -91,6 +91,33 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       expect([seen[0]!.author.id, seen[0]!.reblog?.post.id]).toEqual([booster.id, post.id]);
     });
 
+    it('writes a fan-out to followers and the author in one go: the booster keeps its boost beside the original, blocked and muting followers see nothing', async () => {
+      const [author, booster, follower, blocked, muting] = [
+        await h.account(),
+        await h.account(),
+        await h.account(),
+        await h.account(),
+        await h.account(),
+      ];
+      await h.ctx.microblog.follow(booster.id, author.id);
+      for (const a of [follower, blocked, muting]) await h.ctx.microblog.follow(a.id, booster.id);
+      await h.ctx.microblog.block(booster.id, blocked.id);
+      await h.ctx.microblog.mute(muting.id, booster.id);
+      const post = await h.post(author, 'boost me');
+      const boost = await h.ctx.microblog.reblog(booster.id, post.id, 'web');
+      // The booster's own feed gets its boost although the original is in it already.
+      expect(await feedRows(booster)).toEqual([boost.id, post.id]);
+      expect(await feedRows(follower)).toEqual([boost.id]);
+      expect(await feedRows(blocked)).toEqual([]);
+      expect(ids(await home(muting))).toEqual([]);
+      const own = await h.post(booster, 'my own');
+      expect(await feedRows(booster)).toEqual([own.id, boost.id, post.id]);
+      expect(await feedRows(follower)).toEqual([own.id, boost.id]);
+      expect(await feedRows(blocked)).toEqual([]);
+      expect(ids(await home(muting))).toEqual([]);
+      expect(await feedRows(author)).toEqual([post.id]);
+    });
+
     it("backfills recent posts on follow and removes the followee's posts and boosts on unfollow", async () => {
       const [author, reader, friend] = [await h.account(), await h.account(), await h.account()];
       await h.ctx.microblog.follow(reader.id, friend.id);

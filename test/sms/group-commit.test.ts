@@ -164,6 +164,55 @@ describe.each(ENGINES)('group commit of inbound texts on $label', ({ name, skip 
     expect(group.batches).toBe(1);
   });
 
+  it.skipIf(skip)(
+    'the first unit of a batch fails alone; a nested transaction rolled back inside a unit undoes only its own writes',
+    async () => {
+      const group = h.ctx.store.groupCommit({ maxBatch: 10, windowMs: 5, unitTimeoutMs: 2_000 });
+      const optOut = (db: typeof h.ctx.store.db, e164: string) =>
+        db.insertInto('sms_opt_outs').values({ e164, opted_out_at: new Date().toISOString() }).execute();
+      // Each unit's `db.transaction()` is a savepoint of the same name (unit_tx_1) in one batch.
+      const write = (e164: string) => async () => {
+        await h.ctx.store.db.transaction().execute((tx) => optOut(tx, e164));
+        return e164;
+      };
+      const failingFirst = async () => {
+        await write('+100000000021')();
+        await optOut(h.ctx.store.db, '+100000000022');
+        throw new Error('the first unit fails after writing');
+      };
+      const partlyUndone = async () => {
+        await optOut(h.ctx.store.db, '+100000000024');
+        await h.ctx.store.db
+          .transaction()
+          .execute(async (tx) => {
+            await optOut(tx, '+100000000025');
+            throw new Error('undo this part only');
+          })
+          .catch(() => {});
+        await write('+100000000026')();
+        return 'partly';
+      };
+      const results = await Promise.allSettled([
+        group.run(failingFirst),
+        group.run(write('+100000000023')),
+        group.run(partlyUndone),
+        group.run(write('+100000000027')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect((results[0] as PromiseRejectedResult).reason.message).toBe('the first unit fails after writing');
+      const kept = await h.ctx.store.db
+        .selectFrom('sms_opt_outs')
+        .select('e164')
+        .where('e164', 'like', '+1000000000%')
+        .where('e164', '>=', '+100000000021')
+        .where('e164', '<=', '+100000000029')
+        .orderBy('e164')
+        .execute();
+      expect(kept.map((r) => r.e164)).toEqual(['+100000000023', '+100000000024', '+100000000026', '+100000000027']);
+      expect(group.batches).toBe(1);
+    },
+  );
+
   it.skipIf(skip)('a unit that outlives its time is rolled back and refused further statements', async () => {
     const group = h.ctx.store.groupCommit({ maxBatch: 10, windowMs: 0, unitTimeoutMs: 100 });
     let lateWrite: Promise<unknown> = Promise.resolve();

@@ -71,7 +71,7 @@ export function statusRoutes(ctx: AppContext) {
         );
         return renderScheduledStatus(scheduled);
       }
-      const post = await ctx.microblog.post(token.accountId, {
+      const view = await ctx.microblog.postAndView(token.accountId, {
         text: params.status ?? '',
         source: sourceOf(token),
         visibility: visibility ?? 'public',
@@ -83,7 +83,7 @@ export function statusRoutes(ctx: AppContext) {
         poll,
         mediaIds: params.media_ids ?? [],
       });
-      return renderStatus(await ctx.microblog.postView(token.accountId, post.id), urls);
+      return renderStatus(view, urls);
     });
 
     app.get('/api/v1/statuses/:id', { schema: oneStatus }, async (request) => {
