@@ -658,6 +658,10 @@ const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
  * An upsert whose conflict columns include the key column and that does not set it keeps the
  * key of the values it inserts (a mute changed in place).
  *
+ * `authored` are all of an author's posts, listed by id and visibility (the newest ones merged
+ * into home timelines at read time for accounts above the fan-out limit): a new post drops its
+ * author's key, an UPDATE of other columns nothing, a DELETE of posts (by id) the dimension.
+ *
  * `follows`, `blocks` and `mutes` stay memo tables too: their writes are still announced by
  * table, so that an instance of an older version, whose memos depend on those tables, hears them.
  */
@@ -666,6 +670,7 @@ const KEYED_SPECS = {
   bookmarks: { table: 'bookmarks', column: 'account_id' },
   pins: { table: 'pins', column: 'account_id' },
   reblogs: { table: 'posts', column: 'account_id', onlyRowsWith: 'reblog_of_id' },
+  authored: { table: 'posts', column: 'account_id', listedBy: ['id', 'visibility'] },
   following: { table: 'follows', column: 'account_id' },
   blocking: { table: 'blocks', column: 'account_id' },
   blocked_by: { table: 'blocks', column: 'target_account_id' },
@@ -677,6 +682,12 @@ interface KeyedSpec {
   column: string;
   /** Only rows where this column is not null belong to the dimension. */
   onlyRowsWith?: string;
+  /**
+   * The only other columns memos of the dimension read: an UPDATE that sets none of them nor
+   * the key cannot change them (an author's newest posts are listed by id and visibility; the
+   * counts written on every favourite or reply, and edits, leave that list as it was).
+   */
+  listedBy?: readonly string[];
 }
 type KeyedDimension = keyof typeof KEYED_SPECS;
 const KEYED: Record<KeyedDimension, KeyedSpec> = KEYED_SPECS;
@@ -778,6 +789,8 @@ function keyedWrites(query: OperationNode, resolve: Resolve): string[] | null {
         const spec = KEYED[dimension];
         if (table !== spec.table && table !== null) continue;
         if (table && set && spec.onlyRowsWith && !set.includes(spec.column) && !set.includes(spec.onlyRowsWith))
+          continue;
+        if (table && set && spec.listedBy && !set.some((c) => c === spec.column || spec.listedBy!.includes(c)))
           continue;
         if (!table || !set || set.includes(spec.column)) whole(dimension);
         else keys(dimension, restrictedTo(n.where, spec.column)?.map(resolve) ?? null);

@@ -41,6 +41,54 @@ const BOOKMARKED = 4;
 const PINNED = 8;
 const FLAG_BITS: Record<string, number> = { f: FAVOURITED, r: REBLOGGED, b: BOOKMARKED, p: PINNED };
 
+/**
+ * How many of an author's newest posts are kept for merges at read time (`postsByAuthors`):
+ * home timelines pull the posts of followed accounts above the fan-out limit when read, the same
+ * few authors for many readers, and a page of at most this many is answered from memory while
+ * no post of theirs was added or deleted (the keyed dimension `authored` in entity-cache.ts).
+ */
+const AUTHOR_HEAD_LENGTH = 40;
+/** Past this many authors (a long list timeline) one statement costs less than the heads. */
+const HEADS_MERGED_AT_MOST = 64;
+
+/** An author's newest posts (at most `AUTHOR_HEAD_LENGTH`), newest first, every visibility. */
+type AuthorHead = readonly { postId: string; authorId: string; visibility: string }[];
+
+/**
+ * The page `postsByAuthors` would read, from the authors' heads: null when some head may lack
+ * posts of the page (the author has more posts than the head holds, and the page reaches
+ * past it). Ids compare as strings, as the column does.
+ */
+function pageOfHeads(
+  heads: readonly AuthorHead[],
+  visibilities: readonly Visibility[],
+  page: Page,
+): FeedEntry[] | null {
+  const matching: FeedEntry[] = [];
+  for (const head of heads) {
+    const complete = head.length < AUTHOR_HEAD_LENGTH;
+    const oldest = head.length > 0 ? head[head.length - 1]!.postId : null;
+    // Every post of the author newer than `oldest` (or all, when complete) is in the head.
+    const holds = (bound: string) => complete || (oldest !== null && bound >= oldest);
+    const own: FeedEntry[] = [];
+    for (const entry of head) {
+      if (page.maxId && !(entry.postId < page.maxId)) continue;
+      if (page.minId && !(entry.postId > page.minId)) continue;
+      if (!page.minId && page.sinceId && !(entry.postId > page.sinceId)) continue;
+      if (!visibilities.includes(entry.visibility as Visibility)) continue;
+      own.push({ postId: entry.postId, authorId: entry.authorId });
+    }
+    if (page.minId) {
+      // The oldest posts above the cursor: all of them must be in the head.
+      if (!holds(page.minId)) return null;
+    } else if (own.length < page.limit && !(page.sinceId ? holds(page.sinceId) : complete)) return null;
+    matching.push(...own);
+  }
+  matching.sort((a, b) => (a.postId < b.postId ? 1 : a.postId > b.postId ? -1 : 0));
+  // With min_id the page is the oldest `limit` above it, given newest first (`newestFirst`).
+  return page.minId ? matching.slice(-page.limit) : matching.slice(0, page.limit);
+}
+
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
 export function toAccount(
   row: Omit<
@@ -346,6 +394,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
     () => this.db,
     (postIds: readonly string[]) =>
       this.db.selectFrom('mentions').select(['post_id', 'account_id']).where('post_id', 'in', postIds),
+  );
+
+  /** An author's newest posts, every visibility (`AuthorHead`). */
+  private readonly authorHeadQuery = precompiled(
+    () => this.db,
+    (authorId: string, length: number) =>
+      this.db
+        .selectFrom('posts')
+        .select(['id as postId', 'account_id as authorId', 'visibility'])
+        .where('account_id', '=', authorId)
+        .orderBy('id', 'desc')
+        .limit(length),
   );
 
   /** The viewer's favourites, boosts, bookmarks and pins among some posts: one statement. */
@@ -1551,6 +1611,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
     page: Page,
   ): Promise<FeedEntry[]> {
     if (authorIds.length === 0) return [];
+    if (this.cache && authorIds.length <= HEADS_MERGED_AT_MOST && page.limit <= AUTHOR_HEAD_LENGTH) {
+      const cache = this.cache;
+      const heads = await Promise.all(
+        [...new Set(authorIds)].map((authorId) =>
+          cache.memo('author-head', authorId, [keyedDependency('authored', authorId)], () =>
+            this.authorHeadQuery(authorId, AUTHOR_HEAD_LENGTH),
+          ),
+        ),
+      );
+      const merged = pageOfHeads(heads, visibilities, page);
+      if (merged) return merged;
+    }
     const rows = await applyPage(
       this.db
         .selectFrom('posts')

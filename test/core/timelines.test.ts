@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, Page, Post } from '../../src/core/index.ts';
+import type { MicroblogStore } from '../../src/core/ports.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { coreHarness, domainError, ids, pageBackwards, pageForwards, texts, type CoreHarness } from './helpers.ts';
 
@@ -246,6 +248,68 @@ describe.each(ENGINES)('timelines on $label', ({ name, skip }) => {
       expect(ids(await fetch({ limit: 40, maxId: all[5], sinceId: all[12] }))).toEqual(all.slice(6, 12));
       expect(ids(await fetch({ limit: 40, maxId: all[5], minId: all[12] }))).toEqual(all.slice(6, 12));
       expect(await fetch({ limit: 40, sinceId: all[0] })).toEqual([]);
+    });
+  });
+
+  describe.skipIf(skip)("home: the merged authors' newest posts kept in memory", () => {
+    // The store keeps each merged author's 40 newest posts; pages that reach past them, posts
+    // added or deleted, and every cursor must give what the statement gives.
+    it('answers every page as the posts table does, before and after posts are added and deleted', async () => {
+      const [prolific, quiet, silent] = [await h.account('prolific'), await h.account('quiet'), await h.account()];
+      const authors = [prolific, quiet, silent];
+      const visibilities = ['public', 'unlisted', 'private', 'direct'] as const;
+      const written: Post[] = [];
+      const write = async (author: Account, i: number) =>
+        written.push(await h.post(author, `head ${i}`, { visibility: visibilities[((i * 5) % 7) % 4]! }));
+      for (let i = 0; i < 52; i += 1) await write(prolific, i);
+      for (let i = 0; i < 6; i += 1) await write(quiet, 100 + i);
+      const allIds = () => written.map((p) => p.id);
+      // The store the domain reads through (with the app's entity cache), as home timelines use it.
+      const store = () => (h.ctx.microblog as unknown as { store: MicroblogStore }).store;
+      // What `postsByAuthors` means, written out: the authors' posts of those visibilities, cursors, limit.
+      const expected = (authorIds: string[], shown: readonly string[], page: Page) => {
+        const candidates = written
+          .filter((p) => authorIds.includes(p.accountId) && shown.includes(p.visibility))
+          .filter((p) => (!page.maxId || p.id < page.maxId) && (!page.minId || p.id > page.minId))
+          .filter((p) => page.minId || !page.sinceId || p.id > page.sinceId)
+          .map((p) => p.id)
+          .sort();
+        return (page.minId ? candidates.slice(0, page.limit) : candidates.slice(-page.limit)).reverse();
+      };
+      const property = () =>
+        fc.asyncProperty(
+          fc.subarray(authors, { minLength: 1 }),
+          fc.subarray([...visibilities], { minLength: 1 }),
+          fc.record({
+            limit: fc.integer({ min: 1, max: 45 }),
+            maxId: fc.option(fc.constantFrom(...allIds(), '0', '99999999999999999999')),
+            sinceId: fc.option(fc.constantFrom(...allIds(), '0')),
+            minId: fc.option(fc.constantFrom(...allIds(), '0')),
+          }),
+          async (chosen, shown, cursors) => {
+            const page = h.page({
+              limit: cursors.limit,
+              ...(cursors.maxId ? { maxId: cursors.maxId } : {}),
+              ...(cursors.sinceId ? { sinceId: cursors.sinceId } : {}),
+              ...(cursors.minId ? { minId: cursors.minId } : {}),
+            });
+            const authorIds = chosen.map((a) => a.id);
+            // Twice: the first read may fill the heads, the second is answered from them.
+            for (let read = 0; read < 2; read += 1) {
+              const got = await store().postsByAuthors(authorIds, shown, page);
+              expect(got.map((e) => e.postId)).toEqual(expected(authorIds, shown, page));
+            }
+          },
+        );
+      await fc.assert(property(), { numRuns: 60 });
+      // New posts and deleted ones are seen at once, the prolific author's head included.
+      for (let i = 0; i < 3; i += 1) await write(prolific, 200 + i);
+      await write(silent, 300);
+      for (const gone of [written[51]!, written[10]!, written.at(-1)!]) {
+        await h.ctx.microblog.deletePost(gone.accountId, gone.id);
+        written.splice(written.indexOf(gone), 1);
+      }
+      await fc.assert(property(), { numRuns: 60 });
     });
   });
 
