@@ -1,5 +1,8 @@
 import { request } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { gzipBody } from '../../src/app/compression.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/context.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
@@ -30,6 +33,30 @@ function get(url: string, headers: Record<string, string>, abortAfterFirstChunk 
     req.end();
   });
 }
+
+describe('gzip through the one kept engine', () => {
+  it('gives each body its own complete gzip stream, whatever came before, large and incompressible ones too', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 5000 }), fc.uint8Array({ maxLength: 5000 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (bodies) => {
+          for (const body of bodies) {
+            const input = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+            expect(gunzipSync(gzipBody(input)).equals(input)).toBe(true);
+          }
+        },
+      ),
+    );
+    // Compressed larger than the kept output buffer (128 KB): compressed apart, still whole.
+    const noise = randomBytes(300_000);
+    expect(gunzipSync(gzipBody(noise)).equals(noise)).toBe(true);
+    const text = Buffer.from('the market, the rain and the road '.repeat(2000));
+    expect(gunzipSync(gzipBody(text)).equals(text)).toBe(true);
+  });
+});
 
 describe.each(ENGINES)('response compression on $label', ({ name: engine, skip }) => {
   const test = it.skipIf(skip);
@@ -74,6 +101,18 @@ describe.each(ENGINES)('response compression on $label', ({ name: engine, skip }
     const br = await get(home(), { ...auth, 'accept-encoding': 'br' });
     expect(br.headers['content-encoding']).toBe('br');
     expect(JSON.parse(brotliDecompressSync(br.body).toString())).toEqual(JSON.parse(plain.body.toString()));
+  });
+
+  test('gzips pages one after another and at once, each whole and each its own', async () => {
+    const urls = Array.from({ length: 12 }, (_, i) => `${server.url}/api/v1/timelines/home?limit=${8 + i}`);
+    const plain = await Promise.all(urls.map((url) => get(url, auth)));
+    for (const url of urls) {
+      const zipped = await get(url, { ...auth, 'accept-encoding': 'gzip' });
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(zipped.body).equals(plain[urls.indexOf(url)]!.body)).toBe(true);
+    }
+    const together = await Promise.all(urls.map((url) => get(url, { ...auth, 'accept-encoding': 'gzip' })));
+    together.forEach((zipped, i) => expect(gunzipSync(zipped.body).equals(plain[i]!.body)).toBe(true));
   });
 
   test('leaves small bodies alone', async () => {
