@@ -43,22 +43,32 @@ export class KyselyLanguageStore implements LanguageStore {
     return row?.language ?? null;
   }
 
+  private numberLanguageRow(e164: string) {
+    return this.db
+      .selectFrom('number_languages')
+      .select([sql<string>`'number'`.as('kind'), 'language'])
+      .where('e164', '=', e164);
+  }
+  // Both languages of an inbound text's sender in one statement, built and compiled once.
+  private readonly numberLanguagesQuery = precompiled(
+    () => this.db,
+    (e164: string) => this.numberLanguageRow(e164),
+  );
+  private readonly languagesQuery = precompiled(
+    () => this.db,
+    (e164: string, accountId: string) =>
+      this.db
+        .selectFrom('account_languages')
+        .select([sql<string>`'account'`.as('kind'), 'language'])
+        .where('account_id', '=', accountId)
+        .unionAll(this.numberLanguageRow(e164)),
+  );
+
   async languagesOf(
     e164: string,
     accountId: string | null,
   ): Promise<{ account: string | null; number: string | null }> {
-    const number = this.db
-      .selectFrom('number_languages')
-      .select([sql<string>`'number'`.as('kind'), 'language'])
-      .where('e164', '=', e164);
-    const rows = await (accountId === null
-      ? number
-      : this.db
-          .selectFrom('account_languages')
-          .select([sql<string>`'account'`.as('kind'), 'language'])
-          .where('account_id', '=', accountId)
-          .unionAll(number)
-    ).execute();
+    const rows = await (accountId === null ? this.numberLanguagesQuery(e164) : this.languagesQuery(e164, accountId));
     const of = (kind: string) => rows.find((row) => row.kind === kind)?.language ?? null;
     return { account: of('account'), number: of('number') };
   }
