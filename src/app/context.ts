@@ -1046,7 +1046,7 @@ async function createSmsServices(
   const gate = new TrustGate(steps);
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
   microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
-  const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db), clock);
+  const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db, entityCache), clock);
   const inboundGroup = inboundGroupCommit(connection, config.sms.inboundBatch);
   const channel = new SmsChannel(
     store,

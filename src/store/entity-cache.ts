@@ -676,6 +676,9 @@ const KEYED_SPECS = {
   sms_subscribers: { table: 'sms_subscriptions', column: 'target_id' },
   // Whether an author has followers on other servers (every local post asks, src/store/federation-store.ts).
   followed_by: { table: 'follows', column: 'target_account_id' },
+  // The language to answer an inbound text in (src/store/language-store.ts).
+  number_language: { table: 'number_languages', column: 'e164' },
+  account_language: { table: 'account_languages', column: 'account_id' },
 } satisfies Record<string, KeyedSpec>;
 interface KeyedSpec {
   table: string;

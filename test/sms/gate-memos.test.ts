@@ -157,6 +157,25 @@ function scenarios(setup: () => Setup) {
     expect(await text(ed.e164, '4719 with the PIN')).toMatchObject({ outcome: 'posted' });
   });
 
+  it('a language the owner chooses answers the very next text, and clearing it the one after', async () => {
+    const gil = await texter('memo_gil');
+    const kofi = await w.microblog.createAccount({ username: `memo_kofi${++userSeq}` });
+    const lastReply = async () => (await h.ctx.sms.store.messagesTo(gil.e164, 1))[0]?.text;
+    // The number's first clear language (French) sets it; replies follow it.
+    expect(await text(gil.e164, 'Bonjour tout le monde, je suis au marché')).toMatchObject({ outcome: 'posted' });
+    await text(gil.e164, `SUIVRE @${kofi.username}`);
+    expect(await lastReply()).toMatch(/^Vous suivez @/);
+    await text(gil.e164, `UNFOLLOW @${kofi.username}`);
+    expect(await lastReply()).toMatch(/^Vous ne suivez plus @/);
+
+    await w.sms.languages.setForAccount(gil.id, 'sw');
+    await text(gil.e164, `SUIVRE @${kofi.username}`);
+    expect(await lastReply()).toMatch(/^Unamfuata @/);
+    await w.sms.languages.setForAccount(gil.id, null);
+    await text(gil.e164, `UNFOLLOW @${kofi.username}`);
+    expect(await lastReply()).toMatch(/^Vous ne suivez plus @/);
+  });
+
   it('a removed SMS subscription gets no notification job for the next post, a new one does', async () => {
     const fay = await texter('memo_fay');
     const reader = await w.microblog.createAccount({ username: `memo_reader${++userSeq}` });
