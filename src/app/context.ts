@@ -437,7 +437,7 @@ export async function composeApp(
       ),
     (error) => logger.error({ err: error }, 'flood counters unavailable: refusing codes to new numbers (fail closed)'),
   );
-  const sms = await createSmsServices(config, options, store, microblog, clock, logger, audit, notices, {
+  const sms = await createSmsServices(config, options, store, entityCache, microblog, clock, logger, audit, notices, {
     mail,
     throttle,
     authStore,
@@ -592,7 +592,7 @@ export async function composeApp(
           microblog,
           forgetMediaFiles: (keys) => media.forgetFiles(keys),
           domainBlocks,
-          store: new KyselyFederationStore(store.db),
+          store: new KyselyFederationStore(store.db, entityCache),
           kv: new KyselyFederationKv(store.db, clock),
           queue: trackedQueue,
           secretBox: new SecretBox(() => secret('actor_key_encryption_key')),
@@ -963,6 +963,7 @@ async function createSmsServices(
   config: Config,
   options: ContextOptions,
   connection: StoreConnection,
+  entityCache: EntityCache | null,
   microblog: Microblog,
   clock: Clock,
   logger: Logger,
@@ -970,7 +971,7 @@ async function createSmsServices(
   notices: AccountNotices,
   security: SecurityDeps,
 ) {
-  const store = new KyselySmsStore(connection.db, connection.engine);
+  const store = new KyselySmsStore(connection.db, connection.engine, entityCache);
   const codes = new VerificationCodes(
     new KyselyCodeStore(connection.db),
     async () =>
@@ -1045,7 +1046,7 @@ async function createSmsServices(
   const gate = new TrustGate(steps);
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
   microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
-  const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db), clock);
+  const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db, entityCache), clock);
   const inboundGroup = inboundGroupCommit(connection, config.sms.inboundBatch);
   const channel = new SmsChannel(
     store,

@@ -639,6 +639,7 @@ const MEMO_TABLES = [
   'credentials',
   'polls',
   'media_attachments',
+  'remote_actors',
 ] as const;
 type MemoTable = (typeof MEMO_TABLES)[number];
 const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
@@ -675,6 +676,14 @@ const KEYED_SPECS = {
   blocking: { table: 'blocks', column: 'account_id' },
   blocked_by: { table: 'blocks', column: 'target_account_id' },
   muting: { table: 'mutes', column: 'account_id' },
+  // What every inbound text's trust gate and SMS fan-out read per account (src/store/sms-store.ts).
+  sms_settings: { table: 'sms_settings', column: 'account_id' },
+  sms_subscribers: { table: 'sms_subscriptions', column: 'target_id' },
+  // Whether an author has followers on other servers (every local post asks, src/store/federation-store.ts).
+  followed_by: { table: 'follows', column: 'target_account_id' },
+  // The language to answer an inbound text in (src/store/language-store.ts).
+  number_language: { table: 'number_languages', column: 'e164' },
+  account_language: { table: 'account_languages', column: 'account_id' },
 } satisfies Record<string, KeyedSpec>;
 interface KeyedSpec {
   table: string;

@@ -8,14 +8,18 @@ import type {
   RemoteFollower,
   StoredKeyPair,
 } from '../federation/ports.ts';
+import { type EntityCache, keyedDependency, memoized } from './entity-cache.ts';
 import { precompiled } from './precompiled.ts';
 import type { Database } from './schema.ts';
 
 /** Signing keys of local accounts and delivery endpoints of remote ones (migration 0020). */
 export class KyselyFederationStore implements FederationStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  /** Keeps "has followers on other servers" per account: every local post asks, and it rarely changes. */
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   async keyPairs(accountId: string): Promise<StoredKeyPair[]> {
@@ -145,14 +149,24 @@ export class KyselyFederationStore implements FederationStore {
     },
   );
 
+  /** Dropped by any write to the account's followers (keyed) or to any remote actor. */
+  private hasRemoteFollower(accountId: string): Promise<boolean> {
+    return memoized(
+      this.cache,
+      'has-remote-follower',
+      accountId,
+      [keyedDependency('followed_by', accountId), 'remote_actors'],
+      async () => (await this.anyRemoteFollowerQuery(accountId)).length > 0,
+    );
+  }
+
   async remoteFollowers(
     accountId: string,
     cursor: string | null,
     limit: number,
   ): Promise<{ items: RemoteFollower[]; next: string | null }> {
     // Every local post asks; most accounts have no follower on another server, which the probe tells cheaply.
-    if (cursor === null && (await this.anyRemoteFollowerQuery(accountId)).length === 0)
-      return { items: [], next: null };
+    if (cursor === null && !(await this.hasRemoteFollower(accountId))) return { items: [], next: null };
     const rows = await this.remoteFollowersQuery(accountId, cursor, limit + 1);
     const page = rows.slice(0, limit);
     return {

@@ -1,13 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { LanguageStore } from '../i18n/index.ts';
+import { type EntityCache, keyedDependency, memoized } from './entity-cache.ts';
 import { precompiled } from './precompiled.ts';
 import type { Database } from './schema.ts';
 
 /** Languages chosen per account and learnt per phone number (0019). */
 export class KyselyLanguageStore implements LanguageStore {
   private readonly db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  /** Every inbound text asks for its sender's languages (and may learn one): kept per number and account. */
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, cache: EntityCache | null = null) {
     this.db = db;
+    this.cache = cache;
   }
 
   // Read for every inbound text (the language of its answer), built and compiled once.
@@ -38,32 +42,54 @@ export class KyselyLanguageStore implements LanguageStore {
       .execute();
   }
 
-  async numberLanguage(e164: string): Promise<string | null> {
-    const [row] = await this.numberLanguageQuery(e164);
-    return row?.language ?? null;
+  numberLanguage(e164: string): Promise<string | null> {
+    return memoized(this.cache, 'number-language', e164, [keyedDependency('number_language', e164)], async () => {
+      const [row] = await this.numberLanguageQuery(e164);
+      return row?.language ?? null;
+    });
   }
 
-  async languagesOf(
-    e164: string,
-    accountId: string | null,
-  ): Promise<{ account: string | null; number: string | null }> {
-    const number = this.db
+  private numberLanguageRow(e164: string) {
+    return this.db
       .selectFrom('number_languages')
       .select([sql<string>`'number'`.as('kind'), 'language'])
       .where('e164', '=', e164);
-    const rows = await (accountId === null
-      ? number
-      : this.db
-          .selectFrom('account_languages')
-          .select([sql<string>`'account'`.as('kind'), 'language'])
-          .where('account_id', '=', accountId)
-          .unionAll(number)
-    ).execute();
+  }
+  // Both languages of an inbound text's sender in one statement, built and compiled once.
+  private readonly numberLanguagesQuery = precompiled(
+    () => this.db,
+    (e164: string) => this.numberLanguageRow(e164),
+  );
+  private readonly languagesQuery = precompiled(
+    () => this.db,
+    (e164: string, accountId: string) =>
+      this.db
+        .selectFrom('account_languages')
+        .select([sql<string>`'account'`.as('kind'), 'language'])
+        .where('account_id', '=', accountId)
+        .unionAll(this.numberLanguageRow(e164)),
+  );
+
+  languagesOf(e164: string, accountId: string | null): Promise<{ account: string | null; number: string | null }> {
+    const dependencies = [keyedDependency('number_language', e164)];
+    if (accountId !== null) dependencies.push(keyedDependency('account_language', accountId));
+    return memoized(this.cache, 'languages', `${e164} ${accountId ?? ''}`, dependencies, () =>
+      this.readLanguagesOf(e164, accountId),
+    );
+  }
+
+  private async readLanguagesOf(
+    e164: string,
+    accountId: string | null,
+  ): Promise<{ account: string | null; number: string | null }> {
+    const rows = await (accountId === null ? this.numberLanguagesQuery(e164) : this.languagesQuery(e164, accountId));
     const of = (kind: string) => rows.find((row) => row.kind === kind)?.language ?? null;
-    return { account: of('account'), number: of('number') };
+    return Object.freeze({ account: of('account'), number: of('number') });
   }
 
   async learnNumberLanguage(e164: string, language: string, now: Date): Promise<boolean> {
+    // Most texts come from numbers that have one already: no write (which would drop what is kept) then.
+    if ((await this.numberLanguage(e164)) !== null) return false;
     const result = await this.db
       .insertInto('number_languages')
       .values({ e164, language, updated_at: now.toISOString() })

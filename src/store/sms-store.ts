@@ -29,6 +29,7 @@ import type {
   TrafficCount,
 } from '../sms/ports.ts';
 import type { Engine } from './database.ts';
+import { type EntityCache, keyedDependency, memoized } from './entity-cache.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
 import { precompiled, precompiledQuery } from './precompiled.ts';
@@ -120,9 +121,17 @@ async function insertOutbox(
 export class KyselySmsStore implements SmsStore {
   private readonly db: Kysely<Database>;
   private readonly engine: Engine;
-  constructor(db: Kysely<Database>, engine: Engine) {
+  /**
+   * What every inbound text reads and almost nothing writes — the number's binding, the owner's
+   * gate settings, whether anyone follows the author by SMS — kept in the entity cache's memos,
+   * dropped by any write to those rows (from the statement on, in this process; by the event bus
+   * or data_version elsewhere), so the trust gate decides on the state a read would give.
+   */
+  private readonly cache: EntityCache | null;
+  constructor(db: Kysely<Database>, engine: Engine, cache: EntityCache | null = null) {
     this.db = db;
     this.engine = engine;
+    this.cache = cache;
   }
 
   // The statements every inbound text runs, built and compiled once (see precompiled.ts).
@@ -214,11 +223,18 @@ export class KyselySmsStore implements SmsStore {
       : null;
   }
 
-  async phoneByNumber(e164: string): Promise<BoundPhone | null> {
-    const [row] = await this.phoneByNumberQuery(e164);
-    return row
-      ? { accountId: row.account_id, e164: row.e164, country: row.country, verifiedAt: new Date(row.verified_at) }
-      : null;
+  phoneByNumber(e164: string): Promise<BoundPhone | null> {
+    return memoized(this.cache, 'sms-phone-by-number', e164, ['sms_phones'], async () => {
+      const [row] = await this.phoneByNumberQuery(e164);
+      return row
+        ? Object.freeze({
+            accountId: row.account_id,
+            e164: row.e164,
+            country: row.country,
+            verifiedAt: new Date(row.verified_at),
+          })
+        : null;
+    });
   }
 
   async bindPhone(phone: BoundPhone): Promise<boolean> {
@@ -336,8 +352,14 @@ export class KyselySmsStore implements SmsStore {
     return rows.map((r) => r.target_id);
   }
 
-  async hasSubscribers(targetId: string): Promise<boolean> {
-    return (await this.hasSubscribersQuery(targetId)).length > 0;
+  hasSubscribers(targetId: string): Promise<boolean> {
+    return memoized(
+      this.cache,
+      'sms-has-subscribers',
+      targetId,
+      [keyedDependency('sms_subscribers', targetId)],
+      async () => (await this.hasSubscribersQuery(targetId)).length > 0,
+    );
   }
 
   async smsRecipients(targetId: string, afterAccountId: string | null, limit: number): Promise<SmsRecipient[]> {
@@ -808,9 +830,14 @@ export class KyselySmsStore implements SmsStore {
       .execute();
   }
 
-  async gateState(accountId: string): Promise<{ settings: SmsSettings; security: SmsSecurityState }> {
-    const [row] = await this.gateStateQuery(accountId);
-    return { settings: toSettings(row), security: toSecurityState(row) };
+  gateState(accountId: string): Promise<{ settings: SmsSettings; security: SmsSecurityState }> {
+    return memoized(this.cache, 'sms-gate-state', accountId, [keyedDependency('sms_settings', accountId)], async () => {
+      const [row] = await this.gateStateQuery(accountId);
+      return Object.freeze({
+        settings: Object.freeze(toSettings(row)),
+        security: Object.freeze(toSecurityState(row)),
+      });
+    });
   }
 
   async securityState(accountId: string): Promise<SmsSecurityState> {

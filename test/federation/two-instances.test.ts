@@ -41,6 +41,9 @@ describe.each(ENGINES)('two federating Sparrow servers on $label', ({ name, skip
     async () => {
       const alice = await a.ctx.microblog.createAccount({ username: 'alice' });
       const bob = await b.ctx.microblog.createAccount({ username: 'bob' });
+      // A post before anyone on A follows: B keeps "bob has no followers elsewhere", which the
+      // follow below must drop, or the next post would never leave B.
+      await b.ctx.microblog.post(bob.id, { text: 'Before anyone on A followed', source: 'web' });
 
       // Alice finds bob by handle (WebFinger on B) and follows him; B accepts.
       const bobOnA = await a.ctx.microblog.resolve(`bob@${domainOf(b)}`);
