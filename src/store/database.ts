@@ -18,6 +18,7 @@ import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import type { HealthProbe } from '../observability/health.ts';
 import { cachingDialect, type EntityCache } from './entity-cache.ts';
+import { SAFETY_NET_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
 import { ambientDialect, GroupCommit, type AmbientHandle, type GroupCommitOptions } from './group-commit.ts';
 
 export type Engine = DatabaseConfig['engine'];
@@ -40,6 +41,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** Watch every statement for writes to the records this cache keeps. */
   entityCache?: EntityCache | null;
+  /** SQLite: checkpoint the WAL from a worker thread instead of inside commits (serving processes, wal-checkpointer.ts). */
+  backgroundCheckpoints?: boolean;
 }
 
 // PostgreSQL returns COUNT(*) and other int8 values as strings; the counts Sparrow reads
@@ -57,6 +60,13 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
+    const checkpointer =
+      options.backgroundCheckpoints && config.location !== ':memory:'
+        ? startWalCheckpointer(config.location, {
+            onFailure: (message) => process.emitWarning(`SQLite background checkpoint failed: ${message}`),
+          })
+        : null;
+    if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
     const cache = options.entityCache;
     const dialect = new ImmediateSqliteDialect({ database: withStatementCache(sqlite) });
     const handle: AmbientHandle = { driver: null };
@@ -73,7 +83,10 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
       schema: null,
       driver: { engine: 'sqlite', sqlite },
       groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), groupOptions),
-      close: () => db.destroy(),
+      close: async () => {
+        await checkpointer?.stop();
+        await db.destroy();
+      },
     };
   }
   const statementNames = new StatementNames();

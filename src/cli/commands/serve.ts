@@ -47,7 +47,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   if (workers > 1 && cluster.isPrimary) return servePrimary(config, workers, io);
   // A single process does everything; in a cluster only the leader sends SMS and runs housekeeping.
   const leader = !cluster.isWorker || process.env[LEADER_ENV] === '1';
-  const ctx = await createContext(config, { logger: stderrLogger(config, io) });
+  const ctx = await createContext(config, { logger: stderrLogger(config, io), backgroundCheckpoints: true });
   const app = await buildServer(ctx);
   const stopMaintenance = leader ? startMaintenance(ctx) : () => {};
   const background = leader ? await ctx.startBackgroundWork({ inProcessWithWeb: true }) : { stop: async () => {} };
@@ -151,7 +151,7 @@ async function servePrimary(config: Config, count: number, io: CliIo): Promise<n
 export async function worker(args: string[], io: CliIo): Promise<number> {
   parseCommandArgs(args, {}, WORKER_USAGE);
   const config = loadConfig(io.env);
-  const ctx = await createContext(config, { logger: stderrLogger(config, io) });
+  const ctx = await createContext(config, { logger: stderrLogger(config, io), backgroundCheckpoints: true });
   const stopMaintenance = startMaintenance(ctx);
   const background = await ctx.startBackgroundWork({ inProcessWithWeb: false });
   io.stdout.write(`Sparrow worker running (store: ${config.database.engine}, SMS: ${config.smsProvider})\n`);
