@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
@@ -27,7 +28,7 @@ describe('SQLite WAL checkpoints in the background', () => {
     store = openDatabase({ engine: 'sqlite', location: file }, { backgroundCheckpoints });
     return file;
   };
-  const sqlite = () => (store!.driver as { sqlite: import('better-sqlite3').Database }).sqlite;
+  const sqlite = () => (store!.driver as { sqlite: SQLite.Database }).sqlite;
   /** ~2 MB of committed rows in several commits: far below the writer's own threshold. */
   const write = async () => {
     await sql`create table if not exists filler (id integer primary key, body text)`.execute(store!.db);
