@@ -54,11 +54,20 @@ export function linkHeader(
   keep: Params = {},
 ): string | null {
   if (!cursors) return null;
-  const path = request.url.split('?')[0];
+  const url = request.url;
+  const question = url.indexOf('?');
+  const path = question < 0 ? url : url.slice(0, question);
   const carry = new URLSearchParams();
-  for (const [key, value] of Object.entries(keep)) {
+  for (const key in keep) {
+    const value = keep[key];
     if (Array.isArray(value)) for (const item of value) carry.append(`${key}[]`, String(item));
     else if (value !== undefined && value !== null) carry.set(key, String(value));
+  }
+  // The cursors are ids (letters and digits, which form encoding leaves as they are), appended
+  // after what is carried; anything else goes through URLSearchParams as it always did.
+  if (PLAIN.test(cursors.oldest) && PLAIN.test(cursors.newest) && !carry.has('max_id') && !carry.has('min_id')) {
+    const carried = carry.size > 0 ? `${carry}&` : '';
+    return `<${baseUrl}${path}?${carried}max_id=${cursors.oldest}>; rel="next", <${baseUrl}${path}?${carried}min_id=${cursors.newest}>; rel="prev"`;
   }
   const next = new URLSearchParams(carry);
   next.set('max_id', cursors.oldest);
@@ -66,6 +75,8 @@ export function linkHeader(
   prev.set('min_id', cursors.newest);
   return `<${baseUrl}${path}?${next}>; rel="next", <${baseUrl}${path}?${prev}>; rel="prev"`;
 }
+
+const PLAIN = /^[A-Za-z0-9]+$/;
 
 export function cursorsOf<T>(
   items: readonly T[],

@@ -72,10 +72,12 @@ export function timelineRoutes(ctx: AppContext) {
         { limit: params.limit },
       );
       if (link) void reply.header('Link', link);
-      return sendJson(
-        reply,
-        `[${items.map((item) => statusJson(item.view, urls, item.promoted ? ',"sparrow_promoted":true' : '')).join(',')}]`,
-      );
+      let json = '[';
+      for (let i = 0; i < items.length; i += 1) {
+        const item = items[i]!;
+        json += `${i > 0 ? ',' : ''}${statusJson(item.view, urls, item.promoted ? ',"sparrow_promoted":true' : '')}`;
+      }
+      return sendJson(reply, `${json}]`);
     });
 
     app.get('/api/v1/timelines/public', { schema: statusList }, async (request, reply) => {
