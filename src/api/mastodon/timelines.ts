@@ -7,7 +7,7 @@ import {
   type NotificationView,
 } from '../../core/index.ts';
 import { notificationReports } from './safety.ts';
-import { notificationJson, sendJson, statusJson, statusesJson } from './status-json.ts';
+import { notificationJson, sendJson, statusesBytes, statusesJson } from './status-json.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
@@ -72,12 +72,13 @@ export function timelineRoutes(ctx: AppContext) {
         { limit: params.limit },
       );
       if (link) void reply.header('Link', link);
-      let json = '[';
-      for (let i = 0; i < items.length; i += 1) {
-        const item = items[i]!;
-        json += `${i > 0 ? ',' : ''}${statusJson(item.view, urls, item.promoted ? ',"sparrow_promoted":true' : '')}`;
-      }
-      return sendJson(reply, `${json}]`);
+      return sendJson(
+        reply,
+        statusesBytes(
+          items.map((item) => (item.promoted ? { view: item.view, extra: ',"sparrow_promoted":true' } : item)),
+          urls,
+        ),
+      );
     });
 
     app.get('/api/v1/timelines/public', { schema: statusList }, async (request, reply) => {
