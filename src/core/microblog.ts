@@ -2187,12 +2187,37 @@ function withoutBoostsOf(views: PostView[], hidden: ReadonlySet<string>): PostVi
   return views;
 }
 
+function strictlyNewestFirst(entries: readonly FeedEntry[]): boolean {
+  for (let i = 1; i < entries.length; i += 1) if (!(entries[i - 1]!.postId > entries[i]!.postId)) return false;
+  return true;
+}
+
 /** Merges two newest-first lists, dropping duplicates, honouring the page direction and limit. */
 function mergeNewestFirst(a: FeedEntry[], b: FeedEntry[], page: Page): FeedEntry[] {
   if (b.length === 0) return a;
-  const byId = new Map<string, FeedEntry>();
-  for (const entry of [...a, ...b]) byId.set(entry.postId, entry);
-  const sorted = [...byId.values()].sort((x, y) => (x.postId < y.postId ? 1 : x.postId > y.postId ? -1 : 0));
+  let sorted: FeedEntry[];
+  if (strictlyNewestFirst(a) && strictlyNewestFirst(b)) {
+    // The stores page newest first: one pass, an entry in both kept once (b's, as below).
+    sorted = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const x = a[i];
+      const y = b[j];
+      if (y === undefined || (x !== undefined && x.postId > y.postId)) {
+        sorted.push(x!);
+        i += 1;
+      } else {
+        if (x !== undefined && x.postId === y.postId) i += 1;
+        sorted.push(y);
+        j += 1;
+      }
+    }
+  } else {
+    const byId = new Map<string, FeedEntry>();
+    for (const entry of [...a, ...b]) byId.set(entry.postId, entry);
+    sorted = [...byId.values()].sort((x, y) => (x.postId < y.postId ? 1 : x.postId > y.postId ? -1 : 0));
+  }
   // With min_id the page is the oldest `limit` entries above the cursor, still returned newest first.
   return page.minId ? sorted.slice(-page.limit) : sorted.slice(0, page.limit);
 }
