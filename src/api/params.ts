@@ -54,9 +54,18 @@ export function linkHeader(
   keep: Params = {},
 ): string | null {
   if (!cursors) return null;
-  const path = request.url.split('?')[0];
+  const url = request.url;
+  const question = url.indexOf('?');
+  const path = question < 0 ? url : url.slice(0, question);
+  const carried = plainQuery(keep);
+  // The cursors are ids (letters and digits, which form encoding leaves as they are), appended
+  // after what is carried; anything else goes through URLSearchParams as it always did.
+  if (carried !== null && PLAIN.test(cursors.oldest) && PLAIN.test(cursors.newest)) {
+    return `<${baseUrl}${path}?${carried}max_id=${cursors.oldest}>; rel="next", <${baseUrl}${path}?${carried}min_id=${cursors.newest}>; rel="prev"`;
+  }
   const carry = new URLSearchParams();
-  for (const [key, value] of Object.entries(keep)) {
+  for (const key in keep) {
+    const value = keep[key];
     if (Array.isArray(value)) for (const item of value) carry.append(`${key}[]`, String(item));
     else if (value !== undefined && value !== null) carry.set(key, String(value));
   }
@@ -65,6 +74,28 @@ export function linkHeader(
   const prev = new URLSearchParams(carry);
   prev.set('min_id', cursors.newest);
   return `<${baseUrl}${path}?${next}>; rel="next", <${baseUrl}${path}?${prev}>; rel="prev"`;
+}
+
+const PLAIN = /^[A-Za-z0-9]+$/;
+const PLAIN_KEY = /^[a-z_]+$/;
+
+/**
+ * `keep` as `key=value&…` when URLSearchParams would write it the same way (plain keys other
+ * than the cursors', whole numbers, booleans, plain strings): the query carried into both links.
+ * null for anything else (lists, text that needs encoding).
+ */
+function plainQuery(keep: Params): string | null {
+  let query = '';
+  for (const key in keep) {
+    const value = keep[key];
+    if (value === undefined || value === null) continue;
+    if (!PLAIN_KEY.test(key) || key === 'max_id' || key === 'min_id') return null;
+    if (typeof value === 'boolean' || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
+      query += `${key}=${value}&`;
+    else if (typeof value === 'string' && PLAIN.test(value)) query += `${key}=${value}&`;
+    else return null;
+  }
+  return query;
 }
 
 export function cursorsOf<T>(

@@ -256,14 +256,11 @@ export class Filters {
    * `filtered` (a boost carries its boosted post's matches, on both). The views are copied,
    * never changed, so a shared (cached) view is not marked for another viewer.
    */
-  async applyFilters(viewerId: string, context: FilterContext, views: readonly PostView[]): Promise<PostView[]> {
+  async applyFilters(viewerId: string, context: FilterContext, views: PostView[]): Promise<PostView[]> {
     const active = (await this.store.filters(viewerId)).filter((f) => f.context.includes(context) && this.isActive(f));
-    if (active.length === 0) return [...views];
-    const rules = active.map((filter) => ({
-      filter,
-      keywords: filter.keywords.map((k) => ({ keyword: k.keyword, pattern: keywordPattern(k) })),
-      postIds: new Set(filter.statuses.map((s) => s.postId)),
-    }));
+    // Nothing applies: the list is answered as it came (never changed here).
+    if (active.length === 0) return views;
+    const rules = active.map(ruleOf);
     const kept: PostView[] = [];
     for (const view of views) {
       const proper = view.reblog ?? view;
@@ -353,6 +350,32 @@ const WORD_END = /[\p{L}\p{N}_]$/u;
  * on either side where it starts or ends with a word character (so "cat" does not match
  * "concatenate", and "#tag" or "c++" still match where they stand).
  */
+interface FilterRule {
+  filter: Filter;
+  keywords: { keyword: string; pattern: RegExp }[];
+  postIds: Set<string>;
+}
+
+/**
+ * A filter's compiled patterns, kept per filter record: the store hands out the same records
+ * until the viewer's filters change (then new ones), so a viewer's patterns are compiled once,
+ * not on every read. The patterns have no `g` flag, so sharing them keeps no state between tests.
+ */
+const rules = new WeakMap<Filter, FilterRule>();
+
+function ruleOf(filter: Filter): FilterRule {
+  let rule = rules.get(filter);
+  if (!rule) {
+    rule = {
+      filter,
+      keywords: filter.keywords.map((k) => ({ keyword: k.keyword, pattern: keywordPattern(k) })),
+      postIds: new Set(filter.statuses.map((s) => s.postId)),
+    };
+    rules.set(filter, rule);
+  }
+  return rule;
+}
+
 function keywordPattern(keyword: FilterKeyword): RegExp {
   const escaped = keyword.keyword.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   if (!keyword.wholeWord) return new RegExp(escaped, 'iu');

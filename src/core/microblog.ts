@@ -1339,36 +1339,38 @@ export class Microblog {
   }
 
   async homeTimeline(viewerId: string, page: Page): Promise<PostView[]> {
-    const celebrities = await this.followedCelebrities(viewerId);
-    const hidden = await this.store.hiddenAuthors(viewerId);
-    const excluded = this.readPolicy ? await this.readPolicy.homeExclusions(viewerId) : new Set<string>();
+    // Independent per-viewer lookups, asked together (each is a memo hit on a warm read).
+    const [celebrities, hidden, excluded] = await Promise.all([
+      this.followedCelebrities(viewerId),
+      this.store.hiddenAuthors(viewerId),
+      this.readPolicy ? this.readPolicy.homeExclusions(viewerId) : null,
+    ]);
+    const sources = this.homeSources;
     return fillPage(page, async (slice) => {
-      const [fanned, pulled, ...merged] = await Promise.all([
-        this.store.homeFeed(viewerId, slice),
-        celebrities.length > 0
-          ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], slice)
-          : Promise.resolve([]),
-        ...this.homeSources.map((source) => source(viewerId, slice)),
-      ]);
-      const entries = merged.reduce(
-        (all, more) => mergeNewestFirst(all, more, slice),
-        mergeNewestFirst(fanned, pulled, slice),
-      );
-      const posts = await this.store.postsByIds(entries.map((e) => e.postId));
+      let entries: FeedEntry[];
+      if (celebrities.length === 0 && sources.length === 0) entries = await this.store.homeFeed(viewerId, slice);
+      else {
+        const [fanned, pulled, ...merged] = await Promise.all([
+          this.store.homeFeed(viewerId, slice),
+          celebrities.length > 0
+            ? this.store.postsByAuthors(celebrities, ['public', 'unlisted', 'private'], slice)
+            : Promise.resolve([]),
+          ...sources.map((source) => source(viewerId, slice)),
+        ]);
+        entries = merged.reduce(
+          (all, more) => mergeNewestFirst(all, more, slice),
+          mergeNewestFirst(fanned, pulled, slice),
+        );
+      }
+      const ids = entries.map((e) => e.postId);
+      const posts = await this.store.postsByIds(ids);
       const kept: Post[] = [];
-      for (const entry of entries) {
-        const post = posts.get(entry.postId);
-        if (post && !hidden.has(post.accountId) && !excluded.has(post.accountId)) kept.push(post);
+      for (const id of ids) {
+        const post = posts.get(id);
+        if (post && !hidden.has(post.accountId) && !excluded?.has(post.accountId)) kept.push(post);
       }
       const views = await this.hydrate(viewerId, await this.withinAudience(viewerId, kept));
-      return {
-        ids: entries.map((e) => e.postId),
-        items: await this.filtered(
-          viewerId,
-          'home',
-          views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)),
-        ),
-      };
+      return { ids, items: await this.filtered(viewerId, 'home', withoutBoostsOf(views, hidden)) };
     });
   }
 
@@ -1423,11 +1425,7 @@ export class Microblog {
       const views = await this.hydrate(viewerId, await this.withinAudience(viewerId, await keep(candidates)));
       return {
         ids: entries.map((e) => e.postId),
-        items: await this.filtered(
-          viewerId,
-          'home',
-          views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id)),
-        ),
+        items: await this.filtered(viewerId, 'home', withoutBoostsOf(views, hidden)),
       };
     });
   }
@@ -1641,36 +1639,30 @@ export class Microblog {
    * so an entry written before a follow ended, or under an older rule, never shows a post
    * its viewer may not see now. Blocks and mutes are the callers' (hiddenAuthors).
    */
-  private async withinAudience(viewerId: string | null, posts: readonly Post[]): Promise<Post[]> {
-    const needsFollow = new Set<string>();
+  private async withinAudience(viewerId: string | null, posts: readonly Post[]): Promise<readonly Post[]> {
+    let needsFollow: Set<string> | null = null;
     for (const post of posts) {
       if (post.visibility === 'private' && post.accountId !== viewerId && !post.mentionIds.includes(viewerId ?? ''))
-        needsFollow.add(post.accountId);
+        (needsFollow ??= new Set()).add(post.accountId);
     }
     const followed =
-      viewerId && needsFollow.size > 0
-        ? new Set(await this.store.followedAmong(viewerId, [...needsFollow]))
-        : new Set<string>();
-    const inAudience = (post: Post) => {
-      if (post.accountId === viewerId) return true;
-      switch (post.visibility) {
-        case 'public':
-        case 'unlisted':
-          return true;
-        case 'private':
-          return viewerId !== null && (post.mentionIds.includes(viewerId) || followed.has(post.accountId));
-        case 'direct':
-          return viewerId !== null && post.mentionIds.includes(viewerId);
-      }
-    };
+      viewerId && needsFollow ? new Set(await this.store.followedAmong(viewerId, [...needsFollow])) : null;
+    let outside: Post[] | null = null;
+    for (const post of posts) {
+      if (!inAudience(post, viewerId, followed)) (outside ??= []).push(post);
+    }
+    // The common case (every post within its audience) answers the list it was given.
+    if (!outside) return posts;
     // A followers-only boost of your own post still reaches you (its `reblog` notification).
-    const boostsOutside = posts.filter((p) => p.reblogOfId && !inAudience(p)).map((p) => p.reblogOfId!);
+    const boostsOutside = outside.filter((p) => p.reblogOfId).map((p) => p.reblogOfId!);
     const originals = boostsOutside.length > 0 ? await this.store.postsByIds(boostsOutside) : new Map<string, Post>();
-    return posts.filter(
-      (post) =>
-        inAudience(post) ||
-        (viewerId !== null && post.reblogOfId !== null && originals.get(post.reblogOfId)?.accountId === viewerId),
+    const dropped = new Set(
+      outside.filter(
+        (post) =>
+          !(viewerId !== null && post.reblogOfId !== null && originals.get(post.reblogOfId)?.accountId === viewerId),
+      ),
     );
+    return dropped.size === 0 ? posts : posts.filter((post) => !dropped.has(post));
   }
 
   /**
@@ -1702,9 +1694,12 @@ export class Microblog {
     posts: readonly Post[],
     justWritten?: { withPoll: boolean; withMedia: boolean; author: Account | null },
   ): Promise<PostView[]> {
-    const reblogIds = posts.flatMap((p) => (p.reblogOfId ? [p.reblogOfId] : []));
-    const originals = reblogIds.length > 0 ? await this.store.postsByIds(reblogIds) : new Map<string, Post>();
-    const all = [...posts, ...originals.values()];
+    const reblogIds: string[] = [];
+    for (const p of posts) if (p.reblogOfId) reblogIds.push(p.reblogOfId);
+    const originals = reblogIds.length > 0 ? await this.store.postsByIds(reblogIds) : null;
+    // Without boosts (most pages), the posts are all there is, and all of them are originals.
+    const all = originals ? [...posts, ...originals.values()] : posts;
+    const ids = all.map((p) => p.id);
     const accountIds = new Set<string>();
     for (const p of all) {
       accountIds.add(p.accountId);
@@ -1714,34 +1709,27 @@ export class Microblog {
     if (known) accountIds.delete(known.id);
     const [read, flags, polls, media] = await Promise.all([
       accountIds.size > 0 || !known ? this.store.accountsByIds([...accountIds]) : new Map<string, Account>(),
-      viewerId && !justWritten
-        ? this.store.viewerFlags(
-            viewerId,
-            all.map((p) => p.id),
-          )
-        : Promise.resolve(null),
-      justWritten?.withPoll === false
-        ? Promise.resolve(new Map<string, never>())
-        : this.extras.pollStates(
-            all.map((p) => p.id),
-            viewerId,
-          ),
+      viewerId && !justWritten ? this.store.viewerFlags(viewerId, ids) : null,
+      justWritten?.withPoll === false ? new Map<string, never>() : this.extras.pollStates(ids, viewerId),
       justWritten?.withMedia === false
-        ? Promise.resolve(new Map<string, MediaAttachment[]>())
-        : this.store.mediaOfPosts(all.filter((p) => !p.reblogOfId).map((p) => p.id)),
+        ? new Map<string, MediaAttachment[]>()
+        : this.store.mediaOfPosts(originals ? all.filter((p) => !p.reblogOfId).map((p) => p.id) : ids),
     ]);
     const accounts = known ? new Map([...read, [known.id, known]]) : read;
     const now = this.clock.now();
     const build = (post: Post, reblog: PostView | null): PostView | null => {
       const author = accounts.get(post.accountId);
       if (!author || author.suspended) return null;
+      const mentions: Account[] = [];
+      for (const id of post.mentionIds) {
+        const a = accounts.get(id);
+        if (a) mentions.push(a);
+      }
+      const poll = polls.get(post.id);
       return {
         post,
         author,
-        mentions: post.mentionIds.flatMap((id) => {
-          const a = accounts.get(id);
-          return a ? [a] : [];
-        }),
+        mentions,
         inReplyTo: post.inReplyToId ? { id: post.inReplyToId, accountId: post.inReplyToAccountId ?? '' } : null,
         reblog,
         favourited: flags?.favourited.has(post.id) ?? false,
@@ -1749,14 +1737,14 @@ export class Microblog {
         bookmarked: flags?.bookmarked.has(post.id) ?? false,
         pinned: flags?.pinned.has(post.id) ?? false,
         muted: false,
-        poll: polls.has(post.id) ? pollView(polls.get(post.id)!, now, viewerId) : null,
+        poll: poll ? pollView(poll, now, viewerId) : null,
         media: media.get(post.id) ?? [],
       };
     };
     const views: PostView[] = [];
     for (const post of posts) {
       if (post.reblogOfId) {
-        const original = originals.get(post.reblogOfId);
+        const original = originals?.get(post.reblogOfId);
         const inner = original ? build(original, null) : null;
         if (!inner) continue;
         const outer = build(post, inner);
@@ -2172,12 +2160,64 @@ export async function fillPage<T>(
   return page.minId ? collected.slice(-page.limit) : collected.slice(0, page.limit);
 }
 
+/**
+ * Whether a post's audience includes the viewer, as `canView` decides it; `followed`: the
+ * authors of the followers-only posts asked about whom the viewer follows.
+ */
+function inAudience(post: Post, viewerId: string | null, followed: ReadonlySet<string> | null): boolean {
+  if (post.accountId === viewerId) return true;
+  switch (post.visibility) {
+    case 'public':
+    case 'unlisted':
+      return true;
+    case 'private':
+      return viewerId !== null && (post.mentionIds.includes(viewerId) || (followed?.has(post.accountId) ?? false));
+    case 'direct':
+      return viewerId !== null && post.mentionIds.includes(viewerId);
+  }
+}
+
+/** Views without boosts of posts by hidden authors (the booster is not hidden, the boosted author is). */
+function withoutBoostsOf(views: PostView[], hidden: ReadonlySet<string>): PostView[] {
+  if (hidden.size === 0) return views;
+  for (const view of views) {
+    if (view.reblog && hidden.has(view.reblog.author.id))
+      return views.filter((v) => !v.reblog || !hidden.has(v.reblog.author.id));
+  }
+  return views;
+}
+
+function strictlyNewestFirst(entries: readonly FeedEntry[]): boolean {
+  for (let i = 1; i < entries.length; i += 1) if (!(entries[i - 1]!.postId > entries[i]!.postId)) return false;
+  return true;
+}
+
 /** Merges two newest-first lists, dropping duplicates, honouring the page direction and limit. */
 function mergeNewestFirst(a: FeedEntry[], b: FeedEntry[], page: Page): FeedEntry[] {
   if (b.length === 0) return a;
-  const byId = new Map<string, FeedEntry>();
-  for (const entry of [...a, ...b]) byId.set(entry.postId, entry);
-  const sorted = [...byId.values()].sort((x, y) => (x.postId < y.postId ? 1 : x.postId > y.postId ? -1 : 0));
+  let sorted: FeedEntry[];
+  if (strictlyNewestFirst(a) && strictlyNewestFirst(b)) {
+    // The stores page newest first: one pass, an entry in both kept once (b's, as below).
+    sorted = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const x = a[i];
+      const y = b[j];
+      if (y === undefined || (x !== undefined && x.postId > y.postId)) {
+        sorted.push(x!);
+        i += 1;
+      } else {
+        if (x !== undefined && x.postId === y.postId) i += 1;
+        sorted.push(y);
+        j += 1;
+      }
+    }
+  } else {
+    const byId = new Map<string, FeedEntry>();
+    for (const entry of [...a, ...b]) byId.set(entry.postId, entry);
+    sorted = [...byId.values()].sort((x, y) => (x.postId < y.postId ? 1 : x.postId > y.postId ? -1 : 0));
+  }
   // With min_id the page is the oldest `limit` entries above the cursor, still returned newest first.
   return page.minId ? sorted.slice(-page.limit) : sorted.slice(0, page.limit);
 }

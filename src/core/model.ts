@@ -256,6 +256,9 @@ export interface FilterResult {
 export interface ReadPolicy {
   /** Authors whose posts stay out of the viewer's home timeline (members of exclusive lists). */
   homeExclusions(viewerId: string): Promise<Set<string>>;
-  /** The views kept (hide matches dropped), each carrying its warn/blur matches in `filtered`. */
-  applyFilters(viewerId: string, context: FilterContext, views: readonly PostView[]): Promise<PostView[]>;
+  /**
+   * The views kept (hide matches dropped), each carrying its warn/blur matches in `filtered`;
+   * the list given is never changed (it may be answered as it is when no filter applies).
+   */
+  applyFilters(viewerId: string, context: FilterContext, views: PostView[]): Promise<PostView[]>;
 }

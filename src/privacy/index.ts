@@ -121,12 +121,14 @@ export class Privacy {
     const posts = await this.microblog.homeTimeline(viewerId, page);
     const newest = !page.maxId && !page.minId && !page.sinceId;
     const promoted = newest ? await this.promotedFor(viewerId) : [];
-    const own = posts.map((view) => ({ view, promoted: false }));
-    const at = Math.min(PROMOTED_AFTER, own.length);
-    return {
-      posts,
-      items: [...own.slice(0, at), ...promoted.map((p) => ({ view: p.view, promoted: true })), ...own.slice(at)],
-    };
+    const items = posts.map((view) => ({ view, promoted: false }));
+    if (promoted.length > 0)
+      items.splice(
+        Math.min(PROMOTED_AFTER, items.length),
+        0,
+        ...promoted.map((p) => ({ view: p.view, promoted: true })),
+      );
+    return { posts, items };
   }
 
   /**

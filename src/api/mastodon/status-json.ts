@@ -50,6 +50,8 @@ interface SharedPart {
   boost: boolean;
   /** The shared fields' JSON without its closing brace. */
   head: string;
+  /** `head` as UTF-8, made the first time a list is written as bytes. */
+  bytes?: Buffer;
 }
 
 /** Per set of URLs (one per app), per post record. */
@@ -64,43 +66,120 @@ function sameRecords(part: SharedPart, view: PostView): boolean {
   return true;
 }
 
-function sharedHead(view: PostView, urls: Urls): string {
+function sharedPart(view: PostView, urls: Urls): SharedPart {
   let parts = sharedParts.get(urls);
   if (!parts) sharedParts.set(urls, (parts = new WeakMap()));
   const kept = parts.get(view.post);
-  if (kept && sameRecords(kept, view)) return kept.head;
+  if (kept && sameRecords(kept, view)) return kept;
   // Rendered as no viewer: nothing of anyone's own goes into the shared text.
   const json = stringifyShared({
     ...renderStatus({ ...view, reblog: null, filtered: undefined, poll: null }, urls),
     // A boost's own content and tags are empty (renderStatus), whoever reads it.
     ...(view.reblog ? { content: '', tags: [] } : {}),
   });
-  const head = json.slice(0, -1);
-  parts.set(view.post, {
+  const part: SharedPart = {
     post: view.post,
     author: view.author,
     mentions: view.mentions,
     media: view.media,
     boost: view.reblog !== null,
-    head,
-  });
-  return head;
+    head: json.slice(0, -1),
+  };
+  parts.set(view.post, part);
+  return part;
+}
+
+function filteredJson(view: PostView): string {
+  return view.filtered && view.filtered.length > 0 ? JSON.stringify(view.filtered.map(renderFilterResult)) : '[]';
+}
+
+/** The viewer's own fields after `reblog`, then `extra`, then the closing brace. */
+function ownTail(view: PostView, extra: string): string {
+  return (
+    `,"poll":${view.poll ? stringifyPoll(renderPoll(view.poll)) : 'null'},"favourited":${view.favourited}` +
+    `,"reblogged":${view.reblogged},"muted":${view.muted},"bookmarked":${view.bookmarked},"pinned":${view.pinned}${extra}}`
+  );
 }
 
 /** A status as JSON text, the same fields as `renderStatus` under the status schema; `extra` is appended (`,"key":value`). */
-export function statusJson(view: PostView, urls: Urls, extra = ''): string {
-  const filtered =
-    view.filtered && view.filtered.length > 0 ? JSON.stringify(view.filtered.map(renderFilterResult)) : '[]';
+function statusJson(view: PostView, urls: Urls, extra = ''): string {
   return (
-    `${sharedHead(view, urls)},"filtered":${filtered},"reblog":${view.reblog ? statusJson(view.reblog, urls) : 'null'}` +
-    `,"poll":${view.poll ? stringifyPoll(renderPoll(view.poll)) : 'null'},"favourited":${view.favourited}` +
-    `,"reblogged":${view.reblogged},"muted":${view.muted},"bookmarked":${view.bookmarked},"pinned":${view.pinned}${extra}}`
+    `${sharedPart(view, urls).head},"filtered":${filteredJson(view)},"reblog":` +
+    `${view.reblog ? statusJson(view.reblog, urls) : 'null'}${ownTail(view, extra)}`
   );
 }
 
 /** A list of statuses as a JSON array. */
 export function statusesJson(views: readonly PostView[], urls: Urls): string {
   return `[${views.map((v) => statusJson(v, urls)).join(',')}]`;
+}
+
+/**
+ * JSON written as UTF-8 bytes from pieces: the shared parts' bytes, kept beside their text,
+ * are copied as they are, and only the short per-viewer text between them is encoded. A page
+ * of ~31 KB built as one string was flattened and then encoded whole on every read.
+ */
+class JsonBytes {
+  private readonly parts: (Buffer | string)[] = [];
+  private text = '';
+  private size = 0;
+
+  write(text: string): void {
+    this.text += text;
+  }
+
+  writeBytes(bytes: Buffer): void {
+    this.flush();
+    this.parts.push(bytes);
+    this.size += bytes.byteLength;
+  }
+
+  toBuffer(): Buffer {
+    this.flush();
+    const out = Buffer.allocUnsafeSlow(this.size);
+    let at = 0;
+    for (const part of this.parts) {
+      if (typeof part === 'string') at += out.write(part, at);
+      else {
+        // TypedArray#set: Buffer#copy's argument checks cost more than copying ~1 KB.
+        out.set(part, at);
+        at += part.byteLength;
+      }
+    }
+    return out;
+  }
+
+  private flush(): void {
+    if (this.text === '') return;
+    this.parts.push(this.text);
+    this.size += Buffer.byteLength(this.text);
+    this.text = '';
+  }
+}
+
+function writeStatus(out: JsonBytes, view: PostView, urls: Urls, extra: string): void {
+  const part = sharedPart(view, urls);
+  out.writeBytes((part.bytes ??= Buffer.from(part.head)));
+  out.write(`,"filtered":${filteredJson(view)},"reblog":`);
+  if (view.reblog) writeStatus(out, view.reblog, urls, '');
+  else out.write('null');
+  out.write(ownTail(view, extra));
+}
+
+/**
+ * A list of statuses as a JSON array in UTF-8, the same bytes as `statusesJson` (each item's
+ * `extra` appended to its status as in `statusJson`).
+ */
+export function statusesBytes(items: readonly { view: PostView; extra?: string }[], urls: Urls): Buffer {
+  const out = new JsonBytes();
+  out.write('[');
+  for (let i = 0; i < items.length; i += 1) {
+    if (i > 0) out.write(',');
+    const item = items[i]!;
+    writeStatus(out, item.view, urls, item.extra ?? '');
+  }
+  out.write(']');
+  return out.toBuffer();
 }
 
 /** An account as JSON text (`renderAccount` under the account schema), kept per account record. */
@@ -133,6 +212,6 @@ export function notificationJson(view: NotificationView, urls: Urls, report?: un
  * Encoded here once: sent as a string, Fastify would first measure its UTF-8 length, a second
  * pass over ~30 KB.
  */
-export function sendJson(reply: FastifyReply, json: string): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(Buffer.from(json));
+export function sendJson(reply: FastifyReply, json: string | Buffer): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(typeof json === 'string' ? Buffer.from(json) : json);
 }

@@ -7,7 +7,7 @@ import {
   type NotificationView,
 } from '../../core/index.ts';
 import { notificationReports } from './safety.ts';
-import { notificationJson, sendJson, statusJson, statusesJson } from './status-json.ts';
+import { notificationJson, sendJson, statusesBytes, statusesJson } from './status-json.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
@@ -74,7 +74,10 @@ export function timelineRoutes(ctx: AppContext) {
       if (link) void reply.header('Link', link);
       return sendJson(
         reply,
-        `[${items.map((item) => statusJson(item.view, urls, item.promoted ? ',"sparrow_promoted":true' : '')).join(',')}]`,
+        statusesBytes(
+          items.map((item) => (item.promoted ? { view: item.view, extra: ',"sparrow_promoted":true' } : item)),
+          urls,
+        ),
       );
     });
 
