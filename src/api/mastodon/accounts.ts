@@ -65,7 +65,7 @@ import {
   statusSchema,
 } from './entities.ts';
 import { isWellFormedId } from '../../shared/ids.ts';
-import { sendJson, statusesJson } from './status-json.ts';
+import { sendJson, statusesBytes } from './status-json.ts';
 
 const accountList = { response: { 200: { type: 'array', items: accountSchema } } };
 const statusList = { response: { 200: { type: 'array', items: statusSchema } } };
@@ -190,7 +190,7 @@ export function accountRoutes(ctx: AppContext) {
         },
       );
       if (link) void reply.header('Link', link);
-      return sendJson(reply, statusesJson(views, urls));
+      return sendJson(reply, statusesBytes(views, urls));
     });
 
     for (const direction of ['followers', 'following'] as const) {

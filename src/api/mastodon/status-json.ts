@@ -109,7 +109,7 @@ function statusJson(view: PostView, urls: Urls, extra = ''): string {
   );
 }
 
-/** A list of statuses as a JSON array. */
+/** A list of statuses as a JSON array, as text (to compose into a larger answer, e.g. a thread's context). */
 export function statusesJson(views: readonly PostView[], urls: Urls): string {
   return `[${views.map((v) => statusJson(v, urls)).join(',')}]`;
 }
@@ -167,16 +167,18 @@ function writeStatus(out: JsonBytes, view: PostView, urls: Urls, extra: string):
 }
 
 /**
- * A list of statuses as a JSON array in UTF-8, the same bytes as `statusesJson` (each item's
- * `extra` appended to its status as in `statusJson`).
+ * A list of statuses as a JSON array in UTF-8, the same bytes as `statusesJson`: what routes
+ * that answer a list alone send. An item may be `{ view, extra }`, `extra` appended to its
+ * status as in `statusJson` (home's promoted posts).
  */
-export function statusesBytes(items: readonly { view: PostView; extra?: string }[], urls: Urls): Buffer {
+export function statusesBytes(items: readonly (PostView | { view: PostView; extra: string })[], urls: Urls): Buffer {
   const out = new JsonBytes();
   out.write('[');
   for (let i = 0; i < items.length; i += 1) {
     if (i > 0) out.write(',');
     const item = items[i]!;
-    writeStatus(out, item.view, urls, item.extra ?? '');
+    if ('view' in item) writeStatus(out, item.view, urls, item.extra);
+    else writeStatus(out, item, urls, '');
   }
   out.write(']');
   return out.toBuffer();

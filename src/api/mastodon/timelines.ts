@@ -7,7 +7,7 @@ import {
   type NotificationView,
 } from '../../core/index.ts';
 import { notificationReports } from './safety.ts';
-import { notificationJson, sendJson, statusesBytes, statusesJson } from './status-json.ts';
+import { notificationJson, sendJson, statusesBytes } from './status-json.ts';
 import { optionalUser, requireUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { cursorsOf, linkHeader, pageOf, pathId } from '../params.ts';
@@ -75,7 +75,7 @@ export function timelineRoutes(ctx: AppContext) {
       return sendJson(
         reply,
         statusesBytes(
-          items.map((item) => (item.promoted ? { view: item.view, extra: ',"sparrow_promoted":true' } : item)),
+          items.map((item) => (item.promoted ? { view: item.view, extra: ',"sparrow_promoted":true' } : item.view)),
           urls,
         ),
       );
@@ -94,7 +94,7 @@ export function timelineRoutes(ctx: AppContext) {
         { local: params.local, limit: params.limit },
       );
       if (link) void reply.header('Link', link);
-      return sendJson(reply, statusesJson(views, urls));
+      return sendJson(reply, statusesBytes(views, urls));
     });
 
     app.get(
