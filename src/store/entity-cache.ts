@@ -317,6 +317,51 @@ export class EntityCache {
     return result;
   }
 
+  /**
+   * `memoMany` for ids kept together under one key (a viewer's flags on posts): one entry per
+   * `group` holds what was read for each id, so the memo's capacity counts groups (viewers), not
+   * group × id pairs. Kept apart, 2,000 readers' flags on 20 posts each (40,000 pairs) outgrew
+   * the memo's generations and 60% of warm home reads read their flags again. A group holds at
+   * most `perGroup` ids; past that it starts over. The dependencies are the group's own (the
+   * viewer's favourites …): a write to them drops every id of the group.
+   */
+  async memoWithin<T>(
+    kind: string,
+    group: string,
+    ids: readonly string[],
+    tables: readonly MemoDependency[],
+    load: (missing: string[]) => Promise<Map<string, T>>,
+    perGroup = 2_000,
+  ): Promise<Map<string, T>> {
+    this.checkOtherProcesses();
+    if (this.otherInstances) await this.caughtUpWithOtherInstances();
+    const stamp = this.stampOf(tables);
+    const memos = this.memosOf(kind);
+    const kept = memos.get(group);
+    const entries = kept && kept.stamp === stamp ? (kept.value as Map<string, T | typeof ABSENT>) : null;
+    const result = new Map<string, T>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const value = entries?.get(id);
+      if (value === undefined) missing.push(id);
+      else if (value !== ABSENT) result.set(id, value);
+    }
+    if (missing.length === 0) return result;
+    const loaded = await load(missing);
+    if (!this.tablesInFlight(tables) && this.stampOf(tables) === stamp) {
+      // Another read of the group may have filled it meanwhile, under the same stamp: add to it.
+      const current = memos.get(group);
+      let into = current && current.stamp === stamp ? (current.value as Map<string, T | typeof ABSENT>) : null;
+      if (!into || into.size + missing.length > perGroup) memos.set(group, { stamp, value: (into = new Map()) });
+      for (const id of missing) into.set(id, loaded.get(id) ?? ABSENT);
+    }
+    for (const id of missing) {
+      const value = loaded.get(id);
+      if (value !== undefined) result.set(id, value);
+    }
+    return result;
+  }
+
   /** SQLite: `PRAGMA data_version` of this process's connection changes when another connection commits. */
   watchDataVersion(read: () => number): void {
     this.dataVersion = read;

@@ -34,7 +34,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 const iso = (d: Date) => d.toISOString();
 
-/** A viewer's flags on a post, as bits (kept per viewer and post by the entity cache). */
+/** A viewer's flags on a post, as bits (kept per viewer by the entity cache). */
 const FAVOURITED = 1;
 const REBLOGGED = 2;
 const BOOKMARKED = 4;
@@ -1731,30 +1731,24 @@ export class KyselyMicroblogStore implements MicroblogStore {
   }
 
   /**
-   * Whether the viewer favourited, boosted, bookmarked, pinned each post. Kept per viewer and post
-   * (`viewer:post` → the flags set) until the viewer's own favourites, boosts, bookmarks or pins
-   * are written (keyed memo dependencies: others' writes leave them), so a warm page reads none.
+   * Whether the viewer favourited, boosted, bookmarked, pinned each post. Kept per viewer (post →
+   * the flags set, `memoWithin`) until the viewer's own favourites, boosts, bookmarks or pins are
+   * written (keyed memo dependencies: others' writes leave them), so a warm page reads none.
    */
   async viewerFlags(viewerId: string, postIds: readonly string[]) {
     const unique = [...new Set(postIds)];
-    const prefix = `${viewerId}:`;
     const flagsByPost = this.cache
-      ? await this.cache.memoMany(
+      ? await this.cache.memoWithin(
           'flags',
-          unique.map((id) => prefix + id),
+          viewerId,
+          unique,
           [
             keyedDependency('favourites', viewerId),
             keyedDependency('reblogs', viewerId),
             keyedDependency('bookmarks', viewerId),
             keyedDependency('pins', viewerId),
           ],
-          async (missing) => {
-            const read = await this.readViewerFlags(
-              viewerId,
-              missing.map((key) => key.slice(prefix.length)),
-            );
-            return new Map([...read].map(([id, flags]) => [prefix + id, flags]));
-          },
+          (missing) => this.readViewerFlags(viewerId, missing),
         )
       : await this.readViewerFlags(viewerId, unique);
     const sets = {
@@ -1769,8 +1763,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
       [BOOKMARKED, sets.bookmarked],
       [PINNED, sets.pinned],
     ] as const;
-    for (const [key, flags] of flagsByPost) {
-      const id = this.cache ? key.slice(prefix.length) : key;
+    for (const [id, flags] of flagsByPost) {
       for (const [bit, set] of bits) if (flags & bit) set.add(id);
     }
     return sets;
