@@ -6,6 +6,14 @@ import type { Database } from './schema.ts';
 import { escapeLike } from './tag-store.ts';
 
 /**
+ * An FTS5 query ANDing the words, each quoted, so the query language of FTS5 (NEAR, OR, column
+ * filters, `*`) is never interpreted from input.
+ */
+function ftsMatch(terms: readonly string[]): string {
+  return terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' ');
+}
+
+/**
  * Search over the indexes of migration 0014: SQLite's FTS5 table `post_search` (rowid = post
  * id) and PostgreSQL's GIN index on `to_tsvector('simple', spoiler_text || ' ' || text)`.
  * Every word must match (AND); results are newest first so they page by id like timelines.
@@ -66,10 +74,30 @@ export class KyselySearchStore implements SearchStore {
     offset: number;
   }): Promise<string[]> {
     const viewer = input.viewerId;
-    let q = this.db
-      .selectFrom('posts as p')
-      .innerJoin('accounts as a', 'a.id', 'p.account_id')
-      .select('p.id')
+    const { page } = input;
+    const direction = page.minId ? 'asc' : 'desc';
+    // SQLite: the full-text matches are walked newest first and stop at the page's end. Asked
+    // for as a set (`p.id in (select … match …)`), every match was read and sorted first: ~100 ms
+    // for a common word among a million posts, where this reads a few dozen (docs/benchmarks.md).
+    // Ids are digits of one length, so the rowid's order is the id's.
+    const rowidBound = (cursor: string | undefined) => (cursor && /^\d+$/.test(cursor) ? cursor : null);
+    let q =
+      this.engine === 'sqlite'
+        ? this.db
+            .selectFrom(sql<{ rowid: number }>`post_search`.as('s'))
+            // CROSS JOIN keeps the full-text table the outer loop (SQLite never reorders it).
+            .crossJoin('posts as p')
+            .innerJoin('accounts as a', 'a.id', 'p.account_id')
+            .whereRef('p.id', '=', sql<string>`cast(s.rowid as text)`)
+            .where(sql<boolean>`post_search match ${ftsMatch(input.terms)}`)
+        : this.db
+            .selectFrom('posts as p')
+            .innerJoin('accounts as a', 'a.id', 'p.account_id')
+            .where(
+              // plainto_tsquery ANDs the words and ignores operators in the input.
+              sql<boolean>`to_tsvector('simple'::regconfig, p.spoiler_text || ' ' || p.text) @@ plainto_tsquery('simple'::regconfig, ${input.terms.join(' ')})`,
+            );
+    q = q
       .where('p.reblog_of_id', 'is', null)
       .where('a.suspended_at', 'is', null)
       .where((eb) =>
@@ -111,27 +139,21 @@ export class KyselySearchStore implements SearchStore {
         ),
       );
     if (input.authorId) q = q.where('p.account_id', '=', input.authorId);
-    if (this.engine === 'sqlite') {
-      // Each word quoted, so the query language of FTS5 (NEAR, OR, column filters, `*`) is never
-      // interpreted from input: the words are ANDed.
-      const match = input.terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' ');
-      q = q.where(
-        'p.id',
-        'in',
-        sql<string>`(select cast(rowid as text) from post_search where post_search match ${match})`,
-      );
-    } else {
-      // plainto_tsquery ANDs the words and ignores operators in the input.
-      q = q.where(
-        sql<boolean>`to_tsvector('simple'::regconfig, p.spoiler_text || ' ' || p.text) @@ plainto_tsquery('simple'::regconfig, ${input.terms.join(' ')})`,
-      );
+    const bounds: [string | undefined, '<' | '>'][] = [
+      [page.maxId, '<'],
+      [page.sinceId, '>'],
+      [page.minId, '>'],
+    ];
+    for (const [cursor, operator] of bounds) {
+      if (cursor === undefined) continue;
+      const digits = this.engine === 'sqlite' ? rowidBound(cursor) : null;
+      q = digits
+        ? q.where(sql<boolean>`s.rowid ${sql.raw(operator)} cast(${digits} as integer)`)
+        : q.where('p.id', operator, cursor);
     }
-    const { page } = input;
-    if (page.maxId) q = q.where('p.id', '<', page.maxId);
-    if (page.sinceId) q = q.where('p.id', '>', page.sinceId);
-    if (page.minId) q = q.where('p.id', '>', page.minId);
     const rows = await q
-      .orderBy('p.id', page.minId ? 'asc' : 'desc')
+      .select('p.id')
+      .orderBy(this.engine === 'sqlite' ? sql`s.rowid` : sql`p.id`, direction)
       .limit(page.limit)
       .offset(input.offset)
       .execute();

@@ -269,6 +269,13 @@ describe.each(ENGINES)('search, hashtags and trends, on $label', ({ name, skip }
     expect(byOffset.statuses.map((s) => s.id)).toEqual(newest.slice(2, 4));
     const byMaxId = await me.rest.v2.search.list({ q: w, type: 'statuses', limit: 2, maxId: newest[3] });
     expect(byMaxId.statuses.map((s) => s.id)).toEqual([newest[4]]);
+    // min_id: the oldest above it, newest first; since_id: the newest above it.
+    const byMinId = await me.rest.v2.search.list({ q: w, type: 'statuses', limit: 2, minId: newest[3] });
+    expect(byMinId.statuses.map((s) => s.id)).toEqual([newest[1], newest[2]]);
+    const bySinceId = await me.rest.v2.search.list({ q: w, type: 'statuses', limit: 2, sinceId: newest[3] });
+    expect(bySinceId.statuses.map((s) => s.id)).toEqual([newest[0], newest[1]]);
+    const between = await me.rest.v2.search.list({ q: w, type: 'statuses', maxId: newest[0], sinceId: newest[3] });
+    expect(between.statuses.map((s) => s.id)).toEqual([newest[1], newest[2]]);
 
     const tags = await me.rest.v2.search.list({ q: `#${w.slice(0, -2)}`, type: 'hashtags' });
     expect(tags.hashtags.map((t) => t.name)).toContain(`${w}tag`);
