@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusesBytes, statusesJson } from '../../src/api/mastodon/status-json.ts';
 import { ENGINES } from '../helpers/context.ts';
 import { apiHarness, type ApiHarness } from './helpers.ts';
 
 /**
  * The home page is written as bytes from kept pieces (src/api/mastodon/status-json.ts): each
  * status in it must be the very JSON the single status answers, text outside ASCII included,
- * for a plain post, a boost, a mention, a favourited post and one behind a warn filter.
+ * for a plain post, a boost, a mention, a favourited post, one behind a warn filter, a pinned and
+ * bookmarked one and a poll.
  */
 describe.each(ENGINES)('home timeline JSON on $label', ({ name, skip }) => {
   let h: ApiHarness;
@@ -38,11 +40,16 @@ describe.each(ENGINES)('home timeline JSON on $label', ({ name, skip }) => {
     );
     const boosted = await post(stranger, { status: 'from afar: 東京 ✓' });
     await h.app.inject({ method: 'POST', url: `/api/v1/statuses/${boosted}/reblog`, headers: booster.auth });
+    // The reader's own post, pinned and bookmarked, and a poll: other flags and tails.
+    const own = await post(reader, { status: 'mine, kept 📌' });
+    await h.app.inject({ method: 'POST', url: `/api/v1/statuses/${own}/pin`, headers: reader.auth });
+    await h.app.inject({ method: 'POST', url: `/api/v1/statuses/${own}/bookmark`, headers: reader.auth });
+    await post(writer, { status: 'which one?', poll: { options: ['this', 'that'], expires_in: 3600 } });
 
     const response = await h.app.inject({ method: 'GET', url: '/api/v1/timelines/home', headers: reader.auth });
     expect(response.statusCode).toBe(200);
     const page = JSON.parse(response.rawPayload.toString('utf8')) as { id: string; [key: string]: unknown }[];
-    expect(page.length).toBe(5);
+    expect(page.length).toBe(7);
     expect(response.headers['content-length']).toBe(String(response.rawPayload.byteLength));
     for (const status of page) {
       const single = await h.app.inject({ method: 'GET', url: `/api/v1/statuses/${status.id}`, headers: reader.auth });
@@ -53,6 +60,31 @@ describe.each(ENGINES)('home timeline JSON on $label', ({ name, skip }) => {
       if (status.id === pie) expect((filtered as { filter: { title: string } }[])[0]?.filter.title).toBe('Pies');
       else expect(filtered).toEqual([]);
     }
+    expect(page.find((s) => s.id === own)).toMatchObject({ pinned: true, bookmarked: true, favourited: false });
+    expect(page.find((s) => s.poll)).toBeDefined();
+    // Bytes and text agree for every combination of the viewer's flags, with and without a
+    // poll, a boost or an extra (tails made once per combination must never be mixed up).
+    const views = await Promise.all(page.map((status) => h.ctx.microblog.postView(reader.id, status.id, 'home')));
+    const varied = views.flatMap((view, at) =>
+      Array.from({ length: 32 }, (_, bits) => {
+        const flagged = {
+          ...view,
+          favourited: (bits & 1) !== 0,
+          reblogged: (bits & 2) !== 0,
+          muted: (bits & 4) !== 0,
+          bookmarked: (bits & 8) !== 0,
+          pinned: (bits & 16) !== 0,
+        };
+        return (bits + at) % 3 === 0 ? { view: flagged, extra: ',"sparrow_promoted":true' } : flagged;
+      }),
+    );
+    const text = `[${varied
+      .map((item) => {
+        const json = statusesJson(['view' in item ? item.view : item], h.ctx.config).slice(1, -1);
+        return 'view' in item ? `${json.slice(0, -1)}${item.extra}}` : json;
+      })
+      .join(',')}]`;
+    expect(statusesBytes(varied, h.ctx.config).toString('utf8')).toBe(text);
     expect(page.find((s) => s.id === mention)?.content).toContain('ça va? 👋🏽');
     expect((page.find((s) => s.reblog) as unknown as { reblog: { content: string } }).reblog.content).toContain(
       '東京 ✓',

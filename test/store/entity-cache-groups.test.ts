@@ -43,7 +43,10 @@ describe('memos kept per group', () => {
     return posts.filter((id) => found.has(id));
   };
   const favourite = (viewer: string, post: string) =>
-    db.insertInto('favourites').values({ id: `${viewer}/${post}`, account_id: viewer, post_id: post }).execute();
+    db
+      .insertInto('favourites')
+      .values({ id: `${viewer}/${post}`, account_id: viewer, post_id: post })
+      .execute();
 
   beforeEach(async () => {
     cache = new EntityCache(100);
@@ -125,8 +128,16 @@ describe('memos kept per group', () => {
         posts: fc.subarray(posts, { minLength: 1 }),
         perGroup: fc.integer({ min: 1, max: 8 }),
       }),
-      fc.record({ kind: fc.constant('favourite' as const), viewer: fc.constantFrom(...viewers), post: fc.constantFrom(...posts) }),
-      fc.record({ kind: fc.constant('unfavourite' as const), viewer: fc.constantFrom(...viewers), post: fc.constantFrom(...posts) }),
+      fc.record({
+        kind: fc.constant('favourite' as const),
+        viewer: fc.constantFrom(...viewers),
+        post: fc.constantFrom(...posts),
+      }),
+      fc.record({
+        kind: fc.constant('unfavourite' as const),
+        viewer: fc.constantFrom(...viewers),
+        post: fc.constantFrom(...posts),
+      }),
       fc.record({ kind: fc.constant('unfavourite-post' as const), post: fc.constantFrom(...posts) }),
     );
     await fc.assert(
@@ -145,7 +156,11 @@ describe('memos kept per group', () => {
               .execute();
             model.add(`${s.viewer}/${s.post}`);
           } else if (s.kind === 'unfavourite') {
-            await db.deleteFrom('favourites').where('account_id', '=', s.viewer).where('post_id', '=', s.post).execute();
+            await db
+              .deleteFrom('favourites')
+              .where('account_id', '=', s.viewer)
+              .where('post_id', '=', s.post)
+              .execute();
             model.delete(`${s.viewer}/${s.post}`);
           } else {
             // A post deleted: its favourites go, whose ever they are (the keys cannot be told).
