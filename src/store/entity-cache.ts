@@ -25,8 +25,9 @@ import type { Account, Post } from '../core/model.ts';
  *   `id in (…)`), or the whole table's entries when it cannot tell (raw SQL, other columns).
  *   New fields, tables and write paths added later are covered without touching this file.
  * - **Commits are respected.** From a write until its connection is released (after the
- *   commit), no read fills the cache with what it wrote (those ids, memo tables or keys), and
- *   they are dropped again at release: a reader on another pooled connection cannot put back
+ *   commit), no read fills the cache with what it wrote (those ids, memo tables or keys — for
+ *   keys a write returns rather than names, from its result on), and they are dropped again at
+ *   release: a reader on another pooled connection cannot put back
  *   the row as it was before the commit, nor the writer its uncommitted row. A read that
  *   overlapped a drop of an id does not fill that id. Other ids fill: on PostgreSQL some write
  *   is nearly always in flight under load, and blocking every fill while any was (as this once
@@ -628,8 +629,9 @@ export function rawWriteTargets(text: string): Set<string> | null {
 
 /**
  * The tables per-viewer state is read from (`EntityCache.memo`): writes to these are announced
- * to other instances; writes to others (home feeds, notifications, favourites …) concern no
- * memo, and are not. Fixed here so that every instance announces the same tables.
+ * to other instances; writes to others (notifications …) concern no memo, and are not, but
+ * those of keyed dimensions (favourites, home feeds …, `KEYED_SPECS`) are, by key. Fixed here
+ * so that every instance announces the same tables.
  */
 const MEMO_TABLES = [
   'oauth_tokens',
