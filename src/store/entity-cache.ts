@@ -25,8 +25,9 @@ import type { Account, Post } from '../core/model.ts';
  *   `id in (…)`), or the whole table's entries when it cannot tell (raw SQL, other columns).
  *   New fields, tables and write paths added later are covered without touching this file.
  * - **Commits are respected.** From a write until its connection is released (after the
- *   commit), no read fills the cache with what it wrote (those ids, memo tables or keys), and
- *   they are dropped again at release: a reader on another pooled connection cannot put back
+ *   commit), no read fills the cache with what it wrote (those ids, memo tables or keys — for
+ *   keys a write returns rather than names, from its result on), and they are dropped again at
+ *   release: a reader on another pooled connection cannot put back
  *   the row as it was before the commit, nor the writer its uncommitted row. A read that
  *   overlapped a drop of an id does not fill that id. Other ids fill: on PostgreSQL some write
  *   is nearly always in flight under load, and blocking every fill while any was (as this once
@@ -121,20 +122,12 @@ class HeldWrites {
   /** Memo tables, keyed dimensions written as a whole, and keys of keyed dimensions (`dimension:key`). */
   readonly tables = new Set<string>();
 
-  /** Everything written, for the drop at release and for the other instances. */
+  /** Everything written, for the drop at release (and, within `forOtherInstances`, for the other instances). */
   invalidation(): Invalidation {
     const ids = (set: Set<string>) => [...set].filter((id) => id !== '*');
     const tables: string[] = [];
     const keys: string[] = [];
     for (const name of this.tables) (name.includes(':') ? keys : tables).push(name);
-    // Too many keys for one message (a bulk import): the dimensions as a whole.
-    if (keys.length > MAX_KEYS_PER_MESSAGE) {
-      for (const key of keys) {
-        const dimension = key.slice(0, key.indexOf(':'));
-        if (!tables.includes(dimension)) tables.push(dimension);
-      }
-      keys.length = 0;
-    }
     return {
       posts: ids(this.posts),
       accounts: ids(this.accounts),
@@ -144,6 +137,22 @@ class HeldWrites {
       keys,
     };
   }
+}
+
+/**
+ * The message for the other instances: with too many keys for one (a bulk import; a post fanned
+ * out to more than this many home feeds), the dimensions as a whole — correct, only coarser: they
+ * drop every memo of those dimensions (every viewer's home head). This instance drops just the keys.
+ */
+function forOtherInstances(invalidation: Invalidation): Invalidation {
+  const keys = invalidation.keys ?? [];
+  if (keys.length <= MAX_KEYS_PER_MESSAGE) return invalidation;
+  const tables = [...(invalidation.tables ?? ['*'])];
+  for (const key of keys) {
+    const dimension = key.slice(0, key.indexOf(':'));
+    if (!tables.includes(dimension)) tables.push(dimension);
+  }
+  return { ...invalidation, tables, keys: [] };
 }
 
 /** The event bus refuses longer lists (src/app/event-bus.ts). */
@@ -547,7 +556,8 @@ export class EntityCache {
     for (const table of held.tables) this.inFlight.tables.remove(table);
     const invalidation = held.invalidation();
     this.apply(invalidation);
-    for (const listener of this.listeners) await listener(invalidation);
+    const message = forOtherInstances(invalidation);
+    for (const listener of this.listeners) await listener(message);
   }
 
   get size(): { posts: number; accounts: number } {
@@ -664,8 +674,9 @@ export function rawWriteTargets(text: string): Set<string> | null {
 
 /**
  * The tables per-viewer state is read from (`EntityCache.memo`): writes to these are announced
- * to other instances; writes to others (home feeds, notifications, favourites …) concern no
- * memo, and are not. Fixed here so that every instance announces the same tables.
+ * to other instances; writes to others (notifications …) concern no memo, and are not, but
+ * those of keyed dimensions (favourites, home feeds …, `KEYED_SPECS`) are, by key. Fixed here
+ * so that every instance announces the same tables.
  */
 const MEMO_TABLES = [
   'oauth_tokens',
@@ -708,6 +719,12 @@ const MEMO_TABLE_SET = new Set<string>(MEMO_TABLES);
  * into home timelines at read time for accounts above the fan-out limit): a new post drops its
  * author's key, an UPDATE of other columns nothing, a DELETE of posts (by id) the dimension.
  *
+ * A write whose keys its text cannot tell but that RETURNS the key column (`returning
+ * account_id`) drops the keys of the rows it returns, read when its result arrives and held
+ * until release like keys told up front (no rows: nothing). So the fan-out of a post into
+ * `home_feed` (INSERT…SELECT from `follows`), a follow's backfill and the removal of a deleted
+ * post from every feed drop the feeds they changed, not every viewer's.
+ *
  * `follows`, `blocks` and `mutes` stay memo tables too: their writes are still announced by
  * table, so that an instance of an older version, whose memos depend on those tables, hears them.
  */
@@ -729,6 +746,8 @@ const KEYED_SPECS = {
   // The language to answer an inbound text in (src/store/language-store.ts).
   number_language: { table: 'number_languages', column: 'e164' },
   account_language: { table: 'account_languages', column: 'account_id' },
+  // A viewer's home feed, whose newest entries every home read starts from (src/store/microblog-store.ts).
+  home_feed: { table: 'home_feed', column: 'account_id' },
 } satisfies Record<string, KeyedSpec>;
 interface KeyedSpec {
   table: string;
@@ -768,6 +787,41 @@ function keyOf(value: unknown): string | null {
   return typeof value === 'string' && !value.includes('\u0000') ? value : null;
 }
 
+/**
+ * Whether a write of one table, nothing joined, returns `column` of the rows it wrote (`returning
+ * column`, `returning *`; not under another name). RETURNING gives the rows inserted, updated or
+ * deleted, on SQLite and PostgreSQL alike — not those an ON CONFLICT DO NOTHING skipped, which
+ * changed nothing.
+ */
+function returnsColumn(n: Node, column: string): boolean {
+  const returning = n.returning as Node | undefined;
+  if (returning?.kind !== 'ReturningNode' || n.joins || n.using) return false;
+  if (
+    n.kind === 'UpdateQueryNode'
+      ? n.from
+      : n.kind === 'DeleteQueryNode' && ((n.from as Node).froms as unknown[]).length !== 1
+  )
+    return false;
+  return (returning.selections as Node[]).some((s) => {
+    const selection = s.selection as Node;
+    if (selection.kind === 'SelectAllNode') return true;
+    const target = selection.kind === 'ReferenceNode' ? (selection.column as Node) : selection;
+    if (target.kind === 'SelectAllNode') return true;
+    return target.kind === 'ColumnNode' && (target.column as Node).name === column;
+  });
+}
+
+/** The keys of the rows a write returned, or null when some row has none. */
+function returnedKeys(rows: readonly unknown[], column: string): Set<string> | null {
+  const keys = new Set<string>();
+  for (const row of rows) {
+    const key = keyOf((row as Record<string, unknown> | null)?.[column]);
+    if (key === null) return null;
+    keys.add(key);
+  }
+  return keys;
+}
+
 /** The columns an UPDATE sets, or null when it cannot tell. */
 function columnsSet(n: Node): string[] | null {
   const names: string[] = [];
@@ -795,15 +849,30 @@ function insertedRows(n: Node, columns: readonly string[], resolve: Resolve): un
   return rows;
 }
 
-/** The keyed dimensions a statement writes: whole ones by name, keys as `dimension:key`; null when none. */
-function keyedWrites(query: OperationNode, resolve: Resolve): string[] | null {
+/**
+ * A keyed dimension whose keys a write does not tell in its text but returns (`returning
+ * account_id`): they are read from the rows it returns (`WatchedConnection`).
+ */
+interface KeysReturned {
+  dimension: KeyedDimension;
+  column: string;
+}
+
+/**
+ * The keyed dimensions a statement writes: whole ones by name, keys as `dimension:key`; null when
+ * none. With `returned`, a dimension whose keys only the returned rows tell goes there instead.
+ */
+function keyedWrites(query: OperationNode, resolve: Resolve, returned: KeysReturned[] | null): string[] | null {
   const n = query as Node;
   const written = new Set<string>();
   const whole = (dimension: string) => written.add(dimension);
-  const keys = (dimension: string, values: readonly unknown[] | null) => {
+  /** The keys told by the statement, else those it returns, else the dimension. */
+  const keys = (dimension: KeyedDimension, values: readonly unknown[] | null, keysKept = true) => {
     const told = values?.map(keyOf);
-    if (!told || told.includes(null)) whole(dimension);
-    else for (const key of told) written.add(`${dimension}:${key}`);
+    if (told && !told.includes(null)) for (const key of told) written.add(`${dimension}:${key}`);
+    else if (keysKept && returned && returnsColumn(n, KEYED[dimension].column))
+      returned.push({ dimension, column: KEYED[dimension].column });
+    else whole(dimension);
   };
   switch (n.kind) {
     case 'SelectQueryNode':
@@ -813,26 +882,30 @@ function keyedWrites(query: OperationNode, resolve: Resolve): string[] | null {
     case 'InsertQueryNode': {
       const table = tableName(n.into);
       const onConflict = n.onConflict as Node | undefined;
+      // A REPLACE deletes the rows it conflicts with, whose keys it neither names nor returns.
+      const replaces = n.replace === true || (n.orAction as Node | undefined)?.action === 'replace';
       for (const dimension of KEYED_DIMENSIONS) {
         const { column, table: of, onlyRowsWith } = KEYED[dimension];
         if (table !== of && table !== null) continue;
-        // An upsert that updates (or a REPLACE) may change a row whose key it does not name,
-        // unless the conflict is on the key column too and the update leaves it be.
+        if (table === null || replaces) {
+          whole(dimension);
+          continue;
+        }
+        // An upsert that updates may change a row whose key it does not name, unless the
+        // conflict is on the key column too and the update leaves it be. One that leaves the key
+        // column be returns the rows it changed with their keys.
         const updates = onConflict !== undefined && !onConflict.doNothing;
+        const keyKept = !updates || !(columnsSet(onConflict) ?? [column]).includes(column);
         const sameKey =
-          !updates ||
-          (((onConflict.columns as Node[] | undefined) ?? []).some((c) => (c.column as Node).name === column) &&
-            !(columnsSet(onConflict) ?? [column]).includes(column));
-        const rows =
-          table === null || n.replace || !sameKey
-            ? null
-            : insertedRows(n, onlyRowsWith ? [column, onlyRowsWith] : [column], resolve);
-        if (!rows) whole(dimension);
-        else
-          keys(
-            dimension,
-            rows.filter((row) => updates || !onlyRowsWith || row[1] !== null).map((row) => row[0]),
-          );
+          keyKept &&
+          (!updates ||
+            ((onConflict.columns as Node[] | undefined) ?? []).some((c) => (c.column as Node).name === column));
+        const rows = sameKey ? insertedRows(n, onlyRowsWith ? [column, onlyRowsWith] : [column], resolve) : null;
+        keys(
+          dimension,
+          rows?.filter((row) => updates || !onlyRowsWith || row[1] !== null).map((row) => row[0]) ?? null,
+          keyKept,
+        );
       }
       break;
     }
@@ -915,10 +988,13 @@ function memoTablesWritten(query: OperationNode): string[] | null {
   return written.length > 0 ? written : null;
 }
 
-/** What a statement makes stale, or null when it writes nothing cached. */
-function invalidationOf(query: OperationNode, resolve: Resolve): Invalidation | null {
+/**
+ * What a statement makes stale, or null when it writes nothing cached; with `returned`, the keyed
+ * dimensions whose keys are to be read from the rows it returns go there instead.
+ */
+function invalidationOf(query: OperationNode, resolve: Resolve, returned: KeysReturned[] | null): Invalidation | null {
   const tables = memoTablesWritten(query);
-  const keyed = keyedWrites(query, resolve);
+  const keyed = keyedWrites(query, resolve, returned);
   const entities = entityInvalidationOf(query);
   if (!tables && !keyed) {
     if (entities) {
@@ -1043,7 +1119,11 @@ class WatchedConnection implements DatabaseConnection {
     this.inserted.clear();
   }
 
-  private observe(compiled: CompiledQuery): void {
+  /**
+   * Holds what a statement writes, before it runs. With `returned` (the rows will be seen), the
+   * keyed dimensions whose keys only its returned rows tell are left to `wroteReturned`.
+   */
+  private observe(compiled: CompiledQuery, returned: KeysReturned[] | null): void {
     if (this.inserted.size > 0 && compiled.query.kind === 'SelectQueryNode')
       this.cache.readOnInsertingConnection(this.inserted);
     const inserted = insertedKind(compiled.query);
@@ -1051,19 +1131,52 @@ class WatchedConnection implements DatabaseConnection {
       this.inserted.add(inserted);
       this.cache.trackInsert(inserted, 1);
     }
-    const invalidation = invalidationOf(compiled.query, resolverOf(compiled));
+    const invalidation = invalidationOf(compiled.query, resolverOf(compiled), returned);
     if (!invalidation) return;
     this.pending ??= new HeldWrites();
     this.cache.wrote(this.pending, invalidation);
   }
 
-  executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
-    this.observe(compiled);
-    return this.inner.executeQuery(compiled, options);
+  /**
+   * The keys a statement returned, held from now until release like keys told up front (a memo
+   * filled while it ran has an older stamp than this drop); without its rows (it failed) or
+   * without a key in one, the dimension as a whole. No rows: it changed nothing.
+   */
+  private wroteReturned(returned: readonly KeysReturned[], rows: readonly unknown[] | null): void {
+    const invalidation = emptyInvalidation();
+    for (const { dimension, column } of returned) {
+      const keys = rows && returnedKeys(rows, column);
+      if (!keys) invalidation.tables!.push(dimension);
+      else for (const key of keys) invalidation.keys!.push(`${dimension}:${key}`);
+    }
+    if (invalidation.tables!.length + invalidation.keys!.length === 0) return;
+    this.pending ??= new HeldWrites();
+    this.cache.wrote(this.pending, invalidation);
+  }
+
+  executeQuery: DatabaseConnection['executeQuery'] = <R>(
+    compiled: CompiledQuery,
+    options?: Parameters<DatabaseConnection['executeQuery']>[1],
+  ) => {
+    const returned: KeysReturned[] | null = compiled.query.kind === 'SelectQueryNode' ? null : [];
+    this.observe(compiled, returned);
+    const result = this.inner.executeQuery<R>(compiled, options);
+    if (!returned || returned.length === 0) return result;
+    return result.then(
+      (done) => {
+        this.wroteReturned(returned, done.rows);
+        return done;
+      },
+      (error: unknown) => {
+        this.wroteReturned(returned, null);
+        throw error;
+      },
+    );
   };
 
   streamQuery: DatabaseConnection['streamQuery'] = (compiled, chunkSize, options) => {
-    this.observe(compiled);
+    // Rows streamed are not looked at: every dimension written is told up front.
+    this.observe(compiled, null);
     return this.inner.streamQuery(compiled, chunkSize, options);
   };
 }

@@ -50,14 +50,43 @@ const FLAG_BITS: Record<string, number> = { f: FAVOURITED, r: REBLOGGED, b: BOOK
 const AUTHOR_HEAD_LENGTH = 40;
 /** Past this many authors (a long list timeline) one statement costs less than the heads. */
 const HEADS_MERGED_AT_MOST = 64;
+/**
+ * How many of a viewer's newest home feed entries are kept (`homeFeed`): nearly every home read
+ * is a first page or one just below it, answered from memory while nothing was written to that
+ * viewer's feed (the keyed dimension `home_feed` in entity-cache.ts).
+ */
+const HOME_HEAD_LENGTH = 40;
 
 /** An author's newest posts (at most `AUTHOR_HEAD_LENGTH`), newest first, every visibility. */
 type AuthorHead = readonly { postId: string; authorId: string; visibility: string }[];
 
+/** Whether an entry is on a page by its cursors (ids compare as strings, as the column does). */
+function withinCursors(postId: string, page: Page): boolean {
+  if (page.maxId && !(postId < page.maxId)) return false;
+  if (page.minId) return postId > page.minId;
+  return !page.sinceId || postId > page.sinceId;
+}
+
+/**
+ * Whether a head — the newest entries of one author or feed, at most `length`, newest first —
+ * holds every entry of a page, `found` of which it has within the page's cursors (and filters).
+ * A head shorter than `length` is everything there is; a full one, everything newer than its
+ * oldest entry.
+ */
+function headHoldsPage(head: readonly FeedEntry[], length: number, page: Page, found: number): boolean {
+  const complete = head.length < length;
+  const oldest = head.length > 0 ? head[head.length - 1]!.postId : null;
+  const holds = (bound: string) => complete || (oldest !== null && bound >= oldest);
+  // With min_id, the oldest entries above the cursor: all of them must be in the head.
+  if (page.minId) return holds(page.minId);
+  // Otherwise the newest below max_id: `limit` of them found hide none older, or none is missing.
+  return found >= page.limit || (page.sinceId ? holds(page.sinceId) : complete);
+}
+
 /**
  * The page `postsByAuthors` would read, from the authors' heads: null when some head may lack
  * posts of the page (the author has more posts than the head holds, and the page reaches
- * past it). Ids compare as strings, as the column does.
+ * past it).
  */
 function pageOfHeads(
   heads: readonly AuthorHead[],
@@ -66,27 +95,30 @@ function pageOfHeads(
 ): FeedEntry[] | null {
   const matching: FeedEntry[] = [];
   for (const head of heads) {
-    const complete = head.length < AUTHOR_HEAD_LENGTH;
-    const oldest = head.length > 0 ? head[head.length - 1]!.postId : null;
-    // Every post of the author newer than `oldest` (or all, when complete) is in the head.
-    const holds = (bound: string) => complete || (oldest !== null && bound >= oldest);
     const own: FeedEntry[] = [];
     for (const entry of head) {
-      if (page.maxId && !(entry.postId < page.maxId)) continue;
-      if (page.minId && !(entry.postId > page.minId)) continue;
-      if (!page.minId && page.sinceId && !(entry.postId > page.sinceId)) continue;
-      if (!visibilities.includes(entry.visibility as Visibility)) continue;
+      if (!withinCursors(entry.postId, page) || !visibilities.includes(entry.visibility as Visibility)) continue;
       own.push({ postId: entry.postId, authorId: entry.authorId });
     }
-    if (page.minId) {
-      // The oldest posts above the cursor: all of them must be in the head.
-      if (!holds(page.minId)) return null;
-    } else if (own.length < page.limit && !(page.sinceId ? holds(page.sinceId) : complete)) return null;
+    if (!headHoldsPage(head, AUTHOR_HEAD_LENGTH, page, own.length)) return null;
     matching.push(...own);
   }
   matching.sort((a, b) => (a.postId < b.postId ? 1 : a.postId > b.postId ? -1 : 0));
   // With min_id the page is the oldest `limit` above it, given newest first (`newestFirst`).
   return page.minId ? matching.slice(-page.limit) : matching.slice(0, page.limit);
+}
+
+/** The page `homeFeed` would read, from the viewer's head (`HOME_HEAD_LENGTH`): null when it may lack some. */
+function pageOfHomeHead(head: readonly FeedEntry[], page: Page): FeedEntry[] | null {
+  const matching: FeedEntry[] = [];
+  for (const entry of head) {
+    if (!withinCursors(entry.postId, page)) continue;
+    matching.push(entry);
+    // Newest first: the first `limit` are the page (with min_id, the last ones are).
+    if (!page.minId && matching.length === page.limit) break;
+  }
+  if (!headHoldsPage(head, HOME_HEAD_LENGTH, page, matching.length)) return null;
+  return page.minId && matching.length > page.limit ? matching.slice(-page.limit) : matching;
 }
 
 /** Rows read back, or just written (a new account has chosen no time zone yet). */
@@ -342,11 +374,13 @@ export class KyselyMicroblogStore implements MicroblogStore {
           sql<string>`cast(${authorId} as text)`.as('author_id'),
         ]),
       );
+      // The feeds written, returned: the entity cache drops those viewers' home heads only.
       return this.db
         .insertInto('home_feed')
         .columns(['account_id', 'post_id', 'author_id'])
         .expression(named.reduce((all, one) => all.unionAll(one), followers))
-        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing());
+        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+        .returning('account_id');
     },
   );
   /** The post into some named home feeds (its author's own, a direct post's recipients'). */
@@ -928,7 +962,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .execute();
       const doomed = [id, ...reblogs.map((r) => r.id)];
       for (const chunk of chunks(doomed)) {
-        await tx.deleteFrom('home_feed').where('post_id', 'in', chunk).execute();
+        // The feeds it leaves, returned: the entity cache drops those viewers' home heads only.
+        await tx.deleteFrom('home_feed').where('post_id', 'in', chunk).returning('account_id').execute();
         await tx.deleteFrom('notifications').where('post_id', 'in', chunk).execute();
         await tx.deleteFrom('idempotency_keys').where('post_id', 'in', chunk).execute();
         await tx.deleteFrom('mentions').where('post_id', 'in', chunk).execute();
@@ -1204,6 +1239,8 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .columns(['account_id', 'post_id', 'author_id'])
         .expression(tx.selectFrom(recent.as('recent')).selectAll().where(sql.lit(true), '=', sql.lit(true)))
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+        // The feed written (the follower's), returned for the entity cache: their home head only.
+        .returning('account_id')
         .execute();
     }
     if (input.notification) await this.insertNotifications(tx, [input.notification]);
@@ -1595,6 +1632,14 @@ export class KyselyMicroblogStore implements MicroblogStore {
   // ── Timelines ───────────────────────────────────────────────────────────────
 
   async homeFeed(accountId: string, page: Page): Promise<FeedEntry[]> {
+    // A limit that is no count (NaN from a client's garbage) is the statement's to answer.
+    if (this.cache && Number.isInteger(page.limit) && page.limit > 0) {
+      const head = await this.cache.memo('home-head', accountId, [keyedDependency('home_feed', accountId)], async () =>
+        (await this.homeFeedQuery(accountId, null, null, null, HOME_HEAD_LENGTH)).map((entry) => Object.freeze(entry)),
+      );
+      const entries = pageOfHomeHead(head, page);
+      if (entries) return entries;
+    }
     const rows = await this.homeFeedQuery(
       accountId,
       page.maxId ?? null,

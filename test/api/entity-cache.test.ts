@@ -165,6 +165,29 @@ function scenarios(instances: () => { w: string; r: string; ctx: TestContext; re
   });
   // ── Per-viewer state kept in process (issue 14): each is warmed by a read, changed, read at once ──
 
+  it("shows what is written to a home feed at once, though the reader's feed was just read", async () => {
+    const { w, r, ctx } = instances();
+    const { author, reader } = await pair();
+    const other = await person(ctx, `backfilled${n}`);
+    // Each read keeps the reader's newest feed entries (the home head); each write must reach it.
+    expect(await homeIds(r, reader)).toEqual([]);
+    const first = await post(w, author, 'Fanned out');
+    expect(await homeIds(r, reader)).toEqual([first]);
+    const earlier = await post(w, other, 'Before the follow');
+    expect(await homeIds(r, reader)).toEqual([first]);
+    await json(`${w}/api/v1/accounts/${other.id}/follow`, reader, { method: 'POST' });
+    expect(await homeIds(r, reader)).toEqual([earlier, first]);
+    await json(`${w}/api/v1/accounts/${other.id}/unfollow`, reader, { method: 'POST' });
+    expect(await homeIds(r, reader)).toEqual([first]);
+    const second = (await ctx.microblog.post(author.id, { text: 'Through the store', source: 'web' })).id;
+    expect(await homeIds(r, reader)).toEqual([second, first]);
+    await json(`${w}/api/v1/statuses/${first}`, author, { method: 'DELETE' });
+    expect(await homeIds(r, reader)).toEqual([second]);
+    // Raw SQL (as the maintenance loop trims feeds): whose feeds it wrote cannot be told.
+    await sql`delete from home_feed where account_id = ${reader.id}`.execute(ctx.store.db);
+    expect(await homeIds(r, reader)).toEqual([]);
+  });
+
   it('refuses a revoked token at once, though it was just used', async () => {
     const { w, r, ctx } = instances();
     const { reader } = await pair();
