@@ -93,19 +93,55 @@ function pageOfHeads(
   visibilities: readonly Visibility[],
   page: Page,
 ): FeedEntry[] | null {
-  const matching: FeedEntry[] = [];
+  // Per head, its entries within the page (the head's own objects, newest first).
+  const lists: AuthorHead[number][][] = [];
   for (const head of heads) {
-    const own: FeedEntry[] = [];
+    const own: AuthorHead[number][] = [];
     for (const entry of head) {
       if (!withinCursors(entry.postId, page) || !visibilities.includes(entry.visibility as Visibility)) continue;
-      own.push({ postId: entry.postId, authorId: entry.authorId });
+      own.push(entry);
     }
     if (!headHoldsPage(head, AUTHOR_HEAD_LENGTH, page, own.length)) return null;
-    matching.push(...own);
+    if (own.length > 0) lists.push(own);
   }
-  matching.sort((a, b) => (a.postId < b.postId ? 1 : a.postId > b.postId ? -1 : 0));
-  // With min_id the page is the oldest `limit` above it, given newest first (`newestFirst`).
-  return page.minId ? matching.slice(-page.limit) : matching.slice(0, page.limit);
+  // Merged, taking only the page (with min_id the oldest `limit` above it, given newest first
+  // as `newestFirst` does): sorting every kept entry of every head cost more than the rest.
+  const taken = page.minId ? mergedFromOldest(lists, page.limit).reverse() : mergedFromNewest(lists, page.limit);
+  return taken.map((entry) => ({ postId: entry.postId, authorId: entry.authorId }));
+}
+
+/** The `limit` newest entries of lists each sorted newest first (ids compare as strings). */
+function mergedFromNewest<T extends { postId: string }>(lists: readonly (readonly T[])[], limit: number): T[] {
+  const at = lists.map(() => 0);
+  const out: T[] = [];
+  while (out.length < limit) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i += 1) {
+      const entry = lists[i]![at[i]!];
+      if (entry && (best < 0 || entry.postId > lists[best]![at[best]!]!.postId)) best = i;
+    }
+    if (best < 0) break;
+    out.push(lists[best]![at[best]!]!);
+    at[best]! += 1;
+  }
+  return out;
+}
+
+/** The `limit` oldest entries of lists each sorted newest first, oldest first. */
+function mergedFromOldest<T extends { postId: string }>(lists: readonly (readonly T[])[], limit: number): T[] {
+  const at = lists.map((list) => list.length - 1);
+  const out: T[] = [];
+  while (out.length < limit) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i += 1) {
+      const entry = lists[i]![at[i]!];
+      if (entry && (best < 0 || entry.postId < lists[best]![at[best]!]!.postId)) best = i;
+    }
+    if (best < 0) break;
+    out.push(lists[best]![at[best]!]!);
+    at[best]! -= 1;
+  }
+  return out;
 }
 
 /** The page `homeFeed` would read, from the viewer's head (`HOME_HEAD_LENGTH`): null when it may lack some. */
