@@ -14,6 +14,19 @@ function ftsMatch(terms: readonly string[]): string {
 }
 
 /**
+ * The least string above every string that starts with `prefix` (its last character's
+ * successor; UTF-8 keeps code point order), or null when there is none to name.
+ */
+function prefixEnd(prefix: string): string | null {
+  const characters = [...prefix];
+  const last = characters.pop();
+  if (last === undefined) return null;
+  let next = last.codePointAt(0)! + 1;
+  if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+  return next > 0x10ffff ? null : characters.join('') + String.fromCodePoint(next);
+}
+
+/**
  * Search over the indexes of migration 0014: SQLite's FTS5 table `post_search` (rowid = post
  * id) and PostgreSQL's GIN index on `to_tsvector('simple', spoiler_text || ' ' || text)`.
  * Every word must match (AND); results are newest first so they page by id like timelines.
@@ -27,6 +40,13 @@ export class KyselySearchStore implements SearchStore {
     this.engine = engine;
   }
 
+  /**
+   * Accounts not suspended whose username starts with `term` or whose display name contains it,
+   * exact username first, then prefixes, then the rest, each by followers. The predicate and
+   * order are the same on both engines; the indexes of migration 0029 find the candidates.
+   * PostgreSQL's trigram indexes serve the LIKE predicates as written. SQLite is given the
+   * candidates explicitly (`sqliteCandidates`) and keeps the predicate as the filter.
+   */
   async searchAccounts(input: { term: string; followedBy: string | null; limit: number; offset: number }) {
     const like = escapeLike(input.term);
     let q = this.db
@@ -39,6 +59,8 @@ export class KyselySearchStore implements SearchStore {
           sql<boolean>`lower(a.display_name) like ${`%${like}%`} escape '\\'`,
         ]),
       );
+    const candidates = this.engine === 'sqlite' ? this.sqliteCandidates(input.term) : null;
+    if (candidates) q = q.where('a.id', 'in', candidates);
     if (input.followedBy) {
       const viewer = input.followedBy;
       q = q.where((eb) =>
@@ -64,6 +86,34 @@ export class KyselySearchStore implements SearchStore {
       .offset(input.offset)
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * A superset of the accounts `term` finds on SQLite, read from indexes: usernames in the range
+   * of the prefix (the unique index on `username_key`), and display names containing the term
+   * (the trigram FTS table `account_search`, whose case folding is wider than LIKE's).
+   *
+   * Null for terms under 3 characters, which no trigram holds: those scan every account, as
+   * before 0029 (~18 ms at 100,000 accounts; type-ahead clients ask for a search from the third
+   * character, Mastodon's web client among them).
+   *
+   * The range relies on `username_key` being lower case (every writer lowers it): LIKE ignores
+   * ASCII case, so the term's ASCII letters are lowered to match the keys byte for byte.
+   */
+  private sqliteCandidates(term: string) {
+    if ([...term].length < 3) return null;
+    const prefix = term.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const end = prefixEnd(prefix);
+    const byUsername = this.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('username_key', '>=', prefix)
+      .$if(end !== null, (q) => q.where('username_key', '<', end!));
+    const byDisplayName = this.db
+      .selectFrom(sql<{ rowid: number }>`account_search`.as('account_search'))
+      .select(sql<string>`cast(rowid as text)`.as('id'))
+      .where(sql<boolean>`account_search match ${ftsMatch([term])}`);
+    return byUsername.unionAll(byDisplayName);
   }
 
   async searchPosts(input: {

@@ -115,3 +115,60 @@ describe.each(ENGINES)('migration 0014 backfills tags and the search index on $l
     expect(search.json().statuses.map((s: { id: string }) => s.id)).toEqual([ids.public]);
   });
 });
+
+/** Accounts made before migration 0029 are found by their display names through its indexes. */
+describe.each(ENGINES)('migration 0029 indexes existing accounts for search on $label', ({ name, skip }) => {
+  let dir: string | null = null;
+  let ctx: TestContext;
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    if (skip) return;
+    let env: Record<string, string>;
+    let schema: string | undefined;
+    if (name === 'sqlite') {
+      dir = mkdtempSync(join(tmpdir(), 'sparrow-account-search-migration-'));
+      env = { SPARROW_DATABASE_URL: `sqlite:${join(dir, 'sparrow.db')}` };
+    } else {
+      schema = testSchemaName('account_search_migration');
+      const admin = new pg.Client({ connectionString: postgresUrl });
+      await admin.connect();
+      await admin.query(`create schema ${schema}`);
+      await admin.end();
+      env = { SPARROW_DATABASE_URL: postgresUrl! };
+    }
+    const config = configFor(env);
+    const old = openDatabase(config.database, schema ? { schema, poolSize: 2 } : {});
+    await migrateUpTo(old, '0028_remote_profile_images');
+    const microblog = new Microblog(
+      new KyselyMicroblogStore(old.db),
+      { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
+      systemClock,
+      new KyselyPostExtrasStore(old.db, old.engine),
+    );
+    const named = await microblog.createAccount({ username: 'wren' });
+    await microblog.updateProfile(named.id, { displayName: 'Marmaduke Ölund' });
+    ids.named = named.id;
+    ids.other = (await microblog.createAccount({ username: 'marmalade' })).id;
+    await old.close();
+    ctx = await contextWithStorage(config, schema ? { schema, poolSize: 4 } : {});
+    app = await buildServer(ctx);
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await ctx?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.skipIf(skip)('finds old accounts by a part of their display name, and by username prefix', async () => {
+    const found = async (q: string) =>
+      (await app.inject({ url: `/api/v2/search?type=accounts&q=${encodeURIComponent(q)}` }))
+        .json()
+        .accounts.map((a: { id: string }) => a.id);
+    expect(await found('aduke')).toEqual([ids.named]);
+    expect(await found('MARMA')).toEqual([ids.other, ids.named]);
+    expect(await found('marmal')).toEqual([ids.other]);
+  });
+});

@@ -21,6 +21,7 @@ import * as safetyPush from './0017_safety_push.ts';
 import * as federationOperations from './0023_federation_operations.ts';
 import * as remoteMedia from './0022_remote_media.ts';
 import * as remoteProfileImages from './0028_remote_profile_images.ts';
+import * as accountSearch from './0029_account_search.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0023_federation_operations': federationOperations,
   '0022_remote_media': remoteMedia,
   '0028_remote_profile_images': remoteProfileImages,
+  '0029_account_search': accountSearch,
 };
 
 export const migrationProvider: MigrationProvider = {
