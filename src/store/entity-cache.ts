@@ -113,6 +113,52 @@ class Lru<T> {
 }
 
 /**
+ * `Lru` for groups of entries (`memoWithin`): a generation is full when the groups it holds
+ * have this many entries between them, not this many groups, so the memory it keeps is bounded
+ * by entries whatever the groups' sizes.
+ */
+class GroupLru<V> {
+  private current = new Map<string, { stamp: number; value: Map<string, V> }>();
+  private previous = new Map<string, { stamp: number; value: Map<string, V> }>();
+  /** Entries held by the current generation's groups. */
+  private weight = 0;
+  private readonly generationWeight: number;
+
+  constructor(entries: number) {
+    this.generationWeight = Math.max(1, Math.ceil(entries / 2));
+  }
+
+  get(key: string): { stamp: number; value: Map<string, V> } | undefined {
+    const group = this.current.get(key);
+    if (group !== undefined) return group;
+    const old = this.previous.get(key);
+    if (old !== undefined) {
+      this.previous.delete(key);
+      this.current.set(key, old);
+      this.grew(old.value.size);
+    }
+    return old;
+  }
+
+  set(key: string, group: { stamp: number; value: Map<string, V> }): void {
+    this.previous.delete(key);
+    const replaced = this.current.get(key);
+    this.current.set(key, group);
+    this.grew(group.value.size - (replaced?.value.size ?? 0));
+  }
+
+  /** Entries were added to (or counted for) a group of the current generation. */
+  grew(entries: number): void {
+    this.weight += entries;
+    if (this.weight >= this.generationWeight) {
+      this.previous = this.current;
+      this.current = new Map();
+      this.weight = 0;
+    }
+  }
+}
+
+/**
  * What one connection wrote and has not released yet: ids (`*`: all of the kind) and memo
  * tables, each counted once in the cache's in-flight counts.
  */
@@ -154,6 +200,20 @@ function forOtherInstances(invalidation: Invalidation): Invalidation {
   }
   return { ...invalidation, tables, keys: [] };
 }
+
+/**
+ * Grouped memos (`memoWithin`) keep up to this many entries per unit of the cache's capacity:
+ * the default 50,000 keeps 200,000 viewer-and-post flags (a few dozen bytes each), so the pages
+ * of many readers fit where one entry per pair once outgrew the memo's generations.
+ */
+const ENTRIES_PER_GROUPED_MEMO = 4;
+
+/**
+ * Kinds of memo kept for fewer keys than the cache's capacity, because each value is large: a
+ * viewer's home head is 40 entries (~4 KB), so the default keeps 10,000 readers' heads
+ * (~40 MB) rather than 50,000 (~200 MB).
+ */
+const MEMO_CAPACITY_SHARE: Record<string, number> = { 'home-head': 0.2 };
 
 /** The event bus refuses longer lists (src/app/event-bus.ts). */
 export const MAX_KEYS_PER_MESSAGE = 500;
@@ -225,6 +285,8 @@ export class EntityCache {
   private readonly keyVersions = new Map<string, Map<string, number>>();
   /** Per kind of state (`token`, `hidden` …), per key. */
   private readonly memos = new Map<string, Lru<{ stamp: number; value: unknown }>>();
+  /** Per kind of grouped state (`flags`), per group (`memoWithin`). */
+  private readonly groups = new Map<string, GroupLru<unknown>>();
   private readonly memoCapacity: number;
   hits = 0;
   misses = 0;
@@ -290,8 +352,17 @@ export class EntityCache {
 
   private memosOf(kind: string): Lru<{ stamp: number; value: unknown }> {
     let memos = this.memos.get(kind);
-    if (!memos) this.memos.set(kind, (memos = new Lru(this.memoCapacity)));
+    if (!memos) {
+      const share = MEMO_CAPACITY_SHARE[kind] ?? 1;
+      this.memos.set(kind, (memos = new Lru(Math.max(1, Math.ceil(this.memoCapacity * share)))));
+    }
     return memos;
+  }
+
+  private groupsOf(kind: string): GroupLru<unknown> {
+    let groups = this.groups.get(kind);
+    if (!groups) this.groups.set(kind, (groups = new GroupLru(this.memoCapacity * ENTRIES_PER_GROUPED_MEMO)));
+    return groups;
   }
 
   /**
@@ -328,11 +399,12 @@ export class EntityCache {
 
   /**
    * `memoMany` for ids kept together under one key (a viewer's flags on posts): one entry per
-   * `group` holds what was read for each id, so the memo's capacity counts groups (viewers), not
-   * group × id pairs. Kept apart, 2,000 readers' flags on 20 posts each (40,000 pairs) outgrew
-   * the memo's generations and 60% of warm home reads read their flags again. A group holds at
-   * most `perGroup` ids; past that it starts over. The dependencies are the group's own (the
-   * viewer's favourites …): a write to them drops every id of the group.
+   * `group` holds what was read for each id, looked up once per read, and the memory kept is
+   * bounded by entries (`ENTRIES_PER_GROUPED_MEMO` per unit of capacity), not by pairs counted
+   * like records: kept one pair per entry, 2,000 readers' flags on 20 posts each (40,000 pairs)
+   * outgrew the memo's generations and 61% of warm home reads read their flags again. A group
+   * holds at most `perGroup` ids; past that it starts over. The dependencies are the group's own
+   * (the viewer's favourites …): a write to them drops every id of the group.
    */
   async memoWithin<T>(
     kind: string,
@@ -340,14 +412,14 @@ export class EntityCache {
     ids: readonly string[],
     tables: readonly MemoDependency[],
     load: (missing: string[]) => Promise<Map<string, T>>,
-    perGroup = 2_000,
+    perGroup = 500,
   ): Promise<Map<string, T>> {
     this.checkOtherProcesses();
     if (this.otherInstances) await this.caughtUpWithOtherInstances();
     const stamp = this.stampOf(tables);
-    const memos = this.memosOf(kind);
-    const kept = memos.get(group);
-    const entries = kept && kept.stamp === stamp ? (kept.value as Map<string, T | typeof ABSENT>) : null;
+    const groups = this.groupsOf(kind) as GroupLru<T | typeof ABSENT>;
+    const kept = groups.get(group);
+    const entries = kept && kept.stamp === stamp ? kept.value : null;
     const result = new Map<string, T>();
     const missing: string[] = [];
     for (const id of ids) {
@@ -359,10 +431,16 @@ export class EntityCache {
     const loaded = await load(missing);
     if (!this.tablesInFlight(tables) && this.stampOf(tables) === stamp) {
       // Another read of the group may have filled it meanwhile, under the same stamp: add to it.
-      const current = memos.get(group);
-      let into = current && current.stamp === stamp ? (current.value as Map<string, T | typeof ABSENT>) : null;
-      if (!into || into.size + missing.length > perGroup) memos.set(group, { stamp, value: (into = new Map()) });
-      for (const id of missing) into.set(id, loaded.get(id) ?? ABSENT);
+      const current = groups.get(group);
+      if (current && current.stamp === stamp && current.value.size + missing.length <= perGroup) {
+        const before = current.value.size;
+        for (const id of missing) current.value.set(id, loaded.get(id) ?? ABSENT);
+        groups.grew(current.value.size - before);
+      } else {
+        const fresh = new Map<string, T | typeof ABSENT>();
+        for (const id of missing) fresh.set(id, loaded.get(id) ?? ABSENT);
+        groups.set(group, { stamp, value: fresh });
+      }
     }
     for (const id of missing) {
       const value = loaded.get(id);

@@ -65,15 +65,25 @@ describe('memos kept per group', () => {
     expect(loaded).toEqual([['p1', 'p2'], ['p3']]);
   });
 
-  it("counts groups against the capacity: 40 viewers' pages of 20 stay kept in a cache of 100", async () => {
+  it("keeps many viewers' pages: 15 viewers' pages of 10 (150 pairs) in a cache of 100", async () => {
+    const page = Array.from({ length: 10 }, (_, i) => `p${i}`);
+    const viewers = Array.from({ length: 15 }, (_, i) => `v${i}`);
+    for (const viewer of viewers) await favouritedBy(viewer, page);
+    for (const viewer of viewers) await favouritedBy(viewer, page);
+    // 150 pairs kept one per entry would have outgrown 100 entries; grouped, each page is read once.
+    expect(loaded.length).toBe(15);
+  });
+
+  it('bounds what it keeps by entries, not by groups', async () => {
+    // A cache of 100 keeps at most 400 grouped entries: 100 viewers' pages of 20 (2,000) do not fit.
     const page = Array.from({ length: 20 }, (_, i) => `p${i}`);
-    const viewers = Array.from({ length: 40 }, (_, i) => `v${i}`);
-    for (const viewer of viewers) await favouritedBy(viewer, page);
-    const first = loaded.length;
-    for (const viewer of viewers) await favouritedBy(viewer, page);
-    expect(first).toBe(40);
-    // 800 viewer-and-post pairs kept one by one would have outgrown 100 entries.
-    expect(loaded.length).toBe(40);
+    for (let i = 0; i < 100; i += 1) await favouritedBy(`v${i}`, page);
+    loaded = [];
+    await favouritedBy('v0', page);
+    expect(loaded).toEqual([page]);
+    // The most recent ones are still kept.
+    await favouritedBy('v99', page);
+    expect(loaded.length).toBe(1);
   });
 
   it("drops the writer's group only, and answers the write at once", async () => {
