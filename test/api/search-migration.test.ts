@@ -30,6 +30,46 @@ async function migrateUpTo(connection: StoreConnection, last: string): Promise<v
   if (error) throw error;
 }
 
+/**
+ * A store migrated up to `last` only (as the previous release left it), its microblog over it,
+ * and what opens it again with every migration: the config, the schema (PostgreSQL) and the
+ * folder to remove (SQLite).
+ */
+async function storeAt(engine: string, label: string, last: string) {
+  let dir: string | null = null;
+  let env: Record<string, string>;
+  let schema: string | undefined;
+  if (engine === 'sqlite') {
+    dir = mkdtempSync(join(tmpdir(), `sparrow-${label}-`));
+    env = { SPARROW_DATABASE_URL: `sqlite:${join(dir, 'sparrow.db')}` };
+  } else {
+    schema = testSchemaName(label.replace(/-/g, '_'));
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    env = { SPARROW_DATABASE_URL: postgresUrl! };
+  }
+  const config = configFor(env);
+  const old = openDatabase(config.database, schema ? { schema, poolSize: 2 } : {});
+  await migrateUpTo(old, last);
+  const microblog = new Microblog(
+    new KyselyMicroblogStore(old.db),
+    { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
+    systemClock,
+    new KyselyPostExtrasStore(old.db, old.engine),
+  );
+  /** Closes the old store and opens the app on it, migrating the rest. */
+  const reopen = async () => {
+    await old.close();
+    const ctx = await contextWithStorage(config, schema ? { schema, poolSize: 4 } : {});
+    const app = await buildServer(ctx);
+    await app.ready();
+    return { ctx, app };
+  };
+  return { dir, old, microblog, reopen };
+}
+
 /** Posts written before migration 0014 get their hashtags and a full-text entry when it runs. */
 describe.each(ENGINES)('migration 0014 backfills tags and the search index on $label', ({ name, skip }) => {
   let dir: string | null = null;
@@ -39,28 +79,9 @@ describe.each(ENGINES)('migration 0014 backfills tags and the search index on $l
 
   beforeAll(async () => {
     if (skip) return;
-    let env: Record<string, string>;
-    let schema: string | undefined;
-    if (name === 'sqlite') {
-      dir = mkdtempSync(join(tmpdir(), 'sparrow-search-migration-'));
-      env = { SPARROW_DATABASE_URL: `sqlite:${join(dir, 'sparrow.db')}` };
-    } else {
-      schema = testSchemaName('search_migration');
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      await admin.end();
-      env = { SPARROW_DATABASE_URL: postgresUrl! };
-    }
-    const config = configFor(env);
-    const old = openDatabase(config.database, schema ? { schema, poolSize: 2 } : {});
-    await migrateUpTo(old, '0012_bookmarks_pins');
-    const microblog = new Microblog(
-      new KyselyMicroblogStore(old.db),
-      { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
-      systemClock,
-      new KyselyPostExtrasStore(old.db, old.engine),
-    );
+    const store = await storeAt(name, 'search-migration', '0012_bookmarks_pins');
+    const { old, microblog } = store;
+    dir = store.dir;
     const author = await microblog.createAccount({ username: 'oldauthor' });
     const reader = await microblog.createAccount({ username: 'oldreader' });
     // Rows as the previous release wrote them (it knew no tags).
@@ -93,10 +114,7 @@ describe.each(ENGINES)('migration 0014 backfills tags and the search index on $l
     ids.public = await insert('Old times #Nostalgia with marmalade', 'public');
     ids.private = await insert('Hidden #nostalgia marmalade', 'private');
     ids.reader = reader.id;
-    await old.close();
-    ctx = await contextWithStorage(config, schema ? { schema, poolSize: 4 } : {});
-    app = await buildServer(ctx);
-    await app.ready();
+    ({ ctx, app } = await store.reopen());
   });
   afterAll(async () => {
     await app?.close();
@@ -125,36 +143,14 @@ describe.each(ENGINES)('migration 0029 indexes existing accounts for search on $
 
   beforeAll(async () => {
     if (skip) return;
-    let env: Record<string, string>;
-    let schema: string | undefined;
-    if (name === 'sqlite') {
-      dir = mkdtempSync(join(tmpdir(), 'sparrow-account-search-migration-'));
-      env = { SPARROW_DATABASE_URL: `sqlite:${join(dir, 'sparrow.db')}` };
-    } else {
-      schema = testSchemaName('account_search_migration');
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      await admin.end();
-      env = { SPARROW_DATABASE_URL: postgresUrl! };
-    }
-    const config = configFor(env);
-    const old = openDatabase(config.database, schema ? { schema, poolSize: 2 } : {});
-    await migrateUpTo(old, '0028_remote_profile_images');
-    const microblog = new Microblog(
-      new KyselyMicroblogStore(old.db),
-      { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
-      systemClock,
-      new KyselyPostExtrasStore(old.db, old.engine),
-    );
+    const store = await storeAt(name, 'account-search-migration', '0028_remote_profile_images');
+    const { microblog } = store;
+    dir = store.dir;
     const named = await microblog.createAccount({ username: 'wren' });
     await microblog.updateProfile(named.id, { displayName: 'Marmaduke Ölund' });
     ids.named = named.id;
     ids.other = (await microblog.createAccount({ username: 'marmalade' })).id;
-    await old.close();
-    ctx = await contextWithStorage(config, schema ? { schema, poolSize: 4 } : {});
-    app = await buildServer(ctx);
-    await app.ready();
+    ({ ctx, app } = await store.reopen());
   });
   afterAll(async () => {
     await app?.close();
