@@ -11,7 +11,9 @@ export function startServe(env: Record<string, string>): Promise<Server> {
   const profile = process.env.SPARROW_BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SPARROW_BENCH_PROFILE}`]
     : [];
-  return startChild([...profile, 'bin/sparrow.js', 'serve'], env);
+  // SPARROW_BENCH_STATEMENTS=<dir> writes the server's SQLite statements by time spent (statement-trace.ts).
+  const statements = process.env.SPARROW_BENCH_STATEMENTS ? ['--import', './bench/statement-trace.ts'] : [];
+  return startChild([...profile, ...statements, 'bin/sparrow.js', 'serve'], env);
 }
 
 /**
