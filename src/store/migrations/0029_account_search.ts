@@ -23,19 +23,24 @@ function isSqlite(db: Kysely<unknown>): boolean {
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (isSqlite(db)) {
     await sql`create virtual table account_search using fts5(display_name, tokenize = 'trigram')`.execute(db);
-    await sql`create trigger account_search_insert after insert on accounts begin
+    // Only ids that are integers written plainly are indexed (every id Sparrow makes is one,
+    // src/shared/ids.ts): an id of another form would collide at its cast and fail the write.
+    await sql`create trigger account_search_insert after insert on accounts
+      when cast(cast(new.id as integer) as text) = new.id begin
       insert into account_search(rowid, display_name) values (cast(new.id as integer), new.display_name);
     end`.execute(db);
     await sql`create trigger account_search_update after update of id, display_name on accounts begin
-      delete from account_search where rowid = cast(old.id as integer);
-      insert into account_search(rowid, display_name) values (cast(new.id as integer), new.display_name);
+      delete from account_search
+        where rowid = cast(old.id as integer) and cast(cast(old.id as integer) as text) = old.id;
+      insert into account_search(rowid, display_name)
+        select cast(new.id as integer), new.display_name where cast(cast(new.id as integer) as text) = new.id;
     end`.execute(db);
-    await sql`create trigger account_search_delete after delete on accounts begin
+    await sql`create trigger account_search_delete after delete on accounts
+      when cast(cast(old.id as integer) as text) = old.id begin
       delete from account_search where rowid = cast(old.id as integer);
     end`.execute(db);
-    await sql`insert into account_search(rowid, display_name) select cast(id as integer), display_name from accounts`.execute(
-      db,
-    );
+    await sql`insert into account_search(rowid, display_name)
+      select cast(id as integer), display_name from accounts where cast(cast(id as integer) as text) = id`.execute(db);
     return;
   }
   const schema = await trigramSchema(db);
