@@ -6,7 +6,7 @@ import { registerCompression } from './compression.ts';
 import { requestLogger } from './request-logger.ts';
 import type { AppContext } from './context.ts';
 import { resolveToken } from '../api/auth.ts';
-import { handleError } from '../api/errors.ts';
+import { HttpError, handleError } from '../api/errors.ts';
 import { mastodonRoutes } from '../api/mastodon/index.ts';
 import { oauthRoutes } from '../api/oauth/routes.ts';
 import { smsRoutes } from '../api/sparrow/sms.ts';
@@ -80,6 +80,15 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     verifying.then(() => done(), done);
   });
 
+  // U+0000 in any text a request carries (query or body, every route): PostgreSQL cannot store
+  // it in text and no field has a use for it, so it is refused here with a clear 422 rather than
+  // failing as a 500 wherever it reaches the database (a status, a name, a search, a webhook).
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (carriesNul(request.query) || carriesNul(request.body))
+      return done(new HttpError(422, 'Text must not contain NUL characters'));
+    done();
+  });
+
   const requests = ctx.metrics.counter('sparrow_http_requests_total', 'HTTP requests by method, route and status.');
   const durations = ctx.metrics.histogram(
     'sparrow_http_request_duration_seconds',
@@ -143,4 +152,20 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   if (ctx.federation)
     await app.register(activityPubRoutes(ctx.federation, ctx.config.publicUrl, ctx.federation.inboxLimits));
   return app;
+}
+
+/**
+ * Whether a parsed query or body holds a string with U+0000 anywhere in its plain objects and
+ * arrays (a few levels deep; uploaded files and other objects are not text and are left alone).
+ */
+function carriesNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || depth > 8) return false;
+  if (Array.isArray(value)) return value.some((item) => carriesNul(item, depth + 1));
+  // Plain objects, including the prototype-less ones query-string parsers make (whose prototype
+  // may itself be an empty object without one).
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  if (prototype !== null && prototype !== Object.prototype && Object.getPrototypeOf(prototype) !== null) return false;
+  for (const item of Object.values(value)) if (carriesNul(item, depth + 1)) return true;
+  return false;
 }

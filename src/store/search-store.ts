@@ -5,6 +5,12 @@ import type { Engine } from './database.ts';
 import type { Database } from './schema.ts';
 import { escapeLike } from './tag-store.ts';
 
+/** Whether a term carries a character FTS5 query strings must not (a C0 control, NUL among them). */
+function hasControlCharacter(term: string): boolean {
+  for (let i = 0; i < term.length; i += 1) if (term.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
 /**
  * An FTS5 query ANDing the words, each quoted, so the query language of FTS5 (NEAR, OR, column
  * filters, `*`) is never interpreted from input.
@@ -101,7 +107,9 @@ export class KyselySearchStore implements SearchStore {
    * ASCII case, so the term's ASCII letters are lowered to match the keys byte for byte.
    */
   private sqliteCandidates(term: string) {
-    if ([...term].length < 3) return null;
+    // A control character (NUL ends FTS5's query string early: an error, not a miss) is searched
+    // the old way too; no name holds one.
+    if ([...term].length < 3 || hasControlCharacter(term)) return null;
     const prefix = term.replace(/[A-Z]/g, (c) => c.toLowerCase());
     const end = prefixEnd(prefix);
     const byUsername = this.db
