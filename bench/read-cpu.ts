@@ -23,12 +23,12 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import SQLite from 'better-sqlite3';
 import { buildServer } from '../src/app/http-server.ts';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { type SeededGraph, seedGraph } from './seed-graph.ts';
 import { writeResults } from './lib.ts';
+import { watchStatements } from './statements.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -63,36 +63,15 @@ const num = (raw: string, name: string) => {
 const READS = num(values.reads, 'reads');
 const ROUNDS = num(values.rounds, 'rounds');
 
-// Count every statement execution of better-sqlite3 in this process.
-let statements = 0;
-// SPARROW_BENCH_TRACE=1: time spent per statement text, printed at the end.
-const statementTimes = new Map<string, { count: number; ns: bigint }>();
+// Count every statement execution of better-sqlite3 in this process; SPARROW_BENCH_TRACE=1 also
+// times them per statement text, printed at the end.
+const watch = watchStatements({ time: Boolean(process.env.SPARROW_BENCH_TRACE) });
 process.on('exit', () => {
-  for (const [sql, { count, ns }] of [...statementTimes].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 15))
+  for (const { source, executions, ns } of watch.byTime().slice(0, 15))
     console.log(
-      `${(Number(ns) / 1e6).toFixed(0).padStart(7)} ms ${String(count).padStart(7)}× ${(Number(ns) / count / 1e3).toFixed(1).padStart(7)} µs  ${sql}`,
+      `${(Number(ns) / 1e6).toFixed(0).padStart(7)} ms ${String(executions).padStart(7)}× ${(Number(ns) / executions / 1e3).toFixed(1).padStart(7)} µs  ${source}`,
     );
 });
-{
-  const probe = new SQLite(':memory:');
-  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['run', 'get', 'all', 'iterate'] as const) {
-    const original = proto[method]!;
-    proto[method] = function (this: { source: string }, ...args: unknown[]) {
-      statements += 1;
-      if (!process.env.SPARROW_BENCH_TRACE) return original.apply(this, args);
-      const start = process.hrtime.bigint();
-      const result = original.apply(this, args);
-      const key = this.source.replace(/\s+/g, ' ').slice(0, 200);
-      const seen = statementTimes.get(key) ?? { count: 0, ns: 0n };
-      seen.count += 1;
-      seen.ns += process.hrtime.bigint() - start;
-      statementTimes.set(key, seen);
-      return result;
-    };
-  }
-  probe.close();
-}
 
 /** The readers of a store kept by the home bench (its bench-graph.json). */
 function keptGraph(dir: string): SeededGraph {
@@ -184,7 +163,7 @@ try {
       for (const [route, path] of Object.entries(routes)) {
         let bytes = 0;
         const before = process.cpuUsage();
-        const statementsBefore = statements;
+        const statementsBefore = watch.count;
         for (let i = 0; i < READS; i += 1) {
           const response = await server.app.inject({
             method: 'GET',
@@ -201,7 +180,7 @@ try {
         if (round === 0) continue;
         const entry = ((samples[server.name] ??= {})[route] ??= { cpu: [], statements: [], bytes: 0 });
         entry.cpu.push((used.user + used.system) / 1000 / READS);
-        entry.statements.push((statements - statementsBefore) / READS);
+        entry.statements.push((watch.count - statementsBefore) / READS);
         entry.bytes = Math.round(bytes / READS);
       }
     }

@@ -18,11 +18,11 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import SQLite from 'better-sqlite3';
 import { buildServer } from '../src/app/http-server.ts';
 import { createContext } from '../src/app/context.ts';
 import { configFor } from '../src/config/config.ts';
 import { writeResults } from './lib.ts';
+import { watchStatements } from './statements.ts';
 import { seedTexters, signedWebhook, textersEnv, WEBHOOK_PATH } from './texters.ts';
 
 const { values } = parseArgs({
@@ -58,31 +58,10 @@ if (FOLLOWERS >= ACCOUNTS) {
 
 // Count every statement execution of better-sqlite3 in this process (SPARROW_BENCH_STATEMENT_TIMES=1:
 // also time each statement text, printed at the end, to see which ones the CPU goes to).
-let statements = 0;
-const statementTimes = process.env.SPARROW_BENCH_STATEMENT_TIMES ? new Map<string, { n: number; ns: bigint }>() : null;
-{
-  const probe = new SQLite(':memory:');
-  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['run', 'get', 'all', 'iterate'] as const) {
-    const original = proto[method]!;
-    proto[method] = function (this: { source: string }, ...args: unknown[]) {
-      statements += 1;
-      if (process.env.SPARROW_BENCH_TRACE) console.log(`SQL ${this.source.replace(/\s+/g, ' ').slice(0, 160)}`);
-      if (!statementTimes) return original.apply(this, args);
-      const started = process.hrtime.bigint();
-      try {
-        return original.apply(this, args);
-      } finally {
-        const source = this.source.replace(/\s+/g, ' ').slice(0, 140);
-        const entry = statementTimes.get(source) ?? { n: 0, ns: 0n };
-        entry.n += 1;
-        entry.ns += process.hrtime.bigint() - started;
-        statementTimes.set(source, entry);
-      }
-    };
-  }
-  probe.close();
-}
+const watch = watchStatements({
+  time: Boolean(process.env.SPARROW_BENCH_STATEMENT_TIMES),
+  log: Boolean(process.env.SPARROW_BENCH_TRACE),
+});
 
 const publicUrl = 'http://127.0.0.1:3919';
 const dataDir = mkdtempSync(join(tmpdir(), 'sparrow-bench-sms-cpu-'));
@@ -119,7 +98,7 @@ try {
     const requests = Array.from({ length: TEXTS }, () => signed(next++));
     let cursor = 0;
     const before = process.cpuUsage();
-    const statementsBefore = statements;
+    const statementsBefore = watch.count;
     const caller = async () => {
       while (cursor < requests.length) {
         const request = requests[cursor++]!;
@@ -129,7 +108,7 @@ try {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, caller));
     const used = process.cpuUsage(before);
-    return { cpu: (used.user + used.system) / 1000 / TEXTS, statements: (statements - statementsBefore) / TEXTS };
+    return { cpu: (used.user + used.system) / 1000 / TEXTS, statements: (watch.count - statementsBefore) / TEXTS };
   };
 
   const session = values.profile ? new Session() : null;
@@ -171,12 +150,12 @@ try {
       `${server.padEnd(48)} ${summary[server].cpuMsPerText.toFixed(3).padStart(11)}  ${String(summary[server].statementsPerText).padStart(15)}`,
     );
   }
-  if (statementTimes) {
+  if (process.env.SPARROW_BENCH_STATEMENT_TIMES) {
     const texts = TEXTS * (ROUNDS + 1) * servers.length;
     console.log('\nstatement (all servers, all rounds)          µs per text   executions per text');
-    for (const [source, { n, ns }] of [...statementTimes].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 40))
+    for (const { source, executions, ns } of watch.byTime().slice(0, 40))
       console.log(
-        `${(Number(ns) / 1000 / texts).toFixed(1).padStart(8)}  ${(n / texts).toFixed(2).padStart(6)}  ${source}`,
+        `${(Number(ns) / 1000 / texts).toFixed(1).padStart(8)}  ${(executions / texts).toFixed(2).padStart(6)}  ${source}`,
       );
   }
   const after = summary['this tree'];

@@ -6,41 +6,23 @@
  * 2026-12-06: a memo that had outgrown itself ran its statement on 61% of home reads).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type SQLiteDatabase from 'better-sqlite3';
+import { watchStatements } from './statements.ts';
 
 const dir = process.env.SPARROW_BENCH_STATEMENTS;
 if (dir) {
-  const SQLite = createRequire(import.meta.url)('better-sqlite3') as typeof SQLiteDatabase;
-  const times = new Map<string, { count: number; ns: bigint }>();
-  const probe = new SQLite(':memory:');
-  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['run', 'get', 'all', 'iterate'] as const) {
-    const original = proto[method]!;
-    proto[method] = function (this: { source: string }, ...args: unknown[]) {
-      const start = process.hrtime.bigint();
-      const result = original.apply(this, args);
-      const key = this.source.replace(/\s+/g, ' ').slice(0, 200);
-      const seen = times.get(key) ?? { count: 0, ns: 0n };
-      seen.count += 1;
-      seen.ns += process.hrtime.bigint() - start;
-      times.set(key, seen);
-      return result;
-    };
-  }
-  probe.close();
+  const watch = watchStatements({ time: true });
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `statements-${process.pid}.txt`);
   const write = () =>
     writeFileSync(
       file,
-      [...times]
-        .sort((a, b) => Number(b[1].ns - a[1].ns))
+      watch
+        .byTime()
         .slice(0, 40)
         .map(
-          ([sql, { count, ns }]) =>
-            `${(Number(ns) / 1e6).toFixed(0).padStart(7)} ms ${String(count).padStart(8)}× ${(Number(ns) / count / 1e3).toFixed(1).padStart(8)} µs  ${sql}`,
+          ({ source, executions, ns }) =>
+            `${(Number(ns) / 1e6).toFixed(0).padStart(7)} ms ${String(executions).padStart(8)}× ${(Number(ns) / executions / 1e3).toFixed(1).padStart(8)} µs  ${source}`,
         )
         .join('\n'),
     );

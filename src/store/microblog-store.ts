@@ -106,40 +106,32 @@ function pageOfHeads(
   }
   // Merged, taking only the page (with min_id the oldest `limit` above it, given newest first
   // as `newestFirst` does): sorting every kept entry of every head cost more than the rest.
-  const taken = page.minId ? mergedFromOldest(lists, page.limit).reverse() : mergedFromNewest(lists, page.limit);
+  const taken = page.minId ? mergedPage(lists, page.limit, true).reverse() : mergedPage(lists, page.limit, false);
   return taken.map((entry) => ({ postId: entry.postId, authorId: entry.authorId }));
 }
 
-/** The `limit` newest entries of lists each sorted newest first (ids compare as strings). */
-function mergedFromNewest<T extends { postId: string }>(lists: readonly (readonly T[])[], limit: number): T[] {
-  const at = lists.map(() => 0);
+/**
+ * The `limit` newest (or, `fromOldest`, oldest) entries of lists each sorted newest first, in
+ * that order: a k-way merge that reads only what it takes (ids compare as strings).
+ */
+function mergedPage<T extends { postId: string }>(
+  lists: readonly (readonly T[])[],
+  limit: number,
+  fromOldest: boolean,
+): T[] {
+  const step = fromOldest ? -1 : 1;
+  const at = lists.map((list) => (fromOldest ? list.length - 1 : 0));
+  const before = (a: T, b: T) => (fromOldest ? a.postId < b.postId : a.postId > b.postId);
   const out: T[] = [];
   while (out.length < limit) {
     let best = -1;
     for (let i = 0; i < lists.length; i += 1) {
       const entry = lists[i]![at[i]!];
-      if (entry && (best < 0 || entry.postId > lists[best]![at[best]!]!.postId)) best = i;
+      if (entry && (best < 0 || before(entry, lists[best]![at[best]!]!))) best = i;
     }
     if (best < 0) break;
     out.push(lists[best]![at[best]!]!);
-    at[best]! += 1;
-  }
-  return out;
-}
-
-/** The `limit` oldest entries of lists each sorted newest first, oldest first. */
-function mergedFromOldest<T extends { postId: string }>(lists: readonly (readonly T[])[], limit: number): T[] {
-  const at = lists.map((list) => list.length - 1);
-  const out: T[] = [];
-  while (out.length < limit) {
-    let best = -1;
-    for (let i = 0; i < lists.length; i += 1) {
-      const entry = lists[i]![at[i]!];
-      if (entry && (best < 0 || entry.postId < lists[best]![at[best]!]!.postId)) best = i;
-    }
-    if (best < 0) break;
-    out.push(lists[best]![at[best]!]!);
-    at[best]! -= 1;
+    at[best]! += step;
   }
   return out;
 }
