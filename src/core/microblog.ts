@@ -1713,7 +1713,7 @@ export class Microblog {
       justWritten?.withPoll === false ? new Map<string, never>() : this.extras.pollStates(ids, viewerId),
       justWritten?.withMedia === false
         ? new Map<string, MediaAttachment[]>()
-        : this.store.mediaOfPosts(originals ? all.filter((p) => !p.reblogOfId).map((p) => p.id) : ids),
+        : this.store.mediaOfPosts(originals ? all.filter((p) => !p.reblogOfId).map((p) => p.id) : ids, viewerId),
     ]);
     const accounts = known ? new Map([...read, [known.id, known]]) : read;
     const now = this.clock.now();

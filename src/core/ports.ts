@@ -274,8 +274,11 @@ export interface MicroblogStore {
   /** The account's pinned posts, the newest pin first. */
   pinnedPosts(accountId: string): Promise<string[]>;
   mentionedAccounts(postIds: readonly string[]): Promise<Map<string, string[]>>;
-  /** The media attached to these posts, in attachment order: one batched read. */
-  mediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>>;
+  /**
+   * The media attached to these posts, in attachment order: one batched read. `reader`: the
+   * account whose page this is, if any (the store may keep what it read per reader).
+   */
+  mediaOfPosts(postIds: readonly string[], reader?: string | null): Promise<Map<string, MediaAttachment[]>>;
   /** These uploads as they are now (missing ids are absent from the answer). */
   mediaByIds(ids: readonly string[]): Promise<MediaAttachment[]>;
   setProfileImage(accountId: string, kind: 'avatar' | 'header', key: string | null): Promise<void>;

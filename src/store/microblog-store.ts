@@ -838,10 +838,15 @@ export class KyselyMicroblogStore implements MicroblogStore {
     }
   }
 
-  async mediaOfPosts(postIds: readonly string[]): Promise<Map<string, MediaAttachment[]>> {
-    // Kept per post until any attachment changes (uploads, descriptions, attaching to a post).
+  async mediaOfPosts(
+    postIds: readonly string[],
+    reader: string | null = null,
+  ): Promise<Map<string, MediaAttachment[]>> {
+    // Kept per post (and per reader) until any attachment changes (uploads, descriptions, attaching to a post).
     return this.cache
-      ? this.cache.memoMany('media', postIds, ['media_attachments'], (missing) => this.loadMediaOfPosts(missing))
+      ? this.cache.memoManyFor(reader, 'media', postIds, ['media_attachments'], (missing) =>
+          this.loadMediaOfPosts(missing),
+        )
       : this.loadMediaOfPosts(postIds);
   }
 

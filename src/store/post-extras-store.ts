@@ -109,8 +109,8 @@ export class KyselyPostExtrasStore implements PostExtrasStore {
     this.cache = cache;
   }
 
-  /** Which posts carry a poll, kept per post until polls change: most posts have none. */
-  private async pollsOf(postIds: readonly string[]): Promise<Poll[]> {
+  /** Which posts carry a poll, kept per post (and per reader) until polls change: most posts have none. */
+  private async pollsOf(postIds: readonly string[], reader: string | null): Promise<Poll[]> {
     const load = async (ids: readonly string[]) => {
       const found = new Map<string, Poll>();
       for (const chunk of chunks([...new Set(ids)]))
@@ -121,7 +121,10 @@ export class KyselyPostExtrasStore implements PostExtrasStore {
       return found;
     };
     return [
-      ...(this.cache ? await this.cache.memoMany('poll', postIds, ['polls'], load) : await load(postIds)).values(),
+      ...(this.cache
+        ? await this.cache.memoManyFor(reader, 'poll', postIds, ['polls'], load)
+        : await load(postIds)
+      ).values(),
     ];
   }
 
@@ -129,7 +132,7 @@ export class KyselyPostExtrasStore implements PostExtrasStore {
 
   async pollStates(postIds: readonly string[], viewerId: string | null): Promise<Map<string, PollState>> {
     const result = new Map<string, PollState>();
-    const all = await this.pollsOf(postIds);
+    const all = await this.pollsOf(postIds, viewerId);
     for (let at = 0; at < all.length; at += 300) {
       const polls = all.slice(at, at + 300);
       const pollIds = polls.map((p) => p.id);

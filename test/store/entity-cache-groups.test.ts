@@ -183,3 +183,82 @@ describe('memos kept per group', () => {
     );
   });
 });
+
+/**
+ * Viewer-independent state kept per reader as well (`EntityCache.memoManyFor`: the polls and media
+ * of the posts a reader's pages show): a reader's group answers its warm reads, what it lacks
+ * comes from the memo all readers share (one database read for the same posts), and any write
+ * to the table drops both, so no reader is ever answered from before it.
+ */
+describe('memos kept per post and per reader', () => {
+  let cache: EntityCache;
+  let db: Kysely<{ media_attachments: { id: string; post_id: string; description: string } }>;
+  let connection: SQLite.Database;
+  let loaded: string[][];
+
+  const mediaOf = async (reader: string | null, posts: readonly string[]) => {
+    const found = await cache.memoManyFor(reader, 'media-test', posts, ['media_attachments'], async (missing) => {
+      loaded.push([...missing]);
+      const rows = connection
+        .prepare(
+          `select post_id, description from media_attachments where post_id in (${missing.map(() => '?').join(',')})`,
+        )
+        .all(...missing) as { post_id: string; description: string }[];
+      return new Map(rows.map((row) => [row.post_id, row.description]));
+    });
+    return posts.map((id) => found.get(id) ?? null);
+  };
+
+  beforeEach(async () => {
+    cache = new EntityCache(100);
+    db = new Kysely({
+      dialect: cachingDialect(new SqliteDialect({ database: (connection = new SQLite(':memory:')) }), cache),
+    });
+    await sql`create table media_attachments (id text primary key, post_id text, description text)`.execute(db);
+    await db
+      .insertInto('media_attachments')
+      .values([
+        { id: 'm1', post_id: 'p1', description: 'a goat' },
+        { id: 'm3', post_id: 'p3', description: 'a bus' },
+      ])
+      .execute();
+    loaded = [];
+  });
+  afterEach(() => db.destroy());
+
+  it("answers a reader's warm read from its group, and another reader's from the shared memo", async () => {
+    expect(await mediaOf('ann', ['p1', 'p2', 'p3'])).toEqual(['a goat', null, 'a bus']);
+    expect(await mediaOf('ann', ['p1', 'p2', 'p3'])).toEqual(['a goat', null, 'a bus']);
+    expect(await mediaOf('bob', ['p3', 'p2'])).toEqual(['a bus', null]);
+    expect(await mediaOf(null, ['p1', 'p2'])).toEqual(['a goat', null]);
+    // One database read for all of it: the others were answered from what it kept.
+    expect(loaded).toEqual([['p1', 'p2', 'p3']]);
+  });
+
+  it('answers every reader with the write once it is made, in or out of a transaction', async () => {
+    await mediaOf('ann', ['p1', 'p2']);
+    await mediaOf('bob', ['p1', 'p2']);
+    await db.updateTable('media_attachments').set({ description: 'two goats' }).where('id', '=', 'm1').execute();
+    expect(await mediaOf('ann', ['p1', 'p2'])).toEqual(['two goats', null]);
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('media_attachments').values({ id: 'm2', post_id: 'p2', description: 'rain' }).execute();
+      // Read inside the writing transaction: what it sees is not kept for after a rollback.
+      expect(await mediaOf('bob', ['p1', 'p2'])).toEqual(['two goats', 'rain']);
+    });
+    expect(await mediaOf('bob', ['p1', 'p2'])).toEqual(['two goats', 'rain']);
+    expect(await mediaOf('ann', ['p2'])).toEqual(['rain']);
+  });
+
+  it('never answers from before a rolled-back write', async () => {
+    await mediaOf('ann', ['p1']);
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await tx.updateTable('media_attachments').set({ description: 'gone' }).where('id', '=', 'm1').execute();
+        expect(await mediaOf('ann', ['p1'])).toEqual(['gone']);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await mediaOf('ann', ['p1'])).toEqual(['a goat']);
+    expect(await mediaOf('bob', ['p1'])).toEqual(['a goat']);
+  });
+});
