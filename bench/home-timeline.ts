@@ -178,10 +178,18 @@ try {
     const sample = await fetch(homeUrl, { headers: bearer() });
     const pageBytes = (await sample.arrayBuffer()).byteLength;
     results.empty = await run('empty route (GET /healthz)', `${publicUrl}/healthz`);
-    const bareFastify = await startBareFastify(PORT + 1);
+    const bareFastify = await startBareFastify(PORT + 1, pageBytes);
     try {
       results.bareFastify = await load('empty route of a bare Fastify app (one route, no hooks, no logger)', {
         url: `http://127.0.0.1:${PORT + 1}/healthz`,
+        duration: DURATION,
+        connections: CONNECTIONS,
+        serverPid: bareFastify.pid,
+      });
+      // The least a Fastify route that answers a home page's bytes costs: the same body as the
+      // static server's, through the framework with nothing of Sparrow's.
+      results.bareFastifyStatic = await load(`static body of ${pageBytes} bytes from the bare Fastify app`, {
+        url: `http://127.0.0.1:${PORT + 1}/static`,
         duration: DURATION,
         connections: CONNECTIONS,
         serverPid: bareFastify.pid,

@@ -24,9 +24,12 @@ export function startStaticServer(port: number, bytes: number): Promise<Server> 
   return startChild(['bench/static-server.ts', String(port), String(bytes)], {});
 }
 
-/** A Fastify 5 app with one route like the empty route and nothing else (bench/bare-fastify.ts). */
-export function startBareFastify(port: number): Promise<Server> {
-  return startChild(['bench/bare-fastify.ts', String(port)], {});
+/**
+ * A Fastify 5 app with a route like the empty route and one answering a prebuilt body of
+ * `bytes`, and nothing else (bench/bare-fastify.ts).
+ */
+export function startBareFastify(port: number, bytes = 0): Promise<Server> {
+  return startChild(['bench/bare-fastify.ts', String(port), String(bytes)], {});
 }
 
 function startChild(args: string[], env: Record<string, string>): Promise<Server> {

@@ -10,6 +10,7 @@
  *
  *   npm run bench -- sms-cpu [--baseline-tree DIR] [--texts 2000 --rounds 5 --concurrency 32]
  *   npm run bench -- sms-cpu --profile /tmp/sms.cpuprofile   (the measured rounds of this tree only)
+ *   SPARROW_BENCH_STATEMENT_TIMES=1 npm run bench -- sms-cpu   (also the time inside SQLite per text, and per statement)
  *
  * A baseline tree is e.g. `git archive <commit> | tar -x -C DIR` plus a node_modules symlink.
  */
@@ -99,6 +100,7 @@ try {
     let cursor = 0;
     const before = process.cpuUsage();
     const statementsBefore = watch.count;
+    const statementNsBefore = watch.ns;
     const caller = async () => {
       while (cursor < requests.length) {
         const request = requests[cursor++]!;
@@ -108,7 +110,12 @@ try {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, caller));
     const used = process.cpuUsage(before);
-    return { cpu: (used.user + used.system) / 1000 / TEXTS, statements: (watch.count - statementsBefore) / TEXTS };
+    return {
+      cpu: (used.user + used.system) / 1000 / TEXTS,
+      statements: (watch.count - statementsBefore) / TEXTS,
+      // Time inside SQLite's statements (timed only when asked): the share of a text no code above the store can save.
+      sqlite: Number(watch.ns - statementNsBefore) / 1e6 / TEXTS,
+    };
   };
 
   const session = values.profile ? new Session() : null;
@@ -116,7 +123,8 @@ try {
     session.connect();
     await session.post('Profiler.enable');
   }
-  const samples: Record<string, { cpu: number[]; statements: number[] }> = {};
+  const timing = Boolean(process.env.SPARROW_BENCH_STATEMENT_TIMES);
+  const samples: Record<string, { cpu: number[]; statements: number[]; sqlite: number[] }> = {};
   for (let r = 0; r <= ROUNDS; r += 1) {
     // Round 0 warms every cache and the JIT; it is not counted.
     for (const server of r % 2 === 0 ? servers : [...servers].reverse()) {
@@ -128,26 +136,32 @@ try {
         if (r === ROUNDS || r === ROUNDS - 1) writeFileSync(values.profile!, JSON.stringify(profile));
       }
       if (r === 0) continue;
-      const entry = (samples[server.name] ??= { cpu: [], statements: [] });
+      const entry = (samples[server.name] ??= { cpu: [], statements: [], sqlite: [] });
       entry.cpu.push(figures.cpu);
       entry.statements.push(figures.statements);
+      entry.sqlite.push(figures.sqlite);
       console.log(
-        `round ${r} ${server.name}: ${figures.cpu.toFixed(3)} ms CPU/text, ${figures.statements.toFixed(1)} statements/text`,
+        `round ${r} ${server.name}: ${figures.cpu.toFixed(3)} ms CPU/text, ${figures.statements.toFixed(1)} statements/text` +
+          (timing ? `, ${figures.sqlite.toFixed(3)} ms in SQLite statements/text` : ''),
       );
     }
   }
   session?.disconnect();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const summary: Record<string, { cpuMsPerText: number; statementsPerText: number; rounds: number[] }> = {};
-  console.log('\nserver                                            CPU ms/text  statements/text');
+  const summary: Record<
+    string,
+    { cpuMsPerText: number; statementsPerText: number; sqliteMsPerText: number | null; rounds: number[] }
+  > = {};
+  console.log('\nserver                                            CPU ms/text  statements/text  SQLite ms/text');
   for (const [server, s] of Object.entries(samples)) {
     summary[server] = {
       cpuMsPerText: Number(median(s.cpu).toFixed(3)),
       statementsPerText: Number(median(s.statements).toFixed(2)),
+      sqliteMsPerText: timing ? Number(median(s.sqlite).toFixed(3)) : null,
       rounds: s.cpu.map((x) => Number(x.toFixed(3))),
     };
     console.log(
-      `${server.padEnd(48)} ${summary[server].cpuMsPerText.toFixed(3).padStart(11)}  ${String(summary[server].statementsPerText).padStart(15)}`,
+      `${server.padEnd(48)} ${summary[server].cpuMsPerText.toFixed(3).padStart(11)}  ${String(summary[server].statementsPerText).padStart(15)}  ${(summary[server].sqliteMsPerText?.toFixed(3) ?? '—').padStart(14)}`,
     );
   }
   if (process.env.SPARROW_BENCH_STATEMENT_TIMES) {

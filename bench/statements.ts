@@ -4,6 +4,8 @@ import SQLite from 'better-sqlite3';
 export interface StatementWatch {
   /** Statements executed so far (batch statements included). */
   readonly count: number;
+  /** Nanoseconds spent inside statements so far (only when timing). */
+  readonly ns: bigint;
   /** Per statement text (whitespace folded), executions and nanoseconds, costliest first (only when timing). */
   byTime(): { source: string; executions: number; ns: bigint }[];
 }
@@ -15,6 +17,7 @@ export interface StatementWatch {
  */
 export function watchStatements(options: { time: boolean; log?: boolean }): StatementWatch {
   let count = 0;
+  let total = 0n;
   const times = new Map<string, { executions: number; ns: bigint }>();
   const probe = new SQLite(':memory:');
   const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...args: unknown[]) => unknown>;
@@ -30,8 +33,10 @@ export function watchStatements(options: { time: boolean; log?: boolean }): Stat
       } finally {
         const source = this.source.replace(/\s+/g, ' ').slice(0, 200);
         const entry = times.get(source) ?? { executions: 0, ns: 0n };
+        const spent = process.hrtime.bigint() - started;
         entry.executions += 1;
-        entry.ns += process.hrtime.bigint() - started;
+        entry.ns += spent;
+        total += spent;
         times.set(source, entry);
       }
     };
@@ -40,6 +45,9 @@ export function watchStatements(options: { time: boolean; log?: boolean }): Stat
   return {
     get count() {
       return count;
+    },
+    get ns() {
+      return total;
     },
     byTime: () =>
       [...times]

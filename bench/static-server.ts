@@ -4,11 +4,11 @@
  * framework, no storage). The benchmarks compare Sparrow's routes with it.
  */
 import { createServer } from 'node:http';
+import { staticBody } from './static-body.ts';
 
 const port = Number(process.argv[2]);
 const bytes = Number(process.argv[3]);
-const item = '{"id":"109000000000000000","content":"<p>rain market matatu school harvest</p>"},';
-const body = Buffer.from(`[${item.repeat(Math.ceil(bytes / item.length)).slice(0, Math.max(0, bytes - 3))}{}]`);
+const body = staticBody(bytes);
 const server = createServer((_request, response) => {
   response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
   response.end(body);
