@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { webcrypto } from 'node:crypto';
+import { randomUUID, type webcrypto } from 'node:crypto';
 import { createFederation, generateCryptoKeyPair, InProcessMessageQueue, MemoryKvStore } from '@fedify/fedify';
 import { Accept, Follow, Person, type Activity } from '@fedify/fedify/vocab';
 import { freePort } from './server.ts';
@@ -23,7 +23,10 @@ export async function startFedifyPeer(): Promise<FedifyPeer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const actors = new Map<string, readonly URL[]>();
-  const keys = new Map<string, webcrypto.CryptoKeyPair>();
+  // One key pair per actor, made on first use. The promise is kept, not the pair: two activities
+  // signed at once as a new actor (two Accepts) once made two pairs, one of which the actor
+  // document then did not show, and the receiving server rightly refused that activity.
+  const keys = new Map<string, Promise<webcrypto.CryptoKeyPair>>();
   const federation = createFederation<void>({
     kv: new MemoryKvStore(),
     queue: new InProcessMessageQueue(),
@@ -47,9 +50,9 @@ export async function startFedifyPeer(): Promise<FedifyPeer> {
     })
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       if (!actors.has(identifier)) return [];
-      const pair = keys.get(identifier) ?? (await generateCryptoKeyPair('RSASSA-PKCS1-v1_5'));
-      keys.set(identifier, pair);
-      return [pair];
+      let pair = keys.get(identifier);
+      if (!pair) keys.set(identifier, (pair = generateCryptoKeyPair('RSASSA-PKCS1-v1_5')));
+      return [await pair];
     });
   federation.setInboxListeners('/@{identifier}/inbox', '/inbox').on(Follow, async (ctx, follow) => {
     const target = follow.objectId ? ctx.parseUri(follow.objectId) : null;
@@ -60,7 +63,9 @@ export async function startFedifyPeer(): Promise<FedifyPeer> {
       { identifier: target.identifier },
       follower,
       new Accept({
-        id: new URL(`${follow.objectId!.href}#accepts/${Date.now()}`),
+        // Unique per Follow: two Follows answered in the same millisecond once got one id, and the
+        // receiving server rightly took the second Accept for a repeat of the first and dropped it.
+        id: new URL(`${follow.objectId!.href}#accepts/${randomUUID()}`),
         actor: follow.objectId,
         object: follow,
       }),
