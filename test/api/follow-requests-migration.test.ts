@@ -1,35 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { Migrator, type Migration } from 'kysely/migration';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/app/http-server.ts';
-import { configFor } from '../../src/config/config.ts';
-import { Microblog } from '../../src/core/index.ts';
-import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
+import type { buildServer } from '../../src/app/http-server.ts';
 import { newId } from '../../src/shared/ids.ts';
-import { KyselyMicroblogStore } from '../../src/store/microblog-store.ts';
-import { KyselyPostExtrasStore } from '../../src/store/post-extras-store.ts';
-import { systemClock } from '../../src/shared/clock.ts';
-import { migrationProvider } from '../../src/store/migrations/index.ts';
-import { contextWithStorage, ENGINES, testSchemaName, type TestContext } from '../helpers/context.ts';
-
-const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
-
-/** Migrates a store up to (and including) `last`, as a server of an older release left it. */
-async function migrateUpTo(connection: StoreConnection, last: string): Promise<void> {
-  const all = await migrationProvider.getMigrations();
-  const older: Record<string, Migration> = {};
-  for (const [name, migration] of Object.entries(all)) if (name <= last) older[name] = migration;
-  const migrator = new Migrator({
-    db: connection.db,
-    provider: { getMigrations: async () => older },
-    ...(connection.schema ? { migrationTableSchema: connection.schema } : {}),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
+import { ENGINES, type TestContext } from '../helpers/context.ts';
+import { storeAt } from '../helpers/older-store.ts';
 
 /**
  * A store left by the release before follow requests: following a locked account made a
@@ -44,36 +18,16 @@ describe.each(ENGINES)('migrating follows of locked accounts on $label', ({ name
 
   beforeAll(async () => {
     if (skip) return;
-    let env: Record<string, string>;
-    let schema: string | undefined;
-    if (name === 'sqlite') {
-      dir = mkdtempSync(join(tmpdir(), 'sparrow-follow-migration-'));
-      env = { SPARROW_DATABASE_URL: `sqlite:${join(dir, 'sparrow.db')}` };
-    } else {
-      schema = testSchemaName('follow_migration');
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      await admin.end();
-      env = { SPARROW_DATABASE_URL: postgresUrl! };
-    }
-    const config = configFor(env);
-    const old = openDatabase(config.database, schema ? { schema, poolSize: 2 } : {});
-    await migrateUpTo(old, '0005_privacy');
-    // What the previous release's follow did: a follow row at once, with backfill and fan-out.
-    const store = new KyselyMicroblogStore(old.db);
-    const microblog = new Microblog(
-      store,
-      { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
-      systemClock,
-      new KyselyPostExtrasStore(old.db, old.engine),
-    );
+    const older = await storeAt(name, 'follow-migration', '0005_privacy');
+    const { store, microblog } = older;
+    dir = older.dir;
     const owner = await microblog.createAccount({ username: 'lockedowner' });
     const open = await microblog.createAccount({ username: 'openowner' });
     const follower = await microblog.createAccount({ username: 'earlyfollower' });
     await microblog.updateProfile(owner.id, { locked: true });
     await microblog.post(owner.id, { text: 'secret before the follow', source: 'web', visibility: 'private' });
     await microblog.post(open.id, { text: 'open and for followers', source: 'web', visibility: 'private' });
+    // What the previous release's follow did: a follow row at once, with backfill and fan-out.
     for (const target of [owner, open]) {
       await store.follow({
         id: newId(),
@@ -84,12 +38,8 @@ describe.each(ENGINES)('migrating follows of locked accounts on $label', ({ name
       });
     }
     await microblog.post(owner.id, { text: 'secret after the follow', source: 'web', visibility: 'private' });
-    await old.close();
     Object.assign(ids, { owner: owner.id, open: open.id, follower: follower.id });
-
-    ctx = await contextWithStorage(config, schema ? { schema, poolSize: 4 } : {});
-    app = await buildServer(ctx);
-    await app.ready();
+    ({ ctx, app } = await older.reopen());
   });
   afterAll(async () => {
     await app?.close();

@@ -1,74 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { Migrator, type Migration } from 'kysely/migration';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/app/http-server.ts';
-import { configFor } from '../../src/config/config.ts';
-import { Microblog } from '../../src/core/index.ts';
-import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
+import type { buildServer } from '../../src/app/http-server.ts';
 import { newId } from '../../src/shared/ids.ts';
-import { KyselyMicroblogStore } from '../../src/store/microblog-store.ts';
-import { KyselyPostExtrasStore } from '../../src/store/post-extras-store.ts';
-import { systemClock } from '../../src/shared/clock.ts';
-import { migrationProvider } from '../../src/store/migrations/index.ts';
-import { contextWithStorage, ENGINES, testSchemaName, type TestContext } from '../helpers/context.ts';
-
-const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
-
-async function migrateUpTo(connection: StoreConnection, last: string): Promise<void> {
-  const all = await migrationProvider.getMigrations();
-  const older: Record<string, Migration> = {};
-  for (const [name, migration] of Object.entries(all)) if (name <= last) older[name] = migration;
-  const migrator = new Migrator({
-    db: connection.db,
-    provider: { getMigrations: async () => older },
-    ...(connection.schema ? { migrationTableSchema: connection.schema } : {}),
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-}
-
-/**
- * A store migrated up to `last` only (as the previous release left it), its microblog over it,
- * and what opens it again with every migration: the config, the schema (PostgreSQL) and the
- * folder to remove (SQLite).
- */
-async function storeAt(engine: string, label: string, last: string) {
-  let dir: string | null = null;
-  let env: Record<string, string>;
-  let schema: string | undefined;
-  if (engine === 'sqlite') {
-    dir = mkdtempSync(join(tmpdir(), `sparrow-${label}-`));
-    env = { SPARROW_DATABASE_URL: `sqlite:${join(dir, 'sparrow.db')}` };
-  } else {
-    schema = testSchemaName(label.replace(/-/g, '_'));
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    env = { SPARROW_DATABASE_URL: postgresUrl! };
-  }
-  const config = configFor(env);
-  const old = openDatabase(config.database, schema ? { schema, poolSize: 2 } : {});
-  await migrateUpTo(old, last);
-  const microblog = new Microblog(
-    new KyselyMicroblogStore(old.db),
-    { domain: 'test.local', maxPostLength: 500, fanoutMaxFollowers: 1000 },
-    systemClock,
-    new KyselyPostExtrasStore(old.db, old.engine),
-  );
-  /** Closes the old store and opens the app on it, migrating the rest. */
-  const reopen = async () => {
-    await old.close();
-    const ctx = await contextWithStorage(config, schema ? { schema, poolSize: 4 } : {});
-    const app = await buildServer(ctx);
-    await app.ready();
-    return { ctx, app };
-  };
-  return { dir, old, microblog, reopen };
-}
+import { ENGINES, type TestContext } from '../helpers/context.ts';
+import { storeAt } from '../helpers/older-store.ts';
 
 /** Posts written before migration 0014 get their hashtags and a full-text entry when it runs. */
 describe.each(ENGINES)('migration 0014 backfills tags and the search index on $label', ({ name, skip }) => {
