@@ -951,12 +951,13 @@ interface SecurityDeps {
  * Inbound texts in shared transactions (group commit, src/store/group-commit.ts): a burst of
  * provider webhooks costs one commit, and each webhook is answered once its text is durable.
  */
-function inboundGroupCommit(connection: StoreConnection, maxBatch: number): GroupCommit | null {
+function inboundGroupCommit(connection: StoreConnection, maxBatch: number, lanes: number): GroupCommit | null {
   if (maxBatch === 0) return null;
   // A text takes two savepoints (its own, and the post's transaction); PostgreSQL keeps at most
   // 64 subtransactions per transaction in shared memory before every snapshot gets slower.
-  const limit = connection.engine === 'postgres' ? Math.min(maxBatch, 24) : maxBatch;
-  return connection.groupCommit({ maxBatch: limit, windowMs: 0, unitTimeoutMs: 2_000 });
+  if (connection.engine === 'postgres')
+    return connection.groupCommit({ maxBatch: Math.min(maxBatch, 24), windowMs: 0, unitTimeoutMs: 2_000, lanes });
+  return connection.groupCommit({ maxBatch, windowMs: 0, unitTimeoutMs: 2_000 });
 }
 
 async function createSmsServices(
@@ -1047,7 +1048,7 @@ async function createSmsServices(
   const subscriptions = new SmsSubscriptions(store, microblog, clock);
   microblog.onFollowRequestClosed(subscriptions.followRequestClosed);
   const languages = new LanguagePreferences(new KyselyLanguageStore(connection.db, entityCache), clock);
-  const inboundGroup = inboundGroupCommit(connection, config.sms.inboundBatch);
+  const inboundGroup = inboundGroupCommit(connection, config.sms.inboundBatch, config.sms.inboundLanes);
   const channel = new SmsChannel(
     store,
     microblog,
@@ -1058,7 +1059,7 @@ async function createSmsServices(
     clock,
     { publicUrl: config.publicUrl, maxPostLength: config.maxPostLength, maxSegments: config.sms.maxSegments },
     languages,
-    inboundGroup ? (work) => inboundGroup.run(work) : undefined,
+    inboundGroup ? (work, key) => inboundGroup.run(work, key) : undefined,
   );
   const provider = options.smsProvider ?? (await createSmsProvider(config, logger));
   const credentials = new KyselyCredentialStore(connection.db);

@@ -76,6 +76,8 @@ export interface Config {
     leaseSeconds: number;
     /** Most inbound texts handled in one transaction (group commit); 0: none, each statement as it comes. */
     inboundBatch: number;
+    /** PostgreSQL: inbound batches under way at once, each on its own pooled connection. */
+    inboundLanes: number;
   };
   simSwap: { url: string | null; token: string | null; failOpen: boolean; maxAgeHours: number; timeoutMs: number };
   /** Who may sign up, and the limits on sign-up (docs: README "Account security"). */
@@ -440,6 +442,7 @@ export function loadConfig(env: Env = process.env): Config {
     postsPerDay: integer('SPARROW_SMS_POSTS_PER_DAY', 100, 1, 100_000),
     leaseSeconds: integer('SPARROW_SMS_LEASE_SECONDS', 60, 1, 3600),
     inboundBatch: integer('SPARROW_SMS_INBOUND_BATCH', 64, 0, 1000),
+    inboundLanes: integer('SPARROW_SMS_INBOUND_LANES', 1, 1, 32),
   };
   const simSwap = {
     url: url('SPARROW_SIM_SWAP_URL', ['http:', 'https:']),

@@ -113,7 +113,7 @@ export class SmsChannel {
     // A text naming an account of another server (FOLLOW @ana@example.social, a mention) waits on
     // that server, which may call back into this one: it runs on its own, not in a shared batch.
     if (REMOTE_HANDLE.test(message.text)) return this.receiveNow(provider, message);
-    return this.unitOfWork(() => this.receiveNow(provider, message));
+    return this.unitOfWork(() => this.receiveNow(provider, message), message.from);
   }
 
   private async receiveNow(provider: string, message: InboundSms): Promise<InboundResult> {

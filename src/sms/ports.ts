@@ -83,9 +83,10 @@ export interface SegmentCount {
 
 /**
  * Runs one unit of work so that its writes commit together with others' (group commit), and
- * settles only once they are durable (or rolled back). The default runs it as it is.
+ * settles only once they are durable (or rolled back). Units of the same `key` (a sender) are
+ * committed in the order they came. The default runs it as it is.
  */
-export type UnitOfWork = <T>(work: () => Promise<T>) => Promise<T>;
+export type UnitOfWork = <T>(work: () => Promise<T>, key?: string) => Promise<T>;
 
 /** Persistence the SMS channel needs. Implementations must make each method atomic. */
 export interface SmsStore {

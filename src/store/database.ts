@@ -82,7 +82,8 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
       engine: 'sqlite',
       schema: null,
       driver: { engine: 'sqlite', sqlite },
-      groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), groupOptions),
+      // One connection, one writer: a second lane would only wait for the first.
+      groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), { ...groupOptions, lanes: 1 }),
       close: async () => {
         await checkpointer?.stop();
         await db.destroy();

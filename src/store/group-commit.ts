@@ -241,35 +241,108 @@ export interface GroupCommitOptions {
    * that waits on something outside the database (or on a lock the batch holds) cannot stall the rest.
    */
   unitTimeoutMs: number;
+  /**
+   * Batches that may be under way at once, each on its own connection (default 1). A lane runs
+   * its units one after another, so on PostgreSQL it moves at the pace of round trips: more lanes
+   * let a burst be written on several connections at once (a text waits less behind the others),
+   * for more and smaller transactions. SQLite has one writer: it always keeps one lane.
+   */
+  lanes?: number;
 }
 
 interface Pending<T> {
   work: () => Promise<T>;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
+  /** Times this unit was run again after losing to another lane's transaction. */
+  retries: number;
+}
+
+/**
+ * A unit that lost a conflict with another transaction (PostgreSQL's deadlock detector picked
+ * it, or a serialization failure) did nothing wrong: run again in a later batch, it succeeds.
+ * Two batches (two lanes, or two `serve` workers) deadlock only through rows both touch in
+ * opposite orders (texts replying to the same two posts, following the same two accounts), so
+ * this is rare, but it must not cost a text: a provider that gets an error may never retry.
+ */
+const RETRYABLE_CODES = new Set(['40P01', '40001']);
+const MAX_RETRIES = 3;
+
+function lostAConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
+/** A key's lane: the same key always gets the same one (FNV-1a of the key). */
+function laneOf(key: string, lanes: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
 }
 
 /** Runs units of work in shared transactions (see the top of this file). */
 export class GroupCommit {
+  private readonly lanes: Lane[];
+  /** Batches committed or rolled back, and units they ran (a unit run again counts again). */
+  readonly counts = { batches: 0, units: 0 };
+
+  constructor(handle: AmbientHandle, warmUp: () => Promise<unknown>, options: GroupCommitOptions) {
+    const lanes = Math.max(1, Math.floor(options.lanes ?? 1));
+    this.lanes = Array.from({ length: lanes }, () => new Lane(handle, warmUp, options, this.counts));
+  }
+
+  get batches(): number {
+    return this.counts.batches;
+  }
+
+  get units(): number {
+    return this.counts.units;
+  }
+
+  /**
+   * Runs `work` in the next batch; resolves once the batch committed (rejects if the unit or the
+   * commit failed). Units with the same `key` (a sender) share a lane, so they commit in the
+   * order they came; a unit without one takes the lane with the least waiting.
+   */
+  run<T>(work: () => Promise<T>, key?: string): Promise<T> {
+    const lane =
+      key !== undefined
+        ? this.lanes[laneOf(key, this.lanes.length)]!
+        : this.lanes.reduce((best, lane) => (lane.waiting < best.waiting ? lane : best));
+    return lane.run(work);
+  }
+}
+
+/** One queue of units and the batches that drain it, one at a time. */
+class Lane {
   private readonly handle: AmbientHandle;
   private readonly warmUp: () => Promise<unknown>;
   private readonly options: GroupCommitOptions;
+  private readonly counts: { batches: number; units: number };
   private queue: Pending<unknown>[] = [];
   private running: Promise<void> | null = null;
   private scheduled = false;
-  batches = 0;
-  units = 0;
 
-  constructor(handle: AmbientHandle, warmUp: () => Promise<unknown>, options: GroupCommitOptions) {
+  constructor(
+    handle: AmbientHandle,
+    warmUp: () => Promise<unknown>,
+    options: GroupCommitOptions,
+    counts: { batches: number; units: number },
+  ) {
     this.handle = handle;
     this.warmUp = warmUp;
     this.options = options;
+    this.counts = counts;
   }
 
-  /** Runs `work` in the next batch; resolves once the batch committed (rejects if the unit or the commit failed). */
+  /** Units queued here, and the batch under way counted as one more (so an idle lane is preferred). */
+  get waiting(): number {
+    return this.queue.length + (this.running ? 1 : 0);
+  }
+
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve, reject } as Pending<unknown>);
+      this.queue.push({ work, resolve, reject, retries: 0 } as Pending<unknown>);
       this.schedule();
     });
   }
@@ -356,13 +429,18 @@ export class GroupCommit {
       batch.open = false;
       await driver.releaseOwn(connection);
     }
-    this.batches += 1;
-    this.units += items.length;
+    this.counts.batches += 1;
+    this.counts.units += items.length;
+    const again: Pending<unknown>[] = [];
     for (const [index, item] of items.entries()) {
       const outcome = outcomes[index];
       if (failure !== null) item.reject(failure);
       else if (!outcome) item.reject(new Error('unit of work not run'));
-      else if (!outcome.ok) item.reject(outcome.error);
+      else if (!outcome.ok && lostAConflict(outcome.error) && item.retries < MAX_RETRIES) {
+        // Rolled back to its savepoint, nothing of it committed: it runs again in the next batch.
+        item.retries += 1;
+        again.push(item);
+      } else if (!outcome.ok) item.reject(outcome.error);
       else {
         for (const task of outcome.tasks) {
           try {
@@ -374,6 +452,8 @@ export class GroupCommit {
         item.resolve(outcome.value);
       }
     }
+    // Ahead of what came meanwhile: they were first.
+    if (again.length > 0) this.queue.unshift(...again);
   }
 
   private withTimeout<T>(work: Promise<T>, abandon: () => void): Promise<T> {

@@ -238,4 +238,107 @@ describe.each(ENGINES)('group commit of inbound texts on $label', ({ name, skip 
       .execute();
     expect(rows).toEqual([]);
   });
+
+  /** A promise with its resolve, to make two units wait for each other. */
+  const signal = () => {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { open, opened };
+  };
+
+  it.skipIf(skip || name !== 'postgres')(
+    'PostgreSQL: lanes run batches at once, each on its own connection (two units that wait for each other both finish)',
+    async () => {
+      const group = h.ctx.store.groupCommit({ maxBatch: 10, windowMs: 0, unitTimeoutMs: 2_000, lanes: 2 });
+      const first = signal();
+      const second = signal();
+      const results = await Promise.all([
+        group.run(async () => {
+          await sql`select 1`.execute(h.ctx.store.db);
+          first.open();
+          await second.opened;
+          return 'first';
+        }),
+        group.run(async () => {
+          await sql`select 1`.execute(h.ctx.store.db);
+          second.open();
+          await first.opened;
+          return 'second';
+        }),
+      ]);
+      expect(results).toEqual(['first', 'second']);
+      expect(group.batches).toBe(2);
+    },
+  );
+
+  it.skipIf(skip)('units of one key (a sender) commit one after another, in the order they came', async () => {
+    const group = h.ctx.store.groupCommit({ maxBatch: 3, windowMs: 0, unitTimeoutMs: 2_000, lanes: 4 });
+    const started: number[] = [];
+    let running = 0;
+    let overlapped = false;
+    const unit = (i: number) => async () => {
+      started.push(i);
+      running += 1;
+      if (running > 1) overlapped = true;
+      await sql`select 1`.execute(h.ctx.store.db);
+      await new Promise((r) => setTimeout(r, 2));
+      running -= 1;
+      return i;
+    };
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => group.run(unit(i), '+254700000001')));
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(overlapped).toBe(false);
+  });
+
+  it.skipIf(skip || name !== 'postgres')(
+    'PostgreSQL: two lanes that deadlock lose nothing: the unit PostgreSQL picks is run again once the other committed',
+    async () => {
+      const rows = ['+100000000031', '+100000000032'];
+      await h.ctx.store.db
+        .insertInto('sms_opt_outs')
+        .values(rows.map((e164) => ({ e164, opted_out_at: 'start' })))
+        .execute();
+      const group = h.ctx.store.groupCommit({ maxBatch: 10, windowMs: 0, unitTimeoutMs: 10_000, lanes: 2 });
+      const touch = (e164: string, by: string) =>
+        h.ctx.store.db
+          .updateTable('sms_opt_outs')
+          .set((eb) => ({ opted_out_at: eb('opted_out_at', '||', `,${by}`) }))
+          .where('e164', '=', e164)
+          .execute();
+      const aLocked = signal();
+      const bLocked = signal();
+      const attempts = { a: 0, b: 0 };
+      // Each locks one row, waits until the other locked the other, then wants the other's row.
+      const crossing =
+        (self: 'a' | 'b', mine: string, theirs: string, locked: typeof aLocked, other: typeof aLocked) => async () => {
+          attempts[self] += 1;
+          await touch(mine, self);
+          locked.open();
+          await other.opened;
+          await touch(theirs, self);
+          return self;
+        };
+      const results = await Promise.allSettled([
+        group.run(crossing('a', rows[0]!, rows[1]!, aLocked, bLocked)),
+        group.run(crossing('b', rows[1]!, rows[0]!, bLocked, aLocked)),
+      ]);
+      expect(results).toEqual([
+        { status: 'fulfilled', value: 'a' },
+        { status: 'fulfilled', value: 'b' },
+      ]);
+      // One of them lost the deadlock and ran a second time; each wrote both rows exactly once.
+      expect(attempts.a + attempts.b).toBe(3);
+      const after = await h.ctx.store.db
+        .selectFrom('sms_opt_outs')
+        .select(['e164', 'opted_out_at'])
+        .where('e164', 'in', rows)
+        .orderBy('e164')
+        .execute();
+      for (const row of after) expect(row.opted_out_at.split(',').slice(1).sort()).toEqual(['a', 'b']);
+    },
+    20_000,
+  );
 });
