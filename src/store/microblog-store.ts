@@ -57,6 +57,9 @@ const HEADS_MERGED_AT_MOST = 64;
  */
 const HOME_HEAD_LENGTH = 40;
 
+/** Whether post id `a` sorts after `b` (ids compare as strings, as the column does, `max()` included). */
+const idAfter = (a: string, b: string) => a > b;
+
 /** An author's newest posts (at most `AUTHOR_HEAD_LENGTH`), newest first, every visibility. */
 type AuthorHead = readonly { postId: string; authorId: string; visibility: string }[];
 
@@ -468,6 +471,38 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .where('account_id', '=', authorId)
         .orderBy('id', 'desc')
         .limit(length),
+  );
+
+  /**
+   * The newest post the viewer favourited, boosted, bookmarked or pinned, per kind (each the
+   * last entry of an index that leads with the viewer): one statement.
+   */
+  private readonly newestFlaggedQuery = precompiled(
+    () => this.db,
+    (viewerId: string) =>
+      this.db
+        .selectFrom('favourites')
+        .select((eb) => eb.fn.max('post_id').as('id'))
+        .where('account_id', '=', viewerId)
+        .unionAll((db) =>
+          db
+            .selectFrom('posts')
+            .select((eb) => eb.fn.max(sql<string>`reblog_of_id`).as('id'))
+            .where('account_id', '=', viewerId)
+            .where('reblog_of_id', 'is not', null),
+        )
+        .unionAll((db) =>
+          db
+            .selectFrom('bookmarks')
+            .select((eb) => eb.fn.max('post_id').as('id'))
+            .where('account_id', '=', viewerId),
+        )
+        .unionAll((db) =>
+          db
+            .selectFrom('pins')
+            .select((eb) => eb.fn.max('post_id').as('id'))
+            .where('account_id', '=', viewerId),
+        ),
   );
 
   /** The viewer's favourites, boosts, bookmarks and pins among some posts: one statement. */
@@ -1815,20 +1850,27 @@ export class KyselyMicroblogStore implements MicroblogStore {
    */
   async viewerFlags(viewerId: string, postIds: readonly string[]) {
     const unique = [...new Set(postIds)];
-    const flagsByPost = this.cache
-      ? await this.cache.memoWithin(
-          'flags',
-          viewerId,
-          unique,
-          [
-            keyedDependency('favourites', viewerId),
-            keyedDependency('reblogs', viewerId),
-            keyedDependency('bookmarks', viewerId),
-            keyedDependency('pins', viewerId),
-          ],
-          (missing) => this.readViewerFlags(viewerId, missing),
-        )
-      : await this.readViewerFlags(viewerId, unique);
+    let flagsByPost: Map<string, number>;
+    if (this.cache) {
+      const dependencies = [
+        keyedDependency('favourites', viewerId),
+        keyedDependency('reblogs', viewerId),
+        keyedDependency('bookmarks', viewerId),
+        keyedDependency('pins', viewerId),
+      ];
+      // A post newer than every one the viewer flagged has no flag: a home page of new posts
+      // (most of them, for most readers) then costs no statement and no memo of its own.
+      const newest = await this.cache.memo('newest-flagged', viewerId, dependencies, () =>
+        this.newestFlagged(viewerId),
+      );
+      const older = newest === null ? [] : unique.filter((id) => !idAfter(id, newest));
+      flagsByPost =
+        older.length === 0
+          ? new Map()
+          : await this.cache.memoWithin('flags', viewerId, older, dependencies, (missing) =>
+              this.readViewerFlags(viewerId, missing),
+            );
+    } else flagsByPost = await this.readViewerFlags(viewerId, unique);
     const sets = {
       favourited: new Set<string>(),
       reblogged: new Set<string>(),
@@ -1845,6 +1887,14 @@ export class KyselyMicroblogStore implements MicroblogStore {
       for (const [bit, set] of bits) if (flags & bit) set.add(id);
     }
     return sets;
+  }
+
+  /** The newest post id the viewer flagged in any way, or null when none. */
+  private async newestFlagged(viewerId: string): Promise<string | null> {
+    let newest: string | null = null;
+    for (const { id } of await this.newestFlaggedQuery(viewerId))
+      if (id !== null && (newest === null || idAfter(id, newest))) newest = id;
+    return newest;
   }
 
   /** Per post with any, the viewer's flags (bits): one statement per 125 posts. */

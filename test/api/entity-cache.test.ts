@@ -330,6 +330,41 @@ function scenarios(instances: () => { w: string; r: string; ctx: TestContext; re
     expect((await json(`${r}/api/v1/statuses/${id}`, reader)).status).toBe(404);
   });
 
+  it('shows flags on posts older and newer than the newest one the viewer flagged, at once, however it moves', async () => {
+    // Posts newer than every one the viewer flagged are answered without reading flags: each
+    // change below moves that newest post (up, down, to none) and every post must read right.
+    const { w, r, ctx } = instances();
+    const { author, reader } = await pair();
+    const older = await post(w, author, 'Older, favourited');
+    await json(`${w}/api/v1/statuses/${older}/favourite`, reader, { method: 'POST' });
+    const middle = await post(w, author, 'Newer than every flag');
+    const newest = await post(w, author, 'Newest');
+    const flags = async () => {
+      const home = (await json(`${r}/api/v1/timelines/home`, reader)).body as Json[];
+      return [older, middle, newest].map((id) => {
+        const status = home.find((s) => s.id === id);
+        return [status.favourited, status.reblogged, status.bookmarked].map((on) => (on ? 1 : 0)).join('');
+      });
+    };
+    expect(await flags()).toEqual(['100', '000', '000']);
+    await json(`${w}/api/v1/statuses/${newest}/bookmark`, reader, { method: 'POST' });
+    expect(await flags()).toEqual(['100', '000', '001']);
+    // Through the scenario's context (another process or instance): a boost of the middle one.
+    await ctx.microblog.reblog(reader.id, middle, 'web');
+    expect(await flags()).toEqual(['100', '010', '001']);
+    await json(`${w}/api/v1/statuses/${newest}/unbookmark`, reader, { method: 'POST' });
+    expect(await flags()).toEqual(['100', '010', '000']);
+    await ctx.microblog.unreblog(reader.id, middle);
+    expect(await flags()).toEqual(['100', '000', '000']);
+    await ctx.microblog.unfavourite(reader.id, older);
+    expect(await flags()).toEqual(['000', '000', '000']);
+    const later = await post(w, author, 'Later still');
+    await ctx.microblog.favourite(reader.id, later);
+    const home = (await json(`${r}/api/v1/timelines/home`, reader)).body as Json[];
+    expect(home.find((s) => s.id === later).favourited).toBe(true);
+    expect(await flags()).toEqual(['000', '000', '000']);
+  });
+
   it('answers home, profile and thread with the same status JSON as a single status', async () => {
     const { w, r, ctx } = instances();
     const { author, reader } = await pair();

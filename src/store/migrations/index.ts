@@ -22,6 +22,7 @@ import * as federationOperations from './0023_federation_operations.ts';
 import * as remoteMedia from './0022_remote_media.ts';
 import * as remoteProfileImages from './0028_remote_profile_images.ts';
 import * as accountSearch from './0029_account_search.ts';
+import * as reblogsByAccount from './0030_reblogs_by_account.ts';
 
 /** Every migration, in order. Names sort by their numeric prefix; never rename one that shipped. */
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0022_remote_media': remoteMedia,
   '0028_remote_profile_images': remoteProfileImages,
   '0029_account_search': accountSearch,
+  '0030_reblogs_by_account': reblogsByAccount,
 };
 
 export const migrationProvider: MigrationProvider = {
