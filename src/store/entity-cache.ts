@@ -1091,6 +1091,27 @@ function memoTablesWritten(query: OperationNode): string[] | null {
  * dimensions whose keys are to be read from the rows it returns go there instead.
  */
 function invalidationOf(query: OperationNode, resolve: Resolve, returned: KeysReturned[] | null): Invalidation | null {
+  const [, ...ctes] = statementsOf(query);
+  const own = ownInvalidationOf(query, resolve, returned);
+  if (ctes.length === 0) return own;
+  // A WITH query's rows are not what the statement returns: its keys are those it names, or none.
+  const invalidation = own ?? emptyInvalidation();
+  let any = own !== null;
+  for (const cte of ctes) {
+    const part = ownInvalidationOf(cte, resolve, null);
+    if (!part) continue;
+    merge(invalidation, part);
+    any = true;
+  }
+  return any ? invalidation : null;
+}
+
+/** `invalidationOf` for the statement itself, leaving its WITH clause out. */
+function ownInvalidationOf(
+  query: OperationNode,
+  resolve: Resolve,
+  returned: KeysReturned[] | null,
+): Invalidation | null {
   const tables = memoTablesWritten(query);
   const keyed = keyedWrites(query, resolve, returned);
   const entities = entityInvalidationOf(query);
@@ -1128,16 +1149,34 @@ function resolverOf(compiled: CompiledQuery): Resolve {
  * would drop nothing (src/store/precompiled.ts refuses it).
  */
 export function staleIdsReadFromValues(query: OperationNode): boolean {
-  const invalidation = entityInvalidationOf(query);
-  return invalidation !== null && invalidation.posts.length + invalidation.accounts.length > 0;
+  return statementsOf(query).some((part) => {
+    const invalidation = entityInvalidationOf(part);
+    return invalidation !== null && invalidation.posts.length + invalidation.accounts.length > 0;
+  });
 }
 
-/** The kind a plain INSERT adds new rows of (posts with their mentions, accounts), or null. */
-function insertedKind(query: OperationNode): Kind | null {
+/**
+ * The statement and the queries of its WITH clauses, outermost first. On PostgreSQL a WITH query
+ * may write (`with author as (update accounts … returning *) insert into …`): each writes as if
+ * it ran alone, so each is inspected as a statement of its own (one the top-level query does not
+ * show would otherwise be missed).
+ */
+function statementsOf(query: OperationNode): OperationNode[] {
   const n = query as Node;
-  if (n.kind !== 'InsertQueryNode') return null;
-  const table = tableName(n.into);
-  return table && table in TABLES ? TABLES[table as keyof typeof TABLES] : null;
+  const ctes = ((n.with as Node | undefined)?.expressions as Node[] | undefined) ?? [];
+  return [query, ...ctes.flatMap((cte) => statementsOf(cte.expression as OperationNode))];
+}
+
+/** The kinds a plain INSERT, or one in its WITH clause, adds new rows of (posts with their mentions, accounts). */
+function insertedKinds(query: OperationNode): Kind[] {
+  const kinds: Kind[] = [];
+  for (const part of statementsOf(query)) {
+    const n = part as Node;
+    if (n.kind !== 'InsertQueryNode') continue;
+    const table = tableName(n.into);
+    if (table && table in TABLES) kinds.push(TABLES[table as keyof typeof TABLES]);
+  }
+  return kinds;
 }
 
 function entityInvalidationOf(query: OperationNode): Invalidation | null {
@@ -1224,8 +1263,8 @@ class WatchedConnection implements DatabaseConnection {
   private observe(compiled: CompiledQuery, returned: KeysReturned[] | null): void {
     if (this.inserted.size > 0 && compiled.query.kind === 'SelectQueryNode')
       this.cache.readOnInsertingConnection(this.inserted);
-    const inserted = insertedKind(compiled.query);
-    if (inserted && !this.inserted.has(inserted)) {
+    for (const inserted of insertedKinds(compiled.query)) {
+      if (this.inserted.has(inserted)) continue;
       this.inserted.add(inserted);
       this.cache.trackInsert(inserted, 1);
     }

@@ -332,6 +332,27 @@ const newPostRow = (
   favourites_count: 0,
 });
 
+/**
+ * Whether a post is written by `publishInOneStatement`: a local post fanned out to its author's
+ * followers with nothing besides (no idempotency key, mention, hashtag, reply, boost, poll or
+ * media, no notification) — most posts of apps and nearly every text.
+ */
+function fitsOneStatement({ post, fanout, notifications, idempotency, poll, mediaIds, remoteMedia }: PublishRequest) {
+  return (
+    fanout.followersOf !== null &&
+    !idempotency &&
+    !post.remote &&
+    post.mentionIds.length === 0 &&
+    (post.tags?.length ?? 0) === 0 &&
+    post.inReplyToId === null &&
+    post.reblogOfId === null &&
+    !poll &&
+    (mediaIds?.length ?? 0) === 0 &&
+    (remoteMedia?.length ?? 0) === 0 &&
+    notifications.length === 0
+  );
+}
+
 export class KyselyMicroblogStore implements MicroblogStore {
   private readonly db: Kysely<Database>;
   private readonly cache: EntityCache | null;
@@ -361,59 +382,71 @@ export class KyselyMicroblogStore implements MicroblogStore {
       alsoFollowing: string | null,
       reblogOfId: string | null,
       accounts: readonly string[],
-    ) => {
-      let followers = this.db
-        .selectFrom('follows as f')
-        .select([
-          'f.account_id',
-          sql<string>`cast(${postId} as text)`.as('post_id'),
-          sql<string>`cast(${authorId} as text)`.as('author_id'),
-        ])
-        .where('f.target_account_id', '=', followersOf);
-      if (alsoFollowing !== null) {
-        followers = followers.where((eb) =>
-          eb.or([
-            eb('f.account_id', '=', alsoFollowing),
-            eb.exists(
-              eb
-                .selectFrom('follows as g')
-                .select('g.id')
-                .whereRef('g.account_id', '=', 'f.account_id')
-                .where('g.target_account_id', '=', alsoFollowing),
-            ),
-          ]),
-        );
-      }
-      if (reblogOfId !== null) {
-        // Someone who already has the original in their feed does not need the boost too.
-        followers = followers.where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('home_feed as h')
-                .select('h.post_id')
-                .whereRef('h.account_id', '=', 'f.account_id')
-                .where('h.post_id', '=', reblogOfId),
-            ),
-          ),
-        );
-      }
-      const named = accounts.map((accountId) =>
-        this.db.selectNoFrom([
-          sql<string>`cast(${accountId} as text)`.as('account_id'),
-          sql<string>`cast(${postId} as text)`.as('post_id'),
-          sql<string>`cast(${authorId} as text)`.as('author_id'),
-        ]),
-      );
+    ) =>
       // The feeds written, returned: the entity cache drops those viewers' home heads only.
-      return this.db
+      this.db
         .insertInto('home_feed')
         .columns(['account_id', 'post_id', 'author_id'])
-        .expression(named.reduce((all, one) => all.unionAll(one), followers))
+        .expression(this.feedRows(postId, authorId, followersOf, alsoFollowing, reblogOfId, accounts))
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-        .returning('account_id');
-    },
+        .returning('account_id'),
   );
+
+  /** The home feed rows of a post: its author's followers' (see `fanOutToFollowersQuery`) and `accounts`'. */
+  private feedRows(
+    postId: string,
+    authorId: string,
+    followersOf: string,
+    alsoFollowing: string | null,
+    reblogOfId: string | null,
+    accounts: readonly string[],
+  ) {
+    let followers = this.db
+      .selectFrom('follows as f')
+      .select([
+        'f.account_id',
+        sql<string>`cast(${postId} as text)`.as('post_id'),
+        sql<string>`cast(${authorId} as text)`.as('author_id'),
+      ])
+      .where('f.target_account_id', '=', followersOf);
+    if (alsoFollowing !== null) {
+      followers = followers.where((eb) =>
+        eb.or([
+          eb('f.account_id', '=', alsoFollowing),
+          eb.exists(
+            eb
+              .selectFrom('follows as g')
+              .select('g.id')
+              .whereRef('g.account_id', '=', 'f.account_id')
+              .where('g.target_account_id', '=', alsoFollowing),
+          ),
+        ]),
+      );
+    }
+    if (reblogOfId !== null) {
+      // Someone who already has the original in their feed does not need the boost too.
+      followers = followers.where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('home_feed as h')
+              .select('h.post_id')
+              .whereRef('h.account_id', '=', 'f.account_id')
+              .where('h.post_id', '=', reblogOfId),
+          ),
+        ),
+      );
+    }
+    const named = accounts.map((accountId) =>
+      this.db.selectNoFrom([
+        sql<string>`cast(${accountId} as text)`.as('account_id'),
+        sql<string>`cast(${postId} as text)`.as('post_id'),
+        sql<string>`cast(${authorId} as text)`.as('author_id'),
+      ]),
+    );
+    return named.reduce((all, one) => all.unionAll(one), followers);
+  }
+
   /** The post into some named home feeds (its author's own, a direct post's recipients'). */
   private readonly fanOutToAccountsQuery = precompiledQuery(
     (postId: string, authorId: string, accountIds: readonly string[]) =>
@@ -739,6 +772,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
     request: PublishRequest,
   ): Promise<{ postId: string; created: boolean; post: Post | null; author?: Account | null }> {
     const { post, notifications, idempotency } = request;
+    if (this.onPostgres() && fitsOneStatement(request)) return this.publishInOneStatement(request);
     try {
       return await this.db.transaction().execute(async (tx) => {
         if (idempotency) {
@@ -850,6 +884,47 @@ export class KyselyMicroblogStore implements MicroblogStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * PostgreSQL: a plain post — the post, its author's counts and its fan-out — as ONE statement
+   * (the first two as writing WITH queries of the fan-out's INSERT), atomic without BEGIN and
+   * COMMIT: one round trip instead of five, and inside a batch of inbound texts no savepoint.
+   * The author's row as the update left it comes back on the author's own feed row, for the
+   * answer. The entity cache inspects each WITH query as a statement of its own.
+   */
+  private async publishInOneStatement(
+    request: PublishRequest,
+  ): Promise<{ postId: string; created: boolean; post: Post; author: Account | null }> {
+    const { post, fanout } = request;
+    const columns = postColumns(post);
+    const rows = await this.db
+      .with('new_post', (db) => db.insertInto('posts').values(newPostRow(...columns)))
+      .with('author', (db) =>
+        db
+          .updateTable('accounts')
+          .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1), last_status_at: iso(post.createdAt) }))
+          .where('id', '=', post.accountId)
+          .returningAll(),
+      )
+      .insertInto('home_feed')
+      .columns(['account_id', 'post_id', 'author_id'])
+      .expression(
+        this.feedRows(post.id, post.accountId, fanout.followersOf!, fanout.alsoFollowing, post.reblogOfId, [
+          ...new Set(fanout.accounts),
+        ]),
+      )
+      .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+      .returning((eb) => [
+        'account_id',
+        sql<Selectable<AccountsTable> | null>`case when ${eb.ref('account_id')} = ${post.accountId} then (select row_to_json(author) from author) end`.as(
+          'author',
+        ),
+      ])
+      .execute();
+    const authorRow = rows.find((row) => row.author)?.author ?? null;
+    const stored = toPost({ ...newPostRow(...columns), uri: null, url: null, remote_html: null }, []);
+    return { postId: post.id, created: true, post: stored, author: authorRow ? toAccount(authorRow) : null };
   }
 
   /** Attaches the author's processed, unattached uploads; any other refuses the whole post. */

@@ -1,0 +1,170 @@
+import pg from 'pg';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Account } from '../../src/core/model.ts';
+import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
+import { EntityCache, type Invalidation, keyedDependency } from '../../src/store/entity-cache.ts';
+import { testSchemaName } from '../helpers/context.ts';
+
+/**
+ * Writing WITH queries (PostgreSQL): `with author as (update accounts … returning *) insert into
+ * home_feed …` writes in each of its parts. The entity cache inspects every part as a statement
+ * of its own (a plain post is written so, src/store/microblog-store.ts `publishInOneStatement`):
+ * before, only the outermost statement was looked at, and a write hidden in a WITH query would
+ * have left its account or memo served stale.
+ */
+interface Tables {
+  accounts: { id: string; statuses_count: number };
+  favourites: { account_id: string; post_id: string };
+  home_feed: { account_id: string; post_id: string; author_id: string };
+  follows: { account_id: string; target_account_id: string };
+}
+
+const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
+
+describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache (PostgreSQL)', () => {
+  let cache: EntityCache;
+  let store: StoreConnection;
+  let db: Kysely<Tables>;
+  let loads: Record<string, number>;
+  let sent: Invalidation[];
+  const schema = testSchemaName('with_queries');
+
+  beforeAll(async () => {
+    cache = new EntityCache(10_000);
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    store = openDatabase({ engine: 'postgres', location: postgresUrl! }, { schema, poolSize: 3, entityCache: cache });
+    db = store.db as unknown as Kysely<Tables>;
+    await sql`create table accounts (id text primary key, statuses_count integer not null)`.execute(db);
+    await sql`create table favourites (account_id text not null, post_id text not null)`.execute(db);
+    await sql`create table home_feed (account_id text not null, post_id text not null, author_id text not null,
+      primary key (account_id, post_id))`.execute(db);
+    await sql`create table follows (account_id text not null, target_account_id text not null)`.execute(db);
+    await db.insertInto('accounts').values({ id: 'x', statuses_count: 0 }).execute();
+    await db
+      .insertInto('follows')
+      .values([
+        { account_id: 'a', target_account_id: 'x' },
+        { account_id: 'b', target_account_id: 'x' },
+      ])
+      .execute();
+    cache.onWrite(async (invalidation) => {
+      sent.push(invalidation);
+    });
+  });
+  afterAll(async () => {
+    await store?.close();
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  });
+  beforeEach(() => {
+    loads = {};
+    sent = [];
+  });
+
+  /** Account x's post count through the cache, as the store reads accounts; counts its loads. */
+  const countOfX = async () => {
+    const found = await cache.read('accounts', ['x'], async () => {
+      loads.x = (loads.x ?? 0) + 1;
+      const row = await db.selectFrom('accounts').selectAll().where('id', '=', 'x').executeTakeFirstOrThrow();
+      return new Map([['x', { id: 'x', statusesCount: row.statuses_count } as unknown as Account]]);
+    });
+    return found.get('x')!.statusesCount;
+  };
+  const memoOf = (dimension: 'home_feed' | 'favourites', viewer: string) =>
+    cache.memo(`${dimension}-test`, viewer, [keyedDependency(dimension, viewer)], async () => {
+      const key = `${dimension}:${viewer}`;
+      loads[key] = (loads[key] ?? 0) + 1;
+      return loads[key];
+    });
+  /** A post of x: its count in a WITH query, the fan-out outside, as a plain post is written. */
+  const postOfX = (postId: string) =>
+    db
+      .with('author', (qb) =>
+        qb
+          .updateTable('accounts')
+          .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1) }))
+          .where('id', '=', 'x')
+          .returningAll(),
+      )
+      .insertInto('home_feed')
+      .columns(['account_id', 'post_id', 'author_id'])
+      .expression(
+        db
+          .selectFrom('follows')
+          .select(['account_id', sql<string>`cast(${postId} as text)`.as('post_id'), 'target_account_id as author_id'])
+          .where('target_account_id', '=', 'x'),
+      )
+      .returning('account_id')
+      .execute();
+
+  it('drops the account an UPDATE in a WITH query names, and the feeds the outer INSERT returns', async () => {
+    expect(await countOfX()).toBe(0);
+    for (const viewer of ['a', 'b', 'c']) await memoOf('home_feed', viewer);
+    await postOfX('p1');
+    expect(await countOfX()).toBe(1);
+    expect(loads.x).toBe(2);
+    for (const viewer of ['a', 'b', 'c']) await memoOf('home_feed', viewer);
+    expect(loads).toMatchObject({ 'home_feed:a': 2, 'home_feed:b': 2, 'home_feed:c': 1 });
+    // Other instances are told the same.
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.accounts).toEqual(['x']);
+    expect([...sent[0]!.keys!].sort()).toEqual(['home_feed:a', 'home_feed:b']);
+  });
+
+  it('holds what a WITH query wrote until the connection is released: no fill from the uncommitted count', async () => {
+    expect(await countOfX()).toBe(1);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    const transaction = db.transaction().execute(async (tx) => {
+      await tx
+        .with('author', (qb) =>
+          qb
+            .updateTable('accounts')
+            .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1) }))
+            .where('id', '=', 'x')
+            .returningAll(),
+        )
+        .selectFrom('author')
+        .selectAll()
+        .execute();
+      written();
+      await held;
+    });
+    try {
+      await wrote;
+      const before = loads.x ?? 0;
+      // Another connection still sees 1 (not committed): it is answered, never kept.
+      expect(await countOfX()).toBe(1);
+      expect(await countOfX()).toBe(1);
+      expect((loads.x ?? 0) - before).toBe(2);
+    } finally {
+      release();
+      await transaction;
+    }
+    expect(await countOfX()).toBe(2);
+    const filled = loads.x;
+    expect(await countOfX()).toBe(2);
+    expect(loads.x).toBe(filled);
+  });
+
+  it("drops only the keys an INSERT in a WITH query names (one viewer's favourites), under a SELECT", async () => {
+    await memoOf('favourites', 'a');
+    await memoOf('favourites', 'b');
+    await db
+      .with('added', (qb) => qb.insertInto('favourites').values({ account_id: 'a', post_id: 'p1' }).returningAll())
+      .selectFrom('added')
+      .selectAll()
+      .execute();
+    await memoOf('favourites', 'a');
+    await memoOf('favourites', 'b');
+    expect(loads).toMatchObject({ 'favourites:a': 2, 'favourites:b': 1 });
+  });
+});
