@@ -105,6 +105,11 @@ describe('configuration', () => {
       engine: 'postgres',
       location: 'postgres://u@h:5432/db',
     });
+    // PostgreSQL on the same machine, over its Unix socket (docs/deployment.md).
+    expect(loadConfig({ SPARROW_DATABASE_URL: 'postgres:///db?host=/var/run/postgresql' }).database).toEqual({
+      engine: 'postgres',
+      location: 'postgres:///db?host=/var/run/postgresql',
+    });
     expect(loadConfig({ SPARROW_DATABASE_URL: 'sqlite::memory:' }).database.location).toBe(':memory:');
     expect(() => loadConfig({ SPARROW_DATABASE_URL: 'sqlite:' })).toThrow(ConfigError);
   });

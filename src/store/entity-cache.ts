@@ -8,6 +8,7 @@ import type {
   QueryCompiler,
   TransactionSettings,
 } from 'kysely';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SqliteAdapter } from 'kysely';
 import type { Account, Post } from '../core/model.ts';
 
@@ -167,6 +168,8 @@ class HeldWrites {
   readonly accounts = new Set<string>();
   /** Memo tables, keyed dimensions written as a whole, and keys of keyed dimensions (`dimension:key`). */
   readonly tables = new Set<string>();
+  /** Per post and account written by id, the version its latest write here left (`EntityCache.refill`). */
+  readonly lastWrite = { posts: new Map<string, number>(), accounts: new Map<string, number>() };
 
   /** Everything written, for the drop at release (and, within `forOtherInstances`, for the other instances). */
   invalidation(): Invalidation {
@@ -244,6 +247,38 @@ class Counter {
   }
 }
 
+/**
+ * Per post and account a connection released inside `EntityCache.capturingReleases` (or
+ * `withReleasesCaptured`): the version its connection's last write of it left (`last`), whether
+ * nothing else dropped it between that write and the release (`clean`), and the version the
+ * release left (`after`).
+ */
+interface ReleasedRecord {
+  last: number;
+  clean: boolean;
+  after: number;
+}
+export type CapturedReleases = { posts: Map<string, ReleasedRecord>; accounts: Map<string, ReleasedRecord> };
+const captures = new AsyncLocalStorage<CapturedReleases>();
+
+/**
+ * Runs `work` recording into `released` what connections released inside it left (see
+ * `EntityCache.capturingReleases`): a batch of texts releases its connection so, and runs the
+ * tasks its units left for after the commit so, which may `refill` from it (`releasesInScope`).
+ */
+export function withReleasesCaptured<T>(released: CapturedReleases, work: () => T): T {
+  return captures.run(released, work);
+}
+
+export function noReleases(): CapturedReleases {
+  return { posts: new Map(), accounts: new Map() };
+}
+
+/** The releases recorded by the `withReleasesCaptured` around the caller, if any. */
+export function releasesInScope(): CapturedReleases | null {
+  return captures.getStore() ?? null;
+}
+
 /** After the channel to the other instances failed, how long lookups bypass the cache before trying it again. */
 const CHANNEL_RETRY_MS = 1000;
 
@@ -288,6 +323,14 @@ export class EntityCache {
   /** Per kind of grouped state (`flags`), per group (`memoWithin`). */
   private readonly groups = new Map<string, GroupLru<unknown>>();
   private readonly memoCapacity: number;
+  /**
+   * When each post or account was last dropped (by this process's writes, another instance's or
+   * another process's), from the same clock as the memo stamps, and when the whole kind was: a
+   * record refilled from a write (`refill`) goes in only if nothing dropped it since that write.
+   * Bounded: past the capacity, the kind as a whole (which forgets the ids).
+   */
+  private readonly dropVersions = { posts: new Map<string, number>(), accounts: new Map<string, number>() };
+  private readonly kindDropVersions = { posts: 0, accounts: 0 };
   hits = 0;
   misses = 0;
 
@@ -494,6 +537,61 @@ export class EntityCache {
     else for (const id of invalidation.posts) this.posts.delete(id);
     if (invalidation.allAccounts) this.accounts.clear();
     else for (const id of invalidation.accounts) this.accounts.delete(id);
+    this.noteDrops('posts', invalidation.allPosts, invalidation.posts);
+    this.noteDrops('accounts', invalidation.allAccounts, invalidation.accounts);
+  }
+
+  private noteDrops(kind: Kind, all: boolean, ids: readonly string[]): void {
+    if (!all && ids.length === 0) return;
+    const versions = this.dropVersions[kind];
+    const version = ++this.clock;
+    if (all || versions.size + ids.length > this.memoCapacity) {
+      versions.clear();
+      this.kindDropVersions[kind] = version;
+      return;
+    }
+    for (const id of ids) versions.set(id, version);
+  }
+
+  private dropVersionOf(kind: Kind, id: string): number {
+    return Math.max(this.dropVersions[kind].get(id) ?? 0, this.kindDropVersions[kind]);
+  }
+
+  /**
+   * Runs `work` (one statement on a connection of its own, committed by itself) and tells, per
+   * post and account its connection wrote and released meanwhile, the version that release left:
+   * what `refill` needs to put back a record the statement returned. Writes that stay held (a
+   * transaction or a batch of texts around it, not released inside `work`) are not told.
+   */
+  async capturingReleases<T>(work: () => Promise<T>): Promise<{ value: T; released: CapturedReleases }> {
+    const released = noReleases();
+    const value = await captures.run(released, work);
+    return { value, released };
+  }
+
+  /** The version a post's or account's last drop left: read right after a write, it names that write (see `refill`). */
+  versionOf(kind: Kind, id: string): number {
+    return this.dropVersionOf(kind, id);
+  }
+
+  /**
+   * Puts back a record as a committed write returned it (`update … returning *`), so that the
+   * next read of it need not go to the database. Only when that is provably what a read would
+   * give: the write's connection was released inside a capture (`released`; a write still held
+   * in a transaction is not there), nothing else dropped the record between the connection's
+   * last write of it and its release, nor since, and no write of it is held now. `writtenAt`
+   * (`versionOf` right after the write, when its release comes later, with a batch of texts)
+   * must be that last write: a later statement of the same batch may have written it again.
+   */
+  refill(kind: Kind, record: Post | Account, released: CapturedReleases, writtenAt?: number): void {
+    const entry = released[kind].get(record.id);
+    if (!entry || !entry.clean || (writtenAt !== undefined && entry.last !== writtenAt)) return;
+    if (this.dropVersionOf(kind, record.id) !== entry.after) return;
+    const held = this.inFlight[kind];
+    if (held.has(record.id) || held.has('*')) return;
+    if (this.readsShareTheWritersConnection && this.insertsInFlight[kind] > 0) return;
+    freeze(record);
+    ((kind === 'posts' ? this.posts : this.accounts) as unknown as Lru<Post | Account>).set(record.id, record);
   }
 
   /**
@@ -630,6 +728,8 @@ export class EntityCache {
     for (const table of invalidation.tables ?? ['*']) hold(held.tables, this.inFlight.tables, table);
     for (const key of invalidation.keys ?? []) hold(held.tables, this.inFlight.tables, key);
     this.apply(invalidation);
+    for (const kind of ['posts', 'accounts'] as const)
+      for (const id of invalidation[kind]) held.lastWrite[kind].set(id, this.dropVersionOf(kind, id));
   }
 
   /** One connection serves every read (SQLite): reads see every uncommitted write. */
@@ -653,7 +753,20 @@ export class EntityCache {
     for (const id of held.accounts) this.inFlight.accounts.remove(id);
     for (const table of held.tables) this.inFlight.tables.remove(table);
     const invalidation = held.invalidation();
+    const captured = captures.getStore();
+    const before = captured
+      ? (['posts', 'accounts'] as const).map((kind) =>
+          [...held.lastWrite[kind]].map(([id, last]) => ({
+            kind,
+            id,
+            last,
+            clean: this.dropVersionOf(kind, id) === last,
+          })),
+        )
+      : [];
     this.apply(invalidation);
+    for (const { kind, id, last, clean } of before.flat())
+      captured![kind].set(id, { last, clean, after: this.dropVersionOf(kind, id) });
     const message = forOtherInstances(invalidation);
     for (const listener of this.listeners) await listener(message);
   }

@@ -10,6 +10,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import { collectAfterCommit } from '../shared/after-commit.ts';
+import { noReleases, withReleasesCaptured } from './entity-cache.ts';
 
 /**
  * Group commit: many small units of work (inbound texts) run one after another inside ONE
@@ -384,6 +385,7 @@ class Lane {
       return;
     }
     const batch: Batch = { driver, connection, open: true, tail: Promise.resolve() };
+    const released = noReleases();
     const outcomes: ({ ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown })[] = [];
     let failure: unknown = null;
     try {
@@ -427,11 +429,24 @@ class Lane {
       await inTurn(batch, () => driver.inner.rollbackTransaction(connection)).catch(() => {});
     } finally {
       batch.open = false;
-      await driver.releaseOwn(connection);
+      // What the release dropped of the entity cache is recorded, for the tasks below to refill from.
+      await withReleasesCaptured(released, () => driver.releaseOwn(connection));
     }
     this.counts.batches += 1;
     this.counts.units += items.length;
     const again: Pending<unknown>[] = [];
+    withReleasesCaptured(released, () => this.settle(items, outcomes, failure, again));
+    // Ahead of what came meanwhile: they were first.
+    if (again.length > 0) this.queue.unshift(...again);
+  }
+
+  /** Answers each unit of a batch that ended, running the tasks of those committed; gathers those to run again. */
+  private settle(
+    items: Pending<unknown>[],
+    outcomes: ({ ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown })[],
+    failure: unknown,
+    again: Pending<unknown>[],
+  ): void {
     for (const [index, item] of items.entries()) {
       const outcome = outcomes[index];
       if (failure !== null) item.reject(failure);
@@ -452,8 +467,6 @@ class Lane {
         item.resolve(outcome.value);
       }
     }
-    // Ahead of what came meanwhile: they were first.
-    if (again.length > 0) this.queue.unshift(...again);
   }
 
   private withTimeout<T>(work: Promise<T>, abandon: () => void): Promise<T> {

@@ -22,7 +22,8 @@ import type {
 import { upsertRemoteAccountRow } from './remote-accounts.ts';
 import { conflict } from '../shared/errors.ts';
 import { timeOfId } from '../shared/ids.ts';
-import { keyedDependency, memoized, type EntityCache } from './entity-cache.ts';
+import { keyedDependency, memoized, releasesInScope, type EntityCache } from './entity-cache.ts';
+import { afterCommit } from '../shared/after-commit.ts';
 import { precompiled, precompiledQuery } from './precompiled.ts';
 import { applyPage, chunks, newestFirst } from './paging.ts';
 import { insertPoll } from './post-extras-store.ts';
@@ -898,7 +899,7 @@ export class KyselyMicroblogStore implements MicroblogStore {
   ): Promise<{ postId: string; created: boolean; post: Post; author: Account | null }> {
     const { post, fanout } = request;
     const columns = postColumns(post);
-    const rows = await this.db
+    const statement = this.db
       .with('new_post', (db) => db.insertInto('posts').values(newPostRow(...columns)))
       .with('author', (db) =>
         db
@@ -920,11 +921,32 @@ export class KyselyMicroblogStore implements MicroblogStore {
         sql<Selectable<AccountsTable> | null>`case when ${eb.ref('account_id')} = ${post.accountId} then (select row_to_json(author) from author) end`.as(
           'author',
         ),
-      ])
-      .execute();
+      ]);
+    const cache = this.cache;
+    const { value: rows, released } = cache
+      ? await cache.capturingReleases(() => statement.execute())
+      : { value: await statement.execute(), released: null };
+    const writtenAt = cache?.versionOf('accounts', post.accountId);
     const authorRow = rows.find((row) => row.author)?.author ?? null;
-    const stored = toPost({ ...newPostRow(...columns), uri: null, url: null, remote_html: null }, []);
-    return { postId: post.id, created: true, post: stored, author: authorRow ? toAccount(authorRow) : null };
+    const author = authorRow ? toAccount(authorRow) : null;
+    // The author as this post left it goes back in the cache (its own write dropped it), unless
+    // something wrote it since: the author's next post or a reader of it need not read it again.
+    if (cache && released && author) {
+      const record = { ...author };
+      if (released.accounts.has(author.id)) cache.refill('accounts', record, released);
+      // In a batch of texts the write is released with the batch: put back once it committed.
+      else
+        void afterCommit(() => {
+          const batch = releasesInScope();
+          if (batch) cache.refill('accounts', record, batch, writtenAt);
+        });
+    }
+    return { postId: post.id, created: true, post: this.writtenPost(columns), author };
+  }
+
+  /** A local post as `publishInOneStatement` wrote it (a read would give the same). */
+  private writtenPost(columns: PostColumns): Post {
+    return toPost({ ...newPostRow(...columns), uri: null, url: null, remote_html: null }, []);
   }
 
   /** Attaches the author's processed, unattached uploads; any other refuses the whole post. */

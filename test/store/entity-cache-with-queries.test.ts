@@ -3,7 +3,8 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Account } from '../../src/core/model.ts';
 import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
-import { EntityCache, type Invalidation, keyedDependency } from '../../src/store/entity-cache.ts';
+import { EntityCache, type Invalidation, keyedDependency, releasesInScope } from '../../src/store/entity-cache.ts';
+import { afterCommit } from '../../src/shared/after-commit.ts';
 import { testSchemaName } from '../helpers/context.ts';
 
 /**
@@ -166,5 +167,88 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
     await memoOf('favourites', 'a');
     await memoOf('favourites', 'b');
     expect(loads).toMatchObject({ 'favourites:a': 2, 'favourites:b': 1 });
+  });
+
+  /** Adds one to x's count in a statement of its own; the row as written, and what its release left. */
+  const bumpX = (on: Kysely<Tables> = db) =>
+    cache.capturingReleases(() =>
+      on
+        .updateTable('accounts')
+        .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1) }))
+        .where('id', '=', 'x')
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+  const asAccount = (row: { id: string; statuses_count: number }) =>
+    ({ id: row.id, statusesCount: row.statuses_count }) as unknown as Account;
+
+  it('puts back the row a released write returned: the next read needs no load', async () => {
+    await countOfX();
+    const { value: row, released } = await bumpX();
+    cache.refill('accounts', asAccount(row), released);
+    const before = loads.x;
+    expect(await countOfX()).toBe(row.statuses_count);
+    expect(loads.x).toBe(before);
+  });
+
+  it('puts nothing back when another write dropped the record since, or when the write is still held', async () => {
+    const { value: row, released } = await bumpX();
+    // Another write of x, released before the refill: its row is newer than the one returned.
+    await db
+      .updateTable('accounts')
+      .set((eb) => ({ statuses_count: eb('statuses_count', '+', 10) }))
+      .where('id', '=', 'x')
+      .execute();
+    cache.refill('accounts', asAccount(row), released);
+    const before = loads.x ?? 0;
+    expect(await countOfX()).toBe(row.statuses_count + 10);
+    expect(loads.x).toBe(before + 1);
+    // Inside a transaction the write is not released within the capture: nothing is told, nothing put back.
+    let inside: Awaited<ReturnType<typeof bumpX>> | null = null;
+    await db.transaction().execute(async (tx) => {
+      inside = await bumpX(tx);
+      cache.refill('accounts', asAccount(inside.value), inside.released);
+    });
+    expect(inside!.released.accounts.size).toBe(0);
+    const again = loads.x ?? 0;
+    expect(await countOfX()).toBe(row.statuses_count + 11);
+    expect(loads.x).toBe(again + 1);
+  });
+
+  it('in a batch of units, puts back a row once the batch committed, unless a later unit wrote it again', async () => {
+    const group = store.groupCommit({ maxBatch: 10, windowMs: 5, unitTimeoutMs: 2_000 });
+    /** A unit that adds `n` to x's count and, as the post store does, puts x back once committed. */
+    const unit = (n: number, refill: boolean) => async () => {
+      const { value: row, released } = await cache.capturingReleases(() =>
+        db
+          .updateTable('accounts')
+          .set((eb) => ({ statuses_count: eb('statuses_count', '+', n) }))
+          .where('id', '=', 'x')
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+      // Inside a batch nothing is released yet: the put-back waits for the commit.
+      expect(released.accounts.size).toBe(0);
+      const writtenAt = cache.versionOf('accounts', 'x');
+      if (refill)
+        void afterCommit(() => {
+          const batch = releasesInScope();
+          if (batch) cache.refill('accounts', asAccount(row), batch, writtenAt);
+        });
+      return row.statuses_count;
+    };
+    const start = await countOfX();
+    // Alone in its batch: put back, the next read needs no load.
+    const [alone] = await Promise.all([group.run(unit(1, true))]);
+    expect(alone).toBe(start + 1);
+    let before = loads.x ?? 0;
+    expect(await countOfX()).toBe(start + 1);
+    expect(loads.x ?? 0).toBe(before);
+    // Followed by a unit that writes x again: the first unit's row is older than the commit's.
+    const [first, second] = await Promise.all([group.run(unit(1, true)), group.run(unit(100, false))]);
+    expect([first, second]).toEqual([start + 2, start + 102]);
+    before = loads.x ?? 0;
+    expect(await countOfX()).toBe(start + 102);
+    expect(loads.x ?? 0).toBe(before + 1);
   });
 });
