@@ -333,6 +333,16 @@ const newPostRow = (
   favourites_count: 0,
 });
 
+/** Whose home feeds a post goes into (`feedRows`). */
+type FeedRowsOf = [
+  postId: string,
+  authorId: string,
+  followersOf: string,
+  alsoFollowing: string | null,
+  reblogOfId: string | null,
+  accounts: readonly string[],
+];
+
 /**
  * Whether a post is written by `publishInOneStatement`: a local post fanned out to its author's
  * followers with nothing besides (no idempotency key, mention, hashtag, reply, boost, poll or
@@ -375,33 +385,18 @@ export class KyselyMicroblogStore implements MicroblogStore {
    * `alsoFollowing`), and into the feeds of `accounts` named besides (its author's own): one
    * statement, one round trip for the whole fan-out.
    */
-  private readonly fanOutToFollowersQuery = precompiledQuery(
-    (
-      postId: string,
-      authorId: string,
-      followersOf: string,
-      alsoFollowing: string | null,
-      reblogOfId: string | null,
-      accounts: readonly string[],
-    ) =>
-      // The feeds written, returned: the entity cache drops those viewers' home heads only.
-      this.db
-        .insertInto('home_feed')
-        .columns(['account_id', 'post_id', 'author_id'])
-        .expression(this.feedRows(postId, authorId, followersOf, alsoFollowing, reblogOfId, accounts))
-        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-        .returning('account_id'),
+  private readonly fanOutToFollowersQuery = precompiledQuery((...of: FeedRowsOf) =>
+    // The feeds written, returned: the entity cache drops those viewers' home heads only.
+    this.db
+      .insertInto('home_feed')
+      .columns(['account_id', 'post_id', 'author_id'])
+      .expression(this.feedRows(...of))
+      .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+      .returning('account_id'),
   );
 
   /** The home feed rows of a post: its author's followers' (see `fanOutToFollowersQuery`) and `accounts`'. */
-  private feedRows(
-    postId: string,
-    authorId: string,
-    followersOf: string,
-    alsoFollowing: string | null,
-    reblogOfId: string | null,
-    accounts: readonly string[],
-  ) {
+  private feedRows(...[postId, authorId, followersOf, alsoFollowing, reblogOfId, accounts]: FeedRowsOf) {
     let followers = this.db
       .selectFrom('follows as f')
       .select([

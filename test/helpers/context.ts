@@ -58,6 +58,19 @@ export function testSchemaName(purpose: string): string {
   return `sparrowtest_${runId}_${purpose}_${randomBytes(5).toString('hex')}`;
 }
 
+/** A new, empty schema in the test database (SPARROW_TEST_DATABASE_URL), named after `prefix`. */
+export async function createTestSchema(prefix: string): Promise<string> {
+  const schema = testSchemaName(prefix);
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create schema ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  return schema;
+}
+
 /** A fresh, migrated store on the given engine, isolated from every other test. */
 export async function testContext(
   engine: EngineName,
@@ -68,11 +81,7 @@ export async function testContext(
     return contextWithStorage(configFor({ SPARROW_DATABASE_URL: 'sqlite::memory:', ...env }), options);
   }
   if (!postgresUrl) throw new Error('SPARROW_TEST_DATABASE_URL is not set');
-  const schema = testSchemaName('t');
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
+  const schema = await createTestSchema('t');
   return contextWithStorage(configFor({ SPARROW_DATABASE_URL: postgresUrl, ...env }), {
     ...options,
     schema,

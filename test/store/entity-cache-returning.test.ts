@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
 import { EntityCache, type Invalidation, keyedDependency } from '../../src/store/entity-cache.ts';
 import { precompiledQuery } from '../../src/store/precompiled.ts';
-import { ENGINES, testSchemaName } from '../helpers/context.ts';
+import { createTestSchema, ENGINES } from '../helpers/context.ts';
+import { createFeedTables, type FeedTables } from '../helpers/feed-tables.ts';
 
 /**
  * Keys told by the rows a write returns (src/store/entity-cache.ts): an INSERT…SELECT or a
@@ -12,10 +12,7 @@ import { ENGINES, testSchemaName } from '../helpers/context.ts';
  * account_id` it drops those feeds' memos only — held from the write until its connection is
  * released, like keys told up front — and the dimension as a whole when its rows tell nothing.
  */
-interface Tables {
-  home_feed: { account_id: string; post_id: string; author_id: string };
-  follows: { account_id: string; target_account_id: string };
-}
+type Tables = FeedTables;
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
 const VIEWERS = ['a', 'b', 'c'];
@@ -26,30 +23,17 @@ describe.each(ENGINES)('keys returned by writes on $label', ({ name, skip }) => 
   let db: Kysely<Tables>;
   let loads: Record<string, number>;
   let sent: Invalidation[];
-  const schema = testSchemaName('returning');
 
   beforeAll(async () => {
     if (skip) return;
     cache = new EntityCache(10_000);
     if (name === 'postgres') {
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      await admin.end();
+      const schema = await createTestSchema('returning');
       store = openDatabase({ engine: 'postgres', location: postgresUrl! }, { schema, poolSize: 3, entityCache: cache });
     } else store = openDatabase({ engine: 'sqlite', location: ':memory:' }, { entityCache: cache });
     db = store.db as unknown as Kysely<Tables>;
-    await sql`create table home_feed (account_id text not null, post_id text not null, author_id text not null,
-      primary key (account_id, post_id))`.execute(db);
-    await sql`create table follows (account_id text not null, target_account_id text not null)`.execute(db);
     // a and b follow x; c follows nobody.
-    await db
-      .insertInto('follows')
-      .values([
-        { account_id: 'a', target_account_id: 'x' },
-        { account_id: 'b', target_account_id: 'x' },
-      ])
-      .execute();
+    await createFeedTables(db);
     cache.onWrite(async (invalidation) => {
       sent.push(invalidation);
     });

@@ -5,7 +5,8 @@ import type { Account } from '../../src/core/model.ts';
 import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
 import { EntityCache, type Invalidation, keyedDependency, releasesInScope } from '../../src/store/entity-cache.ts';
 import { afterCommit } from '../../src/shared/after-commit.ts';
-import { testSchemaName } from '../helpers/context.ts';
+import { createTestSchema } from '../helpers/context.ts';
+import { createFeedTables, type FeedTables } from '../helpers/feed-tables.ts';
 
 /**
  * Writing WITH queries (PostgreSQL): `with author as (update accounts … returning *) insert into
@@ -14,11 +15,9 @@ import { testSchemaName } from '../helpers/context.ts';
  * before, only the outermost statement was looked at, and a write hidden in a WITH query would
  * have left its account or memo served stale.
  */
-interface Tables {
+interface Tables extends FeedTables {
   accounts: { id: string; statuses_count: number };
   favourites: { account_id: string; post_id: string };
-  home_feed: { account_id: string; post_id: string; author_id: string };
-  follows: { account_id: string; target_account_id: string };
 }
 
 const postgresUrl = process.env.SPARROW_TEST_DATABASE_URL;
@@ -29,29 +28,18 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
   let db: Kysely<Tables>;
   let loads: Record<string, number>;
   let sent: Invalidation[];
-  const schema = testSchemaName('with_queries');
+  let schema: string;
 
   beforeAll(async () => {
     cache = new EntityCache(10_000);
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
+    schema = await createTestSchema('with_queries');
     store = openDatabase({ engine: 'postgres', location: postgresUrl! }, { schema, poolSize: 3, entityCache: cache });
     db = store.db as unknown as Kysely<Tables>;
     await sql`create table accounts (id text primary key, statuses_count integer not null)`.execute(db);
     await sql`create table favourites (account_id text not null, post_id text not null)`.execute(db);
-    await sql`create table home_feed (account_id text not null, post_id text not null, author_id text not null,
-      primary key (account_id, post_id))`.execute(db);
-    await sql`create table follows (account_id text not null, target_account_id text not null)`.execute(db);
     await db.insertInto('accounts').values({ id: 'x', statuses_count: 0 }).execute();
-    await db
-      .insertInto('follows')
-      .values([
-        { account_id: 'a', target_account_id: 'x' },
-        { account_id: 'b', target_account_id: 'x' },
-      ])
-      .execute();
+    // a and b follow x; c follows nobody.
+    await createFeedTables(db as unknown as Kysely<FeedTables>);
     cache.onWrite(async (invalidation) => {
       sent.push(invalidation);
     });
