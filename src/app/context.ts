@@ -953,8 +953,9 @@ interface SecurityDeps {
  */
 function inboundGroupCommit(connection: StoreConnection, maxBatch: number, lanes: number): GroupCommit | null {
   if (maxBatch === 0) return null;
-  // A text takes two savepoints (its own, and the post's transaction); PostgreSQL keeps at most
-  // 64 subtransactions per transaction in shared memory before every snapshot gets slower.
+  // A text takes up to two savepoints (its own, and the transaction of a post that is not one
+  // statement); PostgreSQL keeps at most 64 subtransactions per transaction in shared memory
+  // before every snapshot gets slower.
   if (connection.engine === 'postgres')
     return connection.groupCommit({ maxBatch: Math.min(maxBatch, 24), windowMs: 0, unitTimeoutMs: 2_000, lanes });
   return connection.groupCommit({ maxBatch, windowMs: 0, unitTimeoutMs: 2_000 });
