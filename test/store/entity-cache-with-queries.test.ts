@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryCreator, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Account } from '../../src/core/model.ts';
 import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
@@ -71,16 +71,17 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
       loads[key] = (loads[key] ?? 0) + 1;
       return loads[key];
     });
+  /** Adds `n` to x's count, returning its row: alone, or as a WITH query (`on` is then the WITH's builder). */
+  const addToX = (on: QueryCreator<Tables>, n = 1) =>
+    on
+      .updateTable('accounts')
+      .set((eb) => ({ statuses_count: eb('statuses_count', '+', n) }))
+      .where('id', '=', 'x')
+      .returningAll();
   /** A post of x: its count in a WITH query, the fan-out outside, as a plain post is written. */
   const postOfX = (postId: string) =>
     db
-      .with('author', (qb) =>
-        qb
-          .updateTable('accounts')
-          .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1) }))
-          .where('id', '=', 'x')
-          .returningAll(),
-      )
+      .with('author', (qb) => addToX(qb))
       .insertInto('home_feed')
       .columns(['account_id', 'post_id', 'author_id'])
       .expression(
@@ -114,13 +115,7 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
     const wrote = new Promise<void>((resolve) => (written = resolve));
     const transaction = db.transaction().execute(async (tx) => {
       await tx
-        .with('author', (qb) =>
-          qb
-            .updateTable('accounts')
-            .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1) }))
-            .where('id', '=', 'x')
-            .returningAll(),
-        )
+        .with('author', (qb) => addToX(qb))
         .selectFrom('author')
         .selectAll()
         .execute();
@@ -158,15 +153,7 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
   });
 
   /** Adds one to x's count in a statement of its own; the row as written, and what its release left. */
-  const bumpX = (on: Kysely<Tables> = db) =>
-    cache.capturingReleases(() =>
-      on
-        .updateTable('accounts')
-        .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1) }))
-        .where('id', '=', 'x')
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+  const bumpX = (on: Kysely<Tables> = db) => cache.capturingReleases(() => addToX(on).executeTakeFirstOrThrow());
   const asAccount = (row: { id: string; statuses_count: number }) =>
     ({ id: row.id, statusesCount: row.statuses_count }) as unknown as Account;
 
@@ -182,11 +169,7 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
   it('puts nothing back when another write dropped the record since, or when the write is still held', async () => {
     const { value: row, released } = await bumpX();
     // Another write of x, released before the refill: its row is newer than the one returned.
-    await db
-      .updateTable('accounts')
-      .set((eb) => ({ statuses_count: eb('statuses_count', '+', 10) }))
-      .where('id', '=', 'x')
-      .execute();
+    await addToX(db, 10).execute();
     cache.refill('accounts', asAccount(row), released);
     const before = loads.x ?? 0;
     expect(await countOfX()).toBe(row.statuses_count + 10);
@@ -207,14 +190,7 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
     const group = store.groupCommit({ maxBatch: 10, windowMs: 5, unitTimeoutMs: 2_000 });
     /** A unit that adds `n` to x's count and, as the post store does, puts x back once committed. */
     const unit = (n: number, refill: boolean) => async () => {
-      const { value: row, released } = await cache.capturingReleases(() =>
-        db
-          .updateTable('accounts')
-          .set((eb) => ({ statuses_count: eb('statuses_count', '+', n) }))
-          .where('id', '=', 'x')
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      );
+      const { value: row, released } = await cache.capturingReleases(() => addToX(db, n).executeTakeFirstOrThrow());
       // Inside a batch nothing is released yet: the put-back waits for the commit.
       expect(released.accounts.size).toBe(0);
       const writtenAt = cache.versionOf('accounts', 'x');
