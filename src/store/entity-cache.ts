@@ -834,22 +834,36 @@ function valuesOf(node: unknown): unknown[] | null {
 }
 
 /** The values `column` is restricted to by a WHERE (`=`, `in`, under ANDs), or null when it cannot tell. */
-function restrictedTo(where: unknown, column: string): string[] | null {
+function restrictedTo(where: unknown, column: string, resolve: Resolve): string[] | null {
   const n = where as Node | undefined;
   if (!n) return null;
-  if (n.kind === 'WhereNode') return restrictedTo(n.where, column);
-  if (n.kind === 'ParensNode') return restrictedTo(n.node, column);
-  if (n.kind === 'AndNode') return restrictedTo(n.left, column) ?? restrictedTo(n.right, column);
+  if (n.kind === 'WhereNode') return restrictedTo(n.where, column, resolve);
+  if (n.kind === 'ParensNode') return restrictedTo(n.node, column, resolve);
+  if (n.kind === 'AndNode') return restrictedTo(n.left, column, resolve) ?? restrictedTo(n.right, column, resolve);
   if (n.kind === 'BinaryOperationNode') {
     const left = n.leftOperand as Node;
     const operator = (n.operator as Node).operator;
     if (left.kind !== 'ReferenceNode' || (operator !== '=' && operator !== 'in')) return null;
     const ref = left.column as Node;
     if (ref.kind !== 'ColumnNode' || (ref.column as Node).name !== column) return null;
-    const values = valuesOf(n.rightOperand);
-    return values && values.every((v) => typeof v === 'string') ? (values as string[]) : null;
+    return idsOf(valuesOf(n.rightOperand), resolve);
   }
   return null;
+}
+
+/**
+ * Ids as a statement names them, each through `resolve` (a precompiled statement's tree holds
+ * placeholders): null when one is no id (an expression, a placeholder left unresolved).
+ */
+function idsOf(values: readonly unknown[] | null, resolve: Resolve): string[] | null {
+  if (!values) return null;
+  const ids: string[] = [];
+  for (const value of values) {
+    const id = keyOf(resolve(value));
+    if (id === null) return null;
+    ids.push(id);
+  }
+  return ids;
 }
 
 function forTable(table: string | null, ids: string[] | null): Invalidation | null {
@@ -1131,7 +1145,7 @@ function keyedWrites(query: OperationNode, resolve: Resolve, returned: KeysRetur
         if (table && set && spec.listedBy && !set.some((c) => c === spec.column || spec.listedBy!.includes(c)))
           continue;
         if (!table || !set || set.includes(spec.column)) whole(dimension);
-        else keys(dimension, restrictedTo(n.where, spec.column)?.map(resolve) ?? null);
+        else keys(dimension, restrictedTo(n.where, spec.column, resolve));
       }
       break;
     }
@@ -1140,7 +1154,7 @@ function keyedWrites(query: OperationNode, resolve: Resolve, returned: KeysRetur
         for (const dimension of KEYED_DIMENSIONS) {
           if (table === null || CASCADES_TO[table]?.includes(dimension)) whole(dimension);
           else if (table === KEYED[dimension].table)
-            keys(dimension, restrictedTo(n.where, KEYED[dimension].column)?.map(resolve) ?? null);
+            keys(dimension, restrictedTo(n.where, KEYED[dimension].column, resolve));
         }
       }
       break;
@@ -1227,7 +1241,7 @@ function ownInvalidationOf(
 ): Invalidation | null {
   const tables = memoTablesWritten(query);
   const keyed = keyedWrites(query, resolve, returned);
-  const entities = entityInvalidationOf(query);
+  const entities = entityInvalidationOf(query, resolve);
   if (!tables && !keyed) {
     if (entities) {
       entities.tables = [];
@@ -1255,19 +1269,6 @@ function resolverOf(compiled: CompiledQuery): Resolve {
   };
 }
 
-/** What a statement makes stale of the posts and accounts kept, or null when nothing. */
-/**
- * Whether the cache reads the ids a statement makes stale from its values (an UPDATE of a post
- * or account by id): such a statement cannot be precompiled with placeholders, or the cache
- * would drop nothing (src/store/precompiled.ts refuses it).
- */
-export function staleIdsReadFromValues(query: OperationNode): boolean {
-  return statementsOf(query).some((part) => {
-    const invalidation = entityInvalidationOf(part);
-    return invalidation !== null && invalidation.posts.length + invalidation.accounts.length > 0;
-  });
-}
-
 /**
  * The statement and the queries of its WITH clauses, outermost first. On PostgreSQL a WITH query
  * may write (`with author as (update accounts … returning *) insert into …`): each writes as if
@@ -1292,21 +1293,25 @@ function insertedKinds(query: OperationNode): Kind[] {
   return kinds;
 }
 
-function entityInvalidationOf(query: OperationNode): Invalidation | null {
+/**
+ * What a statement makes stale of the posts and accounts kept, or null when nothing; the ids it
+ * names are read through `resolve` (a precompiled statement's tree holds placeholders).
+ */
+function entityInvalidationOf(query: OperationNode, resolve: Resolve): Invalidation | null {
   const n = query as Node;
   switch (n.kind) {
     case 'SelectQueryNode':
       return null;
     case 'UpdateQueryNode': {
       const table = tableName(n.table);
-      return forTable(table, restrictedTo(n.where, table === 'mentions' ? 'post_id' : 'id'));
+      return forTable(table, restrictedTo(n.where, table === 'mentions' ? 'post_id' : 'id', resolve));
     }
     case 'DeleteQueryNode': {
       const froms = ((n.from as Node).froms as unknown[]).map(tableName);
       const result = emptyInvalidation();
       let any = false;
       for (const table of froms) {
-        const part = forTable(table, restrictedTo(n.where, table === 'mentions' ? 'post_id' : 'id'));
+        const part = forTable(table, restrictedTo(n.where, table === 'mentions' ? 'post_id' : 'id', resolve));
         if (part) {
           merge(result, part);
           any = true;
@@ -1326,9 +1331,9 @@ function entityInvalidationOf(query: OperationNode): Invalidation | null {
         const ids: string[] = [];
         for (const row of rows) {
           const values = row.kind === 'PrimitiveValueListNode' || row.kind === 'ValueListNode' ? valuesOf(row) : null;
-          const value = values?.[at];
-          if (at < 0 || typeof value !== 'string') return forTable('mentions', null);
-          ids.push(value);
+          const id = at < 0 ? null : keyOf(resolve(values?.[at]));
+          if (id === null) return forTable('mentions', null);
+          ids.push(id);
         }
         return forTable('mentions', ids);
       }

@@ -283,6 +283,8 @@ type PostColumns = [
   createdAt: string,
 ];
 
+const POST_COLUMNS = 12;
+
 const postColumns = (post: PublishRequest['post']): PostColumns => [
   post.id,
   post.accountId,
@@ -452,6 +454,38 @@ export class KyselyMicroblogStore implements MicroblogStore {
         .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing()),
   );
 
+  /**
+   * A plain post on PostgreSQL (`publishInOneStatement`): the post and its author's counts as
+   * writing WITH queries of the fan-out's INSERT. The author's row as the update left it comes
+   * back on the author's own feed row.
+   */
+  private readonly publishInOneStatementQuery = precompiledQuery(
+    (...args: [...PostColumns, followersOf: string, alsoFollowing: string | null, accounts: readonly string[]]) => {
+      const columns = args.slice(0, POST_COLUMNS) as PostColumns;
+      const [followersOf, alsoFollowing, accounts] = args.slice(POST_COLUMNS) as [string, string | null, string[]];
+      const [postId, authorId] = columns;
+      const createdAt = columns[POST_COLUMNS - 1] as string;
+      return this.db
+        .with('new_post', (db) => db.insertInto('posts').values(newPostRow(...columns)))
+        .with('author', (db) =>
+          db
+            .updateTable('accounts')
+            .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1), last_status_at: createdAt }))
+            .where('id', '=', authorId)
+            .returningAll(),
+        )
+        .insertInto('home_feed')
+        .columns(['account_id', 'post_id', 'author_id'])
+        .expression(this.feedRows(postId, authorId, followersOf, alsoFollowing, null, accounts))
+        .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
+        .returning((eb) => [
+          'account_id',
+          sql<Selectable<AccountsTable> | null>`case when ${eb.ref('account_id')} = ${authorId} then (select row_to_json(author) from author) end`.as(
+            'author',
+          ),
+        ]);
+    },
+  );
   private readonly accountsQuery = precompiled(
     () => this.db,
     (ids: readonly string[]) => this.db.selectFrom('accounts').selectAll().where('id', 'in', ids),
@@ -894,33 +928,14 @@ export class KyselyMicroblogStore implements MicroblogStore {
   ): Promise<{ postId: string; created: boolean; post: Post; author: Account | null }> {
     const { post, fanout } = request;
     const columns = postColumns(post);
-    const statement = this.db
-      .with('new_post', (db) => db.insertInto('posts').values(newPostRow(...columns)))
-      .with('author', (db) =>
-        db
-          .updateTable('accounts')
-          .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1), last_status_at: iso(post.createdAt) }))
-          .where('id', '=', post.accountId)
-          .returningAll(),
-      )
-      .insertInto('home_feed')
-      .columns(['account_id', 'post_id', 'author_id'])
-      .expression(
-        this.feedRows(post.id, post.accountId, fanout.followersOf!, fanout.alsoFollowing, post.reblogOfId, [
-          ...new Set(fanout.accounts),
-        ]),
-      )
-      .onConflict((oc) => oc.columns(['account_id', 'post_id']).doNothing())
-      .returning((eb) => [
-        'account_id',
-        sql<Selectable<AccountsTable> | null>`case when ${eb.ref('account_id')} = ${post.accountId} then (select row_to_json(author) from author) end`.as(
-          'author',
-        ),
-      ]);
+    const statement = this.publishInOneStatementQuery(...columns, fanout.followersOf!, fanout.alsoFollowing, [
+      ...new Set(fanout.accounts),
+    ]);
+    const run = async () => (await this.db.executeQuery(statement)).rows;
     const cache = this.cache;
     const { value: rows, released } = cache
-      ? await cache.capturingReleases(() => statement.execute())
-      : { value: await statement.execute(), released: null };
+      ? await cache.capturingReleases(run)
+      : { value: await run(), released: null };
     const writtenAt = cache?.versionOf('accounts', post.accountId);
     const authorRow = rows.find((row) => row.author)?.author ?? null;
     const author = authorRow ? toAccount(authorRow) : null;

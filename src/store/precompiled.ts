@@ -1,5 +1,4 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
-import { staleIdsReadFromValues } from './entity-cache.ts';
 
 type Arg = string | number | null | readonly string[];
 
@@ -19,10 +18,10 @@ interface Shape {
  * compiled text per length, as SQLite's statement cache keys them anyway). `build` is called
  * with placeholder values and must put every argument into the query as a parameter, never
  * into its text. The compiled statement keeps Kysely's operation tree (with the placeholders in
- * it), so the entity cache sees which tables a statement reads or writes as always; a write
- * whose stale entries it would read from the values (an UPDATE of `accounts` by id) is refused
- * here, at its first call. `db` is read at each call
- * (stores declare these as fields, initialised before their constructor sets the handle).
+ * it) and says which parameter each placeholder stands for, so the entity cache sees which
+ * tables and which records (an UPDATE of `accounts` by id) a statement writes as always. `db` is
+ * read at each call (stores declare these as fields, initialised before their constructor sets
+ * the handle).
  */
 export function precompiled<DB, A extends Arg[], Row>(
   db: () => Kysely<DB>,
@@ -48,8 +47,6 @@ export function precompiledQuery<A extends Arg[], Row>(
         a === null ? null : Array.isArray(a) ? a.map((_, j) => `${SENTINEL}${i}.${j}`) : `${SENTINEL}${i}`,
       ) as A;
       const compiled = build(...placeholders).compile();
-      if (staleIdsReadFromValues(compiled.query))
-        throw new Error(`cannot precompile a write whose stale cache entries are named by its values: ${compiled.sql}`);
       const slots = compiled.parameters.map((p) => {
         if (typeof p !== 'string' || !p.startsWith(SENTINEL)) return { constant: p };
         const [i, j] = p.slice(SENTINEL.length).split('.');

@@ -5,6 +5,7 @@ import type { Account } from '../../src/core/model.ts';
 import { openDatabase, type StoreConnection } from '../../src/store/database.ts';
 import { EntityCache, type Invalidation, keyedDependency, releasesInScope } from '../../src/store/entity-cache.ts';
 import { afterCommit } from '../../src/shared/after-commit.ts';
+import { precompiledQuery } from '../../src/store/precompiled.ts';
 import { createTestSchema } from '../helpers/context.ts';
 import { createFeedTables, type FeedTables } from '../helpers/feed-tables.ts';
 
@@ -214,5 +215,54 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
     before = loads.x ?? 0;
     expect(await countOfX()).toBe(start + 102);
     expect(loads.x ?? 0).toBe(before + 1);
+  });
+
+  it('reads the records a precompiled statement writes from its parameters: the same drops, the same refill', async () => {
+    // As a plain post is sent (src/store/precompiled.ts): compiled once, ids as placeholders in its tree.
+    const precompiledPost = precompiledQuery((author: string, postId: string) =>
+      db
+        .with('author', (qb) =>
+          qb
+            .updateTable('accounts')
+            .set((eb) => ({ statuses_count: eb('statuses_count', '+', 1) }))
+            .where('id', '=', author)
+            .returningAll(),
+        )
+        .insertInto('home_feed')
+        .columns(['account_id', 'post_id', 'author_id'])
+        .expression(
+          db
+            .selectFrom('follows')
+            .select([
+              'account_id',
+              sql<string>`cast(${postId} as text)`.as('post_id'),
+              'target_account_id as author_id',
+            ])
+            .where('target_account_id', '=', author),
+        )
+        .returning(() => [
+          'account_id',
+          sql<Tables['accounts']>`(select row_to_json(author) from author)`.as('author'),
+        ]),
+    );
+    for (const postId of ['pc1', 'pc2']) {
+      const count = await countOfX();
+      for (const viewer of ['a', 'b', 'c']) await memoOf('home_feed', viewer);
+      sent = [];
+      const { value, released } = await cache.capturingReleases(
+        async () => (await db.executeQuery(precompiledPost('x', postId))).rows,
+      );
+      // Account x alone is dropped (not every account), and a and b's feeds: named by the parameters.
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.accounts).toEqual(['x']);
+      expect(sent[0]!.allAccounts).toBe(false);
+      expect([...sent[0]!.keys!].sort()).toEqual(['home_feed:a', 'home_feed:b']);
+      expect(released.accounts.has('x')).toBe(true);
+      // The row it returned goes back in: the next read of x needs no load.
+      cache.refill('accounts', asAccount(value[0]!.author), released);
+      const before = loads.x;
+      expect(await countOfX()).toBe(count + 1);
+      expect(loads.x).toBe(before);
+    }
   });
 });
