@@ -240,10 +240,7 @@ describe.skipIf(!postgresUrl)('writes in WITH queries, seen by the entity cache 
             ])
             .where('target_account_id', '=', author),
         )
-        .returning(() => [
-          'account_id',
-          sql<Tables['accounts']>`(select row_to_json(author) from author)`.as('author'),
-        ]),
+        .returning(['account_id', sql<Tables['accounts']>`(select row_to_json(author) from author)`.as('author')]),
     );
     for (const postId of ['pc1', 'pc2']) {
       const count = await countOfX();
