@@ -182,6 +182,47 @@ async function memory(url = publicUrl): Promise<number | null> {
   }
 }
 
+/** Per route: seconds spent answering and requests answered so far (the server's own histogram). */
+async function routeTimes(url: string): Promise<Map<string, { seconds: number; count: number }>> {
+  const times = new Map<string, { seconds: number; count: number }>();
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const match of text.matchAll(
+      /^sparrow_http_request_duration_seconds_(sum|count)\{route="([^"]*)"\}\s+(\S+)/gm,
+    )) {
+      const entry = times.get(match[2]!) ?? { seconds: 0, count: 0 };
+      if (match[1] === 'sum') entry.seconds += Number(match[3]);
+      else entry.count += Number(match[3]);
+      times.set(match[2]!, entry);
+    }
+  } catch {
+    // no figures: the line below says so
+  }
+  return times;
+}
+
+/** Mean time the server took per request of each route between two readings, in ms. */
+function meanTimes(
+  before: Map<string, { seconds: number; count: number }>[],
+  after: Map<string, { seconds: number; count: number }>[],
+): Record<string, { meanMs: number; requests: number }> {
+  const sums = new Map<string, { seconds: number; count: number }>();
+  after.forEach((times, i) => {
+    for (const [route, { seconds, count }] of times) {
+      const start = before[i]?.get(route) ?? { seconds: 0, count: 0 };
+      const sum = sums.get(route) ?? { seconds: 0, count: 0 };
+      sum.seconds += seconds - start.seconds;
+      sum.count += count - start.count;
+      sums.set(route, sum);
+    }
+  });
+  const means: Record<string, { meanMs: number; requests: number }> = {};
+  for (const [route, { seconds, count }] of sums)
+    if (count > 0 && route !== '/metrics')
+      means[route] = { meanMs: Number(((seconds * 1000) / count).toFixed(1)), requests: count };
+  return means;
+}
+
 async function withSchema<T>(run: () => Promise<T>): Promise<T> {
   if (STORE !== 'postgres') return run();
   const admin = new pg.Client({ connectionString: benchDatabase });
@@ -251,6 +292,8 @@ try {
       }, 5_000);
       const serverCpu = () => stops.reduce((sum, stop) => sum + processTreeCpuMs(stop.pid), 0);
       const cpuBefore = { server: serverCpu(), stores: storeServersCpuMs() };
+      const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+      const timesBefore = await Promise.all(urls.map(routeTimes));
       const results = await Promise.all(
         ports.map((port) =>
           autocannon({
@@ -263,6 +306,9 @@ try {
         ),
       );
       clearInterval(sampler);
+      // The time each kind of request took in the server: in this closed loop (a connection sends
+      // its next request once answered), the slowest kind holds connections and sets the rate.
+      const routes = meanTimes(timesBefore, await Promise.all(urls.map(routeTimes)));
       const total = results.reduce((sum, r) => sum + r.requests.total, 0) || 1;
       const cpuMsPerRequest = {
         server: Number(((serverCpu() - cpuBefore.server) / total).toFixed(3)),
@@ -287,11 +333,17 @@ try {
         p99Ms: Math.max(...results.map((r) => r.latency.p99)),
         failed,
         cpuMsPerRequest,
+        routes,
         memoryMb: { first, last, max: samples.length ? Math.max(...samples.map((s) => s.rssMb)) : null, samples },
       };
       const label = `${STORE}${STORE === 'postgres' ? ' + redis' : ''}, ${INSTANCES} instance${INSTANCES > 1 ? 's' : ''}`;
       console.log(
         `soak ${values.peak ? 'at peak' : `at ${RATE}/s`} for ${DURATION}s (${label}): ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; server CPU ${cpuMsPerRequest.server} ms/req${cpuMsPerRequest.stores !== null ? ` (+ PostgreSQL/Redis ${cpuMsPerRequest.stores})` : ''}; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`,
+      );
+      console.log(
+        `server time per request: ${Object.entries(routes)
+          .map(([route, { meanMs }]) => `${route} ${meanMs} ms`)
+          .join(', ')}`,
       );
       writeResults(`soak-${STORE}-${INSTANCES}${values.peak ? '-peak' : ''}`, summary);
     } finally {

@@ -14,16 +14,16 @@ import { noReleases, withReleasesCaptured } from './entity-cache.ts';
 
 /**
  * Group commit: many small units of work (inbound texts) run one after another inside ONE
- * database transaction, each in its own savepoint, and each caller hears its result only after
+ * database transaction, and each caller hears its result only after
  * that transaction committed. On SQLite this turns a text's four commits (each a WAL write)
  * into a share of one; on PostgreSQL, a share of one round trip for BEGIN and COMMIT.
  *
  * Nothing above the store changes: while a unit runs, every statement any store issues through
  * Kysely goes to the batch's connection (the "ambient" transaction, found through
  * AsyncLocalStorage), and a store's own `db.transaction()` becomes a savepoint inside it.
- * A unit that throws is rolled back to its savepoint and its caller gets the error; the others
- * commit. A failed commit fails every caller of the batch, so nothing is acknowledged that is
- * not durable. Work a unit defers with `afterCommit` (stream events, e-mail, waking
+ * A unit that throws rolls its batch back and its caller gets the error; the units before it
+ * run again in the next batch, and commit. A failed commit fails every caller of the batch, so
+ * nothing is acknowledged that is not durable. Work a unit defers with `afterCommit` (stream events, e-mail, waking
  * dispatchers) runs once the batch committed, never for a unit that failed.
  */
 
@@ -251,6 +251,8 @@ export interface GroupCommitOptions {
   lanes?: number;
 }
 
+type Outcome = { ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown };
+
 interface Pending<T> {
   work: () => Promise<T>;
   resolve: (value: T) => void;
@@ -386,19 +388,14 @@ class Lane {
     }
     const batch: Batch = { driver, connection, open: true, tail: Promise.resolve() };
     const released = noReleases();
-    const outcomes: ({ ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown })[] = [];
+    const outcomes: Outcome[] = [];
     let failure: unknown = null;
     try {
       await driver.inner.beginTransaction(connection, {});
-      // Round trips matter on PostgreSQL (each statement is one): a unit's savepoint is taken
-      // only once something before it in the batch committed there (before that, the
-      // transaction itself is what a failing unit rolls back, and begins again), and none is
-      // released (the commit releases them all; later ones nest inside, which changes nothing a
-      // rollback to one of them undoes, since that undoes what came after it anyway).
-      let committedBefore = false;
-      for (const [index, item] of items.entries()) {
-        const name = `unit_${index}`;
-        if (committedBefore) await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`savepoint ${name}`)));
+      // No savepoint per unit: on PostgreSQL each would be a round trip, a seventh of what a text
+      // sends. A unit that fails instead rolls the whole batch back (see `settle`): the units
+      // before it run again in the next batch, and those after it had not run yet.
+      for (const item of items) {
         const scope = new ScopedConnection(batch);
         try {
           const result = await this.withTimeout(
@@ -408,21 +405,16 @@ class Lane {
             },
           );
           scope.finished = true;
-          committedBefore = true;
           outcomes.push({ ok: true, value: result.value, tasks: result.tasks });
         } catch (error) {
           scope.abandoned = true;
-          if (committedBefore)
-            await inTurn(batch, () => connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`)));
-          else {
-            await inTurn(batch, () => driver.inner.rollbackTransaction(connection));
-            await inTurn(batch, () => driver.inner.beginTransaction(connection, {}));
-          }
           outcomes.push({ ok: false, error });
+          break;
         }
       }
       batch.open = false;
-      await inTurn(batch, () => driver.inner.commitTransaction(connection));
+      if (outcomes.at(-1)?.ok === false) await inTurn(batch, () => driver.inner.rollbackTransaction(connection));
+      else await inTurn(batch, () => driver.inner.commitTransaction(connection));
     } catch (error) {
       failure = error;
       batch.open = false;
@@ -433,29 +425,33 @@ class Lane {
       await withReleasesCaptured(released, () => driver.releaseOwn(connection));
     }
     this.counts.batches += 1;
-    this.counts.units += items.length;
+    this.counts.units += outcomes.length;
     const again: Pending<unknown>[] = [];
     withReleasesCaptured(released, () => this.settle(items, outcomes, failure, again));
     // Ahead of what came meanwhile: they were first.
     if (again.length > 0) this.queue.unshift(...again);
   }
 
-  /** Answers each unit of a batch that ended, running the tasks of those committed; gathers those to run again. */
-  private settle(
-    items: Pending<unknown>[],
-    outcomes: ({ ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown })[],
-    failure: unknown,
-    again: Pending<unknown>[],
-  ): void {
+  /**
+   * Answers each unit of a batch that ended, running the tasks of those committed; gathers those
+   * to run again. A batch whose last unit failed was rolled back whole: that unit gets its error
+   * (or runs again, if it lost a conflict with another transaction), and the units before it,
+   * which did nothing wrong, run again in the next batch, in the same order, ahead of the units
+   * that had not run yet. Each failure takes one unit out, so every batch gets further.
+   */
+  private settle(items: Pending<unknown>[], outcomes: Outcome[], failure: unknown, again: Pending<unknown>[]): void {
+    const failed = outcomes.at(-1)?.ok === false ? outcomes.length - 1 : -1;
     for (const [index, item] of items.entries()) {
       const outcome = outcomes[index];
       if (failure !== null) item.reject(failure);
-      else if (!outcome) item.reject(new Error('unit of work not run'));
-      else if (!outcome.ok && lostAConflict(outcome.error) && item.retries < MAX_RETRIES) {
-        // Rolled back to its savepoint, nothing of it committed: it runs again in the next batch.
-        item.retries += 1;
-        again.push(item);
-      } else if (!outcome.ok) item.reject(outcome.error);
+      else if (!outcome) again.push(item);
+      else if (!outcome.ok) {
+        if (lostAConflict(outcome.error) && item.retries < MAX_RETRIES) {
+          // Rolled back with its batch, nothing of it committed: it runs again in the next batch.
+          item.retries += 1;
+          again.push(item);
+        } else item.reject(outcome.error);
+      } else if (failed >= 0) again.push(item);
       else {
         for (const task of outcome.tasks) {
           try {
