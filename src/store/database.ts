@@ -83,7 +83,8 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
       schema: null,
       driver: { engine: 'sqlite', sqlite },
       // One connection, one writer: a second lane would only wait for the first.
-      groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), { ...groupOptions, lanes: 1 }),
+      groupCommit: (groupOptions) =>
+        new GroupCommit(handle, () => warmUp(db), { ...groupOptions, lanes: 1, defersWrites: false }),
       close: async () => {
         await checkpointer?.stop();
         await db.destroy();
@@ -115,7 +116,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     engine: 'postgres',
     schema: options.schema ?? null,
     driver: { engine: 'postgres', pool },
-    groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), groupOptions),
+    groupCommit: (groupOptions) => new GroupCommit(handle, () => warmUp(db), { defersWrites: true, ...groupOptions }),
     close: () => db.destroy(),
   };
 }

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type QueryResult,
   type Dialect,
   type DialectAdapter,
   type Driver,
@@ -30,6 +31,8 @@ import { noReleases, withReleasesCaptured } from './entity-cache.ts';
 interface Batch {
   readonly driver: AmbientDriver;
   readonly connection: DatabaseConnection;
+  /** Writes marked `untilUnitEnds` wait for the unit's next statement or its end (PostgreSQL). */
+  readonly defersWrites: boolean;
   open: boolean;
   /** The last statement sent on the connection: the next one waits for it. */
   tail: Promise<unknown>;
@@ -58,6 +61,10 @@ class ScopedConnection implements DatabaseConnection {
   finished = false;
   /** The unit's own `db.transaction()`s, as savepoints, innermost last. */
   readonly savepoints: string[] = [];
+  /** Writes marked `untilUnitEnds`, not sent yet; the last batch of them sent, and whether one failed. */
+  private readonly deferred: CompiledQuery[] = [];
+  private flushing: Promise<void> | null = null;
+  private flushFailure: { error: unknown } | null = null;
   private next = 0;
 
   constructor(batch: Batch) {
@@ -73,15 +80,151 @@ class ScopedConnection implements DatabaseConnection {
     return `unit_tx_${this.next}`;
   }
 
-  executeQuery: DatabaseConnection['executeQuery'] = (compiled, options) => {
+  executeQuery: DatabaseConnection['executeQuery'] = <R>(
+    compiled: CompiledQuery,
+    options?: Parameters<DatabaseConnection['executeQuery']>[1],
+  ): Promise<QueryResult<R>> => {
     if (!this.usable) return Promise.reject(new AbandonedUnitError());
-    return inTurn(this.batch, () => this.batch.connection.executeQuery(compiled, options));
+    if (this.batch.defersWrites && (compiled as DeferrableQuery).untilUnitEnds && combinable(compiled)) {
+      // Sent with the unit's next statement or at its end (nothing it returns is read).
+      if (this.deferred.some((other) => sharesPlaceholders(other, compiled))) this.flushDeferred().catch(() => {});
+      this.deferred.push(compiled);
+      return Promise.resolve({ rows: [] });
+    }
+    if (this.deferred.length === 0 && !this.flushing) {
+      return inTurn(this.batch, () => this.batch.connection.executeQuery<R>(compiled, options));
+    }
+    const flushed = this.flushDeferred();
+    const result = inTurn(this.batch, () => this.batch.connection.executeQuery<R>(compiled, options));
+    // The writes before it failed: that is the error to tell (the statement after them fails too).
+    return flushed.then(
+      () => result,
+      (error: unknown) => {
+        result.catch(() => {});
+        throw error;
+      },
+    );
   };
+
+  /**
+   * Sends the writes waiting for this unit's next statement, as one statement (the others as
+   * WITH queries of the last), in turn; rejects if it, or one sent before, failed: the unit
+   * fails with it.
+   */
+  flushDeferred(): Promise<void> {
+    if (this.deferred.length > 0) {
+      const combined = combineWrites(this.deferred.splice(0));
+      this.flushing = inTurn(this.batch, () => this.batch.connection.executeQuery(combined)).then(
+        () => {},
+        (error: unknown) => {
+          this.flushFailure ??= { error };
+        },
+      );
+    }
+    return (this.flushing ?? Promise.resolve()).then(() => {
+      if (this.flushFailure) throw this.flushFailure.error;
+    });
+  }
 
   streamQuery: DatabaseConnection['streamQuery'] = (compiled, chunkSize, options) => {
     if (!this.usable) throw new AbandonedUnitError();
     return this.batch.connection.streamQuery(compiled, chunkSize, options);
   };
+}
+
+/** A write whose result nobody reads: in a unit of a batch it may wait for the unit's next statement. */
+type DeferrableQuery = CompiledQuery & { untilUnitEnds?: true };
+
+/**
+ * Marks a write (an INSERT, UPDATE or DELETE without RETURNING, nothing of it read back by the
+ * rest of its unit) that may wait, inside a unit of a batch on PostgreSQL, until the unit's next
+ * statement or its end, to go with other such writes as one statement: a round trip each saved.
+ * Anything the unit sends after it is sent after it; outside a batch it runs at once.
+ */
+export function untilUnitEnds<Q extends CompiledQuery>(query: Q): Q {
+  return { ...query, untilUnitEnds: true };
+}
+
+type Node = { kind: string; [key: string]: unknown };
+
+/** A write that can be a WITH query of another: PostgreSQL text with numbered parameters, no literal, no WITH or RETURNING of its own. */
+function combinable(query: CompiledQuery): boolean {
+  const node = query.query as unknown as Node;
+  return (
+    (node.kind === 'InsertQueryNode' || node.kind === 'UpdateQueryNode' || node.kind === 'DeleteQueryNode') &&
+    !node.with &&
+    !node.returning &&
+    !query.sql.includes("'") &&
+    !query.sql.includes('$$')
+  );
+}
+
+/** What each parameter of a query stands for in its tree (a precompiled one's placeholders, or the values themselves). */
+function placeholdersOf(query: CompiledQuery): readonly unknown[] {
+  return (query as { placeholders?: readonly unknown[] }).placeholders ?? query.parameters;
+}
+
+/**
+ * Two writes of the same precompiled shape carry the same placeholders in their trees: in one
+ * statement, the entity cache could not tell whose parameter each stands for. Such a pair is
+ * never combined.
+ */
+function sharesPlaceholders(a: CompiledQuery, b: CompiledQuery): boolean {
+  const mine = (a as { placeholders?: readonly unknown[] }).placeholders;
+  const theirs = (b as { placeholders?: readonly unknown[] }).placeholders;
+  if (!mine || !theirs) return false;
+  // Constants (a NULL, a fixed status) stand for themselves, whichever query they are in.
+  const isPlaceholder = (p: unknown) => typeof p === 'string' && p.includes('\u0000');
+  const seen = new Set(mine.filter(isPlaceholder));
+  return theirs.some((p) => isPlaceholder(p) && seen.has(p));
+}
+
+/**
+ * Writes as one PostgreSQL statement: `with deferred_0 as (…), deferred_1 as (…) <the last>`,
+ * parameters renumbered in order. Each runs as if alone, on the same snapshot (none reads what
+ * another wrote); the tree is the last one's with the others as its WITH queries, so the
+ * entity cache inspects each as a statement of its own, resolving placeholders in order.
+ */
+function combineWrites(queries: CompiledQuery[]): CompiledQuery {
+  if (queries.length === 1) return queries[0]!;
+  let offset = 0;
+  const parameters: unknown[] = [];
+  const placeholders: unknown[] = [];
+  const renumbered = (query: CompiledQuery) => {
+    const at = offset;
+    offset += query.parameters.length;
+    parameters.push(...query.parameters);
+    placeholders.push(...placeholdersOf(query));
+    return query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + at}`);
+  };
+  const ctes = queries.slice(0, -1).map((query, i) => `"deferred_${i}" as (${renumbered(query)})`);
+  const last = queries.at(-1)!;
+  const sql = `with ${ctes.join(', ')} ${renumbered(last)}`;
+  const name = (i: number) => ({
+    kind: 'CommonTableExpressionNameNode',
+    table: {
+      kind: 'TableNode',
+      table: { kind: 'SchemableIdentifierNode', identifier: { kind: 'IdentifierNode', name: `deferred_${i}` } },
+    },
+  });
+  const tree = {
+    ...(last.query as unknown as Node),
+    with: {
+      kind: 'WithNode',
+      expressions: queries.slice(0, -1).map((query, i) => ({
+        kind: 'CommonTableExpressionNode',
+        name: name(i),
+        expression: query.query,
+      })),
+    },
+  };
+  return {
+    query: tree as unknown as CompiledQuery['query'],
+    queryId: last.queryId,
+    sql,
+    parameters,
+    placeholders,
+  } as CompiledQuery;
 }
 
 const scopes = new AsyncLocalStorage<ScopedConnection>();
@@ -249,6 +392,11 @@ export interface GroupCommitOptions {
    * for more and smaller transactions. SQLite has one writer: it always keeps one lane.
    */
   lanes?: number;
+  /**
+   * Writes marked `untilUnitEnds` wait for the unit's next statement or its end, and go as one
+   * statement (PostgreSQL, where each statement is a round trip; SQLite has none to save).
+   */
+  defersWrites?: boolean;
 }
 
 type Outcome = { ok: true; value: unknown; tasks: (() => void)[] } | { ok: false; error: unknown };
@@ -386,7 +534,13 @@ class Lane {
       for (const item of items) item.reject(error);
       return;
     }
-    const batch: Batch = { driver, connection, open: true, tail: Promise.resolve() };
+    const batch: Batch = {
+      driver,
+      connection,
+      defersWrites: this.options.defersWrites ?? false,
+      open: true,
+      tail: Promise.resolve(),
+    };
     const released = noReleases();
     const outcomes: Outcome[] = [];
     let failure: unknown = null;
@@ -399,7 +553,13 @@ class Lane {
         const scope = new ScopedConnection(batch);
         try {
           const result = await this.withTimeout(
-            scopes.run(scope, () => collectAfterCommit(item.work)),
+            scopes.run(scope, () =>
+              collectAfterCommit(async () => {
+                const value = await item.work();
+                await scope.flushDeferred();
+                return value;
+              }),
+            ),
             () => {
               scope.abandoned = true;
             },

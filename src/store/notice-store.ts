@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isNoticeKind, type AccountNotice, type NoticeStore } from '../notices/index.ts';
+import { untilUnitEnds } from './group-commit.ts';
 import { precompiledQuery } from './precompiled.ts';
 import type { Database } from './schema.ts';
 
@@ -19,13 +20,16 @@ export class KyselyNoticeStore implements NoticeStore {
   );
 
   async addNotice(notice: AccountNotice): Promise<void> {
+    // Nothing reads a notice back in the unit that adds it (a text): it may wait for the unit's end.
     await this.db.executeQuery(
-      this.addNoticeQuery(
-        notice.id,
-        notice.accountId,
-        notice.kind,
-        JSON.stringify(notice.details),
-        notice.createdAt.toISOString(),
+      untilUnitEnds(
+        this.addNoticeQuery(
+          notice.id,
+          notice.accountId,
+          notice.kind,
+          JSON.stringify(notice.details),
+          notice.createdAt.toISOString(),
+        ),
       ),
     );
   }

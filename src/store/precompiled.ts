@@ -3,6 +3,8 @@ import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 type Arg = string | number | null | readonly string[];
 
 const SENTINEL = '\u0000sparrow-parameter:';
+/** Shapes compiled so far in this process: each one's placeholders carry its number. */
+let shapesCompiled = 0;
 
 interface Shape {
   compiled: CompiledQuery;
@@ -43,13 +45,16 @@ export function precompiledQuery<A extends Arg[], Row>(
     const key = args.map((a) => (a === null ? 'n' : Array.isArray(a) ? a.length : 'v')).join(',');
     let shape = shapes.get(key);
     if (!shape) {
+      // Placeholders differ from one shape to another: statements sent as one (group-commit.ts)
+      // keep telling the entity cache which parameter each stands for.
+      const prefix = `${SENTINEL}${(shapesCompiled += 1)}:`;
       const placeholders = args.map((a, i) =>
-        a === null ? null : Array.isArray(a) ? a.map((_, j) => `${SENTINEL}${i}.${j}`) : `${SENTINEL}${i}`,
+        a === null ? null : Array.isArray(a) ? a.map((_, j) => `${prefix}${i}.${j}`) : `${prefix}${i}`,
       ) as A;
       const compiled = build(...placeholders).compile();
       const slots = compiled.parameters.map((p) => {
-        if (typeof p !== 'string' || !p.startsWith(SENTINEL)) return { constant: p };
-        const [i, j] = p.slice(SENTINEL.length).split('.');
+        if (typeof p !== 'string' || !p.startsWith(prefix)) return { constant: p };
+        const [i, j] = p.slice(prefix.length).split('.');
         return j === undefined ? Number(i) : ([Number(i), Number(j)] as [number, number]);
       });
       shape = { compiled, slots };

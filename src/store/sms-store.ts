@@ -33,6 +33,7 @@ import { type EntityCache, keyedDependency, memoized } from './entity-cache.ts';
 import { isUniqueViolation } from './microblog-store.ts';
 import { chunks } from './paging.ts';
 import { precompiled, precompiledQuery } from './precompiled.ts';
+import { untilUnitEnds } from './group-commit.ts';
 import type { Database, SmsHoldsTable, SmsOutboxTable, VerificationCodesTable } from './schema.ts';
 
 const iso = (d: Date) => d.toISOString();
@@ -459,7 +460,8 @@ export class KyselySmsStore implements SmsStore {
     accountId: string | null,
     postId: string | null,
   ): Promise<void> {
-    await this.db.executeQuery(this.finishInboundQuery(id, outcome, accountId, postId));
+    // Its text's last write: in a batch, it goes with the text's other trailing writes as one statement.
+    await this.db.executeQuery(untilUnitEnds(this.finishInboundQuery(id, outcome, accountId, postId)));
   }
 
   // ── Outbox ──────────────────────────────────────────────────────────────────
@@ -678,7 +680,7 @@ export class KyselySmsStore implements SmsStore {
 
   async createFanoutJob(job: FanoutJob, now: Date): Promise<void> {
     await this.db.executeQuery(
-      this.createFanoutJobQuery(job.id, job.postId, job.authorId, job.afterAccountId, iso(now)),
+      untilUnitEnds(this.createFanoutJobQuery(job.id, job.postId, job.authorId, job.afterAccountId, iso(now))),
     );
   }
 
