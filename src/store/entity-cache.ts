@@ -301,9 +301,7 @@ export class EntityCache {
   private requests = 0;
   private caughtUpTo = -1;
   private otherInstances: (() => Promise<void>) | null = null;
-  /** The PING in flight, and the one that waits for it (for the requests that arrived after it was sent). */
   private catchingUp: { request: number; pending: Promise<void> } | null = null;
-  private nextCatchUp: Promise<void> | null = null;
   private channelDownUntil = 0;
   private channelWasDown = false;
   private readonly listeners: ((invalidation: Invalidation) => Promise<void>)[] = [];
@@ -659,43 +657,17 @@ export class EntityCache {
     this.otherInstances = caughtUp;
   }
 
-  /**
-   * Once per request that looks something up. A PING answers for the requests that had arrived
-   * when it was sent: those of one turn share one. A request that arrives while one is in flight
-   * waits for the next, sent when that one is answered and shared by every request that arrived
-   * meanwhile: one PING per round trip to Redis under load, not one per request.
-   */
+  /** Once per request that looks something up (requests in the same turn share one round trip). */
   private async caughtUpWithOtherInstances(): Promise<void> {
     const wanted = this.requests;
-    while (this.caughtUpTo < wanted) {
-      if (Date.now() < this.channelDownUntil) {
-        // Other instances' writes may be unheard: keep nothing between lookups until the channel is back.
-        this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] });
-        return;
-      }
-      const inFlight = this.catchingUp;
-      if (!inFlight) {
-        await this.catchUp().pending;
-        continue;
-      }
-      if (inFlight.request >= wanted) {
-        await inFlight.pending;
-        continue;
-      }
-      this.nextCatchUp ??= inFlight.pending.then(() => {
-        this.nextCatchUp = null;
-        return (this.catchingUp ?? this.catchUp()).pending;
-      });
-      await this.nextCatchUp;
+    if (this.caughtUpTo >= wanted) return;
+    if (Date.now() < this.channelDownUntil) {
+      // Other instances' writes may be unheard: keep nothing between lookups until the channel is back.
+      this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] });
+      return;
     }
-  }
-
-  /** Sends a PING for every request started so far; it settles `catchingUp` (never rejects). */
-  private catchUp(): { request: number; pending: Promise<void> } {
-    const wanted = this.requests;
-    const flight = {
-      request: wanted,
-      pending: this.otherInstances!().then(
+    if (!this.catchingUp || this.catchingUp.request < wanted) {
+      const pending = this.otherInstances!().then(
         () => {
           // Messages sent while the channel was away are lost: what was kept meanwhile may be stale.
           if (this.channelWasDown)
@@ -708,13 +680,10 @@ export class EntityCache {
           this.channelDownUntil = Date.now() + CHANNEL_RETRY_MS;
           this.apply({ posts: [], accounts: [], allPosts: true, allAccounts: true, tables: ['*'] });
         },
-      ),
-    };
-    this.catchingUp = flight;
-    void flight.pending.then(() => {
-      if (this.catchingUp === flight) this.catchingUp = null;
-    });
-    return flight;
+      );
+      this.catchingUp = { request: wanted, pending };
+    }
+    await this.catchingUp.pending;
   }
 
   private checkOtherProcesses(): void {

@@ -146,59 +146,6 @@ describe('entity cache and the other instances', () => {
     expect((await read('p')).text).toBe('second');
   });
 
-  it('requests that arrive while a PING is in flight share the next one, and each sees what was in the channel when it came', async () => {
-    const { cache, read, edit } = setup();
-    // Each PING is answered when the test says, after the messages queued before it (as Redis does).
-    const pings: { answer: () => void; delivered: (() => void)[] }[] = [];
-    let inChannel: (() => void)[] = [];
-    cache.hearFromOtherInstances(
-      () =>
-        new Promise<void>((resolve) => {
-          const delivered = inChannel;
-          inChannel = [];
-          pings.push({
-            answer: () => {
-              for (const deliver of delivered) deliver();
-              resolve();
-            },
-            delivered,
-          });
-        }),
-    );
-    const dropP = () => cache.apply({ posts: ['p'], accounts: [], allPosts: false, allAccounts: false, tables: [] });
-    const turn = () => new Promise((resolve) => setImmediate(resolve));
-    // p is kept.
-    cache.requestStarted();
-    const kept = read('p');
-    await turn();
-    pings[0]!.answer();
-    expect((await kept).text).toBe('first');
-    // A request arrives and its PING goes out; then another instance edits p, and its message is
-    // on its way here, behind that PING.
-    cache.requestStarted();
-    const before = read('p');
-    await turn();
-    expect(pings).toHaveLength(2);
-    edit('second');
-    inChannel.push(dropP);
-    const after = [];
-    for (let i = 0; i < 3; i += 1) {
-      cache.requestStarted();
-      after.push(read('p'));
-    }
-    await turn();
-    // The PING in flight was sent before they arrived: it does not answer for them.
-    expect(pings).toHaveLength(2);
-    pings[1]!.answer();
-    expect((await before).text).toBe('first');
-    await turn();
-    expect(pings).toHaveLength(3);
-    pings[2]!.answer();
-    for (const result of await Promise.all(after)) expect(result.text).toBe('second');
-    // One PING for the three of them.
-    expect(pings).toHaveLength(3);
-  });
-
   it('serves nothing it kept while the channel does not answer, and keeps again once it does', async () => {
     const { cache, read, loads } = setup();
     let answering = false;
