@@ -927,6 +927,8 @@ export async function composeApp(
       mediaRemoved: await media.cleanUp(),
     }),
     close: async () => {
+      // Texts still in a batch (their webhook's client may be gone) finish before the store closes.
+      await sms.inboundGroup?.idle();
       await background.idle();
       await throttle.close();
       if (mail instanceof SmtpMailTransport) mail.close();

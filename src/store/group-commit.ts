@@ -450,6 +450,11 @@ export class GroupCommit {
     return this.counts.units;
   }
 
+  /** Resolves once no unit is queued or running in any lane (before the store closes). */
+  async idle(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.idle()));
+  }
+
   /**
    * Runs `work` in the next batch; resolves once the batch committed (rejects if the unit or the
    * commit failed). Units with the same `key` (a sender) share a lane, so they commit in the
@@ -489,6 +494,12 @@ class Lane {
   /** Units queued here, and the batch under way counted as one more (so an idle lane is preferred). */
   get waiting(): number {
     return this.queue.length + (this.running ? 1 : 0);
+  }
+
+  async idle(): Promise<void> {
+    while (this.running || this.scheduled || this.queue.length > 0) {
+      await (this.running?.catch(() => {}) ?? new Promise((resolve) => setImmediate(resolve)));
+    }
   }
 
   run<T>(work: () => Promise<T>): Promise<T> {

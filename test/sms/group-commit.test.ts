@@ -221,6 +221,24 @@ describe.each(ENGINES)('group commit of inbound texts on $label', ({ name, skip 
     },
   );
 
+  it.skipIf(skip)('idle() waits for every unit queued or under way (the store closes after it)', async () => {
+    const group = h.ctx.store.groupCommit({ maxBatch: 2, windowMs: 5, unitTimeoutMs: 2_000 });
+    const unit = (e164: string) => async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      await h.ctx.store.db.insertInto('sms_opt_outs').values({ e164, opted_out_at: 'idle' }).execute();
+      return e164;
+    };
+    const settled: string[] = [];
+    const numbers = ['+100000000041', '+100000000042', '+100000000043', '+100000000044', '+100000000045'];
+    for (const e164 of numbers) void group.run(unit(e164)).then((value) => settled.push(value));
+    await group.idle();
+    // Every unit committed and its caller heard back (three batches of at most two).
+    await new Promise((r) => setImmediate(r));
+    expect(settled.sort()).toEqual(numbers);
+    expect(group.batches).toBe(3);
+    await group.idle();
+  });
+
   it.skipIf(skip)('a unit that outlives its time is rolled back and refused further statements', async () => {
     const group = h.ctx.store.groupCommit({ maxBatch: 10, windowMs: 0, unitTimeoutMs: 100 });
     let lateWrite: Promise<unknown> = Promise.resolve();
