@@ -15,17 +15,18 @@ import { noReleases, withReleasesCaptured } from './entity-cache.ts';
 
 /**
  * Group commit: many small units of work (inbound texts) run one after another inside ONE
- * database transaction, and each caller hears its result only after
- * that transaction committed. On SQLite this turns a text's four commits (each a WAL write)
- * into a share of one; on PostgreSQL, a share of one round trip for BEGIN and COMMIT.
+ * database transaction, and each caller hears its result only after that transaction
+ * committed. On SQLite this turns a text's four commits (each a WAL write) into a share of one;
+ * on PostgreSQL, a share of one round trip for BEGIN and COMMIT.
  *
  * Nothing above the store changes: while a unit runs, every statement any store issues through
  * Kysely goes to the batch's connection (the "ambient" transaction, found through
  * AsyncLocalStorage), and a store's own `db.transaction()` becomes a savepoint inside it.
  * A unit that throws rolls its batch back and its caller gets the error; the units before it
  * run again in the next batch, and commit. A failed commit fails every caller of the batch, so
- * nothing is acknowledged that is not durable. Work a unit defers with `afterCommit` (stream events, e-mail, waking
- * dispatchers) runs once the batch committed, never for a unit that failed.
+ * nothing is acknowledged that is not durable. Work a unit defers with `afterCommit` (stream
+ * events, e-mail, waking dispatchers) runs once the batch committed, never for a unit that
+ * failed.
  */
 
 interface Batch {
@@ -608,7 +609,8 @@ class Lane {
    * to run again. A batch whose last unit failed was rolled back whole: that unit gets its error
    * (or runs again, if it lost a conflict with another transaction), and the units before it,
    * which did nothing wrong, run again in the next batch, in the same order, ahead of the units
-   * that had not run yet. Each failure takes one unit out, so every batch gets further.
+   * that had not run yet. Each failure takes one unit out (or spends one of its few retries), so
+   * every batch gets further.
    */
   private settle(items: Pending<unknown>[], outcomes: Outcome[], failure: unknown, again: Pending<unknown>[]): void {
     const failed = outcomes.at(-1)?.ok === false ? outcomes.length - 1 : -1;
