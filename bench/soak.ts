@@ -196,7 +196,7 @@ async function routeTimes(url: string): Promise<Map<string, { seconds: number; c
       times.set(match[2]!, entry);
     }
   } catch {
-    // no figures: the line below says so
+    // No figures from this instance: the summary line says so.
   }
   return times;
 }
@@ -341,9 +341,11 @@ try {
         `soak ${values.peak ? 'at peak' : `at ${RATE}/s`} for ${DURATION}s (${label}): ${summary.achievedPerSecond}/s achieved, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms, ${failed} failed; server CPU ${cpuMsPerRequest.server} ms/req${cpuMsPerRequest.stores !== null ? ` (+ PostgreSQL/Redis ${cpuMsPerRequest.stores})` : ''}; RSS ${first} → ${last} MB (max ${summary.memoryMb.max})`,
       );
       console.log(
-        `server time per request: ${Object.entries(routes)
-          .map(([route, { meanMs }]) => `${route} ${meanMs} ms`)
-          .join(', ')}`,
+        `server time per request: ${
+          Object.entries(routes)
+            .map(([route, { meanMs }]) => `${route} ${meanMs} ms`)
+            .join(', ') || 'not available (no /metrics figures)'
+        }`,
       );
       writeResults(`soak-${STORE}-${INSTANCES}${values.peak ? '-peak' : ''}`, summary);
     } finally {
